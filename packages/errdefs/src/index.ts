@@ -1,0 +1,129 @@
+/**
+ * @berth/errdefs: the closed set of error kinds used across berth.
+ *
+ * Every package throws one of these (with a `cause` where there is one); transports
+ * (the daemon's HTTP layer, the registry server, the CLI) convert a kind to their own
+ * codes exactly once. Messages read "subject: reason", e.g. `image "busybox:latest": not found`.
+ */
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'INVALID_ARGUMENT'
+  | 'FAILED_PRECONDITION'
+  | 'NOT_MODIFIED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'UNAVAILABLE'
+  | 'NOT_IMPLEMENTED'
+  | 'CANCELLED'
+  | 'DATA_LOSS'
+  | 'INTERNAL';
+
+export abstract class BerthError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The thing asked for does not exist (404). */
+export class NotFoundError extends BerthError {
+  readonly code = 'NOT_FOUND' as const;
+}
+/** The thing to be created exists already (409). */
+export class AlreadyExistsError extends BerthError {
+  readonly code = 'ALREADY_EXISTS' as const;
+}
+/** The request conflicts with the current state, e.g. removing a running container (409). */
+export class ConflictError extends BerthError {
+  readonly code = 'CONFLICT' as const;
+}
+/** The caller's input is malformed or out of range (400). */
+export class InvalidArgumentError extends BerthError {
+  readonly code = 'INVALID_ARGUMENT' as const;
+}
+/** The system is not in a state that allows the operation (409 for containers, 500 elsewhere). */
+export class FailedPreconditionError extends BerthError {
+  readonly code = 'FAILED_PRECONDITION' as const;
+}
+/** Nothing to do: the thing is already in the asked-for state (304). */
+export class NotModifiedError extends BerthError {
+  readonly code = 'NOT_MODIFIED' as const;
+}
+/** Credentials are missing or wrong (401). */
+export class UnauthorizedError extends BerthError {
+  readonly code = 'UNAUTHORIZED' as const;
+}
+/** Credentials are valid but not enough (403). */
+export class ForbiddenError extends BerthError {
+  readonly code = 'FORBIDDEN' as const;
+}
+/** A dependency (registry, runtime binary, disk) cannot be reached or used now (503). */
+export class UnavailableError extends BerthError {
+  readonly code = 'UNAVAILABLE' as const;
+}
+/** berth does not do this (yet) (501). */
+export class NotImplementedError extends BerthError {
+  readonly code = 'NOT_IMPLEMENTED' as const;
+}
+/** The operation was aborted by its caller. */
+export class CancelledError extends BerthError {
+  readonly code = 'CANCELLED' as const;
+}
+/** Stored or received data is corrupt: a digest mismatch, a truncated stream. */
+export class DataLossError extends BerthError {
+  readonly code = 'DATA_LOSS' as const;
+}
+/** Anything else: a bug or an unexpected failure (500). */
+export class InternalError extends BerthError {
+  readonly code = 'INTERNAL' as const;
+}
+
+const ctors: Record<ErrorCode, new (m: string, o?: { cause?: unknown }) => BerthError> = {
+  NOT_FOUND: NotFoundError,
+  ALREADY_EXISTS: AlreadyExistsError,
+  CONFLICT: ConflictError,
+  INVALID_ARGUMENT: InvalidArgumentError,
+  FAILED_PRECONDITION: FailedPreconditionError,
+  NOT_MODIFIED: NotModifiedError,
+  UNAUTHORIZED: UnauthorizedError,
+  FORBIDDEN: ForbiddenError,
+  UNAVAILABLE: UnavailableError,
+  NOT_IMPLEMENTED: NotImplementedError,
+  CANCELLED: CancelledError,
+  DATA_LOSS: DataLossError,
+  INTERNAL: InternalError,
+};
+
+/** Builds the error class for a code (used by transports decoding errors). */
+export function errorFromCode(code: ErrorCode, message: string, cause?: unknown): BerthError {
+  return new ctors[code](message, cause === undefined ? undefined : { cause });
+}
+
+export function isBerthError(e: unknown): e is BerthError {
+  return e instanceof BerthError;
+}
+
+/** The kind of any thrown value: a BerthError's own code, INTERNAL for anything else. */
+export function codeOf(e: unknown): ErrorCode {
+  return isBerthError(e) ? e.code : 'INTERNAL';
+}
+
+export function isNotFound(e: unknown): boolean {
+  return codeOf(e) === 'NOT_FOUND';
+}
+export function isConflict(e: unknown): boolean {
+  const c = codeOf(e);
+  return c === 'CONFLICT' || c === 'ALREADY_EXISTS';
+}
+export function isInvalidArgument(e: unknown): boolean {
+  return codeOf(e) === 'INVALID_ARGUMENT';
+}
+
+/** The message of any thrown value. */
+export function messageOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,20 @@
+export { type Digest, isDigest, parseDigest, digestHex, sha256Digest, Digester, isFullId, shortId, chainIds } from './digest';
+export { MediaType, type MediaTypeName, isIndexMediaType, isManifestMediaType, layerCompression } from './media-types';
+export type { Descriptor, Platform, Manifest, Index, HealthConfig, ImageRunConfig, HistoryEntry, ImageConfig } from './image';
+export { hostPlatform, parsePlatform, formatPlatform, platformMatches } from './platform';
+export {
+  type Reference,
+  ReferenceError,
+  DEFAULT_DOMAIN,
+  DEFAULT_TAG,
+  parseReference,
+  isReference,
+  withDefaultTag,
+  repositoryName,
+  formatReference,
+  familiarName,
+  familiarString,
+  normalizeReference,
+  registryHost,
+} from './reference';
+export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux } from './runtime-spec';

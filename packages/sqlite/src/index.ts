@@ -1,0 +1,1 @@
+export { Database, type Queryable, type Migration, type Params, type SqlValue } from './database';
