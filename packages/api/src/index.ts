@@ -1,1 +1,34 @@
-export {};
+export { API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
+export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
+export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
+export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
+export { type AuthConfig, encodeRegistryAuth, decodeRegistryAuth } from './registry-auth';
+export type {
+  ErrorResponse,
+  PortBinding,
+  RestartPolicy,
+  LogConfig,
+  Mount,
+  Ulimit,
+  HostConfig,
+  HealthConfig,
+  ContainerConfig,
+  EndpointSettings,
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerWaitResponse,
+  Port,
+  MountPoint,
+  ContainerSummary,
+  ContainerState,
+  ContainerInspect,
+  ImageSummary,
+  ImageInspect,
+  HistoryResponseItem,
+  ImageDeleteResponseItem,
+  ImagePruneReport,
+  ContainerPruneReport,
+  VersionResponse,
+  InfoResponse,
+  EventMessage,
+} from './types';
