@@ -1,0 +1,50 @@
+import * as path from 'node:path';
+
+/**
+ * The data root, drawn in one place (see docs/LAYOUT.md). Every path berthd uses under
+ * `--data-root` is built here and nowhere else.
+ *
+ *   berth.db                   SQLite: images, references, layers, containers, ...
+ *   content/sha256/<hex>       blobs (image-store)
+ *   layers/<diffIdHex>/diff    unpacked layers (image-store); layers/l/<short> links
+ *   containers/<id>/           bundle: config.json, rootfs/, upper/, work/, hostname,
+ *                              hosts, resolv.conf, <id>-json.log, shim.sock, exit.json
+ *   volumes/<name>/_data       named volumes
+ *   runtime/                   the OCI runtime's state dir (`runc --root`)
+ *   tmp/                       ingest in progress; emptied at start
+ */
+export class DataRoot {
+  constructor(readonly root: string) {}
+
+  get database(): string {
+    return path.join(this.root, 'berth.db');
+  }
+  /** What image-store is given as its own root: it lays out content/, layers/ and tmp/ beneath. */
+  get imageStoreRoot(): string {
+    return this.root;
+  }
+  get containersDir(): string {
+    return path.join(this.root, 'containers');
+  }
+  containerDir(id: string): string {
+    return path.join(this.root, 'containers', id);
+  }
+  containerRootfs(id: string): string {
+    return path.join(this.containerDir(id), 'rootfs');
+  }
+  containerLog(id: string): string {
+    return path.join(this.containerDir(id), `${id}-json.log`);
+  }
+  get volumesDir(): string {
+    return path.join(this.root, 'volumes');
+  }
+  volumeData(name: string): string {
+    return path.join(this.root, 'volumes', name, '_data');
+  }
+  get runtimeStateDir(): string {
+    return path.join(this.root, 'runtime');
+  }
+  get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+}
