@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "berth_layer",
+      "sources": ["src/berth_layer.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

@@ -1,0 +1,187 @@
+/*
+ * berth_layer: the few Linux file-system calls Node does not expose, for layer tar I/O.
+ *
+ *   mknod(path, mode, major, minor)   mode carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permissions
+ *   lsetxattr(path, name, value)      value is a Buffer; never follows a symlink
+ *   lgetxattr(path, name)             -> Buffer, or null when the attribute is absent or unsupported
+ *   llistxattr(path)                  -> string[] ([] when the file system has no xattrs)
+ *
+ * Every call is synchronous (each is one cheap syscall). Errors are thrown as Node-style
+ * errors: message "CODE: description, syscall 'path'", with code, errno, syscall and path set.
+ * Written against the plain C N-API (node_api.h), so building needs only Node's headers.
+ */
+#include <node_api.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+#define XATTR_NAME_MAX_LEN 256
+#define XATTR_VALUE_MAX_LEN 65536
+
+static const char *errno_name(int err) {
+  switch (err) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case EIO: return "EIO";
+    case E2BIG: return "E2BIG";
+    case EBADF: return "EBADF";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EEXIST: return "EEXIST";
+    case EXDEV: return "EXDEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case EROFS: return "EROFS";
+    case ERANGE: return "ERANGE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ELOOP: return "ELOOP";
+    case ENODATA: return "ENODATA";
+    case EOPNOTSUPP: return "ENOTSUP";
+    case EDQUOT: return "EDQUOT";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char msg[PATH_MAX + 256];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path);
+  napi_value jmsg, jcode, jerr, jerrno, jsys, jpath;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
+  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &jcode);
+  napi_create_error(env, jcode, jmsg, &jerr);
+  napi_create_int32(env, -err, &jerrno);
+  napi_set_named_property(env, jerr, "errno", jerrno);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys);
+  napi_set_named_property(env, jerr, "syscall", jsys);
+  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &jpath);
+  napi_set_named_property(env, jerr, "path", jpath);
+  napi_throw(env, jerr);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "berth_layer: missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+/* Copies a JS string into buf (size cap); throws and returns 0 on a non-string or an over-long value. */
+static int get_string(napi_env env, napi_value v, char *buf, size_t cap, const char *what) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", what);
+    return 0;
+  }
+  if (len >= cap - 1) {
+    throw_errno(env, ENAMETOOLONG, "berth_layer", what);
+    return 0;
+  }
+  return 1;
+}
+
+static int get_u32(napi_env env, napi_value v, uint32_t *out) {
+  if (napi_get_value_uint32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_layer: expected an unsigned integer");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char path[PATH_MAX + 1];
+  uint32_t mode, major, minor;
+  if (!get_args(env, info, 4, argv)) return NULL;
+  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_u32(env, argv[1], &mode) || !get_u32(env, argv[2], &major) || !get_u32(env, argv[3], &minor)) return NULL;
+  if (mknod(path, (mode_t)mode, makedev(major, minor)) != 0) return throw_errno(env, errno, "mknod", path);
+  return NULL;
+}
+
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char path[PATH_MAX + 1], name[XATTR_NAME_MAX_LEN + 2];
+  void *data = NULL;
+  size_t len = 0;
+  bool is_buffer = false;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_string(env, argv[1], name, sizeof name, "xattr name")) return NULL;
+  if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, "EINVAL", "berth_layer: xattr value must be a Buffer");
+    return NULL;
+  }
+  napi_get_buffer_info(env, argv[2], &data, &len);
+  if (lsetxattr(path, name, data, len, 0) != 0) return throw_errno(env, errno, "lsetxattr", path);
+  return NULL;
+}
+
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  char path[PATH_MAX + 1], name[XATTR_NAME_MAX_LEN + 2];
+  static char value[XATTR_VALUE_MAX_LEN];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_string(env, argv[1], name, sizeof name, "xattr name")) return NULL;
+  ssize_t n = lgetxattr(path, name, value, sizeof value);
+  if (n < 0) {
+    if (errno == ENODATA || errno == EOPNOTSUPP) {
+      napi_get_null(env, &result);
+      return result;
+    }
+    return throw_errno(env, errno, "lgetxattr", path);
+  }
+  void *copy;
+  napi_create_buffer_copy(env, (size_t)n, value, &copy, &result);
+  return result;
+}
+
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  char path[PATH_MAX + 1];
+  static char list[XATTR_VALUE_MAX_LEN];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  ssize_t n = llistxattr(path, list, sizeof list);
+  napi_create_array(env, &result);
+  if (n < 0) {
+    if (errno == EOPNOTSUPP) return result;
+    return throw_errno(env, errno, "llistxattr", path);
+  }
+  uint32_t i = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t l = strnlen(list + off, (size_t)(n - off));
+    if (l > 0) {
+      napi_value s;
+      napi_create_string_utf8(env, list + off, l, &s);
+      napi_set_element(env, result, i++, s);
+    }
+    off += (ssize_t)l + 1;
+  }
+  return result;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
