@@ -1,0 +1,43 @@
+import type { Readable } from 'node:stream';
+import type { Digest, ImageRunConfig } from '@berth/oci';
+
+export interface ImportOptions {
+  /** Reference to tag the new image with (`repo[:tag]`, default tag `latest`). */
+  reference?: string;
+  /** Config changes (already parsed from `-c` Dockerfile instructions). */
+  changes?: Partial<ImageRunConfig>;
+  /** Commit message; history comment becomes this, else `Imported from -`. */
+  message?: string;
+  /** Source name for the default comment (`-` for a request body). */
+  source?: string;
+  /** Override os/arch of the config (defaults: the host's). */
+  platform?: { os: string; architecture: string; variant?: string };
+  signal?: AbortSignal;
+}
+
+export interface LoadedImage {
+  /** Familiar reference the image was tagged with, if the archive named one. */
+  reference?: string;
+  imageId: Digest;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  /** Called once per image as it is loaded (for `Loaded image: ...` progress lines). */
+  onImage?: (image: LoadedImage) => void;
+}
+
+export interface SaveOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Image archives: `docker import` (a rootfs tar), `docker load` (docker-save and OCI layout
+ * archives) and `docker save` (one tar both docker and OCI tools accept).
+ */
+export interface ImageArchiver {
+  import(input: Readable, opts?: ImportOptions): Promise<Digest>;
+  load(input: Readable, opts?: LoadOptions): Promise<LoadedImage[]>;
+  /** Names are references or IDs; NotFoundError `No such image: x` before any byte is produced. */
+  save(names: string[], opts?: SaveOptions): Promise<Readable>;
+}
