@@ -1,1 +1,37 @@
-export {};
+/**
+ * @berth/runtime: turns a prepared root filesystem into a running, supervised container.
+ *
+ * - buildSpec: Docker-style container settings -> OCI runtime spec (config.json).
+ * - writeContainerFiles: the container's hostname, hosts and resolv.conf.
+ * - mountRootfs / unmountRootfs: perform the image-store's mount descriptions.
+ * - OciRuntime: drives runc or crun through one berth-shim per container (create, start,
+ *   kill, state, reconnect after a daemon restart).
+ * - readLogs: reads Docker json-file logs (tail, since/until, follow).
+ * - checkHost: start-up checks that name their fix.
+ */
+export type {
+  Logger,
+  ExitStatus,
+  OutputStream,
+  OutputChunk,
+  RuntimeState,
+  MountDescription,
+  ResourceLimits,
+  NetworkMode,
+  SpecInput,
+  ContainerFilesInput,
+  RuntimeConfig,
+  CreateOptions,
+  LogEntry,
+  ReadLogsOptions,
+  HostProblem,
+} from './types';
+export type { Task } from './task';
+export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV } from './build-spec';
+export { resolveUser, type ResolvedUser } from './user';
+export { writeContainerFiles } from './container-files';
+export { mountRootfs, unmountRootfs, isMountPoint } from './mount';
+export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
+export { parseSignal } from './signals';
+export { readLogs } from './log-reader';
+export { checkHost } from './check-host';

@@ -1,0 +1,235 @@
+import * as path from 'node:path';
+import { InvalidArgumentError } from '@berth/errdefs';
+import type { RuntimeMount, RuntimeSpec } from '@berth/oci';
+import type { SpecInput } from './types';
+import { resolveUser } from './user';
+
+/** Docker's default PATH for containers whose environment has none. */
+export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Docker's default capability set (moby oci/caps/defaults.go). */
+export const DEFAULT_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+/** Every capability the kernel knows (for "ALL" and privileged). */
+const ALL_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN',
+  'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
+  'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+/** Docker's masked and read-only /proc and /sys paths. */
+const MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
+function normalizeCap(c: string): string {
+  const up = c.trim().toUpperCase();
+  if (up === 'ALL') return up;
+  const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
+  if (!ALL_CAPABILITIES.includes(name)) throw new InvalidArgumentError(`capability "${c}": unknown capability`);
+  return name;
+}
+
+function capabilities(input: SpecInput): string[] {
+  if (input.privileged) return [...ALL_CAPABILITIES];
+  const add = (input.capAdd ?? []).map(normalizeCap);
+  const drop = (input.capDrop ?? []).map(normalizeCap);
+  let caps = add.includes('ALL') ? [...ALL_CAPABILITIES] : [...DEFAULT_CAPABILITIES];
+  for (const c of add) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
+  if (drop.includes('ALL')) caps = add.filter((c) => c !== 'ALL');
+  else caps = caps.filter((c) => !drop.includes(c));
+  return caps;
+}
+
+function envKey(e: string): string {
+  const i = e.indexOf('=');
+  return i < 0 ? e : e.slice(0, i);
+}
+
+/** Merges env lists the Docker way: later entries replace earlier ones with the same key. */
+function mergeEnv(lists: string[][]): string[] {
+  const out: string[] = [];
+  const index = new Map<string, number>();
+  for (const list of lists) {
+    for (const e of list) {
+      const k = envKey(e);
+      const at = index.get(k);
+      if (at === undefined) {
+        index.set(k, out.length);
+        out.push(e);
+      } else out[at] = e;
+    }
+  }
+  return out;
+}
+
+function defaultMounts(input: SpecInput): RuntimeMount[] {
+  const shm = input.shmSize && input.shmSize > 0 ? input.shmSize : DEFAULT_SHM_SIZE;
+  const sysRo = input.privileged ? [] : ['ro'];
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', ...sysRo] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', ...sysRo] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },
+  ];
+}
+
+function resources(input: SpecInput): NonNullable<NonNullable<RuntimeSpec['linux']>['resources']> {
+  const r = input.resources ?? {};
+  const out: NonNullable<NonNullable<RuntimeSpec['linux']>['resources']> = {
+    devices: input.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
+  };
+  const nonNeg = (v: number | undefined, what: string): number | undefined => {
+    if (v === undefined || v === 0) return undefined;
+    if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`${what} ${v}: not an integer`);
+    return v;
+  };
+  const memory = nonNeg(r.memory, 'memory');
+  if (memory !== undefined) {
+    if (memory < 6 * 1024 * 1024) throw new InvalidArgumentError('memory: minimum memory limit allowed is 6MB');
+    let swap = r.memorySwap ?? 0;
+    if (swap === 0) swap = memory * 2;
+    if (swap > 0 && swap < memory) {
+      throw new InvalidArgumentError('memory: minimum memoryswap limit should be larger than memory limit, see usage');
+    }
+    out.memory = { limit: memory, swap };
+  }
+  const reservation = nonNeg(r.memoryReservation, 'memory reservation');
+  if (reservation !== undefined) out.memory = { ...(out.memory ?? {}), reservation };
+  const cpu: NonNullable<typeof out.cpu> = {};
+  const shares = nonNeg(r.cpuShares, 'cpu shares');
+  if (shares !== undefined) cpu.shares = shares;
+  const nano = nonNeg(r.nanoCpus, 'nano cpus');
+  if (nano !== undefined) {
+    if (r.cpuQuota || r.cpuPeriod) {
+      throw new InvalidArgumentError('cpus: conflicting options: Nano CPUs and CPU Period/Quota cannot both be set');
+    }
+    cpu.period = 100000;
+    cpu.quota = Math.round((nano * 100000) / 1e9);
+    if (cpu.quota < 1000) throw new InvalidArgumentError('cpus: range of CPUs is from 0.01 to the number of CPUs available');
+  } else {
+    const q = nonNeg(r.cpuQuota, 'cpu quota');
+    const p = nonNeg(r.cpuPeriod, 'cpu period');
+    if (q !== undefined) cpu.quota = q;
+    if (p !== undefined) cpu.period = p;
+  }
+  if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (Object.keys(cpu).length) out.cpu = cpu;
+  if (r.pidsLimit !== undefined && r.pidsLimit > 0) out.pids = { limit: r.pidsLimit };
+  return out;
+}
+
+/**
+ * Builds the OCI runtime spec (config.json) for a container, with Docker's defaults:
+ * default capabilities, masked and read-only paths, /proc /dev /sys mounts, pid/ipc/uts/mount
+ * namespaces plus a network namespace unless the network is "host", the container's hostname,
+ * hosts and resolv.conf bind-mounted from `containerDir`, resources in linux.resources and
+ * RLIMIT_NOFILE 1048576.
+ *
+ * Reads the rootfs's /etc/passwd and /etc/group to resolve the user. Throws InvalidArgumentError
+ * for a missing command, a relative working dir, an unknown user/group or capability.
+ */
+export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(input.id)) throw new InvalidArgumentError(`container "${input.id}": invalid id`);
+  const args = [...(input.entrypoint ?? []), ...(input.cmd ?? [])];
+  if (args.length === 0) throw new InvalidArgumentError('no command specified');
+  const workingDir = input.workingDir && input.workingDir !== '' ? input.workingDir : '/';
+  if (!path.posix.isAbsolute(workingDir)) {
+    throw new InvalidArgumentError(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
+  }
+  const user = await resolveUser(input.rootfs, input.user, input.groupAdd);
+  const given = input.env ?? [];
+  const base: string[] = [];
+  if (!given.some((e) => envKey(e) === 'PATH')) base.push(DEFAULT_PATH_ENV);
+  base.push(`HOSTNAME=${input.hostname}`);
+  if (input.tty) base.push('TERM=xterm');
+  const env = mergeEnv([base, given]);
+  if (!env.some((e) => envKey(e) === 'HOME')) env.push(`HOME=${user.home || '/'}`);
+
+  const caps = capabilities(input);
+  const network = input.network ?? 'default';
+  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (network !== 'host') namespaces.push({ type: 'network' });
+
+  const containerFiles: RuntimeMount[] = ['hostname', 'hosts', 'resolv.conf'].map((f) => ({
+    destination: `/etc/${f}`,
+    type: 'bind',
+    source: path.join(input.containerDir, f),
+    options: ['rbind', 'rprivate'],
+  }));
+  const userMounts = [...(input.mounts ?? [])].sort(
+    (a, b) => a.destination.split('/').length - b.destination.split('/').length,
+  );
+  const userDest = new Set(userMounts.map((m) => path.posix.normalize(m.destination)));
+  const mounts = [
+    ...defaultMounts(input).filter((m) => !userDest.has(m.destination)),
+    ...containerFiles.filter((m) => !userDest.has(m.destination)),
+    ...userMounts,
+  ];
+
+  const spec: RuntimeSpec = {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: Boolean(input.tty),
+      user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+      args,
+      env,
+      cwd: path.posix.normalize(workingDir),
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      noNewPrivileges: false,
+      ...(input.oomScoreAdj ? { oomScoreAdj: input.oomScoreAdj } : {}),
+    },
+    root: { path: input.rootfs, readonly: Boolean(input.readonlyRootfs) },
+    hostname: input.hostname,
+    mounts,
+    annotations: { ...(input.annotations ?? {}) },
+    linux: {
+      namespaces,
+      cgroupsPath: `/${(input.cgroupParent ?? 'berth').replace(/^\/+|\/+$/g, '')}/${input.id}`,
+      resources: resources(input),
+      ...(input.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
+    },
+  };
+  return spec;
+}

@@ -1,0 +1,84 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError } from '@berth/errdefs';
+import type { ContainerFilesInput } from './types';
+
+const HOSTS_DEFAULT = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
+
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})?$/;
+
+async function readOr(file: string, fallback: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, data, { mode: 0o644 });
+  await fs.rename(tmp, file);
+}
+
+/** Host resolv.conf with loopback nameservers removed; Google DNS when none remain (Docker's rule). */
+function filterResolvConf(text: string, keepNameservers: boolean): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let ns = 0;
+  for (const line of lines) {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    if (m) {
+      if (!keepNameservers) continue;
+      if (/^127\./.test(m[1]) || m[1] === '::1') continue;
+      ns++;
+    }
+    out.push(line);
+  }
+  while (out.length && out[out.length - 1].trim() === '') out.pop();
+  if (keepNameservers && ns === 0) out.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return out.join('\n') + '\n';
+}
+
+/**
+ * Writes `hostname`, `hosts` and `resolv.conf` into the container's directory; buildSpec
+ * bind-mounts them onto /etc in the container.
+ * - host network: copies of the host's /etc/hosts and resolv.conf;
+ * - none: loopback-only hosts plus the hostname, a resolv.conf without nameservers;
+ * - default/bridge (no real networking yet): loopback hosts plus the hostname, the host's
+ *   resolv.conf without loopback nameservers (falling back to 8.8.8.8/8.8.4.4, as Docker does).
+ */
+export async function writeContainerFiles(dir: string, input: ContainerFilesInput): Promise<void> {
+  if (!HOSTNAME_RE.test(input.hostname)) throw new InvalidArgumentError(`hostname "${input.hostname}": invalid hostname`);
+  const network = input.network ?? 'default';
+  const hostResolv = await readOr(input.hostResolvConf ?? '/etc/resolv.conf', '');
+  const fqdn = input.domainname ? `${input.hostname}.${input.domainname}` : undefined;
+  let hosts: string;
+  if (network === 'host') {
+    hosts = await readOr('/etc/hosts', HOSTS_DEFAULT.join('\n') + '\n');
+  } else {
+    const lines = [...HOSTS_DEFAULT];
+    for (const e of input.extraHosts ?? []) {
+      const i = e.lastIndexOf(':');
+      if (i <= 0) throw new InvalidArgumentError(`extra host "${e}": invalid format, expected host:ip`);
+      lines.push(`${e.slice(i + 1)}\t${e.slice(0, i)}`);
+    }
+    lines.push(`127.0.0.1\t${fqdn ? `${fqdn} ${input.hostname}` : input.hostname}`);
+    hosts = lines.join('\n') + '\n';
+  }
+  let resolv: string;
+  if (network === 'host') resolv = hostResolv;
+  else if (network === 'none') resolv = filterResolvConf(hostResolv, false);
+  else resolv = filterResolvConf(hostResolv, true);
+  await fs.mkdir(dir, { recursive: true });
+  await writeAtomic(path.join(dir, 'hostname'), `${input.hostname}\n`);
+  await writeAtomic(path.join(dir, 'hosts'), hosts);
+  await writeAtomic(path.join(dir, 'resolv.conf'), resolv);
+}

@@ -1,0 +1,186 @@
+/**
+ * Vocabulary of @berth/runtime.
+ *
+ * - bundle: a directory holding an OCI `config.json`; the root filesystem is mounted
+ *   elsewhere (or at `<bundle>/rootfs`) and named by `config.json`'s `root.path`.
+ * - runtime: the OCI runtime binary (runc or crun) that creates the container's namespaces.
+ * - shim: `berth-shim`, one small supervisor process per running container. It owns the
+ *   container's stdio, writes the json-file log, reaps the init process and records its exit in
+ *   `<bundle>/exit.json`. It outlives a daemon crash; the daemon reconnects over
+ *   `<bundle>/shim.sock`.
+ * - task: a running (or created, not yet started) container process as seen through its shim.
+ */
+import type { RuntimeMount } from '@berth/oci';
+
+/** A pino-compatible logger; libraries default to a silent one. */
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/** How a container ended. */
+export interface ExitStatus {
+  /** The process's exit code; 128+N when killed by signal N; 255 when the shim vanished. */
+  exitCode: number;
+  /** RFC3339Nano, UTC. */
+  finishedAt: string;
+  /** True when the kernel's OOM killer killed a process of the container. */
+  oomKilled: boolean;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** A piece of container output, exactly as the process wrote it (not split into lines). */
+export interface OutputChunk {
+  stream: OutputStream;
+  data: Buffer;
+}
+
+/** The state the OCI runtime reports for a container (`runc state`). */
+export interface RuntimeState {
+  id: string;
+  /** 'creating' | 'created' | 'running' | 'paused' | 'stopped' */
+  status: string;
+  pid: number;
+  bundle: string;
+}
+
+/** A mount description as the image-store snapshotter returns it (containerd style). */
+export interface MountDescription {
+  type: string;
+  source: string;
+  options: string[];
+  /** Directory the mount command runs from: overlay lowerdirs may be short relative link names. */
+  cwd?: string;
+}
+
+/** Resource limits, in Docker's HostConfig units. 0/undefined means unlimited. */
+export interface ResourceLimits {
+  /** Bytes. */
+  memory?: number;
+  /** Bytes, memory+swap; -1 unlimited swap. */
+  memorySwap?: number;
+  memoryReservation?: number;
+  /** Relative weight (default 1024). */
+  cpuShares?: number;
+  /** CPUs × 1e9 (docker --cpus). Turned into quota/period. */
+  nanoCpus?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** Max processes; 0/-1/undefined unlimited. */
+  pidsLimit?: number;
+}
+
+/** Network mode as far as the runtime cares: which network namespace the container gets. */
+export type NetworkMode = 'none' | 'default' | 'bridge' | 'host' | string;
+
+/** Everything buildSpec needs; the daemon maps Docker's Config+HostConfig onto this. */
+export interface SpecInput {
+  /** Container ID (64 hex); used for the cgroup path. */
+  id: string;
+  /** Host path of the mounted root filesystem (becomes root.path; /etc/passwd is read from it). */
+  rootfs: string;
+  /** The container's own directory holding hostname, hosts, resolv.conf (writeContainerFiles). */
+  containerDir: string;
+  entrypoint?: string[] | null;
+  cmd?: string[] | null;
+  env?: string[] | null;
+  workingDir?: string;
+  /** `uid`, `uid:gid`, `name`, `name:group`, ... as in Docker's Config.User. Default root. */
+  user?: string;
+  /** Docker's HostConfig.GroupAdd: names or numbers. */
+  groupAdd?: string[];
+  hostname: string;
+  domainname?: string;
+  tty?: boolean;
+  network?: NetworkMode;
+  resources?: ResourceLimits;
+  /** Extra mounts (binds, volumes, tmpfs), already in OCI form. */
+  mounts?: RuntimeMount[];
+  readonlyRootfs?: boolean;
+  privileged?: boolean;
+  /** Docker names with or without CAP_ prefix, or "ALL". */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Parent cgroup; the cgroupsPath becomes `<cgroupParent>/<id>`. Default "berth". */
+  cgroupParent?: string;
+  /** Extra annotations. */
+  annotations?: Record<string, string>;
+  /** OOM score adjustment. */
+  oomScoreAdj?: number;
+  /** Shared memory size in bytes (default 64 MiB, like Docker). */
+  shmSize?: number;
+}
+
+export interface ContainerFilesInput {
+  hostname: string;
+  domainname?: string;
+  network?: NetworkMode;
+  /** Extra `host:ip` entries (docker --add-host). */
+  extraHosts?: string[];
+  /** Host resolv.conf to copy for host/default network (default /etc/resolv.conf). */
+  hostResolvConf?: string;
+}
+
+export interface RuntimeConfig {
+  /** 'runc' (default) or 'crun'. */
+  name?: 'runc' | 'crun';
+  /** Path of the runtime binary; default: found on PATH by name. */
+  binary?: string;
+  /** State directory passed as `--root` (e.g. <data-root>/runtime/runc). Required. */
+  stateRoot: string;
+  /** Path of the berth-shim binary; default: the package's shim/build/berth-shim. */
+  shimPath?: string;
+  logger?: Logger;
+}
+
+export interface CreateOptions {
+  /** Container ID, as the runtime will know it. */
+  id: string;
+  /** Bundle directory; config.json must exist there (or pass spec). */
+  bundle: string;
+  /** If given, written to <bundle>/config.json first. */
+  spec?: import('@berth/oci').RuntimeSpec;
+  /** json-file log path; omit to disable logging (output still reaches subscribers). */
+  logPath?: string;
+  /** Give the container a stdin pipe (Docker's OpenStdin); otherwise stdin is /dev/null. */
+  openStdin?: boolean;
+  /** OOM counter file to read at exit (cgroup v1 memory.oom_control or v2 memory.events). Computed when omitted. */
+  oomFile?: string;
+  signal?: AbortSignal;
+}
+
+export interface LogEntry {
+  stream: OutputStream;
+  /** RFC3339Nano as stored in the file. */
+  time: string;
+  /** The bytes of the line, including its trailing "\n" when the line was complete. */
+  line: Buffer;
+}
+
+export interface ReadLogsOptions {
+  stdout?: boolean;
+  stderr?: boolean;
+  /** Only entries at or after this time: Date, unix seconds (number, may be fractional) or RFC3339 string. */
+  since?: Date | number | string;
+  /** Only entries before this time. */
+  until?: Date | number | string;
+  /** Only the last N entries (after stream filtering); undefined/'all'/negative = all. */
+  tail?: number | 'all';
+  /** Keep reading new entries until `signal` aborts or `stopWhen` resolves. */
+  follow?: boolean;
+  signal?: AbortSignal;
+  /** With follow: stop (after reading what is left in the file) when this promise settles, e.g. task.wait(). */
+  stopWhen?: Promise<unknown>;
+}
+
+export interface HostProblem {
+  /** Short machine key: 'root' | 'overlayfs' | 'cgroups' | 'runtime' | 'shim'. */
+  key: string;
+  /** One line naming the fix. */
+  message: string;
+}
