@@ -1,1 +1,19 @@
-export {};
+export { BerthClient, type BerthClientOptions } from './berth-client';
+export { SystemClient, type EventsOptions } from './system-client';
+export { ImagesClient, type ImageListOptions, type ImageImportOptions, type ImagePullOptions } from './images-client';
+export {
+  ContainersClient,
+  type ContainerListOptions,
+  type WaitCondition,
+  type ContainerWait,
+  type AttachOptions,
+  type AttachedContainer,
+  type LogsOptions,
+} from './containers-client';
+export { ApiConnection, type CallOptions, type Query, type PingResult, encodeQuery, jsonMessages, FALLBACK_API_VERSION } from './api-connection';
+export { demultiplex, type DemuxedStreams } from './demux';
+export { DEFAULT_HOST, DEFAULT_TCP_PORT, type DaemonAddress, parseHost } from './host';
+export { type DaemonError, errorFromResponse, statusCodeOf, isDaemonError, connectionError } from './errors';
+export type { Transport, TransportRequest, TransportResponse, HijackedConnection, ConnectionOptions, TlsOptions } from './transport';
+export { NodeHttpTransport, readAll } from './node-http-transport';
+export { AxiosTransport } from './axios-transport';

@@ -1,0 +1,48 @@
+import { ApiConnection } from './api-connection';
+import { AxiosTransport } from './axios-transport';
+import { ContainersClient } from './containers-client';
+import { type DaemonAddress, parseHost } from './host';
+import { ImagesClient } from './images-client';
+import { NodeHttpTransport } from './node-http-transport';
+import { SystemClient } from './system-client';
+import type { TlsOptions, Transport } from './transport';
+
+export interface BerthClientOptions {
+  /** `unix:///run/berth.sock` (default), `tcp://host:port`, or a parsed address. */
+  host?: string | DaemonAddress;
+  /** Mutual TLS for `tcp://`. */
+  tls?: TlsOptions;
+  /** Pin the API version (still pings first, as docker does with DOCKER_API_VERSION). */
+  apiVersion?: string;
+  /**
+   * `axios` (default): the general transport. `node`: plain node:http, for short-lived processes
+   * that must start fast (the CLI's run/ps path). Or any Transport (tests pass a fake).
+   */
+  transport?: 'axios' | 'node' | Transport;
+  userAgent?: string;
+}
+
+/** The Docker Engine API client: sub-clients for system, images and containers over one connection. */
+export class BerthClient {
+  readonly system: SystemClient;
+  readonly images: ImagesClient;
+  readonly containers: ContainersClient;
+  readonly address: DaemonAddress;
+  private readonly api: ApiConnection;
+
+  constructor(o: BerthClientOptions = {}) {
+    this.address = typeof o.host === 'object' ? o.host : parseHost(o.host);
+    const conn = { address: this.address, tls: o.tls, userAgent: o.userAgent ?? 'berth-client' };
+    const t = o.transport ?? 'axios';
+    const transport = t === 'axios' ? new AxiosTransport(conn) : t === 'node' ? new NodeHttpTransport(conn) : t;
+    this.api = new ApiConnection(transport, o.apiVersion);
+    this.system = new SystemClient(this.api);
+    this.images = new ImagesClient(this.api);
+    this.containers = new ContainersClient(this.api);
+  }
+
+  /** Closes idle connections (hijacked and streaming ones belong to their callers). */
+  close(): void {
+    this.api.close();
+  }
+}

@@ -1,0 +1,190 @@
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerPruneReport,
+  ContainerSummary,
+  ContainerWaitResponse,
+} from '@berth/api';
+import { InternalError } from '@berth/errdefs';
+import type { ApiConnection } from './api-connection';
+import { type DemuxedStreams, demultiplex } from './demux';
+import { optionalFilters } from './filters';
+import { readAll } from './node-http-transport';
+
+export interface ContainerListOptions {
+  all?: boolean;
+  limit?: number;
+  size?: boolean;
+  filters?: Record<string, string[]>;
+  signal?: AbortSignal;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/**
+ * A wait in progress. `wait()` resolves once the daemon has sent the response headers (docker
+ * run must not start the container before that); `result` resolves when the condition is met.
+ */
+export interface ContainerWait {
+  result: Promise<ContainerWaitResponse>;
+  /** Gives up waiting (closes the connection); `result` then rejects. */
+  cancel(): void;
+}
+
+export interface AttachOptions {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  logs?: boolean;
+  stream?: boolean;
+  detachKeys?: string;
+  /** The container's Config.Tty: raw output instead of multiplexed frames. */
+  tty?: boolean;
+  signal?: AbortSignal;
+}
+
+/** An attached container: output streams, and stdin when asked for. */
+export interface AttachedContainer {
+  /** The hijacked socket (write stdin to it; `end()` it for stdin EOF). */
+  socket: Duplex;
+  /** Without a TTY, the demultiplexed streams; with one, stdout is the raw stream and stderr stays empty. */
+  stdout: Readable;
+  stderr: Readable;
+  /** Closes the connection. */
+  close(): void;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+  tail?: string;
+  signal?: AbortSignal;
+}
+
+/** Container calls: create, list, inspect, lifecycle, wait, attach, logs, remove, export, rename, prune. */
+export class ContainersClient {
+  constructor(private readonly api: ApiConnection) {}
+
+  create(body: ContainerCreateRequest, o: { name?: string; platform?: string; signal?: AbortSignal } = {}): Promise<ContainerCreateResponse> {
+    return this.api.json<ContainerCreateResponse>('POST', '/containers/create', {
+      query: { name: o.name || undefined, platform: o.platform || undefined },
+      json: body,
+      signal: o.signal,
+    });
+  }
+
+  async list(o: ContainerListOptions = {}): Promise<ContainerSummary[]> {
+    const r = await this.api.json<ContainerSummary[] | null>('GET', '/containers/json', {
+      query: {
+        all: o.all || undefined,
+        limit: o.limit !== undefined && o.limit > 0 ? o.limit : undefined,
+        size: o.size || undefined,
+        filters: optionalFilters(o.filters),
+      },
+      signal: o.signal,
+    });
+    return r ?? [];
+  }
+
+  inspect(id: string, o: { size?: boolean; signal?: AbortSignal } = {}): Promise<ContainerInspect> {
+    return this.api.json<ContainerInspect>('GET', `/containers/${id}/json`, { query: { size: o.size || undefined }, signal: o.signal });
+  }
+
+  start(id: string, o: { detachKeys?: string; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/start`, { query: { detachKeys: o.detachKeys }, signal: o.signal });
+  }
+
+  stop(id: string, o: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/stop`, { query: { t: o.timeout }, signal: o.signal });
+  }
+
+  restart(id: string, o: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/restart`, { query: { t: o.timeout }, signal: o.signal });
+  }
+
+  kill(id: string, o: { signal?: string; abortSignal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/kill`, { query: { signal: o.signal || undefined }, signal: o.abortSignal });
+  }
+
+  /** `POST /containers/{id}/wait`: resolves at header time; see ContainerWait. */
+  async wait(id: string, o: { condition?: WaitCondition; signal?: AbortSignal } = {}): Promise<ContainerWait> {
+    const res = await this.api.call('POST', `/containers/${id}/wait`, { query: { condition: o.condition }, signal: o.signal });
+    const result = readAll(res.body).then((b) => {
+      const text = b.toString('utf8').trim();
+      if (text === '') throw new InternalError(`wait ${id}: connection closed before the result`);
+      return JSON.parse(text) as ContainerWaitResponse;
+    });
+    result.catch(() => undefined);
+    return { result, cancel: () => res.body.destroy() };
+  }
+
+  /** `POST /containers/{id}/attach` on a hijacked connection. */
+  async attach(id: string, o: AttachOptions = {}): Promise<AttachedContainer> {
+    const conn = await this.api.hijack('POST', `/containers/${id}/attach`, {
+      query: {
+        detachKeys: o.detachKeys,
+        logs: o.logs || undefined,
+        stderr: o.stderr ?? true,
+        stdin: o.stdin || undefined,
+        stdout: o.stdout ?? true,
+        stream: o.stream ?? true,
+      },
+      signal: o.signal,
+    });
+    const socket = conn.socket;
+    let out: DemuxedStreams | { stdout: Readable; stderr: Readable };
+    if (o.tty) {
+      const empty = new PassThrough();
+      socket.on('end', () => empty.end());
+      socket.on('close', () => empty.end());
+      out = { stdout: socket, stderr: empty };
+    } else out = demultiplex(socket);
+    return { socket, stdout: out.stdout, stderr: out.stderr, close: () => socket.destroy() };
+  }
+
+  /** `GET /containers/{id}/logs`: the raw body (multiplexed unless the container has a TTY); see `demultiplex`. */
+  logs(id: string, o: LogsOptions = {}): Promise<Readable> {
+    return this.api.stream('GET', `/containers/${id}/logs`, {
+      query: {
+        follow: o.follow || undefined,
+        since: o.since,
+        stderr: o.stderr ?? true,
+        stdout: o.stdout ?? true,
+        tail: o.tail ?? 'all',
+        timestamps: o.timestamps || undefined,
+        until: o.until,
+      },
+      signal: o.signal,
+    });
+  }
+
+  remove(id: string, o: { force?: boolean; volumes?: boolean; link?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('DELETE', `/containers/${id}`, {
+      query: { force: o.force || undefined, link: o.link || undefined, v: o.volumes || undefined },
+      signal: o.signal,
+    });
+  }
+
+  /** `GET /containers/{id}/export`: a tar of the container's filesystem. */
+  export(id: string, signal?: AbortSignal): Promise<Readable> {
+    return this.api.stream('GET', `/containers/${id}/export`, { signal });
+  }
+
+  rename(id: string, name: string, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/rename`, { query: { name }, signal });
+  }
+
+  resize(id: string, height: number, width: number, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/resize`, { query: { h: height, w: width }, signal });
+  }
+
+  prune(o: { filters?: Record<string, string[]>; signal?: AbortSignal } = {}): Promise<ContainerPruneReport> {
+    return this.api.json<ContainerPruneReport>('POST', '/containers/prune', { query: { filters: optionalFilters(o.filters) }, signal: o.signal });
+  }
+}
