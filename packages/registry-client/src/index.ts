@@ -1,1 +1,11 @@
-export {};
+export { RegistryClient, type RegistryClientOptions, type CallOptions, type ResolveOptions, type ResolvedImage, type PullOptions, type PullResult, type PushOptions, type PushResult } from './registry-client';
+export type { BlobSink, BlobSource, ProgressEvent, ProgressCallback } from './blob-sink';
+export type { PushBlobResult } from './blob-pusher';
+export { type Credentials, type CredentialProvider, staticCredentials } from './credentials';
+export { dockerConfigCredentials, parseDockerConfigAuths } from './docker-config';
+export { type Challenge, parseChallenges } from './challenge';
+export { isLoopbackHost, registryBaseUrl } from './endpoint';
+export { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform } from './manifest-types';
+export { type RegistryErrorEntry, parseErrorEnvelope } from './registry-errors';
+export { type RetryPolicy, defaultRetryPolicy } from './retry';
+export { type Logger, silentLogger } from './logger';

@@ -1,0 +1,324 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataLossError, InvalidArgumentError, messageOf } from '@berth/errdefs';
+import {
+  type Descriptor,
+  type ImageConfig,
+  type Index,
+  type Manifest,
+  type Platform,
+  type Reference,
+  MediaType,
+  formatReference,
+  hostPlatform,
+  isDigest,
+  isIndexMediaType,
+  parseReference,
+  sha256Digest,
+  withDefaultTag,
+} from '@berth/oci';
+import type { BlobSink, BlobSource, ProgressCallback } from './blob-sink';
+import { readBlob } from './blob-reader';
+import { pushBlob, type PushBlobResult } from './blob-pusher';
+import type { CredentialProvider } from './credentials';
+import { registryBaseUrl } from './endpoint';
+import { type Logger, silentLogger } from './logger';
+import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform, manifestMediaType } from './manifest-types';
+import { RegistryTransport } from './registry-transport';
+import { type RetryPolicy, defaultRetryPolicy } from './retry';
+import { runLimited } from './run-limited';
+
+export interface RegistryClientOptions {
+  /** Credentials per registry domain; anonymous when absent. */
+  credentials?: CredentialProvider;
+  /** Registries spoken to over plain http besides loopback ones (which always are). */
+  insecureRegistries?: readonly string[];
+  retry?: Partial<RetryPolicy>;
+  /** Blobs moved at once by pull and push (default 3). */
+  concurrency?: number;
+  /** Push blobs larger than this in PATCH chunks of this size; 0 (default) uploads in one PUT. */
+  chunkSize?: number;
+  userAgent?: string;
+  logger?: Logger;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ResolveOptions extends CallOptions {
+  /** Platform to choose from a manifest list or index (default: this host's). */
+  platform?: Platform;
+}
+
+/** A reference resolved to one image manifest. */
+export interface ResolvedImage {
+  reference: Reference;
+  /** The index or manifest list the reference named, when it named one. */
+  index?: FetchedManifest;
+  manifest: FetchedManifest;
+  parsed: Manifest;
+}
+
+export interface PullOptions extends ResolveOptions {
+  onProgress?: ProgressCallback;
+}
+
+export interface PullResult extends ResolvedImage {
+  config: ImageConfig;
+  configBytes: Buffer;
+  /** Layers in manifest order, and which of them were already in the sink. */
+  layers: Descriptor[];
+  skipped: string[];
+}
+
+export interface PushOptions extends CallOptions {
+  /** Repositories on the same registry to try a cross-repository mount from. */
+  mountFrom?: readonly string[];
+  onProgress?: ProgressCallback;
+}
+
+export interface PushResult {
+  digest: string;
+  size: number;
+  blobs: Record<string, PushBlobResult>;
+}
+
+function toReference(ref: Reference | string): Reference {
+  return withDefaultTag(typeof ref === 'string' ? parseReference(ref) : ref);
+}
+
+async function readAllBounded(s: Readable, limit: number, subject: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of s) {
+    const b = c as Buffer;
+    n += b.length;
+    if (n > limit) {
+      s.destroy();
+      throw new InvalidArgumentError(`manifest ${subject}: larger than ${limit} bytes`);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A client of the OCI distribution protocol, for any number of registries: resolves
+ * references, pulls into a BlobSink, pushes from a BlobSource.
+ */
+export class RegistryClient {
+  private readonly transports = new Map<string, RegistryTransport>();
+  private readonly retry: RetryPolicy;
+  private readonly log: Logger;
+  private readonly concurrency: number;
+
+  constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.retry = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
+    this.log = opts.logger ?? silentLogger;
+    this.concurrency = Math.max(1, opts.concurrency ?? 3);
+  }
+
+  /** The transport (auth state, token cache) of one registry domain. */
+  transport(domain: string): RegistryTransport {
+    let t = this.transports.get(domain);
+    if (!t) {
+      const provider = this.opts.credentials;
+      t = new RegistryTransport(
+        registryBaseUrl(domain, this.opts.insecureRegistries),
+        async () => (provider ? provider(domain) : undefined),
+        this.retry,
+        this.log,
+        this.opts.userAgent ?? 'berth/0.1',
+      );
+      this.transports.set(domain, t);
+    }
+    return t;
+  }
+
+  /** Fetches a manifest or index by tag or digest, bounded to 4 MiB, digest checked. */
+  async fetchManifest(ref: Reference | string, options: CallOptions = {}): Promise<FetchedManifest> {
+    const r = toReference(ref);
+    const target = r.digest ?? r.tag!;
+    const name = formatReference(r);
+    const res = await this.transport(r.domain).request({
+      method: 'GET',
+      path: `/v2/${r.path}/manifests/${target}`,
+      headers: { Accept: MANIFEST_ACCEPT.join(', ') },
+      scopes: [`repository:${r.path}:pull`],
+      stream: true,
+      subject: { kind: 'manifest', name },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const declared = Number(res.headers['content-length'] ?? NaN);
+    if (declared > MAX_MANIFEST_SIZE) {
+      res.stream!.destroy();
+      throw new InvalidArgumentError(`manifest ${name}: larger than ${MAX_MANIFEST_SIZE} bytes`);
+    }
+    const bytes = await readAllBounded(res.stream!, MAX_MANIFEST_SIZE, name);
+    const digest = sha256Digest(bytes);
+    const expected = r.digest ?? res.headers['docker-content-digest'];
+    if (expected && expected.startsWith('sha256:') && expected !== digest) {
+      throw new DataLossError(`manifest ${name}: digest mismatch: got ${digest}, expected ${expected}`);
+    }
+    const { mediaType } = manifestMediaType(bytes, res.headers['content-type'], name);
+    return { bytes, mediaType, digest };
+  }
+
+  /** Resolves a reference to one image manifest, choosing a platform from an index. */
+  async resolve(ref: Reference | string, options: ResolveOptions = {}): Promise<ResolvedImage> {
+    const r = toReference(ref);
+    const name = formatReference(r);
+    const first = await this.fetchManifest(r, options);
+    if (!isIndexMediaType(first.mediaType)) {
+      return { reference: r, manifest: first, parsed: JSON.parse(first.bytes.toString('utf8')) as Manifest };
+    }
+    const index = JSON.parse(first.bytes.toString('utf8')) as Index;
+    const pick = choosePlatform(index, options.platform ?? hostPlatform(), name);
+    const manifest = await this.fetchManifest({ domain: r.domain, path: r.path, digest: pick.digest }, options);
+    if (isIndexMediaType(manifest.mediaType)) throw new InvalidArgumentError(`manifest ${name}: nested index is not supported`);
+    return { reference: r, index: first, manifest, parsed: JSON.parse(manifest.bytes.toString('utf8')) as Manifest };
+  }
+
+  /** One blob as a stream, digest and size verified, resumed after a dropped connection. */
+  fetchBlob(ref: Reference | string, desc: Descriptor, options: CallOptions & { onProgress?: ProgressCallback } = {}): Readable {
+    const r = toReference(ref);
+    if (!isDigest(desc.digest)) throw new InvalidArgumentError(`blob "${desc.digest}": invalid digest`);
+    return readBlob({
+      repository: r.path,
+      desc,
+      transport: this.transport(r.domain),
+      retry: this.retry,
+      log: this.log,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Reads a small blob (a config) whole. */
+  async fetchBlobBytes(ref: Reference | string, desc: Descriptor, options: CallOptions = {}): Promise<Buffer> {
+    if (desc.size > MAX_MANIFEST_SIZE * 2) throw new InvalidArgumentError(`blob ${desc.digest}: too large to read into memory`);
+    const chunks: Buffer[] = [];
+    for await (const c of this.fetchBlob(ref, desc, options)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * Pulls an image into a sink: the index (if any), the manifest, the config and every layer
+   * (up to `concurrency` at once), skipping what the sink has. Returns the parsed manifest and
+   * config for the caller to register the image.
+   */
+  async pull(ref: Reference | string, sink: BlobSink, options: PullOptions = {}): Promise<PullResult> {
+    const resolved = await this.resolve(ref, options);
+    const r = resolved.reference;
+    const m = resolved.parsed;
+    const configBytes = await this.fetchBlobBytes(r, m.config, options);
+    let config: ImageConfig;
+    try {
+      config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    } catch (e) {
+      throw new InvalidArgumentError(`image ${formatReference(r)}: config is not JSON: ${messageOf(e)}`);
+    }
+    const skipped: string[] = [];
+    await runLimited(m.layers, this.concurrency, async (layer) => {
+      if (await sink.has(layer.digest)) {
+        skipped.push(layer.digest);
+        options.onProgress?.({ digest: layer.digest, current: layer.size, total: layer.size, status: 'exists' });
+        return;
+      }
+      const stream = this.fetchBlob(r, layer, options);
+      await sink.ingest(layer, stream, options.signal);
+    });
+    const small: Array<{ desc: Descriptor; bytes: Buffer }> = [{ desc: m.config, bytes: configBytes }];
+    small.push({ desc: { mediaType: resolved.manifest.mediaType, digest: resolved.manifest.digest, size: resolved.manifest.bytes.length }, bytes: resolved.manifest.bytes });
+    if (resolved.index) {
+      small.push({ desc: { mediaType: resolved.index.mediaType, digest: resolved.index.digest, size: resolved.index.bytes.length }, bytes: resolved.index.bytes });
+    }
+    for (const { desc, bytes } of small) {
+      if (!(await sink.has(desc.digest))) await sink.ingest(desc, Readable.from([bytes]), options.signal);
+    }
+    return { ...resolved, config, configBytes, layers: m.layers, skipped };
+  }
+
+  /** Whether the registry has a blob in a repository (`HEAD`). */
+  async blobExists(ref: Reference | string, digest: string, options: CallOptions = {}): Promise<boolean> {
+    const r = toReference(ref);
+    const res = await this.transport(r.domain).request({
+      method: 'HEAD',
+      path: `/v2/${r.path}/blobs/${digest}`,
+      scopes: [`repository:${r.path}:pull,push`],
+      accept: [404],
+      subject: { kind: 'blob', name: digest },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return res.status === 200;
+  }
+
+  /** Uploads one blob unless the registry has it; tries a mount first. */
+  async pushBlob(ref: Reference | string, desc: Descriptor, source: BlobSource, options: PushOptions = {}): Promise<PushBlobResult> {
+    const r = toReference(ref);
+    return pushBlob({
+      repository: r.path,
+      desc,
+      source,
+      transport: this.transport(r.domain),
+      chunkSize: this.opts.chunkSize ?? 0,
+      mountFrom: options.mountFrom ?? [],
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** PUTs a manifest under the reference's tag (or digest); returns the registry's digest. */
+  async pushManifest(ref: Reference | string, bytes: Buffer, mediaType: string, options: CallOptions = {}): Promise<string> {
+    const r = toReference(ref);
+    if (bytes.length > MAX_MANIFEST_SIZE) throw new InvalidArgumentError(`manifest ${formatReference(r)}: larger than ${MAX_MANIFEST_SIZE} bytes`);
+    const digest = sha256Digest(bytes);
+    const res = await this.transport(r.domain).request({
+      method: 'PUT',
+      path: `/v2/${r.path}/manifests/${r.tag ?? r.digest ?? digest}`,
+      headers: { 'Content-Type': mediaType },
+      body: bytes,
+      scopes: [`repository:${r.path}:pull,push`],
+      subject: { kind: 'manifest', name: formatReference(r) },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const answered = res.headers['docker-content-digest'];
+    if (answered && answered !== digest) throw new DataLossError(`manifest ${formatReference(r)}: registry stored ${answered}, sent ${digest}`);
+    return digest;
+  }
+
+  /**
+   * Pushes an image: every blob the manifest names (skipping those the registry has,
+   * mounting where it can), child manifests of an index by digest, then the root manifest by
+   * the reference's tag. `root` is the manifest or index as stored locally.
+   */
+  async push(ref: Reference | string, root: { bytes: Buffer; mediaType: string }, source: BlobSource, options: PushOptions = {}): Promise<PushResult> {
+    const r = toReference(ref);
+    const name = formatReference(r);
+    const blobs: Record<string, PushBlobResult> = {};
+    const pushOne = async (bytes: Buffer, mediaType: string, depth: number): Promise<void> => {
+      const { mediaType: mt, doc } = manifestMediaType(bytes, mediaType, name);
+      if (isIndexMediaType(mt)) {
+        if (depth > 0) throw new InvalidArgumentError(`manifest ${name}: nested index is not supported`);
+        for (const child of (doc as Index).manifests) {
+          const s = await source.open(child, options.signal);
+          const childBytes = await readAllBounded(s, MAX_MANIFEST_SIZE, child.digest);
+          if (sha256Digest(childBytes) !== child.digest) throw new DataLossError(`manifest ${child.digest}: local content does not match its digest`);
+          await pushOne(childBytes, child.mediaType, depth + 1);
+          await this.pushManifest({ domain: r.domain, path: r.path, digest: child.digest }, childBytes, child.mediaType, options);
+        }
+        return;
+      }
+      const m = doc as Manifest;
+      const todo = [m.config, ...m.layers.filter((l) => !(l.urls && l.urls.length > 0))];
+      await runLimited(todo, this.concurrency, async (desc) => {
+        blobs[desc.digest] = await this.pushBlob(r, desc, source, options);
+      });
+    };
+    await pushOne(root.bytes, root.mediaType, 0);
+    const digest = await this.pushManifest(r, root.bytes, root.mediaType, options);
+    return { digest, size: root.bytes.length, blobs };
+  }
+}
+
