@@ -1,0 +1,92 @@
+import { Readable, pipeline } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { DataLossError, InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
+
+export type LayerCompression = 'none' | 'gzip' | 'zstd';
+
+const OUT_CHUNK = 256 * 1024;
+
+/** The compression of a layer stream from its first bytes (gzip 1f 8b, zstd 28 b5 2f fd). */
+export function detectCompression(head: Buffer): LayerCompression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') {
+    throw new InvalidArgumentError('layer: bzip2-compressed layers are not supported');
+  }
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
+    throw new InvalidArgumentError('layer: xz-compressed layers are not supported');
+  }
+  return 'none';
+}
+
+type ZstdZlib = { createZstdDecompress?: (opts?: zlib.ZlibOptions) => zlib.Gunzip };
+
+function decompressor(kind: 'gzip' | 'zstd'): NodeJS.ReadWriteStream & Readable {
+  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: OUT_CHUNK });
+  const create = (zlib as unknown as ZstdZlib).createZstdDecompress;
+  if (create === undefined) {
+    throw new NotImplementedError(`layer: zstd-compressed layers need Node.js with zlib zstd support (>= 22.15; this is ${process.version})`);
+  }
+  return create({ chunkSize: OUT_CHUNK });
+}
+
+function toBuffer(c: unknown): Buffer {
+  if (Buffer.isBuffer(c)) return c;
+  if (c instanceof Uint8Array) return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+  if (typeof c === 'string') return Buffer.from(c);
+  throw new InvalidArgumentError('layer: input stream must carry bytes');
+}
+
+/** Whether an error came from zlib (a corrupt or truncated compressed stream). */
+function isZlibError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code === 'ERR_ZSTD_INVALID_PARAM' || code.startsWith('ZSTD_'));
+}
+
+/**
+ * The uncompressed bytes of a layer stream, compression autodetected. Corrupt or truncated
+ * compressed data ends the iteration with DataLossError; leaving the iteration early destroys
+ * the input.
+ */
+export async function* uncompressedChunks(input: Readable): AsyncGenerator<Buffer, void, undefined> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  let head: Buffer = Buffer.alloc(0);
+  try {
+    while (head.length < 6) {
+      const r = await it.next();
+      if (r.done === true) break;
+      head = head.length === 0 ? toBuffer(r.value) : Buffer.concat([head, toBuffer(r.value)]);
+    }
+    const kind = detectCompression(head);
+    if (kind === 'none') {
+      if (head.length > 0) yield head;
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return;
+        yield toBuffer(r.value);
+      }
+    }
+    const z = decompressor(kind);
+    const first = head;
+    async function* compressed(): AsyncGenerator<Buffer> {
+      yield first;
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return;
+        yield toBuffer(r.value);
+      }
+    }
+    // Errors of either side end up destroying z, whose iteration then throws them.
+    pipeline(Readable.from(compressed(), { objectMode: false }), z, () => undefined);
+    try {
+      for await (const c of z) yield c as Buffer;
+    } catch (err) {
+      if (isZlibError(err)) throw new DataLossError(`layer: corrupt or truncated ${kind} stream: ${(err as Error).message}`, { cause: err });
+      throw err;
+    } finally {
+      z.destroy();
+    }
+  } finally {
+    await it.return?.();
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Layer tar I/O for @berth/image-store: layer tars into directories (unpackLayer) and
+ * directories into tars (packDirectory). Internal to the package: src/index.ts re-exports what
+ * it chooses.
+ */
+export { unpackLayer, type UnpackResult, type UnpackLayerOptions } from './unpack-layer';
+export { packDirectory, type PackDirectoryOptions, type PackMode } from './pack-directory';
+export { type LayerLimits, DEFAULT_LAYER_LIMITS } from './layer-limits';
+export { detectCompression, type LayerCompression } from './decompress';
+export { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';

@@ -1,0 +1,245 @@
+import * as fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { BerthError, CancelledError, InternalError } from '@berth/errdefs';
+import { layerNative, type LayerNative } from './native';
+import { BLOCK_SIZE, TypeFlag, encodeHeader, encodePax, paddingFor, type TarHeaderFields } from './tar-header';
+import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
+
+export type PackMode = 'rootfs' | 'overlay-diff';
+
+export interface PackDirectoryOptions {
+  /**
+   * 'rootfs' (default): the tree as it is (for `docker export`; everything is included).
+   * 'overlay-diff': the tree is an overlayfs upper dir: 0/0 character devices become `.wh.NAME`
+   * entries and opaque directories (`trusted.overlay.opaque=y`) get a `.wh..wh..opq` entry (commit, build).
+   */
+  mode?: PackMode;
+  signal?: AbortSignal;
+}
+
+const BATCH = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
+const ZERO_BLOCKS = Buffer.alloc(2 * BLOCK_SIZE);
+/** tar-stream and older readers keep 6 octal digits of uid/gid; above, PAX carries them too. */
+const MAX_PLAIN_ID = 0o777777;
+const MAX_PLAIN_SIZE = 0o77777777777;
+
+interface Frame {
+  abs: string;
+  rel: string;
+  names: string[];
+  i: number;
+}
+
+/**
+ * Tars a directory tree as a stream: a sorted depth-first walk (Docker's order), names relative
+ * to `dir` without a leading `./` (directories end in `/`), the root itself left out. A file with
+ * several names becomes a file under the first name met and hardlinks under the others.
+ * Ownership, permissions with setuid/setgid/sticky, mtimes (whole seconds), devices, fifos,
+ * `security.capability` and `user.*` xattrs (PAX `SCHILY.xattr.*`) are kept; long names, long
+ * link targets, big ids and sizes go into PAX records. Sockets are skipped. A file that changes
+ * size while it is read is cut or zero-padded to the size it had when listed.
+ * Errors (including an aborted `signal`, as CancelledError) destroy the stream.
+ */
+export function packDirectory(dir: string, opts: PackDirectoryOptions = {}): Readable {
+  return Readable.from(generateTar(dir, opts.mode ?? 'rootfs', opts.signal), { objectMode: false, highWaterMark: BATCH });
+}
+
+async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  const native = layerNative();
+  const out = new Batch();
+  const firstName = new Map<string, string>();
+  const stack: Frame[] = [{ abs: dir, rel: '', names: listDir(dir, ''), i: 0 }];
+  let current = '';
+  try {
+    while (stack.length > 0) {
+      if (signal?.aborted) throw new CancelledError(`pack "${dir}": cancelled`);
+      const f = stack[stack.length - 1]!;
+      if (f.i >= f.names.length) {
+        stack.pop();
+        continue;
+      }
+      const name = f.names[f.i++]!;
+      const abs = `${f.abs}/${name}`;
+      const rel = f.rel === '' ? name : `${f.rel}/${name}`;
+      current = rel;
+      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (st === undefined) continue; // gone since the directory was listed
+      const h: TarHeaderFields = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000), typeflag: TypeFlag.File };
+      let xattrs: [string, Buffer][] = [];
+      let opaque = false;
+      if (st.isDirectory()) {
+        h.typeflag = TypeFlag.Dir;
+        h.name = `${rel}/`;
+        xattrs = readXattrs(native, abs, mode);
+        if (mode === 'overlay-diff') opaque = native.lgetxattr(abs, OPAQUE_XATTR)?.toString() === 'y';
+      } else if (mode === 'overlay-diff' && st.isCharacterDevice() && st.rdev === 0) {
+        // an overlayfs whiteout (possibly sharing its inode with other whiteouts: never a hardlink)
+        h.name = f.rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${f.rel}/${WHITEOUT_PREFIX}${name}`;
+        h.mode = 0o600;
+      } else {
+        const key = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+        const first = key === undefined ? undefined : firstName.get(key);
+        if (first !== undefined) {
+          h.typeflag = TypeFlag.Link;
+          h.linkname = first;
+        } else {
+          if (key !== undefined) firstName.set(key, rel);
+          if (st.isFile()) {
+            h.size = st.size;
+            xattrs = readXattrs(native, abs, mode);
+          } else if (st.isSymbolicLink()) {
+            h.typeflag = TypeFlag.Symlink;
+            h.linkname = fs.readlinkSync(abs);
+          } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+            h.typeflag = st.isCharacterDevice() ? TypeFlag.Char : TypeFlag.Block;
+            h.devmajor = devMajor(st.rdev);
+            h.devminor = devMinor(st.rdev);
+            xattrs = readXattrs(native, abs, mode);
+          } else if (st.isFIFO()) {
+            h.typeflag = TypeFlag.Fifo;
+            xattrs = readXattrs(native, abs, mode);
+          } else {
+            continue; // sockets (and anything else) cannot be archived
+          }
+        }
+      }
+      writeHeader(out, h, xattrs);
+      if (opaque) {
+        writeHeader(out, { name: `${rel}/${WHITEOUT_OPAQUE}`, mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0, typeflag: TypeFlag.File }, []);
+      }
+      if (h.typeflag === TypeFlag.File && h.size > 0) {
+        yield* fileContent(out, abs, h.size);
+      }
+      if (out.size >= BATCH) yield out.take();
+      if (h.typeflag === TypeFlag.Dir) stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
+    }
+    out.push(ZERO_BLOCKS);
+    yield out.take();
+  } catch (err) {
+    if (err instanceof BerthError) throw err;
+    throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${current}"`}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function listDir(abs: string, rel: string): string[] {
+  try {
+    return fs.readdirSync(abs).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && rel !== '') return [];
+    throw err;
+  }
+}
+
+/** Reads exactly `size` bytes (cut or zero-padded if the file changed), then the block padding. */
+function* fileContent(out: Batch, abs: string, size: number): Generator<Buffer> {
+  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    let left = size;
+    if (size <= BATCH) {
+      const buf = Buffer.allocUnsafe(size + paddingFor(size));
+      let off = 0;
+      while (off < size) {
+        const n = fs.readSync(fd, buf, off, size - off, null);
+        if (n === 0) break;
+        off += n;
+      }
+      buf.fill(0, off);
+      out.push(buf);
+      return;
+    }
+    while (left > 0) {
+      const want = Math.min(READ_CHUNK, left);
+      const buf = Buffer.allocUnsafe(want);
+      const n = fs.readSync(fd, buf, 0, want, null);
+      if (n === 0) {
+        out.push(Buffer.alloc(left));
+        left = 0;
+        break;
+      }
+      out.push(n === want ? buf : buf.subarray(0, n));
+      left -= n;
+      if (out.size >= BATCH) yield out.take();
+    }
+    const pad = paddingFor(size);
+    if (pad > 0) out.push(Buffer.alloc(pad));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeHeader(out: Batch, h: TarHeaderFields, xattrs: [string, Buffer][]): void {
+  const pax: [string, Buffer | string][] = [];
+  if (needsPax(h.name)) {
+    pax.push(['path', h.name]);
+    h.name = truncateUtf8(h.name, 100);
+  }
+  if (h.linkname !== undefined && needsPax(h.linkname)) {
+    pax.push(['linkpath', h.linkname]);
+    h.linkname = truncateUtf8(h.linkname, 100);
+  }
+  if (h.uid > MAX_PLAIN_ID) pax.push(['uid', String(h.uid)]);
+  if (h.gid > MAX_PLAIN_ID) pax.push(['gid', String(h.gid)]);
+  if (h.size > MAX_PLAIN_SIZE) pax.push(['size', String(h.size)]);
+  for (const [k, v] of xattrs) pax.push([`SCHILY.xattr.${k}`, v]);
+  if (pax.length > 0) {
+    const data = encodePax(pax);
+    const base = h.name.slice(h.name.lastIndexOf('/', h.name.length - 2) + 1);
+    out.push(encodeHeader({ name: truncateUtf8(`PaxHeaders.0/${base}`, 100), mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, typeflag: TypeFlag.Pax }));
+    out.push(data);
+    const pad = paddingFor(data.length);
+    if (pad > 0) out.push(Buffer.alloc(pad));
+  }
+  out.push(encodeHeader(h));
+}
+
+function needsPax(s: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return s.length > 100 || !/^[\x01-\x7f]*$/.test(s);
+}
+
+function truncateUtf8(s: string, max: number): string {
+  const b = Buffer.from(s);
+  if (b.length <= max) return s;
+  return b.subarray(0, max).toString('utf8').replace(/\uFFFD+$/, '');
+}
+
+/** `security.capability` and `user.*` (Docker keeps the first; user xattrs are cheap to keep). */
+function readXattrs(native: LayerNative, abs: string, mode: PackMode): [string, Buffer][] {
+  const names = native.llistxattr(abs);
+  if (names.length === 0) return [];
+  const out: [string, Buffer][] = [];
+  for (const name of names.sort()) {
+    if (name !== 'security.capability' && !name.startsWith('user.')) continue;
+    if (mode === 'overlay-diff' && name.startsWith('user.overlay.')) continue; // userxattr overlay metadata
+    const v = native.lgetxattr(abs, name);
+    if (v !== null) out.push([name, v]);
+  }
+  return out;
+}
+
+function devMajor(rdev: number): number {
+  const r = BigInt(rdev);
+  return Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & ~0xfffn));
+}
+
+function devMinor(rdev: number): number {
+  const r = BigInt(rdev);
+  return Number((r & 0xffn) | ((r >> 12n) & 0xfff00n));
+}
+
+/** Small buffers collected into one chunk, so a tree of tiny files is not a stream of tiny chunks. */
+class Batch {
+  private parts: Buffer[] = [];
+  size = 0;
+  push(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+  }
+  take(): Buffer {
+    const b = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return b;
+  }
+}
