@@ -1,0 +1,41 @@
+import type { NextFunction, Request, Response } from 'express';
+import { NotFoundError, messageOf } from '@berth/errdefs';
+import { httpStatusOf } from './http-status';
+import { isHijacked } from './hijack';
+import { jsonStreamOf } from './json-stream';
+import { sendJson } from './respond';
+import type { Logger } from '../logger';
+
+/** Unknown routes: docker's `404 {"message":"page not found"}`. */
+export function notFoundHandler(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError('page not found'));
+}
+
+/**
+ * The one place errors become HTTP: `{"message"}` with the errdefs kind's status; 304 with an
+ * empty body; an errorDetail line when a JSON stream has begun; a hijacked socket is ended.
+ */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const status = httpStatusOf(err, req.path);
+    const message = messageOf(err);
+    const fields = { method: req.method, url: req.originalUrl, status, err: message };
+    if (status >= 500) logger.error(fields, 'request failed');
+    else logger.debug(fields, 'request refused');
+    if (isHijacked(req)) {
+      req.socket.end();
+      return;
+    }
+    if (res.headersSent) {
+      const stream = jsonStreamOf(res);
+      if (stream) stream.fail(err);
+      else res.destroy();
+      return;
+    }
+    if (status === 304) {
+      res.status(304).end();
+      return;
+    }
+    sendJson(res, status, { message });
+  };
+}

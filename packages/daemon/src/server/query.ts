@@ -1,0 +1,47 @@
+import type { Request } from 'express';
+import { InvalidArgumentError } from '@berth/errdefs';
+import { parseBool, parseFilters, type Filters } from '@berth/api';
+
+/**
+ * Query-string accessors. Repeated keys (`changes=..&changes=..`, dockerode's `Cmd=sh&Cmd=-c`)
+ * arrive as arrays; a scalar accessor takes the last value.
+ */
+function raw(req: Request, name: string): unknown {
+  return (req.query as Record<string, unknown>)[name];
+}
+
+export function queryString(req: Request, name: string): string | undefined {
+  const v = raw(req, name);
+  if (Array.isArray(v)) return v.length ? String(v[v.length - 1]) : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function queryList(req: Request, name: string): string[] {
+  const v = raw(req, name);
+  if (Array.isArray(v)) return v.map(String);
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** `1`, `true`, `True` are true; `0`, `false`, empty or missing are false (SPEC §1). */
+export function queryBool(req: Request, name: string): boolean {
+  return parseBool(raw(req, name));
+}
+
+/** Whether the parameter is present at all (to tell "missing" from "false"). */
+export function queryHas(req: Request, name: string): boolean {
+  return raw(req, name) !== undefined;
+}
+
+/** An integer parameter; missing or empty gives `def`; anything else non-integer is a 400. */
+export function queryInt(req: Request, name: string, def?: number): number | undefined {
+  const s = queryString(req, name);
+  if (s === undefined || s.trim() === '') return def;
+  const n = Number(s);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
+  return n;
+}
+
+/** `filters` in the CLI's map form or dockerode's array form. */
+export function queryFilters(req: Request): Filters {
+  return parseFilters(queryString(req, 'filters'));
+}

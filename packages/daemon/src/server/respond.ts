@@ -1,0 +1,17 @@
+import type { ServerResponse } from 'node:http';
+
+/** A JSON response the way dockerd sends it: compact JSON plus `\n`, `Content-Type: application/json`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body === undefined ? null : body) + '\n';
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(data));
+  res.end(data);
+}
+
+/** A response without a body (204 No Content, 201 of `docker tag`, 200 of resize). */
+export function sendEmpty(res: ServerResponse, status: number): void {
+  res.statusCode = status;
+  if (status !== 204 && status !== 304) res.setHeader('Content-Length', 0);
+  res.end();
+}

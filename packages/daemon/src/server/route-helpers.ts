@@ -1,0 +1,11 @@
+/**
+ * What a route module needs, in one import: `import { asyncHandler, sendJson, ... } from '../server/route-helpers'`.
+ */
+export { asyncHandler } from './async-handler';
+export { sendJson, sendEmpty } from './respond';
+export { JsonStream, startJsonStream } from './json-stream';
+export { readBody, readJsonBody, readJsonObject } from './json-body';
+export { queryString, queryList, queryBool, queryHas, queryInt, queryFilters } from './query';
+export { hijack, isUpgradeRequest, isHijacked, RAW_STREAM_CONTENT_TYPE, type HijackOptions } from './hijack';
+export { apiVersionOf } from './api-version';
+export { httpStatusOf } from './http-status';

@@ -1,0 +1,18 @@
+import type { NextFunction, Request, Response } from 'express';
+import { API_VERSION } from '@berth/api';
+
+/** The version berthd reports as its engine version (Docker 20.10 semantics, berth build). */
+export const ENGINE_VERSION = '20.10.24+berth.0.1.0';
+
+/** The headers dockerd puts on every response (SPEC §1). */
+export const STANDARD_HEADERS: Readonly<Record<string, string>> = {
+  'Api-Version': API_VERSION,
+  'Docker-Experimental': 'false',
+  Ostype: 'linux',
+  Server: `Docker/${ENGINE_VERSION} (linux)`,
+};
+
+export function standardHeaders(_req: Request, res: Response, next: NextFunction): void {
+  for (const [k, v] of Object.entries(STANDARD_HEADERS)) res.setHeader(k, v);
+  next();
+}
