@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Everything berth needs on a fresh Debian 12 machine of this kind, safe to run again and again:
+#   1. the Debian packages berth drives (runc, crun, busybox-static, skopeo, docker-registry, tini)
+#      and the build tools for sqlite3's native addon — installed only when something is missing;
+#   2. the npm packages (`npm ci`, or `npm install` without a lockfile) — skipped when
+#      node_modules already matches the lockfile;
+#   3. the build (`npm run build`).
+# Run it as root (apt-get needs root; so does berthd). No internet beyond the npm registry and apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# --- 1. Debian packages -------------------------------------------------------------------------
+# binary on PATH (or file) -> Debian package that provides it
+declare -A need=(
+  [runc]=runc
+  [crun]=crun
+  [/usr/bin/busybox]=busybox-static
+  [skopeo]=skopeo
+  [/usr/bin/docker-registry]=docker-registry
+  [tini]=tini
+  [openssl]=openssl
+  [make]=build-essential
+  [g++]=build-essential
+  [python3]=python3
+  [mkfifo]=coreutils
+  [setfattr]=attr
+)
+missing=()
+for what in "${!need[@]}"; do
+  if [[ $what == /* ]]; then [ -x "$what" ] && continue; else command -v "$what" >/dev/null 2>&1 && continue; fi
+  missing+=("${need[$what]}")
+done
+# The static busybox is what make-busybox-rootfs.sh copies into images.
+if [ -x /usr/bin/busybox ] && command -v file >/dev/null 2>&1 && ! file -L /usr/bin/busybox | grep -q 'statically linked'; then
+  missing+=(busybox-static)
+fi
+# The end-to-end tests drive the real docker CLI (the client only; berthd is the daemon). This kind
+# of machine ships docker CLI 28; Debian's docker.io brings a 20.10 CLI where it is missing.
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    say "apt-get needs root: run this script as root (sudo ./scripts/setup.sh)"
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages: all present"
+fi
+
+# --- 2. npm packages ----------------------------------------------------------------------------
+npm_fresh() {
+  # npm keeps node_modules/.package-lock.json in step with what it installed; `npm ls` checks the
+  # tree against every package.json. Both must hold to skip the (slow, sqlite3-compiling) npm ci.
+  [ -d node_modules ] && [ -f node_modules/.package-lock.json ] || return 1
+  [ -f package-lock.json ] && [ node_modules/.package-lock.json -ot package-lock.json ] && return 1
+  npm ls --all >/dev/null 2>&1 || return 1
+  # the native addon must have been built
+  node -e 'require("sqlite3")' >/dev/null 2>&1 || return 1
+}
+if [ "${BERTH_SETUP_FORCE_NPM:-}" != 1 ] && npm_fresh; then
+  say "npm packages: up to date"
+elif [ -f package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-fund --no-audit
+else
+  say "npm install (no lockfile)"
+  npm install --no-fund --no-audit
+fi
+
+# --- 3. build -----------------------------------------------------------------------------------
+say "npm run build"
+npm run build --silent
+say "done: start the daemon with 'npx berthd' (as root), run the tests with 'npm test'"

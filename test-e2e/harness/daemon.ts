@@ -1,0 +1,217 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { rawRequest } from './http';
+import { cleanUpLeaks, findLeaks, hasLeaks, Leaks } from './leaks';
+import { berthdBin } from './paths';
+
+export interface DaemonOptions {
+  /** Reuse a data root (restart tests); default: a fresh one in the daemon's temp dir. */
+  dataRoot?: string;
+  /** Extra `-H` hosts besides the unix socket (e.g. tcp://127.0.0.1:PORT). */
+  extraHosts?: string[];
+  /** More berthd arguments (TLS flags, --runtime, ...). */
+  args?: string[];
+  /** Do not listen on the unix socket (only the extra hosts). */
+  noUnixSocket?: boolean;
+  /** How long start may take before it counts as a failure. */
+  startTimeoutMs?: number;
+}
+
+let counter = 0;
+
+/**
+ * A real berthd child process on its own unix socket and data root, in a temp dir of its own.
+ *
+ *   const d = await BerthDaemon.start();
+ *   ... d.host (unix://...), d.socketPath, d.dataRoot ...
+ *   await d.dispose();   // force-removes containers, SIGTERM, asserts nothing leaked, deletes the dir
+ */
+export class BerthDaemon {
+  /** The temp dir holding the socket, the log and (by default) the data root. */
+  readonly dir: string;
+  readonly dataRoot: string;
+  readonly socketPath: string;
+  readonly logPath: string;
+  private child: ChildProcess | undefined;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  private readonly opts: DaemonOptions;
+
+  private constructor(opts: DaemonOptions) {
+    this.opts = opts;
+    // short path: a unix socket path must stay under 108 bytes
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `be2e-${process.pid}-${++counter}-`));
+    this.dataRoot = opts.dataRoot ?? path.join(this.dir, 'root');
+    this.socketPath = path.join(this.dir, 'berthd.sock');
+    this.logPath = path.join(this.dir, 'berthd.log');
+  }
+
+  /** Starts berthd and waits until `GET /_ping` answers 200. */
+  static async start(opts: DaemonOptions = {}): Promise<BerthDaemon> {
+    const d = new BerthDaemon(opts);
+    try {
+      await d.startProcess();
+    } catch (e) {
+      await d.kill9().catch(() => undefined);
+      cleanUpLeaks(d.dataRoot, d.runtimeStateDir);
+      fs.rmSync(d.dir, { recursive: true, force: true });
+      throw e;
+    }
+    return d;
+  }
+
+  /** `unix:///.../berthd.sock`, for DOCKER_HOST and BERTH_HOST. */
+  get host(): string {
+    return `unix://${this.socketPath}`;
+  }
+
+  /** The OCI runtime's state dir (`runc --root`), as DESIGN.md lays out the data root. */
+  get runtimeStateDir(): string {
+    return path.join(this.dataRoot, 'runtime');
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The daemon's own output (stdout and stderr), for failure messages. */
+  log(): string {
+    try {
+      return fs.readFileSync(this.logPath, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  logTail(lines = 40): string {
+    return this.log().split('\n').slice(-lines).join('\n');
+  }
+
+  /** The command-line arguments berthd is started with. */
+  args(): string[] {
+    const hosts = this.opts.noUnixSocket ? [] : [this.host];
+    hosts.push(...(this.opts.extraHosts ?? []));
+    return [
+      '--data-root',
+      this.dataRoot,
+      ...hosts.flatMap((h) => ['-H', h]),
+      '--log-level',
+      'debug',
+      ...(this.opts.args ?? []),
+    ];
+  }
+
+  private async startProcess(): Promise<void> {
+    const log = fs.openSync(this.logPath, 'a');
+    fs.writeSync(log, `--- berthd ${this.args().join(' ')} at ${new Date().toISOString()}\n`);
+    const child = spawn(process.execPath, [berthdBin, ...this.args()], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env },
+    });
+    fs.closeSync(log);
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.on('error', () => undefined);
+    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 30_000);
+    for (;;) {
+      if (!this.running) {
+        const { code, signal } = await this.exited;
+        throw new Error(`berthd exited at start (${code ?? signal}):\n${this.logTail()}`);
+      }
+      if (await this.ping()) return;
+      if (Date.now() > deadline) throw new Error(`berthd did not answer /_ping in time:\n${this.logTail()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** True when `GET /_ping` on the unix socket answers 200 `OK`. */
+  async ping(): Promise<boolean> {
+    if (this.opts.noUnixSocket) return this.running;
+    try {
+      const res = await rawRequest(this.socketPath, { path: '/_ping', timeoutMs: 2000 });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** SIGTERM, and wait for the exit (SIGKILL after timeoutMs, which then throws). */
+  async stop(timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.child || !this.exited) throw new Error('berthd was not started');
+    if (!this.running) return this.exited;
+    this.child.kill('SIGTERM');
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
+    const res = await Promise.race([this.exited, timer]);
+    if (res === 'timeout') {
+      this.child.kill('SIGKILL');
+      await this.exited;
+      throw new Error(`berthd did not exit within ${timeoutMs} ms of SIGTERM:\n${this.logTail()}`);
+    }
+    return res;
+  }
+
+  /** `kill -9` the daemon (a crash): shims and containers are left to fend for themselves. */
+  async kill9(): Promise<void> {
+    if (!this.child || !this.exited || !this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Starts berthd again on the same data root and socket. */
+  async restart(): Promise<void> {
+    if (this.running) await this.stop();
+    await this.startProcess();
+  }
+
+  /** What is left behind under the data root right now. */
+  leaks(): Leaks {
+    return findLeaks(this.dataRoot, this.runtimeStateDir);
+  }
+
+  /** Removes every container (force) through the API, while the daemon runs. */
+  async removeAllContainers(): Promise<void> {
+    if (!this.running) return;
+    const res = await rawRequest(this.socketPath, { path: '/containers/json?all=1' });
+    if (res.status !== 200 || !Array.isArray(res.json)) return;
+    for (const c of res.json as { Id: string }[]) {
+      await rawRequest(this.socketPath, { method: 'DELETE', path: `/containers/${c.Id}?force=1&v=1` }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  /**
+   * End of a test file: force-remove all containers, SIGTERM, then check that no mount, runtime
+   * container or process is left under the data root. Cleans up whatever leaked (so the machine
+   * stays usable) and then throws, listing it; removes the temp dir.
+   */
+  async dispose(opts: { keepDataRoot?: boolean } = {}): Promise<void> {
+    const problems: string[] = [];
+    try {
+      await this.removeAllContainers();
+      if (this.child) {
+        const res = await this.stop();
+        if (res.code !== 0) problems.push(`berthd exited with ${res.code ?? res.signal} on SIGTERM`);
+      }
+      // the runtime may need a moment to reap after the daemon is gone
+      let leaks = this.leaks();
+      for (let i = 0; i < 20 && hasLeaks(leaks); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        leaks = this.leaks();
+      }
+      if (hasLeaks(leaks)) problems.push(`left behind after SIGTERM: ${JSON.stringify(leaks, null, 1)}`);
+    } catch (e) {
+      problems.push(String(e));
+    } finally {
+      await this.kill9().catch(() => undefined);
+      cleanUpLeaks(this.dataRoot, this.runtimeStateDir);
+      if (!opts.keepDataRoot) fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+    if (problems.length) throw new Error(`${problems.join('\n')}\n--- berthd log tail\n${this.logTail()}`);
+  }
+}

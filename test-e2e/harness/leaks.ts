@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Everything a daemon run under `root` may have left behind once it is gone. */
+export interface Leaks {
+  /** Mount points at or below root (overlay rootfs, bind mounts, ...). */
+  mounts: string[];
+  /** Containers the OCI runtime still knows in the daemon's state dir. */
+  runtimeContainers: string[];
+  /** Live processes tied to root: by command line (berthd, shims), cwd or root directory (container processes). */
+  processes: { pid: number; cmdline: string }[];
+}
+
+/** /proc/mounts escapes spaces, tabs, newlines and backslashes as octal. */
+function unescapeMount(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+export function mountsUnder(root: string): string[] {
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => unescapeMount(line.split(' ')[1] ?? ''))
+    .filter((mp) => mp === root || mp.startsWith(prefix));
+}
+
+/** `runc --root STATE list`; no state dir means no containers. */
+export function runtimeContainers(stateDir: string, runtime = 'runc'): string[] {
+  if (!fs.existsSync(stateDir)) return [];
+  try {
+    const out = execFileSync(runtime, ['--root', stateDir, 'list', '-q'], { encoding: 'utf8', timeout: 10_000 });
+    return out.split('\n').filter(Boolean);
+  } catch {
+    // the state dir may hold something that is not runc's: list what is there
+    return fs.readdirSync(stateDir);
+  }
+}
+
+function readLinkOr(p: string): string {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return '';
+  }
+}
+
+export function processesUnder(root: string): { pid: number; cmdline: string }[] {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!cmdline) continue; // kernel thread or zombie
+    const cwd = readLinkOr(`/proc/${pid}/cwd`);
+    const rootDir = readLinkOr(`/proc/${pid}/root`);
+    const inside = (p: string) => p === root || p.startsWith(`${root}/`);
+    if (cmdline.includes(root) || inside(cwd) || inside(rootDir)) found.push({ pid, cmdline });
+  }
+  return found;
+}
+
+export function findLeaks(root: string, runtimeStateDir: string): Leaks {
+  return {
+    mounts: mountsUnder(root),
+    runtimeContainers: runtimeContainers(runtimeStateDir),
+    processes: processesUnder(root),
+  };
+}
+
+export function hasLeaks(l: Leaks): boolean {
+  return l.mounts.length > 0 || l.runtimeContainers.length > 0 || l.processes.length > 0;
+}
+
+/** Best effort: kill, delete and unmount whatever leaked so the next test and CI start clean. */
+export function cleanUpLeaks(root: string, runtimeStateDir: string): void {
+  for (const p of processesUnder(root)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (const id of runtimeContainers(runtimeStateDir)) {
+    try {
+      execFileSync('runc', ['--root', runtimeStateDir, 'delete', '--force', id], { timeout: 10_000, stdio: 'ignore' });
+    } catch {
+      /* not a runc container, or gone */
+    }
+  }
+  // deepest first
+  for (const mp of mountsUnder(root).sort((a, b) => b.length - a.length)) {
+    try {
+      execFileSync('umount', ['-l', mp], { timeout: 10_000, stdio: 'ignore' });
+    } catch {
+      /* already unmounted */
+    }
+  }
+}
+
+/** Every regular file below dir, as paths relative to it (sorted). */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
