@@ -108,6 +108,11 @@ export interface CreateImageOptions {
   parent?: Digest;
   /** References to point at the new image (tags move from any previous image). */
   references?: string[];
+  /**
+   * Other blobs of the content store that belong to this image (a pulled manifest, the
+   * compressed layers): deleted with the last image that lists them.
+   */
+  blobs?: Digest[];
   signal?: AbortSignal;
 }
 

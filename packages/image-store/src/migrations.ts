@@ -7,7 +7,7 @@ export const imageStoreMigrations: readonly Migration[] = [
   {
     version: 1,
     component: COMPONENT,
-    description: 'layers, images, image_layers, refs, snapshots',
+    description: 'layers, images, image_layers, image_blobs, refs, snapshots, snapshot_layers',
     up: `
 CREATE TABLE layers (
   diff_id    TEXT PRIMARY KEY,
@@ -43,6 +43,12 @@ CREATE TABLE refs (
   created   TEXT NOT NULL
 );
 CREATE INDEX refs_image ON refs(image_id);
+CREATE TABLE image_blobs (
+  image_id  TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  digest    TEXT NOT NULL,
+  PRIMARY KEY (image_id, digest)
+);
+CREATE INDEX image_blobs_digest ON image_blobs(digest);
 CREATE TABLE snapshots (
   key       TEXT PRIMARY KEY,
   image_id  TEXT NOT NULL,

@@ -1,8 +1,16 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { Database } from '@berth/sqlite';
-import { NotImplementedError } from '@berth/errdefs';
+import { LocalContentStore } from './content/local-content-store';
 import type { ImageInUseCheck } from './image-catalog';
 import type { ImageStore } from './image-store';
-import type { Logger } from './logger';
+import { LocalLayerStore } from './local-layer-store';
+import { silentLogger, type Logger } from './logger';
+import { imageStoreMigrations } from './migrations';
+import { OverlaySnapshotter } from './overlay-snapshotter';
+import { StorePaths } from './paths';
+import { SqliteImageCatalog } from './sqlite-image-catalog';
+import { TarImageArchiver } from './tar-image-archiver';
 
 export interface ImageStoreConfig {
   /** The data root (the daemon's `--data-root`); content/, layers/ and tmp/ live under it. */
@@ -14,8 +22,23 @@ export interface ImageStoreConfig {
   isImageInUse?: ImageInUseCheck;
 }
 
-/** Opens (creating directories and tables as needed) the image store under `root`. */
+/**
+ * Opens (creating directories and tables as needed) the image store under `root`: applies
+ * the migrations, empties `<root>/tmp` and removes half-unpacked layers left by a crash.
+ */
 export async function openImageStore(config: ImageStoreConfig): Promise<ImageStore> {
-  void config;
-  throw new NotImplementedError('image-store: not implemented yet');
+  const logger = config.logger ?? silentLogger;
+  const root = path.resolve(config.root);
+  const paths = new StorePaths(root);
+  await fs.mkdir(root, { recursive: true });
+  await fs.rm(paths.tmpDir, { recursive: true, force: true });
+  await config.db.migrate(imageStoreMigrations);
+  const content = new LocalContentStore({ dir: paths.contentDir, tmpDir: paths.tmpDir });
+  await content.init();
+  const layers = new LocalLayerStore(paths, config.db, content, logger);
+  await layers.init();
+  const images = new SqliteImageCatalog(config.db, content, layers, logger, config.isImageInUse);
+  const snapshots = new OverlaySnapshotter(paths, config.db, layers, images, logger);
+  const archives = new TarImageArchiver(content, layers, images, logger);
+  return { root, content, layers, images, snapshots, archives };
 }

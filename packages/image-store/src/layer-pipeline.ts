@@ -1,0 +1,60 @@
+import { createGunzip } from 'node:zlib';
+import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { InvalidArgumentError } from '@berth/errdefs';
+import { Digester } from '@berth/oci';
+
+/** A pass-through that hashes what flows through it. */
+export class HashTransform extends Transform {
+  readonly digester = new Digester();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.digester.update(chunk);
+    cb(null, chunk);
+  }
+}
+
+/**
+ * A pipeline stage that looks at the first bytes and gunzips when they are gzip's magic;
+ * plain tar passes through. zstd is refused (no zstd in Node 20).
+ */
+export async function* decompressAuto(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    const src = Readable.from(rest());
+    src.on('error', (e) => gz.destroy(e));
+    src.pipe(gz);
+    try {
+      for await (const chunk of gz) yield chunk as Buffer;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code?.startsWith('Z_')) throw new InvalidArgumentError(`layer: invalid gzip stream: ${err.message}`, { cause: e });
+      throw e;
+    } finally {
+      src.destroy();
+    }
+    return;
+  }
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
+    throw new InvalidArgumentError('layer: zstd-compressed layers are not supported');
+  }
+  yield* rest();
+}
+
+/** A PassThrough with a large buffer, the hand-off point to the unpacker. */
+export function handOff(): PassThrough {
+  return new PassThrough({ highWaterMark: 1024 * 1024 });
+}

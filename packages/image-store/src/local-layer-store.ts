@@ -1,0 +1,240 @@
+import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataLossError, InternalError, NotFoundError } from '@berth/errdefs';
+import { digestHex, type Digest } from '@berth/oci';
+import type { Database } from '@berth/sqlite';
+import type { LocalContentStore } from './content/local-content-store';
+import { SpoolTransform } from './content/local-content-store';
+import type { IngestLayerOptions, LayerRecord, LayerStore, StagedLayer } from './layer-store';
+import { HashTransform, decompressAuto, handOff } from './layer-pipeline';
+import { packDirectory, unpackLayer } from './layer';
+import type { Logger } from './logger';
+import type { StorePaths } from './paths';
+import { newShortLink } from './short-link';
+
+interface LayerRow {
+  diff_id: string;
+  link: string;
+  size: number;
+  entries: number;
+  tar_size: number;
+  created: string;
+}
+
+function toRecord(r: LayerRow): LayerRecord {
+  return {
+    diffId: r.diff_id as Digest,
+    link: r.link,
+    size: r.size,
+    entries: r.entries,
+    tarSize: r.tar_size,
+    created: new Date(r.created),
+  };
+}
+
+/** Layer store on the local filesystem, with its rows in SQLite (table `layers`). */
+export class LocalLayerStore implements LayerStore {
+  /** Layers committed but not yet used by an image: kept from pruning until an image claims them. */
+  private readonly unclaimed = new Set<string>();
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly paths: StorePaths,
+    private readonly db: Database,
+    private readonly content: LocalContentStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.paths.linksDir, { recursive: true });
+    await fs.mkdir(this.paths.emptyLayerDir, { recursive: true });
+    for (const name of await fs.readdir(this.paths.layersDir)) {
+      if (name.startsWith('.staging-')) await fs.rm(path.join(this.paths.layersDir, name), { recursive: true, force: true });
+    }
+  }
+
+  /** Serialises commits and prunes (both touch the same directories and rows). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(fn, fn);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Called by the catalog once an image holds these layers. */
+  claim(diffIds: readonly string[]): void {
+    for (const d of diffIds) this.unclaimed.delete(d);
+  }
+
+  async get(diffId: Digest): Promise<LayerRecord | undefined> {
+    const r = await this.db.get<LayerRow>('SELECT * FROM layers WHERE diff_id = ?', [diffId]);
+    return r && toRecord(r);
+  }
+
+  async has(diffId: Digest): Promise<boolean> {
+    return (await this.get(diffId)) !== undefined;
+  }
+
+  async list(): Promise<LayerRecord[]> {
+    const rows = await this.db.all<LayerRow>('SELECT * FROM layers ORDER BY created');
+    return rows.map(toRecord);
+  }
+
+  diffDir(diffId: Digest): string {
+    return this.paths.layerDiffDir(diffId);
+  }
+
+  async tarStream(diffId: Digest, opts?: { signal?: AbortSignal }): Promise<Readable> {
+    if (!(await this.has(diffId))) throw new NotFoundError(`layer ${diffId}: not found`);
+    return this.content.readStream(diffId, opts);
+  }
+
+  async stage(input: Readable, opts?: { signal?: AbortSignal }): Promise<StagedLayer> {
+    const stagingDir = path.join(this.paths.layersDir, `.staging-${randomBytes(8).toString('hex')}`);
+    const diffDir = path.join(stagingDir, 'diff');
+    await fs.mkdir(diffDir, { recursive: true });
+    const { fh, tmp } = await this.content.tempFile();
+    const raw = new HashTransform();
+    const spool = new SpoolTransform(fh);
+    const pass = handOff();
+    let unpacked: { size: number; entries: number };
+    try {
+      const unpackP = unpackLayer(pass, diffDir, { signal: opts?.signal }).then(
+        (r) => {
+          pass.resume(); // trailing padding after the end-of-archive blocks still counts for the diffID
+          return r;
+        },
+        (e: unknown) => {
+          pass.destroy(e as Error);
+          input.destroy();
+          throw e;
+        },
+      );
+      const pipeP = pipeline(input, raw, decompressAuto, spool, pass, { signal: opts?.signal });
+      const [u, p] = await Promise.allSettled([unpackP, pipeP]);
+      if (u.status === 'rejected') throw u.reason;
+      if (p.status === 'rejected') throw p.reason;
+      unpacked = u.value;
+      await fh.sync();
+      await fh.close();
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      await fs.rm(stagingDir, { recursive: true, force: true });
+      throw e;
+    }
+    const diffId = spool.digester.digest();
+    const tarSize = spool.digester.size;
+    const blob = this.content.pending(tmp, diffId, tarSize, true);
+    let state: 'staged' | 'committed' | 'discarded' = 'staged';
+    const discard = async (): Promise<void> => {
+      if (state !== 'staged') return;
+      state = 'discarded';
+      await blob.discard();
+      await fs.rm(stagingDir, { recursive: true, force: true });
+    };
+    const commit = (): Promise<LayerRecord> =>
+      this.exclusive(async () => {
+        if (state !== 'staged') throw new InternalError(`layer ${diffId}: already ${state}`);
+        const existing = await this.get(diffId);
+        if (existing && (await exists(this.paths.layerDiffDir(diffId)))) {
+          if (!(await this.content.has(diffId))) await blob.commit();
+          else await blob.discard();
+          state = 'committed';
+          await fs.rm(stagingDir, { recursive: true, force: true });
+          this.unclaimed.add(diffId);
+          return existing;
+        }
+        state = 'committed';
+        try {
+          await blob.commit();
+          const link = existing?.link ?? newShortLink();
+          await fs.writeFile(path.join(stagingDir, 'link'), link);
+          const finalDir = this.paths.layerDir(diffId);
+          await fs.rm(finalDir, { recursive: true, force: true });
+          await fs.rename(stagingDir, finalDir);
+          await fs.rm(this.paths.linkPath(link), { force: true });
+          await fs.symlink(this.paths.linkTarget(diffId), this.paths.linkPath(link));
+          const created = new Date().toISOString();
+          await this.db.run(
+            'INSERT OR REPLACE INTO layers (diff_id, link, size, entries, tar_size, created) VALUES (?, ?, ?, ?, ?, ?)',
+            [diffId, link, unpacked.size, unpacked.entries, tarSize, created],
+          );
+          this.unclaimed.add(diffId);
+          this.logger.debug({ diffId, size: unpacked.size }, 'layer committed');
+          return { diffId, link, size: unpacked.size, entries: unpacked.entries, tarSize, created: new Date(created) };
+        } catch (e) {
+          await fs.rm(stagingDir, { recursive: true, force: true });
+          await blob.discard();
+          throw e;
+        }
+      });
+    return {
+      diffId,
+      size: unpacked.size,
+      entries: unpacked.entries,
+      sourceDigest: raw.digester.digest(),
+      sourceSize: raw.digester.size,
+      commit,
+      discard,
+    };
+  }
+
+  async ingest(input: Readable, opts?: IngestLayerOptions): Promise<LayerRecord> {
+    const staged = await this.stage(input, { signal: opts?.signal });
+    if (opts?.expectedDiffId !== undefined && opts.expectedDiffId !== staged.diffId) {
+      await staged.discard();
+      throw new DataLossError(`layer ${opts.expectedDiffId}: diffID mismatch, content hashes to ${staged.diffId}`);
+    }
+    return staged.commit();
+  }
+
+  async ingestDirectory(dir: string, opts?: { mode?: 'rootfs' | 'overlay-diff'; signal?: AbortSignal }): Promise<LayerRecord> {
+    const tar = packDirectory(dir, { mode: opts?.mode ?? 'overlay-diff', signal: opts?.signal });
+    return this.ingest(tar, { signal: opts?.signal });
+  }
+
+  async prune(): Promise<LayerRecord[]> {
+    return this.exclusive(async () => {
+      const rows = await this.db.all<LayerRow>(
+        `SELECT * FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)
+           AND diff_id NOT IN (SELECT diff_id FROM snapshot_layers)`,
+      );
+      const removed: LayerRecord[] = [];
+      for (const r of rows) {
+        if (this.unclaimed.has(r.diff_id)) continue;
+        await this.db.run('DELETE FROM layers WHERE diff_id = ?', [r.diff_id]);
+        await fs.rm(this.paths.linkPath(r.link), { force: true });
+        await fs.rm(this.paths.layerDir(r.diff_id), { recursive: true, force: true });
+        await fs.rm(this.content.blobPath(r.diff_id as Digest), { force: true });
+        removed.push(toRecord(r));
+        this.logger.debug({ diffId: r.diff_id }, 'layer removed');
+      }
+      return removed;
+    });
+  }
+
+  /** Link names of the given layers, for mount options. */
+  async links(diffIds: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const d of diffIds) {
+      const r = await this.db.get<{ link: string }>('SELECT link FROM layers WHERE diff_id = ?', [d]);
+      if (!r) throw new NotFoundError(`layer ${d}: not found`);
+      out.push(r.link);
+    }
+    return out;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+void digestHex;
