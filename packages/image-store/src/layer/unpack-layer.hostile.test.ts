@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { CancelledError, DataLossError, FailedPreconditionError, InvalidArgumentError } from '@berth/errdefs';
+import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
+import { unpackLayer } from './unpack-layer';
+
+const sha = (p: string): string => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+const file = (name: string, body = 'pwned', extra: Partial<TestEntry['header']> = {}): TestEntry => ({ header: { name, type: 'file', mode: 0o644, ...extra }, body });
+const symlink = (name: string, linkname: string): TestEntry => ({ header: { name, type: 'symlink', linkname } });
+const hardlink = (name: string, linkname: string): TestEntry => ({ header: { name, type: 'link', linkname } });
+const dir = (name: string): TestEntry => ({ header: { name, type: 'directory', mode: 0o755 } });
+
+describe('unpackLayer with hostile input', () => {
+  let sandbox: string;
+  let dest: string;
+  let sentinel: string;
+  const passwd = sha('/etc/passwd');
+
+  beforeAll(() => ensureNativeBuilt());
+  beforeEach(() => {
+    sandbox = tempDir('hostile');
+    dest = path.join(sandbox, 'dest');
+    sentinel = path.join(sandbox, 'sentinel');
+    fs.mkdirSync(dest);
+    fs.mkdirSync(sentinel);
+    fs.writeFileSync(path.join(sentinel, 'file'), 'intact');
+  });
+  afterEach(() => {
+    // nothing may appear or change outside dest
+    const outside = walk(sandbox).filter((p) => p !== 'dest' && !p.startsWith('dest/'));
+    expect(outside).toEqual(['sentinel', 'sentinel/file']);
+    expect(fs.readFileSync(path.join(sentinel, 'file'), 'utf8')).toBe('intact');
+    expect(sha('/etc/passwd')).toBe(passwd);
+    expect(fs.existsSync('/x')).toBe(false);
+    rmrf(sandbox);
+  });
+
+  async function unpackEntries(entries: TestEntry[], opts?: Parameters<typeof unpackLayer>[2]): Promise<Awaited<ReturnType<typeof unpackLayer>>> {
+    return unpackLayer(streamOf(await buildTar(entries)), dest, opts);
+  }
+
+  async function expectRefused(entries: TestEntry[], kind: new (...a: never[]) => Error, message: RegExp, opts?: Parameters<typeof unpackLayer>[2]): Promise<void> {
+    const err = await unpackEntries(entries, opts).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(kind);
+    expect((err as Error).message).toMatch(message);
+  }
+
+  it('refuses ../x', async () => {
+    await expectRefused([file('../x')], InvalidArgumentError, /"\.\.\/x": path escapes/);
+  });
+
+  it('refuses a/../../x', async () => {
+    await expectRefused([file('a/../../x')], InvalidArgumentError, /"a\/\.\.\/\.\.\/x": path escapes/);
+  });
+
+  it('confines /abs/x to the layer, as Docker does', async () => {
+    await unpackEntries([file('/abs/x', 'inside'), file('/../../y', 'inside too')]);
+    expect(fs.readFileSync(path.join(dest, 'abs/x'), 'utf8')).toBe('inside');
+    expect(fs.readFileSync(path.join(dest, 'y'), 'utf8')).toBe('inside too');
+  });
+
+  it('refuses to write through a symlink to / (evil/etc/passwd)', async () => {
+    await expectRefused([symlink('evil', '/'), file('evil/etc/passwd')], InvalidArgumentError, /"evil\/etc\/passwd": "evil" is a symlink/);
+  });
+
+  it('refuses to write through an absolute symlink to a directory outside', async () => {
+    await expectRefused([symlink('out', sentinel), file('out/file')], InvalidArgumentError, /"out\/file": "out" is a symlink/);
+  });
+
+  it('refuses a symlink to ../.. (and so never writes through it)', async () => {
+    await expectRefused([symlink('up', '../..'), file('up/x')], InvalidArgumentError, /"up": symlink target "\.\.\/\.\." escapes/);
+  });
+
+  it('refuses to write through an inside symlink too', async () => {
+    await expectRefused([dir('d/'), symlink('d/up', '..'), file('d/up/x')], InvalidArgumentError, /"d\/up\/x": "d\/up" is a symlink/);
+  });
+
+  it('replaces a symlink by a file instead of writing through it', async () => {
+    await unpackEntries([symlink('s', path.join(sentinel, 'file')), hardlink('h', 's'), file('s', 'new'), file('h', 'new too')]);
+    expect(fs.lstatSync(path.join(dest, 's')).isFile()).toBe(true);
+    expect(fs.readFileSync(path.join(dest, 'h'), 'utf8')).toBe('new too');
+  });
+
+  it('refuses a hardlink to /etc/passwd (not an entry of the layer)', async () => {
+    await expectRefused([hardlink('pw', '/etc/passwd'), file('pw')], InvalidArgumentError, /"pw": hardlink target "\/etc\/passwd" is not an earlier entry/);
+  });
+
+  it('refuses a hardlink to ../outside', async () => {
+    await expectRefused([hardlink('o', '../sentinel/file')], InvalidArgumentError, /"o": hardlink target "\.\.\/sentinel\/file" escapes/);
+  });
+
+  it('refuses a hardlink through a symlink', async () => {
+    await expectRefused([symlink('s', sentinel), hardlink('h', 's/file')], InvalidArgumentError, /"h": hardlink target "s\/file" is not an earlier entry/);
+  });
+
+  it('refuses a hardlink to a directory', async () => {
+    await expectRefused([dir('d/'), hardlink('h', 'd')], InvalidArgumentError, /is a directory/);
+  });
+
+  it('refuses a truncated gzip stream', async () => {
+    const gz = zlib.gzipSync(await buildTar([file('a', 'x'.repeat(100000))]));
+    await expect(unpackLayer(streamOf(gz.subarray(0, gz.length >> 1)), dest)).rejects.toBeInstanceOf(DataLossError);
+  });
+
+  it('refuses a gzip stream with a bad checksum', async () => {
+    const gz = Buffer.from(zlib.gzipSync(await buildTar([file('a', 'hello')])));
+    gz[gz.length - 6] ^= 0xff; // CRC32 of the trailer
+    await expect(unpackLayer(streamOf(gz), dest)).rejects.toThrow(DataLossError);
+  });
+
+  it('refuses a corrupt gzip stream', async () => {
+    const gz = Buffer.from(zlib.gzipSync(await buildTar([file('a', 'hello')])));
+    gz[2] = 7; // unknown compression method
+    await expect(unpackLayer(streamOf(gz), dest)).rejects.toThrow(DataLossError);
+  });
+
+  it('refuses a tar truncated in the middle of a file', async () => {
+    const t = await buildTar([file('a', 'y'.repeat(5000))]);
+    await expect(unpackLayer(streamOf(t.subarray(0, 2048)), dest)).rejects.toThrow(/truncated/);
+  });
+
+  it('refuses a tar truncated in the middle of a header', async () => {
+    const t = await buildTar([file('a', 'y'), file('b', 'z')]);
+    await expect(unpackLayer(streamOf(t.subarray(0, 1024 + 100)), dest)).rejects.toThrow(DataLossError);
+  });
+
+  it('refuses bytes that are not a tar', async () => {
+    await expect(unpackLayer(streamOf(Buffer.alloc(4096, 'garbage')), dest)).rejects.toThrow(DataLossError);
+  });
+
+  it('refuses an entry bigger than maxEntrySize', async () => {
+    await expectRefused([file('big', 'z'.repeat(1000))], InvalidArgumentError, /"big": size 1000 exceeds the limit of 100/, { limits: { maxEntrySize: 100 } });
+  });
+
+  it('refuses a layer bigger than maxTotalSize', async () => {
+    await expectRefused([file('a', 'z'.repeat(60)), file('b', 'z'.repeat(60))], InvalidArgumentError, /"b": layer content exceeds/, { limits: { maxTotalSize: 100 } });
+  });
+
+  it('refuses too many entries', async () => {
+    const many = Array.from({ length: 5 }, (_, i) => file(`f${i}`, 'x'));
+    await expectRefused(many, InvalidArgumentError, /"f3": more than 3 entries/, { limits: { maxEntries: 3 } });
+  });
+
+  it('refuses a path longer than maxPathLength', async () => {
+    await expectRefused([file(`${'d/'.repeat(40)}f`)], InvalidArgumentError, /path longer than 50 bytes/, { limits: { maxPathLength: 50 } });
+  });
+
+  it('refuses a non-empty destination', async () => {
+    fs.writeFileSync(path.join(dest, 'already'), '');
+    await expect(unpackEntries([file('a')])).rejects.toBeInstanceOf(FailedPreconditionError);
+  });
+
+  it('refuses unsupported entry types', async () => {
+    const t = Buffer.from(await buildTar([file('a', 'x')]));
+    t[156] = 'V'.charCodeAt(0); // volume header
+    let sum = 0;
+    t.fill(0x20, 148, 156);
+    for (let i = 0; i < 512; i++) sum += t[i]!;
+    t.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    await expect(unpackLayer(streamOf(t), dest)).rejects.toThrow(/unsupported tar entry type/);
+  });
+
+  it('stops with CancelledError when the signal aborts', async () => {
+    const ac = new AbortController();
+    const t = await buildTar([file('a', 'x'.repeat(200000))]);
+    async function* slow(): AsyncGenerator<Buffer> {
+      yield t.subarray(0, 1024);
+      ac.abort();
+      await new Promise((r) => setTimeout(r, 10));
+      yield t.subarray(1024);
+    }
+    await expect(unpackLayer(Readable.from(slow(), { objectMode: false }), dest, { signal: ac.signal })).rejects.toBeInstanceOf(CancelledError);
+  });
+});
