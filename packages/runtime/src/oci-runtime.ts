@@ -1,51 +1,335 @@
+import { spawn } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { NotImplementedError } from '@berth/errdefs';
-import type { CreateOptions, ExitStatus, RuntimeConfig, RuntimeState } from './types';
+import {
+  CancelledError,
+  ConflictError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from '@berth/errdefs';
+import type { RuntimeSpec } from '@berth/oci';
+import type { CreateOptions, ExitStatus, Logger, RuntimeConfig, RuntimeState } from './types';
 import type { Task } from './task';
+import { ShimTask } from './shim-task';
+import { readExitFile, nowRfc3339Nano } from './exit-file';
+import { run } from './exec-file';
+import { parseSignal } from './signals';
+import { startError } from './start-error';
+import { isMountPoint } from './mount';
 
 /** Where `npm run build:native` puts the shim binary. */
 export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 'berth-shim');
 
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function findExecutable(name: string): Promise<string | undefined> {
+  const candidates = name.includes('/')
+    ? [name]
+    : [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].map(
+        (d) => path.join(d, name),
+      );
+  for (const c of candidates) {
+    try {
+      await fs.access(c, constants.X_OK);
+      return path.resolve(c);
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+function checkId(id: string): void {
+  if (!ID_RE.test(id)) throw new InvalidArgumentError(`container "${id}": invalid id`);
+}
+
+async function tail(file: string, max = 2048): Promise<string> {
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    return text.slice(-max).trim();
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Drives an OCI runtime (runc or crun) through one berth-shim per container.
+ *
+ * Life of a container: `create()` spawns the shim, which runs `runtime create`; subscribe to the
+ * returned Task's output, then `task.start()`. The shim logs output, reaps the process, deletes the
+ * runtime's container and writes `<bundle>/exit.json`. After a daemon restart, `reconnect()` gives
+ * the live Task back, or the recorded exit status.
+ *
+ * crun on hybrid cgroups: the shim is started with --private-cgroupns-fix, so crun runs in a private
+ * mount namespace without /sys/fs/cgroup/unified (crun 1.8 refuses hybrid mode otherwise).
  */
 export class OciRuntime {
-  constructor(readonly config: RuntimeConfig) {}
+  readonly name: 'runc' | 'crun';
+  private readonly logger: Logger;
+  private readonly tasks = new Map<string, ShimTask>();
+  private binaryPath?: string;
+  private hybrid?: boolean;
 
-  /** Spawns the shim, which runs `runtime create`; resolves with a Task in 'created' state. */
-  async create(_opts: CreateOptions): Promise<Task> {
-    throw new NotImplementedError('runtime: not implemented yet');
+  constructor(readonly config: RuntimeConfig) {
+    this.name = config.name ?? 'runc';
+    this.logger = config.logger ?? silent;
+    if (!path.isAbsolute(config.stateRoot)) throw new InvalidArgumentError(`runtime state root "${config.stateRoot}": must be absolute`);
+  }
+
+  /** The runtime binary's absolute path; FailedPreconditionError naming the fix when missing. */
+  async binary(): Promise<string> {
+    if (this.binaryPath) return this.binaryPath;
+    const found = await findExecutable(this.config.binary ?? this.name);
+    if (!found) {
+      throw new FailedPreconditionError(
+        `OCI runtime "${this.config.binary ?? this.name}": not found: install it: apt-get install -y ${this.name}`,
+      );
+    }
+    this.binaryPath = found;
+    return found;
+  }
+
+  private get shimPath(): string {
+    return this.config.shimPath ?? DEFAULT_SHIM_PATH;
+  }
+
+  private async isHybridCgroups(): Promise<boolean> {
+    if (this.hybrid === undefined) this.hybrid = await isMountPoint('/sys/fs/cgroup/unified').catch(() => false);
+    return this.hybrid;
+  }
+
+  private async runtime(args: string[], signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
+    const bin = await this.binary();
+    return run(bin, ['--root', this.config.stateRoot, ...args], { signal });
+  }
+
+  private async oomFile(bundle: string, spec?: RuntimeSpec): Promise<string | undefined> {
+    let cgroupsPath = spec?.linux?.cgroupsPath;
+    if (!cgroupsPath) {
+      try {
+        const cfg = JSON.parse(await fs.readFile(path.join(bundle, 'config.json'), 'utf8')) as RuntimeSpec;
+        cgroupsPath = cfg.linux?.cgroupsPath;
+      } catch {
+        return undefined;
+      }
+    }
+    if (!cgroupsPath || cgroupsPath.includes(':')) return undefined;
+    const rel = cgroupsPath.replace(/^\/+/, '');
+    try {
+      await fs.access('/sys/fs/cgroup/memory');
+      return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
+    } catch {
+      return path.join('/sys/fs/cgroup', rel, 'memory.events');
+    }
+  }
+
+  /**
+   * Spawns the shim, which runs `runtime create`; resolves with a Task in 'created' state.
+   * Rejects with the runtime's message (InvalidArgumentError for a missing/non-executable command,
+   * InternalError otherwise) when create fails; nothing is left behind then.
+   */
+  async create(opts: CreateOptions): Promise<Task> {
+    checkId(opts.id);
+    if (this.tasks.has(opts.id)) throw new FailedPreconditionError(`container ${opts.id}: already has a task`);
+    if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: create aborted`);
+    const bundle = path.resolve(opts.bundle);
+    const bin = await this.binary();
+    try {
+      await fs.access(this.shimPath, constants.X_OK);
+    } catch {
+      throw new FailedPreconditionError(`berth-shim: not found at ${this.shimPath}: build it: npm run build:native -w @berth/runtime`);
+    }
+    if (opts.spec) {
+      const tmp = path.join(bundle, `config.json.tmp-${process.pid}`);
+      await fs.writeFile(tmp, JSON.stringify(opts.spec));
+      await fs.rename(tmp, path.join(bundle, 'config.json'));
+    }
+    await fs.rm(path.join(bundle, 'exit.json'), { force: true });
+    await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
+    const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
+    if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
+    if (opts.openStdin) args.push('--stdin');
+    const oom = opts.oomFile ?? (await this.oomFile(bundle, opts.spec));
+    if (oom) args.push('--oom-file', oom);
+    if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
+
+    await this.spawnShim(opts.id, bundle, args);
+    let task: ShimTask;
+    try {
+      task = await ShimTask.connect(opts.id, bundle, this.cleanup, this.logger, opts.signal);
+    } catch (e) {
+      // The shim may already have finished (a create failure): exit.json says why.
+      const file = await readExitFile(bundle);
+      if (file?.error !== undefined) {
+        throw startError(file.error);
+      }
+      throw new UnavailableError(`container ${opts.id}: cannot connect to its shim: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      await task.waitCreated();
+    } catch (e) {
+      task.detach();
+      throw e;
+    }
+    this.track(task);
+    return task;
+  }
+
+  private readonly cleanup = { forceDelete: (id: string) => this.delete(id) };
+
+  private track(task: ShimTask): void {
+    this.tasks.set(task.id, task);
+    task
+      .wait()
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.tasks.get(task.id) === task) this.tasks.delete(task.id);
+      });
+  }
+
+  private spawnShim(id: string, bundle: string, args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.shimPath, args, { cwd: bundle, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      let settled = false;
+      const done = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.destroy();
+        child.unref();
+        if (err) reject(err);
+        else resolve();
+      };
+      child.once('error', (e) => done(new InternalError(`container ${id}: cannot start berth-shim: ${e.message}`, { cause: e })));
+      child.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('ready\n')) done();
+      });
+      child.once('exit', (code) => {
+        if (settled) return;
+        void tail(path.join(bundle, 'shim.log')).then((log) =>
+          done(new InternalError(`container ${id}: berth-shim exited with code ${code}${log ? `: ${log}` : ''}`)),
+        );
+      });
+    });
   }
 
   /** create() then task.start(). Subscribe between create and start to see all output. */
   async start(opts: CreateOptions): Promise<Task> {
     const task = await this.create(opts);
-    await task.start(opts.signal);
+    try {
+      await task.start(opts.signal);
+    } catch (e) {
+      await task.kill('KILL').catch(() => undefined);
+      throw e;
+    }
     return task;
   }
 
-  /** Sends a signal to the container's init process. */
-  async kill(_id: string, _signal?: string | number): Promise<void> {
-    throw new NotImplementedError('runtime: not implemented yet');
+  /** The task this runtime object holds for a container, if any. */
+  task(id: string): Task | undefined {
+    return this.tasks.get(id);
+  }
+
+  /**
+   * Sends a signal (name with/without SIG, or number) to the container's init process: through
+   * its shim when we hold a task, else with `runtime kill`. ConflictError when not running.
+   */
+  async kill(id: string, signal?: string | number): Promise<void> {
+    checkId(id);
+    const n = parseSignal(signal);
+    const task = this.tasks.get(id);
+    if (task && !task.done) return task.kill(n);
+    const r = await this.runtime(['kill', id, String(n)]);
+    if (r.code !== 0) {
+      const msg = r.stderr.trim();
+      if (/does not exist|not running|container not running|not exist/i.test(msg)) {
+        throw new ConflictError(`container ${id}: is not running`);
+      }
+      throw new InternalError(`container ${id}: kill failed: ${msg}`);
+    }
   }
 
   /** The runtime's view of a container; NotFoundError when it does not know it. */
-  async state(_id: string): Promise<RuntimeState> {
-    throw new NotImplementedError('runtime: not implemented yet');
+  async state(id: string): Promise<RuntimeState> {
+    checkId(id);
+    const r = await this.runtime(['state', id]);
+    if (r.code !== 0) {
+      const msg = r.stderr.trim();
+      if (/does not exist|not found|No such file/i.test(msg)) throw new NotFoundError(`container ${id}: not found in ${this.name}`);
+      throw new InternalError(`container ${id}: ${this.name} state: ${msg}`);
+    }
+    const s = JSON.parse(r.stdout) as { id: string; status: string; pid: number; bundle: string };
+    return { id: s.id, status: s.status, pid: s.pid, bundle: s.bundle };
   }
 
-  /** After a daemon restart: the live Task, or the exit status recorded (or inferred) for it. */
-  async reconnect(_id: string, _bundle: string): Promise<Task | ExitStatus> {
-    throw new NotImplementedError('runtime: not implemented yet');
-  }
-
-  /** Removes the runtime's record of a container (`delete --force`); no error when absent. */
-  async delete(_id: string): Promise<void> {
-    throw new NotImplementedError('runtime: not implemented yet');
-  }
-
-  /** IDs the runtime knows under its state root. */
+  /** Containers the runtime knows under its state root. */
   async list(): Promise<RuntimeState[]> {
-    throw new NotImplementedError('runtime: not implemented yet');
+    const r = await this.runtime(['list', '--format', 'json']);
+    if (r.code !== 0) {
+      if (/no such file/i.test(r.stderr)) return [];
+      throw new InternalError(`${this.name} list: ${r.stderr.trim()}`);
+    }
+    const out = r.stdout.trim();
+    if (!out || out === 'null') return [];
+    return (JSON.parse(out) as { id: string; status: string; pid: number; bundle: string }[]).map((s) => ({
+      id: s.id,
+      status: s.status,
+      pid: s.pid,
+      bundle: s.bundle,
+    }));
+  }
+
+  /** Removes the runtime's container (`delete --force`, killing what is left); no error when absent. */
+  async delete(id: string): Promise<void> {
+    checkId(id);
+    const r = await this.runtime(['delete', '--force', id]);
+    if (r.code !== 0 && !/does not exist|not found|No such file/i.test(r.stderr)) {
+      throw new InternalError(`container ${id}: ${this.name} delete: ${r.stderr.trim()}`);
+    }
+  }
+
+  /**
+   * After a daemon restart: connects to the container's live shim and returns its Task; when the
+   * shim is gone, returns the exit status from exit.json; when there is neither, makes sure the
+   * runtime holds no container any more (`delete --force`) and reports exit code 255.
+   */
+  async reconnect(id: string, bundle: string, signal?: AbortSignal): Promise<Task | ExitStatus> {
+    checkId(id);
+    const dir = path.resolve(bundle);
+    const existing = this.tasks.get(id);
+    if (existing && !existing.done) return existing;
+    let task: ShimTask | undefined;
+    try {
+      task = await ShimTask.connect(id, dir, this.cleanup, this.logger, signal);
+    } catch (e) {
+      if (e instanceof CancelledError) throw e;
+      task = undefined;
+    }
+    if (task) {
+      const state = task.hello?.state;
+      if (state === 'created' || state === 'running') {
+        this.track(task);
+        return task;
+      }
+      // The shim is finishing (exited/failed): its exit message or exit.json follows.
+      const status = await Promise.race([
+        task.wait().catch(() => undefined),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 6000).unref()),
+      ]);
+      task.detach();
+      if (status) return status;
+    }
+    const file = await readExitFile(dir);
+    if (file) return { exitCode: file.exitCode, finishedAt: file.finishedAt, oomKilled: file.oomKilled };
+    this.logger.warn({ id }, 'no shim and no exit status: reporting the container dead');
+    await this.delete(id);
+    return { exitCode: 255, finishedAt: nowRfc3339Nano(), oomKilled: false };
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * The berth-shim wire protocol (see shim/berth-shim.c): frames [type:1][length:4 BE][payload].
+ */
+export const FrameType = {
+  // daemon -> shim
+  Start: 0x53, // 'S'
+  Stdin: 0x49, // 'I'
+  CloseStdin: 0x43, // 'C'
+  Kill: 0x4b, // 'K'
+  Resize: 0x52, // 'R'
+  // shim -> daemon
+  Stdout: 1,
+  Stderr: 2,
+  Hello: 0x48, // 'H'
+  Created: 0x63, // 'c'
+  Started: 0x73, // 's'
+  Failed: 0x66, // 'f'
+  Exited: 0x78, // 'x'
+  KillResult: 0x6b, // 'k'
+  Error: 0x65, // 'e'
+} as const;
+
+/** Largest payload the shim accepts from the daemon in one frame. */
+export const MAX_REQUEST_PAYLOAD = 60 * 1024;
+
+export function encodeFrame(type: number, payload: Buffer | string = Buffer.alloc(0)): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = type;
+  out.writeUInt32BE(body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
+
+/** Incremental frame decoder: push socket chunks, get (type, payload) callbacks in order. */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private total = 0;
+  private need = -1;
+  private type = 0;
+
+  constructor(private readonly onFrame: (type: number, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+    for (;;) {
+      if (this.need < 0) {
+        if (this.total < 5) return;
+        const head = this.take(5);
+        this.type = head[0];
+        this.need = head.readUInt32BE(1);
+      }
+      if (this.total < this.need) return;
+      const payload = this.take(this.need);
+      this.need = -1;
+      this.onFrame(this.type, payload);
+    }
+  }
+
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.total -= n;
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - off);
+      c.copy(out, off, 0, k);
+      off += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.total -= n;
+    return out;
+  }
+}

@@ -1,0 +1,32 @@
+import { InternalError, InvalidArgumentError, type BerthError } from '@berth/errdefs';
+
+/**
+ * The error for a failed `runtime create`/`start`. The message keeps the runtime's own text
+ * (e.g. `exec: "nope": executable file not found in $PATH`). Like Docker, a missing or
+ * non-executable command is the caller's mistake (InvalidArgumentError); the rest is internal.
+ */
+export function startError(runtimeMessage: string): BerthError {
+  const msg = `OCI runtime create failed: ${runtimeMessage}`;
+  const lower = runtimeMessage.toLowerCase();
+  if (
+    lower.includes('executable file not found') ||
+    lower.includes('no such file or directory') ||
+    lower.includes('permission denied') ||
+    lower.includes('not a directory')
+  ) {
+    return new InvalidArgumentError(msg);
+  }
+  return new InternalError(msg);
+}
+
+/**
+ * The exit code Docker records for a container whose start failed with this message:
+ * 127 command not found, 126 not executable, 128 anything else.
+ */
+export function startErrorExitCode(message: string): number {
+  const lower = message.toLowerCase();
+  if (lower.includes('executable file not found') || lower.includes('no such file or directory')) return 127;
+  if (lower.includes('not a directory')) return 127;
+  if (lower.includes('permission denied')) return 126;
+  return 128;
+}
