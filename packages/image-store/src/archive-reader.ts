@@ -78,6 +78,10 @@ export async function readArchive(
       if (opts.signal?.aborted) throw new CancelledError('load: cancelled');
       if (++count > limits.maxEntries) throw new InvalidArgumentError(`archive: more than ${limits.maxEntries} entries`);
       const h = entry.header;
+      if (h.type === 'directory') {
+        entry.resume();
+        continue;
+      }
       const name = normaliseEntryPath(h.name);
       if (h.type === 'symlink' || h.type === 'link') {
         const target = h.type === 'symlink' ? path.posix.join(path.posix.dirname('/' + name), h.linkname).slice(1) : h.linkname;

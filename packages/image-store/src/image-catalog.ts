@@ -49,7 +49,10 @@ export interface ImageUser {
 
 /**
  * The daemon's answer to "does a container use this image?": the container's ID (or an
- * ImageUser when it knows whether it runs), or undefined.
+ * ImageUser when it knows whether it runs), or undefined. A bare ID counts as running
+ * (docker's hard conflict: `rmi -f` then only untags); `{running: false}` lets `rmi -f`
+ * delete the image as docker does for stopped containers (the container's snapshot keeps
+ * the layers).
  */
 export type ImageInUseCheck = (imageId: Digest) => Promise<string | ImageUser | undefined>;
 

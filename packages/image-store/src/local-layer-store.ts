@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataLossError, InternalError, NotFoundError } from '@berth/errdefs';
+import { CancelledError, DataLossError, InternalError, NotFoundError, isBerthError } from '@berth/errdefs';
 import { digestHex, type Digest } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
 import type { LocalContentStore } from './content/local-content-store';
@@ -114,6 +114,13 @@ export class LocalLayerStore implements LayerStore {
       );
       const pipeP = pipeline(input, raw, decompressAuto, spool, pass, { signal: opts?.signal });
       const [u, p] = await Promise.allSettled([unpackP, pipeP]);
+      // A failing source (truncated, aborted) is the root cause of whatever the unpacker saw.
+      if (p.status === 'rejected' && !(u.status === 'rejected' && isBerthError(u.reason) && u.reason.code !== 'INTERNAL')) {
+        const e = p.reason as Error;
+        if (isBerthError(e)) throw e;
+        if (e.name === 'AbortError') throw new CancelledError('layer: cancelled', { cause: e });
+        throw new DataLossError(`layer: reading input: ${e.message}`, { cause: e });
+      }
       if (u.status === 'rejected') throw u.reason;
       if (p.status === 'rejected') throw p.reason;
       unpacked = u.value;

@@ -421,7 +421,8 @@ export class SqliteImageCatalog implements ImageCatalog {
   private async user(id: string, ctx: DeleteContext): Promise<ImageUser | undefined> {
     const u = await ctx.inUse(id as Digest);
     if (u === undefined) return undefined;
-    return typeof u === 'string' ? { id: u, running: false } : u;
+    // A bare ID: assume running, the conservative reading (force then only untags).
+    return typeof u === 'string' ? { id: u, running: true } : u;
   }
 
   private async conflict(id: string, mask: { hard: boolean; activeReference: boolean; stopped: boolean }, ctx: DeleteContext): Promise<Conflict | undefined> {

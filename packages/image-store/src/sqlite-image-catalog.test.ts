@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { sha256Digest, type Digest, type ImageConfig } from '@berth/oci';
+import { tempStore, type TempStore } from './test-support/temp-store';
+
+function config(extra: Partial<ImageConfig> = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: [] }, ...extra }),
+  );
+}
+
+describe('SqliteImageCatalog', () => {
+  let t: TempStore;
+  let inUse: Map<string, { id: string; running: boolean }>;
+  beforeEach(async () => {
+    inUse = new Map();
+    t = await tempStore({ isImageInUse: async (id) => inUse.get(id) });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('normalises references and finds images by name, full id, and unique prefix', async () => {
+    const buf = config();
+    const img = await t.store.images.create(buf, { references: ['busybox'] });
+    expect(img.id).toBe(sha256Digest(buf));
+    expect(img.repoTags).toEqual(['busybox:latest']);
+    const hex = img.id.slice(7);
+    for (const name of ['busybox', 'busybox:latest', 'docker.io/library/busybox:latest', 'library/busybox', img.id, hex, hex.slice(0, 12), `sha256:${hex.slice(0, 5)}`, hex.slice(0, 1)]) {
+      expect(await t.store.images.resolve(name)).toBe(img.id);
+    }
+    await expect(t.store.images.resolve('busybox:1')).rejects.toThrow('No such image: busybox:1');
+    await expect(t.store.images.resolve('nothere')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'No such image: nothere:latest' });
+    await expect(t.store.images.resolve('UPPER')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses an ambiguous prefix', async () => {
+    // find two configs whose IDs share the first hex digit
+    const ids: Digest[] = [];
+    for (let i = 0; ids.length < 2 && i < 100; i++) {
+      const b = config({ comment: `c${i}` });
+      const id = sha256Digest(b);
+      if (ids.length === 0 || id[7] === ids[0]![7]) {
+        await t.store.images.create(b);
+        ids.push(id);
+      }
+    }
+    await expect(t.store.images.resolve(ids[0]!.slice(7, 8))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('tags move between images; lists show familiar names and LastTagTime', async () => {
+    const a = await t.store.images.create(config({ comment: 'a' }), { references: ['x:1'] });
+    const b = await t.store.images.create(config({ comment: 'b' }));
+    await t.store.images.tag(b.id, 'x:1');
+    await t.store.images.tag('x:1', '127.0.0.1:5000/trace/x:v1');
+    expect((await t.store.images.get(a.id)).repoTags).toEqual([]);
+    const rb = await t.store.images.get(b.id);
+    expect(rb.repoTags).toEqual(['127.0.0.1:5000/trace/x:v1', 'x:1']);
+    expect(rb.lastTagTime).toBeInstanceOf(Date);
+    expect((await t.store.images.list({ dangling: true })).map((i) => i.id)).toEqual([a.id]);
+    const filtered = await t.store.images.list({ reference: ['x*'] });
+    expect(filtered.map((i) => i.repoTags)).toEqual([['x:1']]);
+    expect((await t.store.images.list({ reference: ['127.0.0.1:5000/trace/*'] })).length).toBe(1);
+  });
+
+  it('label, before and since filters', async () => {
+    const a = await t.store.images.create(config({ created: '2026-01-01T00:00:00Z', config: { Labels: { k: 'v' } } }), { references: ['a'] });
+    const b = await t.store.images.create(config({ created: '2026-01-02T00:00:00Z', config: { Labels: { k: 'w' } } }), { references: ['b'] });
+    expect((await t.store.images.list({ label: ['k'] })).length).toBe(2);
+    expect((await t.store.images.list({ label: ['k=v'] })).map((i) => i.id)).toEqual([a.id]);
+    expect((await t.store.images.list({ before: 'b' })).map((i) => i.id)).toEqual([a.id]);
+    expect((await t.store.images.list({ since: 'a' })).map((i) => i.id)).toEqual([b.id]);
+  });
+
+  describe('delete (docker rmi)', () => {
+    it('by reference with several tags only untags; the last tag deletes, with its digest refs', async () => {
+      const img = await t.store.images.create(config(), { references: ['a:1', 'a:2'] });
+      await t.store.images.tag(img.id, `a@sha256:${'f'.repeat(64)}`);
+      expect(await t.store.images.delete('a:1')).toEqual([{ Untagged: 'a:1' }]);
+      expect(await t.store.images.delete('a:2')).toEqual([{ Untagged: 'a:2' }, { Untagged: `a@sha256:${'f'.repeat(64)}` }, { Deleted: img.id }]);
+      expect(await t.store.images.find(img.id)).toBeUndefined();
+      expect(await t.store.content.has(img.id)).toBe(false);
+    });
+
+    it('by ID with tags in several repositories needs force', async () => {
+      const img = await t.store.images.create(config(), { references: ['a:1', 'b:1'] });
+      await expect(t.store.images.delete(img.id.slice(7, 19))).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `conflict: unable to delete ${img.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`,
+      });
+      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ Untagged: 'a:1' }, { Untagged: 'b:1' }, { Deleted: img.id }]);
+    });
+
+    it('by ID with one tag untags and deletes', async () => {
+      const img = await t.store.images.create(config(), { references: ['a:1'] });
+      expect(await t.store.images.delete(img.id.slice(7))).toEqual([{ Untagged: 'a:1' }, { Deleted: img.id }]);
+    });
+
+    it('an image a container uses: 409 with docker message; force only untags', async () => {
+      const img = await t.store.images.create(config(), { references: ['trace-committed:v1'] });
+      const cid = 'e6aa06ece6cd' + '0'.repeat(52);
+      inUse.set(img.id, { id: cid, running: true });
+      await expect(t.store.images.delete('trace-committed:v1')).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: `conflict: unable to remove repository reference "trace-committed:v1" (must force) - container e6aa06ece6cd is using its referenced image ${img.id.slice(7, 19)}`,
+      });
+      expect(await t.store.images.delete('trace-committed:v1', { force: true })).toEqual([{ Untagged: 'trace-committed:v1' }]);
+      expect(await t.store.images.find(img.id)).toBeDefined();
+      // now dangling and used by a running container: by ID even force cannot
+      await expect(t.store.images.delete(img.id, { force: true })).rejects.toThrow(/cannot be forced\) - image is being used by running container e6aa06ece6cd/);
+      inUse.set(img.id, { id: cid, running: false });
+      await expect(t.store.images.delete(img.id)).rejects.toThrow(/must be forced\) - image is being used by stopped container e6aa06ece6cd/);
+      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ Deleted: img.id }]);
+    });
+
+    it('accepts a plain container id string from the in-use callback', async () => {
+      const img = await t.store.images.create(config(), { references: ['x'] });
+      const r = await t.store.images.delete('x', { isImageInUse: async () => 'abcdefabcdef' + '1'.repeat(52) }).catch((e: Error) => e);
+      expect((r as Error).message).toMatch(/container abcdefabcdef is using its referenced image/);
+      void img;
+    });
+
+    it('deletes the untagged parent chain unless noPrune; children block', async () => {
+      const base = await t.store.images.create(config({ comment: 'base' }));
+      const mid = await t.store.images.create(config({ comment: 'mid' }), { parent: base.id });
+      const top = await t.store.images.create(config({ comment: 'top' }), { parent: mid.id, references: ['built:v1'] });
+      await expect(t.store.images.delete(mid.id)).rejects.toThrow(/cannot be forced\) - image has dependent child images/);
+      expect((await t.store.images.list()).map((i) => i.id)).toEqual([top.id]);
+      expect((await t.store.images.list({ all: true })).length).toBe(3);
+      expect(await t.store.images.delete('built:v1')).toEqual([{ Untagged: 'built:v1' }, { Deleted: top.id }, { Deleted: mid.id }, { Deleted: base.id }]);
+      const b2 = await t.store.images.create(config({ comment: 'base' }));
+      await t.store.images.create(config({ comment: 'top' }), { parent: b2.id, references: ['built:v1'] });
+      expect((await t.store.images.delete('built:v1', { noPrune: true })).length).toBe(2);
+      expect(await t.store.images.find(b2.id)).toBeDefined();
+    });
+
+    it('404 with docker message', async () => {
+      await expect(t.store.images.delete('trace-nonexistent:v1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'No such image: trace-nonexistent:v1' });
+    });
+  });
+
+  it('prune: dangling only by default, all unused with all, label filters', async () => {
+    const d = await t.store.images.create(config({ comment: 'dangling', config: { Labels: { L: '1' } } }));
+    const tagged = await t.store.images.create(config({ comment: 'tagged' }), { references: ['keep'] });
+    const used = await t.store.images.create(config({ comment: 'used' }));
+    inUse.set(used.id, { id: 'c'.repeat(64), running: true });
+    expect((await t.store.images.prune({ label: ['other'] })).deleted).toEqual([]);
+    const r = await t.store.images.prune({ label: ['L'] });
+    expect(r.deleted).toEqual([{ Deleted: d.id }]);
+    expect(await t.store.images.find(tagged.id)).toBeDefined();
+    const r2 = await t.store.images.prune({ all: true });
+    expect(r2.deleted).toEqual([{ Untagged: 'keep:latest' }, { Deleted: tagged.id }]);
+    expect(await t.store.images.find(used.id)).toBeDefined();
+  });
+
+  it('history: newest first, image id on top, <missing> below', async () => {
+    const img = await t.store.images.create(
+      config({
+        history: [
+          { created: '2026-01-01T00:00:00Z', comment: 'Imported from -', empty_layer: true },
+          { created: '2026-01-01T00:00:01Z', created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
+        ],
+      }),
+      { references: ['h:1'] },
+    );
+    const h = await t.store.images.history('h:1');
+    expect(h).toEqual([
+      { id: img.id, created: 1767225601, createdBy: '/bin/sh -c #(nop)  CMD ["sh"]', tags: ['h:1'], size: 0, comment: '' },
+      { id: '<missing>', created: 1767225600, createdBy: '', tags: [], size: 0, comment: 'Imported from -' },
+    ]);
+  });
+
+  it('create refuses configs that are not JSON or reference unknown layers', async () => {
+    await expect(t.store.images.create(Buffer.from('nope'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(t.store.images.create(config({ rootfs: { type: 'layers', diff_ids: [`sha256:${'a'.repeat(64)}`] } }))).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+    });
+  });
+});
