@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { RuntimeMount, RuntimeSpec } from '@berth/oci';
@@ -52,6 +53,22 @@ const MASKED_PATHS = [
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+const DOCKER_NOFILE = 1048576;
+
+/**
+ * Docker gives containers RLIMIT_NOFILE 1048576. Raising a hard limit needs CAP_SYS_RESOURCE,
+ * which a sandboxed daemon may lack: never ask for more than this process's own hard limit.
+ */
+async function defaultNofile(): Promise<number> {
+  try {
+    const text = await fs.readFile('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text);
+    if (m && m[2] !== 'unlimited') return Math.min(DOCKER_NOFILE, Number(m[2]));
+  } catch {
+    /* not Linux? keep Docker's value */
+  }
+  return DOCKER_NOFILE;
+}
 
 function normalizeCap(c: string): string {
   const up = c.trim().toUpperCase();
@@ -187,6 +204,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
   if (!env.some((e) => envKey(e) === 'HOME')) env.push(`HOME=${user.home || '/'}`);
 
   const caps = capabilities(input);
+  const nofile = input.nofile ?? (await defaultNofile());
   const network = input.network ?? 'default';
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (network !== 'host') namespaces.push({ type: 'network' });
@@ -216,7 +234,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       env,
       cwd: path.posix.normalize(workingDir),
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
       noNewPrivileges: false,
       ...(input.oomScoreAdj ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },

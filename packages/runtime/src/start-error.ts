@@ -5,7 +5,8 @@ import { InternalError, InvalidArgumentError, type BerthError } from '@berth/err
  * (e.g. `exec: "nope": executable file not found in $PATH`). Like Docker, a missing or
  * non-executable command is the caller's mistake (InvalidArgumentError); the rest is internal.
  */
-export function startError(runtimeMessage: string): BerthError {
+export function startError(raw: string): BerthError {
+  const runtimeMessage = runtimeErrorText(raw);
   const msg = `OCI runtime create failed: ${runtimeMessage}`;
   const lower = runtimeMessage.toLowerCase();
   if (
@@ -29,4 +30,16 @@ export function startErrorExitCode(message: string): number {
   if (lower.includes('not a directory')) return 127;
   if (lower.includes('permission denied')) return 126;
   return 128;
+}
+
+/**
+ * runc prints its error as logfmt (`time=".." level=error msg="runc create failed: ..."`); crun
+ * as `crun: ...`. Returns the message itself.
+ */
+export function runtimeErrorText(raw: string): string {
+  const lines = raw.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.length ? lines[lines.length - 1] : raw.trim();
+  const m = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
+  if (m) return m[1].replace(/\\(.)/g, '$1');
+  return line;
 }

@@ -112,6 +112,8 @@ export interface SpecInput {
   annotations?: Record<string, string>;
   /** OOM score adjustment. */
   oomScoreAdj?: number;
+  /** RLIMIT_NOFILE (soft=hard). Default Docker's 1048576, capped at this process's hard limit. */
+  nofile?: number;
   /** Shared memory size in bytes (default 64 MiB, like Docker). */
   shmSize?: number;
 }

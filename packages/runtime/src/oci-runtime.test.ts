@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
+import type { Task } from './task';
+import type { ExitStatus, OutputChunk } from './types';
+import { makeBundle, makeRootfs, tempDir, type TestBundle } from './__fixtures__/busybox-bundle';
+
+jest.setTimeout(60000);
+
+let root: string;
+let rootfs: string;
+let runtime: OciRuntime;
+const created: { rt: OciRuntime; id: string; shimPid?: number }[] = [];
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build:native'], { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
+  root = await tempDir();
+  rootfs = await makeRootfs(root);
+  runtime = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
+});
+
+afterAll(async () => {
+  for (const c of created) {
+    if (c.shimPid && c.shimPid > 0) {
+      try {
+        process.kill(c.shimPid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await c.rt.delete(c.id).catch(() => undefined);
+  }
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function create(b: TestBundle, opts: { rt?: OciRuntime; openStdin?: boolean } = {}): Promise<Task> {
+  const rt = opts.rt ?? runtime;
+  const rec: { rt: OciRuntime; id: string; shimPid?: number } = { rt, id: b.id };
+  created.push(rec);
+  const task = await rt.create({ id: b.id, bundle: b.bundle, logPath: b.logPath, openStdin: opts.openStdin });
+  rec.shimPid = task.shimPid;
+  return task;
+}
+
+function collect(task: Task): { chunks: OutputChunk[]; text: (s?: 'stdout' | 'stderr') => string } {
+  const chunks: OutputChunk[] = [];
+  task.subscribe((c) => chunks.push(c));
+  return {
+    chunks,
+    text: (s) => Buffer.concat(chunks.filter((c) => !s || c.stream === s).map((c) => c.data)).toString(),
+  };
+}
+
+async function runToExit(over: Parameters<typeof makeBundle>[2]): Promise<{ status: ExitStatus; out: string; err: string; b: TestBundle }> {
+  const b = await makeBundle(root, rootfs, over);
+  const task = await create(b);
+  const c = collect(task);
+  await task.start();
+  const status = await task.wait();
+  return { status, out: c.text('stdout'), err: c.text('stderr'), b };
+}
+
+describe('OciRuntime with runc', () => {
+  it('runs echo: output reaches the subscriber and the json-file log', async () => {
+    const { status, out, b } = await runToExit({ cmd: ['echo', 'hi'] });
+    expect(status.exitCode).toBe(0);
+    expect(status.oomKilled).toBe(false);
+    expect(status.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+    expect(out).toBe('hi\n');
+    const log = await fs.readFile(b.logPath, 'utf8');
+    expect(log).toMatch(/^\{"log":"hi\\n","stream":"stdout","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z"\}\n$/);
+    const exit = JSON.parse(await fs.readFile(path.join(b.bundle, 'exit.json'), 'utf8'));
+    expect(exit.exitCode).toBe(0);
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+});
+
+describe('OciRuntime with runc: exits, errors, signals', () => {
+  it('reports the exit code', async () => {
+    const { status } = await runToExit({ cmd: ['sh', '-c', 'exit 3'] });
+    expect(status.exitCode).toBe(3);
+  });
+
+  it('separates stdout and stderr, in the log too', async () => {
+    const { out, err, b } = await runToExit({ cmd: ['sh', '-c', 'echo out; echo err >&2'] });
+    expect(out).toBe('out\n');
+    expect(err).toBe('err\n');
+    const lines = (await fs.readFile(b.logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.stream, l.log]).sort()).toEqual([
+      ['stderr', 'err\n'],
+      ['stdout', 'out\n'],
+    ]);
+  });
+
+  it('rejects a missing binary with the runtime message and leaves nothing behind', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['nope'] });
+    created.push({ rt: runtime, id: b.id });
+    const err = await runtime.create({ id: b.id, bundle: b.bundle, logPath: b.logPath }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain('executable file not found');
+    expect((err as { code: string }).code).toBe('INVALID_ARGUMENT');
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+    await expect(fs.readFile(b.logPath, 'utf8').catch(() => '')).resolves.toBe('');
+  });
+
+  it('kill KILL gives 137', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const task = await create(b);
+    await task.start();
+    expect(task.pid).toBeGreaterThan(0);
+    expect((await runtime.state(b.id)).status).toBe('running');
+    await runtime.kill(b.id, 'KILL');
+    expect((await task.wait()).exitCode).toBe(137);
+  });
+
+  it('kill TERM: 143 when the process dies of it', async () => {
+    // PID 1 in a PID namespace ignores signals it has no handler for (as with Docker);
+    // a shell that traps TERM and exits with 128+15 reports what Docker reports.
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'trap "exit 143" TERM; echo ready; while true; do sleep 0.1; done'] });
+    const task = await create(b);
+    const c = collect(task);
+    await task.start();
+    for (let i = 0; i < 100 && !c.text().includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    await runtime.kill(b.id, 'SIGTERM');
+    expect((await task.wait()).exitCode).toBe(143);
+  });
+
+  it('kill with a number and with a lower-case name; unknown name is InvalidArgument', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const task = await create(b);
+    await task.start();
+    await expect(runtime.kill(b.id, 'NOPE')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await runtime.kill(b.id, 'cont');
+    await runtime.kill(b.id, 9);
+    expect((await task.wait()).exitCode).toBe(137);
+    await expect(task.kill('KILL')).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('passes stdin through and closes it', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['cat'] });
+    const task = await create(b, { openStdin: true });
+    const c = collect(task);
+    await task.writeStdin(Buffer.from('before start\n'));
+    await task.start();
+    await task.writeStdin(Buffer.from('x'.repeat(100000) + '\n'));
+    await task.closeStdin();
+    expect((await task.wait()).exitCode).toBe(0);
+    expect(c.text('stdout')).toBe('before start\n' + 'x'.repeat(100000) + '\n');
+  });
+});
+
+describe('OciRuntime: daemon restarts', () => {
+  it('reconnects to a live shim after the daemon lost it, then sees the exit', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.05; done'] });
+    const first = await create(b);
+    await first.start();
+    first.detach();
+    const again = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
+    const got = await again.reconnect(b.id, b.bundle);
+    expect('wait' in got).toBe(true);
+    const task = got as Task;
+    expect(task.status).toBe('running');
+    expect(task.pid).toBe(first.pid);
+    const c = collect(task);
+    for (let i = 0; i < 100 && !c.text().includes('tick'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(c.text()).toContain('tick\n');
+    await again.kill(b.id, 'KILL');
+    expect((await task.wait()).exitCode).toBe(137);
+    // and once the shim is gone, reconnect reads exit.json
+    const after = await again.reconnect(b.id, b.bundle);
+    expect(after).toMatchObject({ exitCode: 137 });
+  });
+
+  it('shim killed: reconnect reports the container dead and nothing stays in the runtime', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const first = await create(b);
+    await first.start();
+    first.detach();
+    process.kill(first.shimPid, 'SIGKILL');
+    for (let i = 0; i < 100; i++) {
+      try {
+        process.kill(first.shimPid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const again = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
+    const got = await again.reconnect(b.id, b.bundle);
+    expect(got).toMatchObject({ exitCode: 255, oomKilled: false });
+    expect(await again.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+    // The process was killed; at most a zombie waiting for its new parent remains.
+    const stat = await fs.readFile(`/proc/${first.pid}/stat`, 'utf8').catch(() => '');
+    expect(stat === '' || / Z /.test(stat)).toBe(true);
+  });
+});
+
+describe('OciRuntime with crun', () => {
+  it('runs a container with crun', async () => {
+    const crun = new OciRuntime({ name: 'crun', stateRoot: path.join(root, 'state-crun') });
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'echo crun-ok; exit 7'] });
+    const task = await create(b, { rt: crun });
+    const c = collect(task);
+    await task.start();
+    const status = await task.wait();
+    expect(c.text('stdout')).toBe('crun-ok\n');
+    expect(status.exitCode).toBe(7);
+    expect(await crun.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+
+  it('crun: a missing binary is reported with crun text', async () => {
+    const crun = new OciRuntime({ name: 'crun', stateRoot: path.join(root, 'state-crun') });
+    const b = await makeBundle(root, rootfs, { cmd: ['nope'] });
+    created.push({ rt: crun, id: b.id });
+    const err = (await crun.create({ id: b.id, bundle: b.bundle, logPath: b.logPath }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/nope/);
+    expect(err.message.toLowerCase()).toMatch(/not found|no such file/);
+  });
+});
