@@ -58,6 +58,9 @@ export class LayerWriter implements TarSink {
     if (Buffer.byteLength(e.linkname) > this.limits.maxPathLength) this.refuse(e, `link target longer than ${this.limits.maxPathLength} bytes`);
 
     const base = baseOf(rel);
+    if (rel.includes(WHITEOUT_META_PREFIX) && base !== WHITEOUT_OPAQUE && isUnderWhiteoutMeta(rel)) {
+      return; // aufs metadata (.wh..wh.plnk/..., .wh..wh.aufs): skipped, as Docker does
+    }
     if (base.startsWith(WHITEOUT_PREFIX)) {
       this.whiteout(e, rel, base);
       return;
@@ -197,7 +200,6 @@ export class LayerWriter implements TarSink {
       this.native.lsetxattr(this.abs(parent), OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
-    if (base.startsWith(WHITEOUT_META_PREFIX)) return; // other aufs metadata (.wh..wh.plnk, ...): skipped, as Docker does
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') this.refuse(e, 'malformed whiteout');
     const target = parent === '' ? name : `${parent}/${name}`;
@@ -271,4 +273,9 @@ export class LayerWriter implements TarSink {
 
 function atimeOf(e: TarEntry): number {
   return e.atime !== undefined && e.atime > e.mtime ? e.atime : e.mtime;
+}
+
+/** Whether any component of `rel` is aufs metadata (`.wh..wh.*`, other than an opaque marker). */
+function isUnderWhiteoutMeta(rel: string): boolean {
+  return rel.split('/').some((c) => c.startsWith(WHITEOUT_META_PREFIX) && c !== WHITEOUT_OPAQUE);
 }
