@@ -1,1 +1,10 @@
-export {};
+export { RegistryServer, type RegistryConfig, DEFAULT_ADDR, parseAddr } from './registry-server';
+export { type BlobStore, type BlobInfo, FileBlobStore } from './blob-store';
+export { type GcResult, garbageCollect } from './garbage-collect';
+export { Htpasswd } from './htpasswd';
+export { TokenService, type Access, type TokenClaims, parseScopes } from './token-service';
+export { ERROR_CODES, type RegistryErrorCode, RegistryApiError } from './errcode';
+export { RegistryMetadata } from './registry-metadata';
+export { migrations, COMPONENT } from './migrations';
+export { RegistryLayout } from './layout';
+export { type Logger, silentLogger } from './logger';
