@@ -12,11 +12,22 @@ export class HashTransform extends Transform {
   }
 }
 
+/** What `decompressAuto` saw: whether the input was compressed, and its digest if it was. */
+export interface SourceInfo {
+  compressed: boolean;
+  /** Hash of the compressed input (only fed when `compressed`). */
+  digester: Digester;
+}
+
 /**
  * A pipeline stage that looks at the first bytes and gunzips when they are gzip's magic;
- * plain tar passes through. zstd is refused (no zstd in Node 20).
+ * plain tar passes through (unhashed: its digest is the diffID). zstd is refused.
  */
-export async function* decompressAuto(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export function decompressAuto(info: SourceInfo): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return (source) => decompress(source, info);
+}
+
+async function* decompress(source: AsyncIterable<Buffer>, info: SourceInfo): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let head: Buffer = Buffer.alloc(0);
   while (head.length < 4) {
@@ -33,8 +44,15 @@ export async function* decompressAuto(source: AsyncIterable<Buffer>): AsyncGener
     }
   }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    info.compressed = true;
     const gz = createGunzip({ chunkSize: 256 * 1024 });
-    const src = Readable.from(rest());
+    const hashed = async function* (): AsyncGenerator<Buffer> {
+      for await (const c of rest()) {
+        info.digester.update(c);
+        yield c;
+      }
+    };
+    const src = Readable.from(hashed());
     src.on('error', (e) => gz.destroy(e));
     src.pipe(gz);
     try {

@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CancelledError, DataLossError, InternalError, NotFoundError, isBerthError } from '@berth/errdefs';
-import { digestHex, type Digest } from '@berth/oci';
+import { Digester, type Digest } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
 import type { LocalContentStore } from './content/local-content-store';
 import { SpoolTransform } from './content/local-content-store';
 import type { IngestLayerOptions, LayerRecord, LayerStore, StagedLayer } from './layer-store';
-import { HashTransform, decompressAuto, handOff } from './layer-pipeline';
+import { decompressAuto, handOff, type SourceInfo } from './layer-pipeline';
 import { packDirectory, unpackLayer } from './layer';
 import type { Logger } from './logger';
 import type { StorePaths } from './paths';
@@ -96,10 +96,11 @@ export class LocalLayerStore implements LayerStore {
     const diffDir = path.join(stagingDir, 'diff');
     await fs.mkdir(diffDir, { recursive: true });
     const { fh, tmp } = await this.content.tempFile();
-    const raw = new HashTransform();
-    const spool = new SpoolTransform(fh);
+    const source: SourceInfo = { compressed: false, digester: new Digester() };
+    // unpackLayer hashes the uncompressed bytes: the spool need not hash them again.
+    const spool = new SpoolTransform(fh, false);
     const pass = handOff();
-    let unpacked: { size: number; entries: number };
+    let unpacked: { diffId: Digest; size: number; entries: number };
     try {
       const unpackP = unpackLayer(pass, diffDir, { signal: opts?.signal }).then(
         (r) => {
@@ -112,7 +113,7 @@ export class LocalLayerStore implements LayerStore {
           throw e;
         },
       );
-      const pipeP = pipeline(input, raw, decompressAuto, spool, pass, { signal: opts?.signal });
+      const pipeP = pipeline(input, decompressAuto(source), spool, pass, { signal: opts?.signal });
       const [u, p] = await Promise.allSettled([unpackP, pipeP]);
       // A failing source (truncated, aborted) is the root cause of whatever the unpacker saw.
       if (p.status === 'rejected' && !(u.status === 'rejected' && isBerthError(u.reason) && u.reason.code !== 'INTERNAL')) {
@@ -124,7 +125,7 @@ export class LocalLayerStore implements LayerStore {
       if (u.status === 'rejected') throw u.reason;
       if (p.status === 'rejected') throw p.reason;
       unpacked = u.value;
-      await fh.sync();
+      await spool.sync();
       await fh.close();
     } catch (e) {
       await fh.close().catch(() => undefined);
@@ -132,8 +133,8 @@ export class LocalLayerStore implements LayerStore {
       await fs.rm(stagingDir, { recursive: true, force: true });
       throw e;
     }
-    const diffId = spool.digester.digest();
-    const tarSize = spool.digester.size;
+    const diffId = unpacked.diffId;
+    const tarSize = spool.size;
     const blob = this.content.pending(tmp, diffId, tarSize, true);
     let state: 'staged' | 'committed' | 'discarded' = 'staged';
     const discard = async (): Promise<void> => {
@@ -182,8 +183,8 @@ export class LocalLayerStore implements LayerStore {
       diffId,
       size: unpacked.size,
       entries: unpacked.entries,
-      sourceDigest: raw.digester.digest(),
-      sourceSize: raw.digester.size,
+      sourceDigest: source.compressed ? source.digester.digest() : diffId,
+      sourceSize: source.compressed ? source.digester.size : tarSize,
       commit,
       discard,
     };
@@ -244,4 +245,3 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-void digestHex;

@@ -25,18 +25,53 @@ export interface PendingBlob {
   discard(): Promise<void>;
 }
 
-/** A hashing pass-through that also writes every chunk to a file: one pass, with backpressure. */
+const SYNC_EVERY = 16 * 1024 * 1024;
+
+/**
+ * A pass-through that writes every chunk to a file (one pass, with backpressure), hashing it
+ * unless told not to (when someone downstream hashes the same bytes). Every 16 MiB it starts
+ * an fdatasync in the background so that the final `sync()` has little left to flush.
+ */
 export class SpoolTransform extends Transform {
   readonly digester = new Digester();
-  constructor(private readonly fh: fs.FileHandle) {
-    super();
+  private bytes = 0;
+  private unsynced = 0;
+  private syncing: Promise<void> | undefined;
+  constructor(
+    private readonly fh: fs.FileHandle,
+    private readonly hash = true,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+  get size(): number {
+    return this.bytes;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.digester.update(chunk);
+    if (this.hash) this.digester.update(chunk);
+    this.bytes += chunk.length;
+    this.unsynced += chunk.length;
     this.fh.write(chunk).then(
-      () => cb(null, chunk),
+      () => {
+        if (this.unsynced >= SYNC_EVERY && this.syncing === undefined) {
+          this.unsynced = 0;
+          this.syncing = this.fh.datasync().then(
+            () => {
+              this.syncing = undefined;
+            },
+            () => {
+              this.syncing = undefined;
+            },
+          );
+        }
+        cb(null, chunk);
+      },
       (e: unknown) => cb(e as Error),
     );
+  }
+  /** Waits for background syncs, then fsyncs the file. */
+  async sync(): Promise<void> {
+    if (this.syncing) await this.syncing;
+    await this.fh.sync();
   }
 }
 
@@ -114,7 +149,7 @@ export class LocalContentStore implements ContentStore {
     try {
       const src = Buffer.isBuffer(input) ? Readable.from([input]) : input;
       await pipeline(src, spool, devNull(), { signal: opts?.signal });
-      await fh.sync();
+      await spool.sync();
     } catch (e) {
       await fh.close().catch(() => undefined);
       await fs.rm(tmp, { force: true });
