@@ -219,3 +219,43 @@ describe('OciRuntime with crun', () => {
     expect(err.message.toLowerCase()).toMatch(/not found|no such file/);
   });
 });
+
+describe('berth-shim json-file log format', () => {
+  it('escapes like Docker: control chars, HTML chars, invalid UTF-8, U+2028', async () => {
+    const { b, out } = await runToExit({ cmd: ['printf', 'a\\tb<>&"\\\\\\001\\377\\303\\251\\342\\200\\250\\r\\n'] });
+    expect(Buffer.from(out, 'utf8').length).toBeGreaterThan(0);
+    const log = await fs.readFile(b.logPath, 'utf8');
+    const raw = log.slice(0, log.indexOf(',"stream"'));
+    expect(raw).toBe('{"log":"a\\u0009b\\u003c\\u003e\\u0026\\"\\\\\\u0001\\ufffdé\\u2028\\r\\n"');
+    expect(JSON.parse(log).log).toBe('a\tb<>&"\\\u0001\ufffdé\u2028\r\n');
+  });
+
+  it('cuts lines longer than 16 KiB into pieces and keeps a final partial line', async () => {
+    const { b, out } = await runToExit({ cmd: ['sh', '-c', "printf '%040000d\\n' 0; printf 'tail-no-newline'"] });
+    expect(out.length).toBe(40001 + 15);
+    const entries = (await fs.readFile(b.logPath, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { log: string; stream: string; time: string });
+    expect(entries.map((e) => e.log.length)).toEqual([16384, 16384, 40000 - 32768 + 1, 15]);
+    expect(entries[2].log.endsWith('\n')).toBe(true);
+    expect(entries[3].log).toBe('tail-no-newline');
+    // pieces of one long line share the first piece's timestamp
+    expect(entries[1].time).toBe(entries[0].time);
+  });
+
+  it('keeps logging while no daemon is connected', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done'] });
+    const task = await create(b);
+    await task.start();
+    task.detach();
+    for (let i = 0; i < 200; i++) {
+      const text = await fs.readFile(path.join(b.bundle, 'exit.json'), 'utf8').catch(() => '');
+      if (text) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const lines = (await fs.readFile(b.logPath, 'utf8')).trim().split('\n');
+    expect(lines.length).toBe(2000);
+    expect(JSON.parse(lines[1999]).log).toBe('line1999\n');
+  });
+});
