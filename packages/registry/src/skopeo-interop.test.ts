@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RegistryClient } from '@berth/registry-client';
+import { mapSource } from './__fixtures__/dir-blob-sink';
+import { buildTestImage } from './__fixtures__/test-image';
+import { RegistryServer } from './registry-server';
+
+const run = promisify(execFile);
+const SKOPEO = '/usr/bin/skopeo';
+const FIXTURE = path.resolve(__dirname, '../../../../shared/fixtures/multilayer.oci-archive.tar');
+const d = existsSync(SKOPEO) ? describe : describe.skip;
+
+async function skopeo(...args: string[]): Promise<string> {
+  const { stdout } = await run(SKOPEO, ['--insecure-policy', ...args], { timeout: 60_000 });
+  return stdout;
+}
+
+d('skopeo against berth-registry', () => {
+  let tmp: string;
+  let server: RegistryServer;
+  let src: string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-skopeo-'));
+    server = await RegistryServer.start({ dataRoot: path.join(tmp, 'data'), addr: '127.0.0.1:0' });
+    src = path.join(tmp, 'src');
+    if (existsSync(FIXTURE)) {
+      await run('tar', ['-xf', FIXTURE, '-C', tmp]);
+      await run('mkdir', ['-p', src]);
+      await run('sh', ['-c', `cd "${tmp}" && mv blobs index.json oci-layout "${src}/"`]);
+    } else {
+      // Without the shared fixture: push an image of our own and copy it out to an OCI layout.
+      const img = await buildTestImage('skopeo-src');
+      await new RegistryClient().push(`${server.host}/seed:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+      await skopeo('copy', '--src-tls-verify=false', `docker://${server.host}/seed:1`, `oci:${src}:1`);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('copies an OCI layout into berth-registry and back out', async () => {
+    await skopeo('copy', '--dest-tls-verify=false', `oci:${src}`, `docker://${server.host}/x:1`);
+    const out = path.join(tmp, 'out');
+    await skopeo('copy', '--src-tls-verify=false', `docker://${server.host}/x:1`, `oci:${out}:1`);
+    const srcIndex = JSON.parse(await readFile(path.join(src, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    const outIndex = JSON.parse(await readFile(path.join(out, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+    expect(outIndex.manifests[0]!.digest).toBe(srcIndex.manifests[0]!.digest);
+    expect((await readdir(path.join(out, 'blobs', 'sha256'))).sort()).toEqual((await readdir(path.join(src, 'blobs', 'sha256'))).sort());
+    // And docker:// to docker:// inside the registry (skopeo mounts or re-uploads).
+    await skopeo('copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${server.host}/x:1`, `docker://${server.host}/y/z:2`);
+    const tags = await skopeo('list-tags', '--tls-verify=false', `docker://${server.host}/y/z`);
+    expect(JSON.parse(tags)).toMatchObject({ Tags: ['2'] });
+  });
+
+  it('inspects what the berth client pushed', async () => {
+    const img = await buildTestImage('inspect-me', { docker: true });
+    await new RegistryClient().push(`${server.host}/pushed/by-berth:v1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+    const info = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${server.host}/pushed/by-berth:v1`)) as {
+      Digest: string;
+      Layers: string[];
+      Labels: Record<string, string>;
+      Architecture: string;
+    };
+    expect(info.Digest).toBe(img.manifestDigest);
+    expect(info.Layers).toEqual(img.layers.map((l) => l.digest));
+    expect(info.Labels).toEqual({ seed: 'inspect-me' });
+    const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${server.host}/pushed/by-berth:v1`);
+    expect(raw).toBe(img.manifestBytes.toString());
+  });
+});
