@@ -12,6 +12,7 @@ import * as path from 'node:path';
  *   volumes/<name>/_data       named volumes
  *   runtime/                   the OCI runtime's state dir (`runc --root`)
  *   tmp/                       ingest in progress; emptied at start
+ *   engine-id                  the daemon's ID (`docker info`'s ID), made once
  */
 export class DataRoot {
   constructor(readonly root: string) {}
@@ -46,5 +47,8 @@ export class DataRoot {
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');
+  }
+  get engineIdFile(): string {
+    return path.join(this.root, 'engine-id');
   }
 }

@@ -1,0 +1,115 @@
+import type { EventMessage } from '@berth/api';
+import type { Filters } from '@berth/api';
+
+/** Event types berthd emits (docker's `Type`). */
+export type EventType = 'container' | 'image' | 'volume' | 'network' | 'daemon';
+
+/** One event, with its exact nanosecond time (a bigint: `timeNano` exceeds 2^53). */
+export interface DaemonEvent {
+  type: EventType;
+  action: string;
+  actorId: string;
+  attributes: Record<string, string>;
+  /** Container events: the image as given at create (docker's `from`). */
+  from?: string;
+  timeNano: bigint;
+}
+
+export type EventListener = (e: DaemonEvent) => void;
+
+/**
+ * The daemon's event stream: every component publishes here, `/events` subscribes. Recent
+ * events are kept in a ring so `--since` can replay them (dockerd keeps 256; we keep more).
+ */
+export class EventLog {
+  private readonly ring: DaemonEvent[] = [];
+  private readonly listeners = new Set<EventListener>();
+  private lastNano = 0n;
+
+  constructor(private readonly capacity = 1024, private readonly clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n) {}
+
+  publish(type: EventType, action: string, actorId: string, attributes: Record<string, string> = {}, from?: string): DaemonEvent {
+    let t = this.clock();
+    if (t <= this.lastNano) t = this.lastNano + 1n; // strictly increasing: replay boundaries stay exact
+    this.lastNano = t;
+    const e: DaemonEvent = { type, action, actorId, attributes, timeNano: t };
+    if (from !== undefined) e.from = from;
+    this.ring.push(e);
+    if (this.ring.length > this.capacity) this.ring.shift();
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // a broken subscriber must not break publishers
+      }
+    }
+    return e;
+  }
+
+  /** Events kept in memory with since <= time <= until (nanoseconds). */
+  replay(sinceNano?: bigint, untilNano?: bigint): DaemonEvent[] {
+    return this.ring.filter((e) => (sinceNano === undefined || e.timeNano >= sinceNano) && (untilNano === undefined || e.timeNano <= untilNano));
+  }
+
+  subscribe(l: EventListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}
+
+/** The wire form of an event (SPEC §4.1), as a JSON line with the exact `timeNano`. */
+export function encodeEvent(e: DaemonEvent): string {
+  const msg: EventMessage = {
+    Type: e.type,
+    Action: e.action,
+    Actor: { ID: e.actorId, Attributes: e.attributes },
+    scope: 'local',
+    time: Number(e.timeNano / 1_000_000_000n),
+    timeNano: 0,
+  };
+  const legacy: Partial<EventMessage> = {};
+  if (e.type === 'container' || e.type === 'image') {
+    legacy.status = e.action;
+    legacy.id = e.actorId;
+    if (e.from !== undefined) legacy.from = e.from;
+  }
+  return JSON.stringify({ ...legacy, ...msg }).replace(/"timeNano":0}$/, `"timeNano":${e.timeNano}}`) + '\n';
+}
+
+/**
+ * docker's event filters: type, event (action), container, image, volume, network, daemon
+ * (actor ID or its name attribute), label (`key` or `key=value` over attributes), scope.
+ */
+export function eventMatches(e: DaemonEvent, f: Filters): boolean {
+  const any = (key: string, pred: (v: string) => boolean): boolean => {
+    const vs = f.get(key);
+    return vs === undefined || vs.length === 0 || vs.some(pred);
+  };
+  const actor = (v: string): boolean => e.actorId === v || e.actorId.startsWith(v) || e.attributes['name'] === v;
+  if (!any('type', (v) => v === e.type)) return false;
+  if (!any('event', (v) => v === e.action || e.action.startsWith(`${v}:`))) return false;
+  if (!any('scope', (v) => v === 'local')) return false;
+  if (f.has('container') && (e.type !== 'container' || !any('container', actor))) return false;
+  if (f.has('volume') && (e.type !== 'volume' || !any('volume', actor))) return false;
+  if (f.has('network') && (e.type !== 'network' || !any('network', actor))) return false;
+  if (f.has('daemon') && (e.type !== 'daemon' || !any('daemon', actor))) return false;
+  if (
+    f.has('image') &&
+    !any('image', (v) => {
+      if (e.type === 'image') return actor(v);
+      const img = e.attributes['image'] ?? e.from ?? '';
+      return img === v || img.split(':')[0] === v;
+    })
+  )
+    return false;
+  const labels = f.get('label') ?? [];
+  for (const l of labels) {
+    const i = l.indexOf('=');
+    if (i < 0 ? !(l in e.attributes) : e.attributes[l.slice(0, i)] !== l.slice(i + 1)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,331 @@
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request } from 'express';
+import { checkFilterKeys, parseBool, type Filters } from '@berth/api';
+import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
+import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
+import type { ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
+import { asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
+import { applyImageChanges } from '../images/image-changes';
+import { historyView, imageInspect, imageSummary } from '../images/image-views';
+import type { EventLog } from '../events/event-log';
+import { silentLogger, type Logger } from '../logger';
+
+/** A pull, done by whoever the daemon wires in (registry-client over image-store). */
+export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; stream: JsonStream; signal: AbortSignal }) => Promise<void>;
+/** A push, likewise. */
+export type PushImage = (opts: { name: string; tag?: string; authHeader?: string; stream: JsonStream; signal: AbortSignal }) => Promise<void>;
+
+export interface ImagesRoutesDeps {
+  images: ImageCatalog;
+  archives: ImageArchiver;
+  /** Whether a container uses an image (rmi's 409; prune skips it). */
+  imageInUse?: ImageInUseCheck;
+  events?: EventLog;
+  pull?: PullImage;
+  push?: PushImage;
+  logger?: Logger;
+}
+
+const LIST_FILTERS = ['dangling', 'label', 'before', 'since', 'reference'];
+const PRUNE_FILTERS = ['dangling', 'label', 'label!', 'until'];
+
+/** A route parameter captured by one of the image-name regexes. */
+function nameParam(req: Request): string {
+  const n = (req.params as Record<string, string | undefined>)['name'];
+  if (!n) throw new InvalidArgumentError('image name: empty');
+  return n;
+}
+
+function single(f: Filters, key: string): string | undefined {
+  const v = f.get(key);
+  if (!v || v.length === 0) return undefined;
+  if (v.length > 1) throw new InvalidArgumentError(`invalid filter '${key}': only one value is allowed`);
+  return v[0];
+}
+
+function danglingFilter(f: Filters): boolean | undefined {
+  const v = single(f, 'dangling');
+  if (v === undefined) return undefined;
+  const s = v.toLowerCase();
+  if (s === 'true' || s === '1') return true;
+  if (s === 'false' || s === '0') return false;
+  throw new InvalidArgumentError(`invalid filter 'dangling=${v}'`);
+}
+
+/** Prune's `until`: a unix timestamp, an RFC 3339 time, or a duration before now (`24h`, `90m`). */
+export function parseUntil(v: string, now = Date.now()): Date {
+  const s = v.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000);
+  const dur = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
+  if (dur && s !== '') {
+    const ms = (Number(dur[1] ?? 0) * 3600 + Number(dur[2] ?? 0) * 60 + Number(dur[3] ?? 0)) * 1000;
+    return new Date(now - ms);
+  }
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
+  return new Date(t);
+}
+
+/** `repo` (which may carry the tag, as `docker import` sends it) plus `tag`, as one reference string. */
+function joinRepoTag(repo: string, tag: string | undefined): string {
+  const ref = parseReference(repo);
+  if (tag) {
+    if (ref.tag !== undefined || ref.digest !== undefined) throw new InvalidArgumentError(`invalid reference: ${repo} already has a tag or digest`);
+    return `${repo}:${tag}`;
+  }
+  return repo;
+}
+
+/** The reference an image event names: familiar form with its tag. */
+function familiarRef(s: string): string {
+  try {
+    return familiarString(withDefaultTag(parseReference(s)));
+  } catch {
+    return s;
+  }
+}
+
+/** Reads and discards what is left of a request body (after a failure), so the reply reaches the client. */
+function drain(req: Request, limitMs = 30_000): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, limitMs);
+    t.unref();
+    req.on('end', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    req.on('error', () => resolve());
+    req.on('close', () => resolve());
+    req.resume();
+  });
+}
+
+/** `/images/...`: list, inspect, history, tag, remove, create (import; pull if wired), load, save, prune. */
+export function imagesRouter(deps: ImagesRoutesDeps): Router {
+  const r = Router();
+  const log = deps.logger ?? silentLogger;
+  const emit = (action: string, id: string, name?: string): void => {
+    deps.events?.publish('image', action, id, name === undefined ? {} : { name });
+  };
+
+  r.get('/images/json', asyncHandler(async (req, res) => {
+    const f = queryFilters(req);
+    checkFilterKeys(f, LIST_FILTERS);
+    const filters: ImageListFilters = { all: queryBool(req, 'all') };
+    const dangling = danglingFilter(f);
+    if (dangling !== undefined) filters.dangling = dangling;
+    if (f.get('reference')?.length) filters.reference = f.get('reference')!;
+    if (f.get('label')?.length) filters.label = f.get('label')!;
+    const before = single(f, 'before');
+    const since = single(f, 'since');
+    if (before !== undefined) filters.before = before;
+    if (since !== undefined) filters.since = since;
+    const list = await deps.images.list(filters);
+    sendJson(res, 200, list.map((i) => imageSummary(i)));
+  }));
+
+  r.post('/images/create', asyncHandler(async (req, res) => {
+    const fromSrc = queryString(req, 'fromSrc');
+    const fromImage = queryString(req, 'fromImage');
+    if (fromSrc !== undefined && fromSrc !== '') {
+      if (fromSrc !== '-') throw new NotImplementedError(`import from ${fromSrc}: only "-" (the request body) is supported`);
+      const repo = queryString(req, 'repo');
+      const tag = queryString(req, 'tag');
+      const reference = repo ? joinRepoTag(repo, tag) : undefined;
+      if (reference !== undefined) parseReference(reference);
+      const changes = applyImageChanges({}, queryList(req, 'changes'));
+      const message = queryString(req, 'message');
+      const ac = new AbortController();
+      req.on('close', () => {
+        if (!req.readableEnded) ac.abort();
+      });
+      let id: string;
+      try {
+        id = await deps.archives.import(req, {
+          ...(reference !== undefined ? { reference } : {}),
+          changes,
+          ...(message ? { message } : {}),
+          source: '-',
+          signal: ac.signal,
+        });
+      } catch (e) {
+        await drain(req);
+        throw e;
+      }
+      emit('import', id, reference !== undefined ? familiarRef(reference) : undefined);
+      const s = startJsonStream(res);
+      s.write({ status: id });
+      s.end();
+      return;
+    }
+    if (fromImage !== undefined && fromImage !== '') {
+      const tag = queryString(req, 'tag');
+      let reference: string;
+      try {
+        const ref = parseReference(fromImage);
+        reference = tag && ref.tag === undefined && ref.digest === undefined ? `${fromImage}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : fromImage;
+        parseReference(reference);
+      } catch (e) {
+        throw new InvalidArgumentError(messageOf(e));
+      }
+      if (!deps.pull) throw new NotImplementedError(`pull ${familiarRef(reference)}: pull is not implemented yet`);
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      const stream = startJsonStream(res);
+      const authHeader = req.headers['x-registry-auth'];
+      try {
+        await deps.pull({
+          reference,
+          ...(typeof authHeader === 'string' ? { authHeader } : {}),
+          ...(queryString(req, 'platform') ? { platform: queryString(req, 'platform')! } : {}),
+          stream,
+          signal: ac.signal,
+        });
+        stream.end();
+      } catch (e) {
+        stream.fail(e);
+      }
+      return;
+    }
+    throw new InvalidArgumentError('fromImage or fromSrc is required');
+  }));
+
+  r.post('/images/load', asyncHandler(async (req, res) => {
+    const quiet = queryBool(req, 'quiet');
+    const ac = new AbortController();
+    req.on('close', () => {
+      if (!req.readableEnded) ac.abort();
+    });
+    const lines: string[] = [];
+    let failure: unknown;
+    try {
+      const loaded = await deps.archives.load(req, { signal: ac.signal });
+      for (const img of loaded) {
+        if (img.reference) {
+          lines.push(`Loaded image: ${img.reference}\n`);
+          emit('load', img.imageId, img.reference);
+        } else {
+          lines.push(`Loaded image ID: ${img.imageId}\n`);
+          emit('load', img.imageId);
+        }
+      }
+    } catch (e) {
+      failure = e;
+      log.debug({ err: messageOf(e) }, 'load failed');
+      await drain(req);
+    }
+    void quiet; // berth sends no per-layer progress bars, quiet or not
+    const s = startJsonStream(res);
+    for (const l of lines) s.write({ stream: l });
+    if (failure !== undefined) s.fail(failure);
+    else s.end();
+  }));
+
+  const save = async (names: string[], res: import('express').Response): Promise<void> => {
+    if (names.length === 0) throw new InvalidArgumentError('names: at least one image is required');
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const tar: Readable = await deps.archives.save(names, { signal: ac.signal });
+    res.status(200);
+    res.setHeader('Content-Type', 'application/x-tar');
+    try {
+      await pipeline(tar, res);
+    } catch (e) {
+      log.warn({ err: messageOf(e), names }, 'save failed mid-stream');
+      res.destroy();
+    }
+  };
+  r.get('/images/get', asyncHandler(async (req, res) => save(queryList(req, 'names'), res)));
+
+  r.post('/images/prune', asyncHandler(async (req, res) => {
+    const f = queryFilters(req);
+    checkFilterKeys(f, PRUNE_FILTERS);
+    const dangling = danglingFilter(f);
+    const opts: PruneImagesOptions = { all: dangling === false };
+    if (f.get('label')?.length) opts.label = f.get('label')!;
+    if (f.get('label!')?.length) opts.labelNot = f.get('label!')!;
+    const until = single(f, 'until');
+    if (until !== undefined) opts.until = parseUntil(until);
+    if (deps.imageInUse) opts.isImageInUse = deps.imageInUse;
+    const result = await deps.images.prune(opts);
+    for (const d of result.deleted) {
+      if (d.Deleted) emit('delete', d.Deleted);
+      if (d.Untagged) emit('untag', d.Untagged);
+    }
+    sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted : null, SpaceReclaimed: result.spaceReclaimed });
+  }));
+
+  r.get('/images/search', asyncHandler(async () => {
+    throw new NotImplementedError('search is not implemented');
+  }));
+
+  r.get(/^\/images\/(?<name>.+)\/json$/, asyncHandler(async (req, res) => {
+    const name = nameParam(req);
+    try {
+      const rec = await deps.images.get(name);
+      sendJson(res, 200, imageInspect(rec));
+    } catch (e) {
+      if (isNotFound(e)) throw new NotFoundError(`no such image: ${name}: ${messageOf(e)}`, { cause: e });
+      throw e;
+    }
+  }));
+
+  r.get(/^\/images\/(?<name>.+)\/history$/, asyncHandler(async (req, res) => {
+    sendJson(res, 200, historyView(await deps.images.history(nameParam(req))));
+  }));
+
+  r.get(/^\/images\/(?<name>.+)\/get$/, asyncHandler(async (req, res) => save([nameParam(req)], res)));
+
+  r.post(/^\/images\/(?<name>.+)\/tag$/, asyncHandler(async (req, res) => {
+    const source = nameParam(req);
+    const repo = queryString(req, 'repo');
+    if (!repo) throw new InvalidArgumentError('repository name must have at least one component');
+    const tag = queryString(req, 'tag');
+    let target: string;
+    try {
+      target = joinRepoTag(repo, tag);
+      const ref = parseReference(target);
+      if (ref.digest !== undefined) throw new InvalidArgumentError(`refusing to create a tag with a digest reference`);
+    } catch (e) {
+      throw new InvalidArgumentError(messageOf(e));
+    }
+    const id = await deps.images.resolve(source);
+    await deps.images.tag(id, target);
+    emit('tag', id, familiarRef(target));
+    sendEmpty(res, 201);
+  }));
+
+  r.post(/^\/images\/(?<name>.+)\/push$/, asyncHandler(async (req, res) => {
+    const name = nameParam(req);
+    if (!deps.push) throw new NotImplementedError(`push ${name}: push is not implemented yet`);
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    const stream = startJsonStream(res);
+    const authHeader = req.headers['x-registry-auth'];
+    const tag = queryString(req, 'tag');
+    try {
+      await deps.push({ name, ...(tag ? { tag } : {}), ...(typeof authHeader === 'string' ? { authHeader } : {}), stream, signal: ac.signal });
+      stream.end();
+    } catch (e) {
+      stream.fail(e);
+    }
+  }));
+
+  r.delete(/^\/images\/(?<name>.+)$/, asyncHandler(async (req, res) => {
+    const name = nameParam(req);
+    const items = await deps.images.delete(name, {
+      force: queryBool(req, 'force'),
+      noPrune: parseBool(queryString(req, 'noprune')),
+      ...(deps.imageInUse ? { isImageInUse: deps.imageInUse } : {}),
+    });
+    for (const d of items) {
+      if (d.Untagged) emit('untag', d.Untagged, d.Untagged);
+      if (d.Deleted) emit('delete', d.Deleted);
+    }
+    sendJson(res, 200, items);
+  }));
+
+  return r;
+}

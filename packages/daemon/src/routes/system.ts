@@ -1,0 +1,94 @@
+import { Router, type Request, type Response } from 'express';
+import { API_VERSION, checkFilterKeys } from '@berth/api';
+import { InvalidArgumentError } from '@berth/errdefs';
+import { asyncHandler, queryFilters, queryString, sendJson } from '../server/route-helpers';
+import { encodeEvent, eventMatches, type EventLog } from '../events/event-log';
+import type { SystemInfo } from '../system/system-info';
+
+export interface SystemRoutesDeps {
+  system: SystemInfo;
+  events: EventLog;
+  /** `GET /system/df`; omitted: 501. */
+  diskUsage?: () => Promise<unknown>;
+}
+
+const EVENT_FILTERS = ['type', 'event', 'container', 'image', 'label', 'volume', 'network', 'daemon', 'scope', 'plugin', 'node', 'service', 'secret', 'config'];
+
+function ping(req: Request, res: Response): void {
+  res.setHeader('Api-Version', API_VERSION);
+  res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
+  res.setHeader('Pragma', 'no-cache');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  if (req.method === 'HEAD') {
+    res.setHeader('Content-Length', 0);
+    res.status(200).end();
+    return;
+  }
+  res.setHeader('Content-Length', 2);
+  res.status(200).end('OK');
+}
+
+/** docker's `since`/`until`: unix seconds with an optional `.nanoseconds` part, to bigint ns. */
+export function parseEventTime(s: string | undefined, name: string): bigint | undefined {
+  if (s === undefined || s === '') return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(s.trim());
+  if (!m) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
+  return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+}
+
+/** `/_ping`, `/version`, `/info`, `/events`, `/system/df`. */
+export function systemRouter(deps: SystemRoutesDeps): Router {
+  const r = Router();
+  r.get('/_ping', ping);
+  r.head('/_ping', ping);
+
+  r.get('/version', asyncHandler(async (_req, res) => sendJson(res, 200, await deps.system.version())));
+  r.get('/info', asyncHandler(async (_req, res) => sendJson(res, 200, await deps.system.info())));
+
+  r.get('/events', asyncHandler(async (req, res) => {
+    const filters = queryFilters(req);
+    checkFilterKeys(filters, EVENT_FILTERS);
+    const since = parseEventTime(queryString(req, 'since'), 'since');
+    const until = parseEventTime(queryString(req, 'until'), 'until');
+    res.status(200);
+    res.setHeader('Content-Type', 'application/json');
+    res.flushHeaders();
+    const send = (line: string): void => {
+      if (!res.destroyed && !res.writableEnded) res.write(line);
+    };
+    let unsubscribe = (): void => undefined;
+    const buffered: string[] = [];
+    let replaying = true;
+    const live = deps.events.subscribe((e) => {
+      if (until !== undefined && e.timeNano > until) return;
+      if (!eventMatches(e, filters)) return;
+      if (replaying) buffered.push(encodeEvent(e));
+      else send(encodeEvent(e));
+    });
+    unsubscribe = live;
+    if (since !== undefined) {
+      for (const e of deps.events.replay(since, until)) if (eventMatches(e, filters)) send(encodeEvent(e));
+    }
+    replaying = false;
+    for (const l of buffered) send(l);
+    const finish = (): void => {
+      unsubscribe();
+      if (!res.writableEnded) res.end();
+    };
+    res.on('close', () => unsubscribe());
+    if (until !== undefined) {
+      const nowNano = BigInt(Date.now()) * 1_000_000n;
+      if (until <= nowNano) finish();
+      else setTimeout(finish, Number((until - nowNano) / 1_000_000n) + 1).unref();
+    }
+  }));
+
+  r.get('/system/df', asyncHandler(async (_req, res) => {
+    if (!deps.diskUsage) {
+      sendJson(res, 501, { message: 'system df is not implemented' });
+      return;
+    }
+    sendJson(res, 200, await deps.diskUsage());
+  }));
+  return r;
+}

@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
+import { ENGINE_VERSION } from '../server/standard-headers';
+
+/** What /info and /version need to know that only the composition root has. */
+export interface SystemInfoSources {
+  dataRoot: string;
+  engineId: string;
+  /** The OCI runtime in use ('runc' | 'crun') and the others installed. */
+  runtime: string;
+  runtimes: string[];
+  debug: boolean;
+  containerCounts: () => Promise<{ total: number; running: number; paused: number; stopped: number }>;
+  imageCount: () => Promise<number>;
+  eventListeners: () => number;
+}
+
+/** Go's names for Node's architectures (what docker prints after `OS/Arch:`). */
+export function goArch(arch = os.arch()): string {
+  return ({ x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[arch] ?? arch;
+}
+
+const BUILD_TIME = new Date().toISOString();
+
+function runVersion(bin: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(bin, ['--version'], { timeout: 3000 }, (err, stdout) => {
+      if (err) return resolve('');
+      const m = /version\s+(\S+)/.exec(stdout);
+      resolve(m ? m[1]! : '');
+    });
+  });
+}
+
+async function osRelease(): Promise<{ pretty: string; version: string }> {
+  const text = await fs.readFile('/etc/os-release', 'utf8').catch(() => '');
+  const get = (k: string): string => {
+    const m = new RegExp(`^${k}=(.*)$`, 'm').exec(text);
+    return m ? m[1]!.replace(/^"|"$/g, '') : '';
+  };
+  return { pretty: get('PRETTY_NAME') || 'Linux', version: get('VERSION_ID') };
+}
+
+/** The filesystem holding `dir`, in docker's words (`extfs` for ext2/3/4). */
+async function backingFilesystem(dir: string): Promise<string> {
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  let best = '';
+  let type = 'unknown';
+  const target = path.resolve(dir);
+  for (const line of mounts.split('\n')) {
+    const [, mnt, fstype] = line.split(' ');
+    if (!mnt || !fstype) continue;
+    const m = mnt.replace(/\\040/g, ' ');
+    if ((target === m || target.startsWith(m.endsWith('/') ? m : m + '/')) && m.length >= best.length) {
+      best = m;
+      type = fstype;
+    }
+  }
+  return /^ext[234]$/.test(type) ? 'extfs' : type;
+}
+
+/** `GET /version` and `GET /info`, with the fields the docker CLI prints (SPEC §5). */
+export class SystemInfo {
+  private runtimeVersion?: Promise<string>;
+
+  constructor(private readonly src: SystemInfoSources) {}
+
+  private getRuntimeVersion(): Promise<string> {
+    this.runtimeVersion ??= runVersion(this.src.runtime);
+    return this.runtimeVersion;
+  }
+
+  async version(): Promise<VersionResponse> {
+    const rv = await this.getRuntimeVersion();
+    const common = {
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_PATH_API_VERSION,
+      GitCommit: 'berth',
+      GoVersion: `node${process.version}`,
+      Os: 'linux',
+      Arch: goArch(),
+      KernelVersion: os.release(),
+      BuildTime: BUILD_TIME,
+    };
+    return {
+      Platform: { Name: 'berth' },
+      Components: [
+        { Name: 'Engine', Version: ENGINE_VERSION, Details: { ...common, Experimental: 'false' } },
+        { Name: this.src.runtime, Version: rv, Details: { GitCommit: '' } },
+      ],
+      Version: ENGINE_VERSION,
+      ...common,
+    };
+  }
+
+  async info(): Promise<InfoResponse> {
+    const [counts, images, rel, backing, rv, nfd] = await Promise.all([
+      this.src.containerCounts(),
+      this.src.imageCount(),
+      osRelease(),
+      backingFilesystem(this.src.dataRoot),
+      this.getRuntimeVersion(),
+      fs.readdir('/proc/self/fd').then((x) => x.length).catch(() => 0),
+    ]);
+    const cgroupV2 = await fs.access('/sys/fs/cgroup/cgroup.controllers').then(() => true, () => false);
+    const runtimes: Record<string, { path: string }> = {};
+    for (const r of this.src.runtimes) runtimes[r] = { path: r };
+    return {
+      ID: this.src.engineId,
+      Containers: counts.total,
+      ContainersRunning: counts.running,
+      ContainersPaused: counts.paused,
+      ContainersStopped: counts.stopped,
+      Images: images,
+      Driver: 'overlay2',
+      DriverStatus: [
+        ['Backing Filesystem', backing],
+        ['Supports d_type', 'true'],
+        ['Native Overlay Diff', 'true'],
+        ['userxattr', 'false'],
+      ],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
+      MemoryLimit: true,
+      SwapLimit: true,
+      KernelMemory: false,
+      KernelMemoryTCP: false,
+      CpuCfsPeriod: true,
+      CpuCfsQuota: true,
+      CPUShares: true,
+      CPUSet: true,
+      PidsLimit: true,
+      IPv4Forwarding: true,
+      BridgeNfIptables: false,
+      BridgeNfIp6tables: false,
+      Debug: this.src.debug,
+      NFd: nfd,
+      OomKillDisable: true,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs',
+      CgroupVersion: cgroupV2 ? '2' : '1',
+      NEventsListener: this.src.eventListeners(),
+      KernelVersion: os.release(),
+      OperatingSystem: rel.pretty,
+      OSVersion: rel.version,
+      OSType: 'linux',
+      Architecture: os.machine(),
+      IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: {
+        AllowNondistributableArtifactsCIDRs: [],
+        AllowNondistributableArtifactsHostnames: [],
+        InsecureRegistryCIDRs: ['127.0.0.0/8'],
+        IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true } },
+        Mirrors: [],
+      },
+      NCPU: os.cpus().length,
+      MemTotal: os.totalmem(),
+      GenericResources: null,
+      DockerRootDir: this.src.dataRoot,
+      HttpProxy: process.env['HTTP_PROXY'] ?? process.env['http_proxy'] ?? '',
+      HttpsProxy: process.env['HTTPS_PROXY'] ?? process.env['https_proxy'] ?? '',
+      NoProxy: process.env['NO_PROXY'] ?? process.env['no_proxy'] ?? '',
+      Name: os.hostname(),
+      Labels: [],
+      ExperimentalBuild: false,
+      ServerVersion: ENGINE_VERSION,
+      Runtimes: runtimes,
+      DefaultRuntime: this.src.runtime,
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: true,
+      Isolation: '',
+      InitBinary: '',
+      ContainerdCommit: { ID: '', Expected: '' },
+      RuncCommit: { ID: rv, Expected: rv },
+      InitCommit: { ID: '', Expected: '' },
+      SecurityOptions: [],
+      Warnings: null,
+    };
+  }
+}
