@@ -19,6 +19,11 @@ export interface LoadedImage {
   /** Familiar reference the image was tagged with, if the archive named one. */
   reference?: string;
   imageId: Digest;
+  /**
+   * The image the reference pointed at before (docker prints "The image X already exists,
+   * renaming the old one with ID ... to empty string").
+   */
+  replaced?: Digest;
 }
 
 export interface LoadOptions {

@@ -70,8 +70,14 @@ export interface LayerIngester {
 }
 
 export interface LayerManager {
-  /** Removes the layers (rows, dirs, links, tar blobs) that no image and no snapshot uses. */
+  /**
+   * Removes the layers (rows, dirs, links, tar blobs) that no image and no snapshot uses.
+   * Layers committed since the store was opened are spared until an image claims them
+   * (`images.create`) or they are released: a pull or load in progress keeps its layers.
+   */
   prune(): Promise<LayerRecord[]>;
+  /** Gives up layers committed for an image that will not be created (a failed pull). */
+  release(diffIds: readonly Digest[]): void;
 }
 
 export interface LayerStore extends LayerProvider, LayerIngester, LayerManager {}

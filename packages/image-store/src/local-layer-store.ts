@@ -68,6 +68,11 @@ export class LocalLayerStore implements LayerStore {
     for (const d of diffIds) this.unclaimed.delete(d);
   }
 
+  /** Gives up layers committed for an image that was not created after all; prune removes them. */
+  release(diffIds: readonly string[]): void {
+    this.claim(diffIds);
+  }
+
   async get(diffId: Digest): Promise<LayerRecord | undefined> {
     const r = await this.db.get<LayerRow>('SELECT * FROM layers WHERE diff_id = ?', [diffId]);
     return r && toRecord(r);

@@ -37,6 +37,9 @@ export async function openImageStore(config: ImageStoreConfig): Promise<ImageSto
   await content.init();
   const layers = new LocalLayerStore(paths, config.db, content, logger);
   await layers.init();
+  // Layers no image or snapshot uses (a pull or load cut short by a crash) go now.
+  const orphans = await layers.prune();
+  if (orphans.length > 0) logger.info({ layers: orphans.length }, 'removed orphan layers');
   const images = new SqliteImageCatalog(config.db, content, layers, logger, config.isImageInUse);
   const snapshots = new OverlaySnapshotter(paths, config.db, layers, images, logger);
   const archives = new TarImageArchiver(content, layers, images, logger);

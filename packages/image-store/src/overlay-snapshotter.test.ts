@@ -95,4 +95,18 @@ describe('OverlaySnapshotter', () => {
     expect((await fs.readdir(rootfs)).length).toBe(130);
     expect(await fs.readFile(path.join(rootfs, 'f129'), 'utf8')).toBe('129');
   });
+
+  it('a layer that appears twice is mounted once (overlayfs refuses duplicates)', async () => {
+    const a = await t.store.layers.ingest(Readable.from([await makeTar([['x', 'a']])]));
+    const b = await t.store.layers.ingest(Readable.from([await makeTar([['x', 'b']])]));
+    const img = await t.store.images.create({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [a.diffId, b.diffId, a.diffId] } });
+    const cdir = path.join(t.dir, 'c-dup');
+    const [m] = await t.store.snapshots.prepare('dup', img.id, cdir);
+    expect(m!.options[0]!.split(':').length).toBe(2);
+    const rootfs = path.join(cdir, 'rootfs');
+    await fs.mkdir(rootfs);
+    mount(m!, rootfs);
+    mounted.push(rootfs);
+    expect(await fs.readFile(path.join(rootfs, 'x'), 'utf8')).toBe('a');
+  });
 });

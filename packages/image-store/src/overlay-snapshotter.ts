@@ -63,7 +63,11 @@ export class OverlaySnapshotter implements Snapshotter {
     const snap = await this.get(key);
     if (!snap) throw new NotFoundError(`snapshot "${key}": not found`);
     const rows = await this.db.all<{ diff_id: string }>('SELECT diff_id FROM snapshot_layers WHERE key = ? ORDER BY position DESC', [key]);
-    const links = await this.layers.links(rows.map((r) => r.diff_id));
+    // overlayfs refuses a lower dir given twice (ELOOP). Keeping only the topmost occurrence
+    // of a layer is exact: whatever the lower copy defines, the upper copy defines too.
+    const seen = new Set<string>();
+    const top = rows.map((r) => r.diff_id).filter((d) => !seen.has(d) && seen.add(d) !== undefined);
+    const links = await this.layers.links(top);
     const upper = path.join(snap.dir, 'upper');
     const work = path.join(snap.dir, 'work');
     const tail = [`upperdir=${upper}`, `workdir=${work}`];

@@ -122,6 +122,27 @@ describe('TarImageArchiver', () => {
     expect((await t.store.layers.list()).length).toBe(1);
   });
 
+  it('rmi of a loaded image removes its layers (rows, dirs, links) and blobs', async () => {
+    const before = await listTree(t.root);
+    await t.store.archives.load(createReadStream(DOCKER_SAVE));
+    await t.store.images.tag('fixture-multilayer:1', 'other:2');
+    expect(await t.store.images.delete('fixture-multilayer:1')).toEqual([{ Untagged: 'fixture-multilayer:1' }]);
+    const res = await t.store.images.delete('other:2');
+    expect(res.slice(0, 2)).toEqual([{ Untagged: 'other:2' }, { Deleted: DOCKER_ID }]);
+    expect(res.length).toBe(2 + 5); // and the five layers, by chain ID, top first
+    expect(res[2]!.Deleted).toMatch(/^sha256:/);
+    expect(res[6]).toEqual({ Deleted: DIFF_IDS[0] }); // the bottom layer's chain ID is its diff ID
+    expect(await listTree(t.root)).toEqual(before);
+    expect(await t.db.all('SELECT * FROM layers')).toEqual([]);
+  });
+
+  it('load again moves the tag and says which image had it', async () => {
+    const img = await t.store.images.create({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }, { references: ['fixture-multilayer:1'] });
+    const loaded = await t.store.archives.load(createReadStream(DOCKER_SAVE));
+    expect(loaded).toEqual([{ reference: 'fixture-multilayer:1', imageId: DOCKER_ID, replaced: img.id }]);
+    expect((await t.store.images.get(img.id)).repoTags).toEqual([]);
+  });
+
   describe('hostile archives leave nothing behind', () => {
     async function expectNothingLeft(input: Buffer | Readable, code: string): Promise<void> {
       const before = await listTree(t.root);

@@ -76,6 +76,7 @@ export class TarImageArchiver implements ImageArchiver {
       const img = await this.images.create(Buffer.from(JSON.stringify(config)), { references: ref ? [ref.name] : [], signal: opts.signal });
       return img.id;
     } catch (e) {
+      this.layers.release([layer.diffId]);
       await this.layers.prune();
       throw e;
     }
@@ -107,19 +108,27 @@ export class TarImageArchiver implements ImageArchiver {
         } else await l.discard();
       }
       for (const p of plans) {
+        const previous = new Map<string, Digest>();
+        for (const r of p.references) {
+          const old = await this.images.find(r);
+          if (old && old.id !== p.id && old.repoTags.includes(familiarString(parseReference(r)))) previous.set(r, old.id);
+        }
         await this.images.create(p.config, { references: p.references, signal: opts.signal });
         if (p.references.length === 0) {
           out.push({ imageId: p.id });
           opts.onImage?.({ imageId: p.id });
         }
         for (const r of p.references) {
-          const li = { reference: familiarString(parseReference(r)), imageId: p.id };
+          const li: LoadedImage = { reference: familiarString(parseReference(r)), imageId: p.id };
+          const old = previous.get(r);
+          if (old) li.replaced = old;
           out.push(li);
           opts.onImage?.(li);
         }
       }
     } catch (e) {
       await discardAll(contents);
+      this.layers.release(committed as Digest[]);
       await this.layers.prune();
       throw e;
     }
