@@ -167,7 +167,7 @@ describe('load', () => {
   });
 
   it('both fixtures run their default command (prints hello)', async () => {
-    for (const ref of [fixtures.dockerSaveTag, fixtures.ociArchiveId]) {
+    for (const ref of [fixtures.dockerSaveTag, 'fixture-oci:1']) {
       const r = ok(await c.docker(['run', '--rm', ref]));
       expect(r.stdout).toBe('hello\n');
     }
