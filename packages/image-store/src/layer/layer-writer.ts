@@ -15,7 +15,6 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 
 interface PendingDir {
-  abs: string;
   atime: number;
   mtime: number;
 }
@@ -33,7 +32,8 @@ export class LayerWriter implements TarSink {
   entries = 0;
   bytes = 0;
   private readonly kinds = new Map<string, Kind>([['', 'dir']]);
-  private readonly dirs: PendingDir[] = [];
+  /** Directory times, applied once everything is written (a later entry for the same directory wins). */
+  private readonly dirs = new Map<string, PendingDir>();
   private fd = -1;
   private cur: TarEntry | undefined;
   private curAbs = '';
@@ -107,10 +107,7 @@ export class LayerWriter implements TarSink {
 
   /** After the last entry: directories get their mtimes now that their contents are written. */
   finish(): void {
-    for (let i = this.dirs.length - 1; i >= 0; i--) {
-      const d = this.dirs[i]!;
-      fs.lutimesSync(d.abs, d.atime, d.mtime);
-    }
+    for (const [abs, d] of this.dirs) fs.lutimesSync(abs, d.atime, d.mtime);
   }
 
   /** Releases what an interrupted entry holds (the caller deletes the directory). */
@@ -150,7 +147,7 @@ export class LayerWriter implements TarSink {
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.chmodSync(abs, e.mode);
-    this.dirs.push({ abs, atime: atimeOf(e), mtime: e.mtime });
+    this.dirs.set(abs, { atime: atimeOf(e), mtime: e.mtime });
   }
 
   private symlink(e: TarEntry, rel: string): void {
@@ -242,10 +239,7 @@ export class LayerWriter implements TarSink {
       fs.rmSync(abs, { recursive: true, force: true });
       const prefix = `${rel}/`;
       for (const k of this.kinds.keys()) if (k.startsWith(prefix)) this.kinds.delete(k);
-      for (let i = this.dirs.length - 1; i >= 0; i--) {
-        const d = this.dirs[i]!.abs;
-        if (d === abs || d.startsWith(`${abs}/`)) this.dirs.splice(i, 1);
-      }
+      for (const d of this.dirs.keys()) if (d === abs || d.startsWith(`${abs}/`)) this.dirs.delete(d);
     } else {
       fs.unlinkSync(abs);
     }

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
+import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
+import { BLOCK_SIZE, encodeHeader, paddingFor } from './tar-header';
+import { unpackLayer } from './unpack-layer';
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const T1 = new Date('2020-01-01T00:00:00Z');
+const T2 = new Date('2022-02-02T00:00:00Z');
+
+/** A hand-written tar (for what tar-stream does not write: GNU long names, base-256 ids). */
+function rawTar(parts: { typeflag: string; name: string; body?: Buffer; uid?: number; linkname?: string }[]): Buffer {
+  const out: Buffer[] = [];
+  for (const p of parts) {
+    const body = p.body ?? Buffer.alloc(0);
+    out.push(encodeHeader({ name: p.name, mode: 0o644, uid: p.uid ?? 0, gid: 0, size: body.length, mtime: 1_600_000_000, typeflag: p.typeflag, linkname: p.linkname ?? '' }));
+    out.push(body, Buffer.alloc(paddingFor(body.length)));
+  }
+  out.push(Buffer.alloc(2 * BLOCK_SIZE));
+  return Buffer.concat(out);
+}
+
+describe('unpackLayer', () => {
+  let work: string;
+  let dest: string;
+  beforeAll(() => ensureNativeBuilt());
+  beforeEach(() => {
+    work = tempDir('unpack');
+    dest = path.join(work, 'dest');
+    fs.mkdirSync(dest);
+  });
+  afterEach(() => rmrf(work));
+
+  const unpack = async (entries: TestEntry[]): Promise<Awaited<ReturnType<typeof unpackLayer>>> => unpackLayer(streamOf(await buildTar(entries)), dest);
+
+  it('hashes every byte of the uncompressed stream, trailing blocks included', async () => {
+    const t = Buffer.concat([await buildTar([{ header: { name: 'a', type: 'file' }, body: 'a' }]), Buffer.alloc(4096)]);
+    const r = await unpackLayer(streamOf(t, 700), dest);
+    expect(r).toEqual({ diffId: sha256(t), size: 1, entries: 1 });
+    const gz = path.join(work, 'l.tgz');
+    fs.writeFileSync(gz, zlib.gzipSync(t));
+    const d2 = path.join(work, 'd2');
+    fs.mkdirSync(d2);
+    expect((await unpackLayer(fs.createReadStream(gz), d2)).diffId).toBe(sha256(t));
+  });
+
+  it('takes an empty stream as an empty layer', async () => {
+    expect(await unpackLayer(streamOf(Buffer.alloc(0)), dest)).toEqual({ diffId: sha256(Buffer.alloc(0)), size: 0, entries: 0 });
+  });
+
+  it('lets a later entry replace an earlier one, as tar does', async () => {
+    await unpack([
+      { header: { name: 'x', type: 'file' }, body: 'file' },
+      { header: { name: 'x/', type: 'directory', mode: 0o700 } },
+      { header: { name: 'x/in', type: 'file' }, body: 'in' },
+      { header: { name: 'd/', type: 'directory', mode: 0o755 } },
+      { header: { name: 'd/sub/f', type: 'file' }, body: 'f' },
+      { header: { name: 'd', type: 'file' }, body: 'now a file' },
+      { header: { name: 's', type: 'file' }, body: 's' },
+      { header: { name: 's', type: 'symlink', linkname: 'x' } },
+      { header: { name: 'k/', type: 'directory', mode: 0o700, mtime: T1 } },
+      { header: { name: 'k/f', type: 'file' }, body: 'kept' },
+      { header: { name: 'k/', type: 'directory', mode: 0o751, mtime: T2 } },
+    ]);
+    expect(walk(dest)).toEqual(['d', 'k', 'k/f', 's', 'x', 'x/in']);
+    expect(fs.readFileSync(path.join(dest, 'd'), 'utf8')).toBe('now a file');
+    expect(fs.readlinkSync(path.join(dest, 's'))).toBe('x');
+    expect(fs.lstatSync(path.join(dest, 'k')).mode & 0o7777).toBe(0o751);
+    expect(fs.lstatSync(path.join(dest, 'k')).mtimeMs).toBe(T2.getTime());
+  });
+
+  it('refuses an entry below what a later entry turned into a file', async () => {
+    await expect(
+      unpack([
+        { header: { name: 'd/', type: 'directory' } },
+        { header: { name: 'd', type: 'file' }, body: 'file' },
+        { header: { name: 'd/x', type: 'file' }, body: 'x' },
+      ]),
+    ).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it('reads GNU long names and links and base-256 numbers', async () => {
+    const long = `${'dir/'.repeat(30)}file`;
+    const t = rawTar([
+      { typeflag: 'L', name: '././@LongLink', body: Buffer.from(`${long}\0`) },
+      { typeflag: '0', name: long.slice(0, 100), body: Buffer.from('long'), uid: 3_000_000 },
+      { typeflag: 'K', name: '././@LongLink', body: Buffer.from(`${long}\0`) },
+      { typeflag: '1', name: 'hl', linkname: long.slice(0, 100), uid: 3_000_000 }, // (a hardlink's header owns the shared inode too)
+    ]);
+    await unpackLayer(streamOf(t), dest);
+    expect(fs.readFileSync(path.join(dest, long), 'utf8')).toBe('long');
+    expect(fs.lstatSync(path.join(dest, long)).uid).toBe(3_000_000);
+    expect(fs.lstatSync(path.join(dest, 'hl')).ino).toBe(fs.lstatSync(path.join(dest, long)).ino);
+  });
+
+  it('applies PAX mtime with its fraction', async () => {
+    await unpack([{ header: { name: 'f', type: 'file', pax: { mtime: '1600000000.5' } }, body: 'x' }]);
+    expect(fs.lstatSync(path.join(dest, 'f')).mtimeMs).toBe(1600000000500);
+  });
+
+  it('handles zstd where Node has it, and says so where it does not', async () => {
+    const t = await buildTar([{ header: { name: 'z', type: 'file' }, body: 'zstd' }]);
+    let zst: Buffer;
+    try {
+      zst = execFileSync('zstd', ['-c', '-q'], { input: t });
+    } catch {
+      return; // no zstd binary to make the input with
+    }
+    const hasZstd = typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+    if (hasZstd) {
+      expect((await unpackLayer(streamOf(zst), dest)).diffId).toBe(sha256(t));
+    } else {
+      await expect(unpackLayer(streamOf(zst), dest)).rejects.toBeInstanceOf(NotImplementedError);
+    }
+  });
+
+  it('refuses xz and bzip2 with a clear message', async () => {
+    await expect(unpackLayer(streamOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2])), dest)).rejects.toThrow(/xz-compressed layers are not supported/);
+    await expect(unpackLayer(streamOf(Buffer.from('BZh91AY&SY')), dest)).rejects.toThrow(/bzip2/);
+  });
+});
