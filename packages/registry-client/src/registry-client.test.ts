@@ -1,0 +1,158 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { MediaType, sha256Digest } from '@berth/oci';
+import { staticCredentials } from './credentials';
+import { RegistryClient } from './registry-client';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
+
+let servers: http.Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+  servers = [];
+});
+
+async function stub(handler: Handler): Promise<string> {
+  const s = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handler(req, res, Buffer.concat(chunks)));
+  });
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return `127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+const manifest = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: sha256Digest('{}'), size: 2 }, layers: [] }),
+);
+const fast = { sleep: async () => undefined, baseDelayMs: 1 };
+
+function sendManifest(res: http.ServerResponse, bytes = manifest): void {
+  res.writeHead(200, { 'Content-Type': MediaType.OciManifest, 'Docker-Content-Digest': sha256Digest(bytes), 'Content-Length': bytes.length });
+  res.end(bytes);
+}
+
+describe('RegistryClient wire behaviour', () => {
+  it('asks for all four manifest media types', async () => {
+    let accept = '';
+    const host = await stub((req, res) => {
+      accept = String(req.headers.accept);
+      sendManifest(res);
+    });
+    await new RegistryClient().fetchManifest(`${host}/a:1`);
+    for (const mt of [MediaType.OciIndex, MediaType.DockerManifestList, MediaType.OciManifest, MediaType.DockerManifest]) expect(accept).toContain(mt);
+  });
+
+  it('waits for Retry-After on 429 and then succeeds', async () => {
+    let n = 0;
+    const waits: number[] = [];
+    const host = await stub((_req, res) => {
+      if (n++ < 2) {
+        res.writeHead(429, { 'Retry-After': '2', 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }));
+        return;
+      }
+      sendManifest(res);
+    });
+    const c = new RegistryClient({ retry: { sleep: async (ms) => void waits.push(ms) } });
+    expect((await c.fetchManifest(`${host}/a:1`)).digest).toBe(sha256Digest(manifest));
+    expect(waits).toEqual([2000, 2000]);
+  });
+
+  it('gives up on 429 after the bounded attempts with a clear error', async () => {
+    const host = await stub((_req, res) => {
+      res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }));
+    });
+    await expect(new RegistryClient({ retry: fast }).fetchManifest(`${host}/a:1`)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/toomanyrequests/) });
+  });
+
+  it('fetches a bearer token per scope with the credentials, and caches it', async () => {
+    const tokenRequests: string[] = [];
+    let authHeader = '';
+    const host = await stub((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/token') {
+        tokenRequests.push(url.searchParams.getAll('scope').join(' '));
+        authHeader = String(req.headers.authorization);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ token: `tok-${url.searchParams.get('scope')}`, expires_in: 300 }));
+        return;
+      }
+      const repo = url.pathname.split('/')[2];
+      if (req.headers.authorization !== `Bearer tok-repository:${repo}:pull`) {
+        res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="stub",scope="repository:${repo}:pull"` });
+        res.end();
+        return;
+      }
+      sendManifest(res);
+    });
+    const c = new RegistryClient({ credentials: staticCredentials({ [host]: { username: 'u', password: 'p' } }) });
+    await c.fetchManifest(`${host}/one:1`);
+    await c.fetchManifest(`${host}/one:2`);
+    await c.fetchManifest(`${host}/two:1`);
+    expect(tokenRequests).toEqual(['repository:one:pull', 'repository:two:pull']);
+    expect(authHeader).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+  });
+
+  it('trades an identity token for a bearer token (OAuth2 refresh_token grant)', async () => {
+    let form = '';
+    const host = await stub((req, res, body) => {
+      if (req.url!.startsWith('/token')) {
+        form = body.toString();
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ access_token: 'from-refresh', expires_in: 300 }));
+        return;
+      }
+      if (req.headers.authorization !== 'Bearer from-refresh') {
+        res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://${req.headers.host}/token",service="stub"` });
+        res.end();
+        return;
+      }
+      sendManifest(res);
+    });
+    await new RegistryClient({ credentials: () => ({ identityToken: 'rt-123' }) }).fetchManifest(`${host}/x:1`);
+    const p = new URLSearchParams(form);
+    expect(p.get('grant_type')).toBe('refresh_token');
+    expect(p.get('refresh_token')).toBe('rt-123');
+    expect(p.get('scope')).toBe('repository:x:pull');
+  });
+
+  it('maps 403 and refuses manifests over 4 MiB', async () => {
+    const host = await stub((req, res) => {
+      if (req.url!.includes('/denied/')) {
+        res.writeHead(403, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] }));
+        return;
+      }
+      const big = Buffer.alloc(4 * 1024 * 1024 + 10, 32);
+      res.writeHead(200, { 'Content-Type': MediaType.OciManifest });
+      res.end(big);
+    });
+    const c = new RegistryClient();
+    await expect(c.fetchManifest(`${host}/denied/x:1`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(c.fetchManifest(`${host}/big:1`)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/larger than 4194304 bytes/) });
+  });
+
+  it('refuses a manifest whose bytes do not match the digest asked for', async () => {
+    const host = await stub((_req, res) => sendManifest(res));
+    await expect(new RegistryClient().fetchManifest(`${host}/a@${sha256Digest('other')}`)).rejects.toMatchObject({ code: 'DATA_LOSS' });
+  });
+
+  it('retries a blob served short and fails with DataLossError when it never completes', async () => {
+    const blob = Buffer.from('0123456789');
+    const host = await stub((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      res.end(blob.subarray(0, 4));
+    });
+    const chunks: Buffer[] = [];
+    const s = new RegistryClient({ retry: fast }).fetchBlob(`${host}/a:1`, { mediaType: 'x', digest: sha256Digest(blob), size: blob.length });
+    await expect(
+      (async () => {
+        for await (const c of s) chunks.push(c as Buffer);
+      })(),
+    ).rejects.toMatchObject({ code: 'DATA_LOSS' });
+  });
+});
