@@ -13,6 +13,9 @@ type Kind = 'dir' | 'file' | 'symlink' | 'other';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 /** Never follows or reuses what is there (libuv adds O_CLOEXEC itself). */
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+/** Linux limits on an xattr's name and value (limits.h). */
+const XATTR_NAME_MAX = 255;
+const XATTR_SIZE_MAX = 65536;
 
 interface PendingDir {
   atime: number;
@@ -52,6 +55,7 @@ export class LayerWriter implements TarSink {
   entry(e: TarEntry): void {
     this.cur = e;
     if (++this.entries > this.limits.maxEntries) this.refuse(e, `more than ${this.limits.maxEntries} entries`);
+    if (e.name.includes('\0') || e.linkname.includes('\0')) this.refuse(e, 'NUL byte in a name');
     const rel = cleanEntryPath(e.name);
     if (rel === null) this.refuse(e, 'path escapes the layer directory');
     if (Buffer.byteLength(rel) > this.limits.maxPathLength) this.refuse(e, `path longer than ${this.limits.maxPathLength} bytes`);
@@ -250,6 +254,8 @@ export class LayerWriter implements TarSink {
     for (const [name, value] of e.xattrs!) {
       // A layer must not forge overlayfs metadata (redirects, opaque dirs other than by .wh..wh..opq, metacopy).
       if (name.startsWith('trusted.overlay.')) continue;
+      if (name === '' || name.includes('\0') || Buffer.byteLength(name) > XATTR_NAME_MAX) this.refuse(e, `bad xattr name ${JSON.stringify(name)}`);
+      if (value.length > XATTR_SIZE_MAX) this.refuse(e, `xattr "${name}" larger than ${XATTR_SIZE_MAX} bytes`);
       try {
         this.native.lsetxattr(abs, name, value);
       } catch (err) {

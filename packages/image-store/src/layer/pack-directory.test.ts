@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+import { CancelledError } from '@berth/errdefs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { buildTar, ensureNativeBuilt, listTar, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
 import { layerNative } from './native';
@@ -137,5 +138,22 @@ describe('unpackLayer and packDirectory round trip', () => {
       ['g', 5, 5],
     ]);
     expect(listed[0]!.body.subarray(size - 10).equals(Buffer.alloc(10))).toBe(true);
+  });
+
+  it('ends the stream with CancelledError when the signal aborts', async () => {
+    const d = path.join(work, 'd');
+    fs.mkdirSync(d);
+    for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(d, `f${i}`), Buffer.alloc(100000, i));
+    const ac = new AbortController();
+    const iter = packDirectory(d, { signal: ac.signal })[Symbol.asyncIterator]();
+    await iter.next();
+    ac.abort();
+    let err: unknown;
+    try {
+      for (let r = await iter.next(); r.done !== true; r = await iter.next());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CancelledError);
   });
 });

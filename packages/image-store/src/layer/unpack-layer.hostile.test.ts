@@ -164,6 +164,14 @@ describe('unpackLayer with hostile input', () => {
     await expect(unpackLayer(streamOf(t), dest)).rejects.toThrow(/unsupported tar entry type/);
   });
 
+  it('refuses a NUL byte in a PAX path', async () => {
+    await expectRefused([file('x', 'pwned', { pax: { path: 'a\0/../../x' } })], InvalidArgumentError, /NUL byte/);
+  });
+
+  it('refuses an oversized xattr name', async () => {
+    await expectRefused([file('x', 'y', { pax: { [`SCHILY.xattr.user.${'n'.repeat(300)}`]: 'v' } })], InvalidArgumentError, /bad xattr name/);
+  });
+
   it('stops with CancelledError when the signal aborts', async () => {
     const ac = new AbortController();
     const t = await buildTar([file('a', 'x'.repeat(200000))]);
