@@ -1,0 +1,153 @@
+import type { Duplex, Readable } from 'node:stream';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerPruneReport,
+  ContainerSummary,
+  ContainerWaitResponse,
+  Filters,
+} from '@berth/api';
+import type { ContainerRecord } from './container-record';
+
+/** `POST /containers/{id}/wait?condition=`: docker's three conditions; '' means not-running. */
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface CreateOptions {
+  /** `?name=` (with or without the leading '/'); a random adjective_surname when absent. */
+  name?: string;
+  /** `?platform=`; only the host platform is accepted. */
+  platform?: string;
+}
+
+export interface StopOptions {
+  /** Seconds to wait after the stop signal before SIGKILL; default Config.StopTimeout or 10; -1 waits forever. */
+  timeout?: number;
+  /** Overrides the container's stop signal (API 1.42 `signal`; accepted here too). */
+  signal?: string;
+}
+
+export interface RemoveOptions {
+  /** Kill a running container first. */
+  force?: boolean;
+  /** Remove anonymous volumes (accepted; berth has no anonymous volumes yet). */
+  volumes?: boolean;
+  /** `link=1`: remove a link; berth has no links (400). */
+  link?: boolean;
+}
+
+export interface AttachOptions {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  /** Follow live output (until the process exits). */
+  stream?: boolean;
+  /** Replay the json-file log first. */
+  logs?: boolean;
+}
+
+/**
+ * An attach, checked and ready: the route hijacks the connection only after `attach()` resolved
+ * (so a missing container is still a plain 404), then hands the raw connection to `connect`.
+ */
+export interface Attachment {
+  /** Raw bytes when true, multiplexed frames when false. */
+  readonly tty: boolean;
+  /**
+   * Streams output into `conn` (and stdin from it, when asked) and ends `conn` once the process
+   * has exited and its output is flushed (or at once for logs-only attaches). A FIN from the
+   * client only closes the container's stdin. Resolves when the attach is over.
+   */
+  connect(conn: Duplex): Promise<void>;
+}
+
+export interface LogsOptions {
+  stdout?: boolean;
+  stderr?: boolean;
+  follow?: boolean;
+  /** Unix seconds (may be fractional) or RFC3339; 0 / '' = from the start. */
+  since?: string | number;
+  until?: string | number;
+  timestamps?: boolean;
+  /** Number of lines, or 'all'. */
+  tail?: number | 'all';
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface LogsStream {
+  /** Raw bytes when true, multiplexed frames when false. */
+  readonly tty: boolean;
+  /** One Buffer per log entry (one frame each for Tty=false), in the original order. */
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+export interface ListOptions {
+  all?: boolean;
+  /** > 0: only the N newest (stopped ones included, as docker does). */
+  limit?: number;
+  size?: boolean;
+  filters?: Filters;
+}
+
+/** A started wait: the route flushes its headers once this exists, then awaits `result`. */
+export interface WaitHandle {
+  readonly result: Promise<ContainerWaitResponse>;
+}
+
+/** Who uses an image (for the image helper's rmi / prune conflict checks). */
+export interface ContainerImageUser {
+  id: string;
+  running: boolean;
+}
+
+/** Counts for `GET /info`. */
+export interface ContainerCounts {
+  total: number;
+  running: number;
+  paused: number;
+  stopped: number;
+}
+
+/**
+ * The container half of the daemon: every container operation of the Engine API, on top of the
+ * container table, the image store's snapshots and the runtime's tasks. Container references
+ * (`ref`) are a full ID, a name (with or without '/') or a unique ID prefix; an unknown ref is a
+ * NotFoundError `No such container: <ref>`. Errors are errdefs kinds with docker's messages.
+ */
+export interface ContainerService {
+  create(body: ContainerCreateRequest, opts?: CreateOptions): Promise<ContainerCreateResponse>;
+  /** NotModifiedError (304) when already running. */
+  start(ref: string, signal?: AbortSignal): Promise<void>;
+  /** Resolves once the container has stopped. NotModifiedError (304) when it was not running. */
+  stop(ref: string, opts?: StopOptions): Promise<void>;
+  restart(ref: string, opts?: StopOptions): Promise<void>;
+  /** Signal names with or without SIG, or numbers; default KILL. 409 when not running. */
+  kill(ref: string, signal?: string): Promise<void>;
+  /** Checks the container and registers the waiter at once; the result settles on the condition. */
+  wait(ref: string, condition?: WaitCondition | string, signal?: AbortSignal): Promise<WaitHandle>;
+  attach(ref: string, opts: AttachOptions): Promise<Attachment>;
+  logs(ref: string, opts: LogsOptions): Promise<LogsStream>;
+  /** Resizes the TTY (no-op without one). */
+  resize(ref: string, height: number, width: number): Promise<void>;
+  remove(ref: string, opts?: RemoveOptions): Promise<void>;
+  /** A tar of the container's root filesystem. */
+  export(ref: string, signal?: AbortSignal): Promise<Readable>;
+  list(opts?: ListOptions): Promise<ContainerSummary[]>;
+  inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerInspect>;
+  rename(ref: string, newName: string): Promise<void>;
+  prune(filters?: Filters): Promise<ContainerPruneReport>;
+
+  /** The stored record (a copy) of a container: for exec, top, stats, commit, cp. */
+  get(ref: string): Promise<ContainerRecord>;
+  /** The rootfs path of a container, mounted (for cp / commit of a stopped container); call release() after. */
+  mountRootfs(ref: string): Promise<{ path: string; release(): Promise<void> }>;
+  /** Containers whose image is `imageId` (`sha256:...`). */
+  imageUsers(imageId: string): Promise<ContainerImageUser[]>;
+  counts(): Promise<ContainerCounts>;
+
+  /** Daemon start: reloads every container, reconnects to live tasks, settles the rest truthfully. */
+  restore(): Promise<void>;
+  /** Daemon stop: detaches from live tasks (they keep running under their shims). */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,162 @@
+import { ConflictError, NotFoundError } from '@berth/errdefs';
+import type { Database } from '@berth/sqlite';
+import type { ContainerRecord, ContainerStateRecord } from './container-record';
+import { isContainerStatus } from './container-state';
+import { containerMigrations } from './migrations';
+
+/** A record as stored, with its creation order. */
+export interface StoredContainer extends ContainerRecord {
+  seq: number;
+}
+
+/** Persistence of the container table (see migrations.ts for the schema). */
+export interface ContainerStore {
+  loadAll(): Promise<StoredContainer[]>;
+  /** Inserts row and labels in one transaction; ConflictError (docker's message) when the name is taken. */
+  insert(rec: ContainerRecord): Promise<StoredContainer>;
+  updateState(id: string, state: ContainerStateRecord): Promise<void>;
+  rename(id: string, newName: string): Promise<void>;
+  /** Deletes row and labels in one transaction. */
+  delete(id: string): Promise<void>;
+}
+
+interface Row {
+  id: string;
+  seq: number;
+  name: string;
+  image: string;
+  image_id: string;
+  config: string;
+  host_config: string;
+  networking: string | null;
+  path: string;
+  args: string;
+  created_at: string;
+  status: string;
+  pid: number;
+  exit_code: number;
+  error: string;
+  oom_killed: number;
+  started_at: string;
+  finished_at: string;
+  restart_count: number;
+  manually_stopped: number;
+}
+
+/** Docker's message for a taken name. */
+export function nameConflict(name: string, holder: string): ConflictError {
+  return new ConflictError(
+    `Conflict. The container name "${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+  );
+}
+
+function decode(r: Row): StoredContainer {
+  const status = isContainerStatus(r.status) ? r.status : 'dead';
+  return {
+    id: r.id,
+    seq: r.seq,
+    name: r.name,
+    image: r.image,
+    imageId: r.image_id,
+    config: JSON.parse(r.config),
+    hostConfig: JSON.parse(r.host_config),
+    networkingConfig: r.networking === null ? null : JSON.parse(r.networking),
+    path: r.path,
+    args: JSON.parse(r.args),
+    created: r.created_at,
+    state: {
+      status,
+      pid: r.pid,
+      exitCode: r.exit_code,
+      error: r.error,
+      oomKilled: r.oom_killed !== 0,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      restartCount: r.restart_count,
+      manuallyStopped: r.manually_stopped !== 0,
+    },
+  };
+}
+
+export class SqliteContainerStore implements ContainerStore {
+  private constructor(private readonly db: Database) {}
+
+  /** Applies the container migrations and returns the store. */
+  static async open(db: Database): Promise<SqliteContainerStore> {
+    await db.migrate(containerMigrations);
+    return new SqliteContainerStore(db);
+  }
+
+  async loadAll(): Promise<StoredContainer[]> {
+    const rows = await this.db.all<Row>('SELECT * FROM containers ORDER BY seq');
+    return rows.map(decode);
+  }
+
+  insert(rec: ContainerRecord): Promise<StoredContainer> {
+    return this.db.transaction(async (tx) => {
+      const holder = await tx.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', [rec.name]);
+      if (holder) throw nameConflict(rec.name, holder.id);
+      const dup = await tx.get<{ id: string }>('SELECT id FROM containers WHERE id = ?', [rec.id]);
+      if (dup) throw new ConflictError(`container ${rec.id}: already exists`);
+      const max = await tx.get<{ m: number | null }>('SELECT MAX(seq) AS m FROM containers');
+      const seq = (max?.m ?? 0) + 1;
+      const s = rec.state;
+      await tx.run(
+        `INSERT INTO containers (id, seq, name, image, image_id, config, host_config, networking, path, args, created_at,
+           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          rec.id,
+          seq,
+          rec.name,
+          rec.image,
+          rec.imageId,
+          JSON.stringify(rec.config),
+          JSON.stringify(rec.hostConfig),
+          rec.networkingConfig === undefined || rec.networkingConfig === null ? null : JSON.stringify(rec.networkingConfig),
+          rec.path,
+          JSON.stringify(rec.args),
+          rec.created,
+          s.status,
+          s.pid,
+          s.exitCode,
+          s.error,
+          s.oomKilled ? 1 : 0,
+          s.startedAt,
+          s.finishedAt,
+          s.restartCount,
+          s.manuallyStopped ? 1 : 0,
+        ],
+      );
+      for (const [k, v] of Object.entries(rec.config.Labels ?? {})) {
+        await tx.run('INSERT INTO container_labels (container_id, key, value) VALUES (?, ?, ?)', [rec.id, k, String(v)]);
+      }
+      return { ...rec, seq };
+    });
+  }
+
+  async updateState(id: string, s: ContainerStateRecord): Promise<void> {
+    const r = await this.db.run(
+      `UPDATE containers SET status = ?, pid = ?, exit_code = ?, error = ?, oom_killed = ?, started_at = ?, finished_at = ?,
+         restart_count = ?, manually_stopped = ? WHERE id = ?`,
+      [s.status, s.pid, s.exitCode, s.error, s.oomKilled ? 1 : 0, s.startedAt, s.finishedAt, s.restartCount, s.manuallyStopped ? 1 : 0, id],
+    );
+    if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
+  }
+
+  rename(id: string, newName: string): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const holder = await tx.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', [newName]);
+      if (holder && holder.id !== id) throw nameConflict(newName, holder.id);
+      const r = await tx.run('UPDATE containers SET name = ? WHERE id = ?', [newName, id]);
+      if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM container_labels WHERE container_id = ?', [id]);
+      await tx.run('DELETE FROM containers WHERE id = ?', [id]);
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import * as path from 'node:path';
+import type { ContainerInspect, ContainerSummary, EndpointSettings, MountPoint, Port } from '@berth/api';
+import type { MountDescription } from '@berth/runtime';
+import type { DataRoot } from '../layout';
+import type { ContainerRecord } from './container-record';
+import { commandText, statusText } from './status-text';
+import { unixSeconds } from './timestamps';
+
+/** The network the container shows itself on (docker's "bridge" for the default mode). */
+function networkName(rec: ContainerRecord): string {
+  const m = rec.hostConfig.NetworkMode ?? 'default';
+  return m === 'default' ? 'bridge' : m;
+}
+
+function emptyEndpoint(): EndpointSettings {
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    NetworkID: '',
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: '',
+    DriverOpts: null,
+  };
+}
+
+/** Ports for `docker ps`: exposed ports (berth publishes none yet, so no PublicPort). */
+function ports(rec: ContainerRecord): Port[] {
+  return Object.keys(rec.config.ExposedPorts ?? {}).map((k) => {
+    const [p, proto = 'tcp'] = k.split('/');
+    return { PrivatePort: Number(p!.split('-')[0]), Type: proto };
+  });
+}
+
+/** The container's mounts as inspect and ps show them. */
+export function mountPoints(rec: ContainerRecord): MountPoint[] {
+  const out: MountPoint[] = [];
+  for (const b of rec.hostConfig.Binds ?? []) {
+    const [src, dst, mode = ''] = b.split(':') as [string, string, string?];
+    const isVolume = !path.posix.isAbsolute(src);
+    out.push({
+      Type: isVolume ? 'volume' : 'bind',
+      ...(isVolume ? { Name: src, Driver: 'local' } : {}),
+      Source: src,
+      Destination: dst,
+      Mode: mode,
+      RW: !mode.split(',').includes('ro'),
+      Propagation: isVolume ? '' : 'rprivate',
+    });
+  }
+  for (const m of rec.hostConfig.Mounts ?? []) {
+    out.push({
+      Type: m.Type ?? 'bind',
+      Source: m.Source ?? '',
+      Destination: m.Target ?? '',
+      Mode: '',
+      RW: !m.ReadOnly,
+      Propagation: m.Type === 'bind' ? 'rprivate' : '',
+    });
+  }
+  return out;
+}
+
+/** One row of `GET /containers/json`. */
+export function toSummary(rec: ContainerRecord, now: Date, size?: { rw: number; rootFs: number }): ContainerSummary {
+  const s: ContainerSummary = {
+    Id: rec.id,
+    Names: [rec.name],
+    Image: rec.image,
+    ImageID: rec.imageId,
+    Command: commandText(rec.path, rec.args),
+    Created: unixSeconds(rec.created),
+    Ports: ports(rec),
+    Labels: rec.config.Labels ?? {},
+    State: rec.state.status,
+    Status: statusText(rec.state, now),
+    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
+    NetworkSettings: { Networks: { [networkName(rec)]: emptyEndpoint() } },
+    Mounts: mountPoints(rec),
+  };
+  if (size) {
+    if (size.rw > 0) s.SizeRw = size.rw;
+    s.SizeRootFs = size.rootFs;
+  }
+  return s;
+}
+
+/** The overlay mount's dirs, for inspect's GraphDriver.Data. */
+export function graphDriverData(mounts: MountDescription[] | undefined, merged: string): Record<string, string> | null {
+  const m = mounts?.find((x) => x.type === 'overlay');
+  if (!m) return null;
+  const opt = (k: string): string | undefined => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+  const abs = (p: string): string => (m.cwd && !path.isAbsolute(p) ? path.resolve(m.cwd, p) : p);
+  const lower = opt('lowerdir');
+  const data: Record<string, string> = {};
+  if (lower) data.LowerDir = lower.split(':').map(abs).join(':');
+  data.MergedDir = merged;
+  const upper = opt('upperdir');
+  if (upper) data.UpperDir = abs(upper);
+  const work = opt('workdir');
+  if (work) data.WorkDir = abs(work);
+  return data;
+}
+
+/** `GET /containers/{id}/json`, in docker's field order. */
+export function toInspect(
+  rec: ContainerRecord,
+  layout: DataRoot,
+  extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number } },
+): ContainerInspect {
+  const dir = layout.containerDir(rec.id);
+  const s = rec.state;
+  const net = networkName(rec);
+  const out: ContainerInspect = {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: {
+      Status: s.status,
+      Running: s.status === 'running' || s.status === 'paused',
+      Paused: s.status === 'paused',
+      Restarting: s.status === 'restarting',
+      OOMKilled: s.oomKilled,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: rec.imageId,
+    ResolvConfPath: path.join(dir, 'resolv.conf'),
+    HostnamePath: path.join(dir, 'hostname'),
+    HostsPath: path.join(dir, 'hosts'),
+    LogPath: layout.containerLog(rec.id),
+    Name: rec.name,
+    RestartCount: s.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: rec.hostConfig,
+    GraphDriver: { Data: extra.graphDriver, Name: 'overlay2' },
+    Mounts: mountPoints(rec),
+    Config: rec.config,
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: '',
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: '',
+      Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      MacAddress: '',
+      Networks: { [net]: emptyEndpoint() },
+    },
+  };
+  if (extra.size) {
+    out.SizeRw = extra.size.rw;
+    out.SizeRootFs = extra.size.rootFs;
+  }
+  return out;
+}

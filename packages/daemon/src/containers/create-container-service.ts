@@ -1,0 +1,14 @@
+import type { ContainerService } from './container-service';
+import { SqliteContainerStore } from './container-store';
+import type { ContainerServiceDeps } from './deps';
+import { LocalContainerService, defaultServiceHooks, type ServiceHooks } from './local-container-service';
+
+/**
+ * Opens the container table (applying its migrations) and returns the service. Call
+ * `restore()` once before serving requests, and `shutdown()` when the daemon stops.
+ * `hooks` replace the mount/spec/log functions of @berth/runtime (tests only).
+ */
+export async function createContainerService(deps: ContainerServiceDeps, hooks?: Partial<ServiceHooks>): Promise<ContainerService> {
+  const store = await SqliteContainerStore.open(deps.db);
+  return new LocalContainerService(deps, store, { ...defaultServiceHooks(), ...hooks });
+}

@@ -1,0 +1,55 @@
+import type { Readable } from 'node:stream';
+import type { Database } from '@berth/sqlite';
+import type { ImageLookup, Snapshotter } from '@berth/image-store';
+import type { OciRuntime, Logger } from '@berth/runtime';
+import type { DataRoot } from '../layout';
+
+/**
+ * What the container service needs from its neighbours, cut by role: the composition root
+ * (src/daemon.ts) passes the real image store, runtime and friends; tests pass fakes.
+ */
+
+/** Image lookups: `get` throws NotFoundError for an unknown image. */
+export type ContainerImages = Pick<ImageLookup, 'get'>;
+
+/** Snapshots: the container's writable layer over its image. */
+export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remove' | 'usage'>;
+
+/** The runtime driver: tasks are created, and found again after a restart. */
+export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete'>;
+
+/** Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. */
+export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Readable | Promise<Readable>;
+
+/** Named volumes: the host directory of a volume, created when missing (docker's `-v name:/path`). */
+export interface VolumeResolver {
+  ensure(name: string): Promise<string>;
+}
+
+/** A container event for `/events` (docker's Type "container"). */
+export interface ContainerEvent {
+  /** create, start, die, kill, stop, restart, attach, detach, destroy, rename, resize, export, pause, unpause... */
+  action: string;
+  id: string;
+  /** Attributes: image, name, the container's labels, plus action extras (exitCode, signal, oldName). */
+  attributes: Record<string, string>;
+  /** The image as given at create (docker's `from`). */
+  from: string;
+}
+
+export interface ContainerServiceDeps {
+  db: Database;
+  layout: DataRoot;
+  images: ContainerImages;
+  snapshots: ContainerSnapshots;
+  runtime: ContainerRuntime;
+  packDirectory: PackDirectory;
+  volumes?: VolumeResolver;
+  /** Called for every container event; must not throw. */
+  onEvent?: (event: ContainerEvent) => void;
+  logger?: Logger;
+  /** The OCI runtime's name, shown as HostConfig.Runtime (default 'runc'). */
+  runtimeName?: string;
+  /** Injected clock (tests). */
+  now?: () => Date;
+}

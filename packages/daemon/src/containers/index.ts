@@ -1,0 +1,34 @@
+/**
+ * The container half of berthd: the container table, the container state machine and every
+ * container operation of the Engine API. src/daemon.ts builds it with createContainerService and
+ * mounts containersRouter(service).
+ */
+export type {
+  ContainerService,
+  CreateOptions as ContainerCreateOptions,
+  StopOptions,
+  RemoveOptions,
+  AttachOptions,
+  Attachment,
+  LogsOptions,
+  LogsStream,
+  ListOptions,
+  WaitCondition,
+  WaitHandle,
+  ContainerImageUser,
+  ContainerCounts,
+} from './container-service';
+export type { ContainerRecord, ContainerStateRecord } from './container-record';
+export type { ContainerStatus } from './container-state';
+export type {
+  ContainerServiceDeps,
+  ContainerImages,
+  ContainerSnapshots,
+  ContainerRuntime,
+  PackDirectory,
+  VolumeResolver,
+  ContainerEvent,
+} from './deps';
+export { createContainerService } from './create-container-service';
+export { containerMigrations } from './migrations';
+export { containersRouter } from '../routes/containers';

@@ -1,0 +1,997 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
+import type {
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerPruneReport,
+  ContainerSummary,
+  ContainerWaitResponse,
+  Filters,
+} from '@berth/api';
+import {
+  ConflictError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  isBerthError,
+  isNotFound,
+  messageOf,
+  type BerthError,
+} from '@berth/errdefs';
+import {
+  buildSpec as runtimeBuildSpec,
+  isMountPoint,
+  mountRootfs,
+  parseSignal,
+  readLogs as runtimeReadLogs,
+  unmountRootfs,
+  writeContainerFiles as runtimeWriteContainerFiles,
+  type ExitStatus,
+  type Logger,
+  type Task,
+} from '@berth/runtime';
+import type { DataRoot } from '../layout';
+import type { ContainerRecord, ContainerStateRecord } from './container-record';
+import { ZERO_TIME } from './container-record';
+import type {
+  AttachOptions,
+  Attachment,
+  ContainerCounts,
+  ContainerImageUser,
+  ContainerService,
+  CreateOptions,
+  ListOptions,
+  LogsOptions,
+  LogsStream,
+  RemoveOptions,
+  StopOptions,
+  WaitCondition,
+  WaitHandle,
+} from './container-service';
+import { compileListFilters, compilePruneFilters } from './container-filters';
+import { normalizeContainerName, randomContainerName } from './container-names';
+import {
+  checkCanKill,
+  checkCanRemove,
+  checkCanRename,
+  checkCanStart,
+  checkCanStop,
+  checkRunning,
+  transition,
+  type ContainerStatus,
+} from './container-state';
+import { nameConflict, type ContainerStore, type StoredContainer } from './container-store';
+import { graphDriverData, toInspect, toSummary } from './container-views';
+import type { ContainerEvent, ContainerServiceDeps } from './deps';
+import { logEntryBytes, outputBytes } from './log-frames';
+import { mergeImageConfig, processOf } from './merge-image-config';
+import { RootfsMounts, type Mounter } from './rootfs-mounts';
+import { specInputOf } from './spec-input';
+import { StreamHub } from './stream-hub';
+import { parseTimeArg, rfc3339Nano } from './timestamps';
+import { validateCreate } from './validate-create';
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Hooks that tests replace; production uses @berth/runtime's functions. */
+export interface ServiceHooks {
+  mounter: Mounter;
+  buildSpec: typeof runtimeBuildSpec;
+  writeContainerFiles: typeof runtimeWriteContainerFiles;
+  readLogs: typeof runtimeReadLogs;
+}
+
+export function defaultServiceHooks(): ServiceHooks {
+  return {
+    mounter: { mount: (m, t) => mountRootfs(m, t), unmount: (t) => unmountRootfs(t) },
+    buildSpec: runtimeBuildSpec,
+    writeContainerFiles: runtimeWriteContainerFiles,
+    readLogs: runtimeReadLogs,
+  };
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve(r: ContainerWaitResponse): void;
+}
+
+/** One container as the service holds it: its record plus everything that lives only in memory. */
+interface Entry {
+  rec: StoredContainer;
+  hub: StreamHub;
+  task?: Task;
+  /** Settles once the current run's exit has been recorded (state, waiters, unmount). */
+  exitHandled?: Promise<void>;
+  removal?: Promise<void>;
+  /** Being removed: no restart, no start. */
+  doomed: boolean;
+  waiters: Set<Waiter>;
+  restartTimer?: NodeJS.Timeout;
+  restartDelayMs: number;
+  /** Serialises start / remove of this container. */
+  lock: Promise<unknown>;
+}
+
+const ACTIVE: readonly ContainerStatus[] = ['running', 'paused', 'restarting'];
+
+function isActive(s: ContainerStatus): boolean {
+  return ACTIVE.includes(s);
+}
+
+/** The exit code docker records for a failed start, and the error kind it answers with. */
+function startFailure(err: unknown): { exitCode: number; error: BerthError } {
+  const msg = messageOf(err);
+  const lower = msg.toLowerCase();
+  if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
+    return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  }
+  if (lower.includes('permission denied')) return { exitCode: 126, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  if (lower.includes('not a directory')) return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
+}
+
+/** Resolves after `ms`, or with `true` as soon as `p` settles. */
+async function within(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!p) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  if (timer) clearTimeout(timer);
+  return done;
+}
+
+/** A new container ID: 64 hex whose 12-char short form is not all digits (docker's rule). */
+function newContainerId(): string {
+  for (;;) {
+    const id = randomBytes(32).toString('hex');
+    if (!/^\d+$/.test(id.slice(0, 12))) return id;
+  }
+}
+
+function hostPlatformOk(platform: string): boolean {
+  const [os, arch] = platform.split('/');
+  const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return os === 'linux' && (arch === undefined || arch === '' || arch === hostArch);
+}
+
+export class LocalContainerService implements ContainerService {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byName = new Map<string, Entry>();
+  /** Names taken by creates still in flight: name → id. */
+  private readonly reserved = new Map<string, string>();
+  private readonly mounts: RootfsMounts;
+  private readonly log: Logger;
+  private readonly layout: DataRoot;
+  private readonly runtimeName: string;
+  private readonly now: () => Date;
+  private closed = false;
+
+  constructor(
+    private readonly deps: ContainerServiceDeps,
+    private readonly store: ContainerStore,
+    private readonly hooks: ServiceHooks = defaultServiceHooks(),
+  ) {
+    this.mounts = new RootfsMounts(hooks.mounter);
+    this.log = deps.logger ?? silent;
+    this.layout = deps.layout;
+    this.runtimeName = deps.runtimeName ?? 'runc';
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  private lookup(ref: string): Entry | undefined {
+    if (!ref) return undefined;
+    const byId = this.entries.get(ref);
+    if (byId) return byId;
+    const byName = this.byName.get(ref.startsWith('/') ? ref : `/${ref}`);
+    if (byName) return byName;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const hits = [...this.entries.values()].filter((e) => e.rec.id.startsWith(ref));
+      if (hits.length === 1) return hits[0];
+      if (hits.length > 1) throw new InvalidArgumentError(`Multiple IDs found with provided prefix: ${ref}`);
+    }
+    return undefined;
+  }
+
+  private mustGet(ref: string): Entry {
+    const e = this.lookup(ref);
+    if (!e) throw new NotFoundError(`No such container: ${ref}`);
+    return e;
+  }
+
+  private rootfsOf(id: string): string {
+    return this.layout.containerRootfs(id);
+  }
+
+  private exclusive<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
+    const p = e.lock.then(fn, fn);
+    e.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  private emit(e: Entry, action: string, extra: Record<string, string> = {}): void {
+    const ev: ContainerEvent = {
+      action,
+      id: e.rec.id,
+      from: e.rec.image,
+      attributes: { ...(e.rec.config.Labels ?? {}), image: e.rec.image, name: e.rec.name.replace(/^\//, ''), ...extra },
+    };
+    try {
+      this.deps.onEvent?.(ev);
+    } catch (err) {
+      this.log.warn({ err: messageOf(err), action }, 'container event listener failed');
+    }
+  }
+
+  /** The only way state changes: checks the transition, persists, then updates memory. */
+  private async setState(e: Entry, patch: Partial<ContainerStateRecord>): Promise<void> {
+    const cur = e.rec.state;
+    if (patch.status !== undefined && patch.status !== cur.status) transition(e.rec.id, cur.status, patch.status);
+    const next: ContainerStateRecord = { ...cur, ...patch };
+    await this.store.updateState(e.rec.id, next);
+    e.rec.state = next;
+  }
+
+  private newEntry(rec: StoredContainer): Entry {
+    return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve() };
+  }
+
+  private async volumePath(name: string): Promise<string> {
+    if (this.deps.volumes) return this.deps.volumes.ensure(name);
+    const dir = this.layout.volumeData(name);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(body: ContainerCreateRequest, opts: CreateOptions = {}): Promise<ContainerCreateResponse> {
+    const v = validateCreate(body, this.runtimeName);
+    if (opts.platform && !hostPlatformOk(opts.platform)) {
+      throw new InvalidArgumentError(`platform "${opts.platform}": not supported by this daemon (linux only)`);
+    }
+    let name: string;
+    if (opts.name) {
+      name = normalizeContainerName(opts.name);
+      const holder = this.byName.get(name)?.rec.id ?? this.reserved.get(name);
+      if (holder) throw nameConflict(name, holder);
+    } else {
+      let i = 0;
+      do name = `/${randomContainerName(i++ > 10 ? 1 : 0)}`;
+      while (this.byName.has(name) || this.reserved.has(name));
+    }
+    let image;
+    try {
+      image = await this.deps.images.get(v.config.Image!);
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
+      throw err;
+    }
+    const config = mergeImageConfig(v.config, image.config.config);
+    const proc = processOf(config);
+    const id = newContainerId();
+    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+    this.reserved.set(name, id);
+    const dir = this.layout.containerDir(id);
+    let stored: StoredContainer;
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o710 });
+      await fs.mkdir(this.rootfsOf(id), { recursive: true });
+      await this.deps.snapshots.prepare(id, image.id, dir);
+      await this.hooks.writeContainerFiles(dir, {
+        hostname: config.Hostname,
+        domainname: config.Domainname || undefined,
+        network: v.hostConfig.NetworkMode,
+        extraHosts: v.hostConfig.ExtraHosts ?? undefined,
+      });
+      const rec: ContainerRecord = {
+        id,
+        name,
+        image: v.config.Image!,
+        imageId: image.id,
+        config,
+        hostConfig: v.hostConfig,
+        networkingConfig: v.networkingConfig,
+        path: proc.path,
+        args: proc.args,
+        created: rfc3339Nano(this.now()),
+        state: {
+          status: 'created',
+          pid: 0,
+          exitCode: 0,
+          error: '',
+          oomKilled: false,
+          startedAt: ZERO_TIME,
+          finishedAt: ZERO_TIME,
+          restartCount: 0,
+          manuallyStopped: false,
+        },
+      };
+      stored = await this.store.insert(rec);
+    } catch (err) {
+      await this.deps.snapshots.remove(id).catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    } finally {
+      this.reserved.delete(name);
+    }
+    const e = this.newEntry(stored);
+    this.entries.set(id, e);
+    this.byName.set(name, e);
+    this.emit(e, 'create');
+    return { Id: id, Warnings: v.warnings };
+  }
+
+  // ---------------------------------------------------------------- start / exit
+
+  async start(ref: string, signal?: AbortSignal): Promise<void> {
+    const e = this.mustGet(ref);
+    await this.exclusive(e, () => this.startLocked(e, false, signal));
+  }
+
+  private async startLocked(e: Entry, byPolicy: boolean, signal?: AbortSignal): Promise<void> {
+    const id = e.rec.id;
+    if (this.entries.get(id) !== e || e.doomed) {
+      if (byPolicy) return;
+      throw new ConflictError(`container ${id} is marked for removal and cannot be started`);
+    }
+    if (byPolicy) {
+      if (e.rec.state.status !== 'restarting') return;
+    } else {
+      checkCanStart(id, e.rec.state.status);
+    }
+    const dir = this.layout.containerDir(id);
+    const rootfs = this.rootfsOf(id);
+    let task: Task | undefined;
+    await this.mounts.acquire(id, rootfs, () => this.deps.snapshots.mounts(id));
+    try {
+      const spec = await this.hooks.buildSpec(await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n)));
+      task = await this.deps.runtime.create({
+        id,
+        bundle: dir,
+        spec,
+        logPath: this.layout.containerLog(id),
+        openStdin: Boolean(e.rec.config.OpenStdin),
+        signal,
+      });
+      e.hub.bind(task);
+      await task.start(signal);
+    } catch (err) {
+      await this.failStart(e, task, err);
+      throw startFailure(err).error;
+    }
+    e.task = task;
+    const started = this.now();
+    await this.setState(e, {
+      status: 'running',
+      pid: task.pid,
+      startedAt: rfc3339Nano(started),
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      manuallyStopped: false,
+      restartCount: byPolicy ? e.rec.state.restartCount + 1 : e.rec.state.restartCount,
+    });
+    this.emit(e, byPolicy ? 'restart' : 'start');
+    this.supervise(e, task, started.getTime());
+  }
+
+  private supervise(e: Entry, task: Task, startedMs: number): void {
+    e.exitHandled = task
+      .wait()
+      .catch((err): ExitStatus => {
+        this.log.error({ id: e.rec.id, err: messageOf(err) }, 'lost the container task');
+        return { exitCode: 255, finishedAt: rfc3339Nano(this.now()), oomKilled: false };
+      })
+      .then((exit) => {
+        // A detached task (daemon shutdown) is still running: record nothing.
+        if (this.closed) return;
+        return this.handleExit(e, task, exit, startedMs);
+      })
+      .catch((err) => this.log.error({ id: e.rec.id, err: messageOf(err) }, 'recording the container exit failed'));
+  }
+
+  /** A start that failed part-way: undo what was done, record docker's exit code and error. */
+  private async failStart(e: Entry, task: Task | undefined, err: unknown): Promise<void> {
+    const id = e.rec.id;
+    if (task) {
+      await task.kill('KILL').catch(() => undefined);
+      await within(task.wait(), 5000);
+    }
+    await this.deps.runtime.delete(id).catch(() => undefined);
+    e.hub.finish();
+    await this.mounts.release(id, this.rootfsOf(id)).catch((e2) => this.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
+    const { exitCode } = startFailure(err);
+    const wasRestarting = e.rec.state.status === 'restarting';
+    await this.setState(e, {
+      ...(wasRestarting ? { status: 'exited' as const, finishedAt: rfc3339Nano(this.now()) } : {}),
+      error: messageOf(err),
+      exitCode,
+      pid: 0,
+    }).catch((e2) => this.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));
+    this.notifyExit(e, exitCode, false);
+    if (e.rec.hostConfig.AutoRemove) void this.destroy(e).catch((e2) => this.log.error({ id, err: messageOf(e2) }, 'auto-remove failed'));
+  }
+
+  private async handleExit(e: Entry, task: Task, exit: ExitStatus, startedMs: number): Promise<void> {
+    const id = e.rec.id;
+    if (e.task === task) e.task = undefined;
+    e.hub.finish();
+    await this.mounts.release(id, this.rootfsOf(id)).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
+    const restart = !e.doomed && !this.closed && this.shouldRestart(e.rec, exit.exitCode);
+    await this.setState(e, {
+      status: restart ? 'restarting' : 'exited',
+      pid: 0,
+      exitCode: exit.exitCode,
+      finishedAt: exit.finishedAt || rfc3339Nano(this.now()),
+      oomKilled: exit.oomKilled,
+    });
+    if (exit.oomKilled) this.emit(e, 'oom');
+    this.emit(e, 'die', { exitCode: String(exit.exitCode) });
+    this.notifyExit(e, exit.exitCode, restart);
+    if (e.rec.hostConfig.AutoRemove && !e.doomed) {
+      void this.destroy(e).catch((err) => this.log.error({ id, err: messageOf(err) }, 'auto-remove failed'));
+    } else if (restart) {
+      // docker's backoff: 100 ms doubling, back to 100 ms after a run of 10 s or more.
+      if (Date.now() - startedMs >= 10_000) e.restartDelayMs = 100;
+      const delay = e.restartDelayMs;
+      e.restartDelayMs = Math.min(e.restartDelayMs * 2, 60_000);
+      e.restartTimer = setTimeout(() => {
+        e.restartTimer = undefined;
+        this.exclusive(e, () => this.startLocked(e, true)).catch((err) =>
+          this.log.warn({ id, err: messageOf(err) }, 'restart by policy failed'),
+        );
+      }, delay);
+      e.restartTimer.unref?.();
+    }
+  }
+
+  private shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
+    if (rec.state.manuallyStopped) return false;
+    const p = rec.hostConfig.RestartPolicy;
+    switch (p?.Name) {
+      case 'always':
+      case 'unless-stopped':
+        return true;
+      case 'on-failure':
+        return exitCode !== 0 && (!p.MaximumRetryCount || rec.state.restartCount < p.MaximumRetryCount);
+      default:
+        return false;
+    }
+  }
+
+  private notifyExit(e: Entry, exitCode: number, restarting: boolean): void {
+    for (const w of [...e.waiters]) {
+      if (w.condition === 'next-exit' || (w.condition === 'not-running' && !restarting)) {
+        e.waiters.delete(w);
+        w.resolve({ StatusCode: exitCode, Error: null });
+      }
+    }
+  }
+
+  private notifyRemoved(e: Entry): void {
+    for (const w of [...e.waiters]) {
+      e.waiters.delete(w);
+      w.resolve({ StatusCode: e.rec.state.exitCode, Error: null });
+    }
+  }
+
+  // ---------------------------------------------------------------- stop / kill / restart
+
+  async stop(ref: string, opts: StopOptions = {}): Promise<void> {
+    const e = this.mustGet(ref);
+    await this.stopEntry(e, opts);
+    this.emit(e, 'stop');
+  }
+
+  private async stopEntry(e: Entry, opts: StopOptions): Promise<void> {
+    if (e.rec.state.status === 'restarting') {
+      if (e.restartTimer) clearTimeout(e.restartTimer);
+      e.restartTimer = undefined;
+      await this.setState(e, { status: 'exited', manuallyStopped: true });
+      return;
+    }
+    checkCanStop(e.rec.state.status);
+    await this.setState(e, { manuallyStopped: true });
+    const task = e.task;
+    const handled = e.exitHandled;
+    if (!task) return;
+    const sig = opts.signal || e.rec.config.StopSignal || 'SIGTERM';
+    let signo: number;
+    try {
+      signo = parseSignal(sig);
+    } catch {
+      throw new InvalidArgumentError(`Invalid signal: ${sig}`);
+    }
+    const timeout = opts.timeout ?? (typeof e.rec.config.StopTimeout === 'number' ? e.rec.config.StopTimeout : 10);
+    await task.kill(signo).catch((err) => this.log.debug({ id: e.rec.id, err: messageOf(err) }, 'stop signal'));
+    this.emit(e, 'kill', { signal: String(signo) });
+    if (timeout < 0) {
+      await handled;
+      return;
+    }
+    if (await within(handled, timeout * 1000)) return;
+    await task.kill('KILL').catch(() => undefined);
+    this.emit(e, 'kill', { signal: '9' });
+    if (!(await within(handled, 30_000))) {
+      throw new InternalError(`container ${e.rec.id}: did not exit within 30 seconds of SIGKILL`);
+    }
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const e = this.mustGet(ref);
+    checkCanKill(ref, e.rec.id, e.rec.state.status);
+    let signo: number;
+    try {
+      signo = parseSignal(signal === undefined || signal === '' ? 'KILL' : signal);
+    } catch {
+      throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    }
+    const task = e.task;
+    if (!task) throw new ConflictError(`Cannot kill container: ${ref}: Container ${e.rec.id} is not running`);
+    let stopSig = 15;
+    try {
+      stopSig = parseSignal(e.rec.config.StopSignal || 'SIGTERM');
+    } catch {
+      // validated at create
+    }
+    if (signo === 9 || signo === stopSig) await this.setState(e, { manuallyStopped: true });
+    await task.kill(signo);
+    this.emit(e, 'kill', { signal: String(signo) });
+    if (signo === 9) await within(e.exitHandled, 10_000);
+  }
+
+  async restart(ref: string, opts: StopOptions = {}): Promise<void> {
+    const e = this.mustGet(ref);
+    if (isActive(e.rec.state.status)) await this.stopEntry(e, opts);
+    if (this.entries.get(e.rec.id) !== e) throw new NotFoundError(`No such container: ${ref}`);
+    await this.exclusive(e, () => this.startLocked(e, false));
+    this.emit(e, 'restart');
+  }
+
+  // ---------------------------------------------------------------- wait
+
+  async wait(ref: string, condition?: WaitCondition | string, signal?: AbortSignal): Promise<WaitHandle> {
+    const e = this.mustGet(ref);
+    const c = condition === undefined || condition === '' ? 'not-running' : condition;
+    if (c !== 'not-running' && c !== 'next-exit' && c !== 'removed') {
+      throw new InvalidArgumentError(`invalid condition: "${condition}"`);
+    }
+    if (c === 'not-running' && !isActive(e.rec.state.status)) {
+      return { result: Promise.resolve({ StatusCode: e.rec.state.exitCode, Error: null }) };
+    }
+    const result = new Promise<ContainerWaitResponse>((resolve) => {
+      const w: Waiter = { condition: c, resolve };
+      e.waiters.add(w);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (e.waiters.delete(w)) resolve({ StatusCode: -1, Error: { Message: 'context canceled' } });
+        },
+        { once: true },
+      );
+    });
+    return { result };
+  }
+
+  // ---------------------------------------------------------------- attach / logs / resize
+
+  async attach(ref: string, opts: AttachOptions): Promise<Attachment> {
+    const e = this.mustGet(ref);
+    const tty = Boolean(e.rec.config.Tty);
+    return { tty, connect: (conn) => this.connectAttach(e, opts, tty, conn) };
+  }
+
+  private async connectAttach(e: Entry, opts: AttachOptions, tty: boolean, conn: Duplex): Promise<void> {
+    const id = e.rec.id;
+    this.emit(e, 'attach');
+    const write = (b: Buffer): void => {
+      if (!conn.destroyed && conn.writable) conn.write(b);
+    };
+    if (opts.logs) {
+      try {
+        for await (const entry of this.hooks.readLogs(this.layout.containerLog(id), { stdout: opts.stdout, stderr: opts.stderr })) {
+          write(logEntryBytes(entry, tty, false));
+        }
+      } catch (err) {
+        if (!isNotFound(err) && (err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ id, err: messageOf(err) }, 'attach: replaying logs');
+      }
+    }
+    if (!opts.stream || this.entries.get(id) !== e || e.doomed) {
+      conn.end();
+      return;
+    }
+    const wantStdin = Boolean(opts.stdin && e.rec.config.OpenStdin);
+    let stdinDone = false;
+    const closeStdin = (): void => {
+      if (stdinDone) return;
+      stdinDone = true;
+      if (wantStdin && e.rec.config.StdinOnce) e.hub.closeStdin();
+    };
+    if (wantStdin) {
+      conn.on('data', (d: Buffer) => e.hub.writeStdin(d));
+      conn.on('end', closeStdin);
+    } else {
+      conn.on('data', () => undefined); // read and drop: the client's FIN must still arrive
+    }
+    conn.resume();
+    await new Promise<void>((resolve) => {
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        remove();
+        closeStdin();
+        this.emit(e, 'detach');
+        resolve();
+      };
+      const remove = e.hub.add({
+        write: (c) => {
+          if (tty || (c.stream === 'stdout' && opts.stdout) || (c.stream === 'stderr' && opts.stderr)) write(outputBytes(c, tty));
+        },
+        end: () => {
+          conn.end();
+          finish();
+        },
+      });
+      conn.on('close', finish);
+    });
+  }
+
+  async logs(ref: string, opts: LogsOptions): Promise<LogsStream> {
+    const e = this.mustGet(ref);
+    if (!opts.stdout && !opts.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+    const now = this.now();
+    const since = parseTimeArg(opts.since, now);
+    const until = parseTimeArg(opts.until, now);
+    if (Number.isNaN(since) || Number.isNaN(until)) throw new InvalidArgumentError('invalid value for since/until: expected unix seconds or RFC3339');
+    const tty = Boolean(e.rec.config.Tty);
+    const follow = Boolean(opts.follow) && isActive(e.rec.state.status) && !e.doomed;
+    const stopWhen = follow ? this.runOver(e) : undefined;
+    const file = this.layout.containerLog(e.rec.id);
+    const read = this.hooks.readLogs;
+    const timestamps = Boolean(opts.timestamps);
+    async function* chunks(): AsyncGenerator<Buffer> {
+      try {
+        await fs.access(file);
+      } catch {
+        return;
+      }
+      for await (const entry of read(file, {
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        since: since && since > 0 ? new Date(since) : undefined,
+        until: until && until > 0 ? new Date(until) : undefined,
+        tail: opts.tail,
+        follow,
+        signal: opts.signal,
+        stopWhen,
+      })) {
+        yield logEntryBytes(entry, tty, timestamps);
+      }
+    }
+    return { tty, chunks: chunks() };
+  }
+
+  /** Settles when the current run is over (for log following); never rejects. */
+  private runOver(e: Entry): Promise<void> {
+    if (e.exitHandled && e.rec.state.status !== 'restarting') return e.exitHandled.then(() => undefined);
+    return new Promise((resolve) => {
+      const w: Waiter = { condition: 'next-exit', resolve: () => resolve() };
+      e.waiters.add(w);
+    });
+  }
+
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const e = this.mustGet(ref);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) {
+      throw new InvalidArgumentError('resize: height and width must be non-negative integers');
+    }
+    checkRunning(e.rec.id, e.rec.state.status);
+    const task = e.task as (Task & { resize?: (h: number, w: number) => Promise<void> }) | undefined;
+    if (task && e.rec.config.Tty && typeof task.resize === 'function') await task.resize(height, width);
+    this.emit(e, 'resize', { height: String(height), width: String(width) });
+  }
+
+  // ---------------------------------------------------------------- remove / prune
+
+  async remove(ref: string, opts: RemoveOptions = {}): Promise<void> {
+    const e = this.mustGet(ref);
+    if (opts.link) throw new InvalidArgumentError('Conflict, cannot remove the default link name of the container');
+    await this.exclusive(e, async () => {
+      if (e.removal) throw new ConflictError(`removal of container ${e.rec.id} is already in progress`);
+      checkCanRemove(e.rec.id, e.rec.state.status, Boolean(opts.force));
+      if (isActive(e.rec.state.status)) {
+        e.doomed = true;
+        if (e.restartTimer) clearTimeout(e.restartTimer);
+        e.restartTimer = undefined;
+        const task = e.task;
+        if (task) {
+          await task.kill('KILL').catch(() => undefined);
+          this.emit(e, 'kill', { signal: '9' });
+          if (!(await within(e.exitHandled, 30_000))) {
+            e.doomed = false;
+            throw new InternalError(`Could not kill running container ${e.rec.id}, cannot remove`);
+          }
+        } else if (e.rec.state.status === 'restarting') {
+          await this.setState(e, { status: 'exited' });
+        }
+      }
+      await this.destroy(e);
+    });
+  }
+
+  /** Removes everything of a stopped container: mount, runtime record, snapshot, directory, row. */
+  private destroy(e: Entry): Promise<void> {
+    if (e.removal) return e.removal;
+    e.doomed = true;
+    const id = e.rec.id;
+    const run = async (): Promise<void> => {
+      if (e.rec.state.status !== 'removing') await this.setState(e, { status: 'removing' });
+      if (e.restartTimer) clearTimeout(e.restartTimer);
+      e.restartTimer = undefined;
+      e.hub.endAll();
+      const rootfs = this.rootfsOf(id);
+      try {
+        await this.mounts.forceUnmount(id, rootfs);
+        if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
+        await this.deps.runtime.delete(id).catch(() => undefined);
+        await this.deps.snapshots.remove(id);
+        await fs.rm(this.layout.containerDir(id), { recursive: true, force: true });
+        await this.store.delete(id);
+      } catch (err) {
+        await this.setState(e, { status: 'dead', error: messageOf(err) }).catch(() => undefined);
+        e.removal = undefined;
+        throw new InternalError(`unable to remove filesystem for ${id}: ${messageOf(err)}`, { cause: err });
+      }
+      this.entries.delete(id);
+      if (this.byName.get(e.rec.name) === e) this.byName.delete(e.rec.name);
+      this.emit(e, 'destroy');
+      this.notifyRemoved(e);
+    };
+    e.removal = run();
+    return e.removal;
+  }
+
+  async prune(filters: Filters = new Map()): Promise<ContainerPruneReport> {
+    const match = compilePruneFilters(filters, this.now(), (v, now) => parseTimeArg(v, now));
+    const deleted: string[] = [];
+    let space = 0;
+    for (const e of [...this.entries.values()]) {
+      const s = e.rec.state.status;
+      if (!(s === 'created' || s === 'exited' || s === 'dead') || e.doomed || !match(e.rec)) continue;
+      const size = await this.deps.snapshots.usage(e.rec.id).then((u) => u.size).catch(() => 0);
+      try {
+        await this.remove(e.rec.id);
+      } catch (err) {
+        this.log.warn({ id: e.rec.id, err: messageOf(err) }, 'prune: could not remove container');
+        continue;
+      }
+      deleted.push(e.rec.id);
+      space += size;
+    }
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: space };
+  }
+
+  // ---------------------------------------------------------------- export / rootfs access
+
+  async export(ref: string, signal?: AbortSignal): Promise<Readable> {
+    const e = this.mustGet(ref);
+    const m = await this.mountRootfs(e.rec.id);
+    let stream: Readable;
+    try {
+      stream = await this.deps.packDirectory(m.path, { signal });
+    } catch (err) {
+      await m.release();
+      throw err;
+    }
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      m.release().catch((err) => this.log.warn({ id: e.rec.id, err: messageOf(err) }, 'export: unmount'));
+    };
+    stream.once('end', release);
+    stream.once('close', release);
+    stream.once('error', release);
+    this.emit(e, 'export');
+    return stream;
+  }
+
+  async mountRootfs(ref: string): Promise<{ path: string; release(): Promise<void> }> {
+    const e = this.mustGet(ref);
+    if (e.doomed) throw new ConflictError(`container ${e.rec.id} is marked for removal`);
+    const id = e.rec.id;
+    const rootfs = this.rootfsOf(id);
+    await this.mounts.acquire(id, rootfs, () => this.deps.snapshots.mounts(id));
+    let released = false;
+    return {
+      path: rootfs,
+      release: async () => {
+        if (released) return;
+        released = true;
+        await this.mounts.release(id, rootfs);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
+    const filters = opts.filters ?? new Map();
+    const ancestorIds = new Set<string>();
+    for (const a of filters.get('ancestor') ?? []) {
+      const img = await this.deps.images.get(a).catch(() => undefined);
+      if (img) ancestorIds.add(img.id);
+    }
+    const { match, impliesAll } = compileListFilters(filters, { seqOf: (r) => this.mustGet(r).rec.seq, ancestorIds });
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const all = Boolean(opts.all) || impliesAll || limit > 0;
+    const recs = [...this.entries.values()].map((e) => e.rec).sort((a, b) => b.seq - a.seq);
+    const now = this.now();
+    const out: ContainerSummary[] = [];
+    for (const rec of recs) {
+      if (!all && !isActive(rec.state.status)) continue;
+      if (!match(rec)) continue;
+      out.push(toSummary(rec, now, opts.size ? await this.sizes(rec) : undefined));
+      if (limit && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private async sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    const rw = await this.deps.snapshots.usage(rec.id).then((u) => u.size).catch(() => 0);
+    const img = await this.deps.images.get(rec.imageId).catch(() => undefined);
+    return { rw, rootFs: rw + (img?.size ?? 0) };
+  }
+
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
+    const e = this.mustGet(ref);
+    const rec = e.rec;
+    const mounts = await this.deps.snapshots.mounts(rec.id).catch(() => undefined);
+    return toInspect(structuredClone(rec), this.layout, {
+      graphDriver: graphDriverData(mounts, this.rootfsOf(rec.id)),
+      size: opts.size ? await this.sizes(rec) : undefined,
+    });
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const e = this.mustGet(ref);
+    if (!newName) throw new InvalidArgumentError('Neither old nor new names may be empty');
+    const name = normalizeContainerName(newName);
+    checkCanRename(e.rec.id, e.rec.state.status);
+    const old = e.rec.name;
+    if (name === old) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
+    const holder = this.byName.get(name)?.rec.id ?? this.reserved.get(name);
+    if (holder) throw nameConflict(name, holder);
+    await this.store.rename(e.rec.id, name);
+    this.byName.delete(old);
+    this.byName.set(name, e);
+    e.rec.name = name;
+    this.emit(e, 'rename', { oldName: old });
+  }
+
+  async get(ref: string): Promise<ContainerRecord> {
+    const { seq: _seq, ...rec } = this.mustGet(ref).rec;
+    return structuredClone(rec);
+  }
+
+  async imageUsers(imageId: string): Promise<ContainerImageUser[]> {
+    const out: ContainerImageUser[] = [];
+    for (const e of this.entries.values()) {
+      if (e.rec.imageId === imageId) out.push({ id: e.rec.id, running: isActive(e.rec.state.status) });
+    }
+    return out;
+  }
+
+  async counts(): Promise<ContainerCounts> {
+    let running = 0;
+    let paused = 0;
+    let stopped = 0;
+    for (const e of this.entries.values()) {
+      const s = e.rec.state.status;
+      if (s === 'paused') paused++;
+      else if (s === 'running' || s === 'restarting') running++;
+      else stopped++;
+    }
+    return { total: this.entries.size, running, paused, stopped };
+  }
+
+  // ---------------------------------------------------------------- restore / shutdown
+
+  async restore(): Promise<void> {
+    const recs = await this.store.loadAll();
+    for (const rec of recs) {
+      const e = this.newEntry(rec);
+      this.entries.set(rec.id, e);
+      this.byName.set(rec.name, e);
+    }
+    await Promise.all(
+      [...this.entries.values()].map((e) =>
+        this.restoreOne(e).catch((err) => this.log.error({ id: e.rec.id, err: messageOf(err) }, 'restoring container failed')),
+      ),
+    );
+  }
+
+  private async restoreOne(e: Entry): Promise<void> {
+    const id = e.rec.id;
+    const dir = this.layout.containerDir(id);
+    const rootfs = this.rootfsOf(id);
+    const status = e.rec.state.status;
+    if (status === 'removing') {
+      await this.destroy(e);
+      return;
+    }
+    if (status === 'running' || status === 'paused' || status === 'restarting') {
+      let r: Task | ExitStatus;
+      try {
+        r = await this.deps.runtime.reconnect(id, dir);
+      } catch (err) {
+        this.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
+        r = { exitCode: 255, finishedAt: rfc3339Nano(this.now()), oomKilled: false };
+      }
+      if ('exitCode' in r) {
+        await this.mounts.forceUnmount(id, rootfs).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
+        await this.deps.runtime.delete(id).catch(() => undefined);
+        await this.setState(e, {
+          status: 'exited',
+          pid: 0,
+          exitCode: status === 'restarting' ? e.rec.state.exitCode : r.exitCode,
+          finishedAt: status === 'restarting' ? e.rec.state.finishedAt : r.finishedAt || rfc3339Nano(this.now()),
+          oomKilled: r.oomKilled,
+        });
+        if (e.rec.hostConfig.AutoRemove) {
+          await this.destroy(e);
+          return;
+        }
+        if (this.shouldRestart(e.rec, e.rec.state.exitCode)) {
+          await this.setState(e, { status: 'restarting' });
+          await this.exclusive(e, () => this.startLocked(e, true)).catch((err) =>
+            this.log.warn({ id, err: messageOf(err) }, 'restart on restore failed'),
+          );
+        }
+        return;
+      }
+      const task = r;
+      e.task = task;
+      e.hub.bind(task);
+      this.mounts.adopt(id);
+      if (task.pid !== e.rec.state.pid) await this.setState(e, { pid: task.pid });
+      this.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
+      return;
+    }
+    // created, exited, dead: no process may remain, no mount either.
+    if (await fs.stat(path.join(dir, 'shim.sock')).then(() => true, () => false)) {
+      const r = await this.deps.runtime.reconnect(id, dir).catch(() => undefined);
+      if (r && !('exitCode' in r)) {
+        await r.kill('KILL').catch(() => undefined);
+        await within(r.wait(), 5000);
+      }
+      await this.deps.runtime.delete(id).catch(() => undefined);
+    }
+    await this.mounts.forceUnmount(id, rootfs).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const e of this.entries.values()) {
+      if (e.restartTimer) clearTimeout(e.restartTimer);
+      e.restartTimer = undefined;
+      if (e.task) {
+        e.hub.endAll();
+        e.task.detach();
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RuntimeMount } from '@berth/oci';
+import type { ResourceLimits, SpecInput } from '@berth/runtime';
+import type { ContainerRecord } from './container-record';
+
+const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
+
+/** Resolves a named volume to its host directory. */
+export type VolumePath = (name: string) => Promise<string>;
+
+/** `-v src:dst[:mode]` → an OCI bind mount. Host paths that do not exist are created (docker does, for Binds). */
+async function bindMount(spec: string, volumePath: VolumePath): Promise<RuntimeMount> {
+  const [src, dst, mode = ''] = spec.split(':') as [string, string, string?];
+  const modes = mode === '' ? [] : mode.split(',');
+  let source: string;
+  if (path.posix.isAbsolute(src)) {
+    source = src;
+    await fs.mkdir(source, { recursive: true }).catch(() => undefined);
+  } else {
+    source = await volumePath(src);
+  }
+  const propagation = modes.find((m) => PROPAGATION.has(m)) ?? 'rprivate';
+  return {
+    destination: dst,
+    type: 'bind',
+    source,
+    options: ['rbind', modes.includes('ro') ? 'ro' : 'rw', propagation],
+  };
+}
+
+/** Binds, Mounts and Tmpfs of a HostConfig, in OCI form. */
+export async function userMounts(rec: ContainerRecord, volumePath: VolumePath): Promise<RuntimeMount[]> {
+  const h = rec.hostConfig;
+  const out: RuntimeMount[] = [];
+  for (const b of h.Binds ?? []) out.push(await bindMount(b, volumePath));
+  for (const m of h.Mounts ?? []) {
+    const target = m.Target ?? '';
+    if (m.Type === 'tmpfs') {
+      const opts = ['nosuid', 'nodev', 'noexec'];
+      if (m.TmpfsOptions?.SizeBytes) opts.push(`size=${m.TmpfsOptions.SizeBytes}`);
+      if (m.TmpfsOptions?.Mode) opts.push(`mode=${m.TmpfsOptions.Mode.toString(8)}`);
+      out.push({ destination: target, type: 'tmpfs', source: 'tmpfs', options: opts });
+    } else {
+      const source = m.Type === 'volume' ? await volumePath(m.Source || rec.id.slice(0, 12) + path.posix.basename(target)) : m.Source ?? '';
+      out.push({ destination: target, type: 'bind', source, options: ['rbind', m.ReadOnly ? 'ro' : 'rw', 'rprivate'] });
+    }
+  }
+  for (const [dst, opts] of Object.entries(h.Tmpfs ?? {})) {
+    out.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
+  }
+  return out;
+}
+
+function resources(rec: ContainerRecord): ResourceLimits {
+  const h = rec.hostConfig;
+  const r: ResourceLimits = {};
+  if (h.Memory) r.memory = h.Memory;
+  if (h.MemorySwap) r.memorySwap = h.MemorySwap;
+  if (h.MemoryReservation) r.memoryReservation = h.MemoryReservation;
+  if (h.CpuShares) r.cpuShares = h.CpuShares;
+  if (h.NanoCpus) r.nanoCpus = h.NanoCpus;
+  if (h.CpuQuota) r.cpuQuota = h.CpuQuota;
+  if (h.CpuPeriod) r.cpuPeriod = h.CpuPeriod;
+  if (h.CpusetCpus) r.cpusetCpus = h.CpusetCpus;
+  if (h.CpusetMems) r.cpusetMems = h.CpusetMems;
+  if (h.PidsLimit) r.pidsLimit = h.PidsLimit;
+  return r;
+}
+
+/** A container record → what the runtime's buildSpec needs. */
+export async function specInputOf(
+  rec: ContainerRecord,
+  paths: { rootfs: string; containerDir: string },
+  volumePath: VolumePath,
+): Promise<SpecInput> {
+  const c = rec.config;
+  const h = rec.hostConfig;
+  return {
+    id: rec.id,
+    rootfs: paths.rootfs,
+    containerDir: paths.containerDir,
+    entrypoint: c.Entrypoint ?? null,
+    cmd: c.Cmd ?? null,
+    env: c.Env ?? null,
+    workingDir: c.WorkingDir || undefined,
+    user: c.User || undefined,
+    groupAdd: h.GroupAdd ?? undefined,
+    hostname: c.Hostname || rec.id.slice(0, 12),
+    domainname: c.Domainname || undefined,
+    tty: Boolean(c.Tty),
+    network: h.NetworkMode === 'bridge' ? 'default' : h.NetworkMode ?? 'default',
+    resources: resources(rec),
+    mounts: await userMounts(rec, volumePath),
+    readonlyRootfs: Boolean(h.ReadonlyRootfs),
+    privileged: Boolean(h.Privileged),
+    capAdd: h.CapAdd ?? undefined,
+    capDrop: h.CapDrop ?? undefined,
+    cgroupParent: h.CgroupParent || undefined,
+    oomScoreAdj: h.OomScoreAdj || undefined,
+    shmSize: h.ShmSize || undefined,
+    annotations: { 'org.berth.container.name': rec.name },
+  };
+}

@@ -1,0 +1,100 @@
+import type { OutputChunk, Task } from '@berth/runtime';
+
+/** Where one attached client receives output. */
+export interface OutputSink {
+  write(chunk: OutputChunk): void;
+  /** The run this sink followed is over (or the container is gone): flush and close. */
+  end(): void;
+}
+
+/**
+ * The container's stdio switchboard. Attached clients register sinks at any time, also before
+ * the container starts (`docker run` attaches first); the hub forwards every output chunk of the
+ * current task to every sink and ends all sinks when that task is over. Stdin written before the
+ * task exists is buffered and delivered, in order, once it does; a close of stdin is delivered
+ * after the buffered bytes.
+ */
+export class StreamHub {
+  private readonly sinks = new Set<OutputSink>();
+  private task: Task | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private pendingStdin: Buffer[] = [];
+  private pendingClose = false;
+  private stdinChain: Promise<void> = Promise.resolve();
+
+  get sinkCount(): number {
+    return this.sinks.size;
+  }
+
+  /** Registers a sink; returns the function that removes it (without ending it). */
+  add(sink: OutputSink): () => void {
+    this.sinks.add(sink);
+    return () => {
+      this.sinks.delete(sink);
+    };
+  }
+
+  /** Follows a task's output (call between runtime.create and task.start to see it all). */
+  bind(task: Task): void {
+    const queued = this.pendingStdin;
+    const close = this.pendingClose;
+    this.unbind();
+    this.task = task;
+    this.unsubscribe = task.subscribe((chunk) => {
+      for (const s of this.sinks) {
+        try {
+          s.write(chunk);
+        } catch {
+          this.sinks.delete(s);
+        }
+      }
+    });
+    for (const b of queued) this.enqueueStdin(task, b);
+    if (close) this.enqueueClose(task);
+  }
+
+  /** The task is over (its output drained): stop following it and end every sink. */
+  finish(): void {
+    this.unbind();
+    this.endAll();
+  }
+
+  /** Ends every sink (container removed, start failed). */
+  endAll(): void {
+    const all = [...this.sinks];
+    this.sinks.clear();
+    for (const s of all) {
+      try {
+        s.end();
+      } catch {
+        // a sink that cannot end is gone already
+      }
+    }
+  }
+
+  writeStdin(data: Buffer): void {
+    if (this.task) this.enqueueStdin(this.task, data);
+    else this.pendingStdin.push(data);
+  }
+
+  closeStdin(): void {
+    if (this.task) this.enqueueClose(this.task);
+    else this.pendingClose = true;
+  }
+
+  private unbind(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.task = undefined;
+    this.pendingStdin = [];
+    this.pendingClose = false;
+  }
+
+  private enqueueStdin(task: Task, data: Buffer): void {
+    this.stdinChain = this.stdinChain.then(() => task.writeStdin(data)).catch(() => undefined);
+  }
+
+  private enqueueClose(task: Task): void {
+    this.stdinChain = this.stdinChain.then(() => task.closeStdin()).catch(() => undefined);
+  }
+}

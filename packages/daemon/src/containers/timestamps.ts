@@ -1,0 +1,36 @@
+/**
+ * RFC3339Nano timestamps as Go prints them (`2026-11-28T08:14:45.605178447Z`, trailing zeros of
+ * the fraction trimmed). JavaScript dates stop at milliseconds; the sub-millisecond digits come
+ * from the monotonic clock so that two stamps taken in a row still order.
+ */
+export function rfc3339Nano(d: Date, subMsNanos = Number(process.hrtime.bigint() % 1000000n)): string {
+  const iso = d.toISOString(); // 2026-11-28T08:14:45.605Z
+  const ms = iso.slice(20, 23);
+  let frac = `${ms}${String(subMsNanos).padStart(6, '0')}`.replace(/0+$/, '');
+  return `${iso.slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
+}
+
+/** Unix seconds of an RFC3339(Nano) time (docker's `Created` in lists). */
+export function unixSeconds(t: string): number {
+  return Math.floor(Date.parse(t) / 1000);
+}
+
+/**
+ * A time argument as docker accepts it in `since`/`until`/filters: unix seconds with an optional
+ * fraction (`1795853721`, `1795853721.123`), RFC3339, or a Go duration relative to now (`10m`).
+ * Returns milliseconds since the epoch, undefined for an empty value.
+ */
+export function parseTimeArg(v: string | number | undefined, now: Date): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'number') return v * 1000;
+  const s = v.trim();
+  if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(s);
+  if (dur) {
+    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+    return now.getTime() - Number(dur[1]) * unit[dur[2]!]!;
+  }
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) return NaN;
+  return t;
+}

@@ -1,0 +1,379 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import type { ContainerConfig, HostConfig } from '@berth/api';
+import { parseSignal } from '@berth/runtime';
+
+/**
+ * Checks a `POST /containers/create` body (hostile JSON) and returns its parts, typed. Anything
+ * malformed or out of range is an InvalidArgumentError (400) with docker's message where docker
+ * has one; unknown fields are ignored, as docker ignores them. Nothing here touches the disk.
+ */
+export interface ValidatedCreate {
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  networkingConfig: unknown;
+  /** Things accepted but not honoured (returned to the client as Warnings). */
+  warnings: string[];
+}
+
+const RESTART_POLICIES = ['', 'no', 'always', 'on-failure', 'unless-stopped'];
+const NETWORK_MODES = ['', 'default', 'bridge', 'host', 'none'];
+const PORT_RE = /^\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/i;
+const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})?$/;
+const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const BIND_MODES = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'consistent', 'cached', 'delegated']);
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+function bad(msg: string): never {
+  throw new InvalidArgumentError(msg);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Docker's StrSlice: null, a string, or an array of strings. */
+function strSlice(v: unknown, field: string): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  return bad(`${field}: expected an array of strings`);
+}
+
+function strArray(v: unknown, field: string): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  return bad(`${field}: expected an array of strings`);
+}
+
+function str(v: unknown, field: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  return bad(`${field}: expected a string`);
+}
+
+function bool(v: unknown, field: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'boolean') return v;
+  return bad(`${field}: expected a boolean`);
+}
+
+function int(v: unknown, field: string, dflt = 0): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'number' && Number.isFinite(v) && Number.isInteger(v)) return v;
+  return bad(`${field}: expected an integer`);
+}
+
+function strMap(v: unknown, field: string): Record<string, string> | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) return bad(`${field}: expected an object of strings`);
+  for (const x of Object.values(v)) if (typeof x !== 'string') bad(`${field}: expected an object of strings`);
+  return v as Record<string, string>;
+}
+
+function emptySet(v: unknown, field: string, check?: (k: string) => void): Record<string, object> | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) return bad(`${field}: expected an object`);
+  if (check) for (const k of Object.keys(v)) check(k);
+  return Object.fromEntries(Object.keys(v).map((k) => [k, {}]));
+}
+
+function checkPort(k: string): void {
+  if (!PORT_RE.test(k)) bad(`invalid port specification: "${k}"`);
+  const [range] = k.split('/');
+  for (const p of range!.split('-')) if (Number(p) < 1 || Number(p) > 65535) bad(`invalid port specification: "${k}"`);
+}
+
+export function validateEnv(env: string[] | null): void {
+  for (const e of env ?? []) {
+    const key = e.split('=')[0]!;
+    if (key === '' || /[\0]/.test(e)) bad(`invalid environment variable: ${e}`);
+  }
+}
+
+/** `src:dst[:mode]` with an absolute host path or a volume name as src. */
+export function checkBind(b: string): void {
+  const parts = b.split(':');
+  if (parts.length < 2 || parts.length > 3) bad(`invalid volume specification: '${b}'`);
+  const [src, dst, mode] = parts as [string, string, string | undefined];
+  if (!src || !dst || !path.posix.isAbsolute(dst)) bad(`invalid volume specification: '${b}'`);
+  if (!path.posix.isAbsolute(src) && !VOLUME_NAME_RE.test(src)) bad(`invalid volume specification: '${b}'`);
+  if (path.posix.normalize(dst) === '/') bad(`invalid volume specification: '${b}': invalid mount config: destination can't be '/'`);
+  if (mode !== undefined) for (const m of mode.split(',')) if (!BIND_MODES.has(m)) bad(`invalid mode: ${m}`);
+}
+
+function validateConfig(body: Record<string, unknown>): ContainerConfig {
+  const image = str(body.Image, 'Image');
+  if (image.trim() === '') bad('Config.Image: no image specified');
+  const env = strArray(body.Env, 'Env');
+  validateEnv(env);
+  const workingDir = str(body.WorkingDir, 'WorkingDir');
+  if (workingDir !== '' && !path.posix.isAbsolute(workingDir)) {
+    bad(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
+  }
+  const hostname = str(body.Hostname, 'Hostname');
+  if (hostname !== '' && !HOSTNAME_RE.test(hostname)) bad(`invalid hostname format: ${hostname}`);
+  const domainname = str(body.Domainname, 'Domainname');
+  if (domainname !== '' && !HOSTNAME_RE.test(domainname)) bad(`invalid domainname format: ${domainname}`);
+  const stopSignal = str(body.StopSignal, 'StopSignal');
+  if (stopSignal !== '') {
+    try {
+      parseSignal(stopSignal);
+    } catch {
+      bad(`Invalid signal: ${stopSignal}`);
+    }
+  }
+  let stopTimeout: number | null = null;
+  if (body.StopTimeout !== undefined && body.StopTimeout !== null) stopTimeout = int(body.StopTimeout, 'StopTimeout');
+  const labels = strMap(body.Labels, 'Labels');
+  const cfg: ContainerConfig = {
+    Hostname: hostname,
+    Domainname: domainname,
+    User: str(body.User, 'User'),
+    AttachStdin: bool(body.AttachStdin, 'AttachStdin'),
+    AttachStdout: bool(body.AttachStdout, 'AttachStdout'),
+    AttachStderr: bool(body.AttachStderr, 'AttachStderr'),
+    ExposedPorts: emptySet(body.ExposedPorts, 'ExposedPorts', checkPort),
+    Tty: bool(body.Tty, 'Tty'),
+    OpenStdin: bool(body.OpenStdin, 'OpenStdin'),
+    StdinOnce: bool(body.StdinOnce, 'StdinOnce'),
+    Env: env,
+    Cmd: strSlice(body.Cmd, 'Cmd'),
+    Image: image,
+    Volumes: emptySet(body.Volumes, 'Volumes', (k) => {
+      if (!path.posix.isAbsolute(k)) bad(`invalid volume specification: '${k}'`);
+    }),
+    WorkingDir: workingDir,
+    Entrypoint: strSlice(body.Entrypoint, 'Entrypoint'),
+    OnBuild: strArray(body.OnBuild, 'OnBuild'),
+    Labels: labels ?? {},
+  };
+  if (stopSignal !== '') cfg.StopSignal = stopSignal;
+  if (stopTimeout !== null) cfg.StopTimeout = stopTimeout;
+  if (body.Healthcheck !== undefined && body.Healthcheck !== null) {
+    if (!isObject(body.Healthcheck)) bad('Healthcheck: expected an object');
+    for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) {
+      const v = int(body.Healthcheck[k], `Healthcheck.${k}`);
+      if (v < 0) bad(`Healthcheck.${k}: must not be negative`);
+    }
+    cfg.Healthcheck = body.Healthcheck as ContainerConfig['Healthcheck'];
+  }
+  if (body.ArgsEscaped !== undefined) cfg.ArgsEscaped = bool(body.ArgsEscaped, 'ArgsEscaped');
+  return cfg;
+}
+
+function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[]): HostConfig {
+  if (raw !== undefined && raw !== null && !isObject(raw)) bad('HostConfig: expected an object');
+  const h: Record<string, unknown> = { ...((raw as Record<string, unknown> | undefined) ?? {}) };
+
+  // Restart policy.
+  const rp = h.RestartPolicy;
+  if (rp !== undefined && rp !== null && !isObject(rp)) bad('HostConfig.RestartPolicy: expected an object');
+  const rpName = str((rp as Record<string, unknown> | undefined)?.Name, 'RestartPolicy.Name');
+  const rpMax = int((rp as Record<string, unknown> | undefined)?.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
+  if (!RESTART_POLICIES.includes(rpName)) bad(`invalid restart policy '${rpName}'`);
+  if (rpMax < 0) bad('invalid restart policy: maximum retry count cannot be negative');
+  if (rpMax > 0 && rpName !== 'on-failure') bad(`invalid restart policy: maximum retry count cannot be used with restart policy '${rpName}'`);
+  const autoRemove = bool(h.AutoRemove, 'AutoRemove');
+  if (autoRemove && rpName !== '' && rpName !== 'no') bad("can't create 'AutoRemove' container with restart policy");
+  h.RestartPolicy = { Name: rpName === '' ? 'no' : rpName, MaximumRetryCount: rpMax };
+  h.AutoRemove = autoRemove;
+
+  // Resources.
+  const memory = int(h.Memory, 'Memory');
+  if (memory !== 0 && memory < MIN_MEMORY) bad('Minimum memory limit allowed is 6MB');
+  const memorySwap = int(h.MemorySwap, 'MemorySwap');
+  if (memorySwap < -1) bad('invalid memory swap limit: must be -1 or positive');
+  if (memorySwap > 0 && memory > 0 && memorySwap < memory) bad('Minimum memoryswap limit should be larger than memory limit, see usage');
+  if (memorySwap > 0 && memory === 0) bad('You should always set the Memory limit when using Memoryswap limit, see usage');
+  const reservation = int(h.MemoryReservation, 'MemoryReservation');
+  if (reservation < 0) bad('MemoryReservation: must not be negative');
+  const swappiness = h.MemorySwappiness === undefined || h.MemorySwappiness === null ? -1 : int(h.MemorySwappiness, 'MemorySwappiness');
+  if (swappiness < -1 || swappiness > 100) bad(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+  const nanoCpus = int(h.NanoCpus, 'NanoCpus');
+  const ncpu = os.cpus().length || 1;
+  if (nanoCpus < 0 || nanoCpus > ncpu * 1e9) bad(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+  const cpuShares = int(h.CpuShares, 'CpuShares');
+  if (cpuShares < 0) bad('invalid CPU shares: must not be negative');
+  const cpuPeriod = int(h.CpuPeriod, 'CpuPeriod');
+  const cpuQuota = int(h.CpuQuota, 'CpuQuota');
+  if (cpuPeriod < 0) bad('CpuPeriod: must not be negative');
+  if (cpuQuota < -1) bad('CpuQuota: must be -1 or positive');
+  if (nanoCpus > 0 && cpuPeriod > 0) bad('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+  if (nanoCpus > 0 && cpuQuota > 0) bad('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
+  if (cpuPeriod !== 0 && (cpuPeriod < 1000 || cpuPeriod > 1000000)) bad('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+  if (cpuQuota > 0 && cpuQuota < 1000) bad('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  const shmSize = int(h.ShmSize, 'ShmSize');
+  if (shmSize < 0) bad('SHM size can not be less than 0');
+  const pids = h.PidsLimit === undefined || h.PidsLimit === null ? 0 : int(h.PidsLimit, 'PidsLimit');
+  const oom = int(h.OomScoreAdj, 'OomScoreAdj');
+  if (oom < -1000 || oom > 1000) bad(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
+  const blkio = int(h.BlkioWeight, 'BlkioWeight');
+  if (blkio !== 0 && (blkio < 10 || blkio > 1000)) bad('Range of blkio weight is from 10 to 1000');
+
+  // Lists and maps.
+  const binds = strArray(h.Binds, 'Binds');
+  for (const b of binds ?? []) checkBind(b);
+  for (const f of ['CapAdd', 'CapDrop', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'VolumesFrom', 'Links'] as const) {
+    h[f] = f === 'CapAdd' || f === 'CapDrop' ? strSlice(h[f], f) : strArray(h[f], f);
+  }
+  for (const e of (h.ExtraHosts as string[] | null) ?? []) {
+    if (e.lastIndexOf(':') <= 0) bad(`invalid IP address in add-host: "${e}"`);
+  }
+  if ((h.VolumesFrom as string[] | null)?.length) bad('HostConfig.VolumesFrom: not supported by berth');
+  if ((h.Links as string[] | null)?.length) bad('HostConfig.Links: not supported by berth');
+  if (h.PortBindings !== undefined && h.PortBindings !== null) {
+    if (!isObject(h.PortBindings)) bad('HostConfig.PortBindings: expected an object');
+    for (const [k, v] of Object.entries(h.PortBindings)) {
+      checkPort(k);
+      if (v !== null && !Array.isArray(v)) bad(`HostConfig.PortBindings["${k}"]: expected an array`);
+      for (const pb of (v as unknown[] | null) ?? []) {
+        if (!isObject(pb)) bad(`HostConfig.PortBindings["${k}"]: expected objects`);
+        const hp = str(pb.HostPort, 'HostPort');
+        if (hp !== '' && !/^\d{1,5}(-\d{1,5})?$/.test(hp)) bad(`invalid port specification: "${hp}"`);
+      }
+    }
+    if (Object.values(h.PortBindings).some((v) => Array.isArray(v) && v.length > 0)) {
+      warnings.push('berth: published ports are not supported yet; PortBindings were recorded but not set up');
+    }
+  }
+  if (h.Mounts !== undefined && h.Mounts !== null) {
+    if (!Array.isArray(h.Mounts)) bad('HostConfig.Mounts: expected an array');
+    for (const m of h.Mounts) {
+      if (!isObject(m)) bad('HostConfig.Mounts: expected objects');
+      const type = str(m.Type, 'Mount.Type');
+      const target = str(m.Target, 'Mount.Target');
+      if (!['bind', 'volume', 'tmpfs'].includes(type)) bad(`mount type "${type}": not supported`);
+      if (!path.posix.isAbsolute(target)) bad(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
+      if (type === 'bind' && !path.posix.isAbsolute(str(m.Source, 'Mount.Source'))) {
+        bad(`invalid mount config for type "bind": invalid mount path: '${str(m.Source, 'Mount.Source')}' mount path must be absolute`);
+      }
+    }
+  }
+  if (h.Tmpfs !== undefined && h.Tmpfs !== null) {
+    const t = strMap(h.Tmpfs, 'Tmpfs')!;
+    for (const k of Object.keys(t)) if (!path.posix.isAbsolute(k)) bad(`invalid tmpfs mount path: '${k}'`);
+  }
+  if (Array.isArray(h.Devices) && h.Devices.length > 0) bad('HostConfig.Devices: not supported by berth');
+  const networkMode = str(h.NetworkMode, 'NetworkMode');
+  if (networkMode.startsWith('container:')) bad('HostConfig.NetworkMode: container:<id> is not supported by berth');
+  if (!NETWORK_MODES.includes(networkMode)) {
+    // docker: a user network must exist; berth has no user networks yet.
+    throw new NotFoundError(`network ${networkMode} not found`);
+  }
+  for (const f of ['PidMode', 'IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode', 'Cgroup', 'CgroupParent', 'Isolation', 'CpusetCpus', 'CpusetMems'] as const) {
+    h[f] = str(h[f], f);
+  }
+  if (!['', 'host', 'private'].includes(h.PidMode as string)) bad(`invalid PID mode: ${h.PidMode}`);
+  if (h.PidMode === 'host' || h.UTSMode === 'host' || (h.IpcMode !== '' && h.IpcMode !== 'private' && h.IpcMode !== 'shareable')) {
+    warnings.push('berth: PidMode/UTSMode/IpcMode other than private are not supported and were ignored');
+  }
+  if (h.ConsoleSize !== undefined && h.ConsoleSize !== null) {
+    const cs = h.ConsoleSize;
+    if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) bad('HostConfig.ConsoleSize: expected [height, width]');
+  }
+  for (const f of ['Privileged', 'ReadonlyRootfs', 'PublishAllPorts', 'OomKillDisable'] as const) h[f] = bool(h[f], f);
+  const logType = str((h.LogConfig as Record<string, unknown> | undefined)?.Type, 'LogConfig.Type');
+  if (logType !== '' && logType !== 'json-file') bad(`logging driver "${logType}": not supported by berth (only json-file)`);
+  const runtime = str(h.Runtime, 'Runtime');
+  if (runtime !== '' && runtime !== runtimeName) bad(`Unknown runtime specified ${runtime}`);
+
+  // Docker's stored form: defaults filled in (what inspect shows).
+  const out: HostConfig = {
+    Binds: binds,
+    ContainerIDFile: str(h.ContainerIDFile, 'ContainerIDFile'),
+    LogConfig: { Type: 'json-file', Config: strMap((h.LogConfig as Record<string, unknown> | undefined)?.Config, 'LogConfig.Config') ?? {} },
+    NetworkMode: networkMode === '' ? 'default' : networkMode,
+    PortBindings: (h.PortBindings as HostConfig['PortBindings']) ?? {},
+    RestartPolicy: h.RestartPolicy as HostConfig['RestartPolicy'],
+    AutoRemove: autoRemove,
+    VolumeDriver: str(h.VolumeDriver, 'VolumeDriver'),
+    VolumesFrom: null,
+    CapAdd: h.CapAdd as string[] | null,
+    CapDrop: h.CapDrop as string[] | null,
+    CgroupnsMode: h.CgroupnsMode === '' ? 'host' : (h.CgroupnsMode as string),
+    Dns: (h.Dns as string[] | null) ?? [],
+    DnsOptions: (h.DnsOptions as string[] | null) ?? [],
+    DnsSearch: (h.DnsSearch as string[] | null) ?? [],
+    ExtraHosts: h.ExtraHosts as string[] | null,
+    GroupAdd: h.GroupAdd as string[] | null,
+    IpcMode: h.IpcMode === '' ? 'private' : (h.IpcMode as string),
+    Cgroup: h.Cgroup as string,
+    Links: null,
+    OomScoreAdj: oom,
+    PidMode: h.PidMode as string,
+    Privileged: h.Privileged as boolean,
+    PublishAllPorts: h.PublishAllPorts as boolean,
+    ReadonlyRootfs: h.ReadonlyRootfs as boolean,
+    SecurityOpt: h.SecurityOpt as string[] | null,
+    UTSMode: h.UTSMode as string,
+    UsernsMode: h.UsernsMode as string,
+    ShmSize: shmSize === 0 ? 64 * 1024 * 1024 : shmSize,
+    Runtime: runtimeName,
+    ConsoleSize: (h.ConsoleSize as [number, number] | undefined) ?? [0, 0],
+    Isolation: h.Isolation as string,
+    CpuShares: cpuShares,
+    Memory: memory,
+    NanoCpus: nanoCpus,
+    CgroupParent: h.CgroupParent as string,
+    BlkioWeight: blkio,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
+    CpuPeriod: cpuPeriod,
+    CpuQuota: cpuQuota,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: h.CpusetCpus as string,
+    CpusetMems: h.CpusetMems as string,
+    Devices: [],
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    KernelMemory: 0,
+    KernelMemoryTCP: 0,
+    MemoryReservation: reservation,
+    MemorySwap: memory > 0 && memorySwap === 0 ? memory * 2 : memorySwap,
+    MemorySwappiness: swappiness === -1 ? null : swappiness,
+    OomKillDisable: h.OomKillDisable as boolean,
+    PidsLimit: pids > 0 ? pids : null,
+    Ulimits: Array.isArray(h.Ulimits) ? (h.Ulimits as HostConfig['Ulimits']) : [],
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: h.Privileged ? null : (strArray(h.MaskedPaths, 'MaskedPaths') ?? DEFAULT_MASKED_PATHS.slice()),
+    ReadonlyPaths: h.Privileged ? null : (strArray(h.ReadonlyPaths, 'ReadonlyPaths') ?? DEFAULT_READONLY_PATHS.slice()),
+  };
+  if (Array.isArray(h.Mounts) && h.Mounts.length > 0) out.Mounts = h.Mounts as HostConfig['Mounts'];
+  if (h.Tmpfs) out.Tmpfs = h.Tmpfs as Record<string, string>;
+  if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
+  return out;
+}
+
+export const DEFAULT_MASKED_PATHS: readonly string[] = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** Validates a create body; `runtimeName` is the only runtime accepted in HostConfig.Runtime. */
+export function validateCreate(body: unknown, runtimeName = 'runc'): ValidatedCreate {
+  if (!isObject(body) || Object.keys(body).length === 0) bad('config cannot be empty in order to create a container');
+  const warnings: string[] = [];
+  const config = validateConfig(body);
+  const hostConfig = validateHostConfig(body.HostConfig, runtimeName, warnings);
+  const nc = body.NetworkingConfig;
+  if (nc !== undefined && nc !== null && !isObject(nc)) bad('NetworkingConfig: expected an object');
+  return { config, hostConfig, networkingConfig: nc ?? null, warnings };
+}

@@ -1,0 +1,235 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import type { ContainerCreateRequest } from '@berth/api';
+import { InvalidArgumentError } from '@berth/errdefs';
+import type { ContainerService } from '../containers/container-service';
+import {
+  asyncHandler,
+  hijack,
+  queryBool,
+  queryFilters,
+  queryHas,
+  queryInt,
+  queryString,
+  readBody,
+  readJsonBody,
+  sendEmpty,
+  sendJson,
+} from '../server/route-helpers';
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+/** Writes one chunk, waiting for the socket to drain; false once the client is gone. */
+async function writeChunk(res: ServerResponse, chunk: Buffer): Promise<boolean> {
+  if (res.destroyed || res.writableEnded) return false;
+  if (res.write(chunk)) return true;
+  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  return !res.destroyed;
+}
+
+/** `tail=all|N`: docker treats anything that is not a non-negative integer as all. */
+function parseTail(v: string | undefined): number | 'all' {
+  if (v === undefined || v === '' || v === 'all') return 'all';
+  if (!/^\d+$/.test(v)) return 'all';
+  return Number(v);
+}
+
+/** `t=` of stop/restart: seconds, -1 waits forever; missing means the container's default. */
+function stopTimeout(req: Request): number | undefined {
+  const t = queryInt(req, 't');
+  if (t !== undefined && t < -1) throw new InvalidArgumentError(`invalid value for t: ${t}`);
+  return t;
+}
+
+/**
+ * The container routes of the Engine API (moby api/server/router/container): each handler parses
+ * the request, calls the ContainerService, and encodes the answer with docker's wire details.
+ * Errors are thrown as errdefs kinds and mapped to statuses by the app's error handler.
+ */
+export function containersRouter(service: ContainerService): Router {
+  const r = Router();
+  const id = (req: Request): string => String(req.params.id);
+
+  r.get(
+    '/containers/json',
+    asyncHandler(async (req: Request, res: Response) => {
+      const list = await service.list({
+        all: queryBool(req, 'all'),
+        limit: queryInt(req, 'limit'),
+        size: queryBool(req, 'size'),
+        filters: queryFilters(req),
+      });
+      sendJson(res, 200, list);
+    }),
+  );
+
+  r.post(
+    '/containers/create',
+    asyncHandler(async (req: Request, res: Response) => {
+      // dockerode repeats every option in the query string: only `name` and `platform` count.
+      const body = await readJsonBody<ContainerCreateRequest>(req);
+      const out = await service.create(body as ContainerCreateRequest, {
+        name: queryString(req, 'name') || undefined,
+        platform: queryString(req, 'platform') || undefined,
+      });
+      sendJson(res, 201, out);
+    }),
+  );
+
+  r.post(
+    '/containers/prune',
+    asyncHandler(async (req: Request, res: Response) => {
+      sendJson(res, 200, await service.prune(queryFilters(req)));
+    }),
+  );
+
+  r.get(
+    '/containers/:id/json',
+    asyncHandler(async (req: Request, res: Response) => {
+      sendJson(res, 200, await service.inspect(id(req), { size: queryBool(req, 'size') }));
+    }),
+  );
+
+  r.post(
+    '/containers/:id/start',
+    asyncHandler(async (req: Request, res: Response) => {
+      await readBody(req);
+      await service.start(id(req));
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
+    '/containers/:id/stop',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.stop(id(req), { timeout: stopTimeout(req), signal: queryString(req, 'signal') || undefined });
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
+    '/containers/:id/restart',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.restart(id(req), { timeout: stopTimeout(req), signal: queryString(req, 'signal') || undefined });
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
+    '/containers/:id/kill',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.kill(id(req), queryString(req, 'signal') || undefined);
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
+    '/containers/:id/wait',
+    asyncHandler(async (req: Request, res: Response) => {
+      const gone = clientGone(res);
+      const handle = await service.wait(id(req), queryString(req, 'condition') ?? '', gone);
+      // `docker run` sends start only once it has these headers (SPEC §5 run, step 3).
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json');
+      res.flushHeaders();
+      const result = await handle.result;
+      if (!res.destroyed && !res.writableEnded) res.end(JSON.stringify({ Error: result.Error, StatusCode: result.StatusCode }) + '\n');
+    }),
+  );
+
+  r.post(
+    '/containers/:id/attach',
+    asyncHandler(async (req: Request, res: Response) => {
+      // dockerode sends its options as a JSON body too: read it off before the socket turns raw.
+      await readBody(req);
+      const attachment = await service.attach(id(req), {
+        stdin: queryBool(req, 'stdin'),
+        stdout: queryBool(req, 'stdout'),
+        stderr: queryBool(req, 'stderr'),
+        stream: queryBool(req, 'stream'),
+        logs: queryBool(req, 'logs'),
+      });
+      const socket = hijack(req, res);
+      await attachment.connect(socket);
+    }),
+  );
+
+  r.get(
+    '/containers/:id/logs',
+    asyncHandler(async (req: Request, res: Response) => {
+      const signal = clientGone(res);
+      const logs = await service.logs(id(req), {
+        stdout: queryBool(req, 'stdout'),
+        stderr: queryBool(req, 'stderr'),
+        follow: queryBool(req, 'follow'),
+        timestamps: queryBool(req, 'timestamps'),
+        since: queryString(req, 'since'),
+        until: queryString(req, 'until'),
+        tail: parseTail(queryString(req, 'tail')),
+        signal,
+      });
+      // docker sends no Content-Type on logs (SPEC §4.2); chunked, one chunk per entry.
+      res.statusCode = 200;
+      res.removeHeader('Content-Type');
+      res.flushHeaders();
+      for await (const chunk of logs.chunks) {
+        if (!(await writeChunk(res, chunk))) break;
+      }
+      if (!res.destroyed && !res.writableEnded) res.end();
+    }),
+  );
+
+  r.post(
+    '/containers/:id/resize',
+    asyncHandler(async (req: Request, res: Response) => {
+      const h = queryInt(req, 'h', 0)!;
+      const w = queryInt(req, 'w', 0)!;
+      await service.resize(id(req), h, w);
+      sendEmpty(res, 200);
+    }),
+  );
+
+  r.get(
+    '/containers/:id/export',
+    asyncHandler(async (req: Request, res: Response) => {
+      const signal = clientGone(res);
+      const tar = await service.export(id(req), signal);
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/octet-stream');
+      try {
+        await pipeline(tar, res);
+      } catch {
+        // the client went away or the tar failed after the headers: nothing more can be said
+        if (!res.destroyed) res.destroy();
+      }
+    }),
+  );
+
+  r.post(
+    '/containers/:id/rename',
+    asyncHandler(async (req: Request, res: Response) => {
+      if (!queryHas(req, 'name')) throw new InvalidArgumentError('Neither old nor new names may be empty');
+      await service.rename(id(req), queryString(req, 'name') ?? '');
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.delete(
+    '/containers/:id',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.remove(id(req), { force: queryBool(req, 'force'), volumes: queryBool(req, 'v'), link: queryBool(req, 'link') });
+      sendEmpty(res, 204);
+    }),
+  );
+
+  return r;
+}
