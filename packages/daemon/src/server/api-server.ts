@@ -45,11 +45,7 @@ export class ApiServer {
   }
 
   async listen(address: ListenAddress, tls?: TlsConfig): Promise<void> {
-    if (address.kind === 'tcp' && !isLoopbackHost(address.host) && !tls?.verify) {
-      throw new InvalidArgumentError(
-        `${formatListenAddress(address)}: refusing to serve the API without TLS client verification on a non-loopback address; pass --tlsverify --tlscacert --tlscert --tlskey, or listen on 127.0.0.1`,
-      );
-    }
+    checkListenAllowed(address, tls?.verify ?? false);
     if (tls?.verify && !tls.ca) throw new InvalidArgumentError('--tlsverify needs --tlscacert');
     const server: http.Server =
       address.kind === 'tcp' && tls
@@ -98,6 +94,18 @@ export class ApiServer {
       if (address.kind === 'unix') await fs.promises.rm(address.path, { force: true });
     }
     this.servers.length = 0;
+  }
+}
+
+/**
+ * Plain TCP (or TLS without client verification) hands root on this host to anyone who can
+ * reach the port: allowed on loopback only, as dockerd warns and we refuse.
+ */
+export function checkListenAllowed(address: ListenAddress, tlsVerify: boolean): void {
+  if (address.kind === 'tcp' && !isLoopbackHost(address.host) && !tlsVerify) {
+    throw new InvalidArgumentError(
+      `${formatListenAddress(address)}: refusing to serve the API on a non-loopback address without TLS client verification; pass --tlsverify --tlscacert --tlscert --tlskey, or listen on 127.0.0.1`,
+    );
   }
 }
 

@@ -1,0 +1,222 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RequestHandler } from 'express';
+import { Database } from '@berth/sqlite';
+import { openImageStore, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
+import { OciRuntime, checkHost } from '@berth/runtime';
+import { messageOf } from '@berth/errdefs';
+import { DataRoot } from './layout';
+import { silentLogger, type Logger } from './logger';
+import { ApiServer, checkListenAllowed, type TlsConfig } from './server/api-server';
+import { createApiApp } from './server/app';
+import { ConnectionTracker } from './server/connection-tracker';
+import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
+import { EventLog } from './events/event-log';
+import { SystemInfo } from './system/system-info';
+import { systemRouter } from './routes/system';
+import { imagesRouter } from './routes/images';
+import { imageSummary } from './images/image-views';
+import { StartupError, loadEngineId, writePidFile } from './startup-checks';
+import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
+
+export type RuntimeName = 'runc' | 'crun';
+
+/** Everything berthd is configured with; main.ts builds it from flags, tests build it directly. */
+export interface DaemonConfig {
+  /** `--data-root` (default /var/lib/berth). */
+  dataRoot: string;
+  /** `-H` values: `unix:///path`, `tcp://host:port` (default unix:///run/berth.sock). */
+  hosts?: string[];
+  /** `--runtime` (default runc). */
+  runtime?: RuntimeName;
+  /** `--tlsverify --tlscacert --tlscert --tlskey` (file paths). */
+  tls?: { verify: boolean; caFile?: string; certFile?: string; keyFile?: string };
+  pidFile?: string;
+  logger?: Logger;
+  debug?: boolean;
+  /** Tests of the API alone: skip the root/overlayfs/cgroups/runtime checks. */
+  skipHostChecks?: boolean;
+  /** Tests of the API alone: do not construct the container service (no container routes). */
+  withoutContainers?: boolean;
+}
+
+export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+
+/** A running daemon. */
+export interface Daemon {
+  readonly addresses: string[];
+  readonly layout: DataRoot;
+  readonly events: EventLog;
+  readonly imageStore: ImageStore;
+  readonly containers?: ContainerService;
+  /** Stops accepting, ends hijacked connections, detaches from containers (they keep running), closes the db. */
+  close(): Promise<void>;
+}
+
+/** The composition root: checks the host, opens the stores, builds the services and routers, listens. */
+export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
+  const logger = config.logger ?? silentLogger;
+  const runtime: RuntimeName = config.runtime ?? 'runc';
+  const hosts = config.hosts?.length ? config.hosts : [DEFAULT_HOST];
+  const useTls = config.tls !== undefined && (config.tls.verify || config.tls.certFile !== undefined);
+  const addresses = hosts.map((h) => parseListenAddress(h, useTls));
+  for (const a of addresses) checkListenAllowed(a, config.tls?.verify ?? false);
+
+  if (!config.skipHostChecks) {
+    const problems = await checkHost({ runtime });
+    if (problems.length > 0) {
+      for (const p of problems.slice(1)) logger.error({ check: p.key }, p.message);
+      throw new StartupError(problems[0]!.message);
+    }
+  }
+  const tls = useTls ? await loadTls(config.tls!) : undefined;
+
+  const layout = new DataRoot(path.resolve(config.dataRoot));
+  await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
+  if (config.pidFile) await writePidFile(config.pidFile);
+  await fs.rm(layout.tmpDir, { recursive: true, force: true });
+  await fs.mkdir(layout.tmpDir, { recursive: true });
+  for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: messageOf(e) }, 'cleanup failed'));
+    cleanups.length = 0;
+  };
+  try {
+    const db = await Database.open(layout.database);
+    cleanups.push(() => db.close());
+    if (config.pidFile) cleanups.push(() => fs.rm(config.pidFile!, { force: true }));
+
+    const events = new EventLog();
+    let containers: ContainerService | undefined;
+    const imageInUse: ImageInUseCheck = async (imageId) => {
+      if (!containers) return undefined;
+      const users = await containers.imageUsers(imageId);
+      return users.find((u) => u.running) ?? users[0];
+    };
+    const imageStore = await openImageStore({ root: layout.imageStoreRoot, db, logger, isImageInUse: imageInUse });
+    const engineId = await loadEngineId(layout.engineIdFile);
+
+    const routers: RequestHandler[] = [];
+    if (!config.withoutContainers) {
+      await db.migrate(containerMigrations);
+      const oci = new OciRuntime({ name: runtime, stateRoot: path.join(layout.runtimeStateDir, runtime), logger });
+      // WIRING POINT (containers helper): ContainerServiceDeps as declared in ./containers/deps.ts.
+      const svc: ContainerService = await createContainerService({
+        db,
+        layout,
+        images: imageStore.images,
+        snapshots: imageStore.snapshots,
+        runtime: oci,
+        packDirectory: packDirectoryOf(imageStore),
+        volumes: { ensure: (name: string) => ensureVolume(layout, name) },
+        onEvent: (e: ContainerEvent) => {
+          events.publish('container', e.action, e.id, e.attributes, e.from);
+        },
+        logger,
+        runtimeName: runtime,
+      });
+      containers = svc;
+      await svc.restore();
+      cleanups.push(() => svc.shutdown());
+    }
+
+    const system = new SystemInfo({
+      dataRoot: layout.root,
+      engineId,
+      runtime,
+      runtimes: await installedRuntimes(runtime),
+      debug: config.debug ?? false,
+      containerCounts: async () => (containers ? containers.counts() : { total: 0, running: 0, paused: 0, stopped: 0 }),
+      imageCount: async () => (await imageStore.images.list({ all: true })).length,
+      eventListeners: () => events.listenerCount,
+    });
+    routers.push(
+      systemRouter({
+        system,
+        events,
+        diskUsage: async () => {
+          const imgs = await imageStore.images.list({ all: true });
+          const summaries = await Promise.all(
+            imgs.map(async (i) => ({ ...imageSummary(i, containers ? (await containers.imageUsers(i.id)).length : 0), SharedSize: 0 })),
+          );
+          return {
+            LayersSize: imgs.reduce((n, i) => n + i.size, 0),
+            Images: summaries,
+            Containers: containers ? await containers.list({ all: true, size: true } as never) : [],
+            Volumes: [],
+            BuildCache: [],
+          };
+        },
+      }),
+    );
+    routers.push(imagesRouter({ images: imageStore.images, archives: imageStore.archives, imageInUse, events, logger }));
+    if (containers) routers.push(containersRouter(containers) as RequestHandler);
+
+    const tracker = new ConnectionTracker();
+    const app = createApiApp({ routers, tracker, logger });
+    const api = new ApiServer(app, { tracker, logger });
+    cleanups.push(() => api.close());
+    for (const a of addresses) await api.listen(a, a.kind === 'tcp' ? tls : undefined);
+    events.publish('daemon', 'start', engineId, { name: engineId });
+
+    let closing: Promise<void> | undefined;
+    return {
+      addresses: api.addresses,
+      layout,
+      events,
+      imageStore,
+      ...(containers ? { containers } : {}),
+      close: () => (closing ??= cleanup()),
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+async function loadTls(t: NonNullable<DaemonConfig['tls']>): Promise<TlsConfig> {
+  if (!t.certFile || !t.keyFile) throw new StartupError('TLS needs --tlscert and --tlskey (and --tlscacert with --tlsverify)');
+  if (t.verify && !t.caFile) throw new StartupError('--tlsverify needs --tlscacert: the CA that signs client certificates');
+  const read = async (f: string, what: string): Promise<Buffer> => {
+    try {
+      return await fs.readFile(f);
+    } catch (e) {
+      throw new StartupError(`cannot read ${what} ${f}: ${messageOf(e)}`);
+    }
+  };
+  const out: TlsConfig = { cert: await read(t.certFile, '--tlscert'), key: await read(t.keyFile, '--tlskey'), verify: t.verify };
+  if (t.caFile) out.ca = await read(t.caFile, '--tlscacert');
+  return out;
+}
+
+async function installedRuntimes(current: RuntimeName): Promise<string[]> {
+  const out = new Set<string>([current]);
+  const dirs = (process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  for (const name of ['runc', 'crun']) {
+    for (const d of dirs) {
+      if (await fs.access(path.join(d, name)).then(() => true, () => false)) {
+        out.add(name);
+        break;
+      }
+    }
+  }
+  return [...out].sort();
+}
+
+/** Named volumes: `<data-root>/volumes/<name>/_data`, created on first use. */
+async function ensureVolume(layout: DataRoot, name: string): Promise<string> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new StartupError(`volume name ${JSON.stringify(name)}: invalid`);
+  const dir = layout.volumeData(name);
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** image-store's directory packer (export, commit, cp); WIRING POINT until image-store exports it publicly. */
+function packDirectoryOf(store: ImageStore): (dir: string, opts?: { signal?: AbortSignal }) => never {
+  void store;
+  return (dir: string) => {
+    throw new StartupError(`pack ${dir}: image-store does not export packDirectory yet`);
+  };
+}

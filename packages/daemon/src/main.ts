@@ -1,0 +1,84 @@
+import yargs from 'yargs';
+import pino from 'pino';
+import { messageOf } from '@berth/errdefs';
+import { DEFAULT_DATA_ROOT, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
+import { DEFAULT_HOST } from './server/listen-address';
+
+/** berthd: flags -> DaemonConfig -> startDaemon; SIGTERM/SIGINT stop it gracefully. */
+async function main(argv: string[]): Promise<void> {
+  const args = await yargs(argv)
+    .scriptName('berthd')
+    .usage('$0 [options]\n\nA Docker-compatible container engine daemon (Engine API 1.41).')
+    .option('data-root', { type: 'string', default: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
+    .option('host', { alias: 'H', type: 'string', array: true, describe: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` })
+    .option('runtime', { type: 'string', choices: ['runc', 'crun'], default: 'runc', describe: 'OCI runtime' })
+    .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], default: 'info' })
+    .option('debug', { alias: 'D', type: 'boolean', default: false, describe: 'Enable debug mode (log level debug)' })
+    .option('tlsverify', { type: 'boolean', default: false, describe: 'Use TLS and verify the remote (client certificates)' })
+    .option('tls', { type: 'boolean', default: false, describe: 'Use TLS (implied by --tlsverify)' })
+    .option('tlscacert', { type: 'string', describe: 'Trust certs signed only by this CA' })
+    .option('tlscert', { type: 'string', describe: 'Path to TLS certificate file' })
+    .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
+    .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
+    .strict()
+    .help()
+    .version('0.1.0')
+    .parseAsync();
+
+  const level = args.debug ? 'debug' : args['log-level'];
+  const logger = pino({ level, base: { pid: process.pid } }, pino.destination(2));
+  const hosts = (args.host ?? []).flatMap((h) => String(h).split(',')).filter((h) => h !== '');
+  const config: DaemonConfig = {
+    dataRoot: args['data-root'],
+    hosts: hosts.length ? hosts : [DEFAULT_HOST],
+    runtime: args.runtime as RuntimeName,
+    logger,
+    debug: level === 'debug',
+  };
+  if (args.tlsverify || args.tls || args.tlscert) {
+    config.tls = { verify: args.tlsverify };
+    if (args.tlscacert) config.tls.caFile = args.tlscacert;
+    if (args.tlscert) config.tls.certFile = args.tlscert;
+    if (args.tlskey) config.tls.keyFile = args.tlskey;
+  }
+  if (args.pidfile) config.pidFile = args.pidfile;
+
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(config);
+  } catch (e) {
+    logger.flush?.();
+    process.stderr.write(`berthd: ${messageOf(e)}\n`);
+    process.exit(1);
+  }
+  logger.info({ addresses: daemon.addresses, dataRoot: config.dataRoot, runtime: config.runtime }, 'berthd started');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down (containers keep running)');
+    daemon.close().then(
+      () => {
+        logger.info('berthd stopped');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (e: unknown) => {
+        logger.error({ err: messageOf(e) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGPIPE', () => undefined);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`berthd: ${messageOf(e)}\n`);
+  process.exit(1);
+});
