@@ -61,7 +61,10 @@ export interface LayerProvider {
 
 /** Writing side of the layer store. */
 export interface LayerIngester {
-  /** Unpacks a layer tar (plain or gzip) and hashes it in one pass; publish with commit(). */
+  /**
+   * Unpacks a layer tar (plain or gzip) and hashes it in one pass; publish with commit().
+   * The input stays the caller's: it is never destroyed; on failure it is drained.
+   */
   stage(input: Readable, opts?: { signal?: AbortSignal }): Promise<StagedLayer>;
   /** stage + check expectedDiffId + commit. */
   ingest(input: Readable, opts?: IngestLayerOptions): Promise<LayerRecord>;

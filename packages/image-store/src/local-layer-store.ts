@@ -105,6 +105,14 @@ export class LocalLayerStore implements LayerStore {
     // unpackLayer hashes the uncompressed bytes: the spool need not hash them again.
     const spool = new SpoolTransform(fh, false);
     const pass = handOff();
+    // The caller owns `input` (it may be an HTTP request whose socket must live on to carry the
+    // error): the pipeline works on a guard; on failure the input is unpiped and drained.
+    const guard = handOff();
+    const onInputError = (e: Error): void => {
+      guard.destroy(e);
+    };
+    input.on('error', onInputError);
+    input.pipe(guard);
     let unpacked: { diffId: Digest; size: number; entries: number };
     try {
       const unpackP = unpackLayer(pass, diffDir, { signal: opts?.signal }).then(
@@ -114,11 +122,11 @@ export class LocalLayerStore implements LayerStore {
         },
         (e: unknown) => {
           pass.destroy(e as Error);
-          input.destroy();
+          guard.destroy();
           throw e;
         },
       );
-      const pipeP = pipeline(input, decompressAuto(source), spool, pass, { signal: opts?.signal });
+      const pipeP = pipeline(guard, decompressAuto(source), spool, pass, { signal: opts?.signal });
       const [u, p] = await Promise.allSettled([unpackP, pipeP]);
       // A failing source (truncated, aborted) is the root cause of whatever the unpacker saw.
       if (p.status === 'rejected' && !(u.status === 'rejected' && isBerthError(u.reason) && u.reason.code !== 'INTERNAL')) {
@@ -133,10 +141,14 @@ export class LocalLayerStore implements LayerStore {
       await spool.sync();
       await fh.close();
     } catch (e) {
+      input.unpipe(guard);
+      if (!input.destroyed) input.resume();
       await fh.close().catch(() => undefined);
       await fs.rm(tmp, { force: true });
       await fs.rm(stagingDir, { recursive: true, force: true });
       throw e;
+    } finally {
+      input.off('error', onInputError);
     }
     const diffId = unpacked.diffId;
     const tarSize = spool.size;

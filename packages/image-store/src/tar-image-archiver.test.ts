@@ -122,6 +122,24 @@ describe('TarImageArchiver', () => {
     expect((await t.store.layers.list()).length).toBe(1);
   });
 
+  it('import of a bad tar: clear error, nothing left, the caller\'s input drained but not destroyed', async () => {
+    const before = await listTree(t.root);
+    const chunks = [Buffer.alloc(4096, 'x'), Buffer.alloc(1 << 20, 'y'), Buffer.alloc(1 << 20, 'z')];
+    const input = new Readable({ read() { this.push(chunks.shift() ?? null); }, autoDestroy: false });
+    let ended = false;
+    input.on('end', () => (ended = true));
+    const err = await t.store.archives.import(input, { reference: 'bad:1' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/INVALID_ARGUMENT|DATA_LOSS/) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ended).toBe(true);
+    expect(input.destroyed).toBe(false);
+    expect(await listTree(t.root)).toEqual(before);
+    const evil = await makeTar([['../../evil', 'x']]);
+    await expect(t.store.archives.import(Readable.from([evil]))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await listTree(t.root)).toEqual(before);
+    expect(await t.db.all('SELECT * FROM images')).toEqual([]);
+  });
+
   it('rmi of a loaded image removes its layers (rows, dirs, links) and blobs', async () => {
     const before = await listTree(t.root);
     await t.store.archives.load(createReadStream(DOCKER_SAVE));
