@@ -232,7 +232,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
       args,
       env,
-      cwd: path.posix.normalize(workingDir),
+      cwd: path.posix.normalize(workingDir).replace(/(.)\/+$/, '$1'),
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
       noNewPrivileges: false,
