@@ -81,6 +81,33 @@ describe('TarImageArchiver', () => {
     void a;
   });
 
+  it('loads an OCI layout whose index nests a platform index, and takes the name from annotations', async () => {
+    const dir = path.join(t.dir, 'oci-nested');
+    await fs.mkdir(dir);
+    execFileSync('tar', ['xf', OCI_ARCHIVE, '-C', dir]);
+    const top = JSON.parse(await fs.readFile(path.join(dir, 'index.json'), 'utf8')) as { manifests: object[] };
+    const nested = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'e'.repeat(64)}`, size: 10, platform: { os: 'linux', architecture: 'arm64' } },
+          { ...top.manifests[0]!, platform: { os: 'linux', architecture: 'amd64' } },
+        ],
+      }),
+    );
+    const nd = sha256Digest(nested);
+    await fs.writeFile(path.join(dir, 'blobs/sha256', nd.slice(7)), nested);
+    await fs.writeFile(
+      path.join(dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: nd, size: nested.length, annotations: { 'io.containerd.image.name': 'example.com/x:1', 'org.opencontainers.image.ref.name': '1' } }] }),
+    );
+    const file = path.join(t.dir, 'nested.tar');
+    execFileSync('tar', ['cf', file, '-C', dir, '.']);
+    const loaded = await t.store.archives.load(createReadStream(file));
+    expect(loaded).toEqual([{ reference: 'example.com/x:1', imageId: 'sha256:33f4ecab3bb059e2fecaab5dee165eb47521430da95ee930ff104f59aee6c8dc' }]);
+  });
+
   it('save -> load round trip keeps the image ID; skopeo reads it as docker-archive and oci-archive', async () => {
     await t.store.archives.load(createReadStream(DOCKER_SAVE));
     const out = path.join(t.dir, 'saved.tar');
