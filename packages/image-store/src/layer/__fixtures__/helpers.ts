@@ -12,7 +12,11 @@ const PACKAGE_ROOT = path.join(__dirname, '..', '..', '..');
 /** Builds the native addon if this checkout has not built it yet. */
 export function ensureNativeBuilt(): void {
   if (fs.existsSync(LAYER_NATIVE_PATH)) return;
-  execFileSync('npm', ['run', 'build:native'], { cwd: PACKAGE_ROOT, stdio: 'ignore' });
+  // jest runs test files in parallel: one worker builds, the others wait and find it built
+  execFileSync('flock', [path.join(os.tmpdir(), 'berth-image-store-native.lock'), 'sh', '-c', `test -f '${LAYER_NATIVE_PATH}' || npm run build:native`], {
+    cwd: PACKAGE_ROOT,
+    stdio: 'ignore',
+  });
 }
 
 export function tempDir(prefix: string): string {
