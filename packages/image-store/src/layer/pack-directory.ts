@@ -78,7 +78,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
         h.name = f.rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${f.rel}/${WHITEOUT_PREFIX}${name}`;
         h.mode = 0o600;
       } else {
-        const key = st.nlink > 1 ? `${st.dev}:${st.ino}` : undefined;
+        const key = st.nlink > 1 ? inodeKey(abs, st) : undefined;
         const first = key === undefined ? undefined : firstName.get(key);
         if (first !== undefined) {
           h.typeflag = TypeFlag.Link;
@@ -216,6 +216,13 @@ function readXattrs(native: LayerNative, abs: string, mode: PackMode): [string, 
     if (v !== null) out.push([name, v]);
   }
   return out;
+}
+
+/** dev+inode; inode numbers past 2^53 (overlayfs xino puts bits up there) are read exactly. */
+function inodeKey(abs: string, st: fs.Stats): string {
+  if (st.ino < Number.MAX_SAFE_INTEGER && st.dev < Number.MAX_SAFE_INTEGER) return `${st.dev}:${st.ino}`;
+  const big = fs.lstatSync(abs, { bigint: true });
+  return `${big.dev}:${big.ino}`;
 }
 
 function devMajor(rdev: number): number {
