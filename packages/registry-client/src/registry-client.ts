@@ -240,7 +240,7 @@ export class RegistryClient {
     return { ...resolved, config, configBytes, layers: m.layers, skipped };
   }
 
-  /** Whether the registry has a blob in a repository (`HEAD`). */
+  /** Whether the registry has a blob in a repository (`HEAD`, with push scope as a push asks). */
   async blobExists(ref: Reference | string, digest: string, options: CallOptions = {}): Promise<boolean> {
     const r = toReference(ref);
     const res = await this.transport(r.domain).request({
@@ -252,6 +252,23 @@ export class RegistryClient {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return res.status === 200;
+  }
+
+  /** The size of a blob in a repository (`HEAD` with pull scope), or undefined when it has none. */
+  async statBlob(ref: Reference | string, digest: string, options: CallOptions = {}): Promise<{ size: number } | undefined> {
+    const r = toReference(ref);
+    const res = await this.transport(r.domain).request({
+      method: 'HEAD',
+      path: `/v2/${r.path}/blobs/${digest}`,
+      scopes: [`repository:${r.path}:pull`],
+      accept: [404],
+      subject: { kind: 'blob', name: digest },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (res.status !== 200) return undefined;
+    const size = Number(res.headers['content-length']);
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`blob ${digest}: registry gave no size`);
+    return { size };
   }
 
   /** Uploads one blob unless the registry has it; tries a mount first. */

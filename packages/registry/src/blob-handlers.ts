@@ -25,7 +25,8 @@ async function linkedBlob(ctx: RouteContext): Promise<{ digest: string; size: nu
   const digest = ctx.param;
   if (!isDigest(digest)) throw new RegistryApiError('DIGEST_INVALID', { digest });
   const link = await ctx.deps.meta.blobLink(ctx.name, digest);
-  const info = link ? await ctx.deps.blobs.stat(digest) : undefined;
+  let info = link ? await ctx.deps.blobs.stat(digest) : undefined;
+  if (!info && ctx.deps.upstream && (await ctx.deps.upstream.blob(ctx.name, digest))) info = await ctx.deps.blobs.stat(digest);
   if (!info) throw new RegistryApiError('BLOB_UNKNOWN', { digest });
   return info;
 }

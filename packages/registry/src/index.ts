@@ -8,3 +8,4 @@ export { RegistryMetadata } from './registry-metadata';
 export { migrations, COMPONENT } from './migrations';
 export { RegistryLayout } from './layout';
 export { type Logger, silentLogger } from './logger';
+export { type ProxyRemoteConfig, type Upstream, ProxyUpstream } from './proxy-upstream';

@@ -5,8 +5,14 @@ import { FileBlobStore } from './blob-store';
 import { garbageCollect } from './garbage-collect';
 import { RegistryLayout } from './layout';
 import { migrations } from './migrations';
+import type { ProxyRemoteConfig } from './proxy-upstream';
 import { RegistryMetadata } from './registry-metadata';
 import { DEFAULT_ADDR, RegistryServer } from './registry-server';
+
+function proxyConfig(url: string, username: string | undefined, password: string | undefined): ProxyRemoteConfig {
+  const pw = password ?? process.env['BERTH_REGISTRY_PROXY_PASSWORD'];
+  return username !== undefined && pw !== undefined ? { url, credentials: { username, password: pw } } : { url };
+}
 
 /** `berth-registry [serve] --addr --data-root ...` and `berth-registry garbage-collect`. */
 async function main(argv: string[]): Promise<void> {
@@ -23,7 +29,10 @@ async function main(argv: string[]): Promise<void> {
           .option('htpasswd', { type: 'string', describe: 'htpasswd file (bcrypt): basic auth, or the users of --token-auth' })
           .option('token-auth', { type: 'boolean', default: false, describe: 'issue bearer tokens at /token and require them' })
           .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve https' })
-          .option('tls-key', { type: 'string', describe: 'PEM private key' }),
+          .option('tls-key', { type: 'string', describe: 'PEM private key' })
+          .option('proxy-remote', { type: 'string', describe: 'pull-through cache of this registry URL (read-only)' })
+          .option('proxy-username', { type: 'string', describe: 'user name for the upstream of --proxy-remote' })
+          .option('proxy-password', { type: 'string', describe: 'password for the upstream (or BERTH_REGISTRY_PROXY_PASSWORD)' }),
       async (a) => {
         const server = await RegistryServer.start({
           dataRoot: a['data-root'],
@@ -33,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
           ...(a.htpasswd ? { htpasswd: a.htpasswd } : {}),
           ...(a['tls-cert'] ? { tlsCert: a['tls-cert'] } : {}),
           ...(a['tls-key'] ? { tlsKey: a['tls-key'] } : {}),
+          ...(a['proxy-remote'] ? { proxyRemote: proxyConfig(a['proxy-remote'], a['proxy-username'], a['proxy-password']) } : {}),
         });
         const stop = (): void => {
           server.close().then(

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Index, type Manifest, MediaType, isDigest, isIndexMediaType, isManifestMediaType, sha256Digest } from '@berth/oci';
+import { messageOf } from '@berth/errdefs';
 import { RegistryApiError } from './errcode';
+import { upstreamUnavailable } from './proxy-upstream';
 import type { ManifestRow } from './registry-metadata';
 import { isTag } from './repository-name';
 import type { RouteContext } from './route-context';
@@ -29,7 +31,22 @@ async function readBody(ctx: RouteContext): Promise<Buffer> {
 
 async function lookup(ctx: RouteContext): Promise<ManifestRow> {
   const ref = ctx.param;
-  const row = isDigest(ref) ? await ctx.deps.meta.manifest(ctx.name, ref) : isTag(ref) ? await ctx.deps.meta.tag(ctx.name, ref) : undefined;
+  const { upstream, log } = ctx.deps;
+  let upstreamError: unknown;
+  if (upstream && isTag(ref) && !isDigest(ref)) {
+    // A tag moves: ask upstream first, fall back to the cache when upstream is down.
+    try {
+      const fresh = await upstream.manifest(ctx.name, ref);
+      if (fresh) return fresh;
+    } catch (e) {
+      if (!upstreamUnavailable(e)) throw e;
+      upstreamError = e;
+      log.warn({ name: ctx.name, reference: ref, err: messageOf(e) }, 'proxy: upstream unavailable, serving from cache');
+    }
+  }
+  let row = isDigest(ref) ? await ctx.deps.meta.manifest(ctx.name, ref) : isTag(ref) ? await ctx.deps.meta.tag(ctx.name, ref) : undefined;
+  if (!row && upstream && isDigest(ref)) row = await upstream.manifest(ctx.name, ref);
+  if (!row && upstreamError) throw upstreamError;
   if (!row) {
     if (!isDigest(ref) && !isTag(ref)) throw new RegistryApiError('TAG_INVALID', { reference: ref });
     throw new RegistryApiError('MANIFEST_UNKNOWN', { name: ctx.name, reference: ref }, `manifest unknown`);

@@ -61,6 +61,9 @@ export function createRegistryApp(opts: RegistryAppOptions): express.Express {
         throw new RegistryApiError('NAME_INVALID', { path: req.path }, 'invalid repository name or path');
       }
       const { route, name, param } = found;
+      if (deps.upstream && req.method !== 'GET' && req.method !== 'HEAD') {
+        throw new RegistryApiError('UNSUPPORTED', { method: req.method }, 'a pull-through cache is read-only');
+      }
       if (name) validateRepositoryName(name);
       const base = realmBase(req);
       await deps.access.authorize(req.headers, route.access(name, req.method), base);

@@ -11,6 +11,7 @@ import { Htpasswd } from './htpasswd';
 import { RegistryLayout } from './layout';
 import { type Logger, silentLogger } from './logger';
 import { migrations } from './migrations';
+import { type ProxyRemoteConfig, ProxyUpstream } from './proxy-upstream';
 import { createRegistryApp } from './registry-app';
 import { RegistryMetadata } from './registry-metadata';
 import { TokenService } from './token-service';
@@ -32,6 +33,8 @@ export interface RegistryConfig {
   /** PEM files: serve https. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Pull-through cache of this upstream registry (read-only). */
+  proxyRemote?: ProxyRemoteConfig;
   /** Use this blob store instead of the files under dataRoot (e.g. image-store's content store). */
   blobStore?: BlobStore;
   logger?: Logger;
@@ -84,7 +87,8 @@ export class RegistryServer {
       const meta = new RegistryMetadata(db);
       const tokens = config.tokenAuth ? new TokenService(config.tokenService ?? 'berth-registry', config.tokenKey) : undefined;
       const access: AccessController = tokens ? new TokenAccess(tokens) : users ? new BasicAccess(users) : new OpenAccess();
-      const app = createRegistryApp({ deps: { blobs, meta, uploads, access, log }, ...(tokens ? { tokens: { service: tokens, ...(users ? { users } : {}) } } : {}) });
+      const upstream = config.proxyRemote ? new ProxyUpstream(config.proxyRemote, blobs, meta, log) : undefined;
+      const app = createRegistryApp({ deps: { blobs, meta, uploads, access, log, ...(upstream ? { upstream } : {}) }, ...(tokens ? { tokens: { service: tokens, ...(users ? { users } : {}) } } : {}) });
       const tls = config.tlsCert && config.tlsKey ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) } : undefined;
       if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new InvalidArgumentError('tls: --tls-cert and --tls-key go together');
       const server = tls ? https.createServer(tls, app) : http.createServer(app);
@@ -100,7 +104,7 @@ export class RegistryServer {
       const a = server.address() as AddressInfo;
       const shownHost = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       const url = `${tls ? 'https' : 'http'}://${shownHost}:${a.port}`;
-      log.info({ url, dataRoot: config.dataRoot, auth: tokens ? 'token' : users ? 'basic' : 'none' }, 'berth-registry listening');
+      log.info({ url, dataRoot: config.dataRoot, auth: tokens ? 'token' : users ? 'basic' : 'none', proxyRemote: config.proxyRemote?.url }, 'berth-registry listening');
       return new RegistryServer(server, db, meta, blobs, log, url);
     } catch (e) {
       await db.close().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AccessController } from './access-controller';
 import type { BlobStore } from './blob-store';
 import type { Logger } from './logger';
+import type { Upstream } from './proxy-upstream';
 import type { RegistryMetadata } from './registry-metadata';
 import type { Access } from './token-service';
 import type { UploadFiles } from './upload-files';
@@ -13,6 +14,8 @@ export interface RegistryDeps {
   uploads: UploadFiles;
   access: AccessController;
   log: Logger;
+  /** Pull-through cache mode: where misses are fetched from. */
+  upstream?: Upstream;
 }
 
 export interface RouteContext {
