@@ -79,7 +79,7 @@ export class SystemInfo {
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_PATH_API_VERSION,
       GitCommit: 'berth',
-      GoVersion: `node${process.version}`,
+      GoVersion: `node${process.version.slice(1)}`,
       Os: 'linux',
       Arch: goArch(),
       KernelVersion: os.release(),
