@@ -1,6 +1,7 @@
 import type { ContentStore } from './content/content-store';
 import type { ImageArchiver } from './image-archiver';
 import type { ImageCatalog } from './image-catalog';
+import type { ImageCommitter } from './image-committer';
 import type { LayerStore } from './layer-store';
 import type { Snapshotter } from './snapshotter';
 
@@ -17,4 +18,6 @@ export interface ImageStore {
   readonly images: ImageCatalog;
   readonly snapshots: Snapshotter;
   readonly archives: ImageArchiver;
+  /** docker commit and the builder's steps. */
+  readonly committer: ImageCommitter;
 }

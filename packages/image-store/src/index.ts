@@ -41,4 +41,16 @@ export type {
 } from './image-catalog';
 export type { Snapshotter, Mount, SnapshotInfo, SnapshotUsage } from './snapshotter';
 export type { ImageArchiver, ImportOptions, LoadOptions, LoadedImage, SaveOptions } from './image-archiver';
+export type { ImageCommitter, CommitOptions } from './image-committer';
+export { EMPTY_LAYER_DIFF_ID } from './local-image-committer';
 export { imageStoreMigrations } from './migrations';
+// Layer tar I/O, for export (`packDirectory(rootfs)`), cp and commit.
+export {
+  packDirectory,
+  unpackLayer,
+  type PackDirectoryOptions,
+  type PackMode,
+  type UnpackResult,
+  type UnpackLayerOptions,
+  type LayerLimits,
+} from './layer';

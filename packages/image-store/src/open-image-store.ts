@@ -4,6 +4,7 @@ import type { Database } from '@berth/sqlite';
 import { LocalContentStore } from './content/local-content-store';
 import type { ImageInUseCheck } from './image-catalog';
 import type { ImageStore } from './image-store';
+import { LocalImageCommitter } from './local-image-committer';
 import { LocalLayerStore } from './local-layer-store';
 import { silentLogger, type Logger } from './logger';
 import { imageStoreMigrations } from './migrations';
@@ -43,5 +44,6 @@ export async function openImageStore(config: ImageStoreConfig): Promise<ImageSto
   const images = new SqliteImageCatalog(config.db, content, layers, logger, config.isImageInUse);
   const snapshots = new OverlaySnapshotter(paths, config.db, layers, images, logger);
   const archives = new TarImageArchiver(content, layers, images, logger);
-  return { root, content, layers, images, snapshots, archives };
+  const committer = new LocalImageCommitter(layers, images);
+  return { root, content, layers, images, snapshots, archives, committer };
 }

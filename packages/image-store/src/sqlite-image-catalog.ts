@@ -34,6 +34,7 @@ import type {
 import type { LocalLayerStore } from './local-layer-store';
 import type { Logger } from './logger';
 import { fromStoredName, storedReference, type StoredReference } from './references';
+import { configBytes } from './config-bytes';
 
 interface ImageRow {
   id: string;
@@ -259,7 +260,7 @@ export class SqliteImageCatalog implements ImageCatalog {
   // ---- writes ----
 
   async create(input: Buffer | ImageConfig, opts: CreateImageOptions = {}): Promise<ImageRecord> {
-    const buf = Buffer.isBuffer(input) ? input : Buffer.from(JSON.stringify(input));
+    const buf = Buffer.isBuffer(input) ? input : configBytes(input);
     const config = parseImageConfig(buf);
     const id = sha256Digest(buf);
     const diffIds = config.rootfs.diff_ids as Digest[];

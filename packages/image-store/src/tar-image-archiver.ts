@@ -29,6 +29,7 @@ import type { Logger } from './logger';
 import type { StagedLayer } from './layer-store';
 import { parseImageConfig, type SqliteImageCatalog } from './sqlite-image-catalog';
 import { storedReference } from './references';
+import { configBytes } from './config-bytes';
 
 interface PlannedImage {
   config: Buffer;
@@ -73,7 +74,7 @@ export class TarImageArchiver implements ImageArchiver {
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     };
     try {
-      const img = await this.images.create(Buffer.from(JSON.stringify(config)), { references: ref ? [ref.name] : [], signal: opts.signal });
+      const img = await this.images.create(configBytes(config), { references: ref ? [ref.name] : [], signal: opts.signal });
       return img.id;
     } catch (e) {
       this.layers.release([layer.diffId]);

@@ -4,7 +4,8 @@ import { DataLossError, InvalidArgumentError, NotImplementedError } from '@berth
 
 export type LayerCompression = 'none' | 'gzip' | 'zstd';
 
-const OUT_CHUNK = 256 * 1024;
+/** Big output chunks, and room for zlib (on the thread pool) to inflate ahead while files are written. */
+const ZLIB_OPTIONS: zlib.ZlibOptions & { readableHighWaterMark: number } = { chunkSize: 256 * 1024, readableHighWaterMark: 4 * 1024 * 1024 };
 
 /** The compression of a layer stream from its first bytes (gzip 1f 8b, zstd 28 b5 2f fd). */
 export function detectCompression(head: Buffer): LayerCompression {
@@ -22,12 +23,12 @@ export function detectCompression(head: Buffer): LayerCompression {
 type ZstdZlib = { createZstdDecompress?: (opts?: zlib.ZlibOptions) => zlib.Gunzip };
 
 function decompressor(kind: 'gzip' | 'zstd'): NodeJS.ReadWriteStream & Readable {
-  if (kind === 'gzip') return zlib.createGunzip({ chunkSize: OUT_CHUNK });
+  if (kind === 'gzip') return zlib.createGunzip(ZLIB_OPTIONS);
   const create = (zlib as unknown as ZstdZlib).createZstdDecompress;
   if (create === undefined) {
     throw new NotImplementedError(`layer: zstd-compressed layers need Node.js with zlib zstd support (>= 22.15; this is ${process.version})`);
   }
-  return create({ chunkSize: OUT_CHUNK });
+  return create(ZLIB_OPTIONS);
 }
 
 function toBuffer(c: unknown): Buffer {
