@@ -33,5 +33,6 @@ export { writeContainerFiles } from './container-files';
 export { mountRootfs, unmountRootfs, isMountPoint } from './mount';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
 export { parseSignal } from './signals';
+export { startErrorExitCode, runtimeErrorText } from './start-error';
 export { readLogs, readLogBatches } from './log-reader';
 export { checkHost } from './check-host';

@@ -151,6 +151,16 @@ describe('OciRuntime with runc: exits, errors, signals', () => {
   });
 });
 
+describe('OciRuntime: resources', () => {
+  it('reports an OOM kill', async () => {
+    const { status } = await runToExit({
+      cmd: ['sh', '-c', 'a=$(head -c 100000000 /dev/zero | tr "\\000" a); echo survived'],
+      resources: { memory: 8 * 1024 * 1024, memorySwap: 8 * 1024 * 1024 },
+    });
+    expect(status).toMatchObject({ exitCode: 137, oomKilled: true });
+  });
+});
+
 describe('OciRuntime: daemon restarts', () => {
   it('reconnects to a live shim after the daemon lost it, then sees the exit', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'while true; do echo tick; sleep 0.05; done'] });
@@ -203,6 +213,7 @@ describe('OciRuntime with crun', () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'echo crun-ok; exit 7'] });
     const task = await create(b, { rt: crun });
     const c = collect(task);
+    expect((await crun.state(b.id)).status).toBe('created');
     await task.start();
     const status = await task.wait();
     expect(c.text('stdout')).toBe('crun-ok\n');

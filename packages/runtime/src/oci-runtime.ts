@@ -8,6 +8,7 @@ import {
   InternalError,
   InvalidArgumentError,
   NotFoundError,
+  NotImplementedError,
   UnavailableError,
 } from '@berth/errdefs';
 import type { RuntimeSpec } from '@berth/oci';
@@ -42,6 +43,19 @@ async function findExecutable(name: string): Promise<string | undefined> {
     }
   }
   return undefined;
+}
+
+/** The cgroup file whose `oom_kill N` counter tells whether the OOM killer struck. */
+async function oomFileFor(spec: RuntimeSpec): Promise<string | undefined> {
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (!cgroupsPath || cgroupsPath.includes(':')) return undefined;
+  const rel = cgroupsPath.replace(/^\/+/, '');
+  try {
+    await fs.access('/sys/fs/cgroup/memory');
+    return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
+  } catch {
+    return path.join('/sys/fs/cgroup', rel, 'memory.events');
+  }
 }
 
 function checkId(id: string): void {
@@ -108,25 +122,18 @@ export class OciRuntime {
     return run(bin, ['--root', this.config.stateRoot, ...args], { signal });
   }
 
-  private async oomFile(bundle: string, spec?: RuntimeSpec): Promise<string | undefined> {
-    let cgroupsPath = spec?.linux?.cgroupsPath;
-    if (!cgroupsPath) {
-      try {
-        const cfg = JSON.parse(await fs.readFile(path.join(bundle, 'config.json'), 'utf8')) as RuntimeSpec;
-        cgroupsPath = cfg.linux?.cgroupsPath;
-      } catch {
-        return undefined;
-      }
-    }
-    if (!cgroupsPath || cgroupsPath.includes(':')) return undefined;
-    const rel = cgroupsPath.replace(/^\/+/, '');
+  private oomFile(spec: RuntimeSpec): Promise<string | undefined> {
+    return oomFileFor(spec);
+  }
+
+  private async readSpec(bundle: string, id: string): Promise<RuntimeSpec> {
     try {
-      await fs.access('/sys/fs/cgroup/memory');
-      return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
-    } catch {
-      return path.join('/sys/fs/cgroup', rel, 'memory.events');
+      return JSON.parse(await fs.readFile(path.join(bundle, 'config.json'), 'utf8')) as RuntimeSpec;
+    } catch (e) {
+      throw new FailedPreconditionError(`container ${id}: bundle ${bundle} has no readable config.json: ${(e as Error).message}`);
     }
   }
+
 
   /**
    * Spawns the shim, which runs `runtime create`; resolves with a Task in 'created' state.
@@ -149,12 +156,14 @@ export class OciRuntime {
       await fs.writeFile(tmp, JSON.stringify(opts.spec));
       await fs.rename(tmp, path.join(bundle, 'config.json'));
     }
+    const spec = opts.spec ?? (await this.readSpec(bundle, opts.id));
+    if (spec.process?.terminal) throw new NotImplementedError(`container ${opts.id}: TTY containers are not supported yet`);
     await fs.rm(path.join(bundle, 'exit.json'), { force: true });
     await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
     if (opts.openStdin) args.push('--stdin');
-    const oom = opts.oomFile ?? (await this.oomFile(bundle, opts.spec));
+    const oom = opts.oomFile ?? (await this.oomFile(spec));
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
 

@@ -308,6 +308,16 @@ export class ShimTask implements Task {
     await this.send(encodeFrame(FrameType.CloseStdin));
   }
 
+  async resize(rows: number, cols: number): Promise<void> {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || rows > 65535 || cols > 65535) {
+      throw new InvalidArgumentError(`container ${this.id}: invalid tty size ${rows}x${cols}`);
+    }
+    const b = Buffer.alloc(4);
+    b.writeUInt16BE(rows, 0);
+    b.writeUInt16BE(cols, 2);
+    await this.send(encodeFrame(FrameType.Resize, b));
+  }
+
   detach(): void {
     this.detached = true;
     this.socket.destroy();

@@ -27,6 +27,8 @@ export interface Task {
   writeStdin(data: Buffer): Promise<void>;
   /** Closes the process's stdin (EOF). */
   closeStdin(): Promise<void>;
+  /** Resizes the TTY (reserved: TTY support comes later; a no-op for now). */
+  resize(rows: number, cols: number): Promise<void>;
   /** Drops the connection to the shim without touching the container (daemon shutdown). */
   detach(): void;
 }
