@@ -17,3 +17,14 @@ export function registryBaseUrl(domain: string, insecure: readonly string[] = []
   const plain = isLoopbackHost(host) || insecure.includes(domain) || insecure.includes(host);
   return `${plain ? 'http' : 'https'}://${host}`;
 }
+
+/**
+ * The endpoints to try for a registry domain, in order, as docker does: a secure registry is
+ * https only (certificates verified); an insecure one (loopback, or named in `insecure`) is
+ * https without certificate verification first, then plain http.
+ */
+export function registryEndpoints(domain: string, insecure: readonly string[] = []): { urls: string[]; verifyTls: boolean } {
+  const host = registryHost(domain);
+  const plain = isLoopbackHost(host) || insecure.includes(domain) || insecure.includes(host);
+  return plain ? { urls: [`https://${host}`, `http://${host}`], verifyTls: false } : { urls: [`https://${host}`], verifyTls: true };
+}

@@ -4,7 +4,7 @@ export type { PushBlobResult } from './blob-pusher';
 export { type Credentials, type CredentialProvider, staticCredentials } from './credentials';
 export { dockerConfigCredentials, parseDockerConfigAuths } from './docker-config';
 export { type Challenge, parseChallenges } from './challenge';
-export { isLoopbackHost, registryBaseUrl } from './endpoint';
+export { isLoopbackHost, registryBaseUrl, registryEndpoints } from './endpoint';
 export { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform } from './manifest-types';
 export { type RegistryErrorEntry, parseErrorEnvelope } from './registry-errors';
 export { type RetryPolicy, defaultRetryPolicy } from './retry';

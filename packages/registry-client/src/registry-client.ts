@@ -21,7 +21,7 @@ import type { BlobSink, BlobSource, ProgressCallback } from './blob-sink';
 import { readBlob } from './blob-reader';
 import { pushBlob, type PushBlobResult } from './blob-pusher';
 import type { CredentialProvider } from './credentials';
-import { registryBaseUrl } from './endpoint';
+import { registryEndpoints } from './endpoint';
 import { type Logger, silentLogger } from './logger';
 import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform, manifestMediaType } from './manifest-types';
 import { RegistryTransport } from './registry-transport';
@@ -31,7 +31,10 @@ import { runLimited } from './run-limited';
 export interface RegistryClientOptions {
   /** Credentials per registry domain; anonymous when absent. */
   credentials?: CredentialProvider;
-  /** Registries spoken to over plain http besides loopback ones (which always are). */
+  /**
+   * Insecure registries besides loopback ones (which always are): https without certificate
+   * checks first, then plain http, as docker's `insecure-registries`.
+   */
   insecureRegistries?: readonly string[];
   retry?: Partial<RetryPolicy>;
   /** Blobs moved at once by pull and push (default 3). */
@@ -125,7 +128,7 @@ export class RegistryClient {
     if (!t) {
       const provider = this.opts.credentials;
       t = new RegistryTransport(
-        registryBaseUrl(domain, this.opts.insecureRegistries),
+        registryEndpoints(domain, this.opts.insecureRegistries),
         async () => (provider ? provider(domain) : undefined),
         this.retry,
         this.log,

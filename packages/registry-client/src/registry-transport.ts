@@ -80,16 +80,22 @@ export class RegistryTransport {
   readonly auth: Authorizer;
   private readonly http: AxiosInstance;
 
+  /** Endpoints still to try; the first is in use. Narrowed to one once a request got an answer. */
+  private endpoints: string[];
+  private settled: boolean;
+
   constructor(
-    readonly baseUrl: string,
+    endpoints: { urls: string[]; verifyTls: boolean },
     credentials: () => Promise<Credentials | undefined>,
     private readonly retry: RetryPolicy,
     private readonly log: Logger,
     userAgent: string,
   ) {
+    this.endpoints = [...endpoints.urls];
+    this.settled = this.endpoints.length <= 1;
     this.http = axios.create({
       httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
+      httpsAgent: new https.Agent({ keepAlive: true, rejectUnauthorized: endpoints.verifyTls }),
       headers: { 'User-Agent': userAgent },
       proxy: false,
       decompress: false,
@@ -97,6 +103,11 @@ export class RegistryTransport {
       maxContentLength: Infinity,
     });
     this.auth = new Authorizer(this.http, credentials);
+  }
+
+  /** The endpoint in use, e.g. `http://127.0.0.1:5000`. */
+  get baseUrl(): string {
+    return this.endpoints[0]!;
   }
 
   url(path: string): string {
@@ -126,6 +137,14 @@ export class RegistryTransport {
       } catch (e) {
         if (req.signal?.aborted) throw new CancelledError(`${req.subject.kind} ${req.subject.name}: cancelled`, { cause: e });
         if (isBerthError(e)) throw e;
+        if (!this.settled && this.endpoints.length > 1 && replayable) {
+          // An insecure registry that does not speak TLS (or is not there on https): next endpoint.
+          this.log.debug({ endpoint: this.endpoints[0], err: messageOf(e) }, 'registry endpoint failed, trying the next');
+          this.endpoints.shift();
+          this.settled = this.endpoints.length <= 1;
+          attempt--;
+          continue;
+        }
         if (!replayable || attempt >= this.retry.attempts) {
           throw new UnavailableError(`${req.subject.kind} ${req.subject.name}: ${req.method} ${this.url(req.path)}: ${messageOf(e)}`, { cause: e });
         }
@@ -136,6 +155,10 @@ export class RegistryTransport {
       }
       const status = res.status;
       const resHeaders = flatHeaders(res);
+      if (!this.settled) {
+        this.settled = true;
+        this.endpoints = [this.endpoints[0]!];
+      }
       const ok = (status >= 200 && status < 300) || (req.accept?.includes(status) ?? false);
       if (ok) {
         const stream = req.stream ? (res.data as Readable) : undefined;
