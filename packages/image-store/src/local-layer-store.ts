@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError, DataLossError, InternalError, NotFoundError, isBerthError } from '@berth/errdefs';
+import { CancelledError, DataLossError, InternalError, InvalidArgumentError, NotFoundError, isBerthError } from '@berth/errdefs';
 import { Digester, type Digest } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
 import type { LocalContentStore } from './content/local-content-store';
 import { SpoolTransform } from './content/local-content-store';
 import type { IngestLayerOptions, LayerRecord, LayerStore, StagedLayer } from './layer-store';
 import { decompressAuto, handOff, type SourceInfo } from './layer-pipeline';
-import { packDirectory, unpackLayer } from './layer';
+import { detectCompression, packDirectory, unpackLayer } from './layer';
 import type { Logger } from './logger';
 import type { StorePaths } from './paths';
 import { newShortLink } from './short-link';
@@ -138,6 +138,9 @@ export class LocalLayerStore implements LayerStore {
       if (u.status === 'rejected') throw u.reason;
       if (p.status === 'rejected') throw p.reason;
       unpacked = u.value;
+      // The spooled tar must be the bytes unpackLayer hashed: refuse a compressed stream
+      // inside the (already decompressed) stream.
+      if (detectCompression(spool.head) !== 'none') throw new InvalidArgumentError('layer: compressed data inside a compressed layer');
       await spool.sync();
       await fh.close();
     } catch (e) {

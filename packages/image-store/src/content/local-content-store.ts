@@ -46,8 +46,11 @@ export class SpoolTransform extends Transform {
   get size(): number {
     return this.bytes;
   }
+  /** The first bytes that went through (up to 8). */
+  head: Buffer = Buffer.alloc(0);
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.hash) this.digester.update(chunk);
+    if (this.head.length < 8) this.head = Buffer.concat([this.head, chunk.subarray(0, 8 - this.head.length)]);
     this.bytes += chunk.length;
     this.unsynced += chunk.length;
     this.fh.write(chunk).then(
