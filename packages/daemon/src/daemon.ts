@@ -159,7 +159,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const api = new ApiServer(app, { tracker, logger });
     cleanups.push(() => api.close());
     for (const a of addresses) await api.listen(a, a.kind === 'tcp' ? tls : undefined);
-    events.publish('daemon', 'start', engineId, { name: engineId });
 
     let closing: Promise<void> | undefined;
     return {

@@ -17,6 +17,13 @@ export interface DaemonEvent {
 
 export type EventListener = (e: DaemonEvent) => void;
 
+/** Wall-clock nanoseconds: Date.now() at start plus the monotonic clock's progress since. */
+export function nanoClock(): () => bigint {
+  const wall = BigInt(Date.now()) * 1_000_000n;
+  const mono = process.hrtime.bigint();
+  return () => wall + (process.hrtime.bigint() - mono);
+}
+
 /**
  * The daemon's event stream: every component publishes here, `/events` subscribes. Recent
  * events are kept in a ring so `--since` can replay them (dockerd keeps 256; we keep more).
@@ -26,7 +33,7 @@ export class EventLog {
   private readonly listeners = new Set<EventListener>();
   private lastNano = 0n;
 
-  constructor(private readonly capacity = 1024, private readonly clock: () => bigint = () => BigInt(Date.now()) * 1_000_000n) {}
+  constructor(private readonly capacity = 1024, private readonly clock: () => bigint = nanoClock()) {}
 
   publish(type: EventType, action: string, actorId: string, attributes: Record<string, string> = {}, from?: string): DaemonEvent {
     let t = this.clock();
