@@ -1,0 +1,52 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import * as tar from 'tar-stream';
+import { Database } from '@berth/sqlite';
+import { imageStoreMigrations } from './migrations';
+import { openImageStore } from './open-image-store';
+
+describe('openImageStore', () => {
+  let dir: string;
+  let db: Database;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-open-'));
+    db = await Database.open(path.join(dir, 'berth.db'));
+  });
+  afterEach(async () => {
+    await db.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrations apply once and create the documented tables', async () => {
+    await db.migrate(imageStoreMigrations);
+    await db.migrate(imageStoreMigrations);
+    const tables = (await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['layers', 'images', 'image_layers', 'image_blobs', 'refs', 'snapshots', 'snapshot_layers']));
+    const versions = await db.all("SELECT version FROM schema_migrations WHERE component = 'image-store'");
+    expect(versions).toEqual([{ version: 1 }]);
+  });
+
+  it('reopening cleans tmp/, staging dirs and orphan layers, and keeps images', async () => {
+    const root = path.join(dir, 'root');
+    const s1 = await openImageStore({ root, db });
+    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'kept' });
+    // an orphan: committed, never claimed by an image (a crash mid-pull)
+    const p = tar.pack();
+    p.entry({ name: 'orphan' }, Buffer.from('o'));
+    p.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
+    const orphan = await s1.layers.ingest(Readable.from([Buffer.concat(chunks)]));
+    await fs.writeFile(path.join(root, 'tmp', 'blob-leftover'), 'x');
+    await fs.mkdir(path.join(root, 'layers', '.staging-leftover', 'diff'), { recursive: true });
+    const s2 = await openImageStore({ root, db });
+    expect(await fs.readdir(path.join(root, 'tmp'))).toEqual([]);
+    expect((await fs.readdir(path.join(root, 'layers'))).filter((n) => n.startsWith('.staging'))).toEqual([]);
+    expect((await s2.images.get('kept')).id).toBe(img);
+    expect(await s2.layers.has(orphan.diffId)).toBe(false);
+    expect(await s2.content.has(orphan.diffId)).toBe(false);
+  });
+});
