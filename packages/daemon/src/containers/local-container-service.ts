@@ -427,7 +427,6 @@ export class LocalContainerService implements ContainerService {
   private async handleExit(e: Entry, task: Task, exit: ExitStatus, startedMs: number): Promise<void> {
     const id = e.rec.id;
     if (e.task === task) e.task = undefined;
-    e.hub.finish();
     await this.mounts.release(id, this.rootfsOf(id)).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
     const restart = !e.doomed && !this.closed && this.shouldRestart(e.rec, exit.exitCode);
     await this.setState(e, {
@@ -439,6 +438,8 @@ export class LocalContainerService implements ContainerService {
     });
     if (exit.oomKilled) this.emit(e, 'oom');
     this.emit(e, 'die', { exitCode: String(exit.exitCode) });
+    // The output is drained (task.wait settles after it): attached clients get their FIN now.
+    e.hub.finish();
     this.notifyExit(e, exit.exitCode, restart);
     if (e.rec.hostConfig.AutoRemove && !e.doomed) {
       void this.destroy(e).catch((err) => this.log.error({ id, err: messageOf(err) }, 'auto-remove failed'));
@@ -601,7 +602,7 @@ export class LocalContainerService implements ContainerService {
     };
     if (opts.logs) {
       try {
-        for await (const entry of this.hooks.readLogs(this.layout.containerLog(id), { stdout: opts.stdout, stderr: opts.stderr })) {
+        for await (const entry of this.hooks.readLogs(this.layout.containerLog(id), { stdout: Boolean(opts.stdout), stderr: Boolean(opts.stderr) })) {
           write(logEntryBytes(entry, tty, false));
         }
       } catch (err) {
@@ -633,7 +634,6 @@ export class LocalContainerService implements ContainerService {
         finished = true;
         remove();
         closeStdin();
-        this.emit(e, 'detach');
         resolve();
       };
       const remove = e.hub.add({
@@ -669,8 +669,8 @@ export class LocalContainerService implements ContainerService {
         return;
       }
       for await (const entry of read(file, {
-        stdout: opts.stdout,
-        stderr: opts.stderr,
+        stdout: Boolean(opts.stdout),
+        stderr: Boolean(opts.stderr),
         since: since && since > 0 ? new Date(since) : undefined,
         until: until && until > 0 ? new Date(until) : undefined,
         tail: opts.tail,

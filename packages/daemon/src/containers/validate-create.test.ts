@@ -1,0 +1,126 @@
+import { describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { validateCreate } from './validate-create';
+
+/** The body `docker run --rm busybox:local echo hi` sends (SPEC §5), trimmed. */
+const cliBody = {
+  Hostname: '',
+  Domainname: '',
+  User: '',
+  AttachStdin: false,
+  AttachStdout: true,
+  AttachStderr: true,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: ['echo', 'hi'],
+  Image: 'busybox:local',
+  Volumes: {},
+  WorkingDir: '',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: {},
+  HostConfig: {
+    Binds: null,
+    LogConfig: { Type: '', Config: {} },
+    NetworkMode: 'default',
+    PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: true,
+    ConsoleSize: [0, 0],
+    MemorySwappiness: -1,
+    PidsLimit: 0,
+    Ulimits: [],
+    GwPriority: 0,
+  },
+  NetworkingConfig: { EndpointsConfig: { default: { DNSNames: null, GwPriority: 0 } } },
+};
+
+function withHost(h: Record<string, unknown>): Record<string, unknown> {
+  return { ...cliBody, HostConfig: { ...cliBody.HostConfig, ...h } };
+}
+
+describe('validateCreate', () => {
+  it('accepts the CLI body and fills docker defaults', () => {
+    const v = validateCreate(cliBody);
+    expect(v.config.Cmd).toEqual(['echo', 'hi']);
+    expect(v.config.Image).toBe('busybox:local');
+    expect(v.hostConfig.LogConfig).toEqual({ Type: 'json-file', Config: {} });
+    expect(v.hostConfig.IpcMode).toBe('private');
+    expect(v.hostConfig.CgroupnsMode).toBe('host');
+    expect(v.hostConfig.ShmSize).toBe(67108864);
+    expect(v.hostConfig.Runtime).toBe('runc');
+    expect(v.hostConfig.MemorySwappiness).toBeNull();
+    expect(v.hostConfig.PidsLimit).toBeNull();
+    expect(v.hostConfig.MaskedPaths).toContain('/proc/kcore');
+    expect(v.hostConfig.AutoRemove).toBe(true);
+    expect(v.warnings).toEqual([]);
+  });
+
+  it('accepts dockerode minimal bodies and string Cmd', () => {
+    const v = validateCreate({ Image: 'busybox', Cmd: 'sh', name: 'stray' });
+    expect(v.config.Cmd).toEqual(['sh']);
+    expect(v.hostConfig.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
+  });
+
+  it('doubles MemorySwap as docker does', () => {
+    expect(validateCreate(withHost({ Memory: 67108864 })).hostConfig.MemorySwap).toBe(134217728);
+  });
+
+  it.each([
+    [undefined, 'config cannot be empty'],
+    [[], 'config cannot be empty'],
+    [{ Image: '' }, 'no image specified'],
+    [{ Image: 5 }, 'Image: expected a string'],
+    [{ Image: 'x', Env: ['=x'] }, 'invalid environment variable: =x'],
+    [{ Image: 'x', Env: 'A=1' }, 'Env: expected an array of strings'],
+    [{ Image: 'x', Env: [1] }, 'Env: expected an array of strings'],
+    [{ Image: 'x', WorkingDir: 'rel' }, "the working directory 'rel' is invalid, it needs to be an absolute path"],
+    [{ Image: 'x', Hostname: 'bad host' }, 'invalid hostname format'],
+    [{ Image: 'x', StopSignal: 'SIGNOPE' }, 'Invalid signal: SIGNOPE'],
+    [{ Image: 'x', ExposedPorts: { abc: {} } }, 'invalid port specification'],
+    [{ Image: 'x', Labels: { a: 1 } }, 'Labels: expected an object of strings'],
+    [{ Image: 'x', Cmd: { a: 1 } }, 'Cmd: expected an array of strings'],
+  ])('refuses bad config %#', (body, msg) => {
+    expect(() => validateCreate(body)).toThrow(InvalidArgumentError);
+    expect(() => validateCreate(body)).toThrow(msg);
+  });
+
+  it.each([
+    [{ RestartPolicy: { Name: 'sometimes' } }, "invalid restart policy 'sometimes'"],
+    [{ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: -1 } }, 'cannot be negative'],
+    [{ RestartPolicy: { Name: 'always', MaximumRetryCount: 3 } }, "cannot be used with restart policy 'always'"],
+    [{ RestartPolicy: { Name: 'always' }, AutoRemove: true }, "can't create 'AutoRemove' container with restart policy"],
+    [{ Memory: -1 }, 'Minimum memory limit allowed is 6MB'],
+    [{ Memory: 1024 }, 'Minimum memory limit allowed is 6MB'],
+    [{ Memory: 1.5 }, 'Memory: expected an integer'],
+    [{ NanoCpus: -5 }, 'Range of CPUs'],
+    [{ CpuShares: -2 }, 'invalid CPU shares'],
+    [{ ShmSize: -1 }, 'SHM size can not be less than 0'],
+    [{ OomScoreAdj: 5000 }, 'range for oom score adj is [-1000, 1000]'],
+    [{ MemorySwappiness: 101 }, 'valid memory swappiness range is 0-100'],
+    [{ NanoCpus: 500000000, CpuQuota: 50000 }, 'Conflicting options'],
+    [{ Binds: ['rel/ative:/x'] }, 'invalid volume specification'],
+    [{ Binds: ['/a:rel'] }, 'invalid volume specification'],
+    [{ Binds: ['/a:/b:bogus'] }, 'invalid mode: bogus'],
+    [{ LogConfig: { Type: 'syslog' } }, 'not supported'],
+    [{ Runtime: 'kata' }, 'Unknown runtime specified kata'],
+    [{ PortBindings: { '80/tcp': [{ HostPort: 'x' }] } }, 'invalid port specification'],
+    [{ ConsoleSize: [1] }, 'ConsoleSize'],
+  ])('refuses bad host config %#', (h, msg) => {
+    expect(() => validateCreate(withHost(h))).toThrow(InvalidArgumentError);
+    expect(() => validateCreate(withHost(h))).toThrow(msg);
+  });
+
+  it('an unknown network is a 404 as in docker', () => {
+    expect(() => validateCreate(withHost({ NetworkMode: 'trace-net' }))).toThrow(NotFoundError);
+    expect(() => validateCreate(withHost({ NetworkMode: 'trace-net' }))).toThrow('network trace-net not found');
+  });
+
+  it('accepts binds, named volumes and ports (with a warning for publishing)', () => {
+    const v = validateCreate(withHost({ Binds: ['/srv/x:/data:ro', 'vol1:/vol'], PortBindings: { '80/tcp': [{ HostPort: '38080' }] } }));
+    expect(v.hostConfig.Binds).toEqual(['/srv/x:/data:ro', 'vol1:/vol']);
+    expect(v.warnings.length).toBe(1);
+  });
+});
