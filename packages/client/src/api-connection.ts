@@ -39,10 +39,17 @@ export function encodeQuery(q: Query | undefined): string {
     const vs = Array.isArray(v) ? v : [v];
     for (const x of vs) {
       const s = x === true ? '1' : x === false ? '0' : String(x);
-      parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(s).replace(/%20/g, '+')}`);
+      parts.push(`${queryEscape(k)}=${queryEscape(s)}`);
     }
   }
   return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Go's url.QueryEscape: everything but [A-Za-z0-9-_.~] escaped, spaces as `+`. */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
 }
 
 /**

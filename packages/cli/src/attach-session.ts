@@ -1,0 +1,55 @@
+import type { AttachedContainer, BerthClient } from '@berth/client';
+import type { CliContext } from './cli-context';
+
+/**
+ * Connects an attached container to the terminal: output to stdout/stderr, stdin (when asked)
+ * to the container, the write side closed at once otherwise (as the docker CLI does), SIGINT
+ * and SIGTERM forwarded as `POST /kill` without a TTY (sig-proxy). Resolves when the daemon
+ * closes the stream.
+ */
+export function pumpAttached(
+  ctx: CliContext,
+  client: BerthClient,
+  id: string,
+  a: AttachedContainer,
+  o: { stdin: boolean; tty: boolean; sigProxy?: boolean },
+): { done: Promise<void>; stop(): void } {
+  const { io } = ctx;
+  const unhooks: (() => void)[] = [];
+  let rawMode = false;
+  if (o.stdin) {
+    if (o.tty && io.stdin.isTTY && io.stdin.setRawMode) {
+      io.stdin.setRawMode(true);
+      rawMode = true;
+    }
+    io.stdin.on('data', (c: Buffer) => a.socket.write(c));
+    io.stdin.on('end', () => a.socket.end());
+    io.stdin.resume();
+  } else {
+    a.socket.end();
+  }
+  if (o.sigProxy !== false && !o.tty) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      unhooks.push(
+        ctx.onSignal(sig, () => {
+          client.containers.kill(id, { signal: sig.slice(3) }).catch(() => undefined);
+        }),
+      );
+    }
+  }
+  const pipeTo = (src: NodeJS.ReadableStream, dst: NodeJS.WritableStream) =>
+    new Promise<void>((resolve) => {
+      src.on('data', (c: Buffer) => dst.write(c));
+      src.on('end', resolve);
+      src.on('close', resolve);
+      src.on('error', () => resolve());
+    });
+  const done = Promise.all([pipeTo(a.stdout, io.stdout), pipeTo(a.stderr, io.stderr)]).then(() => undefined);
+  const stop = () => {
+    for (const u of unhooks) u();
+    if (rawMode) io.stdin.setRawMode?.(false);
+    if (o.stdin) io.stdin.pause();
+    a.close();
+  };
+  return { done, stop };
+}

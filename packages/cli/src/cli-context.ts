@@ -1,0 +1,36 @@
+import type { Readable, Writable } from 'node:stream';
+import type { BerthClient, BerthClientOptions } from '@berth/client';
+
+/** The streams a command reads and writes (process streams in the binary, buffers in tests). */
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean; columns?: number; rows?: number };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
+}
+
+/** Which transport a command wants: `fast` (node:http; run, ps and friends) or `general` (axios). */
+export type ClientKind = 'fast' | 'general';
+
+/** Everything a command needs from outside: io, environment, clock, and a daemon client. */
+export interface CliContext {
+  io: CliIo;
+  env: NodeJS.ProcessEnv;
+  /** The program name used in messages (`berth`). */
+  prog: string;
+  now(): number;
+  client(kind?: ClientKind): BerthClient;
+  /** Connection settings resolved from flags, environment and the cert dir. */
+  clientOptions: BerthClientOptions;
+  /** Registers a process signal handler for the command's lifetime (tests pass a no-op). */
+  onSignal(sig: 'SIGINT' | 'SIGTERM', fn: () => void): () => void;
+}
+
+/** A command's result: the process exit code. */
+export type ExitCode = number;
+
+/** Writes and resolves once the data is handed to the stream. */
+export function write(w: Writable, s: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    w.write(s, (e) => (e ? reject(e) : resolve()));
+  });
+}

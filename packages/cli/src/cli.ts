@@ -1,0 +1,184 @@
+import type { BerthClient, BerthClientOptions } from '@berth/client';
+import type { Argv } from 'yargs';
+import type { CliContext, CliIo, ClientKind } from './cli-context';
+import { StatusError, describeError } from './cli-errors';
+import {
+  CONTAINER_COMMANDS,
+  CONTAINER_INSPECT,
+  CONTAINER_PRUNE,
+  type CommandSpec,
+  IMAGE_COMMANDS,
+  IMAGE_INSPECT,
+  IMAGE_PRUNE,
+  INSPECT,
+  SYSTEM_COMMANDS,
+} from './command-table';
+import { type GlobalFlags, resolveClientOptions } from './config';
+
+/** What the CLI needs from its host process; tests replace the client factory and the streams. */
+export interface CliDeps {
+  io: CliIo;
+  env: NodeJS.ProcessEnv;
+  now?: () => number;
+  /** Builds a client; default: a BerthClient with the `node` transport for `fast`, axios otherwise. */
+  makeClient?: (o: BerthClientOptions, kind: ClientKind) => BerthClient;
+  onSignal?: CliContext['onSignal'];
+}
+
+/** Flags that may repeat: normalised to arrays whatever yargs produced. */
+const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
+
+const TOP_LEVEL = new Set(['run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+
+/** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
+export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  const { io, env } = deps;
+  const prog = 'berth';
+  if (args[0] === '-v' || args[0] === '--version') {
+    const { BERTH_VERSION } = require('./commands/version') as typeof import('./commands/version');
+    io.stdout.write(`berth version ${BERTH_VERSION}\n`);
+    return 0;
+  }
+  const first = args.find((a) => !a.startsWith('-'));
+  if (first === 'history' || (first === 'image' && args.includes('history'))) {
+    // docker's `history -H` is --human, which the global -H (host) would shadow
+    args = args.map((a) => (a === '-H' ? '--human' : a.startsWith('-H=') ? `--human=${a.slice(3)}` : a));
+  }
+  let exitCode = 0;
+  let handled = false;
+  const clients = new Map<ClientKind, BerthClient>();
+  const ctxFor = (g: GlobalFlags): CliContext => {
+    const clientOptions = resolveClientOptions(g, env);
+    return {
+      io,
+      env,
+      prog,
+      now: deps.now ?? Date.now,
+      clientOptions,
+      client: (kind: ClientKind = 'general') => {
+        let c = clients.get(kind);
+        if (!c) {
+          if (deps.makeClient) c = deps.makeClient(clientOptions, kind);
+          else {
+            const { BerthClient: Ctor } = require('@berth/client') as typeof import('@berth/client');
+            c = new Ctor({ ...clientOptions, transport: kind === 'fast' ? 'node' : 'axios' });
+          }
+          clients.set(kind, c);
+        }
+        return c;
+      },
+      onSignal:
+        deps.onSignal ??
+        ((sig, fn) => {
+          process.on(sig, fn);
+          return () => process.off(sig, fn);
+        }),
+    };
+  };
+  const wrap = (spec: CommandSpec, path: string) => ({
+    command: spec.command,
+    aliases: spec.aliases,
+    describe: spec.describe,
+    builder: (y: Argv) => {
+      // strictOptions needs the positionals declared, or it calls them unknown flags
+      for (const m of spec.command.matchAll(/[<[]([A-Za-z]+)(\.\.)?[>\]]/g)) y = y.positional(m[1]!, { type: 'string', array: !!m[2] });
+      return (spec.builder ? spec.builder(y) : y).strictOptions();
+    },
+    handler: async (argv: Record<string, unknown>) => {
+      handled = true;
+      for (const k of LIST_FLAGS) {
+        const v = argv[k];
+        if (v !== undefined && !Array.isArray(v)) argv[k] = [v];
+      }
+      try {
+        const ctx = ctxFor(argv as GlobalFlags);
+        const fn = spec.load();
+        exitCode = await fn(ctx, argv as never);
+      } catch (e) {
+        exitCode = e instanceof StatusError ? e.exitCode : path === 'run' || path === 'create' ? 125 : 1;
+        const msg = e instanceof StatusError ? e.message : describeError(e);
+        io.stderr.write(path === 'run' || path === 'create' ? `${prog}: ${msg}\n\nRun '${prog} ${path} --help' for more information\n` : `${msg}\n`);
+      }
+    },
+  });
+  const group = (name: string, leaves: CommandSpec[]) => (y: Argv) => {
+    for (const l of leaves) y = y.command(wrap(l, `${name} ${l.command.split(' ')[0]}`));
+    return y.demandCommand(1, `${prog}: '${prog} ${name}' requires a subcommand`);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yargsFactory = require('yargs/yargs') as (a: string[]) => Argv;
+  let parser = yargsFactory(args)
+    .scriptName(prog)
+    .parserConfiguration({ 'boolean-negation': false })
+    .usage(`Usage:  ${prog} [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers`)
+    .option('host', { type: 'string', alias: 'H', describe: 'Daemon socket to connect to', global: true })
+    .option('tls', { type: 'boolean', describe: 'Use TLS; implied by --tlsverify', global: true })
+    .option('tlsverify', { type: 'boolean', describe: 'Use TLS and verify the remote', global: true })
+    .option('tlscacert', { type: 'string', describe: 'Trust certs signed only by this CA', global: true })
+    .option('tlscert', { type: 'string', describe: 'Path to TLS certificate file', global: true })
+    .option('tlskey', { type: 'string', describe: 'Path to TLS key file', global: true })
+    .option('config', { type: 'string', describe: 'Location of client config files (default ~/.berth)', global: true })
+    .version(false)
+    .exitProcess(false);
+  const byName = (specs: CommandSpec[], n: string) => specs.find((s) => s.command.split(' ')[0] === n)!;
+  for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS]) parser = parser.command(wrap({ ...s, aliases: undefined }, s.command.split(' ')[0]!));
+  parser = parser.command('image', 'Manage images', group('image', [
+    { ...byName(IMAGE_COMMANDS, 'images'), command: 'ls [repository]', aliases: ['list'] },
+    byName(IMAGE_COMMANDS, 'import'),
+    byName(IMAGE_COMMANDS, 'load'),
+    byName(IMAGE_COMMANDS, 'save'),
+    byName(IMAGE_COMMANDS, 'tag'),
+    { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
+    byName(IMAGE_COMMANDS, 'history'),
+    IMAGE_INSPECT,
+    IMAGE_PRUNE,
+  ]));
+  parser = parser.command('container', 'Manage containers', group('container', [
+    ...CONTAINER_COMMANDS,
+    CONTAINER_INSPECT,
+    CONTAINER_PRUNE,
+  ]));
+  let failure: string | undefined;
+  parser = parser.demandCommand(1, '').fail((msg, err) => {
+    failure = err ? describeError(err) : msg || 'invalid arguments';
+    throw new Error(failure);
+  });
+  if (first !== undefined && !TOP_LEVEL.has(first)) {
+    io.stderr.write(`${prog}: unknown command: ${prog} ${first}\n\nRun '${prog} --help' for more information\n`);
+    return 1;
+  }
+  let helpOut = '';
+  try {
+    await parser.parseAsync(args, {}, (_err: unknown, _argv: unknown, output: string) => {
+      helpOut = output;
+    });
+  } catch (e) {
+    failure ??= describeError(e);
+  }
+  if (failure !== undefined) {
+    const cmdPath = args.filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' ? 2 : 1).join(' ');
+    const m = /^Unknown arguments?: (.*)$/.exec(failure);
+    if (m) {
+      const flag = m[1]!.split(',')[0]!.trim();
+      io.stderr.write(`unknown flag: ${flag.length === 1 ? '-' : '--'}${flag}\n\nUsage:  ${prog} ${cmdPath} --help\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+      return 125;
+    }
+    const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
+    if (need) {
+      const spec = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT].find((s) => s.command.split(' ')[0] === cmdPath.split(' ').pop());
+      const variadic = spec ? /\.\.[>\]]/.test(spec.command) : false;
+      const n = Number(need[1]);
+      const req = variadic ? `at least ${n} argument${n === 1 ? '' : 's'}` : `${n} argument${n === 1 ? '' : 's'}`;
+      io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\nUsage:  ${prog} ${cmdPath} --help\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+      return 1;
+    }
+    io.stderr.write(`${failure}\n`);
+    return 1;
+  }
+  if (!handled) {
+    if (helpOut) io.stdout.write(helpOut.endsWith('\n') ? helpOut : helpOut + '\n');
+    return 0;
+  }
+  for (const c of clients.values()) c.close();
+  return exitCode;
+}

@@ -1,0 +1,234 @@
+import type { Argv } from 'yargs';
+import type { CliContext, ExitCode } from './cli-context';
+
+/** One subcommand: its yargs spelling, a builder for its flags, and the module that runs it (loaded only when chosen). */
+export interface CommandSpec {
+  command: string;
+  aliases?: string[];
+  describe: string;
+  builder?: (y: Argv) => Argv;
+  /** Loads the implementation lazily: only the chosen command's code is required. */
+  load: () => (ctx: CliContext, argv: never) => Promise<ExitCode>;
+}
+
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean' } as const;
+
+/** Flags shared by `run` and `create`. Repeated flags are declared as strings so they never swallow positionals. */
+function runFlags(y: Argv, withRun: boolean): Argv {
+  let r = y
+    .parserConfiguration({ 'halt-at-non-option': true })
+    .positional('image', { type: 'string', describe: 'image to run' })
+    .positional('args', { type: 'string', array: true })
+    .option('name', { ...str, describe: 'Assign a name to the container' })
+    .option('env', { ...str, alias: 'e', describe: 'Set environment variables' })
+    .option('env-file', { ...str, describe: 'Read in a file of environment variables' })
+    .option('workdir', { ...str, alias: 'w', describe: 'Working directory inside the container' })
+    .option('entrypoint', { ...str, describe: 'Overwrite the default ENTRYPOINT of the image' })
+    .option('user', { ...str, alias: 'u', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
+    .option('hostname', { ...str, alias: 'h', describe: 'Container host name' })
+    .option('label', { ...str, alias: 'l', describe: 'Set meta data on a container' })
+    .option('stop-signal', { ...str, describe: 'Signal to stop the container' })
+    .option('stop-timeout', { type: 'number', describe: 'Timeout (in seconds) to stop a container' })
+    .option('interactive', { ...bool, alias: 'i', describe: 'Keep STDIN open even if not attached' })
+    .option('tty', { ...bool, alias: 't', describe: 'Allocate a pseudo-TTY' })
+    .option('volume', { ...str, alias: 'v', describe: 'Bind mount a volume' })
+    .option('publish', { ...str, alias: 'p', describe: "Publish a container's port(s) to the host" })
+    .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
+    .option('cpus', { ...str, describe: 'Number of CPUs' })
+    .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' })
+    .option('network', { ...str, alias: 'net', describe: 'Connect a container to a network' })
+    .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' })
+    .option('init', { ...bool, describe: 'Run an init inside the container' })
+    .option('privileged', { ...bool, describe: 'Give extended privileges to this container' })
+    .option('read-only', { ...bool, describe: "Mount the container's root filesystem as read only" })
+    .option('rm', { ...bool, describe: 'Automatically remove the container and its associated anonymous volumes when it exits' });
+  if (withRun) r = r.option('detach', { ...bool, alias: 'd', describe: 'Run container in background and print container ID' });
+  return r;
+}
+
+const filterOpt = { ...str, describe: 'Filter output based on conditions provided' };
+
+/** `berth container ...` and `berth image ...` share these leaves with the top level. */
+export const CONTAINER_COMMANDS: CommandSpec[] = [
+  { command: 'run <image> [args..]', describe: 'Create and run a new container from an image', builder: (y) => runFlags(y, true), load: () => require('./commands/run').run },
+  { command: 'create <image> [args..]', describe: 'Create a new container', builder: (y) => runFlags(y, false), load: () => require('./commands/create').run },
+  {
+    command: 'start <containers..>',
+    describe: 'Start one or more stopped containers',
+    builder: (y) => y.option('attach', { ...bool, alias: 'a', describe: 'Attach STDOUT/STDERR and forward signals' }).option('interactive', { ...bool, alias: 'i', describe: "Attach container's STDIN" }),
+    load: () => require('./commands/start').run,
+  },
+  {
+    command: 'stop <containers..>',
+    describe: 'Stop one or more running containers',
+    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's' }),
+    load: () => require('./commands/stop').run,
+  },
+  {
+    command: 'restart <containers..>',
+    describe: 'Restart one or more containers',
+    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }),
+    load: () => require('./commands/restart').run,
+  },
+  {
+    command: 'kill <containers..>',
+    describe: 'Kill one or more running containers',
+    builder: (y) => y.option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
+    load: () => require('./commands/kill').run,
+  },
+  { command: 'wait <containers..>', describe: 'Block until one or more containers stop, then print their exit codes', load: () => require('./commands/wait').run },
+  {
+    command: 'rm <containers..>',
+    aliases: ['remove'],
+    describe: 'Remove one or more containers',
+    builder: (y) =>
+      y
+        .option('force', { ...bool, alias: 'f', describe: 'Force the removal of a running container (uses SIGKILL)' })
+        .option('volumes', { ...bool, alias: 'v', describe: 'Remove anonymous volumes associated with the container' })
+        .option('link', { ...bool, alias: 'l', describe: 'Remove the specified link' }),
+    load: () => require('./commands/rm').run,
+  },
+  {
+    command: 'ps',
+    aliases: ['ls', 'list'],
+    describe: 'List containers',
+    builder: (y) =>
+      y
+        .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
+        .option('quiet', { ...bool, alias: 'q', describe: 'Only display container IDs' })
+        .option('last', { type: 'number', alias: 'n', describe: 'Show n last created containers (includes all states)' })
+        .option('latest', { ...bool, alias: 'l', describe: 'Show the latest created container (includes all states)' })
+        .option('filter', { ...filterOpt, alias: 'f' })
+        .option('no-trunc', { ...bool, describe: "Don't truncate output" })
+        .option('format', { ...str, describe: 'Format output using a custom template' })
+        .option('size', { ...bool, alias: 's', describe: 'Display total file sizes' }),
+    load: () => require('./commands/ps').run,
+  },
+  {
+    command: 'logs <container>',
+    describe: 'Fetch the logs of a container',
+    builder: (y) =>
+      y
+        .option('follow', { ...bool, alias: 'f', describe: 'Follow log output' })
+        .option('timestamps', { ...bool, alias: 't', describe: 'Show timestamps' })
+        .option('tail', { ...str, alias: 'n', describe: 'Number of lines to show from the end of the logs' })
+        .option('since', { ...str, describe: 'Show logs since timestamp or relative (e.g. 42m)' })
+        .option('until', { ...str, describe: 'Show logs before a timestamp or relative (e.g. 42m)' })
+        .option('details', { ...bool, describe: 'Show extra details provided to logs' }),
+    load: () => require('./commands/logs').run,
+  },
+  {
+    command: 'export <container>',
+    describe: "Export a container's filesystem as a tar archive",
+    builder: (y) => y.option('output', { ...str, alias: 'o', describe: 'Write to a file, instead of STDOUT' }),
+    load: () => require('./commands/export').run,
+  },
+  { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
+];
+
+export const IMAGE_COMMANDS: CommandSpec[] = [
+  {
+    command: 'images [repository]',
+    describe: 'List images',
+    builder: (y) =>
+      y
+        .option('all', { ...bool, alias: 'a', describe: 'Show all images (default hides intermediate images)' })
+        .option('quiet', { ...bool, alias: 'q', describe: 'Only show image IDs' })
+        .option('digests', { ...bool, describe: 'Show digests' })
+        .option('no-trunc', { ...bool, describe: "Don't truncate output" })
+        .option('filter', { ...filterOpt, alias: 'f' })
+        .option('format', { ...str, describe: 'Format output using a custom template' }),
+    load: () => require('./commands/images').run,
+  },
+  {
+    command: 'import <file> [reference]',
+    describe: 'Import the contents from a tarball to create a filesystem image',
+    builder: (y) =>
+      y
+        .option('change', { ...str, alias: 'c', describe: 'Apply Dockerfile instruction to the created image' })
+        .option('message', { ...str, alias: 'm', describe: 'Set commit message for imported image' })
+        .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
+    load: () => require('./commands/import').run,
+  },
+  {
+    command: 'load',
+    describe: 'Load an image from a tar archive or STDIN',
+    builder: (y) => y.option('input', { ...str, alias: 'i', describe: 'Read from tar archive file, instead of STDIN' }).option('quiet', { ...bool, alias: 'q', describe: 'Suppress the load output' }),
+    load: () => require('./commands/load').run,
+  },
+  {
+    command: 'save <images..>',
+    describe: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    builder: (y) => y.option('output', { ...str, alias: 'o', describe: 'Write to a file, instead of STDOUT' }),
+    load: () => require('./commands/save').run,
+  },
+  { command: 'tag <source> <target>', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', load: () => require('./commands/tag').run },
+  {
+    command: 'rmi <images..>',
+    describe: 'Remove one or more images',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force removal of the image' }).option('no-prune', { ...bool, describe: 'Do not delete untagged parents' }),
+    load: () => require('./commands/rmi').run,
+  },
+  {
+    command: 'history <image>',
+    describe: 'Show the history of an image',
+    builder: (y) =>
+      y
+        .option('human', { ...bool, default: true, describe: 'Print sizes and dates in human readable format' })
+        .option('no-trunc', { ...bool, describe: "Don't truncate output" })
+        .option('quiet', { ...bool, alias: 'q', describe: 'Only show image IDs' })
+        .option('format', { ...str, describe: 'Format output using a custom template' }),
+    load: () => require('./commands/history').run,
+  },
+];
+
+const inspectBuilder = (y: Argv) =>
+  y
+    .option('format', { ...str, alias: 'f', describe: 'Format output using a custom template' })
+    .option('size', { ...bool, alias: 's', describe: 'Display total file sizes if the type is container' })
+    .option('type', { ...str, describe: 'Only inspect objects of the given type' });
+
+export const INSPECT: CommandSpec = {
+  command: 'inspect <names..>',
+  describe: 'Return low-level information on Docker objects',
+  builder: inspectBuilder,
+  load: () => require('./commands/inspect').run,
+};
+
+export const CONTAINER_INSPECT: CommandSpec = {
+  command: 'inspect <names..>',
+  describe: 'Display detailed information on one or more containers',
+  builder: inspectBuilder,
+  load: () => (ctx: CliContext, argv: never) => require('./commands/inspect').run(ctx, argv, 'container'),
+};
+
+export const IMAGE_INSPECT: CommandSpec = {
+  command: 'inspect <names..>',
+  describe: 'Display detailed information on one or more images',
+  builder: inspectBuilder,
+  load: () => (ctx: CliContext, argv: never) => require('./commands/inspect').run(ctx, argv, 'image'),
+};
+
+export const IMAGE_PRUNE: CommandSpec = {
+  command: 'prune',
+  describe: 'Remove unused images',
+  builder: (y) =>
+    y
+      .option('all', { ...bool, alias: 'a', describe: 'Remove all unused images, not just dangling ones' })
+      .option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' })
+      .option('filter', filterOpt),
+  load: () => require('./commands/image-prune').run,
+};
+
+export const CONTAINER_PRUNE: CommandSpec = {
+  command: 'prune',
+  describe: 'Remove all stopped containers',
+  builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+  load: () => require('./commands/container-prune').run,
+};
+
+export const SYSTEM_COMMANDS: CommandSpec[] = [
+  { command: 'version', describe: 'Show the berth version information', load: () => require('./commands/version').run },
+  { command: 'info', describe: 'Display system-wide information', load: () => require('./commands/info').run },
+];

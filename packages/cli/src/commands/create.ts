@@ -1,0 +1,18 @@
+import type { CliContext, ExitCode } from '../cli-context';
+import { buildCreateRequest } from '../run-options';
+import { type RunArgv, createContainer, reportRunError } from './run';
+
+/** `berth create`: like run's first step; prints the new ID. */
+export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
+  const client = ctx.client('fast');
+  try {
+    const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), { ...argv, detach: false }, { env: ctx.env });
+    const created = await createContainer(ctx, client, body, { name: argv.name, platform: argv.platform });
+    for (const w of created.Warnings ?? []) ctx.io.stderr.write(`WARNING: ${w}\n`);
+    ctx.io.stdout.write(`${created.Id}\n`);
+    return 0;
+  } catch (e) {
+    reportRunError(ctx, 'create', e);
+    return 125;
+  }
+}

@@ -1,0 +1,74 @@
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { bytesSize } from '../format/human-size';
+import { BERTH_VERSION } from './version';
+
+type Obj = Record<string, unknown>;
+
+/** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
+export async function run(ctx: CliContext): Promise<ExitCode> {
+  const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ' Context:    default', ' Debug Mode: false', ''];
+  let info: Obj;
+  try {
+    info = (await ctx.client('fast').system.info()) as unknown as Obj;
+  } catch (e) {
+    ctx.io.stdout.write(out.join('\n') + '\n');
+    ctx.io.stderr.write(`Server:\n${describeError(e)}\n`);
+    return 1;
+  }
+  const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  out.push('Server:');
+  out.push(` Containers: ${n(info.Containers)}`);
+  out.push(`  Running: ${n(info.ContainersRunning)}`);
+  out.push(`  Paused: ${n(info.ContainersPaused)}`);
+  out.push(`  Stopped: ${n(info.ContainersStopped)}`);
+  out.push(` Images: ${n(info.Images)}`);
+  if (info.ServerVersion) out.push(` Server Version: ${s(info.ServerVersion)}`);
+  if (info.Driver) {
+    out.push(` Storage Driver: ${s(info.Driver)}`);
+    for (const [k, v] of (info.DriverStatus as [string, string][] | undefined) ?? []) out.push(`  ${k}: ${v}`);
+  }
+  if (info.LoggingDriver) out.push(` Logging Driver: ${s(info.LoggingDriver)}`);
+  if (info.CgroupDriver) out.push(` Cgroup Driver: ${s(info.CgroupDriver)}`);
+  if (info.CgroupVersion) out.push(` Cgroup Version: ${s(info.CgroupVersion)}`);
+  const plugins = (info.Plugins as Obj | undefined) ?? {};
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(' ') : '');
+  out.push(' Plugins:');
+  out.push(`  Volume: ${list(plugins.Volume)}`);
+  out.push(`  Network: ${list(plugins.Network)}`);
+  out.push(`  Log: ${list(plugins.Log)}`);
+  out.push(` Swarm: ${s((info.Swarm as Obj | undefined)?.LocalNodeState)}`);
+  const runtimes = Object.keys((info.Runtimes as Obj | undefined) ?? {}).sort();
+  if (runtimes.length) out.push(` Runtimes: ${runtimes.join(' ')}`);
+  if (info.DefaultRuntime) out.push(` Default Runtime: ${s(info.DefaultRuntime)}`);
+  const sec = (info.SecurityOptions as string[] | undefined) ?? [];
+  if (sec.length) {
+    out.push(' Security Options:');
+    for (const o of sec) {
+      const kv = Object.fromEntries(o.split(',').map((p) => p.split('=') as [string, string]));
+      out.push(`  ${kv.name ?? o}`);
+      for (const [k, v] of Object.entries(kv)) if (k !== 'name') out.push(`   ${k[0]!.toUpperCase()}${k.slice(1)}: ${v}`);
+    }
+  }
+  if (info.KernelVersion) out.push(` Kernel Version: ${s(info.KernelVersion)}`);
+  if (info.OperatingSystem) out.push(` Operating System: ${s(info.OperatingSystem)}`);
+  if (info.OSType) out.push(` OSType: ${s(info.OSType)}`);
+  if (info.Architecture) out.push(` Architecture: ${s(info.Architecture)}`);
+  out.push(` CPUs: ${n(info.NCPU)}`);
+  out.push(` Total Memory: ${bytesSize(n(info.MemTotal))}`);
+  if (info.Name) out.push(` Name: ${s(info.Name)}`);
+  if (info.ID) out.push(` ID: ${s(info.ID)}`);
+  out.push(` Docker Root Dir: ${s(info.DockerRootDir)}`);
+  out.push(` Debug Mode: ${info.Debug === true}`);
+  out.push(` Experimental: ${info.ExperimentalBuild === true}`);
+  const insecure = ((info.RegistryConfig as Obj | undefined)?.InsecureRegistryCIDRs as string[] | undefined) ?? [];
+  if (insecure.length) {
+    out.push(' Insecure Registries:');
+    for (const c of insecure) out.push(`  ${c}`);
+  }
+  out.push(` Live Restore Enabled: ${info.LiveRestoreEnabled === true}`);
+  out.push('');
+  ctx.io.stdout.write(out.join('\n') + '\n');
+  return 0;
+}

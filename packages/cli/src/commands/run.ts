@@ -1,0 +1,119 @@
+import type { BerthClient } from '@berth/client';
+import { isDaemonError, statusCodeOf } from '@berth/client';
+import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api';
+import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
+import { pumpAttached } from '../attach-session';
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { pullImage } from '../pull-image';
+import { type RunFlags, buildCreateRequest } from '../run-options';
+
+export interface RunArgv extends RunFlags {
+  image: string;
+  args?: (string | number)[];
+}
+
+/** docker's runStartContainerErr: the exit code a failed start maps to. */
+export function startErrorExitCode(message: string): number {
+  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
+  if (/permission denied|is a directory/.test(message)) return 126;
+  return 125;
+}
+
+/** Prints `berth: <error>` and the `Run 'berth run --help'` hint, as docker does for run/create. */
+export function reportRunError(ctx: CliContext, cmd: string, e: unknown): void {
+  ctx.io.stderr.write(`${ctx.prog}: ${describeError(e)}\n\nRun '${ctx.prog} ${cmd} --help' for more information\n`);
+}
+
+/** create, and on a 404 from create: `Unable to find image`, pull, create again (docker's createContainer). */
+export async function createContainer(
+  ctx: CliContext,
+  client: BerthClient,
+  body: ContainerCreateRequest,
+  o: { name?: string; platform?: string },
+): Promise<ContainerCreateResponse> {
+  try {
+    return await client.containers.create(body, o);
+  } catch (e) {
+    if (statusCodeOf(e) !== 404) throw e;
+    const image = body.Image ?? '';
+    let shown = image;
+    try {
+      shown = familiarString(withDefaultTag(parseReference(image)));
+    } catch {
+      /* show as typed */
+    }
+    ctx.io.stderr.write(`Unable to find image '${shown}' locally\n`);
+    await pullImage(client, image, ctx.io.stderr, o.platform);
+    return await client.containers.create(body, o);
+  }
+}
+
+function consoleSize(ctx: CliContext): [number, number] | undefined {
+  const out = ctx.io.stdout;
+  return out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : undefined;
+}
+
+/** `berth run`: create (pull on 404), attach unless -d, wait, start, stream, exit with the container's code. */
+export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
+  const client = ctx.client('fast');
+  const f: RunFlags = argv;
+  if (f.tty && f.interactive && !ctx.io.stdin.isTTY) {
+    ctx.io.stderr.write('the input device is not a TTY\n');
+    return 1;
+  }
+  let created: ContainerCreateResponse;
+  try {
+    const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
+    created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform });
+  } catch (e) {
+    reportRunError(ctx, 'run', e);
+    return 125;
+  }
+  for (const w of created.Warnings ?? []) ctx.io.stderr.write(`WARNING: ${w}\n`);
+  const id = created.Id;
+  let attached: Awaited<ReturnType<typeof client.containers.attach>> | undefined;
+  let wait: Awaited<ReturnType<typeof client.containers.wait>>;
+  try {
+    if (!f.detach) attached = await client.containers.attach(id, { stdin: !!f.interactive, stdout: true, stderr: true, stream: true, tty: !!f.tty });
+    wait = await client.containers.wait(id, { condition: f.rm ? 'removed' : 'next-exit' });
+  } catch (e) {
+    attached?.close();
+    reportRunError(ctx, 'run', e);
+    return 125;
+  }
+  // Start only after the wait's headers are in: that is what makes `--rm` and fast exits safe.
+  const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!f.interactive, tty: !!f.tty }) : undefined;
+  try {
+    await client.containers.start(id);
+  } catch (e) {
+    pump?.stop();
+    wait.cancel();
+    reportRunError(ctx, 'run', e);
+    return isDaemonError(e) ? startErrorExitCode(e.message) : 125;
+  }
+  if (f.detach) {
+    ctx.io.stdout.write(`${id}\n`);
+    wait.cancel();
+    return 0;
+  }
+  if (f.tty) {
+    const size = consoleSize(ctx);
+    if (size) client.containers.resize(id, size[0], size[1]).catch(() => undefined);
+  }
+  let status: Awaited<typeof wait.result>;
+  try {
+    [status] = await Promise.all([wait.result, pump!.done]);
+  } catch (e) {
+    pump?.stop();
+    ctx.io.stderr.write(`${describeError(e)}\n`);
+    return 125;
+  } finally {
+    pump?.stop();
+  }
+  if (status.Error && status.Error.Message) {
+    ctx.io.stderr.write(`${ctx.prog}: ${status.Error.Message}\n`);
+    if (status.StatusCode === -1 || status.StatusCode === undefined) return 125;
+  }
+  return status.StatusCode;
+}

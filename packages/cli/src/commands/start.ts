@@ -1,0 +1,41 @@
+import { pumpAttached } from '../attach-session';
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { forEachArg } from './for-each';
+
+/** `berth start [-a] [-i] CONTAINER...`: prints each name; with -a, attaches and exits with the container's code. */
+export async function run(ctx: CliContext, argv: { containers: string[]; attach?: boolean; interactive?: boolean }): Promise<ExitCode> {
+  const client = ctx.client('fast');
+  if (!argv.attach && !argv.interactive) {
+    return forEachArg(ctx, argv.containers, async (c) => {
+      await client.containers.start(c);
+      return c;
+    }, { sequential: true, summary: (f) => `Error: failed to start containers: ${f.join(', ')}` });
+  }
+  if (argv.containers.length > 1) {
+    ctx.io.stderr.write('you cannot start and attach multiple containers at once\n');
+    return 1;
+  }
+  const name = argv.containers[0]!;
+  try {
+    const info = await client.containers.inspect(name);
+    const tty = !!info.Config?.Tty;
+    const stdin = !!argv.interactive && !!info.Config?.OpenStdin;
+    const attached = await client.containers.attach(info.Id, { stdin, stdout: true, stderr: true, stream: true, tty });
+    const wait = await client.containers.wait(info.Id, { condition: 'next-exit' });
+    const pump = pumpAttached(ctx, client, info.Id, attached, { stdin, tty });
+    try {
+      await client.containers.start(info.Id);
+    } catch (e) {
+      pump.stop();
+      wait.cancel();
+      throw e;
+    }
+    const [status] = await Promise.all([wait.result, pump.done]);
+    pump.stop();
+    return status.StatusCode;
+  } catch (e) {
+    ctx.io.stderr.write(`${describeError(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,58 @@
+import { API_VERSION } from '@berth/api';
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+
+/** berth's own version (the package version). */
+export const BERTH_VERSION = '0.1.0';
+
+function pad(label: string, width: number): string {
+  return `${label}:`.padEnd(width);
+}
+
+/** `berth version`: the client block, then the server's (`GET /version`), laid out like docker's. */
+export async function run(ctx: CliContext): Promise<ExitCode> {
+  const client = ctx.client('fast');
+  let negotiated = API_VERSION;
+  const lines: string[] = [];
+  let server: Awaited<ReturnType<typeof client.system.version>> | undefined;
+  let err: unknown;
+  try {
+    negotiated = await client.system.apiVersion();
+    server = await client.system.version();
+  } catch (e) {
+    err = e;
+  }
+  const apiNote = negotiated !== API_VERSION ? `${negotiated} (downgraded from ${API_VERSION})` : negotiated;
+  lines.push('Client:');
+  lines.push(` ${pad('Version', 18)} ${BERTH_VERSION}`);
+  lines.push(` ${pad('API version', 18)} ${apiNote}`);
+  lines.push(` ${pad('Node.js version', 18)} ${process.version}`);
+  lines.push(` ${pad('OS/Arch', 18)} ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`);
+  lines.push(` ${pad('Context', 18)} default`);
+  if (server) {
+    const s = server as unknown as Record<string, unknown>;
+    const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+    lines.push('');
+    lines.push(`Server:${s.Platform && (s.Platform as { Name?: string }).Name ? ` ${(s.Platform as { Name: string }).Name}` : ''}`);
+    lines.push(' Engine:');
+    lines.push(`  ${pad('Version', 17)} ${str(s.Version)}`);
+    lines.push(`  ${pad('API version', 17)} ${str(s.ApiVersion)} (minimum version ${str(s.MinAPIVersion)})`);
+    lines.push(`  ${pad('Go version', 17)} ${str(s.GoVersion)}`);
+    lines.push(`  ${pad('Git commit', 17)} ${str(s.GitCommit)}`);
+    lines.push(`  ${pad('Built', 17)} ${str(s.BuildTime)}`);
+    lines.push(`  ${pad('OS/Arch', 17)} ${str(s.Os)}/${str(s.Arch)}`);
+    lines.push(`  ${pad('Experimental', 17)} ${s.Experimental === true ? 'true' : 'false'}`);
+    for (const c of server.Components ?? []) {
+      if (c.Name === 'Engine') continue;
+      lines.push(` ${c.Name}:`);
+      lines.push(`  ${pad('Version', 17)} ${c.Version}`);
+      for (const [k, v] of Object.entries(c.Details ?? {})) lines.push(`  ${pad(k, 17)} ${v}`);
+    }
+  }
+  ctx.io.stdout.write(lines.join('\n') + '\n');
+  if (err) {
+    ctx.io.stderr.write(`${describeError(err)}\n`);
+    return 1;
+  }
+  return 0;
+}

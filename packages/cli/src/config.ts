@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BerthClientOptions } from '@berth/client';
+import { InvalidArgumentError } from '@berth/errdefs';
+
+/** The global flags, as parsed. */
+export interface GlobalFlags {
+  host?: string | string[];
+  tls?: boolean;
+  tlsverify?: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+  config?: string;
+}
+
+/** `--config` default: `~/.berth` (or BERTH_CONFIG). */
+export function configDir(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
+  return flags.config || env.BERTH_CONFIG || path.join(env.HOME || os.homedir(), '.berth');
+}
+
+/**
+ * Resolves connection settings the way docker does, with berth's names: `-H`, else BERTH_HOST,
+ * else `unix:///run/berth.sock` (DOCKER_HOST is not read). `--tlsverify` (or BERTH_TLS_VERIFY)
+ * turns on mutual TLS; certificates default to ca.pem, cert.pem and key.pem in BERTH_CERT_PATH,
+ * else the config dir.
+ */
+export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
+  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
+  if (hosts.length > 1) throw new InvalidArgumentError('Specify only one -H');
+  const host = hosts[0] || env.BERTH_HOST || undefined;
+  const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
+  const useTls = verify || !!flags.tls;
+  const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined };
+  if (useTls) {
+    const dir = env.BERTH_CERT_PATH || configDir(flags, env);
+    const read = (p: string | undefined, def: string, required: boolean) => {
+      const file = p || path.join(dir, def);
+      try {
+        return fs.readFileSync(file);
+      } catch (e) {
+        if (!required && !p) return undefined;
+        throw new InvalidArgumentError(`could not read ${file}: ${(e as Error).message}`);
+      }
+    };
+    o.tls = {
+      ca: read(flags.tlscacert, 'ca.pem', verify),
+      cert: read(flags.tlscert, 'cert.pem', false),
+      key: read(flags.tlskey, 'key.pem', false),
+      verify,
+    };
+  }
+  return o;
+}

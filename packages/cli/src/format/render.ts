@@ -1,0 +1,36 @@
+import { renderTabbed } from './table';
+import { Template, isTableFormat, unescapeFormat } from './template';
+
+/**
+ * Renders rows with a docker `--format` value: `table ...` prints a header line (field names
+ * mapped to `headers`) and aligns columns; anything else is a template applied per row.
+ */
+export function renderRows(format: string, rows: object[], headers: Record<string, string>): string {
+  const f = unescapeFormat(format);
+  if (isTableFormat(f)) {
+    const body = f.slice('table'.length).replace(/^\s+/, '');
+    const t = new Template(body);
+    const header = t.execute(
+      new Proxy(
+        {},
+        {
+          get: (_t, k) => (typeof k === 'string' ? (headers[k] ?? k.toUpperCase()) : undefined),
+          has: () => true,
+          getOwnPropertyDescriptor: (_t, k) => ({ configurable: true, enumerable: true, value: typeof k === 'string' ? (headers[k] ?? k.toUpperCase()) : undefined }),
+        },
+      ),
+    );
+    const lines = [header, ...rows.map((r) => t.execute(r, true))];
+    return renderTabbed(lines.flatMap((l) => l.split('\n')));
+  }
+  const t = new Template(f);
+  return rows.map((r) => t.execute(r, true) + '\n').join('');
+}
+
+/** `--format json` is docker's shorthand for `{{json .}}`. */
+export function normalizeFormat(format: string | undefined, def: string): string {
+  if (!format) return def;
+  if (format === 'json') return '{{json .}}';
+  if (format === 'table') return def;
+  return format;
+}

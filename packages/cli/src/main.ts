@@ -1,0 +1,14 @@
+import { runCli } from './cli';
+
+/** The `berth` binary: runs the CLI on the process's streams and exits with its code. */
+runCli(process.argv.slice(2), { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env: process.env }).then(
+  (code) => {
+    process.exitCode = code;
+    // Hijacked or keep-alive sockets must not hold the process open once the command is done.
+    setImmediate(() => process.exit(code));
+  },
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
