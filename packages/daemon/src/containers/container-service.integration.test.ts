@@ -1,0 +1,241 @@
+/**
+ * The container service against the real image store (overlay snapshots) and the real runtime
+ * (runc through berth-shim), in a temp data root. Needs root, overlayfs and runc (as CI has).
+ * Every container, mount and shim is cleaned up in afterAll, even when a test fails.
+ */
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Duplex } from 'node:stream';
+import { FrameDecoder, type Frame } from '@berth/api';
+import { openImageStore, packDirectory, type ImageStore } from '@berth/image-store';
+import { OciRuntime } from '@berth/runtime';
+import { Database } from '@berth/sqlite';
+import { DataRoot } from '../layout';
+import type { ContainerService } from './container-service';
+import { createContainerService } from './create-container-service';
+
+jest.setTimeout(120_000);
+
+const FIXTURE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const RUNTIME_DIR = path.resolve(__dirname, '../../../runtime');
+
+let root: string;
+let layout: DataRoot;
+let db: Database;
+let store: ImageStore;
+let runtime: OciRuntime;
+let svc: ContainerService;
+let imageRef: string;
+
+async function openService(): Promise<ContainerService> {
+  const s = await createContainerService({
+    db,
+    layout,
+    images: store.images,
+    snapshots: store.snapshots,
+    runtime,
+    packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', signal: opts?.signal }),
+  });
+  await s.restore();
+  return s;
+}
+
+/** A hijacked-socket stand-in: collects what the daemon writes; push() plays the client. */
+function fakeConn(): { conn: Duplex; out: Buffer[]; ended: Promise<void> } {
+  const out: Buffer[] = [];
+  let done!: () => void;
+  const ended = new Promise<void>((r) => (done = r));
+  const conn = new Duplex({
+    read() {},
+    write(chunk: Buffer, _e, cb) {
+      out.push(chunk);
+      cb();
+    },
+    final(cb) {
+      done();
+      cb();
+    },
+  });
+  return { conn, out, ended };
+}
+
+async function demux(buf: Buffer): Promise<{ stdout: string; stderr: string }> {
+  const d = new FrameDecoder();
+  const res = { stdout: '', stderr: '' };
+  d.on('data', (f: Frame) => {
+    if (f.stream === 'stdout') res.stdout += f.payload.toString();
+    if (f.stream === 'stderr') res.stderr += f.payload.toString();
+  });
+  d.end(buf);
+  await new Promise((r) => d.on('end', r));
+  return res;
+}
+
+async function collect(it: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of it) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** docker run: create, attach, wait, start; returns output and exit code. */
+async function run(body: Record<string, unknown>, stdin?: string) {
+  const { Id } = await svc.create({ Image: imageRef, AttachStdout: true, AttachStderr: true, ...body } as never);
+  const att = await svc.attach(Id, { stream: true, stdout: true, stderr: true, stdin: stdin !== undefined });
+  const c = fakeConn();
+  const attached = att.connect(c.conn);
+  if (stdin !== undefined) c.conn.push(Buffer.from(stdin));
+  c.conn.push(null);
+  const auto = (body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove;
+  const wait = await svc.wait(Id, auto ? 'removed' : 'next-exit');
+  await svc.start(Id);
+  const status = await wait.result;
+  await attached;
+  return { id: Id, status, ...(await demux(Buffer.concat(c.out))) };
+}
+
+function mountsUnder(dir: string): string[] {
+  return execFileSync('cat', ['/proc/self/mountinfo'])
+    .toString()
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => Boolean(m && m.startsWith(dir)));
+}
+
+beforeAll(async () => {
+  execFileSync('npm', ['run', 'build:native'], { cwd: RUNTIME_DIR, stdio: 'ignore' });
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-ctr-it-'));
+  layout = new DataRoot(root);
+  for (const d of [layout.containersDir, layout.runtimeStateDir, layout.tmpDir]) await fs.mkdir(d, { recursive: true });
+  db = await Database.open(layout.database);
+  store = await openImageStore({ root: layout.imageStoreRoot, db });
+  const loaded = await store.archives.load(createReadStream(FIXTURE));
+  imageRef = loaded[0]!.reference ?? loaded[0]!.imageId;
+  runtime = new OciRuntime({ stateRoot: path.join(layout.runtimeStateDir, 'runc') });
+  svc = await openService();
+});
+
+afterAll(async () => {
+  if (svc) {
+    for (const c of await svc.list({ all: true }).catch(() => [])) await svc.remove(c.Id, { force: true }).catch(() => undefined);
+    await svc.shutdown();
+  }
+  for (const m of mountsUnder(root ?? '/nonexistent').reverse()) {
+    try {
+      execFileSync('umount', ['-l', m]);
+    } catch {
+      // already gone
+    }
+  }
+  await db?.close();
+  if (root) await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('ContainerService with image-store and runc', () => {
+  it('runs the image default command and records the exit', async () => {
+    const r = await run({});
+    expect(r.stdout).toBe('hello\n');
+    expect(r.status).toEqual({ StatusCode: 0, Error: null });
+    const c = await svc.inspect(r.id);
+    expect(c.State.Status).toBe('exited');
+    expect(c.Config.WorkingDir).toBe('/srv');
+    expect(c.Config.Env).toContain('FOO=bar');
+    expect(mountsUnder(layout.containerDir(r.id))).toEqual([]);
+  });
+
+  it('multiplexes stdout and stderr, keeps the exit code, replays logs', async () => {
+    const r = await run({ Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 7'] });
+    expect(r).toMatchObject({ stdout: 'out\n', stderr: 'err\n', status: { StatusCode: 7, Error: null } });
+    const logs = await svc.logs(r.id, { stdout: true, stderr: true, timestamps: true });
+    const replay = await demux(await collect(logs.chunks));
+    expect(replay.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z out\n$/);
+    expect(replay.stderr).toMatch(/ err\n$/);
+    expect((await svc.list({ all: true, filters: new Map([['exited', ['7']]]) })).map((c) => c.Id)).toEqual([r.id]);
+  });
+
+  it('delivers stdin written before start; the client FIN is EOF', async () => {
+    const r = await run({ Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true }, 'line1\nline2\n');
+    expect(r.stdout).toBe('line1\nline2\n');
+    expect(r.status.StatusCode).toBe(0);
+  });
+
+  it('AutoRemove removes the container, its snapshot and directory', async () => {
+    const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
+    expect(r.stdout).toBe('bye\n');
+    expect(r.status).toEqual({ StatusCode: 0, Error: null });
+    await expect(svc.inspect(r.id)).rejects.toThrow(`No such container: ${r.id}`);
+    await expect(fs.stat(layout.containerDir(r.id))).rejects.toThrow();
+    expect(await store.snapshots.get(r.id)).toBeUndefined();
+  });
+
+  it('a missing command: 400, exit 127, no mount left', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['no-such-binary'] });
+    const w = await svc.wait(Id, 'next-exit');
+    await expect(svc.start(Id)).rejects.toThrow(/executable file not found/);
+    expect((await w.result).StatusCode).toBe(127);
+    expect((await svc.inspect(Id)).State).toMatchObject({ Status: 'created', ExitCode: 127 });
+    expect(mountsUnder(layout.containerDir(Id))).toEqual([]);
+    await svc.remove(Id);
+  });
+
+  it('stop escalates to SIGKILL for a PID 1 that ignores TERM; kill; rm -f', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sleep', '300'] });
+    await svc.start(Id);
+    const c = await svc.inspect(Id);
+    expect(c.State).toMatchObject({ Status: 'running', Running: true });
+    expect(c.State.Pid).toBeGreaterThan(0);
+    expect((await svc.list()).map((x) => x.Id)).toContain(Id);
+    await expect(svc.remove(Id)).rejects.toThrow('You cannot remove a running container');
+    const t0 = Date.now();
+    await svc.stop(Id, { timeout: 1 });
+    expect(Date.now() - t0).toBeLessThan(8000);
+    expect((await svc.inspect(Id)).State).toMatchObject({ Status: 'exited', ExitCode: 137 });
+
+    await svc.start(Id);
+    await svc.kill(Id);
+    expect((await svc.inspect(Id)).State).toMatchObject({ Status: 'exited', ExitCode: 137 });
+    await expect(svc.kill(Id)).rejects.toThrow('is not running');
+
+    await svc.start(Id);
+    await svc.remove(Id, { force: true });
+    await expect(svc.inspect(Id)).rejects.toThrow('No such container');
+    expect(mountsUnder(layout.containerDir(Id))).toEqual([]);
+  });
+
+  it('exports the root filesystem as a tar', async () => {
+    const { Id } = await svc.create({ Image: imageRef });
+    const tar = await svc.export(Id);
+    const buf = await collect(tar);
+    expect(buf.includes(Buffer.from('srv/greeting.txt'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(mountsUnder(layout.containerDir(Id))).toEqual([]);
+    await svc.remove(Id);
+  });
+
+  it('restore: a live container is reconnected, a killed one is recorded as exited', async () => {
+    const live = await svc.create({ Image: imageRef, Cmd: ['sleep', '300'] });
+    const doomed = await svc.create({ Image: imageRef, Cmd: ['sleep', '300'] });
+    await svc.start(live.Id);
+    await svc.start(doomed.Id);
+    const livePid = (await svc.inspect(live.Id)).State.Pid;
+    const doomedPid = (await svc.inspect(doomed.Id)).State.Pid;
+    await svc.shutdown();
+    process.kill(doomedPid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    runtime = new OciRuntime({ stateRoot: path.join(layout.runtimeStateDir, 'runc') });
+    svc = await openService();
+    expect((await svc.inspect(live.Id)).State).toMatchObject({ Status: 'running', Pid: livePid });
+    const d = (await svc.inspect(doomed.Id)).State;
+    expect(d.Status).toBe('exited');
+    expect(d.ExitCode).toBe(137);
+    expect(mountsUnder(layout.containerDir(doomed.Id))).toEqual([]);
+    // the reconnected container is supervised again
+    const w = await svc.wait(live.Id);
+    await svc.kill(live.Id);
+    expect((await w.result).StatusCode).toBe(137);
+    await svc.remove(live.Id);
+    await svc.remove(doomed.Id);
+  });
+});
