@@ -3,6 +3,7 @@ import type { ImageArchiver } from './image-archiver';
 import type { ImageCatalog } from './image-catalog';
 import type { ImageCommitter } from './image-committer';
 import type { LayerStore } from './layer-store';
+import type { ManifestImporter } from './manifest-importer';
 import type { Snapshotter } from './snapshotter';
 
 /**
@@ -20,4 +21,6 @@ export interface ImageStore {
   readonly archives: ImageArchiver;
   /** docker commit and the builder's steps. */
   readonly committer: ImageCommitter;
+  /** The last step of a pull: unpack and record an image whose blobs are in `content`. */
+  readonly manifests: ManifestImporter;
 }

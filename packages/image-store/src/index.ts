@@ -42,6 +42,7 @@ export type {
 export type { Snapshotter, Mount, SnapshotInfo, SnapshotUsage } from './snapshotter';
 export type { ImageArchiver, ImportOptions, LoadOptions, LoadedImage, SaveOptions } from './image-archiver';
 export type { ImageCommitter, CommitOptions } from './image-committer';
+export type { ManifestImporter, ImportManifestOptions } from './manifest-importer';
 export { EMPTY_LAYER_DIFF_ID } from './local-image-committer';
 export { imageStoreMigrations } from './migrations';
 // Layer tar I/O, for export (`packDirectory(rootfs)`), cp and commit.

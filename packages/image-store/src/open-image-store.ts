@@ -6,6 +6,7 @@ import type { ImageInUseCheck } from './image-catalog';
 import type { ImageStore } from './image-store';
 import { LocalImageCommitter } from './local-image-committer';
 import { LocalLayerStore } from './local-layer-store';
+import { LocalManifestImporter } from './local-manifest-importer';
 import { silentLogger, type Logger } from './logger';
 import { imageStoreMigrations } from './migrations';
 import { OverlaySnapshotter } from './overlay-snapshotter';
@@ -45,5 +46,6 @@ export async function openImageStore(config: ImageStoreConfig): Promise<ImageSto
   const snapshots = new OverlaySnapshotter(paths, config.db, layers, images, logger);
   const archives = new TarImageArchiver(content, layers, images, logger);
   const committer = new LocalImageCommitter(layers, images);
-  return { root, content, layers, images, snapshots, archives, committer };
+  const manifests = new LocalManifestImporter(content, layers, images);
+  return { root, content, layers, images, snapshots, archives, committer, manifests };
 }
