@@ -1,8 +1,9 @@
 import { PassThrough, type Readable } from 'node:stream';
-import { InternalError, InvalidArgumentError } from '@berth/errdefs';
+import { CancelledError, InternalError, InvalidArgumentError, codeOf } from '@berth/errdefs';
 import type { Descriptor } from '@berth/oci';
 import type { BlobSource, ProgressCallback } from './blob-sink';
 import type { RegistryTransport } from './registry-transport';
+import { type RetryPolicy, backoffDelay } from './retry';
 
 /** What a push did with one blob. */
 export type PushBlobResult = 'exists' | 'mounted' | 'uploaded';
@@ -15,6 +16,7 @@ export interface PushBlobOptions {
   /** >0: blobs larger than this go in PATCH chunks of this size. */
   chunkSize: number;
   mountFrom: readonly string[];
+  retry: RetryPolicy;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
@@ -59,11 +61,49 @@ export async function pushBlob(o: PushBlobOptions): Promise<PushBlobResult> {
     location = res.headers['location'];
     if (location) break;
   }
+  // An upload that fails on the way (connection lost, registry restarted) starts over with a
+  // new session, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await upload(o, location);
+      break;
+    } catch (e) {
+      if (o.signal?.aborted) throw new CancelledError(`blob ${desc.digest}: cancelled`, { cause: e });
+      if (codeOf(e) !== 'UNAVAILABLE' || attempt >= o.retry.attempts) throw e;
+      const delay = backoffDelay(o.retry, attempt);
+      location = undefined;
+      await o.retry.sleep(delay, o.signal);
+    }
+  }
+  o.onProgress?.({ digest: desc.digest, current: desc.size, total: desc.size, status: 'done' });
+  return 'uploaded';
+}
+
+async function upload(o: PushBlobOptions, started: string | undefined): Promise<void> {
+  const { desc, transport, repository } = o;
+  const sig = o.signal ? { signal: o.signal } : {};
+  const subject = { kind: 'blob' as const, name: desc.digest };
+  const scopes = [`repository:${repository}:pull,push`];
+  let location = started;
   if (!location) {
     const res = await transport.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'Content-Length': '0' }, scopes, subject, ...sig });
     location = res.headers['location'];
   }
   if (!location) throw new InternalError(`blob ${desc.digest}: registry started an upload without a Location`);
+  try {
+    await send(o, location);
+  } catch (e) {
+    // Best effort: tell the registry to drop the session.
+    await transport.request({ method: 'DELETE', path: location, scopes, subject, accept: [404] }).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function send(o: PushBlobOptions, location: string): Promise<void> {
+  const { desc, transport, repository } = o;
+  const sig = o.signal ? { signal: o.signal } : {};
+  const subject = { kind: 'blob' as const, name: desc.digest };
+  const scopes = [`repository:${repository}:pull,push`];
   const content = await o.source.open(desc, o.signal);
   if (o.chunkSize > 0 && desc.size > o.chunkSize) {
     await chunkedUpload(o, content, location);
@@ -86,8 +126,6 @@ export async function pushBlob(o: PushBlobOptions): Promise<PushBlobResult> {
       ...sig,
     });
   }
-  o.onProgress?.({ digest: desc.digest, current: desc.size, total: desc.size, status: 'done' });
-  return 'uploaded';
 }
 
 async function chunkedUpload(o: PushBlobOptions, content: Readable, first: string): Promise<void> {

@@ -284,6 +284,7 @@ export class RegistryClient {
       transport: this.transport(r.domain),
       chunkSize: this.opts.chunkSize ?? 0,
       mountFrom: options.mountFrom ?? [],
+      retry: this.retry,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -124,6 +124,21 @@ describe('RegistryClient against berth-registry', () => {
     }
   });
 
+  it('starts an upload over when the connection drops during a push', async () => {
+    const img = await buildTestImage('push-drop', { bigSize: 300_000 });
+    const proxy = await new FaultyProxy(server.url, { mode: 'drop-upload', after: 50_000 }).start();
+    try {
+      const pushed = await new RegistryClient({ retry: fast }).push(`${proxy.host}/app/push-drop:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+      expect(pushed.digest).toBe(img.manifestDigest);
+      const puts = proxy.seen.filter((r) => r.method === 'PUT' && r.path.includes('/blobs/uploads/'));
+      expect(puts.length).toBe(4);
+      const pulled = await new RegistryClient().pull(`${server.host}/app/push-drop:1`, await sink('push-drop'));
+      expect(pulled.manifest.digest).toBe(img.manifestDigest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('refuses wrong bytes with a DataLossError and keeps nothing', async () => {
     const img = await buildTestImage('corrupt', { bigSize: 50_000 });
     await new RegistryClient().push(`${server.host}/app/corrupt:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));

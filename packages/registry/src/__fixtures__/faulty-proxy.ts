@@ -2,8 +2,12 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FaultyProxyOptions {
-  /** `drop`: cut the connection after `after` body bytes of a blob GET; `corrupt`: flip one byte of it. */
-  mode: 'drop' | 'corrupt';
+  /**
+   * `drop`: cut the connection after `after` body bytes of a blob GET; `corrupt`: flip one
+   * byte of it; `drop-upload`: cut the connection after `after` request bytes of an upload
+   * PUT/PATCH.
+   */
+  mode: 'drop' | 'corrupt' | 'drop-upload';
   after: number;
   /** How many blob GETs get the fault (default: every one for corrupt, 1 per blob for drop). */
   times?: number;
@@ -29,7 +33,19 @@ export class FaultyProxy {
       const entry: { method: string; path: string; range?: string } = { method: req.method ?? '', path: req.url ?? '' };
       if (req.headers.range) entry.range = req.headers.range;
       this.seen.push(entry);
-      const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '');
+      if (this.opts.mode === 'drop-upload' && (req.method === 'PUT' || req.method === 'PATCH') && /\/blobs\/uploads\//.test(req.url ?? '')) {
+        const done = this.faults.get('upload') ?? 0;
+        if (done < (this.opts.times ?? 1) && Number(req.headers['content-length'] ?? 0) > this.opts.after) {
+          this.faults.set('upload', done + 1);
+          let got = 0;
+          req.on('data', (c: Buffer) => {
+            got += c.length;
+            if (got >= this.opts.after) req.socket.destroy();
+          });
+          return;
+        }
+      }
+      const isBlob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && this.opts.mode !== 'drop-upload';
       const count = this.faults.get(req.url ?? '') ?? 0;
       const limit = this.opts.times ?? (this.opts.mode === 'drop' ? 1 : Infinity);
       const spoil = isBlob && count < limit;
