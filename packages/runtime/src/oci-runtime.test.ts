@@ -151,6 +151,34 @@ describe('OciRuntime with runc: exits, errors, signals', () => {
   });
 });
 
+describe('OciRuntime: long paths and flow control', () => {
+  it('works with a bundle path longer than a unix socket path allows', async () => {
+    const deep = path.join(root, 'x'.repeat(60), 'y'.repeat(60));
+    await fs.mkdir(deep, { recursive: true });
+    const b = await makeBundle(deep, rootfs, { cmd: ['echo', 'deep'] });
+    expect(path.join(b.bundle, 'shim.sock').length).toBeGreaterThan(108);
+    const task = await create(b);
+    const c = collect(task);
+    await task.start();
+    expect((await task.wait()).exitCode).toBe(0);
+    expect(c.text()).toBe('deep\n');
+  });
+
+  it('pausing output holds the process back without losing anything', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'dd if=/dev/zero bs=65536 count=800 2>/dev/null'] });
+    const task = await create(b);
+    let bytes = 0;
+    task.subscribe((ch) => (bytes += ch.data.length));
+    await task.start();
+    task.pauseOutput();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(task.status).toBe('running');
+    task.resumeOutput();
+    expect((await task.wait()).exitCode).toBe(0);
+    expect(bytes).toBe(65536 * 800);
+  });
+});
+
 describe('OciRuntime: resources', () => {
   it('reports an OOM kill', async () => {
     const { status } = await runToExit({

@@ -308,6 +308,14 @@ export class ShimTask implements Task {
     await this.send(encodeFrame(FrameType.CloseStdin));
   }
 
+  pauseOutput(): void {
+    this.socket.pause();
+  }
+
+  resumeOutput(): void {
+    this.socket.resume();
+  }
+
   async resize(rows: number, cols: number): Promise<void> {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || rows > 65535 || cols > 65535) {
       throw new InvalidArgumentError(`container ${this.id}: invalid tty size ${rows}x${cols}`);

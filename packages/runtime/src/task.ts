@@ -27,6 +27,14 @@ export interface Task {
   writeStdin(data: Buffer): Promise<void>;
   /** Closes the process's stdin (EOF). */
   closeStdin(): Promise<void>;
+  /**
+   * Flow control: stop/resume taking output from the shim (e.g. while an attached client's socket
+   * is full). While paused the shim stops reading the container's pipes, so the process blocks on
+   * write, as with a slow attached Docker client. Replies (start, kill, exit) wait too: do not
+   * pause while awaiting start() or kill().
+   */
+  pauseOutput(): void;
+  resumeOutput(): void;
   /** Resizes the TTY (reserved: TTY support comes later; a no-op for now). */
   resize(rows: number, cols: number): Promise<void>;
   /** Drops the connection to the shim without touching the container (daemon shutdown). */
