@@ -11,9 +11,7 @@ import {
   BerthDaemon,
   busyboxRootfsTar,
   clientsFor,
-  describeResult,
   exec,
-  ExecResult,
   fixtures,
   mountsUnder,
   parseTable,
@@ -21,21 +19,13 @@ import {
   rawRequest,
   sleep,
   waitFor,
+  expectExit,
+  ok,
 } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let work: string;
-
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
-
-function exitCode(r: ExecResult, code: number): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code });
-  return r;
-}
 
 interface Inspect {
   Id: string;
@@ -112,38 +102,38 @@ describe('docker run', () => {
   });
 
   it('stdout and stderr stay apart and the exit code is the container\'s (3)', async () => {
-    const r = exitCode(await c.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']), 3);
+    const r = expectExit(await c.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']), 3);
     expect(r.stdout).toBe('out\n');
     expect(r.stderr).toBe('err\n');
   });
 
   it('a command that is not found exits 127', async () => {
-    const r = exitCode(await c.docker(['run', '--rm', 'busybox', 'nope']), 127);
+    const r = expectExit(await c.docker(['run', '--rm', 'busybox', 'nope']), 127);
     expect(r.stderr).toMatch(/not found|no such file/i);
   });
 
   it('a command that cannot be invoked exits 126', async () => {
-    const r = exitCode(await c.docker(['run', '--rm', 'busybox', '/etc/passwd']), 126);
+    const r = expectExit(await c.docker(['run', '--rm', 'busybox', '/etc/passwd']), 126);
     expect(r.stderr).toMatch(/permission denied/i);
   });
 
   it('a daemon error exits 125: missing image, name conflict', async () => {
-    const missing = exitCode(await c.docker(['run', '--rm', '--pull', 'never', 'no-such-image:v0', 'true']), 125);
+    const missing = expectExit(await c.docker(['run', '--rm', '--pull', 'never', 'no-such-image:v0', 'true']), 125);
     expect(missing.stderr).toMatch(/No such image/i);
     ok(await c.docker(['create', '--name', 'taken', 'busybox', 'true']));
-    const taken = exitCode(await c.docker(['run', '--name', 'taken', 'busybox', 'true']), 125);
+    const taken = expectExit(await c.docker(['run', '--name', 'taken', 'busybox', 'true']), 125);
     expect(taken.stderr).toMatch(/Conflict.*"\/taken" is already in use/);
   });
 
   it('berth run returns the same exit codes and output', async () => {
     const hi = ok(await c.berth(['run', '--rm', 'busybox', 'echo', 'hi']));
     expect(hi.stdout).toBe('hi\n');
-    const three = exitCode(await c.berth(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']), 3);
+    const three = expectExit(await c.berth(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3']), 3);
     expect(three.stdout).toBe('out\n');
     expect(three.stderr).toBe('err\n');
-    exitCode(await c.berth(['run', '--rm', 'busybox', 'nope']), 127);
-    exitCode(await c.berth(['run', '--rm', 'busybox', '/etc/passwd']), 126);
-    exitCode(await c.berth(['run', '--rm', 'no-such-image:v0', 'true']), 125);
+    expectExit(await c.berth(['run', '--rm', 'busybox', 'nope']), 127);
+    expectExit(await c.berth(['run', '--rm', 'busybox', '/etc/passwd']), 126);
+    expectExit(await c.berth(['run', '--rm', 'no-such-image:v0', 'true']), 125);
   });
 
   it('-e, --env-file, -w, -u, -h, -l, --entrypoint reach the container', async () => {
@@ -215,7 +205,7 @@ describe('docker ps', () => {
 
   beforeAll(async () => {
     runningId = ok(await c.docker(['run', '-d', '--name', 'ps-running', '-l', 'role=web', 'busybox', 'sleep', '300'])).stdout.trim();
-    exitCode(await c.docker(['run', '--name', 'ps-exited', '-l', 'role=job', 'busybox', 'sh', '-c', 'exit 3']), 3);
+    expectExit(await c.docker(['run', '--name', 'ps-exited', '-l', 'role=job', 'busybox', 'sh', '-c', 'exit 3']), 3);
     exitedId = (await inspect('ps-exited')).Id;
   }, 60_000);
 
@@ -299,7 +289,7 @@ describe('docker logs', () => {
   let id: string;
 
   beforeAll(async () => {
-    id = ok(await c.docker(['run', '-d', 'busybox', 'sh', '-c', 'echo out1; echo err1 >&2; echo out2; sleep 2; echo late'])).stdout.trim();
+    id = ok(await c.docker(['run', '-d', 'busybox', 'sh', '-c', 'echo out1; sleep 0.1; echo err1 >&2; sleep 0.1; echo out2; sleep 2; echo late'])).stdout.trim();
     ok(await c.docker(['wait', id]));
   }, 60_000);
 
@@ -417,9 +407,9 @@ describe('lifecycle', () => {
     const id = ok(await c.docker(['create', 'busybox', 'sh', '-c', 'echo started; exit 4'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     expect((await inspect(id)).State.Status).toBe('created');
-    const r = exitCode(await c.docker(['start', '-a', id]), 4);
+    const r = expectExit(await c.docker(['start', '-a', id]), 4);
     expect(r.stdout).toBe('started\n');
-    const b = exitCode(await c.berth(['start', '-a', id]), 4);
+    const b = expectExit(await c.berth(['start', '-a', id]), 4);
     expect(b.stdout).toBe('started\n');
     ok(await c.docker(['start', id]));
     expect(ok(await c.docker(['wait', id])).stdout.trim()).toBe('4');
@@ -488,9 +478,9 @@ describe('--rm', () => {
 
   it('run --rm with a failing command is removed too', async () => {
     const before = ok(await c.docker(['ps', '-aq'])).stdout;
-    exitCode(await c.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 2']), 2);
-    exitCode(await c.docker(['run', '--rm', 'busybox', 'nope']), 127);
-    exitCode(await c.berth(['run', '--rm', 'busybox', 'sh', '-c', 'exit 2']), 2);
+    expectExit(await c.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 2']), 2);
+    expectExit(await c.docker(['run', '--rm', 'busybox', 'nope']), 127);
+    expectExit(await c.berth(['run', '--rm', 'busybox', 'sh', '-c', 'exit 2']), 2);
     await waitFor('ps -a unchanged', async () => ok(await c.docker(['ps', '-aq'])).stdout === before, 5000);
   });
 });

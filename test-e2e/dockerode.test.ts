@@ -5,15 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, describeResult, ExecResult } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
 
 let d: BerthDaemon;
 let docker: Docker;
-
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
 
 /** Splits a multiplexed (Tty false) log buffer into its stdout and stderr text. */
 function demux(buf: Buffer): { stdout: string; stderr: string } {

@@ -17,7 +17,6 @@ import {
   BerthDaemon,
   busyboxRootfsTar,
   clientsFor,
-  describeResult,
   errorMessage,
   ExecResult,
   makeDockerSaveArchive,
@@ -26,6 +25,8 @@ import {
   RawResponse,
   sha256Hex,
   TarEntry,
+  expectExit,
+  ok,
 } from './harness';
 
 let d: BerthDaemon;
@@ -37,16 +38,13 @@ let runningId: string;
 
 const up = '../'.repeat(24);
 
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
-
 /** A failure the way the CLI reports a daemon error: exit 1, a message, no stack trace. */
 function clearError(r: ExecResult): void {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 1 });
+  expectExit(r, 1);
   expect(r.stderr.trim().length).toBeGreaterThan(0);
   expect(r.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no JS stack trace
+  // refused by the daemon, not by the client's argument parsing
+  expect(r.stderr).not.toMatch(/usage|--help|unknown (command|flag)|requires .*argument/i);
 }
 
 /**

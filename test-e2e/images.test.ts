@@ -11,12 +11,12 @@ import {
   BerthDaemon,
   busyboxRootfsTar,
   clientsFor,
-  describeResult,
   exec,
-  ExecResult,
   fixtures,
   parseTable,
   rawRequest,
+  failed,
+  ok,
 } from './harness';
 
 const HEX64 = /^sha256:[0-9a-f]{64}$/;
@@ -25,16 +25,6 @@ let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let work: string;
 let busyboxId: string;
-
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
-
-function failed(r: ExecResult): ExecResult {
-  expect({ failed: r.code !== 0 && r.code !== null, out: describeResult(r) }).toMatchObject({ failed: true });
-  return r;
-}
 
 async function imageId(ref: string): Promise<string | undefined> {
   const r = await c.docker(['image', 'inspect', '-f', '{{.Id}}', ref]);

@@ -11,8 +11,6 @@ import {
   BerthDaemon,
   busyboxRootfsTar,
   clientsFor,
-  describeResult,
-  ExecResult,
   fixtures,
   listFiles,
   mountsUnder,
@@ -20,15 +18,11 @@ import {
   rawRequest,
   sleep,
   waitFor,
+  ok,
 } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
-
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
 
 interface State {
   Status: string;

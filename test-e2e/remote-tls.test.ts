@@ -13,13 +13,13 @@ import {
   BerthDaemon,
   berthdBin,
   busyboxRootfsTar,
-  describeResult,
   dockerCli,
   exec,
-  ExecResult,
   freePort,
   makeTlsFiles,
   TlsFiles,
+  failed,
+  ok,
 } from './harness';
 
 let d: BerthDaemon;
@@ -28,15 +28,8 @@ let port: number;
 let tcpHost: string;
 let work: string;
 
-function ok(r: ExecResult): ExecResult {
-  expect({ code: r.code, out: describeResult(r) }).toMatchObject({ code: 0 });
-  return r;
-}
-
-function refused(r: ExecResult): ExecResult {
-  expect({ refused: r.code !== 0, out: describeResult(r) }).toMatchObject({ refused: true });
-  return r;
-}
+/** The client was refused: a non-zero exit. */
+const refused = failed;
 
 const tlsFlags = () => ['--tlsverify', '--tlscacert', tls.caCert, '--tlscert', tls.clientCert, '--tlskey', tls.clientKey];
 

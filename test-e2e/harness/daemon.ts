@@ -66,7 +66,7 @@ export class BerthDaemon {
     return `unix://${this.socketPath}`;
   }
 
-  /** The OCI runtime's state dir (`runc --root`), as DESIGN.md lays out the data root. */
+  /** The OCI runtimes' state dir: `runtime/<runc|crun>` are their `--root`s (see leaks.ts). */
   get runtimeStateDir(): string {
     return path.join(this.dataRoot, 'runtime');
   }

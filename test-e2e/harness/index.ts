@@ -16,3 +16,4 @@ export { makeTlsFiles } from './tls';
 export type { TlsFiles } from './tls';
 export { freePort } from './free-port';
 export { sleep, waitFor } from './wait';
+export { expectExit, failed, ok } from './expect-exit';

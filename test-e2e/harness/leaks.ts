@@ -26,16 +26,34 @@ export function mountsUnder(root: string): string[] {
     .filter((mp) => mp === root || mp.startsWith(prefix));
 }
 
-/** `runc --root STATE list`; no state dir means no containers. */
-export function runtimeContainers(stateDir: string, runtime = 'runc'): string[] {
-  if (!fs.existsSync(stateDir)) return [];
-  try {
-    const out = execFileSync(runtime, ['--root', stateDir, 'list', '-q'], { encoding: 'utf8', timeout: 10_000 });
-    return out.split('\n').filter(Boolean);
-  } catch {
-    // the state dir may hold something that is not runc's: list what is there
-    return fs.readdirSync(stateDir);
+const RUNTIMES = ['runc', 'crun'];
+
+/**
+ * The OCI runtime state roots under the daemon's runtime dir: berthd keeps one per runtime
+ * (`runtime/runc`, `runtime/crun`); a runtime dir holding state directly counts as runc's.
+ */
+function stateRoots(runtimeDir: string): { runtime: string; root: string }[] {
+  if (!fs.existsSync(runtimeDir)) return [];
+  const perRuntime = RUNTIMES.filter((r) => fs.existsSync(path.join(runtimeDir, r))).map((r) => ({
+    runtime: r,
+    root: path.join(runtimeDir, r),
+  }));
+  return perRuntime.length ? perRuntime : [{ runtime: 'runc', root: runtimeDir }];
+}
+
+/** `runc --root STATE list` (and crun's) for every state root; no state dir means no containers. */
+export function runtimeContainers(runtimeDir: string): string[] {
+  const found: string[] = [];
+  for (const { runtime, root } of stateRoots(runtimeDir)) {
+    try {
+      const out = execFileSync(runtime, ['--root', root, 'list', '-q'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      found.push(...out.split('\n').filter(Boolean).map((id) => `${runtime}:${id}`));
+    } catch {
+      // the state root holds something its runtime cannot read: list what is there
+      found.push(...fs.readdirSync(root).map((id) => `${runtime}?:${id}`));
+    }
   }
+  return found;
 }
 
 function readLinkOr(p: string): string {
@@ -87,11 +105,19 @@ export function cleanUpLeaks(root: string, runtimeStateDir: string): void {
       /* already gone */
     }
   }
-  for (const id of runtimeContainers(runtimeStateDir)) {
+  for (const { runtime, root } of stateRoots(runtimeStateDir)) {
+    let ids: string[] = [];
     try {
-      execFileSync('runc', ['--root', runtimeStateDir, 'delete', '--force', id], { timeout: 10_000, stdio: 'ignore' });
+      ids = fs.readdirSync(root);
     } catch {
-      /* not a runc container, or gone */
+      continue;
+    }
+    for (const id of ids) {
+      try {
+        execFileSync(runtime, ['--root', root, 'delete', '--force', id], { timeout: 10_000, stdio: 'ignore' });
+      } catch {
+        /* not a container of this runtime, or gone */
+      }
     }
   }
   // deepest first
