@@ -16,6 +16,7 @@ import { SystemInfo } from './system/system-info';
 import { systemRouter } from './routes/system';
 import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
+import { ImagePuller } from './images/image-puller';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 
@@ -151,7 +152,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
       }),
     );
-    routers.push(imagesRouter({ images: imageStore.images, archives: imageStore.archives, imageInUse, events, logger }));
+    const puller = new ImagePuller(imageStore, { logger });
+    routers.push(
+      imagesRouter({ images: imageStore.images, archives: imageStore.archives, imageInUse, events, logger, pull: (o) => puller.pull(o) }),
+    );
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();

@@ -7,12 +7,17 @@ import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
 import type { ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
 import { asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
+import { LazyProgress, type ProgressWriter } from '../images/image-puller';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import type { EventLog } from '../events/event-log';
 import { silentLogger, type Logger } from '../logger';
 
-/** A pull, done by whoever the daemon wires in (registry-client over image-store). */
-export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; stream: JsonStream; signal: AbortSignal }) => Promise<void>;
+/**
+ * A pull, done by whoever the daemon wires in (ImagePuller: registry-client over image-store).
+ * Progress written before a failure turns the failure into an errorDetail line; a failure
+ * before any progress is an HTTP error (404 manifest unknown, 500 registry unreachable).
+ */
+export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; progress: ProgressWriter; signal: AbortSignal }) => Promise<{ imageId: string; name: string }>;
 /** A push, likewise. */
 export type PushImage = (opts: { name: string; tag?: string; authHeader?: string; stream: JsonStream; signal: AbortSignal }) => Promise<void>;
 
@@ -172,19 +177,25 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       }
       if (!deps.pull) throw new NotImplementedError(`pull ${familiarRef(reference)}: pull is not implemented yet`);
       const ac = new AbortController();
-      res.on('close', () => ac.abort());
-      const stream = startJsonStream(res);
+      res.on('close', () => {
+        if (!res.writableFinished) ac.abort();
+      });
+      let stream: JsonStream | undefined;
+      const progress = new LazyProgress(() => (stream = startJsonStream(res)));
       const authHeader = req.headers['x-registry-auth'];
+      const platform = queryString(req, 'platform');
       try {
-        await deps.pull({
+        const out = await deps.pull({
           reference,
           ...(typeof authHeader === 'string' ? { authHeader } : {}),
-          ...(queryString(req, 'platform') ? { platform: queryString(req, 'platform')! } : {}),
-          stream,
+          ...(platform ? { platform } : {}),
+          progress,
           signal: ac.signal,
         });
-        stream.end();
+        emit('pull', out.imageId, out.name);
+        (stream ?? startJsonStream(res)).end();
       } catch (e) {
+        if (!stream) throw e;
         stream.fail(e);
       }
       return;

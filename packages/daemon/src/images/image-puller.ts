@@ -1,0 +1,159 @@
+import type { Readable } from 'node:stream';
+import { decodeRegistryAuth, type JsonMessage } from '@berth/api';
+import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { RegistryClient, staticCredentials, type Credentials, type RegistryClientOptions } from '@berth/registry-client';
+import { familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
+import type { ImageStore } from '@berth/image-store';
+import { progressBar } from './progress';
+import { silentLogger, type Logger } from '../logger';
+
+/** A sink for progress messages: the route's (lazily started) JSON stream. */
+export interface ProgressWriter {
+  write(m: JsonMessage): void;
+}
+
+export interface PullRequest {
+  reference: string;
+  authHeader?: string;
+  platform?: string;
+  progress: ProgressWriter;
+  signal?: AbortSignal;
+}
+
+export interface PullOutcome {
+  imageId: Digest;
+  /** The reference pulled, familiar (`busybox:latest`). */
+  name: string;
+}
+
+/** Credentials from an `X-Registry-Auth` header (docker CLI and dockerode send it base64 JSON). */
+export function credentialsFromAuthHeader(header: string | undefined): Credentials | undefined {
+  const a = decodeRegistryAuth(header);
+  if (!a) return undefined;
+  if (a.identitytoken) return { identityToken: a.identitytoken };
+  if (a.username !== undefined && a.password !== undefined) return { username: a.username, password: a.password };
+  if (a.auth) {
+    const plain = Buffer.from(a.auth, 'base64').toString('utf8');
+    const i = plain.indexOf(':');
+    if (i > 0) return { username: plain.slice(0, i), password: plain.slice(i + 1) };
+  }
+  return undefined;
+}
+
+const shortId = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * `docker pull`: registry-client resolves and downloads; each layer is unpacked into the layer
+ * store as it streams (verified against its digest and the config's diffID); layers the store
+ * has already are skipped ("Already exists"); the image is created from the config with the
+ * tag and the repo digest. Messages follow dockerd's sequence (SPEC §4.1).
+ *
+ * Nothing is written to the progress stream before the manifest and config are fetched, so a
+ * missing image or an unreachable registry is an HTTP error (404/500), as with dockerd.
+ */
+export class ImagePuller {
+  constructor(
+    private readonly store: ImageStore,
+    private readonly opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'> } = {},
+  ) {}
+
+  async pull(req: PullRequest): Promise<PullOutcome> {
+    const log = this.opts.logger ?? silentLogger;
+    let ref: Reference;
+    try {
+      ref = withDefaultTag(parseReference(req.reference));
+    } catch (e) {
+      throw new InvalidArgumentError(messageOf(e));
+    }
+    const creds = credentialsFromAuthHeader(req.authHeader);
+    const client = new RegistryClient({
+      ...(this.opts.registry ?? {}),
+      ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
+      logger: log,
+    });
+    const call = req.signal ? { signal: req.signal } : {};
+    const resolved = await client.resolve(ref, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
+    const m = resolved.parsed;
+    const configBytes = await client.fetchBlobBytes(ref, m.config, call);
+    let config: ImageConfig;
+    try {
+      config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    } catch {
+      throw new InvalidArgumentError(`image ${formatReference(ref)}: config is not JSON`);
+    }
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== m.layers.length) {
+      throw new InvalidArgumentError(`image ${formatReference(ref)}: manifest has ${m.layers.length} layers, config ${diffIds.length} diff_ids`);
+    }
+
+    const p = req.progress;
+    p.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
+    const todo: number[] = [];
+    for (let i = 0; i < m.layers.length; i++) {
+      const id = shortId(m.layers[i]!.digest);
+      if (await this.store.layers.has(diffIds[i] as Digest)) p.write({ status: 'Already exists', progressDetail: {}, id });
+      else {
+        p.write({ status: 'Pulling fs layer', progressDetail: {}, id });
+        todo.push(i);
+      }
+    }
+    const committed: Digest[] = [];
+    try {
+      // Layers one after another: each is unpacked as it downloads.
+      for (const i of todo) {
+        const desc = m.layers[i]!;
+        const id = shortId(desc.digest);
+        let last = 0;
+        const blob: Readable = client.fetchBlob(ref, desc, {
+          ...call,
+          onProgress: (e) => {
+            if (e.status !== 'downloading') return;
+            const now = Date.now();
+            if (now - last < 100 && e.current < e.total) return;
+            last = now;
+            p.write({ status: 'Downloading', progressDetail: { current: e.current, total: e.total }, progress: progressBar(e.current, e.total), id });
+          },
+        });
+        const layer = await this.store.layers.ingest(blob, { expectedDiffId: diffIds[i] as Digest, ...call });
+        committed.push(layer.diffId);
+        p.write({ status: 'Verifying Checksum', progressDetail: {}, id });
+        p.write({ status: 'Download complete', progressDetail: {}, id });
+        p.write({ status: 'Pull complete', progressDetail: {}, id });
+      }
+
+      // Keep the manifest (and index) so the repo digest stays meaningful.
+      const digestOfRef = (resolved.index ?? resolved.manifest).digest as Digest;
+      const blobs: Digest[] = [];
+      for (const f of [resolved.manifest, ...(resolved.index ? [resolved.index] : [])]) {
+        await this.store.content.write(f.bytes, { digest: f.digest as Digest, size: f.bytes.length }, call);
+        blobs.push(f.digest as Digest);
+      }
+      const before = await this.store.images.find(formatReference(ref));
+      const references = [formatReference({ domain: ref.domain, path: ref.path, digest: digestOfRef })];
+      if (ref.tag !== undefined && ref.digest === undefined) references.unshift(formatReference(ref));
+      const rec = await this.store.images.create(configBytes, { references, blobs, ...call });
+      p.write({ status: `Digest: ${digestOfRef}` });
+      const name = familiarString(ref);
+      p.write({ status: before?.id === rec.id ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}` });
+      log.info({ reference: formatReference(ref), imageId: rec.id, repository: repositoryName(ref) }, 'pulled');
+      return { imageId: rec.id, name };
+    } catch (e) {
+      this.store.layers.release(committed);
+      throw e;
+    }
+  }
+}
+
+/** A JSON stream started on first write: errors before it are HTTP errors, after it errorDetail lines. */
+export class LazyProgress implements ProgressWriter {
+  private started?: { write(m: JsonMessage): boolean };
+  constructor(private readonly start: () => { write(m: JsonMessage): boolean }) {}
+  get isStarted(): boolean {
+    return this.started !== undefined;
+  }
+  write(m: JsonMessage): void {
+    this.started ??= this.start();
+    this.started.write(m);
+  }
+}
+
