@@ -131,6 +131,19 @@ describe('TarImageArchiver', () => {
     }
   });
 
+  it('save: a reader that goes away stops the writer', async () => {
+    await t.store.archives.load(createReadStream(DOCKER_SAVE));
+    const out = await t.store.archives.save(['fixture-multilayer:1']);
+    await new Promise<void>((resolve) => out.once('readable', () => resolve()));
+    out.read(1000);
+    out.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(out.destroyed).toBe(true);
+    // the store is still usable
+    const again = await toBuffer(await t.store.archives.save(['fixture-multilayer:1']));
+    expect(again.length).toBeGreaterThan(2_000_000);
+  });
+
   it('import: one layer image, gzip accepted, history "Imported from -", changes applied', async () => {
     const rootfs = await makeTar([
       ['bin/hello', 'hi\n'],

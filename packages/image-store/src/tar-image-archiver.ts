@@ -283,6 +283,9 @@ export class TarImageArchiver implements ImageArchiver {
       images.push({ id: rec.id, config, tags, diffIds: rec.layers, tarSizes, created: rec.created });
     }
     const pack = tar.pack();
+    // Stops the writer when the reader goes away (a client hung up) or the caller aborts.
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
     const write = async (): Promise<void> => {
       const written = new Set<string>();
       const addBuffer = async (name: string, data: Buffer, mtime: Date): Promise<void> => {
@@ -298,13 +301,24 @@ export class TarImageArchiver implements ImageArchiver {
         const name = blobPath(d);
         if (written.has(name)) return;
         written.add(name);
-        const src = await this.content.readStream(d, { signal: opts.signal });
+        signal.throwIfAborted();
+        const src = await this.content.readStream(d);
         let sink!: ReturnType<typeof pack.entry>;
         const done = new Promise<void>((resolve, reject) => {
           sink = pack.entry({ name, size, mode: 0o644, mtime }, (e) => (e ? reject(e) : resolve()));
         });
-        for await (const chunk of src) {
-          if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+        done.catch(() => undefined); // awaited below; an early failure is reported by the loop
+        if (sink === undefined) {
+          src.destroy();
+          await done;
+        }
+        try {
+          for await (const chunk of src) {
+            signal.throwIfAborted();
+            if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain', { signal });
+          }
+        } finally {
+          src.destroy();
         }
         (sink as unknown as { end(): void }).end();
         await done;
@@ -383,10 +397,13 @@ export class TarImageArchiver implements ImageArchiver {
       pack.finalize();
     };
     write().catch((e: unknown) => {
-      this.logger.error({ err: e }, 'save failed');
+      if (signal.aborted) this.logger.debug({ err: e }, 'save stopped: reader gone or aborted');
+      else this.logger.error({ err: e }, 'save failed');
       pack.destroy(isBerthError(e) ? e : new DataLossError(`save: ${(e as Error).message}`, { cause: e }));
     });
-    return Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+    const out = Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+    out.on('close', () => stop.abort());
+    return out;
   }
 
   /** Which image(s) and tags a `save` argument means. */
