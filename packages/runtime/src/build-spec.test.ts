@@ -31,7 +31,7 @@ describe('resolveUser', () => {
     expect(await resolveUser(rootfs, '1000')).toMatchObject({ uid: 1000, gid: 1000, home: '/home/alice' });
     expect(await resolveUser(rootfs, '1234')).toEqual({ uid: 1234, gid: 0, additionalGids: [], home: '/' });
     expect(await resolveUser(rootfs, '1234:5678')).toMatchObject({ uid: 1234, gid: 5678 });
-    expect(await resolveUser(rootfs, 'alice:staff')).toMatchObject({ uid: 1000, gid: 50, additionalGids: [10] });
+    expect(await resolveUser(rootfs, 'alice:staff')).toMatchObject({ uid: 1000, gid: 50, additionalGids: [] });
     expect(await resolveUser(rootfs, 'nobody:nogroup')).toMatchObject({ uid: 65534, gid: 65534 });
     expect(await resolveUser(rootfs, '0', ['staff', '4242'])).toMatchObject({ additionalGids: [10, 50, 4242] });
   });

@@ -77,6 +77,27 @@ describe('OciRuntime with runc', () => {
   });
 });
 
+describe('OciRuntime with runc: the container sees what the spec says', () => {
+  it('user, groups, hostname, /etc files, devices, cwd, env, network', async () => {
+    const { out, err, status } = await runToExit({
+      cmd: ['sh', '-c', 'id; hostname; cat /etc/hostname; head -1 /etc/hosts; ls /dev/null /dev/zero /dev/urandom /dev/pts; echo $HOME; pwd; ls /sys/class/net'],
+      user: 'alice',
+      workingDir: '/tmp',
+      hostname: 'testhost',
+    });
+    expect(err).toBe('');
+    expect(status.exitCode).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('uid=1000(alice) gid=1000(alice) groups=10(wheel),50(staff)');
+    expect(lines[1]).toBe('testhost');
+    expect(lines[2]).toBe('testhost');
+    expect(lines[3]).toBe('127.0.0.1\tlocalhost');
+    expect(out).toContain('/dev/null\n/dev/urandom\n/dev/zero\n');
+    expect(out).toContain('/home/alice\n/tmp\n');
+    expect(lines[lines.length - 1]).toBe('lo');
+  });
+});
+
 describe('OciRuntime with runc: exits, errors, signals', () => {
   it('reports the exit code', async () => {
     const { status } = await runToExit({ cmd: ['sh', '-c', 'exit 3'] });

@@ -120,8 +120,9 @@ export async function resolveUser(rootfs: string, user?: string, groupAdd: strin
     }
   }
   const additional = new Set<number>();
-  if (name !== undefined) {
-    // Supplementary groups: every group in /etc/group listing the user name as a member.
+  if (name !== undefined && (groupPart === undefined || groupPart === '')) {
+    // Supplementary groups (runc's GetExecUser): only in the implicit form ("user", not
+    // "user:group"), every group in /etc/group listing the user name as a member.
     for (const g of await loadGroups()) if (g.members.includes(name)) additional.add(g.gid);
   }
   for (const ga of groupAdd) {
