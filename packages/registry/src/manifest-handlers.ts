@@ -4,7 +4,7 @@ import { type Index, type Manifest, MediaType, isDigest, isIndexMediaType, isMan
 import { messageOf } from '@berth/errdefs';
 import { RegistryApiError } from './errcode';
 import { upstreamUnavailable } from './proxy-upstream';
-import type { ManifestRow } from './registry-metadata';
+import type { ManifestRow, ReferrerRow } from './registry-metadata';
 import { isTag } from './repository-name';
 import type { RouteContext } from './route-context';
 
@@ -121,13 +121,40 @@ export async function putManifest(ctx: RouteContext): Promise<void> {
     if (!isDigest(m) || !(await ctx.deps.meta.manifest(ctx.name, m))) unknown.push(m);
   }
   if (unknown.length > 0) throw new RegistryApiError('MANIFEST_BLOB_UNKNOWN', { digests: unknown });
+  const referrer = referrerOf(doc);
   await ctx.deps.blobs.write(Readable.from([bytes]), { digest, size: bytes.length });
-  await ctx.deps.meta.putManifest(ctx.name, { digest, mediaType, size: bytes.length }, [...refs.blobs, ...refs.manifests], byDigest ? undefined : ref);
+  await ctx.deps.meta.putManifest(ctx.name, { digest, mediaType, size: bytes.length }, [...refs.blobs, ...refs.manifests], byDigest ? undefined : ref, referrer);
+  if (referrer) ctx.res.setHeader('OCI-Subject', referrer.subject);
   ctx.res.status(201);
   ctx.res.setHeader('Location', `/v2/${ctx.name}/manifests/${digest}`);
   ctx.res.setHeader('Docker-Content-Digest', digest);
   ctx.res.setHeader('Content-Length', '0');
   ctx.res.end();
+}
+
+/** The `subject` of an OCI manifest or index, and what the referrers API shows of it. */
+function referrerOf(doc: (Manifest | Index) & { subject?: { digest?: unknown }; artifactType?: unknown }): ReferrerRow | undefined {
+  const subject = doc.subject?.digest;
+  if (subject === undefined) return undefined;
+  if (typeof subject !== 'string' || !isDigest(subject)) throw new RegistryApiError('MANIFEST_INVALID', { reason: 'subject digest invalid' });
+  const r: ReferrerRow = { subject };
+  const artifactType = typeof doc.artifactType === 'string' ? doc.artifactType : (doc as Manifest).config?.mediaType;
+  if (artifactType) r.artifactType = artifactType;
+  if (doc.annotations && typeof doc.annotations === 'object') r.annotations = doc.annotations;
+  return r;
+}
+
+/** GET /v2/<name>/referrers/<digest>?artifactType=: an OCI index of the manifests naming it. */
+export async function listReferrers(ctx: RouteContext): Promise<void> {
+  if (!isDigest(ctx.param)) throw new RegistryApiError('DIGEST_INVALID', { digest: ctx.param });
+  const q = ctx.req.query as Record<string, unknown>;
+  const artifactType = typeof q['artifactType'] === 'string' ? q['artifactType'] : undefined;
+  const manifests = await ctx.deps.meta.referrers(ctx.name, ctx.param, artifactType);
+  if (artifactType) ctx.res.setHeader('OCI-Filters-Applied', 'artifactType');
+  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }));
+  ctx.res.status(200).setHeader('Content-Type', MediaType.OciIndex);
+  ctx.res.setHeader('Content-Length', String(body.length));
+  ctx.res.end(body);
 }
 
 /** DELETE /v2/<name>/manifests/<digest> (the manifest and its tags) or <tag> (the tag only). */

@@ -11,6 +11,7 @@ export const COMPONENT = '@berth/registry';
  *   registry_manifest_refs  blobs and child manifests a manifest names (for GC and checks)
  *   registry_tags           tag → manifest digest, per repository
  *   registry_uploads        upload sessions in progress (bytes in <root>/uploads/<uuid>)
+ *   registry_referrers      manifests with a `subject`, for the referrers API (v2)
  */
 export const migrations: Migration[] = [
   {
@@ -59,6 +60,24 @@ export const migrations: Migration[] = [
         repository TEXT NOT NULL,
         size INTEGER NOT NULL,
         started_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    component: COMPONENT,
+    version: 2,
+    description: 'referrers (OCI distribution v1.1)',
+    up: `
+      CREATE TABLE registry_referrers (
+        repository_id INTEGER NOT NULL,
+        subject_digest TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        artifact_type TEXT,
+        annotations TEXT,
+        PRIMARY KEY (repository_id, subject_digest, digest),
+        FOREIGN KEY (repository_id, digest) REFERENCES registry_manifests(repository_id, digest) ON DELETE CASCADE
       );
     `,
   },

@@ -144,6 +144,43 @@ describe('berth-registry API', () => {
     expect((await fetch(`${base}/v2/man/ifest/manifests/${img.manifestDigest}`, { method: 'HEAD' })).status).toBe(404);
   });
 
+  it('lists referrers of a manifest (OCI v1.1) and says OCI-Subject', async () => {
+    const img = await pushImage('ref/app', 'v1', 'referrers');
+    const empty = await monolithic('ref/app', Buffer.from('{}'));
+    const sig = await monolithic('ref/app', Buffer.from('a signature'));
+    const artifact = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        artifactType: 'application/vnd.example.signature',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: empty, size: 2 },
+        layers: [{ mediaType: 'application/octet-stream', digest: sig, size: 11 }],
+        subject: { mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifestBytes.length },
+        annotations: { 'org.example.kind': 'sig' },
+      }),
+    );
+    const artifactDigest = sha256Digest(artifact);
+    let r = await fetch(`${base}/v2/ref/app/manifests/${artifactDigest}`, { method: 'PUT', headers: { 'Content-Type': MediaType.OciManifest }, body: artifact });
+    expect(r.status).toBe(201);
+    expect(r.headers.get('oci-subject')).toBe(img.manifestDigest);
+    r = await fetch(`${base}/v2/ref/app/referrers/${img.manifestDigest}`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe(MediaType.OciIndex);
+    expect(await r.json()).toEqual({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [
+        { mediaType: MediaType.OciManifest, digest: artifactDigest, size: artifact.length, artifactType: 'application/vnd.example.signature', annotations: { 'org.example.kind': 'sig' } },
+      ],
+    });
+    r = await fetch(`${base}/v2/ref/app/referrers/${img.manifestDigest}?artifactType=application/other`);
+    expect(r.headers.get('oci-filters-applied')).toBe('artifactType');
+    expect(((await r.json()) as { manifests: unknown[] }).manifests).toEqual([]);
+    expect((await fetch(`${base}/v2/ref/app/manifests/${artifactDigest}`, { method: 'DELETE' })).status).toBe(202);
+    r = await fetch(`${base}/v2/ref/app/referrers/${img.manifestDigest}`);
+    expect(((await r.json()) as { manifests: unknown[] }).manifests).toEqual([]);
+  });
+
   it('lists tags and the catalog with n/last pagination and a Link header', async () => {
     await pushImage('paged', 'a', 'p1');
     await pushImage('paged', 'b', 'p2');

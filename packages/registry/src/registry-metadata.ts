@@ -6,6 +6,21 @@ export interface ManifestRow {
   size: number;
 }
 
+/** A manifest that names a `subject`, as the referrers API lists it. */
+export interface ReferrerRow {
+  subject: string;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
 export interface UploadRow {
   uuid: string;
   repository: string;
@@ -48,7 +63,7 @@ export class RegistryMetadata {
   }
 
   /** Stores a manifest row, its references, the link of its own bytes and, optionally, a tag. */
-  async putManifest(repository: string, m: ManifestRow, children: readonly string[], tag: string | undefined): Promise<void> {
+  async putManifest(repository: string, m: ManifestRow, children: readonly string[], tag: string | undefined, referrer?: ReferrerRow): Promise<void> {
     await this.db.transaction(async (tx) => {
       const id = (await this.repoId(tx, repository, true))!;
       const now = new Date().toISOString();
@@ -62,6 +77,12 @@ export class RegistryMetadata {
       await tx.run('INSERT OR IGNORE INTO registry_blob_links (repository_id, digest, size) VALUES (?, ?, ?)', [id, m.digest, m.size]);
       for (const c of new Set(children)) {
         await tx.run('INSERT OR IGNORE INTO registry_manifest_refs (repository_id, manifest_digest, child_digest) VALUES (?, ?, ?)', [id, m.digest, c]);
+      }
+      if (referrer) {
+        await tx.run(
+          'INSERT OR IGNORE INTO registry_referrers (repository_id, subject_digest, digest, media_type, size, artifact_type, annotations) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [id, referrer.subject, m.digest, m.mediaType, m.size, referrer.artifactType ?? null, referrer.annotations ? JSON.stringify(referrer.annotations) : null],
+        );
       }
       if (tag !== undefined) {
         await tx.run(
@@ -104,9 +125,26 @@ export class RegistryMetadata {
       if (id === undefined) return false;
       await tx.run('DELETE FROM registry_tags WHERE repository_id = ? AND digest = ?', [id, digest]);
       await tx.run('DELETE FROM registry_manifest_refs WHERE repository_id = ? AND manifest_digest = ?', [id, digest]);
+      await tx.run('DELETE FROM registry_referrers WHERE repository_id = ? AND digest = ?', [id, digest]);
       const r = await tx.run('DELETE FROM registry_manifests WHERE repository_id = ? AND digest = ?', [id, digest]);
       await tx.run('DELETE FROM registry_blob_links WHERE repository_id = ? AND digest = ?', [id, digest]);
       return r.changes > 0;
+    });
+  }
+
+  /** Manifests naming `subject`, optionally of one artifact type. */
+  async referrers(repository: string, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]> {
+    const rows = await this.db.all<{ mediaType: string; digest: string; size: number; artifactType: string | null; annotations: string | null }>(
+      `SELECT f.media_type AS mediaType, f.digest AS digest, f.size AS size, f.artifact_type AS artifactType, f.annotations AS annotations
+         FROM registry_referrers f JOIN registry_repositories r ON r.id = f.repository_id
+        WHERE r.name = ? AND f.subject_digest = ? AND (? IS NULL OR f.artifact_type = ?) ORDER BY f.digest`,
+      [repository, subject, artifactType ?? null, artifactType ?? null],
+    );
+    return rows.map((r) => {
+      const d: ReferrerDescriptor = { mediaType: r.mediaType, digest: r.digest, size: r.size };
+      if (r.artifactType) d.artifactType = r.artifactType;
+      if (r.annotations) d.annotations = JSON.parse(r.annotations) as Record<string, string>;
+      return d;
     });
   }
 

@@ -50,6 +50,14 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/** Drops upload files without a session and sessions without a file (left by a crash). */
+async function reconcileUploads(meta: RegistryMetadata, uploads: UploadFiles): Promise<void> {
+  const rows = new Set((await meta.uploads()).map((u) => u.uuid));
+  const files = new Set(await uploads.list());
+  for (const f of files) if (!rows.has(f)) await uploads.remove(f);
+  for (const r of rows) if (!files.has(r)) await meta.deleteUpload(r);
+}
+
 /** berth-registry: the distribution API over a blob store and a SQLite database. */
 export class RegistryServer {
   private readonly sockets = new Set<Socket>();
@@ -85,6 +93,7 @@ export class RegistryServer {
     try {
       await db.migrate(migrations);
       const meta = new RegistryMetadata(db);
+      await reconcileUploads(meta, uploads);
       const tokens = config.tokenAuth ? new TokenService(config.tokenService ?? 'berth-registry', config.tokenKey) : undefined;
       const access: AccessController = tokens ? new TokenAccess(tokens) : users ? new BasicAccess(users) : new OpenAccess();
       const upstream = config.proxyRemote ? new ProxyUpstream(config.proxyRemote, blobs, meta, log) : undefined;

@@ -1,6 +1,6 @@
 import { deleteBlob, getBlob } from './blob-handlers';
 import { base, catalog, listTags } from './listing-handlers';
-import { deleteManifest, getManifest, putManifest } from './manifest-handlers';
+import { deleteManifest, getManifest, listReferrers, putManifest } from './manifest-handlers';
 import { NAME_PATTERN } from './repository-name';
 import { type Handler, repoAccess } from './route-context';
 import type { Access } from './token-service';
@@ -28,6 +28,7 @@ export const ROUTES: readonly Route[] = [
   { methods: ['GET', 'HEAD'], pattern: new RegExp(`^/${N}/manifests/([^/]+)$`), handler: getManifest, access: pull },
   { methods: ['PUT'], pattern: new RegExp(`^/${N}/manifests/([^/]+)$`), handler: putManifest, access: push },
   { methods: ['DELETE'], pattern: new RegExp(`^/${N}/manifests/([^/]+)$`), handler: deleteManifest, access: del },
+  { methods: ['GET'], pattern: new RegExp(`^/${N}/referrers/([^/]+)$`), handler: listReferrers, access: pull },
   { methods: ['POST'], pattern: new RegExp(`^/${N}/blobs/uploads/?$`), handler: startUpload, access: push },
   { methods: ['GET'], pattern: new RegExp(`^/${N}/blobs/uploads/([^/]+)$`), handler: uploadStatus, access: push },
   { methods: ['PATCH'], pattern: new RegExp(`^/${N}/blobs/uploads/([^/]+)$`), handler: patchUpload, access: push },

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryLayout } from './layout';
@@ -36,5 +36,10 @@ export class UploadFiles {
 
   async remove(uuid: string): Promise<void> {
     await rm(this.layout.upload(uuid), { force: true });
+  }
+
+  /** Session ids that have a file. */
+  async list(): Promise<string[]> {
+    return readdir(this.layout.uploadsDir);
   }
 }
