@@ -7,8 +7,20 @@ import { TypeFlag } from './tar-header';
 import type { TarEntry, TarSink } from './tar-reader';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
-/** What we created at a path; the writer trusts only this map, never what a path resolves to. */
+/** What the writer created at a path. */
 type Kind = 'dir' | 'file' | 'symlink' | 'other';
+
+/**
+ * The writer's own record of the tree it made; it trusts only this, never what a path resolves
+ * to on disk. Directories hold their children by name and, once their header is seen, the times
+ * to set at the end.
+ */
+interface Node {
+  kind: Kind;
+  children?: Map<string, Node>;
+  atime?: number;
+  mtime?: number;
+}
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 /** Never follows or reuses what is there (libuv adds O_CLOEXEC itself). */
@@ -17,11 +29,6 @@ const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 const XATTR_NAME_MAX = 255;
 const XATTR_SIZE_MAX = 65536;
 
-interface PendingDir {
-  atime: number;
-  mtime: number;
-}
-
 /**
  * Turns tar entries into files under `root`, synchronously (each step is one cheap syscall, and
  * a layer is written by one writer). Safety rests on two rules:
@@ -29,14 +36,18 @@ interface PendingDir {
  * - the writer remembers the kind of everything it created, so every parent of an entry is a
  *   directory it made itself: a path never passes through a symlink, and the last component is
  *   created with O_EXCL|O_NOFOLLOW, mknod, symlink or link, none of which follows a symlink.
+ * Directories created for an entry whose parents the tar does not list count against maxEntries.
  * `root` must be an empty directory that nobody else writes to while the layer is unpacked.
  */
 export class LayerWriter implements TarSink {
+  /** Tar entries seen. */
   entries = 0;
+  /** Bytes of regular files. */
   bytes = 0;
-  private readonly kinds = new Map<string, Kind>([['', 'dir']]);
-  /** Directory times, applied once everything is written (a later entry for the same directory wins). */
-  private readonly dirs = new Map<string, PendingDir>();
+  private created = 0;
+  private readonly tree: Node = { kind: 'dir', children: new Map() };
+  private lastParentRel: string | undefined;
+  private lastParent: Node | undefined;
   private fd = -1;
   private cur: TarEntry | undefined;
   private curAbs = '';
@@ -111,7 +122,12 @@ export class LayerWriter implements TarSink {
 
   /** After the last entry: directories get their mtimes now that their contents are written. */
   finish(): void {
-    for (const [abs, d] of this.dirs) fs.lutimesSync(abs, d.atime, d.mtime);
+    const stack: [string, Node][] = [[this.root, this.tree]];
+    while (stack.length > 0) {
+      const [abs, node] = stack.pop()!;
+      if (node.mtime !== undefined) fs.lutimesSync(abs, node.atime ?? node.mtime, node.mtime);
+      for (const [name, child] of node.children ?? []) if (child.kind === 'dir') stack.push([`${abs}/${name}`, child]);
+    }
   }
 
   /** Releases what an interrupted entry holds (the caller deletes the directory). */
@@ -132,34 +148,43 @@ export class LayerWriter implements TarSink {
     if (e.size > this.limits.maxEntrySize) this.refuse(e, `size ${e.size} exceeds the limit of ${this.limits.maxEntrySize} bytes`);
     this.bytes += e.size;
     if (this.bytes > this.limits.maxTotalSize) this.refuse(e, `layer content exceeds the limit of ${this.limits.maxTotalSize} bytes`);
-    const abs = this.prepare(e, rel, 'file');
+    const [parent, name, abs] = this.prepare(e, rel, 'file');
     this.fd = fs.openSync(abs, CREATE_FLAGS, 0o600);
     this.curAbs = abs;
-    this.kinds.set(rel, 'file');
+    parent.children!.set(name, { kind: 'file' });
   }
 
   private dir(e: TarEntry, rel: string): void {
-    const existing = this.kinds.get(rel);
+    let node: Node;
     let abs: string;
-    if (existing === 'dir') {
-      abs = this.abs(rel);
+    if (rel === '') {
+      node = this.tree;
+      abs = this.root;
     } else {
-      abs = this.prepare(e, rel, 'dir');
-      fs.mkdirSync(abs, 0o700);
-      this.kinds.set(rel, 'dir');
+      const [parent, name, a] = this.prepare(e, rel, 'dir');
+      abs = a;
+      const existing = parent.children!.get(name);
+      if (existing !== undefined) {
+        node = existing; // a directory again: keep it and its contents, take the new metadata
+      } else {
+        fs.mkdirSync(abs, 0o700);
+        node = { kind: 'dir', children: new Map() };
+        parent.children!.set(name, node);
+      }
     }
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.chmodSync(abs, e.mode);
-    this.dirs.set(abs, { atime: atimeOf(e), mtime: e.mtime });
+    node.atime = atimeOf(e);
+    node.mtime = e.mtime;
   }
 
   private symlink(e: TarEntry, rel: string): void {
     if (e.linkname === '') this.refuse(e, 'symlink without a target');
     if (!symlinkStaysInside(rel, e.linkname)) this.refuse(e, `symlink target "${e.linkname}" escapes the layer directory`);
-    const abs = this.prepare(e, rel, 'symlink');
+    const [parent, name, abs] = this.prepare(e, rel, 'symlink');
     fs.symlinkSync(e.linkname, abs);
-    this.kinds.set(rel, 'symlink');
+    parent.children!.set(name, { kind: 'symlink' });
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.lutimesSync(abs, atimeOf(e), e.mtime);
@@ -168,13 +193,14 @@ export class LayerWriter implements TarSink {
   private hardlink(e: TarEntry, rel: string): void {
     const target = cleanEntryPath(e.linkname);
     if (target === null) this.refuse(e, `hardlink target "${e.linkname}" escapes the layer directory`);
-    const kind = this.kinds.get(target);
-    if (kind === undefined) this.refuse(e, `hardlink target "${e.linkname}" is not an earlier entry of the layer`);
-    if (kind === 'dir') this.refuse(e, `hardlink target "${e.linkname}" is a directory`);
-    if (target === rel) this.refuse(e, 'hardlink to itself');
-    const abs = this.prepare(e, rel, kind);
+    const node = this.lookup(target);
+    if (node === undefined) this.refuse(e, `hardlink target "${e.linkname}" is not an earlier entry of the layer`);
+    if (node.kind === 'dir') this.refuse(e, `hardlink target "${e.linkname}" is a directory`);
+    if (target === rel || target.startsWith(`${rel}/`)) this.refuse(e, 'hardlink to itself or to something it replaces');
+    const kind = node.kind;
+    const [parent, name, abs] = this.prepare(e, rel, kind);
     fs.linkSync(this.abs(target), abs);
-    this.kinds.set(rel, kind);
+    parent.children!.set(name, { kind });
     // Like Docker: the header's metadata is applied (to the shared inode).
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
@@ -184,9 +210,9 @@ export class LayerWriter implements TarSink {
 
   private special(e: TarEntry, rel: string): void {
     const type = e.typeflag === TypeFlag.Char ? S_IFCHR : e.typeflag === TypeFlag.Block ? S_IFBLK : S_IFIFO;
-    const abs = this.prepare(e, rel, 'other');
+    const [parent, name, abs] = this.prepare(e, rel, 'other');
     this.native.mknod(abs, type | (e.mode & 0o777), e.devmajor, e.devminor);
-    this.kinds.set(rel, 'other');
+    parent.children!.set(name, { kind: 'other' });
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.chmodSync(abs, e.mode);
@@ -195,59 +221,84 @@ export class LayerWriter implements TarSink {
 
   /** `.wh..wh..opq` marks its directory opaque; `.wh.NAME` becomes a 0/0 character device NAME. */
   private whiteout(e: TarEntry, rel: string, base: string): void {
-    const parent = parentOf(rel);
+    const parentRel = parentOf(rel);
     if (base === WHITEOUT_OPAQUE) {
-      this.ensureDir(e, parent);
-      this.native.lsetxattr(this.abs(parent), OPAQUE_XATTR, Buffer.from('y'));
+      this.dirNode(e, parentRel);
+      this.native.lsetxattr(this.abs(parentRel), OPAQUE_XATTR, Buffer.from('y'));
       return;
     }
     const name = base.slice(WHITEOUT_PREFIX.length);
     if (name === '' || name === '.' || name === '..') this.refuse(e, 'malformed whiteout');
-    const target = parent === '' ? name : `${parent}/${name}`;
-    const abs = this.prepare(e, target, 'other');
+    const target = parentRel === '' ? name : `${parentRel}/${name}`;
+    const [parent, , abs] = this.prepare(e, target, 'other');
     this.native.mknod(abs, S_IFCHR, 0, 0);
-    this.kinds.set(target, 'other');
+    parent.children!.set(name, { kind: 'other' });
     fs.lchownSync(abs, e.uid, e.gid);
   }
 
-  // ---- helpers ----
+  // ---- the tree ----
 
   private abs(rel: string): string {
     return rel === '' ? this.root : `${this.root}/${rel}`;
   }
 
-  /** Makes every parent of `rel` a directory of ours and clears the way for a new entry there. */
-  private prepare(e: TarEntry, rel: string, kind: Kind): string {
+  /**
+   * Makes every parent of `rel` a directory of ours and clears the way for a new entry there
+   * (what an earlier entry put at `rel` goes, unless both are directories).
+   * Returns the parent's node, the last component and the absolute path.
+   */
+  private prepare(e: TarEntry, rel: string, kind: Kind): [Node, string, string] {
     if (rel === '') this.refuse(e, 'the layer root must be a directory');
-    this.ensureDir(e, parentOf(rel));
-    const existing = this.kinds.get(rel);
-    if (existing !== undefined) this.remove(rel, existing, kind);
-    return this.abs(rel);
-  }
-
-  /** Creates `rel` and its missing parents as directories (0755, like Docker); refuses a non-directory on the way. */
-  private ensureDir(e: TarEntry, rel: string): void {
-    const k = this.kinds.get(rel);
-    if (k === 'dir') return;
-    if (k !== undefined) this.refuse(e, `"${rel}" is a ${k === 'symlink' ? 'symlink' : 'non-directory'} in the way`);
-    this.ensureDir(e, parentOf(rel));
-    fs.mkdirSync(this.abs(rel), 0o755);
-    this.kinds.set(rel, 'dir');
-  }
-
-  /** An entry replaces what an earlier one put at the same path (a directory only by a non-directory). */
-  private remove(rel: string, existing: Kind, next: Kind): void {
+    const parent = this.dirNode(e, parentOf(rel));
+    const name = baseOf(rel);
+    const existing = parent.children!.get(name);
     const abs = this.abs(rel);
-    if (existing === 'dir') {
-      if (next === 'dir') return;
-      fs.rmSync(abs, { recursive: true, force: true });
-      const prefix = `${rel}/`;
-      for (const k of this.kinds.keys()) if (k.startsWith(prefix)) this.kinds.delete(k);
-      for (const d of this.dirs.keys()) if (d === abs || d.startsWith(`${abs}/`)) this.dirs.delete(d);
-    } else {
-      fs.unlinkSync(abs);
+    if (existing !== undefined && !(existing.kind === 'dir' && kind === 'dir')) {
+      if (existing.kind === 'dir') {
+        fs.rmSync(abs, { recursive: true, force: true });
+        this.lastParentRel = undefined;
+      } else {
+        fs.unlinkSync(abs);
+      }
+      parent.children!.delete(name);
     }
-    this.kinds.delete(rel);
+    return [parent, name, abs];
+  }
+
+  /** The node of directory `rel`, creating it and missing parents (0755, like Docker); refuses a non-directory on the way. */
+  private dirNode(e: TarEntry, rel: string): Node {
+    if (rel === this.lastParentRel) return this.lastParent!;
+    let node = this.tree;
+    if (rel !== '') {
+      let at = '';
+      for (const c of rel.split('/')) {
+        at = at === '' ? c : `${at}/${c}`;
+        let child = node.children!.get(c);
+        if (child === undefined) {
+          if (++this.created + this.entries > this.limits.maxEntries) this.refuse(e, `more than ${this.limits.maxEntries} entries (with the directories created for them)`);
+          fs.mkdirSync(this.abs(at), 0o755);
+          child = { kind: 'dir', children: new Map() };
+          node.children!.set(c, child);
+        } else if (child.kind !== 'dir') {
+          this.refuse(e, `"${at}" is a ${child.kind === 'symlink' ? 'symlink' : 'non-directory'} in the way`);
+        }
+        node = child;
+      }
+    }
+    this.lastParentRel = rel;
+    this.lastParent = node;
+    return node;
+  }
+
+  /** The node at `rel`, without creating anything; undefined if absent or below a non-directory. */
+  private lookup(rel: string): Node | undefined {
+    let node: Node | undefined = this.tree;
+    if (rel === '') return node;
+    for (const c of rel.split('/')) {
+      node = node.children?.get(c);
+      if (node === undefined) return undefined;
+    }
+    return node;
   }
 
   private setXattrs(abs: string, e: TarEntry): void {
