@@ -17,6 +17,7 @@ import { systemRouter } from './routes/system';
 import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
 import { ImagePuller } from './images/image-puller';
+import { ImagePusher } from './images/image-pusher';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 
@@ -153,8 +154,17 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       }),
     );
     const puller = new ImagePuller(imageStore, { logger });
+    const pusher = new ImagePusher(imageStore, { logger });
     routers.push(
-      imagesRouter({ images: imageStore.images, archives: imageStore.archives, imageInUse, events, logger, pull: (o) => puller.pull(o) }),
+      imagesRouter({
+        images: imageStore.images,
+        archives: imageStore.archives,
+        imageInUse,
+        events,
+        logger,
+        pull: (o) => puller.pull(o),
+        push: (o) => pusher.push(o),
+      }),
     );
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 

@@ -18,8 +18,8 @@ import { silentLogger, type Logger } from '../logger';
  * before any progress is an HTTP error (404 manifest unknown, 500 registry unreachable).
  */
 export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; progress: ProgressWriter; signal: AbortSignal }) => Promise<{ imageId: string; name: string }>;
-/** A push, likewise. */
-export type PushImage = (opts: { name: string; tag?: string; authHeader?: string; stream: JsonStream; signal: AbortSignal }) => Promise<void>;
+/** A push (ImagePusher), with the same error rules as a pull. */
+export type PushImage = (opts: { name: string; tag?: string; authHeader?: string; progress: ProgressWriter; signal: AbortSignal }) => Promise<void>;
 
 export interface ImagesRoutesDeps {
   images: ImageCatalog;
@@ -312,14 +312,19 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const name = nameParam(req);
     if (!deps.push) throw new NotImplementedError(`push ${name}: push is not implemented yet`);
     const ac = new AbortController();
-    res.on('close', () => ac.abort());
-    const stream = startJsonStream(res);
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    let stream: JsonStream | undefined;
+    const progress = new LazyProgress(() => (stream = startJsonStream(res)));
     const authHeader = req.headers['x-registry-auth'];
     const tag = queryString(req, 'tag');
     try {
-      await deps.push({ name, ...(tag ? { tag } : {}), ...(typeof authHeader === 'string' ? { authHeader } : {}), stream, signal: ac.signal });
-      stream.end();
+      await deps.push({ name, ...(tag ? { tag } : {}), ...(typeof authHeader === 'string' ? { authHeader } : {}), progress, signal: ac.signal });
+      emit('push', name, tag ? `${name}:${tag}` : name);
+      (stream ?? startJsonStream(res)).end();
     } catch (e) {
+      if (!stream) throw e;
       stream.fail(e);
     }
   }));
