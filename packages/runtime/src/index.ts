@@ -34,5 +34,5 @@ export { mountRootfs, unmountRootfs, isMountPoint } from './mount';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
 export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';
-export { readLogs, readLogBatches } from './log-reader';
+export { readLogs, readLogBatches, fixedNanoTime, parseRfc3339Nano } from './log-reader';
 export { checkHost } from './check-host';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readLogs, parseRfc3339Nano } from './log-reader';
+import { readLogs, parseRfc3339Nano, fixedNanoTime } from './log-reader';
 import { tempDir } from './__fixtures__/busybox-bundle';
 import type { LogEntry, ReadLogsOptions } from './types';
 
@@ -119,5 +119,13 @@ describe('readLogs', () => {
     ac.abort();
     await reading;
     expect(got).toEqual(['line 5\n']);
+  });
+});
+
+describe('time helpers', () => {
+  it('pads stored times to Docker\'s fixed nanosecond form', () => {
+    expect(fixedNanoTime('2026-11-28T08:05:21.8242969Z')).toBe('2026-11-28T08:05:21.824296900Z');
+    expect(fixedNanoTime('2026-11-28T08:05:21Z')).toBe('2026-11-28T08:05:21.000000000Z');
+    expect(parseRfc3339Nano('1970-01-01T00:00:01.5Z')).toBe(1_500_000_000n);
   });
 });

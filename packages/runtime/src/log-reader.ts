@@ -13,6 +13,16 @@ export function parseRfc3339Nano(s: string): bigint | undefined {
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
+/**
+ * A stored time ("…:21.8242969Z", Go's RFC3339Nano with trailing zeros trimmed) in Docker's fixed
+ * form for `logs --timestamps`: always 9 fraction digits ("…:21.824296900Z").
+ */
+export function fixedNanoTime(time: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(time);
+  if (!m) return time;
+  return `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
+}
+
 function toNanos(v: Date | number | string, what: string): bigint {
   if (v instanceof Date) return BigInt(v.getTime()) * 1_000_000n;
   if (typeof v === 'number') {

@@ -148,6 +148,19 @@ describe('OciRuntime with runc: exits, errors, signals', () => {
     expect((await task.wait()).exitCode).toBe(143);
   });
 
+  it('pauses and resumes', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const task = await create(b);
+    await task.start();
+    await runtime.pause(b.id);
+    expect((await runtime.state(b.id)).status).toBe('paused');
+    await runtime.resume(b.id);
+    expect((await runtime.state(b.id)).status).toBe('running');
+    await task.kill('KILL');
+    expect((await task.wait()).exitCode).toBe(137);
+    await expect(runtime.state(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('kill with a number and with a lower-case name; unknown name is InvalidArgument', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
     const task = await create(b);

@@ -18,7 +18,7 @@ import { ShimTask } from './shim-task';
 import { readExitFile, nowRfc3339Nano } from './exit-file';
 import { run } from './exec-file';
 import { parseSignal } from './signals';
-import { startError } from './start-error';
+import { runtimeErrorText, startError } from './start-error';
 import { isMountPoint } from './mount';
 
 /** Where `npm run build:native` puts the shim binary. */
@@ -263,6 +263,27 @@ export class OciRuntime {
       }
       throw new InternalError(`container ${id}: kill failed: ${msg}`);
     }
+  }
+
+  /** Freezes every process of the container (`runtime pause`). */
+  async pause(id: string): Promise<void> {
+    checkId(id);
+    const r = await this.runtime(['pause', id]);
+    if (r.code !== 0) throw this.commandError(id, 'pause', r.stderr);
+  }
+
+  /** Thaws a paused container (`runtime resume`). */
+  async resume(id: string): Promise<void> {
+    checkId(id);
+    const r = await this.runtime(['resume', id]);
+    if (r.code !== 0) throw this.commandError(id, 'resume', r.stderr);
+  }
+
+  private commandError(id: string, what: string, stderr: string): Error {
+    const msg = runtimeErrorText(stderr);
+    if (/does not exist|not found/i.test(msg)) return new NotFoundError(`container ${id}: not found in ${this.name}`);
+    if (/not running|not paused|is paused|stopped/i.test(msg)) return new ConflictError(`container ${id}: ${msg}`);
+    return new InternalError(`container ${id}: ${this.name} ${what}: ${msg}`);
   }
 
   /** The runtime's view of a container; NotFoundError when it does not know it. */
