@@ -46,6 +46,16 @@ describe('LocalLayerStore', () => {
     await staged.discard();
   });
 
+  it('a layer whose dir went missing is unpacked again (its row, used by an image, is kept)', async () => {
+    const layer = await makeTar([['a', 'b']]);
+    const rec = await t.store.layers.ingest(Readable.from([layer]));
+    await t.store.images.create({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [rec.diffId] } });
+    await fs.rm(path.join(t.root, 'layers', rec.diffId.slice(7)), { recursive: true });
+    const again = await t.store.layers.ingest(Readable.from([layer]));
+    expect(again.link).toBe(rec.link);
+    expect(await fs.readFile(path.join(t.store.layers.diffDir(rec.diffId), 'a'), 'utf8')).toBe('b');
+  });
+
   it('committed but unclaimed layers survive prune until released', async () => {
     const rec = await t.store.layers.ingest(Readable.from([await makeTar([['x', 'y']])]));
     expect(await t.store.layers.prune()).toEqual([]);

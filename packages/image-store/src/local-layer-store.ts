@@ -187,7 +187,8 @@ export class LocalLayerStore implements LayerStore {
           await fs.symlink(this.paths.linkTarget(diffId), this.paths.linkPath(link));
           const created = new Date().toISOString();
           await this.db.run(
-            'INSERT OR REPLACE INTO layers (diff_id, link, size, entries, tar_size, created) VALUES (?, ?, ?, ?, ?, ?)',
+            `INSERT INTO layers (diff_id, link, size, entries, tar_size, created) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (diff_id) DO UPDATE SET link = excluded.link, size = excluded.size, entries = excluded.entries, tar_size = excluded.tar_size`,
             [diffId, link, unpacked.size, unpacked.entries, tarSize, created],
           );
           this.unclaimed.add(diffId);
