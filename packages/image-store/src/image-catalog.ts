@@ -59,7 +59,7 @@ export type ImageInUseCheck = (imageId: Digest) => Promise<string | ImageUser | 
 export interface ImageListFilters {
   /** `-a`: include untagged intermediate images (those that are parents). */
   all?: boolean;
-  /** true: only dangling (no references); false: only tagged. */
+  /** true: only dangling (no tag, no child image); false: only images with references. */
   dangling?: boolean;
   /** Globs over familiar or full names, e.g. `busybox*`, `busybox:1.*`; any one matches. */
   reference?: string[];

@@ -197,9 +197,11 @@ export class SqliteImageCatalog implements ImageCatalog {
     const out: ImageRecord[] = [];
     for (const row of rows) {
       let imgRefs = byImage.get(row.id) ?? [];
-      if (filters.dangling === true && imgRefs.length > 0) continue;
+      // moby's Images(): dangling = no tag (digest references allowed) and no child image.
+      const hasTag = imgRefs.some((r) => r.kind === 'tag');
+      if (filters.dangling === true && (hasTag || parents.has(row.id))) continue;
       if (filters.dangling === false && imgRefs.length === 0) continue;
-      if (!filters.all && filters.dangling === undefined && imgRefs.length === 0 && parents.has(row.id)) continue;
+      if (!filters.all && imgRefs.length === 0 && parents.has(row.id)) continue;
       if (filters.reference && filters.reference.length > 0) {
         imgRefs = imgRefs.filter((r) => {
           const s = fromStoredName(r.name);
