@@ -1,9 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import Docker from 'dockerode';
 import type { BerthDaemon } from './daemon';
 import { exec, ExecOptions, ExecResult, onPath } from './exec';
 import { berthBin } from './paths';
+import { scratchDir } from './scratch-dir';
+
+let dockerConfig: string | undefined;
 
 /** Client-side environment that must not leak in from the machine running the tests. */
 const CLEARED_ENV = ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'BERTH_HOST'];
@@ -22,9 +23,9 @@ export function dockerCli(host: string | undefined, args: string[], opts: ExecOp
   if (!onPath('docker')) {
     throw new Error('docker CLI not found on PATH: the end-to-end tests drive the real docker CLI; run scripts/setup.sh');
   }
-  const configDir = path.join(process.env.TMPDIR ?? '/tmp', 'berth-e2e-docker-config');
-  fs.mkdirSync(configDir, { recursive: true });
-  const env = cleanEnv({ DOCKER_CONFIG: configDir, ...(host ? { DOCKER_HOST: host } : {}), ...opts.env });
+  // an empty config of its own: nothing from ~/.docker (contexts, auths, formats) applies
+  dockerConfig ??= scratchDir('docker-config');
+  const env = cleanEnv({ DOCKER_CONFIG: dockerConfig, ...(host ? { DOCKER_HOST: host } : {}), ...opts.env });
   return exec('docker', args, { ...opts, env, replaceEnv: true });
 }
 

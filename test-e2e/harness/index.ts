@@ -17,3 +17,4 @@ export type { TlsFiles } from './tls';
 export { freePort } from './free-port';
 export { sleep, waitFor } from './wait';
 export { expectExit, failed, ok } from './expect-exit';
+export { scratchDir } from './scratch-dir';
