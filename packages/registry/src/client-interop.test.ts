@@ -178,6 +178,11 @@ describe('RegistryClient against berth-registry with auth', () => {
       const pulled = await good.pull(`${srv.host}/secure/app:1`, await sink(kind));
       expect(pulled.manifest.digest).toBe(img.manifestDigest);
 
+      const mounted = await good.push(`${srv.host}/secure/copy:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(new Map()), {
+        mountFrom: ['secure/app'],
+      });
+      expect(Object.values(mounted.blobs)).toEqual(['mounted', 'mounted', 'mounted']);
+
       await expect(new RegistryClient().resolve(`${srv.host}/secure/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
       const wrong = new RegistryClient({ credentials: staticCredentials({ [srv.host]: { username: 'alice', password: 'nope' } }) });
       await expect(wrong.resolve(`${srv.host}/secure/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });

@@ -78,6 +78,8 @@ export class RegistryServer {
 
   static async start(config: RegistryConfig): Promise<RegistryServer> {
     const log = config.logger ?? silentLogger;
+    const { host, port } = parseAddr(config.addr ?? DEFAULT_ADDR);
+    if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new InvalidArgumentError('tls: --tls-cert and --tls-key go together');
     const layout = new RegistryLayout(config.dataRoot);
     let blobs = config.blobStore;
     if (!blobs) {
@@ -99,10 +101,8 @@ export class RegistryServer {
       const upstream = config.proxyRemote ? new ProxyUpstream(config.proxyRemote, blobs, meta, log) : undefined;
       const app = createRegistryApp({ deps: { blobs, meta, uploads, access, log, ...(upstream ? { upstream } : {}) }, ...(tokens ? { tokens: { service: tokens, ...(users ? { users } : {}) } } : {}) });
       const tls = config.tlsCert && config.tlsKey ? { cert: await readFile(config.tlsCert), key: await readFile(config.tlsKey) } : undefined;
-      if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new InvalidArgumentError('tls: --tls-cert and --tls-key go together');
       const server = tls ? https.createServer(tls, app) : http.createServer(app);
       server.requestTimeout = 0;
-      const { host, port } = parseAddr(config.addr ?? DEFAULT_ADDR);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
