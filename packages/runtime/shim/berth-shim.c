@@ -25,7 +25,8 @@
  *  shim -> daemon: 1 stdout bytes; 2 stderr bytes; 'H' hello (JSON: state, pid, shimPid; sent on
  *                  connect); 'c' created (JSON {"pid":N}); 's' started; 'f' failed (error text);
  *                  'x' exited (the exit.json document); 'k' kill result (errno as decimal text,
- *                  "0" when sent); 'e' error text for a bad request.
+ *                  "0" when sent); 'e' error text for a bad request; 'd' displaced (another
+ *                  daemon connection took over; this one is closed next).
  * One daemon connection at a time; a new connection replaces the old one. Output produced while
  * no daemon is connected is only logged: the container never waits for a daemon. While a
  * connected daemon does not read, the shim stops reading the container's pipes (backpressure).
@@ -763,7 +764,13 @@ static void client_readable(void) {
 static void accept_client(void) {
   int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) return;
-  client_drop(); /* one daemon at a time: the newest wins */
+  if (client_fd >= 0) {
+    /* one daemon at a time: the newest wins; tell the old one why it loses the connection */
+    unsigned char h[5];
+    frame_header(h, 'd', 0);
+    if (q_size(&client_out) == 0) (void)send(client_fd, h, 5, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  client_drop();
   client_fd = fd;
   int sz = 4 * 1024 * 1024;
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);

@@ -245,6 +245,28 @@ describe('OciRuntime: daemon restarts', () => {
     expect(after).toMatchObject({ exitCode: 137 });
   });
 
+  it('shim killed while connected: wait() reports 255 and the runtime container is deleted', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const task = await create(b);
+    await task.start();
+    process.kill(task.shimPid, 'SIGKILL');
+    expect(await task.wait()).toMatchObject({ exitCode: 255 });
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+
+  it('a second connection takes the shim over without harming the container', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
+    const first = await create(b);
+    await first.start();
+    const other = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
+    const second = (await other.reconnect(b.id, b.bundle)) as Task;
+    await expect(first.wait()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(second.status).toBe('running');
+    expect((await runtime.state(b.id)).status).toBe('running');
+    await second.kill('KILL');
+    expect((await second.wait()).exitCode).toBe(137);
+  });
+
   it('shim killed: reconnect reports the container dead and nothing stays in the runtime', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
     const first = await create(b);

@@ -18,6 +18,7 @@ export const FrameType = {
   Exited: 0x78, // 'x'
   KillResult: 0x6b, // 'k'
   Error: 0x65, // 'e'
+  Displaced: 0x64, // 'd'
 } as const;
 
 /** Largest payload the shim accepts from the daemon in one frame. */

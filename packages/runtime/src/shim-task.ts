@@ -91,6 +91,7 @@ export class ShimTask implements Task {
   private readonly killWaiters: Waiter<void>[] = [];
   private exited?: ExitStatus;
   private detached = false;
+  private displaced = false;
   private closed = false;
 
   private constructor(
@@ -199,6 +200,10 @@ export class ShimTask implements Task {
         } else this.logger.warn({ id: this.id, msg }, 'shim reported an error');
         return;
       }
+      case FrameType.Displaced:
+        // Another connection took the shim over: the container is fine, this task is not ours now.
+        this.displaced = true;
+        return;
       default:
         this.logger.debug({ id: this.id, type }, 'unknown shim frame');
     }
@@ -217,10 +222,14 @@ export class ShimTask implements Task {
     const gone = new UnavailableError(`container ${this.id}: shim connection closed`);
     this.helloWaiter.reject(gone);
     for (const w of this.killWaiters.splice(0)) w.reject(new ConflictError(`container ${this.id}: is not running`));
-    if (this.detached || this.exited) {
+    if (this.detached || this.displaced || this.exited || (await this.shimStillRunning())) {
       this.createdWaiter?.reject(gone);
       this.startWaiter?.reject(gone);
-      if (!this.exited) this.exit.reject(new UnavailableError(`container ${this.id}: task detached`));
+      if (!this.exited) {
+        this.exit.reject(
+          new UnavailableError(`container ${this.id}: ${this.detached ? 'task detached' : 'shim connection taken over by another client'}`),
+        );
+      }
       return;
     }
     // The shim went away without telling us how the process ended: exit.json, or dead (255).
@@ -243,6 +252,23 @@ export class ShimTask implements Task {
       this.logger.error({ id: this.id, err: (e as Error).message }, 'runtime delete failed'),
     );
     this.setExited({ exitCode: 255, finishedAt: nowRfc3339Nano(), oomKilled: false });
+  }
+
+  /** After an unexpected close: is the shim process still there (for longer than a moment)? */
+  private async shimStillRunning(): Promise<boolean> {
+    if (this.shimPid <= 0) return false;
+    for (let i = 0; i < 40; i++) {
+      let cmdline: string;
+      try {
+        cmdline = await fs.readFile(`/proc/${this.shimPid}/cmdline`, 'utf8');
+      } catch {
+        return false;
+      }
+      // a zombie has an empty cmdline; the shim is done
+      if (!cmdline.includes('berth-shim') || !cmdline.includes(this.id)) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
   }
 
   private send(frame: Buffer): Promise<void> {
