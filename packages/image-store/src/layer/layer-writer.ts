@@ -234,6 +234,8 @@ export class LayerWriter implements TarSink {
     this.native.mknod(abs, S_IFCHR, 0, 0);
     parent.children!.set(name, { kind: 'other' });
     fs.lchownSync(abs, e.uid, e.gid);
+    // Docker leaves the time of creation; the header's time makes a re-packed diff reproducible.
+    fs.lutimesSync(abs, atimeOf(e), e.mtime);
   }
 
   // ---- the tree ----
