@@ -27,7 +27,7 @@ describe('whiteouts and opaque directories', () => {
       { header: { name: 'd/', type: 'directory', mode: 0o755 } },
       { header: { name: 'd/.wh..wh..opq', type: 'file', mode: 0o755, size: 0 } },
       { header: { name: 'd/new', type: 'file', mode: 0o644 }, body: 'new' },
-      { header: { name: '.wh.gone', type: 'file', mode: 0o600 } },
+      { header: { name: '.wh.gone', type: 'file', mode: 0o600, mtime: new Date('2020-01-01T00:00:00Z') } },
       { header: { name: 'sub/.wh.f', type: 'file', mode: 0o600, uid: 5, gid: 6 } },
       { header: { name: 'sub/.wh..wh.plnk/x', type: 'file', mode: 0o600 } },
       { header: { name: 'forged/', type: 'directory', mode: 0o755, pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y' } } },
@@ -40,6 +40,7 @@ describe('whiteouts and opaque directories', () => {
     expect(r.entries).toBe(7);
     expect(isWhiteout(path.join(a, 'gone'))).toBe(true);
     expect(isWhiteout(path.join(a, 'sub/f'))).toBe(true);
+    expect(fs.lstatSync(path.join(a, 'gone')).mtimeMs).toBe(Date.parse('2020-01-01T00:00:00Z'));
     expect([fs.lstatSync(path.join(a, 'sub/f')).uid, fs.lstatSync(path.join(a, 'sub/f')).gid]).toEqual([5, 6]);
     expect(opaque(path.join(a, 'd'))).toBe('y');
     expect(opaque(path.join(a, 'forged'))).toBeUndefined(); // a tar cannot forge overlay xattrs
