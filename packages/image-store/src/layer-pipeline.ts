@@ -1,16 +1,7 @@
 import { createGunzip } from 'node:zlib';
-import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
-import { InvalidArgumentError } from '@berth/errdefs';
+import { PassThrough, Readable } from 'node:stream';
+import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { Digester } from '@berth/oci';
-
-/** A pass-through that hashes what flows through it. */
-export class HashTransform extends Transform {
-  readonly digester = new Digester();
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.digester.update(chunk);
-    cb(null, chunk);
-  }
-}
 
 /** What `decompressAuto` saw: whether the input was compressed, and its digest if it was. */
 export interface SourceInfo {
@@ -59,7 +50,7 @@ async function* decompress(source: AsyncIterable<Buffer>, info: SourceInfo): Asy
       for await (const chunk of gz) yield chunk as Buffer;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code?.startsWith('Z_')) throw new InvalidArgumentError(`layer: invalid gzip stream: ${err.message}`, { cause: e });
+      if (err.code?.startsWith('Z_')) throw new DataLossError(`layer: corrupt or truncated gzip stream: ${err.message}`, { cause: e });
       throw e;
     } finally {
       src.destroy();
