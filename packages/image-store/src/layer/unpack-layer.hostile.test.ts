@@ -145,6 +145,23 @@ describe('unpackLayer with hostile input', () => {
     await expectRefused(many, InvalidArgumentError, /"f3": more than 3 entries/, { limits: { maxEntries: 3 } });
   });
 
+  it('counts the directories it creates for an entry against maxEntries', async () => {
+    await expectRefused([file('a/b/c/d/e/f/g/h/i/j/k')], InvalidArgumentError, /more than 8 entries \(with the directories/, { limits: { maxEntries: 8 } });
+  });
+
+  it('stays fast when a tar keeps replacing big directories', async () => {
+    const entries: TestEntry[] = [];
+    for (let i = 0; i < 300; i++) entries.push(file(`d${i % 3}/f${i}`, 'x'));
+    for (let round = 0; round < 200; round++) {
+      entries.push(file('d0', 'now a file'), dir('d0/'), file(`d0/g${round}`, 'y'));
+    }
+    const t0 = Date.now();
+    const r = await unpackEntries(entries);
+    expect(r.entries).toBe(900);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(fs.readdirSync(path.join(dest, 'd0'))).toEqual(['g199']);
+  });
+
   it('refuses a path longer than maxPathLength', async () => {
     await expectRefused([file(`${'d/'.repeat(40)}f`)], InvalidArgumentError, /path longer than 50 bytes/, { limits: { maxPathLength: 50 } });
   });
