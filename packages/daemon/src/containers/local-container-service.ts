@@ -113,6 +113,8 @@ interface Entry {
   restartDelayMs: number;
   /** Serialises start / remove of this container. */
   lock: Promise<unknown>;
+  /** The runtime may still hold a record of this container (its task was lost, not waited for). */
+  runtimeDirty: boolean;
 }
 
 const ACTIVE: readonly ContainerStatus[] = ['running', 'paused', 'restarting'];
@@ -244,7 +246,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   private newEntry(rec: StoredContainer): Entry {
-    return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve() };
+    return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve(), runtimeDirty: false };
   }
 
   private async volumePath(name: string): Promise<string> {
@@ -354,9 +356,14 @@ export class LocalContainerService implements ContainerService {
     const dir = this.layout.containerDir(id);
     const rootfs = this.rootfsOf(id);
     let task: Task | undefined;
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+    const times: Record<string, number> = {};
     await this.mounts.acquire(id, rootfs, () => this.deps.snapshots.mounts(id));
+    times.mounted = ms();
     try {
       const spec = await this.hooks.buildSpec(await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n)));
+      times.spec = ms();
       task = await this.deps.runtime.create({
         id,
         bundle: dir,
@@ -365,8 +372,10 @@ export class LocalContainerService implements ContainerService {
         openStdin: Boolean(e.rec.config.OpenStdin),
         signal,
       });
+      times.created = ms();
       e.hub.bind(task);
       await task.start(signal);
+      times.started = ms();
     } catch (err) {
       await this.failStart(e, task, err);
       throw startFailure(err).error;
@@ -385,12 +394,15 @@ export class LocalContainerService implements ContainerService {
     });
     this.emit(e, byPolicy ? 'restart' : 'start');
     this.supervise(e, task, started.getTime());
+    this.log.debug({ id, ...times, recorded: ms() }, 'container started');
   }
 
   private supervise(e: Entry, task: Task, startedMs: number): void {
+    e.runtimeDirty = false;
     e.exitHandled = task
       .wait()
       .catch((err): ExitStatus => {
+        e.runtimeDirty = true;
         this.log.error({ id: e.rec.id, err: messageOf(err) }, 'lost the container task');
         return { exitCode: 255, finishedAt: rfc3339Nano(this.now()), oomKilled: false };
       })
@@ -746,7 +758,8 @@ export class LocalContainerService implements ContainerService {
       try {
         await this.mounts.forceUnmount(id, rootfs);
         if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
-        await this.deps.runtime.delete(id).catch(() => undefined);
+        // task.wait() deletes the runtime's record; only a lost task leaves one behind.
+        if (e.runtimeDirty) await this.deps.runtime.delete(id).catch(() => undefined);
         await this.deps.snapshots.remove(id);
         await fs.rm(this.layout.containerDir(id), { recursive: true, force: true });
         await this.store.delete(id);
