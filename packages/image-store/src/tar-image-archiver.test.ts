@@ -108,6 +108,22 @@ describe('TarImageArchiver', () => {
     expect(loaded).toEqual([{ reference: 'example.com/x:1', imageId: 'sha256:33f4ecab3bb059e2fecaab5dee165eb47521430da95ee930ff104f59aee6c8dc' }]);
   });
 
+  it('loads a docker save archive with gzip-compressed layer.tar files, in any entry order', async () => {
+    const dir = path.join(t.dir, 'ds');
+    await fs.mkdir(dir);
+    execFileSync('tar', ['xf', DOCKER_SAVE, '-C', dir]);
+    execFileSync('gzip', ['-n', path.join(dir, '7a61b5de22e66dcf0a0998143c43be1e5eaf28021cb3f14d424442fa04626f7a/layer.tar')]);
+    await fs.rename(path.join(dir, '7a61b5de22e66dcf0a0998143c43be1e5eaf28021cb3f14d424442fa04626f7a/layer.tar.gz'), path.join(dir, '7a61b5de22e66dcf0a0998143c43be1e5eaf28021cb3f14d424442fa04626f7a/layer.tar'));
+    const file = path.join(t.dir, 'gz.tar');
+    execFileSync('tar', ['cf', file, '-C', dir, 'manifest.json', 'repositories', '.']);
+    const loaded = await t.store.archives.load(createReadStream(file));
+    expect(loaded.map((l) => l.imageId)).toEqual([DOCKER_ID]);
+    // the content store keeps the uncompressed tar, so save still reproduces the diffID
+    const saved = await toBuffer(await t.store.archives.save([DOCKER_ID]));
+    expect(saved.includes(Buffer.from(`blobs/sha256/${DIFF_IDS[0]!.slice(7)}`))).toBe(true);
+    expect(await t.store.content.info(DIFF_IDS[0] as `${string}:${string}`)).toMatchObject({ size: 1996800 });
+  });
+
   it('save -> load round trip keeps the image ID; skopeo reads it as docker-archive and oci-archive', async () => {
     await t.store.archives.load(createReadStream(DOCKER_SAVE));
     const out = path.join(t.dir, 'saved.tar');
