@@ -35,7 +35,8 @@ export function readBlob(o: BlobReadOptions): Readable {
     const digester = new Digester();
     let offset = 0;
     let failures = 0;
-    for (let round = 0; round < retry.attempts + 1000 && offset <= desc.size; round++) {
+    // Every round that does not finish the blob counts as a failure, so this is bounded.
+    for (let round = 0; round <= retry.attempts; round++) {
       const headers: Record<string, string> = {};
       if (offset > 0) headers['Range'] = `bytes=${offset}-`;
       const res = await transport.request({

@@ -223,14 +223,22 @@ export class RegistryClient {
       throw new InvalidArgumentError(`image ${formatReference(r)}: config is not JSON: ${messageOf(e)}`);
     }
     const skipped: string[] = [];
+    // The first layer that fails stops the others.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     await runLimited(m.layers, this.concurrency, async (layer) => {
-      if (await sink.has(layer.digest)) {
-        skipped.push(layer.digest);
-        options.onProgress?.({ digest: layer.digest, current: layer.size, total: layer.size, status: 'exists' });
-        return;
+      try {
+        if (await sink.has(layer.digest)) {
+          skipped.push(layer.digest);
+          options.onProgress?.({ digest: layer.digest, current: layer.size, total: layer.size, status: 'exists' });
+          return;
+        }
+        const stream = this.fetchBlob(r, layer, { ...options, signal });
+        await sink.ingest(layer, stream, signal);
+      } catch (e) {
+        stop.abort(e);
+        throw e;
       }
-      const stream = this.fetchBlob(r, layer, options);
-      await sink.ingest(layer, stream, options.signal);
     });
     const small: Array<{ desc: Descriptor; bytes: Buffer }> = [{ desc: m.config, bytes: configBytes }];
     small.push({ desc: { mediaType: resolved.manifest.mediaType, digest: resolved.manifest.digest, size: resolved.manifest.bytes.length }, bytes: resolved.manifest.bytes });

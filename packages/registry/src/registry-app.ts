@@ -91,13 +91,15 @@ export function createRegistryApp(opts: RegistryAppOptions): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err instanceof SyntaxError ? new InvalidArgumentError(err.message) : err;
-    const { status, body } = errorEnvelope(e);
-    if (status >= 500) deps.log.error({ err: e instanceof Error ? e.message : String(e), path: req.path }, 'registry request failed');
-    else deps.log.debug({ status, code: body.errors[0]?.code, path: req.path }, 'registry request refused');
     if (res.headersSent) {
+      // The answer was under way (a client that went away mid-blob): nothing left to say.
+      deps.log.debug({ err: e instanceof Error ? e.message : String(e), path: req.path }, 'registry response broken off');
       res.destroy();
       return;
     }
+    const { status, body } = errorEnvelope(e);
+    if (status >= 500) deps.log.error({ err: e instanceof Error ? e.message : String(e), path: req.path }, 'registry request failed');
+    else deps.log.debug({ status, code: body.errors[0]?.code, path: req.path }, 'registry request refused');
     if (e instanceof RegistryApiError) for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
     res.removeHeader('Content-Length');
     res.status(status);
