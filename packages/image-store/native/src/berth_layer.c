@@ -23,6 +23,7 @@
 
 #define XATTR_NAME_MAX_LEN 256
 #define XATTR_VALUE_MAX_LEN 65536
+#define XATTR_LIST_BUF 4096
 
 static const char *errno_name(int err) {
   switch (err) {
@@ -131,45 +132,58 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   char path[PATH_MAX + 1], name[XATTR_NAME_MAX_LEN + 2];
-  static char value[XATTR_VALUE_MAX_LEN];
   if (!get_args(env, info, 2, argv)) return NULL;
   if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
   if (!get_string(env, argv[1], name, sizeof name, "xattr name")) return NULL;
-  ssize_t n = lgetxattr(path, name, value, sizeof value);
+  char *value = malloc(XATTR_VALUE_MAX_LEN); /* no static buffer: the addon may run in several threads */
+  if (value == NULL) return throw_errno(env, ENOMEM, "lgetxattr", path);
+  ssize_t n = lgetxattr(path, name, value, XATTR_VALUE_MAX_LEN);
+  int err = errno;
   if (n < 0) {
-    if (errno == ENODATA || errno == EOPNOTSUPP) {
+    free(value);
+    if (err == ENODATA || err == EOPNOTSUPP) {
       napi_get_null(env, &result);
       return result;
     }
-    return throw_errno(env, errno, "lgetxattr", path);
+    return throw_errno(env, err, "lgetxattr", path);
   }
   void *copy;
   napi_create_buffer_copy(env, (size_t)n, value, &copy, &result);
+  free(value);
   return result;
 }
 
 static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   char path[PATH_MAX + 1];
-  static char list[XATTR_VALUE_MAX_LEN];
+  char list[XATTR_LIST_BUF]; /* most lists are tiny; the rare long one is read into the heap */
+  char *buf = list;
   if (!get_args(env, info, 1, argv)) return NULL;
   if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
-  ssize_t n = llistxattr(path, list, sizeof list);
+  ssize_t n = llistxattr(path, buf, sizeof list);
+  if (n < 0 && errno == ERANGE) {
+    buf = malloc(XATTR_VALUE_MAX_LEN);
+    if (buf == NULL) return throw_errno(env, ENOMEM, "llistxattr", path);
+    n = llistxattr(path, buf, XATTR_VALUE_MAX_LEN);
+  }
+  int err = errno;
   napi_create_array(env, &result);
   if (n < 0) {
-    if (errno == EOPNOTSUPP) return result;
-    return throw_errno(env, errno, "llistxattr", path);
+    if (buf != list) free(buf);
+    if (err == EOPNOTSUPP) return result;
+    return throw_errno(env, err, "llistxattr", path);
   }
   uint32_t i = 0;
   for (ssize_t off = 0; off < n;) {
-    size_t l = strnlen(list + off, (size_t)(n - off));
+    size_t l = strnlen(buf + off, (size_t)(n - off));
     if (l > 0) {
       napi_value s;
-      napi_create_string_utf8(env, list + off, l, &s);
+      napi_create_string_utf8(env, buf + off, l, &s);
       napi_set_element(env, result, i++, s);
     }
     off += (ssize_t)l + 1;
   }
+  if (buf != list) free(buf);
   return result;
 }
 
