@@ -139,6 +139,24 @@ describe('RegistryClient against berth-registry', () => {
     }
   });
 
+  it('stops a pull when its signal aborts, keeping nothing half-written', async () => {
+    const img = await buildTestImage('abort', { bigSize: 2_000_000 });
+    await new RegistryClient().push(`${server.host}/app/abort:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+    const s = await sink('abort');
+    const ac = new AbortController();
+    const big = img.layers[1]!.digest;
+    const p = new RegistryClient().pull(`${server.host}/app/abort:1`, s, {
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.digest === big && e.status === 'downloading') ac.abort();
+      },
+    });
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    const c = await s.contents();
+    expect(c.blobs).not.toContain(big.slice(7));
+    expect(c.temps).toEqual([]);
+  });
+
   it('refuses wrong bytes with a DataLossError and keeps nothing', async () => {
     const img = await buildTestImage('corrupt', { bigSize: 50_000 });
     await new RegistryClient().push(`${server.host}/app/corrupt:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
