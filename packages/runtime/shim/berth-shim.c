@@ -20,7 +20,8 @@
  *     `RUNTIME delete --force ID`, writes DIR/exit.json atomically, tells the daemon, exits.
  *
  * Wire protocol on shim.sock, both ways: frames [type:1][length:4, big-endian][payload].
- *  daemon -> shim: 'S' start; 'I' stdin bytes; 'C' close stdin; 'K' kill (payload: signal as
+ *  daemon -> shim: 'A' attach (first frame of a connection; until it arrives the connection is
+ *                  pending and displaces nobody); 'S' start; 'I' stdin bytes; 'C' close stdin; 'K' kill (payload: signal as
  *                  decimal text); 'R' resize (rows:2, cols:2; reserved for TTY support).
  *  shim -> daemon: 1 stdout bytes; 2 stderr bytes; 'H' hello (JSON: state, pid, shimPid; sent on
  *                  connect); 'c' created (JSON {"pid":N}); 's' started; 'f' failed (error text);
@@ -761,9 +762,36 @@ static void client_readable(void) {
   }
 }
 
-static void accept_client(void) {
+/* A new connection stays pending until it says 'A' (attach): only then does it replace the
+ * current daemon connection. A mere probe (connect, close) never displaces anyone. */
+static int pending_fd = -1;
+static unsigned char pending_buf[5];
+static size_t pending_len;
+
+static void accept_pending(void) {
   int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) return;
+  if (pending_fd >= 0) close(pending_fd);
+  pending_fd = fd;
+  pending_len = 0;
+}
+
+static void pending_readable(void) {
+  ssize_t r = recv(pending_fd, pending_buf + pending_len, sizeof pending_buf - pending_len, MSG_DONTWAIT);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (r <= 0) {
+    close(pending_fd);
+    pending_fd = -1;
+    return;
+  }
+  pending_len += (size_t)r;
+  if (pending_len < 5) return;
+  size_t len = ((size_t)pending_buf[1] << 24) | ((size_t)pending_buf[2] << 16) | ((size_t)pending_buf[3] << 8) | pending_buf[4];
+  if (pending_buf[0] != 'A' || len != 0) {
+    close(pending_fd);
+    pending_fd = -1;
+    return;
+  }
   if (client_fd >= 0) {
     /* one daemon at a time: the newest wins; tell the old one why it loses the connection */
     unsigned char h[5];
@@ -771,9 +799,10 @@ static void accept_client(void) {
     if (q_size(&client_out) == 0) (void)send(client_fd, h, 5, MSG_NOSIGNAL | MSG_DONTWAIT);
   }
   client_drop();
-  client_fd = fd;
+  client_fd = pending_fd;
+  pending_fd = -1;
   int sz = 4 * 1024 * 1024;
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+  setsockopt(client_fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
   send_hello();
   if (st == ST_FAILED) client_send_str('f', fail_msg);
 }
@@ -931,13 +960,10 @@ int main(int argc, char **argv) {
         }
         long long left = deadline - now_ms();
         if (left <= 0) break;
-        struct pollfd pf[2] = {{listen_fd, POLLIN, 0}, {client_fd, POLLOUT, 0}};
-        if (poll(pf, client_fd >= 0 ? 2 : 1, (int)left) > 0 && (pf[0].revents & POLLIN)) {
-          accept_client();
-          if (client_fd >= 0) {
-            client_flush();
-            if (q_size(&client_out) == 0) break;
-          }
+        struct pollfd pf[3] = {{listen_fd, POLLIN, 0}, {pending_fd, POLLIN, 0}, {client_fd, POLLOUT, 0}};
+        if (poll(pf, 3, (int)left) > 0) {
+          if (pf[0].revents & POLLIN) accept_pending();
+          else if (pending_fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) pending_readable();
         }
       }
       if (client_fd >= 0) shutdown(client_fd, SHUT_WR);
@@ -956,13 +982,17 @@ int main(int argc, char **argv) {
 
   long long drain_deadline = -1;
   for (;;) {
-    struct pollfd pf[6];
-    int n = 0, i_listen, i_client = -1, i_sig, i_out = -1, i_err = -1, i_in = -1;
+    struct pollfd pf[7];
+    int n = 0, i_listen, i_client = -1, i_sig, i_out = -1, i_err = -1, i_in = -1, i_pending = -1;
     int backpressure = client_fd >= 0 && q_size(&client_out) > 0;
     i_sig = n;
     pf[n++] = (struct pollfd){sfd, POLLIN, 0};
     i_listen = n;
     pf[n++] = (struct pollfd){listen_fd, POLLIN, 0};
+    if (pending_fd >= 0) {
+      i_pending = n;
+      pf[n++] = (struct pollfd){pending_fd, POLLIN, 0};
+    }
     if (client_fd >= 0) {
       i_client = n;
       pf[n++] = (struct pollfd){client_fd, (short)(POLLIN | (backpressure ? POLLOUT : 0)), 0};
@@ -999,7 +1029,8 @@ int main(int argc, char **argv) {
       if (client_fd >= 0 && (pf[i_client].revents & (POLLIN | POLLHUP | POLLERR))) client_readable();
     }
     if (i_in >= 0 && (pf[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) stdin_flush();
-    if (pf[i_listen].revents & POLLIN) accept_client();
+    if (i_pending >= 0 && pending_fd >= 0 && (pf[i_pending].revents & (POLLIN | POLLHUP | POLLERR))) pending_readable();
+    if (pf[i_listen].revents & POLLIN) accept_pending();
     if (pf[i_sig].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) > 0) {

@@ -259,6 +259,8 @@ describe('OciRuntime: daemon restarts', () => {
     const first = await create(b);
     await first.start();
     const other = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
+    await expect(other.create({ id: b.id, bundle: b.bundle })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await first.kill('CONT'); // the probe above did not take the shim away from us
     const second = (await other.reconnect(b.id, b.bundle)) as Task;
     await expect(first.wait()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(second.status).toBe('running');

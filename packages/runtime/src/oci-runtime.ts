@@ -14,7 +14,7 @@ import {
 import type { RuntimeSpec } from '@berth/oci';
 import type { CreateOptions, ExitStatus, Logger, RuntimeConfig, RuntimeState } from './types';
 import type { Task } from './task';
-import { ShimTask } from './shim-task';
+import { ShimTask, connectUnix } from './shim-task';
 import { readExitFile, nowRfc3339Nano } from './exit-file';
 import { run } from './exec-file';
 import { parseSignal } from './signals';
@@ -55,6 +55,23 @@ async function oomFileFor(spec: RuntimeSpec): Promise<string | undefined> {
     return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
   } catch {
     return path.join('/sys/fs/cgroup', rel, 'memory.events');
+  }
+}
+
+/** True when a live shim listens on <bundle>/shim.sock. */
+async function shimAnswers(bundle: string): Promise<boolean> {
+  const sock = path.join(bundle, 'shim.sock');
+  try {
+    await fs.lstat(sock);
+  } catch {
+    return false;
+  }
+  try {
+    const s = await connectUnix(sock);
+    s.destroy();
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -158,6 +175,7 @@ export class OciRuntime {
     }
     const spec = opts.spec ?? (await this.readSpec(bundle, opts.id));
     if (spec.process?.terminal) throw new NotImplementedError(`container ${opts.id}: TTY containers are not supported yet`);
+    if (await shimAnswers(bundle)) throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
     await fs.rm(path.join(bundle, 'exit.json'), { force: true });
     await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];

@@ -3,6 +3,7 @@
  */
 export const FrameType = {
   // daemon -> shim
+  Attach: 0x41, // 'A': first frame of a connection; makes it the shim's daemon connection
   Start: 0x53, // 'S'
   Stdin: 0x49, // 'I'
   CloseStdin: 0x43, // 'C'

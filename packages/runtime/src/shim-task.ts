@@ -43,7 +43,7 @@ function deferred<T>(): { promise: Promise<T> } & Waiter<T> {
 }
 
 /** Connects to a unix socket; long paths go through a short symlink (sun_path is 108 bytes). */
-async function connectUnix(socketPath: string, signal?: AbortSignal): Promise<net.Socket> {
+export async function connectUnix(socketPath: string, signal?: AbortSignal): Promise<net.Socket> {
   let connectPath = socketPath;
   let linkDir: string | undefined;
   if (Buffer.byteLength(socketPath) > 100) {
@@ -119,6 +119,7 @@ export class ShimTask implements Task {
   ): Promise<ShimTask> {
     const sock = await connectUnix(path.join(bundle, 'shim.sock'), signal);
     const task = new ShimTask(id, bundle, sock, cleanup, logger);
+    sock.write(encodeFrame(FrameType.Attach));
     const hello = await task.helloWaiter.promise;
     task.hello = hello;
     return task;
