@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DataLossError, InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { DataLossError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
 import {
   type Descriptor,
   type ImageConfig,
@@ -36,6 +36,11 @@ export interface RegistryClientOptions {
    * checks first, then plain http, as docker's `insecure-registries`.
    */
   insecureRegistries?: readonly string[];
+  /**
+   * Mirrors per registry domain (`{"docker.io": ["http://127.0.0.1:5001"]}`), tried in order
+   * before the registry itself by `resolve` and `pull`; an http mirror is insecure.
+   */
+  mirrors?: Readonly<Record<string, readonly string[]>>;
   retry?: Partial<RetryPolicy>;
   /** Blobs moved at once by pull and push (default 3). */
   concurrency?: number;
@@ -116,7 +121,16 @@ export class RegistryClient {
   private readonly log: Logger;
   private readonly concurrency: number;
 
+  private readonly insecure: string[];
+
   constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.insecure = [...(opts.insecureRegistries ?? [])];
+    for (const urls of Object.values(opts.mirrors ?? {})) {
+      for (const u of urls) {
+        const url = new URL(u);
+        if (url.protocol === 'http:') this.insecure.push(url.host);
+      }
+    }
     this.retry = { ...defaultRetryPolicy, ...(opts.retry ?? {}) };
     this.log = opts.logger ?? silentLogger;
     this.concurrency = Math.max(1, opts.concurrency ?? 3);
@@ -128,7 +142,7 @@ export class RegistryClient {
     if (!t) {
       const provider = this.opts.credentials;
       t = new RegistryTransport(
-        registryEndpoints(domain, this.opts.insecureRegistries),
+        registryEndpoints(domain, this.insecure),
         async () => (provider ? provider(domain) : undefined),
         this.retry,
         this.log,
@@ -168,9 +182,36 @@ export class RegistryClient {
     return { bytes, mediaType, digest };
   }
 
-  /** Resolves a reference to one image manifest, choosing a platform from an index. */
+  /** The same reference on each mirror of its registry, then on the registry itself. */
+  private candidates(r: Reference): Reference[] {
+    const mirrors = this.opts.mirrors?.[r.domain] ?? [];
+    return [...mirrors.map((u) => ({ ...r, domain: new URL(u).host })), r];
+  }
+
+  /** Runs `fn` against each candidate until one succeeds; falls back on errors a mirror may cause. */
+  private async withMirrors<T>(r: Reference, signal: AbortSignal | undefined, fn: (c: Reference) => Promise<T>): Promise<T> {
+    const cands = this.candidates(r);
+    for (let i = 0; ; i++) {
+      const c = cands[i]!;
+      try {
+        return await fn(c);
+      } catch (e) {
+        const kind = codeOf(e);
+        const fallback = ['NOT_FOUND', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'DATA_LOSS'].includes(kind);
+        if (i >= cands.length - 1 || !fallback || signal?.aborted) throw e;
+        this.log.warn({ mirror: c.domain, err: messageOf(e) }, 'mirror failed, trying the next endpoint');
+      }
+    }
+  }
+
+  /** Resolves a reference to one image manifest, choosing a platform from an index (mirrors first). */
   async resolve(ref: Reference | string, options: ResolveOptions = {}): Promise<ResolvedImage> {
     const r = toReference(ref);
+    const out = await this.withMirrors(r, options.signal, (c) => this.resolveAt(c, options));
+    return { ...out, reference: r };
+  }
+
+  private async resolveAt(r: Reference, options: ResolveOptions): Promise<ResolvedImage> {
     const name = formatReference(r);
     const first = await this.fetchManifest(r, options);
     if (!isIndexMediaType(first.mediaType)) {
@@ -212,8 +253,13 @@ export class RegistryClient {
    * config for the caller to register the image.
    */
   async pull(ref: Reference | string, sink: BlobSink, options: PullOptions = {}): Promise<PullResult> {
-    const resolved = await this.resolve(ref, options);
-    const r = resolved.reference;
+    const r = toReference(ref);
+    const out = await this.withMirrors(r, options.signal, (c) => this.pullFrom(c, sink, options));
+    return { ...out, reference: r };
+  }
+
+  private async pullFrom(r: Reference, sink: BlobSink, options: PullOptions): Promise<PullResult> {
+    const resolved = await this.resolveAt(r, options);
     const m = resolved.parsed;
     const configBytes = await this.fetchBlobBytes(r, m.config, options);
     let config: ImageConfig;

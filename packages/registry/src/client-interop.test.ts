@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Index, MediaType, sha256Digest } from '@berth/oci';
 import { RegistryClient, type ProgressEvent, staticCredentials } from '@berth/registry-client';
 import { DirBlobSink, mapSource } from './__fixtures__/dir-blob-sink';
+import { freePort } from './__fixtures__/docker-registry';
 import { FaultyProxy } from './__fixtures__/faulty-proxy';
 import { buildTestImage } from './__fixtures__/test-image';
 import { RegistryServer } from './registry-server';
@@ -136,6 +137,28 @@ describe('RegistryClient against berth-registry', () => {
       expect(pulled.manifest.digest).toBe(img.manifestDigest);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('pulls through mirrors first and falls back to the registry', async () => {
+    const img = await buildTestImage('mirrored', { bigSize: 10_000 });
+    await new RegistryClient().push(`${server.host}/app/mirrored:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+    const empty = await RegistryServer.start({ dataRoot: path.join(tmp, 'mirror-empty'), addr: '127.0.0.1:0' });
+    const full = await RegistryServer.start({ dataRoot: path.join(tmp, 'mirror-full'), addr: '127.0.0.1:0' });
+    try {
+      // An empty mirror: not found there, so the registry itself serves it.
+      const viaOrigin = await new RegistryClient({ mirrors: { [server.host]: [empty.url] }, retry: fast }).pull(`${server.host}/app/mirrored:1`, await sink('m1'));
+      expect(viaOrigin.manifest.digest).toBe(img.manifestDigest);
+      expect(viaOrigin.reference.domain).toBe(server.host);
+      // A registry that is not there, with a mirror that has the image.
+      await new RegistryClient().push(`${full.host}/app/mirrored:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+      const dead = `127.0.0.1:${await freePort()}`;
+      const viaMirror = await new RegistryClient({ mirrors: { [dead]: [empty.url, full.url] }, retry: fast }).pull(`${dead}/app/mirrored:1`, await sink('m2'));
+      expect(viaMirror.manifest.digest).toBe(img.manifestDigest);
+      expect(viaMirror.reference.domain).toBe(dead);
+    } finally {
+      await empty.close();
+      await full.close();
     }
   });
 
