@@ -341,6 +341,65 @@ describe('berth-shim json-file log format', () => {
     expect(entries[1].time).toBe(entries[0].time);
   });
 
+  it('logs random bytes exactly as Go would decode them (fuzz through stdin)', async () => {
+    // Go's utf8.DecodeRune: each byte of an invalid sequence becomes one U+FFFD.
+    const goDecode = (buf: Buffer): string => {
+      let out = '';
+      for (let i = 0; i < buf.length; ) {
+        const c = buf[i];
+        let len = 0;
+        if (c < 0x80) len = 1;
+        else if (c >= 0xc2 && c <= 0xdf) len = 2;
+        else if (c >= 0xe0 && c <= 0xef) len = 3;
+        else if (c >= 0xf0 && c <= 0xf4) len = 4;
+        let ok = len > 0 && i + len <= buf.length;
+        if (ok && len > 1) {
+          const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80;
+          const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf;
+          if (buf[i + 1] < lo || buf[i + 1] > hi) ok = false;
+          for (let k = 2; k < len && ok; k++) if ((buf[i + k] & 0xc0) !== 0x80) ok = false;
+        }
+        if (!ok) {
+          out += '\ufffd';
+          i++;
+        } else {
+          out += buf.subarray(i, i + len).toString('utf8');
+          i += len;
+        }
+      }
+      return out;
+    };
+    let seed = 42;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const specials = [0x0a, 0x00, 0x09, 0x0d, 0x22, 0x5c, 0x3c, 0x3e, 0x26, 0xc3, 0xa9, 0xe2, 0x80, 0xa8, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0xed, 0xa0];
+    const input = Buffer.alloc(300000);
+    for (let i = 0; i < input.length; i++) {
+      const r = rnd();
+      input[i] = r < 0.5 ? 0x61 + Math.floor(rnd() * 26) : r < 0.8 ? specials[Math.floor(rnd() * specials.length)] : Math.floor(rnd() * 256);
+    }
+    const b = await makeBundle(root, rootfs, { cmd: ['cat'] });
+    const task = await create(b, { openStdin: true });
+    const c = collect(task);
+    await task.start();
+    await task.writeStdin(input);
+    await task.closeStdin();
+    await task.wait();
+    expect(Buffer.concat(c.chunks.map((x) => x.data)).equals(input)).toBe(true);
+    const entries = (await fs.readFile(b.logPath, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { log: string });
+    // Each entry is decoded on its own (a piece boundary can split a UTF-8 sequence, as in Docker),
+    // so compare entry by entry against the same cut of the input.
+    let off = 0;
+    for (const e of entries) {
+      let len = 0;
+      // find the byte length of this entry: up to and including the next newline, at most 16 KiB
+      const nl = input.indexOf(0x0a, off);
+      len = nl >= 0 && nl - off < 16384 ? nl - off + 1 : Math.min(16384, input.length - off);
+      expect(e.log).toBe(goDecode(input.subarray(off, off + len)));
+      off += len;
+    }
+    expect(off).toBe(input.length);
+  });
+
   it('keeps logging while no daemon is connected', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done'] });
     const task = await create(b);
