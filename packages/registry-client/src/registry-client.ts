@@ -20,7 +20,7 @@ import {
 import type { BlobSink, BlobSource, ProgressCallback } from './blob-sink';
 import { readBlob } from './blob-reader';
 import { pushBlob, type PushBlobResult } from './blob-pusher';
-import type { CredentialProvider } from './credentials';
+import type { CredentialProvider, Credentials } from './credentials';
 import { registryEndpoints } from './endpoint';
 import { type Logger, silentLogger } from './logger';
 import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform, manifestMediaType } from './manifest-types';
@@ -151,6 +151,36 @@ export class RegistryClient {
       this.transports.set(domain, t);
     }
     return t;
+  }
+
+  /**
+   * Checks credentials against a registry as `docker login` does: `GET /v2/`, answering its
+   * challenge (basic, or a token with no scope) with these credentials. Throws
+   * UnauthorizedError when they are refused; nothing is cached in this client.
+   */
+  async login(domain: string, credentials: Credentials, options: CallOptions = {}): Promise<{ status: string }> {
+    const t = new RegistryTransport(registryEndpoints(domain, this.insecure), async () => credentials, this.retry, this.log, this.opts.userAgent ?? 'berth/0.1');
+    await t.request({ method: 'GET', path: '/v2/', scopes: [], subject: { kind: 'registry', name: domain }, ...(options.signal ? { signal: options.signal } : {}) });
+    return { status: 'Login Succeeded' };
+  }
+
+  /**
+   * What `GET /distribution/{name}/json` shows: the descriptor the reference resolves to
+   * (the index when there is one) and the platforms it offers.
+   */
+  async inspectDistribution(ref: Reference | string, options: CallOptions = {}): Promise<{ descriptor: Descriptor; platforms: Platform[] }> {
+    const r = toReference(ref);
+    const m = await this.fetchManifest(r, options);
+    const descriptor: Descriptor = { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+    if (isIndexMediaType(m.mediaType)) {
+      const idx = JSON.parse(m.bytes.toString('utf8')) as Index;
+      return { descriptor, platforms: idx.manifests.filter((d) => d.platform).map((d) => d.platform!) };
+    }
+    const parsed = JSON.parse(m.bytes.toString('utf8')) as Manifest;
+    const config = JSON.parse((await this.fetchBlobBytes(r, parsed.config, options)).toString('utf8')) as { os?: string; architecture?: string; variant?: string };
+    const p: Platform = { os: config.os ?? '', architecture: config.architecture ?? '' };
+    if (config.variant) p.variant = config.variant;
+    return { descriptor, platforms: [p] };
   }
 
   /** Fetches a manifest or index by tag or digest, bounded to 4 MiB, digest checked. */

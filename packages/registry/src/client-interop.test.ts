@@ -225,6 +225,10 @@ describe('RegistryClient against berth-registry with auth', () => {
       expect(Object.values(mounted.blobs)).toEqual(['mounted', 'mounted', 'mounted']);
 
       await expect(new RegistryClient().resolve(`${srv.host}/secure/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(await new RegistryClient().login(srv.host, { username: 'alice', password: 's3cret' })).toEqual({ status: 'Login Succeeded' });
+      await expect(new RegistryClient().login(srv.host, { username: 'alice', password: 'bad' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      const info = await good.inspectDistribution(`${srv.host}/secure/app:1`);
+      expect(info).toEqual({ descriptor: { mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifestBytes.length }, platforms: [{ os: 'linux', architecture: 'amd64' }] });
       const wrong = new RegistryClient({ credentials: staticCredentials({ [srv.host]: { username: 'alice', password: 'nope' } }) });
       await expect(wrong.resolve(`${srv.host}/secure/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     });

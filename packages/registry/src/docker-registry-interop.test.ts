@@ -82,5 +82,7 @@ d('RegistryClient against Debian docker-registry (distribution 2.8)', () => {
     const sink = await new DirBlobSink(path.join(tmp, 'sink-basic')).init();
     expect((await good.pull(`${secured.host}/private/app:1`, sink)).manifest.digest).toBe(img.manifestDigest);
     await expect(new RegistryClient().resolve(`${secured.host}/private/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await new RegistryClient().login(secured.host, { username: 'bob', password: 'pa55' })).toEqual({ status: 'Login Succeeded' });
+    await expect(new RegistryClient().login(secured.host, { username: 'bob', password: 'nope' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });
