@@ -9,6 +9,7 @@ import { DirBlobSink, mapSource } from './__fixtures__/dir-blob-sink';
 import { DockerRegistry } from './__fixtures__/docker-registry';
 import { FaultyProxy } from './__fixtures__/faulty-proxy';
 import { buildTestImage } from './__fixtures__/test-image';
+import { RegistryServer } from './registry-server';
 
 const d = DockerRegistry.available() ? describe : describe.skip;
 
@@ -84,5 +85,41 @@ d('RegistryClient against Debian docker-registry (distribution 2.8)', () => {
     await expect(new RegistryClient().resolve(`${secured.host}/private/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await new RegistryClient().login(secured.host, { username: 'bob', password: 'pa55' })).toEqual({ status: 'Login Succeeded' });
     await expect(new RegistryClient().login(secured.host, { username: 'bob', password: 'nope' })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('berth-registry is a pull-through cache in front of docker-registry (with upstream credentials)', async () => {
+    const img = await buildTestImage('dr-proxy', { bigSize: 40_000 });
+    const good = new RegistryClient({ credentials: staticCredentials({ [secured.host]: { username: 'bob', password: 'pa55' } }) });
+    await good.push(`${secured.host}/proxied/app:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+    const mirror = await RegistryServer.start({
+      dataRoot: path.join(tmp, 'mirror'),
+      addr: '127.0.0.1:0',
+      proxyRemote: { url: `http://${secured.host}`, credentials: { username: 'bob', password: 'pa55' } },
+    });
+    try {
+      const sink = await new DirBlobSink(path.join(tmp, 'sink-proxy')).init();
+      const pulled = await new RegistryClient().pull(`${mirror.host}/proxied/app:1`, sink);
+      expect(pulled.manifest.digest).toBe(img.manifestDigest);
+      for (const [digest] of img.blobs) expect(sha256Digest(await sink.read(digest))).toBe(digest);
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it('docker-registry is a pull-through cache in front of berth-registry', async () => {
+    const berth = await RegistryServer.start({ dataRoot: path.join(tmp, 'berth-upstream'), addr: '127.0.0.1:0' });
+    let mirror: DockerRegistry | undefined;
+    try {
+      const img = await buildTestImage('berth-upstream', { bigSize: 40_000, docker: true });
+      await new RegistryClient().push(`${berth.host}/library/up:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+      mirror = await new DockerRegistry(undefined, `proxy:\n  remoteurl: ${berth.url}\n`).start();
+      const sink = await new DirBlobSink(path.join(tmp, 'sink-dr-mirror')).init();
+      const pulled = await new RegistryClient().pull(`${mirror.host}/library/up:1`, sink);
+      expect(pulled.manifest.digest).toBe(img.manifestDigest);
+      for (const [digest] of img.blobs) expect(sha256Digest(await sink.read(digest))).toBe(digest);
+    } finally {
+      await mirror?.stop();
+      await berth.close();
+    }
   });
 });

@@ -25,7 +25,11 @@ export class DockerRegistry {
   port = 0;
   output = '';
 
-  constructor(private readonly htpasswd?: string) {}
+  constructor(
+    private readonly htpasswd?: string,
+    /** Extra top-level YAML, e.g. a `proxy:` section. */
+    private readonly extra = '',
+  ) {}
 
   static available(): boolean {
     return existsSync(DOCKER_REGISTRY);
@@ -35,7 +39,7 @@ export class DockerRegistry {
     this.dir = await mkdtemp(path.join(os.tmpdir(), 'docker-registry-'));
     this.port = await freePort();
     const auth = this.htpasswd ? `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${this.htpasswd}\n` : '';
-    const config = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${this.dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${this.port}\n${auth}`;
+    const config = `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${this.dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${this.port}\n${auth}${this.extra}`;
     const file = path.join(this.dir, 'config.yml');
     await writeFile(file, config);
     this.proc = spawn(DOCKER_REGISTRY, ['serve', file], { stdio: ['ignore', 'pipe', 'pipe'] });
