@@ -185,6 +185,8 @@ export class OciRuntime {
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
 
+    if (opts.logPath) await fs.mkdir(path.dirname(path.resolve(opts.logPath)), { recursive: true });
+
     await this.spawnShim(opts.id, bundle, args);
     let task: ShimTask;
     try {
@@ -192,15 +194,17 @@ export class OciRuntime {
     } catch (e) {
       // The shim may already have finished (a create failure): exit.json says why.
       const file = await readExitFile(bundle);
-      if (file?.error !== undefined) {
-        throw startError(file.error);
-      }
+      if (file?.error !== undefined) throw startError(file.error);
+      // Otherwise do not leave a created container (and its waiting shim) behind.
+      await this.delete(opts.id).catch(() => undefined);
+      if (e instanceof CancelledError) throw e;
       throw new UnavailableError(`container ${opts.id}: cannot connect to its shim: ${(e as Error).message}`, { cause: e });
     }
     try {
       await task.waitCreated();
     } catch (e) {
       task.detach();
+      if (task.failure === undefined) await this.delete(opts.id).catch(() => undefined);
       throw e;
     }
     this.track(task);
