@@ -211,6 +211,12 @@ describe('berth-registry API', () => {
     expect(await errors(r)).toEqual(['NAME_INVALID']);
     r = await fetch(`${base}/v2/a..b/manifests/x`);
     expect(await errors(r)).toEqual(['NAME_INVALID']);
+    r = await fetch(`${base}/v2/ok/manifests/%E0%A4%A`);
+    expect(r.status).toBe(400);
+    r = await fetch(`${base}/v2/${'a'.repeat(256)}/tags/list`);
+    expect(await errors(r)).toEqual(['NAME_INVALID']);
+    r = await fetch(`${base}/v2/ok/blobs/uploads/?mount=${sha256Digest('x')}&from=..%2Fetc`, { method: 'POST' });
+    expect(r.status).toBe(202);
     r = await fetch(`${base}/v2/ok/manifests/x`, { method: 'POST' });
     expect(r.status).toBe(405);
     expect(await errors(r)).toEqual(['UNSUPPORTED']);

@@ -14,6 +14,14 @@ export interface RegistryAppOptions {
   tokens?: { service: TokenService; users?: Htpasswd };
 }
 
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new RegistryApiError('NAME_INVALID', { segment: p }, 'invalid path segment');
+  }
+}
+
 function realmBase(req: Request): string {
   return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 }
@@ -72,7 +80,7 @@ export function createRegistryApp(opts: RegistryAppOptions): express.Express {
         res,
         deps,
         name,
-        param: decodeURIComponent(param),
+        param: decodeParam(param),
         allowed: async (wanted) => {
           try {
             await deps.access.authorize(req.headers, wanted, base);

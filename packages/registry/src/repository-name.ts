@@ -12,6 +12,10 @@ export function validateRepositoryName(name: string): string {
   return name;
 }
 
+export function isRepositoryName(name: string): boolean {
+  return name.length <= MAX_NAME && NAME_RE.test(name);
+}
+
 export function isTag(s: string): boolean {
   return TAG_RE.test(s);
 }

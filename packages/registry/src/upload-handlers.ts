@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { codeOf } from '@berth/errdefs';
 import { isDigest } from '@berth/oci';
 import { RegistryApiError } from './errcode';
+import { isRepositoryName } from './repository-name';
 import { type RouteContext, repoAccess } from './route-context';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -45,7 +46,7 @@ async function commit(ctx: RouteContext, content: Readable, digest: string): Pro
 export async function startUpload(ctx: RouteContext): Promise<void> {
   const mount = queryString(ctx, 'mount');
   const from = queryString(ctx, 'from');
-  if (mount && from && isDigest(mount) && (await ctx.allowed(repoAccess(from, 'pull')))) {
+  if (mount && from && isDigest(mount) && isRepositoryName(from) && (await ctx.allowed(repoAccess(from, 'pull')))) {
     const link = await ctx.deps.meta.blobLink(from, mount);
     if (link && (await ctx.deps.blobs.stat(mount))) {
       await ctx.deps.meta.linkBlob(ctx.name, mount, link.size);
