@@ -104,7 +104,15 @@ export class ShimTask implements Task {
     this.exit.promise.catch(() => undefined);
     this.helloWaiter.promise.catch(() => undefined);
     this.decoder = new FrameDecoder((t, p) => this.onFrame(t, p));
-    socket.on('data', (c: Buffer) => this.decoder.push(c));
+    socket.on('data', (c: Buffer) => {
+      try {
+        this.decoder.push(c);
+      } catch (e) {
+        // A malformed message means we no longer understand the shim: drop the connection.
+        this.logger.error({ id, err: (e as Error).message }, 'bad message from the shim');
+        socket.destroy();
+      }
+    });
     socket.on('error', (e) => this.logger.debug({ id, err: e.message }, 'shim socket error'));
     socket.on('close', () => void this.onClose());
   }
