@@ -1,6 +1,8 @@
 /*
  * berth_layer: the few Linux file-system calls Node does not expose, for layer tar I/O.
  *
+ * Paths are strings or Buffers (raw bytes, for names that are not UTF-8).
+ *
  *   mknod(path, mode, major, minor)   mode carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permissions
  *   lsetxattr(path, name, value)      value is a Buffer; never follows a symlink
  *   lgetxattr(path, name)             -> Buffer, or null when the attribute is absent or unsupported
@@ -92,6 +94,28 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t cap, const c
   return 1;
 }
 
+/* A path: a JS string (UTF-8) or a Buffer of raw bytes (names that are not UTF-8). */
+static int get_path(napi_env env, napi_value v, char *buf, size_t cap) {
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer) {
+    void *data = NULL;
+    size_t len = 0;
+    napi_get_buffer_info(env, v, &data, &len);
+    if (len >= cap) {
+      throw_errno(env, ENAMETOOLONG, "berth_layer", "path");
+      return 0;
+    }
+    if (memchr(data, 0, len) != NULL) {
+      throw_errno(env, EINVAL, "berth_layer", "path with a NUL byte");
+      return 0;
+    }
+    memcpy(buf, data, len);
+    buf[len] = 0;
+    return 1;
+  }
+  return get_string(env, v, buf, cap, "path");
+}
+
 static int get_u32(napi_env env, napi_value v, uint32_t *out) {
   if (napi_get_value_uint32(env, v, out) != napi_ok) {
     napi_throw_type_error(env, "EINVAL", "berth_layer: expected an unsigned integer");
@@ -105,7 +129,7 @@ static napi_value js_mknod(napi_env env, napi_callback_info info) {
   char path[PATH_MAX + 1];
   uint32_t mode, major, minor;
   if (!get_args(env, info, 4, argv)) return NULL;
-  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_path(env, argv[0], path, sizeof path)) return NULL;
   if (!get_u32(env, argv[1], &mode) || !get_u32(env, argv[2], &major) || !get_u32(env, argv[3], &minor)) return NULL;
   if (mknod(path, (mode_t)mode, makedev(major, minor)) != 0) return throw_errno(env, errno, "mknod", path);
   return NULL;
@@ -118,7 +142,7 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   size_t len = 0;
   bool is_buffer = false;
   if (!get_args(env, info, 3, argv)) return NULL;
-  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_path(env, argv[0], path, sizeof path)) return NULL;
   if (!get_string(env, argv[1], name, sizeof name, "xattr name")) return NULL;
   if (napi_is_buffer(env, argv[2], &is_buffer) != napi_ok || !is_buffer) {
     napi_throw_type_error(env, "EINVAL", "berth_layer: xattr value must be a Buffer");
@@ -133,7 +157,7 @@ static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   char path[PATH_MAX + 1], name[XATTR_NAME_MAX_LEN + 2];
   if (!get_args(env, info, 2, argv)) return NULL;
-  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_path(env, argv[0], path, sizeof path)) return NULL;
   if (!get_string(env, argv[1], name, sizeof name, "xattr name")) return NULL;
   char *value = malloc(XATTR_VALUE_MAX_LEN); /* no static buffer: the addon may run in several threads */
   if (value == NULL) return throw_errno(env, ENOMEM, "lgetxattr", path);
@@ -159,7 +183,7 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   char list[XATTR_LIST_BUF]; /* most lists are tiny; the rare long one is read into the heap */
   char *buf = list;
   if (!get_args(env, info, 1, argv)) return NULL;
-  if (!get_string(env, argv[0], path, sizeof path, "path")) return NULL;
+  if (!get_path(env, argv[0], path, sizeof path)) return NULL;
   ssize_t n = llistxattr(path, buf, sizeof list);
   if (n < 0 && errno == ERANGE) {
     buf = malloc(XATTR_VALUE_MAX_LEN);

@@ -1,4 +1,8 @@
 /**
+ * Layer paths are "binary strings": one char per byte of the name (latin1), so names that are not
+ * UTF-8 survive from tar to disk and back. `fsPath` turns one into the Buffer fs calls take,
+ * `displayName` into readable text for messages.
+ *
  * Lexical path rules for layer entries, as Docker applies them (pkg/archive): an entry name is
  * cleaned; an absolute name is taken relative to the layer root (`/etc/x` -> `etc/x`, and `..`
  * cannot climb above `/`); a relative name that climbs above the root (`../x`, `a/../../x`) is a
@@ -47,4 +51,19 @@ export function symlinkStaysInside(rel: string, target: string): boolean {
   if (target.startsWith('/')) return true;
   const dir = parentOf(rel);
   return cleanComponents(dir === '' ? target : `${dir}/${target}`) !== null;
+}
+
+/** The bytes of a binary-string path, for fs calls. */
+export function fsPath(bin: string): Buffer {
+  return Buffer.from(bin, 'latin1');
+}
+
+/** A binary string made from a (UTF-8) JS string, e.g. a directory given by the caller. */
+export function toBinary(s: string): string {
+  return Buffer.from(s, 'utf8').toString('latin1');
+}
+
+/** A binary-string path as text for messages (UTF-8 decoded). */
+export function displayName(bin: string): string {
+  return Buffer.from(bin, 'latin1').toString('utf8');
 }

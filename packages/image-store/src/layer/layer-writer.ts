@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
-import { baseOf, cleanEntryPath, parentOf, symlinkStaysInside } from './layer-path';
+import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
 import { TypeFlag } from './tar-header';
 import type { TarEntry, TarSink } from './tar-reader';
@@ -50,17 +50,21 @@ export class LayerWriter implements TarSink {
   private lastParent: Node | undefined;
   private fd = -1;
   private cur: TarEntry | undefined;
-  private curAbs = '';
+  private curAbs: Buffer = Buffer.alloc(0);
+  /** The root as a binary string (paths inside are binary strings: one char per byte). */
+  private readonly rootBin: string;
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly limits: ResolvedLayerLimits,
     private readonly native: LayerNative,
-  ) {}
+  ) {
+    this.rootBin = toBinary(root);
+  }
 
   /** The name of the entry being written, for error messages. */
   get currentEntry(): string | undefined {
-    return this.cur?.name;
+    return this.cur === undefined ? undefined : displayName(this.cur.name);
   }
 
   entry(e: TarEntry): void {
@@ -69,8 +73,8 @@ export class LayerWriter implements TarSink {
     if (e.name.includes('\0') || e.linkname.includes('\0')) this.refuse(e, 'NUL byte in a name');
     const rel = cleanEntryPath(e.name);
     if (rel === null) this.refuse(e, 'path escapes the layer directory');
-    if (Buffer.byteLength(rel) > this.limits.maxPathLength) this.refuse(e, `path longer than ${this.limits.maxPathLength} bytes`);
-    if (Buffer.byteLength(e.linkname) > this.limits.maxPathLength) this.refuse(e, `link target longer than ${this.limits.maxPathLength} bytes`);
+    if (rel.length > this.limits.maxPathLength) this.refuse(e, `path longer than ${this.limits.maxPathLength} bytes`);
+    if (e.linkname.length > this.limits.maxPathLength) this.refuse(e, `link target longer than ${this.limits.maxPathLength} bytes`);
 
     const base = baseOf(rel);
     if (rel.includes(WHITEOUT_META_PREFIX) && base !== WHITEOUT_OPAQUE && isUnderWhiteoutMeta(rel)) {
@@ -122,10 +126,10 @@ export class LayerWriter implements TarSink {
 
   /** After the last entry: directories get their mtimes now that their contents are written. */
   finish(): void {
-    const stack: [string, Node][] = [[this.root, this.tree]];
+    const stack: [string, Node][] = [[this.rootBin, this.tree]];
     while (stack.length > 0) {
       const [abs, node] = stack.pop()!;
-      if (node.mtime !== undefined) fs.lutimesSync(abs, node.atime ?? node.mtime, node.mtime);
+      if (node.mtime !== undefined) fs.lutimesSync(fsPath(abs), node.atime ?? node.mtime, node.mtime);
       for (const [name, child] of node.children ?? []) if (child.kind === 'dir') stack.push([`${abs}/${name}`, child]);
     }
   }
@@ -156,10 +160,10 @@ export class LayerWriter implements TarSink {
 
   private dir(e: TarEntry, rel: string): void {
     let node: Node;
-    let abs: string;
+    let abs: Buffer;
     if (rel === '') {
       node = this.tree;
-      abs = this.root;
+      abs = this.abs('');
     } else {
       const [parent, name, a] = this.prepare(e, rel, 'dir');
       abs = a;
@@ -181,9 +185,9 @@ export class LayerWriter implements TarSink {
 
   private symlink(e: TarEntry, rel: string): void {
     if (e.linkname === '') this.refuse(e, 'symlink without a target');
-    if (!symlinkStaysInside(rel, e.linkname)) this.refuse(e, `symlink target "${e.linkname}" escapes the layer directory`);
+    if (!symlinkStaysInside(rel, e.linkname)) this.refuse(e, `symlink target "${displayName(e.linkname)}" escapes the layer directory`);
     const [parent, name, abs] = this.prepare(e, rel, 'symlink');
-    fs.symlinkSync(e.linkname, abs);
+    fs.symlinkSync(fsPath(e.linkname), abs);
     parent.children!.set(name, { kind: 'symlink' });
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
@@ -192,10 +196,10 @@ export class LayerWriter implements TarSink {
 
   private hardlink(e: TarEntry, rel: string): void {
     const target = cleanEntryPath(e.linkname);
-    if (target === null) this.refuse(e, `hardlink target "${e.linkname}" escapes the layer directory`);
+    if (target === null) this.refuse(e, `hardlink target "${displayName(e.linkname)}" escapes the layer directory`);
     const node = this.lookup(target);
-    if (node === undefined) this.refuse(e, `hardlink target "${e.linkname}" is not an earlier entry of the layer`);
-    if (node.kind === 'dir') this.refuse(e, `hardlink target "${e.linkname}" is a directory`);
+    if (node === undefined) this.refuse(e, `hardlink target "${displayName(e.linkname)}" is not an earlier entry of the layer`);
+    if (node.kind === 'dir') this.refuse(e, `hardlink target "${displayName(e.linkname)}" is a directory`);
     if (target === rel || target.startsWith(`${rel}/`)) this.refuse(e, 'hardlink to itself or to something it replaces');
     const kind = node.kind;
     const [parent, name, abs] = this.prepare(e, rel, kind);
@@ -240,8 +244,9 @@ export class LayerWriter implements TarSink {
 
   // ---- the tree ----
 
-  private abs(rel: string): string {
-    return rel === '' ? this.root : `${this.root}/${rel}`;
+  /** The fs path (bytes) of a layer path. */
+  private abs(rel: string): Buffer {
+    return fsPath(rel === '' ? this.rootBin : `${this.rootBin}/${rel}`);
   }
 
   /**
@@ -249,7 +254,7 @@ export class LayerWriter implements TarSink {
    * (what an earlier entry put at `rel` goes, unless both are directories).
    * Returns the parent's node, the last component and the absolute path.
    */
-  private prepare(e: TarEntry, rel: string, kind: Kind): [Node, string, string] {
+  private prepare(e: TarEntry, rel: string, kind: Kind): [Node, string, Buffer] {
     if (rel === '') this.refuse(e, 'the layer root must be a directory');
     const parent = this.dirNode(e, parentOf(rel));
     const name = baseOf(rel);
@@ -282,7 +287,7 @@ export class LayerWriter implements TarSink {
           child = { kind: 'dir', children: new Map() };
           node.children!.set(c, child);
         } else if (child.kind !== 'dir') {
-          this.refuse(e, `"${at}" is a ${child.kind === 'symlink' ? 'symlink' : 'non-directory'} in the way`);
+          this.refuse(e, `"${displayName(at)}" is a ${child.kind === 'symlink' ? 'symlink' : 'non-directory'} in the way`);
         }
         node = child;
       }
@@ -303,7 +308,7 @@ export class LayerWriter implements TarSink {
     return node;
   }
 
-  private setXattrs(abs: string, e: TarEntry): void {
+  private setXattrs(abs: Buffer, e: TarEntry): void {
     for (const [name, value] of e.xattrs!) {
       // A layer must not forge overlayfs metadata (redirects, opaque dirs other than by .wh..wh..opq, metacopy).
       if (name.startsWith('trusted.overlay.')) continue;
@@ -320,7 +325,7 @@ export class LayerWriter implements TarSink {
   }
 
   private refuse(e: TarEntry, reason: string): never {
-    throw new InvalidArgumentError(`layer entry "${e.name}": ${reason}`);
+    throw new InvalidArgumentError(`layer entry "${displayName(e.name)}": ${reason}`);
   }
 }
 

@@ -1,16 +1,17 @@
 import * as path from 'node:path';
 import { FailedPreconditionError } from '@berth/errdefs';
 
-/** The Linux calls Node lacks, from the package's N-API addon (native/src/berth_layer.c). */
+/** The Linux calls Node lacks, from the package's N-API addon (native/src/berth_layer.c).
+ * Paths are strings (UTF-8) or Buffers (raw bytes, for names that are not UTF-8). */
 export interface LayerNative {
   /** mknod(2); `mode` carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and the permission bits. */
-  mknod(path: string, mode: number, major: number, minor: number): void;
+  mknod(path: string | Buffer, mode: number, major: number, minor: number): void;
   /** lsetxattr(2): never follows a symlink. */
-  lsetxattr(path: string, name: string, value: Buffer): void;
+  lsetxattr(path: string | Buffer, name: string, value: Buffer): void;
   /** lgetxattr(2): null when the attribute is absent or the file system has none. */
-  lgetxattr(path: string, name: string): Buffer | null;
+  lgetxattr(path: string | Buffer, name: string): Buffer | null;
   /** llistxattr(2): [] when the file system has no xattrs. */
-  llistxattr(path: string): string[];
+  llistxattr(path: string | Buffer): string[];
 }
 
 export const S_IFIFO = 0o010000;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError, CancelledError, InternalError } from '@berth/errdefs';
+import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
 import { BLOCK_SIZE, TypeFlag, encodeHeader, encodePax, paddingFor, type TarHeaderFields } from './tar-header';
 import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
@@ -24,6 +25,7 @@ const ZERO_BLOCKS = Buffer.alloc(2 * BLOCK_SIZE);
 const MAX_PLAIN_ID = 0o777777;
 const MAX_PLAIN_SIZE = 0o77777777777;
 
+/** Paths are binary strings (one char per byte), so names that are not UTF-8 are kept as they are. */
 interface Frame {
   abs: string;
   rel: string;
@@ -49,7 +51,8 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
   const native = layerNative();
   const out = new Batch();
   const firstName = new Map<string, string>();
-  const stack: Frame[] = [{ abs: dir, rel: '', names: listDir(dir, ''), i: 0 }];
+  const root = toBinary(dir);
+  const stack: Frame[] = [{ abs: root, rel: '', names: listDir(root, ''), i: 0 }];
   let current = '';
   try {
     while (stack.length > 0) {
@@ -61,9 +64,10 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
       }
       const name = f.names[f.i++]!;
       const abs = `${f.abs}/${name}`;
+      const p = fsPath(abs);
       const rel = f.rel === '' ? name : `${f.rel}/${name}`;
       current = rel;
-      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+      const st = fs.lstatSync(p, { throwIfNoEntry: false });
       if (st === undefined) continue; // gone since the directory was listed
       const h: TarHeaderFields = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000), typeflag: TypeFlag.File };
       let xattrs: [string, Buffer][] = [];
@@ -71,14 +75,14 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
       if (st.isDirectory()) {
         h.typeflag = TypeFlag.Dir;
         h.name = `${rel}/`;
-        xattrs = readXattrs(native, abs, mode);
-        if (mode === 'overlay-diff') opaque = native.lgetxattr(abs, OPAQUE_XATTR)?.toString() === 'y';
+        xattrs = readXattrs(native, p, mode);
+        if (mode === 'overlay-diff') opaque = native.lgetxattr(p, OPAQUE_XATTR)?.toString() === 'y';
       } else if (mode === 'overlay-diff' && st.isCharacterDevice() && st.rdev === 0) {
         // an overlayfs whiteout (possibly sharing its inode with other whiteouts: never a hardlink)
         h.name = f.rel === '' ? `${WHITEOUT_PREFIX}${name}` : `${f.rel}/${WHITEOUT_PREFIX}${name}`;
         h.mode = 0o600;
       } else {
-        const key = st.nlink > 1 ? inodeKey(abs, st) : undefined;
+        const key = st.nlink > 1 ? inodeKey(p, st) : undefined;
         const first = key === undefined ? undefined : firstName.get(key);
         if (first !== undefined) {
           h.typeflag = TypeFlag.Link;
@@ -87,18 +91,18 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
           if (key !== undefined) firstName.set(key, rel);
           if (st.isFile()) {
             h.size = st.size;
-            xattrs = readXattrs(native, abs, mode);
+            xattrs = readXattrs(native, p, mode);
           } else if (st.isSymbolicLink()) {
             h.typeflag = TypeFlag.Symlink;
-            h.linkname = fs.readlinkSync(abs);
+            h.linkname = fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1');
           } else if (st.isCharacterDevice() || st.isBlockDevice()) {
             h.typeflag = st.isCharacterDevice() ? TypeFlag.Char : TypeFlag.Block;
             h.devmajor = devMajor(st.rdev);
             h.devminor = devMinor(st.rdev);
-            xattrs = readXattrs(native, abs, mode);
+            xattrs = readXattrs(native, p, mode);
           } else if (st.isFIFO()) {
             h.typeflag = TypeFlag.Fifo;
-            xattrs = readXattrs(native, abs, mode);
+            xattrs = readXattrs(native, p, mode);
           } else {
             continue; // sockets (and anything else) cannot be archived
           }
@@ -109,7 +113,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
         writeHeader(out, { name: `${rel}/${WHITEOUT_OPAQUE}`, mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0, typeflag: TypeFlag.File }, []);
       }
       if (h.typeflag === TypeFlag.File && h.size > 0) {
-        yield* fileContent(out, abs, h.size);
+        yield* fileContent(out, p, h.size);
       }
       if (out.size >= BATCH) yield out.take();
       if (h.typeflag === TypeFlag.Dir) stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
@@ -118,13 +122,17 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
     yield out.take();
   } catch (err) {
     if (err instanceof BerthError) throw err;
-    throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${current}"`}: ${(err as Error).message}`, { cause: err });
+    throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${displayName(current)}"`}: ${(err as Error).message}`, { cause: err });
   }
 }
 
+/** Names as binary strings, sorted by bytes (Go's order). */
 function listDir(abs: string, rel: string): string[] {
   try {
-    return fs.readdirSync(abs).sort();
+    return fs
+      .readdirSync(fsPath(abs), { encoding: 'buffer' })
+      .map((b) => b.toString('latin1'))
+      .sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && rel !== '') return [];
     throw err;
@@ -132,7 +140,7 @@ function listDir(abs: string, rel: string): string[] {
 }
 
 /** Reads exactly `size` bytes (cut or zero-padded if the file changed), then the block padding. */
-function* fileContent(out: Batch, abs: string, size: number): Generator<Buffer> {
+function* fileContent(out: Batch, abs: Buffer, size: number): Generator<Buffer> {
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     let left = size;
@@ -171,12 +179,12 @@ function* fileContent(out: Batch, abs: string, size: number): Generator<Buffer> 
 function writeHeader(out: Batch, h: TarHeaderFields, xattrs: [string, Buffer][]): void {
   const pax: [string, Buffer | string][] = [];
   if (needsPax(h.name)) {
-    pax.push(['path', h.name]);
-    h.name = truncateUtf8(h.name, 100);
+    pax.push(['path', fsPath(h.name)]);
+    h.name = h.name.slice(0, 100);
   }
   if (h.linkname !== undefined && needsPax(h.linkname)) {
-    pax.push(['linkpath', h.linkname]);
-    h.linkname = truncateUtf8(h.linkname, 100);
+    pax.push(['linkpath', fsPath(h.linkname)]);
+    h.linkname = h.linkname.slice(0, 100);
   }
   if (h.uid > MAX_PLAIN_ID) pax.push(['uid', String(h.uid)]);
   if (h.gid > MAX_PLAIN_ID) pax.push(['gid', String(h.gid)]);
@@ -185,7 +193,7 @@ function writeHeader(out: Batch, h: TarHeaderFields, xattrs: [string, Buffer][])
   if (pax.length > 0) {
     const data = encodePax(pax);
     const base = h.name.slice(h.name.lastIndexOf('/', h.name.length - 2) + 1);
-    out.push(encodeHeader({ name: truncateUtf8(`PaxHeaders.0/${base}`, 100), mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, typeflag: TypeFlag.Pax }));
+    out.push(encodeHeader({ name: `PaxHeaders.0/${base}`.slice(0, 100), mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, typeflag: TypeFlag.Pax }));
     out.push(data);
     const pad = paddingFor(data.length);
     if (pad > 0) out.push(Buffer.alloc(pad));
@@ -193,19 +201,14 @@ function writeHeader(out: Batch, h: TarHeaderFields, xattrs: [string, Buffer][])
   out.push(encodeHeader(h));
 }
 
+/** A binary-string name that does not fit ustar: longer than 100 bytes, or not plain ASCII. */
 function needsPax(s: string): boolean {
   // eslint-disable-next-line no-control-regex
   return s.length > 100 || !/^[\x01-\x7f]*$/.test(s);
 }
 
-function truncateUtf8(s: string, max: number): string {
-  const b = Buffer.from(s);
-  if (b.length <= max) return s;
-  return b.subarray(0, max).toString('utf8').replace(/\uFFFD+$/, '');
-}
-
 /** `security.capability` and `user.*` (Docker keeps the first; user xattrs are cheap to keep). */
-function readXattrs(native: LayerNative, abs: string, mode: PackMode): [string, Buffer][] {
+function readXattrs(native: LayerNative, abs: Buffer, mode: PackMode): [string, Buffer][] {
   const names = native.llistxattr(abs);
   if (names.length === 0) return [];
   const out: [string, Buffer][] = [];
@@ -219,7 +222,7 @@ function readXattrs(native: LayerNative, abs: string, mode: PackMode): [string, 
 }
 
 /** dev+inode; inode numbers past 2^53 (overlayfs xino puts bits up there) are read exactly. */
-function inodeKey(abs: string, st: fs.Stats): string {
+function inodeKey(abs: Buffer, st: fs.Stats): string {
   if (st.ino < Number.MAX_SAFE_INTEGER && st.dev < Number.MAX_SAFE_INTEGER) return `${st.dev}:${st.ino}`;
   const big = fs.lstatSync(abs, { bigint: true });
   return `${big.dev}:${big.ino}`;

@@ -23,6 +23,7 @@ export const TypeFlag = {
   GnuLongLink: 'K',
 } as const;
 
+/** Names and link names are binary strings (one char per byte, see layer-path.ts). */
 export interface RawTarHeader {
   name: string;
   mode: number;
@@ -43,11 +44,12 @@ function isZeroBlock(b: Buffer): boolean {
   return true;
 }
 
+/** A NUL-terminated field as a binary string (one char per byte). */
 function readString(b: Buffer, off: number, len: number): string {
   let end = off;
   const max = off + len;
   while (end < max && b[end] !== 0) end++;
-  return b.toString('utf8', off, end);
+  return b.toString('latin1', off, end);
 }
 
 function readNumber(b: Buffer, off: number, len: number, field: string): number {
@@ -134,6 +136,7 @@ export function parsePax(data: Buffer): Map<string, Buffer> {
 
 // ---- encoding (packing) ----
 
+/** Names and link names are binary strings (one char per byte). */
 export interface TarHeaderFields {
   name: string;
   mode: number;
@@ -147,8 +150,9 @@ export interface TarHeaderFields {
   devminor?: number;
 }
 
+/** Writes a binary string (one char per byte). */
 function writeString(b: Buffer, off: number, len: number, s: string): void {
-  b.write(s, off, len, 'utf8');
+  b.write(s, off, len, 'latin1');
 }
 
 function writeNumber(b: Buffer, off: number, len: number, v: number): void {
@@ -192,7 +196,7 @@ export function encodeHeader(h: TarHeaderFields): Buffer {
   return b;
 }
 
-/** Encodes PAX records ("LEN KEY=VALUE\n", LEN counting itself). */
+/** Encodes PAX records ("LEN KEY=VALUE\n", LEN counting itself); string values are written as UTF-8. */
 export function encodePax(records: ReadonlyArray<readonly [string, Buffer | string]>): Buffer {
   const parts: Buffer[] = [];
   for (const [key, value] of records) {

@@ -1,12 +1,13 @@
 import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { MAX_PAX_SIZE } from './layer-limits';
+import { displayName } from './layer-path';
 import { BLOCK_SIZE, TypeFlag, paddingFor, parseHeader, parsePax, type RawTarHeader } from './tar-header';
 
 /** One tar entry with its PAX and GNU long-name records already merged in. */
 export interface TarEntry {
-  /** The path as stored (not yet cleaned). */
+  /** The path as stored (not yet cleaned), as a binary string (one char per byte). */
   name: string;
-  /** Link target (symlinks) or linked path (hardlinks), as stored. */
+  /** Link target (symlinks) or linked path (hardlinks), as stored (binary string). */
   linkname: string;
   typeflag: string;
   /** Permission and special bits (file type bits removed). */
@@ -126,7 +127,7 @@ export class TarReader {
       case TypeFlag.GnuLongName:
       case TypeFlag.GnuLongLink: {
         const limit = h.typeflag === TypeFlag.Pax || h.typeflag === TypeFlag.PaxGlobal ? MAX_PAX_SIZE : this.maxPathLength + 1;
-        if (h.size > limit) throw new InvalidArgumentError(`layer entry "${h.name}": extended header of ${h.size} bytes exceeds the limit of ${limit}`);
+        if (h.size > limit) throw new InvalidArgumentError(`layer entry "${displayName(h.name)}": extended header of ${h.size} bytes exceeds the limit of ${limit}`);
         this.metaType = h.typeflag;
         this.meta = [];
         this.remaining = h.size;
@@ -181,10 +182,10 @@ export class TarReader {
       for (const [k, v] of pax) {
         switch (k) {
           case 'path':
-            name = v.toString('utf8');
+            name = v.toString('latin1');
             break;
           case 'linkpath':
-            linkname = v.toString('utf8');
+            linkname = v.toString('latin1');
             break;
           case 'uid':
             uid = paxInt(v, k, h.name);
@@ -206,7 +207,7 @@ export class TarReader {
               xattrs ??= new Map();
               xattrs.set(k.slice('SCHILY.xattr.'.length), v);
             } else if (k.startsWith('GNU.sparse.')) {
-              throw new InvalidArgumentError(`layer entry "${name}": sparse files are not supported`);
+              throw new InvalidArgumentError(`layer entry "${displayName(name)}": sparse files are not supported`);
             }
         }
       }
@@ -234,19 +235,19 @@ export class TarReader {
 
 function cString(b: Buffer): string {
   const nul = b.indexOf(0);
-  return b.toString('utf8', 0, nul < 0 ? b.length : nul);
+  return b.toString('latin1', 0, nul < 0 ? b.length : nul);
 }
 
 function paxInt(v: Buffer, key: string, entry: string): number {
   const s = v.toString('latin1');
-  if (!/^[0-9]{1,16}$/.test(s)) throw new DataLossError(`layer entry "${entry}": bad PAX ${key} "${s}"`);
+  if (!/^[0-9]{1,16}$/.test(s)) throw new DataLossError(`layer entry "${displayName(entry)}": bad PAX ${key} "${s}"`);
   const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new DataLossError(`layer entry "${entry}": PAX ${key} out of range`);
+  if (!Number.isSafeInteger(n)) throw new DataLossError(`layer entry "${displayName(entry)}": PAX ${key} out of range`);
   return n;
 }
 
 function paxTime(v: Buffer, key: string, entry: string): number {
   const s = v.toString('latin1');
-  if (!/^-?[0-9]{1,19}(\.[0-9]*)?$/.test(s)) throw new DataLossError(`layer entry "${entry}": bad PAX ${key} "${s}"`);
+  if (!/^-?[0-9]{1,19}(\.[0-9]*)?$/.test(s)) throw new DataLossError(`layer entry "${displayName(entry)}": bad PAX ${key} "${s}"`);
   return Number(s);
 }

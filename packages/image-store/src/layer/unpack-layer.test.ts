@@ -7,6 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
 import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
 import { BLOCK_SIZE, encodeHeader, paddingFor } from './tar-header';
+import { packDirectory } from './pack-directory';
 import { unpackLayer } from './unpack-layer';
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -96,6 +97,44 @@ describe('unpackLayer', () => {
     expect(fs.readFileSync(path.join(dest, long), 'utf8')).toBe('long');
     expect(fs.lstatSync(path.join(dest, long)).uid).toBe(3_000_000);
     expect(fs.lstatSync(path.join(dest, 'hl')).ino).toBe(fs.lstatSync(path.join(dest, long)).ino);
+  });
+
+  it('keeps names that are not UTF-8 byte for byte, both ways', async () => {
+    // binary strings: one char per byte, as the tar carries them
+    const latin = 'caf\xe9';
+    const longLatin = `${'\xff'.repeat(150)}.txt`;
+    const t = rawTar([
+      { typeflag: '0', name: latin, body: Buffer.from('latin1 name') },
+      { typeflag: '2', name: 'l\xfe', linkname: latin },
+      { typeflag: '1', name: 'h', linkname: latin },
+      { typeflag: '5', name: 'd\xe9j\xe0/' },
+    ]);
+    await unpackLayer(streamOf(t), dest);
+    const utf8Tar = await buildTar([
+      { header: { name: 'd\xe9j\xe0/caf\u00e9-\u{1F600}', type: 'file' }, body: 'utf8 name' },
+      { header: { name: `d\xe9j\xe0/${'\u00fc'.repeat(80)}`, type: 'file' }, body: 'long utf8 name' },
+    ]);
+    const bytes = (bin: string): Buffer => Buffer.from(bin, 'latin1');
+    const list = (root: string, sub = ''): string[] =>
+      fs.readdirSync(Buffer.concat([Buffer.from(root), bytes(sub)]), { encoding: 'buffer' }).map((b) => b.toString('hex')).sort();
+    // a second layer dir gets the UTF-8 names; then both are packed and unpacked again
+    const d2 = path.join(work, 'd2');
+    fs.mkdirSync(d2);
+    await unpackLayer(streamOf(utf8Tar), d2);
+    fs.writeFileSync(Buffer.concat([Buffer.from(`${dest}/`), bytes(longLatin)]), 'long latin1 name');
+    expect(list(dest)).toEqual(['636166e9', '64e96ae0', '68', '6cfe', bytes(longLatin).toString('hex')].sort());
+    expect(fs.readlinkSync(Buffer.concat([Buffer.from(`${dest}/`), bytes('l\xfe')]), { encoding: 'buffer' }).toString('latin1')).toBe(latin);
+    expect(fs.readFileSync(path.join(d2, 'd\u00e9j\u00e0', 'caf\u00e9-\u{1F600}'), 'utf8')).toBe('utf8 name');
+
+    for (const src of [dest, d2]) {
+      const again = path.join(work, `again-${path.basename(src)}`);
+      fs.mkdirSync(again);
+      await unpackLayer(packDirectory(src), again);
+      expect(list(again)).toEqual(list(src));
+      const sub = fs.readdirSync(src, { encoding: 'buffer' }).find((n) => n[0] === 0x64 && n.length > 1)!.toString('latin1');
+      expect(list(again, `/${sub}`)).toEqual(list(src, `/${sub}`));
+      if (src === d2) expect(list(src, `/${sub}`)).toHaveLength(2);
+    }
   });
 
   it('applies PAX mtime with its fraction', async () => {
