@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { type Descriptor, type Index, type Manifest, type Platform, MediaType, isIndexMediaType, isManifestMediaType, platformMatches, formatPlatform } from '@berth/oci';
+import { type Descriptor, type Index, type Manifest, type Platform, MediaType, isDigest, isIndexMediaType, isManifestMediaType, platformMatches, formatPlatform } from '@berth/oci';
 
 /** Media types a pull asks for, in order of preference. */
 export const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.DockerManifestList, MediaType.OciManifest, MediaType.DockerManifest];
@@ -30,12 +30,26 @@ export function manifestMediaType(bytes: Buffer, contentType: string | undefined
     else if ((doc as Manifest).config && Array.isArray((doc as Manifest).layers)) mt = MediaType.OciManifest;
     else throw new InvalidArgumentError(`manifest ${subject}: unsupported media type "${mt ?? ''}"`);
   }
-  if (isIndexMediaType(mt) && !Array.isArray((doc as Index).manifests)) throw new InvalidArgumentError(`manifest ${subject}: index without manifests`);
+  if (isIndexMediaType(mt)) {
+    const idx = doc as Index;
+    if (!Array.isArray(idx.manifests)) throw new InvalidArgumentError(`manifest ${subject}: index without manifests`);
+    idx.manifests.forEach((d) => checkDescriptor(d, subject));
+  }
   if (isManifestMediaType(mt)) {
     const m = doc as Manifest;
-    if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) throw new InvalidArgumentError(`manifest ${subject}: no config or layers`);
+    if (!m.config || typeof m.config !== 'object' || !Array.isArray(m.layers)) throw new InvalidArgumentError(`manifest ${subject}: no config or layers`);
+    [m.config, ...m.layers].forEach((d) => checkDescriptor(d, subject));
   }
   return { mediaType: mt!, doc };
+}
+
+/** A descriptor from the wire: a well-formed digest, a sane size, a media type. Hostile input otherwise. */
+export function checkDescriptor(d: unknown, subject: string): asserts d is Descriptor {
+  const x = d as Partial<Descriptor> | null;
+  if (!x || typeof x !== 'object') throw new InvalidArgumentError(`manifest ${subject}: descriptor is not an object`);
+  if (typeof x.digest !== 'string' || !isDigest(x.digest)) throw new InvalidArgumentError(`manifest ${subject}: invalid digest "${String(x.digest)}"`);
+  if (typeof x.size !== 'number' || !Number.isSafeInteger(x.size) || x.size < 0) throw new InvalidArgumentError(`manifest ${subject}: invalid size for ${x.digest}`);
+  if (typeof x.mediaType !== 'string') throw new InvalidArgumentError(`manifest ${subject}: no media type for ${x.digest}`);
 }
 
 /**

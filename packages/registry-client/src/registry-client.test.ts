@@ -155,4 +155,27 @@ describe('RegistryClient wire behaviour', () => {
       })(),
     ).rejects.toMatchObject({ code: 'DATA_LOSS' });
   });
+
+  it('refuses manifests with hostile descriptors before touching the sink', async () => {
+    const bad = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { mediaType: MediaType.OciConfig, digest: sha256Digest('{}'), size: 2 },
+        layers: [{ mediaType: MediaType.OciLayerGzip, digest: 'sha256:../../etc/passwd', size: 10 }],
+      }),
+    );
+    const negative = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: sha256Digest('{}'), size: -1 }, layers: [] }),
+    );
+    const host = await stub((req, res) => sendManifest(res, req.url!.includes('/neg/') ? negative : bad));
+    const touched: string[] = [];
+    const sink = {
+      has: async (d: string) => void touched.push(d) ?? false,
+      ingest: async (d: { digest: string }) => void touched.push(d.digest),
+    };
+    await expect(new RegistryClient().pull(`${host}/evil:1`, sink)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/invalid digest/) });
+    await expect(new RegistryClient().pull(`${host}/neg/x:1`, sink)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/invalid size/) });
+    expect(touched).toEqual([]);
+  });
 });

@@ -9,6 +9,7 @@ import {
   type Platform,
   type Reference,
   MediaType,
+  familiarString,
   formatReference,
   hostPlatform,
   isDigest,
@@ -187,7 +188,7 @@ export class RegistryClient {
   async fetchManifest(ref: Reference | string, options: CallOptions = {}): Promise<FetchedManifest> {
     const r = toReference(ref);
     const target = r.digest ?? r.tag!;
-    const name = formatReference(r);
+    const name = familiarString(r);
     const res = await this.transport(r.domain).request({
       method: 'GET',
       path: `/v2/${r.path}/manifests/${target}`,
@@ -242,7 +243,7 @@ export class RegistryClient {
   }
 
   private async resolveAt(r: Reference, options: ResolveOptions): Promise<ResolvedImage> {
-    const name = formatReference(r);
+    const name = familiarString(r);
     const first = await this.fetchManifest(r, options);
     if (!isIndexMediaType(first.mediaType)) {
       return { reference: r, manifest: first, parsed: JSON.parse(first.bytes.toString('utf8')) as Manifest };
