@@ -144,8 +144,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await d?.dispose();
-  fs.rmSync(work, { recursive: true, force: true });
+  try {
+    await d?.dispose();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }, 120_000);
 
 describe('hostile layer tars in docker load / berth load', () => {

@@ -71,8 +71,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await d?.dispose();
-  fs.rmSync(work, { recursive: true, force: true });
+  try {
+    await d?.dispose();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }, 120_000);
 
 describe('mutual TLS on tcp://127.0.0.1', () => {
@@ -83,7 +86,9 @@ describe('mutual TLS on tcp://127.0.0.1', () => {
     const images = ok(await dockerCli(undefined, [...tlsFlags(), '-H', tcpHost, 'images']));
     expect(images.stdout).toMatch(/^busybox\s+latest\s/m);
     // run hijacks the attach connection: that must work over TLS too
-    const run = ok(await dockerCli(undefined, [...tlsFlags(), '-H', tcpHost, 'run', '--rm', 'busybox', 'echo', 'over tls']));
+    const run = ok(
+      await dockerCli(undefined, [...tlsFlags(), '-H', tcpHost, 'run', '--rm', 'busybox', 'echo', 'over tls'], { timeoutMs: 20_000 }),
+    );
     expect(run.stdout).toBe('over tls\n');
   });
 

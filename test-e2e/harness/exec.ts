@@ -19,7 +19,8 @@ export interface ExecOptions {
   /** Written to stdin: a Buffer/string, or `{ file }` to stream a file. stdin is closed after it. */
   input?: Buffer | string | { file: string };
   cwd?: string;
-  /** Killed with SIGKILL after this many ms (default 60 s); the result then has signal SIGKILL. */
+  /** Killed with SIGKILL after this many ms (default 45 s, under jest's 60 s test timeout, so that a
+   *  hanging command fails its test with its output); the result then has signal SIGKILL. */
   timeoutMs?: number;
 }
 
@@ -36,7 +37,7 @@ export function exec(command: string, args: string[], opts: ExecOptions = {}): P
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 45_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
