@@ -171,7 +171,10 @@ describe('RegistryClient wire behaviour', () => {
     const host = await stub((req, res) => sendManifest(res, req.url!.includes('/neg/') ? negative : bad));
     const touched: string[] = [];
     const sink = {
-      has: async (d: string) => void touched.push(d) ?? false,
+      has: async (d: string) => {
+        touched.push(d);
+        return false;
+      },
       ingest: async (d: { digest: string }) => void touched.push(d.digest),
     };
     await expect(new RegistryClient().pull(`${host}/evil:1`, sink)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/invalid digest/) });
