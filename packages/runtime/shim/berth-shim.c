@@ -533,7 +533,10 @@ static int run_runtime(char *const argv[], int in, int out, int err) {
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
+    /* ignored signals survive exec: the container must not inherit the shim's */
     signal(SIGPIPE, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
     execv(argv[0], argv);
     dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));

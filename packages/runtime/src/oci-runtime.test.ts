@@ -98,6 +98,14 @@ describe('OciRuntime with runc: the container sees what the spec says', () => {
   });
 });
 
+describe('OciRuntime with runc: process state', () => {
+  it('the container process starts with no ignored or blocked signals', async () => {
+    const { out } = await runToExit({ cmd: ['cat', '/proc/self/status'] });
+    expect(out).toMatch(/^SigIgn:\s+0+$/m);
+    expect(out).toMatch(/^SigBlk:\s+0+$/m);
+  });
+});
+
 describe('OciRuntime with runc: exits, errors, signals', () => {
   it('reports the exit code', async () => {
     const { status } = await runToExit({ cmd: ['sh', '-c', 'exit 3'] });
