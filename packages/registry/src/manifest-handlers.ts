@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Index, type Manifest, MediaType, isDigest, isIndexMediaType, isManifestMediaType, sha256Digest } from '@berth/oci';
+import { type Descriptor, type Index, type Manifest, MediaType, isDigest, isIndexMediaType, isManifestMediaType, sha256Digest } from '@berth/oci';
 import { messageOf } from '@berth/errdefs';
 import { RegistryApiError } from './errcode';
 import { upstreamUnavailable } from './proxy-upstream';
@@ -71,17 +71,22 @@ export async function getManifest(ctx: RouteContext): Promise<void> {
 }
 
 /** What a manifest names that must already be in the repository. */
-function references(mediaType: string, doc: Manifest | Index): { blobs: string[]; manifests: string[] } {
+function references(mediaType: string, doc: Manifest | Index): { blobs: Descriptor[]; manifests: Descriptor[] } {
+  const check = (d: unknown): Descriptor => {
+    const x = d as Partial<Descriptor> | null;
+    if (!x || typeof x !== 'object' || typeof x.digest !== 'string' || typeof x.size !== 'number' || !Number.isSafeInteger(x.size) || x.size < 0) {
+      throw new RegistryApiError('MANIFEST_INVALID', { reason: 'malformed descriptor' });
+    }
+    return x as Descriptor;
+  };
   if (isIndexMediaType(mediaType)) {
     const idx = doc as Index;
     if (!Array.isArray(idx.manifests)) throw new RegistryApiError('MANIFEST_INVALID', { reason: 'index without manifests' });
-    return { blobs: [], manifests: idx.manifests.map((d) => d.digest) };
+    return { blobs: [], manifests: idx.manifests.map(check) };
   }
   const m = doc as Manifest;
-  if (!m.config || typeof m.config.digest !== 'string' || !Array.isArray(m.layers)) {
-    throw new RegistryApiError('MANIFEST_INVALID', { reason: 'manifest without config or layers' });
-  }
-  const blobs = [m.config.digest, ...m.layers.filter((l) => !(Array.isArray(l.urls) && l.urls.length > 0)).map((l) => l.digest)];
+  if (!m.config || !Array.isArray(m.layers)) throw new RegistryApiError('MANIFEST_INVALID', { reason: 'manifest without config or layers' });
+  const blobs = [check(m.config), ...m.layers.map(check).filter((l) => !(Array.isArray(l.urls) && l.urls.length > 0))];
   return { blobs, manifests: [] };
 }
 
@@ -115,15 +120,18 @@ export async function putManifest(ctx: RouteContext): Promise<void> {
   const refs = references(mediaType, doc);
   const unknown: string[] = [];
   for (const b of refs.blobs) {
-    if (!isDigest(b) || !(await ctx.deps.meta.blobLink(ctx.name, b)) || !(await ctx.deps.blobs.stat(b))) unknown.push(b);
+    const info = isDigest(b.digest) && (await ctx.deps.meta.blobLink(ctx.name, b.digest)) ? await ctx.deps.blobs.stat(b.digest) : undefined;
+    if (!info) unknown.push(b.digest);
+    else if (info.size !== b.size) throw new RegistryApiError('MANIFEST_INVALID', { reason: `size of ${b.digest} is ${info.size}, not ${b.size}` });
   }
   for (const m of refs.manifests) {
-    if (!isDigest(m) || !(await ctx.deps.meta.manifest(ctx.name, m))) unknown.push(m);
+    if (!isDigest(m.digest) || !(await ctx.deps.meta.manifest(ctx.name, m.digest))) unknown.push(m.digest);
   }
   if (unknown.length > 0) throw new RegistryApiError('MANIFEST_BLOB_UNKNOWN', { digests: unknown });
   const referrer = referrerOf(doc);
   await ctx.deps.blobs.write(Readable.from([bytes]), { digest, size: bytes.length });
-  await ctx.deps.meta.putManifest(ctx.name, { digest, mediaType, size: bytes.length }, [...refs.blobs, ...refs.manifests], byDigest ? undefined : ref, referrer);
+  const children = [...refs.blobs, ...refs.manifests].map((d) => d.digest);
+  await ctx.deps.meta.putManifest(ctx.name, { digest, mediaType, size: bytes.length }, children, byDigest ? undefined : ref, referrer);
   if (referrer) ctx.res.setHeader('OCI-Subject', referrer.subject);
   ctx.res.status(201);
   ctx.res.setHeader('Location', `/v2/${ctx.name}/manifests/${digest}`);

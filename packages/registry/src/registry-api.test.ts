@@ -126,6 +126,9 @@ describe('berth-registry API', () => {
     r = await fetch(`${base}/v2/man/ifest/manifests/v2`, { method: 'PUT', headers: { 'Content-Type': other.mediaType }, body: other.manifestBytes });
     expect(r.status).toBe(404);
     expect(await errors(r)).toEqual(['MANIFEST_BLOB_UNKNOWN']);
+    const lying = Buffer.from(JSON.stringify({ ...img.manifest, layers: [{ ...img.layers[0]!, size: img.layers[0]!.size + 1 }] }));
+    r = await fetch(`${base}/v2/man/ifest/manifests/lying`, { method: 'PUT', headers: { 'Content-Type': img.mediaType }, body: lying });
+    expect(await errors(r)).toEqual(['MANIFEST_INVALID']);
     r = await fetch(`${base}/v2/man/ifest/manifests/v3`, { method: 'PUT', headers: { 'Content-Type': MediaType.OciManifest }, body: '{not json' });
     expect(await errors(r)).toEqual(['MANIFEST_INVALID']);
     r = await fetch(`${base}/v2/man/ifest/manifests/${sha256Digest('x')}`, { method: 'PUT', headers: { 'Content-Type': img.mediaType }, body: img.manifestBytes });
