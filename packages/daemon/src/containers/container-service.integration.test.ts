@@ -209,6 +209,9 @@ describe('ContainerService with image-store and runc', () => {
     const tar = await svc.export(Id);
     const buf = await collect(tar);
     expect(buf.includes(Buffer.from('srv/greeting.txt'))).toBe(true);
+    // exactly the root filesystem Docker exported for this image (fixtures/README.md)
+    const listing = execFileSync('python3', ['/work/shared/fixtures/rootfs-listing.py'], { input: buf }).toString();
+    expect(listing).toBe(await fs.readFile('/work/shared/fixtures/multilayer.rootfs.tsv', 'utf8'));
     await new Promise((r) => setTimeout(r, 100));
     expect(mountsUnder(layout.containerDir(Id))).toEqual([]);
     await svc.remove(Id);

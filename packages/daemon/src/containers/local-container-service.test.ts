@@ -125,6 +125,7 @@ describe('ContainerService (fake runtime)', () => {
     );
     await expect(svc.create({ Image: 'nosuch:v1' })).rejects.toThrow(/^No such image: nosuch:v1$/);
     await expect(svc.create({ Image: 'busybox' }, { name: 'bad name' })).rejects.toThrow(InvalidArgumentError);
+    await expect(svc.create({ Image: 'Bad Image!!' })).rejects.toThrow(/invalid reference format/);
     // nothing is left behind by failed creates
     expect((await svc.list({ all: true })).length).toBe(2);
     expect((await fs.readdir(path.join(root, 'containers'))).length).toBe(2);

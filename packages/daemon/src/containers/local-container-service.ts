@@ -31,8 +31,10 @@ import {
   writeContainerFiles as runtimeWriteContainerFiles,
   type ExitStatus,
   type Logger,
+  type MountDescription,
   type Task,
 } from '@berth/runtime';
+import { isDigest, parseReference } from '@berth/oci';
 import type { DataRoot } from '../layout';
 import type { ContainerRecord, ContainerStateRecord } from './container-record';
 import { ZERO_TIME } from './container-record';
@@ -66,6 +68,7 @@ import {
 import { nameConflict, type ContainerStore, type StoredContainer } from './container-store';
 import { graphDriverData, toInspect, toSummary } from './container-views';
 import type { ContainerEvent, ContainerServiceDeps } from './deps';
+import { containerMounts, createInitLayer } from './init-layer';
 import { logEntryBytes, outputBytes } from './log-frames';
 import { mergeImageConfig, processOf } from './merge-image-config';
 import { RootfsMounts, type Mounter } from './rootfs-mounts';
@@ -245,6 +248,11 @@ export class LocalContainerService implements ContainerService {
     e.rec.state = next;
   }
 
+  /** The rootfs mounts: the snapshot's overlay with the init layer on top of the image's layers. */
+  private async describeMounts(id: string): Promise<MountDescription[]> {
+    return containerMounts(await this.deps.snapshots.mounts(id), this.layout.containerDir(id));
+  }
+
   private newEntry(rec: StoredContainer): Entry {
     return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve(), runtimeDirty: false };
   }
@@ -273,9 +281,11 @@ export class LocalContainerService implements ContainerService {
       do name = `/${randomContainerName(i++ > 10 ? 1 : 0)}`;
       while (this.byName.has(name) || this.reserved.has(name));
     }
+    const imageRef = v.config.Image!;
+    if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
     let image;
     try {
-      image = await this.deps.images.get(v.config.Image!);
+      image = await this.deps.images.get(imageRef);
     } catch (err) {
       if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
       throw err;
@@ -291,6 +301,7 @@ export class LocalContainerService implements ContainerService {
       await fs.mkdir(dir, { recursive: true, mode: 0o710 });
       await fs.mkdir(this.rootfsOf(id), { recursive: true });
       await this.deps.snapshots.prepare(id, image.id, dir);
+      await createInitLayer(dir);
       await this.hooks.writeContainerFiles(dir, {
         hostname: config.Hostname,
         domainname: config.Domainname || undefined,
@@ -359,7 +370,7 @@ export class LocalContainerService implements ContainerService {
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
-    await this.mounts.acquire(id, rootfs, () => this.deps.snapshots.mounts(id));
+    await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
     times.mounted = ms();
     try {
       const spec = await this.hooks.buildSpec(await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n)));
@@ -827,7 +838,7 @@ export class LocalContainerService implements ContainerService {
     if (e.doomed) throw new ConflictError(`container ${e.rec.id} is marked for removal`);
     const id = e.rec.id;
     const rootfs = this.rootfsOf(id);
-    await this.mounts.acquire(id, rootfs, () => this.deps.snapshots.mounts(id));
+    await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
     let released = false;
     return {
       path: rootfs,
@@ -872,7 +883,7 @@ export class LocalContainerService implements ContainerService {
   async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
     const e = this.mustGet(ref);
     const rec = e.rec;
-    const mounts = await this.deps.snapshots.mounts(rec.id).catch(() => undefined);
+    const mounts = await this.describeMounts(rec.id).catch(() => undefined);
     return toInspect(structuredClone(rec), this.layout, {
       graphDriver: graphDriverData(mounts, this.rootfsOf(rec.id)),
       size: opts.size ? await this.sizes(rec) : undefined,
