@@ -184,6 +184,26 @@ export class RegistryClient {
     return { descriptor, platforms: [p] };
   }
 
+  /**
+   * The descriptor a reference points at, from a `HEAD` of its manifest (cheap: lets a caller
+   * see that what it has is current without fetching anything). Undefined when the registry
+   * gives no `Docker-Content-Digest`.
+   */
+  async headManifest(ref: Reference | string, options: CallOptions = {}): Promise<Descriptor | undefined> {
+    const r = toReference(ref);
+    const res = await this.transport(r.domain).request({
+      method: 'HEAD',
+      path: `/v2/${r.path}/manifests/${r.digest ?? r.tag!}`,
+      headers: { Accept: MANIFEST_ACCEPT.join(', ') },
+      scopes: [`repository:${r.path}:pull`],
+      subject: { kind: 'manifest', name: familiarString(r) },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const digest = res.headers['docker-content-digest'];
+    if (!digest || !isDigest(digest)) return undefined;
+    return { mediaType: res.headers['content-type']?.split(';')[0]?.trim() ?? '', digest, size: Number(res.headers['content-length'] ?? 0) };
+  }
+
   /** Fetches a manifest or index by tag or digest, bounded to 4 MiB, digest checked. */
   async fetchManifest(ref: Reference | string, options: CallOptions = {}): Promise<FetchedManifest> {
     const r = toReference(ref);

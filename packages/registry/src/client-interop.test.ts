@@ -54,6 +54,9 @@ describe('RegistryClient against berth-registry', () => {
     const big = img.layers[1]!;
     expect(progress.filter((e) => e.digest === big.digest).at(-1)).toMatchObject({ current: big.size, status: 'done' });
 
+    expect(await client.headManifest(`${server.host}/app/one:1`)).toEqual({ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifestBytes.length });
+    await expect(client.headManifest(`${server.host}/app/one:nope`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
     // A second pull skips what the sink has.
     const second = await client.pull(`${server.host}/app/one:1`, s);
     expect(second.skipped.sort()).toEqual(img.layers.map((l) => l.digest).sort());
