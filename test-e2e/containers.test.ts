@@ -196,6 +196,11 @@ describe('docker run', () => {
     expect(stop.ms).toBeLessThan(4000); // the trap ran; no wait for the 5 s timeout
     expect((await inspect(id)).State.ExitCode).toBe(7);
     ok(await c.docker(['rm', id]));
+    const bid = ok(await c.berth(['run', '-d', '--stop-signal', 'SIGUSR2', '--stop-timeout', '3', 'busybox', 'sleep', '100'])).stdout.trim();
+    const binfo = await inspect(bid);
+    expect(binfo.Config.StopSignal).toMatch(/^(SIG)?USR2$/);
+    expect(binfo.Config.StopTimeout).toBe(3);
+    ok(await c.docker(['rm', '-f', bid]));
   });
 });
 
@@ -416,6 +421,30 @@ describe('lifecycle', () => {
     ok(await c.docker(['rm', id]));
   });
 
+  it('wait?condition=removed answers once the container is removed; next-exit waits for the next run', async () => {
+    const id = ok(await c.docker(['create', 'busybox', 'sh', '-c', 'exit 6'])).stdout.trim();
+    ok(await c.docker(['start', id]));
+    ok(await c.docker(['wait', id]));
+    let removedAnswered = false;
+    const removed = rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/containers/${id}/wait?condition=removed` }).then((r) => {
+      removedAnswered = true;
+      return r;
+    });
+    const nextExit = rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/containers/${id}/wait?condition=next-exit` });
+    await sleep(500);
+    expect(removedAnswered).toBe(false);
+    ok(await c.docker(['start', id]));
+    const ne = await nextExit;
+    expect(ne.status).toBe(200);
+    expect(ne.json).toMatchObject({ StatusCode: 6 });
+    await sleep(300);
+    expect(removedAnswered).toBe(false);
+    ok(await c.docker(['rm', id]));
+    const rm = await removed;
+    expect(rm.status).toBe(200);
+    expect(rm.json).toMatchObject({ StatusCode: 6 });
+  });
+
   it('wait blocks until the exit and prints the code', async () => {
     const id = ok(await c.docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 1; exit 5'])).stdout.trim();
     const r = ok(await c.docker(['wait', id]));
@@ -458,6 +487,23 @@ describe('lifecycle', () => {
     const clash = await c.docker(['rename', 'newer-name', 'other-name']);
     expect(clash.code).toBe(1);
     ok(await c.docker(['rm', 'newer-name', 'other-name']));
+  });
+
+  it('berth create, inspect and start -a', async () => {
+    const id = ok(await c.berth(['create', '--name', 'berth-created', '-e', 'X=1', '-l', 'made=berth', 'busybox', 'sh', '-c', 'echo $X'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const [info] = JSON.parse(ok(await c.berth(['inspect', 'berth-created'])).stdout);
+    expect(info.Id).toBe(id);
+    expect(info.Name).toBe('/berth-created');
+    expect(info.Config.Labels).toEqual({ made: 'berth' });
+    expect(info.State.Status).toBe('created');
+    const [viaDocker] = JSON.parse(ok(await c.docker(['inspect', 'berth-created'])).stdout);
+    expect(viaDocker.Config).toEqual(info.Config);
+    expect(ok(await c.berth(['start', '-a', 'berth-created'])).stdout).toBe('1\n');
+    ok(await c.berth(['rm', 'berth-created']));
+    const missing = await c.berth(['inspect', 'no-such-container']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/No such (container|object)/i);
   });
 
   it('containers are found by name, full ID and ID prefix', async () => {

@@ -67,6 +67,35 @@ describe('dockerode', () => {
     expect(history.length).toBeGreaterThan(0);
   });
 
+  it('getImage().get() streams a docker-save archive of that image (GET /images/{name}/get)', async () => {
+    const stream = await docker.getImage('busybox:latest').get();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const tar = Buffer.concat(chunks);
+    expect(tar.length).toBeGreaterThan(1_000_000);
+    expect(tar.includes(Buffer.from('manifest.json'))).toBe(true);
+    expect(tar.includes(Buffer.from('busybox:latest'))).toBe(true);
+  });
+
+  it('attach with logs=true, stream=false replays the output of an exited container', async () => {
+    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'echo replay-out; echo replay-err >&2'], Tty: false });
+    try {
+      await container.start();
+      await container.wait();
+      const stream = await container.attach({ logs: true, stream: false, stdout: true, stderr: true });
+      const chunks: Buffer[] = [];
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (b: Buffer) => chunks.push(b));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', reject);
+      });
+      expect(demux(Buffer.concat(chunks))).toEqual({ stdout: 'replay-out\n', stderr: 'replay-err\n' });
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
   it('createContainer, start, wait, logs, inspect, remove', async () => {
     const container = await docker.createContainer({
       Image: 'busybox',

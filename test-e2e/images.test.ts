@@ -127,6 +127,13 @@ describe('images list', () => {
     for (const q of quiet) expect(q).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it('-a lists every image, including dangling ones', async () => {
+    const all = ok(await c.docker(['images', '-a', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    const plain = ok(await c.docker(['images', '-q', '--no-trunc'])).stdout.trim().split('\n');
+    expect(all).toEqual(expect.arrayContaining(plain));
+    expect(all).toContain(busyboxId);
+  });
+
   it('label filter selects images by their config labels', async () => {
     ok(await c.docker(['load', '-i', fixtures.dockerSave]));
     const out = ok(await c.docker(['images', '-q', '--no-trunc', '-f', 'label=org.example.fixture=multilayer']));

@@ -108,6 +108,15 @@ describe('mutual TLS on tcp://127.0.0.1', () => {
     expect(run.stdout).toBe('berth over tls\n');
   });
 
+  it('berth with BERTH_TLS_VERIFY and BERTH_CERT_PATH (ca.pem, cert.pem, key.pem)', async () => {
+    const r = ok(
+      await berthCli(undefined, ['ps', '-a'], {
+        env: { BERTH_HOST: tcpHost, BERTH_TLS_VERIFY: '1', BERTH_CERT_PATH: tls.clientDir },
+      }),
+    );
+    expect(r.stdout).toMatch(/^CONTAINER ID/);
+  });
+
   it('a client without a certificate is refused (docker, berth, raw HTTPS)', async () => {
     const noCert = ['--tlsverify', '--tlscacert', tls.caCert, '-H', tcpHost];
     refused(await dockerCli(undefined, [...noCert, 'ps'], { timeoutMs: 30_000 }));

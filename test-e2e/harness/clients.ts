@@ -5,9 +5,19 @@ import { berthBin } from './paths';
 import { scratchDir } from './scratch-dir';
 
 let dockerConfig: string | undefined;
+let berthConfig: string | undefined;
 
 /** Client-side environment that must not leak in from the machine running the tests. */
-const CLEARED_ENV = ['DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_API_VERSION', 'BERTH_HOST'];
+const CLEARED_ENV = [
+  'DOCKER_CONTEXT',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_API_VERSION',
+  'BERTH_HOST',
+  'BERTH_TLS_VERIFY',
+  'BERTH_CERT_PATH',
+  'BERTH_API_VERSION',
+];
 
 function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -31,7 +41,8 @@ export function dockerCli(host: string | undefined, args: string[], opts: ExecOp
 
 /** The berth CLI, run from its built bin script with the same node. */
 export function berthCli(host: string | undefined, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const env = cleanEnv({ ...(host ? { BERTH_HOST: host } : {}), ...opts.env });
+  berthConfig ??= scratchDir('berth-config');
+  const env = cleanEnv({ BERTH_CONFIG: berthConfig, ...(host ? { BERTH_HOST: host } : {}), ...opts.env });
   return exec(process.execPath, [berthBin, ...args], { ...opts, env, replaceEnv: true });
 }
 
