@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { CancelledError } from '@berth/errdefs';
+import { CancelledError, NotFoundError } from '@berth/errdefs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { buildTar, ensureNativeBuilt, listTar, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
 import { layerNative } from './native';
@@ -155,5 +155,9 @@ describe('unpackLayer and packDirectory round trip', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(CancelledError);
+  });
+
+  it('fails the stream with NotFoundError for a missing directory', async () => {
+    await expect(listTar(packDirectory(path.join(work, 'missing')))).rejects.toBeInstanceOf(NotFoundError);
   });
 });

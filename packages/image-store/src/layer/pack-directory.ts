@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { BerthError, CancelledError, InternalError } from '@berth/errdefs';
+import { BerthError, CancelledError, InternalError, NotFoundError } from '@berth/errdefs';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
 import { BLOCK_SIZE, TypeFlag, encodeHeader, encodePax, paddingFor, type TarHeaderFields } from './tar-header';
@@ -52,9 +52,10 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
   const out = new Batch();
   const firstName = new Map<string, string>();
   const root = toBinary(dir);
-  const stack: Frame[] = [{ abs: root, rel: '', names: listDir(root, ''), i: 0 }];
   let current = '';
   try {
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`pack "${dir}": no such directory`);
+    const stack: Frame[] = [{ abs: root, rel: '', names: listDir(root, ''), i: 0 }];
     while (stack.length > 0) {
       if (signal?.aborted) throw new CancelledError(`pack "${dir}": cancelled`);
       const f = stack[stack.length - 1]!;

@@ -67,6 +67,7 @@ export interface ListedEntry {
 export async function listTar(input: Readable): Promise<ListedEntry[]> {
   const extract = tar.extract();
   const out: ListedEntry[] = [];
+  input.on('error', (e) => extract.destroy(e));
   input.pipe(extract);
   for await (const entry of extract) {
     const chunks: Buffer[] = [];
