@@ -70,6 +70,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
       current = rel;
       const st = fs.lstatSync(p, { throwIfNoEntry: false });
       if (st === undefined) continue; // gone since the directory was listed
+      if (st.isSocket()) continue; // sockets cannot be archived
       const h: TarHeaderFields = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000), typeflag: TypeFlag.File };
       let xattrs: [string, Buffer][] = [];
       let opaque = false;
@@ -105,7 +106,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
             h.typeflag = TypeFlag.Fifo;
             xattrs = readXattrs(native, p, mode);
           } else {
-            continue; // sockets (and anything else) cannot be archived
+            continue; // nothing else can be archived
           }
         }
       }
