@@ -2,7 +2,7 @@
  * berth-shim: one small supervisor per container (the role containerd-shim plays for Docker).
  *
  *   berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR
- *              [--log FILE] [--stdin] [--private-cgroupns-fix] [--oom-file FILE]
+ *              [--log FILE] [--stdin] [--tty] [--private-cgroupns-fix] [--oom-file FILE]
  *
  * What it does, in order:
  *  1. becomes a child subreaper, ignores SIGPIPE, (crun on hybrid cgroups: unshares its mount
@@ -11,7 +11,9 @@
  *     that line, then connects), sends its own diagnostics to DIR/shim.log;
  *  3. runs `RUNTIME --root STATEDIR create --bundle DIR --pid-file DIR/init.pid ID` with pipes
  *     as the container's stdio (stdin: a pipe with --stdin, else /dev/null); on failure the
- *     runtime's stderr text is the error;
+ *     runtime's stderr text is the error. With --tty (config.json has process.terminal) it adds
+ *     `--console-socket DIR/console.sock`, receives the pty master from the runtime and uses it
+ *     for output (logged as stdout, like Docker), stdin and resize;
  *  4. waits for the daemon's "start" to run `RUNTIME start ID`;
  *  5. reads stdout/stderr with big reads, forwards every chunk to the connected daemon and
  *     writes the json-file log (Docker's format: one {"log","stream","time"} object per line,
@@ -51,6 +53,8 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,7 +70,8 @@ enum state { ST_CREATING, ST_CREATED, ST_RUNNING, ST_EXITED, ST_FAILED };
 static const char *state_names[] = {"creating", "created", "running", "exited", "failed"};
 
 static const char *opt_id, *opt_bundle, *opt_runtime, *opt_root, *opt_log, *opt_oom;
-static int opt_stdin, opt_cgfix;
+static int opt_stdin, opt_cgfix, opt_tty;
+static int console_fd = -1; /* pty master (--tty) */
 
 static enum state st = ST_CREATING;
 static pid_t init_pid = -1;
@@ -467,7 +472,7 @@ static ssize_t stream_read(struct stream *s) {
   while (r < 0 && errno == EINTR);
   if (r < 0) {
     if (errno == EAGAIN) return -1;
-    logmsg("reading %s: %s", s->name, strerror(errno));
+    if (errno != EIO) logmsg("reading %s: %s", s->name, strerror(errno)); /* EIO: pty hung up */
     stream_eof(s);
     return 0;
   }
@@ -726,7 +731,13 @@ static void handle_frame(unsigned char type, const unsigned char *p, size_t n) {
       break;
     }
     case 'R':
-      break; /* TTY resize: reserved */
+      if (n == 4 && console_fd >= 0) {
+        struct winsize ws = {0};
+        ws.ws_row = (unsigned short)((p[0] << 8) | p[1]);
+        ws.ws_col = (unsigned short)((p[2] << 8) | p[3]);
+        if (ioctl(console_fd, TIOCSWINSZ, &ws) < 0) logmsg("resize: %s", strerror(errno));
+      }
+      break;
     default:
       client_send_str('e', "unknown request");
   }
@@ -815,7 +826,7 @@ static void pending_readable(void) {
 static void usage(void) {
   fprintf(stderr,
           "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--log FILE] [--stdin]\n"
-          "                  [--oom-file FILE] [--private-cgroupns-fix]\n");
+          "                  [--tty] [--oom-file FILE] [--private-cgroupns-fix]\n");
   exit(2);
 }
 
@@ -824,6 +835,7 @@ static void parse_args(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--stdin")) opt_stdin = 1;
+    else if (!strcmp(a, "--tty")) opt_tty = 1;
     else if (!strcmp(a, "--private-cgroupns-fix")) opt_cgfix = 1;
     else if (!v) usage();
     else if (!strcmp(a, "--id")) opt_id = v, i++;
@@ -913,13 +925,54 @@ int main(int argc, char **argv) {
     snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
     unlink(pidfile);
     char *cargv[] = {(char *)opt_runtime, "--root", (char *)opt_root, "create", "--bundle", (char *)opt_bundle,
-                     "--pid-file", pidfile, (char *)opt_id, NULL};
-    int in = opt_stdin ? inp[0] : devnull(O_RDONLY);
+                     "--pid-file", pidfile, NULL, NULL, NULL, NULL};
+    int ci = 8;
+    int console_listen = -1;
+    if (opt_tty) {
+      /* The runtime sends the pty master over this socket (SCM_RIGHTS); the backlog holds the
+       * connection while we wait for `create`, so it is accepted afterwards. */
+      unlink("console.sock");
+      console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      struct sockaddr_un ca = {0};
+      ca.sun_family = AF_UNIX;
+      strcpy(ca.sun_path, "console.sock");
+      if (console_listen < 0 || bind(console_listen, (struct sockaddr *)&ca, sizeof ca) < 0 || listen(console_listen, 1) < 0) {
+        die("console socket");
+      }
+      cargv[ci++] = "--console-socket";
+      cargv[ci++] = "console.sock";
+    }
+    cargv[ci++] = (char *)opt_id;
+    cargv[ci] = NULL;
+    int in = opt_stdin && !opt_tty ? inp[0] : devnull(O_RDONLY);
     int status = run_runtime(cargv, in, outp[1], errp[1]);
     close(in);
     close(outp[1]);
     close(errp[1]);
-    if (opt_stdin) {
+    if (opt_tty) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        fcntl(console_listen, F_SETFL, O_NONBLOCK);
+        int c = accept4(console_listen, NULL, NULL, SOCK_CLOEXEC);
+        if (c >= 0) {
+          char data[256];
+          char ctrl[CMSG_SPACE(sizeof(int))];
+          struct iovec iov = {data, sizeof data};
+          struct msghdr mh = {0};
+          mh.msg_iov = &iov;
+          mh.msg_iovlen = 1;
+          mh.msg_control = ctrl;
+          mh.msg_controllen = sizeof ctrl;
+          if (recvmsg(c, &mh, MSG_CMSG_CLOEXEC) >= 0) {
+            struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+            if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&console_fd, CMSG_DATA(cm), sizeof(int));
+          }
+          close(c);
+        }
+        if (console_fd < 0) logmsg("no console received from the runtime");
+      }
+      close(console_listen);
+      unlink("console.sock");
+    } else if (opt_stdin) {
       stdin_w = inp[1];
       fcntl(stdin_w, F_SETFL, O_NONBLOCK);
     }
@@ -939,6 +992,25 @@ int main(int argc, char **argv) {
         fclose(f);
         init_pid = pid;
         st = ST_CREATED;
+        if (opt_tty) {
+          /* The process's output (stdout and stderr merged) comes from the pty master. */
+          if (console_fd < 0) {
+            set_fail_msg("", "runtime create: no console received");
+            st = ST_FAILED;
+          } else {
+            if (streams[0].fd >= 0) close(streams[0].fd);
+            if (streams[1].fd >= 0) close(streams[1].fd);
+            streams[1].fd = -1;
+            streams[1].eof = 1;
+            fcntl(console_fd, F_SETFL, O_NONBLOCK);
+            streams[0].fd = console_fd;
+            streams[0].eof = 0;
+            if (opt_stdin) {
+              stdin_w = dup(console_fd);
+              if (stdin_w >= 0) fcntl(stdin_w, F_SETFD, FD_CLOEXEC);
+            }
+          }
+        }
         if (create_err_len) logmsg("runtime create said: %s", create_err);
       }
     } else {

@@ -229,6 +229,9 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: Boolean(input.tty),
+      ...(input.tty && input.consoleSize && input.consoleSize.height > 0 && input.consoleSize.width > 0
+        ? { consoleSize: { height: input.consoleSize.height, width: input.consoleSize.width } }
+        : {}),
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
       args,
       env,

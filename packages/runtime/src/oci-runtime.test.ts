@@ -193,6 +193,39 @@ describe('OciRuntime with runc: exits, errors, signals', () => {
   });
 });
 
+describe('OciRuntime: TTY', () => {
+  it('runs with a pseudo-terminal: merged output with CRLF, stdin, resize, logged as stdout', async () => {
+    const b = await makeBundle(root, rootfs, {
+      cmd: ['sh', '-c', 'read line; echo "got $line"; echo err >&2; stty size 2>/dev/null || true; [ -t 1 ] && echo tty'],
+      tty: true,
+      consoleSize: { height: 30, width: 100 },
+    });
+    const task = await create(b, { openStdin: true });
+    const c = collect(task);
+    await task.start();
+    await task.resize(40, 120);
+    await task.writeStdin(Buffer.from('hello\n'));
+    const status = await task.wait();
+    expect(status.exitCode).toBe(0);
+    const out = c.text();
+    expect(c.chunks.every((ch) => ch.stream === 'stdout')).toBe(true);
+    expect(out).toContain('got hello\r\n');
+    expect(out).toContain('err\r\n');
+    expect(out).toContain('tty\r\n');
+    expect(out).toContain('40 120\r\n');
+    const log = (await fs.readFile(b.logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.every((l: { stream: string }) => l.stream === 'stdout')).toBe(true);
+    expect(log.map((l: { log: string }) => l.log).join('')).toBe(out);
+  });
+});
+
+describe('OciRuntime: TTY size', () => {
+  it('starts with the console size from the spec', async () => {
+    const { out } = await runToExit({ cmd: ['stty', 'size'], tty: true, consoleSize: { height: 30, width: 100 } });
+    expect(out).toBe('30 100\r\n');
+  });
+});
+
 describe('OciRuntime: long paths and flow control', () => {
   it('works with a bundle path longer than a unix socket path allows', async () => {
     const deep = path.join(root, 'x'.repeat(60), 'y'.repeat(60));
@@ -313,6 +346,16 @@ describe('OciRuntime with crun', () => {
     expect(c.text('stdout')).toBe('crun-ok\n');
     expect(status.exitCode).toBe(7);
     expect(await crun.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+
+  it('crun: TTY works too', async () => {
+    const crun = new OciRuntime({ name: 'crun', stateRoot: path.join(root, 'state-crun') });
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', '[ -t 1 ] && echo tty'], tty: true });
+    const task = await create(b, { rt: crun });
+    const c = collect(task);
+    await task.start();
+    expect((await task.wait()).exitCode).toBe(0);
+    expect(c.text()).toBe('tty\r\n');
   });
 
   it('crun: a missing binary is reported with crun text', async () => {

@@ -8,7 +8,6 @@ import {
   InternalError,
   InvalidArgumentError,
   NotFoundError,
-  NotImplementedError,
   UnavailableError,
 } from '@berth/errdefs';
 import type { RuntimeSpec } from '@berth/oci';
@@ -174,13 +173,13 @@ export class OciRuntime {
       await fs.rename(tmp, path.join(bundle, 'config.json'));
     }
     const spec = opts.spec ?? (await this.readSpec(bundle, opts.id));
-    if (spec.process?.terminal) throw new NotImplementedError(`container ${opts.id}: TTY containers are not supported yet`);
     if (await shimAnswers(bundle)) throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
     await fs.rm(path.join(bundle, 'exit.json'), { force: true });
     await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
     if (opts.openStdin) args.push('--stdin');
+    if (spec.process?.terminal) args.push('--tty');
     const oom = opts.oomFile ?? (await this.oomFile(spec));
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');

@@ -35,7 +35,7 @@ export interface Task {
    */
   pauseOutput(): void;
   resumeOutput(): void;
-  /** Resizes the TTY (reserved: TTY support comes later; a no-op for now). */
+  /** Resizes the pseudo-terminal (TTY containers; ignored otherwise). */
   resize(rows: number, cols: number): Promise<void>;
   /** Drops the connection to the shim without touching the container (daemon shutdown). */
   detach(): void;

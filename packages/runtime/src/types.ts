@@ -96,7 +96,10 @@ export interface SpecInput {
   groupAdd?: string[];
   hostname: string;
   domainname?: string;
+  /** Allocate a pseudo-terminal (Docker's Tty): output is one stream, logged as stdout. */
   tty?: boolean;
+  /** Initial terminal size (Docker's HostConfig.ConsoleSize [height, width]). */
+  consoleSize?: { height: number; width: number };
   network?: NetworkMode;
   resources?: ResourceLimits;
   /** Extra mounts (binds, volumes, tmpfs), already in OCI form. */

@@ -7,7 +7,7 @@ import { buildSpec } from '../build-spec';
 import { writeContainerFiles } from '../container-files';
 import type { SpecInput } from '../types';
 
-const APPLETS = ['sh', 'echo', 'cat', 'true', 'false', 'sleep', 'env', 'id', 'ls', 'dd', 'yes', 'head', 'printf', 'kill', 'pwd', 'hostname', 'wc', 'tr'];
+const APPLETS = ['sh', 'echo', 'cat', 'true', 'false', 'sleep', 'env', 'id', 'ls', 'dd', 'yes', 'head', 'printf', 'kill', 'pwd', 'hostname', 'wc', 'tr', 'stty', 'read'];
 
 export async function makeRootfs(dir: string): Promise<string> {
   const rootfs = path.join(dir, 'rootfs');
