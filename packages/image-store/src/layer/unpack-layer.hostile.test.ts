@@ -101,6 +101,14 @@ describe('unpackLayer with hostile input', () => {
     await expectRefused([dir('d/'), hardlink('h', 'd')], InvalidArgumentError, /is a directory/);
   });
 
+  it('refuses a breakout inside a gzip stream too, and stops reading it', async () => {
+    const gz = zlib.gzipSync(await buildTar([file('ok', 'x'.repeat(300000)), file('../x'), file('after', 'y'.repeat(300000))]));
+    const input = streamOf(gz, 4096);
+    await expect(unpackLayer(input, dest)).rejects.toThrow(/"\.\.\/x": path escapes/);
+    expect(input.destroyed).toBe(true);
+    expect(fs.existsSync(path.join(dest, 'after'))).toBe(false);
+  });
+
   it('refuses a truncated gzip stream', async () => {
     const gz = zlib.gzipSync(await buildTar([file('a', 'x'.repeat(100000))]));
     await expect(unpackLayer(streamOf(gz.subarray(0, gz.length >> 1)), dest)).rejects.toBeInstanceOf(DataLossError);
