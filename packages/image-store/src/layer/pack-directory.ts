@@ -53,6 +53,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
   const firstName = new Map<string, string>();
   const root = toBinary(dir);
   let current = '';
+  let fd: number | undefined; // a file opened for the entry being written
   try {
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`pack "${dir}": no such directory`);
     const stack: Frame[] = [{ abs: root, rel: '', names: listDir(root, ''), i: 0 }];
@@ -90,8 +91,9 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
           h.typeflag = TypeFlag.Link;
           h.linkname = first;
         } else {
-          if (key !== undefined) firstName.set(key, rel);
           if (st.isFile()) {
+            fd = openForRead(p);
+            if (fd === undefined) continue; // gone (or replaced by a symlink) since it was listed
             h.size = st.size;
             xattrs = readXattrs(native, p, mode);
           } else if (st.isSymbolicLink()) {
@@ -108,14 +110,17 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
           } else {
             continue; // nothing else can be archived
           }
+          if (key !== undefined) firstName.set(key, rel);
         }
       }
       writeHeader(out, h, xattrs);
       if (opaque) {
         writeHeader(out, { name: `${rel}/${WHITEOUT_OPAQUE}`, mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0, typeflag: TypeFlag.File }, []);
       }
-      if (h.typeflag === TypeFlag.File && h.size > 0) {
-        yield* fileContent(out, p, h.size);
+      if (fd !== undefined) {
+        const opened = fd;
+        fd = undefined;
+        yield* fileContent(out, opened, h.size);
       }
       if (out.size >= BATCH) yield out.take();
       if (h.typeflag === TypeFlag.Dir) stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
@@ -125,6 +130,8 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
   } catch (err) {
     if (err instanceof BerthError) throw err;
     throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${displayName(current)}"`}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -141,9 +148,19 @@ function listDir(abs: string, rel: string): string[] {
   }
 }
 
-/** Reads exactly `size` bytes (cut or zero-padded if the file changed), then the block padding. */
-function* fileContent(out: Batch, abs: Buffer, size: number): Generator<Buffer> {
-  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+/** Opens a file to archive; undefined if it is gone or is no longer a regular file. */
+function openForRead(abs: Buffer): number | undefined {
+  try {
+    return fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw err;
+  }
+}
+
+/** Reads exactly `size` bytes (cut or zero-padded if the file changed), then the block padding; closes fd. */
+function* fileContent(out: Batch, fd: number, size: number): Generator<Buffer> {
   try {
     let left = size;
     if (size <= BATCH) {
