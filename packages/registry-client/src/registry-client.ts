@@ -71,6 +71,11 @@ export interface ResolvedImage {
 
 export interface PullOptions extends ResolveOptions {
   onProgress?: ProgressCallback;
+  /**
+   * Called once the manifest is known, before any blob moves (the daemon prints
+   * `Pulling fs layer` for each layer then). An error thrown here aborts the pull.
+   */
+  onResolved?: (resolved: ResolvedImage) => void | Promise<void>;
 }
 
 export interface PullResult extends ResolvedImage {
@@ -311,6 +316,7 @@ export class RegistryClient {
 
   private async pullFrom(r: Reference, sink: BlobSink, options: PullOptions): Promise<PullResult> {
     const resolved = await this.resolveAt(r, options);
+    await options.onResolved?.(resolved);
     const m = resolved.parsed;
     const configBytes = await this.fetchBlobBytes(r, m.config, options);
     let config: ImageConfig;

@@ -1,3 +1,5 @@
+import { CancelledError } from '@berth/errdefs';
+
 /** How failed requests are retried: bounded attempts, exponential backoff, an injectable clock. */
 export interface RetryPolicy {
   /** Total tries of one request (first try included). */
@@ -12,14 +14,14 @@ export interface RetryPolicy {
 
 export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(new CancelledError('registry: cancelled while waiting to retry', { cause: signal.reason }));
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = (): void => {
       clearTimeout(t);
-      reject(signal?.reason);
+      reject(new CancelledError('registry: cancelled while waiting to retry', { cause: signal?.reason }));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -47,7 +47,15 @@ describe('RegistryClient against berth-registry', () => {
 
     const s = await sink('rt');
     const progress: ProgressEvent[] = [];
-    const pulled = await client.pull(`${server.host}/app/one:1`, s, { onProgress: (e) => progress.push(e) });
+    const seenLayers: string[] = [];
+    const pulled = await client.pull(`${server.host}/app/one:1`, s, {
+      onProgress: (e) => progress.push(e),
+      onResolved: (r) => {
+        expect(progress).toEqual([]);
+        seenLayers.push(...r.parsed.layers.map((l) => l.digest));
+      },
+    });
+    expect(seenLayers).toEqual(img.layers.map((l) => l.digest));
     expect(pulled.manifest.digest).toBe(img.manifestDigest);
     expect(pulled.config.rootfs?.diff_ids).toHaveLength(2);
     for (const [digest, bytes] of img.blobs) expect(sha256Digest(await s.read(digest))).toBe(sha256Digest(bytes));
