@@ -161,6 +161,13 @@ describe('ContainerService with image-store and runc', () => {
     expect(r.status.StatusCode).toBe(0);
   });
 
+  it('--init runs the command under a static tini as PID 1', async () => {
+    const r = await run({ Cmd: ['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline 2>/dev/null || cat /proc/1/cmdline'], HostConfig: { Init: true } });
+    expect(r.status.StatusCode).toBe(0);
+    expect(r.stdout).toContain('/sbin/docker-init');
+    expect((await svc.inspect(r.id)).Path).toBe('sh');
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

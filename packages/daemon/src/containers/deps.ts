@@ -48,6 +48,11 @@ export interface ContainerServiceDeps {
   /** Called for every container event; must not throw. */
   onEvent?: (event: ContainerEvent) => void;
   logger?: Logger;
+  /**
+   * Host path of a static init (tini) for `--init` (HostConfig.Init); default: the first of
+   * /usr/bin/docker-init, /usr/libexec/docker/docker-init, /usr/bin/tini-static that exists.
+   */
+  initBinary?: string;
   /** The OCI runtime's name, shown as HostConfig.Runtime (default 'runc'). */
   runtimeName?: string;
   /** Injected clock (tests). */

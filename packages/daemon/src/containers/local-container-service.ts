@@ -13,6 +13,7 @@ import type {
 } from '@berth/api';
 import {
   ConflictError,
+  FailedPreconditionError,
   InternalError,
   InvalidArgumentError,
   NotFoundError,
@@ -257,6 +258,17 @@ export class LocalContainerService implements ContainerService {
     return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve(), runtimeDirty: false };
   }
 
+  /** The host's static init for `--init`; a FailedPrecondition naming the fix when there is none. */
+  private async initBinary(): Promise<string> {
+    const candidates = this.deps.initBinary
+      ? [this.deps.initBinary]
+      : ['/usr/bin/docker-init', '/usr/libexec/docker/docker-init', '/usr/bin/tini-static'];
+    for (const c of candidates) {
+      if (await fs.access(c).then(() => true, () => false)) return c;
+    }
+    throw new FailedPreconditionError(`--init: no init binary found (looked for ${candidates.join(', ')}); install tini-static`);
+  }
+
   private async volumePath(name: string): Promise<string> {
     if (this.deps.volumes) return this.deps.volumes.ensure(name);
     const dir = this.layout.volumeData(name);
@@ -373,7 +385,9 @@ export class LocalContainerService implements ContainerService {
     await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
     times.mounted = ms();
     try {
-      const spec = await this.hooks.buildSpec(await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n)));
+      const spec = await this.hooks.buildSpec(
+        await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n), () => this.initBinary()),
+      );
       times.spec = ms();
       task = await this.deps.runtime.create({
         id,

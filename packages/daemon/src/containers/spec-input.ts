@@ -68,19 +68,29 @@ function resources(rec: ContainerRecord): ResourceLimits {
   return r;
 }
 
-/** A container record → what the runtime's buildSpec needs. */
+/** Where `--init`'s binary appears in the container, as in docker. */
+export const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
+
+/** A container record → what the runtime's buildSpec needs. `initBinary`: host path of tini for `--init`. */
 export async function specInputOf(
   rec: ContainerRecord,
   paths: { rootfs: string; containerDir: string },
   volumePath: VolumePath,
+  initBinary?: () => Promise<string>,
 ): Promise<SpecInput> {
   const c = rec.config;
   const h = rec.hostConfig;
+  const mounts = await userMounts(rec, volumePath);
+  let entrypoint = c.Entrypoint ?? null;
+  if (h.Init === true && initBinary) {
+    mounts.push({ destination: INIT_PATH_IN_CONTAINER, type: 'bind', source: await initBinary(), options: ['rbind', 'ro', 'rprivate'] });
+    entrypoint = [INIT_PATH_IN_CONTAINER, '--', ...(entrypoint ?? [])];
+  }
   return {
     id: rec.id,
     rootfs: paths.rootfs,
     containerDir: paths.containerDir,
-    entrypoint: c.Entrypoint ?? null,
+    entrypoint,
     cmd: c.Cmd ?? null,
     env: c.Env ?? null,
     workingDir: c.WorkingDir || undefined,
@@ -91,7 +101,7 @@ export async function specInputOf(
     tty: Boolean(c.Tty),
     network: h.NetworkMode === 'bridge' ? 'default' : h.NetworkMode ?? 'default',
     resources: resources(rec),
-    mounts: await userMounts(rec, volumePath),
+    mounts,
     readonlyRootfs: Boolean(h.ReadonlyRootfs),
     privileged: Boolean(h.Privileged),
     capAdd: h.CapAdd ?? undefined,
