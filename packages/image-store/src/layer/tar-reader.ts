@@ -58,6 +58,11 @@ export class TarReader {
     private readonly maxPathLength: number,
   ) {}
 
+  /** Bytes pushed so far. */
+  private total = 0;
+  /** Stream offset just past the end-of-archive block, once it has been read. */
+  endOffset = -1;
+
   /** True once the end-of-archive marker has been read. */
   get ended(): boolean {
     return this.state === 'end';
@@ -66,6 +71,8 @@ export class TarReader {
   push(chunk: Buffer): void {
     let pos = 0;
     const len = chunk.length;
+    const base = this.total;
+    this.total += len;
     while (pos < len) {
       switch (this.state) {
         case 'end':
@@ -83,6 +90,7 @@ export class TarReader {
             }
           }
           pos += n;
+          if (this.ended) this.endOffset = base + pos; // (onHeader may have moved the state)
           break;
         }
         case 'data':

@@ -109,6 +109,19 @@ describe('unpackLayer with hostile input', () => {
     expect(fs.existsSync(path.join(dest, 'after'))).toBe(false);
   });
 
+  it('refuses an endless tail after the end of the archive (gzip bomb of zeros)', async () => {
+    const t = await buildTar([file('a', 'x')]);
+    const gz = zlib.gzipSync(Buffer.concat([t, Buffer.alloc(64 * 1024 * 1024)]));
+    expect(gz.length).toBeLessThan(100 * 1024);
+    await expect(unpackLayer(streamOf(gz), dest)).rejects.toThrow(/bytes after the end of the tar archive/);
+  });
+
+  it('accepts record padding after the end of the archive', async () => {
+    const t = Buffer.concat([await buildTar([file('a', 'x'.repeat(2 * 1024 * 1024))]), Buffer.alloc(10240)]);
+    const r = await unpackLayer(streamOf(t, 1 << 20), dest);
+    expect(r.entries).toBe(1);
+  });
+
   it('refuses a truncated gzip stream', async () => {
     const gz = zlib.gzipSync(await buildTar([file('a', 'x'.repeat(100000))]));
     await expect(unpackLayer(streamOf(gz.subarray(0, gz.length >> 1)), dest)).rejects.toBeInstanceOf(DataLossError);

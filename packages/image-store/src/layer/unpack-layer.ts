@@ -1,12 +1,18 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { BerthError, CancelledError, FailedPreconditionError, InternalError } from '@berth/errdefs';
+import { BerthError, CancelledError, FailedPreconditionError, InternalError, InvalidArgumentError } from '@berth/errdefs';
 import { Digester, type Digest } from '@berth/oci';
 import { uncompressedChunks } from './decompress';
 import { resolveLayerLimits, type LayerLimits } from './layer-limits';
 import { LayerWriter } from './layer-writer';
 import { layerNative } from './native';
 import { TarReader } from './tar-reader';
+
+/**
+ * Bytes allowed after the end-of-archive blocks (record padding: GNU tar pads to 10 KiB, some
+ * tools more). They count for the diffID; an endless tail (a gzip bomb of zeros) is refused.
+ */
+const MAX_TRAILING_BYTES = 1024 * 1024;
 
 export interface UnpackResult {
   /** sha256 of the uncompressed tar stream, every byte of it (trailing blocks included). */
@@ -57,6 +63,9 @@ export async function unpackLayer(input: Readable, destDir: string, opts: Unpack
       if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
       digester.update(chunk);
       if (!reader.ended) reader.push(chunk);
+      if (reader.ended && digester.size - reader.endOffset > MAX_TRAILING_BYTES) {
+        throw new InvalidArgumentError(`layer: more than ${MAX_TRAILING_BYTES} bytes after the end of the tar archive`);
+      }
     }
     if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
     reader.end();
