@@ -3,6 +3,11 @@
  *
  *   berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR
  *              [--log FILE] [--stdin] [--tty] [--private-cgroupns-fix] [--oom-file FILE]
+ *              [--exec-process PROCESS.json]
+ *
+ * With --exec-process the shim supervises an extra process in a running container (docker exec)
+ * instead: DIR is then the exec's own directory; nothing is created; "start" runs
+ * `RUNTIME exec --detach --process PROCESS.json [--console-socket] ID`; nothing is deleted at exit.
  *
  * What it does, in order:
  *  1. becomes a child subreaper, ignores SIGPIPE, (crun on hybrid cgroups: unshares its mount
@@ -69,7 +74,9 @@
 enum state { ST_CREATING, ST_CREATED, ST_RUNNING, ST_EXITED, ST_FAILED };
 static const char *state_names[] = {"creating", "created", "running", "exited", "failed"};
 
-static const char *opt_id, *opt_bundle, *opt_runtime, *opt_root, *opt_log, *opt_oom;
+static const char *opt_id, *opt_bundle, *opt_runtime, *opt_root, *opt_log, *opt_oom, *opt_exec;
+/* exec mode: the container's stdio write ends, kept until `runtime exec` runs */
+static int exec_out_w = -1, exec_err_w = -1, exec_in_r = -1;
 static int opt_stdin, opt_cgfix, opt_tty;
 static int console_fd = -1; /* pty master (--tty) */
 
@@ -522,6 +529,56 @@ static void stdin_flush(void) {
   }
 }
 
+/* ---------- the console (TTY) ---------- */
+
+/* The runtime sends the pty master over this socket (SCM_RIGHTS); the listen backlog holds the
+ * connection while we wait for the runtime, so it is accepted afterwards. */
+static int console_listener(void) {
+  unlink("console.sock");
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un ca = {0};
+  ca.sun_family = AF_UNIX;
+  strcpy(ca.sun_path, "console.sock");
+  if (fd < 0 || bind(fd, (struct sockaddr *)&ca, sizeof ca) < 0 || listen(fd, 1) < 0) die("console socket");
+  return fd;
+}
+
+static void receive_console(int lfd) {
+  fcntl(lfd, F_SETFL, O_NONBLOCK);
+  int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+  if (c >= 0) {
+    char data[256];
+    char ctrl[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {data, sizeof data};
+    struct msghdr mh = {0};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctrl;
+    mh.msg_controllen = sizeof ctrl;
+    if (recvmsg(c, &mh, MSG_CMSG_CLOEXEC) >= 0) {
+      struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+      if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&console_fd, CMSG_DATA(cm), sizeof(int));
+    }
+    close(c);
+  }
+  if (console_fd < 0) logmsg("no console received from the runtime");
+}
+
+/* With a TTY, the process's output (stdout and stderr merged) comes from the pty master. */
+static void use_console(void) {
+  if (streams[0].fd >= 0) close(streams[0].fd);
+  if (streams[1].fd >= 0) close(streams[1].fd);
+  streams[1].fd = -1;
+  streams[1].eof = 1;
+  fcntl(console_fd, F_SETFL, O_NONBLOCK);
+  streams[0].fd = console_fd;
+  streams[0].eof = 0;
+  if (opt_stdin) {
+    stdin_w = dup(console_fd);
+    if (stdin_w >= 0) fcntl(stdin_w, F_SETFD, FD_CLOEXEC);
+  }
+}
+
 /* ---------- running the OCI runtime ---------- */
 
 static int devnull(int flags) {
@@ -655,8 +712,8 @@ static void finish(void) {
   }
   log_flush();
   if (log_fd >= 0) close(log_fd);
-  int oom = st == ST_EXITED ? read_oom_killed() : 0;
-  runtime_delete();
+  int oom = st == ST_EXITED && !opt_exec ? read_oom_killed() : 0;
+  if (!opt_exec) runtime_delete();
   write_exit_json(oom);
   /* Give the daemon a moment to read the last output and the exit message. */
   long long deadline = now_ms() + 2000;
@@ -673,8 +730,82 @@ static void finish(void) {
 
 static int start_requested;
 
+static void finish(void);
+
+/* Exec mode: `runtime exec --detach` runs the process at once, with our pipes as its stdio. */
+static void do_exec(void) {
+  char pidfile[4096];
+  snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
+  unlink(pidfile);
+  char *argv[16] = {(char *)opt_runtime, "--root", (char *)opt_root, "exec", "--detach", "--pid-file", pidfile,
+                    "--process", (char *)opt_exec};
+  int ai = 9, console_listen = -1;
+  if (opt_tty) {
+    console_listen = console_listener();
+    argv[ai++] = "--console-socket";
+    argv[ai++] = "console.sock";
+  }
+  argv[ai++] = (char *)opt_id;
+  argv[ai] = NULL;
+  int in = exec_in_r >= 0 ? exec_in_r : devnull(O_RDONLY);
+  int status = run_runtime(argv, in, exec_out_w, exec_err_w);
+  close(in);
+  exec_in_r = -1;
+  close(exec_out_w);
+  close(exec_err_w);
+  exec_out_w = exec_err_w = -1;
+  int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (opt_tty) {
+    if (ok) receive_console(console_listen);
+    close(console_listen);
+    unlink("console.sock");
+  }
+  if (ok) {
+    FILE *f = fopen(pidfile, "r");
+    int pid = 0;
+    if (f && fscanf(f, "%d", &pid) == 1 && pid > 0) init_pid = pid;
+    if (f) fclose(f);
+    if (init_pid <= 0) ok = 0, set_fail_msg("", "runtime exec: no pid file");
+    else if (opt_tty && console_fd < 0) {
+      ok = 0;
+      set_fail_msg("", "runtime exec: no console received");
+      kill(init_pid, SIGKILL);
+    }
+  } else {
+    /* The process never ran: what is in the pipes is the runtime's error. */
+    st = ST_CREATING;
+    while (stream_read(&streams[1]) > 0) {
+    }
+    while (stream_read(&streams[0]) > 0) {
+    }
+    create_err[create_err_len] = 0;
+    char fb[64];
+    snprintf(fb, sizeof fb, "runtime exec failed: exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : 255);
+    set_fail_msg(create_err, fb);
+  }
+  if (!ok) {
+    logmsg("exec failed: %s", fail_msg);
+    st = ST_FAILED;
+    client_send_str('f', fail_msg);
+    if (init_pid > 0) return; /* killed above: its exit completes the shutdown */
+    exit_code = 255;
+    clock_gettime(CLOCK_REALTIME, &finished_at);
+    finish();
+  }
+  if (opt_tty) use_console();
+  st = ST_RUNNING;
+  char created[64];
+  snprintf(created, sizeof created, "{\"pid\":%d}", (int)init_pid);
+  client_send_str('c', created);
+  client_send('s', NULL, 0);
+}
+
 static void do_start(void) {
   if (st != ST_CREATED) return;
+  if (opt_exec) {
+    do_exec();
+    return;
+  }
   char *argv[] = {(char *)opt_runtime, "--root", (char *)opt_root, "start", (char *)opt_id, NULL};
   char msg[CREATE_ERR_MAX];
   int status = run_captured(argv, msg, sizeof msg);
@@ -826,7 +957,7 @@ static void pending_readable(void) {
 static void usage(void) {
   fprintf(stderr,
           "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--log FILE] [--stdin]\n"
-          "                  [--tty] [--oom-file FILE] [--private-cgroupns-fix]\n");
+          "                  [--tty] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
   exit(2);
 }
 
@@ -844,6 +975,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--root")) opt_root = v, i++;
     else if (!strcmp(a, "--log")) opt_log = v, i++;
     else if (!strcmp(a, "--oom-file")) opt_oom = v, i++;
+    else if (!strcmp(a, "--exec-process")) opt_exec = v, i++;
     else usage();
   }
   if (!opt_id || !opt_bundle || !opt_runtime || !opt_root || opt_bundle[0] != '/') usage();
@@ -919,8 +1051,22 @@ int main(int argc, char **argv) {
     close(nul);
   }
 
+  if (opt_exec) {
+    /* Nothing to create: the process runs when the daemon says start. */
+    exec_out_w = outp[1];
+    exec_err_w = errp[1];
+    if (opt_stdin && !opt_tty) {
+      exec_in_r = inp[0];
+      stdin_w = inp[1];
+      fcntl(stdin_w, F_SETFL, O_NONBLOCK);
+    } else if (opt_stdin) {
+      close(inp[0]);
+      close(inp[1]);
+    }
+    st = ST_CREATED;
+  }
   /* runtime create: the container inherits the pipes as its stdio. */
-  {
+  if (!opt_exec) {
     char pidfile[4096];
     snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
     unlink(pidfile);
@@ -929,16 +1075,7 @@ int main(int argc, char **argv) {
     int ci = 8;
     int console_listen = -1;
     if (opt_tty) {
-      /* The runtime sends the pty master over this socket (SCM_RIGHTS); the backlog holds the
-       * connection while we wait for `create`, so it is accepted afterwards. */
-      unlink("console.sock");
-      console_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      struct sockaddr_un ca = {0};
-      ca.sun_family = AF_UNIX;
-      strcpy(ca.sun_path, "console.sock");
-      if (console_listen < 0 || bind(console_listen, (struct sockaddr *)&ca, sizeof ca) < 0 || listen(console_listen, 1) < 0) {
-        die("console socket");
-      }
+      console_listen = console_listener();
       cargv[ci++] = "--console-socket";
       cargv[ci++] = "console.sock";
     }
@@ -950,26 +1087,7 @@ int main(int argc, char **argv) {
     close(outp[1]);
     close(errp[1]);
     if (opt_tty) {
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-        fcntl(console_listen, F_SETFL, O_NONBLOCK);
-        int c = accept4(console_listen, NULL, NULL, SOCK_CLOEXEC);
-        if (c >= 0) {
-          char data[256];
-          char ctrl[CMSG_SPACE(sizeof(int))];
-          struct iovec iov = {data, sizeof data};
-          struct msghdr mh = {0};
-          mh.msg_iov = &iov;
-          mh.msg_iovlen = 1;
-          mh.msg_control = ctrl;
-          mh.msg_controllen = sizeof ctrl;
-          if (recvmsg(c, &mh, MSG_CMSG_CLOEXEC) >= 0) {
-            struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-            if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&console_fd, CMSG_DATA(cm), sizeof(int));
-          }
-          close(c);
-        }
-        if (console_fd < 0) logmsg("no console received from the runtime");
-      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) receive_console(console_listen);
       close(console_listen);
       unlink("console.sock");
     } else if (opt_stdin) {
@@ -998,17 +1116,7 @@ int main(int argc, char **argv) {
             set_fail_msg("", "runtime create: no console received");
             st = ST_FAILED;
           } else {
-            if (streams[0].fd >= 0) close(streams[0].fd);
-            if (streams[1].fd >= 0) close(streams[1].fd);
-            streams[1].fd = -1;
-            streams[1].eof = 1;
-            fcntl(console_fd, F_SETFL, O_NONBLOCK);
-            streams[0].fd = console_fd;
-            streams[0].eof = 0;
-            if (opt_stdin) {
-              stdin_w = dup(console_fd);
-              if (stdin_w >= 0) fcntl(stdin_w, F_SETFD, FD_CLOEXEC);
-            }
+            use_console();
           }
         }
         if (create_err_len) logmsg("runtime create said: %s", create_err);
@@ -1048,7 +1156,7 @@ int main(int argc, char **argv) {
       return 0;
     }
   }
-  {
+  if (!opt_exec) {
     char created[64];
     snprintf(created, sizeof created, "{\"pid\":%d}", (int)init_pid);
     client_send_str('c', created);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV } from './build-spec';
+import { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV } from './build-spec';
 import { resolveUser } from './user';
 import { makeRootfs, tempDir } from './__fixtures__/busybox-bundle';
 import type { SpecInput } from './types';
@@ -133,5 +133,23 @@ describe('buildSpec', () => {
 
   it('rejects a bad id', async () => {
     await expect(buildSpec(input({ id: '../x' }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('buildExecProcess', () => {
+  it('inherits the container process and applies the exec settings', async () => {
+    const spec = await buildSpec(input({ env: ['A=1', 'B=2'], user: 'alice', workingDir: '/w' }));
+    const p = await buildExecProcess(spec, { cmd: ['ls', '-l'], env: ['B=3'] });
+    expect(p.args).toEqual(['ls', '-l']);
+    expect(p.env).toEqual([DEFAULT_PATH_ENV, 'HOSTNAME=h1', 'A=1', 'B=3', 'HOME=/home/alice']);
+    expect(p.user).toEqual(spec.process.user);
+    expect(p.cwd).toBe('/w');
+    expect(p.terminal).toBe(false);
+    expect(p.capabilities?.bounding).toEqual(spec.process.capabilities?.bounding);
+    const q = await buildExecProcess(spec, { cmd: ['sh'], user: 'root', workingDir: '/', tty: true, privileged: true });
+    expect(q.user).toEqual({ uid: 0, gid: 0, additionalGids: [10] });
+    expect(q.env).toContain('TERM=xterm');
+    expect(q.capabilities?.bounding).toContain('CAP_SYS_ADMIN');
+    await expect(buildExecProcess(spec, { cmd: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });

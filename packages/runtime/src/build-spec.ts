@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
-import type { RuntimeMount, RuntimeSpec } from '@berth/oci';
-import type { SpecInput } from './types';
+import type { RuntimeMount, RuntimeProcess, RuntimeSpec } from '@berth/oci';
+import type { ExecProcessInput, SpecInput } from './types';
 import { resolveUser } from './user';
 
 /** Docker's default PATH for containers whose environment has none. */
@@ -253,4 +253,38 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     },
   };
   return spec;
+}
+
+/**
+ * The process for `docker exec` in a container built from `spec`: the container's capabilities,
+ * rlimits and environment (exec env merged over it), its user and working directory unless given
+ * (names resolved in the container's rootfs, `spec.root.path`).
+ */
+export async function buildExecProcess(spec: RuntimeSpec, input: ExecProcessInput): Promise<RuntimeProcess> {
+  if (!input.cmd || input.cmd.length === 0) throw new InvalidArgumentError('exec: no command specified');
+  const base = spec.process;
+  let user = { ...base.user };
+  if (input.user !== undefined && input.user !== '') {
+    const u = await resolveUser(spec.root.path, input.user);
+    user = { uid: u.uid, gid: u.gid, ...(u.additionalGids.length ? { additionalGids: u.additionalGids } : {}) };
+  }
+  const cwd = input.workingDir && input.workingDir !== '' ? input.workingDir : base.cwd;
+  if (!path.posix.isAbsolute(cwd)) throw new InvalidArgumentError(`exec: the working directory '${cwd}' is invalid, it needs to be an absolute path`);
+  const env = mergeEnv([base.env ?? [], input.tty ? ['TERM=xterm'] : [], input.env ?? []]);
+  const caps = input.privileged ? [...ALL_CAPABILITIES] : base.capabilities?.bounding ?? [...DEFAULT_CAPABILITIES];
+  return {
+    terminal: Boolean(input.tty),
+    ...(input.tty && input.consoleSize && input.consoleSize.height > 0 && input.consoleSize.width > 0
+      ? { consoleSize: { height: input.consoleSize.height, width: input.consoleSize.width } }
+      : {}),
+    user,
+    args: [...input.cmd],
+    env,
+    cwd,
+    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    ...(base.rlimits ? { rlimits: base.rlimits } : {}),
+    noNewPrivileges: base.noNewPrivileges ?? false,
+    ...(base.apparmorProfile ? { apparmorProfile: base.apparmorProfile } : {}),
+    ...(base.oomScoreAdj !== undefined ? { oomScoreAdj: base.oomScoreAdj } : {}),
+  };
 }

@@ -25,9 +25,11 @@ export type {
   LogEntry,
   ReadLogsOptions,
   HostProblem,
+  ExecProcessInput,
+  ExecOptions,
 } from './types';
 export type { Task } from './task';
-export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV } from './build-spec';
+export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV } from './build-spec';
 export { resolveUser, type ResolvedUser } from './user';
 export { writeContainerFiles } from './container-files';
 export { mountRootfs, unmountRootfs, isMountPoint } from './mount';

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
+import { OciRuntime } from './oci-runtime';
+import { buildExecProcess } from './build-spec';
+import type { RuntimeSpec } from '@berth/oci';
 import type { Task } from './task';
 import type { ExitStatus, OutputChunk } from './types';
 import { makeBundle, makeRootfs, tempDir, type TestBundle } from './__fixtures__/busybox-bundle';
@@ -216,6 +218,54 @@ describe('OciRuntime: TTY', () => {
     const log = (await fs.readFile(b.logPath, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(log.every((l: { stream: string }) => l.stream === 'stdout')).toBe(true);
     expect(log.map((l: { log: string }) => l.log).join('')).toBe(out);
+  });
+});
+
+describe('OciRuntime: exec', () => {
+  it('runs extra processes in a running container: output, exit codes, stdin, TTY, errors', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'], env: ['FROM_CTR=1'] });
+    const task = await create(b);
+    await task.start();
+    const spec = JSON.parse(await fs.readFile(path.join(b.bundle, 'config.json'), 'utf8')) as RuntimeSpec;
+    let n = 0;
+    const exec = async (input: Parameters<typeof buildExecProcess>[1], openStdin = false): Promise<Task> =>
+      runtime.exec({ id: b.id, dir: path.join(b.bundle, 'exec', `e${n++}`), process: await buildExecProcess(spec, input), openStdin });
+
+    const e1 = await exec({ cmd: ['sh', '-c', 'echo $FROM_CTR $X; id -u; pwd; echo oops >&2; exit 4'], env: ['X=2'], user: 'alice', workingDir: '/tmp' });
+    const c1 = collect(e1);
+    await e1.start();
+    expect(e1.pid).toBeGreaterThan(0);
+    expect((await e1.wait()).exitCode).toBe(4);
+    expect(c1.text('stdout')).toBe('1 2\n1000\n/tmp\n');
+    expect(c1.text('stderr')).toBe('oops\n');
+
+    const e2 = await exec({ cmd: ['cat'] }, true);
+    const c2 = collect(e2);
+    await e2.start();
+    await e2.writeStdin(Buffer.from('piped\n'));
+    await e2.closeStdin();
+    expect((await e2.wait()).exitCode).toBe(0);
+    expect(c2.text()).toBe('piped\n');
+
+    const e3 = await exec({ cmd: ['sh', '-c', '[ -t 0 ] && echo tty; stty size'], tty: true, consoleSize: { height: 10, width: 20 } });
+    const c3 = collect(e3);
+    await e3.start();
+    expect((await e3.wait()).exitCode).toBe(0);
+    expect(c3.text()).toBe('tty\r\n10 20\r\n');
+
+    const e4 = await exec({ cmd: ['nope'] });
+    const err = (await e4.start().catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.message).toContain('executable file not found');
+    expect(err.message).toContain('OCI runtime exec failed');
+    expect(err.code).toBe('INVALID_ARGUMENT');
+
+    // the container is untouched by all this
+    expect((await runtime.state(b.id)).status).toBe('running');
+    const e5 = await exec({ cmd: ['sleep', '100'] });
+    await e5.start();
+    await task.kill('KILL');
+    expect((await task.wait()).exitCode).toBe(137);
+    expect((await e5.wait()).exitCode).toBe(137);
   });
 });
 

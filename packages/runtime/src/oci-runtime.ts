@@ -11,7 +11,7 @@ import {
   UnavailableError,
 } from '@berth/errdefs';
 import type { RuntimeSpec } from '@berth/oci';
-import type { CreateOptions, ExitStatus, Logger, RuntimeConfig, RuntimeState } from './types';
+import type { CreateOptions, ExecOptions, ExitStatus, Logger, RuntimeConfig, RuntimeState } from './types';
 import type { Task } from './task';
 import { ShimTask, connectUnix } from './shim-task';
 import { readExitFile, nowRfc3339Nano } from './exit-file';
@@ -248,6 +248,41 @@ export class OciRuntime {
         );
       });
     });
+  }
+
+  /**
+   * Prepares `docker exec`: a shim of its own supervises one more process in the running container
+   * `opts.id`. Resolves with a Task in 'created' state; subscribe, then `task.start()` runs
+   * `runtime exec` (rejecting with the runtime's text, e.g. executable file not found). The Task's
+   * wait() gives the exec's exit code; nothing of the container is touched when it ends. Output is
+   * not logged (as in Docker). The exec's files (process.json, shim.sock, exit.json) live in opts.dir.
+   */
+  async exec(opts: ExecOptions): Promise<Task> {
+    checkId(opts.id);
+    if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: exec aborted`);
+    const dir = path.resolve(opts.dir);
+    const bin = await this.binary();
+    try {
+      await fs.access(this.shimPath, constants.X_OK);
+    } catch {
+      throw new FailedPreconditionError(`berth-shim: not found at ${this.shimPath}: build it: npm run build:native -w @berth/runtime`);
+    }
+    await fs.mkdir(dir, { recursive: true });
+    if (await shimAnswers(dir)) throw new ConflictError(`exec in ${opts.id}: a shim is already running in ${dir}`);
+    await fs.rm(path.join(dir, 'exit.json'), { force: true });
+    const processFile = path.join(dir, 'process.json');
+    await fs.writeFile(processFile, JSON.stringify(opts.process));
+    const args = ['--id', opts.id, '--bundle', dir, '--runtime', bin, '--root', this.config.stateRoot, '--exec-process', processFile];
+    if (opts.openStdin) args.push('--stdin');
+    if (opts.process.terminal) args.push('--tty');
+    if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
+    await this.spawnShim(opts.id, dir, args);
+    // An exec's shim vanishing says nothing about the container: never delete it then.
+    const keep = { forceDelete: async (): Promise<void> => undefined };
+    const task = await ShimTask.connect(opts.id, dir, keep, this.logger, opts.signal);
+    task.verb = 'exec';
+    await task.waitCreated();
+    return task;
   }
 
   /** create() then task.start(). Subscribe between create and start to see all output. */

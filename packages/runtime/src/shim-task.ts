@@ -81,6 +81,8 @@ export class ShimTask implements Task {
   /** The shim's state when we connected (reconnect uses it). */
   hello?: ShimHello;
   failure?: string;
+  /** What a failure message is about: the container's create/start, or an exec. */
+  verb: 'create' | 'exec' = 'create';
 
   private readonly listeners = new Set<(c: OutputChunk) => void>();
   private readonly decoder: FrameDecoder;
@@ -137,7 +139,7 @@ export class ShimTask implements Task {
   waitCreated(): Promise<void> {
     const h = this.hello;
     if (h && h.state !== 'creating' && h.state !== 'failed') return Promise.resolve();
-    if (this.failure !== undefined) return Promise.reject(startError(this.failure));
+    if (this.failure !== undefined) return Promise.reject(startError(this.failure, this.verb));
     const d = deferred<void>();
     this.createdWaiter = d;
     return d.promise;
@@ -179,7 +181,7 @@ export class ShimTask implements Task {
         return;
       case FrameType.Failed: {
         this.failure = payload.toString('utf8');
-        const err = startError(this.failure);
+        const err = startError(this.failure, this.verb);
         this.createdWaiter?.reject(err);
         this.createdWaiter = undefined;
         this.startWaiter?.reject(err);
@@ -244,7 +246,7 @@ export class ShimTask implements Task {
     // The shim went away without telling us how the process ended: exit.json, or dead (255).
     const file = await readExitFile(this.bundle);
     if (file?.error !== undefined || this.failure !== undefined) {
-      const err = startError(file?.error ?? this.failure ?? 'unknown error');
+      const err = startError(file?.error ?? this.failure ?? 'unknown error', this.verb);
       this.createdWaiter?.reject(err);
       this.startWaiter?.reject(err);
     } else {
@@ -292,7 +294,7 @@ export class ShimTask implements Task {
   async start(signal?: AbortSignal): Promise<void> {
     if (this.status === 'running') return;
     if (this.status === 'exited') throw new ConflictError(`container ${this.id}: has exited`);
-    if (this.failure !== undefined) throw startError(this.failure);
+    if (this.failure !== undefined) throw startError(this.failure, this.verb);
     if (signal?.aborted) throw new CancelledError(`container ${this.id}: start aborted`);
     const d = deferred<void>();
     this.startWaiter = d;

@@ -5,9 +5,9 @@ import { InternalError, InvalidArgumentError, type BerthError } from '@berth/err
  * (e.g. `exec: "nope": executable file not found in $PATH`). Like Docker, a missing or
  * non-executable command is the caller's mistake (InvalidArgumentError); the rest is internal.
  */
-export function startError(raw: string): BerthError {
+export function startError(raw: string, verb: 'create' | 'exec' = 'create'): BerthError {
   const runtimeMessage = runtimeErrorText(raw);
-  const msg = `OCI runtime create failed: ${runtimeMessage}`;
+  const msg = `OCI runtime ${verb} failed: ${runtimeMessage}`;
   const lower = runtimeMessage.toLowerCase();
   if (
     lower.includes('executable file not found') ||

@@ -189,3 +189,31 @@ export interface HostProblem {
   /** One line naming the fix. */
   message: string;
 }
+
+/** docker exec: the extra process to run in a running container. */
+export interface ExecProcessInput {
+  /** Command and arguments (Docker's Cmd of the exec). */
+  cmd: string[];
+  /** Extra environment; merged over the container's (later wins). */
+  env?: string[] | null;
+  /** `uid[:gid]` or names; default: the container's user. */
+  user?: string;
+  /** Default: the container's working directory. */
+  workingDir?: string;
+  tty?: boolean;
+  consoleSize?: { height: number; width: number };
+  /** All capabilities (docker exec --privileged). */
+  privileged?: boolean;
+}
+
+export interface ExecOptions {
+  /** The container's ID (as the runtime knows it). */
+  id: string;
+  /** A directory of the exec's own (e.g. <containerDir>/exec/<execId>): process.json, shim.sock, exit.json. */
+  dir: string;
+  /** The process to run (buildExecProcess). */
+  process: import('@berth/oci').RuntimeProcess;
+  /** Give the process a stdin pipe (Docker's AttachStdin). */
+  openStdin?: boolean;
+  signal?: AbortSignal;
+}
