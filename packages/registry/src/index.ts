@@ -1,6 +1,6 @@
 export { RegistryServer, type RegistryConfig, DEFAULT_ADDR, parseAddr } from './registry-server';
 export { type BlobStore, type BlobInfo, FileBlobStore } from './blob-store';
-export { type GcResult, garbageCollect } from './garbage-collect';
+export { type GcOptions, type GcResult, garbageCollect } from './garbage-collect';
 export { Htpasswd } from './htpasswd';
 export { TokenService, type Access, type TokenClaims, parseScopes } from './token-service';
 export { ERROR_CODES, type RegistryErrorCode, RegistryApiError } from './errcode';

@@ -57,7 +57,10 @@ async function main(argv: string[]): Promise<void> {
     .command(
       'garbage-collect',
       'delete blobs no manifest references (run with the registry stopped)',
-      (y) => y.option('dry-run', { type: 'boolean', default: false }),
+      (y) =>
+        y
+          .option('dry-run', { type: 'boolean', default: false })
+          .option('grace', { type: 'number', default: 0, describe: 'keep blobs uploaded in the last N seconds (a push in flight)' }),
       async (a) => {
         const root = a['data-root'];
         const blobs = new FileBlobStore(root);
@@ -65,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
         const db = await Database.open(new RegistryLayout(root).database);
         try {
           await db.migrate(migrations);
-          const r = await garbageCollect(new RegistryMetadata(db), blobs, log, a['dry-run']);
+          const r = await garbageCollect(new RegistryMetadata(db), blobs, log, { dryRun: a['dry-run'], graceMs: a.grace * 1000 });
           for (const d of r.removed) process.stdout.write(`${a['dry-run'] ? 'would remove' : 'removed'} ${d}\n`);
         } finally {
           await db.close();

@@ -81,4 +81,10 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    component: COMPONENT,
+    version: 3,
+    description: 'blob links remember when they were made (GC grace period)',
+    up: `ALTER TABLE registry_blob_links ADD COLUMN linked_at INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];

@@ -228,6 +228,11 @@ describe('berth-registry API', () => {
   it('collects garbage: blobs no manifest references', async () => {
     const img = await pushImage('gc/keep', 'v1', 'gc-keep');
     const orphan = await monolithic('gc/orphan', Buffer.from('nobody references me'));
+    const graced = await server.garbageCollect({ graceMs: 60_000 });
+    expect(graced.removed).not.toContain(orphan);
+    const dry = await server.garbageCollect({ dryRun: true });
+    expect(dry.removed).toContain(orphan);
+    expect((await fetch(`${base}/v2/gc/orphan/blobs/${orphan}`, { method: 'HEAD' })).status).toBe(200);
     const r = await server.garbageCollect();
     expect(r.removed).toContain(orphan);
     for (const d of img.blobs.keys()) expect(r.removed).not.toContain(d);

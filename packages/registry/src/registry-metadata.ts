@@ -43,7 +43,10 @@ export class RegistryMetadata {
   async linkBlob(repository: string, digest: string, size: number): Promise<void> {
     await this.db.transaction(async (tx) => {
       const id = (await this.repoId(tx, repository, true))!;
-      await tx.run('INSERT OR IGNORE INTO registry_blob_links (repository_id, digest, size) VALUES (?, ?, ?)', [id, digest, size]);
+      await tx.run(
+        'INSERT INTO registry_blob_links (repository_id, digest, size, linked_at) VALUES (?, ?, ?, ?) ON CONFLICT (repository_id, digest) DO UPDATE SET linked_at = excluded.linked_at',
+        [id, digest, size, Date.now()],
+      );
     });
   }
 
@@ -74,7 +77,7 @@ export class RegistryMetadata {
         m.size,
         now,
       ]);
-      await tx.run('INSERT OR IGNORE INTO registry_blob_links (repository_id, digest, size) VALUES (?, ?, ?)', [id, m.digest, m.size]);
+      await tx.run('INSERT OR IGNORE INTO registry_blob_links (repository_id, digest, size, linked_at) VALUES (?, ?, ?, ?)', [id, m.digest, m.size, Date.now()]);
       for (const c of new Set(children)) {
         await tx.run('INSERT OR IGNORE INTO registry_manifest_refs (repository_id, manifest_digest, child_digest) VALUES (?, ?, ?)', [id, m.digest, c]);
       }
@@ -191,17 +194,24 @@ export class RegistryMetadata {
   }
 
   /**
-   * Digests still in use: every manifest and everything a manifest names, in any repository.
-   * Blob links not in this set are dropped (GC's mark phase).
+   * Digests still in use: every manifest and everything a manifest names, in any repository,
+   * and every blob linked after `graceSince` (ms since the epoch; an upload whose manifest has
+   * not come yet). Blob links not in this set are dropped (GC's mark phase), unless `dryRun`.
    */
-  async markReferenced(): Promise<Set<string>> {
+  async markReferenced(graceSince = Number.MAX_SAFE_INTEGER, dryRun = false): Promise<Set<string>> {
     return this.db.transaction(async (tx) => {
-      await tx.run(
-        `DELETE FROM registry_blob_links WHERE NOT EXISTS (SELECT 1 FROM registry_manifests m WHERE m.repository_id = registry_blob_links.repository_id AND m.digest = registry_blob_links.digest)
+      if (!dryRun) await tx.run(
+        `DELETE FROM registry_blob_links WHERE linked_at < ?
+           AND NOT EXISTS (SELECT 1 FROM registry_manifests m WHERE m.repository_id = registry_blob_links.repository_id AND m.digest = registry_blob_links.digest)
            AND NOT EXISTS (SELECT 1 FROM registry_manifest_refs f WHERE f.repository_id = registry_blob_links.repository_id AND f.child_digest = registry_blob_links.digest)`,
+        [graceSince],
       );
-      const rows = await tx.all<{ d: string }>('SELECT digest AS d FROM registry_manifests UNION SELECT child_digest AS d FROM registry_manifest_refs');
+      const rows = await tx.all<{ d: string }>(
+        'SELECT digest AS d FROM registry_manifests UNION SELECT child_digest AS d FROM registry_manifest_refs UNION SELECT digest AS d FROM registry_blob_links WHERE linked_at >= ?',
+        [graceSince],
+      );
       return new Set(rows.map((r) => r.d));
     });
   }
+
 }

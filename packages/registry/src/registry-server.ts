@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import { Database } from '@berth/sqlite';
 import { type AccessController, BasicAccess, OpenAccess, TokenAccess } from './access-controller';
 import { type BlobStore, FileBlobStore } from './blob-store';
-import { type GcResult, garbageCollect } from './garbage-collect';
+import { type GcOptions, type GcResult, garbageCollect } from './garbage-collect';
 import { Htpasswd } from './htpasswd';
 import { RegistryLayout } from './layout';
 import { type Logger, silentLogger } from './logger';
@@ -126,8 +126,9 @@ export class RegistryServer {
     return new URL(this.url).host;
   }
 
-  garbageCollect(dryRun = false): Promise<GcResult> {
-    return garbageCollect(this.meta, this.blobs, this.log, dryRun);
+  /** See `garbageCollect`; online, give a `graceMs` longer than any push takes. */
+  garbageCollect(opts: GcOptions = {}): Promise<GcResult> {
+    return garbageCollect(this.meta, this.blobs, this.log, opts);
   }
 
   async close(): Promise<void> {
