@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DataLossError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
 import {
   type Descriptor,
@@ -8,7 +7,6 @@ import {
   type Manifest,
   type Platform,
   type Reference,
-  MediaType,
   familiarString,
   formatReference,
   hostPlatform,

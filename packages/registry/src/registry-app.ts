@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { type AccessController, basicCredentials } from './access-controller';
+import { basicCredentials } from './access-controller';
 import { RegistryApiError, errorEnvelope } from './errcode';
 import type { Htpasswd } from './htpasswd';
 import { validateRepositoryName } from './repository-name';
