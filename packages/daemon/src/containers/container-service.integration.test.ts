@@ -168,6 +168,39 @@ describe('ContainerService with image-store and runc', () => {
     expect((await svc.inspect(r.id)).Path).toBe('sh');
   });
 
+  it('TTY containers: raw output with CRLF, stdin through the terminal, resize', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sh'], Tty: true, OpenStdin: true, StdinOnce: true, HostConfig: { ConsoleSize: [24, 80] } } as never);
+    const att = await svc.attach(Id, { stream: true, stdin: true, stdout: true, stderr: true });
+    expect(att.tty).toBe(true);
+    const c = fakeConn();
+    const attached = att.connect(c.conn);
+    const w = await svc.wait(Id, 'next-exit');
+    await svc.start(Id);
+    await svc.resize(Id, 30, 100);
+    c.conn.push(Buffer.from('stty size; echo tty-ok; exit 3\n'));
+    expect((await w.result).StatusCode).toBe(3);
+    await attached;
+    const out = Buffer.concat(c.out).toString();
+    expect(out).toContain('tty-ok\r\n');
+    expect(out.includes('\u0001\u0000\u0000\u0000')).toBe(false); // not multiplexed
+    const logs = await collect((await svc.logs(Id, { stdout: true, stderr: true })).chunks);
+    expect(logs.toString()).toContain('tty-ok\r\n');
+    await svc.remove(Id);
+  });
+
+  it('pause freezes the container, unpause thaws it', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sleep', '300'] });
+    await svc.start(Id);
+    await svc.pause(Id);
+    expect((await svc.inspect(Id)).State).toMatchObject({ Status: 'paused', Paused: true, Running: true });
+    await expect(svc.kill(Id)).rejects.toThrow('is paused');
+    await svc.unpause(Id);
+    expect((await svc.inspect(Id)).State).toMatchObject({ Status: 'running', Paused: false });
+    await svc.pause(Id);
+    await svc.remove(Id, { force: true });
+    await expect(svc.inspect(Id)).rejects.toThrow('No such container');
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

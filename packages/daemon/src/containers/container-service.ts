@@ -128,6 +128,10 @@ export interface ContainerService {
   wait(ref: string, condition?: WaitCondition | string, signal?: AbortSignal): Promise<WaitHandle>;
   attach(ref: string, opts: AttachOptions): Promise<Attachment>;
   logs(ref: string, opts: LogsOptions): Promise<LogsStream>;
+  /** Freezes every process of a running container (409 otherwise). */
+  pause(ref: string): Promise<void>;
+  /** Thaws a paused container (500 `Container <id> is not paused` otherwise, as docker). */
+  unpause(ref: string): Promise<void>;
   /** Resizes the TTY (no-op without one). */
   resize(ref: string, height: number, width: number): Promise<void>;
   remove(ref: string, opts?: RemoveOptions): Promise<void>;

@@ -57,6 +57,7 @@ describe('container state machine', () => {
       new ConflictError(`Cannot kill container: trace-web: Container ${ID} is not running`),
     );
     expect(() => checkCanKill('trace-web', ID, 'running')).not.toThrow();
+    expect(() => checkCanKill('trace-web', ID, 'paused')).toThrow('Unpause the container before stopping or killing');
   });
 
   it('rm of a running container needs force, with docker message', () => {

@@ -28,7 +28,7 @@ export const CONTAINER_STATUSES: readonly ContainerStatus[] = ['created', 'runni
 export const TRANSITIONS: Readonly<Record<ContainerStatus, readonly ContainerStatus[]>> = {
   created: ['running', 'removing'],
   running: ['exited', 'paused', 'restarting'],
-  paused: ['running', 'exited'],
+  paused: ['running', 'exited', 'restarting'],
   restarting: ['running', 'exited', 'removing'],
   exited: ['running', 'restarting', 'removing'],
   removing: ['dead'],
@@ -71,16 +71,31 @@ export function checkCanStart(id: string, s: ContainerStatus): void {
   }
 }
 
-/** stop: only a running (or paused, or restarting) container; otherwise docker's 304. */
-export function checkCanStop(s: ContainerStatus): void {
-  if (s === 'running' || s === 'paused' || s === 'restarting') return;
+/** stop: only a running (or restarting) container; otherwise docker's 304; paused must be unpaused. */
+export function checkCanStop(s: ContainerStatus, id = ''): void {
+  if (s === 'running' || s === 'restarting') return;
+  if (s === 'paused') throw new ConflictError(`Container ${id} is paused. Unpause the container before stopping or killing`);
   throw new NotModifiedError('container already stopped');
 }
 
-/** kill: only a running (or paused) container. `ref` is the name as the client gave it. */
+/** kill: only a running container; a paused one must be unpaused first (docker's 409). */
 export function checkCanKill(ref: string, id: string, s: ContainerStatus): void {
-  if (isRunning(s)) return;
+  if (s === 'running') return;
+  if (s === 'paused') throw new ConflictError(`Cannot kill container: ${ref}: Container ${id} is paused. Unpause the container before stopping or killing`);
   throw new ConflictError(`Cannot kill container: ${ref}: Container ${id} is not running`);
+}
+
+/** pause: only a running container. */
+export function checkCanPause(id: string, s: ContainerStatus): void {
+  if (s === 'running') return;
+  if (s === 'paused') throw new ConflictError(`Container ${id} is already paused`);
+  throw new ConflictError(`Container ${id} is not running`);
+}
+
+/** unpause: only a paused container; docker answers 500 otherwise (SPEC §3). */
+export function checkCanUnpause(id: string, s: ContainerStatus): void {
+  if (s === 'paused') return;
+  throw new InternalError(`Container ${id} is not paused`);
 }
 
 /** rm: a running container needs force; a paused one cannot be removed without force either. */

@@ -230,6 +230,30 @@ describe('ContainerService (fake runtime)', () => {
     await expect(svc.kill('kk')).rejects.toThrow(new ConflictError(`Cannot kill container: kk: Container ${Id} is not running`));
   });
 
+  it('pause/unpause: frozen containers show (Paused), refuse kill and stop, rm -f thaws them', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'], Tty: true, HostConfig: { ConsoleSize: [24, 80] } }, { name: 'pp' });
+    await expect(svc.pause('pp')).rejects.toThrow(`Container ${Id} is not running`);
+    await expect(svc.unpause('pp')).rejects.toThrow(`Container ${Id} is not paused`);
+    await svc.start('pp');
+    await svc.resize('pp', 30, 100);
+    expect(runtime.tasks.get(Id)!.sizes).toEqual([[30, 100]]);
+    await svc.pause('pp');
+    expect(runtime.paused.has(Id)).toBe(true);
+    await expect(svc.pause('pp')).rejects.toThrow(ConflictError);
+    const row = (await svc.list())[0]!;
+    expect(row.State).toBe('paused');
+    expect(row.Status).toMatch(/^Up .* \(Paused\)$/);
+    await expect(svc.kill('pp')).rejects.toThrow('is paused. Unpause the container before stopping or killing');
+    await expect(svc.stop('pp')).rejects.toThrow(ConflictError);
+    expect(await svc.counts()).toMatchObject({ paused: 1, running: 0 });
+    await svc.unpause('pp');
+    expect((await svc.inspect('pp')).State).toMatchObject({ Status: 'running', Paused: false });
+    await svc.pause('pp');
+    await svc.remove('pp', { force: true });
+    expect(runtime.paused.has(Id)).toBe(false);
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['pause', 'unpause', 'destroy']));
+  });
+
   it('rm -f kills a running container and removes everything', async () => {
     const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'] });
     await svc.start(Id);

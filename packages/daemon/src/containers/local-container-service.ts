@@ -58,7 +58,9 @@ import { compileListFilters, compilePruneFilters } from './container-filters';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import {
   checkCanKill,
+  checkCanPause,
   checkCanRemove,
+  checkCanUnpause,
   checkCanRename,
   checkCanStart,
   checkCanStop,
@@ -540,7 +542,7 @@ export class LocalContainerService implements ContainerService {
       await this.setState(e, { status: 'exited', manuallyStopped: true });
       return;
     }
-    checkCanStop(e.rec.state.status);
+    checkCanStop(e.rec.state.status, e.rec.id);
     await this.setState(e, { manuallyStopped: true });
     const task = e.task;
     const handled = e.exitHandled;
@@ -730,14 +732,33 @@ export class LocalContainerService implements ContainerService {
     });
   }
 
+  async pause(ref: string): Promise<void> {
+    const e = this.mustGet(ref);
+    await this.exclusive(e, async () => {
+      checkCanPause(e.rec.id, e.rec.state.status);
+      await this.deps.runtime.pause(e.rec.id);
+      await this.setState(e, { status: 'paused' });
+    });
+    this.emit(e, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const e = this.mustGet(ref);
+    await this.exclusive(e, async () => {
+      checkCanUnpause(e.rec.id, e.rec.state.status);
+      await this.deps.runtime.resume(e.rec.id);
+      await this.setState(e, { status: 'running' });
+    });
+    this.emit(e, 'unpause');
+  }
+
   async resize(ref: string, height: number, width: number): Promise<void> {
     const e = this.mustGet(ref);
     if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) {
       throw new InvalidArgumentError('resize: height and width must be non-negative integers');
     }
     checkRunning(e.rec.id, e.rec.state.status);
-    const task = e.task as (Task & { resize?: (h: number, w: number) => Promise<void> }) | undefined;
-    if (task && e.rec.config.Tty && typeof task.resize === 'function') await task.resize(height, width);
+    if (e.task && e.rec.config.Tty && height > 0 && width > 0) await e.task.resize(height, width);
     this.emit(e, 'resize', { height: String(height), width: String(width) });
   }
 
@@ -754,6 +775,7 @@ export class LocalContainerService implements ContainerService {
         if (e.restartTimer) clearTimeout(e.restartTimer);
         e.restartTimer = undefined;
         const task = e.task;
+        if (e.rec.state.status === 'paused') await this.deps.runtime.resume(e.rec.id).catch(() => undefined);
         if (task) {
           await task.kill('KILL').catch(() => undefined);
           this.emit(e, 'kill', { signal: '9' });

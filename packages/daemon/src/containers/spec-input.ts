@@ -99,6 +99,9 @@ export async function specInputOf(
     hostname: c.Hostname || rec.id.slice(0, 12),
     domainname: c.Domainname || undefined,
     tty: Boolean(c.Tty),
+    ...(c.Tty && h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0
+      ? { consoleSize: { height: h.ConsoleSize[0], width: h.ConsoleSize[1] } }
+      : {}),
     network: h.NetworkMode === 'bridge' ? 'default' : h.NetworkMode ?? 'default',
     resources: resources(rec),
     mounts,

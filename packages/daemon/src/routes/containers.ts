@@ -189,6 +189,22 @@ export function containersRouter(service: ContainerService): Router {
   );
 
   r.post(
+    '/containers/:id/pause',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.pause(id(req));
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
+    '/containers/:id/unpause',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.unpause(id(req));
+      sendEmpty(res, 204);
+    }),
+  );
+
+  r.post(
     '/containers/:id/resize',
     asyncHandler(async (req: Request, res: Response) => {
       const h = queryInt(req, 'h', 0)!;

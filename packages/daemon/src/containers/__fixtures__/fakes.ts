@@ -146,6 +146,12 @@ export class FakeTask implements Task {
   detach(): void {
     this.detached = true;
   }
+  readonly sizes: [number, number][] = [];
+  async resize(rows: number, cols: number): Promise<void> {
+    this.sizes.push([rows, cols]);
+  }
+  pauseOutput(): void {}
+  resumeOutput(): void {}
 }
 
 export class FakeRuntime implements ContainerRuntime {
@@ -171,6 +177,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async delete(id: string): Promise<void> {
     this.deleted.push(id);
+  }
+  readonly paused = new Set<string>();
+  async pause(id: string): Promise<void> {
+    this.paused.add(id);
+  }
+  async resume(id: string): Promise<void> {
+    this.paused.delete(id);
   }
 }
 
