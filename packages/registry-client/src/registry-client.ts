@@ -140,8 +140,13 @@ export class RegistryClient {
     this.concurrency = Math.max(1, opts.concurrency ?? 3);
   }
 
+  /** The endpoint in use for a registry domain (e.g. `https://127.0.0.1:5000` once TLS answered). */
+  endpoint(domain: string): string {
+    return this.transport(domain).baseUrl;
+  }
+
   /** The transport (auth state, token cache) of one registry domain. */
-  transport(domain: string): RegistryTransport {
+  private transport(domain: string): RegistryTransport {
     let t = this.transports.get(domain);
     if (!t) {
       const provider = this.opts.credentials;

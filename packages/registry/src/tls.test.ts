@@ -37,6 +37,6 @@ d('berth-registry over TLS (--tls-cert/--tls-key)', () => {
     await client.push(`${server.host}/secure:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
     const pulled = await client.pull(`${server.host}/secure:1`, await new DirBlobSink(path.join(tmp, 'sink')).init());
     expect(pulled.manifest.digest).toBe(img.manifestDigest);
-    expect(client.transport(server.host).baseUrl).toBe(server.url);
+    expect(client.endpoint(server.host)).toBe(server.url);
   });
 });
