@@ -38,3 +38,4 @@ export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';
 export { readLogs, readLogBatches, fixedNanoTime, parseRfc3339Nano } from './log-reader';
 export { checkHost } from './check-host';
+export { readCgroupStats, type CgroupStats, type CpuStats, type BlkioEntry } from './cgroup-stats';

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { OciRuntime } from './oci-runtime';
 import { buildExecProcess } from './build-spec';
+import { readCgroupStats } from './cgroup-stats';
 import type { RuntimeSpec } from '@berth/oci';
 import type { Task } from './task';
 import type { ExitStatus, OutputChunk } from './types';
@@ -305,6 +306,24 @@ describe('OciRuntime: long paths and flow control', () => {
 });
 
 describe('OciRuntime: resources', () => {
+  it('reads cgroup stats of a running container', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'sleep 100 & sleep 100'], resources: { memory: 64 * 1024 * 1024, pidsLimit: 50 } });
+    const task = await create(b);
+    await task.start();
+    const spec = JSON.parse(await fs.readFile(path.join(b.bundle, 'config.json'), 'utf8')) as RuntimeSpec;
+    const s = await readCgroupStats(spec.linux!.cgroupsPath!);
+    expect(s.pids_stats.current).toBeGreaterThanOrEqual(2);
+    expect(s.pids_stats.limit).toBe(50);
+    expect(s.memory_stats.limit).toBe(64 * 1024 * 1024);
+    expect(s.memory_stats.usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.cpu_usage.total_usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.system_cpu_usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.online_cpus).toBeGreaterThan(0);
+    await task.kill('KILL');
+    await task.wait();
+    await expect(readCgroupStats(spec.linux!.cgroupsPath!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('reports an OOM kill', async () => {
     const { status } = await runToExit({
       cmd: ['sh', '-c', 'a=$(head -c 100000000 /dev/zero | tr "\\000" a); echo survived'],
