@@ -15,6 +15,8 @@ export interface DaemonOptions {
   args?: string[];
   /** Do not listen on the unix socket (only the extra hosts). */
   noUnixSocket?: boolean;
+  /** The unix socket's path; default `berthd.sock` in the daemon's temp dir. */
+  socketPath?: string;
   /** How long start may take before it counts as a failure. */
   startTimeoutMs?: number;
 }
@@ -43,7 +45,7 @@ export class BerthDaemon {
     // short path: a unix socket path must stay under 108 bytes
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `be2e-${process.pid}-${++counter}-`));
     this.dataRoot = opts.dataRoot ?? path.join(this.dir, 'root');
-    this.socketPath = path.join(this.dir, 'berthd.sock');
+    this.socketPath = opts.socketPath ?? path.join(this.dir, 'berthd.sock');
     this.logPath = path.join(this.dir, 'berthd.log');
   }
 

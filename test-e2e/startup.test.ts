@@ -1,0 +1,96 @@
+/**
+ * berthd's start: it checks what it needs and fails with one clear line naming the fix; it does
+ * not steal the socket of a live daemon but does replace a stale one; `--runtime crun` either
+ * runs containers or refuses at start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, berthdBin, busyboxRootfsTar, clientsFor, exec, ok, scratchDir } from './harness';
+
+let work: string;
+
+beforeAll(() => {
+  work = scratchDir('startup');
+});
+
+/** Runs berthd expecting it to give up by itself: its exit code and output. */
+async function berthdFails(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = await exec(process.execPath, [berthdBin, ...args], { env, timeoutMs: 30_000 });
+  expect(r.signal).toBeNull(); // it exited by itself, it was not killed at the timeout
+  expect(r.code).not.toBe(0);
+  return `${r.stdout}${r.stderr}`;
+}
+
+describe('start-up checks', () => {
+  it('a missing OCI runtime binary: exits with a line naming it', async () => {
+    const root = path.join(work, 'no-runtime');
+    // node runs by its absolute path; crun (in /usr/bin) is nowhere on this PATH
+    const out = await berthdFails(
+      ['--data-root', root, '-H', `unix://${path.join(work, 'no-runtime.sock')}`, '--runtime', 'crun'],
+      { PATH: path.join(work, 'empty-bin') },
+    );
+    expect(out).toMatch(/crun/);
+    expect(out).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/); // a line, not a stack trace
+  });
+
+  it('an unknown runtime or a bad host is refused with a clear message', async () => {
+    const sock = `unix://${path.join(work, 'bad.sock')}`;
+    expect(await berthdFails(['--data-root', path.join(work, 'bad1'), '-H', sock, '--runtime', 'nope'])).toMatch(/runtime|nope/i);
+    expect(await berthdFails(['--data-root', path.join(work, 'bad2'), '-H', 'ftp://example'])).toMatch(/host|ftp/i);
+  });
+});
+
+describe('the unix socket', () => {
+  let first: BerthDaemon;
+
+  beforeAll(async () => {
+    first = await BerthDaemon.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await first?.dispose();
+  }, 60_000);
+
+  it('a second berthd on the socket of a live one refuses and leaves it working', async () => {
+    const out = await berthdFails(['--data-root', path.join(work, 'second'), '-H', first.host]);
+    expect(out.trim().length).toBeGreaterThan(0);
+    expect(await first.ping()).toBe(true);
+  });
+
+  it('a stale socket file (no daemon behind it) is replaced', async () => {
+    const sockPath = path.join(work, 'stale.sock');
+    // a process that listens on the socket and dies by SIGKILL leaves the file, as a crashed daemon does
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sockPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(fs.existsSync(sockPath)).toBe(true);
+    const d = await BerthDaemon.start({ socketPath: sockPath });
+    try {
+      const { docker } = clientsFor(d);
+      ok(await docker(['version']));
+    } finally {
+      await d.dispose();
+    }
+  }, 60_000);
+});
+
+describe('--runtime crun', () => {
+  it('runs containers, or refuses at start with a clear line', async () => {
+    let d: BerthDaemon | undefined;
+    try {
+      d = await BerthDaemon.start({ args: ['--runtime', 'crun'] });
+    } catch (e) {
+      // refused at start: the message must name crun
+      expect(String(e)).toMatch(/crun/);
+      return;
+    }
+    try {
+      const { docker } = clientsFor(d);
+      ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+      const r = ok(await docker(['run', '--rm', 'busybox', 'echo', 'via crun']));
+      expect(r.stdout).toBe('via crun\n');
+    } finally {
+      await d.dispose();
+    }
+  }, 60_000);
+});
