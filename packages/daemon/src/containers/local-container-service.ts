@@ -121,6 +121,8 @@ interface Entry {
   lock: Promise<unknown>;
   /** The runtime may still hold a record of this container (its task was lost, not waited for). */
   runtimeDirty: boolean;
+  /** Serialises state changes (setState). */
+  stateChain: Promise<unknown>;
 }
 
 const ACTIVE: readonly ContainerStatus[] = ['running', 'paused', 'restarting'];
@@ -242,13 +244,22 @@ export class LocalContainerService implements ContainerService {
     }
   }
 
-  /** The only way state changes: checks the transition, persists, then updates memory. */
-  private async setState(e: Entry, patch: Partial<ContainerStateRecord>): Promise<void> {
-    const cur = e.rec.state;
-    if (patch.status !== undefined && patch.status !== cur.status) transition(e.rec.id, cur.status, patch.status);
-    const next: ContainerStateRecord = { ...cur, ...patch };
-    await this.store.updateState(e.rec.id, next);
-    e.rec.state = next;
+  /**
+   * The only way state changes: checks the transition, persists, then updates memory. Changes
+   * of one container apply one after the other, each on top of the previous one, so that an
+   * exit recorded meanwhile is never overwritten by a stale copy.
+   */
+  private setState(e: Entry, patch: Partial<ContainerStateRecord>): Promise<void> {
+    const apply = async (): Promise<void> => {
+      const cur = e.rec.state;
+      if (patch.status !== undefined && patch.status !== cur.status) transition(e.rec.id, cur.status, patch.status);
+      const next: ContainerStateRecord = { ...cur, ...patch };
+      await this.store.updateState(e.rec.id, next);
+      e.rec.state = next;
+    };
+    const p = e.stateChain.then(apply, apply);
+    e.stateChain = p.catch(() => undefined);
+    return p;
   }
 
   /** The rootfs mounts: the snapshot's overlay with the init layer on top of the image's layers. */
@@ -257,7 +268,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   private newEntry(rec: StoredContainer): Entry {
-    return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve(), runtimeDirty: false };
+    return { rec, hub: new StreamHub(), doomed: false, waiters: new Set(), restartDelayMs: 100, lock: Promise.resolve(), runtimeDirty: false, stateChain: Promise.resolve() };
   }
 
   /** The host's static init for `--init`; a FailedPrecondition naming the fix when there is none. */
