@@ -244,4 +244,25 @@ describe('RegistryClient against berth-registry with auth', () => {
       await expect(wrong.resolve(`${srv.host}/secure/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     });
   }
+
+  it('token: an identity (refresh) token from /token works as credentials; POST /token grants too', async () => {
+    const basicAuth = `Basic ${Buffer.from('alice:s3cret').toString('base64')}`;
+    const r = await fetch(`${token.url}/token?service=berth-registry&offline_token=true`, { headers: { Authorization: basicAuth } });
+    const body = (await r.json()) as { refresh_token?: string };
+    expect(typeof body.refresh_token).toBe('string');
+    const img = await buildTestImage('identity', { bigSize: 5_000 });
+    const client = new RegistryClient({ credentials: () => ({ identityToken: body.refresh_token! }) });
+    await client.push(`${token.host}/ident/app:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
+    expect((await client.resolve(`${token.host}/ident/app:1`)).manifest.digest).toBe(img.manifestDigest);
+    await expect(new RegistryClient({ credentials: () => ({ identityToken: 'forged' }) }).resolve(`${token.host}/ident/app:1`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    // A refresh token is not an access token.
+    const direct = await fetch(`${token.url}/v2/ident/app/manifests/1`, { headers: { Authorization: `Bearer ${body.refresh_token}` } });
+    expect(direct.status).toBe(401);
+    const form = new URLSearchParams({ grant_type: 'password', username: 'alice', password: 's3cret', service: 'berth-registry', scope: 'repository:ident/app:pull' });
+    const posted = await fetch(`${token.url}/token`, { method: 'POST', body: form });
+    const access = ((await posted.json()) as { access_token: string }).access_token;
+    expect((await fetch(`${token.url}/v2/ident/app/manifests/1`, { headers: { Authorization: `Bearer ${access}` } })).status).toBe(200);
+    const badForm = new URLSearchParams({ grant_type: 'password', username: 'alice', password: 'x' });
+    expect((await fetch(`${token.url}/token`, { method: 'POST', body: badForm })).status).toBe(401);
+  });
 });

@@ -32,6 +32,10 @@ export class Htpasswd {
     return Htpasswd.parse(await readFile(file, 'utf8'), file);
   }
 
+  has(user: string): boolean {
+    return this.users.has(user);
+  }
+
   async verify(user: string, password: string): Promise<boolean> {
     const hash = this.users.get(user);
     if (!hash) return false;

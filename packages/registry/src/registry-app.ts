@@ -1,12 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { basicCredentials } from './access-controller';
 import { RegistryApiError, errorEnvelope } from './errcode';
 import type { Htpasswd } from './htpasswd';
 import { validateRepositoryName } from './repository-name';
 import type { RegistryDeps } from './route-context';
 import { matchRoute } from './routes';
-import { type TokenService, parseScopes } from './token-service';
+import { tokenEndpoint } from './token-endpoint';
+import type { TokenService } from './token-service';
 
 export interface RegistryAppOptions {
   deps: RegistryDeps;
@@ -37,29 +37,7 @@ export function createRegistryApp(opts: RegistryAppOptions): express.Express {
     next();
   });
 
-  if (opts.tokens) {
-    const { service, users } = opts.tokens;
-    app.get('/token', async (req: Request, res: Response, next: NextFunction) => {
-      try {
-        const q = req.query as Record<string, unknown>;
-        const scopes = ([] as unknown[]).concat(q['scope'] ?? []).filter((s): s is string => typeof s === 'string');
-        const cred = basicCredentials(req.headers);
-        let subject = '';
-        if (cred) {
-          if (!users || !(await users.verify(cred.user, cred.password))) {
-            throw new RegistryApiError('UNAUTHORIZED', undefined, 'invalid username or password', { 'WWW-Authenticate': 'Basic realm="berth-registry"' });
-          }
-          subject = cred.user;
-        }
-        // Known users get what they ask for; anonymous requests get a token with no access.
-        const access = subject ? parseScopes(scopes) : [];
-        const t = service.issue(subject, access);
-        res.status(200).json({ token: t.token, access_token: t.token, expires_in: t.expiresIn, issued_at: t.issuedAt });
-      } catch (e) {
-        next(e);
-      }
-    });
-  }
+  if (opts.tokens) app.use(tokenEndpoint(opts.tokens.service, opts.tokens.users));
 
   app.use('/v2', async (req: Request, res: Response, next: NextFunction) => {
     try {

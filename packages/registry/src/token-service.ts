@@ -16,6 +16,8 @@ export interface TokenClaims {
   iat: number;
   jti: string;
   access: Access[];
+  /** `refresh`: a long-lived token that only buys access tokens at /token. */
+  kind?: 'refresh';
 }
 
 const b64u = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
@@ -52,26 +54,41 @@ export class TokenService {
     this.key = key ?? randomBytes(32);
   }
 
-  issue(subject: string, access: Access[]): { token: string; expiresIn: number; issuedAt: string } {
-    const iat = this.now();
-    const claims: TokenClaims = {
-      iss: 'berth-registry',
-      sub: subject,
-      aud: this.service,
-      exp: iat + this.lifetimeSec,
-      nbf: iat - 1,
-      iat,
-      jti: randomBytes(12).toString('hex'),
-      access,
-    };
+  private sign(claims: TokenClaims): string {
     const head = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
     const body = b64u(JSON.stringify(claims));
     const sig = b64u(createHmac('sha256', this.key).update(`${head}.${body}`).digest());
-    return { token: `${head}.${body}.${sig}`, expiresIn: this.lifetimeSec, issuedAt: new Date(iat * 1000).toISOString() };
+    return `${head}.${body}.${sig}`;
   }
 
-  /** The claims of a valid, unexpired token for this service; undefined otherwise. */
+  private claims(subject: string, access: Access[], lifetimeSec: number): TokenClaims {
+    const iat = this.now();
+    return { iss: 'berth-registry', sub: subject, aud: this.service, exp: iat + lifetimeSec, nbf: iat - 1, iat, jti: randomBytes(12).toString('hex'), access };
+  }
+
+  issue(subject: string, access: Access[]): { token: string; expiresIn: number; issuedAt: string } {
+    const claims = this.claims(subject, access, this.lifetimeSec);
+    return { token: this.sign(claims), expiresIn: this.lifetimeSec, issuedAt: new Date(claims.iat * 1000).toISOString() };
+  }
+
+  /** A refresh token (docker's identity token) for a user, valid for 30 days. */
+  issueRefresh(subject: string): string {
+    return this.sign({ ...this.claims(subject, [], 30 * 24 * 3600), kind: 'refresh' });
+  }
+
+  /** The user of a valid refresh token. */
+  verifyRefresh(token: string): string | undefined {
+    const c = this.check(token);
+    return c && c.kind === 'refresh' && c.sub ? c.sub : undefined;
+  }
+
+  /** The claims of a valid, unexpired access token for this service; undefined otherwise. */
   verify(token: string): TokenClaims | undefined {
+    const c = this.check(token);
+    return c && c.kind === undefined ? c : undefined;
+  }
+
+  private check(token: string): TokenClaims | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     const [head, body, sig] = parts as [string, string, string];
