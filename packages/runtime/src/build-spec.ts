@@ -130,7 +130,8 @@ function defaultMounts(input: SpecInput): RuntimeMount[] {
   ];
 }
 
-function resources(input: SpecInput): NonNullable<NonNullable<RuntimeSpec['linux']>['resources']> {
+/** Docker resource limits -> OCI linux.resources (also used by OciRuntime.update). */
+export function resources(input: Pick<SpecInput, 'resources' | 'privileged'>): NonNullable<NonNullable<RuntimeSpec['linux']>['resources']> {
   const r = input.resources ?? {};
   const out: NonNullable<NonNullable<RuntimeSpec['linux']>['resources']> = {
     devices: input.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],

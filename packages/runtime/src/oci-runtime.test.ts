@@ -319,9 +319,17 @@ describe('OciRuntime: resources', () => {
     expect(s.cpu_stats.cpu_usage.total_usage).toBeGreaterThan(0);
     expect(s.cpu_stats.system_cpu_usage).toBeGreaterThan(0);
     expect(s.cpu_stats.online_cpus).toBeGreaterThan(0);
+    const pids = await runtime.pids(b.id);
+    expect(pids).toContain(task.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    await runtime.update(b.id, { memory: 128 * 1024 * 1024, memorySwap: -1, pidsLimit: 60 });
+    const after = await readCgroupStats(spec.linux!.cgroupsPath!);
+    expect(after.memory_stats.limit).toBe(128 * 1024 * 1024);
+    expect(after.pids_stats.limit).toBe(60);
     await task.kill('KILL');
     await task.wait();
     await expect(readCgroupStats(spec.linux!.cgroupsPath!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(runtime.pids(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('reports an OOM kill', async () => {

@@ -11,7 +11,8 @@ import {
   UnavailableError,
 } from '@berth/errdefs';
 import type { RuntimeSpec } from '@berth/oci';
-import type { CreateOptions, ExecOptions, ExitStatus, Logger, RuntimeConfig, RuntimeState } from './types';
+import type { CreateOptions, ExecOptions, ExitStatus, Logger, ResourceLimits, RuntimeConfig, RuntimeState } from './types';
+import { resources as ociResources } from './build-spec';
 import type { Task } from './task';
 import { ShimTask, connectUnix } from './shim-task';
 import { readExitFile, nowRfc3339Nano } from './exit-file';
@@ -340,6 +341,34 @@ export class OciRuntime {
     if (/does not exist|not found/i.test(msg)) return new NotFoundError(`container ${id}: not found in ${this.name}`);
     if (/not running|not paused|is paused|stopped/i.test(msg)) return new ConflictError(`container ${id}: ${msg}`);
     return new InternalError(`container ${id}: ${this.name} ${what}: ${msg}`);
+  }
+
+  /**
+   * Changes a running container's resource limits (docker update) with `runtime update -r`.
+   * Only the limits given are changed.
+   */
+  async update(id: string, limits: ResourceLimits): Promise<void> {
+    checkId(id);
+    const r = ociResources({ resources: limits });
+    delete r.devices;
+    const file = path.join(this.config.stateRoot, `update-${id}-${process.pid}-${Date.now()}.json`);
+    await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
+    await fs.writeFile(file, JSON.stringify(r));
+    try {
+      const res = await this.runtime(['update', '-r', file, id]);
+      if (res.code !== 0) throw this.commandError(id, 'update', res.stderr);
+    } finally {
+      await fs.rm(file, { force: true });
+    }
+  }
+
+  /** PIDs (host namespace) of every process in the container (docker top): `runtime ps`. */
+  async pids(id: string): Promise<number[]> {
+    checkId(id);
+    const r = await this.runtime(['ps', '--format', 'json', id]);
+    if (r.code !== 0) throw this.commandError(id, 'ps', r.stderr);
+    const out = r.stdout.trim();
+    return out && out !== 'null' ? (JSON.parse(out) as number[]) : [];
   }
 
   /** The runtime's view of a container; NotFoundError when it does not know it. */
