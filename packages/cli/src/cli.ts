@@ -14,6 +14,7 @@ import {
   SYSTEM_COMMANDS,
 } from './command-table';
 import { type GlobalFlags, resolveClientOptions } from './config';
+import { splitRunArgs } from './split-run-args';
 
 /** What the CLI needs from its host process; tests replace the client factory and the streams. */
 export interface CliDeps {
@@ -40,6 +41,17 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return 0;
   }
   const first = args.find((a) => !a.startsWith('-'));
+  let runRest: string[] | undefined;
+  {
+    const i = args.indexOf(first ?? '');
+    const sub = first === 'container' ? args.findIndex((a, j) => j > i && !a.startsWith('-')) : i;
+    const word = sub >= 0 ? args[sub] : undefined;
+    if (word === 'run' || word === 'create') {
+      const { head, rest } = splitRunArgs(args, sub + 1);
+      args = head;
+      runRest = rest;
+    }
+  }
   if (first === 'history' || (first === 'image' && args.includes('history'))) {
     // docker's `history -H` is --human, which the global -H (host) would shadow
     args = args.map((a) => (a === '-H' ? '--human' : a.startsWith('-H=') ? `--human=${a.slice(3)}` : a));
@@ -86,6 +98,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     },
     handler: async (argv: Record<string, unknown>) => {
       handled = true;
+      if (runRest !== undefined) argv.args = runRest;
       for (const k of LIST_FLAGS) {
         const v = argv[k];
         if (v !== undefined && !Array.isArray(v)) argv[k] = [v];

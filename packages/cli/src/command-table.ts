@@ -17,7 +17,6 @@ const bool = { type: 'boolean' } as const;
 /** Flags shared by `run` and `create`. Repeated flags are declared as strings so they never swallow positionals. */
 function runFlags(y: Argv, withRun: boolean): Argv {
   let r = y
-    .parserConfiguration({ 'halt-at-non-option': true })
     .positional('image', { type: 'string', describe: 'image to run' })
     .positional('args', { type: 'string', array: true })
     .option('name', { ...str, describe: 'Assign a name to the container' })
