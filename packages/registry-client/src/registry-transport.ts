@@ -117,7 +117,9 @@ export class RegistryTransport {
   async request(req: RegistryRequest): Promise<RegistryResponse> {
     const replayable = !(req.body && typeof (req.body as Readable).pipe === 'function');
     let authRetried = false;
-    for (let attempt = 1; ; attempt++) {
+    // `attempt` counts tries that may be retried; an auth answer and an endpoint fallback do not
+    // count, so `rounds` bounds the loop outright.
+    for (let attempt = 1, rounds = 0; rounds < this.retry.attempts + 8; attempt++, rounds++) {
       if (req.signal?.aborted) throw new CancelledError(`${req.subject.kind} ${req.subject.name}: cancelled`);
       const headers: Record<string, string> = { ...(req.headers ?? {}) };
       const authz = await this.auth.header(req.scopes, req.signal);
@@ -184,5 +186,6 @@ export class RegistryTransport {
       }
       throw errorFromResponse(status, body, req.subject, resHeaders['retry-after']);
     }
+    throw new UnavailableError(`${req.subject.kind} ${req.subject.name}: gave up after too many tries`);
   }
 }
