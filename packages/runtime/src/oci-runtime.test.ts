@@ -18,7 +18,11 @@ let runtime: OciRuntime;
 const created: { rt: OciRuntime; id: string; shimPid?: number }[] = [];
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build:native'], { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
+  // Build the shim when missing or older than its source (other test suites may be running it).
+  const pkg = path.resolve(__dirname, '..');
+  const bin = await fs.stat(path.join(pkg, 'shim/build/berth-shim')).catch(() => undefined);
+  const src = await fs.stat(path.join(pkg, 'shim/berth-shim.c'));
+  if (!bin || bin.mtimeMs < src.mtimeMs) execFileSync('npm', ['run', 'build:native'], { cwd: pkg, stdio: 'ignore' });
   root = await tempDir();
   rootfs = await makeRootfs(root);
   runtime = new OciRuntime({ stateRoot: path.join(root, 'state-runc') });
