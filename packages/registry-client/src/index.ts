@@ -9,3 +9,5 @@ export { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatfor
 export { type RegistryErrorEntry, parseErrorEnvelope } from './registry-errors';
 export { type RetryPolicy, defaultRetryPolicy } from './retry';
 export { type Logger, silentLogger } from './logger';
+export { RegistryTransport, type RegistryRequest, type RegistryResponse, type HttpMethod } from './registry-transport';
+export type { ErrorSubject } from './registry-errors';

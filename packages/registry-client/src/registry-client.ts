@@ -145,8 +145,11 @@ export class RegistryClient {
     return this.transport(domain).baseUrl;
   }
 
-  /** The transport (auth state, token cache) of one registry domain. */
-  private transport(domain: string): RegistryTransport {
+  /**
+   * The transport (auth state, token cache) of one registry domain: low-level requests for
+   * what this class does not wrap. Prefer the methods above (`login` for `docker login`).
+   */
+  transport(domain: string): RegistryTransport {
     let t = this.transports.get(domain);
     if (!t) {
       const provider = this.opts.credentials;
