@@ -13,6 +13,7 @@ import { ConnectionTracker } from './server/connection-tracker';
 import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
 import { EventLog } from './events/event-log';
 import { SystemInfo } from './system/system-info';
+import { checkRegistryLogin } from './system/registry-login';
 import { systemRouter } from './routes/system';
 import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
@@ -138,6 +139,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       systemRouter({
         system,
         events,
+        login: (body) => checkRegistryLogin(body, { logger }),
         diskUsage: async () => {
           const imgs = await imageStore.images.list({ all: true });
           const summaries = await Promise.all(

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { decodeRegistryAuth, type JsonMessage } from '@berth/api';
-import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { FailedPreconditionError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
 import { RegistryClient, staticCredentials, type Credentials, type RegistryClientOptions } from '@berth/registry-client';
-import { familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
+import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import { progressBar } from './progress';
 import { silentLogger, type Logger } from '../logger';
@@ -72,9 +72,19 @@ export class ImagePuller {
       logger: log,
     });
     const call = req.signal ? { signal: req.signal } : {};
-    const resolved = await client.resolve(ref, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
+    let resolved: Awaited<ReturnType<RegistryClient['resolve']>>;
+    let configBytes: Buffer;
+    try {
+      resolved = await client.resolve(ref, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
+      configBytes = await client.fetchBlobBytes(ref, resolved.parsed.config, call);
+    } catch (e) {
+      // A 401 would make the docker CLI prompt for a login on its terminal: answer like dockerd's "denied" instead.
+      if (codeOf(e) === 'UNAUTHORIZED' || codeOf(e) === 'FORBIDDEN') {
+        throw new FailedPreconditionError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${messageOf(e)}`, { cause: e });
+      }
+      throw e;
+    }
     const m = resolved.parsed;
-    const configBytes = await client.fetchBlobBytes(ref, m.config, call);
     let config: ImageConfig;
     try {
       config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;

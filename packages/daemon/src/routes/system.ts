@@ -1,15 +1,18 @@
 import { Router, type Request, type Response } from 'express';
 import { API_VERSION, checkFilterKeys } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { asyncHandler, queryFilters, queryString, sendJson } from '../server/route-helpers';
+import { asyncHandler, queryFilters, queryString, readJsonObject, sendJson } from '../server/route-helpers';
 import { encodeEvent, eventMatches, type EventLog } from '../events/event-log';
 import type { SystemInfo } from '../system/system-info';
+import type { LoginRequest } from '../system/registry-login';
 
 export interface SystemRoutesDeps {
   system: SystemInfo;
   events: EventLog;
   /** `GET /system/df`; omitted: 501. */
   diskUsage?: () => Promise<unknown>;
+  /** `POST /auth` (docker login); omitted: 501. */
+  login?: (body: LoginRequest) => Promise<{ IdentityToken: string; Status: string }>;
 }
 
 const EVENT_FILTERS = ['type', 'event', 'container', 'image', 'label', 'volume', 'network', 'daemon', 'scope', 'plugin', 'node', 'service', 'secret', 'config'];
@@ -81,6 +84,15 @@ export function systemRouter(deps: SystemRoutesDeps): Router {
       if (until <= nowNano) finish();
       else setTimeout(finish, Number((until - nowNano) / 1_000_000n) + 1).unref();
     }
+  }));
+
+  r.post('/auth', asyncHandler(async (req, res) => {
+    const body = await readJsonObject<LoginRequest>(req);
+    if (!deps.login) {
+      sendJson(res, 501, { message: 'login is not implemented' });
+      return;
+    }
+    sendJson(res, 200, await deps.login(body));
   }));
 
   r.get('/system/df', asyncHandler(async (_req, res) => {
