@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RegistryClient } from '@berth/registry-client';
 import { mapSource } from './__fixtures__/dir-blob-sink';
@@ -75,4 +76,21 @@ d('skopeo against berth-registry', () => {
     const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${server.host}/pushed/by-berth:v1`);
     expect(raw).toBe(img.manifestBytes.toString());
   });
+
+  for (const mode of ['basic', 'token'] as const) {
+    it(`copies in and out with ${mode} auth (--creds), and is refused without`, async () => {
+      const htpasswd = path.join(tmp, `htpasswd-${mode}`);
+      await writeFile(htpasswd, `alice:${bcrypt.hashSync('s3cret', 5)}\n`);
+      const secured = await RegistryServer.start({ dataRoot: path.join(tmp, `data-${mode}`), addr: '127.0.0.1:0', htpasswd, tokenAuth: mode === 'token' });
+      try {
+        await skopeo('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}`, `docker://${secured.host}/private/x:1`);
+        const info = JSON.parse(await skopeo('inspect', '--tls-verify=false', '--creds', 'alice:s3cret', `docker://${secured.host}/private/x:1`)) as { Layers: string[] };
+        expect(info.Layers.length).toBeGreaterThan(0);
+        await expect(skopeo('inspect', '--tls-verify=false', '--no-creds', `docker://${secured.host}/private/x:1`)).rejects.toThrow(/unauthorized|authentication required|401/i);
+        await expect(skopeo('inspect', '--tls-verify=false', '--creds', 'alice:wrong', `docker://${secured.host}/private/x:1`)).rejects.toThrow(/unauthorized|authentication required|401|invalid username/i);
+      } finally {
+        await secured.close();
+      }
+    });
+  }
 });
