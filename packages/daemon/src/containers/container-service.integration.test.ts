@@ -201,6 +201,35 @@ describe('ContainerService with image-store and runc', () => {
     await expect(svc.inspect(Id)).rejects.toThrow('No such container');
   });
 
+  it('exec: output, exit code, stdin, a failing start reported in the stream with 126, TTY', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sleep', '300'] });
+    await svc.start(Id);
+    const run = async (body: Record<string, unknown>, stdin?: string) => {
+      const { Id: execId } = await svc.execCreate(Id, { AttachStdout: true, AttachStderr: true, ...body });
+      const att = (await svc.execStart(execId))!;
+      const c = fakeConn();
+      const done = att.connect(c.conn);
+      if (stdin !== undefined) c.conn.push(Buffer.from(stdin));
+      c.conn.push(null);
+      await done;
+      return { inspect: await svc.execInspect(execId), out: Buffer.concat(c.out) };
+    };
+    const a = await run({ Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 5'] });
+    expect(await demux(a.out)).toEqual({ stdout: 'out\n', stderr: 'err\n' });
+    expect(a.inspect).toMatchObject({ Running: false, ExitCode: 5 });
+    const b = await run({ Cmd: ['cat'], AttachStdin: true }, 'via-stdin\n');
+    expect((await demux(b.out)).stdout).toBe('via-stdin\n');
+    const c = await run({ Cmd: ['true'], WorkingDir: '/no/such/dir' });
+    expect((await demux(c.out)).stdout).toMatch(/no such file or directory/);
+    expect(c.inspect.ExitCode).toBe(126);
+    const d = await run({ Cmd: ['sh', '-c', 'echo "$FOO" in $(pwd); id -u'], Env: ['FOO=bar'], WorkingDir: '/bin', User: '1000' });
+    expect((await demux(d.out)).stdout).toBe('bar in /bin\n1000\n');
+    const t = await run({ Cmd: ['sh', '-c', 'echo tty; exit 4'], Tty: true });
+    expect(t.out.toString()).toBe('tty\r\n');
+    expect(t.inspect.ExitCode).toBe(4);
+    await svc.remove(Id, { force: true });
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

@@ -9,6 +9,7 @@ import type {
   Filters,
 } from '@berth/api';
 import type { ContainerRecord } from './container-record';
+import type { ExecInspect } from './exec-session';
 
 /** `POST /containers/{id}/wait?condition=`: docker's three conditions; '' means not-running. */
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -142,7 +143,18 @@ export interface ContainerService {
   rename(ref: string, newName: string): Promise<void>;
   prune(filters?: Filters): Promise<ContainerPruneReport>;
 
-  /** The stored record (a copy) of a container: for exec, top, stats, commit, cp. */
+  /** `POST /containers/{id}/exec`: 409 unless running; 400 for a bad body. */
+  execCreate(ref: string, body: unknown): Promise<{ Id: string }>;
+  /**
+   * `POST /exec/{id}/start`. Detached: runs the process and resolves (errors are HTTP errors).
+   * Attached: checks, then returns an Attachment whose connect() runs the process on the hijacked
+   * connection; a process that cannot start writes docker's error text into the stream, exit 126.
+   */
+  execStart(execId: string, opts?: { detach?: boolean }): Promise<Attachment | undefined>;
+  execInspect(execId: string): Promise<ExecInspect>;
+  execResize(execId: string, height: number, width: number): Promise<void>;
+
+  /** The stored record (a copy) of a container: for top, stats, commit, cp. */
   get(ref: string): Promise<ContainerRecord>;
   /** The rootfs path of a container, mounted (for cp / commit of a stopped container); call release() after. */
   mountRootfs(ref: string): Promise<{ path: string; release(): Promise<void> }>;

@@ -15,8 +15,8 @@ export type ContainerImages = Pick<ImageLookup, 'get'>;
 /** Snapshots: the container's writable layer over its image. */
 export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remove' | 'usage'>;
 
-/** The runtime driver: tasks are created, found again after a restart, frozen and thawed. */
-export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume'>;
+/** The runtime driver: tasks are created, found again after a restart, frozen and thawed; execs. */
+export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'>;
 
 /** Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. */
 export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Readable | Promise<Readable>;

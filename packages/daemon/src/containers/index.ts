@@ -19,6 +19,7 @@ export type {
   ContainerCounts,
 } from './container-service';
 export type { ContainerRecord, ContainerStateRecord } from './container-record';
+export type { ExecInspect } from './exec-session';
 export type { ContainerStatus } from './container-state';
 export type {
   ContainerServiceDeps,

@@ -254,6 +254,51 @@ describe('ContainerService (fake runtime)', () => {
     expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['pause', 'unpause', 'destroy']));
   });
 
+  it('exec: 409 unless running, output framed, exit code in inspect, failures as output with 126', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'] }, { name: 'ex' });
+    await expect(svc.execCreate('ex', { Cmd: ['echo', 'x'] })).rejects.toThrow(`Container ${Id} is not running`);
+    await svc.start('ex');
+    await expect(svc.execCreate('ex', { Cmd: [] })).rejects.toThrow('No exec command specified');
+    await expect(svc.execCreate('ex', { Cmd: 'echo', Env: 'A=1' })).rejects.toThrow(InvalidArgumentError);
+    const { Id: execId } = await svc.execCreate('ex', { Cmd: ['out-err'], AttachStdout: true, AttachStderr: true });
+    expect((await svc.execInspect(execId)).ExitCode).toBeNull();
+    const att = (await svc.execStart(execId))!;
+    const c = fakeConn();
+    c.conn.push(null);
+    await att.connect(c.conn);
+    await c.ended;
+    expect(frames(Buffer.concat(c.out))).toEqual([
+      [1, 'out\n'],
+      [2, 'err\n'],
+    ]);
+    expect(await svc.execInspect(execId)).toMatchObject({ ID: execId, Running: false, ExitCode: 7, ContainerID: Id, ProcessConfig: { entrypoint: 'out-err', arguments: [] } });
+    await expect(svc.execStart(execId)).rejects.toThrow(ConflictError);
+    expect((await svc.inspect('ex')).ExecIDs).toEqual([execId]);
+
+    const bad = await svc.execCreate('ex', { Cmd: ['true'], WorkingDir: '/no/such/dir', AttachStdout: true });
+    const c2 = fakeConn();
+    await (await svc.execStart(bad.Id))!.connect(c2.conn);
+    const f = frames(Buffer.concat(c2.out));
+    expect(f[0]![1]).toMatch(/^OCI runtime exec failed: .*no such file or directory: unknown\r\n$/);
+    expect((await svc.execInspect(bad.Id)).ExitCode).toBe(126);
+
+    const stdin = await svc.execCreate('ex', { Cmd: ['cat'], AttachStdin: true, AttachStdout: true });
+    const c3 = fakeConn();
+    const done = (await svc.execStart(stdin.Id))!.connect(c3.conn);
+    c3.conn.push(Buffer.from('piped\n'));
+    c3.conn.push(null);
+    await done;
+    expect(frames(Buffer.concat(c3.out))).toEqual([[1, 'piped\n']]);
+
+    const det = await svc.execCreate('ex', { Cmd: ['exit', '2'] });
+    expect(await svc.execStart(det.Id, { detach: true })).toBeUndefined();
+    for (let i = 0; i < 50 && (await svc.execInspect(det.Id)).Running; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await svc.execInspect(det.Id)).ExitCode).toBe(2);
+    await expect(svc.execInspect('nope')).rejects.toThrow('No such exec instance: nope');
+    await svc.remove('ex', { force: true });
+    await expect(svc.execInspect(execId)).rejects.toThrow(NotFoundError);
+  });
+
   it('rm -f kills a running container and removes everything', async () => {
     const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'] });
     await svc.start(Id);

@@ -252,6 +252,37 @@ describe('container routes on the wire', () => {
     expect(frames(a.body)).toEqual([[1, 'old-style\n']]);
   });
 
+  it('exec: create 201, start hijacked (101) or detached (200 empty), inspect, resize, 409 when stopped', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'] });
+    expect((await req('POST', `/v1.41/containers/${Id}/exec`, { Cmd: ['echo', 'x'] })).status).toBe(409);
+    await svc.start(Id);
+    const c = await req('POST', `/v1.41/containers/${Id}/exec`, { AttachStdout: true, AttachStderr: true, Cmd: ['out-err'] });
+    expect(c.status).toBe(201);
+    const execId = JSON.parse(c.body.toString()).Id;
+    expect(execId).toMatch(/^[0-9a-f]{64}$/);
+    const body = '{"Detach":false,"Tty":false}';
+    const s = await raw(
+      `POST /v1.41/exec/${execId}/start HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: Upgrade\r\nContent-Type: application/json\r\nUpgrade: tcp\r\n\r\n${body}`,
+      { onHead: (_r, sock) => sock.end() },
+    );
+    expect(s.head.split('\r\n')[0]).toBe('HTTP/1.1 101 UPGRADED');
+    expect(frames(s.body)).toEqual([
+      [1, 'out\n'],
+      [2, 'err\n'],
+    ]);
+    const i = await req('GET', `/v1.41/exec/${execId}/json`);
+    expect(JSON.parse(i.body.toString())).toMatchObject({ ID: execId, Running: false, ExitCode: 7, ContainerID: Id });
+    const d = await req('POST', `/v1.41/containers/${Id}/exec`, { Cmd: ['sleep'], Detach: true });
+    const dId = JSON.parse(d.body.toString()).Id;
+    const ds = await req('POST', `/v1.41/exec/${dId}/start`, { Detach: true, Tty: false });
+    expect(ds.status).toBe(200);
+    expect(ds.body.length).toBe(0);
+    expect((await req('POST', `/v1.41/exec/${dId}/resize?h=10&w=20`)).status).toBe(200);
+    expect((await req('POST', `/v1.41/exec/${dId}/start`, { Detach: true })).status).toBe(409);
+    expect((await req('GET', '/v1.41/exec/nope/json')).status).toBe(404);
+    expect((await req('DELETE', `/containers/${Id}?force=1`)).status).toBe(204);
+  });
+
   it('export is octet-stream; list, rename, prune', async () => {
     const { Id } = await svc.create({ Image: 'busybox' }, { name: 'wire-x' });
     const e = await req('GET', `/containers/${Id}/export`);

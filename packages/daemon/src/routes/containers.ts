@@ -239,6 +239,46 @@ export function containersRouter(service: ContainerService): Router {
     }),
   );
 
+  r.post(
+    '/containers/:id/exec',
+    asyncHandler(async (req: Request, res: Response) => {
+      const body = await readJsonBody(req);
+      sendJson(res, 201, await service.execCreate(id(req), body));
+    }),
+  );
+
+  r.post(
+    '/exec/:id/start',
+    asyncHandler(async (req: Request, res: Response) => {
+      const body = (await readJsonBody<Record<string, unknown>>(req)) ?? {};
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('exec start: the body must be a JSON object');
+      if (body.Detach !== undefined && typeof body.Detach !== 'boolean') throw new InvalidArgumentError('Detach: expected a boolean');
+      if (body.Detach === true) {
+        await service.execStart(id(req), { detach: true });
+        sendEmpty(res, 200);
+        return;
+      }
+      const attachment = (await service.execStart(id(req)))!;
+      const socket = hijack(req, res);
+      await attachment.connect(socket);
+    }),
+  );
+
+  r.get(
+    '/exec/:id/json',
+    asyncHandler(async (req: Request, res: Response) => {
+      sendJson(res, 200, await service.execInspect(id(req)));
+    }),
+  );
+
+  r.post(
+    '/exec/:id/resize',
+    asyncHandler(async (req: Request, res: Response) => {
+      await service.execResize(id(req), queryInt(req, 'h', 0)!, queryInt(req, 'w', 0)!);
+      sendEmpty(res, 200);
+    }),
+  );
+
   r.delete(
     '/containers/:id',
     asyncHandler(async (req: Request, res: Response) => {

@@ -6,9 +6,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { ImageConfig, RuntimeSpec } from '@berth/oci';
-import type { CreateOptions, ExitStatus, LogEntry, OutputChunk, ReadLogsOptions, Task } from '@berth/runtime';
+import type { CreateOptions, ExecOptions, ExitStatus, LogEntry, OutputChunk, ReadLogsOptions, Task } from '@berth/runtime';
 import type { ContainerImages, ContainerRuntime, ContainerSnapshots } from '../deps';
 import type { ServiceHooks } from '../local-container-service';
 import { rfc3339Nano } from '../timestamps';
@@ -164,6 +164,7 @@ export class FakeRuntime implements ContainerRuntime {
   async create(opts: CreateOptions): Promise<Task> {
     const argv = (opts.spec as RuntimeSpec).process!.args!;
     await fs.writeFile(opts.logPath!, '', { flag: 'a' });
+    await fs.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec));
     const logs = this.logs.get(opts.logPath!) ?? [];
     this.logs.set(opts.logPath!, logs);
     const t = new FakeTask(opts.id, opts.bundle, argv, logs, argv.includes('--ignore-term'));
@@ -177,6 +178,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async delete(id: string): Promise<void> {
     this.deleted.push(id);
+  }
+  async exec(opts: ExecOptions): Promise<Task> {
+    const argv = opts.process.args ?? [];
+    if (opts.process.cwd === '/no/such/dir') {
+      throw new InternalError('OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd ("/no/such/dir") set in config.json failed: no such file or directory: unknown');
+    }
+    return new FakeTask(opts.id, opts.dir, argv, []);
   }
   readonly paused = new Set<string>();
   async pause(id: string): Promise<void> {

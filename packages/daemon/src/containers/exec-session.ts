@@ -1,0 +1,136 @@
+import { InvalidArgumentError } from '@berth/errdefs';
+import type { Task } from '@berth/runtime';
+import { StreamHub } from './stream-hub';
+
+/**
+ * `docker exec` sessions: one more process in a running container. Like Docker, sessions live
+ * in memory only (a daemon restart forgets them), and an exited session is forgotten a few
+ * minutes after its exit.
+ */
+
+/** The exec create body, checked. */
+export interface ExecConfig {
+  cmd: string[];
+  env: string[] | null;
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  detachKeys: string;
+  consoleSize?: { height: number; width: number };
+}
+
+export interface ExecSession {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  /** 'created' → 'running' → 'exited' (a failed start goes straight to exited, code 126). */
+  status: 'created' | 'running' | 'exited';
+  exitCode: number | null;
+  pid: number;
+  task?: Task;
+  hub: StreamHub;
+  /** Settles when the session has exited (or failed to start). */
+  done: Promise<void>;
+  resolveDone(): void;
+  gcTimer?: NodeJS.Timeout;
+}
+
+/** `GET /exec/{id}/json`, as docker shapes it. */
+export interface ExecInspect {
+  ID: string;
+  Running: boolean;
+  ExitCode: number | null;
+  ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user?: string };
+  OpenStdin: boolean;
+  OpenStderr: boolean;
+  OpenStdout: boolean;
+  CanRemove: boolean;
+  ContainerID: string;
+  DetachKeys: string;
+  Pid: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function strings(v: unknown, field: string): string[] | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw new InvalidArgumentError(`${field}: expected an array of strings`);
+}
+
+function str(v: unknown, field: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  throw new InvalidArgumentError(`${field}: expected a string`);
+}
+
+function bool(v: unknown, field: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v === 'boolean') return v;
+  throw new InvalidArgumentError(`${field}: expected a boolean`);
+}
+
+/** Checks a `POST /containers/{id}/exec` body (hostile JSON): 400 for anything malformed. */
+export function validateExecConfig(body: unknown): ExecConfig {
+  if (!isObject(body)) throw new InvalidArgumentError('exec: the request body must be a JSON object');
+  const cmd = strings(body.Cmd, 'Cmd') ?? [];
+  if (cmd.length === 0 || cmd[0] === '') throw new InvalidArgumentError('No exec command specified');
+  if (typeof body.Env === 'string') throw new InvalidArgumentError('Env: expected an array of strings');
+  const env = strings(body.Env, 'Env');
+  for (const e of env ?? []) if (e.split('=')[0] === '') throw new InvalidArgumentError(`invalid environment variable: ${e}`);
+  const cfg: ExecConfig = {
+    cmd,
+    env,
+    user: str(body.User, 'User'),
+    workingDir: str(body.WorkingDir, 'WorkingDir'),
+    tty: bool(body.Tty, 'Tty'),
+    privileged: bool(body.Privileged, 'Privileged'),
+    attachStdin: bool(body.AttachStdin, 'AttachStdin'),
+    attachStdout: bool(body.AttachStdout, 'AttachStdout'),
+    attachStderr: bool(body.AttachStderr, 'AttachStderr'),
+    detachKeys: str(body.DetachKeys, 'DetachKeys'),
+  };
+  if (body.ConsoleSize !== undefined && body.ConsoleSize !== null) {
+    const cs = body.ConsoleSize;
+    if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) {
+      throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
+    }
+    if (cs[0] > 0 && cs[1] > 0) cfg.consoleSize = { height: cs[0], width: cs[1] };
+  }
+  return cfg;
+}
+
+export function newExecSession(id: string, containerId: string, config: ExecConfig): ExecSession {
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  return { id, containerId, config, status: 'created', exitCode: null, pid: 0, hub: new StreamHub(), done, resolveDone };
+}
+
+export function execInspect(s: ExecSession): ExecInspect {
+  return {
+    ID: s.id,
+    Running: s.status === 'running',
+    ExitCode: s.exitCode,
+    ProcessConfig: {
+      tty: s.config.tty,
+      entrypoint: s.config.cmd[0]!,
+      arguments: s.config.cmd.slice(1),
+      privileged: s.config.privileged,
+      ...(s.config.user ? { user: s.config.user } : {}),
+    },
+    OpenStdin: s.config.attachStdin,
+    OpenStderr: s.config.attachStderr,
+    OpenStdout: s.config.attachStdout,
+    CanRemove: false,
+    ContainerID: s.containerId,
+    DetachKeys: s.config.detachKeys,
+    Pid: s.pid,
+  };
+}
