@@ -26,6 +26,8 @@ export interface CliDeps {
   onSignal?: CliContext['onSignal'];
 }
 
+const DASH = '\u0000-';
+
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
 
@@ -98,6 +100,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     },
     handler: async (argv: Record<string, unknown>) => {
       handled = true;
+      for (const [k, v] of Object.entries(argv)) {
+        if (v === DASH) argv[k] = '-';
+        else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
+      }
       if (runRest !== undefined) argv.args = runRest;
       for (const k of LIST_FLAGS) {
         const v = argv[k];
@@ -160,6 +166,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     io.stderr.write(`${prog}: unknown command: ${prog} ${first}\n\nRun '${prog} --help' for more information\n`);
     return 1;
   }
+  // yargs mangles a lone `-` (stdin, for import/load/cp); carry it through as a placeholder
+  args = args.map((a) => (a === '-' ? DASH : a));
   let helpOut = '';
   try {
     await parser.parseAsync(args, {}, (_err: unknown, _argv: unknown, output: string) => {

@@ -1,0 +1,274 @@
+import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { encodeFrame } from '@berth/api';
+import { BerthClient, type HijackedConnection, type Transport, type TransportRequest, type TransportResponse } from '@berth/client';
+import { runCli } from './cli';
+
+type Answer = { status?: number; json?: unknown; raw?: string | Buffer; later?: Promise<unknown> };
+type Handler = (req: TransportRequest) => Answer;
+
+/** A transport that records requests and answers from a table keyed by "METHOD /path" (version prefix stripped). */
+class FakeTransport implements Transport {
+  readonly calls: string[] = [];
+  readonly bodies: Record<string, string> = {};
+  constructor(
+    private readonly routes: Record<string, Handler | Answer>,
+    private readonly hijackFrames: Buffer[] = [],
+  ) {}
+  private find(req: TransportRequest): Answer {
+    const p = req.path.split('?')[0]!.replace(/^\/v1\.\d+/, '');
+    const r = this.routes[`${req.method} ${p}`];
+    if (!r) return { status: 404, json: { message: `No such container: ${p.split('/')[2]}` } };
+    return typeof r === 'function' ? r(req) : r;
+  }
+  async request(req: TransportRequest): Promise<TransportResponse> {
+    if (req.path === '/_ping') return { statusCode: 200, headers: { 'api-version': '1.41' }, body: Readable.from([]) };
+    this.calls.push(`${req.method} ${req.path}`);
+    if (typeof req.body === 'string') this.bodies[req.path.split('?')[0]!] = req.body;
+    const a = this.find(req);
+    const status = a.status ?? 200;
+    const headers = { 'content-type': 'application/json' };
+    if (a.later) {
+      const body = new PassThrough();
+      void a.later.then((v) => body.end(JSON.stringify(v) + '\n'));
+      return { statusCode: status, headers, body };
+    }
+    const text = a.raw !== undefined ? a.raw : a.json === undefined ? '' : JSON.stringify(a.json) + '\n';
+    return { statusCode: status, headers, body: Readable.from(text === '' ? [] : [Buffer.from(text)]) };
+  }
+  async hijack(req: TransportRequest): Promise<HijackedConnection> {
+    this.calls.push(`HIJACK ${req.method} ${req.path}`);
+    const frames = this.hijackFrames;
+    let sent = false;
+    const socket = new Duplex({
+      read() {
+        if (sent) return;
+        sent = true;
+        for (const f of frames) this.push(f);
+        this.push(null);
+      },
+      write(_c, _e, cb) {
+        cb();
+      },
+    });
+    return { socket, statusCode: 101 };
+  }
+  close(): void {}
+}
+
+function sink(): Writable & { text: () => string } {
+  const chunks: Buffer[] = [];
+  const w = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(Buffer.from(c));
+      cb();
+    },
+  }) as Writable & { text: () => string };
+  w.text = () => Buffer.concat(chunks).toString();
+  return w;
+}
+
+const NOW = Date.UTC(2026, 10, 28, 8, 15, 0);
+
+async function cli(args: string, t: FakeTransport, stdin: Readable = Readable.from([])) {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runCli(args.split(' ').filter(Boolean), {
+    io: { stdout, stderr, stdin },
+    env: {},
+    now: () => NOW,
+    makeClient: () => new BerthClient({ transport: t }),
+    onSignal: () => () => undefined,
+  });
+  return { code, out: stdout.text(), err: stderr.text() };
+}
+
+const ID = 'd60a65032f8e6925bfa04f3546299bb772307b28c11b6389441aefeaa02b41a9';
+
+describe('berth CLI: flags → requests, answers → docker output', () => {
+  it('run --rm: create, attach, wait(removed), start; output demultiplexed; exit code from wait', async () => {
+    let release!: (v: unknown) => void;
+    const later = new Promise((r) => (release = r));
+    const t = new FakeTransport(
+      {
+        'POST /containers/create': { status: 201, json: { Id: ID, Warnings: [] } },
+        [`POST /containers/${ID}/wait`]: { later },
+        [`POST /containers/${ID}/start`]: () => {
+          setTimeout(() => release({ Error: null, StatusCode: 7 }), 5);
+          return { status: 204 };
+        },
+      },
+      [encodeFrame('stdout', Buffer.from('out\n')), encodeFrame('stderr', Buffer.from('err\n'))],
+    );
+    const r = await cli('run --rm busybox:local sh -c exit-7 -n', t);
+    expect(r).toEqual({ code: 7, out: 'out\n', err: 'err\n' });
+    expect(t.calls).toEqual([
+      'POST /v1.41/containers/create',
+      `HIJACK POST /v1.41/containers/${ID}/attach?stderr=1&stdout=1&stream=1`,
+      `POST /v1.41/containers/${ID}/wait?condition=removed`,
+      `POST /v1.41/containers/${ID}/start`,
+    ]);
+    const body = JSON.parse(t.bodies['/v1.41/containers/create']!);
+    expect(body.Cmd).toEqual(['sh', '-c', 'exit-7', '-n']);
+    expect(body.HostConfig.AutoRemove).toBe(true);
+  });
+
+  it('run -d --name: no attach, wait next-exit, prints the full id', async () => {
+    const t = new FakeTransport({
+      'POST /containers/create': { status: 201, json: { Id: ID, Warnings: [] } },
+      [`POST /containers/${ID}/wait`]: { later: new Promise(() => undefined) },
+      [`POST /containers/${ID}/start`]: { status: 204 },
+    });
+    const r = await cli('run -d --name trace-x busybox:local sleep 3600', t);
+    expect(r).toEqual({ code: 0, out: `${ID}\n`, err: '' });
+    expect(t.calls).toEqual(['POST /v1.41/containers/create?name=trace-x', `POST /v1.41/containers/${ID}/wait?condition=next-exit`, `POST /v1.41/containers/${ID}/start`]);
+  });
+
+  it('run: start errors map to 127/126/125 with docker wording', async () => {
+    for (const [msg, code] of [
+      ['failed to create shim task: OCI runtime create failed: exec: "no-such-binary": executable file not found in $PATH: unknown', 127],
+      ['exec /x: permission denied', 126],
+      ['boom: generic start failure', 125],
+    ] as const) {
+      const t = new FakeTransport({
+        'POST /containers/create': { status: 201, json: { Id: ID, Warnings: [] } },
+        [`POST /containers/${ID}/wait`]: { later: new Promise(() => undefined) },
+        [`POST /containers/${ID}/start`]: { status: 400, json: { message: msg } },
+      });
+      const r = await cli('run --rm busybox:local no-such-binary', t);
+      expect(r.code).toBe(code);
+      expect(r.err).toBe(`berth: Error response from daemon: ${msg}\n\nRun 'berth run --help' for more information\n`);
+    }
+  });
+
+  it('run: a 404 from create pulls (normalised) and creates again; a failed pull exits 125', async () => {
+    let creates = 0;
+    const t = new FakeTransport({
+      'POST /containers/create': () => (++creates === 1 ? { status: 404, json: { message: 'No such image: fakeimg:latest' } } : { status: 201, json: { Id: ID, Warnings: [] } }),
+      'POST /images/create': { raw: '{"status":"Pulling from library/fakeimg","id":"latest"}\n{"status":"Downloading","progressDetail":{"current":1,"total":2},"id":"abc"}\n{"status":"Status: Downloaded newer image for fakeimg:latest"}\n' },
+      [`POST /containers/${ID}/wait`]: { later: new Promise(() => undefined) },
+      [`POST /containers/${ID}/start`]: { status: 204 },
+    });
+    const r = await cli('run -d fakeimg', t);
+    expect(r.err).toBe("Unable to find image 'fakeimg:latest' locally\nlatest: Pulling from library/fakeimg\nStatus: Downloaded newer image for fakeimg:latest\n");
+    expect(t.calls).toContain('POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Ffakeimg&tag=latest');
+    const t2 = new FakeTransport({
+      'POST /containers/create': { status: 404, json: { message: 'No such image: 127.0.0.1:5000/trace/nonexistent:v1' } },
+      'POST /images/create': { status: 404, json: { message: 'manifest for 127.0.0.1:5000/trace/nonexistent:v1 not found: manifest unknown: manifest unknown' } },
+    });
+    const r2 = await cli('run --rm 127.0.0.1:5000/trace/nonexistent:v1 echo never', t2);
+    expect(r2.code).toBe(125);
+    expect(r2.err).toBe(
+      "Unable to find image '127.0.0.1:5000/trace/nonexistent:v1' locally\nberth: Error response from daemon: manifest for 127.0.0.1:5000/trace/nonexistent:v1 not found: manifest unknown: manifest unknown\n\nRun 'berth run --help' for more information\n",
+    );
+  });
+
+  it('ps: flags become the query; the table matches 41-ps-a-filters', async () => {
+    const t = new FakeTransport({
+      'GET /containers/json': {
+        json: [
+          { Id: '4dff95bebcab3e63b4773979ec9d8dfc620cae220cdf255ba5535c9b3c185f11', Names: ['/trace-norm'], Image: 'busybox:local', ImageID: 'sha256:7a0f', Command: 'echo kept', Created: Math.floor(NOW / 1000) - 24, Ports: [], State: 'exited', Status: 'Exited (0) 4 seconds ago' },
+        ],
+      },
+    });
+    const r = await cli('ps -a --filter name=trace- --filter status=exited', t);
+    expect(t.calls).toEqual(['GET /v1.41/containers/json?all=1&filters=%7B%22name%22%3A%7B%22trace-%22%3Atrue%7D%2C%22status%22%3A%7B%22exited%22%3Atrue%7D%7D']);
+    expect(r.out).toBe(
+      'CONTAINER ID   IMAGE           COMMAND       CREATED          STATUS                     PORTS     NAMES\n' +
+        '4dff95bebcab   busybox:local   "echo kept"   24 seconds ago   Exited (0) 4 seconds ago             trace-norm\n',
+    );
+    await cli('ps -n 2', t);
+    await cli('ps -q --filter label=trace=1', t);
+    expect(t.calls.slice(1)).toEqual(['GET /v1.41/containers/json?limit=2', 'GET /v1.41/containers/json?filters=%7B%22label%22%3A%7B%22trace%3D1%22%3Atrue%7D%7D']);
+  });
+
+  it('lifecycle commands echo their arguments and send docker queries', async () => {
+    const t = new FakeTransport({
+      'POST /containers/x/stop': { status: 204 },
+      'POST /containers/web/kill': { status: 204 },
+      'DELETE /containers/a': { status: 204 },
+      'POST /containers/c/restart': { status: 204 },
+      'POST /containers/w/wait': { json: { Error: null, StatusCode: 3 } },
+      'POST /containers/x/rename': { status: 204 },
+      'POST /images/busybox/tag': { status: 201 },
+    });
+    expect(await cli('stop -t 2 x', t)).toEqual({ code: 0, out: 'x\n', err: '' });
+    expect(await cli('kill -s USR1 web', t)).toEqual({ code: 0, out: 'web\n', err: '' });
+    expect(await cli('rm -f -v a nope', t)).toEqual({ code: 1, out: 'a\n', err: 'Error response from daemon: No such container: nope\n' });
+    expect(await cli('restart -t 1 c', t)).toEqual({ code: 0, out: 'c\n', err: '' });
+    expect(await cli('wait w', t)).toEqual({ code: 0, out: '3\n', err: '' });
+    expect(await cli('rename x y', t)).toEqual({ code: 0, out: '', err: '' });
+    expect(await cli('tag busybox other/name:v3', t)).toEqual({ code: 0, out: '', err: '' });
+    expect(t.calls).toEqual([
+      'POST /v1.41/containers/x/stop?t=2',
+      'POST /v1.41/containers/web/kill?signal=USR1',
+      'DELETE /v1.41/containers/a?force=1&v=1',
+      'DELETE /v1.41/containers/nope?force=1&v=1',
+      'POST /v1.41/containers/c/restart?t=1',
+      'POST /v1.41/containers/w/wait',
+      'POST /v1.41/containers/x/rename?name=y',
+      'POST /v1.41/images/busybox/tag?repo=docker.io%2Fother%2Fname&tag=v3',
+    ]);
+  });
+
+  it('inspect: containers, then images; unknown names give [] and "No such object"', async () => {
+    const t = new FakeTransport({ 'GET /images/busybox:local/json': { json: { Id: 'sha256:7a0f', Config: { Cmd: null } } } });
+    expect(await cli('inspect trace-nonexistent', t)).toEqual({ code: 1, out: '[]\n', err: 'Error: No such object: trace-nonexistent\n' });
+    const r = await cli('inspect busybox:local', t);
+    expect(r.out).toBe('[\n    {\n        "Id": "sha256:7a0f",\n        "Config": {\n            "Cmd": null\n        }\n    }\n]\n');
+    expect((await cli('image inspect --format {{.Id}}|{{.Config.Cmd}} busybox:local', t)).out).toBe('sha256:7a0f|<no value>\n');
+  });
+
+  it('images and rmi output', async () => {
+    const t = new FakeTransport({
+      'GET /images/json': { json: [{ Id: 'sha256:7a0f54585e7aa750ac0b6bf9e2179358609f9f8564fae4d2209153dd7ea31f32', RepoTags: ['busybox:local'], RepoDigests: [], Created: Math.floor(NOW / 1000) - 33 * 60, Size: 1982368, SharedSize: -1, Containers: -1 }] },
+      'DELETE /images/trace-built:v2': { json: [{ Untagged: 'trace-built:v2' }, { Deleted: 'sha256:7994' }] },
+    });
+    expect((await cli('images', t)).out).toBe('REPOSITORY   TAG       IMAGE ID       CREATED          SIZE\nbusybox      local     7a0f54585e7a   33 minutes ago   1.98MB\n');
+    expect((await cli('image ls -q', t)).out).toBe('7a0f54585e7a\n');
+    expect(await cli('rmi trace-built:v2', t)).toEqual({ code: 0, out: 'Untagged: trace-built:v2\nDeleted: sha256:7994\n', err: '' });
+  });
+
+  it('logs: inspect for Tty, then the full id; timestamps and tail', async () => {
+    const t = new FakeTransport({
+      'GET /containers/trace-logger/json': { json: { Id: ID, Config: { Tty: false } } },
+      [`GET /containers/${ID}/logs`]: { raw: Buffer.concat([encodeFrame('stdout', Buffer.from('out5\n')), encodeFrame('stderr', Buffer.from('err5\n'))]) },
+    });
+    const r = await cli('logs -t --tail 2 trace-logger', t);
+    expect(r).toEqual({ code: 0, out: 'out5\n', err: 'err5\n' });
+    expect(t.calls[1]).toBe(`GET /v1.41/containers/${ID}/logs?stderr=1&stdout=1&tail=2&timestamps=1`);
+  });
+
+  it('prune sends dangling=true unless -a and prints docker totals', async () => {
+    const t = new FakeTransport({ 'POST /images/prune': { json: { ImagesDeleted: [{ Deleted: 'sha256:3155' }], SpaceReclaimed: 4 } }, 'POST /containers/prune': { json: { ContainersDeleted: ['096a'], SpaceReclaimed: 0 } } });
+    expect((await cli('image prune -f --filter label=trace-prune=1', t)).out).toBe('Deleted Images:\ndeleted: sha256:3155\n\nTotal reclaimed space: 4B\n');
+    expect(t.calls[0]).toBe('POST /v1.41/images/prune?filters=%7B%22dangling%22%3A%7B%22true%22%3Atrue%7D%2C%22label%22%3A%7B%22trace-prune%3D1%22%3Atrue%7D%7D');
+    expect((await cli('container prune -f', t)).out).toBe('Deleted Containers:\n096a\n\nTotal reclaimed space: 0B\n');
+  });
+
+  it('usage errors: unknown flags exit 125, missing arguments exit 1, unknown commands', async () => {
+    const t = new FakeTransport({});
+    const r = await cli('ps --bogus', t);
+    expect(r.code).toBe(125);
+    expect(r.err.split('\n')[0]).toBe('unknown flag: --bogus');
+    const m = await cli('rm', t);
+    expect(m.code).toBe(1);
+    expect(m.err.split('\n')[0]).toBe("berth: 'berth rm' requires at least 1 argument");
+    expect((await cli('frobnicate', t)).err).toBe("berth: unknown command: berth frobnicate\n\nRun 'berth --help' for more information\n");
+    expect(t.calls).toEqual([]);
+  });
+
+  it('import sends the tar with repo carrying the tag and prints the id', async () => {
+    const t = new FakeTransport({ 'POST /images/create': { raw: '{"status":"sha256:7baf"}\n' } });
+    const r = await cli('import -c ENV=1 -m msg - trace-imported:v1', t, Readable.from([Buffer.from('tar')]));
+    expect(r).toEqual({ code: 0, out: 'sha256:7baf\n', err: '' });
+    expect(t.calls[0]).toBe('POST /v1.41/images/create?changes=ENV%3D1&fromSrc=-&message=msg&repo=trace-imported%3Av1');
+  });
+
+  it('load prints the stream and fails with the stream error', async () => {
+    const t = new FakeTransport({ 'POST /images/load': { raw: '{"errorDetail":{"message":"Error processing tar file(exit status 1): unexpected EOF"},"error":"x"}\n' } });
+    const r = await cli('load', t, Readable.from([Buffer.from('garbage')]));
+    expect(r).toEqual({ code: 1, out: '', err: 'Error processing tar file(exit status 1): unexpected EOF\n' });
+    expect(t.calls[0]).toBe('POST /v1.41/images/load?quiet=1');
+  });
+});

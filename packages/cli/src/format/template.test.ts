@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { FormatContext, Template, TemplateError } from './template';
+
+const inspect = {
+  Id: 'sha256:7a0f',
+  State: { Status: 'running', Pid: 31024, Big: 1e21, F: 1.5 },
+  Config: { Cmd: null, Env: ['A=1', 'B=<2>'], Labels: { z: '1', a: '2' }, Tty: false, Empty: {}, EA: [] },
+  NetworkSettings: { IPAddress: '172.17.0.2' },
+};
+
+describe('Template (Go text/template subset; expectations from the real docker CLI)', () => {
+  const t = (s: string, d: unknown = inspect) => new Template(s).execute(d);
+  it('fields and %v printing', () => {
+    expect(t('{{.State.Status}} {{.State.Pid}} {{.NetworkSettings.IPAddress}}')).toBe('running 31024 172.17.0.2'); // 84-inspect-format
+    expect(t('{{.Id}} {{.Config.Cmd}}')).toBe('sha256:7a0f <no value>'); // 82-image-inspect
+    expect(t('{{.State.Big}} {{.State.F}} {{.Config.Env}} {{.Config.Labels}} {{.Config.Empty}} {{.Config.EA}} {{.Config.Tty}}')).toBe(
+      '1e+21 1.5 [A=1 B=<2>] map[a:2 z:1] map[] [] false',
+    );
+  });
+  it('json sorts map keys and does not escape HTML', () => {
+    expect(t('{{json .Config}}')).toBe('{"Cmd":null,"EA":[],"Empty":{},"Env":["A=1","B=<2>"],"Labels":{"a":"2","z":"1"},"Tty":false}');
+    expect(t('{{json .Config.Cmd}}')).toBe('null');
+  });
+  it('json of a formatting context escapes HTML like json.Marshal', () => {
+    expect(t('{{json .}}', new FormatContext({ b: '<none>', a: 1 }))).toBe('{"a":1,"b":"\\u003cnone\\u003e"}');
+  });
+  it('control structures, functions and pipelines', () => {
+    expect(t('{{range .Config.Env}}[{{.}}]{{end}} {{if .Config.Tty}}tty{{else}}notty{{end}} {{index .Config.Labels "z"}} {{upper .Id}} {{len .Config.Env}}')).toBe(
+      '[A=1][B=<2>] notty 1 SHA256:7A0F 2',
+    );
+    expect(t('{{.State.Status | upper}}')).toBe('RUNNING');
+    expect(t('{{join .Config.Env ","}}')).toBe('A=1,B=<2>');
+    expect(t('a {{- " b " -}} c')).toBe('a b c');
+  });
+  it('missing keys are errors with docker positions', () => {
+    expect(() => t('x{{.Name}}')).toThrow('template: :1:3: executing "" at <.Name>: map has no entry for key "Name"');
+    expect(() => t('{{.Config.Missing.X}}')).toThrow('template: :1:9: executing "" at <.Config.Missing.X>: map has no entry for key "Missing"');
+    expect(() => t('{{.Config.Cmd.X}}')).toThrow('nil pointer evaluating interface {}.X');
+    expect(() => new Template('{{.A')).toThrow(TemplateError);
+  });
+});

@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError } from '@berth/errdefs';
+import { buildCreateRequest, parseCpus, parseMemory } from './run-options';
+
+/** The body docker 28 sent for `docker run --rm busybox:local echo hi` (traces/20-run-rm-echo), byte for byte. */
+const TRACE_20 = '{"Hostname":"","Domainname":"","User":"","AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["echo","hi"],"Image":"busybox:local","Volumes":{},"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{},"HostConfig":{"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"","Config":{}},"NetworkMode":"default","PortBindings":{},"RestartPolicy":{"Name":"no","MaximumRetryCount":0},"AutoRemove":true,"VolumeDriver":"","VolumesFrom":null,"ConsoleSize":[0,0],"CapAdd":null,"CapDrop":null,"CgroupnsMode":"","Dns":[],"DnsOptions":[],"DnsSearch":[],"ExtraHosts":null,"GroupAdd":null,"IpcMode":"","Cgroup":"","Links":null,"OomScoreAdj":0,"PidMode":"","Privileged":false,"PublishAllPorts":false,"ReadonlyRootfs":false,"SecurityOpt":null,"UTSMode":"","UsernsMode":"","ShmSize":0,"Isolation":"","CpuShares":0,"Memory":0,"NanoCpus":0,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":[],"BlkioDeviceReadBps":[],"BlkioDeviceWriteBps":[],"BlkioDeviceReadIOps":[],"BlkioDeviceWriteIOps":[],"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":[],"DeviceCgroupRules":null,"DeviceRequests":null,"MemoryReservation":0,"MemorySwap":0,"MemorySwappiness":-1,"OomKillDisable":false,"PidsLimit":0,"Ulimits":[],"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"MaskedPaths":null,"ReadonlyPaths":null},"NetworkingConfig":{"EndpointsConfig":{"default":{"IPAMConfig":null,"Links":null,"Aliases":null,"MacAddress":"","DriverOpts":null,"GwPriority":0,"NetworkID":"","EndpointID":"","Gateway":"","IPAddress":"","IPPrefixLen":0,"IPv6Gateway":"","GlobalIPv6Address":"","GlobalIPv6PrefixLen":0,"DNSNames":null}}}}';
+
+describe('buildCreateRequest (run flags → create body, as the docker CLI builds it)', () => {
+  it('is byte-identical to the trace for run --rm IMAGE echo hi', () => {
+    expect(JSON.stringify(buildCreateRequest('busybox:local', ['echo', 'hi'], { rm: true }))).toBe(TRACE_20);
+  });
+  it('applies the SPEC table', () => {
+    const b = buildCreateRequest('busybox:local', ['-c', 'echo'], {
+      rm: true,
+      env: ['FOO=bar', 'EMPTY='],
+      workdir: '/work',
+      entrypoint: '/bin/sh',
+      volume: ['/host:/data:ro'],
+      memory: '64m',
+      cpus: '0.5',
+      user: '1000:1000',
+      hostname: 'trace-host',
+      label: ['trace=1'],
+    });
+    expect(b).toMatchObject({
+      Hostname: 'trace-host',
+      User: '1000:1000',
+      Env: ['FOO=bar', 'EMPTY='],
+      Cmd: ['-c', 'echo'],
+      WorkingDir: '/work',
+      Entrypoint: ['/bin/sh'],
+      Labels: { trace: '1' },
+      HostConfig: { Binds: ['/host:/data:ro'], Memory: 67108864, NanoCpus: 500000000, AutoRemove: true },
+    });
+  });
+  it('-d, -i, -t, ports, restart, network, stop signal', () => {
+    const d = buildCreateRequest('i', [], { detach: true, interactive: true, tty: true, publish: ['38080:80', '127.0.0.1:38081:81/tcp'], restart: 'unless-stopped', network: 'trace-net', stopSignal: 'USR1', stopTimeout: 5 });
+    expect(d).toMatchObject({ AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: true, OpenStdin: true, StdinOnce: false, Cmd: null, StopSignal: 'USR1', StopTimeout: 5 });
+    expect(d.ExposedPorts).toEqual({ '80/tcp': {}, '81/tcp': {} });
+    expect(d.HostConfig!.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '38080' }], '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '38081' }] });
+    expect(d.HostConfig!.RestartPolicy).toEqual({ Name: 'unless-stopped', MaximumRetryCount: 0 });
+    expect(d.HostConfig!.NetworkMode).toBe('trace-net');
+    expect(d.NetworkingConfig).toEqual({ EndpointsConfig: {} });
+    expect(Object.keys(d).slice(0, 8)).toEqual(['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts', 'Tty']);
+    const i = buildCreateRequest('i', [], { interactive: true });
+    expect(i).toMatchObject({ AttachStdin: true, OpenStdin: true, StdinOnce: true });
+  });
+  it('--env-file and bare -e names take values from the environment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-envfile-'));
+    try {
+      const f = path.join(dir, 'env');
+      fs.writeFileSync(f, '# comment\nA=1\n\nHOMEISH\nB=two words\n');
+      const b = buildCreateRequest('i', [], { envFile: [f], env: ['C=3', 'UNSET_ONE'] }, { env: { HOMEISH: '/root' } });
+      expect(b.Env).toEqual(['A=1', 'HOMEISH=/root', 'B=two words', 'C=3']);
+      expect(() => buildCreateRequest('i', [], { envFile: [path.join(dir, 'nope')] })).toThrow(InvalidArgumentError);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('parses sizes and cpus, refuses garbage', () => {
+    expect(parseMemory('64m')).toBe(67108864);
+    expect(parseMemory('1g')).toBe(1073741824);
+    expect(parseMemory('512')).toBe(512);
+    expect(() => parseMemory('lots')).toThrow(InvalidArgumentError);
+    expect(parseCpus('1.5')).toBe(1500000000);
+    expect(() => parseCpus('x')).toThrow(InvalidArgumentError);
+    expect(() => buildCreateRequest('i', [], { restart: 'sometimes' })).toThrow(InvalidArgumentError);
+    expect(() => buildCreateRequest('i', [], { publish: ['80:http'] })).toThrow(InvalidArgumentError);
+  });
+});

@@ -1,0 +1,13 @@
+import { describe, expect, it } from '@jest/globals';
+import { splitRunArgs } from './split-run-args';
+
+describe('splitRunArgs', () => {
+  const split = (s: string) => splitRunArgs(s.split(' '), 1);
+  it('stops at the image; flags after it belong to the container', () => {
+    expect(split('run --rm busybox echo -n hi')).toEqual({ head: ['run', '--rm', 'busybox'], rest: ['echo', '-n', 'hi'] });
+    expect(split('run -e A=1 --name x -it busybox sh')).toEqual({ head: ['run', '-e', 'A=1', '--name', 'x', '-it', 'busybox'], rest: ['sh'] });
+    expect(split('run --env=A=1 -eB=2 -de C=3 img')).toEqual({ head: ['run', '--env=A=1', '-eB=2', '-de', 'C=3', 'img'], rest: [] });
+    expect(split('run -- img --rm')).toEqual({ head: ['run', 'img'], rest: ['--rm'] });
+    expect(split('run -d')).toEqual({ head: ['run', '-d'], rest: [] });
+  });
+});
