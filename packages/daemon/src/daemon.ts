@@ -20,6 +20,10 @@ import { imageSummary } from './images/image-views';
 import { ImagePuller } from './images/image-puller';
 import { ImagePusher } from './images/image-pusher';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
+import { VolumeStore } from './volumes/volume-store';
+import { volumeMigrations } from './volumes/migrations';
+import { volumesRouter } from './routes/volumes';
+import { networksRouter } from './routes/networks';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 
 export type RuntimeName = 'runc' | 'crun';
@@ -100,6 +104,13 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     };
     const imageStore = await openImageStore({ root: layout.imageStoreRoot, db, logger, isImageInUse: imageInUse });
     const engineId = await loadEngineId(layout.engineIdFile);
+    await db.migrate(volumeMigrations);
+    const volumeUsers = async (name: string): Promise<string[]> => {
+      if (!containers) return [];
+      const all = await containers.list({ all: true });
+      return all.filter((c) => c.Mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.Id);
+    };
+    const volumes = new VolumeStore(db, layout, volumeUsers);
 
     const routers: RequestHandler[] = [];
     if (!config.withoutContainers) {
@@ -113,7 +124,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         snapshots: imageStore.snapshots,
         runtime: oci,
         packDirectory: packDirectoryOf(imageStore),
-        volumes: { ensure: (name: string) => ensureVolume(layout, name) },
+        volumes,
         onEvent: (e: ContainerEvent) => {
           events.publish('container', e.action, e.id, e.attributes, e.from);
         },
@@ -148,8 +159,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           return {
             LayersSize: imgs.reduce((n, i) => n + i.size, 0),
             Images: summaries,
-            Containers: containers ? await containers.list({ all: true, size: true } as never) : [],
-            Volumes: [],
+            Containers: containers ? await containers.list({ all: true, size: true }) : [],
+            Volumes: await Promise.all(
+              (await volumes.list()).map(async (v) => ({ ...v, UsageData: { RefCount: (await volumeUsers(v.Name)).length, Size: -1 } })),
+            ),
             BuildCache: [],
           };
         },
@@ -168,6 +181,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         push: (o) => pusher.push(o),
       }),
     );
+    routers.push(volumesRouter({ volumes, events }), networksRouter());
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();
@@ -218,14 +232,6 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
     }
   }
   return [...out].sort();
-}
-
-/** Named volumes: `<data-root>/volumes/<name>/_data`, created on first use. */
-async function ensureVolume(layout: DataRoot, name: string): Promise<string> {
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new StartupError(`volume name ${JSON.stringify(name)}: invalid`);
-  const dir = layout.volumeData(name);
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
 }
 
 /** image-store's directory packer (export, commit, cp); WIRING POINT until image-store exports it publicly. */
