@@ -229,37 +229,53 @@ async function benchPsAndMemory(results) {
   await removeAllContainers();
 }
 
+/** One import → save → rmi → load → rmi round of `big` through one client; MB/s into `t`. */
+function ioRound(cli, big, saved, t) {
+  const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+  const imp = cli(['import', big, 'bench-big:latest']);
+  t.import.push(mbps(fs.statSync(big).size, imp.ms));
+  fs.rmSync(saved, { force: true });
+  const sv = cli(['save', '-o', saved, 'bench-big:latest']);
+  const savedSize = fs.statSync(saved).size;
+  t.save.push(mbps(savedSize, sv.ms));
+  cli(['rmi', 'bench-big:latest']);
+  const ld = cli(['load', '-i', saved]);
+  t.load.push(mbps(savedSize, ld.ms));
+  cli(['rmi', 'bench-big:latest']);
+}
+
 async function benchImageIo(results) {
   log(`making a ${IMAGE_MB} MB busybox image`);
   const big = path.join(tmp, 'big.tar');
   execFileSync(makeRootfs, ['--pad-mb', String(IMAGE_MB), '-o', big]);
-  const size = fs.statSync(big).size;
   const saved = path.join(tmp, 'big-saved.tar');
-  const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
   const io = {};
   for (const [name, cli] of [['dockerCli', docker], ['berth', berth]]) {
     const t = { import: [], save: [], load: [] };
     log(`import/save/load through ${name}: up to ${RUNS} rounds`);
-    for (let i = 0; i < RUNS && timeLeft() > 60_000; i++) {
-      const imp = cli(['import', big, 'bench-big:latest']);
-      t.import.push(mbps(size, imp.ms));
-      fs.rmSync(saved, { force: true });
-      const sv = cli(['save', '-o', saved, 'bench-big:latest']);
-      const savedSize = fs.statSync(saved).size;
-      t.save.push(mbps(savedSize, sv.ms));
-      cli(['rmi', 'bench-big:latest']);
-      const ld = cli(['load', '-i', saved]);
-      t.load.push(mbps(savedSize, ld.ms));
-      cli(['rmi', 'bench-big:latest']);
+    let error;
+    for (let i = 0; i < RUNS && timeLeft() > 60_000 && !error; i++) {
+      try {
+        ioRound(cli, big, saved, t);
+      } catch (e) {
+        error = e.message.slice(0, 2000);
+        log(`${name} round ${i + 1} failed: ${error}`);
+        try {
+          cli(['rmi', '-f', 'bench-big:latest']);
+        } catch {
+          /* not there */
+        }
+      }
     }
     io[name] = {
+      ...(error ? { error } : {}),
       runs: t.import.length,
       importMBps: median(t.import),
       saveMBps: median(t.save),
       loadMBps: median(t.load),
     };
   }
-  results.imageIo = { imageBytes: size, ...io };
+  results.imageIo = { imageBytes: fs.statSync(big).size, ...io };
 }
 
 function fmt(x, digits = 0) {
@@ -300,13 +316,18 @@ function printTable(r) {
   console.log(`\n${'benchmark'.padEnd(w0)}  ${'median'.padEnd(w1)}  target`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
   console.log(`\n(${RUNS} runs each unless noted in bench/results.json; ${r.machine.cpus} cores)`);
+  const failures = { ...r.errors };
+  for (const k of ['dockerCli', 'berth']) if (r.imageIo?.[k]?.error) failures[`imageIo ${k}`] = r.imageIo[k].error;
+  for (const [k, v] of Object.entries(failures)) console.log(`FAILED ${k}: ${v.split('\n')[0]}`);
 }
 
 async function main() {
+  const started = Date.now();
   for (const [bin, hint] of [[berthdBin, 'npm run build'], [berthBin, 'npm run build']]) {
     if (!fs.existsSync(bin)) throw new Error(`${bin} missing: ${hint}`);
   }
   const results = {
+    errors: undefined,
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version },
     runs: RUNS,
@@ -317,13 +338,25 @@ async function main() {
   try {
     berth(['import', rootfs, 'busybox:latest']);
     const bundle = makeRuncBundle(rootfs);
-    await benchRun(results, bundle);
-    await benchPsAndMemory(results);
-    await benchImageIo(results);
+    // one failing section is recorded and the others still run
+    for (const [name, section] of [
+      ['run', () => benchRun(results, bundle)],
+      ['ps', () => benchPsAndMemory(results)],
+      ['imageIo', () => benchImageIo(results)],
+    ]) {
+      try {
+        await section();
+      } catch (e) {
+        log(`${name} failed: ${e.message}`);
+        results.errors = { ...results.errors, [name]: e.message.slice(0, 2000) };
+        await removeAllContainers().catch(() => undefined);
+      }
+    }
   } finally {
     await removeAllContainers().catch(() => undefined);
     await stopDaemon();
   }
+  results.elapsedSeconds = Math.round((Date.now() - started) / 1000);
   fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
 }
