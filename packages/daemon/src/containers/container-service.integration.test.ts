@@ -230,6 +230,24 @@ describe('ContainerService with image-store and runc', () => {
     await svc.remove(Id, { force: true });
   });
 
+  it('top lists the container processes; stats reads its cgroup', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sleep', '301'] });
+    await expect(svc.top(Id)).rejects.toThrow('is not running');
+    await svc.start(Id);
+    const top = await svc.top(Id);
+    expect(top.Titles).toContain('PID');
+    expect(top.Processes.map((p) => p[p.length - 1])).toEqual(['sleep 301']);
+    const custom = await svc.top(Id, '-o pid,comm');
+    expect(custom).toEqual({ Titles: ['PID', 'COMMAND'], Processes: [[String((await svc.inspect(Id)).State.Pid), 'sleep']] });
+    const one: Record<string, unknown>[] = [];
+    for await (const m of await svc.stats(Id, { stream: false, oneShot: true })) one.push(m);
+    expect(one.length).toBe(1);
+    expect(one[0]).toMatchObject({ id: Id, name: (await svc.inspect(Id)).Name });
+    expect((one[0]!.memory_stats as { usage?: number }).usage).toBeGreaterThan(0);
+    expect((one[0]!.cpu_stats as { online_cpus: number }).online_cpus).toBeGreaterThan(0);
+    await svc.remove(Id, { force: true });
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

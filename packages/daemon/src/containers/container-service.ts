@@ -154,7 +154,15 @@ export interface ContainerService {
   execInspect(execId: string): Promise<ExecInspect>;
   execResize(execId: string, height: number, width: number): Promise<void>;
 
-  /** The stored record (a copy) of a container: for top, stats, commit, cp. */
+  /** `docker top`: the container's processes from the host's `ps` (default `-ef`); 409 unless running. */
+  top(ref: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  /**
+   * `docker stats`: stream=false gives one message (two samples 1 s apart, as docker; `oneShot`
+   * skips the wait), stream=true one message a second until `signal` aborts or the container stops.
+   */
+  stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>>;
+
+  /** The stored record (a copy) of a container: for commit, cp. */
   get(ref: string): Promise<ContainerRecord>;
   /** The rootfs path of a container, mounted (for cp / commit of a stopped container); call release() after. */
   mountRootfs(ref: string): Promise<{ path: string; release(): Promise<void> }>;

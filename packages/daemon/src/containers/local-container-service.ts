@@ -28,9 +28,11 @@ import {
   isMountPoint,
   mountRootfs,
   parseSignal,
+  readCgroupStats,
   readLogs as runtimeReadLogs,
   unmountRootfs,
   writeContainerFiles as runtimeWriteContainerFiles,
+  type CgroupStats,
   type ExitStatus,
   type Logger,
   type MountDescription,
@@ -56,6 +58,7 @@ import type {
   WaitHandle,
 } from './container-service';
 import { compileListFilters, compilePruneFilters } from './container-filters';
+import { cgroupPathOf, cgroupPids, emptyStats, parsePs, runPs, statsMessage } from './container-processes';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import {
   checkCanKill,
@@ -1017,6 +1020,64 @@ export class LocalContainerService implements ContainerService {
   private execIdsOf(containerId: string): string[] | null {
     const ids = [...this.execs.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
     return ids.length ? ids : null;
+  }
+
+  // ---------------------------------------------------------------- top / stats
+
+  async top(ref: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const e = this.mustGet(ref);
+    checkRunning(e.rec.id, e.rec.state.status === 'paused' ? 'running' : e.rec.state.status);
+    const cgroup = await cgroupPathOf(this.layout.containerDir(e.rec.id));
+    const [pids, out] = await Promise.all([cgroupPids(cgroup), runPs(psArgs)]);
+    return parsePs(out, pids);
+  }
+
+  async stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>> {
+    const e = this.mustGet(ref);
+    const id = e.rec.id;
+    const sleep = (ms: number): Promise<void> =>
+      new Promise((resolve) => {
+        const t = setTimeout(resolve, ms);
+        opts.signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        }, { once: true });
+      });
+    const sample = async (): Promise<CgroupStats | undefined> => {
+      if (!isActive(e.rec.state.status) || !e.task) return undefined;
+      try {
+        return await readCgroupStats(await cgroupPathOf(this.layout.containerDir(id)));
+      } catch {
+        return undefined;
+      }
+    };
+    const self = this;
+    async function* messages(): AsyncGenerator<Record<string, unknown>> {
+      let prev = opts.oneShot ? undefined : await sample();
+      if (!opts.stream) {
+        if (!prev && !opts.oneShot) {
+          yield emptyStats(e.rec.name, id);
+          return;
+        }
+        if (!opts.oneShot) await sleep(1000);
+        const cur = await sample();
+        yield cur ? statsMessage(cur, prev, e.rec.name, id) : emptyStats(e.rec.name, id);
+        return;
+      }
+      for (;;) {
+        if (opts.signal?.aborted) return;
+        const cur = await sample();
+        if (!cur) {
+          yield emptyStats(e.rec.name, id);
+          if (!isActive(e.rec.state.status) || self.entries.get(id) !== e) return;
+        } else {
+          yield statsMessage(cur, prev, e.rec.name, id);
+          prev = cur;
+        }
+        await sleep(1000);
+      }
+    }
+    return messages();
   }
 
   // ---------------------------------------------------------------- export / rootfs access

@@ -239,6 +239,37 @@ export function containersRouter(service: ContainerService): Router {
     }),
   );
 
+  r.get(
+    '/containers/:id/top',
+    asyncHandler(async (req: Request, res: Response) => {
+      sendJson(res, 200, await service.top(id(req), queryString(req, 'ps_args')));
+    }),
+  );
+
+  r.get(
+    '/containers/:id/stats',
+    asyncHandler(async (req: Request, res: Response) => {
+      // `stream` defaults to true; the CLI sends stream=0 for --no-stream, dockerode stream=false.
+      const stream = queryHas(req, 'stream') ? queryBool(req, 'stream') : true;
+      const signal = clientGone(res);
+      const messages = await service.stats(id(req), { stream, oneShot: queryBool(req, 'one-shot'), signal });
+      if (!stream) {
+        for await (const m of messages) {
+          sendJson(res, 200, m);
+          return;
+        }
+        return;
+      }
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/json');
+      res.flushHeaders();
+      for await (const m of messages) {
+        if (!(await writeChunk(res, Buffer.from(JSON.stringify(m) + '\n')))) break;
+      }
+      if (!res.destroyed && !res.writableEnded) res.end();
+    }),
+  );
+
   r.post(
     '/containers/:id/exec',
     asyncHandler(async (req: Request, res: Response) => {
