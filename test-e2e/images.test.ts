@@ -392,6 +392,24 @@ describe('save and load', () => {
     expect(fs.existsSync(path.join(layout, 'index.json'))).toBe(true);
   }, 120_000);
 
+  it('repeated import → save → rmi → load cycles stay consistent (berth and docker alternating)', async () => {
+    const big = busyboxRootfsTar(20);
+    const tar = path.join(work, 'cycle.tar');
+    let firstId: string | undefined;
+    for (let i = 0; i < 6; i++) {
+      const cli = i % 2 ? c.berth : c.docker;
+      const id = (await imageId('cycle:v1')) ?? ok(await cli(['import', big, 'cycle:v1'])).stdout.trim().split('\n').pop();
+      fs.rmSync(tar, { force: true });
+      ok(await cli(['save', '-o', tar, 'cycle:v1']));
+      ok(await cli(['rmi', 'cycle:v1']));
+      ok(await cli(['load', '-i', tar]));
+      expect(await imageId('cycle:v1')).toBe(id);
+      firstId ??= id;
+    }
+    expect(await imageId('cycle:v1')).toBe(firstId);
+    ok(await c.docker(['rmi', 'cycle:v1']));
+  }, 120_000);
+
   it('save of a missing image fails with No such image', async () => {
     const r = failed(await c.docker(['save', '-o', path.join(work, 'missing.tar'), 'no-such-image:v0']));
     expect(r.stderr).toMatch(/no such image|not found/i);
