@@ -140,23 +140,28 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .version(false)
     .exitProcess(false);
   const byName = (specs: CommandSpec[], n: string) => specs.find((s) => s.command.split(' ')[0] === n)!;
-  for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS]) parser = parser.command(wrap({ ...s, aliases: undefined }, s.command.split(' ')[0]!));
-  parser = parser.command('image', 'Manage images', group('image', [
-    { ...byName(IMAGE_COMMANDS, 'images'), command: 'ls [repository]', aliases: ['list'] },
-    byName(IMAGE_COMMANDS, 'import'),
-    byName(IMAGE_COMMANDS, 'load'),
-    byName(IMAGE_COMMANDS, 'save'),
-    byName(IMAGE_COMMANDS, 'tag'),
-    { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
-    byName(IMAGE_COMMANDS, 'history'),
-    IMAGE_INSPECT,
-    IMAGE_PRUNE,
-  ]));
-  parser = parser.command('container', 'Manage containers', group('container', [
-    ...CONTAINER_COMMANDS,
-    CONTAINER_INSPECT,
-    CONTAINER_PRUNE,
-  ]));
+  // Register only the command asked for (all of them for help): yargs' set-up cost grows with each one.
+  const only = first !== undefined && TOP_LEVEL.has(first) && first !== 'help' && !args.includes('--help') ? first : undefined;
+  for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS]) {
+    const name = s.command.split(' ')[0]!;
+    if (only === undefined || only === name) parser = parser.command(wrap({ ...s, aliases: undefined }, name));
+  }
+  if (only === undefined || only === 'image') {
+    parser = parser.command('image', 'Manage images', group('image', [
+      { ...byName(IMAGE_COMMANDS, 'images'), command: 'ls [repository]', aliases: ['list'] },
+      byName(IMAGE_COMMANDS, 'import'),
+      byName(IMAGE_COMMANDS, 'load'),
+      byName(IMAGE_COMMANDS, 'save'),
+      byName(IMAGE_COMMANDS, 'tag'),
+      { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
+      byName(IMAGE_COMMANDS, 'history'),
+      IMAGE_INSPECT,
+      IMAGE_PRUNE,
+    ]));
+  }
+  if (only === undefined || only === 'container') {
+    parser = parser.command('container', 'Manage containers', group('container', [...CONTAINER_COMMANDS, CONTAINER_INSPECT, CONTAINER_PRUNE]));
+  }
   let failure: string | undefined;
   parser = parser.demandCommand(1, '').fail((msg, err) => {
     failure = err ? describeError(err) : msg || 'invalid arguments';
