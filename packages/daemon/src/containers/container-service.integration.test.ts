@@ -248,6 +248,25 @@ describe('ContainerService with image-store and runc', () => {
     await svc.remove(Id, { force: true });
   });
 
+  it('diff: additions, changes and deletions against the image, null when nothing changed', async () => {
+    const fresh = await svc.create({ Image: imageRef });
+    expect(await svc.changes(fresh.Id)).toBeNull();
+    await svc.remove(fresh.Id);
+    const r = await run({ Cmd: ['sh', '-c', 'echo x > /srv/new.txt; echo y >> /srv/greeting.txt; rm /bin/wc; mkdir -p /tmp/a/b'] });
+    expect(r.status.StatusCode).toBe(0);
+    expect(await svc.changes(r.id)).toEqual([
+      { Path: '/bin', Kind: 0 },
+      { Path: '/bin/wc', Kind: 2 },
+      { Path: '/srv', Kind: 0 },
+      { Path: '/srv/greeting.txt', Kind: 0 },
+      { Path: '/srv/new.txt', Kind: 1 },
+      { Path: '/tmp', Kind: 1 },
+      { Path: '/tmp/a', Kind: 1 },
+      { Path: '/tmp/a/b', Kind: 1 },
+    ]);
+    await svc.remove(r.id);
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

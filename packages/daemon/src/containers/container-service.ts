@@ -9,6 +9,7 @@ import type {
   Filters,
 } from '@berth/api';
 import type { ContainerRecord } from './container-record';
+import type { ContainerChange } from './container-changes';
 import type { ExecInspect } from './exec-session';
 
 /** `POST /containers/{id}/wait?condition=`: docker's three conditions; '' means not-running. */
@@ -161,6 +162,9 @@ export interface ContainerService {
    * skips the wait), stream=true one message a second until `signal` aborts or the container stops.
    */
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>>;
+
+  /** `docker diff`: what the container changed in its image; null when nothing. */
+  changes(ref: string): Promise<ContainerChange[] | null>;
 
   /** The stored record (a copy) of a container: for commit, cp. */
   get(ref: string): Promise<ContainerRecord>;

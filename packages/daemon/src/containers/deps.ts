@@ -13,7 +13,7 @@ import type { DataRoot } from '../layout';
 export type ContainerImages = Pick<ImageLookup, 'get'>;
 
 /** Snapshots: the container's writable layer over its image. */
-export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remove' | 'usage'>;
+export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remove' | 'usage' | 'upperDir'>;
 
 /** The runtime driver: tasks are created, found again after a restart, frozen and thawed; execs. */
 export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'>;

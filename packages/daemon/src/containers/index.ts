@@ -20,6 +20,7 @@ export type {
 } from './container-service';
 export type { ContainerRecord, ContainerStateRecord } from './container-record';
 export type { ExecInspect } from './exec-session';
+export type { ContainerChange } from './container-changes';
 export type { ContainerStatus } from './container-state';
 export type {
   ContainerServiceDeps,

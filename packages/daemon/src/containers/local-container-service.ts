@@ -59,6 +59,7 @@ import type {
 } from './container-service';
 import { compileListFilters, compilePruneFilters } from './container-filters';
 import { cgroupPathOf, cgroupPids, emptyStats, parsePs, runPs, statsMessage } from './container-processes';
+import { containerChanges, imageLowerDirs, type ContainerChange } from './container-changes';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import {
   checkCanKill,
@@ -76,7 +77,7 @@ import { nameConflict, type ContainerStore, type StoredContainer } from './conta
 import { graphDriverData, toInspect, toSummary } from './container-views';
 import type { ContainerEvent, ContainerServiceDeps } from './deps';
 import { execInspect, newExecSession, validateExecConfig, type ExecInspect, type ExecSession } from './exec-session';
-import { containerMounts, createInitLayer } from './init-layer';
+import { containerMounts, createInitLayer, initLayerPath } from './init-layer';
 import { logEntryBytes, outputBytes } from './log-frames';
 import { mergeImageConfig, processOf } from './merge-image-config';
 import { RootfsMounts, type Mounter } from './rootfs-mounts';
@@ -1020,6 +1021,16 @@ export class LocalContainerService implements ContainerService {
   private execIdsOf(containerId: string): string[] | null {
     const ids = [...this.execs.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
     return ids.length ? ids : null;
+  }
+
+  // ---------------------------------------------------------------- diff
+
+  async changes(ref: string): Promise<ContainerChange[] | null> {
+    const e = this.mustGet(ref);
+    const id = e.rec.id;
+    const [upper, mounts] = await Promise.all([this.deps.snapshots.upperDir(id), this.deps.snapshots.mounts(id)]);
+    const list = await containerChanges(upper, imageLowerDirs(mounts, initLayerPath(this.layout.containerDir(id))));
+    return list.length ? list : null;
   }
 
   // ---------------------------------------------------------------- top / stats

@@ -240,6 +240,13 @@ export function containersRouter(service: ContainerService): Router {
   );
 
   r.get(
+    '/containers/:id/changes',
+    asyncHandler(async (req: Request, res: Response) => {
+      sendJson(res, 200, await service.changes(id(req)));
+    }),
+  );
+
+  r.get(
     '/containers/:id/top',
     asyncHandler(async (req: Request, res: Response) => {
       sendJson(res, 200, await service.top(id(req), queryString(req, 'ps_args')));

@@ -63,6 +63,9 @@ export class FakeSnapshots implements ContainerSnapshots {
   async remove(key: string) {
     this.dirs.delete(key);
   }
+  async upperDir(key: string) {
+    return path.join(this.dirs.get(key) ?? '/nonexistent', 'upper');
+  }
   async usage(_key: string) {
     return { size: 42, inodes: 1 };
   }
