@@ -1,4 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import type { AttachedContainer, BerthClient } from '@berth/client';
+
+/** `stty [-]opost` on the terminal that is our stdin. */
+function setOutputProcessing(on: boolean): void {
+  try {
+    spawnSync('stty', [on ? 'opost' : '-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  } catch {
+    /* no stty: output keeps \r\r\n, harmless */
+  }
+}
 import type { CliContext } from './cli-context';
 
 /**
@@ -21,6 +31,8 @@ export function pumpAttached(
     if (o.tty && io.stdin.isTTY && io.stdin.setRawMode) {
       io.stdin.setRawMode(true);
       rawMode = true;
+      // libuv's raw mode keeps ONLCR; the container's pty already sends \r\n (docker turns OPOST off too)
+      setOutputProcessing(false);
     }
     io.stdin.on('data', (c: Buffer) => a.socket.write(c));
     io.stdin.on('end', () => a.socket.end());
@@ -47,7 +59,11 @@ export function pumpAttached(
   const done = Promise.all([pipeTo(a.stdout, io.stdout), pipeTo(a.stderr, io.stderr)]).then(() => undefined);
   const stop = () => {
     for (const u of unhooks) u();
-    if (rawMode) io.stdin.setRawMode?.(false);
+    if (rawMode) {
+      io.stdin.setRawMode?.(false);
+      setOutputProcessing(true);
+      rawMode = false;
+    }
     if (o.stdin) io.stdin.pause();
     a.close();
   };
