@@ -42,6 +42,13 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
   const runtimes = Object.keys((info.Runtimes as Obj | undefined) ?? {}).sort();
   if (runtimes.length) out.push(` Runtimes: ${runtimes.join(' ')}`);
   if (info.DefaultRuntime) out.push(` Default Runtime: ${s(info.DefaultRuntime)}`);
+  if (info.OSType === 'linux') {
+    out.push(` Init Binary: ${s(info.InitBinary)}`);
+    for (const [name, key] of [['containerd', 'ContainerdCommit'], ['runc', 'RuncCommit'], ['init', 'InitCommit']] as const) {
+      const c = (info[key] as { ID?: string; Expected?: string } | undefined) ?? {};
+      out.push(` ${name} version: ${s(c.ID)}${(c.ID ?? '') !== (c.Expected ?? '') ? ` (expected: ${s(c.Expected)})` : ''}`);
+    }
+  }
   const sec = (info.SecurityOptions as string[] | undefined) ?? [];
   if (sec.length) {
     out.push(' Security Options:');

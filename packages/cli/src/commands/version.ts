@@ -5,6 +5,18 @@ import { describeError } from '../cli-errors';
 /** berth's own version (the package version). */
 export const BERTH_VERSION = '0.1.0';
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** docker shows BuildTime in Go's time.ANSIC (`Thu May  7 21:09:36 2026`), UTC here. */
+export function ansic(rfc3339: string): string {
+  const ms = Date.parse(rfc3339);
+  if (!rfc3339 || Number.isNaN(ms)) return rfc3339;
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+}
+
 function pad(label: string, width: number): string {
   return `${label}:`.padEnd(width);
 }
@@ -39,7 +51,7 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
     lines.push(`  ${pad('API version', 17)} ${str(s.ApiVersion)} (minimum version ${str(s.MinAPIVersion)})`);
     lines.push(`  ${pad('Go version', 17)} ${str(s.GoVersion)}`);
     lines.push(`  ${pad('Git commit', 17)} ${str(s.GitCommit)}`);
-    lines.push(`  ${pad('Built', 17)} ${str(s.BuildTime)}`);
+    lines.push(`  ${pad('Built', 17)} ${ansic(str(s.BuildTime))}`);
     lines.push(`  ${pad('OS/Arch', 17)} ${str(s.Os)}/${str(s.Arch)}`);
     lines.push(`  ${pad('Experimental', 17)} ${s.Experimental === true ? 'true' : 'false'}`);
     for (const c of server.Components ?? []) {
