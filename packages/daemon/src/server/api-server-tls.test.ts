@@ -44,6 +44,11 @@ beforeAll(async () => {
     s.on('data', (d: Buffer) => s.write(`echo:${d.toString()}`));
     s.on('end', () => s.end('bye\n'));
   }));
+  r.post('/late', asyncHandler(async (req, res) => {
+    const s = hijack(req, res);
+    s.resume();
+    setTimeout(() => s.end('late output after the client half-closed\n'), 300);
+  }));
   const tracker = new ConnectionTracker();
   server = new ApiServer(createApiApp({ routers: [r], tracker }), { tracker });
   await server.listen(parseListenAddress('tcp://127.0.0.1:0', true), {
@@ -81,6 +86,19 @@ function get(client?: string): Promise<number> {
 }
 
 describe('mutual TLS', () => {
+  test('a client that half-closes right after the request still gets the output (docker CLI attach over TLS)', async () => {
+    const sock = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(f('ca.pem')), cert: fs.readFileSync(f('client.pem')), key: fs.readFileSync(f('client-key.pem')), allowHalfOpen: true });
+    let got = '';
+    sock.on('data', (d: Buffer) => {
+      got += d.toString();
+    });
+    await new Promise<void>((r) => sock.on('secureConnect', () => r()));
+    sock.end('POST /late HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n');
+    await new Promise<void>((r) => sock.on('close', () => r()));
+    expect(got).toMatch(/^HTTP\/1.1 101 UPGRADED/);
+    expect(got.endsWith('late output after the client half-closed\n')).toBe(true);
+  });
+
   test('a client certificate from the CA is accepted', async () => {
     expect(await get('client')).toBe(200);
   });

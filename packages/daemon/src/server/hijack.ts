@@ -82,6 +82,7 @@ export function hijack(req: Request | http.IncomingMessage, res: Response | http
   m[kHijacked] = true;
   (m[kTracker] as ConnectionTracker | undefined)?.markHijacked(socket);
 
+  keepWriteSideOpen(socket);
   socket.setTimeout(0);
   socket.setNoDelay(true);
   socket.on('error', () => undefined); // a client that vanishes mid-stream must not crash the daemon
@@ -93,6 +94,15 @@ export function hijack(req: Request | http.IncomingMessage, res: Response | http
   for (const [k, v] of Object.entries(STANDARD_HEADERS)) lines.push(`${k}: ${v}`);
   socket.write(lines.join('\r\n') + '\r\n\r\n');
   return socket;
+}
+
+/**
+ * A client's FIN (or TLS close_notify: Go's CloseWrite on a TLS connection) must not end our
+ * side: attach output keeps flowing until the process exits. TLS sockets of an https.Server are
+ * not half-open by default.
+ */
+function keepWriteSideOpen(socket: Socket): void {
+  (socket as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
 }
 
 /** Names of the listeners Node's HTTP server puts on a connection (lib/_http_server.js). */
@@ -150,6 +160,7 @@ export type RequestDispatcher = (req: http.IncomingMessage, res: http.ServerResp
 export function upgradeHandler(app: RequestDispatcher, tracker: ConnectionTracker): (req: http.IncomingMessage, socket: Socket, head: Buffer) => void {
   return (req, socket, head) => {
     tracker.track(socket);
+    keepWriteSideOpen(socket);
     socket.on('error', () => undefined);
     const raw = req.headers['content-length'];
     const length = raw === undefined ? 0 : Number(raw);
