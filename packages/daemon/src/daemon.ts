@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
-import { openImageStore, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
+import { openImageStore, packDirectory, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
 import { OciRuntime, checkHost } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import { DataRoot } from './layout';
@@ -123,7 +123,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         images: imageStore.images,
         snapshots: imageStore.snapshots,
         runtime: oci,
-        packDirectory: packDirectoryOf(imageStore),
+        packDirectory: (dir: string, opts?: { signal?: AbortSignal }) => packDirectory(dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,
         onEvent: (e: ContainerEvent) => {
           events.publish('container', e.action, e.id, e.attributes, e.from);
@@ -232,12 +232,4 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
     }
   }
   return [...out].sort();
-}
-
-/** image-store's directory packer (export, commit, cp); WIRING POINT until image-store exports it publicly. */
-function packDirectoryOf(store: ImageStore): (dir: string, opts?: { signal?: AbortSignal }) => never {
-  void store;
-  return (dir: string) => {
-    throw new StartupError(`pack ${dir}: image-store does not export packDirectory yet`);
-  };
 }
