@@ -70,8 +70,9 @@ function sink(): Writable & { text: () => string } {
 
 const NOW = Date.UTC(2026, 10, 28, 8, 15, 0);
 
-async function cli(args: string, t: FakeTransport, stdin: Readable = Readable.from([])) {
+async function cli(args: string, t: FakeTransport, stdin: Readable = Readable.from([]), stdoutIsTTY = false) {
   const stdout = sink();
+  if (stdoutIsTTY) (stdout as { isTTY?: boolean }).isTTY = true;
   const stderr = sink();
   const code = await runCli(args.split(' ').filter(Boolean), {
     io: { stdout, stderr, stdin },
@@ -270,5 +271,39 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     const r = await cli('load', t, Readable.from([Buffer.from('garbage')]));
     expect(r).toEqual({ code: 1, out: '', err: 'Error processing tar file(exit status 1): unexpected EOF\n' });
     expect(t.calls[0]).toBe('POST /v1.41/images/load?quiet=1');
+  });
+
+  it('save and export refuse a terminal, write a non-terminal stdout', async () => {
+    const t = new FakeTransport({ 'GET /images/get': { raw: 'TARBYTES' }, 'GET /containers/x/export': { raw: 'TAR2' } });
+    expect(await cli('save busybox', t, Readable.from([]), true)).toEqual({ code: 1, out: '', err: 'cowardly refusing to save to a terminal. Use the -o flag or redirect\n' });
+    expect(t.calls).toEqual([]);
+    expect(await cli('save busybox:local other', t)).toEqual({ code: 0, out: 'TARBYTES', err: '' });
+    expect(t.calls).toEqual(['GET /v1.41/images/get?names=busybox%3Alocal&names=other']);
+    expect(await cli('export x', t)).toEqual({ code: 0, out: 'TAR2', err: '' });
+  });
+
+  it('start echoes names and summarises failures; start -a exits with the container code', async () => {
+    let release!: (v: unknown) => void;
+    const later = new Promise((r) => (release = r));
+    const t = new FakeTransport(
+      {
+        'POST /containers/a/start': { status: 204 },
+        'GET /containers/n/json': { json: { Id: ID, Config: { Tty: false, OpenStdin: false } } },
+        [`POST /containers/${ID}/wait`]: { later },
+        [`POST /containers/${ID}/start`]: () => {
+          setTimeout(() => release({ Error: null, StatusCode: 4 }), 5);
+          return { status: 204 };
+        },
+      },
+      [encodeFrame('stdout', Buffer.from('kept\n'))],
+    );
+    expect(await cli('start a nope', t)).toEqual({ code: 1, out: 'a\n', err: 'Error response from daemon: No such container: nope\nError: failed to start containers: nope\n' });
+    expect(await cli('start -a n', t)).toEqual({ code: 4, out: 'kept\n', err: '' });
+    expect(t.calls.slice(2)).toEqual([
+      'GET /v1.41/containers/n/json',
+      `HIJACK POST /v1.41/containers/${ID}/attach?stderr=1&stdout=1&stream=1`,
+      `POST /v1.41/containers/${ID}/wait?condition=next-exit`,
+      `POST /v1.41/containers/${ID}/start`,
+    ]);
   });
 });
