@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { Duplex } from 'node:stream';
 import { FrameDecoder, type Frame } from '@berth/api';
 import { openImageStore, packDirectory, type ImageStore } from '@berth/image-store';
-import { OciRuntime } from '@berth/runtime';
+import { DEFAULT_SHIM_PATH, OciRuntime } from '@berth/runtime';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
 import type { ContainerService } from './container-service';
@@ -105,7 +105,10 @@ function mountsUnder(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build:native'], { cwd: RUNTIME_DIR, stdio: 'ignore' });
+  // Build the shim only when missing: rebuilding it in place would disturb other test runs.
+  if (!(await fs.stat(DEFAULT_SHIM_PATH).then(() => true, () => false))) {
+    execFileSync('npm', ['run', 'build:native'], { cwd: RUNTIME_DIR, stdio: 'ignore' });
+  }
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-ctr-it-'));
   layout = new DataRoot(root);
   for (const d of [layout.containersDir, layout.runtimeStateDir, layout.tmpDir]) await fs.mkdir(d, { recursive: true });

@@ -402,9 +402,11 @@ export class LocalContainerService implements ContainerService {
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
-    await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
-    times.mounted = ms();
+    let mounted = false;
     try {
+      await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
+      mounted = true;
+      times.mounted = ms();
       const spec = await this.hooks.buildSpec(
         await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n), () => this.initBinary()),
       );
@@ -422,7 +424,7 @@ export class LocalContainerService implements ContainerService {
       await task.start(signal);
       times.started = ms();
     } catch (err) {
-      await this.failStart(e, task, err);
+      await this.failStart(e, task, err, mounted);
       throw startFailure(err).error;
     }
     e.task = task;
@@ -460,7 +462,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   /** A start that failed part-way: undo what was done, record docker's exit code and error. */
-  private async failStart(e: Entry, task: Task | undefined, err: unknown): Promise<void> {
+  private async failStart(e: Entry, task: Task | undefined, err: unknown, mounted: boolean): Promise<void> {
     const id = e.rec.id;
     if (task) {
       await task.kill('KILL').catch(() => undefined);
@@ -468,7 +470,9 @@ export class LocalContainerService implements ContainerService {
     }
     await this.deps.runtime.delete(id).catch(() => undefined);
     e.hub.finish();
-    await this.mounts.release(id, this.rootfsOf(id)).catch((e2) => this.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
+    if (mounted) {
+      await this.mounts.release(id, this.rootfsOf(id)).catch((e2) => this.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
+    }
     const { exitCode } = startFailure(err);
     const wasRestarting = e.rec.state.status === 'restarting';
     await this.setState(e, {
@@ -485,14 +489,20 @@ export class LocalContainerService implements ContainerService {
     const id = e.rec.id;
     if (e.task === task) e.task = undefined;
     await this.mounts.release(id, this.rootfsOf(id)).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
-    const restart = !e.doomed && !this.closed && this.shouldRestart(e.rec, exit.exitCode);
-    await this.setState(e, {
-      status: restart ? 'restarting' : 'exited',
-      pid: 0,
-      exitCode: exit.exitCode,
-      finishedAt: exit.finishedAt || rfc3339Nano(this.now()),
-      oomKilled: exit.oomKilled,
-    });
+    let restart = !e.doomed && !this.closed && this.shouldRestart(e.rec, exit.exitCode);
+    try {
+      await this.setState(e, {
+        status: restart ? 'restarting' : 'exited',
+        pid: 0,
+        exitCode: exit.exitCode,
+        finishedAt: exit.finishedAt || rfc3339Nano(this.now()),
+        oomKilled: exit.oomKilled,
+      });
+    } catch (err) {
+      // Never leave clients hanging: they still get their FIN and their wait answer.
+      this.log.error({ id, err: messageOf(err) }, 'recording the exit failed');
+      restart = false;
+    }
     if (exit.oomKilled) this.emit(e, 'oom');
     this.emit(e, 'die', { exitCode: String(exit.exitCode) });
     // The output is drained (task.wait settles after it): attached clients get their FIN now.
