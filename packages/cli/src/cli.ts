@@ -28,6 +28,22 @@ export interface CliDeps {
 
 const DASH = '\u0000-';
 
+/** Commands that use the fast client: their ping is sent before yargs loads. */
+const PREFETCH = new Set(['run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
+
+/** The value of -H/--host in raw arguments (before the command's own flags are known). */
+function scanHost(args: string[]): string | undefined {
+  let host: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-H' || a === '--host') host = args[++i];
+    else if (a.startsWith('--host=')) host = a.slice(7);
+    else if (a.startsWith('-H=')) host = a.slice(3);
+    else if (!a.startsWith('-')) break;
+  }
+  return host;
+}
+
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
 
@@ -61,8 +77,29 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   let exitCode = 0;
   let handled = false;
   const clients = new Map<ClientKind, BerthClient>();
+  const newClient = (o: BerthClientOptions, kind: ClientKind): BerthClient => {
+    if (deps.makeClient) return deps.makeClient(o, kind);
+    const { BerthClient: Ctor } = require('@berth/client') as typeof import('@berth/client');
+    return new Ctor({ ...o, transport: kind === 'fast' ? 'node' : 'axios' });
+  };
+  // Start the version negotiation (HEAD /_ping) before yargs is even loaded: the round trip then
+  // overlaps with argument parsing. Only for the fast-path commands and a plain host.
+  let prefetched: { host: string | undefined; client: BerthClient } | undefined;
+  if (first !== undefined && PREFETCH.has(first) && !args.some((a) => a === '--help' || a.startsWith('--tls') || a === '--config')) {
+    const host = scanHost(args) ?? env.BERTH_HOST;
+    try {
+      const client = newClient(resolveClientOptions({ host }, env), 'fast');
+      client.system.apiVersion().catch(() => undefined);
+      prefetched = { host: host || undefined, client };
+    } catch {
+      /* a bad host is reported by the command itself */
+    }
+  }
   const ctxFor = (g: GlobalFlags): CliContext => {
     const clientOptions = resolveClientOptions(g, env);
+    if (prefetched && !clients.has('fast') && (prefetched.host ?? undefined) === (clientOptions.host ?? undefined) && !clientOptions.tls) {
+      clients.set('fast', prefetched.client);
+    }
     return {
       io,
       env,
@@ -72,11 +109,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       client: (kind: ClientKind = 'general') => {
         let c = clients.get(kind);
         if (!c) {
-          if (deps.makeClient) c = deps.makeClient(clientOptions, kind);
-          else {
-            const { BerthClient: Ctor } = require('@berth/client') as typeof import('@berth/client');
-            c = new Ctor({ ...clientOptions, transport: kind === 'fast' ? 'node' : 'axios' });
-          }
+          c = newClient(clientOptions, kind);
           clients.set(kind, c);
         }
         return c;
@@ -206,5 +239,6 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return 0;
   }
   for (const c of clients.values()) c.close();
+  prefetched?.client.close();
   return exitCode;
 }
