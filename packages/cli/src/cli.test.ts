@@ -306,4 +306,21 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       `POST /v1.41/containers/${ID}/start`,
     ]);
   });
+
+  it('global -H comes before the command and reaches the client', async () => {
+    const t = new FakeTransport({ 'GET /containers/json': { json: [] } });
+    const hosts: (string | undefined)[] = [];
+    const code = await runCli(['-H', 'unix:///tmp/x.sock', 'ps', '-q'], {
+      io: { stdout: sink(), stderr: sink(), stdin: Readable.from([]) },
+      env: { BERTH_HOST: 'unix:///tmp/env.sock' },
+      makeClient: (o) => {
+        hosts.push(o.host as string | undefined);
+        return new BerthClient({ transport: t });
+      },
+      onSignal: () => () => undefined,
+    });
+    expect(code).toBe(0);
+    expect(hosts).toEqual(['unix:///tmp/x.sock']);
+    expect(t.calls).toEqual(['GET /v1.41/containers/json']);
+  });
 });

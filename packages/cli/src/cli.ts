@@ -31,6 +31,18 @@ const DASH = '\u0000-';
 /** Commands that use the fast client: their ping is sent before yargs loads. */
 const PREFETCH = new Set(['run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
 
+const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
+
+/** The command word: the first argument that is neither a global flag nor a global flag's value. */
+function firstWord(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (GLOBAL_VALUE_FLAGS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 /** The value of -H/--host in raw arguments (before the command's own flags are known). */
 function scanHost(args: string[]): string | undefined {
   let host: string | undefined;
@@ -58,10 +70,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     io.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
-  const first = args.find((a) => !a.startsWith('-'));
+  const first = firstWord(args);
   let runRest: string[] | undefined;
   {
-    const i = args.indexOf(first ?? '');
+    const i = first === undefined ? -1 : args.findIndex((a, j) => a === first && !GLOBAL_VALUE_FLAGS.has(args[j - 1] ?? ''));
     const sub = first === 'container' ? args.findIndex((a, j) => j > i && !a.startsWith('-')) : i;
     const word = sub >= 0 ? args[sub] : undefined;
     if (word === 'run' || word === 'create') {
@@ -215,7 +227,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     failure ??= describeError(e);
   }
   if (failure !== undefined) {
-    const cmdPath = args.filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' ? 2 : 1).join(' ');
+    const at = args.indexOf(first ?? '');
+    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' ? 2 : 1).join(' ');
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
       const flag = m[1]!.split(',')[0]!.trim();
