@@ -5,6 +5,7 @@ import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
 import { OciRuntime, checkHost } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
+import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
 import { silentLogger, type Logger } from './logger';
 import { ApiServer, checkListenAllowed, type TlsConfig } from './server/api-server';
@@ -17,7 +18,7 @@ import { checkRegistryLogin } from './system/registry-login';
 import { systemRouter } from './routes/system';
 import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
-import { ImagePuller } from './images/image-puller';
+import { ImagePuller, inspectDistribution } from './images/image-puller';
 import { ImagePusher } from './images/image-pusher';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { VolumeStore } from './volumes/volume-store';
@@ -179,6 +180,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         logger,
         pull: (o) => puller.pull(o),
         push: (o) => pusher.push(o),
+        inspectDistribution: (o) => inspectDistribution(o, { logger }),
+        layerDir: (diffId) => imageStore.layers.diffDir(diffId as Digest),
       }),
     );
     routers.push(volumesRouter({ volumes, events }), networksRouter());

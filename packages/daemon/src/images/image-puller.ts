@@ -154,6 +154,27 @@ export class ImagePuller {
   }
 }
 
+/** `GET /distribution/{name}/json`: `{Descriptor, Platforms}` as dockerd answers it. */
+export async function inspectDistribution(
+  req: { reference: string; authHeader?: string; signal?: AbortSignal },
+  opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'> } = {},
+): Promise<{ Descriptor: { mediaType: string; digest: string; size: number }; Platforms: unknown[] }> {
+  let ref: Reference;
+  try {
+    ref = withDefaultTag(parseReference(req.reference));
+  } catch (e) {
+    throw new InvalidArgumentError(messageOf(e));
+  }
+  const creds = credentialsFromAuthHeader(req.authHeader);
+  const client = new RegistryClient({
+    ...(opts.registry ?? {}),
+    ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
+    logger: opts.logger ?? silentLogger,
+  });
+  const d = await client.inspectDistribution(ref, req.signal ? { signal: req.signal } : {});
+  return { Descriptor: { mediaType: d.descriptor.mediaType, digest: d.descriptor.digest, size: d.descriptor.size }, Platforms: d.platforms };
+}
+
 /** A JSON stream started on first write: errors before it are HTTP errors, after it errorDetail lines. */
 export class LazyProgress implements ProgressWriter {
   private started?: { write(m: JsonMessage): boolean };

@@ -79,6 +79,15 @@ const lines = (t: string): any[] => t.trim().split('\n').filter(Boolean).map((l)
     expect((await request(sock, 'GET', `/images/${target}:v2/json`)).json().Id).toBe(insp.Id);
   });
 
+  test('distribution inspect: descriptor and platforms; GraphDriver names the layer dirs', async () => {
+    const r = await request(sock, 'GET', `/v1.41/distribution/${registry.host}/trace/multi:v1/json`);
+    expect(r.status).toBe(200);
+    expect(r.json()).toMatchObject({ Descriptor: { digest: expect.stringMatching(/^sha256:/), size: expect.any(Number) }, Platforms: [{ os: 'linux', architecture: 'amd64' }] });
+    const insp = (await request(sock, 'GET', `/images/${registry.host}/trace/multi:v1/json`)).json();
+    expect(insp.GraphDriver.Data.UpperDir).toMatch(/\/layers\/[0-9a-f]{64}\/diff$/);
+    expect(insp.GraphDriver.Data.LowerDir.split(':').length).toBe(insp.RootFS.Layers.length - 1);
+  });
+
   test('push of an image that does not exist locally is an HTTP error', async () => {
     const r = await request(sock, 'POST', `/v1.41/images/${registry.host}/trace/nope/push?tag=v1`);
     expect(r.status).toBe(404);

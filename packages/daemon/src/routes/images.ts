@@ -29,6 +29,10 @@ export interface ImagesRoutesDeps {
   events?: EventLog;
   pull?: PullImage;
   push?: PushImage;
+  /** `GET /distribution/{name}/json`: the registry's descriptor and platforms for a reference. */
+  inspectDistribution?: (opts: { reference: string; authHeader?: string; signal: AbortSignal }) => Promise<unknown>;
+  /** Layer directories for image inspect's GraphDriver.Data. */
+  layerDir?: (diffId: string) => string;
   logger?: Logger;
 }
 
@@ -276,7 +280,13 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const name = nameParam(req);
     try {
       const rec = await deps.images.get(name);
-      sendJson(res, 200, imageInspect(rec));
+      let data: Record<string, string> | null = null;
+      if (deps.layerDir && rec.layers.length > 0) {
+        const dirs = rec.layers.map((l) => deps.layerDir!(l)).reverse();
+        data = { UpperDir: dirs[0]! };
+        if (dirs.length > 1) data['LowerDir'] = dirs.slice(1).join(':');
+      }
+      sendJson(res, 200, imageInspect(rec, data));
     } catch (e) {
       if (isNotFound(e)) throw new NotFoundError(`no such image: ${name}: ${messageOf(e)}`, { cause: e });
       throw e;
@@ -327,6 +337,17 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       if (!stream) throw e;
       stream.fail(e);
     }
+  }));
+
+  r.get(/^\/distribution\/(?<name>.+)\/json$/, asyncHandler(async (req, res) => {
+    const name = nameParam(req);
+    if (!deps.inspectDistribution) throw new NotImplementedError('distribution inspect is not implemented');
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const authHeader = req.headers['x-registry-auth'];
+    sendJson(res, 200, await deps.inspectDistribution({ reference: name, ...(typeof authHeader === 'string' ? { authHeader } : {}), signal: ac.signal }));
   }));
 
   r.delete(/^\/images\/(?<name>.+)$/, asyncHandler(async (req, res) => {
