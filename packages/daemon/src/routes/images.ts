@@ -272,6 +272,11 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted : null, SpaceReclaimed: result.spaceReclaimed });
   }));
 
+  r.post('/build', asyncHandler(async (req) => {
+    await drain(req);
+    throw new NotImplementedError('build is not implemented yet');
+  }));
+
   r.get('/images/search', asyncHandler(async () => {
     throw new NotImplementedError('search is not implemented');
   }));
