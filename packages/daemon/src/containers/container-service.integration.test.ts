@@ -270,6 +270,25 @@ describe('ContainerService with image-store and runc', () => {
     await svc.remove(r.id);
   });
 
+  it('archive: stat and tar of a container path, named from its basename', async () => {
+    const r = await run({ Cmd: ['sh', '-c', 'mkdir -p /srv/d/sub; echo hello > /srv/d/f.txt; ln -s f.txt /srv/d/link; ln -s /srv /srv/d/up'] });
+    expect(r.status.StatusCode).toBe(0);
+    const st = await svc.archiveStat(r.id, '/srv/d');
+    expect(st.name).toBe('d');
+    expect(st.mode & 0x80000000).not.toBe(0);
+    await expect(svc.archiveStat(r.id, '/no/such')).rejects.toThrow(`Could not find the file /no/such in container ${r.id}`);
+    const { tar } = await svc.archiveGet(r.id, '/srv/d');
+    const file = path.join(root, 'cp.tar');
+    await fs.writeFile(file, await collect(tar));
+    const names = execFileSync('tar', ['-tvf', file]).toString();
+    expect(names).toMatch(/d\/f\.txt/);
+    expect(names).toMatch(/d\/link -> f\.txt/);
+    expect(names).toMatch(/d\/sub\//);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(mountsUnder(layout.containerDir(r.id))).toEqual([]);
+    await svc.remove(r.id);
+  });
+
   it('AutoRemove removes the container, its snapshot and directory', async () => {
     const r = await run({ Cmd: ['echo', 'bye'], HostConfig: { AutoRemove: true } });
     expect(r.stdout).toBe('bye\n');

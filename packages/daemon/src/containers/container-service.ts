@@ -9,6 +9,7 @@ import type {
   Filters,
 } from '@berth/api';
 import type { ContainerRecord } from './container-record';
+import type { PathStat } from './container-archive';
 import type { ContainerChange } from './container-changes';
 import type { ExecInspect } from './exec-session';
 
@@ -163,6 +164,10 @@ export interface ContainerService {
    */
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>>;
 
+  /** `HEAD /containers/{id}/archive`: the stat of a container path (404 when missing). */
+  archiveStat(ref: string, containerPath: string): Promise<PathStat>;
+  /** `GET /containers/{id}/archive`: the stat and a tar of a container path (entries named from its basename). */
+  archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }>;
   /** `docker diff`: what the container changed in its image; null when nothing. */
   changes(ref: string): Promise<ContainerChange[] | null>;
 

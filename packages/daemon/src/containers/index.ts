@@ -21,6 +21,7 @@ export type {
 export type { ContainerRecord, ContainerStateRecord } from './container-record';
 export type { ExecInspect } from './exec-session';
 export type { ContainerChange } from './container-changes';
+export type { PathStat } from './container-archive';
 export type { ContainerStatus } from './container-state';
 export type {
   ContainerServiceDeps,

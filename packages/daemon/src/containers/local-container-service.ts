@@ -60,6 +60,7 @@ import type {
 import { compileListFilters, compilePruneFilters } from './container-filters';
 import { cgroupPathOf, cgroupPids, emptyStats, parsePs, runPs, statsMessage } from './container-processes';
 import { containerChanges, imageLowerDirs, type ContainerChange } from './container-changes';
+import { statContainerPath, tarPath, type PathStat } from './container-archive';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import {
   checkCanKill,
@@ -1031,6 +1032,43 @@ export class LocalContainerService implements ContainerService {
   private execIdsOf(containerId: string): string[] | null {
     const ids = [...this.execs.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
     return ids.length ? ids : null;
+  }
+
+  // ---------------------------------------------------------------- archive (cp out)
+
+  async archiveStat(ref: string, containerPath: string): Promise<PathStat> {
+    if (!containerPath) throw new InvalidArgumentError('path: required');
+    const m = await this.mountRootfs(ref);
+    try {
+      return (await statContainerPath(m.path, containerPath, ref)).stat;
+    } finally {
+      await m.release().catch((err) => this.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
+    }
+  }
+
+  async archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }> {
+    if (!containerPath) throw new InvalidArgumentError('path: required');
+    const m = await this.mountRootfs(ref);
+    let tar: Readable;
+    let stat: PathStat;
+    try {
+      const r = await statContainerPath(m.path, containerPath, ref);
+      stat = r.stat;
+      tar = tarPath(r.host, m.path);
+    } catch (err) {
+      await m.release().catch(() => undefined);
+      throw err;
+    }
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      m.release().catch((err) => this.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
+    };
+    tar.once('end', release);
+    tar.once('close', release);
+    tar.once('error', release);
+    return { stat, tar };
   }
 
   // ---------------------------------------------------------------- diff

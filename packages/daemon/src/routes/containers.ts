@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { ContainerCreateRequest } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
+import { pathStatHeader } from '../containers/container-archive';
 import {
   asyncHandler,
   hijack,
@@ -236,6 +237,30 @@ export function containersRouter(service: ContainerService): Router {
       if (!queryHas(req, 'name')) throw new InvalidArgumentError('Neither old nor new names may be empty');
       await service.rename(id(req), queryString(req, 'name') ?? '');
       sendEmpty(res, 204);
+    }),
+  );
+
+  r.head(
+    '/containers/:id/archive',
+    asyncHandler(async (req: Request, res: Response) => {
+      const stat = await service.archiveStat(id(req), queryString(req, 'path') ?? '');
+      res.setHeader('X-Docker-Container-Path-Stat', pathStatHeader(stat));
+      sendEmpty(res, 200);
+    }),
+  );
+
+  r.get(
+    '/containers/:id/archive',
+    asyncHandler(async (req: Request, res: Response) => {
+      const { stat, tar } = await service.archiveGet(id(req), queryString(req, 'path') ?? '');
+      res.statusCode = 200;
+      res.setHeader('Content-Type', 'application/x-tar');
+      res.setHeader('X-Docker-Container-Path-Stat', pathStatHeader(stat));
+      try {
+        await pipeline(tar, res);
+      } catch {
+        if (!res.destroyed) res.destroy();
+      }
     }),
   );
 

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { goFileMode, resolveInRoot, statContainerPath } from './container-archive';
+
+let root: string;
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-archive-'));
+  await fs.mkdir(path.join(root, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(root, 'etc', 'passwd'), 'container passwd\n');
+  await fs.mkdir(path.join(root, 'srv', 'd'), { recursive: true });
+  await fs.writeFile(path.join(root, 'srv', 'd', 'f.txt'), 'hello\n', { mode: 0o644 });
+  await fs.symlink('/etc', path.join(root, 'srv', 'abs'));
+  await fs.symlink('../../../../../../etc', path.join(root, 'srv', 'climb'));
+  await fs.symlink('d/f.txt', path.join(root, 'srv', 'rel'));
+  await fs.symlink('loop2', path.join(root, 'loop1'));
+  await fs.symlink('loop1', path.join(root, 'loop2'));
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+describe('container paths', () => {
+  it('resolves symlinks inside the rootfs, never outside', async () => {
+    expect(await resolveInRoot(root, '/srv/abs/passwd', false)).toBe(path.join(root, 'etc', 'passwd'));
+    expect(await resolveInRoot(root, '/srv/climb/passwd', false)).toBe(path.join(root, 'etc', 'passwd'));
+    expect(await resolveInRoot(root, '/../../etc/passwd', false)).toBe(path.join(root, 'etc', 'passwd'));
+    expect(await resolveInRoot(root, '/srv/rel', false)).toBe(path.join(root, 'srv', 'rel'));
+    expect(await resolveInRoot(root, '/srv/rel', true)).toBe(path.join(root, 'srv', 'd', 'f.txt'));
+    await expect(resolveInRoot(root, '/loop1/x', false)).rejects.toThrow('too many levels of symbolic links');
+  });
+
+  it('stats as docker: Go file modes, link targets, 404 message', async () => {
+    const d = await statContainerPath(root, '/srv/d', 'trace-x');
+    expect(d.stat).toMatchObject({ name: 'd', mode: 2147484141 - 0o755 + (d.stat.mode & 0o777), linkTarget: '' });
+    expect(d.stat.mode & 0x80000000).not.toBe(0);
+    const f = await statContainerPath(root, '/srv/d/f.txt', 'trace-x');
+    expect(f.stat).toMatchObject({ name: 'f.txt', size: 6, mode: 0o644 });
+    const l = await statContainerPath(root, '/srv/rel', 'trace-x');
+    expect(l.stat.linkTarget).toBe('/srv/d/f.txt');
+    expect(l.stat.mode & 2 ** 27).not.toBe(0);
+    await expect(statContainerPath(root, '/no/such/path', 'trace-x')).rejects.toThrow('Could not find the file /no/such/path in container trace-x');
+    expect(goFileMode(await fs.lstat(root)) & 0x80000000).not.toBe(0);
+  });
+});
