@@ -280,26 +280,44 @@ describe('tag and rmi', () => {
     expect(r.stdout).toMatch(/Deleted: sha256:/);
   });
 
-  it('rmi of an image a container uses: 409, exit 1; -f only untags; the container still runs', async () => {
+  it('rmi of an image a running container uses: 409; -f only untags (a hard conflict), the container runs on', async () => {
     const id = ok(await c.docker(['import', busyboxRootfsTar(1), 'in-use:v1'])).stdout.trim();
-    const cid = ok(await c.docker(['create', 'in-use:v1', 'echo', 'still here'])).stdout.trim();
+    const cid = ok(await c.docker(['run', '-d', 'in-use:v1', 'sleep', '100'])).stdout.trim();
     try {
       const r = failed(await c.docker(['rmi', 'in-use:v1']));
-      expect(r.stderr).toMatch(/conflict/i);
+      expect(r.stderr).toMatch(/conflict: unable to remove repository reference "in-use:v1" \(must force\)/);
       expect(r.stderr).toContain(cid.slice(0, 12));
       const raw = await rawRequest(d.socketPath, { method: 'DELETE', path: '/v1.41/images/in-use:v1' });
       expect(raw.status).toBe(409);
       const f = ok(await c.docker(['rmi', '-f', 'in-use:v1']));
-      expect(f.stdout).toContain('Untagged: in-use:v1');
-      expect(f.stdout).not.toContain('Deleted:');
+      expect(f.stdout).toBe('Untagged: in-use:v1\n');
       expect(await imageId(id)).toBe(id);
-      const run = ok(await c.docker(['start', '-a', cid]));
-      expect(run.stdout).toBe('still here\n');
+      const [info] = JSON.parse(ok(await c.docker(['inspect', cid])).stdout);
+      expect(info.State.Running).toBe(true);
+      expect(info.Image).toBe(id);
     } finally {
       await c.docker(['rm', '-f', cid]);
     }
     const del = ok(await c.docker(['rmi', id]));
     expect(del.stdout).toContain(`Deleted: ${id}`);
+  });
+
+  it('rmi of an image a stopped container uses: 409; -f deletes it, and the container still starts', async () => {
+    const id = ok(await c.docker(['import', busyboxRootfsTar(1), 'in-use-stopped:v1'])).stdout.trim();
+    const cid = ok(await c.docker(['create', 'in-use-stopped:v1', 'echo', 'still here'])).stdout.trim();
+    try {
+      const r = failed(await c.docker(['rmi', 'in-use-stopped:v1']));
+      expect(r.stderr).toMatch(/conflict/);
+      // force ignores the soft conflict of a stopped container, as dockerd does
+      const f = ok(await c.docker(['rmi', '-f', 'in-use-stopped:v1']));
+      expect(f.stdout).toContain('Untagged: in-use-stopped:v1');
+      expect(f.stdout).toContain(`Deleted: ${id}`);
+      expect(await imageId(id)).toBeUndefined();
+      // its layers stay while the container needs them
+      expect(ok(await c.docker(['start', '-a', cid])).stdout).toBe('still here\n');
+    } finally {
+      await c.docker(['rm', '-f', cid]);
+    }
   });
 
   it('rmi of a missing image: exit 1, No such image', async () => {
