@@ -32,3 +32,4 @@ export type {
   InfoResponse,
   EventMessage,
 } from './types';
+export type { ExecCreateRequest, ExecStartRequest, ExecInspect } from './exec-types';

@@ -29,7 +29,7 @@ export interface CliDeps {
 const DASH = '\u0000-';
 
 /** Commands that use the fast client: their ping is sent before yargs loads. */
-const PREFETCH = new Set(['run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
+const PREFETCH = new Set(['exec', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
 
 const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
 
@@ -59,7 +59,7 @@ function scanHost(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
 
-const TOP_LEVEL = new Set(['run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -76,7 +76,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const i = first === undefined ? -1 : args.findIndex((a, j) => a === first && !GLOBAL_VALUE_FLAGS.has(args[j - 1] ?? ''));
     const sub = first === 'container' ? args.findIndex((a, j) => j > i && !a.startsWith('-')) : i;
     const word = sub >= 0 ? args[sub] : undefined;
-    if (word === 'run' || word === 'create') {
+    if (word === 'run' || word === 'create' || word === 'exec') {
       const { head, rest } = splitRunArgs(args, sub + 1);
       args = head;
       runRest = rest;
@@ -197,6 +197,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       byName(IMAGE_COMMANDS, 'import'),
       byName(IMAGE_COMMANDS, 'load'),
       byName(IMAGE_COMMANDS, 'save'),
+      byName(IMAGE_COMMANDS, 'pull'),
       byName(IMAGE_COMMANDS, 'tag'),
       { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
       byName(IMAGE_COMMANDS, 'history'),

@@ -123,6 +123,21 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     builder: (y) => y.option('output', { ...str, alias: 'o', describe: 'Write to a file, instead of STDOUT' }),
     load: () => require('./commands/export').run,
   },
+  {
+    command: 'exec <container> [args..]',
+    describe: 'Execute a command in a running container',
+    builder: (y) =>
+      y
+        .option('detach', { ...bool, alias: 'd', describe: 'Detached mode: run command in the background' })
+        .option('interactive', { ...bool, alias: 'i', describe: 'Keep STDIN open even if not attached' })
+        .option('tty', { ...bool, alias: 't', describe: 'Allocate a pseudo-TTY' })
+        .option('env', { ...str, alias: 'e', describe: 'Set environment variables' })
+        .option('env-file', { ...str, describe: 'Read in a file of environment variables' })
+        .option('workdir', { ...str, alias: 'w', describe: 'Working directory inside the container' })
+        .option('user', { ...str, alias: 'u', describe: 'Username or UID (format: "<name|uid>[:<group|gid>]")' })
+        .option('privileged', { ...bool, describe: 'Give extended privileges to the command' }),
+    load: () => require('./commands/exec').run,
+  },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 
@@ -161,6 +176,12 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
     builder: (y) => y.option('output', { ...str, alias: 'o', describe: 'Write to a file, instead of STDOUT' }),
     load: () => require('./commands/save').run,
+  },
+  {
+    command: 'pull <image>',
+    describe: 'Download an image from a registry',
+    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Suppress verbose output' }).option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
+    load: () => require('./commands/pull').run,
   },
   { command: 'tag <source> <target>', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', load: () => require('./commands/tag').run },
   {

@@ -2,7 +2,7 @@
 const VALUE_FLAGS = new Set([
   'name', 'env', 'e', 'env-file', 'workdir', 'w', 'entrypoint', 'user', 'u', 'hostname', 'h', 'label', 'l',
   'stop-signal', 'stop-timeout', 'volume', 'v', 'publish', 'p', 'memory', 'm', 'cpus', 'restart', 'network', 'net',
-  'platform', 'host', 'H', 'tlscacert', 'tlscert', 'tlskey', 'config',
+  'platform', 'detach-keys', 'host', 'H', 'tlscacert', 'tlscert', 'tlskey', 'config',
 ]);
 
 /**

@@ -1,6 +1,7 @@
 import { ApiConnection } from './api-connection';
 import { AxiosTransport } from './axios-transport';
 import { ContainersClient } from './containers-client';
+import { ExecClient } from './exec-client';
 import { type DaemonAddress, parseHost } from './host';
 import { ImagesClient } from './images-client';
 import { NodeHttpTransport } from './node-http-transport';
@@ -22,11 +23,12 @@ export interface BerthClientOptions {
   userAgent?: string;
 }
 
-/** The Docker Engine API client: sub-clients for system, images and containers over one connection. */
+/** The Docker Engine API client: sub-clients for system, images, containers and exec over one connection. */
 export class BerthClient {
   readonly system: SystemClient;
   readonly images: ImagesClient;
   readonly containers: ContainersClient;
+  readonly exec: ExecClient;
   readonly address: DaemonAddress;
   private readonly api: ApiConnection;
 
@@ -39,6 +41,7 @@ export class BerthClient {
     this.system = new SystemClient(this.api);
     this.images = new ImagesClient(this.api);
     this.containers = new ContainersClient(this.api);
+    this.exec = new ExecClient(this.api);
   }
 
   /** Closes idle connections (hijacked and streaming ones belong to their callers). */

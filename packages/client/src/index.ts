@@ -10,6 +10,7 @@ export {
   type AttachedContainer,
   type LogsOptions,
 } from './containers-client';
+export { ExecClient } from './exec-client';
 export { ApiConnection, type CallOptions, type Query, type PingResult, encodeQuery, jsonMessages, FALLBACK_API_VERSION } from './api-connection';
 export { demultiplex, type DemuxedStreams } from './demux';
 export { DEFAULT_HOST, DEFAULT_TCP_PORT, type DaemonAddress, parseHost } from './host';

@@ -1,0 +1,64 @@
+import type { ExecCreateRequest } from '@berth/api';
+import { pumpAttached } from '../attach-session';
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { readEnvFile } from '../run-options';
+
+export interface ExecArgv {
+  container: string;
+  args?: (string | number)[];
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  env?: string[];
+  envFile?: string[];
+  workdir?: string;
+  user?: string;
+  privileged?: boolean;
+}
+
+/**
+ * `berth exec`: inspect the container, create the exec (the CLI's body, field for field), start it
+ * hijacked (or detached with -d), then exit with the exec's ExitCode from `GET /exec/{id}/json`.
+ */
+export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
+  const cmd = (argv.args ?? []).map(String);
+  if (cmd.length === 0) {
+    ctx.io.stderr.write(`${ctx.prog}: '${ctx.prog} exec' requires at least 2 arguments\n\nUsage:  ${ctx.prog} exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee '${ctx.prog} exec --help' for more information\n`);
+    return 1;
+  }
+  const client = ctx.client('fast');
+  try {
+    await client.containers.inspect(argv.container);
+    const env = [...(argv.envFile ?? []).flatMap((f) => readEnvFile(f, ctx.env)), ...(argv.env ?? [])];
+    const body: ExecCreateRequest = {
+      User: argv.user ?? '',
+      Privileged: !!argv.privileged,
+      Tty: !!argv.tty,
+      AttachStdin: !!argv.interactive && !argv.detach,
+      AttachStderr: !argv.detach,
+      AttachStdout: !argv.detach,
+      Detach: !!argv.detach,
+      DetachKeys: '',
+      Env: env.length ? env : null,
+      WorkingDir: argv.workdir ?? '',
+      Cmd: cmd,
+    };
+    const id = await client.exec.create(argv.container, body);
+    if (argv.detach) {
+      await client.exec.startDetached(id, { Tty: !!argv.tty });
+      return 0;
+    }
+    const attached = await client.exec.start(id, { Tty: !!argv.tty });
+    const pump = pumpAttached(ctx, client, argv.container, attached, { stdin: !!argv.interactive, tty: !!argv.tty, sigProxy: false });
+    const out = ctx.io.stdout;
+    if (argv.tty && out.isTTY && out.rows && out.columns) client.exec.resize(id, out.rows, out.columns).catch(() => undefined);
+    await pump.done;
+    pump.stop();
+    const info = await client.exec.inspect(id);
+    return info.ExitCode ?? 0;
+  } catch (e) {
+    ctx.io.stderr.write(`${describeError(e)}\n`);
+    return 1;
+  }
+}
