@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { goFileMode, resolveInRoot, statContainerPath } from './container-archive';
+import { execFileSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { unpackLayer } from '@berth/image-store';
+import { extractIntoContainer, goFileMode, resolveInRoot, statContainerPath } from './container-archive';
 
 let root: string;
 
@@ -44,5 +47,39 @@ describe('container paths', () => {
     expect(l.stat.mode & 2 ** 27).not.toBe(0);
     await expect(statContainerPath(root, '/no/such/path', 'trace-x')).rejects.toThrow('Could not find the file /no/such/path in container trace-x');
     expect(goFileMode(await fs.lstat(root)) & 0x80000000).not.toBe(0);
+  });
+});
+
+describe('extractIntoContainer', () => {
+  it('refuses a tar that climbs out, writes nothing outside, leaves no scratch dir', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-put-'));
+    try {
+      await fs.mkdir(path.join(work, 'a', 'b'), { recursive: true });
+      await fs.writeFile(path.join(work, 'a', 'escape.txt'), 'x');
+      // member name "../escape.txt", kept as is with -P
+      const tar = execFileSync('tar', ['-P', '-C', path.join(work, 'a', 'b'), '-cf', '-', '../escape.txt']);
+      const scratch = path.join(work, 'scratch');
+      await expect(
+        extractIntoContainer({
+          rootfs: root,
+          containerPath: '/srv',
+          containerRef: 'c',
+          input: Readable.from([tar]),
+          scratchDir: scratch,
+          extract: (input, dir, o) => unpackLayer(input, dir, o),
+        }),
+      ).rejects.toThrow();
+      await expect(fs.stat(scratch)).rejects.toThrow();
+      await expect(fs.stat(path.join(root, 'escape.txt'))).rejects.toThrow();
+      await expect(fs.stat(path.join(root, 'srv', 'escape.txt'))).rejects.toThrow();
+      // a good one lands, replacing an existing symlink instead of following it
+      await fs.writeFile(path.join(work, 'abs'), 'replaced\n');
+      const good = execFileSync('tar', ['-C', work, '-cf', '-', 'abs']);
+      await extractIntoContainer({ rootfs: root, containerPath: '/srv', containerRef: 'c', input: Readable.from([good]), scratchDir: scratch, extract: (i, d, o) => unpackLayer(i, d, o) });
+      expect(await fs.readFile(path.join(root, 'srv', 'abs'), 'utf8')).toBe('replaced\n');
+      expect(await fs.readFile(path.join(root, 'etc', 'passwd'), 'utf8')).toBe('container passwd\n');
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
   });
 });

@@ -124,3 +124,77 @@ export function tarPath(host: string, rootfs: string): Readable {
   });
   return out;
 }
+
+/** Unpacks a tar into an empty directory (image-store's unpackLayer: hostile tars are refused). */
+export type TarExtractor = (input: Readable, emptyDir: string, opts?: { signal?: AbortSignal }) => Promise<unknown>;
+
+/**
+ * `docker cp` into a container (PUT /containers/{id}/archive?path=DIR): the tar is first
+ * unpacked into a private empty directory on the host (nothing in it can point outside), then
+ * copied into DIR of the mounted rootfs entry by entry, each parent resolved inside the rootfs
+ * and any existing symlink at a destination name replaced, never followed. Ownership, modes and
+ * mtimes come from the tar. FIFOs and devices are skipped.
+ */
+export async function extractIntoContainer(opts: {
+  rootfs: string;
+  containerPath: string;
+  containerRef: string;
+  input: Readable;
+  scratchDir: string;
+  extract: TarExtractor;
+  noOverwriteDirNonDir?: boolean;
+  signal?: AbortSignal;
+}): Promise<void> {
+  const dest = await statContainerPath(opts.rootfs, opts.containerPath.endsWith('/') ? opts.containerPath : `${opts.containerPath}/`, opts.containerRef);
+  if ((dest.stat.mode & 0x80000000) === 0) throw new InvalidArgumentError(`extraction point is not a directory: ${opts.containerPath}`);
+  await fs.rm(opts.scratchDir, { recursive: true, force: true });
+  await fs.mkdir(opts.scratchDir, { recursive: true, mode: 0o700 });
+  try {
+    await opts.extract(opts.input, opts.scratchDir, { signal: opts.signal });
+    const base = opts.containerPath.startsWith('/') ? opts.containerPath : `/${opts.containerPath}`;
+    await copyTree(opts.scratchDir, '', opts.rootfs, base, Boolean(opts.noOverwriteDirNonDir));
+  } finally {
+    await fs.rm(opts.scratchDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function copyTree(src: string, rel: string, rootfs: string, base: string, noOverwriteDirNonDir: boolean): Promise<void> {
+  const names = (await fs.readdir(path.join(src, rel))).sort();
+  for (const name of names) {
+    const r = rel ? `${rel}/${name}` : name;
+    const from = path.join(src, r);
+    const st = await fs.lstat(from);
+    const containerTarget = path.posix.join(base, r);
+    const parent = await resolveInRoot(rootfs, path.posix.dirname(containerTarget), true);
+    const to = path.join(parent, name);
+    const existing = await fs.lstat(to).catch(() => undefined);
+    if (st.isDirectory()) {
+      if (existing && !existing.isDirectory()) {
+        if (noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite non-directory ${containerTarget} with directory`);
+        await fs.rm(to, { recursive: true, force: true });
+      }
+      if (!existing || !existing.isDirectory()) await fs.mkdir(to);
+      await copyTree(src, r, rootfs, base, noOverwriteDirNonDir);
+      await fs.lchown(to, st.uid, st.gid);
+      await fs.chmod(to, st.mode & 0o7777);
+      await fs.utimes(to, st.atime, st.mtime);
+      continue;
+    }
+    if (!st.isFile() && !st.isSymbolicLink()) continue;
+    if (existing?.isDirectory()) {
+      if (noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite directory ${containerTarget} with non-directory`);
+      await fs.rm(to, { recursive: true, force: true });
+    } else if (existing) {
+      await fs.unlink(to);
+    }
+    if (st.isSymbolicLink()) {
+      await fs.symlink(await fs.readlink(from), to);
+      await fs.lchown(to, st.uid, st.gid);
+    } else {
+      await fs.copyFile(from, to);
+      await fs.lchown(to, st.uid, st.gid);
+      await fs.chmod(to, st.mode & 0o7777); // after chown: chown clears setuid/setgid
+      await fs.utimes(to, st.atime, st.mtime);
+    }
+  }
+}

@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duplex } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { FrameDecoder, type Frame } from '@berth/api';
-import { openImageStore, packDirectory, type ImageStore } from '@berth/image-store';
+import { openImageStore, packDirectory, unpackLayer, type ImageStore } from '@berth/image-store';
 import { DEFAULT_SHIM_PATH, OciRuntime } from '@berth/runtime';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
@@ -38,6 +38,7 @@ async function openService(): Promise<ContainerService> {
     snapshots: store.snapshots,
     runtime,
     packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', signal: opts?.signal }),
+    unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts),
   });
   await s.restore();
   return s;
@@ -287,6 +288,33 @@ describe('ContainerService with image-store and runc', () => {
     await new Promise((res) => setTimeout(res, 100));
     expect(mountsUnder(layout.containerDir(r.id))).toEqual([]);
     await svc.remove(r.id);
+  });
+
+  it('archive put: files land in the container, through its own symlinks, never outside', async () => {
+    const { Id } = await svc.create({ Image: imageRef, Cmd: ['sh', '-c', 'cat /srv/in/new.txt /etc/put.txt'] });
+    const src = path.join(root, 'cp-src');
+    await fs.mkdir(path.join(src, 'in'), { recursive: true });
+    await fs.writeFile(path.join(src, 'in', 'new.txt'), 'copied-in\n');
+    const tarOf = (cwd: string, ...names: string[]) => execFileSync('tar', ['--numeric-owner', '-C', cwd, '-cf', '-', ...names]);
+    await svc.archivePut(Id, '/srv', Readable.from([tarOf(src, 'in')]));
+    // a symlink in the container pointing at /etc means the container's /etc
+    const mnt = await svc.mountRootfs(Id);
+    await fs.symlink('/etc', path.join(mnt.path, 'srv', 'etc-link'));
+    await mnt.release();
+    await fs.writeFile(path.join(src, 'put.txt'), 'into-etc\n');
+    await svc.archivePut(Id, '/srv/etc-link', Readable.from([tarOf(src, 'put.txt')]));
+    await expect(fs.stat('/etc/put.txt')).rejects.toThrow();
+    await expect(svc.archivePut(Id, '/no/such/dir', Readable.from([tarOf(src, 'put.txt')]))).rejects.toThrow('Could not find the file');
+    const w = await svc.wait(Id, 'next-exit');
+    const att = await svc.attach(Id, { stream: true, stdout: true, stderr: true });
+    const c = fakeConn();
+    const done = att.connect(c.conn);
+    await svc.start(Id);
+    expect((await w.result).StatusCode).toBe(0);
+    await done;
+    expect((await demux(Buffer.concat(c.out))).stdout).toBe('copied-in\ninto-etc\n');
+    expect(await fs.readdir(layout.containerDir(Id))).not.toContain(expect.stringMatching(/^cp-/));
+    await svc.remove(Id);
   });
 
   it('AutoRemove removes the container, its snapshot and directory', async () => {

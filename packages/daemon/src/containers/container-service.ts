@@ -168,6 +168,8 @@ export interface ContainerService {
   archiveStat(ref: string, containerPath: string): Promise<PathStat>;
   /** `GET /containers/{id}/archive`: the stat and a tar of a container path (entries named from its basename). */
   archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }>;
+  /** `PUT /containers/{id}/archive?path=DIR`: unpacks a tar into DIR of the container. */
+  archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal }): Promise<void>;
   /** `docker diff`: what the container changed in its image; null when nothing. */
   changes(ref: string): Promise<ContainerChange[] | null>;
 

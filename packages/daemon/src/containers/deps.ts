@@ -21,6 +21,9 @@ export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete
 /** Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. */
 export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Readable | Promise<Readable>;
 
+/** Unpacks a tar into an empty directory, refusing hostile entries: image-store's unpackLayer. */
+export type UnpackTar = (input: Readable, emptyDir: string, opts?: { signal?: AbortSignal }) => Promise<unknown>;
+
 /** Named volumes: the host directory of a volume, created when missing (docker's `-v name:/path`). */
 export interface VolumeResolver {
   ensure(name: string): Promise<string>;
@@ -44,6 +47,8 @@ export interface ContainerServiceDeps {
   snapshots: ContainerSnapshots;
   runtime: ContainerRuntime;
   packDirectory: PackDirectory;
+  /** For `docker cp` into a container (PUT archive); without it PUT archive is 501. */
+  unpackTar?: UnpackTar;
   volumes?: VolumeResolver;
   /** Called for every container event; must not throw. */
   onEvent?: (event: ContainerEvent) => void;

@@ -29,6 +29,7 @@ export type {
   ContainerSnapshots,
   ContainerRuntime,
   PackDirectory,
+  UnpackTar,
   VolumeResolver,
   ContainerEvent,
 } from './deps';

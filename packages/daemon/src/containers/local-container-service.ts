@@ -14,6 +14,8 @@ import type {
 import {
   ConflictError,
   FailedPreconditionError,
+  ForbiddenError,
+  NotImplementedError,
   InternalError,
   InvalidArgumentError,
   NotFoundError,
@@ -60,7 +62,7 @@ import type {
 import { compileListFilters, compilePruneFilters } from './container-filters';
 import { cgroupPathOf, cgroupPids, emptyStats, parsePs, runPs, statsMessage } from './container-processes';
 import { containerChanges, imageLowerDirs, type ContainerChange } from './container-changes';
-import { statContainerPath, tarPath, type PathStat } from './container-archive';
+import { extractIntoContainer, statContainerPath, tarPath, type PathStat } from './container-archive';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import {
   checkCanKill,
@@ -1069,6 +1071,35 @@ export class LocalContainerService implements ContainerService {
     tar.once('close', release);
     tar.once('error', release);
     return { stat, tar };
+  }
+
+  async archivePut(
+    ref: string,
+    containerPath: string,
+    input: Readable,
+    opts: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    if (!containerPath) throw new InvalidArgumentError('path: required');
+    const extract = this.deps.unpackTar;
+    if (!extract) throw new NotImplementedError('archive: copying into a container is not available (no tar extractor configured)');
+    const e = this.mustGet(ref);
+    if (e.rec.hostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+    const m = await this.mountRootfs(ref);
+    try {
+      await extractIntoContainer({
+        rootfs: m.path,
+        containerPath,
+        containerRef: ref,
+        input,
+        scratchDir: path.join(this.layout.containerDir(e.rec.id), `cp-${randomBytes(6).toString('hex')}`),
+        extract,
+        noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+        signal: opts.signal,
+      });
+    } finally {
+      await m.release().catch((err) => this.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
+    }
+    this.emit(e, 'extract-to-dir');
   }
 
   // ---------------------------------------------------------------- diff

@@ -264,6 +264,18 @@ export function containersRouter(service: ContainerService): Router {
     }),
   );
 
+  r.put(
+    '/containers/:id/archive',
+    asyncHandler(async (req: Request, res: Response) => {
+      // The body is a tar, sent as text/plain by the CLI and application/tar by dockerode.
+      await service.archivePut(id(req), queryString(req, 'path') ?? '', req, {
+        noOverwriteDirNonDir: queryBool(req, 'noOverwriteDirNonDir'),
+        signal: clientGone(res),
+      });
+      sendEmpty(res, 200);
+    }),
+  );
+
   r.get(
     '/containers/:id/changes',
     asyncHandler(async (req: Request, res: Response) => {
