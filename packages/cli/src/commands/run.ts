@@ -1,11 +1,9 @@
 import type { BerthClient } from '@berth/client';
 import { isDaemonError, statusCodeOf } from '@berth/client';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api';
-import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
-import { pullImage } from '../pull-image';
 import { type RunFlags, buildCreateRequest } from '../run-options';
 
 export interface RunArgv extends RunFlags {
@@ -38,6 +36,9 @@ export async function createContainer(
     if (statusCodeOf(e) !== 404) throw e;
     const image = body.Image ?? '';
     let shown = image;
+    // Only this (rare) path needs the reference parser and the pull code.
+    const { familiarString, parseReference, withDefaultTag } = require('@berth/oci') as typeof import('@berth/oci');
+    const { pullImage } = require('../pull-image') as typeof import('../pull-image');
     try {
       shown = familiarString(withDefaultTag(parseReference(image)));
     } catch {
@@ -74,14 +75,19 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   const id = created.Id;
   let attached: Awaited<ReturnType<typeof client.containers.attach>> | undefined;
   let wait: Awaited<ReturnType<typeof client.containers.wait>>;
-  try {
-    if (!f.detach) attached = await client.containers.attach(id, { stdin: !!f.interactive, stdout: true, stderr: true, stream: true, tty: !!f.tty });
-    wait = await client.containers.wait(id, { condition: f.rm ? 'removed' : 'next-exit' });
-  } catch (e) {
-    attached?.close();
-    reportRunError(ctx, 'run', e);
+  // attach and wait are both in place before start (their order does not matter to the daemon;
+  // in parallel they cost one round trip instead of two)
+  const attaching = f.detach ? Promise.resolve(undefined) : client.containers.attach(id, { stdin: !!f.interactive, stdout: true, stderr: true, stream: true, tty: !!f.tty });
+  const waiting = client.containers.wait(id, { condition: f.rm ? 'removed' : 'next-exit' });
+  const [a, w] = await Promise.allSettled([attaching, waiting]);
+  if (a.status === 'rejected' || w.status === 'rejected') {
+    if (a.status === 'fulfilled') a.value?.close();
+    if (w.status === 'fulfilled') w.value.cancel();
+    reportRunError(ctx, 'run', a.status === 'rejected' ? a.reason : (w as PromiseRejectedResult).reason);
     return 125;
   }
+  attached = a.value;
+  wait = w.value;
   // Start only after the wait's headers are in: that is what makes `--rm` and fast exits safe.
   const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!f.interactive, tty: !!f.tty }) : undefined;
   try {

@@ -1,5 +1,4 @@
 import type { ContainerSummary } from '@berth/api';
-import { familiarString, parseReference } from '@berth/oci';
 import { ellipsis, goQuote, truncateId } from './go-text';
 import { humanSize } from './human-size';
 import { goTimeString, timeAgo } from './human-duration';
@@ -31,7 +30,10 @@ function displayImage(c: Partial<ContainerSummary>, trunc: boolean): string {
   if (image === '') return '<no image>';
   if (!trunc) return image;
   if (c.ImageID && truncateId(c.ImageID) === truncateId(image)) return truncateId(image);
+  // Already familiar (the common case): no need to load the reference parser.
+  if (!image.includes('@') && !image.startsWith('docker.io/') && !image.startsWith('index.docker.io/') && !image.includes('library/')) return image;
   try {
+    const { familiarString, parseReference } = require('@berth/oci') as typeof import('@berth/oci');
     const ref = parseReference(image);
     return familiarString({ domain: ref.domain, path: ref.path, tag: ref.tag });
   } catch {
