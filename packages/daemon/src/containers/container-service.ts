@@ -131,6 +131,11 @@ export interface ContainerService {
   wait(ref: string, condition?: WaitCondition | string, signal?: AbortSignal): Promise<WaitHandle>;
   attach(ref: string, opts: AttachOptions): Promise<Attachment>;
   logs(ref: string, opts: LogsOptions): Promise<LogsStream>;
+  /**
+   * `docker update`: resources (non-zero fields) and the restart policy. The new limits are
+   * stored and apply from the next start; for a running container a Warning says so.
+   */
+  update(ref: string, body: unknown): Promise<{ Warnings: string[] | null }>;
   /** Freezes every process of a running container (409 otherwise). */
   pause(ref: string): Promise<void>;
   /** Thaws a paused container (500 `Container <id> is not paused` otherwise, as docker). */

@@ -16,6 +16,7 @@ export interface ContainerStore {
   insert(rec: ContainerRecord): Promise<StoredContainer>;
   updateState(id: string, state: ContainerStateRecord): Promise<void>;
   rename(id: string, newName: string): Promise<void>;
+  updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void>;
   /** Deletes row and labels in one transaction. */
   delete(id: string): Promise<void>;
 }
@@ -141,6 +142,11 @@ export class SqliteContainerStore implements ContainerStore {
          restart_count = ?, manually_stopped = ? WHERE id = ?`,
       [s.status, s.pid, s.exitCode, s.error, s.oomKilled ? 1 : 0, s.startedAt, s.finishedAt, s.restartCount, s.manuallyStopped ? 1 : 0, id],
     );
+    if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
+  }
+
+  async updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void> {
+    const r = await this.db.run('UPDATE containers SET host_config = ? WHERE id = ?', [JSON.stringify(hostConfig), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 

@@ -402,6 +402,20 @@ describe('ContainerService (fake runtime)', () => {
     await svc.remove(b.Id, { force: true });
   });
 
+  it('update: resources and restart policy are stored; zeros leave things as they were', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'], HostConfig: { Memory: 64 * 1024 * 1024 } });
+    expect(await svc.update(Id, { Memory: 128 * 1024 * 1024, MemorySwap: 256 * 1024 * 1024, NanoCpus: 1e9, CpuShares: 0, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } })).toEqual({ Warnings: null });
+    const h = (await svc.inspect(Id)).HostConfig;
+    expect(h).toMatchObject({ Memory: 134217728, MemorySwap: 268435456, NanoCpus: 1e9, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } });
+    await expect(svc.update(Id, { RestartPolicy: { Name: 'sometimes' } })).rejects.toThrow(InvalidArgumentError);
+    await expect(svc.update(Id, { Memory: 5 })).rejects.toThrow('Minimum memory limit allowed is 6MB');
+    await svc.start(Id);
+    expect((await svc.update(Id, { Memory: 96 * 1024 * 1024 })).Warnings).toHaveLength(1);
+    const auto = await svc.create({ Image: 'busybox', HostConfig: { AutoRemove: true } });
+    await expect(svc.update(auto.Id, { RestartPolicy: { Name: 'always' } })).rejects.toThrow('AutoRemove');
+    await svc.remove(Id, { force: true });
+  });
+
   it('rename: moves the name, 409 when taken', async () => {
     const a = await svc.create({ Image: 'busybox' }, { name: 'a1' });
     await svc.create({ Image: 'busybox' }, { name: 'b1' });

@@ -763,6 +763,46 @@ export class LocalContainerService implements ContainerService {
     });
   }
 
+  async update(ref: string, body: unknown): Promise<{ Warnings: string[] | null }> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('update: the request body must be a JSON object');
+    const b = body as Record<string, unknown>;
+    const e = this.mustGet(ref);
+    if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
+      throw new ConflictError(`Container ${e.rec.id} is marked for removal and cannot be "update"`);
+    }
+    const RESOURCES = [
+      'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota',
+      'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+    ];
+    const merged: Record<string, unknown> = { ...e.rec.hostConfig };
+    let resourcesChanged = false;
+    for (const k of RESOURCES) {
+      const v = b[k];
+      if (v === undefined || v === null || v === 0 || v === '') continue;
+      merged[k] = v;
+      resourcesChanged = true;
+    }
+    const rp = b.RestartPolicy as { Name?: unknown } | undefined | null;
+    if (rp && typeof rp === 'object' && rp.Name) {
+      if (e.rec.hostConfig.AutoRemove && rp.Name !== 'no') {
+        throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      merged.RestartPolicy = rp;
+    }
+    const { hostConfig } = validateCreate({ Image: 'update', HostConfig: merged }, this.runtimeName);
+    const next = { ...e.rec.hostConfig };
+    for (const k of [...RESOURCES, 'MemorySwap', 'MemorySwappiness', 'RestartPolicy'] as const) {
+      (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
+    }
+    await this.store.updateHostConfig(e.rec.id, next);
+    e.rec.hostConfig = next;
+    this.emit(e, 'update');
+    if (resourcesChanged && isActive(e.rec.state.status)) {
+      return { Warnings: ['berth: the new resource limits apply from the next start; the running container keeps its current ones'] };
+    }
+    return { Warnings: null };
+  }
+
   async pause(ref: string): Promise<void> {
     const e = this.mustGet(ref);
     await this.exclusive(e, async () => {

@@ -190,6 +190,14 @@ export function containersRouter(service: ContainerService): Router {
   );
 
   r.post(
+    '/containers/:id/update',
+    asyncHandler(async (req: Request, res: Response) => {
+      const body = await readJsonBody(req);
+      sendJson(res, 200, await service.update(id(req), body ?? {}));
+    }),
+  );
+
+  r.post(
     '/containers/:id/pause',
     asyncHandler(async (req: Request, res: Response) => {
       await service.pause(id(req));
