@@ -65,6 +65,7 @@ const TOP_LEVEL = new Set(['exec', 'pull', 'run', 'create', 'start', 'stop', 're
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const { io, env } = deps;
   const prog = 'berth';
+  if (args.length === 0) args = ['--help'];
   if (args[0] === '-v' || args[0] === '--version') {
     const { BERTH_VERSION } = require('./commands/version') as typeof import('./commands/version');
     io.stdout.write(`berth version ${BERTH_VERSION}\n`);
