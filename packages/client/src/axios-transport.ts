@@ -76,7 +76,6 @@ export class AxiosTransport implements Transport {
       return { statusCode: res.status, headers: h, body: res.data };
     } catch (e) {
       const err = e as { code?: string; cause?: unknown; name?: string };
-      if (err.name === 'CanceledError' && req.signal?.aborted) throw req.signal.reason ?? e;
       throw connectionError(err.cause && (err.cause as { code?: string }).code ? err.cause : e, this.opts.address.url);
     }
   }

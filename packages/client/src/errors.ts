@@ -1,5 +1,7 @@
 import {
   type BerthError,
+  CancelledError,
+  isBerthError,
   ConflictError,
   ForbiddenError,
   InternalError,
@@ -61,9 +63,15 @@ export function isDaemonError(e: unknown): e is DaemonError {
 
 const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND']);
 
-/** Maps a socket-level failure to UnavailableError with docker's wording, berth's names. */
+/**
+ * Maps a failure before any response (connect, TLS handshake, reset) to UnavailableError with
+ * docker's wording and berth's names; an abort becomes CancelledError.
+ */
 export function connectionError(e: unknown, hostUrl: string): Error {
-  const code = (e as { code?: unknown } | null)?.code;
+  if (isBerthError(e)) return e;
+  const err = e as { code?: unknown; name?: unknown; message?: unknown } | null;
+  const code = err?.code;
+  if (err?.name === 'AbortError' || code === 'ABORT_ERR' || code === 'ERR_CANCELED') return new CancelledError('request cancelled', { cause: e });
   if (typeof code === 'string' && CONNECT_CODES.has(code)) {
     const msg =
       code === 'EACCES'
@@ -71,5 +79,5 @@ export function connectionError(e: unknown, hostUrl: string): Error {
         : `Cannot connect to the berth daemon at ${hostUrl}. Is the berth daemon running?`;
     return new UnavailableError(msg, { cause: e });
   }
-  return e instanceof Error ? e : new InternalError(String(e));
+  return new UnavailableError(`error during connect: ${typeof err?.message === 'string' ? err.message : String(e)}`, { cause: e });
 }
