@@ -39,6 +39,7 @@ async function openService(): Promise<ContainerService> {
     runtime,
     packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', signal: opts?.signal }),
     unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts),
+    committer: store.committer,
   });
   await s.restore();
   return s;
@@ -315,6 +316,38 @@ describe('ContainerService with image-store and runc', () => {
     expect((await demux(Buffer.concat(c.out))).stdout).toBe('copied-in\ninto-etc\n');
     expect(await fs.readdir(layout.containerDir(Id))).not.toContain(expect.stringMatching(/^cp-/));
     await svc.remove(Id);
+  });
+
+  it('commit: the container changes become a child image that runs', async () => {
+    const r = await run({ Cmd: ['sh', '-c', 'echo committed-data > /srv/committed.txt'] });
+    expect(r.status.StatusCode).toBe(0);
+    const { Id: imageId } = await svc.commit(r.id, {
+      repo: 'docker.io/library/committed-test',
+      tag: 'v1',
+      author: 'me',
+      comment: 'test commit',
+      changes: ['ENV COMMITTED=1', 'CMD ["sh", "-c", "cat /srv/committed.txt; echo $COMMITTED"]'],
+    });
+    expect(imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const img = await store.images.get('committed-test:v1');
+    expect(img.id).toBe(imageId);
+    expect(img.config.author).toBe('me');
+    const diff = await store.layers.tarStream(img.layers[img.layers.length - 1] as never);
+    const names = execFileSync('tar', ['-t'], { input: await collect(diff) }).toString();
+    expect(names).toContain('srv/committed.txt');
+    expect(names).not.toContain('etc/hostname');
+    const { Id } = await svc.create({ Image: 'committed-test:v1', AttachStdout: true });
+    const att = await svc.attach(Id, { stream: true, stdout: true, stderr: true });
+    const c = fakeConn();
+    const done = att.connect(c.conn);
+    const w = await svc.wait(Id, 'next-exit');
+    await svc.start(Id);
+    expect((await w.result).StatusCode).toBe(0);
+    await done;
+    expect((await demux(Buffer.concat(c.out))).stdout).toBe('committed-data\n1\n');
+    expect(await svc.imageUsers(imageId)).toEqual([{ id: Id, running: false }]);
+    await svc.remove(Id);
+    await svc.remove(r.id);
   });
 
   it('AutoRemove removes the container, its snapshot and directory', async () => {

@@ -104,6 +104,22 @@ export interface ContainerImageUser {
   running: boolean;
 }
 
+/** `POST /commit`: the query of docker commit. */
+export interface CommitOptions {
+  /** Fully normalised repository (`docker.io/library/x`) or '' for an untagged image. */
+  repo?: string;
+  tag?: string;
+  author?: string;
+  comment?: string;
+  /** Dockerfile-like changes (`ENV A=1`, `CMD ["sh"]`), already split per instruction. */
+  changes?: string[];
+  /** Pause a running container while committing (docker's default: true). */
+  pause?: boolean;
+  /** A Config given in the request body; its set fields win over the container's. */
+  config?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
 /** Counts for `GET /info`. */
 export interface ContainerCounts {
   total: number;
@@ -175,6 +191,8 @@ export interface ContainerService {
   archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }>;
   /** `PUT /containers/{id}/archive?path=DIR`: unpacks a tar into DIR of the container. */
   archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal }): Promise<void>;
+  /** `docker commit`: the container's changes become a child image of its image; returns its ID. */
+  commit(ref: string, opts: CommitOptions): Promise<{ Id: string }>;
   /** `docker diff`: what the container changed in its image; null when nothing. */
   changes(ref: string): Promise<ContainerChange[] | null>;
 

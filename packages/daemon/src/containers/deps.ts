@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Database } from '@berth/sqlite';
-import type { ImageLookup, Snapshotter } from '@berth/image-store';
+import type { ImageCommitter, ImageLookup, Snapshotter } from '@berth/image-store';
 import type { OciRuntime, Logger } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 
@@ -23,6 +23,9 @@ export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Re
 
 /** Unpacks a tar into an empty directory, refusing hostile entries: image-store's unpackLayer. */
 export type UnpackTar = (input: Readable, emptyDir: string, opts?: { signal?: AbortSignal }) => Promise<unknown>;
+
+/** `docker commit`: image-store's committer (a container's upper dir becomes a child image). */
+export type ContainerCommitter = Pick<ImageCommitter, 'commit'>;
 
 /** Named volumes: the host directory of a volume, created when missing (docker's `-v name:/path`). */
 export interface VolumeResolver {
@@ -47,6 +50,8 @@ export interface ContainerServiceDeps {
   snapshots: ContainerSnapshots;
   runtime: ContainerRuntime;
   packDirectory: PackDirectory;
+  /** For `docker commit`; without it commit is 501. */
+  committer?: ContainerCommitter;
   /** For `docker cp` into a container (PUT archive); without it PUT archive is 501. */
   unpackTar?: UnpackTar;
   volumes?: VolumeResolver;

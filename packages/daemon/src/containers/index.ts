@@ -17,6 +17,7 @@ export type {
   WaitHandle,
   ContainerImageUser,
   ContainerCounts,
+  CommitOptions as ContainerCommitOptions,
 } from './container-service';
 export type { ContainerRecord, ContainerStateRecord } from './container-record';
 export type { ExecInspect } from './exec-session';
@@ -30,6 +31,7 @@ export type {
   ContainerRuntime,
   PackDirectory,
   UnpackTar,
+  ContainerCommitter,
   VolumeResolver,
   ContainerEvent,
 } from './deps';

@@ -40,13 +40,15 @@ import {
   type MountDescription,
   type Task,
 } from '@berth/runtime';
-import { isDigest, parseReference } from '@berth/oci';
+import { isDigest, parseReference, type ImageRunConfig } from '@berth/oci';
 import type { DataRoot } from '../layout';
+import { applyImageChanges } from '../images/image-changes';
 import type { ContainerRecord, ContainerStateRecord } from './container-record';
 import { ZERO_TIME } from './container-record';
 import type {
   AttachOptions,
   Attachment,
+  CommitOptions,
   ContainerCounts,
   ContainerImageUser,
   ContainerService,
@@ -1140,6 +1142,57 @@ export class LocalContainerService implements ContainerService {
       await m.release().catch((err) => this.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
     }
     this.emit(e, 'extract-to-dir');
+  }
+
+  // ---------------------------------------------------------------- commit
+
+  async commit(ref: string, opts: CommitOptions): Promise<{ Id: string }> {
+    const committer = this.deps.committer;
+    if (!committer) throw new NotImplementedError('commit: not available (no image committer configured)');
+    const e = this.mustGet(ref);
+    const id = e.rec.id;
+    if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
+      throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
+    }
+    let reference: string | undefined;
+    if (opts.repo) {
+      reference = `${opts.repo}:${opts.tag || 'latest'}`;
+      parseReference(reference);
+    } else if (opts.tag) {
+      throw new InvalidArgumentError('tag without a repository');
+    }
+    const { Hostname, Domainname, User, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels, StopSignal, AttachStdin, AttachStdout, AttachStderr, Healthcheck } =
+      e.rec.config;
+    const containerConfig: ImageRunConfig = {
+      Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
+      Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
+      ...(StopSignal ? { StopSignal } : {}),
+      ...(Healthcheck ? { Healthcheck } : {}),
+    };
+    const fromBody: ImageRunConfig = {};
+    for (const [k, v] of Object.entries(opts.config ?? {})) {
+      if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) (fromBody as Record<string, unknown>)[k] = v;
+    }
+    const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
+    const pause = opts.pause !== false && e.rec.state.status === 'running';
+    if (pause) await this.pause(id);
+    try {
+      const rec = await committer.commit({
+        parent: e.rec.imageId,
+        upperDir: await this.deps.snapshots.upperDir(id),
+        config,
+        containerConfig,
+        containerId: id,
+        author: opts.author,
+        comment: opts.comment,
+        references: reference ? [reference] : undefined,
+        signal: opts.signal,
+      });
+      this.emit(e, 'commit', { comment: opts.comment ?? '' });
+      return { Id: rec.id };
+    } finally {
+      if (pause) await this.unpause(id).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'commit: unpause'));
+    }
   }
 
   // ---------------------------------------------------------------- diff

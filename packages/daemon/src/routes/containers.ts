@@ -13,6 +13,7 @@ import {
   queryFilters,
   queryHas,
   queryInt,
+  queryList,
   queryString,
   readBody,
   readJsonBody,
@@ -281,6 +282,29 @@ export function containersRouter(service: ContainerService): Router {
         signal: clientGone(res),
       });
       sendEmpty(res, 200);
+    }),
+  );
+
+  r.post(
+    '/commit',
+    asyncHandler(async (req: Request, res: Response) => {
+      const body = await readJsonBody(req);
+      if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
+        throw new InvalidArgumentError('commit: the body must be a container Config object');
+      }
+      const container = queryString(req, 'container');
+      if (!container) throw new InvalidArgumentError('commit: container is required');
+      const out = await service.commit(container, {
+        repo: queryString(req, 'repo') || undefined,
+        tag: queryString(req, 'tag') || undefined,
+        author: queryString(req, 'author'),
+        comment: queryString(req, 'comment'),
+        changes: queryList(req, 'changes'),
+        pause: queryHas(req, 'pause') ? queryBool(req, 'pause') : true,
+        config: (body ?? undefined) as Record<string, unknown> | undefined,
+        signal: clientGone(res),
+      });
+      sendJson(res, 201, out);
     }),
   );
 
