@@ -1,5 +1,13 @@
 import { runCli } from './cli';
 
+// A closed pipe on our stdout (`berth logs x | head -1`) ends the command quietly, as SIGPIPE ends docker.
+for (const s of [process.stdout, process.stderr]) {
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 /** The `berth` binary: runs the CLI on the process's streams and exits with its code. */
 runCli(process.argv.slice(2), { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env: process.env }).then(
   (code) => {

@@ -4,6 +4,7 @@ import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
+import { checkImageReference } from '../image-reference';
 import { type RunFlags, buildCreateRequest } from '../run-options';
 
 export interface RunArgv extends RunFlags {
@@ -65,6 +66,7 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   }
   let created: ContainerCreateResponse;
   try {
+    checkImageReference(argv.image);
     const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
     created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform });
   } catch (e) {

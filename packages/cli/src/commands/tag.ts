@@ -3,7 +3,13 @@ import type { CliContext, ExitCode } from '../cli-context';
 
 /** `berth tag SOURCE TARGET`: the source as typed, the target normalised (`repo=docker.io/library/x`). */
 export async function run(ctx: CliContext, argv: { source: string; target: string }): Promise<ExitCode> {
-  const ref = parseReference(argv.target);
+  let ref: ReturnType<typeof parseReference>;
+  try {
+    ref = parseReference(argv.target);
+  } catch (e) {
+    ctx.io.stderr.write(`Error parsing reference: "${argv.target}" is not a valid repository/tag: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (ref.digest) {
     ctx.io.stderr.write('Error response from daemon: refusing to create a tag with a digest reference\n');
     return 1;
