@@ -13,11 +13,13 @@ import {
   clientsFor,
   exec,
   fixtures,
+  makeTar,
   mountsUnder,
   parseTable,
   processesUnder,
   rawRequest,
   sleep,
+  TarEntry,
   waitFor,
   expectExit,
   ok,
@@ -565,6 +567,64 @@ describe('export', () => {
       }
     });
   }
+
+  it('import → container → export keeps special files: device nodes, fifo, setuid, owners, links, long names', async () => {
+    const long = `n${'x'.repeat(180)}`;
+    const entries: TarEntry[] = [
+      { name: 'bin/', type: 'dir' },
+      { name: 'bin/busybox', content: fs.readFileSync('/usr/bin/busybox'), mode: 0o755 },
+      { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
+      { name: 'etc/', type: 'dir' },
+      { name: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
+      { name: 'data/', type: 'dir', mode: 0o750, uid: 1000, gid: 1000 },
+      { name: 'data/owned', content: 'mine\n', uid: 1000, gid: 1000, mode: 0o600 },
+      { name: 'data/suid', content: 'setuid\n', mode: 0o4755 },
+      { name: 'data/sgid-dir/', type: 'dir', mode: 0o2775 },
+      { name: 'data/sticky/', type: 'dir', mode: 0o1777 },
+      { name: 'data/hard-a', content: 'linked\n' },
+      { name: 'data/hard-b', type: 'hardlink', linkname: 'data/hard-a' },
+      { name: 'data/abs-link', type: 'symlink', linkname: '/etc/passwd' },
+      { name: 'data/dangling', type: 'symlink', linkname: '../nowhere' },
+      { name: 'data/fifo', type: 'fifo', mode: 0o600 },
+      { name: 'data/null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
+      { name: 'data/loop', type: 'block', devmajor: 7, devminor: 0, mode: 0o660 },
+      { name: `data/${long}`, content: 'long name\n' },
+      { name: 'data/empty-dir/', type: 'dir' },
+    ];
+    const input = makeTar(entries);
+    const expected = ok(await exec('python3', [fixtures.rootfsListing], { input })).stdout;
+    const id = ok(await c.docker(['import', '-', 'special-files:v1'], { input })).stdout.trim();
+    expect(id).toMatch(/^sha256:/);
+    const cid = ok(await c.docker(['create', 'special-files:v1', '/bin/sh'])).stdout.trim();
+    try {
+      const exported = ok(await c.docker(['export', cid])).stdoutBuffer;
+      const listing = ok(await exec('python3', [fixtures.rootfsListing], { input: exported })).stdout;
+      expect(listing).toBe(expected);
+      // and back again: the exported tar imports into the same listing
+      ok(await c.docker(['import', '-', 'special-files:v2'], { input: exported }));
+      const cid2 = ok(await c.docker(['create', 'special-files:v2', '/bin/sh'])).stdout.trim();
+      const again = ok(await c.docker(['export', cid2])).stdoutBuffer;
+      ok(await c.docker(['rm', cid2]));
+      expect(ok(await exec('python3', [fixtures.rootfsListing], { input: again })).stdout).toBe(expected);
+    } finally {
+      await c.docker(['rm', '-f', cid]);
+    }
+  });
+
+  it('what a container deletes and replaces is gone from its export (whiteouts, opaque directories)', async () => {
+    const id = ok(
+      await c.docker(['run', '-d', 'busybox', 'sh', '-c', 'rm /etc/group && rm -rf /home && mkdir /home && echo new > /home/only && rm /bin/vi']),
+    ).stdout.trim();
+    expect(ok(await c.docker(['wait', id])).stdout.trim()).toBe('0');
+    const listing = ok(await exec('python3', [fixtures.rootfsListing], { input: ok(await c.docker(['export', id])).stdoutBuffer })).stdout;
+    const paths = listing.split('\n').map((l) => l.split('\t')[0]);
+    expect(paths).not.toContain('etc/group');
+    expect(paths).not.toContain('bin/vi');
+    expect(paths.filter((p) => p.startsWith('home/'))).toEqual(['home/only']);
+    expect(paths.some((p) => p.includes('.wh.'))).toBe(false);
+    expect(paths).toContain('bin/busybox');
+    ok(await c.docker(['rm', id]));
+  });
 
   it('export includes what the container wrote, and the runtime-provided files', async () => {
     const id = ok(await c.docker(['run', '-d', 'busybox', 'sh', '-c', 'echo data > /tmp/written; rm /etc/group'])).stdout.trim();

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
  */
 export interface TarEntry {
   name: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'char' | 'block';
   /** File content (type file). */
   content?: Buffer | string;
   /** Link target (symlink, hardlink). */
@@ -14,28 +14,41 @@ export interface TarEntry {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** Device numbers (type char, block). */
+  devmajor?: number;
+  devminor?: number;
 }
 
-const TYPEFLAG = { file: '0', hardlink: '1', symlink: '2', dir: '5', fifo: '6' } as const;
+const TYPEFLAG = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', pax: 'x' } as const;
 
 function octal(n: number, width: number): string {
   return n.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header(e: TarEntry, size: number): Buffer {
+/** ustar's split of a long name at a slash into prefix (155) + name (100), when it fits. */
+function ustarName(full: string): { name: string; prefix: string } | undefined {
+  if (Buffer.byteLength(full) <= 100) return { name: full, prefix: '' };
+  const cut = full.lastIndexOf('/', 155);
+  if (cut <= 0 || Buffer.byteLength(full.slice(cut + 1)) > 100) return undefined;
+  return { name: full.slice(cut + 1), prefix: full.slice(0, cut) };
+}
+
+/** A PAX extended header record: "<len> key=value\n", where len counts the whole record. */
+function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = Buffer.byteLength(body) + 1;
+  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  return `${len}${body}`;
+}
+
+function header(e: Omit<TarEntry, 'type'> & { type?: TarEntry['type'] | 'pax' }, size: number): Buffer {
   const h = Buffer.alloc(512, 0);
   const type = e.type ?? 'file';
-  let name = e.name;
-  let prefix = '';
-  if (Buffer.byteLength(name) > 100) {
-    // split at a slash into prefix (155) + name (100)
-    const cut = name.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`tar-writer: name too long: ${name}`);
-    prefix = name.slice(0, cut);
-    name = name.slice(cut + 1);
-  }
+  const split = ustarName(e.name) ?? { name: e.name.slice(0, 100), prefix: '' };
+  const name = split.name;
+  const prefix = split.prefix;
   h.write(name, 0, 100, 'utf8');
-  h.write(octal(e.mode ?? (type === 'dir' ? 0o755 : 0o644), 8), 100, 8, 'ascii');
+  h.write(octal(e.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644), 8), 100, 8, 'ascii');
   h.write(octal(e.uid ?? 0, 8), 108, 8, 'ascii');
   h.write(octal(e.gid ?? 0, 8), 116, 8, 'ascii');
   h.write(octal(size, 12), 124, 12, 'ascii');
@@ -47,6 +60,8 @@ function header(e: TarEntry, size: number): Buffer {
   h.write('00', 263, 2, 'ascii');
   h.write('root', 265, 32, 'ascii');
   h.write('root', 297, 32, 'ascii');
+  if (e.devmajor !== undefined) h.write(octal(e.devmajor, 8), 329, 8, 'ascii');
+  if (e.devminor !== undefined) h.write(octal(e.devminor, 8), 337, 8, 'ascii');
   h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const b of h) sum += b;
@@ -57,11 +72,23 @@ function header(e: TarEntry, size: number): Buffer {
 /** A complete tar (with the two zero blocks at the end). */
 export function makeTar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
+  const block = (content: Buffer) => {
+    parts.push(content, Buffer.alloc((512 - (content.length % 512)) % 512, 0));
+  };
   for (const e of entries) {
+    // names and link targets ustar cannot hold go in a PAX header before the entry
+    const pax = [
+      ...(ustarName(e.name) ? [] : [paxRecord('path', e.name)]),
+      ...(e.linkname && Buffer.byteLength(e.linkname) > 100 ? [paxRecord('linkpath', e.linkname)] : []),
+    ].join('');
+    if (pax) {
+      const body = Buffer.from(pax);
+      parts.push(header({ name: 'PaxHeader', type: 'pax' }, body.length));
+      block(body);
+    }
     const content = e.type === undefined || e.type === 'file' ? Buffer.from(e.content ?? '') : Buffer.alloc(0);
-    parts.push(header(e, content.length), content);
-    const pad = (512 - (content.length % 512)) % 512;
-    parts.push(Buffer.alloc(pad, 0));
+    parts.push(header(e, content.length));
+    block(content);
   }
   parts.push(Buffer.alloc(1024, 0));
   return Buffer.concat(parts);
