@@ -12,6 +12,7 @@ import {
   IMAGE_PRUNE,
   INSPECT,
   SYSTEM_COMMANDS,
+  USAGE,
 } from './command-table';
 import { type GlobalFlags, resolveClientOptions } from './config';
 import { splitRunArgs } from './split-run-args';
@@ -231,19 +232,22 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   if (failure !== undefined) {
     const at = args.indexOf(first ?? '');
     const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' ? 2 : 1).join(' ');
+    const words = cmdPath.split(' ');
+    let leaf = words.pop() ?? '';
+    if (words[0] === 'image') leaf = ({ rm: 'rmi', remove: 'rmi', ls: 'images', list: 'images' } as Record<string, string>)[leaf] ?? leaf;
+    const usage = `Usage:  ${prog} ${cmdPath}${USAGE[leaf] ? ` ${USAGE[leaf]}` : ''}`;
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
       const flag = m[1]!.split(',')[0]!.trim();
-      io.stderr.write(`unknown flag: ${flag.length === 1 ? '-' : '--'}${flag}\n\nUsage:  ${prog} ${cmdPath} --help\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+      io.stderr.write(`unknown flag: ${flag.length === 1 ? '-' : '--'}${flag}\n\n${usage}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
       return 125;
     }
     const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
     if (need) {
-      const spec = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT].find((s) => s.command.split(' ')[0] === cmdPath.split(' ').pop());
-      const variadic = spec ? /\.\.[>\]]/.test(spec.command) : false;
-      const n = Number(need[1]);
+      const variadic = /\.\.\.\]?$/.test(USAGE[leaf] ?? '');
+      const n = leaf === 'exec' ? 2 : Number(need[1]);
       const req = variadic ? `at least ${n} argument${n === 1 ? '' : 's'}` : `${n} argument${n === 1 ? '' : 's'}`;
-      io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\nUsage:  ${prog} ${cmdPath} --help\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+      io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\n${usage}\n\n${variadic ? 'See' : 'Run'} '${prog} ${cmdPath} --help' for more information\n`);
       return 1;
     }
     io.stderr.write(`${failure}\n`);

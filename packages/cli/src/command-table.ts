@@ -14,6 +14,36 @@ export interface CommandSpec {
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean' } as const;
 
+/** docker's synopsis after the command name, for usage errors (`Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]`). */
+export const USAGE: Record<string, string> = {
+  run: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  create: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  start: '[OPTIONS] CONTAINER [CONTAINER...]',
+  stop: '[OPTIONS] CONTAINER [CONTAINER...]',
+  restart: '[OPTIONS] CONTAINER [CONTAINER...]',
+  kill: '[OPTIONS] CONTAINER [CONTAINER...]',
+  wait: 'CONTAINER [CONTAINER...]',
+  rm: '[OPTIONS] CONTAINER [CONTAINER...]',
+  ps: '[OPTIONS]',
+  ls: '[OPTIONS]',
+  logs: '[OPTIONS] CONTAINER',
+  export: '[OPTIONS] CONTAINER',
+  rename: 'CONTAINER NEW_NAME',
+  exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+  images: '[OPTIONS] [REPOSITORY[:TAG]]',
+  import: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
+  load: '[OPTIONS]',
+  save: '[OPTIONS] IMAGE [IMAGE...]',
+  pull: '[OPTIONS] NAME[:TAG|@DIGEST]',
+  tag: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  rmi: '[OPTIONS] IMAGE [IMAGE...]',
+  history: '[OPTIONS] IMAGE',
+  inspect: '[OPTIONS] NAME|ID [NAME|ID...]',
+  version: '[OPTIONS]',
+  info: '[OPTIONS]',
+  prune: '[OPTIONS]',
+};
+
 /** Flags shared by `run` and `create`. Repeated flags are declared as strings so they never swallow positionals. */
 function runFlags(y: Argv, withRun: boolean): Argv {
   let r = y
