@@ -170,6 +170,13 @@ describe('docker run', () => {
     ok(await c.docker(['rm', cid]));
   });
 
+  it('--network none gives loopback only; --network host shares the host\'s interfaces', async () => {
+    const none = ok(await c.docker(['run', '--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net']));
+    expect(none.stdout.trim().split(/\s+/)).toEqual(['lo']);
+    const host = ok(await c.docker(['run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net']));
+    expect(host.stdout.trim().split(/\s+/).sort()).toEqual(fs.readdirSync('/sys/class/net').sort());
+  });
+
   it('-d prints the full ID and the container runs in the background', async () => {
     const r = ok(await c.docker(['run', '-d', '--name', 'bg', 'busybox', 'sleep', '100']));
     const id = r.stdout.trim();
@@ -333,6 +340,7 @@ describe('docker logs', () => {
     expect(ok(await c.docker(['logs', '--since', mid, id])).stdout).toBe('late\n');
     expect(ok(await c.docker(['logs', '--until', mid, id])).stdout).toBe('out1\nout2\n');
     expect(ok(await c.berth(['logs', '--since', mid, id])).stdout).toBe('late\n');
+    expect(ok(await c.berth(['logs', '--until', mid, id])).stdout).toBe('out1\nout2\n');
     const bt = ok(await c.berth(['logs', '-t', '--tail', '1', id])).stdout;
     expect(bt).toMatch(/^\d{4}-\d\d-\d\dT\S+Z late\n$/);
   });

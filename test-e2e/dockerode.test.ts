@@ -111,6 +111,10 @@ describe('dockerode', () => {
     expect(res.StatusCode).toBe(2);
     const logs = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
     expect(demux(Buffer.from(logs))).toEqual({ stdout: 'out\n', stderr: 'err\n' });
+    const onlyErr = (await container.logs({ stdout: false, stderr: true, follow: false })) as unknown as Buffer;
+    expect(demux(Buffer.from(onlyErr))).toEqual({ stdout: '', stderr: 'err\n' });
+    const onlyOut = (await container.logs({ stdout: true, stderr: false, follow: false })) as unknown as Buffer;
+    expect(demux(Buffer.from(onlyOut))).toEqual({ stdout: 'out\n', stderr: '' });
     const info = await container.inspect();
     expect(info.Name).toBe('/dockerode-basic');
     expect(info.State.Status).toBe('exited');

@@ -79,6 +79,19 @@ describe('import', () => {
     expect(run.stdout).toBe('imported yes\n');
   });
 
+  it('import through the API with repo and tag as separate parameters (dockerode style)', async () => {
+    const r = await rawRequest(d.socketPath, {
+      method: 'POST',
+      path: '/images/create?fromSrc=-&repo=api-import&tag=v7',
+      body: fs.readFileSync(busyboxRootfsTar()),
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+    expect(r.status).toBe(200);
+    const status = JSON.parse(r.body.toString().trim().split('\n').pop()!).status;
+    expect(status).toMatch(HEX64);
+    expect(await imageId('api-import:v7')).toBe(status);
+  });
+
   it('an import without a name is a dangling image: <none> <none>, found by dangling=true', async () => {
     const id = ok(await c.docker(['import', busyboxRootfsTar()])).stdout.trim();
     expect(id).toMatch(HEX64);
