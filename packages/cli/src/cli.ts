@@ -30,7 +30,7 @@ export interface CliDeps {
 const DASH = '\u0000-';
 
 /** Commands that use the fast client: their ping is sent before yargs loads. */
-const PREFETCH = new Set(['exec', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
+const PREFETCH = new Set(['attach', 'exec', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
 
 const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
 
@@ -60,7 +60,7 @@ function scanHost(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
 
-const TOP_LEVEL = new Set(['exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {

@@ -29,6 +29,7 @@ export const USAGE: Record<string, string> = {
   logs: '[OPTIONS] CONTAINER',
   export: '[OPTIONS] CONTAINER',
   rename: 'CONTAINER NEW_NAME',
+  attach: '[OPTIONS] CONTAINER',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
   import: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -167,6 +168,16 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('user', { ...str, alias: 'u', describe: 'Username or UID (format: "<name|uid>[:<group|gid>]")' })
         .option('privileged', { ...bool, describe: 'Give extended privileges to the command' }),
     load: () => require('./commands/exec').run,
+  },
+  {
+    command: 'attach <container>',
+    describe: "Attach local standard input, output, and error streams to a running container",
+    builder: (y) =>
+      y
+        .option('no-stdin', { ...bool, describe: 'Do not attach STDIN' })
+        .option('sig-proxy', { ...bool, default: true, describe: 'Proxy all received signals to the process' })
+        .option('detach-keys', { ...str, describe: 'Override the key sequence for detaching a container (not supported)' }),
+    load: () => require('./commands/attach').run,
   },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
