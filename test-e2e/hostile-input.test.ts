@@ -38,13 +38,14 @@ let runningId: string;
 
 const up = '../'.repeat(24);
 
-/** A failure the way the CLI reports a daemon error: exit 1, a message, no stack trace. */
-function clearError(r: ExecResult): void {
+/** A failure the way the CLI reports a daemon error: exit 1, a message naming the problem, no stack trace. */
+function clearError(r: ExecResult, names?: RegExp): void {
   expectExit(r, 1);
   expect(r.stderr.trim().length).toBeGreaterThan(0);
   expect(r.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no JS stack trace
   // refused by the daemon, not by the client's argument parsing
   expect(r.stderr).not.toMatch(/usage|--help|unknown (command|flag)|requires .*argument/i);
+  if (names) expect(r.stderr).toMatch(names);
 }
 
 /**
@@ -75,14 +76,14 @@ async function images(): Promise<string> {
 const passwdLinks = () => fs.statSync('/etc/passwd').nlink;
 
 /** Runs `load` of `archive` through docker and through berth, expecting a clear error and no trace. */
-async function expectRejectedLoad(archive: Buffer, name: string): Promise<void> {
+async function expectRejectedLoad(archive: Buffer, name: string, names?: RegExp): Promise<void> {
   const file = path.join(work, `${name}.tar`);
   fs.writeFileSync(file, archive);
   const before = snapshot();
   const imagesBefore = await images();
   const links = passwdLinks();
-  clearError(await c.docker(['load', '-i', file]));
-  clearError(await c.berth(['load', '-i', file]));
+  clearError(await c.docker(['load', '-i', file]), names);
+  clearError(await c.berth(['load', '-i', file]), names);
   expect(snapshot()).toEqual(before);
   expect(await images()).toBe(imagesBefore);
   expect(fs.readdirSync(target)).toEqual([]);
@@ -91,14 +92,14 @@ async function expectRejectedLoad(archive: Buffer, name: string): Promise<void> 
 }
 
 /** The same for `import` of a rootfs tarball. */
-async function expectRejectedImport(tar: Buffer, name: string): Promise<void> {
+async function expectRejectedImport(tar: Buffer, name: string, names?: RegExp): Promise<void> {
   const file = path.join(work, `${name}.rootfs.tar`);
   fs.writeFileSync(file, tar);
   const before = snapshot();
   const imagesBefore = await images();
   const links = passwdLinks();
-  clearError(await c.docker(['import', file, `hostile-${name}:v1`]));
-  clearError(await c.berth(['import', '-', `hostile-${name}:v2`], { input: tar }));
+  clearError(await c.docker(['import', file, `hostile-${name}:v1`]), names);
+  clearError(await c.berth(['import', '-', `hostile-${name}:v2`], { input: tar }), names);
   expect(snapshot()).toEqual(before);
   expect(await images()).toBe(imagesBefore);
   expect(fs.readdirSync(target)).toEqual([]);
@@ -133,6 +134,17 @@ const hostileLayers = (target: string): Record<string, TarEntry[]> => ({
   ],
 });
 
+/** What the error for each hostile layer must talk about. */
+const problemNamed: Record<string, RegExp> = {
+  'dotdot path': /escape|outside|\.\./i,
+  'dotdot inside a path': /escape|outside|\.\./i,
+  'write through an absolute symlink': /symlink|escape|outside/i,
+  'write through a relative symlink': /symlink|escape|outside/i,
+  'hardlink to an outside path': /link|escape|outside/i,
+  'hardlink through a symlink': /link|escape|outside/i,
+};
+const GZIP = /gzip|zlib|truncat|unexpected end|EOF|incomplete|premature|crc|check|corrupt|invalid|incorrect/i;
+
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-hostile-'));
   target = path.join(work, 'target');
@@ -154,7 +166,7 @@ afterAll(async () => {
 describe('hostile layer tars in docker load / berth load', () => {
   it.each(Object.keys(hostileLayers('/placeholder')))('%s: refused, nothing written outside or left behind', async (name) => {
     const layer = makeTar(hostileLayers(target)[name]);
-    await expectRejectedLoad(makeDockerSaveArchive({ layers: [layer], repoTag: 'hostile:v1' }), name.replace(/ /g, '-'));
+    await expectRejectedLoad(makeDockerSaveArchive({ layers: [layer], repoTag: 'hostile:v1' }), name.replace(/ /g, '-'), problemNamed[name]);
   });
 
   it('absolute paths never land on the host (refused, or confined to the layer as Docker does)', async () => {
@@ -184,6 +196,7 @@ describe('hostile layer tars in docker load / berth load', () => {
     await expectRejectedLoad(
       makeDockerSaveArchive({ layers: [cut], diffIds: [`sha256:${sha256Hex(zlib.gunzipSync(gz))}`], repoTag: 'hostile:gz' }),
       'truncated-gzip',
+      GZIP,
     );
   });
 
@@ -194,12 +207,14 @@ describe('hostile layer tars in docker load / berth load', () => {
     await expectRejectedLoad(
       makeDockerSaveArchive({ layers: [gz], diffIds: [`sha256:${sha256Hex(tar)}`], repoTag: 'hostile:gz2' }),
       'corrupt-gzip',
+      GZIP,
     );
     const badTrailer = Buffer.from(zlib.gzipSync(tar));
     badTrailer.writeUInt32LE((badTrailer.readUInt32LE(badTrailer.length - 8) + 1) >>> 0, badTrailer.length - 8);
     await expectRejectedLoad(
       makeDockerSaveArchive({ layers: [badTrailer], diffIds: [`sha256:${sha256Hex(tar)}`], repoTag: 'hostile:gz3' }),
       'bad-crc',
+      GZIP,
     );
   });
 
@@ -208,6 +223,7 @@ describe('hostile layer tars in docker load / berth load', () => {
     await expectRejectedLoad(
       makeDockerSaveArchive({ layers: [layer], diffIds: [`sha256:${'0'.repeat(64)}`], repoTag: 'hostile:digest' }),
       'diffid-mismatch',
+      /digest|hash|diff/i,
     );
   });
 
@@ -215,11 +231,12 @@ describe('hostile layer tars in docker load / berth load', () => {
     await expectRejectedLoad(
       makeDockerSaveArchive({ layers: [makeTar(fine)], rawConfig: '{"rootfs": not json', repoTag: 'hostile:config' }),
       'config-not-json',
+      /json/i,
     );
   });
 
   it('a manifest.json that is not JSON, or names a missing layer', async () => {
-    await expectRejectedLoad(makeDockerSaveArchive({ layers: [makeTar(fine)], rawManifest: '[{' }), 'manifest-not-json');
+    await expectRejectedLoad(makeDockerSaveArchive({ layers: [makeTar(fine)], rawManifest: '[{' }), 'manifest-not-json', /json|manifest/i);
     await expectRejectedLoad(
       makeDockerSaveArchive({
         layers: [makeTar(fine)],
@@ -230,7 +247,7 @@ describe('hostile layer tars in docker load / berth load', () => {
   });
 
   it('an archive that is not a tar, and a truncated archive', async () => {
-    await expectRejectedLoad(Buffer.from('this is not a tar archive\n'.repeat(100)), 'garbage');
+    await expectRejectedLoad(Buffer.from('this is not a tar archive\n'.repeat(100)), 'garbage', /tar|archive|header/i);
     const good = makeDockerSaveArchive({ layers: [makeTar([...fine, { name: 'pad', content: Buffer.alloc(100_000, 1) }])], repoTag: 'hostile:cut' });
     await expectRejectedLoad(good.subarray(0, Math.floor(good.length * 0.6)), 'truncated-archive');
   });
@@ -272,7 +289,7 @@ describe('hostile layer tars in docker load / berth load', () => {
       // stored under the digest of `layer`, but holding `tampered`
       { name: `blobs/sha256/${diffId.slice(7)}`, content: tampered },
     ]);
-    await expectRejectedLoad(archive, 'oci-blob-mismatch');
+    await expectRejectedLoad(archive, 'oci-blob-mismatch', /digest|hash|mismatch/i);
   });
 });
 
@@ -280,20 +297,20 @@ describe('hostile rootfs tars in docker import / berth import', () => {
   it.each(['dotdot path', 'write through an absolute symlink', 'write through a relative symlink', 'hardlink to an outside path', 'hardlink through a symlink'])(
     '%s: refused, nothing left behind',
     async (name) => {
-      await expectRejectedImport(makeTar(hostileLayers(target)[name]), `import-${name.replace(/ /g, '-')}`);
+      await expectRejectedImport(makeTar(hostileLayers(target)[name]), `import-${name.replace(/ /g, '-')}`, problemNamed[name]);
     },
   );
 
   it('truncated and corrupt gzip', async () => {
     const gz = zlib.gzipSync(makeTar([...fine, { name: 'big.bin', content: Buffer.alloc(200_000, 3) }]));
-    await expectRejectedImport(gz.subarray(0, Math.floor(gz.length / 2)), 'import-truncated-gzip');
+    await expectRejectedImport(gz.subarray(0, Math.floor(gz.length / 2)), 'import-truncated-gzip', GZIP);
     const bad = Buffer.from(gz);
     bad.writeUInt32LE((bad.readUInt32LE(bad.length - 8) + 1) >>> 0, bad.length - 8);
-    await expectRejectedImport(bad, 'import-bad-crc');
+    await expectRejectedImport(bad, 'import-bad-crc', GZIP);
   });
 
   it('not a tar', async () => {
-    await expectRejectedImport(Buffer.from('definitely not a tar\n'.repeat(200)), 'import-garbage');
+    await expectRejectedImport(Buffer.from('definitely not a tar\n'.repeat(200)), 'import-garbage', /tar|archive|header/i);
   });
 });
 
