@@ -175,6 +175,18 @@ describe('ContainerService (fake runtime)', () => {
     expect(events.find((e) => e.action === 'die')!.attributes.exitCode).toBe('7');
   });
 
+  it('log driver none: output still reaches attached clients, logs says it cannot read', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['echo', 'unlogged'], HostConfig: { LogConfig: { Type: 'none', Config: {} } } });
+    expect((await svc.inspect(Id)).HostConfig.LogConfig).toEqual({ Type: 'none', Config: {} });
+    const att = await svc.attach(Id, { stream: true, stdout: true });
+    const c = fakeConn();
+    const done = att.connect(c.conn);
+    await svc.start(Id);
+    await done;
+    expect(frames(Buffer.concat(c.out))).toEqual([[1, 'unlogged\n']]);
+    await expect(svc.logs(Id, { stdout: true })).rejects.toThrow('configured logging driver does not support reading');
+  });
+
   it('stdin sent before start is delivered; client FIN closes stdin with StdinOnce', async () => {
     const { Id } = await svc.create({ Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true });
     const att = await svc.attach(Id, { stream: true, stdin: true, stdout: true, stderr: true });

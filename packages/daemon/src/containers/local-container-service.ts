@@ -420,7 +420,7 @@ export class LocalContainerService implements ContainerService {
         id,
         bundle: dir,
         spec,
-        logPath: this.layout.containerLog(id),
+        logPath: e.rec.hostConfig.LogConfig?.Type === 'none' ? undefined : this.layout.containerLog(id),
         openStdin: Boolean(e.rec.config.OpenStdin),
         signal,
       });
@@ -724,6 +724,9 @@ export class LocalContainerService implements ContainerService {
   async logs(ref: string, opts: LogsOptions): Promise<LogsStream> {
     const e = this.mustGet(ref);
     if (!opts.stdout && !opts.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+    if (e.rec.hostConfig.LogConfig?.Type === 'none') {
+      throw new NotImplementedError('configured logging driver does not support reading');
+    }
     const now = this.now();
     const since = parseTimeArg(opts.since, now);
     const until = parseTimeArg(opts.until, now);

@@ -275,7 +275,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   }
   for (const f of ['Privileged', 'ReadonlyRootfs', 'PublishAllPorts', 'OomKillDisable'] as const) h[f] = bool(h[f], f);
   const logType = str((h.LogConfig as Record<string, unknown> | undefined)?.Type, 'LogConfig.Type');
-  if (logType !== '' && logType !== 'json-file') bad(`logging driver "${logType}": not supported by berth (only json-file)`);
+  if (logType !== '' && logType !== 'json-file' && logType !== 'none') bad(`logging driver "${logType}": not supported by berth (json-file or none)`);
   const runtime = str(h.Runtime, 'Runtime');
   if (runtime !== '' && runtime !== runtimeName) bad(`Unknown runtime specified ${runtime}`);
 
@@ -283,7 +283,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   const out: HostConfig = {
     Binds: binds,
     ContainerIDFile: str(h.ContainerIDFile, 'ContainerIDFile'),
-    LogConfig: { Type: 'json-file', Config: strMap((h.LogConfig as Record<string, unknown> | undefined)?.Config, 'LogConfig.Config') ?? {} },
+    LogConfig: { Type: logType === 'none' ? 'none' : 'json-file', Config: strMap((h.LogConfig as Record<string, unknown> | undefined)?.Config, 'LogConfig.Config') ?? {} },
     NetworkMode: networkMode === '' ? 'default' : networkMode,
     PortBindings: (h.PortBindings as HostConfig['PortBindings']) ?? {},
     RestartPolicy: h.RestartPolicy as HostConfig['RestartPolicy'],

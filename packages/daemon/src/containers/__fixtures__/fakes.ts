@@ -166,10 +166,11 @@ export class FakeRuntime implements ContainerRuntime {
 
   async create(opts: CreateOptions): Promise<Task> {
     const argv = (opts.spec as RuntimeSpec).process!.args!;
-    await fs.writeFile(opts.logPath!, '', { flag: 'a' });
+    if (opts.logPath) await fs.writeFile(opts.logPath, '', { flag: 'a' });
     await fs.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec));
-    const logs = this.logs.get(opts.logPath!) ?? [];
-    this.logs.set(opts.logPath!, logs);
+    const key = opts.logPath ?? `nolog:${opts.id}`;
+    const logs = this.logs.get(key) ?? [];
+    this.logs.set(key, logs);
     const t = new FakeTask(opts.id, opts.bundle, argv, logs, argv.includes('--ignore-term'));
     this.tasks.set(opts.id, t);
     return t;
