@@ -127,6 +127,19 @@ describe('docker run', () => {
     expect(taken.stderr).toMatch(/Conflict.*"\/taken" is already in use/);
   });
 
+  it('concurrent runs (docker and berth at once) all get their own output and exit code', async () => {
+    const before = ok(await c.docker(['ps', '-aq'])).stdout;
+    const runs = Array.from({ length: 8 }, (_, i) =>
+      (i % 2 ? c.berth : c.docker)(['run', '--rm', 'busybox', 'sh', '-c', `echo run-${i}; exit ${i}`], { timeoutMs: 40_000 }),
+    );
+    const results = await Promise.all(runs);
+    results.forEach((r, i) => {
+      expectExit(r, i);
+      expect(r.stdout).toBe(`run-${i}\n`);
+    });
+    await waitFor('every --rm container to be gone', async () => ok(await c.docker(['ps', '-aq'])).stdout === before, 10_000);
+  }, 60_000);
+
   it('berth run returns the same exit codes and output', async () => {
     const hi = ok(await c.berth(['run', '--rm', 'busybox', 'echo', 'hi']));
     expect(hi.stdout).toBe('hi\n');

@@ -217,6 +217,13 @@ describe('inspect and history', () => {
     expect(berth[0].RootFS).toEqual(docker[0].RootFS);
   });
 
+  it('docker inspect without --type finds images too; nothing found is "No such object"', async () => {
+    const [img] = JSON.parse(ok(await c.docker(['inspect', 'busybox:latest'])).stdout);
+    expect(img.Id).toBe(busyboxId);
+    const r = failed(await c.docker(['inspect', 'nothing-by-this-name']));
+    expect(r.stderr).toMatch(/No such object/);
+  });
+
   it('inspect of a missing image: exit 1, "No such image"', async () => {
     const r = failed(await c.docker(['image', 'inspect', 'no-such-image:v0']));
     expect(r.stderr).toMatch(/no such image/i);
