@@ -29,9 +29,6 @@ export interface CliDeps {
 
 const DASH = '\u0000-';
 
-/** Commands that use the fast client: their ping is sent before yargs loads. */
-const PREFETCH = new Set(['attach', 'exec', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'inspect', 'version', 'info', 'rename']);
-
 const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
 
 /** The command word: the first argument that is neither a global flag nor a global flag's value. */
@@ -43,24 +40,6 @@ function firstWord(args: string[]): string | undefined {
   }
   return undefined;
 }
-
-/** The value of -H/--host in raw arguments (before the command's own flags are known). */
-function scanHost(args: string[]): string | undefined {
-  let host: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '-H' || a === '--host') host = args[++i];
-    else if (a.startsWith('--host=')) host = a.slice(7);
-    else if (a.startsWith('-H=')) host = a.slice(3);
-    else if (!a.startsWith('-')) break;
-  }
-  return host;
-}
-
-/** Flags that may repeat: normalised to arrays whatever yargs produced. */
-const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
-
-const TOP_LEVEL = new Set(['attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -96,24 +75,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const { BerthClient: Ctor } = require('@berth/client') as typeof import('@berth/client');
     return new Ctor({ ...o, transport: kind === 'fast' ? 'node' : 'axios' });
   };
-  // Start the version negotiation (HEAD /_ping) before yargs is even loaded: the round trip then
-  // overlaps with argument parsing. Only for the fast-path commands and a plain host.
-  let prefetched: { host: string | undefined; client: BerthClient } | undefined;
-  if (first !== undefined && PREFETCH.has(first) && !args.some((a) => a === '--help' || a.startsWith('--tls') || a === '--config')) {
-    const host = scanHost(args) ?? env.BERTH_HOST;
-    try {
-      const client = newClient(resolveClientOptions({ host }, env), 'fast');
-      client.system.apiVersion().catch(() => undefined);
-      prefetched = { host: host || undefined, client };
-    } catch {
-      /* a bad host is reported by the command itself */
-    }
-  }
   const ctxFor = (g: GlobalFlags): CliContext => {
     const clientOptions = resolveClientOptions(g, env);
-    if (prefetched && !clients.has('fast') && (prefetched.host ?? undefined) === (clientOptions.host ?? undefined) && !clientOptions.tls) {
-      clients.set('fast', prefetched.client);
-    }
     return {
       io,
       env,
@@ -258,6 +221,5 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return 0;
   }
   for (const c of clients.values()) c.close();
-  prefetched?.client.close();
   return exitCode;
 }
