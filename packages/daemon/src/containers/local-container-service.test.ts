@@ -187,6 +187,28 @@ describe('ContainerService (fake runtime)', () => {
     await expect(svc.logs(Id, { stdout: true })).rejects.toThrow('configured logging driver does not support reading');
   });
 
+  it('a slow attached client holds the output; kill releases it', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['flood'] });
+    const att = await svc.attach(Id, { stream: true, stdout: true });
+    const pending: (() => void)[] = [];
+    const conn = new Duplex({
+      read() {},
+      write(_chunk: Buffer, _enc, cb) {
+        pending.push(cb); // the client does not read
+      },
+    });
+    const done = att.connect(conn);
+    await svc.start(Id);
+    const task = runtime.tasks.get(Id)!;
+    for (let i = 0; i < 50 && task.flow.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(task.flow).toEqual(['pause']);
+    pending.splice(0).forEach((cb) => cb()); // the client catches up
+    for (let i = 0; i < 50 && task.flow.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(task.flow).toEqual(['pause', 'resume']);
+    await svc.kill(Id);
+    await done;
+  });
+
   it('stdin sent before start is delivered; client FIN closes stdin with StdinOnce', async () => {
     const { Id } = await svc.create({ Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true });
     const att = await svc.attach(Id, { stream: true, stdin: true, stdout: true, stderr: true });

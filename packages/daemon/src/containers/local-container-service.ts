@@ -87,7 +87,7 @@ import { logEntryBytes, outputBytes } from './log-frames';
 import { mergeImageConfig, processOf } from './merge-image-config';
 import { RootfsMounts, type Mounter } from './rootfs-mounts';
 import { specInputOf } from './spec-input';
-import { StreamHub } from './stream-hub';
+import { StreamHub, type OutputSink } from './stream-hub';
 import { parseTimeArg, rfc3339Nano } from './timestamps';
 import { validateCreate } from './validate-create';
 
@@ -137,6 +137,9 @@ interface Entry {
 }
 
 const ACTIVE: readonly ContainerStatus[] = ['running', 'paused', 'restarting'];
+
+/** Bytes queued towards one attached client before the container's output is held. */
+const OUTPUT_BUFFER_LIMIT = 4 * 1024 * 1024;
 
 function isActive(s: ContainerStatus): boolean {
   return ACTIVE.includes(s);
@@ -588,6 +591,7 @@ export class LocalContainerService implements ContainerService {
       throw new InvalidArgumentError(`Invalid signal: ${sig}`);
     }
     const timeout = opts.timeout ?? (typeof e.rec.config.StopTimeout === 'number' ? e.rec.config.StopTimeout : 10);
+    e.hub.release();
     await task.kill(signo).catch((err) => this.log.debug({ id: e.rec.id, err: messageOf(err) }, 'stop signal'));
     this.emit(e, 'kill', { signal: String(signo) });
     if (timeout < 0) {
@@ -620,6 +624,7 @@ export class LocalContainerService implements ContainerService {
       // validated at create
     }
     if (signo === 9 || signo === stopSig) await this.setState(e, { manuallyStopped: true });
+    e.hub.release();
     await task.kill(signo);
     this.emit(e, 'kill', { signal: String(signo) });
     if (signo === 9) await within(e.exitHandled, 10_000);
@@ -708,17 +713,34 @@ export class LocalContainerService implements ContainerService {
         closeStdin();
         resolve();
       };
-      const remove = e.hub.add({
+      const sink: OutputSink = {
         write: (c) => {
-          if (tty || (c.stream === 'stdout' && opts.stdout) || (c.stream === 'stderr' && opts.stderr)) write(outputBytes(c, tty));
+          if (tty || (c.stream === 'stdout' && opts.stdout) || (c.stream === 'stderr' && opts.stderr)) {
+            write(outputBytes(c, tty));
+            this.throttle(e.hub, sink, conn);
+          }
         },
         end: () => {
           conn.end();
           finish();
         },
-      });
+      };
+      const remove = e.hub.add(sink);
       conn.on('close', finish);
     });
+  }
+
+  /** Holds the task's output while `conn` has more than OUTPUT_BUFFER_LIMIT bytes queued. */
+  private throttle(hub: StreamHub, sink: OutputSink, conn: Duplex): void {
+    if (conn.writableLength <= OUTPUT_BUFFER_LIMIT || conn.destroyed) return;
+    hub.hold(sink);
+    const resume = (): void => {
+      conn.removeListener('drain', resume);
+      conn.removeListener('close', resume);
+      hub.unhold(sink);
+    };
+    conn.on('drain', resume);
+    conn.on('close', resume);
   }
 
   async logs(ref: string, opts: LogsOptions): Promise<LogsStream> {
@@ -852,6 +874,7 @@ export class LocalContainerService implements ContainerService {
         e.restartTimer = undefined;
         const task = e.task;
         if (e.rec.state.status === 'paused') await this.deps.runtime.resume(e.rec.id).catch(() => undefined);
+        e.hub.release();
         if (task) {
           await task.kill('KILL').catch(() => undefined);
           this.emit(e, 'kill', { signal: '9' });
@@ -1029,12 +1052,16 @@ export class LocalContainerService implements ContainerService {
         resolve();
       }),
     );
-    s.hub.add({
+    const sink: OutputSink = {
       write: (c) => {
-        if (tty || (c.stream === 'stdout' && s.config.attachStdout) || (c.stream === 'stderr' && s.config.attachStderr)) write(outputBytes(c, tty));
+        if (tty || (c.stream === 'stdout' && s.config.attachStdout) || (c.stream === 'stderr' && s.config.attachStderr)) {
+          write(outputBytes(c, tty));
+          this.throttle(s.hub, sink, conn);
+        }
       },
       end: () => conn.end(),
-    });
+    };
+    s.hub.add(sink);
     try {
       await this.runExec(e, s);
     } catch (err) {

@@ -21,6 +21,10 @@ export class StreamHub {
   private pendingStdin: Buffer[] = [];
   private pendingClose = false;
   private stdinChain: Promise<void> = Promise.resolve();
+  /** Sinks whose connection is over its buffer limit; the task's output is held while any is. */
+  private readonly blocked = new Set<OutputSink>();
+  private held = false;
+  private noHold = false;
 
   get sinkCount(): number {
     return this.sinks.size;
@@ -31,7 +35,43 @@ export class StreamHub {
     this.sinks.add(sink);
     return () => {
       this.sinks.delete(sink);
+      this.unhold(sink);
     };
+  }
+
+  /**
+   * Flow control: `sink`'s client cannot keep up, so the task's output is held (the shim stops
+   * reading the container's pipes and the process blocks on write, as with a slow Docker client)
+   * until `unhold(sink)`. Bounded memory instead of an ever-growing socket buffer.
+   */
+  hold(sink: OutputSink): void {
+    if (this.noHold || !this.task || !this.sinks.has(sink)) return;
+    this.blocked.add(sink);
+    if (!this.held) {
+      this.held = true;
+      this.task.pauseOutput();
+    }
+  }
+
+  unhold(sink: OutputSink): void {
+    this.blocked.delete(sink);
+    if (this.held && this.blocked.size === 0) {
+      this.held = false;
+      this.task?.resumeOutput();
+    }
+  }
+
+  /**
+   * Control operations (kill, stop, rm -f) need the shim's replies, which held output would hold
+   * too: output flows freely for the rest of this run.
+   */
+  release(): void {
+    this.noHold = true;
+    this.blocked.clear();
+    if (this.held) {
+      this.held = false;
+      this.task?.resumeOutput();
+    }
   }
 
   /** Follows a task's output (call between runtime.create and task.start to see it all). */
@@ -83,6 +123,10 @@ export class StreamHub {
   }
 
   private unbind(): void {
+    if (this.held) this.task?.resumeOutput();
+    this.held = false;
+    this.noHold = false;
+    this.blocked.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.task = undefined;

@@ -111,6 +111,8 @@ export class FakeTask implements Task {
         this.emit('stdout', 'out\n');
         this.emit('stderr', 'err\n');
         this.finish(7);
+      } else if (prog === 'flood') {
+        this.emit('stdout', 'x'.repeat(5 * 1024 * 1024));
       } else if (prog === 'exit') {
         this.finish(Number(this.argv[1] ?? 0));
       }
@@ -153,8 +155,13 @@ export class FakeTask implements Task {
   async resize(rows: number, cols: number): Promise<void> {
     this.sizes.push([rows, cols]);
   }
-  pauseOutput(): void {}
-  resumeOutput(): void {}
+  readonly flow: string[] = [];
+  pauseOutput(): void {
+    this.flow.push('pause');
+  }
+  resumeOutput(): void {
+    this.flow.push('resume');
+  }
 }
 
 export class FakeRuntime implements ContainerRuntime {
