@@ -27,10 +27,3 @@ export interface CliContext {
 
 /** A command's result: the process exit code. */
 export type ExitCode = number;
-
-/** Writes and resolves once the data is handed to the stream. */
-export function write(w: Writable, s: string | Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    w.write(s, (e) => (e ? reject(e) : resolve()));
-  });
-}

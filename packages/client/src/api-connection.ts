@@ -3,6 +3,7 @@ import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions }
 import { InternalError } from '@berth/errdefs';
 import { errorFromResponse } from './errors';
 import { readAll } from './node-http-transport';
+import { type Logger, silentLogger } from './logger';
 import type { HijackedConnection, Transport, TransportResponse } from './transport';
 
 /** The version the client falls back to when `/_ping` names none (docker's own fallback). */
@@ -64,6 +65,7 @@ export class ApiConnection {
   constructor(
     private readonly transport: Transport,
     private readonly pinnedVersion?: string,
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   /** Sends `HEAD /_ping` (falls back to GET on 404). Errors only when no answer at all. */
@@ -84,6 +86,7 @@ export class ApiConnection {
       throw errorFromResponse(res.statusCode, body, String(h('content-type') ?? ''));
     }
     this.lastPing = { apiVersion, osType: h('ostype'), experimental: h('docker-experimental') === 'true' };
+    this.logger.debug({ status: res.statusCode, apiVersion }, 'ping');
     return this.lastPing;
   }
 
@@ -118,7 +121,9 @@ export class ApiConnection {
 
   /** A request whose response headers have arrived; error statuses become errdefs errors. */
   async call(method: string, path: string, o: CallOptions = {}): Promise<TransportResponse> {
-    const res = await this.transport.request(await this.build(method, path, o));
+    const req = await this.build(method, path, o);
+    const res = await this.transport.request(req);
+    this.logger.debug({ method, path: req.path, status: res.statusCode }, 'request');
     if (res.statusCode >= 300) {
       const body = await readAll(res.body).catch(() => Buffer.alloc(0));
       throw errorFromResponse(res.statusCode, body, String(res.headers['content-type'] ?? ''));
@@ -156,7 +161,10 @@ export class ApiConnection {
 
   /** Hijacks the connection (attach, exec start). */
   async hijack(method: string, path: string, o: CallOptions = {}): Promise<HijackedConnection> {
-    return this.transport.hijack(await this.build(method, path, o));
+    const req = await this.build(method, path, o);
+    const conn = await this.transport.hijack(req);
+    this.logger.debug({ method, path: req.path, status: conn.statusCode }, 'hijacked');
+    return conn;
   }
 
   close(): void {

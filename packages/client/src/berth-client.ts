@@ -4,6 +4,7 @@ import { ContainersClient } from './containers-client';
 import { ExecClient } from './exec-client';
 import { type DaemonAddress, parseHost } from './host';
 import { ImagesClient } from './images-client';
+import type { Logger } from './logger';
 import { NodeHttpTransport } from './node-http-transport';
 import { SystemClient } from './system-client';
 import type { TlsOptions, Transport } from './transport';
@@ -21,6 +22,8 @@ export interface BerthClientOptions {
    */
   transport?: 'axios' | 'node' | Transport;
   userAgent?: string;
+  /** pino-compatible; silent by default. Requests are logged at debug level. */
+  logger?: Logger;
 }
 
 /** The Docker Engine API client: sub-clients for system, images, containers and exec over one connection. */
@@ -37,7 +40,7 @@ export class BerthClient {
     const conn = { address: this.address, tls: o.tls, userAgent: o.userAgent ?? 'berth-client' };
     const t = o.transport ?? 'axios';
     const transport = t === 'axios' ? new AxiosTransport(conn) : t === 'node' ? new NodeHttpTransport(conn) : t;
-    this.api = new ApiConnection(transport, o.apiVersion);
+    this.api = new ApiConnection(transport, o.apiVersion, o.logger);
     this.system = new SystemClient(this.api);
     this.images = new ImagesClient(this.api);
     this.containers = new ContainersClient(this.api);

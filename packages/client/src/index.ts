@@ -17,4 +17,5 @@ export { DEFAULT_HOST, DEFAULT_TCP_PORT, type DaemonAddress, parseHost } from '.
 export { type DaemonError, errorFromResponse, statusCodeOf, isDaemonError, connectionError } from './errors';
 export type { Transport, TransportRequest, TransportResponse, HijackedConnection, ConnectionOptions, TlsOptions } from './transport';
 export { NodeHttpTransport, readAll } from './node-http-transport';
+export { type Logger, silentLogger } from './logger';
 export { AxiosTransport } from './axios-transport';
