@@ -251,6 +251,20 @@ describe('BerthClient against a fake daemon on a unix socket', () => {
     }
   });
 
+  it('logStreams demultiplexes unless the container has a TTY', async () => {
+    d.routes['GET /containers/l/logs'] = (_q, res) => {
+      res.end(Buffer.concat([encodeFrame('stdout', Buffer.from('o\n')), encodeFrame('stderr', Buffer.from('e\n'))]));
+    };
+    d.routes['GET /containers/t/logs'] = (_q, res) => res.end('a\r\nb\r\n');
+    const c = d.client();
+    const l = await c.containers.logStreams('l', { timestamps: true, tail: '2' });
+    expect([(await readAll(l.stdout)).toString(), (await readAll(l.stderr)).toString()]).toEqual(['o\n', 'e\n']);
+    expect(d.seen[d.seen.length - 1]!.url).toBe('/v1.41/containers/l/logs?stderr=1&stdout=1&tail=2&timestamps=1');
+    const t = await c.containers.logStreams('t', { tty: true });
+    expect([(await readAll(t.stdout)).toString(), (await readAll(t.stderr)).toString()]).toEqual(['a\r\nb\r\n', '']);
+    c.close();
+  });
+
   it('hijack errors come back as errdefs errors', async () => {
     const c = d.client();
     await expect(c.containers.attach('missing')).rejects.toBeInstanceOf(NotFoundError);

@@ -164,6 +164,19 @@ export class ContainersClient {
     });
   }
 
+  /**
+   * The logs as two streams: demultiplexed stdout and stderr, or (for a TTY container, whose log
+   * is raw) everything on stdout. Pass the container's Config.Tty; docker reads it from inspect.
+   */
+  async logStreams(id: string, o: LogsOptions & { tty?: boolean } = {}): Promise<{ stdout: Readable; stderr: Readable }> {
+    const body = await this.logs(id, o);
+    if (!o.tty) return demultiplex(body);
+    const stderr = new PassThrough();
+    body.on('end', () => stderr.end());
+    body.on('close', () => stderr.end());
+    return { stdout: body, stderr };
+  }
+
   remove(id: string, o: { force?: boolean; volumes?: boolean; link?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     return this.api.empty('DELETE', `/containers/${id}`, {
       query: { force: o.force || undefined, link: o.link || undefined, v: o.volumes || undefined },

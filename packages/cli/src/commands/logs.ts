@@ -1,4 +1,3 @@
-import { demultiplex } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { parseTimestamp } from '../format/timestamp';
 
@@ -17,16 +16,20 @@ export async function run(ctx: CliContext, argv: LogsArgv): Promise<ExitCode> {
   const client = ctx.client('fast');
   const info = await client.containers.inspect(argv.container);
   const now = ctx.now();
-  const body = await client.containers.logs(info.Id, {
+  const streams = await client.containers.logStreams(info.Id, {
+    tty: !!info.Config?.Tty,
     follow: argv.follow,
     timestamps: argv.timestamps,
     tail: argv.tail ?? 'all',
     since: argv.since ? parseTimestamp(argv.since, now) : undefined,
     until: argv.until ? parseTimestamp(argv.until, now) : undefined,
   });
-  const unhook = ctx.onSignal('SIGINT', () => body.destroy());
-  const unhookTerm = ctx.onSignal('SIGTERM', () => body.destroy());
-  const streams = info.Config?.Tty ? { stdout: body, stderr: undefined } : demultiplex(body);
+  const stop = () => {
+    streams.stdout.destroy();
+    streams.stderr.destroy();
+  };
+  const unhook = ctx.onSignal('SIGINT', stop);
+  const unhookTerm = ctx.onSignal('SIGTERM', stop);
   const pipe = (src: NodeJS.ReadableStream | undefined, dst: NodeJS.WritableStream) =>
     new Promise<void>((resolve) => {
       if (!src) return resolve();
