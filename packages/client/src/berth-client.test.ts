@@ -242,6 +242,7 @@ describe('BerthClient against a fake daemon on a unix socket', () => {
     try {
       const c = new BerthClient({ host: `unix://${sp}`, transport: 'node', apiVersion: '1.41' });
       const a = await c.containers.attach('old', { tty: true });
+      a.socket.end();
       const out = await readAll(a.stdout);
       expect(out.toString()).toBe('hello-tty\r\n');
       c.close();

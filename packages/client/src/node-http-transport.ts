@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { Readable } from 'node:stream';
+import { Duplex, type Readable, Writable } from 'node:stream';
 import { connectionError, errorFromResponse } from './errors';
 import type { ConnectionOptions, HijackedConnection, Transport, TransportRequest, TransportResponse } from './transport';
 
@@ -83,8 +83,10 @@ export class NodeHttpTransport implements Transport {
         settled = true;
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
-          // Old-style hijack: the raw stream is the body, read until the daemon closes.
-          resolve({ socket: res as unknown as HijackedConnection['socket'], statusCode: status });
+          // Old-style hijack: the raw stream is the body, read until the daemon closes. The request
+          // is already sent, so stdin cannot follow: writes are dropped.
+          const sink = new Writable({ write: (_c, _e, cb) => cb() });
+          resolve({ socket: Duplex.from({ readable: res, writable: sink }), statusCode: status });
           return;
         }
         readAll(res).then(
