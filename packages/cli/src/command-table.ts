@@ -42,6 +42,7 @@ export const USAGE: Record<string, string> = {
   inspect: '[OPTIONS] NAME|ID [NAME|ID...]',
   version: '[OPTIONS]',
   info: '[OPTIONS]',
+  events: '[OPTIONS]',
   prune: '[OPTIONS]',
 };
 
@@ -292,4 +293,15 @@ export const CONTAINER_PRUNE: CommandSpec = {
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   { command: 'version', describe: 'Show the berth version information', load: () => require('./commands/version').run },
   { command: 'info', describe: 'Display system-wide information', load: () => require('./commands/info').run },
+  {
+    command: 'events',
+    describe: 'Get real time events from the server',
+    builder: (y) =>
+      y
+        .option('since', { ...str, describe: 'Show all events created since timestamp' })
+        .option('until', { ...str, describe: 'Stream events until this timestamp' })
+        .option('filter', { ...str, alias: 'f', describe: 'Filter output based on conditions provided' })
+        .option('format', { ...str, describe: 'Format output using a custom template' }),
+    load: () => require('./commands/events').run,
+  },
 ];

@@ -266,6 +266,23 @@ describe('BerthClient against a fake daemon on a unix socket', () => {
     c.close();
   });
 
+  it('events keep the exact timeNano digits', async () => {
+    d.routes['GET /events'] = (_q, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.write('{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{}},"scope":"local","time":1795853765,"timeNano":1795853765885568291}\n{"Type":"im');
+      res.end('age","Action":"tag","Actor":{"ID":"y","Attributes":{}},"scope":"local","time":1,"timeNano":1000000001}\n');
+    };
+    const c = d.client();
+    const got = [];
+    for await (const e of await c.system.events({ since: '1', until: '2', filters: { type: ['container'] } })) got.push([e.Action, e.timeNanoExact]);
+    expect(got).toEqual([
+      ['die', '1795853765885568291'],
+      ['tag', '1000000001'],
+    ]);
+    expect(d.seen[d.seen.length - 1]!.url).toBe('/v1.41/events?filters=%7B%22type%22%3A%7B%22container%22%3Atrue%7D%7D&since=1&until=2');
+    c.close();
+  });
+
   it('hijack errors come back as errdefs errors', async () => {
     const c = d.client();
     await expect(c.containers.attach('missing')).rejects.toBeInstanceOf(NotFoundError);

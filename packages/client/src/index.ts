@@ -1,5 +1,5 @@
 export { BerthClient, type BerthClientOptions } from './berth-client';
-export { SystemClient, type EventsOptions } from './system-client';
+export { SystemClient, type EventsOptions, type ClientEvent } from './system-client';
 export { ImagesClient, type ImageListOptions, type ImageImportOptions, type ImagePullOptions } from './images-client';
 export {
   ContainersClient,

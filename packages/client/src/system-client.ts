@@ -1,6 +1,40 @@
 import type { EventMessage, InfoResponse, VersionResponse } from '@berth/api';
 import { encodeFilters } from '@berth/api';
-import { type ApiConnection, type PingResult, jsonMessages } from './api-connection';
+import type { Readable } from 'node:stream';
+import { InternalError } from '@berth/errdefs';
+import type { ApiConnection, PingResult } from './api-connection';
+
+/** An event with the exact nanosecond timestamp as text. */
+export type ClientEvent = EventMessage & { timeNanoExact?: string };
+
+async function* eventLines(body: Readable): AsyncGenerator<ClientEvent> {
+  let buf = '';
+  const parse = (line: string): ClientEvent | undefined => {
+    const t = line.trim();
+    if (t === '') return undefined;
+    let o: ClientEvent & { error?: string; errorDetail?: { message: string } };
+    try {
+      o = JSON.parse(t) as typeof o;
+    } catch {
+      throw new InternalError(`events: bad message: ${t.slice(0, 200)}`);
+    }
+    if (o.errorDetail || o.error) throw new InternalError(o.errorDetail?.message ?? o.error ?? 'events: error');
+    const m = /"timeNano"\s*:\s*(\d+)/.exec(t);
+    if (m) o.timeNanoExact = m[1];
+    return o;
+  };
+  for await (const chunk of body) {
+    buf += chunk.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const e = parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      if (e) yield e;
+    }
+  }
+  const last = parse(buf);
+  if (last) yield last;
+}
 
 export interface EventsOptions {
   since?: string;
@@ -31,12 +65,15 @@ export class SystemClient {
     return this.api.json<InfoResponse>('GET', '/info', { signal });
   }
 
-  /** `GET /events` as an async iterable of messages. */
-  async events(o: EventsOptions = {}): Promise<AsyncIterable<EventMessage>> {
+  /**
+   * `GET /events` as an async iterable of messages. `timeNano` does not fit a double, so each
+   * message also carries `timeNanoExact`, the decimal digits the daemon sent.
+   */
+  async events(o: EventsOptions = {}): Promise<AsyncIterable<ClientEvent>> {
     const body = await this.api.stream('GET', '/events', {
-      query: { since: o.since, until: o.until, filters: o.filters ? encodeFilters(o.filters) : undefined },
+      query: { since: o.since, until: o.until, filters: o.filters && Object.keys(o.filters).length ? encodeFilters(o.filters) : undefined },
       signal: o.signal,
     });
-    return jsonMessages(body) as AsyncIterable<unknown> as AsyncIterable<EventMessage>;
+    return eventLines(body);
   }
 }
