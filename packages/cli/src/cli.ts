@@ -44,7 +44,7 @@ function firstWord(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change'];
 
-const TOP_LEVEL = new Set(['events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -62,7 +62,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const i = first === undefined ? -1 : args.findIndex((a, j) => a === first && !GLOBAL_VALUE_FLAGS.has(args[j - 1] ?? ''));
     const sub = first === 'container' ? args.findIndex((a, j) => j > i && !a.startsWith('-')) : i;
     const word = sub >= 0 ? args[sub] : undefined;
-    if (word === 'run' || word === 'create' || word === 'exec') {
+    if (word === 'run' || word === 'create' || word === 'exec' || word === 'top') {
       const { head, rest } = splitRunArgs(args, sub + 1);
       args = head;
       runRest = rest;

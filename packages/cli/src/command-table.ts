@@ -30,6 +30,11 @@ export const USAGE: Record<string, string> = {
   export: '[OPTIONS] CONTAINER',
   rename: 'CONTAINER NEW_NAME',
   attach: '[OPTIONS] CONTAINER',
+  pause: 'CONTAINER [CONTAINER...]',
+  unpause: 'CONTAINER [CONTAINER...]',
+  top: 'CONTAINER [ps OPTIONS]',
+  port: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
+  diff: 'CONTAINER',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
   import: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -180,6 +185,15 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('detach-keys', { ...str, describe: 'Override the key sequence for detaching a container (not supported)' }),
     load: () => require('./commands/attach').run,
   },
+  { command: 'pause <containers..>', describe: 'Pause all processes within one or more containers', load: () => require('./commands/pause').run },
+  {
+    command: 'unpause <containers..>',
+    describe: 'Unpause all processes within one or more containers',
+    load: () => (ctx: CliContext, argv: never) => require('./commands/pause').run(ctx, argv, true),
+  },
+  { command: 'top <container> [args..]', describe: 'Display the running processes of a container', load: () => require('./commands/top').run },
+  { command: 'port <container> [privatePort]', describe: 'List port mappings or a specific mapping for the container', load: () => require('./commands/port').run },
+  { command: 'diff <container>', describe: "Inspect changes to files or directories on a container's filesystem", load: () => require('./commands/diff').run },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 

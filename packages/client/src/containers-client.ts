@@ -193,6 +193,24 @@ export class ContainersClient {
     return this.api.empty('POST', `/containers/${id}/rename`, { query: { name }, signal });
   }
 
+  pause(id: string, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/pause`, { signal });
+  }
+
+  unpause(id: string, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/unpause`, { signal });
+  }
+
+  /** `GET /containers/{id}/top[?ps_args=..]`: every value a string. */
+  top(id: string, o: { psArgs?: string; signal?: AbortSignal } = {}): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.api.json('GET', `/containers/${id}/top`, { query: { ps_args: o.psArgs || undefined }, signal: o.signal });
+  }
+
+  /** `GET /containers/{id}/changes`: Kind 0 modified, 1 added, 2 deleted. */
+  async changes(id: string, signal?: AbortSignal): Promise<{ Path: string; Kind: number }[]> {
+    return (await this.api.json<{ Path: string; Kind: number }[] | null>('GET', `/containers/${id}/changes`, { signal })) ?? [];
+  }
+
   resize(id: string, height: number, width: number, signal?: AbortSignal): Promise<void> {
     return this.api.empty('POST', `/containers/${id}/resize`, { query: { h: height, w: width }, signal });
   }

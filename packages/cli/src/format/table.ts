@@ -10,10 +10,10 @@ function width(s: string): number {
  * last of a line is padded to its column's width (widest cell + 3, at least 10). `rows` are lines
  * already split at tabs.
  */
-export function renderTable(rows: string[][]): string {
+export function renderTable(rows: string[][], minWidth = 10): string {
   const widths: number[] = [];
   for (const r of rows) {
-    for (let c = 0; c < r.length - 1; c++) widths[c] = Math.max(widths[c] ?? 10, width(r[c]!) + 3);
+    for (let c = 0; c < r.length - 1; c++) widths[c] = Math.max(widths[c] ?? minWidth, width(r[c]!) + 3);
   }
   let out = '';
   for (const r of rows) {
