@@ -339,4 +339,29 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       '{"User":"1000","Privileged":false,"Tty":false,"AttachStdin":false,"AttachStderr":true,"AttachStdout":true,"Detach":false,"DetachKeys":"","Env":["X=1"],"WorkingDir":"/bin","Cmd":["sh","-c","exit","-5"]}',
     );
   });
+
+  it('top, port and diff render like 85-top, 30-port and docker diff', async () => {
+    const t = new FakeTransport({
+      'GET /containers/trace-x/top': {
+        json: { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [['root', '31024', '31004', '0', '08:14', '?', '00:00:00', 'sleep 3600']] },
+      },
+      'GET /containers/trace-web/json': {
+        json: {
+          Id: ID,
+          NetworkSettings: {
+            Ports: { '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '38081' }], '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '38080' }, { HostIp: '::', HostPort: '38080' }] },
+          },
+        },
+      },
+      'GET /containers/c/changes': { json: [{ Path: '/etc', Kind: 0 }, { Path: '/newfile', Kind: 1 }, { Path: '/gone', Kind: 2 }] },
+    });
+    expect((await cli('top trace-x', t)).out).toBe(
+      'UID                 PID                 PPID                C                   STIME               TTY                 TIME                CMD\n' +
+        'root                31024               31004               0                   08:14               ?                   00:00:00            sleep 3600\n',
+    );
+    expect((await cli('port trace-web', t)).out).toBe('80/tcp -> 0.0.0.0:38080\n80/tcp -> [::]:38080\n81/tcp -> 127.0.0.1:38081\n');
+    expect((await cli('diff c', t)).out).toBe('C /etc\nA /newfile\nD /gone\n');
+    await cli('top trace-x -o pid,comm', t);
+    expect(t.calls[t.calls.length - 1]).toBe('GET /v1.41/containers/trace-x/top?ps_args=-o+pid%2Ccomm');
+  });
 });
