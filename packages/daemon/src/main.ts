@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<void> {
     .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
     .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
     .strict()
+    .fail((msg, err) => {
+      process.stderr.write(`berthd: ${msg ?? messageOf(err)} (see berthd --help)\n`);
+      process.exit(1);
+    })
     .help()
     .version('0.1.0')
     .parseAsync();
