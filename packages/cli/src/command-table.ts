@@ -304,6 +304,58 @@ export const CONTAINER_PRUNE: CommandSpec = {
   load: () => require('./commands/container-prune').run,
 };
 
+const fmtOpt = { ...str, describe: 'Format output using a custom template' };
+
+export const VOLUME_COMMANDS: CommandSpec[] = [
+  {
+    command: 'ls',
+    aliases: ['list'],
+    describe: 'List volumes',
+    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Only display volume names' }).option('filter', { ...filterOpt, alias: 'f' }).option('format', fmtOpt),
+    load: () => require('./commands/volume').ls,
+  },
+  {
+    command: 'create [name]',
+    describe: 'Create a volume',
+    builder: (y) =>
+      y
+        .option('driver', { ...str, alias: 'd', describe: 'Specify volume driver name' })
+        .option('label', { ...str, describe: 'Set metadata for a volume' })
+        .option('opt', { ...str, alias: 'o', describe: 'Set driver specific options' }),
+    load: () => require('./commands/volume').create,
+  },
+  { command: 'inspect <names..>', describe: 'Display detailed information on one or more volumes', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/volume').inspect },
+  {
+    command: 'rm <volumes..>',
+    aliases: ['remove'],
+    describe: 'Remove one or more volumes',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the removal of one or more volumes' }),
+    load: () => require('./commands/volume').rm,
+  },
+  {
+    command: 'prune',
+    describe: 'Remove unused local volumes',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+    load: () => require('./commands/volume').prune,
+  },
+];
+
+export const NETWORK_COMMANDS: CommandSpec[] = [
+  {
+    command: 'ls',
+    aliases: ['list'],
+    describe: 'List networks',
+    builder: (y) =>
+      y
+        .option('quiet', { ...bool, alias: 'q', describe: 'Only display network IDs' })
+        .option('no-trunc', { ...bool, describe: 'Do not truncate the output' })
+        .option('filter', { ...filterOpt, alias: 'f' })
+        .option('format', fmtOpt),
+    load: () => require('./commands/network').ls,
+  },
+  { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/network').inspect },
+];
+
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   { command: 'version', describe: 'Show the berth version information', load: () => require('./commands/version').run },
   { command: 'info', describe: 'Display system-wide information', load: () => require('./commands/info').run },

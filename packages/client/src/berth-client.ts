@@ -2,6 +2,8 @@ import { ApiConnection } from './api-connection';
 import { AxiosTransport } from './axios-transport';
 import { ContainersClient } from './containers-client';
 import { ExecClient } from './exec-client';
+import { NetworksClient } from './networks-client';
+import { VolumesClient } from './volumes-client';
 import { type DaemonAddress, parseHost } from './host';
 import { ImagesClient } from './images-client';
 import type { Logger } from './logger';
@@ -32,6 +34,8 @@ export class BerthClient {
   readonly images: ImagesClient;
   readonly containers: ContainersClient;
   readonly exec: ExecClient;
+  readonly volumes: VolumesClient;
+  readonly networks: NetworksClient;
   readonly address: DaemonAddress;
   private readonly api: ApiConnection;
 
@@ -45,6 +49,8 @@ export class BerthClient {
     this.images = new ImagesClient(this.api);
     this.containers = new ContainersClient(this.api);
     this.exec = new ExecClient(this.api);
+    this.volumes = new VolumesClient(this.api);
+    this.networks = new NetworksClient(this.api);
   }
 
   /** Closes idle connections (hijacked and streaming ones belong to their callers). */

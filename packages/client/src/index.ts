@@ -11,6 +11,8 @@ export {
   type LogsOptions,
 } from './containers-client';
 export { ExecClient } from './exec-client';
+export { VolumesClient, type Volume } from './volumes-client';
+export { NetworksClient, type Network } from './networks-client';
 export { ApiConnection, type CallOptions, type Query, type PingResult, encodeQuery, jsonMessages, FALLBACK_API_VERSION } from './api-connection';
 export { demultiplex, type DemuxedStreams } from './demux';
 export { DEFAULT_HOST, DEFAULT_TCP_PORT, type DaemonAddress, parseHost } from './host';

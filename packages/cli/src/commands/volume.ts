@@ -1,0 +1,76 @@
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { confirm } from '../confirm';
+import { humanSize } from '../format/human-size';
+import { normalizeFormat, renderRows } from '../format/render';
+import { FormatContext, Template, unescapeFormat } from '../format/template';
+import { parseFilterFlags } from './filter-flags';
+import { forEachArg } from './for-each';
+
+const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
+
+/** `berth volume ls [-q] [--filter] [--format]`. */
+export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: string[]; format?: string }): Promise<ExitCode> {
+  const vols = await ctx.client('general').volumes.list({ filters: parseFilterFlags(argv.filter) });
+  const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, 'table {{.Driver}}\t{{.Name}}');
+  const rows = vols.map(
+    (v) =>
+      new FormatContext({
+        Driver: v.Driver ?? '',
+        Name: v.Name ?? '',
+        Mountpoint: v.Mountpoint ?? '',
+        Scope: v.Scope ?? '',
+        Labels: Object.entries(v.Labels ?? {})
+          .map(([k, x]) => `${k}=${x}`)
+          .join(','),
+      }),
+  );
+  ctx.io.stdout.write(renderRows(format, rows, HEADERS));
+  return 0;
+}
+
+/** `berth volume create [-d DRIVER] [--label K=V] [-o K=V] [NAME]`: prints the name. */
+export async function create(ctx: CliContext, argv: { name?: string; driver?: string; label?: string[]; opt?: string[] }): Promise<ExitCode> {
+  const kv = (l: string[] | undefined) => Object.fromEntries((l ?? []).map((x) => (x.includes('=') ? [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] : [x, ''])));
+  const v = await ctx.client('general').volumes.create({ name: argv.name, driver: argv.driver, labels: kv(argv.label), driverOpts: kv(argv.opt) });
+  ctx.io.stdout.write(`${v.Name}\n`);
+  return 0;
+}
+
+/** `berth volume inspect [-f] VOLUME...`. */
+export async function inspect(ctx: CliContext, argv: { names: string[]; format?: string }): Promise<ExitCode> {
+  const client = ctx.client('general');
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const n of argv.names) {
+    try {
+      found.push(await client.volumes.inspect(n));
+    } catch (e) {
+      errors.push(describeError(e));
+    }
+  }
+  if (argv.format) {
+    const t = new Template(unescapeFormat(argv.format));
+    for (const f of found) ctx.io.stdout.write(`${t.execute(f)}\n`);
+  } else ctx.io.stdout.write(found.length ? `${JSON.stringify(found, null, 4)}\n` : '[]\n');
+  for (const e of errors) ctx.io.stderr.write(`${e}\n`);
+  return errors.length ? 1 : 0;
+}
+
+/** `berth volume rm [-f] VOLUME...`: echoes each name. */
+export function rm(ctx: CliContext, argv: { volumes: string[]; force?: boolean }): Promise<ExitCode> {
+  const client = ctx.client('general');
+  return forEachArg(ctx, argv.volumes, async (v) => {
+    await client.volumes.remove(v, { force: argv.force });
+    return v;
+  }, { sequential: true });
+}
+
+/** `berth volume prune [-f] [--filter]`. */
+export async function prune(ctx: CliContext, argv: { force?: boolean; filter?: string[] }): Promise<ExitCode> {
+  if (!argv.force && !(await confirm(ctx.io, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))) return 0;
+  const r = await ctx.client('general').volumes.prune({ filters: parseFilterFlags(argv.filter) });
+  const deleted = r.VolumesDeleted ?? [];
+  ctx.io.stdout.write(`${deleted.length ? `Deleted Volumes:\n${deleted.map((d) => `${d}\n`).join('')}\n` : ''}Total reclaimed space: ${humanSize(r.SpaceReclaimed ?? 0, 4)}\n`);
+  return 0;
+}
