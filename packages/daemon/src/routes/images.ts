@@ -267,7 +267,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const result = await deps.images.prune(opts);
     for (const d of result.deleted) {
       if (d.Deleted) emit('delete', d.Deleted);
-      if (d.Untagged) emit('untag', d.Untagged);
+      if (d.Untagged) emit('untag', d.Untagged, d.Untagged);
     }
     sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted : null, SpaceReclaimed: result.spaceReclaimed });
   }));
@@ -357,13 +357,14 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
 
   r.delete(/^\/images\/(?<name>.+)$/, asyncHandler(async (req, res) => {
     const name = nameParam(req);
+    const imageId = await deps.images.resolve(name).catch(() => undefined);
     const items = await deps.images.delete(name, {
       force: queryBool(req, 'force'),
       noPrune: parseBool(queryString(req, 'noprune')),
       ...(deps.imageInUse ? { isImageInUse: deps.imageInUse } : {}),
     });
     for (const d of items) {
-      if (d.Untagged) emit('untag', d.Untagged, d.Untagged);
+      if (d.Untagged) emit('untag', imageId ?? d.Untagged, d.Untagged);
       if (d.Deleted) emit('delete', d.Deleted);
     }
     sendJson(res, 200, items);
