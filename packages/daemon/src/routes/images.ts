@@ -277,6 +277,9 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     throw new NotImplementedError('build is not implemented yet');
   }));
 
+  // No build cache yet: `docker system prune` and `docker builder prune` find nothing to remove.
+  r.post('/build/prune', asyncHandler(async (_req, res) => sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 })));
+
   r.get('/images/search', asyncHandler(async () => {
     throw new NotImplementedError('search is not implemented');
   }));
