@@ -225,6 +225,12 @@ describe('hijack', () => {
     expect((await c.waitEnd()).endsWith('bye\n')).toBe(true);
   });
 
+  test('an upgrade request with a chunked body is refused with a 400', async () => {
+    const c = new RawConnection(sock);
+    c.write('POST /hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n');
+    expect(await c.waitEnd()).toMatch(/^HTTP\/1.1 400 Bad Request/);
+  });
+
   test('an upgrade request to a normal route is answered and closed', async () => {
     const c = new RawConnection(sock);
     c.write('GET /echo?all=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');

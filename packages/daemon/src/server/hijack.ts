@@ -162,6 +162,10 @@ export function upgradeHandler(app: RequestDispatcher, tracker: ConnectionTracke
     tracker.track(socket);
     keepWriteSideOpen(socket);
     socket.on('error', () => undefined);
+    if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? ''))) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"upgrade requests with a chunked body are not supported: send Content-Length"}\n');
+      return;
+    }
     const raw = req.headers['content-length'];
     const length = raw === undefined ? 0 : Number(raw);
     if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) {
