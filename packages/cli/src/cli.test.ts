@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Duplex, PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { encodeFrame } from '@berth/api';
@@ -363,5 +366,41 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect((await cli('diff c', t)).out).toBe('C /etc\nA /newfile\nD /gone\n');
     await cli('top trace-x -o pid,comm', t);
     expect(t.calls[t.calls.length - 1]).toBe('GET /v1.41/containers/trace-x/top?ps_args=-o+pid%2Ccomm');
+  });
+
+  it('login stores docker-style credentials, push sends them, logout removes them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-login-'));
+    try {
+      const t = new FakeTransport({
+        'POST /auth': { json: { IdentityToken: '', Status: 'Login Succeeded' } },
+        'POST /images/127.0.0.1:5001/trace/busybox/push': { raw: '{"status":"The push refers to repository [127.0.0.1:5001/trace/busybox]"}\n{"status":"Pushed","id":"78eb80b7795b"}\n{"progressDetail":{},"aux":{"Tag":"v1"}}\n' },
+      });
+      const r = await cli(`--config ${dir} login -u trace --password-stdin 127.0.0.1:5001`, t, Readable.from([Buffer.from('tracepass\n')]));
+      expect(r.code).toBe(0);
+      expect(r.out).toBe('Login Succeeded\n');
+      expect(JSON.parse(t.bodies['/v1.41/auth']!)).toEqual({ username: 'trace', password: 'tracepass', serveraddress: '127.0.0.1:5001' });
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({ auths: { '127.0.0.1:5001': { auth: 'dHJhY2U6dHJhY2VwYXNz' } } });
+      let authHeader: string | undefined;
+      const t2 = new FakeTransport({
+        'POST /images/127.0.0.1:5001/trace/busybox/push': (req) => {
+          authHeader = req.headers?.['X-Registry-Auth'];
+          return { raw: '{"status":"The push refers to repository [127.0.0.1:5001/trace/busybox]"}\n{"status":"Pushed","id":"78eb80b7795b"}\n' };
+        },
+      });
+      const p = await cli(`--config ${dir} push 127.0.0.1:5001/trace/busybox:v1`, t2);
+      expect(p).toEqual({ code: 0, out: 'The push refers to repository [127.0.0.1:5001/trace/busybox]\n78eb80b7795b: Pushed\n', err: '' });
+      expect(t2.calls).toEqual(['POST /v1.41/images/127.0.0.1:5001/trace/busybox/push?tag=v1']);
+      expect(JSON.parse(Buffer.from(authHeader!, 'base64').toString())).toEqual({ username: 'trace', password: 'tracepass', serveraddress: '127.0.0.1:5001' });
+      expect((await cli(`--config ${dir} logout 127.0.0.1:5001`, t)).out).toBe('Removing login credentials for 127.0.0.1:5001\n');
+      expect((await cli(`--config ${dir} logout 127.0.0.1:5001`, t)).out).toBe('Not logged in to 127.0.0.1:5001\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('commit sends the repository normalised and prints the id', async () => {
+    const t = new FakeTransport({ 'POST /commit': { status: 201, json: { Id: 'sha256:f148' } } });
+    expect(await cli('commit -a Trace -m msg -c ENV=1 trace-x trace-committed:v1', t)).toEqual({ code: 0, out: 'sha256:f148\n', err: '' });
+    expect(t.calls).toEqual(['POST /v1.41/commit?author=Trace&changes=ENV%3D1&comment=msg&container=trace-x&repo=docker.io%2Flibrary%2Ftrace-committed&tag=v1']);
   });
 });

@@ -48,6 +48,10 @@ export const USAGE: Record<string, string> = {
   version: '[OPTIONS]',
   info: '[OPTIONS]',
   events: '[OPTIONS]',
+  commit: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
+  push: '[OPTIONS] NAME[:TAG]',
+  login: '[OPTIONS] [SERVER]',
+  logout: '[SERVER]',
   prune: '[OPTIONS]',
 };
 
@@ -194,6 +198,17 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   { command: 'top <container> [args..]', describe: 'Display the running processes of a container', load: () => require('./commands/top').run },
   { command: 'port <container> [privatePort]', describe: 'List port mappings or a specific mapping for the container', load: () => require('./commands/port').run },
   { command: 'diff <container>', describe: "Inspect changes to files or directories on a container's filesystem", load: () => require('./commands/diff').run },
+  {
+    command: 'commit <container> [reference]',
+    describe: "Create a new image from a container's changes",
+    builder: (y) =>
+      y
+        .option('author', { ...str, alias: 'a', describe: 'Author' })
+        .option('message', { ...str, alias: 'm', describe: 'Commit message' })
+        .option('change', { ...str, alias: 'c', describe: 'Apply Dockerfile instruction to the created image' })
+        .option('pause', { ...bool, alias: 'p', default: true, describe: 'Pause container during commit' }),
+    load: () => require('./commands/commit').run,
+  },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 
@@ -238,6 +253,12 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Download an image from a registry',
     builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Suppress verbose output' }).option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
     load: () => require('./commands/pull').run,
+  },
+  {
+    command: 'push <image>',
+    describe: 'Upload an image to a registry',
+    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Suppress verbose output' }),
+    load: () => require('./commands/push').run,
   },
   { command: 'tag <source> <target>', describe: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', load: () => require('./commands/tag').run },
   {
@@ -357,6 +378,17 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
 ];
 
 export const SYSTEM_COMMANDS: CommandSpec[] = [
+  {
+    command: 'login [server]',
+    describe: 'Authenticate to a registry',
+    builder: (y) =>
+      y
+        .option('username', { ...str, alias: 'u', describe: 'Username' })
+        .option('password', { ...str, alias: 'p', describe: 'Password' })
+        .option('password-stdin', { ...bool, describe: 'Take the password from stdin' }),
+    load: () => require('./commands/login').login,
+  },
+  { command: 'logout [server]', describe: 'Log out from a registry', load: () => require('./commands/login').logout },
   { command: 'version', describe: 'Show the berth version information', load: () => require('./commands/version').run },
   { command: 'info', describe: 'Display system-wide information', load: () => require('./commands/info').run },
   {

@@ -193,6 +193,26 @@ export class ContainersClient {
     return this.api.empty('POST', `/containers/${id}/rename`, { query: { name }, signal });
   }
 
+  /** `POST /commit?container=..`: the new image's ID. The repository goes normalised (`docker.io/library/x`). */
+  async commit(
+    id: string,
+    o: { repo?: string; tag?: string; author?: string; comment?: string; changes?: string[]; pause?: boolean; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const r = await this.api.json<{ Id: string }>('POST', '/commit', {
+      query: {
+        author: o.author || undefined,
+        changes: o.changes?.length ? o.changes : undefined,
+        comment: o.comment || undefined,
+        container: id,
+        pause: o.pause === false ? false : undefined,
+        repo: o.repo || undefined,
+        tag: o.tag || undefined,
+      },
+      signal: o.signal,
+    });
+    return r.Id;
+  }
+
   pause(id: string, signal?: AbortSignal): Promise<void> {
     return this.api.empty('POST', `/containers/${id}/pause`, { signal });
   }

@@ -90,6 +90,15 @@ export class ImagesClient {
     });
   }
 
+  /** `POST /images/{name}/push?tag=..`: `name` fully qualified (`docker.io/user/app`), as the CLI sends it. */
+  push(name: string, o: { tag?: string; auth?: AuthConfig; signal?: AbortSignal } = {}): Promise<AsyncIterable<JsonMessage>> {
+    return this.api.messages('POST', `/images/${name}/push`, {
+      query: { tag: o.tag },
+      headers: { 'X-Registry-Auth': encodeRegistryAuth(o.auth ?? {}) },
+      signal: o.signal,
+    });
+  }
+
   /** `POST /images/load`: a docker-save tar in, a message stream out (`Loaded image: x`). */
   load(source: Readable, o: { quiet?: boolean; signal?: AbortSignal } = {}): Promise<AsyncIterable<JsonMessage>> {
     return this.api.messages('POST', '/images/load', {

@@ -1,4 +1,4 @@
-import type { EventMessage, InfoResponse, VersionResponse } from '@berth/api';
+import type { AuthConfig, EventMessage, InfoResponse, VersionResponse } from '@berth/api';
 import { encodeFilters } from '@berth/api';
 import type { Readable } from 'node:stream';
 import { InternalError } from '@berth/errdefs';
@@ -55,6 +55,11 @@ export class SystemClient {
   /** The API version the client negotiated (pings once). */
   apiVersion(signal?: AbortSignal): Promise<string> {
     return this.api.version(signal);
+  }
+
+  /** `POST /auth`: checks credentials against a registry; `Status` is `Login Succeeded`. */
+  auth(a: AuthConfig, signal?: AbortSignal): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.api.json('POST', '/auth', { json: a, signal });
   }
 
   version(signal?: AbortSignal): Promise<VersionResponse> {
