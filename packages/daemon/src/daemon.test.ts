@@ -87,6 +87,20 @@ describe('startDaemon', () => {
     expect(lines.find((l) => l.Action === 'tag')).toMatchObject({ status: 'tag', id: 'sha256:abc', Type: 'image', scope: 'local' });
   });
 
+  test('close ends open event streams at once', async () => {
+    const d2dir = path.join(dir, 'd2');
+    const s2 = path.join(dir, 'd2.sock');
+    const d2 = await startDaemon({ dataRoot: d2dir, hosts: [`unix://${s2}`], skipHostChecks: true, withoutContainers: true });
+    const c = new RawConnection(s2);
+    c.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitFor('\r\n\r\n');
+    const t0 = Date.now();
+    await d2.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await c.waitEnd();
+    expect(fs.existsSync(s2)).toBe(false);
+  });
+
   test('a second daemon on the same socket is refused, and nothing is left open', async () => {
     await expect(startDaemon({ dataRoot: path.join(dir, 'root2'), hosts: [`unix://${sock}`], skipHostChecks: true, withoutContainers: true })).rejects.toThrow(
       /another daemon is listening/,

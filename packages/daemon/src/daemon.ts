@@ -191,6 +191,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const app = createApiApp({ routers, tracker, logger });
     const api = new ApiServer(app, { tracker, logger });
     cleanups.push(() => api.close());
+    cleanups.push(async () => events.close()); // runs first: event streams end before the servers close
     for (const a of addresses) await api.listen(a, a.kind === 'tcp' ? tls : undefined);
 
     let closing: Promise<void> | undefined;

@@ -31,6 +31,7 @@ export function nanoClock(): () => bigint {
 export class EventLog {
   private readonly ring: DaemonEvent[] = [];
   private readonly listeners = new Set<EventListener>();
+  private readonly closeHandlers = new Set<() => void>();
   private lastNano = 0n;
 
   constructor(private readonly capacity = 1024, private readonly clock: () => bigint = nanoClock()) {}
@@ -65,6 +66,19 @@ export class EventLog {
 
   get listenerCount(): number {
     return this.listeners.size;
+  }
+
+  /** Called once when the daemon shuts down (event streams end then); returns an unregister function. */
+  onClose(fn: () => void): () => void {
+    this.closeHandlers.add(fn);
+    return () => this.closeHandlers.delete(fn);
+  }
+
+  /** Ends every open event stream (daemon shutdown). */
+  close(): void {
+    for (const fn of [...this.closeHandlers]) fn();
+    this.closeHandlers.clear();
+    this.listeners.clear();
   }
 }
 

@@ -74,11 +74,17 @@ export function systemRouter(deps: SystemRoutesDeps): Router {
     }
     replaying = false;
     for (const l of buffered) send(l);
+    let unregister = (): void => undefined;
     const finish = (): void => {
       unsubscribe();
+      unregister();
       if (!res.writableEnded) res.end();
     };
-    res.on('close', () => unsubscribe());
+    unregister = deps.events.onClose(finish);
+    res.on('close', () => {
+      unsubscribe();
+      unregister();
+    });
     if (until !== undefined) {
       const nowNano = BigInt(Date.now()) * 1_000_000n;
       if (until <= nowNano) finish();
