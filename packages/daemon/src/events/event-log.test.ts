@@ -1,0 +1,54 @@
+import { describe, expect, test } from '@jest/globals';
+import { EventLog, encodeEvent, eventMatches } from './event-log';
+
+const filters = (o: Record<string, string[]>) => new Map(Object.entries(o));
+
+describe('EventLog', () => {
+  test('timeNano is exact and strictly increasing; the line is docker-shaped', () => {
+    let t = 1795853432984259925n;
+    const log = new EventLog(10, () => t);
+    const a = log.publish('container', 'die', 'c1', { exitCode: '0', image: 'busybox:local', name: 'trace-ev' }, 'busybox:local');
+    const b = log.publish('container', 'destroy', 'c1', {}, 'busybox:local');
+    expect(b.timeNano).toBe(a.timeNano + 1n);
+    t += 10n;
+    expect(encodeEvent(a)).toBe(
+      '{"status":"die","id":"c1","from":"busybox:local","Type":"container","Action":"die","Actor":{"ID":"c1","Attributes":{"exitCode":"0","image":"busybox:local","name":"trace-ev"}},"scope":"local","time":1795853432,"timeNano":1795853432984259925}\n',
+    );
+    const v = log.publish('volume', 'create', 'v1', { driver: 'local' });
+    expect(JSON.parse(encodeEvent(v))).not.toHaveProperty('status');
+  });
+
+  test('ring buffer and replay window', () => {
+    let t = 0n;
+    const log = new EventLog(3, () => (t += 1000n));
+    for (let i = 0; i < 5; i++) log.publish('image', 'tag', `i${i}`);
+    expect(log.replay().map((e) => e.actorId)).toEqual(['i2', 'i3', 'i4']);
+    expect(log.replay(4000n, 4000n).map((e) => e.actorId)).toEqual(['i3']);
+  });
+
+  test('filters: type, event, container by name or id prefix, image, label', () => {
+    const log = new EventLog();
+    const e = log.publish('container', 'start', 'abcdef123', { image: 'busybox:latest', name: 'web', tier: 'front' }, 'busybox:latest');
+    expect(eventMatches(e, filters({ type: ['container'] }))).toBe(true);
+    expect(eventMatches(e, filters({ type: ['image'] }))).toBe(false);
+    expect(eventMatches(e, filters({ event: ['start', 'die'] }))).toBe(true);
+    expect(eventMatches(e, filters({ event: ['die'] }))).toBe(false);
+    expect(eventMatches(e, filters({ container: ['web'] }))).toBe(true);
+    expect(eventMatches(e, filters({ container: ['abc'] }))).toBe(true);
+    expect(eventMatches(e, filters({ container: ['db'] }))).toBe(false);
+    expect(eventMatches(e, filters({ image: ['busybox'] }))).toBe(true);
+    expect(eventMatches(e, filters({ label: ['tier=front'] }))).toBe(true);
+    expect(eventMatches(e, filters({ label: ['tier=back'] }))).toBe(false);
+    expect(eventMatches(e, filters({ label: ['tier'] }))).toBe(true);
+  });
+
+  test('close ends subscribers', () => {
+    const log = new EventLog();
+    let closed = 0;
+    log.onClose(() => closed++);
+    log.subscribe(() => undefined);
+    log.close();
+    expect(closed).toBe(1);
+    expect(log.listenerCount).toBe(0);
+  });
+});
