@@ -7,14 +7,10 @@ import { cleanUpLeaks, findLeaks, hasLeaks, Leaks } from './leaks';
 import { berthdBin } from './paths';
 
 export interface DaemonOptions {
-  /** Reuse a data root (restart tests); default: a fresh one in the daemon's temp dir. */
-  dataRoot?: string;
   /** Extra `-H` hosts besides the unix socket (e.g. tcp://127.0.0.1:PORT). */
   extraHosts?: string[];
   /** More berthd arguments (TLS flags, --runtime, ...). */
   args?: string[];
-  /** Do not listen on the unix socket (only the extra hosts). */
-  noUnixSocket?: boolean;
   /** The unix socket's path; default `berthd.sock` in the daemon's temp dir. */
   socketPath?: string;
   /** How long start may take before it counts as a failure. */
@@ -31,7 +27,7 @@ let counter = 0;
  *   await d.dispose();   // force-removes containers, SIGTERM, asserts nothing leaked, deletes the dir
  */
 export class BerthDaemon {
-  /** The temp dir holding the socket, the log and (by default) the data root. */
+  /** The temp dir holding the data root, the log and (by default) the socket. */
   readonly dir: string;
   readonly dataRoot: string;
   readonly socketPath: string;
@@ -44,7 +40,7 @@ export class BerthDaemon {
     this.opts = opts;
     // short path: a unix socket path must stay under 108 bytes
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `be2e-${process.pid}-${++counter}-`));
-    this.dataRoot = opts.dataRoot ?? path.join(this.dir, 'root');
+    this.dataRoot = path.join(this.dir, 'root');
     this.socketPath = opts.socketPath ?? path.join(this.dir, 'berthd.sock');
     this.logPath = path.join(this.dir, 'berthd.log');
   }
@@ -96,8 +92,7 @@ export class BerthDaemon {
 
   /** The command-line arguments berthd is started with. */
   args(): string[] {
-    const hosts = this.opts.noUnixSocket ? [] : [this.host];
-    hosts.push(...(this.opts.extraHosts ?? []));
+    const hosts = [this.host, ...(this.opts.extraHosts ?? [])];
     return [
       '--data-root',
       this.dataRoot,
@@ -133,7 +128,6 @@ export class BerthDaemon {
 
   /** True when `GET /_ping` on the unix socket answers 200 `OK`. */
   async ping(): Promise<boolean> {
-    if (this.opts.noUnixSocket) return this.running;
     try {
       const res = await rawRequest(this.socketPath, { path: '/_ping', timeoutMs: 2000 });
       return res.status === 200;
@@ -192,8 +186,9 @@ export class BerthDaemon {
    * container or process is left under the data root. Cleans up whatever leaked (so the machine
    * stays usable) and then throws, listing it; removes the temp dir.
    */
-  async dispose(opts: { keepDataRoot?: boolean } = {}): Promise<void> {
+  async dispose(): Promise<void> {
     const problems: string[] = [];
+    let logTail = '';
     try {
       await this.removeAllContainers();
       if (this.child) {
@@ -211,9 +206,10 @@ export class BerthDaemon {
       problems.push(String(e));
     } finally {
       await this.kill9().catch(() => undefined);
+      if (problems.length) logTail = this.logTail(); // before the dir (and the log in it) goes
       cleanUpLeaks(this.dataRoot, this.runtimeStateDir);
-      if (!opts.keepDataRoot) fs.rmSync(this.dir, { recursive: true, force: true });
+      fs.rmSync(this.dir, { recursive: true, force: true });
     }
-    if (problems.length) throw new Error(`${problems.join('\n')}\n--- berthd log tail\n${this.logTail()}`);
+    if (problems.length) throw new Error(`${problems.join('\n')}\n--- berthd log tail\n${logTail}`);
   }
 }
