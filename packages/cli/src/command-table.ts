@@ -35,6 +35,7 @@ export const USAGE: Record<string, string> = {
   top: 'CONTAINER [ps OPTIONS]',
   port: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
   diff: 'CONTAINER',
+  stats: '[OPTIONS] [CONTAINER...]',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
   import: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -208,6 +209,17 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('change', { ...str, alias: 'c', describe: 'Apply Dockerfile instruction to the created image' })
         .option('pause', { ...bool, alias: 'p', default: true, describe: 'Pause container during commit' }),
     load: () => require('./commands/commit').run,
+  },
+  {
+    command: 'stats [containers..]',
+    describe: 'Display a sample of container(s) resource usage statistics',
+    builder: (y) =>
+      y
+        .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
+        .option('no-stream', { ...bool, describe: 'Disable streaming stats and only pull the first result' })
+        .option('no-trunc', { ...bool, describe: 'Do not truncate output' })
+        .option('format', { ...str, describe: 'Format output using a custom template' }),
+    load: () => require('./commands/stats').run,
   },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];

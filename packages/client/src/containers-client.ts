@@ -213,6 +213,11 @@ export class ContainersClient {
     return r.Id;
   }
 
+  /** `GET /containers/{id}/stats?stream=0`: one sample (with `precpu_stats` for the CPU delta). */
+  stats(id: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.api.json('GET', `/containers/${id}/stats`, { query: { stream: false }, signal });
+  }
+
   pause(id: string, signal?: AbortSignal): Promise<void> {
     return this.api.empty('POST', `/containers/${id}/pause`, { signal });
   }
