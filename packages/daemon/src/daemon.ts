@@ -40,6 +40,10 @@ export interface DaemonConfig {
   /** `--tlsverify --tlscacert --tlscert --tlskey` (file paths). */
   tls?: { verify: boolean; caFile?: string; certFile?: string; keyFile?: string };
   pidFile?: string;
+  /** `--insecure-registry`: registries spoken to over http or unverified https (loopback always is). */
+  insecureRegistries?: string[];
+  /** `--registry-mirror`: mirrors of docker.io tried first by pulls (`http://127.0.0.1:5001`). */
+  registryMirrors?: string[];
   logger?: Logger;
   debug?: boolean;
   /** Tests of the API alone: skip the root/overlayfs/cgroups/runtime checks. */
@@ -137,12 +141,18 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       cleanups.push(() => svc.shutdown());
     }
 
+    const registry = {
+      insecureRegistries: config.insecureRegistries ?? [],
+      ...(config.registryMirrors?.length ? { mirrors: { 'docker.io': config.registryMirrors } } : {}),
+    };
     const system = new SystemInfo({
       dataRoot: layout.root,
       engineId,
       runtime,
       runtimes: await installedRuntimes(runtime),
       debug: config.debug ?? false,
+      insecureRegistries: config.insecureRegistries ?? [],
+      registryMirrors: config.registryMirrors ?? [],
       containerCounts: async () => (containers ? containers.counts() : { total: 0, running: 0, paused: 0, stopped: 0 }),
       imageCount: async () => (await imageStore.images.list({ all: true })).length,
       eventListeners: () => events.listenerCount,
@@ -151,7 +161,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       systemRouter({
         system,
         events,
-        login: (body) => checkRegistryLogin(body, { logger }),
+        login: (body) => checkRegistryLogin(body, { logger, insecureRegistries: registry.insecureRegistries }),
         diskUsage: async () => {
           const imgs = await imageStore.images.list({ all: true });
           const summaries = await Promise.all(
@@ -169,8 +179,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
       }),
     );
-    const puller = new ImagePuller(imageStore, { logger });
-    const pusher = new ImagePusher(imageStore, { logger });
+    const puller = new ImagePuller(imageStore, { logger, registry });
+    const pusher = new ImagePusher(imageStore, { logger, registry: { insecureRegistries: registry.insecureRegistries } });
     routers.push(
       imagesRouter({
         images: imageStore.images,
@@ -180,7 +190,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         logger,
         pull: (o) => puller.pull(o),
         push: (o) => pusher.push(o),
-        inspectDistribution: (o) => inspectDistribution(o, { logger }),
+        inspectDistribution: (o) => inspectDistribution(o, { logger, registry }),
         layerDir: (diffId) => imageStore.layers.diffDir(diffId as Digest),
       }),
     );

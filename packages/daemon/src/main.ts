@@ -19,6 +19,8 @@ async function main(argv: string[]): Promise<void> {
     .option('tlscacert', { type: 'string', describe: 'Trust certs signed only by this CA' })
     .option('tlscert', { type: 'string', describe: 'Path to TLS certificate file' })
     .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
+    .option('insecure-registry', { type: 'string', array: true, describe: 'Enable insecure registry communication' })
+    .option('registry-mirror', { type: 'string', array: true, describe: 'Preferred Docker registry mirror' })
     .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
     .strict()
     .fail((msg, err) => {
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<void> {
     if (args.tlskey) config.tls.keyFile = args.tlskey;
   }
   if (args.pidfile) config.pidFile = args.pidfile;
+  if (args['insecure-registry']?.length) config.insecureRegistries = args['insecure-registry'].map(String);
+  if (args['registry-mirror']?.length) config.registryMirrors = args['registry-mirror'].map(String);
 
   let daemon: Daemon;
   try {

@@ -66,24 +66,41 @@ export class ImagePuller {
       throw new InvalidArgumentError(messageOf(e));
     }
     const creds = credentialsFromAuthHeader(req.authHeader);
+    const { mirrors, ...registryOpts } = this.opts.registry ?? {};
+    // Mirrors are tried here rather than inside registry-client so that the blobs come from the
+    // endpoint that answered the manifest. Credentials go to the reference's own registry only.
+    const candidates: Reference[] = [...(mirrors?.[ref.domain] ?? []).map((u) => ({ ...ref, domain: new URL(u).host })), ref];
     const client = new RegistryClient({
-      ...(this.opts.registry ?? {}),
+      ...registryOpts,
+      insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
       ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
       logger: log,
     });
     const call = req.signal ? { signal: req.signal } : {};
-    let resolved: Awaited<ReturnType<RegistryClient['resolve']>>;
-    let configBytes: Buffer;
-    try {
-      resolved = await client.resolve(ref, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
-      configBytes = await client.fetchBlobBytes(ref, resolved.parsed.config, call);
-    } catch (e) {
-      // A 401 would make the docker CLI prompt for a login on its terminal: answer like dockerd's "denied" instead.
-      if (codeOf(e) === 'UNAUTHORIZED' || codeOf(e) === 'FORBIDDEN') {
-        throw new FailedPreconditionError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${messageOf(e)}`, { cause: e });
+    let resolved: Awaited<ReturnType<RegistryClient['resolve']>> | undefined;
+    let configBytes: Buffer | undefined;
+    let source: Reference = ref;
+    for (let i = 0; i < candidates.length && !resolved; i++) {
+      const c = candidates[i]!;
+      try {
+        const r = await client.resolve(c, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
+        configBytes = await client.fetchBlobBytes(c, r.parsed.config, call);
+        resolved = r;
+        source = c;
+      } catch (e) {
+        const kind = codeOf(e);
+        if (i < candidates.length - 1 && !req.signal?.aborted && ['NOT_FOUND', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'DATA_LOSS'].includes(kind)) {
+          log.warn({ mirror: c.domain, err: messageOf(e) }, 'mirror failed, trying the next endpoint');
+          continue;
+        }
+        // A 401 would make the docker CLI prompt for a login on its terminal: answer like dockerd's "denied" instead.
+        if (kind === 'UNAUTHORIZED' || kind === 'FORBIDDEN') {
+          throw new FailedPreconditionError(`pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${messageOf(e)}`, { cause: e });
+        }
+        throw e;
       }
-      throw e;
     }
+    if (!resolved || !configBytes) throw new InvalidArgumentError(`pull ${formatReference(ref)}: no endpoint to pull from`);
     const m = resolved.parsed;
     let config: ImageConfig;
     try {
@@ -114,7 +131,7 @@ export class ImagePuller {
         const desc = m.layers[i]!;
         const id = shortId(desc.digest);
         let last = 0;
-        const blob: Readable = client.fetchBlob(ref, desc, {
+        const blob: Readable = client.fetchBlob(source, desc, {
           ...call,
           onProgress: (e) => {
             if (e.status !== 'downloading') return;

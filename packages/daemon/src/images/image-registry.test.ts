@@ -93,6 +93,29 @@ const lines = (t: string): any[] => t.trim().split('\n').filter(Boolean).map((l)
     expect(r.status).toBe(404);
   });
 
+  test('a docker.io pull goes to the registry mirror, blobs included; info lists the mirror', async () => {
+    execFileSync('skopeo', ['copy', '--dest-tls-verify=false', `docker-archive:${FIXTURE}`, `docker://${registry.host}/library/mirrored:v1`], { stdio: 'ignore' });
+    const s2 = path.join(dir, 'mirror.sock');
+    const d2 = await startDaemon({
+      dataRoot: path.join(dir, 'root-mirror'),
+      hosts: [`unix://${s2}`],
+      skipHostChecks: true,
+      withoutContainers: true,
+      registryMirrors: [`http://${registry.host}`],
+    });
+    try {
+      const r = await request(s2, 'POST', '/v1.41/images/create?fromImage=docker.io%2Flibrary%2Fmirrored&tag=v1');
+      const msgs = lines(r.text);
+      expect(msgs[msgs.length - 1]).toEqual({ status: 'Status: Downloaded newer image for mirrored:v1' });
+      const list = (await request(s2, 'GET', '/images/json')).json();
+      expect(list[0].RepoTags).toEqual(['mirrored:v1']);
+      const info = (await request(s2, 'GET', '/info')).json();
+      expect(info.RegistryConfig.Mirrors).toEqual([`http://${registry.host}`]);
+    } finally {
+      await d2.close();
+    }
+  });
+
   test('login against a registry without auth succeeds', async () => {
     const r = await request(sock, 'POST', '/v1.41/auth', { body: JSON.stringify({ username: 'u', password: 'p', serveraddress: registry.host }) });
     expect([r.status, r.json()]).toEqual([200, { IdentityToken: '', Status: 'Login Succeeded' }]);

@@ -13,6 +13,8 @@ export interface SystemInfoSources {
   runtime: string;
   runtimes: string[];
   debug: boolean;
+  insecureRegistries?: string[];
+  registryMirrors?: string[];
   containerCounts: () => Promise<{ total: number; running: number; paused: number; stopped: number }>;
   imageCount: () => Promise<number>;
   eventListeners: () => number;
@@ -60,6 +62,20 @@ async function backingFilesystem(dir: string): Promise<string> {
     }
   }
   return /^ext[234]$/.test(type) ? 'extfs' : type;
+}
+
+/** `RegistryConfig` of /info: what `docker info` prints as Insecure Registries and Registry Mirrors. */
+function registryConfig(insecure: string[], mirrors: string[]): Record<string, unknown> {
+  const cidrs = ['127.0.0.0/8', ...insecure.filter((i) => i.includes('/'))];
+  const indexConfigs: Record<string, unknown> = { 'docker.io': { Name: 'docker.io', Mirrors: mirrors, Secure: true, Official: true } };
+  for (const i of insecure.filter((x) => !x.includes('/'))) indexConfigs[i] = { Name: i, Mirrors: [], Secure: false, Official: false };
+  return {
+    AllowNondistributableArtifactsCIDRs: [],
+    AllowNondistributableArtifactsHostnames: [],
+    InsecureRegistryCIDRs: cidrs,
+    IndexConfigs: indexConfigs,
+    Mirrors: mirrors,
+  };
 }
 
 /** `GET /version` and `GET /info`, with the fields the docker CLI prints (SPEC §5). */
@@ -150,13 +166,7 @@ export class SystemInfo {
       OSType: 'linux',
       Architecture: os.machine(),
       IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: {
-        AllowNondistributableArtifactsCIDRs: [],
-        AllowNondistributableArtifactsHostnames: [],
-        InsecureRegistryCIDRs: ['127.0.0.0/8'],
-        IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [], Secure: true, Official: true } },
-        Mirrors: [],
-      },
+      RegistryConfig: registryConfig(this.src.insecureRegistries ?? [], this.src.registryMirrors ?? []),
       NCPU: os.cpus().length,
       MemTotal: os.totalmem(),
       GenericResources: null,
