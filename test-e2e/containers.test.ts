@@ -514,6 +514,20 @@ describe('lifecycle', () => {
     ok(await c.docker(['rm', 'newer-name', 'other-name']));
   });
 
+  it('start, stop, restart, kill, rm print their arguments, in berth as in docker', async () => {
+    for (const client of ['docker', 'berth'] as const) {
+      const run = c[client];
+      const name = `echo-args-${client}`;
+      ok(await run(['create', '--name', name, 'busybox', 'sleep', '100']));
+      expect(ok(await run(['start', name])).stdout).toBe(`${name}\n`);
+      expect(ok(await run(['restart', '-t', '0', name])).stdout).toBe(`${name}\n`);
+      expect(ok(await run(['kill', name])).stdout).toBe(`${name}\n`);
+      ok(await run(['start', name]));
+      expect(ok(await run(['stop', '-t', '0', name])).stdout).toBe(`${name}\n`);
+      expect(ok(await run(['rm', name])).stdout).toBe(`${name}\n`);
+    }
+  });
+
   it('berth create, inspect and start -a', async () => {
     const id = ok(await c.berth(['create', '--name', 'berth-created', '-e', 'X=1', '-l', 'made=berth', 'busybox', 'sh', '-c', 'echo $X'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
