@@ -40,6 +40,8 @@ export interface DaemonConfig {
   /** `--tlsverify --tlscacert --tlscert --tlskey` (file paths). */
   tls?: { verify: boolean; caFile?: string; certFile?: string; keyFile?: string };
   pidFile?: string;
+  /** `-G/--group`: group owning the unix sockets (default `docker`, if it exists). */
+  socketGroup?: string;
   /** `--insecure-registry`: registries spoken to over http or unverified https (loopback always is). */
   insecureRegistries?: string[];
   /** `--registry-mirror`: mirrors of docker.io tried first by pulls (`http://127.0.0.1:5001`). */
@@ -199,7 +201,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const tracker = new ConnectionTracker();
     const app = createApiApp({ routers, tracker, logger });
-    const api = new ApiServer(app, { tracker, logger });
+    const api = new ApiServer(app, { tracker, logger, socketGroup: config.socketGroup ?? 'docker' });
     cleanups.push(() => api.close());
     cleanups.push(async () => events.close()); // runs first: event streams end before the servers close
     for (const a of addresses) await api.listen(a, a.kind === 'tcp' ? tls : undefined);

@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
     .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'Enable insecure registry communication' })
     .option('registry-mirror', { type: 'string', array: true, describe: 'Preferred Docker registry mirror' })
+    .option('group', { alias: 'G', type: 'string', default: 'docker', describe: 'Group for the unix socket' })
     .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
     .strict()
     .fail((msg, err) => {
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
     if (args.tlskey) config.tls.keyFile = args.tlskey;
   }
   if (args.pidfile) config.pidFile = args.pidfile;
+  config.socketGroup = args.group;
   if (args['insecure-registry']?.length) config.insecureRegistries = args['insecure-registry'].map(String);
   if (args['registry-mirror']?.length) config.registryMirrors = args['registry-mirror'].map(String);
 

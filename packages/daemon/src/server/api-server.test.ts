@@ -245,6 +245,19 @@ describe('listening', () => {
     expect(fs.statSync(sock).mode & 0o777).toBe(0o660);
   });
 
+  test('the socket is given to its group when the group exists', async () => {
+    const tracker = new ConnectionTracker();
+    const other = new ApiServer(createApiApp({ routers: [testRouter()], tracker }), { tracker, socketGroup: 'adm' });
+    const p = path.join(dir, 'group.sock');
+    await other.listen(parseListenAddress(`unix://${p}`));
+    expect(fs.statSync(p).gid).toBe(4);
+    await other.close(100);
+    const none = new ApiServer(createApiApp({ routers: [testRouter()], tracker }), { tracker, socketGroup: 'no-such-group-here' });
+    await none.listen(parseListenAddress(`unix://${p}`));
+    expect(fs.statSync(p).gid).toBe(0);
+    await none.close(100);
+  });
+
   test('a live socket is not stolen; a stale one is replaced', async () => {
     const tracker = new ConnectionTracker();
     const other = new ApiServer(createApiApp({ routers: [testRouter()], tracker }), { tracker });

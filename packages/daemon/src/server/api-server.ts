@@ -30,9 +30,13 @@ export class ApiServer {
   private readonly servers: { server: http.Server; address: ListenAddress }[] = [];
   private readonly logger: Logger;
 
-  constructor(private readonly app: Express, opts: { tracker?: ConnectionTracker; logger?: Logger } = {}) {
+  private readonly socketGroup: string | undefined;
+
+  /** `socketGroup`: the group that may use unix sockets (dockerd's `-G`, default `docker`; silently root-only when it does not exist). */
+  constructor(private readonly app: Express, opts: { tracker?: ConnectionTracker; logger?: Logger; socketGroup?: string } = {}) {
     this.tracker = opts.tracker ?? new ConnectionTracker();
     this.logger = opts.logger ?? silentLogger;
+    this.socketGroup = opts.socketGroup;
   }
 
   /** The addresses being served, e.g. `unix:///run/berth.sock`, `tcp://127.0.0.1:2375` (real port). */
@@ -71,7 +75,12 @@ export class ApiServer {
       else server.listen(address.port, address.host, done);
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'api server error'));
-    if (address.kind === 'unix') await fs.promises.chmod(address.path, 0o660);
+    if (address.kind === 'unix') {
+      await fs.promises.chmod(address.path, 0o660);
+      const gid = this.socketGroup ? await groupId(this.socketGroup) : undefined;
+      if (gid !== undefined) await fs.promises.chown(address.path, 0, gid).catch((e: Error) => this.logger.warn({ err: e.message }, 'cannot give the socket to its group'));
+      else if (this.socketGroup) this.logger.debug({ group: this.socketGroup }, 'socket group does not exist: the socket stays root-only');
+    }
     this.servers.push({ server, address });
     this.logger.info({ address: this.addresses[this.addresses.length - 1] }, 'API listening');
   }
@@ -107,6 +116,17 @@ export function checkListenAllowed(address: ListenAddress, tlsVerify: boolean): 
       `${formatListenAddress(address)}: refusing to serve the API on a non-loopback address without TLS client verification; pass --tlsverify --tlscacert --tlscert --tlskey, or listen on 127.0.0.1`,
     );
   }
+}
+
+/** The gid of a group name from /etc/group, or undefined. */
+async function groupId(name: string): Promise<number | undefined> {
+  if (/^\d+$/.test(name)) return Number(name);
+  const text = await fs.promises.readFile('/etc/group', 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [n, , gid] = line.split(':');
+    if (n === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  return undefined;
 }
 
 /** Refuses to steal a socket a live daemon answers on; removes a stale one; makes the directory. */
