@@ -51,10 +51,12 @@ export class ApiServer {
   async listen(address: ListenAddress, tls?: TlsConfig): Promise<void> {
     checkListenAllowed(address, tls?.verify ?? false);
     if (tls?.verify && !tls.ca) throw new InvalidArgumentError('--tlsverify needs --tlscacert');
+    // X-Registry-Auth / X-Registry-Config headers carry base64 credentials: allow more than Node's 16 KB.
+    const httpOpts = { maxHeaderSize: 256 * 1024 };
     const server: http.Server =
       address.kind === 'tcp' && tls
-        ? https.createServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.verify, rejectUnauthorized: tls.verify }, this.app)
-        : http.createServer(this.app);
+        ? https.createServer({ ...httpOpts, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.verify, rejectUnauthorized: tls.verify }, this.app)
+        : http.createServer(httpOpts, this.app);
     server.requestTimeout = 0; // docker load / build uploads may take long
     server.keepAliveTimeout = 60_000;
     server.on(tls && address.kind === 'tcp' ? 'secureConnection' : 'connection', (s: net.Socket) => this.tracker.track(s));
