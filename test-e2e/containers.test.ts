@@ -700,10 +700,11 @@ describe('container prune', () => {
 describe('no leaks while the daemon runs', () => {
   it('after all containers are removed, nothing is mounted or running under the data root but berthd', async () => {
     await d.removeAllContainers();
-    await sleep(200);
+    // shims exit just after their container is removed: give them a moment, then insist
+    const others = () => processesUnder(d.dataRoot).filter((p) => p.pid !== d.pid);
+    await waitFor('the shims to exit', () => others().length === 0, 3000).catch(() => undefined);
+    expect(others()).toEqual([]);
     expect(mountsUnder(path.join(d.dataRoot, 'containers'))).toEqual([]);
-    const procs = processesUnder(d.dataRoot).filter((p) => p.pid !== d.pid);
-    expect(procs).toEqual([]);
     expect(fs.readdirSync(path.join(d.dataRoot, 'containers'))).toEqual([]);
   });
 });

@@ -200,8 +200,10 @@ describe('a crash (kill -9)', () => {
 
   it('after crashes and restarts, nothing under the data root runs or stays mounted but berthd', async () => {
     await d.removeAllContainers();
+    const others = () => processesUnder(d.dataRoot).filter((p) => p.pid !== d.pid);
+    await waitFor('the shims to exit', () => others().length === 0, 3000).catch(() => undefined);
+    expect(others()).toEqual([]);
     expect(mountsUnder(d.dataRoot)).toEqual([]);
-    expect(processesUnder(d.dataRoot).filter((p) => p.pid !== d.pid)).toEqual([]);
     expect(listFiles(path.join(d.dataRoot, 'tmp'))).toEqual([]);
   });
 });
