@@ -403,4 +403,38 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(await cli('commit -a Trace -m msg -c ENV=1 trace-x trace-committed:v1', t)).toEqual({ code: 0, out: 'sha256:f148\n', err: '' });
     expect(t.calls).toEqual(['POST /v1.41/commit?author=Trace&changes=ENV%3D1&comment=msg&container=trace-x&repo=docker.io%2Flibrary%2Ftrace-committed&tag=v1']);
   });
+
+  it('update sends the body of 93-update, prints names then the warnings', async () => {
+    const t = new FakeTransport({ 'POST /containers/trace-web/update': { json: { Warnings: ['limits apply at next start'] } } });
+    expect(await cli('update --memory 128m --memory-swap 256m --cpus 1 --restart on-failure:3 trace-web', t)).toEqual({ code: 0, out: 'trace-web\nlimits apply at next start\n', err: '' });
+    expect(t.bodies['/v1.41/containers/trace-web/update']).toBe(
+      '{"CpuShares":0,"Memory":134217728,"NanoCpus":1000000000,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":null,"BlkioDeviceReadBps":null,"BlkioDeviceWriteBps":null,"BlkioDeviceReadIOps":null,"BlkioDeviceWriteIOps":null,"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":null,"DeviceCgroupRules":null,"DeviceRequests":null,"MemoryReservation":0,"MemorySwap":268435456,"MemorySwappiness":null,"OomKillDisable":null,"PidsLimit":null,"Ulimits":null,"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}}',
+    );
+  });
+
+  it('system df summarises like 154-system-df', async () => {
+    const mb = 1982368;
+    const t = new FakeTransport({
+      'GET /system/df': {
+        json: {
+          LayersSize: 5949000,
+          Images: [
+            { Containers: 1, Size: mb, SharedSize: 0 },
+            { Containers: 2, Size: mb, SharedSize: mb },
+            { Containers: 0, Size: mb, SharedSize: mb },
+          ],
+          Containers: [{ State: 'running', SizeRw: 0 }, { State: 'exited', SizeRw: 0 }],
+          Volumes: [],
+          BuildCache: [],
+        },
+      },
+    });
+    expect((await cli('system df', t)).out).toBe(
+      'TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n' +
+        'Images          3         2         5.949MB   3.967MB (66%)\n' +
+        'Containers      2         1         0B        0B\n' +
+        'Local Volumes   0         0         0B        0B\n' +
+        'Build Cache     0         0         0B        0B\n',
+    );
+  });
 });

@@ -15,6 +15,7 @@ import {
   USAGE,
   VOLUME_COMMANDS,
   NETWORK_COMMANDS,
+  SYSTEM_DF,
 } from './command-table';
 import { type GlobalFlags, resolveClientOptions } from './config';
 import { splitRunArgs } from './split-run-args';
@@ -46,7 +47,7 @@ function firstWord(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt'];
 
-const TOP_LEVEL = new Set(['stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -178,6 +179,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       IMAGE_PRUNE,
     ]));
   }
+  if (only === undefined || only === 'system') {
+    parser = parser.command('system', 'Manage berth', group('system', [SYSTEM_DF, { ...byName(SYSTEM_COMMANDS, 'info') }, { ...byName(SYSTEM_COMMANDS, 'events') }]));
+  }
   if (only === undefined || only === 'volume') parser = parser.command('volume', 'Manage volumes', group('volume', VOLUME_COMMANDS));
   if (only === undefined || only === 'network') parser = parser.command('network', 'Manage networks', group('network', NETWORK_COMMANDS));
   if (only === undefined || only === 'container') {
@@ -204,7 +208,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   }
   if (failure !== undefined) {
     const at = args.indexOf(first ?? '');
-    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' || first === 'volume' || first === 'network' ? 2 : 1).join(' ');
+    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' || first === 'volume' || first === 'network' || first === 'system' ? 2 : 1).join(' ');
     const words = cmdPath.split(' ');
     let leaf = words.pop() ?? '';
     if (words[0] === 'image') leaf = ({ rm: 'rmi', remove: 'rmi', ls: 'images', list: 'images' } as Record<string, string>)[leaf] ?? leaf;

@@ -36,6 +36,8 @@ export const USAGE: Record<string, string> = {
   port: 'CONTAINER [PRIVATE_PORT[/PROTO]]',
   diff: 'CONTAINER',
   stats: '[OPTIONS] [CONTAINER...]',
+  update: '[OPTIONS] CONTAINER [CONTAINER...]',
+  df: '[OPTIONS]',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
   import: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
@@ -221,6 +223,20 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('format', { ...str, describe: 'Format output using a custom template' }),
     load: () => require('./commands/stats').run,
   },
+  {
+    command: 'update <containers..>',
+    describe: 'Update configuration of one or more containers',
+    builder: (y) =>
+      y
+        .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
+        .option('memory-swap', { ...str, describe: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" })
+        .option('memory-reservation', { ...str, describe: 'Memory soft limit' })
+        .option('cpus', { ...str, describe: 'Number of CPUs' })
+        .option('cpu-shares', { type: 'number', alias: 'c', describe: 'CPU shares (relative weight)' })
+        .option('pids-limit', { type: 'number', describe: 'Tune container pids limit (set -1 for unlimited)' })
+        .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' }),
+    load: () => require('./commands/update').run,
+  },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 
@@ -386,8 +402,22 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
         .option('format', fmtOpt),
     load: () => require('./commands/network').ls,
   },
+  {
+    command: 'create <name>',
+    describe: 'Create a network',
+    builder: (y) =>
+      y
+        .option('driver', { ...str, alias: 'd', describe: 'Driver to manage the Network' })
+        .option('label', { ...str, describe: 'Set metadata on a network' })
+        .option('internal', { ...bool, describe: 'Restrict external access to the network' })
+        .option('attachable', { ...bool, describe: 'Enable manual container attachment' }),
+    load: () => require('./commands/network').create,
+  },
+  { command: 'rm <networks..>', aliases: ['remove'], describe: 'Remove one or more networks', load: () => require('./commands/network').rm },
   { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/network').inspect },
 ];
+
+export const SYSTEM_DF: CommandSpec = { command: 'df', describe: 'Show berth disk usage', load: () => require('./commands/system-df').run };
 
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   {

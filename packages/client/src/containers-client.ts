@@ -218,6 +218,11 @@ export class ContainersClient {
     return this.api.json('GET', `/containers/${id}/stats`, { query: { stream: false }, signal });
   }
 
+  /** `POST /containers/{id}/update`: resources and restart policy; answers `{Warnings}`. */
+  update(id: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<{ Warnings: string[] | null }> {
+    return this.api.json('POST', `/containers/${id}/update`, { json: body, signal });
+  }
+
   pause(id: string, signal?: AbortSignal): Promise<void> {
     return this.api.empty('POST', `/containers/${id}/pause`, { signal });
   }

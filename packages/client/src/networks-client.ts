@@ -18,6 +18,15 @@ export class NetworksClient {
     return (await this.api.json<Network[] | null>('GET', '/networks', { query: { filters: optionalFilters(o.filters) }, signal: o.signal })) ?? [];
   }
 
+  /** `POST /networks/create` with the CLI's body; answers `{Id, Warning}`. */
+  create(body: Record<string, unknown>, signal?: AbortSignal): Promise<{ Id: string; Warning?: string }> {
+    return this.api.json('POST', '/networks/create', { json: body, signal });
+  }
+
+  remove(id: string, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('DELETE', `/networks/${id}`, { signal });
+  }
+
   inspect(id: string, signal?: AbortSignal): Promise<Network> {
     return this.api.json<Network>('GET', `/networks/${id}`, { signal });
   }

@@ -62,6 +62,11 @@ export class SystemClient {
     return this.api.json('POST', '/auth', { json: a, signal });
   }
 
+  /** `GET /system/df`: images, containers, volumes and build cache with their sizes. */
+  df(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.api.json('GET', '/system/df', { signal });
+  }
+
   version(signal?: AbortSignal): Promise<VersionResponse> {
     return this.api.json<VersionResponse>('GET', '/version', { signal });
   }
