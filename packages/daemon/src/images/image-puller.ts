@@ -1,16 +1,12 @@
 import type { Readable } from 'node:stream';
-import { decodeRegistryAuth, type JsonMessage } from '@berth/api';
 import { FailedPreconditionError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
-import { RegistryClient, staticCredentials, type Credentials, type RegistryClientOptions } from '@berth/registry-client';
+import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
 import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import { progressBar } from './progress';
+import type { ProgressWriter } from './progress-writer';
+import { credentialsFromAuthHeader } from './registry-credentials';
 import { silentLogger, type Logger } from '../logger';
-
-/** A sink for progress messages: the route's (lazily started) JSON stream. */
-export interface ProgressWriter {
-  write(m: JsonMessage): void;
-}
 
 export interface PullRequest {
   reference: string;
@@ -24,20 +20,6 @@ export interface PullOutcome {
   imageId: Digest;
   /** The reference pulled, familiar (`busybox:latest`). */
   name: string;
-}
-
-/** Credentials from an `X-Registry-Auth` header (docker CLI and dockerode send it base64 JSON). */
-export function credentialsFromAuthHeader(header: string | undefined): Credentials | undefined {
-  const a = decodeRegistryAuth(header);
-  if (!a) return undefined;
-  if (a.identitytoken) return { identityToken: a.identitytoken };
-  if (a.username !== undefined && a.password !== undefined) return { username: a.username, password: a.password };
-  if (a.auth) {
-    const plain = Buffer.from(a.auth, 'base64').toString('utf8');
-    const i = plain.indexOf(':');
-    if (i > 0) return { username: plain.slice(0, i), password: plain.slice(i + 1) };
-  }
-  return undefined;
 }
 
 const shortId = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
@@ -170,38 +152,3 @@ export class ImagePuller {
     }
   }
 }
-
-/** `GET /distribution/{name}/json`: `{Descriptor, Platforms}` as dockerd answers it. */
-export async function inspectDistribution(
-  req: { reference: string; authHeader?: string; signal?: AbortSignal },
-  opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'> } = {},
-): Promise<{ Descriptor: { mediaType: string; digest: string; size: number }; Platforms: unknown[] }> {
-  let ref: Reference;
-  try {
-    ref = withDefaultTag(parseReference(req.reference));
-  } catch (e) {
-    throw new InvalidArgumentError(messageOf(e));
-  }
-  const creds = credentialsFromAuthHeader(req.authHeader);
-  const client = new RegistryClient({
-    ...(opts.registry ?? {}),
-    ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
-    logger: opts.logger ?? silentLogger,
-  });
-  const d = await client.inspectDistribution(ref, req.signal ? { signal: req.signal } : {});
-  return { Descriptor: { mediaType: d.descriptor.mediaType, digest: d.descriptor.digest, size: d.descriptor.size }, Platforms: d.platforms };
-}
-
-/** A JSON stream started on first write: errors before it are HTTP errors, after it errorDetail lines. */
-export class LazyProgress implements ProgressWriter {
-  private started?: { write(m: JsonMessage): boolean };
-  constructor(private readonly start: () => { write(m: JsonMessage): boolean }) {}
-  get isStarted(): boolean {
-    return this.started !== undefined;
-  }
-  write(m: JsonMessage): void {
-    this.started ??= this.start();
-    this.started.write(m);
-  }
-}
-

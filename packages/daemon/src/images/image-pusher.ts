@@ -2,7 +2,8 @@ import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
 import { RegistryClient, staticCredentials, type BlobSource, type RegistryClientOptions } from '@berth/registry-client';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
-import { credentialsFromAuthHeader, type ProgressWriter } from './image-puller';
+import type { ProgressWriter } from './progress-writer';
+import { credentialsFromAuthHeader } from './registry-credentials';
 import { progressBar } from './progress';
 import { silentLogger, type Logger } from '../logger';
 

@@ -7,7 +7,7 @@ import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
 import type { ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
 import { asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
-import { LazyProgress, type ProgressWriter } from '../images/image-puller';
+import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import type { EventLog } from '../events/event-log';
 import { silentLogger, type Logger } from '../logger';
