@@ -180,8 +180,9 @@ function makeRuncBundle(rootfsTar) {
 
 async function benchRun(results, bundle) {
   log(`run --rm busybox true: ${RUNS} rounds of runc / berth / docker`);
-  const times = { runc: [], berth: [], docker: [] };
+  const times = { runc: [], berth: [], docker: [], node: [] };
   for (let i = 0; i < RUNS && timeLeft() > 60_000; i++) {
+    times.node.push(timed(process.execPath, ['-e', '']).ms);
     times.runc.push(timed('runc', ['--root', runcState, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`]).ms);
     times.berth.push(berth(['run', '--rm', 'busybox', 'true']).ms);
     times.docker.push(docker(['run', '--rm', 'busybox', 'true']).ms);
@@ -191,6 +192,7 @@ async function benchRun(results, bundle) {
     runcFloorMs: median(times.runc),
     berthMs: median(times.berth),
     dockerCliMs: median(times.docker),
+    nodeStartupMs: median(times.node),
   };
   results.run.berthOverFloor = results.run.berthMs / results.run.runcFloorMs;
   results.run.dockerCliOverFloor = results.run.dockerCliMs / results.run.runcFloorMs;
@@ -287,6 +289,7 @@ function printTable(r) {
   if (r.run) {
     rows.push(['run --rm busybox true: runc run (floor)', `${fmt(r.run.runcFloorMs)} ms`, '~36 ms']);
     rows.push(['run --rm busybox true: berth', `${fmt(r.run.berthMs)} ms (${fmt(r.run.berthOverFloor, 1)}x)`, '≤ 5x floor']);
+    rows.push(['  (node -e "" alone, for scale)', `${fmt(r.run.nodeStartupMs)} ms`, '']);
     rows.push(['run --rm busybox true: docker CLI → berthd', `${fmt(r.run.dockerCliMs)} ms (${fmt(r.run.dockerCliOverFloor, 1)}x)`, '≤ 3x floor (Docker 282 ms)']);
   }
   if (r.ps) {
