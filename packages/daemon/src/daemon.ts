@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
-import { openImageStore, packDirectory, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
+import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
 import { OciRuntime, checkHost } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
@@ -132,6 +132,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         snapshots: imageStore.snapshots,
         runtime: oci,
         packDirectory: (dir: string, opts?: { signal?: AbortSignal }) => packDirectory(dir, opts?.signal ? { signal: opts.signal } : {}),
+        committer: imageStore.committer,
+        unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,
         onEvent: (e: ContainerEvent) => {
           events.publish('container', e.action, e.id, e.attributes, e.from);
