@@ -26,6 +26,8 @@ export function pumpAttached(
 ): { done: Promise<void>; stop(): void } {
   const { io } = ctx;
   const unhooks: (() => void)[] = [];
+  // A reset from the daemon ends the session like an EOF; it must not crash the CLI.
+  a.socket.on('error', () => undefined);
   let rawMode = false;
   if (o.stdin) {
     if (o.tty && io.stdin.isTTY && io.stdin.setRawMode) {
@@ -34,8 +36,12 @@ export function pumpAttached(
       // libuv's raw mode keeps ONLCR; the container's pty already sends \r\n (docker turns OPOST off too)
       setOutputProcessing(false);
     }
-    io.stdin.on('data', (c: Buffer) => a.socket.write(c));
-    io.stdin.on('end', () => a.socket.end());
+    io.stdin.on('data', (c: Buffer) => {
+      if (!a.socket.destroyed && a.socket.writable) a.socket.write(c);
+    });
+    io.stdin.on('end', () => {
+      if (!a.socket.destroyed) a.socket.end();
+    });
     io.stdin.resume();
   } else {
     a.socket.end();
