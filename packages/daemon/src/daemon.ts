@@ -87,21 +87,23 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const tls = useTls ? await loadTls(config.tls!) : undefined;
 
   const layout = new DataRoot(path.resolve(config.dataRoot));
-  await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
-  if (config.pidFile) await writePidFile(config.pidFile);
-  await fs.rm(layout.tmpDir, { recursive: true, force: true });
-  await fs.mkdir(layout.tmpDir, { recursive: true });
-  for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
-
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: messageOf(e) }, 'cleanup failed'));
     cleanups.length = 0;
   };
+  if (config.pidFile) {
+    await writePidFile(config.pidFile);
+    cleanups.push(() => fs.rm(config.pidFile!, { force: true }));
+  }
   try {
+    await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
+    await fs.rm(layout.tmpDir, { recursive: true, force: true });
+    await fs.mkdir(layout.tmpDir, { recursive: true });
+    for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
+
     const db = await Database.open(layout.database);
     cleanups.push(() => db.close());
-    if (config.pidFile) cleanups.push(() => fs.rm(config.pidFile!, { force: true }));
 
     const events = new EventLog();
     let containers: ContainerService | undefined;
