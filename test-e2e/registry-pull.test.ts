@@ -1,0 +1,103 @@
+/**
+ * Pulling from a registry on this machine: Debian's docker-registry (distribution 2.8) on a free
+ * loopback port, seeded with the docker-save fixture by skopeo; `docker pull` and `berth pull`
+ * against berthd. Nothing leaves 127.0.0.1. (The registry issue owns the rest: Docker Hub,
+ * auth, push.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, freePort, ok, waitFor } from './harness';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let registry: ChildProcess | undefined;
+let registryHost: string;
+let dir: string;
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-registry-'));
+  const port = await freePort();
+  registryHost = `127.0.0.1:${port}`;
+  const config = path.join(dir, 'config.yml');
+  fs.writeFileSync(
+    config,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(dir, 'data')}`,
+      'http:',
+      `  addr: ${registryHost}`,
+      '',
+    ].join('\n'),
+  );
+  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  await waitFor('docker-registry to listen', () => listening(port), 15_000);
+  ok(
+    await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${fixtures.dockerSave}`, `docker://${registryHost}/e2e/fixture:1`], {
+      timeoutMs: 60_000,
+    }),
+  );
+  d = await BerthDaemon.start();
+  c = clientsFor(d);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    await d?.dispose();
+  } finally {
+    if (registry && registry.exitCode === null) {
+      const gone = new Promise((r) => registry!.on('exit', r));
+      registry.kill('SIGTERM');
+      await gone;
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+describe('pull from a loopback registry', () => {
+  it('docker pull: progress, digest, the same image ID as the saved fixture, and it runs', async () => {
+    const ref = `${registryHost}/e2e/fixture:1`;
+    const r = ok(await c.docker(['pull', ref], { timeoutMs: 60_000 }));
+    expect(r.stdout).toMatch(/Pull complete/);
+    expect(r.stdout).toMatch(/^Digest: sha256:[0-9a-f]{64}$/m);
+    expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
+    expect(r.stdout.trim().split('\n').pop()).toBe(ref);
+    const id = ok(await c.docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+    expect(id).toBe(fixtures.dockerSaveId);
+    const digests = ok(await c.docker(['images', '--digests', '--format', '{{.Repository}} {{.Digest}}'])).stdout;
+    expect(digests).toMatch(new RegExp(`^${registryHost}/e2e/fixture sha256:[0-9a-f]{64}$`, 'm'));
+    expect(ok(await c.docker(['run', '--rm', ref])).stdout).toBe('hello\n');
+  });
+
+  it('berth pull again: every layer already exists, the image is up to date', async () => {
+    const ref = `${registryHost}/e2e/fixture:1`;
+    const r = ok(await c.berth(['pull', ref], { timeoutMs: 60_000 }));
+    expect(r.stdout).toMatch(/Already exists/);
+    expect(r.stdout).toContain(`Status: Image is up to date for ${ref}`);
+  });
+
+  it('a missing tag and an unreachable registry fail with a clear message', async () => {
+    const missing = failed(await c.docker(['pull', `${registryHost}/e2e/fixture:nope`]));
+    expect(missing.stderr).toMatch(/not found|manifest unknown/i);
+    const unreachable = failed(await c.docker(['pull', '127.0.0.1:9/e2e/fixture:1']));
+    expect(unreachable.stderr).toMatch(/refused|connect/i);
+  });
+});
