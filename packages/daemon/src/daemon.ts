@@ -102,6 +102,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await fs.mkdir(layout.tmpDir, { recursive: true });
     for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
 
+    if (!config.skipHostChecks) await checkLayerTools(layout.tmpDir);
+
     const db = await Database.open(layout.database);
     cleanups.push(() => db.close());
 
@@ -253,4 +255,19 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
     }
   }
   return [...out].sort();
+}
+
+/**
+ * image-store's layer tar I/O needs its native addon (mknod, xattrs): pack an empty directory
+ * once at start so a missing build is one clear line now, not a 500 on the first load.
+ */
+async function checkLayerTools(tmpDir: string): Promise<void> {
+  const dir = await fs.mkdtemp(path.join(tmpDir, 'check-'));
+  try {
+    for await (const chunk of packDirectory(dir)) void chunk;
+  } catch (e) {
+    throw new StartupError(messageOf(e));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
