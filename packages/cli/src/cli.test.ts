@@ -437,4 +437,34 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
         'Build Cache     0         0         0B        0B\n',
     );
   });
+
+  it('cp to a container: HEAD the destination, then PUT the tar to it (or to its parent under the new name)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cpcli-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'file.txt'), 'data');
+      const dirStat = Buffer.from(JSON.stringify({ name: 'srv', size: 4096, mode: 2147484141, mtime: '', linkTarget: '' })).toString('base64');
+      const t = new FakeTransport({
+        'HEAD /containers/x/archive': (req) => (req.path.endsWith('path=%2Fsrv%2F') ? { status: 200, raw: '' } : { status: 404, json: { message: 'no' } }),
+        'PUT /containers/x/archive': { status: 200 },
+      });
+      const origRequest = t.request.bind(t);
+      t.request = async (req) => {
+        const r = await origRequest(req);
+        if (req.method === 'HEAD' && r.statusCode === 200) r.headers['x-docker-container-path-stat'] = dirStat;
+        if (req.body && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) req.body.resume();
+        return r;
+      };
+      expect(await cli(`cp ${dir}/file.txt x:/srv/`, t)).toEqual({ code: 0, out: '', err: '' });
+      expect(await cli(`cp ${dir}/file.txt x:/srv/renamed.txt`, t)).toEqual({ code: 0, out: '', err: '' });
+      expect(t.calls).toEqual([
+        'HEAD /v1.41/containers/x/archive?path=%2Fsrv%2F',
+        'PUT /v1.41/containers/x/archive?noOverwriteDirNonDir=true&path=%2Fsrv%2F',
+        'HEAD /v1.41/containers/x/archive?path=%2Fsrv%2Frenamed.txt',
+        'PUT /v1.41/containers/x/archive?noOverwriteDirNonDir=true&path=%2Fsrv',
+      ]);
+      expect((await cli('cp a:/x b:/y', t)).err).toBe('copying between containers is not supported\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

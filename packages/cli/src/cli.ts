@@ -47,7 +47,7 @@ function firstWord(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt'];
 
-const TOP_LEVEL = new Set(['system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {

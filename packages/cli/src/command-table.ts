@@ -37,6 +37,7 @@ export const USAGE: Record<string, string> = {
   diff: 'CONTAINER',
   stats: '[OPTIONS] [CONTAINER...]',
   update: '[OPTIONS] CONTAINER [CONTAINER...]',
+  cp: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-',
   df: '[OPTIONS]',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
@@ -237,6 +238,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' }),
     load: () => require('./commands/update').run,
   },
+  { command: 'cp <source> <destination>', describe: 'Copy files/folders between a container and the local filesystem', load: () => require('./commands/cp').run },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 

@@ -21,6 +21,25 @@ export interface ContainerListOptions {
   signal?: AbortSignal;
 }
 
+/** `X-Docker-Container-Path-Stat`: `mode` is a Go os.FileMode (dir bit 0x80000000, symlink 0x8000000). */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+function decodePathStat(h: string | string[] | undefined): PathStat {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (!v) return { name: '', size: 0, mode: 0, mtime: '', linkTarget: '' };
+  try {
+    return JSON.parse(Buffer.from(v, 'base64').toString('utf8')) as PathStat;
+  } catch {
+    throw new InternalError('archive: bad X-Docker-Container-Path-Stat header');
+  }
+}
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 /**
@@ -221,6 +240,29 @@ export class ContainersClient {
   /** `POST /containers/{id}/update`: resources and restart policy; answers `{Warnings}`. */
   update(id: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<{ Warnings: string[] | null }> {
     return this.api.json('POST', `/containers/${id}/update`, { json: body, signal });
+  }
+
+  /** `HEAD /containers/{id}/archive?path=..`: the path's stat (NotFoundError if missing). */
+  async archiveStat(id: string, path: string, signal?: AbortSignal): Promise<PathStat> {
+    const res = await this.api.call('HEAD', `/containers/${id}/archive`, { query: { path }, signal });
+    res.body.resume();
+    return decodePathStat(res.headers['x-docker-container-path-stat']);
+  }
+
+  /** `GET /containers/{id}/archive?path=..`: a tar whose entries start with the path's basename, and its stat. */
+  async getArchive(id: string, path: string, signal?: AbortSignal): Promise<{ stat: PathStat; tar: Readable }> {
+    const res = await this.api.call('GET', `/containers/${id}/archive`, { query: { path }, signal });
+    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), tar: res.body };
+  }
+
+  /** `PUT /containers/{id}/archive?path=DIR`: extracts `tar` into the directory DIR (body sent as text/plain, like the CLI). */
+  putArchive(id: string, path: string, tar: Readable, o: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('PUT', `/containers/${id}/archive`, {
+      query: { noOverwriteDirNonDir: o.noOverwriteDirNonDir === false ? undefined : 'true', path },
+      body: tar,
+      contentType: 'text/plain',
+      signal: o.signal,
+    });
   }
 
   pause(id: string, signal?: AbortSignal): Promise<void> {

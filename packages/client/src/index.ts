@@ -9,6 +9,7 @@ export {
   type AttachOptions,
   type AttachedContainer,
   type LogsOptions,
+  type PathStat,
 } from './containers-client';
 export { ExecClient } from './exec-client';
 export { VolumesClient, type Volume } from './volumes-client';
