@@ -12,11 +12,10 @@ export function humanSize(n: number): string {
   return `${Number(v.toPrecision(4))}${units[i]}`;
 }
 
-/** `[=====>      ]  955.4kB/1.982MB` (a 50-column bar). */
+/** `[=====>      ]  955.4kB/1.982MB`: pkg/jsonmessage's bar (50 columns, then `%8v/%v`). */
 export function progressBar(current: number, total: number): string {
   if (total <= 0) return humanSize(current);
-  const width = 50;
-  const filled = Math.min(width, Math.floor((current / total) * width));
-  const bar = filled >= width ? '='.repeat(width) : '='.repeat(filled) + '>' + ' '.repeat(width - filled - 1);
-  return `[${bar}] ${humanSize(current).padStart(8)}/${humanSize(total)}`;
+  const pct = Math.floor(Math.floor((current / total) * 100) / 2);
+  const filled = Math.min(50, Math.max(0, pct));
+  return `[${'='.repeat(filled)}>${' '.repeat(50 - filled)}] ${humanSize(current).padStart(8)}/${humanSize(total)}`;
 }
