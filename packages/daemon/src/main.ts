@@ -86,6 +86,10 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGPIPE', () => undefined);
+  // A stray socket error or a forgotten rejection must not take the API down with it: the
+  // containers keep running either way, and the log says what happened.
+  process.on('uncaughtException', (e: unknown) => logger.error({ err: messageOf(e), stack: (e as Error)?.stack }, 'uncaught exception'));
+  process.on('unhandledRejection', (e: unknown) => logger.error({ err: messageOf(e), stack: (e as Error)?.stack }, 'unhandled rejection'));
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
