@@ -467,4 +467,27 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('build: the context tar, docker query, streamed output, exit code from errorDetail.code', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM busybox:local\n');
+      const t = new FakeTransport({
+        'POST /build': (req) =>
+          req.path.includes('t=fail')
+            ? { raw: '{"stream":"Step 1/2 : FROM busybox:local"}\n{"stream":"\\n"}\n{"errorDetail":{"code":3,"message":"The command \'/bin/sh -c exit 3\' returned a non-zero code: 3"},"error":"x"}\n' }
+            : { raw: '{"stream":"Step 1/1 : FROM busybox:local"}\n{"stream":"\\n"}\n{"stream":" ---\\u003e 7a0f54585e7a\\n"}\n{"aux":{"ID":"sha256:7a0f"}}\n{"stream":"Successfully built 7a0f54585e7a\\n"}\n' },
+      });
+      const ok = await cli(`build -t trace-built:v1 --build-arg GREETING=hi --label extra=1 ${dir}`, t);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toMatch(/^Sending build context to Docker daemon  \d+(\.\d+)?kB\nStep 1\/1 : FROM busybox:local\n ---> 7a0f54585e7a\nSuccessfully built 7a0f54585e7a\n$/);
+      expect(t.calls[0]).toBe('POST /v1.41/build?buildargs=%7B%22GREETING%22%3A%22hi%22%7D&dockerfile=Dockerfile&labels=%7B%22extra%22%3A%221%22%7D&t=trace-built%3Av1&version=1');
+      const bad = await cli(`build --force-rm -t fail ${dir}`, t);
+      expect(bad.code).toBe(3);
+      expect(bad.err).toBe("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n");
+      expect(t.calls[1]).toBe('POST /v1.41/build?dockerfile=Dockerfile&forcerm=1&t=fail&version=1');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -45,9 +45,9 @@ function firstWord(args: string[]): string | undefined {
 }
 
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
-const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt'];
+const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg'];
 
-const TOP_LEVEL = new Set(['cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -172,6 +172,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       byName(IMAGE_COMMANDS, 'save'),
       byName(IMAGE_COMMANDS, 'pull'),
       byName(IMAGE_COMMANDS, 'push'),
+      byName(IMAGE_COMMANDS, 'build'),
       byName(IMAGE_COMMANDS, 'tag'),
       { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
       byName(IMAGE_COMMANDS, 'history'),

@@ -54,6 +54,7 @@ export const USAGE: Record<string, string> = {
   events: '[OPTIONS]',
   commit: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
   push: '[OPTIONS] NAME[:TAG]',
+  build: '[OPTIONS] PATH | URL | -',
   login: '[OPTIONS] [SERVER]',
   logout: '[SERVER]',
   prune: '[OPTIONS]',
@@ -277,6 +278,23 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
     builder: (y) => y.option('output', { ...str, alias: 'o', describe: 'Write to a file, instead of STDOUT' }),
     load: () => require('./commands/save').run,
+  },
+  {
+    command: 'build <context>',
+    describe: 'Build an image from a Dockerfile',
+    builder: (y) =>
+      y
+        .option('tag', { ...str, alias: 't', describe: 'Name and optionally a tag in the "name:tag" format' })
+        .option('file', { ...str, alias: 'f', describe: "Name of the Dockerfile (default: 'PATH/Dockerfile')" })
+        .option('build-arg', { ...str, describe: 'Set build-time variables' })
+        .option('label', { ...str, describe: 'Set metadata for an image' })
+        .option('quiet', { ...bool, alias: 'q', describe: 'Suppress the build output and print image ID on success' })
+        .option('no-cache', { ...bool, describe: 'Do not use cache when building the image' })
+        .option('force-rm', { ...bool, describe: 'Always remove intermediate containers' })
+        .option('rm', { ...bool, describe: 'Remove intermediate containers after a successful build (default true)' })
+        .option('pull', { ...bool, describe: 'Always attempt to pull a newer version of the image' })
+        .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
+    load: () => require('./commands/build').run,
   },
   {
     command: 'pull <image>',

@@ -30,6 +30,23 @@ export interface ImageImportOptions {
   signal?: AbortSignal;
 }
 
+export interface ImageBuildOptions {
+  /** `-t`, repeated. */
+  tags?: string[];
+  /** Path of the Dockerfile inside the context (default `Dockerfile`). */
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  quiet?: boolean;
+  noCache?: boolean;
+  forceRm?: boolean;
+  /** `--rm=false` sends rm=0; by default nothing is sent and the daemon removes intermediate containers. */
+  rm?: boolean;
+  pull?: boolean;
+  platform?: string;
+  signal?: AbortSignal;
+}
+
 export interface ImagePullOptions {
   fromImage: string;
   tag?: string;
@@ -95,6 +112,30 @@ export class ImagesClient {
     return this.api.messages('POST', `/images/${name}/push`, {
       query: { tag: o.tag },
       headers: { 'X-Registry-Auth': encodeRegistryAuth(o.auth ?? {}) },
+      signal: o.signal,
+    });
+  }
+
+  /** `POST /build` (legacy builder, `version=1`): the context tar in, a message stream out. */
+  build(context: Readable, o: ImageBuildOptions = {}): Promise<AsyncIterable<JsonMessage>> {
+    const obj = (m: Record<string, string> | undefined) => (m && Object.keys(m).length ? JSON.stringify(m) : undefined);
+    return this.api.messages('POST', '/build', {
+      query: {
+        buildargs: obj(o.buildArgs),
+        dockerfile: o.dockerfile ?? 'Dockerfile',
+        forcerm: o.forceRm || undefined,
+        labels: obj(o.labels),
+        nocache: o.noCache || undefined,
+        platform: o.platform || undefined,
+        pull: o.pull || undefined,
+        q: o.quiet || undefined,
+        rm: o.rm === false ? false : undefined,
+        t: o.tags?.length ? o.tags : undefined,
+        version: '1',
+      },
+      body: context,
+      contentType: 'application/x-tar',
+      headers: { 'X-Registry-Config': Buffer.from('{}').toString('base64') },
       signal: o.signal,
     });
   }

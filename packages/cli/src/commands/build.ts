@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CliContext, ExitCode } from '../cli-context';
+import { describeError } from '../cli-errors';
+import { bufferStream, packContext, stdinContext } from '../build-context';
+import { humanSize } from '../format/human-size';
+
+export interface BuildArgv {
+  context: string;
+  tag?: string[];
+  file?: string;
+  buildArg?: string[];
+  label?: string[];
+  quiet?: boolean;
+  noCache?: boolean;
+  forceRm?: boolean;
+  rm?: boolean;
+  pull?: boolean;
+  platform?: string;
+}
+
+function kv(list: string[] | undefined, env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const x of list ?? []) {
+    const i = x.indexOf('=');
+    if (i >= 0) out[x.slice(0, i)] = x.slice(i + 1);
+    else if (!fromEnv) out[x] = '';
+    else if (env[x] !== undefined) out[x] = env[x]!;
+  }
+  return out;
+}
+
+/**
+ * `berth build [-t TAG]... [-f FILE] [--build-arg K=V]... [--label K=V]... [-q] [--no-cache]
+ * [--force-rm] [--rm] PATH|-`: the legacy builder's `POST /build`, output streamed as docker prints it;
+ * a failing step exits with the stream's error code (docker's `returned a non-zero code: N`).
+ */
+export async function run(ctx: CliContext, argv: BuildArgv): Promise<ExitCode> {
+  let ctxTar: { tar: Buffer; size: number };
+  let dockerfile = 'Dockerfile';
+  try {
+    if (argv.context === '-') ctxTar = await stdinContext(ctx.io.stdin);
+    else {
+      const dir = path.resolve(argv.context);
+      if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`unable to prepare context: path "${argv.context}" not found`);
+      if (argv.file) {
+        const f = path.resolve(argv.file);
+        const rel = path.relative(dir, f);
+        if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`the Dockerfile (${argv.file}) must be within the build context`);
+        dockerfile = rel.split(path.sep).join('/');
+      }
+      if (!fs.existsSync(path.join(dir, dockerfile))) throw new Error(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(dir, dockerfile)}: no such file or directory`);
+      ctxTar = await packContext(dir, dockerfile);
+    }
+  } catch (e) {
+    ctx.io.stderr.write(`${describeError(e)}\n`);
+    return 1;
+  }
+  if (!argv.quiet) ctx.io.stdout.write(`Sending build context to Docker daemon  ${humanSize(ctxTar.size, 4)}\n`);
+  try {
+    const msgs = await ctx.client('general').images.build(bufferStream(ctxTar.tar), {
+      tags: argv.tag,
+      dockerfile,
+      buildArgs: kv(argv.buildArg, ctx.env, true),
+      labels: kv(argv.label, ctx.env, false),
+      quiet: argv.quiet,
+      noCache: argv.noCache,
+      forceRm: argv.forceRm,
+      rm: argv.rm,
+      pull: argv.pull,
+      platform: argv.platform,
+    });
+    for await (const m of msgs) {
+      if (m.stream !== undefined) ctx.io.stdout.write(m.stream);
+      else if (m.status !== undefined && !m.progressDetail?.current) ctx.io.stdout.write(m.id ? `${m.id}: ${m.status}\n` : `${m.status}\n`);
+    }
+    return 0;
+  } catch (e) {
+    const code = (e as { streamCode?: number }).streamCode;
+    ctx.io.stderr.write(`${describeError(e)}\n`);
+    return typeof code === 'number' && code > 0 ? code : 1;
+  }
+}
