@@ -451,13 +451,13 @@ describe('ContainerService (fake runtime)', () => {
   });
 
   it('rename: moves the name, 409 when taken', async () => {
-    const a = await svc.create({ Image: 'busybox' }, { name: 'a1' });
-    await svc.create({ Image: 'busybox' }, { name: 'b1' });
-    await expect(svc.rename('a1', 'b1')).rejects.toThrow(ConflictError);
-    await svc.rename('a1', 'c1');
-    expect((await svc.inspect('c1')).Id).toBe(a.Id);
-    await expect(svc.inspect('a1')).rejects.toThrow(NotFoundError);
-    expect(events.find((e) => e.action === 'rename')!.attributes).toMatchObject({ name: 'c1', oldName: '/a1' });
+    const a = await svc.create({ Image: 'busybox' }, { name: 'ren-a' });
+    await svc.create({ Image: 'busybox' }, { name: 'ren-b' });
+    await expect(svc.rename('ren-a', 'ren-b')).rejects.toThrow(ConflictError);
+    await svc.rename('ren-a', 'ren-c');
+    expect((await svc.inspect('ren-c')).Id).toBe(a.Id);
+    await expect(svc.inspect('ren-a')).rejects.toThrow(NotFoundError);
+    expect(events.find((e) => e.action === 'rename')!.attributes).toMatchObject({ name: 'ren-c', oldName: '/ren-a' });
   });
 
   it('prune: removes stopped containers matching the label filter', async () => {
