@@ -1,0 +1,123 @@
+/**
+ * berth ↔ berth-registry, end to end: one berthd, two berth-registry processes on loopback (basic
+ * auth from an htpasswd file with bcrypt entries; token auth with its own /token endpoint). The
+ * multi-layer fixture is pushed, removed locally, pulled back (same image ID) and run, by the
+ * berth CLI after `berth login` and by the real docker CLI after `docker login`. Without
+ * credentials the push and the pull are refused with a clear message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as path from 'node:path';
+import { BerthDaemon, clientsFor, failed, fixtures, ok, scratchDir } from './harness';
+import { RunningRegistry, startBerthRegistry, writeHtpasswd } from './registry-helpers';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let basic: RunningRegistry;
+let token: RunningRegistry;
+let berthConfig: string;
+let dockerConfig: string;
+const USER = 'e2e';
+/** The fixture's layer count (its manifest.json). */
+const LAYERS = 5;
+const PASS = 'hunter2-registry';
+
+beforeAll(async () => {
+  const dir = scratchDir('registry-auth');
+  const htpasswd = path.join(dir, 'htpasswd');
+  writeHtpasswd(htpasswd, USER, PASS);
+  berthConfig = scratchDir('registry-berth-config');
+  dockerConfig = scratchDir('registry-docker-config');
+  [d, basic, token] = await Promise.all([
+    BerthDaemon.start(),
+    startBerthRegistry(['--htpasswd', htpasswd]),
+    startBerthRegistry(['--htpasswd', htpasswd, '--token-auth']),
+  ]);
+  c = clientsFor(d);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([basic?.dispose(), token?.dispose()]);
+  await d?.dispose();
+}, 60_000);
+
+const berth = (args: string[], input?: string) => c.berth(args, { env: { BERTH_CONFIG: berthConfig }, timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
+const docker = (args: string[], input?: string) => c.docker(args, { env: { DOCKER_CONFIG: dockerConfig }, timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
+
+/** Loads the fixture and tags it `ref`. */
+async function loadAs(ref: string): Promise<void> {
+  ok(await c.berth(['load', '-i', fixtures.dockerSave]));
+  ok(await c.berth(['tag', fixtures.dockerSaveTag, ref]));
+}
+
+/** Removes every tag of the fixture image so that nothing of it is left locally. */
+async function removeImage(): Promise<void> {
+  ok(await c.docker(['rmi', '-f', fixtures.dockerSaveId]));
+  const left = ok(await c.docker(['images', '-q', '--no-trunc'])).stdout;
+  expect(left).not.toContain(fixtures.dockerSaveId);
+}
+
+async function roundTrip(cli: typeof berth, registry: RunningRegistry, repo: string): Promise<void> {
+  const ref = `${registry.host}/${repo}:1`;
+  await loadAs(ref);
+  const pushed = ok(await cli(['push', ref]));
+  expect(pushed.stdout).toContain(`The push refers to repository [${registry.host}/${repo}]`);
+  expect(pushed.stdout.match(/: Pushed$/gm)?.length).toBe(LAYERS);
+  expect(pushed.stdout).toMatch(new RegExp(`^1: digest: sha256:[0-9a-f]{64} size: \\d+$`, 'm'));
+  await removeImage();
+  const pulled = ok(await cli(['pull', ref]));
+  expect(pulled.stdout.match(/: Pull complete$/gm)?.length).toBe(LAYERS);
+  expect(pulled.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
+  expect(ok(await c.docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim()).toBe(fixtures.dockerSaveId);
+  expect(ok(await c.docker(['run', '--rm', ref])).stdout).toBe('hello\n');
+  await removeImage();
+}
+
+describe('berth ↔ berth-registry with basic auth (htpasswd, bcrypt)', () => {
+  it('without credentials: push and pull are refused with a clear message', async () => {
+    const ref = `${basic.host}/e2e/multi:1`;
+    await loadAs(ref);
+    const push = failed(await berth(['push', ref]));
+    expect(push.stderr).toMatch(/unauthorized|authentication required|login/i);
+    const pull = failed(await berth(['pull', `${basic.host}/e2e/multi:nope`]));
+    expect(pull.stderr).toMatch(/pull access denied|unauthorized|login/i);
+    const badLogin = failed(await berth(['login', '-u', USER, '--password-stdin', basic.host], 'wrong'));
+    expect(badLogin.stderr).toMatch(/unauthorized|incorrect|denied/i);
+    await removeImage();
+  });
+
+  it('berth login, push, rmi, pull: the same image ID, and it runs', async () => {
+    const login = ok(await berth(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    expect(login.stdout).toContain('Login Succeeded');
+    await roundTrip(berth, basic, 'e2e/multi');
+    const logout = ok(await berth(['logout', basic.host]));
+    expect(logout.stdout).toContain(`Removing login credentials for ${basic.host}`);
+    failed(await berth(['pull', `${basic.host}/e2e/multi:1`]));
+  });
+
+  it('the docker CLI: docker login, push, rmi, pull against berthd', async () => {
+    const login = ok(await docker(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    expect(login.stdout).toContain('Login Succeeded');
+    await roundTrip(docker, basic, 'e2e/docker-cli');
+    ok(await docker(['logout', basic.host]));
+  });
+});
+
+describe('berth ↔ berth-registry with token auth (--token-auth)', () => {
+  it('without credentials: refused with a clear message', async () => {
+    const ref = `${token.host}/e2e/tok:1`;
+    await loadAs(ref);
+    const push = failed(await berth(['push', ref]));
+    expect(push.stderr).toMatch(/unauthorized|authentication required|login/i);
+    await removeImage();
+  });
+
+  it('berth login, push, rmi, pull: the same image ID, and it runs', async () => {
+    ok(await berth(['login', '-u', USER, '--password-stdin', token.host], PASS));
+    await roundTrip(berth, token, 'e2e/tok');
+  });
+
+  it('the docker CLI after docker login', async () => {
+    ok(await docker(['login', '-u', USER, '--password-stdin', token.host], PASS));
+    await roundTrip(docker, token, 'e2e/tok-docker');
+  });
+});
