@@ -1,8 +1,9 @@
+import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { RuntimeMount, RuntimeProcess, RuntimeSpec } from '@berth/oci';
-import type { ExecProcessInput, SpecInput } from './types';
+import type { DeviceMapping, ExecProcessInput, SpecInput } from './types';
 import { resolveUser } from './user';
 
 /** Docker's default PATH for containers whose environment has none. */
@@ -78,7 +79,26 @@ function normalizeCap(c: string): string {
   return name;
 }
 
+let hostCaps: readonly string[] | undefined;
+
+/**
+ * Every capability this process may hand out (its bounding set): "ALL" and --privileged mean
+ * these, as a sandboxed daemon cannot give what it lacks (the runtime would refuse to start).
+ */
+export function hostCapabilities(): readonly string[] {
+  if (hostCaps) return hostCaps;
+  try {
+    const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fsSync.readFileSync('/proc/self/status', 'utf8'));
+    const bnd = m ? BigInt(`0x${m[1]}`) : undefined;
+    hostCaps = bnd === undefined ? ALL_CAPABILITIES : ALL_CAPABILITIES.filter((_, i) => ((bnd >> BigInt(i)) & 1n) === 1n);
+  } catch {
+    hostCaps = ALL_CAPABILITIES;
+  }
+  return hostCaps;
+}
+
 function capabilities(input: SpecInput): string[] {
+  const ALL_CAPABILITIES = hostCapabilities();
   if (input.privileged) return [...ALL_CAPABILITIES];
   const add = (input.capAdd ?? []).map(normalizeCap);
   const drop = (input.capDrop ?? []).map(normalizeCap);
@@ -226,6 +246,8 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     ...userMounts,
   ];
 
+  const res = resources(input);
+  const devices = await deviceNodes(input.devices ?? []);
   const spec: RuntimeSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -238,8 +260,8 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       env,
       cwd: path.posix.normalize(workingDir).replace(/(.)\/+$/, '$1'),
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
-      noNewPrivileges: false,
+      rlimits: rlimitsOf(input, nofile),
+      noNewPrivileges: Boolean(input.noNewPrivileges),
       ...(input.oomScoreAdj ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: Boolean(input.readonlyRootfs) },
@@ -249,11 +271,67 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     linux: {
       namespaces,
       cgroupsPath: `/${(input.cgroupParent ?? 'berth').replace(/^\/+|\/+$/g, '')}/${input.id}`,
-      resources: resources(input),
+      resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow] },
+      ...(devices.nodes.length ? { devices: devices.nodes } : {}),
       ...(input.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
     },
   };
   return spec;
+}
+
+const ULIMITS: Record<string, string> = {
+  core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE', locks: 'RLIMIT_LOCKS',
+  memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', nofile: 'RLIMIT_NOFILE',
+  nproc: 'RLIMIT_NPROC', rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO', rttime: 'RLIMIT_RTTIME',
+  sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK', as: 'RLIMIT_AS',
+};
+
+function rlimitsOf(input: SpecInput, nofile: number): { type: string; hard: number; soft: number }[] {
+  const out = new Map<string, { type: string; hard: number; soft: number }>();
+  out.set('RLIMIT_NOFILE', { type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile });
+  for (const u of input.ulimits ?? []) {
+    const type = ULIMITS[u.name];
+    if (!type) throw new InvalidArgumentError(`ulimit "${u.name}": invalid ulimit type`);
+    if (!Number.isSafeInteger(u.soft) || !Number.isSafeInteger(u.hard) || u.soft < -1 || u.hard < -1) {
+      throw new InvalidArgumentError(`ulimit "${u.name}": invalid values ${u.soft}:${u.hard}`);
+    }
+    const max = 2 ** 63 - 1;
+    const soft = u.soft === -1 ? max : u.soft;
+    const hard = u.hard === -1 ? max : u.hard;
+    if (soft > hard) throw new InvalidArgumentError(`ulimit "${u.name}": soft limit ${u.soft} is larger than hard limit ${u.hard}`);
+    out.set(type, { type, soft, hard });
+  }
+  return [...out.values()];
+}
+
+type OciDevice = NonNullable<NonNullable<RuntimeSpec['linux']>['devices']>[number];
+type OciDeviceRule = NonNullable<NonNullable<NonNullable<RuntimeSpec['linux']>['resources']>['devices']>[number];
+
+/** `--device`: the host node's type and numbers, made at the container path and allowed in the cgroup. */
+async function deviceNodes(list: DeviceMapping[]): Promise<{ nodes: OciDevice[]; allow: OciDeviceRule[] }> {
+  const nodes: OciDevice[] = [];
+  const allow: OciDeviceRule[] = [];
+  for (const d of list) {
+    let st: fsSync.Stats;
+    try {
+      st = await fs.stat(d.pathOnHost);
+    } catch {
+      throw new InvalidArgumentError(`error gathering device information while adding custom device "${d.pathOnHost}": no such file or directory`);
+    }
+    if (!st.isCharacterDevice() && !st.isBlockDevice()) {
+      throw new InvalidArgumentError(`error gathering device information while adding custom device "${d.pathOnHost}": not a device node`);
+    }
+    const perms = d.cgroupPermissions || 'rwm';
+    if (!/^[rwm]{1,3}$/.test(perms)) throw new InvalidArgumentError(`invalid device mode: ${perms}`);
+    const target = d.pathInContainer || d.pathOnHost;
+    if (!path.posix.isAbsolute(target)) throw new InvalidArgumentError(`${target} is not an absolute path`);
+    const type = st.isCharacterDevice() ? 'c' : 'b';
+    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
+    const minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & 0xfff00n));
+    nodes.push({ path: target, type, major, minor, fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+    allow.push({ allow: true, type, major, minor, access: perms });
+  }
+  return { nodes, allow };
 }
 
 /**
@@ -272,7 +350,7 @@ export async function buildExecProcess(spec: RuntimeSpec, input: ExecProcessInpu
   const cwd = input.workingDir && input.workingDir !== '' ? input.workingDir : base.cwd;
   if (!path.posix.isAbsolute(cwd)) throw new InvalidArgumentError(`exec: the working directory '${cwd}' is invalid, it needs to be an absolute path`);
   const env = mergeEnv([base.env ?? [], input.tty ? ['TERM=xterm'] : [], input.env ?? []]);
-  const caps = input.privileged ? [...ALL_CAPABILITIES] : base.capabilities?.bounding ?? [...DEFAULT_CAPABILITIES];
+  const caps = input.privileged ? [...hostCapabilities()] : base.capabilities?.bounding ?? [...DEFAULT_CAPABILITIES];
   return {
     terminal: Boolean(input.tty),
     ...(input.tty && input.consoleSize && input.consoleSize.height > 0 && input.consoleSize.width > 0

@@ -19,6 +19,7 @@ export type {
   ResourceLimits,
   NetworkMode,
   SpecInput,
+  DeviceMapping,
   ContainerFilesInput,
   RuntimeConfig,
   CreateOptions,

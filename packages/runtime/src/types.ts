@@ -119,6 +119,20 @@ export interface SpecInput {
   nofile?: number;
   /** Shared memory size in bytes (default 64 MiB, like Docker). */
   shmSize?: number;
+  /** `--security-opt no-new-privileges`. */
+  noNewPrivileges?: boolean;
+  /** `--device host[:container[:perms]]`: host device nodes made in the container and allowed in its cgroup. */
+  devices?: DeviceMapping[];
+  /** `--ulimit`: Docker names (`nofile`, `nproc`, `core`, ...) with soft and hard values. */
+  ulimits?: { name: string; soft: number; hard: number }[];
+}
+
+/** Docker's HostConfig.Devices entry. */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  /** Any of r, w, m (default rwm). */
+  cgroupPermissions?: string;
 }
 
 export interface ContainerFilesInput {

@@ -16,7 +16,8 @@ export type ContainerImages = Pick<ImageLookup, 'get'>;
 export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remove' | 'usage' | 'upperDir'>;
 
 /** The runtime driver: tasks are created, found again after a restart, frozen and thawed; execs. */
-export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'>;
+export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'> &
+  Partial<Pick<OciRuntime, 'update'>>;
 
 /** Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. */
 export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Readable | Promise<Readable>;

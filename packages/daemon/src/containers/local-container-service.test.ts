@@ -444,7 +444,8 @@ describe('ContainerService (fake runtime)', () => {
     await expect(svc.update(Id, { RestartPolicy: { Name: 'sometimes' } })).rejects.toThrow(InvalidArgumentError);
     await expect(svc.update(Id, { Memory: 5 })).rejects.toThrow('Minimum memory limit allowed is 6MB');
     await svc.start(Id);
-    expect((await svc.update(Id, { Memory: 96 * 1024 * 1024 })).Warnings).toHaveLength(1);
+    expect((await svc.update(Id, { Memory: 96 * 1024 * 1024 })).Warnings).toBeNull();
+    expect(runtime.updates.get(Id)).toMatchObject({ memory: 96 * 1024 * 1024, nanoCpus: 1e9 });
     const auto = await svc.create({ Image: 'busybox', HostConfig: { AutoRemove: true } });
     await expect(svc.update(auto.Id, { RestartPolicy: { Name: 'always' } })).rejects.toThrow('AutoRemove');
     await svc.remove(Id, { force: true });

@@ -86,7 +86,7 @@ import { containerMounts, createInitLayer, initLayerPath } from './init-layer';
 import { logEntryBytes, outputBytes } from './log-frames';
 import { mergeImageConfig, processOf } from './merge-image-config';
 import { RootfsMounts, type Mounter } from './rootfs-mounts';
-import { specInputOf } from './spec-input';
+import { resourceLimitsOf, specInputOf } from './spec-input';
 import { StreamHub, type OutputSink } from './stream-hub';
 import { parseTimeArg, rfc3339Nano } from './timestamps';
 import { validateCreate } from './validate-create';
@@ -821,12 +821,20 @@ export class LocalContainerService implements ContainerService {
     for (const k of [...RESOURCES, 'MemorySwap', 'MemorySwappiness', 'RestartPolicy'] as const) {
       (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
     }
+    if (resourcesChanged && (e.rec.state.status === 'running' || e.rec.state.status === 'paused')) {
+      // Applied live first (as docker: a limit the kernel refuses is an error and nothing is stored).
+      if (!this.deps.runtime.update) {
+        throw new FailedPreconditionError(`Cannot update container ${e.rec.id}: the runtime cannot change limits live`);
+      }
+      try {
+        await this.deps.runtime.update(e.rec.id, resourceLimitsOf({ hostConfig: next }));
+      } catch (err) {
+        throw new InvalidArgumentError(`Cannot update container ${e.rec.id}: ${(err as Error).message}`);
+      }
+    }
     await this.store.updateHostConfig(e.rec.id, next);
     e.rec.hostConfig = next;
     this.emit(e, 'update');
-    if (resourcesChanged && isActive(e.rec.state.status)) {
-      return { Warnings: ['berth: the new resource limits apply from the next start; the running container keeps its current ones'] };
-    }
     return { Warnings: null };
   }
 

@@ -52,7 +52,8 @@ export async function userMounts(rec: ContainerRecord, volumePath: VolumePath): 
   return out;
 }
 
-function resources(rec: ContainerRecord): ResourceLimits {
+/** The record's HostConfig resources in the runtime's terms (create and live `docker update`). */
+export function resourceLimitsOf(rec: Pick<ContainerRecord, 'hostConfig'>): ResourceLimits {
   const h = rec.hostConfig;
   const r: ResourceLimits = {};
   if (h.Memory) r.memory = h.Memory;
@@ -103,7 +104,7 @@ export async function specInputOf(
       ? { consoleSize: { height: h.ConsoleSize[0], width: h.ConsoleSize[1] } }
       : {}),
     network: h.NetworkMode === 'bridge' ? 'default' : h.NetworkMode ?? 'default',
-    resources: resources(rec),
+    resources: resourceLimitsOf(rec),
     mounts,
     readonlyRootfs: Boolean(h.ReadonlyRootfs),
     privileged: Boolean(h.Privileged),
@@ -112,6 +113,9 @@ export async function specInputOf(
     cgroupParent: h.CgroupParent || undefined,
     oomScoreAdj: h.OomScoreAdj || undefined,
     shmSize: h.ShmSize || undefined,
+    noNewPrivileges: (h.SecurityOpt ?? []).some((o) => o === 'no-new-privileges' || o === 'no-new-privileges:true' || o === 'no-new-privileges=true'),
+    devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
+    ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     annotations: { 'org.berth.container.name': rec.name },
   };
 }

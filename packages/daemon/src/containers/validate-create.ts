@@ -221,7 +221,18 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   for (const e of (h.ExtraHosts as string[] | null) ?? []) {
     if (e.lastIndexOf(':') <= 0) bad(`invalid IP address in add-host: "${e}"`);
   }
-  if ((h.VolumesFrom as string[] | null)?.length) bad('HostConfig.VolumesFrom: not supported by berth');
+  for (const v of (h.VolumesFrom as string[] | null) ?? []) {
+    const [ref, mode, extra] = v.split(':');
+    if (!ref || extra !== undefined || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) bad(`invalid volumes-from specification: ${v}`);
+  }
+  for (const o of (h.SecurityOpt as string[] | null) ?? []) {
+    const [k, val] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.includes(':') ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)] : [o, undefined];
+    if (k === 'no-new-privileges') {
+      if (val !== undefined && val !== 'true' && val !== 'false') bad(`invalid --security-opt 2: "${o}"`);
+    } else if (k === 'seccomp' || k === 'apparmor' || k === 'label') {
+      warnings.push(`berth: --security-opt ${k} is not supported and was ignored`);
+    } else bad(`invalid --security-opt 1: "${o}"`);
+  }
   if ((h.Links as string[] | null)?.length) bad('HostConfig.Links: not supported by berth');
   if (h.PortBindings !== undefined && h.PortBindings !== null) {
     if (!isObject(h.PortBindings)) bad('HostConfig.PortBindings: expected an object');
@@ -255,7 +266,27 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
     const t = strMap(h.Tmpfs, 'Tmpfs')!;
     for (const k of Object.keys(t)) if (!path.posix.isAbsolute(k)) bad(`invalid tmpfs mount path: '${k}'`);
   }
-  if (Array.isArray(h.Devices) && h.Devices.length > 0) bad('HostConfig.Devices: not supported by berth');
+  if (h.Devices !== undefined && h.Devices !== null && !Array.isArray(h.Devices)) bad('HostConfig.Devices: expected an array');
+  const devices = ((h.Devices as unknown[] | null) ?? []).map((d) => {
+    if (!isObject(d)) bad('HostConfig.Devices: expected objects');
+    const onHost = str(d.PathOnHost, 'Devices.PathOnHost');
+    const inCtr = str(d.PathInContainer, 'Devices.PathInContainer') || onHost;
+    const perms = str(d.CgroupPermissions, 'Devices.CgroupPermissions') || 'rwm';
+    if (!path.posix.isAbsolute(onHost) || !path.posix.isAbsolute(inCtr)) bad(`invalid device path: '${onHost}:${inCtr}'`);
+    if (!/^[rwm]{1,3}$/.test(perms)) bad(`invalid device mode: ${perms}`);
+    return { PathOnHost: onHost, PathInContainer: inCtr, CgroupPermissions: perms };
+  });
+  if (h.Ulimits !== undefined && h.Ulimits !== null && !Array.isArray(h.Ulimits)) bad('HostConfig.Ulimits: expected an array');
+  const ulimits = ((h.Ulimits as unknown[] | null) ?? []).map((u) => {
+    if (!isObject(u)) bad('HostConfig.Ulimits: expected objects');
+    const name = str(u.Name, 'Ulimits.Name');
+    const soft = int(u.Soft, 'Ulimits.Soft');
+    const hard = int(u.Hard, 'Ulimits.Hard');
+    if (!ULIMIT_NAMES.includes(name)) bad(`invalid ulimit type: ${name}`);
+    if (soft < -1 || hard < -1) bad(`invalid ulimit argument: ${name}=${soft}:${hard}`);
+    if (hard !== -1 && (soft === -1 || soft > hard)) bad(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+    return { Name: name, Soft: soft, Hard: hard };
+  });
   const networkMode = str(h.NetworkMode, 'NetworkMode');
   if (networkMode.startsWith('container:')) bad('HostConfig.NetworkMode: container:<id> is not supported by berth');
   if (!NETWORK_MODES.includes(networkMode)) {
@@ -289,7 +320,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
     RestartPolicy: h.RestartPolicy as HostConfig['RestartPolicy'],
     AutoRemove: autoRemove,
     VolumeDriver: str(h.VolumeDriver, 'VolumeDriver'),
-    VolumesFrom: null,
+    VolumesFrom: (h.VolumesFrom as string[] | null)?.length ? (h.VolumesFrom as string[]) : null,
     CapAdd: h.CapAdd as string[] | null,
     CapDrop: h.CapDrop as string[] | null,
     CgroupnsMode: h.CgroupnsMode === '' ? 'host' : (h.CgroupnsMode as string),
@@ -329,7 +360,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
     CpuRealtimeRuntime: 0,
     CpusetCpus: h.CpusetCpus as string,
     CpusetMems: h.CpusetMems as string,
-    Devices: [],
+    Devices: devices,
     DeviceCgroupRules: null,
     DeviceRequests: null,
     KernelMemory: 0,
@@ -339,7 +370,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
     MemorySwappiness: swappiness === -1 ? null : swappiness,
     OomKillDisable: h.OomKillDisable as boolean,
     PidsLimit: pids > 0 ? pids : null,
-    Ulimits: Array.isArray(h.Ulimits) ? (h.Ulimits as HostConfig['Ulimits']) : [],
+    Ulimits: ulimits as HostConfig['Ulimits'],
     CpuCount: 0,
     CpuPercent: 0,
     IOMaximumIOps: 0,
@@ -352,6 +383,8 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
   return out;
 }
+
+const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
 
 export const DEFAULT_MASKED_PATHS: readonly string[] = [
   '/proc/asound',

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { ImageConfig, RuntimeSpec } from '@berth/oci';
-import type { CreateOptions, ExecOptions, ExitStatus, LogEntry, OutputChunk, ReadLogsOptions, Task } from '@berth/runtime';
+import type { CreateOptions, ExecOptions, ExitStatus, LogEntry, OutputChunk, ReadLogsOptions, ResourceLimits, Task } from '@berth/runtime';
 import type { ContainerImages, ContainerRuntime, ContainerSnapshots } from '../deps';
 import type { ServiceHooks } from '../local-container-service';
 import { rfc3339Nano } from '../timestamps';
@@ -203,6 +203,11 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async resume(id: string): Promise<void> {
     this.paused.delete(id);
+  }
+  /** Live limits given to `update`, per container. */
+  readonly updates = new Map<string, ResourceLimits>();
+  async update(id: string, limits: ResourceLimits): Promise<void> {
+    this.updates.set(id, limits);
   }
 }
 
