@@ -158,17 +158,23 @@ export interface FaultyProxy {
   port: number;
   /** connections seen */
   connections: number;
+  /** mode 'stall': resolves once a blob response is held */
+  stalled: Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * A TCP proxy in front of `target` (plain http) that rewrites the upstream's responses:
  * `mode: 'drop'` cuts the first response carrying more than `afterBytes` body bytes of a blob once
- * (connection destroyed mid-layer); `mode: 'corrupt'` flips one byte in every blob response body.
+ * (connection destroyed mid-layer); `mode: 'corrupt'` flips the byte at offset `afterBytes` of
+ * every blob body (blobs shorter than that, like configs, pass); `mode: 'stall'` holds the first
+ * blob response after `afterBytes` bytes forever (`stalled` resolves then).
  * Only `/blobs/sha256:` GETs are touched; everything else passes through.
  */
-export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corrupt', afterBytes = 64 * 1024): Promise<FaultyProxy> {
+export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corrupt' | 'stall', afterBytes = 64 * 1024): Promise<FaultyProxy> {
   let dropped = false;
+  let onStall: () => void = () => undefined;
+  const stalled = new Promise<void>((r) => (onStall = r));
   const sockets = new Set<net.Socket>();
   const state = { connections: 0 };
   const server = net.createServer((client) => {
@@ -180,6 +186,7 @@ export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corru
     let head = Buffer.alloc(0);
     let headerDone = false;
     let body = 0;
+    let holding = false;
     client.on('data', (b: Buffer) => {
       // keep-alive: each request on this connection resets the response state
       const s = b.toString('latin1');
@@ -204,14 +211,21 @@ export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corru
         if (!/^HTTP\/1\.1 20[06]/.test(head.toString('latin1'))) return void client.write(chunk);
       }
       if (chunk.length === 0) return;
+      if (holding) return;
       if (mode === 'corrupt') {
         const c = Buffer.from(chunk);
-        if (body === 0) c[0] = c[0]! ^ 0xff;
+        if (afterBytes >= body && afterBytes < body + c.length) c[afterBytes - body] = c[afterBytes - body]! ^ 0xff;
         body += c.length;
         client.write(c);
         return;
       }
-      if (!dropped && body + chunk.length > afterBytes) {
+      if (mode === 'stall' && !dropped && body + chunk.length > afterBytes) {
+        dropped = true;
+        holding = true;
+        client.write(chunk.subarray(0, Math.max(0, afterBytes - body)), () => onStall());
+        return;
+      }
+      if (mode === 'drop' && !dropped && body + chunk.length > afterBytes) {
         dropped = true;
         client.write(chunk.subarray(0, Math.max(0, afterBytes - body)), () => {
           client.destroy();
@@ -240,6 +254,7 @@ export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corru
     get connections() {
       return state.connections;
     },
+    stalled,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -15,6 +15,7 @@ import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
 import { EventLog } from './events/event-log';
 import { SystemInfo } from './system/system-info';
 import { checkRegistryLogin } from './system/registry-login';
+import { parseRegistryMirrors } from './images/registry-mirrors';
 import { systemRouter } from './routes/system';
 import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
@@ -45,7 +46,7 @@ export interface DaemonConfig {
   socketGroup?: string;
   /** `--insecure-registry`: registries spoken to over http or unverified https (loopback always is). */
   insecureRegistries?: string[];
-  /** `--registry-mirror`: mirrors of docker.io tried first by pulls (`http://127.0.0.1:5001`). */
+  /** `--registry-mirror`: pull mirrors, `URL` for docker.io or `REGISTRY=URL` for any registry (see images/registry-mirrors.ts). */
   registryMirrors?: string[];
   logger?: Logger;
   debug?: boolean;
@@ -152,7 +153,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
 
     const registry = {
       insecureRegistries: config.insecureRegistries ?? [],
-      ...(config.registryMirrors?.length ? { mirrors: { 'docker.io': config.registryMirrors } } : {}),
+      ...(config.registryMirrors?.length ? { mirrors: parseRegistryMirrors(config.registryMirrors) } : {}),
     };
     const system = new SystemInfo({
       dataRoot: layout.root,

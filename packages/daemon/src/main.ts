@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<void> {
     .option('tlscert', { type: 'string', describe: 'Path to TLS certificate file' })
     .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'Enable insecure registry communication' })
-    .option('registry-mirror', { type: 'string', array: true, describe: 'Preferred Docker registry mirror' })
+    .option('registry-mirror', { type: 'string', array: true, describe: 'Pull mirror: URL (of Docker Hub) or REGISTRY=URL (of any registry), e.g. 127.0.0.1:5000=http://127.0.0.1:5001' })
     .option('group', { alias: 'G', type: 'string', default: 'docker', describe: 'Group for the unix socket' })
     .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
     .strict()

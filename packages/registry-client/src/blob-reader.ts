@@ -103,8 +103,11 @@ export function readBlob(o: BlobReadOptions): Readable {
       await retry.sleep(delay, o.signal);
     }
     const got = digester.digest();
-    if (offset !== desc.size || got !== desc.digest) {
-      throw new DataLossError(`blob ${desc.digest}: digest mismatch: got ${got} (${offset} bytes), expected ${desc.size} bytes`);
+    if (offset !== desc.size) {
+      throw new DataLossError(`blob ${desc.digest}: size mismatch: got ${offset} bytes, expected ${desc.size}`);
+    }
+    if (got !== desc.digest) {
+      throw new DataLossError(`blob ${desc.digest}: digest mismatch: the registry sent ${desc.size} bytes hashing to ${got}`);
     }
     o.onProgress?.({ digest: desc.digest, current: offset, total: desc.size, status: 'done' });
   }
