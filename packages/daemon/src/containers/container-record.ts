@@ -1,3 +1,4 @@
+import type { ContainerMount } from './mount-points';
 import type { ContainerConfig, HostConfig } from '@berth/api';
 import type { ContainerStatus } from './container-state';
 
@@ -41,4 +42,6 @@ export interface ContainerRecord {
   /** RFC3339Nano. */
   created: string;
   state: ContainerStateRecord;
+  /** Binds and volumes resolved at create (undefined for rows older than the column: derived from Binds). */
+  mounts?: ContainerMount[];
 }

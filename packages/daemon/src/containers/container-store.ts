@@ -42,6 +42,7 @@ interface Row {
   finished_at: string;
   restart_count: number;
   manually_stopped: number;
+  mounts: string | null;
 }
 
 /** Docker's message for a taken name. */
@@ -76,6 +77,7 @@ function decode(r: Row): StoredContainer {
       restartCount: r.restart_count,
       manuallyStopped: r.manually_stopped !== 0,
     },
+    ...(r.mounts ? { mounts: JSON.parse(r.mounts) } : {}),
   };
 }
 
@@ -104,8 +106,8 @@ export class SqliteContainerStore implements ContainerStore {
       const s = rec.state;
       await tx.run(
         `INSERT INTO containers (id, seq, name, image, image_id, config, host_config, networking, path, args, created_at,
-           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped, mounts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rec.id,
           seq,
@@ -127,6 +129,7 @@ export class SqliteContainerStore implements ContainerStore {
           s.finishedAt,
           s.restartCount,
           s.manuallyStopped ? 1 : 0,
+          rec.mounts ? JSON.stringify(rec.mounts) : null,
         ],
       );
       for (const [k, v] of Object.entries(rec.config.Labels ?? {})) {

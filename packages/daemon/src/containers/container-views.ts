@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { ContainerInspect, ContainerSummary, EndpointSettings, MountPoint, Port } from '@berth/api';
 import type { MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
+import { mountPointView } from './mount-points';
 import type { ContainerRecord } from './container-record';
 import { commandText, statusText } from './status-text';
 import { unixSeconds } from './timestamps';
@@ -40,6 +41,7 @@ function ports(rec: ContainerRecord): Port[] {
 
 /** The container's mounts as inspect and ps show them. */
 export function mountPoints(rec: ContainerRecord): MountPoint[] {
+  if (rec.mounts) return rec.mounts.map(mountPointView);
   const out: MountPoint[] = [];
   for (const b of rec.hostConfig.Binds ?? []) {
     const [src, dst, mode = ''] = b.split(':') as [string, string, string?];

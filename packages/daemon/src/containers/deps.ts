@@ -31,6 +31,10 @@ export type ContainerCommitter = Pick<ImageCommitter, 'commit'>;
 /** Named volumes: the host directory of a volume, created when missing (docker's `-v name:/path`). */
 export interface VolumeResolver {
   ensure(name: string): Promise<string>;
+  /** A new anonymous volume (image VOLUMEs, `--mount type=volume` without a source). */
+  create?(req: { Name?: string; Labels?: Record<string, string> }): Promise<{ Name: string; Mountpoint: string }>;
+  /** Removes a volume (`rm -v` of its anonymous volumes); absent ones are no error. */
+  remove?(name: string, opts?: { force?: boolean }): Promise<void>;
 }
 
 /** A container event for `/events` (docker's Type "container"). */

@@ -87,6 +87,8 @@ import { logEntryBytes, outputBytes } from './log-frames';
 import { mergeImageConfig, processOf } from './merge-image-config';
 import { RootfsMounts, type Mounter } from './rootfs-mounts';
 import { resourceLimitsOf, specInputOf } from './spec-input';
+import { populateVolumes, resolveMounts, type MountVolumes } from './mount-points';
+import { copyTree } from './copy-tree';
 import { StreamHub, type OutputSink } from './stream-hub';
 import { parseTimeArg, rfc3339Nano } from './timestamps';
 import { validateCreate } from './validate-create';
@@ -297,6 +299,29 @@ export class LocalContainerService implements ContainerService {
     throw new FailedPreconditionError(`--init: no init binary found (looked for ${candidates.join(', ')}); install tini-static`);
   }
 
+  private mountVolumes(): MountVolumes {
+    return {
+      ensure: (name) => this.volumePath(name),
+      anonymous: async () => {
+        if (this.deps.volumes?.create) {
+          const v = await this.deps.volumes.create({ Labels: { 'com.docker.volume.anonymous': '' } });
+          return { name: v.Name, path: v.Mountpoint };
+        }
+        const name = randomBytes(32).toString('hex');
+        return { name, path: await this.volumePath(name) };
+      },
+    };
+  }
+
+  private async removeVolume(name: string): Promise<void> {
+    try {
+      if (this.deps.volumes?.remove) await this.deps.volumes.remove(name, { force: true });
+      else await fs.rm(path.dirname(this.layout.volumeData(name)), { recursive: true, force: true });
+    } catch (err) {
+      this.log.warn({ volume: name, err: messageOf(err) }, 'could not remove an anonymous volume');
+    }
+  }
+
   private async volumePath(name: string): Promise<string> {
     if (this.deps.volumes) return this.deps.volumes.ensure(name);
     const dir = this.layout.volumeData(name);
@@ -337,6 +362,7 @@ export class LocalContainerService implements ContainerService {
     this.reserved.set(name, id);
     const dir = this.layout.containerDir(id);
     let stored: StoredContainer;
+    const anonymous: string[] = [];
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o710 });
       await fs.mkdir(this.rootfsOf(id), { recursive: true });
@@ -348,7 +374,9 @@ export class LocalContainerService implements ContainerService {
         network: v.hostConfig.NetworkMode,
         extraHosts: v.hostConfig.ExtraHosts ?? undefined,
       });
+      const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.mountVolumes(), (ref) => this.mustGet(ref).rec.mounts ?? [], anonymous);
       const rec: ContainerRecord = {
+        mounts,
         id,
         name,
         image: v.config.Image!,
@@ -375,6 +403,7 @@ export class LocalContainerService implements ContainerService {
     } catch (err) {
       await this.deps.snapshots.remove(id).catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      for (const n of anonymous) await this.removeVolume(n);
       throw err;
     } finally {
       this.reserved.delete(name);
@@ -414,6 +443,9 @@ export class LocalContainerService implements ContainerService {
     try {
       await this.mounts.acquire(id, rootfs, () => this.describeMounts(id));
       mounted = true;
+      if (e.rec.mounts?.some((m) => m.Type === 'volume')) {
+        await populateVolumes(e.rec.mounts, rootfs, copyTree);
+      }
       times.mounted = ms();
       const spec = await this.hooks.buildSpec(
         await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumePath(n), () => this.initBinary()),
@@ -894,12 +926,15 @@ export class LocalContainerService implements ContainerService {
           await this.setState(e, { status: 'exited' });
         }
       }
-      await this.destroy(e);
+      await this.destroy(e, Boolean(opts.volumes));
     });
   }
 
-  /** Removes everything of a stopped container: mount, runtime record, snapshot, directory, row. */
-  private destroy(e: Entry): Promise<void> {
+  /**
+   * Removes everything of a stopped container: mount, runtime record, snapshot, directory, row;
+   * with `volumes` (rm -v, --rm) its anonymous volumes too.
+   */
+  private destroy(e: Entry, volumes = Boolean(e.rec.hostConfig.AutoRemove)): Promise<void> {
     if (e.removal) return e.removal;
     e.doomed = true;
     const id = e.rec.id;
@@ -926,6 +961,7 @@ export class LocalContainerService implements ContainerService {
       this.forgetExecsOf(id);
       if (this.byName.get(e.rec.name) === e) this.byName.delete(e.rec.name);
       this.emit(e, 'destroy');
+      if (volumes) for (const m of e.rec.mounts ?? []) if (m.Anonymous && m.Name) await this.removeVolume(m.Name);
       this.notifyRemoved(e);
     };
     e.removal = run();

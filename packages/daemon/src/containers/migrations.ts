@@ -69,4 +69,10 @@ export const containerMigrations: readonly Migration[] = [
       CREATE INDEX container_labels_key ON container_labels (key, value);
     `,
   },
+  {
+    component: CONTAINERS_COMPONENT,
+    version: 2,
+    description: 'resolved mount points (binds, named and anonymous volumes)',
+    up: `ALTER TABLE containers ADD COLUMN mounts TEXT;`,
+  },
 ];

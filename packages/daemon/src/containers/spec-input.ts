@@ -33,8 +33,13 @@ async function bindMount(spec: string, volumePath: VolumePath): Promise<RuntimeM
 export async function userMounts(rec: ContainerRecord, volumePath: VolumePath): Promise<RuntimeMount[]> {
   const h = rec.hostConfig;
   const out: RuntimeMount[] = [];
-  for (const b of h.Binds ?? []) out.push(await bindMount(b, volumePath));
+  if (rec.mounts) {
+    for (const m of rec.mounts) {
+      out.push({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.RW ? 'rw' : 'ro', m.Propagation || 'rprivate'] });
+    }
+  } else for (const b of h.Binds ?? []) out.push(await bindMount(b, volumePath));
   for (const m of h.Mounts ?? []) {
+    if (rec.mounts && m.Type !== 'tmpfs') continue;
     const target = m.Target ?? '';
     if (m.Type === 'tmpfs') {
       const opts = ['nosuid', 'nodev', 'noexec'];

@@ -1,0 +1,170 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { MountPoint } from '@berth/api';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import type { ContainerRecord } from './container-record';
+
+/**
+ * A container's bind and volume mounts, resolved once at create (docker's MountPoints): named
+ * volumes are created, the image's `VOLUME`s and `--mount type=volume` without a source get
+ * anonymous volumes, `--volumes-from` copies another container's. Stored with the record.
+ */
+export interface ContainerMount {
+  Type: 'bind' | 'volume';
+  /** Volume name (volumes only). */
+  Name?: string;
+  /** Host path: the bind source or the volume's data directory. */
+  Source: string;
+  Destination: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+  /** An anonymous volume: `rm -v` removes it. */
+  Anonymous?: boolean;
+  /** Volumes: do not copy the image's content in (`volume-nocopy`). */
+  NoCopy?: boolean;
+}
+
+/** What mount resolution needs of the volume store. */
+export interface MountVolumes {
+  /** Host directory of a named volume, created when missing. */
+  ensure(name: string): Promise<string>;
+  /** A new anonymous volume. */
+  anonymous(): Promise<{ name: string; path: string }>;
+}
+
+const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
+
+/** The mounts docker's inspect shows (`Mounts`). */
+export function mountPointView(m: ContainerMount): MountPoint {
+  return {
+    Type: m.Type,
+    ...(m.Type === 'volume' ? { Name: m.Name, Source: m.Source, Destination: m.Destination, Driver: 'local' } : { Source: m.Source, Destination: m.Destination }),
+    Mode: m.Mode,
+    RW: m.RW,
+    Propagation: m.Propagation,
+  };
+}
+
+/**
+ * Resolves the mounts of a container about to be created. `others(ref)` gives the mounts of a
+ * container named in VolumesFrom (NotFoundError when unknown). Volumes created here are
+ * reported through `created` so that a failed create can remove them.
+ */
+export async function resolveMounts(
+  rec: Pick<ContainerRecord, 'config' | 'hostConfig'>,
+  volumes: MountVolumes,
+  others: (ref: string) => ContainerMount[],
+  created: string[],
+): Promise<ContainerMount[]> {
+  const h = rec.hostConfig;
+  const byDest = new Map<string, ContainerMount>();
+  const add = (m: ContainerMount): void => {
+    const dst = path.posix.normalize(m.Destination).replace(/(.)\/+$/, '$1');
+    if (byDest.has(dst)) throw new InvalidArgumentError(`Duplicate mount point: ${dst}`);
+    byDest.set(dst, { ...m, Destination: dst });
+  };
+  for (const b of h.Binds ?? []) {
+    const [src, dst, mode = ''] = b.split(':') as [string, string, string?];
+    const modes = mode === '' ? [] : mode.split(',');
+    const rw = !modes.includes('ro');
+    if (path.posix.isAbsolute(src)) {
+      await fs.mkdir(src, { recursive: true }).catch(() => undefined);
+      add({ Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: rw, Propagation: modes.find((m) => PROPAGATION.has(m)) ?? 'rprivate' });
+    } else {
+      add({ Type: 'volume', Name: src, Source: await volumes.ensure(src), Destination: dst, Mode: mode, RW: rw, Propagation: '', NoCopy: modes.includes('nocopy') });
+    }
+  }
+  for (const m of h.Mounts ?? []) {
+    const target = m.Target ?? '';
+    if (m.Type === 'bind') {
+      const src = m.Source ?? '';
+      try {
+        await fs.stat(src);
+      } catch {
+        throw new InvalidArgumentError(`invalid mount config for type "bind": bind source path does not exist: ${src}`);
+      }
+      add({ Type: 'bind', Source: src, Destination: target, Mode: '', RW: !m.ReadOnly, Propagation: (m.BindOptions?.Propagation as string | undefined) || 'rprivate' });
+    } else if (m.Type === 'volume') {
+      const noCopy = Boolean(m.VolumeOptions?.NoCopy);
+      if (m.Source) {
+        add({ Type: 'volume', Name: m.Source, Source: await volumes.ensure(m.Source), Destination: target, Mode: 'z', RW: !m.ReadOnly, Propagation: '', NoCopy: noCopy });
+      } else {
+        const v = await volumes.anonymous();
+        created.push(v.name);
+        add({ Type: 'volume', Name: v.name, Source: v.path, Destination: target, Mode: 'z', RW: !m.ReadOnly, Propagation: '', Anonymous: true, NoCopy: noCopy });
+      }
+    }
+  }
+  for (const spec of h.VolumesFrom ?? []) {
+    const [ref, mode] = spec.split(':') as [string, string?];
+    let from: ContainerMount[];
+    try {
+      from = others(ref);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new NotFoundError(`No such container: ${ref}`);
+      throw err;
+    }
+    for (const m of from) {
+      const dst = path.posix.normalize(m.Destination);
+      if (byDest.has(dst)) continue;
+      add({ ...m, Anonymous: false, RW: mode === 'ro' ? false : mode === 'rw' ? true : m.RW, Mode: mode ?? m.Mode });
+    }
+  }
+  const tmpfs = new Set([...Object.keys(h.Tmpfs ?? {}), ...(h.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Target ?? '')].map((p) => path.posix.normalize(p)));
+  for (const dst of Object.keys(rec.config.Volumes ?? {})) {
+    const d = path.posix.normalize(dst).replace(/(.)\/+$/, '$1');
+    if (!path.posix.isAbsolute(d)) continue;
+    if (byDest.has(d) || tmpfs.has(d)) continue;
+    const v = await volumes.anonymous();
+    created.push(v.name);
+    add({ Type: 'volume', Name: v.name, Source: v.path, Destination: d, Mode: '', RW: true, Propagation: '', Anonymous: true });
+  }
+  return [...byDest.values()];
+}
+
+/**
+ * Docker's copy-up: a volume that is empty when its container starts gets the image's content at
+ * the mount path (the mounted rootfs, resolved without leaving it). GNU cp -a keeps owners,
+ * modes, links and times.
+ */
+export async function populateVolumes(mounts: ContainerMount[], rootfs: string, copy: (from: string, to: string) => Promise<void>): Promise<void> {
+  for (const m of mounts) {
+    if (m.Type !== 'volume' || m.NoCopy) continue;
+    const inside = await resolveInRoot(rootfs, m.Destination);
+    if (!inside) continue;
+    const st = await fs.lstat(inside).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    const content = await fs.readdir(inside).catch(() => []);
+    if (content.length === 0) continue;
+    const existing = await fs.readdir(m.Source).catch(() => ['?']);
+    if (existing.length > 0) continue;
+    await copy(inside, m.Source);
+  }
+}
+
+/** The host path of `p` inside `root`, every symlink followed within `root`; undefined when absent. */
+async function resolveInRoot(root: string, p: string): Promise<string | undefined> {
+  const parts = p.split('/').filter((x) => x && x !== '.');
+  let cur: string[] = [];
+  let hops = 0;
+  while (parts.length) {
+    const part = parts.shift()!;
+    if (part === '..') {
+      cur.pop();
+      continue;
+    }
+    const host = path.join(root, ...cur, part);
+    const st = await fs.lstat(host).catch(() => undefined);
+    if (!st) return undefined;
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) return undefined;
+      const target = await fs.readlink(host);
+      if (target.startsWith('/')) cur = [];
+      parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
+      continue;
+    }
+    cur.push(part);
+  }
+  return path.join(root, ...cur);
+}
