@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, berthdBin, busyboxRootfsTar, clientsFor, exec, ok, scratchDir } from './harness';
+import { BerthDaemon, berthdBin, busyboxRootfsTar, clientsFor, exec, ok, repoRoot, scratchDir } from './harness';
 
 let work: string;
 
@@ -22,6 +22,16 @@ async function berthdFails(args: string[], env: NodeJS.ProcessEnv = {}) {
   expect(r.code).not.toBe(0);
   return `${r.stdout}${r.stderr}`;
 }
+
+describe('the binaries', () => {
+  it('npx berthd and npx berth are reachable from the repository root', async () => {
+    const d = ok(await exec('npx', ['berthd', '--help'], { cwd: repoRoot }));
+    expect(d.stdout).toMatch(/--data-root/);
+    expect(d.stdout).toMatch(/--tlsverify/);
+    const b = ok(await exec('npx', ['berth', '--help'], { cwd: repoRoot }));
+    expect(b.stdout).toMatch(/Usage:\s+berth/);
+  });
+});
 
 describe('start-up checks', () => {
   it('a missing OCI runtime binary: exits with a line naming it', async () => {
