@@ -1,0 +1,62 @@
+import type { ImageConfig, ImageRunConfig } from '@berth/oci';
+
+/** An image as the builder sees it. */
+export interface BuildImage {
+  /** `sha256:<hex>` */
+  id: string;
+  config: ImageConfig;
+  /** Creation time (picks the newest of several cache candidates). */
+  created?: Date;
+}
+
+export interface RunStepOptions {
+  /** The image the container is created from. */
+  imageId: string;
+  /** The container's config: Cmd, Env, WorkingDir, User, Shell... (Entrypoint cleared). */
+  config: ImageRunConfig;
+  /** Called once the container exists, before it starts (`Running in <12hex>`). */
+  onCreated(containerId: string): void;
+  /** Output of the process, stdout and stderr in order. */
+  onOutput(chunk: Buffer): void;
+  signal?: AbortSignal;
+}
+
+export interface CommitStepOptions {
+  /** Parent image; undefined for the first step after `FROM scratch`. */
+  parent?: string;
+  /** A container whose changes become the layer (RUN). */
+  containerId?: string;
+  /** A plain directory whose contents become the layer (COPY, ADD, WORKDIR). */
+  layerDir?: string;
+  /** The new image's config. */
+  config: ImageRunConfig;
+  /** Docker's container_config; its Cmd is the cache key (`/bin/sh -c #(nop) ...`). */
+  containerConfig: ImageRunConfig;
+  /** History created_by (the containerConfig's Cmd joined by spaces). */
+  createdBy: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the build engine needs from the daemon. @berth/builder imports neither the container
+ * service nor the image store: the daemon implements this over both.
+ */
+export interface BuildBackend {
+  /** A local image by name or ID; undefined when there is none. */
+  findImage(ref: string): Promise<BuildImage | undefined>;
+  /** Pulls `ref` (progress lines go to `onStatus`) and returns it. */
+  pullImage?(ref: string, opts: { platform?: string; onStatus(line: string): void; signal?: AbortSignal }): Promise<BuildImage>;
+  /** Images whose recorded parent is `parent` (undefined: images without a parent): cache candidates. */
+  children(parent: string | undefined): Promise<BuildImage[]>;
+  /** Runs a RUN step's container to its end. The container is left in place. */
+  runContainer(opts: RunStepOptions): Promise<{ containerId: string; exitCode: number }>;
+  /** Makes a child image from a container, a directory or neither (an empty layer). */
+  commit(opts: CommitStepOptions): Promise<BuildImage>;
+  removeContainer(containerId: string): Promise<void>;
+  /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
+  withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
+  /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */
+  extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void>;
+  /** Points a reference at an image. */
+  tag(imageId: string, reference: string): Promise<void>;
+}

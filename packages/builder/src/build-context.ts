@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import ignore from '@balena/dockerignore';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+
+/** A file or directory that a COPY/ADD source matched. */
+export interface SourceEntry {
+  /** Host path. */
+  abs: string;
+  /** Path relative to the source root, `/`-separated. */
+  rel: string;
+  isDir: boolean;
+}
+
+/**
+ * A source root: the build context (with `.dockerignore` applied, again, server-side: a tar from
+ * curl or dockerode may not have been filtered) or another stage's / image's root filesystem.
+ */
+export class SourceRoot {
+  private readonly ig: ReturnType<typeof ignore> | undefined;
+
+  constructor(
+    readonly root: string,
+    ignoreText?: string,
+    /** Paths never ignored (the Dockerfile, .dockerignore). */
+    private readonly keep: string[] = [],
+  ) {
+    if (ignoreText) {
+      const patterns = ignoreText
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'));
+      if (patterns.length) this.ig = ignore().add(patterns);
+    }
+  }
+
+  /** Whether a context-relative path is excluded by `.dockerignore`. */
+  ignored(rel: string): boolean {
+    if (!this.ig || rel === '' || rel === '.') return false;
+    if (this.keep.includes(rel)) return false;
+    return this.ig.ignores(rel);
+  }
+
+  /** Every path (files and directories) not ignored, relative, `/`-separated. */
+  async walk(): Promise<string[]> {
+    const out: string[] = [];
+    const visit = async (rel: string): Promise<void> => {
+      const entries = await fs.readdir(path.join(this.root, rel), { withFileTypes: true });
+      for (const e of entries) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (this.ignored(r)) {
+          // an exception further down (`!dir/keep`) may still match
+          if (!e.isDirectory()) continue;
+        } else out.push(r);
+        if (e.isDirectory()) await visit(r);
+      }
+    };
+    await visit('');
+    return out;
+  }
+
+  /**
+   * The entries a COPY/ADD source names: a path, or a pattern with `*`, `?`, `[...]` (docker's
+   * filepath.Match over the whole relative path). Clear errors for a path outside the root
+   * and for nothing found.
+   */
+  async resolve(src: string, instruction: string): Promise<SourceEntry[]> {
+    const cleaned = path.posix.normalize(src.replace(/^\/+/, '')).replace(/\/+$/, '');
+    if (cleaned === '..' || cleaned.startsWith('../')) {
+      throw new InvalidArgumentError(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
+    }
+    const rel = cleaned === '.' ? '' : cleaned;
+    if (/[*?[]/.test(rel)) {
+      const re = globRegExp(rel);
+      const all = await this.walk();
+      const hits = all.filter((p) => re.test(p));
+      if (hits.length === 0) throw new NotFoundError(`${instruction} failed: no source files were specified`);
+      const out: SourceEntry[] = [];
+      for (const h of hits) {
+        // a directory matched by the pattern brings its contents; skip children also matched
+        if (hits.some((o) => o !== h && h.startsWith(`${o}/`))) continue;
+        out.push(await this.entry(h, src, instruction));
+      }
+      return out;
+    }
+    if (this.ignored(rel)) throw notFound(instruction, src);
+    return [await this.entry(rel, src, instruction)];
+  }
+
+  private async entry(rel: string, src: string, instruction: string): Promise<SourceEntry> {
+    const abs = rel === '' ? this.root : path.join(this.root, rel);
+    let st: Stats;
+    try {
+      // a symlink inside the context is followed only if it stays inside
+      const real = await fs.realpath(abs);
+      if (real !== this.root && !real.startsWith(this.root + path.sep)) {
+        throw new InvalidArgumentError(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
+      }
+      st = await fs.stat(real);
+      return { abs: real, rel, isDir: st.isDirectory() };
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) throw e;
+      throw notFound(instruction, src);
+    }
+  }
+}
+
+function notFound(instruction: string, src: string): NotFoundError {
+  return new NotFoundError(
+    `${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`,
+  );
+}
+
+/** filepath.Match as a RegExp over a whole `/`-separated relative path. */
+export function globRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw new InvalidArgumentError(`syntax error in pattern: ${pattern}`);
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('^')) cls = `!${cls.slice(1)}`;
+      re += cls.startsWith('!') ? `[^/${cls.slice(1).replace(/[\]\\]/g, '\\$&')}]` : `[${cls.replace(/[\]\\]/g, '\\$&')}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) {
+      re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * The content hash of what a COPY/ADD brings in (docker's `file:<sha256>` / `dir:<sha256>` in the
+ * `#(nop) COPY` created_by): names, modes, link targets and contents, so any change to a copied
+ * file changes the cache key. Ignored files inside a copied directory do not count.
+ */
+export async function hashSources(entries: SourceEntry[], src: SourceRoot | undefined): Promise<string> {
+  const parts: string[] = [];
+  for (const e of entries) {
+    const h = createHash('sha256');
+    await hashTree(h, e.abs, e.rel, src);
+    parts.push(`${e.isDir ? 'dir' : 'file'}:${h.digest('hex')}`);
+  }
+  if (parts.length === 1) return parts[0]!;
+  return `multi:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
+}
+
+async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, src: SourceRoot | undefined): Promise<void> {
+  const st = await fs.lstat(abs);
+  h.update(`${path.posix.basename(rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
+  if (st.isSymbolicLink()) h.update(`L${await fs.readlink(abs)}\0`);
+  else if (st.isFile()) {
+    h.update(`F${st.size}\0`);
+    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+  } else if (st.isDirectory()) {
+    const names = (await fs.readdir(abs)).sort();
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (src?.ignored(r)) continue;
+      h.update('D');
+      await hashTree(h, path.join(abs, n), r, src);
+    }
+    h.update('E');
+  }
+}

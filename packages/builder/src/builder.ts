@@ -1,0 +1,738 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
+import type { BuildBackend, BuildImage } from './build-backend';
+import { SourceRoot, hashSources, type SourceEntry } from './build-context';
+import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
+import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
+import { resolveInRoot } from './safe-path';
+import { ShellLex } from './shell-lex';
+import { RunFailedError } from './run-failed-error';
+
+/** Build args usable without an ARG line, and left out of the RUN cache key (docker's list). */
+export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+const DEFAULT_SHELL = ['/bin/sh', '-c'];
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface BuildOptions {
+  /** The extracted build context. */
+  contextDir: string;
+  /** Dockerfile path inside the context (default `Dockerfile`). */
+  dockerfile?: string;
+  /** Scratch space for COPY/ADD layers (same filesystem as the layer store is best). */
+  tmpDir: string;
+  tags?: string[];
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  /** Remove intermediate containers after a successful step (default true). */
+  rm?: boolean;
+  /** Remove them even after a failed step. */
+  forceRm?: boolean;
+  /** Always pull FROM images. */
+  pull?: boolean;
+  platform?: string;
+  signal?: AbortSignal;
+}
+
+/** Where the build's text goes: docker's `{"stream": ...}` and `{"aux": ...}` messages. */
+export interface BuildOutput {
+  stream(text: string): void;
+  aux(value: Record<string, unknown>): void;
+}
+
+export interface BuildResult {
+  imageId: string;
+  tags: string[];
+}
+
+interface Stage {
+  name?: string;
+  from: Instruction;
+  commands: Instruction[];
+}
+
+interface StageState {
+  image?: BuildImage;
+  config: ImageRunConfig;
+  /** ARGs declared in this stage, with their value. */
+  args: Map<string, string | undefined>;
+  cmdSet: boolean;
+}
+
+/**
+ * The legacy builder (docker's `builder/dockerfile`): each instruction makes a child image of the
+ * previous one; metadata steps make an empty-layer image whose container_config.Cmd is
+ * `<shell> #(nop)  <INSTRUCTION ...>`, RUN commits a container, COPY/ADD commit a directory. A
+ * step is a cache hit when an image with the same parent and the same container_config.Cmd
+ * exists (for COPY/ADD the Cmd carries the content hash of the sources).
+ */
+export class Builder {
+  constructor(private readonly backend: BuildBackend) {}
+
+  async build(opts: BuildOptions, out: BuildOutput): Promise<BuildResult> {
+    const dockerfileName = opts.dockerfile || 'Dockerfile';
+    const dfPath = path.resolve(opts.contextDir, dockerfileName);
+    if (!dfPath.startsWith(path.resolve(opts.contextDir) + path.sep)) {
+      throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
+    }
+    let text: string;
+    try {
+      text = await fs.readFile(dfPath, 'utf8');
+    } catch {
+      throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
+    }
+    const parsed = parseDockerfile(text);
+    if (parsed.instructions.length === 0) throw new InvalidArgumentError('the Dockerfile (Dockerfile) cannot be empty');
+    const lex = new ShellLex(parsed.escape);
+    let ignoreText: string | undefined;
+    try {
+      ignoreText = await fs.readFile(path.join(opts.contextDir, '.dockerignore'), 'utf8');
+    } catch {
+      /* none */
+    }
+    const context = new SourceRoot(path.resolve(opts.contextDir), ignoreText, [path.posix.normalize(dockerfileName), '.dockerignore']);
+
+    // meta args, then stages
+    const metaArgs: Instruction[] = [];
+    const stages: Stage[] = [];
+    for (const inst of parsed.instructions) {
+      if (inst.keyword === 'FROM') {
+        const words = inst.args.split(/\s+/);
+        let name: string | undefined;
+        if (words.length === 3 && words[1]!.toUpperCase() === 'AS') name = words[2]!.toLowerCase();
+        else if (words.length !== 1) throw parseError(inst.line, 'FROM requires either one or three arguments');
+        if (name !== undefined && !/^[a-z][a-z0-9._-]*$/.test(name)) throw parseError(inst.line, `invalid name for build stage: "${name}", name can't start with a number or contain symbols`);
+        stages.push({ ...(name !== undefined ? { name } : {}), from: inst, commands: [] });
+      } else if (stages.length === 0) {
+        if (inst.keyword !== 'ARG') throw parseError(inst.line, 'no build stage in current context');
+        metaArgs.push(inst);
+      } else stages[stages.length - 1]!.commands.push(inst);
+    }
+    if (stages.length === 0) throw new InvalidArgumentError('no build stage in current context');
+    let last = stages.length - 1;
+    if (opts.target) {
+      last = stages.findIndex((s) => s.name === opts.target!.toLowerCase());
+      if (last < 0) throw new InvalidArgumentError(`failed to reach build target ${opts.target} in Dockerfile`);
+    }
+    const used = stages.slice(0, last + 1);
+    if (opts.labels && Object.keys(opts.labels).length > 0) {
+      const kv = Object.keys(opts.labels).sort().map((k) => `${k}=${opts.labels![k]}`);
+      const text = `LABEL ${kv.join(' ')}`;
+      used[used.length - 1]!.commands.push({ keyword: 'LABEL', rest: kv.join(' '), flags: {}, args: '', line: 0, original: text, labelsParam: opts.labels } as Instruction & { labelsParam: Record<string, string> });
+    }
+    const total = metaArgs.length + used.reduce((n, s) => n + 1 + s.commands.length, 0);
+    let stepNo = 0;
+    const step = (inst: Instruction): void => {
+      stepNo++;
+      out.stream(`Step ${stepNo}/${total} : ${inst.original}`);
+      out.stream('\n');
+    };
+
+    const buildArgs = opts.buildArgs ?? {};
+    const consumed = new Set<string>();
+    const meta = new Map<string, string | undefined>();
+    for (const inst of metaArgs) {
+      step(inst);
+      for (const { key, value } of keyValueWords(inst, parsed.escape)) {
+        const def = value === undefined ? undefined : lex.processWord(value, (n) => meta.get(n));
+        consumed.add(key);
+        const given = buildArgs[key];
+        meta.set(key, given !== undefined && given !== null ? given : def);
+      }
+    }
+
+    const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+    if (platform && !platformMatches(hostPlatform(), platform)) {
+      throw new InvalidArgumentError(`platform ${opts.platform}: only the host platform can be built here`);
+    }
+
+    const stageResults: Array<BuildImage | undefined> = [];
+    const ctx: Ctx = { opts, out, lex, escape: parsed.escape, context, buildArgs, consumed, stageResults, stages: used, meta };
+    let final: StageState | undefined;
+    for (let si = 0; si < used.length; si++) {
+      const stage = used[si]!;
+      step(stage.from);
+      const st = await this.from(ctx, stage, si);
+      for (const inst of stage.commands) {
+        this.checkAbort(opts.signal);
+        step(inst);
+        await this.dispatch(ctx, st, inst);
+        if (st.image) out.stream(` ---> ${short(st.image.id)}\n`);
+      }
+      stageResults[si] = st.image;
+      final = st;
+    }
+    if (!final?.image) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
+    const unused = Object.keys(buildArgs).filter((k) => !consumed.has(k) && !PROXY_ARGS.includes(k)).sort();
+    if (unused.length) out.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    const id = final.image.id;
+    out.aux({ ID: id });
+    out.stream(`Successfully built ${short(id)}\n`);
+    for (const t of opts.tags ?? []) {
+      await this.backend.tag(id, t);
+      out.stream(`Successfully tagged ${t}\n`);
+    }
+    return { imageId: id, tags: opts.tags ?? [] };
+  }
+
+  private checkAbort(signal?: AbortSignal): void {
+    if (signal?.aborted) throw new FailedPreconditionError('build: cancelled');
+  }
+
+  // ------------------------------------------------------------------ FROM
+
+  private async from(ctx: Ctx, stage: Stage, index: number): Promise<StageState> {
+    const word = stage.from.args.split(/\s+/)[0]!;
+    const ref = ctx.lex.processWord(word, (n) => ctx.meta.get(n));
+    if (stage.from.flags['platform']) {
+      const p = ctx.lex.processWord(stage.from.flags['platform'], (n) => ctx.meta.get(n));
+      if (!platformMatches(hostPlatform(), parsePlatform(p))) throw new InvalidArgumentError(`FROM --platform=${p}: only the host platform can be built here`);
+    }
+    const st: StageState = { config: {}, args: new Map(), cmdSet: false };
+    if (ref.toLowerCase() === 'scratch') {
+      st.config = { Env: [`PATH=${DEFAULT_PATH}`] };
+      return st;
+    }
+    const prev = ctx.stages.findIndex((s, i) => i < index && s.name === ref.toLowerCase());
+    let image: BuildImage | undefined;
+    if (prev >= 0) image = ctx.stageResults[prev];
+    else {
+      image = ctx.opts.pull ? undefined : await this.backend.findImage(ref);
+      if (!image) {
+        if (!this.backend.pullImage) throw new NotFoundError(`pull access denied for ${ref}, repository does not exist or may require 'docker login'`);
+        image = await this.backend.pullImage(ref, {
+          ...(ctx.opts.platform ? { platform: ctx.opts.platform } : {}),
+          onStatus: (line) => ctx.out.stream(`${line}\n`),
+          ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
+        });
+      }
+    }
+    if (image) {
+      st.image = image;
+      st.config = structuredClone(image.config.config ?? {});
+      ctx.out.stream(` ---> ${short(image.id)}\n`);
+      const triggers = st.config.OnBuild ?? [];
+      if (triggers.length > 0) {
+        ctx.out.stream(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+        st.config.OnBuild = null;
+        for (const t of triggers) {
+          const inst = parseDockerfile(t).instructions[0];
+          if (!inst) continue;
+          if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(inst.keyword)) throw new InvalidArgumentError(`${inst.keyword} isn't allowed as an ONBUILD trigger`);
+          await this.dispatch(ctx, st, inst);
+        }
+      }
+    } else {
+      st.config = { Env: [`PATH=${DEFAULT_PATH}`] };
+    }
+    return st;
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  private async dispatch(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+    const vars = (n: string): string | undefined => lookupVar(st, n, ctx);
+    const word = (w: string): string => ctx.lex.processWord(w, vars);
+    const c = st.config;
+    switch (inst.keyword) {
+      case 'ENV': {
+        const pairs = keyValueWords(inst, ctx.escape).map(({ key, value }) => ({ key: word(key), value: word(value ?? '') }));
+        for (const { key, value } of pairs) setEnv(c, key, value);
+        return this.metaStep(ctx, st, `ENV ${pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`);
+      }
+      case 'LABEL': {
+        const lp = (inst as Instruction & { labelsParam?: Record<string, string> }).labelsParam;
+        const pairs = lp
+          ? Object.keys(lp).sort().map((k) => ({ key: k, value: lp[k]! }))
+          : keyValueWords(inst, ctx.escape).map(({ key, value }) => ({ key: word(key), value: word(value ?? '') }));
+        c.Labels = { ...(c.Labels ?? {}) };
+        for (const { key, value } of pairs) c.Labels[key] = value;
+        return this.metaStep(ctx, st, `LABEL ${pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`);
+      }
+      case 'MAINTAINER':
+        return this.metaStep(ctx, st, `MAINTAINER ${inst.args}`);
+      case 'ARG': {
+        const parts: string[] = [];
+        for (const { key, value } of keyValueWords(inst, ctx.escape)) {
+          const def = value === undefined ? undefined : word(value);
+          ctx.consumed.add(key);
+          const given = ctx.buildArgs[key];
+          let v = given !== undefined && given !== null ? given : def;
+          if (v === undefined && ctx.meta.has(key)) v = ctx.meta.get(key);
+          st.args.set(key, v);
+          parts.push(def === undefined ? key : `${key}=${def}`);
+        }
+        return this.metaStep(ctx, st, `ARG ${parts.join(' ')}`);
+      }
+      case 'WORKDIR': {
+        let p = word(inst.args);
+        if (!p.startsWith('/')) p = path.posix.join(c.WorkingDir || '/', p);
+        p = path.posix.normalize(p);
+        if (p.length > 1) p = p.replace(/\/+$/, '');
+        c.WorkingDir = p;
+        return this.workdirStep(ctx, st, p);
+      }
+      case 'USER':
+        c.User = word(inst.args);
+        return this.metaStep(ctx, st, `USER ${c.User}`);
+      case 'EXPOSE': {
+        const ports = ctx.lex.processWords(inst.args, vars);
+        c.ExposedPorts = { ...(c.ExposedPorts ?? {}) };
+        for (const p of ports) for (const k of expandPort(p, inst)) c.ExposedPorts[k] = {};
+        return this.metaStep(ctx, st, `EXPOSE ${ports.join(' ')}`);
+      }
+      case 'VOLUME': {
+        const vols = inst.json ? inst.json.map(word) : ctx.lex.processWords(inst.args, vars);
+        c.Volumes = { ...(c.Volumes ?? {}) };
+        for (const v of vols) {
+          if (v.trim() === '') throw new InvalidArgumentError('VOLUME specified can not be an empty string');
+          c.Volumes[v] = {};
+        }
+        return this.metaStep(ctx, st, `VOLUME [${vols.join(' ')}]`);
+      }
+      case 'STOPSIGNAL': {
+        const s = word(inst.args);
+        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(s)) throw new InvalidArgumentError(`Invalid signal: ${s}`);
+        c.StopSignal = s;
+        return this.metaStep(ctx, st, `STOPSIGNAL ${s}`);
+      }
+      case 'CMD': {
+        c.Cmd = inst.json ?? [...(c.Shell ?? DEFAULT_SHELL), inst.args];
+        st.cmdSet = true;
+        return this.metaStep(ctx, st, `CMD ${goQuoteList(c.Cmd)}`);
+      }
+      case 'ENTRYPOINT': {
+        c.Entrypoint = inst.json ?? (inst.args === '' ? null : [...(c.Shell ?? DEFAULT_SHELL), inst.args]);
+        if (!st.cmdSet) c.Cmd = null;
+        return this.metaStep(ctx, st, `ENTRYPOINT ${goQuoteList(c.Entrypoint ?? [])}`);
+      }
+      case 'SHELL': {
+        if (!inst.json || inst.json.length === 0) throw parseError(inst.line, 'SHELL requires the arguments to be in JSON form');
+        c.Shell = inst.json;
+        return this.metaStep(ctx, st, `SHELL ${goQuoteList(inst.json)}`);
+      }
+      case 'HEALTHCHECK': {
+        c.Healthcheck = healthcheck(inst, c.Shell ?? DEFAULT_SHELL);
+        const h = c.Healthcheck;
+        return this.metaStep(ctx, st, `HEALTHCHECK &{${goQuoteList(h.Test ?? [])} "${fmtDur(h.Interval)}" "${fmtDur(h.Timeout)}" "${fmtDur(h.StartPeriod)}" '\\x${(h.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
+      }
+      case 'ONBUILD': {
+        const trigger = parseDockerfile(inst.args).instructions[0];
+        if (!trigger) throw parseError(inst.line, 'ONBUILD requires at least one argument');
+        if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(trigger.keyword)) throw parseError(inst.line, `${trigger.keyword} isn't allowed as an ONBUILD trigger`);
+        c.OnBuild = [...(c.OnBuild ?? []), inst.args];
+        return this.metaStep(ctx, st, `ONBUILD ${inst.args}`);
+      }
+      case 'RUN':
+        return this.runStep(ctx, st, inst);
+      case 'COPY':
+      case 'ADD':
+        return this.copyStep(ctx, st, inst);
+      default:
+        throw parseError(inst.line, `unknown instruction: ${inst.keyword}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private nopCmd(st: StageState, comment: string): string[] {
+    return [...(st.config.Shell ?? DEFAULT_SHELL), '#(nop) ', comment];
+  }
+
+  /** A cached child of the current image with this container_config.Cmd, if any. */
+  private async probeCache(ctx: Ctx, st: StageState, cmd: string[]): Promise<BuildImage | undefined> {
+    if (ctx.opts.noCache) return undefined;
+    const key = JSON.stringify(cmd);
+    const kids = await this.backend.children(st.image?.id);
+    const hits = kids.filter((k) => JSON.stringify(k.config.container_config?.Cmd ?? null) === key);
+    hits.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+    return hits[0];
+  }
+
+  private useCache(ctx: Ctx, st: StageState, hit: BuildImage): void {
+    ctx.out.stream(' ---> Using cache\n');
+    st.image = hit;
+    st.config = structuredClone(hit.config.config ?? {});
+  }
+
+  private async metaStep(ctx: Ctx, st: StageState, comment: string): Promise<void> {
+    const cmd = this.nopCmd(st, comment);
+    const hit = await this.probeCache(ctx, st, cmd);
+    if (hit) return this.useCache(ctx, st, hit);
+    await this.commit(ctx, st, cmd, {});
+  }
+
+  private async commit(ctx: Ctx, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string }): Promise<void> {
+    const img = await this.backend.commit({
+      ...(st.image ? { parent: st.image.id } : {}),
+      ...from,
+      config: st.config,
+      containerConfig: { ...st.config, Cmd: cmd },
+      createdBy: cmd.join(' '),
+      ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
+    });
+    st.image = img;
+  }
+
+  private async workdirStep(ctx: Ctx, st: StageState, dir: string): Promise<void> {
+    const cmd = this.nopCmd(st, `WORKDIR ${dir}`);
+    const hit = await this.probeCache(ctx, st, cmd);
+    if (hit) return this.useCache(ctx, st, hit);
+    const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
+    try {
+      const created = await this.stageParents(st, staging, dir, undefined, true);
+      await this.commit(ctx, st, cmd, created ? { layerDir: staging } : {});
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  private async runStep(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+    if (!st.image) throw new InvalidArgumentError('RUN: the stage has no files yet (FROM scratch): nothing to run');
+    const shell = st.config.Shell ?? DEFAULT_SHELL;
+    const cmd = inst.json ?? [...shell, inst.args];
+    // build args in scope, not shadowed by ENV: in the container's env and (but for proxies) in the key
+    const envKeys = new Set((st.config.Env ?? []).map((e) => e.split('=')[0]));
+    const argEnv: string[] = [];
+    const keyArgs: string[] = [];
+    for (const [k, v] of [...st.args.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (v === undefined || envKeys.has(k)) continue;
+      argEnv.push(`${k}=${v}`);
+      if (!PROXY_ARGS.includes(k)) keyArgs.push(`${k}=${v}`);
+    }
+    for (const p of PROXY_ARGS) {
+      const v = ctx.buildArgs[p];
+      if (v !== undefined && v !== null && !st.args.has(p)) argEnv.push(`${p}=${v}`);
+    }
+    const saveCmd = keyArgs.length ? [`|${keyArgs.length}`, ...keyArgs, ...cmd] : cmd;
+    const hit = await this.probeCache(ctx, st, saveCmd);
+    if (hit) return this.useCache(ctx, st, hit);
+    let containerId: string | undefined;
+    const { exitCode } = await this.backend.runContainer({
+      imageId: st.image.id,
+      config: { ...st.config, Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...argEnv] },
+      onCreated: (id) => {
+        containerId = id;
+        ctx.out.stream(` ---> Running in ${short(id)}\n`);
+      },
+      onOutput: (chunk) => ctx.out.stream(chunk.toString('utf8')),
+      ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
+    }).catch(async (e: unknown) => {
+      if (containerId && ctx.opts.forceRm) await this.removeIntermediate(ctx, containerId);
+      throw e;
+    });
+    const cid = containerId!;
+    if (exitCode !== 0) {
+      if (ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
+      throw new RunFailedError(`The command '${inst.json ? goQuoteList(cmd) : cmd.join(' ')}' returned a non-zero code: ${exitCode}`, exitCode);
+    }
+    try {
+      await this.commit(ctx, st, saveCmd, { containerId: cid });
+    } catch (e) {
+      if (ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
+      throw e;
+    }
+    if (ctx.opts.rm !== false || ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
+  }
+
+  private async removeIntermediate(ctx: Ctx, id: string): Promise<void> {
+    ctx.out.stream(`Removing intermediate container ${short(id)}\n`);
+    await this.backend.removeContainer(id).catch(() => undefined);
+  }
+
+  private async copyStep(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+    const name = inst.keyword;
+    const vars = (n: string): string | undefined => lookupVar(st, n, ctx);
+    for (const f of Object.keys(inst.flags)) {
+      if (!['from', 'chown', 'chmod'].includes(f) || (f === 'from' && name === 'ADD')) throw parseError(inst.line, `Unknown flag: ${f}`);
+    }
+    let words = inst.json ? inst.json.map((w) => ctx.lex.processWord(w, vars)) : splitKeepingQuotes(inst.args, ctx.escape).map((w) => ctx.lex.processWord(w, vars));
+    if (words.length < 2) throw parseError(inst.line, `${name} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+    const destWord = words[words.length - 1]!;
+    words = words.slice(0, -1);
+    let dest = destWord;
+    if (!dest.startsWith('/')) dest = path.posix.join(st.config.WorkingDir || '/', dest) + (dest.endsWith('/') || dest === '.' ? '/' : '');
+    const destIsDirSyntax = dest.endsWith('/') || words.length > 1;
+
+    // where the sources come from
+    const fromFlag = inst.flags['from'] !== undefined ? ctx.lex.processWord(inst.flags['from'], vars) : undefined;
+    const chown = inst.flags['chown'] !== undefined ? ctx.lex.processWord(inst.flags['chown'], vars) : undefined;
+    const chmod = inst.flags['chmod'] !== undefined ? parseChmod(inst.flags['chmod']) : undefined;
+    for (const w of words) {
+      if (/^https?:\/\//i.test(w)) {
+        throw new InvalidArgumentError(
+          name === 'ADD' ? `ADD failed: downloading ${w}: remote URLs are not supported by berth (no network access at build time): fetch the file into the context` : `COPY failed: source can't be a URL for COPY`,
+        );
+      }
+    }
+    const run = async (src: SourceRoot, fromImage: BuildImage | undefined): Promise<void> => {
+      const entries: SourceEntry[] = [];
+      for (const w of words) entries.push(...(await src.resolve(w, name)));
+      const hash = await hashSources(entries, fromImage ? undefined : src);
+      const cmd = this.nopCmd(st, `${name} ${hash} in ${dest} `);
+      const hit = await this.probeCache(ctx, st, cmd);
+      if (hit) return this.useCache(ctx, st, hit);
+      const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
+      try {
+        const owner = chown !== undefined ? await this.resolveOwner(st, chown) : undefined;
+        const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(st, dest));
+        const destDir = multi ? dest.replace(/\/+$/, '') || '/' : path.posix.dirname(dest);
+        await this.stageParents(st, staging, destDir, owner, false);
+        for (const e of entries) {
+          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel || e.abs)) : path.join(staging, dest);
+          if (name === 'ADD' && !e.isDir && (await isArchive(e.abs))) {
+            await fs.mkdir(path.join(staging, destDir), { recursive: true });
+            await this.backend.extractArchive(e.abs, path.join(staging, destDir), ctx.opts.signal);
+            continue;
+          }
+          await copyTree(e.abs, target, e.rel, fromImage ? undefined : src, owner, chmod);
+        }
+        await this.commit(ctx, st, cmd, { layerDir: staging });
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+    };
+    if (fromFlag === undefined) return run(ctx.context, undefined);
+    const byName = ctx.stages.findIndex((s) => s.name === fromFlag.toLowerCase());
+    const idx = byName >= 0 ? byName : /^\d+$/.test(fromFlag) ? Number(fromFlag) : -1;
+    let image: BuildImage | undefined;
+    if (idx >= 0) {
+      if (idx >= ctx.stageResults.length) throw new InvalidArgumentError(`${name} --from=${fromFlag}: refers to a stage that is not built yet`);
+      image = ctx.stageResults[idx];
+      if (!image) throw new InvalidArgumentError(`${name} --from=${fromFlag}: the stage has no files`);
+    } else {
+      image = await this.backend.findImage(fromFlag);
+      if (!image && this.backend.pullImage) image = await this.backend.pullImage(fromFlag, { onStatus: (l) => ctx.out.stream(`${l}\n`) });
+      if (!image) throw new NotFoundError(`${name} --from=${fromFlag}: no such image or stage`);
+    }
+    const img = image;
+    await this.backend.withRootfs(img.id, async (root) => run(new ImageRoot(root), img));
+  }
+
+  private async isDirInImage(st: StageState, p: string): Promise<boolean> {
+    if (!st.image) return false;
+    return this.backend.withRootfs(st.image.id, async (root) => {
+      const real = await resolveInRoot(root, p, true);
+      return (await fs.stat(real).catch(() => undefined))?.isDirectory() ?? false;
+    });
+  }
+
+  /**
+   * Creates `dir` and its ancestors in `staging`, with the metadata they have in the image when
+   * they exist there (so a COPY does not change /tmp's mode), else 0755 owned by `owner`.
+   * Returns whether any component was missing from the image.
+   */
+  private async stageParents(st: StageState, staging: string, dir: string, owner: { uid: number; gid: number } | undefined, _workdir: boolean): Promise<boolean> {
+    const parts = dir.split('/').filter(Boolean);
+    const stats = st.image
+      ? await this.backend.withRootfs(st.image.id, async (root) => {
+          const out: Array<{ mode: number; uid: number; gid: number; mtime: Date } | undefined> = [];
+          for (let i = 1; i <= parts.length; i++) {
+            const p = `/${parts.slice(0, i).join('/')}`;
+            const s = await fs.lstat(path.join(root, p)).catch(() => undefined);
+            if (s?.isSymbolicLink()) throw new InvalidArgumentError(`${p}: is a symbolic link in the image; copying through it is not supported`);
+            if (s && !s.isDirectory()) throw new InvalidArgumentError(`${p}: not a directory`);
+            out.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime } : undefined);
+          }
+          return out;
+        })
+      : parts.map(() => undefined);
+    let missing = false;
+    for (let i = 0; i < parts.length; i++) {
+      const p = path.join(staging, ...parts.slice(0, i + 1));
+      await fs.mkdir(p);
+      const s = stats[i];
+      if (s) {
+        await fs.chown(p, s.uid, s.gid);
+        await fs.chmod(p, s.mode);
+      } else {
+        missing = true;
+        await fs.chmod(p, 0o755);
+        if (owner) await fs.chown(p, owner.uid, owner.gid);
+      }
+    }
+    // mtimes last: creating children changes them
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const s = stats[i];
+      if (s) await fs.utimes(path.join(staging, ...parts.slice(0, i + 1)), s.mtime, s.mtime);
+    }
+    return missing;
+  }
+
+  private async resolveOwner(st: StageState, spec: string): Promise<{ uid: number; gid: number }> {
+    const [u, g] = spec.split(':') as [string, string | undefined];
+    const lookup = async (file: string, name: string): Promise<number> => {
+      if (/^\d+$/.test(name)) return Number(name);
+      if (!st.image) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: no such user: ${name}`);
+      const text = await this.backend.withRootfs(st.image.id, async (root) => fs.readFile(await resolveInRoot(root, file, true), 'utf8').catch(() => ''));
+      for (const line of text.split('\n')) {
+        const f = line.split(':');
+        if (f[0] === name && f[2] !== undefined) return Number(f[2]);
+      }
+      throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: can't find ${file === '/etc/passwd' ? 'uid' : 'gid'} for ${file === '/etc/passwd' ? 'user' : 'group'} ${name}`);
+    };
+    const uid = await lookup('/etc/passwd', u);
+    const gid = g !== undefined && g !== '' ? await lookup('/etc/group', g) : uid;
+    return { uid, gid };
+  }
+}
+
+/** A stage's or image's rootfs as a COPY --from source: no .dockerignore, symlinks resolved inside it. */
+class ImageRoot extends SourceRoot {
+  override async resolve(src: string, instruction: string): Promise<SourceEntry[]> {
+    if (/[*?[]/.test(src)) return super.resolve(src, instruction);
+    const real = await resolveInRoot(this.root, src, true);
+    const st = await fs.stat(real).catch(() => undefined);
+    if (!st) throw new NotFoundError(`${instruction} failed: stat ${src}: file does not exist`);
+    return [{ abs: real, rel: path.posix.basename(src.replace(/\/+$/, '')) || '', isDir: st.isDirectory() }];
+  }
+}
+
+interface Ctx {
+  opts: BuildOptions;
+  out: BuildOutput;
+  lex: ShellLex;
+  escape: string;
+  context: SourceRoot;
+  buildArgs: Record<string, string | null>;
+  consumed: Set<string>;
+  stageResults: Array<BuildImage | undefined>;
+  stages: Stage[];
+  meta: Map<string, string | undefined>;
+}
+
+function lookupVar(st: StageState, name: string, ctx: Ctx): string | undefined {
+  for (const e of st.config.Env ?? []) {
+    const i = e.indexOf('=');
+    if ((i < 0 ? e : e.slice(0, i)) === name) return i < 0 ? '' : e.slice(i + 1);
+  }
+  if (st.args.has(name)) return st.args.get(name);
+  if (PROXY_ARGS.includes(name)) {
+    const v = ctx.buildArgs[name];
+    return v === null ? undefined : v;
+  }
+  return undefined;
+}
+
+function setEnv(c: ImageRunConfig, key: string, value: string): void {
+  const env = (c.Env ?? []).filter((e) => e.split('=')[0] !== key);
+  const at = (c.Env ?? []).findIndex((e) => e.split('=')[0] === key);
+  if (at >= 0) env.splice(at, 0, `${key}=${value}`);
+  else env.push(`${key}=${value}`);
+  c.Env = env;
+}
+
+function expandPort(p: string, inst: Instruction): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
+  if (!m) throw parseError(inst.line, `Invalid containerPort: ${p}`);
+  const a = Number(m[1]);
+  const b = m[2] !== undefined ? Number(m[2]) : a;
+  if (b < a || b > 65535) throw parseError(inst.line, `Invalid range specified for the Port: ${p}`);
+  const proto = (m[3] ?? 'tcp').toLowerCase();
+  const out: string[] = [];
+  for (let x = a; x <= b; x++) out.push(`${x}/${proto}`);
+  return out;
+}
+
+function healthcheck(inst: Instruction, shell: string[]): HealthConfig {
+  const args = inst.args.trim();
+  const kw = /^(\S+)\s*([\s\S]*)$/.exec(args);
+  const type = kw?.[1]?.toUpperCase();
+  if (type === 'NONE') {
+    if (kw![2]) throw parseError(inst.line, 'HEALTHCHECK NONE takes no arguments');
+    return { Test: ['NONE'] };
+  }
+  if (type !== 'CMD') throw parseError(inst.line, `Unknown type "${kw?.[1] ?? ''}" in HEALTHCHECK (try CMD)`);
+  const rest = kw![2]!;
+  if (rest === '') throw parseError(inst.line, 'Missing command after HEALTHCHECK CMD');
+  const json = parseJsonForm(rest);
+  const h: HealthConfig = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', rest] };
+  void shell;
+  for (const [k, v] of Object.entries(inst.flags)) {
+    if (k === 'interval') h.Interval = parseDuration(v, k);
+    else if (k === 'timeout') h.Timeout = parseDuration(v, k);
+    else if (k === 'start-period') h.StartPeriod = parseDuration(v, k);
+    else if (k === 'retries') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw parseError(inst.line, `--retries must be a positive integer: ${v}`);
+      h.Retries = n;
+    } else throw parseError(inst.line, `Unknown flag: ${k}`);
+  }
+  return h;
+}
+
+function fmtDur(ns: number | undefined): string {
+  if (!ns) return '0s';
+  if (ns % 1e9 === 0) {
+    const s = ns / 1e9;
+    const m = Math.floor(s / 60);
+    const h = Math.floor(m / 60);
+    return h ? `${h}h${m % 60}m${s % 60}s` : m ? `${m}m${s % 60}s` : `${s}s`;
+  }
+  return `${ns / 1e6}ms`;
+}
+
+function parseChmod(s: string): number {
+  if (!/^[0-7]{3,4}$/.test(s)) throw new InvalidArgumentError(`invalid chmod parameter: ${s}: only octal modes are supported`);
+  return parseInt(s, 8);
+}
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+async function isArchive(file: string): Promise<boolean> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(buf, 0, 512, 0);
+    if (bytesRead >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) return true;
+    return bytesRead >= 262 && buf.toString('latin1', 257, 262) === 'ustar';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Copies a file or a directory's contents to `target`, skipping ignored paths, then applies chown/chmod. */
+async function copyTree(
+  src: string,
+  target: string,
+  rel: string,
+  root: SourceRoot | undefined,
+  owner: { uid: number; gid: number } | undefined,
+  chmod: number | undefined,
+): Promise<void> {
+  const st = await fs.lstat(src);
+  if (st.isDirectory()) {
+    await fs.mkdir(target, { recursive: true });
+    for (const name of await fs.readdir(src)) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (root?.ignored(r)) continue;
+      await copyTree(path.join(src, name), path.join(target, name), r, root, owner, chmod);
+    }
+    if (target !== src) {
+      if (owner) await fs.chown(target, owner.uid, owner.gid);
+      else await fs.chown(target, st.uid, st.gid).catch(() => undefined);
+      await fs.chmod(target, chmod ?? st.mode & 0o7777);
+      await fs.utimes(target, st.atime, st.mtime);
+    }
+    return;
+  }
+  await fs.rm(target, { recursive: true, force: true });
+  if (st.isSymbolicLink()) {
+    await fs.symlink(await fs.readlink(src), target);
+    await fs.lchown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
+    return;
+  }
+  if (!st.isFile()) return; // devices, fifos, sockets: not copied
+  await fs.copyFile(src, target);
+  await fs.chown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
+  await fs.chmod(target, chmod ?? st.mode & 0o7777);
+  await fs.utimes(target, st.atime, st.mtime);
+}
+
+
