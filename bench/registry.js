@@ -1,0 +1,315 @@
+#!/usr/bin/env node
+/**
+ * Registry benchmarks: pull and push of a ~BENCH_REGISTRY_MB (default 150) MB three-layer image
+ * over loopback, through the docker CLI against berthd, against berth-registry and against
+ * Debian's docker-registry: push (fresh repository each round, so every blob goes over the
+ * wire), cold pull (image removed, so every layer is downloaded and unpacked: ready to run) and
+ * cached pull (every layer present); plus a cold pull of the same image compressed with gzip
+ * (put there by skopeo), and `skopeo copy` of the same image into a local `oci:` dir for scale.
+ * Medians of BENCH_REGISTRY_RUNS (default 5) rounds; MB = 10^6 bytes of uncompressed layers.
+ *
+ * `bench/run.js` calls `benchRegistry(ctx)` with its berthd; `node bench/registry.js` alone
+ * starts a berthd of its own (root, a build). Bounded: a timeout per command and the deadline.
+ */
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
+const registryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
+const IMAGE_MB = Math.max(3, Number(process.env.BENCH_REGISTRY_MB || 150));
+const RUNS = Math.max(1, Number(process.env.BENCH_REGISTRY_RUNS || 5));
+const CACHED_RUNS = Math.max(1, Number(process.env.BENCH_REGISTRY_CACHED_RUNS || 15));
+const CMD_TIMEOUT_MS = 180_000;
+
+function median(xs) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/* ---------------------------------------------------------------- a three-layer image as docker save writes it */
+
+function tarHeader(name, size, type = '0') {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100);
+  h.write(type === '5' ? '0000755\0' : '0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
+  h.write('14000000000\0', 136);
+  h.write('        ', 148);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
+  return h;
+}
+
+function tarEntry(name, data) {
+  const pad = (512 - (data.length % 512)) % 512;
+  return [tarHeader(name, data.length), data, Buffer.alloc(pad)];
+}
+
+/**
+ * Writes `file`: a `docker save` archive with three layers of `IMAGE_MB / 3` MB each (files of
+ * random bytes, half of each file a repeated pattern so gzip has something to do) and a config.
+ */
+function makeImageArchive(file, tag) {
+  const perLayer = Math.floor((IMAGE_MB * 1e6) / 3);
+  const fileSize = 4 * 1024 * 1024;
+  const layers = [];
+  const parts = [];
+  for (let l = 0; l < 3; l++) {
+    const chunks = [tarHeader(`data${l}/`, 0, '5')];
+    for (let written = 0, i = 0; written < perLayer; i++) {
+      const n = Math.min(fileSize, perLayer - written);
+      const half = Math.floor(n / 2);
+      const data = Buffer.concat([crypto.randomBytes(half), Buffer.alloc(n - half, `layer ${l} file ${i} `)]);
+      chunks.push(...tarEntry(`data${l}/f${i}`, data));
+      written += n;
+    }
+    chunks.push(Buffer.alloc(1024));
+    const tar = Buffer.concat(chunks);
+    const hex = crypto.createHash('sha256').update(tar).digest('hex');
+    layers.push(hex);
+    parts.push(...tarEntry(`${hex}/layer.tar`, tar));
+  }
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['/bin/sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((h) => `sha256:${h}`) },
+      history: layers.map(() => ({ created: '2026-01-01T00:00:00Z', created_by: 'bench' })),
+    }),
+  );
+  const configHex = crypto.createHash('sha256').update(config).digest('hex');
+  parts.push(...tarEntry(`${configHex}.json`, config));
+  parts.push(...tarEntry('manifest.json', Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [tag], Layers: layers.map((h) => `${h}/layer.tar`) }]))));
+  parts.push(Buffer.alloc(1024));
+  const fd = fs.openSync(file, 'w');
+  let layerBytes = 0;
+  for (const p of parts) fs.writeSync(fd, p);
+  fs.closeSync(fd);
+  for (const p of parts) void p;
+  for (let i = 0; i < layers.length; i++) layerBytes += 0;
+  return { id: `sha256:${configHex}`, layerBytes: perLayer * 3 };
+}
+
+/* ---------------------------------------------------------------- processes */
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function startProcess(cmd, args, port, logFile) {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
+    if (await listening(port)) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${cmd} did not listen on ${port}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+}
+
+async function stopProcess(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await gone;
+  clearTimeout(t);
+}
+
+async function startRegistries(dir) {
+  const regs = {};
+  const p1 = await freePort();
+  regs.berthRegistry = {
+    host: `127.0.0.1:${p1}`,
+    child: await startProcess(process.execPath, [registryBin, 'serve', '--addr', `127.0.0.1:${p1}`, '--data-root', path.join(dir, 'berth-registry')], p1, path.join(dir, 'berth-registry.log')),
+  };
+  const p2 = await freePort();
+  const config = path.join(dir, 'docker-registry.yml');
+  fs.writeFileSync(
+    config,
+    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'docker-registry')}`, 'http:', `  addr: 127.0.0.1:${p2}`, ''].join('\n'),
+  );
+  try {
+    regs.dockerRegistry = { host: `127.0.0.1:${p2}`, child: await startProcess('docker-registry', ['serve', config], p2, path.join(dir, 'docker-registry.log')) };
+  } catch (e) {
+    await stopProcess(regs.berthRegistry.child);
+    throw e;
+  }
+  return regs;
+}
+
+/* ---------------------------------------------------------------- the benchmark */
+
+/**
+ * ctx: { dockerHost: 'unix://...', tmp: dir to work in, log(...), deadline: ms epoch }.
+ * Returns the figures (also for bench/results.json's `registry`).
+ */
+async function benchRegistry(ctx) {
+  const log = ctx.log ?? ((...a) => process.stderr.write(`bench registry: ${a.join(' ')}\n`));
+  const dir = fs.mkdtempSync(path.join(ctx.tmp ?? os.tmpdir(), 'registry-'));
+  const env = { ...process.env, DOCKER_HOST: ctx.dockerHost, DOCKER_CONFIG: path.join(dir, 'docker-config') };
+  const run = (cmd, args) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: CMD_TIMEOUT_MS });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${String(r.stderr).slice(-1500)}`);
+    return ms;
+  };
+  const docker = (args) => run('docker', args);
+  const skopeo = (args) => run('skopeo', ['--insecure-policy', ...args]);
+  const timeLeft = () => (ctx.deadline ?? Infinity) - Date.now();
+  const rmiQuiet = (id) => spawnSync('docker', ['rmi', '-f', id], { env, stdio: 'ignore' });
+
+  log(`making a ${IMAGE_MB} MB three-layer image`);
+  const archive = path.join(dir, 'image.tar');
+  const image = makeImageArchive(archive, 'bench-registry:1');
+  const mbps = (ms) => image.layerBytes / 1e6 / (ms / 1000);
+  const regs = await startRegistries(dir);
+  const out = { imageMB: image.layerBytes / 1e6, layers: 3, runs: RUNS, cachedRuns: CACHED_RUNS };
+  try {
+    docker(['load', '-i', archive]);
+    for (const [name, reg] of Object.entries(regs)) {
+      const t = { push: [], coldPull: [], cachedPull: [] };
+      log(`${name}: push, cold pull, cached pull: up to ${RUNS} rounds`);
+      try {
+        // the image is local under `current` at the start of every round
+        let current = 'bench-registry:1';
+        for (let i = 0; i < RUNS && timeLeft() > 60_000; i++) {
+          const ref = `${reg.host}/bench/r${i}:1`;
+          docker(['tag', current, ref]);
+          t.push.push(docker(['push', ref]));
+          rmiQuiet(image.id);
+          t.coldPull.push(docker(['pull', ref]));
+          current = ref;
+        }
+        for (let i = 0; i < CACHED_RUNS && timeLeft() > 30_000; i++) t.cachedPull.push(docker(['pull', current]));
+        // a gzip-compressed copy of the same image, as other tools push it
+        const gz = `${reg.host}/bench/gzip:1`;
+        skopeo(['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${gz}`]);
+        const gzPull = [];
+        for (let i = 0; i < Math.min(RUNS, 3) && timeLeft() > 60_000; i++) {
+          rmiQuiet(image.id);
+          gzPull.push(docker(['pull', gz]));
+        }
+        out[name] = {
+          pushMBps: median(t.push.map(mbps)),
+          coldPullMBps: median(t.coldPull.map(mbps)),
+          cachedPullMs: median(t.cachedPull),
+          coldPullGzipMBps: median(gzPull.map(mbps)),
+          pushMs: t.push.map(Math.round),
+          coldPullMs: t.coldPull.map(Math.round),
+        };
+      } catch (e) {
+        log(`${name} failed: ${e.message}`);
+        out[name] = { error: e.message.slice(0, 2000) };
+      }
+      rmiQuiet(image.id);
+      docker(['load', '-i', archive]);
+    }
+    // skopeo for scale: the same image into a local OCI layout, from the archive and from a registry
+    const sk = { fromArchive: [], fromRegistry: [] };
+    for (let i = 0; i < Math.min(RUNS, 3) && timeLeft() > 30_000; i++) {
+      fs.rmSync(path.join(dir, 'oci'), { recursive: true, force: true });
+      sk.fromArchive.push(skopeo(['copy', '--quiet', `docker-archive:${archive}`, `oci:${path.join(dir, 'oci')}:x`]));
+      fs.rmSync(path.join(dir, 'oci'), { recursive: true, force: true });
+      sk.fromRegistry.push(skopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${regs.berthRegistry.host}/bench/r0:1`, `oci:${path.join(dir, 'oci')}:x`]));
+    }
+    out.skopeoToOciDir = { fromDockerArchiveMBps: median(sk.fromArchive.map(mbps)), fromBerthRegistryMBps: median(sk.fromRegistry.map(mbps)) };
+  } finally {
+    rmiQuiet(image.id);
+    await Promise.all(Object.values(regs).map((r) => stopProcess(r.child)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+
+/** Table rows [what, figure, target] for bench/run.js's table. */
+function registryRows(r) {
+  const rows = [];
+  for (const [key, label] of [['berthRegistry', 'berth-registry'], ['dockerRegistry', 'docker-registry']]) {
+    const x = r[key];
+    if (!x) continue;
+    if (x.error) {
+      rows.push([`registry ${label}`, `FAILED: ${x.error.split('\n')[0].slice(0, 80)}`, '']);
+      continue;
+    }
+    rows.push([`${r.imageMB.toFixed(0)} MB 3-layer image, ${label}: push`, `${fmt(x.pushMBps)} MB/s`, '≥ 125 MB/s (Docker 62)']);
+    rows.push([`  cold pull (unpacked, ready to run)`, `${fmt(x.coldPullMBps)} MB/s`, '≥ 170 MB/s (Docker 112)']);
+    rows.push([`  cold pull, gzip layers (pushed by skopeo)`, `${fmt(x.coldPullGzipMBps)} MB/s`, '']);
+    rows.push([`  cached pull, docker CLI`, `${fmt(x.cachedPullMs)} ms`, '< 30 ms (Docker 27)']);
+  }
+  if (r.skopeoToOciDir) {
+    rows.push(['skopeo copy docker-archive: → oci: dir', `${fmt(r.skopeoToOciDir.fromDockerArchiveMBps)} MB/s`, '(about 317 MB/s)']);
+    rows.push(['skopeo copy berth-registry → oci: dir', `${fmt(r.skopeoToOciDir.fromBerthRegistryMBps)} MB/s`, '']);
+  }
+  return rows;
+}
+
+module.exports = { benchRegistry, registryRows };
+
+/* ---------------------------------------------------------------- alone: a berthd of its own */
+
+if (require.main === module) {
+  (async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-registry-'));
+    const sock = path.join(tmp, 'berthd.sock');
+    let daemon;
+    try {
+      const out = fs.openSync(path.join(tmp, 'berthd.log'), 'a');
+      daemon = spawn(process.execPath, [berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${sock}`, '--log-level', 'warn'], { stdio: ['ignore', out, out] });
+      fs.closeSync(out);
+      for (let i = 0; i < 300 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await benchRegistry({ dockerHost: `unix://${sock}`, tmp, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
+      console.log(JSON.stringify(r, null, 2));
+      const rows = registryRows(r);
+      const w0 = Math.max(...rows.map((x) => x[0].length));
+      const w1 = Math.max(...rows.map((x) => x[1].length));
+      for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+    } finally {
+      await stopProcess(daemon);
+      spawnSync('sh', ['-c', `grep -o ' ${tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  })().catch((e) => {
+    console.error(`bench registry: ${e.stack || e}`);
+    process.exit(1);
+  });
+}
