@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
@@ -28,6 +29,9 @@ import { volumeMigrations } from './volumes/migrations';
 import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
+import { buildRouter } from './routes/build';
+import { BuildService } from './build/build-service';
+import { DaemonBuildBackend } from './build/daemon-build-backend';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -191,6 +195,21 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     );
     const puller = new ImagePuller(imageStore, { logger, registry });
     const pusher = new ImagePusher(imageStore, { logger, registry: { insecureRegistries: registry.insecureRegistries } });
+    if (containers) {
+      // WIRING POINT (build helper): POST /build over the container service and the image store.
+      const unpackTar = async (input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void> => {
+        await unpackLayer(input as Readable, dir, signal ? { signal } : {});
+      };
+      const backend = new DaemonBuildBackend({
+        containers,
+        imageStore,
+        unpackTar,
+        pull: async (reference, o) => (await puller.pull({ reference, progress: { write: () => undefined }, ...o })).imageId,
+        tmpDir: layout.tmpDir,
+        logger,
+      });
+      routers.push(buildRouter(new BuildService({ backend, unpackContext: unpackTar, tmpDir: layout.tmpDir, logger })));
+    }
     routers.push(
       imagesRouter({
         images: imageStore.images,

@@ -272,13 +272,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted : null, SpaceReclaimed: result.spaceReclaimed });
   }));
 
-  r.post('/build', asyncHandler(async (req) => {
-    await drain(req);
-    throw new NotImplementedError('build is not implemented yet');
-  }));
-
-  // No build cache yet: `docker system prune` and `docker builder prune` find nothing to remove.
-  r.post('/build/prune', asyncHandler(async (_req, res) => sendJson(res, 200, { CachesDeleted: null, SpaceReclaimed: 0 })));
+  // POST /build and /build/prune: routes/build.ts (the build helper).
 
   r.get('/images/search', asyncHandler(async () => {
     throw new NotImplementedError('search is not implemented');

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Builder, type BuildBackend, type BuildOptions, type BuildOutput, type BuildResult } from '@berth/builder';
+import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
+import type { Logger } from '../logger';
+
+/** The query of `POST /build`, parsed. */
+export interface BuildRequest {
+  tags: string[];
+  dockerfile?: string;
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  rm?: boolean;
+  forceRm?: boolean;
+  pull?: boolean;
+  platform?: string;
+}
+
+export interface BuildServiceDeps {
+  backend: BuildBackend;
+  /** Extracts the context tar (plain or gzip) into an empty dir; hostile entries are refused. */
+  unpackContext(input: Readable, dir: string, signal?: AbortSignal): Promise<void>;
+  /** The data root's tmp/ (same filesystem as the layer store). */
+  tmpDir: string;
+  logger: Logger;
+}
+
+/** `POST /build`: the context tar into a temp dir, the legacy builder over it, the dir removed. */
+export class BuildService {
+  private readonly builder: Builder;
+
+  constructor(private readonly deps: BuildServiceDeps) {
+    this.builder = new Builder(deps.backend);
+  }
+
+  /** Checks and normalises `-t` values before anything is read: `foo` -> `foo:latest`. */
+  static normaliseTags(tags: string[]): string[] {
+    return tags.map((t) => {
+      try {
+        return familiarString(withDefaultTag(parseReference(t)));
+      } catch (e) {
+        throw new InvalidArgumentError(`invalid reference format: ${t}: ${messageOf(e)}`);
+      }
+    });
+  }
+
+  async build(req: BuildRequest, context: Readable, out: BuildOutput, signal?: AbortSignal): Promise<BuildResult> {
+    await fs.mkdir(this.deps.tmpDir, { recursive: true });
+    const dir = path.join(this.deps.tmpDir, `build-ctx-${randomBytes(6).toString('hex')}`);
+    await fs.mkdir(dir);
+    try {
+      try {
+        await this.deps.unpackContext(context, dir, signal);
+      } catch (e) {
+        throw new InvalidArgumentError(`build context: ${messageOf(e)}`, { cause: e });
+      }
+      const opts: BuildOptions = {
+        contextDir: dir,
+        tmpDir: this.deps.tmpDir,
+        tags: req.tags,
+        ...(req.dockerfile ? { dockerfile: req.dockerfile } : {}),
+        ...(req.buildArgs ? { buildArgs: req.buildArgs } : {}),
+        ...(req.labels ? { labels: req.labels } : {}),
+        ...(req.target ? { target: req.target } : {}),
+        noCache: Boolean(req.noCache),
+        rm: req.rm !== false,
+        forceRm: Boolean(req.forceRm),
+        pull: Boolean(req.pull),
+        ...(req.platform ? { platform: req.platform } : {}),
+        ...(signal ? { signal } : {}),
+      };
+      return await this.builder.build(opts, out);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true }).catch((e: unknown) => this.deps.logger.warn({ dir, err: messageOf(e) }, 'build: removing the context'));
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Duplex } from 'node:stream';
+import { promisify } from 'node:util';
+import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
+import { InternalError, messageOf } from '@berth/errdefs';
+import type { ImageStore, ImageRecord } from '@berth/image-store';
+import type { ContainerService } from '../containers';
+import type { Logger } from '../logger';
+
+const run = promisify(execFile);
+
+export interface DaemonBuildBackendDeps {
+  containers: ContainerService;
+  imageStore: ImageStore;
+  /** Tar extraction (image-store's unpackLayer): hostile entries refused. */
+  unpackTar(input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void>;
+  /** A pull for FROM of an image that is not here; progress lines are ignored. */
+  pull?(ref: string, opts: { platform?: string; signal?: AbortSignal }): Promise<string>;
+  /** Where read-only image mounts and scratch dirs go (the data root's tmp/). */
+  tmpDir: string;
+  logger: Logger;
+}
+
+function toBuildImage(r: ImageRecord): BuildImage {
+  return { id: r.id, config: r.config, created: r.created };
+}
+
+/**
+ * The daemon's half of a build: RUN containers through the container service, steps committed
+ * through image-store's committer, image roots mounted read-only for COPY --from and for the
+ * metadata of existing directories.
+ */
+export class DaemonBuildBackend implements BuildBackend {
+  constructor(private readonly deps: DaemonBuildBackendDeps) {}
+
+  async findImage(ref: string): Promise<BuildImage | undefined> {
+    const r = await this.deps.imageStore.images.find(ref);
+    return r ? toBuildImage(r) : undefined;
+  }
+
+  async pullImage(ref: string, opts: { platform?: string; onStatus(line: string): void; signal?: AbortSignal }): Promise<BuildImage> {
+    if (!this.deps.pull) throw new InternalError(`pull ${ref}: pulls are not available`);
+    const id = await this.deps.pull(ref, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    return toBuildImage(await this.deps.imageStore.images.get(id));
+  }
+
+  async children(parent: string | undefined): Promise<BuildImage[]> {
+    const images = this.deps.imageStore.images;
+    if (parent === undefined) return (await images.list({ all: true })).filter((r) => r.parent === undefined).map(toBuildImage);
+    const out: BuildImage[] = [];
+    for (const id of await images.children(parent as ImageRecord['id'])) {
+      const r = await images.find(id);
+      if (r) out.push(toBuildImage(r));
+    }
+    return out;
+  }
+
+  async runContainer(opts: RunStepOptions): Promise<{ containerId: string; exitCode: number }> {
+    const c = opts.config;
+    const svc = this.deps.containers;
+    const { Id } = await svc.create({
+      Image: opts.imageId,
+      Cmd: c.Cmd ?? null,
+      Entrypoint: [''],
+      Env: c.Env ?? [],
+      WorkingDir: c.WorkingDir ?? '',
+      User: c.User ?? '',
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: {},
+    } as Parameters<ContainerService['create']>[0]);
+    opts.onCreated(Id);
+    const attachment = await svc.attach(Id, { stdout: true, stderr: true, stream: true });
+    const sink = new FrameSink(opts.onOutput);
+    const attached = attachment.connect(sink).catch(() => undefined);
+    const wait = await svc.wait(Id, 'next-exit');
+    await svc.start(Id, opts.signal);
+    const res = await wait.result;
+    await attached;
+    return { containerId: Id, exitCode: res.StatusCode };
+  }
+
+  async commit(opts: CommitStepOptions): Promise<BuildImage> {
+    const upperDir = opts.containerId ? await this.deps.imageStore.snapshots.upperDir(opts.containerId) : opts.layerDir;
+    const rec = await this.deps.imageStore.committer.commit({
+      ...(opts.parent ? { parent: opts.parent } : {}),
+      ...(upperDir ? { upperDir } : {}),
+      config: opts.config,
+      containerConfig: opts.containerConfig,
+      ...(opts.containerId ? { containerId: opts.containerId } : {}),
+      createdBy: opts.createdBy,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return toBuildImage(rec);
+  }
+
+  async removeContainer(containerId: string): Promise<void> {
+    await this.deps.containers.remove(containerId, { force: true });
+  }
+
+  /**
+   * Mounts the image's layers read-only (overlay with lower dirs only, through the layer store's
+   * short links so that many layers fit in a page); a one-layer image is its layer directory.
+   */
+  async withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T> {
+    const img = await this.deps.imageStore.images.get(imageId);
+    const layers = this.deps.imageStore.layers;
+    if (img.layers.length === 0) {
+      const empty = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-empty-'));
+      try {
+        return await fn(empty);
+      } finally {
+        await fs.rm(empty, { recursive: true, force: true });
+      }
+    }
+    if (img.layers.length === 1) return fn(layers.diffDir(img.layers[0]!));
+    const links: string[] = [];
+    for (const d of [...img.layers].reverse()) {
+      const rec = await layers.get(d);
+      if (!rec) throw new InternalError(`image ${imageId}: layer ${d} is missing`);
+      links.push(rec.link);
+    }
+    const linkDir = path.join(path.dirname(path.dirname(layers.diffDir(img.layers[0]!))), 'l');
+    const target = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-root-'));
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${links.join(':')}`, target], { cwd: linkDir });
+      try {
+        return await fn(target);
+      } finally {
+        await run('umount', [target]).catch((e: unknown) => this.deps.logger.warn({ target, err: messageOf(e) }, 'build: unmount image root'));
+      }
+    } finally {
+      await fs.rmdir(target).catch(() => undefined);
+    }
+  }
+
+  async extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void> {
+    const tmp = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-add-'));
+    try {
+      await this.deps.unpackTar(createReadStream(file), tmp, signal);
+      await fs.cp(tmp, dir, { recursive: true, force: true, verbatimSymlinks: true, preserveTimestamps: true });
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async tag(imageId: string, reference: string): Promise<void> {
+    await this.deps.imageStore.images.tag(imageId, reference);
+  }
+}
+
+/** A write-only Duplex that takes the attach stream's 8-byte-header frames apart. */
+class FrameSink extends Duplex {
+  private buf = Buffer.alloc(0);
+
+  constructor(private readonly onOutput: (chunk: Buffer) => void) {
+    super();
+  }
+
+  override _read(): void {
+    /* nothing to send: no stdin */
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.buf = Buffer.concat([this.buf, chunk]);
+    while (this.buf.length >= 8) {
+      const len = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + len) break;
+      this.onOutput(this.buf.subarray(8, 8 + len));
+      this.buf = this.buf.subarray(8 + len);
+    }
+    cb();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.push(null);
+    cb();
+  }
+}
