@@ -75,6 +75,9 @@ enum state { ST_CREATING, ST_CREATED, ST_RUNNING, ST_EXITED, ST_FAILED };
 static const char *state_names[] = {"creating", "created", "running", "exited", "failed"};
 
 static const char *opt_id, *opt_bundle, *opt_runtime, *opt_root, *opt_log, *opt_oom, *opt_exec;
+/* json-file rotation (docker's max-size / max-file): 0 = unbounded */
+static long long opt_log_max_size;
+static int opt_log_max_file = 1;
 /* exec mode: the container's stdio write ends, kept until `runtime exec` runs */
 static int exec_out_w = -1, exec_err_w = -1, exec_in_r = -1;
 static int opt_stdin, opt_cgfix, opt_tty;
@@ -341,15 +344,44 @@ static int utf8_len(const unsigned char *p, size_t n, unsigned *cp) {
   return 0;
 }
 
+static long long log_size; /* bytes in the current log file */
+
+static void log_write(const char *p, size_t n) {
+  if (n == 0 || log_fd < 0) return;
+  if (write_all(log_fd, p, n) < 0) logmsg("writing the log: %s", strerror(errno));
+  else log_size += (long long)n;
+}
+
 static void log_flush(void) {
-  if (loglen == 0) return;
-  if (log_fd >= 0 && write_all(log_fd, logbuf, loglen) < 0) logmsg("writing the log: %s", strerror(errno));
+  log_write(logbuf, loglen);
   loglen = 0;
+}
+
+/* docker's rotation: LOG.(N-1) -> LOG.N ... LOG -> LOG.1 and a new LOG; with max-file 1 the
+   file is truncated. Readers holding the old file keep reading it to its end. */
+static void log_rotate(void) {
+  char a[4096], b[4096];
+  if (opt_log_max_file > 1) {
+    for (int i = opt_log_max_file - 1; i > 1; i--) {
+      snprintf(a, sizeof a, "%s.%d", opt_log, i - 1);
+      snprintf(b, sizeof b, "%s.%d", opt_log, i);
+      if (rename(a, b) < 0 && errno != ENOENT) logmsg("rotating %s: %s", a, strerror(errno));
+    }
+    snprintf(b, sizeof b, "%s.1", opt_log);
+    if (rename(opt_log, b) < 0) logmsg("rotating %s: %s", opt_log, strerror(errno));
+    close(log_fd);
+    log_fd = open(opt_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  } else {
+    if (ftruncate(log_fd, 0) < 0) logmsg("truncating %s: %s", opt_log, strerror(errno));
+  }
+  if (log_fd < 0) logmsg("reopening log %s: %s (logging disabled)", opt_log, strerror(errno));
+  log_size = 0;
 }
 
 static void log_entry(const char *stream, const unsigned char *p, size_t n, const struct timespec *ts) {
   if (log_fd < 0) return;
   if (loglen > LOGBUF_FLUSH) log_flush();
+  size_t before = loglen;
   char *o = logbuf + loglen;
   memcpy(o, "{\"log\":\"", 8);
   o += 8;
@@ -396,6 +428,13 @@ static void log_entry(const char *stream, const unsigned char *p, size_t n, cons
   memcpy(o, "\"}\n", 3);
   o += 3;
   loglen = (size_t)(o - logbuf);
+  if (opt_log_max_size > 0 && log_size + (long long)loglen > opt_log_max_size && log_size + (long long)before > 0) {
+    /* this entry would overflow the file: what came before it ends the file, it starts the next */
+    log_write(logbuf, before);
+    log_rotate();
+    memmove(logbuf, logbuf + before, loglen - before);
+    loglen -= before;
+  }
 }
 
 /* ---------- container output streams ---------- */
@@ -957,7 +996,7 @@ static void pending_readable(void) {
 static void usage(void) {
   fprintf(stderr,
           "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--log FILE] [--stdin]\n"
-          "                  [--tty] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
+          "                  [--log-max-size BYTES] [--log-max-file N] [--tty] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
   exit(2);
 }
 
@@ -974,6 +1013,8 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(a, "--runtime")) opt_runtime = v, i++;
     else if (!strcmp(a, "--root")) opt_root = v, i++;
     else if (!strcmp(a, "--log")) opt_log = v, i++;
+    else if (!strcmp(a, "--log-max-size")) opt_log_max_size = atoll(v), i++;
+    else if (!strcmp(a, "--log-max-file")) opt_log_max_file = atoi(v) > 0 ? atoi(v) : 1, i++;
     else if (!strcmp(a, "--oom-file")) opt_oom = v, i++;
     else if (!strcmp(a, "--exec-process")) opt_exec = v, i++;
     else usage();
@@ -1026,6 +1067,10 @@ int main(int argc, char **argv) {
   if (opt_log) {
     log_fd = open(opt_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log_fd < 0) logmsg("opening log %s: %s (logging disabled)", opt_log, strerror(errno));
+    else {
+      struct stat lst;
+      if (fstat(log_fd, &lst) == 0) log_size = (long long)lst.st_size;
+    }
   }
 
   int outp[2], errp[2], inp[2] = {-1, -1};

@@ -120,6 +120,29 @@ describe('readLogs', () => {
     await reading;
     expect(got).toEqual(['line 5\n']);
   });
+
+  it('reads rotated files oldest first; tail counts across them; follow goes on after a rotation', async () => {
+    const f = path.join(dir, 'rot.log');
+    await fs.writeFile(`${f}.2`, line(0) + line(1));
+    await fs.writeFile(`${f}.1`, line(2) + line(3));
+    await fs.writeFile(f, line(4));
+    expect((await all(f)).map((e) => e.line.toString())).toEqual([0, 1, 2, 3, 4].map((i) => `line ${i}\n`));
+    expect((await all(f, { tail: 3 })).map((e) => e.line.toString())).toEqual([2, 3, 4].map((i) => `line ${i}\n`));
+    const ac = new AbortController();
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const e of readLogs(f, { follow: true, tail: 0, signal: ac.signal })) got.push(e.line.toString());
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    await fs.appendFile(f, line(5));
+    await fs.rename(`${f}.1`, `${f}.2`);
+    await fs.rename(f, `${f}.1`);
+    await fs.writeFile(f, line(6));
+    for (let i = 0; i < 100 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    await reading;
+    expect(got).toEqual(['line 5\n', 'line 6\n']);
+  });
 });
 
 describe('time helpers', () => {

@@ -44,9 +44,12 @@ function toNanos(v: Date | number | string, what: string): bigint {
   return n;
 }
 
-/** Byte offset where the last `n` lines of the file start, reading backwards in chunks. */
-async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<number> {
-  if (n <= 0) return size;
+/**
+ * Byte offset where the last `n` lines of the file start, reading backwards in chunks, and how
+ * many lines were found (fewer than `n`: the whole file, offset 0).
+ */
+async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<{ offset: number; found: number }> {
+  if (n <= 0) return { offset: size, found: 0 };
   let pos = size;
   let newlines = 0;
   const buf = Buffer.allocUnsafe(CHUNK);
@@ -66,10 +69,21 @@ async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<n
         continue;
       }
       newlines++;
-      if (newlines === n) return pos + i + 1;
+      if (newlines === n) return { offset: pos + i + 1, found: n };
     }
   }
-  return 0;
+  return { offset: 0, found: size > 0 ? newlines + 1 : 0 };
+}
+
+/** Rotated files of a json-file log (`LOG.1` newest ... `LOG.N` oldest), oldest first. */
+async function rotatedFiles(file: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 1; i < 1000; i++) {
+    const f = `${file}.${i}`;
+    if (!(await fs.stat(f).then(() => true, () => false))) break;
+    out.unshift(f);
+  }
+  return out;
 }
 
 interface Filter {
@@ -179,8 +193,30 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
         });
       }
     }
+    const rotated = await rotatedFiles(file);
     const size = (await fh.stat()).size;
-    let pos = tail >= 0 ? await tailOffset(fh, size, tail) : 0;
+    let pos = 0;
+    // Where reading starts in the rotated files (oldest first); tail counts across them.
+    const older: { file: string; pos: number }[] = [];
+    if (tail >= 0) {
+      const t = await tailOffset(fh, size, tail);
+      pos = t.offset;
+      let need = tail - t.found;
+      for (const f of [...rotated].reverse()) {
+        if (need <= 0) break;
+        const h = await fs.open(f, 'r').catch(() => undefined);
+        if (!h) break;
+        try {
+          const t2 = await tailOffset(h, (await h.stat()).size, need);
+          older.unshift({ file: f, pos: t2.offset });
+          need -= t2.found;
+        } finally {
+          await h.close();
+        }
+      }
+    } else {
+      for (const f of rotated) older.push({ file: f, pos: 0 });
+    }
     if (tail === 0 && !opts.follow) return;
     const buf = Buffer.allocUnsafe(CHUNK);
     let rest = '';
@@ -216,9 +252,10 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // Read to the current end of the file, yielding as we go. Multi-byte UTF-8 is safe to split
     // only at newlines, so undecoded bytes are carried as a Buffer.
     let carry: Buffer = Buffer.alloc(0);
+    let cur: fs.FileHandle = fh;
     const readToEnd = async function* (): AsyncGenerator<LogEntry[]> {
       for (;;) {
-        const { bytesRead } = await fh!.read(buf, 0, CHUNK, pos);
+        const { bytesRead } = await cur.read(buf, 0, CHUNK, pos);
         if (bytesRead === 0) return;
         pos += bytesRead;
         let chunk = buf.subarray(0, bytesRead);
@@ -236,8 +273,47 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       }
     };
 
+    const live = { fh: cur, pos };
+    for (const o of older) {
+      const h = await fs.open(o.file, 'r').catch(() => undefined);
+      if (!h) continue;
+      cur = h;
+      pos = o.pos;
+      carry = Buffer.alloc(0);
+      rest = '';
+      try {
+        yield* readToEnd();
+      } finally {
+        await h.close();
+      }
+      if (pastUntil || stopped) return;
+    }
+    cur = live.fh;
+    pos = live.pos;
+    carry = Buffer.alloc(0);
+    rest = '';
     yield* readToEnd();
     if (!opts.follow || pastUntil || stopped) return;
+
+    /** After a rotation the path names a new file: finish the old one, then go on with the new. */
+    const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
+      const now = await fs.stat(file).catch(() => undefined);
+      if (!now) return;
+      const mine = await cur.stat();
+      if (now.ino === mine.ino && now.dev === mine.dev) {
+        if (mine.size < pos) pos = 0; // truncated (max-file 1)
+        return;
+      }
+      const next = await fs.open(file, 'r').catch(() => undefined);
+      if (!next) return;
+      await cur.close();
+      cur = next;
+      fh = next;
+      pos = 0;
+      carry = Buffer.alloc(0);
+      rest = '';
+      yield* readToEnd();
+    };
 
     try {
       watcher = watch(file, { persistent: false }, poke);
@@ -248,6 +324,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     while (!stopped && !pastUntil) {
       if (stopRequested) {
         yield* readToEnd();
+        yield* followRotation();
         return;
       }
       await new Promise<void>((r) => {
@@ -257,6 +334,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       });
       if (stopped) return;
       yield* readToEnd();
+      yield* followRotation();
     }
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -42,11 +42,11 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function create(b: TestBundle, opts: { rt?: OciRuntime; openStdin?: boolean } = {}): Promise<Task> {
+async function create(b: TestBundle, opts: { rt?: OciRuntime; openStdin?: boolean; logMaxSize?: number; logMaxFiles?: number } = {}): Promise<Task> {
   const rt = opts.rt ?? runtime;
   const rec: { rt: OciRuntime; id: string; shimPid?: number } = { rt, id: b.id };
   created.push(rec);
-  const task = await rt.create({ id: b.id, bundle: b.bundle, logPath: b.logPath, openStdin: opts.openStdin });
+  const task = await rt.create({ id: b.id, bundle: b.bundle, logPath: b.logPath, openStdin: opts.openStdin, logMaxSize: opts.logMaxSize, logMaxFiles: opts.logMaxFiles });
   rec.shimPid = task.shimPid;
   return task;
 }
@@ -117,6 +117,25 @@ describe('OciRuntime with runc: exits, errors, signals', () => {
   it('reports the exit code', async () => {
     const { status } = await runToExit({ cmd: ['sh', '-c', 'exit 3'] });
     expect(status.exitCode).toBe(3);
+  });
+
+  it('rotates the json-file log at max-size, keeping max-file files of whole entries', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done'] });
+    const task = await create(b, { logMaxSize: 64 * 1024, logMaxFiles: 3 });
+    await task.start();
+    expect((await task.wait()).exitCode).toBe(0);
+    const files = [`${b.logPath}.2`, `${b.logPath}.1`, b.logPath];
+    await expect(fs.stat(`${b.logPath}.3`)).rejects.toThrow();
+    const lines: string[] = [];
+    for (const f of files) {
+      const text = await fs.readFile(f, 'utf8');
+      expect(text.length).toBeLessThanOrEqual(64 * 1024);
+      for (const l of text.split('\n').filter(Boolean)) lines.push((JSON.parse(l) as { log: string }).log);
+    }
+    // the newest entries, consecutive, ending with the last one
+    expect(lines[lines.length - 1]).toBe('line 19999\n');
+    const first = Number(lines[0]!.slice(5));
+    expect(lines).toEqual(lines.map((_, i) => `line ${first + i}\n`));
   });
 
   it('separates stdout and stderr, in the log too', async () => {

@@ -179,6 +179,9 @@ export class OciRuntime {
     await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
+    if (opts.logPath && opts.logMaxSize && opts.logMaxSize > 0) {
+      args.push('--log-max-size', String(Math.floor(opts.logMaxSize)), '--log-max-file', String(Math.max(1, Math.floor(opts.logMaxFiles ?? 1))));
+    }
     if (opts.openStdin) args.push('--stdin');
     if (spec.process?.terminal) args.push('--tty');
     const oom = opts.oomFile ?? (await this.oomFile(spec));

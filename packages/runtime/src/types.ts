@@ -165,6 +165,10 @@ export interface CreateOptions {
   /** If given, written to <bundle>/config.json first. */
   spec?: import('@berth/oci').RuntimeSpec;
   /** json-file log path; omit to disable logging (output still reaches subscribers). */
+  /** json-file rotation: the log is rotated before it would pass this many bytes (0/undefined: never). */
+  logMaxSize?: number;
+  /** Files kept, the live one included (docker's max-file, default 1: the file is truncated). */
+  logMaxFiles?: number;
   logPath?: string;
   /** Give the container a stdin pipe (Docker's OpenStdin); otherwise stdin is /dev/null. */
   openStdin?: boolean;

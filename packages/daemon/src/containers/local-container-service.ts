@@ -91,7 +91,13 @@ import { populateVolumes, resolveMounts, type MountVolumes } from './mount-point
 import { copyTree } from './copy-tree';
 import { StreamHub, type OutputSink } from './stream-hub';
 import { parseTimeArg, rfc3339Nano } from './timestamps';
-import { validateCreate } from './validate-create';
+import { logRotation, validateCreate } from './validate-create';
+
+/** The json-file rotation the shim applies (berth's defaults when LogConfig.Config says nothing). */
+function rotationOf(opts: Record<string, string>): { logMaxSize: number; logMaxFiles: number } {
+  const r = logRotation(opts);
+  return { logMaxSize: r.maxSize, logMaxFiles: r.maxFiles };
+}
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -456,6 +462,7 @@ export class LocalContainerService implements ContainerService {
         bundle: dir,
         spec,
         logPath: e.rec.hostConfig.LogConfig?.Type === 'none' ? undefined : this.layout.containerLog(id),
+        ...(e.rec.hostConfig.LogConfig?.Type === 'none' ? {} : rotationOf(e.rec.hostConfig.LogConfig?.Config ?? {})),
         openStdin: Boolean(e.rec.config.OpenStdin),
         signal,
       });

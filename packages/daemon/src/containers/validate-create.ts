@@ -307,6 +307,9 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   for (const f of ['Privileged', 'ReadonlyRootfs', 'PublishAllPorts', 'OomKillDisable'] as const) h[f] = bool(h[f], f);
   const logType = str((h.LogConfig as Record<string, unknown> | undefined)?.Type, 'LogConfig.Type');
   if (logType !== '' && logType !== 'json-file' && logType !== 'none') bad(`logging driver "${logType}": not supported by berth (json-file or none)`);
+  const logOpts = strMap((h.LogConfig as Record<string, unknown> | undefined)?.Config, 'LogConfig.Config') ?? {};
+  if (logType === 'none' && Object.keys(logOpts).length) bad(`logger: no log driver named 'none' is registered with options`);
+  if (logType !== 'none') logRotation(logOpts);
   const runtime = str(h.Runtime, 'Runtime');
   if (runtime !== '' && runtime !== runtimeName) bad(`Unknown runtime specified ${runtime}`);
 
@@ -382,6 +385,45 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   if (h.Tmpfs) out.Tmpfs = h.Tmpfs as Record<string, string>;
   if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
   return out;
+}
+
+const LOG_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
+/** Default rotation: berth rotates json-file logs unless told otherwise (docker does not). */
+export const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
+export const DEFAULT_LOG_MAX_FILES = 5;
+
+/** docker's units.RAMInBytes: 1024-based, optional b/k/m/g/t/p suffix (with an optional trailing b). */
+function ramInBytes(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[m[2]!.toLowerCase() as '' | 'k'];
+  return Math.floor(Number(m[1]) * mult);
+}
+
+/**
+ * The json-file rotation of a LogConfig.Config: `max-size` (-1: never rotate) and `max-file`,
+ * with berth's defaults (20 MiB x 5) for what is not given. 400 for unknown or bad options.
+ */
+export function logRotation(opts: Record<string, string>): { maxSize: number; maxFiles: number } {
+  for (const k of Object.keys(opts)) if (!LOG_OPTS.includes(k)) bad(`unknown log opt '${k}' for json-file log driver`);
+  let maxSize = DEFAULT_LOG_MAX_SIZE;
+  let maxFiles = DEFAULT_LOG_MAX_FILES;
+  if (opts['max-size'] !== undefined) {
+    if (opts['max-size'] === '-1') maxSize = 0;
+    else {
+      const n = ramInBytes(opts['max-size']);
+      if (n === undefined || n <= 0) bad(`invalid max-size: ${opts['max-size']}`);
+      maxSize = n!;
+    }
+  }
+  if (opts['max-file'] !== undefined) {
+    const n = /^\d+$/.test(opts['max-file']) ? Number(opts['max-file']) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1) bad('max-file cannot be less than 1');
+    if (n > 1000) bad(`invalid max-file: ${opts['max-file']} (at most 1000)`);
+    maxFiles = n;
+    if (n > 1 && opts['max-size'] === '-1') bad('max-file cannot be set when max-size is not set');
+  }
+  return { maxSize, maxFiles };
 }
 
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
