@@ -1,3 +1,4 @@
+import type { HealthState } from './health-monitor';
 import type { ContainerMount } from './mount-points';
 import type { ContainerConfig, HostConfig } from '@berth/api';
 import type { ContainerStatus } from './container-state';
@@ -20,6 +21,8 @@ export interface ContainerStateRecord {
   restartCount: number;
   /** Set by stop/kill so that the restart policy leaves the container alone. */
   manuallyStopped: boolean;
+  /** Health of a container with a health check (memory only; not a column). */
+  health?: HealthState;
 }
 
 /** One row of the container table, decoded. */

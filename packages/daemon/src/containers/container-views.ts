@@ -136,6 +136,7 @@ export function toInspect(
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: { Status: s.health.Status, FailingStreak: s.health.FailingStreak, Log: s.health.Log.map((l) => ({ ...l })) } } : {}),
     },
     Image: rec.imageId,
     ResolvConfPath: path.join(dir, 'resolv.conf'),

@@ -89,6 +89,7 @@ import { RootfsMounts, type Mounter } from './rootfs-mounts';
 import { resourceLimitsOf, specInputOf } from './spec-input';
 import { populateVolumes, resolveMounts, type MountVolumes } from './mount-points';
 import { copyTree } from './copy-tree';
+import { HealthMonitor, hasHealthcheck, type ProbeResult } from './health-monitor';
 import { StreamHub, type OutputSink } from './stream-hub';
 import { parseTimeArg, rfc3339Nano } from './timestamps';
 import { logRotation, validateCreate } from './validate-create';
@@ -142,6 +143,8 @@ interface Entry {
   runtimeDirty: boolean;
   /** Serialises state changes (setState). */
   stateChain: Promise<unknown>;
+  /** The health check of the current run. */
+  health?: HealthMonitor;
 }
 
 const ACTIVE: readonly ContainerStatus[] = ['running', 'paused', 'restarting'];
@@ -288,6 +291,65 @@ export class LocalContainerService implements ContainerService {
   /** The rootfs mounts: the snapshot's overlay with the init layer on top of the image's layers. */
   private async describeMounts(id: string): Promise<MountDescription[]> {
     return containerMounts(await this.deps.snapshots.mounts(id), this.layout.containerDir(id));
+  }
+
+  /** Starts the container's health check, if it has one (a new run starts over with `starting`). */
+  private startHealth(e: Entry, fresh: boolean): void {
+    e.health?.stop();
+    e.health = undefined;
+    const cfg = e.rec.config.Healthcheck;
+    if (!cfg || !hasHealthcheck(cfg)) return;
+    if (fresh || !e.rec.state.health) e.rec.state.health = HealthMonitor.initialState();
+    const m: HealthMonitor = new HealthMonitor(
+      cfg,
+      e.rec.state.health!,
+      (cmd, timeoutMs) => this.probe(e, cmd, timeoutMs),
+      (status) => this.emit(e, `health_status: ${status}`),
+      (): boolean => e.rec.state.status === 'running' && e.health === m,
+      this.now,
+    );
+    e.health = m;
+    m.start();
+  }
+
+  /** One health probe: the command as an exec (docker's), 4 KiB of output kept, killed at the timeout. */
+  private async probe(e: Entry, cmd: string[], timeoutMs: number): Promise<ProbeResult> {
+    const id = e.rec.id;
+    const dir = path.join(this.layout.containerDir(id), 'exec', `health-${randomBytes(8).toString('hex')}`);
+    let task: Task | undefined;
+    try {
+      const spec = JSON.parse(await fs.readFile(path.join(this.layout.containerDir(id), 'config.json'), 'utf8'));
+      const proc = await buildExecProcess(spec, { cmd });
+      task = await this.deps.runtime.exec({ id, dir, process: proc });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      task.subscribe((c) => {
+        if (size < 4096) chunks.push(c.data);
+        size += c.data.length;
+      });
+      await task.start();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const r = await Promise.race([task.wait(), timedOut]);
+      clearTimeout(timer);
+      if (r === 'timeout') {
+        await task.kill('KILL').catch(() => undefined);
+        await task.wait().catch(() => undefined);
+        return { exitCode: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
+      }
+      return { exitCode: r.exitCode, output: Buffer.concat(chunks).toString('utf8') };
+    } catch (err) {
+      if (task) {
+        await task.kill('KILL').catch(() => undefined);
+        task.detach();
+      }
+      const code = /not found|no such file/i.test(messageOf(err)) ? 127 : 126;
+      return { exitCode: code, output: messageOf(err) };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   private newEntry(rec: StoredContainer): Entry {
@@ -488,6 +550,7 @@ export class LocalContainerService implements ContainerService {
     });
     this.emit(e, byPolicy ? 'restart' : 'start');
     this.supervise(e, task, started.getTime());
+    this.startHealth(e, true);
     this.log.debug({ id, ...times, recorded: ms() }, 'container started');
   }
 
@@ -535,6 +598,8 @@ export class LocalContainerService implements ContainerService {
   private async handleExit(e: Entry, task: Task, exit: ExitStatus, startedMs: number): Promise<void> {
     const id = e.rec.id;
     if (e.task === task) e.task = undefined;
+    e.health?.stop();
+    e.health = undefined;
     await this.mounts.release(id, this.rootfsOf(id)).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
     let restart = !e.doomed && !this.closed && this.shouldRestart(e.rec, exit.exitCode);
     try {
@@ -1532,6 +1597,7 @@ export class LocalContainerService implements ContainerService {
       this.mounts.adopt(id);
       if (task.pid !== e.rec.state.pid) await this.setState(e, { pid: task.pid });
       this.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
+      this.startHealth(e, true);
       return;
     }
     // created, exited, dead: no process may remain, no mount either.
@@ -1554,6 +1620,7 @@ export class LocalContainerService implements ContainerService {
       s.task?.detach();
     }
     for (const e of this.entries.values()) {
+      e.health?.stop();
       if (e.restartTimer) clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
       if (e.task) {

@@ -23,11 +23,17 @@ function since(now: Date, t: string): number {
   return Math.max(0, now.getTime() - Date.parse(t));
 }
 
+/** docker's ` (healthy)`, ` (unhealthy)`, ` (health: starting)` after "Up ...". */
+function healthSuffix(s: ContainerStateRecord): string {
+  if (!s.health) return '';
+  return s.health.Status === 'starting' ? ' (health: starting)' : ` (${s.health.Status})`;
+}
+
 /** The `Status` column of `docker ps`, composed as the daemon does (State.String()). */
 export function statusText(s: ContainerStateRecord, now: Date): string {
   switch (s.status) {
     case 'running':
-      return `Up ${humanDuration(since(now, s.startedAt))}`;
+      return `Up ${humanDuration(since(now, s.startedAt))}${healthSuffix(s)}`;
     case 'paused':
       return `Up ${humanDuration(since(now, s.startedAt))} (Paused)`;
     case 'restarting':

@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { HealthMonitor, probeCommand, type ProbeResult } from './health-monitor';
+
+const S = 1e9;
+
+function monitor(results: ProbeResult[], cfg: { Retries?: number; StartPeriod?: number } = {}, clock = { t: 0 }) {
+  const statuses: string[] = [];
+  const cmds: string[][] = [];
+  const m = new HealthMonitor(
+    { Test: ['CMD-SHELL', 'check'], Interval: S, Timeout: S, ...cfg },
+    HealthMonitor.initialState(),
+    async (cmd) => {
+      cmds.push(cmd);
+      return results.shift() ?? { exitCode: 0, output: '' };
+    },
+    (s) => statuses.push(s),
+    () => true,
+    () => new Date(clock.t),
+  );
+  return { m, statuses, cmds, clock };
+}
+
+describe('health checks', () => {
+  it('maps Test to a command', () => {
+    expect(probeCommand(['CMD-SHELL', 'curl -f x'])).toEqual(['/bin/sh', '-c', 'curl -f x']);
+    expect(probeCommand(['CMD', 'true', 'x'])).toEqual(['true', 'x']);
+    expect(probeCommand(['NONE'])).toBeUndefined();
+    expect(probeCommand([])).toBeUndefined();
+  });
+
+  it('starting -> unhealthy after Retries failures -> healthy after one success; log keeps 5', async () => {
+    const { m, statuses, cmds } = monitor([{ exitCode: 1, output: 'no' }, { exitCode: 1, output: 'no' }], { Retries: 2 });
+    await m.runOnce();
+    expect(m.state).toMatchObject({ Status: 'starting', FailingStreak: 1 });
+    await m.runOnce();
+    expect(m.state).toMatchObject({ Status: 'unhealthy', FailingStreak: 2 });
+    for (let i = 0; i < 5; i++) await m.runOnce();
+    expect(m.state).toMatchObject({ Status: 'healthy', FailingStreak: 0 });
+    expect(m.state.Log).toHaveLength(5);
+    expect(statuses).toEqual(['unhealthy', 'healthy']);
+    expect(cmds[0]).toEqual(['/bin/sh', '-c', 'check']);
+  });
+
+  it('failures in the start period do not count; a probe that throws is a failure', async () => {
+    const clock = { t: 0 };
+    const { m } = monitor([{ exitCode: 1, output: '' }], { Retries: 1, StartPeriod: 10 * S }, clock);
+    await m.runOnce();
+    expect(m.state).toMatchObject({ Status: 'starting', FailingStreak: 0 });
+    clock.t = 11_000;
+    const m2 = new HealthMonitor({ Test: ['CMD', 'x'], Retries: 1 }, HealthMonitor.initialState(), async () => {
+      throw new Error('cannot exec');
+    }, () => undefined, () => true);
+    await m2.runOnce();
+    expect(m2.state.Status).toBe('unhealthy');
+    expect(m2.state.Log[0]).toMatchObject({ ExitCode: -1, Output: 'cannot exec' });
+  });
+});

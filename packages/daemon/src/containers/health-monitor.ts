@@ -1,0 +1,129 @@
+import type { HealthConfig } from '@berth/api';
+
+/** One probe as docker's `State.Health.Log` shows it. */
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** docker's `State.Health` (kept in memory: a daemon restart starts over with `starting`). */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+export interface ProbeResult {
+  exitCode: number;
+  output: string;
+}
+
+/** Runs the probe command in the container; rejects when it cannot run at all. */
+export type Probe = (cmd: string[], timeoutMs: number) => Promise<ProbeResult>;
+
+const NS = 1_000_000;
+/** docker's defaults (api/types/container: DefaultHealthInterval etc.). */
+export const DEFAULT_INTERVAL_MS = 30_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETRIES = 3;
+/** docker keeps the last five probes and 4 KiB of each one's output. */
+const MAX_LOG = 5;
+const MAX_OUTPUT = 4096;
+
+/** The command a Healthcheck.Test runs; undefined for none (`NONE`, empty, or no check). */
+export function probeCommand(test: string[] | undefined | null): string[] | undefined {
+  if (!test || test.length === 0) return undefined;
+  const [kind, ...rest] = test;
+  if (kind === 'NONE') return undefined;
+  if (kind === 'CMD') return rest.length ? rest : undefined;
+  if (kind === 'CMD-SHELL') return rest.length ? ['/bin/sh', '-c', rest.join(' ')] : undefined;
+  return undefined;
+}
+
+/** Is there a health check to run for this config? */
+export function hasHealthcheck(cfg: HealthConfig | undefined | null): boolean {
+  return probeCommand(cfg?.Test) !== undefined;
+}
+
+/**
+ * Docker's health monitor for one running container: a probe every Interval (the first one an
+ * Interval after start), a timed-out probe counts as a failure (exit -1), failures during the
+ * StartPeriod do not count, Retries consecutive failures make it unhealthy, one success healthy.
+ * `onStatus` is called when the status changes (the `health_status: …` event).
+ */
+export class HealthMonitor {
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly startedMs: number;
+
+  constructor(
+    private readonly cfg: HealthConfig,
+    readonly state: HealthState,
+    private readonly probe: Probe,
+    private readonly onStatus: (status: HealthState['Status']) => void,
+    private readonly isRunning: () => boolean,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.startedMs = this.now().getTime();
+  }
+
+  /** A fresh state for a container that just started. */
+  static initialState(): HealthState {
+    return { Status: 'starting', FailingStreak: 0, Log: [] };
+  }
+
+  get intervalMs(): number {
+    return this.cfg.Interval && this.cfg.Interval > 0 ? this.cfg.Interval / NS : DEFAULT_INTERVAL_MS;
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.runOnce().finally(() => this.schedule()), this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  /** One probe and its effect on the state (exported for tests through the class). */
+  async runOnce(): Promise<void> {
+    const cmd = probeCommand(this.cfg.Test);
+    if (!cmd || this.stopped || !this.isRunning()) return;
+    const timeoutMs = this.cfg.Timeout && this.cfg.Timeout > 0 ? this.cfg.Timeout / NS : DEFAULT_TIMEOUT_MS;
+    const start = this.now();
+    let r: ProbeResult;
+    try {
+      r = await this.probe(cmd, timeoutMs);
+    } catch (err) {
+      r = { exitCode: -1, output: err instanceof Error ? err.message : String(err) };
+    }
+    if (this.stopped) return;
+    const end = this.now();
+    const s = this.state;
+    s.Log.push({ Start: start.toISOString(), End: end.toISOString(), ExitCode: r.exitCode, Output: r.output.slice(0, MAX_OUTPUT) });
+    while (s.Log.length > MAX_LOG) s.Log.shift();
+    const before = s.Status;
+    if (r.exitCode === 0) {
+      s.FailingStreak = 0;
+      s.Status = 'healthy';
+    } else {
+      const startPeriodMs = this.cfg.StartPeriod && this.cfg.StartPeriod > 0 ? this.cfg.StartPeriod / NS : 0;
+      const inStartPeriod = start.getTime() - this.startedMs < startPeriodMs;
+      if (!inStartPeriod || s.Status !== 'starting') {
+        s.FailingStreak++;
+        const retries = this.cfg.Retries && this.cfg.Retries > 0 ? this.cfg.Retries : DEFAULT_RETRIES;
+        if (s.FailingStreak >= retries) s.Status = 'unhealthy';
+      }
+    }
+    if (s.Status !== before) this.onStatus(s.Status);
+  }
+}
