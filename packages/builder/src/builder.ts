@@ -214,6 +214,8 @@ export class Builder {
     if (image) {
       st.image = image;
       st.config = structuredClone(image.config.config ?? {});
+      // docker adds the default PATH when the base image has none (an imported rootfs)
+      if (!(st.config.Env ?? []).some((e) => e.startsWith('PATH='))) st.config.Env = [...(st.config.Env ?? []), `PATH=${DEFAULT_PATH}`];
       ctx.out.stream(` ---> ${short(image.id)}\n`);
       const triggers = st.config.OnBuild ?? [];
       if (triggers.length > 0) {
@@ -455,7 +457,9 @@ export class Builder {
     const destWord = words[words.length - 1]!;
     words = words.slice(0, -1);
     let dest = destWord;
-    if (!dest.startsWith('/')) dest = path.posix.join(st.config.WorkingDir || '/', dest) + (dest.endsWith('/') || dest === '.' ? '/' : '');
+    const wantsDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.');
+    dest = path.posix.normalize(dest.startsWith('/') ? dest : path.posix.join(st.config.WorkingDir || '/', dest)).replace(/\/+$/, '');
+    if (wantsDir || dest === '') dest += '/';
     const destIsDirSyntax = dest.endsWith('/') || words.length > 1;
 
     // where the sources come from

@@ -1,0 +1,243 @@
+/**
+ * Builds, end to end: the real docker CLI (legacy builder, POST /build) against one berthd.
+ * A multi-stage Dockerfile with every instruction, the built image's config, history, a fully
+ * cached rebuild, cache invalidation from a changed COPY on, a failing RUN, parse errors and
+ * bad COPY sources, a hostile context tar, and `q=1`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, expectExit, failed, makeTar, ok, rawRequest } from './harness';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let work: string;
+
+function writeTree(dir: string, files: Record<string, string>): string {
+  for (const [name, content] of Object.entries(files)) {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  }
+  return dir;
+}
+
+function ctxDir(name: string, files: Record<string, string>): string {
+  return writeTree(path.join(work, name), files);
+}
+
+/** Every instruction of the issue, over two stages and a target that is never built. */
+const MULTI = `# syntax is ignored by the legacy builder
+ARG BASE=busybox:local
+FROM \${BASE} AS build
+ARG FLAVOUR=plain
+ENV OUT=/out \\
+    GREETING="hello world"
+WORKDIR \${OUT}
+COPY --chown=1000:1000 --chmod=640 src/*.txt ./src/
+ADD files.tar /out/unpacked/
+RUN ["/bin/sh", "-c", "echo exec-form > exec.txt"]
+RUN echo "$GREETING $FLAVOUR \${MISSING:-dflt} \${FLAVOUR:+set}" > made.txt && ls src unpacked
+
+FROM busybox:local AS final
+ONBUILD RUN echo triggered
+LABEL org.example.stage=final "with space"="a b"
+ENV APP=/app
+WORKDIR $APP
+COPY --from=build /out/ ./
+COPY --from=busybox:local /bin/busybox /opt/bb
+SHELL ["/bin/sh", "-e", "-c"]
+RUN test -f made.txt && chmod 4755 /opt/bb
+USER 1000:1000
+EXPOSE 8080 9000/udp
+VOLUME ["/data"]
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD ["true"]
+ENTRYPOINT ["cat"]
+CMD ["made.txt"]
+
+FROM busybox:local AS unused
+RUN exit 1
+`;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-build-'));
+  d = await BerthDaemon.start();
+  c = clientsFor(d);
+  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:local']));
+}, 120_000);
+
+afterAll(async () => {
+  fs.rmSync(work, { recursive: true, force: true });
+  await d?.dispose();
+}, 120_000);
+
+async function inspect(ref: string): Promise<Record<string, any>> {
+  const r = ok(await c.docker(['image', 'inspect', ref]));
+  return (JSON.parse(r.stdout) as Record<string, any>[])[0]!;
+}
+
+function steps(out: string): string[] {
+  return out.split('\n').filter((l) => l.startsWith('Step '));
+}
+
+/** For each step: whether it printed "Using cache". */
+function cacheHits(out: string): boolean[] {
+  const chunks = out.split(/^Step \d+\/\d+ : /m).slice(1);
+  return chunks.map((ch) => ch.includes(' ---> Using cache'));
+}
+
+describe('docker build (legacy builder)', () => {
+  let multi: string;
+
+  beforeAll(() => {
+    multi = ctxDir('multi', {
+      Dockerfile: MULTI,
+      '.dockerignore': '*.secret\nsrc/ignored.txt\n',
+      'src/a.txt': 'A\n',
+      'src/b.txt': 'B\n',
+      'src/ignored.txt': 'nope\n',
+      'top.secret': 'secret\n',
+    });
+    fs.writeFileSync(path.join(multi, 'files.tar'), makeTar([{ name: 'inner/', type: 'dir', mode: 0o755 }, { name: 'inner/f.txt', content: 'from tar\n', mode: 0o644 }]));
+  });
+
+  it('builds a multi-stage Dockerfile with every instruction, up to --target', async () => {
+    const r = ok(await c.docker(['build', '-t', 'multi:v1', '-t', 'multi:v2', '--target', 'final', '--build-arg', 'FLAVOUR=spicy', '--build-arg', 'UNUSED=1', multi]));
+    const out = r.stdout;
+    expect(steps(out)[0]).toBe('Step 1/25 : ARG BASE=busybox:local');
+    expect(steps(out)).toHaveLength(25); // the "unused" stage after the target is not built
+    expect(out).toContain(' ---> Running in ');
+    expect(out).toContain('Removing intermediate container ');
+    expect(out).toMatch(/src:\na\.txt\nb\.txt\n/); // .dockerignore applied (ignored.txt absent)
+    expect(out).toContain('[Warning] One or more build-args [UNUSED] were not consumed');
+    expect(out).toMatch(/Successfully built [0-9a-f]{12}\nSuccessfully tagged multi:v1\nSuccessfully tagged multi:v2\n/);
+    // no container left behind
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
+  });
+
+  it('the image carries the config of every instruction', async () => {
+    const cfg = (await inspect('multi:v1'))['Config'];
+    expect(cfg.Entrypoint).toEqual(['cat']);
+    expect(cfg.Cmd).toEqual(['made.txt']);
+    expect(cfg.Env).toEqual(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'APP=/app']);
+    expect(cfg.WorkingDir).toBe('/app');
+    expect(cfg.User).toBe('1000:1000');
+    expect(cfg.Labels).toEqual({ 'org.example.stage': 'final', 'with space': 'a b' });
+    expect(cfg.ExposedPorts).toEqual({ '8080/tcp': {}, '9000/udp': {} });
+    expect(cfg.Volumes).toEqual({ '/data': {} });
+    expect(cfg.StopSignal).toBe('SIGTERM');
+    expect(cfg.Healthcheck).toEqual({ Test: ['CMD', 'true'], Interval: 5e9, Timeout: 2e9, Retries: 4 });
+    expect(cfg.OnBuild).toEqual(['RUN echo triggered']);
+    expect(cfg.Shell).toEqual(['/bin/sh', '-e', '-c']);
+  });
+
+  it('the image runs: substitution, exec form, COPY --from a stage and an image, ADD of a tar, --chown/--chmod', async () => {
+    expect(ok(await c.docker(['run', '--rm', 'multi:v1'])).stdout).toBe('hello world spicy dflt set\n');
+    const ls = ok(
+      await c.docker(['run', '--rm', '--user', '0', '--entrypoint', 'sh', 'multi:v1', '-c', 'cat exec.txt unpacked/inner/f.txt; stat -c "%a %u:%g %n" src src/a.txt /opt/bb; ls src']),
+    ).stdout;
+    expect(ls).toBe('exec-form\nfrom tar\n755 1000:1000 src\n640 1000:1000 src/a.txt\n4755 0:0 /opt/bb\na.txt\nb.txt\n');
+  });
+
+  it('docker history lists every step with #(nop) entries', async () => {
+    const h = ok(await c.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'multi:v1'])).stdout.trim().split('\n');
+    expect(h[0]).toBe('/bin/sh -e -c #(nop)  CMD ["made.txt"]');
+    expect(h).toContain('/bin/sh -c #(nop)  ENV APP=/app');
+    expect(h).toContain('/bin/sh -e -c test -f made.txt && chmod 4755 /opt/bb');
+    expect(h.some((l) => /^\/bin\/sh -c #\(nop\)  COPY dir:[0-9a-f]{64} in \/app\/ $/.test(l))).toBe(true);
+    expect(h).toHaveLength(15); // the 15 steps of the final stage (the imported base has no CreatedBy: trimmed)
+  });
+
+  it('a rebuild is fully cached and gives the same image', async () => {
+    const before = (await inspect('multi:v1'))['Id'];
+    const r = ok(await c.docker(['build', '-t', 'multi:v1', '--target', 'final', '--build-arg', 'FLAVOUR=spicy', multi]));
+    const hits = cacheHits(r.stdout);
+    // every step but the ARG before FROM and the two FROMs
+    const fromOrMeta = steps(r.stdout).map((l) => / : (FROM|ARG BASE)/.test(l));
+    expect(hits.filter((h, i) => !fromOrMeta[i] && !h)).toEqual([]);
+    expect(r.stdout).not.toContain('Running in');
+    expect((await inspect('multi:v1'))['Id']).toBe(before);
+  });
+
+  it('a changed copied file invalidates exactly the steps from that COPY on', async () => {
+    const ctx = ctxDir('partial', {
+      Dockerfile: 'FROM busybox:local\nENV A=1\nCOPY one.txt /one.txt\nRUN echo run1\nCOPY two.txt /two.txt\nRUN cat /two.txt\nLABEL done=1\n',
+      'one.txt': '1\n',
+      'two.txt': 'first\n',
+    });
+    ok(await c.docker(['build', '-t', 'partial:v1', ctx]));
+    fs.writeFileSync(path.join(ctx, 'two.txt'), 'second\n');
+    const r = ok(await c.docker(['build', '-t', 'partial:v1', ctx]));
+    expect(cacheHits(r.stdout)).toEqual([false, true, true, true, false, false, false]);
+    expect(r.stdout).toContain('second\n');
+    // a build arg used by RUN is part of its cache key; --no-cache skips the cache
+    const nc = ok(await c.docker(['build', '--no-cache', '-t', 'partial:v1', ctx]));
+    expect(cacheHits(nc.stdout).some(Boolean)).toBe(false);
+  });
+
+  it('q=1 prints only the image ID; a Dockerfile on stdin works', async () => {
+    const r = ok(await c.docker(['build', '-q', '-t', 'stdin:v1', '-'], { input: 'FROM busybox:local\nRUN echo from-stdin\n' }));
+    expect(r.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await inspect('stdin:v1'))['Id']).toBe(r.stdout.trim());
+  });
+
+  it('a failing RUN reports its exit code; --force-rm leaves no container, the default leaves it', async () => {
+    const ctx = ctxDir('fail', { Dockerfile: 'FROM busybox:local\nRUN echo before-fail && exit 3\n' });
+    const r = expectExit(await c.docker(['build', '--force-rm', '-t', 'fail:v1', ctx]), 3);
+    expect(r.stdout).toContain('before-fail\nRemoving intermediate container ');
+    expect(r.stderr).toContain("The command '/bin/sh -c echo before-fail && exit 3' returned a non-zero code: 3");
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
+    expect((await c.docker(['image', 'inspect', 'fail:v1'])).code).not.toBe(0);
+    expectExit(await c.docker(['build', ctx]), 3);
+    const left = ok(await c.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+    expect(left).toHaveLength(1);
+    ok(await c.docker(['rm', ...left]));
+  });
+
+  it('bad Dockerfiles and bad COPY sources are clear errors', async () => {
+    const ctx = ctxDir('bad', {
+      Dockerfile: 'FROM busybox:local\nRUN true\nFOO bar\n',
+      'Dockerfile.missing': 'FROM busybox:local\nCOPY missing.txt /x\n',
+      'Dockerfile.outside': 'FROM busybox:local\nCOPY ../../etc/passwd /x\n',
+      'Dockerfile.ignored': 'FROM busybox:local\nCOPY x.secret /x\n',
+      'Dockerfile.url': 'FROM busybox:local\nADD http://example.com/x /x\n',
+      '.dockerignore': '*.secret\n',
+      'x.secret': 's\n',
+    });
+    const syntax = failed(await c.docker(['build', ctx]));
+    expect(syntax.stderr).toContain('dockerfile parse error line 3: unknown instruction: FOO');
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'Dockerfile.missing'), ctx])).stderr).toContain(
+      'COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist',
+    );
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'Dockerfile.outside'), ctx])).stderr).toContain('COPY failed: forbidden path outside the build context: ../../etc/passwd');
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'Dockerfile.ignored'), ctx])).stderr).toContain('excluded by .dockerignore');
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'Dockerfile.url'), ctx])).stderr).toContain('remote URLs are not supported');
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
+  });
+
+  it('the server applies .dockerignore to an unfiltered context, and refuses ../ entries', async () => {
+    const ctxTar = makeTar([
+      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY . /ctx/\nRUN ls /ctx\n' },
+      { name: '.dockerignore', content: 'secret.txt\n' },
+      { name: 'secret.txt', content: 'no\n' },
+      { name: 'kept.txt', content: 'yes\n' },
+    ]);
+    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?t=raw:v1', headers: { 'Content-Type': 'application/x-tar' }, body: ctxTar, timeoutMs: 60_000 });
+    expect(res.status).toBe(200);
+    const text = res.body.toString();
+    expect(text).toContain('{"stream":"Step 1/3 : FROM busybox:local"}');
+    expect(text).toContain('kept.txt');
+    expect(text).not.toContain('secret.txt');
+    expect(text).toContain('"aux":{"ID":"sha256:');
+
+    const hostile = makeTar([{ name: 'Dockerfile', content: 'FROM busybox:local\n' }, { name: '../escape.txt', content: 'x' }]);
+    const bad = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: hostile });
+    expect(bad.status).toBe(400);
+    expect((bad.json as { message: string }).message).toMatch(/^build context: .*\.\./);
+    expect(fs.existsSync(path.join(d.dataRoot, 'escape.txt'))).toBe(false);
+    const tmp = path.join(d.dataRoot, 'tmp');
+    expect(fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((n) => n.startsWith('build-')) : []).toEqual([]);
+  });
+});
