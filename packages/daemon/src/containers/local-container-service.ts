@@ -1610,6 +1610,18 @@ export class LocalContainerService implements ContainerService {
       await this.deps.runtime.delete(id).catch(() => undefined);
     }
     await this.mounts.forceUnmount(id, rootfs).catch((err) => this.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
+    // docker: on daemon start `always` comes back even after a manual stop, `unless-stopped` only if not stopped by hand.
+    const policy = e.rec.hostConfig.RestartPolicy?.Name;
+    if (
+      status === 'exited' &&
+      e.rec.state.startedAt !== ZERO_TIME &&
+      !e.rec.hostConfig.AutoRemove &&
+      (policy === 'always' || (policy === 'unless-stopped' && !e.rec.state.manuallyStopped))
+    ) {
+      await this.exclusive(e, () => this.startLocked(e, false)).catch((err) =>
+        this.log.warn({ id, err: messageOf(err) }, 'restart policy: start on daemon start failed'),
+      );
+    }
   }
 
   async shutdown(): Promise<void> {
