@@ -155,7 +155,8 @@ async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: stri
   if (st.isSymbolicLink()) h.update(`L${await fs.readlink(abs)}\0`);
   else if (st.isFile()) {
     h.update(`F${st.size}\0`);
-    for await (const chunk of createReadStream(abs)) h.update(chunk as Buffer);
+    if (st.size <= 64 * 1024 * 1024) h.update(await fs.readFile(abs));
+    else for await (const chunk of createReadStream(abs, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
   } else if (st.isDirectory()) {
     const names = (await fs.readdir(abs)).sort();
     for (const n of names) {
