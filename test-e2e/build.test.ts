@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, expectExit, failed, makeTar, ok, rawRequest } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, makeTar, ok, rawRequest } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -239,5 +239,45 @@ describe('docker build (legacy builder)', () => {
     expect(fs.existsSync(path.join(d.dataRoot, 'escape.txt'))).toBe(false);
     const tmp = path.join(d.dataRoot, 'tmp');
     expect(fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((n) => n.startsWith('build-')) : []).toEqual([]);
+  });
+});
+
+describe('commit: layer fidelity', () => {
+  it('deletions, a replaced directory, a hardlink and a setuid file survive commit, export and skopeo', async () => {
+    const base = ctxDir('fidelity', {
+      Dockerfile: 'FROM busybox:local\nRUN mkdir -p /olddir/sub && echo x > /olddir/sub/f && echo gone > /gone.txt && echo keep > /keep.txt\n',
+    });
+    ok(await c.docker(['build', '-t', 'fid-base:v1', base]));
+    ok(
+      await c.docker([
+        'run', '--name', 'fid-src', 'fid-base:v1', 'sh', '-c',
+        'rm /gone.txt && rm -rf /olddir && mkdir /olddir && echo new > /olddir/new.txt && echo data > /h1 && ln /h1 /h2 && cp /bin/busybox /suid && chmod 4755 /suid',
+      ]),
+    );
+    ok(await c.docker(['commit', 'fid-src', 'fid:v1']));
+    ok(await c.docker(['create', '--name', 'fid-copy', 'fid:v1', 'true']));
+    const listing = async (name: string): Promise<string> => {
+      const tar = path.join(work, `${name}.tar`);
+      ok(await c.docker(['export', '-o', tar, name]));
+      const r = ok(await exec('python3', ['/work/shared/fixtures/rootfs-listing.py', tar]));
+      return r.stdout;
+    };
+    const src = await listing('fid-src');
+    const copy = await listing('fid-copy');
+    expect(copy).toBe(src);
+    const rows = copy.split('\n');
+    expect(rows.some((r) => r.startsWith('gone.txt\t'))).toBe(false);
+    expect(rows.some((r) => r.startsWith('olddir/sub'))).toBe(false);
+    expect(rows.find((r) => r.startsWith('olddir/new.txt\t'))).toBeDefined();
+    expect(rows.find((r) => r.startsWith('keep.txt\t'))).toBeDefined();
+    expect(rows.find((r) => r.startsWith('suid\t'))).toMatch(/^suid\tf\t4755\t/);
+    const links = rows.filter((r) => /^h[12]\t/.test(r));
+    expect(links.map((r) => r.split('\t')[1]).sort()).toEqual(['f', 'h']);
+    // docker save of the committed image is a valid docker-archive for skopeo
+    const saved = path.join(work, 'fid-saved.tar');
+    ok(await c.docker(['save', '-o', saved, 'fid:v1']));
+    ok(await exec('skopeo', ['--insecure-policy', 'copy', `docker-archive:${saved}`, `oci:${path.join(work, 'fid-oci')}:v1`]));
+    expect(fs.existsSync(path.join(work, 'fid-oci', 'index.json'))).toBe(true);
+    ok(await c.docker(['rm', 'fid-src', 'fid-copy']));
   });
 });
