@@ -72,6 +72,22 @@ function flatHeaders(res: AxiosResponse): Record<string, string | undefined> {
 }
 
 /**
+ * Connection pools shared by every client in the process (a daemon makes a client per request):
+ * keep-alive connections to a registry outlive one pull. Idle sockets are unref'd by node.
+ */
+const sharedAgents = {
+  http: new http.Agent({ keepAlive: true }),
+  https: new https.Agent({ keepAlive: true }),
+  httpsUnverified: new https.Agent({ keepAlive: true, rejectUnauthorized: false }),
+};
+
+/**
+ * Per endpoint list (`https://h http://h`), the endpoint that last answered: tried first next
+ * time, so a loopback registry over plain http is not probed over TLS on every pull.
+ */
+const lastGoodEndpoint = new Map<string, string>();
+
+/**
  * Talks to one registry: builds URLs, answers auth challenges, retries what can be retried
  * (network errors, 429 with `Retry-After`, 502/503/504) with backoff, and turns failures
  * into errdefs errors.
@@ -82,6 +98,7 @@ export class RegistryTransport {
 
   /** Endpoints still to try; the first is in use. Narrowed to one once a request got an answer. */
   private endpoints: string[];
+  private readonly endpointKey: string;
   private settled: boolean;
 
   constructor(
@@ -92,10 +109,14 @@ export class RegistryTransport {
     userAgent: string,
   ) {
     this.endpoints = [...endpoints.urls];
+    this.endpointKey = this.endpoints.join(' ');
+    // the endpoint that answered last time goes first; the others stay as fallbacks
+    const good = lastGoodEndpoint.get(this.endpointKey);
+    if (good !== undefined && this.endpoints.includes(good)) this.endpoints = [good, ...this.endpoints.filter((u) => u !== good)];
     this.settled = this.endpoints.length <= 1;
     this.http = axios.create({
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true, rejectUnauthorized: endpoints.verifyTls }),
+      httpAgent: sharedAgents.http,
+      httpsAgent: endpoints.verifyTls ? sharedAgents.https : sharedAgents.httpsUnverified,
       headers: { 'User-Agent': userAgent },
       proxy: false,
       decompress: false,
@@ -160,6 +181,7 @@ export class RegistryTransport {
       if (!this.settled) {
         this.settled = true;
         this.endpoints = [this.endpoints[0]!];
+        lastGoodEndpoint.set(this.endpointKey, this.endpoints[0]!);
       }
       const ok = (status >= 200 && status < 300) || (req.accept?.includes(status) ?? false);
       if (ok) {

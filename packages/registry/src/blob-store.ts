@@ -66,7 +66,8 @@ export class FileBlobStore implements BlobStore {
   async read(digest: string, range?: { start: number; end: number }): Promise<Readable> {
     const info = await this.stat(digest);
     if (!info) throw new NotFoundError(`blob ${digest}: not found`);
-    return createReadStream(this.file(digest), range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: far fewer chunks through the response than the 64 KiB default
+    return createReadStream(this.file(digest), { highWaterMark: 1 << 20, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async write(content: Readable, expected: { digest?: string; size?: number } = {}, signal?: AbortSignal): Promise<BlobInfo> {

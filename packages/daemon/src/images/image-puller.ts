@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { FailedPreconditionError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
 import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
 import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
@@ -66,7 +66,9 @@ export class ImagePuller {
       const c = candidates[i]!;
       try {
         const r = await client.resolve(c, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
-        configBytes = await client.fetchBlobBytes(c, r.parsed.config, call);
+        // A config the content store has (content-addressed, verified when written) is not fetched again.
+        const local = (await this.store.content.has(r.parsed.config.digest as Digest)) ? await this.store.content.readBuffer(r.parsed.config.digest as Digest, call).catch(() => undefined) : undefined;
+        configBytes = local ?? (await client.fetchBlobBytes(c, r.parsed.config, call));
         resolved = r;
         source = c;
       } catch (e) {
@@ -108,13 +110,15 @@ export class ImagePuller {
     }
     const committed: Digest[] = [];
     try {
-      // Layers one after another: each is unpacked as it downloads.
-      for (const i of todo) {
+      // Several layers at once (docker's 3 by default), each unpacked as it downloads. The first
+      // failure aborts the others, and every layer this pull committed is released.
+      await this.pullLayers(todo.length, this.opts.registry?.concurrency ?? 3, req.signal, async (k, signal) => {
+        const i = todo[k]!;
         const desc = m.layers[i]!;
         const id = shortId(desc.digest);
         let last = 0;
         const blob: Readable = client.fetchBlob(source, desc, {
-          ...call,
+          signal,
           onProgress: (e) => {
             if (e.status !== 'downloading') return;
             const now = Date.now();
@@ -123,32 +127,64 @@ export class ImagePuller {
             p.write({ status: 'Downloading', progressDetail: { current: e.current, total: e.total }, progress: progressBar(e.current, e.total), id });
           },
         });
-        const layer = await this.store.layers.ingest(blob, { expectedDiffId: diffIds[i] as Digest, ...call });
+        const layer = await this.store.layers.ingest(blob, { expectedDiffId: diffIds[i] as Digest, signal });
         committed.push(layer.diffId);
         p.write({ status: 'Verifying Checksum', progressDetail: {}, id });
         p.write({ status: 'Download complete', progressDetail: {}, id });
         p.write({ status: 'Pull complete', progressDetail: {}, id });
-      }
+      });
 
       // Keep the manifest (and index) so the repo digest stays meaningful.
       const digestOfRef = (resolved.index ?? resolved.manifest).digest as Digest;
       const blobs: Digest[] = [];
       for (const f of [resolved.manifest, ...(resolved.index ? [resolved.index] : [])]) {
-        await this.store.content.write(f.bytes, { digest: f.digest as Digest, size: f.bytes.length }, call);
+        if (!(await this.store.content.has(f.digest as Digest))) await this.store.content.write(f.bytes, { digest: f.digest as Digest, size: f.bytes.length }, call);
         blobs.push(f.digest as Digest);
       }
       const before = await this.store.images.find(formatReference(ref));
       const references = [formatReference({ domain: ref.domain, path: ref.path, digest: digestOfRef })];
       if (ref.tag !== undefined && ref.digest === undefined) references.unshift(formatReference(ref));
-      const rec = await this.store.images.create(configBytes, { references, blobs, ...call });
+      // Up to date (every reference already names this config): nothing to write.
+      let upToDate = before?.id === m.config.digest && todo.length === 0;
+      for (const r of references) if (upToDate) upToDate = (await this.store.images.find(r))?.id === m.config.digest;
+      const rec = upToDate && before ? before : await this.store.images.create(configBytes, { references, blobs, ...call });
       p.write({ status: `Digest: ${digestOfRef}` });
       const name = familiarString(ref);
       p.write({ status: before?.id === rec.id ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}` });
       log.info({ reference: formatReference(ref), imageId: rec.id, repository: repositoryName(ref) }, 'pulled');
       return { imageId: rec.id, name };
     } catch (e) {
+      // Layers of this pull that no image uses go again (a later pull downloads them anew).
       this.store.layers.release(committed);
+      await this.store.layers.prune().catch((pe: unknown) => log.warn({ err: messageOf(pe) }, 'pull failed: pruning its layers failed'));
       throw e;
     }
+  }
+
+  /** Runs `one(k)` for k in [0, count) with at most `limit` at once; the first failure aborts the rest. */
+  private async pullLayers(count: number, limit: number, outer: AbortSignal | undefined, one: (k: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(outer?.reason);
+    outer?.addEventListener('abort', onAbort, { once: true });
+    let next = 0;
+    let failure: { e: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (next < count && !failure && !ac.signal.aborted) {
+        const k = next++;
+        try {
+          await one(k, ac.signal);
+        } catch (e) {
+          failure ??= { e };
+          ac.abort(e);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, count)) }, worker));
+    } finally {
+      outer?.removeEventListener('abort', onAbort);
+    }
+    if (failure) throw failure.e;
+    if (outer?.aborted) throw new CancelledError(`pull: cancelled`);
   }
 }
