@@ -1,0 +1,155 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ImageConfig } from '@berth/oci';
+import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from './build-backend';
+import { Builder } from './builder';
+import { RunFailedError } from './run-failed-error';
+
+/** An in-memory backend: images with parents, RUN that prints its command and exits 0 (or `exit N`). */
+class FakeBackend implements BuildBackend {
+  images = new Map<string, BuildImage & { parent?: string }>();
+  runs: RunStepOptions[] = [];
+  removed: string[] = [];
+  private n = 0;
+
+  constructor() {
+    this.add({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Env: ['PATH=/bin'] } }, undefined, 'base');
+  }
+
+  add(config: ImageConfig, parent?: string, tag?: string): BuildImage {
+    const id = `sha256:${createHash('sha256').update(String(++this.n)).digest('hex')}`;
+    const img = { id, config, created: new Date(this.n * 1000), ...(parent ? { parent } : {}) };
+    this.images.set(id, img);
+    if (tag) this.images.set(tag, img);
+    return img;
+  }
+
+  async findImage(ref: string) {
+    return this.images.get(ref);
+  }
+  async children(parent: string | undefined) {
+    return [...new Set(this.images.values())].filter((i) => i.parent === parent && parent !== undefined);
+  }
+  async runContainer(opts: RunStepOptions) {
+    this.runs.push(opts);
+    const id = `c${this.runs.length}`.padEnd(64, '0');
+    opts.onCreated(id);
+    opts.onOutput(Buffer.from(`ran ${opts.config.Cmd!.join(' ')}\n`));
+    const m = /exit (\d+)/.exec(opts.config.Cmd!.join(' '));
+    return { containerId: id, exitCode: m ? Number(m[1]) : 0 };
+  }
+  async commit(o: CommitStepOptions) {
+    return this.add({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: o.config, container_config: o.containerConfig }, o.parent);
+  }
+  async removeContainer(id: string) {
+    this.removed.push(id);
+  }
+  async withRootfs<T>(_id: string, fn: (root: string) => Promise<T>): Promise<T> {
+    const d = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-test-root-'));
+    try {
+      return await fn(d);
+    } finally {
+      await fs.rm(d, { recursive: true, force: true });
+    }
+  }
+  async extractArchive() {
+    throw new Error('not used');
+  }
+  async tag(id: string, ref: string) {
+    this.images.set(ref, this.images.get(id)!);
+  }
+}
+
+let ctx: string;
+let backend: FakeBackend;
+let lines: string[];
+const out = { stream: (t: string) => void lines.push(t), aux: (a: Record<string, unknown>) => void lines.push(`aux ${JSON.stringify(a)}`) };
+
+beforeEach(async () => {
+  ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-test-'));
+  backend = new FakeBackend();
+  lines = [];
+});
+afterEach(async () => {
+  await fs.rm(ctx, { recursive: true, force: true });
+});
+
+async function build(dockerfile: string, opts: Partial<Parameters<Builder['build']>[0]> = {}) {
+  await fs.writeFile(path.join(ctx, 'Dockerfile'), dockerfile);
+  lines = [];
+  return new Builder(backend).build({ contextDir: ctx, tmpDir: os.tmpdir(), ...opts }, out);
+}
+
+function createdBy(id: string): string[] {
+  const chain: string[] = [];
+  for (let img = backend.images.get(id) as (BuildImage & { parent?: string }) | undefined; img?.parent; img = backend.images.get(img.parent) as typeof img) {
+    chain.unshift((img.config.container_config?.Cmd ?? []).join(' '));
+  }
+  return chain;
+}
+
+describe('Builder', () => {
+  it('streams docker step lines and makes #(nop) cache keys', async () => {
+    const r = await build('FROM base\nARG V=1\nENV A=$V B="x y"\nLABEL k=v\nEXPOSE 80\nCMD ["a", "b"]\nRUN echo $A\n', { tags: ['t:1'], buildArgs: { V: '2' } });
+    expect(lines.slice(0, 3)).toEqual(['Step 1/7 : FROM base', '\n', ` ---> ${backend.images.get('base')!.id.slice(7, 19)}\n`]);
+    expect(createdBy(r.imageId)).toEqual([
+      '/bin/sh -c #(nop)  ARG V=1',
+      '/bin/sh -c #(nop)  ENV A=2 B=x y',
+      '/bin/sh -c #(nop)  LABEL k=v',
+      '/bin/sh -c #(nop)  EXPOSE 80',
+      '/bin/sh -c #(nop)  CMD ["a" "b"]',
+      '|1 V=2 /bin/sh -c echo $A',
+    ]);
+    expect(backend.runs[0]!.config.Env).toEqual(['PATH=/bin', 'A=2', 'B=x y', 'V=2']);
+    expect(lines.slice(-3)).toEqual([`aux {"ID":"${r.imageId}"}`, `Successfully built ${r.imageId.slice(7, 19)}\n`, 'Successfully tagged t:1\n']);
+    expect(backend.removed).toHaveLength(1);
+  });
+
+  it('reuses every step on a rebuild, and a changed build arg invalidates from the RUN that uses it', async () => {
+    const df = 'FROM base\nARG V=1\nENV A=1\nRUN echo hi\nLABEL done=1\n';
+    const first = await build(df);
+    const again = await build(df);
+    expect(again.imageId).toBe(first.imageId);
+    expect(lines.filter((l) => l === ' ---> Using cache\n')).toHaveLength(4);
+    await build(df, { buildArgs: { V: '2' } });
+    expect(lines.filter((l) => l === ' ---> Using cache\n')).toHaveLength(2);
+    await build(df, { noCache: true });
+    expect(lines.filter((l) => l === ' ---> Using cache\n')).toHaveLength(0);
+  });
+
+  it('puts the content hash of copied files in the COPY key', async () => {
+    await fs.writeFile(path.join(ctx, 'f.txt'), 'one');
+    const a = await build('FROM base\nCOPY f.txt /f.txt\n');
+    const key = createdBy(a.imageId)[0]!;
+    expect(key).toMatch(/^\/bin\/sh -c #\(nop\)  COPY file:[0-9a-f]{64} in \/f\.txt $/);
+    await fs.writeFile(path.join(ctx, 'f.txt'), 'two');
+    const b = await build('FROM base\nCOPY f.txt /f.txt\n');
+    expect(createdBy(b.imageId)[0]).not.toBe(key);
+    expect(lines).not.toContain(' ---> Using cache\n');
+  });
+
+  it('a failing RUN is a RunFailedError with the exit code; forcerm removes the container', async () => {
+    const err = await build('FROM base\nRUN exit 3\n', { forceRm: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunFailedError);
+    expect((err as RunFailedError).exitCode).toBe(3);
+    expect((err as Error).message).toBe("The command '/bin/sh -c exit 3' returned a non-zero code: 3");
+    expect(backend.removed).toHaveLength(1);
+    expect(lines).toContain('Removing intermediate container c10000000000\n');
+  });
+
+  it('counts meta ARGs and the stages up to the target, and lets ENTRYPOINT clear an inherited CMD', async () => {
+    const r = await build('ARG B=base\nFROM ${B} AS one\nCMD ["x"]\nFROM one AS two\nENTRYPOINT ["e"]\nFROM base AS three\nRUN exit 1\n', { target: 'two' });
+    expect(lines.filter((l) => l.startsWith('Step '))).toEqual(['Step 1/5 : ARG B=base', 'Step 2/5 : FROM ${B} AS one', 'Step 3/5 : CMD ["x"]', 'Step 4/5 : FROM one AS two', 'Step 5/5 : ENTRYPOINT ["e"]']);
+    const cfg = backend.images.get(r.imageId)!.config.config!;
+    expect(cfg.Entrypoint).toEqual(['e']);
+    expect(cfg.Cmd).toBeNull();
+  });
+
+  it('rejects an unknown target and a COPY outside the context', async () => {
+    await expect(build('FROM base\n', { target: 'nope' })).rejects.toThrow('failed to reach build target nope in Dockerfile');
+    await expect(build('FROM base\nCOPY ../x /x\n')).rejects.toThrow('COPY failed: forbidden path outside the build context: ../x ()');
+  });
+});
