@@ -345,7 +345,7 @@ export class LocalContainerService implements ContainerService {
         await task.kill('KILL').catch(() => undefined);
         task.detach();
       }
-      const code = /not found|no such file/i.test(messageOf(err)) ? 127 : 126;
+      const code = /executable file not found/i.test(messageOf(err)) ? 127 : 126;
       return { exitCode: code, output: messageOf(err) };
     } finally {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -1122,7 +1122,7 @@ export class LocalContainerService implements ContainerService {
         task.detach();
       }
       s.status = 'exited';
-      s.exitCode = 126;
+      s.exitCode = /executable file not found/i.test(messageOf(err)) ? 127 : 126; // docker's translateContainerdStartErr
       s.resolveDone();
       this.forgetExecLater(s);
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
