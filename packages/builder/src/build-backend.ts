@@ -26,8 +26,10 @@ export interface CommitStepOptions {
   parent?: string;
   /** A container whose changes become the layer (RUN). */
   containerId?: string;
-  /** A plain directory whose contents become the layer (COPY, ADD, WORKDIR). */
+  /** A plain directory whose contents become the layer (COPY, ADD, WORKDIR); wins over the container's changes. */
   layerDir?: string;
+  /** With `containerId`: record the container but take no layer from it (metadata steps). */
+  emptyLayer?: boolean;
   /** The new image's config. */
   config: ImageRunConfig;
   /** Docker's container_config; its Cmd is the cache key (`/bin/sh -c #(nop) ...`). */
@@ -53,6 +55,11 @@ export interface BuildBackend {
   /** Makes a child image from a container, a directory or neither (an empty layer). */
   commit(opts: CommitStepOptions): Promise<BuildImage>;
   removeContainer(containerId: string): Promise<void>;
+  /**
+   * Creates (never starts) a container for a metadata step, as docker's legacy builder does:
+   * its ID is what `Running in` prints and what the image's `container` field names.
+   */
+  createContainer?(imageId: string, config: ImageRunConfig): Promise<string>;
   /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */

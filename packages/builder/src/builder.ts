@@ -365,10 +365,28 @@ export class Builder {
     const cmd = this.nopCmd(st, comment);
     const hit = await this.probeCache(ctx, st, cmd);
     if (hit) return this.useCache(ctx, st, hit);
-    await this.commit(ctx, st, cmd, {});
+    await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, { ...from, emptyLayer: true }));
   }
 
-  private async commit(ctx: Ctx, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string }): Promise<void> {
+  /**
+   * Docker's legacy builder commits metadata steps (and WORKDIR) from a container it creates and
+   * never starts: `Running in <id>`, then `Removing intermediate container <id>` (with rm).
+   */
+  private async withStepContainer(ctx: Ctx, st: StageState, cmd: string[], fn: (from: { containerId?: string }) => Promise<void>): Promise<void> {
+    if (!st.image || !this.backend.createContainer) return fn({});
+    const id = await this.backend.createContainer(st.image.id, { ...st.config, Cmd: cmd });
+    ctx.out.stream(` ---> Running in ${short(id)}\n`);
+    try {
+      await fn({ containerId: id });
+    } catch (e) {
+      // a container that never ran holds nothing worth keeping for a post-mortem
+      await this.backend.removeContainer(id).catch(() => undefined);
+      throw e;
+    }
+    if (ctx.opts.rm !== false || ctx.opts.forceRm) await this.removeIntermediate(ctx, id);
+  }
+
+  private async commit(ctx: Ctx, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string; emptyLayer?: boolean }): Promise<void> {
     const img = await this.backend.commit({
       ...(st.image ? { parent: st.image.id } : {}),
       ...from,
@@ -387,7 +405,7 @@ export class Builder {
     const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
     try {
       const created = await this.stageParents(st, staging, dir, undefined, true);
-      await this.commit(ctx, st, cmd, created ? { layerDir: staging } : {});
+      await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, created ? { ...from, layerDir: staging } : { ...from, emptyLayer: true }));
     } finally {
       await fs.rm(staging, { recursive: true, force: true });
     }
@@ -424,18 +442,18 @@ export class Builder {
       onOutput: (chunk) => ctx.out.stream(chunk.toString('utf8')),
       ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
     }).catch(async (e: unknown) => {
-      if (containerId && ctx.opts.forceRm) await this.removeIntermediate(ctx, containerId);
+      if (containerId && (ctx.opts.forceRm || ctx.opts.signal?.aborted)) await this.removeIntermediate(ctx, containerId);
       throw e;
     });
     const cid = containerId!;
     if (exitCode !== 0) {
-      if (ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
+      if (ctx.opts.forceRm || ctx.opts.signal?.aborted) await this.removeIntermediate(ctx, cid);
       throw new RunFailedError(`The command '${inst.json ? goQuoteList(cmd) : cmd.join(' ')}' returned a non-zero code: ${exitCode}`, exitCode);
     }
     try {
       await this.commit(ctx, st, saveCmd, { containerId: cid });
     } catch (e) {
-      if (ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
+      if (ctx.opts.forceRm || ctx.opts.signal?.aborted) await this.removeIntermediate(ctx, cid);
       throw e;
     }
     if (ctx.opts.rm !== false || ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);

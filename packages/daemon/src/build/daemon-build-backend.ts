@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
 import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
+import type { ImageRunConfig } from '@berth/oci';
 import type { ContainerService } from '../containers';
 import type { Logger } from '../logger';
 
@@ -83,7 +84,7 @@ export class DaemonBuildBackend implements BuildBackend {
   }
 
   async commit(opts: CommitStepOptions): Promise<BuildImage> {
-    const upperDir = opts.containerId ? await this.deps.imageStore.snapshots.upperDir(opts.containerId) : opts.layerDir;
+    const upperDir = opts.layerDir ?? (opts.containerId && !opts.emptyLayer ? await this.deps.imageStore.snapshots.upperDir(opts.containerId) : undefined);
     const rec = await this.deps.imageStore.committer.commit({
       ...(opts.parent ? { parent: opts.parent } : {}),
       ...(upperDir ? { upperDir } : {}),
@@ -94,6 +95,19 @@ export class DaemonBuildBackend implements BuildBackend {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return toBuildImage(rec);
+  }
+
+  async createContainer(imageId: string, config: ImageRunConfig): Promise<string> {
+    const { Id } = await this.deps.containers.create({
+      Image: imageId,
+      Cmd: config.Cmd ?? null,
+      Entrypoint: [''],
+      Env: config.Env ?? [],
+      WorkingDir: config.WorkingDir ?? '',
+      User: config.User ?? '',
+      HostConfig: {},
+    } as Parameters<ContainerService['create']>[0]);
+    return Id;
   }
 
   async removeContainer(containerId: string): Promise<void> {
