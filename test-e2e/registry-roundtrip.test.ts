@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, failed, fixtures, ok, scratchDir } from './harness';
+import { BerthDaemon, berthBin, clientsFor, exec, failed, fixtures, ok, scratchDir } from './harness';
 import { RunningRegistry, startBerthRegistry, writeHtpasswd } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -119,5 +119,55 @@ describe('berth ↔ berth-registry with token auth (--token-auth)', () => {
   it('the docker CLI after docker login', async () => {
     ok(await docker(['login', '-u', USER, '--password-stdin', token.host], PASS));
     await roundTrip(docker, token, 'e2e/tok-docker');
+  });
+});
+
+/** The screen a terminal shows after `out`: newline, carriage return, cursor up/down, erase line. */
+function finalScreen(out: string): string[] {
+  const rows: string[][] = [[]];
+  let row = 0;
+  let col = 0;
+  for (let i = 0; i < out.length; i++) {
+    const ch = out[i]!;
+    const esc = /^\x1b\[(\d*)([ABK])/.exec(out.slice(i, i + 8));
+    if (esc) {
+      const n = Number(esc[1] || 1);
+      if (esc[2] === 'A') row = Math.max(0, row - n);
+      else if (esc[2] === 'B') row += n;
+      else rows[row] = [];
+      i += esc[0].length - 1;
+    } else if (ch === '\n') {
+      row++;
+      col = 0;
+    } else if (ch === '\r') col = 0;
+    else {
+      while (rows.length <= row) rows.push([]);
+      (rows[row] ??= [])[col++] = ch;
+    }
+    while (rows.length <= row) rows.push([]);
+  }
+  return rows.map((r) => Array.from(r, (c) => c ?? ' ').join('').trimEnd()).filter((l) => l !== '');
+}
+
+describe('progress on a terminal', () => {
+  it('berth pull in a pty draws per-layer lines in place and ends on the same screen as docker pull', async () => {
+    const ref = `${basic.host}/e2e/tty:1`;
+    ok(await berth(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    ok(await docker(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    await loadAs(ref);
+    ok(await berth(['push', ref]));
+    const inPty = async (cmd: string) => {
+      await removeImage();
+      const env = { DOCKER_HOST: d.host, BERTH_HOST: d.host, DOCKER_CONFIG: dockerConfig, BERTH_CONFIG: berthConfig, PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
+      return ok(await exec('script', ['-qec', `stty cols 160 2>/dev/null; ${cmd}`, '/dev/null'], { env, replaceEnv: true, timeoutMs: 60_000 })).stdout;
+    };
+    const viaBerth = await inPty(`${process.execPath} ${berthBin} pull ${ref}`);
+    const viaDocker = await inPty(`docker pull ${ref}`);
+    expect(viaBerth).toContain('\x1b[2K');
+    expect(viaBerth).toMatch(/\x1b\[\d+A/);
+    const screen = finalScreen(viaBerth);
+    expect(screen.filter((l) => / Pull complete$/.test(l))).toHaveLength(LAYERS);
+    expect(screen).toEqual(finalScreen(viaDocker));
+    await removeImage();
   });
 });
