@@ -161,6 +161,13 @@ describe('docker build (legacy builder)', () => {
     expect((await inspect('multi:v1'))['Id']).toBe(before);
   });
 
+  it('the cache survives a berthd restart (it is the intermediate images)', async () => {
+    await d.restart();
+    const r = ok(await c.docker(['build', '-t', 'multi:v1', '--target', 'final', '--build-arg', 'FLAVOUR=spicy', multi]));
+    expect(r.stdout).not.toContain('Running in');
+    expect(r.stdout.match(/Using cache/g)).toHaveLength(22);
+  });
+
   it('a changed copied file invalidates exactly the steps from that COPY on', async () => {
     const ctx = ctxDir('partial', {
       Dockerfile: 'FROM busybox:local\nENV A=1\nCOPY one.txt /one.txt\nRUN echo run1\nCOPY two.txt /two.txt\nRUN cat /two.txt\nLABEL done=1\n',
