@@ -314,6 +314,7 @@ function printTable(r) {
       '< 2 MB each (Docker 13 MB)',
     ]);
   }
+  if (r.build) rows.push(...require('./build').buildRows(r.build));
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   console.log(`\n${'benchmark'.padEnd(w0)}  ${'median'.padEnd(w1)}  target`);
@@ -346,6 +347,7 @@ async function main() {
       ['run', () => benchRun(results, bundle)],
       ['ps', () => benchPsAndMemory(results)],
       ['imageIo', () => benchImageIo(results)],
+      ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
     ]) {
       try {
         await section();
