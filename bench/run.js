@@ -314,6 +314,7 @@ function printTable(r) {
       '< 2 MB each (Docker 13 MB)',
     ]);
   }
+  if (r.registry) rows.push(...require('./registry').registryRows(r.registry));
   if (r.build) rows.push(...require('./build').buildRows(r.build));
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
@@ -348,6 +349,7 @@ async function main() {
       ['ps', () => benchPsAndMemory(results)],
       ['imageIo', () => benchImageIo(results)],
       ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
+      ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
     ]) {
       try {
         await section();
