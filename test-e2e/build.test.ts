@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, makeTar, ok, rawRequest } from './harness';
 
 let d: BerthDaemon;
@@ -238,6 +239,16 @@ describe('docker build (legacy builder)', () => {
     expect(text).toContain('kept.txt');
     expect(text).not.toContain('secret.txt');
     expect(text).toContain('"aux":{"ID":"sha256:');
+
+    // a gzip context; a symlink that leads out of the context is not followed
+    const gz = zlib.gzipSync(
+      makeTar([
+        { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY evil /x\n' },
+        { name: 'evil', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+    );
+    const sym = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: gz, timeoutMs: 60_000 });
+    expect(sym.body.toString()).toContain('COPY failed: forbidden path outside the build context: evil ()');
 
     const hostile = makeTar([{ name: 'Dockerfile', content: 'FROM busybox:local\n' }, { name: '../escape.txt', content: 'x' }]);
     const bad = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: hostile });
