@@ -348,6 +348,7 @@ async function main() {
       ['run', () => benchRun(results, bundle)],
       ['ps', () => benchPsAndMemory(results)],
       ['imageIo', () => benchImageIo(results)],
+      ['containers', () => require('./containers').benchContainers({ docker, berth, median, log, runs: RUNS, timeLeft }, results)],
       ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
     ]) {
