@@ -448,7 +448,7 @@ export class Builder {
     const cid = containerId!;
     if (exitCode !== 0) {
       if (ctx.opts.forceRm || ctx.opts.signal?.aborted) await this.removeIntermediate(ctx, cid);
-      throw new RunFailedError(`The command '${inst.json ? goQuoteList(cmd) : cmd.join(' ')}' returned a non-zero code: ${exitCode}`, exitCode);
+      throw new RunFailedError(`The command '${cmd.join(' ')}' returned a non-zero code: ${exitCode}`, exitCode);
     }
     try {
       await this.commit(ctx, st, saveCmd, { containerId: cid });
