@@ -78,9 +78,17 @@ export class DaemonBuildBackend implements BuildBackend {
     const attached = attachment.connect(sink).catch(() => undefined);
     const wait = await svc.wait(Id, 'next-exit');
     await svc.start(Id, opts.signal);
-    const res = await wait.result;
-    await attached;
-    return { containerId: Id, exitCode: res.StatusCode };
+    // the client went away (docker build interrupted): stop the step's process
+    const onAbort = (): void => void svc.kill(Id, 'SIGKILL').catch(() => undefined);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (opts.signal?.aborted) onAbort();
+      const res = await wait.result;
+      await attached;
+      return { containerId: Id, exitCode: res.StatusCode };
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async commit(opts: CommitStepOptions): Promise<BuildImage> {
