@@ -102,6 +102,29 @@ describe('berth ↔ berth-registry with basic auth (htpasswd, bcrypt)', () => {
   });
 });
 
+describe('pull -a: every tag of a repository', () => {
+  it('berth pull -a and docker pull -a fetch both tags; a tag with -a is refused', async () => {
+    const repo = `${basic.host}/e2e/all`;
+    ok(await berth(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    ok(await docker(['login', '-u', USER, '--password-stdin', basic.host], PASS));
+    await loadAs(`${repo}:a`);
+    ok(await c.berth(['tag', `${repo}:a`, `${repo}:b`]));
+    ok(await berth(['push', `${repo}:a`]));
+    ok(await berth(['push', `${repo}:b`]));
+    for (const cli of [berth, docker]) {
+      await removeImage();
+      const r = ok(await cli(['pull', '-a', repo]));
+      expect(r.stdout).toMatch(/^a: Pulling from e2e\/all$/m);
+      expect(r.stdout).toMatch(/^b: Pulling from e2e\/all$/m);
+      expect(r.stdout).toContain(`Status: Downloaded newer image for ${repo}`);
+      const tags = ok(await c.docker(['images', '--format', '{{.Repository}}:{{.Tag}}', repo])).stdout.split('\n').filter(Boolean).sort();
+      expect(tags).toEqual([`${repo}:a`, `${repo}:b`]);
+    }
+    expect(failed(await berth(['pull', '-a', `${repo}:a`])).stderr).toContain("tag can't be used with --all-tags/-a");
+    await removeImage();
+  });
+});
+
 describe('berth ↔ berth-registry with token auth (--token-auth)', () => {
   it('without credentials: refused with a clear message', async () => {
     const ref = `${token.host}/e2e/tok:1`;

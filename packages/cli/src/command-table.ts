@@ -299,7 +299,7 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
   {
     command: 'pull <image>',
     describe: 'Download an image from a registry',
-    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Suppress verbose output' }).option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
+    builder: (y) => y.option('all-tags', { ...bool, alias: 'a', describe: 'Download all tagged images in the repository' }).option('quiet', { ...bool, alias: 'q', describe: 'Suppress verbose output' }).option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
     load: () => require('./commands/pull').run,
   },
   {

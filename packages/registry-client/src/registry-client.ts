@@ -7,6 +7,7 @@ import {
   type Manifest,
   type Platform,
   type Reference,
+  familiarName,
   familiarString,
   formatReference,
   hostPlatform,
@@ -193,6 +194,36 @@ export class RegistryClient {
     const p: Platform = { os: config.os ?? '', architecture: config.architecture ?? '' };
     if (config.variant) p.variant = config.variant;
     return { descriptor, platforms: [p] };
+  }
+
+  /**
+   * Every tag of the reference's repository (`GET /v2/<name>/tags/list`), following the `Link:
+   * <...>; rel="next"` pages; at most `limit` (10 000) tags.
+   */
+  async listTags(ref: Reference | string, options: CallOptions & { limit?: number } = {}): Promise<string[]> {
+    const r = toReference(ref);
+    const limit = options.limit ?? 10_000;
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${r.path}/tags/list`;
+    for (let pages = 0; path && tags.length < limit && pages < 1000; pages++) {
+      const res = await this.transport(r.domain).request({
+        method: 'GET',
+        path,
+        scopes: [`repository:${r.path}:pull`],
+        subject: { kind: 'repository', name: familiarName(r) },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      let body: { tags?: unknown };
+      try {
+        body = JSON.parse(res.body.toString('utf8')) as { tags?: unknown };
+      } catch {
+        throw new InvalidArgumentError(`repository ${familiarName(r)}: tags list is not JSON`);
+      }
+      if (Array.isArray(body.tags)) for (const t of body.tags) if (typeof t === 'string') tags.push(t);
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers['link'] ?? '')?.[1];
+      path = next ? new URL(next, 'http://x').pathname + new URL(next, 'http://x').search : undefined;
+    }
+    return tags.slice(0, limit);
   }
 
   /**

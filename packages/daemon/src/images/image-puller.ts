@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { CancelledError, FailedPreconditionError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, codeOf, messageOf } from '@berth/errdefs';
 import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
 import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
@@ -14,6 +14,8 @@ export interface PullRequest {
   platform?: string;
   progress: ProgressWriter;
   signal?: AbortSignal;
+  /** `docker pull -a`: `reference` names a repository (no tag); every tag is pulled. */
+  allTags?: boolean;
 }
 
 export interface PullOutcome {
@@ -40,6 +42,45 @@ export class ImagePuller {
   ) {}
 
   async pull(req: PullRequest): Promise<PullOutcome> {
+    if (!req.allTags) return this.pullOne(req, true);
+    let repo: Reference;
+    try {
+      repo = parseReference(req.reference);
+    } catch (e) {
+      throw new InvalidArgumentError(messageOf(e));
+    }
+    if (repo.tag !== undefined || repo.digest !== undefined) throw new InvalidArgumentError(`tag can't be used with --all-tags/-a`);
+    const creds = credentialsFromAuthHeader(req.authHeader);
+    const { mirrors: _mirrors, ...registryOpts } = this.opts.registry ?? {};
+    const client = new RegistryClient({
+      ...registryOpts,
+      ...(creds ? { credentials: staticCredentials({ [repo.domain]: creds }) } : {}),
+      logger: this.opts.logger ?? silentLogger,
+    });
+    let tags: string[];
+    try {
+      tags = await client.listTags(repo, req.signal ? { signal: req.signal } : {});
+    } catch (e) {
+      const kind = codeOf(e);
+      if (kind === 'UNAUTHORIZED' || kind === 'FORBIDDEN') {
+        throw new FailedPreconditionError(`pull access denied for ${familiarName(repo)}, repository does not exist or may require 'docker login': ${messageOf(e)}`, { cause: e });
+      }
+      throw e;
+    }
+    if (tags.length === 0) throw new NotFoundError(`repository ${familiarName(repo)}: no tags`);
+    let last: PullOutcome | undefined;
+    let updated = false;
+    for (const tag of tags) {
+      const one = await this.pullOne({ ...req, reference: formatReference({ ...repo, tag }), allTags: false }, false);
+      updated ||= one.updated;
+      last = one;
+    }
+    const name = familiarName(repo);
+    req.progress.write({ status: updated ? `Status: Downloaded newer image for ${name}` : `Status: Image is up to date for ${name}` });
+    return { imageId: last!.imageId, name };
+  }
+
+  private async pullOne(req: PullRequest, final: boolean): Promise<PullOutcome & { updated: boolean }> {
     const log = this.opts.logger ?? silentLogger;
     let ref: Reference;
     try {
@@ -150,9 +191,10 @@ export class ImagePuller {
       const rec = upToDate && before ? before : await this.store.images.create(configBytes, { references, blobs, ...call });
       p.write({ status: `Digest: ${digestOfRef}` });
       const name = familiarString(ref);
-      p.write({ status: before?.id === rec.id ? `Status: Image is up to date for ${name}` : `Status: Downloaded newer image for ${name}` });
+      const updated = before?.id !== rec.id;
+      if (final) p.write({ status: updated ? `Status: Downloaded newer image for ${name}` : `Status: Image is up to date for ${name}` });
       log.info({ reference: formatReference(ref), imageId: rec.id, repository: repositoryName(ref) }, 'pulled');
-      return { imageId: rec.id, name };
+      return { imageId: rec.id, name, updated };
     } catch (e) {
       // Layers of this pull that no image uses go again (a later pull downloads them anew).
       this.store.layers.release(committed);

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../logger';
  * Progress written before a failure turns the failure into an errorDetail line; a failure
  * before any progress is an HTTP error (404 manifest unknown, 500 registry unreachable).
  */
-export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; progress: ProgressWriter; signal: AbortSignal }) => Promise<{ imageId: string; name: string }>;
+export type PullImage = (opts: { reference: string; authHeader?: string; platform?: string; allTags?: boolean; progress: ProgressWriter; signal: AbortSignal }) => Promise<{ imageId: string; name: string }>;
 /** A push (ImagePusher), with the same error rules as a pull. */
 export type PushImage = (opts: { name: string; tag?: string; authHeader?: string; progress: ProgressWriter; signal: AbortSignal }) => Promise<void>;
 
@@ -172,9 +172,12 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     if (fromImage !== undefined && fromImage !== '') {
       const tag = queryString(req, 'tag');
       let reference: string;
+      // no tag anywhere: every tag of the repository (`docker pull -a`), as the API documents
+      let allTags = false;
       try {
         const ref = parseReference(fromImage);
         reference = tag && ref.tag === undefined && ref.digest === undefined ? `${fromImage}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : fromImage;
+        allTags = !tag && ref.tag === undefined && ref.digest === undefined;
         parseReference(reference);
       } catch (e) {
         throw new InvalidArgumentError(messageOf(e));
@@ -193,6 +196,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
           reference,
           ...(typeof authHeader === 'string' ? { authHeader } : {}),
           ...(platform ? { platform } : {}),
+          ...(allTags ? { allTags } : {}),
           progress,
           signal: ac.signal,
         });
