@@ -121,6 +121,10 @@ describe('pull -a: every tag of a repository', () => {
       expect(tags).toEqual([`${repo}:a`, `${repo}:b`]);
     }
     expect(failed(await berth(['pull', '-a', `${repo}:a`])).stderr).toContain("tag can't be used with --all-tags/-a");
+    // a push to another repository of the same registry mounts the blobs instead of uploading them
+    ok(await c.berth(['tag', `${repo}:a`, `${basic.host}/e2e/mounted:1`]));
+    const mounted = ok(await berth(['push', `${basic.host}/e2e/mounted:1`]));
+    expect(mounted.stdout.match(/: Mounted from e2e\/all$/gm)?.length).toBe(LAYERS);
     await removeImage();
   });
 });

@@ -85,9 +85,26 @@ export class ImagePusher {
           return desc.digest === rec.id ? this.store.content.readStream(rec.id, o) : this.store.layers.tarStream(desc.digest as Digest, o);
         },
       };
+      // Other repositories of this image on the same registry: blobs are mounted from them
+      // (`POST ?mount=&from=`) instead of uploaded again.
+      const mountFrom = [
+        ...new Set(
+          [...rec.repoTags, ...rec.repoDigests]
+            .map((n) => {
+              try {
+                return parseReference(n);
+              } catch {
+                return undefined;
+              }
+            })
+            .filter((r): r is Reference => r !== undefined && r.domain === repo.domain && r.path !== repo.path)
+            .map((r) => r.path),
+        ),
+      ];
       let last = 0;
       const result = await client.push(ref, { bytes, mediaType: MediaType.OciManifest }, source, {
         ...call,
+        mountFrom,
         onProgress: (e) => {
           const id = ids.get(e.digest);
           if (!id || e.status !== 'uploading') return;
@@ -101,7 +118,7 @@ export class ImagePusher {
         const how = result.blobs[l.digest];
         const id = ids.get(l.digest)!;
         if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
-        else if (how === 'mounted') p.write({ status: `Mounted from ${repo.path}`, progressDetail: {}, id });
+        else if (how === 'mounted') p.write({ status: `Mounted from ${mountFrom[0] ?? repo.path}`, progressDetail: {}, id });
         else p.write({ status: 'Pushed', progressDetail: {}, id });
       }
       await this.store.content.write(bytes, { digest: result.digest as Digest, size: bytes.length }, call);
