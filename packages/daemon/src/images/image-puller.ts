@@ -149,11 +149,14 @@ export class ImagePuller {
         todo.push(i);
       }
     }
+    // beyond the layers downloaded at once, the rest wait (as dockerd says)
+    const limit = this.opts.registry?.concurrency ?? 3;
+    for (const i of todo.slice(limit)) p.write({ status: 'Waiting', progressDetail: {}, id: shortId(m.layers[i]!.digest) });
     const committed: Digest[] = [];
     try {
       // Several layers at once (docker's 3 by default), each unpacked as it downloads. The first
       // failure aborts the others, and every layer this pull committed is released.
-      await this.pullLayers(todo.length, this.opts.registry?.concurrency ?? 3, req.signal, async (k, signal) => {
+      await this.pullLayers(todo.length, limit, req.signal, async (k, signal) => {
         const i = todo[k]!;
         const desc = m.layers[i]!;
         const id = shortId(desc.digest);
