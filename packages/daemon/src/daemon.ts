@@ -25,6 +25,7 @@ import { inspectDistribution } from './images/distribution-inspect';
 import { ImagePusher } from './images/image-pusher';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { VolumeStore } from './volumes/volume-store';
+import { diskUsage } from './system/disk-usage';
 import { volumeMigrations } from './volumes/migrations';
 import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
@@ -176,21 +177,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         system,
         events,
         login: (body) => checkRegistryLogin(body, { logger, insecureRegistries: registry.insecureRegistries }),
-        diskUsage: async () => {
-          const imgs = await imageStore.images.list({ all: true });
-          const summaries = await Promise.all(
-            imgs.map(async (i) => ({ ...imageSummary(i, containers ? (await containers.imageUsers(i.id)).length : 0), SharedSize: 0 })),
-          );
-          return {
-            LayersSize: imgs.reduce((n, i) => n + i.size, 0),
-            Images: summaries,
-            Containers: containers ? await containers.list({ all: true, size: true }) : [],
-            Volumes: await Promise.all(
-              (await volumes.list()).map(async (v) => ({ ...v, UsageData: { RefCount: (await volumeUsers(v.Name)).length, Size: -1 } })),
-            ),
-            BuildCache: [],
-          };
-        },
+        diskUsage: () =>
+          diskUsage({
+            layout,
+            images: async () =>
+              Promise.all(
+                (await imageStore.images.list({ all: true })).map(async (i) => ({
+                  ...imageSummary(i, containers ? (await containers.imageUsers(i.id)).length : 0),
+                  SharedSize: 0,
+                })),
+              ),
+            containers: async () => (containers ? containers.list({ all: true, size: true }) : []),
+            volumes: async () => Promise.all((await volumes.list()).map(async (v) => ({ ...v, refCount: (await volumeUsers(v.Name)).length }))),
+          }),
       }),
     );
     const puller = new ImagePuller(imageStore, { logger, registry });

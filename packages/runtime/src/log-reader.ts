@@ -193,8 +193,14 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
         });
       }
     }
-    const rotated = await rotatedFiles(file);
-    const size = (await fh.stat()).size;
+    const liveStat = await fh.stat();
+    // a rotation between the open and the listing would show the open file again as LOG.1
+    const rotated: string[] = [];
+    for (const f of await rotatedFiles(file)) {
+      const st = await fs.stat(f).catch(() => undefined);
+      if (st && !(st.ino === liveStat.ino && st.dev === liveStat.dev)) rotated.push(f);
+    }
+    const size = liveStat.size;
     let pos = 0;
     // Where reading starts in the rotated files (oldest first); tail counts across them.
     const older: { file: string; pos: number }[] = [];
@@ -253,9 +259,14 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // only at newlines, so undecoded bytes are carried as a Buffer.
     let carry: Buffer = Buffer.alloc(0);
     let cur: fs.FileHandle = fh;
+    // Without follow the live file is read up to its size when opened (as docker: a tail of a
+    // container that keeps printing ends where it was asked, not wherever the writer got to).
+    let end: number | undefined;
     const readToEnd = async function* (): AsyncGenerator<LogEntry[]> {
       for (;;) {
-        const { bytesRead } = await cur.read(buf, 0, CHUNK, pos);
+        const want = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);
+        if (want <= 0) return;
+        const { bytesRead } = await cur.read(buf, 0, want, pos);
         if (bytesRead === 0) return;
         pos += bytesRead;
         let chunk = buf.subarray(0, bytesRead);
@@ -292,6 +303,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     pos = live.pos;
     carry = Buffer.alloc(0);
     rest = '';
+    if (!opts.follow) end = size;
     yield* readToEnd();
     if (!opts.follow || pastUntil || stopped) return;
 
