@@ -138,33 +138,43 @@ export function globRegExp(pattern: string): RegExp {
  * `#(nop) COPY` created_by): names, modes, link targets and contents, so any change to a copied
  * file changes the cache key. Ignored files inside a copied directory do not count.
  */
-export async function hashSources(entries: SourceEntry[], src: SourceRoot | undefined): Promise<string> {
+export async function hashSources(entries: SourceEntry[], src: SourceRoot | undefined, digests?: FileDigests): Promise<string> {
   const parts: string[] = [];
   for (const e of entries) {
     const h = createHash('sha256');
-    await hashTree(h, e.abs, e.rel, src);
+    await hashTree(h, e.abs, e.rel, src, digests);
     parts.push(`${e.isDir ? 'dir' : 'file'}:${h.digest('hex')}`);
   }
   if (parts.length === 1) return parts[0]!;
   return `multi:${createHash('sha256').update(parts.join(',')).digest('hex')}`;
 }
 
-async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, src: SourceRoot | undefined): Promise<void> {
+/** sha256 (hex) and size of context files known from the context tar, by context-relative path. */
+export type FileDigests = ReadonlyMap<string, { size: number; sha256: string }>;
+
+async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, src: SourceRoot | undefined, digests: FileDigests | undefined): Promise<void> {
   const st = await fs.lstat(abs);
   h.update(`${path.posix.basename(rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
   if (st.isSymbolicLink()) h.update(`L${await fs.readlink(abs)}\0`);
   else if (st.isFile()) {
-    h.update(`F${st.size}\0`);
-    if (st.size <= 64 * 1024 * 1024) h.update(await fs.readFile(abs));
-    else for await (const chunk of createReadStream(abs, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+    h.update(`F${st.size}\0${await fileSha256(abs, st.size, digests?.get(rel))}\0`);
   } else if (st.isDirectory()) {
     const names = (await fs.readdir(abs)).sort();
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
       if (src?.ignored(r)) continue;
       h.update('D');
-      await hashTree(h, path.join(abs, n), r, src);
+      await hashTree(h, path.join(abs, n), r, src, digests);
     }
     h.update('E');
   }
+}
+
+/** A file's sha256: from the context tar's digests when they match its size, else read. */
+async function fileSha256(abs: string, size: number, known: { size: number; sha256: string } | undefined): Promise<string> {
+  if (known && known.size === size) return known.sha256;
+  const h = createHash('sha256');
+  if (size <= 64 * 1024 * 1024) h.update(await fs.readFile(abs));
+  else for await (const chunk of createReadStream(abs, { highWaterMark: 1024 * 1024 })) h.update(chunk as Buffer);
+  return h.digest('hex');
 }

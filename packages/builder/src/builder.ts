@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
-import { SourceRoot, hashSources, type SourceEntry } from './build-context';
+import { SourceRoot, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
 import { resolveInRoot } from './safe-path';
@@ -35,6 +35,11 @@ export interface BuildOptions {
   /** Always pull FROM images. */
   pull?: boolean;
   platform?: string;
+  /**
+   * sha256/size of the context's regular files by relative path, when the caller hashed them
+   * while extracting the context tar (saves a second read for COPY's cache key).
+   */
+  contextDigests?: FileDigests;
   signal?: AbortSignal;
 }
 
@@ -404,7 +409,7 @@ export class Builder {
     if (hit) return this.useCache(ctx, st, hit);
     const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
     try {
-      const created = await this.stageParents(st, staging, dir, undefined, true);
+      const created = await this.withStageRoot(st, (root) => this.stageParents(root, staging, dir, undefined));
       await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, created ? { ...from, layerDir: staging } : { ...from, emptyLayer: true }));
     } finally {
       await fs.rm(staging, { recursive: true, force: true });
@@ -494,16 +499,19 @@ export class Builder {
     const run = async (src: SourceRoot, fromImage: BuildImage | undefined): Promise<void> => {
       const entries: SourceEntry[] = [];
       for (const w of words) entries.push(...(await src.resolve(w, name)));
-      const hash = await hashSources(entries, fromImage ? undefined : src);
+      const hash = fromImage ? await hashSources(entries, undefined) : await hashSources(entries, src, ctx.opts.contextDigests);
       const cmd = this.nopCmd(st, `${name} ${hash} in ${dest} `);
       const hit = await this.probeCache(ctx, st, cmd);
       if (hit) return this.useCache(ctx, st, hit);
       const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
       try {
-        const owner = chown !== undefined ? await this.resolveOwner(st, chown) : undefined;
-        const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(st, dest));
-        const destDir = multi ? dest.replace(/\/+$/, '') || '/' : path.posix.dirname(dest);
-        await this.stageParents(st, staging, destDir, owner, false);
+        const { owner, destDir, multi } = await this.withStageRoot(st, async (root) => {
+          const owner = chown !== undefined ? await this.resolveOwner(root, chown) : undefined;
+          const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(root, dest));
+          const destDir = multi ? dest.replace(/\/+$/, '') || '/' : path.posix.dirname(dest);
+          await this.stageParents(root, staging, destDir, owner);
+          return { owner, destDir, multi };
+        });
         for (const e of entries) {
           const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel || e.abs)) : path.join(staging, dest);
           if (name === 'ADD' && !e.isDir && (await isArchive(e.abs))) {
@@ -535,12 +543,15 @@ export class Builder {
     await this.backend.withRootfs(img.id, async (root) => run(new ImageRoot(root), img));
   }
 
-  private async isDirInImage(st: StageState, p: string): Promise<boolean> {
-    if (!st.image) return false;
-    return this.backend.withRootfs(st.image.id, async (root) => {
-      const real = await resolveInRoot(root, p, true);
-      return (await fs.stat(real).catch(() => undefined))?.isDirectory() ?? false;
-    });
+  /** Runs `fn` with the current image's root mounted (undefined for a stage with no image yet). */
+  private async withStageRoot<T>(st: StageState, fn: (root: string | undefined) => Promise<T>): Promise<T> {
+    return st.image ? this.backend.withRootfs(st.image.id, async (root) => fn(root)) : fn(undefined);
+  }
+
+  private async isDirInImage(root: string | undefined, p: string): Promise<boolean> {
+    if (!root) return false;
+    const real = await resolveInRoot(root, p, true);
+    return (await fs.stat(real).catch(() => undefined))?.isDirectory() ?? false;
   }
 
   /**
@@ -548,21 +559,16 @@ export class Builder {
    * they exist there (so a COPY does not change /tmp's mode), else 0755 owned by `owner`.
    * Returns whether any component was missing from the image.
    */
-  private async stageParents(st: StageState, staging: string, dir: string, owner: { uid: number; gid: number } | undefined, _workdir: boolean): Promise<boolean> {
+  private async stageParents(root: string | undefined, staging: string, dir: string, owner: { uid: number; gid: number } | undefined): Promise<boolean> {
     const parts = dir.split('/').filter(Boolean);
-    const stats = st.image
-      ? await this.backend.withRootfs(st.image.id, async (root) => {
-          const out: Array<{ mode: number; uid: number; gid: number; mtime: Date } | undefined> = [];
-          for (let i = 1; i <= parts.length; i++) {
-            const p = `/${parts.slice(0, i).join('/')}`;
-            const s = await fs.lstat(path.join(root, p)).catch(() => undefined);
-            if (s?.isSymbolicLink()) throw new InvalidArgumentError(`${p}: is a symbolic link in the image; copying through it is not supported`);
-            if (s && !s.isDirectory()) throw new InvalidArgumentError(`${p}: not a directory`);
-            out.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime } : undefined);
-          }
-          return out;
-        })
-      : parts.map(() => undefined);
+    const stats: Array<{ mode: number; uid: number; gid: number; mtime: Date } | undefined> = [];
+    for (let i = 1; i <= parts.length; i++) {
+      const p = `/${parts.slice(0, i).join('/')}`;
+      const s = root ? await fs.lstat(path.join(root, p)).catch(() => undefined) : undefined;
+      if (s?.isSymbolicLink()) throw new InvalidArgumentError(`${p}: is a symbolic link in the image; copying through it is not supported`);
+      if (s && !s.isDirectory()) throw new InvalidArgumentError(`${p}: not a directory`);
+      stats.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime } : undefined);
+    }
     let missing = false;
     for (let i = 0; i < parts.length; i++) {
       const p = path.join(staging, ...parts.slice(0, i + 1));
@@ -585,12 +591,12 @@ export class Builder {
     return missing;
   }
 
-  private async resolveOwner(st: StageState, spec: string): Promise<{ uid: number; gid: number }> {
+  private async resolveOwner(root: string | undefined, spec: string): Promise<{ uid: number; gid: number }> {
     const [u, g] = spec.split(':') as [string, string | undefined];
     const lookup = async (file: string, name: string): Promise<number> => {
       if (/^\d+$/.test(name)) return Number(name);
-      if (!st.image) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: no such user: ${name}`);
-      const text = await this.backend.withRootfs(st.image.id, async (root) => fs.readFile(await resolveInRoot(root, file, true), 'utf8').catch(() => ''));
+      if (!root) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: no such user: ${name}`);
+      const text = await fs.readFile(await resolveInRoot(root, file, true), 'utf8').catch(() => '');
       for (const line of text.split('\n')) {
         const f = line.split(':');
         if (f[0] === name && f[2] !== undefined) return Number(f[2]);

@@ -6,6 +6,7 @@ import { Builder, type BuildBackend, type BuildOptions, type BuildOutput, type B
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
 import type { Logger } from '../logger';
+import { ContextHasher } from './context-digests';
 
 /** The query of `POST /build`, parsed. */
 export interface BuildRequest {
@@ -54,14 +55,19 @@ export class BuildService {
     const dir = path.join(this.deps.tmpDir, `build-ctx-${randomBytes(6).toString('hex')}`);
     await fs.mkdir(dir);
     try {
+      // the files are hashed on the way through (COPY's cache key), the tar goes on to the extractor
+      const hasher = new ContextHasher();
+      context.on('error', (e) => hasher.destroy(e));
+      context.pipe(hasher);
       try {
-        await this.deps.unpackContext(context, dir, signal);
+        await this.deps.unpackContext(hasher, dir, signal);
       } catch (e) {
         throw new InvalidArgumentError(`build context: ${messageOf(e)}`, { cause: e });
       }
       const opts: BuildOptions = {
         contextDir: dir,
         tmpDir: this.deps.tmpDir,
+        ...(hasher.digests() ? { contextDigests: hasher.digests()! } : {}),
         tags: req.tags,
         ...(req.dockerfile ? { dockerfile: req.dockerfile } : {}),
         ...(req.buildArgs ? { buildArgs: req.buildArgs } : {}),
