@@ -146,7 +146,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,
         onEvent: (e: ContainerEvent) => {
-          events.publish('container', e.action, e.id, e.attributes, e.from);
+          events.publish(e.type ?? 'container', e.action, e.id, e.attributes, e.type === 'volume' ? undefined : e.from);
         },
         logger,
         runtimeName: runtime,

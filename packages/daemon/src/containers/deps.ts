@@ -39,6 +39,8 @@ export interface VolumeResolver {
 
 /** A container event for `/events` (docker's Type "container"). */
 export interface ContainerEvent {
+  /** docker's event Type: 'container' unless said ('volume' for a volume's mount/unmount, id = its name). */
+  type?: 'container' | 'volume';
   /** create, start, die, kill, stop, restart, attach, detach, destroy, rename, resize, export, pause, unpause... */
   action: string;
   id: string;

@@ -256,6 +256,22 @@ export class LocalContainerService implements ContainerService {
     return p;
   }
 
+  /** docker's volume `mount` (at start) / `unmount` (at exit) events, one per volume mount. */
+  private emitVolumes(e: Entry, action: 'mount' | 'unmount'): void {
+    for (const m of e.rec.mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      const attributes: Record<string, string> =
+        action === 'mount'
+          ? { container: e.rec.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) }
+          : { container: e.rec.id, driver: 'local' };
+      try {
+        this.deps.onEvent?.({ type: 'volume', action, id: m.Name, from: '', attributes });
+      } catch (err) {
+        this.log.warn({ err: messageOf(err), action }, 'volume event listener failed');
+      }
+    }
+  }
+
   private emit(e: Entry, action: string, extra: Record<string, string> = {}): void {
     const ev: ContainerEvent = {
       action,
@@ -548,6 +564,7 @@ export class LocalContainerService implements ContainerService {
       manuallyStopped: false,
       restartCount: byPolicy ? e.rec.state.restartCount + 1 : e.rec.state.restartCount,
     });
+    this.emitVolumes(e, 'mount');
     this.emit(e, byPolicy ? 'restart' : 'start');
     this.supervise(e, task, started.getTime());
     this.startHealth(e, true);
@@ -617,6 +634,7 @@ export class LocalContainerService implements ContainerService {
     }
     if (exit.oomKilled) this.emit(e, 'oom');
     this.emit(e, 'die', { exitCode: String(exit.exitCode) });
+    this.emitVolumes(e, 'unmount');
     // The output is drained (task.wait settles after it): attached clients get their FIN now.
     e.hub.finish();
     this.notifyExit(e, exit.exitCode, restart);
@@ -736,7 +754,10 @@ export class LocalContainerService implements ContainerService {
 
   async restart(ref: string, opts: StopOptions = {}): Promise<void> {
     const e = this.mustGet(ref);
-    if (isActive(e.rec.state.status)) await this.stopEntry(e, opts);
+    if (isActive(e.rec.state.status)) {
+      await this.stopEntry(e, opts);
+      this.emit(e, 'stop');
+    }
     if (this.entries.get(e.rec.id) !== e) throw new NotFoundError(`No such container: ${ref}`);
     await this.exclusive(e, () => this.startLocked(e, false));
     this.emit(e, 'restart');
