@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { CancelledError, UnauthorizedError, UnavailableError, isBerthError, messageOf } from '@berth/errdefs';
+import { CancelledError, InvalidArgumentError, UnauthorizedError, UnavailableError, isBerthError, messageOf } from '@berth/errdefs';
 import { Authorizer } from './authorizer';
 import { parseChallenges } from './challenge';
 import type { Credentials } from './credentials';
@@ -23,6 +23,8 @@ export interface RegistryRequest {
   scopes: readonly string[];
   /** Answer the body as a stream instead of a buffer. */
   stream?: boolean;
+  /** A buffered body longer than this fails with InvalidArgumentError (`larger than N bytes`). */
+  maxBytes?: number;
   /** Statuses that are an answer rather than an error (e.g. 404 of a HEAD). */
   accept?: readonly number[];
   subject: ErrorSubject;
@@ -156,10 +158,14 @@ export class RegistryTransport {
           validateStatus: () => true,
           maxRedirects: replayable ? 5 : 0,
           signal: req.signal,
+          ...(req.maxBytes !== undefined && !req.stream ? { maxContentLength: req.maxBytes } : {}),
         });
       } catch (e) {
         if (req.signal?.aborted) throw new CancelledError(`${req.subject.kind} ${req.subject.name}: cancelled`, { cause: e });
         if (isBerthError(e)) throw e;
+        if (req.maxBytes !== undefined && /maxContentLength/.test(messageOf(e))) {
+          throw new InvalidArgumentError(`${req.subject.kind} ${req.subject.name}: larger than ${req.maxBytes} bytes`);
+        }
         if (!this.settled && this.endpoints.length > 1 && replayable) {
           // An insecure registry that does not speak TLS (or is not there on https): next endpoint.
           this.log.debug({ endpoint: this.endpoints[0], err: messageOf(e) }, 'registry endpoint failed, trying the next');

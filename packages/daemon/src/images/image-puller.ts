@@ -41,7 +41,34 @@ export class ImagePuller {
     private readonly opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'> } = {},
   ) {}
 
+  /**
+   * Registry clients by registry and `X-Registry-Auth`, for a minute: back-to-back pulls reuse
+   * the endpoint, connections and bearer tokens (a cached pull is then one manifest request).
+   * Any failed pull drops them all.
+   */
+  private readonly clients = new Map<string, { client: RegistryClient; expires: number }>();
+
+  private clientFor(key: string, make: () => RegistryClient): RegistryClient {
+    const now = Date.now();
+    for (const [k, v] of this.clients) if (v.expires <= now) this.clients.delete(k);
+    const hit = this.clients.get(key);
+    if (hit) return hit.client;
+    const client = make();
+    if (this.clients.size >= 32) this.clients.delete(this.clients.keys().next().value!);
+    this.clients.set(key, { client, expires: now + 60_000 });
+    return client;
+  }
+
   async pull(req: PullRequest): Promise<PullOutcome> {
+    try {
+      return await this.pullTags(req);
+    } catch (e) {
+      this.clients.clear();
+      throw e;
+    }
+  }
+
+  private async pullTags(req: PullRequest): Promise<PullOutcome> {
     if (!req.allTags) return this.pullOne(req, true);
     let repo: Reference;
     try {
@@ -93,12 +120,14 @@ export class ImagePuller {
     // Mirrors are tried here rather than inside registry-client so that the blobs come from the
     // endpoint that answered the manifest. Credentials go to the reference's own registry only.
     const candidates: Reference[] = [...(mirrors?.[ref.domain] ?? []).map((u) => ({ ...ref, domain: new URL(u).host })), ref];
-    const client = new RegistryClient({
-      ...registryOpts,
-      insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
-      ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
-      logger: log,
-    });
+    const client = this.clientFor(`${ref.domain}\n${req.authHeader ?? ''}`, () =>
+      new RegistryClient({
+        ...registryOpts,
+        insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
+        ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
+        logger: log,
+      }),
+    );
     const call = req.signal ? { signal: req.signal } : {};
     let resolved: Awaited<ReturnType<RegistryClient['resolve']>> | undefined;
     let configBytes: Buffer | undefined;
