@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
-import { OciRuntime, checkHost } from '@berth/runtime';
+import { OciRuntime, checkHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
@@ -104,6 +104,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   }
   try {
     await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
+    await unmountLeftovers(layout.tmpDir);
     await fs.rm(layout.tmpDir, { recursive: true, force: true });
     await fs.mkdir(layout.tmpDir, { recursive: true });
     for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
@@ -280,6 +281,22 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
  * image-store's layer tar I/O needs its native addon (mknod, xattrs): pack an empty directory
  * once at start so a missing build is one clear line now, not a 500 on the first load.
  */
+/**
+ * A crash can leave mounts under tmp/ (e.g. a build's read-only view of an image); unmount them,
+ * deepest first, before tmp/ is emptied, or the removal fails on a read-only mount.
+ */
+async function unmountLeftovers(dir: string): Promise<void> {
+  const mounts = await fs.readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const targets = mounts
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((t): t is string => t !== undefined && t.replace(/\\040/g, ' ').startsWith(prefix))
+    .map((t) => t.replace(/\\040/g, ' '))
+    .sort((a, b) => b.length - a.length);
+  for (const t of targets) await unmountRootfs(t);
+}
+
 async function checkLayerTools(tmpDir: string): Promise<void> {
   const dir = await fs.mkdtemp(path.join(tmpDir, 'check-'));
   try {
