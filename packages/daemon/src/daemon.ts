@@ -278,10 +278,6 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
 }
 
 /**
- * image-store's layer tar I/O needs its native addon (mknod, xattrs): pack an empty directory
- * once at start so a missing build is one clear line now, not a 500 on the first load.
- */
-/**
  * A crash can leave mounts under tmp/ (e.g. a build's read-only view of an image); unmount them,
  * deepest first, before tmp/ is emptied, or the removal fails on a read-only mount.
  */
@@ -297,6 +293,10 @@ async function unmountLeftovers(dir: string): Promise<void> {
   for (const t of targets) await unmountRootfs(t);
 }
 
+/**
+ * image-store's layer tar I/O needs its native addon (mknod, xattrs): pack an empty directory
+ * once at start so a missing build is one clear line now, not a 500 on the first load.
+ */
 async function checkLayerTools(tmpDir: string): Promise<void> {
   const dir = await fs.mkdtemp(path.join(tmpDir, 'check-'));
   try {
