@@ -133,6 +133,15 @@ describe('SqliteImageCatalog', () => {
       expect(await t.store.images.find(b2.id)).toBeDefined();
     });
 
+    it('stops pruning the parent chain quietly at a parent another image still builds on', async () => {
+      const base = await t.store.images.create(config({ comment: 'shared-base' }));
+      const a = await t.store.images.create(config({ comment: 'a' }), { parent: base.id, references: ['a:1'] });
+      const b = await t.store.images.create(config({ comment: 'b' }), { parent: base.id, references: ['b:1'] });
+      expect(await t.store.images.delete('a:1')).toEqual([{ Untagged: 'a:1' }, { Deleted: a.id }]);
+      expect(await t.store.images.find(base.id)).toBeDefined();
+      expect(await t.store.images.delete('b:1')).toEqual([{ Untagged: 'b:1' }, { Deleted: b.id }, { Deleted: base.id }]);
+    });
+
     it('404 with docker message', async () => {
       await expect(t.store.images.delete('trace-nonexistent:v1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'No such image: trace-nonexistent:v1' });
     });

@@ -378,7 +378,9 @@ export class SqliteImageCatalog implements ImageCatalog {
   private async deleteHelper(id: string, force: boolean, prune: boolean, quiet: boolean, ctx: DeleteContext): Promise<void> {
     const c = await this.conflict(id, { hard: true, activeReference: !force, stopped: !force }, ctx);
     if (c) {
-      const dangling = (await this.refsOf(id)).length === 0;
+      // moby's imageIsDangling: no reference AND no child image. A parent shared with another
+      // build's steps has children, so pruning the parent chain stops there quietly.
+      const dangling = (await this.refsOf(id)).length === 0 && (await this.children(id as Digest)).length === 0;
       if (quiet && (!dangling || c.used)) return;
       throw c.error;
     }
