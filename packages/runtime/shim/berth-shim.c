@@ -287,6 +287,9 @@ static int log_fd = -1;
 static char *logbuf;
 static size_t loglen;
 static unsigned char esc_len[256];
+#define PAT_REPS 1024
+static char pat[6 * PAT_REPS]; /* esc_str[pat_c] repeated PAT_REPS times */
+static int pat_c = -1;
 static char esc_str[256][8];
 
 static void init_escapes(void) {
@@ -396,6 +399,24 @@ static void log_entry(const char *stream, const unsigned char *p, size_t n, cons
     if (i >= n) break;
     unsigned char c = p[i];
     if (esc_len[c] != 255) {
+      /* a run of one escaped byte (NULs from dd, say): copied from a repeated pattern */
+      size_t run = 1;
+      while (i + run < n && p[i + run] == c) run++;
+      if (run >= 4) {
+        size_t el = esc_len[c];
+        if (pat_c != c) {
+          for (int k = 0; k < PAT_REPS; k++) memcpy(pat + k * el, esc_str[c], el);
+          pat_c = c;
+        }
+        i += run;
+        while (run > 0) {
+          size_t k = run < PAT_REPS ? run : PAT_REPS;
+          memcpy(o, pat, k * el);
+          o += k * el;
+          run -= k;
+        }
+        continue;
+      }
       memcpy(o, esc_str[c], 8);
       o += esc_len[c];
       i++;
