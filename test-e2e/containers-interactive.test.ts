@@ -252,6 +252,10 @@ describe('security options', () => {
     expect(await caps()).toBe('00000000a80425fb'); // docker's default set
     expect(await caps('--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN')).toBe('0000000000001000');
     expect(BigInt(`0x${await caps('--privileged')}`)).toBeGreaterThan(0xa80425fbn);
+    const devs = async (...args: string[]) => ok(await c.docker(['run', '--rm', ...args, 'busybox', 'ls', '/dev'])).stdout.trim().split('\n');
+    const hostDevs = fs.readdirSync('/dev').filter((n) => fs.statSync(`/dev/${n}`, { throwIfNoEntry: false })?.isCharacterDevice());
+    expect((await devs('--privileged')).length).toBeGreaterThan((await devs()).length);
+    expect(await devs('--privileged')).toEqual(expect.arrayContaining(hostDevs.filter((n) => n !== 'console')));
     expect(ok(await c.docker(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status'])).stdout).toMatch(/NoNewPrivs:\s+1/);
     const masked = ok(await c.docker(['run', '--rm', 'busybox', 'sh', '-c', 'cat /proc/timer_list | wc -c; echo 1 > /proc/sys/kernel/ns_last_pid 2>&1 || echo ro']));
     expect(masked.stdout).toMatch(/^0\n[\s\S]*ro/);

@@ -248,6 +248,10 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
 
   const res = resources(input);
   const devices = await deviceNodes(input.devices ?? []);
+  if (input.privileged) {
+    const given = new Set(devices.nodes.map((d) => d.path));
+    for (const d of await hostDevices()) if (!given.has(d.path)) devices.nodes.push(d);
+  }
   const spec: RuntimeSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -306,6 +310,30 @@ function rlimitsOf(input: SpecInput, nofile: number): { type: string; hard: numb
 
 type OciDevice = NonNullable<NonNullable<RuntimeSpec['linux']>['devices']>[number];
 type OciDeviceRule = NonNullable<NonNullable<NonNullable<RuntimeSpec['linux']>['resources']>['devices']>[number];
+
+const SKIP_DEV_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
+const SKIP_DEV_NODES = new Set(['/dev/console', '/dev/ptmx', '/dev/tty', '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom']);
+
+/** `--privileged`: every device node of the host's /dev (as runc's HostDevices: not pts, shm, mqueue, fd, console). */
+async function hostDevices(dir = '/dev', depth = 0): Promise<OciDevice[]> {
+  const out: OciDevice[] = [];
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (depth < 4 && !SKIP_DEV_DIRS.has(e.name)) out.push(...(await hostDevices(p, depth + 1)));
+      continue;
+    }
+    if (!e.isCharacterDevice() && !e.isBlockDevice()) continue;
+    if (SKIP_DEV_NODES.has(p)) continue;
+    const st = await fs.stat(p).catch(() => undefined);
+    if (!st) continue;
+    const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn);
+    const minor = Number((BigInt(st.rdev) & 0xffn) | ((BigInt(st.rdev) >> 12n) & 0xfff00n));
+    out.push({ path: p, type: st.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
+  }
+  return out;
+}
 
 /** `--device`: the host node's type and numbers, made at the container path and allowed in the cgroup. */
 async function deviceNodes(list: DeviceMapping[]): Promise<{ nodes: OciDevice[]; allow: OciDeviceRule[] }> {
