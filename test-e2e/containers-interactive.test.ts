@@ -182,6 +182,8 @@ describe('events', () => {
     ok(await c.docker(['rm', 'evt']));
     ok(await c.docker(['volume', 'create', 'evvol']));
     ok(await c.docker(['volume', 'rm', 'evvol']));
+    ok(await c.docker(['run', '--rm', '-v', 'evimplicit:/x', 'busybox', 'true']));
+    ok(await c.docker(['volume', 'rm', 'evimplicit']));
     const until = Math.floor(Date.now() / 1000) + 1;
     const r = ok(await c.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evt', '--format', '{{.Action}} {{index .Actor.Attributes "exitCode"}}']));
     const actions = r.stdout.trim().split('\n').map((l) => l.replace('<no value>', '').trim());
@@ -193,6 +195,7 @@ describe('events', () => {
     expect(byLabel.stdout.trim()).toBe('evt');
     const vols = ok(await c.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']));
     expect(vols.stdout).toMatch(/create evvol[\s\S]*destroy evvol/);
+    expect(vols.stdout).toMatch(/create evimplicit\nmount evimplicit\nunmount evimplicit\ndestroy evimplicit/);
   });
 });
 

@@ -384,15 +384,32 @@ export class LocalContainerService implements ContainerService {
   }
 
   private mountVolumes(): MountVolumes {
+    // docker emits `volume create` for volumes a container creates (named on first use, anonymous)
+    const created = (name: string): void => {
+      try {
+        this.deps.onEvent?.({ type: 'volume', action: 'create', id: name, from: '', attributes: { driver: 'local' } });
+      } catch (err) {
+        this.log.warn({ err: messageOf(err) }, 'volume event listener failed');
+      }
+    };
     return {
-      ensure: (name) => this.volumePath(name),
+      ensure: async (name) => {
+        const existed = await fs.stat(path.dirname(this.layout.volumeData(name))).then(() => true, () => false);
+        const p = await this.volumePath(name);
+        if (!existed) created(name);
+        return p;
+      },
       anonymous: async () => {
+        let v: { name: string; path: string };
         if (this.deps.volumes?.create) {
-          const v = await this.deps.volumes.create({ Labels: { 'com.docker.volume.anonymous': '' } });
-          return { name: v.Name, path: v.Mountpoint };
+          const r = await this.deps.volumes.create({ Labels: { 'com.docker.volume.anonymous': '' } });
+          v = { name: r.Name, path: r.Mountpoint };
+        } else {
+          const name = randomBytes(32).toString('hex');
+          v = { name, path: await this.volumePath(name) };
         }
-        const name = randomBytes(32).toString('hex');
-        return { name, path: await this.volumePath(name) };
+        created(v.name);
+        return v;
       },
     };
   }
