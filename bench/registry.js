@@ -289,7 +289,7 @@ function registryRows(r) {
   return rows;
 }
 
-module.exports = { benchRegistry, registryRows };
+module.exports = { benchRegistry, registryRows, makeImageArchive };
 
 /* ---------------------------------------------------------------- alone: a berthd of its own */
 

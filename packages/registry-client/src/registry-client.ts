@@ -314,7 +314,7 @@ export class RegistryClient {
   }
 
   /** One blob as a stream, digest and size verified, resumed after a dropped connection. */
-  fetchBlob(ref: Reference | string, desc: Descriptor, options: CallOptions & { onProgress?: ProgressCallback } = {}): Readable {
+  fetchBlob(ref: Reference | string, desc: Descriptor, options: CallOptions & { onProgress?: ProgressCallback; verifyDigest?: boolean } = {}): Readable {
     const r = toReference(ref);
     if (!isDigest(desc.digest)) throw new InvalidArgumentError(`blob "${desc.digest}": invalid digest`);
     return readBlob({
@@ -325,6 +325,7 @@ export class RegistryClient {
       log: this.log,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.verifyDigest === false ? { verifyDigest: false } : {}),
     });
   }
 
