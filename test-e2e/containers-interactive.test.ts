@@ -25,7 +25,9 @@ if pid == 0:
     os.execvp(sys.argv[1], sys.argv[1:])
 out = b''
 sent = False
-deadline = time.time() + 30
+t0 = time.time()
+deadline = t0 + 30
+delay = float(os.environ.get('PTY_DELAY', '0'))
 while time.time() < deadline:
     r, _, _ = select.select([fd], [], [], 0.2)
     if fd in r:
@@ -36,7 +38,7 @@ while time.time() < deadline:
         if not b:
             break
         out += b
-    if not sent and prompt in out:
+    if not sent and prompt in out and time.time() - t0 >= delay:
         os.write(fd, lines)
         sent = True
 _, status = os.waitpid(pid, 0)
@@ -44,9 +46,9 @@ sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(status))
 `;
 
-function onPty(args: string[], prompt: string, input: string) {
+function onPty(args: string[], prompt: string, input: string, delaySeconds = 0) {
   return exec('python3', ['-c', PTY_DRIVER, 'docker', ...args], {
-    env: { DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(work, 'docker-config'), PTY_PROMPT: prompt, PTY_INPUT: input },
+    env: { DOCKER_HOST: d.host, DOCKER_CONFIG: path.join(work, 'docker-config'), PTY_PROMPT: prompt, PTY_INPUT: input, PTY_DELAY: String(delaySeconds) },
   });
 }
 
@@ -78,6 +80,17 @@ describe('interactive sessions', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('hello-42');
     expect(r.stdout).toMatch(/\/dev\/(pts\/\d+|console)/);
+  });
+
+  it('docker run -it, detach with ctrl-p ctrl-q, docker attach again: the shell is still there', async () => {
+    const r = await onPty(['run', '-it', '--name', 'detached', 'busybox', 'sh'], '# ', '\u0010\u0011');
+    expect(r.code).toBe(0);
+    expect((await inspect('detached')).State.Running).toBe(true);
+    const a = await onPty(['attach', 'detached'], '', 'echo back-$((2+2))\rexit 4\r', 1);
+    expect(a.code).toBe(4);
+    expect(a.stdout).toContain('back-4');
+    expect((await inspect('detached')).State).toMatchObject({ Running: false, ExitCode: 4 });
+    ok(await c.docker(['rm', 'detached']));
   });
 
   it('docker exec -it into a running container; exec exit codes 0/7/126/127', async () => {

@@ -837,7 +837,8 @@ export class LocalContainerService implements ContainerService {
     const closeStdin = (): void => {
       if (stdinDone) return;
       stdinDone = true;
-      if (wantStdin && e.rec.config.StdinOnce) e.hub.closeStdin();
+      // docker (container/stream/attach.go): StdinOnce closes the container's stdin when the client's ends, but not for a TTY (a detached `run -it` shell stays usable)
+      if (wantStdin && e.rec.config.StdinOnce && !tty) e.hub.closeStdin();
     };
     if (wantStdin) {
       conn.on('data', (d: Buffer) => e.hub.writeStdin(d));
