@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, clientsFor, exec, failed, fixtures, ok, scratchDir } from './harness';
+import { BerthDaemon, berthBin, clientsFor, exec, failed, fixtures, ok, rawRequest, scratchDir } from './harness';
 import { RunningRegistry, startBerthRegistry, writeHtpasswd } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -146,6 +146,20 @@ describe('berth ↔ berth-registry with token auth (--token-auth)', () => {
   it('the docker CLI after docker login', async () => {
     ok(await docker(['login', '-u', USER, '--password-stdin', token.host], PASS));
     await roundTrip(docker, token, 'e2e/tok-docker');
+  });
+
+  it('GET /distribution/{name}/json: the pushed manifest with X-Registry-Auth, refused without', async () => {
+    const ref = `${token.host}/e2e/tok:1`;
+    const auth = Buffer.from(JSON.stringify({ username: USER, password: PASS, serveraddress: token.host })).toString('base64url');
+    const withAuth = await rawRequest(d.socketPath, { path: `/v1.41/distribution/${ref}/json`, headers: { 'X-Registry-Auth': auth } });
+    expect(withAuth.status).toBe(200);
+    const body = withAuth.json as { Descriptor: { mediaType: string; digest: string; size: number }; Platforms: { os: string; architecture: string }[] };
+    expect(body.Descriptor.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(body.Descriptor.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(body.Platforms[0]).toMatchObject({ os: 'linux', architecture: 'amd64' });
+    const without = await rawRequest(d.socketPath, { path: `/v1.41/distribution/${ref}/json` });
+    expect(without.status).toBeGreaterThanOrEqual(400);
+    expect(without.body.toString()).toMatch(/unauthorized|authentication required|denied/i);
   });
 });
 
