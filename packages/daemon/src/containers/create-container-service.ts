@@ -10,5 +10,8 @@ import { LocalContainerService, defaultServiceHooks, type ServiceHooks } from '.
  */
 export async function createContainerService(deps: ContainerServiceDeps, hooks?: Partial<ServiceHooks>): Promise<ContainerService> {
   const store = await SqliteContainerStore.open(deps.db);
-  return new LocalContainerService(deps, store, { ...defaultServiceHooks(), ...hooks });
+  const merged = { ...defaultServiceHooks(), ...hooks };
+  // a replaced readLogs (tests) is not bypassed by the default batch reader
+  if (hooks?.readLogs && !hooks.readLogBatches) delete merged.readLogBatches;
+  return new LocalContainerService(deps, store, merged);
 }

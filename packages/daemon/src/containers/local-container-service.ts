@@ -32,6 +32,7 @@ import {
   parseSignal,
   readCgroupStats,
   readLogs as runtimeReadLogs,
+  readLogBatches as runtimeReadLogBatches,
   unmountRootfs,
   writeContainerFiles as runtimeWriteContainerFiles,
   type CgroupStats,
@@ -108,6 +109,8 @@ export interface ServiceHooks {
   buildSpec: typeof runtimeBuildSpec;
   writeContainerFiles: typeof runtimeWriteContainerFiles;
   readLogs: typeof runtimeReadLogs;
+  /** The same entries in batches (one per chunk read): `logs` writes one HTTP chunk per batch. */
+  readLogBatches?: typeof runtimeReadLogBatches;
 }
 
 export function defaultServiceHooks(): ServiceHooks {
@@ -116,6 +119,7 @@ export function defaultServiceHooks(): ServiceHooks {
     buildSpec: runtimeBuildSpec,
     writeContainerFiles: runtimeWriteContainerFiles,
     readLogs: runtimeReadLogs,
+    readLogBatches: runtimeReadLogBatches,
   };
 }
 
@@ -901,11 +905,29 @@ export class LocalContainerService implements ContainerService {
     const stopWhen = follow ? this.runOver(e) : undefined;
     const file = this.layout.containerLog(e.rec.id);
     const read = this.hooks.readLogs;
+    const readBatches = this.hooks.readLogBatches;
     const timestamps = Boolean(opts.timestamps);
     async function* chunks(): AsyncGenerator<Buffer> {
       try {
         await fs.access(file);
       } catch {
+        return;
+      }
+      const o = {
+        stdout: Boolean(opts.stdout),
+        stderr: Boolean(opts.stderr),
+        since: since && since > 0 ? new Date(since) : undefined,
+        until: until && until > 0 ? new Date(until) : undefined,
+        tail: opts.tail,
+        follow,
+        signal: opts.signal,
+        stopWhen,
+      };
+      if (readBatches) {
+        // one write per batch: 100,000 small writes cost more than reading the file
+        for await (const batch of readBatches(file, o)) {
+          if (batch.length) yield Buffer.concat(batch.map((entry) => logEntryBytes(entry, tty, timestamps)));
+        }
         return;
       }
       for await (const entry of read(file, {

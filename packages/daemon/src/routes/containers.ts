@@ -179,7 +179,7 @@ export function containersRouter(service: ContainerService): Router {
         tail: parseTail(queryString(req, 'tail')),
         signal,
       });
-      // docker sends no Content-Type on logs (SPEC §4.2); chunked, one chunk per entry.
+      // docker sends no Content-Type on logs (SPEC §4.2); chunked, one chunk per batch of entries.
       res.statusCode = 200;
       res.removeHeader('Content-Type');
       res.flushHeaders();
