@@ -156,6 +156,27 @@ describe('health checks', () => {
     expect(ev.stdout.trim().split('\n')).toEqual(['health_status: unhealthy', 'health_status: healthy']);
     ok(await c.docker(['rm', '-f', 'hc']));
   }, 30_000);
+
+  it("an image's HEALTHCHECK applies, with --health-interval over it; --no-healthcheck turns it off", async () => {
+    ok(await c.docker(['create', '--name', 'hcbase', 'busybox', 'sleep', '100']));
+    const commit = await rawRequest(d.socketPath, {
+      method: 'POST',
+      path: '/v1.41/commit?container=hcbase&repo=hcimg&tag=1',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Cmd: ['sleep', '100'], Healthcheck: { Test: ['CMD-SHELL', 'echo probed'], Interval: 60e9, Retries: 1 } }),
+    });
+    expect(commit.status).toBe(201);
+    ok(await c.docker(['rm', 'hcbase']));
+    expect(JSON.parse(ok(await c.docker(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'hcimg:1'])).stdout).Test).toEqual(['CMD-SHELL', 'echo probed']);
+    ok(await c.docker(['run', '-d', '--name', 'hcimg', '--health-interval', '200ms', 'hcimg:1']));
+    await waitFor('healthy from the image check', async () => (await inspect('hcimg')).State.Health?.Status === 'healthy', 10_000);
+    expect((await inspect('hcimg')).State.Health.Log[0].Output).toBe('probed\n');
+    ok(await c.docker(['run', '-d', '--name', 'nohc', '--no-healthcheck', 'hcimg:1']));
+    expect((await inspect('nohc')).State.Health).toBeUndefined();
+    expect(ok(await c.docker(['ps', '--filter', 'name=nohc', '--format', '{{.Status}}'])).stdout).not.toMatch(/health/);
+    ok(await c.docker(['rm', '-f', 'hcimg', 'nohc']));
+    ok(await c.docker(['rmi', 'hcimg:1']));
+  }, 30_000);
 });
 
 describe('restart policies', () => {

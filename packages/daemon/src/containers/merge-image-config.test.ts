@@ -13,6 +13,13 @@ const image = {
 };
 
 describe('mergeImageConfig', () => {
+  it("takes the image's HEALTHCHECK, field by field under the container's --health-* flags", () => {
+    const hc = { Test: ['CMD-SHELL', 'check'], Interval: 5e9, Timeout: 2e9, Retries: 4 };
+    expect(mergeImageConfig({ Image: 'x' }, { ...image, Healthcheck: hc }).Healthcheck).toEqual(hc);
+    expect(mergeImageConfig({ Image: 'x', Healthcheck: { Interval: 1e9 } }, { ...image, Healthcheck: hc }).Healthcheck).toEqual({ ...hc, Interval: 1e9 });
+    expect(mergeImageConfig({ Image: 'x', Healthcheck: { Test: ['NONE'] } }, { ...image, Healthcheck: hc }).Healthcheck!.Test).toEqual(['NONE']);
+  });
+
   it('takes the image values the container does not set', () => {
     const m = mergeImageConfig({ Image: 'x', Labels: { b: '3' } }, image);
     expect(m.Env).toEqual(image.Env);

@@ -54,7 +54,19 @@ export function mergeImageConfig(container: ContainerConfig, image: ImageRunConf
     out.Entrypoint = img.Entrypoint && img.Entrypoint.length ? [...img.Entrypoint] : null;
     if (!container.Cmd || container.Cmd.length === 0) out.Cmd = img.Cmd ? [...img.Cmd] : null;
   }
-  if (img.Healthcheck && !out.Healthcheck) out.Healthcheck = img.Healthcheck;
+  // docker's merge: the image's HEALTHCHECK, each field the container leaves unset taken from it
+  if (img.Healthcheck) {
+    if (!out.Healthcheck) out.Healthcheck = { ...img.Healthcheck };
+    else {
+      const h = { ...out.Healthcheck };
+      if (!h.Test || h.Test.length === 0) h.Test = img.Healthcheck.Test;
+      if (!h.Interval) h.Interval = img.Healthcheck.Interval;
+      if (!h.Timeout) h.Timeout = img.Healthcheck.Timeout;
+      if (!h.StartPeriod) h.StartPeriod = img.Healthcheck.StartPeriod;
+      if (!h.Retries) h.Retries = img.Healthcheck.Retries;
+      out.Healthcheck = h;
+    }
+  }
   return out;
 }
 
