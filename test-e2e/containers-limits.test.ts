@@ -75,6 +75,17 @@ describe('limits', () => {
     ok(await c.docker(['rm', '-f', 'spin']));
   }, 30_000);
 
+  it('--cpuset-cpus, --cpu-shares, --memory-swap, --ulimit reach the kernel', async () => {
+    ok(await c.docker(['run', '-d', '--name', 'knobs', '--cpuset-cpus', '0', '--cpu-shares', '512', '-m', '64m', '--memory-swap', '128m', '--ulimit', 'nofile=100:200', '--ulimit', 'nproc=50', 'busybox', 'sleep', '100']));
+    const id = (await inspect('knobs')).Id;
+    expect(cg('cpuset', id, 'cpuset.cpus')).toBe('0');
+    expect(cg('cpu', id, 'cpu.shares')).toBe('512');
+    expect(cg('memory', id, 'memory.limit_in_bytes')).toBe(String(64 << 20));
+    if (fs.existsSync(`/sys/fs/cgroup/memory/berth/${id}/memory.memsw.limit_in_bytes`)) expect(cg('memory', id, 'memory.memsw.limit_in_bytes')).toBe(String(128 << 20));
+    expect(ok(await c.docker(['exec', 'knobs', 'sh', '-c', 'ulimit -n; ulimit -Hn; ulimit -u'])).stdout).toBe('100\n200\n50\n');
+    ok(await c.docker(['rm', '-f', 'knobs']));
+  });
+
   it('negative or absurd limits and unknown signals are 400', async () => {
     const create = (HostConfig: object) =>
       rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/create', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ Image: 'busybox', HostConfig }) });
