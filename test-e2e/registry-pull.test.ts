@@ -87,11 +87,24 @@ describe('pull from a loopback registry', () => {
     expect(ok(await c.docker(['run', '--rm', ref])).stdout).toBe('hello\n');
   });
 
-  it('berth pull again: every layer already exists, the image is up to date', async () => {
+  it('berth pull again: the image is up to date, as dockerd says it (trace 15-pull-again)', async () => {
     const ref = `${registryHost}/e2e/fixture:1`;
     const r = ok(await c.berth(['pull', ref], { timeoutMs: 60_000 }));
-    expect(r.stdout).toMatch(/Already exists/);
-    expect(r.stdout).toContain(`Status: Image is up to date for ${ref}`);
+    expect(r.stdout.split('\n').map((l) => l.replace(/sha256:[0-9a-f]{64}/, 'sha256:D'))).toEqual([
+      '1: Pulling from e2e/fixture',
+      'Digest: sha256:D',
+      `Status: Image is up to date for ${ref}`,
+      ref,
+      '',
+    ]);
+  });
+
+  it('berth pull of another tag of the same image: every layer already exists', async () => {
+    ok(await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${registryHost}/e2e/fixture:1`, `docker://${registryHost}/e2e/other:2`], { timeoutMs: 60_000 }));
+    const ref = `${registryHost}/e2e/other:2`;
+    const r = ok(await c.berth(['pull', ref], { timeoutMs: 60_000 }));
+    expect(r.stdout.match(/: Already exists$/gm)?.length).toBe(5);
+    expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
   });
 
   it('a missing tag and an unreachable registry fail with a clear message', async () => {

@@ -107,6 +107,18 @@ export class ImagePuller {
     return { imageId: last!.imageId, name };
   }
 
+  /**
+   * The local image when it is current for `resolved`: its repo digest and (for a tag) the tag
+   * already name the manifest's config, and it has as many layers; else undefined.
+   */
+  private async currentImage(ref: Reference, resolved: { index?: { digest: string }; manifest: { digest: string }; parsed: { config: { digest: string }; layers: unknown[] } }): Promise<{ id: Digest } | undefined> {
+    const digestRef = formatReference({ domain: ref.domain, path: ref.path, digest: (resolved.index ?? resolved.manifest).digest as Digest });
+    const img = await this.store.images.find(digestRef);
+    if (!img || img.id !== resolved.parsed.config.digest || img.layers.length !== resolved.parsed.layers.length) return undefined;
+    if (ref.tag !== undefined && ref.digest === undefined && (await this.store.images.find(formatReference(ref)))?.id !== img.id) return undefined;
+    return { id: img.id };
+  }
+
   private async pullOne(req: PullRequest, final: boolean): Promise<PullOutcome & { updated: boolean }> {
     const log = this.opts.logger ?? silentLogger;
     let ref: Reference;
@@ -132,13 +144,17 @@ export class ImagePuller {
     let resolved: Awaited<ReturnType<RegistryClient['resolve']>> | undefined;
     let configBytes: Buffer | undefined;
     let source: Reference = ref;
+    let current: { id: Digest } | undefined;
     for (let i = 0; i < candidates.length && !resolved; i++) {
       const c = candidates[i]!;
       try {
         const r = await client.resolve(c, { ...call, ...(req.platform ? { platform: parsePlatform(req.platform) } : {}) });
-        // A config the content store has (content-addressed, verified when written) is not fetched again.
-        const local = (await this.store.content.has(r.parsed.config.digest as Digest)) ? await this.store.content.readBuffer(r.parsed.config.digest as Digest, call).catch(() => undefined) : undefined;
-        configBytes = local ?? (await client.fetchBlobBytes(c, r.parsed.config, call));
+        current = await this.currentImage(ref, r);
+        if (!current) {
+          // A config the content store has (content-addressed, verified when written) is not fetched again.
+          const local = (await this.store.content.has(r.parsed.config.digest as Digest)) ? await this.store.content.readBuffer(r.parsed.config.digest as Digest, call).catch(() => undefined) : undefined;
+          configBytes = local ?? (await client.fetchBlobBytes(c, r.parsed.config, call));
+        }
         resolved = r;
         source = c;
       } catch (e) {
@@ -154,8 +170,20 @@ export class ImagePuller {
         throw e;
       }
     }
-    if (!resolved || !configBytes) throw new InvalidArgumentError(`pull ${formatReference(ref)}: no endpoint to pull from`);
+    if (!resolved) throw new InvalidArgumentError(`pull ${formatReference(ref)}: no endpoint to pull from`);
     const m = resolved.parsed;
+    const p = req.progress;
+    if (current) {
+      // Up to date: nothing to check layer by layer, nothing to write; dockerd then names no
+      // layer either (trace 15-pull-again).
+      p.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
+      p.write({ status: `Digest: ${(resolved.index ?? resolved.manifest).digest}` });
+      const name = familiarString(ref);
+      if (final) p.write({ status: `Status: Image is up to date for ${name}` });
+      return { imageId: current.id, name, updated: false };
+    }
+    if (!configBytes) throw new InvalidArgumentError(`pull ${formatReference(ref)}: no config`);
+
     let config: ImageConfig;
     try {
       config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
@@ -167,7 +195,6 @@ export class ImagePuller {
       throw new InvalidArgumentError(`image ${formatReference(ref)}: manifest has ${m.layers.length} layers, config ${diffIds.length} diff_ids`);
     }
 
-    const p = req.progress;
     p.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
     const todo: number[] = [];
     for (let i = 0; i < m.layers.length; i++) {
