@@ -58,8 +58,9 @@ export function errorFromResponse(status: number, body: Buffer | undefined, subj
     return new NotFoundError(`${subject.kind} ${subject.name}: ${text || 'not found'}`);
   }
   const what = `${subject.kind} ${subject.name}`;
-  if (status === 401) return new UnauthorizedError(`${what}: unauthorized: ${text || 'authentication required'}`);
-  if (status === 403 || codes.has('DENIED')) return new ForbiddenError(`${what}: denied: ${text || 'requested access to the resource is denied'}`);
+  // the envelope's text already starts with its code (`unauthorized: ...`): no second prefix
+  if (status === 401) return new UnauthorizedError(`${what}: ${codes.has('UNAUTHORIZED') ? text : `unauthorized: ${text || 'authentication required'}`}`);
+  if (status === 403 || codes.has('DENIED')) return new ForbiddenError(`${what}: ${codes.has('DENIED') ? text : `denied: ${text || 'requested access to the resource is denied'}`}`);
   if (status === 429 || codes.has('TOOMANYREQUESTS')) {
     return new UnavailableError(`${what}: toomanyrequests: ${text || 'too many requests'}${retryAfter ? ` (retry after ${retryAfter})` : ''}`);
   }
