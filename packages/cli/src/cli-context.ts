@@ -8,7 +8,11 @@ export interface CliIo {
   stdin: Readable & { isTTY?: boolean; setRawMode?: (on: boolean) => unknown };
 }
 
-/** Which transport a command wants: `fast` (node:http; run, ps and friends) or `general` (axios). */
+/**
+ * Which transport a command wants: `fast` (node:http: the hot path of run, ps and friends, and the
+ * bulk tar streams of import, load, save and export, where axios's stream handling measured 2-5x
+ * slower) or `general` (axios, for everything else).
+ */
 export type ClientKind = 'fast' | 'general';
 
 /** Everything a command needs from outside: io, environment, clock, and a daemon client. */

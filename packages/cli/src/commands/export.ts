@@ -3,7 +3,7 @@ import { writeOutput } from './output-file';
 
 /** `berth export [-o FILE] CONTAINER`: the container's filesystem as a tar. */
 export async function run(ctx: CliContext, argv: { container: string; output?: string }): Promise<ExitCode> {
-  const client = ctx.client('general');
+  const client = ctx.client('fast');
   await writeOutput(ctx, argv.output, () => client.containers.export(argv.container));
   return 0;
 }

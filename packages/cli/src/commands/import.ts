@@ -21,7 +21,7 @@ export async function run(ctx: CliContext, argv: { file: string; reference?: str
     }
     source = fs.createReadStream(argv.file);
   }
-  const msgs = await ctx.client('general').images.import(source, {
+  const msgs = await ctx.client('fast').images.import(source, {
     repo: argv.reference,
     changes: argv.change,
     message: argv.message,

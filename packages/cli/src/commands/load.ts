@@ -20,7 +20,7 @@ export async function run(ctx: CliContext, argv: { input?: string; quiet?: boole
   }
   // docker sends quiet=1 whenever its stdout is not a terminal
   const quiet = !!argv.quiet || !ctx.io.stdout.isTTY;
-  const msgs = await ctx.client('general').images.load(source, { quiet });
+  const msgs = await ctx.client('fast').images.load(source, { quiet });
   try {
     await printJsonMessages(msgs, ctx.io.stdout);
   } catch (e) {
