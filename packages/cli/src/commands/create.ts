@@ -9,7 +9,7 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   try {
     checkImageReference(argv.image);
     const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), { ...argv, detach: false }, { env: ctx.env });
-    const created = await createContainer(ctx, client, body, { name: argv.name, platform: argv.platform });
+    const created = await createContainer(ctx, client, body, { name: argv.name, platform: argv.platform, config: argv.config });
     for (const w of created.Warnings ?? []) ctx.io.stderr.write(`WARNING: ${w}\n`);
     ctx.io.stdout.write(`${created.Id}\n`);
     return 0;

@@ -10,6 +10,8 @@ import { type RunFlags, buildCreateRequest } from '../run-options';
 export interface RunArgv extends RunFlags {
   image: string;
   args?: (string | number)[];
+  /** The global `--config` dir: where `berth login` keeps credentials for the pull. */
+  config?: string;
 }
 
 /** docker's runStartContainerErr: the exit code a failed start maps to. */
@@ -29,7 +31,7 @@ export async function createContainer(
   ctx: CliContext,
   client: BerthClient,
   body: ContainerCreateRequest,
-  o: { name?: string; platform?: string },
+  o: { name?: string; platform?: string; config?: string },
 ): Promise<ContainerCreateResponse> {
   try {
     return await client.containers.create(body, o);
@@ -40,13 +42,21 @@ export async function createContainer(
     // Only this (rare) path needs the reference parser and the pull code.
     const { familiarString, parseReference, withDefaultTag } = require('@berth/oci') as typeof import('@berth/oci');
     const { pullImage } = require('../pull-image') as typeof import('../pull-image');
+    const { credentialsFor } = require('../credentials') as typeof import('../credentials');
+    const { configDir } = require('../config') as typeof import('../config');
     try {
       shown = familiarString(withDefaultTag(parseReference(image)));
     } catch {
       /* show as typed */
     }
     ctx.io.stderr.write(`Unable to find image '${shown}' locally\n`);
-    await pullImage(client, image, ctx.io.stderr, o.platform);
+    let auth;
+    try {
+      auth = credentialsFor(configDir({ config: o.config }, ctx.env), parseReference(image).domain);
+    } catch {
+      auth = undefined; // a bad reference: the pull reports it
+    }
+    await pullImage(client, image, ctx.io.stderr, o.platform, auth);
     return await client.containers.create(body, o);
   }
 }
@@ -68,7 +78,7 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   try {
     checkImageReference(argv.image);
     const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
-    created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform });
+    created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform, config: argv.config });
   } catch (e) {
     reportRunError(ctx, 'run', e);
     return 125;
