@@ -26,6 +26,7 @@ declare -A need=(
   [python3]=python3
   [mkfifo]=coreutils
   [setfattr]=attr
+  [zstd]=zstd
 )
 missing=()
 for what in "${!need[@]}"; do

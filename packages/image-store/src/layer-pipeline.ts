@@ -1,6 +1,5 @@
-import { createGunzip } from 'node:zlib';
 import { PassThrough, Readable } from 'node:stream';
-import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
+import { asDataLoss, decompressor, detectCompression } from './layer';
 import { Digester } from '@berth/oci';
 
 /** What `decompressAuto` saw: whether the input was compressed, and its digest if it was. */
@@ -11,8 +10,8 @@ export interface SourceInfo {
 }
 
 /**
- * A pipeline stage that looks at the first bytes and gunzips when they are gzip's magic;
- * plain tar passes through (unhashed: its digest is the diffID). zstd is refused.
+ * A pipeline stage that looks at the first bytes and decompresses gzip or zstd (hashing the
+ * compressed bytes); plain tar passes through (unhashed: its digest is the diffID).
  */
 export function decompressAuto(info: SourceInfo): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
   return (source) => decompress(source, info);
@@ -34,9 +33,10 @@ async function* decompress(source: AsyncIterable<Buffer>, info: SourceInfo): Asy
       yield r.value;
     }
   }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  const kind = detectCompression(head);
+  if (kind !== 'none') {
     info.compressed = true;
-    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    const z = decompressor(kind);
     const hashed = async function* (): AsyncGenerator<Buffer> {
       for await (const c of rest()) {
         info.digester.update(c);
@@ -44,21 +44,16 @@ async function* decompress(source: AsyncIterable<Buffer>, info: SourceInfo): Asy
       }
     };
     const src = Readable.from(hashed());
-    src.on('error', (e) => gz.destroy(e));
-    src.pipe(gz);
+    src.on('error', (e) => z.destroy(e));
+    src.pipe(z);
     try {
-      for await (const chunk of gz) yield chunk as Buffer;
+      for await (const chunk of z) yield chunk as Buffer;
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code?.startsWith('Z_')) throw new DataLossError(`layer: corrupt or truncated gzip stream: ${err.message}`, { cause: e });
-      throw e;
+      throw asDataLoss(kind, e);
     } finally {
       src.destroy();
     }
     return;
-  }
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) {
-    throw new InvalidArgumentError('layer: zstd-compressed layers are not supported');
   }
   yield* rest();
 }

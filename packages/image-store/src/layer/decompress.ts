@@ -1,6 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { DataLossError, InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
+import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
+import { createZstdDecompress } from './zstd-decompress';
 
 export type LayerCompression = 'none' | 'gzip' | 'zstd';
 
@@ -22,13 +23,12 @@ export function detectCompression(head: Buffer): LayerCompression {
 
 type ZstdZlib = { createZstdDecompress?: (opts?: zlib.ZlibOptions) => zlib.Gunzip };
 
-function decompressor(kind: 'gzip' | 'zstd'): NodeJS.ReadWriteStream & Readable {
+/** A decompressing stream for a layer compression (gzip by zlib; zstd by zlib or fzstd). */
+export function decompressor(kind: 'gzip' | 'zstd'): NodeJS.ReadWriteStream & Readable {
   if (kind === 'gzip') return zlib.createGunzip(ZLIB_OPTIONS);
   const create = (zlib as unknown as ZstdZlib).createZstdDecompress;
-  if (create === undefined) {
-    throw new NotImplementedError(`layer: zstd-compressed layers need Node.js with zlib zstd support (>= 22.15; this is ${process.version})`);
-  }
-  return create(ZLIB_OPTIONS);
+  // Node's own zstd where there is one (>= 22.15), else fzstd's decoder in JavaScript.
+  return create === undefined ? createZstdDecompress() : create(ZLIB_OPTIONS);
 }
 
 function toBuffer(c: unknown): Buffer {
@@ -36,6 +36,11 @@ function toBuffer(c: unknown): Buffer {
   if (c instanceof Uint8Array) return Buffer.from(c.buffer, c.byteOffset, c.byteLength);
   if (typeof c === 'string') return Buffer.from(c);
   throw new InvalidArgumentError('layer: input stream must carry bytes');
+}
+
+/** A decompressor's error as DataLossError when it means corrupt or truncated input; others as they are. */
+export function asDataLoss(kind: 'gzip' | 'zstd', err: unknown): unknown {
+  return isZlibError(err) ? new DataLossError(`layer: corrupt or truncated ${kind} stream: ${(err as Error).message}`, { cause: err }) : err;
 }
 
 /** Whether an error came from zlib (a corrupt or truncated compressed stream). */
@@ -82,8 +87,7 @@ export async function* uncompressedChunks(input: Readable): AsyncGenerator<Buffe
     try {
       for await (const c of z) yield c as Buffer;
     } catch (err) {
-      if (isZlibError(err)) throw new DataLossError(`layer: corrupt or truncated ${kind} stream: ${(err as Error).message}`, { cause: err });
-      throw err;
+      throw asDataLoss(kind, err);
     } finally {
       z.destroy();
     }

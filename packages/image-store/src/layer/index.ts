@@ -6,5 +6,5 @@
 export { unpackLayer, type UnpackResult, type UnpackLayerOptions } from './unpack-layer';
 export { packDirectory, type PackDirectoryOptions, type PackMode } from './pack-directory';
 export { type LayerLimits, DEFAULT_LAYER_LIMITS } from './layer-limits';
-export { detectCompression, type LayerCompression } from './decompress';
+export { detectCompression, decompressor, asDataLoss, type LayerCompression } from './decompress';
 export { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';

@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
+import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
 import { BLOCK_SIZE, encodeHeader, paddingFor } from './tar-header';
 import { packDirectory } from './pack-directory';
@@ -142,19 +143,22 @@ describe('unpackLayer', () => {
     expect(fs.lstatSync(path.join(dest, 'f')).mtimeMs).toBe(1600000000500);
   });
 
-  it('handles zstd where Node has it, and says so where it does not', async () => {
-    const t = await buildTar([{ header: { name: 'z', type: 'file' }, body: 'zstd' }]);
-    let zst: Buffer;
+  it('unpacks zstd layers (zlib zstd or fzstd), and refuses truncated or corrupt zstd', async () => {
+    const t = await buildTar([{ header: { name: 'z', type: 'file' }, body: 'zstd'.repeat(5000) }]);
+    // the zstd command (Debian's zstd package, installed by scripts/setup.sh) makes the input
+    const zst = execFileSync('zstd', ['-c', '-q'], { input: t });
+    expect((await unpackLayer(streamOf(zst), dest)).diffId).toBe(sha256(t));
+    expect(fs.readFileSync(path.join(dest, 'z'), 'utf8')).toBe('zstd'.repeat(5000));
+    const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'zst-trunc-'));
+    const d3 = fs.mkdtempSync(path.join(os.tmpdir(), 'zst-bad-'));
     try {
-      zst = execFileSync('zstd', ['-c', '-q'], { input: t });
-    } catch {
-      return; // no zstd binary to make the input with
-    }
-    const hasZstd = typeof (zlib as unknown as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
-    if (hasZstd) {
-      expect((await unpackLayer(streamOf(zst), dest)).diffId).toBe(sha256(t));
-    } else {
-      await expect(unpackLayer(streamOf(zst), dest)).rejects.toBeInstanceOf(NotImplementedError);
+      await expect(unpackLayer(streamOf(zst.subarray(0, zst.length - 7)), d2)).rejects.toBeInstanceOf(DataLossError);
+      const bad = Buffer.from(zst);
+      bad.fill(0xff, 8, Math.min(bad.length, 40));
+      await expect(unpackLayer(streamOf(bad), d3)).rejects.toBeInstanceOf(DataLossError);
+    } finally {
+      fs.rmSync(d2, { recursive: true, force: true });
+      fs.rmSync(d3, { recursive: true, force: true });
     }
   });
 
