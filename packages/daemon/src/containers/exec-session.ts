@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { Task } from '@berth/runtime';
 import { StreamHub } from './stream-hub';
+import type { ExecInspect } from '@berth/api';
 
 /**
  * `docker exec` sessions: one more process in a running container. Like Docker, sessions live
@@ -39,20 +40,7 @@ export interface ExecSession {
   gcTimer?: NodeJS.Timeout;
 }
 
-/** `GET /exec/{id}/json`, as docker shapes it. */
-export interface ExecInspect {
-  ID: string;
-  Running: boolean;
-  ExitCode: number | null;
-  ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user?: string };
-  OpenStdin: boolean;
-  OpenStderr: boolean;
-  OpenStdout: boolean;
-  CanRemove: boolean;
-  ContainerID: string;
-  DetachKeys: string;
-  Pid: number;
-}
+export type { ExecInspect };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
