@@ -5,7 +5,7 @@ module.exports = {
   roots: ['<rootDir>/packages', '<rootDir>/test-e2e'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.test.json' }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
   },
   moduleNameMapper: {
     '^@berth/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
