@@ -451,7 +451,12 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       t.request = async (req) => {
         const r = await origRequest(req);
         if (req.method === 'HEAD' && r.statusCode === 200) r.headers['x-docker-container-path-stat'] = dirStat;
-        if (req.body && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) req.body.resume();
+        // read the tar body to its end before answering, as a daemon does (and before the
+        // test's finally removes the files it is made from)
+        const body = req.body;
+        if (body && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+          await new Promise<void>((resolve, reject) => body.on('end', resolve).on('error', reject).resume());
+        }
         return r;
       };
       expect(await cli(`cp ${dir}/file.txt x:/srv/`, t)).toEqual({ code: 0, out: '', err: '' });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, pipeline as pipelineCb, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '@berth/errdefs';
 import * as tar from 'tar-stream';
@@ -119,7 +119,9 @@ export function packPath(src: string, name: string): Readable {
     } else if (st.isFile()) {
       await new Promise<void>((resolve, reject) => {
         const w = pack.entry({ ...common, type: 'file', size: st.size }, (e) => (e ? reject(e) : resolve()));
-        fs.createReadStream(abs).on('error', reject).pipe(w);
+        // pipeline listens for errors on both sides: a file that vanishes or shrinks while it is
+        // read fails the copy with its own error instead of an unhandled 'error' on the entry.
+        pipelineCb(fs.createReadStream(abs), w, (e) => e && reject(e));
       });
     }
   };
