@@ -1,7 +1,8 @@
 import type { ContainerService } from './container-service';
 import { SqliteContainerStore } from './container-store';
 import type { ContainerServiceDeps } from './deps';
-import { LocalContainerService, defaultServiceHooks, type ServiceHooks } from './local-container-service';
+import { LocalContainerService } from './local-container-service';
+import { defaultServiceHooks, type ServiceHooks } from './service-hooks';
 
 /**
  * Opens the container table (applying its migrations) and returns the service. Call

@@ -10,7 +10,7 @@ import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errde
 import type { ImageConfig, RuntimeSpec } from '@berth/oci';
 import type { CreateOptions, ExecOptions, ExitStatus, LogEntry, OutputChunk, ReadLogsOptions, ResourceLimits, Task } from '@berth/runtime';
 import type { ContainerImages, ContainerRuntime, ContainerSnapshots } from '../deps';
-import type { ServiceHooks } from '../local-container-service';
+import type { ServiceHooks } from '../service-hooks';
 import { rfc3339Nano } from '../timestamps';
 
 export const BUSYBOX_ID = `sha256:${'a'.repeat(64)}` as const;

@@ -1,0 +1,60 @@
+import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
+import { parseReference, type ImageRunConfig } from '@berth/oci';
+import { applyImageChanges } from '../images/image-changes';
+import type { ContainerContext } from './container-context';
+import type { ContainerLifecycle } from './container-lifecycle';
+import type { CommitOptions } from './container-service';
+
+/**
+ * `docker commit`: the container's Config (plus the body's, plus the changes) becomes the new
+ * image's config and its upper dir the new layer (deps.committer); a running container is
+ * paused meanwhile unless told otherwise.
+ */
+export async function commitContainer(ctx: ContainerContext, lifecycle: ContainerLifecycle, ref: string, opts: CommitOptions): Promise<{ Id: string }> {
+  const committer = ctx.deps.committer;
+  if (!committer) throw new NotImplementedError('commit: not available (no image committer configured)');
+  const e = ctx.mustGet(ref);
+  const id = e.rec.id;
+  if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
+    throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
+  }
+  let reference: string | undefined;
+  if (opts.repo) {
+    reference = `${opts.repo}:${opts.tag || 'latest'}`;
+    parseReference(reference);
+  } else if (opts.tag) {
+    throw new InvalidArgumentError('tag without a repository');
+  }
+  const { Hostname, Domainname, User, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels, StopSignal, AttachStdin, AttachStdout, AttachStderr, Healthcheck } =
+    e.rec.config;
+  const containerConfig: ImageRunConfig = {
+    Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
+    Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
+    ...(StopSignal ? { StopSignal } : {}),
+    ...(Healthcheck ? { Healthcheck } : {}),
+  };
+  const fromBody: ImageRunConfig = {};
+  for (const [k, v] of Object.entries(opts.config ?? {})) {
+    if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) (fromBody as Record<string, unknown>)[k] = v;
+  }
+  const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
+  const pause = opts.pause !== false && e.rec.state.status === 'running';
+  if (pause) await lifecycle.pause(id);
+  try {
+    const rec = await committer.commit({
+      parent: e.rec.imageId,
+      upperDir: await ctx.deps.snapshots.upperDir(id),
+      config,
+      containerConfig,
+      containerId: id,
+      author: opts.author,
+      comment: opts.comment,
+      references: reference ? [reference] : undefined,
+      signal: opts.signal,
+    });
+    ctx.emit(e, 'commit', { comment: opts.comment ?? '' });
+    return { Id: rec.id };
+  } finally {
+    if (pause) await lifecycle.unpause(id).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'commit: unpause'));
+  }
+}

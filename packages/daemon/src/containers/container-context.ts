@@ -1,0 +1,127 @@
+import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
+import type { Logger, MountDescription } from '@berth/runtime';
+import type { DataRoot } from '../layout';
+import type { ContainerStateRecord } from './container-record';
+import { transition } from './container-state';
+import type { ContainerStore } from './container-store';
+import type { Entry } from './container-entry';
+import type { ContainerEvent, ContainerServiceDeps } from './deps';
+import { containerMounts } from './init-layer';
+import { RootfsMounts } from './rootfs-mounts';
+import type { ServiceHooks } from './service-hooks';
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * What every part of the container service shares: the in-memory table of containers, the
+ * store, the rootfs mounts, the neighbours (deps, hooks) and the primitives every operation is
+ * built on (lookup by ref, the per-container lock, state changes, events).
+ */
+export class ContainerContext {
+  readonly entries = new Map<string, Entry>();
+  readonly byName = new Map<string, Entry>();
+  /** Names taken by creates still in flight: name → id. */
+  readonly reserved = new Map<string, string>();
+  readonly mounts: RootfsMounts;
+  readonly log: Logger;
+  readonly layout: DataRoot;
+  readonly runtimeName: string;
+  readonly now: () => Date;
+  /** Set by shutdown: exits of detached tasks are not recorded. */
+  closed = false;
+
+  constructor(
+    readonly deps: ContainerServiceDeps,
+    readonly store: ContainerStore,
+    readonly hooks: ServiceHooks,
+  ) {
+    this.mounts = new RootfsMounts(hooks.mounter);
+    this.log = deps.logger ?? silent;
+    this.layout = deps.layout;
+    this.runtimeName = deps.runtimeName ?? 'runc';
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  lookup(ref: string): Entry | undefined {
+    if (!ref) return undefined;
+    const byId = this.entries.get(ref);
+    if (byId) return byId;
+    const byName = this.byName.get(ref.startsWith('/') ? ref : `/${ref}`);
+    if (byName) return byName;
+    if (/^[0-9a-f]+$/.test(ref)) {
+      const hits = [...this.entries.values()].filter((e) => e.rec.id.startsWith(ref));
+      if (hits.length === 1) return hits[0];
+      if (hits.length > 1) throw new InvalidArgumentError(`Multiple IDs found with provided prefix: ${ref}`);
+    }
+    return undefined;
+  }
+
+  mustGet(ref: string): Entry {
+    const e = this.lookup(ref);
+    if (!e) throw new NotFoundError(`No such container: ${ref}`);
+    return e;
+  }
+
+  rootfsOf(id: string): string {
+    return this.layout.containerRootfs(id);
+  }
+
+  exclusive<T>(e: Entry, fn: () => Promise<T>): Promise<T> {
+    const p = e.lock.then(fn, fn);
+    e.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  /** docker's volume `mount` (at start) / `unmount` (at exit) events, one per volume mount. */
+  emitVolumes(e: Entry, action: 'mount' | 'unmount'): void {
+    for (const m of e.rec.mounts ?? []) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      const attributes: Record<string, string> =
+        action === 'mount'
+          ? { container: e.rec.id, destination: m.Destination, driver: 'local', propagation: m.Propagation, 'read/write': String(m.RW) }
+          : { container: e.rec.id, driver: 'local' };
+      try {
+        this.deps.onEvent?.({ type: 'volume', action, id: m.Name, from: '', attributes });
+      } catch (err) {
+        this.log.warn({ err: messageOf(err), action }, 'volume event listener failed');
+      }
+    }
+  }
+
+  emit(e: Entry, action: string, extra: Record<string, string> = {}): void {
+    const ev: ContainerEvent = {
+      action,
+      id: e.rec.id,
+      from: e.rec.image,
+      attributes: { ...(e.rec.config.Labels ?? {}), image: e.rec.image, name: e.rec.name.replace(/^\//, ''), ...extra },
+    };
+    try {
+      this.deps.onEvent?.(ev);
+    } catch (err) {
+      this.log.warn({ err: messageOf(err), action }, 'container event listener failed');
+    }
+  }
+
+  /**
+   * The only way state changes: checks the transition, persists, then updates memory. Changes
+   * of one container apply one after the other, each on top of the previous one, so that an
+   * exit recorded meanwhile is never overwritten by a stale copy.
+   */
+  setState(e: Entry, patch: Partial<ContainerStateRecord>): Promise<void> {
+    const apply = async (): Promise<void> => {
+      const cur = e.rec.state;
+      if (patch.status !== undefined && patch.status !== cur.status) transition(e.rec.id, cur.status, patch.status);
+      const next: ContainerStateRecord = { ...cur, ...patch };
+      await this.store.updateState(e.rec.id, next);
+      e.rec.state = next;
+    };
+    const p = e.stateChain.then(apply, apply);
+    e.stateChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** The rootfs mounts: the snapshot's overlay with the init layer on top of the image's layers. */
+  async describeMounts(id: string): Promise<MountDescription[]> {
+    return containerMounts(await this.deps.snapshots.mounts(id), this.layout.containerDir(id));
+  }
+}

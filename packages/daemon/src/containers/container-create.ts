@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api';
+import { InvalidArgumentError, NotFoundError, isNotFound } from '@berth/errdefs';
+import { isDigest, parseReference } from '@berth/oci';
+import type { ContainerContext } from './container-context';
+import { newEntry } from './container-entry';
+import { normalizeContainerName, randomContainerName } from './container-names';
+import type { ContainerRecord } from './container-record';
+import { ZERO_TIME } from './container-record';
+import type { CreateOptions } from './container-service';
+import { nameConflict, type StoredContainer } from './container-store';
+import type { ContainerVolumes } from './container-volumes';
+import { createInitLayer } from './init-layer';
+import { mergeImageConfig, processOf } from './merge-image-config';
+import { resolveMounts } from './mount-points';
+import { rfc3339Nano } from './timestamps';
+import { validateCreate } from './validate-create';
+
+/** A new container ID: 64 hex whose 12-char short form is not all digits (docker's rule). */
+function newContainerId(): string {
+  for (;;) {
+    const id = randomBytes(32).toString('hex');
+    if (!/^\d+$/.test(id.slice(0, 12))) return id;
+  }
+}
+
+function hostPlatformOk(platform: string): boolean {
+  const [os, arch] = platform.split('/');
+  const hostArch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return os === 'linux' && (arch === undefined || arch === '' || arch === hostArch);
+}
+
+/**
+ * `docker create`: validates the body, merges the image's config, prepares the snapshot, the
+ * init layer, the container's files and its mounts, then writes the row; undone on failure.
+ */
+export class ContainerCreator {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly volumes: ContainerVolumes,
+  ) {}
+
+  async create(body: ContainerCreateRequest, opts: CreateOptions = {}): Promise<ContainerCreateResponse> {
+    const ctx = this.ctx;
+    const v = validateCreate(body, ctx.runtimeName);
+    if (opts.platform && !hostPlatformOk(opts.platform)) {
+      throw new InvalidArgumentError(`platform "${opts.platform}": not supported by this daemon (linux only)`);
+    }
+    let name: string;
+    if (opts.name) {
+      name = normalizeContainerName(opts.name);
+      const holder = ctx.byName.get(name)?.rec.id ?? ctx.reserved.get(name);
+      if (holder) throw nameConflict(name, holder);
+    } else {
+      let i = 0;
+      do name = `/${randomContainerName(i++ > 10 ? 1 : 0)}`;
+      while (ctx.byName.has(name) || ctx.reserved.has(name));
+    }
+    const imageRef = v.config.Image!;
+    if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
+    let image;
+    try {
+      image = await ctx.deps.images.get(imageRef);
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
+      throw err;
+    }
+    const config = mergeImageConfig(v.config, image.config.config);
+    const proc = processOf(config);
+    const id = newContainerId();
+    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+    ctx.reserved.set(name, id);
+    const dir = ctx.layout.containerDir(id);
+    let stored: StoredContainer;
+    const anonymous: string[] = [];
+    try {
+      await fs.mkdir(dir, { recursive: true, mode: 0o710 });
+      await fs.mkdir(ctx.rootfsOf(id), { recursive: true });
+      await ctx.deps.snapshots.prepare(id, image.id, dir);
+      await createInitLayer(dir);
+      await ctx.hooks.writeContainerFiles(dir, {
+        hostname: config.Hostname,
+        domainname: config.Domainname || undefined,
+        network: v.hostConfig.NetworkMode,
+        extraHosts: v.hostConfig.ExtraHosts ?? undefined,
+      });
+      const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.volumes.mountVolumes(), (ref) => ctx.mustGet(ref).rec.mounts ?? [], anonymous);
+      const rec: ContainerRecord = {
+        mounts,
+        id,
+        name,
+        image: v.config.Image!,
+        imageId: image.id,
+        config,
+        hostConfig: v.hostConfig,
+        networkingConfig: v.networkingConfig,
+        path: proc.path,
+        args: proc.args,
+        created: rfc3339Nano(ctx.now()),
+        state: {
+          status: 'created',
+          pid: 0,
+          exitCode: 0,
+          error: '',
+          oomKilled: false,
+          startedAt: ZERO_TIME,
+          finishedAt: ZERO_TIME,
+          restartCount: 0,
+          manuallyStopped: false,
+        },
+      };
+      stored = await ctx.store.insert(rec);
+    } catch (err) {
+      await ctx.deps.snapshots.remove(id).catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      for (const n of anonymous) await this.volumes.removeVolume(n);
+      throw err;
+    } finally {
+      ctx.reserved.delete(name);
+    }
+    const e = newEntry(stored);
+    ctx.entries.set(id, e);
+    ctx.byName.set(name, e);
+    ctx.emit(e, 'create');
+    return { Id: id, Warnings: v.warnings };
+  }
+}

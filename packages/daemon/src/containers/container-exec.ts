@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { ConflictError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
+import { buildExecProcess, type Task } from '@berth/runtime';
+import type { ContainerContext } from './container-context';
+import type { Entry } from './container-entry';
+import type { Attachment } from './container-service';
+import { checkRunning } from './container-state';
+import { execInspect, newExecSession, validateExecConfig, type ExecInspect, type ExecSession } from './exec-session';
+import { outputBytes } from './log-frames';
+import type { OutputSink } from './stream-hub';
+import { throttle } from './throttle-output';
+
+/**
+ * `docker exec`: the sessions (in memory, as docker's), their processes on the runtime's exec
+ * shim and their attached streams.
+ */
+export class ContainerExecs {
+  private readonly execs = new Map<string, ExecSession>();
+
+  constructor(private readonly ctx: ContainerContext) {}
+
+  async execCreate(ref: string, body: unknown): Promise<{ Id: string }> {
+    const config = validateExecConfig(body);
+    const e = this.ctx.mustGet(ref);
+    checkRunning(e.rec.id, e.rec.state.status);
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, newExecSession(id, e.rec.id, config));
+    this.ctx.emit(e, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
+    return { Id: id };
+  }
+
+  private mustGetExec(id: string): ExecSession {
+    const s = this.execs.get(id);
+    if (!s) throw new NotFoundError(`No such exec instance: ${id}`);
+    return s;
+  }
+
+  async execStart(execId: string, opts: { detach?: boolean } = {}): Promise<Attachment | undefined> {
+    const s = this.mustGetExec(execId);
+    if (s.status === 'running') throw new ConflictError(`Error: Exec command ${execId} is already running`);
+    if (s.status === 'exited') throw new ConflictError(`Error: Exec command ${execId} has already run`);
+    const e = this.ctx.entries.get(s.containerId);
+    if (!e) throw new NotFoundError(`No such container: ${s.containerId}`);
+    checkRunning(e.rec.id, e.rec.state.status);
+    s.status = 'running';
+    if (opts.detach) {
+      try {
+        await this.runExec(e, s);
+      } finally {
+        if ((s.status as ExecSession['status']) === 'exited') s.hub.finish();
+      }
+      return undefined;
+    }
+    return { tty: s.config.tty, connect: (conn) => this.connectExec(e, s, conn) };
+  }
+
+  /** Runs the exec's process; on failure records exit 126 and rethrows (the hub is left to the caller). */
+  private async runExec(e: Entry, s: ExecSession): Promise<void> {
+    const id = e.rec.id;
+    const dir = path.join(this.ctx.layout.containerDir(id), 'exec', s.id);
+    let task: Task | undefined;
+    try {
+      const spec = JSON.parse(await fs.readFile(path.join(this.ctx.layout.containerDir(id), 'config.json'), 'utf8'));
+      const proc = await buildExecProcess(spec, {
+        cmd: s.config.cmd,
+        env: s.config.env,
+        user: s.config.user || undefined,
+        workingDir: s.config.workingDir || undefined,
+        tty: s.config.tty,
+        consoleSize: s.config.consoleSize,
+        privileged: s.config.privileged,
+      });
+      task = await this.ctx.deps.runtime.exec({ id, dir, process: proc, openStdin: s.config.attachStdin });
+      s.hub.bind(task);
+      await task.start();
+    } catch (err) {
+      if (task) {
+        await task.kill('KILL').catch(() => undefined);
+        task.detach();
+      }
+      s.status = 'exited';
+      s.exitCode = /executable file not found/i.test(messageOf(err)) ? 127 : 126; // docker's translateContainerdStartErr
+      s.resolveDone();
+      this.forgetExecLater(s);
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
+    s.task = task;
+    s.pid = task.pid;
+    this.ctx.emit(e, `exec_start: ${s.config.cmd.join(' ')}`, { execID: s.id });
+    void task
+      .wait()
+      .then(
+        (exit) => exit.exitCode,
+        () => 126,
+      )
+      .then(async (code) => {
+        s.status = 'exited';
+        s.exitCode = code;
+        s.task = undefined;
+        s.hub.finish();
+        this.ctx.emit(e, 'exec_die', { execID: s.id, exitCode: String(code) });
+        await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        s.resolveDone();
+        this.forgetExecLater(s);
+      });
+  }
+
+  private async connectExec(e: Entry, s: ExecSession, conn: Duplex): Promise<void> {
+    const tty = s.config.tty;
+    const write = (b: Buffer): void => {
+      if (!conn.destroyed && conn.writable) conn.write(b);
+    };
+    if (s.config.attachStdin) {
+      conn.on('data', (d: Buffer) => s.hub.writeStdin(d));
+      conn.on('end', () => s.hub.closeStdin());
+    } else {
+      conn.on('data', () => undefined);
+    }
+    conn.resume();
+    let closed = false;
+    const gone = new Promise<void>((resolve) =>
+      conn.on('close', () => {
+        closed = true;
+        resolve();
+      }),
+    );
+    const sink: OutputSink = {
+      write: (c) => {
+        if (tty || (c.stream === 'stdout' && s.config.attachStdout) || (c.stream === 'stderr' && s.config.attachStderr)) {
+          write(outputBytes(c, tty));
+          throttle(s.hub, sink, conn);
+        }
+      },
+      end: () => conn.end(),
+    };
+    s.hub.add(sink);
+    try {
+      await this.runExec(e, s);
+    } catch (err) {
+      // docker: the runtime's message as output, then the stream closes; inspect says 126.
+      const text = Buffer.from(`${messageOf(err)}\r\n`);
+      write(tty ? text : outputBytes({ stream: 'stdout', data: text }, false));
+      s.hub.finish();
+      return;
+    }
+    await Promise.race([s.done, gone]);
+    if (closed && s.status === 'running' && s.config.attachStdin) s.hub.closeStdin();
+  }
+
+  async execInspect(execId: string): Promise<ExecInspect> {
+    return execInspect(this.mustGetExec(execId));
+  }
+
+  async execResize(execId: string, height: number, width: number): Promise<void> {
+    const s = this.mustGetExec(execId);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0) {
+      throw new InvalidArgumentError('resize: height and width must be non-negative integers');
+    }
+    if (s.task && s.config.tty && height > 0 && width > 0) await s.task.resize(height, width);
+  }
+
+  /** Exited sessions are kept for inspection a while, as docker does, then forgotten. */
+  private forgetExecLater(s: ExecSession): void {
+    if (s.gcTimer) clearTimeout(s.gcTimer);
+    s.gcTimer = setTimeout(() => this.execs.delete(s.id), 5 * 60_000);
+    s.gcTimer.unref?.();
+  }
+
+  /** The container is gone: its sessions go with it. */
+  forgetExecsOf(containerId: string): void {
+    for (const s of [...this.execs.values()]) {
+      if (s.containerId !== containerId) continue;
+      if (s.gcTimer) clearTimeout(s.gcTimer);
+      s.hub.endAll();
+      this.execs.delete(s.id);
+    }
+  }
+
+  /** inspect's ExecIDs. */
+  execIdsOf(containerId: string): string[] | null {
+    const ids = [...this.execs.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
+    return ids.length ? ids : null;
+  }
+
+  /** Daemon stop: clients get their FIN, the processes keep running under their shims. */
+  detachAll(): void {
+    for (const s of this.execs.values()) {
+      if (s.gcTimer) clearTimeout(s.gcTimer);
+      s.hub.endAll();
+      s.task?.detach();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { messageOf } from '@berth/errdefs';
+import type { ExitStatus, Task } from '@berth/runtime';
+import type { ContainerContext } from './container-context';
+import { newEntry, type Entry } from './container-entry';
+import type { ContainerExecs } from './container-exec';
+import type { ContainerHealth } from './container-health';
+import { ZERO_TIME } from './container-record';
+import type { ContainerRemoval } from './container-removal';
+import type { ContainerSupervisor } from './container-supervisor';
+import { rfc3339Nano } from './timestamps';
+import { within } from './within';
+
+/**
+ * Daemon start and stop: every row is loaded and settled truthfully (live tasks supervised
+ * again, dead ones recorded, restart policies applied); at stop, live tasks are detached.
+ */
+export class ContainerRestore {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly supervisor: ContainerSupervisor,
+    private readonly health: ContainerHealth,
+    private readonly removal: ContainerRemoval,
+    private readonly execs: ContainerExecs,
+  ) {}
+
+  async restore(): Promise<void> {
+    const ctx = this.ctx;
+    const recs = await ctx.store.loadAll();
+    for (const rec of recs) {
+      const e = newEntry(rec);
+      ctx.entries.set(rec.id, e);
+      ctx.byName.set(rec.name, e);
+    }
+    await Promise.all(
+      [...ctx.entries.values()].map((e) =>
+        this.restoreOne(e).catch((err) => ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'restoring container failed')),
+      ),
+    );
+  }
+
+  private async restoreOne(e: Entry): Promise<void> {
+    const ctx = this.ctx;
+    const id = e.rec.id;
+    const dir = ctx.layout.containerDir(id);
+    const rootfs = ctx.rootfsOf(id);
+    const status = e.rec.state.status;
+    if (status === 'removing') {
+      await this.removal.destroy(e);
+      return;
+    }
+    if (status === 'running' || status === 'paused' || status === 'restarting') {
+      let r: Task | ExitStatus;
+      try {
+        r = await ctx.deps.runtime.reconnect(id, dir);
+      } catch (err) {
+        ctx.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
+        r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
+      }
+      if ('exitCode' in r) {
+        await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
+        await ctx.deps.runtime.delete(id).catch(() => undefined);
+        await ctx.setState(e, {
+          status: 'exited',
+          pid: 0,
+          exitCode: status === 'restarting' ? e.rec.state.exitCode : r.exitCode,
+          finishedAt: status === 'restarting' ? e.rec.state.finishedAt : r.finishedAt || rfc3339Nano(ctx.now()),
+          oomKilled: r.oomKilled,
+        });
+        if (e.rec.hostConfig.AutoRemove) {
+          await this.removal.destroy(e);
+          return;
+        }
+        if (this.supervisor.shouldRestart(e.rec, e.rec.state.exitCode)) {
+          await ctx.setState(e, { status: 'restarting' });
+          await ctx.exclusive(e, () => this.supervisor.startLocked(e, true)).catch((err) =>
+            ctx.log.warn({ id, err: messageOf(err) }, 'restart on restore failed'),
+          );
+        }
+        return;
+      }
+      const task = r;
+      e.task = task;
+      e.hub.bind(task);
+      ctx.mounts.adopt(id);
+      if (task.pid !== e.rec.state.pid) await ctx.setState(e, { pid: task.pid });
+      this.supervisor.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
+      this.health.start(e, true);
+      return;
+    }
+    // created, exited, dead: no process may remain, no mount either.
+    if (await fs.stat(path.join(dir, 'shim.sock')).then(() => true, () => false)) {
+      const r = await ctx.deps.runtime.reconnect(id, dir).catch(() => undefined);
+      if (r && !('exitCode' in r)) {
+        await r.kill('KILL').catch(() => undefined);
+        await within(r.wait(), 5000);
+      }
+      await ctx.deps.runtime.delete(id).catch(() => undefined);
+    }
+    await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
+    // docker: on daemon start `always` comes back even after a manual stop, `unless-stopped` only if not stopped by hand.
+    const policy = e.rec.hostConfig.RestartPolicy?.Name;
+    if (
+      status === 'exited' &&
+      e.rec.state.startedAt !== ZERO_TIME &&
+      !e.rec.hostConfig.AutoRemove &&
+      (policy === 'always' || (policy === 'unless-stopped' && !e.rec.state.manuallyStopped))
+    ) {
+      await ctx.exclusive(e, () => this.supervisor.startLocked(e, false)).catch((err) =>
+        ctx.log.warn({ id, err: messageOf(err) }, 'restart policy: start on daemon start failed'),
+      );
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const ctx = this.ctx;
+    ctx.closed = true;
+    this.execs.detachAll();
+    for (const e of ctx.entries.values()) {
+      e.health?.stop();
+      if (e.restartTimer) clearTimeout(e.restartTimer);
+      e.restartTimer = undefined;
+      if (e.task) {
+        e.hub.endAll();
+        e.task.detach();
+      }
+    }
+  }
+}

@@ -1,0 +1,274 @@
+import { promises as fs } from 'node:fs';
+import {
+  ConflictError,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  isBerthError,
+  messageOf,
+  type BerthError,
+} from '@berth/errdefs';
+import { parseSignal, type ExitStatus, type Task } from '@berth/runtime';
+import type { ContainerContext } from './container-context';
+import type { Entry } from './container-entry';
+import type { ContainerHealth } from './container-health';
+import type { ContainerRecord } from './container-record';
+import type { ContainerRemoval } from './container-removal';
+import type { StopOptions } from './container-service';
+import { checkCanStart, checkCanStop } from './container-state';
+import type { ContainerVolumes } from './container-volumes';
+import { notifyExit } from './container-waiters';
+import { copyTree } from './copy-tree';
+import { populateVolumes } from './mount-points';
+import { specInputOf } from './spec-input';
+import { rfc3339Nano } from './timestamps';
+import { logRotation } from './validate-create';
+import { within } from './within';
+
+/** The json-file rotation the shim applies (berth's defaults when LogConfig.Config says nothing). */
+function rotationOf(opts: Record<string, string>): { logMaxSize: number; logMaxFiles: number } {
+  const r = logRotation(opts);
+  return { logMaxSize: r.maxSize, logMaxFiles: r.maxFiles };
+}
+
+/** The exit code docker records for a failed start, and the error kind it answers with. */
+function startFailure(err: unknown): { exitCode: number; error: BerthError } {
+  const msg = messageOf(err);
+  const lower = msg.toLowerCase();
+  if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
+    return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  }
+  if (lower.includes('permission denied')) return { exitCode: 126, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  if (lower.includes('not a directory')) return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
+  return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
+}
+
+/**
+ * A container's runs: start (mount, spec, task), supervision of the task until it exits, the
+ * exit recorded, restart policies with docker's back-off, and stop (signal, timeout, SIGKILL).
+ */
+export class ContainerSupervisor {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly volumes: ContainerVolumes,
+    private readonly health: ContainerHealth,
+    private readonly removal: ContainerRemoval,
+  ) {}
+
+  /** Starts a run; call under `ctx.exclusive`. `byPolicy`: a restart by the restart policy. */
+  async startLocked(e: Entry, byPolicy: boolean, signal?: AbortSignal): Promise<void> {
+    const ctx = this.ctx;
+    const id = e.rec.id;
+    if (ctx.entries.get(id) !== e || e.doomed) {
+      if (byPolicy) return;
+      throw new ConflictError(`container ${id} is marked for removal and cannot be started`);
+    }
+    if (byPolicy) {
+      if (e.rec.state.status !== 'restarting') return;
+    } else {
+      checkCanStart(id, e.rec.state.status);
+    }
+    const dir = ctx.layout.containerDir(id);
+    const rootfs = ctx.rootfsOf(id);
+    let task: Task | undefined;
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+    const times: Record<string, number> = {};
+    let mounted = false;
+    try {
+      await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
+      mounted = true;
+      if (e.rec.mounts?.some((m) => m.Type === 'volume')) {
+        await populateVolumes(e.rec.mounts, rootfs, copyTree);
+      }
+      times.mounted = ms();
+      const spec = await ctx.hooks.buildSpec(
+        await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary()),
+      );
+      times.spec = ms();
+      task = await ctx.deps.runtime.create({
+        id,
+        bundle: dir,
+        spec,
+        logPath: e.rec.hostConfig.LogConfig?.Type === 'none' ? undefined : ctx.layout.containerLog(id),
+        ...(e.rec.hostConfig.LogConfig?.Type === 'none' ? {} : rotationOf(e.rec.hostConfig.LogConfig?.Config ?? {})),
+        openStdin: Boolean(e.rec.config.OpenStdin),
+        signal,
+      });
+      times.created = ms();
+      e.hub.bind(task);
+      await task.start(signal);
+      times.started = ms();
+    } catch (err) {
+      await this.failStart(e, task, err, mounted);
+      throw startFailure(err).error;
+    }
+    e.task = task;
+    const started = ctx.now();
+    await ctx.setState(e, {
+      status: 'running',
+      pid: task.pid,
+      startedAt: rfc3339Nano(started),
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      manuallyStopped: false,
+      restartCount: byPolicy ? e.rec.state.restartCount + 1 : e.rec.state.restartCount,
+    });
+    ctx.emitVolumes(e, 'mount');
+    ctx.emit(e, byPolicy ? 'restart' : 'start');
+    this.supervise(e, task, started.getTime());
+    this.health.start(e, true);
+    ctx.log.debug({ id, ...times, recorded: ms() }, 'container started');
+  }
+
+  /** Watches a live task (new, or found again after a daemon restart) and records its exit. */
+  supervise(e: Entry, task: Task, startedMs: number): void {
+    e.runtimeDirty = false;
+    e.exitHandled = task
+      .wait()
+      .catch((err): ExitStatus => {
+        e.runtimeDirty = true;
+        this.ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'lost the container task');
+        return { exitCode: 255, finishedAt: rfc3339Nano(this.ctx.now()), oomKilled: false };
+      })
+      .then((exit) => {
+        // A detached task (daemon shutdown) is still running: record nothing.
+        if (this.ctx.closed) return;
+        return this.handleExit(e, task, exit, startedMs);
+      })
+      .catch((err) => this.ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'recording the container exit failed'));
+  }
+
+  /** The host's static init for `--init`; a FailedPrecondition naming the fix when there is none. */
+  private async initBinary(): Promise<string> {
+    const candidates = this.ctx.deps.initBinary
+      ? [this.ctx.deps.initBinary]
+      : ['/usr/bin/docker-init', '/usr/libexec/docker/docker-init', '/usr/bin/tini-static'];
+    for (const c of candidates) {
+      if (await fs.access(c).then(() => true, () => false)) return c;
+    }
+    throw new FailedPreconditionError(`--init: no init binary found (looked for ${candidates.join(', ')}); install tini-static`);
+  }
+
+  /** A start that failed part-way: undo what was done, record docker's exit code and error. */
+  private async failStart(e: Entry, task: Task | undefined, err: unknown, mounted: boolean): Promise<void> {
+    const ctx = this.ctx;
+    const id = e.rec.id;
+    if (task) {
+      await task.kill('KILL').catch(() => undefined);
+      await within(task.wait(), 5000);
+    }
+    await ctx.deps.runtime.delete(id).catch(() => undefined);
+    e.hub.finish();
+    if (mounted) {
+      await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((e2) => ctx.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
+    }
+    const { exitCode } = startFailure(err);
+    const wasRestarting = e.rec.state.status === 'restarting';
+    await ctx.setState(e, {
+      ...(wasRestarting ? { status: 'exited' as const, finishedAt: rfc3339Nano(ctx.now()) } : {}),
+      error: messageOf(err),
+      exitCode,
+      pid: 0,
+    }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));
+    notifyExit(e, exitCode, false);
+    if (e.rec.hostConfig.AutoRemove) void this.removal.destroy(e).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'auto-remove failed'));
+  }
+
+  private async handleExit(e: Entry, task: Task, exit: ExitStatus, startedMs: number): Promise<void> {
+    const ctx = this.ctx;
+    const id = e.rec.id;
+    if (e.task === task) e.task = undefined;
+    e.health?.stop();
+    e.health = undefined;
+    await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
+    let restart = !e.doomed && !ctx.closed && this.shouldRestart(e.rec, exit.exitCode);
+    try {
+      await ctx.setState(e, {
+        status: restart ? 'restarting' : 'exited',
+        pid: 0,
+        exitCode: exit.exitCode,
+        finishedAt: exit.finishedAt || rfc3339Nano(ctx.now()),
+        oomKilled: exit.oomKilled,
+      });
+    } catch (err) {
+      // Never leave clients hanging: they still get their FIN and their wait answer.
+      ctx.log.error({ id, err: messageOf(err) }, 'recording the exit failed');
+      restart = false;
+    }
+    if (exit.oomKilled) ctx.emit(e, 'oom');
+    ctx.emit(e, 'die', { exitCode: String(exit.exitCode) });
+    ctx.emitVolumes(e, 'unmount');
+    // The output is drained (task.wait settles after it): attached clients get their FIN now.
+    e.hub.finish();
+    notifyExit(e, exit.exitCode, restart);
+    if (e.rec.hostConfig.AutoRemove && !e.doomed) {
+      void this.removal.destroy(e).catch((err) => ctx.log.error({ id, err: messageOf(err) }, 'auto-remove failed'));
+    } else if (restart) {
+      // docker's backoff: 100 ms doubling, back to 100 ms after a run of 10 s or more.
+      if (Date.now() - startedMs >= 10_000) e.restartDelayMs = 100;
+      const delay = e.restartDelayMs;
+      e.restartDelayMs = Math.min(e.restartDelayMs * 2, 60_000);
+      e.restartTimer = setTimeout(() => {
+        e.restartTimer = undefined;
+        ctx.exclusive(e, () => this.startLocked(e, true)).catch((err) =>
+          ctx.log.warn({ id, err: messageOf(err) }, 'restart by policy failed'),
+        );
+      }, delay);
+      e.restartTimer.unref?.();
+    }
+  }
+
+  /** The restart policy's answer for an exit (a manual stop never restarts). */
+  shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
+    if (rec.state.manuallyStopped) return false;
+    const p = rec.hostConfig.RestartPolicy;
+    switch (p?.Name) {
+      case 'always':
+      case 'unless-stopped':
+        return true;
+      case 'on-failure':
+        return exitCode !== 0 && (!p.MaximumRetryCount || rec.state.restartCount < p.MaximumRetryCount);
+      default:
+        return false;
+    }
+  }
+
+  /** Stops the run: the stop signal, then SIGKILL after the timeout; resolves once the exit is recorded. */
+  async stopEntry(e: Entry, opts: StopOptions): Promise<void> {
+    const ctx = this.ctx;
+    if (e.rec.state.status === 'restarting') {
+      if (e.restartTimer) clearTimeout(e.restartTimer);
+      e.restartTimer = undefined;
+      await ctx.setState(e, { status: 'exited', manuallyStopped: true });
+      return;
+    }
+    checkCanStop(e.rec.state.status, e.rec.id);
+    await ctx.setState(e, { manuallyStopped: true });
+    const task = e.task;
+    const handled = e.exitHandled;
+    if (!task) return;
+    const sig = opts.signal || e.rec.config.StopSignal || 'SIGTERM';
+    let signo: number;
+    try {
+      signo = parseSignal(sig);
+    } catch {
+      throw new InvalidArgumentError(`Invalid signal: ${sig}`);
+    }
+    const timeout = opts.timeout ?? (typeof e.rec.config.StopTimeout === 'number' ? e.rec.config.StopTimeout : 10);
+    e.hub.release();
+    await task.kill(signo).catch((err) => ctx.log.debug({ id: e.rec.id, err: messageOf(err) }, 'stop signal'));
+    ctx.emit(e, 'kill', { signal: String(signo) });
+    if (timeout < 0) {
+      await handled;
+      return;
+    }
+    if (await within(handled, timeout * 1000)) return;
+    await task.kill('KILL').catch(() => undefined);
+    ctx.emit(e, 'kill', { signal: '9' });
+    if (!(await within(handled, 30_000))) {
+      throw new InternalError(`container ${e.rec.id}: did not exit within 30 seconds of SIGKILL`);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { ConflictError, FailedPreconditionError, InvalidArgumentError } from '@berth/errdefs';
+import type { ContainerContext } from './container-context';
+import { resourceLimitsOf } from './spec-input';
+import { validateCreate } from './validate-create';
+
+/** HostConfig fields `docker update` changes (non-zero values only). */
+const RESOURCES = [
+  'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota',
+  'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'CpuRealtimePeriod', 'CpuRealtimeRuntime',
+];
+
+/**
+ * `docker update`: resources and the restart policy, validated as at create; a running (or
+ * paused) container gets the limits live first, and nothing is stored when the kernel refuses.
+ */
+export async function updateContainer(ctx: ContainerContext, ref: string, body: unknown): Promise<{ Warnings: string[] | null }> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('update: the request body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const e = ctx.mustGet(ref);
+  if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
+    throw new ConflictError(`Container ${e.rec.id} is marked for removal and cannot be "update"`);
+  }
+  const merged: Record<string, unknown> = { ...e.rec.hostConfig };
+  let resourcesChanged = false;
+  for (const k of RESOURCES) {
+    const v = b[k];
+    if (v === undefined || v === null || v === 0 || v === '') continue;
+    merged[k] = v;
+    resourcesChanged = true;
+  }
+  const rp = b.RestartPolicy as { Name?: unknown } | undefined | null;
+  if (rp && typeof rp === 'object' && rp.Name) {
+    if (e.rec.hostConfig.AutoRemove && rp.Name !== 'no') {
+      throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
+    }
+    merged.RestartPolicy = rp;
+  }
+  const { hostConfig } = validateCreate({ Image: 'update', HostConfig: merged }, ctx.runtimeName);
+  const next = { ...e.rec.hostConfig };
+  for (const k of [...RESOURCES, 'MemorySwap', 'MemorySwappiness', 'RestartPolicy'] as const) {
+    (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
+  }
+  if (resourcesChanged && (e.rec.state.status === 'running' || e.rec.state.status === 'paused')) {
+    // Applied live first (as docker: a limit the kernel refuses is an error and nothing is stored).
+    if (!ctx.deps.runtime.update) {
+      throw new FailedPreconditionError(`Cannot update container ${e.rec.id}: the runtime cannot change limits live`);
+    }
+    try {
+      await ctx.deps.runtime.update(e.rec.id, resourceLimitsOf({ hostConfig: next }));
+    } catch (err) {
+      throw new InvalidArgumentError(`Cannot update container ${e.rec.id}: ${(err as Error).message}`);
+    }
+  }
+  await ctx.store.updateHostConfig(e.rec.id, next);
+  e.rec.hostConfig = next;
+  ctx.emit(e, 'update');
+  return { Warnings: null };
+}
