@@ -19,9 +19,6 @@ export const DEFAULT_LAYER_LIMITS: ResolvedLayerLimits = {
   maxPathLength: 4096,
 };
 
-/** Largest PAX extended header we buffer (it holds path, link target and xattr values). */
-export const MAX_PAX_SIZE = 1024 * 1024;
-
 export function resolveLayerLimits(limits: LayerLimits | undefined): ResolvedLayerLimits {
   return { ...DEFAULT_LAYER_LIMITS, ...stripUndefined(limits ?? {}) };
 }

@@ -3,8 +3,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
 import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
-import { TypeFlag } from './tar-header';
-import type { TarEntry, TarSink } from './tar-reader';
+import { TypeFlag, type TarEntry, type TarSink } from './tar-entry';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** What the writer created at a path. */

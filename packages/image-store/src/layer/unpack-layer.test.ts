@@ -7,7 +7,8 @@ import * as zlib from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
-import { BLOCK_SIZE, encodeHeader, paddingFor } from './tar-header';
+import { layerNative } from './native';
+import { BLOCK_SIZE, encodeHeader, encodePax, paddingFor } from './tar-header';
 import { packDirectory } from './pack-directory';
 import { unpackLayer } from './unpack-layer';
 
@@ -165,5 +166,42 @@ describe('unpackLayer', () => {
   it('refuses xz and bzip2 with a clear message', async () => {
     await expect(unpackLayer(streamOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2])), dest)).rejects.toThrow(/xz-compressed layers are not supported/);
     await expect(unpackLayer(streamOf(Buffer.from('BZh91AY&SY')), dest)).rejects.toThrow(/bzip2/);
+  });
+
+  /** A PAX header with raw-byte values (as Go writes them), then a file "x" with `body`, then end blocks. */
+  const paxTar = (records: [string, Buffer | string][], body: string): Buffer => {
+    const pax = encodePax(records);
+    const b = Buffer.from(body);
+    return Buffer.concat([
+      encodeHeader({ name: 'PaxHeaders/x', mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime: 0, typeflag: 'x' }),
+      pax,
+      Buffer.alloc(paddingFor(pax.length)),
+      encodeHeader({ name: 'x', mode: 0o644, uid: 0, gid: 0, size: b.length, mtime: 1_600_000_000, typeflag: '0' }),
+      b,
+      Buffer.alloc(paddingFor(b.length)),
+      Buffer.alloc(2 * BLOCK_SIZE),
+    ]);
+  };
+
+  it('keeps binary PAX values byte for byte (xattrs, non-UTF-8 paths), and merges PAX uid and fractional mtime', async () => {
+    const cap = Buffer.from('0100000280000000ff00000000000000000000c0', 'hex'); // not UTF-8
+    const t = paxTar([['SCHILY.xattr.security.capability', cap], ['path', Buffer.from('caf\xe9', 'latin1')], ['uid', '300000'], ['mtime', '1600000000.5']], 'hi');
+    await unpackLayer(streamOf(t, 7), dest);
+    const p = Buffer.concat([Buffer.from(`${dest}/`), Buffer.from('caf\xe9', 'latin1')]);
+    const st = fs.lstatSync(p);
+    expect(st.uid).toBe(300000);
+    expect(st.mtimeMs).toBe(1_600_000_000_500);
+    expect(layerNative().lgetxattr(p, 'security.capability')).toEqual(cap);
+  });
+
+  it('ignores bytes after the end-of-archive block, and refuses a stream cut inside or right after a PAX header', async () => {
+    const t = paxTar([['uid', '7']], 'hi');
+    await unpackLayer(streamOf(Buffer.concat([t, Buffer.from('not a tar header at all')])), dest);
+    expect(fs.readFileSync(path.join(dest, 'x'), 'utf8')).toBe('hi');
+    for (const cut of [700, 1024]) {
+      const d = path.join(work, `cut${cut}`);
+      fs.mkdirSync(d);
+      await expect(unpackLayer(streamOf(t.subarray(0, cut)), d)).rejects.toThrow(DataLossError);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { uncompressedChunks } from './decompress';
 import { resolveLayerLimits, type LayerLimits } from './layer-limits';
 import { LayerWriter } from './layer-writer';
 import { layerNative } from './native';
-import { TarReader } from './tar-reader';
+import { TarExtractFeed } from './tar-extract-feed';
 
 /**
  * Bytes allowed after the end-of-archive blocks (record padding: GNU tar pads to 10 KiB, some
@@ -53,7 +53,7 @@ export async function unpackLayer(input: Readable, destDir: string, opts: Unpack
   const native = layerNative();
   const digester = new Digester();
   const writer = new LayerWriter(root, limits, native);
-  const reader = new TarReader(writer, limits.maxPathLength);
+  const reader = new TarExtractFeed(writer);
   const onAbort = (): void => {
     input.destroy(new CancelledError('layer: unpack cancelled'));
   };
@@ -62,15 +62,16 @@ export async function unpackLayer(input: Readable, destDir: string, opts: Unpack
     for await (const chunk of uncompressedChunks(input)) {
       if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
       digester.update(chunk);
-      if (!reader.ended) reader.push(chunk);
+      if (!reader.ended) await reader.push(chunk);
       if (reader.ended && digester.size - reader.endOffset > MAX_TRAILING_BYTES) {
         throw new InvalidArgumentError(`layer: more than ${MAX_TRAILING_BYTES} bytes after the end of the tar archive`);
       }
     }
     if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
-    reader.end();
+    await reader.end();
     writer.finish();
   } catch (err) {
+    reader.destroy();
     writer.abort();
     if (signal?.aborted && !(err instanceof BerthError)) throw new CancelledError('layer: unpack cancelled', { cause: err });
     if (err instanceof BerthError) throw err;

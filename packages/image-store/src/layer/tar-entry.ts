@@ -1,0 +1,192 @@
+import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
+import type * as tar from 'tar-stream';
+import { displayName } from './layer-path';
+
+/** Tar typeflags (tar-stream names them; LayerWriter dispatches on the flags). */
+export const TypeFlag = {
+  File: '0',
+  OldFile: '\0',
+  Link: '1',
+  Symlink: '2',
+  Char: '3',
+  Block: '4',
+  Dir: '5',
+  Fifo: '6',
+  Contiguous: '7',
+  /** PAX extended header (written by packDirectory; tar-stream consumes the ones it reads). */
+  Pax: 'x',
+} as const;
+
+/** One tar entry with its PAX and GNU long-name records merged in. */
+export interface TarEntry {
+  /** The path as stored (not yet cleaned), as a binary string (one char per byte). */
+  name: string;
+  /** Link target (symlinks) or linked path (hardlinks), as stored (binary string). */
+  linkname: string;
+  typeflag: string;
+  /** Permission and special bits (file type bits removed). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Bytes of data that follow (0 for header-only types). */
+  size: number;
+  /** Seconds since the epoch, fractional when PAX gave one. */
+  mtime: number;
+  atime: number | undefined;
+  devmajor: number;
+  devminor: number;
+  /** From `SCHILY.xattr.*` PAX records. */
+  xattrs: Map<string, Buffer> | undefined;
+}
+
+/** Receives entries, synchronously and in order: entry, all its data, entryEnd. */
+export interface TarSink {
+  entry(e: TarEntry): void;
+  data(chunk: Buffer): void;
+  entryEnd(): void;
+}
+
+const TYPEFLAGS: Record<string, string> = {
+  file: TypeFlag.File,
+  link: TypeFlag.Link,
+  symlink: TypeFlag.Symlink,
+  'character-device': TypeFlag.Char,
+  'block-device': TypeFlag.Block,
+  directory: TypeFlag.Dir,
+  fifo: TypeFlag.Fifo,
+  'contiguous-file': TypeFlag.Contiguous,
+};
+
+const HEADER_ONLY = new Set<string>([TypeFlag.Link, TypeFlag.Symlink, TypeFlag.Char, TypeFlag.Block, TypeFlag.Dir, TypeFlag.Fifo]);
+
+/** A header as tar-stream's extract really hands it over (its typings are narrower). */
+export interface ExtractedHeader {
+  name: string;
+  linkname: string | null;
+  type: tar.Header['type'] | null;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  devmajor: number;
+  devminor: number;
+  pax: Record<string, string> | null;
+  /** Stream offset of the entry's data (just past its header block). */
+  byteOffset: number;
+}
+
+/**
+ * Raw PAX values for the records tar-stream decoded lossily: it decodes every PAX value as
+ * UTF-8, so a value that is not UTF-8 (a binary `security.capability`, a file name in another
+ * encoding) comes back with U+FFFD in it. `raw(key)` returns the bytes as stored, if it can.
+ */
+export type RawPaxLookup = (key: string) => Buffer | undefined;
+
+/**
+ * Turns a header from tar-stream's extract (created with `filenameEncoding: 'latin1'`, so ustar
+ * and GNU long names are already binary strings) into a TarEntry. tar-stream applies PAX
+ * `path`, `linkpath` and `size` itself but leaves the rest in `header.pax`: uid, gid, mtime and
+ * atime (with fractions) and `SCHILY.xattr.*` are merged here, as Go's archive/tar does.
+ * `rawTypeflag` is the header's typeflag byte, for types tar-stream does not name.
+ */
+export function toTarEntry(h: ExtractedHeader, rawTypeflag: string, raw: RawPaxLookup): TarEntry {
+  const pax = h.pax ?? undefined;
+  let name = h.name;
+  let linkname = h.linkname ?? '';
+  let uid = h.uid ?? 0;
+  let gid = h.gid ?? 0;
+  let size = h.size ?? 0;
+  let mtime = h.mtime === undefined ? 0 : h.mtime.getTime() / 1000;
+  let atime: number | undefined;
+  let xattrs: Map<string, Buffer> | undefined;
+  const typeflag = (h.type === null || h.type === undefined ? undefined : TYPEFLAGS[h.type]) ?? rawTypeflag;
+  if (pax !== undefined) {
+    const bytes = (k: string): Buffer => {
+      const v = pax[k]!;
+      return (v.includes('\ufffd') ? raw(k) : undefined) ?? Buffer.from(v, 'utf8');
+    };
+    for (const k of Object.keys(pax)) {
+      switch (k) {
+        case 'path':
+          name = bytes(k).toString('latin1');
+          break;
+        case 'linkpath':
+          linkname = bytes(k).toString('latin1');
+          break;
+        case 'uid':
+          uid = paxInt(pax[k]!, k, name);
+          break;
+        case 'gid':
+          gid = paxInt(pax[k]!, k, name);
+          break;
+        case 'size':
+          size = paxInt(pax[k]!, k, name);
+          break;
+        case 'mtime':
+          mtime = paxTime(pax[k]!, k, name);
+          break;
+        case 'atime':
+          atime = paxTime(pax[k]!, k, name);
+          break;
+        default:
+          if (k.startsWith('SCHILY.xattr.')) {
+            xattrs ??= new Map();
+            xattrs.set(k.slice('SCHILY.xattr.'.length), bytes(k));
+          } else if (k.startsWith('GNU.sparse.')) {
+            throw new InvalidArgumentError(`layer entry "${displayName(name)}": sparse files are not supported`);
+          }
+      }
+    }
+  }
+  if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid) || !Number.isFinite(mtime) || !Number.isSafeInteger(size) || size < 0) {
+    throw new DataLossError(`layer entry "${displayName(name)}": corrupt tar header`);
+  }
+  if (HEADER_ONLY.has(typeflag)) size = 0;
+  return {
+    name,
+    linkname,
+    typeflag,
+    mode: (h.mode ?? 0) & 0o7777,
+    uid,
+    gid,
+    size,
+    mtime,
+    atime,
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+    xattrs,
+  };
+}
+
+function paxInt(s: string, key: string, entry: string): number {
+  if (!/^[0-9]{1,16}$/.test(s)) throw new DataLossError(`layer entry "${displayName(entry)}": bad PAX ${key} "${s}"`);
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) throw new DataLossError(`layer entry "${displayName(entry)}": PAX ${key} out of range`);
+  return n;
+}
+
+function paxTime(s: string, key: string, entry: string): number {
+  if (!/^-?[0-9]{1,19}(\.[0-9]*)?$/.test(s)) throw new DataLossError(`layer entry "${displayName(entry)}": bad PAX ${key} "${s}"`);
+  return Number(s);
+}
+
+/**
+ * The raw bytes of PAX record `key` in `region` (the extended headers in front of one entry,
+ * "LEN KEY=VALUE\n" records): the last one wins, as in the PAX merge. undefined if not found.
+ */
+export function findRawPax(region: Buffer, key: string): Buffer | undefined {
+  const needle = Buffer.from(` ${key}=`, 'utf8');
+  let at = region.lastIndexOf(needle);
+  while (at > 0) {
+    let start = at;
+    while (start > 0 && region[start - 1]! >= 0x30 && region[start - 1]! <= 0x39) start--;
+    const len = Number(region.toString('latin1', start, at));
+    const end = start + len;
+    if (start < at && (start === 0 || region[start - 1] === 0x0a || region[start - 1] === 0) && end <= region.length && region[end - 1] === 0x0a) {
+      return Buffer.from(region.subarray(at + needle.length, end - 1));
+    }
+    at = region.lastIndexOf(needle, at - 1);
+  }
+  return undefined;
+}
