@@ -160,4 +160,26 @@ describe('unpackLayer and packDirectory round trip', () => {
   it('fails the stream with NotFoundError for a missing directory', async () => {
     await expect(listTar(packDirectory(path.join(work, 'missing')))).rejects.toBeInstanceOf(NotFoundError);
   });
+
+  it('packs binary xattr values, big ids and mode 000 byte for byte (tar-stream alone would not)', async () => {
+    const d = path.join(work, 'd');
+    fs.mkdirSync(d);
+    const f = path.join(d, 'f');
+    fs.writeFileSync(f, 'x');
+    const value = Buffer.from('0100000280c0ff000000000000000000000000ff', 'hex'); // not UTF-8
+    layerNative().lsetxattr(f, 'user.bin', value);
+    fs.chownSync(f, 300001, 400001);
+    fs.chmodSync(f, 0o000);
+    const chunks: Buffer[] = [];
+    for await (const c of packDirectory(d)) chunks.push(c as Buffer);
+    const b = Buffer.concat(chunks);
+    expect(b.length % 512).toBe(0);
+    expect(b.subarray(-1024).equals(Buffer.alloc(1024))).toBe(true);
+    const e = path.join(work, 'e');
+    fs.mkdirSync(e);
+    await unpackLayer(streamOf(b), e);
+    const st = fs.lstatSync(path.join(e, 'f'));
+    expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([300001, 400001, 0]);
+    expect(layerNative().lgetxattr(path.join(e, 'f'), 'user.bin')).toEqual(value);
+  });
 });

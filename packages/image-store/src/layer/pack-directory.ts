@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError, CancelledError, InternalError, NotFoundError } from '@berth/errdefs';
+import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
-import { BLOCK_SIZE, TypeFlag, encodeHeader, encodePax, paddingFor, type TarHeaderFields } from './tar-header';
+import { encodePax } from './pax-records';
 import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 export type PackMode = 'rootfs' | 'overlay-diff';
@@ -20,10 +21,30 @@ export interface PackDirectoryOptions {
 
 const BATCH = 256 * 1024;
 const READ_CHUNK = 1024 * 1024;
-const ZERO_BLOCKS = Buffer.alloc(2 * BLOCK_SIZE);
-/** tar-stream and older readers keep 6 octal digits of uid/gid; above, PAX carries them too. */
+/** tar-stream writes 6 octal digits of uid/gid and cuts what does not fit: above, PAX carries them. */
 const MAX_PLAIN_ID = 0o777777;
 const MAX_PLAIN_SIZE = 0o77777777777;
+/**
+ * tar-stream replaces a mode of 0 by 0644/0755 (`if (!header.mode)`); a file type bit keeps a
+ * 000 mode intact (tar-stream masks the header's mode with 07777).
+ */
+const S_IFREG = 0o100000;
+
+type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'block-device' | 'character-device' | 'fifo';
+
+/** One entry to write; names are binary strings (one char per byte). */
+interface Entry {
+  name: string;
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+}
 
 /** Paths are binary strings (one char per byte), so names that are not UTF-8 are kept as they are. */
 interface Frame {
@@ -47,9 +68,10 @@ export function packDirectory(dir: string, opts: PackDirectoryOptions = {}): Rea
   return Readable.from(generateTar(dir, opts.mode ?? 'rootfs', opts.signal), { objectMode: false, highWaterMark: BATCH });
 }
 
+/** tar-stream's pack() writes the archive; the walk runs inside this generator, so files are read only as fast as the stream is. */
 async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   const native = layerNative();
-  const out = new Batch();
+  const w = new PackWriter();
   const firstName = new Map<string, string>();
   const root = toBinary(dir);
   let current = '';
@@ -72,11 +94,11 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
       const st = fs.lstatSync(p, { throwIfNoEntry: false });
       if (st === undefined) continue; // gone since the directory was listed
       if (st.isSocket()) continue; // sockets cannot be archived
-      const h: TarHeaderFields = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000), typeflag: TypeFlag.File };
+      const h: Entry = { name: rel, type: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) };
       let xattrs: [string, Buffer][] = [];
       let opaque = false;
       if (st.isDirectory()) {
-        h.typeflag = TypeFlag.Dir;
+        h.type = 'directory';
         h.name = `${rel}/`;
         xattrs = readXattrs(native, p, mode);
         if (mode === 'overlay-diff') opaque = native.lgetxattr(p, OPAQUE_XATTR)?.toString() === 'y';
@@ -88,7 +110,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
         const key = st.nlink > 1 ? inodeKey(p, st) : undefined;
         const first = key === undefined ? undefined : firstName.get(key);
         if (first !== undefined) {
-          h.typeflag = TypeFlag.Link;
+          h.type = 'link';
           h.linkname = first;
         } else {
           if (st.isFile()) {
@@ -97,15 +119,15 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
             h.size = st.size;
             xattrs = readXattrs(native, p, mode);
           } else if (st.isSymbolicLink()) {
-            h.typeflag = TypeFlag.Symlink;
+            h.type = 'symlink';
             h.linkname = fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1');
           } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-            h.typeflag = st.isCharacterDevice() ? TypeFlag.Char : TypeFlag.Block;
+            h.type = st.isCharacterDevice() ? 'character-device' : 'block-device';
             h.devmajor = devMajor(st.rdev);
             h.devminor = devMinor(st.rdev);
             xattrs = readXattrs(native, p, mode);
           } else if (st.isFIFO()) {
-            h.typeflag = TypeFlag.Fifo;
+            h.type = 'fifo';
             xattrs = readXattrs(native, p, mode);
           } else {
             continue; // nothing else can be archived
@@ -113,26 +135,214 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
           if (key !== undefined) firstName.set(key, rel);
         }
       }
-      writeHeader(out, h, xattrs);
-      if (opaque) {
-        writeHeader(out, { name: `${rel}/${WHITEOUT_OPAQUE}`, mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0, typeflag: TypeFlag.File }, []);
-      }
       if (fd !== undefined) {
         const opened = fd;
         fd = undefined;
-        yield* fileContent(out, opened, h.size);
+        yield* w.file(h, xattrs, opened);
+      } else {
+        await w.entry(h, xattrs);
       }
-      if (out.size >= BATCH) yield out.take();
-      if (h.typeflag === TypeFlag.Dir) stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
+      if (opaque) {
+        await w.entry({ name: `${rel}/${WHITEOUT_OPAQUE}`, type: 'file', mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0 }, []);
+      }
+      if (w.out.size >= BATCH) yield w.out.take();
+      if (h.type === 'directory') stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
     }
-    out.push(ZERO_BLOCKS);
-    yield out.take();
+    yield await w.finalize();
   } catch (err) {
     if (err instanceof BerthError) throw err;
     throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${displayName(current)}"`}: ${(err as Error).message}`, { cause: err });
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+    w.destroy();
   }
+}
+
+/**
+ * tar-stream's pack() read synchronously after each entry (paused), so its output lands in `out`
+ * in order and raw PAX records can be put in their place (see header()).
+ */
+class PackWriter {
+  private readonly pack = tar.pack({ highWaterMark: 4 * READ_CHUNK } as Parameters<typeof tar.pack>[0]);
+  readonly out = new Batch();
+  private failure: Error | undefined;
+  /** Bytes taken from pack so far, and bytes it will have put out for the entries given to it. */
+  private emitted = 0;
+  private expected = 0;
+
+  constructor() {
+    this.pack.on('error', (err: Error) => (this.failure ??= err));
+  }
+
+  /** A header-only entry (or an empty file). */
+  async entry(h: Entry, xattrs: [string, Buffer][]): Promise<void> {
+    const header = await this.header(h, xattrs);
+    this.expected += 512;
+    await this.run((cb) => (h.type === 'file' ? this.pack.entry(header, Buffer.alloc(0), cb) : this.pack.entry(header, cb)));
+    this.drain();
+  }
+
+  /** A regular file: exactly `h.size` bytes (cut or zero-padded if the file changed: tar-stream fails the whole archive on a wrong size); closes fd. */
+  async *file(h: Entry, xattrs: [string, Buffer][], fd: number): AsyncGenerator<Buffer> {
+    try {
+      const size = h.size;
+      const header = await this.header(h, xattrs);
+      if (size <= BATCH) {
+        const buf = Buffer.allocUnsafe(size);
+        let off = 0;
+        while (off < size) {
+          const n = fs.readSync(fd, buf, off, size - off, null);
+          if (n === 0) break;
+          off += n;
+        }
+        buf.fill(0, off);
+        this.expected += 512 + size + ((512 - (size % 512)) % 512);
+        await this.run((cb) => this.pack.entry(header, buf, cb));
+        this.drain();
+        return;
+      }
+      this.expected += 512 + size + ((512 - (size % 512)) % 512);
+      let done: Promise<void> | undefined;
+      const sink = await new Promise<ReturnType<tar.Pack['entry']>>((resolve) => {
+        done = this.run((cb) => resolve(this.pack.entry(header, cb)));
+      });
+      let left = size;
+      while (left > 0) {
+        const want = Math.min(READ_CHUNK, left);
+        const buf = Buffer.allocUnsafe(want);
+        const n = fs.readSync(fd, buf, 0, want, null);
+        const part = n === 0 ? Buffer.alloc(want) : n === want ? buf : buf.subarray(0, n);
+        left -= part.length;
+        const want2 = this.emitted + part.length;
+        sink.write(part);
+        await this.until(want2); // streamx moves it into pack on a later tick
+        if (this.out.size >= BATCH) yield this.out.take();
+      }
+      (sink as unknown as { end(): void }).end();
+      await done;
+      this.drain();
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The end-of-archive blocks and whatever is left. */
+  async finalize(): Promise<Buffer> {
+    this.pack.finalize();
+    for await (const c of this.pack as AsyncIterable<Buffer>) this.out.push(c);
+    if (this.failure !== undefined) throw this.failure;
+    return this.out.take();
+  }
+
+  /** Waits (a tick at a time) until pack has put out `total` bytes in all. */
+  private async until(total: number): Promise<void> {
+    this.drain();
+    while (this.emitted < total) {
+      if (this.failure !== undefined) throw this.failure;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.drain();
+    }
+  }
+
+  destroy(): void {
+    this.pack.destroy();
+  }
+
+  private run(start: (cb: (err?: Error | null) => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => start((err) => (err ? reject(err) : resolve())));
+  }
+
+  private drain(): void {
+    const r = this.pack as unknown as { read(): Buffer | null };
+    for (let c = r.read(); c !== null; c = r.read()) {
+      this.out.push(c);
+      this.emitted += c.length;
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * The tar-stream header for an entry. What a ustar header cannot hold goes first into a PAX
+   * extended header whose records are encoded here: tar-stream's own PAX writer takes strings
+   * and writes them as UTF-8, but xattr values (`security.capability`) are binary and names need
+   * not be UTF-8 (paths are binary strings here). tar-stream encodes the 'x' header itself; a
+   * 'pax-header' entry takes no body in its pack(), so the records are put between that header
+   * and its padding.
+   */
+  private async header(h: Entry, xattrs: [string, Buffer][]): Promise<tar.Header> {
+  const pax: [string, Buffer | string][] = [];
+  let name = h.name;
+  let linkname = h.linkname;
+  if (needsPax(name)) {
+    pax.push(['path', fsPath(name)]);
+    name = asciiStub(name);
+  }
+  if (linkname !== undefined && needsPax(linkname)) {
+    pax.push(['linkpath', fsPath(linkname)]);
+    linkname = asciiStub(linkname);
+  }
+  if (h.uid > MAX_PLAIN_ID) pax.push(['uid', String(h.uid)]);
+  if (h.gid > MAX_PLAIN_ID) pax.push(['gid', String(h.gid)]);
+  if (h.size > MAX_PLAIN_SIZE) pax.push(['size', String(h.size)]);
+  let mtime = h.mtime;
+  if (mtime < 0 || mtime > MAX_PLAIN_SIZE) {
+    pax.push(['mtime', String(mtime)]);
+    mtime = mtime < 0 ? 0 : MAX_PLAIN_SIZE;
+  }
+  for (const [k, v] of xattrs) pax.push([`SCHILY.xattr.${k}`, v]);
+  if (pax.length > 0) {
+    const data = encodePax(pax);
+    const base = h.name.slice(h.name.lastIndexOf('/', h.name.length - 2) + 1);
+    const paxHeader = { name: asciiStub(`PaxHeaders.0/${base}`), type: 'pax-header', mode: S_IFREG | 0o644, uid: 0, gid: 0, size: data.length, mtime: new Date(mtime * 1000) };
+    await this.until(this.expected); // everything before it is in out
+    await this.run((cb) => this.pack.entry(paxHeader as unknown as tar.Header, cb));
+    const hp = await this.collect(512 + ((512 - (data.length % 512)) % 512)); // header block + padding
+    this.out.push(hp.subarray(0, 512));
+    this.out.push(data);
+    this.out.push(hp.subarray(512));
+  }
+  return {
+    name,
+    type: h.type,
+    mode: S_IFREG | h.mode,
+    uid: Math.min(h.uid, MAX_PLAIN_ID),
+    gid: Math.min(h.gid, MAX_PLAIN_ID),
+    size: h.size,
+    mtime: new Date(mtime * 1000),
+    linkname: linkname ?? '',
+    uname: '',
+    gname: '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+  };
+  }
+
+  /** Takes exactly the next `n` bytes pack puts out (not into out). */
+  private async collect(n: number): Promise<Buffer> {
+    const r = this.pack as unknown as { read(): Buffer | null };
+    const parts: Buffer[] = [];
+    let got = 0;
+    for (;;) {
+      for (let c = got < n ? r.read() : null; c !== null; c = got < n ? r.read() : null) {
+        parts.push(c);
+        got += c.length;
+      }
+      if (this.failure !== undefined) throw this.failure;
+      if (got >= n) break;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const all = Buffer.concat(parts);
+    if (all.length > n) throw new Error('tar-stream wrote more than the PAX header');
+    this.emitted += n;
+    this.expected += n;
+    return all;
+  }
+}
+
+/** The ustar-field stand-in for a name that goes into PAX: its first 100 bytes, plain ASCII. */
+function asciiStub(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.slice(0, 100).replace(/[^\x01-\x7f]/g, '_');
 }
 
 /** Names as binary strings, sorted by bytes (Go's order). */
@@ -157,67 +367,6 @@ function openForRead(abs: Buffer): number | undefined {
     if (code === 'ENOENT' || code === 'ELOOP') return undefined;
     throw err;
   }
-}
-
-/** Reads exactly `size` bytes (cut or zero-padded if the file changed), then the block padding; closes fd. */
-function* fileContent(out: Batch, fd: number, size: number): Generator<Buffer> {
-  try {
-    let left = size;
-    if (size <= BATCH) {
-      const buf = Buffer.allocUnsafe(size + paddingFor(size));
-      let off = 0;
-      while (off < size) {
-        const n = fs.readSync(fd, buf, off, size - off, null);
-        if (n === 0) break;
-        off += n;
-      }
-      buf.fill(0, off);
-      out.push(buf);
-      return;
-    }
-    while (left > 0) {
-      const want = Math.min(READ_CHUNK, left);
-      const buf = Buffer.allocUnsafe(want);
-      const n = fs.readSync(fd, buf, 0, want, null);
-      if (n === 0) {
-        out.push(Buffer.alloc(left));
-        left = 0;
-        break;
-      }
-      out.push(n === want ? buf : buf.subarray(0, n));
-      left -= n;
-      if (out.size >= BATCH) yield out.take();
-    }
-    const pad = paddingFor(size);
-    if (pad > 0) out.push(Buffer.alloc(pad));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function writeHeader(out: Batch, h: TarHeaderFields, xattrs: [string, Buffer][]): void {
-  const pax: [string, Buffer | string][] = [];
-  if (needsPax(h.name)) {
-    pax.push(['path', fsPath(h.name)]);
-    h.name = h.name.slice(0, 100);
-  }
-  if (h.linkname !== undefined && needsPax(h.linkname)) {
-    pax.push(['linkpath', fsPath(h.linkname)]);
-    h.linkname = h.linkname.slice(0, 100);
-  }
-  if (h.uid > MAX_PLAIN_ID) pax.push(['uid', String(h.uid)]);
-  if (h.gid > MAX_PLAIN_ID) pax.push(['gid', String(h.gid)]);
-  if (h.size > MAX_PLAIN_SIZE) pax.push(['size', String(h.size)]);
-  for (const [k, v] of xattrs) pax.push([`SCHILY.xattr.${k}`, v]);
-  if (pax.length > 0) {
-    const data = encodePax(pax);
-    const base = h.name.slice(h.name.lastIndexOf('/', h.name.length - 2) + 1);
-    out.push(encodeHeader({ name: `PaxHeaders.0/${base}`.slice(0, 100), mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: h.mtime, typeflag: TypeFlag.Pax }));
-    out.push(data);
-    const pad = paddingFor(data.length);
-    if (pad > 0) out.push(Buffer.alloc(pad));
-  }
-  out.push(encodeHeader(h));
 }
 
 /** A binary-string name that does not fit ustar: longer than 100 bytes, or not plain ASCII. */

@@ -13,8 +13,6 @@ export const TypeFlag = {
   Dir: '5',
   Fifo: '6',
   Contiguous: '7',
-  /** PAX extended header (written by packDirectory; tar-stream consumes the ones it reads). */
-  Pax: 'x',
 } as const;
 
 /** One tar entry with its PAX and GNU long-name records merged in. */

@@ -8,7 +8,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { buildTar, ensureNativeBuilt, rmrf, streamOf, tempDir, walk, type TestEntry } from './__fixtures__/helpers';
 import { layerNative } from './native';
-import { BLOCK_SIZE, encodeHeader, encodePax, paddingFor } from './tar-header';
+import { BLOCK_SIZE, encodeHeader, paddingFor } from './__fixtures__/raw-tar';
+import { encodePax } from './pax-records';
 import { packDirectory } from './pack-directory';
 import { unpackLayer } from './unpack-layer';
 

@@ -1,18 +1,8 @@
-import { InvalidArgumentError } from '@berth/errdefs';
-
 /**
- * Tar header encoding for packDirectory (reading is tar-stream's, see tar-extract-feed.ts).
- *
- * Kept because tar-stream's pack() cannot write what packDirectory must: its header and PAX
- * encoders take JS strings and write them as UTF-8, so a name that is not UTF-8 (paths are
- * binary strings, see layer-path.ts) or a binary xattr value (`security.capability`) cannot
- * be written byte for byte, and it offers no way to emit a PAX header holding raw bytes
- * (a 'pax-header' entry takes no body). Encoding: 512-byte ustar blocks, octal or base-256
- * numbers, PAX records "LEN KEY=VALUE\n".
+ * A hand-written ustar header encoder, for tests only: it writes what tar-stream's pack() does
+ * not (GNU long-name entries, base-256 numbers, arbitrary typeflags and names).
  */
 export const BLOCK_SIZE = 512;
-
-export { TypeFlag } from './tar-entry';
 
 /** Names and link names are binary strings (one char per byte, see layer-path.ts). */
 // ---- encoding (packing) ----
@@ -75,19 +65,6 @@ export function encodeHeader(h: TarHeaderFields): Buffer {
   b[154] = 0;
   b[155] = 0x20;
   return b;
-}
-
-/** Encodes PAX records ("LEN KEY=VALUE\n", LEN counting itself); string values are written as UTF-8. */
-export function encodePax(records: ReadonlyArray<readonly [string, Buffer | string]>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [key, value] of records) {
-    if (key.includes('=')) throw new InvalidArgumentError(`tar PAX key "${key}": contains "="`);
-    const body = Buffer.concat([Buffer.from(` ${key}=`), typeof value === 'string' ? Buffer.from(value) : value, Buffer.from('\n')]);
-    let len = body.length + 1;
-    while (String(len).length + body.length !== len) len = String(len).length + body.length;
-    parts.push(Buffer.from(String(len)), body);
-  }
-  return Buffer.concat(parts);
 }
 
 /** Zero bytes that pad `size` up to a whole block. */
