@@ -39,7 +39,7 @@ const ALL_CAPABILITIES: readonly string[] = [
 ];
 
 /** Docker's masked and read-only /proc and /sys paths. */
-const MASKED_PATHS = [
+export const DEFAULT_MASKED_PATHS: readonly string[] = [
   '/proc/asound',
   '/proc/acpi',
   '/proc/kcore',
@@ -51,7 +51,7 @@ const MASKED_PATHS = [
   '/proc/scsi',
   '/sys/firmware',
 ];
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 const DOCKER_NOFILE = 1048576;
@@ -277,7 +277,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       cgroupsPath: `/${(input.cgroupParent ?? 'berth').replace(/^\/+|\/+$/g, '')}/${input.id}`,
       resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow] },
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
-      ...(input.privileged ? {} : { maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS] }),
+      ...(input.privileged ? {} : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
     },
   };
   return spec;

@@ -30,7 +30,7 @@ export type {
   ExecOptions,
 } from './types';
 export type { Task } from './task';
-export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, hostCapabilities } from './build-spec';
+export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostCapabilities } from './build-spec';
 export { resolveUser, type ResolvedUser } from './user';
 export { writeContainerFiles } from './container-files';
 export { mountRootfs, unmountRootfs, isMountPoint } from './mount';

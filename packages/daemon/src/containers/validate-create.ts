@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { ContainerConfig, HostConfig } from '@berth/api';
-import { parseSignal } from '@berth/runtime';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseSignal } from '@berth/runtime';
 
 /**
  * Checks a `POST /containers/create` body (hostile JSON) and returns its parts, typed. Anything
@@ -428,19 +428,6 @@ export function logRotation(opts: Record<string, string>): { maxSize: number; ma
 
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
 
-export const DEFAULT_MASKED_PATHS: readonly string[] = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-];
-export const DEFAULT_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /** Validates a create body; `runtimeName` is the only runtime accepted in HostConfig.Runtime. */
 export function validateCreate(body: unknown, runtimeName = 'runc'): ValidatedCreate {
