@@ -239,7 +239,13 @@ describe('ContainerService with image-store and runc', () => {
     const { Id } = await svc.create({ Image: imageRef, Cmd: ['sleep', '301'] });
     await expect(svc.top(Id)).rejects.toThrow('is not running');
     await svc.start(Id);
-    const top = await svc.top(Id);
+    // `runc start` returns once it has released the init, which then execs: for a moment the
+    // process is still `runc init`. Poll (bounded) until the exec has happened.
+    let top = await svc.top(Id);
+    for (let i = 0; i < 50 && top.Processes.some((p) => /runc init/.test(p[p.length - 1] ?? '')); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      top = await svc.top(Id);
+    }
     expect(top.Titles).toContain('PID');
     expect(top.Processes.map((p) => p[p.length - 1])).toEqual(['sleep 301']);
     const custom = await svc.top(Id, '-o pid,comm');
