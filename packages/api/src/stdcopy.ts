@@ -21,13 +21,6 @@ export function encodeFrame(stream: StreamName | 'systemErr', payload: Buffer): 
   return out;
 }
 
-/** Just the 8-byte header, for writev-style output without copying the payload. */
-export function encodeFrameHeader(stream: StreamName | 'systemErr', size: number): Buffer {
-  const h = Buffer.alloc(FRAME_HEADER_SIZE);
-  h[0] = StreamType[stream];
-  h.writeUInt32BE(size, 4);
-  return h;
-}
 
 export interface Frame {
   stream: StreamName | 'systemErr';

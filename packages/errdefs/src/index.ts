@@ -81,26 +81,6 @@ export class InternalError extends BerthError {
   readonly code = 'INTERNAL' as const;
 }
 
-const ctors: Record<ErrorCode, new (m: string, o?: { cause?: unknown }) => BerthError> = {
-  NOT_FOUND: NotFoundError,
-  ALREADY_EXISTS: AlreadyExistsError,
-  CONFLICT: ConflictError,
-  INVALID_ARGUMENT: InvalidArgumentError,
-  FAILED_PRECONDITION: FailedPreconditionError,
-  NOT_MODIFIED: NotModifiedError,
-  UNAUTHORIZED: UnauthorizedError,
-  FORBIDDEN: ForbiddenError,
-  UNAVAILABLE: UnavailableError,
-  NOT_IMPLEMENTED: NotImplementedError,
-  CANCELLED: CancelledError,
-  DATA_LOSS: DataLossError,
-  INTERNAL: InternalError,
-};
-
-/** Builds the error class for a code (used by transports decoding errors). */
-export function errorFromCode(code: ErrorCode, message: string, cause?: unknown): BerthError {
-  return new ctors[code](message, cause === undefined ? undefined : { cause });
-}
 
 export function isBerthError(e: unknown): e is BerthError {
   return e instanceof BerthError;
@@ -113,13 +93,6 @@ export function codeOf(e: unknown): ErrorCode {
 
 export function isNotFound(e: unknown): boolean {
   return codeOf(e) === 'NOT_FOUND';
-}
-export function isConflict(e: unknown): boolean {
-  const c = codeOf(e);
-  return c === 'CONFLICT' || c === 'ALREADY_EXISTS';
-}
-export function isInvalidArgument(e: unknown): boolean {
-  return codeOf(e) === 'INVALID_ARGUMENT';
 }
 
 /** The message of any thrown value. */

@@ -8,7 +8,6 @@ export {
   DEFAULT_DOMAIN,
   DEFAULT_TAG,
   parseReference,
-  isReference,
   withDefaultTag,
   repositoryName,
   formatReference,

@@ -78,15 +78,6 @@ export function parseReference(input: string): Reference {
   return ref;
 }
 
-/** Whether `s` parses as a reference. */
-export function isReference(s: string): boolean {
-  try {
-    parseReference(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `latest` when the reference names neither a tag nor a digest. */
 export function withDefaultTag(ref: Reference): Reference {
