@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { NotFoundError } from '@berth/errdefs';
 
-/** One blkio entry, as Docker's stats show it. */
+/** One block I/O counter of a device (`major:minor op value`). */
 export interface BlkioEntry {
   major: number;
   minor: number;
@@ -11,34 +11,29 @@ export interface BlkioEntry {
   value: number;
 }
 
+/** CPU time of a cgroup, in nanoseconds, with the host's figures a CPU percentage needs. */
 export interface CpuStats {
-  cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
-  system_cpu_usage: number;
-  online_cpus: number;
-  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+  totalNs: number;
+  perCpuNs?: number[];
+  kernelNs: number;
+  userNs: number;
+  /** Host CPU time (the first line of /proc/stat), the denominator of a CPU percentage. */
+  hostNs: number;
+  onlineCpus: number;
+  throttling: { periods: number; throttledPeriods: number; throttledNs: number };
 }
 
 /**
- * One stats sample of a container's cgroup, with Docker's field names (GET /containers/X/stats):
- * the daemon adds `preread`/`precpu_stats` (the previous sample), `name`, `id`, `networks`.
+ * One sample of a container's cgroup (v1 controllers or unified v2). Runtime terms only: the
+ * daemon turns samples into the Engine API's stats JSON.
  */
 export interface CgroupStats {
+  /** When the sample was read, RFC 3339. */
   read: string;
-  pids_stats: { current?: number; limit?: number };
-  blkio_stats: {
-    io_service_bytes_recursive: BlkioEntry[];
-    io_serviced_recursive: BlkioEntry[];
-    io_queue_recursive: BlkioEntry[];
-    io_service_time_recursive: BlkioEntry[];
-    io_wait_time_recursive: BlkioEntry[];
-    io_merged_recursive: BlkioEntry[];
-    io_time_recursive: BlkioEntry[];
-    sectors_recursive: BlkioEntry[];
-  };
-  num_procs: number;
-  storage_stats: Record<string, never>;
-  cpu_stats: CpuStats;
-  memory_stats: { usage?: number; max_usage?: number; stats?: Record<string, number>; limit?: number; failcnt?: number };
+  pids: { current?: number; limit?: number };
+  blkio: { serviceBytes: BlkioEntry[]; serviced: BlkioEntry[] };
+  cpu: CpuStats;
+  memory: { usage?: number; maxUsage?: number; failcnt?: number; stats: Record<string, number>; limit: number };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -79,7 +74,7 @@ function blkio(text: string | undefined): BlkioEntry[] {
   return out;
 }
 
-/** Host CPU time in ns (sum of the first /proc/stat line), as Docker's system_cpu_usage. */
+/** Host CPU time in ns (sum of the first /proc/stat line). */
 async function systemCpuUsage(): Promise<number> {
   const text = (await readText('/proc/stat')) ?? '';
   const line = text.split('\n').find((l) => l.startsWith('cpu '));
@@ -90,19 +85,6 @@ async function systemCpuUsage(): Promise<number> {
     .slice(1, 8)
     .reduce((a, b) => a + Number(b), 0);
   return ticks * NS_PER_TICK;
-}
-
-function emptyBlkio(): CgroupStats['blkio_stats'] {
-  return {
-    io_service_bytes_recursive: [],
-    io_serviced_recursive: [],
-    io_queue_recursive: [],
-    io_service_time_recursive: [],
-    io_wait_time_recursive: [],
-    io_merged_recursive: [],
-    io_time_recursive: [],
-    sectors_recursive: [],
-  };
 }
 
 async function isV2Only(root: string): Promise<boolean> {
@@ -129,21 +111,17 @@ export async function readCgroupStats(cgroupsPath: string, root = '/sys/fs/cgrou
     const io = blkioV2(await readText(path.join(dir, 'io.stat')));
     return {
       read,
-      pids_stats: { current: await readNumber(path.join(dir, 'pids.current')), limit: await readNumber(path.join(dir, 'pids.max')) },
-      blkio_stats: { ...emptyBlkio(), io_service_bytes_recursive: io.bytes, io_serviced_recursive: io.ios },
-      num_procs: 0,
-      storage_stats: {},
-      cpu_stats: {
-        cpu_usage: {
-          total_usage: cpu.usage_usec * 1000,
-          usage_in_kernelmode: (cpu.system_usec ?? 0) * 1000,
-          usage_in_usermode: (cpu.user_usec ?? 0) * 1000,
-        },
-        system_cpu_usage: await systemCpuUsage(),
-        online_cpus: onlineCpus,
-        throttling_data: { periods: cpu.nr_periods ?? 0, throttled_periods: cpu.nr_throttled ?? 0, throttled_time: (cpu.throttled_usec ?? 0) * 1000 },
+      pids: { current: await readNumber(path.join(dir, 'pids.current')), limit: await readNumber(path.join(dir, 'pids.max')) },
+      blkio: { serviceBytes: io.bytes, serviced: io.ios },
+      cpu: {
+        totalNs: cpu.usage_usec * 1000,
+        kernelNs: (cpu.system_usec ?? 0) * 1000,
+        userNs: (cpu.user_usec ?? 0) * 1000,
+        hostNs: await systemCpuUsage(),
+        onlineCpus,
+        throttling: { periods: cpu.nr_periods ?? 0, throttledPeriods: cpu.nr_throttled ?? 0, throttledNs: (cpu.throttled_usec ?? 0) * 1000 },
       },
-      memory_stats: {
+      memory: {
         usage: await readNumber(path.join(dir, 'memory.current')),
         stats: memStat,
         limit: limit === undefined ? hostMem : Math.min(limit, hostMem),
@@ -164,28 +142,23 @@ export async function readCgroupStats(cgroupsPath: string, root = '/sys/fs/cgrou
   const memLimit = await readNumber(ctl('memory', 'memory.limit_in_bytes'));
   return {
     read,
-    pids_stats: { current: await readNumber(ctl('pids', 'pids.current')), limit: await readNumber(ctl('pids', 'pids.max')) },
-    blkio_stats: {
-      ...emptyBlkio(),
-      io_service_bytes_recursive: blkio(await readText(ctl('blkio', 'blkio.throttle.io_service_bytes_recursive'))),
-      io_serviced_recursive: blkio(await readText(ctl('blkio', 'blkio.throttle.io_serviced_recursive'))),
+    pids: { current: await readNumber(ctl('pids', 'pids.current')), limit: await readNumber(ctl('pids', 'pids.max')) },
+    blkio: {
+      serviceBytes: blkio(await readText(ctl('blkio', 'blkio.throttle.io_service_bytes_recursive'))),
+      serviced: blkio(await readText(ctl('blkio', 'blkio.throttle.io_serviced_recursive'))),
     },
-    num_procs: 0,
-    storage_stats: {},
-    cpu_stats: {
-      cpu_usage: {
-        total_usage: total,
-        percpu_usage: percpu,
-        usage_in_kernelmode: (cpuacct.system ?? 0) * NS_PER_TICK,
-        usage_in_usermode: (cpuacct.user ?? 0) * NS_PER_TICK,
-      },
-      system_cpu_usage: await systemCpuUsage(),
-      online_cpus: onlineCpus,
-      throttling_data: { periods: throttle.nr_periods ?? 0, throttled_periods: throttle.nr_throttled ?? 0, throttled_time: throttle.throttled_time ?? 0 },
+    cpu: {
+      totalNs: total,
+      perCpuNs: percpu,
+      kernelNs: (cpuacct.system ?? 0) * NS_PER_TICK,
+      userNs: (cpuacct.user ?? 0) * NS_PER_TICK,
+      hostNs: await systemCpuUsage(),
+      onlineCpus,
+      throttling: { periods: throttle.nr_periods ?? 0, throttledPeriods: throttle.nr_throttled ?? 0, throttledNs: throttle.throttled_time ?? 0 },
     },
-    memory_stats: {
+    memory: {
       usage: await readNumber(ctl('memory', 'memory.usage_in_bytes')),
-      max_usage: await readNumber(ctl('memory', 'memory.max_usage_in_bytes')),
+      maxUsage: await readNumber(ctl('memory', 'memory.max_usage_in_bytes')),
       failcnt: await readNumber(ctl('memory', 'memory.failcnt')),
       stats: memStat,
       limit: memLimit === undefined ? hostMem : Math.min(memLimit, hostMem),

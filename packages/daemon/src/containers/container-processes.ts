@@ -80,12 +80,47 @@ export function runPs(psArgs: string | undefined): Promise<string> {
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-function emptyCpu(): CgroupStats['cpu_stats'] {
+type DockerCpuStats = {
+  cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
+  system_cpu_usage: number;
+  online_cpus: number;
+  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+};
+
+function emptyCpu(): DockerCpuStats {
   return {
     cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
     system_cpu_usage: 0,
     online_cpus: 0,
     throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+  };
+}
+
+/** The runtime's CPU figures under docker's field names. */
+function dockerCpu(c: CgroupStats['cpu']): DockerCpuStats {
+  return {
+    cpu_usage: {
+      total_usage: c.totalNs,
+      ...(c.perCpuNs ? { percpu_usage: c.perCpuNs } : {}),
+      usage_in_kernelmode: c.kernelNs,
+      usage_in_usermode: c.userNs,
+    },
+    system_cpu_usage: c.hostNs,
+    online_cpus: c.onlineCpus,
+    throttling_data: { periods: c.throttling.periods, throttled_periods: c.throttling.throttledPeriods, throttled_time: c.throttling.throttledNs },
+  };
+}
+
+function blkioStats(serviceBytes: unknown, serviced: unknown): Record<string, unknown> {
+  return {
+    io_service_bytes_recursive: serviceBytes,
+    io_serviced_recursive: serviced,
+    io_queue_recursive: serviceBytes === null ? null : [],
+    io_service_time_recursive: serviceBytes === null ? null : [],
+    io_wait_time_recursive: serviceBytes === null ? null : [],
+    io_merged_recursive: serviceBytes === null ? null : [],
+    io_time_recursive: serviceBytes === null ? null : [],
+    sectors_recursive: serviceBytes === null ? null : [],
   };
 }
 
@@ -95,16 +130,7 @@ export function emptyStats(name: string, id: string): Record<string, unknown> {
     read: ZERO_TIME,
     preread: ZERO_TIME,
     pids_stats: {},
-    blkio_stats: {
-      io_service_bytes_recursive: null,
-      io_serviced_recursive: null,
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
-    },
+    blkio_stats: blkioStats(null, null),
     num_procs: 0,
     storage_stats: {},
     cpu_stats: emptyCpu(),
@@ -115,19 +141,28 @@ export function emptyStats(name: string, id: string): Record<string, unknown> {
   };
 }
 
-/** One stats message: the sample, the previous one as `pre*`, name and id (docker's field order). */
+/**
+ * One stats message in the Engine API's shape (docker's field order): the runtime's cgroup
+ * sample, the previous sample's CPU as `precpu_stats`, name and id.
+ */
 export function statsMessage(sample: CgroupStats, previous: CgroupStats | undefined, name: string, id: string): Record<string, unknown> {
-  const { read, ...rest } = sample;
+  const m = sample.memory;
   return {
-    read,
+    read: sample.read,
     preread: previous?.read ?? ZERO_TIME,
-    pids_stats: rest.pids_stats,
-    blkio_stats: rest.blkio_stats,
-    num_procs: rest.num_procs,
-    storage_stats: rest.storage_stats,
-    cpu_stats: rest.cpu_stats,
-    precpu_stats: previous?.cpu_stats ?? emptyCpu(),
-    memory_stats: rest.memory_stats,
+    pids_stats: sample.pids,
+    blkio_stats: blkioStats(sample.blkio.serviceBytes, sample.blkio.serviced),
+    num_procs: 0,
+    storage_stats: {},
+    cpu_stats: dockerCpu(sample.cpu),
+    precpu_stats: previous ? dockerCpu(previous.cpu) : emptyCpu(),
+    memory_stats: {
+      usage: m.usage,
+      ...(m.maxUsage !== undefined ? { max_usage: m.maxUsage } : {}),
+      stats: m.stats,
+      ...(m.failcnt !== undefined ? { failcnt: m.failcnt } : {}),
+      limit: m.limit,
+    },
     name,
     id,
   };
