@@ -34,11 +34,12 @@ export interface ImageRecord {
   labels: Record<string, string>;
 }
 
-/** `docker image rm` response items: exactly one of the two fields. */
-export interface DeleteResponseItem {
-  Untagged?: string;
-  Deleted?: string;
-}
+/**
+ * One step of a removal, in order: a reference removed (familiar form), or an image or layer
+ * deleted (an image ID, or a layer's chainID). The daemon renders these as docker's
+ * `{"Untagged"}` / `{"Deleted"}` items.
+ */
+export type DeleteResponseItem = { kind: 'untagged'; reference: string } | { kind: 'deleted'; id: string };
 
 /** What a container using an image looks like to the catalog. */
 export interface ImageUser {

@@ -43,7 +43,7 @@ describe('LocalManifestImporter (end of a pull)', () => {
     expect((await t.store.images.resolve('127.0.0.1:5000/fx:2'))).toBe(CONFIG);
     await t.store.images.delete('127.0.0.1:5000/fx:2');
     const res = await t.store.images.delete('127.0.0.1:5000/fx:1');
-    expect(res.slice(0, 3)).toEqual([{ Untagged: '127.0.0.1:5000/fx:1' }, { Untagged: `127.0.0.1:5000/fx@${MANIFEST}` }, { Deleted: CONFIG }]);
+    expect(res.slice(0, 3)).toEqual([{ kind: 'untagged', reference: '127.0.0.1:5000/fx:1' }, { kind: 'untagged', reference: `127.0.0.1:5000/fx@${MANIFEST}` }, { kind: 'deleted', id: CONFIG }]);
     expect(await listTree(t.root)).toEqual(before);
   });
 

@@ -75,8 +75,8 @@ describe('SqliteImageCatalog', () => {
     it('by reference with several tags only untags; the last tag deletes, with its digest refs', async () => {
       const img = await t.store.images.create(config(), { references: ['a:1', 'a:2'] });
       await t.store.images.tag(img.id, `a@sha256:${'f'.repeat(64)}`);
-      expect(await t.store.images.delete('a:1')).toEqual([{ Untagged: 'a:1' }]);
-      expect(await t.store.images.delete('a:2')).toEqual([{ Untagged: 'a:2' }, { Untagged: `a@sha256:${'f'.repeat(64)}` }, { Deleted: img.id }]);
+      expect(await t.store.images.delete('a:1')).toEqual([{ kind: 'untagged', reference: 'a:1' }]);
+      expect(await t.store.images.delete('a:2')).toEqual([{ kind: 'untagged', reference: 'a:2' }, { kind: 'untagged', reference: `a@sha256:${'f'.repeat(64)}` }, { kind: 'deleted', id: img.id }]);
       expect(await t.store.images.find(img.id)).toBeUndefined();
       expect(await t.store.content.has(img.id)).toBe(false);
     });
@@ -87,12 +87,12 @@ describe('SqliteImageCatalog', () => {
         code: 'CONFLICT',
         message: `conflict: unable to delete ${img.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`,
       });
-      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ Untagged: 'a:1' }, { Untagged: 'b:1' }, { Deleted: img.id }]);
+      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ kind: 'untagged', reference: 'a:1' }, { kind: 'untagged', reference: 'b:1' }, { kind: 'deleted', id: img.id }]);
     });
 
     it('by ID with one tag untags and deletes', async () => {
       const img = await t.store.images.create(config(), { references: ['a:1'] });
-      expect(await t.store.images.delete(img.id.slice(7))).toEqual([{ Untagged: 'a:1' }, { Deleted: img.id }]);
+      expect(await t.store.images.delete(img.id.slice(7))).toEqual([{ kind: 'untagged', reference: 'a:1' }, { kind: 'deleted', id: img.id }]);
     });
 
     it('an image a container uses: 409 with docker message; force only untags', async () => {
@@ -103,13 +103,13 @@ describe('SqliteImageCatalog', () => {
         code: 'CONFLICT',
         message: `conflict: unable to remove repository reference "trace-committed:v1" (must force) - container e6aa06ece6cd is using its referenced image ${img.id.slice(7, 19)}`,
       });
-      expect(await t.store.images.delete('trace-committed:v1', { force: true })).toEqual([{ Untagged: 'trace-committed:v1' }]);
+      expect(await t.store.images.delete('trace-committed:v1', { force: true })).toEqual([{ kind: 'untagged', reference: 'trace-committed:v1' }]);
       expect(await t.store.images.find(img.id)).toBeDefined();
       // now dangling and used by a running container: by ID even force cannot
       await expect(t.store.images.delete(img.id, { force: true })).rejects.toThrow(/cannot be forced\) - image is being used by running container e6aa06ece6cd/);
       inUse.set(img.id, { id: cid, running: false });
       await expect(t.store.images.delete(img.id)).rejects.toThrow(/must be forced\) - image is being used by stopped container e6aa06ece6cd/);
-      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ Deleted: img.id }]);
+      expect(await t.store.images.delete(img.id, { force: true })).toEqual([{ kind: 'deleted', id: img.id }]);
     });
 
     it('accepts a plain container id string from the in-use callback', async () => {
@@ -126,7 +126,7 @@ describe('SqliteImageCatalog', () => {
       await expect(t.store.images.delete(mid.id)).rejects.toThrow(/cannot be forced\) - image has dependent child images/);
       expect((await t.store.images.list()).map((i) => i.id)).toEqual([top.id]);
       expect((await t.store.images.list({ all: true })).length).toBe(3);
-      expect(await t.store.images.delete('built:v1')).toEqual([{ Untagged: 'built:v1' }, { Deleted: top.id }, { Deleted: mid.id }, { Deleted: base.id }]);
+      expect(await t.store.images.delete('built:v1')).toEqual([{ kind: 'untagged', reference: 'built:v1' }, { kind: 'deleted', id: top.id }, { kind: 'deleted', id: mid.id }, { kind: 'deleted', id: base.id }]);
       const b2 = await t.store.images.create(config({ comment: 'base' }));
       await t.store.images.create(config({ comment: 'top' }), { parent: b2.id, references: ['built:v1'] });
       expect((await t.store.images.delete('built:v1', { noPrune: true })).length).toBe(2);
@@ -137,9 +137,9 @@ describe('SqliteImageCatalog', () => {
       const base = await t.store.images.create(config({ comment: 'shared-base' }));
       const a = await t.store.images.create(config({ comment: 'a' }), { parent: base.id, references: ['a:1'] });
       const b = await t.store.images.create(config({ comment: 'b' }), { parent: base.id, references: ['b:1'] });
-      expect(await t.store.images.delete('a:1')).toEqual([{ Untagged: 'a:1' }, { Deleted: a.id }]);
+      expect(await t.store.images.delete('a:1')).toEqual([{ kind: 'untagged', reference: 'a:1' }, { kind: 'deleted', id: a.id }]);
       expect(await t.store.images.find(base.id)).toBeDefined();
-      expect(await t.store.images.delete('b:1')).toEqual([{ Untagged: 'b:1' }, { Deleted: b.id }, { Deleted: base.id }]);
+      expect(await t.store.images.delete('b:1')).toEqual([{ kind: 'untagged', reference: 'b:1' }, { kind: 'deleted', id: b.id }, { kind: 'deleted', id: base.id }]);
     });
 
     it('404 with docker message', async () => {
@@ -154,10 +154,10 @@ describe('SqliteImageCatalog', () => {
     inUse.set(used.id, { id: 'c'.repeat(64), running: true });
     expect((await t.store.images.prune({ label: ['other'] })).deleted).toEqual([]);
     const r = await t.store.images.prune({ label: ['L'] });
-    expect(r.deleted).toEqual([{ Deleted: d.id }]);
+    expect(r.deleted).toEqual([{ kind: 'deleted', id: d.id }]);
     expect(await t.store.images.find(tagged.id)).toBeDefined();
     const r2 = await t.store.images.prune({ all: true });
-    expect(r2.deleted).toEqual([{ Untagged: 'keep:latest' }, { Deleted: tagged.id }]);
+    expect(r2.deleted).toEqual([{ kind: 'untagged', reference: 'keep:latest' }, { kind: 'deleted', id: tagged.id }]);
     expect(await t.store.images.find(used.id)).toBeDefined();
   });
 

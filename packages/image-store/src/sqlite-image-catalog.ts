@@ -350,14 +350,14 @@ export class SqliteImageCatalog implements ImageCatalog {
         }
       }
       await this.removeRef(ref.name);
-      ctx.records.push({ Untagged: ref.familiar });
+      ctx.records.push({ kind: 'untagged', reference: ref.familiar });
       refs = await this.refsOf(id);
       if (ref.kind === 'tag' && !refs.some((r) => r.kind === 'tag' && r.repo === ref.repo)) {
         const remaining: RefRow[] = [];
         for (const r of refs) {
           if (r.kind === 'digest' && r.repo === ref.repo) {
             await this.removeRef(r.name);
-            ctx.records.push({ Untagged: fromStoredName(r.name).familiar });
+            ctx.records.push({ kind: 'untagged', reference: fromStoredName(r.name).familiar });
           } else remaining.push(r);
         }
         refs = remaining;
@@ -369,7 +369,7 @@ export class SqliteImageCatalog implements ImageCatalog {
       if (c) throw c.error;
       for (const r of refs) {
         await this.removeRef(r.name);
-        ctx.records.push({ Untagged: fromStoredName(r.name).familiar });
+        ctx.records.push({ kind: 'untagged', reference: fromStoredName(r.name).familiar });
       }
     }
     await this.deleteHelper(id, force, prune, removedRepositoryRef, ctx);
@@ -388,7 +388,7 @@ export class SqliteImageCatalog implements ImageCatalog {
     if (!row) return;
     for (const r of await this.refsOf(id)) {
       await this.removeRef(r.name);
-      ctx.records.push({ Untagged: fromStoredName(r.name).familiar });
+      ctx.records.push({ kind: 'untagged', reference: fromStoredName(r.name).familiar });
     }
     const chains = await this.db.all<{ diff_id: string; chain_id: string }>('SELECT diff_id, chain_id FROM image_layers WHERE image_id = ? ORDER BY position DESC', [id]);
     const blobs = await this.db.all<{ digest: string }>('SELECT digest FROM image_blobs WHERE image_id = ?', [id]);
@@ -399,12 +399,12 @@ export class SqliteImageCatalog implements ImageCatalog {
       await tx.run('DELETE FROM images WHERE id = ?', [id]);
     });
     this.configs.delete(id);
-    ctx.records.push({ Deleted: id });
+    ctx.records.push({ kind: 'deleted', id: id });
     const removed = await this.layers.prune();
     const removedIds = new Set(removed.map((l) => l.diffId as string));
     for (const ch of chains) {
       if (removedIds.has(ch.diff_id)) {
-        ctx.records.push({ Deleted: ch.chain_id });
+        ctx.records.push({ kind: 'deleted', id: ch.chain_id });
         removedIds.delete(ch.diff_id);
       }
     }

@@ -200,12 +200,12 @@ describe('TarImageArchiver', () => {
     const before = await listTree(t.root);
     await t.store.archives.load(createReadStream(DOCKER_SAVE));
     await t.store.images.tag('fixture-multilayer:1', 'other:2');
-    expect(await t.store.images.delete('fixture-multilayer:1')).toEqual([{ Untagged: 'fixture-multilayer:1' }]);
+    expect(await t.store.images.delete('fixture-multilayer:1')).toEqual([{ kind: 'untagged', reference: 'fixture-multilayer:1' }]);
     const res = await t.store.images.delete('other:2');
-    expect(res.slice(0, 2)).toEqual([{ Untagged: 'other:2' }, { Deleted: DOCKER_ID }]);
+    expect(res.slice(0, 2)).toEqual([{ kind: 'untagged', reference: 'other:2' }, { kind: 'deleted', id: DOCKER_ID }]);
     expect(res.length).toBe(2 + 5); // and the five layers, by chain ID, top first
-    expect(res[2]!.Deleted).toMatch(/^sha256:/);
-    expect(res[6]).toEqual({ Deleted: DIFF_IDS[0] }); // the bottom layer's chain ID is its diff ID
+    expect(res[2]).toEqual({ kind: 'deleted', id: expect.stringMatching(/^sha256:/) });
+    expect(res[6]).toEqual({ kind: 'deleted', id: DIFF_IDS[0] }); // the bottom layer's chain ID is its diff ID
     expect(await listTree(t.root)).toEqual(before);
     expect(await t.db.all('SELECT * FROM layers')).toEqual([]);
   });

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
-import { checkFilterKeys, parseBool, type Filters } from '@berth/api';
+import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
 import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
-import type { ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
+import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
 import { asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
@@ -270,10 +270,10 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     if (deps.imageInUse) opts.isImageInUse = deps.imageInUse;
     const result = await deps.images.prune(opts);
     for (const d of result.deleted) {
-      if (d.Deleted) emit('delete', d.Deleted);
-      if (d.Untagged) emit('untag', d.Untagged, d.Untagged);
+      if (d.kind === 'deleted') emit('delete', d.id);
+      else emit('untag', d.reference, d.reference);
     }
-    sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted : null, SpaceReclaimed: result.spaceReclaimed });
+    sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted.map(deleteItem) : null, SpaceReclaimed: result.spaceReclaimed });
   }));
 
   // POST /build and /build/prune: routes/build.ts (the build helper).
@@ -365,11 +365,16 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       ...(deps.imageInUse ? { isImageInUse: deps.imageInUse } : {}),
     });
     for (const d of items) {
-      if (d.Untagged) emit('untag', imageId ?? d.Untagged, d.Untagged);
-      if (d.Deleted) emit('delete', d.Deleted);
+      if (d.kind === 'untagged') emit('untag', imageId ?? d.reference, d.reference);
+      else emit('delete', d.id);
     }
-    sendJson(res, 200, items);
+    sendJson(res, 200, items.map(deleteItem));
   }));
 
   return r;
+}
+
+/** An image-store removal step as docker's `{"Untagged"}` / `{"Deleted"}` item. */
+function deleteItem(d: DeleteResponseItem): ImageDeleteResponseItem {
+  return d.kind === 'untagged' ? { Untagged: d.reference } : { Deleted: d.id };
 }
