@@ -365,6 +365,11 @@ static void log_flush(void) {
 static void log_rotate(void) {
   char a[4096], b[4096];
   if (opt_log_max_file > 1) {
+    /* The oldest file goes first, so that no rename below replaces an existing file: on ext4 a
+       rename over a file forces writeback of the renamed file's data (auto_da_alloc), which made
+       every rotation wait for the disk. Its dirty pages are dropped with it instead. */
+    snprintf(b, sizeof b, "%s.%d", opt_log, opt_log_max_file - 1);
+    if (unlink(b) < 0 && errno != ENOENT) logmsg("rotating %s: %s", b, strerror(errno));
     for (int i = opt_log_max_file - 1; i > 1; i--) {
       snprintf(a, sizeof a, "%s.%d", opt_log, i - 1);
       snprintf(b, sizeof b, "%s.%d", opt_log, i);
