@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMountPoint, mountRootfs, unmountRootfs } from './mount';
+import { mountNative, overrideMountNative } from './mount-native';
 import { tempDir } from './__fixtures__/busybox-bundle';
 
 let dir: string;
@@ -69,5 +70,110 @@ describe('mountRootfs / unmountRootfs', () => {
     } finally {
       await fh.close();
     }
+  });
+});
+
+describe('mount(2) through the addon', () => {
+  it('is built and used', () => {
+    expect(mountNative()).not.toBeNull();
+  });
+
+  it('mounts many layers named relative to cwd (options past a page if absolute) without moving the process cwd', async () => {
+    const layers = path.join(dir, 'many');
+    const names: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const n = `L${String(i).padStart(3, '0')}${'x'.repeat(20)}`;
+      names.push(n);
+      await fs.mkdir(path.join(layers, n), { recursive: true });
+      await fs.writeFile(path.join(layers, n, `f${i}`), String(i));
+    }
+    await fs.writeFile(path.join(layers, names[0]!, 'top'), 'first wins');
+    await fs.writeFile(path.join(layers, names[119]!, 'top'), 'last loses');
+    const absolute = names.map((n) => path.join(layers, n)).join(':');
+    expect(absolute.length).toBeGreaterThan(4096);
+    for (const d of ['mupper', 'mwork']) await fs.mkdir(path.join(dir, d), { recursive: true });
+    const target = path.join(dir, 'many-rootfs');
+    targets.push(target);
+    const cwdBefore = process.cwd();
+    await mountRootfs(
+      [
+        {
+          type: 'overlay',
+          source: 'overlay',
+          options: [`lowerdir=${names.join(':')}`, `upperdir=${path.join(dir, 'mupper')}`, `workdir=${path.join(dir, 'mwork')}`],
+          cwd: layers,
+        },
+      ],
+      target,
+    );
+    expect(process.cwd()).toBe(cwdBefore);
+    expect(await isMountPoint(target)).toBe(true);
+    expect(await fs.readFile(path.join(target, 'top'), 'utf8')).toBe('first wins');
+    expect(await fs.readFile(path.join(target, 'f119'), 'utf8')).toBe('119');
+    await unmountRootfs(target);
+    expect(await isMountPoint(target)).toBe(false);
+  });
+
+  it('refuses options longer than a page, and a failed mount leaves nothing mounted', async () => {
+    const target = path.join(dir, 'too-long');
+    targets.push(target);
+    const long = `lowerdir=${Array.from({ length: 200 }, (_, i) => path.join(dir, `nonexistent-layer-${i}`)).join(':')}`;
+    await expect(mountRootfs([{ type: 'overlay', source: 'overlay', options: [long] }], target)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(await isMountPoint(target)).toBe(false);
+    // the second description fails: the first is undone
+    await expect(
+      mountRootfs(
+        [
+          { type: 'bind', source: path.join(dir, 'l/A'), options: ['rbind'] },
+          { type: 'overlay', source: 'overlay', options: ['lowerdir=missing'], cwd: path.join(dir, 'l') },
+        ],
+        target,
+      ),
+    ).rejects.toThrow(/mount overlay failed: ENOENT|mount overlay failed: .*No such file/);
+    expect(await isMountPoint(target)).toBe(false);
+    // a missing cwd names the cwd
+    await expect(
+      mountRootfs([{ type: 'overlay', source: 'overlay', options: ['lowerdir=A'], cwd: path.join(dir, 'no-such-dir') }], target),
+    ).rejects.toThrow(/chdir/);
+    expect(await isMountPoint(target)).toBe(false);
+  });
+
+  it('stacked mounts all come off', async () => {
+    const target = path.join(dir, 'stacked');
+    targets.push(target);
+    await mountRootfs([{ type: 'bind', source: path.join(dir, 'l/A'), options: ['bind'] }], target);
+    // a second mount on top (mountRootfs itself would see the mount point and do nothing)
+    const n = mountNative()!;
+    await new Promise<void>((res, rej) => n.mount(path.join(dir, 'l/B'), target, null, n.MS_BIND, null, null, (e) => (e ? rej(e) : res())));
+    expect(await fs.readFile(path.join(target, 'b.txt'), 'utf8')).toBe('from B');
+    await unmountRootfs(target);
+    expect(await isMountPoint(target)).toBe(false);
+  });
+});
+
+describe('the mount(8) fallback (addon not built)', () => {
+  beforeAll(() => overrideMountNative(null));
+  afterAll(() => overrideMountNative(undefined));
+
+  it('mounts with cwd-relative lowerdirs and unmounts', async () => {
+    const target = path.join(dir, 'fallback');
+    targets.push(target);
+    await mountRootfs(
+      [
+        {
+          type: 'overlay',
+          source: 'overlay',
+          options: [`lowerdir=A:B`, `upperdir=${path.join(dir, 'upper')}`, `workdir=${path.join(dir, 'work')}`],
+          cwd: path.join(dir, 'l'),
+        },
+      ],
+      target,
+    );
+    expect(await isMountPoint(target)).toBe(true);
+    expect(await fs.readFile(path.join(target, 'a.txt'), 'utf8')).toBe('from A');
+    await unmountRootfs(target);
+    expect(await isMountPoint(target)).toBe(false);
   });
 });
