@@ -23,8 +23,9 @@
  *  5. reads stdout/stderr with big reads, forwards every chunk to the connected daemon and
  *     writes the json-file log (Docker's format: one {"log","stream","time"} object per line,
  *     lines cut at 16 KiB, Docker's escaping);
- *  6. when the init process exits: drains the pipes (bounded), reads the OOM counter, runs
- *     `RUNTIME delete --force ID`, writes DIR/exit.json atomically, tells the daemon, exits.
+ *  6. when the init process exits: drains the pipes (bounded), reads the OOM counter, tells the
+ *     daemon ('w'), runs `RUNTIME delete --force ID`, writes DIR/exit.json atomically, tells the
+ *     daemon again ('x'), exits.
  *
  * Wire protocol on shim.sock, both ways: frames [type:1][length:4, big-endian][payload].
  *  daemon -> shim: 'A' attach (first frame of a connection; until it arrives the connection is
@@ -32,7 +33,9 @@
  *                  decimal text); 'R' resize (rows:2, cols:2; reserved for TTY support).
  *  shim -> daemon: 1 stdout bytes; 2 stderr bytes; 'H' hello (JSON: state, pid, shimPid; sent on
  *                  connect); 'c' created (JSON {"pid":N}); 's' started; 'f' failed (error text);
- *                  'x' exited (the exit.json document); 'k' kill result (errno as decimal text,
+ *                  'w' the process exited (exit document, sent before `runtime delete`; containers
+ *                  only, not execs, not failed creates/starts); 'x' exited (the exit.json document,
+ *                  after the delete; the last frame); 'k' kill result (errno as decimal text,
  *                  "0" when sent); 'e' error text for a bad request; 'd' displaced (another
  *                  daemon connection took over; this one is closed next).
  * One daemon connection at a time; a new connection replaces the old one. Output produced while
@@ -778,6 +781,15 @@ static void finish(void) {
   log_flush();
   if (log_fd >= 0) close(log_fd);
   int oom = st == ST_EXITED && !opt_exec ? read_oom_killed() : 0;
+  if (!opt_exec && st == ST_EXITED) {
+    /* Tell the daemon now (all output is sent before this): it records the exit and unmounts
+       while the runtime deletes its container; 'x' follows once that is done. */
+    char t[48], doc[160];
+    format_time(&finished_at, t);
+    int n = snprintf(doc, sizeof doc, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"oomKilled\":%s}", exit_code, t, oom ? "true" : "false");
+    client_send('w', doc, (size_t)n);
+    client_flush();
+  }
   if (!opt_exec) runtime_delete();
   write_exit_json(oom);
   /* Give the daemon a moment to read the last output and the exit message. */

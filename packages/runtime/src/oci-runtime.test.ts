@@ -70,6 +70,29 @@ async function runToExit(over: Parameters<typeof makeBundle>[2]): Promise<{ stat
 }
 
 describe('OciRuntime with runc', () => {
+  it('exited() reports the exit (all output first) before wait(), which follows the runtime delete', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'echo out; exit 3'] });
+    const task = await create(b);
+    const c = collect(task);
+    const order: string[] = [];
+    const early = task.exited!().then((s) => {
+      order.push(`exited:${c.text('stdout')}`);
+      return s;
+    });
+    const late = task.wait().then((s) => {
+      order.push('wait');
+      return s;
+    });
+    await task.start();
+    const [e, w] = await Promise.all([early, late]);
+    expect(order).toEqual(['exited:out\n', 'wait']);
+    expect(e).toEqual(w);
+    expect(e.exitCode).toBe(3);
+    await expect(task.kill('TERM')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(runtime.state(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(JSON.parse(await fs.readFile(path.join(b.bundle, 'exit.json'), 'utf8')).exitCode).toBe(3);
+  });
+
   it('runs echo: output reaches the subscriber and the json-file log', async () => {
     const { status, out, b } = await runToExit({ cmd: ['echo', 'hi'] });
     expect(status.exitCode).toBe(0);

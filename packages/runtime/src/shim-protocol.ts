@@ -16,7 +16,8 @@ export const FrameType = {
   Created: 0x63, // 'c'
   Started: 0x73, // 's'
   Failed: 0x66, // 'f'
-  Exited: 0x78, // 'x'
+  ProcessExited: 0x77, // 'w': the process exited (sent before `runtime delete`)
+  Exited: 0x78, // 'x': the shim is done (runtime container deleted, exit.json written)
   KillResult: 0x6b, // 'k'
   Error: 0x65, // 'e'
   Displaced: 0x64, // 'd'

@@ -87,11 +87,14 @@ export class ShimTask implements Task {
   private readonly listeners = new Set<(c: OutputChunk) => void>();
   private readonly decoder: FrameDecoder;
   private readonly exit = deferred<ExitStatus>();
+  /** The process's exit, told before the runtime's delete ('w'); settles with `exit` otherwise. */
+  private readonly early = deferred<ExitStatus>();
+  private earlyStatus?: ExitStatus;
   private readonly helloWaiter = deferred<ShimHello>();
   private createdWaiter?: Waiter<void>;
   private startWaiter?: Waiter<void>;
   private readonly killWaiters: Waiter<void>[] = [];
-  private exited?: ExitStatus;
+  private finalStatus?: ExitStatus;
   private detached = false;
   private displaced = false;
   private closed = false;
@@ -104,6 +107,11 @@ export class ShimTask implements Task {
     private readonly logger: Logger,
   ) {
     this.exit.promise.catch(() => undefined);
+    this.early.promise.catch(() => undefined);
+    this.exit.promise.then(
+      (st) => this.early.resolve(st),
+      (e: unknown) => this.early.reject(e),
+    );
     this.helloWaiter.promise.catch(() => undefined);
     this.decoder = new FrameDecoder((t, p) => this.onFrame(t, p));
     socket.on('data', (c: Buffer) => {
@@ -188,6 +196,15 @@ export class ShimTask implements Task {
         this.startWaiter = undefined;
         return;
       }
+      case FrameType.ProcessExited: {
+        const doc = parseExitDocument(payload.toString('utf8'));
+        if (doc && !this.earlyStatus) {
+          this.earlyStatus = { exitCode: doc.exitCode, finishedAt: doc.finishedAt, oomKilled: doc.oomKilled };
+          this.status = 'exited';
+          this.early.resolve(this.earlyStatus);
+        }
+        return;
+      }
       case FrameType.Exited: {
         const doc = parseExitDocument(payload.toString('utf8'));
         if (doc) this.setExited({ exitCode: doc.exitCode, finishedAt: doc.finishedAt, oomKilled: doc.oomKilled });
@@ -221,8 +238,8 @@ export class ShimTask implements Task {
   }
 
   private setExited(status: ExitStatus): void {
-    if (this.exited) return;
-    this.exited = status;
+    if (this.finalStatus) return;
+    this.finalStatus = status;
     this.status = 'exited';
     this.exit.resolve(status);
   }
@@ -233,10 +250,10 @@ export class ShimTask implements Task {
     const gone = new UnavailableError(`container ${this.id}: shim connection closed`);
     this.helloWaiter.reject(gone);
     for (const w of this.killWaiters.splice(0)) w.reject(new ConflictError(`container ${this.id}: is not running`));
-    if (this.detached || this.displaced || this.exited || (await this.shimStillRunning())) {
+    if (this.detached || this.displaced || this.finalStatus || (await this.shimStillRunning())) {
       this.createdWaiter?.reject(gone);
       this.startWaiter?.reject(gone);
-      if (!this.exited) {
+      if (!this.finalStatus) {
         this.exit.reject(
           new UnavailableError(`container ${this.id}: ${this.detached ? 'task detached' : 'shim connection taken over by another client'}`),
         );
@@ -258,11 +275,12 @@ export class ShimTask implements Task {
       this.setExited({ exitCode: file.exitCode, finishedAt: file.finishedAt, oomKilled: file.oomKilled });
       return;
     }
-    this.logger.warn({ id: this.id }, 'shim vanished without an exit status; reporting the container dead');
+    if (!this.earlyStatus) this.logger.warn({ id: this.id }, 'shim vanished without an exit status; reporting the container dead');
+    else this.logger.warn({ id: this.id }, 'shim vanished while deleting the runtime container; deleting it');
     await this.cleanup.forceDelete(this.id).catch((e: unknown) =>
       this.logger.error({ id: this.id, err: (e as Error).message }, 'runtime delete failed'),
     );
-    this.setExited({ exitCode: 255, finishedAt: nowRfc3339Nano(), oomKilled: false });
+    this.setExited(this.earlyStatus ?? { exitCode: 255, finishedAt: nowRfc3339Nano(), oomKilled: false });
   }
 
   /** After an unexpected close: is the shim process still there (for longer than a moment)? */
@@ -320,6 +338,10 @@ export class ShimTask implements Task {
     return this.exit.promise;
   }
 
+  exited(): Promise<ExitStatus> {
+    return this.early.promise;
+  }
+
   async kill(signal?: string | number): Promise<void> {
     const n = parseSignal(signal);
     if (this.status === 'exited') throw new ConflictError(`container ${this.id}: is not running`);
@@ -370,6 +392,6 @@ export class ShimTask implements Task {
 
   /** True once the task's shim connection is gone or the process exited. */
   get done(): boolean {
-    return this.closed || this.exited !== undefined;
+    return this.closed || this.finalStatus !== undefined;
   }
 }

@@ -21,6 +21,12 @@ export interface Task {
   subscribe(listener: (chunk: OutputChunk) => void): () => void;
   /** Resolves when the process has exited, its output drained and the runtime container deleted. */
   wait(): Promise<ExitStatus>;
+  /**
+   * Resolves as soon as the process has exited and its output is drained, possibly before the
+   * runtime's container is deleted (wait() settles after that). Rejects when wait() does. Record
+   * the exit and unmount on this; reuse the id or remove the bundle only after wait().
+   */
+  exited?(): Promise<ExitStatus>;
   /** Sends a signal to the init process (names with/without SIG, or numbers). */
   kill(signal?: string | number): Promise<void>;
   /** Writes to the process's stdin (needs openStdin). Resolves when handed to the shim. */

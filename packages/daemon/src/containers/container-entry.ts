@@ -19,6 +19,12 @@ export interface Entry {
   task?: Task;
   /** Settles once the current run's exit has been recorded (state, waiters, unmount). */
   exitHandled?: Promise<void>;
+  /**
+   * Settles once the current run's shim is done (the runtime's container deleted, exit.json
+   * written). The exit is recorded before that (exitHandled); reusing the id (a new start) or
+   * removing the bundle waits for this.
+   */
+  taskDone?: Promise<void>;
   removal?: Promise<void>;
   /** Being removed: no restart, no start. */
   doomed: boolean;

@@ -33,9 +33,11 @@ export class ContainerRemoval {
       try {
         await ctx.mounts.forceUnmount(id, rootfs);
         if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
-        // task.wait() deletes the runtime's record; only a lost task leaves one behind.
-        if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
         await ctx.deps.snapshots.remove(id);
+        // The shim deletes the runtime's record and writes exit.json into the bundle: wait
+        // for it before the bundle goes. Only a lost task leaves a record behind.
+        if (e.taskDone) await e.taskDone;
+        if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
         await fs.rm(ctx.layout.containerDir(id), { recursive: true, force: true });
         await ctx.store.delete(id);
       } catch (err) {

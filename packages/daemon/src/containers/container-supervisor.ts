@@ -75,6 +75,8 @@ export class ContainerSupervisor {
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
     let mounted = false;
+    // the previous run's shim may still be deleting the runtime's container of this id
+    if (e.taskDone) await e.taskDone;
     try {
       await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
       mounted = true;
@@ -125,8 +127,15 @@ export class ContainerSupervisor {
   /** Watches a live task (new, or found again after a daemon restart) and records its exit. */
   supervise(e: Entry, task: Task, startedMs: number): void {
     e.runtimeDirty = false;
-    e.exitHandled = task
-      .wait()
+    // The exit is recorded as soon as the shim reports it; the shim deletes the runtime's
+    // container meanwhile, and taskDone settles when it is done.
+    e.taskDone = task.wait().then(
+      () => undefined,
+      () => {
+        e.runtimeDirty = true;
+      },
+    );
+    e.exitHandled = (task.exited ? task.exited() : task.wait())
       .catch((err): ExitStatus => {
         e.runtimeDirty = true;
         this.ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'lost the container task');
