@@ -12,25 +12,16 @@
  * build). Bounded: a timeout per command and the deadline; everything it made is removed.
  */
 'use strict';
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { median, runAlone } = require('./common');
 
-const repoRoot = path.resolve(__dirname, '..');
-const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
-const makeRootfs = path.join(repoRoot, 'scripts', 'make-busybox-rootfs.sh');
 const RUNS = Math.max(1, Number(process.env.BENCH_BUILD_RUNS || 5));
 const CACHED_RUNS = Math.max(1, Number(process.env.BENCH_BUILD_CACHED_RUNS || 15));
 const CMD_TIMEOUT_MS = 180_000;
-
-function median(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * ctx: { dockerHost: 'unix://...', tmp: dir to work in, log(...), deadline: ms epoch, baseImage? }.
@@ -112,44 +103,4 @@ function buildRows(r) {
 
 module.exports = { benchBuild, buildRows };
 
-/* ---------------------------------------------------------------- alone: a berthd of its own */
-
-async function stopProcess(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await gone;
-  clearTimeout(t);
-}
-
-if (require.main === module) {
-  (async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
-    const sock = path.join(tmp, 'berthd.sock');
-    let daemon;
-    try {
-      const logFd = fs.openSync(path.join(tmp, 'berthd.log'), 'a');
-      daemon = spawn(process.execPath, [berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${sock}`, '--log-level', 'warn'], { stdio: ['ignore', logFd, logFd] });
-      fs.closeSync(logFd);
-      for (let i = 0; i < 300 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 300));
-      const rootfs = path.join(tmp, 'busybox.tar');
-      execFileSync(makeRootfs, ['-o', rootfs], { stdio: 'ignore' });
-      execFileSync('docker', ['import', rootfs, 'busybox:latest'], { env: { ...process.env, DOCKER_HOST: `unix://${sock}` }, stdio: 'ignore' });
-      const r = await benchBuild({ dockerHost: `unix://${sock}`, tmp, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
-      console.log(JSON.stringify(r, null, 2));
-      const rows = buildRows(r);
-      const w0 = Math.max(...rows.map((x) => x[0].length));
-      const w1 = Math.max(...rows.map((x) => x[1].length));
-      for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
-    } finally {
-      await stopProcess(daemon);
-      spawnSync('sh', ['-c', `grep -o ' ${tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  })().catch((e) => {
-    console.error(`bench build: ${e.stack || e}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAlone('build', { bench: benchBuild, rows: buildRows, busybox: true });

@@ -1,6 +1,6 @@
 /**
- * Issue 4 benchmarks (called by run.js with its helpers; also runnable alone against a running
- * berthd: `BENCH_HOST=unix:///path/berthd.sock node bench/containers.js`). Medians, bounded:
+ * Issue 4 benchmarks (called by run.js with its helpers; also runnable alone, with a
+ * berthd of its own: `node bench/containers.js`). Medians, bounded:
  *   - exec round-trip: `berth exec C true` and `docker exec C true` (interleaved);
  *   - attach stream: `run --rm busybox sh -c 'dd if=/dev/zero bs=1M count=500'` to /dev/null with
  *     the json-file log on (the default), through the docker CLI, and with `--log-driver none` for
@@ -68,43 +68,31 @@ async function benchContainers(ctx, results) {
   return out;
 }
 
-module.exports = { benchContainers };
+function containerRows(c) {
+  const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+  const rows = [];
+  if (c.execMs) rows.push(['exec C true: berth / docker CLI', `${fmt(c.execMs.berth, 1)} / ${fmt(c.execMs.docker, 1)} ms`, '< 100 ms']);
+  if (c.streamMBps) {
+    rows.push(['attach stream, 500 MiB of zeros, json-file log', `${fmt(c.streamMBps.jsonFileLog)} MB/s`, '≥ 280 MB/s (Docker 56)']);
+    rows.push(['  same, --log-driver none', `${fmt(c.streamMBps.noLog)} MB/s`, '']);
+  }
+  if (c.logs100kSeconds) rows.push(['logs of 100,000 lines: berth / docker CLI', `${fmt(c.logs100kSeconds.berth, 3)} / ${fmt(c.logs100kSeconds.docker, 3)} s`, '< 0.3 s (Docker 0.40 s)']);
+  return rows;
+}
+
+module.exports = { benchContainers, containerRows };
 
 if (require.main === module) {
-  const { spawnSync } = require('node:child_process');
-  const path = require('node:path');
-  const host = process.env.BENCH_HOST;
-  if (!host) {
-    console.error('BENCH_HOST=unix:///path/to/berthd.sock node bench/containers.js');
-    process.exit(2);
-  }
-  const timed = (cmd, args) => {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { env: { ...process.env, DOCKER_HOST: host, BERTH_HOST: host }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${String(r.stderr).slice(-500)}`);
-    return { ms: Number(process.hrtime.bigint() - t0) / 1e6 };
-  };
-  const median = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
-  const berthBin = path.join(__dirname, '..', 'packages', 'cli', 'bin', 'berth.js');
-  const results = {};
-  benchContainers(
-    {
-      docker: (a) => timed('docker', a),
-      berth: (a) => timed(process.execPath, [berthBin, ...a]),
-      median,
-      log: (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`),
-      runs: Number(process.env.BENCH_RUNS || 7),
+  const { clients, median, runAlone } = require('./common');
+  runAlone('containers', {
+    busybox: true,
+    rows: (r) => containerRows(r.containers),
+    bench: async ({ dockerHost, tmp, deadline }) => {
+      const { docker, berth } = clients(dockerHost, tmp);
+      const results = {};
+      const log = (...a) => process.stderr.write(`bench containers: ${a.join(' ')}\n`);
+      await benchContainers({ docker, berth, median, log, runs: Number(process.env.BENCH_RUNS || 15), timeLeft: () => deadline - Date.now() }, results);
+      return results;
     },
-    results,
-  ).then(
-    () => console.log(JSON.stringify(results, null, 2)),
-    (e) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+  });
 }

@@ -18,70 +18,51 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { median, registryBin, runAlone, stopProcess } = require('./common');
+const tarStream = require(require.resolve('tar-stream', { paths: [path.join(__dirname, '..', 'packages', 'image-store')] }));
 
-const repoRoot = path.resolve(__dirname, '..');
-const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
-const registryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
 const IMAGE_MB = Math.max(3, Number(process.env.BENCH_REGISTRY_MB || 150));
 const RUNS = Math.max(1, Number(process.env.BENCH_REGISTRY_RUNS || 5));
 const CACHED_RUNS = Math.max(1, Number(process.env.BENCH_REGISTRY_CACHED_RUNS || 15));
 const CMD_TIMEOUT_MS = 180_000;
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /* ---------------------------------------------------------------- a three-layer image as docker save writes it */
 
-function tarHeader(name, size, type = '0') {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100);
-  h.write(type === '5' ? '0000755\0' : '0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('14000000000\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write('ustar\0', 257);
-  h.write('00', 263);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return h;
-}
-
-function tarEntry(name, data) {
-  const pad = (512 - (data.length % 512)) % 512;
-  return [tarHeader(name, data.length), data, Buffer.alloc(pad)];
+/** Packs `entries` ([header, data] pairs) with tar-stream; resolves with the whole tar. */
+function packTar(entries) {
+  const pack = tarStream.pack();
+  const chunks = [];
+  const done = new Promise((resolve, reject) => {
+    pack.on('data', (c) => chunks.push(c));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+  for (const [header, data] of entries) pack.entry({ mtime: new Date(1.5e12), mode: header.type === 'directory' ? 0o755 : 0o644, ...header }, data);
+  pack.finalize();
+  return done;
 }
 
 /**
  * Writes `file`: a `docker save` archive with three layers of `IMAGE_MB / 3` MB each (files of
  * random bytes, half of each file a repeated pattern so gzip has something to do) and a config.
  */
-function makeImageArchive(file, tag) {
+async function makeImageArchive(file, tag) {
   const perLayer = Math.floor((IMAGE_MB * 1e6) / 3);
   const fileSize = 4 * 1024 * 1024;
   const layers = [];
-  const parts = [];
+  const outer = [];
   for (let l = 0; l < 3; l++) {
-    const chunks = [tarHeader(`data${l}/`, 0, '5')];
+    const entries = [[{ name: `data${l}/`, type: 'directory' }]];
     for (let written = 0, i = 0; written < perLayer; i++) {
       const n = Math.min(fileSize, perLayer - written);
       const half = Math.floor(n / 2);
-      const data = Buffer.concat([crypto.randomBytes(half), Buffer.alloc(n - half, `layer ${l} file ${i} `)]);
-      chunks.push(...tarEntry(`data${l}/f${i}`, data));
+      entries.push([{ name: `data${l}/f${i}` }, Buffer.concat([crypto.randomBytes(half), Buffer.alloc(n - half, `layer ${l} file ${i} `)])]);
       written += n;
     }
-    chunks.push(Buffer.alloc(1024));
-    const tar = Buffer.concat(chunks);
+    const tar = await packTar(entries);
     const hex = crypto.createHash('sha256').update(tar).digest('hex');
     layers.push(hex);
-    parts.push(...tarEntry(`${hex}/layer.tar`, tar));
+    outer.push([{ name: `${hex}/layer.tar` }, tar]);
   }
   const config = Buffer.from(
     JSON.stringify({
@@ -93,12 +74,9 @@ function makeImageArchive(file, tag) {
     }),
   );
   const configHex = crypto.createHash('sha256').update(config).digest('hex');
-  parts.push(...tarEntry(`${configHex}.json`, config));
-  parts.push(...tarEntry('manifest.json', Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [tag], Layers: layers.map((h) => `${h}/layer.tar`) }]))));
-  parts.push(Buffer.alloc(1024));
-  const fd = fs.openSync(file, 'w');
-  for (const p of parts) fs.writeSync(fd, p);
-  fs.closeSync(fd);
+  outer.push([{ name: `${configHex}.json` }, config]);
+  outer.push([{ name: 'manifest.json' }, Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [tag], Layers: layers.map((h) => `${h}/layer.tar`) }]))]);
+  fs.writeFileSync(file, await packTar(outer));
   return { id: `sha256:${configHex}`, layerBytes: perLayer * 3 };
 }
 
@@ -137,15 +115,6 @@ async function startProcess(cmd, args, port, logFile) {
   }
   child.kill('SIGKILL');
   throw new Error(`${cmd} did not listen on ${port}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-}
-
-async function stopProcess(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.on('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await gone;
-  clearTimeout(t);
 }
 
 async function startRegistries(dir) {
@@ -194,7 +163,7 @@ async function benchRegistry(ctx) {
 
   log(`making a ${IMAGE_MB} MB three-layer image`);
   const archive = path.join(dir, 'image.tar');
-  const image = makeImageArchive(archive, 'bench-registry:1');
+  const image = await makeImageArchive(archive, 'bench-registry:1');
   const mbps = (ms) => image.layerBytes / 1e6 / (ms / 1000);
   const regs = await startRegistries(dir);
   const out = { imageMB: image.layerBytes / 1e6, layers: 3, runs: RUNS, cachedRuns: CACHED_RUNS };
@@ -291,32 +260,4 @@ function registryRows(r) {
 
 module.exports = { benchRegistry, registryRows, makeImageArchive };
 
-/* ---------------------------------------------------------------- alone: a berthd of its own */
-
-if (require.main === module) {
-  (async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-registry-'));
-    const sock = path.join(tmp, 'berthd.sock');
-    let daemon;
-    try {
-      const out = fs.openSync(path.join(tmp, 'berthd.log'), 'a');
-      daemon = spawn(process.execPath, [berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${sock}`, '--log-level', 'warn'], { stdio: ['ignore', out, out] });
-      fs.closeSync(out);
-      for (let i = 0; i < 300 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 300));
-      const r = await benchRegistry({ dockerHost: `unix://${sock}`, tmp, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
-      console.log(JSON.stringify(r, null, 2));
-      const rows = registryRows(r);
-      const w0 = Math.max(...rows.map((x) => x[0].length));
-      const w1 = Math.max(...rows.map((x) => x[1].length));
-      for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
-    } finally {
-      await stopProcess(daemon);
-      spawnSync('sh', ['-c', `grep -o ' ${tmp}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l`]);
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  })().catch((e) => {
-    console.error(`bench registry: ${e.stack || e}`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAlone('registry', { bench: benchRegistry, rows: registryRows });

@@ -14,16 +14,13 @@
  * Needs root, a build (`npm run build`), the docker CLI, runc and /usr/bin/busybox.
  */
 'use strict';
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-
-const repoRoot = path.resolve(__dirname, '..');
-const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
-const berthBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'berth.js');
-const makeRootfs = path.join(repoRoot, 'scripts', 'make-busybox-rootfs.sh');
+const common = require('./common');
+const { makeRootfs, median, sleep, stopProcess } = common;
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS || 15));
 const CONTAINERS = Math.max(1, Number(process.env.BENCH_CONTAINERS || 50));
@@ -40,35 +37,11 @@ const log = (...a) => process.stderr.write(`bench: ${a.join(' ')}\n`);
 
 /* ---------------------------------------------------------------- helpers */
 
-function median(xs) {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 function timeLeft() {
   return DEADLINE - Date.now();
 }
 
-/** Runs a command to completion, returns its wall time in ms; throws on a non-zero exit. */
-function timed(cmd, args, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, {
-    env: { ...process.env, DOCKER_HOST: host, BERTH_HOST: host, DOCKER_CONFIG: path.join(tmp, 'docker-config') },
-    stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'],
-    timeout: CMD_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${String(r.stderr).slice(-2000)}`);
-  }
-  return { ms, stdout: r.stdout ? String(r.stdout) : '' };
-}
-
-const docker = (args, opts) => timed('docker', args, opts);
-const berth = (args, opts) => timed(process.execPath, [berthBin, ...args], opts);
+const { docker, berth, timed } = common.clients(host, tmp, CMD_TIMEOUT_MS);
 
 function api(method, p) {
   return new Promise((resolve, reject) => {
@@ -119,30 +92,12 @@ function shimPids() {
   return pids;
 }
 
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /* ---------------------------------------------------------------- daemon */
 
 let daemon;
 
 async function startDaemon() {
-  const out = fs.openSync(path.join(tmp, 'berthd.log'), 'a');
-  daemon = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '-H', host, '--log-level', 'warn'], {
-    stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  for (let i = 0; i < 300; i++) {
-    if (daemon.exitCode !== null) break;
-    try {
-      if ((await api('GET', '/_ping')).status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`berthd did not start:\n${fs.readFileSync(path.join(tmp, 'berthd.log'), 'utf8').slice(-3000)}`);
+  daemon = await common.startBerthd(tmp);
 }
 
 async function removeAllContainers() {
@@ -155,12 +110,7 @@ async function removeAllContainers() {
 }
 
 async function stopDaemon() {
-  if (!daemon || daemon.exitCode !== null) return;
-  const exited = new Promise((r) => daemon.on('exit', r));
-  daemon.kill('SIGTERM');
-  const t = setTimeout(() => daemon.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(t);
+  await stopProcess(daemon, 30_000);
 }
 
 /* ---------------------------------------------------------------- the benchmarks */
@@ -314,6 +264,7 @@ function printTable(r) {
       '< 2 MB each (Docker 13 MB)',
     ]);
   }
+  if (r.containers) rows.push(...require('./containers').containerRows(r.containers));
   if (r.registry) rows.push(...require('./registry').registryRows(r.registry));
   if (r.build) rows.push(...require('./build').buildRows(r.build));
   const w0 = Math.max(...rows.map((x) => x[0].length));
@@ -328,7 +279,7 @@ function printTable(r) {
 
 async function main() {
   const started = Date.now();
-  for (const [bin, hint] of [[berthdBin, 'npm run build'], [berthBin, 'npm run build']]) {
+  for (const [bin, hint] of [[common.berthdBin, 'npm run build'], [common.berthBin, 'npm run build']]) {
     if (!fs.existsSync(bin)) throw new Error(`${bin} missing: ${hint}`);
   }
   const results = {
@@ -390,13 +341,7 @@ function cleanup() {
       /* gone */
     }
   }
-  const mounts = fs
-    .readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m) => m && m.startsWith(tmp))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  common.unmountBelow(tmp);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 

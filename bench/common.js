@@ -1,0 +1,136 @@
+'use strict';
+/**
+ * What the benchmark files share: paths of the binaries, the median, process start/stop, a
+ * berthd of a section's own (for `node bench/<section>.js` alone) and the table printer.
+ */
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+
+const repoRoot = path.resolve(__dirname, '..');
+const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
+const berthBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'berth.js');
+const registryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
+const makeRootfs = path.join(repoRoot, 'scripts', 'make-busybox-rootfs.sh');
+
+function median(xs) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
+async function stopProcess(child, graceMs = 10_000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.on('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(t);
+}
+
+function ping(socketPath) {
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath, method: 'GET', path: '/_ping', timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/**
+ * Starts berthd on `unix://<dir>/berthd.sock` with its data root in `<dir>/root` and its log in
+ * `<dir>/berthd.log`; resolves with the child once `/_ping` answers.
+ */
+async function startBerthd(dir, extraArgs = []) {
+  const socketPath = path.join(dir, 'berthd.sock');
+  const logFile = path.join(dir, 'berthd.log');
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', ...extraArgs], {
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    if (await ping(socketPath)) return child;
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`berthd did not start:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+}
+
+/** Unmounts whatever is still mounted below `dir` (deepest first). */
+function unmountBelow(dir) {
+  const mounts = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && m.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+}
+
+/**
+ * Runners of the two clients against `dockerHost`: `docker(args, opts)` and `berth(args, opts)`
+ * run a command to completion and return { ms, stdout } (stdout only with opts.stdout 'pipe'),
+ * throwing with its stderr on a non-zero exit. `berth` runs the launcher a user runs.
+ */
+function clients(dockerHost, tmp, timeoutMs = 120_000) {
+  const env = { ...process.env, DOCKER_HOST: dockerHost, BERTH_HOST: dockerHost, DOCKER_CONFIG: path.join(tmp, 'docker-config') };
+  const timed = (cmd, args, opts = {}) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { env, stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'], timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${String(r.stderr).slice(-2000)}`);
+    return { ms, stdout: r.stdout ? String(r.stdout) : '' };
+  };
+  return { timed, docker: (args, opts) => timed('docker', args, opts), berth: (args, opts) => timed(berthBin, args, opts) };
+}
+
+/** Rows of [measure, figure, reference] as aligned columns. */
+function printRows(rows) {
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(...rows.map((x) => x[1].length));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
+}
+
+/**
+ * `node bench/<name>.js` alone: a temp dir, a berthd of its own (with busybox:latest imported
+ * when `busybox`), `bench(ctx)`, the result as JSON and as rows; everything removed at the end.
+ */
+function runAlone(name, { bench, rows, busybox = false }) {
+  (async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`));
+    const dockerHost = `unix://${path.join(tmp, 'berthd.sock')}`;
+    let daemon;
+    try {
+      daemon = await startBerthd(tmp);
+      if (busybox) {
+        const rootfs = path.join(tmp, 'busybox.tar');
+        execFileSync(makeRootfs, ['-o', rootfs], { stdio: 'ignore' });
+        execFileSync('docker', ['import', rootfs, 'busybox:latest'], { env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: 'ignore' });
+      }
+      const r = await bench({ dockerHost, tmp, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
+      console.log(JSON.stringify(r, null, 2));
+      printRows(rows(r));
+    } finally {
+      await stopProcess(daemon);
+      unmountBelow(tmp);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  })().catch((e) => {
+    console.error(`bench ${name}: ${e.stack || e}`);
+    process.exit(1);
+  });
+}
+
+module.exports = { repoRoot, berthdBin, berthBin, registryBin, makeRootfs, median, sleep, stopProcess, startBerthd, unmountBelow, clients, printRows, runAlone };
