@@ -763,9 +763,8 @@ static void write_exit_json(int oom) {
   } else {
     n = (size_t)snprintf(doc, sizeof doc, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"oomKilled\":%s}", exit_code, t, oom ? "true" : "false");
   }
-  char tmp[4096], path[4096];
-  snprintf(tmp, sizeof tmp, "%s/exit.json.tmp", opt_bundle);
-  snprintf(path, sizeof path, "%s/exit.json", opt_bundle);
+  /* relative to the bundle (our cwd): the daemon may move the bundle away meanwhile (removal) */
+  const char *tmp = "exit.json.tmp", *path = "exit.json";
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 || write_all(fd, doc, n) < 0 || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
     logmsg("writing %s: %s", path, strerror(errno));

@@ -78,7 +78,15 @@ export async function writeContainerFiles(dir: string, input: ContainerFilesInpu
   else if (network === 'none') resolv = filterResolvConf(hostResolv, false);
   else resolv = filterResolvConf(hostResolv, true);
   await fs.mkdir(dir, { recursive: true });
-  await writeAtomic(path.join(dir, 'hostname'), `${input.hostname}\n`);
-  await writeAtomic(path.join(dir, 'hosts'), hosts);
-  await writeAtomic(path.join(dir, 'resolv.conf'), resolv);
+  await settleAll([
+    writeAtomic(path.join(dir, 'hostname'), `${input.hostname}\n`),
+    writeAtomic(path.join(dir, 'hosts'), hosts),
+    writeAtomic(path.join(dir, 'resolv.conf'), resolv),
+  ]);
+}
+
+/** Waits for every promise (none is left running), then throws the first failure. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const rs = await Promise.allSettled(ps);
+  for (const r of rs) if (r.status === 'rejected') throw r.reason;
 }

@@ -76,15 +76,20 @@ export class ContainerCreator {
     const anonymous: string[] = [];
     try {
       await fs.mkdir(dir, { recursive: true, mode: 0o710 });
-      await fs.mkdir(ctx.rootfsOf(id), { recursive: true });
-      await ctx.deps.snapshots.prepare(id, image.id, dir);
-      await createInitLayer(dir);
-      await ctx.hooks.writeContainerFiles(dir, {
-        hostname: config.Hostname,
-        domainname: config.Domainname || undefined,
-        network: v.hostConfig.NetworkMode,
-        extraHosts: v.hostConfig.ExtraHosts ?? undefined,
-      });
+      // independent steps, each in its own part of the directory: all at once; none is still
+      // running when the cleanup below starts
+      const steps = await Promise.allSettled([
+        fs.mkdir(ctx.rootfsOf(id), { recursive: true }),
+        ctx.deps.snapshots.prepare(id, image.id, dir),
+        createInitLayer(dir),
+        ctx.hooks.writeContainerFiles(dir, {
+          hostname: config.Hostname,
+          domainname: config.Domainname || undefined,
+          network: v.hostConfig.NetworkMode,
+          extraHosts: v.hostConfig.ExtraHosts ?? undefined,
+        }),
+      ]);
+      for (const r of steps) if (r.status === 'rejected') throw r.reason;
       const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.volumes.mountVolumes(), (ref) => ctx.mustGet(ref).rec.mounts ?? [], anonymous);
       const rec: ContainerRecord = {
         mounts,

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { InternalError, messageOf } from '@berth/errdefs';
 import { isMountPoint } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
@@ -25,6 +27,9 @@ export class ContainerRemoval {
     const ctx = this.ctx;
     const id = e.rec.id;
     const run = async (): Promise<void> => {
+      const t0 = process.hrtime.bigint();
+      const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+      const times: Record<string, number> = {};
       if (e.rec.state.status !== 'removing') await ctx.setState(e, { status: 'removing' });
       if (e.restartTimer) clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
@@ -33,13 +38,23 @@ export class ContainerRemoval {
       try {
         await ctx.mounts.forceUnmount(id, rootfs);
         if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
+        times.unmounted = ms();
         await ctx.deps.snapshots.remove(id);
-        // The shim deletes the runtime's record and writes exit.json into the bundle: wait
-        // for it before the bundle goes. Only a lost task leaves a record behind.
-        if (e.taskDone) await e.taskDone;
-        if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
-        await fs.rm(ctx.layout.containerDir(id), { recursive: true, force: true });
+        times.snapshot = ms();
+        // The bundle moves into tmp/ (emptied at daemon start) at once and is deleted there
+        // once the shim is done with it (it deletes the runtime's record and writes exit.json,
+        // relative to its cwd, meanwhile). Only a lost task leaves a runtime record behind.
+        const trash = await this.moveAside(id);
+        times.dir = ms();
+        const finish = async (): Promise<void> => {
+          if (e.taskDone) await e.taskDone;
+          if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
+          await fs.rm(trash, { recursive: true, force: true });
+        };
+        if (trash === ctx.layout.containerDir(id)) await finish();
+        else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
         await ctx.store.delete(id);
+        times.row = ms();
       } catch (err) {
         await ctx.setState(e, { status: 'dead', error: messageOf(err) }).catch(() => undefined);
         e.removal = undefined;
@@ -51,8 +66,30 @@ export class ContainerRemoval {
       ctx.emit(e, 'destroy');
       if (volumes) for (const m of e.rec.mounts ?? []) if (m.Anonymous && m.Name) await this.volumes.removeVolume(m.Name);
       notifyRemoved(e);
+      ctx.log.debug({ id, ...times, removed: ms() }, 'container removed');
     };
     e.removal = run();
     return e.removal;
+  }
+
+  /** Renames the container's directory into tmp/; its own path when that cannot be done. */
+  private async moveAside(id: string): Promise<string> {
+    const dir = this.ctx.layout.containerDir(id);
+    const trash = path.join(this.ctx.layout.tmpDir, `removed-${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      await fs.rename(dir, trash);
+      return trash;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        // no tmp/ (a test layout), or the bundle is already gone
+        if (await fs.stat(dir).then(() => true, () => false)) {
+          await fs.mkdir(this.ctx.layout.tmpDir, { recursive: true });
+          return fs.rename(dir, trash).then(() => trash, () => dir);
+        }
+        return dir;
+      }
+      return dir; // EXDEV & co: delete in place
+    }
   }
 }

@@ -188,10 +188,13 @@ export class ContainerSupervisor {
   private async handleExit(e: Entry, task: Task, exit: ExitStatus, startedMs: number): Promise<void> {
     const ctx = this.ctx;
     const id = e.rec.id;
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     if (e.task === task) e.task = undefined;
     e.health?.stop();
     e.health = undefined;
     await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
+    const unmounted = ms();
     let restart = !e.doomed && !ctx.closed && this.shouldRestart(e.rec, exit.exitCode);
     try {
       await ctx.setState(e, {
@@ -212,6 +215,7 @@ export class ContainerSupervisor {
     // The output is drained (task.wait settles after it): attached clients get their FIN now.
     e.hub.finish();
     notifyExit(e, exit.exitCode, restart);
+    ctx.log.debug({ id, unmounted, recorded: ms() }, 'container exit recorded');
     if (e.rec.hostConfig.AutoRemove && !e.doomed) {
       void this.removal.destroy(e).catch((err) => ctx.log.error({ id, err: messageOf(err) }, 'auto-remove failed'));
     } else if (restart) {

@@ -24,20 +24,22 @@ export function initLayerPath(containerDir: string): string {
 export async function createInitLayer(containerDir: string): Promise<string> {
   const root = initLayerPath(containerDir);
   await fs.mkdir(root, { recursive: true, mode: 0o755 });
-  for (const d of DIRS) {
+  // parents first, then everything of a level at once
+  const mkdir = async (d: string): Promise<void> => {
     await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o755 });
     await fs.chmod(path.join(root, d), 0o755);
-  }
-  for (const f of FILES) {
+  };
+  await settleAll(DIRS.filter((d) => !d.includes('/')).map(mkdir));
+  const file = async (f: string): Promise<void> => {
     const p = path.join(root, f);
     await fs.writeFile(p, '', { mode: 0o755, flag: 'a' });
     await fs.chmod(p, 0o755);
-  }
-  for (const [l, target] of LINKS) {
-    await fs.symlink(target, path.join(root, l)).catch((e: NodeJS.ErrnoException) => {
+  };
+  const link = ([l, target]: [string, string]): Promise<void> =>
+    fs.symlink(target, path.join(root, l)).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
     });
-  }
+  await settleAll([...DIRS.filter((d) => d.includes('/')).map(mkdir), ...FILES.map(file), ...LINKS.map(link)]);
   return root;
 }
 
@@ -66,4 +68,10 @@ export async function containerMounts(snapshotMounts: MountDescription[], contai
     () => false,
   );
   return has ? withInitLayer(snapshotMounts, initDir) : snapshotMounts;
+}
+
+/** Waits for every promise (none is left running), then throws the first failure. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const rs = await Promise.allSettled(ps);
+  for (const r of rs) if (r.status === 'rejected') throw r.reason;
 }
