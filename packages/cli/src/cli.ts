@@ -49,6 +49,17 @@ const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'c
 
 const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
+/**
+ * yargs renders the chosen command's whole help (cliui, string widths) after every handler, in
+ * case it is asked for later; our failures never print yargs' help, and help on request is built
+ * afresh. That rendering was ~5 ms of each `run`/`exec`: skip it (left alone if yargs changes shape).
+ */
+function skipHelpCache(parser: Argv): void {
+  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const { io, env } = deps;
@@ -157,6 +168,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .option('config', { type: 'string', describe: 'Location of client config files (default ~/.berth)', global: true })
     .version(false)
     .exitProcess(false);
+  skipHelpCache(parser);
   const byName = (specs: CommandSpec[], n: string) => specs.find((s) => s.command.split(' ')[0] === n)!;
   // Register only the command asked for (all of them for help): yargs' set-up cost grows with each one.
   const only = first !== undefined && TOP_LEVEL.has(first) && first !== 'help' && !args.includes('--help') ? first : undefined;

@@ -1,22 +1,4 @@
-import { runCli } from './cli';
+import { runOnProcess } from './process-main';
 
-// A closed pipe on our stdout (`berth logs x | head -1`) ends the command quietly, as SIGPIPE ends docker.
-for (const s of [process.stdout, process.stderr]) {
-  s.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-}
-
-/** The `berth` binary: runs the CLI on the process's streams and exits with its code. */
-runCli(process.argv.slice(2), { io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env: process.env }).then(
-  (code) => {
-    process.exitCode = code;
-    // Hijacked or keep-alive sockets must not hold the process open once the command is done.
-    setImmediate(() => process.exit(code));
-  },
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+/** The `berth` binary's plain path (`bin/berth.js`): runs the CLI on the process's streams and exits with its code. */
+runOnProcess(process.argv.slice(2));
