@@ -5,6 +5,11 @@
  *              [--log FILE] [--stdin] [--tty] [--private-cgroupns-fix] [--oom-file FILE]
  *              [--exec-process PROCESS.json]
  *
+ * With --run the shim runs `RUNTIME run --detach` instead of `create` (one runtime process
+ * instead of two): the process runs at once; the shim reads its pipes only once the daemon has
+ * attached (bounded wait, then the run fails); 'c' and 's' follow each other, a later 'S' is
+ * answered with 's'.
+ *
  * With --exec-process the shim supervises an extra process in a running container (docker exec)
  * instead: DIR is then the exec's own directory; nothing is created; "start" runs
  * `RUNTIME exec --detach --process PROCESS.json [--console-socket] ID`; nothing is deleted at exit.
@@ -83,7 +88,7 @@ static long long opt_log_max_size;
 static int opt_log_max_file = 1;
 /* exec mode: the container's stdio write ends, kept until `runtime exec` runs */
 static int exec_out_w = -1, exec_err_w = -1, exec_in_r = -1;
-static int opt_stdin, opt_cgfix, opt_tty;
+static int opt_stdin, opt_cgfix, opt_tty, opt_run;
 static int console_fd = -1; /* pty master (--tty) */
 
 static enum state st = ST_CREATING;
@@ -1028,12 +1033,31 @@ static void pending_readable(void) {
   if (st == ST_FAILED) client_send_str('f', fail_msg);
 }
 
+/* --run: the process runs as soon as the runtime is done; its output must have a reader, so
+ * the pipes are not read before the daemon's attach (bounded wait; the daemon connects right
+ * after "ready", the connection waits in the listen backlog meanwhile). */
+#define ATTACH_WAIT_MS 10000
+static int wait_for_attach(void) {
+  long long deadline = now_ms() + ATTACH_WAIT_MS;
+  while (client_fd < 0) {
+    long long left = deadline - now_ms();
+    if (left <= 0) return 0;
+    struct pollfd pf[2] = {{listen_fd, POLLIN, 0}, {pending_fd, POLLIN, 0}};
+    int r = poll(pf, 2, (int)left);
+    if (r < 0 && errno != EINTR) return 0;
+    if (r <= 0) continue;
+    if (pending_fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) pending_readable();
+    if (pf[0].revents & POLLIN) accept_pending();
+  }
+  return 1;
+}
+
 /* ---------- main ---------- */
 
 static void usage(void) {
   fprintf(stderr,
           "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--log FILE] [--stdin]\n"
-          "                  [--log-max-size BYTES] [--log-max-file N] [--tty] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
+          "                  [--log-max-size BYTES] [--log-max-file N] [--tty] [--run] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
   exit(2);
 }
 
@@ -1043,6 +1067,7 @@ static void parse_args(int argc, char **argv) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--stdin")) opt_stdin = 1;
     else if (!strcmp(a, "--tty")) opt_tty = 1;
+    else if (!strcmp(a, "--run")) opt_run = 1;
     else if (!strcmp(a, "--private-cgroupns-fix")) opt_cgfix = 1;
     else if (!v) usage();
     else if (!strcmp(a, "--id")) opt_id = v, i++;
@@ -1152,9 +1177,16 @@ int main(int argc, char **argv) {
     char pidfile[4096];
     snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
     unlink(pidfile);
-    char *cargv[] = {(char *)opt_runtime, "--root", (char *)opt_root, "create", "--bundle", (char *)opt_bundle,
-                     "--pid-file", pidfile, NULL, NULL, NULL, NULL};
-    int ci = 8;
+    char *cargv[14] = {(char *)opt_runtime, "--root", (char *)opt_root, "create"};
+    int ci = 4;
+    if (opt_run) {
+      cargv[3] = "run";
+      cargv[ci++] = "--detach";
+    }
+    cargv[ci++] = "--bundle";
+    cargv[ci++] = (char *)opt_bundle;
+    cargv[ci++] = "--pid-file";
+    cargv[ci++] = pidfile;
     int console_listen = -1;
     if (opt_tty) {
       console_listen = console_listener();
@@ -1168,21 +1200,25 @@ int main(int argc, char **argv) {
     close(in);
     close(outp[1]);
     close(errp[1]);
+    int runtime_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (opt_tty) {
-      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) receive_console(console_listen);
+      if (runtime_ok) receive_console(console_listen);
       close(console_listen);
       unlink("console.sock");
     } else if (opt_stdin) {
       stdin_w = inp[1];
       fcntl(stdin_w, F_SETFL, O_NONBLOCK);
     }
-    /* Collect whatever the runtime printed (its error message on failure). */
-    while (stream_read(&streams[1]) > 0) {
-    }
-    while (stream_read(&streams[0]) > 0) {
+    /* Collect whatever the runtime printed (its error message on failure). With --run the
+       process runs once the runtime succeeded: what is in the pipes then is the process's. */
+    if (!(opt_run && runtime_ok)) {
+      while (stream_read(&streams[1]) > 0) {
+      }
+      while (stream_read(&streams[0]) > 0) {
+      }
     }
     create_err[create_err_len] = 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (runtime_ok) {
       FILE *f = fopen(pidfile, "r");
       int pid = 0;
       if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0) {
@@ -1191,24 +1227,31 @@ int main(int argc, char **argv) {
       } else {
         fclose(f);
         init_pid = pid;
-        st = ST_CREATED;
+        st = opt_run ? ST_RUNNING : ST_CREATED;
         if (opt_tty) {
           /* The process's output (stdout and stderr merged) comes from the pty master. */
           if (console_fd < 0) {
             set_fail_msg("", "runtime create: no console received");
+            if (opt_run) kill(init_pid, SIGKILL);
             st = ST_FAILED;
           } else {
             use_console();
           }
         }
         if (create_err_len) logmsg("runtime create said: %s", create_err);
+        if (st == ST_RUNNING && !wait_for_attach()) {
+          /* --run: nobody to hand the output to (the daemon went away): the run is void */
+          set_fail_msg("", "no daemon attached to the shim");
+          kill(init_pid, SIGKILL);
+          st = ST_FAILED;
+        }
       }
     } else {
       char fb[64];
       snprintf(fb, sizeof fb, "runtime create failed: exit status %d", WIFEXITED(status) ? WEXITSTATUS(status) : 255);
       set_fail_msg(create_err, fb);
     }
-    if (st != ST_CREATED) {
+    if (st != ST_CREATED && st != ST_RUNNING) {
       st = ST_FAILED;
       exit_code = 255;
       clock_gettime(CLOCK_REALTIME, &finished_at);
@@ -1216,6 +1259,8 @@ int main(int argc, char **argv) {
       stdin_close();
       runtime_delete();
       write_exit_json(0);
+      /* a daemon attached already (--run) hears it now; a later one with its hello */
+      if (client_fd >= 0) client_send_str('f', fail_msg);
       /* wait (bounded) for a daemon to hear about it */
       long long deadline = now_ms() + FAILED_LINGER_MS;
       for (;;) {
@@ -1242,6 +1287,7 @@ int main(int argc, char **argv) {
     char created[64];
     snprintf(created, sizeof created, "{\"pid\":%d}", (int)init_pid);
     client_send_str('c', created);
+    if (st == ST_RUNNING) client_send('s', NULL, 0);
   }
   if (start_requested) do_start();
 

@@ -268,6 +268,52 @@ describe('OciRuntime: TTY', () => {
   });
 });
 
+describe('OciRuntime: runAtOnce (runtime run --detach)', () => {
+  async function createRun(b: TestBundle, openStdin = false): Promise<Task> {
+    const rec: { rt: OciRuntime; id: string; shimPid?: number } = { rt: runtime, id: b.id };
+    created.push(rec);
+    const task = await runtime.create({ id: b.id, bundle: b.bundle, logPath: b.logPath, openStdin, runAtOnce: true });
+    rec.shimPid = task.shimPid;
+    return task;
+  }
+
+  it('hands every byte written before start() to the subscribers made after create', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'echo out; echo err >&2; exit 4'] });
+    const task = await createRun(b);
+    await task.exited!(); // the process is done before anyone subscribed
+    const c = collect(task);
+    expect(c.chunks).toEqual([]);
+    await task.start();
+    const status = await task.wait();
+    expect(status.exitCode).toBe(4);
+    expect(c.text('stdout')).toBe('out\n');
+    expect(c.text('stderr')).toBe('err\n');
+    expect(await fs.readFile(b.logPath, 'utf8')).toContain('"log":"out\\n"');
+    await expect(runtime.state(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('stdin, kill and the TTY work as with create + start', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'read l; echo "got $l"; [ -t 1 ] && echo tty; sleep 100'], tty: true });
+    const task = await createRun(b, true);
+    const c = collect(task);
+    await task.start();
+    await task.writeStdin(Buffer.from('x\n'));
+    for (let i = 0; i < 100 && !c.text().includes('tty'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(c.text()).toContain('got x\r\n');
+    await task.kill('KILL');
+    expect((await task.wait()).exitCode).toBe(137);
+  });
+
+  it('rejects a missing binary like create does and leaves nothing behind', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['nope'] });
+    created.push({ rt: runtime, id: b.id });
+    const err = await runtime.create({ id: b.id, bundle: b.bundle, logPath: b.logPath, runAtOnce: true }).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('executable file not found');
+    expect((err as { code: string }).code).toBe('INVALID_ARGUMENT');
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+});
+
 describe('OciRuntime: exec', () => {
   it('runs extra processes in a running container: output, exit codes, stdin, TTY, errors', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'], env: ['FROM_CTR=1'] });

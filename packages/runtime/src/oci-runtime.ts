@@ -184,6 +184,7 @@ export class OciRuntime {
     }
     if (opts.openStdin) args.push('--stdin');
     if (spec.process?.terminal) args.push('--tty');
+    if (opts.runAtOnce) args.push('--run');
     const oom = opts.oomFile ?? (await this.oomFile(spec));
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
@@ -193,7 +194,7 @@ export class OciRuntime {
     await this.spawnShim(opts.id, bundle, args);
     let task: ShimTask;
     try {
-      task = await ShimTask.connect(opts.id, bundle, this.cleanup, this.logger, opts.signal);
+      task = await ShimTask.connect(opts.id, bundle, this.cleanup, this.logger, opts.signal, Boolean(opts.runAtOnce));
     } catch (e) {
       // The shim may already have finished (a create failure): exit.json says why.
       const file = await readExitFile(bundle);
@@ -207,7 +208,17 @@ export class OciRuntime {
       await task.waitCreated();
     } catch (e) {
       task.detach();
-      if (task.failure === undefined) await this.delete(opts.id).catch(() => undefined);
+      if (task.failure === undefined) {
+        if (opts.runAtOnce && task.shimPid > 0) {
+          // the process may be running: nobody will see it, do not leave it
+          try {
+            process.kill(task.shimPid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+        await this.delete(opts.id).catch(() => undefined);
+      }
       throw e;
     }
     this.track(task);

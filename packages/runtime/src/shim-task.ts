@@ -96,6 +96,8 @@ export class ShimTask implements Task {
   private readonly killWaiters: Waiter<void>[] = [];
   private finalStatus?: ExitStatus;
   private detached = false;
+  /** runAtOnce: output held until start() (the process runs before the caller subscribes). */
+  private held?: OutputChunk[];
   private displaced = false;
   private closed = false;
 
@@ -105,7 +107,9 @@ export class ShimTask implements Task {
     private readonly socket: net.Socket,
     private readonly cleanup: TaskCleanup,
     private readonly logger: Logger,
+    holdOutput = false,
   ) {
+    if (holdOutput) this.held = [];
     this.exit.promise.catch(() => undefined);
     this.early.promise.catch(() => undefined);
     this.exit.promise.then(
@@ -134,9 +138,10 @@ export class ShimTask implements Task {
     cleanup: TaskCleanup,
     logger: Logger,
     signal?: AbortSignal,
+    holdOutput = false,
   ): Promise<ShimTask> {
     const sock = await connectUnix(path.join(bundle, 'shim.sock'), signal);
-    const task = new ShimTask(id, bundle, sock, cleanup, logger);
+    const task = new ShimTask(id, bundle, sock, cleanup, logger, holdOutput);
     sock.write(encodeFrame(FrameType.Attach));
     const hello = await task.helloWaiter.promise;
     task.hello = hello;
@@ -158,13 +163,11 @@ export class ShimTask implements Task {
       case FrameType.Stdout:
       case FrameType.Stderr: {
         const chunk: OutputChunk = { stream: type === FrameType.Stdout ? 'stdout' : 'stderr', data: payload };
-        for (const l of this.listeners) {
-          try {
-            l(chunk);
-          } catch (e) {
-            this.logger.warn({ id: this.id, err: (e as Error).message }, 'output listener threw');
-          }
+        if (this.held) {
+          this.held.push(chunk);
+          return;
         }
+        this.deliver(chunk);
         return;
       }
       case FrameType.Hello: {
@@ -235,6 +238,24 @@ export class ShimTask implements Task {
       default:
         this.logger.debug({ id: this.id, type }, 'unknown shim frame');
     }
+  }
+
+  private deliver(chunk: OutputChunk): void {
+    for (const l of this.listeners) {
+      try {
+        l(chunk);
+      } catch (e) {
+        this.logger.warn({ id: this.id, err: (e as Error).message }, 'output listener threw');
+      }
+    }
+  }
+
+  /** runAtOnce: hands the held output to the subscribers and lets the rest through. */
+  private releaseHeld(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    for (const c of held) this.deliver(c);
   }
 
   private setExited(status: ExitStatus): void {
@@ -310,6 +331,13 @@ export class ShimTask implements Task {
   }
 
   async start(signal?: AbortSignal): Promise<void> {
+    if (this.held) {
+      // runAtOnce: the process already ran (it may even have exited); its output flows from now
+      if (this.failure !== undefined) throw startError(this.failure, this.verb);
+      this.releaseHeld();
+      if (this.status === 'created') this.status = 'running';
+      return;
+    }
     if (this.status === 'running') return;
     if (this.status === 'exited') throw new ConflictError(`container ${this.id}: has exited`);
     if (this.failure !== undefined) throw startError(this.failure, this.verb);

@@ -174,6 +174,13 @@ export interface CreateOptions {
   openStdin?: boolean;
   /** OOM counter file to read at exit (cgroup v1 memory.oom_control or v2 memory.events). Computed when omitted. */
   oomFile?: string;
+  /**
+   * Run the process at once, in the same runtime call (`runtime run --detach`: one runtime
+   * process less than create + start). Output produced before `task.start()` is held and handed
+   * to the subscribers made in between when start() is called, so the usual create → subscribe →
+   * start sequence sees everything; start() then only releases it.
+   */
+  runAtOnce?: boolean;
   signal?: AbortSignal;
 }
 

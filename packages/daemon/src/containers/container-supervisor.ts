@@ -95,6 +95,9 @@ export class ContainerSupervisor {
         logPath: e.rec.hostConfig.LogConfig?.Type === 'none' ? undefined : ctx.layout.containerLog(id),
         ...(e.rec.hostConfig.LogConfig?.Type === 'none' ? {} : rotationOf(e.rec.hostConfig.LogConfig?.Config ?? {})),
         openStdin: Boolean(e.rec.config.OpenStdin),
+        // one runtime call (run --detach) instead of create + start; output is held for the
+        // hub until task.start()
+        runAtOnce: true,
         signal,
       });
       times.created = ms();
