@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import Docker from 'dockerode';
 import type { BerthDaemon } from './daemon';
 import { exec, ExecOptions, ExecResult, onPath } from './exec';
@@ -39,11 +40,18 @@ export function dockerCli(host: string | undefined, args: string[], opts: ExecOp
   return exec('docker', args, { ...opts, env, replaceEnv: true });
 }
 
-/** The berth CLI, run from its built bin script with the same node. */
+/** The launcher npm links as `berth`: node from the CLI's start-up snapshot when `npm run build` made one for this node, else bin/berth.js. */
+const berthLauncher = path.join(path.dirname(berthBin), 'berth');
+
+/**
+ * The berth CLI as a user runs it (bin/berth, the fast path); with BERTH_E2E_CLI=plain, its
+ * bin/berth.js run by this node instead.
+ */
 export function berthCli(host: string | undefined, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   berthConfig ??= scratchDir('berth-config');
   const env = cleanEnv({ BERTH_CONFIG: berthConfig, ...(host ? { BERTH_HOST: host } : {}), ...opts.env });
-  return exec(process.execPath, [berthBin, ...args], { ...opts, env, replaceEnv: true });
+  if (process.env.BERTH_E2E_CLI === 'plain') return exec(process.execPath, [berthBin, ...args], { ...opts, env, replaceEnv: true });
+  return exec(berthLauncher, args, { ...opts, env, replaceEnv: true });
 }
 
 /** Shorthands bound to one daemon. */
