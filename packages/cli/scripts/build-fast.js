@@ -7,8 +7,10 @@
  *                            WebAssembly, no install script, no binary download);
  *   2. dist/fast/berth.blob  a V8 start-up snapshot of that bundle, built by this very node binary
  *                            (`node --build-snapshot`): modules loaded and yargs warmed up;
- *   3. dist/fast/berth.stamp the node binary the blob belongs to (execPath, then version): bin/berth
- *                            uses the blob only with that binary, else the plain bin/berth.js path.
+ *   3. dist/fast/berth.stamp the node binary the blob belongs to (execPath, then version), then the
+ *                            tsconfig.tsbuildinfo of each workspace package bundled: bin/berth uses
+ *                            the blob only with that binary and while none of those is newer than
+ *                            the blob, else the plain bin/berth.js path.
  * BERTH_NO_SNAPSHOT=1 skips the blob (the bundle is still built); the launcher then takes the plain path.
  */
 'use strict';
@@ -74,12 +76,15 @@ const yargsShim = {
 };
 
 async function main() {
-  fs.rmSync(out, { recursive: true, force: true });
+  // No stamp, no fast path: bin/berth takes the plain path until the new blob is complete, and
+  // for good if this build fails (a blob left from older sources would run old code).
   fs.mkdirSync(out, { recursive: true });
+  fs.rmSync(stamp, { force: true });
+  const tmp = (f) => `${f}.tmp-${process.pid}`;
   const esbuild = require('esbuild-wasm');
-  await esbuild.build({
+  const result = await esbuild.build({
     entryPoints: [path.join(pkg, 'dist', 'snapshot-main.js')],
-    outfile: bundle,
+    outfile: tmp(bundle),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -90,20 +95,37 @@ async function main() {
     // (errors and yargs use constructor and function names)
     minifyWhitespace: true,
     minifySyntax: true,
+    metafile: true,
     plugins: [lazyBuiltins, yargsShim],
   });
+  fs.renameSync(tmp(bundle), bundle);
   if (process.env.BERTH_NO_SNAPSHOT === '1') {
+    fs.rmSync(blob, { force: true });
     process.stderr.write('build-fast: BERTH_NO_SNAPSHOT=1: bundle only, no snapshot\n');
     return;
   }
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', bundle], { cwd: out, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, ['--snapshot-blob', tmp(blob), '--build-snapshot', bundle], { cwd: out, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   const warn = /not yet fully verified/.test(r.stderr);
-  if (r.status !== 0 || warn || !fs.existsSync(blob)) {
+  if (r.status !== 0 || warn || !fs.existsSync(tmp(blob))) {
+    fs.rmSync(tmp(blob), { force: true });
     fs.rmSync(blob, { force: true });
     throw new Error(`build-fast: building the snapshot failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
   }
+  // a launcher already running keeps the blob it opened; the next one gets the new file whole
+  fs.renameSync(tmp(blob), blob);
+  // The blob holds compiled copies of our workspace packages: `tsc -b` rewriting any of them
+  // (its tsconfig.tsbuildinfo newer than the blob) makes bin/berth take the plain path until
+  // this script runs again.
+  const roots = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = path.resolve(input);
+    if (abs.includes(`${path.sep}node_modules${path.sep}`) || !fs.existsSync(abs)) continue;
+    const m = /^(.*)[\\/]dist[\\/]/.exec(abs);
+    if (m && fs.existsSync(path.join(m[1], 'tsconfig.tsbuildinfo'))) roots.add(path.join(m[1], 'tsconfig.tsbuildinfo'));
+  }
   const execPath = fs.realpathSync(process.execPath);
-  fs.writeFileSync(stamp, `${execPath}\n${process.version}\n`);
+  fs.writeFileSync(tmp(stamp), `${execPath}\n${process.version}\n${[...roots].sort().map((f) => `${f}\n`).join('')}`);
+  fs.renameSync(tmp(stamp), stamp);
 }
 
 main().catch((e) => {
