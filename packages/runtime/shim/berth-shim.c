@@ -771,7 +771,8 @@ static void write_exit_json(int oom) {
   /* relative to the bundle (our cwd): the daemon may move the bundle away meanwhile (removal) */
   const char *tmp = "exit.json.tmp", *path = "exit.json";
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || write_all(fd, doc, n) < 0 || fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+  /* an exec's exit.json only matters while this daemon runs (no exec reconnect): no fsync */
+  if (fd < 0 || write_all(fd, doc, n) < 0 || (!opt_exec && fsync(fd) < 0) || close(fd) < 0 || rename(tmp, path) < 0) {
     logmsg("writing %s: %s", path, strerror(errno));
   }
   client_send('x', doc, n);
@@ -812,6 +813,7 @@ static void finish(void) {
 static int start_requested;
 
 static void finish(void);
+static int wait_for_attach(void);
 
 /* Exec mode: `runtime exec --detach` runs the process at once, with our pipes as its stdio. */
 static void do_exec(void) {
@@ -867,7 +869,9 @@ static void do_exec(void) {
   if (!ok) {
     logmsg("exec failed: %s", fail_msg);
     st = ST_FAILED;
-    client_send_str('f', fail_msg);
+    /* --run: the daemon is attaching meanwhile; it must hear why (its hello brings the 'f') */
+    if (opt_run && client_fd < 0) wait_for_attach();
+    else client_send_str('f', fail_msg);
     if (init_pid > 0) return; /* killed above: its exit completes the shutdown */
     exit_code = 255;
     clock_gettime(CLOCK_REALTIME, &finished_at);
@@ -1171,6 +1175,14 @@ int main(int argc, char **argv) {
       close(inp[1]);
     }
     st = ST_CREATED;
+    if (opt_run) {
+      /* run the process now, while the daemon connects; its pipes are read once it attached */
+      do_exec();
+      if (st == ST_RUNNING && !wait_for_attach()) {
+        logmsg("no daemon attached to the shim: killing the exec'd process");
+        kill(init_pid, SIGKILL);
+      }
+    }
   }
   /* runtime create: the container inherits the pipes as its stdio. */
   if (!opt_exec) {

@@ -314,7 +314,7 @@ describe('OciRuntime: runAtOnce (runtime run --detach)', () => {
   });
 });
 
-describe('OciRuntime: exec', () => {
+describe.each([false, true])('OciRuntime: exec (runAtOnce %s)', (runAtOnce) => {
   it('runs extra processes in a running container: output, exit codes, stdin, TTY, errors', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'], env: ['FROM_CTR=1'] });
     const task = await create(b);
@@ -322,7 +322,7 @@ describe('OciRuntime: exec', () => {
     const spec = JSON.parse(await fs.readFile(path.join(b.bundle, 'config.json'), 'utf8')) as RuntimeSpec;
     let n = 0;
     const exec = async (input: Parameters<typeof buildExecProcess>[1], openStdin = false): Promise<Task> =>
-      runtime.exec({ id: b.id, dir: path.join(b.bundle, 'exec', `e${n++}`), process: await buildExecProcess(spec, input), openStdin });
+      runtime.exec({ id: b.id, dir: path.join(b.bundle, 'exec', `e${n++}`), process: await buildExecProcess(spec, input), openStdin, runAtOnce });
 
     const e1 = await exec({ cmd: ['sh', '-c', 'echo $FROM_CTR $X; id -u; pwd; echo oops >&2; exit 4'], env: ['X=2'], user: 'alice', workingDir: '/tmp' });
     const c1 = collect(e1);
@@ -346,8 +346,10 @@ describe('OciRuntime: exec', () => {
     expect((await e3.wait()).exitCode).toBe(0);
     expect(c3.text()).toBe('tty\r\n10 20\r\n');
 
-    const e4 = await exec({ cmd: ['nope'] });
-    const err = (await e4.start().catch((e: unknown) => e)) as Error & { code: string };
+    // create + start: start() fails; runAtOnce: exec() does
+    const err = (await exec({ cmd: ['nope'] })
+      .then((e4) => e4.start())
+      .catch((e: unknown) => e)) as Error & { code: string };
     expect(err.message).toContain('executable file not found');
     expect(err.message).toContain('OCI runtime exec failed');
     expect(err.code).toBe('INVALID_ARGUMENT');

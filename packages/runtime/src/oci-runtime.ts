@@ -290,13 +290,26 @@ export class OciRuntime {
     const args = ['--id', opts.id, '--bundle', dir, '--runtime', bin, '--root', this.config.stateRoot, '--exec-process', processFile];
     if (opts.openStdin) args.push('--stdin');
     if (opts.process.terminal) args.push('--tty');
+    if (opts.runAtOnce) args.push('--run');
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
     await this.spawnShim(opts.id, dir, args);
     // An exec's shim vanishing says nothing about the container: never delete it then.
     const keep = { forceDelete: async (): Promise<void> => undefined };
-    const task = await ShimTask.connect(opts.id, dir, keep, this.logger, opts.signal);
+    let task: ShimTask;
+    try {
+      task = await ShimTask.connect(opts.id, dir, keep, this.logger, opts.signal, Boolean(opts.runAtOnce));
+    } catch (e) {
+      const file = await readExitFile(dir);
+      if (file?.error !== undefined) throw startError(file.error, 'exec');
+      throw e;
+    }
     task.verb = 'exec';
-    await task.waitCreated();
+    try {
+      await task.waitCreated();
+    } catch (e) {
+      task.detach();
+      throw e;
+    }
     return task;
   }
 

@@ -240,5 +240,11 @@ export interface ExecOptions {
   process: import('@berth/oci').RuntimeProcess;
   /** Give the process a stdin pipe (Docker's AttachStdin). */
   openStdin?: boolean;
+  /**
+   * Run the process at once (`runtime exec --detach` while the daemon connects to the shim):
+   * exec() then resolves with the process running (or rejects with its failure) and output is
+   * held until `task.start()`, as with CreateOptions.runAtOnce.
+   */
+  runAtOnce?: boolean;
   signal?: AbortSignal;
 }

@@ -43,6 +43,9 @@ export class ContainerCreator {
 
   async create(body: ContainerCreateRequest, opts: CreateOptions = {}): Promise<ContainerCreateResponse> {
     const ctx = this.ctx;
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+    const times: Record<string, number> = {};
     const v = validateCreate(body, ctx.runtimeName);
     if (opts.platform && !hostPlatformOk(opts.platform)) {
       throw new InvalidArgumentError(`platform "${opts.platform}": not supported by this daemon (linux only)`);
@@ -66,6 +69,7 @@ export class ContainerCreator {
       if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
       throw err;
     }
+    times.image = ms();
     const config = mergeImageConfig(v.config, image.config.config);
     const proc = processOf(config);
     const id = newContainerId();
@@ -90,6 +94,7 @@ export class ContainerCreator {
         }),
       ]);
       for (const r of steps) if (r.status === 'rejected') throw r.reason;
+      times.files = ms();
       const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.volumes.mountVolumes(), (ref) => ctx.mustGet(ref).rec.mounts ?? [], anonymous);
       const rec: ContainerRecord = {
         mounts,
@@ -128,6 +133,7 @@ export class ContainerCreator {
     ctx.entries.set(id, e);
     ctx.byName.set(name, e);
     ctx.emit(e, 'create');
+    ctx.log.debug({ id, ...times, created: ms() }, 'container created');
     return { Id: id, Warnings: v.warnings };
   }
 }

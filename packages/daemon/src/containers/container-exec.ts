@@ -62,6 +62,9 @@ export class ContainerExecs {
     const id = e.rec.id;
     const dir = path.join(this.ctx.layout.containerDir(id), 'exec', s.id);
     let task: Task | undefined;
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+    const times: Record<string, number> = {};
     try {
       const spec = JSON.parse(await fs.readFile(path.join(this.ctx.layout.containerDir(id), 'config.json'), 'utf8'));
       const proc = await buildExecProcess(spec, {
@@ -73,9 +76,13 @@ export class ContainerExecs {
         consoleSize: s.config.consoleSize,
         privileged: s.config.privileged,
       });
-      task = await this.ctx.deps.runtime.exec({ id, dir, process: proc, openStdin: s.config.attachStdin });
+      times.process = ms();
+      // runAtOnce: the process runs while the shim connection is made; output waits for start()
+      task = await this.ctx.deps.runtime.exec({ id, dir, process: proc, openStdin: s.config.attachStdin, runAtOnce: true });
+      times.running = ms();
       s.hub.bind(task);
       await task.start();
+      times.started = ms();
     } catch (err) {
       if (task) {
         await task.kill('KILL').catch(() => undefined);
@@ -98,6 +105,7 @@ export class ContainerExecs {
         () => 126,
       )
       .then(async (code) => {
+        this.ctx.log.debug({ id, exec: s.id, ...times, exited: ms() }, 'exec exited');
         s.status = 'exited';
         s.exitCode = code;
         s.task = undefined;

@@ -39,11 +39,10 @@ export class ContainerRemoval {
         await ctx.mounts.forceUnmount(id, rootfs);
         if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
         times.unmounted = ms();
-        await ctx.deps.snapshots.remove(id);
-        times.snapshot = ms();
-        // The bundle moves into tmp/ (emptied at daemon start) at once and is deleted there
-        // once the shim is done with it (it deletes the runtime's record and writes exit.json,
-        // relative to its cwd, meanwhile). Only a lost task leaves a runtime record behind.
+        // The bundle (with the snapshot's upper and work dirs) moves into tmp/ (emptied at
+        // daemon start) at once and is deleted there once the shim is done with it (it deletes
+        // the runtime's record and writes exit.json, relative to its cwd, meanwhile). Only a
+        // lost task leaves a runtime record behind.
         const trash = await this.moveAside(id);
         times.dir = ms();
         const finish = async (): Promise<void> => {
@@ -53,6 +52,8 @@ export class ContainerRemoval {
         };
         if (trash === ctx.layout.containerDir(id)) await finish();
         else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
+        await ctx.deps.snapshots.remove(id);
+        times.snapshot = ms();
         await ctx.store.delete(id);
         times.row = ms();
       } catch (err) {
