@@ -158,6 +158,9 @@ export class OciRuntime {
    * InternalError otherwise) when create fails; nothing is left behind then.
    */
   async create(opts: CreateOptions): Promise<Task> {
+    const t0 = process.hrtime.bigint();
+    const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
+    const times: Record<string, number> = {};
     checkId(opts.id);
     if (this.tasks.has(opts.id)) throw new FailedPreconditionError(`container ${opts.id}: already has a task`);
     if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: create aborted`);
@@ -191,10 +194,13 @@ export class OciRuntime {
 
     if (opts.logPath) await fs.mkdir(path.dirname(path.resolve(opts.logPath)), { recursive: true });
 
+    times.prepared = ms();
     await this.spawnShim(opts.id, bundle, args);
+    times.shimReady = ms();
     let task: ShimTask;
     try {
       task = await ShimTask.connect(opts.id, bundle, this.cleanup, this.logger, opts.signal, Boolean(opts.runAtOnce));
+      times.hello = ms();
     } catch (e) {
       // The shim may already have finished (a create failure): exit.json says why.
       const file = await readExitFile(bundle);
@@ -222,6 +228,7 @@ export class OciRuntime {
       throw e;
     }
     this.track(task);
+    this.logger.debug({ id: opts.id, ...times, created: ms() }, 'runtime create');
     return task;
   }
 

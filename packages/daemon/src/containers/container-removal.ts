@@ -30,13 +30,21 @@ export class ContainerRemoval {
       const t0 = process.hrtime.bigint();
       const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
       const times: Record<string, number> = {};
-      if (e.rec.state.status !== 'removing') await ctx.setState(e, { status: 'removing' });
+      const removing = e.rec.state.status !== 'removing' ? ctx.setState(e, { status: 'removing' }) : undefined;
       if (e.restartTimer) clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
       e.hub.endAll();
       const rootfs = ctx.rootfsOf(id);
       try {
-        await ctx.mounts.forceUnmount(id, rootfs);
+        // recorded as removing before anything is touched on disk; the unmount may run meanwhile
+        const unmount = ctx.mounts.forceUnmount(id, rootfs);
+        try {
+          await removing;
+        } catch (err) {
+          await unmount.catch(() => undefined);
+          throw err;
+        }
+        await unmount;
         if (await isMountPoint(rootfs).catch(() => false)) throw new InternalError(`rootfs ${rootfs}: still mounted`);
         times.unmounted = ms();
         // The bundle (with the snapshot's upper and work dirs) moves into tmp/ (emptied at

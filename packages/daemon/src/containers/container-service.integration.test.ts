@@ -363,6 +363,12 @@ describe('ContainerService with image-store and runc', () => {
     await expect(svc.inspect(r.id)).rejects.toThrow(`No such container: ${r.id}`);
     await expect(fs.stat(layout.containerDir(r.id))).rejects.toThrow();
     expect(await store.snapshots.get(r.id)).toBeUndefined();
+    // the bundle went into tmp/ and is deleted there once its shim is done; the runtime forgot it
+    for (let i = 0; i < 100 && (await fs.readdir(layout.tmpDir)).some((n) => n.includes(r.id)); i++) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect((await fs.readdir(layout.tmpDir)).filter((n) => n.includes(r.id))).toEqual([]);
+    await expect(runtime.state(r.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a missing command: 400, exit 127, no mount left', async () => {

@@ -196,8 +196,15 @@ export class ContainerSupervisor {
     if (e.task === task) e.task = undefined;
     e.health?.stop();
     e.health = undefined;
-    await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit'));
-    const unmounted = ms();
+    // the unmount (the kernel syncs the upper dir's file system) and the state write run at once;
+    // both are done before anyone hears of the exit
+    let unmounted = 0;
+    const released = ctx.mounts
+      .release(id, ctx.rootfsOf(id))
+      .catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit'))
+      .then(() => {
+        unmounted = ms();
+      });
     let restart = !e.doomed && !ctx.closed && this.shouldRestart(e.rec, exit.exitCode);
     try {
       await ctx.setState(e, {
@@ -212,6 +219,7 @@ export class ContainerSupervisor {
       ctx.log.error({ id, err: messageOf(err) }, 'recording the exit failed');
       restart = false;
     }
+    await released;
     if (exit.oomKilled) ctx.emit(e, 'oom');
     ctx.emit(e, 'die', { exitCode: String(exit.exitCode) });
     ctx.emitVolumes(e, 'unmount');
