@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as v8 from 'node:v8';
+import { BerthClient, type BerthClientOptions } from '@berth/client';
 import { runCli } from './cli';
 import {
   CONTAINER_COMMANDS,
@@ -16,6 +17,7 @@ import {
   VOLUME_COMMANDS,
 } from './command-table';
 import { runOnProcess } from './process-main';
+import { WarmUpTransport } from './warm-up-transport';
 
 /**
  * The entry of the bundle (`dist/fast/berth.js`, see scripts/build-fast.js), run two ways:
@@ -42,13 +44,31 @@ function warmUp(): Promise<unknown> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   // node:http's first request checks addresses with net's large IPv6 pattern; compile it now
   isIP('::1');
-  // Drive yargs once through help, each hot command's builder and a usage error, so its lazy
-  // structures exist; buffers stand in for the terminal and an empty env for the user's.
-  // YARGS_DISABLE_WRAP keeps yargs from asking for the terminal width (process.stdout) while building.
+  // Drive yargs and the hot commands once (help, builders, a usage error, then ps, exec and run
+  // against canned answers), so their code is compiled in the blob; buffers stand in for the
+  // terminal, an empty env for the user's. YARGS_DISABLE_WRAP keeps yargs from asking for the
+  // terminal width (process.stdout) while building.
   process.env.YARGS_DISABLE_WRAP = '1';
-  const sink = () => new PassThrough();
-  const deps = { io: { stdout: sink(), stderr: sink(), stdin: sink() }, env: {}, onSignal: () => () => undefined };
-  const runs = [['--help'], ['run', '--help'], ['exec', '--help'], ['ps', '--help'], ['ps', '--no-such-flag'], ['image', 'ls', '--help']];
+  const sink = () => new PassThrough().resume();
+  const deps = {
+    io: { stdout: sink(), stderr: sink(), stdin: sink() },
+    env: {},
+    onSignal: () => () => undefined,
+    makeClient: (o: BerthClientOptions) => new BerthClient({ ...o, host: 'unix:///warm-up.sock', transport: new WarmUpTransport() }),
+  };
+  const runs = [
+    ['--help'],
+    ['run', '--help'],
+    ['exec', '--help'],
+    ['ps', '--help'],
+    ['ps', '--no-such-flag'],
+    ['image', 'ls', '--help'],
+    ['ps'],
+    ['ps', '-a', '--format', '{{.ID}} {{.Names}}'],
+    ['images'],
+    ['exec', 'warm', 'true'],
+    ['run', '--rm', 'busybox', 'true'],
+  ];
   return runs
     .reduce<Promise<unknown>>((p, a) => p.then(() => runCli(a, deps)), Promise.resolve())
     .finally(() => {
