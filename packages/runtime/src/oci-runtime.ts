@@ -46,16 +46,12 @@ async function findExecutable(name: string): Promise<string | undefined> {
 }
 
 /** The cgroup file whose `oom_kill N` counter tells whether the OOM killer struck. */
-async function oomFileFor(spec: RuntimeSpec): Promise<string | undefined> {
+async function oomFileFor(spec: RuntimeSpec, memoryV1: () => Promise<boolean>): Promise<string | undefined> {
   const cgroupsPath = spec.linux?.cgroupsPath;
   if (!cgroupsPath || cgroupsPath.includes(':')) return undefined;
   const rel = cgroupsPath.replace(/^\/+/, '');
-  try {
-    await fs.access('/sys/fs/cgroup/memory');
-    return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
-  } catch {
-    return path.join('/sys/fs/cgroup', rel, 'memory.events');
-  }
+  if (await memoryV1()) return path.join('/sys/fs/cgroup/memory', rel, 'memory.oom_control');
+  return path.join('/sys/fs/cgroup', rel, 'memory.events');
 }
 
 /** True when a live shim listens on <bundle>/shim.sock. */
@@ -125,6 +121,21 @@ export class OciRuntime {
     return found;
   }
 
+  /** Checked once found (a missing shim is a FailedPrecondition naming the fix). */
+  private shimFound = false;
+  private stateRootReady = false;
+  private memoryV1?: boolean;
+
+  private async checkShim(): Promise<void> {
+    if (this.shimFound) return;
+    try {
+      await fs.access(this.shimPath, constants.X_OK);
+    } catch {
+      throw new FailedPreconditionError(`berth-shim: not found at ${this.shimPath}: build it: npm run build:native -w @berth/runtime`);
+    }
+    this.shimFound = true;
+  }
+
   private get shimPath(): string {
     return this.config.shimPath ?? DEFAULT_SHIM_PATH;
   }
@@ -140,7 +151,10 @@ export class OciRuntime {
   }
 
   private oomFile(spec: RuntimeSpec): Promise<string | undefined> {
-    return oomFileFor(spec);
+    return oomFileFor(spec, async () => {
+      if (this.memoryV1 === undefined) this.memoryV1 = await fs.access('/sys/fs/cgroup/memory').then(() => true, () => false);
+      return this.memoryV1;
+    });
   }
 
   private async readSpec(bundle: string, id: string): Promise<RuntimeSpec> {
@@ -166,20 +180,27 @@ export class OciRuntime {
     if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: create aborted`);
     const bundle = path.resolve(opts.bundle);
     const bin = await this.binary();
-    try {
-      await fs.access(this.shimPath, constants.X_OK);
-    } catch {
-      throw new FailedPreconditionError(`berth-shim: not found at ${this.shimPath}: build it: npm run build:native -w @berth/runtime`);
-    }
-    if (opts.spec) {
+    await this.checkShim();
+    // independent preparations, all at once (none is left running when one fails)
+    const writeSpec = async (): Promise<RuntimeSpec> => {
+      if (!opts.spec) return this.readSpec(bundle, opts.id);
       const tmp = path.join(bundle, `config.json.tmp-${process.pid}`);
       await fs.writeFile(tmp, JSON.stringify(opts.spec));
       await fs.rename(tmp, path.join(bundle, 'config.json'));
-    }
-    const spec = opts.spec ?? (await this.readSpec(bundle, opts.id));
-    if (await shimAnswers(bundle)) throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
+      return opts.spec;
+    };
+    const [specR, answersR, ...rest] = await Promise.allSettled([
+      writeSpec(),
+      shimAnswers(bundle),
+      this.stateRootReady ? Promise.resolve() : fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 }).then(() => {
+        this.stateRootReady = true;
+      }),
+      opts.logPath ? fs.mkdir(path.dirname(path.resolve(opts.logPath)), { recursive: true }) : Promise.resolve(),
+    ]);
+    for (const r of [specR, answersR, ...rest]) if (r.status === 'rejected') throw r.reason;
+    const spec = (specR as PromiseFulfilledResult<RuntimeSpec>).value;
+    if ((answersR as PromiseFulfilledResult<boolean>).value) throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
     await fs.rm(path.join(bundle, 'exit.json'), { force: true });
-    await fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
     if (opts.logPath && opts.logMaxSize && opts.logMaxSize > 0) {
@@ -191,9 +212,6 @@ export class OciRuntime {
     const oom = opts.oomFile ?? (await this.oomFile(spec));
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
-
-    if (opts.logPath) await fs.mkdir(path.dirname(path.resolve(opts.logPath)), { recursive: true });
-
     times.prepared = ms();
     await this.spawnShim(opts.id, bundle, args);
     times.shimReady = ms();
@@ -284,16 +302,15 @@ export class OciRuntime {
     if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: exec aborted`);
     const dir = path.resolve(opts.dir);
     const bin = await this.binary();
-    try {
-      await fs.access(this.shimPath, constants.X_OK);
-    } catch {
-      throw new FailedPreconditionError(`berth-shim: not found at ${this.shimPath}: build it: npm run build:native -w @berth/runtime`);
-    }
+    await this.checkShim();
     await fs.mkdir(dir, { recursive: true });
-    if (await shimAnswers(dir)) throw new ConflictError(`exec in ${opts.id}: a shim is already running in ${dir}`);
-    await fs.rm(path.join(dir, 'exit.json'), { force: true });
     const processFile = path.join(dir, 'process.json');
-    await fs.writeFile(processFile, JSON.stringify(opts.process));
+    if (await shimAnswers(dir)) throw new ConflictError(`exec in ${opts.id}: a shim is already running in ${dir}`);
+    const [rmR, writeR] = await Promise.allSettled([
+      fs.rm(path.join(dir, 'exit.json'), { force: true }),
+      fs.writeFile(processFile, JSON.stringify(opts.process)),
+    ]);
+    for (const r of [rmR, writeR]) if (r.status === 'rejected') throw r.reason;
     const args = ['--id', opts.id, '--bundle', dir, '--runtime', bin, '--root', this.config.stateRoot, '--exec-process', processFile];
     if (opts.openStdin) args.push('--stdin');
     if (opts.process.terminal) args.push('--tty');
