@@ -250,6 +250,19 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect((await cli('container prune -f', t)).out).toBe('Deleted Containers:\n096a\n\nTotal reclaimed space: 0B\n');
   });
 
+  it('usage errors keep docker's English wording and exit codes under another locale', async () => {
+    const saved = process.env.LC_ALL;
+    process.env.LC_ALL = 'de_DE.UTF-8';
+    try {
+      const r = await cli('ps --bogus', new FakeTransport({}));
+      expect(r.code).toBe(125);
+      expect(r.err.split('\n')[0]).toBe('unknown flag: --bogus');
+    } finally {
+      if (saved === undefined) delete process.env.LC_ALL;
+      else process.env.LC_ALL = saved;
+    }
+  });
+
   it('usage errors: unknown flags exit 125, missing arguments exit 1, unknown commands', async () => {
     const t = new FakeTransport({});
     const r = await cli('ps --bogus', t);

@@ -157,6 +157,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const yargsFactory = require('yargs/yargs') as (a: string[]) => Argv;
   let parser = yargsFactory(args)
     .scriptName(prog)
+    // docker speaks English whatever LANG says, and the usage errors below are recognised by yargs' English wording
+    .locale('en')
     .parserConfiguration({ 'boolean-negation': false })
     .usage(`Usage:  ${prog} [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers`)
     .option('host', { type: 'string', alias: 'H', describe: 'Daemon socket to connect to', global: true })
