@@ -250,7 +250,7 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect((await cli('container prune -f', t)).out).toBe('Deleted Containers:\n096a\n\nTotal reclaimed space: 0B\n');
   });
 
-  it('usage errors keep docker's English wording and exit codes under another locale', async () => {
+  it('usage errors keep the English wording and exit codes of docker under another locale', async () => {
     const saved = process.env.LC_ALL;
     process.env.LC_ALL = 'de_DE.UTF-8';
     try {
