@@ -120,8 +120,23 @@ export class ContainerContext {
     return p;
   }
 
+  /** Mount descriptions by container: a snapshot's layers never change, so they are read once. */
+  private readonly mountsCache = new Map<string, Promise<MountDescription[]>>();
+
   /** The rootfs mounts: the snapshot's overlay with the init layer on top of the image's layers. */
-  async describeMounts(id: string): Promise<MountDescription[]> {
-    return containerMounts(await this.deps.snapshots.mounts(id), this.layout.containerDir(id));
+  describeMounts(id: string): Promise<MountDescription[]> {
+    const cached = this.mountsCache.get(id);
+    if (cached) return cached;
+    const p = this.deps.snapshots.mounts(id).then((m) => containerMounts(m, this.layout.containerDir(id)));
+    this.mountsCache.set(id, p);
+    p.catch(() => {
+      if (this.mountsCache.get(id) === p) this.mountsCache.delete(id);
+    });
+    return p;
+  }
+
+  /** The container's snapshot is going: its mount descriptions with it. */
+  forgetMounts(id: string): void {
+    this.mountsCache.delete(id);
   }
 }
