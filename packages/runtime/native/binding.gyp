@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "berth_mount",
-      "sources": ["src/berth_mount.c"],
+      "target_name": "berth_runtime",
+      "sources": ["src/berth_runtime.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-lpthread"]
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMountPoint, mountRootfs, unmountRootfs } from './mount';
-import { mountNative, overrideMountNative } from './mount-native';
+import { runtimeNative, overrideRuntimeNative } from './native-addon';
 import { tempDir } from './__fixtures__/busybox-bundle';
 
 let dir: string;
@@ -75,7 +75,7 @@ describe('mountRootfs / unmountRootfs', () => {
 
 describe('mount(2) through the addon', () => {
   it('is built and used', () => {
-    expect(mountNative()).not.toBeNull();
+    expect(runtimeNative()).not.toBeNull();
   });
 
   it('mounts many layers named relative to cwd (options past a page if absolute) without moving the process cwd', async () => {
@@ -145,7 +145,7 @@ describe('mount(2) through the addon', () => {
     targets.push(target);
     await mountRootfs([{ type: 'bind', source: path.join(dir, 'l/A'), options: ['bind'] }], target);
     // a second mount on top (mountRootfs itself would see the mount point and do nothing)
-    const n = mountNative()!;
+    const n = runtimeNative()!;
     await new Promise<void>((res, rej) => n.mount(path.join(dir, 'l/B'), target, null, n.MS_BIND, null, null, (e) => (e ? rej(e) : res())));
     expect(await fs.readFile(path.join(target, 'b.txt'), 'utf8')).toBe('from B');
     await unmountRootfs(target);
@@ -154,8 +154,8 @@ describe('mount(2) through the addon', () => {
 });
 
 describe('the mount(8) fallback (addon not built)', () => {
-  beforeAll(() => overrideMountNative(null));
-  afterAll(() => overrideMountNative(undefined));
+  beforeAll(() => overrideRuntimeNative(null));
+  afterAll(() => overrideRuntimeNative(undefined));
 
   it('mounts with cwd-relative lowerdirs and unmounts', async () => {
     const target = path.join(dir, 'fallback');

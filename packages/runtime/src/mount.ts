@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { InternalError, InvalidArgumentError } from '@berth/errdefs';
 import type { MountDescription } from './types';
 import { run } from './exec-file';
-import { mountNative, type MountNative } from './mount-native';
+import { runtimeNative, type RuntimeNative } from './native-addon';
 
 /** The kernel copies mount options into one page (with its NUL). */
 const MAX_MOUNT_DATA = 4095;
@@ -24,7 +24,7 @@ async function isMountPointByMountinfo(abs: string): Promise<boolean> {
 /** True when `target` is a mount point in this process's mount namespace. */
 export async function isMountPoint(target: string): Promise<boolean> {
   const abs = path.resolve(target);
-  const native = mountNative();
+  const native = runtimeNative();
   if (native) {
     try {
       const r = native.isMountPoint(abs);
@@ -60,7 +60,7 @@ interface ParsedOptions {
   data: string[];
 }
 
-function parseOptions(native: MountNative, options: string[]): ParsedOptions {
+function parseOptions(native: RuntimeNative, options: string[]): ParsedOptions {
   let flags = 0;
   let propagation = 0;
   const data: string[] = [];
@@ -113,7 +113,7 @@ function nativeCall(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => voi
 }
 
 /** One description by mount(2): the flags as mount(8) derives them, the rest as data. */
-async function mountOneNative(native: MountNative, m: MountDescription, isBind: boolean, target: string): Promise<void> {
+async function mountOneNative(native: RuntimeNative, m: MountDescription, isBind: boolean, target: string): Promise<void> {
   const p = parseOptions(native, m.options);
   const cwd = m.cwd ? path.resolve(m.cwd) : null;
   if (isBind) {
@@ -157,7 +157,7 @@ export async function mountRootfs(mounts: MountDescription[], target: string, si
   const abs = path.resolve(target);
   await fs.mkdir(abs, { recursive: true });
   if (await isMountPoint(abs)) return;
-  const native = mountNative();
+  const native = runtimeNative();
   for (const m of mounts) {
     if (/[,]/.test(m.type) || m.type.startsWith('-')) throw new InvalidArgumentError(`mount type "${m.type}": invalid`);
     const isBind = m.type === 'bind' || m.options.includes('bind') || m.options.includes('rbind');
@@ -174,7 +174,7 @@ export async function mountRootfs(mounts: MountDescription[], target: string, si
 }
 
 /** umount2 by the addon: true when something was unmounted, false when nothing is mounted there. */
-async function unmountOnceNative(native: MountNative, abs: string): Promise<boolean> {
+async function unmountOnceNative(native: RuntimeNative, abs: string): Promise<boolean> {
   try {
     await nativeCall((cb) => native.umount(abs, 0, cb));
     return true;
@@ -199,7 +199,7 @@ async function unmountOnceNative(native: MountNative, abs: string): Promise<bool
  */
 export async function unmountRootfs(target: string): Promise<void> {
   const abs = path.resolve(target);
-  const native = mountNative();
+  const native = runtimeNative();
   for (let i = 0; i < 32; i++) {
     if (native) {
       // EINVAL says "not a mount point": no mountinfo read needed

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 
-/** The runtime's N-API addon (native/src/berth_mount.c): mount(2), umount2(2), statx. */
-export interface MountNative {
+/** The runtime's N-API addon (native/src/berth_runtime.c): mount(2), umount2(2), statx. */
+export interface RuntimeNative {
   mount(
     source: string | null,
     target: string,
@@ -35,19 +35,19 @@ export interface MountNative {
 }
 
 // src/ and dist/ sit at the same depth below the package root.
-export const MOUNT_NATIVE_PATH = path.join(__dirname, '..', 'native', 'build', 'Release', 'berth_mount.node');
+export const RUNTIME_NATIVE_PATH = path.join(__dirname, '..', 'native', 'build', 'Release', 'berth_runtime.node');
 
-let cached: MountNative | null | undefined;
+let cached: RuntimeNative | null | undefined;
 
 /** The addon, or null when it is not built (the mount(8)/umount(8) commands are used then). */
-export function mountNative(): MountNative | null {
+export function runtimeNative(): RuntimeNative | null {
   if (cached === undefined) {
-    if (process.env.BERTH_NO_MOUNT_ADDON === '1') {
+    if (process.env.BERTH_NO_RUNTIME_ADDON === '1') {
       cached = null;
     } else {
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        cached = require(MOUNT_NATIVE_PATH) as MountNative;
+        cached = require(RUNTIME_NATIVE_PATH) as RuntimeNative;
       } catch {
         cached = null;
       }
@@ -57,6 +57,6 @@ export function mountNative(): MountNative | null {
 }
 
 /** Tests: force the addon (a value), the mount(8) commands (null), or the default (undefined). */
-export function overrideMountNative(n: MountNative | null | undefined): void {
+export function overrideRuntimeNative(n: RuntimeNative | null | undefined): void {
   cached = n;
 }

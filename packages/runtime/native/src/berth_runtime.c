@@ -1,6 +1,8 @@
 /*
- * berth_mount: mount(2), umount2(2) and a mount-point test for the rootfs, without exec'ing
- * mount(8)/umount(8) (each exec costs milliseconds on the container start and exit paths).
+ * berth_runtime: the Linux calls @berth/runtime needs that Node lacks.
+ *
+ * Rootfs mounts by mount(2), umount2(2) and a mount-point test, without exec'ing
+ * mount(8)/umount(8) (each exec costs milliseconds on the container start and exit paths):
  *
  *   mount(source, target, fstype|null, flags, data|null, cwd|null, callback(err))
  *       one mount(2) call on a libuv pool thread. With `cwd`, the call runs on a short-lived
