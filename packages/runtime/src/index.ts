@@ -3,7 +3,7 @@
  *
  * - buildSpec: Docker-style container settings -> OCI runtime spec (config.json).
  * - writeContainerFiles: the container's hostname, hosts and resolv.conf.
- * - mountRootfs / unmountRootfs: perform the image-store's mount descriptions.
+ * - mountRootfs / unmountRootfs: perform the image-store's mount descriptions; removeBundle.
  * - OciRuntime: drives runc or crun through one berth-shim per container (create, start,
  *   kill, state, reconnect after a daemon restart).
  * - readLogs: reads Docker json-file logs (tail, since/until, follow).
@@ -34,6 +34,7 @@ export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DE
 export { resolveUser, type ResolvedUser } from './user';
 export { writeContainerFiles } from './container-files';
 export { mountRootfs, unmountRootfs, isMountPoint } from './mount';
+export { removeBundle } from './remove-bundle';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
 export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 
-/** The runtime's N-API addon (native/src/berth_runtime.c): mount(2), umount2(2), statx. */
+/** The runtime's N-API addon (native/src/berth_runtime.c): mount(2), umount2(2), statx, tree removal. */
 export interface RuntimeNative {
   mount(
     source: string | null,
@@ -14,6 +14,8 @@ export interface RuntimeNative {
   umount(target: string, flags: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
   /** statx's STATX_ATTR_MOUNT_ROOT; null when the kernel does not report it. Throws ENOENT & co. */
   isMountPoint(target: string): boolean | null;
+  /** rm -r in one pool job, never following symlinks nor crossing into other file systems. */
+  removeTree(target: string, cb: (err: NodeJS.ErrnoException | null) => void): void;
   readonly MS_RDONLY: number;
   readonly MS_NOSUID: number;
   readonly MS_NODEV: number;

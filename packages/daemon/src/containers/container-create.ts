@@ -82,16 +82,17 @@ export class ContainerCreator {
       await fs.mkdir(dir, { recursive: true, mode: 0o710 });
       // independent steps, each in its own part of the directory: all at once; none is still
       // running when the cleanup below starts
+      const stamp = <T>(k: string, p: Promise<T>): Promise<T> => p.finally(() => (times[k] = ms()));
       const steps = await Promise.allSettled([
         fs.mkdir(ctx.rootfsOf(id), { recursive: true }),
-        ctx.deps.snapshots.prepare(id, image.id, dir),
-        createInitLayer(dir),
-        ctx.hooks.writeContainerFiles(dir, {
+        stamp('snapshot', ctx.deps.snapshots.prepare(id, image.id, dir)),
+        stamp('initLayer', createInitLayer(dir)),
+        stamp('hostFiles', ctx.hooks.writeContainerFiles(dir, {
           hostname: config.Hostname,
           domainname: config.Domainname || undefined,
           network: v.hostConfig.NetworkMode,
           extraHosts: v.hostConfig.ExtraHosts ?? undefined,
-        }),
+        })),
       ]);
       for (const r of steps) if (r.status === 'rejected') throw r.reason;
       times.files = ms();

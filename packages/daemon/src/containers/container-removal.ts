@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InternalError, messageOf } from '@berth/errdefs';
-import { isMountPoint } from '@berth/runtime';
+import { isMountPoint, removeBundle } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import type { ContainerExecs } from './container-exec';
@@ -56,7 +56,7 @@ export class ContainerRemoval {
         const finish = async (): Promise<void> => {
           if (e.taskDone) await e.taskDone;
           if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
-          await fs.rm(trash, { recursive: true, force: true });
+          await removeBundle(trash);
         };
         if (trash === ctx.layout.containerDir(id)) await finish();
         else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));

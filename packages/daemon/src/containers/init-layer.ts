@@ -24,16 +24,18 @@ export function initLayerPath(containerDir: string): string {
 export async function createInitLayer(containerDir: string): Promise<string> {
   const root = initLayerPath(containerDir);
   await fs.mkdir(root, { recursive: true, mode: 0o755 });
-  // parents first, then everything of a level at once
+  // parents first, then everything of a level at once; a chmod only when the umask takes bits
+  // of 0755 away (the daemon's is usually 022)
+  const fixMode = (process.umask() & 0o755) !== 0;
   const mkdir = async (d: string): Promise<void> => {
     await fs.mkdir(path.join(root, d), { recursive: true, mode: 0o755 });
-    await fs.chmod(path.join(root, d), 0o755);
+    if (fixMode) await fs.chmod(path.join(root, d), 0o755);
   };
   await settleAll(DIRS.filter((d) => !d.includes('/')).map(mkdir));
   const file = async (f: string): Promise<void> => {
     const p = path.join(root, f);
-    await fs.writeFile(p, '', { mode: 0o755, flag: 'a' });
-    await fs.chmod(p, 0o755);
+    await (await fs.open(p, 'a', 0o755)).close();
+    if (fixMode) await fs.chmod(p, 0o755);
   };
   const link = ([l, target]: [string, string]): Promise<void> =>
     fs.symlink(target, path.join(root, l)).catch((e: NodeJS.ErrnoException) => {
