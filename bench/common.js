@@ -11,7 +11,7 @@ const path = require('node:path');
 
 const repoRoot = path.resolve(__dirname, '..');
 const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
-const berthBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'berth.js');
+const berthBin = path.join(repoRoot, 'packages', 'cli', 'bin', 'berth'); // the launcher npm links (snapshot fast path)
 const registryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
 const makeRootfs = path.join(repoRoot, 'scripts', 'make-busybox-rootfs.sh');
 
