@@ -37,12 +37,16 @@ export class OverlaySnapshotter implements Snapshotter {
   ) {}
 
   async prepare(key: string, imageId: string, dir: string): Promise<Mount[]> {
-    if (await this.get(key)) throw new AlreadyExistsError(`snapshot "${key}": already exists`);
-    const img = await this.images.get(imageId);
+    // independent reads at once (a container start waits for this)
+    const [existing, img] = await Promise.all([this.get(key), this.images.get(imageId)]);
+    if (existing) throw new AlreadyExistsError(`snapshot "${key}": already exists`);
     const upper = path.join(dir, 'upper');
     const work = path.join(dir, 'work');
-    await fs.mkdir(upper, { recursive: true, mode: 0o755 });
-    await fs.mkdir(work, { recursive: true, mode: 0o700 });
+    const made = await Promise.allSettled([
+      fs.mkdir(upper, { recursive: true, mode: 0o755 }),
+      fs.mkdir(work, { recursive: true, mode: 0o700 }),
+    ]);
+    for (const r of made) if (r.status === 'rejected') throw r.reason;
     try {
       await this.db.transaction(async (tx) => {
         await tx.run('INSERT INTO snapshots (key, image_id, dir, created) VALUES (?, ?, ?, ?)', [key, img.id, path.resolve(dir), new Date().toISOString()]);
