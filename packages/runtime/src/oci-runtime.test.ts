@@ -466,6 +466,21 @@ describe('OciRuntime: daemon restarts', () => {
     expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
   });
 
+  it('shim killed after telling the exit (w) but before its runtime delete: wait() keeps that exit, the runtime forgets the container', async () => {
+    const b = await makeBundle(root, rootfs, { cmd: ['sh', '-c', 'exit 7'] });
+    const task = await create(b);
+    const early = task.exited!().then((st) => {
+      process.kill(task.shimPid, 'SIGKILL'); // most likely while `runc delete` runs
+      return st;
+    });
+    await task.start();
+    const st = await early;
+    expect(st.exitCode).toBe(7);
+    expect(await task.wait()).toEqual(st);
+    for (let i = 0; i < 50 && (await runtime.list()).some((c) => c.id === b.id); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await runtime.list()).not.toContainEqual(expect.objectContaining({ id: b.id }));
+  });
+
   it('a second connection takes the shim over without harming the container', async () => {
     const b = await makeBundle(root, rootfs, { cmd: ['sleep', '100'] });
     const first = await create(b);
