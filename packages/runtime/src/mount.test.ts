@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isMountPoint, mountRootfs, unmountRootfs } from './mount';
+import { detachRootfs, isMountPoint, mountRootfs, unmountRootfs } from './mount';
 import { runtimeNative, overrideRuntimeNative } from './native-addon';
 import { tempDir } from './__fixtures__/busybox-bundle';
 
@@ -175,5 +175,34 @@ describe('the mount(8) fallback (addon not built)', () => {
     expect(await fs.readFile(path.join(target, 'a.txt'), 'utf8')).toBe('from A');
     await unmountRootfs(target);
     expect(await isMountPoint(target)).toBe(false);
+  });
+});
+
+describe('detachRootfs', () => {
+  it('takes the mount out of the table at once; the same upper and work mount again once released', async () => {
+    for (const d of ['dupper', 'dwork']) await fs.mkdir(path.join(dir, d), { recursive: true });
+    const target = path.join(dir, 'detached');
+    targets.push(target);
+    const mounts = [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: ['lowerdir=A:B', `upperdir=${path.join(dir, 'dupper')}`, `workdir=${path.join(dir, 'dwork')}`],
+        cwd: path.join(dir, 'l'),
+      },
+    ];
+    await mountRootfs(mounts, target);
+    await fs.writeFile(path.join(target, 'written'), 'w');
+    const { released } = await detachRootfs(target);
+    expect(await isMountPoint(target)).toBe(false);
+    await released;
+    expect(await fs.readFile(path.join(dir, 'dupper', 'written'), 'utf8')).toBe('w');
+    await mountRootfs(mounts, target);
+    expect(await fs.readFile(path.join(target, 'written'), 'utf8')).toBe('w');
+    await (await detachRootfs(target)).released;
+    expect(await isMountPoint(target)).toBe(false);
+    // nothing mounted, or no directory: fine
+    await (await detachRootfs(target)).released;
+    await (await detachRootfs(path.join(dir, 'nope'))).released;
   });
 });

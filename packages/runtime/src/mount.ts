@@ -228,3 +228,39 @@ export async function unmountRootfs(target: string): Promise<void> {
   }
   throw new InternalError(`rootfs "${abs}": still mounted after 32 unmounts`);
 }
+
+/**
+ * Unmounts `target` at once with a lazy unmount (MNT_DETACH) while this process holds the top
+ * mount open, and resolves when nothing is mounted on `target` any more. The kernel's final
+ * teardown of the mount (for overlayfs: a sync of the whole file system of the upper dir, 1 to
+ * several ms under disk load) happens when `released` settles, off the caller's path. Nothing
+ * stays visible in the mount table; the teardown also happens if this process dies. Remounting
+ * the same upper/work dirs must wait for `released` (overlayfs refuses dirs still in use).
+ * Without the addon: unmountRootfs, and `released` is settled.
+ */
+export async function detachRootfs(target: string): Promise<{ released: Promise<void> }> {
+  const abs = path.resolve(target);
+  const native = runtimeNative();
+  const settled = { released: Promise.resolve() };
+  if (!native || !(await isMountPoint(abs).catch(() => false))) {
+    await unmountRootfs(abs);
+    return settled;
+  }
+  let fh: import('node:fs/promises').FileHandle;
+  try {
+    fh = await fs.open(abs, 'r');
+  } catch {
+    await unmountRootfs(abs);
+    return settled;
+  }
+  try {
+    for (let i = 0; i < 32 && (await isMountPoint(abs)); i++) {
+      await nativeCall((cb) => native.umount(abs, native.MNT_DETACH, cb));
+    }
+    if (await isMountPoint(abs)) throw new Error('still mounted after 32 unmounts');
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw new InternalError(`rootfs "${abs}": unmount failed: ${(e as Error).message}`, { cause: e });
+  }
+  return { released: fh.close().catch(() => undefined) };
+}

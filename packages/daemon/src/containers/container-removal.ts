@@ -55,6 +55,7 @@ export class ContainerRemoval {
         times.dir = ms();
         const finish = async (): Promise<void> => {
           if (e.taskDone) await e.taskDone;
+          await ctx.mounts.settled(id); // the kernel is done with upper/ and work/
           if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
           await removeBundle(trash);
         };

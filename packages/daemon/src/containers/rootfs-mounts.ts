@@ -3,6 +3,11 @@ import type { MountDescription } from '@berth/runtime';
 export interface Mounter {
   mount(mounts: MountDescription[], target: string): Promise<void>;
   unmount(target: string): Promise<void>;
+  /**
+   * Unmounts at once, the kernel's teardown (overlayfs syncs the upper dir's file system) left to
+   * `released` (runtime's detachRootfs). Optional: unmount() is used without it.
+   */
+  detach?(target: string): Promise<{ released: Promise<void> }>;
 }
 
 /**
@@ -13,6 +18,8 @@ export interface Mounter {
 export class RootfsMounts {
   private readonly refs = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** Detached mounts still being torn down by the kernel, by container. */
+  private readonly tearing = new Map<string, Promise<void>>();
 
   constructor(private readonly mounter: Mounter) {}
 
@@ -31,8 +38,31 @@ export class RootfsMounts {
   acquire(id: string, target: string, describe: () => Promise<MountDescription[]>): Promise<void> {
     return this.serial(id, async () => {
       const n = this.refs.get(id) ?? 0;
-      if (n === 0) await this.mounter.mount(await describe(), target);
+      if (n === 0) {
+        // overlayfs refuses upper/work dirs a previous mount still holds
+        await this.tearing.get(id);
+        await this.mounter.mount(await describe(), target);
+      }
       this.refs.set(id, n + 1);
+    });
+  }
+
+  /** Settles once no detached mount of the container is being torn down any more. */
+  settled(id: string): Promise<void> {
+    return this.tearing.get(id) ?? Promise.resolve();
+  }
+
+  private async unmountNow(id: string, target: string): Promise<void> {
+    if (!this.mounter.detach) {
+      await this.mounter.unmount(target);
+      return;
+    }
+    const { released } = await this.mounter.detach(target);
+    const prev = this.tearing.get(id);
+    const all = prev ? Promise.all([prev, released]).then(() => undefined) : released;
+    this.tearing.set(id, all);
+    void all.then(() => {
+      if (this.tearing.get(id) === all) this.tearing.delete(id);
     });
   }
 
@@ -42,7 +72,7 @@ export class RootfsMounts {
       const n = this.refs.get(id) ?? 0;
       if (n <= 1) {
         this.refs.delete(id);
-        await this.mounter.unmount(target);
+        await this.unmountNow(id, target);
       } else {
         this.refs.set(id, n - 1);
       }

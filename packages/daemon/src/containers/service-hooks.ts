@@ -1,5 +1,6 @@
 import {
   buildSpec as runtimeBuildSpec,
+  detachRootfs,
   mountRootfs,
   readLogs as runtimeReadLogs,
   readLogBatches as runtimeReadLogBatches,
@@ -20,7 +21,7 @@ export interface ServiceHooks {
 
 export function defaultServiceHooks(): ServiceHooks {
   return {
-    mounter: { mount: (m, t) => mountRootfs(m, t), unmount: (t) => unmountRootfs(t) },
+    mounter: { mount: (m, t) => mountRootfs(m, t), unmount: (t) => unmountRootfs(t), detach: (t) => detachRootfs(t) },
     buildSpec: runtimeBuildSpec,
     writeContainerFiles: runtimeWriteContainerFiles,
     readLogs: runtimeReadLogs,
