@@ -20,6 +20,7 @@ import { run } from './exec-file';
 import { parseSignal } from './signals';
 import { runtimeErrorText, startError } from './start-error';
 import { isMountPoint } from './mount';
+import { runtimeNative } from './native-addon';
 
 /** Where `npm run build:native` puts the shim binary. */
 export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 'berth-shim');
@@ -106,6 +107,9 @@ export class OciRuntime {
     this.name = config.name ?? 'runc';
     this.logger = config.logger ?? silent;
     if (!path.isAbsolute(config.stateRoot)) throw new InvalidArgumentError(`runtime state root "${config.stateRoot}": must be absolute`);
+    if (!runtimeNative()) {
+      this.logger.warn({}, 'runtime addon not built: rootfs mounts exec mount(8)/umount(8) (slower): build it: npm run build:native -w @berth/runtime');
+    }
   }
 
   /** The runtime binary's absolute path; FailedPreconditionError naming the fix when missing. */
