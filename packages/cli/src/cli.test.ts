@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -481,6 +482,35 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
         'PUT /v1.41/containers/x/archive?noOverwriteDirNonDir=true&path=%2Fsrv',
       ]);
       expect((await cli('cp a:/x b:/y', t)).err).toBe('copying between containers is not supported\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cp from a container never replaces a destination that is not a directory or a regular file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cpdev-'));
+    try {
+      const fifo = path.join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      const nul = path.join(dir, 'null'); // a device of its own: a regression must not clobber the host's /dev/null
+      execFileSync('mknod', ['-m', '666', nul, 'c', '1', '3']);
+      const fileStat = Buffer.from(JSON.stringify({ name: 'hostname', size: 3, mode: 0o644, mtime: '', linkTarget: '' })).toString('base64');
+      const t = new FakeTransport({ 'GET /containers/x/archive': { status: 200, raw: '' } });
+      const origRequest = t.request.bind(t);
+      t.request = async (req) => {
+        const r = await origRequest(req);
+        r.headers['x-docker-container-path-stat'] = fileStat;
+        return r;
+      };
+      for (const dest of [fifo, nul]) {
+        expect(await cli(`cp x:/etc/hostname ${dest}`, t)).toEqual({
+          code: 1,
+          out: '',
+          err: `invalid output path: "${dest}" must be a directory or a regular file: got ${dest === fifo ? 'a named pipe' : 'a device'}\n`,
+        });
+      }
+      expect(fs.statSync(fifo).isFIFO()).toBe(true);
+      expect(fs.statSync(nul).isCharacterDevice()).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -47,6 +47,12 @@ export async function run(ctx: CliContext, argv: { source: string; destination: 
       } catch {
         st = undefined;
       }
+      // docker's rule: an existing destination is a directory or a regular file, never replaced
+      // when it is anything else (`cp c:/f /dev/null` must not turn /dev/null into a file)
+      if (st && !st.isDirectory() && !st.isFile()) {
+        const kind = st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'an irregular file';
+        throw new Error(`invalid output path: "${dst.path}" must be a directory or a regular file: got ${kind}`);
+      }
       if (st?.isDirectory()) {
         await extractTar(tar, dst.path, contentsOnly ? { from: stat.name, to: '.' } : undefined);
       } else if (st) {
