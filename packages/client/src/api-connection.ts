@@ -3,7 +3,7 @@ import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions }
 import { InternalError } from '@berth/errdefs';
 import { errorFromResponse } from './errors';
 import { readAll } from './node-http-transport';
-import { type Logger, silentLogger } from './logger';
+import { type Logger, silentLogger } from '@berth/log';
 import type { HijackedConnection, Transport, TransportResponse } from './transport';
 
 /** The version the client falls back to when `/_ping` names none (docker's own fallback). */

@@ -6,7 +6,7 @@ import { NetworksClient } from './networks-client';
 import { VolumesClient } from './volumes-client';
 import { type DaemonAddress, parseHost } from './host';
 import { ImagesClient } from './images-client';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import { NodeHttpTransport } from './node-http-transport';
 import { SystemClient } from './system-client';
 import type { TlsOptions, Transport } from './transport';

@@ -20,5 +20,5 @@ export { DEFAULT_HOST, DEFAULT_TCP_PORT, type DaemonAddress, parseHost } from '.
 export { type DaemonError, errorFromResponse, statusCodeOf, isDaemonError, connectionError } from './errors';
 export type { Transport, TransportRequest, TransportResponse, HijackedConnection, ConnectionOptions, TlsOptions } from './transport';
 export { NodeHttpTransport, readAll } from './node-http-transport';
-export { type Logger, silentLogger } from './logger';
+export { type Logger, silentLogger } from '@berth/log';
 export { AxiosTransport } from './axios-transport';

@@ -8,7 +8,7 @@ import { OciRuntime, checkHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '@berth/log';
 import { ApiServer, checkListenAllowed, type TlsConfig } from './server/api-server';
 import { createApiApp } from './server/app';
 import { ConnectionTracker } from './server/connection-tracker';

@@ -6,4 +6,4 @@ export { startDaemon, DEFAULT_DATA_ROOT, type Daemon, type DaemonConfig, type Ru
 export { DataRoot } from './layout';
 export { DEFAULT_HOST } from './server/listen-address';
 export { StartupError } from './startup-checks';
-export type { Logger } from './logger';
+export type { Logger } from '@berth/log';

@@ -4,7 +4,7 @@
  */
 export { openImageStore, type ImageStoreConfig } from './open-image-store';
 export type { ImageStore } from './image-store';
-export type { Logger } from './logger';
+export type { Logger } from '@berth/log';
 export type {
   ContentStore,
   ContentProvider,

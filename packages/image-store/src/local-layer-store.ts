@@ -11,7 +11,7 @@ import { SpoolTransform } from './content/local-content-store';
 import type { IngestLayerOptions, LayerRecord, LayerStore, StagedLayer } from './layer-store';
 import { decompressAuto, handOff, type SourceInfo } from './layer-pipeline';
 import { detectCompression, packDirectory, unpackLayer } from './layer';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { StorePaths } from './paths';
 import { newShortLink } from './short-link';
 

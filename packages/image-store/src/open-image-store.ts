@@ -7,7 +7,7 @@ import type { ImageStore } from './image-store';
 import { LocalImageCommitter } from './local-image-committer';
 import { LocalLayerStore } from './local-layer-store';
 import { LocalManifestImporter } from './local-manifest-importer';
-import { silentLogger, type Logger } from './logger';
+import { silentLogger, type Logger } from '@berth/log';
 import { imageStoreMigrations } from './migrations';
 import { OverlaySnapshotter } from './overlay-snapshotter';
 import { StorePaths } from './paths';

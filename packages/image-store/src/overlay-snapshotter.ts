@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { AlreadyExistsError, NotFoundError } from '@berth/errdefs';
 import type { Database } from '@berth/sqlite';
 import type { LocalLayerStore } from './local-layer-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { StorePaths } from './paths';
 import type { SqliteImageCatalog } from './sqlite-image-catalog';
 import type { Mount, SnapshotInfo, SnapshotUsage, Snapshotter } from './snapshotter';

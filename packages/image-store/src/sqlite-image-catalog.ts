@@ -32,7 +32,7 @@ import type {
   PruneImagesResult,
 } from './image-catalog';
 import type { LocalLayerStore } from './local-layer-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import { fromStoredName, storedReference, type StoredReference } from './references';
 import { configBytes } from './config-bytes';
 

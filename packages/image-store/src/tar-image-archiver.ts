@@ -25,7 +25,7 @@ import { discardAll, readArchive, resolveArchivePath, type ArchiveContents } fro
 import type { ImageArchiver, ImportOptions, LoadOptions, LoadedImage, SaveOptions } from './image-archiver';
 import type { LocalContentStore } from './content/local-content-store';
 import type { LocalLayerStore } from './local-layer-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { StagedLayer } from './layer-store';
 import { parseImageConfig, type SqliteImageCatalog } from './sqlite-image-catalog';
 import { storedReference } from './references';

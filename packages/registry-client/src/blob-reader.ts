@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { CancelledError, DataLossError, UnavailableError, isBerthError, messageOf } from '@berth/errdefs';
 import { Digester, type Descriptor } from '@berth/oci';
 import type { ProgressCallback } from './blob-sink';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { RegistryTransport } from './registry-transport';
 import { type RetryPolicy, backoffDelay } from './retry';
 

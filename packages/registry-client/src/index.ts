@@ -8,6 +8,6 @@ export { isLoopbackHost, registryBaseUrl, registryEndpoints } from './endpoint';
 export { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform } from './manifest-types';
 export { type RegistryErrorEntry, parseErrorEnvelope } from './registry-errors';
 export { type RetryPolicy, defaultRetryPolicy } from './retry';
-export { type Logger, silentLogger } from './logger';
+export { type Logger, silentLogger } from '@berth/log';
 export { RegistryTransport, type RegistryRequest, type RegistryResponse, type HttpMethod } from './registry-transport';
 export type { ErrorSubject } from './registry-errors';

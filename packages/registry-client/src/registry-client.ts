@@ -22,7 +22,7 @@ import { readBlob } from './blob-reader';
 import { pushBlob, type PushBlobResult } from './blob-pusher';
 import type { CredentialProvider, Credentials } from './credentials';
 import { registryEndpoints } from './endpoint';
-import { type Logger, silentLogger } from './logger';
+import { type Logger, silentLogger } from '@berth/log';
 import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_SIZE, choosePlatform, manifestMediaType } from './manifest-types';
 import { RegistryTransport } from './registry-transport';
 import { type RetryPolicy, defaultRetryPolicy } from './retry';

@@ -6,7 +6,7 @@ import { CancelledError, InvalidArgumentError, UnauthorizedError, UnavailableErr
 import { Authorizer } from './authorizer';
 import { parseChallenges } from './challenge';
 import type { Credentials } from './credentials';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import { type ErrorSubject, errorFromResponse } from './registry-errors';
 import { type RetryPolicy, backoffDelay, retryAfterDelay } from './retry';
 

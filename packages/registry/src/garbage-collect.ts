@@ -1,5 +1,5 @@
 import type { BlobStore } from './blob-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { RegistryMetadata } from './registry-metadata';
 
 export interface GcResult {

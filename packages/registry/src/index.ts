@@ -7,5 +7,5 @@ export { ERROR_CODES, type RegistryErrorCode, RegistryApiError } from './errcode
 export { RegistryMetadata } from './registry-metadata';
 export { migrations, COMPONENT } from './migrations';
 export { RegistryLayout } from './layout';
-export { type Logger, silentLogger } from './logger';
+export { type Logger, silentLogger } from '@berth/log';
 export { type ProxyRemoteConfig, type Upstream, ProxyUpstream } from './proxy-upstream';

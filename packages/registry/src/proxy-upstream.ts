@@ -3,7 +3,7 @@ import { UnavailableError, codeOf, messageOf } from '@berth/errdefs';
 import { type Index, type Manifest, type Reference, isDigest, isIndexMediaType } from '@berth/oci';
 import { type Credentials, RegistryClient } from '@berth/registry-client';
 import type { BlobStore } from './blob-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { ManifestRow, RegistryMetadata } from './registry-metadata';
 
 export interface ProxyRemoteConfig {

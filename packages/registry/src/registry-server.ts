@@ -9,7 +9,7 @@ import { type BlobStore, FileBlobStore } from './blob-store';
 import { type GcOptions, type GcResult, garbageCollect } from './garbage-collect';
 import { Htpasswd } from './htpasswd';
 import { RegistryLayout } from './layout';
-import { type Logger, silentLogger } from './logger';
+import { type Logger, silentLogger } from '@berth/log';
 import { migrations } from './migrations';
 import { type ProxyRemoteConfig, ProxyUpstream } from './proxy-upstream';
 import { createRegistryApp } from './registry-app';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AccessController } from './access-controller';
 import type { BlobStore } from './blob-store';
-import type { Logger } from './logger';
+import type { Logger } from '@berth/log';
 import type { Upstream } from './proxy-upstream';
 import type { RegistryMetadata } from './registry-metadata';
 import type { Access } from './token-service';

@@ -11,6 +11,7 @@ import {
   UnavailableError,
 } from '@berth/errdefs';
 import type { RuntimeSpec } from '@berth/oci';
+import { silentLogger } from '@berth/log';
 import type { CreateOptions, ExecOptions, ExitStatus, Logger, ResourceLimits, RuntimeConfig, RuntimeState } from './types';
 import { resources as ociResources } from './build-spec';
 import type { Task } from './task';
@@ -27,7 +28,6 @@ export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function findExecutable(name: string): Promise<string | undefined> {
   const candidates = name.includes('/')
@@ -105,7 +105,7 @@ export class OciRuntime {
 
   constructor(readonly config: RuntimeConfig) {
     this.name = config.name ?? 'runc';
-    this.logger = config.logger ?? silent;
+    this.logger = config.logger ?? silentLogger;
     if (!path.isAbsolute(config.stateRoot)) throw new InvalidArgumentError(`runtime state root "${config.stateRoot}": must be absolute`);
     if (!runtimeNative()) {
       this.logger.warn({}, 'runtime addon not built: rootfs mounts exec mount(8)/umount(8) (slower): build it: npm run build:native -w @berth/runtime');

@@ -10,15 +10,11 @@
  *   `<bundle>/shim.sock`.
  * - task: a running (or created, not yet started) container process as seen through its shim.
  */
+import type { Logger } from '@berth/log';
 import type { RuntimeMount } from '@berth/oci';
 
-/** A pino-compatible logger; libraries default to a silent one. */
-export interface Logger {
-  debug(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
+/** The logger the runtime writes to (@berth/log's; silent by default). */
+export type { Logger };
 
 /** How a container ended. */
 export interface ExitStatus {

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { Builder, type BuildBackend, type BuildOptions, type BuildOutput, type BuildResult } from '@berth/builder';
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
-import type { Logger } from '../logger';
+import type { Logger } from '@berth/log';
 import { ContextHasher } from './context-digests';
 
 /** The query of `POST /build`, parsed. */

@@ -8,7 +8,7 @@ import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageRunConfig } from '@berth/oci';
 import type { ContainerService } from '../containers';
-import type { Logger } from '../logger';
+import type { Logger } from '@berth/log';
 
 const run = promisify(execFile);
 

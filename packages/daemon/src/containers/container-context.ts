@@ -1,5 +1,6 @@
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import type { Logger, MountDescription } from '@berth/runtime';
+import { silentLogger, type Logger } from '@berth/log';
+import type { MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 import type { ContainerStateRecord } from './container-record';
 import { transition } from './container-state';
@@ -10,7 +11,6 @@ import { containerMounts } from './init-layer';
 import { RootfsMounts } from './rootfs-mounts';
 import type { ServiceHooks } from './service-hooks';
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * What every part of the container service shares: the in-memory table of containers, the
@@ -36,7 +36,7 @@ export class ContainerContext {
     readonly hooks: ServiceHooks,
   ) {
     this.mounts = new RootfsMounts(hooks.mounter);
-    this.log = deps.logger ?? silent;
+    this.log = deps.logger ?? silentLogger;
     this.layout = deps.layout;
     this.runtimeName = deps.runtimeName ?? 'runc';
     this.now = deps.now ?? (() => new Date());

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Database } from '@berth/sqlite';
 import type { ImageCommitter, ImageLookup, Snapshotter } from '@berth/image-store';
-import type { OciRuntime, Logger } from '@berth/runtime';
+import type { Logger } from '@berth/log';
+import type { OciRuntime } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 
 /**

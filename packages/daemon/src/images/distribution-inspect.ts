@@ -2,7 +2,7 @@ import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
 import { parseReference, withDefaultTag, type Reference } from '@berth/oci';
 import { credentialsFromAuthHeader } from './registry-credentials';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 /** `GET /distribution/{name}/json`: `{Descriptor, Platforms}` as dockerd answers it. */
 export async function inspectDistribution(

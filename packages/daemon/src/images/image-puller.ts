@@ -6,7 +6,7 @@ import type { ImageStore } from '@berth/image-store';
 import { progressBar } from './progress';
 import type { ProgressWriter } from './progress-writer';
 import { credentialsFromAuthHeader } from './registry-credentials';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 export interface PullRequest {
   reference: string;

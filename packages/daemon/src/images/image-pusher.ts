@@ -5,7 +5,7 @@ import type { ImageStore } from '@berth/image-store';
 import type { ProgressWriter } from './progress-writer';
 import { credentialsFromAuthHeader } from './registry-credentials';
 import { progressBar } from './progress';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 export interface PushRequest {
   /** The repository as in the path (`127.0.0.1:5000/trace/busybox`); may carry a tag. */

@@ -10,7 +10,7 @@ import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import type { EventLog } from '../events/event-log';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 /**
  * A pull, done by whoever the daemon wires in (ImagePuller: registry-client over image-store).

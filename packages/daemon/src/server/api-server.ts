@@ -8,7 +8,7 @@ import { FailedPreconditionError, InvalidArgumentError } from '@berth/errdefs';
 import { ConnectionTracker } from './connection-tracker';
 import { upgradeHandler } from './hijack';
 import { formatListenAddress, isLoopbackHost, type ListenAddress } from './listen-address';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 /** dockerd's `--tlsverify --tlscacert --tlscert --tlskey`: mutual TLS on TCP listeners. */
 export interface TlsConfig {

@@ -4,7 +4,7 @@ import { apiVersionMiddleware } from './api-version';
 import { errorHandler, notFoundHandler } from './error-handler';
 import { setHijackTracker } from './hijack';
 import type { ConnectionTracker } from './connection-tracker';
-import { silentLogger, type Logger } from '../logger';
+import { silentLogger, type Logger } from '@berth/log';
 
 export interface ApiAppOptions {
   /** Route modules (express Routers), mounted in order after the common middleware. */

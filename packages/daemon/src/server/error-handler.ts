@@ -4,7 +4,7 @@ import { httpStatusOf } from './http-status';
 import { isHijacked } from './hijack';
 import { jsonStreamOf } from './json-stream';
 import { sendJson } from './respond';
-import type { Logger } from '../logger';
+import type { Logger } from '@berth/log';
 
 /** Unknown routes: docker's `404 {"message":"page not found"}`. */
 export function notFoundHandler(_req: Request, _res: Response, next: NextFunction): void {
