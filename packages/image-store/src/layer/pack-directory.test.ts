@@ -182,4 +182,34 @@ describe('unpackLayer and packDirectory round trip', () => {
     expect([st.uid, st.gid, st.mode & 0o7777]).toEqual([300001, 400001, 0]);
     expect(layerNative().lgetxattr(path.join(e, 'f'), 'user.bin')).toEqual(value);
   });
+
+  it('packs one member named from `as`, the root as `/`, and takes substituted entries from elsewhere', async () => {
+    const d = path.join(work, 'root');
+    fs.mkdirSync(path.join(d, 'srv', 'd', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(d, 'srv', 'd', 'f.txt'), 'hello\n');
+    fs.linkSync(path.join(d, 'srv', 'd', 'f.txt'), path.join(d, 'srv', 'd', 'sub', 'hard'));
+    fs.symlinkSync('/etc', path.join(d, 'srv', 'd', 'etc'));
+    fs.mkdirSync(path.join(d, 'srv', 'd', 'mnt'));
+    fs.writeFileSync(path.join(d, 'srv', 'd', 'mnt', 'hidden'), 'under the mount');
+    const vol = path.join(work, 'vol');
+    fs.mkdirSync(path.join(vol, 'deep'), { recursive: true });
+    fs.writeFileSync(path.join(vol, 'deep', 'v.txt'), 'volume');
+    const hostname = path.join(work, 'hostname');
+    fs.writeFileSync(hostname, 'myhost\n');
+    const names = async (o: Parameters<typeof packDirectory>[1], dir = path.join(d, 'srv')) => (await listTar(packDirectory(dir, o))).map((e) => `${e.name}${e.linkname ? ` -> ${e.linkname}` : ''}`);
+
+    expect(await names({ member: 'd' })).toEqual(['d/', 'd/etc -> /etc', 'd/f.txt', 'd/mnt/', 'd/mnt/hidden', 'd/sub/', 'd/sub/hard -> d/f.txt']);
+    expect(await names({ member: 'd', as: 'copy' })).toEqual(['copy/', 'copy/etc -> /etc', 'copy/f.txt', 'copy/mnt/', 'copy/mnt/hidden', 'copy/sub/', 'copy/sub/hard -> copy/f.txt']);
+    expect(await names({ member: 'f.txt', as: 'g' }, path.join(d, 'srv', 'd'))).toEqual(['g']);
+    expect(await names({ member: 'etc' }, path.join(d, 'srv', 'd'))).toEqual(['etc -> /etc']);
+    expect(await names({ member: '.', as: '.' }, path.join(d, 'srv', 'd'))).toEqual(['./', './etc -> /etc', './f.txt', './mnt/', './mnt/hidden', './sub/', './sub/hard -> ./f.txt']);
+    const subst = new Map([['d/mnt', vol], ['d/hostname', hostname]]);
+    const withMounts = await listTar(packDirectory(path.join(d, 'srv'), { member: 'd', substitutes: subst }));
+    expect(withMounts.map((e) => e.name)).toEqual(['d/', 'd/etc', 'd/f.txt', 'd/hostname', 'd/mnt/', 'd/mnt/deep/', 'd/mnt/deep/v.txt', 'd/sub/', 'd/sub/hard']);
+    expect(withMounts.find((e) => e.name === 'd/hostname')!.body.toString()).toBe('myhost\n');
+    const root = await names({ member: '.', as: '', substitutes: new Map([['/srv/d/mnt', vol]]) }, d);
+    expect(root).toEqual(['/', '/srv/', '/srv/d/', '/srv/d/etc -> /etc', '/srv/d/f.txt', '/srv/d/mnt/', '/srv/d/mnt/deep/', '/srv/d/mnt/deep/v.txt', '/srv/d/sub/', '/srv/d/sub/hard -> /srv/d/f.txt']);
+    await expect(listTar(packDirectory(d, { member: 'nope' }))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listTar(packDirectory(d, { member: '../x' }))).rejects.toThrow('is not a name in it');
+  });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { BerthError, CancelledError, InternalError, NotFoundError } from '@berth/errdefs';
+import { BerthError, CancelledError, InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
@@ -17,6 +17,21 @@ export interface PackDirectoryOptions {
    */
   mode?: PackMode;
   signal?: AbortSignal;
+  /**
+   * Packs one member of the directory instead of its content (`docker cp` out): a name in it
+   * (a file, symlink or directory tree, never followed), or `'.'` for the directory itself.
+   * The member's entries are named from `as` (default: the member's name): `d/`, `d/f.txt`, or
+   * just `f.txt` for a file. `as: ''` names the tree from the root: `/`, `/bin/`, `/bin/sh`
+   * (what docker sends for `cp c:/`).
+   */
+  member?: string;
+  as?: string;
+  /**
+   * Entries whose content is taken from another host path (a container's mounts met by
+   * `docker cp`): entry name (as written, without a trailing `/`) → host path packed in its
+   * place (a directory tree or a file). A name missing from its parent's listing is added.
+   */
+  substitutes?: ReadonlyMap<string, string>;
 }
 
 const BATCH = 256 * 1024;
@@ -52,6 +67,10 @@ interface Frame {
   rel: string;
   names: string[];
   i: number;
+  /** The member frame: its one name is written as this. */
+  as?: string;
+  /** The listing of the packed directory itself (names written as they are). */
+  top?: boolean;
 }
 
 /**
@@ -65,11 +84,13 @@ interface Frame {
  * Errors (including an aborted `signal`, as CancelledError) destroy the stream.
  */
 export function packDirectory(dir: string, opts: PackDirectoryOptions = {}): Readable {
-  return Readable.from(generateTar(dir, opts.mode ?? 'rootfs', opts.signal), { objectMode: false, highWaterMark: BATCH });
+  return Readable.from(generateTar(dir, opts), { objectMode: false, highWaterMark: BATCH });
 }
 
 /** tar-stream's pack() writes the archive; the walk runs inside this generator, so files are read only as fast as the stream is. */
-async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGenerator<Buffer> {
+  const mode = opts.mode ?? 'rootfs';
+  const signal = opts.signal;
   const native = layerNative();
   const w = new PackWriter();
   const firstName = new Map<string, string>();
@@ -78,7 +99,32 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
   let fd: number | undefined; // a file opened for the entry being written
   try {
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`pack "${dir}": no such directory`);
-    const stack: Frame[] = [{ abs: root, rel: '', names: listDir(root, ''), i: 0 }];
+    const subst = new Map<string, string>();
+    const extra = new Map<string, string[]>(); // parent entry name → substituted names to list in it
+    for (const [k, v] of opts.substitutes ?? []) {
+      const name = toBinary(k);
+      subst.set(name, toBinary(v));
+      const cut = name.lastIndexOf('/');
+      const parent = cut < 0 ? '' : name.slice(0, cut);
+      extra.set(parent, [...(extra.get(parent) ?? []), name.slice(cut + 1)]);
+    }
+    const list = (abs: string, rel: string): string[] => {
+      const names = listDir(abs, rel);
+      const more = extra.get(rel);
+      return more === undefined ? names : [...new Set([...names, ...more])].sort();
+    };
+    let stack: Frame[];
+    if (opts.member === undefined) {
+      stack = [{ abs: root, rel: '', names: list(root, ''), i: 0, top: true }];
+    } else {
+      const member = toBinary(opts.member);
+      if (member === '' || member === '..' || member.includes('/')) throw new InvalidArgumentError(`pack "${dir}": member "${opts.member}" is not a name in it`);
+      const as = toBinary(opts.as ?? opts.member);
+      if (!subst.has(as) && fs.lstatSync(fsPath(`${root}/${member}`), { throwIfNoEntry: false }) === undefined) {
+        throw new NotFoundError(`pack "${dir}": no member "${opts.member}"`);
+      }
+      stack = [{ abs: root, rel: '', names: [member], i: 0, as }];
+    }
     while (stack.length > 0) {
       if (signal?.aborted) throw new CancelledError(`pack "${dir}": cancelled`);
       const f = stack[stack.length - 1]!;
@@ -87,9 +133,9 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
         continue;
       }
       const name = f.names[f.i++]!;
-      const abs = `${f.abs}/${name}`;
+      const rel = f.as !== undefined ? f.as : f.top ? name : `${f.rel}/${name}`;
+      const abs = subst.get(rel) ?? `${f.abs}/${name}`;
       const p = fsPath(abs);
-      const rel = f.rel === '' ? name : `${f.rel}/${name}`;
       current = rel;
       const st = fs.lstatSync(p, { throwIfNoEntry: false });
       if (st === undefined) continue; // gone since the directory was listed
@@ -99,7 +145,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
       let opaque = false;
       if (st.isDirectory()) {
         h.type = 'directory';
-        h.name = `${rel}/`;
+        h.name = `${rel}/`; // the tree's root named '' (as '') is '/'
         xattrs = readXattrs(native, p, mode);
         if (mode === 'overlay-diff') opaque = native.lgetxattr(p, OPAQUE_XATTR)?.toString() === 'y';
       } else if (mode === 'overlay-diff' && st.isCharacterDevice() && st.rdev === 0) {
@@ -146,7 +192,7 @@ async function* generateTar(dir: string, mode: PackMode, signal: AbortSignal | u
         await w.entry({ name: `${rel}/${WHITEOUT_OPAQUE}`, type: 'file', mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0 }, []);
       }
       if (w.out.size >= BATCH) yield w.out.take();
-      if (h.type === 'directory') stack.push({ abs, rel, names: listDir(abs, rel), i: 0 });
+      if (h.type === 'directory') stack.push({ abs, rel, names: list(abs, rel), i: 0 });
     }
     yield await w.finalize();
   } catch (err) {
