@@ -104,3 +104,37 @@ describe('--runtime crun', () => {
     }
   }, 60_000);
 });
+
+describe('a container may choose its runtime (docker run --runtime)', () => {
+  it('runs under crun beside runc containers, through exec, pause and a daemon restart; an unknown runtime is 400', async () => {
+    const d = await BerthDaemon.start();
+    try {
+      const { docker } = clientsFor(d);
+      ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+      const info = JSON.parse(ok(await docker(['info', '--format', '{{json .Runtimes}}'])).stdout) as Record<string, unknown>;
+      if (!Object.keys(info).includes('crun')) return; // crun not installed here: nothing to choose
+      expect(ok(await docker(['run', '--rm', '--runtime', 'crun', 'busybox', 'echo', 'via crun'])).stdout).toBe('via crun\n');
+      const id = ok(await docker(['run', '-d', '--runtime', 'crun', 'busybox', 'sleep', '1000'])).stdout.trim();
+      expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', id])).stdout.trim()).toBe('crun');
+      // the runtime's own state says it is crun's container, not runc's
+      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'crun'))).toContain(id);
+      expect(fs.existsSync(path.join(d.dataRoot, 'runtime', 'runc', id))).toBe(false);
+      expect(ok(await docker(['exec', id, 'echo', 'in'])).stdout).toBe('in\n');
+      ok(await docker(['pause', id]));
+      ok(await docker(['unpause', id]));
+      await d.restart();
+      expect(ok(await docker(['inspect', '--format', '{{.State.Status}}', id])).stdout.trim()).toBe('running');
+      expect(ok(await docker(['exec', id, 'echo', 'again'])).stdout).toBe('again\n');
+      ok(await docker(['rm', '-f', id]));
+      const bad = await docker(['run', '--rm', '--runtime', 'kata', 'busybox', 'true']);
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toContain('Unknown runtime specified kata');
+      const left = d.leaks();
+      expect(left.runtimeContainers).toEqual([]);
+      expect(left.mounts).toEqual([]);
+    } finally {
+      await d.dispose();
+    }
+  }, 90_000);
+});
+

@@ -134,7 +134,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const routers: RequestHandler[] = [];
     if (!config.withoutContainers) {
       await db.migrate(containerMigrations);
-      const oci = new OciRuntime({ name: runtime, stateRoot: path.join(layout.runtimeStateDir, runtime), logger });
+      const ociFor = (name: RuntimeName): OciRuntime => new OciRuntime({ name, stateRoot: path.join(layout.runtimeStateDir, name), logger });
+      const oci = ociFor(runtime);
+      // every installed runtime can be chosen per container (`docker run --runtime crun`)
+      const others = (await installedRuntimes(runtime)).filter((n): n is RuntimeName => n !== runtime && (n === 'runc' || n === 'crun'));
       // WIRING POINT (containers helper): ContainerServiceDeps as declared in ./containers/deps.ts.
       const svc: ContainerService = await createContainerService({
         db,
@@ -151,6 +154,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         },
         logger,
         runtimeName: runtime,
+        runtimes: Object.fromEntries(others.map((n) => [n, ociFor(n)])),
       });
       containers = svc;
       await svc.restore();

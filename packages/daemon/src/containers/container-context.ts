@@ -6,7 +6,7 @@ import type { ContainerStateRecord } from './container-record';
 import { transition } from './container-state';
 import type { ContainerStore } from './container-store';
 import type { Entry } from './container-entry';
-import type { ContainerEvent, ContainerServiceDeps } from './deps';
+import type { ContainerEvent, ContainerRuntime, ContainerServiceDeps } from './deps';
 import { containerMounts } from './init-layer';
 import { RootfsMounts } from './rootfs-mounts';
 import type { ServiceHooks } from './service-hooks';
@@ -40,6 +40,17 @@ export class ContainerContext {
     this.layout = deps.layout;
     this.runtimeName = deps.runtimeName ?? 'runc';
     this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The names HostConfig.Runtime may take: the default first. */
+  runtimeNames(): string[] {
+    return [this.runtimeName, ...Object.keys(this.deps.runtimes ?? {}).filter((n) => n !== this.runtimeName)];
+  }
+
+  /** The runtime a container runs under (HostConfig.Runtime; the default when it names none). */
+  runtimeFor(e: Entry): ContainerRuntime {
+    const name = e.rec.hostConfig.Runtime;
+    return (name && name !== this.runtimeName ? this.deps.runtimes?.[name] : undefined) ?? this.deps.runtime;
   }
 
   lookup(ref: string): Entry | undefined {

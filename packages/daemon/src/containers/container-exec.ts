@@ -78,7 +78,7 @@ export class ContainerExecs {
       });
       times.process = ms();
       // runAtOnce: the process runs while the shim connection is made; output waits for start()
-      task = await this.ctx.deps.runtime.exec({ id, dir, process: proc, openStdin: s.config.attachStdin, runAtOnce: true });
+      task = await this.ctx.runtimeFor(e).exec({ id, dir, process: proc, openStdin: s.config.attachStdin, runAtOnce: true });
       times.running = ms();
       s.hub.bind(task);
       await task.start();

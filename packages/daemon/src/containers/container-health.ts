@@ -38,7 +38,7 @@ export class ContainerHealth {
     try {
       const spec = JSON.parse(await fs.readFile(path.join(this.ctx.layout.containerDir(id), 'config.json'), 'utf8'));
       const proc = await buildExecProcess(spec, { cmd });
-      task = await this.ctx.deps.runtime.exec({ id, dir, process: proc });
+      task = await this.ctx.runtimeFor(e).exec({ id, dir, process: proc });
       const chunks: Buffer[] = [];
       let size = 0;
       task.subscribe((c) => {

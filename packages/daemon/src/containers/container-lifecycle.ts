@@ -76,7 +76,7 @@ export class ContainerLifecycle {
     const e = this.ctx.mustGet(ref);
     await this.ctx.exclusive(e, async () => {
       checkCanPause(e.rec.id, e.rec.state.status);
-      await this.ctx.deps.runtime.pause(e.rec.id);
+      await this.ctx.runtimeFor(e).pause(e.rec.id);
       await this.ctx.setState(e, { status: 'paused' });
     });
     this.ctx.emit(e, 'pause');
@@ -86,7 +86,7 @@ export class ContainerLifecycle {
     const e = this.ctx.mustGet(ref);
     await this.ctx.exclusive(e, async () => {
       checkCanUnpause(e.rec.id, e.rec.state.status);
-      await this.ctx.deps.runtime.resume(e.rec.id);
+      await this.ctx.runtimeFor(e).resume(e.rec.id);
       await this.ctx.setState(e, { status: 'running' });
     });
     this.ctx.emit(e, 'unpause');
@@ -103,7 +103,7 @@ export class ContainerLifecycle {
         if (e.restartTimer) clearTimeout(e.restartTimer);
         e.restartTimer = undefined;
         const task = e.task;
-        if (e.rec.state.status === 'paused') await this.ctx.deps.runtime.resume(e.rec.id).catch(() => undefined);
+        if (e.rec.state.status === 'paused') await this.ctx.runtimeFor(e).resume(e.rec.id).catch(() => undefined);
         e.hub.release();
         if (task) {
           await task.kill('KILL').catch(() => undefined);

@@ -56,7 +56,7 @@ export class ContainerRemoval {
         const finish = async (): Promise<void> => {
           if (e.taskDone) await e.taskDone;
           await ctx.mounts.settled(id); // the kernel is done with upper/ and work/
-          if (e.runtimeDirty) await ctx.deps.runtime.delete(id).catch(() => undefined);
+          if (e.runtimeDirty) await ctx.runtimeFor(e).delete(id).catch(() => undefined);
           await removeBundle(trash);
         };
         if (trash === ctx.layout.containerDir(id)) await finish();

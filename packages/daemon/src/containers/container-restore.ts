@@ -53,14 +53,14 @@ export class ContainerRestore {
     if (status === 'running' || status === 'paused' || status === 'restarting') {
       let r: Task | ExitStatus;
       try {
-        r = await ctx.deps.runtime.reconnect(id, dir);
+        r = await ctx.runtimeFor(e).reconnect(id, dir);
       } catch (err) {
         ctx.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
         r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
       }
       if ('exitCode' in r) {
         await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
-        await ctx.deps.runtime.delete(id).catch(() => undefined);
+        await ctx.runtimeFor(e).delete(id).catch(() => undefined);
         await ctx.setState(e, {
           status: 'exited',
           pid: 0,
@@ -91,12 +91,12 @@ export class ContainerRestore {
     }
     // created, exited, dead: no process may remain, no mount either.
     if (await fs.stat(path.join(dir, 'shim.sock')).then(() => true, () => false)) {
-      const r = await ctx.deps.runtime.reconnect(id, dir).catch(() => undefined);
+      const r = await ctx.runtimeFor(e).reconnect(id, dir).catch(() => undefined);
       if (r && !('exitCode' in r)) {
         await r.kill('KILL').catch(() => undefined);
         await within(r.wait(), 5000);
       }
-      await ctx.deps.runtime.delete(id).catch(() => undefined);
+      await ctx.runtimeFor(e).delete(id).catch(() => undefined);
     }
     await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
     // docker: on daemon start `always` comes back even after a manual stop, `unless-stopped` only if not stopped by hand.

@@ -88,7 +88,7 @@ export class ContainerSupervisor {
         await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary()),
       );
       times.spec = ms();
-      task = await ctx.deps.runtime.create({
+      task = await ctx.runtimeFor(e).create({
         id,
         bundle: dir,
         spec,
@@ -171,7 +171,7 @@ export class ContainerSupervisor {
       await task.kill('KILL').catch(() => undefined);
       await within(task.wait(), 5000);
     }
-    await ctx.deps.runtime.delete(id).catch(() => undefined);
+    await ctx.runtimeFor(e).delete(id).catch(() => undefined);
     e.hub.finish();
     if (mounted) {
       await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((e2) => ctx.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));

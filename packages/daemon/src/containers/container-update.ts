@@ -35,18 +35,19 @@ export async function updateContainer(ctx: ContainerContext, ref: string, body: 
     }
     merged.RestartPolicy = rp;
   }
-  const { hostConfig } = validateCreate({ Image: 'update', HostConfig: merged }, ctx.runtimeName);
+  const { hostConfig } = validateCreate({ Image: 'update', HostConfig: merged }, ctx.runtimeNames());
   const next = { ...e.rec.hostConfig };
   for (const k of [...RESOURCES, 'MemorySwap', 'MemorySwappiness', 'RestartPolicy'] as const) {
     (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
   }
   if (resourcesChanged && (e.rec.state.status === 'running' || e.rec.state.status === 'paused')) {
     // Applied live first (as docker: a limit the kernel refuses is an error and nothing is stored).
-    if (!ctx.deps.runtime.update) {
+    const rt = ctx.runtimeFor(e);
+    if (!rt.update) {
       throw new FailedPreconditionError(`Cannot update container ${e.rec.id}: the runtime cannot change limits live`);
     }
     try {
-      await ctx.deps.runtime.update(e.rec.id, resourceLimitsOf({ hostConfig: next }));
+      await rt.update(e.rec.id, resourceLimitsOf({ hostConfig: next }));
     } catch (err) {
       throw new InvalidArgumentError(`Cannot update container ${e.rec.id}: ${(err as Error).message}`);
     }

@@ -71,8 +71,13 @@ export interface ContainerServiceDeps {
    * /usr/bin/docker-init, /usr/libexec/docker/docker-init, /usr/bin/tini-static that exists.
    */
   initBinary?: string;
-  /** The OCI runtime's name, shown as HostConfig.Runtime (default 'runc'). */
+  /** The default OCI runtime's name, shown as HostConfig.Runtime (default 'runc'). */
   runtimeName?: string;
+  /**
+   * Other runtimes a container may choose with HostConfig.Runtime (`docker run --runtime crun`),
+   * by name; `runtime` serves `runtimeName` and every container that names none.
+   */
+  runtimes?: Record<string, ContainerRuntime>;
   /** Injected clock (tests). */
   now?: () => Date;
 }

@@ -123,4 +123,12 @@ describe('validateCreate', () => {
     expect(v.hostConfig.Binds).toEqual(['/srv/x:/data:ro', 'vol1:/vol']);
     expect(v.warnings.length).toBe(1);
   });
+
+  it('HostConfig.Runtime: one of the runtimes of the daemon (the first is the default), else the 400 of docker', () => {
+    expect(validateCreate(withHost({})).hostConfig.Runtime).toBe('runc');
+    expect(validateCreate(withHost({ Runtime: 'crun' }), ['runc', 'crun']).hostConfig.Runtime).toBe('crun');
+    expect(validateCreate(withHost({}), ['crun', 'runc']).hostConfig.Runtime).toBe('crun');
+    expect(() => validateCreate(withHost({ Runtime: 'crun' }))).toThrow('Unknown runtime specified crun');
+    expect(() => validateCreate(withHost({ Runtime: 'kata' }), ['runc', 'crun'])).toThrow(InvalidArgumentError);
+  });
 });

@@ -163,7 +163,7 @@ function validateConfig(body: Record<string, unknown>): ContainerConfig {
   return cfg;
 }
 
-function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[]): HostConfig {
+function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[]): HostConfig {
   if (raw !== undefined && raw !== null && !isObject(raw)) bad('HostConfig: expected an object');
   const h: Record<string, unknown> = { ...((raw as Record<string, unknown> | undefined) ?? {}) };
 
@@ -311,7 +311,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
   if (logType === 'none' && Object.keys(logOpts).length) bad(`logger: no log driver named 'none' is registered with options`);
   if (logType !== 'none') logRotation(logOpts);
   const runtime = str(h.Runtime, 'Runtime');
-  if (runtime !== '' && runtime !== runtimeName) bad(`Unknown runtime specified ${runtime}`);
+  if (runtime !== '' && !runtimeNames.includes(runtime)) bad(`Unknown runtime specified ${runtime}`);
 
   // Docker's stored form: defaults filled in (what inspect shows).
   const out: HostConfig = {
@@ -344,7 +344,7 @@ function validateHostConfig(raw: unknown, runtimeName: string, warnings: string[
     UTSMode: h.UTSMode as string,
     UsernsMode: h.UsernsMode as string,
     ShmSize: shmSize === 0 ? 64 * 1024 * 1024 : shmSize,
-    Runtime: runtimeName,
+    Runtime: runtime || runtimeNames[0]!,
     ConsoleSize: (h.ConsoleSize as [number, number] | undefined) ?? [0, 0],
     Isolation: h.Isolation as string,
     CpuShares: cpuShares,
@@ -429,12 +429,12 @@ export function logRotation(opts: Record<string, string>): { maxSize: number; ma
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
 
 
-/** Validates a create body; `runtimeName` is the only runtime accepted in HostConfig.Runtime. */
-export function validateCreate(body: unknown, runtimeName = 'runc'): ValidatedCreate {
+/** Validates a create body; HostConfig.Runtime may name one of `runtimeNames`, the first is the default. */
+export function validateCreate(body: unknown, runtimeNames: readonly string[] = ['runc']): ValidatedCreate {
   if (!isObject(body) || Object.keys(body).length === 0) bad('config cannot be empty in order to create a container');
   const warnings: string[] = [];
   const config = validateConfig(body);
-  const hostConfig = validateHostConfig(body.HostConfig, runtimeName, warnings);
+  const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings);
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null && !isObject(nc)) bad('NetworkingConfig: expected an object');
   return { config, hostConfig, networkingConfig: nc ?? null, warnings };
