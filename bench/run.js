@@ -130,12 +130,15 @@ function makeRuncBundle(rootfsTar) {
 
 async function benchRun(results, bundle) {
   log(`run --rm busybox true: ${RUNS} rounds of runc / berth / docker`);
-  const times = { runc: [], berth: [], docker: [], node: [] };
+  const times = { runc: [], berth: [], docker: [], node: [], dockerCrun: [] };
+  // for scale: the same through crun, when installed (a container may choose it: --runtime crun)
+  const crun = spawnSync('crun', ['--version']).status === 0;
   for (let i = 0; i < RUNS && timeLeft() > 60_000; i++) {
     times.node.push(timed(process.execPath, ['-e', '']).ms);
     times.runc.push(timed('runc', ['--root', runcState, 'run', '--bundle', bundle, `bench-${process.pid}-${i}`]).ms);
     times.berth.push(berth(['run', '--rm', 'busybox', 'true']).ms);
     times.docker.push(docker(['run', '--rm', 'busybox', 'true']).ms);
+    if (crun) times.dockerCrun.push(docker(['run', '--rm', '--runtime', 'crun', 'busybox', 'true']).ms);
   }
   results.run = {
     runs: times.runc.length,
@@ -143,6 +146,7 @@ async function benchRun(results, bundle) {
     berthMs: median(times.berth),
     dockerCliMs: median(times.docker),
     nodeStartupMs: median(times.node),
+    dockerCliCrunMs: median(times.dockerCrun),
   };
   results.run.berthOverFloor = results.run.berthMs / results.run.runcFloorMs;
   results.run.dockerCliOverFloor = results.run.dockerCliMs / results.run.runcFloorMs;
@@ -241,6 +245,7 @@ function printTable(r) {
     rows.push(['run --rm busybox true: berth', `${fmt(r.run.berthMs)} ms (${fmt(r.run.berthOverFloor, 1)}x)`, '≤ 5x floor']);
     rows.push(['  (node -e "" alone, for scale)', `${fmt(r.run.nodeStartupMs)} ms`, '']);
     rows.push(['run --rm busybox true: docker CLI → berthd', `${fmt(r.run.dockerCliMs)} ms (${fmt(r.run.dockerCliOverFloor, 1)}x)`, '≤ 3x floor (Docker 282 ms)']);
+    if (r.run.dockerCliCrunMs !== null) rows.push(['  same with --runtime crun (for scale)', `${fmt(r.run.dockerCliCrunMs)} ms`, '']);
   }
   if (r.ps) {
     rows.push([`ps, ${r.ps.containers} running: docker CLI`, `${fmt(r.ps.dockerCliMs)} ms`, '25 ms (Docker 17 ms)']);
