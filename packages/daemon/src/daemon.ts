@@ -145,7 +145,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         images: imageStore.images,
         snapshots: imageStore.snapshots,
         runtime: oci,
-        packDirectory: (dir: string, opts?: { signal?: AbortSignal }) => packDirectory(dir, opts?.signal ? { signal: opts.signal } : {}),
+        packDirectory: (dir, opts) => packDirectory(dir, opts ?? {}),
         committer: imageStore.committer,
         unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,

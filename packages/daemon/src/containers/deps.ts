@@ -20,8 +20,15 @@ export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remov
 export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'> &
   Partial<Pick<OciRuntime, 'update'>>;
 
-/** Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. */
-export type PackDirectory = (dir: string, opts?: { signal?: AbortSignal }) => Readable | Promise<Readable>;
+/**
+ * Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. For
+ * `docker cp`: `member` packs one name in `dir` ('.' for dir itself) with entries named from
+ * `as`, and `substitutes` (entry name → host path) packs a container's mounts in place.
+ */
+export type PackDirectory = (
+  dir: string,
+  opts?: { signal?: AbortSignal; member?: string; as?: string; substitutes?: ReadonlyMap<string, string> },
+) => Readable | Promise<Readable>;
 
 /** Unpacks a tar into an empty directory, refusing hostile entries: image-store's unpackLayer. */
 export type UnpackTar = (input: Readable, emptyDir: string, opts?: { signal?: AbortSignal }) => Promise<unknown>;
