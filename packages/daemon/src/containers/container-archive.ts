@@ -1,45 +1,51 @@
-import { spawn } from 'node:child_process';
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { ForbiddenError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { isWithin, resolveInView, type ContainerFsView, type ResolvedContainerPath } from './container-fs-view';
+import type { PackDirectory } from './deps';
 
 /**
- * `docker cp` out of a container (GET/HEAD /containers/{id}/archive) on its mounted rootfs.
+ * `docker cp` (GET/HEAD/PUT /containers/{id}/archive) on the container's filesystem view
+ * (container-fs-view.ts: the mounted rootfs with its volumes, binds and network files laid over).
  *
- * Paths are the container's: every symlink met on the way is resolved inside the rootfs (as if
- * chrooted, docker's FollowSymlinkInScope), so a link to `/etc` means the container's /etc and
- * nothing outside the rootfs is ever read. The last component is not followed (docker copies a
- * symlink as a symlink) unless the path ends in `/` or `/.`.
+ * Paths are the container's: every symlink met on the way is resolved in the container's scope
+ * (as if chrooted, docker's FollowSymlinkInScope), so a link to `/etc` means the container's
+ * /etc and nothing outside the rootfs and the mount sources is ever read or written. The last
+ * component is not followed (docker copies a symlink as a symlink) unless the path ends in `/`
+ * or `/.`.
  */
-
-const MAX_LINKS = 255;
 
 /** Resolves `p` (absolute, container view) to a host path inside `root`, following symlinks in scope. */
 export async function resolveInRoot(root: string, p: string, followLast: boolean): Promise<string> {
-  const parts = p.split('/').filter((x) => x !== '' && x !== '.');
-  let cur: string[] = [];
-  let links = 0;
-  while (parts.length > 0) {
-    const name = parts.shift()!;
-    if (name === '..') {
-      cur.pop();
-      continue;
-    }
-    const next = [...cur, name];
-    const last = parts.length === 0;
-    const host = path.join(root, ...next);
-    const st = await fs.lstat(host).catch(() => undefined);
-    if (st?.isSymbolicLink() && (!last || followLast)) {
-      if (++links > MAX_LINKS) throw new InvalidArgumentError(`path ${p}: too many levels of symbolic links`);
-      const target = await fs.readlink(host);
-      if (target.startsWith('/')) cur = [];
-      parts.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
-      continue;
-    }
-    cur = next;
+  return (await resolveInView({ rootfs: path.resolve(root), mounts: [] }, p, followLast)).host;
+}
+
+/** `/` + `p` cleaned, keeping a trailing `/` or `/.` (docker's PreserveTrailingDotOrSeparator). */
+export function containerAbsPath(p: string): string {
+  const out: string[] = [];
+  for (const x of p.split('/')) {
+    if (x === '' || x === '.') continue;
+    if (x === '..') out.pop();
+    else out.push(x);
   }
-  return path.join(root, ...cur);
+  let abs = `/${out.join('/')}`;
+  if (abs !== '/') {
+    if (p === '.' || p.endsWith('/.')) abs += '/.';
+    else if (p.endsWith('/')) abs += '/';
+  }
+  return abs;
+}
+
+/** Go's filepath.Base: the last element, trailing slashes ignored, `/` for the root. */
+export function goBase(p: string): string {
+  const t = p.replace(/\/+$/, '');
+  if (t === '') return p === '' ? '.' : '/';
+  return t.slice(t.lastIndexOf('/') + 1);
+}
+
+function viewOf(v: ContainerFsView | string): ContainerFsView {
+  return typeof v === 'string' ? { rootfs: path.resolve(v), mounts: [] } : v;
 }
 
 /** Go's os.FileMode bits, as docker puts them in X-Docker-Container-Path-Stat. */
@@ -65,31 +71,34 @@ export interface PathStat {
   linkTarget: string;
 }
 
-export interface ResolvedPath {
-  /** Host path inside the rootfs. */
-  host: string;
+export interface ResolvedPath extends ResolvedContainerPath {
+  /** docker's absPath: the requested path made absolute, trailing `/` or `/.` kept. */
+  absPath: string;
   stat: PathStat;
+  isDir: boolean;
 }
 
 /**
- * Resolves and stats a container path; NotFoundError with docker's message when it is missing.
- * `containerRef` is the container as the client named it.
+ * Resolves and stats a container path (docker's ResolvePath + StatPath); NotFoundError with
+ * docker's message when it is missing. `name` is the requested path's base (`/` for the root,
+ * `.` for `d/.`); a symlink's `linkTarget` is its target fully resolved in the container.
+ * `containerRef` is the container as the client named it. `view` may be a bare rootfs.
  */
-export async function statContainerPath(rootfs: string, p: string, containerRef: string): Promise<ResolvedPath> {
+export async function statContainerPath(view: ContainerFsView | string, p: string, containerRef: string): Promise<ResolvedPath> {
+  const v = viewOf(view);
   if (!p.startsWith('/')) p = `/${p}`;
+  const absPath = containerAbsPath(p);
   const followLast = p.endsWith('/') || p.endsWith('/.');
-  const host = await resolveInRoot(rootfs, p, followLast);
-  const st = await fs.lstat(host).catch(() => undefined);
+  const r = await resolveInView(v, p, followLast);
+  const st = await fs.lstat(r.host).catch(() => undefined);
   if (!st) throw new NotFoundError(`Could not find the file ${p} in container ${containerRef}`);
   let linkTarget = '';
-  if (st.isSymbolicLink()) {
-    const t = await fs.readlink(host);
-    linkTarget = t.startsWith('/') ? t : path.posix.join(path.posix.dirname(p), t);
-  }
-  const name = host === path.resolve(rootfs) ? '/' : path.basename(host);
+  if (st.isSymbolicLink()) linkTarget = (await resolveInView(v, p, true)).path;
   return {
-    host,
-    stat: { name, size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget },
+    ...r,
+    absPath,
+    isDir: st.isDirectory(),
+    stat: { name: goBase(absPath), size: st.size, mode: goFileMode(st), mtime: st.mtime.toISOString(), linkTarget },
   };
 }
 
@@ -99,30 +108,25 @@ export function pathStatHeader(s: PathStat): string {
 }
 
 /**
- * A tar of one path, its entries named from the path's basename (`d/`, `d/f.txt`), symlinks kept
- * as links, owners numeric: GNU tar run on the host over the already resolved path (it does not
- * follow links inside the tree).
+ * The tar docker sends for a resolved path (its archivePath after moby#39357): a directory is
+ * packed from itself, a file (or a symlink) as the one member of its parent; entries are named
+ * from the requested path's base (`d/`, `d/f.txt`, `./x` for `d/.`, `f.txt`), the root's from
+ * `/` (`/`, `/bin/`, `/bin/sh`: the docker CLI rebases them onto the destination's name). The
+ * mounts below a directory are packed in place (docker's cp walks its mounted view). Owners
+ * numeric, modes, xattrs, hardlinks and long names as image-store's packDirectory keeps them.
  */
-export function tarPath(host: string, rootfs: string): Readable {
-  const isRoot = path.resolve(host) === path.resolve(rootfs);
-  const cwd = isRoot ? host : path.dirname(host);
-  const member = isRoot ? '.' : path.basename(host);
-  const child = spawn('tar', ['--numeric-owner', '--format=gnu', '-C', cwd, '-cf', '-', '--', member], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < 4096) stderr += d.toString();
-  });
-  const out = child.stdout;
-  child.on('close', (code) => {
-    // exit 1: a file changed while it was read (a running container); the archive is still whole.
-    if (code !== null && code > 1) out.destroy(new Error(`tar: exit ${code}: ${stderr.trim()}`));
-  });
-  out.on('close', () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return out;
+export async function tarContainerPath(view: ContainerFsView | string, r: ResolvedPath, pack: PackDirectory, signal?: AbortSignal): Promise<Readable> {
+  const v = viewOf(view);
+  const base = goBase(r.absPath);
+  const as = base === '/' ? '' : base;
+  if (!r.isDir) return pack(path.dirname(r.host), { member: path.basename(r.host), as, ...(signal ? { signal } : {}) });
+  const substitutes = new Map<string, string>();
+  for (const m of v.mounts) {
+    if (m.destination === r.path || !isWithin(r.path, m.destination)) continue;
+    const below = r.path === '/' ? m.destination : m.destination.slice(r.path.length);
+    substitutes.set(`${as}${below}`, m.source);
+  }
+  return pack(r.host, { member: '.', as, ...(substitutes.size > 0 ? { substitutes } : {}), ...(signal ? { signal } : {}) });
 }
 
 /** Unpacks a tar into an empty directory (image-store's unpackLayer: hostile tars are refused). */
@@ -131,12 +135,21 @@ export type TarExtractor = (input: Readable, emptyDir: string, opts?: { signal?:
 /**
  * `docker cp` into a container (PUT /containers/{id}/archive?path=DIR): the tar is first
  * unpacked into a private empty directory on the host (nothing in it can point outside), then
- * copied into DIR of the mounted rootfs entry by entry, each parent resolved inside the rootfs
- * and any existing symlink at a destination name replaced, never followed. Ownership, modes and
+ * copied into DIR of the container's view entry by entry, each target resolved in the view
+ * (its last component not followed: an existing symlink at a destination name is replaced,
+ * never followed; a path under a volume or bind lands in its source). Ownership, modes and
  * mtimes come from the tar. FIFOs and devices are skipped.
+ *
+ * As docker: a target in a read-only mount is refused ("mounted volume is marked read-only",
+ * 400); a target in the rootfs of a `--read-only` container is refused (403), one in a
+ * writable mount is not; a mount point itself (a bind-mounted file such as /etc/hosts) cannot
+ * be replaced by a non-directory (docker's unlink fails with EBUSY).
  */
 export async function extractIntoContainer(opts: {
-  rootfs: string;
+  /** The container's view; `rootfs` alone is a view without mounts. */
+  view?: ContainerFsView;
+  rootfs?: string;
+  readonlyRootfs?: boolean;
   containerPath: string;
   containerRef: string;
   input: Readable;
@@ -145,44 +158,67 @@ export async function extractIntoContainer(opts: {
   noOverwriteDirNonDir?: boolean;
   signal?: AbortSignal;
 }): Promise<void> {
-  const dest = await statContainerPath(opts.rootfs, opts.containerPath.endsWith('/') ? opts.containerPath : `${opts.containerPath}/`, opts.containerRef);
-  if ((dest.stat.mode & 0x80000000) === 0) throw new InvalidArgumentError(`extraction point is not a directory: ${opts.containerPath}`);
+  const view = opts.view ?? viewOf(opts.rootfs ?? '');
+  if (!opts.view && !opts.rootfs) throw new InvalidArgumentError('archive: no container filesystem');
+  const dest = await statContainerPath(view, opts.containerPath.endsWith('/') ? opts.containerPath : `${opts.containerPath}/`, opts.containerRef);
+  if (!dest.isDir) throw new InvalidArgumentError(`extraction point is not a directory: ${opts.containerPath}`);
+  const ro = Boolean(opts.readonlyRootfs);
+  checkWritable(dest, ro);
   await fs.rm(opts.scratchDir, { recursive: true, force: true });
   await fs.mkdir(opts.scratchDir, { recursive: true, mode: 0o700 });
   try {
     await opts.extract(opts.input, opts.scratchDir, { signal: opts.signal });
-    const base = opts.containerPath.startsWith('/') ? opts.containerPath : `/${opts.containerPath}`;
-    await copyTree(opts.scratchDir, '', opts.rootfs, base, Boolean(opts.noOverwriteDirNonDir));
+    await copyTree({ src: opts.scratchDir, view, base: dest.path, ro, noOverwriteDirNonDir: Boolean(opts.noOverwriteDirNonDir) }, '');
   } finally {
     await fs.rm(opts.scratchDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-async function copyTree(src: string, rel: string, rootfs: string, base: string, noOverwriteDirNonDir: boolean): Promise<void> {
-  const names = (await fs.readdir(path.join(src, rel))).sort();
+/** Docker's checks before writing at a resolved container path. */
+function checkWritable(r: ResolvedContainerPath, readonlyRootfs: boolean): void {
+  if (r.mount && !r.mount.rw) throw new InvalidArgumentError('mounted volume is marked read-only');
+  if (!r.mount && readonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+}
+
+interface CopyJob {
+  src: string;
+  view: ContainerFsView;
+  /** Resolved container path of the extraction point. */
+  base: string;
+  ro: boolean;
+  noOverwriteDirNonDir: boolean;
+}
+
+async function copyTree(job: CopyJob, rel: string): Promise<void> {
+  const names = (await fs.readdir(path.join(job.src, rel))).sort();
   for (const name of names) {
     const r = rel ? `${rel}/${name}` : name;
-    const from = path.join(src, r);
+    const from = path.join(job.src, r);
     const st = await fs.lstat(from);
-    const containerTarget = path.posix.join(base, r);
-    const parent = await resolveInRoot(rootfs, path.posix.dirname(containerTarget), true);
-    const to = path.join(parent, name);
+    if (!st.isDirectory() && !st.isFile() && !st.isSymbolicLink()) continue;
+    const containerTarget = path.posix.join(job.base, r);
+    const target = await resolveInView(job.view, containerTarget, false);
+    checkWritable(target, job.ro);
+    const to = target.host;
     const existing = await fs.lstat(to).catch(() => undefined);
+    const mountPoint = target.mount !== undefined && target.mount.destination === target.path;
+    if (mountPoint && (!st.isDirectory() || !existing?.isDirectory())) {
+      throw new InvalidArgumentError(`cannot replace ${containerTarget}: it is a mount point (device or resource busy)`);
+    }
     if (st.isDirectory()) {
       if (existing && !existing.isDirectory()) {
-        if (noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite non-directory ${containerTarget} with directory`);
+        if (job.noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite non-directory ${containerTarget} with directory`);
         await fs.rm(to, { recursive: true, force: true });
       }
       if (!existing || !existing.isDirectory()) await fs.mkdir(to);
-      await copyTree(src, r, rootfs, base, noOverwriteDirNonDir);
+      await copyTree(job, r);
       await fs.lchown(to, st.uid, st.gid);
       await fs.chmod(to, st.mode & 0o7777);
       await fs.utimes(to, st.atime, st.mtime);
       continue;
     }
-    if (!st.isFile() && !st.isSymbolicLink()) continue;
     if (existing?.isDirectory()) {
-      if (noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite directory ${containerTarget} with non-directory`);
+      if (job.noOverwriteDirNonDir) throw new InvalidArgumentError(`cannot overwrite directory ${containerTarget} with non-directory`);
       await fs.rm(to, { recursive: true, force: true });
     } else if (existing) {
       await fs.unlink(to);

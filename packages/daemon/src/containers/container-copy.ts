@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, ForbiddenError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
-import { extractIntoContainer, statContainerPath, tarPath, type PathStat } from './container-archive';
+import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
+import { extractIntoContainer, statContainerPath, tarContainerPath, type PathStat } from './container-archive';
 import type { ContainerContext } from './container-context';
+import type { Entry } from './container-entry';
+import { buildFsView, type ContainerFsView, type MountInput } from './container-fs-view';
 
 /**
  * The container's filesystem from outside: a refcounted mount of its rootfs, `docker export`
@@ -54,11 +56,30 @@ export class ContainerCopy {
     return stream;
   }
 
+  /**
+   * The container's filesystem as cp sees it (docker mounts these for archive operations):
+   * the rootfs with the network files kept in the bundle dir (/etc/hostname, hosts,
+   * resolv.conf), then the binds and volumes in the order the OCI spec mounts them (shallow
+   * destinations first). tmpfs mounts are left out, as docker's cp does (it sees the rootfs
+   * under them).
+   */
+  private async viewOf(e: Entry, rootfs: string): Promise<ContainerFsView> {
+    const dir = this.ctx.layout.containerDir(e.rec.id);
+    const user = [...(e.rec.mounts ?? [])].sort((a, b) => a.Destination.split('/').length - b.Destination.split('/').length);
+    const userDest = new Set(user.map((m) => path.posix.normalize(m.Destination)));
+    const list: MountInput[] = ['hostname', 'hosts', 'resolv.conf']
+      .filter((f) => !userDest.has(`/etc/${f}`))
+      .map((f) => ({ destination: `/etc/${f}`, source: path.join(dir, f), rw: true }));
+    for (const m of user) list.push({ destination: m.Destination, source: m.Source, rw: m.RW });
+    return buildFsView(rootfs, list);
+  }
+
   async archiveStat(ref: string, containerPath: string): Promise<PathStat> {
     if (!containerPath) throw new InvalidArgumentError('path: required');
+    const e = this.ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     try {
-      return (await statContainerPath(m.path, containerPath, ref)).stat;
+      return (await statContainerPath(await this.viewOf(e, m.path), containerPath, ref)).stat;
     } finally {
       await m.release().catch((err) => this.ctx.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
     }
@@ -66,13 +87,15 @@ export class ContainerCopy {
 
   async archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }> {
     if (!containerPath) throw new InvalidArgumentError('path: required');
+    const e = this.ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     let tar: Readable;
     let stat: PathStat;
     try {
-      const r = await statContainerPath(m.path, containerPath, ref);
+      const view = await this.viewOf(e, m.path);
+      const r = await statContainerPath(view, containerPath, ref);
       stat = r.stat;
-      tar = tarPath(r.host, m.path);
+      tar = await tarContainerPath(view, r, this.ctx.deps.packDirectory);
     } catch (err) {
       await m.release().catch(() => undefined);
       throw err;
@@ -100,11 +123,11 @@ export class ContainerCopy {
     const extract = ctx.deps.unpackTar;
     if (!extract) throw new NotImplementedError('archive: copying into a container is not available (no tar extractor configured)');
     const e = ctx.mustGet(ref);
-    if (e.rec.hostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
     const m = await this.mountRootfs(ref);
     try {
       await extractIntoContainer({
-        rootfs: m.path,
+        view: await this.viewOf(e, m.path),
+        readonlyRootfs: Boolean(e.rec.hostConfig.ReadonlyRootfs),
         containerPath,
         containerRef: ref,
         input,
