@@ -1,0 +1,84 @@
+/**
+ * `docker cp` through a container's mounts, with the real docker CLI: out of and into a named
+ * volume and a bind mount, a `:ro` bind refused with docker's message, /etc/hostname (a bind of
+ * the bundle's file, not the init layer's empty placeholder), a symlink in a volume pointing to
+ * `/etc` (the container's, never the host's), `cp c:/ newdir` with the mounts' content in place.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, expectExit, ok } from './harness';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let work: string;
+let bind: string;
+let robind: string;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-cp-mounts-'));
+  bind = path.join(work, 'bind');
+  robind = path.join(work, 'robind');
+  fs.mkdirSync(bind);
+  fs.mkdirSync(robind);
+  fs.writeFileSync(path.join(bind, 'b.txt'), 'from the bind\n');
+  fs.writeFileSync(path.join(robind, 'r.txt'), 'read only\n');
+  d = await BerthDaemon.start();
+  c = clientsFor(d);
+  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+  ok(await c.docker(['volume', 'create', 'cpvol']));
+  ok(
+    await c.docker([
+      'run', '-d', '--name', 'cpm', '--hostname', 'cphost', '-v', 'cpvol:/data', '-v', `${bind}:/srv/bind`, '-v', `${robind}:/ro:ro`,
+      'busybox', 'sh', '-c', 'echo in-volume > /data/v.txt && ln -s /etc /data/etcl && touch /data/ready && exec sleep 1000',
+    ]),
+  );
+  for (let i = 0; i < 100 && (await c.docker(['exec', 'cpm', 'test', '-e', '/data/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+  fs.rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+describe('docker cp through mounts', () => {
+  it('copies out of a named volume, a bind mount and /etc/hostname', async () => {
+    ok(await c.docker(['cp', 'cpm:/data/v.txt', path.join(work, 'v.txt')]));
+    expect(fs.readFileSync(path.join(work, 'v.txt'), 'utf8')).toBe('in-volume\n');
+    ok(await c.docker(['cp', 'cpm:/srv/bind', path.join(work, 'bindcopy')]));
+    expect(fs.readFileSync(path.join(work, 'bindcopy', 'b.txt'), 'utf8')).toBe('from the bind\n');
+    ok(await c.docker(['cp', 'cpm:/etc/hostname', path.join(work, 'hostname')]));
+    expect(fs.readFileSync(path.join(work, 'hostname'), 'utf8')).toBe('cphost\n');
+  });
+
+  it('copies into a named volume and a bind mount; a :ro bind is refused as docker does', async () => {
+    fs.writeFileSync(path.join(work, 'in.txt'), 'copied in\n');
+    ok(await c.docker(['cp', path.join(work, 'in.txt'), 'cpm:/data/']));
+    expect(ok(await c.docker(['exec', 'cpm', 'cat', '/data/in.txt'])).stdout).toBe('copied in\n');
+    ok(await c.docker(['cp', path.join(work, 'in.txt'), 'cpm:/srv/bind/renamed.txt']));
+    expect(fs.readFileSync(path.join(bind, 'renamed.txt'), 'utf8')).toBe('copied in\n');
+    const r = expectExit(await c.docker(['cp', path.join(work, 'in.txt'), 'cpm:/ro/']), 1);
+    expect(r.stderr).toContain('mounted volume is marked read-only');
+    expect(fs.readdirSync(robind)).toEqual(['r.txt']);
+  });
+
+  it('a symlink in a volume pointing to /etc is the container /etc, both ways', async () => {
+    ok(await c.docker(['cp', 'cpm:/data/etcl/hostname', path.join(work, 'via-link')]));
+    expect(fs.readFileSync(path.join(work, 'via-link'), 'utf8')).toBe('cphost\n');
+    fs.writeFileSync(path.join(work, 'through.conf'), 'through the link\n');
+    ok(await c.docker(['cp', path.join(work, 'through.conf'), 'cpm:/data/etcl/']));
+    expect(ok(await c.docker(['exec', 'cpm', 'cat', '/etc/through.conf'])).stdout).toBe('through the link\n');
+    expect(fs.existsSync('/etc/through.conf')).toBe(false);
+  });
+
+  it('cp c:/ newdir holds the mounts content where the container sees it', async () => {
+    const out = path.join(work, 'root-copy');
+    ok(await c.docker(['cp', 'cpm:/', out]));
+    expect(fs.readFileSync(path.join(out, 'data', 'v.txt'), 'utf8')).toBe('in-volume\n');
+    expect(fs.readFileSync(path.join(out, 'srv', 'bind', 'b.txt'), 'utf8')).toBe('from the bind\n');
+    expect(fs.readFileSync(path.join(out, 'etc', 'hostname'), 'utf8')).toBe('cphost\n');
+    expect(fs.readlinkSync(path.join(out, 'data', 'etcl'))).toBe('/etc');
+    expect(fs.existsSync(path.join(out, 'bin', 'busybox')) || fs.existsSync(path.join(out, 'bin', 'sh'))).toBe(true);
+  });
+});
