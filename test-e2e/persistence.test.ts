@@ -157,6 +157,11 @@ describe('a crash (kill -9)', () => {
     ok(await c.docker(['start', id]));
     await expectTruthful(id);
     ok(await c.docker(['rm', '-f', id]));
+    // the container's processes are gone when rm returns; its shim may still be finishing the
+    // runtime's delete (removal does not wait for that, as docker does not wait for its shim's
+    // exit): it must be gone moments later
+    expect(processesUnder(path.join(d.dataRoot, 'containers', id)).filter((p) => !p.cmdline.includes('berth-shim'))).toEqual([]);
+    await waitFor('the shim to exit', () => processesUnder(path.join(d.dataRoot, 'containers', id)).length === 0, 5000, 20).catch(() => undefined);
     expect(processesUnder(path.join(d.dataRoot, 'containers', id))).toEqual([]);
     expect(mountsUnder(path.join(d.dataRoot, 'containers', id))).toEqual([]);
   }, 60_000);
