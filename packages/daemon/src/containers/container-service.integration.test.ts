@@ -37,7 +37,7 @@ async function openService(): Promise<ContainerService> {
     images: store.images,
     snapshots: store.snapshots,
     runtime,
-    packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', signal: opts?.signal }),
+    packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', ...opts }),
     unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts),
     committer: store.committer,
   });
