@@ -63,6 +63,15 @@ describe('docker cp through mounts', () => {
     expect(fs.readdirSync(robind)).toEqual(['r.txt']);
   });
 
+  it('--read-only: cp into the rootfs is refused, into a volume accepted (docker)', async () => {
+    ok(await c.docker(['create', '--name', 'cpro', '--read-only', '-v', 'cpvol:/data', 'busybox', 'true']));
+    fs.writeFileSync(path.join(work, 'ro-in.txt'), 'into a read-only container\n');
+    const r = expectExit(await c.docker(['cp', path.join(work, 'ro-in.txt'), 'cpro:/tmp/']), 1);
+    expect(r.stderr).toContain('container rootfs is marked read-only');
+    ok(await c.docker(['cp', path.join(work, 'ro-in.txt'), 'cpro:/data/']));
+    expect(ok(await c.docker(['exec', 'cpm', 'cat', '/data/ro-in.txt'])).stdout).toBe('into a read-only container\n');
+  });
+
   it('a symlink in a volume pointing to /etc is the container /etc, both ways', async () => {
     ok(await c.docker(['cp', 'cpm:/data/etcl/hostname', path.join(work, 'via-link')]));
     expect(fs.readFileSync(path.join(work, 'via-link'), 'utf8')).toBe('cphost\n');

@@ -1,7 +1,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ForbiddenError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { isWithin, resolveInView, type ContainerFsView, type ResolvedContainerPath } from './container-fs-view';
 import type { PackDirectory } from './deps';
 
@@ -141,7 +141,7 @@ export type TarExtractor = (input: Readable, emptyDir: string, opts?: { signal?:
  * mtimes come from the tar. FIFOs and devices are skipped.
  *
  * As docker: a target in a read-only mount is refused ("mounted volume is marked read-only",
- * 400); a target in the rootfs of a `--read-only` container is refused (403), one in a
+ * 400); a target in the rootfs of a `--read-only` container is refused (400), one in a
  * writable mount is not; a mount point itself (a bind-mounted file such as /etc/hosts) cannot
  * be replaced by a non-directory (docker's unlink fails with EBUSY).
  */
@@ -177,7 +177,7 @@ export async function extractIntoContainer(opts: {
 /** Docker's checks before writing at a resolved container path. */
 function checkWritable(r: ResolvedContainerPath, readonlyRootfs: boolean): void {
   if (r.mount && !r.mount.rw) throw new InvalidArgumentError('mounted volume is marked read-only');
-  if (!r.mount && readonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+  if (!r.mount && readonlyRootfs) throw new InvalidArgumentError('container rootfs is marked read-only');
 }
 
 interface CopyJob {
