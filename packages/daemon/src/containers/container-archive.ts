@@ -158,8 +158,8 @@ export async function extractIntoContainer(opts: {
   noOverwriteDirNonDir?: boolean;
   signal?: AbortSignal;
 }): Promise<void> {
-  const view = opts.view ?? viewOf(opts.rootfs ?? '');
   if (!opts.view && !opts.rootfs) throw new InvalidArgumentError('archive: no container filesystem');
+  const view = opts.view ?? viewOf(opts.rootfs!);
   const dest = await statContainerPath(view, opts.containerPath.endsWith('/') ? opts.containerPath : `${opts.containerPath}/`, opts.containerRef);
   if (!dest.isDir) throw new InvalidArgumentError(`extraction point is not a directory: ${opts.containerPath}`);
   const ro = Boolean(opts.readonlyRootfs);
