@@ -1,5 +1,5 @@
 export { API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
-export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, type Frame, FrameDecoder } from './stdcopy';
+export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
 export { type AuthConfig, encodeRegistryAuth, decodeRegistryAuth } from './registry-auth';

@@ -9,15 +9,26 @@ export type StreamName = 'stdin' | 'stdout' | 'stderr';
 
 export const FRAME_HEADER_SIZE = 8;
 
-/** One frame's header and payload, as one Buffer. */
-export function encodeFrame(stream: StreamName | 'systemErr', payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
+function writeHeader(out: Buffer, stream: StreamName | 'systemErr', size: number): void {
   out[0] = StreamType[stream];
   out[1] = 0;
   out[2] = 0;
   out[3] = 0;
-  out.writeUInt32BE(payload.length, 4);
+  out.writeUInt32BE(size, 4);
+}
+
+/** One frame's header and payload, as one Buffer. */
+export function encodeFrame(stream: StreamName | 'systemErr', payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
+  writeHeader(out, stream, payload.length);
   payload.copy(out, FRAME_HEADER_SIZE);
+  return out;
+}
+
+/** Just a frame's header, for a payload written after it as it is (no copy of big payloads). */
+export function encodeFrameHeader(stream: StreamName | 'systemErr', size: number): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE);
+  writeHeader(out, stream, size);
   return out;
 }
 

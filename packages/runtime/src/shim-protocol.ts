@@ -35,24 +35,52 @@ export function encodeFrame(type: number, payload: Buffer | string = Buffer.allo
   return out;
 }
 
-/** Incremental frame decoder: push socket chunks, get (type, payload) callbacks in order. */
+/**
+ * Incremental frame decoder: push socket chunks, get (type, payload) callbacks in order.
+ * Frames of a `splittable` type (container output, whose chunking means nothing) are handed on
+ * in the pieces they arrive in, never copied together: one frame may then give several
+ * callbacks. Every other frame arrives whole.
+ */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private total = 0;
   private need = -1;
   private type = 0;
 
-  constructor(private readonly onFrame: (type: number, payload: Buffer) => void) {}
+  constructor(
+    private readonly onFrame: (type: number, payload: Buffer) => void,
+    private readonly splittable: (type: number) => boolean = () => false,
+  ) {}
 
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.total += chunk.length;
     for (;;) {
-      if (this.need < 0) {
+      if (this.need === -1) {
         if (this.total < 5) return;
         const head = this.take(5);
         this.type = head[0];
         this.need = head.readUInt32BE(1);
+        if (this.need > 0 && this.splittable(this.type)) this.need = -2 - this.need; // split mode: -2 - bytes left
+      }
+      if (this.need <= -2) {
+        // a splittable frame: hand on what has arrived of it, chunk by chunk, without copying
+        let left = -2 - this.need;
+        while (left > 0 && this.chunks.length > 0) {
+          const first = this.chunks[0]!;
+          const piece = first.length <= left ? first : first.subarray(0, left);
+          if (piece === first) this.chunks.shift();
+          else this.chunks[0] = first.subarray(left);
+          this.total -= piece.length;
+          left -= piece.length;
+          this.onFrame(this.type, piece);
+        }
+        if (left > 0) {
+          this.need = -2 - left;
+          return;
+        }
+        this.need = -1;
+        continue;
       }
       if (this.total < this.need) return;
       const payload = this.take(this.need);

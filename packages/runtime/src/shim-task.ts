@@ -117,7 +117,10 @@ export class ShimTask implements Task {
       (e: unknown) => this.early.reject(e),
     );
     this.helloWaiter.promise.catch(() => undefined);
-    this.decoder = new FrameDecoder((t, p) => this.onFrame(t, p));
+    this.decoder = new FrameDecoder(
+      (t, p) => this.onFrame(t, p),
+      (t) => t === FrameType.Stdout || t === FrameType.Stderr,
+    );
     socket.on('data', (c: Buffer) => {
       try {
         this.decoder.push(c);

@@ -6,7 +6,7 @@ import { isActive, type Entry } from './container-entry';
 import type { AttachOptions, Attachment, LogsOptions, LogsStream } from './container-service';
 import { checkRunning } from './container-state';
 import { runOver } from './container-waiters';
-import { logEntryBytes, outputBytes } from './log-frames';
+import { logEntryBytes, outputPieces, writePieces } from './log-frames';
 import type { OutputSink } from './stream-hub';
 import { throttle } from './throttle-output';
 import { parseTimeArg } from './timestamps';
@@ -68,7 +68,7 @@ export class ContainerAttach {
       const sink: OutputSink = {
         write: (c) => {
           if (tty || (c.stream === 'stdout' && opts.stdout) || (c.stream === 'stderr' && opts.stderr)) {
-            write(outputBytes(c, tty));
+            writePieces(conn, outputPieces(c, tty));
             throttle(e.hub, sink, conn);
           }
         },

@@ -9,7 +9,7 @@ import type { Entry } from './container-entry';
 import type { Attachment } from './container-service';
 import { checkRunning } from './container-state';
 import { execInspect, newExecSession, validateExecConfig, type ExecInspect, type ExecSession } from './exec-session';
-import { outputBytes } from './log-frames';
+import { outputPieces, writePieces } from './log-frames';
 import type { OutputSink } from './stream-hub';
 import { throttle } from './throttle-output';
 
@@ -139,7 +139,7 @@ export class ContainerExecs {
     const sink: OutputSink = {
       write: (c) => {
         if (tty || (c.stream === 'stdout' && s.config.attachStdout) || (c.stream === 'stderr' && s.config.attachStderr)) {
-          write(outputBytes(c, tty));
+          writePieces(conn, outputPieces(c, tty));
           throttle(s.hub, sink, conn);
         }
       },
@@ -151,7 +151,7 @@ export class ContainerExecs {
     } catch (err) {
       // docker: the runtime's message as output, then the stream closes; inspect says 126.
       const text = Buffer.from(`${messageOf(err)}\r\n`);
-      write(tty ? text : outputBytes({ stream: 'stdout', data: text }, false));
+      writePieces(conn, outputPieces({ stream: 'stdout', data: text }, tty));
       s.hub.finish();
       return;
     }

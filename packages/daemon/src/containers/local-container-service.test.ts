@@ -191,10 +191,12 @@ describe('ContainerService (fake runtime)', () => {
     const { Id } = await svc.create({ Image: 'busybox', Cmd: ['flood'] });
     const att = await svc.attach(Id, { stream: true, stdout: true });
     const pending: (() => void)[] = [];
+    let reading = false;
     const conn = new Duplex({
       read() {},
       write(_chunk: Buffer, _enc, cb) {
-        pending.push(cb); // the client does not read
+        if (reading) cb();
+        else pending.push(cb); // the client does not read
       },
     });
     const done = att.connect(conn);
@@ -202,7 +204,8 @@ describe('ContainerService (fake runtime)', () => {
     const task = runtime.tasks.get(Id)!;
     for (let i = 0; i < 50 && task.flow.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(task.flow).toEqual(['pause']);
-    pending.splice(0).forEach((cb) => cb()); // the client catches up
+    reading = true; // the client catches up, and reads from now on
+    pending.splice(0).forEach((cb) => cb());
     for (let i = 0; i < 50 && task.flow.length === 1; i++) await new Promise((r) => setTimeout(r, 10));
     expect(task.flow).toEqual(['pause', 'resume']);
     await svc.kill(Id);

@@ -1,4 +1,5 @@
-import { encodeFrame } from '@berth/api';
+import type { Duplex } from 'node:stream';
+import { encodeFrame, encodeFrameHeader } from '@berth/api';
 import type { LogEntry, OutputChunk } from '@berth/runtime';
 
 /** Docker prints log timestamps with a fixed 9-digit fraction (jsonlog RFC3339NanoFixed). */
@@ -22,7 +23,18 @@ export function logEntryBytes(e: LogEntry, tty: boolean, timestamps: boolean): B
   return tty ? payload : encodeFrame(e.stream, payload);
 }
 
-/** One live output chunk as it goes on the wire. */
-export function outputBytes(c: OutputChunk, tty: boolean): Buffer {
-  return tty ? c.data : encodeFrame(c.stream, c.data);
+/**
+ * One live output chunk as it goes on the wire: raw for TTY, else a frame header and the chunk
+ * itself (written one after the other, corked: output is never copied into a frame).
+ */
+export function outputPieces(c: OutputChunk, tty: boolean): Buffer[] {
+  return tty ? [c.data] : [encodeFrameHeader(c.stream, c.data.length), c.data];
+}
+
+/** Writes `pieces` to `conn` in one go (one writev), unless it is closed. */
+export function writePieces(conn: Duplex, pieces: Buffer[]): void {
+  if (conn.destroyed || !conn.writable) return;
+  conn.cork();
+  for (const p of pieces) conn.write(p);
+  conn.uncork();
 }
