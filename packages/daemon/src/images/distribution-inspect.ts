@@ -1,5 +1,6 @@
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
-import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
+import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import { registryClientModule } from './registry-client-module';
 import { parseReference, withDefaultTag, type Reference } from '@berth/oci';
 import { credentialsFromAuthHeader } from './registry-credentials';
 import { silentLogger, type Logger } from '@berth/log';
@@ -16,9 +17,9 @@ export async function inspectDistribution(
     throw new InvalidArgumentError(messageOf(e));
   }
   const creds = credentialsFromAuthHeader(req.authHeader);
-  const client = new RegistryClient({
+  const client = new (registryClientModule().RegistryClient)({
     ...(opts.registry ?? {}),
-    ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
+    ...(creds ? { credentials: registryClientModule().staticCredentials({ [ref.domain]: creds }) } : {}),
     logger: opts.logger ?? silentLogger,
   });
   const d = await client.inspectDistribution(ref, req.signal ? { signal: req.signal } : {});

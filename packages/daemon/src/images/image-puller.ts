@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, codeOf, messageOf } from '@berth/errdefs';
-import { RegistryClient, staticCredentials, type RegistryClientOptions } from '@berth/registry-client';
+import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import { registryClientModule } from './registry-client-module';
 import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import { progressBar } from './progress';
@@ -79,9 +80,9 @@ export class ImagePuller {
     if (repo.tag !== undefined || repo.digest !== undefined) throw new InvalidArgumentError(`tag can't be used with --all-tags/-a`);
     const creds = credentialsFromAuthHeader(req.authHeader);
     const { mirrors: _mirrors, ...registryOpts } = this.opts.registry ?? {};
-    const client = new RegistryClient({
+    const client = new (registryClientModule().RegistryClient)({
       ...registryOpts,
-      ...(creds ? { credentials: staticCredentials({ [repo.domain]: creds }) } : {}),
+      ...(creds ? { credentials: registryClientModule().staticCredentials({ [repo.domain]: creds }) } : {}),
       logger: this.opts.logger ?? silentLogger,
     });
     let tags: string[];
@@ -133,10 +134,10 @@ export class ImagePuller {
     // endpoint that answered the manifest. Credentials go to the reference's own registry only.
     const candidates: Reference[] = [...(mirrors?.[ref.domain] ?? []).map((u) => ({ ...ref, domain: new URL(u).host })), ref];
     const client = this.clientFor(`${ref.domain}\n${req.authHeader ?? ''}`, () =>
-      new RegistryClient({
+      new (registryClientModule().RegistryClient)({
         ...registryOpts,
         insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
-        ...(creds ? { credentials: staticCredentials({ [ref.domain]: creds }) } : {}),
+        ...(creds ? { credentials: registryClientModule().staticCredentials({ [ref.domain]: creds }) } : {}),
         logger: log,
       }),
     );

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import { RegistryClient, staticCredentials, type BlobSource, type RegistryClientOptions } from '@berth/registry-client';
+import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import { registryClientModule } from './registry-client-module';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import type { ProgressWriter } from './progress-writer';
@@ -54,9 +55,9 @@ export class ImagePusher {
       if (tags.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
     }
     const creds = credentialsFromAuthHeader(req.authHeader);
-    const client = new RegistryClient({
+    const client = new (registryClientModule().RegistryClient)({
       ...(this.opts.registry ?? {}),
-      ...(creds ? { credentials: staticCredentials({ [repo.domain]: creds }) } : {}),
+      ...(creds ? { credentials: registryClientModule().staticCredentials({ [repo.domain]: creds }) } : {}),
       logger: this.opts.logger ?? silentLogger,
     });
     const p = req.progress;

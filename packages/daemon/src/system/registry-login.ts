@@ -1,5 +1,6 @@
 import { InternalError, InvalidArgumentError, codeOf } from '@berth/errdefs';
-import { RegistryClient, registryBaseUrl, type RegistryClientOptions } from '@berth/registry-client';
+import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import { registryClientModule } from '../images/registry-client-module';
 
 export interface LoginRequest {
   username?: string;
@@ -25,13 +26,13 @@ export async function checkRegistryLogin(req: LoginRequest, opts: Omit<RegistryC
   const domain = registryDomain(req.serveraddress);
   if (!req.identitytoken && (!req.username || req.password === undefined)) throw new InvalidArgumentError('login: username and password are required');
   const creds = req.identitytoken ? { identityToken: req.identitytoken } : { username: req.username!, password: req.password! };
-  const client = new RegistryClient({ ...opts, retry: { attempts: 1 } });
+  const client = new (registryClientModule().RegistryClient)({ ...opts, retry: { attempts: 1 } });
   try {
     const r = await client.login(domain, creds);
     return { IdentityToken: '', Status: r.status };
   } catch (e) {
     if (codeOf(e) === 'UNAUTHORIZED' || codeOf(e) === 'FORBIDDEN') {
-      const url = `${registryBaseUrl(domain)}/v2/`;
+      const url = `${registryClientModule().registryBaseUrl(domain)}/v2/`;
       throw new InternalError(`login attempt to ${url} failed with status: ${codeOf(e) === 'FORBIDDEN' ? '403 Forbidden' : '401 Unauthorized'}`, { cause: e });
     }
     throw e;
