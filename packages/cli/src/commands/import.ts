@@ -19,7 +19,7 @@ export async function run(ctx: CliContext, argv: { file: string; reference?: str
     } catch {
       throw new StatusError(`open ${argv.file}: no such file or directory`, 1);
     }
-    source = fs.createReadStream(argv.file);
+    source = fs.createReadStream(argv.file, { highWaterMark: 1024 * 1024 }); // big reads: fewer, larger writes to the daemon
   }
   const msgs = await ctx.client('fast').images.import(source, {
     repo: argv.reference,

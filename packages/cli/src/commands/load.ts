@@ -13,7 +13,7 @@ export async function run(ctx: CliContext, argv: { input?: string; quiet?: boole
     } catch {
       throw new StatusError(`open ${argv.input}: no such file or directory`, 1);
     }
-    source = fs.createReadStream(argv.input);
+    source = fs.createReadStream(argv.input, { highWaterMark: 1024 * 1024 }); // big reads: fewer, larger writes to the daemon
   } else {
     if (ctx.io.stdin.isTTY) throw new StatusError('requested load from stdin, but stdin is empty', 1);
     source = ctx.io.stdin;
