@@ -12,6 +12,7 @@
  * errors: message "CODE: description, syscall 'path'", with code, errno, syscall and path set.
  * Written against the plain C N-API (node_api.h), so building needs only Node's headers.
  */
+#define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
 #include <limits.h>
@@ -27,31 +28,10 @@
 #define XATTR_VALUE_MAX_LEN 65536
 #define XATTR_LIST_BUF 4096
 
+/* The errno's symbolic name, as Node's own errors carry it in `code` (glibc 2.32+). */
 static const char *errno_name(int err) {
-  switch (err) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case E2BIG: return "E2BIG";
-    case EBADF: return "EBADF";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ERANGE: return "ERANGE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ELOOP: return "ELOOP";
-    case ENODATA: return "ENODATA";
-    case EOPNOTSUPP: return "ENOTSUP";
-    case EDQUOT: return "EDQUOT";
-    default: return "EUNKNOWN";
-  }
+  const char *name = strerrorname_np(err);
+  return name ? name : "EUNKNOWN";
 }
 
 static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {

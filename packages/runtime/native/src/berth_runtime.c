@@ -42,31 +42,10 @@
 
 #define MAX_DATA 4095
 
+/* The errno's symbolic name, as Node's own errors carry it in `code` (glibc 2.32+). */
 static const char *errno_name(int err) {
-  switch (err) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case E2BIG: return "E2BIG";
-    case EBADF: return "EBADF";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENODEV: return "ENODEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EINVAL: return "EINVAL";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ELOOP: return "ELOOP";
-    case ENOSYS: return "ENOSYS";
-    case ENOTBLK: return "ENOTBLK";
-    case ESTALE: return "ESTALE";
-    default: return "EUNKNOWN";
-  }
+  const char *name = strerrorname_np(err);
+  return name ? name : "EUNKNOWN";
 }
 
 static napi_value make_error(napi_env env, int err, const char *syscall, const char *path) {
