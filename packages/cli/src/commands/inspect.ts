@@ -22,15 +22,8 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
     ctx.io.stderr.write(`"${type}" is not a valid value for --type\n`);
     return 1;
   }
-  let tmpl: Template | undefined;
-  if (argv.format) {
-    try {
-      tmpl = new Template(unescapeFormat(argv.format));
-    } catch (e) {
-      ctx.io.stderr.write(`template parsing error: ${(e as Error).message}\n`);
-      return 1;
-    }
-  }
+  const tmpl = parseFormat(ctx, argv.format);
+  if (tmpl === null) return 1;
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of argv.names) {
@@ -54,6 +47,25 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
       errors.push(describeError(e));
     }
   }
+  return printInspected(ctx, found, errors, tmpl);
+}
+
+/** `-f`'s template, undefined without one, null (after saying why) when it does not parse. */
+function parseFormat(ctx: CliContext, format: string | undefined): Template | undefined | null {
+  if (!format) return undefined;
+  try {
+    return new Template(unescapeFormat(format));
+  } catch (e) {
+    ctx.io.stderr.write(`template parsing error: ${(e as Error).message}\n`);
+    return null;
+  }
+}
+
+/**
+ * What every inspect prints: the objects found as a JSON array (4-space indent) or each through
+ * the template, then the errors for the names not found; exit 1 when there were any.
+ */
+function printInspected(ctx: CliContext, found: unknown[], errors: string[], tmpl: Template | undefined): ExitCode {
   if (tmpl) {
     for (const el of found) {
       try {
@@ -70,4 +82,20 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
   }
   for (const e of errors) ctx.io.stderr.write(`${e}\n`);
   return errors.length ? 1 : 0;
+}
+
+/** `berth volume inspect`, `berth network inspect`: each name through `fetch`, printed as inspect prints. */
+export async function inspectEach(ctx: CliContext, names: string[], fetch: (name: string) => Promise<unknown>, format?: string): Promise<ExitCode> {
+  const tmpl = parseFormat(ctx, format);
+  if (tmpl === null) return 1;
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const n of names) {
+    try {
+      found.push(await fetch(n));
+    } catch (e) {
+      errors.push(describeError(e));
+    }
+  }
+  return printInspected(ctx, found, errors, tmpl);
 }

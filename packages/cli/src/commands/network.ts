@@ -2,8 +2,9 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext, Template, unescapeFormat } from '../format/template';
+import { FormatContext } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
+import { inspectEach } from './inspect';
 
 const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' };
 
@@ -19,21 +20,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boo
 /** `berth network inspect [-f] NETWORK...`. */
 export async function inspect(ctx: CliContext, argv: { names: string[]; format?: string }): Promise<ExitCode> {
   const client = ctx.client('general');
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const n of argv.names) {
-    try {
-      found.push(await client.networks.inspect(n));
-    } catch (e) {
-      errors.push(describeError(e));
-    }
-  }
-  if (argv.format) {
-    const t = new Template(unescapeFormat(argv.format));
-    for (const f of found) ctx.io.stdout.write(`${t.execute(f)}\n`);
-  } else ctx.io.stdout.write(found.length ? `${JSON.stringify(found, null, 4)}\n` : '[]\n');
-  for (const e of errors) ctx.io.stderr.write(`${e}\n`);
-  return errors.length ? 1 : 0;
+  return inspectEach(ctx, argv.names, (n) => client.networks.inspect(n), argv.format);
 }
 
 /** `berth network create [-d DRIVER] [--label K=V] NAME`: the CLI's body; prints the ID. */

@@ -1,10 +1,10 @@
 import type { CliContext, ExitCode } from '../cli-context';
-import { describeError } from '../cli-errors';
 import { confirm } from '../confirm';
 import { humanSize } from '../format/human-size';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext, Template, unescapeFormat } from '../format/template';
+import { FormatContext } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
+import { inspectEach } from './inspect';
 import { forEachArg } from './for-each';
 
 const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
@@ -40,21 +40,7 @@ export async function create(ctx: CliContext, argv: { name?: string; driver?: st
 /** `berth volume inspect [-f] VOLUME...`. */
 export async function inspect(ctx: CliContext, argv: { names: string[]; format?: string }): Promise<ExitCode> {
   const client = ctx.client('general');
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const n of argv.names) {
-    try {
-      found.push(await client.volumes.inspect(n));
-    } catch (e) {
-      errors.push(describeError(e));
-    }
-  }
-  if (argv.format) {
-    const t = new Template(unescapeFormat(argv.format));
-    for (const f of found) ctx.io.stdout.write(`${t.execute(f)}\n`);
-  } else ctx.io.stdout.write(found.length ? `${JSON.stringify(found, null, 4)}\n` : '[]\n');
-  for (const e of errors) ctx.io.stderr.write(`${e}\n`);
-  return errors.length ? 1 : 0;
+  return inspectEach(ctx, argv.names, (n) => client.volumes.inspect(n), argv.format);
 }
 
 /** `berth volume rm [-f] VOLUME...`: echoes each name. */
