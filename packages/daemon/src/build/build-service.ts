@@ -9,18 +9,9 @@ import type { Logger } from '@berth/log';
 import { ContextHasher } from './context-digests';
 
 /** The query of `POST /build`, parsed. */
-export interface BuildRequest {
+export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform'> & {
   tags: string[];
-  dockerfile?: string;
-  buildArgs?: Record<string, string | null>;
-  labels?: Record<string, string>;
-  target?: string;
-  noCache?: boolean;
-  rm?: boolean;
-  forceRm?: boolean;
-  pull?: boolean;
-  platform?: string;
-}
+};
 
 export interface BuildServiceDeps {
   backend: BuildBackend;
