@@ -4,6 +4,7 @@ import { decodeRegistryAuth, encodeRegistryAuth } from './registry-auth';
 import { encodeFrame, FrameDecoder, type Frame } from './stdcopy';
 import { JsonMessageDecoder } from './json-message';
 import { encodeFilters, parseBool, parseFilters } from './query';
+import { decodePathStat, encodePathStat } from './path-stat';
 
 async function collect<T>(r: NodeJS.ReadableStream): Promise<T[]> {
   const out: T[] = [];
@@ -64,5 +65,16 @@ describe('X-Registry-Auth', () => {
     expect(decodeRegistryAuth(Buffer.from(JSON.stringify(a)).toString('base64'))).toEqual(a);
     expect(decodeRegistryAuth('e30=')).toBeUndefined();
     expect(() => decodeRegistryAuth('!!!notjson')).toThrow(/X-Registry-Auth/);
+  });
+});
+
+describe('X-Docker-Container-Path-Stat', () => {
+  it('round-trips, is undefined when absent and refuses what is not base64 JSON', () => {
+    const s = { name: 'hostname', size: 13, mode: 0o644, mtime: '2026-11-28T12:00:00Z', linkTarget: '' };
+    expect(decodePathStat(encodePathStat(s))).toEqual(s);
+    expect(decodePathStat([encodePathStat(s)])).toEqual(s);
+    expect(decodePathStat(undefined)).toBeUndefined();
+    expect(() => decodePathStat('bm90IGpzb24=')).toThrow();
+    expect(() => decodePathStat(Buffer.from('42').toString('base64'))).toThrow(/not a JSON object/);
   });
 });

@@ -2,6 +2,7 @@ export { API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions 
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
+export { type ContainerPathStat, PATH_STAT_HEADER, encodePathStat, decodePathStat } from './path-stat';
 export { type AuthConfig, encodeRegistryAuth, decodeRegistryAuth } from './registry-auth';
 export type {
   ErrorResponse,

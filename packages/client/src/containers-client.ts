@@ -1,12 +1,5 @@
 import { type Duplex, PassThrough, type Readable } from 'node:stream';
-import type {
-  ContainerCreateRequest,
-  ContainerCreateResponse,
-  ContainerInspect,
-  ContainerPruneReport,
-  ContainerSummary,
-  ContainerWaitResponse,
-} from '@berth/api';
+import { decodePathStat, type ContainerPathStat, type ContainerCreateRequest, type ContainerCreateResponse, type ContainerInspect, type ContainerPruneReport, type ContainerSummary, type ContainerWaitResponse } from '@berth/api';
 import { InternalError } from '@berth/errdefs';
 import type { ApiConnection } from './api-connection';
 import { type DemuxedStreams, demultiplex } from './demux';
@@ -21,20 +14,12 @@ export interface ContainerListOptions {
   signal?: AbortSignal;
 }
 
-/** `X-Docker-Container-Path-Stat`: `mode` is a Go os.FileMode (dir bit 0x80000000, symlink 0x8000000). */
-export interface PathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
+/** `X-Docker-Container-Path-Stat` (@berth/api's ContainerPathStat). */
+export type PathStat = ContainerPathStat;
 
-function decodePathStat(h: string | string[] | undefined): PathStat {
-  const v = Array.isArray(h) ? h[0] : h;
-  if (!v) return { name: '', size: 0, mode: 0, mtime: '', linkTarget: '' };
+function pathStatOf(h: string | string[] | undefined): PathStat {
   try {
-    return JSON.parse(Buffer.from(v, 'base64').toString('utf8')) as PathStat;
+    return decodePathStat(h) ?? { name: '', size: 0, mode: 0, mtime: '', linkTarget: '' };
   } catch {
     throw new InternalError('archive: bad X-Docker-Container-Path-Stat header');
   }
@@ -246,13 +231,13 @@ export class ContainersClient {
   async archiveStat(id: string, path: string, signal?: AbortSignal): Promise<PathStat> {
     const res = await this.api.call('HEAD', `/containers/${id}/archive`, { query: { path }, signal });
     res.body.resume();
-    return decodePathStat(res.headers['x-docker-container-path-stat']);
+    return pathStatOf(res.headers['x-docker-container-path-stat']);
   }
 
   /** `GET /containers/{id}/archive?path=..`: a tar whose entries start with the path's basename, and its stat. */
   async getArchive(id: string, path: string, signal?: AbortSignal): Promise<{ stat: PathStat; tar: Readable }> {
     const res = await this.api.call('GET', `/containers/${id}/archive`, { query: { path }, signal });
-    return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), tar: res.body };
+    return { stat: pathStatOf(res.headers['x-docker-container-path-stat']), tar: res.body };
   }
 
   /** `PUT /containers/{id}/archive?path=DIR`: extracts `tar` into the directory DIR (body sent as text/plain, like the CLI). */

@@ -1,6 +1,7 @@
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { ContainerPathStat } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { isWithin, resolveInView, type ContainerFsView, type ResolvedContainerPath } from './container-fs-view';
 import type { PackDirectory } from './deps';
@@ -63,13 +64,7 @@ export function goFileMode(st: Stats): number {
   return m;
 }
 
-export interface PathStat {
-  name: string;
-  size: number;
-  mode: number;
-  mtime: string;
-  linkTarget: string;
-}
+export type PathStat = ContainerPathStat;
 
 export interface ResolvedPath extends ResolvedContainerPath {
   /** docker's absPath: the requested path made absolute, trailing `/` or `/.` kept. */
@@ -102,10 +97,6 @@ export async function statContainerPath(view: ContainerFsView | string, p: strin
   };
 }
 
-/** The stat header value: base64 of the JSON. */
-export function pathStatHeader(s: PathStat): string {
-  return Buffer.from(JSON.stringify(s)).toString('base64');
-}
 
 /**
  * The tar docker sends for a resolved path (its archivePath after moby#39357): a directory is

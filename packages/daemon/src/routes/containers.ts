@@ -2,10 +2,9 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import type { ContainerCreateRequest } from '@berth/api';
+import { encodePathStat, PATH_STAT_HEADER, type ContainerCreateRequest } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
-import { pathStatHeader } from '../containers/container-archive';
 import {
   asyncHandler,
   hijack,
@@ -253,7 +252,7 @@ export function containersRouter(service: ContainerService): Router {
     '/containers/:id/archive',
     asyncHandler(async (req: Request, res: Response) => {
       const stat = await service.archiveStat(id(req), queryString(req, 'path') ?? '');
-      res.setHeader('X-Docker-Container-Path-Stat', pathStatHeader(stat));
+      res.setHeader(PATH_STAT_HEADER, encodePathStat(stat));
       sendEmpty(res, 200);
     }),
   );
@@ -264,7 +263,7 @@ export function containersRouter(service: ContainerService): Router {
       const { stat, tar } = await service.archiveGet(id(req), queryString(req, 'path') ?? '');
       res.statusCode = 200;
       res.setHeader('Content-Type', 'application/x-tar');
-      res.setHeader('X-Docker-Container-Path-Stat', pathStatHeader(stat));
+      res.setHeader(PATH_STAT_HEADER, encodePathStat(stat));
       try {
         await pipeline(tar, res);
       } catch {
