@@ -1,5 +1,7 @@
 export { API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
+export { formatG, humanSize, bytesSize } from './go-units';
+export { progressString } from './json-progress';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
 export { type ContainerPathStat, PATH_STAT_HEADER, encodePathStat, decodePathStat } from './path-stat';

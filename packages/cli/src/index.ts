@@ -3,7 +3,6 @@ export type { CliContext, CliIo, ClientKind, ExitCode } from './cli-context';
 export { StatusError, describeError } from './cli-errors';
 export { resolveClientOptions, configDir, type GlobalFlags } from './config';
 export { buildCreateRequest, parseMemory, parseCpus, readEnvFile, type RunFlags } from './run-options';
-export { humanSize, bytesSize, formatG } from './format/human-size';
 export { humanDuration, timeAgo, goTimeString } from './format/human-duration';
 export { renderTable, renderTabbed } from './format/table';
 export { Template, TemplateError, FormatContext, formatValue } from './format/template';

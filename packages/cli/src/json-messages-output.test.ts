@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import type { JsonMessage } from '@berth/api';
-import { printJsonMessages, progressString } from './json-messages-output';
+import { printJsonMessages } from './json-messages-output';
 
 async function* from(ms: JsonMessage[]): AsyncIterable<JsonMessage> {
   for (const m of ms) yield m;
@@ -53,10 +53,4 @@ describe('printJsonMessages', () => {
     );
   });
 
-  it('the bar needs more than 110 columns; time left when the start is known', () => {
-    expect(progressString({ current: 1_982_000, total: 4_000_000 }, 80, 0)).toBe(' 1.982MB/4MB');
-    expect(progressString({ current: 1000, total: 3000, start: 100 }, 200, 110)).toBe(`[================>${' '.repeat(34)}]      1kB/3kB 20s`);
-    expect(progressString({}, 200, 0)).toBe('');
-    expect(progressString({ current: 2048 }, 200, 0)).toBe(' 2.048kB');
-  });
 });

@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { JsonMessage } from '@berth/api';
-import { formatG } from './format/human-size';
+import { progressString, type JsonMessage } from '@berth/api';
 
 export interface JsonMessagesOutputOptions {
   /** Draw docker's per-id progress lines (cursor movements); default: `out.isTTY`. */
@@ -15,46 +14,7 @@ type Out = Writable & { isTTY?: boolean; columns?: number };
 
 const ESC = '\x1b';
 
-/** go-units HumanSize: decimal units, 4 significant digits (`955.4kB`, `1.982MB`). */
-function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${formatG(v, 4)}${units[i]}`;
-}
 
-/** Go's time.Duration String for whole seconds: `0s`, `42s`, `1m5s`, `2h0m0s`. */
-function goDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  if (s < 60) return `${s}s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${m}m${s % 60}s` : `${m}m${s % 60}s`;
-}
-
-/** pkg/jsonmessage JSONProgress.String(): `[====>   ]  1.2MB/5MB 3s`, by terminal width. */
-export function progressString(d: { current?: number; total?: number; start?: number } | undefined, width: number, nowSeconds: number): string {
-  const current = d?.current ?? 0;
-  const total = d?.total ?? 0;
-  if (current <= 0 && total <= 0) return '';
-  if (total <= 0) return humanSize(current).padStart(8);
-  let pct = Math.floor(Math.floor((current / total) * 100) / 2);
-  if (pct > 50) pct = 50;
-  let bar = '';
-  if (width > 110) bar = `[${'='.repeat(Math.max(0, pct))}>${' '.repeat(Math.max(0, 50 - pct))}] `;
-  let numbers = `${humanSize(current).padStart(8)}/${humanSize(total)}`;
-  if (current > total) numbers = humanSize(current).padStart(8);
-  let left = '';
-  if (current > 0 && d?.start && d.start > 0 && pct < 50 && width > 50) {
-    const perByte = (nowSeconds - d.start) / current;
-    left = ` ${goDuration((total - current) * perByte)}`;
-  }
-  return bar + numbers + left;
-}
 
 /**
  * Prints a JSON message stream the way docker's pkg/jsonmessage does.

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { bufferStream, packContext, stdinContext } from '../build-context';
-import { humanSize } from '../format/human-size';
+import { humanSize } from '@berth/api';
 
 export interface BuildArgv {
   context: string;

@@ -1,6 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { confirm } from '../confirm';
-import { humanSize } from '../format/human-size';
+import { humanSize } from '@berth/api';
 import { parseFilterFlags } from './filter-flags';
 
 /** `berth container prune [-f] [--filter]`. */

@@ -1,6 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
-import { bytesSize } from '../format/human-size';
+import { bytesSize } from '@berth/api';
 import { BERTH_VERSION } from './version';
 
 type Obj = Record<string, unknown>;

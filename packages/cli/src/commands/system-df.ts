@@ -1,5 +1,5 @@
 import type { CliContext, ExitCode } from '../cli-context';
-import { humanSize } from '../format/human-size';
+import { humanSize } from '@berth/api';
 import { renderTable } from '../format/table';
 
 type Obj = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { ContainerSummary } from '@berth/api';
 import { ellipsis, goQuote, truncateId } from './go-text';
-import { humanSize } from './human-size';
+import { humanSize } from '@berth/api';
 import { goTimeString, timeAgo } from './human-duration';
 import { displayablePorts } from './ports';
 import { FormatContext } from './template';

@@ -1,6 +1,6 @@
 import type { HistoryResponseItem } from '@berth/api';
 import { ellipsis, truncateId } from './go-text';
-import { humanSize } from './human-size';
+import { humanSize } from '@berth/api';
 import { timeAgo } from './human-duration';
 import { FormatContext } from './template';
 

@@ -1,7 +1,7 @@
 import type { ImageSummary } from '@berth/api';
 import { familiarName, parseReference } from '@berth/oci';
 import { truncateId } from './go-text';
-import { humanSize } from './human-size';
+import { humanSize } from '@berth/api';
 import { goTimeString, timeAgo } from './human-duration';
 import { FormatContext } from './template';
 

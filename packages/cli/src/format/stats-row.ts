@@ -1,5 +1,5 @@
 import { truncateId } from './go-text';
-import { bytesSize, humanSize } from './human-size';
+import { bytesSize, humanSize } from '@berth/api';
 import { FormatContext } from './template';
 
 export const STATS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';

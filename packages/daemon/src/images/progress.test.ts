@@ -1,16 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { humanSize, progressBar } from './progress';
+import { progressBar } from './progress';
 import { parseUntil } from '../routes/images';
 import { credentialsFromAuthHeader } from './registry-credentials';
 import { encodeRegistryAuth } from '@berth/api';
 
 describe('progress rendering', () => {
-  test('humanSize uses 4 significant digits and decimal units like docker', () => {
-    expect(humanSize(0)).toBe('0B');
-    expect(humanSize(955400)).toBe('955.4kB');
-    expect(humanSize(1982368)).toBe('1.982MB');
-    expect(humanSize(527)).toBe('527B');
-  });
   test('progressBar', () => {
     expect(progressBar(0, 100)).toBe(`[>${' '.repeat(50)}]       0B/100B`);
     expect(progressBar(100, 100)).toBe(`[${'='.repeat(50)}>]     100B/100B`);

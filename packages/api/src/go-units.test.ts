@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { bytesSize, formatG, humanSize } from './human-size';
+import { bytesSize, formatG, humanSize } from './go-units';
 
 describe('humanSize (docker: decimal units, 3 significant digits)', () => {
   it('matches the traces', () => {
