@@ -1,8 +1,7 @@
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
-import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
-import { registryClientModule } from './registry-client-module';
+import type { RegistryClientOptions } from '@berth/registry-client';
+import { registryClientFor } from './registry-client-module';
 import { parseReference, withDefaultTag, type Reference } from '@berth/oci';
-import { credentialsFromAuthHeader } from './registry-credentials';
 import { silentLogger, type Logger } from '@berth/log';
 
 /** `GET /distribution/{name}/json`: `{Descriptor, Platforms}` as dockerd answers it. */
@@ -16,12 +15,7 @@ export async function inspectDistribution(
   } catch (e) {
     throw new InvalidArgumentError(messageOf(e));
   }
-  const creds = credentialsFromAuthHeader(req.authHeader);
-  const client = new (registryClientModule().RegistryClient)({
-    ...(opts.registry ?? {}),
-    ...(creds ? { credentials: registryClientModule().staticCredentials({ [ref.domain]: creds }) } : {}),
-    logger: opts.logger ?? silentLogger,
-  });
+  const client = registryClientFor(ref.domain, req.authHeader, opts.registry ?? {}, opts.logger ?? silentLogger);
   const d = await client.inspectDistribution(ref, req.signal ? { signal: req.signal } : {});
   return { Descriptor: { mediaType: d.descriptor.mediaType, digest: d.descriptor.digest, size: d.descriptor.size }, Platforms: d.platforms };
 }

@@ -1,12 +1,11 @@
 import type { Readable } from 'node:stream';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, codeOf, messageOf } from '@berth/errdefs';
 import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
-import { registryClientModule } from './registry-client-module';
+import { registryClientFor } from './registry-client-module';
 import { familiarName, familiarString, formatReference, parsePlatform, parseReference, repositoryName, withDefaultTag, type Digest, type ImageConfig, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import { progressBar } from './progress';
 import type { ProgressWriter } from './progress-writer';
-import { credentialsFromAuthHeader } from './registry-credentials';
 import { silentLogger, type Logger } from '@berth/log';
 
 export interface PullRequest {
@@ -78,13 +77,8 @@ export class ImagePuller {
       throw new InvalidArgumentError(messageOf(e));
     }
     if (repo.tag !== undefined || repo.digest !== undefined) throw new InvalidArgumentError(`tag can't be used with --all-tags/-a`);
-    const creds = credentialsFromAuthHeader(req.authHeader);
     const { mirrors: _mirrors, ...registryOpts } = this.opts.registry ?? {};
-    const client = new (registryClientModule().RegistryClient)({
-      ...registryOpts,
-      ...(creds ? { credentials: registryClientModule().staticCredentials({ [repo.domain]: creds }) } : {}),
-      logger: this.opts.logger ?? silentLogger,
-    });
+    const client = registryClientFor(repo.domain, req.authHeader, registryOpts, this.opts.logger ?? silentLogger);
     let tags: string[];
     try {
       tags = await client.listTags(repo, req.signal ? { signal: req.signal } : {});
@@ -128,18 +122,20 @@ export class ImagePuller {
     } catch (e) {
       throw new InvalidArgumentError(messageOf(e));
     }
-    const creds = credentialsFromAuthHeader(req.authHeader);
     const { mirrors, ...registryOpts } = this.opts.registry ?? {};
     // Mirrors are tried here rather than inside registry-client so that the blobs come from the
     // endpoint that answered the manifest. Credentials go to the reference's own registry only.
     const candidates: Reference[] = [...(mirrors?.[ref.domain] ?? []).map((u) => ({ ...ref, domain: new URL(u).host })), ref];
     const client = this.clientFor(`${ref.domain}\n${req.authHeader ?? ''}`, () =>
-      new (registryClientModule().RegistryClient)({
-        ...registryOpts,
-        insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
-        ...(creds ? { credentials: registryClientModule().staticCredentials({ [ref.domain]: creds }) } : {}),
-        logger: log,
-      }),
+      registryClientFor(
+        ref.domain,
+        req.authHeader,
+        {
+          ...registryOpts,
+          insecureRegistries: [...(registryOpts.insecureRegistries ?? []), ...(mirrors?.[ref.domain] ?? []).filter((u) => u.startsWith('http:')).map((u) => new URL(u).host)],
+        },
+        log,
+      ),
     );
     const call = req.signal ? { signal: req.signal } : {};
     let resolved: Awaited<ReturnType<RegistryClient['resolve']>> | undefined;

@@ -1,10 +1,9 @@
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
 import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
-import { registryClientModule } from './registry-client-module';
+import { registryClientFor } from './registry-client-module';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
 import type { ProgressWriter } from './progress-writer';
-import { credentialsFromAuthHeader } from './registry-credentials';
 import { progressBar } from './progress';
 import { silentLogger, type Logger } from '@berth/log';
 
@@ -54,12 +53,7 @@ export class ImagePusher {
       }
       if (tags.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
     }
-    const creds = credentialsFromAuthHeader(req.authHeader);
-    const client = new (registryClientModule().RegistryClient)({
-      ...(this.opts.registry ?? {}),
-      ...(creds ? { credentials: registryClientModule().staticCredentials({ [repo.domain]: creds }) } : {}),
-      logger: this.opts.logger ?? silentLogger,
-    });
+    const client = registryClientFor(repo.domain, req.authHeader, this.opts.registry ?? {}, this.opts.logger ?? silentLogger);
     const p = req.progress;
     const call = req.signal ? { signal: req.signal } : {};
     for (const tag of tags) {
