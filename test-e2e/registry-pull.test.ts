@@ -5,51 +5,17 @@
  * auth, push.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, freePort, ok, waitFor } from './harness';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, ok } from './harness';
+import { startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
-let registry: ChildProcess | undefined;
+let registry: RunningRegistry | undefined;
 let registryHost: string;
-let dir: string;
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-registry-'));
-  const port = await freePort();
-  registryHost = `127.0.0.1:${port}`;
-  const config = path.join(dir, 'config.yml');
-  fs.writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${path.join(dir, 'data')}`,
-      'http:',
-      `  addr: ${registryHost}`,
-      '',
-    ].join('\n'),
-  );
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-  await waitFor('docker-registry to listen', () => listening(port), 15_000);
+  registry = await startDockerRegistry();
+  registryHost = registry.host;
   ok(
     await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${fixtures.dockerSave}`, `docker://${registryHost}/e2e/fixture:1`], {
       timeoutMs: 60_000,
@@ -63,12 +29,7 @@ afterAll(async () => {
   try {
     await d?.dispose();
   } finally {
-    if (registry && registry.exitCode === null) {
-      const gone = new Promise((r) => registry!.on('exit', r));
-      registry.kill('SIGTERM');
-      await gone;
-    }
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    await registry?.dispose();
   }
 }, 60_000);
 
