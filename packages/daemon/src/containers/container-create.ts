@@ -7,7 +7,7 @@ import type { ContainerContext } from './container-context';
 import { newEntry } from './container-entry';
 import { normalizeContainerName, randomContainerName } from './container-names';
 import type { ContainerRecord } from './container-record';
-import { ZERO_TIME } from './container-record';
+import { createdState } from './container-record';
 import type { CreateOptions } from './container-service';
 import { nameConflict, type StoredContainer } from './container-store';
 import type { ContainerVolumes } from './container-volumes';
@@ -109,17 +109,7 @@ export class ContainerCreator {
         path: proc.path,
         args: proc.args,
         created: rfc3339Nano(ctx.now()),
-        state: {
-          status: 'created',
-          pid: 0,
-          exitCode: 0,
-          error: '',
-          oomKilled: false,
-          startedAt: ZERO_TIME,
-          finishedAt: ZERO_TIME,
-          restartCount: 0,
-          manuallyStopped: false,
-        },
+        state: createdState(),
       };
       stored = await ctx.store.insert(rec);
     } catch (err) {

@@ -25,6 +25,11 @@ export interface ContainerStateRecord {
   health?: HealthState;
 }
 
+/** The state of a container just created: never started. */
+export function createdState(): ContainerStateRecord {
+  return { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0, manuallyStopped: false };
+}
+
 /** One row of the container table, decoded. */
 export interface ContainerRecord {
   /** 64 hex. */

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Database } from '@berth/sqlite';
-import { ZERO_TIME, type ContainerRecord } from './container-record';
+import { createdState, type ContainerRecord } from './container-record';
 import { SqliteContainerStore } from './container-store';
 
 function record(id: string, name: string, labels: Record<string, string> = {}): ContainerRecord {
@@ -18,7 +18,7 @@ function record(id: string, name: string, labels: Record<string, string> = {}): 
     path: 'sh',
     args: [],
     created: '2026-11-28T09:00:00.123456789Z',
-    state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME, restartCount: 0, manuallyStopped: false },
+    state: createdState(),
   };
 }
 

@@ -1,18 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { ZERO_TIME, type ContainerStateRecord } from './container-record';
+import { createdState, type ContainerStateRecord } from './container-record';
 import { commandText, humanDuration, statusText } from './status-text';
 
-const base: ContainerStateRecord = {
-  status: 'created',
-  pid: 0,
-  exitCode: 0,
-  error: '',
-  oomKilled: false,
-  startedAt: ZERO_TIME,
-  finishedAt: ZERO_TIME,
-  restartCount: 0,
-  manuallyStopped: false,
-};
+const base: ContainerStateRecord = createdState();
 
 describe('status text', () => {
   it('humanDuration follows go-units', () => {
