@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { RuntimeMount, RuntimeProcess, RuntimeSpec } from '@berth/oci';
 import type { DeviceMapping, ExecProcessInput, SpecInput } from './types';
+import { containerFilePaths } from './container-files';
 import { resolveUser } from './user';
 
 /** Docker's default PATH for containers whose environment has none. */
@@ -230,12 +231,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (network !== 'host') namespaces.push({ type: 'network' });
 
-  const containerFiles: RuntimeMount[] = ['hostname', 'hosts', 'resolv.conf'].map((f) => ({
-    destination: `/etc/${f}`,
-    type: 'bind',
-    source: path.join(input.containerDir, f),
-    options: ['rbind', 'rprivate'],
-  }));
+  const containerFiles: RuntimeMount[] = containerFilePaths(input.containerDir).mounts.map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate'] }));
   const userMounts = [...(input.mounts ?? [])].sort(
     (a, b) => a.destination.split('/').length - b.destination.split('/').length,
   );

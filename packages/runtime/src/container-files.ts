@@ -28,6 +28,26 @@ async function writeAtomic(file: string, data: string): Promise<void> {
   await fs.rename(tmp, file);
 }
 
+/**
+ * The files writeContainerFiles keeps in a container's directory and buildSpec binds over the
+ * container's /etc: where each lives on the host and where the container sees it.
+ */
+export function containerFilePaths(dir: string): { hostname: string; hosts: string; resolvConf: string; mounts: { destination: string; source: string }[] } {
+  const hostname = path.join(dir, 'hostname');
+  const hosts = path.join(dir, 'hosts');
+  const resolvConf = path.join(dir, 'resolv.conf');
+  return {
+    hostname,
+    hosts,
+    resolvConf,
+    mounts: [
+      { destination: '/etc/hostname', source: hostname },
+      { destination: '/etc/hosts', source: hosts },
+      { destination: '/etc/resolv.conf', source: resolvConf },
+    ],
+  };
+}
+
 /** Host resolv.conf with loopback nameservers removed; Google DNS when none remain (Docker's rule). */
 function filterResolvConf(text: string, keepNameservers: boolean): string {
   const lines = text.split('\n');
@@ -78,11 +98,8 @@ export async function writeContainerFiles(dir: string, input: ContainerFilesInpu
   else if (network === 'none') resolv = filterResolvConf(hostResolv, false);
   else resolv = filterResolvConf(hostResolv, true);
   await fs.mkdir(dir, { recursive: true });
-  await settleAll([
-    writeAtomic(path.join(dir, 'hostname'), `${input.hostname}\n`),
-    writeAtomic(path.join(dir, 'hosts'), hosts),
-    writeAtomic(path.join(dir, 'resolv.conf'), resolv),
-  ]);
+  const files = containerFilePaths(dir);
+  await settleAll([writeAtomic(files.hostname, `${input.hostname}\n`), writeAtomic(files.hosts, hosts), writeAtomic(files.resolvConf, resolv)]);
 }
 
 /** Waits for every promise (none is left running), then throws the first failure. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { ContainerInspect, ContainerSummary, EndpointSettings, MountPoint, Port } from '@berth/api';
-import type { MountDescription } from '@berth/runtime';
+import { containerFilePaths, type MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 import { mountPointView } from './mount-points';
 import type { ContainerRecord } from './container-record';
@@ -116,7 +116,7 @@ export function toInspect(
   layout: DataRoot,
   extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number } },
 ): ContainerInspect {
-  const dir = layout.containerDir(rec.id);
+  const files = containerFilePaths(layout.containerDir(rec.id));
   const s = rec.state;
   const net = networkName(rec);
   const out: ContainerInspect = {
@@ -139,9 +139,9 @@ export function toInspect(
       ...(s.health ? { Health: { Status: s.health.Status, FailingStreak: s.health.FailingStreak, Log: s.health.Log.map((l) => ({ ...l })) } } : {}),
     },
     Image: rec.imageId,
-    ResolvConfPath: path.join(dir, 'resolv.conf'),
-    HostnamePath: path.join(dir, 'hostname'),
-    HostsPath: path.join(dir, 'hosts'),
+    ResolvConfPath: files.resolvConf,
+    HostnamePath: files.hostname,
+    HostsPath: files.hosts,
     LogPath: layout.containerLog(rec.id),
     Name: rec.name,
     RestartCount: s.restartCount,
