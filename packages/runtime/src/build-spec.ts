@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { RuntimeMount, RuntimeProcess, RuntimeSpec } from '@berth/oci';
 import type { DeviceMapping, ExecProcessInput, SpecInput } from './types';
 import { containerFilePaths } from './container-files';
+import { orderUserMounts } from './mount-order';
 import { resolveUser } from './user';
 
 /** Docker's default PATH for containers whose environment has none. */
@@ -232,15 +233,8 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
   if (network !== 'host') namespaces.push({ type: 'network' });
 
   const containerFiles: RuntimeMount[] = containerFilePaths(input.containerDir).mounts.map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate'] }));
-  const userMounts = [...(input.mounts ?? [])].sort(
-    (a, b) => a.destination.split('/').length - b.destination.split('/').length,
-  );
-  const userDest = new Set(userMounts.map((m) => path.posix.normalize(m.destination)));
-  const mounts = [
-    ...defaultMounts(input).filter((m) => !userDest.has(m.destination)),
-    ...containerFiles.filter((m) => !userDest.has(m.destination)),
-    ...userMounts,
-  ];
+  const own = orderUserMounts(input.mounts ?? [], (m) => m.destination);
+  const mounts = [...defaultMounts(input).filter((m) => !own.covers(m.destination)), ...containerFiles.filter((m) => !own.covers(m.destination)), ...own.ordered];
 
   const res = resources(input);
   const devices = await deviceNodes(input.devices ?? []);

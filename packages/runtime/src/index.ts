@@ -33,6 +33,7 @@ export type { Task } from './task';
 export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostCapabilities } from './build-spec';
 export { resolveUser, type ResolvedUser } from './user';
 export { writeContainerFiles, containerFilePaths } from './container-files';
+export { orderUserMounts } from './mount-order';
 export { mountRootfs, unmountRootfs, detachRootfs, isMountPoint } from './mount';
 export { removeBundle } from './remove-bundle';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
-import { containerFilePaths } from '@berth/runtime';
+import { containerFilePaths, orderUserMounts } from '@berth/runtime';
 import { extractIntoContainer, statContainerPath, tarContainerPath, type PathStat } from './container-archive';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
@@ -66,12 +66,11 @@ export class ContainerCopy {
    */
   private async viewOf(e: Entry, rootfs: string): Promise<ContainerFsView> {
     const dir = this.ctx.layout.containerDir(e.rec.id);
-    const user = [...(e.rec.mounts ?? [])].sort((a, b) => a.Destination.split('/').length - b.Destination.split('/').length);
-    const userDest = new Set(user.map((m) => path.posix.normalize(m.Destination)));
+    const user = orderUserMounts(e.rec.mounts ?? [], (m) => m.Destination);
     const list: MountInput[] = containerFilePaths(dir)
-      .mounts.filter((m) => !userDest.has(m.destination))
+      .mounts.filter((m) => !user.covers(m.destination))
       .map((m) => ({ ...m, rw: true }));
-    for (const m of user) list.push({ destination: m.Destination, source: m.Source, rw: m.RW });
+    for (const m of user.ordered) list.push({ destination: m.Destination, source: m.Source, rw: m.RW });
     return buildFsView(rootfs, list);
   }
 
