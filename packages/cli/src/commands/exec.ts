@@ -18,8 +18,10 @@ export interface ExecArgv {
 }
 
 /**
- * `berth exec`: inspect the container, create the exec (the CLI's body, field for field), start it
- * hijacked (or detached with -d), then exit with the exec's ExitCode from `GET /exec/{id}/json`.
+ * `berth exec`: create the exec (the CLI's body, field for field), start it hijacked (or detached
+ * with -d), then exit with the exec's ExitCode from `GET /exec/{id}/json`. The docker CLI inspects
+ * the container first and uses nothing of the answer: berth leaves that round trip out (the exec
+ * create answers a missing or stopped container with the same errors).
  */
 export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
   const cmd = (argv.args ?? []).map(String);
@@ -29,7 +31,6 @@ export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
   }
   const client = ctx.client('fast');
   try {
-    await client.containers.inspect(argv.container);
     const env = [...(argv.envFile ?? []).flatMap((f) => readEnvFile(f, ctx.env)), ...(argv.env ?? [])];
     const body: ExecCreateRequest = {
       User: argv.user ?? '',
