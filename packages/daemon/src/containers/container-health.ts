@@ -38,7 +38,9 @@ export class ContainerHealth {
     try {
       const spec = JSON.parse(await fs.readFile(path.join(this.ctx.layout.containerDir(id), 'config.json'), 'utf8'));
       const proc = await buildExecProcess(spec, { cmd });
-      task = await this.ctx.runtimeFor(e).exec({ id, dir, process: proc });
+      // runAtOnce, as user execs: no shim ever waits for a start that a removal or a daemon
+      // restart in between would never send (such a shim outlived its container)
+      task = await this.ctx.runtimeFor(e).exec({ id, dir, process: proc, runAtOnce: true });
       const chunks: Buffer[] = [];
       let size = 0;
       task.subscribe((c) => {
