@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { rawRequest } from './http';
 import { cleanUpLeaks, findLeaks, hasLeaks, Leaks } from './leaks';
+import type { NetNs } from './netns';
 import { berthdBin } from './paths';
 
 export interface DaemonOptions {
@@ -15,6 +16,11 @@ export interface DaemonOptions {
   socketPath?: string;
   /** How long start may take before it counts as a failure. */
   startTimeoutMs?: number;
+  /**
+   * Run berthd inside this network namespace (`nsenter --net=…`): required for every test that
+   * gives containers a network (BRIEF: network safety). The test deletes it after dispose().
+   */
+  netns?: NetNs;
 }
 
 let counter = 0;
@@ -106,7 +112,9 @@ export class BerthDaemon {
   private async startProcess(): Promise<void> {
     const log = fs.openSync(this.logPath, 'a');
     fs.writeSync(log, `--- berthd ${this.args().join(' ')} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [berthdBin, ...this.args()], {
+    // nsenter execs node in place: the child's pid is berthd's
+    const [cmd, ...argv] = [...(this.opts.netns?.prefix ?? []), process.execPath, berthdBin, ...this.args()] as [string, ...string[]];
+    const child = spawn(cmd, argv, {
       stdio: ['ignore', log, log],
       env: { ...process.env },
     });

@@ -18,3 +18,4 @@ export { freePort } from './free-port';
 export { sleep, waitFor } from './wait';
 export { expectExit, failed, ok } from './expect-exit';
 export { scratchDir } from './scratch-dir';
+export { NetNs } from './netns';
