@@ -1,0 +1,21 @@
+/**
+ * @berth/network: owns what berth creates on the host for networking (bridges, veth pairs,
+ * addresses, network namespaces bind-mounted under its state dir, forwarding/NAT/port rules,
+ * the embedded DNS resolver) and its records (networks, endpoints, published ports) in berth.db.
+ * Never imports runtime, image-store or daemon.
+ */
+export type {
+  IPAM,
+  IPAMConfig,
+  NetworkCreateRequest,
+  NetworkResource,
+  EndpointResource,
+  NetworkSettings,
+  PortMap,
+  EndpointSettings,
+  PortBinding,
+} from './network-types';
+export type { NetworkCatalog, NetworkSummary } from './network-catalog';
+export type { NetworkAttacher, EndpointRequest, ContainerNetworkRequest, ContainerNetworkSetup } from './network-attacher';
+export type { NetworkManager, NetworkManagerConfig, NetworkEvent, AddressPool } from './network-manager';
+export { openNetworkManager } from './open-network-manager';
