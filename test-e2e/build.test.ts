@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, makeTar, ok, rawRequest } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, fixtures, makeTar, ok, rawRequest } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -277,7 +277,7 @@ describe('commit: layer fidelity', () => {
     const listing = async (name: string): Promise<string> => {
       const tar = path.join(work, `${name}.tar`);
       ok(await c.docker(['export', '-o', tar, name]));
-      const r = ok(await exec('python3', ['/work/shared/fixtures/rootfs-listing.py', tar]));
+      const r = ok(await exec('python3', [fixtures.rootfsListing, tar]));
       return r.stdout;
     };
     const src = await listing('fid-src');

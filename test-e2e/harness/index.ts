@@ -8,7 +8,7 @@ export { errorMessage, rawRequest } from './http';
 export type { RawRequest, RawResponse } from './http';
 export { cleanUpLeaks, findLeaks, hasLeaks, listFiles, mountsUnder, processesUnder, runtimeContainers } from './leaks';
 export type { Leaks } from './leaks';
-export { berthBin, berthdBin, fixtures, makeBusyboxRootfsScript, repoRoot, sharedDir } from './paths';
+export { berthBin, berthdBin, fixtures, fixturesDir, makeBusyboxRootfsScript, repoRoot } from './paths';
 export { busyboxRootfsTar } from './busybox';
 export { makeDockerSaveArchive, makeTar, sha256Hex } from './tar-writer';
 export type { SaveImageOptions, TarEntry } from './tar-writer';

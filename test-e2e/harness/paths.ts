@@ -3,15 +3,14 @@ import * as path from 'node:path';
 /** The repository root (test-e2e/harness/../..). */
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
-/** `shared/` sits beside the clone, in the session and in CI alike. BERTH_SHARED_DIR overrides. */
-export const sharedDir = process.env.BERTH_SHARED_DIR ?? path.resolve(repoRoot, '..', 'shared');
+/** Images saved by a real Docker 20.10, and the expected rootfs listing (test-e2e/fixtures/README.md). */
+export const fixturesDir = path.join(repoRoot, 'test-e2e', 'fixtures');
 
-/** Images saved by a real Docker 20.10, and the expected rootfs listing (see their README). */
 export const fixtures = {
-  dockerSave: path.join(sharedDir, 'fixtures', 'multilayer.docker-save.tar'),
-  ociArchive: path.join(sharedDir, 'fixtures', 'multilayer.oci-archive.tar'),
-  rootfsTsv: path.join(sharedDir, 'fixtures', 'multilayer.rootfs.tsv'),
-  rootfsListing: path.join(sharedDir, 'fixtures', 'rootfs-listing.py'),
+  dockerSave: path.join(fixturesDir, 'multilayer.docker-save.tar'),
+  ociArchive: path.join(fixturesDir, 'multilayer.oci-archive.tar'),
+  rootfsTsv: path.join(fixturesDir, 'multilayer.rootfs.tsv'),
+  rootfsListing: path.join(fixturesDir, 'rootfs-listing.py'),
   /** The tag `multilayer.docker-save.tar` carries. */
   dockerSaveTag: 'fixture-multilayer:1',
   /** Config digest (= image ID) of the docker-save fixture. */

@@ -1,6 +1,6 @@
 /**
  * Docker Engine API 1.41 JSON shapes, as the docker CLI and dockerode send and read them
- * (see ../shared/docker-api/SPEC.md). Field names are the wire's own (PascalCase); only what
+ * (Docker's Engine API 1.41 reference, and traces of a real Docker 20.10). Field names are the wire's own (PascalCase); only what
  * berth reads or writes is typed, everything else passes as unknown keys.
  */
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startDaemon, type Daemon } from './daemon';
 import { request, RawConnection } from './__fixtures__/http-client';
 
-const FIXTURE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const FIXTURE = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 const hasDocker = fs.existsSync('/usr/local/bin/docker') || fs.existsSync('/usr/bin/docker');
 
 let dir: string;

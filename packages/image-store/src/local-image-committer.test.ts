@@ -8,7 +8,7 @@ import type { Mount } from './snapshotter';
 import { EMPTY_LAYER_DIFF_ID } from './local-image-committer';
 import { tempStore, type TempStore } from './test-support/temp-store';
 
-const DOCKER_SAVE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const DOCKER_SAVE = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 
 function mount(m: Mount, target: string): void {
   execFileSync('mount', ['-t', m.type, m.source, '-o', m.options.join(','), target], { cwd: m.cwd });

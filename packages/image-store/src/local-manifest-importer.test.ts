@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Digest } from '@berth/oci';
 import { listTree, tempStore, type TempStore } from './test-support/temp-store';
 
-const OCI_ARCHIVE = '/work/shared/fixtures/multilayer.oci-archive.tar';
+const OCI_ARCHIVE = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures', 'multilayer.oci-archive.tar');
 const MANIFEST = 'sha256:5e44e83db5cceb12cb8a5c73b5570dd578d0c9e0010a5fd467f733101d8c626f';
 const CONFIG = 'sha256:33f4ecab3bb059e2fecaab5dee165eb47521430da95ee930ff104f59aee6c8dc';
 

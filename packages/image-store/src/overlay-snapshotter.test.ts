@@ -8,7 +8,7 @@ import type { Digest } from '@berth/oci';
 import type { Mount } from './snapshotter';
 import { tempStore, type TempStore } from './test-support/temp-store';
 
-const DOCKER_SAVE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const DOCKER_SAVE = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 
 async function makeTar(entries: [string, string][]): Promise<Buffer> {
   const pack = tar.pack();

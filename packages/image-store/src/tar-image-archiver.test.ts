@@ -9,7 +9,7 @@ import * as tar from 'tar-stream';
 import { sha256Digest } from '@berth/oci';
 import { listTree, tempStore, type TempStore } from './test-support/temp-store';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures'); // test-e2e/fixtures/README.md
 const DOCKER_SAVE = path.join(FIXTURES, 'multilayer.docker-save.tar');
 const OCI_ARCHIVE = path.join(FIXTURES, 'multilayer.oci-archive.tar');
 const DOCKER_ID = 'sha256:5ff28e953cf854ac9058896f648c5657205ffeb74bd34cf4fe82fe07c703d863';

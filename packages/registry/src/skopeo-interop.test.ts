@@ -13,7 +13,7 @@ import { RegistryServer } from './registry-server';
 
 const run = promisify(execFile);
 const SKOPEO = '/usr/bin/skopeo';
-const FIXTURE = path.resolve(__dirname, '../../../../shared/fixtures/multilayer.oci-archive.tar');
+const FIXTURE = path.resolve(__dirname, '../../..', 'test-e2e', 'fixtures', 'multilayer.oci-archive.tar');
 const d = existsSync(SKOPEO) ? describe : describe.skip;
 
 async function skopeo(...args: string[]): Promise<string> {
@@ -30,16 +30,10 @@ d('skopeo against berth-registry', () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-skopeo-'));
     server = await RegistryServer.start({ dataRoot: path.join(tmp, 'data'), addr: '127.0.0.1:0' });
     src = path.join(tmp, 'src');
-    if (existsSync(FIXTURE)) {
-      await run('tar', ['-xf', FIXTURE, '-C', tmp]);
-      await run('mkdir', ['-p', src]);
-      await run('sh', ['-c', `cd "${tmp}" && mv blobs index.json oci-layout "${src}/"`]);
-    } else {
-      // Without the shared fixture: push an image of our own and copy it out to an OCI layout.
-      const img = await buildTestImage('skopeo-src');
-      await new RegistryClient().push(`${server.host}/seed:1`, { bytes: img.manifestBytes, mediaType: img.mediaType }, mapSource(img.blobs));
-      await skopeo('copy', '--src-tls-verify=false', `docker://${server.host}/seed:1`, `oci:${src}:1`);
-    }
+    // The OCI archive skopeo made from Docker's save of the multilayer fixture (test-e2e/fixtures).
+    await run('tar', ['-xf', FIXTURE, '-C', tmp]);
+    await run('mkdir', ['-p', src]);
+    await run('sh', ['-c', `cd "${tmp}" && mv blobs index.json oci-layout "${src}/"`]);
   }, 60_000);
 
   afterAll(async () => {

@@ -19,7 +19,7 @@ import { createContainerService } from './create-container-service';
 
 jest.setTimeout(120_000);
 
-const FIXTURE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const FIXTURE = path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 const RUNTIME_DIR = path.resolve(__dirname, '../../../runtime');
 
 let root: string;
@@ -411,8 +411,8 @@ describe('ContainerService with image-store and runc', () => {
     const buf = await collect(tar);
     expect(buf.includes(Buffer.from('srv/greeting.txt'))).toBe(true);
     // exactly the root filesystem Docker exported for this image (fixtures/README.md)
-    const listing = execFileSync('python3', ['/work/shared/fixtures/rootfs-listing.py'], { input: buf }).toString();
-    expect(listing).toBe(await fs.readFile('/work/shared/fixtures/multilayer.rootfs.tsv', 'utf8'));
+    const listing = execFileSync('python3', [path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures', 'rootfs-listing.py')], { input: buf }).toString();
+    expect(listing).toBe(await fs.readFile(path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures', 'multilayer.rootfs.tsv'), 'utf8'));
     await new Promise((r) => setTimeout(r, 100));
     expect(mountsUnder(layout.containerDir(Id))).toEqual([]);
     await svc.remove(Id);

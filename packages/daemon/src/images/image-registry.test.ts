@@ -8,7 +8,7 @@ import { startDaemon, type Daemon } from '../daemon';
 import { request } from '../__fixtures__/http-client';
 import { LocalRegistry } from '../__fixtures__/local-registry';
 
-const FIXTURE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const FIXTURE = path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 
 let dir: string;
 let sock: string;

@@ -12,7 +12,7 @@ import { EventLog } from '../events/event-log';
 import { imagesRouter } from './images';
 import { request } from '../__fixtures__/http-client';
 
-const FIXTURE = '/work/shared/fixtures/multilayer.docker-save.tar';
+const FIXTURE = path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures', 'multilayer.docker-save.tar');
 
 let dir: string;
 let sock: string;

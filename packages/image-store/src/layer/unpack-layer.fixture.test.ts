@@ -7,7 +7,7 @@ import { ensureNativeBuilt, rmrf, tempDir } from './__fixtures__/helpers';
 import { packDirectory } from './pack-directory';
 import { unpackLayer } from './unpack-layer';
 
-const FIXTURES = process.env['BERTH_FIXTURES'] ?? path.resolve(__dirname, '../../../../../shared/fixtures');
+const FIXTURES = path.resolve(__dirname, '../../../..', 'test-e2e', 'fixtures') /* test-e2e/fixtures/README.md */;
 const SAVE_TAR = path.join(FIXTURES, 'multilayer.docker-save.tar');
 
 /** The rootfs listing (rootfs-listing.py) of a tar stream. */
