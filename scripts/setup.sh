@@ -27,6 +27,8 @@ declare -A need=(
   [mkfifo]=coreutils
   [setfattr]=attr
   [zstd]=zstd
+  # Docker's Python SDK, the real client of the issue-12 e2e tests (test-e2e/harness/python-sdk.ts)
+  [/usr/lib/python3/dist-packages/docker]=python3-docker
 )
 missing=()
 for what in "${!need[@]}"; do

@@ -19,3 +19,4 @@ export { sleep, waitFor } from './wait';
 export { expectExit, failed, ok } from './expect-exit';
 export { scratchDir } from './scratch-dir';
 export { NetNs } from './netns';
+export { pythonSdk, SYSTEM_PYTHON } from './python-sdk';

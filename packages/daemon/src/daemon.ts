@@ -29,6 +29,8 @@ import { diskUsage } from './system/disk-usage';
 import { volumeMigrations } from './volumes/migrations';
 import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
+import { swarmRouter } from './routes/swarm';
+import { pluginsRouter, sessionRouter } from './routes/plugins';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
@@ -227,7 +229,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         layerDir: (diffId) => imageStore.layers.diffDir(diffId as Digest),
       }),
     );
-    routers.push(volumesRouter({ volumes, events }), networksRouter());
+    routers.push(volumesRouter({ volumes, events }), networksRouter(), swarmRouter(), pluginsRouter(), sessionRouter());
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();
