@@ -9,6 +9,7 @@ import { runOver } from './container-waiters';
 import { logEntryBytes, outputPieces, writePieces } from './log-frames';
 import type { OutputSink } from './stream-hub';
 import { throttle } from './throttle-output';
+import { detachKeysOf, pumpClientInput } from './detach-keys';
 import { parseTimeArg } from './timestamps';
 
 /** A container's streams: attach (live output, stdin), logs (the json-file log) and TTY resize. */
@@ -18,10 +19,11 @@ export class ContainerAttach {
   async attach(ref: string, opts: AttachOptions): Promise<Attachment> {
     const e = this.ctx.mustGet(ref);
     const tty = Boolean(e.rec.config.Tty);
-    return { tty, connect: (conn) => this.connectAttach(e, opts, tty, conn) };
+    const keys = detachKeysOf(opts.detachKeys);
+    return { tty, connect: (conn) => this.connectAttach(e, opts, tty, keys, conn) };
   }
 
-  private async connectAttach(e: Entry, opts: AttachOptions, tty: boolean, conn: Duplex): Promise<void> {
+  private async connectAttach(e: Entry, opts: AttachOptions, tty: boolean, keys: Buffer, conn: Duplex): Promise<void> {
     const ctx = this.ctx;
     const id = e.rec.id;
     ctx.emit(e, 'attach');
@@ -49,9 +51,10 @@ export class ContainerAttach {
       // docker (container/stream/attach.go): StdinOnce closes the container's stdin when the client's ends, but not for a TTY (a detached `run -it` shell stays usable)
       if (wantStdin && e.rec.config.StdinOnce && !tty) e.hub.closeStdin();
     };
+    let detach = (): void => undefined;
     if (wantStdin) {
-      conn.on('data', (d: Buffer) => e.hub.writeStdin(d));
-      conn.on('end', closeStdin);
+      // docker scans for the detach keys on TTY attaches only (container/stream/attach.go)
+      pumpClientInput(conn, { ...(tty ? { detachKeys: keys } : {}), write: (d) => e.hub.writeStdin(d), end: closeStdin, detach: () => detach() });
     } else {
       conn.on('data', () => undefined); // read and drop: the client's FIN must still arrive
     }
@@ -79,6 +82,13 @@ export class ContainerAttach {
       };
       const remove = e.hub.add(sink);
       conn.on('close', finish);
+      detach = (): void => {
+        // the stream ends, the container runs on (its stdin stays open, as for a TTY in docker)
+        stdinDone = true;
+        ctx.emit(e, 'detach');
+        conn.end();
+        finish();
+      };
     });
   }
 

@@ -8,6 +8,7 @@ import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import type { Attachment } from './container-service';
 import { checkRunning } from './container-state';
+import { detachKeysOf, pumpClientInput } from './detach-keys';
 import { execInspect, newExecSession, validateExecConfig, type ExecInspect, type ExecSession } from './exec-session';
 import { outputPieces, writePieces } from './log-frames';
 import type { OutputSink } from './stream-hub';
@@ -38,7 +39,11 @@ export class ContainerExecs {
     return s;
   }
 
-  async execStart(execId: string, opts: { detach?: boolean } = {}): Promise<Attachment | undefined> {
+  /**
+   * `opts.tty` is the start request's `Tty`: docker frames the stream by it (raw when true,
+   * multiplexed when false), whatever the create said; the process's TTY is the create's.
+   */
+  async execStart(execId: string, opts: { detach?: boolean; tty?: boolean } = {}): Promise<Attachment | undefined> {
     const s = this.mustGetExec(execId);
     if (s.status === 'running') throw new ConflictError(`Error: Exec command ${execId} is already running`);
     if (s.status === 'exited') throw new ConflictError(`Error: Exec command ${execId} has already run`);
@@ -54,7 +59,8 @@ export class ContainerExecs {
       }
       return undefined;
     }
-    return { tty: s.config.tty, connect: (conn) => this.connectExec(e, s, conn) };
+    const framing = { raw: opts.tty ?? s.config.tty };
+    return { tty: framing.raw, connect: (conn) => this.connectExec(e, s, conn, framing.raw) };
   }
 
   /** Runs the exec's process; on failure records exit 126 and rethrows (the hub is left to the caller). */
@@ -117,14 +123,27 @@ export class ContainerExecs {
       });
   }
 
-  private async connectExec(e: Entry, s: ExecSession, conn: Duplex): Promise<void> {
-    const tty = s.config.tty;
+  private async connectExec(e: Entry, s: ExecSession, conn: Duplex, tty: boolean): Promise<void> {
     const write = (b: Buffer): void => {
       if (!conn.destroyed && conn.writable) conn.write(b);
     };
+    let detached = false;
+    let removeSink = (): void => undefined;
     if (s.config.attachStdin) {
-      conn.on('data', (d: Buffer) => s.hub.writeStdin(d));
-      conn.on('end', () => s.hub.closeStdin());
+      // docker scans for the detach keys when the exec has a TTY (its create's Tty)
+      const keys = s.config.tty ? detachKeysOf(s.config.detachKeys, 'escape') : undefined;
+      pumpClientInput(conn, {
+        ...(keys ? { detachKeys: keys } : {}),
+        write: (d) => s.hub.writeStdin(d),
+        end: () => s.hub.closeStdin(),
+        detach: () => {
+          // the stream ends; the process runs on with its stdin open (docker: exec_detach)
+          detached = true;
+          removeSink();
+          this.ctx.emit(e, 'exec_detach', { execID: s.id });
+          conn.end();
+        },
+      });
     } else {
       conn.on('data', () => undefined);
     }
@@ -145,7 +164,7 @@ export class ContainerExecs {
       },
       end: () => conn.end(),
     };
-    s.hub.add(sink);
+    removeSink = s.hub.add(sink);
     try {
       await this.runExec(e, s);
     } catch (err) {
@@ -156,7 +175,7 @@ export class ContainerExecs {
       return;
     }
     await Promise.race([s.done, gone]);
-    if (closed && s.status === 'running' && s.config.attachStdin) s.hub.closeStdin();
+    if (closed && !detached && s.status === 'running' && s.config.attachStdin) s.hub.closeStdin();
   }
 
   async execInspect(execId: string): Promise<ExecInspect> {

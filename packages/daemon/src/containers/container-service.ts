@@ -47,6 +47,8 @@ export interface AttachOptions {
   stream?: boolean;
   /** Replay the json-file log first. */
   logs?: boolean;
+  /** The `detachKeys` query parameter (docker's format; empty: ctrl-p,ctrl-q). */
+  detachKeys?: string;
 }
 
 /**
@@ -173,7 +175,7 @@ export interface ContainerService {
    * Attached: checks, then returns an Attachment whose connect() runs the process on the hijacked
    * connection; a process that cannot start writes docker's error text into the stream, exit 126.
    */
-  execStart(execId: string, opts?: { detach?: boolean }): Promise<Attachment | undefined>;
+  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean }): Promise<Attachment | undefined>;
   execInspect(execId: string): Promise<ExecInspect>;
   execResize(execId: string, height: number, width: number): Promise<void>;
 

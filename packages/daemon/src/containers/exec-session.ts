@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { Task } from '@berth/runtime';
 import { StreamHub } from './stream-hub';
+import { detachKeysOf } from './detach-keys';
 import type { ExecInspect } from '@berth/api';
 
 /**
@@ -85,6 +86,7 @@ export function validateExecConfig(body: unknown): ExecConfig {
     attachStderr: bool(body.AttachStderr, 'AttachStderr'),
     detachKeys: str(body.DetachKeys, 'DetachKeys'),
   };
+  detachKeysOf(cfg.detachKeys, 'escape');
   if (body.ConsoleSize !== undefined && body.ConsoleSize !== null) {
     const cs = body.ConsoleSize;
     if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) {

@@ -150,7 +150,7 @@ export class LocalContainerService implements ContainerService {
     return this.execs.execCreate(ref, body);
   }
 
-  execStart(execId: string, opts?: { detach?: boolean }): Promise<Attachment | undefined> {
+  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean }): Promise<Attachment | undefined> {
     return this.execs.execStart(execId, opts);
   }
 

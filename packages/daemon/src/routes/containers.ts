@@ -158,6 +158,7 @@ export function containersRouter(service: ContainerService): Router {
         stderr: queryBool(req, 'stderr'),
         stream: queryBool(req, 'stream'),
         logs: queryBool(req, 'logs'),
+        detachKeys: queryString(req, 'detachKeys') ?? '',
       });
       const socket = hijack(req, res);
       await attachment.connect(socket);
@@ -359,12 +360,14 @@ export function containersRouter(service: ContainerService): Router {
       const body = (await readJsonBody<Record<string, unknown>>(req)) ?? {};
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('exec start: the body must be a JSON object');
       if (body.Detach !== undefined && typeof body.Detach !== 'boolean') throw new InvalidArgumentError('Detach: expected a boolean');
+      if (body.Tty !== undefined && body.Tty !== null && typeof body.Tty !== 'boolean') throw new InvalidArgumentError('Tty: expected a boolean');
       if (body.Detach === true) {
         await service.execStart(id(req), { detach: true });
         sendEmpty(res, 200);
         return;
       }
-      const attachment = (await service.execStart(id(req)))!;
+      // docker frames the stream by the start request's Tty (false when left out), not the create's
+      const attachment = (await service.execStart(id(req), { tty: body.Tty === true }))!;
       const socket = hijack(req, res);
       await attachment.connect(socket);
     }),
