@@ -270,6 +270,7 @@ function printTable(r) {
     ]);
   }
   if (r.containers) rows.push(...require('./containers').containerRows(r.containers));
+  if (r.seccomp) rows.push(...require('./seccomp').seccompRows(r.seccomp));
   if (r.registry) rows.push(...require('./registry').registryRows(r.registry));
   if (r.build) rows.push(...require('./build').buildRows(r.build));
   const w0 = Math.max(...rows.map((x) => x[0].length));
@@ -305,6 +306,7 @@ async function main() {
       ['ps', () => benchPsAndMemory(results)],
       ['imageIo', () => benchImageIo(results)],
       ['containers', () => require('./containers').benchContainers({ docker, berth, median, log, runs: RUNS, timeLeft }, results)],
+      ['seccomp', () => require('./seccomp').benchSeccomp({ docker, median, log, runs: RUNS, timeLeft }, results)],
       ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
     ]) {

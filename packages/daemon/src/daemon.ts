@@ -15,6 +15,7 @@ import { ConnectionTracker } from './server/connection-tracker';
 import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
 import { EventLog } from './events/event-log';
 import { SystemInfo } from './system/system-info';
+import { hostSecurity } from './system/host-security';
 import { checkRegistryLogin } from './system/registry-login';
 import { parseRegistryMirrors } from './images/registry-mirrors';
 import { systemRouter } from './routes/system';
@@ -93,6 +94,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     }
   }
   const tls = useTls ? await loadTls(config.tls!) : undefined;
+  const security = await hostSecurity();
+  if (!security.seccomp) logger.warn('seccomp is not enabled in this kernel: containers run without the default seccomp profile');
+  if (security.apparmorNote) logger.info(security.apparmorNote);
 
   const layout = new DataRoot(path.resolve(config.dataRoot));
   const cleanups: (() => Promise<void>)[] = [];
@@ -178,6 +182,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       containerCounts: async () => (containers ? containers.counts() : { total: 0, running: 0, paused: 0, stopped: 0 }),
       imageCount: async () => (await imageStore.images.list({ all: true })).length,
       eventListeners: () => events.listenerCount,
+      security,
     });
     routers.push(
       systemRouter({

@@ -16,4 +16,4 @@ export {
   normalizeReference,
   registryHost,
 } from './reference';
-export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux } from './runtime-spec';
+export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux, RuntimeSeccomp } from './runtime-spec';

@@ -38,6 +38,16 @@ export interface RuntimeMount {
   options?: string[];
 }
 
+/** OCI `linux.seccomp`. */
+export interface RuntimeSeccomp {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  syscalls?: { names: string[]; action: string; errnoRet?: number; args?: { index: number; value: number; valueTwo?: number; op: string }[] }[];
+}
+
 export interface RuntimeLinux {
   namespaces?: { type: string; path?: string }[];
   uidMappings?: { containerID: number; hostID: number; size: number }[];
@@ -52,7 +62,7 @@ export interface RuntimeLinux {
     blockIO?: Record<string, unknown>;
   };
   sysctl?: Record<string, string>;
-  seccomp?: Record<string, unknown>;
+  seccomp?: RuntimeSeccomp;
   rootfsPropagation?: string;
   maskedPaths?: string[];
   readonlyPaths?: string[];

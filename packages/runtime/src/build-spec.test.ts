@@ -153,3 +153,17 @@ describe('buildExecProcess', () => {
     await expect(buildExecProcess(spec, { cmd: [] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
+
+describe('buildSpec seccomp', () => {
+  it("gives Docker's default profile for the container's capabilities; none when privileged or unconfined; a given profile as is", async () => {
+    const def = (await buildSpec(input())).linux!.seccomp!;
+    expect(def.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(def.syscalls!.some((r) => r.names.includes('unshare'))).toBe(false);
+    const admin = (await buildSpec(input({ capAdd: ['SYS_ADMIN'] }))).linux!.seccomp!;
+    expect(admin.syscalls!.some((r) => r.names.includes('unshare'))).toBe(true);
+    expect((await buildSpec(input({ privileged: true }))).linux!.seccomp).toBeUndefined();
+    expect((await buildSpec(input({ seccomp: 'unconfined' }))).linux!.seccomp).toBeUndefined();
+    const own = (await buildSpec(input({ seccomp: '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}' }))).linux!.seccomp;
+    expect(own).toEqual({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+  });
+});

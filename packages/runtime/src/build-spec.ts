@@ -7,6 +7,7 @@ import type { DeviceMapping, ExecProcessInput, SpecInput } from './types';
 import { containerFilePaths } from './container-files';
 import { orderUserMounts } from './mount-order';
 import { resolveUser } from './user';
+import { defaultSeccompProfile, parseSeccompProfile, seccompFor } from './seccomp-profile';
 
 /** Docker's default PATH for containers whose environment has none. */
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -203,8 +204,8 @@ export function resources(input: Pick<SpecInput, 'resources' | 'privileged'>): N
  * Builds the OCI runtime spec (config.json) for a container, with Docker's defaults:
  * default capabilities, masked and read-only paths, /proc /dev /sys mounts, pid/ipc/uts/mount
  * namespaces plus a network namespace unless the network is "host", the container's hostname,
- * hosts and resolv.conf bind-mounted from `containerDir`, resources in linux.resources and
- * RLIMIT_NOFILE 1048576.
+ * hosts and resolv.conf bind-mounted from `containerDir`, resources in linux.resources,
+ * RLIMIT_NOFILE 1048576 and Docker's default seccomp profile (seccomp-profile.ts).
  *
  * Reads the rootfs's /etc/passwd and /etc/group to resolve the user. Throws InvalidArgumentError
  * for a missing command, a relative working dir, an unknown user/group or capability.
@@ -242,6 +243,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     const given = new Set(devices.nodes.map((d) => d.path));
     for (const d of await hostDevices()) if (!given.has(d.path)) devices.nodes.push(d);
   }
+  const seccomp = seccompOf(input, caps);
   const spec: RuntimeSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -268,9 +270,17 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow] },
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
       ...(input.privileged ? {} : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
   return spec;
+}
+
+/** Docker's rule: no filter for privileged or `unconfined`; else the given profile or the default, for these capabilities. */
+function seccompOf(input: SpecInput, caps: readonly string[]): NonNullable<RuntimeSpec['linux']>['seccomp'] {
+  if (input.privileged || input.seccomp === 'unconfined') return undefined;
+  const profile = input.seccomp === undefined || input.seccomp === '' || input.seccomp === 'builtin' ? defaultSeccompProfile() : parseSeccompProfile(input.seccomp);
+  return seccompFor(profile, caps);
 }
 
 const ULIMITS: Record<string, string> = {

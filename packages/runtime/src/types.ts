@@ -117,6 +117,11 @@ export interface SpecInput {
   shmSize?: number;
   /** `--security-opt no-new-privileges`. */
   noNewPrivileges?: boolean;
+  /**
+   * `--security-opt seccomp=...`: `unconfined` (no filter) or a profile's JSON text (Docker's
+   * schema); Docker's default profile when absent. Privileged containers get no filter.
+   */
+  seccomp?: string;
   /** `--device host[:container[:perms]]`: host device nodes made in the container and allowed in its cgroup. */
   devices?: DeviceMapping[];
   /** `--ulimit`: Docker names (`nofile`, `nproc`, `core`, ...) with soft and hard values. */

@@ -77,5 +77,8 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
   out.push(` Live Restore Enabled: ${info.LiveRestoreEnabled === true}`);
   out.push('');
   ctx.io.stdout.write(out.join('\n') + '\n');
+  // As the docker CLI: the daemon's warnings, one a line, on stderr.
+  const warnings = (info.Warnings as string[] | null | undefined) ?? [];
+  if (warnings.length) ctx.io.stderr.write(warnings.join('\n') + '\n');
   return 0;
 }

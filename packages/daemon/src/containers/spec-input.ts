@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { RuntimeMount } from '@berth/oci';
 import type { ResourceLimits, SpecInput } from '@berth/runtime';
 import type { ContainerRecord } from './container-record';
+import { noNewPrivilegesOpt, seccompOpt } from './security-opts';
 
 const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 
@@ -118,7 +119,8 @@ export async function specInputOf(
     cgroupParent: h.CgroupParent || undefined,
     oomScoreAdj: h.OomScoreAdj || undefined,
     shmSize: h.ShmSize || undefined,
-    noNewPrivileges: (h.SecurityOpt ?? []).some((o) => o === 'no-new-privileges' || o === 'no-new-privileges:true' || o === 'no-new-privileges=true'),
+    noNewPrivileges: noNewPrivilegesOpt(h.SecurityOpt),
+    ...(seccompOpt(h.SecurityOpt) !== undefined ? { seccomp: seccompOpt(h.SecurityOpt) } : {}),
     devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
     ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     annotations: { 'org.berth.container.name': rec.name },

@@ -2,7 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { ContainerConfig, HostConfig } from '@berth/api';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseSignal } from '@berth/runtime';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseSeccompProfile, parseSignal } from '@berth/runtime';
+import { splitSecurityOpt } from './security-opts';
 
 /**
  * Checks a `POST /containers/create` body (hostile JSON) and returns its parts, typed. Anything
@@ -226,10 +227,14 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     if (!ref || extra !== undefined || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) bad(`invalid volumes-from specification: ${v}`);
   }
   for (const o of (h.SecurityOpt as string[] | null) ?? []) {
-    const [k, val] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.includes(':') ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)] : [o, undefined];
+    const { key: k, value: val } = splitSecurityOpt(o);
     if (k === 'no-new-privileges') {
       if (val !== undefined && val !== 'true' && val !== 'false') bad(`invalid --security-opt 2: "${o}"`);
-    } else if (k === 'seccomp' || k === 'apparmor' || k === 'label') {
+    } else if (k === 'seccomp') {
+      if (val === undefined) bad(`invalid --security-opt 2: "${o}"`);
+      // A profile is checked now (400), not at start.
+      if (val !== 'unconfined' && val !== 'builtin') parseSeccompProfile(val);
+    } else if (k === 'apparmor' || k === 'label') {
       warnings.push(`berth: --security-opt ${k} is not supported and was ignored`);
     } else bad(`invalid --security-opt 1: "${o}"`);
   }

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
 import { ENGINE_VERSION } from '../server/standard-headers';
+import { securityOptions, type HostSecurity } from './host-security';
 
 /** What /info and /version need to know that only the composition root has. */
 export interface SystemInfoSources {
@@ -18,6 +19,8 @@ export interface SystemInfoSources {
   containerCounts: () => Promise<{ total: number; running: number; paused: number; stopped: number }>;
   imageCount: () => Promise<number>;
   eventListeners: () => number;
+  /** The kernel's security features (host-security.ts). */
+  security?: HostSecurity;
 }
 
 /** Go's names for Node's architectures (what docker prints after `OS/Arch:`). */
@@ -187,8 +190,8 @@ export class SystemInfo {
       ContainerdCommit: { ID: '', Expected: '' },
       RuncCommit: { ID: rv, Expected: rv },
       InitCommit: { ID: '', Expected: '' },
-      SecurityOptions: [],
-      Warnings: null,
+      SecurityOptions: this.src.security ? securityOptions(this.src.security) : [],
+      Warnings: this.src.security?.apparmorNote ? [`WARNING: ${this.src.security.apparmorNote}`] : null,
     };
   }
 }

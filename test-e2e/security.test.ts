@@ -1,0 +1,102 @@
+/**
+ * Issue 10, the container boundary: Docker's default seccomp profile on every container
+ * (`Seccomp: 2`), the syscalls it refuses (user namespaces, keyctl, add_key, perf_event_open,
+ * kcmp, process_vm_readv), relaxed by the capabilities that unlock them as Docker's profile does,
+ * off with `--security-opt seccomp=unconfined` and `--privileged`, a profile file honoured, a bad
+ * one refused at create; `info`'s SecurityOptions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, rawRequest, repoRoot, scratchDir } from './harness';
+
+let d: BerthDaemon;
+let docker: ReturnType<typeof clientsFor>['docker'];
+let work: string;
+let probe: string;
+
+const PROBES = ['unshare-user', 'clone-user', 'keyctl', 'add_key', 'perf_event_open', 'kcmp', 'process_vm_readv'];
+
+beforeAll(async () => {
+  work = scratchDir('security');
+  probe = path.join(work, 'syscall-probe');
+  ok(await exec('gcc', ['-static', '-O1', '-o', probe, path.join(repoRoot, 'test-e2e', 'probes', 'syscall-probe.c')]));
+  d = await BerthDaemon.start();
+  docker = clientsFor(d).docker;
+  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 90_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 60_000);
+
+/** Runs the probe in a container with these `docker run` options: NAME → "ok" or the error. */
+async function probes(opts: string[], names = PROBES): Promise<Record<string, string>> {
+  const r = ok(await docker(['run', '--rm', ...opts, '-v', `${probe}:/probe:ro`, 'busybox', '/probe', ...names, 'getpid']));
+  const out = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
+  expect(out.getpid).toBe('ok'); // the probe itself runs
+  delete out.getpid;
+  return out;
+}
+
+const all = (v: string, names = PROBES): Record<string, string> => Object.fromEntries(names.map((n) => [n, v]));
+
+describe("Docker's default seccomp profile", () => {
+  it('is on in every container: Seccomp 2 in /proc/self/status, and info says so', async () => {
+    expect(ok(await docker(['run', '--rm', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+2$/m);
+    const sec = JSON.parse(ok(await docker(['info', '--format', '{{json .SecurityOptions}}'])).stdout) as string[];
+    expect(sec).toContain('name=seccomp,profile=default');
+  }, 60_000);
+
+  it('refuses user namespaces, keyctl, add_key, perf_event_open, kcmp and process_vm_readv with EPERM, also with busybox unshare -U', async () => {
+    expect(await probes([])).toEqual(all('Operation not permitted'));
+    // the issue's hardened container, and a plain one through busybox's own unshare
+    expect(await probes(['--cap-drop', 'ALL', '--user', '1000', '--read-only'])).toEqual(all('Operation not permitted'));
+    const u = await docker(['run', '--rm', 'busybox', 'unshare', '-U', 'true']);
+    expect(u.code).not.toBe(0);
+    expect(u.stderr).toMatch(/Operation not permitted/);
+  }, 60_000);
+
+  it('unlocks what a capability grants, as the profile says (CAP_SYS_ADMIN: namespaces; CAP_SYS_PTRACE: kcmp, process_vm_readv)', async () => {
+    const admin = await probes(['--cap-add', 'SYS_ADMIN'], ['unshare-user', 'clone-user']);
+    expect(admin).toEqual(all('ok', ['unshare-user', 'clone-user']));
+    expect(await probes(['--cap-add', 'SYS_PTRACE'], ['kcmp', 'process_vm_readv'])).toEqual(all('ok', ['kcmp', 'process_vm_readv']));
+  }, 60_000);
+
+  it('is off with --security-opt seccomp=unconfined and with --privileged', async () => {
+    expect(await probes(['--security-opt', 'seccomp=unconfined'])).toEqual(all('ok'));
+    expect(ok(await docker(['run', '--rm', '--security-opt', 'seccomp=unconfined', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
+    expect(ok(await docker(['run', '--rm', '--privileged', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
+  }, 60_000);
+
+  it('honours a profile file (the docker CLI sends its content), in the container and its execs', async () => {
+    const file = path.join(work, 'no-mkdir.json');
+    fs.writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
+    const r = await docker(['run', '--rm', '--security-opt', `seccomp=${file}`, 'busybox', 'mkdir', '/x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/can't create directory '\/x': Operation not permitted/);
+    // everything else is allowed by that profile
+    expect(await probes(['--security-opt', `seccomp=${file}`], ['kcmp', 'unshare-user'])).toEqual(all('ok', ['kcmp', 'unshare-user']));
+    const id = ok(await docker(['run', '-d', '--security-opt', `seccomp=${file}`, 'busybox', 'sleep', '1000'])).stdout.trim();
+    try {
+      const e = await docker(['exec', id, 'mkdir', '/y']);
+      expect(e.code).toBe(1);
+      expect(e.stderr).toMatch(/Operation not permitted/);
+    } finally {
+      ok(await docker(['rm', '-f', id]));
+    }
+  }, 60_000);
+
+  it('a profile that is not one is refused at create with a 400', async () => {
+    for (const opt of ['seccomp={not json', 'seccomp=[1,2]', 'seccomp={"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"]}]}']) {
+      const res = await rawRequest(d.socketPath, {
+        method: 'POST',
+        path: '/v1.41/containers/create',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { SecurityOpt: [opt] } }),
+      });
+      expect(res.status).toBe(400);
+      expect((res.json as { message: string }).message).toMatch(/^Decoding seccomp profile failed: /);
+    }
+  }, 30_000);
+});
