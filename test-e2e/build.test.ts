@@ -147,7 +147,7 @@ describe('docker build (legacy builder)', () => {
     expect(h[0]).toBe('/bin/sh -e -c #(nop)  CMD ["made.txt"]');
     expect(h).toContain('/bin/sh -c #(nop)  ENV APP=/app');
     expect(h).toContain('/bin/sh -e -c test -f made.txt && chmod 4755 /opt/bb');
-    expect(h.some((l) => /^\/bin\/sh -c #\(nop\)  COPY dir:[0-9a-f]{64} in \/app\/ $/.test(l))).toBe(true);
+    expect(h.some((l) => /^\/bin\/sh -c #\(nop\) {2}COPY dir:[0-9a-f]{64} in \/app\/ $/.test(l))).toBe(true);
     expect(h).toHaveLength(15); // the 15 steps of the final stage (the imported base has no CreatedBy: trimmed)
   });
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, ok, processesUnder, rawRequest, sleep, waitFor } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, processesUnder, rawRequest, sleep, waitFor } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;

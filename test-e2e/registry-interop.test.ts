@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, ok, scratchDir } from './harness';
+import { BerthDaemon, clientsFor, exec, fixtures, ok, scratchDir } from './harness';
 import { RunningRegistry, startBerthRegistry, startDockerRegistry, writeHtpasswd } from './registry-helpers';
 
 let d: BerthDaemon;

@@ -170,6 +170,7 @@ function finalScreen(out: string): string[] {
   let col = 0;
   for (let i = 0; i < out.length; i++) {
     const ch = out[i]!;
+    // eslint-disable-next-line no-control-regex -- ESC starts the terminal's cursor sequences
     const esc = /^\x1b\[(\d*)([ABK])/.exec(out.slice(i, i + 8));
     if (esc) {
       const n = Number(esc[1] || 1);
@@ -205,6 +206,7 @@ describe('progress on a terminal', () => {
     const viaBerth = await inPty(`${process.execPath} ${berthBin} pull ${ref}`);
     const viaDocker = await inPty(`docker pull ${ref}`);
     expect(viaBerth).toContain('\x1b[2K');
+    // eslint-disable-next-line no-control-regex -- ESC starts the terminal's cursor sequences
     expect(viaBerth).toMatch(/\x1b\[\d+A/);
     const screen = finalScreen(viaBerth);
     expect(screen.filter((l) => / Pull complete$/.test(l))).toHaveLength(LAYERS);

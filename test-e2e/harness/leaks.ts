@@ -106,7 +106,7 @@ export function cleanUpLeaks(root: string, runtimeStateDir: string): void {
     }
   }
   for (const { runtime, root } of stateRoots(runtimeStateDir)) {
-    let ids: string[] = [];
+    let ids: string[];
     try {
       ids = fs.readdirSync(root);
     } catch {

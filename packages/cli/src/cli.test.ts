@@ -528,7 +528,7 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       });
       const ok = await cli(`build -t trace-built:v1 --build-arg GREETING=hi --label extra=1 ${dir}`, t);
       expect(ok.code).toBe(0);
-      expect(ok.out).toMatch(/^Sending build context to Docker daemon  \d+(\.\d+)?kB\nStep 1\/1 : FROM busybox:local\n ---> 7a0f54585e7a\nSuccessfully built 7a0f54585e7a\n$/);
+      expect(ok.out).toMatch(/^Sending build context to Docker daemon {2}\d+(\.\d+)?kB\nStep 1\/1 : FROM busybox:local\n ---> 7a0f54585e7a\nSuccessfully built 7a0f54585e7a\n$/);
       expect(t.calls[0]).toBe('POST /v1.41/build?buildargs=%7B%22GREETING%22%3A%22hi%22%7D&dockerfile=Dockerfile&labels=%7B%22extra%22%3A%221%22%7D&t=trace-built%3Av1&version=1');
       const bad = await cli(`build --force-rm -t fail ${dir}`, t);
       expect(bad.code).toBe(3);

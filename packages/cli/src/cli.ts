@@ -153,7 +153,6 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     for (const l of leaves) y = y.command(wrap(l, `${name} ${l.command.split(' ')[0]}`));
     return y.demandCommand(1, `${prog}: '${prog} ${name}' requires a subcommand`);
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yargsFactory = require('yargs/yargs') as (a: string[]) => Argv;
   let parser = yargsFactory(args)
     .scriptName(prog)

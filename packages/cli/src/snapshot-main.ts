@@ -35,13 +35,11 @@ function warmUp(): Promise<unknown> {
   // Every command's module, the client and the reference parser: no module loading at run time.
   const specs = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, CONTAINER_INSPECT, CONTAINER_PRUNE, IMAGE_INSPECT, IMAGE_PRUNE, ...VOLUME_COMMANDS, ...NETWORK_COMMANDS, SYSTEM_DF, ...SYSTEM_COMMANDS];
   for (const s of specs) s.load();
-  /* eslint-disable @typescript-eslint/no-require-imports */
   require('@berth/client');
   require('@berth/oci');
   require('./pull-image');
   require('./credentials');
   require('./json-messages-output');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   // node:http's first request checks addresses with net's large IPv6 pattern; compile it now
   isIP('::1');
   // Drive yargs and the hot commands once (help, builders, a usage error, then ps, exec and run

@@ -19,7 +19,7 @@ export class AxiosTransport implements Transport {
 
   private axios(): AxiosInstance {
     if (this.instance) return this.instance;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loading axios costs tens of ms, paid only on the first request
     const axios = require('axios') as import('axios').AxiosStatic;
     const a = this.opts.address;
     const common = {
@@ -34,20 +34,20 @@ export class AxiosTransport implements Transport {
       proxy: false as const,
     };
     if (a.kind === 'unix') {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: a TLS client never loads node:http's agent
       const http = require('node:http') as typeof import('node:http');
       const agent = new http.Agent({ keepAlive: true });
       this.agent = agent;
       this.instance = axios.create({ ...common, baseURL: 'http://localhost', socketPath: a.socketPath, httpAgent: agent });
     } else if (this.opts.tls) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: node:https (and TLS) only for a tcp:// daemon with TLS
       const https = require('node:https') as typeof import('node:https');
       const t = this.opts.tls;
       const agent = new https.Agent({ keepAlive: true, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify !== false });
       this.agent = agent;
       this.instance = axios.create({ ...common, baseURL: `https://${hostPart(a.hostname)}:${a.port}`, httpsAgent: agent });
     } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: a TLS client never loads node:http's agent
       const http = require('node:http') as typeof import('node:http');
       const agent = new http.Agent({ keepAlive: true });
       this.agent = agent;

@@ -24,11 +24,10 @@ export function parseHost(input: string | undefined): DaemonAddress {
   if (rest.startsWith('tcp://')) rest = rest.slice('tcp://'.length);
   else if (/^[a-z]+:\/\//i.test(rest)) throw new InvalidArgumentError(`host "${raw}": unsupported protocol`);
   rest = rest.replace(/\/+$/, '');
-  let hostname = rest;
   let port = DEFAULT_TCP_PORT;
   const m = /^(\[[^\]]+\]|[^:]*)(?::(\d+))?$/.exec(rest);
   if (!m) throw new InvalidArgumentError(`host "${raw}": invalid address`);
-  hostname = m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const hostname = m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1';
   if (m[2] !== undefined) port = Number(m[2]);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new InvalidArgumentError(`host "${raw}": invalid port`);
   return { kind: 'tcp', hostname, port, url: `tcp://${m[1] || hostname}:${port}` };

@@ -23,7 +23,7 @@ export class NodeHttpTransport implements Transport {
       // servername '' spares node:http's SNI guess (an IPv6 pattern compiled at each CLI start, ~1.5 ms): no TLS here
       this.base = { socketPath: a.socketPath, agent: this.agent, servername: '' } as http.RequestOptions;
     } else if (opts.tls) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: node:https (and TLS) only for a tcp:// daemon with TLS
       const https = require('node:https') as typeof import('node:https');
       const t = opts.tls;
       this.agent = new https.Agent({ keepAlive: true, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify !== false });

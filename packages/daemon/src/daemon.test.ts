@@ -118,7 +118,7 @@ describe('startDaemon', () => {
     const v = await docker(['version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/API version:\s+1\.41 \(downgraded from/);
-    expect(v.stdout).toMatch(/Server: berth\n Engine:\n  Version:\s+20\.10\.24\+berth/);
+    expect(v.stdout).toMatch(/Server: berth\n Engine:\n {2}Version:\s+20\.10\.24\+berth/);
     expect(v.stdout).toMatch(/API version:\s+1\.41 \(minimum version 1\.24\)/);
     const i = await docker(['info']);
     expect(i.code).toBe(0);

@@ -48,7 +48,7 @@ export function runtimeNative(): RuntimeNative | null {
       cached = null;
     } else {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded by path, once; a missing build falls back to mount(8)
         cached = require(RUNTIME_NATIVE_PATH) as RuntimeNative;
       } catch {
         cached = null;

@@ -627,10 +627,9 @@ describe('berth-shim json-file log format', () => {
     // so compare entry by entry against the same cut of the input.
     let off = 0;
     for (const e of entries) {
-      let len = 0;
       // find the byte length of this entry: up to and including the next newline, at most 16 KiB
       const nl = input.indexOf(0x0a, off);
-      len = nl >= 0 && nl - off < 16384 ? nl - off + 1 : Math.min(16384, input.length - off);
+      const len = nl >= 0 && nl - off < 16384 ? nl - off + 1 : Math.min(16384, input.length - off);
       expect(e.log).toBe(goDecode(input.subarray(off, off + len)));
       off += len;
     }

@@ -85,8 +85,6 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   }
   for (const w of created.Warnings ?? []) ctx.io.stderr.write(`WARNING: ${w}\n`);
   const id = created.Id;
-  let attached: Awaited<ReturnType<typeof client.containers.attach>> | undefined;
-  let wait: Awaited<ReturnType<typeof client.containers.wait>>;
   // attach and wait are both in place before start (their order does not matter to the daemon;
   // in parallel they cost one round trip instead of two)
   const attaching = f.detach ? Promise.resolve(undefined) : client.containers.attach(id, { stdin: !!f.interactive, stdout: true, stderr: true, stream: true, tty: !!f.tty });
@@ -98,8 +96,8 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
     reportRunError(ctx, 'run', a.status === 'rejected' ? a.reason : (w as PromiseRejectedResult).reason);
     return 125;
   }
-  attached = a.value;
-  wait = w.value;
+  const attached = a.value;
+  const wait = w.value;
   // Start only after the wait's headers are in: that is what makes `--rm` and fast exits safe.
   const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!f.interactive, tty: !!f.tty }) : undefined;
   try {

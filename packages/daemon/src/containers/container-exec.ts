@@ -124,9 +124,6 @@ export class ContainerExecs {
   }
 
   private async connectExec(e: Entry, s: ExecSession, conn: Duplex, tty: boolean): Promise<void> {
-    const write = (b: Buffer): void => {
-      if (!conn.destroyed && conn.writable) conn.write(b);
-    };
     let detached = false;
     let removeSink = (): void => undefined;
     if (s.config.attachStdin) {

@@ -6,7 +6,7 @@ import type { LogEntry, OutputChunk } from '@berth/runtime';
 export function fixedNano(t: string): string {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(t);
   if (!m) return t;
-  let frac = (m[2] ?? '').slice(0, 9).padEnd(9, '0');
+  const frac = (m[2] ?? '').slice(0, 9).padEnd(9, '0');
   let base = m[1]!;
   let zone = m[3]!;
   if (zone !== 'Z') {

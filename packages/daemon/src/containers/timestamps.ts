@@ -6,7 +6,7 @@
 export function rfc3339Nano(d: Date, subMsNanos = Number(process.hrtime.bigint() % 1000000n)): string {
   const iso = d.toISOString(); // 2026-11-28T08:14:45.605Z
   const ms = iso.slice(20, 23);
-  let frac = `${ms}${String(subMsNanos).padStart(6, '0')}`.replace(/0+$/, '');
+  const frac = `${ms}${String(subMsNanos).padStart(6, '0')}`.replace(/0+$/, '');
   return `${iso.slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import type { BlobSource, RegistryClientOptions } from '@berth/registry-client';
 import { registryClientFor } from './registry-client-module';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';

@@ -10,7 +10,7 @@ let loaded: typeof RegistryClientModule | undefined;
  * resident memory at idle).
  */
 export function registryClientModule(): typeof RegistryClientModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: see above (axios stays out of an idle berthd)
   loaded ??= require('@berth/registry-client') as typeof RegistryClientModule;
   return loaded;
 }

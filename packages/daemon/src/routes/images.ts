@@ -173,7 +173,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       const tag = queryString(req, 'tag');
       let reference: string;
       // no tag anywhere: every tag of the repository (`docker pull -a`), as the API documents
-      let allTags = false;
+      let allTags: boolean;
       try {
         const ref = parseReference(fromImage);
         reference = tag && ref.tag === undefined && ref.digest === undefined ? `${fromImage}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : fromImage;

@@ -18,7 +18,7 @@ export function parseListenAddress(s: string, tls = false): ListenAddress {
     return { kind: 'unix', path: p };
   }
   if (v.startsWith('tcp://')) {
-    let rest = v.slice('tcp://'.length).replace(/\/+$/, '');
+    const rest = v.slice('tcp://'.length).replace(/\/+$/, '');
     if (rest.includes('/')) throw new InvalidArgumentError(`host ${JSON.stringify(s)}: no path allowed in a tcp address`);
     let host: string;
     let portStr: string | undefined;

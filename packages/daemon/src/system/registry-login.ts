@@ -1,5 +1,5 @@
 import { InternalError, InvalidArgumentError, codeOf } from '@berth/errdefs';
-import type { RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import type { RegistryClientOptions } from '@berth/registry-client';
 import { registryClientModule } from '../images/registry-client-module';
 
 export interface LoginRequest {

@@ -27,7 +27,7 @@ let cached: LayerNative | undefined;
 export function layerNative(): LayerNative {
   if (cached === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded by path, and only when first needed (a clear error if it is not built)
       cached = require(ADDON_PATH) as LayerNative;
     } catch (err) {
       throw new FailedPreconditionError(

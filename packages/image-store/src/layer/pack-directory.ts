@@ -387,7 +387,7 @@ class PackWriter {
 
 /** The ustar-field stand-in for a name that goes into PAX: its first 100 bytes, plain ASCII. */
 function asciiStub(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- tar names are byte strings: 0x01-0x7f is the ASCII that ustar fields hold
   return s.slice(0, 100).replace(/[^\x01-\x7f]/g, '_');
 }
 
@@ -417,7 +417,7 @@ function openForRead(abs: Buffer): number | undefined {
 
 /** A binary-string name that does not fit ustar: longer than 100 bytes, or not plain ASCII. */
 function needsPax(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- tar names are byte strings: 0x01-0x7f is the ASCII that ustar fields hold
   return s.length > 100 || !/^[\x01-\x7f]*$/.test(s);
 }
 

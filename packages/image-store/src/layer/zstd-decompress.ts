@@ -8,7 +8,6 @@ import { DataLossError } from '@berth/errdefs';
  * that ends inside a frame are DataLossError.
  */
 export function createZstdDecompress(): Transform {
-  let decoder: Decompress;
   let ended = false;
   const out = new Transform({
     readableHighWaterMark: 4 * 1024 * 1024,
@@ -30,7 +29,7 @@ export function createZstdDecompress(): Transform {
       cb(ended ? null : new DataLossError('layer: zstd stream ends inside a frame (truncated)'));
     },
   });
-  decoder = new Decompress((data: Uint8Array, final?: boolean) => {
+  const decoder = new Decompress((data: Uint8Array, final?: boolean) => {
     if (data.length > 0) out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     if (final) ended = true;
   });
