@@ -29,6 +29,11 @@ declare -A need=(
   [zstd]=zstd
   # Docker's Python SDK, the real client of the issue-12 e2e tests (test-e2e/harness/python-sdk.ts)
   [/usr/lib/python3/dist-packages/docker]=python3-docker
+  # @berth/network: bridges, veths and netns (ip, unshare, nsenter, umount), nftables rules.
+  [ip]=iproute2
+  [nft]=nftables
+  [iptables]=iptables
+  [nsenter]=util-linux
 )
 missing=()
 for what in "${!need[@]}"; do

@@ -18,4 +18,6 @@ export type {
 export type { NetworkCatalog, NetworkSummary } from './network-catalog';
 export type { NetworkAttacher, EndpointRequest, ContainerNetworkRequest, ContainerNetworkSetup } from './network-attacher';
 export type { NetworkManager, NetworkManagerConfig, NetworkEvent, AddressPool } from './network-manager';
-export { openNetworkManager } from './open-network-manager';
+export { openNetworkManager, type NetworkManagerInternals } from './open-network-manager';
+export { networkSpawnCount } from './run-command';
+export type { HostNet, BridgeSpec, VethSpec } from './host-net';

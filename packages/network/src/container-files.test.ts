@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { hostsFile, resolvConf } from './container-files';
+import { portKeys, wantedPorts } from './port-bindings';
+
+describe('hostsFile', () => {
+  it('has the localhost lines, --add-host entries, links, then the own name last', () => {
+    const h = hostsFile({
+      hostname: 'abc',
+      domainname: 'example.org',
+      address: '172.17.0.3',
+      extraHosts: ['db:10.0.0.5', 'v6:fd00::1'],
+      links: [{ ip: '172.17.0.2', alias: 'w', containerId: 'f'.repeat(64), name: 'web' }],
+    });
+    expect(h.split('\n')).toEqual([
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      'fe00::0\tip6-localnet',
+      'ff00::0\tip6-mcastprefix',
+      'ff02::1\tip6-allnodes',
+      'ff02::2\tip6-allrouters',
+      '10.0.0.5\tdb',
+      'fd00::1\tv6',
+      `172.17.0.2\tw ${'f'.repeat(12)} web`,
+      '172.17.0.3\tabc.example.org abc',
+      '',
+    ]);
+  });
+});
+
+describe('resolvConf', () => {
+  const host = '# generated\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch corp.example\noptions edns0\n';
+  it("default bridge: the host's file without loopback nameservers", () => {
+    expect(resolvConf({ host })).toBe('# generated\nsearch corp.example\nnameserver 10.0.0.2\noptions edns0\n');
+  });
+  it("falls back to Google's servers when only loopback ones are left", () => {
+    expect(resolvConf({ host: 'nameserver 127.0.0.53\n' })).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  });
+  it('--dns, --dns-search and --dns-option replace the host values', () => {
+    expect(resolvConf({ host, dns: ['1.1.1.1'], dnsSearch: ['a.b'], dnsOptions: ['ndots:2'] })).toBe('# generated\nsearch a.b\nnameserver 1.1.1.1\noptions ndots:2\n');
+  });
+  it('user networks: the embedded server only, with ndots:0', () => {
+    expect(resolvConf({ host, embedded: '172.18.0.1', dns: ['1.1.1.1'] })).toBe('# generated\nsearch corp.example\nnameserver 172.18.0.1\noptions edns0 ndots:0\n');
+  });
+});
+
+describe('wantedPorts', () => {
+  it('reads PortBindings: host ip, fixed, free and ranged ports, udp', () => {
+    const w = wantedPorts(
+      {
+        '80/tcp': [{ HostIp: '', HostPort: '8080' }],
+        '53/udp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+        '9000-9001/tcp': [{ HostPort: '19000-19001' }],
+      },
+      false,
+      [],
+    );
+    expect(w.map((x) => [x.key, x.hostIp, x.hostPorts])).toEqual([
+      ['80/tcp', '', [8080, 8080]],
+      ['53/udp', '127.0.0.1', [0, 0]],
+      ['9000/tcp', '', [19000, 19000]],
+      ['9001/tcp', '', [19001, 19001]],
+    ]);
+  });
+  it('-P publishes every exposed port not bound already on a free port', () => {
+    const w = wantedPorts({ '80/tcp': [{ HostPort: '8080' }] }, true, ['80/tcp', '443/tcp', '53/udp']);
+    expect(w.map((x) => `${x.key} ${x.hostPorts[0]}`)).toEqual(['80/tcp 8080', '443/tcp 0', '53/udp 0']);
+  });
+  it('refuses bad protocols and ports', () => {
+    expect(() => wantedPorts({ '80/xyz': [] }, false, [])).toThrow('invalid protocol');
+    expect(() => wantedPorts({ '80/tcp': [{ HostPort: '99999' }] }, false, [])).toThrow('invalid port range');
+  });
+  it('lists the keys of exposed and published ports', () => {
+    expect(portKeys({ '80/tcp': null }, ['80/tcp', '53/udp'])).toEqual(['80/tcp', '53/udp']);
+  });
+});

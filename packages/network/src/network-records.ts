@@ -1,0 +1,64 @@
+import type { ContainerNetworkRequest } from './network-attacher';
+import type { IPAM } from './network-types';
+
+/** One network as stored (table `networks`). */
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  /** 'bridge', 'host' or 'null'. */
+  driver: string;
+  created: string;
+  predefined: boolean;
+  internal: boolean;
+  attachable: boolean;
+  enableIPv6: boolean;
+  /** The Linux bridge ('' for host/none). */
+  bridge: string;
+  /** IPv4 subnet 'a.b.c.d/n', gateway 'a.b.c.d', dynamic range ('' for the whole subnet). */
+  subnet: string;
+  gateway: string;
+  ipRange: string;
+  /** The subnet was given at create (--ip is allowed only then). */
+  userSubnet: boolean;
+  /** IPAM as inspect shows it. */
+  ipam: { Driver: string; Options: Record<string, string> | null; Config: NonNullable<IPAM['Config']> };
+  options: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** One container's network namespace (table `sandboxes`). */
+export interface SandboxRecord {
+  containerId: string;
+  netnsPath: string;
+  request: ContainerNetworkRequest;
+  created: string;
+}
+
+/** One container on one network (table `endpoints`). */
+export interface EndpointRecord {
+  id: string;
+  networkId: string;
+  containerId: string;
+  /** Interface name in the container: eth0, eth1... */
+  ifname: string;
+  /** The host side of the veth pair. */
+  hostVeth: string;
+  ipv4: string;
+  mac: string;
+  aliases: string[];
+  links: string[];
+  /** The IPAMConfig the container asked for (shown in inspect), or null. */
+  ipamConfig: { IPv4Address?: string; IPv6Address?: string } | null;
+  /** Attachment order (eth index and default-route choice). */
+  seq: number;
+}
+
+/** One published port (table `ports`). */
+export interface PortRecord {
+  containerId: string;
+  proto: 'tcp' | 'udp' | 'sctp';
+  containerPort: number;
+  /** '0.0.0.0', '::' or a specific host address. */
+  hostIp: string;
+  hostPort: number;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { Firewall } from './firewall';
+import { nftScript } from './nft-rules';
+
+const state = {
+  networks: [
+    { bridge: 'berth0', subnet: '172.17.0.0/16', internal: false, masquerade: true },
+    { bridge: 'br-0123456789ab', subnet: '172.18.0.0/16', internal: true, masquerade: true },
+    { bridge: 'br-nomasq', subnet: '172.19.0.0/16', internal: false, masquerade: false },
+  ],
+  ports: [
+    { proto: 'tcp' as const, hostIp: '0.0.0.0', hostPort: 8080, containerIp: '172.17.0.2', containerPort: 80 },
+    { proto: 'udp' as const, hostIp: '127.0.0.1', hostPort: 5353, containerIp: '172.17.0.3', containerPort: 53 },
+  ],
+};
+
+describe('nftScript', () => {
+  const s = nftScript(state);
+  it('replaces the whole table atomically (create, delete, define)', () => {
+    expect(s.startsWith('table ip berth\ndelete table ip berth\ntable ip berth {\n')).toBe(true);
+  });
+  it('lists every bridge, pairs each with itself (traffic within a network), marks internal ones', () => {
+    expect(s).toContain('set bridges { type ifname; elements = { "berth0", "br-0123456789ab", "br-nomasq" }; }');
+    expect(s).toContain('"berth0" . "berth0", "br-0123456789ab" . "br-0123456789ab"');
+    expect(s).toContain('set internal { type ifname; elements = { "br-0123456789ab" }; }');
+  });
+  it('masquerades non-internal networks that allow it, and loopback sources reaching a bridge', () => {
+    expect(s).toContain('set masq { type ipv4_addr; flags interval; elements = { 172.17.0.0/16 }; }');
+    expect(s).toContain('ip saddr @masq oifname != @bridges masquerade');
+    expect(s).toContain('ip saddr 127.0.0.0/8 oifname @bridges masquerade');
+  });
+  it('DNATs published ports: any local address, or one address', () => {
+    expect(s).toContain('map tcp_any { type inet_service : ipv4_addr . inet_service; elements = { 8080 : 172.17.0.2 . 80 }; }');
+    expect(s).toContain('map udp_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service; elements = { 127.0.0.1 . 5353 : 172.17.0.3 . 53 }; }');
+    expect(s).toContain('fib daddr type local jump ports');
+  });
+  it('isolates networks from each other and internal ones from everything, after letting DNATed flows in', () => {
+    const fwd = s.slice(s.indexOf('chain forward'));
+    const order = ['iifname . oifname @same accept', 'ct status dnat', 'iifname @internal drop', 'oifname @internal drop', 'iifname @bridges oifname @bridges drop'].map((x) => fwd.indexOf(x));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+describe('Firewall', () => {
+  it('applies only when the script changes, and removes the table only when it made one', async () => {
+    const applied: string[] = [];
+    const fw = new Firewall(async (s) => {
+      applied.push(s);
+    });
+    await fw.sync({ networks: [], ports: [] });
+    expect(applied).toHaveLength(0);
+    await fw.sync(state);
+    await fw.sync(state);
+    expect(applied).toHaveLength(1);
+    await fw.sync({ networks: [], ports: [] });
+    expect(applied[1]).toBe('table ip berth\ndelete table ip berth\n');
+    await fw.sync({ networks: [], ports: [] });
+    expect(applied).toHaveLength(2);
+  });
+});

@@ -1,0 +1,77 @@
+/** What the firewall table is made from: the bridge networks and the published ports. */
+export interface FirewallState {
+  networks: { bridge: string; subnet: string; internal: boolean; masquerade: boolean }[];
+  /** IPv4 DNAT entries: hostIp '0.0.0.0' means any local address. */
+  ports: { proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number; containerIp: string; containerPort: number }[];
+}
+
+export const TABLE = 'berth';
+
+/**
+ * The whole `ip berth` table as one `nft -f` script, replacing the previous one atomically
+ * (conntrack entries of running flows survive):
+ * - forward: traffic within one network passes; published ports (DNATed) pass; internal
+ *   networks talk to nothing else; different bridge networks are isolated from each other;
+ * - postrouting: masquerade of a network's subnet leaving by another interface, and of
+ *   loopback sources reaching a published port (route_localnet on the bridges);
+ * - prerouting/output: DNAT of published ports for traffic to a local address.
+ */
+export function nftScript(s: FirewallState): string {
+  const q = (n: string) => JSON.stringify(n);
+  const elems = (xs: string[]) => (xs.length ? ` elements = { ${xs.join(', ')} };` : '');
+  const bridges = s.networks.map((n) => q(n.bridge));
+  const same = s.networks.map((n) => `${q(n.bridge)} . ${q(n.bridge)}`);
+  const internal = s.networks.filter((n) => n.internal).map((n) => q(n.bridge));
+  const masq = s.networks.filter((n) => !n.internal && n.masquerade).map((n) => n.subnet);
+  const map = (proto: string, any: boolean) =>
+    s.ports
+      .filter((p) => p.proto === proto && (p.hostIp === '0.0.0.0') === any)
+      .sort((a, b) => a.hostPort - b.hostPort || a.hostIp.localeCompare(b.hostIp))
+      .map((p) => `${any ? '' : `${p.hostIp} . `}${p.hostPort} : ${p.containerIp} . ${p.containerPort}`);
+  const lines = [
+    `table ip ${TABLE}`,
+    `delete table ip ${TABLE}`,
+    `table ip ${TABLE} {`,
+    `  set bridges { type ifname;${elems(bridges)} }`,
+    `  set same { type ifname . ifname;${elems(same)} }`,
+    `  set internal { type ifname;${elems(internal)} }`,
+    `  set masq { type ipv4_addr; flags interval;${elems(masq)} }`,
+  ];
+  for (const proto of ['tcp', 'udp', 'sctp']) {
+    lines.push(`  map ${proto}_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service;${elems(map(proto, false))} }`);
+    lines.push(`  map ${proto}_any { type inet_service : ipv4_addr . inet_service;${elems(map(proto, true))} }`);
+  }
+  lines.push(
+    '  chain ports {',
+    ...['tcp', 'udp', 'sctp'].flatMap((p) => [`    dnat ip to ip daddr . ${p} dport map @${p}_ip`, `    dnat ip to ${p} dport map @${p}_any`]),
+    '  }',
+    '  chain prerouting {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    '    fib daddr type local jump ports',
+    '  }',
+    '  chain output {',
+    '    type nat hook output priority -100; policy accept;',
+    '    fib daddr type local jump ports',
+    '  }',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    '    ip saddr @masq oifname != @bridges masquerade',
+    '    ip saddr 127.0.0.0/8 oifname @bridges masquerade',
+    '  }',
+    '  chain forward {',
+    '    type filter hook forward priority filter; policy accept;',
+    '    iifname . oifname @same accept',
+    '    ct status dnat oifname @bridges oifname != @internal accept',
+    '    iifname @internal drop',
+    '    oifname @internal drop',
+    '    iifname @bridges oifname @bridges drop',
+    '  }',
+    '}',
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** Removes the table (no error when it is not there). */
+export function nftDeleteScript(): string {
+  return `table ip ${TABLE}\ndelete table ip ${TABLE}\n`;
+}
