@@ -84,6 +84,68 @@ describe('the unix socket', () => {
   }, 60_000);
 });
 
+describe('one berthd per data root', () => {
+  it('a second berthd on the same data root refuses (another socket, or the same), touching nothing: the first one\'s containers run on and are reported running', async () => {
+    const first = await BerthDaemon.start();
+    try {
+      const { docker } = clientsFor(first);
+      ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+      const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+      const lockFile = path.join(first.dataRoot, 'berthd.lock');
+      expect(fs.readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+      const before = fs.readdirSync(first.dataRoot).sort();
+
+      const other = await berthdFails(['--data-root', first.dataRoot, '-H', `unix://${path.join(work, 'other.sock')}`]);
+      expect(other.trim()).toBe(`berthd: data root ${first.dataRoot} is in use by another berthd (pid ${first.pid}): stop it first, or give this one another --data-root`);
+      expect(fs.existsSync(path.join(work, 'other.sock'))).toBe(false);
+      const same = await berthdFails(['--data-root', first.dataRoot, '-H', first.host]);
+      expect(same.trim().split('\n')).toHaveLength(1);
+      expect(same).toMatch(/another daemon is listening on this socket/);
+
+      expect(fs.readdirSync(first.dataRoot).sort()).toEqual(before);
+      expect(fs.readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+      expect(await first.ping()).toBe(true);
+      expect(ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.Running}}', id])).stdout.trim()).toBe('running true');
+      expect(ok(await docker(['exec', id, 'echo', 'still here'])).stdout).toBe('still here\n');
+      // no shim or runtime process inherited the lock: only berthd holds it
+      const holders = fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readdirSync(`/proc/${p}/fd`).some((fd) => fs.readlinkSync(`/proc/${p}/fd/${fd}`) === lockFile);
+          } catch {
+            return false;
+          }
+        });
+      expect(holders).toEqual([String(first.pid)]);
+
+      // kill -9 leaves no stale lock: the next berthd on the root starts and finds the container
+      await first.kill9();
+      await first.restart();
+      expect(fs.readFileSync(lockFile, 'utf8').trim()).toBe(String(first.pid));
+      expect(ok(await docker(['inspect', '--format', '{{.State.Status}}', id])).stdout.trim()).toBe('running');
+    } finally {
+      await first.dispose();
+    }
+  }, 90_000);
+
+  it('-p writes the pid file and removes it at stop; a pid file naming a live process is refused', async () => {
+    const pidFile = path.join(work, 'berthd.pid');
+    const d = await BerthDaemon.start({ args: ['-p', pidFile] });
+    try {
+      expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(String(d.pid));
+      const out = await berthdFails(['--data-root', path.join(work, 'pid2'), '-H', `unix://${path.join(work, 'pid2.sock')}`, '-p', pidFile]);
+      expect(out).toMatch(new RegExp(`pid file ${pidFile} names a running process \\(${d.pid}\\)`));
+      expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(String(d.pid));
+      await d.stop();
+      expect(fs.existsSync(pidFile)).toBe(false);
+    } finally {
+      await d.dispose();
+    }
+  }, 60_000);
+});
+
 describe('--runtime crun', () => {
   it('runs containers, or refuses at start with a clear line', async () => {
     let d: BerthDaemon | undefined;

@@ -9,7 +9,8 @@ import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
 import { silentLogger, type Logger } from '@berth/log';
-import { ApiServer, checkListenAllowed, type TlsConfig } from './server/api-server';
+import { ApiServer, checkListenAllowed, checkUnixSocketFree, type TlsConfig } from './server/api-server';
+import { lockDataRoot } from './data-root-lock';
 import { createApiApp } from './server/app';
 import { ConnectionTracker } from './server/connection-tracker';
 import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
@@ -65,6 +66,12 @@ export interface DaemonConfig {
 }
 
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+/**
+ * berthd's pid file with the default data root (dockerd's is /var/run/docker.pid). A daemon on
+ * another data root writes none unless `-p` names one, so that several can run side by side;
+ * each holds its data root's lock, `berthd.lock`, which records its pid too.
+ */
+export const DEFAULT_PID_FILE = '/var/run/berthd.pid';
 
 /** A running daemon. */
 export interface Daemon {
@@ -95,20 +102,22 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   }
   const tls = useTls ? await loadTls(config.tls!) : undefined;
   const security = await hostSecurity();
-  if (!security.seccomp) logger.warn('seccomp is not enabled in this kernel: containers run without the default seccomp profile');
-  if (security.apparmorNote) logger.info(security.apparmorNote);
 
   const layout = new DataRoot(path.resolve(config.dataRoot));
-  const cleanups: (() => Promise<void>)[] = [];
+  // Nothing of a live daemon's may change: its sockets and its data root are checked and
+  // locked before anything here is touched (its containers would be "restored" otherwise).
+  for (const a of addresses) if (a.kind === 'unix') await checkUnixSocketFree(a.path);
+  const lock = await lockDataRoot(layout.root, layout.lockFile);
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: messageOf(e) }, 'cleanup failed'));
     cleanups.length = 0;
   };
-  if (config.pidFile) {
-    await writePidFile(config.pidFile);
-    cleanups.push(() => fs.rm(config.pidFile!, { force: true }));
-  }
   try {
+    if (config.pidFile) {
+      await writePidFile(config.pidFile);
+      cleanups.push(() => fs.rm(config.pidFile!, { force: true }));
+    }
     await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
     await unmountLeftovers(layout.tmpDir);
     await fs.rm(layout.tmpDir, { recursive: true, force: true });
@@ -243,6 +252,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     cleanups.push(() => api.close());
     cleanups.push(async () => events.close()); // runs first: event streams end before the servers close
     for (const a of addresses) await api.listen(a, a.kind === 'tcp' ? tls : undefined);
+    if (!security.seccomp) logger.warn('seccomp is not enabled in this kernel: containers run without the default seccomp profile');
+    if (security.apparmorNote) logger.info(security.apparmorNote);
 
     let closing: Promise<void> | undefined;
     return {

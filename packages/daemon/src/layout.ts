@@ -13,6 +13,7 @@ import * as path from 'node:path';
  *   runtime/                   the OCI runtime's state dir (`runc --root`)
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
+ *   berthd.lock                held (flock) by the one berthd serving this root; holds its pid
  */
 export class DataRoot {
   constructor(readonly root: string) {}
@@ -47,6 +48,9 @@ export class DataRoot {
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');
+  }
+  get lockFile(): string {
+    return path.join(this.root, 'berthd.lock');
   }
   get engineIdFile(): string {
     return path.join(this.root, 'engine-id');

@@ -1,7 +1,8 @@
 import yargs from 'yargs';
 import pino from 'pino';
 import { messageOf } from '@berth/errdefs';
-import { DEFAULT_DATA_ROOT, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
+import * as path from 'node:path';
+import { DEFAULT_DATA_ROOT, DEFAULT_PID_FILE, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
 import { DEFAULT_HOST } from './server/listen-address';
 
 /** berthd: flags -> DaemonConfig -> startDaemon; SIGTERM/SIGINT stop it gracefully. */
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
     .option('insecure-registry', { type: 'string', array: true, describe: 'Enable insecure registry communication' })
     .option('registry-mirror', { type: 'string', array: true, describe: 'Pull mirror: URL (of Docker Hub) or REGISTRY=URL (of any registry), e.g. 127.0.0.1:5000=http://127.0.0.1:5001' })
     .option('group', { alias: 'G', type: 'string', default: 'docker', describe: 'Group for the unix socket' })
-    .option('pidfile', { alias: 'p', type: 'string', describe: 'Path to use for daemon PID file' })
+    .option('pidfile', { alias: 'p', type: 'string', describe: `Path to use for daemon PID file (default ${DEFAULT_PID_FILE} with the default --data-root, none with another)` })
     .strict()
     .fail((msg, err) => {
       process.stderr.write(`berthd: ${msg ?? messageOf(err)} (see berthd --help)\n`);
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
     if (args.tlskey) config.tls.keyFile = args.tlskey;
   }
   if (args.pidfile) config.pidFile = args.pidfile;
+  else if (path.resolve(args['data-root']) === DEFAULT_DATA_ROOT) config.pidFile = DEFAULT_PID_FILE;
   config.socketGroup = args.group;
   if (args['insecure-registry']?.length) config.insecureRegistries = args['insecure-registry'].map(String);
   if (args['registry-mirror']?.length) config.registryMirrors = args['registry-mirror'].map(String);

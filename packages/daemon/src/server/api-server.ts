@@ -134,11 +134,19 @@ async function groupId(name: string): Promise<number | undefined> {
 /** Refuses to steal a socket a live daemon answers on; removes a stale one; makes the directory. */
 async function prepareUnixSocket(p: string): Promise<void> {
   await fs.promises.mkdir(path.dirname(p), { recursive: true });
+  if (await checkUnixSocketFree(p)) await fs.promises.rm(p, { force: true });
+}
+
+/**
+ * FailedPreconditionError when a live daemon answers on `p` or `p` is not a socket; true when a
+ * stale socket file is there, false when nothing is. Touches nothing.
+ */
+export async function checkUnixSocketFree(p: string): Promise<boolean> {
   let st: fs.Stats;
   try {
     st = await fs.promises.lstat(p);
   } catch {
-    return;
+    return false;
   }
   if (!st.isSocket()) throw new FailedPreconditionError(`unix://${p}: exists and is not a socket; remove it or choose another -H`);
   const live = await new Promise<boolean>((resolve) => {
@@ -158,5 +166,5 @@ async function prepareUnixSocket(p: string): Promise<void> {
     });
   });
   if (live) throw new FailedPreconditionError(`unix://${p}: another daemon is listening on this socket; stop it or choose another -H`);
-  await fs.promises.rm(p, { force: true });
+  return true;
 }
