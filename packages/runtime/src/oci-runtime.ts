@@ -72,6 +72,20 @@ async function shimAnswers(bundle: string): Promise<boolean> {
   }
 }
 
+/**
+ * A previous run's shim reports the exit, then deletes the runtime's container and exits; its
+ * socket answers until then. A start right after a stop (a quick `restart`) waits for it (up to
+ * 3 s) instead of failing; a shim still there after that is a real conflict.
+ */
+async function shimGone(bundle: string, ms = 3000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (!(await shimAnswers(bundle))) return true;
+  }
+  return false;
+}
+
 function checkId(id: string): void {
   if (!ID_RE.test(id)) throw new InvalidArgumentError(`container "${id}": invalid id`);
 }
@@ -203,7 +217,9 @@ export class OciRuntime {
     ]);
     for (const r of [specR, answersR, ...rest]) if (r.status === 'rejected') throw r.reason;
     const spec = (specR as PromiseFulfilledResult<RuntimeSpec>).value;
-    if ((answersR as PromiseFulfilledResult<boolean>).value) throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
+    if ((answersR as PromiseFulfilledResult<boolean>).value && !(await shimGone(bundle))) {
+      throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
+    }
     await fs.rm(path.join(bundle, 'exit.json'), { force: true });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));

@@ -38,8 +38,14 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) (fromBody as Record<string, unknown>)[k] = v;
   }
   const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
-  const pause = opts.pause !== false && e.rec.state.status === 'running';
-  if (pause) await lifecycle.pause(id);
+  // docker (daemon/commit.go) ignores a failed pause: a container that is just exiting is committed as it is
+  let pause = opts.pause !== false && e.rec.state.status === 'running';
+  if (pause) {
+    await lifecycle.pause(id).catch((err) => {
+      pause = false;
+      ctx.log.debug({ id, err: messageOf(err) }, 'commit: not paused');
+    });
+  }
   try {
     const rec = await committer.commit({
       parent: e.rec.imageId,

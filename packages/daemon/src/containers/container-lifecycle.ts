@@ -2,7 +2,7 @@ import type { ContainerPruneReport, Filters } from '@berth/api';
 import { ConflictError, InternalError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
 import { parseSignal } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
-import { isActive } from './container-entry';
+import { isActive, type Entry } from './container-entry';
 import { compilePruneFilters } from './container-filters';
 import { normalizeContainerName } from './container-names';
 import type { ContainerRemoval } from './container-removal';
@@ -57,14 +57,35 @@ export class ContainerLifecycle {
     if (signo === 9) await within(e.exitHandled, 10_000);
   }
 
+  /**
+   * Restarts of one container run one after the other (a quick second `restart` waits for the
+   * first instead of racing its start); a start that finds the container running is a no-op, as
+   * docker's containerStart with resetRestartManager.
+   */
   async restart(ref: string, opts: StopOptions = {}): Promise<void> {
     const e = this.ctx.mustGet(ref);
+    const previous = this.restarts.get(e) ?? Promise.resolve();
+    const mine = previous.then(() => this.restartNow(e, ref, opts));
+    const settled = mine.catch(() => undefined);
+    this.restarts.set(e, settled);
+    void settled.then(() => {
+      if (this.restarts.get(e) === settled) this.restarts.delete(e);
+    });
+    await mine;
+  }
+
+  private readonly restarts = new WeakMap<Entry, Promise<void>>();
+
+  private async restartNow(e: Entry, ref: string, opts: StopOptions): Promise<void> {
     if (isActive(e.rec.state.status)) {
       await this.supervisor.stopEntry(e, opts);
       this.ctx.emit(e, 'stop');
     }
     if (this.ctx.entries.get(e.rec.id) !== e) throw new NotFoundError(`No such container: ${ref}`);
-    await this.ctx.exclusive(e, () => this.supervisor.startLocked(e, false));
+    await this.ctx.exclusive(e, async () => {
+      if (e.rec.state.status === 'running' && e.task) return;
+      await this.supervisor.startLocked(e, false);
+    });
     this.ctx.emit(e, 'restart');
   }
 

@@ -184,7 +184,7 @@ export class ContainerSupervisor {
       exitCode,
       pid: 0,
     }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));
-    notifyExit(e, exitCode, false);
+    notifyExit(e, exitCode);
     if (e.rec.hostConfig.AutoRemove) void this.removal.destroy(e).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'auto-remove failed'));
   }
 
@@ -225,7 +225,7 @@ export class ContainerSupervisor {
     ctx.emitVolumes(e, 'unmount');
     // The output is drained (task.wait settles after it): attached clients get their FIN now.
     e.hub.finish();
-    notifyExit(e, exit.exitCode, restart);
+    notifyExit(e, exit.exitCode);
     ctx.log.debug({ id, unmounted, recorded: ms() }, 'container exit recorded');
     if (e.rec.hostConfig.AutoRemove && !e.doomed) {
       void this.removal.destroy(e).catch((err) => ctx.log.error({ id, err: messageOf(err) }, 'auto-remove failed'));

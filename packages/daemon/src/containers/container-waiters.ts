@@ -35,10 +35,14 @@ export function runOver(e: Entry): Promise<void> {
   });
 }
 
-/** An exit: answers next-exit waiters, and not-running ones unless a restart follows. */
-export function notifyExit(e: Entry, exitCode: number, restarting: boolean): void {
+/**
+ * An exit answers next-exit and not-running waiters, also when a restart policy restarts the
+ * container (docker's State.SetRestarting closes waitStop as SetStopped does: `docker wait` of an
+ * `--restart always` container returns at its first exit).
+ */
+export function notifyExit(e: Entry, exitCode: number): void {
   for (const w of [...e.waiters]) {
-    if (w.condition === 'next-exit' || (w.condition === 'not-running' && !restarting)) {
+    if (w.condition === 'next-exit' || w.condition === 'not-running') {
       e.waiters.delete(w);
       w.resolve({ StatusCode: exitCode, Error: null });
     }
