@@ -14,6 +14,8 @@ import { portKeys, wantedPorts, type WantedPort } from './port-bindings';
 
 type Undo = () => Promise<unknown> | void;
 
+const SWEEP_DELAY_MS = 1000;
+
 /** The container lifecycle over bridge networks. */
 export class BridgeAttacher implements NetworkAttacher {
   /** containerId -> hosts and resolv.conf as last computed. */
@@ -267,7 +269,9 @@ export class BridgeAttacher implements NetworkAttacher {
     const ports = this.s.ports.get(containerId) ?? [];
     for (const p of ports) this.s.portHolder.release(p.proto, p.hostIp, p.hostPort);
     await this.s.host.deleteNetns(sb.netnsPath);
-    for (const e of eps) await this.s.host.deleteLink(e.hostVeth);
+    // The kernel removes the veth pair with the namespace, asynchronously (10-40 ms; deleting
+    // it here would block for as long). Whatever is still there a moment later is deleted then.
+    this.sweep(eps.map((e) => e.hostVeth));
     await this.s.store.deleteSandbox(containerId);
     this.s.sandboxes.delete(containerId);
     this.s.endpoints.delete(containerId);
@@ -278,6 +282,20 @@ export class BridgeAttacher implements NetworkAttacher {
       const n = this.s.networks.get(e.networkId);
       if (n) this.s.event('disconnect', n, { container: containerId });
     }
+  }
+
+  /** Deletes, a little later, those of `veths` the kernel has not removed with their namespace. */
+  private sweep(veths: string[]): void {
+    if (!veths.length) return;
+    const t = setTimeout(() => {
+      void this.s
+        .locked(async () => {
+          const links = await this.s.host.links();
+          for (const v of veths) if (links.includes(v)) await this.s.host.deleteLink(v);
+        })
+        .catch((err) => this.s.logger.warn({ err, veths }, 'network: removing leftover veths failed'));
+    }, SWEEP_DELAY_MS);
+    t.unref();
   }
 
   private setupOrThrow(containerId: string): ContainerNetworkSetup {

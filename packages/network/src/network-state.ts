@@ -162,15 +162,19 @@ export class NetworkState {
     return {
       lookup: (srcIp: string, q: DnsQuestion): DnsAnswer[] | undefined => {
         void this.hostResolv();
+        // A container sees the names of its own user-defined networks (the one asked first);
+        // an unknown client (the host) those of the network it asked.
         const cid = this.containerAt(srcIp);
         const nets = cid ? (this.endpoints.get(cid) ?? []).map((e) => e.networkId) : [networkId];
-        const userNets = nets.filter((id) => {
-          const n = this.networks.get(id);
-          return n && !n.predefined;
-        });
+        const userNets = nets
+          .filter((id) => {
+            const n = this.networks.get(id);
+            return n && !n.predefined;
+          })
+          .sort((x, y) => (x === networkId ? -1 : y === networkId ? 1 : 0));
         if (q.type === TYPE_PTR) return this.reverse(q.name, userNets);
         const name = q.name.replace(/\.$/, '');
-        for (const nid of [networkId, ...userNets.filter((x) => x !== networkId)]) {
+        for (const nid of userNets) {
           const n = this.networks.get(nid);
           if (!n) continue;
           let bare = name;

@@ -10,6 +10,7 @@ import { Firewall } from './firewall';
 import type { HostNet } from './host-net';
 import { hostRoutes4 } from './host-routes';
 import { IpHostNet } from './ip-host-net';
+import { loadNetNative, NET_NATIVE_PATH, NetlinkHostNet } from './netlink-host-net';
 import { formatCidr4, formatIPv4, overlaps4, parseAddrPrefix4, parseCidr4 } from './ipv4';
 import { networkMigrations } from './migrations';
 import type { NetworkManager, NetworkManagerConfig } from './network-manager';
@@ -34,7 +35,9 @@ export async function openNetworkManager(cfg: NetworkManagerConfig, internals: N
   await cfg.db.migrate(networkMigrations);
   await fs.mkdir(path.join(cfg.stateDir, 'netns'), { recursive: true });
   const store = new NetworkStore(cfg.db);
-  const host = internals.host ?? new IpHostNet();
+  const native = internals.host ? undefined : loadNetNative();
+  if (!internals.host && !native) logger.warn({ addon: NET_NATIVE_PATH }, 'network: native addon not built; using ip commands (slower starts)');
+  const host = internals.host ?? (native ? new NetlinkHostNet(native) : new IpHostNet());
   const state = new NetworkState(
     store,
     host,

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "berth_net",
+      "sources": ["src/berth_net.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-stringop-overflow"],
+      "libraries": ["-lpthread"]
+    }
+  ]
+}

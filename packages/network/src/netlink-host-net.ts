@@ -1,0 +1,90 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InternalError } from '@berth/errdefs';
+import type { BridgeSpec, HostNet, VethSpec } from './host-net';
+import { IpHostNet } from './ip-host-net';
+
+/** The calls of native/src/berth_net.c (synchronous; each a handful of syscalls). */
+interface NetNative {
+  createNetns(path: string): void;
+  deleteNetns(path: string): void;
+  addVeth(netnsPath: string, bridge: string, hostName: string, ifname: string, mac: string, address: string, prefix: number, gateway: string, mtu: number): void;
+  deleteLink(name: string): void;
+  deleteLinkIn(netnsPath: string, ifname: string): void;
+  setDefaultRoute(netnsPath: string, gateway: string): void;
+}
+
+// src and dist sit at the same depth below the package root.
+export const NET_NATIVE_PATH = path.join(__dirname, '..', 'native', 'build', 'Release', 'berth_net.node');
+
+/** The addon, or undefined when it is not built (the `ip` commands are used then). */
+export function loadNetNative(): NetNative | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon is loaded by path; without it berth falls back to the ip commands
+    return require(NET_NATIVE_PATH) as NetNative;
+  } catch {
+    return undefined;
+  }
+}
+
+function wrap(what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    throw new InternalError(`${what}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * HostNet over netlink and setns from the native addon: attach, connect, disconnect and
+ * detach spawn no process. Bridges (made once per network) still use `ip`.
+ */
+export class NetlinkHostNet implements HostNet {
+  private readonly ip = new IpHostNet();
+
+  constructor(private readonly n: NetNative) {}
+
+  ensureBridge(b: BridgeSpec): Promise<void> {
+    return this.ip.ensureBridge(b);
+  }
+
+  deleteBridge(name: string): Promise<void> {
+    return this.ip.deleteBridge(name);
+  }
+
+  async createNetns(p: string): Promise<void> {
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    await (await fs.open(p, 'a')).close();
+    wrap(`netns ${p}`, () => this.n.createNetns(p));
+  }
+
+  async deleteNetns(p: string): Promise<void> {
+    wrap(`netns ${p}`, () => this.n.deleteNetns(p));
+    await fs.rm(p, { force: true });
+  }
+
+  async addVeth(v: VethSpec): Promise<void> {
+    const [addr, prefix] = v.address.split('/');
+    wrap(`veth ${v.hostName}`, () => this.n.addVeth(v.netnsPath, v.bridge, v.hostName, v.ifname, v.mac, addr!, Number(prefix), v.gateway ?? '', v.mtu));
+  }
+
+  async deleteLink(name: string): Promise<void> {
+    wrap(`link ${name}`, () => this.n.deleteLink(name));
+  }
+
+  async deleteLinkIn(netnsPath: string, ifname: string): Promise<void> {
+    wrap(`link ${ifname}`, () => this.n.deleteLinkIn(netnsPath, ifname));
+  }
+
+  async setDefaultRoute(netnsPath: string, gateway: string | undefined): Promise<void> {
+    wrap('default route', () => this.n.setDefaultRoute(netnsPath, gateway ?? ''));
+  }
+
+  links(): Promise<string[]> {
+    return this.ip.links();
+  }
+
+  enableForwarding(): Promise<void> {
+    return this.ip.enableForwarding();
+  }
+}
