@@ -56,7 +56,7 @@ async function startBerthd(dir, extraArgs = []) {
   const socketPath = path.join(dir, 'berthd.sock');
   const logFile = path.join(dir, 'berthd.log');
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', ...extraArgs], {
+  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', '', ...extraArgs], {
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

@@ -21,6 +21,8 @@ export interface DaemonOptions {
    * gives containers a network (BRIEF: network safety). The test deletes it after dispose().
    */
   netns?: NetNs;
+  /** Serve the CRI at `cri.sock` in the daemon's temp dir (default: no CRI endpoint, never berthd's /run/berth/cri.sock). */
+  cri?: boolean;
 }
 
 let counter = 0;
@@ -70,6 +72,11 @@ export class BerthDaemon {
     return `unix://${this.socketPath}`;
   }
 
+  /** `unix:///.../cri.sock`: the CRI endpoint when started with `cri: true`. */
+  get criAddress(): string {
+    return `unix://${path.join(this.dir, 'cri.sock')}`;
+  }
+
   /** The OCI runtimes' state dir: `runtime/<runc|crun>` are their `--root`s (see leaks.ts). */
   get runtimeStateDir(): string {
     return path.join(this.dataRoot, 'runtime');
@@ -105,6 +112,8 @@ export class BerthDaemon {
       ...hosts.flatMap((h) => ['-H', h]),
       '--log-level',
       'debug',
+      '--cri-socket',
+      this.opts.cri ? this.criAddress : '',
       ...(this.opts.args ?? []),
     ];
   }

@@ -9,7 +9,7 @@ import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
 import { silentLogger, type Logger } from '@berth/log';
-import { ApiServer, checkListenAllowed, checkUnixSocketFree, type TlsConfig } from './server/api-server';
+import { ApiServer, checkListenAllowed, checkUnixSocketFree, prepareUnixSocket, type TlsConfig } from './server/api-server';
 import { lockDataRoot } from './data-root-lock';
 import { createApiApp } from './server/app';
 import { ConnectionTracker } from './server/connection-tracker';
@@ -37,6 +37,10 @@ import { containerMigrations, containersRouter, createContainerService, type Con
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
 import { DaemonBuildBackend } from './build/daemon-build-backend';
+import { criImageBackend } from './cri/cri-image-backend';
+
+/** berthd's version (the Engine API's `Version`, the CRI's runtime_version). */
+export const BERTH_VERSION = '0.1.0';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -63,6 +67,20 @@ export interface DaemonConfig {
   skipHostChecks?: boolean;
   /** Tests of the API alone: do not construct the container service (no container routes). */
   withoutContainers?: boolean;
+  /** The CRI endpoint (`--cri-socket`, `--cni-conf-dir`, `--cni-bin-dir`, `--pod-infra-image`); absent: no CRI server. */
+  cri?: CriConfig;
+}
+
+/** berthd's CRI v1 server (see @berth/cri). */
+export interface CriConfig {
+  /** `unix:///path` (berthd's default unix:///run/berth/cri.sock). */
+  socket: string;
+  /** CNI network configurations (default /etc/cni/net.d). */
+  cniConfDir?: string;
+  /** CNI plugin directories, searched in order (default /opt/cni/bin, /usr/lib/cni). */
+  cniBinDirs?: string[];
+  /** The pod sandbox (pause) image (default registry.k8s.io/pause:3.9). */
+  podInfraImage?: string;
 }
 
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
@@ -76,6 +94,8 @@ export const DEFAULT_PID_FILE = '/var/run/berthd.pid';
 /** A running daemon. */
 export interface Daemon {
   readonly addresses: string[];
+  /** The CRI endpoint (`unix:///path`) when one is served. */
+  readonly criAddress?: string;
   readonly layout: DataRoot;
   readonly events: EventLog;
   readonly imageStore: ImageStore;
@@ -107,6 +127,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   // Nothing of a live daemon's may change: its sockets and its data root are checked and
   // locked before anything here is touched (its containers would be "restored" otherwise).
   for (const a of addresses) if (a.kind === 'unix') await checkUnixSocketFree(a.path);
+  // loaded only when asked: grpc and the proto cost nothing to a berthd without a CRI endpoint
+  const criModule = config.cri?.socket ? await import('@berth/cri') : undefined;
+  if (criModule && config.cri) await checkUnixSocketFree(criModule.criSocketPath(config.cri.socket), '--cri-socket');
   const lock = await lockDataRoot(layout.root, layout.lockFile);
   const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const cleanup = async (): Promise<void> => {
@@ -255,9 +278,29 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     if (!security.seccomp) logger.warn('seccomp is not enabled in this kernel: containers run without the default seccomp profile');
     if (security.apparmorNote) logger.info(security.apparmorNote);
 
+    let criAddress: string | undefined;
+    if (criModule && config.cri) {
+      const { CriServer, criSocketPath } = criModule;
+      const cri = new CriServer({
+        socket: config.cri.socket,
+        version: BERTH_VERSION,
+        stateDir: path.join(layout.root, 'cri'),
+        images: criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot),
+        ...(containers ? { containers } : {}),
+        ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
+        ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),
+        ...(config.cri.podInfraImage ? { podInfraImage: config.cri.podInfraImage } : {}),
+        logger,
+      });
+      await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');
+      criAddress = await cri.listen();
+      cleanups.push(() => cri.close());
+    }
+
     let closing: Promise<void> | undefined;
     return {
       addresses: api.addresses,
+      ...(criAddress ? { criAddress } : {}),
       layout,
       events,
       imageStore,

@@ -5,6 +5,12 @@ import * as path from 'node:path';
 import { DEFAULT_DATA_ROOT, DEFAULT_PID_FILE, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
 import { DEFAULT_HOST } from './server/listen-address';
 
+// the CRI's defaults, written out here so berthd's --help costs no gRPC load (they match @berth/cri's)
+const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
+const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
+const DEFAULT_CNI_BIN_DIRS = ['/opt/cni/bin', '/usr/lib/cni'];
+const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.9';
+
 /** berthd: flags -> DaemonConfig -> startDaemon; SIGTERM/SIGINT stop it gracefully. */
 async function main(argv: string[]): Promise<void> {
   const args = await yargs(argv)
@@ -24,6 +30,10 @@ async function main(argv: string[]): Promise<void> {
     .option('registry-mirror', { type: 'string', array: true, describe: 'Pull mirror: URL (of Docker Hub) or REGISTRY=URL (of any registry), e.g. 127.0.0.1:5000=http://127.0.0.1:5001' })
     .option('group', { alias: 'G', type: 'string', default: 'docker', describe: 'Group for the unix socket' })
     .option('pidfile', { alias: 'p', type: 'string', describe: `Path to use for daemon PID file (default ${DEFAULT_PID_FILE} with the default --data-root, none with another)` })
+    .option('cri-socket', { type: 'string', default: DEFAULT_CRI_SOCKET, describe: "Kubernetes CRI v1 endpoint (unix:///PATH); '' turns it off" })
+    .option('cni-conf-dir', { alias: 'cri-conf-dir', type: 'string', default: DEFAULT_CNI_CONF_DIR, describe: 'CNI network configurations for pods' })
+    .option('cni-bin-dir', { type: 'string', array: true, describe: `CNI plugin directories (default ${DEFAULT_CNI_BIN_DIRS.join(', ')})` })
+    .option('pod-infra-image', { type: 'string', default: DEFAULT_POD_INFRA_IMAGE, describe: 'Image of the pod sandbox (pause) containers' })
     .strict()
     .fail((msg, err) => {
       process.stderr.write(`berthd: ${msg ?? messageOf(err)} (see berthd --help)\n`);
@@ -55,6 +65,15 @@ async function main(argv: string[]): Promise<void> {
   if (args['insecure-registry']?.length) config.insecureRegistries = args['insecure-registry'].map(String);
   if (args['registry-mirror']?.length) config.registryMirrors = args['registry-mirror'].map(String);
 
+  if (args['cri-socket']) {
+    config.cri = {
+      socket: args['cri-socket'],
+      cniConfDir: args['cni-conf-dir'],
+      podInfraImage: args['pod-infra-image'],
+      ...(args['cni-bin-dir']?.length ? { cniBinDirs: args['cni-bin-dir'].flatMap((d) => String(d).split(':')).filter(Boolean) } : {}),
+    };
+  }
+
   let daemon: Daemon;
   try {
     daemon = await startDaemon(config);
@@ -63,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`berthd: ${messageOf(e)}\n`);
     process.exit(1);
   }
-  logger.info({ addresses: daemon.addresses, dataRoot: config.dataRoot, runtime: config.runtime }, 'berthd started');
+  logger.info({ addresses: daemon.addresses, cri: daemon.criAddress, dataRoot: config.dataRoot, runtime: config.runtime }, 'berthd started');
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -25,6 +25,19 @@ export const LIST_FILTER_KEYS = [
 /** Filter keys `container prune` knows. */
 export const PRUNE_FILTER_KEYS = ['label', 'label!', 'until'] as const;
 
+/**
+ * Containers of another front door (the CRI's pods and containers carry `io.berth.namespace=k8s.io`,
+ * as containerd keeps them in its `k8s.io` namespace) are kept apart from berth's own: `ps` and
+ * `container prune` leave them out unless a `label` filter names this key
+ * (`berth ps --filter label=io.berth.namespace=k8s.io`). Same key as @berth/cri's NAMESPACE_LABEL.
+ */
+export const NAMESPACE_LABEL = 'io.berth.namespace';
+
+/** Does this filter set ask for namespaced containers (a `label` filter on NAMESPACE_LABEL)? */
+function namesNamespace(labelFilters: string[]): boolean {
+  return labelFilters.some((l) => l.split('=')[0] === NAMESPACE_LABEL);
+}
+
 /** docker's filters.Match: each value is a regular expression searched in the subject. */
 function matchesRegexp(pattern: string, subject: string): boolean {
   try {
@@ -70,7 +83,9 @@ export function compileListFilters(
   const since = get('since').map((r) => ctx.seqOf(r));
   const ancestors = get('ancestor');
 
+  const namespaced = namesNamespace(get('label'));
   const match = (rec: ContainerRecord & { seq: number }): boolean => {
+    if (!namespaced && rec.config.Labels?.[NAMESPACE_LABEL] !== undefined) return false;
     const ids = get('id');
     if (ids.length && !ids.some((p) => matchesRegexp(p, rec.id))) return false;
     const names = get('name');
@@ -131,8 +146,10 @@ export function compilePruneFilters(filters: Filters, now: Date, parseTime: (v: 
   });
   const labels = filters.get('label') ?? [];
   const notLabels = filters.get('label!') ?? [];
+  const namespaced = namesNamespace(labels);
   return (rec: ContainerRecord): boolean => {
     const l = rec.config.Labels ?? {};
+    if (!namespaced && l[NAMESPACE_LABEL] !== undefined) return false;
     if (!labels.every((x) => labelMatches(l, x))) return false;
     if (notLabels.some((x) => labelMatches(l, x))) return false;
     if (until.length && !until.every((u) => Date.parse(rec.created) < u)) return false;

@@ -131,24 +131,24 @@ async function groupId(name: string): Promise<number | undefined> {
   return undefined;
 }
 
-/** Refuses to steal a socket a live daemon answers on; removes a stale one; makes the directory. */
-async function prepareUnixSocket(p: string): Promise<void> {
+/** Refuses to steal a socket a live daemon answers on; removes a stale one; makes the directory. `flag` names the option in messages. */
+export async function prepareUnixSocket(p: string, flag = '-H'): Promise<void> {
   await fs.promises.mkdir(path.dirname(p), { recursive: true });
-  if (await checkUnixSocketFree(p)) await fs.promises.rm(p, { force: true });
+  if (await checkUnixSocketFree(p, flag)) await fs.promises.rm(p, { force: true });
 }
 
 /**
  * FailedPreconditionError when a live daemon answers on `p` or `p` is not a socket; true when a
  * stale socket file is there, false when nothing is. Touches nothing.
  */
-export async function checkUnixSocketFree(p: string): Promise<boolean> {
+export async function checkUnixSocketFree(p: string, flag = '-H'): Promise<boolean> {
   let st: fs.Stats;
   try {
     st = await fs.promises.lstat(p);
   } catch {
     return false;
   }
-  if (!st.isSocket()) throw new FailedPreconditionError(`unix://${p}: exists and is not a socket; remove it or choose another -H`);
+  if (!st.isSocket()) throw new FailedPreconditionError(`unix://${p}: exists and is not a socket; remove it or choose another ${flag}`);
   const live = await new Promise<boolean>((resolve) => {
     const c = net.connect(p);
     const t = setTimeout(() => {
@@ -165,6 +165,6 @@ export async function checkUnixSocketFree(p: string): Promise<boolean> {
       resolve(false);
     });
   });
-  if (live) throw new FailedPreconditionError(`unix://${p}: another daemon is listening on this socket; stop it or choose another -H`);
+  if (live) throw new FailedPreconditionError(`unix://${p}: another daemon is listening on this socket; stop it or choose another ${flag}`);
   return true;
 }

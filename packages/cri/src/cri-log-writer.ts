@@ -1,0 +1,99 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { messageOf } from '@berth/errdefs';
+import type { Logger } from '@berth/log';
+
+const STREAMS: Record<number, string> = { 1: 'stdout', 2: 'stderr' };
+
+/**
+ * One CRI log line per log entry: `<RFC3339Nano> <stdout|stderr> <F|P> <content>` (kubelet's
+ * format; P marks a partial line, one that did not end in a newline).
+ */
+export function criLogLine(time: string, stream: string, content: Buffer): Buffer {
+  const full = content.length > 0 && content[content.length - 1] === 0x0a;
+  const body = full ? content.subarray(0, content.length - 1) : content;
+  return Buffer.concat([Buffer.from(`${time} ${stream} ${full ? 'F' : 'P'} `), body, Buffer.from('\n')]);
+}
+
+/**
+ * Log entries of the container service's `logs` with timestamps: stdcopy frames (or raw bytes for a
+ * TTY) whose payloads start with `<RFC3339Nano> `. A chunk may hold several frames.
+ */
+export function parseLogChunk(chunk: Buffer, tty: boolean): { stream: string; time: string; content: Buffer }[] {
+  const out: { stream: string; time: string; content: Buffer }[] = [];
+  const entry = (stream: string, payload: Buffer): void => {
+    const sp = payload.indexOf(0x20);
+    if (sp > 0) out.push({ stream, time: payload.subarray(0, sp).toString(), content: payload.subarray(sp + 1) });
+  };
+  if (tty) {
+    entry('stdout', chunk);
+    return out;
+  }
+  let rest = chunk;
+  while (rest.length >= 8) {
+    const size = rest.readUInt32BE(4);
+    if (rest.length < 8 + size) break;
+    entry(STREAMS[rest[0]!] ?? 'stdout', rest.subarray(8, 8 + size));
+    rest = rest.subarray(8 + size);
+  }
+  return out;
+}
+
+/**
+ * Copies a container's output into the CRI log file at the path kubelet chose, for as long as the
+ * container runs. `reopen()` (ReopenContainerLog, after kubelet rotated the file) starts a new file.
+ */
+export class CriLogWriter {
+  private fh: fs.FileHandle | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly abort = new AbortController();
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly logPath: string,
+    source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>,
+    private readonly logger: Logger,
+  ) {
+    this.done = this.run(source);
+  }
+
+  private async open(): Promise<fs.FileHandle> {
+    await fs.mkdir(path.dirname(this.logPath), { recursive: true });
+    return fs.open(this.logPath, 'a', 0o640);
+  }
+
+  private async run(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>): Promise<void> {
+    try {
+      this.fh = await this.open();
+      const { tty, chunks } = await source(this.abort.signal);
+      for await (const chunk of chunks) {
+        const entries = parseLogChunk(chunk, tty);
+        if (entries.length === 0) continue;
+        const line = Buffer.concat(entries.map((e) => criLogLine(e.time, e.stream, e.content)));
+        this.chain = this.chain.then(async () => {
+          await this.fh?.write(line);
+        });
+        await this.chain;
+      }
+    } catch (e) {
+      if (!this.abort.signal.aborted) this.logger.warn({ logPath: this.logPath, err: messageOf(e) }, 'cri: log copy failed');
+    } finally {
+      await this.chain.catch(() => undefined);
+      await this.fh?.close().catch(() => undefined);
+      this.fh = undefined;
+    }
+  }
+
+  /** Closes the file and opens a new one at the same path (kubelet renamed the old one). */
+  async reopen(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      await this.fh?.close();
+      this.fh = await this.open();
+    });
+    await this.chain;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+}
