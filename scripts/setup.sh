@@ -34,6 +34,8 @@ declare -A need=(
   [nft]=nftables
   [iptables]=iptables
   [nsenter]=util-linux
+  # CNI plugins for CRI pods (bridge, host-local, portmap, loopback under /usr/lib/cni; test-e2e/cri.test.ts)
+  [/usr/lib/cni/bridge]=containernetworking-plugins
 )
 missing=()
 for what in "${!need[@]}"; do

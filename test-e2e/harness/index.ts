@@ -20,3 +20,5 @@ export { expectExit, failed, ok } from './expect-exit';
 export { scratchDir } from './scratch-dir';
 export { NetNs } from './netns';
 export { pythonSdk, SYSTEM_PYTHON } from './python-sdk';
+export { criClient, grpcCode } from './cri-client';
+export type { CriClient } from './cri-client';

@@ -1,0 +1,256 @@
+/**
+ * berthd's CRI v1 endpoint (issue 13) driven by a gRPC client built from the repository's proto,
+ * the way kubelet drives a node's runtime. Two daemons:
+ * - in the root network namespace, no CNI: runtime status, Unimplemented, and images pulled from
+ *   a berth-registry on loopback through `--registry-mirror registry.k8s.io=…` (the mirror is the
+ *   only route: registry.k8s.io is not reachable here);
+ * - inside a network namespace the test made (network safety), with a bridge + host-local CNI
+ *   configuration from Debian's containernetworking-plugins: pods, containers, exec, CRI logs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, type CriClient } from './harness';
+import { startBerthRegistry, type RunningRegistry } from './registry-helpers';
+
+const CNI_BIN = '/usr/lib/cni';
+const NS_LABEL = 'label=io.berth.namespace=k8s.io';
+const MISSING = 'f'.repeat(64);
+
+describe('CRI: runtime and images (root namespace, no pod network)', () => {
+  let registry: RunningRegistry;
+  let d: BerthDaemon;
+  let cri: CriClient;
+
+  beforeAll(async () => {
+    registry = await startBerthRegistry();
+    d = await BerthDaemon.start({
+      cri: true,
+      args: ['--registry-mirror', `registry.k8s.io=http://${registry.host}`, '--cni-conf-dir', scratchDir('cri-no-cni'), '--cni-bin-dir', CNI_BIN],
+    });
+    const c = clientsFor(d);
+    const ref = `${registry.host}/e2e/busybox:1`;
+    ok(await c.berth(['import', busyboxRootfsTar(), ref]));
+    ok(await c.berth(['push', ref], { timeoutMs: 60_000 }));
+    ok(await c.berth(['rmi', ref]));
+    cri = criClient(d.criAddress);
+  }, 120_000);
+
+  afterAll(async () => {
+    cri?.close();
+    try {
+      await d?.dispose();
+    } finally {
+      await registry?.dispose();
+    }
+  }, 60_000);
+
+  it('Version and Status: runtime ready; network not ready, with the reason, without a CNI config', async () => {
+    const v = await cri.runtime('Version', { version: 'v1' });
+    expect(v).toMatchObject({ runtime_name: 'berth', runtime_api_version: 'v1' });
+    const s = await cri.runtime('Status', {});
+    const cond = Object.fromEntries(s.status.conditions.map((c: { type: string }) => [c.type, c]));
+    expect(cond['RuntimeReady']).toMatchObject({ status: true });
+    expect(cond['NetworkReady']).toMatchObject({ status: false, reason: 'NetworkPluginNotReady' });
+    expect(cond['NetworkReady'].message).toMatch(/no network config found/);
+    await cri.runtime('UpdateRuntimeConfig', { runtime_config: { network_config: { pod_cidr: '10.244.0.0/24' } } });
+  });
+
+  it('an optional RPC berth does not serve answers Unimplemented, as containerd does', async () => {
+    expect(await grpcCode(cri.runtime('CheckpointContainer', { container_id: MISSING }))).toBe(grpcStatus.UNIMPLEMENTED);
+  });
+
+  it('PullImage through the registry mirror; ListImages, ImageStatus, ImageFsInfo, RemoveImage (twice)', async () => {
+    const ref = 'registry.k8s.io/e2e/busybox:1';
+    expect(await cri.image('ImageStatus', { image: { image: ref } })).toMatchObject({ image: null });
+    const pulled = await cri.image('PullImage', { image: { image: ref } }, 60_000);
+    expect(pulled.image_ref).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const list = await cri.image('ListImages', {});
+    const img = list.images.find((i: { id: string }) => i.id === pulled.image_ref);
+    expect(img).toBeDefined();
+    expect(img.repo_tags).toEqual([ref]);
+    expect(img.repo_digests[0]).toMatch(/^registry\.k8s\.io\/e2e\/busybox@sha256:[0-9a-f]{64}$/);
+    expect(Number(img.size)).toBeGreaterThan(0);
+    const st = await cri.image('ImageStatus', { image: { image: ref } });
+    expect(st.image).toMatchObject({ id: pulled.image_ref, uid: { value: 0 } });
+    const fsInfo = await cri.image('ImageFsInfo', {});
+    expect(Number(fsInfo.image_filesystems[0].used_bytes.value)).toBeGreaterThan(0);
+    expect(fsInfo.image_filesystems[0].fs_id.mountpoint).toContain(d.dataRoot);
+    // a missing image is an error, not a hang
+    expect(await grpcCode(cri.image('PullImage', { image: { image: 'registry.k8s.io/e2e/absent:1' } }, 60_000))).toBeDefined();
+    await cri.image('RemoveImage', { image: { image: ref } });
+    await cri.image('RemoveImage', { image: { image: ref } });
+    expect(await cri.image('ImageStatus', { image: { image: ref } })).toMatchObject({ image: null });
+  }, 90_000);
+
+  it('RunPodSandbox without a CNI config fails and leaves nothing; stop/remove of missing objects succeed, status is NotFound', async () => {
+    const c = clientsFor(d);
+    const config = { metadata: { name: 'nonet', namespace: 'default', uid: 'u-nonet', attempt: 0 }, linux: {} };
+    // the pause image comes through the mirror too, so this fails at the network, not the image
+    ok(await c.berth(['import', '-c', 'CMD ["sleep","2147483647"]', busyboxRootfsTar(), 'registry.k8s.io/pause:3.9']));
+    expect(await grpcCode(cri.runtime('RunPodSandbox', { config }))).toBe(grpcStatus.FAILED_PRECONDITION);
+    expect((await cri.runtime('ListPodSandbox', {})).items).toEqual([]);
+    expect(ok(await c.berth(['ps', '-aq', '--filter', NS_LABEL])).stdout).toBe('');
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: MISSING });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: MISSING });
+    await cri.runtime('StopContainer', { container_id: MISSING, timeout: 1 });
+    await cri.runtime('RemoveContainer', { container_id: MISSING });
+    expect(await grpcCode(cri.runtime('PodSandboxStatus', { pod_sandbox_id: MISSING }))).toBe(grpcStatus.NOT_FOUND);
+    expect(await grpcCode(cri.runtime('ContainerStatus', { container_id: MISSING }))).toBe(grpcStatus.NOT_FOUND);
+  });
+});
+
+describe('CRI: pods and containers (berthd in a network namespace of the test, CNI bridge)', () => {
+  let ns: NetNs;
+  let d: BerthDaemon;
+  let cri: CriClient;
+  let work: string;
+  let logDir: string;
+
+  beforeAll(async () => {
+    work = scratchDir('cri-pods');
+    const confDir = path.join(work, 'net.d');
+    fs.mkdirSync(confDir);
+    fs.writeFileSync(
+      path.join(confDir, '10-pods.conflist'),
+      JSON.stringify({
+        cniVersion: '0.4.0',
+        name: 'be2e-pods',
+        plugins: [
+          { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.0.0/24' }]], dataDir: path.join(work, 'ipam') } },
+          { type: 'portmap', capabilities: { portMappings: true } },
+        ],
+      }),
+    );
+    logDir = path.join(work, 'logs');
+    ns = NetNs.create('cri');
+    d = await BerthDaemon.start({ netns: ns, cri: true, args: ['--cni-conf-dir', confDir, '--cni-bin-dir', CNI_BIN] });
+    const c = clientsFor(d);
+    ok(await c.berth(['import', busyboxRootfsTar(), 'busybox:latest']));
+    ok(await c.berth(['import', '-c', 'CMD ["sleep","2147483647"]', busyboxRootfsTar(), 'registry.k8s.io/pause:3.9']));
+    cri = criClient(d.criAddress);
+  }, 120_000);
+
+  afterAll(async () => {
+    cri?.close();
+    try {
+      await d?.dispose();
+    } finally {
+      ns?.delete();
+    }
+  }, 60_000);
+
+  const podConfig = (name: string, extra: Record<string, unknown> = {}) => ({
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 },
+    hostname: name,
+    log_directory: path.join(logDir, name),
+    labels: { app: name },
+    annotations: { note: 'e2e' },
+    linux: {},
+    ...extra,
+  });
+
+  it('Status: network ready with the CNI config', async () => {
+    const s = await cri.runtime('Status', {});
+    expect(s.status.conditions.find((c: { type: string }) => c.type === 'NetworkReady')).toMatchObject({ status: true });
+  });
+
+  it('a pod gets its address from CNI; status, list and label filters; stop releases it, stop and remove twice succeed', async () => {
+    const config = podConfig('web');
+    const { pod_sandbox_id: id } = await cri.runtime('RunPodSandbox', { config });
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const st = (await cri.runtime('PodSandboxStatus', { pod_sandbox_id: id })).status;
+    expect(st).toMatchObject({ id, state: 0, metadata: config.metadata, labels: { app: 'web' }, annotations: { note: 'e2e' } });
+    expect(st.network.ip).toMatch(/^10\.89\.0\.\d+$/);
+    expect(ns.execSync('ip', ['-4', 'addr', 'show', 'cni0'])).toContain('10.89.0.1/24');
+    expect((await cri.runtime('ListPodSandbox', { filter: { label_selector: { app: 'web' } } })).items.map((p: { id: string }) => p.id)).toEqual([id]);
+    expect((await cri.runtime('ListPodSandbox', { filter: { label_selector: { app: 'other' } } })).items).toEqual([]);
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    const stopped = (await cri.runtime('PodSandboxStatus', { pod_sandbox_id: id })).status;
+    expect(stopped).toMatchObject({ state: 1, network: { ip: '' } });
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: id });
+    expect(await grpcCode(cri.runtime('PodSandboxStatus', { pod_sandbox_id: id }))).toBe(grpcStatus.NOT_FOUND);
+    // host-local gave the address back
+    const ipam = fs.readdirSync(path.join(work, 'ipam', 'be2e-pods')).filter((f) => /^\d/.test(f));
+    expect(ipam).toEqual([]);
+  }, 60_000);
+
+  it('a container: ExecSync (exit code, both streams, timeout), CRI-format log file, exit status kept, negative OOM score clamped, hidden from ps', async () => {
+    // host network: the pod shares berthd's namespace (the test's own); no container: join needed
+    const nsOpts = { network: 2, pid: 1, ipc: 2 };
+    const config = podConfig('hostnet', { linux: { security_context: { namespace_options: nsOpts } } });
+    const { pod_sandbox_id: pod } = await cri.runtime('RunPodSandbox', { config });
+    const create = (name: string, command: string[], extra: Record<string, unknown> = {}) =>
+      cri.runtime('CreateContainer', {
+        pod_sandbox_id: pod,
+        sandbox_config: config,
+        config: {
+          metadata: { name, attempt: 0 },
+          image: { image: 'busybox' },
+          command,
+          log_path: `${name}.log`,
+          labels: { c: name },
+          linux: { resources: { oom_score_adj: -998 }, security_context: { namespace_options: nsOpts } },
+          ...extra,
+        },
+      });
+    const { container_id: c1 } = await create('main', ['sh', '-c', 'echo out; echo err >&2; exec sleep 1000']);
+    expect((await cri.runtime('ContainerStatus', { container_id: c1 })).status).toMatchObject({ state: 0, metadata: { name: 'main' }, labels: { c: 'main' } });
+    await cri.runtime('StartContainer', { container_id: c1 });
+    const st = (await cri.runtime('ContainerStatus', { container_id: c1 })).status;
+    expect(st).toMatchObject({ state: 1, log_path: path.join(logDir, 'hostnet', 'main.log'), image: { image: 'busybox' } });
+
+    const ex = await cri.runtime('ExecSync', { container_id: c1, cmd: ['sh', '-c', 'echo x; echo y >&2; cat /proc/1/oom_score_adj; exit 3'], timeout: 10 });
+    expect(Buffer.from(ex.stdout).toString()).toMatch(/^x\n-?\d+\n$/);
+    expect(Number(Buffer.from(ex.stdout).toString().split('\n')[1])).toBeGreaterThanOrEqual(0);
+    expect(Buffer.from(ex.stderr).toString()).toBe('y\n');
+    expect(ex.exit_code).toBe(3);
+    const t0 = Date.now();
+    expect(await grpcCode(cri.runtime('ExecSync', { container_id: c1, cmd: ['sleep', '30'], timeout: 1 }))).toBe(grpcStatus.DEADLINE_EXCEEDED);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+
+    const logFile = path.join(logDir, 'hostnet', 'main.log');
+    let lines: string[] = [];
+    for (let i = 0; i < 50 && lines.length < 2; i++) {
+      lines = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
+      if (lines.length < 2) await sleep(100);
+    }
+    expect(lines.map((l) => l.replace(/^\S+ /, 'TS ')).sort()).toEqual(['TS stderr F err', 'TS stdout F out']);
+    for (const l of lines) expect(Number.isNaN(Date.parse(l.split(' ')[0]!))).toBe(false);
+
+    const { container_id: c2 } = await create('fails', ['sh', '-c', 'exit 7']);
+    await cri.runtime('StartContainer', { container_id: c2 });
+    let s2: { state: number; exit_code: number; reason: string; started_at: number; finished_at: number } | undefined;
+    for (let i = 0; i < 100; i++) {
+      s2 = (await cri.runtime('ContainerStatus', { container_id: c2 })).status;
+      if (s2?.state === 2) break;
+      await sleep(100);
+    }
+    expect(s2).toMatchObject({ state: 2, exit_code: 7, reason: 'Error' });
+    expect(Number(s2!.finished_at)).toBeGreaterThanOrEqual(Number(s2!.started_at));
+
+    const listed = await cri.runtime('ListContainers', { filter: { pod_sandbox_id: pod } });
+    expect(listed.containers.map((c: { id: string }) => c.id).sort()).toEqual([c1, c2].sort());
+    expect((await cri.runtime('ListContainers', { filter: { state: { state: 1 } } })).containers.map((c: { id: string }) => c.id)).toEqual([c1]);
+    const stats = await cri.runtime('ContainerStats', { container_id: c1 });
+    expect(Number(stats.stats.memory.working_set_bytes.value)).toBeGreaterThan(0);
+
+    // CRI containers are kept apart from berth's own
+    const c = clientsFor(d);
+    expect(ok(await c.berth(['ps', '-aq'])).stdout).toBe('');
+    expect(ok(await c.berth(['ps', '-aq', '--no-trunc', '--filter', NS_LABEL])).stdout.trim().split('\n').sort()).toEqual([pod, c1, c2].sort());
+
+    await cri.runtime('StopContainer', { container_id: c1, timeout: 1 });
+    expect((await cri.runtime('ContainerStatus', { container_id: c1 })).status).toMatchObject({ state: 2, exit_code: 137 });
+    await cri.runtime('StopContainer', { container_id: c1, timeout: 1 });
+    await cri.runtime('RemoveContainer', { container_id: c2 });
+    await cri.runtime('RemoveContainer', { container_id: c2 });
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });
+    expect((await cri.runtime('ListContainers', {})).containers).toEqual([]);
+    expect(ok(await c.berth(['ps', '-aq', '--filter', NS_LABEL])).stdout).toBe('');
+  }, 90_000);
+});
