@@ -186,12 +186,16 @@ export class BerthDaemon {
     return findLeaks(this.dataRoot, this.runtimeStateDir);
   }
 
-  /** Removes every container (force) through the API, while the daemon runs. */
+  /** Removes every container (force) through the API, while the daemon runs: berth's own and the CRI's (namespaced) ones. */
   async removeAllContainers(): Promise<void> {
     if (!this.running) return;
-    const res = await rawRequest(this.socketPath, { path: '/containers/json?all=1' });
-    if (res.status !== 200 || !Array.isArray(res.json)) return;
-    for (const c of res.json as { Id: string }[]) {
+    const namespaced = encodeURIComponent(JSON.stringify({ label: ['io.berth.namespace'] }));
+    const all: { Id: string }[] = [];
+    for (const p of ['/containers/json?all=1', `/containers/json?all=1&filters=${namespaced}`]) {
+      const res = await rawRequest(this.socketPath, { path: p });
+      if (res.status === 200 && Array.isArray(res.json)) all.push(...(res.json as { Id: string }[]));
+    }
+    for (const c of all) {
       await rawRequest(this.socketPath, { method: 'DELETE', path: `/containers/${c.Id}?force=1&v=1` }).catch(
         () => undefined,
       );

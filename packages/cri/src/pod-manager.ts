@@ -452,6 +452,8 @@ export class PodManager {
     const i = await this.mustFind('container', req.container_id);
     const meta = parseMeta<ContainerMeta>(i.Config.Labels);
     const state = this.containerState(i);
+    const startedAt = nsOf(i.State.StartedAt);
+    // a process that exits at once can have its exit recorded a few µs before its start was
     let reason = '';
     if (state === EXITED) reason = i.State.OOMKilled ? 'OOMKilled' : i.State.ExitCode === 0 ? 'Completed' : 'Error';
     const status = {
@@ -459,8 +461,8 @@ export class PodManager {
       metadata: meta?.metadata ?? null,
       state,
       created_at: meta?.createdAt ?? nsOf(i.Created),
-      started_at: nsOf(i.State.StartedAt),
-      finished_at: state === EXITED ? nsOf(i.State.FinishedAt) : 0,
+      started_at: startedAt,
+      finished_at: state === EXITED ? Math.max(nsOf(i.State.FinishedAt), startedAt) : 0,
       exit_code: i.State.ExitCode,
       image: { image: meta?.image ?? i.Config.Image, annotations: {} },
       image_ref: i.Image,
