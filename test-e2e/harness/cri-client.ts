@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadCriServices } from '@berth/cri';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Msg = any;
 
 /** A gRPC client of a CRI endpoint (the repository's own proto and loader, as kubelet's would). */

@@ -3,7 +3,7 @@ import type { Logger } from '@berth/log';
 import { messageOf } from '@berth/errdefs';
 import { toServiceError } from './grpc-errors';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CRI messages are proto-loader objects shaped by api.proto (snake_case fields), not by TypeScript types
 export type Message = any;
 export type UnaryHandler = (req: Message, call: ServerUnaryCall<Message, Message>) => Promise<Message>;
 

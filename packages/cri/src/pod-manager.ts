@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
 import { status as Status } from '@grpc/grpc-js';
@@ -706,8 +706,7 @@ let oomFloor: number | undefined;
 function oomScoreFloor(): number {
   if (oomFloor === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      oomFloor = Number(require('node:fs').readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
+      oomFloor = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) || 0;
     } catch {
       oomFloor = 0;
     }
