@@ -49,6 +49,10 @@ export { imageStoreMigrations } from './migrations';
 export {
   packDirectory,
   unpackLayer,
+  readTar,
+  TypeFlag,
+  type TarEntry,
+  type TarSink,
   type PackDirectoryOptions,
   type PackMode,
   type UnpackResult,

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
+import { ConflictError, InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { containerFilePaths, orderUserMounts } from '@berth/runtime';
 import { extractIntoContainer, statContainerPath, tarContainerPath, type PathStat } from './container-archive';
 import type { ContainerContext } from './container-context';
@@ -64,7 +62,7 @@ export class ContainerCopy {
    * destinations first). tmpfs mounts are left out, as docker's cp does (it sees the rootfs
    * under them).
    */
-  private async viewOf(e: Entry, rootfs: string): Promise<ContainerFsView> {
+  private viewOf(e: Entry, rootfs: string): ContainerFsView {
     const dir = this.ctx.layout.containerDir(e.rec.id);
     const user = orderUserMounts(e.rec.mounts ?? [], (m) => m.Destination);
     const list: MountInput[] = containerFilePaths(dir)
@@ -79,7 +77,14 @@ export class ContainerCopy {
     const e = this.ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     try {
-      return (await statContainerPath(await this.viewOf(e, m.path), containerPath, ref)).stat;
+      const view = this.viewOf(e, m.path);
+      try {
+        const r = statContainerPath(view, containerPath, ref);
+        r.close();
+        return r.stat;
+      } finally {
+        view.close();
+      }
     } finally {
       await m.release().catch((err) => this.ctx.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
     }
@@ -91,12 +96,16 @@ export class ContainerCopy {
     const m = await this.mountRootfs(ref);
     let tar: Readable;
     let stat: PathStat;
+    let view: ContainerFsView | undefined;
+    let r: ReturnType<typeof statContainerPath> | undefined;
     try {
-      const view = await this.viewOf(e, m.path);
-      const r = await statContainerPath(view, containerPath, ref);
+      view = this.viewOf(e, m.path);
+      r = statContainerPath(view, containerPath, ref);
       stat = r.stat;
       tar = await tarContainerPath(view, r, this.ctx.deps.packDirectory);
     } catch (err) {
+      r?.close();
+      view?.close();
       await m.release().catch(() => undefined);
       throw err;
     }
@@ -104,6 +113,8 @@ export class ContainerCopy {
     const release = (): void => {
       if (released) return;
       released = true;
+      r!.close();
+      view!.close();
       m.release().catch((err) => this.ctx.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
     };
     tar.once('end', release);
@@ -120,22 +131,23 @@ export class ContainerCopy {
   ): Promise<void> {
     const ctx = this.ctx;
     if (!containerPath) throw new InvalidArgumentError('path: required');
-    const extract = ctx.deps.unpackTar;
-    if (!extract) throw new NotImplementedError('archive: copying into a container is not available (no tar extractor configured)');
     const e = ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     try {
-      await extractIntoContainer({
-        view: await this.viewOf(e, m.path),
-        readonlyRootfs: Boolean(e.rec.hostConfig.ReadonlyRootfs),
-        containerPath,
-        containerRef: ref,
-        input,
-        scratchDir: path.join(ctx.layout.containerDir(e.rec.id), `cp-${randomBytes(6).toString('hex')}`),
-        extract,
-        noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
-        signal: opts.signal,
-      });
+      const view = this.viewOf(e, m.path);
+      try {
+        await extractIntoContainer({
+          view,
+          readonlyRootfs: Boolean(e.rec.hostConfig.ReadonlyRootfs),
+          containerPath,
+          containerRef: ref,
+          input,
+          noOverwriteDirNonDir: opts.noOverwriteDirNonDir,
+          signal: opts.signal,
+        });
+      } finally {
+        view.close();
+      }
     } finally {
       await m.release().catch((err) => ctx.log.warn({ ref, err: messageOf(err) }, 'archive: unmount'));
     }

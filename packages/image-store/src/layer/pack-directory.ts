@@ -71,6 +71,30 @@ interface Frame {
   as?: string;
   /** The listing of the packed directory itself (names written as they are). */
   top?: boolean;
+  /** The directory's fd (abs is its /proc/self/fd path), closed when the frame is done. */
+  fd?: number;
+}
+
+const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+
+/**
+ * Opens a directory to walk below it by fd: its entries are then named `/proc/self/fd/N/name`,
+ * which the kernel resolves from the open directory itself, so a directory swapped for a symlink
+ * after it was listed is never followed (what a container's process can do while `docker cp`
+ * packs its files). Undefined when it is gone or no longer a directory.
+ */
+function openDir(abs: string, follow: boolean): number | undefined {
+  try {
+    return fs.openSync(fsPath(abs), O_RDONLY | O_DIRECTORY | (follow ? 0 : O_NOFOLLOW));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+function fdDir(fd: number): string {
+  return `/proc/self/fd/${fd}`;
 }
 
 /**
@@ -97,6 +121,7 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
   const root = toBinary(dir);
   let current = '';
   let fd: number | undefined; // a file opened for the entry being written
+  let stack: Frame[] = [];
   try {
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new NotFoundError(`pack "${dir}": no such directory`);
     const subst = new Map<string, string>();
@@ -113,23 +138,29 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       const more = extra.get(rel);
       return more === undefined ? names : [...new Set([...names, ...more])].sort();
     };
-    let stack: Frame[];
+    const rootFd = openDir(root, true);
+    if (rootFd === undefined) throw new NotFoundError(`pack "${dir}": no such directory`);
+    stack = [{ abs: fdDir(rootFd), rel: '', names: [], i: 0, top: true, fd: rootFd }];
+    const top = stack[0]!;
     if (opts.member === undefined) {
-      stack = [{ abs: root, rel: '', names: list(root, ''), i: 0, top: true }];
+      top.names = list(top.abs, '');
     } else {
       const member = toBinary(opts.member);
       if (member === '' || member === '..' || member.includes('/')) throw new InvalidArgumentError(`pack "${dir}": member "${opts.member}" is not a name in it`);
       const as = toBinary(opts.as ?? opts.member);
-      if (!subst.has(as) && fs.lstatSync(fsPath(`${root}/${member}`), { throwIfNoEntry: false }) === undefined) {
+      if (!subst.has(as) && fs.lstatSync(fsPath(`${top.abs}/${member}`), { throwIfNoEntry: false }) === undefined) {
         throw new NotFoundError(`pack "${dir}": no member "${opts.member}"`);
       }
-      stack = [{ abs: root, rel: '', names: [member], i: 0, as }];
+      top.names = [member];
+      top.as = as;
+      top.top = false;
     }
     while (stack.length > 0) {
       if (signal?.aborted) throw new CancelledError(`pack "${dir}": cancelled`);
       const f = stack[stack.length - 1]!;
       if (f.i >= f.names.length) {
         stack.pop();
+        if (f.fd !== undefined) fs.closeSync(f.fd);
         continue;
       }
       const name = f.names[f.i++]!;
@@ -192,7 +223,12 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
         await w.entry({ name: `${rel}/${WHITEOUT_OPAQUE}`, type: 'file', mode: h.mode & 0o777, uid: h.uid, gid: h.gid, size: 0, mtime: 0 }, []);
       }
       if (w.out.size >= BATCH) yield w.out.take();
-      if (h.type === 'directory') stack.push({ abs, rel, names: list(abs, rel), i: 0 });
+      if (h.type === 'directory') {
+        const dfd = openDir(abs, subst.has(rel));
+        if (dfd === undefined) continue; // replaced since it was listed: its header stands for an empty directory
+        stack.push({ abs: fdDir(dfd), rel, names: [], i: 0, fd: dfd });
+        stack[stack.length - 1]!.names = list(fdDir(dfd), rel);
+      }
     }
     yield await w.finalize();
   } catch (err) {
@@ -200,6 +236,7 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
     throw new InternalError(`pack "${dir}"${current === '' ? '' : ` entry "${displayName(current)}"`}: ${(err as Error).message}`, { cause: err });
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+    for (const f of stack) if (f.fd !== undefined) fs.closeSync(f.fd);
     w.destroy();
   }
 }

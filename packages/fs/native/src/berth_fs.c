@@ -1,0 +1,723 @@
+/*
+ * berth_fs: paths inside a container's root (or a volume) resolved in the kernel, and the *at
+ * calls that act on what the resolution returned, so that nothing is ever opened again by a
+ * string path that a process inside the container could have changed in between.
+ *
+ *   resolve(rootFd, dests, mountFds, path, flags) -> { parent, fd, path, mount }
+ *       Walks `path` (container scope) one component at a time, each with
+ *       openat2(dir, name, O_PATH|O_NOFOLLOW, RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS)
+ *       from an fd held open; a symlink met is read (readlinkat on its O_PATH fd) and its target
+ *       continued in the container's scope (absolute: from the root; `..` never above it); a
+ *       component equal to a mount destination (resolved container paths, `dests[i]`) continues
+ *       in that mount's fd (`mountFds[i]`). flags: 1 follow the last component, 2 create missing
+ *       parent directories (0755). Returns O_PATH fds (close them): `parent` (-1 for the root),
+ *       `fd` (-1 when the last component does not exist), the resolved container path (Buffer)
+ *       and the index of the mount it lies in (-1: the root).
+ *   openRoot(path)                         O_PATH fd of a host path (the daemon's own)
+ *   openat(dirFd, name, flags, mode)       name: one component; '' reopens dirFd itself
+ *   lstatat(dirFd, name)                   [mode, uid, gid, size, mtimeSec, mtimeNsec, nlink, rdev, ino, dev] or null
+ *   mkdirat(dirFd, name, mode) / symlinkat(target, dirFd, name) / mknodat(dirFd, name, mode, major, minor)
+ *   linkat(oldDirFd, oldName, newDirFd, newName) / renameat(...) / unlinkat(dirFd, name, isDir)
+ *   removeAllAt(dirFd, name)              rm -rf of one entry, never following a symlink
+ *   fchownat(dirFd, name, uid, gid) / fchmodat(dirFd, name, mode) / utimensat(dirFd, name, atime, mtime)
+ *       never follow a symlink; name '' acts on dirFd itself (AT_EMPTY_PATH)
+ *   readlinkat(dirFd, name)                -> Buffer
+ *
+ * Names are strings (UTF-8) or Buffers (raw bytes). Every call is synchronous (each is one or a
+ * few cheap syscalls). Errors are Node-style: code, errno, syscall, path.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define MAX_LINKS 255
+#define NAME_CAP (PATH_MAX + 1)
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+static const char *errno_name(int err) {
+  const char *name = strerrorname_np(err);
+  return name ? name : "EUNKNOWN";
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char msg[PATH_MAX + 256];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path);
+  napi_value jmsg, jcode, jerr, jerrno, jsys, jpath;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
+  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &jcode);
+  napi_create_error(env, jcode, jmsg, &jerr);
+  napi_create_int32(env, -err, &jerrno);
+  napi_set_named_property(env, jerr, "errno", jerrno);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys);
+  napi_set_named_property(env, jerr, "syscall", jsys);
+  napi_create_string_latin1(env, path, NAPI_AUTO_LENGTH, &jpath);
+  napi_set_named_property(env, jerr, "path", jpath);
+  napi_throw(env, jerr);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+/* A path or name: a JS string (UTF-8) or a Buffer of raw bytes. */
+static int get_path(napi_env env, napi_value v, char *buf, size_t cap) {
+  bool is_buffer = false;
+  if (napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer) {
+    void *data = NULL;
+    size_t len = 0;
+    napi_get_buffer_info(env, v, &data, &len);
+    if (len >= cap) {
+      throw_errno(env, ENAMETOOLONG, "berth_fs", "path");
+      return 0;
+    }
+    if (memchr(data, 0, len) != NULL) {
+      throw_errno(env, EINVAL, "berth_fs", "path with a NUL byte");
+      return 0;
+    }
+    memcpy(buf, data, len);
+    buf[len] = 0;
+    return 1;
+  }
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, buf, cap, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: expected a string or a Buffer");
+    return 0;
+  }
+  if (len >= cap - 1) {
+    throw_errno(env, ENAMETOOLONG, "berth_fs", "path");
+    return 0;
+  }
+  return 1;
+}
+
+/* One component: not empty (unless allow_empty), no '/', not '.' or '..'. */
+static int get_name(napi_env env, napi_value v, char *buf, int allow_empty) {
+  if (!get_path(env, v, buf, NAME_CAP)) return 0;
+  if ((!allow_empty && buf[0] == 0) || strchr(buf, '/') != NULL || strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0) {
+    throw_errno(env, EINVAL, "berth_fs: not a single name", buf);
+    return 0;
+  }
+  return 1;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: expected an integer");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_u32(napi_env env, napi_value v, uint32_t *out) {
+  if (napi_get_value_uint32(env, v, out) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: expected an unsigned integer");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value num(napi_env env, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  return v;
+}
+
+static int open_beneath(int dirfd, const char *name, int flags) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (unsigned long long)(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do fd = syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+  while (fd < 0 && errno == EAGAIN);
+  return (int)fd;
+}
+
+/* ---- resolve ---- */
+
+typedef struct {
+  int fd;
+  size_t plen; /* length of the resolved path up to and including this component */
+  int mount;
+  int start; /* the frame a relative walk starts from: its parents are not on the stack */
+} frame;
+
+typedef struct {
+  frame *f;
+  size_t n, cap;
+} stack;
+
+static int push(stack *s, int fd, size_t plen, int mount) {
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    frame *f = realloc(s->f, cap * sizeof *f);
+    if (!f) return -1;
+    s->f = f;
+    s->cap = cap;
+  }
+  s->f[s->n++] = (frame){fd, plen, mount, 0};
+  return 0;
+}
+
+static void pop(stack *s) {
+  if (s->n > 1) close(s->f[--s->n].fd);
+}
+
+static void free_stack(stack *s) {
+  for (size_t i = 0; i < s->n; i++) close(s->f[i].fd);
+  free(s->f);
+}
+
+/* The next component of `rest` from *pos (skipping '' and '.'); 0 when none is left. */
+static int next_component(const char *rest, size_t *pos, const char **start, size_t *len) {
+  for (;;) {
+    while (rest[*pos] == '/') (*pos)++;
+    if (rest[*pos] == 0) return 0;
+    size_t s = *pos;
+    while (rest[*pos] != 0 && rest[*pos] != '/') (*pos)++;
+    size_t l = *pos - s;
+    if (l == 1 && rest[s] == '.') continue;
+    *start = rest + s;
+    *len = l;
+    return 1;
+  }
+}
+
+static int has_more(const char *rest, size_t pos) {
+  const char *s;
+  size_t l;
+  return next_component(rest, &pos, &s, &l);
+}
+
+static napi_value js_resolve(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  size_t argc = 8;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 5) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: missing arguments");
+    return NULL;
+  }
+  int32_t start_fd = -1, start_mount = -1;
+  if (argc >= 8) {
+    napi_valuetype t;
+    napi_typeof(env, argv[5], &t);
+    if (t == napi_number && (!get_i32(env, argv[5], &start_fd) || !get_i32(env, argv[7], &start_mount))) return NULL;
+  }
+  int32_t rootfd;
+  uint32_t flags, nm = 0, nfds = 0;
+  if (!get_i32(env, argv[0], &rootfd) || !get_u32(env, argv[4], &flags)) return NULL;
+  napi_get_array_length(env, argv[1], &nm);
+  napi_get_array_length(env, argv[2], &nfds);
+  if (nm != nfds) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: resolve: dests and mountFds differ in length");
+    return NULL;
+  }
+  char *input = malloc(NAME_CAP);
+  char **dests = calloc(nm + 1, sizeof *dests);
+  int *mfds = calloc(nm + 1, sizeof *mfds);
+  char *rest = NULL, *cur = NULL;
+  stack st = {0};
+  napi_value result = NULL;
+  int err = 0;
+  const char *failed = "resolve";
+  if (!input || !dests || !mfds) {
+    err = ENOMEM;
+    goto out;
+  }
+  if (!get_path(env, argv[3], input, NAME_CAP)) goto out_thrown;
+  for (uint32_t i = 0; i < nm; i++) {
+    napi_value d, f;
+    napi_get_element(env, argv[1], i, &d);
+    napi_get_element(env, argv[2], i, &f);
+    dests[i] = malloc(NAME_CAP);
+    if (!dests[i]) {
+      err = ENOMEM;
+      goto out;
+    }
+    if (!get_path(env, d, dests[i], NAME_CAP) || !get_i32(env, f, &mfds[i])) goto out_thrown;
+  }
+  /* The resolved path so far ("" for the root), and what is left to walk. */
+  size_t cur_cap = NAME_CAP * 2;
+  cur = malloc(cur_cap);
+  rest = strdup(input);
+  if (!cur || !rest) {
+    err = ENOMEM;
+    goto out;
+  }
+  cur[0] = 0;
+  int root_mount = -1;
+  for (uint32_t i = 0; i < nm; i++)
+    if (strcmp(dests[i], "/") == 0) root_mount = (int)i;
+  int fd0 = fcntl(root_mount >= 0 ? mfds[root_mount] : rootfd, F_DUPFD_CLOEXEC, 0);
+  if (fd0 < 0 || push(&st, fd0, 0, root_mount) != 0) {
+    err = fd0 < 0 ? errno : ENOMEM;
+    if (fd0 >= 0) close(fd0);
+    goto out;
+  }
+  if (start_fd >= 0) {
+    /* a walk relative to a directory already resolved (start_fd, at container path argv[6]) */
+    char *sp = malloc(NAME_CAP);
+    if (!sp) {
+      err = ENOMEM;
+      goto out;
+    }
+    if (!get_path(env, argv[6], sp, NAME_CAP)) {
+      free(sp);
+      goto out_thrown;
+    }
+    size_t sl = strlen(sp);
+    while (sl > 0 && sp[sl - 1] == '/') sl--;
+    if (sl > 0) {
+      int sfd = fcntl(start_fd, F_DUPFD_CLOEXEC, 0);
+      if (sfd < 0 || push(&st, sfd, sl, start_mount) != 0) {
+        err = sfd < 0 ? errno : ENOMEM;
+        if (sfd >= 0) close(sfd);
+        free(sp);
+        goto out;
+      }
+      st.f[st.n - 1].start = 1;
+      memcpy(cur, sp, sl);
+      cur[sl] = 0;
+    }
+    free(sp);
+  }
+  size_t pos = 0;
+  int links = 0, missing = 0;
+  const char *c;
+  size_t clen;
+  while (next_component(rest, &pos, &c, &clen)) {
+    int last = !has_more(rest, pos);
+    frame top = st.f[st.n - 1];
+    if (clen == 2 && c[0] == '.' && c[1] == '.') {
+      if (top.start) {
+        /* above the start directory: walk on from the root, through its parent's path */
+        size_t cut = top.plen;
+        while (cut > 0 && cur[cut - 1] != '/') cut--;
+        size_t left = strlen(rest + pos);
+        char *nrest = malloc(cut + left + 2);
+        if (!nrest) {
+          err = ENOMEM;
+          goto out;
+        }
+        memcpy(nrest, cur, cut);
+        nrest[cut] = '/';
+        memcpy(nrest + cut + 1, rest + pos, left + 1);
+        free(rest);
+        rest = nrest;
+        pos = 0;
+        while (st.n > 1) pop(&st);
+        continue;
+      }
+      pop(&st);
+      continue;
+    }
+    if (top.plen + 1 + clen >= cur_cap) {
+      err = ENAMETOOLONG;
+      goto out;
+    }
+    char name[NAME_MAX + 2];
+    if (clen > NAME_MAX) {
+      err = ENAMETOOLONG;
+      goto out;
+    }
+    memcpy(name, c, clen);
+    name[clen] = 0;
+    size_t plen = top.plen + 1 + clen;
+    cur[top.plen] = '/';
+    memcpy(cur + top.plen + 1, c, clen);
+    cur[plen] = 0;
+    int m = -1;
+    for (uint32_t i = 0; i < nm; i++)
+      if (strcmp(dests[i], cur) == 0) m = (int)i;
+    int fd;
+    if (m >= 0) {
+      fd = fcntl(mfds[m], F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) {
+        err = errno;
+        goto out;
+      }
+    } else {
+      fd = open_beneath(top.fd, name, O_PATH | O_NOFOLLOW);
+      if (fd < 0 && errno == ENOENT && !last && (flags & 2)) {
+        if (mkdirat(top.fd, name, 0755) != 0 && errno != EEXIST) {
+          err = errno;
+          failed = "mkdirat";
+          goto out;
+        }
+        fd = open_beneath(top.fd, name, O_PATH | O_NOFOLLOW);
+      }
+      if (fd < 0) {
+        if (errno == ENOENT && last) {
+          missing = 1;
+          /* the path names the missing last component */
+          break;
+        }
+        err = errno;
+        failed = "openat2";
+        goto out;
+      }
+      struct stat sb;
+      if (fstat(fd, &sb) != 0) {
+        err = errno;
+        close(fd);
+        goto out;
+      }
+      if (S_ISLNK(sb.st_mode) && (!last || (flags & 1))) {
+        char target[PATH_MAX + 1];
+        ssize_t n = readlinkat(fd, "", target, PATH_MAX);
+        int e = errno;
+        close(fd);
+        if (n < 0) {
+          err = e;
+          failed = "readlinkat";
+          goto out;
+        }
+        target[n] = 0;
+        if (++links > MAX_LINKS) {
+          err = ELOOP;
+          goto out;
+        }
+        size_t left = strlen(rest + pos);
+        char *nrest = malloc((size_t)n + left + 2);
+        if (!nrest) {
+          err = ENOMEM;
+          goto out;
+        }
+        memcpy(nrest, target, (size_t)n);
+        nrest[n] = '/';
+        memcpy(nrest + n + 1, rest + pos, left + 1);
+        free(rest);
+        rest = nrest;
+        pos = 0;
+        if (target[0] == '/')
+          while (st.n > 1) pop(&st);
+        continue;
+      }
+    }
+    if (push(&st, fd, plen, m >= 0 ? m : top.mount) != 0) {
+      close(fd);
+      err = ENOMEM;
+      goto out;
+    }
+  }
+  {
+    frame top = st.f[st.n - 1];
+    int parent = -1, target = -1;
+    size_t plen = top.plen;
+    int mount = top.mount;
+    if (missing) {
+      /* cur holds the path with the missing name; the top frame is its parent */
+      plen = strlen(cur);
+      parent = fcntl(top.fd, F_DUPFD_CLOEXEC, 0);
+    } else {
+      target = fcntl(top.fd, F_DUPFD_CLOEXEC, 0);
+      if (st.n > 1 && !top.start) parent = fcntl(st.f[st.n - 2].fd, F_DUPFD_CLOEXEC, 0);
+    }
+    napi_value jparent, jfd, jpath, jmount;
+    napi_create_object(env, &result);
+    napi_create_int32(env, parent, &jparent);
+    napi_create_int32(env, target, &jfd);
+    napi_create_int32(env, mount, &jmount);
+    void *copy;
+    if (plen == 0)
+      napi_create_buffer_copy(env, 1, "/", &copy, &jpath);
+    else
+      napi_create_buffer_copy(env, plen, cur, &copy, &jpath);
+    napi_set_named_property(env, result, "parent", jparent);
+    napi_set_named_property(env, result, "fd", jfd);
+    napi_set_named_property(env, result, "path", jpath);
+    napi_set_named_property(env, result, "mount", jmount);
+  }
+out:
+  if (err != 0) throw_errno(env, err, failed, input ? input : "");
+out_thrown:
+  free_stack(&st);
+  if (dests)
+    for (uint32_t i = 0; i < nm; i++) free(dests[i]);
+  free(dests);
+  free(mfds);
+  free(rest);
+  free(cur);
+  free(input);
+  return result;
+}
+
+/* ---- single-name calls ---- */
+
+static napi_value js_open_root(napi_env env, napi_callback_info info) {
+  napi_value argv[1], r;
+  char path[NAME_CAP];
+  if (!get_args(env, info, 1, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  napi_create_int32(env, fd, &r);
+  return r;
+}
+
+static napi_value js_openat(napi_env env, napi_callback_info info) {
+  napi_value argv[4], r;
+  char name[NAME_CAP];
+  int32_t dirfd, flags;
+  uint32_t mode;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1) ||
+      !get_i32(env, argv[2], &flags) || !get_u32(env, argv[3], &mode))
+    return NULL;
+  int fd;
+  if (name[0] == 0) {
+    /* reopen the object dirFd refers to (an O_PATH fd) with real access flags */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
+    fd = open(proc, (flags | O_CLOEXEC) & ~(O_CREAT | O_NOFOLLOW), 0);
+  } else if (flags & O_CREAT) {
+    do fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+    while (fd < 0 && errno == EINTR);
+  } else {
+    fd = open_beneath(dirfd, name, flags | O_NOFOLLOW);
+  }
+  if (fd < 0) return throw_errno(env, errno, "openat", name);
+  napi_create_int32(env, fd, &r);
+  return r;
+}
+
+static napi_value js_lstatat(napi_env env, napi_callback_info info) {
+  napi_value argv[2], r;
+  char name[NAME_CAP];
+  int32_t dirfd;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1)) return NULL;
+  struct stat sb;
+  if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) {
+      napi_get_null(env, &r);
+      return r;
+    }
+    return throw_errno(env, errno, "fstatat", name);
+  }
+  napi_create_array_with_length(env, 10, &r);
+  double vals[10] = {sb.st_mode, sb.st_uid, sb.st_gid, (double)sb.st_size, (double)sb.st_mtim.tv_sec, (double)sb.st_mtim.tv_nsec,
+                     (double)sb.st_nlink, (double)sb.st_rdev, (double)sb.st_ino, (double)sb.st_dev};
+  for (uint32_t i = 0; i < 10; i++) napi_set_element(env, r, i, num(env, vals[i]));
+  return r;
+}
+
+static napi_value js_mkdirat(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  uint32_t mode;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 0) || !get_u32(env, argv[2], &mode)) return NULL;
+  if (mkdirat(dirfd, name, (mode_t)mode) != 0) return throw_errno(env, errno, "mkdirat", name);
+  return NULL;
+}
+
+static napi_value js_symlinkat(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char target[NAME_CAP], name[NAME_CAP];
+  int32_t dirfd;
+  if (!get_args(env, info, 3, argv) || !get_path(env, argv[0], target, sizeof target) || !get_i32(env, argv[1], &dirfd) || !get_name(env, argv[2], name, 0)) return NULL;
+  if (symlinkat(target, dirfd, name) != 0) return throw_errno(env, errno, "symlinkat", name);
+  return NULL;
+}
+
+static napi_value js_mknodat(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  uint32_t mode, major, minor;
+  if (!get_args(env, info, 5, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 0) || !get_u32(env, argv[2], &mode) ||
+      !get_u32(env, argv[3], &major) || !get_u32(env, argv[4], &minor))
+    return NULL;
+  if (mknodat(dirfd, name, (mode_t)mode, makedev(major, minor)) != 0) return throw_errno(env, errno, "mknodat", name);
+  return NULL;
+}
+
+static napi_value js_linkat(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char oname[NAME_CAP], nname[NAME_CAP];
+  int32_t ofd, nfd;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &ofd) || !get_name(env, argv[1], oname, 1) || !get_i32(env, argv[2], &nfd) ||
+      !get_name(env, argv[3], nname, 0))
+    return NULL;
+  if (linkat(ofd, oname, nfd, nname, oname[0] == 0 ? AT_EMPTY_PATH : 0) != 0) return throw_errno(env, errno, "linkat", nname);
+  return NULL;
+}
+
+static napi_value js_renameat(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char oname[NAME_CAP], nname[NAME_CAP];
+  int32_t ofd, nfd;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &ofd) || !get_name(env, argv[1], oname, 0) || !get_i32(env, argv[2], &nfd) ||
+      !get_name(env, argv[3], nname, 0))
+    return NULL;
+  if (renameat(ofd, oname, nfd, nname) != 0) return throw_errno(env, errno, "renameat", nname);
+  return NULL;
+}
+
+static napi_value js_unlinkat(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  bool dir = false;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 0)) return NULL;
+  napi_get_value_bool(env, argv[2], &dir);
+  if (unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) != 0) return throw_errno(env, errno, "unlinkat", name);
+  return NULL;
+}
+
+/* rm -rf of `name` in dirfd: directories are opened O_NOFOLLOW|O_DIRECTORY below their parent's fd. */
+static int remove_all(int pfd, const char *name, int depth) {
+  if (unlinkat(pfd, name, 0) == 0 || errno == ENOENT) return 0;
+  if (errno != EISDIR && errno != EPERM) return -1;
+  if (depth > 4096) {
+    errno = ELOOP;
+    return -1;
+  }
+  int fd = open_beneath(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return -1;
+  }
+  struct dirent *de;
+  int rc = 0;
+  for (;;) {
+    errno = 0;
+    de = readdir(d);
+    if (!de) break;
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    if (remove_all(dirfd(d), de->d_name, depth + 1) != 0) {
+      rc = -1;
+      break;
+    }
+  }
+  int e = errno;
+  closedir(d);
+  if (rc != 0) {
+    errno = e;
+    return -1;
+  }
+  if (unlinkat(pfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -1;
+  return 0;
+}
+
+static napi_value js_remove_all_at(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 0)) return NULL;
+  if (remove_all(dirfd, name, 0) != 0) return throw_errno(env, errno, "removeAllAt", name);
+  return NULL;
+}
+
+static napi_value js_fchownat(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  uint32_t uid, gid;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1) || !get_u32(env, argv[2], &uid) ||
+      !get_u32(env, argv[3], &gid))
+    return NULL;
+  if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) != 0) return throw_errno(env, errno, "fchownat", name);
+  return NULL;
+}
+
+static napi_value js_fchmodat(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  uint32_t mode;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1) || !get_u32(env, argv[2], &mode)) return NULL;
+  if (syscall(SYS_fchmodat2, dirfd, name, (mode_t)mode, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) == 0) return NULL;
+  if (errno != ENOSYS) return throw_errno(env, errno, "fchmodat2", name);
+  /* kernels before 6.6: chmod the object an O_PATH fd holds, through its /proc link */
+  int fd = name[0] == 0 ? fcntl(dirfd, F_DUPFD_CLOEXEC, 0) : open_beneath(dirfd, name, O_PATH | O_NOFOLLOW);
+  if (fd < 0) return throw_errno(env, errno, "fchmodat", name);
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || S_ISLNK(sb.st_mode)) {
+    int e = S_ISLNK(sb.st_mode) ? EOPNOTSUPP : errno;
+    close(fd);
+    return throw_errno(env, e, "fchmodat", name);
+  }
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  int rc = chmod(proc, (mode_t)mode), e = errno;
+  close(fd);
+  if (rc != 0) return throw_errno(env, e, "fchmodat", name);
+  return NULL;
+}
+
+static napi_value js_utimensat(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char name[NAME_CAP];
+  int32_t dirfd;
+  double at, mt;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1)) return NULL;
+  if (napi_get_value_double(env, argv[2], &at) != napi_ok || napi_get_value_double(env, argv[3], &mt) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: utimensat: times are numbers (seconds)");
+    return NULL;
+  }
+  struct timespec ts[2];
+  ts[0].tv_sec = (time_t)at;
+  ts[0].tv_nsec = (long)((at - (double)ts[0].tv_sec) * 1e9);
+  ts[1].tv_sec = (time_t)mt;
+  ts[1].tv_nsec = (long)((mt - (double)ts[1].tv_sec) * 1e9);
+  if (ts[0].tv_nsec < 0) ts[0].tv_nsec = 0;
+  if (ts[1].tv_nsec < 0) ts[1].tv_nsec = 0;
+  if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) != 0) return throw_errno(env, errno, "utimensat", name);
+  return NULL;
+}
+
+static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
+  napi_value argv[2], r;
+  char name[NAME_CAP], target[PATH_MAX + 1];
+  int32_t dirfd;
+  if (!get_args(env, info, 2, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1)) return NULL;
+  ssize_t n = readlinkat(dirfd, name, target, PATH_MAX);
+  if (n < 0) return throw_errno(env, errno, "readlinkat", name);
+  void *copy;
+  napi_create_buffer_copy(env, (size_t)n, target, &copy, &r);
+  return r;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"resolve", NULL, js_resolve, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openRoot", NULL, js_open_root, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openat", NULL, js_openat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lstatat", NULL, js_lstatat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mkdirat", NULL, js_mkdirat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"symlinkat", NULL, js_symlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mknodat", NULL, js_mknodat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linkat", NULL, js_linkat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renameat", NULL, js_renameat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unlinkat", NULL, js_unlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"removeAllAt", NULL, js_remove_all_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fchownat", NULL, js_fchownat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fchmodat", NULL, js_fchmodat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

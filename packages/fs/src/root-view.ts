@@ -1,0 +1,208 @@
+import * as fs from 'node:fs';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { FOLLOW_LAST, MKDIR_PARENTS, fsNative, type PathLike } from './native';
+
+/** A mount laid over the root, as the container was given it (spec order: later ones cover earlier ones). */
+export interface ViewMountInput {
+  /** Where it appears in the container (`/data`). */
+  destination: string;
+  /** Host path of what is mounted there (the daemon's own: a volume's `_data`, a bind source, a bundle file). */
+  source: string;
+  rw: boolean;
+}
+
+/** A mount in effect in a view. */
+export interface ViewMount {
+  /** Resolved container path (`/data`). */
+  destination: string;
+  source: string;
+  rw: boolean;
+  /** O_PATH fd of the source, held while the view is open. */
+  fd: number;
+}
+
+/** A path resolved in a view: O_PATH fds, closed by close(). */
+export interface ResolvedPath {
+  /** The parent directory (-1 for the root itself). */
+  parent: number;
+  /** The object (-1 when the last component does not exist). */
+  fd: number;
+  /** The resolved container path (`/`, `/srv/d`; the missing last component included). */
+  path: string;
+  /** The last component as bytes ('' for the root): the name of `fd` in `parent`. */
+  name: Buffer;
+  /** The mount the path lies in (undefined: the root). */
+  mount?: ViewMount;
+  /** The path is a mount's destination (its root, not something in the directory below). */
+  mountPoint: boolean;
+  close(): void;
+}
+
+export interface ResolveOptions {
+  /** Follow a symlink in the last component too (default: a symlink is returned as itself). */
+  followLast?: boolean;
+  /** Create missing parent directories (0755, the daemon's owner), as an extraction does. */
+  mkdirParents?: boolean;
+}
+
+/**
+ * A container's filesystem (or a volume's, or a build stage's) seen from outside: a root
+ * directory with mounts laid over it, every path resolved **in the kernel** relative to file
+ * descriptors held open (native/src/berth_fs.c), never as a string opened again later. A
+ * symlink met is followed in the view's scope: an absolute target restarts at the view's `/`,
+ * `..` never climbs above it, and once a path reaches a mount's destination it continues inside
+ * that mount's source. What a process inside the container does meanwhile (swapping a directory
+ * for a symlink to `/`) can change what is found, never make it leave the view.
+ *
+ * Callers act on what resolve() returns with the *at calls of `fsAt` (or Node's fd calls after
+ * `fsAt.openat(r.fd, '', flags)`), and close it.
+ */
+export class RootView {
+  private closed = false;
+
+  private constructor(
+    /** The host path of the root (for messages; never opened again). */
+    readonly root: string,
+    private readonly rootFd: number,
+    readonly mounts: ViewMount[],
+  ) {}
+
+  /**
+   * The view of `root` with `mounts` applied in order, as runc mounts them: each destination is
+   * resolved (symlinks followed in scope) in the view made by the mounts before it; a mount
+   * covers earlier ones at or below its destination; one whose source is missing is left out
+   * (a never-started container has no network files yet).
+   */
+  static open(root: string, mounts: readonly ViewMountInput[] = []): RootView {
+    const native = fsNative();
+    const view = new RootView(root, native.openRoot(root), []);
+    try {
+      for (const m of mounts) {
+        if (!m.destination.startsWith('/')) continue;
+        let fd: number;
+        let source: string;
+        try {
+          source = fs.realpathSync(m.source); // what the mount followed when it was made
+          fd = native.openRoot(source);
+        } catch {
+          continue;
+        }
+        let dest: string;
+        try {
+          const r = view.resolve(m.destination, { followLast: true });
+          dest = r.path;
+          r.close();
+        } catch {
+          dest = cleanPath(m.destination); // below something missing: where runc will create it
+        }
+        for (const o of view.mounts.filter((x) => isWithin(dest, x.destination))) fs.closeSync(o.fd);
+        const kept = view.mounts.filter((x) => !isWithin(dest, x.destination));
+        view.mounts.length = 0;
+        view.mounts.push(...kept, { destination: dest, source, rw: m.rw, fd });
+      }
+    } catch (err) {
+      view.close();
+      throw err;
+    }
+    return view;
+  }
+
+  /**
+   * Resolves container path `p` (absolute; cleaned lexically first, as docker does). The
+   * parents must exist (unless mkdirParents); the last component may be missing (`fd` -1).
+   * Errors: NotFoundError for a missing parent, InvalidArgumentError for a symlink loop or a
+   * non-directory in the way.
+   */
+  resolve(p: PathLike, opts: ResolveOptions = {}): ResolvedPath {
+    return this.walk(p, opts, undefined);
+  }
+
+  /**
+   * Resolves `rel` below a directory already resolved in this view (held by `from.fd`: what the
+   * container renames or swaps at its path meanwhile does not move it), in the same scope: an
+   * absolute symlink still restarts at the view's `/`, and `..` above `from` continues from its
+   * container path. Extraction into a directory uses it, so each entry does not walk from `/`
+   * again and the directory it started in stays the one it writes into.
+   */
+  resolveFrom(from: ResolvedPath, rel: PathLike, opts: ResolveOptions = {}): ResolvedPath {
+    if (from.fd < 0) throw new InvalidArgumentError(`${from.path}: does not exist`);
+    return this.walk(rel, opts, from);
+  }
+
+  private walk(p: PathLike, opts: ResolveOptions, from: ResolvedPath | undefined): ResolvedPath {
+    if (this.closed) throw new InvalidArgumentError(`view of ${this.root}: closed`);
+    const native = fsNative();
+    const flags = (opts.followLast ? FOLLOW_LAST : 0) | (opts.mkdirParents ? MKDIR_PARENTS : 0);
+    const dests = this.mounts.map((m) => m.destination);
+    const fds = this.mounts.map((m) => m.fd);
+    let r;
+    try {
+      const cleaned = typeof p === 'string' ? cleanPath(p) : Buffer.from(cleanPath(p.toString('latin1')), 'latin1');
+      r =
+        from === undefined
+          ? native.resolve(this.rootFd, dests, fds, cleaned, flags)
+          : native.resolve(this.rootFd, dests, fds, cleaned, flags, from.fd, from.path, from.mount ? this.mounts.indexOf(from.mount) : -1);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const rel = typeof p === 'string' ? p : p.toString('utf8');
+      const shown = from === undefined ? rel : `${from.path === '/' ? '' : from.path}/${rel}`;
+      if (code === 'ENOENT') throw new NotFoundError(`${shown}: no such file or directory`, { cause: err });
+      if (code === 'ELOOP') throw new InvalidArgumentError(`${shown}: too many levels of symbolic links`, { cause: err });
+      if (code === 'ENOTDIR') throw new InvalidArgumentError(`${shown}: not a directory`, { cause: err });
+      throw err;
+    }
+    const pathBin = r.path;
+    const cut = pathBin.lastIndexOf(0x2f);
+    const name = pathBin.length === 1 ? Buffer.alloc(0) : pathBin.subarray(cut + 1);
+    const path = pathBin.toString('utf8');
+    const mount = r.mount >= 0 ? this.mounts[r.mount] : undefined;
+    let open = true;
+    return {
+      parent: r.parent,
+      fd: r.fd,
+      path,
+      name,
+      ...(mount ? { mount } : {}),
+      mountPoint: mount !== undefined && mount.destination === path,
+      close: () => {
+        if (!open) return;
+        open = false;
+        if (r.parent >= 0) fs.closeSync(r.parent);
+        if (r.fd >= 0) fs.closeSync(r.fd);
+      },
+    };
+  }
+
+  /** Closes the root's and the mounts' fds. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.rootFd);
+    for (const m of this.mounts) fs.closeSync(m.fd);
+  }
+}
+
+/** `inner` is `outer` or below it (resolved container paths). */
+export function isWithin(outer: string, inner: string): boolean {
+  return outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
+}
+
+/** `/` + `p` cleaned lexically (`..` stops at `/`). */
+export function cleanPath(p: string): string {
+  const out: string[] = [];
+  for (const x of p.split('/')) {
+    if (x === '' || x === '.') continue;
+    if (x === '..') out.pop();
+    else out.push(x);
+  }
+  return `/${out.join('/')}`;
+}
+
+/**
+ * A path naming what an fd holds, for code that takes paths (Node's readdir, a packer): the
+ * kernel resolves `/proc/self/fd/N` to the object itself, never by a name a container controls.
+ * Valid while the fd is open.
+ */
+export function fdPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}
