@@ -25,12 +25,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const BASE = ['errdefs', 'log', 'oci', 'sqlite', 'api'];
-const MIDDLE_DEPS = ['errdefs', 'log', 'oci', 'sqlite', 'api'];
+const BASE = ['errdefs', 'log', 'oci', 'sqlite', 'api', 'fs'];
+const MIDDLE_DEPS = ['errdefs', 'log', 'oci', 'sqlite', 'api', 'fs'];
 
 /** package -> the workspace packages it may import */
 const ALLOWED = {
   errdefs: [],
+  // paths inside a container root or a volume, resolved in the kernel (daemon, builder, image-store)
+  fs: ['errdefs'],
   log: [],
   oci: ['errdefs'],
   sqlite: ['errdefs', 'log'],

@@ -46,7 +46,6 @@ describe('docker cp racing a symlink swap in the container', () => {
   it(`copies in ${ATTEMPTS} times without a file landing in the host directory`, async () => {
     const started = Date.now();
     let attempts = 0;
-    let landed = 0;
     let written = 0;
     for (; attempts < ATTEMPTS && Date.now() - started < BUDGET_MS; attempts++) {
       const tar = makeTar([{ name: `esc-${attempts}`, content: 'from cp\n' }]);
@@ -58,7 +57,7 @@ describe('docker cp racing a symlink swap in the container', () => {
       }).catch(() => undefined);
       if (res?.status === 200) written++;
     }
-    landed = fs.readdirSync(hostDir).filter((n) => n.startsWith('esc-')).length;
+    const landed = fs.readdirSync(hostDir).filter((n) => n.startsWith('esc-')).length;
     process.stderr.write(`cp-race in: ${attempts} attempts, ${written} written, ${landed} escapes\n`);
     expect(attempts).toBeGreaterThanOrEqual(ATTEMPTS);
     expect(written).toBeGreaterThan(0);
