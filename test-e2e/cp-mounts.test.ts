@@ -90,4 +90,23 @@ describe('docker cp through mounts', () => {
     expect(fs.readlinkSync(path.join(out, 'data', 'etcl'))).toBe('/etc');
     expect(fs.existsSync(path.join(out, 'bin', 'busybox')) || fs.existsSync(path.join(out, 'bin', 'sh'))).toBe(true);
   });
+
+  it('keeps existing directories as they are (mode, owner) and writes .wh.* names as files, as docker does', async () => {
+    ok(await c.docker(['exec', 'cpm', 'sh', '-c', 'chmod 1777 /tmp && mkdir -p /priv && chown 1000:1000 /priv && chmod 0700 /priv']));
+    const statOf = async () => ok(await c.docker(['exec', 'cpm', 'stat', '-c', '%n %a %u:%g', '/tmp', '/priv'])).stdout;
+    const before = await statOf();
+    expect(before).toBe('/tmp 1777 0:0\n/priv 700 1000:1000\n');
+    fs.writeFileSync(path.join(work, 'keep.txt'), 'keep\n');
+    ok(await c.docker(['cp', path.join(work, 'keep.txt'), 'cpm:/tmp/']));
+    ok(await c.docker(['cp', path.join(work, 'keep.txt'), 'cpm:/priv/']));
+    fs.mkdirSync(path.join(work, 'tree', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'tree', 'sub', 'x'), 'x\n');
+    fs.writeFileSync(path.join(work, 'tree', '.wh.gone'), 'not a whiteout\n');
+    ok(await c.docker(['cp', path.join(work, 'tree'), 'cpm:/priv/']));
+    ok(await c.docker(['cp', `${path.join(work, 'tree')}/.`, 'cpm:/tmp/'])); // the content, into an existing dir
+    expect(await statOf()).toBe(before);
+    expect(ok(await c.docker(['exec', 'cpm', 'cat', '/priv/keep.txt', '/priv/tree/sub/x', '/priv/tree/.wh.gone', '/tmp/.wh.gone'])).stdout).toBe(
+      'keep\nx\nnot a whiteout\nnot a whiteout\n',
+    );
+  });
 });
