@@ -6,6 +6,8 @@ import type { RuntimeMount, RuntimeProcess, RuntimeSpec } from '@berth/oci';
 import type { DeviceMapping, ExecProcessInput, SpecInput } from './types';
 import { containerFilePaths } from './container-files';
 import { orderUserMounts } from './mount-order';
+import { checkBindPropagation, wantsSharedRoot } from './bind-propagation';
+import { parseDeviceCgroupRule } from './device-cgroup-rule';
 import { resolveUser } from './user';
 import { defaultSeccompProfile, parseSeccompProfile, seccompFor } from './seccomp-profile';
 
@@ -193,6 +195,10 @@ export function resources(input: Pick<SpecInput, 'resources' | 'privileged'>): N
     if (q !== undefined) cpu.quota = q;
     if (p !== undefined) cpu.period = p;
   }
+  const rtPeriod = nonNeg(r.cpuRealtimePeriod, 'cpu realtime period');
+  const rtRuntime = nonNeg(r.cpuRealtimeRuntime, 'cpu realtime runtime');
+  if (rtPeriod !== undefined) cpu.realtimePeriod = rtPeriod;
+  if (rtRuntime !== undefined) cpu.realtimeRuntime = rtRuntime;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
   if (r.cpusetMems) cpu.mems = r.cpusetMems;
   if (Object.keys(cpu).length) out.cpu = cpu;
@@ -237,6 +243,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
   const own = orderUserMounts(input.mounts ?? [], (m) => m.destination);
   const mounts = [...defaultMounts(input).filter((m) => !own.covers(m.destination)), ...containerFiles.filter((m) => !own.covers(m.destination)), ...own.ordered];
 
+  for (const m of own.ordered) await checkBindPropagation(m);
   const res = resources(input);
   const devices = await deviceNodes(input.devices ?? []);
   if (input.privileged) {
@@ -267,7 +274,8 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     linux: {
       namespaces,
       cgroupsPath: `/${(input.cgroupParent ?? 'berth').replace(/^\/+|\/+$/g, '')}/${input.id}`,
-      resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow] },
+      resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow, ...(input.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)] },
+      ...(wantsSharedRoot(own.ordered) ? { rootfsPropagation: 'shared' } : {}),
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
       ...(input.privileged ? {} : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
       ...(seccomp ? { seccomp } : {}),

@@ -35,6 +35,8 @@ export { resolveUser, type ResolvedUser } from './user';
 export { seccompFor, parseSeccompProfile, defaultSeccompProfile, seccompSupported, type SeccompProfile, type SeccompRule } from './seccomp-profile';
 export { writeContainerFiles, containerFilePaths } from './container-files';
 export { orderUserMounts } from './mount-order';
+export { parseDeviceCgroupRule, type DeviceCgroupRule } from './device-cgroup-rule';
+export { checkBindPropagation, sourceMountOf } from './bind-propagation';
 export { mountRootfs, unmountRootfs, detachRootfs, isMountPoint } from './mount';
 export { removeBundle } from './remove-bundle';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';

@@ -69,6 +69,9 @@ export interface ResourceLimits {
   cpusetMems?: string;
   /** Max processes; 0/-1/undefined unlimited. */
   pidsLimit?: number;
+  /** `--cpu-rt-period` / `--cpu-rt-runtime` (µs, cgroup v1 cpu.rt_*). */
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
 }
 
 /** Network mode as far as the runtime cares: which network namespace the container gets. */
@@ -124,6 +127,8 @@ export interface SpecInput {
   seccomp?: string;
   /** `--device host[:container[:perms]]`: host device nodes made in the container and allowed in its cgroup. */
   devices?: DeviceMapping[];
+  /** `--device-cgroup-rule`: docker's `TYPE MAJOR:MINOR ACCESS` allow rules, after the devices' own. */
+  deviceCgroupRules?: string[];
   /** `--ulimit`: Docker names (`nofile`, `nproc`, `core`, ...) with soft and hard values. */
   ulimits?: { name: string; soft: number; hard: number }[];
 }

@@ -72,6 +72,8 @@ export function resourceLimitsOf(rec: Pick<ContainerRecord, 'hostConfig'>): Reso
   if (h.CpusetCpus) r.cpusetCpus = h.CpusetCpus;
   if (h.CpusetMems) r.cpusetMems = h.CpusetMems;
   if (h.PidsLimit) r.pidsLimit = h.PidsLimit;
+  if (h.CpuRealtimePeriod) r.cpuRealtimePeriod = h.CpuRealtimePeriod;
+  if (h.CpuRealtimeRuntime) r.cpuRealtimeRuntime = h.CpuRealtimeRuntime;
   return r;
 }
 
@@ -122,6 +124,7 @@ export async function specInputOf(
     noNewPrivileges: noNewPrivilegesOpt(h.SecurityOpt),
     ...(seccompOpt(h.SecurityOpt) !== undefined ? { seccomp: seccompOpt(h.SecurityOpt) } : {}),
     devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
+    ...(h.DeviceCgroupRules?.length ? { deviceCgroupRules: h.DeviceCgroupRules } : {}),
     ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
     annotations: { 'org.berth.container.name': rec.name },
   };

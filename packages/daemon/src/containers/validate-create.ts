@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { ContainerConfig, HostConfig } from '@berth/api';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseSeccompProfile, parseSignal } from '@berth/runtime';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { splitSecurityOpt } from './security-opts';
 
 /**
@@ -166,7 +166,7 @@ function validateConfig(body: Record<string, unknown>): ContainerConfig {
 
 function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[]): HostConfig {
   if (raw !== undefined && raw !== null && !isObject(raw)) bad('HostConfig: expected an object');
-  const h: Record<string, unknown> = { ...((raw as Record<string, unknown> | undefined) ?? {}) };
+  const h: Record<string, unknown> = goJsonFields((raw as Record<string, unknown> | undefined) ?? {}, HOST_CONFIG_FIELDS);
 
   // Restart policy.
   const rp = h.RestartPolicy;
@@ -216,9 +216,14 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   // Lists and maps.
   const binds = strArray(h.Binds, 'Binds');
   for (const b of binds ?? []) checkBind(b);
-  for (const f of ['CapAdd', 'CapDrop', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'VolumesFrom', 'Links'] as const) {
+  for (const f of ['CapAdd', 'CapDrop', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'VolumesFrom', 'Links', 'DeviceCgroupRules'] as const) {
     h[f] = f === 'CapAdd' || f === 'CapDrop' ? strSlice(h[f], f) : strArray(h[f], f);
   }
+  for (const r of (h.DeviceCgroupRules as string[] | null) ?? []) parseDeviceCgroupRule(r);
+  const rtPeriod = int(h.CpuRealtimePeriod, 'CpuRealtimePeriod');
+  const rtRuntime = int(h.CpuRealtimeRuntime, 'CpuRealtimeRuntime');
+  if (rtPeriod < 0 || rtRuntime < 0) bad('CpuRealtimePeriod/CpuRealtimeRuntime: must not be negative');
+  if (rtRuntime !== 0 && rtPeriod !== 0 && rtRuntime > rtPeriod) bad('cpu-rt-runtime cannot be higher than cpu-rt-period');
   for (const e of (h.ExtraHosts as string[] | null) ?? []) {
     if (e.lastIndexOf(':') <= 0) bad(`invalid IP address in add-host: "${e}"`);
   }
@@ -238,7 +243,6 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
       warnings.push(`berth: --security-opt ${k} is not supported and was ignored`);
     } else bad(`invalid --security-opt 1: "${o}"`);
   }
-  if ((h.Links as string[] | null)?.length) bad('HostConfig.Links: not supported by berth');
   if (h.PortBindings !== undefined && h.PortBindings !== null) {
     if (!isObject(h.PortBindings)) bad('HostConfig.PortBindings: expected an object');
     for (const [k, v] of Object.entries(h.PortBindings)) {
@@ -311,7 +315,11 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   }
   for (const f of ['Privileged', 'ReadonlyRootfs', 'PublishAllPorts', 'OomKillDisable'] as const) h[f] = bool(h[f], f);
   const logType = str((h.LogConfig as Record<string, unknown> | undefined)?.Type, 'LogConfig.Type');
-  if (logType !== '' && logType !== 'json-file' && logType !== 'none') bad(`logging driver "${logType}": not supported by berth (json-file or none)`);
+  if (logType !== '' && logType !== 'json-file' && logType !== 'none') {
+    // docker's own drivers are named as berth lacking them; any other name gets docker's text
+    if (!DOCKER_LOG_DRIVERS.includes(logType)) bad(`logger: no log driver named '${logType}' is registered`);
+    bad(`logging driver "${logType}": not supported by berth (json-file or none)`);
+  }
   const logOpts = strMap((h.LogConfig as Record<string, unknown> | undefined)?.Config, 'LogConfig.Config') ?? {};
   if (logType === 'none' && Object.keys(logOpts).length) bad(`logger: no log driver named 'none' is registered with options`);
   if (logType !== 'none') logRotation(logOpts);
@@ -339,7 +347,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     GroupAdd: h.GroupAdd as string[] | null,
     IpcMode: h.IpcMode === '' ? 'private' : (h.IpcMode as string),
     Cgroup: h.Cgroup as string,
-    Links: null,
+    Links: (h.Links as string[] | null)?.length ? (h.Links as string[]) : null,
     OomScoreAdj: oom,
     PidMode: h.PidMode as string,
     Privileged: h.Privileged as boolean,
@@ -364,12 +372,12 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     BlkioDeviceWriteIOps: [],
     CpuPeriod: cpuPeriod,
     CpuQuota: cpuQuota,
-    CpuRealtimePeriod: 0,
-    CpuRealtimeRuntime: 0,
+    CpuRealtimePeriod: rtPeriod,
+    CpuRealtimeRuntime: rtRuntime,
     CpusetCpus: h.CpusetCpus as string,
     CpusetMems: h.CpusetMems as string,
     Devices: devices,
-    DeviceCgroupRules: null,
+    DeviceCgroupRules: (h.DeviceCgroupRules as string[] | null)?.length ? (h.DeviceCgroupRules as string[]) : null,
     DeviceRequests: null,
     KernelMemory: 0,
     KernelMemoryTCP: 0,
@@ -391,6 +399,9 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
   return out;
 }
+
+/** The log drivers a Docker 20.10 on Linux has registered. */
+const DOCKER_LOG_DRIVERS = ['local', 'syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
 const LOG_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'];
 /** Default rotation: berth rotates json-file logs unless told otherwise (docker does not). */
@@ -435,8 +446,42 @@ const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqu
 
 
 /** Validates a create body; HostConfig.Runtime may name one of `runtimeNames`, the first is the default. */
-export function validateCreate(body: unknown, runtimeNames: readonly string[] = ['runc']): ValidatedCreate {
-  if (!isObject(body) || Object.keys(body).length === 0) bad('config cannot be empty in order to create a container');
+/** HostConfig's fields (API 1.41), for Go's case-insensitive matching of JSON keys. */
+const HOST_CONFIG_FIELDS = (
+  'Binds ContainerIDFile LogConfig NetworkMode PortBindings RestartPolicy AutoRemove VolumeDriver VolumesFrom ConsoleSize CapAdd CapDrop ' +
+  'CgroupnsMode Dns DnsOptions DnsSearch ExtraHosts GroupAdd IpcMode Cgroup Links OomScoreAdj PidMode Privileged PublishAllPorts ' +
+  'ReadonlyRootfs SecurityOpt StorageOpt Tmpfs UTSMode UsernsMode ShmSize Sysctls Runtime Isolation CpuShares Memory NanoCpus ' +
+  'CgroupParent BlkioWeight BlkioWeightDevice BlkioDeviceReadBps BlkioDeviceWriteBps BlkioDeviceReadIOps BlkioDeviceWriteIOps ' +
+  'CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime CpusetCpus CpusetMems Devices DeviceCgroupRules DeviceRequests ' +
+  'KernelMemory KernelMemoryTCP MemoryReservation MemorySwap MemorySwappiness OomKillDisable PidsLimit Ulimits CpuCount CpuPercent ' +
+  'IOMaximumIOps IOMaximumBandwidth Mounts MaskedPaths ReadonlyPaths Init'
+).split(' ');
+const CONFIG_FIELDS = (
+  'Hostname Domainname User AttachStdin AttachStdout AttachStderr ExposedPorts Tty OpenStdin StdinOnce Env Cmd Healthcheck ' +
+  'ArgsEscaped Image Volumes WorkingDir Entrypoint NetworkDisabled MacAddress OnBuild Labels StopSignal StopTimeout Shell ' +
+  'HostConfig NetworkingConfig'
+).split(' ');
+
+/**
+ * Go's encoding/json matches object keys to struct fields case-insensitively (an exact match
+ * first): the Python SDK sends `CPURealtimePeriod` for `CpuRealtimePeriod`, and docker takes it.
+ * Renames such keys to the field's own name.
+ */
+export function goJsonFields(obj: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const exact = new Set(fields);
+  const folded = new Map(fields.map((f) => [f.toLowerCase(), f]));
+  for (const [k, v] of Object.entries(obj)) {
+    const name = exact.has(k) ? k : folded.get(k.toLowerCase());
+    if (name === undefined) out[k] = v;
+    else if (name === k || !(name in obj)) out[name] = v;
+  }
+  return out;
+}
+
+export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc']): ValidatedCreate {
+  if (!isObject(rawBody) || Object.keys(rawBody).length === 0) bad('config cannot be empty in order to create a container');
+  const body = goJsonFields(rawBody, CONFIG_FIELDS);
   const warnings: string[] = [];
   const config = validateConfig(body);
   const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings);

@@ -1,0 +1,84 @@
+/**
+ * Issue 12: HostConfig fields as Docker 20.10 keeps and applies them, through Docker's Python SDK
+ * (python3-docker): DeviceCgroupRules (inspect, and the container's devices cgroup),
+ * CpuRealtimePeriod/Runtime, Links kept, an unknown log driver's text, rshared binds checked
+ * against their source mount (moby daemon/oci_linux.go ensureShared).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, pythonSdk, scratchDir } from './harness';
+
+let d: BerthDaemon;
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 120_000);
+
+const apiCall = (expr: string): string => `
+try:
+    out({'value': ${expr}})
+except docker.errors.APIError as e:
+    out({'status': e.status_code, 'explanation': e.explanation})
+`;
+
+describe('HostConfig round trips', () => {
+  it('DeviceCgroupRules, CpuRealtimePeriod/Runtime and Links come back from inspect', async () => {
+    const h = (await pythonSdk(d, `
+hc = api.create_host_config(device_cgroup_rules=['c 42:42 rwm', 'b *:* m'], cpu_rt_period=1000000, cpu_rt_runtime=950000, links={'peer': 'alias'})
+c = api.create_container('busybox', ['true'], host_config=hc, name='hc1')
+out(api.inspect_container(c['Id'])['HostConfig'])
+api.remove_container(c['Id'])
+`)) as Record<string, unknown>;
+    expect(h.DeviceCgroupRules).toEqual(['c 42:42 rwm', 'b *:* m']);
+    expect([h.CpuRealtimePeriod, h.CpuRealtimeRuntime]).toEqual([1000000, 950000]);
+    expect(h.Links).toHaveLength(1);
+    expect((h.Links as string[])[0]).toMatch(/alias$/);
+  });
+
+  it('a device cgroup rule is applied to the container\'s devices cgroup', async () => {
+    const id = (await pythonSdk(d, `
+c = client.containers.run('busybox', ['sleep', '60'], detach=True, device_cgroup_rules=['c 42:43 rw'])
+out(c.id)
+`)) as string;
+    const list = fs.readFileSync(`/sys/fs/cgroup/devices/berth/${id}/devices.list`, 'utf8');
+    expect(list.split('\n')).toContain('c 42:43 rw');
+    ok(await clientsFor(d).docker(['rm', '-f', id]));
+  });
+
+  it('malformed values are docker\'s 400s', async () => {
+    expect(await pythonSdk(d, apiCall("api.create_container('busybox', ['true'], host_config=api.create_host_config(device_cgroup_rules=['c 1:3']))"))).toEqual({
+      status: 400,
+      explanation: "invalid device cgroup rule format: 'c 1:3'",
+    });
+    expect(
+      await pythonSdk(d, apiCall("api.create_container('busybox', ['true'], host_config=api.create_host_config(cpu_rt_period=1000, cpu_rt_runtime=2000))")),
+    ).toEqual({ status: 400, explanation: 'cpu-rt-runtime cannot be higher than cpu-rt-period' });
+  });
+
+  it('an unknown log driver gets docker\'s text', async () => {
+    expect(
+      await pythonSdk(d, apiCall("api.create_container('busybox', ['true'], host_config=api.create_host_config(log_config=docker.types.LogConfig(type='nosuchdriver')))")),
+    ).toEqual({ status: 400, explanation: "logger: no log driver named 'nosuchdriver' is registered" });
+  });
+});
+
+describe('bind propagation', () => {
+  it('an rshared bind whose source mount is not shared fails to start with docker\'s message', async () => {
+    const src = path.join(scratchDir('rshared'), 'src');
+    fs.mkdirSync(src, { recursive: true });
+    const mp = ok(await exec('findmnt', ['-n', '-o', 'TARGET,PROPAGATION', '-T', src])).stdout.trim().split(/\s+/);
+    if (mp[1] === 'shared') throw new Error(`the scratch dir's mount ${mp[0]} is shared here: this test needs a private one`);
+    const r = (await pythonSdk(d, apiCall(`client.containers.run('busybox', ['true'], name='rsh', volumes={${JSON.stringify(src)}: {'bind': '/m', 'mode': 'rshared'}}).decode()`))) as {
+      status: number;
+      explanation: string;
+    };
+    expect(r).toEqual({ status: 500, explanation: `path ${src} is mounted on ${mp[0]} but it is not a shared mount` });
+    ok(await clientsFor(d).docker(['rm', '-f', 'rsh']));
+  });
+});
