@@ -14,6 +14,8 @@ export interface DaemonOptions {
   args?: string[];
   /** The unix socket's path; default `berthd.sock` in the daemon's temp dir. */
   socketPath?: string;
+  /** The data root; default `root` in the daemon's temp dir (e.g. a dir on a small tmpfs the test mounted). */
+  dataRoot?: string;
   /** How long start may take before it counts as a failure. */
   startTimeoutMs?: number;
   /**
@@ -48,7 +50,7 @@ export class BerthDaemon {
     this.opts = opts;
     // short path: a unix socket path must stay under 108 bytes
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `be2e-${process.pid}-${++counter}-`));
-    this.dataRoot = path.join(this.dir, 'root');
+    this.dataRoot = opts.dataRoot ?? path.join(this.dir, 'root');
     this.socketPath = opts.socketPath ?? path.join(this.dir, 'berthd.sock');
     this.logPath = path.join(this.dir, 'berthd.log');
   }

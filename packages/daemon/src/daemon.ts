@@ -270,7 +270,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();
-    const app = createApiApp({ routers, tracker, logger });
+    const app = createApiApp({ routers, tracker, logger, hostPaths: [layout.root] });
     const api = new ApiServer(app, { tracker, logger, socketGroup: config.socketGroup ?? 'docker' });
     cleanups.push(() => api.close());
     cleanups.push(async () => events.close()); // runs first: event streams end before the servers close

@@ -100,3 +100,41 @@ export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** errno (and SQLite) codes that say the data root's storage failed (full, over quota, read-only, broken). */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG', 'SQLITE_FULL', 'SQLITE_IOERR']);
+
+/**
+ * A Node system error from the data root's storage (`no space left on device`...), or an error
+ * caused by one: its reason alone, without errno name, syscall or paths (`ENOSPC: no space left
+ * on device, write '/x'` -> `no space left on device`). Undefined for anything else.
+ */
+export function storageFailureOf(e: unknown): string | undefined {
+  for (let cur = e, depth = 0; cur && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code !== 'string' || !STORAGE_CODES.has(code)) continue;
+    const m = /^[A-Z][A-Z0-9_]+: ([^,(]+[^,( ])/.exec(messageOf(cur));
+    return m ? m[1]! : code;
+  }
+  return undefined;
+}
+
+/**
+ * A message fit for a remote client: every path under one of `roots` (berthd's data root) cut
+ * to its last component (`open '/var/lib/berth/containers/…/config.json'` -> `open
+ * 'config.json'`), as berthd's 5xx answers must not reveal the host's layout. Paths inside
+ * containers and the client's own (bind sources) are left alone.
+ */
+export function withoutHostPaths(message: string, roots: readonly string[]): string {
+  let out = message;
+  for (const r of roots) {
+    const root = r.replace(/\/+$/, '');
+    if (root === '') continue;
+    const esc = root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`${esc}(?![^/\\s'",:()])((?:/[^\\s'",:()]*)*)`, 'g'), (_m, rest: string) => {
+      const base = rest.split('/').filter((x) => x !== '').pop();
+      return base ?? '.';
+    });
+  }
+  return out;
+}

@@ -118,6 +118,10 @@ export async function readArchive(
           })(),
           { objectMode: false },
         );
+        // stage() reports every failure through its promise; an error the source emits after
+        // stage() has given up on it (the archive entry destroyed under a pending read, when
+        // the layer failed first) must not become an uncaught exception.
+        src.on('error', () => undefined);
         let staged: StagedLayer;
         try {
           staged = await layers.stage(src, { signal: opts.signal });

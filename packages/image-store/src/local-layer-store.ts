@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CancelledError, DataLossError, InternalError, InvalidArgumentError, NotFoundError, isBerthError } from '@berth/errdefs';
+import { CancelledError, DataLossError, InternalError, InvalidArgumentError, NotFoundError, isBerthError, storageFailureOf } from '@berth/errdefs';
 import { Digester, type Digest } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
 import type { LocalContentStore } from './content/local-content-store';
@@ -128,6 +128,9 @@ export class LocalLayerStore implements LayerStore {
       );
       const pipeP = pipeline(guard, decompressAuto(source), spool, pass, { signal: opts?.signal });
       const [u, p] = await Promise.allSettled([unpackP, pipeP]);
+      // A full (or failing) data root is the root cause of whatever else failed with it.
+      const disk = storageFailureOf(p.status === 'rejected' ? p.reason : undefined) ?? storageFailureOf(u.status === 'rejected' ? u.reason : undefined);
+      if (disk) throw new InternalError(`layer: ${disk}`, { cause: p.status === 'rejected' ? p.reason : (u as PromiseRejectedResult).reason });
       // A failing source (truncated, aborted) is the root cause of whatever the unpacker saw.
       if (p.status === 'rejected' && !(u.status === 'rejected' && isBerthError(u.reason) && u.reason.code !== 'INTERNAL')) {
         const e = p.reason as Error;

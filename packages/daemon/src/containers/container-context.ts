@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
+import { InvalidArgumentError, NotFoundError, messageOf, storageFailureOf } from '@berth/errdefs';
 import { silentLogger, type Logger } from '@berth/log';
 import type { MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
@@ -116,15 +116,28 @@ export class ContainerContext {
   /**
    * The only way state changes: checks the transition, persists, then updates memory. Changes
    * of one container apply one after the other, each on top of the previous one, so that an
-   * exit recorded meanwhile is never overwritten by a stale copy.
+   * exit recorded meanwhile is never overwritten by a stale copy. `evenUnsaved`: when the
+   * database refuses the row for lack of storage, the change still applies in memory (resolves
+   * false).
    */
-  setState(e: Entry, patch: Partial<ContainerStateRecord>): Promise<void> {
-    const apply = async (): Promise<void> => {
+  setState(e: Entry, patch: Partial<ContainerStateRecord>, opts: { evenUnsaved?: boolean } = {}): Promise<boolean> {
+    const apply = async (): Promise<boolean> => {
+      let saved = true;
       const cur = e.rec.state;
       if (patch.status !== undefined && patch.status !== cur.status) transition(e.rec.id, cur.status, patch.status);
       const next: ContainerStateRecord = { ...cur, ...patch };
-      await this.store.updateState(e.rec.id, next);
+      try {
+        await this.store.updateState(e.rec.id, next);
+      } catch (err) {
+        // A fact (the process is gone; the container is going) holds in memory even when a
+        // full or failing disk refuses the row: the container stays manageable, and the next
+        // write of its state (or a restore, which finds the process gone) records it.
+        if (!opts.evenUnsaved || storageFailureOf(err) === undefined) throw err;
+        this.log.error({ id: e.rec.id, status: next.status, err: messageOf(err) }, 'container state kept in memory only: the database refused it');
+        saved = false;
+      }
       e.rec.state = next;
+      return saved;
     };
     const p = e.stateChain.then(apply, apply);
     e.stateChain = p.catch(() => undefined);

@@ -30,7 +30,15 @@ export class ContainerRemoval {
       const t0 = process.hrtime.bigint();
       const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
       const times: Record<string, number> = {};
-      const removing = e.rec.state.status !== 'removing' ? ctx.setState(e, { status: 'removing' }) : undefined;
+      // A full disk may refuse this row: the removal goes on (it is what frees the space), and
+      // the bundle is then deleted before the row is, so that the row's delete finds room.
+      let unsaved = false;
+      const removing =
+        e.rec.state.status !== 'removing'
+          ? ctx.setState(e, { status: 'removing' }, { evenUnsaved: true }).then((saved) => {
+              unsaved = !saved;
+            })
+          : undefined;
       if (e.restartTimer) clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
       e.hub.endAll();
@@ -59,7 +67,7 @@ export class ContainerRemoval {
           if (e.runtimeDirty) await ctx.runtimeFor(e).delete(id).catch(() => undefined);
           await removeBundle(trash);
         };
-        if (trash === ctx.layout.containerDir(id)) await finish();
+        if (trash === ctx.layout.containerDir(id) || unsaved) await finish();
         else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
         ctx.forgetMounts(id);
         await ctx.deps.snapshots.remove(id);

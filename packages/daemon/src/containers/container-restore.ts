@@ -67,7 +67,7 @@ export class ContainerRestore {
           exitCode: status === 'restarting' ? e.rec.state.exitCode : r.exitCode,
           finishedAt: status === 'restarting' ? e.rec.state.finishedAt : r.finishedAt || rfc3339Nano(ctx.now()),
           oomKilled: r.oomKilled,
-        });
+        }, { evenUnsaved: true });
         if (e.rec.hostConfig.AutoRemove) {
           await this.removal.destroy(e);
           return;

@@ -183,7 +183,7 @@ export class ContainerSupervisor {
       error: messageOf(err),
       exitCode,
       pid: 0,
-    }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));
+    }, { evenUnsaved: true }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));
     notifyExit(e, exitCode);
     if (e.rec.hostConfig.AutoRemove) void this.removal.destroy(e).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'auto-remove failed'));
   }
@@ -207,13 +207,17 @@ export class ContainerSupervisor {
       });
     let restart = !e.doomed && !ctx.closed && this.shouldRestart(e.rec, exit.exitCode);
     try {
-      await ctx.setState(e, {
-        status: restart ? 'restarting' : 'exited',
-        pid: 0,
-        exitCode: exit.exitCode,
-        finishedAt: exit.finishedAt || rfc3339Nano(ctx.now()),
-        oomKilled: exit.oomKilled,
-      });
+      await ctx.setState(
+        e,
+        {
+          status: restart ? 'restarting' : 'exited',
+          pid: 0,
+          exitCode: exit.exitCode,
+          finishedAt: exit.finishedAt || rfc3339Nano(ctx.now()),
+          oomKilled: exit.oomKilled,
+        },
+        { evenUnsaved: !restart },
+      );
     } catch (err) {
       // Never leave clients hanging: they still get their FIN and their wait answer.
       ctx.log.error({ id, err: messageOf(err) }, 'recording the exit failed');

@@ -12,6 +12,8 @@ export interface ApiAppOptions {
   /** Where hijacked sockets are registered (for shutdown). */
   tracker: ConnectionTracker;
   logger?: Logger;
+  /** Host directories (the data root) whose paths 5xx messages must not show (public-message.ts). */
+  hostPaths?: string[];
 }
 
 /**
@@ -21,6 +23,7 @@ export interface ApiAppOptions {
 export function createApiApp(opts: ApiAppOptions): Express {
   const logger = opts.logger ?? silentLogger;
   const app = express();
+  app.locals.hostPaths = opts.hostPaths ?? [];
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');

@@ -1,0 +1,93 @@
+/**
+ * Issue 10, a full disk (berthd's data root on a 64 MiB tmpfs the test mounts): `load` of an
+ * image larger than the free space fails with the real cause and leaves nothing behind, with
+ * no uncaught exception; the daemon answers on and loads and runs a small image; a container
+ * that filled the disk, whose process then dies while nothing can be written, is reported
+ * exited and can be removed; once the space is back everything works.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, makeDockerSaveArchive, makeTar, ok, scratchDir, sleep, waitFor } from './harness';
+
+let work: string;
+let small: string;
+let d: BerthDaemon | undefined;
+let docker: ReturnType<typeof clientsFor>['docker'];
+
+const free = (): number => {
+  const s = fs.statfsSync(small);
+  return s.bavail * s.bsize;
+};
+
+beforeAll(async () => {
+  work = scratchDir('disk-full');
+  // not inside the scratch dir: that one goes in the harness's afterAll, before ours unmounts
+  small = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-tmpfs-'));
+  ok(await exec('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', small]));
+  d = await BerthDaemon.start({ dataRoot: path.join(small, 'root') });
+  docker = clientsFor(d).docker;
+  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 90_000);
+
+afterAll(async () => {
+  try {
+    await d?.dispose();
+  } finally {
+    await exec('umount', [small]);
+    fs.rmdirSync(small);
+  }
+}, 60_000);
+
+describe('a full data root', () => {
+  it('load of an image larger than the free space: "no space left on device", nothing half-written, no uncaught exception; a small image loads and runs after', async () => {
+    const layer = makeTar([{ name: 'big', content: randomBytes(96 << 20) }]);
+    const big = path.join(work, 'big.tar');
+    fs.writeFileSync(big, makeDockerSaveArchive({ layers: [layer], repoTag: 'big:1' }));
+    const smallSave = path.join(work, 'busybox.tar');
+    ok(await docker(['save', '-o', smallSave, 'busybox']));
+    ok(await docker(['rmi', 'busybox']));
+    const before = free();
+    for (let i = 0; i < 2; i++) {
+      const r = await docker(['load', '-i', big]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe('layer: no space left on device');
+      expect(r.stderr).not.toContain(small); // no host path
+    }
+    // nothing half-written: no image, nothing in tmp/ or staged, the space is back
+    expect(ok(await docker(['images', '-q'])).stdout).toBe('');
+    const root = d!.dataRoot;
+    expect(fs.readdirSync(path.join(root, 'tmp'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'layers')).filter((n) => n.startsWith('.staging'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'content', 'sha256'))).toEqual([]);
+    expect(before - free()).toBeLessThan(2 << 20);
+    expect(d!.log()).not.toMatch(/uncaught exception|unhandled rejection/);
+    expect(await d!.ping()).toBe(true);
+    ok(await docker(['load', '-i', smallSave]));
+    expect(ok(await docker(['run', '--rm', 'busybox', 'echo', 'loaded'])).stdout).toBe('loaded\n');
+  }, 120_000);
+
+  it('a container that filled the disk and died meanwhile is reported exited and removed; once space is back, runs work', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/fill bs=1M; sleep 1000'])).stdout.trim();
+    await waitFor('the disk to fill', () => free() < 1 << 20, 30_000);
+    // the last free blocks go too (the database's journal then has no room at all)
+    const filler = path.join(small, 'filler');
+    await exec('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
+    const pid = Number(ok(await docker(['inspect', '--format', '{{.State.Pid}}', id])).stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the container to be reported exited', async () => ok(await docker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout.startsWith('Exited (137)'), 10_000);
+    expect(await d!.ping()).toBe(true);
+    ok(await docker(['rm', '-f', id]));
+    expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
+    fs.rmSync(filler);
+    await sleep(100);
+    expect(ok(await docker(['run', '--rm', 'busybox', 'echo', 'space is back'])).stdout).toBe('space is back\n');
+    // the removal holds after a restart too: the row did go
+    await d!.restart();
+    expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
+    expect(d!.log()).not.toMatch(/uncaught exception|unhandled rejection/);
+  }, 120_000);
+});
