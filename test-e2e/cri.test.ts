@@ -54,6 +54,7 @@ describe('CRI: runtime and images (root namespace, no pod network)', () => {
     expect(cond['RuntimeReady']).toMatchObject({ status: true });
     expect(cond['NetworkReady']).toMatchObject({ status: false, reason: 'NetworkPluginNotReady' });
     expect(cond['NetworkReady'].message).toMatch(/no network config found/);
+    expect(await cri.runtime('RuntimeConfig', {})).toMatchObject({ linux: { cgroup_driver: 1 } }); // CGROUPFS
     await cri.runtime('UpdateRuntimeConfig', { runtime_config: { network_config: { pod_cidr: '10.244.0.0/24' } } });
   });
 

@@ -15,6 +15,9 @@ export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
 export const DEFAULT_CNI_BIN_DIRS = ['/opt/cni/bin', '/usr/lib/cni'];
 export const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.9';
 
+/** CRI CgroupDriver. */
+const CGROUPFS = 1;
+
 export interface CriServerOptions {
   /** `unix:///path` (the only transport kubelet uses for a local runtime). */
   socket: string;
@@ -87,6 +90,8 @@ export class CriServer {
         if (req.verbose) info['config'] = JSON.stringify({ cniConfDir: this.cni.confDir, cniBinDirs: this.cni.binDirs, podInfraImage: this.opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE });
         return { status: { conditions }, info, runtime_handlers: [{ name: '', features: { recursive_read_only_mounts: false, user_namespaces: false } }] };
       },
+      // kubelet asks which cgroup driver to use: berth places cgroups by path (cgroupfs), not through systemd
+      RuntimeConfig: async () => ({ linux: { cgroup_driver: CGROUPFS } }),
       // kubelet sends the node's pod CIDR; CNI plugins get it from their own config (as with containerd's default template-less setup)
       UpdateRuntimeConfig: async (req) => {
         const cidr = req.runtime_config?.network_config?.pod_cidr as string | undefined;
