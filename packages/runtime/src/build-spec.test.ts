@@ -97,6 +97,19 @@ describe('buildSpec', () => {
     expect(s.linux?.namespaces?.map((n) => n.type)).not.toContain('network');
   });
 
+  it('joins namespaces by path (a netns file, another container\'s ipc/pid) and shares the host\'s', async () => {
+    const s = await buildSpec(input({ namespacePaths: { network: '/run/berth/netns/x', ipc: '/proc/42/ns/ipc', pid: '/proc/42/ns/pid' } }));
+    expect(s.linux?.namespaces).toEqual([
+      { type: 'pid', path: '/proc/42/ns/pid' },
+      { type: 'ipc', path: '/proc/42/ns/ipc' },
+      { type: 'uts' },
+      { type: 'mount' },
+      { type: 'network', path: '/run/berth/netns/x' },
+    ]);
+    const h = await buildSpec(input({ hostNamespaces: ['pid', 'uts'] }));
+    expect(h.linux?.namespaces?.map((n) => n.type)).toEqual(['ipc', 'mount', 'network']);
+  });
+
   it('capabilities: add, drop, ALL; unknown rejected', async () => {
     const s = await buildSpec(input({ capAdd: ['NET_ADMIN'], capDrop: ['CAP_CHOWN'] }));
     expect(s.process.capabilities?.bounding).toContain('CAP_NET_ADMIN');

@@ -236,8 +236,17 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
   const caps = capabilities(input);
   const nofile = input.nofile ?? (await defaultNofile());
   const network = input.network ?? 'default';
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (network !== 'host') namespaces.push({ type: 'network' });
+  const joined = input.namespacePaths ?? {};
+  const shared = new Set(input.hostNamespaces ?? []);
+  const namespaces: { type: string; path?: string }[] = [];
+  for (const t of ['pid', 'ipc', 'uts'] as const) {
+    if (shared.has(t)) continue;
+    const p = t === 'uts' ? undefined : joined[t];
+    namespaces.push(p ? { type: t, path: p } : { type: t });
+  }
+  namespaces.push({ type: 'mount' });
+  if (joined.network) namespaces.push({ type: 'network', path: joined.network });
+  else if (network !== 'host') namespaces.push({ type: 'network' });
 
   const containerFiles: RuntimeMount[] = containerFilePaths(input.containerDir).mounts.map((m) => ({ ...m, type: 'bind', options: ['rbind', 'rprivate'] }));
   const own = orderUserMounts(input.mounts ?? [], (m) => m.destination);

@@ -39,6 +39,15 @@ describe('writeContainerFiles', () => {
     expect(await fs.readFile(path.join(c, 'resolv.conf'), 'utf8')).toBe(await fs.readFile(path.join(dir, 'host-resolv.conf'), 'utf8'));
     expect(await fs.readFile(path.join(c, 'hosts'), 'utf8')).toBe(await fs.readFile('/etc/hosts', 'utf8'));
   });
+  it('writes the hosts and resolv.conf it is given in place (the inode a bind mount holds stays)', async () => {
+    const c = path.join(dir, 'c5');
+    await writeContainerFiles(c, { hostname: 'h' });
+    const ino = (await fs.stat(path.join(c, 'hosts'))).ino;
+    await writeContainerFiles(c, { hostname: 'h', hosts: '172.18.0.2\th\n', resolvConf: 'nameserver 127.0.0.11\n' });
+    expect(await fs.readFile(path.join(c, 'hosts'), 'utf8')).toBe('172.18.0.2\th\n');
+    expect(await fs.readFile(path.join(c, 'resolv.conf'), 'utf8')).toBe('nameserver 127.0.0.11\n');
+    expect((await fs.stat(path.join(c, 'hosts'))).ino).toBe(ino);
+  });
   it('rejects a bad hostname', async () => {
     await expect(writeContainerFiles(path.join(dir, 'c4'), { hostname: 'bad name' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

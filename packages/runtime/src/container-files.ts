@@ -28,6 +28,10 @@ async function writeAtomic(file: string, data: string): Promise<void> {
   await fs.rename(tmp, file);
 }
 
+async function writeInPlace(file: string, data: string): Promise<void> {
+  await fs.writeFile(file, data, { mode: 0o644 });
+}
+
 /**
  * The files writeContainerFiles keeps in a container's directory and buildSpec binds over the
  * container's /etc: where each lives on the host and where the container sees it.
@@ -81,7 +85,9 @@ export async function writeContainerFiles(dir: string, input: ContainerFilesInpu
   const hostResolv = await readOr(input.hostResolvConf ?? '/etc/resolv.conf', '');
   const fqdn = input.domainname ? `${input.hostname}.${input.domainname}` : undefined;
   let hosts: string;
-  if (network === 'host') {
+  if (input.hosts !== undefined) {
+    hosts = input.hosts;
+  } else if (network === 'host') {
     hosts = await readOr('/etc/hosts', HOSTS_DEFAULT.join('\n') + '\n');
   } else {
     const lines = [...HOSTS_DEFAULT];
@@ -94,12 +100,15 @@ export async function writeContainerFiles(dir: string, input: ContainerFilesInpu
     hosts = lines.join('\n') + '\n';
   }
   let resolv: string;
-  if (network === 'host') resolv = hostResolv;
+  if (input.resolvConf !== undefined) resolv = input.resolvConf;
+  else if (network === 'host') resolv = hostResolv;
   else if (network === 'none') resolv = filterResolvConf(hostResolv, false);
   else resolv = filterResolvConf(hostResolv, true);
   await fs.mkdir(dir, { recursive: true });
   const files = containerFilePaths(dir);
-  await settleAll([writeAtomic(files.hostname, `${input.hostname}\n`), writeAtomic(files.hosts, hosts), writeAtomic(files.resolvConf, resolv)]);
+  // hosts and resolv.conf in place: a running container's bind mount keeps the inode (connect)
+  const write = input.hosts !== undefined || input.resolvConf !== undefined ? writeInPlace : writeAtomic;
+  await settleAll([writeAtomic(files.hostname, `${input.hostname}\n`), write(files.hosts, hosts), write(files.resolvConf, resolv)]);
 }
 
 /** Waits for every promise (none is left running), then throws the first failure. */

@@ -100,6 +100,14 @@ export interface SpecInput {
   /** Initial terminal size (Docker's HostConfig.ConsoleSize [height, width]). */
   consoleSize?: { height: number; width: number };
   network?: NetworkMode;
+  /**
+   * Namespaces joined by path instead of new ones: `network` a netns file (berth's network
+   * component, or `/proc/<pid>/ns/net` of the container named by `--network container:X`),
+   * `ipc`/`pid` another container's (`--ipc`/`--pid container:X`).
+   */
+  namespacePaths?: { network?: string; ipc?: string; pid?: string };
+  /** Namespaces shared with the host (none made): `--pid host`, `--ipc host`, `--uts host`. */
+  hostNamespaces?: ('pid' | 'ipc' | 'uts')[];
   resources?: ResourceLimits;
   /** Extra mounts (binds, volumes, tmpfs), already in OCI form. */
   mounts?: RuntimeMount[];
@@ -149,6 +157,12 @@ export interface ContainerFilesInput {
   extraHosts?: string[];
   /** Host resolv.conf to copy for host/default network (default /etc/resolv.conf). */
   hostResolvConf?: string;
+  /**
+   * The exact content of /etc/hosts and /etc/resolv.conf (the daemon's network component made
+   * them): written as given, in place (a running container's bind mount sees the change).
+   */
+  hosts?: string;
+  resolvConf?: string;
 }
 
 export interface RuntimeConfig {
