@@ -116,6 +116,8 @@ export class BerthDaemon {
       'debug',
       '--cri-socket',
       this.opts.cri ? this.criAddress : '',
+      // network safety: outside a namespace of the test's own, no default bridge (dockerd -b none)
+      ...(this.opts.netns ? [] : ['--bridge', 'none']),
       ...(this.opts.args ?? []),
     ];
   }

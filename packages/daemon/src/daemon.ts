@@ -33,6 +33,7 @@ import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
 import { swarmRouter } from './routes/swarm';
 import { pluginsRouter, sessionRouter } from './routes/plugins';
+import { openNetworkManager, type AddressPool, type NetworkManager } from '@berth/network';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
@@ -63,6 +64,12 @@ export interface DaemonConfig {
   registryMirrors?: string[];
   logger?: Logger;
   debug?: boolean;
+  /** `-b/--bridge`: the default bridge's Linux name (default berth0); `none`: no default bridge (dockerd -b none). */
+  bridge?: string;
+  /** `--bip`: the default bridge's gateway/prefix, e.g. 172.17.0.1/16. */
+  bip?: string;
+  /** `--default-address-pool base=CIDR,size=N`: where new networks' subnets come from. */
+  defaultAddressPools?: AddressPool[];
   /** Tests of the API alone: skip the root/overlayfs/cgroups/runtime checks. */
   skipHostChecks?: boolean;
   /** Tests of the API alone: do not construct the container service (no container routes). */
@@ -169,6 +176,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     };
     const volumes = new VolumeStore(db, layout, volumeUsers);
 
+    const bridgeName = config.bridge ?? (config.withoutContainers ? 'none' : 'berth0');
+    // WIRING POINT (networking): the network component; its events are docker's Type "network".
+    const network: NetworkManager = await openNetworkManager({
+      db,
+      stateDir: layout.networkStateDir,
+      logger,
+      // API-only tests run in the host's namespace: no default bridge there
+      defaultBridge: { name: bridgeName, ...(config.bip ? { bip: config.bip } : {}) },
+      ...(config.defaultAddressPools?.length ? { defaultAddressPools: config.defaultAddressPools } : {}),
+      onEvent: (e) => events.publish('network', e.action, e.networkId, e.attributes),
+    });
+    cleanups.push(() => network.close());
+
     const routers: RequestHandler[] = [];
     if (!config.withoutContainers) {
       await db.migrate(containerMigrations);
@@ -187,6 +207,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         committer: imageStore.committer,
         unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,
+        networks: { catalog: network.catalog, attacher: network.attacher, defaultBridge: bridgeName !== 'none' },
         onEvent: (e: ContainerEvent) => {
           events.publish(e.type ?? 'container', e.action, e.id, e.attributes, e.type === 'volume' ? undefined : e.from);
         },
@@ -266,7 +287,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         layerDir: (diffId) => imageStore.layers.diffDir(diffId as Digest),
       }),
     );
-    routers.push(volumesRouter({ volumes, events }), networksRouter(), swarmRouter(), pluginsRouter(), sessionRouter());
+    routers.push(volumesRouter({ volumes, events }), networksRouter({ catalog: network.catalog, ...(containers ? { containers } : {}) }), swarmRouter(), pluginsRouter(), sessionRouter());
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();

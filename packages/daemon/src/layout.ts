@@ -11,6 +11,7 @@ import * as path from 'node:path';
  *                              hosts, resolv.conf, <id>-json.log, shim.sock, exit.json
  *   volumes/<name>/_data       named volumes
  *   runtime/                   the OCI runtime's state dir (`runc --root`)
+ *   network/                   @berth/network's state dir (containers' netns files, ...)
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
  *   berthd.lock                held (flock) by the one berthd serving this root; holds its pid
@@ -45,6 +46,10 @@ export class DataRoot {
   }
   get runtimeStateDir(): string {
     return path.join(this.root, 'runtime');
+  }
+  /** @berth/network's own state dir (netns files bind-mounted there and the like). */
+  get networkStateDir(): string {
+    return path.join(this.root, 'network');
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import pino from 'pino';
 import { messageOf } from '@berth/errdefs';
 import * as path from 'node:path';
+import type { AddressPool } from '@berth/network';
 import { DEFAULT_DATA_ROOT, DEFAULT_PID_FILE, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
 import { DEFAULT_HOST } from './server/listen-address';
 
@@ -10,6 +11,17 @@ const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
 const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
 const DEFAULT_CNI_BIN_DIRS = ['/opt/cni/bin', '/usr/lib/cni'];
 const DEFAULT_POD_INFRA_IMAGE = 'registry.k8s.io/pause:3.9';
+
+/** dockerd's `--default-address-pool base=172.30.0.0/16,size=24`. */
+function parseAddressPool(v: string): AddressPool {
+  const kv = Object.fromEntries(v.split(',').map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1).trim()]));
+  const size = Number(kv['size']);
+  if (!kv['base'] || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(kv['base']) || !Number.isInteger(size) || size < 1 || size > 32) {
+    process.stderr.write(`berthd: invalid --default-address-pool "${v}" (expected base=CIDR,size=N)\n`);
+    process.exit(1);
+  }
+  return { base: kv['base'], size };
+}
 
 /** berthd: flags -> DaemonConfig -> startDaemon; SIGTERM/SIGINT stop it gracefully. */
 async function main(argv: string[]): Promise<void> {
@@ -34,6 +46,10 @@ async function main(argv: string[]): Promise<void> {
     .option('cni-conf-dir', { alias: 'cri-conf-dir', type: 'string', default: DEFAULT_CNI_CONF_DIR, describe: 'CNI network configurations for pods' })
     .option('cni-bin-dir', { type: 'string', array: true, describe: `CNI plugin directories (default ${DEFAULT_CNI_BIN_DIRS.join(', ')})` })
     .option('pod-infra-image', { type: 'string', default: DEFAULT_POD_INFRA_IMAGE, describe: 'Image of the pod sandbox (pause) containers' })
+
+    .option('bridge', { alias: 'b', type: 'string', describe: 'Attach containers to a network bridge (default berth0; "none" disables the default bridge)' })
+    .option('bip', { type: 'string', describe: "Specify network bridge IP (gateway/prefix, default 172.17.0.1/16)" })
+    .option('default-address-pool', { type: 'string', array: true, describe: 'Default address pools for node specific local networks (base=CIDR,size=N)' })
     .strict()
     .fail((msg, err) => {
       process.stderr.write(`berthd: ${msg ?? messageOf(err)} (see berthd --help)\n`);
@@ -64,6 +80,9 @@ async function main(argv: string[]): Promise<void> {
   config.socketGroup = args.group;
   if (args['insecure-registry']?.length) config.insecureRegistries = args['insecure-registry'].map(String);
   if (args['registry-mirror']?.length) config.registryMirrors = args['registry-mirror'].map(String);
+  if (args.bridge) config.bridge = args.bridge;
+  if (args.bip) config.bip = args.bip;
+  if (args['default-address-pool']?.length) config.defaultAddressPools = args['default-address-pool'].map((p) => parseAddressPool(String(p)));
 
   if (args['cri-socket']) {
     config.cri = {

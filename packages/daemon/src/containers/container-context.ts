@@ -8,6 +8,7 @@ import type { ContainerStore } from './container-store';
 import type { Entry } from './container-entry';
 import type { ContainerEvent, ContainerRuntime, ContainerServiceDeps } from './deps';
 import { containerMounts } from './init-layer';
+import { ContainerNetworking } from './container-networking';
 import { RootfsMounts } from './rootfs-mounts';
 import type { ServiceHooks } from './service-hooks';
 
@@ -29,6 +30,8 @@ export class ContainerContext {
   readonly now: () => Date;
   /** Set by shutdown: exits of detached tasks are not recorded. */
   closed = false;
+  /** Networking of every container (network modes, attach/detach, connect, inspect's view). */
+  readonly networking: ContainerNetworking;
 
   constructor(
     readonly deps: ContainerServiceDeps,
@@ -40,6 +43,7 @@ export class ContainerContext {
     this.layout = deps.layout;
     this.runtimeName = deps.runtimeName ?? 'runc';
     this.now = deps.now ?? (() => new Date());
+    this.networking = new ContainerNetworking(this);
   }
 
   /** The names HostConfig.Runtime may take: the default first. */

@@ -60,6 +60,16 @@ export class ContainerCreator {
       do name = `/${randomContainerName(i++ > 10 ? 1 : 0)}`;
       while (ctx.byName.has(name) || ctx.reserved.has(name));
     }
+    // docker stores links as /child:/parent/alias; the child must exist (400, not 404: a 404
+    // would send the CLI pulling the image, moby#39823)
+    if (v.hostConfig.Links) {
+      v.hostConfig.Links = v.hostConfig.Links.map((l) => {
+        const [child, alias = child] = l.split(':') as [string, string?];
+        const c = ctx.lookup(child.replace(/^\//, ''));
+        if (!c) throw new InvalidArgumentError(`could not get container for ${child}: No such container: ${child}`);
+        return `${c.rec.name}:${name}/${alias!.replace(/^.*\//, '')}`;
+      });
+    }
     const imageRef = v.config.Image!;
     if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
     let image;

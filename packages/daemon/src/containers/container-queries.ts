@@ -33,7 +33,7 @@ export class ContainerQueries {
     for (const rec of recs) {
       if (!all && !isActive(rec.state.status)) continue;
       if (!match(rec)) continue;
-      out.push(toSummary(rec, now, opts.size ? await this.sizes(rec) : undefined));
+      out.push(toSummary(rec, now, await ctx.networking.settings(rec), opts.size ? await this.sizes(rec) : undefined));
       if (limit && out.length >= limit) break;
     }
     return out;
@@ -54,6 +54,7 @@ export class ContainerQueries {
     const out = toInspect(structuredClone(plain), ctx.layout, {
       graphDriver: graphDriverData(mounts, ctx.rootfsOf(rec.id)),
       size: opts.size ? await this.sizes(rec) : undefined,
+      network: await ctx.networking.settings(rec),
     });
     out.ExecIDs = this.execs.execIdsOf(rec.id);
     return out;

@@ -70,6 +70,7 @@ export class ContainerRemoval {
         if (trash === ctx.layout.containerDir(id) || unsaved) await finish();
         else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
         ctx.forgetMounts(id);
+        await ctx.networking.release(id);
         await ctx.deps.snapshots.remove(id);
         times.snapshot = ms();
         await ctx.store.delete(id);

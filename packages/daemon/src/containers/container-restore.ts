@@ -33,6 +33,12 @@ export class ContainerRestore {
       ctx.entries.set(rec.id, e);
       ctx.byName.set(rec.name, e);
     }
+    // the network component keeps the wiring of containers recorded as running and reclaims
+    // the rest (a crash leaves veths, netns files and port rules); one found dead below is
+    // detached there
+    await ctx.networking
+      .restore(recs.filter((r) => r.state.status === 'running' || r.state.status === 'paused'))
+      .catch((err) => ctx.log.error({ err: messageOf(err) }, 'restoring the networks failed'));
     await Promise.all(
       [...ctx.entries.values()].map((e) =>
         this.restoreOne(e).catch((err) => ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'restoring container failed')),
@@ -59,6 +65,7 @@ export class ContainerRestore {
         r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
       }
       if ('exitCode' in r) {
+        await ctx.networking.release(id);
         await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
         await ctx.runtimeFor(e).delete(id).catch(() => undefined);
         await ctx.setState(e, {

@@ -6,6 +6,7 @@ import type {
   ContainerPruneReport,
   ContainerSummary,
   ContainerWaitResponse,
+  EndpointSettings,
   Filters,
 } from '@berth/api';
 import type { ContainerRecord } from './container-record';
@@ -208,6 +209,10 @@ export interface ContainerService {
 
   /** Daemon start: reloads every container, reconnects to live tasks, settles the rest truthfully. */
   restore(): Promise<void>;
+  /** `POST /networks/{id}/connect`: a created container remembers it, a running one joins at once. */
+  networkConnect(network: string, container: string, endpointConfig?: EndpointSettings): Promise<void>;
+  /** `POST /networks/{id}/disconnect`. */
+  networkDisconnect(network: string, container: string, force?: boolean): Promise<void>;
   /** Daemon stop: detaches from live tasks (they keep running under their shims). */
   shutdown(): Promise<void>;
 }

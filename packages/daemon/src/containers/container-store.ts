@@ -17,6 +17,8 @@ export interface ContainerStore {
   updateState(id: string, state: ContainerStateRecord): Promise<void>;
   rename(id: string, newName: string): Promise<void>;
   updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void>;
+  /** The networks the container joins at start (network connect/disconnect). */
+  updateNetworking(id: string, networking: ContainerRecord['networkingConfig']): Promise<void>;
   /** Deletes row and labels in one transaction. */
   delete(id: string): Promise<void>;
 }
@@ -150,6 +152,11 @@ export class SqliteContainerStore implements ContainerStore {
 
   async updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void> {
     const r = await this.db.run('UPDATE containers SET host_config = ? WHERE id = ?', [JSON.stringify(hostConfig), id]);
+    if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
+  }
+
+  async updateNetworking(id: string, networking: ContainerRecord['networkingConfig']): Promise<void> {
+    const r = await this.db.run('UPDATE containers SET networking = ? WHERE id = ?', [networking === null || networking === undefined ? null : JSON.stringify(networking), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 

@@ -16,6 +16,7 @@ import type { ContainerRecord } from './container-record';
 import type { ContainerRemoval } from './container-removal';
 import type { StopOptions } from './container-service';
 import { checkCanStart, checkCanStop } from './container-state';
+import type { StartNetworking } from './container-networking';
 import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
 import { copyTree } from './copy-tree';
@@ -75,6 +76,7 @@ export class ContainerSupervisor {
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
     let mounted = false;
+    let net: StartNetworking | undefined;
     // the previous run's shim may still be deleting the runtime's container of this id
     if (e.taskDone) await e.taskDone;
     try {
@@ -84,9 +86,21 @@ export class ContainerSupervisor {
         await populateVolumes(e.rec.mounts, rootfs, copyTree);
       }
       times.mounted = ms();
-      const spec = await ctx.hooks.buildSpec(
-        await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary()),
-      );
+      const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
+      net = await ctx.networking.prepare(e);
+      times.network = ms();
+      if (net.files) {
+        await ctx.hooks.writeContainerFiles(dir, {
+          hostname: net.hostname ?? input.hostname,
+          domainname: net.domainname ?? input.domainname,
+          hosts: net.files.hosts,
+          resolvConf: net.files.resolvConf,
+        });
+      }
+      if (net.hostname) input.hostname = net.hostname;
+      if (Object.keys(net.namespacePaths).length) input.namespacePaths = net.namespacePaths;
+      if (net.hostNamespaces.length) input.hostNamespaces = net.hostNamespaces;
+      const spec = await ctx.hooks.buildSpec(input);
       times.spec = ms();
       task = await ctx.runtimeFor(e).create({
         id,
@@ -105,7 +119,7 @@ export class ContainerSupervisor {
       await task.start(signal);
       times.started = ms();
     } catch (err) {
-      await this.failStart(e, task, err, mounted);
+      await this.failStart(e, task, err, mounted, net?.attached ?? false);
       throw startFailure(err).error;
     }
     e.task = task;
@@ -164,7 +178,7 @@ export class ContainerSupervisor {
   }
 
   /** A start that failed part-way: undo what was done, record docker's exit code and error. */
-  private async failStart(e: Entry, task: Task | undefined, err: unknown, mounted: boolean): Promise<void> {
+  private async failStart(e: Entry, task: Task | undefined, err: unknown, mounted: boolean, attached: boolean): Promise<void> {
     const ctx = this.ctx;
     const id = e.rec.id;
     if (task) {
@@ -173,6 +187,7 @@ export class ContainerSupervisor {
     }
     await ctx.runtimeFor(e).delete(id).catch(() => undefined);
     e.hub.finish();
+    if (attached) await ctx.networking.release(id);
     if (mounted) {
       await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((e2) => ctx.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
     }
@@ -199,12 +214,13 @@ export class ContainerSupervisor {
     // the unmount (the kernel syncs the upper dir's file system) and the state write run at once;
     // both are done before anyone hears of the exit
     let unmounted = 0;
-    const released = ctx.mounts
-      .release(id, ctx.rootfsOf(id))
-      .catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit'))
-      .then(() => {
-        unmounted = ms();
-      });
+    const released = Promise.all([
+      ctx.mounts.release(id, ctx.rootfsOf(id)).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount after exit')),
+      // the network goes with the task: addresses and published ports are free again
+      ctx.networking.release(id),
+    ]).then(() => {
+      unmounted = ms();
+    });
     let restart = !e.doomed && !ctx.closed && this.shouldRestart(e.rec, exit.exitCode);
     try {
       await ctx.setState(

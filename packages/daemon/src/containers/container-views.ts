@@ -1,43 +1,13 @@
 import * as path from 'node:path';
-import type { ContainerInspect, ContainerSummary, EndpointSettings, MountPoint, Port } from '@berth/api';
+import type { ContainerInspect, ContainerSummary, MountPoint } from '@berth/api';
+import type { NetworkSettings } from '@berth/network';
 import { containerFilePaths, type MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
+import { portsOf } from './container-networking';
 import { mountPointView } from './mount-points';
 import type { ContainerRecord } from './container-record';
 import { commandText, statusText } from './status-text';
 import { unixSeconds } from './timestamps';
-
-/** The network the container shows itself on (docker's "bridge" for the default mode). */
-function networkName(rec: ContainerRecord): string {
-  const m = rec.hostConfig.NetworkMode ?? 'default';
-  return m === 'default' ? 'bridge' : m;
-}
-
-function emptyEndpoint(): EndpointSettings {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    MacAddress: '',
-    DriverOpts: null,
-  };
-}
-
-/** Ports for `docker ps`: exposed ports (berth publishes none yet, so no PublicPort). */
-function ports(rec: ContainerRecord): Port[] {
-  return Object.keys(rec.config.ExposedPorts ?? {}).map((k) => {
-    const [p, proto = 'tcp'] = k.split('/');
-    return { PrivatePort: Number(p!.split('-')[0]), Type: proto };
-  });
-}
 
 /** The container's mounts as inspect and ps show them. */
 export function mountPoints(rec: ContainerRecord): MountPoint[] {
@@ -70,7 +40,12 @@ export function mountPoints(rec: ContainerRecord): MountPoint[] {
 }
 
 /** One row of `GET /containers/json`. */
-export function toSummary(rec: ContainerRecord, now: Date, size?: { rw: number; rootFs: number }): ContainerSummary {
+export function toSummary(
+  rec: ContainerRecord,
+  now: Date,
+  net: NetworkSettings,
+  size?: { rw: number; rootFs: number },
+): ContainerSummary {
   const s: ContainerSummary = {
     Id: rec.id,
     Names: [rec.name],
@@ -78,12 +53,12 @@ export function toSummary(rec: ContainerRecord, now: Date, size?: { rw: number; 
     ImageID: rec.imageId,
     Command: commandText(rec.path, rec.args),
     Created: unixSeconds(rec.created),
-    Ports: ports(rec),
+    Ports: portsOf(net.Ports),
     Labels: rec.config.Labels ?? {},
     State: rec.state.status,
     Status: statusText(rec.state, now),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: { [networkName(rec)]: emptyEndpoint() } },
+    NetworkSettings: { Networks: net.Networks },
     Mounts: mountPoints(rec),
   };
   if (size) {
@@ -114,11 +89,10 @@ export function graphDriverData(mounts: MountDescription[] | undefined, merged: 
 export function toInspect(
   rec: ContainerRecord,
   layout: DataRoot,
-  extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number } },
+  extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number }; network: NetworkSettings },
 ): ContainerInspect {
   const files = containerFilePaths(layout.containerDir(rec.id));
   const s = rec.state;
-  const net = networkName(rec);
   const out: ContainerInspect = {
     Id: rec.id,
     Created: rec.created,
@@ -155,26 +129,7 @@ export function toInspect(
     GraphDriver: { Data: extra.graphDriver, Name: 'overlay2' },
     Mounts: mountPoints(rec),
     Config: rec.config,
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: '',
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: { [net]: emptyEndpoint() },
-    },
+    NetworkSettings: { ...extra.network },
   };
   if (extra.size) {
     out.SizeRw = extra.size.rw;

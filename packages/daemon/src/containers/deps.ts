@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Database } from '@berth/sqlite';
 import type { ImageCommitter, ImageLookup, Snapshotter } from '@berth/image-store';
 import type { Logger } from '@berth/log';
+import type { NetworkAttacher, NetworkCatalog } from '@berth/network';
 import type { OciRuntime } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 
@@ -45,6 +46,18 @@ export interface VolumeResolver {
   remove?(name: string, opts?: { force?: boolean }): Promise<void>;
 }
 
+/**
+ * The network component (@berth/network) as the container lifecycle uses it: `find` resolves
+ * a network name at start and connect, the attacher gives a container its interfaces. Without
+ * it (API-only tests) containers get a namespace with only `lo`, as before networking existed.
+ */
+export interface ContainerNetworks {
+  catalog: Pick<NetworkCatalog, 'find'>;
+  attacher: NetworkAttacher;
+  /** False under `--bridge none` (dockerd -b none): default-mode containers get no network, only lo. */
+  defaultBridge: boolean;
+}
+
 /** A container event for `/events` (docker's Type "container"). */
 export interface ContainerEvent {
   /** docker's event Type: 'container' unless said ('volume' for a volume's mount/unmount, id = its name). */
@@ -70,6 +83,7 @@ export interface ContainerServiceDeps {
   /** For `docker cp` into a container (PUT archive); without it PUT archive is 501. */
   unpackTar?: UnpackTar;
   volumes?: VolumeResolver;
+  networks?: ContainerNetworks;
   /** Called for every container event; must not throw. */
   onEvent?: (event: ContainerEvent) => void;
   logger?: Logger;

@@ -5,6 +5,7 @@ import type {
   ContainerInspect,
   ContainerPruneReport,
   ContainerSummary,
+  EndpointSettings,
   Filters,
 } from '@berth/api';
 import type { PathStat } from './container-archive';
@@ -220,6 +221,16 @@ export class LocalContainerService implements ContainerService {
 
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>> {
     return this.statsReader.stats(ref, opts);
+  }
+
+  // networks (container-networking.ts)
+
+  networkConnect(network: string, container: string, endpointConfig?: EndpointSettings): Promise<void> {
+    return this.ctx.networking.connect(network, container, endpointConfig);
+  }
+
+  networkDisconnect(network: string, container: string, force?: boolean): Promise<void> {
+    return this.ctx.networking.disconnect(network, container, force);
   }
 
   // daemon start / stop (container-restore.ts)

@@ -113,15 +113,54 @@ describe('validateCreate', () => {
     expect(() => validateCreate(withHost(h))).toThrow(msg);
   });
 
-  it('an unknown network is a 404 as in docker', () => {
-    expect(() => validateCreate(withHost({ NetworkMode: 'trace-net' }))).toThrow(NotFoundError);
-    expect(() => validateCreate(withHost({ NetworkMode: 'trace-net' }))).toThrow('network trace-net not found');
+  it('a user network is looked up at start, as Docker 20.10 does (a 404 at create would make the CLI pull the image)', () => {
+    const v = validateCreate({ ...withHost({ NetworkMode: 'trace-net' }), NetworkingConfig: { EndpointsConfig: {} } }); // 159f-run-on-network
+    expect(v.hostConfig.NetworkMode).toBe('trace-net');
+    expect(v.networkingConfig).toEqual({ EndpointsConfig: { 'trace-net': {} }, Normalized: true });
   });
 
-  it('accepts binds, named volumes and ports (with a warning for publishing)', () => {
+  it('NetworkingConfig: the mode\'s network with its aliases and --ip; at most one endpoint (API 1.41)', () => {
+    const v = validateCreate({ Image: 'x', HostConfig: { NetworkMode: 'web' }, NetworkingConfig: { EndpointsConfig: { web: { Aliases: ['a'], IPAMConfig: { IPv4Address: '10.9.0.5' }, NetworkID: '' } } } });
+    expect(v.networkingConfig.EndpointsConfig).toEqual({ web: { Aliases: ['a'], IPAMConfig: { IPv4Address: '10.9.0.5' } } });
+    const d = validateCreate({ Image: 'x', HostConfig: { NetworkMode: 'default' }, NetworkingConfig: { EndpointsConfig: { default: { Aliases: null } } } });
+    expect(d.networkingConfig.EndpointsConfig).toEqual({ bridge: {} });
+    expect(() => validateCreate({ Image: 'x', NetworkingConfig: { EndpointsConfig: { a: {}, b: {} } } })).toThrow('Container cannot be connected to network endpoints: a, b');
+    expect(() => validateCreate({ Image: 'x', HostConfig: { NetworkMode: 'w' }, NetworkingConfig: { EndpointsConfig: { w: { IPAMConfig: { IPv4Address: '1.2.3' } } } } })).toThrow('invalid IPv4 address: 1.2.3');
+    expect(validateCreate(withHost({ NetworkMode: 'none' })).networkingConfig.EndpointsConfig).toEqual({});
+  });
+
+  it.each([
+    [{ Hostname: 'h', HostConfig: { NetworkMode: 'container:x' } }, 'conflicting options: hostname and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:x', Dns: ['1.1.1.1'] } }, 'conflicting options: dns and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:x', ExtraHosts: ['a:1.2.3.4'] } }, 'conflicting options: custom host-to-IP mapping and the network mode'],
+    [{ HostConfig: { NetworkMode: 'container:x', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } }, 'conflicting options: port publishing and the container type network mode'],
+    [{ HostConfig: { NetworkMode: 'container:x', PublishAllPorts: true } }, 'conflicting options: port publishing and the container type network mode'],
+    [{ ExposedPorts: { '80/tcp': {} }, HostConfig: { NetworkMode: 'container:x' } }, 'conflicting options: port exposing and the container type network mode'],
+    [{ HostConfig: { NetworkMode: 'container:x', Links: ['a:b'] } }, "conflicting options: container type network can't be used with links"],
+    [{ HostConfig: { NetworkMode: 'host', Links: ['a:b'] } }, "conflicting options: host type networking can't be used with links"],
+    [{ MacAddress: '02:42:ac:11:00:02', HostConfig: { NetworkMode: 'host' } }, 'conflicting options: mac-address and the network mode'],
+    [{ HostConfig: { PidMode: 'bogus' } }, 'invalid PID mode: bogus'],
+    [{ HostConfig: { IpcMode: 'bogus' } }, 'invalid IPC mode: bogus'],
+    [{ HostConfig: { Links: ['a:b:c'] } }, 'invalid link: a:b:c'],
+  ])('network mode conflicts as moby\'s validateNetMode %#', (body, msg) => {
+    expect(() => validateCreate({ Image: 'x', ...body })).toThrow(InvalidArgumentError);
+    expect(() => validateCreate({ Image: 'x', ...body })).toThrow(msg);
+  });
+
+  it('accepts container:, host and shareable namespace modes, links, and warns for ports with --network host', () => {
+    const v = validateCreate({ Image: 'x', HostConfig: { NetworkMode: 'container:web', IpcMode: 'container:web', PidMode: 'container:web' } });
+    expect(v.hostConfig).toMatchObject({ NetworkMode: 'container:web', IpcMode: 'container:web', PidMode: 'container:web' });
+    expect(validateCreate(withHost({ Links: ['web:w'] })).hostConfig.Links).toEqual(['web:w']);
+    expect(validateCreate(withHost({ NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '80' }] } })).warnings).toEqual([
+      'Published ports are discarded when using host network mode',
+    ]);
+  });
+
+  it('accepts binds, named volumes and ports', () => {
     const v = validateCreate(withHost({ Binds: ['/srv/x:/data:ro', 'vol1:/vol'], PortBindings: { '80/tcp': [{ HostPort: '38080' }] } }));
     expect(v.hostConfig.Binds).toEqual(['/srv/x:/data:ro', 'vol1:/vol']);
-    expect(v.warnings.length).toBe(1);
+    expect(v.hostConfig.PortBindings).toEqual({ '80/tcp': [{ HostPort: '38080' }] });
+    expect(v.warnings).toEqual([]);
   });
 
   it('HostConfig.Runtime: one of the runtimes of the daemon (the first is the default), else the 400 of docker', () => {

@@ -1,8 +1,9 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerConfig, HostConfig } from '@berth/api';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
+import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
 
 /**
@@ -13,13 +14,13 @@ import { splitSecurityOpt } from './security-opts';
 export interface ValidatedCreate {
   config: ContainerConfig;
   hostConfig: HostConfig;
-  networkingConfig: unknown;
+  /** The networks the container joins at start (NetworkMode's, with its EndpointsConfig). */
+  networkingConfig: StoredNetworking;
   /** Things accepted but not honoured (returned to the client as Warnings). */
   warnings: string[];
 }
 
 const RESTART_POLICIES = ['', 'no', 'always', 'on-failure', 'unless-stopped'];
-const NETWORK_MODES = ['', 'default', 'bridge', 'host', 'none'];
 const PORT_RE = /^\d{1,5}(-\d{1,5})?(\/(tcp|udp|sctp))?$/i;
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})?$/;
 const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -164,7 +165,7 @@ function validateConfig(body: Record<string, unknown>): ContainerConfig {
   return cfg;
 }
 
-function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[]): HostConfig {
+function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[], body: Record<string, unknown>): HostConfig {
   if (raw !== undefined && raw !== null && !isObject(raw)) bad('HostConfig: expected an object');
   const h: Record<string, unknown> = goJsonFields((raw as Record<string, unknown> | undefined) ?? {}, HOST_CONFIG_FIELDS);
 
@@ -243,6 +244,10 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
       warnings.push(`berth: --security-opt ${k} is not supported and was ignored`);
     } else bad(`invalid --security-opt 1: "${o}"`);
   }
+  for (const l of (h.Links as string[] | null) ?? []) {
+    const parts = l.split(':');
+    if (parts.length > 2 || parts.some((p) => p === '')) bad(`invalid link: ${l}`);
+  }
   if (h.PortBindings !== undefined && h.PortBindings !== null) {
     if (!isObject(h.PortBindings)) bad('HostConfig.PortBindings: expected an object');
     for (const [k, v] of Object.entries(h.PortBindings)) {
@@ -252,10 +257,9 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
         if (!isObject(pb)) bad(`HostConfig.PortBindings["${k}"]: expected objects`);
         const hp = str(pb.HostPort, 'HostPort');
         if (hp !== '' && !/^\d{1,5}(-\d{1,5})?$/.test(hp)) bad(`invalid port specification: "${hp}"`);
+        const hip = str(pb.HostIp, 'HostIp');
+        if (hip !== '' && !/^[0-9.]+$|:/.test(hip)) bad(`invalid IP address: ${hip}`);
       }
-    }
-    if (Object.values(h.PortBindings).some((v) => Array.isArray(v) && v.length > 0)) {
-      warnings.push('berth: published ports are not supported yet; PortBindings were recorded but not set up');
     }
   }
   if (h.Mounts !== undefined && h.Mounts !== null) {
@@ -296,19 +300,29 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     if (hard !== -1 && (soft === -1 || soft > hard)) bad(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
     return { Name: name, Soft: soft, Hard: hard };
   });
+  // A user-defined network is looked up at start, as Docker 20.10 does: a 404 at create would
+  // make the docker CLI report the image missing and pull it.
   const networkMode = str(h.NetworkMode, 'NetworkMode');
-  if (networkMode.startsWith('container:')) bad('HostConfig.NetworkMode: container:<id> is not supported by berth');
-  if (!NETWORK_MODES.includes(networkMode)) {
-    // docker: a user network must exist; berth has no user networks yet.
-    throw new NotFoundError(`network ${networkMode} not found`);
-  }
   for (const f of ['PidMode', 'IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode', 'Cgroup', 'CgroupParent', 'Isolation', 'CpusetCpus', 'CpusetMems'] as const) {
     h[f] = str(h[f], f);
   }
-  if (!['', 'host', 'private'].includes(h.PidMode as string)) bad(`invalid PID mode: ${h.PidMode}`);
-  if (h.PidMode === 'host' || h.UTSMode === 'host' || (h.IpcMode !== '' && h.IpcMode !== 'private' && h.IpcMode !== 'shareable')) {
-    warnings.push('berth: PidMode/UTSMode/IpcMode other than private are not supported and were ignored');
-  }
+  const joins = (m: string): boolean => m.startsWith('container:') && m.length > 'container:'.length;
+  if (!['', 'host'].includes(h.PidMode as string) && !joins(h.PidMode as string)) bad(`invalid PID mode: ${h.PidMode}`);
+  if (!['', 'none', 'private', 'shareable', 'host'].includes(h.IpcMode as string) && !joins(h.IpcMode as string)) bad(`invalid IPC mode: ${h.IpcMode}`);
+  if (!['', 'host'].includes(h.UTSMode as string)) bad(`invalid UTS mode: ${h.UTSMode}`);
+  if (h.UTSMode === 'host' && str(body.Hostname, 'Hostname') !== '') bad('conflicting options: hostname and the UTS mode');
+  const portBindings = Object.values((h.PortBindings as Record<string, unknown[] | null> | null) ?? {}).some((v) => Array.isArray(v) && v.length > 0);
+  checkNetworkModeConflicts({
+    networkMode,
+    hostname: str(body.Hostname, 'Hostname'),
+    macAddress: str(body.MacAddress, 'MacAddress'),
+    links: (h.Links as string[] | null) ?? [],
+    dns: (h.Dns as string[] | null) ?? [],
+    extraHosts: (h.ExtraHosts as string[] | null) ?? [],
+    publishes: portBindings || Boolean(h.PublishAllPorts),
+    exposes: isObject(body.ExposedPorts) && Object.keys(body.ExposedPorts).length > 0,
+  });
+  if (networkMode === 'host' && portBindings) warnings.push('Published ports are discarded when using host network mode');
   if (h.ConsoleSize !== undefined && h.ConsoleSize !== null) {
     const cs = h.ConsoleSize;
     if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) bad('HostConfig.ConsoleSize: expected [height, width]');
@@ -484,8 +498,17 @@ export function validateCreate(rawBody: unknown, runtimeNames: readonly string[]
   const body = goJsonFields(rawBody, CONFIG_FIELDS);
   const warnings: string[] = [];
   const config = validateConfig(body);
-  const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings);
+  const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings, body);
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null && !isObject(nc)) bad('NetworkingConfig: expected an object');
-  return { config, hostConfig, networkingConfig: nc ?? null, warnings };
+  if (body.MacAddress !== undefined && body.MacAddress !== null && body.MacAddress !== '') {
+    const mac = str(body.MacAddress, 'MacAddress');
+    if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) bad(`${mac} is not a valid mac address`);
+    config.MacAddress = mac;
+  }
+  const networkingConfig = normalizeNetworking(hostConfig.NetworkMode ?? 'default', nc ?? null);
+  // API 1.41: Config.MacAddress is the MAC on the NetworkMode's network
+  const modeNet = Object.keys(networkingConfig.EndpointsConfig)[0];
+  if (config.MacAddress && modeNet !== undefined && !networkingConfig.EndpointsConfig[modeNet]!.MacAddress) networkingConfig.EndpointsConfig[modeNet]!.MacAddress = config.MacAddress;
+  return { config, hostConfig, networkingConfig, warnings };
 }

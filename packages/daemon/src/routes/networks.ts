@@ -1,95 +1,51 @@
-import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { checkFilterKeys } from '@berth/api';
-import { ForbiddenError, NotFoundError, NotImplementedError } from '@berth/errdefs';
-import { asyncHandler, queryFilters, sendJson } from '../server/route-helpers';
+import type { EndpointSettings } from '@berth/api';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import type { NetworkCatalog, NetworkCreateRequest } from '@berth/network';
+import { asyncHandler, queryBool, queryFilters, readJsonObject, sendEmpty, sendJson } from '../server/route-helpers';
+
+/** What connect/disconnect need of the container service. */
+export interface NetworkContainers {
+  networkConnect(network: string, container: string, endpointConfig?: EndpointSettings): Promise<void>;
+  networkDisconnect(network: string, container: string, force?: boolean): Promise<void>;
+}
 
 /**
- * `/networks`: berth has the three predefined networks (bridge, host, none) and no user-defined
- * ones yet; list and inspect answer in docker's shape so `docker network ls` and tools that look
- * up `bridge` work, and the rest says plainly that it is not implemented.
+ * `/networks` over the network component's catalog (Docker API 1.41 shapes and errors);
+ * connect/disconnect go through the container service, which owns the container side.
  */
-const STARTED = new Date().toISOString();
-
-interface NetworkView {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: 'local';
-  Driver: string;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: null; Config: unknown[] };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
-  Containers: Record<string, unknown>;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-}
-
-function network(name: string, driver: string): NetworkView {
-  return {
-    Name: name,
-    Id: createHash('sha256').update(`berth-network-${name}`).digest('hex'),
-    Created: STARTED,
-    Scope: 'local',
-    Driver: driver,
-    EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: [] },
-    Internal: false,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: '' },
-    ConfigOnly: false,
-    Containers: {},
-    Options: {},
-    Labels: {},
-  };
-}
-
-export const PREDEFINED_NETWORKS: readonly NetworkView[] = [network('bridge', 'bridge'), network('host', 'host'), network('none', 'null')];
-
-function find(ref: string): NetworkView {
-  const n = PREDEFINED_NETWORKS.find((x) => x.Name === ref || x.Id === ref || (ref.length >= 1 && x.Id.startsWith(ref)));
-  if (!n) throw new NotFoundError(`network ${ref} not found`);
-  return n;
-}
-
-export function networksRouter(): Router {
+export function networksRouter(deps: { catalog: NetworkCatalog; containers?: NetworkContainers }): Router {
   const r = Router();
   const id = (req: Request): string => String(req.params['id']);
-  r.get('/networks', asyncHandler(async (req, res) => {
-    const f = queryFilters(req);
-    checkFilterKeys(f, ['name', 'id', 'driver', 'type', 'label', 'scope', 'dangling']);
-    const out = PREDEFINED_NETWORKS.filter((n) => {
-      const any = (k: string, p: (v: string) => boolean): boolean => !f.get(k)?.length || f.get(k)!.some(p);
-      return (
-        any('name', (v) => n.Name.includes(v)) &&
-        any('id', (v) => n.Id.startsWith(v)) &&
-        any('driver', (v) => v === n.Driver) &&
-        any('type', (v) => v === 'builtin') &&
-        any('scope', (v) => v === 'local') &&
-        !f.get('label')?.length
-      );
-    });
-    sendJson(res, 200, out);
+  r.get('/networks', asyncHandler(async (req, res) => sendJson(res, 200, await deps.catalog.list(queryFilters(req)))));
+  r.post('/networks/create', asyncHandler(async (req, res) => {
+    const body = await readJsonObject<NetworkCreateRequest>(req);
+    if (typeof body.Name !== 'string' || body.Name === '') throw new InvalidArgumentError('network name is required');
+    sendJson(res, 201, await deps.catalog.create(body));
   }));
-  r.post('/networks/create', asyncHandler(async () => {
-    throw new NotImplementedError('network create: user-defined networks are not implemented; use bridge, host or none');
+  r.post('/networks/prune', asyncHandler(async (req, res) => sendJson(res, 200, await deps.catalog.prune(queryFilters(req)))));
+  r.get('/networks/:id', asyncHandler(async (req, res) => {
+    sendJson(res, 200, await deps.catalog.inspect(id(req), { verbose: queryBool(req, 'verbose') }));
   }));
-  r.post('/networks/prune', asyncHandler(async (_req, res) => sendJson(res, 200, { NetworksDeleted: null })));
-  r.get('/networks/:id', asyncHandler(async (req, res) => sendJson(res, 200, find(id(req)))));
-  r.delete('/networks/:id', asyncHandler(async (req) => {
-    const n = find(id(req));
-    throw new ForbiddenError(`${n.Name} is a pre-defined network and cannot be removed`);
+  r.delete('/networks/:id', asyncHandler(async (req, res) => {
+    await deps.catalog.remove(id(req));
+    sendEmpty(res, 204);
   }));
-  r.post('/networks/:id/connect', asyncHandler(async () => {
-    throw new NotImplementedError('network connect is not implemented');
+  r.post('/networks/:id/connect', asyncHandler(async (req, res) => {
+    const body = await readJsonObject<{ Container?: unknown; EndpointConfig?: unknown }>(req);
+    if (typeof body.Container !== 'string' || body.Container === '') throw new InvalidArgumentError('Container: a container name or id is required');
+    const ep = body.EndpointConfig;
+    if (ep !== undefined && ep !== null && (typeof ep !== 'object' || Array.isArray(ep))) throw new InvalidArgumentError('EndpointConfig: expected an object');
+    if (!deps.containers) throw new NotFoundError(`No such container: ${body.Container}`);
+    await deps.containers.networkConnect(id(req), body.Container, (ep as EndpointSettings | null) ?? {});
+    sendEmpty(res, 200);
   }));
-  r.post('/networks/:id/disconnect', asyncHandler(async () => {
-    throw new NotImplementedError('network disconnect is not implemented');
+  r.post('/networks/:id/disconnect', asyncHandler(async (req, res) => {
+    const body = await readJsonObject<{ Container?: unknown; Force?: unknown }>(req);
+    if (typeof body.Container !== 'string' || body.Container === '') throw new InvalidArgumentError('Container: a container name or id is required');
+    if (!deps.containers) throw new NotFoundError(`No such container: ${body.Container}`);
+    await deps.containers.networkDisconnect(id(req), body.Container, body.Force === true);
+    sendEmpty(res, 200);
   }));
   return r;
 }
