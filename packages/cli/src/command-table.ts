@@ -13,6 +13,8 @@ export interface CommandSpec {
 
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean' } as const;
+/** A repeatable string flag, always an array (`--label a --label b`). */
+const strs = { type: 'string', coerce: (v: string | string[]): string[] => ([] as string[]).concat(v) } as const;
 
 /** docker's synopsis after the command name, for usage errors (`Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]`). */
 export const USAGE: Record<string, string> = {
@@ -428,10 +430,43 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
     builder: (y) =>
       y
         .option('driver', { ...str, alias: 'd', describe: 'Driver to manage the Network' })
-        .option('label', { ...str, describe: 'Set metadata on a network' })
+        .option('label', { ...strs, describe: 'Set metadata on a network' })
+        .option('opt', { ...strs, alias: 'o', describe: 'Set driver specific options' })
         .option('internal', { ...bool, describe: 'Restrict external access to the network' })
-        .option('attachable', { ...bool, describe: 'Enable manual container attachment' }),
+        .option('attachable', { ...bool, describe: 'Enable manual container attachment' })
+        .option('ipv6', { ...bool, describe: 'Enable IPv6 networking' })
+        .option('subnet', { ...strs, describe: 'Subnet in CIDR format that represents a network segment' })
+        .option('ip-range', { ...strs, describe: 'Allocate container ip from a sub-range' })
+        .option('gateway', { ...strs, describe: 'IPv4 or IPv6 Gateway for the master subnet' })
+        .option('aux-address', { ...strs, describe: 'Auxiliary IPv4 or IPv6 addresses used by Network driver' })
+        .option('ipam-driver', { ...str, describe: 'IP Address Management Driver' })
+        .option('ipam-opt', { ...strs, describe: 'Set IPAM driver specific options' }),
     load: () => require('./commands/network').create,
+  },
+  {
+    command: 'connect <network> <container>',
+    describe: 'Connect a container to a network',
+    builder: (y) =>
+      y
+        .option('alias', { ...strs, describe: 'Add network-scoped alias for the container' })
+        .option('ip', { ...str, describe: 'IPv4 address (e.g., 172.30.100.104)' })
+        .option('ip6', { ...str, describe: 'IPv6 address (e.g., 2001:db8::33)' })
+        .option('link', { ...strs, describe: 'Add link to another container' })
+        .option('link-local-ip', { ...strs, describe: 'Add a link-local address for the container' })
+        .option('driver-opt', { ...strs, describe: 'driver options for the network' }),
+    load: () => require('./commands/network').connect,
+  },
+  {
+    command: 'disconnect <network> <container>',
+    describe: 'Disconnect a container from a network',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the container to disconnect from a network' }),
+    load: () => require('./commands/network').disconnect,
+  },
+  {
+    command: 'prune',
+    describe: 'Remove all unused networks',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+    load: () => require('./commands/network').prune,
   },
   { command: 'rm <networks..>', aliases: ['remove'], describe: 'Remove one or more networks', load: () => require('./commands/network').rm },
   { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/network').inspect },

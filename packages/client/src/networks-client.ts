@@ -10,7 +10,7 @@ export interface Network {
   [key: string]: unknown;
 }
 
-/** Network calls: list and inspect. */
+/** Network calls: list, create, inspect, remove, prune, connect, disconnect. */
 export class NetworksClient {
   constructor(private readonly api: ApiConnection) {}
 
@@ -29,5 +29,20 @@ export class NetworksClient {
 
   inspect(id: string, signal?: AbortSignal): Promise<Network> {
     return this.api.json<Network>('GET', `/networks/${id}`, { signal });
+  }
+
+  /** `POST /networks/prune`: the names of the networks removed. */
+  async prune(o: { filters?: Record<string, string[]>; signal?: AbortSignal } = {}): Promise<{ NetworksDeleted: string[] | null }> {
+    return this.api.json('POST', '/networks/prune', { query: { filters: optionalFilters(o.filters) }, signal: o.signal });
+  }
+
+  /** `POST /networks/{id}/connect` with docker's body `{Container, EndpointConfig}`. */
+  connect(network: string, body: { Container: string; EndpointConfig?: Record<string, unknown> }, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/networks/${network}/connect`, { json: body, signal });
+  }
+
+  /** `POST /networks/{id}/disconnect` with docker's body `{Container, Force}`. */
+  disconnect(network: string, body: { Container: string; Force: boolean }, signal?: AbortSignal): Promise<void> {
+    return this.api.empty('POST', `/networks/${network}/disconnect`, { json: body, signal });
   }
 }
