@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything berth needs on a fresh Debian 12 machine of this kind, safe to run again and again:
-#   1. the Debian packages berth drives (runc, crun, busybox-static, skopeo, docker-registry, tini)
+#   1. the Debian packages berth drives (runc, crun, busybox-static, skopeo, docker-registry, tini;
+#      docker-compose, nsenter and ip for the networking tests)
 #      and the build tools for sqlite3's native addon — installed only when something is missing;
 #   2. the npm packages (`npm ci`, or `npm install` without a lockfile) — skipped when
 #      node_modules already matches the lockfile;
@@ -36,6 +37,8 @@ declare -A need=(
   [nsenter]=util-linux
   # CNI plugins for CRI pods (bridge, host-local, portmap, loopback under /usr/lib/cni; test-e2e/cri.test.ts)
   [/usr/lib/cni/bridge]=containernetworking-plugins
+  # docker-compose 1.29: the real compose client of test-e2e/compose.test.ts
+  [docker-compose]=docker-compose
 )
 missing=()
 for what in "${!need[@]}"; do
