@@ -56,7 +56,9 @@ async function startBerthd(dir, extraArgs = []) {
   const socketPath = path.join(dir, 'berthd.sock');
   const logFile = path.join(dir, 'berthd.log');
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', '', ...extraArgs], {
+  // network safety: in the host's namespace, no default bridge (bench/network.js uses a netns of its own)
+  const bridge = extraArgs.includes('--bridge') ? [] : ['--bridge', 'none'];
+  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', '', ...bridge, ...extraArgs], {
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

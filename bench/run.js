@@ -8,7 +8,10 @@
  *     `runc run` of an equivalent busybox bundle (the floor);
  *   - `ps` with BENCH_CONTAINERS (default 50) running containers, through the docker CLI and berth;
  *   - import, save and load of a BENCH_IMAGE_MB (default 100) MB image, in MB/s (1 MB = 10^6 bytes);
- *   - berthd's resident memory idle and with the running containers, shims included.
+ *   - berthd's resident memory idle and with the running containers, shims included;
+ *   - networking (bench/network.js, in a network namespace of its own): start on the default
+ *     bridge vs --network none vs one published port, 1 GB through a published port vs to the
+ *     container's address, 50 starts on one user network.
  * Writes bench/results.json. Bounded: BENCH_MAX_SECONDS (default 900) for the whole run, a
  * timeout per command, and every container, image and temp dir is removed at the end.
  * Needs root, a build (`npm run build`), the docker CLI, runc and /usr/bin/busybox.
@@ -273,6 +276,7 @@ function printTable(r) {
   if (r.seccomp) rows.push(...require('./seccomp').seccompRows(r.seccomp));
   if (r.registry) rows.push(...require('./registry').registryRows(r.registry));
   if (r.build) rows.push(...require('./build').buildRows(r.build));
+  if (r.network) rows.push(...require('./network').networkRows(r.network));
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   console.log(`\n${'benchmark'.padEnd(w0)}  ${'median'.padEnd(w1)}  target`);
@@ -309,6 +313,7 @@ async function main() {
       ['seccomp', () => require('./seccomp').benchSeccomp({ docker, median, log, runs: RUNS, timeLeft }, results)],
       ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
+      ['network', async () => (results.network = await require('./network').benchNetwork({ runs: RUNS, timeLeft, log }))],
     ]) {
       try {
         await section();
