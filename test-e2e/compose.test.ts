@@ -22,6 +22,7 @@ services:
     command: ["sh", "-c", "mkdir -p /www && echo from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
     ports:
       - "8088:80"
+    stop_grace_period: 1s
   client:
     image: busybox:latest
     command: ["sh", "-c", "for i in $$(seq 1 50); do wget -qO- http://web/ && exit 0; sleep 0.2; done; exit 1"]
@@ -64,7 +65,7 @@ describe('docker-compose 1.29', () => {
     const up = ok(await compose(['up', '-d']));
     expect(up.stderr).toMatch(/Creating network "e2eproj_default" with the default driver/);
     let body = '';
-    await waitFor(async () => {
+    await waitFor('the published web service', async () => {
       const r = await hostGet('http://127.0.0.1:8088/', 2);
       body = r.stdout;
       return r.code === 0;

@@ -18,6 +18,12 @@ const helpers: ChildProcess[] = [];
 /** busybox httpd serving `text` on port 80 in the container, in the foreground. */
 const HTTPD = (text: string): string[] => ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
 
+/**
+ * `wget -qO- URL` in a container, killed after `seconds`: under sh, since a `timeout` run as the
+ * container's init would exec wget as PID 1, which ignores the SIGTERM.
+ */
+const bounded = (seconds: number, url: string): string[] => ['sh', '-c', `timeout ${seconds} wget -qO- ${url}; exit $?`];
+
 /** From berthd's namespace (the "host" of these containers): GET a URL, bounded in time. */
 function hostGet(url: string, seconds = 5) {
   return ns.exec('timeout', [String(seconds), 'busybox', 'wget', '-qO-', url]);
@@ -44,7 +50,7 @@ async function inspect(ref: string): Promise<NetInspect> {
 /** Waits until a URL answers from berthd's namespace (a server in a container just started). */
 async function untilServed(url: string): Promise<string> {
   let body = '';
-  await waitFor(async () => {
+  await waitFor(`${url} to answer`, async () => {
     const r = await hostGet(url, 2);
     body = r.stdout;
     return r.code === 0;
@@ -168,13 +174,13 @@ describe('user-defined networks', () => {
     const apiIp = api.NetworkSettings.Networks.appnet!.IPAddress;
     expect(apiIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(api.NetworkSettings.IPAddress).toBe(''); // docker: the top-level fields are the default bridge's
-    await waitFor(async () => (await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'timeout', '2', 'wget', '-qO-', 'http://api/'])).code === 0, 10_000);
+    await waitFor('api to serve on appnet', async () => (await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', ...bounded(2, 'http://api/')])).code === 0, 10_000);
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://api/'])).stdout).toBe('from-api\n');
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://backend/'])).stdout).toBe('from-api\n');
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', `http://${api.NetworkSettings.Networks.appnet!.IPAddress}/`])).stdout).toBe('from-api\n');
     // from another network: the name does not resolve and the address is not reachable
-    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', 'timeout', '3', 'wget', '-qO-', 'http://api/']));
-    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', 'timeout', '3', 'wget', '-qO-', `http://${apiIp}/`]));
+    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(3, 'http://api/')]));
+    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(3, `http://${apiIp}/`)]));
     // --ip on a network with a subnet
     const fixed = ok(await c.docker(['run', '--rm', '--network', 'othernet', '--ip', '10.77.0.50', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout;
     expect(fixed).toContain('10.77.0.50/24');
@@ -235,10 +241,10 @@ describe('user-defined networks', () => {
     const www = scratchDir('outside-www');
     fs.writeFileSync(path.join(www, 'index.html'), 'outside\n');
     helpers.push(spawn('nsenter', [`--net=${outside.path}`, '--', 'busybox', 'httpd', '-f', '-p', '10.250.0.2:8000', '-h', www], { stdio: 'ignore' }));
-    await waitFor(async () => (await hostGet('http://10.250.0.2:8000/', 2)).code === 0, 10_000);
+    await waitFor('the outside server', async () => (await hostGet('http://10.250.0.2:8000/', 2)).code === 0, 10_000);
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://10.250.0.2:8000/'])).stdout).toBe('outside\n');
     ok(await c.docker(['network', 'create', '--internal', 'sealed']));
-    failed(await c.docker(['run', '--rm', '--network', 'sealed', 'busybox', 'timeout', '3', 'wget', '-qO-', 'http://10.250.0.2:8000/']));
+    failed(await c.docker(['run', '--rm', '--network', 'sealed', 'busybox', ...bounded(3, 'http://10.250.0.2:8000/')]));
     ok(await c.docker(['network', 'rm', 'sealed']));
   });
 
