@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InvalidArgumentError } from '@berth/errdefs';
 import { validateCreate } from './validate-create';
 
 /** The body `docker run --rm busybox:local echo hi` sends (SPEC §5), trimmed. */
