@@ -62,7 +62,7 @@ async function benchNetwork(ctx) {
     const socketPath = path.join(tmp, 'berthd.sock');
     const logFile = path.join(tmp, 'berthd.log');
     const fd = fs.openSync(logFile, 'a');
-    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn'], {
+    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', ''], {
       stdio: ['ignore', fd, fd],
     });
     fs.closeSync(fd);
