@@ -97,7 +97,7 @@ describe('dockerode', () => {
     const net = await docker.createNetwork({ Name: 'dnet', Driver: 'bridge', CheckDuplicate: true, IPAM: { Driver: 'default', Config: [{ Subnet: '10.88.0.0/24' }] }, Labels: { by: 'dockerode' } });
     const info = await net.inspect();
     expect(info).toMatchObject({ Name: 'dnet', Driver: 'bridge', Scope: 'local', Labels: { by: 'dockerode' } });
-    expect(info.IPAM.Config[0].Subnet).toBe('10.88.0.0/24');
+    expect(info.IPAM?.Config?.[0]?.Subnet).toBe('10.88.0.0/24');
     const listed = await docker.listNetworks({ filters: { name: ['dnet'] } });
     expect(listed.map((n) => n.Name)).toEqual(['dnet']);
     const ctr = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sleep', '60'] });
@@ -106,7 +106,7 @@ describe('dockerode', () => {
     const ci = await ctr.inspect();
     expect(ci.NetworkSettings.Networks.dnet!.IPAddress).toMatch(/^10\.88\.0\.\d+$/);
     const withCtr = await net.inspect();
-    expect(Object.keys(withCtr.Containers)).toEqual([ctr.id]);
+    expect(Object.keys(withCtr.Containers ?? {})).toEqual([ctr.id]);
     await net.disconnect({ Container: ctr.id });
     expect(Object.keys((await ctr.inspect()).NetworkSettings.Networks)).toEqual(['bridge']);
     await ctr.remove({ force: true });
