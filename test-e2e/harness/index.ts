@@ -22,3 +22,5 @@ export { NetNs } from './netns';
 export { pythonSdk, SYSTEM_PYTHON } from './python-sdk';
 export { criClient, grpcCode } from './cri-client';
 export type { CriClient } from './cri-client';
+export { RecordingDaemon } from './recording-daemon';
+export type { RecordedRequest } from './recording-daemon';

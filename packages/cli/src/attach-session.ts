@@ -22,7 +22,7 @@ export function pumpAttached(
   client: BerthClient,
   id: string,
   a: AttachedContainer,
-  o: { stdin: boolean; tty: boolean; sigProxy?: boolean },
+  o: { stdin: boolean; tty: boolean; sigProxy?: boolean; forceExit?: boolean },
 ): { done: Promise<void>; stop(): void } {
   const { io } = ctx;
   const unhooks: (() => void)[] = [];

@@ -18,6 +18,7 @@ import {
   SYSTEM_DF,
 } from './command-table';
 import { type GlobalFlags, resolveClientOptions } from './config';
+import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, listKeys } from './run-flag-table';
 import { splitRunArgs } from './split-run-args';
 
 /** What the CLI needs from its host process; tests replace the client factory and the streams. */
@@ -45,7 +46,7 @@ function firstWord(args: string[]): string | undefined {
 }
 
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
-const LIST_FLAGS = ['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg'];
+const LIST_FLAGS = [...new Set(['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg', ...listKeys(RUN_FLAGS), ...listKeys(EXEC_FLAGS)])];
 
 const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
 
@@ -77,7 +78,13 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const sub = first === 'container' ? args.findIndex((a, j) => j > i && !a.startsWith('-')) : i;
     const word = sub >= 0 ? args[sub] : undefined;
     if (word === 'run' || word === 'create' || word === 'exec' || word === 'top') {
-      const { head, rest } = splitRunArgs(args, sub + 1);
+      const table = word === 'run' ? RUN_FLAGS : word === 'create' ? CONTAINER_FLAGS : word === 'exec' ? EXEC_FLAGS : [];
+      const { head, rest, problem } = splitRunArgs(args, sub + 1, table);
+      if (problem && !args.includes('--help')) {
+        const cmdPath = first === 'container' ? `container ${word}` : word;
+        io.stderr.write(`${problem.message}\n\nUsage:  ${prog} ${cmdPath} ${USAGE[word]}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+        return 125;
+      }
       args = head;
       runRest = rest;
     }
@@ -230,7 +237,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
       const flag = m[1]!.split(',')[0]!.trim();
-      io.stderr.write(`unknown flag: ${flag.length === 1 ? '-' : '--'}${flag}\n\n${usage}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+      // the token as typed: `--x`, or the short cluster that holds it (`-x`, `-ax`)
+      const long = args.find((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+      const short = flag.length === 1 ? args.find((a) => /^-[^-]/.test(a) && a.slice(1).split('=')[0]!.includes(flag)) : undefined;
+      const what = long || !short ? `unknown flag: --${flag}` : `unknown shorthand flag: '${flag}' in ${short}`;
+      io.stderr.write(`${what}\n\n${usage}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
       return 125;
     }
     const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { CliContext, ExitCode } from './cli-context';
+import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, declareFlags } from './run-flag-table';
 
 /** One subcommand: its yargs spelling, a builder for its flags, and the module that runs it (loaded only when chosen). */
 export interface CommandSpec {
@@ -62,36 +63,9 @@ export const USAGE: Record<string, string> = {
   prune: '[OPTIONS]',
 };
 
-/** Flags shared by `run` and `create`. Repeated flags are declared as strings so they never swallow positionals. */
+/** Flags of `run` and `create`: docker's whole table (run-flag-table.ts). */
 function runFlags(y: Argv, withRun: boolean): Argv {
-  let r = y
-    .positional('image', { type: 'string', describe: 'image to run' })
-    .positional('args', { type: 'string', array: true })
-    .option('name', { ...str, describe: 'Assign a name to the container' })
-    .option('env', { ...str, alias: 'e', describe: 'Set environment variables' })
-    .option('env-file', { ...str, describe: 'Read in a file of environment variables' })
-    .option('workdir', { ...str, alias: 'w', describe: 'Working directory inside the container' })
-    .option('entrypoint', { ...str, describe: 'Overwrite the default ENTRYPOINT of the image' })
-    .option('user', { ...str, alias: 'u', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
-    .option('hostname', { ...str, alias: 'h', describe: 'Container host name' })
-    .option('label', { ...str, alias: 'l', describe: 'Set meta data on a container' })
-    .option('stop-signal', { ...str, describe: 'Signal to stop the container' })
-    .option('stop-timeout', { type: 'number', describe: 'Timeout (in seconds) to stop a container' })
-    .option('interactive', { ...bool, alias: 'i', describe: 'Keep STDIN open even if not attached' })
-    .option('tty', { ...bool, alias: 't', describe: 'Allocate a pseudo-TTY' })
-    .option('volume', { ...str, alias: 'v', describe: 'Bind mount a volume' })
-    .option('publish', { ...str, alias: 'p', describe: "Publish a container's port(s) to the host" })
-    .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
-    .option('cpus', { ...str, describe: 'Number of CPUs' })
-    .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' })
-    .option('network', { ...str, alias: 'net', describe: 'Connect a container to a network' })
-    .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' })
-    .option('init', { ...bool, describe: 'Run an init inside the container' })
-    .option('privileged', { ...bool, describe: 'Give extended privileges to this container' })
-    .option('read-only', { ...bool, describe: "Mount the container's root filesystem as read only" })
-    .option('rm', { ...bool, describe: 'Automatically remove the container and its associated anonymous volumes when it exits' });
-  if (withRun) r = r.option('detach', { ...bool, alias: 'd', describe: 'Run container in background and print container ID' });
-  return r;
+  return declareFlags(y.positional('image', { type: 'string', describe: 'image to run' }).positional('args', { type: 'string', array: true }), withRun ? RUN_FLAGS : CONTAINER_FLAGS);
 }
 
 const filterOpt = { ...str, describe: 'Filter output based on conditions provided' };
@@ -174,16 +148,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   {
     command: 'exec <container> [args..]',
     describe: 'Execute a command in a running container',
-    builder: (y) =>
-      y
-        .option('detach', { ...bool, alias: 'd', describe: 'Detached mode: run command in the background' })
-        .option('interactive', { ...bool, alias: 'i', describe: 'Keep STDIN open even if not attached' })
-        .option('tty', { ...bool, alias: 't', describe: 'Allocate a pseudo-TTY' })
-        .option('env', { ...str, alias: 'e', describe: 'Set environment variables' })
-        .option('env-file', { ...str, describe: 'Read in a file of environment variables' })
-        .option('workdir', { ...str, alias: 'w', describe: 'Working directory inside the container' })
-        .option('user', { ...str, alias: 'u', describe: 'Username or UID (format: "<name|uid>[:<group|gid>]")' })
-        .option('privileged', { ...bool, describe: 'Give extended privileges to the command' }),
+    builder: (y) => declareFlags(y, EXEC_FLAGS),
     load: () => require('./commands/exec').run,
   },
   {

@@ -53,3 +53,13 @@ export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv)
   }
   return o;
 }
+
+/** The `detachKeys` of the config file (`config.json` in the config dir), as docker reads it; undefined if unset. */
+export function configuredDetachKeys(ctx: { env: NodeJS.ProcessEnv }, config: string | undefined): string | undefined {
+  try {
+    const c = JSON.parse(fs.readFileSync(path.join(configDir({ config }, ctx.env), 'config.json'), 'utf8')) as { detachKeys?: unknown };
+    return typeof c.detachKeys === 'string' && c.detachKeys !== '' ? c.detachKeys : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -54,7 +54,8 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
       const f = path.join(dir, 'env');
       fs.writeFileSync(f, '# comment\nA=1\n\nHOMEISH\nB=two words\n');
       const b = buildCreateRequest('i', [], { envFile: [f], env: ['C=3', 'UNSET_ONE'] }, { env: { HOMEISH: '/root' } });
-      expect(b.Env).toEqual(['A=1', 'HOMEISH=/root', 'B=two words', 'C=3']);
+      // a bare -e name that is unset goes as is (docker 28 sends it; the daemon drops it)
+      expect(b.Env).toEqual(['A=1', 'HOMEISH=/root', 'B=two words', 'C=3', 'UNSET_ONE']);
       expect(() => buildCreateRequest('i', [], { envFile: [path.join(dir, 'nope')] })).toThrow(InvalidArgumentError);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -67,7 +68,9 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     expect(() => parseMemory('lots')).toThrow(InvalidArgumentError);
     expect(parseCpus('1.5')).toBe(1500000000);
     expect(() => parseCpus('x')).toThrow(InvalidArgumentError);
-    expect(() => buildCreateRequest('i', [], { restart: 'sometimes' })).toThrow(InvalidArgumentError);
+    // an unknown restart policy name goes to the daemon, which refuses it (as with docker 28)
+    expect(buildCreateRequest('i', [], { restart: 'sometimes' }).HostConfig!.RestartPolicy).toEqual({ Name: 'sometimes', MaximumRetryCount: 0 });
+    expect(() => buildCreateRequest('i', [], { restart: 'always:x' })).toThrow(InvalidArgumentError);
     expect(() => buildCreateRequest('i', [], { publish: ['80:http'] })).toThrow(InvalidArgumentError);
   });
 });

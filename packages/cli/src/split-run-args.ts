@@ -1,36 +1,48 @@
-/** Flags of run/create (and the global ones) that take a value: needed to find where the image is. */
-const VALUE_FLAGS = new Set([
-  'name', 'env', 'e', 'env-file', 'workdir', 'w', 'entrypoint', 'user', 'u', 'hostname', 'h', 'label', 'l',
-  'stop-signal', 'stop-timeout', 'volume', 'v', 'publish', 'p', 'memory', 'm', 'cpus', 'restart', 'network', 'net',
-  'platform', 'detach-keys', 'host', 'H', 'tlscacert', 'tlscert', 'tlskey', 'config',
-]);
+import { type FlagDef, GLOBAL_VALUE_FLAGS, lookUpFlags } from './run-flag-table';
+
+/** A flag error found while splitting, worded as the docker CLI's flag parser words it. */
+export interface FlagProblem {
+  message: string;
+}
+
+const GLOBALS: FlagDef[] = GLOBAL_VALUE_FLAGS.map((n) => ({ name: n.length > 1 ? n : `\u0000${n}`, short: n.length === 1 ? n : undefined, kind: 'string', describe: '' }));
 
 /**
  * Splits `run [OPTIONS] IMAGE [COMMAND] [ARG...]` at the image, as docker's flag parser does
  * (flags stop at the first positional): everything after the image belongs to the container,
  * even if it looks like a flag. `start` is the index of the first token after the subcommand.
+ * With a flag table, an unknown flag or a value flag at the end is reported as docker does.
  */
-export function splitRunArgs(args: string[], start: number): { head: string[]; rest: string[] } {
+export function splitRunArgs(args: string[], start: number, table: FlagDef[], positionals = 1): { head: string[]; rest: string[]; problem?: FlagProblem } {
+  const known = [...table, ...GLOBALS.filter((g) => !table.some((f) => f.name === g.name || (g.short && f.short === g.short)))];
   let i = start;
+  let seen = 0;
   while (i < args.length) {
     const a = args[i]!;
     if (a === '--') {
       // `run [opts] -- IMAGE ...`
-      return { head: [...args.slice(0, i), ...args.slice(i + 1, i + 2)], rest: args.slice(i + 2) };
+      const take = positionals - seen;
+      return { head: [...args.slice(0, i), ...args.slice(i + 1, i + 1 + take)], rest: args.slice(i + 1 + take) };
     }
-    if (!a.startsWith('-') || a === '-') return { head: args.slice(0, i + 1), rest: args.slice(i + 1) };
-    if (a.startsWith('--')) {
-      const name = a.slice(2);
-      i += !name.includes('=') && VALUE_FLAGS.has(name) ? 2 : 1;
+    if (!a.startsWith('-') || a === '-') {
+      seen++;
+      if (seen >= positionals) return { head: args.slice(0, i + 1), rest: args.slice(i + 1) };
+      i++;
       continue;
     }
-    const cluster = a.slice(1);
-    const eq = cluster.indexOf('=');
-    const letters = eq >= 0 ? cluster.slice(0, eq) : cluster;
-    const last = letters[letters.length - 1]!;
-    // `-eFOO=bar` carries its value; `-e FOO=bar` takes the next token
-    const attached = eq >= 0 || (letters.length > 1 && VALUE_FLAGS.has(letters[0]!) );
-    i += !attached && VALUE_FLAGS.has(last) ? 2 : 1;
+    const r = lookUpFlags(known, a);
+    if (r.unknown !== undefined) {
+      const problem = r.unknown.startsWith('--') ? `unknown flag: ${r.unknown}` : `unknown shorthand flag: '${r.unknown.slice(1)}' in ${r.rest ?? a}`;
+      return { head: args.slice(0, i + 1), rest: [], problem: { message: problem } };
+    }
+    const last = r.defs[r.defs.length - 1];
+    if (last && last.kind !== 'bool' && !r.valueAttached) {
+      if (i + 1 >= args.length) {
+        const flag = a.startsWith('--') ? a : `'${last.short}' in ${a}`;
+        return { head: args, rest: [], problem: { message: `flag needs an argument: ${flag}` } };
+      }
+      i += 2;
+    } else i += 1;
   }
   return { head: args, rest: [] };
 }

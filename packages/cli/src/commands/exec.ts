@@ -2,6 +2,7 @@ import type { ExecCreateRequest } from '@berth/api';
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
+import { configuredDetachKeys } from '../config';
 import { readEnvFile } from '../run-options';
 
 export interface ExecArgv {
@@ -15,6 +16,8 @@ export interface ExecArgv {
   workdir?: string;
   user?: string;
   privileged?: boolean;
+  detachKeys?: string;
+  config?: string;
 }
 
 /**
@@ -29,6 +32,10 @@ export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
     ctx.io.stderr.write(`${ctx.prog}: '${ctx.prog} exec' requires at least 2 arguments\n\nUsage:  ${ctx.prog} exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee '${ctx.prog} exec --help' for more information\n`);
     return 1;
   }
+  if (argv.tty && argv.interactive && !argv.detach && !ctx.io.stdin.isTTY) {
+    ctx.io.stderr.write('the input device is not a TTY\n');
+    return 1;
+  }
   const client = ctx.client('fast');
   try {
     const env = [...(argv.envFile ?? []).flatMap((f) => readEnvFile(f, ctx.env)), ...(argv.env ?? [])];
@@ -40,7 +47,7 @@ export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
       AttachStderr: !argv.detach,
       AttachStdout: !argv.detach,
       Detach: !!argv.detach,
-      DetachKeys: '',
+      DetachKeys: argv.detachKeys ?? configuredDetachKeys(ctx, argv.config) ?? '',
       Env: env.length ? env : null,
       WorkingDir: argv.workdir ?? '',
       Cmd: cmd,

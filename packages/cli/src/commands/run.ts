@@ -1,11 +1,15 @@
+import * as fs from 'node:fs';
 import type { BerthClient } from '@berth/client';
+import { InvalidArgumentError } from '@berth/errdefs';
 import { isDaemonError, statusCodeOf } from '@berth/client';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api';
+import { configuredDetachKeys } from '../config';
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { checkImageReference } from '../image-reference';
-import { type RunFlags, buildCreateRequest } from '../run-options';
+import { FlagValueError, type RunFlags, buildCreateRequest, windowsOnlyFlags, flagsAboveApi } from '../run-options';
+import { USAGE } from '../command-table';
 
 export interface RunArgv extends RunFlags {
   image: string;
@@ -26,39 +30,82 @@ export function reportRunError(ctx: CliContext, cmd: string, e: unknown): void {
   ctx.io.stderr.write(`${ctx.prog}: ${describeError(e)}\n\nRun '${ctx.prog} ${cmd} --help' for more information\n`);
 }
 
-/** create, and on a 404 from create: `Unable to find image`, pull, create again (docker's createContainer). */
+/** A flag value pflag refuses (with the usage line), or an error of docker's parse() (without): exit 125. */
+export function reportFlagError(ctx: CliContext, cmd: string, e: unknown): ExitCode {
+  if (e instanceof FlagValueError) ctx.io.stderr.write(`${e.message}\n\nUsage:  ${ctx.prog} ${cmd} ${USAGE[cmd]}\n\nRun '${ctx.prog} ${cmd} --help' for more information\n`);
+  else reportRunError(ctx, cmd, e);
+  return 125;
+}
+
+/** docker's validatePullOpt. */
+export function checkPullOption(pull: string | undefined): void {
+  if (pull !== undefined && pull !== '' && pull !== 'always' && pull !== 'missing' && pull !== 'never') {
+    throw new InvalidArgumentError(`invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
+  }
+}
+
+/**
+ * What the docker CLI checks on its side before create: the API version a flag needs, and the
+ * `--cidfile` that must not exist yet (it is written once the container is created).
+ */
+export async function checkBeforeCreate(client: BerthClient, body: ContainerCreateRequest): Promise<void> {
+  const eps = body.NetworkingConfig?.EndpointsConfig ?? {};
+  if (Object.values(eps).some((e) => e && e.MacAddress)) {
+    const v = await client.system.apiVersion();
+    const [maj, min] = v.split('.').map(Number);
+    if (maj! < 1 || (maj === 1 && min! < 44)) throw new InvalidArgumentError(`"specify mac-address per network" requires API version 1.44, but the Docker daemon API version is ${v}`);
+  }
+  const cid = body.HostConfig?.ContainerIDFile;
+  if (cid && fs.existsSync(cid)) throw new InvalidArgumentError(`container ID file found, make sure the other container isn't running or delete ${cid}`);
+}
+
+/**
+ * create, and on a 404 from create: `Unable to find image`, pull, create again (docker's
+ * createContainer); `--pull always` pulls first, `--pull never` never pulls; `-q` pulls quietly.
+ */
 export async function createContainer(
   ctx: CliContext,
   client: BerthClient,
   body: ContainerCreateRequest,
-  o: { name?: string; platform?: string; config?: string },
+  o: { name?: string; platform?: string; config?: string; pull?: string; quiet?: boolean },
 ): Promise<ContainerCreateResponse> {
-  try {
-    return await client.containers.create(body, o);
-  } catch (e) {
-    if (statusCodeOf(e) !== 404) throw e;
-    const image = body.Image ?? '';
-    let shown = image;
+  await checkBeforeCreate(client, body);
+  const image = body.Image ?? '';
+  const pull = async (announce: boolean) => {
     // Only this (rare) path needs the reference parser and the pull code.
     const { familiarString, parseReference, withDefaultTag } = require('@berth/oci') as typeof import('@berth/oci');
     const { pullImage } = require('../pull-image') as typeof import('../pull-image');
     const { credentialsFor } = require('../credentials') as typeof import('../credentials');
     const { configDir } = require('../config') as typeof import('../config');
+    let shown = image;
     try {
       shown = familiarString(withDefaultTag(parseReference(image)));
     } catch {
       /* show as typed */
     }
-    ctx.io.stderr.write(`Unable to find image '${shown}' locally\n`);
+    if (announce) ctx.io.stderr.write(`Unable to find image '${shown}' locally\n`);
     let auth;
     try {
       auth = credentialsFor(configDir({ config: o.config }, ctx.env), parseReference(image).domain);
     } catch {
       auth = undefined; // a bad reference: the pull reports it
     }
-    await pullImage(client, image, ctx.io.stderr, o.platform, auth);
-    return await client.containers.create(body, o);
+    const { Writable } = require('node:stream') as typeof import('node:stream');
+    const sink = o.quiet ? new Writable({ write: (_c, _e, cb) => cb() }) : ctx.io.stderr;
+    await pullImage(client, image, sink, o.platform, auth);
+  };
+  if (o.pull === 'always') await pull(false);
+  let created: ContainerCreateResponse;
+  try {
+    created = await client.containers.create(body, o);
+  } catch (e) {
+    if (statusCodeOf(e) !== 404 || o.pull === 'always' || o.pull === 'never' || !/No such image/i.test(describeError(e))) throw e;
+    await pull(true);
+    created = await client.containers.create(body, o);
   }
+  const cid = body.HostConfig?.ContainerIDFile;
+  if (cid) fs.writeFileSync(cid, created.Id, { mode: 0o644 });
+  return created;
 }
 
 function consoleSize(ctx: CliContext): [number, number] | undefined {
@@ -75,10 +122,32 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
     return 1;
   }
   let created: ContainerCreateResponse;
+  let body: ContainerCreateRequest;
+  const osOnly = windowsOnlyFlags(f);
+  if (osOnly) {
+    ctx.io.stderr.write(osOnly);
+    return 1;
+  }
+  if (argv.annotation?.length || argv.healthStartInterval !== undefined) {
+    const tooNew = flagsAboveApi(argv, await client.system.apiVersion());
+    if (tooNew) {
+      ctx.io.stderr.write(tooNew);
+      return 1;
+    }
+  }
   try {
+    body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
+  } catch (e) {
+    return reportFlagError(ctx, 'run', e);
+  }
+  if (f.detach && (f.attach ?? []).length) {
+    ctx.io.stderr.write('conflicting options: cannot specify both --attach and --detach\n');
+    return 1;
+  }
+  try {
+    checkPullOption(f.pull);
     checkImageReference(argv.image);
-    const body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
-    created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform, config: argv.config });
+    created = await createContainer(ctx, client, body, { name: f.name, platform: f.platform, config: argv.config, pull: f.pull, quiet: f.quiet });
   } catch (e) {
     reportRunError(ctx, 'run', e);
     return 125;
@@ -87,7 +156,10 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   const id = created.Id;
   // attach and wait are both in place before start (their order does not matter to the daemon;
   // in parallel they cost one round trip instead of two)
-  const attaching = f.detach ? Promise.resolve(undefined) : client.containers.attach(id, { stdin: !!f.interactive, stdout: true, stderr: true, stream: true, tty: !!f.tty });
+  const detachKeys = f.detachKeys ?? configuredDetachKeys(ctx, argv.config);
+  const attaching = f.detach
+    ? Promise.resolve(undefined)
+    : client.containers.attach(id, { stdin: !!body.AttachStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, stream: true, tty: !!f.tty, detachKeys });
   const waiting = client.containers.wait(id, { condition: f.rm ? 'removed' : 'next-exit' });
   const [a, w] = await Promise.allSettled([attaching, waiting]);
   if (a.status === 'rejected' || w.status === 'rejected') {
@@ -99,7 +171,7 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   const attached = a.value;
   const wait = w.value;
   // Start only after the wait's headers are in: that is what makes `--rm` and fast exits safe.
-  const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!f.interactive, tty: !!f.tty }) : undefined;
+  const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!body.AttachStdin, tty: !!f.tty, sigProxy: f.sigProxy !== false, forceExit: true }) : undefined;
   try {
     await client.containers.start(id);
   } catch (e) {
