@@ -199,7 +199,9 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     });
     expect(await cli('stop -t 2 x', t)).toEqual({ code: 0, out: 'x\n', err: '' });
     expect(await cli('kill -s USR1 web', t)).toEqual({ code: 0, out: 'web\n', err: '' });
-    expect(await cli('rm -f -v a nope', t)).toEqual({ code: 1, out: 'a\n', err: 'Error response from daemon: No such container: nope\n' });
+    // docker 28: with -f a missing container is reported and the command still succeeds
+    expect(await cli('rm -f -v a nope', t)).toEqual({ code: 0, out: 'a\n', err: 'Error response from daemon: No such container: nope\n' });
+    expect(await cli('rm -v a nope', t)).toEqual({ code: 1, out: 'a\n', err: 'Error response from daemon: No such container: nope\n' });
     expect(await cli('restart -t 1 c', t)).toEqual({ code: 0, out: 'c\n', err: '' });
     expect(await cli('wait w', t)).toEqual({ code: 0, out: '3\n', err: '' });
     expect(await cli('rename x y', t)).toEqual({ code: 0, out: '', err: '' });
@@ -209,6 +211,8 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       'POST /v1.41/containers/web/kill?signal=USR1',
       'DELETE /v1.41/containers/a?force=1&v=1',
       'DELETE /v1.41/containers/nope?force=1&v=1',
+      'DELETE /v1.41/containers/a?v=1',
+      'DELETE /v1.41/containers/nope?v=1',
       'POST /v1.41/containers/c/restart?t=1',
       'POST /v1.41/containers/w/wait',
       'POST /v1.41/containers/x/rename?name=y',

@@ -16,6 +16,12 @@ import {
   VOLUME_COMMANDS,
   NETWORK_COMMANDS,
   SYSTEM_DF,
+  SYSTEM_PRUNE,
+  SYSTEM_DIAL_STDIO,
+  BUILDER_PRUNE,
+  CONTEXT_COMMANDS,
+  MANIFEST_COMMANDS,
+  SEARCH,
 } from './command-table';
 import { type GlobalFlags, resolveClientOptions } from './config';
 import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, listKeys } from './run-flag-table';
@@ -48,7 +54,7 @@ function firstWord(args: string[]): string | undefined {
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
 const LIST_FLAGS = [...new Set(['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg', ...listKeys(RUN_FLAGS), ...listKeys(EXEC_FLAGS)])];
 
-const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion']);
+const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion', 'builder', 'context', 'manifest', 'search']);
 
 /**
  * yargs renders the chosen command's whole help (cliui, string widths) after every handler, in
@@ -60,6 +66,38 @@ function skipHelpCache(parser: Argv): void {
   const usage = internals?.getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
+
+/** The command groups (`berth image ...`) and their leaves. */
+function groupTable(byName: (specs: CommandSpec[], n: string) => CommandSpec): Record<string, { describe: string; leaves: CommandSpec[] }> {
+  return {
+    builder: { describe: 'Manage builds', leaves: [BUILDER_PRUNE] },
+    container: { describe: 'Manage containers', leaves: [...CONTAINER_COMMANDS, CONTAINER_INSPECT, CONTAINER_PRUNE] },
+    context: { describe: 'Manage contexts', leaves: CONTEXT_COMMANDS },
+    image: {
+      describe: 'Manage images',
+      leaves: [
+        { ...byName(IMAGE_COMMANDS, 'images'), command: 'ls [repository]', aliases: ['list'] },
+        byName(IMAGE_COMMANDS, 'import'),
+        byName(IMAGE_COMMANDS, 'load'),
+        byName(IMAGE_COMMANDS, 'save'),
+        byName(IMAGE_COMMANDS, 'pull'),
+        byName(IMAGE_COMMANDS, 'push'),
+        byName(IMAGE_COMMANDS, 'build'),
+        byName(IMAGE_COMMANDS, 'tag'),
+        { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
+        byName(IMAGE_COMMANDS, 'history'),
+        IMAGE_INSPECT,
+        IMAGE_PRUNE,
+      ],
+    },
+    manifest: { describe: 'Manage Docker image manifests and manifest lists', leaves: MANIFEST_COMMANDS },
+    network: { describe: 'Manage networks', leaves: NETWORK_COMMANDS },
+    system: { describe: 'Manage berth', leaves: [SYSTEM_DF, byName(SYSTEM_COMMANDS, 'info'), byName(SYSTEM_COMMANDS, 'events'), SYSTEM_PRUNE, SYSTEM_DIAL_STDIO] },
+    volume: { describe: 'Manage volumes', leaves: VOLUME_COMMANDS },
+  };
+}
+
+const GROUP_NAMES = new Set(['builder', 'container', 'context', 'image', 'manifest', 'network', 'system', 'volume']);
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
@@ -141,6 +179,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
       }
       if (runRest !== undefined) argv.args = runRest;
+      if (!/[<[]/.test(spec.command) && ((argv._ as unknown[]) ?? []).length > path.split(' ').length) {
+        io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${USAGE[path.split(' ').pop()!] ? ` ${USAGE[path.split(' ').pop()!]}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
+        exitCode = 1;
+        return;
+      }
       for (const k of LIST_FLAGS) {
         const v = argv[k];
         if (v !== undefined && !Array.isArray(v)) argv[k] = [v];
@@ -180,39 +223,36 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const byName = (specs: CommandSpec[], n: string) => specs.find((s) => s.command.split(' ')[0] === n)!;
   // Register only the command asked for (all of them for help): yargs' set-up cost grows with each one.
   const only = first !== undefined && TOP_LEVEL.has(first) && first !== 'help' && !args.includes('--help') ? first : undefined;
-  for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS]) {
+  for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH]) {
     const name = s.command.split(' ')[0]!;
     if (only === undefined || only === name) parser = parser.command(wrap({ ...s, aliases: undefined }, name));
   }
-  if (only === undefined || only === 'image') {
-    parser = parser.command('image', 'Manage images', group('image', [
-      { ...byName(IMAGE_COMMANDS, 'images'), command: 'ls [repository]', aliases: ['list'] },
-      byName(IMAGE_COMMANDS, 'import'),
-      byName(IMAGE_COMMANDS, 'load'),
-      byName(IMAGE_COMMANDS, 'save'),
-      byName(IMAGE_COMMANDS, 'pull'),
-      byName(IMAGE_COMMANDS, 'push'),
-      byName(IMAGE_COMMANDS, 'build'),
-      byName(IMAGE_COMMANDS, 'tag'),
-      { ...byName(IMAGE_COMMANDS, 'rmi'), command: 'rm <images..>', aliases: ['remove', 'rmi'] },
-      byName(IMAGE_COMMANDS, 'history'),
-      IMAGE_INSPECT,
-      IMAGE_PRUNE,
-    ]));
-  }
-  if (only === undefined || only === 'system') {
-    parser = parser.command('system', 'Manage berth', group('system', [SYSTEM_DF, { ...byName(SYSTEM_COMMANDS, 'info') }, { ...byName(SYSTEM_COMMANDS, 'events') }]));
-  }
-  if (only === undefined || only === 'volume') parser = parser.command('volume', 'Manage volumes', group('volume', VOLUME_COMMANDS));
-  if (only === undefined || only === 'network') parser = parser.command('network', 'Manage networks', group('network', NETWORK_COMMANDS));
-  if (only === undefined || only === 'container') {
-    parser = parser.command('container', 'Manage containers', group('container', [...CONTAINER_COMMANDS, CONTAINER_INSPECT, CONTAINER_PRUNE]));
+  const groups = groupTable(byName);
+  for (const [name, g] of Object.entries(groups)) {
+    if (only === undefined || only === name) parser = parser.command(name, g.describe, group(name, g.leaves));
   }
   let failure: string | undefined;
   parser = parser.demandCommand(1, '').fail((msg, err) => {
     failure = err ? describeError(err) : msg || 'invalid arguments';
     throw new Error(failure);
   });
+  if (first !== undefined && GROUP_NAMES.has(first)) {
+    const at = args.indexOf(first);
+    const sub = args.slice(at + 1).find((a, j, rest) => !a.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(rest[j - 1] ?? ''));
+    const g = groupTable((specs, n) => specs.find((x) => x.command.split(' ')[0] === n)!)[first]!;
+    const leaves = g.leaves.filter((l) => l !== SYSTEM_DIAL_STDIO);
+    if (sub === undefined) {
+      // docker prints the group's usage and its commands on stderr (exit 0)
+      const names = leaves.map((l) => [l.command.split(' ')[0]!, l.describe] as const).sort((a, b) => a[0].localeCompare(b[0]));
+      const pad = Math.max(11, ...names.map(([n]) => n.length));
+      io.stderr.write(`Usage:  ${prog} ${first} COMMAND\n\n${g.describe}\n\nCommands:\n${names.map(([n, d]) => `  ${n.padEnd(pad)} ${d}\n`).join('')}\nRun '${prog} ${first} COMMAND --help' for more information on a command.\n`);
+      return 0;
+    }
+    if (!g.leaves.some((l) => l.command.split(' ')[0] === sub || (l.aliases ?? []).includes(sub))) {
+      io.stderr.write(`${prog}: unknown command: ${prog} ${first} ${sub}\n\nUsage:  ${prog} ${first}${first === 'volume' || first === 'manifest' ? ' COMMAND' : ''}\n\nRun '${prog} ${first} --help' for more information\n`);
+      return 1;
+    }
+  }
   if (first !== undefined && !TOP_LEVEL.has(first)) {
     io.stderr.write(`${prog}: unknown command: ${prog} ${first}\n\nRun '${prog} --help' for more information\n`);
     return 1;
@@ -229,7 +269,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   }
   if (failure !== undefined) {
     const at = args.indexOf(first ?? '');
-    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, first === 'image' || first === 'container' || first === 'volume' || first === 'network' || first === 'system' ? 2 : 1).join(' ');
+    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, GROUP_NAMES.has(first ?? '') ? 2 : 1).join(' ');
     const words = cmdPath.split(' ');
     let leaf = words.pop() ?? '';
     if (words[0] === 'image') leaf = ({ rm: 'rmi', remove: 'rmi', ls: 'images', list: 'images' } as Record<string, string>)[leaf] ?? leaf;

@@ -61,6 +61,11 @@ export const USAGE: Record<string, string> = {
   login: '[OPTIONS] [SERVER]',
   logout: '[SERVER]',
   prune: '[OPTIONS]',
+  search: '[OPTIONS] TERM',
+  'dial-stdio': '',
+  use: 'CONTEXT',
+  show: '',
+  builder: '',
 };
 
 /** Flags of `run` and `create`: docker's whole table (run-flag-table.ts). */
@@ -437,7 +442,36 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
   { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/network').inspect },
 ];
 
-export const SYSTEM_DF: CommandSpec = { command: 'df', describe: 'Show berth disk usage', load: () => require('./commands/system-df').run };
+export const SYSTEM_DF: CommandSpec = {
+  command: 'df',
+  describe: 'Show berth disk usage',
+  builder: (y) => y.option('verbose', { ...bool, alias: 'v', describe: 'Show detailed information on space usage' }).option('format', fmtOpt),
+  load: () => require('./commands/system-df').run,
+};
+
+export const SYSTEM_PRUNE: CommandSpec = {
+  command: 'prune',
+  describe: 'Remove unused data',
+  builder: (y) =>
+    y
+      .option('all', { ...bool, alias: 'a', describe: 'Remove all unused images not just dangling ones' })
+      .option('filter', { ...str, describe: 'Provide filter values (e.g. "label=<key>=<value>")' })
+      .option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' })
+      .option('volumes', { ...bool, describe: 'Prune anonymous volumes' }),
+  load: () => require('./commands/system-prune').run,
+};
+
+export const BUILDER_PRUNE: CommandSpec = {
+  command: 'prune',
+  describe: 'Remove build cache',
+  builder: (y) =>
+    y
+      .option('all', { ...bool, alias: 'a', describe: 'Remove all unused build cache, not just dangling ones' })
+      .option('filter', { ...str, describe: 'Provide filter values (e.g. "until=24h")' })
+      .option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' })
+      .option('keep-storage', { ...str, describe: 'Amount of disk space to keep for cache' }),
+  load: () => require('./commands/system-prune').builderPrune,
+};
 
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   {
@@ -451,8 +485,18 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
     load: () => require('./commands/login').login,
   },
   { command: 'logout [server]', describe: 'Log out from a registry', load: () => require('./commands/login').logout },
-  { command: 'version', describe: 'Show the berth version information', load: () => require('./commands/version').run },
-  { command: 'info', describe: 'Display system-wide information', load: () => require('./commands/info').run },
+  {
+    command: 'version',
+    describe: 'Show the berth version information',
+    builder: (y) => y.option('format', { ...str, alias: 'f', describe: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." }),
+    load: () => require('./commands/version').run,
+  },
+  {
+    command: 'info',
+    describe: 'Display system-wide information',
+    builder: (y) => y.option('format', { ...str, alias: 'f', describe: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." }),
+    load: () => require('./commands/info').run,
+  },
   {
     command: 'events',
     describe: 'Get real time events from the server',
@@ -465,3 +509,43 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
     load: () => require('./commands/events').run,
   },
 ];
+
+export const SYSTEM_DIAL_STDIO: CommandSpec = {
+  command: 'dial-stdio',
+  describe: 'Proxy the stdio stream to the daemon connection. Should not be invoked manually.',
+  load: () => require('./commands/dial-stdio').run,
+};
+
+export const CONTEXT_COMMANDS: CommandSpec[] = [
+  {
+    command: 'ls',
+    aliases: ['list'],
+    describe: 'List contexts',
+    builder: (y) => y.option('format', fmtOpt).option('quiet', { ...bool, alias: 'q', describe: 'Only show context names' }),
+    load: () => require('./commands/context').ls,
+  },
+  { command: 'show', describe: 'Print the name of the current context', load: () => require('./commands/context').show },
+  { command: 'use <name>', describe: 'Set the current berth context', load: () => require('./commands/context').use },
+  { command: 'inspect [names..]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/context').inspect },
+];
+
+export const MANIFEST_COMMANDS: CommandSpec[] = [
+  {
+    command: 'inspect <names..>',
+    describe: 'Display an image manifest, or manifest list',
+    builder: (y) => y.option('insecure', { ...bool, describe: 'Allow communication with an insecure registry' }).option('verbose', { ...bool, alias: 'v', describe: 'Output additional info including layers and platform' }),
+    load: () => require('./commands/manifest').inspect,
+  },
+];
+
+export const SEARCH: CommandSpec = {
+  command: 'search <term>',
+  describe: 'Search Docker Hub for images',
+  builder: (y) =>
+    y
+      .option('filter', { ...str, alias: 'f', describe: 'Filter output based on conditions provided' })
+      .option('format', { ...str, describe: 'Pretty-print search using a Go template' })
+      .option('limit', { ...str, describe: 'Max number of search results' })
+      .option('no-trunc', { ...bool, describe: "Don't truncate output" }),
+  load: () => require('./commands/search').run,
+};

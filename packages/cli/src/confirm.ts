@@ -1,8 +1,8 @@
 import type { CliIo } from './cli-context';
 
 /** docker's prompt: prints `message` and `Are you sure you want to continue? [y/N] `, reads one line. */
-export async function confirm(io: CliIo, message: string): Promise<boolean> {
-  io.stdout.write(`${message}\nAre you sure you want to continue? [y/N] `);
+export async function confirm(io: CliIo, message: string, separator = '\n'): Promise<boolean> {
+  io.stdout.write(`${message}${separator}Are you sure you want to continue? [y/N] `);
   const line = await new Promise<string>((resolve) => {
     let buf = '';
     const onData = (c: Buffer) => {

@@ -55,6 +55,15 @@ export interface ImagePullOptions {
   signal?: AbortSignal;
 }
 
+/** One `GET /images/search` result. */
+export interface ImageSearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated?: boolean;
+}
+
 /** Image calls: list, inspect, history, tag, remove, import, load, save, pull, prune. */
 export class ImagesClient {
   constructor(private readonly api: ApiConnection) {}
@@ -153,6 +162,22 @@ export class ImagesClient {
   /** `GET /images/get?names=..`: a docker-save tar of the images. */
   save(names: string[], signal?: AbortSignal): Promise<Readable> {
     return this.api.stream('GET', '/images/get', { query: { names }, signal });
+  }
+
+  /** `GET /images/search`: the daemon asks its registry (Docker Hub) for repositories matching `term`. */
+  async search(term: string, o: { limit?: number; filters?: Record<string, string[]>; auth?: AuthConfig; signal?: AbortSignal } = {}): Promise<ImageSearchResult[]> {
+    return (
+      (await this.api.json<ImageSearchResult[] | null>('GET', '/images/search', {
+        query: { term, limit: o.limit || undefined, filters: filtersOf(o.filters) },
+        headers: o.auth ? { 'X-Registry-Auth': encodeRegistryAuth(o.auth) } : undefined,
+        signal: o.signal,
+      })) ?? []
+    );
+  }
+
+  /** `GET /distribution/{name}/json`: the registry's descriptor of `name` and the platforms it has. */
+  distribution(name: string, o: { auth?: AuthConfig; signal?: AbortSignal } = {}): Promise<{ Descriptor: Record<string, unknown>; Platforms: Record<string, unknown>[] | null }> {
+    return this.api.json('GET', `/distribution/${name}/json`, { headers: o.auth ? { 'X-Registry-Auth': encodeRegistryAuth(o.auth) } : undefined, signal: o.signal });
   }
 
   prune(o: { filters?: Record<string, string[]>; signal?: AbortSignal } = {}): Promise<ImagePruneReport> {

@@ -1,6 +1,6 @@
 export { BerthClient, type BerthClientOptions } from './berth-client';
 export { SystemClient, type EventsOptions, type ClientEvent } from './system-client';
-export { ImagesClient, type ImageListOptions, type ImageImportOptions, type ImagePullOptions, type ImageBuildOptions } from './images-client';
+export { ImagesClient, type ImageSearchResult, type ImageListOptions, type ImageImportOptions, type ImagePullOptions, type ImageBuildOptions } from './images-client';
 export {
   ContainersClient,
   type ContainerListOptions,

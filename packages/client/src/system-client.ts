@@ -1,3 +1,4 @@
+import { optionalFilters } from './filters';
 import type { AuthConfig, EventMessage, InfoResponse, VersionResponse } from '@berth/api';
 import { encodeFilters } from '@berth/api';
 import type { Readable } from 'node:stream';
@@ -60,6 +61,17 @@ export class SystemClient {
   /** `POST /auth`: checks credentials against a registry; `Status` is `Login Succeeded`. */
   auth(a: AuthConfig, signal?: AbortSignal): Promise<{ Status: string; IdentityToken?: string }> {
     return this.api.json('POST', '/auth', { json: a, signal });
+  }
+
+  /**
+   * `POST /build/prune` (the build cache): `filters` is always sent, empty when there are none,
+   * as the docker CLI does.
+   */
+  buildPrune(o: { all?: boolean; filters?: Record<string, string[]>; keepStorage?: number; signal?: AbortSignal } = {}): Promise<{ CachesDeleted?: string[] | null; SpaceReclaimed?: number }> {
+    return this.api.json('POST', '/build/prune', {
+      query: { all: o.all ? 1 : undefined, filters: optionalFilters(o.filters) ?? '', 'keep-storage': o.keepStorage || undefined },
+      signal: o.signal,
+    });
   }
 
   /** `GET /system/df`: images, containers, volumes and build cache with their sizes. */

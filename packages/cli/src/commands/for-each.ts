@@ -9,7 +9,7 @@ export async function forEachArg(
   ctx: CliContext,
   args: string[],
   op: (arg: string) => Promise<string | undefined>,
-  o: { sequential?: boolean; summary?: (failed: string[]) => string } = {},
+  o: { sequential?: boolean; summary?: (failed: string[]) => string; notFailure?: (e: unknown) => boolean } = {},
 ): Promise<ExitCode> {
   const results: PromiseSettledResult<string | undefined>[] = [];
   if (o.sequential) {
@@ -20,7 +20,8 @@ export async function forEachArg(
     if (r.status === 'fulfilled') {
       if (r.value !== undefined) ctx.io.stdout.write(`${r.value}\n`);
     } else {
-      failed.push(args[i]!);
+      // printed either way; some errors do not fail the command (`rm -f` of a missing container)
+      if (!o.notFailure?.(r.reason)) failed.push(args[i]!);
       ctx.io.stderr.write(`${describeError(r.reason)}\n`);
     }
   });

@@ -1,14 +1,25 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { bytesSize } from '@berth/api';
-import { BERTH_VERSION } from './version';
+import { BERTH_VERSION, printFormatted } from './version';
 
 type Obj = Record<string, unknown>;
 
 /** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
-export async function run(ctx: CliContext): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
   const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ' Context:    default', ' Debug Mode: false', ''];
   let info: Obj;
+  if (argv.format) {
+    let err: unknown;
+    let data: Obj = {};
+    try {
+      data = (await ctx.client('fast').system.info()) as unknown as Obj;
+    } catch (e) {
+      err = e;
+    }
+    const clientInfo = { Debug: false, Version: BERTH_VERSION, Context: 'default', Plugins: [], Warnings: null };
+    return printFormatted(ctx, argv.format, 'info', { ...data, ClientInfo: clientInfo }, err);
+  }
   try {
     info = (await ctx.client('fast').system.info()) as unknown as Obj;
   } catch (e) {

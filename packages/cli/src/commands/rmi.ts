@@ -1,3 +1,4 @@
+import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 
@@ -13,7 +14,8 @@ export async function run(ctx: CliContext, argv: { images: string[]; force?: boo
         if (it.Deleted) ctx.io.stdout.write(`Deleted: ${it.Deleted}\n`);
       }
     } catch (e) {
-      failed = true;
+      // docker: with -f, a missing image is reported but the command succeeds
+      if (!argv.force || statusCodeOf(e) !== 404) failed = true;
       ctx.io.stderr.write(`${describeError(e)}\n`);
     }
   }

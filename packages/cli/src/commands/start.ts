@@ -1,3 +1,4 @@
+import { statusCodeOf } from '@berth/client';
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
@@ -8,7 +9,10 @@ export async function run(ctx: CliContext, argv: { containers: string[]; attach?
   const client = ctx.client('fast');
   if (!argv.attach && !argv.interactive) {
     return forEachArg(ctx, argv.containers, async (c) => {
-      await client.containers.start(c);
+      // 304: already running; docker prints the name and succeeds
+      await client.containers.start(c).catch((e: unknown) => {
+        if (statusCodeOf(e) !== 304) throw e;
+      });
       return c;
     }, { sequential: true, summary: (f) => `Error: failed to start containers: ${f.join(', ')}` });
   }

@@ -1,3 +1,4 @@
+import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { forEachArg } from './for-each';
 
@@ -5,7 +6,10 @@ import { forEachArg } from './for-each';
 export function run(ctx: CliContext, argv: { containers: string[]; time?: number }): Promise<ExitCode> {
   const client = ctx.client('fast');
   return forEachArg(ctx, argv.containers, async (c) => {
-    await client.containers.stop(c, { timeout: argv.time });
+    // 304: already stopped; docker prints the name and succeeds
+    await client.containers.stop(c, { timeout: argv.time }).catch((e: unknown) => {
+      if (statusCodeOf(e) !== 304) throw e;
+    });
     return c;
   });
 }

@@ -1,6 +1,10 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { humanSize } from '@berth/api';
 import { renderTable } from '../format/table';
+import type { ContainerSummary, ImageSummary } from '@berth/api';
+import { containerRow } from '../format/container-rows';
+import { imageRows } from '../format/image-rows';
+import { timeAgo } from '../format/human-duration';
 
 type Obj = Record<string, unknown>;
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -10,9 +14,10 @@ function reclaimable(size: number, total: number): string {
   return total > 0 ? `${humanSize(size, 4)} (${pct}%)` : humanSize(size, 4);
 }
 
-/** `berth system df`: the summary table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE). `-v` is not implemented. */
-export async function run(ctx: CliContext): Promise<ExitCode> {
+/** `berth system df`: the summary table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE); `-v`: docker's verbose tables. */
+export async function run(ctx: CliContext, argv: { verbose?: boolean } = {}): Promise<ExitCode> {
   const df = await ctx.client('general').system.df();
+  if (argv.verbose) return verbose(ctx, df);
   const images = (df.Images as Obj[] | null) ?? [];
   const containers = (df.Containers as Obj[] | null) ?? [];
   const volumes = (df.Volumes as Obj[] | null) ?? [];
@@ -56,5 +61,44 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
       ['Build Cache', String(cache.length), String(cacheActive), humanSize(cacheSize, 4), humanSize(cacheReclaim, 4)],
     ]),
   );
+  return 0;
+}
+
+/** `system df -v`: images, containers, volumes and build cache, each in docker's verbose table. */
+function verbose(ctx: CliContext, df: Obj): ExitCode {
+  const now = ctx.now();
+  const images = (df.Images as Partial<ImageSummary>[] | null) ?? [];
+  const containers = (df.Containers as Partial<ContainerSummary>[] | null) ?? [];
+  const volumes = (df.Volumes as Obj[] | null) ?? [];
+  const cache = (df.BuildCache as Obj[] | null) ?? [];
+  const f = (c: object, k: string) => String((c as Record<string, unknown>)[k] ?? '');
+  let out = 'Images space usage:\n\n';
+  const irows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
+  for (const i of images) for (const r of imageRows(i, { trunc: true, now, digests: false })) irows.push(['Repository', 'Tag', 'ID', 'CreatedSince', 'Size', 'SharedSize', 'UniqueSize', 'Containers'].map((k) => f(r, k)));
+  out += renderTable(irows);
+  out += '\nContainers space usage:\n\n';
+  const crows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];
+  for (const c of containers) {
+    const r = containerRow(c, { trunc: true, now });
+    crows.push([f(r, 'ID'), f(r, 'Image'), f(r, 'Command'), f(r, 'LocalVolumes'), humanSize(num(c.SizeRw)), f(r, 'RunningFor'), f(r, 'Status'), f(r, 'Names')]);
+  }
+  out += renderTable(crows);
+  out += '\nLocal Volumes space usage:\n\n';
+  const vrows = [['VOLUME NAME', 'LINKS', 'SIZE']];
+  for (const v of volumes) {
+    const u = (v.UsageData as Obj | undefined) ?? {};
+    vrows.push([String(v.Name ?? ''), String(num(u.RefCount)), num(u.Size) === -1 ? 'N/A' : humanSize(num(u.Size), 4)]);
+  }
+  out += renderTable(vrows);
+  let cacheTotal = 0;
+  for (const b of cache) if (!b.Shared) cacheTotal += num(b.Size);
+  out += `\nBuild cache usage: ${humanSize(cacheTotal, 4)}\n\n`;
+  const brows = [['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED']];
+  const secs = (t: unknown) => (typeof t === 'string' && t ? Math.trunc(Date.parse(t) / 1000) : 0);
+  for (const b of cache) {
+    brows.push([String(b.ID ?? '').slice(0, 12), String(b.Type ?? ''), humanSize(num(b.Size), 4), timeAgo(secs(b.CreatedAt), now), b.LastUsedAt ? timeAgo(secs(b.LastUsedAt), now) : '', String(num(b.UsageCount)), b.Shared ? 'true' : 'false']);
+  }
+  out += renderTable(brows);
+  ctx.io.stdout.write(out);
   return 0;
 }

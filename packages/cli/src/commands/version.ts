@@ -22,7 +22,7 @@ function pad(label: string, width: number): string {
 }
 
 /** `berth version`: the client block, then the server's (`GET /version`), laid out like docker's. */
-export async function run(ctx: CliContext): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
   const client = ctx.client('fast');
   let negotiated = API_VERSION;
   const lines: string[] = [];
@@ -33,6 +33,20 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
     server = await client.system.version();
   } catch (e) {
     err = e;
+  }
+  if (argv.format) {
+    const clientBlock = {
+      Version: BERTH_VERSION,
+      ApiVersion: negotiated,
+      DefaultAPIVersion: API_VERSION,
+      GitCommit: '',
+      GoVersion: process.version,
+      Os: process.platform,
+      Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      BuildTime: '',
+      Context: 'default',
+    };
+    return printFormatted(ctx, argv.format, 'version', { Client: clientBlock, Server: server ?? null }, err);
   }
   const apiNote = negotiated !== API_VERSION ? `${negotiated} (downgraded from ${API_VERSION})` : negotiated;
   lines.push('Client:');
@@ -62,6 +76,28 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
     }
   }
   ctx.io.stdout.write(lines.join('\n') + '\n');
+  if (err) {
+    ctx.io.stderr.write(`${describeError(err)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * `--format` of version and info: the template over docker's data shape; `json` is `{{json .}}`.
+ * A template error prints docker's `template: NAME:` wording and exits 1; so does a daemon error
+ * (after whatever the template could print).
+ */
+export function printFormatted(ctx: CliContext, format: string, name: string, data: unknown, err: unknown): ExitCode {
+  const { Template, unescapeFormat } = require('../format/template') as typeof import('../format/template');
+  let out: string;
+  try {
+    out = new Template(format === 'json' ? '{{json .}}' : unescapeFormat(format)).execute(data, true);
+  } catch (e) {
+    ctx.io.stderr.write(`template: ${name}:${(e as Error).message.replace(/^template: :/, '').replace('executing ""', `executing "${name}"`)}\n`);
+    return 1;
+  }
+  ctx.io.stdout.write(`${out}\n`);
   if (err) {
     ctx.io.stderr.write(`${describeError(err)}\n`);
     return 1;

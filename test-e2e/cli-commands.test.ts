@@ -1,0 +1,129 @@
+/**
+ * Issue 11: commands where `berth` used to differ from the docker CLI 28, each run by both CLIs
+ * against the same berthd and compared (output with the program name swapped, exit code): prune,
+ * groups without or with an unknown subcommand, `rm -f`/`rmi -f` of something missing, `start` of
+ * a running container, `version`/`info --format`, `system df -v`, `builder prune`, `context`,
+ * `search` offline, usage errors.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  c = clientsFor(d);
+  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 120_000);
+
+/** Both CLIs with the same arguments; berth's output with its name replaced by docker's. */
+async function both(args: string[], input?: string) {
+  const dr = await c.docker(args, input !== undefined ? { input } : {});
+  const br = await c.berth(args, input !== undefined ? { input } : {});
+  const swap = (s: string) => s.replace(/(^|[\s'"])berth(?=[\s:'"])/gm, '$1docker').replace(/BERTH_HOST/g, 'DOCKER_HOST');
+  return {
+    docker: { code: dr.code, stdout: dr.stdout, stderr: dr.stderr },
+    berth: { code: br.code, stdout: swap(br.stdout), stderr: swap(br.stderr) },
+  };
+}
+
+async function same(args: string[], input?: string) {
+  const r = await both(args, input);
+  expect(r.berth).toEqual(r.docker);
+  return r.docker;
+}
+
+describe('berth does what docker does', () => {
+  it('groups: no subcommand prints the commands (exit 0), an unknown one is an error (exit 1)', async () => {
+    for (const g of ['image', 'container', 'volume', 'system']) {
+      const r = await both([g]);
+      expect(r.berth.code).toBe(0);
+      expect(r.berth.stderr.split('\n')[0]).toBe(r.docker.stderr.split('\n')[0]);
+      expect(r.berth.stdout).toBe('');
+    }
+    expect((await same(['image', 'nosuch'])).code).toBe(1);
+    expect((await same(['volume', 'nosuch', 'x'])).code).toBe(1);
+    expect((await same(['nosuch'])).code).toBe(1);
+  });
+
+  it('usage errors: unknown flags (125), missing and extra arguments', async () => {
+    expect((await same(['ps', '--nosuch'])).code).toBe(125);
+    expect((await same(['ps', '-x'])).code).toBe(125);
+    expect((await same(['rm'])).code).toBe(1);
+    expect((await same(['system', 'prune', 'extra'])).code).toBe(1);
+  });
+
+  it('rm -f and rmi -f of something missing: the error is printed, exit 0', async () => {
+    expect((await same(['rm', '-f', 'nosuch'])).code).toBe(0);
+    expect((await same(['rmi', '-f', 'nosuch'])).code).toBe(0);
+    expect((await same(['rm', 'nosuch'])).code).toBe(1);
+  });
+
+  it('start of a running container prints its name, exit 0', async () => {
+    ok(await c.docker(['run', '-d', '--name', 'running', 'busybox', 'sleep', '1000']));
+    expect(await same(['start', 'running'])).toEqual({ code: 0, stdout: 'running\n', stderr: '' });
+    expect(await same(['stop', '-t', '0', 'running'])).toEqual({ code: 0, stdout: 'running\n', stderr: '' });
+    expect(await same(['stop', 'running'])).toEqual({ code: 0, stdout: 'running\n', stderr: '' });
+    ok(await c.docker(['rm', 'running']));
+  });
+
+  it('version --format and info --format', async () => {
+    expect(await same(['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}} {{.Client.Context}}'])).toMatchObject({ code: 0 });
+    expect(await same(['info', '--format', '{{.Containers}} {{.Images}} {{.Driver}} {{.OSType}}'])).toMatchObject({ code: 0 });
+    const r = await both(['version', '--format', '{{.Client.Nope}}']);
+    expect(r.berth.code).toBe(1);
+    expect(r.berth.stderr).toContain('template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope');
+  });
+
+  it('system df -v', async () => {
+    ok(await c.docker(['volume', 'create', 'dfvol']));
+    ok(await c.docker(['run', '--name', 'dfctr', '-v', 'dfvol:/v', 'busybox', 'true']));
+    const r = await both(['system', 'df', '-v']);
+    // the same tables; ages and sizes read at different moments are left out
+    const shape = (s: string) => s.replace(/(Less than a second|About a minute|\d+ seconds?) ago/g, 'AGO').replace(/\d+(\.\d+)?[kMG]?B/g, 'SIZE').replace(/ +/g, ' ');
+    expect(shape(r.berth.stdout)).toBe(shape(r.docker.stdout));
+    expect(r.berth.code).toBe(0);
+    expect(r.docker.stdout).toContain('dfctr');
+    expect(r.docker.stdout).toContain('dfvol');
+    ok(await c.docker(['rm', 'dfctr']));
+    ok(await c.docker(['volume', 'rm', 'dfvol']));
+  });
+
+  it('system prune: the prompt (answered no), then -f --volumes does the same work as docker', async () => {
+    const no = await same(['system', 'prune', '--filter', 'label=x'], 'n\n');
+    expect(no.stdout).toContain('Are you sure you want to continue? [y/N]');
+    // the same state for each CLI: a stopped container, an unused anonymous volume, a dangling tag-less image
+    const setUp = async () => {
+      ok(await c.docker(['run', '--name', 'gone', '-v', '/anon', 'busybox', 'true']));
+    };
+    ok(await c.docker(['system', 'prune', '-f', '--volumes']));
+    await setUp();
+    const dr = ok(await c.docker(['system', 'prune', '-f', '--volumes']));
+    await setUp();
+    const br = ok(await c.berth(['system', 'prune', '-f', '--volumes']));
+    const shape = (s: string) => s.replace(/[0-9a-f]{64}/g, 'ID').replace(/space: .*/, 'space: N');
+    expect(shape(br.stdout)).toBe(shape(dr.stdout));
+    expect(dr.stdout).toContain('Deleted Containers:');
+    expect(dr.stdout).toContain('Deleted Volumes:');
+    expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe('');
+  });
+
+  it('builder prune, context, search offline', async () => {
+    const b = await both(['builder', 'prune', '-f']);
+    expect(b.berth.code).toBe(0);
+    expect(b.berth.stdout).toBe(b.docker.stdout);
+    await same(['context', 'show']);
+    await same(['context', 'use', 'default']);
+    await same(['context', 'inspect']);
+    const ls = await both(['context', 'ls']);
+    // (the column is one narrower: BERTH_HOST is one letter shorter than DOCKER_HOST)
+    expect(ls.berth.stdout.replace(/ +/g, ' ')).toBe(ls.docker.stdout.replace(/ +/g, ' '));
+    const s = await same(['search', 'busybox']);
+    expect(s.code).toBe(1);
+  });
+});
