@@ -298,7 +298,6 @@ function ipFlag(v: string | undefined, flag: string): string {
 }
 
 function isIp(s: string): boolean {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('node:net') as typeof import('node:net')).isIP(s) !== 0;
 }
 
