@@ -27,11 +27,6 @@ export class NetworksClient {
     return this.api.empty('DELETE', `/networks/${id}`, { signal });
   }
 
-  /** `POST /networks/prune`: removes the networks no container uses; answers the names removed. */
-  prune(o: { filters?: Record<string, string[]>; signal?: AbortSignal } = {}): Promise<{ NetworksDeleted?: string[] | null }> {
-    return this.api.json('POST', '/networks/prune', { query: { filters: optionalFilters(o.filters) }, signal: o.signal });
-  }
-
   inspect(id: string, signal?: AbortSignal): Promise<Network> {
     return this.api.json<Network>('GET', `/networks/${id}`, { signal });
   }
