@@ -1,6 +1,7 @@
 /**
  * Real clients of the networking API (issue 9): Debian's docker-compose 1.29 brings up a stack
- * of two services on a project network with a published port, and dockerode creates, inspects,
+ * of three services on a project network with a published port (one in another's namespace,
+ * `network_mode: service:web`), and dockerode creates, inspects,
  * connects and removes a network. berthd runs inside a network namespace this file creates
  * (network safety); test traffic goes only to loopback and addresses inside it.
  */
@@ -26,6 +27,12 @@ services:
   client:
     image: busybox:latest
     command: ["sh", "-c", "for i in $$(seq 1 50); do wget -qO- http://web/ && exit 0; sleep 0.2; done; exit 1"]
+    depends_on:
+      - web
+  side:
+    image: busybox:latest
+    network_mode: "service:web"
+    command: ["sh", "-c", "for i in $$(seq 1 50); do wget -qO- http://127.0.0.1/ && exit 0; sleep 0.2; done; exit 1"]
     depends_on:
       - web
 `;
@@ -72,6 +79,9 @@ describe('docker-compose 1.29', () => {
     }, 15_000);
     expect(body).toBe('from-web\n');
     expect(ok(await c.docker(['wait', 'e2eproj_client_1'])).stdout.trim()).toBe('0');
+    // network_mode: service:web is container:<web's id>: web's namespace, its loopback
+    expect(ok(await c.docker(['wait', 'e2eproj_side_1'])).stdout.trim()).toBe('0');
+    expect(ok(await c.docker(['inspect', '-f', '{{.HostConfig.NetworkMode}}', 'e2eproj_side_1'])).stdout).toMatch(/^container:[0-9a-f]{64}\n$/);
     expect(ok(await compose(['logs', '--no-color', 'client'])).stdout).toContain('from-web');
     const ps = ok(await compose(['ps'])).stdout;
     expect(ps).toMatch(/e2eproj_web_1\s.*Up\s.*0\.0\.0\.0:8088->80\/tcp/);

@@ -260,6 +260,30 @@ describe('user-defined networks', () => {
   });
 });
 
+describe('berth network and berth port', () => {
+  it('create with IPAM flags, ls, inspect, connect/disconnect, rm, prune; port', async () => {
+    const id = ok(await c.berth(['network', 'create', '--subnet', '10.66.0.0/24', '--gateway', '10.66.0.1', '--ip-range', '10.66.0.128/25', '--label', 'by=berth', 'bnet'])).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const net = JSON.parse(ok(await c.docker(['network', 'inspect', 'bnet'])).stdout)[0];
+    expect(net.IPAM.Config).toEqual([{ Subnet: '10.66.0.0/24', IPRange: '10.66.0.128/25', Gateway: '10.66.0.1' }]);
+    expect(net.Labels).toEqual({ by: 'berth' });
+    expect(ok(await c.berth(['network', 'ls', '--filter', 'name=bnet', '--format', '{{.Name}} {{.Driver}}'])).stdout).toBe('bnet bridge\n');
+    ok(await c.docker(['run', '-d', '--name', 'bweb', '-p', '127.0.0.1:8282:80', 'busybox', ...HTTPD('b')]));
+    ok(await c.berth(['network', 'connect', '--alias', 'bw', 'bnet', 'bweb']));
+    const ip = (await inspect('bweb')).NetworkSettings.Networks.bnet!.IPAddress;
+    expect(ip).toMatch(/^10\.66\.0\.(1[2-9]\d|2\d\d)$/);
+    expect(ok(await c.berth(['port', 'bweb'])).stdout).toBe('80/tcp -> 127.0.0.1:8282\n');
+    expect(ok(await c.docker(['port', 'bweb'])).stdout).toBe('80/tcp -> 127.0.0.1:8282\n');
+    ok(await c.berth(['network', 'disconnect', 'bnet', 'bweb']));
+    expect(Object.keys((await inspect('bweb')).NetworkSettings.Networks)).toEqual(['bridge']);
+    ok(await c.docker(['rm', '-f', 'bweb']));
+    ok(await c.berth(['network', 'create', 'unused1']));
+    const pr = ok(await c.berth(['network', 'prune', '-f', '--filter', 'label=by=berth'])).stdout;
+    expect(pr).toBe('Deleted Networks:\nbnet\n\n');
+    expect(ok(await c.berth(['network', 'rm', 'unused1'])).stdout).toBe('unused1\n');
+  });
+});
+
 describe('faults', () => {
   it('kill -9 of berthd with a published container: after a restart it is still reachable; removal leaves no veth, netns file or rule', async () => {
     ok(await c.docker(['run', '-d', '--name', 'survivor', '-p', '8181:80', '--network', 'appnet', 'busybox', ...HTTPD('still-here')]));
