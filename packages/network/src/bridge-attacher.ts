@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, ForbiddenError, InternalError, InvalidArgumentError } from '@berth/errdefs';
+import { FailedPreconditionError, ForbiddenError, InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { hostsFile, resolvConf } from './container-files';
 import { isMounted } from './ip-host-net';
 import { allocateIPv4 } from './ipam';
@@ -128,11 +128,14 @@ export class BridgeAttacher implements NetworkAttacher {
     });
   }
 
-  disconnect(containerId: string, network: string, opts: { force?: boolean } = {}): Promise<ContainerNetworkSetup> {
-    void opts;
+  disconnect(containerRef: string, network: string, opts: { force?: boolean } = {}): Promise<ContainerNetworkSetup> {
     return this.s.locked(async () => {
-      const sb = this.s.sandboxes.get(containerId);
-      if (!sb) throw new FailedPreconditionError(`container ${containerId}: not attached to any network (not running)`);
+      let sb = this.s.sandboxes.get(containerRef);
+      // -f: a container the daemon no longer knows, by name or id prefix (a stale endpoint).
+      if (!sb && opts.force) sb = [...this.s.sandboxes.values()].find((x) => x.request.name === containerRef.replace(/^\//, '') || x.containerId.startsWith(containerRef));
+      if (!sb && opts.force) throw new NotFoundError(`container ${containerRef} is not attached to any network`);
+      if (!sb) throw new FailedPreconditionError(`container ${containerRef}: not attached to any network (not running)`);
+      const containerId = sb.containerId;
       const n = this.s.findNetwork(network);
       const current = this.s.endpoints.get(containerId) ?? [];
       const e = current.find((x) => x.networkId === n.id);

@@ -38,6 +38,7 @@ export class IpHostNet implements HostNet {
       [
         `link add ${v.hostName} mtu ${v.mtu} type veth peer name ${v.ifname} mtu ${v.mtu} address ${v.mac} netns ${v.netnsPath}`,
         `link set ${v.hostName} master ${v.bridge} up`,
+        `link set ${v.hostName} type bridge_slave hairpin on`,
       ].join('\n') + '\n',
     );
     const inside = [`addr add ${v.address} dev ${v.ifname}`, `link set ${v.ifname} up`];

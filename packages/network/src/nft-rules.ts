@@ -36,6 +36,7 @@ export function nftScript(s: FirewallState): string {
     `  set same { type ifname . ifname;${elems(same)} }`,
     `  set internal { type ifname;${elems(internal)} }`,
     `  set masq { type ipv4_addr; flags interval;${elems(masq)} }`,
+    `  set subnets { type ipv4_addr; flags interval;${elems(s.networks.map((n) => n.subnet))} }`,
   ];
   for (const proto of ['tcp', 'udp', 'sctp']) {
     lines.push(`  map ${proto}_ip { type ipv4_addr . inet_service : ipv4_addr . inet_service;${elems(map(proto, false))} }`);
@@ -57,6 +58,10 @@ export function nftScript(s: FirewallState): string {
     '    type nat hook postrouting priority srcnat; policy accept;',
     '    ip saddr @masq oifname != @bridges masquerade',
     '    ip saddr 127.0.0.0/8 oifname @bridges masquerade',
+    // A container reaching a published port (its own or a peer's) through a host address: the
+    // reply must come back through the host, not straight from the peer (with br_netfilter
+    // loaded the bridged hooks see no input interface here, so match on the source subnet).
+    '    ct status dnat ip saddr @subnets oifname @bridges masquerade',
     '  }',
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',

@@ -121,6 +121,19 @@ static int link_up(int fd, int index, int master) {
   return nl_talk(fd, &r.n);
 }
 
+/* Hairpin mode on a bridge port: a container can reach its own published port through the host. */
+static int set_hairpin(int fd, int index) {
+  struct req r;
+  req_init(&r, RTM_SETLINK, 0, sizeof(struct ifinfomsg));
+  r.u.i.ifi_family = AF_BRIDGE;
+  r.u.i.ifi_index = index;
+  struct rtattr *p = nest(&r.n, IFLA_PROTINFO | NLA_F_NESTED);
+  unsigned char on = 1;
+  addattr(&r.n, IFLA_BRPORT_MODE, &on, 1);
+  nest_end(&r.n, p);
+  return nl_talk(fd, &r.n);
+}
+
 static int link_del(int fd, const char *name) {
   struct req r;
   req_init(&r, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
@@ -356,6 +369,7 @@ static napi_value js_add_veth(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_err(env, -rc, "veth up", host);
   }
+  set_hairpin(fd, idx); /* best effort */
   if (run_job(&j)) {
     link_del(fd, host);
     close(fd);

@@ -86,6 +86,7 @@ async function first() {
   out.anyPortLoopback = await hostGet('127.0.0.1', Number(anyPort));
   out.anyPortV6 = s.c.settings.Ports['80/tcp'].some((b) => b.HostIp === '::') ? await hostGet('::1', Number(anyPort)) : 'no ipv6';
   out.fromBViaGatewayAnyPort = (await get(s.b.netnsPath, '10.201.0.1', anyPort)).out.includes('hello from c');
+  out.cToItselfViaGateway = (await get(s.c.netnsPath, '172.17.0.1', anyPort)).out.includes('hello from c');
   out.fromBViaGatewayLoopbackPort = (await get(s.b.netnsPath, '10.201.0.1', 18080)).out.includes('hello from c');
   try {
     await m.attacher.attach({ containerId: id('e'), name: 'eps', hostname: 'e', endpoints: [{ network: 'bridge' }], portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '18080' }] } });
