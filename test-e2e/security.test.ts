@@ -100,3 +100,54 @@ describe("Docker's default seccomp profile", () => {
     }
   }, 30_000);
 });
+
+describe('create-time validation (400 with docker\'s words, not a failure at start)', () => {
+  const create = (body: Record<string, unknown>) =>
+    rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/create', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'busybox', Cmd: ['true'], ...body }) });
+  const refused = async (body: Record<string, unknown>, message: string | RegExp) => {
+    const res = await create(body);
+    expect(res.status).toBe(400);
+    expect((res.json as { message: string }).message).toMatch(message);
+  };
+
+  it('absurd memory, CPUs the host lacks, unknown capabilities', async () => {
+    await refused({ HostConfig: { Memory: 1e30 } }, /^json: cannot unmarshal number 1e\+30 into Go struct field Memory of type int64$/);
+    await refused({ HostConfig: { CpusetCpus: '999' } }, /^Requested CPUs are not available - requested 999, available: [0-9,-]+$/);
+    await refused({ HostConfig: { CpusetCpus: 'x' } }, 'Invalid value x for cpuset cpus');
+    await refused({ HostConfig: { CapAdd: ['FOO'] } }, 'invalid CapAdd: unknown capability: "CAP_FOO"');
+    await refused({ HostConfig: { CapDrop: ['cap_bar'] } }, 'invalid CapDrop: unknown capability: "CAP_BAR"');
+    const r = await docker(['run', '--rm', '--cap-add', 'nope', 'busybox', 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain('invalid CapAdd: unknown capability: "CAP_NOPE"');
+  }, 30_000);
+
+  it('an exec Cmd given as a string', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    try {
+      const res = await rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/containers/${id}/exec`, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Cmd: 'ls -l' }) });
+      expect(res.status).toBe(400);
+      expect((res.json as { message: string }).message).toBe('json: cannot unmarshal string into Go struct field ExecConfig.Cmd of type []string');
+    } finally {
+      ok(await docker(['rm', '-f', id]));
+    }
+  }, 30_000);
+
+  it('sysctls: namespaced ones applied in the container, others refused as runc does', async () => {
+    const out = ok(await docker(['run', '--rm', '--sysctl', 'kernel.shmmax=123456789', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'fs.mqueue.msg_max=64', 'busybox', 'cat', '/proc/sys/kernel/shmmax', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/fs/mqueue/msg_max'])).stdout;
+    expect(out).toBe('123456789\n1\n64\n');
+    // docker's defaults with a network namespace of the container's own
+    expect(ok(await docker(['run', '--rm', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'])).stdout).toBe('0\n');
+    await refused({ HostConfig: { Sysctls: { 'vm.swappiness': '10' } } }, 'sysctl "vm.swappiness" is not in a separate kernel namespace');
+    await refused({ HostConfig: { NetworkMode: 'host', Sysctls: { 'net.ipv4.ip_forward': '1' } } }, 'sysctl "net.ipv4.ip_forward" is not allowed in the hosts network namespace');
+    await refused({ HostConfig: { Sysctls: { 'kernel.shmmax': 5 } } }, /Sysctls/);
+  }, 60_000);
+
+  it('volume labels must be strings: a bad create is refused and volume ls keeps working', async () => {
+    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/volumes/create', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Name: 'badlabels', Labels: { a: 1, b: { c: true } } }) });
+    expect(res.status).toBe(400);
+    expect((res.json as { message: string }).message).toBe('json: cannot unmarshal number into Go struct field VolumeCreateBody.Labels of type string');
+    ok(await docker(['volume', 'create', '--label', 'ok=yes', 'goodlabels']));
+    expect(ok(await docker(['volume', 'ls', '--format', '{{.Name}} {{.Labels}}'])).stdout).toBe('goodlabels ok=yes\n');
+    ok(await docker(['volume', 'rm', 'goodlabels']));
+  }, 30_000);
+});

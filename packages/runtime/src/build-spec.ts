@@ -76,12 +76,22 @@ async function defaultNofile(): Promise<number> {
   return DOCKER_NOFILE;
 }
 
-function normalizeCap(c: string): string {
+/** A Docker capability name (`chown`, `CAP_CHOWN`, `ALL`) in the kernel's spelling (`CAP_CHOWN`, `ALL`). */
+export function capabilityName(c: string): string {
   const up = c.trim().toUpperCase();
   if (up === 'ALL') return up;
-  const name = up.startsWith('CAP_') ? up : `CAP_${up}`;
-  if (!ALL_CAPABILITIES.includes(name)) throw new InvalidArgumentError(`capability "${c}": unknown capability`);
-  return name;
+  return up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+/** Whether `c` names a capability the kernel knows, or ALL (Docker's NormalizeLegacyCapabilities). */
+export function isCapability(c: string): boolean {
+  const name = capabilityName(c);
+  return name === 'ALL' || ALL_CAPABILITIES.includes(name);
+}
+
+function normalizeCap(c: string): string {
+  if (!isCapability(c)) throw new InvalidArgumentError(`unknown capability: "${capabilityName(c)}"`);
+  return capabilityName(c);
 }
 
 let hostCaps: readonly string[] | undefined;
@@ -260,6 +270,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     for (const d of await hostDevices()) if (!given.has(d.path)) devices.nodes.push(d);
   }
   const seccomp = seccompOf(input, caps);
+  const sysctl = await sysctlsOf(input, network);
   const spec: RuntimeSpec = {
     ociVersion: '1.0.2-dev',
     process: {
@@ -288,9 +299,27 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
       ...(input.privileged ? {} : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
       ...(seccomp ? { seccomp } : {}),
+      ...(Object.keys(sysctl).length ? { sysctl } : {}),
     },
   };
   return spec;
+}
+
+/**
+ * linux.sysctl as Docker 20.10 writes it (moby daemon/oci_linux.go): with a network namespace of
+ * its own, a container may open ICMP sockets and bind ports below 1024 without privileges
+ * (when the host kernel has those sysctls), kernel.domainname for a Domainname; then the
+ * container's own Sysctls, which win. The runtime refuses those of no namespace of the container's.
+ */
+async function sysctlsOf(input: SpecInput, network: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  if (input.domainname) out['kernel.domainname'] = input.domainname;
+  if (network !== 'host') {
+    const has = (name: string): Promise<boolean> => fs.access(path.join('/proc/sys', ...name.split('.'))).then(() => true, () => false);
+    if (await has('net.ipv4.ping_group_range')) out['net.ipv4.ping_group_range'] = '0 2147483647';
+    if (await has('net.ipv4.ip_unprivileged_port_start')) out['net.ipv4.ip_unprivileged_port_start'] = '0';
+  }
+  return { ...out, ...(input.sysctls ?? {}) };
 }
 
 /** Docker's rule: no filter for privileged or `unconfined`; else the given profile or the default, for these capabilities. */

@@ -30,7 +30,7 @@ export type {
   ExecOptions,
 } from './types';
 export type { Task } from './task';
-export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostCapabilities } from './build-spec';
+export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostCapabilities, capabilityName, isCapability } from './build-spec';
 export { resolveUser, type ResolvedUser } from './user';
 export { seccompFor, parseSeccompProfile, defaultSeccompProfile, seccompSupported, type SeccompProfile, type SeccompRule } from './seccomp-profile';
 export { writeContainerFiles, containerFilePaths } from './container-files';

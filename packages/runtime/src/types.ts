@@ -133,6 +133,8 @@ export interface SpecInput {
    * schema); Docker's default profile when absent. Privileged containers get no filter.
    */
   seccomp?: string;
+  /** HostConfig.Sysctls (namespaced ones: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*). */
+  sysctls?: Record<string, string>;
   /** `--device host[:container[:perms]]`: host device nodes made in the container and allowed in its cgroup. */
   devices?: DeviceMapping[];
   /** `--device-cgroup-rule`: docker's `TYPE MAJOR:MINOR ACCESS` allow rules, after the devices' own. */

@@ -69,6 +69,8 @@ function bool(v: unknown, field: string): boolean {
 /** Checks a `POST /containers/{id}/exec` body (hostile JSON): 400 for anything malformed. */
 export function validateExecConfig(body: unknown): ExecConfig {
   if (!isObject(body)) throw new InvalidArgumentError('exec: the request body must be a JSON object');
+  // ExecConfig.Cmd is a []string in docker's API (not a StrSlice as Config.Cmd): no string form
+  if (typeof body.Cmd === 'string') throw new InvalidArgumentError('json: cannot unmarshal string into Go struct field ExecConfig.Cmd of type []string');
   const cmd = strings(body.Cmd, 'Cmd') ?? [];
   if (cmd.length === 0 || cmd[0] === '') throw new InvalidArgumentError('No exec command specified');
   if (typeof body.Env === 'string') throw new InvalidArgumentError('Env: expected an array of strings');

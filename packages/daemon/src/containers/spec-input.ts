@@ -123,6 +123,7 @@ export async function specInputOf(
     shmSize: h.ShmSize || undefined,
     noNewPrivileges: noNewPrivilegesOpt(h.SecurityOpt),
     ...(seccompOpt(h.SecurityOpt) !== undefined ? { seccomp: seccompOpt(h.SecurityOpt) } : {}),
+    ...(h.Sysctls && Object.keys(h.Sysctls).length ? { sysctls: { ...h.Sysctls } } : {}),
     devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
     ...(h.DeviceCgroupRules?.length ? { deviceCgroupRules: h.DeviceCgroupRules } : {}),
     ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),

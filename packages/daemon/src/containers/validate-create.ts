@@ -1,8 +1,9 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerConfig, HostConfig } from '@berth/api';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, capabilityName, isCapability, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
 
@@ -63,8 +64,62 @@ function bool(v: unknown, field: string): boolean {
 
 function int(v: unknown, field: string, dflt = 0): number {
   if (v === undefined || v === null) return dflt;
-  if (typeof v === 'number' && Number.isFinite(v) && Number.isInteger(v)) return v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  // docker's JSON decoder refuses what does not fit its int64 fields (e.g. Memory: 1e30)
+  if (typeof v === 'number' && Number.isInteger(v)) bad(`json: cannot unmarshal number ${v} into Go struct field ${field} of type int64`);
   return bad(`${field}: expected an integer`);
+}
+
+/** A cpuset list (`0-3,5`): its numbers, or undefined when it is not one. */
+function parseCpuset(list: string): number[] | undefined {
+  const out: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi < lo || hi - lo > 65536) return undefined;
+    for (let i = lo; i <= hi; i++) out.push(i);
+  }
+  return out;
+}
+
+/** docker's check of CpusetCpus/CpusetMems against what the host has online (moby daemon_unix.go). */
+function checkCpuset(value: string, what: 'cpus' | 'mems'): void {
+  if (value === '') return;
+  const wanted = parseCpuset(value);
+  if (!wanted) bad(`Invalid value ${value} for cpuset ${what}`);
+  const file = what === 'cpus' ? '/sys/devices/system/cpu/online' : '/sys/devices/system/node/online';
+  let online: string;
+  try {
+    online = fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    online = what === 'cpus' ? `0-${os.cpus().length - 1}` : '0';
+  }
+  const have = new Set(parseCpuset(online) ?? []);
+  if (wanted.some((n) => !have.has(n))) {
+    bad(what === 'cpus' ? `Requested CPUs are not available - requested ${value}, available: ${online}` : `Requested memory nodes are not available - requested ${value}, available: ${online}`);
+  }
+}
+
+/** IPC sysctls a container's own IPC namespace holds (runc's list). */
+const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+/**
+ * Sysctls: only those of a namespace the container has of its own, as runc decides at start
+ * (libcontainer/configs/validate): checked here for a 400 at create, with runc's words.
+ */
+function checkSysctls(sysctls: Record<string, string>, networkMode: string): void {
+  for (const k of Object.keys(sysctls)) {
+    if (IPC_SYSCTLS.has(k) || k.startsWith('fs.mqueue.')) continue;
+    if (k.startsWith('net.')) {
+      if (networkMode === 'host') bad(`sysctl "${k}" is not allowed in the hosts network namespace`);
+      continue;
+    }
+    if (k === 'kernel.domainname') continue;
+    if (k === 'kernel.hostname') bad(`sysctl "${k}" is not allowed as it conflicts with the OCI "hostname" field`);
+    bad(`sysctl "${k}" is not in a separate kernel namespace`);
+  }
 }
 
 function strMap(v: unknown, field: string): Record<string, string> | null {
@@ -323,6 +378,15 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     exposes: isObject(body.ExposedPorts) && Object.keys(body.ExposedPorts).length > 0,
   });
   if (networkMode === 'host' && portBindings) warnings.push('Published ports are discarded when using host network mode');
+  checkCpuset(h.CpusetCpus as string, 'cpus');
+  checkCpuset(h.CpusetMems as string, 'mems');
+  h.Sysctls = strMap(h.Sysctls, 'Sysctls');
+  checkSysctls((h.Sysctls as Record<string, string> | null) ?? {}, networkMode);
+  for (const [f, list] of [['CapAdd', h.CapAdd], ['CapDrop', h.CapDrop]] as const) {
+    for (const c of (list as string[] | null) ?? []) {
+      if (!isCapability(c)) bad(`invalid ${f}: unknown capability: "${capabilityName(c)}"`);
+    }
+  }
   if (h.ConsoleSize !== undefined && h.ConsoleSize !== null) {
     const cs = h.ConsoleSize;
     if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) bad('HostConfig.ConsoleSize: expected [height, width]');
@@ -411,6 +475,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   if (Array.isArray(h.Mounts) && h.Mounts.length > 0) out.Mounts = h.Mounts as HostConfig['Mounts'];
   if (h.Tmpfs) out.Tmpfs = h.Tmpfs as Record<string, string>;
   if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
+  if (h.Sysctls && Object.keys(h.Sysctls).length) out.Sysctls = h.Sysctls as Record<string, string>;
   return out;
 }
 

@@ -57,7 +57,8 @@ export class VolumeStore {
     return {
       CreatedAt: r.created_at,
       Driver: r.driver,
-      Labels: JSON.parse(r.labels) as Record<string, string>,
+      // rows written before labels were checked may hold other JSON: shown as strings
+      Labels: Object.fromEntries(Object.entries((JSON.parse(r.labels) ?? {}) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
       Mountpoint: this.layout.volumeData(r.name),
       Name: r.name,
       Options: r.options ? (JSON.parse(r.options) as Record<string, string>) : null,
@@ -66,6 +67,20 @@ export class VolumeStore {
   }
 
   async create(req: CreateVolumeRequest = {}): Promise<Volume> {
+    // the body is the client's JSON: what is stored must read back as docker's types
+    for (const f of ['Name', 'Driver'] as const) {
+      if (req[f] !== undefined && req[f] !== null && typeof req[f] !== 'string') {
+        throw new InvalidArgumentError(`json: cannot unmarshal ${jsonKind(req[f])} into Go struct field VolumeCreateBody.${f} of type string`);
+      }
+    }
+    for (const f of ['Labels', 'DriverOpts'] as const) {
+      const m = req[f] as unknown;
+      if (m === undefined || m === null) continue;
+      if (typeof m !== 'object' || Array.isArray(m)) throw new InvalidArgumentError(`json: cannot unmarshal ${jsonKind(m)} into Go struct field VolumeCreateBody.${f} of type map[string]string`);
+      for (const v of Object.values(m)) {
+        if (typeof v !== 'string') throw new InvalidArgumentError(`json: cannot unmarshal ${jsonKind(v)} into Go struct field VolumeCreateBody.${f} of type string`);
+      }
+    }
     const driver = req.Driver || 'local';
     if (driver !== 'local') throw new NotImplementedError(`volume driver ${JSON.stringify(driver)}: only "local" is supported`);
     if (req.DriverOpts && Object.keys(req.DriverOpts).length > 0) throw new NotImplementedError('volume driver options are not supported');
@@ -157,4 +172,11 @@ export class VolumeStore {
 function labelMatches(labels: Record<string, string>, want: string): boolean {
   const i = want.indexOf('=');
   return i < 0 ? want in labels : labels[want.slice(0, i)] === want.slice(i + 1);
+}
+
+/** Go's word for a JSON value's kind, as its decoder's errors say it. */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? 'number' : typeof v;
 }
