@@ -4,7 +4,7 @@
       "target_name": "berth_net",
       "sources": ["src/berth_net.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-stringop-overflow"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread", "-ldl"]
     }
   ]
 }

@@ -1,11 +1,14 @@
-import { type FirewallState, nftDeleteScript, nftScript } from './nft-rules';
+import { type FirewallState, nftDeleteScript, nftPortDiffScript, nftScript } from './nft-rules';
 import { runCommand } from './run-command';
 
-const DELETED = '<deleted>';
-
-/** Applies the firewall table: one `nft -f -` per change, skipped when nothing changed. */
+/**
+ * Applies the firewall table: the whole table when the networks change (or first, or after a
+ * reset), only the published-port elements when just ports change (a start or stop: a fraction
+ * of a millisecond in the kernel); nothing when nothing changed.
+ */
 export class Firewall {
-  private last = '';
+  /** What is in the kernel: a state, 'none' (berth made no table in this process), 'deleted', or 'unknown' (rewrite). */
+  private applied: FirewallState | 'none' | 'deleted' | 'unknown' = 'none';
 
   constructor(private readonly apply: (script: string) => Promise<void> = (s) => runCommand('nftables', 'nft', ['-f', '-'], s).then(() => undefined)) {}
 
@@ -15,20 +18,32 @@ export class Firewall {
    * with no network leaves the host's firewall alone).
    */
   async sync(state: FirewallState): Promise<void> {
+    const copy: FirewallState = { networks: state.networks.map((n) => ({ ...n })), ports: state.ports.map((p) => ({ ...p })) };
     if (!state.networks.length && !state.ports.length) {
-      if (this.last === '' || this.last === DELETED) return;
+      if (this.applied === 'none' || this.applied === 'deleted') return;
       await this.apply(nftDeleteScript());
-      this.last = DELETED;
+      this.applied = 'deleted';
       return;
     }
-    const script = nftScript(state);
-    if (script === this.last) return;
-    await this.apply(script);
-    this.last = script;
+    const prev = this.applied;
+    if (typeof prev === 'object' && JSON.stringify(prev.networks) === JSON.stringify(copy.networks)) {
+      const diff = nftPortDiffScript(prev.ports, copy.ports);
+      if (diff) {
+        try {
+          await this.apply(diff);
+        } catch {
+          // the kernel's table is not what we think: write it whole
+          await this.apply(nftScript(copy));
+        }
+      }
+    } else {
+      await this.apply(nftScript(copy));
+    }
+    this.applied = copy;
   }
 
   /** Forget what was applied (the next sync writes the table again, or removes a stale one). */
   reset(): void {
-    this.last = 'unknown';
+    this.applied = 'unknown';
   }
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { InternalError } from '@berth/errdefs';
 import type { BridgeSpec, HostNet, VethSpec } from './host-net';
 import { IpHostNet } from './ip-host-net';
+import { runCommand } from './run-command';
 
 /** The calls of native/src/berth_net.c (synchronous; each a handful of syscalls). */
 interface NetNative {
@@ -12,6 +13,8 @@ interface NetNative {
   deleteLink(name: string): void;
   deleteLinkIn(netnsPath: string, ifname: string): void;
   setDefaultRoute(netnsPath: string, gateway: string): void;
+  /** Runs an nft script through libnftables on the thread pool; rejects with code ENOSYS when the library is missing. */
+  nftApplyAsync(script: string): Promise<void>;
 }
 
 // src and dist sit at the same depth below the package root.
@@ -33,6 +36,25 @@ function wrap(what: string, fn: () => void): void {
   } catch (e) {
     throw new InternalError(`${what}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * The firewall applier: nft scripts in-process through libnftables (no process), falling back
+ * to `nft -f -` when the library cannot be loaded.
+ */
+export function nativeNftApplier(n: NetNative): (script: string) => Promise<void> {
+  let useCommand = false;
+  return async (script) => {
+    if (!useCommand) {
+      try {
+        return await n.nftApplyAsync(script);
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'ENOSYS') throw new InternalError(`nftables: ${(e as Error).message.trim()}`, { cause: e });
+        useCommand = true;
+      }
+    }
+    await runCommand('nftables', 'nft', ['-f', '-'], script);
+  };
 }
 
 /**

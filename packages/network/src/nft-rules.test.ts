@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Firewall } from './firewall';
-import { nftScript } from './nft-rules';
+import { nftPortDiffScript, nftScript } from './nft-rules';
 
 const state = {
   networks: [
@@ -57,5 +57,40 @@ describe('Firewall', () => {
     expect(applied[1]).toBe('table ip berth\ndelete table ip berth\n');
     await fw.sync({ networks: [], ports: [] });
     expect(applied).toHaveLength(2);
+  });
+});
+
+describe('nftPortDiffScript', () => {
+  it('turns a start or a stop into element additions and deletions', () => {
+    const p80 = { proto: 'tcp' as const, hostIp: '0.0.0.0', hostPort: 8080, containerIp: '172.17.0.2', containerPort: 80 };
+    const p53 = { proto: 'udp' as const, hostIp: '127.0.0.1', hostPort: 5353, containerIp: '172.17.0.3', containerPort: 53 };
+    expect(nftPortDiffScript([], [p80, p53])).toBe(
+      'add element ip berth tcp_any { 8080 : 172.17.0.2 . 80 }\nadd element ip berth udp_ip { 127.0.0.1 . 5353 : 172.17.0.3 . 53 }\n',
+    );
+    expect(nftPortDiffScript([p80, p53], [p53])).toBe('delete element ip berth tcp_any { 8080 }\n');
+    expect(nftPortDiffScript([p80], [{ ...p80, containerIp: '172.17.0.9' }])).toBe('delete element ip berth tcp_any { 8080 }\nadd element ip berth tcp_any { 8080 : 172.17.0.9 . 80 }\n');
+    expect(nftPortDiffScript([p80], [p80])).toBe('');
+  });
+});
+
+describe('Firewall diffs', () => {
+  it('writes the whole table for network changes, elements for port changes, the whole table again after a failed diff', async () => {
+    const applied: string[] = [];
+    let fail = false;
+    const fw = new Firewall(async (s) => {
+      applied.push(s);
+      if (fail && s.startsWith('add element')) throw new Error('no such table');
+    });
+    const nets = [state.networks[0]!];
+    await fw.sync({ networks: nets, ports: [] });
+    await fw.sync({ networks: nets, ports: [state.ports[0]!] });
+    expect(applied[1]).toBe('add element ip berth tcp_any { 8080 : 172.17.0.2 . 80 }\n');
+    await fw.sync({ networks: state.networks, ports: [state.ports[0]!] });
+    expect(applied[2]!.startsWith('table ip berth\n')).toBe(true);
+    fail = true;
+    await fw.sync({ networks: state.networks, ports: state.ports });
+    expect(applied[3]!.startsWith('add element')).toBe(true);
+    expect(applied[4]!.startsWith('table ip berth\n')).toBe(true);
+    expect(applied[4]).toContain('127.0.0.1 . 5353');
   });
 });

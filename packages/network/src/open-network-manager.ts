@@ -10,7 +10,7 @@ import { Firewall } from './firewall';
 import type { HostNet } from './host-net';
 import { hostRoutes4 } from './host-routes';
 import { IpHostNet } from './ip-host-net';
-import { loadNetNative, NET_NATIVE_PATH, NetlinkHostNet } from './netlink-host-net';
+import { loadNetNative, nativeNftApplier, NET_NATIVE_PATH, NetlinkHostNet } from './netlink-host-net';
 import { formatCidr4, formatIPv4, overlaps4, parseAddrPrefix4, parseCidr4 } from './ipv4';
 import { networkMigrations } from './migrations';
 import type { NetworkManager, NetworkManagerConfig } from './network-manager';
@@ -41,7 +41,7 @@ export async function openNetworkManager(cfg: NetworkManagerConfig, internals: N
   const state = new NetworkState(
     store,
     host,
-    new Firewall(internals.applyFirewall),
+    new Firewall(internals.applyFirewall ?? (native ? nativeNftApplier(native) : undefined)),
     new PortHolder(),
     logger,
     cfg.stateDir,

@@ -11,6 +11,10 @@
  *   deleteLink(name)                           RTM_DELLINK in berthd's netns (ENODEV ignored)
  *   deleteLinkIn(netnsPath, ifname)            RTM_DELLINK inside the netns (ENODEV ignored)
  *   setDefaultRoute(netnsPath, gateway)        replaces (or with '' removes) the default route inside
+ *   nftApplyAsync(script) -> Promise           the same on libuv's thread pool (the event loop stays free)
+ *   nftApply(script)                           runs an nft script in-process through libnftables (dlopen'd:
+ *                                              the library the nft program itself is made of), no process;
+ *                                              throws ENOSYS when the library is missing
  *
  * Namespace work happens on a short-lived pthread (unshare/setns change the calling thread
  * only), joined before the call returns; berthd's own threads never change namespace.
@@ -20,6 +24,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <linux/if_link.h>
@@ -413,6 +418,148 @@ static napi_value js_set_default_route(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* libnftables' C API (nftables/libnftables.h), resolved at run time. */
+struct nft_ctx;
+static struct {
+  int tried;
+  struct nft_ctx *(*ctx_new)(unsigned);
+  int (*buffer_error)(struct nft_ctx *);
+  int (*buffer_output)(struct nft_ctx *);
+  const char *(*get_error)(struct nft_ctx *);
+  int (*run)(struct nft_ctx *, const char *);
+  void (*ctx_free)(struct nft_ctx *);
+} nft;
+
+static int nft_load(void) {
+  if (nft.tried) return nft.run != NULL;
+  nft.tried = 1;
+  void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!h) return 0;
+  nft.ctx_new = dlsym(h, "nft_ctx_new");
+  nft.buffer_error = dlsym(h, "nft_ctx_buffer_error");
+  nft.buffer_output = dlsym(h, "nft_ctx_buffer_output");
+  nft.get_error = dlsym(h, "nft_ctx_get_error_buffer");
+  nft.ctx_free = dlsym(h, "nft_ctx_free");
+  nft.run = dlsym(h, "nft_run_cmd_from_buffer");
+  if (!nft.ctx_new || !nft.buffer_error || !nft.buffer_output || !nft.get_error || !nft.ctx_free || !nft.run) nft.run = NULL;
+  return nft.run != NULL;
+}
+
+/* Runs one script; 0, or -1 with the error text (malloc'd) in *err. */
+static int nft_run_script(const char *script, char **err) {
+  *err = NULL;
+  if (!nft_load()) {
+    *err = strdup("libnftables.so.1: cannot load");
+    return -ENOSYS;
+  }
+  struct nft_ctx *ctx = nft.ctx_new(0);
+  if (!ctx) {
+    *err = strdup("nft: no context");
+    return -ENOMEM;
+  }
+  nft.buffer_output(ctx);
+  nft.buffer_error(ctx);
+  int rc = nft.run(ctx, script);
+  if (rc != 0) {
+    const char *e = nft.get_error(ctx);
+    *err = strdup(e && *e ? e : "nft: the script failed");
+  }
+  nft.ctx_free(ctx);
+  return rc == 0 ? 0 : -1;
+}
+
+struct nft_work {
+  napi_async_work work;
+  napi_deferred deferred;
+  char *script;
+  char *err;
+  int rc;
+};
+
+static void nft_execute(napi_env env, void *data) {
+  struct nft_work *w = data;
+  w->rc = nft_run_script(w->script, &w->err);
+}
+
+static void nft_complete(napi_env env, napi_status status, void *data) {
+  struct nft_work *w = data;
+  if (w->rc == 0 && status == napi_ok) {
+    napi_value undef;
+    napi_get_undefined(env, &undef);
+    napi_resolve_deferred(env, w->deferred, undef);
+  } else {
+    napi_value jmsg, jcode, jerr;
+    napi_create_string_utf8(env, w->err ? w->err : "nft: failed", NAPI_AUTO_LENGTH, &jmsg);
+    napi_create_string_utf8(env, w->rc == -ENOSYS ? "ENOSYS" : "ENFT", NAPI_AUTO_LENGTH, &jcode);
+    napi_create_error(env, jcode, jmsg, &jerr);
+    napi_reject_deferred(env, w->deferred, jerr);
+  }
+  napi_delete_async_work(env, w->work);
+  free(w->script);
+  free(w->err);
+  free(w);
+}
+
+/* nftApplyAsync(script) -> Promise: the script runs on libuv's thread pool (berthd's netns). */
+static napi_value js_nft_apply_async(napi_env env, napi_callback_info info) {
+  napi_value argv[1], promise, name;
+  if (!args(env, info, 1, argv)) return NULL;
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_net: bad script");
+    return NULL;
+  }
+  struct nft_work *w = calloc(1, sizeof *w);
+  if (!w || !(w->script = malloc(len + 1))) {
+    free(w);
+    return throw_err(env, ENOMEM, "nft", "");
+  }
+  napi_get_value_string_utf8(env, argv[0], w->script, len + 1, &len);
+  napi_create_promise(env, &w->deferred, &promise);
+  napi_create_string_utf8(env, "berth_nft", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, nft_execute, nft_complete, w, &w->work);
+  napi_queue_async_work(env, w->work);
+  return promise;
+}
+
+static napi_value js_nft_apply(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, 1, argv)) return NULL;
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_net: bad script");
+    return NULL;
+  }
+  char *script = malloc(len + 1);
+  if (!script) return throw_err(env, ENOMEM, "nft", "");
+  napi_get_value_string_utf8(env, argv[0], script, len + 1, &len);
+  if (!nft_load()) {
+    free(script);
+    return throw_err(env, ENOSYS, "nft", "libnftables.so.1");
+  }
+  struct nft_ctx *ctx = nft.ctx_new(0);
+  if (!ctx) {
+    free(script);
+    return throw_err(env, ENOMEM, "nft", "context");
+  }
+  nft.buffer_output(ctx);
+  nft.buffer_error(ctx);
+  int rc = nft.run(ctx, script);
+  free(script);
+  if (rc != 0) {
+    const char *e = nft.get_error(ctx);
+    napi_value jmsg, jcode, jerr;
+    napi_create_string_utf8(env, e && *e ? e : "nft: the script failed", NAPI_AUTO_LENGTH, &jmsg);
+    napi_create_string_utf8(env, "ENFT", NAPI_AUTO_LENGTH, &jcode);
+    napi_create_error(env, jcode, jmsg, &jerr);
+    nft.ctx_free(ctx);
+    napi_throw(env, jerr);
+    return NULL;
+  }
+  nft.ctx_free(ctx);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createNetns", NULL, js_create_netns, NULL, NULL, NULL, napi_default, NULL},
@@ -421,6 +568,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_default, NULL},
       {"deleteLinkIn", NULL, js_delete_link_in, NULL, NULL, NULL, napi_default, NULL},
       {"setDefaultRoute", NULL, js_set_default_route, NULL, NULL, NULL, napi_default, NULL},
+      {"nftApply", NULL, js_nft_apply, NULL, NULL, NULL, napi_default, NULL},
+      {"nftApplyAsync", NULL, js_nft_apply_async, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
