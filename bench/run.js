@@ -274,6 +274,7 @@ function printTable(r) {
   }
   if (r.containers) rows.push(...require('./containers').containerRows(r.containers));
   if (r.seccomp) rows.push(...require('./seccomp').seccompRows(r.seccomp));
+  if (r.cp) rows.push(...require('./cp').cpRows(r.cp));
   if (r.registry) rows.push(...require('./registry').registryRows(r.registry));
   if (r.build) rows.push(...require('./build').buildRows(r.build));
   if (r.network) rows.push(...require('./network').networkRows(r.network));
@@ -311,6 +312,7 @@ async function main() {
       ['imageIo', () => benchImageIo(results)],
       ['containers', () => require('./containers').benchContainers({ docker, berth, median, log, runs: RUNS, timeLeft }, results)],
       ['seccomp', () => require('./seccomp').benchSeccomp({ docker, median, log, runs: RUNS, timeLeft }, results)],
+      ['cp', () => require('./cp').benchCp({ docker, median, log, tmp, timeLeft }, results)],
       ['build', async () => (results.build = await require('./build').benchBuild({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['network', async () => (results.network = await require('./network').benchNetwork({ runs: RUNS, timeLeft, log }))],

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { fsAt, type ResolvedPath, type RootView } from '@berth/fs';
+import { fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
 import { TypeFlag, type TarEntry, type TarSink } from '@berth/image-store';
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -38,6 +38,8 @@ export class ViewExtractor implements TarSink {
   private fd = -1;
   private cur: TarEntry | undefined;
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
+  /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
+  private cached: { rel: string; fd: number; path: string; mount?: ViewMount } | undefined;
 
   constructor(
     private readonly view: RootView,
@@ -57,10 +59,10 @@ export class ViewExtractor implements TarSink {
     const isDir = e.typeflag === TypeFlag.Dir;
     const kind = kindOf(e);
     if (kind === undefined) this.refuse(e, `unhandled tar header type ${JSON.stringify(e.typeflag)}`);
-    const r = this.view.resolveFrom(this.base, rel, { mkdirParents: true });
+    const r = this.locate(comps, rel);
     try {
       checkWritable(r.mount, this.opts.readonlyRootfs);
-      const st = r.fd >= 0 ? native.lstatat(r.fd, '') : null;
+      const st = native.lstatat(r.parent, r.name);
       const existingDir = st !== null && (st[0]! & S_IFMT) === S_IFDIR;
       if (r.mountPoint && !(isDir && existingDir)) this.refuse(e, 'cannot replace a mount point (device or resource busy)');
       if (st !== null) {
@@ -140,6 +142,7 @@ export class ViewExtractor implements TarSink {
 
   /** After the last entry: the directories of the tar get their times (docker does it last too). */
   finish(): void {
+    this.dropCache();
     const native = fsAt();
     for (const d of this.dirs) {
       let r;
@@ -156,8 +159,39 @@ export class ViewExtractor implements TarSink {
     }
   }
 
+  /**
+   * Where an entry goes: its parent directory's fd and its name there. The parent is resolved in
+   * the kernel (created if missing) once per directory and its fd kept for the entries after it
+   * in the same directory (the fd holds the directory itself, wherever the container moves it:
+   * still inside the container). A name that is a mount's destination is resolved in full.
+   */
+  private locate(comps: string[], rel: Buffer): { parent: number; name: Buffer; mount?: ViewMount; mountPoint: boolean; close(): void } {
+    const parentRel = comps.slice(0, -1).join('/');
+    const name = Buffer.from(comps[comps.length - 1]!, 'latin1');
+    const c = this.cached;
+    if (c !== undefined && c.rel === parentRel) {
+      const path = `${c.path === '/' ? '' : c.path}/${name.toString('utf8')}`;
+      if (!this.view.mounts.some((m) => m.destination === path)) {
+        return { parent: c.fd, name, ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, close: () => undefined };
+      }
+    }
+    const r = this.view.resolveFrom(this.base, rel, { mkdirParents: true });
+    if (r.mountPoint || r.parent < 0) return r;
+    this.dropCache();
+    const fd = r.parent;
+    this.cached = { rel: parentRel, fd, path: r.path.slice(0, r.path.lastIndexOf('/')) || '/', ...(r.mount ? { mount: r.mount } : {}) };
+    if (r.fd >= 0) fs.closeSync(r.fd);
+    return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, close: () => undefined };
+  }
+
+  private dropCache(): void {
+    if (this.cached !== undefined) fs.closeSync(this.cached.fd);
+    this.cached = undefined;
+  }
+
   /** Releases what an interrupted entry holds. */
   abort(): void {
+    this.dropCache();
     if (this.fd >= 0) {
       try {
         fs.closeSync(this.fd);

@@ -1,0 +1,114 @@
+/**
+ * Issue 10: `docker cp` through the docker CLI against berthd, both directions: one file of
+ * BENCH_CP_BIG_MB (default 1024) MiB and a directory of BENCH_CP_SMALL (default 20,000) small
+ * files (1 KiB each, 100 a directory), medians of BENCH_CP_RUNS (default 3) runs, the copies
+ * removed between runs (called by run.js; alone: `node bench/cp.js`). Docker 20.10's figures on
+ * the issue's machine: one 3 GiB file 5.8 s (≈ 1.9 s per GiB), 20,000 small files 1.5 s; target:
+ * within 1.5x of them. The floor on the machine at that moment, `tar -cf - | tar -xf -` of the
+ * same trees on the same disk, is measured in the same run (a shared machine's disk can be many
+ * times slower than Docker's was).
+ */
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+async function benchCp(ctx, results) {
+  const { docker, median, log, tmp } = ctx;
+  const runs = Math.max(1, Number(process.env.BENCH_CP_RUNS || 3));
+  const bigMb = Math.max(1, Number(process.env.BENCH_CP_BIG_MB || 1024));
+  const small = Math.max(1, Number(process.env.BENCH_CP_SMALL || 20000));
+  const left = () => (ctx.timeLeft ? ctx.timeLeft() : Infinity);
+  const src = path.join(tmp, 'cp-src');
+  const out = path.join(tmp, 'cp-out');
+  fs.mkdirSync(path.join(src, 'many'), { recursive: true });
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const fd = fs.openSync(path.join(src, 'big'), 'w');
+  for (let i = 0; i < bigMb; i++) fs.writeSync(fd, chunk);
+  fs.closeSync(fd);
+  const body = Buffer.alloc(1024, 'x');
+  for (let i = 0; i < small; i++) {
+    const dir = path.join(src, 'many', `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, `f${i}`), body);
+  }
+  docker(['run', '-d', '--name', 'cpbench', 'busybox', 'sleep', '100000']);
+  const t = { bigIn: [], bigOut: [], smallIn: [], smallOut: [], floorBig: [], floorSmall: [] };
+  // the floor on this machine, in the same run: GNU tar piped into GNU tar, same trees, same disk
+  const floor = (name) => {
+    fs.rmSync(out, { recursive: true, force: true });
+    fs.mkdirSync(out);
+    const t0 = process.hrtime.bigint();
+    execFileSync('sh', ['-c', 'tar -C "$1" -cf - "$2" | tar -C "$3" -xf -', 'sh', src, name, out]);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  try {
+    for (let i = 0; i < runs && left() > 60_000; i++) {
+      t.floorBig.push(floor('big'));
+      t.floorSmall.push(floor('many'));
+      fs.rmSync(out, { recursive: true, force: true });
+      t.bigIn.push(docker(['cp', path.join(src, 'big'), 'cpbench:/tmp/big']).ms);
+      fs.rmSync(out, { recursive: true, force: true });
+      t.bigOut.push(docker(['cp', 'cpbench:/tmp/big', out]).ms);
+      docker(['exec', 'cpbench', 'rm', '-f', '/tmp/big']);
+      t.smallIn.push(docker(['cp', path.join(src, 'many'), 'cpbench:/tmp/many']).ms);
+      fs.rmSync(out, { recursive: true, force: true });
+      t.smallOut.push(docker(['cp', 'cpbench:/tmp/many', out]).ms);
+      docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/many']);
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  } finally {
+    try {
+      docker(['rm', '-f', 'cpbench']);
+    } catch {
+      // best effort
+    }
+    fs.rmSync(src, { recursive: true, force: true });
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  const r = {
+    bigMb,
+    smallFiles: small,
+    runs: t.bigIn.length,
+    bigInMs: median(t.bigIn),
+    bigOutMs: median(t.bigOut),
+    smallInMs: median(t.smallIn),
+    smallOutMs: median(t.smallOut),
+    floorBigMs: median(t.floorBig),
+    floorSmallMs: median(t.floorSmall),
+  };
+  results.cp = r;
+  log(`cp ${bigMb} MiB file: in ${r.bigInMs.toFixed(0)} ms, out ${r.bigOutMs.toFixed(0)} ms; ${small} small files: in ${r.smallInMs.toFixed(0)} ms, out ${r.smallOutMs.toFixed(0)} ms (${r.runs} runs)`);
+  return r;
+}
+
+function cpRows(r) {
+  const fmt = (x) => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${(x / 1000).toFixed(2)} s`);
+  const perGiB = 5.8 / 3; // docker 20.10: 3 GiB in 5.8 s
+  const bigRef = `docker ≈ ${((perGiB * r.bigMb) / 1024).toFixed(2)} s (5.8 s / 3 GiB); target 1.5x`;
+  return [
+    [`docker cp ${r.bigMb} MiB file into a container`, fmt(r.bigInMs), bigRef],
+    [`docker cp ${r.bigMb} MiB file out of a container`, fmt(r.bigOutMs), bigRef],
+    [`docker cp ${r.smallFiles} small files into a container`, fmt(r.smallInMs), 'docker 1.5 s; target 2.25 s'],
+    [`docker cp ${r.smallFiles} small files out of a container`, fmt(r.smallOutMs), 'docker 1.5 s; target 2.25 s'],
+    ['  floor now: tar | tar of the file / of the small files', `${fmt(r.floorBigMs)} / ${fmt(r.floorSmallMs)}`, 'same disk, same run'],
+  ];
+}
+
+module.exports = { benchCp, cpRows };
+
+if (require.main === module) {
+  const { clients, median, runAlone } = require('./common');
+  runAlone('cp', {
+    busybox: true,
+    rows: (r) => cpRows(r.cp),
+    bench: async ({ dockerHost, tmp, deadline }) => {
+      const { docker } = clients(dockerHost, tmp, 600_000);
+      const results = {};
+      const log = (...a) => process.stderr.write(`bench cp: ${a.join(' ')}\n`);
+      await benchCp({ docker, median, log, tmp, timeLeft: () => deadline - Date.now() }, results);
+      return results;
+    },
+  });
+}
