@@ -42,7 +42,7 @@ describe.each(['axios', 'node'] as const)('BerthClient over the %s transport', (
   it('ping, version, info', async () => {
     expect(await client.system.apiVersion()).toBe('1.41');
     const v = await client.system.version();
-    expect(v.ApiVersion).toBe('1.41');
+    expect(v.ApiVersion).toBe('1.45'); // the server's newest; berth's client stays at 1.41
     const info = await client.system.info();
     expect(info.OSType).toBe('linux');
   });

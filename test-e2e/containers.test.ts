@@ -66,11 +66,11 @@ afterAll(async () => {
 }, 120_000);
 
 describe('system', () => {
-  it('docker version shows the server side, API 1.41', async () => {
+  it('docker version shows the server side, API 1.45 (issue 12: the API window up to 1.45)', async () => {
     const r = ok(await c.docker(['version']));
     expect(r.stdout).toMatch(/Server:/);
-    expect(r.stdout).toMatch(/API version:\s+1\.41/);
-    expect(ok(await c.docker(['version', '-f', '{{.Server.APIVersion}}'])).stdout.trim()).toBe('1.41');
+    expect(r.stdout).toMatch(/API version:\s+1\.45 \(minimum version 1\.24\)/);
+    expect(ok(await c.docker(['version', '-f', '{{.Server.APIVersion}}'])).stdout.trim()).toBe('1.45');
   });
 
   it('docker info and berth info/version answer', async () => {
@@ -82,13 +82,13 @@ describe('system', () => {
   });
 
   it('the API answers with and without a version prefix', async () => {
-    for (const p of ['/_ping', '/v1.24/_ping', '/v1.41/_ping', '/version', '/v1.41/version', '/v1.30/containers/json']) {
+    for (const p of ['/_ping', '/v1.24/_ping', '/v1.41/_ping', '/v1.45/_ping', '/version', '/v1.41/version', '/v1.30/containers/json', '/v1.45/containers/json']) {
       const r = await rawRequest(d.socketPath, { path: p });
       expect({ p, status: r.status }).toEqual({ p, status: 200 });
     }
     const head = await rawRequest(d.socketPath, { method: 'HEAD', path: '/_ping' });
     expect(head.status).toBe(200);
-    expect(head.headers['api-version']).toBe('1.41');
+    expect(head.headers['api-version']).toBe('1.45');
   });
 });
 

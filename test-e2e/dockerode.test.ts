@@ -49,7 +49,7 @@ describe('dockerode', () => {
     const pong = await docker.ping();
     expect(String(pong)).toBe('OK');
     const v = await docker.version();
-    expect(v.ApiVersion).toBe('1.41');
+    expect(v.ApiVersion).toBe('1.45');
     expect(v.Os).toBe('linux');
   });
 

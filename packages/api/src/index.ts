@@ -1,4 +1,4 @@
-export { API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
+export { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { humanSize, bytesSize } from './go-units';
 export { progressString } from './json-progress';

@@ -89,6 +89,8 @@ export interface HostConfig {
   CpusetMems?: string;
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
   DeviceCgroupRules?: string[] | null;
+  /** API 1.43: OCI annotations for the runtime. */
+  Annotations?: Record<string, string> | null;
   KernelMemory?: number;
   KernelMemoryTCP?: number;
   MemoryReservation?: number;
@@ -109,6 +111,8 @@ export interface HealthConfig {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  /** API 1.44: the probe interval during StartPeriod while the container is still starting (ns; default 5 s). */
+  StartInterval?: number;
   Retries?: number;
 }
 

@@ -41,7 +41,7 @@ describe('startDaemon', () => {
     const h = await request(sock, 'HEAD', '/_ping');
     expect(h.status).toBe(200);
     expect(h.headers).toMatchObject({
-      'api-version': '1.41',
+      'api-version': '1.45',
       'cache-control': 'no-cache, no-store, must-revalidate',
       'content-length': '0',
       'content-type': 'text/plain; charset=utf-8',
@@ -61,7 +61,7 @@ describe('startDaemon', () => {
 
   test('/version and /info carry the fields the CLI prints', async () => {
     const v = (await request(sock, 'GET', '/v1.41/version')).json();
-    expect(v).toMatchObject({ ApiVersion: '1.41', MinAPIVersion: '1.24', Os: 'linux' });
+    expect(v).toMatchObject({ ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux' });
     expect(v.Components[0].Name).toBe('Engine');
     const i = (await request(sock, 'GET', '/v1.41/info')).json();
     for (const k of ['Containers', 'ContainersRunning', 'Images', 'ServerVersion', 'Driver', 'DriverStatus', 'CgroupVersion', 'Plugins', 'Swarm', 'Runtimes', 'DefaultRuntime', 'KernelVersion', 'OperatingSystem', 'NCPU', 'MemTotal', 'Name', 'ID', 'DockerRootDir']) {
@@ -117,9 +117,9 @@ describe('startDaemon', () => {
   test('docker version / info', async () => {
     const v = await docker(['version']);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/API version:\s+1\.41 \(downgraded from/);
+    expect(v.stdout).toMatch(/API version:\s+1\.45 \(downgraded from/);
     expect(v.stdout).toMatch(/Server: berth\n Engine:\n {2}Version:\s+20\.10\.24\+berth/);
-    expect(v.stdout).toMatch(/API version:\s+1\.41 \(minimum version 1\.24\)/);
+    expect(v.stdout).toMatch(/API version:\s+1\.45 \(minimum version 1\.24\)/);
     const i = await docker(['info']);
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(/Storage Driver: overlay2/);

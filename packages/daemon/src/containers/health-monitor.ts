@@ -26,6 +26,7 @@ export type Probe = (cmd: string[], timeoutMs: number) => Promise<ProbeResult>;
 const NS = 1_000_000;
 /** docker's defaults (api/types/container: DefaultHealthInterval etc.). */
 export const DEFAULT_INTERVAL_MS = 30_000;
+export const DEFAULT_START_INTERVAL_MS = 5_000;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRIES = 3;
 /** docker keeps the last five probes and 4 KiB of each one's output. */
@@ -88,9 +89,19 @@ export class HealthMonitor {
     this.timer = undefined;
   }
 
+  /**
+   * The delay before the next probe (moby 25 monitor's getInterval): StartInterval while within
+   * StartPeriod and still starting, Interval otherwise.
+   */
+  get nextDelayMs(): number {
+    const startPeriodMs = this.cfg.StartPeriod && this.cfg.StartPeriod > 0 ? this.cfg.StartPeriod / NS : 0;
+    if (this.now().getTime() - this.startedMs >= startPeriodMs || this.state.Status !== 'starting') return this.intervalMs;
+    return this.cfg.StartInterval && this.cfg.StartInterval > 0 ? this.cfg.StartInterval / NS : DEFAULT_START_INTERVAL_MS;
+  }
+
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.runOnce().finally(() => this.schedule()), this.intervalMs);
+    this.timer = setTimeout(() => void this.runOnce().finally(() => this.schedule()), this.nextDelayMs);
     this.timer.unref?.();
   }
 

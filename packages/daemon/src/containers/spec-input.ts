@@ -127,6 +127,6 @@ export async function specInputOf(
     devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
     ...(h.DeviceCgroupRules?.length ? { deviceCgroupRules: h.DeviceCgroupRules } : {}),
     ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
-    annotations: { 'org.berth.container.name': rec.name },
+    annotations: { ...(h.Annotations ?? {}), 'org.berth.container.name': rec.name },
   };
 }

@@ -210,7 +210,7 @@ function validateConfig(body: Record<string, unknown>): ContainerConfig {
   if (stopTimeout !== null) cfg.StopTimeout = stopTimeout;
   if (body.Healthcheck !== undefined && body.Healthcheck !== null) {
     if (!isObject(body.Healthcheck)) bad('Healthcheck: expected an object');
-    for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) {
+    for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
       const v = int(body.Healthcheck[k], `Healthcheck.${k}`);
       if (v < 0) bad(`Healthcheck.${k}: must not be negative`);
     }
@@ -476,6 +476,8 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   if (h.Tmpfs) out.Tmpfs = h.Tmpfs as Record<string, string>;
   if (h.Init !== undefined && h.Init !== null) out.Init = bool(h.Init, 'Init');
   if (h.Sysctls && Object.keys(h.Sysctls).length) out.Sysctls = h.Sysctls as Record<string, string>;
+  const annotations = strMap(h.Annotations, 'Annotations');
+  if (annotations && Object.keys(annotations).length) out.Annotations = annotations;
   return out;
 }
 
@@ -533,7 +535,7 @@ const HOST_CONFIG_FIELDS = (
   'CgroupParent BlkioWeight BlkioWeightDevice BlkioDeviceReadBps BlkioDeviceWriteBps BlkioDeviceReadIOps BlkioDeviceWriteIOps ' +
   'CpuPeriod CpuQuota CpuRealtimePeriod CpuRealtimeRuntime CpusetCpus CpusetMems Devices DeviceCgroupRules DeviceRequests ' +
   'KernelMemory KernelMemoryTCP MemoryReservation MemorySwap MemorySwappiness OomKillDisable PidsLimit Ulimits CpuCount CpuPercent ' +
-  'IOMaximumIOps IOMaximumBandwidth Mounts MaskedPaths ReadonlyPaths Init'
+  'IOMaximumIOps IOMaximumBandwidth Mounts MaskedPaths ReadonlyPaths Init Annotations'
 ).split(' ');
 const CONFIG_FIELDS = (
   'Hostname Domainname User AttachStdin AttachStdout AttachStderr ExposedPorts Tty OpenStdin StdinOnce Env Cmd Healthcheck ' +

@@ -227,10 +227,12 @@ describe('container routes on the wire', () => {
       [1, 'out\n'],
       [2, 'err\n'],
     ]);
-    // logs: no Content-Type, chunked frames
-    const l = await req('GET', `/containers/${Id}/logs?stdout=1&stderr=1&tail=all`);
+    // logs: no Content-Type at API 1.41 (docker 20.10), the multiplexed type from 1.42; chunked frames
+    const l = await req('GET', `/v1.41/containers/${Id}/logs?stdout=1&stderr=1&tail=all`);
     expect(l.status).toBe(200);
     expect(l.headers['content-type']).toBeUndefined();
+    const l45 = await req('GET', `/v1.45/containers/${Id}/logs?stdout=1&stderr=1&tail=all`);
+    expect(l45.headers['content-type']).toBe('application/vnd.docker.multiplexed-stream');
     expect(frames(unchunk(l.body))).toEqual([
       [1, 'out\n'],
       [2, 'err\n'],

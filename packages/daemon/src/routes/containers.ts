@@ -6,8 +6,11 @@ import { encodePathStat, PATH_STAT_HEADER, type ContainerCreateRequest } from '@
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
 import {
+  apiAtLeast,
   asyncHandler,
   hijack,
+  MULTIPLEXED_STREAM_CONTENT_TYPE,
+  RAW_STREAM_CONTENT_TYPE,
   queryBool,
   queryFilters,
   queryHas,
@@ -56,6 +59,29 @@ function stopTimeout(req: Request): number | undefined {
  * the request, calls the ContainerService, and encodes the answer with docker's wire details.
  * Errors are thrown as errdefs kinds and mapped to statuses by the app's error handler.
  */
+/**
+ * Create fields a request's API version does not know are dropped, as docker does: HostConfig
+ * Annotations before 1.43, Healthcheck StartInterval before 1.44.
+ */
+function withoutNewerFields(req: Request, body: ContainerCreateRequest | undefined): ContainerCreateRequest | undefined {
+  if (!body || typeof body !== 'object') return body;
+  const hc = body.HostConfig as Record<string, unknown> | undefined | null;
+  if (!apiAtLeast(req, '1.43') && hc && typeof hc === 'object') delete hc.Annotations;
+  const health = body.Healthcheck as Record<string, unknown> | undefined | null;
+  if (!apiAtLeast(req, '1.44') && health && typeof health === 'object') delete health.StartInterval;
+  return body;
+}
+
+/** `signal` of stop and restart: API 1.42 (docker ignores it below). */
+function stopSignal(req: Request): string | undefined {
+  return apiAtLeast(req, '1.42') ? queryString(req, 'signal') || undefined : undefined;
+}
+
+/** A hijacked or logs stream's Content-Type: multiplexed streams say so from API 1.42. */
+function streamContentType(req: Request, tty: boolean): string {
+  return !tty && apiAtLeast(req, '1.42') ? MULTIPLEXED_STREAM_CONTENT_TYPE : RAW_STREAM_CONTENT_TYPE;
+}
+
 export function containersRouter(service: ContainerService): Router {
   const r = Router();
   const id = (req: Request): string => String(req.params.id);
@@ -77,7 +103,7 @@ export function containersRouter(service: ContainerService): Router {
     '/containers/create',
     asyncHandler(async (req: Request, res: Response) => {
       // dockerode repeats every option in the query string: only `name` and `platform` count.
-      const body = await readJsonBody<ContainerCreateRequest>(req);
+      const body = withoutNewerFields(req, await readJsonBody<ContainerCreateRequest>(req));
       const out = await service.create(body as ContainerCreateRequest, {
         name: queryString(req, 'name') || undefined,
         platform: queryString(req, 'platform') || undefined,
@@ -112,7 +138,7 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/containers/:id/stop',
     asyncHandler(async (req: Request, res: Response) => {
-      await service.stop(id(req), { timeout: stopTimeout(req), signal: queryString(req, 'signal') || undefined });
+      await service.stop(id(req), { timeout: stopTimeout(req), signal: stopSignal(req) });
       sendEmpty(res, 204);
     }),
   );
@@ -120,7 +146,7 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/containers/:id/restart',
     asyncHandler(async (req: Request, res: Response) => {
-      await service.restart(id(req), { timeout: stopTimeout(req), signal: queryString(req, 'signal') || undefined });
+      await service.restart(id(req), { timeout: stopTimeout(req), signal: stopSignal(req) });
       sendEmpty(res, 204);
     }),
   );
@@ -160,7 +186,7 @@ export function containersRouter(service: ContainerService): Router {
         logs: queryBool(req, 'logs'),
         detachKeys: queryString(req, 'detachKeys') ?? '',
       });
-      const socket = hijack(req, res);
+      const socket = hijack(req, res, { contentType: streamContentType(req, attachment.tty) });
       await attachment.connect(socket);
     }),
   );
@@ -179,9 +205,11 @@ export function containersRouter(service: ContainerService): Router {
         tail: parseTail(queryString(req, 'tail')),
         signal,
       });
-      // docker sends no Content-Type on logs (SPEC §4.2); chunked, one chunk per batch of entries.
+      // docker 20.10 sends no Content-Type on logs (SPEC §4.2); API 1.42 names the stream's kind.
+      // Chunked, one chunk per batch of entries.
       res.statusCode = 200;
-      res.removeHeader('Content-Type');
+      if (apiAtLeast(req, '1.42')) res.setHeader('Content-Type', streamContentType(req, logs.tty));
+      else res.removeHeader('Content-Type');
       res.flushHeaders();
       for await (const chunk of logs.chunks) {
         if (!(await writeChunk(res, chunk))) break;
@@ -368,7 +396,7 @@ export function containersRouter(service: ContainerService): Router {
       }
       // docker frames the stream by the start request's Tty (false when left out), not the create's
       const attachment = (await service.execStart(id(req), { tty: body.Tty === true }))!;
-      const socket = hijack(req, res);
+      const socket = hijack(req, res, { contentType: streamContentType(req, attachment.tty) });
       await attachment.connect(socket);
     }),
   );

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
-import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem } from '@berth/api';
+import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem, type ImageInspect } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
 import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
 import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
-import { asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
+import { apiAtLeast, asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
@@ -63,6 +63,21 @@ function danglingFilter(f: Filters): boolean | undefined {
 }
 
 /** Prune's `until`: a unix timestamp, an RFC 3339 time, or a duration before now (`24h`, `90m`). */
+/** API 1.44 leaves out VirtualSize (images list, inspect, df); API 1.45 Container and ContainerConfig (inspect). */
+export function imageSummaryFor<T extends object>(req: Request, v: T): T {
+  if (apiAtLeast(req, '1.44')) delete (v as { VirtualSize?: number }).VirtualSize;
+  return v;
+}
+
+function imageInspectFor(req: Request, v: ImageInspect): ImageInspect {
+  imageSummaryFor(req, v);
+  if (apiAtLeast(req, '1.45')) {
+    delete (v as Partial<ImageInspect>).Container;
+    delete (v as Partial<ImageInspect>).ContainerConfig;
+  }
+  return v;
+}
+
 export function parseUntil(v: string, now = Date.now()): Date {
   const s = v.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000);
@@ -132,7 +147,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     if (before !== undefined) filters.before = before;
     if (since !== undefined) filters.since = since;
     const list = await deps.images.list(filters);
-    sendJson(res, 200, list.map((i) => imageSummary(i)));
+    sendJson(res, 200, list.map((i) => imageSummaryFor(req, imageSummary(i))));
   }));
 
   r.post('/images/create', asyncHandler(async (req, res) => {
@@ -292,7 +307,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
         data = { UpperDir: dirs[0]! };
         if (dirs.length > 1) data['LowerDir'] = dirs.slice(1).join(':');
       }
-      sendJson(res, 200, imageInspect(rec, data));
+      sendJson(res, 200, imageInspectFor(req, imageInspect(rec, data)));
     } catch (e) {
       if (isNotFound(e)) throw new NotFoundError(`no such image: ${name}: ${messageOf(e)}`, { cause: e });
       throw e;

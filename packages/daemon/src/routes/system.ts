@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { API_VERSION, checkFilterKeys } from '@berth/api';
+import { MAX_API_VERSION, checkFilterKeys } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { asyncHandler, queryFilters, queryString, readJsonObject, sendJson } from '../server/route-helpers';
 import { encodeEvent, eventMatches, type EventLog } from '../events/event-log';
 import type { SystemInfo } from '../system/system-info';
+import { imageSummaryFor } from './images';
 import type { LoginRequest } from '../system/registry-login';
 
 export interface SystemRoutesDeps {
@@ -18,7 +19,7 @@ export interface SystemRoutesDeps {
 const EVENT_FILTERS = ['type', 'event', 'container', 'image', 'label', 'volume', 'network', 'daemon', 'scope', 'plugin', 'node', 'service', 'secret', 'config'];
 
 function ping(req: Request, res: Response): void {
-  res.setHeader('Api-Version', API_VERSION);
+  res.setHeader('Api-Version', MAX_API_VERSION);
   res.setHeader('Cache-Control', 'no-cache, no-store, must-revalidate');
   res.setHeader('Pragma', 'no-cache');
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -101,12 +102,15 @@ export function systemRouter(deps: SystemRoutesDeps): Router {
     sendJson(res, 200, await deps.login(body));
   }));
 
-  r.get('/system/df', asyncHandler(async (_req, res) => {
+  r.get('/system/df', asyncHandler(async (req, res) => {
     if (!deps.diskUsage) {
       sendJson(res, 501, { message: 'system df is not implemented' });
       return;
     }
-    sendJson(res, 200, await deps.diskUsage());
+    const df = (await deps.diskUsage()) as { Images?: object[] };
+    // API 1.44: images without VirtualSize (as the images routes)
+    if (Array.isArray(df.Images)) df.Images = df.Images.map((i) => imageSummaryFor(req, i));
+    sendJson(res, 200, df);
   }));
   return r;
 }

@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('version prefixes', () => {
   test('unversioned, /v1.41, /v1.24 are served', async () => {
-    for (const [p, v] of [['/echo', '1.41'], ['/v1.41/echo', '1.41'], ['/v1.24/echo', '1.24'], ['/v1.30/echo', '1.30']] as const) {
+    for (const [p, v] of [['/echo', '1.45'], ['/v1.41/echo', '1.41'], ['/v1.45/echo', '1.45'], ['/v1.24/echo', '1.24'], ['/v1.30/echo', '1.30']] as const) {
       const r = await request(sock, 'GET', p);
       expect(r.status).toBe(200);
       expect(r.json().version).toBe(v);
@@ -78,7 +78,7 @@ describe('version prefixes', () => {
   test('too new and too old are 400 with docker wording', async () => {
     const r = await request(sock, 'GET', '/v1.99/echo');
     expect(r.status).toBe(400);
-    expect(r.json()).toEqual({ message: 'client version 1.99 is too new. Maximum supported API version is 1.41' });
+    expect(r.json()).toEqual({ message: 'client version 1.99 is too new. Maximum supported API version is 1.45' });
     const o = await request(sock, 'GET', '/v1.12/echo');
     expect(o.status).toBe(400);
     expect(o.json().message).toMatch(/^client version 1.12 is too old. Minimum supported API version is 1.24/);
@@ -88,7 +88,7 @@ describe('version prefixes', () => {
 describe('standard headers and JSON', () => {
   test('every response carries Api-Version and friends; JSON is compact plus newline', async () => {
     const r = await request(sock, 'GET', '/echo');
-    expect(r.headers['api-version']).toBe('1.41');
+    expect(r.headers['api-version']).toBe('1.45');
     expect(r.headers['docker-experimental']).toBe('false');
     expect(r.headers['ostype']).toBe('linux');
     expect(r.headers['server']).toMatch(/^Docker\/20\.10\.\S+ \(linux\)$/);
@@ -96,7 +96,7 @@ describe('standard headers and JSON', () => {
     expect(r.text.endsWith('}\n')).toBe(true);
     expect(r.text).not.toContain(' ');
     const nf = await request(sock, 'GET', '/nope');
-    expect(nf.headers['api-version']).toBe('1.41');
+    expect(nf.headers['api-version']).toBe('1.45');
   });
   test('unknown routes: 404 page not found', async () => {
     const r = await request(sock, 'GET', '/v1.41/no/such/route');

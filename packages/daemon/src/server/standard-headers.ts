@@ -1,12 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { API_VERSION } from '@berth/api';
+import { MAX_API_VERSION } from '@berth/api';
 
 /** The version berthd reports as its engine version (Docker 20.10 semantics, berth build). */
 export const ENGINE_VERSION = '20.10.24+berth.0.1.0';
 
 /** The headers dockerd puts on every response (SPEC §1). */
 export const STANDARD_HEADERS: Readonly<Record<string, string>> = {
-  'Api-Version': API_VERSION,
+  'Api-Version': MAX_API_VERSION,
   'Docker-Experimental': 'false',
   Ostype: 'linux',
   Server: `Docker/${ENGINE_VERSION} (linux)`,

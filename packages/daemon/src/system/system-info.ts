@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
+import { MAX_API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
 import { ENGINE_VERSION } from '../server/standard-headers';
 import { securityOptions, type HostSecurity } from './host-security';
 
@@ -95,7 +95,7 @@ export class SystemInfo {
   async version(): Promise<VersionResponse> {
     const rv = await this.getRuntimeVersion();
     const common = {
-      ApiVersion: API_VERSION,
+      ApiVersion: MAX_API_VERSION,
       MinAPIVersion: MIN_PATH_API_VERSION,
       GitCommit: 'berth',
       GoVersion: `node${process.version.slice(1)}`,
