@@ -18,8 +18,8 @@
  * `--refresh` (what the launcher starts, detached, niced): one at a time (dist/fast/refresh.lock);
  * re-bundles, and rebuilds the blob only when the node binary or the bundle's content changed,
  * else only rewrites the stamp (a package install, a `tsc -b` that changed nothing bundled);
- * a failure is written to dist/fast/berth.failed and not retried for an hour with the same
- * node and bundle. Its output goes to dist/fast/refresh.log.
+ * a failure is written to dist/fast/berth.failed and not retried by a refresh for 10 minutes (an
+ * hour with the same node and bundle). Its output goes to dist/fast/refresh.log.
  * BERTH_NO_SNAPSHOT=1 skips the blob (the bundle is still built); the launcher then takes the plain path.
  */
 'use strict';
@@ -166,7 +166,13 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   if (refresh && !takeLock()) return;
   try {
+    // A refresh that failed in the last 10 minutes (whatever the cause) is not tried again yet;
+    // `npm run build` always tries.
+    if (refresh && fs.existsSync(failed) && Date.now() - fs.statSync(failed).mtimeMs < 10 * 60_000) return;
     await build();
+  } catch (e) {
+    if (refresh && !fs.existsSync(failed)) writeAtomic(failed, `- -\n${e instanceof Error ? e.message : String(e)}\n`);
+    throw e;
   } finally {
     if (refresh) fs.rmSync(lock, { force: true });
   }
