@@ -101,6 +101,34 @@ export class PodManager {
     return path.join(this.o.stateDir, 'sandboxes', `${id}.json`);
   }
 
+  /** The pod's own files (resolv.conf, hostname), bind-mounted into each of its containers. */
+  private podFilesDir(id: string): string {
+    return path.join(this.o.stateDir, 'sandboxes', id);
+  }
+
+  /**
+   * resolv.conf from the sandbox's DNSConfig (the host's when it has none, as containerd does) and
+   * the pod's hostname: written once per pod, mounted into every container of it.
+   */
+  private async writePodFiles(id: string, cfg: Message, hostNet: boolean): Promise<void> {
+    const dir = this.podFilesDir(id);
+    await fs.mkdir(dir, { recursive: true });
+    const dns = cfg.dns_config;
+    let resolv: string;
+    if (dns && ((dns.servers ?? []).length || (dns.searches ?? []).length || (dns.options ?? []).length)) {
+      resolv = [
+        ...(dns.searches?.length ? [`search ${dns.searches.join(' ')}`] : []),
+        ...(dns.servers ?? []).map((s: string) => `nameserver ${s}`),
+        ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : []),
+      ].join('\n') + '\n';
+    } else {
+      resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    }
+    await fs.writeFile(path.join(dir, 'resolv.conf'), resolv);
+    const hostname = hostNet || !cfg.hostname ? (await fs.readFile('/proc/sys/kernel/hostname', 'utf8')).trim() : String(cfg.hostname);
+    await fs.writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
+  }
+
   private async readNetState(id: string): Promise<SandboxNetState | undefined> {
     try {
       return JSON.parse(await fs.readFile(this.netStatePath(id), 'utf8')) as SandboxNetState;
@@ -199,6 +227,7 @@ export class PodManager {
     const name = criContainerName('POD', meta.metadata, meta.metadata.attempt);
     const { Id: id } = await this.c.create(body, { name });
     try {
+      await this.writePodFiles(id, cfg, hostNet);
       await this.c.start(id);
       if (!hostNet) {
         const info = await this.c.inspect(id);
@@ -209,6 +238,7 @@ export class PodManager {
     } catch (e) {
       await this.c.remove(id, { force: true }).catch(() => undefined);
       await fs.rm(this.netStatePath(id), { force: true });
+      await fs.rm(this.podFilesDir(id), { recursive: true, force: true });
       throw e;
     }
     return { pod_sandbox_id: id };
@@ -251,6 +281,7 @@ export class PodManager {
         if (!isNotFound(e)) throw e;
       });
       await fs.rm(this.netStatePath(sb.Id), { force: true });
+      await fs.rm(this.podFilesDir(sb.Id), { recursive: true, force: true });
       return {};
     });
   }
@@ -344,7 +375,7 @@ export class PodManager {
       ...(user !== undefined ? { User: user } : {}),
       Labels: { ...meta.labels, [NAMESPACE_LABEL]: CRI_NAMESPACE, [KIND_LABEL]: 'container', [SANDBOX_LABEL]: sb.Id, [META_LABEL]: JSON.stringify(meta) },
       HostConfig: {
-        Binds: meta.mounts.map((m) => `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'}`),
+        Binds: [...podFileBinds(this.podFilesDir(sb.Id), meta.mounts), ...meta.mounts.map((m) => `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'}`)],
         NetworkMode: hostNet ? 'host' : sbRef,
         IpcMode: sbMeta.namespaces.ipc === NODE ? 'host' : sbRef,
         PidMode: sbMeta.namespaces.pid === NODE || ns.pid === NODE ? 'host' : ns.pid === POD ? sbRef : '',
@@ -692,6 +723,12 @@ export class PodManager {
       ListPodSandboxStats: (r) => this.listPodSandboxStats(r),
     };
   }
+}
+
+/** The pod's resolv.conf and hostname over the container's own (unless kubelet mounts its own there). */
+function podFileBinds(dir: string, mounts: ContainerMeta['mounts']): string[] {
+  const taken = new Set(mounts.map((m) => path.posix.normalize(m.container_path)));
+  return ['resolv.conf', 'hostname'].filter((f) => !taken.has(`/etc/${f}`)).map((f) => `${path.join(dir, f)}:/etc/${f}:rw`);
 }
 
 function portMappingsOf(meta: SandboxMeta): CniPortMapping[] {
