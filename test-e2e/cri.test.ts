@@ -179,6 +179,43 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     expect(ipam).toEqual([]);
   }, 60_000);
 
+  it('a pod of two containers sharing localhost, the pod hostname and DNS config; a portmap port mapping reaches it', async () => {
+    const config = podConfig('duo', {
+      hostname: 'duo-host',
+      dns_config: { servers: ['10.96.0.10'], searches: ['default.svc.cluster.local'], options: ['ndots:5'] },
+      port_mappings: [{ protocol: 0, container_port: 8080, host_port: 18080, host_ip: '' }],
+    });
+    const { pod_sandbox_id: pod } = await cri.runtime('RunPodSandbox', { config });
+    const create = async (name: string, command: string[]) =>
+      (await cri.runtime('CreateContainer', { pod_sandbox_id: pod, sandbox_config: config, config: { metadata: { name, attempt: 0 }, image: { image: 'busybox' }, command, log_path: `${name}.log`, linux: {} } }))
+        .container_id as string;
+    const srv = await create('server', ['sh', '-c', 'mkdir -p /www && echo from-server > /www/index.html && exec httpd -f -p 8080 -h /www']);
+    const cli = await create('client', ['sleep', '1000']);
+    await cri.runtime('StartContainer', { container_id: srv });
+    await cri.runtime('StartContainer', { container_id: cli });
+    const sh = async (script: string) => {
+      const r = await cri.runtime('ExecSync', { container_id: cli, cmd: ['sh', '-c', script], timeout: 10 });
+      return { out: Buffer.from(r.stdout).toString(), code: r.exit_code as number };
+    };
+    let got = { out: '', code: -1 };
+    for (let i = 0; i < 30 && got.code !== 0; i++) {
+      got = await sh('timeout 5 wget -qO- http://127.0.0.1:8080/index.html');
+      if (got.code !== 0) await sleep(100);
+    }
+    expect(got).toEqual({ out: 'from-server\n', code: 0 });
+    expect((await sh('hostname; cat /etc/hostname')).out).toBe('duo-host\nduo-host\n');
+    expect((await sh('cat /etc/resolv.conf')).out).toBe('search default.svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    const ip = (await cri.runtime('PodSandboxStatus', { pod_sandbox_id: pod })).status.network.ip as string;
+    expect((await sh('ip -4 addr show eth0')).out).toContain(`inet ${ip}/24`);
+    // the pod's address from the test's namespace (where berthd runs), and the host port through portmap
+    expect((await ns.exec('busybox', ['wget', '-qO-', `http://${ip}:8080/index.html`], { timeoutMs: 10_000 })).stdout).toBe('from-server\n');
+    expect((await ns.exec('busybox', ['wget', '-qO-', 'http://10.89.0.1:18080/index.html'], { timeoutMs: 10_000 })).stdout).toBe('from-server\n');
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });
+    for (const id of [srv, cli]) expect((await cri.runtime('ContainerStatus', { container_id: id })).status.state).toBe(2);
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });
+    expect((await cri.runtime('ListContainers', { filter: { pod_sandbox_id: pod } })).containers).toEqual([]);
+  }, 90_000);
+
   it('a container: ExecSync (exit code, both streams, timeout), CRI-format log file, exit status kept, negative OOM score clamped, hidden from ps', async () => {
     // host network: the pod shares berthd's namespace (the test's own); no container: join needed
     const nsOpts = { network: 2, pid: 1, ipc: 2 };
