@@ -44,27 +44,34 @@ export function parseLogChunk(chunk: Buffer, tty: boolean): { stream: string; ti
  * container runs. `reopen()` (ReopenContainerLog, after kubelet rotated the file) starts a new file.
  */
 export class CriLogWriter {
-  private fh: fs.FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
-  readonly done: Promise<void>;
+  private finished!: Promise<void>;
 
-  constructor(
+  private constructor(
     readonly logPath: string,
-    source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>,
+    private fh: fs.FileHandle | undefined,
     private readonly logger: Logger,
-  ) {
-    this.done = this.run(source);
+  ) {}
+
+  /** Creates (or appends to) the log file at once: kubelet may read it as soon as the container started. */
+  static async open(logPath: string, logger: Logger): Promise<CriLogWriter> {
+    return new CriLogWriter(logPath, await openLog(logPath), logger);
   }
 
-  private async open(): Promise<fs.FileHandle> {
-    await fs.mkdir(path.dirname(this.logPath), { recursive: true });
-    return fs.open(this.logPath, 'a', 0o640);
+  /** Resolves once the source ended (the container exited and its output is written) or stop() was called. */
+  get done(): Promise<void> {
+    return this.finished ?? Promise.resolve();
+  }
+
+  /** Copies the source's entries until it ends. */
+  follow(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>): this {
+    this.finished = this.run(source);
+    return this;
   }
 
   private async run(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>): Promise<void> {
     try {
-      this.fh = await this.open();
       const { tty, chunks } = await source(this.abort.signal);
       for await (const chunk of chunks) {
         const entries = parseLogChunk(chunk, tty);
@@ -88,7 +95,7 @@ export class CriLogWriter {
   async reopen(): Promise<void> {
     this.chain = this.chain.then(async () => {
       await this.fh?.close();
-      this.fh = await this.open();
+      this.fh = await openLog(this.logPath);
     });
     await this.chain;
   }
@@ -96,4 +103,15 @@ export class CriLogWriter {
   stop(): void {
     this.abort.abort();
   }
+
+  /** Closes the file of a writer that never followed anything (its container did not start). */
+  async close(): Promise<void> {
+    await this.fh?.close().catch(() => undefined);
+    this.fh = undefined;
+  }
+}
+
+async function openLog(logPath: string): Promise<fs.FileHandle> {
+  await fs.mkdir(path.dirname(logPath), { recursive: true });
+  return fs.open(logPath, 'a', 0o640);
 }

@@ -34,6 +34,9 @@ const UNKNOWN = 3;
 const SANDBOX_READY = 0;
 const SANDBOX_NOTREADY = 1;
 
+/** CRI MountPropagation → a bind's propagation mode (PRIVATE, HOST_TO_CONTAINER, BIDIRECTIONAL). */
+const PROPAGATION: Record<number, string> = { 0: ',rprivate', 1: ',rslave', 2: ',rshared' };
+
 /** ExecSync's cap per stream (the CRI's 16 MiB, CVE-2022-1708). */
 const EXEC_OUTPUT_CAP = 16 * 1024 * 1024;
 
@@ -354,6 +357,7 @@ export class PodManager {
     const ns = sc.namespace_options ?? {};
     const hostNet = sbMeta.namespaces.network === NODE;
     const sbRef = `container:${sb.Id}`;
+    if (sc.run_as_group && !sc.run_as_user && !sc.run_as_username) throw new InvalidArgumentError('security context: run_as_group needs run_as_user or run_as_username');
     const user = sc.run_as_username
       ? String(sc.run_as_username)
       : sc.run_as_user
@@ -375,7 +379,7 @@ export class PodManager {
       ...(user !== undefined ? { User: user } : {}),
       Labels: { ...meta.labels, [NAMESPACE_LABEL]: CRI_NAMESPACE, [KIND_LABEL]: 'container', [SANDBOX_LABEL]: sb.Id, [META_LABEL]: JSON.stringify(meta) },
       HostConfig: {
-        Binds: [...podFileBinds(this.podFilesDir(sb.Id), meta.mounts), ...meta.mounts.map((m) => `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'}`)],
+        Binds: [...podFileBinds(this.podFilesDir(sb.Id), meta.mounts), ...meta.mounts.map((m) => `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'}${PROPAGATION[m.propagation] ?? ''}`)],
         NetworkMode: hostNet ? 'host' : sbRef,
         IpcMode: sbMeta.namespaces.ipc === NODE ? 'host' : sbRef,
         PidMode: sbMeta.namespaces.pid === NODE || ns.pid === NODE ? 'host' : ns.pid === POD ? sbRef : '',
@@ -384,7 +388,7 @@ export class PodManager {
         CapAdd: sc.capabilities?.add_capabilities ?? [],
         CapDrop: sc.capabilities?.drop_capabilities ?? [],
         GroupAdd: (sc.supplemental_groups ?? []).map(String),
-        SecurityOpt: sc.no_new_privs ? ['no-new-privileges'] : [],
+        SecurityOpt: [...(sc.no_new_privs ? ['no-new-privileges'] : []), ...(await seccompOpt(sc))],
         ...(sc.masked_paths?.length ? { MaskedPaths: sc.masked_paths } : {}),
         ...(sc.readonly_paths?.length ? { ReadonlyPaths: sc.readonly_paths } : {}),
         ...resourcesBody(res),
@@ -398,18 +402,33 @@ export class PodManager {
   async startContainer(req: Message): Promise<Message> {
     const i = await this.mustFind('container', req.container_id);
     const meta = parseMeta<ContainerMeta>(i.Config.Labels);
-    await this.c.start(i.Id);
-    if (meta?.logPath) this.followLogs(i.Id, meta.logPath);
+    const w = meta?.logPath ? await CriLogWriter.open(meta.logPath, this.o.logger) : undefined;
+    try {
+      await this.c.start(i.Id);
+    } catch (e) {
+      await w?.close();
+      throw e;
+    }
+    if (w) this.followLogs(i.Id, w, undefined);
     return {};
   }
 
-  private followLogs(id: string, logPath: string): void {
+  private followLogs(id: string, w: CriLogWriter, since: number | undefined): void {
     this.logWriters.get(id)?.stop();
-    const w = new CriLogWriter(logPath, (signal) => this.c.logs(id, { stdout: true, stderr: true, follow: true, timestamps: true, signal }), this.o.logger);
+    w.follow((signal) => this.c.logs(id, { stdout: true, stderr: true, follow: true, timestamps: true, signal, ...(since !== undefined ? { since } : {}) }));
     this.logWriters.set(id, w);
     void w.done.then(() => {
       if (this.logWriters.get(id) === w) this.logWriters.delete(id);
     });
+  }
+
+  /** An exited container's log is complete before its status says so (kubelet and critest read it then). */
+  private async logFlushed(id: string): Promise<void> {
+    const w = this.logWriters.get(id);
+    if (!w) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([w.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
   }
 
   private async stopContainerById(id: string, timeout: number): Promise<void> {
@@ -483,6 +502,7 @@ export class PodManager {
     const i = await this.mustFind('container', req.container_id);
     const meta = parseMeta<ContainerMeta>(i.Config.Labels);
     const state = this.containerState(i);
+    if (state === EXITED) await this.logFlushed(i.Id);
     const startedAt = nsOf(i.State.StartedAt);
     // a process that exits at once can have its exit recorded a few µs before its start was
     let reason = '';
@@ -686,13 +706,8 @@ export class PodManager {
       if (c.State !== 'running') continue;
       const meta = parseMeta<ContainerMeta>(c.Labels);
       if (!meta?.logPath) continue;
-      this.logWriters.get(c.Id)?.stop();
-      const w = new CriLogWriter(
-        meta.logPath,
-        (signal) => this.c.logs(c.Id, { stdout: true, stderr: true, follow: true, timestamps: true, since: Date.now() / 1000, signal }),
-        this.o.logger,
-      );
-      this.logWriters.set(c.Id, w);
+      const w = await CriLogWriter.open(meta.logPath, this.o.logger).catch(() => undefined);
+      if (w) this.followLogs(c.Id, w, Date.now() / 1000);
     }
   }
 
@@ -723,6 +738,36 @@ export class PodManager {
       ListPodSandboxStats: (r) => this.listPodSandboxStats(r),
     };
   }
+}
+
+/**
+ * The CRI's seccomp choice → berth's `--security-opt seccomp=…`: no profile given means
+ * unconfined (the CRI's rule; kubelet sends RuntimeDefault when the pod asks for it), RuntimeDefault
+ * is berth's default profile, Localhost the JSON profile file named (its content is passed).
+ */
+async function seccompOpt(sc: Message): Promise<string[]> {
+  const p = sc.seccomp as { profile_type?: number; localhost_ref?: string } | null | undefined;
+  const legacy = String(sc.seccomp_profile_path ?? '');
+  let kind: 'default' | 'unconfined' | 'localhost' = 'unconfined';
+  let file = '';
+  if (p) {
+    kind = p.profile_type === 0 ? 'default' : p.profile_type === 2 ? 'localhost' : 'unconfined';
+    file = p.localhost_ref ?? '';
+  } else if (legacy === 'runtime/default' || legacy === 'docker/default') {
+    kind = 'default';
+  } else if (legacy.startsWith('localhost/')) {
+    kind = 'localhost';
+    file = legacy.slice('localhost/'.length);
+  }
+  if (kind === 'default') return [];
+  if (kind === 'unconfined') return ['seccomp=unconfined'];
+  let json: string;
+  try {
+    json = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(`seccomp profile ${JSON.stringify(file)}: ${messageOf(e)}`);
+  }
+  return [`seccomp=${json}`];
 }
 
 /** The pod's resolv.conf and hostname over the container's own (unless kubelet mounts its own there). */
