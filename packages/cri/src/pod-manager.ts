@@ -223,7 +223,8 @@ export class PodManager {
         ReadonlyRootfs: Boolean(sc.readonly_rootfs),
         Privileged: Boolean(sc.privileged),
         OomScoreAdj: 0,
-        ...(sc.run_as_user ? {} : {}),
+        // the pod's sysctls belong to the namespaces the pause container holds for the whole pod
+        ...(cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length ? { Sysctls: cfg.linux.sysctls } : {}),
       },
       ...(sc.run_as_user ? { User: `${sc.run_as_user.value}${sc.run_as_group ? `:${sc.run_as_group.value}` : ''}` } : {}),
     };
