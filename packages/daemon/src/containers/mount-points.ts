@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MountPoint } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { RootView } from '@berth/fs';
 import type { ContainerRecord } from './container-record';
 
 /**
@@ -129,42 +130,34 @@ export async function resolveMounts(
  * modes, links and times.
  */
 export async function populateVolumes(mounts: ContainerMount[], rootfs: string, copy: (from: string, to: string) => Promise<void>): Promise<void> {
-  for (const m of mounts) {
-    if (m.Type !== 'volume' || m.NoCopy) continue;
-    const inside = await resolveInRoot(rootfs, m.Destination);
-    if (!inside) continue;
-    const st = await fs.lstat(inside).catch(() => undefined);
-    if (!st?.isDirectory()) continue;
-    const content = await fs.readdir(inside).catch(() => []);
-    if (content.length === 0) continue;
-    const existing = await fs.readdir(m.Source).catch(() => ['?']);
-    if (existing.length > 0) continue;
-    await copy(inside, m.Source);
-  }
-}
-
-/** The host path of `p` inside `root`, every symlink followed within `root`; undefined when absent. */
-async function resolveInRoot(root: string, p: string): Promise<string | undefined> {
-  const parts = p.split('/').filter((x) => x && x !== '.');
-  let cur: string[] = [];
-  let hops = 0;
-  while (parts.length) {
-    const part = parts.shift()!;
-    if (part === '..') {
-      cur.pop();
-      continue;
+  const wanted = mounts.filter((m) => m.Type === 'volume' && !m.NoCopy);
+  if (wanted.length === 0) return;
+  const view = RootView.open(rootfs);
+  try {
+    for (const m of wanted) {
+      // resolved in the kernel (@berth/fs), every symlink followed inside the rootfs
+      let r;
+      try {
+        r = view.resolve(m.Destination, { followLast: true });
+      } catch {
+        continue; // missing or not a directory on the way: nothing to copy
+      }
+      try {
+        if (r.fd < 0) continue;
+        // the directory the fd holds, by its /proc link (the copy runs in a child process)
+        const inside = `/proc/${process.pid}/fd/${r.fd}`;
+        const st = await fs.stat(inside).catch(() => undefined);
+        if (!st?.isDirectory()) continue;
+        const content = await fs.readdir(inside).catch(() => []);
+        if (content.length === 0) continue;
+        const existing = await fs.readdir(m.Source).catch(() => ['?']);
+        if (existing.length > 0) continue;
+        await copy(inside, m.Source);
+      } finally {
+        r.close();
+      }
     }
-    const host = path.join(root, ...cur, part);
-    const st = await fs.lstat(host).catch(() => undefined);
-    if (!st) return undefined;
-    if (st.isSymbolicLink()) {
-      if (++hops > 40) return undefined;
-      const target = await fs.readlink(host);
-      if (target.startsWith('/')) cur = [];
-      parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
-      continue;
-    }
-    cur.push(part);
+  } finally {
+    view.close();
   }
-  return path.join(root, ...cur);
 }
