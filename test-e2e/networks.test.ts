@@ -179,8 +179,8 @@ describe('user-defined networks', () => {
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://backend/'])).stdout).toBe('from-api\n');
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', `http://${api.NetworkSettings.Networks.appnet!.IPAddress}/`])).stdout).toBe('from-api\n');
     // from another network: the name does not resolve and the address is not reachable
-    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(3, 'http://api/')]));
-    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(3, `http://${apiIp}/`)]));
+    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(2, 'http://api/')]));
+    failed(await c.docker(['run', '--rm', '--network', 'othernet', 'busybox', ...bounded(2, `http://${apiIp}/`)]));
     // --ip on a network with a subnet
     const fixed = ok(await c.docker(['run', '--rm', '--network', 'othernet', '--ip', '10.77.0.50', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout;
     expect(fixed).toContain('10.77.0.50/24');
@@ -203,13 +203,13 @@ describe('user-defined networks', () => {
 
   it('connect and disconnect take effect on a running container (with an alias); a created one keeps them for its start', async () => {
     ok(await c.docker(['run', '-d', '--name', 'lone', '--network', 'othernet', 'busybox', 'sleep', '300']));
-    failed(await c.docker(['exec', 'lone', 'timeout', '3', 'wget', '-qO-', 'http://api/']));
+    failed(await c.docker(['exec', 'lone', 'timeout', '2', 'wget', '-qO-', 'http://api/']));
     ok(await c.docker(['network', 'connect', '--alias', 'solo', 'appnet', 'lone']));
     expect(ok(await c.docker(['exec', 'lone', 'wget', '-qO-', 'http://api/'])).stdout).toBe('from-api\n');
     expect(Object.keys((await inspect('lone')).NetworkSettings.Networks).sort()).toEqual(['appnet', 'othernet']);
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'nslookup', 'solo'])).stdout).toMatch(/Address.*\d+\.\d+\.\d+\.\d+/);
     ok(await c.docker(['network', 'disconnect', 'appnet', 'lone']));
-    failed(await c.docker(['exec', 'lone', 'timeout', '3', 'wget', '-qO-', 'http://api/']));
+    failed(await c.docker(['exec', 'lone', 'timeout', '2', 'wget', '-qO-', 'http://api/']));
     expect(Object.keys((await inspect('lone')).NetworkSettings.Networks)).toEqual(['othernet']);
     ok(await c.docker(['rm', '-f', 'lone']));
 
@@ -244,7 +244,7 @@ describe('user-defined networks', () => {
     await waitFor('the outside server', async () => (await hostGet('http://10.250.0.2:8000/', 2)).code === 0, 10_000);
     expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://10.250.0.2:8000/'])).stdout).toBe('outside\n');
     ok(await c.docker(['network', 'create', '--internal', 'sealed']));
-    failed(await c.docker(['run', '--rm', '--network', 'sealed', 'busybox', ...bounded(3, 'http://10.250.0.2:8000/')]));
+    failed(await c.docker(['run', '--rm', '--network', 'sealed', 'busybox', ...bounded(2, 'http://10.250.0.2:8000/')]));
     ok(await c.docker(['network', 'rm', 'sealed']));
   });
 
