@@ -3,10 +3,12 @@
  * against the same berthd and compared (output with the program name swapped, exit code): prune,
  * groups without or with an unknown subcommand, `rm -f`/`rmi -f` of something missing, `start` of
  * a running container, `version`/`info --format`, `system df -v`, `builder prune`, `context`,
- * `search` offline, usage errors.
+ * `search` offline, usage errors; and `-H ssh://` through `berth system dial-stdio`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, ok, scratchDir } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -125,5 +127,36 @@ describe('berth does what docker does', () => {
     expect(ls.berth.stdout.replace(/ +/g, ' ')).toBe(ls.docker.stdout.replace(/ +/g, ' '));
     const s = await same(['search', 'busybox']);
     expect(s.code).toBe(1);
+  });
+});
+
+describe('-H ssh://USER@HOST[:PORT]: the API through `ssh HOST berth system dial-stdio`', () => {
+  it('runs, execs and lists through the tunnel; a failing ssh is reported as docker words it', async () => {
+    // `ssh` itself is replaced (BERTH_SSH_COMMAND) by a script that logs its arguments and runs the
+    // remote command here, so the test needs no sshd; everything after ssh is real: the remote
+    // `berth` (the launcher, through a symlink in another bin/) and its dial-stdio to berthd
+    const dir = scratchDir('ssh');
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    fs.symlinkSync(path.join(path.dirname(berthBin), 'berth'), path.join(bin, 'berth'));
+    const log = path.join(dir, 'ssh.log');
+    fs.writeFileSync(
+      path.join(bin, 'fake-ssh'),
+      `#!/bin/sh\necho "$@" >> ${log}\nwhile [ $# -gt 0 ]; do case "$1" in -l|-p|-o) shift 2;; -T) shift;; --) shift; break;; *) break;; esac; done\nshift\nexec "$@"\n`,
+      { mode: 0o755 },
+    );
+    const env = { PATH: `${bin}:${process.env.PATH}`, BERTH_SSH_COMMAND: 'fake-ssh', BERTH_HOST: d.host };
+    const viaSsh = (args: string[], input?: string) => c.berth(['-H', 'ssh://alice@build-box:2222', ...args], { env, ...(input !== undefined ? { input } : {}) });
+    expect(ok(await viaSsh(['run', '--rm', 'busybox', 'echo', 'over-ssh'])).stdout).toBe('over-ssh\n');
+    ok(await viaSsh(['run', '-d', '--name', 'sshc', 'busybox', 'sleep', '100']));
+    const e = await viaSsh(['exec', 'sshc', 'sh', '-c', 'echo out; exit 3']);
+    expect({ code: e.code, stdout: e.stdout }).toEqual({ code: 3, stdout: 'out\n' });
+    expect(ok(await viaSsh(['exec', '-i', 'sshc', 'cat'], 'through stdin\n')).stdout).toBe('through stdin\n');
+    expect(ok(await viaSsh(['ps', '--format', '{{.Names}}'])).stdout).toBe('sshc\n');
+    ok(await viaSsh(['rm', '-f', 'sshc']));
+    expect(fs.readFileSync(log, 'utf8').split('\n')[0]).toBe('-o ConnectTimeout=30 -T -l alice -p 2222 -- build-box berth system dial-stdio');
+    const bad = await c.berth(['-H', 'ssh://nobody@build-box', 'ps'], { env: { ...env, BERTH_SSH_COMMAND: 'false' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('error during connect: command [false -o ConnectTimeout=30 -T -l nobody -- build-box berth system dial-stdio] has exited with exit status 1, make sure the URL is valid, and berth is installed on the remote host: stderr=\n');
   });
 });

@@ -39,6 +39,15 @@ export class AxiosTransport implements Transport {
       const agent = new http.Agent({ keepAlive: true });
       this.agent = agent;
       this.instance = axios.create({ ...common, baseURL: 'http://localhost', socketPath: a.socketPath, httpAgent: agent });
+    } else if (a.kind === 'ssh') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: node:http and child_process only for an ssh:// daemon
+      const http = require('node:http') as typeof import('node:http');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, as above
+      const { sshConnection } = require('./ssh-connection') as typeof import('./ssh-connection');
+      const agent = new http.Agent({ keepAlive: true });
+      (agent as unknown as { createConnection: () => unknown }).createConnection = () => sshConnection(a);
+      this.agent = agent;
+      this.instance = axios.create({ ...common, baseURL: 'http://localhost', httpAgent: agent });
     } else if (this.opts.tls) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: node:https (and TLS) only for a tcp:// daemon with TLS
       const https = require('node:https') as typeof import('node:https');

@@ -9,9 +9,10 @@ export const DEFAULT_TCP_PORT = 2376;
 /** A daemon address, parsed from `unix:///path` or `tcp://host:port`. */
 export type DaemonAddress =
   | { kind: 'unix'; socketPath: string; url: string }
-  | { kind: 'tcp'; hostname: string; port: number; url: string };
+  | { kind: 'tcp'; hostname: string; port: number; url: string }
+  | { kind: 'ssh'; user?: string; hostname: string; port?: number; url: string };
 
-/** Parses a `-H`/`BERTH_HOST` value: `unix:///path`, `/path`, `tcp://host[:port]`, `host:port`. */
+/** Parses a `-H`/`BERTH_HOST` value: `unix:///path`, `/path`, `tcp://host[:port]`, `host:port`, `ssh://[user@]host[:port]`. */
 export function parseHost(input: string | undefined): DaemonAddress {
   const raw = (input ?? '').trim() || DEFAULT_HOST;
   if (raw.startsWith('unix://')) {
@@ -20,6 +21,14 @@ export function parseHost(input: string | undefined): DaemonAddress {
     return { kind: 'unix', socketPath, url: raw };
   }
   if (raw.startsWith('/')) return { kind: 'unix', socketPath: raw, url: `unix://${raw}` };
+  if (raw.startsWith('ssh://')) {
+    // docker's connhelper: ssh://[user@]host[:port], no path
+    const m = /^ssh:\/\/(?:([^@/]+)@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(raw);
+    if (!m) throw new InvalidArgumentError(`host "${raw}": invalid ssh address (ssh://[user@]host[:port])`);
+    const port = m[3] !== undefined ? Number(m[3]) : undefined;
+    if (port !== undefined && (port <= 0 || port > 65535)) throw new InvalidArgumentError(`host "${raw}": invalid port`);
+    return { kind: 'ssh', user: m[1], hostname: m[2]!.replace(/^\[|\]$/g, ''), port, url: raw };
+  }
   let rest = raw;
   if (rest.startsWith('tcp://')) rest = rest.slice('tcp://'.length);
   else if (/^[a-z]+:\/\//i.test(rest)) throw new InvalidArgumentError(`host "${raw}": unsupported protocol`);

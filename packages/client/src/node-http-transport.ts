@@ -22,6 +22,15 @@ export class NodeHttpTransport implements Transport {
       this.agent = new http.Agent({ keepAlive: true });
       // servername '' spares node:http's SNI guess (an IPv6 pattern compiled at each CLI start, ~1.5 ms): no TLS here
       this.base = { socketPath: a.socketPath, agent: this.agent, servername: '' } as http.RequestOptions;
+    } else if (a.kind === 'ssh') {
+      // each connection is a new `ssh HOST berth system dial-stdio` (docker's connection helper)
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: child_process only for an ssh:// daemon
+      const { sshConnection } = require('./ssh-connection') as typeof import('./ssh-connection');
+      this.requestFn = http.request;
+      this.agent = new http.Agent({ keepAlive: true });
+      const connect = () => sshConnection(a) as unknown as import('node:net').Socket;
+      (this.agent as unknown as { createConnection: typeof connect }).createConnection = connect;
+      this.base = { host: 'localhost', agent: this.agent, createConnection: connect, servername: '' } as http.RequestOptions;
     } else if (opts.tls) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: node:https (and TLS) only for a tcp:// daemon with TLS
       const https = require('node:https') as typeof import('node:https');
@@ -37,7 +46,7 @@ export class NodeHttpTransport implements Transport {
   }
 
   private headers(req: TransportRequest): Record<string, string> {
-    const h: Record<string, string> = { Host: this.opts.address.kind === 'unix' ? 'localhost' : `${this.base.host}:${this.base.port}` };
+    const h: Record<string, string> = { Host: this.opts.address.kind === 'tcp' ? `${this.base.host}:${this.base.port}` : 'localhost' };
     if (this.opts.userAgent) h['User-Agent'] = this.opts.userAgent;
     Object.assign(h, req.headers);
     if (req.body === undefined) h['Content-Length'] = '0';
@@ -73,7 +82,7 @@ export class NodeHttpTransport implements Transport {
       headers['Upgrade'] = 'tcp';
       if (!headers['Content-Type']) headers['Content-Type'] = 'text/plain';
       // A dedicated connection: a hijacked socket never goes back to a pool.
-      const r = this.requestFn({ ...this.base, agent: false, method: req.method, path: req.path, headers, signal: req.signal });
+      const r = this.requestFn({ ...this.base, agent: this.oneShotAgent(), method: req.method, path: req.path, headers, signal: req.signal });
       let settled = false;
       r.on('upgrade', (res, socket, head) => {
         settled = true;
@@ -103,6 +112,18 @@ export class NodeHttpTransport implements Transport {
         r.destroy();
       });
     });
+  }
+
+  /**
+   * The agent of a hijacked request: none (`agent: false`, a connection of its own), except over
+   * ssh, where node would then dial TCP itself: there, a throw-away agent that opens the tunnel.
+   */
+  private oneShotAgent(): http.Agent | false {
+    const a = this.opts.address;
+    if (a.kind !== 'ssh') return false;
+    const agent = new http.Agent({ keepAlive: false });
+    (agent as unknown as { createConnection: unknown }).createConnection = (this.agent as unknown as { createConnection: unknown }).createConnection;
+    return agent;
   }
 
   close(): void {

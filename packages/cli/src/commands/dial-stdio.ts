@@ -10,6 +10,7 @@ export async function run(ctx: CliContext): Promise<ExitCode> {
   const { parseHost } = require('@berth/client') as typeof import('@berth/client');
   const h = ctx.clientOptions.host;
   const addr = typeof h === 'object' && h !== null ? h : parseHost(h);
+  if (addr.kind === 'ssh') throw new Error('dial-stdio: the daemon must be local (unix:// or tcp://), not ssh://');
   const sock = addr.kind === 'unix' ? net.connect(addr.socketPath) : net.connect(addr.port, addr.hostname);
   return new Promise<ExitCode>((resolve) => {
     let failed = false;
