@@ -13,8 +13,14 @@ describe('parseHost', () => {
     expect(parseHost('tcp://[::1]:99')).toMatchObject({ kind: 'tcp', hostname: '::1', port: 99 });
     expect(parseHost('tcp://h')).toMatchObject({ port: 2376 });
   });
+  it('parses ssh://[user@]host[:port] (docker -H ssh://)', () => {
+    expect(parseHost('ssh://alice@box:2222')).toEqual({ kind: 'ssh', user: 'alice', hostname: 'box', port: 2222, url: 'ssh://alice@box:2222' });
+    expect(parseHost('ssh://box')).toEqual({ kind: 'ssh', user: undefined, hostname: 'box', port: undefined, url: 'ssh://box' });
+  });
   it('refuses other schemes and bad ports', () => {
-    expect(() => parseHost('ssh://x')).toThrow(InvalidArgumentError);
+    expect(() => parseHost('fd://x')).toThrow(InvalidArgumentError);
+    expect(() => parseHost('ssh://u@h/path')).toThrow(InvalidArgumentError);
+    expect(() => parseHost('ssh://h:0')).toThrow(InvalidArgumentError);
     expect(() => parseHost('tcp://h:99999')).toThrow(InvalidArgumentError);
     expect(() => parseHost('unix://relative')).toThrow(InvalidArgumentError);
   });
