@@ -50,7 +50,8 @@ const ALLOWED = {
   daemon: ['builder', 'image-store', 'registry-client', 'runtime', 'network', 'cri', ...BASE],
 };
 
-const root = path.resolve(__dirname, '..');
+// the repository (or another tree laid out like it: `node scripts/check-layers.js ROOT`, for its test)
+const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
 const pkgsDir = path.join(root, 'packages');
 const SCAN = ['src', 'bin', 'scripts'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build']);

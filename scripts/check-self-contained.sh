@@ -3,7 +3,7 @@
 # repository (the session's shared directory, another checkout). `npm run lint` and CI run this;
 # .ci/run also runs the whole suite from a bare copy, which catches relative paths out of the clone.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"   # the repository, or another tree (its test)
 pattern='(\.\./shared/|/work/(shared|main|wt|notes)([/ `"'"'"']|$)|BERTH_SHARED_DIR)'
 if hits=$(grep -rInE "$pattern" . \
     --exclude-dir=node_modules --exclude-dir=dist --exclude-dir=build --exclude-dir=.git \
