@@ -23,3 +23,18 @@ describe('namespaced (CRI) containers', () => {
     expect([prune(cri), prune(own)]).toEqual([false, true]);
   });
 });
+
+describe('the network filter', () => {
+  it('matches the networks a container is on (its mode\'s, and those connected), by name', () => {
+    const ctx = { seqOf: () => 0, ancestorIds: new Set<string>() };
+    const on = (hostConfig: Record<string, unknown>, networkingConfig: unknown = null) =>
+      ({ ...rec({}), hostConfig, networkingConfig }) as ContainerRecord & { seq: number };
+    const f = (n: string) => compileListFilters(new Map([['network', [n]]]), ctx).match;
+    const dflt = on({ NetworkMode: 'default' });
+    const both = on({ NetworkMode: 'appnet' }, { EndpointsConfig: { appnet: {}, other: {} }, Normalized: true });
+    expect([f('bridge')(dflt), f('appnet')(dflt)]).toEqual([true, false]);
+    expect([f('appnet')(both), f('other')(both), f('bridge')(both)]).toEqual([true, true, false]);
+    expect(f('host')(on({ NetworkMode: 'host' }))).toBe(true);
+    expect(f('bridge')(on({ NetworkMode: 'container:x' }))).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import { checkFilterKeys, type Filters } from '@berth/api';
 import type { ContainerRecord } from './container-record';
 import { isContainerStatus } from './container-state';
+import { endpointsOf, networkModeOf } from './network-mode';
 
 /** Filter keys `docker ps` knows. */
 export const LIST_FILTER_KEYS = [
@@ -110,8 +111,10 @@ export function compileListFilters(
     if (isTask.length && !isTask.includes('false')) return false;
     const nets = get('network');
     if (nets.length) {
-      const mode = rec.hostConfig.NetworkMode === 'default' ? 'bridge' : rec.hostConfig.NetworkMode ?? 'bridge';
-      if (!nets.includes(mode)) return false;
+      // docker: the networks the container is on (connect/disconnect included), by name
+      const mode = networkModeOf(rec.hostConfig.NetworkMode);
+      const names = mode.kind === 'bridge' ? Object.keys(endpointsOf(rec)).map((n) => (n === 'default' ? 'bridge' : n)) : mode.kind === 'container' ? [] : [mode.kind];
+      if (!nets.some((n) => names.includes(n))) return false;
     }
     const expose = get('expose');
     if (expose.length) {
