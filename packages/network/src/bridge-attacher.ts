@@ -6,6 +6,7 @@ import { hostsFile, resolvConf } from './container-files';
 import { isMounted } from './ip-host-net';
 import { allocateIPv4 } from './ipam';
 import { isIPv4, isMac, macForIPv4, parseCidr4, parseIPv4 } from './ipv4';
+import { allocateIPv6, formatIPv6, parseCidr6, parseIPv6 } from './ipv6';
 import type { ContainerNetworkRequest, ContainerNetworkSetup, EndpointRequest, NetworkAttacher } from './network-attacher';
 import type { EndpointRecord, NetworkRecord, PortRecord, SandboxRecord } from './network-records';
 import { DEFAULT_MTU, type NetworkState } from './network-state';
@@ -37,7 +38,7 @@ export class BridgeAttacher implements NetworkAttacher {
 
       const netnsPath = this.netnsPathOf(req.containerId);
       const eps: EndpointRecord[] = [];
-      const picked = new Map<string, Set<number>>();
+      const picked = new Map<string, Set<number | bigint>>();
       req.endpoints.forEach((ep, i) => eps.push(this.newEndpoint(req.containerId, ep, nets[i]!, `eth${i}`, i, picked)));
       const gatewayEp = eps.find((e) => !this.s.networks.get(e.networkId)!.internal);
 
@@ -58,6 +59,7 @@ export class BridgeAttacher implements NetworkAttacher {
             mac: e.mac,
             address: `${e.ipv4}/${this.s.prefixOf(n)}`,
             gateway: e === gatewayEp ? n.gateway : undefined,
+            ...v6Of(e, n, e === gatewayEp),
             mtu: mtuOf(n),
           });
         }
@@ -111,6 +113,7 @@ export class BridgeAttacher implements NetworkAttacher {
           mac: e.mac,
           address: `${e.ipv4}/${this.s.prefixOf(n)}`,
           gateway: carriesGateway ? n.gateway : undefined,
+          ...v6Of(e, n, carriesGateway),
           mtu: mtuOf(n),
         });
         await this.s.store.insertEndpoint(e);
@@ -184,9 +187,9 @@ export class BridgeAttacher implements NetworkAttacher {
         Gateway: n.gateway,
         IPAddress: e.ipv4,
         IPPrefixLen: this.s.prefixOf(n),
-        IPv6Gateway: '',
-        GlobalIPv6Address: '',
-        GlobalIPv6PrefixLen: 0,
+        IPv6Gateway: e.ipv6 ? n.gateway6 : '',
+        GlobalIPv6Address: e.ipv6,
+        GlobalIPv6PrefixLen: e.ipv6 ? Number(n.subnet6.split('/')[1]) : 0,
         MacAddress: e.mac,
         DriverOpts: null,
       };
@@ -214,11 +217,11 @@ export class BridgeAttacher implements NetworkAttacher {
       SecondaryIPv6Addresses: null,
       EndpointID: top?.EndpointID ?? '',
       Gateway: top?.Gateway ?? '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
+      GlobalIPv6Address: top?.GlobalIPv6Address ?? '',
+      GlobalIPv6PrefixLen: top?.GlobalIPv6PrefixLen ?? 0,
       IPAddress: top?.IPAddress ?? '',
       IPPrefixLen: top?.IPPrefixLen ?? 0,
-      IPv6Gateway: '',
+      IPv6Gateway: top?.IPv6Gateway ?? '',
       MacAddress: top?.MacAddress ?? '',
       Networks: networks,
     };
@@ -320,18 +323,27 @@ export class BridgeAttacher implements NetworkAttacher {
       if (!userDefined) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
       if (!n.userSubnet) throw new InvalidArgumentError('user specified IP address is supported only when connecting to networks with user configured subnets');
       if (ep.ipv4Address && !isIPv4(ep.ipv4Address)) throw new InvalidArgumentError(`invalid IPv4 address: ${ep.ipv4Address}`);
-      if (ep.ipv6Address) throw new InvalidArgumentError('user specified IPv6 address: berth does not assign IPv6 addresses yet');
+      if (ep.ipv6Address && !n.subnet6) throw new InvalidArgumentError('user specified IP address is supported only when connecting to networks with user configured subnets');
     }
     if (ep.macAddress && !isMac(ep.macAddress)) throw new InvalidArgumentError(`invalid MAC address: ${ep.macAddress}`);
   }
 
-  private newEndpoint(containerId: string, ep: EndpointRequest, n: NetworkRecord, ifname: string, seq: number, picked: Map<string, Set<number>>): EndpointRecord {
+  private newEndpoint(containerId: string, ep: EndpointRequest, n: NetworkRecord, ifname: string, seq: number, picked: Map<string, Set<number | bigint>>): EndpointRecord {
     const used = new Set(this.s.endpointsOn(n.id).map((e) => parseIPv4(e.ipv4)));
-    for (const a of picked.get(n.id) ?? []) used.add(a);
+    for (const a of picked.get(n.id) ?? []) used.add(Number(a));
     const addr = allocateIPv4({ subnet: parseCidr4(n.subnet), range: n.ipRange ? parseCidr4(n.ipRange) : undefined, gateway: parseIPv4(n.gateway) }, used, ep.ipv4Address);
     if (!picked.has(n.id)) picked.set(n.id, new Set());
     picked.get(n.id)!.add(addr);
     const ipv4 = [addr >>> 24, (addr >>> 16) & 255, (addr >>> 8) & 255, addr & 255].join('.');
+    let ipv6 = '';
+    if (n.subnet6) {
+      const key = `${n.id}/6`;
+      const used6 = new Set(this.s.endpointsOn(n.id).filter((e) => e.ipv6).map((e) => parseIPv6(e.ipv6)));
+      for (const a of picked.get(key) ?? []) used6.add(BigInt(a));
+      const a6 = allocateIPv6(parseCidr6(n.subnet6), parseIPv6(n.gateway6), used6, ep.ipv6Address);
+      picked.set(key, new Set([...(picked.get(key) ?? []), a6]));
+      ipv6 = formatIPv6(a6);
+    }
     const ipamConfig = ep.ipv4Address || ep.ipv6Address ? { ...(ep.ipv4Address ? { IPv4Address: ep.ipv4Address } : {}), ...(ep.ipv6Address ? { IPv6Address: ep.ipv6Address } : {}) } : null;
     return {
       id: randomBytes(32).toString('hex'),
@@ -340,6 +352,7 @@ export class BridgeAttacher implements NetworkAttacher {
       ifname,
       hostVeth: `veth${randomBytes(4).toString('hex').slice(0, 7)}`,
       ipv4,
+      ipv6,
       mac: (ep.macAddress ?? macForIPv4(addr)).toLowerCase(),
       aliases: [...new Set(ep.aliases ?? [])],
       links: [...(ep.links ?? [])],
@@ -427,6 +440,12 @@ export class BridgeAttacher implements NetworkAttacher {
     });
     this.files.set(containerId, { hosts, resolvConf: rc });
   }
+}
+
+/** The IPv6 part of a veth: address and, on the interface with the default route, the IPv6 gateway. */
+function v6Of(e: EndpointRecord, n: NetworkRecord, gateway: boolean): { address6?: string; gateway6?: string } {
+  if (!e.ipv6) return {};
+  return { address6: `${e.ipv6}/${n.subnet6.split('/')[1]}`, ...(gateway ? { gateway6: n.gateway6 } : {}) };
 }
 
 function isAny(ip: string): boolean {

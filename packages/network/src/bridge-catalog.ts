@@ -4,6 +4,7 @@ import { AlreadyExistsError, ForbiddenError, InvalidArgumentError, NotFoundError
 import { pickSubnet } from './address-pools';
 import { hostRoutes4 } from './host-routes';
 import { type Cidr4, contains4, formatCidr4, formatIPv4, isIPv4, overlaps4, parseCidr4, parseIPv4 } from './ipv4';
+import { contains6, formatCidr6, formatIPv6, overlaps6, parseCidr6, parseIPv6 } from './ipv6';
 import type { NetworkCatalog, NetworkSummary } from './network-catalog';
 import type { AddressPool } from './network-manager';
 import type { NetworkRecord } from './network-records';
@@ -70,7 +71,21 @@ export class BridgeCatalog implements NetworkCatalog {
         gateway = (subnet.base + 1) >>> 0;
         shown.push({ Subnet: formatCidr4(subnet), Gateway: formatIPv4(gateway) });
       }
-      for (const c6 of v6) shown.push({ ...c6 });
+      let subnet6 = '';
+      let gateway6 = '';
+      if (req.EnableIPv6) {
+        const c6 = v6[0];
+        if (!c6?.Subnet) throw new ForbiddenError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+        if (v6.length > 1) throw new NotImplementedError('IPAM config: berth supports one IPv6 subnet per network');
+        const s6 = parseCidr6(c6.Subnet);
+        if (s6.prefix > 124) throw new InvalidArgumentError(`IPAM config: subnet ${c6.Subnet} is too small`);
+        for (const n of this.s.networks.values()) if (n.subnet6 && overlaps6(parseCidr6(n.subnet6), s6)) throw new ForbiddenError('Pool overlaps with other one on this address space');
+        const g6 = c6.Gateway ? parseIPv6(c6.Gateway) : s6.base + 1n;
+        if (!contains6(s6, g6)) throw new InvalidArgumentError(`IPAM config: gateway ${c6.Gateway} is not within subnet ${c6.Subnet}`);
+        subnet6 = formatCidr6(s6);
+        gateway6 = formatIPv6(g6);
+        shown.push({ Subnet: c6.Subnet, Gateway: gateway6 });
+      }
 
       const bridge = options[BRIDGE_NAME_OPT] ?? `br-${id.slice(0, 12)}`;
       if (!IFNAME_RE.test(bridge)) throw new InvalidArgumentError(`${BRIDGE_NAME_OPT} "${bridge}": invalid interface name`);
@@ -92,12 +107,14 @@ export class BridgeCatalog implements NetworkCatalog {
         gateway: formatIPv4(gateway),
         ipRange: range ? formatCidr4(range) : '',
         userSubnet: !!c?.Subnet,
+        subnet6,
+        gateway6,
         ipam: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: shown },
         options,
         labels,
       };
       await this.s.host.enableForwarding();
-      await this.s.host.ensureBridge({ name: bridge, address: `${rec.gateway}/${subnet.prefix}`, mtu });
+      await this.s.host.ensureBridge({ name: bridge, address: `${rec.gateway}/${subnet.prefix}`, address6: subnet6 ? `${gateway6}/${parseCidr6(subnet6).prefix}` : undefined, mtu });
       try {
         await this.s.store.insertNetwork(rec);
         this.s.networks.set(id, rec);
@@ -202,7 +219,7 @@ export class BridgeCatalog implements NetworkCatalog {
         EndpointID: e.id,
         MacAddress: e.mac,
         IPv4Address: `${e.ipv4}/${prefix}`,
-        IPv6Address: '',
+        IPv6Address: e.ipv6 ? `${e.ipv6}/${parseCidr6(n.subnet6).prefix}` : '',
       };
     }
     return {

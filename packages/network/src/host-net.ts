@@ -3,6 +3,8 @@ export interface BridgeSpec {
   name: string;
   /** 'gateway/prefix', e.g. 172.17.0.1/16. */
   address: string;
+  /** IPv6 'gateway/prefix' on networks with IPv6. */
+  address6?: string;
   mtu: number;
 }
 
@@ -19,6 +21,9 @@ export interface VethSpec {
   address: string;
   /** The default route's gateway, when this interface carries it. */
   gateway?: string;
+  /** IPv6 'address/prefix' and the IPv6 default route's gateway (networks with IPv6). */
+  address6?: string;
+  gateway6?: string;
   mtu: number;
 }
 

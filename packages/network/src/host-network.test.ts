@@ -72,8 +72,13 @@ describe('bridge networking on a real kernel (in a test netns)', () => {
     expect(a.linksAfterConflict).toBe(4);
     expect([a.connectNets, a.bToCAfterConnect, a.disconnectNets, a.bToCAfterDisconnect]).toEqual([['app', 'bridge'], true, ['app'], false]);
 
+    expect(a.v6).toEqual(['fd00:b::2', 64, 'fd00:b::1', 'fd00:b::3']);
+    expect(a.gToFv6).toBe(true);
+    expect(a.lookupAAAA).toContain('fd00:b::2');
+    expect(a.sixInspect).toBe('fd00:b::2/64');
+
     const b = phase('second', dir);
-    expect(b.kept).toEqual(['a', 'c']);
+    expect(b.kept).toEqual(['a', 'c']); // b, d, f and g were reclaimed
     expect(b.loopbackAfterRestart).toBe('hello from c\n');
     expect(b.lookupAfterRestart).toContain('Address: 10.201.0.2');
     expect(b.lookupFromDefaultBridge).not.toContain('10.201.0.2');

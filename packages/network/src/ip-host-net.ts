@@ -10,6 +10,7 @@ export class IpHostNet implements HostNet {
     const lines: string[] = [];
     if (!have.includes(b.name)) lines.push(`link add ${b.name} mtu ${b.mtu} type bridge`);
     lines.push(`addr replace ${b.address} dev ${b.name}`, `link set ${b.name} up`);
+    if (b.address6) lines.push(`addr replace ${b.address6} dev ${b.name} nodad`);
     await runCommand(`bridge ${b.name}`, 'ip', ['-batch', '-'], lines.join('\n') + '\n');
     await writeSysctl(`net/ipv4/conf/${b.name}/route_localnet`, '1');
   }
@@ -43,6 +44,7 @@ export class IpHostNet implements HostNet {
     );
     const inside = [`addr add ${v.address} dev ${v.ifname}`, `link set ${v.ifname} up`];
     if (v.gateway) inside.push(`route replace default via ${v.gateway} dev ${v.ifname}`);
+    inside.push(...ipv6Lines(v));
     await runCommand(`veth ${v.ifname}`, 'nsenter', [`--net=${v.netnsPath}`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
   }
 
@@ -69,6 +71,14 @@ export class IpHostNet implements HostNet {
   async enableForwarding(): Promise<void> {
     await writeSysctl('net/ipv4/ip_forward', '1');
   }
+}
+
+/** The `ip -batch` lines that give a container interface its IPv6 address and route. */
+export function ipv6Lines(v: VethSpec): string[] {
+  if (!v.address6) return [];
+  const out = [`addr add ${v.address6} dev ${v.ifname} nodad`];
+  if (v.gateway6) out.push(`route replace default via ${v.gateway6} dev ${v.ifname}`);
+  return out;
 }
 
 /** Interface names of the caller's network namespace (/proc/net follows it; /sys may not). */

@@ -60,4 +60,14 @@ CREATE TABLE ports (
 CREATE INDEX ports_container ON ports(container_id);
 `,
   },
+  {
+    version: 2,
+    component: COMPONENT,
+    description: 'IPv6: networks.subnet6/gateway6, endpoints.ipv6',
+    up: `
+ALTER TABLE networks ADD COLUMN subnet6 TEXT NOT NULL DEFAULT '';
+ALTER TABLE networks ADD COLUMN gateway6 TEXT NOT NULL DEFAULT '';
+ALTER TABLE endpoints ADD COLUMN ipv6 TEXT NOT NULL DEFAULT '';
+`,
+  },
 ];

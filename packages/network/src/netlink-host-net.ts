@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InternalError } from '@berth/errdefs';
 import type { BridgeSpec, HostNet, VethSpec } from './host-net';
-import { IpHostNet } from './ip-host-net';
+import { IpHostNet, ipv6Lines } from './ip-host-net';
 import { runCommand } from './run-command';
 
 /** The calls of native/src/berth_net.c (synchronous; each a handful of syscalls). */
@@ -88,6 +88,9 @@ export class NetlinkHostNet implements HostNet {
   async addVeth(v: VethSpec): Promise<void> {
     const [addr, prefix] = v.address.split('/');
     wrap(`veth ${v.hostName}`, () => this.n.addVeth(v.netnsPath, v.bridge, v.hostName, v.ifname, v.mac, addr!, Number(prefix), v.gateway ?? '', v.mtu));
+    // IPv6 (networks that have it): one `ip` run inside the namespace.
+    const six = ipv6Lines(v);
+    if (six.length) await runCommand(`veth ${v.ifname}`, 'nsenter', [`--net=${v.netnsPath}`, 'ip', '-batch', '-'], six.join('\n') + '\n');
   }
 
   async deleteLink(name: string): Promise<void> {

@@ -60,6 +60,13 @@ describe('network manager (fake host)', () => {
     await expect(m.catalog.create({ Name: 'x', Driver: 'overlay' })).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
     await expect(m.catalog.create({ Name: 'x', Driver: 'weird' })).rejects.toThrow('plugin "weird" not found');
     await expect(m.catalog.create({ Name: 'x', IPAM: { Config: [{ Subnet: '172.17.5.0/24' }] } })).rejects.toThrow('Pool overlaps');
+    await expect(m.catalog.create({ Name: 'x', EnableIPv6: true })).rejects.toThrow('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+    await expect(m.catalog.create({ Name: 'x', IPAM: { Config: [{ Subnet: 'fd00::/64' }] } })).rejects.toThrow('an IPv6 subnet needs EnableIPv6');
+    await m.catalog.create({ Name: 'v6', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:9::/64' }] } });
+    expect((await m.catalog.inspect('v6')).IPAM.Config).toEqual([{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }, { Subnet: 'fd00:9::/64', Gateway: 'fd00:9::1' }]);
+    expect([...host.bridges.values()].find((b) => b.address6)?.address6).toBe('fd00:9::1/64');
+    await expect(m.catalog.create({ Name: 'y', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:9:0:0:1::/80' }] } })).rejects.toThrow('Pool overlaps');
+    await m.catalog.remove('v6');
     await m.catalog.create({ Name: 'back', Internal: true, IPAM: { Config: [{ Subnet: '10.50.0.0/24', Gateway: '10.50.0.254', IPRange: '10.50.0.128/25' }] } });
     expect((await m.catalog.find(Id.slice(0, 5))).name).toBe('front');
     await expect(m.catalog.find('nope')).rejects.toThrow('network nope not found');
@@ -75,7 +82,7 @@ describe('network manager (fake host)', () => {
     await m.catalog.remove('front');
     expect(host.bridges.has(`br-${Id.slice(0, 12)}`)).toBe(false);
     expect((await m.catalog.prune(new Map())).NetworksDeleted).toEqual(['back']);
-    expect(events.map((e) => `${e.action}:${e.attributes.name}`)).toEqual(['create:front', 'create:back', 'destroy:front', 'destroy:back']);
+    expect(events.map((e) => `${e.action}:${e.attributes.name}`)).toEqual(['create:front', 'create:v6', 'destroy:v6', 'create:back', 'destroy:front', 'destroy:back']);
   });
 
   it('attaches a container: addresses, veths, files, settings; detach gives everything back', async () => {

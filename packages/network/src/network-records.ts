@@ -18,6 +18,9 @@ export interface NetworkRecord {
   subnet: string;
   gateway: string;
   ipRange: string;
+  /** IPv6 subnet and gateway ('' unless EnableIPv6 with an IPv6 subnet). */
+  subnet6: string;
+  gateway6: string;
   /** The subnet was given at create (--ip is allowed only then). */
   userSubnet: boolean;
   /** IPAM as inspect shows it. */
@@ -44,6 +47,8 @@ export interface EndpointRecord {
   /** The host side of the veth pair. */
   hostVeth: string;
   ipv4: string;
+  /** '' on networks without IPv6. */
+  ipv6: string;
   mac: string;
   aliases: string[];
   links: string[];

@@ -190,7 +190,7 @@ export class NetworkState {
           const hits = this.endpointsOn(nid).filter((e) => this.namesOf(e).includes(bare));
           if (!hits.length) continue;
           if (q.type === TYPE_A) return hits.map((e) => ({ type: TYPE_A, ttl: DNS_TTL, data: e.ipv4 }));
-          if (q.type === TYPE_AAAA) return [];
+          if (q.type === TYPE_AAAA) return hits.filter((e) => e.ipv6).map((e) => ({ type: TYPE_AAAA, ttl: DNS_TTL, data: e.ipv6 }));
           return [];
         }
         return undefined;

@@ -28,8 +28,8 @@ export class NetworkStore {
 
   insertNetwork(n: NetworkRecord, q: Queryable = this.db) {
     return q.run(
-      `INSERT INTO networks (id, name, driver, created, predefined, internal, attachable, enable_ipv6, bridge, subnet, gateway, ip_range, user_subnet, ipam, options, labels)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO networks (id, name, driver, created, predefined, internal, attachable, enable_ipv6, bridge, subnet, gateway, ip_range, user_subnet, subnet6, gateway6, ipam, options, labels)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         n.id,
         n.name,
@@ -44,6 +44,8 @@ export class NetworkStore {
         n.gateway,
         n.ipRange,
         n.userSubnet ? 1 : 0,
+        n.subnet6,
+        n.gateway6,
         JSON.stringify(n.ipam),
         JSON.stringify(n.options),
         JSON.stringify(n.labels),
@@ -80,9 +82,9 @@ export class NetworkStore {
 
   insertEndpoint(e: EndpointRecord, q: Queryable = this.db) {
     return q.run(
-      `INSERT INTO endpoints (id, network_id, container_id, ifname, host_veth, ipv4, mac, aliases, links, ipam_config, seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [e.id, e.networkId, e.containerId, e.ifname, e.hostVeth, e.ipv4, e.mac, JSON.stringify(e.aliases), JSON.stringify(e.links), e.ipamConfig ? JSON.stringify(e.ipamConfig) : null, e.seq],
+      `INSERT INTO endpoints (id, network_id, container_id, ifname, host_veth, ipv4, ipv6, mac, aliases, links, ipam_config, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [e.id, e.networkId, e.containerId, e.ifname, e.hostVeth, e.ipv4, e.ipv6, e.mac, JSON.stringify(e.aliases), JSON.stringify(e.links), e.ipamConfig ? JSON.stringify(e.ipamConfig) : null, e.seq],
     );
   }
 
@@ -116,6 +118,8 @@ function toNetwork(r: Row): NetworkRecord {
     gateway: String(r.gateway),
     ipRange: String(r.ip_range),
     userSubnet: Number(r.user_subnet) === 1,
+    subnet6: String(r.subnet6 ?? ''),
+    gateway6: String(r.gateway6 ?? ''),
     ipam: JSON.parse(String(r.ipam)),
     options: JSON.parse(String(r.options)),
     labels: JSON.parse(String(r.labels)),
@@ -130,6 +134,7 @@ function toEndpoint(r: Row): EndpointRecord {
     ifname: String(r.ifname),
     hostVeth: String(r.host_veth),
     ipv4: String(r.ipv4),
+    ipv6: String(r.ipv6 ?? ''),
     mac: String(r.mac),
     aliases: JSON.parse(String(r.aliases)),
     links: JSON.parse(String(r.links)),

@@ -58,7 +58,7 @@ export async function openNetworkManager(cfg: NetworkManagerConfig, internals: N
   for (const n of state.networks.values()) {
     if (n.driver !== 'bridge') continue;
     await host.enableForwarding();
-    await host.ensureBridge({ name: n.bridge, address: `${n.gateway}/${parseCidr4(n.subnet).prefix}`, mtu: Number(n.options['com.docker.network.driver.mtu']) || DEFAULT_MTU });
+    await host.ensureBridge({ name: n.bridge, address: `${n.gateway}/${parseCidr4(n.subnet).prefix}`, address6: n.subnet6 ? `${n.gateway6}/${n.subnet6.split('/')[1]}` : undefined, mtu: Number(n.options['com.docker.network.driver.mtu']) || DEFAULT_MTU });
   }
   await state.syncFirewall();
   await state.hostResolv();
@@ -95,6 +95,8 @@ async function ensurePredefined(state: NetworkState, cfg: NetworkManagerConfig):
     gateway: '',
     ipRange: '',
     userSubnet: false,
+    subnet6: '',
+    gateway6: '',
     ipam: { Driver: 'default', Options: null, Config: [] },
     options: {},
     labels: {},

@@ -101,6 +101,16 @@ async function first() {
   const d2 = await m.attacher.disconnect(id('b'), 'bridge');
   out.disconnectNets = Object.keys(d2.settings.Networks);
   out.bToCAfterDisconnect = (await get(s.b.netnsPath, out.ips.c, 80)).out.includes('hello from c');
+  // IPv6 on a user network that enables it
+  await m.catalog.create({ Name: 'six', EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.203.0.0/24' }, { Subnet: 'fd00:b::/64' }] } });
+  const f = await m.attacher.attach({ containerId: id('f'), name: 'foxtrot', hostname: 'f', endpoints: [{ network: 'six' }] });
+  const g = await m.attacher.attach({ containerId: id('g'), name: 'golf', hostname: 'g', endpoints: [{ network: 'six' }] });
+  out.v6 = [f.settings.Networks.six.GlobalIPv6Address, f.settings.Networks.six.GlobalIPv6PrefixLen, f.settings.Networks.six.IPv6Gateway, g.settings.Networks.six.GlobalIPv6Address];
+  httpd(f.netnsPath, 'f');
+  await new Promise((r) => setTimeout(r, 300));
+  out.gToFv6 = (await get(g.netnsPath, 'fd00:b::2', 80)).out.includes('hello from f');
+  out.lookupAAAA = (await inNs(g.netnsPath, ['busybox', 'nslookup', '-type=aaaa', 'foxtrot', '10.203.0.1'])).out;
+  out.sixInspect = (await m.catalog.inspect('six')).Containers[id('f')].IPv6Address;
   await m.close();
   await db.close();
   return out;
@@ -131,6 +141,7 @@ async function second() {
   await m.attacher.detach(id('c'));
   await m.catalog.remove('app');
   await m.catalog.remove('int');
+  await m.catalog.remove('six');
   await new Promise((r) => setTimeout(r, 1500)); // veths vanish with their namespaces; the sweep runs after 1 s
   out.netnsFiles = fs.readdirSync(path.join(dir, 'network', 'netns'));
   out.rows = (await db.all('SELECT COUNT(*) AS n FROM endpoints'))[0].n + (await db.all('SELECT COUNT(*) AS n FROM ports'))[0].n;
