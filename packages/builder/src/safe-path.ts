@@ -1,47 +1,37 @@
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '@berth/errdefs';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { RootView, cleanPath, fdPath } from '@berth/fs';
 
 /**
  * Resolves `p` (absolute inside `root`) to a host path under `root`, following symlinks the way
  * they resolve inside the root (an absolute target restarts at `root`; `..` stops at `root`).
  * The last component is not followed unless `followLast`. Never escapes `root`.
+ *
+ * The resolution is @berth/fs's, in the kernel; the host path is read back from the fd it
+ * returned. The builder then opens that path by name: safe here because the roots it resolves
+ * in (a stage's image, mounted for COPY --from and for the checks of COPY's destination) have no
+ * process running in them while it does. A path whose parent is missing comes back cleaned
+ * lexically below `root` (it does not exist either way), as does one through a non-directory.
  */
 export async function resolveInRoot(root: string, p: string, followLast = false): Promise<string> {
-  const parts = p.split('/').filter((x) => x !== '' && x !== '.');
-  const done: string[] = [];
-  let hops = 0;
-  while (parts.length > 0) {
-    const part = parts.shift()!;
-    if (part === '..') {
-      done.pop();
-      continue;
-    }
-    const candidate = path.join(root, ...done, part);
-    const isLast = parts.length === 0;
-    let st;
+  const view = RootView.open(root);
+  try {
+    let r;
     try {
-      st = await fs.lstat(candidate);
-    } catch {
-      // missing: the rest cannot contain symlinks
-      done.push(part, ...parts.filter((x) => x !== '..'));
-      break;
+      r = view.resolve(p, { followLast });
+    } catch (err) {
+      const missing = err instanceof NotFoundError || (err instanceof InvalidArgumentError && /not a directory/.test(err.message));
+      if (missing) return path.join(root, cleanPath(p));
+      throw err;
     }
-    if (st.isSymbolicLink() && (!isLast || followLast)) {
-      if (++hops > 40) throw new InvalidArgumentError(`${p}: too many levels of symbolic links`);
-      const target = await fs.readlink(candidate);
-      if (target.startsWith('/')) done.length = 0;
-      parts.unshift(...target.split('/').filter((x) => x !== '' && x !== '.'));
-      continue;
+    try {
+      if (r.fd >= 0) return fs.readlinkSync(fdPath(r.fd));
+      return path.join(fs.readlinkSync(fdPath(r.parent)), r.name.toString('utf8'));
+    } finally {
+      r.close();
     }
-    done.push(part);
+  } finally {
+    view.close();
   }
-  return path.join(root, ...done);
-}
-
-/** `rel` joined to `root`, refusing anything that climbs out of it. */
-export function insideRoot(root: string, rel: string): string | undefined {
-  const full = path.resolve(root, rel);
-  if (full !== root && !full.startsWith(root + path.sep)) return undefined;
-  return full;
 }
