@@ -153,7 +153,8 @@ async function ensurePredefined(state: NetworkState, cfg: NetworkManagerConfig):
     bridge: bridgeName,
     subnet,
     gateway: formatIPv4(gateway),
-    ipam: { Driver: 'default', Options: null, Config: [{ Subnet: subnet, Gateway: formatIPv4(gateway) }] },
+    // Docker shows the gateway of the default bridge only when --bip set it.
+    ipam: { Driver: 'default', Options: null, Config: [{ Subnet: subnet, ...(cfg.defaultBridge?.bip ? { Gateway: formatIPv4(gateway) } : {}) }] },
     options: {
       'com.docker.network.bridge.default_bridge': 'true',
       'com.docker.network.bridge.enable_icc': 'true',
