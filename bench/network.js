@@ -7,7 +7,10 @@
  *   - 1 GB (10^9 bytes) sent over TCP into a container through a published port on
  *     127.0.0.1, and to the container's own address: MB/s each and the ratio;
  *   - 50 containers (BENCH_NET_CONTAINERS) started one after the other on one user network:
- *     ms per container.
+ *     ms per container;
+ *   - berthd's own time for networking per run (from its debug timings): the attach before the
+ *     task starts and the exit path, for each mode (the end-to-end medians are noisy on a busy
+ *     machine; these are not).
  * Bounded: a timeout per command, BENCH_MAX_SECONDS overall; everything is removed at the end.
  */
 'use strict';
@@ -63,7 +66,7 @@ async function benchNetwork(ctx) {
     const socketPath = path.join(tmp, 'berthd.sock');
     const logFile = path.join(tmp, 'berthd.log');
     const fd = fs.openSync(logFile, 'a');
-    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', ''], {
+    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'debug', '--cri-socket', ''], {
       stdio: ['ignore', fd, fd],
     });
     fs.closeSync(fd);
@@ -86,6 +89,14 @@ async function benchNetwork(ctx) {
       docker(['run', '--rm', 'busybox', 'true']);
       docker(['run', '--rm', '--network', 'none', 'busybox', 'true']);
     }
+    const logged = (msg) =>
+      fs
+        .readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`"msg":"${msg}"`))
+        .map((l) => JSON.parse(l));
+    const startedBefore = logged('container started').length;
+    const exitedBefore = logged('container exit recorded').length;
     for (let i = 0; i < runs && left() > 120_000; i++) {
       bridge.push(docker(['run', '--rm', 'busybox', 'true']).ms);
       none.push(docker(['run', '--rm', '--network', 'none', 'busybox', 'true']).ms);
@@ -94,6 +105,15 @@ async function benchNetwork(ctx) {
     out.runMs = { bridge: median(bridge), none: median(none), published: median(published), runs: bridge.length };
     out.runMs.bridgeOverNone = out.runMs.bridge - out.runMs.none;
     out.runMs.publishedOverNone = out.runMs.published - out.runMs.none;
+    // berthd's own time for networking (its debug timings; robust on a busy machine): the
+    // attach before the task starts, and the exit path (unmount and detach run at once)
+    const started = logged('container started').slice(startedBefore);
+    const exited = logged('container exit recorded').slice(exitedBefore);
+    const phase = (k) => ({
+      attachMs: median(started.filter((_, j) => j % 3 === k).map((r) => r.network - r.mounted)),
+      exitMs: median(exited.filter((_, j) => j % 3 === k).map((r) => r.recorded)),
+    });
+    out.berthdMs = { bridge: phase(0), none: phase(1), published: phase(2) };
     say(`run --rm busybox true: bridge ${out.runMs.bridge.toFixed(1)} ms, none ${out.runMs.none.toFixed(1)} ms, -p ${out.runMs.published.toFixed(1)} ms`);
 
     // 1 GB through a published port vs to the container's address
@@ -156,6 +176,11 @@ function networkRows(r) {
     rows.push(['run --rm busybox true: default bridge', `${fmt(r.runMs.bridge, 1)} ms (+${fmt(r.runMs.bridgeOverNone, 1)} over none)`, '≤ +10 ms (Docker +50–90 ms)']);
     rows.push(['run --rm busybox true: --network none', `${fmt(r.runMs.none, 1)} ms`, '']);
     rows.push(['run --rm -p 18080:80 busybox true', `${fmt(r.runMs.published, 1)} ms (+${fmt(r.runMs.publishedOverNone, 1)} over none)`, '≤ +10 ms']);
+  }
+  if (r.berthdMs) {
+    const b = r.berthdMs;
+    rows.push(['berthd time: attach / exit path, bridge', `${fmt(b.bridge.attachMs, 1)} / ${fmt(b.bridge.exitMs, 1)} ms (none: ${fmt(b.none.attachMs, 1)} / ${fmt(b.none.exitMs, 1)})`, 'its own share of the above']);
+    rows.push(['berthd time: attach / exit path, -p', `${fmt(b.published.attachMs, 1)} / ${fmt(b.published.exitMs, 1)} ms`, '']);
   }
   if (r.throughputMBps) {
     rows.push(['1 GB TCP: published port / container address', `${fmt(r.throughputMBps.publishedPort)} / ${fmt(r.throughputMBps.containerAddress)} MB/s (${fmt(100 * r.throughputMBps.ratio)}%)`, '≥ 80%']);
