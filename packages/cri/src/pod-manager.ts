@@ -383,7 +383,7 @@ export class PodManager {
         Binds: [...podFileBinds(this.podFilesDir(sb.Id), meta.mounts), ...meta.mounts.map((m) => `${m.host_path}:${m.container_path}:${m.readonly ? 'ro' : 'rw'}${PROPAGATION[m.propagation] ?? ''}`)],
         NetworkMode: hostNet ? 'host' : sbRef,
         IpcMode: sbMeta.namespaces.ipc === NODE ? 'host' : sbRef,
-        PidMode: sbMeta.namespaces.pid === NODE || ns.pid === NODE ? 'host' : ns.pid === POD ? sbRef : '',
+        PidMode: sbMeta.namespaces.pid === NODE || ns.pid === NODE ? 'host' : (ns.pid ?? POD) === POD ? sbRef : '',
         Privileged: Boolean(sc.privileged),
         ReadonlyRootfs: Boolean(sc.readonly_rootfs),
         CapAdd: sc.capabilities?.add_capabilities ?? [],
