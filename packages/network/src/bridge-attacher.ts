@@ -283,7 +283,9 @@ export class BridgeAttacher implements NetworkAttacher {
     this.s.endpoints.delete(containerId);
     this.s.ports.delete(containerId);
     this.files.delete(containerId);
-    if (ports.length) await this.s.syncFirewall();
+    // Deleting map elements waits for the kernel (an RCU grace period, 10-20 ms): the stop does
+    // not wait for it; the next change queues behind it, close() waits for all.
+    if (ports.length) void this.s.syncFirewall().catch((err) => this.s.logger.warn({ err, container: containerId }, 'network: removing port rules failed'));
     if (events) for (const e of eps) {
       const n = this.s.networks.get(e.networkId);
       if (n) this.s.event('disconnect', n, { container: containerId });

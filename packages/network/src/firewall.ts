@@ -9,6 +9,8 @@ import { runCommand } from './run-command';
 export class Firewall {
   /** What is in the kernel: a state, 'none' (berth made no table in this process), 'deleted', or 'unknown' (rewrite). */
   private applied: FirewallState | 'none' | 'deleted' | 'unknown' = 'none';
+  /** Changes apply one at a time, in the order they were asked for. */
+  private tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly apply: (script: string) => Promise<void> = (s) => runCommand('nftables', 'nft', ['-f', '-'], s).then(() => undefined)) {}
 
@@ -17,7 +19,19 @@ export class Firewall {
    * when berth made it in this process, and nothing is touched otherwise (berthd -b none
    * with no network leaves the host's firewall alone).
    */
-  async sync(state: FirewallState): Promise<void> {
+  sync(state: FirewallState): Promise<void> {
+    const copy: FirewallState = { networks: state.networks.map((n) => ({ ...n })), ports: state.ports.map((p) => ({ ...p })) };
+    const p = this.tail.then(() => this.syncNow(copy));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Resolves when every change asked for so far is applied. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  private async syncNow(state: FirewallState): Promise<void> {
     const copy: FirewallState = { networks: state.networks.map((n) => ({ ...n })), ports: state.ports.map((p) => ({ ...p })) };
     if (!state.networks.length && !state.ports.length) {
       if (this.applied === 'none' || this.applied === 'deleted') return;

@@ -155,6 +155,7 @@ describe('network manager (fake host)', () => {
     ).rejects.toThrow(new RegExp(`^driver failed programming external connectivity on endpoint other \\([0-9a-f]{64}\\): Bind for 127.0.0.1:${port} failed: port is already allocated$`));
     expect(m.attacher.settings(C2)).toBeUndefined();
     await m.attacher.detach(C1);
+    await new Promise((r) => setImmediate(r)); // a stop does not wait for the element deletion
     expect(scripts.at(-1)).toBe(`delete element ip berth tcp_ip { 127.0.0.1 . ${port} }\n`);
     const again = await m.attacher.attach({ containerId: C2, name: 'other', hostname: 'o', endpoints: [{ network: 'bridge' }], portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } });
     expect(again.settings.Ports['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(port) }]);

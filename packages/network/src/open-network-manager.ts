@@ -73,6 +73,7 @@ export async function openNetworkManager(cfg: NetworkManagerConfig, internals: N
       await state.locked(async () => {
         state.stopAllDns();
         state.portHolder.releaseAll();
+        await state.firewall.idle();
       });
     },
   };
