@@ -163,7 +163,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
       y
         .option('no-stdin', { ...bool, describe: 'Do not attach STDIN' })
         .option('sig-proxy', { ...bool, default: true, describe: 'Proxy all received signals to the process' })
-        .option('detach-keys', { ...str, describe: 'Override the key sequence for detaching a container (not supported)' }),
+        .option('detach-keys', { ...str, describe: 'Override the key sequence for detaching a container' }),
     load: () => require('./commands/attach').run,
   },
   { command: 'pause <containers..>', describe: 'Pause all processes within one or more containers', load: () => require('./commands/pause').run },

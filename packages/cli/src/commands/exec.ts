@@ -52,17 +52,28 @@ export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
       WorkingDir: argv.workdir ?? '',
       Cmd: cmd,
     };
+    // the terminal's size from the start (docker sends ConsoleSize from API 1.42; berthd takes it)
+    const out = ctx.io.stdout;
+    if (argv.tty && !argv.detach && out.isTTY && out.rows && out.columns) (body as ExecCreateRequest & { ConsoleSize?: [number, number] }).ConsoleSize = [out.rows, out.columns];
     const id = await client.exec.create(argv.container, body);
     if (argv.detach) {
       await client.exec.startDetached(id, { Tty: !!argv.tty });
       return 0;
     }
     const attached = await client.exec.start(id, { Tty: !!argv.tty });
-    const pump = pumpAttached(ctx, client, argv.container, attached, { stdin: !!argv.interactive, tty: !!argv.tty, sigProxy: false });
-    const out = ctx.io.stdout;
-    if (argv.tty && out.isTTY && out.rows && out.columns) client.exec.resize(id, out.rows, out.columns).catch(() => undefined);
-    await pump.done;
+    const pump = pumpAttached(ctx, client, argv.container, attached, {
+      stdin: !!argv.interactive,
+      tty: !!argv.tty,
+      sigProxy: false,
+      forceExit: true,
+      detachKeys: body.DetachKeys || undefined,
+      resize: (h, w) => client.exec.resize(id, h, w),
+    });
+    if (argv.tty) pump.resizeNow();
+    const how = await pump.done;
     pump.stop();
+    if (how === 'detached') ctx.io.stderr.write('read escape sequence\n');
+    if (how !== 'ended') return 1;
     const info = await client.exec.inspect(id);
     return info.ExitCode ?? 0;
   } catch (e) {

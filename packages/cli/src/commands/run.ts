@@ -171,7 +171,16 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   const attached = a.value;
   const wait = w.value;
   // Start only after the wait's headers are in: that is what makes `--rm` and fast exits safe.
-  const pump = attached ? pumpAttached(ctx, client, id, attached, { stdin: !!body.AttachStdin, tty: !!f.tty, sigProxy: f.sigProxy !== false, forceExit: true }) : undefined;
+  const pump = attached
+    ? pumpAttached(ctx, client, id, attached, {
+        stdin: !!body.AttachStdin,
+        tty: !!f.tty,
+        sigProxy: f.sigProxy !== false,
+        forceExit: true,
+        detachKeys,
+        resize: (h, w) => client.containers.resize(id, h, w),
+      })
+    : undefined;
   try {
     await client.containers.start(id);
   } catch (e) {
@@ -185,15 +194,19 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
     wait.cancel();
     return 0;
   }
-  if (f.tty) {
-    const size = consoleSize(ctx);
-    if (size) client.containers.resize(id, size[0], size[1]).catch(() => undefined);
-  }
+  // the terminal's size now and on every SIGWINCH (docker's MonitorTtySize)
+  if (f.tty) pump!.resizeNow();
+  wait.result.catch(() => undefined);
   let status: Awaited<typeof wait.result>;
   try {
-    [status] = await Promise.all([wait.result, pump!.done]);
+    const how = await pump!.done;
+    if (how !== 'ended') {
+      // ctrl-p ctrl-q (or --detach-keys): the container runs on; three signals: leave now
+      wait.cancel();
+      return how === 'detached' ? 0 : 1;
+    }
+    status = await wait.result;
   } catch (e) {
-    pump?.stop();
     ctx.io.stderr.write(`${describeError(e)}\n`);
     return 125;
   } finally {
