@@ -205,7 +205,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         runtime: oci,
         packDirectory: (dir, opts) => packDirectory(dir, opts ?? {}),
         committer: imageStore.committer,
-        unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts?.signal ? { signal: opts.signal } : {}),
         volumes,
         networks: { catalog: network.catalog, attacher: network.attacher, defaultBridge: bridgeName !== 'none' },
         onEvent: (e: ContainerEvent) => {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duplex, Readable } from 'node:stream';
 import { FrameDecoder, type Frame } from '@berth/api';
-import { openImageStore, packDirectory, unpackLayer, type ImageStore } from '@berth/image-store';
+import { openImageStore, packDirectory, type ImageStore } from '@berth/image-store';
 import { DEFAULT_SHIM_PATH, OciRuntime } from '@berth/runtime';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
@@ -38,7 +38,6 @@ async function openService(): Promise<ContainerService> {
     snapshots: store.snapshots,
     runtime,
     packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', ...opts }),
-    unpackTar: (input, dir, opts) => unpackLayer(input, dir, opts),
     committer: store.committer,
   });
   await s.restore();

@@ -31,8 +31,6 @@ export type PackDirectory = (
   opts?: { signal?: AbortSignal; member?: string; as?: string; substitutes?: ReadonlyMap<string, string> },
 ) => Readable | Promise<Readable>;
 
-/** Unpacks a tar into an empty directory, refusing hostile entries: image-store's unpackLayer. */
-export type UnpackTar = (input: Readable, emptyDir: string, opts?: { signal?: AbortSignal }) => Promise<unknown>;
 
 /** `docker commit`: image-store's committer (a container's upper dir becomes a child image). */
 export type ContainerCommitter = Pick<ImageCommitter, 'commit'>;
@@ -80,8 +78,6 @@ export interface ContainerServiceDeps {
   packDirectory: PackDirectory;
   /** For `docker commit`; without it commit is 501. */
   committer?: ContainerCommitter;
-  /** For `docker cp` into a container (PUT archive); without it PUT archive is 501. */
-  unpackTar?: UnpackTar;
   volumes?: VolumeResolver;
   networks?: ContainerNetworks;
   /** Called for every container event; must not throw. */

@@ -30,7 +30,6 @@ export type {
   ContainerSnapshots,
   ContainerRuntime,
   PackDirectory,
-  UnpackTar,
   ContainerCommitter,
   VolumeResolver,
   ContainerEvent,
