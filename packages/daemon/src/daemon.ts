@@ -38,6 +38,7 @@ import { containerMigrations, containersRouter, createContainerService, type Con
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
 import { DaemonBuildBackend } from './build/daemon-build-backend';
+import { BuildContainers } from './build/build-containers';
 import { criImageBackend } from './cri/cri-image-backend';
 
 /** berthd's version (the Engine API's `Version`, the CRI's runtime_version). */
@@ -263,7 +264,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       const unpackTar = async (input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void> => {
         await unpackLayer(input as Readable, dir, signal ? { signal } : {});
       };
+      const buildContainers = new BuildContainers(layout.buildContainersDir);
+      await buildContainers.sweep((id) => containers!.remove(id, { force: true }), logger);
       const backend = new DaemonBuildBackend({
+        buildContainers,
         containers,
         imageStore,
         unpackTar,
@@ -271,7 +275,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         tmpDir: layout.tmpDir,
         logger,
       });
-      routers.push(buildRouter(new BuildService({ backend, unpackContext: unpackTar, tmpDir: layout.tmpDir, logger })));
+      routers.push(buildRouter(new BuildService({ backend, unpackContext: unpackTar, tmpDir: layout.tmpDir, logger, buildContainers })));
     }
     routers.push(
       imagesRouter({

@@ -1041,13 +1041,29 @@ static void pending_readable(void) {
  * the pipes are not read before the daemon's attach (bounded wait; the daemon connects right
  * after "ready", the connection waits in the listen backlog meanwhile). */
 #define ATTACH_WAIT_MS 10000
+/* The daemon that started us (our parent until it dies) and our bundle directory as we found it. */
+static pid_t starter_pid;
+static dev_t bundle_dev;
+static ino_t bundle_ino;
+
+/* Can a daemon still attach? Not once the daemon that started us is gone (we were re-parented:
+   a restarted one never looks for a shim it did not see start) nor once our bundle directory
+   was moved or removed (the container is being removed: shim.sock is no longer where a daemon
+   would look). Waiting out ATTACH_WAIT_MS then would only leave us behind. */
+static int attach_possible(void) {
+  if (getppid() != starter_pid) return 0;
+  struct stat sb;
+  if (stat(opt_bundle, &sb) < 0 || sb.st_dev != bundle_dev || sb.st_ino != bundle_ino) return 0;
+  return 1;
+}
+
 static int wait_for_attach(void) {
   long long deadline = now_ms() + ATTACH_WAIT_MS;
   while (client_fd < 0) {
     long long left = deadline - now_ms();
-    if (left <= 0) return 0;
+    if (left <= 0 || !attach_possible()) return 0;
     struct pollfd pf[2] = {{listen_fd, POLLIN, 0}, {pending_fd, POLLIN, 0}};
-    int r = poll(pf, 2, (int)left);
+    int r = poll(pf, 2, left < 100 ? (int)left : 100);
     if (r < 0 && errno != EINTR) return 0;
     if (r <= 0) continue;
     if (pending_fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) pending_readable();
@@ -1094,6 +1110,11 @@ int main(int argc, char **argv) {
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
   if (chdir(opt_bundle) < 0) die("chdir bundle");
+  starter_pid = getppid();
+  {
+    struct stat sb;
+    if (stat(".", &sb) == 0) bundle_dev = sb.st_dev, bundle_ino = sb.st_ino;
+  }
   {
     int fd = open("shim.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -1281,9 +1302,9 @@ int main(int argc, char **argv) {
           if (q_size(&client_out) == 0) break;
         }
         long long left = deadline - now_ms();
-        if (left <= 0) break;
+        if (left <= 0 || (client_fd < 0 && !attach_possible())) break;
         struct pollfd pf[3] = {{listen_fd, POLLIN, 0}, {pending_fd, POLLIN, 0}, {client_fd, POLLOUT, 0}};
-        if (poll(pf, 3, (int)left) > 0) {
+        if (poll(pf, 3, left < 100 ? (int)left : 100) > 0) {
           if (pf[0].revents & POLLIN) accept_pending();
           else if (pending_fd >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) pending_readable();
         }

@@ -7,6 +7,7 @@ import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
 import type { Logger } from '@berth/log';
 import { ContextHasher } from './context-digests';
+import type { BuildContainers } from './build-containers';
 
 /** The query of `POST /build`, parsed. */
 export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform'> & {
@@ -20,6 +21,8 @@ export interface BuildServiceDeps {
   /** The data root's tmp/ (same filesystem as the layer store). */
   tmpDir: string;
   logger: Logger;
+  /** Lists each build's intermediate containers while it runs (removed at start after a crash). */
+  buildContainers?: BuildContainers;
 }
 
 /** `POST /build`: the context tar into a temp dir, the legacy builder over it, the dir removed. */
@@ -71,7 +74,8 @@ export class BuildService {
         ...(req.platform ? { platform: req.platform } : {}),
         ...(signal ? { signal } : {}),
       };
-      return await this.builder.build(opts, out);
+      const run = (): Promise<BuildResult> => this.builder.build(opts, out);
+      return await (this.deps.buildContainers ? this.deps.buildContainers.track(run) : run());
     } finally {
       await fs.rm(dir, { recursive: true, force: true }).catch((e: unknown) => this.deps.logger.warn({ dir, err: messageOf(e) }, 'build: removing the context'));
     }

@@ -9,6 +9,7 @@ import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageRunConfig } from '@berth/oci';
 import type { ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
+import type { BuildContainers } from './build-containers';
 
 const run = promisify(execFile);
 
@@ -22,6 +23,8 @@ export interface DaemonBuildBackendDeps {
   /** Where read-only image mounts and scratch dirs go (the data root's tmp/). */
   tmpDir: string;
   logger: Logger;
+  /** Where the build containers in flight are listed (removed at start after a crash). */
+  buildContainers?: BuildContainers;
 }
 
 function toBuildImage(r: ImageRecord): BuildImage {
@@ -72,6 +75,7 @@ export class DaemonBuildBackend implements BuildBackend {
       AttachStderr: true,
       HostConfig: {},
     } as Parameters<ContainerService['create']>[0]);
+    await this.deps.buildContainers?.add(Id);
     opts.onCreated(Id);
     const attachment = await svc.attach(Id, { stdout: true, stderr: true, stream: true });
     const sink = new FrameSink(opts.onOutput);
@@ -115,11 +119,13 @@ export class DaemonBuildBackend implements BuildBackend {
       User: config.User ?? '',
       HostConfig: {},
     } as Parameters<ContainerService['create']>[0]);
+    await this.deps.buildContainers?.add(Id);
     return Id;
   }
 
   async removeContainer(containerId: string): Promise<void> {
     await this.deps.containers.remove(containerId, { force: true });
+    await this.deps.buildContainers?.forget(containerId);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
 import { parseReference, type ImageRunConfig } from '@berth/oci';
 import { applyImageChanges } from '../images/image-changes';
@@ -40,11 +42,16 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
   const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
   // docker (daemon/commit.go) ignores a failed pause: a container that is just exiting is committed as it is
   let pause = opts.pause !== false && e.rec.state.status === 'running';
+  // The pause is the commit's, not the user's: a marker in the bundle says so, so that a daemon
+  // killed meanwhile unpauses the container at its next start (container-restore.ts).
+  const marker = commitPauseMarker(ctx.layout.containerDir(id));
   if (pause) {
+    await fs.writeFile(marker, '');
     await lifecycle.pause(id).catch((err) => {
       pause = false;
       ctx.log.debug({ id, err: messageOf(err) }, 'commit: not paused');
     });
+    if (!pause) await fs.rm(marker, { force: true });
   }
   try {
     const rec = await committer.commit({
@@ -61,6 +68,14 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     ctx.emit(e, 'commit', { comment: opts.comment ?? '' });
     return { Id: rec.id };
   } finally {
-    if (pause) await lifecycle.unpause(id).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'commit: unpause'));
+    if (pause) {
+      await lifecycle.unpause(id).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'commit: unpause'));
+      await fs.rm(marker, { force: true });
+    }
   }
+}
+
+/** The file saying that a container is paused by a commit in progress (not by the user). */
+export function commitPauseMarker(containerDir: string): string {
+  return path.join(containerDir, 'commit-paused');
 }

@@ -7,6 +7,7 @@ import { newEntry, type Entry } from './container-entry';
 import type { ContainerExecs } from './container-exec';
 import type { ContainerHealth } from './container-health';
 import { ZERO_TIME } from './container-record';
+import { commitPauseMarker } from './container-commit';
 import type { ContainerRemoval } from './container-removal';
 import type { ContainerSupervisor } from './container-supervisor';
 import { rfc3339Nano } from './timestamps';
@@ -92,6 +93,15 @@ export class ContainerRestore {
       e.hub.bind(task);
       ctx.mounts.adopt(id);
       if (task.pid !== e.rec.state.pid) await ctx.setState(e, { pid: task.pid });
+      // a commit in progress when the daemon died paused it: that pause is undone
+      const marker = commitPauseMarker(dir);
+      if (await fs.stat(marker).then(() => true, () => false)) {
+        if (e.rec.state.status === 'paused') {
+          await ctx.runtimeFor(e).resume(id).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unpause after a cut commit'));
+          await ctx.setState(e, { status: 'running' });
+        }
+        await fs.rm(marker, { force: true });
+      }
       this.supervisor.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
       this.health.start(e, true);
       return;

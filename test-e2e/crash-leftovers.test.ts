@@ -1,0 +1,80 @@
+/**
+ * What a daemon leaves when it dies or a container goes at a bad moment: `kill -9` during a
+ * commit leaves no paused container after the restart, during a build no intermediate
+ * container; no health-probe shim outlives the removal of its container or a daemon stop
+ * (the removal is raced against probes every 20 ms, a bounded number of times).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, processesUnder, scratchDir, sleep, waitFor } from './harness';
+
+let d: BerthDaemon;
+let docker: ReturnType<typeof clientsFor>['docker'];
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  docker = clientsFor(d).docker;
+  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 90_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 60_000);
+
+const healthShims = (): string[] => processesUnder(d.dataRoot).map((p) => p.cmdline).filter((c) => /berth-shim .*exec\/health-/.test(c));
+
+describe('crash leftovers', () => {
+  it('no health-probe shim outlives the removal of its container or a daemon stop', async () => {
+    for (let i = 0; i < 8; i++) {
+      const id = ok(await docker(['run', '-d', '--health-cmd', 'cat /tmp/ok', '--health-interval', '20ms', 'busybox', 'sleep', '100'])).stdout.trim();
+      await sleep((i * 37) % 300);
+      ok(await docker(['rm', '-f', id]));
+      await sleep(300);
+      expect(healthShims()).toEqual([]);
+    }
+    const id = ok(await docker(['run', '-d', '--health-cmd', 'cat /tmp/ok', '--health-interval', '20ms', 'busybox', 'sleep', '100'])).stdout.trim();
+    for (let i = 0; i < 3; i++) {
+      await sleep(150 + i * 70);
+      await d.stop();
+      await sleep(500);
+      expect(healthShims()).toEqual([]);
+      await d.restart();
+    }
+    ok(await docker(['rm', '-f', id]));
+  }, 90_000);
+
+  it('kill -9 during a commit: after the restart the container runs, not paused', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1M count=300 2>/dev/null; sleep 1000'])).stdout.trim();
+    await waitFor('the container to write its file', async () => (await docker(['exec', id, 'sh', '-c', 'test $(stat -c %s /big) -ge 314572800'])).code === 0, 60_000, 200);
+    const commit = docker(['commit', id, 'cut:1']);
+    await waitFor('the commit to pause the container', async () => ok(await docker(['inspect', '--format', '{{.State.Paused}}', id])).stdout.trim() === 'true', 20_000, 20);
+    await d.kill9();
+    await commit;
+    await d.restart();
+    expect(ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.Paused}}', id])).stdout.trim()).toBe('running false');
+    expect(ok(await docker(['exec', id, 'echo', 'thawed'])).stdout).toBe('thawed\n');
+    expect(fs.existsSync(path.join(d.dataRoot, 'containers', id, 'commit-paused'))).toBe(false);
+    ok(await docker(['rm', '-f', id]));
+  }, 120_000);
+
+  it('kill -9 during a build: after the restart no intermediate container is left', async () => {
+    const ctx = scratchDir('crash-build');
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN echo started && sleep 60\n');
+    const before = ok(await docker(['ps', '-aq', '--no-trunc'])).stdout.trim();
+    expect(before).toBe('');
+    const build = docker(['build', '-t', 'cut-build', ctx]);
+    await waitFor('the RUN container', async () => ok(await docker(['ps', '-q'])).stdout.trim() !== '', 30_000, 50);
+    await d.kill9();
+    await build;
+    await d.restart();
+    expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
+    expect(fs.readdirSync(path.join(d.dataRoot, 'build-containers'))).toEqual([]);
+    // a build that ends keeps docker's rules: a failed RUN's container stays without --force-rm
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN exit 3\n');
+    expect((await docker(['build', ctx])).code).not.toBe(0);
+    expect(ok(await docker(['ps', '-aq'])).stdout.trim()).not.toBe('');
+    await d.restart();
+    expect(ok(await docker(['ps', '-aq'])).stdout.trim()).not.toBe('');
+  }, 120_000);
+});
