@@ -14,7 +14,7 @@ const NS_PATH = `/var/run/netns/${NS}`;
 const SCENARIO = path.join(__dirname, '__fixtures__', 'netns-scenario.js');
 
 function phase(name: string, dir: string): Record<string, unknown> {
-  const r = spawnSync('nsenter', [`--net=${NS_PATH}`, process.execPath, SCENARIO, name, dir], { encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync('nsenter', [`--net=${NS_PATH}`, process.execPath, SCENARIO, name, dir], { encoding: 'utf8', timeout: 90000 });
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   if (!line.startsWith('{')) throw new Error(`scenario ${name}: ${r.stderr}${r.stdout}`);
   const out = JSON.parse(line) as Record<string, unknown>;
@@ -92,5 +92,5 @@ describe('bridge networking on a real kernel (in a test netns)', () => {
     expect(table).not.toMatch(/10\.20[12]\./);
     const mounts = execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' });
     expect(mounts).not.toContain(dir);
-  });
+  }, 200_000);
 });
