@@ -138,3 +138,17 @@ it('exec -it starts at the terminal size with berth (docker 28 sends it only fro
   const r = await onPty('berth', [27, 88], 'w:# ;;s:stty size\r;;w:27 88;;s:exit\r', ['exec', '-it', 'it-berth', 'sh']);
   expect(sizes(r.out)).toEqual(['27 88']);
 }, 60_000);
+
+describe('login on a terminal', () => {
+  it('prompts for the username and the password (not echoed), as docker does', async () => {
+    const script = 'w:Username: ;;s:alice\\r;;w:Password: ;;s:s3cret-pw\\r;;p:1';
+    const [dk, bt] = [await onPty('docker', [30, 100], script, ['login', 'localhost:1']), await onPty('berth', [30, 100], script, ['login', 'localhost:1'])];
+    expect(bt.out).not.toContain('s3cret-pw');
+    expect(bt.out.replace(/berth/g, 'docker')).toBe(dk.out);
+    expect(bt.code).toBe(dk.code);
+    const pw = 'w:Password: ;;s:s3cret-pw\\r;;p:1';
+    const [dk2, bt2] = [await onPty('docker', [30, 100], pw, ['login', '-u', 'bob', 'localhost:1']), await onPty('berth', [30, 100], pw, ['login', '-u', 'bob', 'localhost:1'])];
+    expect(bt2.out).toBe(dk2.out);
+    expect(bt2.out.startsWith('Password: ')).toBe(true);
+  }, 60_000);
+});

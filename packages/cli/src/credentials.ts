@@ -61,3 +61,12 @@ export function credentialsFor(dir: string, domain: string): AuthConfig {
   const i = text.indexOf(':');
   return { username: text.slice(0, i), password: text.slice(i + 1), serveraddress: key };
 }
+
+/** The username stored for a server (the default of the login prompt), or undefined. */
+export function storedUsername(dir: string, server: string): string | undefined {
+  const entry = read(dir).auths?.[server];
+  if (!entry?.auth) return undefined;
+  const text = Buffer.from(entry.auth, 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  return i > 0 ? text.slice(0, i) : undefined;
+}

@@ -1,7 +1,8 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { configDir } from '../config';
-import { DOCKER_HUB_KEY, configFile, removeCredentials, saveCredentials } from '../credentials';
+import { DOCKER_HUB_KEY, configFile, removeCredentials, saveCredentials, storedUsername } from '../credentials';
+import { readLine, setEcho } from '../read-line';
 
 function readStdin(ctx: CliContext): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -29,14 +30,41 @@ export async function login(ctx: CliContext, argv: { server?: string; username?:
   } else if (password !== undefined) {
     ctx.io.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
   }
-  if (!argv.username || password === undefined) {
-    ctx.io.stderr.write('Error: Cannot perform an interactive login from a non TTY device\n');
-    return 1;
+  let username = argv.username;
+  if (!username || password === undefined) {
+    if (!ctx.io.stdin.isTTY) {
+      ctx.io.stderr.write('Error: Cannot perform an interactive login from a non TTY device\n');
+      return 1;
+    }
+    // docker's PromptUserForCredentials: the username (the stored one as default), then the password unechoed
+    if (!username) {
+      const stored = storedUsername(configDir({ config: argv.config }, ctx.env), server);
+      ctx.io.stdout.write(stored ? `Username (${stored}): ` : 'Username: ');
+      username = (await readLine(ctx.io)).trim() || stored;
+      if (!username) {
+        ctx.io.stderr.write('Error: Non-null Username Required\n');
+        return 1;
+      }
+    }
+    if (!password) {
+      setEcho(false);
+      try {
+        ctx.io.stdout.write('Password: ');
+        password = (await readLine(ctx.io)).trim();
+      } finally {
+        setEcho(true);
+      }
+      ctx.io.stdout.write('\n');
+      if (!password) {
+        ctx.io.stderr.write('Error: Password Required\n');
+        return 1;
+      }
+    }
   }
   try {
-    const r = await ctx.client('general').system.auth({ username: argv.username, password, serveraddress: server });
+    const r = await ctx.client('general').system.auth({ username, password, serveraddress: server });
     const dir = configDir({ config: argv.config }, ctx.env);
-    saveCredentials(dir, server, argv.username, password);
+    saveCredentials(dir, server, username, password);
     ctx.io.stderr.write(
       `\nWARNING! Your credentials are stored unencrypted in '${configFile(dir)}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
     );
