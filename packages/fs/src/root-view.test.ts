@@ -101,4 +101,34 @@ describe('RootView', () => {
       v.close();
     }
   });
+
+  it('resolves below a held directory, in the same scope, wherever the directory moves', () => {
+    const v = RootView.open(root);
+    try {
+      const base = v.resolve('/srv/d', { followLast: true });
+      const f = v.resolveFrom(base, 'f.txt');
+      expect(f.path).toBe('/srv/d/f.txt');
+      f.close();
+      // `..` above the start continues from its container path; an absolute link from the root
+      const up = v.resolveFrom(base, '../abs/passwd');
+      expect(up.path).toBe('/etc/passwd');
+      up.close();
+      fs.symlinkSync('../../etc', path.join(root, 'srv', 'd', 'back'));
+      const back = v.resolveFrom(base, 'back/passwd');
+      expect(back.path).toBe('/etc/passwd');
+      back.close();
+      // the directory renamed meanwhile: the walk still starts in it
+      fs.renameSync(path.join(root, 'srv', 'd'), path.join(root, 'srv', 'moved'));
+      fs.symlinkSync('/', path.join(root, 'srv', 'd'));
+      const moved = v.resolveFrom(base, 'f.txt');
+      expect(fs.readlinkSync(fdPath(moved.fd))).toBe(path.join(root, 'srv', 'moved', 'f.txt'));
+      moved.close();
+      fs.unlinkSync(path.join(root, 'srv', 'd'));
+      fs.renameSync(path.join(root, 'srv', 'moved'), path.join(root, 'srv', 'd'));
+      fs.unlinkSync(path.join(root, 'srv', 'd', 'back'));
+      base.close();
+    } finally {
+      v.close();
+    }
+  });
 });

@@ -137,7 +137,8 @@ export class RootView {
     const fds = this.mounts.map((m) => m.fd);
     let r;
     try {
-      const cleaned = typeof p === 'string' ? cleanPath(p) : Buffer.from(cleanPath(p.toString('latin1')), 'latin1');
+      // an absolute path is cleaned lexically (docker); a relative one is walked as it is (its `..` climbs from `from`)
+      const cleaned = from !== undefined ? p : typeof p === 'string' ? cleanPath(p) : Buffer.from(cleanPath(p.toString('latin1')), 'latin1');
       r =
         from === undefined
           ? native.resolve(this.rootFd, dests, fds, cleaned, flags)
