@@ -52,6 +52,7 @@ describe('bridge networking on a real kernel (in a test netns)', () => {
   it('connects, isolates, resolves, publishes, survives a restart and leaves nothing behind', () => {
     const a = phase('first', dir);
     expect(a.ips).toEqual({ a: '10.201.0.2', b: '10.201.0.3', c: '172.17.0.2', d: '10.202.0.2' });
+    expect(a.spawnsForCreates).toBe(0); // bridges over netlink too
     expect(a.spawnsPerAttach).toBe(0); // netlink and libnftables in-process (the native addon)
     expect(a.resolvA).toBe('search example.org\nnameserver 10.201.0.1\noptions ndots:0\n');
     expect(String(a.hostsA).endsWith('10.201.0.2\talpha-host\n')).toBe(true);

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InternalError } from '@berth/errdefs';
 import type { BridgeSpec, HostNet, VethSpec } from './host-net';
-import { IpHostNet, ipv6Lines } from './ip-host-net';
+import { IpHostNet, ipv6Lines, writeSysctl } from './ip-host-net';
 import { runCommand } from './run-command';
 
 /** The calls of native/src/berth_net.c (synchronous; each a handful of syscalls). */
@@ -11,6 +11,7 @@ interface NetNative {
   deleteNetns(path: string): void;
   addVeth(netnsPath: string, bridge: string, hostName: string, ifname: string, mac: string, address: string, prefix: number, gateway: string, mtu: number): void;
   deleteLink(name: string): void;
+  ensureBridge(name: string, address: string, prefix: number, mtu: number): void;
   deleteLinkIn(netnsPath: string, ifname: string): void;
   setDefaultRoute(netnsPath: string, gateway: string): void;
   /** Runs an nft script through libnftables on the thread pool; rejects with code ENOSYS when the library is missing. */
@@ -59,19 +60,23 @@ export function nativeNftApplier(n: NetNative): (script: string) => Promise<void
 
 /**
  * HostNet over netlink and setns from the native addon: attach, connect, disconnect and
- * detach spawn no process. Bridges (made once per network) still use `ip`.
+ * detach spawn no process; nor do bridges (except the IPv6 gateway of networks with IPv6).
  */
 export class NetlinkHostNet implements HostNet {
   private readonly ip = new IpHostNet();
 
   constructor(private readonly n: NetNative) {}
 
-  ensureBridge(b: BridgeSpec): Promise<void> {
-    return this.ip.ensureBridge(b);
+  async ensureBridge(b: BridgeSpec): Promise<void> {
+    // IPv6 gateways still go through `ip` (networks with IPv6 only).
+    if (b.address6) return this.ip.ensureBridge(b);
+    const [addr, prefix] = b.address.split('/');
+    wrap(`bridge ${b.name}`, () => this.n.ensureBridge(b.name, addr!, Number(prefix), b.mtu));
+    await writeSysctl(`net/ipv4/conf/${b.name}/route_localnet`, '1');
   }
 
-  deleteBridge(name: string): Promise<void> {
-    return this.ip.deleteBridge(name);
+  async deleteBridge(name: string): Promise<void> {
+    wrap(`bridge ${name}`, () => this.n.deleteLink(name));
   }
 
   async createNetns(p: string): Promise<void> {

@@ -8,6 +8,7 @@
  *                                              veth pair, peer moved into the netns as `ifname` with `mac`,
  *                                              host side enslaved to `bridge` and up; inside: address/prefix,
  *                                              up, default route via `gateway` ('' for none)
+ *   ensureBridge(name, address, prefix, mtu)   the bridge (made when missing), its IPv4 address, up
  *   deleteLink(name)                           RTM_DELLINK in berthd's netns (ENODEV ignored)
  *   deleteLinkIn(netnsPath, ifname)            RTM_DELLINK inside the netns (ENODEV ignored)
  *   setDefaultRoute(netnsPath, gateway)        replaces (or with '' removes) the default route inside
@@ -418,6 +419,47 @@ static napi_value js_set_default_route(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ensureBridge(name, address, prefix, mtu): the bridge (made when missing), its IPv4 address, up. */
+static napi_value js_ensure_bridge(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char name[IFNAMSIZ + 1], addr[32];
+  int32_t prefix, mtu;
+  if (!args(env, info, 4, argv) || !str_arg(env, argv[0], name, sizeof name) || !str_arg(env, argv[1], addr, sizeof addr)) return NULL;
+  napi_get_value_int32(env, argv[2], &prefix);
+  napi_get_value_int32(env, argv[3], &mtu);
+  struct in_addr a;
+  if (!parse_ip(env, addr, &a)) return NULL;
+  int fd = nl_open();
+  if (fd < 0) return throw_err(env, -fd, "netlink socket", "");
+  int idx = if_nametoindex(name);
+  if (!idx) {
+    struct req r;
+    req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+    r.u.i.ifi_family = AF_UNSPEC;
+    addattr_str(&r.n, IFLA_IFNAME, name);
+    addattr_u32(&r.n, IFLA_MTU, mtu);
+    struct rtattr *li = nest(&r.n, IFLA_LINKINFO);
+    addattr(&r.n, IFLA_INFO_KIND, "bridge", 6);
+    nest_end(&r.n, li);
+    int rc = nl_talk(fd, &r.n);
+    if (rc && rc != -EEXIST) {
+      close(fd);
+      return throw_err(env, -rc, "bridge", name);
+    }
+    idx = if_nametoindex(name);
+    if (!idx) {
+      int e = errno;
+      close(fd);
+      return throw_err(env, e, "bridge", name);
+    }
+  }
+  int rc = addr_add(fd, idx, a, prefix);
+  if (!rc) rc = link_up(fd, idx, 0);
+  close(fd);
+  if (rc) return throw_err(env, -rc, "bridge address", name);
+  return NULL;
+}
+
 /* libnftables' C API (nftables/libnftables.h), resolved at run time. */
 struct nft_ctx;
 static struct {
@@ -568,6 +610,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deleteLink", NULL, js_delete_link, NULL, NULL, NULL, napi_default, NULL},
       {"deleteLinkIn", NULL, js_delete_link_in, NULL, NULL, NULL, napi_default, NULL},
       {"setDefaultRoute", NULL, js_set_default_route, NULL, NULL, NULL, napi_default, NULL},
+      {"ensureBridge", NULL, js_ensure_bridge, NULL, NULL, NULL, napi_default, NULL},
       {"nftApply", NULL, js_nft_apply, NULL, NULL, NULL, napi_default, NULL},
       {"nftApplyAsync", NULL, js_nft_apply_async, NULL, NULL, NULL, napi_default, NULL},
   };

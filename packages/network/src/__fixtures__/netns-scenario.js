@@ -62,8 +62,10 @@ async function first() {
   const db = await Database.open(path.join(dir, 'berth.db'));
   const m = await open(db);
   const out = {};
+  const spawnsAtOpen = networkSpawnCount();
   await m.catalog.create({ Name: 'app', IPAM: { Config: [{ Subnet: '10.201.0.0/24' }] } });
   await m.catalog.create({ Name: 'int', Internal: true, IPAM: { Config: [{ Subnet: '10.202.0.0/24' }] } });
+  out.spawnsForCreates = networkSpawnCount() - spawnsAtOpen;
   const spawnsBefore = networkSpawnCount();
   const s = {};
   for (const k of ['a', 'b', 'c', 'd']) s[k] = await m.attacher.attach(requests[k]);
