@@ -16,8 +16,10 @@ export interface RunStepOptions {
   config: ImageRunConfig;
   /** Called once the container exists, before it starts (`Running in <12hex>`). */
   onCreated(containerId: string): void;
-  /** Output of the process, stdout and stderr in order. */
+  /** Output of the process, stdout and stderr in order (stderr wrapped in `\x1b[91m`…`\x1b[0m`, as docker). */
   onOutput(chunk: Buffer): void;
+  /** `host:ip` entries for the container's /etc/hosts (`docker build --add-host`). */
+  extraHosts?: string[];
   signal?: AbortSignal;
 }
 

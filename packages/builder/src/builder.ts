@@ -36,6 +36,13 @@ export interface BuildOptions {
   pull?: boolean;
   platform?: string;
   /**
+   * `--cache-from`: images whose build cache may be used. Given, and none of them is here, the
+   * build uses no local cache (docker's legacy builder: cache hits must come from a source).
+   */
+  cacheFrom?: string[];
+  /** `--add-host` entries (`host:ip`) for the RUN containers' /etc/hosts. */
+  extraHosts?: string[];
+  /**
    * sha256/size of the context's regular files by relative path, when the caller hashed them
    * while extracting the context tar (saves a second read for COPY's cache key).
    */
@@ -79,6 +86,10 @@ export class Builder {
   constructor(private readonly backend: BuildBackend) {}
 
   async build(opts: BuildOptions, out: BuildOutput): Promise<BuildResult> {
+    if (opts.cacheFrom?.length && !opts.noCache) {
+      const sources = await Promise.all(opts.cacheFrom.map((r) => this.backend.findImage(r).catch(() => undefined)));
+      if (!sources.some(Boolean)) opts = { ...opts, noCache: true };
+    }
     const dockerfileName = opts.dockerfile || 'Dockerfile';
     const dfPath = path.resolve(opts.contextDir, dockerfileName);
     if (!dfPath.startsWith(path.resolve(opts.contextDir) + path.sep)) {
@@ -99,7 +110,9 @@ export class Builder {
     } catch {
       /* none */
     }
-    const context = new SourceRoot(path.resolve(opts.contextDir), ignoreText, [path.posix.normalize(dockerfileName), '.dockerignore']);
+    // docker (builder/remotecontext/detect.go removeDockerfile): once read, the Dockerfile and
+    // .dockerignore leave the context when .dockerignore lists them, like any other file
+    const context = new SourceRoot(path.resolve(opts.contextDir), ignoreText);
 
     // meta args, then stages
     const metaArgs: Instruction[] = [];
@@ -445,6 +458,7 @@ export class Builder {
         ctx.out.stream(` ---> Running in ${short(id)}\n`);
       },
       onOutput: (chunk) => ctx.out.stream(chunk.toString('utf8')),
+      ...(ctx.opts.extraHosts?.length ? { extraHosts: ctx.opts.extraHosts } : {}),
       ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
     }).catch(async (e: unknown) => {
       if (containerId && (ctx.opts.forceRm || ctx.opts.signal?.aborted)) await this.removeIntermediate(ctx, containerId);

@@ -10,7 +10,7 @@ import { ContextHasher } from './context-digests';
 import type { BuildContainers } from './build-containers';
 
 /** The query of `POST /build`, parsed. */
-export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform'> & {
+export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform' | 'cacheFrom' | 'extraHosts'> & {
   tags: string[];
 };
 
@@ -72,6 +72,8 @@ export class BuildService {
         forceRm: Boolean(req.forceRm),
         pull: Boolean(req.pull),
         ...(req.platform ? { platform: req.platform } : {}),
+        ...(req.cacheFrom?.length ? { cacheFrom: req.cacheFrom } : {}),
+        ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}),
         ...(signal ? { signal } : {}),
       };
       const run = (): Promise<BuildResult> => this.builder.build(opts, out);

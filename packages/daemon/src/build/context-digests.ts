@@ -45,7 +45,25 @@ export class ContextHasher extends Transform {
     cb(null, chunk);
   }
 
+  /**
+   * A context that stops right after an entry's data, or at a header boundary, without the
+   * padding or the end-of-archive blocks, is a whole archive to docker (Go's tar.Reader takes
+   * that EOF for the end): the docker CLI sends such a tar when it appends an out-of-context
+   * Dockerfile (`-f /elsewhere/Dockerfile`, `-f -`). The missing end is supplied here; a stream
+   * cut inside a header or an entry's data stays truncated.
+   */
+  override _flush(cb: TransformCallback): void {
+    if (!this.broken && !this.ended && this.remaining === 0 && this.buf.length === 0 && this.received > 0) {
+      this.push(Buffer.alloc(this.padding + 2 * BLOCK));
+      this.ended = true;
+    }
+    cb();
+  }
+
+  private received = 0;
+
   private consume(chunk: Buffer): void {
+    this.received += chunk.length;
     let off = 0;
     while (off < chunk.length && !this.broken && !this.ended) {
       if (this.remaining > 0) {

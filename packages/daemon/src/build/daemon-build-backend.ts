@@ -73,7 +73,7 @@ export class DaemonBuildBackend implements BuildBackend {
       User: c.User ?? '',
       AttachStdout: true,
       AttachStderr: true,
-      HostConfig: {},
+      HostConfig: opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {},
     } as Parameters<ContainerService['create']>[0]);
     await this.deps.buildContainers?.add(Id);
     opts.onCreated(Id);
@@ -179,6 +179,9 @@ export class DaemonBuildBackend implements BuildBackend {
   }
 }
 
+const STDERR_START = Buffer.from('\x1b[91m');
+const STDERR_END = Buffer.from('\x1b[0m');
+
 /** A write-only Duplex that takes the attach stream's 8-byte-header frames apart. */
 class FrameSink extends Duplex {
   private buf = Buffer.alloc(0);
@@ -196,7 +199,9 @@ class FrameSink extends Duplex {
     while (this.buf.length >= 8) {
       const len = this.buf.readUInt32BE(4);
       if (this.buf.length < 8 + len) break;
-      this.onOutput(this.buf.subarray(8, 8 + len));
+      const payload = this.buf.subarray(8, 8 + len);
+      // docker's build stream: stderr in bright red (streamformatter.NewStderrWriter)
+      this.onOutput(this.buf[0] === 2 ? Buffer.concat([STDERR_START, payload, STDERR_END]) : payload);
       this.buf = this.buf.subarray(8 + len);
     }
     cb();

@@ -1,11 +1,19 @@
 import { Router, type Request } from 'express';
 import { RunFailedError } from '@berth/builder';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
-import { asyncHandler, queryBool, queryHas, queryList, queryString, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
+import { asyncHandler, queryBool, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
 
+/**
+ * A parameter as docker reads it, Go's r.FormValue: the *first* value when given twice (SDKs send
+ * `dockerfile=` twice for a Dockerfile outside the context: its name, then its content).
+ */
+function formValue(req: Request, name: string): string | undefined {
+  return queryList(req, name)[0];
+}
+
 function jsonMap(req: Request, name: string): Record<string, string | null> | undefined {
-  const s = queryString(req, name);
+  const s = formValue(req, name);
   if (s === undefined || s === '') return undefined;
   let v: unknown;
   try {
@@ -21,6 +29,27 @@ function jsonMap(req: Request, name: string): Record<string, string | null> | un
   return v as Record<string, string | null>;
 }
 
+/** `cachefrom`: a JSON array of image references (docker's r.FormValue, then json.Unmarshal). */
+function cacheFrom(req: Request): string[] | undefined {
+  const s = formValue(req, 'cachefrom');
+  if (s === undefined || s === '') return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch {
+    throw new InvalidArgumentError('cachefrom: invalid JSON');
+  }
+  if (v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new InvalidArgumentError('cachefrom: must be a JSON array of strings');
+  return v.length ? (v as string[]) : undefined;
+}
+
+function extraHosts(req: Request): string[] {
+  const out = queryList(req, 'extrahosts').filter((h) => h !== '');
+  for (const h of out) if (h.lastIndexOf(':') <= 0) throw new InvalidArgumentError(`invalid IP address in add-host: "${h}"`);
+  return out;
+}
+
 /**
  * `POST /build` (the legacy builder, SPEC §"docker build") and `POST /build/prune`. The JSON
  * stream starts with the first line of output, so that a bad Dockerfile or a hostile context
@@ -29,21 +58,24 @@ function jsonMap(req: Request, name: string): Record<string, string | null> | un
 export function buildRouter(service: BuildService): Router {
   const r = Router();
   r.post('/build', asyncHandler(async (req, res) => {
-    if (queryString(req, 'remote')) throw new NotImplementedError('build: remote contexts (remote=) are not supported; send the context as the request body');
-    const version = queryString(req, 'version');
+    if (formValue(req, 'remote')) throw new NotImplementedError('build: remote contexts (remote=) are not supported; send the context as the request body');
+    const version = formValue(req, 'version');
     if (version !== undefined && version !== '' && version !== '1') throw new NotImplementedError(`build: builder version ${version} (BuildKit) is not supported; use the legacy builder (version=1)`);
     const labels = jsonMap(req, 'labels');
     const request: BuildRequest = {
       tags: BuildService.normaliseTags(queryList(req, 't').filter((t) => t !== '')),
-      ...(queryString(req, 'dockerfile') ? { dockerfile: queryString(req, 'dockerfile')! } : {}),
+      ...(formValue(req, 'dockerfile') ? { dockerfile: formValue(req, 'dockerfile')! } : {}),
       ...(jsonMap(req, 'buildargs') ? { buildArgs: jsonMap(req, 'buildargs')! } : {}),
       ...(labels ? { labels: Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])) } : {}),
-      ...(queryString(req, 'target') ? { target: queryString(req, 'target')! } : {}),
+      ...(formValue(req, 'target') ? { target: formValue(req, 'target')! } : {}),
       noCache: queryBool(req, 'nocache'),
       rm: queryHas(req, 'rm') ? queryBool(req, 'rm') : true,
       forceRm: queryBool(req, 'forcerm'),
       pull: queryBool(req, 'pull'),
-      ...(queryString(req, 'platform') ? { platform: queryString(req, 'platform')! } : {}),
+      ...(formValue(req, 'platform') ? { platform: formValue(req, 'platform')! } : {}),
+      ...(cacheFrom(req) ? { cacheFrom: cacheFrom(req)! } : {}),
+      // docker: r.Form["extrahosts"], every value (`host:ip`)
+      ...(queryList(req, 'extrahosts').length ? { extraHosts: extraHosts(req) } : {}),
     };
     const quiet = queryBool(req, 'q');
     const abort = new AbortController();

@@ -1,0 +1,98 @@
+/**
+ * Issue 12: `POST /build` as Docker 20.10's legacy builder serves Docker's Python SDK
+ * (python3-docker) and the docker CLI: a Dockerfile outside the context (the SDK sends
+ * `dockerfile=` twice, name then content; the CLI appends it to the context tar, unterminated),
+ * `.dockerignore` removing itself and the Dockerfile, RUN stderr in `\x1b[91m…\x1b[0m`,
+ * `extrahosts` in RUN containers, `cachefrom` with no such image (no local cache).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, scratchDir } from './harness';
+
+let d: BerthDaemon;
+let base: string;
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+  base = scratchDir('sdk-build');
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 120_000);
+
+function dir(name: string, files: Record<string, string>): string {
+  const p = path.join(base, name);
+  fs.mkdirSync(p, { recursive: true });
+  for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(p, f), text);
+  return p;
+}
+
+/** Python: builds with the low-level API and returns the stream lines and the image ID. */
+const BUILD = `
+def build(**kw):
+    lines = []
+    image = None
+    for m in api.build(decode=True, rm=True, **kw):
+        if 'stream' in m: lines.append(m['stream'])
+        if 'error' in m: raise Exception(m['error'])
+        if 'aux' in m: image = m['aux'].get('ID')
+    return {'lines': ''.join(lines), 'image': image}
+`;
+
+describe('a Dockerfile outside the context', () => {
+  it('the SDK (dockerfile= twice: name, then content) builds it', async () => {
+    const ctx = dir('out-ctx', { 'a.txt': 'from the context\n' });
+    const df = path.join(dir('out-df', { Dockerfile: 'FROM busybox\nCOPY a.txt /a.txt\nRUN cat /a.txt\n' }), 'Dockerfile');
+    const r = (await pythonSdk(d, `${BUILD}\nout(build(path=${JSON.stringify(ctx)}, dockerfile=${JSON.stringify(df)}, tag='sdk-outside'))`)) as { lines: string; image: string };
+    expect(r.lines).toContain('from the context');
+    expect(r.image).toMatch(/^sha256:/);
+  });
+
+  it('the docker CLI: -f /elsewhere/Dockerfile and -f - build, and the appended files stay out of the image', async () => {
+    const ctx = dir('cli-ctx', { 'a.txt': 'hi\n' });
+    const df = path.join(dir('cli-df', { Dockerfile: 'FROM busybox\nCOPY . /ctx\nRUN ls -A /ctx\n' }), 'Dockerfile');
+    const env = { DOCKER_BUILDKIT: '0' };
+    const { docker } = clientsFor(d);
+    const a = ok(await docker(['build', '--no-cache', '-t', 'cli-outside', '-f', df, ctx], { env }));
+    expect(a.stdout).toContain('Successfully tagged cli-outside:latest');
+    const ls = ok(await docker(['run', '--rm', 'cli-outside', 'ls', '-A', '/ctx']));
+    expect(ls.stdout.trim().split('\n')).toEqual(['a.txt']);
+    const b = ok(await docker(['build', '-t', 'cli-stdin', '-f', '-', ctx], { env, input: fs.readFileSync(df) }));
+    expect(b.stdout).toContain('Successfully tagged cli-stdin:latest');
+  });
+});
+
+describe('build details', () => {
+  it('a .dockerignore that lists itself and the Dockerfile keeps both out of the image', async () => {
+    const ctx = dir('ignore-self', { keep: 'x\n', '.dockerignore': '.dockerignore\nDockerfile\n', Dockerfile: 'FROM busybox\nCOPY . /ctx\n' });
+    const r = (await pythonSdk(d, `${BUILD}\nb = build(path=${JSON.stringify(ctx)}, tag='ignore-self')\nout(client.containers.run('ignore-self', ['ls', '-A', '/ctx'], remove=True).decode())`)) as string;
+    expect(r.trim().split('\n')).toEqual(['keep']);
+  });
+
+  it('RUN stderr comes wrapped in docker\'s colour codes', async () => {
+    const ctx = dir('stderr', { Dockerfile: 'FROM busybox\nRUN echo to-stderr >&2\n' });
+    const r = (await pythonSdk(d, `${BUILD}\nout(build(path=${JSON.stringify(ctx)}, nocache=True))`)) as { lines: string };
+    expect(r.lines).toContain('\x1b[91mto-stderr\n\x1b[0m');
+  });
+
+  it('extrahosts reach the RUN containers\' /etc/hosts', async () => {
+    const ctx = dir('hosts', { Dockerfile: 'FROM busybox\nRUN cat /etc/hosts\n' });
+    const r = (await pythonSdk(d, `${BUILD}\nout(build(path=${JSON.stringify(ctx)}, nocache=True, extra_hosts={'berth-extra': '10.9.8.7'}))`)) as { lines: string };
+    expect(r.lines).toMatch(/10\.9\.8\.7\s+berth-extra/);
+  });
+
+  it('cache_from an image that is not there: no local cache is used', async () => {
+    const ctx = dir('cachefrom', { Dockerfile: 'FROM busybox\nRUN echo cached-step\n' });
+    const r = (await pythonSdk(
+      d,
+      `${BUILD}\nfirst = build(path=${JSON.stringify(ctx)})\nsecond = build(path=${JSON.stringify(ctx)})\nthird = build(path=${JSON.stringify(ctx)}, cache_from=['nosuchtag'])\nout([first, second, third])`,
+    )) as { lines: string; image: string }[];
+    expect(r[1]!.lines).toContain('Using cache');
+    expect(r[1]!.image).toBe(r[0]!.image);
+    expect(r[2]!.lines).not.toContain('Using cache');
+    expect(r[2]!.lines).toContain('cached-step');
+  });
+});
