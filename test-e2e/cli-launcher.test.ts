@@ -19,11 +19,13 @@ let dir: string;
 let cli: string;
 let fast: string;
 let witness: string;
+let nodeBin: string;
 
 function run(args: string[]) {
   return exec(path.join(cli, 'bin', 'berth'), args, {
     // build-fast.js, run from the copy, finds esbuild-wasm through NODE_PATH
-    env: { BERTH_DEBUG_STARTUP: '1', NODE_PATH: path.join(repoRoot, 'node_modules'), BERTH_NO_SNAPSHOT: '', NODE_OPTIONS: '' },
+    // the node on PATH is this node through a bin/ of the test's own (standing in for /usr/bin)
+    env: { BERTH_DEBUG_STARTUP: '1', NODE_PATH: path.join(repoRoot, 'node_modules'), BERTH_NO_SNAPSHOT: '', NODE_OPTIONS: '', PATH: `${nodeBin}:${process.env.PATH}` },
     timeoutMs: 30_000,
   });
 }
@@ -45,6 +47,9 @@ beforeAll(() => {
   const realFast = path.join(realCli, 'dist', 'fast');
   for (const f of ['berth.blob', 'berth.js']) fs.copyFileSync(path.join(realFast, f), path.join(fast, f));
   // The built stamp, with its witness standing in for node's dpkg file list (a file of the test's own).
+  nodeBin = path.join(dir, 'bin');
+  fs.mkdirSync(nodeBin);
+  fs.symlinkSync(fs.realpathSync(process.execPath), path.join(nodeBin, 'node'));
   witness = path.join(dir, 'witness.list');
   fs.writeFileSync(witness, '');
   const old = new Date(Date.now() - 3600_000);
@@ -52,7 +57,7 @@ beforeAll(() => {
   const stamp = fs
     .readFileSync(path.join(realFast, 'berth.stamp'), 'utf8')
     .split('\n')
-    .map((l) => (l.startsWith('witness ') ? `witness ${witness}` : l))
+    .map((l) => (l.startsWith('witness ') ? `witness ${witness}` : l.startsWith('node ') ? `node ${path.join(nodeBin, 'node')}` : l))
     .join('\n');
   expect(stamp).toMatch(/^node \S+\nid .+\nbundle sha256:[0-9a-f]{64}\n/);
   fs.writeFileSync(path.join(fast, 'berth.stamp'), stamp);
@@ -66,8 +71,10 @@ it('takes the fast path, and keeps it when only the directory of node changes (a
   const r = ok(await run(['--version']));
   expect(r.stdout).toMatch(/^berth version /);
   expect(r.stderr).toMatch(/^berth: start-up: fast path \(snapshot .*berth\.blob\)$/m);
-  // what `apt-get install` of anything does to /usr/bin, here to the witness' directory
+  // what `apt-get install` of anything does to /usr/bin, here to node's directory (the launcher
+  // before used to give up the snapshot then) and to the witness' directory
   const now = new Date(Date.now() + 5_000);
+  fs.utimesSync(nodeBin, now, now);
   fs.utimesSync(dir, now, now);
   expect(ok(await run(['--version'])).stderr).toMatch(/fast path/);
 });
