@@ -9,7 +9,7 @@ import { orderUserMounts } from './mount-order';
 import { checkBindPropagation, wantsSharedRoot } from './bind-propagation';
 import { parseDeviceCgroupRule } from './device-cgroup-rule';
 import { resolveUser } from './user';
-import { defaultSeccompProfile, parseSeccompProfile, seccompFor } from './seccomp-profile';
+import { defaultSeccompProfile, parseSeccompProfile, seccompFor, seccompSupported } from './seccomp-profile';
 
 /** Docker's default PATH for containers whose environment has none. */
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -325,8 +325,28 @@ async function sysctlsOf(input: SpecInput, network: string): Promise<Record<stri
 /** Docker's rule: no filter for privileged or `unconfined`; else the given profile or the default, for these capabilities. */
 function seccompOf(input: SpecInput, caps: readonly string[]): NonNullable<RuntimeSpec['linux']>['seccomp'] {
   if (input.privileged || input.seccomp === 'unconfined') return undefined;
-  const profile = input.seccomp === undefined || input.seccomp === '' || input.seccomp === 'builtin' ? defaultSeccompProfile() : parseSeccompProfile(input.seccomp);
+  const builtin = input.seccomp === undefined || input.seccomp === '' || input.seccomp === 'builtin';
+  if (!kernelHasSeccomp()) {
+    // Docker's rule: without seccomp in the kernel the default profile is dropped (berthd warns
+    // at start), a profile of the container's own is an error
+    if (builtin) return undefined;
+    throw new InvalidArgumentError('seccomp is not enabled in your kernel, cannot run a custom seccomp profile');
+  }
+  const profile = builtin ? defaultSeccompProfile() : parseSeccompProfile(input.seccomp!);
   return seccompFor(profile, caps);
+}
+
+let seccompInKernel: boolean | undefined;
+
+function kernelHasSeccomp(): boolean {
+  if (seccompInKernel === undefined) {
+    try {
+      seccompInKernel = seccompSupported(fsSync.readFileSync('/proc/self/status', 'utf8'));
+    } catch {
+      seccompInKernel = false;
+    }
+  }
+  return seccompInKernel;
 }
 
 const ULIMITS: Record<string, string> = {
