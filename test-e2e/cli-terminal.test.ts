@@ -152,3 +152,22 @@ describe('login on a terminal', () => {
     expect(bt2.out.startsWith('Password: ')).toBe(true);
   }, 60_000);
 });
+
+describe('stats on a terminal', () => {
+  it('redraws the table every 500 ms with docker\'s escape sequences until ctrl-c', async () => {
+    ok(await c.docker(['run', '-d', '--name', 'st', 'busybox', 'sleep', '100']));
+    const script = 'p:1.8;;s:\\x03;;p:0.5';
+    const frame = (out: string) => {
+      // the first whole frame, numbers and sizes left out (they are read at different moments)
+      const f = out.split('\u001b[J')[0]!;
+      return f.replace(/\d+(\.\d+)?(%|[KMG]i?B|B)/g, 'N').replace(/--( \/ --)?/g, 'N').replace(/ +/g, ' ');
+    };
+    const dk = await onPty('docker', [30, 150], script + ';;s:\\x03;;s:\\x03', ['stats', 'st']);
+    const bt = await onPty('berth', [30, 150], script, ['stats', 'st']);
+    expect(bt.out.startsWith('\u001b[HCONTAINER ID')).toBe(true);
+    expect(frame(bt.out)).toBe(frame(dk.out));
+    expect(bt.out.split('\u001b[J').length).toBeGreaterThan(3);
+    // berth leaves at the first ctrl-c (docker 28 keeps drawing until the third)
+    expect(bt.code).toBe(0);
+  }, 60_000);
+});

@@ -222,6 +222,11 @@ export class ContainersClient {
     return this.api.json('GET', `/containers/${id}/stats`, { query: { stream: false }, signal });
   }
 
+  /** `GET /containers/{id}/stats?stream=1`: a sample about every second, until the container stops or `signal` aborts. */
+  async statsStream(id: string, signal?: AbortSignal): Promise<AsyncIterable<Record<string, unknown>>> {
+    return (await this.api.messages('GET', `/containers/${id}/stats`, { query: { stream: true }, signal })) as unknown as AsyncIterable<Record<string, unknown>>;
+  }
+
   /** `POST /containers/{id}/update`: resources and restart policy; answers `{Warnings}`. */
   update(id: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<{ Warnings: string[] | null }> {
     return this.api.json('POST', `/containers/${id}/update`, { json: body, signal });

@@ -2,13 +2,25 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { normalizeFormat, renderRows } from '../format/render';
 import { STATS_DEFAULT_FORMAT, STATS_HEADERS, statsRow } from '../format/stats-row';
+import type { FormatContext } from '../format/template';
+
+export interface StatsArgv {
+  containers?: string[];
+  all?: boolean;
+  noStream?: boolean;
+  noTrunc?: boolean;
+  format?: string;
+}
 
 /**
- * `berth stats --no-stream [-a] [--no-trunc] [--format] [CONTAINER...]`: one sample per container,
- * fetched in parallel, printed like docker. Live (streaming) display is not implemented: without
- * --no-stream berth prints one sample too.
+ * `berth stats [--no-stream] [-a] [--no-trunc] [--format] [CONTAINER...]`. With --no-stream: one
+ * sample per container, fetched in parallel. Without: docker's live view — a stats stream per
+ * container, the table redrawn every 500 ms from the top-left with docker's exact escape sequences
+ * (`ESC[H`, each line again with `ESC[K`, then `ESC[J`), containers started or stopped picked up
+ * when no names were given, until ctrl-c (or, naming containers, until they all stopped).
  */
-export async function run(ctx: CliContext, argv: { containers?: string[]; all?: boolean; noStream?: boolean; noTrunc?: boolean; format?: string }): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
+  if (!argv.noStream) return live(ctx, argv);
   const client = ctx.client('fast');
   let names = argv.containers ?? [];
   if (names.length === 0) names = (await client.containers.list({ all: argv.all })).map((c) => c.Id.slice(0, 12));
@@ -25,5 +37,82 @@ export async function run(ctx: CliContext, argv: { containers?: string[]; all?: 
   }
   if (failed) return 1; // docker prints no table when a container fails
   ctx.io.stdout.write(renderRows(normalizeFormat(argv.format, STATS_DEFAULT_FORMAT), rows, STATS_HEADERS));
+  return 0;
+}
+
+/** One frame as docker writes it while streaming. */
+export function liveFrame(table: string): string {
+  const buf = `\u001b[H${table}`;
+  return `${buf}${buf
+    .split('\n')
+    .map((l) => `${l} \u001b[K\n`)
+    .join('')}\u001b[J`;
+}
+
+interface Watched {
+  name: string;
+  last?: Record<string, unknown>;
+  abort: AbortController;
+  gone: boolean;
+}
+
+async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
+  const client = ctx.client('general');
+  const watched = new Map<string, Watched>();
+  const named = argv.containers ?? [];
+  const format = normalizeFormat(argv.format, STATS_DEFAULT_FORMAT);
+  let stopped = false;
+  const watch = (key: string, name: string) => {
+    const w: Watched = { name, abort: new AbortController(), gone: false };
+    watched.set(key, w);
+    (async () => {
+      try {
+        for await (const s of await client.containers.statsStream(key, w.abort.signal)) w.last = s;
+      } catch (e) {
+        if (!w.abort.signal.aborted && named.length) ctx.io.stderr.write(`${describeError(e)}\n`);
+      }
+      w.gone = true;
+    })().catch(() => undefined);
+  };
+  if (named.length) {
+    // docker checks each named container first
+    const found = await Promise.allSettled(named.map((n) => client.containers.inspect(n)));
+    const missing = found.flatMap((r, i) => (r.status === 'rejected' ? [`${describeError(r.reason)}`.replace(/^Error response from daemon: /, '') || named[i]!] : []));
+    if (missing.length) {
+      ctx.io.stderr.write(`Error response from daemon: ${missing.join(', ')}\n`);
+      return 1;
+    }
+    for (const n of named) watch(n, n);
+  }
+  const refresh = async () => {
+    if (named.length) return;
+    const list = await client.containers.list({ all: argv.all });
+    const ids = new Set(list.map((c) => c.Id.slice(0, 12)));
+    for (const id of ids) if (!watched.has(id)) watch(id, id);
+    for (const [id, w] of watched) {
+      if (!ids.has(id)) {
+        w.abort.abort();
+        watched.delete(id);
+      }
+    }
+  };
+  const unhook = ctx.onSignal('SIGINT', () => (stopped = true));
+  const unhookTerm = ctx.onSignal('SIGTERM', () => (stopped = true));
+  try {
+    await refresh();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const rows: FormatContext[] = [];
+      for (const w of watched.values()) rows.push(statsRow(w.last ?? {}, { trunc: !argv.noTrunc, container: w.name }));
+      ctx.io.stdout.write(liveFrame(renderRows(format, rows, STATS_HEADERS)));
+      if (stopped) break;
+      if (named.length && [...watched.values()].every((w) => w.gone) && !argv.all) break;
+      await refresh().catch(() => undefined);
+    }
+  } finally {
+    unhook();
+    unhookTerm();
+    for (const w of watched.values()) w.abort.abort();
+  }
   return 0;
 }
