@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
 import * as nodeFs from 'node:fs';
 import { fdPath, type RootView } from '@berth/fs';
 import { extractIntoContainer, goFileMode, rootfsView, statContainerPath } from './container-archive';
@@ -111,5 +112,33 @@ describe('extractIntoContainer', () => {
     } finally {
       await fs.rm(work, { recursive: true, force: true });
     }
+  });
+
+  it('leaves existing parents as they are (mode, owner) when the tar does not list them, as docker', async () => {
+    await fs.mkdir(path.join(root, 'tmp'), { recursive: true });
+    await fs.chmod(path.join(root, 'tmp'), 0o1777);
+    await fs.mkdir(path.join(root, 'priv'));
+    await fs.chown(path.join(root, 'priv'), 1000, 1000);
+    await fs.chmod(path.join(root, 'priv'), 0o700);
+    const pack = tar.pack();
+    pack.entry({ name: 'priv/sub/x', mode: 0o640, uid: 7, gid: 8 }, 'x\n');
+    pack.entry({ name: 'tmp/.wh.y', mode: 0o644 }, 'y\n');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    const view = rootfsView(root);
+    try {
+      await extractIntoContainer({ view, containerPath: '/', containerRef: 'c', input: Readable.from([Buffer.concat(chunks)]) });
+    } finally {
+      view.close();
+    }
+    expect((await fs.stat(path.join(root, 'tmp'))).mode & 0o7777).toBe(0o1777);
+    const priv = await fs.stat(path.join(root, 'priv'));
+    expect([priv.mode & 0o7777, priv.uid, priv.gid]).toEqual([0o700, 1000, 1000]);
+    const sub = await fs.stat(path.join(root, 'priv', 'sub'));
+    expect([sub.mode & 0o7777, sub.uid, sub.gid]).toEqual([0o755, 0, 0]); // implied: 0755 root, as docker
+    const x = await fs.stat(path.join(root, 'priv', 'sub', 'x'));
+    expect([x.mode & 0o7777, x.uid, x.gid]).toEqual([0o640, 7, 8]);
+    expect(await fs.readFile(path.join(root, 'tmp', '.wh.y'), 'utf8')).toBe('y\n'); // a file, not a whiteout
   });
 });
