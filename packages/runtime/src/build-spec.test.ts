@@ -92,6 +92,14 @@ describe('buildSpec', () => {
     await expect(buildSpec(input({ workingDir: 'rel' }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('masked and read-only paths as given (Docker HostConfig.MaskedPaths/ReadonlyPaths, CRI security context), none when privileged', async () => {
+    const s = await buildSpec(input({ maskedPaths: ['/secret'], readonlyPaths: [] }));
+    expect(s.linux?.maskedPaths).toEqual(['/secret']);
+    expect(s.linux?.readonlyPaths).toEqual([]);
+    const p = await buildSpec(input({ maskedPaths: ['/secret'], privileged: true }));
+    expect(p.linux?.maskedPaths).toBeUndefined();
+  });
+
   it('host network: no network namespace', async () => {
     const s = await buildSpec(input({ network: 'host' }));
     expect(s.linux?.namespaces?.map((n) => n.type)).not.toContain('network');

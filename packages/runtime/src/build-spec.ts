@@ -297,7 +297,9 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow, ...(input.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)] },
       ...(wantsSharedRoot(own.ordered) ? { rootfsPropagation: 'shared' } : {}),
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
-      ...(input.privileged ? {} : { maskedPaths: [...DEFAULT_MASKED_PATHS], readonlyPaths: [...DEFAULT_READONLY_PATHS] }),
+      ...(input.privileged
+        ? {}
+        : { maskedPaths: [...(input.maskedPaths ?? DEFAULT_MASKED_PATHS)], readonlyPaths: [...(input.readonlyPaths ?? DEFAULT_READONLY_PATHS)] }),
       ...(seccomp ? { seccomp } : {}),
       ...(Object.keys(sysctl).length ? { sysctl } : {}),
     },

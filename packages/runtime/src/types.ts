@@ -113,6 +113,10 @@ export interface SpecInput {
   mounts?: RuntimeMount[];
   readonlyRootfs?: boolean;
   privileged?: boolean;
+  /** Paths masked in the container (Docker's HostConfig.MaskedPaths); default Docker's list. Ignored when privileged. */
+  maskedPaths?: string[];
+  /** Paths made read-only (Docker's HostConfig.ReadonlyPaths); default Docker's list. Ignored when privileged. */
+  readonlyPaths?: string[];
   /** Docker names with or without CAP_ prefix, or "ALL". */
   capAdd?: string[];
   capDrop?: string[];

@@ -116,6 +116,8 @@ export async function specInputOf(
     mounts,
     readonlyRootfs: Boolean(h.ReadonlyRootfs),
     privileged: Boolean(h.Privileged),
+    ...(Array.isArray(h.MaskedPaths) ? { maskedPaths: [...h.MaskedPaths] } : {}),
+    ...(Array.isArray(h.ReadonlyPaths) ? { readonlyPaths: [...h.ReadonlyPaths] } : {}),
     capAdd: h.CapAdd ?? undefined,
     capDrop: h.CapDrop ?? undefined,
     cgroupParent: h.CgroupParent || undefined,
