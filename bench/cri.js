@@ -6,7 +6,8 @@
  * drives it. Medians of BENCH_RUNS (default 15):
  * - RunPodSandbox with a CNI bridge + host-local network (pause container + CNI ADD), and with
  *   the host's network (no CNI);
- * - CreateContainer + StartContainer of one busybox container in a ready pod.
+ * - CreateContainer + StartContainer of one busybox container in a ready pod (joining the pod's
+ *   namespaces, or the host's network).
  * Every pod is stopped and removed (untimed) after its round; the namespace and temp dir go at the end.
  */
 const { spawn, execFileSync } = require('node:child_process');
@@ -69,14 +70,14 @@ async function main() {
     execFileSync(common.berthBin, ['import', '-c', 'CMD ["sleep","2147483647"]', rootfs, 'registry.k8s.io/pause:3.9'], { env, stdio: 'ignore' });
     cri = criClient(`unix://${criSock}`);
 
-    const runs = { runPodCni: [], runPodHost: [], createStart: [] };
+    const runs = { runPodCni: [], runPodHost: [], createStartCni: [], createStartHost: [] };
     for (let i = 0; i < RUNS; i++) {
       for (const host of [false, true]) {
         const nsOpts = host ? { network: 2, pid: 1, ipc: 2 } : {};
         const config = { metadata: { name: `b${i}${host ? 'h' : ''}`, namespace: 'bench', uid: `u${i}${host ? 'h' : ''}`, attempt: 0 }, linux: { security_context: { namespace_options: nsOpts } } };
         const { ms, r } = await timed(() => cri.call('RunPodSandbox', { config }));
         runs[host ? 'runPodHost' : 'runPodCni'].push(ms);
-        if (host) {
+        {
           const cc = await timed(async () => {
             const { container_id } = await cri.call('CreateContainer', {
               pod_sandbox_id: r.pod_sandbox_id,
@@ -85,7 +86,7 @@ async function main() {
             });
             await cri.call('StartContainer', { container_id });
           });
-          runs.createStart.push(cc.ms);
+          runs[host ? 'createStartHost' : 'createStartCni'].push(cc.ms);
         }
         await cri.call('StopPodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
         await cri.call('RemovePodSandbox', { pod_sandbox_id: r.pod_sandbox_id });
@@ -95,13 +96,15 @@ async function main() {
       runs: RUNS,
       runPodSandboxCniMs: common.median(runs.runPodCni),
       runPodSandboxHostNetworkMs: common.median(runs.runPodHost),
-      createStartContainerMs: common.median(runs.createStart),
+      createStartContainerCniMs: common.median(runs.createStartCni),
+      createStartContainerHostNetworkMs: common.median(runs.createStartHost),
     };
     console.log(JSON.stringify(r, null, 2));
     common.printRows([
       ['RunPodSandbox, CNI bridge (median)', `${r.runPodSandboxCniMs.toFixed(1)} ms`, 'containerd: not installed here'],
       ['RunPodSandbox, host network (median)', `${r.runPodSandboxHostNetworkMs.toFixed(1)} ms`, ''],
-      ['CreateContainer + StartContainer (median)', `${r.createStartContainerMs.toFixed(1)} ms`, ''],
+      ['CreateContainer + StartContainer, CNI pod (median)', `${r.createStartContainerCniMs.toFixed(1)} ms`, ''],
+      ['CreateContainer + StartContainer, host-network pod (median)', `${r.createStartContainerHostNetworkMs.toFixed(1)} ms`, ''],
     ]);
   } finally {
     cri?.close();
