@@ -90,6 +90,8 @@ export class BridgeCatalog implements NetworkCatalog {
       const bridge = options[BRIDGE_NAME_OPT] ?? `br-${id.slice(0, 12)}`;
       if (!IFNAME_RE.test(bridge)) throw new InvalidArgumentError(`${BRIDGE_NAME_OPT} "${bridge}": invalid interface name`);
       if ([...this.s.networks.values()].some((n) => n.bridge === bridge)) throw new AlreadyExistsError(`bridge ${bridge} is used by another network`);
+      // Never put addresses on (or later delete) an interface berth did not make.
+      if ((await this.s.host.links()).includes(bridge)) throw new AlreadyExistsError(`${BRIDGE_NAME_OPT} "${bridge}": an interface of that name exists already`);
       const mtu = options[MTU_OPT] ? Number(options[MTU_OPT]) : DEFAULT_MTU;
       if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InvalidArgumentError(`${MTU_OPT} "${options[MTU_OPT]}": invalid MTU`);
 

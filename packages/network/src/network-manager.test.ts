@@ -58,6 +58,10 @@ describe('network manager (fake host)', () => {
     expect(host.bridges.has(`br-${Id.slice(0, 12)}`)).toBe(true);
     await expect(m.catalog.create({ Name: 'front' })).rejects.toThrow('network with name front already exists');
     await expect(m.catalog.create({ Name: 'x', Driver: 'overlay' })).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
+    await expect(m.catalog.create({ Name: 'x', Options: { 'com.docker.network.bridge.name': 'berth0' } })).rejects.toThrow('bridge berth0 is used by another network');
+    host.bridges.set('eth9', { name: 'eth9', address: '', mtu: 1500 });
+    await expect(m.catalog.create({ Name: 'x', Options: { 'com.docker.network.bridge.name': 'eth9' } })).rejects.toThrow('an interface of that name exists already');
+    host.bridges.delete('eth9');
     await expect(m.catalog.create({ Name: 'x', Driver: 'weird' })).rejects.toThrow('plugin "weird" not found');
     await expect(m.catalog.create({ Name: 'x', IPAM: { Config: [{ Subnet: '172.17.5.0/24' }] } })).rejects.toThrow('Pool overlaps');
     await expect(m.catalog.create({ Name: 'x', EnableIPv6: true })).rejects.toThrow('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
