@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, ok, scratchDir } from './harness';
+import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, ok, scratchDir } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -158,5 +158,30 @@ describe('-H ssh://USER@HOST[:PORT]: the API through `ssh HOST berth system dial
     const bad = await c.berth(['-H', 'ssh://nobody@build-box', 'ps'], { env: { ...env, BERTH_SSH_COMMAND: 'false' } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('error during connect: command [false -o ConnectTimeout=30 -T -l nobody -- build-box berth system dial-stdio] has exited with exit status 1, make sure the URL is valid, and berth is installed on the remote host: stderr=\n');
+  });
+});
+
+describe('shell completion', () => {
+  it('bash: commands, group subcommands, run flags, and names from the daemon', async () => {
+    ok(await c.docker(['create', '--name', 'complete-me', 'busybox', 'true']));
+    ok(await c.docker(['volume', 'create', 'complete-vol']));
+    const launcher = path.join(path.dirname(berthBin), 'berth');
+    const dir = scratchDir('completion');
+    fs.symlinkSync(launcher, path.join(dir, 'berth'));
+    const complete = async (words: string[]) => {
+      const script = `source <(berth completion bash)\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_berth\nprintf '%s\\n' "\${COMPREPLY[@]}"`;
+      return ok(await exec('bash', ['-c', script], { env: { PATH: `${dir}:${process.env.PATH}`, BERTH_HOST: d.host } })).stdout.split('\n').filter(Boolean);
+    };
+    expect(await complete(['berth', 'sta'])).toEqual(['start', 'stats']);
+    expect(await complete(['berth', 'start', 'complete-'])).toEqual(['complete-me']);
+    expect(await complete(['berth', 'container', 'rm', 'complete-'])).toEqual(['complete-me']);
+    expect(await complete(['berth', 'run', '--rm', 'busy'])).toEqual(['busybox:latest']);
+    expect(await complete(['berth', 'run', '--cap-'])).toEqual(['--cap-add', '--cap-drop']);
+    expect(await complete(['berth', 'volume', 'rm', 'complete-'])).toEqual(['complete-vol']);
+    expect(await complete(['berth', 'volume', 'i'])).toEqual(['inspect']);
+    expect(ok(await c.berth(['completion', 'zsh'])).stdout).toContain('compdef _berth berth');
+    expect(ok(await c.berth(['completion'])).stdout).toContain('Generate the autocompletion script for berth');
+    ok(await c.docker(['rm', 'complete-me']));
+    ok(await c.docker(['volume', 'rm', 'complete-vol']));
   });
 });

@@ -109,6 +109,29 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     io.stdout.write(`berth version ${BERTH_VERSION}\n`);
     return 0;
   }
+  if (args[0] === '__complete' || args[0] === 'completion') {
+    const { BASH_COMPLETION, ZSH_COMPLETION, completeWords } = require('./completion') as typeof import('./completion');
+    if (args[0] === 'completion') {
+      const shell = args[1];
+      if (shell === 'bash' || shell === 'zsh') {
+        io.stdout.write(shell === 'bash' ? BASH_COMPLETION : ZSH_COMPLETION);
+        return 0;
+      }
+      if (shell !== undefined && !shell.startsWith('-')) {
+        io.stderr.write(`${prog}: unknown command: ${prog} completion ${shell}\n\nUsage:  ${prog} completion\n\nRun '${prog} completion --help' for more information\n`);
+        return 1;
+      }
+      io.stdout.write(`Usage:  ${prog} completion COMMAND\n\nGenerate the autocompletion script for ${prog} for the specified shell.\nSee each sub-command's help for details on how to use the generated script.\n\nCommands:\n  bash        Generate the autocompletion script for bash\n  zsh         Generate the autocompletion script for zsh\n\nRun '${prog} completion COMMAND --help' for more information on a command.\n`);
+      return 0;
+    }
+    const { BerthClient: Ctor } = require('@berth/client') as typeof import('@berth/client');
+    let c: BerthClient | undefined;
+    const client = () => (c ??= deps.makeClient ? deps.makeClient(resolveClientOptions({}, env), 'fast') : new Ctor({ ...resolveClientOptions({}, env), transport: 'node' }));
+    const top = [...TOP_LEVEL].filter((w) => w !== 'help').sort();
+    const code = await completeWords(args.slice(1), top, client, io);
+    c?.close();
+    return code;
+  }
   const first = firstWord(args);
   let runRest: string[] | undefined;
   {
