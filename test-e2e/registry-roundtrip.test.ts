@@ -154,7 +154,8 @@ describe('berth ↔ berth-registry with token auth (--token-auth)', () => {
     const withAuth = await rawRequest(d.socketPath, { path: `/v1.41/distribution/${ref}/json`, headers: { 'X-Registry-Auth': auth } });
     expect(withAuth.status).toBe(200);
     const body = withAuth.json as { Descriptor: { mediaType: string; digest: string; size: number }; Platforms: { os: string; architecture: string }[] };
-    expect(body.Descriptor.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    // a locally made image is pushed as docker pushes it: Docker v2 schema 2 (issue 12)
+    expect(body.Descriptor.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
     expect(body.Descriptor.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(body.Platforms[0]).toMatchObject({ os: 'linux', architecture: 'amd64' });
     const without = await rawRequest(d.socketPath, { path: `/v1.41/distribution/${ref}/json` });

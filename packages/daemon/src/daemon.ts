@@ -25,6 +25,7 @@ import { imageSummary } from './images/image-views';
 import { ImagePuller } from './images/image-puller';
 import { inspectDistribution } from './images/distribution-inspect';
 import { ImagePusher } from './images/image-pusher';
+import { CompressedLayers, compressedLayerMigrations } from './images/compressed-layers';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { VolumeStore } from './volumes/volume-store';
 import { diskUsage } from './system/disk-usage';
@@ -258,7 +259,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       }),
     );
     const puller = new ImagePuller(imageStore, { logger, registry });
-    const pusher = new ImagePusher(imageStore, { logger, registry: { insecureRegistries: registry.insecureRegistries } });
+    await db.migrate(compressedLayerMigrations);
+    const pusher = new ImagePusher(imageStore, {
+      logger,
+      registry: { insecureRegistries: registry.insecureRegistries },
+      compressed: new CompressedLayers(db, imageStore),
+    });
     if (containers) {
       // WIRING POINT (build helper): POST /build over the container service and the image store.
       const unpackTar = async (input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void> => {

@@ -6,6 +6,7 @@ import type { ImageStore } from '@berth/image-store';
 import type { ProgressWriter } from './progress-writer';
 import { progressBar } from './progress';
 import { silentLogger, type Logger } from '@berth/log';
+import type { CompressedLayers } from './compressed-layers';
 
 export interface PushRequest {
   /** The repository as in the path (`127.0.0.1:5000/trace/busybox`); may carry a tag. */
@@ -20,15 +21,33 @@ export interface PushRequest {
 const shortId = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
 
 /**
- * `docker push`: an OCI manifest is made from the local image (config blob + the uncompressed
- * layer tars the layer store keeps under their diffIDs) and pushed with registry-client, which
- * skips blobs the registry has. The pushed digest becomes a repo digest of the image.
+ * `docker push`: a manifest is made from the local image (config blob + gzip-compressed layers,
+ * see CompressedLayers) and pushed with registry-client, which skips blobs the registry has.
+ * Docker's v2 schema 2 media types, as docker pushes, unless the image came as an OCI image (an
+ * OCI manifest among its repo digests): then OCI ones. The pushed digest becomes a repo digest.
  */
 export class ImagePusher {
   constructor(
     private readonly store: ImageStore,
-    private readonly opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'> } = {},
+    private readonly opts: { logger?: Logger; registry?: Omit<RegistryClientOptions, 'credentials' | 'logger'>; compressed?: CompressedLayers } = {},
   ) {}
+
+  /** 'oci' when one of the image's manifests in the content store is an OCI one, else 'docker'. */
+  private async formatOf(repoDigests: string[]): Promise<'docker' | 'oci'> {
+    for (const rd of repoDigests) {
+      const digest = rd.slice(rd.lastIndexOf('@') + 1) as Digest;
+      try {
+        if (!(await this.store.content.has(digest))) continue;
+        const chunks: Buffer[] = [];
+        for await (const c of await this.store.content.readStream(digest)) chunks.push(c as Buffer);
+        const mt = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { mediaType?: string }).mediaType;
+        if (mt === MediaType.OciManifest || mt === MediaType.OciIndex) return 'oci';
+      } catch {
+        /* not a manifest we can read: no say */
+      }
+    }
+    return 'docker';
+  }
 
   async push(req: PushRequest): Promise<void> {
     let repo: Reference;
@@ -62,22 +81,34 @@ export class ImagePusher {
       if (!rec) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(repo)}`);
       p.write({ status: `The push refers to repository [${familiarName(repo)}]` });
 
+      const format = await this.formatOf(rec.repoDigests);
+      // progress ids are the layers' short diffIDs, as docker's
+      const ids = new Map<string, string>();
+      for (const diffId of [...rec.layers].reverse()) p.write({ status: 'Preparing', progressDetail: {}, id: shortId(diffId) });
       const layers: Descriptor[] = [];
       for (const diffId of rec.layers) {
         const l = await this.store.layers.get(diffId);
         if (!l) throw new NotFoundError(`layer ${diffId}: not in the layer store`);
-        layers.push({ mediaType: MediaType.OciLayer, digest: diffId, size: l.tarSize });
+        if (this.opts.compressed) {
+          const gz = await this.opts.compressed.gzip(diffId, call);
+          layers.push({ mediaType: format === 'docker' ? MediaType.DockerLayerGzip : MediaType.OciLayerGzip, digest: gz.digest, size: gz.size });
+          ids.set(gz.digest, shortId(diffId));
+        } else {
+          layers.push({ mediaType: MediaType.OciLayer, digest: diffId, size: l.tarSize });
+          ids.set(diffId, shortId(diffId));
+        }
       }
-      const config: Descriptor = { mediaType: MediaType.OciConfig, digest: rec.id, size: rec.configSize };
-      const manifest: Manifest = { schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers };
+      const docker = format === 'docker' && this.opts.compressed !== undefined;
+      const config: Descriptor = { mediaType: docker ? MediaType.DockerConfig : MediaType.OciConfig, digest: rec.id, size: rec.configSize };
+      const manifestType = docker ? MediaType.DockerManifest : MediaType.OciManifest;
+      const manifest: Manifest = { schemaVersion: 2, mediaType: manifestType, config, layers };
       const bytes = Buffer.from(JSON.stringify(manifest));
 
-      const ids = new Map(layers.map((l) => [l.digest, shortId(l.digest)]));
-      for (const l of [...layers].reverse()) p.write({ status: 'Preparing', progressDetail: {}, id: ids.get(l.digest)! });
       const source: BlobSource = {
         open: (desc, signal) => {
           const o = signal ? { signal } : {};
-          return desc.digest === rec.id ? this.store.content.readStream(rec.id, o) : this.store.layers.tarStream(desc.digest as Digest, o);
+          if (desc.digest === rec.id || this.opts.compressed) return this.store.content.readStream(desc.digest as Digest, o);
+          return this.store.layers.tarStream(desc.digest as Digest, o);
         },
       };
       // Other repositories of this image on the same registry: blobs are mounted from them
@@ -97,7 +128,7 @@ export class ImagePusher {
         ),
       ];
       let last = 0;
-      const result = await client.push(ref, { bytes, mediaType: MediaType.OciManifest }, source, {
+      const result = await client.push(ref, { bytes, mediaType: manifestType }, source, {
         ...call,
         mountFrom,
         onProgress: (e) => {

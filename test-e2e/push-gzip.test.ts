@@ -1,0 +1,61 @@
+/**
+ * Issue 12: `docker push` sends gzip-compressed layers under a Docker v2 schema 2 manifest, as
+ * docker does, to Debian's docker-registry; `skopeo inspect --raw` shows the media types, `docker
+ * pull` of it gives the same image ID back, and a second push reuses the compressed layer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok } from './harness';
+import { type RunningRegistry, startDockerRegistry } from './registry-helpers';
+
+let d: BerthDaemon;
+let registry: RunningRegistry;
+
+beforeAll(async () => {
+  [d, registry] = await Promise.all([BerthDaemon.start(), startDockerRegistry()]);
+  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+  await registry?.dispose();
+}, 120_000);
+
+const skopeo = (args: string[]) => exec('skopeo', ['--insecure-policy', ...args], { timeoutMs: 60_000 });
+
+describe('push', () => {
+  it('gzip layers under a Docker v2 schema 2 manifest; pull gives the same image back', async () => {
+    const { docker } = clientsFor(d);
+    const ref = `${registry.host}/gz/busybox:v1`;
+    ok(await docker(['tag', 'busybox:latest', ref]));
+    const id = ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+    const push = ok(await docker(['push', ref]));
+    expect(push.stdout).toMatch(/v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+    const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`])).stdout) as {
+      mediaType: string;
+      config: { mediaType: string };
+      layers: { mediaType: string; size: number }[];
+    };
+    expect(raw.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(raw.config.mediaType).toBe('application/vnd.docker.container.image.v1+json');
+    expect(raw.layers.map((l) => l.mediaType)).toEqual(['application/vnd.docker.image.rootfs.diff.tar.gzip']);
+    const uncompressed = Number(ok(await docker(['image', 'inspect', '-f', '{{.Size}}', ref])).stdout.trim());
+    expect(raw.layers[0]!.size).toBeLessThan(uncompressed); // compressed on the wire
+
+    ok(await docker(['rmi', ref]));
+    ok(await docker(['rmi', 'busybox:latest']));
+    ok(await docker(['pull', ref]));
+    expect(ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim()).toBe(id);
+    expect(ok(await docker(['run', '--rm', ref, 'echo', 'pulled back'])).stdout).toBe('pulled back\n');
+  });
+
+  it('a second push to another repository reuses the compressed layer (same digest)', async () => {
+    const { docker } = clientsFor(d);
+    const a = `${registry.host}/gz/busybox:v1`;
+    const b = `${registry.host}/gz/other:v1`;
+    ok(await docker(['tag', a, b]));
+    ok(await docker(['push', b]));
+    const layersOf = async (r: string) =>
+      (JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${r}`])).stdout) as { layers: { digest: string }[] }).layers.map((l) => l.digest);
+    expect(await layersOf(b)).toEqual(await layersOf(a));
+  });
+});
