@@ -128,6 +128,20 @@ describe('berth and docker send the same requests for the same arguments', () =>
     });
   }
 
+  it('build: the same POST /build query for every flag the legacy builder takes', async () => {
+    const ctxDir = path.join(dir, 'ctx');
+    fs.mkdirSync(ctxDir, { recursive: true });
+    fs.writeFileSync(path.join(ctxDir, 'Dockerfile'), 'FROM busybox\n');
+    const args = ['build', '-t', 'a:1', '-t', 'b', '--build-arg', 'X=1', '--label', 'l=1', '-q', '--no-cache', '--pull', '--rm=false', '--force-rm', '-f', path.join(ctxDir, 'Dockerfile'),
+      '--network', 'host', '--add-host', 'h:1.2.3.4', '--target', 't', '--shm-size', '64m', '-m', '64m', '--memory-swap', '-1', '--cpu-shares', '2', '--cpu-period', '10', '--cpu-quota', '5',
+      '--cpuset-cpus', '0', '--cpuset-mems', '0', '--cgroup-parent', 'p', '--ulimit', 'nofile=1:2', '--cache-from', 'c', '--security-opt', 's', '--platform', 'linux/amd64', '--isolation', 'default', ctxDir];
+    const [dr, br] = await Promise.all([dockerCli(docker.host, args, { env: { DOCKER_BUILDKIT: '0' } }), berthCli(berth.host, args)]);
+    // the context tars differ in their headers; the query is the request
+    const urls = (r: RecordedRequest[]) => r.map((q) => `${q.method} ${q.url}`);
+    expect(urls(berth.take())).toEqual(urls(docker.take()));
+    expect(br.code).toBe(dr.code);
+  });
+
   for (const cmd of ['run', 'create', 'exec']) {
     it(`every flag of docker ${cmd} --help is in berth ${cmd} --help and in a case above`, async () => {
       const flagsOf = (text: string) => [...text.matchAll(/^\s+(?:(-\w), )?(--[\w-]+)/gm)].map((m) => ({ short: m[1], long: m[2]! }));

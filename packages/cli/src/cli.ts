@@ -52,7 +52,7 @@ function firstWord(args: string[]): string | undefined {
 }
 
 /** Flags that may repeat: normalised to arrays whatever yargs produced. */
-const LIST_FLAGS = [...new Set(['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg', ...listKeys(RUN_FLAGS), ...listKeys(EXEC_FLAGS)])];
+const LIST_FLAGS = [...new Set(['env', 'envFile', 'label', 'volume', 'publish', 'filter', 'change', 'opt', 'tag', 'buildArg', 'addHost', 'ulimit', 'cacheFrom', 'securityOpt', ...listKeys(RUN_FLAGS), ...listKeys(EXEC_FLAGS)])];
 
 const TOP_LEVEL = new Set(['build', 'cp', 'system', 'update', 'stats', 'commit', 'push', 'login', 'logout', 'volume', 'network', 'pause', 'unpause', 'top', 'port', 'diff', 'events', 'attach', 'exec', 'pull', 'run', 'create', 'start', 'stop', 'restart', 'kill', 'wait', 'rm', 'ps', 'logs', 'export', 'rename', 'images', 'import', 'load', 'save', 'tag', 'rmi', 'history', 'inspect', 'version', 'info', 'image', 'container', 'help', 'completion', 'builder', 'context', 'manifest', 'search']);
 

@@ -265,7 +265,27 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
         .option('force-rm', { ...bool, describe: 'Always remove intermediate containers' })
         .option('rm', { ...bool, describe: 'Remove intermediate containers after a successful build (default true)' })
         .option('pull', { ...bool, describe: 'Always attempt to pull a newer version of the image' })
-        .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
+        .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' })
+        .option('network', { ...str, describe: 'Set the networking mode for the RUN instructions during build' })
+        .option('add-host', { ...str, describe: 'Add a custom host-to-IP mapping ("host:ip")' })
+        .option('target', { ...str, describe: 'Set the target build stage to build.' })
+        .option('shm-size', { ...str, describe: 'Size of "/dev/shm"' })
+        .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
+        .option('memory-swap', { ...str, describe: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap' })
+        .option('cpu-shares', { ...str, alias: 'c', describe: 'CPU shares (relative weight)' })
+        .option('cpu-period', { ...str, describe: 'Limit the CPU CFS (Completely Fair Scheduler) period' })
+        .option('cpu-quota', { ...str, describe: 'Limit the CPU CFS (Completely Fair Scheduler) quota' })
+        .option('cpuset-cpus', { ...str, describe: 'CPUs in which to allow execution (0-3, 0,1)' })
+        .option('cpuset-mems', { ...str, describe: 'MEMs in which to allow execution (0-3, 0,1)' })
+        .option('cgroup-parent', { ...str, describe: 'Set the parent cgroup for the "RUN" instructions during build' })
+        .option('ulimit', { ...str, describe: 'Ulimit options' })
+        .option('cache-from', { ...str, describe: 'Images to consider as cache sources' })
+        .option('security-opt', { ...str, describe: 'Security options' })
+        .option('iidfile', { ...str, describe: 'Write the image ID to the file' })
+        .option('isolation', { ...str, describe: 'Container isolation technology' })
+        .option('squash', { ...bool, describe: 'Squash newly built layers into a single new layer' })
+        .option('compress', { ...bool, describe: 'Compress the build context using gzip' })
+        .option('disable-content-trust', { ...bool, default: true, describe: 'Skip image verification' }),
     load: () => require('./commands/build').run,
   },
   {

@@ -44,6 +44,8 @@ export interface ImageBuildOptions {
   rm?: boolean;
   pull?: boolean;
   platform?: string;
+  /** The other query parameters of the legacy builder (networkmode, extrahosts, memory, ulimits...), as the docker CLI names them. */
+  extra?: Record<string, string | number | boolean | string[] | undefined>;
   signal?: AbortSignal;
 }
 
@@ -141,6 +143,7 @@ export class ImagesClient {
         rm: o.rm === false ? false : undefined,
         t: o.tags?.length ? o.tags : undefined,
         version: '1',
+        ...o.extra,
       },
       body: context,
       contentType: 'application/x-tar',

@@ -17,6 +17,55 @@ export interface BuildArgv {
   rm?: boolean;
   pull?: boolean;
   platform?: string;
+  network?: string;
+  addHost?: string[];
+  target?: string;
+  shmSize?: string;
+  memory?: string;
+  memorySwap?: string;
+  cpuShares?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  cgroupParent?: string;
+  ulimit?: string[];
+  cacheFrom?: string[];
+  securityOpt?: string[];
+  iidfile?: string;
+  isolation?: string;
+  squash?: boolean;
+}
+
+/** The legacy builder's other query parameters, as the docker CLI sends them (left out when not given). */
+function extraQuery(a: BuildArgv): Record<string, string | number | boolean | string[] | undefined> {
+  const { parseMemory } = require('../run-options') as typeof import('../run-options');
+  const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v) || undefined);
+  const ulimits = (a.ulimit ?? []).map((u) => {
+    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
+    if (!m) throw new Error(`invalid argument "${u}" for "--ulimit" flag: invalid ulimit argument: ${u}`);
+    return { Name: m[1], Hard: Number(m[3] ?? m[2]), Soft: Number(m[2]) };
+  });
+  const csv = (l: string[] | undefined) => (l ?? []).flatMap((x) => x.split(',')).filter(Boolean);
+  return {
+    cachefrom: csv(a.cacheFrom).length ? JSON.stringify(csv(a.cacheFrom)) : undefined,
+    cgroupparent: a.cgroupParent || undefined,
+    cpuperiod: int(a.cpuPeriod),
+    cpuquota: int(a.cpuQuota),
+    cpusetcpus: a.cpusetCpus || undefined,
+    cpusetmems: a.cpusetMems || undefined,
+    cpushares: int(a.cpuShares),
+    extrahosts: a.addHost?.length ? a.addHost.join(',') : undefined,
+    isolation: a.isolation && a.isolation !== 'default' ? a.isolation : undefined,
+    memory: a.memory ? parseMemory(a.memory) : undefined,
+    memswap: a.memorySwap ? (a.memorySwap === '-1' ? -1 : parseMemory(a.memorySwap)) : undefined,
+    networkmode: a.network && a.network !== 'default' ? a.network : undefined,
+    securityopt: csv(a.securityOpt).length ? csv(a.securityOpt) : undefined,
+    shmsize: a.shmSize ? parseMemory(a.shmSize) : undefined,
+    squash: a.squash || undefined,
+    target: a.target || undefined,
+    ulimits: ulimits.length ? JSON.stringify(ulimits) : undefined,
+  };
 }
 
 function kv(list: string[] | undefined, env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string> {
@@ -69,8 +118,11 @@ export async function run(ctx: CliContext, argv: BuildArgv): Promise<ExitCode> {
       rm: argv.rm,
       pull: argv.pull,
       platform: argv.platform,
+      extra: extraQuery(argv),
     });
     for await (const m of msgs) {
+      const aux = (m as { aux?: { ID?: string } }).aux;
+      if (argv.iidfile && aux?.ID) fs.writeFileSync(argv.iidfile, aux.ID);
       if (m.stream !== undefined) ctx.io.stdout.write(m.stream);
       else if (m.status !== undefined && !m.progressDetail?.current) ctx.io.stdout.write(m.id ? `${m.id}: ${m.status}\n` : `${m.status}\n`);
     }
