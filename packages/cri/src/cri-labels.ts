@@ -21,6 +21,8 @@ export interface SandboxMeta {
   /** NamespaceMode of network/pid/ipc (0 POD, 1 CONTAINER, 2 NODE). */
   namespaces: { network: number; pid: number; ipc: number };
   portMappings: { protocol: number; container_port: number; host_port: number; host_ip: string }[];
+  /** linux.cgroup_parent (kubelet's pod cgroup, e.g. /kubepods/besteffort/pod<uid>); '' for berth's own. */
+  cgroupParent?: string;
   /** Unix nanoseconds. */
   createdAt: number;
 }

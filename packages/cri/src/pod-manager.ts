@@ -204,6 +204,7 @@ export class PodManager {
       namespaces: { network: nsOpts.network ?? POD, pid: nsOpts.pid ?? POD, ipc: nsOpts.ipc ?? POD },
       portMappings: (cfg.port_mappings ?? []).map((p: Message) => ({ protocol: p.protocol ?? 0, container_port: p.container_port, host_port: p.host_port, host_ip: p.host_ip ?? '' })),
       createdAt: Date.now() * 1e6,
+      cgroupParent: String(cfg.linux?.cgroup_parent ?? ''),
     };
     const imageId = await this.ensureImage(this.o.podInfraImage);
     const hostNet = meta.namespaces.network === NODE;
@@ -223,6 +224,7 @@ export class PodManager {
         ReadonlyRootfs: Boolean(sc.readonly_rootfs),
         Privileged: Boolean(sc.privileged),
         OomScoreAdj: 0,
+        ...(meta.cgroupParent ? { CgroupParent: meta.cgroupParent } : {}),
         // the pod's sysctls belong to the namespaces the pause container holds for the whole pod
         ...(cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length ? { Sysctls: cfg.linux.sysctls } : {}),
       },
@@ -386,6 +388,8 @@ export class PodManager {
         PidMode: sbMeta.namespaces.pid === NODE || ns.pid === NODE ? 'host' : (ns.pid ?? POD) === POD ? sbRef : '',
         Privileged: Boolean(sc.privileged),
         ReadonlyRootfs: Boolean(sc.readonly_rootfs),
+        // every container of the pod in kubelet's pod cgroup, as the pause container
+        ...(sbMeta.cgroupParent ? { CgroupParent: sbMeta.cgroupParent } : {}),
         CapAdd: sc.capabilities?.add_capabilities ?? [],
         CapDrop: sc.capabilities?.drop_capabilities ?? [],
         GroupAdd: (sc.supplemental_groups ?? []).map(String),
