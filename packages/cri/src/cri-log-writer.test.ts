@@ -1,5 +1,5 @@
 import { encodeFrame } from '@berth/api';
-import { criLogLine, parseLogChunk } from './cri-log-writer';
+import { criLogLine, parseLogChunk, timeNs } from './cri-log-writer';
 
 describe('CRI log lines', () => {
   it('marks full lines F and partial ones P, without the newline', () => {
@@ -14,5 +14,12 @@ describe('CRI log lines', () => {
       ['stderr', 'T2', 'b\n'],
     ]);
     expect(parseLogChunk(Buffer.from('T3 raw'), true).map((e) => [e.stream, e.time, e.content.toString()])).toEqual([['stdout', 'T3', 'raw']]);
+  });
+});
+
+describe('timeNs', () => {
+  it('orders RFC3339Nano times to the nanosecond, whatever the length of the fraction', () => {
+    expect(timeNs('2026-01-01T00:00:00.5Z') - timeNs('2026-01-01T00:00:00.499999999Z')).toBe(1n);
+    expect(timeNs('2026-01-01T00:00:01Z') - timeNs('2026-01-01T00:00:00Z')).toBe(1_000_000_000n);
   });
 });

@@ -64,17 +64,35 @@ export class CriLogWriter {
     return this.finished ?? Promise.resolve();
   }
 
-  /** Copies the source's entries until it ends. */
-  follow(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>): this {
-    this.finished = this.run(source);
+  /** Copies the source's entries until it ends; entries at or before `after` (RFC3339Nano, already in the file) are skipped. */
+  follow(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>, after?: string): this {
+    this.finished = this.run(source, after !== undefined ? timeNs(after) : undefined);
     return this;
   }
 
-  private async run(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>): Promise<void> {
+  /** The time of the file's last line (where a copy interrupted by a daemon restart resumes), if any. */
+  async lastTime(): Promise<string | undefined> {
+    const st = await fs.stat(this.logPath).catch(() => undefined);
+    if (!st || st.size === 0) return undefined;
+    const len = Math.min(st.size, 64 * 1024);
+    const fh = await fs.open(this.logPath, 'r');
+    try {
+      const buf = Buffer.alloc(len);
+      await fh.read(buf, 0, len, st.size - len);
+      const lines = buf.toString('utf8').split('\n').filter(Boolean);
+      const last = lines[lines.length - 1];
+      return last?.split(' ')[0];
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async run(source: (signal: AbortSignal) => Promise<{ tty: boolean; chunks: AsyncIterable<Buffer> }>, afterNs: bigint | undefined): Promise<void> {
     try {
       const { tty, chunks } = await source(this.abort.signal);
       for await (const chunk of chunks) {
-        const entries = parseLogChunk(chunk, tty);
+        let entries = parseLogChunk(chunk, tty);
+        if (afterNs !== undefined) entries = entries.filter((e) => timeNs(e.time) > afterNs);
         if (entries.length === 0) continue;
         const line = Buffer.concat(entries.map((e) => criLogLine(e.time, e.stream, e.content)));
         this.chain = this.chain.then(async () => {
@@ -109,6 +127,14 @@ export class CriLogWriter {
     await this.fh?.close().catch(() => undefined);
     this.fh = undefined;
   }
+}
+
+/** RFC3339Nano → nanoseconds since the epoch (0 for an unreadable time). */
+export function timeNs(t: string): bigint {
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms)) return 0n;
+  const frac = (/\.(\d+)/.exec(t)?.[1] ?? '').padEnd(9, '0').slice(0, 9);
+  return BigInt(Math.floor(ms / 1000)) * 1_000_000_000n + BigInt(frac);
 }
 
 async function openLog(logPath: string): Promise<fs.FileHandle> {

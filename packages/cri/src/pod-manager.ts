@@ -418,9 +418,9 @@ export class PodManager {
     return {};
   }
 
-  private followLogs(id: string, w: CriLogWriter, since: number | undefined): void {
+  private followLogs(id: string, w: CriLogWriter, since: string | undefined): void {
     this.logWriters.get(id)?.stop();
-    w.follow((signal) => this.c.logs(id, { stdout: true, stderr: true, follow: true, timestamps: true, signal, ...(since !== undefined ? { since } : {}) }));
+    w.follow((signal) => this.c.logs(id, { stdout: true, stderr: true, follow: true, timestamps: true, signal, ...(since !== undefined ? { since } : {}) }), since);
     this.logWriters.set(id, w);
     void w.done.then(() => {
       if (this.logWriters.get(id) === w) this.logWriters.delete(id);
@@ -711,8 +711,9 @@ export class PodManager {
       if (c.State !== 'running') continue;
       const meta = parseMeta<ContainerMeta>(c.Labels);
       if (!meta?.logPath) continue;
+      // resume after the file's last line: what the container wrote while berthd was down is copied too
       const w = await CriLogWriter.open(meta.logPath, this.o.logger).catch(() => undefined);
-      if (w) this.followLogs(c.Id, w, Date.now() / 1000);
+      if (w) this.followLogs(c.Id, w, (await w.lastTime().catch(() => undefined)) ?? new Date().toISOString());
     }
   }
 
