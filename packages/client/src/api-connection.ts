@@ -70,11 +70,13 @@ export class ApiConnection {
 
   /** Sends `HEAD /_ping` (falls back to GET on 404). Errors only when no answer at all. */
   async ping(signal?: AbortSignal): Promise<PingResult> {
+    // the (empty) body is read to its end before the next request goes out, so that request
+    // reuses this connection (over ssh:// a new one is a new ssh process)
     let res = await this.transport.request({ method: 'HEAD', path: '/_ping', signal });
-    res.body.resume();
+    await readAll(res.body);
     if (res.statusCode === 404) {
       res = await this.transport.request({ method: 'GET', path: '/_ping', signal });
-      res.body.resume();
+      await readAll(res.body);
     }
     const h = (n: string) => {
       const v = res.headers[n];
