@@ -74,7 +74,7 @@ describe('CRI: runtime and images (root namespace, no pod network)', () => {
     expect(img.repo_digests[0]).toMatch(/^registry\.k8s\.io\/e2e\/busybox@sha256:[0-9a-f]{64}$/);
     expect(Number(img.size)).toBeGreaterThan(0);
     const st = await cri.image('ImageStatus', { image: { image: ref } });
-    expect(st.image).toMatchObject({ id: pulled.image_ref, uid: { value: 0 } });
+    expect(st.image).toMatchObject({ id: pulled.image_ref, uid: { value: 0 }, pinned: false });
     const fsInfo = await cri.image('ImageFsInfo', {});
     expect(Number(fsInfo.image_filesystems[0].used_bytes.value)).toBeGreaterThan(0);
     expect(fsInfo.image_filesystems[0].fs_id.mountpoint).toContain(d.dataRoot);
@@ -90,6 +90,8 @@ describe('CRI: runtime and images (root namespace, no pod network)', () => {
     const config = { metadata: { name: 'nonet', namespace: 'default', uid: 'u-nonet', attempt: 0 }, linux: {} };
     // the pause image comes through the mirror too, so this fails at the network, not the image
     ok(await c.berth(['import', '-c', 'CMD ["sleep","2147483647"]', busyboxRootfsTar(), 'registry.k8s.io/pause:3.9']));
+    // the pod-infra image is pinned (kubelet's image GC keeps it)
+    expect((await cri.image('ImageStatus', { image: { image: 'registry.k8s.io/pause:3.9' } })).image).toMatchObject({ pinned: true });
     expect(await grpcCode(cri.runtime('RunPodSandbox', { config }))).toBe(grpcStatus.FAILED_PRECONDITION);
     expect((await cri.runtime('ListPodSandbox', {})).items).toEqual([]);
     expect(ok(await c.berth(['ps', '-aq', '--filter', NS_LABEL])).stdout).toBe('');

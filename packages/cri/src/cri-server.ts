@@ -72,7 +72,7 @@ export class CriServer {
     }
     const services = loadCriServices();
     this.server.addService(services.RuntimeService.service, unaryHandlers('RuntimeService', this.runtimeHandlers(), this.logger));
-    this.server.addService(services.ImageService.service, unaryHandlers('ImageService', imageServiceHandlers(opts.images), this.logger));
+    this.server.addService(services.ImageService.service, unaryHandlers('ImageService', imageServiceHandlers(opts.images, [opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE]), this.logger));
   }
 
   private runtimeHandlers(): Record<string, UnaryHandler> {

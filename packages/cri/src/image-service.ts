@@ -21,17 +21,18 @@ function imageUser(user: string): { uid?: number; username: string } {
   return { username: u };
 }
 
-export function toCriImage(i: CriImage): Message {
+export function toCriImage(i: CriImage, pinned: ReadonlySet<string> = new Set()): Message {
   const u = imageUser(i.user);
+  const tags = i.repoTags.map(fullReference);
   return {
     id: i.id,
-    repo_tags: i.repoTags.map(fullReference),
+    repo_tags: tags,
     repo_digests: i.repoDigests.map(fullReference),
     size: i.size,
     uid: u.uid === undefined ? null : { value: u.uid },
     username: u.username,
     spec: { image: i.id, annotations: {} },
-    pinned: false,
+    pinned: tags.some((t) => pinned.has(t)),
   };
 }
 
@@ -60,8 +61,19 @@ function imageRef(spec: Message | null | undefined): string {
   return ref;
 }
 
-/** ImageService (PullImage, ListImages, ImageStatus, RemoveImage, ImageFsInfo) over the daemon's image store. */
-export function imageServiceHandlers(images: CriImageBackend): Record<string, UnaryHandler> {
+/**
+ * ImageService (PullImage, ListImages, ImageStatus, RemoveImage, ImageFsInfo) over the daemon's
+ * image store. `pinnedRefs` (the pod-infra image) are reported pinned: kubelet's image GC keeps them.
+ */
+export function imageServiceHandlers(images: CriImageBackend, pinnedRefs: string[] = []): Record<string, UnaryHandler> {
+  const pinned = new Set(pinnedRefs.map((r) => {
+    try {
+      return normalizeReference(r);
+    } catch {
+      return r;
+    }
+  }));
+  const view = (i: CriImage): Message => toCriImage(i, pinned);
   return {
     ListImages: async (req) => {
       const want = req.filter?.image?.image as string | undefined;
@@ -70,12 +82,12 @@ export function imageServiceHandlers(images: CriImageBackend): Record<string, Un
         const hit = await images.find(want);
         list = hit ? [hit] : [];
       }
-      return { images: list.map(toCriImage) };
+      return { images: list.map(view) };
     },
     ImageStatus: async (req) => {
       const hit = await images.find(imageRef(req.image));
       // the CRI: an absent image is an empty answer, not an error
-      return { image: hit ? toCriImage(hit) : null, info: {} };
+      return { image: hit ? view(hit) : null, info: {} };
     },
     PullImage: async (req, call) => {
       const ref = imageRef(req.image);
