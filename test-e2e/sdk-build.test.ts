@@ -3,7 +3,8 @@
  * (python3-docker) and the docker CLI: a Dockerfile outside the context (the SDK sends
  * `dockerfile=` twice, name then content; the CLI appends it to the context tar, unterminated),
  * `.dockerignore` removing itself and the Dockerfile, RUN stderr in `\x1b[91m…\x1b[0m`,
- * `extrahosts` in RUN containers, `cachefrom` with no such image (no local cache).
+ * `extrahosts` in RUN containers, `cachefrom` with no such image (no local cache), COPY of a
+ * symlink resolved inside the context.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -82,6 +83,15 @@ describe('build details', () => {
     const ctx = dir('hosts', { Dockerfile: 'FROM busybox\nRUN cat /etc/hosts\n' });
     const r = (await pythonSdk(d, `${BUILD}\nout(build(path=${JSON.stringify(ctx)}, nocache=True, extra_hosts={'berth-extra': '10.9.8.7'}))`)) as { lines: string };
     expect(r.lines).toMatch(/10\.9\.8\.7\s+berth-extra/);
+  });
+
+  it('COPY of a symlink whose absolute target is inside the context copies that file (docker resolves it in the context)', async () => {
+    const ctx = dir('symlink', { Dockerfile: 'FROM busybox\nCOPY link /copied\n' });
+    fs.mkdirSync(path.join(ctx, 'data'));
+    fs.writeFileSync(path.join(ctx, 'data', 'file.txt'), 'inside the context\n');
+    fs.symlinkSync('/data/file.txt', path.join(ctx, 'link'));
+    const r = (await pythonSdk(d, `${BUILD}\nb = build(path=${JSON.stringify(ctx)}, tag='symlink-copy')\nout(client.containers.run('symlink-copy', ['cat', '/copied'], remove=True).decode())`)) as string;
+    expect(r).toBe('inside the context\n');
   });
 
   it('cache_from an image that is not there: no local cache is used', async () => {

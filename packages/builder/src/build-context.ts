@@ -92,18 +92,48 @@ export class SourceRoot {
     const abs = rel === '' ? this.root : path.join(this.root, rel);
     let st: Stats;
     try {
-      // a symlink inside the context is followed only if it stays inside
-      const real = await fs.realpath(abs);
-      if (real !== this.root && !real.startsWith(this.root + path.sep)) {
-        throw new InvalidArgumentError(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
-      }
+      // symlinks are followed with the context as their root, as docker's FollowSymlinkInScope:
+      // an absolute target is a path in the context, `..` stops at its top; never outside it
+      const real = rel === '' ? this.root : await resolveInScope(this.root, rel);
       st = await fs.stat(real);
       return { abs: real, rel, isDir: st.isDirectory() };
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) throw e;
+    } catch {
       throw notFound(instruction, src);
     }
   }
+}
+
+/**
+ * A context-relative path with its symlinks resolved inside `root` (moby/sys symlink
+ * FollowSymlinkInScope): absolute link targets start again at `root`, `..` never climbs above
+ * it. Returns an absolute path under `root`; the last component need not exist.
+ */
+export async function resolveInScope(root: string, rel: string): Promise<string> {
+  let todo = rel.split('/').filter((c) => c !== '' && c !== '.');
+  const done: string[] = [];
+  for (let hops = 0; todo.length > 0; ) {
+    const c = todo.shift()!;
+    if (c === '..') {
+      done.pop();
+      continue;
+    }
+    const p = path.join(root, ...done, c);
+    let st: Stats | undefined;
+    try {
+      st = await fs.lstat(p);
+    } catch {
+      st = undefined;
+    }
+    if (!st?.isSymbolicLink()) {
+      done.push(c);
+      continue;
+    }
+    if (++hops > 255) throw new InvalidArgumentError(`${rel}: too many levels of symbolic links`);
+    const target = await fs.readlink(p);
+    if (target.startsWith('/')) done.length = 0;
+    todo = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...todo];
+  }
+  return path.join(root, ...done);
 }
 
 function notFound(instruction: string, src: string): NotFoundError {
