@@ -268,7 +268,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       // docker prints the group's usage and its commands on stderr (exit 0)
       const names = leaves.map((l) => [l.command.split(' ')[0]!, l.describe] as const).sort((a, b) => a[0].localeCompare(b[0]));
       const pad = Math.max(11, ...names.map(([n]) => n.length));
-      io.stderr.write(`Usage:  ${prog} ${first} COMMAND\n\n${g.describe}\n\nCommands:\n${names.map(([n, d]) => `  ${n.padEnd(pad)} ${d}\n`).join('')}\nRun '${prog} ${first} COMMAND --help' for more information on a command.\n`);
+      // (on stdout when asked for with --help)
+      (args.includes('--help') ? io.stdout : io.stderr).write(`Usage:  ${prog} ${first} COMMAND\n\n${g.describe}\n\nCommands:\n${names.map(([n, d]) => `  ${n.padEnd(pad)} ${d}\n`).join('')}\nRun '${prog} ${first} COMMAND --help' for more information on a command.\n`);
       return 0;
     }
     if (!g.leaves.some((l) => l.command.split(' ')[0] === sub || (l.aliases ?? []).includes(sub))) {
