@@ -3,9 +3,10 @@
  * on the request's version (Engine API version history): negotiation by Docker's Python SDK,
  * `signal` on stop (1.42), multiplexed-stream Content-Type (1.42), HostConfig.Annotations
  * (1.43), image VirtualSize (gone in 1.44) and Container/ContainerConfig (gone in 1.45),
- * Healthcheck.StartInterval (1.44).
+ * Healthcheck.StartInterval (1.44), exec start ConsoleSize (1.42).
  */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, rawRequest, waitFor } from './harness';
@@ -74,6 +75,26 @@ describe('changes by version', () => {
     expect((await get('/v1.41/containers/mux/logs?stdout=1')).headers['content-type']).toBeUndefined();
     expect((await get('/v1.42/containers/mux/logs?stdout=1')).headers['content-type']).toBe('application/vnd.docker.multiplexed-stream');
     ok(await clientsFor(d).docker(['rm', 'mux']));
+  });
+
+  it('exec start ConsoleSize from 1.42 sizes the TTY', async () => {
+    ok(await clientsFor(d).docker(['run', '-d', '--name', 'cs', 'busybox', 'sleep', '60']));
+    const start = async (version: string): Promise<string> => {
+      const ex = (await post(`/v${version}/containers/cs/exec`, { Cmd: ['stty', 'size'], Tty: true, AttachStdout: true })).json as { Id: string };
+      const payload = JSON.stringify({ Tty: true, ConsoleSize: [30, 100] });
+      const sock = net.connect(d.socketPath);
+      const chunks: Buffer[] = [];
+      sock.on('data', (c: Buffer) => chunks.push(c));
+      sock.write(
+        `POST /v${version}/exec/${ex.Id}/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${payload}`,
+      );
+      await new Promise((r) => sock.on('close', r));
+      const text = Buffer.concat(chunks).toString();
+      return text.slice(text.indexOf('\r\n\r\n') + 4).trim();
+    };
+    expect(await start('1.42')).toBe('30 100');
+    expect(await start('1.41')).not.toBe('30 100');
+    ok(await clientsFor(d).docker(['rm', '-f', 'cs']));
   });
 
   it('HostConfig.Annotations from 1.43: kept and given to the runtime; dropped below', async () => {

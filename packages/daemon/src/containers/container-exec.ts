@@ -43,7 +43,7 @@ export class ContainerExecs {
    * `opts.tty` is the start request's `Tty`: docker frames the stream by it (raw when true,
    * multiplexed when false), whatever the create said; the process's TTY is the create's.
    */
-  async execStart(execId: string, opts: { detach?: boolean; tty?: boolean } = {}): Promise<Attachment | undefined> {
+  async execStart(execId: string, opts: { detach?: boolean; tty?: boolean; consoleSize?: { height: number; width: number } } = {}): Promise<Attachment | undefined> {
     const s = this.mustGetExec(execId);
     if (s.status === 'running') throw new ConflictError(`Error: Exec command ${execId} is already running`);
     if (s.status === 'exited') throw new ConflictError(`Error: Exec command ${execId} has already run`);
@@ -51,6 +51,8 @@ export class ContainerExecs {
     if (!e) throw new NotFoundError(`No such container: ${s.containerId}`);
     checkRunning(e.rec.id, e.rec.state.status);
     s.status = 'running';
+    // API 1.42: the start request's ConsoleSize is the TTY's first size
+    if (opts.consoleSize) s.config.consoleSize = opts.consoleSize;
     if (opts.detach) {
       try {
         await this.runExec(e, s);

@@ -176,7 +176,7 @@ export interface ContainerService {
    * Attached: checks, then returns an Attachment whose connect() runs the process on the hijacked
    * connection; a process that cannot start writes docker's error text into the stream, exit 126.
    */
-  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean }): Promise<Attachment | undefined>;
+  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean; consoleSize?: { height: number; width: number } }): Promise<Attachment | undefined>;
   execInspect(execId: string): Promise<ExecInspect>;
   execResize(execId: string, height: number, width: number): Promise<void>;
 

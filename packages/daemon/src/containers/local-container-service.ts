@@ -151,7 +151,7 @@ export class LocalContainerService implements ContainerService {
     return this.execs.execCreate(ref, body);
   }
 
-  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean }): Promise<Attachment | undefined> {
+  execStart(execId: string, opts?: { detach?: boolean; tty?: boolean; consoleSize?: { height: number; width: number } }): Promise<Attachment | undefined> {
     return this.execs.execStart(execId, opts);
   }
 

@@ -72,6 +72,13 @@ function withoutNewerFields(req: Request, body: ContainerCreateRequest | undefin
   return body;
 }
 
+/** exec start's ConsoleSize ([height, width]), API 1.42; zeros or an older version: none. */
+function execConsoleSize(req: Request, v: unknown): { height: number; width: number } | undefined {
+  if (v === undefined || v === null || !apiAtLeast(req, '1.42')) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
+  return v[0] > 0 && v[1] > 0 ? { height: v[0] as number, width: v[1] as number } : undefined;
+}
+
 /** `signal` of stop and restart: API 1.42 (docker ignores it below). */
 function stopSignal(req: Request): string | undefined {
   return apiAtLeast(req, '1.42') ? queryString(req, 'signal') || undefined : undefined;
@@ -389,13 +396,14 @@ export function containersRouter(service: ContainerService): Router {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('exec start: the body must be a JSON object');
       if (body.Detach !== undefined && typeof body.Detach !== 'boolean') throw new InvalidArgumentError('Detach: expected a boolean');
       if (body.Tty !== undefined && body.Tty !== null && typeof body.Tty !== 'boolean') throw new InvalidArgumentError('Tty: expected a boolean');
+      const consoleSize = execConsoleSize(req, body.ConsoleSize);
       if (body.Detach === true) {
-        await service.execStart(id(req), { detach: true });
+        await service.execStart(id(req), { detach: true, ...(consoleSize ? { consoleSize } : {}) });
         sendEmpty(res, 200);
         return;
       }
       // docker frames the stream by the start request's Tty (false when left out), not the create's
-      const attachment = (await service.execStart(id(req), { tty: body.Tty === true }))!;
+      const attachment = (await service.execStart(id(req), { tty: body.Tty === true, ...(consoleSize ? { consoleSize } : {}) }))!;
       const socket = hijack(req, res, { contentType: streamContentType(req, attachment.tty) });
       await attachment.connect(socket);
     }),
