@@ -89,7 +89,6 @@ export class SourceRoot {
   }
 
   private async entry(rel: string, src: string, instruction: string): Promise<SourceEntry> {
-    const abs = rel === '' ? this.root : path.join(this.root, rel);
     let st: Stats;
     try {
       // symlinks are followed with the context as their root, as docker's FollowSymlinkInScope:
