@@ -171,3 +171,30 @@ describe('stats on a terminal', () => {
     expect(bt.code).toBe(0);
   }, 60_000);
 });
+
+describe('load on a terminal', () => {
+  it('shows docker\'s per-layer "Loading layer" progress (only for layers it adds), the same from both CLIs', async () => {
+    const src = path.join(dir, 'load-src');
+    fs.mkdirSync(src, { recursive: true });
+    fs.writeFileSync(path.join(src, 'hello.txt'), 'hello load\n');
+    ok(await exec('tar', ['-cf', path.join(dir, 'load-rootfs.tar'), '-C', src, '.']));
+    ok(await c.docker(['import', path.join(dir, 'load-rootfs.tar'), 'loadme:1']));
+    const diffId = ok(await c.docker(['inspect', '-f', '{{index .RootFS.Layers 0}}', 'loadme:1'])).stdout.trim();
+    const tarPath = path.join(dir, 'loadme.tar');
+    ok(await c.docker(['save', '-o', tarPath, 'loadme:1']));
+    const outs: Record<Cli, string> = { docker: '', berth: '' };
+    for (const cli of ['docker', 'berth'] as const) {
+      ok(await c.docker(['rmi', 'loadme:1']));
+      const r = await onPty(cli, [30, 150], '', ['load', '-i', tarPath]);
+      expect(r.code).toBe(0);
+      outs[cli] = r.out;
+      // again, with the layer present: no progress line, as docker
+      const again = await onPty(cli, [30, 150], '', ['load', '-i', tarPath]);
+      expect(again.out).not.toContain('Loading layer');
+      expect(again.out).toContain('Loaded image: loadme:1');
+    }
+    expect(outs.docker).toContain(`${diffId.slice(7, 19)}: Loading layer [==================================================>]`);
+    expect(outs.docker).toContain('Loaded image: loadme:1');
+    expect(outs.berth).toBe(outs.docker);
+  }, 60_000);
+});

@@ -30,6 +30,18 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Called once per image as it is loaded (for `Loaded image: ...` progress lines). */
   onImage?: (image: LoadedImage) => void;
+  /**
+   * Called once per layer the load adds to the store (layers already present are skipped, as
+   * docker skips them), in image then layer order, with the layer's size in the archive (for
+   * docker's `Loading layer` progress lines).
+   */
+  onLayer?: (layer: LoadedLayer) => void;
+}
+
+export interface LoadedLayer {
+  diffId: Digest;
+  /** Bytes of the layer as stored in the archive. */
+  size: number;
 }
 
 export interface SaveOptions {

@@ -102,11 +102,18 @@ export class TarImageArchiver implements ImageArchiver {
     const committed: string[] = [];
     const out: LoadedImage[] = [];
     try {
+      const present = new Set<Digest>();
+      for (const l of used) if (await this.layers.has(l.diffId)) present.add(l.diffId);
       for (const l of contents.layers.values()) {
         if (used.has(l)) {
           await l.commit();
           committed.push(l.diffId);
         } else await l.discard();
+      }
+      for (const l of plans.flatMap((p) => p.layers)) {
+        if (present.has(l.diffId)) continue;
+        present.add(l.diffId);
+        opts.onLayer?.({ diffId: l.diffId, size: l.sourceSize });
       }
       for (const p of plans) {
         const previous = new Map<string, Digest>();

@@ -3,11 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem, type ImageInspect } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
-import { parseReference, familiarString, withDefaultTag } from '@berth/oci';
+import { parseReference, familiarString, shortId, withDefaultTag } from '@berth/oci';
 import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
 import { apiAtLeast, asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
+import { progressBar } from '../images/progress';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import type { EventLog } from '../events/event-log';
 import { silentLogger, type Logger } from '@berth/log';
@@ -234,8 +235,16 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     });
     const lines: string[] = [];
     let failure: unknown;
+    let stream: JsonStream | undefined;
+    const out = (): JsonStream => (stream ??= startJsonStream(res));
+    // docker (quiet=0): one `Loading layer` progress line per layer it adds, id = the diffID's short id
+    const onLayer = quiet
+      ? undefined
+      : (l: { diffId: string; size: number }): void => {
+          out().write({ status: 'Loading layer', progressDetail: { current: l.size, total: l.size }, progress: progressBar(l.size, l.size), id: shortId(l.diffId) });
+        };
     try {
-      const loaded = await deps.archives.load(req, { signal: ac.signal });
+      const loaded = await deps.archives.load(req, { signal: ac.signal, ...(onLayer ? { onLayer } : {}) });
       for (const img of loaded) {
         if (img.reference) {
           lines.push(`Loaded image: ${img.reference}\n`);
@@ -250,8 +259,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       log.debug({ err: messageOf(e) }, 'load failed');
       await drain(req);
     }
-    void quiet; // berth sends no per-layer progress bars, quiet or not
-    const s = startJsonStream(res);
+    const s = out();
     for (const l of lines) s.write({ stream: l });
     if (failure !== undefined) s.fail(failure);
     else s.end();
