@@ -154,21 +154,30 @@ describe('login on a terminal', () => {
 });
 
 describe('stats on a terminal', () => {
-  it('redraws the table every 500 ms with docker\'s escape sequences until ctrl-c', async () => {
+  it('redraws the table every 500 ms with docker\'s escape sequences; ctrl-c turns the rows to --, the third leaves (exit 1)', async () => {
     ok(await c.docker(['run', '-d', '--name', 'st', 'busybox', 'sleep', '100']));
-    const script = 'p:1.8;;s:\\x03;;p:0.5';
+    const script = 'p:1.8;;s:\\x03;;p:1.2;;s:\\x03;;p:0.3;;s:\\x03;;p:0.5';
     const frame = (out: string) => {
       // the first whole frame, numbers and sizes left out (they are read at different moments)
       const f = out.split('\u001b[J')[0]!;
       return f.replace(/\d+(\.\d+)?(%|[KMG]i?B|B)/g, 'N').replace(/--( \/ --)?/g, 'N').replace(/ +/g, ' ');
     };
-    const dk = await onPty('docker', [30, 150], script + ';;s:\\x03;;s:\\x03', ['stats', 'st']);
+    // the last frame drawn (after the first ctrl-c: the streams are cancelled, figures are --)
+    const lastFrame = (out: string) => {
+      const frames = out.split('\u001b[J');
+      return frames[frames.length - 2]!.split('\u001b[H').slice(1).join('\u001b[H');
+    };
+    const dk = await onPty('docker', [30, 150], script, ['stats', 'st']);
     const bt = await onPty('berth', [30, 150], script, ['stats', 'st']);
     expect(bt.out.startsWith('\u001b[HCONTAINER ID')).toBe(true);
     expect(frame(bt.out)).toBe(frame(dk.out));
-    expect(bt.out.split('\u001b[J').length).toBeGreaterThan(3);
-    // berth leaves at the first ctrl-c (docker 28 keeps drawing until the third)
-    expect(bt.code).toBe(0);
+    expect(bt.out.split('\u001b[J').length).toBeGreaterThan(5);
+    expect(lastFrame(dk.out)).toMatch(/ st +-- +-- \/ -- +-- +-- +-- +--/);
+    expect(lastFrame(bt.out)).toBe(lastFrame(dk.out));
+    for (const r of [dk, bt]) {
+      expect(r.out).toContain('got 3 SIGTERM/SIGINTs, forcefully exiting');
+      expect(r.code).toBe(1);
+    }
   }, 60_000);
 });
 

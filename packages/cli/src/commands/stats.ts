@@ -17,7 +17,8 @@ export interface StatsArgv {
  * sample per container, fetched in parallel. Without: docker's live view — a stats stream per
  * container, the table redrawn every 500 ms from the top-left with docker's exact escape sequences
  * (`ESC[H`, each line again with `ESC[K`, then `ESC[J`), containers started or stopped picked up
- * when no names were given, until ctrl-c (or, naming containers, until they all stopped).
+ * when no names were given, until the containers named all stopped; ctrl-c cancels the streams
+ * (rows of `--`, still redrawn, as docker 28) and the third ctrl-c leaves (exit 1).
  */
 export async function run(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
   if (!argv.noStream) return live(ctx, argv);
@@ -54,6 +55,8 @@ interface Watched {
   last?: Record<string, unknown>;
   abort: AbortController;
   gone: boolean;
+  /** The stream ended in an error (not because the container stopped). */
+  failed?: boolean;
 }
 
 async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
@@ -69,6 +72,7 @@ async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
       try {
         for await (const s of await client.containers.statsStream(key, w.abort.signal)) w.last = s;
       } catch (e) {
+        w.failed = true;
         if (!w.abort.signal.aborted && named.length) ctx.io.stderr.write(`${describeError(e)}\n`);
       }
       w.gone = true;
@@ -96,16 +100,32 @@ async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
       }
     }
   };
-  const unhook = ctx.onSignal('SIGINT', () => (stopped = true));
-  const unhookTerm = ctx.onSignal('SIGTERM', () => (stopped = true));
+  // docker 28: the first SIGINT/SIGTERM cancels the streams (rows turn to `--`) but the table is
+  // still redrawn; the third leaves with "got 3 SIGTERM/SIGINTs, forcefully exiting", exit 1
+  let signals = 0;
+  let forced: () => void = () => undefined;
+  const forcedExit = new Promise<void>((r) => (forced = r));
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) {
+      stopped = true;
+      for (const w of watched.values()) w.abort.abort();
+    } else if (signals >= 3) {
+      ctx.io.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n');
+      forced();
+    }
+  };
+  const unhook = ctx.onSignal('SIGINT', onSignal);
+  const unhookTerm = ctx.onSignal('SIGTERM', onSignal);
   try {
     await refresh();
     for (;;) {
-      await new Promise((r) => setTimeout(r, 500));
+      const tick = await Promise.race([new Promise<'tick'>((r) => setTimeout(() => r('tick'), 500)), forcedExit.then(() => 'forced' as const)]);
+      if (tick === 'forced') return 1;
       const rows: FormatContext[] = [];
-      for (const w of watched.values()) rows.push(statsRow(w.last ?? {}, { trunc: !argv.noTrunc, container: w.name }));
+      for (const w of watched.values()) rows.push(statsRow(w.last ?? {}, { trunc: !argv.noTrunc, container: w.name, invalid: stopped || (w.gone && w.failed) }));
       ctx.io.stdout.write(liveFrame(renderRows(format, rows, STATS_HEADERS)));
-      if (stopped) break;
+      if (stopped) continue;
       if (named.length && [...watched.values()].every((w) => w.gone) && !argv.all) break;
       await refresh().catch(() => undefined);
     }

@@ -25,3 +25,10 @@ describe('stats rows', () => {
     expect(cpuPercent(s)).toBeCloseTo(2, 5); // 20ms of 2s system time on 2 CPUs
   });
 });
+
+describe('statsRow invalid', () => {
+  it('keeps the ID and name and shows docker\'s -- figures', () => {
+    const r = statsRow({ id: 'a'.repeat(64), name: '/web', memory_stats: { usage: 10, limit: 100 } }, { trunc: true, container: 'web', invalid: true }) as unknown as Record<string, string>;
+    expect(r).toMatchObject({ ID: 'aaaaaaaaaaaa', Name: 'web', CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
+  });
+});

@@ -39,8 +39,11 @@ export function memUsage(s: Obj): number {
   return inactive < usage ? usage - inactive : usage;
 }
 
-/** One `docker stats --no-stream` row. */
-export function statsRow(s: Obj, o: { trunc: boolean; container: string }): FormatContext {
+/**
+ * One `docker stats --no-stream` row. `invalid`: the container's stream has ended in error (or
+ * was cancelled by ctrl-c): docker keeps its ID and name and shows `--` for the figures.
+ */
+export function statsRow(s: Obj, o: { trunc: boolean; container: string; invalid?: boolean }): FormatContext {
   const m = obj(s.memory_stats);
   const usage = memUsage(s);
   const limit = num(m.limit);
@@ -58,10 +61,10 @@ export function statsRow(s: Obj, o: { trunc: boolean; container: string }): Form
     else if (op === 'write') write += num(e.value);
   }
   const id = String(s.id ?? '');
+  const ident = { ID: o.trunc ? truncateId(id) : id, Container: o.container, Name: String(s.name ?? '').replace(/^\//, '') };
+  if (o.invalid) return new FormatContext({ ...ident, CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
   return new FormatContext({
-    ID: o.trunc ? truncateId(id) : id,
-    Container: o.container,
-    Name: String(s.name ?? '').replace(/^\//, ''),
+    ...ident,
     CPUPerc: `${cpuPercent(s).toFixed(2)}%`,
     MemUsage: `${bytesSize(usage)} / ${bytesSize(limit)}`,
     MemPerc: `${(limit > 0 ? (usage / limit) * 100 : 0).toFixed(2)}%`,
