@@ -35,6 +35,13 @@ export interface FsNative {
   fchmodat(dirFd: number, name: PathLike, mode: number): void;
   utimensat(dirFd: number, name: PathLike, atime: number, mtime: number): void;
   readlinkat(dirFd: number, name: PathLike): Buffer;
+  /**
+   * A whole small file in one call: created O_CREAT|O_EXCL|O_NOFOLLOW (mode & 0777) in dirFd,
+   * `data` written, owner then mode set only where the new file differs, times set, closed.
+   * False (nothing done) when something already exists at name; on a later error the file is
+   * removed and the error thrown.
+   */
+  createFile(dirFd: number, name: PathLike, data: Buffer, uid: number, gid: number, mode: number, atime: number, mtime: number): boolean;
 }
 
 /** resolve() flags. */

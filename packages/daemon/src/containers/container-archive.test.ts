@@ -141,4 +141,44 @@ describe('extractIntoContainer', () => {
     expect([x.mode & 0o7777, x.uid, x.gid]).toEqual([0o640, 7, 8]);
     expect(await fs.readFile(path.join(root, 'tmp', '.wh.y'), 'utf8')).toBe('y\n'); // a file, not a whiteout
   });
+
+  it('small files created whole keep owner, mode (setuid too) and times, and replace what was there', async () => {
+    await fs.mkdir(path.join(root, 'small', 'sg'), { recursive: true });
+    await fs.chown(path.join(root, 'small', 'sg'), 0, 1234);
+    await fs.chmod(path.join(root, 'small', 'sg'), 0o2775); // new files inherit gid 1234
+    await fs.writeFile(path.join(root, 'small', 'old'), 'old contents, longer\n');
+    await fs.mkdir(path.join(root, 'small', 'wasdir', 'inner'), { recursive: true });
+    await fs.symlink('/etc/passwd', path.join(root, 'small', 'link'));
+    const pack = tar.pack();
+    const mtime = new Date(1_500_000_000_000);
+    pack.entry({ name: 'small/sg/root', mode: 0o644, uid: 0, gid: 0, mtime }, 'r\n');
+    pack.entry({ name: 'small/sg/same', mode: 0o644, uid: 0, gid: 1234, mtime }, 's\n');
+    pack.entry({ name: 'small/suid', mode: 0o4755, uid: 5, gid: 6, mtime }, 'u\n');
+    pack.entry({ name: 'small/empty', mode: 0o600, uid: 0, gid: 0, mtime }, '');
+    pack.entry({ name: 'small/old', mode: 0o640, uid: 0, gid: 0, mtime }, 'new\n');
+    pack.entry({ name: 'small/wasdir', mode: 0o644, uid: 0, gid: 0, mtime }, 'file now\n');
+    pack.entry({ name: 'small/link', mode: 0o644, uid: 0, gid: 0, mtime }, 'not followed\n');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    const view = rootfsView(root);
+    try {
+      await extractIntoContainer({ view, containerPath: '/', containerRef: 'c', input: Readable.from([Buffer.concat(chunks)]) });
+    } finally {
+      view.close();
+    }
+    const meta = async (p: string) => {
+      const st = await fs.lstat(path.join(root, 'small', p));
+      return [st.isFile(), st.mode & 0o7777, st.uid, st.gid, Math.floor(st.mtimeMs / 1000)];
+    };
+    expect(await meta('sg/root')).toEqual([true, 0o644, 0, 0, 1_500_000_000]);
+    expect(await meta('sg/same')).toEqual([true, 0o644, 0, 1234, 1_500_000_000]);
+    expect(await meta('suid')).toEqual([true, 0o4755, 5, 6, 1_500_000_000]);
+    expect(await meta('empty')).toEqual([true, 0o600, 0, 0, 1_500_000_000]);
+    expect(await meta('old')).toEqual([true, 0o640, 0, 0, 1_500_000_000]);
+    expect(await fs.readFile(path.join(root, 'small', 'old'), 'utf8')).toBe('new\n');
+    expect(await fs.readFile(path.join(root, 'small', 'wasdir'), 'utf8')).toBe('file now\n');
+    expect(await meta('link')).toEqual([true, 0o644, 0, 0, 1_500_000_000]);
+    expect(await fs.readFile(path.join(root, 'etc', 'passwd'), 'utf8')).toBe('container passwd\n');
+  });
 });

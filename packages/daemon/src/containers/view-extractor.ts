@@ -9,6 +9,18 @@ const S_IFDIR = 0o040000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
+/** Files up to this size are collected and created with one native call (createFile). */
+const SMALL_FILE = 1024 * 1024;
+
+/** Where an entry goes (ViewExtractor.locate). `reused`: the parent is the cached directory fd, held until the next directory. */
+interface Located {
+  parent: number;
+  name: Buffer;
+  mount?: ViewMount;
+  mountPoint: boolean;
+  reused?: boolean;
+  close(): void;
+}
 
 /** Docker's checks before writing at a resolved container path (`mount`: the one it lies in). */
 export function checkWritable(mount: { rw: boolean } | undefined, readonlyRootfs: boolean): void {
@@ -40,6 +52,8 @@ export class ViewExtractor implements TarSink {
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
   /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
   private cached: { rel: string; fd: number; path: string; mount?: ViewMount } | undefined;
+  /** A small file whose data is collected, to be created whole at entryEnd. */
+  private small: { r: Located; comps: string[]; target: string; parts: Buffer[]; size: number } | undefined;
 
   constructor(
     private readonly view: RootView,
@@ -53,14 +67,30 @@ export class ViewExtractor implements TarSink {
     const comps = clean(e.name);
     if (comps === null) this.refuse(e, 'invalid entry name (it climbs out of the extraction directory)');
     if (comps.length === 0) return; // the extraction directory itself: kept as it is (docker)
-    const native = fsAt();
     const rel = Buffer.from(comps.join('/'), 'latin1');
     const target = comps.join('/');
-    const isDir = e.typeflag === TypeFlag.Dir;
     const kind = kindOf(e);
     if (kind === undefined) this.refuse(e, `unhandled tar header type ${JSON.stringify(e.typeflag)}`);
     const r = this.locate(comps, rel);
+    if (kind === 'file' && r.reused && e.size <= SMALL_FILE) {
+      // a small file in a directory already resolved: created whole, in one native call, at entryEnd
+      checkWritable(r.mount, this.opts.readonlyRootfs);
+      this.small = { r, comps, target, parts: [], size: 0 };
+      return;
+    }
     try {
+      this.place(e, r, comps, target, kind);
+    } finally {
+      r.close();
+    }
+  }
+
+  /** Replaces what is at the entry's name as docker's Unpack does, then creates the entry there (a file: opened as this.fd). */
+  private place(e: TarEntry, r: Located, comps: string[], target: string, kind: Kind): void {
+    const native = fsAt();
+    const rel = Buffer.from(comps.join('/'), 'latin1');
+    const isDir = kind === 'dir';
+    {
       checkWritable(r.mount, this.opts.readonlyRootfs);
       const st = native.lstatat(r.parent, r.name);
       const existingDir = st !== null && (st[0]! & S_IFMT) === S_IFDIR;
@@ -113,12 +143,16 @@ export class ViewExtractor implements TarSink {
           this.meta(parent, name, e, true);
         }
       }
-    } finally {
-      r.close();
     }
   }
 
   data(chunk: Buffer): void {
+    const small = this.small;
+    if (small !== undefined) {
+      small.parts.push(chunk);
+      small.size += chunk.length;
+      return;
+    }
     if (this.fd < 0) return;
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
@@ -126,6 +160,19 @@ export class ViewExtractor implements TarSink {
 
   entryEnd(): void {
     const e = this.cur;
+    const small = this.small;
+    if (small !== undefined && e !== undefined) {
+      this.small = undefined;
+      const data = small.parts.length === 1 ? small.parts[0]! : Buffer.concat(small.parts, small.size);
+      const { parent, name } = small.r;
+      if (fsAt().createFile(parent, name, data, e.uid, e.gid, e.mode & 0o7777, atimeOf(e), e.mtime)) {
+        this.cur = undefined;
+        return;
+      }
+      // something is there already: docker's rules for it, then the file is written as any other
+      this.place(e, small.r, small.comps, small.target, 'file');
+      this.data(data);
+    }
     if (this.fd >= 0 && e !== undefined) {
       const fd = this.fd;
       this.fd = -1;
@@ -165,14 +212,14 @@ export class ViewExtractor implements TarSink {
    * in the same directory (the fd holds the directory itself, wherever the container moves it:
    * still inside the container). A name that is a mount's destination is resolved in full.
    */
-  private locate(comps: string[], rel: Buffer): { parent: number; name: Buffer; mount?: ViewMount; mountPoint: boolean; close(): void } {
+  private locate(comps: string[], rel: Buffer): Located {
     const parentRel = comps.slice(0, -1).join('/');
     const name = Buffer.from(comps[comps.length - 1]!, 'latin1');
     const c = this.cached;
     if (c !== undefined && c.rel === parentRel) {
       const path = `${c.path === '/' ? '' : c.path}/${name.toString('utf8')}`;
       if (!this.view.mounts.some((m) => m.destination === path)) {
-        return { parent: c.fd, name, ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, close: () => undefined };
+        return { parent: c.fd, name, ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, reused: true, close: () => undefined };
       }
     }
     const r = this.view.resolveFrom(this.base, rel, { mkdirParents: true });
@@ -181,7 +228,7 @@ export class ViewExtractor implements TarSink {
     const fd = r.parent;
     this.cached = { rel: parentRel, fd, path: r.path.slice(0, r.path.lastIndexOf('/')) || '/', ...(r.mount ? { mount: r.mount } : {}) };
     if (r.fd >= 0) fs.closeSync(r.fd);
-    return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, close: () => undefined };
+    return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, reused: true, close: () => undefined };
   }
 
   private dropCache(): void {
@@ -191,6 +238,7 @@ export class ViewExtractor implements TarSink {
 
   /** Releases what an interrupted entry holds. */
   abort(): void {
+    this.small = undefined;
     this.dropCache();
     if (this.fd >= 0) {
       try {
