@@ -17,3 +17,5 @@ export {
   registryHost,
 } from './reference';
 export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux, RuntimeSeccomp } from './runtime-spec';
+export { compileGlob, globMatch, hasWildcards, cleanPath } from './glob-match';
+export { PatternMatcher, parseIgnoreFile } from './pattern-matcher';
