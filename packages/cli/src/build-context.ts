@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { PatternMatcher } from '@berth/oci';
 import * as tar from 'tar-stream';
-import { DockerIgnore } from './dockerignore';
 
 /**
  * The build context as the docker CLI sends it: an uncompressed tar of `dir` with
- * `.dockerignore` applied (the Dockerfile and `.dockerignore` are always kept), permission modes,
+ * `.dockerignore` applied (`@berth/oci`'s PatternMatcher, moby's semantics; the Dockerfile and
+ * `.dockerignore` are always kept; a malformed pattern is an InvalidArgumentError), permission modes,
  * uid and gid 0. Resolves the tar and its size once packed (the CLI prints the size first).
  */
 export async function packContext(dir: string, dockerfile: string): Promise<{ tar: Buffer; size: number }> {
@@ -16,7 +17,7 @@ export async function packContext(dir: string, dockerfile: string): Promise<{ ta
   } catch {
     /* no .dockerignore */
   }
-  const ignore = new DockerIgnore(ignoreText);
+  const ignore = PatternMatcher.fromIgnoreFile(ignoreText);
   const keep = new Set(['.dockerignore', dockerfile.split(path.sep).join('/')]);
   const pack = tar.pack();
   const chunks: Buffer[] = [];
@@ -32,8 +33,9 @@ export async function packContext(dir: string, dockerfile: string): Promise<{ ta
       const childAbs = path.join(abs, name);
       const childRel = rel ? `${rel}/${name}` : name;
       const st = fs.lstatSync(childAbs);
-      const ignored = ignore.ignores(childRel) && !keep.has(childRel);
-      if (ignored && !(st.isDirectory() && ignore.hasExceptions())) continue;
+      const ignored = ignore.matches(childRel) && !keep.has(childRel);
+      // an exception (`!dir/keep`) may re-include something under an ignored directory
+      if (ignored && !(st.isDirectory() && ignore.hasExclusions)) continue;
       const common = { mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
       if (st.isDirectory()) {
         if (!ignored) await entry({ ...common, name: `${childRel}/`, type: 'directory' });
