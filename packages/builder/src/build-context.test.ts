@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { resolveInScope } from './build-context';
+import { SourceRoot, resolveInScope } from './build-context';
 
 let root: string;
 
@@ -31,5 +31,41 @@ describe('resolveInScope', () => {
   });
   it('refuses link loops', async () => {
     await expect(resolveInScope(root, 'loop')).rejects.toThrow(/too many levels of symbolic links/);
+  });
+});
+
+describe('SourceRoot (.dockerignore server side, COPY patterns)', () => {
+  let ctx: string;
+  beforeAll(async () => {
+    ctx = await fs.mkdtemp(path.join(os.tmpdir(), 'srcroot-'));
+    for (const f of ['a.txt', 'b.txt', 'x.tmp', 'docs/a.md', 'docs/keep/README.md', 'deep/er/y.tmp', 'deep/er/z.txt']) {
+      await fs.mkdir(path.dirname(path.join(ctx, f)), { recursive: true });
+      await fs.writeFile(path.join(ctx, f), f);
+    }
+  });
+  afterAll(async () => {
+    await fs.rm(ctx, { recursive: true, force: true });
+  });
+
+  it('applies moby patternmatcher semantics: **, exceptions under an ignored directory, cleaned patterns', async () => {
+    const src = new SourceRoot(ctx, '**/*.tmp\n/docs\n!docs/keep/./README.md\n');
+    expect((await src.walk()).sort()).toEqual(['a.txt', 'b.txt', 'deep', 'deep/er', 'deep/er/z.txt', 'docs/keep/README.md']);
+    expect(src.ignored('docs/a.md')).toBe(true);
+    await expect(src.resolve('deep/er/y.tmp', 'COPY')).rejects.toThrow('excluded by .dockerignore');
+  });
+
+  it('matches COPY sources component by component (Go filepath.Match), classes included', async () => {
+    const src = new SourceRoot(ctx);
+    expect((await src.resolve('*.txt', 'COPY')).map((e) => e.rel)).toEqual(['a.txt', 'b.txt']);
+    expect((await src.resolve('[ab].t?t', 'COPY')).map((e) => e.rel)).toEqual(['a.txt', 'b.txt']);
+    expect((await src.resolve('[^a].txt', 'COPY')).map((e) => e.rel)).toEqual(['b.txt']);
+    expect((await src.resolve('deep/*/z.txt', 'COPY')).map((e) => e.rel)).toEqual(['deep/er/z.txt']);
+    await expect(src.resolve('*/z.txt', 'COPY')).rejects.toThrow('no source files were specified');
+    // docker ignores filepath.Match's error: a malformed pattern matches nothing
+    await expect(src.resolve('a[', 'COPY')).rejects.toThrow('COPY failed: no source files were specified');
+  });
+
+  it('refuses a malformed .dockerignore', () => {
+    expect(() => new SourceRoot(ctx, 'ok\n[]a]\n')).toThrow('syntax error in pattern: []a]');
   });
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import ignore from '@balena/dockerignore';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { PatternMatcher, compileGlob, hasWildcards } from '@berth/oci';
 
 /** A file or directory that a COPY/ADD source matched. */
 export interface SourceEntry {
@@ -18,7 +18,7 @@ export interface SourceEntry {
  * curl or dockerode may not have been filtered) or another stage's / image's root filesystem.
  */
 export class SourceRoot {
-  private readonly ig: ReturnType<typeof ignore> | undefined;
+  private readonly ig: PatternMatcher | undefined;
 
   constructor(
     readonly root: string,
@@ -27,11 +27,10 @@ export class SourceRoot {
     private readonly keep: string[] = [],
   ) {
     if (ignoreText) {
-      const patterns = ignoreText
-        .split(/\r?\n/)
-        .map((l) => l.trim())
-        .filter((l) => l !== '' && !l.startsWith('#'));
-      if (patterns.length) this.ig = ignore().add(patterns);
+      // moby's patternmatcher semantics (`**`, `!` exceptions, cleaned patterns); a malformed
+      // pattern is an InvalidArgumentError
+      const ig = PatternMatcher.fromIgnoreFile(ignoreText);
+      if (!ig.empty) this.ig = ig;
     }
   }
 
@@ -39,7 +38,7 @@ export class SourceRoot {
   ignored(rel: string): boolean {
     if (!this.ig || rel === '' || rel === '.') return false;
     if (this.keep.includes(rel)) return false;
-    return this.ig.ignores(rel);
+    return this.ig.matches(rel);
   }
 
   /** Every path (files and directories) not ignored, relative, `/`-separated. */
@@ -51,7 +50,7 @@ export class SourceRoot {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (this.ignored(r)) {
           // an exception further down (`!dir/keep`) may still match
-          if (!e.isDirectory()) continue;
+          if (!e.isDirectory() || !this.ig?.hasExclusions) continue;
         } else out.push(r);
         if (e.isDirectory()) await visit(r);
       }
@@ -62,8 +61,9 @@ export class SourceRoot {
 
   /**
    * The entries a COPY/ADD source names: a path, or a pattern with `*`, `?`, `[...]` (docker's
-   * filepath.Match over the whole relative path). Clear errors for a path outside the root
-   * and for nothing found.
+   * filepath.Match over the whole relative path, `@berth/oci`'s compileGlob; a malformed
+   * pattern matches nothing, as docker ignores Match's error). Clear errors for a path outside
+   * the root and for nothing found.
    */
   async resolve(src: string, instruction: string): Promise<SourceEntry[]> {
     const cleaned = path.posix.normalize(src.replace(/^\/+/, '')).replace(/\/+$/, '');
@@ -71,10 +71,15 @@ export class SourceRoot {
       throw new InvalidArgumentError(`${instruction} failed: forbidden path outside the build context: ${src} ()`);
     }
     const rel = cleaned === '.' ? '' : cleaned;
-    if (/[*?[]/.test(rel)) {
-      const re = globRegExp(rel);
-      const all = await this.walk();
-      const hits = all.filter((p) => re.test(p));
+    if (hasWildcards(rel)) {
+      let re: RegExp | undefined;
+      try {
+        re = compileGlob(rel);
+      } catch {
+        re = undefined;
+      }
+      const all = re ? await this.walk() : [];
+      const hits = all.filter((p) => re!.test(p));
       if (hits.length === 0) throw new NotFoundError(`${instruction} failed: no source files were specified`);
       const out: SourceEntry[] = [];
       for (const h of hits) {
@@ -139,27 +144,6 @@ function notFound(instruction: string, src: string): NotFoundError {
   return new NotFoundError(
     `${instruction} failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`,
   );
-}
-
-/** filepath.Match as a RegExp over a whole `/`-separated relative path. */
-export function globRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) throw new InvalidArgumentError(`syntax error in pattern: ${pattern}`);
-      let cls = pattern.slice(i + 1, end);
-      if (cls.startsWith('^')) cls = `!${cls.slice(1)}`;
-      re += cls.startsWith('!') ? `[^/${cls.slice(1).replace(/[\]\\]/g, '\\$&')}]` : `[${cls.replace(/[\]\\]/g, '\\$&')}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) {
-      re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }
 
 /**

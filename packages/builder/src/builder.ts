@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
+import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
@@ -626,7 +626,7 @@ export class Builder {
 /** A stage's or image's rootfs as a COPY --from source: no .dockerignore, symlinks resolved inside it. */
 class ImageRoot extends SourceRoot {
   override async resolve(src: string, instruction: string): Promise<SourceEntry[]> {
-    if (/[*?[]/.test(src)) return super.resolve(src, instruction);
+    if (hasWildcards(src)) return super.resolve(src, instruction);
     const real = await resolveInRoot(this.root, src, true);
     const st = await fs.stat(real).catch(() => undefined);
     if (!st) throw new NotFoundError(`${instruction} failed: stat ${src}: file does not exist`);

@@ -60,6 +60,9 @@ describe('SqliteImageCatalog', () => {
     const filtered = await t.store.images.list({ reference: ['x*'] });
     expect(filtered.map((i) => i.repoTags)).toEqual([['x:1']]);
     expect((await t.store.images.list({ reference: ['127.0.0.1:5000/trace/*'] })).length).toBe(1);
+    // Go path.Match: classes, and a malformed pattern is an error (docker's FamiliarMatch returns it)
+    expect((await t.store.images.list({ reference: ['[x]:[0-9]'] })).length).toBe(1);
+    await expect(t.store.images.list({ reference: ['x['] })).rejects.toThrow('syntax error in pattern: x[');
   });
 
   it('label, before and since filters', async () => {

@@ -7,6 +7,7 @@ import {
 import {
   chainIds,
   familiarString,
+  globMatch,
   isDigest,
   parseReference,
   sha256Digest,
@@ -17,7 +18,6 @@ import {
 } from '@berth/oci';
 import type { Database, Queryable } from '@berth/sqlite';
 import type { LocalContentStore } from './content/local-content-store';
-import { globMatch } from './glob';
 import type {
   CreateImageOptions,
   DeleteImageOptions,

@@ -109,7 +109,7 @@ export function escapeRegExp(c: string): string {
 }
 
 function escapeClass(c: string): string {
-  return c.replace(/[\\\]\[^-]/g, '\\$&');
+  return c.replace(/[\\\][^-]/g, '\\$&');
 }
 
 function badPattern(pattern: string): InvalidArgumentError {
