@@ -42,6 +42,12 @@ export interface FsNative {
    * removed and the error thrown.
    */
   createFile(dirFd: number, name: PathLike, data: Buffer, uid: number, gid: number, mode: number, atime: number, mtime: number): boolean;
+  /**
+   * A regular file of at most `max` bytes with one link and no xattrs, opened O_NOFOLLOW in
+   * dirFd and read whole: [mode, uid, gid, size, mtimeSec, data] (metadata from the open fd), or
+   * null when it is anything else (or gone).
+   */
+  readSmallFile(dirFd: number, name: PathLike, max: number): [number, number, number, number, number, Buffer] | null;
 }
 
 /** resolve() flags. */

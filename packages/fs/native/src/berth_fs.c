@@ -25,6 +25,8 @@
  *   createFile(dirFd, name, data, uid, gid, mode, atime, mtime) -> false if name exists
  *       a whole small file in one call (create O_EXCL|O_NOFOLLOW, write, owner/mode where they
  *       differ, times, close): docker cp's many small files without a call per syscall
+ *   readSmallFile(dirFd, name, max)       -> [mode, uid, gid, size, mtimeSec, data] or null (not a
+ *       plain small file: no xattrs, one link); opened O_NOFOLLOW in dirFd, described by fstat
  *
  * Names are strings (UTF-8) or Buffers (raw bytes). Every call is synchronous (each is one or a
  * few cheap syscalls). Errors are Node-style: code, errno, syscall, path.
@@ -43,6 +45,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define MAX_LINKS 255
@@ -784,6 +787,63 @@ fail:;
   return throw_errno(env, e, what, name);
 }
 
+/*
+ * readSmallFile(dirFd, name, max) -> [mode, uid, gid, size, mtimeSec, data], or null when name
+ * is not a regular file of at most `max` bytes with one link and no xattrs (the caller then
+ * takes its general path). The file is opened O_RDONLY|O_NOFOLLOW in dirFd and its metadata
+ * taken from that fd (fstat), so what is read is what is described; data is exactly `size`
+ * bytes (zero-padded if the file shrank meanwhile). For packing many small files (docker cp
+ * out) with one call each.
+ */
+static napi_value js_read_small_file(napi_env env, napi_callback_info info) {
+  napi_value argv[3], r, nul;
+  char name[NAME_CAP];
+  int32_t dirfd;
+  uint32_t max;
+  if (!get_args(env, info, 3, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 0) || !get_u32(env, argv[2], &max)) return NULL;
+  napi_get_null(env, &nul);
+  struct stat sb;
+  if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 || sb.st_size > (off_t)max) return nul;
+  int fd;
+  do fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return nul;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink != 1 || sb.st_size > (off_t)max) {
+    close(fd);
+    return nul;
+  }
+  ssize_t xl = flistxattr(fd, NULL, 0);
+  if (xl != 0 && !(xl < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP))) {
+    close(fd);
+    return nul;
+  }
+  size_t size = (size_t)sb.st_size, off = 0;
+  void *data = NULL;
+  napi_value buf;
+  if (napi_create_buffer(env, size, &data, &buf) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  while (off < size) {
+    ssize_t n = read(fd, (char *)data + off, size - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return throw_errno(env, e, "read", name);
+    }
+    if (n == 0) break;
+    off += (size_t)n;
+  }
+  if (off < size) memset((char *)data + off, 0, size - off);
+  close(fd);
+  napi_create_array_with_length(env, 6, &r);
+  double vals[5] = {sb.st_mode, sb.st_uid, sb.st_gid, (double)size, (double)sb.st_mtim.tv_sec};
+  for (uint32_t i = 0; i < 5; i++) napi_set_element(env, r, i, num(env, vals[i]));
+  napi_set_element(env, r, 5, buf);
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"resolve", NULL, js_resolve, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -802,6 +862,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createFile", NULL, js_create_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readSmallFile", NULL, js_read_small_file, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError, CancelledError, InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { fsAt } from '@berth/fs';
 import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
@@ -168,6 +169,16 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       const abs = subst.get(rel) ?? `${f.abs}/${name}`;
       const p = fsPath(abs);
       current = rel;
+      if (f.fd !== undefined && f.as === undefined && !subst.has(rel)) {
+        // the common case, a plain small file (one link, no xattrs): stat, open, read and close in one native call on the directory's fd
+        const small = fsAt().readSmallFile(f.fd, Buffer.from(name, 'latin1'), BATCH);
+        if (small !== null) {
+          const [m, uid, gid, size, mtime, data] = small;
+          await w.buffer({ name: rel, type: 'file', mode: m & 0o7777, uid, gid, size, mtime }, data);
+          if (w.out.size >= BATCH) yield w.out.take();
+          continue;
+        }
+      }
       const st = fs.lstatSync(p, { throwIfNoEntry: false });
       if (st === undefined) continue; // gone since the directory was listed
       if (st.isSocket()) continue; // sockets cannot be archived
@@ -262,6 +273,14 @@ class PackWriter {
     const header = await this.header(h, xattrs);
     this.expected += 512;
     await this.run((cb) => (h.type === 'file' ? this.pack.entry(header, Buffer.alloc(0), cb) : this.pack.entry(header, cb)));
+    this.drain();
+  }
+
+  /** A regular file read whole already (`data` is exactly h.size bytes). */
+  async buffer(h: Entry, data: Buffer): Promise<void> {
+    const header = await this.header(h, []);
+    this.expected += 512 + h.size + ((512 - (h.size % 512)) % 512);
+    await this.run((cb) => this.pack.entry(header, data, cb));
     this.drain();
   }
 
