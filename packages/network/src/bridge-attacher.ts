@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, ForbiddenError, InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { hostsFile, resolvConf } from './container-files';
@@ -46,26 +46,7 @@ export class BridgeAttacher implements NetworkAttacher {
       try {
         const ports = gatewayEp ? await this.holdPorts(req, gatewayEp) : [];
         undo.push(() => ports.forEach((p) => this.s.portHolder.release(p.proto, p.hostIp, p.hostPort)));
-        await this.s.host.createNetns(netnsPath);
-        undo.push(() => this.s.host.deleteNetns(netnsPath));
-        for (const e of eps) {
-          const n = this.s.networks.get(e.networkId)!;
-          undo.push(() => this.s.host.deleteLink(e.hostVeth));
-          await this.s.host.addVeth({
-            netnsPath,
-            bridge: n.bridge,
-            hostName: e.hostVeth,
-            ifname: e.ifname,
-            mac: e.mac,
-            address: `${e.ipv4}/${this.s.prefixOf(n)}`,
-            gateway: e === gatewayEp ? n.gateway : undefined,
-            ...v6Of(e, n, e === gatewayEp),
-            mtu: mtuOf(n),
-          });
-        }
         const sb: SandboxRecord = { containerId: req.containerId, netnsPath, request: cloneRequest(req), created: new Date().toISOString() };
-        await this.s.store.insertSandbox(sb, eps, ports);
-        undo.push(() => this.s.store.deleteSandbox(req.containerId));
         this.s.sandboxes.set(req.containerId, sb);
         this.s.endpoints.set(req.containerId, eps);
         if (ports.length) this.s.ports.set(req.containerId, ports);
@@ -73,8 +54,36 @@ export class BridgeAttacher implements NetworkAttacher {
           this.s.sandboxes.delete(req.containerId);
           this.s.endpoints.delete(req.containerId);
           this.s.ports.delete(req.containerId);
+          if (ports.length) return this.s.syncFirewall();
         });
-        if (ports.length) await this.s.syncFirewall();
+        // independent of each other: the kernel side (netns, veths), the rows and the port
+        // rules all at once (the first runs on the thread pool, the others wait on I/O)
+        const plumb = async () => {
+          await this.s.host.createNetns(netnsPath);
+          undo.push(() => this.s.host.deleteNetns(netnsPath));
+          for (const e of eps) {
+            const n = this.s.networks.get(e.networkId)!;
+            undo.push(() => this.s.host.deleteLink(e.hostVeth));
+            await this.s.host.addVeth({
+              netnsPath,
+              bridge: n.bridge,
+              hostName: e.hostVeth,
+              ifname: e.ifname,
+              mac: e.mac,
+              address: `${e.ipv4}/${this.s.prefixOf(n)}`,
+              gateway: e === gatewayEp ? n.gateway : undefined,
+              ...v6Of(e, n, e === gatewayEp),
+              mtu: mtuOf(n),
+            });
+          }
+        };
+        const row = async () => {
+          await this.s.store.insertSandbox(sb, eps, ports);
+          undo.push(() => this.s.store.deleteSandbox(req.containerId));
+        };
+        const steps = await Promise.allSettled([plumb(), row(), ports.length ? this.s.syncFirewall() : undefined]);
+        const failed = steps.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
         await this.refreshFiles(req.containerId);
       } catch (e) {
         for (const u of undo.reverse()) await Promise.resolve(u()).catch((err) => this.s.logger.warn({ err }, 'network: undo of a failed attach failed'));
@@ -367,7 +376,7 @@ export class BridgeAttacher implements NetworkAttacher {
   private async holdPorts(req: ContainerNetworkRequest, ep: EndpointRecord): Promise<PortRecord[]> {
     const wanted = wantedPorts(req.portBindings, !!req.publishAllPorts, req.exposedPorts ?? []);
     if (!wanted.length) return [];
-    const v6 = await ipv6Available();
+    const v6 = ipv6Available();
     const held: PortRecord[] = [];
     const target = (w: WantedPort) => ({ ip: ep.ipv4, port: w.containerPort });
     const ours = this.s.allPorts();
@@ -463,9 +472,13 @@ function cloneRequest(r: ContainerNetworkRequest): ContainerNetworkRequest {
   return JSON.parse(JSON.stringify(r));
 }
 
-async function ipv6Available(): Promise<boolean> {
-  const t = await fs.readFile('/proc/net/if_inet6', 'utf8').catch(() => '');
-  return t.trim().length > 0;
+/** Whether the namespace has IPv6 (a procfs read of a few bytes: synchronous, no thread-pool round trips). */
+function ipv6Available(): boolean {
+  try {
+    return readFileSync('/proc/net/if_inet6', 'utf8').trim().length > 0;
+  } catch {
+    return false;
+  }
 }
 
 function portError(name: string, epId: string, proto: string, e: unknown): Error {
