@@ -190,6 +190,12 @@ export class ContainerNetworking {
       out.files = { hosts, resolvConf };
       out.hostname = d.rec.config.Hostname || d.rec.id.slice(0, 12);
       if (d.rec.config.Domainname) out.domainname = d.rec.config.Domainname;
+      // docker (initializeNetworking) also takes them into the joiner's Config, kept after the run
+      if (rec.config.Hostname !== out.hostname || (rec.config.Domainname ?? '') !== (d.rec.config.Domainname ?? '')) {
+        const config = { ...rec.config, Hostname: out.hostname, Domainname: d.rec.config.Domainname ?? '' };
+        await this.ctx.store.updateConfig(rec.id, config);
+        rec.config = config;
+      }
       return out;
     }
     const req = this.requestOf(rec);

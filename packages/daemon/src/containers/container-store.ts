@@ -17,6 +17,8 @@ export interface ContainerStore {
   updateState(id: string, state: ContainerStateRecord): Promise<void>;
   rename(id: string, newName: string): Promise<void>;
   updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void>;
+  /** The container's Config (a `container:X` joiner takes X's hostname at start, as docker). */
+  updateConfig(id: string, config: ContainerRecord['config']): Promise<void>;
   /** The networks the container joins at start (network connect/disconnect). */
   updateNetworking(id: string, networking: ContainerRecord['networkingConfig']): Promise<void>;
   /** Deletes row and labels in one transaction. */
@@ -152,6 +154,11 @@ export class SqliteContainerStore implements ContainerStore {
 
   async updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void> {
     const r = await this.db.run('UPDATE containers SET host_config = ? WHERE id = ?', [JSON.stringify(hostConfig), id]);
+    if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
+  }
+
+  async updateConfig(id: string, config: ContainerRecord['config']): Promise<void> {
+    const r = await this.db.run('UPDATE containers SET config = ? WHERE id = ?', [JSON.stringify(config), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 
