@@ -129,6 +129,17 @@ describe('validateCreate', () => {
     expect(validateCreate(withHost({ NetworkMode: 'none' })).networkingConfig.EndpointsConfig).toEqual({});
   });
 
+  it('Config.MacAddress goes to the mode\'s endpoint; an endpoint MacAddress (API 1.44) must then agree', () => {
+    const eps = (mac: string) => ({ EndpointsConfig: { web: { MacAddress: mac } } });
+    const v = validateCreate({ Image: 'x', MacAddress: '02:42:0a:00:00:02', HostConfig: { NetworkMode: 'web' } });
+    expect(v.networkingConfig.EndpointsConfig).toEqual({ web: { MacAddress: '02:42:0a:00:00:02' } });
+    const same = validateCreate({ Image: 'x', MacAddress: '02:42:0A:00:00:02', HostConfig: { NetworkMode: 'web' }, NetworkingConfig: eps('02:42:0a:00:00:02') });
+    expect(same.networkingConfig.EndpointsConfig).toEqual({ web: { MacAddress: '02:42:0a:00:00:02' } });
+    expect(() => validateCreate({ Image: 'x', MacAddress: '02:42:0a:00:00:03', HostConfig: { NetworkMode: 'web' }, NetworkingConfig: eps('02:42:0a:00:00:02') })).toThrow(
+      'the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty',
+    );
+  });
+
   it.each([
     [{ Hostname: 'h', HostConfig: { NetworkMode: 'container:x' } }, 'conflicting options: hostname and the network mode'],
     [{ HostConfig: { NetworkMode: 'container:x', Dns: ['1.1.1.1'] } }, 'conflicting options: dns and the network mode'],

@@ -576,6 +576,11 @@ export function validateCreate(rawBody: unknown, runtimeNames: readonly string[]
   const networkingConfig = normalizeNetworking(hostConfig.NetworkMode ?? 'default', nc ?? null);
   // API 1.41: Config.MacAddress is the MAC on the NetworkMode's network
   const modeNet = Object.keys(networkingConfig.EndpointsConfig)[0];
-  if (config.MacAddress && modeNet !== undefined && !networkingConfig.EndpointsConfig[modeNet]!.MacAddress) networkingConfig.EndpointsConfig[modeNet]!.MacAddress = config.MacAddress;
+  // (API 1.44: both may be given, and must then agree; before 1.44 the route drops the endpoint's)
+  const modeEp = modeNet === undefined ? undefined : networkingConfig.EndpointsConfig[modeNet]!;
+  if (config.MacAddress && modeEp && !modeEp.MacAddress) modeEp.MacAddress = config.MacAddress;
+  else if (config.MacAddress && modeEp && modeEp.MacAddress!.toLowerCase() !== config.MacAddress.toLowerCase()) {
+    bad('the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty');
+  }
   return { config, hostConfig, networkingConfig, warnings };
 }

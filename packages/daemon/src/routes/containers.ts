@@ -5,6 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { encodePathStat, PATH_STAT_HEADER, type ContainerCreateRequest } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
+import { endpointFieldsForApi } from '../containers/endpoint-api-fields';
 import {
   apiAtLeast,
   asyncHandler,
@@ -61,7 +62,7 @@ function stopTimeout(req: Request): number | undefined {
  */
 /**
  * Create fields a request's API version does not know are dropped, as docker does: HostConfig
- * Annotations before 1.43, Healthcheck StartInterval before 1.44.
+ * Annotations before 1.43, Healthcheck StartInterval and per-endpoint MacAddress before 1.44.
  */
 function withoutNewerFields(req: Request, body: ContainerCreateRequest | undefined): ContainerCreateRequest | undefined {
   if (!body || typeof body !== 'object') return body;
@@ -69,7 +70,17 @@ function withoutNewerFields(req: Request, body: ContainerCreateRequest | undefin
   if (!apiAtLeast(req, '1.43') && hc && typeof hc === 'object') delete hc.Annotations;
   const health = body.Healthcheck as Record<string, unknown> | undefined | null;
   if (!apiAtLeast(req, '1.44') && health && typeof health === 'object') delete health.StartInterval;
+  // the per-endpoint MacAddress is API 1.44's: an older client's is ignored (moby handleMACAddressBC)
+  if (!apiAtLeast(req, '1.44')) withoutEndpointMacs((body.NetworkingConfig as { EndpointsConfig?: unknown } | undefined | null)?.EndpointsConfig);
   return body;
+}
+
+/** Drops MacAddress from each EndpointSettings of an EndpointsConfig (before API 1.44). */
+function withoutEndpointMacs(eps: unknown): void {
+  if (!eps || typeof eps !== 'object') return;
+  for (const ep of Object.values(eps as Record<string, unknown>)) {
+    if (ep && typeof ep === 'object') delete (ep as { MacAddress?: unknown }).MacAddress;
+  }
 }
 
 /** exec start's ConsoleSize ([height, width]), API 1.42; zeros or an older version: none. */
@@ -129,7 +140,8 @@ export function containersRouter(service: ContainerService): Router {
   r.get(
     '/containers/:id/json',
     asyncHandler(async (req: Request, res: Response) => {
-      sendJson(res, 200, await service.inspect(id(req), { size: queryBool(req, 'size') }));
+      const v = await service.inspect(id(req), { size: queryBool(req, 'size') });
+      sendJson(res, 200, endpointFieldsForApi(v, (version) => apiAtLeast(req, version)));
     }),
   );
 

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { EndpointSettings } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { NetworkCatalog, NetworkCreateRequest } from '@berth/network';
-import { asyncHandler, queryBool, queryFilters, readJsonObject, sendEmpty, sendJson } from '../server/route-helpers';
+import { apiAtLeast, asyncHandler, queryBool, queryFilters, readJsonObject, sendEmpty, sendJson } from '../server/route-helpers';
 
 /** What connect/disconnect need of the container service. */
 export interface NetworkContainers {
@@ -37,6 +37,8 @@ export function networksRouter(deps: { catalog: NetworkCatalog; containers?: Net
     const ep = body.EndpointConfig;
     if (ep !== undefined && ep !== null && (typeof ep !== 'object' || Array.isArray(ep))) throw new InvalidArgumentError('EndpointConfig: expected an object');
     if (!deps.containers) throw new NotFoundError(`No such container: ${body.Container}`);
+    // the endpoint's MacAddress on connect is API 1.44's
+    if (ep && !apiAtLeast(req, '1.44')) delete (ep as { MacAddress?: unknown }).MacAddress;
     await deps.containers.networkConnect(id(req), body.Container, (ep as EndpointSettings | null) ?? {});
     sendEmpty(res, 200);
   }));

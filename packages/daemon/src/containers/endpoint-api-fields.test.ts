@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { endpointFieldsForApi, type EndpointFieldsSource } from './endpoint-api-fields';
+
+const ID = 'abcdef0123456789'.repeat(4);
+const inspect = (): EndpointFieldsSource => ({
+  Id: ID,
+  Name: '/web',
+  Config: { Hostname: 'webhost' },
+  HostConfig: { NetworkMode: 'appnet' },
+  NetworkSettings: {
+    Networks: {
+      appnet: { Aliases: ['www', 'web', ID.slice(0, 12)], IPAddress: '172.18.0.2' },
+      plain: { Aliases: [ID.slice(0, 12)], IPAddress: '172.19.0.2' },
+      bridge: { Aliases: null, IPAddress: '172.17.0.2' },
+    },
+  },
+});
+const atLeast = (api: string) => (v: string) => Number(api.split('.')[1]) >= Number(v.split('.')[1]);
+
+describe('endpointFieldsForApi', () => {
+  it('1.41: as 20.10 (the short id among the aliases, no DNSNames)', () => {
+    const v = endpointFieldsForApi(inspect(), atLeast('1.41'));
+    expect(v.NetworkSettings!.Networks!.appnet).toEqual({ Aliases: ['www', 'web', ID.slice(0, 12)], IPAddress: '172.18.0.2' });
+    expect(v.NetworkSettings!.Networks!.bridge!['DNSNames']).toBeUndefined();
+  });
+
+  it('1.44: DNSNames on user networks (name, aliases, short id, hostname; no repeats), null on the default bridge; Aliases kept', () => {
+    const n = endpointFieldsForApi(inspect(), atLeast('1.44')).NetworkSettings!.Networks!;
+    expect(n.appnet!['DNSNames']).toEqual(['web', 'www', ID.slice(0, 12), 'webhost']);
+    expect(n.plain!['DNSNames']).toEqual(['web', ID.slice(0, 12), 'webhost']);
+    expect(n.bridge!['DNSNames']).toBeNull();
+    expect(n.appnet!.Aliases).toEqual(['www', 'web', ID.slice(0, 12)]);
+  });
+
+  it('1.45: Aliases are what the client gave (no short id; null when none)', () => {
+    const n = endpointFieldsForApi(inspect(), atLeast('1.45')).NetworkSettings!.Networks!;
+    expect(n.appnet!.Aliases).toEqual(['www', 'web']);
+    expect(n.plain!.Aliases).toBeNull();
+    expect(n.bridge!.Aliases).toBeNull();
+    expect(n.appnet!['DNSNames']).toEqual(['web', 'www', ID.slice(0, 12), 'webhost']);
+  });
+
+  it('container:X: no DNSNames of its own', () => {
+    const v = inspect();
+    v.HostConfig = { NetworkMode: 'container:other' };
+    expect(endpointFieldsForApi(v, atLeast('1.44')).NetworkSettings!.Networks!.appnet!['DNSNames']).toBeNull();
+  });
+});
