@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, expectExit, failed, ok, scratchDir, waitFor } from './harness';
 
@@ -45,6 +46,20 @@ interface NetInspect {
 
 async function inspect(ref: string): Promise<NetInspect> {
   return JSON.parse(ok(await c.docker(['inspect', '--type', 'container', ref])).stdout)[0];
+}
+
+/** A raw Engine API call on berthd's socket (a versioned path): status and parsed body. */
+function api(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const r = http.request({ socketPath: d.socketPath, method, path: urlPath, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    r.on('error', reject);
+    r.end(data);
+  });
 }
 
 /** Waits until a URL answers from berthd's namespace (a server in a container just started). */
@@ -156,6 +171,14 @@ describe('the default bridge and published ports', () => {
     expect(r.stderr).toContain('No such container: nosuch');
     expect(r.stderr).not.toContain('Unable to find image');
     ok(await c.docker(['rm', '-f', 'ipcdonor']));
+    // docker: the joiner's Config.Hostname becomes the donor's at start (kept after the run)
+    const donor = (await c.docker(['inspect', '-f', '{{.Config.Hostname}}', 'web1'])).stdout.trim();
+    ok(await c.docker(['create', '--name', 'joiner', '--network', 'container:web1', 'busybox', 'hostname']));
+    const own = (await c.docker(['inspect', '-f', '{{.Id}} {{.Config.Hostname}}', 'joiner'])).stdout.trim().split(' ');
+    expect(own[1]).toBe(own[0]!.slice(0, 12));
+    expect(ok(await c.docker(['start', '-a', 'joiner'])).stdout).toBe(`${donor}\n`);
+    expect((await c.docker(['inspect', '-f', '{{.Config.Hostname}}', 'joiner'])).stdout.trim()).toBe(donor);
+    ok(await c.docker(['rm', 'joiner']));
   });
 
   it('--network none has only lo; --network host is berthd\'s namespace', async () => {
@@ -184,6 +207,37 @@ describe('user-defined networks', () => {
     // --ip on a network with a subnet
     const fixed = ok(await c.docker(['run', '--rm', '--network', 'othernet', '--ip', '10.77.0.50', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout;
     expect(fixed).toContain('10.77.0.50/24');
+  });
+
+  it('API 1.44/1.45 endpoint fields: DNSNames, Aliases without the short id, per-endpoint MacAddress', async () => {
+    const id = ok(await c.docker(['inspect', '-f', '{{.Id}}', 'api'])).stdout.trim();
+    const short = id.slice(0, 12);
+    const v145 = (await api('GET', '/v1.45/containers/api/json')).body.NetworkSettings.Networks.appnet;
+    expect(v145.Aliases).toEqual(['backend']);
+    expect(v145.DNSNames).toEqual(['api', 'backend', short]);
+    const v144 = (await api('GET', '/v1.44/containers/api/json')).body.NetworkSettings.Networks.appnet;
+    expect(v144.Aliases).toEqual(['backend', short]);
+    expect(v144.DNSNames).toEqual(['api', 'backend', short]);
+    const v141 = (await api('GET', '/v1.41/containers/api/json')).body.NetworkSettings.Networks.appnet;
+    expect(v141.Aliases).toEqual(['backend', short]);
+    expect(v141).not.toHaveProperty('DNSNames');
+    // the docker CLI (API 1.45 here) sends --mac-address in the endpoint's settings
+    const mac = ok(await c.docker(['run', '--rm', '--network', 'appnet', '--mac-address', '02:42:0a:00:00:99', 'busybox', 'cat', '/sys/class/net/eth0/address'])).stdout;
+    expect(mac).toBe('02:42:0a:00:00:99\n');
+    const create = (version: string, body: object) =>
+      api('POST', `/${version}/containers/create`, { Image: 'busybox', Cmd: ['cat', '/sys/class/net/eth0/address'], HostConfig: { NetworkMode: 'appnet' }, ...body });
+    const eps = { NetworkingConfig: { EndpointsConfig: { appnet: { MacAddress: '02:42:0a:00:00:98' } } } };
+    const a = await create('v1.44', eps);
+    expect(a.status).toBe(201);
+    const b = await create('v1.43', eps);
+    expect(b.status).toBe(201);
+    expect(ok(await c.docker(['start', '-a', a.body.Id])).stdout).toBe('02:42:0a:00:00:98\n');
+    // before 1.44 the endpoint's MacAddress is ignored (docker's generated one)
+    expect(ok(await c.docker(['start', '-a', b.body.Id])).stdout).not.toBe('02:42:0a:00:00:98\n');
+    const conflict = await create('v1.44', { MacAddress: '02:42:0a:00:00:97', ...eps });
+    expect(conflict.status).toBe(400);
+    expect(conflict.body.message).toContain('the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty');
+    ok(await c.docker(['rm', '-f', a.body.Id, b.body.Id]));
   });
 
   it('network ls, inspect (with its containers), filters, and rm refused while in use', async () => {
