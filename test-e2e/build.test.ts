@@ -227,10 +227,15 @@ describe('docker build (legacy builder)', () => {
 
   it('the server applies .dockerignore to an unfiltered context, and refuses ../ entries', async () => {
     const ctxTar = makeTar([
-      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY . /ctx/\nRUN ls /ctx\n' },
-      { name: '.dockerignore', content: 'secret.txt\n' },
+      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY . /ctx/\nRUN find /ctx | sort\n' },
+      // moby's patternmatcher: `**`, an exception under an ignored directory, a cleaned pattern
+      { name: '.dockerignore', content: 'secret.txt\n**/*.tmp\n/docs\n!./docs/keep.md\n' },
       { name: 'secret.txt', content: 'no\n' },
       { name: 'kept.txt', content: 'yes\n' },
+      { name: 'deep/er/x.tmp', content: 'no\n' },
+      { name: 'deep/er/y.txt', content: 'yes\n' },
+      { name: 'docs/a.md', content: 'no\n' },
+      { name: 'docs/keep.md', content: 'yes\n' },
     ]);
     const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?t=raw:v1', headers: { 'Content-Type': 'application/x-tar' }, body: ctxTar, timeoutMs: 60_000 });
     expect(res.status).toBe(200);
@@ -238,6 +243,10 @@ describe('docker build (legacy builder)', () => {
     expect(text).toContain('{"stream":"Step 1/3 : FROM busybox:local"}');
     expect(text).toContain('kept.txt');
     expect(text).not.toContain('secret.txt');
+    expect(text).toContain('/ctx/deep/er/y.txt');
+    expect(text).toContain('/ctx/docs/keep.md');
+    expect(text).not.toContain('x.tmp');
+    expect(text).not.toContain('docs/a.md');
     expect(text).toContain('"aux":{"ID":"sha256:');
 
     // a gzip context; a symlink that leads out of the context is not followed

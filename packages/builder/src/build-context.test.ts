@@ -51,6 +51,9 @@ describe('SourceRoot (.dockerignore server side, COPY patterns)', () => {
     const src = new SourceRoot(ctx, '**/*.tmp\n/docs\n!docs/keep/./README.md\n');
     expect((await src.walk()).sort()).toEqual(['a.txt', 'b.txt', 'deep', 'deep/er', 'deep/er/z.txt', 'docs/keep/README.md']);
     expect(src.ignored('docs/a.md')).toBe(true);
+    expect(await src.excluded('docs')).toBe(false); // an exception keeps docs/keep/README.md
+    expect(await src.excluded('docs/a.md')).toBe(true);
+    expect(await new SourceRoot(ctx, 'docs\n').excluded('docs')).toBe(true);
     await expect(src.resolve('deep/er/y.tmp', 'COPY')).rejects.toThrow('excluded by .dockerignore');
   });
 

@@ -41,8 +41,20 @@ export class SourceRoot {
     return this.ig.matches(rel);
   }
 
-  /** Every path (files and directories) not ignored, relative, `/`-separated. */
-  async walk(): Promise<string[]> {
+  /**
+   * Whether a path inside a copied directory is left out: ignored, unless it is a directory
+   * under which an exception (`!dir/keep`) keeps something (as the CLI's context then holds it).
+   */
+  async excluded(rel: string): Promise<boolean> {
+    if (!this.ignored(rel)) return false;
+    if (!this.ig?.hasExclusions) return true;
+    const st = await fs.lstat(path.join(this.root, rel)).catch(() => undefined);
+    if (!st?.isDirectory()) return true;
+    return (await this.walk(rel)).length === 0;
+  }
+
+  /** Every path (files and directories) not ignored under `from` (default: all), relative, `/`-separated. */
+  async walk(from = ''): Promise<string[]> {
     const out: string[] = [];
     const visit = async (rel: string): Promise<void> => {
       const entries = await fs.readdir(path.join(this.root, rel), { withFileTypes: true });
@@ -55,7 +67,7 @@ export class SourceRoot {
         if (e.isDirectory()) await visit(r);
       }
     };
-    await visit('');
+    await visit(from);
     return out;
   }
 
@@ -175,7 +187,7 @@ async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: stri
     const names = (await fs.readdir(abs)).sort();
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
-      if (src?.ignored(r)) continue;
+      if (await src?.excluded(r)) continue;
       h.update('D');
       await hashTree(h, path.join(abs, n), r, src, digests);
     }

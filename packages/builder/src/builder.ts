@@ -753,7 +753,7 @@ async function copyTree(
     await fs.mkdir(target, { recursive: true });
     for (const name of await fs.readdir(src)) {
       const r = rel ? `${rel}/${name}` : name;
-      if (root?.ignored(r)) continue;
+      if (await root?.excluded(r)) continue;
       await copyTree(path.join(src, name), path.join(target, name), r, root, owner, chmod);
     }
     if (target !== src) {

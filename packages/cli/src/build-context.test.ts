@@ -58,7 +58,7 @@ describe('packContext', () => {
       await done;
       expect(names).toEqual(['.dockerignore', 'Dockerfile', 'docs/keep/README.md', 'x/', 'x/y/']);
       fs.writeFileSync(path.join(dir, '.dockerignore'), 'a[\n');
-      await expect(packContext(dir, 'Dockerfile')).rejects.toThrow('syntax error in pattern: a[');
+      await expect(packContext(dir, 'Dockerfile')).rejects.toThrow('error checking context: syntax error in pattern: a[');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { InvalidArgumentError } from '@berth/errdefs';
 import { PatternMatcher } from '@berth/oci';
 import * as tar from 'tar-stream';
 
@@ -17,7 +18,13 @@ export async function packContext(dir: string, dockerfile: string): Promise<{ ta
   } catch {
     /* no .dockerignore */
   }
-  const ignore = PatternMatcher.fromIgnoreFile(ignoreText);
+  let ignore: PatternMatcher;
+  try {
+    ignore = PatternMatcher.fromIgnoreFile(ignoreText);
+  } catch (e) {
+    // docker's CLI: errors.Wrap(ValidateContextDirectory(...), "error checking context")
+    throw new InvalidArgumentError(`error checking context: ${(e as Error).message}`);
+  }
   const keep = new Set(['.dockerignore', dockerfile.split(path.sep).join('/')]);
   const pack = tar.pack();
   const chunks: Buffer[] = [];
