@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { silentLogger, type Logger } from '@berth/log';
@@ -9,6 +10,8 @@ import { unaryHandlers, type UnaryHandler } from './grpc-handlers';
 import { imageServiceHandlers } from './image-service';
 import { CniNetwork } from './cni-network';
 import { PodManager } from './pod-manager';
+import { StreamingServer } from './streaming/streaming-server';
+import { containerStreamingBackend } from './streaming/container-streaming-backend';
 
 export const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
 export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
@@ -31,6 +34,10 @@ export interface CriServerOptions {
   cniBinDirs?: string[];
   podInfraImage?: string;
   logger?: Logger;
+  /** `host:port` of the streaming server (Exec/Attach/PortForward URLs); default 127.0.0.1:0. */
+  streamAddress?: string;
+  /** Connects to localhost:port inside a network namespace (CRI port-forward). */
+  dialInNetns?: (netnsPath: string, port: number) => Duplex;
 }
 
 /** The unix socket path of a `unix:///path` address. */
@@ -50,6 +57,7 @@ export class CriServer {
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
   private readonly logger: Logger;
   private readonly pods?: PodManager;
+  private readonly streaming?: StreamingServer;
   readonly cni: CniNetwork;
   private socketPath = '';
 
@@ -61,7 +69,14 @@ export class CriServer {
       logger: this.logger,
     });
     if (opts.containers) {
+      const containers = opts.containers;
+      this.streaming = new StreamingServer({
+        ...(opts.streamAddress ? { address: opts.streamAddress } : {}),
+        backend: containerStreamingBackend(containers, (id) => this.pods!.sandboxNetns(id), opts.dialInNetns),
+        logger: this.logger,
+      });
       this.pods = new PodManager({
+        streaming: this.streaming,
         containers: opts.containers,
         images: opts.images,
         cni: this.cni,
@@ -112,12 +127,20 @@ export class CriServer {
     });
     await fs.chmod(p, 0o660).catch(() => undefined);
     this.socketPath = p;
+    if (this.streaming) {
+      // not fatal: pods and containers work without it (Exec/Attach/PortForward then fail UNAVAILABLE)
+      await this.streaming.listen().then(
+        (url) => this.logger.info({ url }, 'cri: streaming server listening'),
+        (e) => this.logger.warn({ err: messageOf(e) }, 'cri: the streaming server cannot listen: Exec, Attach and PortForward are unavailable'),
+      );
+    }
     await this.pods?.restore();
     return `unix://${p}`;
   }
 
   async close(): Promise<void> {
     this.pods?.close();
+    await this.streaming?.close();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();

@@ -54,7 +54,11 @@ export interface CriContainerBackend {
     opts: { stdout?: boolean; stderr?: boolean; follow?: boolean; timestamps?: boolean; since?: string | number; signal?: AbortSignal },
   ): Promise<{ readonly tty: boolean; readonly chunks: AsyncIterable<Buffer> }>;
   execCreate(ref: string, body: unknown): Promise<{ Id: string }>;
-  execStart(execId: string, opts?: { detach?: boolean }): Promise<CriExecAttachment | undefined>;
+  execStart(execId: string, opts?: { detach?: boolean; consoleSize?: { height: number; width: number } }): Promise<CriExecAttachment | undefined>;
   execInspect(execId: string): Promise<{ ExitCode: number | null; Running: boolean; Pid: number }>;
+  execResize(execId: string, height: number, width: number): Promise<void>;
+  /** The container's attach (stdcopy frames unless its TTY); for CRI Attach. */
+  attach(ref: string, opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; stream?: boolean }): Promise<CriExecAttachment>;
+  resize(ref: string, height: number, width: number): Promise<void>;
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Record<string, unknown>>>;
 }

@@ -21,6 +21,7 @@ import {
 import type { CriContainerBackend, CriImageBackend } from './deps';
 import { GrpcStatusError } from './grpc-errors';
 import type { Message, UnaryHandler } from './grpc-handlers';
+import type { StreamingServer } from './streaming/streaming-server';
 
 /** CRI NamespaceMode. */
 const POD = 0;
@@ -55,6 +56,8 @@ export interface PodManagerOptions {
   stateDir: string;
   podInfraImage: string;
   logger: Logger;
+  /** Serves the URLs Exec/Attach/PortForward answer (those RPCs are Unimplemented without it). */
+  streaming?: StreamingServer;
 }
 
 const nsOf = (iso: string): number => {
@@ -616,6 +619,57 @@ export class PodManager {
     return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exit_code: ins.ExitCode ?? -1 };
   }
 
+  // ---- streaming (Exec, Attach, PortForward: a URL on the streaming server) ----
+
+  private async runningContainer(id: string): Promise<ContainerInspect> {
+    const i = await this.mustFind('container', id);
+    if (!i.State.Running) throw new GrpcStatusError(Status.FAILED_PRECONDITION, `container "${i.Id}": not running`);
+    return i;
+  }
+
+  private streamingServer(): StreamingServer {
+    if (!this.o.streaming) throw new GrpcStatusError(Status.UNIMPLEMENTED, 'streaming server not configured');
+    return this.o.streaming;
+  }
+
+  /** kubelet's checks of a streaming request's stdio. */
+  private static stdio(req: Message): { tty: boolean; stdin: boolean; stdout: boolean; stderr: boolean } {
+    const o = { tty: Boolean(req.tty), stdin: Boolean(req.stdin), stdout: Boolean(req.stdout), stderr: Boolean(req.stderr) };
+    if (o.tty && o.stderr) throw new InvalidArgumentError('tty and stderr cannot both be true');
+    if (!o.stdin && !o.stdout && !o.stderr) throw new InvalidArgumentError('one of stdin, stdout, or stderr must be set');
+    return o;
+  }
+
+  async getExec(req: Message): Promise<Message> {
+    const srv = this.streamingServer();
+    const cmd: string[] = req.cmd ?? [];
+    if (cmd.length === 0) throw new InvalidArgumentError('cmd: empty');
+    const io = PodManager.stdio(req);
+    const i = await this.runningContainer(req.container_id);
+    return { url: srv.url({ kind: 'exec', containerId: i.Id, cmd, ...io }) };
+  }
+
+  async getAttach(req: Message): Promise<Message> {
+    const srv = this.streamingServer();
+    const io = PodManager.stdio(req);
+    const i = await this.runningContainer(req.container_id);
+    return { url: srv.url({ kind: 'attach', containerId: i.Id, ...io }) };
+  }
+
+  async getPortForward(req: Message): Promise<Message> {
+    const srv = this.streamingServer();
+    const sb = await this.mustFind('sandbox', req.pod_sandbox_id);
+    if (!sb.State.Running) throw new GrpcStatusError(Status.FAILED_PRECONDITION, `pod sandbox "${sb.Id}": not ready`);
+    return { url: srv.url({ kind: 'portforward', sandboxId: sb.Id, ports: (req.port ?? []).map(Number) }) };
+  }
+
+  /** The network namespace of a ready sandbox (its pause process's). */
+  async sandboxNetns(id: string): Promise<string> {
+    const sb = await this.mustFind('sandbox', id);
+    if (!sb.State.Running || !sb.State.Pid) throw new GrpcStatusError(Status.FAILED_PRECONDITION, `pod sandbox "${sb.Id}": not ready`);
+    return `/proc/${sb.State.Pid}/ns/net`;
+  }
+
   // ---- stats ----
 
   private async statsOf(c: { Id: string; Labels: Record<string, string> }): Promise<Message> {
@@ -738,6 +792,9 @@ export class PodManager {
       UpdateContainerResources: (r) => this.updateContainerResources(r),
       ReopenContainerLog: (r) => this.reopenContainerLog(r),
       ExecSync: (r) => this.execSync(r),
+      Exec: (r) => this.getExec(r),
+      Attach: (r) => this.getAttach(r),
+      PortForward: (r) => this.getPortForward(r),
       ContainerStats: (r) => this.containerStats(r),
       ListContainerStats: (r) => this.listContainerStats(r),
       PodSandboxStats: (r) => this.podSandboxStats(r),

@@ -34,7 +34,7 @@ import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
 import { swarmRouter } from './routes/swarm';
 import { pluginsRouter, sessionRouter } from './routes/plugins';
-import { openNetworkManager, type AddressPool, type NetworkManager } from '@berth/network';
+import { dialInNetns, openNetworkManager, type AddressPool, type NetworkManager } from '@berth/network';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
@@ -320,6 +320,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),
         ...(config.cri.podInfraImage ? { podInfraImage: config.cri.podInfraImage } : {}),
+        dialInNetns,
         logger,
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');

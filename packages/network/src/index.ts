@@ -21,3 +21,4 @@ export type { NetworkManager, NetworkManagerConfig, NetworkEvent, AddressPool } 
 export { openNetworkManager, type NetworkManagerInternals } from './open-network-manager';
 export { networkSpawnCount } from './run-command';
 export type { HostNet, BridgeSpec, VethSpec } from './host-net';
+export { dialInNetns } from './dial-in-netns';

@@ -14,6 +14,8 @@ interface NetNative {
   ensureBridge(name: string, address: string, prefix: number, mtu: number): void;
   deleteLinkIn(netnsPath: string, ifname: string): void;
   setDefaultRoute(netnsPath: string, gateway: string): void;
+  /** A TCP socket connected to localhost:port from inside the netns (its fd). */
+  connectInNetns(netnsPath: string, port: number): number;
   /** Runs an nft script through libnftables on the thread pool; rejects with code ENOSYS when the library is missing. */
   nftApplyAsync(script: string): Promise<void>;
 }

@@ -12,6 +12,8 @@
  *   deleteLink(name)                           RTM_DELLINK in berthd's netns (ENODEV ignored)
  *   deleteLinkIn(netnsPath, ifname)            RTM_DELLINK inside the netns (ENODEV ignored)
  *   setDefaultRoute(netnsPath, gateway)        replaces (or with '' removes) the default route inside
+ *   connectInNetns(netnsPath, port) -> fd      a TCP connection to localhost:port (127.0.0.1, then ::1) made
+ *                                              from inside the netns (the socket stays in it): CRI port-forward
  *   nftApplyAsync(script) -> Promise           the same on libuv's thread pool (the event loop stays free)
  *   nftApply(script)                           runs an nft script in-process through libnftables (dlopen'd:
  *                                              the library the nft program itself is made of), no process;
@@ -189,7 +191,7 @@ static int default_route(int fd, const struct in_addr *gw) {
 
 /* ---- work done on a thread inside a namespace ---------------------------------------- */
 
-enum op { OP_CREATE, OP_CONFIGURE, OP_DELETE_IN, OP_ROUTE };
+enum op { OP_CREATE, OP_CONFIGURE, OP_DELETE_IN, OP_ROUTE, OP_CONNECT };
 
 struct job {
   enum op op;
@@ -199,6 +201,8 @@ struct job {
   int prefix;
   int has_gw;
   struct in_addr gw;
+  int port;            /* OP_CONNECT */
+  int out_fd;          /* OP_CONNECT: the connected socket */
   int rc;              /* 0 or -errno */
   const char *what;    /* the step that failed */
 };
@@ -216,6 +220,23 @@ static void *job_main(void *arg) {
     int e = errno;
     close(ns);
     if (rc < 0) { j->rc = -e; j->what = "setns"; return NULL; }
+  }
+  if (j->op == OP_CONNECT) {
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(j->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(j->port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    int s4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s4 < 0) { j->rc = -errno; j->what = "socket"; return NULL; }
+    if (connect(s4, (struct sockaddr *)&a4, sizeof a4) == 0) { j->out_fd = s4; return NULL; }
+    int e4 = errno;
+    close(s4);
+    int s6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s6 >= 0) {
+      if (connect(s6, (struct sockaddr *)&a6, sizeof a6) == 0) { j->out_fd = s6; return NULL; }
+      close(s6);
+    }
+    j->rc = -e4;
+    j->what = "connect";
+    return NULL;
   }
   fd = nl_open();
   if (fd < 0) { j->rc = fd; j->what = "netlink socket"; return NULL; }
@@ -241,6 +262,8 @@ static void *job_main(void *arg) {
     case OP_ROUTE:
       j->what = "default route";
       j->rc = default_route(fd, j->has_gw ? &j->gw : NULL);
+      break;
+    case OP_CONNECT: /* done above */
       break;
   }
   close(fd);
@@ -417,6 +440,24 @@ static napi_value js_set_default_route(napi_env env, napi_callback_info info) {
   }
   if (run_job(&j)) return throw_err(env, -j.rc, j.what, path);
   return NULL;
+}
+
+/* connectInNetns(netnsPath, port) -> fd: localhost:port, connected from inside the netns. */
+static napi_value js_connect_in_netns(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out;
+  char path[4096];
+  int32_t port;
+  if (!args(env, info, 2, argv) || !str_arg(env, argv[0], path, sizeof path)) return NULL;
+  if (napi_get_value_int32(env, argv[1], &port) != napi_ok || port < 1 || port > 65535) {
+    napi_throw_type_error(env, "EINVAL", "berth_net: bad port");
+    return NULL;
+  }
+  struct job j = {.op = OP_CONNECT, .path = path, .port = port, .out_fd = -1};
+  char subject[32];
+  snprintf(subject, sizeof subject, "localhost:%d", port);
+  if (run_job(&j)) return throw_err(env, -j.rc, j.what, subject);
+  napi_create_int32(env, j.out_fd, &out);
+  return out;
 }
 
 /* ensureBridge(name, address, prefix, mtu): the bridge (made when missing), its IPv4 address, up. */
@@ -611,6 +652,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deleteLinkIn", NULL, js_delete_link_in, NULL, NULL, NULL, napi_default, NULL},
       {"setDefaultRoute", NULL, js_set_default_route, NULL, NULL, NULL, napi_default, NULL},
       {"ensureBridge", NULL, js_ensure_bridge, NULL, NULL, NULL, napi_default, NULL},
+      {"connectInNetns", NULL, js_connect_in_netns, NULL, NULL, NULL, napi_default, NULL},
       {"nftApply", NULL, js_nft_apply, NULL, NULL, NULL, napi_default, NULL},
       {"nftApplyAsync", NULL, js_nft_apply_async, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -1,0 +1,108 @@
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { UnavailableError, messageOf } from '@berth/errdefs';
+import { silentLogger, type Logger } from '@berth/log';
+import { SpdyConnection } from './spdy-connection';
+import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, type RemoteCommandTarget } from './remote-command';
+import { StreamRequestCache, type StreamRequest } from './stream-request-cache';
+import { PORT_FORWARD_PROTOCOLS, servePortForward, type PortDialer } from './port-forward';
+
+/** What the streaming server runs requests with (the container service, the pod's network). */
+export interface StreamingBackend {
+  exec(req: Extract<StreamRequest, { kind: 'exec' }>): RemoteCommandTarget;
+  attach(req: Extract<StreamRequest, { kind: 'attach' }>): RemoteCommandTarget;
+  /** A dialer into the sandbox's network namespace. */
+  portDialer(sandboxId: string): Promise<PortDialer>;
+}
+
+export interface StreamingServerOptions {
+  /** `host:port` to listen on (default 127.0.0.1:0: loopback, a free port, as containerd). */
+  address?: string;
+  backend: StreamingBackend;
+  logger?: Logger;
+}
+
+/**
+ * The CRI streaming server: Exec, Attach and PortForward answer a one-time URL on it
+ * (`http://HOST:PORT/{exec,attach,portforward}/TOKEN`), and the client (kubelet's proxy, crictl)
+ * upgrades that URL to SPDY/3.1 and speaks remotecommand or portforward over it.
+ */
+export class StreamingServer {
+  readonly cache = new StreamRequestCache();
+  private readonly server: http.Server;
+  private readonly logger: Logger;
+  private readonly sockets = new Set<Duplex>();
+  private base = '';
+
+  constructor(private readonly opts: StreamingServerOptions) {
+    this.logger = opts.logger ?? silentLogger;
+    this.server = http.createServer((req, res) => {
+      res.writeHead(req.headers.upgrade ? 400 : 426, { 'Content-Type': 'text/plain' });
+      res.end('streaming: a SPDY/3.1 upgrade is required\n');
+    });
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+  }
+
+  async listen(): Promise<string> {
+    const addr = this.opts.address ?? '127.0.0.1:0';
+    const i = addr.lastIndexOf(':');
+    const host = addr.slice(0, i) || '127.0.0.1';
+    const port = Number(addr.slice(i + 1) || 0);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (e) => reject(new Error(`streaming server: cannot listen on ${addr}: ${messageOf(e)}`)));
+      this.server.listen(port, host.replace(/^\[|\]$/g, ''), () => resolve());
+    });
+    const a = this.server.address() as AddressInfo;
+    this.base = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    return this.base;
+  }
+
+  /** The URL for a request just accepted by a streaming RPC. */
+  url(req: StreamRequest): string {
+    if (!this.base) throw new UnavailableError('streaming server: not listening');
+    return `${this.base}/${req.kind}/${this.cache.insert(req)}`;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const m = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/.exec((req.url ?? '').split('?')[0]!);
+    const refuse = (code: number, msg: string): void => {
+      socket.end(`HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(msg)}\r\nConnection: close\r\n\r\n${msg}`);
+    };
+    if (!m) return refuse(404, 'streaming: unknown path\n');
+    const sreq = this.cache.consume(m[2]!);
+    if (!sreq || sreq.kind !== m[1]) return refuse(404, 'streaming: unknown or expired token\n');
+    if (!/spdy\/3\.1/i.test(String(req.headers.upgrade ?? ''))) return refuse(400, `streaming: unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')} (SPDY/3.1 only)\n`);
+    const offered = String(req.headers['x-stream-protocol-version'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const supported = sreq.kind === 'portforward' ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
+    const protocol = offered.find((p) => supported.includes(p)) ?? (offered.length === 0 && sreq.kind === 'portforward' ? '' : undefined);
+    if (protocol === undefined) return refuse(403, `streaming: none of the protocols ${JSON.stringify(offered)} is supported (${supported.join(', ')})\n`);
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' + (protocol ? `X-Stream-Protocol-Version: ${protocol}\r\n` : '') + '\r\n',
+    );
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    const conn = new SpdyConnection(socket);
+    conn.on('stream', (st: { id: number; headers: unknown }) => this.logger.debug({ id: st.id, headers: st.headers }, 'streaming: stream opened'));
+    conn.on('error', (e) => this.logger.warn({ err: messageOf(e) }, 'streaming: spdy session error'));
+    const run = async (): Promise<void> => {
+      if (sreq.kind === 'exec') await serveRemoteCommand(conn, sreq, this.opts.backend.exec(sreq));
+      else if (sreq.kind === 'attach') await serveRemoteCommand(conn, sreq, this.opts.backend.attach(sreq));
+      else await servePortForward(conn, await this.opts.backend.portDialer(sreq.sandboxId));
+    };
+    run().catch((e) => {
+      this.logger.warn({ err: messageOf(e), kind: sreq.kind }, 'streaming: request failed');
+      conn.close();
+    });
+    conn.feed(head);
+  }
+}
