@@ -24,3 +24,4 @@ export { criClient, grpcCode } from './cri-client';
 export type { CriClient } from './cri-client';
 export { RecordingDaemon } from './recording-daemon';
 export type { RecordedRequest } from './recording-daemon';
+export { spdyConnect, spdyDictionary, type SpdyClientSession, type SpdyClientStream } from './spdy-client';
