@@ -302,6 +302,21 @@ describe('user-defined networks', () => {
     ok(await c.docker(['network', 'rm', 'sealed']));
   });
 
+  it('IPv6 on a user network: addresses in inspect, --ip6, ping and AAAA between containers', async () => {
+    ok(await c.docker(['network', 'create', '--ipv6', '--subnet', '10.78.0.0/24', '--subnet', 'fd00:78::/64', 'sixnet']));
+    ok(await c.docker(['run', '-d', '--name', 'six1', '--network', 'sixnet', '--ip6', 'fd00:78::50', 'busybox', 'sleep', '300']));
+    const ep = (await api('GET', '/v1.41/containers/six1/json')).body.NetworkSettings.Networks.sixnet;
+    expect(ep).toMatchObject({ GlobalIPv6Address: 'fd00:78::50', GlobalIPv6PrefixLen: 64 });
+    expect(ep.IPv6Gateway).toMatch(/^fd00:78::/);
+    const out = ok(await c.docker(['run', '--rm', '--network', 'sixnet', 'busybox', 'sh', '-c', 'ip -6 addr show eth0; ping -6 -c 1 -W 5 fd00:78::50'])).stdout;
+    expect(out).toMatch(/inet6 fd00:78::[0-9a-f:]+\/64/);
+    expect(out).toContain('1 packets received');
+    const aaaa = ok(await c.docker(['run', '--rm', '--network', 'sixnet', 'busybox', 'nslookup', '-type=AAAA', 'six1'])).stdout;
+    expect(aaaa).toMatch(/Name:\s+six1[\s\S]*Address:\s+fd00:78::50/);
+    ok(await c.docker(['rm', '-f', 'six1']));
+    ok(await c.docker(['network', 'rm', 'sixnet']));
+  });
+
   it('network events: create, connect, disconnect, destroy', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
     ok(await c.docker(['network', 'create', 'evnet']));
