@@ -148,6 +148,9 @@ export class ImagePusher {
         else p.write({ status: 'Pushed', progressDetail: {}, id });
       }
       await this.store.content.write(bytes, { digest: result.digest as Digest, size: bytes.length }, call);
+      // the pushed manifest belongs to the image (its repo digest): listed with it, it goes with its last image
+      const configBytes = await this.store.content.readBuffer(rec.id, call);
+      await this.store.images.create(configBytes, { blobs: [result.digest as Digest], ...call });
       await this.store.images.tag(rec.id, formatReference({ domain: repo.domain, path: repo.path, digest: result.digest }));
       p.write({ status: `${tag}: digest: ${result.digest} size: ${result.size}` });
       p.write({ progressDetail: {}, aux: { Tag: tag, Digest: result.digest, Size: result.size } });
