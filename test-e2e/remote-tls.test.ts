@@ -82,7 +82,7 @@ describe('mutual TLS on tcp://127.0.0.1', () => {
   it('docker --tlsverify with a client certificate: version, images, run', async () => {
     const v = ok(await dockerCli(undefined, [...tlsFlags(), '-H', tcpHost, 'version']));
     expect(v.stdout).toMatch(/Server:/);
-    expect(v.stdout).toMatch(/API version:\s+1\.41/);
+    expect(v.stdout).toMatch(/API version:\s+1\.45/);
     const images = ok(await dockerCli(undefined, [...tlsFlags(), '-H', tcpHost, 'images']));
     expect(images.stdout).toMatch(/^busybox\s+latest\s/m);
     // run hijacks the attach connection: that must work over TLS too
@@ -134,7 +134,7 @@ describe('mutual TLS on tcp://127.0.0.1', () => {
 
   it('plain HTTP on the TLS port gets no API answer', async () => {
     const r = await dockerCli(undefined, ['-H', tcpHost, 'version'], { timeoutMs: 30_000 });
-    expect(r.stdout).not.toMatch(/API version:\s+1\.41/);
+    expect(r.stdout).not.toMatch(/API version:\s+1\.45/);
     expect(r.code).not.toBe(0);
   });
 });
@@ -154,7 +154,7 @@ describe('plain TCP', () => {
     const plain = await BerthDaemon.start({ extraHosts: [`tcp://127.0.0.1:${p}`] });
     try {
       const v = ok(await dockerCli(undefined, ['-H', `tcp://127.0.0.1:${p}`, 'version']));
-      expect(v.stdout).toMatch(/API version:\s+1\.41/);
+      expect(v.stdout).toMatch(/API version:\s+1\.45/);
       ok(await berthCli(undefined, ['-H', `tcp://127.0.0.1:${p}`, 'version']));
     } finally {
       await plain.dispose();
