@@ -41,6 +41,16 @@ async function same(args: string[], input?: string) {
 }
 
 describe('berth does what docker does', () => {
+  it('--help in docker\'s layout (Usage, Aliases, Options with pflag\'s types, defaults and wrapping)', async () => {
+    for (const args of [['exec', '--help'], ['rm', '--help'], ['network', 'disconnect', '--help'], ['system', 'prune', '--help']]) await same(args);
+    // run: berth has no --use-api-socket (docker 28.2's experimental flag); everything else equal
+    const r = await both(['run', '--help']);
+    const dockerText = r.docker.stdout.replace(/^ {6}--use-api-socket .*\n(^ {20,}.*\n)*/m, '');
+    expect(dockerText).not.toContain('use-api-socket');
+    expect(r.berth.stdout).toBe(dockerText);
+    expect(r.berth.code).toBe(0);
+  });
+
   it('groups: no subcommand prints the commands (exit 0), an unknown one is an error (exit 1)', async () => {
     for (const g of ['image', 'container', 'volume', 'system']) {
       const r = await both([g]);

@@ -26,6 +26,7 @@ import {
 import { type GlobalFlags, resolveClientOptions } from './config';
 import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, listKeys } from './run-flag-table';
 import { splitRunArgs } from './split-run-args';
+import { commandHelp, helpAliases, recordFlags, usageFromCommand } from './command-help';
 
 /** What the CLI needs from its host process; tests replace the client factory and the streams. */
 export interface CliDeps {
@@ -280,6 +281,34 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   if (first !== undefined && !TOP_LEVEL.has(first)) {
     io.stderr.write(`${prog}: unknown command: ${prog} ${first}\n\nRun '${prog} --help' for more information\n`);
     return 1;
+  }
+  // `--help` of a command: docker's layout, generated from the command's flag table
+  if (first !== undefined && args.includes('--help') && first !== 'help' && first !== 'completion') {
+    const at = args.indexOf(first);
+    const words = args.slice(at).filter((a) => !a.startsWith('-'));
+    const grp = GROUP_NAMES.has(first) ? groupTable(byName)[first] : undefined;
+    const specs = grp ? grp.leaves : [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
+    const word = grp ? words[1] : first;
+    const spec = word === undefined ? undefined : specs.find((x) => x.command.split(' ')[0] === word || (x.aliases ?? []).includes(word));
+    if (spec) {
+      const name = spec.command.split(' ')[0]!;
+      const flags = recordFlags(spec);
+      const cmdPath = grp ? `${first} ${word}` : first;
+      const aliasKey = grp && (first === 'container' || first === 'image') ? undefined : grp ? first : undefined;
+      io.stdout.write(
+        commandHelp({
+          prog,
+          path: cmdPath,
+          usage: (!grp || first === 'container' || first === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, flags.length > 0),
+          describe: spec.describe,
+          aliases: helpAliases(prog, aliasKey, name, aliasKey ? spec.aliases : []),
+          // run and create declare --help themselves (their -h is --hostname)
+          flags: [...flags, ...(name === 'run' || name === 'create' ? [{ name: 'help', type: '', describe: 'Print usage' }] : [])],
+          cols: (io.stdout as { isTTY?: boolean; columns?: number }).isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) - 1 : 79,
+        }),
+      );
+      return 0;
+    }
   }
   // yargs mangles a lone `-` (stdin, for import/load/cp); carry it through as a placeholder
   args = args.map((a) => (a === '-' ? DASH : a));

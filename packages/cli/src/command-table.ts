@@ -73,6 +73,12 @@ function runFlags(y: Argv, withRun: boolean): Argv {
   return declareFlags(y.positional('image', { type: 'string', describe: 'image to run' }).positional('args', { type: 'string', array: true }), withRun ? RUN_FLAGS : CONTAINER_FLAGS);
 }
 
+/** docker's --format help of list commands (flagsHelper.FormatHelp). */
+const TABLE_FORMAT_HELP =
+  "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+/** docker's --format help of inspect-like commands (flagsHelper.InspectFormatHelp). */
+const INSPECT_FORMAT_HELP =
+  "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 const filterOpt = { ...str, describe: 'Filter output based on conditions provided' };
 
 /** `berth container ...` and `berth image ...` share these leaves with the top level. */
@@ -88,7 +94,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   {
     command: 'stop <containers..>',
     describe: 'Stop one or more running containers',
-    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's' }),
+    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
     load: () => require('./commands/stop').run,
   },
   {
@@ -127,7 +133,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('latest', { ...bool, alias: 'l', describe: 'Show the latest created container (includes all states)' })
         .option('filter', { ...filterOpt, alias: 'f' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
-        .option('format', { ...str, describe: 'Format output using a custom template' })
+        .option('format', { ...str, describe: TABLE_FORMAT_HELP })
         .option('size', { ...bool, alias: 's', describe: 'Display total file sizes' }),
     load: () => require('./commands/ps').run,
   },
@@ -194,7 +200,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
         .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
         .option('no-stream', { ...bool, describe: 'Disable streaming stats and only pull the first result' })
         .option('no-trunc', { ...bool, describe: 'Do not truncate output' })
-        .option('format', { ...str, describe: 'Format output using a custom template' }),
+        .option('format', { ...str, describe: TABLE_FORMAT_HELP }),
     load: () => require('./commands/stats').run,
   },
   {
@@ -226,7 +232,7 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
         .option('digests', { ...bool, describe: 'Show digests' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
         .option('filter', { ...filterOpt, alias: 'f' })
-        .option('format', { ...str, describe: 'Format output using a custom template' }),
+        .option('format', { ...str, describe: TABLE_FORMAT_HELP }),
     load: () => require('./commands/images').run,
   },
   {
@@ -315,14 +321,14 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
         .option('human', { ...bool, default: true, describe: 'Print sizes and dates in human readable format' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
         .option('quiet', { ...bool, alias: 'q', describe: 'Only show image IDs' })
-        .option('format', { ...str, describe: 'Format output using a custom template' }),
+        .option('format', { ...str, describe: TABLE_FORMAT_HELP }),
     load: () => require('./commands/history').run,
   },
 ];
 
 const inspectBuilder = (y: Argv) =>
   y
-    .option('format', { ...str, alias: 'f', describe: 'Format output using a custom template' })
+    .option('format', { ...str, alias: 'f', describe: INSPECT_FORMAT_HELP })
     .option('size', { ...bool, alias: 's', describe: 'Display total file sizes if the type is container' })
     .option('type', { ...str, describe: 'Only inspect objects of the given type' });
 
@@ -365,7 +371,7 @@ export const CONTAINER_PRUNE: CommandSpec = {
   load: () => require('./commands/container-prune').run,
 };
 
-const fmtOpt = { ...str, describe: 'Format output using a custom template' };
+const fmtOpt = { ...str, describe: TABLE_FORMAT_HELP };
 
 export const VOLUME_COMMANDS: CommandSpec[] = [
   {
@@ -385,7 +391,7 @@ export const VOLUME_COMMANDS: CommandSpec[] = [
         .option('opt', { ...str, alias: 'o', describe: 'Set driver specific options' }),
     load: () => require('./commands/volume').create,
   },
-  { command: 'inspect <names..>', describe: 'Display detailed information on one or more volumes', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/volume').inspect },
+  { command: 'inspect <names..>', describe: 'Display detailed information on one or more volumes', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/volume').inspect },
   {
     command: 'rm <volumes..>',
     aliases: ['remove'],
@@ -459,7 +465,7 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
     load: () => require('./commands/network').prune,
   },
   { command: 'rm <networks..>', aliases: ['remove'], describe: 'Remove one or more networks', load: () => require('./commands/network').rm },
-  { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/network').inspect },
+  { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/network').inspect },
 ];
 
 export const SYSTEM_DF: CommandSpec = {
@@ -508,13 +514,13 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
   {
     command: 'version',
     describe: 'Show the berth version information',
-    builder: (y) => y.option('format', { ...str, alias: 'f', describe: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." }),
+    builder: (y) => y.option('format', { ...str, alias: 'f', describe: INSPECT_FORMAT_HELP }),
     load: () => require('./commands/version').run,
   },
   {
     command: 'info',
     describe: 'Display system-wide information',
-    builder: (y) => y.option('format', { ...str, alias: 'f', describe: "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template." }),
+    builder: (y) => y.option('format', { ...str, alias: 'f', describe: INSPECT_FORMAT_HELP }),
     load: () => require('./commands/info').run,
   },
   {
@@ -525,7 +531,7 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
         .option('since', { ...str, describe: 'Show all events created since timestamp' })
         .option('until', { ...str, describe: 'Stream events until this timestamp' })
         .option('filter', { ...str, alias: 'f', describe: 'Filter output based on conditions provided' })
-        .option('format', { ...str, describe: 'Format output using a custom template' }),
+        .option('format', { ...str, describe: INSPECT_FORMAT_HELP }),
     load: () => require('./commands/events').run,
   },
 ];
@@ -546,7 +552,7 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
   },
   { command: 'show', describe: 'Print the name of the current context', load: () => require('./commands/context').show },
   { command: 'use <name>', describe: 'Set the current berth context', load: () => require('./commands/context').use },
-  { command: 'inspect [names..]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f' }), load: () => require('./commands/context').inspect },
+  { command: 'inspect [names..]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
 ];
 
 export const MANIFEST_COMMANDS: CommandSpec[] = [

@@ -74,7 +74,7 @@ export const CONTAINER_FLAGS: FlagDef[] = [
   s('ip6', 'IPv6 address (e.g., 2001:db8::33)'),
   s('ipc', 'IPC mode to use'),
   s('isolation', 'Container isolation technology'),
-  s('kernel-memory', 'Kernel memory limit (deprecated)'),
+  s('kernel-memory', 'Kernel memory limit'),
   l('label', 'Set meta data on a container', 'l'),
   l('label-file', 'Read in a line delimited file of labels'),
   l('link', 'Add link to another container'),
@@ -144,6 +144,64 @@ export const EXEC_FLAGS: FlagDef[] = [
   s('workdir', 'Working directory inside the container', 'w'),
 ];
 
+/**
+ * docker's pflag value types where they are not the kind's (`string`, `list`, none for bool): the
+ * word `--help` shows after the flag name (docker CLI 28's run/create/exec help).
+ */
+export const FLAG_HELP_TYPES: Record<string, string> = {
+  annotation: 'map',
+  'blkio-weight': 'uint16',
+  'cpu-count': 'int',
+  'cpu-percent': 'int',
+  'cpu-period': 'int',
+  'cpu-quota': 'int',
+  'cpu-rt-period': 'int',
+  'cpu-rt-runtime': 'int',
+  'cpu-shares': 'int',
+  cpus: 'decimal',
+  gpus: 'gpu-request',
+  'health-interval': 'duration',
+  'health-retries': 'int',
+  'health-start-interval': 'duration',
+  'health-start-period': 'duration',
+  'health-timeout': 'duration',
+  'io-maxbandwidth': 'bytes',
+  'io-maxiops': 'uint',
+  'kernel-memory': 'bytes',
+  memory: 'bytes',
+  'memory-reservation': 'bytes',
+  'memory-swap': 'bytes',
+  'memory-swappiness': 'int',
+  mount: 'mount',
+  network: 'network',
+  'oom-score-adj': 'int',
+  'pids-limit': 'int',
+  'shm-size': 'bytes',
+  'stop-timeout': 'int',
+  sysctl: 'map',
+  ulimit: 'ulimit',
+};
+
+/** The `(default X)` docker's help adds (for flags whose description does not carry it). */
+export const FLAG_HELP_DEFAULTS: Record<string, string> = {
+  annotation: 'map[]',
+  'blkio-weight-device': '[]',
+  'device-read-bps': '[]',
+  'device-read-iops': '[]',
+  'device-write-bps': '[]',
+  'device-write-iops': '[]',
+  'disable-content-trust': 'true',
+  'memory-swappiness': '-1',
+  pull: '"missing"',
+  restart: '"no"',
+  'sig-proxy': 'true',
+  sysctl: 'map[]',
+  ulimit: '[]',
+};
+
+/** Flags docker annotates `ostype: windows`: its help leaves them out against a linux daemon. */
+export const WINDOWS_ONLY_FLAGS = new Set(['cpu-count', 'cpu-percent', 'io-maxbandwidth', 'io-maxiops']);
+
 /** The global flags that take a value (they may come before the command word). */
 export const GLOBAL_VALUE_FLAGS = ['host', 'H', 'tlscacert', 'tlscert', 'tlskey', 'config'];
 
@@ -155,7 +213,10 @@ export function declareFlags(y: Argv, table: FlagDef[]): Argv {
       type: f.kind === 'bool' ? 'boolean' : 'string',
       alias: alias.length ? alias : undefined,
       describe: f.describe,
+      ...(WINDOWS_ONLY_FLAGS.has(f.name) ? { hidden: true } : {}),
       ...(f.default !== undefined && f.kind === 'bool' ? { default: f.default } : {}),
+      // read by command-help's recorder only (yargs ignores keys it does not know)
+      ...({ helpType: FLAG_HELP_TYPES[f.name] ?? (f.kind === 'bool' ? '' : f.kind), helpDefault: FLAG_HELP_DEFAULTS[f.name] } as object),
     });
   }
   return y;
