@@ -42,7 +42,7 @@ async function same(args: string[], input?: string) {
 
 describe('berth does what docker does', () => {
   it('--help in docker\'s layout (Usage, Aliases, Options with pflag\'s types, defaults and wrapping)', async () => {
-    for (const args of [['exec', '--help'], ['rm', '--help'], ['network', 'disconnect', '--help'], ['system', 'prune', '--help']]) await same(args);
+    for (const args of [['exec', '--help'], ['rm', '--help'], ['logs', '--help'], ['stop', '--help'], ['system', 'df', '--help'], ['network', 'disconnect', '--help'], ['system', 'prune', '--help']]) await same(args);
     // run: berth has no --use-api-socket (docker 28.2's experimental flag); everything else equal
     const r = await both(['run', '--help']);
     const dockerText = r.docker.stdout.replace(/^ {6}--use-api-socket .*\n(^ {20,}.*\n)*/m, '');

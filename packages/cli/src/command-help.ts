@@ -25,7 +25,7 @@ export function recordFlags(spec: CommandSpec): HelpFlag[] {
     get: (_t, prop) => {
       if (prop === 'option' || prop === 'options') {
         return (name: string, o: YargsOpt = {}) => {
-          if (!o.hidden) {
+          if (!o.hidden && name !== 'help') {
             const aliases = o.alias === undefined ? [] : ([] as string[]).concat(o.alias);
             const short = aliases.find((a) => a.length === 1);
             const type = o.helpType ?? (name === 'filter' ? 'filter' : o.type === 'boolean' ? '' : o.type === 'number' ? 'int' : o.type === 'array' || o.coerce ? 'list' : 'string');

@@ -144,9 +144,9 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
       y
         .option('follow', { ...bool, alias: 'f', describe: 'Follow log output' })
         .option('timestamps', { ...bool, alias: 't', describe: 'Show timestamps' })
-        .option('tail', { ...str, alias: 'n', describe: 'Number of lines to show from the end of the logs' })
-        .option('since', { ...str, describe: 'Show logs since timestamp or relative (e.g. 42m)' })
-        .option('until', { ...str, describe: 'Show logs before a timestamp or relative (e.g. 42m)' })
+        .option('tail', { ...str, alias: 'n', describe: 'Number of lines to show from the end of the logs', ...({ helpDefault: '"all"' } as object) })
+        .option('since', { ...str, describe: 'Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' })
+        .option('until', { ...str, describe: 'Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)' })
         .option('details', { ...bool, describe: 'Show extra details provided to logs' }),
     load: () => require('./commands/logs').run,
   },
