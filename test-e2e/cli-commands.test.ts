@@ -86,6 +86,8 @@ describe('berth does what docker does', () => {
 
   it('version --format and info --format', async () => {
     expect(await same(['version', '--format', '{{.Server.Version}} {{.Server.Os}}/{{.Server.Arch}} {{.Client.Context}}'])).toMatchObject({ code: 0 });
+    // the Go struct's field name (JSON ApiVersion)
+    expect(await same(['version', '--format', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}'])).toMatchObject({ code: 0 });
     expect(await same(['info', '--format', '{{.Containers}} {{.Images}} {{.Driver}} {{.OSType}}'])).toMatchObject({ code: 0 });
     const r = await both(['version', '--format', '{{.Client.Nope}}']);
     expect(r.berth.code).toBe(1);

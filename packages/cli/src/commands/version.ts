@@ -46,7 +46,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
       BuildTime: '',
       Context: 'default',
     };
-    return printFormatted(ctx, argv.format, 'version', { Client: clientBlock, Server: server ?? null }, err);
+    return printFormatted(ctx, argv.format, 'version', { Client: withGoNames(clientBlock), Server: server ? withGoNames({ ...server }) : null }, err);
   }
   const apiNote = negotiated !== API_VERSION ? `${negotiated} (downgraded from ${API_VERSION})` : negotiated;
   lines.push('Client:');
@@ -81,6 +81,16 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
     return 1;
   }
   return 0;
+}
+
+/**
+ * docker's templates see the Go structs, whose field is `APIVersion` (JSON `ApiVersion`): the Go
+ * name is added as a non-enumerable property, so `{{.Server.APIVersion}}` works and `{{json .}}`
+ * still shows the JSON names.
+ */
+export function withGoNames<T extends object>(o: T): T {
+  if ('ApiVersion' in o) Object.defineProperty(o, 'APIVersion', { value: (o as { ApiVersion?: unknown }).ApiVersion, enumerable: false });
+  return o;
 }
 
 /**
