@@ -25,7 +25,7 @@ import { imageSummary } from './images/image-views';
 import { ImagePuller } from './images/image-puller';
 import { inspectDistribution } from './images/distribution-inspect';
 import { ImagePusher } from './images/image-pusher';
-import { CompressedLayers, compressedLayerMigrations, sweepingAfterRemovals } from './images/compressed-layers';
+import { CompressedLayers, compressedLayerMigrations } from './images/compressed-layers';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
 import { VolumeStore } from './volumes/volume-store';
 import { diskUsage } from './system/disk-usage';
@@ -169,11 +169,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       return users.find((u) => u.running) ?? users[0];
     };
     const imageStore = await openImageStore({ root: layout.imageStoreRoot, db, logger, isImageInUse: imageInUse });
-    // pushed layers' gzip blobs live as long as their layers (a crash between a removal and its sweep: swept here)
-    await db.migrate(compressedLayerMigrations);
-    const compressed = new CompressedLayers(db, imageStore);
-    await compressed.sweep();
-    const removableImages = sweepingAfterRemovals(imageStore.images, () => compressed.sweep());
     const engineId = await loadEngineId(layout.engineIdFile);
     await db.migrate(volumeMigrations);
     const volumeUsers = async (name: string): Promise<string[]> => {
@@ -264,10 +259,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       }),
     );
     const puller = new ImagePuller(imageStore, { logger, registry });
+    await db.migrate(compressedLayerMigrations);
     const pusher = new ImagePusher(imageStore, {
       logger,
       registry: { insecureRegistries: registry.insecureRegistries },
-      compressed,
+      compressed: new CompressedLayers(db, imageStore),
     });
     if (containers) {
       // WIRING POINT (build helper): POST /build over the container service and the image store.
@@ -289,7 +285,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     }
     routers.push(
       imagesRouter({
-        images: removableImages,
+        images: imageStore.images,
         archives: imageStore.archives,
         imageInUse,
         events,
@@ -319,7 +315,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         socket: config.cri.socket,
         version: BERTH_VERSION,
         stateDir: path.join(layout.root, 'cri'),
-        images: criImageBackend({ ...imageStore, images: removableImages }, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot),
+        images: criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot),
         ...(containers ? { containers } : {}),
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),

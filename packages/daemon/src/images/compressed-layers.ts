@@ -1,6 +1,6 @@
 import type { Database, Migration } from '@berth/sqlite';
 import type { Digest } from '@berth/oci';
-import type { ImageCatalog, ImageStore } from '@berth/image-store';
+import type { ImageStore } from '@berth/image-store';
 import { ParallelGzip } from './parallel-gzip';
 
 export const COMPRESSED_LAYERS_COMPONENT = 'daemon-compressed-layers';
@@ -16,9 +16,10 @@ export const COMPRESSED_LAYERS_COMPONENT = 'daemon-compressed-layers';
  *     PRIMARY KEY (diff_id, compression)
  *
  * A layer is compressed once, on its first push; the next push of it (to any repository or
- * registry) reuses the blob and its digest, as docker's v2 metadata does. The blob lives as long
- * as its layer: `sweep()` (after every image removal or prune, and at start) drops the gzip blobs
- * of layers that are gone, so `rmi` leaves nothing of a pushed image behind.
+ * registry) reuses the blob and its digest, as docker's v2 metadata does. The pusher lists the
+ * blob with the pushed image (image-store's `blobs`), so it goes with the last image that lists
+ * it; a row whose blob is gone is made again on the next push (the same bytes: ParallelGzip is
+ * deterministic).
  */
 export const compressedLayerMigrations: Migration[] = [
   {
@@ -64,39 +65,4 @@ export class CompressedLayers {
     await this.db.run('INSERT OR REPLACE INTO compressed_layers (diff_id, compression, digest, size) VALUES (?, ?, ?, ?)', [diffId, 'gzip', info.digest, info.size]);
     return { digest: info.digest as Digest, size: info.size };
   }
-
-  /** Drops the gzip blob (and its row) of every layer that is no longer in the layer store. */
-  async sweep(): Promise<void> {
-    const rows = await this.db.all<{ diff_id: string; compression: string; digest: string }>('SELECT diff_id, compression, digest FROM compressed_layers');
-    for (const r of rows) {
-      if (await this.store.layers.has(r.diff_id as Digest)) continue;
-      await this.store.content.delete(r.digest as Digest).catch(() => undefined); // absent: already gone
-      await this.db.run('DELETE FROM compressed_layers WHERE diff_id = ? AND compression = ?', [r.diff_id, r.compression]);
-    }
-  }
-}
-
-/**
- * The image catalog with `sweep` run after each delete and prune (whatever their outcome: a
- * failed removal may still have removed layers): the one catalog the daemon's routes and the CRI
- * remove images through.
- */
-export function sweepingAfterRemovals(catalog: ImageCatalog, sweep: () => Promise<void>): ImageCatalog {
-  const after = async <T>(op: () => Promise<T>): Promise<T> => {
-    try {
-      return await op();
-    } finally {
-      await sweep().catch(() => undefined);
-    }
-  };
-  const del: ImageCatalog['delete'] = (...a) => after(() => catalog.delete(...a));
-  const prune: ImageCatalog['prune'] = (...a) => after(() => catalog.prune(...a));
-  return new Proxy(catalog, {
-    get(target, prop) {
-      if (prop === 'delete') return del;
-      if (prop === 'prune') return prune;
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }

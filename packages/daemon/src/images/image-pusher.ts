@@ -98,6 +98,8 @@ export class ImagePusher {
           ids.set(diffId, shortId(diffId));
         }
       }
+      // listed before the upload: a push that fails still leaves them to go with the image
+      if (this.opts.compressed) await this.listWithImage(rec.id, layers.map((l) => l.digest as Digest), call);
       const docker = format === 'docker' && this.opts.compressed !== undefined;
       const config: Descriptor = { mediaType: docker ? MediaType.DockerConfig : MediaType.OciConfig, digest: rec.id, size: rec.configSize };
       const manifestType = docker ? MediaType.DockerManifest : MediaType.OciManifest;
@@ -148,12 +150,19 @@ export class ImagePusher {
         else p.write({ status: 'Pushed', progressDetail: {}, id });
       }
       await this.store.content.write(bytes, { digest: result.digest as Digest, size: bytes.length }, call);
-      // the pushed manifest belongs to the image (its repo digest): listed with it, it goes with its last image
-      const configBytes = await this.store.content.readBuffer(rec.id, call);
-      await this.store.images.create(configBytes, { blobs: [result.digest as Digest], ...call });
+      await this.listWithImage(rec.id, [result.digest as Digest], call);
       await this.store.images.tag(rec.id, formatReference({ domain: repo.domain, path: repo.path, digest: result.digest }));
       p.write({ status: `${tag}: digest: ${result.digest} size: ${result.size}` });
       p.write({ progressDetail: {}, aux: { Tag: tag, Digest: result.digest, Size: result.size } });
     }
+  }
+
+  /**
+   * Blobs made for a push (the gzip'd layers, the pushed manifest) belong to the image: listed with
+   * it (image-store's `blobs`), they go with the last image that lists them.
+   */
+  private async listWithImage(imageId: Digest, blobs: Digest[], call: { signal?: AbortSignal }): Promise<void> {
+    const config = await this.store.content.readBuffer(imageId, call);
+    await this.store.images.create(config, { blobs, ...call });
   }
 }
