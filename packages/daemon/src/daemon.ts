@@ -314,7 +314,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       const cri = new CriServer({
         socket: config.cri.socket,
         version: BERTH_VERSION,
-        stateDir: path.join(layout.root, 'cri'),
+        stateDir: layout.criStateDir,
         images: criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot),
         ...(containers ? { containers } : {}),
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),

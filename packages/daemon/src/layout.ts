@@ -12,6 +12,7 @@ import * as path from 'node:path';
  *   volumes/<name>/_data       named volumes
  *   runtime/                   the OCI runtime's state dir (`runc --root`)
  *   network/                   @berth/network's state dir (containers' netns files, ...)
+ *   cri/                       @berth/cri's state dir (sandboxes/<id>.json, sandboxes/<id>/)
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
  *   berthd.lock                held (flock) by the one berthd serving this root; holds its pid
@@ -51,6 +52,10 @@ export class DataRoot {
   /** @berth/network's own state dir (netns files bind-mounted there and the like). */
   get networkStateDir(): string {
     return path.join(this.root, 'network');
+  }
+  /** @berth/cri's own state dir (its pods' network results, resolv.conf and hostname). */
+  get criStateDir(): string {
+    return path.join(this.root, 'cri');
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');
