@@ -76,8 +76,10 @@ function filterResolvConf(text: string, keepNameservers: boolean): string {
  * bind-mounts them onto /etc in the container.
  * - host network: copies of the host's /etc/hosts and resolv.conf;
  * - none: loopback-only hosts plus the hostname, a resolv.conf without nameservers;
- * - default/bridge (no real networking yet): loopback hosts plus the hostname, the host's
- *   resolv.conf without loopback nameservers (falling back to 8.8.8.8/8.8.4.4, as Docker does).
+ * - default mode without a bridge (berthd `--bridge none`): loopback hosts plus the hostname, the
+ *   host's resolv.conf without loopback nameservers (falling back to 8.8.8.8/8.8.4.4, as Docker does).
+ * Containers on a bridge network get `hosts`/`resolvConf` content from @berth/network (given in
+ * `input`), which has its own copy of the localhost lines: see the daemon README's known gaps.
  */
 export async function writeContainerFiles(dir: string, input: ContainerFilesInput): Promise<void> {
   if (!HOSTNAME_RE.test(input.hostname)) throw new InvalidArgumentError(`hostname "${input.hostname}": invalid hostname`);
