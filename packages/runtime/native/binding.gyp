@@ -2,6 +2,7 @@
   "targets": [
     {
       "target_name": "berth_runtime",
+      "include_dirs": ["../../../native/include"],
       "sources": ["src/berth_runtime.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-lpthread"]

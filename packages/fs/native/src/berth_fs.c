@@ -33,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "berth_napi.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -54,36 +55,9 @@
 #define SYS_fchmodat2 452
 #endif
 
-static const char *errno_name(int err) {
-  const char *name = strerrorname_np(err);
-  return name ? name : "EUNKNOWN";
-}
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path);
-  napi_value jmsg, jcode, jerr, jerrno, jsys, jpath;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &jcode);
-  napi_create_error(env, jcode, jmsg, &jerr);
-  napi_create_int32(env, -err, &jerrno);
-  napi_set_named_property(env, jerr, "errno", jerrno);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys);
-  napi_set_named_property(env, jerr, "syscall", jsys);
-  napi_create_string_latin1(env, path, NAPI_AUTO_LENGTH, &jpath);
-  napi_set_named_property(env, jerr, "path", jpath);
-  napi_throw(env, jerr);
-  return NULL;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "berth_fs: missing arguments");
-    return 0;
-  }
-  return 1;
-}
+/* Paths are raw bytes: `path` is latin1, byte for byte. */
+#define throw_errno(env, err, syscall, path) berth_throw_errno(env, err, syscall, path, 1)
+#define get_args(env, info, want, argv) berth_get_args(env, info, want, argv, "berth_fs")
 
 /* A path or name: a JS string (UTF-8) or a Buffer of raw bytes. */
 static int get_path(napi_env env, napi_value v, char *buf, size_t cap) {

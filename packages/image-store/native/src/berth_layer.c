@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "berth_napi.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -28,37 +29,8 @@
 #define XATTR_VALUE_MAX_LEN 65536
 #define XATTR_LIST_BUF 4096
 
-/* The errno's symbolic name, as Node's own errors carry it in `code` (glibc 2.32+). */
-static const char *errno_name(int err) {
-  const char *name = strerrorname_np(err);
-  return name ? name : "EUNKNOWN";
-}
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path);
-  napi_value jmsg, jcode, jerr, jerrno, jsys, jpath;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &jcode);
-  napi_create_error(env, jcode, jmsg, &jerr);
-  napi_create_int32(env, -err, &jerrno);
-  napi_set_named_property(env, jerr, "errno", jerrno);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys);
-  napi_set_named_property(env, jerr, "syscall", jsys);
-  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &jpath);
-  napi_set_named_property(env, jerr, "path", jpath);
-  napi_throw(env, jerr);
-  return NULL;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "berth_layer: missing arguments");
-    return 0;
-  }
-  return 1;
-}
+#define throw_errno(env, err, syscall, path) berth_throw_errno(env, err, syscall, path, 0)
+#define get_args(env, info, want, argv) berth_get_args(env, info, want, argv, "berth_layer")
 
 /* Copies a JS string into buf (size cap); throws and returns 0 on a non-string or an over-long value. */
 static int get_string(napi_env env, napi_value v, char *buf, size_t cap, const char *what) {

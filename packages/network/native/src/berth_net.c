@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "berth_napi.h"
 #include <errno.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -283,10 +284,9 @@ static int run_job(struct job *j) {
 static napi_value throw_err(napi_env env, int err, const char *what, const char *subject) {
   char msg[512];
   snprintf(msg, sizeof msg, "%s %s: %s", what, subject ? subject : "", strerror(err));
-  const char *name = strerrorname_np(err);
   napi_value jmsg, jcode, jerr;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &jcode);
+  napi_create_string_utf8(env, berth_errno_name(err), NAPI_AUTO_LENGTH, &jcode);
   napi_create_error(env, jcode, jmsg, &jerr);
   napi_throw(env, jerr);
   return NULL;

@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "berth_napi.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
@@ -42,30 +43,7 @@
 
 #define MAX_DATA 4095
 
-/* The errno's symbolic name, as Node's own errors carry it in `code` (glibc 2.32+). */
-static const char *errno_name(int err) {
-  const char *name = strerrorname_np(err);
-  return name ? name : "EUNKNOWN";
-}
-
-static napi_value make_error(napi_env env, int err, const char *syscall, const char *path) {
-  char msg[PATH_MAX + 256];
-  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path ? path : "");
-  napi_value jmsg, jcode, jerr, jerrno, jsys;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg);
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &jcode);
-  napi_create_error(env, jcode, jmsg, &jerr);
-  napi_create_int32(env, -err, &jerrno);
-  napi_set_named_property(env, jerr, "errno", jerrno);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &jsys);
-  napi_set_named_property(env, jerr, "syscall", jsys);
-  if (path) {
-    napi_value jpath;
-    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &jpath);
-    napi_set_named_property(env, jerr, "path", jpath);
-  }
-  return jerr;
-}
+#define make_error(env, err, syscall, path) berth_errno_error(env, err, syscall, path, 0)
 
 static void throw_type(napi_env env, const char *msg) { napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg); }
 
