@@ -8,14 +8,19 @@ import { InvalidArgumentError } from '@berth/errdefs';
  * Go's ErrBadPattern: an InvalidArgumentError `syntax error in pattern: P`.
  *
  * The one glob of berth: COPY/ADD sources, image reference filters and (through
- * {@link PatternMatcher}) `.dockerignore` all use it.
+ * {@link PatternMatcher}, with `doubleStar`: moby's `**`) `.dockerignore` all use it.
  */
-export function compileGlob(pattern: string): RegExp {
+export function compileGlob(pattern: string, opts: { doubleStar?: boolean } = {}): RegExp {
   let re = '';
   const chars = [...pattern];
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
-    if (c === '*') re += '[^/]*';
+    if (c === '*' && opts.doubleStar && chars[i + 1] === '*') {
+      // moby's patternmatcher: `**` crosses `/` (and `**/` also matches nothing at all)
+      i++;
+      if (chars[i + 1] === '/') i++;
+      re += i + 1 >= chars.length ? '.*' : '(?:.*/)?';
+    } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '\\') {
       if (i + 1 >= chars.length) throw badPattern(pattern);
@@ -68,7 +73,7 @@ export function cleanPath(p: string): string {
  * A `[...]` class starting at `chars[start]`, as a JS class; `end` is the index of its `]`.
  * Go's rules: optional `^`, then at least one `lo` or `lo-hi`, each char possibly `\`-escaped.
  */
-export function globClass(chars: string[], start: number, pattern: string): { re: string; end: number } {
+function globClass(chars: string[], start: number, pattern: string): { re: string; end: number } {
   let i = start + 1;
   let negated = false;
   if (chars[i] === '^') {
@@ -104,7 +109,7 @@ export function globClass(chars: string[], start: number, pattern: string): { re
 }
 
 /** One character as a literal in a `u`-flag RegExp. */
-export function escapeRegExp(c: string): string {
+function escapeRegExp(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@berth/errdefs';
-import { cleanPath, compileGlob, escapeRegExp, globClass } from './glob-match';
+import { cleanPath, compileGlob } from './glob-match';
 
 interface Pattern {
   exclusion: boolean;
@@ -55,8 +55,8 @@ export class PatternMatcher {
         if (p.length === 1) throw new InvalidArgumentError('illegal exclusion pattern: "!"');
         p = p.slice(1);
       }
-      compileGlob(p); // Go's filepath.Match syntax check: a bad class is an error here, not later
-      this.list.push({ exclusion, re: compilePattern(p) });
+      // moby's Pattern.compile; Go's filepath.Match syntax errors (a bad class) are errors here, not later
+      this.list.push({ exclusion, re: compileGlob(p, { doubleStar: true }) });
     }
     this.hasExclusions = this.list.some((p) => p.exclusion);
   }
@@ -89,30 +89,5 @@ export class PatternMatcher {
     }
     return matched;
   }
-}
-
-/** A cleaned `.dockerignore` pattern as a RegExp (moby's Pattern.compile). */
-function compilePattern(pattern: string): RegExp {
-  const chars = [...pattern];
-  let re = '';
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
-    if (c === '*') {
-      if (chars[i + 1] === '*') {
-        i++;
-        if (chars[i + 1] === '/') i++; // `**/` is `**`
-        re += i + 1 >= chars.length ? '.*' : '(?:.*/)?';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      // a trailing `\` was refused by the syntax check
-      re += escapeRegExp(chars[++i]!);
-    } else if (c === '[') {
-      const cls = globClass(chars, i, pattern);
-      re += cls.re;
-      i = cls.end;
-    } else re += escapeRegExp(c);
-  }
-  return new RegExp(`^${re}$`, 'u');
 }
 
