@@ -2,25 +2,14 @@ import { isDaemonError } from '@berth/client';
 import { describeError } from '../cli-errors';
 import type { CliContext, ExitCode } from '../cli-context';
 import { checkImageReference } from '../image-reference';
-import { buildCreateRequest, windowsOnlyFlags, flagsAboveApi } from '../run-options';
-import { type RunArgv, checkPullOption, createContainer, reportFlagError, reportRunError } from './run';
+import { buildCreateRequest } from '../run-options';
+import { type RunArgv, checkPullOption, createContainer, flagsAllowed, reportFlagError, reportRunError } from './run';
 
 /** `berth create`: like run's first step; prints the new ID. */
 export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   const client = ctx.client('fast');
   let body;
-  const osOnly = windowsOnlyFlags(argv);
-  if (osOnly) {
-    ctx.io.stderr.write(osOnly);
-    return 1;
-  }
-  if (argv.annotation?.length || argv.healthStartInterval !== undefined) {
-    const tooNew = flagsAboveApi(argv, await client.system.apiVersion());
-    if (tooNew) {
-      ctx.io.stderr.write(tooNew);
-      return 1;
-    }
-  }
+  if (!(await flagsAllowed(ctx, client, argv))) return 1;
   try {
     body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), { ...argv, detach: false }, { env: ctx.env });
   } catch (e) {

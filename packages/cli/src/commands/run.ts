@@ -108,6 +108,19 @@ export async function createContainer(
   return created;
 }
 
+/**
+ * run's and create's checks of flags the daemon cannot take: Windows-only flags, and flags of an
+ * API newer than the daemon's (asked only when such a flag is given). Prints docker's message.
+ */
+export async function flagsAllowed(ctx: CliContext, client: BerthClient, argv: RunArgv): Promise<boolean> {
+  const refusal =
+    windowsOnlyFlags(argv) ||
+    (argv.annotation?.length || argv.healthStartInterval !== undefined ? flagsAboveApi(argv, await client.system.apiVersion()) : undefined);
+  if (!refusal) return true;
+  ctx.io.stderr.write(refusal);
+  return false;
+}
+
 function consoleSize(ctx: CliContext): [number, number] | undefined {
   const out = ctx.io.stdout;
   return out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : undefined;
@@ -123,18 +136,7 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
   }
   let created: ContainerCreateResponse;
   let body: ContainerCreateRequest;
-  const osOnly = windowsOnlyFlags(f);
-  if (osOnly) {
-    ctx.io.stderr.write(osOnly);
-    return 1;
-  }
-  if (argv.annotation?.length || argv.healthStartInterval !== undefined) {
-    const tooNew = flagsAboveApi(argv, await client.system.apiVersion());
-    if (tooNew) {
-      ctx.io.stderr.write(tooNew);
-      return 1;
-    }
-  }
+  if (!(await flagsAllowed(ctx, client, argv))) return 1;
   try {
     body = buildCreateRequest(argv.image, (argv.args ?? []).map(String), f, { env: ctx.env, consoleSize: consoleSize(ctx) });
   } catch (e) {
