@@ -10,9 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dialInNetns } from '@berth/network';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, ok, scratchDir, sleep, spdyConnect, waitFor, type CriClient, type SpdyClientSession } from './harness';
+import { BerthDaemon, NetNs, scratchDir, sleep, spdyConnect, startCriDaemon, stopCriDaemon, waitFor, type CriClient, type SpdyClientSession } from './harness';
 
-const CNI_BIN = '/usr/lib/cni';
 const V4 = 'v4.channel.k8s.io';
 
 describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a network namespace of the test)', () => {
@@ -44,11 +43,7 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
       }),
     );
     ns = NetNs.create('cristream');
-    d = await BerthDaemon.start({ netns: ns, cri: true, args: ['--cni-conf-dir', confDir, '--cni-bin-dir', CNI_BIN] });
-    const c = clientsFor(d);
-    ok(await c.berth(['import', busyboxRootfsTar(), 'busybox:latest']));
-    ok(await c.berth(['import', '-c', 'CMD ["sleep","2147483647"]', busyboxRootfsTar(), 'registry.k8s.io/pause:3.9']));
-    cri = criClient(d.criAddress);
+    ({ d, cri } = await startCriDaemon(ns, confDir));
     const config = { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, hostname: 'sp', log_directory: path.join(work, 'logs'), linux: {} };
     ({ pod_sandbox_id: podId } = await cri.runtime('RunPodSandbox', { config }));
     ({ container_id: ctrId } = await cri.runtime('CreateContainer', {
@@ -66,14 +61,7 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
     await cri.runtime('StartContainer', { container_id: ctrId });
   }, 120_000);
 
-  afterAll(async () => {
-    cri?.close();
-    try {
-      await d?.dispose();
-    } finally {
-      ns?.delete();
-    }
-  }, 60_000);
+  afterAll(() => stopCriDaemon(cri, d, ns), 60_000);
 
   it('Exec (no TTY): stdout and stderr apart, the exit code as a NonZeroExitCode status; the URL works once', async () => {
     const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], stdout: true, stderr: true });

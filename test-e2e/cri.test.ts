@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, type CriClient } from './harness';
+import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, startCriDaemon, stopCriDaemon, type CriClient } from './harness';
 import { startBerthRegistry, type RunningRegistry } from './registry-helpers';
 
 const CNI_BIN = '/usr/lib/cni';
@@ -128,21 +128,10 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     );
     logDir = path.join(work, 'logs');
     ns = NetNs.create('cri');
-    d = await BerthDaemon.start({ netns: ns, cri: true, args: ['--cni-conf-dir', confDir, '--cni-bin-dir', CNI_BIN] });
-    const c = clientsFor(d);
-    ok(await c.berth(['import', busyboxRootfsTar(), 'busybox:latest']));
-    ok(await c.berth(['import', '-c', 'CMD ["sleep","2147483647"]', busyboxRootfsTar(), 'registry.k8s.io/pause:3.9']));
-    cri = criClient(d.criAddress);
+    ({ d, cri } = await startCriDaemon(ns, confDir));
   }, 120_000);
 
-  afterAll(async () => {
-    cri?.close();
-    try {
-      await d?.dispose();
-    } finally {
-      ns?.delete();
-    }
-  }, 60_000);
+  afterAll(() => stopCriDaemon(cri, d, ns), 60_000);
 
   const podConfig = (name: string, extra: Record<string, unknown> = {}) => ({
     metadata: { name, namespace: 'default', uid: `uid-${name}`, attempt: 0 },

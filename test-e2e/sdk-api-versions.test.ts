@@ -8,19 +8,13 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, rawRequest, waitFor } from './harness';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, pythonSdk, rawRequest, useDaemon, waitFor } from './harness';
 
 let d: BerthDaemon;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+useDaemon((daemon) => {
+  d = daemon;
+});
 
 const post = (p: string, body?: unknown) =>
   rawRequest(d.socketPath, {

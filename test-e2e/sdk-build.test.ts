@@ -8,21 +8,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, scratchDir } from './harness';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, pythonSdk, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let base: string;
+useDaemon((daemon) => {
+  d = daemon;
+});
 
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+beforeAll(() => {
   base = scratchDir('sdk-build');
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+});
 
 function dir(name: string, files: Record<string, string>): string {
   const p = path.join(base, name);

@@ -6,19 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, pythonSdk, scratchDir } from './harness';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, exec, ok, pythonSdk, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+useDaemon((daemon) => {
+  d = daemon;
+});
 
 const apiCall = (expr: string): string => `
 try:

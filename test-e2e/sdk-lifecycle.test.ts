@@ -4,19 +4,13 @@
  * State.SetRestarting fires the stop waiters), concurrent restarts are serialised (all 204), a
  * commit of a container that is just exiting succeeds (moby daemon/commit.go ignores the pause).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, rawRequest } from './harness';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, pythonSdk, rawRequest, useDaemon } from './harness';
 
 let d: BerthDaemon;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+useDaemon((daemon) => {
+  d = daemon;
+});
 
 describe('wait', () => {
   it('answers at the first exit of a container that restart policy always restarts', async () => {

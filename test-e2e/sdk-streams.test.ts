@@ -4,19 +4,13 @@
  * detach keys handled in the daemon for TTY attaches and execs (moby container/stream/attach.go,
  * moby/term ToBytes): the stream ends, the process runs on, a `detach`/`exec_detach` event.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, pythonSdk, rawRequest } from './harness';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, pythonSdk, rawRequest, useDaemon } from './harness';
 
 let d: BerthDaemon;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-  ok(await clientsFor(d).docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+useDaemon((daemon) => {
+  d = daemon;
+});
 
 /** Python: reads the raw socket `raw` until `needle` has been seen (bounded by its timeout). */
 const READ_UNTIL = `

@@ -3,21 +3,19 @@
  * Docker 20.10 answers them, driven by Docker's Python SDK (python3-docker) and the docker CLI.
  * Docker's texts: moby daemon/cluster errors.go (errNoManager, errNoSwarm), plugin/errors.go.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, pythonSdk, rawRequest } from './harness';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, pythonSdk, rawRequest, useDaemon } from './harness';
 
 const NOT_MANAGER =
   'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
 
 let d: BerthDaemon;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
-}, 60_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 60_000);
+useDaemon(
+  (daemon) => {
+    d = daemon;
+  },
+  { busybox: false, timeoutMs: 60_000 },
+);
 
 /** A snippet that calls `expr` and reports the APIError's status and explanation (or the value). */
 const apiCall = (expr: string): string => `

@@ -1,5 +1,7 @@
 /** The end-to-end harness: a real berthd per test file, the clients that drive it, and leak checks. */
 export { BerthDaemon } from './daemon';
+export { useDaemon } from './use-daemon';
+export type { UseDaemonOptions } from './use-daemon';
 export type { DaemonOptions } from './daemon';
 export { berthCli, clientsFor, dockerCli, parseTable } from './clients';
 export { describeResult, exec, onPath } from './exec';
@@ -22,6 +24,7 @@ export { NetNs } from './netns';
 export { pythonSdk, SYSTEM_PYTHON } from './python-sdk';
 export { criClient, grpcCode } from './cri-client';
 export type { CriClient } from './cri-client';
+export { startCriDaemon, stopCriDaemon } from './cri-daemon';
 export { RecordingDaemon } from './recording-daemon';
 export type { RecordedRequest } from './recording-daemon';
 export { spdyConnect, spdyDictionary, type SpdyClientSession, type SpdyClientStream } from './spdy-client';
