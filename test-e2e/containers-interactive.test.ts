@@ -323,12 +323,14 @@ describe('dockerode', () => {
 
     const stats = await docker.getContainer('svc').stats({ stream: false });
     expect(stats.memory_stats.usage).toBeGreaterThan(0);
-    expect(stats.pids_stats.current).toBeGreaterThanOrEqual(1);
+    expect(stats.pids_stats?.current).toBeGreaterThanOrEqual(1);
     expect(stats.cpu_stats.cpu_usage.total_usage).toBeGreaterThan(0);
     expect(stats.precpu_stats).toBeDefined();
 
     const vol = await docker.createVolume({ Name: 'ode-vol', Labels: { by: 'ode' } });
-    expect(vol.name ?? (vol as any).Name).toBe('ode-vol');
+    // dockerode resolves a Volume (`name`), though its types say VolumeCreateResponse (`Name`)
+    const created = vol as unknown as { name?: string; Name?: string };
+    expect(created.name ?? created.Name).toBe('ode-vol');
     const list = await docker.listVolumes({ filters: { label: ['by=ode'] } });
     expect(list.Volumes.map((v) => v.Name)).toEqual(['ode-vol']);
     expect((await docker.getVolume('ode-vol').inspect()).Labels).toEqual({ by: 'ode' });

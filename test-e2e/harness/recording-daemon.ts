@@ -62,6 +62,6 @@ export class RecordingDaemon {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve())).then(() => fs.rmSync(this.socketPath, { force: true }));
+    return new Promise<void>((resolve) => this.server.close(() => resolve())).then(() => fs.rmSync(this.socketPath, { force: true }));
   }
 }
