@@ -40,15 +40,14 @@ describe('readLogs', () => {
     expect(entries[N - 1].line.toString()).toBe(`line ${N - 1}\n`);
   });
 
-  // Not a timed test (benchmarks live in bench/): plain node reads these 100,000 lines in ~0.12 s;
-  // under jest's module sandbox it is 2-3x slower, so this only catches pathological regressions.
-  it('reads 100,000 lines quickly', async () => {
-    const t0 = process.hrtime.bigint();
+  // Its speed is measured in bench/log-reader.js (benchmarks, not timed tests): here, what is read
+  it('reads 100,000 lines, each once and in order, alternating streams', async () => {
     let n = 0;
-    for await (const _ of readLogs(big)) n++;
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    for await (const e of readLogs(big)) {
+      if (e.line.toString() !== `line ${n}\n` || e.stream !== (n % 2 ? 'stderr' : 'stdout')) throw new Error(`entry ${n}: ${e.stream} ${e.line.toString()}`);
+      n++;
+    }
     expect(n).toBe(N);
-    expect(ms).toBeLessThan(3000);
   });
 
   it('filters streams', async () => {
