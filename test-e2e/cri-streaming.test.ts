@@ -13,6 +13,8 @@ import { dialInNetns } from '@berth/network';
 import { BerthDaemon, NetNs, scratchDir, sleep, spdyConnect, startCriDaemon, stopCriDaemon, waitFor, type CriClient, type SpdyClientSession } from './harness';
 
 const V4 = 'v4.channel.k8s.io';
+/** `--cri-stream-address` (the namespace's own loopback: any port is free there). */
+const STREAM_PORT = 10010;
 
 describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a network namespace of the test)', () => {
   let ns: NetNs;
@@ -43,7 +45,7 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
       }),
     );
     ns = NetNs.create('cristream');
-    ({ d, cri } = await startCriDaemon(ns, confDir));
+    ({ d, cri } = await startCriDaemon(ns, confDir, ['--cri-stream-address', `127.0.0.1:${STREAM_PORT}`]));
     const config = { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, hostname: 'sp', log_directory: path.join(work, 'logs'), linux: {} };
     ({ pod_sandbox_id: podId } = await cri.runtime('RunPodSandbox', { config }));
     ({ container_id: ctrId } = await cri.runtime('CreateContainer', {
@@ -65,7 +67,7 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
 
   it('Exec (no TTY): stdout and stderr apart, the exit code as a NonZeroExitCode status; the URL works once', async () => {
     const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], stdout: true, stderr: true });
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/exec\/[A-Za-z0-9_-]+$/);
+    expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${STREAM_PORT}/exec/[A-Za-z0-9_-]+$`));
     const s = await connect(url);
     expect(s.protocol).toBe(V4);
     const error = s.open({ streamtype: 'error' });

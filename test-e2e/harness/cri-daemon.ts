@@ -13,8 +13,8 @@ const CNI_BIN = '/usr/lib/cni';
  * `busybox:latest` and the pause image (`registry.k8s.io/pause:3.9`) imported, and a CRI client.
  * The daemon is disposed if the imports fail.
  */
-export async function startCriDaemon(ns: NetNs, confDir: string): Promise<{ d: BerthDaemon; cri: CriClient }> {
-  const d = await BerthDaemon.start({ netns: ns, cri: true, args: ['--cni-conf-dir', confDir, '--cni-bin-dir', CNI_BIN] });
+export async function startCriDaemon(ns: NetNs, confDir: string, extraArgs: string[] = []): Promise<{ d: BerthDaemon; cri: CriClient }> {
+  const d = await BerthDaemon.start({ netns: ns, cri: true, args: ['--cni-conf-dir', confDir, '--cni-bin-dir', CNI_BIN, ...extraArgs] });
   try {
     const c = clientsFor(d);
     ok(await c.berth(['import', busyboxRootfsTar(), 'busybox:latest']));

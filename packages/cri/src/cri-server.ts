@@ -34,7 +34,10 @@ export interface CriServerOptions {
   cniBinDirs?: string[];
   podInfraImage?: string;
   logger?: Logger;
-  /** `host:port` of the streaming server (Exec/Attach/PortForward URLs); default 127.0.0.1:0. */
+  /**
+   * `host:port` of the streaming server (Exec/Attach/PortForward URLs; `--cri-stream-address`);
+   * default 127.0.0.1:0. Given explicitly, failing to listen on it is fatal.
+   */
   streamAddress?: string;
   /** Connects to localhost:port inside a network namespace (CRI port-forward). */
   dialInNetns?: (netnsPath: string, port: number) => Duplex;
@@ -128,10 +131,14 @@ export class CriServer {
     await fs.chmod(p, 0o660).catch(() => undefined);
     this.socketPath = p;
     if (this.streaming) {
-      // not fatal: pods and containers work without it (Exec/Attach/PortForward then fail UNAVAILABLE)
+      // on the default address not fatal: pods and containers work without it (Exec/Attach/
+      // PortForward then fail UNAVAILABLE); an address the user chose must work
       await this.streaming.listen().then(
         (url) => this.logger.info({ url }, 'cri: streaming server listening'),
-        (e) => this.logger.warn({ err: messageOf(e) }, 'cri: the streaming server cannot listen: Exec, Attach and PortForward are unavailable'),
+        (e) => {
+          if (this.opts.streamAddress) throw e;
+          this.logger.warn({ err: messageOf(e) }, 'cri: the streaming server cannot listen: Exec, Attach and PortForward are unavailable');
+        },
       );
     }
     await this.pods?.restore();

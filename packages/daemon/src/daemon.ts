@@ -90,6 +90,8 @@ export interface CriConfig {
   cniBinDirs?: string[];
   /** The pod sandbox (pause) image (default registry.k8s.io/pause:3.9). */
   podInfraImage?: string;
+  /** The streaming server's listen address HOST:PORT (`--cri-stream-address`; default 127.0.0.1:0). */
+  streamAddress?: string;
 }
 
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
@@ -138,7 +140,10 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   for (const a of addresses) if (a.kind === 'unix') await checkUnixSocketFree(a.path);
   // loaded only when asked: grpc and the proto cost nothing to a berthd without a CRI endpoint
   const criModule = config.cri?.socket ? await import('@berth/cri') : undefined;
-  if (criModule && config.cri) await checkUnixSocketFree(criModule.criSocketPath(config.cri.socket), '--cri-socket');
+  if (criModule && config.cri) {
+    await checkUnixSocketFree(criModule.criSocketPath(config.cri.socket), '--cri-socket');
+    if (config.cri.streamAddress !== undefined) criModule.parseStreamAddress(config.cri.streamAddress);
+  }
   const lock = await lockDataRoot(layout.root, layout.lockFile);
   const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const cleanup = async (): Promise<void> => {
@@ -320,6 +325,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),
         ...(config.cri.podInfraImage ? { podInfraImage: config.cri.podInfraImage } : {}),
+        ...(config.cri.streamAddress !== undefined ? { streamAddress: config.cri.streamAddress } : {}),
         dialInNetns,
         logger,
       });

@@ -45,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     .option('cri-socket', { type: 'string', default: DEFAULT_CRI_SOCKET, describe: "Kubernetes CRI v1 endpoint (unix:///PATH); '' turns it off" })
     .option('cni-conf-dir', { alias: 'cri-conf-dir', type: 'string', default: DEFAULT_CNI_CONF_DIR, describe: 'CNI network configurations for pods' })
     .option('cni-bin-dir', { type: 'string', array: true, describe: `CNI plugin directories (default ${DEFAULT_CNI_BIN_DIRS.join(', ')})` })
+    .option('cri-stream-address', { type: 'string', describe: 'CRI streaming server (exec/attach/port-forward URLs) listen address HOST:PORT (default 127.0.0.1:0: loopback, a free port)' })
     .option('pod-infra-image', { type: 'string', default: DEFAULT_POD_INFRA_IMAGE, describe: 'Image of the pod sandbox (pause) containers' })
 
     .option('bridge', { alias: 'b', type: 'string', describe: 'Attach containers to a network bridge (default berth0; "none" disables the default bridge)' })
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
       socket: args['cri-socket'],
       cniConfDir: args['cni-conf-dir'],
       podInfraImage: args['pod-infra-image'],
+      ...(args['cri-stream-address'] !== undefined ? { streamAddress: String(args['cri-stream-address']) } : {}),
       ...(args['cni-bin-dir']?.length ? { cniBinDirs: args['cni-bin-dir'].flatMap((d) => String(d).split(':')).filter(Boolean) } : {}),
     };
   }

@@ -1,7 +1,9 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { UnavailableError, messageOf } from '@berth/errdefs';
+import { InvalidArgumentError, UnavailableError, messageOf } from '@berth/errdefs';
 import { silentLogger, type Logger } from '@berth/log';
 import { SpdyConnection } from './spdy-connection';
 import { REMOTE_COMMAND_PROTOCOLS, serveRemoteCommand, type RemoteCommandTarget } from './remote-command';
@@ -14,6 +16,52 @@ export interface StreamingBackend {
   attach(req: Extract<StreamRequest, { kind: 'attach' }>): RemoteCommandTarget;
   /** A dialer into the sandbox's network namespace. */
   portDialer(sandboxId: string): Promise<PortDialer>;
+}
+
+/** The streaming server's default listen address: loopback, a free port (containerd's default). */
+export const DEFAULT_STREAM_ADDRESS = '127.0.0.1:0';
+
+/**
+ * `HOST:PORT` (IPv6 as `[ADDR]:PORT`; an empty HOST is 127.0.0.1, port 0 a free port) as
+ * `--cri-stream-address` takes it: containerd's stream_server_address + stream_server_port.
+ */
+export function parseStreamAddress(addr: string): { host: string; port: number } {
+  const bad = (why: string): never => {
+    throw new InvalidArgumentError(`--cri-stream-address ${JSON.stringify(addr)}: ${why} (want HOST:PORT, e.g. 127.0.0.1:10010 or [::1]:0)`);
+  };
+  const i = addr.lastIndexOf(':');
+  if (i < 0) bad('no port');
+  const rawHost = addr.slice(0, i);
+  const rawPort = addr.slice(i + 1);
+  if (!/^\d{1,5}$/.test(rawPort) || Number(rawPort) > 65535) bad(`invalid port ${JSON.stringify(rawPort)}`);
+  let host = rawHost;
+  if (host.startsWith('[') || host.endsWith(']')) {
+    if (!(host.startsWith('[') && host.endsWith(']'))) bad('unbalanced brackets');
+    host = host.slice(1, -1);
+    if (net.isIPv6(host) === false) bad(`${host} is not an IPv6 address`);
+  } else if (host.includes(':')) {
+    bad('an IPv6 address must be in brackets');
+  }
+  if (host === '') host = '127.0.0.1';
+  else if (!net.isIP(host) && host !== 'localhost') bad(`${JSON.stringify(host)} is not an IP address`);
+  return { host, port: Number(rawPort) };
+}
+
+/**
+ * The host part of the URLs handed out: the listen address, or for an unspecified one (0.0.0.0,
+ * ::) the host's first non-loopback address of that family (containerd resolves the node's IP the
+ * same way), loopback if it has none.
+ */
+function advertisedHost(a: AddressInfo): string {
+  let ip = a.address;
+  if (ip === '0.0.0.0' || ip === '::') {
+    const v6 = ip === '::';
+    const found = Object.values(os.networkInterfaces())
+      .flat()
+      .find((n) => n && !n.internal && n.family === (v6 ? 'IPv6' : 'IPv4') && !(v6 && n.address.startsWith('fe80')));
+    ip = found?.address ?? (v6 ? '::1' : '127.0.0.1');
+  }
+  return net.isIPv6(ip) ? `[${ip}]` : ip;
 }
 
 export interface StreamingServerOptions {
@@ -45,16 +93,14 @@ export class StreamingServer {
   }
 
   async listen(): Promise<string> {
-    const addr = this.opts.address ?? '127.0.0.1:0';
-    const i = addr.lastIndexOf(':');
-    const host = addr.slice(0, i) || '127.0.0.1';
-    const port = Number(addr.slice(i + 1) || 0);
+    const addr = this.opts.address ?? DEFAULT_STREAM_ADDRESS;
+    const { host, port } = parseStreamAddress(addr);
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', (e) => reject(new Error(`streaming server: cannot listen on ${addr}: ${messageOf(e)}`)));
-      this.server.listen(port, host.replace(/^\[|\]$/g, ''), () => resolve());
+      this.server.once('error', (e) => reject(new UnavailableError(`streaming server: cannot listen on ${addr}: ${messageOf(e)}`)));
+      this.server.listen(port, host, () => resolve());
     });
     const a = this.server.address() as AddressInfo;
-    this.base = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    this.base = `http://${advertisedHost(a)}:${a.port}`;
     return this.base;
   }
 
