@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { publicMessage } from '../public-message';
 import type { Duplex } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
 import { buildExecProcess, type Task } from '@berth/runtime';
@@ -168,7 +169,8 @@ export class ContainerExecs {
       await this.runExec(e, s);
     } catch (err) {
       // docker: the runtime's message as output, then the stream closes; inspect says 126.
-      const text = Buffer.from(`${messageOf(err)}\r\n`);
+      this.ctx.log.debug({ id: e.rec.id, execID: s.id, err: messageOf(err) }, 'exec: the process did not start');
+      const text = Buffer.from(`${publicMessage(err, [this.ctx.layout.root])}\r\n`);
       writePieces(conn, outputPieces({ stream: 'stdout', data: text }, tty));
       s.hub.finish();
       return;

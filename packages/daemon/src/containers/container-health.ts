@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '@berth/errdefs';
 import { buildExecProcess, type Task } from '@berth/runtime';
+import { publicMessage } from '../public-message';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import { HealthMonitor, hasHealthcheck, type ProbeResult } from './health-monitor';
@@ -66,7 +67,7 @@ export class ContainerHealth {
         task.detach();
       }
       const code = /executable file not found/i.test(messageOf(err)) ? 127 : 126;
-      return { exitCode: code, output: messageOf(err) };
+      return { exitCode: code, output: publicMessage(err, [this.ctx.layout.root]) };
     } finally {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }

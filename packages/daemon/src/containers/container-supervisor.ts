@@ -9,6 +9,7 @@ import {
   type BerthError,
 } from '@berth/errdefs';
 import { parseSignal, type ExitStatus, type Task } from '@berth/runtime';
+import { publicMessage } from '../public-message';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import type { ContainerHealth } from './container-health';
@@ -195,7 +196,7 @@ export class ContainerSupervisor {
     const wasRestarting = e.rec.state.status === 'restarting';
     await ctx.setState(e, {
       ...(wasRestarting ? { status: 'exited' as const, finishedAt: rfc3339Nano(ctx.now()) } : {}),
-      error: messageOf(err),
+      error: publicMessage(err, [ctx.layout.root]),
       exitCode,
       pid: 0,
     }, { evenUnsaved: true }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));

@@ -4,7 +4,7 @@ import { httpStatusOf } from './http-status';
 import { isHijacked } from './hijack';
 import { jsonStreamOf } from './json-stream';
 import { sendJson } from './respond';
-import { publicMessage } from './public-message';
+import { hostPathsOf, publicMessage } from '../public-message';
 import type { Logger } from '@berth/log';
 
 /** Unknown routes: docker's `404 {"message":"page not found"}`. */
@@ -37,6 +37,6 @@ export function errorHandler(logger: Logger) {
       res.status(304).end();
       return;
     }
-    sendJson(res, status, { message: publicMessage(err, res) });
+    sendJson(res, status, { message: publicMessage(err, hostPathsOf(res)) });
   };
 }

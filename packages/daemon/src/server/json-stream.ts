@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { encodeJsonMessage, errorMessage, type JsonMessage } from '@berth/api';
-import { publicMessage } from './public-message';
+import { hostPathsOf, publicMessage } from '../public-message';
 
 const kJsonStream = Symbol('berth.jsonStream');
 
@@ -39,7 +39,7 @@ export class JsonStream {
 
   /** Writes `{"errorDetail":{"message":M},"error":M}` and ends the stream. */
   fail(err: unknown, code?: number): void {
-    this.write(errorMessage(publicMessage(err, this.res), code));
+    this.write(errorMessage(publicMessage(err, hostPathsOf(this.res)), code));
     this.end();
   }
 

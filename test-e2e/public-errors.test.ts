@@ -1,0 +1,59 @@
+/**
+ * Issue 10: no host paths in what a remote client sees. Errors that carry a path under the data
+ * root reach the client through one function (daemon `publicMessage`), whatever the channel: an
+ * HTTP error answer, a JSON stream's `errorDetail` (here a build's), an exec's hijacked stream,
+ * inspect's State.Error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, makeTar, ok, rawRequest, scratchDir } from './harness';
+
+let d: BerthDaemon;
+let docker: ReturnType<typeof clientsFor>['docker'];
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  docker = clientsFor(d).docker;
+  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 90_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 60_000);
+
+describe('errors a remote client sees', () => {
+  it("a build's errorDetail names no path under the data root", async () => {
+    // two sources merged into /out/: d1's file x, then d2's directory x over it: the copy fails
+    // on a file of berthd's own staging dir under the data root
+    const ctx = scratchDir('public-errors');
+    fs.mkdirSync(path.join(ctx, 'd1'));
+    fs.writeFileSync(path.join(ctx, 'd1', 'x'), 'file\n');
+    fs.mkdirSync(path.join(ctx, 'd2', 'x'), { recursive: true });
+    fs.writeFileSync(path.join(ctx, 'd2', 'x', 'y'), 'in a dir\n');
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY d1 d2 /out/\n');
+    const r = await docker(['build', ctx]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('Step 2/2 : COPY d1 d2 /out/'); // the JSON stream had begun
+    const err = r.stderr.trim().split('\n').pop()!;
+    expect(err).not.toBe('');
+    expect(r.stdout + r.stderr).not.toContain(d.dataRoot);
+    expect(r.stdout + r.stderr).not.toContain(path.dirname(d.dataRoot));
+    // the same failure over the raw API: the errorDetail line itself
+    const tar = makeTar([
+      { name: 'Dockerfile', content: 'FROM busybox\nCOPY d1 d2 /out/\n' },
+      { name: 'd1/', type: 'dir' },
+      { name: 'd1/x', content: 'file\n' },
+      { name: 'd2/', type: 'dir' },
+      { name: 'd2/x/', type: 'dir' },
+      { name: 'd2/x/y', content: 'in a dir\n' },
+    ]);
+    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?rm=1', headers: { 'Content-Type': 'application/x-tar' }, body: tar });
+    expect(res.status).toBe(200);
+    const lines = res.body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { errorDetail?: { message: string }; error?: string });
+    const last = lines[lines.length - 1]!;
+    expect(last.errorDetail?.message).toBeTruthy();
+    expect(last.error).toBe(last.errorDetail!.message);
+    expect(last.error).not.toContain(path.dirname(d.dataRoot));
+  }, 120_000);
+});
