@@ -302,6 +302,30 @@ describe('user-defined networks', () => {
     ok(await c.docker(['network', 'rm', 'sealed']));
   });
 
+  it('enable_icc=false: containers of that network cannot reach each other, and still reach the gateway and the outside', async () => {
+    expect(outside).toBeDefined(); // the outside server of the test above
+    ok(await c.docker(['network', 'create', '-o', 'com.docker.network.bridge.enable_icc=false', 'quiet']));
+    ok(await c.docker(['run', '-d', '--name', 'q1', '--network', 'quiet', 'busybox', ...HTTPD('q1-here')]));
+    try {
+      const { IPAddress: ip, Gateway: gw } = (await inspect('q1')).NetworkSettings.Networks.quiet!;
+      // it serves: from berthd's namespace (through the bridge, not between two of its ports)
+      expect(await untilServed(`http://${ip}/`)).toBe('q1-here\n');
+      // not from a peer on the same network, by address or by name (the DNS on the gateway answers)
+      failed(await c.docker(['run', '--rm', '--network', 'quiet', 'busybox', ...bounded(2, `http://${ip}/`)]));
+      failed(await c.docker(['run', '--rm', '--network', 'quiet', 'busybox', ...bounded(2, 'http://q1/')]));
+      const peer = ok(await c.docker(['run', '--rm', '--network', 'quiet', 'busybox', 'sh', '-c', `nslookup q1 ${gw} && ping -c 1 -W 2 ${gw} && timeout 3 wget -qO- http://10.250.0.2:8000/`])).stdout;
+      expect(peer).toContain(ip);
+      expect(peer).toContain('outside\n');
+      // a network with icc on (the default) lets the same peer in
+      ok(await c.docker(['network', 'connect', 'appnet', 'q1']));
+      const ip2 = (await inspect('q1')).NetworkSettings.Networks.appnet!.IPAddress;
+      expect(ok(await c.docker(['run', '--rm', '--network', 'appnet', 'busybox', ...bounded(5, `http://${ip2}/`)])).stdout).toBe('q1-here\n');
+    } finally {
+      await c.docker(['rm', '-f', 'q1']);
+      await c.docker(['network', 'rm', 'quiet']);
+    }
+  });
+
   it('IPv6 on a user network: addresses in inspect, --ip6, ping and AAAA between containers', async () => {
     ok(await c.docker(['network', 'create', '--ipv6', '--subnet', '10.78.0.0/24', '--subnet', 'fd00:78::/64', 'sixnet']));
     ok(await c.docker(['run', '-d', '--name', 'six1', '--network', 'sixnet', '--ip6', 'fd00:78::50', 'busybox', 'sleep', '300']));

@@ -8,7 +8,7 @@ import { contains6, formatCidr6, formatIPv6, overlaps6, parseCidr6, parseIPv6 } 
 import type { NetworkCatalog, NetworkSummary } from './network-catalog';
 import type { AddressPool } from './network-manager';
 import type { NetworkRecord } from './network-records';
-import { DEFAULT_MTU, type NetworkState } from './network-state';
+import { DEFAULT_MTU, ICC_OPT, type NetworkState, optionOff } from './network-state';
 import type { IPAMConfig, NetworkCreateRequest, NetworkResource } from './network-types';
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
@@ -116,6 +116,7 @@ export class BridgeCatalog implements NetworkCatalog {
         labels,
       };
       await this.s.host.enableForwarding();
+      if (optionOff(options[ICC_OPT])) await this.s.host.enableBridgeFiltering();
       await this.s.host.ensureBridge({ name: bridge, address: `${rec.gateway}/${subnet.prefix}`, address6: subnet6 ? `${gateway6}/${parseCidr6(subnet6).prefix}` : undefined, mtu });
       try {
         await this.s.store.insertNetwork(rec);

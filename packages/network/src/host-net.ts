@@ -52,4 +52,9 @@ export interface HostNet {
   links(): Promise<string[]>;
   /** ip_forward on. */
   enableForwarding(): Promise<void>;
+  /**
+   * Bridged IPv4 frames through the ip hooks (br_netfilter's bridge-nf-call-iptables on), as
+   * Docker sets it for a network with icc off: its rule sees traffic between two ports of a bridge.
+   */
+  enableBridgeFiltering(): Promise<void>;
 }

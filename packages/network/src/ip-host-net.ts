@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { InvalidArgumentError } from '@berth/errdefs';
 import type { BridgeSpec, HostNet, VethSpec } from './host-net';
 import { runCommand } from './run-command';
 
@@ -70,6 +71,15 @@ export class IpHostNet implements HostNet {
 
   async enableForwarding(): Promise<void> {
     await writeSysctl('net/ipv4/ip_forward', '1');
+  }
+
+  async enableBridgeFiltering(): Promise<void> {
+    try {
+      await writeSysctl('net/bridge/bridge-nf-call-iptables', '1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new InvalidArgumentError('com.docker.network.bridge.enable_icc=false: needs the br_netfilter kernel module (modprobe br_netfilter)');
+    }
   }
 }
 

@@ -119,4 +119,8 @@ export class NetlinkHostNet implements HostNet {
   enableForwarding(): Promise<void> {
     return this.ip.enableForwarding();
   }
+
+  enableBridgeFiltering(): Promise<void> {
+    return this.ip.enableBridgeFiltering();
+  }
 }

@@ -13,6 +13,14 @@ import type { NetworkStore } from './network-store';
 import type { PortHolder } from './port-holder';
 import type { FirewallState } from './nft-rules';
 
+export const ICC_OPT = 'com.docker.network.bridge.enable_icc';
+export const MASQUERADE_OPT = 'com.docker.network.bridge.enable_ip_masquerade';
+
+/** A bridge driver's boolean option turned off (Go's ParseBool false forms, as Docker reads it). */
+export function optionOff(v: string | undefined): boolean {
+  return v !== undefined && ['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v);
+}
+
 export const DEFAULT_MTU = 1500;
 const DNS_TTL = 600;
 
@@ -97,7 +105,7 @@ export class NetworkState {
   firewallState(): FirewallState {
     const networks = [...this.networks.values()]
       .filter((n) => n.driver === 'bridge' && n.bridge)
-      .map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal, masquerade: n.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false' }));
+      .map((n) => ({ bridge: n.bridge, subnet: n.subnet, internal: n.internal, masquerade: !optionOff(n.options[MASQUERADE_OPT]), icc: !optionOff(n.options[ICC_OPT]) }));
     const ports: FirewallState['ports'] = [];
     for (const [cid, ps] of this.ports) {
       const ep = this.portEndpoint(cid);

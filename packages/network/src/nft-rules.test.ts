@@ -4,9 +4,9 @@ import { nftPortDiffScript, nftScript } from './nft-rules';
 
 const state = {
   networks: [
-    { bridge: 'berth0', subnet: '172.17.0.0/16', internal: false, masquerade: true },
-    { bridge: 'br-0123456789ab', subnet: '172.18.0.0/16', internal: true, masquerade: true },
-    { bridge: 'br-nomasq', subnet: '172.19.0.0/16', internal: false, masquerade: false },
+    { bridge: 'berth0', subnet: '172.17.0.0/16', internal: false, masquerade: true, icc: true },
+    { bridge: 'br-0123456789ab', subnet: '172.18.0.0/16', internal: true, masquerade: true, icc: true },
+    { bridge: 'br-nomasq', subnet: '172.19.0.0/16', internal: false, masquerade: false, icc: true },
   ],
   ports: [
     { proto: 'tcp' as const, hostIp: '0.0.0.0', hostPort: 8080, containerIp: '172.17.0.2', containerPort: 80 },
@@ -36,9 +36,18 @@ describe('nftScript', () => {
   });
   it('isolates networks from each other and internal ones from everything, after letting DNATed flows in', () => {
     const fwd = s.slice(s.indexOf('chain forward'));
-    const order = ['iifname . oifname @same accept', 'ct status dnat', 'iifname @internal drop', 'oifname @internal drop', 'iifname @bridges oifname @bridges drop'].map((x) => fwd.indexOf(x));
+    const order = ['iifname . oifname @noicc ct status & dnat == 0 drop', 'iifname . oifname @same accept', 'ct status dnat', 'iifname @internal drop', 'oifname @internal drop', 'iifname @bridges oifname @bridges drop'].map((x) => fwd.indexOf(x));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+});
+
+describe('nftScript, enable_icc=false', () => {
+  it('drops traffic between two containers of that network only (not DNATed flows), before traffic within a network passes', () => {
+    const s = nftScript({ ...state, networks: [...state.networks, { bridge: 'br-noicc', subnet: '172.20.0.0/16', internal: false, masquerade: true, icc: false }] });
+    expect(s).toContain('set noicc { type ifname . ifname; elements = { "br-noicc" . "br-noicc" }; }');
+    expect(s).toContain('iifname . oifname @noicc ct status & dnat == 0 drop');
+    expect(nftScript(state)).toContain('set noicc { type ifname . ifname; }');
   });
 });
 

@@ -1,6 +1,7 @@
 /** What the firewall table is made from: the bridge networks and the published ports. */
 export interface FirewallState {
-  networks: { bridge: string; subnet: string; internal: boolean; masquerade: boolean }[];
+  /** icc false: `com.docker.network.bridge.enable_icc=false`, the network's containers cannot reach each other. */
+  networks: { bridge: string; subnet: string; internal: boolean; masquerade: boolean; icc: boolean }[];
   /** IPv4 DNAT entries: hostIp '0.0.0.0' means any local address. */
   ports: { proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number; containerIp: string; containerPort: number }[];
 }
@@ -15,12 +16,19 @@ export const TABLE = 'berth';
  * - postrouting: masquerade of a network's subnet leaving by another interface, and of
  *   loopback sources reaching a published port (route_localnet on the bridges);
  * - prerouting/output: DNAT of published ports for traffic to a local address.
+ * A network with icc off (`com.docker.network.bridge.enable_icc=false`, set `noicc`): traffic
+ * between two of its containers is dropped, as Docker's `-i br -o br -j DROP`. It is bridged, so
+ * the ip hooks see it through br_netfilter (bridge-nf-call-iptables, which the network's create
+ * turns on, as Docker). The gateway and the outside are not between two ports of the bridge and
+ * still pass; so does a published port reached through a host address (DNAT), as through
+ * Docker's userland proxy.
  */
 export function nftScript(s: FirewallState): string {
   const q = (n: string) => JSON.stringify(n);
   const elems = (xs: string[]) => (xs.length ? ` elements = { ${xs.join(', ')} };` : '');
   const bridges = s.networks.map((n) => q(n.bridge));
   const same = s.networks.map((n) => `${q(n.bridge)} . ${q(n.bridge)}`);
+  const noIcc = s.networks.filter((n) => !n.icc).map((n) => `${q(n.bridge)} . ${q(n.bridge)}`);
   const internal = s.networks.filter((n) => n.internal).map((n) => q(n.bridge));
   const masq = s.networks.filter((n) => !n.internal && n.masquerade).map((n) => n.subnet);
   const map = (proto: string, any: boolean) =>
@@ -35,6 +43,7 @@ export function nftScript(s: FirewallState): string {
     `  set bridges { type ifname;${elems(bridges)} }`,
     `  set same { type ifname . ifname;${elems(same)} }`,
     `  set internal { type ifname;${elems(internal)} }`,
+    `  set noicc { type ifname . ifname;${elems(noIcc)} }`,
     `  set masq { type ipv4_addr; flags interval;${elems(masq)} }`,
     `  set subnets { type ipv4_addr; flags interval;${elems(s.networks.map((n) => n.subnet))} }`,
   ];
@@ -65,6 +74,7 @@ export function nftScript(s: FirewallState): string {
     '  }',
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
+    '    iifname . oifname @noicc ct status & dnat == 0 drop',
     '    iifname . oifname @same accept',
     '    ct status dnat oifname @bridges oifname != @internal accept',
     '    iifname @internal drop',

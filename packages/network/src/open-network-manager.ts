@@ -15,7 +15,7 @@ import { formatCidr4, formatIPv4, overlaps4, parseAddrPrefix4, parseCidr4 } from
 import { networkMigrations } from './migrations';
 import type { NetworkManager, NetworkManagerConfig } from './network-manager';
 import type { NetworkRecord } from './network-records';
-import { DEFAULT_MTU, NetworkState } from './network-state';
+import { DEFAULT_MTU, ICC_OPT, NetworkState, optionOff } from './network-state';
 import { NetworkStore } from './network-store';
 import { PortHolder } from './port-holder';
 
@@ -58,6 +58,7 @@ export async function openNetworkManager(cfg: NetworkManagerConfig, internals: N
   for (const n of state.networks.values()) {
     if (n.driver !== 'bridge') continue;
     await host.enableForwarding();
+    if (optionOff(n.options[ICC_OPT])) await host.enableBridgeFiltering();
     await host.ensureBridge({ name: n.bridge, address: `${n.gateway}/${parseCidr4(n.subnet).prefix}`, address6: n.subnet6 ? `${n.gateway6}/${n.subnet6.split('/')[1]}` : undefined, mtu: Number(n.options['com.docker.network.driver.mtu']) || DEFAULT_MTU });
   }
   await state.syncFirewall();

@@ -40,4 +40,5 @@ export class FakeHostNet implements HostNet {
     return [...this.bridges.keys(), ...this.veths.keys()];
   }
   async enableForwarding() {}
+  async enableBridgeFiltering() {}
 }
