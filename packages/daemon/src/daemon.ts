@@ -275,8 +275,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       const unpackTar = async (input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void> => {
         await unpackLayer(input as Readable, dir, signal ? { signal } : {});
       };
-      const buildContainers = new BuildContainers(layout.buildContainersDir);
-      await buildContainers.sweep((id) => containers!.remove(id, { force: true }), logger);
+      const buildContainers = new BuildContainers(containers);
+      await buildContainers.sweep(logger);
       const backend = new DaemonBuildBackend({
         buildContainers,
         containers,

@@ -16,7 +16,6 @@ import * as path from 'node:path';
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
  *   berthd.lock                held (flock) by the one berthd serving this root; holds its pid
- *   build-containers/<b>/<id>  intermediate containers of build <b> in progress (swept at start)
  */
 export class DataRoot {
   constructor(readonly root: string) {}
@@ -59,10 +58,6 @@ export class DataRoot {
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');
-  }
-  /** Each build in progress lists its intermediate containers here (build/build-containers.ts). */
-  get buildContainersDir(): string {
-    return path.join(this.root, 'build-containers');
   }
   get lockFile(): string {
     return path.join(this.root, 'berthd.lock');

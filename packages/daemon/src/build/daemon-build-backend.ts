@@ -7,7 +7,7 @@ import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from
 import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageRunConfig } from '@berth/oci';
-import type { ContainerService } from '../containers';
+import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
 
@@ -74,8 +74,7 @@ export class DaemonBuildBackend implements BuildBackend {
       AttachStdout: true,
       AttachStderr: true,
       HostConfig: opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {},
-    } as Parameters<ContainerService['create']>[0]);
-    await this.deps.buildContainers?.add(Id);
+    } as Parameters<ContainerService['create']>[0], this.createOptions());
     opts.onCreated(Id);
     const attachment = await svc.attach(Id, { stdout: true, stderr: true, stream: true });
     const sink = new FrameSink(opts.onOutput);
@@ -118,14 +117,18 @@ export class DaemonBuildBackend implements BuildBackend {
       WorkingDir: config.WorkingDir ?? '',
       User: config.User ?? '',
       HostConfig: {},
-    } as Parameters<ContainerService['create']>[0]);
-    await this.deps.buildContainers?.add(Id);
+    } as Parameters<ContainerService['create']>[0], this.createOptions());
     return Id;
   }
 
   async removeContainer(containerId: string): Promise<void> {
     await this.deps.containers.remove(containerId, { force: true });
-    await this.deps.buildContainers?.forget(containerId);
+  }
+
+  /** The mark of the build in progress, written with the container's row (build-containers.ts). */
+  private createOptions(): ContainerCreateOptions {
+    const build = this.deps.buildContainers?.build();
+    return build ? { build } : {};
   }
 
   /**

@@ -120,6 +120,7 @@ export class ContainerCreator {
         args: proc.args,
         created: rfc3339Nano(ctx.now()),
         state: createdState(),
+        ...(opts.build ? { build: opts.build } : {}),
       };
       stored = await ctx.store.insert(rec);
     } catch (err) {

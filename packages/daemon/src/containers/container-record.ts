@@ -52,4 +52,6 @@ export interface ContainerRecord {
   state: ContainerStateRecord;
   /** Binds and volumes resolved at create (undefined for rows older than the column: derived from Binds). */
   mounts?: ContainerMount[];
+  /** The build in progress that made this intermediate container (CreateOptions.build); unset otherwise. */
+  build?: string;
 }

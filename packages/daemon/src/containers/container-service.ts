@@ -22,6 +22,12 @@ export interface CreateOptions {
   name?: string;
   /** `?platform=`; only the host platform is accepted. */
   platform?: string;
+  /**
+   * berthd's builder only (no API parameter): the build in progress this intermediate container
+   * belongs to, stored with the container's row in the same transaction. A restart removes every
+   * container still marked (a build cut by a crash); `endBuild` unmarks the ones a build keeps.
+   */
+  build?: string;
 }
 
 export interface StopOptions {
@@ -215,4 +221,8 @@ export interface ContainerService {
   networkDisconnect(network: string, container: string, force?: boolean): Promise<void>;
   /** Daemon stop: detaches from live tasks (they keep running under their shims). */
   shutdown(): Promise<void>;
+  /** The containers of builds cut by a crash (CreateOptions.build): call at start, after restore. */
+  buildLeftovers(): string[];
+  /** A build ended: the containers it made and kept lose their mark (docker keeps them). */
+  endBuild(build: string): Promise<void>;
 }

@@ -59,6 +59,16 @@ describe('SqliteContainerStore', () => {
     expect((await s.loadAll()).map((r) => r.name)).toEqual(['/one']);
   });
 
+  it("stores a build's mark with the row (one insert) and clears it when the build ends, only that build's", async () => {
+    const s = await SqliteContainerStore.open(db);
+    await s.insert({ ...record('a'.repeat(64), '/step1'), build: 'b1' });
+    await s.insert({ ...record('c'.repeat(64), '/step2'), build: 'b2' });
+    await s.insert(record('d'.repeat(64), '/plain'));
+    expect((await s.loadAll()).map((r) => [r.name, r.build])).toEqual([['/step1', 'b1'], ['/step2', 'b2'], ['/plain', undefined]]);
+    await s.endBuild('b1');
+    expect((await s.loadAll()).map((r) => [r.name, r.build])).toEqual([['/step1', undefined], ['/step2', 'b2'], ['/plain', undefined]]);
+  });
+
   it('refuses ids that are not 64 characters', async () => {
     const s = await SqliteContainerStore.open(db);
     await expect(s.insert(record('short', '/x'))).rejects.toThrow();

@@ -23,6 +23,8 @@ export interface ContainerStore {
   updateNetworking(id: string, networking: ContainerRecord['networkingConfig']): Promise<void>;
   /** Deletes row and labels in one transaction. */
   delete(id: string): Promise<void>;
+  /** A build ended: the intermediate containers it kept are ordinary containers from now on. */
+  endBuild(build: string): Promise<void>;
 }
 
 interface Row {
@@ -47,6 +49,7 @@ interface Row {
   restart_count: number;
   manually_stopped: number;
   mounts: string | null;
+  build: string | null;
 }
 
 /** Docker's message for a taken name. */
@@ -82,6 +85,7 @@ function decode(r: Row): StoredContainer {
       manuallyStopped: r.manually_stopped !== 0,
     },
     ...(r.mounts ? { mounts: JSON.parse(r.mounts) } : {}),
+    ...(r.build ? { build: r.build } : {}),
   };
 }
 
@@ -110,8 +114,8 @@ export class SqliteContainerStore implements ContainerStore {
       const s = rec.state;
       await tx.run(
         `INSERT INTO containers (id, seq, name, image, image_id, config, host_config, networking, path, args, created_at,
-           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped, mounts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped, mounts, build)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rec.id,
           seq,
@@ -134,6 +138,7 @@ export class SqliteContainerStore implements ContainerStore {
           s.restartCount,
           s.manuallyStopped ? 1 : 0,
           rec.mounts ? JSON.stringify(rec.mounts) : null,
+          rec.build ?? null,
         ],
       );
       for (const [k, v] of Object.entries(rec.config.Labels ?? {})) {
@@ -181,5 +186,9 @@ export class SqliteContainerStore implements ContainerStore {
       await tx.run('DELETE FROM container_labels WHERE container_id = ?', [id]);
       await tx.run('DELETE FROM containers WHERE id = ?', [id]);
     });
+  }
+
+  async endBuild(build: string): Promise<void> {
+    await this.db.run('UPDATE containers SET build = NULL WHERE build = ?', [build]);
   }
 }

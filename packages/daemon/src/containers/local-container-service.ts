@@ -242,4 +242,15 @@ export class LocalContainerService implements ContainerService {
   shutdown(): Promise<void> {
     return this.restorer.shutdown();
   }
+
+  // builds (CreateOptions.build)
+
+  buildLeftovers(): string[] {
+    return [...this.ctx.entries.values()].filter((e) => e.rec.build !== undefined).map((e) => e.rec.id);
+  }
+
+  async endBuild(build: string): Promise<void> {
+    await this.ctx.store.endBuild(build);
+    for (const e of this.ctx.entries.values()) if (e.rec.build === build) delete e.rec.build;
+  }
 }

@@ -25,6 +25,10 @@ export const CONTAINERS_COMPONENT = 'daemon-containers';
  *     finished_at     TEXT          idem
  *     restart_count   INTEGER
  *     manually_stopped INTEGER 0/1  stop/kill given by a user: the restart policy leaves it alone
+ *     mounts          TEXT JSON     binds and volumes resolved at create
+ *     build           TEXT          the build in progress this intermediate container belongs to
+ *                                   (written with the row, so no crash can separate them; NULL
+ *                                   for other containers and once the build ended)
  *
  *   container_labels  (container_id → containers.id ON DELETE CASCADE, key, value); PK (container_id, key)
  *     the Config.Labels, for `label=` filters.
@@ -74,5 +78,11 @@ export const containerMigrations: readonly Migration[] = [
     version: 2,
     description: 'resolved mount points (binds, named and anonymous volumes)',
     up: `ALTER TABLE containers ADD COLUMN mounts TEXT;`,
+  },
+  {
+    component: CONTAINERS_COMPONENT,
+    version: 3,
+    description: 'the build an intermediate container belongs to while the build runs',
+    up: `ALTER TABLE containers ADD COLUMN build TEXT; CREATE INDEX containers_build ON containers (build) WHERE build IS NOT NULL;`,
   },
 ];
