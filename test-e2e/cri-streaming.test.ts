@@ -1,22 +1,31 @@
 /**
  * The CRI streaming server (issue 13): Exec, Attach and PortForward answer a one-time URL on
- * berthd's streaming server, which speaks Kubernetes' remotecommand (v4.channel.k8s.io) and
- * portforward (portforward.k8s.io) protocols over SPDY/3.1, as kubelet's proxy and crictl do.
+ * berthd's streaming server (`--cri-stream-address`), which speaks Kubernetes' remotecommand
+ * (v4/v5.channel.k8s.io) and portforward (portforward.k8s.io) protocols over SPDY/3.1 and over
+ * WebSocket, as kubelet's proxy, kubectl and crictl do.
  * berthd runs inside a network namespace the test made (network safety), pods get a CNI bridge;
  * the test reaches the streaming server (on the namespace's loopback) through a socket connected
- * from inside that namespace. The client is the harness's own SPDY/3 client (spdy-client.ts).
+ * from inside that namespace. Clients: the harness's own SPDY/3 client (spdy-client.ts), `ws` and
+ * a small tunnel client (ws-client.ts), and crictl itself when it is there ($CRICTL or PATH; it
+ * is no Debian package, so setup.sh cannot install it: without it those cases are skipped).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dialInNetns } from '@berth/network';
-import { BerthDaemon, NetNs, scratchDir, sleep, spdyConnect, startCriDaemon, stopCriDaemon, waitFor, type CriClient, type SpdyClientSession } from './harness';
+import { BerthDaemon, NetNs, onPath, scratchDir, sleep, spdyConnect, spdySession, startCriDaemon, stopCriDaemon, waitFor, wsConnect, wsTunnelConnect, type CriClient, type SpdyClientSession, type WsConnection } from './harness';
 
 const V4 = 'v4.channel.k8s.io';
+const V5 = 'v5.channel.k8s.io';
+/** crictl (cri-tools ≥ 1.30 has `--transport websocket`), the real client: $CRICTL, else on PATH. */
+const CRICTL = process.env['CRICTL'] ?? (onPath('crictl') ? 'crictl' : '');
+const withCrictl = CRICTL ? it : it.skip;
+if (!CRICTL) console.warn('cri-streaming: crictl not found ($CRICTL or PATH): the crictl cases are skipped');
 /** `--cri-stream-address` (the namespace's own loopback: any port is free there). */
 const STREAM_PORT = 10010;
 
-describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a network namespace of the test)', () => {
+describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket (berthd in a network namespace of the test)', () => {
   let ns: NetNs;
   let d: BerthDaemon;
   let cri: CriClient;
@@ -31,6 +40,16 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
     if ('status' in r) throw new Error(`upgrade refused: ${r.status} ${r.body}`);
     return r;
   };
+
+  /** A WebSocket to a URL from the CRI (on the namespace's loopback). */
+  const wsOpen = async (url: string, protocols: string[]): Promise<WsConnection> => {
+    const r = await wsConnect(url, protocols, () => dialInNetns(ns.path, Number(new URL(url).port)));
+    if ('status' in r) throw new Error(`websocket refused: ${r.status} ${r.body}`);
+    return r;
+  };
+  /** crictl inside the test's namespace, against berthd's CRI socket. */
+  const crictl = (args: string[], input?: string) =>
+    ns.exec(CRICTL, ['--runtime-endpoint', d.criAddress!, '--timeout', '20s', ...args], { ...(input !== undefined ? { input } : {}), timeoutMs: 40_000 });
 
   beforeAll(async () => {
     work = scratchDir('cri-streaming');
@@ -150,4 +169,116 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 (berthd in a n
     await data.done;
     s.close();
   });
+
+  it('SPDY: v5 is chosen when offered first (v4 still served); no protocol is a 400, only unknown ones a 403 naming the accepted ones', async () => {
+    const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['echo', 'v5-ok'], stdout: true });
+    const s = await connect(url, [V5, V4]);
+    expect(s.protocol).toBe(V5);
+    const error = s.open({ streamtype: 'error' });
+    const stdout = s.open({ streamtype: 'stdout' });
+    expect((await stdout.done).toString()).toBe('v5-ok\n');
+    expect(JSON.parse((await error.done).toString())).toMatchObject({ status: 'Success' });
+    const dial = (u: string) => () => dialInNetns(ns.path, Number(new URL(u).port));
+    const none = (await cri.runtime('Exec', { container_id: ctrId, cmd: ['true'], stdout: true })).url;
+    expect(await spdyConnect(none, [], dial(none))).toMatchObject({ status: 400, body: expect.stringMatching(/X-Stream-Protocol-Version is required/) });
+    const old = (await cri.runtime('Exec', { container_id: ctrId, cmd: ['true'], stdout: true })).url;
+    expect(await spdyConnect(old, ['v3.channel.k8s.io', 'channel.k8s.io'], dial(old))).toMatchObject({
+      status: 403,
+      body: expect.stringMatching(/unable to negotiate protocol: client supports \[v3\.channel\.k8s\.io channel\.k8s\.io\], server accepts \[v5\.channel\.k8s\.io v4\.channel\.k8s\.io\]/),
+    });
+  });
+
+  it('WebSocket exec (v5): channel-prefixed messages, stdin ended by the CLOSE signal, the exit status on channel 3, a normal close', async () => {
+    const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['sh', '-c', 'cat; echo err >&2; exit 4'], stdin: true, stdout: true, stderr: true });
+    const c = await wsOpen(url, [V5]);
+    expect(c.protocol).toBe(V5);
+    await waitFor('the server announces the session (an empty stdout message)', () => c.messages.length > 0, 10_000);
+    expect(c.messages[0]).toEqual(Buffer.from([1]));
+    c.send([0, ...Buffer.from('hello over websocket\n')]);
+    c.send([255, 0]); // v5: stdin is done
+    expect(await c.closed).toBe(1000);
+    expect(c.channel(1).toString()).toBe('hello over websocket\n');
+    expect(c.channel(2).toString()).toBe('err\n');
+    expect(JSON.parse(c.channel(3).toString())).toMatchObject({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '4' }] } });
+  });
+
+  it('WebSocket exec (v4) with a TTY: the resize channel sizes the terminal; protocols not served are refused before the handshake', async () => {
+    const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['sh', '-c', 'stty size'], tty: true, stdout: true });
+    const c = await wsOpen(url, ['base64.channel.k8s.io', V4]);
+    expect(c.protocol).toBe(V4);
+    c.send([4, ...Buffer.from(JSON.stringify({ Width: 77, Height: 22 }))]);
+    expect(await c.closed).toBe(1000);
+    expect(c.channel(1).toString()).toBe('22 77\r\n');
+    expect(JSON.parse(c.channel(3).toString())).toMatchObject({ status: 'Success' });
+    const other = (await cri.runtime('Exec', { container_id: ctrId, cmd: ['true'], stdout: true })).url;
+    expect(await wsConnect(other, ['channel.k8s.io'], () => dialInNetns(ns.path, STREAM_PORT))).toMatchObject({ status: 403, body: expect.stringMatching(/unable to negotiate protocol/) });
+  });
+
+  it('WebSocket attach (v5): stdin reaches the container, its output comes back', async () => {
+    const { url } = await cri.runtime('Attach', { container_id: ctrId, stdin: true, stdout: true, stderr: true });
+    const c = await wsOpen(url, [V5]);
+    c.send([0, ...Buffer.from('ping-ws-attach\n')]);
+    await waitFor('the echo of the attached stdin', () => c.channel(1).toString().includes('got:ping-ws-attach'), 10_000);
+    c.ws.close(1000);
+    await c.closed;
+  });
+
+  it('WebSocket port-forward: a SPDY session tunnelled in binary messages (SPDY/3.1+portforward.k8s.io)', async () => {
+    const { url } = await cri.runtime('PortForward', { pod_sandbox_id: podId, port: [8080] });
+    const c = await wsTunnelConnect(url, 'SPDY/3.1+portforward.k8s.io', () => dialInNetns(ns.path, STREAM_PORT));
+    if ('status' in c) throw new Error(`websocket refused: ${c.status} ${c.body}`);
+    expect(c.protocol).toBe('SPDY/3.1+portforward.k8s.io');
+    const s = spdySession(c.stream, Buffer.alloc(0), 'portforward.k8s.io');
+    s.open({ streamtype: 'error', port: '8080', requestid: '0' });
+    const data = s.open({ streamtype: 'data', port: '8080', requestid: '0' });
+    await data.replied;
+    data.write('GET /index.html HTTP/1.0\r\n\r\n');
+    const body = (await data.done).toString();
+    expect(body).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(body).toContain('pf-body');
+    s.close();
+  });
+
+  for (const transport of ['spdy', 'websocket']) {
+    withCrictl(`crictl exec and port-forward --transport ${transport}`, async () => {
+      const r = await crictl(['exec', '--transport', transport, ctrId, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      expect(r.stdout).toBe('out\n');
+      expect(r.stderr).toContain('err\n');
+      // crictl reports the status it got and exits 1 (its fatal-error exit)
+      expect(r.stderr).toMatch(/command terminated with exit code 3/);
+      expect(r.code).not.toBe(0);
+      const i = await crictl(['exec', '-i', '--transport', transport, ctrId, 'cat'], `stdin via ${transport}\n`);
+      expect(i.stdout).toBe(`stdin via ${transport}\n`);
+      expect(i.code).toBe(0);
+      // port-forward: crictl listens on the namespace's loopback; a client connects there
+      const local = transport === 'spdy' ? 18181 : 18182;
+      const pf = spawn('nsenter', [...ns.prefix, CRICTL, '--runtime-endpoint', d.criAddress!, 'port-forward', '--transport', transport, podId, `${local}:8080`], { stdio: 'ignore' });
+      const exited = new Promise((r) => pf.once('exit', r));
+      let page = '';
+      try {
+        await waitFor(
+          `crictl port-forward --transport ${transport} serves`,
+          async () => {
+            page = await new Promise<string>((resolve) => {
+              const sock = dialInNetns(ns.path, local);
+              let got = '';
+              sock.on('data', (b: Buffer) => (got += b.toString()));
+              sock.on('error', () => resolve(''));
+              sock.on('close', () => resolve(got));
+              sock.write('GET /index.html HTTP/1.0\r\n\r\n');
+            });
+            return page.includes('pf-body');
+          },
+          20_000,
+        );
+      } finally {
+        // crictl runs until interrupted (as kubectl port-forward); nsenter exec'd it: same pid
+        pf.kill('SIGINT');
+        const t = setTimeout(() => pf.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(t);
+      }
+      expect(page).toMatch(/^HTTP\/1\.[01] 200/);
+    });
+  }
 });

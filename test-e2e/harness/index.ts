@@ -27,4 +27,5 @@ export type { CriClient } from './cri-client';
 export { startCriDaemon, stopCriDaemon } from './cri-daemon';
 export { RecordingDaemon } from './recording-daemon';
 export type { RecordedRequest } from './recording-daemon';
-export { spdyConnect, spdyDictionary, type SpdyClientSession, type SpdyClientStream } from './spdy-client';
+export { spdyConnect, spdyDictionary, spdySession, type SpdyClientSession, type SpdyClientStream } from './spdy-client';
+export { wsConnect, wsTunnelConnect, type WsConnection } from './ws-client';

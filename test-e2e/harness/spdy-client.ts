@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 /**
@@ -41,13 +42,14 @@ export function spdyConnect(url: string, protocols: string[], connect?: () => So
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('upgrade', (res, socket: Socket, head: Buffer) => resolve(session(socket, head, String(res.headers['x-stream-protocol-version'] ?? ''))));
+    req.on('upgrade', (res, socket: Socket, head: Buffer) => resolve(spdySession(socket, head, String(res.headers['x-stream-protocol-version'] ?? ''))));
     req.on('error', reject);
     req.end();
   });
 }
 
-function session(socket: Socket, head: Buffer, protocol: string): SpdyClientSession {
+/** A SPDY client session over any byte stream (a socket, or a WebSocket tunnel's stream). */
+export function spdySession(socket: Duplex, head: Buffer, protocol: string): SpdyClientSession {
   let nextId = 1;
   let headerStarted = false;
   const compressedIn: Buffer[] = [];

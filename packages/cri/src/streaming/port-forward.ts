@@ -10,6 +10,11 @@ import type { SpdyConnection, SpdyStream } from './spdy-connection';
  * on the error stream. The session lasts until the client goes away.
  */
 export const PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'];
+/**
+ * Port-forward over WebSocket as client-go's tunnelling dialer speaks it (kubectl, crictl
+ * `--transport websocket`): the same SPDY session, its bytes carried in binary messages.
+ */
+export const PORT_FORWARD_WEBSOCKET_PROTOCOLS = ['SPDY/3.1+portforward.k8s.io'];
 
 /** Connects to `port` on the pod's loopback, from inside its network namespace. */
 export type PortDialer = (port: number) => Promise<Duplex>;

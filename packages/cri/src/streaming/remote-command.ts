@@ -2,13 +2,16 @@ import { Duplex, type Readable, type Writable } from 'node:stream';
 import type { SpdyConnection, SpdyStream } from './spdy-connection';
 
 /**
- * Kubernetes' remotecommand protocol v4 (`v4.channel.k8s.io`) on a SPDY session: the client opens
- * one stream per channel (`streamtype`: error, stdin, stdout, stderr, resize); once the expected
- * ones are there the process runs with them as its stdio; resize carries JSON `{Width, Height}`
- * objects; at the end the error stream gets a metav1.Status (Success, or Failure with reason
- * NonZeroExitCode and the exit code as an `ExitCode` cause), and the session closes.
+ * Kubernetes' remotecommand protocol, v4 (`v4.channel.k8s.io`) and v5 (`v5.channel.k8s.io`): five
+ * channels — stdin, stdout, stderr, error, resize. On a SPDY session the client opens one stream per
+ * channel (`streamtype` header); over WebSocket they are the first byte of each binary message
+ * (websocket-channels.ts). The process runs with them as its stdio; resize carries JSON
+ * `{Width, Height}` objects; at the end the error channel gets a metav1.Status (Success, or Failure
+ * with reason NonZeroExitCode and the exit code as an `ExitCode` cause), and the session closes.
+ * Over SPDY v5 is v4 (a stream's FIN already half-closes it); over WebSocket v5 adds the client's
+ * CLOSE signal for stdin. Older versions (v1–v3: no exit status, no resize) are not served.
  */
-export const REMOTE_COMMAND_PROTOCOLS = ['v4.channel.k8s.io'];
+export const REMOTE_COMMAND_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
 /** How long the client has to open its streams (kubelet: 30 s). */
 const STREAM_CREATION_TIMEOUT_MS = 30_000;
@@ -29,21 +32,30 @@ export interface RemoteCommandTarget {
   exitCode(): Promise<number | undefined>;
 }
 
+/** The session's channels (a SPDY stream each, or a WebSocket channel). */
 export interface RemoteCommandStreams {
-  error: SpdyStream;
-  stdin?: SpdyStream;
-  stdout?: SpdyStream;
-  stderr?: SpdyStream;
-  resize?: SpdyStream;
+  error: Writable;
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+  resize?: Readable;
 }
 
-/** Accepts the client's streams until those `opts` needs are all open. */
-export function collectStreams(conn: SpdyConnection, opts: RemoteCommandOptions): Promise<RemoteCommandStreams> {
-  const want = new Set(['error']);
+export type RemoteCommandChannel = keyof RemoteCommandStreams;
+
+/** The channels a request with `opts` uses (kubelet: no stderr with a TTY, resize only with one). */
+export function wantedChannels(opts: RemoteCommandOptions): Set<RemoteCommandChannel> {
+  const want = new Set<RemoteCommandChannel>(['error']);
   if (opts.stdin) want.add('stdin');
   if (opts.stdout) want.add('stdout');
   if (opts.stderr && !opts.tty) want.add('stderr');
   if (opts.tty) want.add('resize');
+  return want;
+}
+
+/** Accepts the client's streams until those `opts` needs are all open. */
+export function collectStreams(conn: SpdyConnection, opts: RemoteCommandOptions): Promise<RemoteCommandStreams> {
+  const want = wantedChannels(opts) as Set<string>;
   const got: Partial<RemoteCommandStreams> = {};
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`remotecommand: timed out waiting for streams (${[...want].join(', ')})`)), STREAM_CREATION_TIMEOUT_MS);
@@ -71,9 +83,15 @@ export function collectStreams(conn: SpdyConnection, opts: RemoteCommandOptions)
   });
 }
 
-/** Runs `target` with the session's streams as its stdio; reports the outcome on the error stream. */
+/** Runs `target` over a SPDY session's streams; the session closes at the end. */
 export async function serveRemoteCommand(conn: SpdyConnection, opts: RemoteCommandOptions, target: RemoteCommandTarget): Promise<void> {
   const streams = await collectStreams(conn, opts);
+  await runRemoteCommand(streams, target);
+  conn.close();
+}
+
+/** Runs `target` with the session's channels as its stdio; reports the outcome on the error channel. */
+export async function runRemoteCommand(streams: RemoteCommandStreams, target: RemoteCommandTarget): Promise<void> {
   let status: Record<string, unknown>;
   try {
     const size = streams.resize ? await watchResize(streams.resize, target).first : undefined;
@@ -98,7 +116,6 @@ export async function serveRemoteCommand(conn: SpdyConnection, opts: RemoteComma
   await endStream(streams.stderr);
   streams.error.write(JSON.stringify(status));
   await endStream(streams.error);
-  conn.close();
 }
 
 function endStream(s: Writable | undefined): Promise<void> {
