@@ -46,7 +46,7 @@ export class ContainerCreator {
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
-    const v = validateCreate(body, ctx.runtimeNames());
+    const v = validateCreate(body, ctx.runtimeNames(), { multipleNetworks: opts.multipleNetworks === true });
     if (opts.platform && !hostPlatformOk(opts.platform)) {
       throw new InvalidArgumentError(`platform "${opts.platform}": not supported by this daemon (linux only)`);
     }

@@ -28,6 +28,8 @@ export interface CreateOptions {
    * container still marked (a build cut by a crash); `endBuild` unmarks the ones a build keeps.
    */
   build?: string;
+  /** API 1.44: NetworkingConfig.EndpointsConfig may name several networks, all joined (refused below). */
+  multipleNetworks?: boolean;
 }
 
 export interface StopOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { endpointFieldsForApi, type EndpointFieldsSource } from './endpoint-api-fields';
+import { endpointFieldsForApi, summaryEndpointsForApi, type EndpointFieldsSource } from './endpoint-api-fields';
 
 const ID = 'abcdef0123456789'.repeat(4);
 const inspect = (): EndpointFieldsSource => ({
@@ -44,5 +44,26 @@ describe('endpointFieldsForApi', () => {
     const v = inspect();
     v.HostConfig = { NetworkMode: 'container:other' };
     expect(endpointFieldsForApi(v, atLeast('1.44')).NetworkSettings!.Networks!.appnet!['DNSNames']).toBeNull();
+  });
+});
+
+describe('summaryEndpointsForApi', () => {
+  const rows = () => [{ Id: ID, NetworkSettings: inspect().NetworkSettings! }];
+  it('ps rows: Links, Aliases and DriverOpts null; DNSNames null from 1.44, absent below; the endpoints given are not changed', () => {
+    const given = rows();
+    const shared = given[0]!.NetworkSettings.Networks!.appnet!;
+    shared.IPAMConfig = { IPv4Address: '172.18.0.9', LinkLocalIPs: ['169.254.0.9'] };
+    const [r44] = summaryEndpointsForApi(given, atLeast('1.44'));
+    expect(r44!.NetworkSettings.Networks!.appnet).toEqual({
+      Aliases: null,
+      Links: null,
+      DriverOpts: null,
+      DNSNames: null,
+      IPAMConfig: { IPv4Address: '172.18.0.9' },
+      IPAddress: '172.18.0.2',
+    });
+    expect(shared.Aliases).toEqual(['www', 'web', ID.slice(0, 12)]);
+    const [r41] = summaryEndpointsForApi(rows(), atLeast('1.41'));
+    expect(r41!.NetworkSettings.Networks!.bridge).toEqual({ Aliases: null, Links: null, DriverOpts: null, IPAddress: '172.17.0.2' });
   });
 });

@@ -41,3 +41,32 @@ export function endpointFieldsForApi<T extends EndpointFieldsSource>(v: T, atLea
   }
   return v;
 }
+
+/**
+ * `GET /containers/json`'s EndpointSettings: docker's list copies only the addresses, ids and
+ * IPAMConfig's two addresses (moby's container view snapshot), so `Links`, `Aliases` and
+ * `DriverOpts` are null at every version, and `DNSNames` (a field from 1.44) is null from 1.44
+ * and absent below, as a 20.10 daemon answers. Each row's Networks is replaced by copies (the
+ * endpoints it had may be shared with inspect's view).
+ */
+export function summaryEndpointsForApi<T extends { NetworkSettings?: { Networks?: Record<string, EndpointSettings> | null } | null }>(
+  rows: T[],
+  atLeast: (version: string) => boolean,
+): T[] {
+  for (const row of rows) {
+    const nets = row.NetworkSettings?.Networks;
+    if (!row.NetworkSettings || !nets) continue;
+    const copies: Record<string, EndpointSettings> = {};
+    for (const [name, ep] of Object.entries(nets)) {
+      const c: EndpointSettings = { ...ep, Links: null, Aliases: null, DriverOpts: null };
+      const ipam = ep.IPAMConfig as { IPv4Address?: string; IPv6Address?: string } | null | undefined;
+      // (its fields are omitempty; LinkLocalIPs is not copied)
+      if (ipam) c.IPAMConfig = { ...(ipam.IPv4Address ? { IPv4Address: ipam.IPv4Address } : {}), ...(ipam.IPv6Address ? { IPv6Address: ipam.IPv6Address } : {}) };
+      if (atLeast('1.44')) c['DNSNames'] = null;
+      else delete c['DNSNames'];
+      copies[name] = c;
+    }
+    row.NetworkSettings = { ...row.NetworkSettings, Networks: copies };
+  }
+  return rows;
+}

@@ -33,6 +33,15 @@ describe('endpointsOf', () => {
     expect(normalizeNetworking('default', { EndpointsConfig: { other: { Aliases: ['x'] } } }).EndpointsConfig).toEqual({ bridge: {}, other: { Aliases: ['x'] } });
     expect(normalizeNetworking('container:x', { EndpointsConfig: {} }).EndpointsConfig).toEqual({});
   });
+
+  it('normalizeNetworking: several networks are refused before API 1.44 and all kept from 1.44, the mode\'s first', () => {
+    const eps = { EndpointsConfig: { b: { Aliases: ['bb'] }, a: {}, c: { IPAMConfig: { IPv4Address: '10.9.0.5' } } } };
+    expect(() => normalizeNetworking('a', eps)).toThrow('Container cannot be connected to network endpoints: b, a, c');
+    const all = normalizeNetworking('a', eps, { multipleNetworks: true }).EndpointsConfig;
+    expect(all).toEqual({ a: {}, b: { Aliases: ['bb'] }, c: { IPAMConfig: { IPv4Address: '10.9.0.5' } } });
+    expect(Object.keys(all)[0]).toBe('a');
+    expect(Object.keys(normalizeNetworking('default', { EndpointsConfig: { x: {}, bridge: { Aliases: ['q'] } } }, { multipleNetworks: true }).EndpointsConfig)).toEqual(['bridge', 'x']);
+  });
 });
 
 describe('views', () => {

@@ -51,14 +51,15 @@ export function endpointsOf(rec: Pick<ContainerRecord, 'hostConfig' | 'networkin
 }
 
 /**
- * NetworkingConfig of a create body, normalized (moby's verifyNetworkingConfig: at most one
- * endpoint at API 1.41, valid IPAMConfig addresses), with NetworkMode's network as its entry.
+ * NetworkingConfig of a create body, normalized (moby's verifyNetworkingConfig: valid IPAMConfig
+ * addresses; before API 1.44 at most one endpoint, from 1.44 every network named is joined), with
+ * NetworkMode's network as its entry.
  */
-export function normalizeNetworking(networkMode: string, raw: unknown): StoredNetworking {
+export function normalizeNetworking(networkMode: string, raw: unknown, opts: { multipleNetworks?: boolean } = {}): StoredNetworking {
   const eps = (raw as { EndpointsConfig?: Record<string, unknown> | null } | null)?.EndpointsConfig ?? {};
   if (eps === null || typeof eps !== 'object' || Array.isArray(eps)) throw new InvalidArgumentError('NetworkingConfig.EndpointsConfig: expected an object');
   const names = Object.keys(eps);
-  if (names.length > 1) throw new InvalidArgumentError(`Container cannot be connected to network endpoints: ${names.join(', ')}`);
+  if (names.length > 1 && !opts.multipleNetworks) throw new InvalidArgumentError(`Container cannot be connected to network endpoints: ${names.join(', ')}`);
   for (const [k, v] of Object.entries(eps)) {
     if (v === null || typeof v !== 'object') throw new InvalidArgumentError(`no EndpointSettings for ${k}`);
     checkEndpoint(v as EndpointSettings);
@@ -66,13 +67,10 @@ export function normalizeNetworking(networkMode: string, raw: unknown): StoredNe
   const mode = networkModeOf(networkMode);
   if (mode.kind !== 'bridge') return { EndpointsConfig: {}, Normalized: true };
   // the CLI and compose name the mode's network in EndpointsConfig when they configure it
-  const out: Record<string, EndpointSettings> = {};
-  const given = names.length === 1 ? (eps[names[0]!] as EndpointSettings) : undefined;
-  if (given && (names[0] === mode.network || (isDefault(names[0]!) && isDefault(mode.network)))) out[mode.network] = endpointConfig(given);
-  else {
-    out[mode.network] = {};
-    if (given) out[names[0]!] = endpointConfig(given);
-  }
+  const isMode = (n: string): boolean => n === mode.network || (isDefault(n) && isDefault(mode.network));
+  const modeName = names.find(isMode);
+  const out: Record<string, EndpointSettings> = { [mode.network]: modeName === undefined ? {} : endpointConfig(eps[modeName] as EndpointSettings) };
+  for (const n of names) if (n !== modeName) out[n] = endpointConfig(eps[n] as EndpointSettings);
   return { EndpointsConfig: out, Normalized: true };
 }
 

@@ -560,7 +560,7 @@ export function goJsonFields(obj: Record<string, unknown>, fields: readonly stri
   return out;
 }
 
-export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc']): ValidatedCreate {
+export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc'], opts: { multipleNetworks?: boolean } = {}): ValidatedCreate {
   if (!isObject(rawBody) || Object.keys(rawBody).length === 0) bad('config cannot be empty in order to create a container');
   const body = goJsonFields(rawBody, CONFIG_FIELDS);
   const warnings: string[] = [];
@@ -573,7 +573,7 @@ export function validateCreate(rawBody: unknown, runtimeNames: readonly string[]
     if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac)) bad(`${mac} is not a valid mac address`);
     config.MacAddress = mac;
   }
-  const networkingConfig = normalizeNetworking(hostConfig.NetworkMode ?? 'default', nc ?? null);
+  const networkingConfig = normalizeNetworking(hostConfig.NetworkMode ?? 'default', nc ?? null, opts);
   // API 1.41: Config.MacAddress is the MAC on the NetworkMode's network
   const modeNet = Object.keys(networkingConfig.EndpointsConfig)[0];
   // (API 1.44: both may be given, and must then agree; before 1.44 the route drops the endpoint's)

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { encodePathStat, PATH_STAT_HEADER, type ContainerCreateRequest } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
-import { endpointFieldsForApi } from '../containers/endpoint-api-fields';
+import { endpointFieldsForApi, summaryEndpointsForApi } from '../containers/endpoint-api-fields';
 import {
   apiAtLeast,
   asyncHandler,
@@ -113,7 +113,7 @@ export function containersRouter(service: ContainerService): Router {
         size: queryBool(req, 'size'),
         filters: queryFilters(req),
       });
-      sendJson(res, 200, list);
+      sendJson(res, 200, summaryEndpointsForApi(list, (version) => apiAtLeast(req, version)));
     }),
   );
 
@@ -125,6 +125,7 @@ export function containersRouter(service: ContainerService): Router {
       const out = await service.create(body as ContainerCreateRequest, {
         name: queryString(req, 'name') || undefined,
         platform: queryString(req, 'platform') || undefined,
+        multipleNetworks: apiAtLeast(req, '1.44'),
       });
       sendJson(res, 201, out);
     }),
