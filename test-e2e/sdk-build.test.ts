@@ -3,8 +3,9 @@
  * (python3-docker) and the docker CLI: a Dockerfile outside the context (the SDK sends
  * `dockerfile=` twice, name then content; the CLI appends it to the context tar, unterminated),
  * `.dockerignore` removing itself and the Dockerfile, RUN stderr in `\x1b[91m…\x1b[0m`,
- * `extrahosts` in RUN containers, `cachefrom` with no such image (no local cache), COPY of a
- * symlink resolved inside the context.
+ * `extrahosts` in RUN containers, `cachefrom` (none of the images here: no cache; some here: only
+ * they are cache sources, by their parent chain or, for a loaded image, by its history), COPY of
+ * a symlink resolved inside the context.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -102,4 +103,49 @@ describe('build details', () => {
     expect(r[2]!.lines).not.toContain('Using cache');
     expect(r[2]!.lines).toContain('cached-step');
   });
+
+  it('cache_from an image that is here: only its own steps hit, local cache of other builds is not used', async () => {
+    const src = dir('cf-src', { Dockerfile: 'FROM busybox\nRUN echo src-one\nRUN echo src-two\n' });
+    const other = dir('cf-other', { Dockerfile: 'FROM busybox\nRUN echo other-step\n' });
+    const r = (await pythonSdk(
+      d,
+      `${BUILD}
+s = build(path=${JSON.stringify(src)}, tag='cf-src')
+o1 = build(path=${JSON.stringify(other)})
+o2 = build(path=${JSON.stringify(other)})
+o3 = build(path=${JSON.stringify(other)}, cache_from=['cf-src', 'nosuchtag'])
+s2 = build(path=${JSON.stringify(src)}, cache_from=['cf-src'])
+out([s, o1, o2, o3, s2])`,
+      { timeoutMs: 90_000 },
+    )) as { lines: string; image: string }[];
+    const [s, , o2, o3, s2] = r;
+    expect(o2!.lines).toContain('Using cache'); // the local cache without cache_from
+    expect(o3!.lines).not.toContain('Using cache'); // not a step of cf-src
+    expect(o3!.lines).toContain('other-step');
+    expect(s2!.lines.match(/Using cache/g)).toHaveLength(2);
+    expect(s2!.image).toBe(s!.image);
+  }, 120_000);
+
+  it('cache_from a loaded image (no parent chain here): its history matches the step, docker\'s classic builder hit', async () => {
+    const ctx = dir('cf-loaded', { Dockerfile: 'FROM busybox\nRUN echo loaded-step\n' });
+    const r = (await pythonSdk(
+      d,
+      `${BUILD}
+first = build(path=${JSON.stringify(ctx)}, tag='cf-loaded')
+data = b''.join(api.get_image('cf-loaded'))
+api.remove_image('cf-loaded')
+api.load_image(data)
+plain = build(path=${JSON.stringify(ctx)})
+api.remove_image(plain['image'])
+via = build(path=${JSON.stringify(ctx)}, cache_from=['cf-loaded'])
+out([first, plain, via])`,
+      { timeoutMs: 90_000 },
+    )) as { lines: string; image: string }[];
+    const [first, plain, via] = r;
+    expect(plain!.lines).not.toContain('Using cache'); // a loaded image has no parent: no local hit
+    expect(via!.lines).toContain('Using cache');
+    expect(via!.lines).not.toContain('Running in');
+    expect(via!.image).toBe(first!.image);
+  }, 120_000);
 });
+

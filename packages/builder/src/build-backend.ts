@@ -7,6 +7,8 @@ export interface BuildImage {
   config: ImageConfig;
   /** Creation time (picks the newest of several cache candidates). */
   created?: Date;
+  /** The image it was built from (a build step's parent), when recorded. */
+  parent?: string;
 }
 
 export interface RunStepOptions {

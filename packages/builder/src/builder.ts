@@ -86,9 +86,11 @@ export class Builder {
   constructor(private readonly backend: BuildBackend) {}
 
   async build(opts: BuildOptions, out: BuildOutput): Promise<BuildResult> {
+    let cacheSources: BuildImage[] | undefined;
     if (opts.cacheFrom?.length && !opts.noCache) {
-      const sources = await Promise.all(opts.cacheFrom.map((r) => this.backend.findImage(r).catch(() => undefined)));
-      if (!sources.some(Boolean)) opts = { ...opts, noCache: true };
+      const found = await Promise.all(opts.cacheFrom.map((r) => this.backend.findImage(r).catch(() => undefined)));
+      cacheSources = found.filter((x): x is BuildImage => x !== undefined);
+      if (cacheSources.length === 0) opts = { ...opts, noCache: true };
     }
     const dockerfileName = opts.dockerfile || 'Dockerfile';
     const dfPath = path.resolve(opts.contextDir, dockerfileName);
@@ -169,7 +171,7 @@ export class Builder {
     }
 
     const stageResults: Array<BuildImage | undefined> = [];
-    const ctx: Ctx = { opts, out, lex, escape: parsed.escape, context, buildArgs, consumed, stageResults, stages: used, meta };
+    const ctx: Ctx = { opts, out, lex, escape: parsed.escape, context, buildArgs, consumed, stageResults, stages: used, meta, ...(cacheSources?.length ? { cacheSources } : {}) };
     let final: StageState | undefined;
     for (let si = 0; si < used.length; si++) {
       const stage = used[si]!;
@@ -363,14 +365,46 @@ export class Builder {
     return [...(st.config.Shell ?? DEFAULT_SHELL), '#(nop) ', comment];
   }
 
-  /** A cached child of the current image with this container_config.Cmd, if any. */
+  /**
+   * A cached child of the current image with this container_config.Cmd, if any. With `cachefrom`
+   * images (docker's classic builder, moby image/cache): a local hit counts only when it is one of
+   * them or an ancestor of one; else a source whose history extends the current image's by
+   * exactly this step (same earlier history and layers, its last entry created by this Cmd) is
+   * the hit itself.
+   */
   private async probeCache(ctx: Ctx, st: StageState, cmd: string[]): Promise<BuildImage | undefined> {
     if (ctx.opts.noCache) return undefined;
     const key = JSON.stringify(cmd);
     const kids = await this.backend.children(st.image?.id);
-    const hits = kids.filter((k) => JSON.stringify(k.config.container_config?.Cmd ?? null) === key);
+    let hits = kids.filter((k) => JSON.stringify(k.config.container_config?.Cmd ?? null) === key);
+    const sources = ctx.cacheSources;
+    if (sources) {
+      const ok: BuildImage[] = [];
+      for (const h of hits) if (await this.isAncestorOfAny(h.id, sources)) ok.push(h);
+      hits = ok;
+      if (hits.length === 0) {
+        const createdBy = cmd.join(' ');
+        const parentHistory = st.image?.config.history ?? [];
+        const direct = sources.find(
+          (s) => isHistoryPrefix(s, st.image) && (s.config.history ?? []).length === parentHistory.length + 1 && s.config.history![parentHistory.length]!.created_by === createdBy,
+        );
+        return direct;
+      }
+    }
     hits.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
     return hits[0];
+  }
+
+  /** `id` is one of `sources` or a parent, grandparent... of one (by the images' recorded parents). */
+  private async isAncestorOfAny(id: string, sources: BuildImage[]): Promise<boolean> {
+    for (const s of sources) {
+      let cur: BuildImage | undefined = s;
+      for (let depth = 0; cur && depth < 1000; depth++) {
+        if (cur.id === id) return true;
+        cur = cur.parent ? await this.backend.findImage(cur.parent) : undefined;
+      }
+    }
+    return false;
   }
 
   private useCache(ctx: Ctx, st: StageState, hit: BuildImage): void {
@@ -645,6 +679,8 @@ interface Ctx {
   stageResults: Array<BuildImage | undefined>;
   stages: Stage[];
   meta: Map<string, string | undefined>;
+  /** `cachefrom` images that are here: the only sources of cache hits (see probeCache). */
+  cacheSources?: BuildImage[];
 }
 
 function lookupVar(st: StageState, name: string, ctx: Ctx): string | undefined {
@@ -777,4 +813,21 @@ async function copyTree(
   await fs.utimes(target, st.atime, st.mtime);
 }
 
+/**
+ * moby's isValidParent: `img`'s history and layers start with `parent`'s (a parent without
+ * history or layers, or none, always does).
+ */
+function isHistoryPrefix(img: BuildImage, parent: BuildImage | undefined): boolean {
+  const h = img.config.history ?? [];
+  if (h.length === 0) return false;
+  const ph = parent?.config.history ?? [];
+  const pl = parent?.config.rootfs?.diff_ids ?? [];
+  if (!parent || (ph.length === 0 && pl.length === 0)) return true;
+  const il = img.config.rootfs?.diff_ids ?? [];
+  if (ph.length >= h.length || pl.length > il.length) return false;
+  return ph.every((e, i) => canonical(e) === canonical(h[i])) && pl.every((d, i) => d === il[i]);
+}
 
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+}

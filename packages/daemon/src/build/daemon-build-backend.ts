@@ -28,7 +28,7 @@ export interface DaemonBuildBackendDeps {
 }
 
 function toBuildImage(r: ImageRecord): BuildImage {
-  return { id: r.id, config: r.config, created: r.created };
+  return { id: r.id, config: r.config, created: r.created, ...(r.parent ? { parent: r.parent } : {}) };
 }
 
 /**
