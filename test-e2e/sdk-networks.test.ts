@@ -3,10 +3,13 @@
  * of the test's own (network safety): API 1.44's several networks at create (EndpointsConfig
  * with more than one network: every one joined from 1.44, refused below as docker does),
  * `GET /containers/json`'s endpoint fields by version (moby's list copies no Aliases, Links or
- * DNSNames).
+ * DNSNames), and `docker build --network` (`networkmode`: none, host, default, a user network)
+ * for the RUN containers.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, ok, pythonSdk } from './harness';
+import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, ok, pythonSdk, scratchDir } from './harness';
 
 let ns: NetNs;
 let d: BerthDaemon;
@@ -86,3 +89,31 @@ describe('GET /containers/json endpoint fields by version', () => {
   });
 });
 
+describe('build networkmode', () => {
+  it('the RUN containers get none, host, the default bridge or a user network', async () => {
+    const ctx = path.join(scratchDir('sdk-build-net'), 'ctx');
+    fs.mkdirSync(ctx, { recursive: true });
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nRUN ip -o -4 addr show | sed "s/^/ADDR /"\n');
+    const build = async (mode: string) =>
+      (await pythonSdk(
+        d,
+        `lines = []
+for m in api.build(path=${JSON.stringify(ctx)}, decode=True, rm=True, nocache=True, network_mode=${JSON.stringify(mode)}):
+    if 'error' in m: raise Exception(m['error'])
+    if 'stream' in m: lines.append(m['stream'])
+out([l for l in ''.join(lines).split('\\n') if l.startswith('ADDR ')])`,
+        { timeoutMs: 60_000 },
+      )) as string[];
+    const none = await build('none');
+    expect(none.join('\n')).toMatch(/ lo .*127\.0\.0\.1/);
+    expect(none).toHaveLength(1);
+    const user = await build('sdkn2');
+    expect(user.join('\n')).toMatch(/inet 10\.231\.2\.\d+\/24/);
+    const dflt = await build('default');
+    expect(dflt.join('\n')).toMatch(/inet 172\.17\.\d+\.\d+\/16/);
+    // host: the namespace's own interfaces (the daemon's bridges), not one of the container's
+    const host = await build('host');
+    expect(host.join('\n')).toMatch(/inet 10\.231\.1\.1\/24/);
+    expect(host.join('\n')).toMatch(/inet 10\.231\.2\.1\/24/);
+  }, 120_000);
+});

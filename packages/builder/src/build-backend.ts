@@ -22,6 +22,8 @@ export interface RunStepOptions {
   onOutput(chunk: Buffer): void;
   /** `host:ip` entries for the container's /etc/hosts (`docker build --add-host`). */
   extraHosts?: string[];
+  /** The container's HostConfig.NetworkMode (`docker build --network`); default when absent. */
+  networkMode?: string;
   signal?: AbortSignal;
 }
 

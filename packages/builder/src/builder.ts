@@ -42,6 +42,8 @@ export interface BuildOptions {
   cacheFrom?: string[];
   /** `--add-host` entries (`host:ip`) for the RUN containers' /etc/hosts. */
   extraHosts?: string[];
+  /** `--network`: the RUN containers' HostConfig.NetworkMode (default, none, host, a network). */
+  networkMode?: string;
   /**
    * sha256/size of the context's regular files by relative path, when the caller hashed them
    * while extracting the context tar (saves a second read for COPY's cache key).
@@ -493,6 +495,7 @@ export class Builder {
       },
       onOutput: (chunk) => ctx.out.stream(chunk.toString('utf8')),
       ...(ctx.opts.extraHosts?.length ? { extraHosts: ctx.opts.extraHosts } : {}),
+      ...(ctx.opts.networkMode ? { networkMode: ctx.opts.networkMode } : {}),
       ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
     }).catch(async (e: unknown) => {
       if (containerId && (ctx.opts.forceRm || ctx.opts.signal?.aborted)) await this.removeIntermediate(ctx, containerId);

@@ -73,7 +73,10 @@ export class DaemonBuildBackend implements BuildBackend {
       User: c.User ?? '',
       AttachStdout: true,
       AttachStderr: true,
-      HostConfig: opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {},
+      HostConfig: {
+        ...(opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {}),
+        ...(opts.networkMode ? { NetworkMode: opts.networkMode } : {}),
+      },
     } as Parameters<ContainerService['create']>[0], this.createOptions());
     opts.onCreated(Id);
     const attachment = await svc.attach(Id, { stdout: true, stderr: true, stream: true });

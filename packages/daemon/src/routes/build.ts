@@ -76,6 +76,8 @@ export function buildRouter(service: BuildService): Router {
       ...(cacheFrom(req) ? { cacheFrom: cacheFrom(req)! } : {}),
       // docker: r.Form["extrahosts"], every value (`host:ip`)
       ...(queryList(req, 'extrahosts').length ? { extraHosts: extraHosts(req) } : {}),
+      // docker: r.FormValue("networkmode") becomes the RUN containers' NetworkMode as given
+      ...(formValue(req, 'networkmode') ? { networkMode: formValue(req, 'networkmode')! } : {}),
     };
     const quiet = queryBool(req, 'q');
     const abort = new AbortController();
