@@ -2,7 +2,8 @@
  * Issue 12: HostConfig fields as Docker 20.10 keeps and applies them, through Docker's Python SDK
  * (python3-docker): DeviceCgroupRules (inspect, and the container's devices cgroup),
  * CpuRealtimePeriod/Runtime, Links kept, an unknown log driver's text, rshared binds checked
- * against their source mount (moby daemon/oci_linux.go ensureShared).
+ * against their source mount (moby daemon/oci_linux.go ensureShared), and on a shared source
+ * mount (made by the test: bind X X, make-shared) mounts propagate both ways.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -77,4 +78,36 @@ describe('bind propagation', () => {
     expect(r).toEqual({ status: 500, explanation: `path ${src} is mounted on ${mp[0]} but it is not a shared mount` });
     ok(await clientsFor(d).docker(['rm', '-f', 'rsh']));
   });
+
+  it('an rshared bind of a shared mount: a mount made on the host appears in the container, and one made in the container on the host', async () => {
+    const x = path.join(scratchDir('rshared-pos'), 'shared');
+    fs.mkdirSync(x, { recursive: true });
+    const mounted: string[] = [];
+    try {
+      ok(await exec('mount', ['--bind', x, x]));
+      mounted.push(x);
+      ok(await exec('mount', ['--make-shared', x]));
+      const { docker } = clientsFor(d);
+      // privileged: the container mounts inside the bind (CAP_SYS_ADMIN, no seccomp filter)
+      await pythonSdk(d, `client.containers.run('busybox', ['sleep', '60'], name='rshpos', detach=True, privileged=True, volumes={${JSON.stringify(x)}: {'bind': '/m', 'mode': 'rshared'}})
+out(True)`);
+      // host -> container
+      fs.mkdirSync(path.join(x, 'fromhost'));
+      ok(await exec('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'berth-e2e-rsh', path.join(x, 'fromhost')]));
+      mounted.push(path.join(x, 'fromhost'));
+      fs.writeFileSync(path.join(x, 'fromhost', 'hello'), 'from the host\n');
+      expect(ok(await docker(['exec', 'rshpos', 'cat', '/m/fromhost/hello'])).stdout).toBe('from the host\n');
+      // container -> host
+      ok(await docker(['exec', 'rshpos', 'sh', '-c', 'mkdir /m/fromctr && mount -t tmpfs -o size=1m berth-e2e-rsc /m/fromctr && echo from the container > /m/fromctr/hi']));
+      mounted.push(path.join(x, 'fromctr'));
+      expect(ok(await exec('findmnt', ['-n', '-o', 'SOURCE', path.join(x, 'fromctr')])).stdout.trim()).toBe('berth-e2e-rsc');
+      expect(fs.readFileSync(path.join(x, 'fromctr', 'hi'), 'utf8')).toBe('from the container\n');
+      expect(ok(await docker(['inspect', '-f', '{{range .Mounts}}{{.Propagation}}{{end}}', 'rshpos'])).stdout.trim()).toBe('rshared');
+      ok(await docker(['rm', '-f', 'rshpos']));
+    } finally {
+      await clientsFor(d).docker(['rm', '-f', 'rshpos']);
+      for (const m of mounted.reverse()) await exec('umount', ['-l', m]);
+    }
+  });
 });
+
