@@ -89,9 +89,24 @@ describe('berth does what docker does', () => {
     // the Go struct's field name (JSON ApiVersion)
     expect(await same(['version', '--format', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}'])).toMatchObject({ code: 0 });
     expect(await same(['info', '--format', '{{.Containers}} {{.Images}} {{.Driver}} {{.OSType}}'])).toMatchObject({ code: 0 });
+    // Go field names, the negotiated API version, errors naming docker's Go types, partial output
+    for (const f of ['{{.Client.APIVersion}}', '{{.Client.Nope}}', '{{.Server.Nope}}', '{{.Nope}}', 'a{{.Server.Version}}b{{.Nope}}', '{{.Nope', '{{.Server.KernelVersion}} {{.Server.Experimental}}']) await same(['version', '--format', f]);
+    for (const f of ['{{.HTTPProxy}} {{.CPUCfsPeriod}} {{.KernelMemory}} {{.Swarm.LocalNodeState}}', '{{.HttpProxy}}', '{{.ClientInfo.Nope}}', '{{.Nope', '{{json .Swarm}} {{json .Plugins}} {{json .RegistryConfig}}']) await same(['info', '--format', f]);
     const r = await both(['version', '--format', '{{.Client.Nope}}']);
     expect(r.berth.code).toBe(1);
-    expect(r.berth.stderr).toContain('template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope');
+    expect(r.berth.stderr).toContain('template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion');
+    // {{json .}}: docker's struct shapes (key order, zero values, omitempty); only the client's own values differ
+    const keys = (v: unknown): unknown => (Array.isArray(v) ? v.map(keys) : v && typeof v === 'object' ? Object.entries(v).map(([k, x]) => [k, keys(x)]) : typeof v);
+    for (const cmd of ['version', 'info']) {
+      const j = await both([cmd, '--format', '{{json .}}']);
+      expect(j.berth.code).toBe(0);
+      const dj = JSON.parse(j.docker.stdout) as Record<string, Record<string, unknown>>;
+      const bj = JSON.parse(j.berth.stdout) as Record<string, Record<string, unknown>>;
+      // the docker binary's own build facts (BuildTime) berth, a node program, does not have
+      for (const o of [dj.Client, dj.ClientInfo]) if (o) delete o.BuildTime;
+      expect(keys(bj)).toEqual(keys(dj));
+      if (cmd === 'version') expect(bj.Client!.ApiVersion).toBe(dj.Client!.ApiVersion);
+    }
   });
 
   it('system df -v', async () => {

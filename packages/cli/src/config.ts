@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BerthClientOptions } from '@berth/client';
+import { MAX_API_VERSION } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 
 /** The global flags, as parsed. */
@@ -32,7 +33,7 @@ export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv)
   const host = hosts[0] || env.BERTH_HOST || undefined;
   const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
   const useTls = verify || !!flags.tls;
-  const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined };
+  const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined, maxApiVersion: MAX_API_VERSION };
   if (useTls) {
     const dir = env.BERTH_CERT_PATH || configDir(flags, env);
     const read = (p: string | undefined, def: string, required: boolean) => {

@@ -66,6 +66,8 @@ export class ApiConnection {
     private readonly transport: Transport,
     private readonly pinnedVersion?: string,
     private readonly logger: Logger = silentLogger,
+    /** The highest version this client speaks (docker's client: its own API version). */
+    readonly maxVersion: string = API_VERSION,
   ) {}
 
   /** Sends `HEAD /_ping` (falls back to GET on 404). Errors only when no answer at all. */
@@ -97,7 +99,7 @@ export class ApiConnection {
     this.negotiated ??= this.ping(signal).then((p) => {
       if (this.pinnedVersion) return this.pinnedVersion;
       if (!p.apiVersion) return FALLBACK_API_VERSION;
-      return compareApiVersions(p.apiVersion, API_VERSION) > 0 ? API_VERSION : p.apiVersion;
+      return compareApiVersions(p.apiVersion, this.maxVersion) > 0 ? this.maxVersion : p.apiVersion;
     });
     this.negotiated.catch(() => {
       this.negotiated = undefined;

@@ -19,6 +19,11 @@ export interface BerthClientOptions {
   /** Pin the API version (still pings first, as docker does with DOCKER_API_VERSION). */
   apiVersion?: string;
   /**
+   * The highest API version negotiated (default API_VERSION, 1.41): the CLI speaks up to berthd's
+   * MAX_API_VERSION, as the docker CLI speaks its own newest version down to the daemon's.
+   */
+  maxApiVersion?: string;
+  /**
    * `axios` (default): the general transport. `node`: plain node:http, for short-lived processes
    * that must start fast (the CLI's run/ps path). Or any Transport (tests pass a fake).
    */
@@ -44,7 +49,7 @@ export class BerthClient {
     const conn = { address: this.address, tls: o.tls, userAgent: o.userAgent ?? 'berth-client' };
     const t = o.transport ?? 'axios';
     const transport = t === 'axios' ? new AxiosTransport(conn) : t === 'node' ? new NodeHttpTransport(conn) : t;
-    this.api = new ApiConnection(transport, o.apiVersion, o.logger);
+    this.api = new ApiConnection(transport, o.apiVersion, o.logger, o.maxApiVersion);
     this.system = new SystemClient(this.api);
     this.images = new ImagesClient(this.api);
     this.containers = new ContainersClient(this.api);
@@ -54,6 +59,11 @@ export class BerthClient {
   }
 
   /** Closes idle connections (hijacked and streaming ones belong to their callers). */
+  /** The highest API version this client negotiates. */
+  get maxApiVersion(): string {
+    return this.api.maxVersion;
+  }
+
   close(): void {
     this.api.close();
   }

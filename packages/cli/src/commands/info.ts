@@ -5,6 +5,22 @@ import { BERTH_VERSION, printFormatted } from './version';
 
 type Obj = Record<string, unknown>;
 
+/** docker 28's system.Info (api/types/system): field order, Go names, omitempty. */
+const INFO_FIELDS = [
+  'ID:s', 'Containers:n', 'ContainersRunning:n', 'ContainersPaused:n', 'ContainersStopped:n', 'Images:n', 'Driver:s', 'DriverStatus:z', 'SystemStatus?:z',
+  'Plugins:z', 'MemoryLimit:b', 'SwapLimit:b', 'KernelMemory?:b', 'KernelMemoryTCP?:b', 'CPUCfsPeriod>CpuCfsPeriod:b', 'CPUCfsQuota>CpuCfsQuota:b', 'CPUShares:b',
+  'CPUSet:b', 'PidsLimit:b', 'IPv4Forwarding:b', 'Debug:b', 'NFd:n', 'OomKillDisable:b', 'NGoroutines:n', 'SystemTime:s', 'LoggingDriver:s', 'CgroupDriver:s',
+  'CgroupVersion?:s', 'NEventsListener:n', 'KernelVersion:s', 'OperatingSystem:s', 'OSVersion:s', 'OSType:s', 'Architecture:s', 'IndexServerAddress:s',
+  'RegistryConfig:z', 'NCPU:n', 'MemTotal:n', 'GenericResources:z', 'DockerRootDir:s', 'HTTPProxy>HttpProxy:s', 'HTTPSProxy>HttpsProxy:s', 'NoProxy:s', 'Name:s',
+  'Labels:z', 'ExperimentalBuild:b', 'ServerVersion:s', 'Runtimes:z', 'DefaultRuntime:s', 'Swarm:z', 'LiveRestoreEnabled:b', 'Isolation:s', 'InitBinary:s',
+  'ContainerdCommit:z', 'RuncCommit:z', 'InitCommit:z', 'SecurityOptions:z', 'ProductLicense?:s', 'DefaultAddressPools?:z', 'FirewallBackend?:z', 'CDISpecDirs:z',
+  'Containerd?:z', 'Warnings:z',
+];
+const SWARM_FIELDS = ['NodeID:s', 'NodeAddr:s', 'LocalNodeState:s', 'ControlAvailable:b', 'Error:s', 'RemoteManagers:z', 'Nodes?:n', 'Managers?:n', 'Cluster?:z', 'Warnings?:z'];
+const COMMIT_FIELDS = ['ID:s', 'Expected?:s'];
+/** docker's clientInfo: Debug, the embedded clientVersion (its ApiVersion empty here), Plugins, Warnings. */
+const CLIENT_INFO_FIELDS = ['Debug:b', 'Platform?:z', 'Version:s', 'APIVersion>ApiVersion?:s', 'DefaultAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'BuildTime?:s', 'Context:s', 'Plugins:z', 'Warnings:z'];
+
 /** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
 export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
   const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ' Context:    default', ' Debug Mode: false', ''];
@@ -17,8 +33,34 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
     } catch (e) {
       err = e;
     }
-    const clientInfo = { Debug: false, Version: BERTH_VERSION, Context: 'default', Plugins: [], Warnings: null };
-    return printFormatted(ctx, argv.format, 'info', { ...data, ClientInfo: clientInfo }, err);
+    const { goStruct } = require('../format/go-struct') as typeof import('../format/go-struct');
+    const clientInfo = goStruct('*system.clientInfo', CLIENT_INFO_FIELDS, {
+      Debug: false,
+      Version: BERTH_VERSION,
+      DefaultAPIVersion: ctx.client('fast').maxApiVersion,
+      GoVersion: process.version,
+      Os: process.platform,
+      Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      Context: 'default',
+      Plugins: [],
+      Warnings: null,
+    });
+    const sub = (type: string, fields: readonly string[], v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? goStruct(type, fields, v as Obj) : v);
+    const registry = data.RegistryConfig as Obj | undefined;
+    // docker 28's ServiceConfig leaves out the deprecated non-distributable lists when empty
+    const registryConfig = registry && Object.fromEntries(Object.entries(registry).filter(([k, v]) => !(k.startsWith('AllowNondistributable') && (v == null || (Array.isArray(v) && v.length === 0)))));
+    const shaped = goStruct('system.dockerInfo', [...INFO_FIELDS, 'ClientInfo:z', 'ServerErrors?:z', 'ClientErrors?:z'], {
+      ...data,
+      RegistryConfig: registryConfig,
+      Plugins: sub('system.PluginsInfo', ['Volume:z', 'Network:z', 'Authorization:z', 'Log:z'], data.Plugins),
+      Swarm: sub('swarm.Info', SWARM_FIELDS, data.Swarm),
+      ContainerdCommit: sub('system.Commit', COMMIT_FIELDS, data.ContainerdCommit),
+      RuncCommit: sub('system.Commit', COMMIT_FIELDS, data.RuncCommit),
+      InitCommit: sub('system.Commit', COMMIT_FIELDS, data.InitCommit),
+      ClientInfo: clientInfo,
+    });
+    // docker's info template has no name (`template: :1:2: executing "" ...`)
+    return printFormatted(ctx, argv.format, '', shaped, err);
   }
   try {
     info = (await ctx.client('fast').system.info()) as unknown as Obj;

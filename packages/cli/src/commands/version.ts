@@ -1,4 +1,3 @@
-import { API_VERSION } from '@berth/api';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 
@@ -24,7 +23,7 @@ function pad(label: string, width: number): string {
 /** `berth version`: the client block, then the server's (`GET /version`), laid out like docker's. */
 export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
   const client = ctx.client('fast');
-  let negotiated = API_VERSION;
+  let negotiated = client.maxApiVersion;
   const lines: string[] = [];
   let server: Awaited<ReturnType<typeof client.system.version>> | undefined;
   let err: unknown;
@@ -35,20 +34,33 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
     err = e;
   }
   if (argv.format) {
-    const clientBlock = {
+    const { goStruct } = require('../format/go-struct') as typeof import('../format/go-struct');
+    const clientBlock = goStruct('system.clientVersion', CLIENT_VERSION_FIELDS, {
       Version: BERTH_VERSION,
       ApiVersion: negotiated,
-      DefaultAPIVersion: API_VERSION,
+      DefaultAPIVersion: client.maxApiVersion,
       GitCommit: '',
       GoVersion: process.version,
       Os: process.platform,
       Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-      BuildTime: '',
       Context: 'default',
-    };
-    return printFormatted(ctx, argv.format, 'version', { Client: withGoNames(clientBlock), Server: server ? withGoNames({ ...server }) : null }, err);
+    });
+    let serverBlock: unknown = null;
+    if (server) {
+      // docker reformats the Engine component's BuildTime (RFC 3339) as Go's ANSIC
+      const components = (server.Components ?? []).map((c) => {
+        const details = c.Details && c.Name === 'Engine' && c.Details.BuildTime ? { ...c.Details, BuildTime: ansic(c.Details.BuildTime) } : c.Details;
+        return goStruct('types.ComponentVersion', COMPONENT_FIELDS, { ...c, Details: details });
+      });
+      serverBlock = goStruct('*types.Version', SERVER_VERSION_FIELDS, {
+        ...(server as unknown as Record<string, unknown>),
+        Platform: goStruct('struct { Name string }', ['Name:s'], (server as { Platform?: Record<string, unknown> }).Platform),
+        Components: components,
+      });
+    }
+    return printFormatted(ctx, argv.format, 'version', goStruct('system.versionInfo', ['Client:z', 'Server:z'], { Client: clientBlock, Server: serverBlock }), err);
   }
-  const apiNote = negotiated !== API_VERSION ? `${negotiated} (downgraded from ${API_VERSION})` : negotiated;
+  const apiNote = negotiated !== client.maxApiVersion ? `${negotiated} (downgraded from ${client.maxApiVersion})` : negotiated;
   lines.push('Client:');
   lines.push(` ${pad('Version', 18)} ${BERTH_VERSION}`);
   lines.push(` ${pad('API version', 18)} ${apiNote}`);
@@ -83,15 +95,10 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
   return 0;
 }
 
-/**
- * docker's templates see the Go structs, whose field is `APIVersion` (JSON `ApiVersion`): the Go
- * name is added as a non-enumerable property, so `{{.Server.APIVersion}}` works and `{{json .}}`
- * still shows the JSON names.
- */
-export function withGoNames<T extends object>(o: T): T {
-  if ('ApiVersion' in o) Object.defineProperty(o, 'APIVersion', { value: (o as { ApiVersion?: unknown }).ApiVersion, enumerable: false });
-  return o;
-}
+/** The docker CLI's structs behind `version --format` (field order, Go names, omitempty). */
+const CLIENT_VERSION_FIELDS = ['Platform?:z', 'Version:s', 'APIVersion>ApiVersion:s', 'DefaultAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'BuildTime?:s', 'Context:s'];
+const SERVER_VERSION_FIELDS = ['Platform:z', 'Components:z', 'Version:s', 'APIVersion>ApiVersion:s', 'MinAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'KernelVersion?:s', 'Experimental?:b', 'BuildTime?:s'];
+const COMPONENT_FIELDS = ['Name:s', 'Version:s', 'Details?:z'];
 
 /**
  * `--format` of version and info: the template over docker's data shape; `json` is `{{json .}}`.
@@ -99,11 +106,21 @@ export function withGoNames<T extends object>(o: T): T {
  * (after whatever the template could print).
  */
 export function printFormatted(ctx: CliContext, format: string, name: string, data: unknown, err: unknown): ExitCode {
-  const { Template, unescapeFormat } = require('../format/template') as typeof import('../format/template');
+  const { Template, TemplateError, unescapeFormat } = require('../format/template') as typeof import('../format/template');
+  let tpl: InstanceType<typeof Template>;
+  try {
+    tpl = new Template(format === 'json' ? '{{json .}}' : unescapeFormat(format));
+  } catch (e) {
+    // docker: `template parsing error: template: NAME:LINE: reason`, exit 64
+    ctx.io.stderr.write(`template parsing error: template: ${name}:1: ${(e as Error).message.replace(/^template: /, '')}\n`);
+    return 64;
+  }
   let out: string;
   try {
-    out = new Template(format === 'json' ? '{{json .}}' : unescapeFormat(format)).execute(data, true);
+    out = tpl.execute(data, true);
   } catch (e) {
+    // what the template wrote before the error, a newline, then the error (exit 1), as docker
+    ctx.io.stdout.write(`${e instanceof TemplateError ? (e.partial ?? '') : ''}\n`);
     ctx.io.stderr.write(`template: ${name}:${(e as Error).message.replace(/^template: :/, '').replace('executing ""', `executing "${name}"`)}\n`);
     return 1;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FormatContext, Template, TemplateError } from './template';
+import { goStruct } from './go-struct';
 
 const inspect = {
   Id: 'sha256:7a0f',
@@ -37,5 +38,24 @@ describe('Template (Go text/template subset; expectations from the real docker C
     expect(() => t('{{.Config.Missing.X}}')).toThrow('template: :1:9: executing "" at <.Config.Missing.X>: map has no entry for key "Missing"');
     expect(() => t('{{.Config.Cmd.X}}')).toThrow('nil pointer evaluating interface {}.X');
     expect(() => new Template('{{.A')).toThrow(TemplateError);
+  });
+});
+
+describe('Go structs (version/info --format)', () => {
+  const s = goStruct('system.x', ['ID:s', 'HTTPProxy>HttpProxy:s', 'Gone?:s', 'N:n'], { ID: 'a', HttpProxy: 'p', Gone: '' });
+
+  it('Go names in templates, JSON names in field order in json, zero values, omitempty', () => {
+    expect(new Template('{{.HTTPProxy}} {{.N}} {{.Gone}}|').execute(s, true)).toBe('p 0 |');
+    expect(new Template('{{json .}}').execute(s, true)).toBe('{"ID":"a","HttpProxy":"p","N":0}');
+    expect(() => new Template('{{.HttpProxy}}').execute(s, true)).toThrow("can't evaluate field HttpProxy in type system.x");
+  });
+
+  it('an execution error keeps what was written before it', () => {
+    try {
+      new Template('a{{.ID}}b{{.Nope}}c').execute(s, true);
+      throw new Error('no error');
+    } catch (e) {
+      expect((e as TemplateError).partial).toBe('aab');
+    }
   });
 });

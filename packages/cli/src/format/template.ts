@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@berth/errdefs';
 import { goJson } from './go-text';
+import { GoStruct, goField } from './go-struct';
 
 /**
  * A small subset of Go's text/template, enough for docker's `--format` and `inspect -f`:
@@ -16,7 +17,10 @@ type Arg = { kind: 'field'; path: string[]; pos: number } | { kind: 'string'; va
 type Cmd = Arg[];
 
 /** A missing field of a strict (struct-like) context: docker fails the template. */
-export class TemplateError extends InvalidArgumentError {}
+export class TemplateError extends InvalidArgumentError {
+  /** What an execution wrote before it failed (Go's templates write as they go). */
+  partial?: string;
+}
 
 const MISSING = Symbol('missing');
 
@@ -204,7 +208,9 @@ function sortKeys(v: unknown): unknown {
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(o).sort()) out[k] = sortKeys(o[k]);
+    // a Go struct keeps its field order; maps are sorted
+    const keys = v instanceof GoStruct ? Object.keys(o) : Object.keys(o).sort();
+    for (const k of keys) out[k] = sortKeys(o[k]);
     return out;
   }
   return v;
@@ -230,15 +236,30 @@ export class Template {
 
   private run(nodes: Node[], dot: unknown, strict: boolean): string {
     let out = '';
+    try {
+      out = this.runNodes(nodes, dot, strict, (s) => (out += s));
+    } catch (e) {
+      if (e instanceof TemplateError) e.partial = out + (e.partial ?? '');
+      throw e;
+    }
+    return out;
+  }
+
+  private runNodes(nodes: Node[], dot: unknown, strict: boolean, emit: (s: string) => void): string {
+    let out = '';
+    const add = (s: string) => {
+      out += s;
+      emit(s);
+    };
     for (const n of nodes) {
-      if (n.kind === 'text') out += n.text;
-      else if (n.kind === 'action') out += formatValue(this.pipe(n.pipe, dot, strict));
-      else if (n.kind === 'if') out += this.run(truthy(this.pipe(n.pipe, dot, strict)) ? n.then : n.else, dot, strict);
+      if (n.kind === 'text') add(n.text);
+      else if (n.kind === 'action') add(formatValue(this.pipe(n.pipe, dot, strict)));
+      else if (n.kind === 'if') add(this.run(truthy(this.pipe(n.pipe, dot, strict)) ? n.then : n.else, dot, strict));
       else {
         const v = this.pipe(n.pipe, dot, strict);
         const items = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, unknown>)[k]) : [];
-        if (items.length === 0) out += this.run(n.else, dot, strict);
-        else for (const it of items) out += this.run(n.body, it, strict);
+        if (items.length === 0) add(this.run(n.else, dot, strict));
+        else for (const it of items) add(this.run(n.body, it, strict));
       }
     }
     return out;
@@ -260,6 +281,12 @@ export class Template {
       if (cur === null || cur === undefined || cur === MISSING) throw new TemplateError(`${where}: nil pointer evaluating interface {}.${p}`);
       if (typeof cur !== 'object' || Array.isArray(cur)) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${Array.isArray(cur) ? '[]interface {}' : typeof cur}`);
       const o = cur as Record<string, unknown>;
+      const g = goField(o, p);
+      if (g) {
+        if ('missing' in g) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${g.missing}`);
+        cur = g.value;
+        continue;
+      }
       if (!Object.prototype.hasOwnProperty.call(o, p)) {
         if (strict) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${o.constructor?.name ?? 'interface {}'}`);
         throw new TemplateError(`${where}: map has no entry for key "${p}"`);
