@@ -571,7 +571,7 @@ export const SEARCH: CommandSpec = {
     y
       .option('filter', { ...str, alias: 'f', describe: 'Filter output based on conditions provided' })
       .option('format', { ...str, describe: 'Pretty-print search using a Go template' })
-      .option('limit', { ...str, describe: 'Max number of search results' })
+      .option('limit', { ...str, helpType: 'int', describe: 'Max number of search results' })
       .option('no-trunc', { ...bool, describe: "Don't truncate output" }),
   load: () => require('./commands/search').run,
 };

@@ -24,6 +24,7 @@ import { imagesRouter } from './routes/images';
 import { imageSummary } from './images/image-views';
 import { ImagePuller } from './images/image-puller';
 import { inspectDistribution } from './images/distribution-inspect';
+import { searchImages } from './images/image-search';
 import { ImagePusher } from './images/image-pusher';
 import { CompressedLayers, compressedLayerMigrations } from './images/compressed-layers';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
@@ -298,6 +299,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         pull: (o) => puller.pull(o),
         push: (o) => pusher.push(o),
         inspectDistribution: (o) => inspectDistribution(o, { logger, registry }),
+        search: (o) => searchImages(o, { logger, registry }),
         layerDir: (diffId) => imageStore.layers.diffDir(diffId as Digest),
       }),
     );

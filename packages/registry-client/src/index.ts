@@ -1,4 +1,4 @@
-export { RegistryClient, type RegistryClientOptions, type CallOptions, type ResolveOptions, type ResolvedImage, type PullOptions, type PullResult, type PushOptions, type PushResult } from './registry-client';
+export { RegistryClient, type RegistryClientOptions, type CallOptions, type ResolveOptions, type ResolvedImage, type PullOptions, type PullResult, type PushOptions, type PushResult, type SearchResults } from './registry-client';
 export type { BlobSink, BlobSource, ProgressEvent, ProgressCallback } from './blob-sink';
 export type { PushBlobResult } from './blob-pusher';
 export { type Credentials, type CredentialProvider, staticCredentials } from './credentials';

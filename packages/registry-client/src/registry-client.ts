@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DataLossError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
+import { DataLossError, InternalError, InvalidArgumentError, codeOf, messageOf } from '@berth/errdefs';
 import {
   type Descriptor,
   type ImageConfig,
@@ -116,6 +116,32 @@ async function readAllBounded(s: Readable, limit: number, subject: string): Prom
   return Buffer.concat(chunks);
 }
 
+/** What a registry index answers to `GET /v1/search`. */
+export interface SearchResults {
+  num_results?: number;
+  query?: string;
+  results: { name: string; description?: string; star_count?: number; is_official?: boolean; is_automated?: boolean }[];
+}
+
+/** Go's url.QueryEscape. */
+function goQueryEscape(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** A node connection error as Go's net package words it. */
+function goDialError(c: { code?: string; message?: string; address?: string; port?: number }, host: string): string {
+  const h = host.replace(/:\d+$/, '');
+  if (c.code === 'ENOTFOUND') return `dial tcp: lookup ${h}: no such host`;
+  if (c.code === 'EAI_AGAIN') return `dial tcp: lookup ${h}: Temporary failure in name resolution`;
+  // node: `connect ECONNREFUSED 127.0.0.1:9`
+  const addr = /(?:ECONNREFUSED|ETIMEDOUT) (\S+)/.exec(c.message ?? '')?.[1] ?? (c.address ? `${c.address}:${c.port ?? ''}` : host);
+  if (c.code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
+  if (c.code === 'ETIMEDOUT') return `dial tcp ${addr}: i/o timeout`;
+  return c.message ?? String(c.code);
+}
+
 /**
  * A client of the OCI distribution protocol, for any number of registries: resolves
  * references, pulls into a BlobSink, pushes from a BlobSource.
@@ -175,6 +201,36 @@ export class RegistryClient {
     const t = new RegistryTransport(registryEndpoints(domain, this.insecure), async () => credentials, this.retry, this.log, this.opts.userAgent ?? 'berth/0.1');
     await t.request({ method: 'GET', path: '/v2/', scopes: [], subject: { kind: 'registry', name: domain }, ...(options.signal ? { signal: options.signal } : {}) });
     return { status: 'Login Succeeded' };
+  }
+
+  /**
+   * A search of a registry's index (`GET /v1/search?q=TERM&n=LIMIT`), as dockerd asks it for
+   * `GET /images/search`: Docker Hub's index is `index.docker.io`, any other registry is its own
+   * index. One try per endpoint (docker does not retry a search); a connection failure reads as
+   * Go's (`Get "URL": dial tcp: lookup HOST: no such host`), any other status as docker's
+   * `Unexpected status code N`.
+   */
+  async search(domain: string, term: string, limit: number, options: CallOptions = {}): Promise<SearchResults> {
+    const host = domain === 'docker.io' ? 'index.docker.io' : domain;
+    const provider = this.opts.credentials;
+    const t = new RegistryTransport(registryEndpoints(host, this.insecure), async () => (provider ? provider(domain) : undefined), { ...this.retry, attempts: 1 }, this.log, this.opts.userAgent ?? 'berth/0.1');
+    const path = `/v1/search?q=${goQueryEscape(term)}&n=${limit}`;
+    // every status but 401 (answered with the credentials) is an answer here
+    const accept = Array.from({ length: 300 }, (_, i) => 300 + i).filter((n) => n !== 401);
+    let res;
+    try {
+      res = await t.request({ method: 'GET', path, headers: { 'X-Docker-Token': 'true' }, scopes: [], subject: { kind: 'registry', name: domain }, accept, ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string; address?: string; port?: number } }).cause;
+      if (cause && typeof cause.code === 'string') throw new InternalError(`Get "${t.url(path)}": ${goDialError(cause, host)}`, { cause: e });
+      throw e;
+    }
+    if (res.status !== 200) throw new InternalError(`Unexpected status code ${res.status}`);
+    try {
+      return JSON.parse(res.body.toString('utf8')) as SearchResults;
+    } catch (e) {
+      throw new InternalError(`error decoding registry search results: ${messageOf(e)}`);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Htpasswd } from './htpasswd';
 import { validateRepositoryName } from './repository-name';
 import type { RegistryDeps } from './route-context';
 import { matchRoute } from './routes';
+import { searchCatalog } from './search-handler';
 import { tokenEndpoint } from './token-endpoint';
 import type { TokenService } from './token-service';
 
@@ -71,6 +72,11 @@ export function createRegistryApp(opts: RegistryAppOptions): express.Express {
     } catch (e) {
       next(e);
     }
+  });
+
+  // the v1 index search dockerd's `GET /images/search` asks (over the catalog)
+  app.get('/v1/search', (req: Request, res: Response, next: NextFunction) => {
+    searchCatalog(req, res, deps, realmBase(req)).catch(next);
   });
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(new RegistryApiError('UNSUPPORTED', undefined, 'not found')));

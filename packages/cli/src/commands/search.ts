@@ -1,26 +1,53 @@
 import type { CliContext, ExitCode } from '../cli-context';
+import { StatusError } from '../cli-errors';
+import { USAGE } from '../command-table';
 import { ellipsis } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext } from '../format/template';
+import { FormatContext, TemplateError } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 
 const HEADERS: Record<string, string> = { Name: 'NAME', Description: 'DESCRIPTION', StarCount: 'STARS', IsOfficial: 'OFFICIAL' };
 
+/** docker's search row (a missing field's error names its Go type). */
+class SearchContext extends FormatContext {
+  static readonly goType = '*registry.searchContext';
+}
+
 /**
  * `berth search [--filter] [--limit] [--no-trunc] [--format] TERM`: `GET /images/search` (the
- * daemon asks the registry), printed as docker's table. Without a network the daemon's error is
- * printed as docker prints it (`Error response from daemon: ...`, exit 1).
+ * daemon asks the registry's index), printed as docker 28's table (no AUTOMATED column, no
+ * IsAutomated field). `--limit` is an int flag (pflag's error, exit 125); an `is-automated`
+ * filter gets docker's deprecation warning; the daemon's errors are printed as docker prints
+ * them (`Error response from daemon: ...`, exit 1).
  */
 export async function run(ctx: CliContext, argv: { term: string; filter?: string[]; limit?: string; noTrunc?: boolean; format?: string }): Promise<ExitCode> {
+  if (argv.limit !== undefined && !/^[+-]?\d+$/.test(argv.limit)) {
+    throw new StatusError(
+      `invalid argument "${argv.limit}" for "--limit" flag: strconv.ParseInt: parsing "${argv.limit}": invalid syntax\n\nUsage:  ${ctx.prog} search ${USAGE.search}\n\nRun '${ctx.prog} search --help' for more information`,
+      125,
+    );
+  }
   const limit = argv.limit ? Number(argv.limit) : undefined;
-  const results = await ctx.client('general').images.search(argv.term, { limit, filters: parseFilterFlags(argv.filter) });
+  const filters = parseFilterFlags(argv.filter);
+  if (filters && Object.prototype.hasOwnProperty.call(filters, 'is-automated')) {
+    ctx.io.stderr.write('WARNING: the "is-automated" filter is deprecated, and searching for "is-automated=true" will not yield any results in future.\n');
+  }
+  const results = await ctx.client('general').images.search(argv.term, { limit, filters });
   const json = argv.format === 'json' || /json/.test(argv.format ?? '');
   const rows = results.map((r) => {
     let desc = (r.description ?? '').replace(/[\n\r]/g, ' ');
     if (!argv.noTrunc) desc = ellipsis(desc, 45);
     const b = (v: boolean | undefined) => (v ? (json ? 'true' : '[OK]') : json ? 'false' : '');
-    return new FormatContext({ Name: r.name, Description: desc, StarCount: String(r.star_count ?? 0), IsOfficial: b(r.is_official), IsAutomated: b(r.is_automated) });
+    return new SearchContext({ Name: r.name, Description: desc, StarCount: String(r.star_count ?? 0), IsOfficial: b(r.is_official) });
   });
-  ctx.io.stdout.write(renderRows(normalizeFormat(argv.format, 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}'), rows, HEADERS));
+  let out: string;
+  try {
+    out = renderRows(normalizeFormat(argv.format, 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}'), rows, HEADERS);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    // docker's formatter words any template failure so
+    throw new StatusError(`template parsing error: ${e.message}`, 1);
+  }
+  ctx.io.stdout.write(out);
   return 0;
 }

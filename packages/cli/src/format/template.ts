@@ -288,7 +288,7 @@ export class Template {
         continue;
       }
       if (!Object.prototype.hasOwnProperty.call(o, p)) {
-        if (strict) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${o.constructor?.name ?? 'interface {}'}`);
+        if (strict) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${(o.constructor as { goType?: string } | undefined)?.goType ?? o.constructor?.name ?? 'interface {}'}`);
         throw new TemplateError(`${where}: map has no entry for key "${p}"`);
       }
       cur = o[p];

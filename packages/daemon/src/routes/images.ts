@@ -32,6 +32,8 @@ export interface ImagesRoutesDeps {
   push?: PushImage;
   /** `GET /distribution/{name}/json`: the registry's descriptor and platforms for a reference. */
   inspectDistribution?: (opts: { reference: string; authHeader?: string; signal: AbortSignal }) => Promise<unknown>;
+  /** `GET /images/search`: the registry index's answer, filtered (images/image-search.ts). */
+  search?: (opts: { term: string; limit?: string; filters: Filters; authHeader?: string; signal: AbortSignal }) => Promise<unknown[]>;
   /** Layer directories for image inspect's GraphDriver.Data. */
   layerDir?: (diffId: string) => string;
   logger?: Logger;
@@ -301,8 +303,22 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
 
   // POST /build and /build/prune: routes/build.ts (the build helper).
 
-  r.get('/images/search', asyncHandler(async () => {
-    throw new NotImplementedError('search is not implemented');
+  r.get('/images/search', asyncHandler(async (req, res) => {
+    if (!deps.search) throw new NotImplementedError('search is not implemented');
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const authHeader = req.headers['x-registry-auth'];
+    const limit = queryString(req, 'limit');
+    const results = await deps.search({
+      term: queryString(req, 'term') ?? '',
+      ...(limit !== undefined ? { limit } : {}),
+      filters: queryFilters(req),
+      ...(typeof authHeader === 'string' ? { authHeader } : {}),
+      signal: ac.signal,
+    });
+    sendJson(res, 200, results);
   }));
 
   r.get(/^\/images\/(?<name>.+)\/json$/, asyncHandler(async (req, res) => {
