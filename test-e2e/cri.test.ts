@@ -207,6 +207,51 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     expect((await cri.runtime('ListContainers', { filter: { pod_sandbox_id: pod } })).containers).toEqual([]);
   }, 90_000);
 
+  it('an image volume: the image read-only at the container path, a sub path, reported in ContainerStatus; read-write and missing or escaping sub paths refused; unmounted with the container', async () => {
+    const nsOpts = { network: 2, pid: 1, ipc: 2 };
+    const config = podConfig('imgvol', { linux: { security_context: { namespace_options: nsOpts } } });
+    const { pod_sandbox_id: pod } = await cri.runtime('RunPodSandbox', { config });
+    const imageId = (await cri.image('ImageStatus', { image: { image: 'busybox' } })).image.id as string;
+    const volumesDir = path.join(d.dataRoot, 'cri', 'image-volumes');
+    const mountedBelow = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(`${volumesDir}/`));
+    const create = (name: string, mounts: unknown[]) =>
+      cri.runtime('CreateContainer', {
+        pod_sandbox_id: pod,
+        sandbox_config: config,
+        config: { metadata: { name, attempt: 0 }, image: { image: 'busybox' }, command: ['sleep', '1000'], mounts, linux: { security_context: { namespace_options: nsOpts } } },
+      });
+    const { container_id: c } = await create('c', [
+      { container_path: '/mnt/image', readonly: true, image: { image: 'busybox' } },
+      { container_path: '/mnt/etc', readonly: true, image: { image: 'busybox' }, image_sub_path: 'etc' },
+    ]);
+    const mounts = (await cri.runtime('ContainerStatus', { container_id: c })).status.mounts as { container_path: string; image: { image: string; image_ref: string }; image_sub_path: string }[];
+    expect(mounts.find((m) => m.container_path === '/mnt/image')).toMatchObject({ image: { image: 'busybox', image_ref: imageId } });
+    expect(mounts.find((m) => m.container_path === '/mnt/etc')).toMatchObject({ image_sub_path: 'etc', image: { image_ref: imageId } });
+    expect(mountedBelow()).toHaveLength(2); // one overlay per image volume
+    await cri.runtime('StartContainer', { container_id: c });
+    const r = await cri.runtime('ExecSync', {
+      container_id: c,
+      cmd: ['sh', '-c', '/mnt/image/bin/busybox true && head -1 /mnt/etc/passwd && ls /mnt/etc/passwd && ! ls /mnt/etc/etc 2>/dev/null && touch /mnt/image/x'],
+      timeout: 10,
+    });
+    expect(Buffer.from(r.stdout).toString()).toBe('root:x:0:0:root:/root:/bin/sh\n/mnt/etc/passwd\n');
+    expect(Buffer.from(r.stderr).toString()).toMatch(/Read-only file system/);
+    expect(r.exit_code).not.toBe(0);
+
+    for (const bad of [
+      { container_path: '/mnt/rw', readonly: false, image: { image: 'busybox' } },
+      { container_path: '/mnt/nope', readonly: true, image: { image: 'busybox' }, image_sub_path: 'not-existing' },
+      { container_path: '/mnt/up', readonly: true, image: { image: 'busybox' }, image_sub_path: '../..' },
+    ]) {
+      expect(await grpcCode(create('bad', [bad]))).toBe(grpcStatus.INVALID_ARGUMENT);
+    }
+    expect(mountedBelow()).toHaveLength(2); // the refused ones left nothing mounted
+    await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });
+    await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });
+    expect(mountedBelow()).toEqual([]);
+    expect(fs.existsSync(volumesDir) ? fs.readdirSync(volumesDir) : []).toEqual([]);
+  }, 90_000);
+
   it('a container: ExecSync (exit code, both streams, timeout), CRI-format log file, exit status kept, negative OOM score clamped, hidden from ps', async () => {
     // host network: the pod shares berthd's namespace (the test's own); no container: join needed
     const nsOpts = { network: 2, pid: 1, ipc: 2 };

@@ -35,7 +35,17 @@ export interface ContainerMeta {
   image: string;
   /** Absolute log path ('' when kubelet gave none). */
   logPath: string;
-  mounts: { container_path: string; host_path: string; readonly: boolean; propagation: number }[];
+  mounts: {
+    container_path: string;
+    host_path: string;
+    readonly: boolean;
+    propagation: number;
+    /** An image volume (Mount.image): the image as given, its ID (PullImage's image_ref), its sub path. */
+    image?: { image: string; image_ref: string };
+    image_sub_path?: string;
+    /** The image volume's key with the image backend (mountImage/unmountImage). */
+    volume_key?: string;
+  }[];
   createdAt: number;
 }
 

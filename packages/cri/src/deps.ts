@@ -28,6 +28,14 @@ export interface CriImageBackend {
   remove(imageId: string): Promise<void>;
   /** The file system holding the images: for ImageFsInfo. */
   fsUsage(): Promise<{ mountpoint: string; usedBytes: number; inodesUsed: number }>;
+  /**
+   * Image volumes (CRI Mount.image): mounts image `imageId`'s file system under `key` (lower-case
+   * letters, digits, dashes) and gives its host directory; idempotent. Without it, CreateContainer
+   * with an image mount answers Unimplemented.
+   */
+  mountImage?(key: string, imageId: string): Promise<string>;
+  /** Unmounts and forgets what mountImage(key) made; nothing when absent. */
+  unmountImage?(key: string): Promise<void>;
 }
 
 /** A started exec, as the container service hands it out. */

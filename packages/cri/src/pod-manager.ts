@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
@@ -354,9 +355,44 @@ export class PodManager {
       annotations: cfg.annotations ?? {},
       image: imageRef,
       logPath,
-      mounts: (cfg.mounts ?? []).map((m: Message) => ({ container_path: m.container_path, host_path: m.host_path, readonly: Boolean(m.readonly), propagation: m.propagation ?? 0 })),
+      mounts: [],
       createdAt: Date.now() * 1e6,
     };
+    const volumeKeys: string[] = [];
+    try {
+      for (const m of cfg.mounts ?? []) meta.mounts.push(await this.criMount(m, volumeKeys));
+      return await this.createContainerWith(req, cfg, sb, sbMeta, img, meta);
+    } catch (e) {
+      for (const k of volumeKeys) await this.o.images.unmountImage?.(k).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * A CRI Mount as the container's meta keeps it. An image volume (Mount.image, as containerd 2.1
+   * does it): the image (already pulled) mounted read-only, its `image_sub_path` (inside the image,
+   * existing) bound at the container path; read-write is refused, as the CRI asks.
+   */
+  private async criMount(m: Message, volumeKeys: string[]): Promise<ContainerMeta['mounts'][number]> {
+    const base = { container_path: String(m.container_path ?? ''), host_path: String(m.host_path ?? ''), readonly: Boolean(m.readonly), propagation: m.propagation ?? 0 };
+    const ref = m.image?.image as string | undefined;
+    if (!ref) return base;
+    const where = `image volume at "${base.container_path}"`;
+    if (!base.readonly) throw new InvalidArgumentError(`${where}: must be read-only`);
+    if (!this.o.images.mountImage) throw new GrpcStatusError(Status.UNIMPLEMENTED, `${where}: image volumes are not supported`);
+    const img = await this.o.images.find(ref);
+    if (!img) throw new NotFoundError(`${where}: image "${ref}": not found`);
+    const sub = String(m.image_sub_path ?? '');
+    if (sub && (path.posix.isAbsolute(sub) || sub.split('/').includes('..'))) throw new InvalidArgumentError(`${where}: sub path "${sub}": must be relative, without ".."`);
+    const key = randomBytes(16).toString('hex');
+    const root = await this.o.images.mountImage(key, img.id);
+    volumeKeys.push(key);
+    const hostPath = await subPathIn(root, sub);
+    if (hostPath === undefined) throw new InvalidArgumentError(`${where}: sub path "${sub}": not found in image "${ref}"`);
+    return { ...base, host_path: hostPath, propagation: 0, image: { image: ref, image_ref: img.id }, ...(sub ? { image_sub_path: sub } : {}), volume_key: key };
+  }
+
+  private async createContainerWith(req: Message, cfg: Message, sb: ContainerInspect, sbMeta: SandboxMeta, img: { id: string }, meta: ContainerMeta): Promise<Message> {
     const lx = cfg.linux ?? {};
     const sc = lx.security_context ?? {};
     const res = lx.resources ?? {};
@@ -410,6 +446,8 @@ export class PodManager {
   async startContainer(req: Message): Promise<Message> {
     const i = await this.mustFind('container', req.container_id);
     const meta = parseMeta<ContainerMeta>(i.Config.Labels);
+    // image volumes are mounted at create; again here when a restart lost them (idempotent)
+    for (const m of meta?.mounts ?? []) if (m.volume_key && m.image) await this.o.images.mountImage?.(m.volume_key, m.image.image_ref);
     const w = meta?.logPath ? await CriLogWriter.open(meta.logPath, this.o.logger) : undefined;
     try {
       await this.c.start(i.Id);
@@ -459,9 +497,14 @@ export class PodManager {
 
   private async removeContainerById(id: string): Promise<void> {
     this.logWriters.get(id)?.stop();
+    const meta = await this.c.inspect(id).then(
+      (i) => parseMeta<ContainerMeta>(i.Config.Labels),
+      () => undefined,
+    );
     await this.c.remove(id, { force: true, volumes: true }).catch((e: unknown) => {
       if (!isNotFound(e)) throw e;
     });
+    for (const m of meta?.mounts ?? []) if (m.volume_key) await this.o.images.unmountImage?.(m.volume_key);
   }
 
   async removeContainer(req: Message): Promise<Message> {
@@ -530,7 +573,11 @@ export class PodManager {
       message: i.State.Error ?? '',
       labels: criLabels(meta),
       annotations: meta?.annotations ?? {},
-      mounts: meta?.mounts ?? [],
+      mounts: (meta?.mounts ?? []).map((m) =>
+        m.image
+          ? { container_path: m.container_path, host_path: '', readonly: m.readonly, propagation: m.propagation, image: { image: m.image.image, image_ref: m.image.image_ref }, image_sub_path: m.image_sub_path ?? '' }
+          : { container_path: m.container_path, host_path: m.host_path, readonly: m.readonly, propagation: m.propagation },
+      ),
       log_path: meta?.logPath ?? '',
     };
     const info: Record<string, string> = {};
@@ -831,6 +878,18 @@ async function seccompOpt(sc: Message): Promise<string[]> {
     throw new InvalidArgumentError(`seccomp profile ${JSON.stringify(file)}: ${messageOf(e)}`);
   }
   return [`seccomp=${json}`];
+}
+
+/**
+ * `sub` inside the image volume mounted at `root`, resolved on the host and kept inside `root`
+ * (a symlink out of the image is refused as missing); undefined when it does not exist.
+ */
+async function subPathIn(root: string, sub: string): Promise<string | undefined> {
+  if (!sub) return root;
+  const real = await fs.realpath(path.join(root, sub)).catch(() => undefined);
+  if (real === undefined) return undefined;
+  const top = await fs.realpath(root);
+  return real === top || real.startsWith(`${top}/`) ? real : undefined;
 }
 
 /** The pod's resolv.conf and hostname over the container's own (unless kubelet mounts its own there). */

@@ -42,6 +42,7 @@ import { BuildService } from './build/build-service';
 import { DaemonBuildBackend } from './build/daemon-build-backend';
 import { BuildContainers } from './build/build-containers';
 import { criImageBackend } from './cri/cri-image-backend';
+import { criImageVolumes } from './cri/cri-image-volumes';
 
 /** berthd's version (the Engine API's `Version`, the CRI's runtime_version). */
 export const BERTH_VERSION = '0.1.0';
@@ -322,7 +323,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         socket: config.cri.socket,
         version: BERTH_VERSION,
         stateDir: layout.criStateDir,
-        images: criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot),
+        images: { ...criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot), ...criImageVolumes(imageStore.snapshots, path.join(layout.criStateDir, 'image-volumes')) },
         ...(containers ? { containers } : {}),
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),
