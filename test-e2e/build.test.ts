@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, fixtures, makeTar, ok, rawRequest } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, expectExit, failed, fixtures, makeTar, ok, rawRequest, scratchDir } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -259,6 +259,33 @@ describe('docker build (legacy builder)', () => {
     const sym = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: gz, timeoutMs: 60_000 });
     // docker resolves it inside the context (FollowSymlinkInScope): <ctx>/etc/passwd, which is not there (issue 12)
     expect(sym.body.toString()).toContain('COPY failed: file not found in build context or excluded by .dockerignore: stat evil: file does not exist');
+
+    // nor is a Dockerfile or a .dockerignore that is such a symlink: read in the context's scope
+    // (docker's FollowSymlinkInScope), never the host file; one inside the context is followed
+    const hostFile = path.join(scratchDir('build-host-file'), 'Dockerfile.host');
+    fs.writeFileSync(hostFile, 'FROM busybox:local\nLABEL from=host\n');
+    const dfLink = await rawRequest(d.socketPath, {
+      method: 'POST',
+      path: '/v1.41/build',
+      headers: { 'Content-Type': 'application/x-tar' },
+      body: makeTar([{ name: 'Dockerfile', type: 'symlink', linkname: hostFile }]),
+      timeoutMs: 60_000,
+    });
+    expect(dfLink.status).toBe(400);
+    expect((dfLink.json as { message: string }).message).toBe('Cannot locate specified Dockerfile: Dockerfile');
+    const inScope = await rawRequest(d.socketPath, {
+      method: 'POST',
+      path: '/v1.41/build?q=1',
+      headers: { 'Content-Type': 'application/x-tar' },
+      body: makeTar([
+        { name: 'real/', type: 'dir' },
+        { name: 'real/Dockerfile', content: 'FROM busybox:local\nLABEL from=context\n' },
+        { name: 'Dockerfile', type: 'symlink', linkname: '/real/Dockerfile' },
+      ]),
+      timeoutMs: 60_000,
+    });
+    expect(inScope.status).toBe(200);
+    expect(inScope.body.toString()).toMatch(/"stream":"sha256:[0-9a-f]{64}\\n"/);
 
     const hostile = makeTar([{ name: 'Dockerfile', content: 'FROM busybox:local\n' }, { name: '../escape.txt', content: 'x' }]);
     const bad = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: hostile });

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SourceRoot, resolveInScope } from './build-context';
+import { SourceRoot, closeEntries } from './build-context';
 
 let root: string;
 
@@ -20,17 +20,38 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-describe('resolveInScope', () => {
+describe('context sources resolved in the context scope, held by fd', () => {
+  const read = async (rel: string): Promise<string> => {
+    const [e] = await new SourceRoot(root).resolve(rel, 'COPY');
+    try {
+      return await fs.readFile(e!.held.path, 'utf8');
+    } finally {
+      closeEntries([e!]);
+    }
+  };
   it('takes absolute targets as paths in the root', async () => {
-    expect(await resolveInScope(root, 'abs')).toBe(path.join(root, 'data', 'f'));
-    expect(await resolveInScope(root, 'dirlink/f')).toBe(path.join(root, 'data', 'f'));
+    expect(await read('abs')).toBe('x');
+    expect(await read('dirlink/f')).toBe('x');
   });
   it('never climbs above the root', async () => {
-    expect(await resolveInScope(root, 'data/up')).toBe(path.join(root, 'etc', 'passwd'));
-    expect(await resolveInScope(root, '../../x')).toBe(path.join(root, 'x'));
+    // data/up -> ../../../etc/passwd is <root>/etc/passwd, which the context does not have
+    await expect(read('data/up')).rejects.toThrow('file not found in build context');
+    await expect(read('../../x')).rejects.toThrow('forbidden path outside the build context');
   });
   it('refuses link loops', async () => {
-    await expect(resolveInScope(root, 'loop')).rejects.toThrow(/too many levels of symbolic links/);
+    await expect(read('loop')).rejects.toThrow('file not found in build context');
+  });
+  it('keeps reading what it resolved when the path is swapped for a symlink afterwards', async () => {
+    await fs.mkdir(path.join(root, 'swap'));
+    await fs.writeFile(path.join(root, 'swap', 'f'), 'inside');
+    const [e] = await new SourceRoot(root).resolve('swap', 'COPY');
+    try {
+      await fs.rename(path.join(root, 'swap'), path.join(root, 'swapped'));
+      await fs.symlink('/etc', path.join(root, 'swap'));
+      expect(await fs.readFile(path.join(e!.held.path, 'f'), 'utf8')).toBe('inside');
+    } finally {
+      closeEntries([e!]);
+    }
   });
 });
 

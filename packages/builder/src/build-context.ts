@@ -1,16 +1,26 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { fsAt } from '@berth/fs';
 import { PatternMatcher, compileGlob, hasWildcards } from '@berth/oci';
+import { holdChild, holdInRoot, type HeldPath } from './safe-path';
 
-/** A file or directory that a COPY/ADD source matched. */
+/**
+ * A file or directory that a COPY/ADD source matched, resolved in the kernel (@berth/fs) and
+ * held by its fd: everything below is read relative to it (`copyTree`, `hashSources`), never
+ * by a host path opened again. The COPY closes it.
+ */
 export interface SourceEntry {
-  /** Host path. */
-  abs: string;
+  held: HeldPath;
   /** Path relative to the source root, `/`-separated. */
   rel: string;
   isDir: boolean;
+}
+
+/** Closes what the entries hold. */
+export function closeEntries(entries: readonly SourceEntry[]): void {
+  for (const e of entries) e.held.close();
 }
 
 /**
@@ -105,51 +115,13 @@ export class SourceRoot {
     return [await this.entry(rel, src, instruction)];
   }
 
-  private async entry(rel: string, src: string, instruction: string): Promise<SourceEntry> {
-    let st: Stats;
-    try {
-      // symlinks are followed with the context as their root, as docker's FollowSymlinkInScope:
-      // an absolute target is a path in the context, `..` stops at its top; never outside it
-      const real = rel === '' ? this.root : await resolveInScope(this.root, rel);
-      st = await fs.stat(real);
-      return { abs: real, rel, isDir: st.isDirectory() };
-    } catch {
-      throw notFound(instruction, src);
-    }
+  protected async entry(rel: string, src: string, instruction: string): Promise<SourceEntry> {
+    // symlinks are followed with the context as their root, as docker's FollowSymlinkInScope:
+    // an absolute target is a path in the context, `..` stops at its top; never outside it
+    const held = holdInRoot(this.root, `/${rel}`, true);
+    if (!held) throw notFound(instruction, src);
+    return { held, rel, isDir: held.stat().isDirectory() };
   }
-}
-
-/**
- * A context-relative path with its symlinks resolved inside `root` (moby/sys symlink
- * FollowSymlinkInScope): absolute link targets start again at `root`, `..` never climbs above
- * it. Returns an absolute path under `root`; the last component need not exist.
- */
-export async function resolveInScope(root: string, rel: string): Promise<string> {
-  let todo = rel.split('/').filter((c) => c !== '' && c !== '.');
-  const done: string[] = [];
-  for (let hops = 0; todo.length > 0; ) {
-    const c = todo.shift()!;
-    if (c === '..') {
-      done.pop();
-      continue;
-    }
-    const p = path.join(root, ...done, c);
-    let st: Stats | undefined;
-    try {
-      st = await fs.lstat(p);
-    } catch {
-      st = undefined;
-    }
-    if (!st?.isSymbolicLink()) {
-      done.push(c);
-      continue;
-    }
-    if (++hops > 255) throw new InvalidArgumentError(`${rel}: too many levels of symbolic links`);
-    const target = await fs.readlink(p);
-    if (target.startsWith('/')) done.length = 0;
-    todo = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...todo];
-  }
-  return path.join(root, ...done);
 }
 
 function notFound(instruction: string, src: string): NotFoundError {
@@ -167,7 +139,7 @@ export async function hashSources(entries: SourceEntry[], src: SourceRoot | unde
   const parts: string[] = [];
   for (const e of entries) {
     const h = createHash('sha256');
-    await hashTree(h, e.abs, e.rel, src, digests);
+    await hashTree(h, e.held, e.rel, src, digests);
     parts.push(`${e.isDir ? 'dir' : 'file'}:${h.digest('hex')}`);
   }
   if (parts.length === 1) return parts[0]!;
@@ -177,19 +149,25 @@ export async function hashSources(entries: SourceEntry[], src: SourceRoot | unde
 /** sha256 (hex) and size of context files known from the context tar, by context-relative path. */
 export type FileDigests = ReadonlyMap<string, { size: number; sha256: string }>;
 
-async function hashTree(h: ReturnType<typeof createHash>, abs: string, rel: string, src: SourceRoot | undefined, digests: FileDigests | undefined): Promise<void> {
-  const st = await fs.lstat(abs);
+async function hashTree(h: ReturnType<typeof createHash>, node: HeldPath, rel: string, src: SourceRoot | undefined, digests: FileDigests | undefined): Promise<void> {
+  const st = node.stat();
   h.update(`${path.posix.basename(rel)}\0${st.mode}\0${st.uid}\0${st.gid}\0`);
-  if (st.isSymbolicLink()) h.update(`L${await fs.readlink(abs)}\0`);
+  if (st.isSymbolicLink()) h.update(`L${fsAt().readlinkat(node.fd, '').toString('utf8')}\0`);
   else if (st.isFile()) {
-    h.update(`F${st.size}\0${await fileSha256(abs, st.size, digests?.get(rel))}\0`);
+    h.update(`F${st.size}\0${await fileSha256(node.path, st.size, digests?.get(rel))}\0`);
   } else if (st.isDirectory()) {
-    const names = (await fs.readdir(abs)).sort();
+    const names = (await fs.readdir(node.path)).sort();
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
       if (await src?.excluded(r)) continue;
-      h.update('D');
-      await hashTree(h, path.join(abs, n), r, src, digests);
+      const child = holdChild(node, n);
+      if (!child) continue;
+      try {
+        h.update('D');
+        await hashTree(h, child, r, src, digests);
+      } finally {
+        child.close();
+      }
     }
     h.update('E');
   }

@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { fsAt } from '@berth/fs';
 import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
-import { SourceRoot, hashSources, type FileDigests, type SourceEntry } from './build-context';
+import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
-import { resolveInRoot } from './safe-path';
+import { holdChild, holdInRoot, type HeldPath } from './safe-path';
 import { ShellLex } from './shell-lex';
 import { RunFailedError } from './run-failed-error';
 
@@ -99,21 +100,13 @@ export class Builder {
     if (!dfPath.startsWith(path.resolve(opts.contextDir) + path.sep)) {
       throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
     }
-    let text: string;
-    try {
-      text = await fs.readFile(dfPath, 'utf8');
-    } catch {
-      throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
-    }
+    // read in the context's scope (a Dockerfile that is a symlink resolves inside the context, as docker's)
+    const text = await readInRoot(opts.contextDir, path.relative(opts.contextDir, dfPath));
+    if (text === undefined) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
     const parsed = parseDockerfile(text);
     if (parsed.instructions.length === 0) throw new InvalidArgumentError('the Dockerfile (Dockerfile) cannot be empty');
     const lex = new ShellLex(parsed.escape);
-    let ignoreText: string | undefined;
-    try {
-      ignoreText = await fs.readFile(path.join(opts.contextDir, '.dockerignore'), 'utf8');
-    } catch {
-      /* none */
-    }
+    const ignoreText = await readInRoot(opts.contextDir, '.dockerignore');
     // docker (builder/remotecontext/detect.go removeDockerfile): once read, the Dockerfile and
     // .dockerignore leave the context when .dockerignore lists them, like any other file
     const context = new SourceRoot(path.resolve(opts.contextDir), ignoreText);
@@ -549,7 +542,14 @@ export class Builder {
     }
     const run = async (src: SourceRoot, fromImage: BuildImage | undefined): Promise<void> => {
       const entries: SourceEntry[] = [];
-      for (const w of words) entries.push(...(await src.resolve(w, name)));
+      try {
+        for (const w of words) entries.push(...(await src.resolve(w, name)));
+        await copyEntries(src, fromImage, entries);
+      } finally {
+        closeEntries(entries);
+      }
+    };
+    const copyEntries = async (src: SourceRoot, fromImage: BuildImage | undefined, entries: SourceEntry[]): Promise<void> => {
       const hash = fromImage ? await hashSources(entries, undefined) : await hashSources(entries, src, ctx.opts.contextDigests);
       const cmd = this.nopCmd(st, `${name} ${hash} in ${dest} `);
       const hit = await this.probeCache(ctx, st, cmd);
@@ -564,13 +564,14 @@ export class Builder {
           return { owner, destDir, multi };
         });
         for (const e of entries) {
-          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel || e.abs)) : path.join(staging, dest);
-          if (name === 'ADD' && !e.isDir && (await isArchive(e.abs))) {
+          // (a file's rel is never '': only the root itself, a directory, has that)
+          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel)) : path.join(staging, dest);
+          if (name === 'ADD' && !e.isDir && (await isArchive(e.held.path))) {
             await fs.mkdir(path.join(staging, destDir), { recursive: true });
-            await this.backend.extractArchive(e.abs, path.join(staging, destDir), ctx.opts.signal);
+            await this.backend.extractArchive(e.held.path, path.join(staging, destDir), ctx.opts.signal);
             continue;
           }
-          await copyTree(e.abs, target, e.rel, fromImage ? undefined : src, owner, chmod);
+          await copyTree(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
         }
         await this.commit(ctx, st, cmd, { layerDir: staging });
       } finally {
@@ -601,8 +602,12 @@ export class Builder {
 
   private async isDirInImage(root: string | undefined, p: string): Promise<boolean> {
     if (!root) return false;
-    const real = await resolveInRoot(root, p, true);
-    return (await fs.stat(real).catch(() => undefined))?.isDirectory() ?? false;
+    const held = holdInRoot(root, p, true);
+    try {
+      return held?.stat().isDirectory() ?? false;
+    } finally {
+      held?.close();
+    }
   }
 
   /**
@@ -615,7 +620,13 @@ export class Builder {
     const stats: Array<{ mode: number; uid: number; gid: number; mtime: Date } | undefined> = [];
     for (let i = 1; i <= parts.length; i++) {
       const p = `/${parts.slice(0, i).join('/')}`;
-      const s = root ? await fs.lstat(path.join(root, p)).catch(() => undefined) : undefined;
+      const held = root ? holdInRoot(root, p, false) : undefined;
+      let s;
+      try {
+        s = held?.stat();
+      } finally {
+        held?.close();
+      }
       if (s?.isSymbolicLink()) throw new InvalidArgumentError(`${p}: is a symbolic link in the image; copying through it is not supported`);
       if (s && !s.isDirectory()) throw new InvalidArgumentError(`${p}: not a directory`);
       stats.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime } : undefined);
@@ -647,7 +658,7 @@ export class Builder {
     const lookup = async (file: string, name: string): Promise<number> => {
       if (/^\d+$/.test(name)) return Number(name);
       if (!root) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: no such user: ${name}`);
-      const text = await fs.readFile(await resolveInRoot(root, file, true), 'utf8').catch(() => '');
+      const text = (await readInRoot(root, file)) ?? '';
       for (const line of text.split('\n')) {
         const f = line.split(':');
         if (f[0] === name && f[2] !== undefined) return Number(f[2]);
@@ -664,10 +675,9 @@ export class Builder {
 class ImageRoot extends SourceRoot {
   override async resolve(src: string, instruction: string): Promise<SourceEntry[]> {
     if (hasWildcards(src)) return super.resolve(src, instruction);
-    const real = await resolveInRoot(this.root, src, true);
-    const st = await fs.stat(real).catch(() => undefined);
-    if (!st) throw new NotFoundError(`${instruction} failed: stat ${src}: file does not exist`);
-    return [{ abs: real, rel: path.posix.basename(src.replace(/\/+$/, '')) || '', isDir: st.isDirectory() }];
+    const held = holdInRoot(this.root, src.startsWith('/') ? src : `/${src}`, true);
+    if (!held) throw new NotFoundError(`${instruction} failed: stat ${src}: file does not exist`);
+    return [{ held, rel: path.posix.basename(src.replace(/\/+$/, '')) || '', isDir: held.stat().isDirectory() }];
   }
 }
 
@@ -778,39 +788,48 @@ async function isArchive(file: string): Promise<boolean> {
   }
 }
 
-/** Copies a file or a directory's contents to `target`, skipping ignored paths, then applies chown/chmod. */
+/**
+ * Copies a held file or directory's contents to `target` (in the build's private staging dir),
+ * skipping ignored paths, then applies chown/chmod. The source side is read by fd only: each
+ * entry below is held by an O_PATH fd opened beneath its parent's (never following it), read
+ * through `/proc/self/fd/N`; a symlink is copied as itself.
+ */
 async function copyTree(
-  src: string,
+  src: HeldPath,
   target: string,
   rel: string,
   root: SourceRoot | undefined,
   owner: { uid: number; gid: number } | undefined,
   chmod: number | undefined,
 ): Promise<void> {
-  const st = await fs.lstat(src);
+  const st = src.stat();
   if (st.isDirectory()) {
     await fs.mkdir(target, { recursive: true });
-    for (const name of await fs.readdir(src)) {
+    for (const name of await fs.readdir(src.path)) {
       const r = rel ? `${rel}/${name}` : name;
       if (await root?.excluded(r)) continue;
-      await copyTree(path.join(src, name), path.join(target, name), r, root, owner, chmod);
+      const child = holdChild(src, name);
+      if (!child) continue;
+      try {
+        await copyTree(child, path.join(target, name), r, root, owner, chmod);
+      } finally {
+        child.close();
+      }
     }
-    if (target !== src) {
-      if (owner) await fs.chown(target, owner.uid, owner.gid);
-      else await fs.chown(target, st.uid, st.gid).catch(() => undefined);
-      await fs.chmod(target, chmod ?? st.mode & 0o7777);
-      await fs.utimes(target, st.atime, st.mtime);
-    }
+    if (owner) await fs.chown(target, owner.uid, owner.gid);
+    else await fs.chown(target, st.uid, st.gid).catch(() => undefined);
+    await fs.chmod(target, chmod ?? st.mode & 0o7777);
+    await fs.utimes(target, st.atime, st.mtime);
     return;
   }
   await fs.rm(target, { recursive: true, force: true });
   if (st.isSymbolicLink()) {
-    await fs.symlink(await fs.readlink(src), target);
+    await fs.symlink(fsAt().readlinkat(src.fd, ''), target);
     await fs.lchown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
     return;
   }
   if (!st.isFile()) return; // devices, fifos, sockets: not copied
-  await fs.copyFile(src, target);
+  await fs.copyFile(src.path, target);
   await fs.chown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
   await fs.chmod(target, chmod ?? st.mode & 0o7777);
   await fs.utimes(target, st.atime, st.mtime);
@@ -833,4 +852,16 @@ function isHistoryPrefix(img: BuildImage, parent: BuildImage | undefined): boole
 
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+}
+
+/** A file of `root` read whole, resolved in the root's scope (@berth/fs); undefined when missing or not a file. */
+async function readInRoot(root: string, p: string): Promise<string | undefined> {
+  const held = holdInRoot(root, p.startsWith('/') ? p : `/${p}`, true);
+  if (!held) return undefined;
+  try {
+    if (!held.stat().isFile()) return undefined;
+    return await fs.readFile(held.path, 'utf8');
+  } finally {
+    held.close();
+  }
 }

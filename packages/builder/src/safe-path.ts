@@ -1,37 +1,72 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { RootView, cleanPath, fdPath } from '@berth/fs';
+import { RootView, fdPath, fsAt } from '@berth/fs';
 
 /**
- * Resolves `p` (absolute inside `root`) to a host path under `root`, following symlinks the way
- * they resolve inside the root (an absolute target restarts at `root`; `..` stops at `root`).
- * The last component is not followed unless `followLast`. Never escapes `root`.
- *
- * The resolution is @berth/fs's, in the kernel; the host path is read back from the fd it
- * returned. The builder then opens that path by name: safe here because the roots it resolves
- * in (a stage's image, mounted for COPY --from and for the checks of COPY's destination) have no
- * process running in them while it does. A path whose parent is missing comes back cleaned
- * lexically below `root` (it does not exist either way), as does one through a non-directory.
+ * An object of a root (a build context, a stage's image) resolved in the kernel by @berth/fs
+ * and held by its O_PATH fd: what happens at its path afterwards does not change what is read.
+ * `path` is `/proc/self/fd/N`, which the kernel resolves to the held object (for the calls that
+ * take a path: readdir, open for reading); never `lstat` it (that is the magic link itself):
+ * use `stat()`.
  */
-export async function resolveInRoot(root: string, p: string, followLast = false): Promise<string> {
+export interface HeldPath {
+  readonly fd: number;
+  readonly path: string;
+  stat(): fs.Stats;
+  close(): void;
+}
+
+/**
+ * Resolves `p` (absolute inside `root`; `..` stops at `root`, an absolute symlink target
+ * restarts there) and holds what it names; the last component is followed when `followLast`.
+ * Undefined when it does not exist (a missing parent, a non-directory in the way, a link loop).
+ */
+export function holdInRoot(root: string, p: string, followLast = false): HeldPath | undefined {
   const view = RootView.open(root);
   try {
     let r;
     try {
       r = view.resolve(p, { followLast });
     } catch (err) {
-      const missing = err instanceof NotFoundError || (err instanceof InvalidArgumentError && /not a directory/.test(err.message));
-      if (missing) return path.join(root, cleanPath(p));
+      if (err instanceof NotFoundError || err instanceof InvalidArgumentError) return undefined;
       throw err;
     }
-    try {
-      if (r.fd >= 0) return fs.readlinkSync(fdPath(r.fd));
-      return path.join(fs.readlinkSync(fdPath(r.parent)), r.name.toString('utf8'));
-    } finally {
+    if (r.fd < 0) {
       r.close();
+      return undefined;
     }
+    // the object's fd is kept (this HeldPath closes it), its parent's is not needed
+    if (r.parent >= 0) fs.closeSync(r.parent);
+    return held(r.fd);
   } finally {
     view.close();
   }
+}
+
+/** Holds `name` in the held directory `dir`, never following it (undefined when gone). */
+export function holdChild(dir: HeldPath, name: string): HeldPath | undefined {
+  let fd: number;
+  try {
+    fd = fsAt().openat(dir.fd, name, O_PATH, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return held(fd);
+}
+
+/** Linux O_PATH (Node's fs.constants has no name for it). */
+const O_PATH = 0o10000000;
+
+function held(fd: number): HeldPath {
+  let open = true;
+  return {
+    fd,
+    path: fdPath(fd),
+    stat: () => fs.fstatSync(fd),
+    close: () => {
+      if (open) fs.closeSync(fd);
+      open = false;
+    },
+  };
 }
