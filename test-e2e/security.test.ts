@@ -41,51 +41,135 @@ async function probes(opts: string[], names = PROBES): Promise<Record<string, st
 
 const all = (v: string, names = PROBES): Record<string, string> => Object.fromEntries(names.map((n) => [n, v]));
 
-describe("Docker's default seccomp profile", () => {
-  it('is on in every container: Seccomp 2 in /proc/self/status, and info says so', async () => {
-    expect(ok(await docker(['run', '--rm', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+2$/m);
-    const sec = JSON.parse(ok(await docker(['info', '--format', '{{json .SecurityOptions}}'])).stdout) as string[];
-    expect(sec).toContain('name=seccomp,profile=default');
+it("info lists the default seccomp profile", async () => {
+  const sec = JSON.parse(ok(await docker(['info', '--format', '{{json .SecurityOptions}}'])).stdout) as string[];
+  expect(sec).toContain('name=seccomp,profile=default');
+}, 30_000);
+
+// both runtimes berth drives: runc compiles the filter at every start, crun is handed the one
+// berthd compiled once (run.oci.seccomp_bpf_data); the semantics must be the same
+describe.each(['runc', 'crun'])("Docker's default seccomp profile (%s)", (runtime) => {
+  const rt = ['--runtime', runtime];
+
+  it('is on in every container: Seccomp 2 in /proc/self/status', async () => {
+    expect(ok(await docker(['run', '--rm', ...rt, 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+2$/m);
   }, 60_000);
 
   it('refuses user namespaces, keyctl, add_key, perf_event_open, kcmp and process_vm_readv with EPERM, also with busybox unshare -U', async () => {
-    expect(await probes([])).toEqual(all('Operation not permitted'));
+    expect(await probes(rt)).toEqual(all('Operation not permitted'));
     // the issue's hardened container, and a plain one through busybox's own unshare
-    expect(await probes(['--cap-drop', 'ALL', '--user', '1000', '--read-only'])).toEqual(all('Operation not permitted'));
-    const u = await docker(['run', '--rm', 'busybox', 'unshare', '-U', 'true']);
+    expect(await probes([...rt, '--cap-drop', 'ALL', '--user', '1000', '--read-only'])).toEqual(all('Operation not permitted'));
+    const u = await docker(['run', '--rm', ...rt, 'busybox', 'unshare', '-U', 'true']);
     expect(u.code).not.toBe(0);
     expect(u.stderr).toMatch(/Operation not permitted/);
   }, 60_000);
 
   it('unlocks what a capability grants, as the profile says (CAP_SYS_ADMIN: namespaces; CAP_SYS_PTRACE: kcmp, process_vm_readv)', async () => {
-    const admin = await probes(['--cap-add', 'SYS_ADMIN'], ['unshare-user', 'clone-user']);
+    const admin = await probes([...rt, '--cap-add', 'SYS_ADMIN'], ['unshare-user', 'clone-user']);
     expect(admin).toEqual(all('ok', ['unshare-user', 'clone-user']));
-    expect(await probes(['--cap-add', 'SYS_PTRACE'], ['kcmp', 'process_vm_readv'])).toEqual(all('ok', ['kcmp', 'process_vm_readv']));
+    expect(await probes([...rt, '--cap-add', 'SYS_PTRACE'], ['kcmp', 'process_vm_readv'])).toEqual(all('ok', ['kcmp', 'process_vm_readv']));
   }, 60_000);
 
   it('is off with --security-opt seccomp=unconfined and with --privileged', async () => {
-    expect(await probes(['--security-opt', 'seccomp=unconfined'])).toEqual(all('ok'));
-    expect(ok(await docker(['run', '--rm', '--security-opt', 'seccomp=unconfined', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
-    expect(ok(await docker(['run', '--rm', '--privileged', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
+    expect(await probes([...rt, '--security-opt', 'seccomp=unconfined'])).toEqual(all('ok'));
+    expect(ok(await docker(['run', '--rm', ...rt, '--security-opt', 'seccomp=unconfined', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
+    expect(ok(await docker(['run', '--rm', ...rt, '--privileged', 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+0$/m);
   }, 60_000);
 
   it('honours a profile file (the docker CLI sends its content), in the container and its execs', async () => {
     const file = path.join(work, 'no-mkdir.json');
     fs.writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
-    const r = await docker(['run', '--rm', '--security-opt', `seccomp=${file}`, 'busybox', 'mkdir', '/x']);
+    const r = await docker(['run', '--rm', ...rt, '--security-opt', `seccomp=${file}`, 'busybox', 'mkdir', '/x']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/can't create directory '\/x': Operation not permitted/);
     // everything else is allowed by that profile
-    expect(await probes(['--security-opt', `seccomp=${file}`], ['kcmp', 'unshare-user'])).toEqual(all('ok', ['kcmp', 'unshare-user']));
-    const id = ok(await docker(['run', '-d', '--security-opt', `seccomp=${file}`, 'busybox', 'sleep', '1000'])).stdout.trim();
+    expect(await probes([...rt, '--security-opt', `seccomp=${file}`], ['kcmp', 'unshare-user'])).toEqual(all('ok', ['kcmp', 'unshare-user']));
+    const id = ok(await docker(['run', '-d', ...rt, '--security-opt', `seccomp=${file}`, 'busybox', 'sleep', '1000'])).stdout.trim();
     try {
       const e = await docker(['exec', id, 'mkdir', '/y']);
       expect(e.code).toBe(1);
       expect(e.stderr).toMatch(/Operation not permitted/);
+      // and the default profile in an exec of a default container
+      const id2 = ok(await docker(['run', '-d', ...rt, '-v', `${probe}:/probe:ro`, 'busybox', 'sleep', '1000'])).stdout.trim();
+      try {
+        expect(ok(await docker(['exec', id2, '/probe', 'keyctl', 'unshare-user'])).stdout).toBe('keyctl Operation not permitted\nunshare-user Operation not permitted\n');
+      } finally {
+        ok(await docker(['rm', '-f', id2]));
+      }
     } finally {
       ok(await docker(['rm', '-f', id]));
     }
   }, 60_000);
+});
+
+/**
+ * crun's own compile of a container's spec (the annotation removed) in a scratch state root:
+ * `crun create` writes the filter it compiled to <state>/<id>/seccomp.bpf before the container
+ * runs anything. crun refuses hybrid cgroups, so it runs in a private mount namespace without
+ * /sys/fs/cgroup/unified (as berth's shim does).
+ */
+async function crunsOwnFilter(containerId: string, name: string): Promise<Buffer> {
+  const spec = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', containerId, 'config.json'), 'utf8'));
+  delete spec.annotations['run.oci.seccomp_bpf_data'];
+  delete spec.linux.cgroupsPath;
+  spec.process.terminal = false;
+  // a root of its own (the container's may be unmounted once it exited)
+  const rootfs = path.join(work, 'crun-rootfs');
+  if (!fs.existsSync(rootfs)) {
+    fs.mkdirSync(rootfs);
+    ok(await exec('tar', ['-xf', busyboxRootfsTar(), '-C', rootfs]));
+  }
+  spec.root = { path: rootfs, readonly: true };
+  const bundle = path.join(work, `bundle-${name}`);
+  const state = path.join(work, `crun-state-${name}`);
+  fs.mkdirSync(bundle, { recursive: true });
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+  const id = `own-${name}-${process.pid}`;
+  const err = path.join(work, `crun-${name}.err`);
+  // the created container's init keeps its stdio: none of it may be the pipe exec() waits on
+  const crun = (args: string) => exec('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root ${state} ${args} </dev/null >/dev/null 2>>${err}`]);
+  try {
+    const r = await crun(`create -b ${bundle} ${id}`);
+    if (r.code !== 0) throw new Error(`crun create: ${fs.readFileSync(err, 'utf8')}`);
+    return fs.readFileSync(path.join(state, id, 'seccomp.bpf'));
+  } finally {
+    await crun(`delete -f ${id}`);
+  }
+}
+
+describe('the filter berthd compiles once for crun', () => {
+  it("is byte for byte crun's own compile (default profile, a capability, a custom profile with an unknown name, errnoRet and two conditions on one argument), and crun loads it", async () => {
+    const custom = path.join(work, 'custom.json');
+    fs.writeFileSync(custom, JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [
+        { names: ['no_such_syscall_berth', 'mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+        { names: ['personality'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }, { index: 0, value: 0x20000, op: 'SCMP_CMP_EQ' }] },
+        { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 9, op: 'SCMP_CMP_NE' }, { index: 0, value: 255, valueTwo: 1, op: 'SCMP_CMP_MASKED_EQ' }] },
+        { names: ['acct'], action: 'SCMP_ACT_KILL_PROCESS' },
+        { names: ['swapon'], action: 'SCMP_ACT_LOG' },
+        { names: ['getpid'], action: 'SCMP_ACT_ALLOW' },
+      ],
+    }));
+    const cases: [string, string[]][] = [['default', []], ['sysadmin', ['--cap-add', 'SYS_ADMIN']], ['custom', ['--security-opt', `seccomp=${custom}`]]];
+    for (const [name, opts] of cases) {
+      const id = ok(await docker(['create', '--runtime', 'crun', '--network', 'none', ...opts, 'busybox', 'sleep', '1000'])).stdout.trim();
+      try {
+        ok(await docker(['start', id])); // the spec (and its annotation) is written at start
+        const spec = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', id, 'config.json'), 'utf8'));
+        const given = Buffer.from(spec.annotations?.['run.oci.seccomp_bpf_data'] ?? '', 'base64');
+        expect(given.length).toBeGreaterThan(0);
+        expect(given.equals(await crunsOwnFilter(id, name))).toBe(true);
+        if (name === 'custom') expect((await docker(['exec', id, 'mkdir', '/z'])).stderr).toMatch(/Permission denied/); // errnoRet 13
+        expect(fs.readFileSync(path.join(d.runtimeStateDir, 'crun', id, 'seccomp.bpf')).equals(given)).toBe(true);
+      } finally {
+        ok(await docker(['rm', '-f', id]));
+      }
+    }
+    // compiled once per filter: one file per distinct profile in the data root's cache
+    expect(fs.readdirSync(path.join(d.dataRoot, 'seccomp')).filter((f) => f.endsWith('.bpf')).length).toBeGreaterThanOrEqual(2);
+  }, 90_000);
 
   it('a profile that is not one is refused at create with a 400', async () => {
     for (const opt of ['seccomp={not json', 'seccomp=[1,2]', 'seccomp={"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"]}]}']) {

@@ -201,7 +201,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const routers: RequestHandler[] = [];
     if (!config.withoutContainers) {
       await db.migrate(containerMigrations);
-      const ociFor = (name: RuntimeName): OciRuntime => new OciRuntime({ name, stateRoot: path.join(layout.runtimeStateDir, name), logger });
+      const ociFor = (name: RuntimeName): OciRuntime => new OciRuntime({ name, stateRoot: path.join(layout.runtimeStateDir, name), seccompCacheDir: layout.seccompCacheDir, logger });
       const oci = ociFor(runtime);
       // every installed runtime can be chosen per container (`docker run --runtime crun`)
       const others = (await installedRuntimes(runtime)).filter((n): n is RuntimeName => n !== runtime && (n === 'runc' || n === 'crun'));

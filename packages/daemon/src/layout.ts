@@ -48,6 +48,10 @@ export class DataRoot {
   get runtimeStateDir(): string {
     return path.join(this.root, 'runtime');
   }
+  /** Seccomp filters compiled once (BPF, by a hash of the filter), handed to crun at each start. */
+  get seccompCacheDir(): string {
+    return path.join(this.root, 'seccomp');
+  }
   /** @berth/network's own state dir (netns files bind-mounted there and the like). */
   get networkStateDir(): string {
     return path.join(this.root, 'network');

@@ -1,6 +1,9 @@
 import * as path from 'node:path';
 
-/** The runtime's N-API addon (native/src/berth_runtime.c): mount(2), umount2(2), statx, tree removal. */
+/**
+ * The runtime's N-API addon (native/src/berth_runtime.c): mount(2), umount2(2), statx, tree removal,
+ * libseccomp's compiler (native/src/seccomp_bpf.c).
+ */
 export interface RuntimeNative {
   mount(
     source: string | null,
@@ -16,6 +19,10 @@ export interface RuntimeNative {
   isMountPoint(target: string): boolean | null;
   /** rm -r in one pool job, never following symlinks nor crossing into other file systems. */
   removeTree(target: string, cb: (err: NodeJS.ErrnoException | null) => void): void;
+  /** libseccomp's version ("2.5.4"), null when libseccomp.so.2 cannot be loaded. */
+  seccompVersion(): string | null;
+  /** A filter compiled by libseccomp (seccomp-bpf.ts); throws on a libseccomp error. */
+  seccompExportBpf(filter: import('./seccomp-bpf').SeccompFilterInput): { bpf: Buffer; unknown: string[] };
   readonly MS_RDONLY: number;
   readonly MS_NOSUID: number;
   readonly MS_NODEV: number;

@@ -22,6 +22,7 @@ import { parseSignal } from './signals';
 import { runtimeErrorText, startError } from './start-error';
 import { isMountPoint } from './mount';
 import { runtimeNative } from './native-addon';
+import { SeccompBpfCache } from './seccomp-bpf';
 
 /** Where `npm run build:native` puts the shim binary. */
 export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 'berth-shim');
@@ -116,10 +117,13 @@ export class OciRuntime {
   private readonly tasks = new Map<string, ShimTask>();
   private binaryPath?: string;
   private hybrid?: boolean;
+  /** crun: the seccomp filter compiled once per profile, not at every start (seccomp-bpf.ts). */
+  private readonly seccompBpf?: SeccompBpfCache;
 
   constructor(readonly config: RuntimeConfig) {
     this.name = config.name ?? 'runc';
     this.logger = config.logger ?? silentLogger;
+    if (this.name === 'crun') this.seccompBpf = new SeccompBpfCache(config.seccompCacheDir, this.logger);
     if (!path.isAbsolute(config.stateRoot)) throw new InvalidArgumentError(`runtime state root "${config.stateRoot}": must be absolute`);
     if (!runtimeNative()) {
       this.logger.warn({}, 'runtime addon not built: rootfs mounts exec mount(8)/umount(8) (slower): build it: npm run build:native -w @berth/runtime');
@@ -203,7 +207,8 @@ export class OciRuntime {
     const writeSpec = async (): Promise<RuntimeSpec> => {
       if (!opts.spec) return this.readSpec(bundle, opts.id);
       const tmp = path.join(bundle, `config.json.tmp-${process.pid}`);
-      await fs.writeFile(tmp, JSON.stringify(opts.spec));
+      const written = this.seccompBpf ? await this.seccompBpf.annotate(opts.spec) : opts.spec;
+      await fs.writeFile(tmp, JSON.stringify(written));
       await fs.rename(tmp, path.join(bundle, 'config.json'));
       return opts.spec;
     };

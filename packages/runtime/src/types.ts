@@ -180,6 +180,8 @@ export interface RuntimeConfig {
   stateRoot: string;
   /** Path of the berth-shim binary; default: the package's shim/build/berth-shim. */
   shimPath?: string;
+  /** Where compiled seccomp filters are kept (crun: SeccompBpfCache); default: memory only. */
+  seccompCacheDir?: string;
   logger?: Logger;
 }
 

@@ -20,6 +20,8 @@
  *                                     inside makes the removal fail with EBUSY instead of
  *                                     emptying it); removes what it can; a missing path is fine.
  *
+ * seccompVersion() and seccompExportBpf(filter): libseccomp's compiler, in seccomp_bpf.c.
+ *
  * Errors are Node-style: message "CODE: description, syscall 'path'", with code, errno, syscall.
  * `data` must fit in one page (the kernel copies mount options into a single page): longer
  * strings are refused with E2BIG rather than silently cut by the kernel.
@@ -413,12 +415,17 @@ static void set_const(napi_env env, napi_value exports, const char *name, double
   napi_set_named_property(env, exports, name, n);
 }
 
+napi_value js_seccomp_version(napi_env env, napi_callback_info info);
+napi_value js_seccomp_export_bpf(napi_env env, napi_callback_info info);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, js_mount, NULL, NULL, NULL, napi_default, NULL},
       {"umount", NULL, js_umount, NULL, NULL, NULL, napi_default, NULL},
       {"isMountPoint", NULL, js_is_mount_point, NULL, NULL, NULL, napi_default, NULL},
       {"removeTree", NULL, js_remove_tree, NULL, NULL, NULL, napi_default, NULL},
+      {"seccompVersion", NULL, js_seccomp_version, NULL, NULL, NULL, napi_default, NULL},
+      {"seccompExportBpf", NULL, js_seccomp_export_bpf, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   set_const(env, exports, "MS_RDONLY", MS_RDONLY);
