@@ -1,5 +1,8 @@
-import { describe, expect, it } from '@jest/globals';
-import { hostsFile, resolvConf } from './container-files';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { hostsFile, localContainerFiles, resolvConf } from './container-files';
 import { portKeys, wantedPorts } from './port-bindings';
 
 describe('hostsFile', () => {
@@ -71,5 +74,39 @@ describe('wantedPorts', () => {
   });
   it('lists the keys of exposed and published ports', () => {
     expect(portKeys({ '80/tcp': null }, ['80/tcp', '53/udp'])).toEqual(['80/tcp', '53/udp']);
+  });
+});
+
+describe('localContainerFiles (host, none, berthd --bridge none)', () => {
+  let dir: string;
+  const paths = (resolv: string) => ({ hosts: path.join(dir, 'hosts'), resolvConf: path.join(dir, resolv) });
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-files-'));
+    await fs.writeFile(path.join(dir, 'host-resolv.conf'), 'search example.com\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n');
+    await fs.writeFile(path.join(dir, 'local-resolv.conf'), 'nameserver 127.0.0.1\n');
+    await fs.writeFile(path.join(dir, 'hosts'), '127.0.0.1\tlocalhost\n10.9.9.9\tthe-host\n');
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('default: localhost lines, --add-host, the hostname on 127.0.0.1; the host resolv.conf without loopback nameservers', async () => {
+    const f = await localContainerFiles('default', { hostname: 'abc123', extraHosts: ['db:10.1.2.3'] }, paths('host-resolv.conf'));
+    expect(f.hosts).toMatch(/^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n/);
+    expect(f.hosts).toContain('10.1.2.3\tdb\n');
+    expect(f.hosts.endsWith('127.0.0.1\tabc123\n')).toBe(true);
+    expect(f.resolvConf).toBe('search example.com\nnameserver 10.0.0.2\n');
+    expect((await localContainerFiles('default', { hostname: 'h', domainname: 'example.org' }, paths('host-resolv.conf'))).hosts.endsWith('127.0.0.1\th.example.org h\n')).toBe(true);
+  });
+  it('falls back to public DNS when only loopback nameservers remain; none has no nameservers', async () => {
+    expect((await localContainerFiles('default', { hostname: 'h' }, paths('local-resolv.conf'))).resolvConf).toBe('nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    const none = await localContainerFiles('none', { hostname: 'h' }, paths('host-resolv.conf'));
+    expect(none.resolvConf).toBe('search example.com\n');
+    expect(none.hosts.endsWith('127.0.0.1\th\n')).toBe(true);
+  });
+  it('host network: the host files as they are', async () => {
+    const f = await localContainerFiles('host', { hostname: 'h', extraHosts: ['db:10.1.2.3'] }, paths('host-resolv.conf'));
+    expect(f.resolvConf).toBe('search example.com\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n');
+    expect(f.hosts).toBe('127.0.0.1\tlocalhost\n10.9.9.9\tthe-host\n');
   });
 });

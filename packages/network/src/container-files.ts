@@ -1,4 +1,9 @@
-/** The contents of a bridge container's /etc/hosts and /etc/resolv.conf, as Docker writes them. */
+/**
+ * The contents of a container's /etc/hosts and /etc/resolv.conf, as Docker writes them: for
+ * bridge networks (the attacher) and for host, none and berthd `--bridge none`
+ * (localContainerFiles, which the daemon uses at create). The runtime only writes what it is given.
+ */
+import { promises as fs } from 'node:fs';
 
 const HOSTS_DEFAULT = [
   '127.0.0.1\tlocalhost',
@@ -43,6 +48,8 @@ export interface ResolvInput {
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];
+  /** --network none: the host's search and options, no nameserver at all. */
+  noNameservers?: boolean;
 }
 
 /** Nameservers of a resolv.conf text. */
@@ -78,7 +85,9 @@ export function resolvConf(i: ResolvInput): string {
   const search = i.dnsSearch && i.dnsSearch.length ? i.dnsSearch.filter((s) => s !== '.') : hostSearch;
   let options = i.dnsOptions && i.dnsOptions.length ? i.dnsOptions : hostOptions;
   let servers: string[];
-  if (i.embedded) {
+  if (i.noNameservers) {
+    servers = [];
+  } else if (i.embedded) {
     servers = [i.embedded];
     if (!options.some((o) => o.startsWith('ndots:'))) options = [...options, 'ndots:0'];
   } else if (i.dns && i.dns.length) {
@@ -92,6 +101,39 @@ export function resolvConf(i: ResolvInput): string {
   for (const s of servers) out.push(`nameserver ${s}`);
   if (options.length) out.push(`options ${options.join(' ')}`);
   return out.join('\n') + '\n';
+}
+
+/** Where localContainerFiles reads the host's files. */
+export interface HostFilePaths {
+  hosts: string;
+  resolvConf: string;
+}
+
+const HOST_FILES: HostFilePaths = { hosts: '/etc/hosts', resolvConf: '/etc/resolv.conf' };
+
+async function readOr(file: string, fallback: string): Promise<string> {
+  return fs.readFile(file, 'utf8').catch(() => fallback);
+}
+
+/**
+ * The files of a container on no bridge network:
+ * - host: the host's own /etc/hosts and resolv.conf;
+ * - none: the localhost lines, --add-host entries and the hostname on 127.0.0.1; the host's
+ *   resolv.conf without nameservers;
+ * - default (berthd `--bridge none`, and what a bridge container has until its start): the same
+ *   hosts; the host's resolv.conf without loopback nameservers (8.8.8.8/8.8.4.4 when none is left).
+ */
+export async function localContainerFiles(
+  mode: 'host' | 'none' | 'default',
+  i: { hostname: string; domainname?: string; extraHosts?: string[] },
+  paths: HostFilePaths = HOST_FILES,
+): Promise<{ hosts: string; resolvConf: string }> {
+  const hostResolv = await readOr(paths.resolvConf, '');
+  if (mode === 'host') return { hosts: await readOr(paths.hosts, HOSTS_DEFAULT.join('\n') + '\n'), resolvConf: hostResolv };
+  return {
+    hosts: hostsFile({ hostname: i.hostname, domainname: i.domainname, address: '127.0.0.1', extraHosts: i.extraHosts ?? [], links: [] }),
+    resolvConf: resolvConf({ host: hostResolv, noNameservers: mode === 'none' }),
+  };
 }
 
 /** Where the embedded DNS forwards a container's other names: its --dns, else the host's nameservers. */

@@ -157,18 +157,12 @@ export interface DeviceMapping {
 
 export interface ContainerFilesInput {
   hostname: string;
-  domainname?: string;
-  network?: NetworkMode;
-  /** Extra `host:ip` entries (docker --add-host). */
-  extraHosts?: string[];
-  /** Host resolv.conf to copy for host/default network (default /etc/resolv.conf). */
-  hostResolvConf?: string;
   /**
-   * The exact content of /etc/hosts and /etc/resolv.conf (the daemon's network component made
-   * them): written as given, in place (a running container's bind mount sees the change).
+   * The exact content of /etc/hosts and /etc/resolv.conf (@berth/network makes them for every
+   * network mode): written as given, in place (a running container's bind mount sees the change).
    */
-  hosts?: string;
-  resolvConf?: string;
+  hosts: string;
+  resolvConf: string;
 }
 
 export interface RuntimeConfig {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ContainerCreateRequest, ContainerCreateResponse } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, isNotFound } from '@berth/errdefs';
+import { localContainerFiles } from '@berth/network';
 import { isDigest, parseReference } from '@berth/oci';
 import type { ContainerContext } from './container-context';
 import { newEntry } from './container-entry';
@@ -97,12 +98,7 @@ export class ContainerCreator {
         fs.mkdir(ctx.rootfsOf(id), { recursive: true }),
         stamp('snapshot', ctx.deps.snapshots.prepare(id, image.id, dir)),
         stamp('initLayer', createInitLayer(dir)),
-        stamp('hostFiles', ctx.hooks.writeContainerFiles(dir, {
-          hostname: config.Hostname,
-          domainname: config.Domainname || undefined,
-          network: v.hostConfig.NetworkMode,
-          extraHosts: v.hostConfig.ExtraHosts ?? undefined,
-        })),
+        stamp('hostFiles', this.writeLocalFiles(dir, config.Hostname, config.Domainname || undefined, v.hostConfig.NetworkMode, v.hostConfig.ExtraHosts ?? undefined)),
       ]);
       for (const r of steps) if (r.status === 'rejected') throw r.reason;
       times.files = ms();
@@ -137,5 +133,16 @@ export class ContainerCreator {
     ctx.emit(e, 'create');
     ctx.log.debug({ id, ...times, created: ms() }, 'container created');
     return { Id: id, Warnings: v.warnings };
+  }
+
+  /**
+   * hostname, hosts and resolv.conf as a container has them before any network attaches:
+   * @berth/network's content for host and none, and for the other modes until their start
+   * (berthd `--bridge none` keeps it).
+   */
+  private async writeLocalFiles(dir: string, hostname: string, domainname: string | undefined, networkMode: string | undefined, extraHosts: string[] | undefined): Promise<void> {
+    const mode = networkMode === 'host' || networkMode === 'none' ? networkMode : 'default';
+    const files = await localContainerFiles(mode, { hostname, domainname, extraHosts });
+    await this.ctx.hooks.writeContainerFiles(dir, { hostname, ...files });
   }
 }

@@ -14,7 +14,6 @@ export interface StartNetworking {
   hostNamespaces: ('pid' | 'ipc' | 'uts')[];
   /** The spec's hostname when it is not the container's own (`--network container:X`: X's). */
   hostname?: string;
-  domainname?: string;
   /** hosts and resolv.conf content to write before the task starts. */
   files?: { hosts: string; resolvConf: string };
   /** True when the network component attached the container (detach after the exit). */
@@ -189,7 +188,6 @@ export class ContainerNetworking {
       const [hosts, resolvConf] = await Promise.all([fs.readFile(files.hosts, 'utf8'), fs.readFile(files.resolvConf, 'utf8')]);
       out.files = { hosts, resolvConf };
       out.hostname = d.rec.config.Hostname || d.rec.id.slice(0, 12);
-      if (d.rec.config.Domainname) out.domainname = d.rec.config.Domainname;
       // docker (initializeNetworking) also takes them into the joiner's Config, kept after the run
       if (rec.config.Hostname !== out.hostname || (rec.config.Domainname ?? '') !== (d.rec.config.Domainname ?? '')) {
         const config = { ...rec.config, Hostname: out.hostname, Domainname: d.rec.config.Domainname ?? '' };
@@ -321,7 +319,6 @@ export class ContainerNetworking {
   private async writeFiles(e: Entry, hosts: string, resolvConf: string): Promise<void> {
     await this.ctx.hooks.writeContainerFiles(this.ctx.layout.containerDir(e.rec.id), {
       hostname: e.rec.config.Hostname || e.rec.id.slice(0, 12),
-      domainname: e.rec.config.Domainname || undefined,
       hosts,
       resolvConf,
     });

@@ -93,7 +93,6 @@ export class ContainerSupervisor {
       if (net.files) {
         await ctx.hooks.writeContainerFiles(dir, {
           hostname: net.hostname ?? input.hostname,
-          domainname: net.domainname ?? input.domainname,
           hosts: net.files.hosts,
           resolvConf: net.files.resolvConf,
         });

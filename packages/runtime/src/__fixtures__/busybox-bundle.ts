@@ -34,7 +34,7 @@ export async function makeBundle(root: string, rootfs: string, over: Partial<Spe
   const id = `t${randomBytes(8).toString('hex')}`;
   const bundle = path.join(root, id);
   await fs.mkdir(bundle, { recursive: true });
-  await writeContainerFiles(bundle, { hostname: 'testhost', network: 'none' });
+  await writeContainerFiles(bundle, { hostname: 'testhost', hosts: '127.0.0.1\tlocalhost\n127.0.0.1\ttesthost\n', resolvConf: '' });
   const input: SpecInput = { id, rootfs, containerDir: bundle, hostname: 'testhost', network: 'none', cmd: ['true'], ...over };
   const spec = await buildSpec(input);
   await fs.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
