@@ -60,19 +60,40 @@ describe('limits', () => {
     ok(await c.docker(['rm', '-f', 'bomb']));
   }, 60_000);
 
-  it('--cpus 0.5 throttles a busy loop to about half a core (cgroup cpuacct)', async () => {
-    ok(await c.docker(['run', '-d', '--name', 'spin', '--cpus', '0.5', 'busybox', 'sh', '-c', 'while :; do :; done']));
-    const id = (await inspect('spin')).Id;
-    expect(cg('cpu', id, 'cpu.cfs_quota_us')).toBe('50000');
-    await sleep(300);
-    const a = BigInt(cg('cpuacct', id, 'cpuacct.usage'));
-    const t0 = process.hrtime.bigint();
-    await sleep(2000);
-    const cores = Number(BigInt(cg('cpuacct', id, 'cpuacct.usage')) - a) / Number(process.hrtime.bigint() - t0);
-    expect(cores).toBeGreaterThan(0.35);
-    expect(cores).toBeLessThan(0.65);
-    expect(Number(cg('cpu', id, 'cpu.stat').match(/nr_throttled (\d+)/)![1])).toBeGreaterThan(0);
-    ok(await c.docker(['rm', '-f', 'spin']));
+  it('--cpus 0.5 throttles a busy loop to about half a core (cgroup quota, cpuacct usage)', async () => {
+    // The setting is exact: quota/period. The usage is checked beside unlimited busy loops
+    // measured over the same window: on a loaded machine neither gets what it asks for, so the
+    // floor is half a core or what the unlimited loop got, whichever is less (it was a fixed
+    // 0.35, missed at load 20 with 0.19-0.31). The ceiling is fixed: load never raises usage.
+    try {
+      // two busy loops each: the limited one asks for more than its quota even when its loops
+      // only get part of a core each on a loaded machine
+      const spin = ['sh', '-c', '(while :; do :; done) & while :; do :; done'];
+      ok(await c.docker(['run', '-d', '--name', 'spin', '--cpus', '0.5', 'busybox', ...spin]));
+      ok(await c.docker(['run', '-d', '--name', 'spin-free', 'busybox', ...spin]));
+      const id = (await inspect('spin')).Id;
+      const freeId = (await inspect('spin-free')).Id;
+      expect(cg('cpu', id, 'cpu.cfs_quota_us')).toBe('50000');
+      expect(cg('cpu', id, 'cpu.cfs_period_us')).toBe('100000');
+      expect(cg('cpu', freeId, 'cpu.cfs_quota_us')).toBe('-1');
+      await sleep(300);
+      const usage = (cid: string) => BigInt(cg('cpuacct', cid, 'cpuacct.usage'));
+      const [a, b] = [usage(id), usage(freeId)];
+      const t0 = process.hrtime.bigint();
+      await sleep(3000);
+      const [a1, b1] = [usage(id), usage(freeId)];
+      const wall = Number(process.hrtime.bigint() - t0);
+      const cores = Number(a1 - a) / wall;
+      const free = Number(b1 - b) / wall;
+      const throttled = Number(cg('cpu', id, 'cpu.stat').match(/nr_throttled (\d+)/)![1]);
+      expect(cores).toBeLessThan(0.65);
+      expect(cores).toBeGreaterThan(0.7 * Math.min(0.5, free));
+      // throttling shows only when the machine could give more than the quota (at load 10 on
+      // 2 cores both containers got 0.14-0.17 of a core and neither reached 50 ms a period)
+      if (free > 0.6) expect(throttled).toBeGreaterThan(0);
+    } finally {
+      await c.docker(['rm', '-f', 'spin', 'spin-free']);
+    }
   }, 30_000);
 
   it('--cpuset-cpus, --cpu-shares, --memory-swap, --ulimit reach the kernel', async () => {
