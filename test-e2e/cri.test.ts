@@ -201,6 +201,17 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     // the pod's address from the test's namespace (where berthd runs), and the host port through portmap
     expect((await ns.exec('busybox', ['wget', '-qO-', `http://${ip}:8080/index.html`], { timeoutMs: 10_000 })).stdout).toBe('from-server\n');
     expect((await ns.exec('busybox', ['wget', '-qO-', 'http://10.89.0.1:18080/index.html'], { timeoutMs: 10_000 })).stdout).toBe('from-server\n');
+    // pod stats: the pod's eth0 counters (the traffic above), its processes, CPU per second from the second sample on
+    const ps1 = (await cri.runtime('PodSandboxStats', { pod_sandbox_id: pod })).stats.linux;
+    expect(ps1.network.default_interface).toMatchObject({ name: 'eth0' });
+    expect(Number(ps1.network.default_interface.rx_bytes.value)).toBeGreaterThan(0);
+    expect(Number(ps1.network.default_interface.tx_bytes.value)).toBeGreaterThan(0);
+    expect(ps1.network.interfaces.map((i: { name: string }) => i.name)).not.toContain('lo');
+    expect(Number(ps1.process.process_count.value)).toBeGreaterThanOrEqual(3); // pause, httpd, sleep
+    expect(ps1.containers).toHaveLength(2);
+    await sh('i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'); // some CPU between the samples
+    const ps2 = (await cri.runtime('PodSandboxStats', { pod_sandbox_id: pod })).stats.linux;
+    expect(Number(ps2.cpu.usage_nano_cores.value)).toBeGreaterThan(0);
     await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });
     for (const id of [srv, cli]) expect((await cri.runtime('ContainerStatus', { container_id: id })).status.state).toBe(2);
     await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });

@@ -8,6 +8,7 @@ import { InvalidArgumentError, NotFoundError, codeOf, isNotFound, messageOf } fr
 import type { Logger } from '@berth/log';
 import type { CniNetwork, CniPortMapping } from './cni-network';
 import { CriLogWriter } from './cri-log-writer';
+import { networkUsageOf } from './network-usage';
 import {
   CRI_NAMESPACE,
   KIND_LABEL,
@@ -99,6 +100,8 @@ export class PodManager {
   private readonly c: CriContainerBackend;
   private readonly logWriters = new Map<string, CriLogWriter>();
   private readonly sandboxLocks = new Map<string, Promise<unknown>>();
+  /** The last CPU sample of each container and pod, for usage_nano_cores. */
+  private readonly cpuSamples = new Map<string, { at: number; usage: number }>();
 
   constructor(private readonly o: PodManagerOptions) {
     this.c = o.containers;
@@ -292,6 +295,8 @@ export class PodManager {
       });
       await fs.rm(this.netStatePath(sb.Id), { force: true });
       await fs.rm(this.podFilesDir(sb.Id), { recursive: true, force: true });
+      this.cpuSamples.delete(sb.Id);
+      this.cpuSamples.delete(`pod:${sb.Id}`);
       return {};
     });
   }
@@ -497,6 +502,7 @@ export class PodManager {
 
   private async removeContainerById(id: string): Promise<void> {
     this.logWriters.get(id)?.stop();
+    this.cpuSamples.delete(id);
     const meta = await this.c.inspect(id).then(
       (i) => parseMeta<ContainerMeta>(i.Config.Labels),
       () => undefined,
@@ -733,6 +739,8 @@ export class PodManager {
       /* a stopped container has no stats */
     }
     const cpu = (s['cpu_stats'] as Message)?.cpu_usage?.total_usage as number | undefined;
+    const swap = (s['memory_stats'] as Message | undefined)?.stats?.swap as number | undefined;
+    const pids = (s['pids_stats'] as Message | undefined)?.current as number | undefined;
     const mem = (s['memory_stats'] ?? {}) as Message;
     const usage = mem.usage as number | undefined;
     const inactive = (mem.stats?.total_inactive_file ?? mem.stats?.inactive_file ?? 0) as number;
@@ -740,7 +748,7 @@ export class PodManager {
     const ws = usage !== undefined ? Math.max(0, usage - inactive) : undefined;
     return {
       attributes: { id: c.Id, metadata: meta?.metadata ?? null, labels: criLabels(meta), annotations: meta?.annotations ?? {} },
-      cpu: { timestamp: now, usage_core_nano_seconds: cpu !== undefined ? { value: cpu } : null, usage_nano_cores: null },
+      cpu: { timestamp: now, usage_core_nano_seconds: cpu !== undefined ? { value: cpu } : null, usage_nano_cores: this.nanoCores(c.Id, now, cpu) },
       memory: {
         timestamp: now,
         working_set_bytes: ws !== undefined ? { value: ws } : null,
@@ -751,12 +759,30 @@ export class PodManager {
         major_page_faults: mem.stats?.pgmajfault !== undefined ? { value: mem.stats.pgmajfault } : null,
       },
       writable_layer: { timestamp: now, fs_id: { mountpoint: '' }, used_bytes: { value: 0 }, inodes_used: { value: 0 } },
+      // memory.stat's swap (cgroup v1 with swap accounting); absent otherwise
+      ...(swap !== undefined ? { swap: { timestamp: now, swap_usage_bytes: { value: swap }, swap_available_bytes: null } } : {}),
+      ...(pids !== undefined ? { processCount: pids } : {}),
     };
+  }
+
+  /**
+   * CpuUsage.usage_nano_cores: the CPU time used per second since the previous sample of the same
+   * object (containerd keeps the last sample the same way); null on the first sample.
+   */
+  private nanoCores(key: string, now: number, usage: number | undefined): { value: number } | null {
+    if (usage === undefined) {
+      this.cpuSamples.delete(key);
+      return null;
+    }
+    const prev = this.cpuSamples.get(key);
+    this.cpuSamples.set(key, { at: now, usage });
+    if (!prev || now <= prev.at || usage < prev.usage) return null;
+    return { value: Math.round(((usage - prev.usage) * 1e9) / (now - prev.at)) };
   }
 
   async containerStats(req: Message): Promise<Message> {
     const i = await this.mustFind('container', req.container_id);
-    return { stats: await this.statsOf({ Id: i.Id, Labels: i.Config.Labels ?? {} }) };
+    return { stats: withoutPids(await this.statsOf({ Id: i.Id, Labels: i.Config.Labels ?? {} })) };
   }
 
   async listContainerStats(req: Message): Promise<Message> {
@@ -767,7 +793,7 @@ export class PodManager {
       if (f?.id && !c.Id.startsWith(f.id)) continue;
       if (f?.pod_sandbox_id && !(c.Labels[SANDBOX_LABEL] ?? '').startsWith(f.pod_sandbox_id)) continue;
       if (!matchesSelector(criLabels(parseMeta(c.Labels)), f?.label_selector)) continue;
-      out.push(await this.statsOf(c));
+      out.push(withoutPids(await this.statsOf(c)));
     }
     return { stats: out };
   }
@@ -779,12 +805,26 @@ export class PodManager {
     for (const c of await this.sandboxContainers(s.Id)) if (c.State === 'running') containers.push(await this.statsOf(c));
     const sum = (pick: (m: Message) => number | undefined): number => [own, ...containers].reduce((a, m) => a + (pick(m) ?? 0), 0);
     const now = Date.now() * 1e6;
+    const cpu = sum((m) => m.cpu.usage_core_nano_seconds?.value);
+    // the pod's network: its pause process's namespace (none of its own on the host's network)
+    const pid = meta?.namespaces.network === NODE ? 0 : await this.c.inspect(s.Id).then((i) => i.State.Pid, () => 0);
+    const network = await networkUsageOf(pid, 'eth0', now);
+    const processCount = sum((m) => m.processCount as number | undefined);
     return {
       attributes: { id: s.Id, metadata: meta?.metadata ?? null, labels: criLabels(meta), annotations: meta?.annotations ?? {} },
       linux: {
-        cpu: { timestamp: now, usage_core_nano_seconds: { value: sum((m) => m.cpu.usage_core_nano_seconds?.value) } },
-        memory: { timestamp: now, working_set_bytes: { value: sum((m) => m.memory.working_set_bytes?.value) }, usage_bytes: { value: sum((m) => m.memory.usage_bytes?.value) } },
-        containers,
+        cpu: { timestamp: now, usage_core_nano_seconds: { value: cpu }, usage_nano_cores: this.nanoCores(`pod:${s.Id}`, now, cpu) },
+        memory: {
+          timestamp: now,
+          working_set_bytes: { value: sum((m) => m.memory.working_set_bytes?.value) },
+          usage_bytes: { value: sum((m) => m.memory.usage_bytes?.value) },
+          rss_bytes: { value: sum((m) => m.memory.rss_bytes?.value) },
+          page_faults: { value: sum((m) => m.memory.page_faults?.value) },
+          major_page_faults: { value: sum((m) => m.memory.major_page_faults?.value) },
+        },
+        ...(network ? { network } : {}),
+        process: { timestamp: now, process_count: { value: processCount } },
+        containers: containers.map(withoutPids),
       },
     };
   }
@@ -878,6 +918,12 @@ async function seccompOpt(sc: Message): Promise<string[]> {
     throw new InvalidArgumentError(`seccomp profile ${JSON.stringify(file)}: ${messageOf(e)}`);
   }
   return [`seccomp=${json}`];
+}
+
+/** A container's stats as the CRI shows them (statsOf keeps its process count beside, for the pod's). */
+function withoutPids(m: Message): Message {
+  const { processCount: _count, ...rest } = m;
+  return rest;
 }
 
 /**
