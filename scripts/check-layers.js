@@ -3,7 +3,7 @@
  * The dependency-direction check (`npm run lint`, CI): every import between workspace packages
  * must point down the layers of the architecture, so that it does not rest on discipline alone.
  *
- *        cli ──► client ──► api
+ *        cli ──► client ──► api   (and cli ──► registry-client for `manifest inspect`)
  *     daemon ──► builder, image-store, registry-client, runtime, network, cri ──► oci ──► errdefs
  *     registry (server) ──► registry-client, oci, errdefs
  *     sqlite and log beneath everything; oci, errdefs, sqlite, log, fs are the base; api (the
@@ -40,7 +40,8 @@ const ALLOWED = {
   sqlite: ['errdefs', 'log'],
   api: ['errdefs', 'oci', 'log'],
   client: ['api', 'oci', 'errdefs', 'log'],
-  cli: ['client', 'api', 'oci', 'errdefs', 'log'],
+  // registry-client: `manifest inspect` asks the registry itself, as the docker CLI does
+  cli: ['client', 'api', 'oci', 'errdefs', 'log', 'registry-client'],
   // the middle: never each other
   builder: MIDDLE_DEPS,
   'image-store': MIDDLE_DEPS,

@@ -100,6 +100,12 @@ function groupTable(byName: (specs: CommandSpec[], n: string) => CommandSpec): R
 
 const GROUP_NAMES = new Set(['builder', 'container', 'context', 'image', 'manifest', 'network', 'system', 'volume']);
 
+/** docker's error for a command whose argument count is a range (cobra.RangeArgs). */
+function argRangeError(prog: string, path: string, spec: CommandSpec): string {
+  const [lo, hi] = spec.args!;
+  return `${prog}: '${prog} ${path}' requires at least ${lo} and at most ${hi} arguments\n\nUsage:  ${prog} ${path} ${spec.usage ?? ''}\n\nRun '${prog} ${path} --help' for more information\n`;
+}
+
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const { io, env } = deps;
@@ -203,6 +209,15 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
       }
       if (runRest !== undefined) argv.args = runRest;
+      if (spec.args) {
+        const variadic = /<(\w+)\.\.>/.exec(spec.command)?.[1];
+        const n = variadic ? ([] as unknown[]).concat(argv[variadic] ?? []).length : 0;
+        if (n < spec.args[0] || n > spec.args[1]) {
+          io.stderr.write(argRangeError(prog, path, spec));
+          exitCode = 1;
+          return;
+        }
+      }
       if (!/[<[]/.test(spec.command) && ((argv._ as unknown[]) ?? []).length > path.split(' ').length) {
         io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${USAGE[path.split(' ').pop()!] ? ` ${USAGE[path.split(' ').pop()!]}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
         exitCode = 1;
@@ -299,7 +314,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         commandHelp({
           prog,
           path: cmdPath,
-          usage: (!grp || first === 'container' || first === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, flags.length > 0),
+          usage: spec.usage ?? (!grp || first === 'container' || first === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, flags.length > 0),
+          ...(spec.experimental ? { experimental: true } : {}),
           describe: spec.describe,
           aliases: helpAliases(prog, aliasKey, name, aliasKey ? spec.aliases : []),
           // run and create declare --help themselves (their -h is --hostname)
@@ -338,6 +354,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       return 125;
     }
     const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
+    const ranged = GROUP_NAMES.has(words[0] ?? '') ? groupTable(byName)[words[0]!]?.leaves.find((l) => l.args && l.command.split(' ')[0] === leaf) : undefined;
+    if (need && ranged) {
+      io.stderr.write(argRangeError(prog, cmdPath, ranged));
+      return 1;
+    }
     if (need) {
       const variadic = /\.\.\.\]?$/.test(USAGE[leaf] ?? '');
       const n = leaf === 'exec' ? 2 : Number(need[1]);

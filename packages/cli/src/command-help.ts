@@ -91,8 +91,13 @@ export function flagUsages(flags: HelpFlag[], cols: number): string {
 }
 
 /** docker's usage template for a leaf command: Usage, description, Aliases, Options. */
-export function commandHelp(o: { prog: string; path: string; usage?: string; describe: string; aliases?: string[]; flags: HelpFlag[]; cols?: number }): string {
+export function commandHelp(o: { prog: string; path: string; usage?: string; describe: string; aliases?: string[]; flags: HelpFlag[]; cols?: number; experimental?: boolean }): string {
   let out = `Usage:  ${o.prog} ${o.path}${o.usage ? ` ${o.usage}` : ''}\n\n${o.describe}\n`;
+  if (o.experimental) {
+    out +=
+      `\nEXPERIMENTAL:\n  ${o.prog} ${o.path} is an experimental feature.\n  Experimental features provide early access to product functionality. These\n` +
+      '  features may change between releases without warning, or can be removed from a\n  future release. Learn more about experimental features in our documentation:\n  https://docs.docker.com/go/experimental/\n';
+  }
   if (o.aliases?.length) out += `\nAliases:\n  ${o.aliases.join(', ')}\n`;
   if (o.flags.length) out += `\nOptions:\n${flagUsages(o.flags, o.cols ?? 79).replace(/\s+$/, '')}\n`;
   return out;

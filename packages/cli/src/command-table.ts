@@ -10,6 +10,12 @@ export interface CommandSpec {
   builder?: (y: Argv) => Argv;
   /** Loads the implementation lazily: only the chosen command's code is required. */
   load: () => (ctx: CliContext, argv: never) => Promise<ExitCode>;
+  /** docker's synopsis when USAGE (keyed by the leaf name) cannot tell (a group's leaf). */
+  usage?: string;
+  /** docker marks the command experimental in its help (an EXPERIMENTAL section). */
+  experimental?: boolean;
+  /** docker's argument bounds when they are a range (`requires at least 1 and at most 2 arguments`). */
+  args?: [number, number];
 }
 
 const str = { type: 'string' } as const;
@@ -558,6 +564,9 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
 export const MANIFEST_COMMANDS: CommandSpec[] = [
   {
     command: 'inspect <names..>',
+    usage: '[OPTIONS] [MANIFEST_LIST] MANIFEST',
+    experimental: true,
+    args: [1, 2],
     describe: 'Display an image manifest, or manifest list',
     builder: (y) => y.option('insecure', { ...bool, describe: 'Allow communication with an insecure registry' }).option('verbose', { ...bool, alias: 'v', describe: 'Output additional info including layers and platform' }),
     load: () => require('./commands/manifest').inspect,

@@ -1,0 +1,70 @@
+/**
+ * Issue 11: `berth manifest inspect` asks the registry itself (as the docker CLI does, through
+ * @berth/registry-client) and prints what docker 28 prints, byte for byte: an image manifest as
+ * the registry has it, `-v` (docker's ImageManifest: Ref, Descriptor with the platform from the
+ * config, Raw, SchemaV2Manifest), a manifest list (docker's rebuilt list; `-v` an array), a
+ * missing manifest, usage errors and the help. The registry is berth-registry on loopback; the list
+ * is made by `docker manifest create/annotate/push`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, fixtures, ok } from './harness';
+import { type RunningRegistry, startBerthRegistry } from './registry-helpers';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let reg: RunningRegistry;
+
+beforeAll(async () => {
+  [d, reg] = await Promise.all([BerthDaemon.start(), startBerthRegistry()]);
+  c = clientsFor(d);
+  ok(await c.docker(['load', '-i', fixtures.dockerSave]));
+  for (const n of ['img/a', 'img/b']) {
+    ok(await c.docker(['tag', fixtures.dockerSaveTag, `${reg.host}/${n}:1`]));
+    ok(await c.docker(['push', '-q', `${reg.host}/${n}:1`]));
+  }
+  const list = `${reg.host}/img/list:1`;
+  ok(await c.docker(['manifest', 'create', '--insecure', list, `${reg.host}/img/a:1`, `${reg.host}/img/b:1`]));
+  ok(await c.docker(['manifest', 'annotate', '--arch', 'arm64', '--variant', 'v8', list, `${reg.host}/img/b:1`]));
+  ok(await c.docker(['manifest', 'push', '--purge', '--insecure', list]));
+}, 120_000);
+
+afterAll(async () => {
+  await reg?.dispose();
+  await d?.dispose();
+}, 60_000);
+
+async function same(args: string[]) {
+  const dr = await c.docker(args);
+  const br = await c.berth(args);
+  const swap = (s: string) => s.replace(/(^|[\s'"])berth(?=[\s:'"])/gm, '$1docker');
+  const r = { docker: { code: dr.code, stdout: dr.stdout, stderr: dr.stderr }, berth: { code: br.code, stdout: swap(br.stdout), stderr: swap(br.stderr) } };
+  expect(r.berth).toEqual(r.docker);
+  return r.docker;
+}
+
+describe('manifest inspect', () => {
+  it('an image manifest, plain and -v', async () => {
+    const plain = await same(['manifest', 'inspect', '--insecure', `${reg.host}/img/a:1`]);
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json' });
+    const v = await same(['manifest', 'inspect', '--insecure', '-v', `${reg.host}/img/a:1`]);
+    const vj = JSON.parse(v.stdout) as { Ref: string; Descriptor: { platform: unknown }; Raw: string };
+    expect(vj.Ref).toBe(`${reg.host}/img/a:1`);
+    expect(vj.Descriptor.platform).toEqual({ architecture: 'amd64', os: 'linux' });
+    expect(JSON.parse(Buffer.from(vj.Raw, 'base64').toString())).toEqual(JSON.parse(plain.stdout));
+  });
+
+  it('a manifest list, plain and -v', async () => {
+    const plain = await same(['manifest', 'inspect', '--insecure', `${reg.host}/img/list:1`]);
+    expect(JSON.parse(plain.stdout).manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
+    const v = await same(['manifest', 'inspect', '--insecure', '-v', `${reg.host}/img/list:1`]);
+    expect((JSON.parse(v.stdout) as unknown[]).length).toBe(2);
+  });
+
+  it('a missing manifest, usage errors, help', async () => {
+    expect((await same(['manifest', 'inspect', '--insecure', `${reg.host}/img/nope:1`])).stderr).toBe(`no such manifest: ${reg.host}/img/nope:1\n`);
+    expect((await same(['manifest', 'inspect'])).code).toBe(1);
+    expect((await same(['manifest', 'inspect', 'a', 'b', 'c'])).code).toBe(1);
+    expect((await same(['manifest', 'inspect', '--help'])).stdout).toContain('EXPERIMENTAL:');
+  });
+});
