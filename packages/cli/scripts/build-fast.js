@@ -55,7 +55,8 @@ const lazyBuiltins = {
       contents: `let m;
 const load = () => m || (m = require(${JSON.stringify(`node:${args.path}`)}));
 module.exports = new Proxy({}, {
-  get: (_, k) => (k === '__esModule' ? true : load()[k]),
+  // a default import (\`import https from 'node:https'\`, registry-client) is the module itself
+  get: (_, k) => (k === '__esModule' ? true : k === 'default' ? load() : load()[k]),
   has: (_, k) => k in load(),
   ownKeys: () => Reflect.ownKeys(load()),
   getOwnPropertyDescriptor: (_, k) => { const d = Reflect.getOwnPropertyDescriptor(load(), k); if (d) d.configurable = true; return d; },
