@@ -1,10 +1,12 @@
 /**
  * What a daemon leaves when it dies or a container goes at a bad moment: `kill -9` during a
  * commit leaves no paused container after the restart, during a build no intermediate
- * container (also when killed the moment the step's container exists); no health-probe shim outlives the removal of its container or a daemon stop
+ * container (also when killed the moment the step's container exists), during a volume's
+ * copy-up no half-filled volume (the next start copies it whole); no health-probe shim outlives the removal of its container or a daemon stop
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, processesUnder, rawRequest, scratchDir, sleep, waitFor } from './harness';
@@ -89,4 +91,33 @@ describe('crash leftovers', () => {
     await d.restart();
     expect(ok(await docker(['ps', '-aq'])).stdout.trim()).not.toBe('');
   }, 120_000);
+
+  it('kill -9 during a volume copy-up: the next start copies the image content whole, not on top of half of it', async () => {
+    const ctx = scratchDir('crash-copy-up');
+    fs.mkdirSync(path.join(ctx, 'data'));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(ctx, 'data', `f${i}`), randomBytes(256 << 10));
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY data /data\n');
+    ok(await docker(['build', '-q', '-t', 'copy-up:1', ctx]));
+    const sum = "ls /data | wc -l; cat /data/* | md5sum";
+    const want = ok(await docker(['run', '--rm', 'copy-up:1', 'sh', '-c', sum])).stdout;
+    const data = path.join(d.dataRoot, 'volumes', 'cv', '_data');
+    let cut = false;
+    for (let attempt = 0; attempt < 3 && !cut; attempt++) {
+      await docker(['rm', '-f', 'cu']);
+      await docker(['volume', 'rm', 'cv']);
+      ok(await docker(['volume', 'create', 'cv']));
+      const run = docker(['run', '-d', '--name', 'cu', '-v', 'cv:/data', 'copy-up:1', 'sleep', '1000']);
+      await waitFor('the copy-up to begin', () => fs.readdirSync(data).length > 0, 30_000, 2);
+      await d.kill9();
+      await run;
+      cut = fs.readdirSync(data).length < 300;
+      await d.restart();
+    }
+    expect(cut).toBe(true); // the kill landed in the middle of the copy
+    ok(await docker(['start', 'cu']));
+    expect(ok(await docker(['exec', 'cu', 'sh', '-c', sum])).stdout).toBe(want);
+    expect(fs.existsSync(path.join(d.dataRoot, 'volumes', 'cv', 'copy-up.partial'))).toBe(false);
+    ok(await docker(['rm', '-f', 'cu']));
+    ok(await docker(['volume', 'rm', 'cv']));
+  }, 180_000);
 });

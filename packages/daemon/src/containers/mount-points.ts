@@ -1,8 +1,9 @@
+import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MountPoint } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { RootView } from '@berth/fs';
+import { RootView, fdPath, fsAt } from '@berth/fs';
 import type { ContainerRecord } from './container-record';
 
 /**
@@ -128,10 +129,16 @@ export async function resolveMounts(
  * Docker's copy-up: a volume that is empty when its container starts gets the image's content at
  * the mount path (the mounted rootfs, resolved without leaving it). GNU cp -a keeps owners,
  * modes, links and times.
+ *
+ * Never half-done: a marker beside the volume's `_data` (`volumes/<name>/copy-up.partial`) is
+ * written before the copy and removed after it; a copy cut by a crash (kill -9 of berthd) leaves
+ * it, and the next start of any container using the volume empties `_data` first, so the copy is
+ * made again from the start (or, with nothing to copy, the volume is empty as before the cut one).
  */
 export async function populateVolumes(mounts: ContainerMount[], rootfs: string, copy: (from: string, to: string) => Promise<void>): Promise<void> {
   const wanted = mounts.filter((m) => m.Type === 'volume' && !m.NoCopy);
   if (wanted.length === 0) return;
+  for (const m of wanted) await undoCutCopyUp(m.Source);
   const view = RootView.open(rootfs);
   try {
     for (const m of wanted) {
@@ -152,7 +159,10 @@ export async function populateVolumes(mounts: ContainerMount[], rootfs: string, 
         if (content.length === 0) continue;
         const existing = await fs.readdir(m.Source).catch(() => ['?']);
         if (existing.length > 0) continue;
+        const marker = copyUpMarker(m.Source);
+        if (marker) await fs.writeFile(marker, '');
         await copy(inside, m.Source);
+        if (marker) await fs.rm(marker, { force: true });
       } finally {
         r.close();
       }
@@ -160,4 +170,24 @@ export async function populateVolumes(mounts: ContainerMount[], rootfs: string, 
   } finally {
     view.close();
   }
+}
+
+/** The marker of a copy-up in progress into the volume data dir `data` (undefined: not one of berthd's `<volume>/_data` dirs). */
+function copyUpMarker(data: string): string | undefined {
+  return path.basename(data) === '_data' ? path.join(path.dirname(data), 'copy-up.partial') : undefined;
+}
+
+/** A copy-up cut by a crash: what it copied is removed (`_data` itself stays: it may be a mount point), then the marker. */
+async function undoCutCopyUp(data: string): Promise<void> {
+  const marker = copyUpMarker(data);
+  if (!marker || !(await fs.stat(marker).catch(() => undefined))) return;
+  // by fd (@berth/fs): a container using the volume may have left symlinks anywhere in it
+  const at = fsAt();
+  const dir = at.openRoot(data);
+  try {
+    for (const name of await fs.readdir(fdPath(dir))) at.removeAllAt(dir, name);
+  } finally {
+    fsSync.closeSync(dir);
+  }
+  await fs.rm(marker, { force: true });
 }
