@@ -185,6 +185,31 @@ describe('the filter berthd compiles once for crun', () => {
   }, 30_000);
 });
 
+describe('AppArmor (this host has none)', () => {
+  it("info says so in one warning and lists no name=apparmor; apparmor=NAME|unconfined is accepted and ignored, inspect's AppArmorProfile is empty, as Docker on such a host", async () => {
+    const info = JSON.parse(ok(await docker(['info', '--format', '{{json .}}'])).stdout) as { SecurityOptions: string[]; Warnings: string[] | null };
+    expect(info.SecurityOptions).not.toContain('name=apparmor');
+    expect(info.Warnings).toContain('WARNING: AppArmor is not enabled on this host (/sys/module/apparmor/parameters/enabled is not Y): containers run without an AppArmor profile');
+    for (const opt of ['apparmor=unconfined', 'apparmor=docker-default']) {
+      const res = await rawRequest(d.socketPath, {
+        method: 'POST',
+        path: '/v1.41/containers/create',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Image: 'busybox', Cmd: ['true'], HostConfig: { SecurityOpt: [opt] } }),
+      });
+      expect(res.status).toBe(201);
+      const { Id, Warnings } = res.json as { Id: string; Warnings: string[] };
+      expect(Warnings).toEqual([]);
+      try {
+        ok(await docker(['start', '-a', Id]));
+        expect(ok(await docker(['inspect', '--format', '{{json .AppArmorProfile}}', Id])).stdout.trim()).toBe('""');
+      } finally {
+        ok(await docker(['rm', '-f', Id]));
+      }
+    }
+  }, 60_000);
+});
+
 describe('create-time validation (400 with docker\'s words, not a failure at start)', () => {
   const create = (body: Record<string, unknown>) =>
     rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/create', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'busybox', Cmd: ['true'], ...body }) });

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
-import { OciRuntime, checkHost, unmountRootfs } from '@berth/runtime';
+import { AppArmor, OciRuntime, checkHost, systemAppArmorHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
 import { DataRoot } from './layout';
@@ -134,7 +134,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     }
   }
   const tls = useTls ? await loadTls(config.tls!) : undefined;
-  const security = await hostSecurity();
+  const apparmor = await AppArmor.detect(systemAppArmorHost, logger);
+  const security = await hostSecurity(apparmor);
 
   const layout = new DataRoot(path.resolve(config.dataRoot));
   // Nothing of a live daemon's may change: its sockets and its data root are checked and
@@ -212,6 +213,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         images: imageStore.images,
         snapshots: imageStore.snapshots,
         runtime: oci,
+        apparmor,
         packDirectory: (dir, opts) => packDirectory(dir, opts ?? {}),
         committer: imageStore.committer,
         volumes,

@@ -285,6 +285,7 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: rlimitsOf(input, nofile),
       noNewPrivileges: Boolean(input.noNewPrivileges),
+      ...(input.apparmorProfile ? { apparmorProfile: input.apparmorProfile } : {}),
       ...(input.oomScoreAdj ? { oomScoreAdj: input.oomScoreAdj } : {}),
     },
     root: { path: input.rootfs, readonly: Boolean(input.readonlyRootfs) },

@@ -137,6 +137,8 @@ export interface SpecInput {
    * schema); Docker's default profile when absent. Privileged containers get no filter.
    */
   seccomp?: string;
+  /** The AppArmor profile the process runs under (AppArmor.profileFor; none when empty). */
+  apparmorProfile?: string;
   /** HostConfig.Sysctls (namespaced ones: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*). */
   sysctls?: Record<string, string>;
   /** `--device host[:container[:perms]]`: host device nodes made in the container and allowed in its cgroup. */

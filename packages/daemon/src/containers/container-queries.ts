@@ -8,6 +8,7 @@ import type { ContainerRecord } from './container-record';
 import type { ContainerCounts, ContainerImageUser, ListOptions } from './container-service';
 import { graphDriverData, toInspect, toSummary } from './container-views';
 import { initLayerPath } from './init-layer';
+import { appArmorProfileOf } from './security-opts';
 
 /** Read-only views of the containers: ps, inspect, diff, the record, image users, counts. */
 export class ContainerQueries {
@@ -55,6 +56,7 @@ export class ContainerQueries {
       graphDriver: graphDriverData(mounts, ctx.rootfsOf(rec.id)),
       size: opts.size ? await this.sizes(rec) : undefined,
       network: await ctx.networking.settings(rec),
+      appArmorProfile: appArmorProfileOf(ctx.deps.apparmor, rec.hostConfig),
     });
     out.ExecIDs = this.execs.execIdsOf(rec.id);
     return out;

@@ -22,6 +22,7 @@ import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
 import { copyTree } from './copy-tree';
 import { populateVolumes } from './mount-points';
+import { appArmorProfileOf } from './security-opts';
 import { specInputOf } from './spec-input';
 import { rfc3339Nano } from './timestamps';
 import { logRotation } from './validate-create';
@@ -88,6 +89,11 @@ export class ContainerSupervisor {
       }
       times.mounted = ms();
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
+      const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
+      if (apparmorProfile) {
+        await ctx.deps.apparmor!.ensureLoaded(apparmorProfile);
+        input.apparmorProfile = apparmorProfile;
+      }
       net = await ctx.networking.prepare(e);
       times.network = ms();
       if (net.files) {

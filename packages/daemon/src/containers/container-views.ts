@@ -89,7 +89,7 @@ export function graphDriverData(mounts: MountDescription[] | undefined, merged: 
 export function toInspect(
   rec: ContainerRecord,
   layout: DataRoot,
-  extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number }; network: NetworkSettings },
+  extra: { graphDriver: Record<string, string> | null; size?: { rw: number; rootFs: number }; network: NetworkSettings; appArmorProfile?: string },
 ): ContainerInspect {
   const files = containerFilePaths(layout.containerDir(rec.id));
   const s = rec.state;
@@ -123,7 +123,7 @@ export function toInspect(
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
-    AppArmorProfile: '',
+    AppArmorProfile: extra.appArmorProfile ?? '',
     ExecIDs: null,
     HostConfig: rec.hostConfig,
     GraphDriver: { Data: extra.graphDriver, Name: 'overlay2' },

@@ -97,4 +97,12 @@ export interface ContainerServiceDeps {
   runtimes?: Record<string, ContainerRuntime>;
   /** Injected clock (tests). */
   now?: () => Date;
+  /** AppArmor where the host has it (@berth/runtime AppArmor); none: no container has a profile. */
+  apparmor?: ContainerAppArmor;
+}
+
+/** A container's AppArmor profile, and docker-default loaded before a start that uses it. */
+export interface ContainerAppArmor {
+  profileFor(opts: { privileged: boolean; apparmorOpt?: string }): string;
+  ensureLoaded(name: string): Promise<void>;
 }

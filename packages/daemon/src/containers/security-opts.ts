@@ -1,3 +1,5 @@
+import type { ContainerAppArmor } from './deps';
+
 /**
  * HostConfig.SecurityOpt entries: `key=value` (or the old `key:value`), or a bare
  * `no-new-privileges`. The docker CLI sends `seccomp=<profile JSON>` after reading the file
@@ -18,6 +20,21 @@ export function seccompOpt(opts: readonly string[] | null | undefined): string |
     if (key === 'seccomp') found = value;
   }
   return found;
+}
+
+/** The `apparmor` option's value (a profile name or `unconfined`); undefined when absent. */
+export function apparmorOpt(opts: readonly string[] | null | undefined): string | undefined {
+  let found: string | undefined;
+  for (const o of opts ?? []) {
+    const { key, value } = splitSecurityOpt(o);
+    if (key === 'apparmor') found = value;
+  }
+  return found;
+}
+
+/** A container's AppArmor profile (inspect's AppArmorProfile, the spec's): '' without AppArmor. */
+export function appArmorProfileOf(apparmor: ContainerAppArmor | undefined, h: { Privileged?: boolean; SecurityOpt?: string[] | null }): string {
+  return apparmor?.profileFor({ privileged: Boolean(h.Privileged), apparmorOpt: apparmorOpt(h.SecurityOpt) }) ?? '';
 }
 
 /** `no-new-privileges` (bare or `=true`/`:true`). */

@@ -295,7 +295,10 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
       if (val === undefined) bad(`invalid --security-opt 2: "${o}"`);
       // A profile is checked now (400), not at start.
       if (val !== 'unconfined' && val !== 'builtin') parseSeccompProfile(val);
-    } else if (k === 'apparmor' || k === 'label') {
+    } else if (k === 'apparmor') {
+      // a profile name (or unconfined), applied where the host has AppArmor and ignored where not, as Docker
+      if (val === undefined) bad(`invalid --security-opt 1: "${o}"`);
+    } else if (k === 'label') {
       warnings.push(`berth: --security-opt ${k} is not supported and was ignored`);
     } else bad(`invalid --security-opt 1: "${o}"`);
   }
