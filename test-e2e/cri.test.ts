@@ -10,7 +10,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as grpc from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { loadCriServices } from '@berth/cri';
 import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, startCriDaemon, stopCriDaemon, type CriClient } from './harness';
 import { startBerthRegistry, type RunningRegistry } from './registry-helpers';
 
@@ -261,6 +263,52 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });
     expect(mountedBelow()).toEqual([]);
     expect(fs.existsSync(volumesDir) ? fs.readdirSync(volumesDir) : []).toEqual([]);
+  }, 90_000);
+
+  it('GetContainerEvents streams created, started, stopped and deleted for the pod and its container, with the pod and container statuses', async () => {
+    const { RuntimeService } = loadCriServices();
+    const rt = new RuntimeService(d.criAddress, grpc.credentials.createInsecure());
+    const got: { container_id: string; container_event_type: number; created_at: number; pod_sandbox_status: { id: string } | null; containers_statuses: { id: string; state: number }[] }[] = [];
+    const stream = rt.GetContainerEvents({});
+    stream.on('data', (m: (typeof got)[number]) => got.push(m));
+    stream.on('error', () => undefined); // the cancel at the end
+    try {
+      await sleep(200); // the subscription is made when the call reaches berthd
+      const nsOpts = { network: 2, pid: 1, ipc: 2 };
+      const config = podConfig('events', { linux: { security_context: { namespace_options: nsOpts } } });
+      const { pod_sandbox_id: pod } = await cri.runtime('RunPodSandbox', { config });
+      const { container_id: c } = await cri.runtime('CreateContainer', {
+        pod_sandbox_id: pod,
+        sandbox_config: config,
+        config: { metadata: { name: 'c', attempt: 0 }, image: { image: 'busybox' }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: nsOpts } } },
+      });
+      await cri.runtime('StartContainer', { container_id: c });
+      await cri.runtime('StopContainer', { container_id: c, timeout: 1 });
+      await cri.runtime('RemoveContainer', { container_id: c });
+      await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });
+      await cri.runtime('RemovePodSandbox', { pod_sandbox_id: pod });
+      const want = [
+        [pod, 0],
+        [pod, 1],
+        [c, 0],
+        [c, 1],
+        [c, 2],
+        [c, 3],
+        [pod, 2],
+        [pod, 3],
+      ];
+      for (let i = 0; i < 50 && got.length < want.length; i++) await sleep(100);
+      expect(got.map((e) => [e.container_id, e.container_event_type])).toEqual(want);
+      const cStarted = got[3]!;
+      expect(cStarted.pod_sandbox_status?.id).toBe(pod);
+      expect(cStarted.containers_statuses.find((s) => s.id === c)?.state).toBe(1);
+      expect(got[4]!.containers_statuses.find((s) => s.id === c)?.state).toBe(2); // exited
+      expect(got[7]!.pod_sandbox_status).toBeNull(); // the pod is gone
+      for (let i = 1; i < got.length; i++) expect(Number(got[i]!.created_at)).toBeGreaterThanOrEqual(Number(got[i - 1]!.created_at));
+    } finally {
+      stream.cancel();
+      rt.close();
+    }
   }, 90_000);
 
   it('a container: ExecSync (exit code, both streams, timeout), CRI-format log file, exit status kept, negative OOM score clamped, hidden from ps', async () => {

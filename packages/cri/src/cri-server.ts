@@ -9,6 +9,7 @@ import type { CriContainerBackend, CriImageBackend } from './deps';
 import { unaryHandlers, type UnaryHandler } from './grpc-handlers';
 import { imageServiceHandlers } from './image-service';
 import { CniNetwork } from './cni-network';
+import { containerEventsHandler, type SubscribeContainerEvents } from './container-events';
 import { PodManager } from './pod-manager';
 import { StreamingServer } from './streaming/streaming-server';
 import { containerStreamingBackend } from './streaming/container-streaming-backend';
@@ -41,6 +42,8 @@ export interface CriServerOptions {
   streamAddress?: string;
   /** Connects to localhost:port inside a network namespace (CRI port-forward). */
   dialInNetns?: (netnsPath: string, port: number) => Duplex;
+  /** The daemon's container events, for GetContainerEvents (Unimplemented without). */
+  containerEvents?: SubscribeContainerEvents;
 }
 
 /** The unix socket path of a `unix:///path` address. */
@@ -89,7 +92,9 @@ export class CriServer {
       });
     }
     const services = loadCriServices();
-    this.server.addService(services.RuntimeService.service, unaryHandlers('RuntimeService', this.runtimeHandlers(), this.logger));
+    const runtime = unaryHandlers('RuntimeService', this.runtimeHandlers(), this.logger);
+    if (this.pods && opts.containerEvents) runtime['GetContainerEvents'] = containerEventsHandler(opts.containerEvents, this.pods, this.logger);
+    this.server.addService(services.RuntimeService.service, runtime);
     this.server.addService(services.ImageService.service, unaryHandlers('ImageService', imageServiceHandlers(opts.images, [opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE]), this.logger));
   }
 

@@ -7,4 +7,5 @@ export type { CriImage, CriImageBackend, CriContainerBackend, CriExecAttachment 
 export { loadCriServices, CRI_PROTO_PATH, CRI_LOADER_OPTIONS, type CriServices } from './cri-proto';
 export { NAMESPACE_LABEL, CRI_NAMESPACE, KIND_LABEL, SANDBOX_LABEL } from './cri-labels';
 export { criLogLine } from './cri-log-writer';
+export type { CriContainerEvent, SubscribeContainerEvents } from './container-events';
 export { parseStreamAddress, DEFAULT_STREAM_ADDRESS } from './streaming/streaming-server';

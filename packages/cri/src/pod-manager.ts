@@ -7,6 +7,7 @@ import type { ContainerInspect, ContainerSummary } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, codeOf, isNotFound, messageOf } from '@berth/errdefs';
 import type { Logger } from '@berth/log';
 import type { CniNetwork, CniPortMapping } from './cni-network';
+import type { CriContainerEvent } from './container-events';
 import { CriLogWriter } from './cri-log-writer';
 import { networkUsageOf } from './network-usage';
 import {
@@ -721,6 +722,30 @@ export class PodManager {
     const sb = await this.mustFind('sandbox', id);
     if (!sb.State.Running || !sb.State.Pid) throw new GrpcStatusError(Status.FAILED_PRECONDITION, `pod sandbox "${sb.Id}": not ready`);
     return `/proc/${sb.State.Pid}/ns/net`;
+  }
+
+  // ---- events ----
+
+  /**
+   * A GetContainerEvents response (container-events.ts): the object's ID, the pod's status and
+   * the statuses of the pod's containers now (a deleted pod has none).
+   */
+  async eventResponse(e: CriContainerEvent, type: number): Promise<Message | undefined> {
+    const sandboxId = e.attributes[KIND_LABEL] === 'sandbox' ? e.id : e.attributes[SANDBOX_LABEL];
+    if (!sandboxId) return undefined;
+    const podStatus = await this.podSandboxStatus({ pod_sandbox_id: sandboxId }).then(
+      (r) => r.status as Message,
+      () => null,
+    );
+    const statuses: Message[] = [];
+    for (const c of podStatus ? await this.sandboxContainers(sandboxId) : []) {
+      const st = await this.containerStatus({ container_id: c.Id }).then(
+        (r) => r.status as Message,
+        () => undefined,
+      );
+      if (st) statuses.push(st);
+    }
+    return { container_id: e.id, container_event_type: type, created_at: Number(e.timeNano), pod_sandbox_status: podStatus, containers_statuses: statuses };
   }
 
   // ---- stats ----

@@ -332,6 +332,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         ...(config.cri.podInfraImage ? { podInfraImage: config.cri.podInfraImage } : {}),
         ...(config.cri.streamAddress !== undefined ? { streamAddress: config.cri.streamAddress } : {}),
         dialInNetns,
+        // GetContainerEvents: the container events of the daemon's event log (labels in attributes)
+        containerEvents: (listener) =>
+          events.subscribe((e) => {
+            if (e.type === 'container') listener({ action: e.action, id: e.actorId, attributes: e.attributes, timeNano: e.timeNano });
+          }),
         logger,
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');
