@@ -265,7 +265,7 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     expect(fs.existsSync(volumesDir) ? fs.readdirSync(volumesDir) : []).toEqual([]);
   }, 90_000);
 
-  it('GetContainerEvents streams created, started, stopped and deleted for the pod and its container, with the pod and container statuses', async () => {
+  it('GetContainerEvents streams created, started, stopped and deleted for the pod and its container, with the pod and container statuses; containerd\'s CRI annotations in the OCI specs', async () => {
     const { RuntimeService } = loadCriServices();
     const rt = new RuntimeService(d.criAddress, grpc.credentials.createInsecure());
     const got: { container_id: string; container_event_type: number; created_at: number; pod_sandbox_status: { id: string } | null; containers_statuses: { id: string; state: number }[] }[] = [];
@@ -275,7 +275,8 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     try {
       await sleep(200); // the subscription is made when the call reaches berthd
       const nsOpts = { network: 2, pid: 1, ipc: 2 };
-      const config = podConfig('events', { linux: { security_context: { namespace_options: nsOpts } } });
+      const resources = { cpu_period: 100000, cpu_quota: 50000, cpu_shares: 512, memory_limit_in_bytes: 64 * 1024 * 1024 };
+      const config = podConfig('events', { linux: { security_context: { namespace_options: nsOpts }, resources } });
       const { pod_sandbox_id: pod } = await cri.runtime('RunPodSandbox', { config });
       const { container_id: c } = await cri.runtime('CreateContainer', {
         pod_sandbox_id: pod,
@@ -283,6 +284,19 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
         config: { metadata: { name: 'c', attempt: 0 }, image: { image: 'busybox' }, command: ['sleep', '1000'], linux: { security_context: { namespace_options: nsOpts } } },
       });
       await cri.runtime('StartContainer', { container_id: c });
+      // containerd's CRI annotations in the OCI specs; the pod-level resources on the sandbox's
+      const annotations = (id: string) => JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', id, 'config.json'), 'utf8')).annotations as Record<string, string>;
+      expect(annotations(pod)).toMatchObject({
+        'io.kubernetes.cri.container-type': 'sandbox',
+        'io.kubernetes.cri.sandbox-name': 'events',
+        'io.kubernetes.cri.sandbox-namespace': 'default',
+        'io.kubernetes.cri.sandbox-uid': 'uid-events',
+        'io.kubernetes.cri.sandbox-cpu-period': '100000',
+        'io.kubernetes.cri.sandbox-cpu-quota': '50000',
+        'io.kubernetes.cri.sandbox-cpu-shares': '512',
+        'io.kubernetes.cri.sandbox-memory': String(64 * 1024 * 1024),
+      });
+      expect(annotations(c)).toMatchObject({ 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.sandbox-id': pod, 'io.kubernetes.cri.container-name': 'c', 'io.kubernetes.cri.image-name': 'busybox' });
       await cri.runtime('StopContainer', { container_id: c, timeout: 1 });
       await cri.runtime('RemoveContainer', { container_id: c });
       await cri.runtime('StopPodSandbox', { pod_sandbox_id: pod });

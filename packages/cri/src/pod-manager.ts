@@ -235,6 +235,7 @@ export class PodManager {
         ...(meta.cgroupParent ? { CgroupParent: meta.cgroupParent } : {}),
         // the pod's sysctls belong to the namespaces the pause container holds for the whole pod
         ...(cfg.linux?.sysctls && Object.keys(cfg.linux.sysctls).length ? { Sysctls: cfg.linux.sysctls } : {}),
+        Annotations: sandboxAnnotations(meta, this.o.podInfraImage, cfg.linux?.resources),
       },
       ...(sc.run_as_user ? { User: `${sc.run_as_user.value}${sc.run_as_group ? `:${sc.run_as_group.value}` : ''}` } : {}),
     };
@@ -442,6 +443,13 @@ export class PodManager {
         ...(sc.masked_paths?.length ? { MaskedPaths: sc.masked_paths } : {}),
         ...(sc.readonly_paths?.length ? { ReadonlyPaths: sc.readonly_paths } : {}),
         ...resourcesBody(res),
+        Annotations: {
+          ...podAnnotations(sbMeta),
+          [CRI_ANNOTATIONS.sandboxId]: sb.Id,
+          [CRI_ANNOTATIONS.containerName]: meta.metadata.name,
+          [CRI_ANNOTATIONS.imageName]: meta.image,
+          [CRI_ANNOTATIONS.containerType]: 'container',
+        },
       },
     };
     const name = criContainerName(meta.metadata.name, sbMeta.metadata, meta.metadata.attempt);
@@ -943,6 +951,56 @@ async function seccompOpt(sc: Message): Promise<string[]> {
     throw new InvalidArgumentError(`seccomp profile ${JSON.stringify(file)}: ${messageOf(e)}`);
   }
   return [`seccomp=${json}`];
+}
+
+/** The OCI annotations containerd's CRI puts on every sandbox and container spec (VM runtimes and hooks read them). */
+const CRI_ANNOTATIONS = {
+  containerType: 'io.kubernetes.cri.container-type',
+  sandboxId: 'io.kubernetes.cri.sandbox-id',
+  sandboxName: 'io.kubernetes.cri.sandbox-name',
+  sandboxNamespace: 'io.kubernetes.cri.sandbox-namespace',
+  sandboxUid: 'io.kubernetes.cri.sandbox-uid',
+  sandboxLogDir: 'io.kubernetes.cri.sandbox-log-directory',
+  sandboxImageName: 'io.kubernetes.cri.podsandbox.image-name',
+  containerName: 'io.kubernetes.cri.container-name',
+  imageName: 'io.kubernetes.cri.image-name',
+  sandboxCpuPeriod: 'io.kubernetes.cri.sandbox-cpu-period',
+  sandboxCpuQuota: 'io.kubernetes.cri.sandbox-cpu-quota',
+  sandboxCpuShares: 'io.kubernetes.cri.sandbox-cpu-shares',
+  sandboxMemory: 'io.kubernetes.cri.sandbox-memory',
+} as const;
+
+function podAnnotations(meta: SandboxMeta): Record<string, string> {
+  return {
+    [CRI_ANNOTATIONS.sandboxName]: meta.metadata.name,
+    [CRI_ANNOTATIONS.sandboxNamespace]: meta.metadata.namespace,
+    [CRI_ANNOTATIONS.sandboxUid]: meta.metadata.uid,
+  };
+}
+
+/**
+ * The pause container's annotations, as containerd's: the pod's identity, log directory and image,
+ * and the pod-level resources kubelet sends (LinuxPodSandboxConfig.resources: the pod's containers'
+ * sum plus its overhead) as the sandbox-cpu/memory annotations. Like containerd, berth does not
+ * write them into the pod cgroup: kubelet owns the pod cgroup (`linux.cgroup_parent`) and sets
+ * its limits itself; every container of the pod runs under it. (The sandbox's own ID is not
+ * among them: the container service gives it at create.)
+ */
+function sandboxAnnotations(meta: SandboxMeta, image: string, res: Message | undefined): Record<string, string> {
+  return {
+    ...podAnnotations(meta),
+    [CRI_ANNOTATIONS.sandboxLogDir]: meta.logDirectory,
+    [CRI_ANNOTATIONS.sandboxImageName]: image,
+    ...(res
+      ? {
+          [CRI_ANNOTATIONS.sandboxCpuPeriod]: String(res.cpu_period ?? 0),
+          [CRI_ANNOTATIONS.sandboxCpuQuota]: String(res.cpu_quota ?? 0),
+          [CRI_ANNOTATIONS.sandboxCpuShares]: String(res.cpu_shares ?? 0),
+          [CRI_ANNOTATIONS.sandboxMemory]: String(res.memory_limit_in_bytes ?? 0),
+        }
+      : {}),
+    [CRI_ANNOTATIONS.containerType]: 'sandbox',
+  };
 }
 
 /** A container's stats as the CRI shows them (statsOf keeps its process count beside, for the pod's). */
