@@ -177,3 +177,43 @@ async function chunkedUpload(o: PushBlobOptions, content: Readable, first: strin
     ...sig,
   });
 }
+
+export interface PushStreamedBlobOptions {
+  repository: string;
+  transport: RegistryTransport;
+  /** What the blob is, for errors (e.g. the layer's diff ID). */
+  name: string;
+  /** The blob's bytes, read once. */
+  body: Readable;
+  /** The blob's digest, known once `body` has been read through (resolved by its producer). */
+  digest: Promise<string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Pushes a blob whose digest is known only once it has been made (a layer compressed while it
+ * is pushed, as docker's pusher does): an upload session (`POST`), the whole body in one
+ * streamed `PATCH` (chunked, no Content-Range: the registry API's stream upload), then `PUT
+ * ?digest=` once `digest` resolves. No `HEAD` first (nothing to ask by) and never retried (the
+ * body is read once); a failure drops the session. Resolves with the digest.
+ */
+export async function pushStreamedBlob(o: PushStreamedBlobOptions): Promise<string> {
+  const { transport, repository } = o;
+  const sig = o.signal ? { signal: o.signal } : {};
+  const subject = { kind: 'blob' as const, name: o.name };
+  const scopes = [`repository:${repository}:pull,push`];
+  const started = await transport.request({ method: 'POST', path: `/v2/${repository}/blobs/uploads/`, headers: { 'Content-Length': '0' }, scopes, subject, ...sig });
+  let location = started.headers['location'];
+  if (!location) throw new InternalError(`blob ${o.name}: registry started an upload without a Location`);
+  try {
+    const res = await transport.request({ method: 'PATCH', path: location, headers: { 'Content-Type': 'application/octet-stream' }, body: o.body, scopes, subject, ...sig });
+    location = res.headers['location'] ?? location;
+    const digest = await o.digest;
+    await transport.request({ method: 'PUT', path: withDigest(location, digest), headers: { 'Content-Length': '0' }, scopes, subject: { kind: 'blob', name: digest }, ...sig });
+    return digest;
+  } catch (e) {
+    o.body.destroy();
+    await transport.request({ method: 'DELETE', path: location, scopes, subject, accept: [404] }).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,6 +1,7 @@
 export { RegistryClient, type RegistryClientOptions, type CallOptions, type ResolveOptions, type ResolvedImage, type PullOptions, type PullResult, type PushOptions, type PushResult, type SearchResults } from './registry-client';
 export type { BlobSink, BlobSource, ProgressEvent, ProgressCallback } from './blob-sink';
 export type { PushBlobResult } from './blob-pusher';
+export { runLimited } from './run-limited';
 export { type Credentials, type CredentialProvider, staticCredentials } from './credentials';
 export { dockerConfigCredentials, parseDockerConfigAuths } from './docker-config';
 export { type Challenge, parseChallenges } from './challenge';

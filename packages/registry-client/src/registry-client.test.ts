@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MediaType, sha256Digest } from '@berth/oci';
 import { staticCredentials } from './credentials';
@@ -181,4 +182,51 @@ describe('RegistryClient wire behaviour', () => {
     await expect(new RegistryClient().pull(`${host}/neg/x:1`, sink)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/invalid size/) });
     expect(touched).toEqual([]);
   });
+
+  it('pushBlobStream: POST, the body in one streamed PATCH (chunked, no Content-Range), PUT ?digest= once the digest is known', async () => {
+    const seen: string[] = [];
+    let patched = Buffer.alloc(0);
+    const host = await stub((req, res, body) => {
+      const url = new URL(req.url!, 'http://x');
+      seen.push(`${req.method} ${url.pathname}${url.search} te=${req.headers['transfer-encoding'] ?? ''} range=${req.headers['content-range'] ?? ''}`);
+      if (req.method === 'POST') {
+        res.writeHead(202, { Location: '/v2/a/blobs/uploads/u1', 'Content-Length': '0' });
+      } else if (req.method === 'PATCH') {
+        patched = body;
+        res.writeHead(202, { Location: '/v2/a/blobs/uploads/u1?state=2', 'Content-Length': '0' });
+      } else {
+        res.writeHead(201, { 'Content-Length': '0' });
+      }
+      res.end();
+    });
+    const data = Buffer.from('streamed blob bytes');
+    let resolveDigest!: (d: string) => void;
+    const digest = new Promise<string>((r) => (resolveDigest = r));
+    const body = new PassThrough();
+    const pushed = new RegistryClient().pushBlobStream(`${host}/a:1`, 'layer x', body, digest);
+    body.end(data, () => setTimeout(() => resolveDigest(sha256Digest(data)), 20));
+    expect(await pushed).toBe(sha256Digest(data));
+    expect(patched).toEqual(data);
+    expect(seen).toEqual([
+      'POST /v2/a/blobs/uploads/ te= range=',
+      'PATCH /v2/a/blobs/uploads/u1 te=chunked range=',
+      `PUT /v2/a/blobs/uploads/u1?state=2&digest=${encodeURIComponent(sha256Digest(data))} te= range=`,
+    ]);
+  });
+
+  it('pushBlobStream: a failed PATCH drops the upload session and rejects', async () => {
+    const seen: string[] = [];
+    const host = await stub((req, res) => {
+      seen.push(String(req.method));
+      if (req.method === 'POST') res.writeHead(202, { Location: '/v2/a/blobs/uploads/u2', 'Content-Length': '0' });
+      else if (req.method === 'PATCH') res.writeHead(400, { 'Content-Type': 'application/json' });
+      else res.writeHead(204);
+      res.end(req.method === 'PATCH' ? JSON.stringify({ errors: [{ code: 'BLOB_UPLOAD_INVALID', message: 'bad' }] }) : undefined);
+    });
+    const body = new PassThrough();
+    body.end(Buffer.from('x'));
+    await expect(new RegistryClient({ retry: fast }).pushBlobStream(`${host}/a:1`, 'layer y', body, Promise.resolve(sha256Digest('x')))).rejects.toThrow(/layer y/);
+    expect(seen).toEqual(['POST', 'PATCH', 'DELETE']);
+  });
 });
+

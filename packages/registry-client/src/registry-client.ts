@@ -19,7 +19,7 @@ import {
 } from '@berth/oci';
 import type { BlobSink, BlobSource, ProgressCallback } from './blob-sink';
 import { readBlob } from './blob-reader';
-import { pushBlob, type PushBlobResult } from './blob-pusher';
+import { pushBlob, pushStreamedBlob, type PushBlobResult } from './blob-pusher';
 import type { CredentialProvider, Credentials } from './credentials';
 import { registryEndpoints } from './endpoint';
 import { type Logger, silentLogger } from '@berth/log';
@@ -489,6 +489,15 @@ export class RegistryClient {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+  }
+
+  /**
+   * Uploads a blob made while it is sent (its digest known only at the end: `digest` resolves
+   * once `body` has been read through); see pushStreamedBlob. Resolves with the digest.
+   */
+  async pushBlobStream(ref: Reference | string, name: string, body: Readable, digest: Promise<string>, options: CallOptions = {}): Promise<string> {
+    const r = toReference(ref);
+    return pushStreamedBlob({ repository: r.path, transport: this.transport(r.domain), name, body, digest, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   /** PUTs a manifest under the reference's tag (or digest); returns the registry's digest. */

@@ -1,6 +1,7 @@
 import type { Database, Migration } from '@berth/sqlite';
 import type { Digest } from '@berth/oci';
 import type { ImageStore } from '@berth/image-store';
+import { PassThrough, type Readable } from 'node:stream';
 import { ParallelGzip } from './parallel-gzip';
 
 export const COMPRESSED_LAYERS_COMPONENT = 'daemon-compressed-layers';
@@ -15,7 +16,7 @@ export const COMPRESSED_LAYERS_COMPONENT = 'daemon-compressed-layers';
  *     size         INTEGER the compressed blob's size
  *     PRIMARY KEY (diff_id, compression)
  *
- * A layer is compressed once, on its first push; the next push of it (to any repository or
+ * A layer is compressed once, on its first push (while it is uploaded); the next push of it (to any repository or
  * registry) reuses the blob and its digest, as docker's v2 metadata does. The pusher lists the
  * blob with the pushed image (image-store's `blobs`), so it goes with the last image that lists
  * it; a row whose blob is gone is made again on the next push (the same bytes: ParallelGzip is
@@ -50,18 +51,71 @@ export class CompressedLayers {
     private readonly level: number = PUSH_GZIP_LEVEL,
   ) {}
 
-  /** The gzip blob of a layer: the one made before when it is still in the content store, else made now (and kept). */
-  async gzip(diffId: Digest, opts: { signal?: AbortSignal } = {}): Promise<{ digest: Digest; size: number }> {
+  /** The digest and size of the gzip blob made for a layer before (its blob may be gone since). */
+  async recorded(diffId: Digest): Promise<{ digest: Digest; size: number } | undefined> {
     const row = await this.db.get<{ digest: string; size: number }>('SELECT digest, size FROM compressed_layers WHERE diff_id = ? AND compression = ?', [
       diffId,
       'gzip',
     ]);
-    if (row && (await this.store.content.has(row.digest as Digest))) return { digest: row.digest as Digest, size: row.size };
+    return row ? { digest: row.digest as Digest, size: row.size } : undefined;
+  }
+
+  /** The gzip blob made for a layer before, when it is still in the content store. */
+  async kept(diffId: Digest): Promise<{ digest: Digest; size: number } | undefined> {
+    const row = await this.recorded(diffId);
+    return row && (await this.store.content.has(row.digest)) ? row : undefined;
+  }
+
+  /**
+   * The layer compressed again, as a stream (not kept): the same bytes as the recorded blob, since
+   * ParallelGzip is deterministic at one level; what a push uploads when the registry has neither
+   * the blob nor a repository to mount it from, and the blob itself is gone here.
+   */
+  async gzipStream(diffId: Digest, opts: { signal?: AbortSignal } = {}): Promise<Readable> {
     const tar = await this.store.layers.tarStream(diffId, opts);
     const gz = new ParallelGzip(this.level);
     tar.on('error', (e) => gz.destroy(e));
+    return tar.pipe(gz);
+  }
+
+  /**
+   * Compresses a layer and hands the gzip stream to `send` while it is made (a push uploads it as
+   * it comes, as docker's does): the same bytes go to the content store, which gives the digest
+   * (`digest` resolves once the last byte is through) and keeps the blob for the next push.
+   * `onRead` counts the uncompressed bytes read (push progress). Resolves once both are done.
+   */
+  async gzipWhile(
+    diffId: Digest,
+    send: (body: Readable, digest: Promise<Digest>) => Promise<unknown>,
+    opts: { signal?: AbortSignal; onRead?: (bytes: number) => void } = {},
+  ): Promise<{ digest: Digest; size: number }> {
+    const call = opts.signal ? { signal: opts.signal } : {};
+    const tar = await this.store.layers.tarStream(diffId, call);
+    const gz = new ParallelGzip(this.level);
+    const toStore = new PassThrough({ highWaterMark: 1 << 20 });
+    const toWire = new PassThrough({ highWaterMark: 1 << 20 });
+    const fail = (e: Error): void => {
+      gz.destroy(e);
+      toStore.destroy(e);
+      toWire.destroy(e);
+    };
+    tar.on('error', fail);
+    gz.on('error', fail);
+    if (opts.onRead) tar.on('data', (c: Buffer) => opts.onRead!(c.length));
     tar.pipe(gz);
-    const info = await this.store.content.write(gz, undefined, opts);
+    gz.pipe(toStore);
+    gz.pipe(toWire);
+    const stored = this.store.content.write(toStore, undefined, call);
+    const digest = stored.then((i) => i.digest as Digest);
+    digest.catch(() => undefined); // awaited by `send` (and below)
+    try {
+      await Promise.all([stored, send(toWire, digest)]);
+    } catch (e) {
+      tar.destroy();
+      fail(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+    const info = await stored;
     await this.db.run('INSERT OR REPLACE INTO compressed_layers (diff_id, compression, digest, size) VALUES (?, ?, ?, ?)', [diffId, 'gzip', info.digest, info.size]);
     return { digest: info.digest as Digest, size: info.size };
   }

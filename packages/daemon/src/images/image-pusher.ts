@@ -1,8 +1,8 @@
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import type { BlobSource, RegistryClientOptions } from '@berth/registry-client';
-import { registryClientFor } from './registry-client-module';
+import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import { registryClientFor, registryClientModule } from './registry-client-module';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
-import type { ImageStore } from '@berth/image-store';
+import type { ImageRecord, ImageStore } from '@berth/image-store';
 import type { ProgressWriter } from './progress-writer';
 import { progressBar } from './progress';
 import { silentLogger, type Logger } from '@berth/log';
@@ -19,6 +19,9 @@ export interface PushRequest {
 }
 
 const shortId = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
+
+/** Layers pushed at once: dockerd's default max-concurrent-uploads. */
+const PUSH_CONCURRENCY = 5;
 
 /**
  * `docker push`: a manifest is made from the local image (config blob + gzip-compressed layers,
@@ -83,36 +86,7 @@ export class ImagePusher {
 
       const format = await this.formatOf(rec.repoDigests);
       // progress ids are the layers' short diffIDs, as docker's
-      const ids = new Map<string, string>();
       for (const diffId of [...rec.layers].reverse()) p.write({ status: 'Preparing', progressDetail: {}, id: shortId(diffId) });
-      const layers: Descriptor[] = [];
-      for (const diffId of rec.layers) {
-        const l = await this.store.layers.get(diffId);
-        if (!l) throw new NotFoundError(`layer ${diffId}: not in the layer store`);
-        if (this.opts.compressed) {
-          const gz = await this.opts.compressed.gzip(diffId, call);
-          layers.push({ mediaType: format === 'docker' ? MediaType.DockerLayerGzip : MediaType.OciLayerGzip, digest: gz.digest, size: gz.size });
-          ids.set(gz.digest, shortId(diffId));
-        } else {
-          layers.push({ mediaType: MediaType.OciLayer, digest: diffId, size: l.tarSize });
-          ids.set(diffId, shortId(diffId));
-        }
-      }
-      // listed before the upload: a push that fails still leaves them to go with the image
-      if (this.opts.compressed) await this.listWithImage(rec.id, layers.map((l) => l.digest as Digest), call);
-      const docker = format === 'docker' && this.opts.compressed !== undefined;
-      const config: Descriptor = { mediaType: docker ? MediaType.DockerConfig : MediaType.OciConfig, digest: rec.id, size: rec.configSize };
-      const manifestType = docker ? MediaType.DockerManifest : MediaType.OciManifest;
-      const manifest: Manifest = { schemaVersion: 2, mediaType: manifestType, config, layers };
-      const bytes = Buffer.from(JSON.stringify(manifest));
-
-      const source: BlobSource = {
-        open: (desc, signal) => {
-          const o = signal ? { signal } : {};
-          if (desc.digest === rec.id || this.opts.compressed) return this.store.content.readStream(desc.digest as Digest, o);
-          return this.store.layers.tarStream(desc.digest as Digest, o);
-        },
-      };
       // Other repositories of this image on the same registry: blobs are mounted from them
       // (`POST ?mount=&from=`) instead of uploaded again.
       const mountFrom = [
@@ -129,32 +103,133 @@ export class ImagePusher {
             .map((r) => r.path),
         ),
       ];
-      let last = 0;
-      const result = await client.push(ref, { bytes, mediaType: manifestType }, source, {
-        ...call,
-        mountFrom,
-        onProgress: (e) => {
-          const id = ids.get(e.digest);
-          if (!id || e.status !== 'uploading') return;
-          const now = Date.now();
-          if (now - last < 100 && e.current < e.total) return;
-          last = now;
-          p.write({ status: 'Pushing', progressDetail: { current: e.current, total: e.total }, progress: progressBar(e.current, e.total), id });
-        },
-      });
-      for (const l of layers) {
-        const how = result.blobs[l.digest];
-        const id = ids.get(l.digest)!;
-        if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
-        else if (how === 'mounted') p.write({ status: `Mounted from ${mountFrom[0] ?? repo.path}`, progressDetail: {}, id });
-        else p.write({ status: 'Pushed', progressDetail: {}, id });
-      }
-      await this.store.content.write(bytes, { digest: result.digest as Digest, size: bytes.length }, call);
+      const compressed = this.opts.compressed;
+      const result = compressed
+        ? await this.pushGzipLayers(client, ref, rec, format, compressed, mountFrom, p, call)
+        : await this.pushPlainLayers(client, ref, rec, mountFrom, p, call);
+      await this.store.content.write(result.bytes, { digest: result.digest as Digest, size: result.bytes.length }, call);
       await this.listWithImage(rec.id, [result.digest as Digest], call);
       await this.store.images.tag(rec.id, formatReference({ domain: repo.domain, path: repo.path, digest: result.digest }));
       p.write({ status: `${tag}: digest: ${result.digest} size: ${result.size}` });
       p.write({ progressDetail: {}, aux: { Tag: tag, Digest: result.digest, Size: result.size } });
     }
+  }
+
+  /**
+   * Docker's push: the layers 5 at a time (dockerd's max-concurrent-uploads), each as gzip. A layer
+   * pushed before has its gzip blob kept (CompressedLayers): `HEAD`, mount or upload of that. One
+   * never pushed is compressed while it is uploaded (one streamed `PATCH`; the digest comes at the
+   * end), so compression, hashing, the content store's copy and the upload overlap instead of
+   * following each other; progress counts the uncompressed bytes read, as docker's. Then the
+   * config blob and the manifest (Docker v2 schema 2, or OCI for an OCI image).
+   */
+  private async pushGzipLayers(
+    client: RegistryClient,
+    ref: Reference,
+    rec: ImageRecord,
+    format: 'docker' | 'oci',
+    compressed: CompressedLayers,
+    mountFrom: string[],
+    p: ProgressWriter,
+    call: { signal?: AbortSignal },
+  ): Promise<{ digest: string; size: number; bytes: Buffer; layers: Descriptor[] }> {
+    const layerType = format === 'docker' ? MediaType.DockerLayerGzip : MediaType.OciLayerGzip;
+    const layers: Descriptor[] = new Array<Descriptor>(rec.layers.length);
+    const source: BlobSource = { open: (desc, signal) => this.store.content.readStream(desc.digest as Digest, signal ? { signal } : {}) };
+    const indexes = rec.layers.map((_d, i) => i);
+    await registryClientModule().runLimited(indexes, PUSH_CONCURRENCY, async (i) => {
+      const diffId = rec.layers[i]! as Digest;
+      const id = shortId(diffId);
+      const l = await this.store.layers.get(diffId);
+      if (!l) throw new NotFoundError(`layer ${diffId}: not in the layer store`);
+      let last = 0;
+      const pushing = (current: number, total: number): void => {
+        const now = Date.now();
+        if (now - last < 100 && current < total) return;
+        last = now;
+        p.write({ status: 'Pushing', progressDetail: { current, total }, progress: progressBar(current, total), id });
+      };
+      // pushed before: HEAD, mount, or upload of the kept blob (made again when it is gone: same bytes)
+      const kept = await compressed.kept(diffId);
+      const recorded = kept ?? (await compressed.recorded(diffId));
+      if (recorded) {
+        const desc: Descriptor = { mediaType: layerType, digest: recorded.digest, size: recorded.size };
+        layers[i] = desc;
+        const from: BlobSource = kept ? source : { open: (_d, signal) => compressed.gzipStream(diffId, signal ? { signal } : {}) };
+        const how = await client.pushBlob(ref, desc, from, { ...call, mountFrom, onProgress: (e) => e.status === 'uploading' && pushing(e.current, e.total) });
+        if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
+        else if (how === 'mounted') p.write({ status: `Mounted from ${mountFrom[0] ?? ref.path}`, progressDetail: {}, id });
+        else p.write({ status: 'Pushed', progressDetail: {}, id });
+        return;
+      }
+      let read = 0;
+      const gz = await compressed.gzipWhile(diffId, (body, digest) => client.pushBlobStream(ref, diffId, body, digest, call), {
+        ...call,
+        onRead: (n) => pushing((read += n), l.tarSize),
+      });
+      layers[i] = { mediaType: layerType, digest: gz.digest, size: gz.size };
+      p.write({ status: 'Pushed', progressDetail: {}, id });
+    });
+    // listed before the manifest goes: a push that fails still leaves them to go with the image
+    await this.listWithImage(rec.id, layers.map((l) => l.digest as Digest), call);
+    const docker = format === 'docker';
+    const config: Descriptor = { mediaType: docker ? MediaType.DockerConfig : MediaType.OciConfig, digest: rec.id, size: rec.configSize };
+    await client.pushBlob(ref, config, source, { ...call, mountFrom });
+    const manifestType = docker ? MediaType.DockerManifest : MediaType.OciManifest;
+    const manifest: Manifest = { schemaVersion: 2, mediaType: manifestType, config, layers };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const digest = await client.pushManifest(ref, bytes, manifestType, call);
+    return { digest, size: bytes.length, bytes, layers };
+  }
+
+  /** The uncompressed push (no CompressedLayers): an OCI manifest of the layers' tars, through registry-client's push. */
+  private async pushPlainLayers(
+    client: RegistryClient,
+    ref: Reference,
+    rec: ImageRecord,
+    mountFrom: string[],
+    p: ProgressWriter,
+    call: { signal?: AbortSignal },
+  ): Promise<{ digest: string; size: number; bytes: Buffer; layers: Descriptor[] }> {
+    const ids = new Map<string, string>();
+    const layers: Descriptor[] = [];
+    for (const diffId of rec.layers) {
+      const l = await this.store.layers.get(diffId);
+      if (!l) throw new NotFoundError(`layer ${diffId}: not in the layer store`);
+      layers.push({ mediaType: MediaType.OciLayer, digest: diffId, size: l.tarSize });
+      ids.set(diffId, shortId(diffId));
+    }
+    const config: Descriptor = { mediaType: MediaType.OciConfig, digest: rec.id, size: rec.configSize };
+    const manifest: Manifest = { schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers };
+    const bytes = Buffer.from(JSON.stringify(manifest));
+    const source: BlobSource = {
+      open: (desc, signal) => {
+        const o = signal ? { signal } : {};
+        if (desc.digest === rec.id) return this.store.content.readStream(desc.digest as Digest, o);
+        return this.store.layers.tarStream(desc.digest as Digest, o);
+      },
+    };
+    let last = 0;
+    const result = await client.push(ref, { bytes, mediaType: MediaType.OciManifest }, source, {
+      ...call,
+      mountFrom,
+      onProgress: (e) => {
+        const id = ids.get(e.digest);
+        if (!id || e.status !== 'uploading') return;
+        const now = Date.now();
+        if (now - last < 100 && e.current < e.total) return;
+        last = now;
+        p.write({ status: 'Pushing', progressDetail: { current: e.current, total: e.total }, progress: progressBar(e.current, e.total), id });
+      },
+    });
+    for (const l of layers) {
+      const how = result.blobs[l.digest];
+      const id = ids.get(l.digest)!;
+      if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
+      else if (how === 'mounted') p.write({ status: `Mounted from ${mountFrom[0] ?? ref.path}`, progressDetail: {}, id });
+      else p.write({ status: 'Pushed', progressDetail: {}, id });
+    }
+    return { digest: result.digest, size: result.size, bytes, layers };
   }
 
   /**
