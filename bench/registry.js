@@ -258,6 +258,6 @@ function registryRows(r) {
   return rows;
 }
 
-module.exports = { benchRegistry, registryRows, makeImageArchive };
+module.exports = { benchRegistry, registryRows, makeImageArchive, startProcess };
 
 if (require.main === module) runAlone('registry', { bench: benchRegistry, rows: registryRows });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
 import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
 import { registryClientFor, registryClientModule } from './registry-client-module';
@@ -78,6 +79,9 @@ export class ImagePusher {
     const client = registryClientFor(repo.domain, req.authHeader, this.opts.registry ?? {}, this.opts.logger ?? silentLogger);
     const p = req.progress;
     const call = req.signal ? { signal: req.signal } : {};
+    // every layer under way listens on the push's signal (layer read, gzip, content store,
+    // upload requests): PUSH_CONCURRENCY layers exceed Node's default warning threshold of 10
+    if (req.signal) setMaxListeners(PUSH_CONCURRENCY * 8, req.signal);
     for (const tag of tags) {
       const ref: Reference = { domain: repo.domain, path: repo.path, tag };
       const rec = await this.store.images.find(formatReference(ref));
