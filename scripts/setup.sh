@@ -28,6 +28,8 @@ declare -A need=(
   [mkfifo]=coreutils
   [setfattr]=attr
   [zstd]=zstd
+  # apparmor_parser: compiles the generated docker-default without loading it (runtime/src/apparmor.test.ts)
+  [/usr/sbin/apparmor_parser]=apparmor
   # Docker's Python SDK, the real client of the issue-12 e2e tests (test-e2e/harness/python-sdk.ts)
   [/usr/lib/python3/dist-packages/docker]=python3-docker
   # @berth/network: bridges, veths and netns (ip, unshare, nsenter, umount), nftables rules.

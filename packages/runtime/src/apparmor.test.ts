@@ -1,4 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AppArmor, defaultAppArmorProfile, parseAppArmorParserVersion, type AppArmorHost } from './apparmor';
 
 /** A host with these files (path → text; '' for a file that merely exists) and a recording apparmor_parser. */
@@ -172,5 +176,44 @@ describe('AppArmor on a faked host', () => {
       message: expect.stringMatching(/^AppArmor enabled on system but the docker-default profile could not be loaded: \/sbin\/apparmor_parser -Kr: apparmor_parser: Unable to replace/),
     });
     expect(f.removed).toHaveLength(1);
+  });
+});
+
+// a real apparmor_parser (scripts/setup.sh installs it) compiles the text without touching the
+// kernel: -Q skip the load, -K no cache, -T no cache read, -o the binary policy to /dev/null
+const parser = ['/sbin/apparmor_parser', '/usr/sbin/apparmor_parser'].find((p) => fs.existsSync(p));
+(parser ? describe : describe.skip)('docker-default through a real apparmor_parser (compiled, not loaded)', () => {
+  const compile = (text: string): { ok: boolean; output: string } => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-aa-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'docker-default'), text);
+      execFileSync(parser!, ['-Q', '-K', '-T', '-o', '/dev/null', path.join(dir, 'docker-default')], { stdio: 'pipe' });
+      return { ok: true, output: '' };
+    } catch (e) {
+      return { ok: false, output: String((e as { stderr?: Buffer }).stderr ?? e) };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('is accepted in every variant (includes or not, old and new parser rules, a daemon profile as peer); a broken one is not', () => {
+    const hasBase = fs.existsSync('/etc/apparmor.d/abstractions/base');
+    const hasTunables = fs.existsSync('/etc/apparmor.d/tunables/global');
+    for (const parserVersion of [208094, 208095, 208096, 300008]) {
+      for (const includes of [false, true]) {
+        const text = defaultAppArmorProfile({
+          name: 'docker-default',
+          daemonProfile: includes ? 'berthd' : 'unconfined',
+          parserVersion,
+          tunablesGlobal: includes && hasTunables,
+          abstractionsBase: includes && hasBase,
+        });
+        const r = compile(text);
+        expect(`${parserVersion} ${includes}: ${r.ok ? 'ok' : r.output}`).toBe(`${parserVersion} ${includes}: ok`);
+      }
+    }
+    const broken = compile(defaultAppArmorProfile({ name: 'docker-default', daemonProfile: 'unconfined', parserVersion: 300008, tunablesGlobal: false, abstractionsBase: false }).replace('  deny mount,', '  deny mount, not a rule'));
+    expect(broken.ok).toBe(false);
+    expect(broken.output).toMatch(/syntax error/);
   });
 });
