@@ -6,6 +6,7 @@ export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder }
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
 export { type ContainerPathStat, PATH_STAT_HEADER, encodePathStat, decodePathStat } from './path-stat';
 export { type AuthConfig, encodeRegistryAuth, decodeRegistryAuth } from './registry-auth';
+export type { IPAM, IPAMConfig, NetworkCreateRequest, EndpointResource, NetworkResource, PortMap, NetworkSettings } from './network-types';
 export type {
   ErrorResponse,
   PortBinding,

@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { checkFilterKeys, type Filters } from '@berth/api';
 import { AlreadyExistsError, ForbiddenError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@berth/errdefs';
 import { pickSubnet } from './address-pools';
 import { hostRoutes4 } from './host-routes';
 import { type Cidr4, contains4, formatCidr4, formatIPv4, isIPv4, overlaps4, parseCidr4, parseIPv4 } from './ipv4';
 import { contains6, formatCidr6, formatIPv6, overlaps6, parseCidr6, parseIPv6 } from './ipv6';
-import type { NetworkCatalog, NetworkSummary } from './network-catalog';
+import type { NetworkCatalog, NetworkCreateOptions, NetworkInfo, NetworkSummary } from './network-catalog';
 import type { AddressPool } from './network-manager';
-import type { NetworkRecord } from './network-records';
 import { DEFAULT_MTU, ICC_OPT, type NetworkState, optionOff } from './network-state';
-import type { IPAMConfig, NetworkCreateRequest, NetworkResource } from './network-types';
+import type { NetworkRecord, StoredIpamConfig } from './network-records';
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 const MTU_OPT = 'com.docker.network.driver.mtu';
@@ -23,48 +21,48 @@ export class BridgeCatalog implements NetworkCatalog {
     private readonly pools: readonly AddressPool[],
   ) {}
 
-  create(req: NetworkCreateRequest): Promise<{ Id: string; Warning: string }> {
+  create(req: NetworkCreateOptions): Promise<string> {
     return this.s.locked(async () => {
-      const name = typeof req.Name === 'string' ? req.Name : '';
+      const name = typeof req.name === 'string' ? req.name : '';
       if (!name) throw new InvalidArgumentError('network name: must not be empty');
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new InvalidArgumentError(`network name "${name}": invalid name, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-      const driver = req.Driver || 'bridge';
+      const driver = req.driver || 'bridge';
       if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
       if (BUILTIN_DRIVERS.includes(driver)) throw new NotImplementedError(`network driver "${driver}": not supported by berth (bridge only)`);
       if (driver !== 'bridge') throw new NotFoundError(`plugin "${driver}" not found`);
       if ([...this.s.networks.values()].some((n) => n.name === name)) throw new AlreadyExistsError(`network with name ${name} already exists`);
-      if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw new NotFoundError(`plugin "${req.IPAM.Driver}" not found`);
-      const options = { ...(req.Options ?? {}) };
-      const labels = { ...(req.Labels ?? {}) };
+      if (req.ipamDriver && req.ipamDriver !== 'default') throw new NotFoundError(`plugin "${req.ipamDriver}" not found`);
+      const options = { ...(req.options ?? {}) };
+      const labels = { ...(req.labels ?? {}) };
       const id = randomBytes(32).toString('hex');
 
-      const configs = (req.IPAM?.Config ?? []).filter((c) => c && (c.Subnet || c.Gateway || c.IPRange));
-      const v4 = configs.filter((c) => !(c.Subnet ?? '').includes(':'));
-      const v6 = configs.filter((c) => (c.Subnet ?? '').includes(':'));
+      const configs = (req.ipamConfigs ?? []).filter((c) => c && (c.subnet || c.gateway || c.ipRange));
+      const v4 = configs.filter((c) => !(c.subnet ?? '').includes(':'));
+      const v6 = configs.filter((c) => (c.subnet ?? '').includes(':'));
       if (v4.length > 1) throw new NotImplementedError('IPAM config: berth supports one IPv4 subnet per network');
-      if (v6.length && !req.EnableIPv6) throw new InvalidArgumentError('IPAM config: an IPv6 subnet needs EnableIPv6');
+      if (v6.length && !req.enableIPv6) throw new InvalidArgumentError('IPAM config: an IPv6 subnet needs EnableIPv6');
       const taken = await this.takenSubnets();
       let subnet: Cidr4;
       let gateway: number;
       let range: Cidr4 | undefined;
-      const shown: IPAMConfig[] = [];
+      const shown: StoredIpamConfig[] = [];
       const c = v4[0];
-      if (c?.Subnet) {
-        subnet = parseCidr4(c.Subnet);
-        if (subnet.prefix > 30) throw new InvalidArgumentError(`IPAM config: subnet ${c.Subnet} is too small`);
+      if (c?.subnet) {
+        subnet = parseCidr4(c.subnet);
+        if (subnet.prefix > 30) throw new InvalidArgumentError(`IPAM config: subnet ${c.subnet} is too small`);
         if (taken.some((t) => overlaps4(t, subnet))) throw new ForbiddenError('Pool overlaps with other one on this address space');
-        if (c.IPRange) {
-          range = parseCidr4(c.IPRange);
-          if (!contains4(subnet, range.base) || range.prefix < subnet.prefix) throw new InvalidArgumentError(`IPAM config: ip-range ${c.IPRange} is not within subnet ${c.Subnet}`);
+        if (c.ipRange) {
+          range = parseCidr4(c.ipRange);
+          if (!contains4(subnet, range.base) || range.prefix < subnet.prefix) throw new InvalidArgumentError(`IPAM config: ip-range ${c.ipRange} is not within subnet ${c.subnet}`);
         }
-        if (c.Gateway) {
-          if (!isIPv4(c.Gateway)) throw new InvalidArgumentError(`IPAM config: invalid gateway ${c.Gateway}`);
-          gateway = parseIPv4(c.Gateway);
-          if (!contains4(subnet, gateway)) throw new InvalidArgumentError(`IPAM config: gateway ${c.Gateway} is not within subnet ${c.Subnet}`);
+        if (c.gateway) {
+          if (!isIPv4(c.gateway)) throw new InvalidArgumentError(`IPAM config: invalid gateway ${c.gateway}`);
+          gateway = parseIPv4(c.gateway);
+          if (!contains4(subnet, gateway)) throw new InvalidArgumentError(`IPAM config: gateway ${c.gateway} is not within subnet ${c.subnet}`);
         } else gateway = (subnet.base + 1) >>> 0;
-        shown.push({ Subnet: c.Subnet, ...(c.IPRange ? { IPRange: c.IPRange } : {}), Gateway: formatIPv4(gateway), ...(c.AuxiliaryAddresses ? { AuxiliaryAddresses: c.AuxiliaryAddresses } : {}) });
+        shown.push({ Subnet: c.subnet, ...(c.ipRange ? { IPRange: c.ipRange } : {}), Gateway: formatIPv4(gateway), ...(c.auxAddresses ? { AuxiliaryAddresses: c.auxAddresses } : {}) });
       } else {
-        if (c?.Gateway || c?.IPRange) throw new InvalidArgumentError('IPAM config: a gateway or ip-range needs a subnet');
+        if (c?.gateway || c?.ipRange) throw new InvalidArgumentError('IPAM config: a gateway or ip-range needs a subnet');
         const picked = pickSubnet(this.pools, taken);
         if (!picked) throw new ForbiddenError('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
         subnet = picked;
@@ -73,18 +71,18 @@ export class BridgeCatalog implements NetworkCatalog {
       }
       let subnet6 = '';
       let gateway6 = '';
-      if (req.EnableIPv6) {
+      if (req.enableIPv6) {
         const c6 = v6[0];
-        if (!c6?.Subnet) throw new ForbiddenError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+        if (!c6?.subnet) throw new ForbiddenError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
         if (v6.length > 1) throw new NotImplementedError('IPAM config: berth supports one IPv6 subnet per network');
-        const s6 = parseCidr6(c6.Subnet);
-        if (s6.prefix > 124) throw new InvalidArgumentError(`IPAM config: subnet ${c6.Subnet} is too small`);
+        const s6 = parseCidr6(c6.subnet);
+        if (s6.prefix > 124) throw new InvalidArgumentError(`IPAM config: subnet ${c6.subnet} is too small`);
         for (const n of this.s.networks.values()) if (n.subnet6 && overlaps6(parseCidr6(n.subnet6), s6)) throw new ForbiddenError('Pool overlaps with other one on this address space');
-        const g6 = c6.Gateway ? parseIPv6(c6.Gateway) : s6.base + 1n;
-        if (!contains6(s6, g6)) throw new InvalidArgumentError(`IPAM config: gateway ${c6.Gateway} is not within subnet ${c6.Subnet}`);
+        const g6 = c6.gateway ? parseIPv6(c6.gateway) : s6.base + 1n;
+        if (!contains6(s6, g6)) throw new InvalidArgumentError(`IPAM config: gateway ${c6.gateway} is not within subnet ${c6.subnet}`);
         subnet6 = formatCidr6(s6);
         gateway6 = formatIPv6(g6);
-        shown.push({ Subnet: c6.Subnet, Gateway: gateway6 });
+        shown.push({ Subnet: c6.subnet, Gateway: gateway6 });
       }
 
       const bridge = options[BRIDGE_NAME_OPT] ?? `br-${id.slice(0, 12)}`;
@@ -101,17 +99,17 @@ export class BridgeCatalog implements NetworkCatalog {
         driver: 'bridge',
         created: new Date().toISOString(),
         predefined: false,
-        internal: !!req.Internal,
-        attachable: !!req.Attachable,
-        enableIPv6: !!req.EnableIPv6,
+        internal: !!req.internal,
+        attachable: !!req.attachable,
+        enableIPv6: !!req.enableIPv6,
         bridge,
         subnet: formatCidr4(subnet),
         gateway: formatIPv4(gateway),
         ipRange: range ? formatCidr4(range) : '',
-        userSubnet: !!c?.Subnet,
+        userSubnet: !!c?.subnet,
         subnet6,
         gateway6,
-        ipam: { Driver: 'default', Options: req.IPAM?.Options ?? {}, Config: shown },
+        ipam: { Driver: 'default', Options: req.ipamOptions ?? {}, Config: shown },
         options,
         labels,
       };
@@ -130,7 +128,7 @@ export class BridgeCatalog implements NetworkCatalog {
       }
       await this.s.startDns(rec);
       this.s.event('create', rec);
-      return { Id: id, Warning: '' };
+      return id;
     });
   }
 
@@ -142,24 +140,14 @@ export class BridgeCatalog implements NetworkCatalog {
     return [...ours, ...host];
   }
 
-  async list(filters: Filters = new Map()): Promise<NetworkResource[]> {
-    checkFilterKeys(filters, ['name', 'id', 'label', 'driver', 'type', 'scope', 'dangling']);
-    for (const t of filters.get('type') ?? []) if (t !== 'custom' && t !== 'builtin') throw new InvalidArgumentError(`invalid filter: 'type'='${t}'`);
-    const dangling = filters.get('dangling');
-    let danglingOnly: boolean | undefined;
-    if (dangling?.length) {
-      const v = dangling[0]!.toLowerCase();
-      if (v === 'true' || v === '1') danglingOnly = true;
-      else if (v === 'false' || v === '0') danglingOnly = false;
-      else throw new InvalidArgumentError(`invalid filter 'dangling=${dangling[0]}'`);
-    }
+  async list(): Promise<NetworkInfo[]> {
     const order = (n: NetworkRecord) => (n.predefined ? ['null', 'host', 'bridge'].indexOf(n.driver) : 3);
     const nets = [...this.s.networks.values()].sort((a, b) => order(a) - order(b) || a.created.localeCompare(b.created));
-    return nets.filter((n) => matches(n, filters, this.s.endpointsOn(n.id).length, danglingOnly)).map((n) => this.resource(n));
+    return nets.map((n) => this.info(n));
   }
 
-  async inspect(idOrName: string): Promise<NetworkResource> {
-    return this.resource(this.s.findNetwork(idOrName));
+  async inspect(idOrName: string): Promise<NetworkInfo> {
+    return this.info(this.s.findNetwork(idOrName));
   }
 
   remove(idOrName: string): Promise<void> {
@@ -180,19 +168,16 @@ export class BridgeCatalog implements NetworkCatalog {
     this.s.event('destroy', n);
   }
 
-  prune(filters: Filters = new Map()): Promise<{ NetworksDeleted: string[] }> {
-    checkFilterKeys(filters, ['until', 'label', 'label!']);
-    const until = filters.get('until')?.map((v) => parseUntil(v).getTime());
+  prune(select: (n: NetworkInfo) => boolean): Promise<string[]> {
     return this.s.locked(async () => {
       const deleted: string[] = [];
       for (const n of [...this.s.networks.values()]) {
         if (n.predefined || this.s.endpointsOn(n.id).length) continue;
-        if (until && !until.every((t) => Date.parse(n.created) < t)) continue;
-        if (!labelsMatch(n.labels, filters.get('label') ?? [], filters.get('label!') ?? [])) continue;
+        if (!select(this.info(n))) continue;
         await this.removeLocked(n);
         deleted.push(n.name);
       }
-      return { NetworksDeleted: deleted };
+      return deleted;
     });
   }
 
@@ -213,80 +198,36 @@ export class BridgeCatalog implements NetworkCatalog {
     };
   }
 
-  resource(n: NetworkRecord): NetworkResource {
-    const containers: NetworkResource['Containers'] = {};
+  info(n: NetworkRecord): NetworkInfo {
     const prefix = n.subnet ? parseCidr4(n.subnet).prefix : 0;
-    for (const e of this.s.endpointsOn(n.id)) {
-      containers[e.containerId] = {
-        Name: this.s.sandboxes.get(e.containerId)?.request.name ?? '',
-        EndpointID: e.id,
-        MacAddress: e.mac,
-        IPv4Address: `${e.ipv4}/${prefix}`,
-        IPv6Address: e.ipv6 ? `${e.ipv6}/${parseCidr6(n.subnet6).prefix}` : '',
-      };
-    }
     return {
-      Name: n.name,
-      Id: n.id,
-      Created: n.created,
-      Scope: 'local',
-      Driver: n.driver,
-      EnableIPv6: n.enableIPv6,
-      IPAM: { Driver: n.ipam.Driver, Options: n.ipam.Options, Config: n.ipam.Config },
-      Internal: n.internal,
-      Attachable: n.attachable,
-      Ingress: false,
-      ConfigFrom: { Network: '' },
-      ConfigOnly: false,
-      Containers: containers,
-      Options: { ...n.options },
-      Labels: { ...n.labels },
+      id: n.id,
+      name: n.name,
+      driver: n.driver,
+      scope: 'local',
+      created: n.created,
+      predefined: n.predefined,
+      internal: n.internal,
+      attachable: n.attachable,
+      enableIPv6: n.enableIPv6,
+      ipamDriver: n.ipam.Driver,
+      ipamOptions: n.ipam.Options,
+      ipamConfigs: n.ipam.Config.map((c) => ({
+        ...(c.Subnet !== undefined ? { subnet: c.Subnet } : {}),
+        ...(c.IPRange !== undefined ? { ipRange: c.IPRange } : {}),
+        ...(c.Gateway !== undefined ? { gateway: c.Gateway } : {}),
+        ...(c.AuxiliaryAddresses !== undefined ? { auxAddresses: c.AuxiliaryAddresses } : {}),
+      })),
+      options: { ...n.options },
+      labels: { ...n.labels },
+      endpoints: this.s.endpointsOn(n.id).map((e) => ({
+        containerId: e.containerId,
+        containerName: this.s.sandboxes.get(e.containerId)?.request.name ?? '',
+        endpointId: e.id,
+        mac: e.mac,
+        ipv4: `${e.ipv4}/${prefix}`,
+        ipv6: e.ipv6 ? `${e.ipv6}/${parseCidr6(n.subnet6).prefix}` : '',
+      })),
     };
   }
-}
-
-/** Docker's filter match: equal, or the value as a regular expression found in the field. */
-function fieldMatch(values: string[] | undefined, field: string): boolean {
-  if (!values || !values.length) return true;
-  return values.some((v) => {
-    if (v === field) return true;
-    try {
-      return new RegExp(v).test(field);
-    } catch {
-      return false;
-    }
-  });
-}
-
-function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[]): boolean {
-  const has = (f: string) => {
-    const i = f.indexOf('=');
-    if (i < 0) return f in labels;
-    return labels[f.slice(0, i)] === f.slice(i + 1);
-  };
-  return want.every(has) && !notWant.some(has);
-}
-
-function matches(n: NetworkRecord, f: Filters, endpoints: number, danglingOnly: boolean | undefined): boolean {
-  if (!fieldMatch(f.get('name'), n.name)) return false;
-  if (!fieldMatch(f.get('id'), n.id)) return false;
-  if (f.get('driver')?.length && !f.get('driver')!.includes(n.driver)) return false;
-  if (f.get('scope')?.length && !f.get('scope')!.includes('local')) return false;
-  const types = f.get('type');
-  if (types?.length && !types.includes(n.predefined ? 'builtin' : 'custom')) return false;
-  if (!labelsMatch(n.labels, f.get('label') ?? [], [])) return false;
-  if (danglingOnly === true && (n.predefined || endpoints > 0)) return false;
-  if (danglingOnly === false && !n.predefined && endpoints === 0) return false;
-  return true;
-}
-
-/** Prune's `until`: a unix timestamp, an RFC 3339 time, or a Go duration before now. */
-export function parseUntil(v: string, now = Date.now()): Date {
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000);
-  const dur = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
-  if (dur && s !== '') return new Date(now - (Number(dur[1] ?? 0) * 3600 + Number(dur[2] ?? 0) * 60 + Number(dur[3] ?? 0)) * 1000);
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
-  return new Date(t);
 }

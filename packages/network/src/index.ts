@@ -5,17 +5,12 @@
  * Never imports runtime, image-store or daemon.
  */
 export type {
-  IPAM,
-  IPAMConfig,
-  NetworkCreateRequest,
-  NetworkResource,
-  EndpointResource,
   NetworkSettings,
   PortMap,
   EndpointSettings,
   PortBinding,
 } from './network-types';
-export type { NetworkCatalog, NetworkSummary } from './network-catalog';
+export type { NetworkCatalog, NetworkSummary, NetworkInfo, NetworkEndpointInfo, NetworkIpamConfig, NetworkCreateOptions } from './network-catalog';
 export type { NetworkAttacher, EndpointRequest, ContainerNetworkRequest, ContainerNetworkSetup } from './network-attacher';
 export type { NetworkManager, NetworkManagerConfig, NetworkEvent, AddressPool } from './network-manager';
 export { openNetworkManager, type NetworkManagerInternals } from './open-network-manager';

@@ -1,5 +1,12 @@
 import type { ContainerNetworkRequest } from './network-attacher';
-import type { IPAM } from './network-types';
+
+/** One pool of a network's IPAM as stored (JSON in the network's row). */
+export interface StoredIpamConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
 
 /** One network as stored (table `networks`). */
 export interface NetworkRecord {
@@ -23,8 +30,8 @@ export interface NetworkRecord {
   gateway6: string;
   /** The subnet was given at create (--ip is allowed only then). */
   userSubnet: boolean;
-  /** IPAM as inspect shows it. */
-  ipam: { Driver: string; Options: Record<string, string> | null; Config: NonNullable<IPAM['Config']> };
+  /** The IPAM driver, options and pools (stored in the field names of the first version's rows). */
+  ipam: { Driver: string; Options: Record<string, string> | null; Config: StoredIpamConfig[] };
   options: Record<string, string>;
   labels: Record<string, string>;
 }

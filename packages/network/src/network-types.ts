@@ -6,65 +6,6 @@ import type { EndpointSettings, PortBinding } from '@berth/api';
 
 export type { EndpointSettings, PortBinding };
 
-export interface IPAMConfig {
-  Subnet?: string;
-  IPRange?: string;
-  Gateway?: string;
-  AuxiliaryAddresses?: Record<string, string>;
-}
-
-export interface IPAM {
-  Driver?: string;
-  Options?: Record<string, string> | null;
-  Config?: IPAMConfig[] | null;
-}
-
-/** Body of `POST /networks/create`. */
-export interface NetworkCreateRequest {
-  Name: string;
-  CheckDuplicate?: boolean;
-  Driver?: string;
-  Scope?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  Ingress?: boolean;
-  ConfigOnly?: boolean;
-  ConfigFrom?: { Network?: string } | null;
-  IPAM?: IPAM | null;
-  EnableIPv6?: boolean;
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
-
-/** One active endpoint in a network's inspect (`Containers` map, keyed by container id). */
-export interface EndpointResource {
-  Name: string;
-  EndpointID: string;
-  MacAddress: string;
-  /** CIDR form, e.g. `172.18.0.2/16`; '' when none. */
-  IPv4Address: string;
-  IPv6Address: string;
-}
-
-/** `GET /networks/{id}` and one row of `GET /networks`. */
-export interface NetworkResource {
-  Name: string;
-  Id: string;
-  Created: string;
-  Scope: string;
-  Driver: string;
-  EnableIPv6: boolean;
-  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IPAMConfig[] };
-  Internal: boolean;
-  Attachable: boolean;
-  Ingress: boolean;
-  ConfigFrom: { Network: string };
-  ConfigOnly: boolean;
-  Containers: Record<string, EndpointResource>;
-  Options: Record<string, string>;
-  Labels: Record<string, string>;
-}
-
 /** `PortMap`: '80/tcp' -> bindings; null for an exposed port that is not published. */
 export type PortMap = Record<string, PortBinding[] | null>;
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { progressBar } from './progress';
-import { parseUntil } from '../routes/images';
+import { parseUntil } from '../server/parse-until';
 import { credentialsFromAuthHeader } from './registry-credentials';
 import { encodeRegistryAuth } from '@berth/api';
 

@@ -10,6 +10,7 @@ import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
 import { progressBar } from '../images/progress';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
+import { parseUntil } from '../server/parse-until';
 import type { EventLog } from '../events/event-log';
 import { silentLogger, type Logger } from '@berth/log';
 
@@ -79,19 +80,6 @@ function imageInspectFor(req: Request, v: ImageInspect): ImageInspect {
     delete (v as Partial<ImageInspect>).ContainerConfig;
   }
   return v;
-}
-
-export function parseUntil(v: string, now = Date.now()): Date {
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return new Date(Number(s) * 1000);
-  const dur = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
-  if (dur && s !== '') {
-    const ms = (Number(dur[1] ?? 0) * 3600 + Number(dur[2] ?? 0) * 60 + Number(dur[3] ?? 0)) * 1000;
-    return new Date(now - ms);
-  }
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new InvalidArgumentError(`invalid filter 'until=${v}'`);
-  return new Date(t);
 }
 
 /** `repo` (which may carry the tag, as `docker import` sends it) plus `tag`, as one reference string. */

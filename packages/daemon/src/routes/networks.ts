@@ -1,8 +1,10 @@
 import { Router, type Request } from 'express';
-import type { EndpointSettings } from '@berth/api';
+import type { EndpointSettings, NetworkCreateRequest } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import type { NetworkCatalog, NetworkCreateRequest } from '@berth/network';
-import { apiAtLeast, asyncHandler, queryBool, queryFilters, readJsonObject, sendEmpty, sendJson } from '../server/route-helpers';
+import type { NetworkCatalog } from '@berth/network';
+import { networkListFilter, networkPruneFilter } from '../networks/network-filters';
+import { networkCreateOptions, networkResource } from '../networks/network-resource';
+import { apiAtLeast, asyncHandler, queryFilters, readJsonObject, sendEmpty, sendJson } from '../server/route-helpers';
 
 /** What connect/disconnect need of the container service. */
 export interface NetworkContainers {
@@ -17,16 +19,21 @@ export interface NetworkContainers {
 export function networksRouter(deps: { catalog: NetworkCatalog; containers?: NetworkContainers }): Router {
   const r = Router();
   const id = (req: Request): string => String(req.params['id']);
-  r.get('/networks', asyncHandler(async (req, res) => sendJson(res, 200, await deps.catalog.list(queryFilters(req)))));
+  r.get('/networks', asyncHandler(async (req, res) => {
+    const match = networkListFilter(queryFilters(req));
+    sendJson(res, 200, (await deps.catalog.list()).filter(match).map(networkResource));
+  }));
   r.post('/networks/create', asyncHandler(async (req, res) => {
     const body = await readJsonObject<NetworkCreateRequest>(req);
     if (typeof body.Name !== 'string' || body.Name === '') throw new InvalidArgumentError('network name is required');
-    sendJson(res, 201, await deps.catalog.create(body));
+    sendJson(res, 201, { Id: await deps.catalog.create(networkCreateOptions(body)), Warning: '' });
   }));
-  r.post('/networks/prune', asyncHandler(async (req, res) => sendJson(res, 200, await deps.catalog.prune(queryFilters(req)))));
-  r.get('/networks/:id', asyncHandler(async (req, res) => {
-    sendJson(res, 200, await deps.catalog.inspect(id(req), { verbose: queryBool(req, 'verbose') }));
+  r.post('/networks/prune', asyncHandler(async (req, res) => {
+    const select = networkPruneFilter(queryFilters(req));
+    sendJson(res, 200, { NetworksDeleted: await deps.catalog.prune(select) });
   }));
+  // `verbose` is swarm's (service and task detail): a local network shows the same
+  r.get('/networks/:id', asyncHandler(async (req, res) => sendJson(res, 200, networkResource(await deps.catalog.inspect(id(req))))));
   r.delete('/networks/:id', asyncHandler(async (req, res) => {
     await deps.catalog.remove(id(req));
     sendEmpty(res, 204);

@@ -63,8 +63,8 @@ async function first() {
   const m = await open(db);
   const out = {};
   const spawnsAtOpen = networkSpawnCount();
-  await m.catalog.create({ Name: 'app', IPAM: { Config: [{ Subnet: '10.201.0.0/24' }] } });
-  await m.catalog.create({ Name: 'int', Internal: true, IPAM: { Config: [{ Subnet: '10.202.0.0/24' }] } });
+  await m.catalog.create({ name: 'app', ipamConfigs: [{ subnet: '10.201.0.0/24' }] });
+  await m.catalog.create({ name: 'int', internal: true, ipamConfigs: [{ subnet: '10.202.0.0/24' }] });
   out.spawnsForCreates = networkSpawnCount() - spawnsAtOpen;
   const spawnsBefore = networkSpawnCount();
   const s = {};
@@ -105,7 +105,7 @@ async function first() {
   out.disconnectNets = Object.keys(d2.settings.Networks);
   out.bToCAfterDisconnect = (await get(s.b.netnsPath, out.ips.c, 80, false)).out.includes('hello from c');
   // IPv6 on a user network that enables it
-  await m.catalog.create({ Name: 'six', EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.203.0.0/24' }, { Subnet: 'fd00:b::/64' }] } });
+  await m.catalog.create({ name: 'six', enableIPv6: true, ipamConfigs: [{ subnet: '10.203.0.0/24' }, { subnet: 'fd00:b::/64' }] });
   const f = await m.attacher.attach({ containerId: id('f'), name: 'foxtrot', hostname: 'f', endpoints: [{ network: 'six' }] });
   const g = await m.attacher.attach({ containerId: id('g'), name: 'golf', hostname: 'g', endpoints: [{ network: 'six' }] });
   out.v6 = [f.settings.Networks.six.GlobalIPv6Address, f.settings.Networks.six.GlobalIPv6PrefixLen, f.settings.Networks.six.IPv6Gateway, g.settings.Networks.six.GlobalIPv6Address];
@@ -113,7 +113,7 @@ async function first() {
   await new Promise((r) => setTimeout(r, 300));
   out.gToFv6 = (await get(g.netnsPath, 'fd00:b::2', 80)).out.includes('hello from f');
   out.lookupAAAA = (await inNs(g.netnsPath, ['busybox', 'nslookup', '-type=aaaa', 'foxtrot', '10.203.0.1'])).out;
-  out.sixInspect = (await m.catalog.inspect('six')).Containers[id('f')].IPv6Address;
+  out.sixInspect = (await m.catalog.inspect('six')).endpoints.find((e) => e.containerId === id('f')).ipv6;
   await m.close();
   await db.close();
   return out;
