@@ -47,9 +47,8 @@ const ALLOWED = {
   'image-store': MIDDLE_DEPS,
   'registry-client': MIDDLE_DEPS,
   runtime: MIDDLE_DEPS,
-  // KNOWN GAP: network still takes Docker's filters and builds Engine API shapes (NetworkResource,
-  // EndpointSettings) itself; the daemon should render them (packages/daemon/README.md, known gaps)
-  network: [...MIDDLE_DEPS, 'api'],
+  // hands the daemon its own data (NetworkInfo, Attachment); the daemon renders Docker's shapes
+  network: MIDDLE_DEPS,
   // the CRI reaches containers, images and networks only through interfaces the daemon passes in
   cri: BASE,
   registry: ['registry-client', 'oci', 'errdefs', 'log', 'sqlite'],

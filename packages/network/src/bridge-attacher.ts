@@ -10,7 +10,7 @@ import { allocateIPv6, formatIPv6, parseCidr6, parseIPv6 } from './ipv6';
 import type { ContainerNetworkRequest, ContainerNetworkSetup, EndpointRequest, NetworkAttacher } from './network-attacher';
 import type { EndpointRecord, NetworkRecord, PortRecord, SandboxRecord } from './network-records';
 import { DEFAULT_MTU, type NetworkState } from './network-state';
-import type { EndpointSettings, NetworkSettings, PortBinding } from './network-types';
+import type { AttachedEndpoint, Attachment } from './network-types';
 import { portKeys, wantedPorts, type WantedPort } from './port-bindings';
 
 type Undo = () => Promise<unknown> | void;
@@ -179,69 +179,42 @@ export class BridgeAttacher implements NetworkAttacher {
     });
   }
 
-  settings(containerId: string): NetworkSettings | undefined {
+  attachment(containerId: string): Attachment | undefined {
     const sb = this.s.sandboxes.get(containerId);
     if (!sb) return undefined;
-    const eps = this.s.endpoints.get(containerId) ?? [];
-    const networks: Record<string, EndpointSettings> = {};
-    let top: EndpointSettings | undefined;
-    for (const e of eps) {
+    const endpoints: AttachedEndpoint[] = (this.s.endpoints.get(containerId) ?? []).map((e) => {
       const n = this.s.networks.get(e.networkId)!;
-      const es: EndpointSettings = {
-        IPAMConfig: e.ipamConfig,
-        Links: e.links.length ? [...e.links] : null,
-        Aliases: n.predefined ? null : [...e.aliases, containerId.slice(0, 12)],
-        NetworkID: n.id,
-        EndpointID: e.id,
-        Gateway: n.gateway,
-        IPAddress: e.ipv4,
-        IPPrefixLen: this.s.prefixOf(n),
-        IPv6Gateway: e.ipv6 ? n.gateway6 : '',
-        GlobalIPv6Address: e.ipv6,
-        GlobalIPv6PrefixLen: e.ipv6 ? Number(n.subnet6.split('/')[1]) : 0,
-        MacAddress: e.mac,
-        DriverOpts: null,
+      return {
+        network: n.name,
+        networkId: n.id,
+        endpointId: e.id,
+        defaultBridge: this.s.isDefaultBridge(n),
+        gateway: n.gateway,
+        ipv4: e.ipv4,
+        prefixLen: this.s.prefixOf(n),
+        ipv6Gateway: e.ipv6 ? n.gateway6 : '',
+        ipv6: e.ipv6,
+        ipv6PrefixLen: e.ipv6 ? Number(n.subnet6.split('/')[1]) : 0,
+        mac: e.mac,
+        aliases: n.predefined ? null : [...e.aliases, containerId.slice(0, 12)],
+        links: [...e.links],
+        requested: e.ipamConfig ? { ...(e.ipamConfig.IPv4Address ? { ipv4: e.ipamConfig.IPv4Address } : {}), ...(e.ipamConfig.IPv6Address ? { ipv6: e.ipamConfig.IPv6Address } : {}) } : null,
       };
-      networks[n.name] = es;
-      if (this.s.isDefaultBridge(n)) top = es;
-    }
-    const ports: NetworkSettings['Ports'] = {};
+    });
     const req = sb.request;
     const records = this.s.ports.get(containerId) ?? [];
     const keys = portKeys(req.portBindings, req.exposedPorts ?? []);
     for (const p of records) if (!keys.includes(`${p.containerPort}/${p.proto}`)) keys.push(`${p.containerPort}/${p.proto}`);
-    for (const k of keys) {
-      const bs: PortBinding[] = records.filter((p) => `${p.containerPort}/${p.proto}` === k).map((p) => ({ HostIp: p.hostIp, HostPort: String(p.hostPort) }));
-      ports[k] = bs.length ? bs : null;
-    }
-    return {
-      Bridge: '',
-      SandboxID: createHash('sha256').update(sb.netnsPath).digest('hex'),
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: ports,
-      SandboxKey: sb.netnsPath,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: top?.EndpointID ?? '',
-      Gateway: top?.Gateway ?? '',
-      GlobalIPv6Address: top?.GlobalIPv6Address ?? '',
-      GlobalIPv6PrefixLen: top?.GlobalIPv6PrefixLen ?? 0,
-      IPAddress: top?.IPAddress ?? '',
-      IPPrefixLen: top?.IPPrefixLen ?? 0,
-      IPv6Gateway: top?.IPv6Gateway ?? '',
-      MacAddress: top?.MacAddress ?? '',
-      Networks: networks,
-    };
+    const ports = keys.map((key) => ({ key, bindings: records.filter((p) => `${p.containerPort}/${p.proto}` === key).map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort })) }));
+    return { sandboxId: createHash('sha256').update(sb.netnsPath).digest('hex'), sandboxKey: sb.netnsPath, endpoints, ports };
   }
 
   setup(containerId: string): ContainerNetworkSetup | undefined {
     const sb = this.s.sandboxes.get(containerId);
-    const settings = this.settings(containerId);
+    const attachment = this.attachment(containerId);
     const files = this.files.get(containerId);
-    if (!sb || !settings || !files) return undefined;
-    return { netnsPath: sb.netnsPath, hosts: files.hosts, resolvConf: files.resolvConf, settings };
+    if (!sb || !attachment || !files) return undefined;
+    return { netnsPath: sb.netnsPath, hosts: files.hosts, resolvConf: files.resolvConf, attachment };
   }
 
   restore(running: ContainerNetworkRequest[]): Promise<void> {

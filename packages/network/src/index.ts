@@ -4,12 +4,7 @@
  * the embedded DNS resolver) and its records (networks, endpoints, published ports) in berth.db.
  * Never imports runtime, image-store or daemon.
  */
-export type {
-  NetworkSettings,
-  PortMap,
-  EndpointSettings,
-  PortBinding,
-} from './network-types';
+export type { PortBindingsRequest, AttachedEndpoint, AttachedPort, Attachment } from './network-types';
 export type { NetworkCatalog, NetworkSummary, NetworkInfo, NetworkEndpointInfo, NetworkIpamConfig, NetworkCreateOptions } from './network-catalog';
 export type { NetworkAttacher, EndpointRequest, ContainerNetworkRequest, ContainerNetworkSetup } from './network-attacher';
 export type { NetworkManager, NetworkManagerConfig, NetworkEvent, AddressPool } from './network-manager';

@@ -1,4 +1,4 @@
-import type { NetworkSettings, PortMap } from './network-types';
+import type { Attachment, PortBindingsRequest } from './network-types';
 
 /** One network a container is (to be) attached to: EndpointsConfig's entry, or `docker network connect`'s body. */
 export interface EndpointRequest {
@@ -25,7 +25,7 @@ export interface ContainerNetworkRequest {
   /** Bridge-driver networks only; the daemon handles host, none and container:X itself. */
   endpoints: EndpointRequest[];
   /** HostConfig.PortBindings ('80/tcp' -> bindings; HostPort '' or absent: a free port). */
-  portBindings?: PortMap | null;
+  portBindings?: PortBindingsRequest | null;
   /** -P: publish every exposed port on a free host port. */
   publishAllPorts?: boolean;
   /** Config.ExposedPorts' keys ('80/tcp'); shown as unpublished (null) in NetworkSettings.Ports. */
@@ -46,8 +46,8 @@ export interface ContainerNetworkSetup {
   /** Contents of the container's /etc/hosts and /etc/resolv.conf. */
   hosts: string;
   resolvConf: string;
-  /** Docker's inspect NetworkSettings. */
-  settings: NetworkSettings;
+  /** Its networks and published ports (the daemon renders Docker's NetworkSettings). */
+  attachment: Attachment;
 }
 
 /** The container lifecycle side. Every method is idempotent. */
@@ -65,8 +65,8 @@ export interface NetworkAttacher {
   connect(containerId: string, ep: EndpointRequest): Promise<ContainerNetworkSetup>;
   /** Leaves one network; the returned setup has the remaining ones. */
   disconnect(containerId: string, network: string, opts?: { force?: boolean }): Promise<ContainerNetworkSetup>;
-  /** Current settings of an attached container (undefined when not attached). */
-  settings(containerId: string): NetworkSettings | undefined;
+  /** Networks and ports of an attached container (undefined when not attached). */
+  attachment(containerId: string): Attachment | undefined;
   /** Current full setup of an attached container (undefined when not attached). */
   setup(containerId: string): ContainerNetworkSetup | undefined;
   /**

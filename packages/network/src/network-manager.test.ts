@@ -103,10 +103,10 @@ describe('network manager (fake host)', () => {
       ['eth0', '10.123.0.2/24', '10.123.0.1'],
       ['eth1', '10.60.0.10/24', undefined],
     ]);
-    expect(s.settings.IPAddress).toBe('10.123.0.2');
-    expect(s.settings.MacAddress).toBe('02:42:0a:7b:00:02');
-    expect(s.settings.Networks.app).toMatchObject({ IPAddress: '10.60.0.10', Aliases: ['www', C1.slice(0, 12)], IPAMConfig: { IPv4Address: '10.60.0.10' } });
-    expect(s.settings.Networks.bridge!.Aliases).toBeNull();
+    const [bridgeEp, appEp] = s.attachment.endpoints;
+    expect(bridgeEp).toMatchObject({ network: 'bridge', defaultBridge: true, ipv4: '10.123.0.2', prefixLen: 24, gateway: '10.123.0.1', mac: '02:42:0a:7b:00:02', aliases: null, requested: null });
+    expect(appEp).toMatchObject({ network: 'app', defaultBridge: false, ipv4: '10.60.0.10', aliases: ['www', C1.slice(0, 12)], requested: { ipv4: '10.60.0.10' } });
+    expect(s.attachment.sandboxKey).toBe(s.netnsPath);
     expect(s.hosts).toContain('10.123.0.1\tgw\n');
     expect(s.hosts.endsWith('10.123.0.2\t111111111111\n')).toBe(true);
     expect(s.resolvConf).toBe('nameserver 10.60.0.1\noptions ndots:0\n');
@@ -117,7 +117,7 @@ describe('network manager (fake host)', () => {
     await m.attacher.detach(C1);
     expect(host.netns.size).toBe(0);
     expect(host.veths.size).toBe(0);
-    expect(m.attacher.settings(C1)).toBeUndefined();
+    expect(m.attacher.attachment(C1)).toBeUndefined();
     expect(events.filter((e) => e.action !== 'create').map((e) => e.action)).toEqual(['connect', 'connect', 'disconnect', 'disconnect']);
     await m.catalog.remove('app');
   });
@@ -131,7 +131,7 @@ describe('network manager (fake host)', () => {
     host.failAddVeth = true;
     await expect(m.attacher.attach({ containerId: C1, name: 'a', hostname: 'a', endpoints: [{ network: 'bridge' }] })).rejects.toThrow('veth: no');
     expect(host.netns.size).toBe(0);
-    expect(m.attacher.settings(C1)).toBeUndefined();
+    expect(m.attacher.attachment(C1)).toBeUndefined();
     expect(await db.all('SELECT * FROM sandboxes')).toEqual([]);
   });
 
@@ -144,22 +144,23 @@ describe('network manager (fake host)', () => {
       portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       exposedPorts: ['80/tcp', '443/tcp'],
     });
-    const bound = s.settings.Ports['80/tcp']!;
+    expect(s.attachment.ports.map((p) => p.key)).toEqual(['80/tcp', '443/tcp']);
+    const bound = s.attachment.ports[0]!.bindings;
     expect(bound).toHaveLength(1);
-    expect(bound[0]!.HostIp).toBe('127.0.0.1');
-    const port = Number(bound[0]!.HostPort);
+    expect(bound[0]!.hostIp).toBe('127.0.0.1');
+    const port = bound[0]!.hostPort;
     expect(port).toBeGreaterThan(1024);
-    expect(s.settings.Ports['443/tcp']).toBeNull();
+    expect(s.attachment.ports[1]!.bindings).toEqual([]);
     expect(scripts.at(-1)).toBe(`add element ip berth tcp_ip { 127.0.0.1 . ${port} : 10.123.0.2 . 80 }\n`);
     await expect(
       m.attacher.attach({ containerId: C2, name: 'other', hostname: 'o', endpoints: [{ network: 'bridge' }], portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } }),
     ).rejects.toThrow(new RegExp(`^driver failed programming external connectivity on endpoint other \\([0-9a-f]{64}\\): Bind for 127.0.0.1:${port} failed: port is already allocated$`));
-    expect(m.attacher.settings(C2)).toBeUndefined();
+    expect(m.attacher.attachment(C2)).toBeUndefined();
     await m.attacher.detach(C1);
     await new Promise((r) => setImmediate(r)); // a stop does not wait for the element deletion
     expect(scripts.at(-1)).toBe(`delete element ip berth tcp_ip { 127.0.0.1 . ${port} }\n`);
     const again = await m.attacher.attach({ containerId: C2, name: 'other', hostname: 'o', endpoints: [{ network: 'bridge' }], portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } });
-    expect(again.settings.Ports['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(port) }]);
+    expect(again.attachment.ports).toEqual([{ key: '80/tcp', bindings: [{ hostIp: '127.0.0.1', hostPort: port }] }]);
     await m.attacher.detach(C2);
   });
 
@@ -168,20 +169,20 @@ describe('network manager (fake host)', () => {
     await m.attacher.attach({ containerId: C1, name: 'a', hostname: 'a', endpoints: [{ network: 'bridge' }] });
     await m.attacher.attach({ containerId: C2, name: 'b', hostname: 'b', endpoints: [{ network: 'bridge' }] });
     const c = await m.attacher.connect(C1, { network: 'n1', aliases: ['alpha'] });
-    expect(Object.keys(c.settings.Networks)).toEqual(['bridge', 'n1']);
+    expect(c.attachment.endpoints.map((e) => e.network)).toEqual(['bridge', 'n1']);
     expect([...host.veths.values()].find((v) => v.address.startsWith('10.70.'))?.ifname).toBe('eth1');
     await expect(m.attacher.connect(C1, { network: 'n1' })).rejects.toThrow('endpoint with name a already exists in network n1');
     const d = await m.attacher.disconnect(C1, 'bridge');
-    expect(Object.keys(d.settings.Networks)).toEqual(['n1']);
+    expect(d.attachment.endpoints.map((e) => e.network)).toEqual(['n1']);
     expect(host.calls).toContain(`route ${d.netnsPath} 10.70.0.1`);
     await expect(m.attacher.disconnect(C1, 'bridge')).rejects.toThrow('is not connected to network bridge');
     await m.close();
     m = await open();
-    expect(m.attacher.settings(C1)?.Networks.n1?.IPAddress).toBe('10.70.0.2');
+    expect(m.attacher.attachment(C1)?.endpoints.find((e) => e.network === 'n1')?.ipv4).toBe('10.70.0.2');
     // Neither netns is a real mount here: restore reclaims both, as after a crash.
     await m.attacher.restore([]);
-    expect(m.attacher.settings(C1)).toBeUndefined();
-    expect(m.attacher.settings(C2)).toBeUndefined();
+    expect(m.attacher.attachment(C1)).toBeUndefined();
+    expect(m.attacher.attachment(C2)).toBeUndefined();
     expect(await db.all('SELECT * FROM endpoints')).toEqual([]);
   });
 });

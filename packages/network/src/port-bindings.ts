@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@berth/errdefs';
-import type { PortMap } from './network-types';
+import type { PortBindingsRequest } from './network-types';
 
 /** One published port as asked: hostIp '' means every address (0.0.0.0 and ::). */
 export interface WantedPort {
@@ -30,7 +30,7 @@ function parseRange(s: string, what: string): [number, number] {
  * The ports to publish: HostConfig.PortBindings, plus with -P every exposed port not bound
  * already (on a free port). Container port ranges give one binding per port.
  */
-export function wantedPorts(bindings: PortMap | null | undefined, publishAll: boolean, exposed: string[]): WantedPort[] {
+export function wantedPorts(bindings: PortBindingsRequest | null | undefined, publishAll: boolean, exposed: string[]): WantedPort[] {
   const out: WantedPort[] = [];
   const bound = new Set<string>();
   for (const [key, list] of Object.entries(bindings ?? {})) {
@@ -67,7 +67,7 @@ export function wantedPorts(bindings: PortMap | null | undefined, publishAll: bo
 }
 
 /** Every exposed and published port key ('80/tcp'), for NetworkSettings.Ports. */
-export function portKeys(bindings: PortMap | null | undefined, exposed: string[]): string[] {
+export function portKeys(bindings: PortBindingsRequest | null | undefined, exposed: string[]): string[] {
   const keys = new Set<string>();
   for (const k of [...exposed, ...Object.keys(bindings ?? {})]) {
     const { proto, ports } = parseKey(k);

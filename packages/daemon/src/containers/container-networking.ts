@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
-import type { EndpointSettings, Port } from '@berth/api';
+import type { EndpointSettings, NetworkSettings, Port, PortMap } from '@berth/api';
 import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import type { ContainerNetworkRequest, EndpointRequest, NetworkSettings, PortMap } from '@berth/network';
+import type { Attachment, ContainerNetworkRequest, EndpointRequest, PortBindingsRequest } from '@berth/network';
 import { containerFilePaths } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
@@ -67,6 +67,47 @@ export function emptyNetworkSettings(networks: Record<string, EndpointSettings>)
     IPv6Gateway: '',
     MacAddress: '',
     Networks: networks,
+  };
+}
+
+/** Docker's NetworkSettings of an attached container (@berth/network's attachment). */
+export function networkSettingsOf(a: Attachment): NetworkSettings {
+  const networks: Record<string, EndpointSettings> = {};
+  let top: EndpointSettings | undefined;
+  for (const e of a.endpoints) {
+    const es: EndpointSettings = {
+      IPAMConfig: e.requested ? { ...(e.requested.ipv4 ? { IPv4Address: e.requested.ipv4 } : {}), ...(e.requested.ipv6 ? { IPv6Address: e.requested.ipv6 } : {}) } : null,
+      Links: e.links.length ? [...e.links] : null,
+      Aliases: e.aliases ? [...e.aliases] : null,
+      NetworkID: e.networkId,
+      EndpointID: e.endpointId,
+      Gateway: e.gateway,
+      IPAddress: e.ipv4,
+      IPPrefixLen: e.prefixLen,
+      IPv6Gateway: e.ipv6Gateway,
+      GlobalIPv6Address: e.ipv6,
+      GlobalIPv6PrefixLen: e.ipv6PrefixLen,
+      MacAddress: e.mac,
+      DriverOpts: null,
+    };
+    networks[e.network] = es;
+    if (e.defaultBridge) top = es;
+  }
+  const ports: PortMap = {};
+  for (const p of a.ports) ports[p.key] = p.bindings.length ? p.bindings.map((b) => ({ HostIp: b.hostIp, HostPort: String(b.hostPort) })) : null;
+  return {
+    ...emptyNetworkSettings(networks),
+    SandboxID: a.sandboxId,
+    Ports: ports,
+    SandboxKey: a.sandboxKey,
+    EndpointID: top?.EndpointID ?? '',
+    Gateway: top?.Gateway ?? '',
+    GlobalIPv6Address: top?.GlobalIPv6Address ?? '',
+    GlobalIPv6PrefixLen: top?.GlobalIPv6PrefixLen ?? 0,
+    IPAddress: top?.IPAddress ?? '',
+    IPPrefixLen: top?.IPPrefixLen ?? 0,
+    IPv6Gateway: top?.IPv6Gateway ?? '',
+    MacAddress: top?.MacAddress ?? '',
   };
 }
 
@@ -137,7 +178,7 @@ export class ContainerNetworking {
       endpoints,
     };
     if (rec.config.Domainname) req.domainname = rec.config.Domainname;
-    if (h.PortBindings && Object.keys(h.PortBindings).length) req.portBindings = h.PortBindings as PortMap;
+    if (h.PortBindings && Object.keys(h.PortBindings).length) req.portBindings = h.PortBindings as PortBindingsRequest;
     if (h.PublishAllPorts) req.publishAllPorts = true;
     const exposed = Object.keys(rec.config.ExposedPorts ?? {});
     if (exposed.length) req.exposedPorts = exposed;
@@ -327,8 +368,8 @@ export class ContainerNetworking {
   /** Inspect's NetworkSettings: the component's while attached; else the networks with empty addresses, as Docker keeps them. */
   async settings(rec: ContainerRecord): Promise<NetworkSettings> {
     const n = this.ctx.deps.networks;
-    const live = n?.attacher.settings(rec.id);
-    if (live) return live;
+    const live = n?.attacher.attachment(rec.id);
+    if (live) return networkSettingsOf(live);
     const mode = networkModeOf(rec.hostConfig.NetworkMode);
     if (mode.kind === 'container') return emptyNetworkSettings({});
     const eps: Record<string, EndpointSettings> =

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { ContainerInspect, ContainerSummary, MountPoint } from '@berth/api';
-import type { NetworkSettings } from '@berth/network';
+import type { NetworkSettings } from '@berth/api';
 import { containerFilePaths, type MountDescription } from '@berth/runtime';
 import type { DataRoot } from '../layout';
 import { portsOf } from './container-networking';

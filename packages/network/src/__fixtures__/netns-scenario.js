@@ -70,8 +70,8 @@ async function first() {
   const s = {};
   for (const k of ['a', 'b', 'c', 'd']) s[k] = await m.attacher.attach(requests[k]);
   out.spawnsPerAttach = (networkSpawnCount() - spawnsBefore) / 4;
-  out.ips = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Object.values(v.settings.Networks)[0].IPAddress]));
-  out.portsC = s.c.settings.Ports;
+  out.ips = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.attachment.endpoints[0].ipv4]));
+  out.portsC = Object.fromEntries(s.c.attachment.ports.map((p) => [p.key, p.bindings.length ? p.bindings.map((b) => ({ HostIp: b.hostIp, HostPort: String(b.hostPort) })) : null]));
   out.resolvA = s.a.resolvConf;
   out.hostsA = s.a.hosts;
   out.routesD = (await inNs(s.d.netnsPath, ['ip', 'route'])).out;
@@ -85,9 +85,9 @@ async function first() {
   out.lookupAlpha = (await inNs(s.b.netnsPath, ['busybox', 'nslookup', '-type=a', 'alpha', '10.201.0.1'])).out;
   out.lookupGammaFromB = (await inNs(s.b.netnsPath, ['busybox', 'nslookup', '-type=a', 'gamma', '10.201.0.1'])).out;
   out.loopback = await hostGet('127.0.0.1', 18080);
-  const anyPort = s.c.settings.Ports['80/tcp'].find((b) => b.HostIp === '0.0.0.0').HostPort;
+  const anyPort = out.portsC['80/tcp'].find((b) => b.HostIp === '0.0.0.0').HostPort;
   out.anyPortLoopback = await hostGet('127.0.0.1', Number(anyPort));
-  out.anyPortV6 = s.c.settings.Ports['80/tcp'].some((b) => b.HostIp === '::') ? await hostGet('::1', Number(anyPort)) : 'no ipv6';
+  out.anyPortV6 = out.portsC['80/tcp'].some((b) => b.HostIp === '::') ? await hostGet('::1', Number(anyPort)) : 'no ipv6';
   out.fromBViaGatewayAnyPort = (await get(s.b.netnsPath, '10.201.0.1', anyPort)).out.includes('hello from c');
   out.cToItselfViaGateway = (await get(s.c.netnsPath, '172.17.0.1', anyPort)).out.includes('hello from c');
   out.fromBViaGatewayLoopbackPort = (await get(s.b.netnsPath, '10.201.0.1', 18080, false)).out.includes('hello from c');
@@ -99,16 +99,17 @@ async function first() {
   }
   out.linksAfterConflict = fs.readFileSync('/proc/net/dev', 'utf8').split('\n').filter((l) => l.includes('veth')).length;
   const c2 = await m.attacher.connect(id('b'), { network: 'bridge' });
-  out.connectNets = Object.keys(c2.settings.Networks);
+  out.connectNets = c2.attachment.endpoints.map((e) => e.network);
   out.bToCAfterConnect = (await get(s.b.netnsPath, out.ips.c, 80)).out.includes('hello from c');
   const d2 = await m.attacher.disconnect(id('b'), 'bridge');
-  out.disconnectNets = Object.keys(d2.settings.Networks);
+  out.disconnectNets = d2.attachment.endpoints.map((e) => e.network);
   out.bToCAfterDisconnect = (await get(s.b.netnsPath, out.ips.c, 80, false)).out.includes('hello from c');
   // IPv6 on a user network that enables it
   await m.catalog.create({ name: 'six', enableIPv6: true, ipamConfigs: [{ subnet: '10.203.0.0/24' }, { subnet: 'fd00:b::/64' }] });
   const f = await m.attacher.attach({ containerId: id('f'), name: 'foxtrot', hostname: 'f', endpoints: [{ network: 'six' }] });
   const g = await m.attacher.attach({ containerId: id('g'), name: 'golf', hostname: 'g', endpoints: [{ network: 'six' }] });
-  out.v6 = [f.settings.Networks.six.GlobalIPv6Address, f.settings.Networks.six.GlobalIPv6PrefixLen, f.settings.Networks.six.IPv6Gateway, g.settings.Networks.six.GlobalIPv6Address];
+  const six = (x) => x.attachment.endpoints.find((e) => e.network === 'six');
+  out.v6 = [six(f).ipv6, six(f).ipv6PrefixLen, six(f).ipv6Gateway, six(g).ipv6];
   httpd(f.netnsPath, 'f');
   await new Promise((r) => setTimeout(r, 300));
   out.gToFv6 = (await get(g.netnsPath, 'fd00:b::2', 80)).out.includes('hello from f');
@@ -125,13 +126,13 @@ async function second() {
   const m = await open(db);
   await m.attacher.restore([requests.a, requests.c]);
   const out = {};
-  out.kept = ['a', 'b', 'c', 'd'].filter((k) => m.attacher.settings(id(k)));
+  out.kept = ['a', 'b', 'c', 'd'].filter((k) => m.attacher.attachment(id(k)));
   out.loopbackAfterRestart = await hostGet('127.0.0.1', 18080);
   const sa = m.attacher.setup(id('a'));
   const sc = m.attacher.setup(id('c'));
   out.lookupAfterRestart = (await inNs(sa.netnsPath, ['busybox', 'nslookup', '-type=a', 'alpha', '10.201.0.1'])).out;
   out.lookupFromDefaultBridge = (await inNs(sc.netnsPath, ['busybox', 'nslookup', '-type=a', 'alpha', '10.201.0.1'])).out;
-  out.aSameIp = sa.settings.Networks.app.IPAddress;
+  out.aSameIp = sa.attachment.endpoints.find((e) => e.network === 'app').ipv4;
   for (const pid of fs.readFileSync(path.join(dir, 'pids'), 'utf8').trim().split('\n')) {
     try {
       process.kill(-Number(pid), 'SIGKILL');
