@@ -382,8 +382,13 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
     const listed = await cri.runtime('ListContainers', { filter: { pod_sandbox_id: pod } });
     expect(listed.containers.map((c: { id: string }) => c.id).sort()).toEqual([c1, c2].sort());
     expect((await cri.runtime('ListContainers', { filter: { state: { state: 1 } } })).containers.map((c: { id: string }) => c.id)).toEqual([c1]);
+    await cri.runtime('ExecSync', { container_id: c1, cmd: ['dd', 'if=/dev/zero', 'of=/written', 'bs=1024', 'count=64'], timeout: 10 });
     const stats = await cri.runtime('ContainerStats', { container_id: c1 });
     expect(Number(stats.stats.memory.working_set_bytes.value)).toBeGreaterThan(0);
+    // the writable layer: what the container wrote (its snapshot's upper dir)
+    expect(Number(stats.stats.writable_layer.used_bytes.value)).toBeGreaterThanOrEqual(64 * 1024);
+    expect(Number(stats.stats.writable_layer.inodes_used.value)).toBeGreaterThanOrEqual(1);
+    expect(stats.stats.writable_layer.fs_id.mountpoint).not.toBe('');
 
     // CRI containers are kept apart from berth's own
     const c = clientsFor(d);

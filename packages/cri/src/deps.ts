@@ -36,6 +36,11 @@ export interface CriImageBackend {
   mountImage?(key: string, imageId: string): Promise<string>;
   /** Unmounts and forgets what mountImage(key) made; nothing when absent. */
   unmountImage?(key: string): Promise<void>;
+  /**
+   * The writable layer of container `id` (its snapshot's upper dir): for ContainerStats'
+   * writable_layer. Undefined when it has none.
+   */
+  writableLayerUsage?(id: string): Promise<{ mountpoint: string; usedBytes: number; inodesUsed: number } | undefined>;
 }
 
 /** A started exec, as the container service hands it out. */

@@ -103,6 +103,8 @@ export class PodManager {
   private readonly sandboxLocks = new Map<string, Promise<unknown>>();
   /** The last CPU sample of each container and pod, for usage_nano_cores. */
   private readonly cpuSamples = new Map<string, { at: number; usage: number }>();
+  /** The last writable-layer usage of each container (refreshed every 10 s). */
+  private readonly layerUsage = new Map<string, { at: number; mountpoint: string; usedBytes: number; inodesUsed: number }>();
 
   constructor(private readonly o: PodManagerOptions) {
     this.c = o.containers;
@@ -512,6 +514,7 @@ export class PodManager {
   private async removeContainerById(id: string): Promise<void> {
     this.logWriters.get(id)?.stop();
     this.cpuSamples.delete(id);
+    this.layerUsage.delete(id);
     const meta = await this.c.inspect(id).then(
       (i) => parseMeta<ContainerMeta>(i.Config.Labels),
       () => undefined,
@@ -791,11 +794,25 @@ export class PodManager {
         page_faults: mem.stats?.pgfault !== undefined ? { value: mem.stats.pgfault } : null,
         major_page_faults: mem.stats?.pgmajfault !== undefined ? { value: mem.stats.pgmajfault } : null,
       },
-      writable_layer: { timestamp: now, fs_id: { mountpoint: '' }, used_bytes: { value: 0 }, inodes_used: { value: 0 } },
+      writable_layer: await this.writableLayer(c.Id, now),
       // memory.stat's swap (cgroup v1 with swap accounting); absent otherwise
       ...(swap !== undefined ? { swap: { timestamp: now, swap_usage_bytes: { value: swap }, swap_available_bytes: null } } : {}),
       ...(pids !== undefined ? { processCount: pids } : {}),
     };
+  }
+
+  /**
+   * ContainerStats.writable_layer: the container's snapshot usage (its upper dir), walked at most
+   * every 10 s per container (containerd refreshes its snapshot usage on a 10 s loop too).
+   */
+  private async writableLayer(id: string, now: number): Promise<Message> {
+    let u = this.layerUsage.get(id);
+    if (!u || now - u.at > 10e9) {
+      const got = await this.o.images.writableLayerUsage?.(id).catch(() => undefined);
+      u = { at: now, mountpoint: got?.mountpoint ?? '', usedBytes: got?.usedBytes ?? 0, inodesUsed: got?.inodesUsed ?? 0 };
+      this.layerUsage.set(id, u);
+    }
+    return { timestamp: u.at, fs_id: { mountpoint: u.mountpoint }, used_bytes: { value: u.usedBytes }, inodes_used: { value: u.inodesUsed } };
   }
 
   /**

@@ -13,7 +13,7 @@ const view = (i: ImageRecord): Awaited<ReturnType<CriImageBackend['list']>>[numb
 });
 
 /** The CRI's ImageService over berth's image store and puller. */
-export function criImageBackend(store: Pick<ImageStore, 'images' | 'layers'>, pull: CriPull, root: string): CriImageBackend {
+export function criImageBackend(store: Pick<ImageStore, 'images' | 'layers' | 'snapshots'>, pull: CriPull, root: string): CriImageBackend {
   return {
     pull: async (reference, opts) => ({ imageId: (await pull(reference, opts)).imageId }),
     list: async () => (await store.images.list()).map(view),
@@ -31,6 +31,11 @@ export function criImageBackend(store: Pick<ImageStore, 'images' | 'layers'>, pu
         usedBytes: layers.reduce((a, l) => a + l.size, 0),
         inodesUsed: layers.reduce((a, l) => a + l.entries, 0),
       };
+    },
+    writableLayerUsage: async (id) => {
+      if (!(await store.snapshots.get(id))) return undefined;
+      const u = await store.snapshots.usage(id);
+      return { mountpoint: root, usedBytes: u.size, inodesUsed: u.inodes };
     },
   };
 }
