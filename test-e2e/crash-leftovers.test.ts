@@ -2,14 +2,15 @@
  * What a daemon leaves when it dies or a container goes at a bad moment: `kill -9` during a
  * commit leaves no paused container after the restart, during a build no intermediate
  * container (also when killed the moment the step's container exists), during a volume's
- * copy-up no half-filled volume (the next start copies it whole); no health-probe shim outlives the removal of its container or a daemon stop
+ * copy-up no half-filled volume (the next start copies it whole), during a load nothing of
+ * the cut image in layers/ or content/; no health-probe shim outlives the removal of its container or a daemon stop
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, processesUnder, rawRequest, scratchDir, sleep, waitFor } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sleep, waitFor } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -119,5 +120,33 @@ describe('crash leftovers', () => {
     expect(fs.existsSync(path.join(d.dataRoot, 'volumes', 'cv', 'copy-up.partial'))).toBe(false);
     ok(await docker(['rm', '-f', 'cu']));
     ok(await docker(['volume', 'rm', 'cv']));
+  }, 180_000);
+
+  it('kill -9 during a load, at each layer it commits: after the restart nothing of it is left in layers/ or content/, and it loads whole after', async () => {
+    const work = scratchDir('crash-load');
+    const layers = [0, 1, 2, 3].map((i) => makeTar([{ name: `big${i}`, content: randomBytes(24 << 20) }]));
+    const archive = path.join(work, 'big.tar');
+    fs.writeFileSync(archive, makeDockerSaveArchive({ layers, repoTag: 'big:1' }));
+    // what the store holds (layer dirs' content aside), tmp/ aside: emptied at every start
+    const held = (): string[] =>
+      ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).filter((f) => !/^layers\/[0-9a-f]{64}\/diff\//.test(f)).sort();
+    const layerDirs = (): number => fs.readdirSync(path.join(d.dataRoot, 'layers')).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+    const before = held();
+    const base = layerDirs();
+    for (const n of [1, 2, 3]) {
+      const load = docker(['load', '-i', archive]);
+      await waitFor(`layer ${n} of the load in place`, () => layerDirs() >= base + n, 60_000, 2);
+      await d.kill9();
+      await load;
+      await d.restart();
+      expect(ok(await docker(['images', '-q', 'big'])).stdout).toBe('');
+      expect(held()).toEqual(before);
+    }
+    ok(await docker(['load', '-i', archive]));
+    expect(ok(await docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', 'big:1'])).stdout.trim()).toBe('4');
+    // every layer's tar is there to save (a blob lost in a cut commit would fail it)
+    ok(await docker(['save', '-o', path.join(work, 'again.tar'), 'big:1']));
+    expect(fs.statSync(path.join(work, 'again.tar')).size).toBeGreaterThan(4 * (24 << 20));
+    ok(await docker(['rmi', 'big:1']));
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import * as tar from 'tar-stream';
 import { sha256Digest } from '@berth/oci';
+import { openImageStore } from './open-image-store';
 import { listTree, tempStore, type TempStore } from './test-support/temp-store';
 
 async function makeTar(entries: [string, string][]): Promise<Buffer> {
@@ -54,6 +55,19 @@ describe('LocalLayerStore', () => {
     const again = await t.store.layers.ingest(Readable.from([layer]));
     expect(again.link).toBe(rec.link);
     expect(await fs.readFile(path.join(t.store.layers.diffDir(rec.diffId), 'a'), 'utf8')).toBe('b');
+  });
+
+  it('at open, undoes a commit a crash cut: a layer dir without its row (and its tar blob), short links to nothing', async () => {
+    const kept = await t.store.layers.ingest(Readable.from([await makeTar([['k', 'kept']])]));
+    await t.store.images.create({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [kept.diffId] } });
+    const before = await listTree(t.root);
+    const cut = await t.store.layers.ingest(Readable.from([await makeTar([['c', 'cut']])]));
+    // the state of a commit killed before its row: dir, link and blob in place, no row
+    await t.db.run('DELETE FROM layers WHERE diff_id = ?', [cut.diffId]);
+    await fs.symlink('../0000000000000000000000000000000000000000000000000000000000000000/diff', path.join(t.root, 'layers/l/DANGLINGDANGLINGDANGLINGDA'));
+    await openImageStore({ root: t.root, db: t.db });
+    expect(await listTree(t.root)).toEqual(before);
+    expect(await fs.readFile(path.join(t.store.layers.diffDir(kept.diffId), 'k'), 'utf8')).toBe('kept');
   });
 
   it('committed but unclaimed layers survive prune until released', async () => {

@@ -48,11 +48,26 @@ export class LocalLayerStore implements LayerStore {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * At open: removes what a commit cut by a crash left (see commit's order): staging dirs, a
+   * layer directory whose row was never written (with the tar blob by its diffID, committed just
+   * before the row), and short links that lead nowhere.
+   */
   async init(): Promise<void> {
     await fs.mkdir(this.paths.linksDir, { recursive: true });
     await fs.mkdir(this.paths.emptyLayerDir, { recursive: true });
+    const known = new Set((await this.db.all<{ diff_id: string }>('SELECT diff_id FROM layers')).map((r) => r.diff_id));
     for (const name of await fs.readdir(this.paths.layersDir)) {
       if (name.startsWith('.staging-')) await fs.rm(path.join(this.paths.layersDir, name), { recursive: true, force: true });
+      else if (/^[0-9a-f]{64}$/.test(name) && !known.has(`sha256:${name}`)) {
+        await fs.rm(path.join(this.paths.layersDir, name), { recursive: true, force: true });
+        await fs.rm(this.content.blobPath(`sha256:${name}` as Digest), { force: true });
+        this.logger.info({ diffId: `sha256:${name}` }, 'removed a layer whose commit a crash cut');
+      }
+    }
+    for (const link of await fs.readdir(this.paths.linksDir)) {
+      const p = this.paths.linkPath(link);
+      if (!(await exists(p))) await fs.rm(p, { force: true }); // access follows the link: its target is gone
     }
   }
 
@@ -180,7 +195,8 @@ export class LocalLayerStore implements LayerStore {
         }
         state = 'committed';
         try {
-          await blob.commit();
+          // order (a crash may cut it anywhere; init undoes every cut state): the layer dir goes
+          // in place, its short link, the tar blob, then the row that makes it a layer
           const link = existing?.link ?? newShortLink();
           await fs.writeFile(path.join(stagingDir, 'link'), link);
           const finalDir = this.paths.layerDir(diffId);
@@ -188,6 +204,7 @@ export class LocalLayerStore implements LayerStore {
           await fs.rename(stagingDir, finalDir);
           await fs.rm(this.paths.linkPath(link), { force: true });
           await fs.symlink(this.paths.linkTarget(diffId), this.paths.linkPath(link));
+          await blob.commit();
           const created = new Date().toISOString();
           await this.db.run(
             `INSERT INTO layers (diff_id, link, size, entries, tar_size, created) VALUES (?, ?, ?, ?, ?, ?)
