@@ -172,31 +172,42 @@ function watchResize(s: Readable, target: RemoteCommandTarget): { first: Promise
 
 /**
  * The process's side of the session: reads come from the stdin stream, writes go to stdout (raw
- * for a TTY) or are split from stdcopy frames into stdout and stderr.
+ * for a TTY) or are split from stdcopy frames into stdout and stderr. A write completes when the
+ * client's side took it (the session's own flow control), so the container service holds the
+ * process's output back while the client is slow (its writableLength grows) instead of berthd
+ * buffering it.
  */
 function stdioDuplex(streams: RemoteCommandStreams, tty: boolean): Duplex {
   let pending: Buffer = Buffer.alloc(0);
+  /** Writes `parts` to their streams; `cb` once every one of them completed. */
+  const writeAll = (parts: Array<[Writable | undefined, Buffer]>, cb: () => void): void => {
+    let left = 1;
+    const one = (): void => {
+      if (--left === 0) cb();
+    };
+    for (const [dest, data] of parts) {
+      if (!dest || dest.destroyed || dest.writableEnded || data.length === 0) continue;
+      left++;
+      dest.write(data, one);
+    }
+    one();
+  };
   const io = new Duplex({
     allowHalfOpen: true,
     read() {
       streams.stdin?.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (tty) {
-        streams.stdout?.write(chunk);
-        cb();
-        return;
-      }
+      if (tty) return writeAll([[streams.stdout, chunk]], () => cb());
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const parts: Array<[Writable | undefined, Buffer]> = [];
       while (pending.length >= 8) {
         const size = pending.readUInt32BE(4);
         if (pending.length < 8 + size) break;
-        const payload = Buffer.from(pending.subarray(8, 8 + size));
-        const dest = pending[0] === 2 ? streams.stderr : streams.stdout;
-        if (payload.length) dest?.write(payload);
+        parts.push([pending[0] === 2 ? streams.stderr : streams.stdout, Buffer.from(pending.subarray(8, 8 + size))]);
         pending = pending.subarray(8 + size);
       }
-      cb();
+      writeAll(parts, () => cb());
     },
     final(cb) {
       cb();

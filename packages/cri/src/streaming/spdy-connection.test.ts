@@ -116,4 +116,66 @@ describe('SpdyConnection', () => {
     await new Promise((r) => setImmediate(r));
     expect(Buffer.concat(fromServer)).toEqual(ping);
   });
+
+  it('flow control: a windowed peer (it sent WINDOW_UPDATE) gets no more than its window until it opens it; what a reader takes is credited back', async () => {
+    const { server, fromServer, toServer } = pair();
+    const conn = new SpdyConnection(server);
+    const compress = headerBlockCompressor();
+    const streams: SpdyStream[] = [];
+    conn.on('stream', (s: SpdyStream) => streams.push(s));
+    toServer.write(synStream(1, await compress({ streamtype: 'stdout' })));
+    await new Promise((r) => setImmediate(r));
+    const s = streams[0]!;
+    const windowUpdate = (id: number, delta: number): Buffer => {
+      const b = Buffer.alloc(16);
+      b.writeUInt16BE(0x8003);
+      b.writeUInt16BE(9, 2);
+      b.writeUIntBE(8, 5, 3);
+      b.writeUInt32BE(id, 8);
+      b.writeUInt32BE(delta, 12);
+      return b;
+    };
+    /** Payload bytes of the DATA frames the server sent on stream 1. */
+    const dataSent = (): number => {
+      const all = Buffer.concat(fromServer);
+      let n = 0;
+      for (let o = 0; o + 8 <= all.length; ) {
+        const len = all.readUIntBE(o + 5, 3);
+        if ((all[o]! & 0x80) === 0 && all.readUInt32BE(o) === 1) n += len;
+        o += 8 + len;
+      }
+      return n;
+    };
+    toServer.write(windowUpdate(1, 0)); // the peer keeps windows from now on (a zero delta opens nothing)
+    await new Promise((r) => setImmediate(r));
+    let written = false;
+    s.write(Buffer.alloc(100 * 1024), () => (written = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(dataSent()).toBe(64 * 1024); // the initial window
+    expect(written).toBe(false);
+    toServer.write(windowUpdate(0, 36 * 1024));
+    toServer.write(windowUpdate(1, 36 * 1024));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(dataSent()).toBe(100 * 1024);
+    expect(written).toBe(true);
+
+    // the other way: 40 KiB read by the stream's reader come back as WINDOW_UPDATEs (stream and session)
+    const before = fromServer.length;
+    const data = Buffer.alloc(8 + 40 * 1024);
+    data.writeUInt32BE(1);
+    data.writeUIntBE(40 * 1024, 5, 3);
+    toServer.write(data);
+    s.resume();
+    await new Promise((r) => setTimeout(r, 20));
+    const updates = Buffer.concat(fromServer.slice(before));
+    const credited: Array<[number, number]> = [];
+    for (let o = 0; o + 16 <= updates.length; o += 8 + updates.readUIntBE(o + 5, 3)) {
+      if (updates.readUInt16BE(o) === 0x8003 && updates.readUInt16BE(o + 2) === 9) credited.push([updates.readUInt32BE(o + 8), updates.readUInt32BE(o + 12)]);
+    }
+    expect(credited).toEqual([
+      [1, 40 * 1024],
+      [0, 40 * 1024],
+    ]);
+    conn.close();
+  });
 });

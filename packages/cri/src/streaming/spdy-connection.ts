@@ -7,18 +7,30 @@ import { SPDY3_DICTIONARY } from './spdy-dictionary';
  * The server side of a SPDY/3.1 session, as far as Kubernetes' streaming protocols use it
  * (remotecommand and portforward over `Upgrade: SPDY/3.1`): the client opens every stream
  * (SYN_STREAM with a `streamtype` header), the server answers SYN_REPLY, data flows both ways in
- * DATA frames, FIN half-closes, PING is echoed, GOAWAY ends the session. Flow control
- * (WINDOW_UPDATE) is not enforced: kubelet's and crictl's SPDY library (spdystream) does not
- * either. Header blocks are zlib with the SPDY/3 dictionary, one compression context per direction
- * for the whole session.
+ * DATA frames, FIN half-closes, PING is echoed, GOAWAY ends the session. Header blocks are zlib
+ * with the SPDY/3 dictionary, one compression context per direction for the whole session.
+ *
+ * Flow control, both ways, never an unbounded buffer:
+ * - out: a stream's write completes once the socket took its frames (a slow client slows the
+ *   writer: the container's output is held back); and once the peer shows it keeps SPDY windows
+ *   (it sent WINDOW_UPDATE or SETTINGS_INITIAL_WINDOW_SIZE) its stream and session windows are
+ *   kept too. Kubernetes' spdystream (crictl, kubelet, kubectl) sends neither and relies on TCP.
+ * - in: DATA a stream's reader has not taken pauses the socket (TCP pushes back on the client)
+ *   until it does; what is taken is credited back with WINDOW_UPDATE (stream and session), which
+ *   a windowed peer needs and spdystream ignores.
  */
 
 const VERSION = 3;
 const SYN_STREAM = 1;
 const SYN_REPLY = 2;
 const RST_STREAM = 3;
+const SETTINGS = 4;
 const PING = 6;
 const GOAWAY = 7;
+const WINDOW_UPDATE = 9;
+const SETTINGS_INITIAL_WINDOW_SIZE = 7;
+/** SPDY/3.1's initial stream and session windows. */
+const INITIAL_WINDOW = 64 * 1024;
 const FLAG_FIN = 0x01;
 const MAX_DATA = 32 * 1024;
 
@@ -38,13 +50,17 @@ export class SpdyStream extends Duplex {
     return this.headers[name.toLowerCase()]?.[0] ?? '';
   }
 
+  /** What the peer may still send us / we may still send it on this stream (windowed peers). */
+  recvUncredited = 0;
+  sendWindow = INITIAL_WINDOW;
+
   override _read(): void {
-    /* pushed from frames */
+    // the reader wants more: what it took is credited, a paused socket resumes
+    this.conn.readerReady(this);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.conn.sendData(this.id, chunk, false);
-    cb();
+    this.conn.sendData(this.id, chunk, false, () => cb());
   }
 
   override _final(cb: (e?: Error | null) => void): void {
@@ -62,6 +78,14 @@ export class SpdyConnection extends EventEmitter {
   private readonly streams = new Map<number, SpdyStream>();
   private closed = false;
   private tornDown = false;
+  /** The peer keeps SPDY windows (it sent WINDOW_UPDATE or SETTINGS_INITIAL_WINDOW_SIZE). */
+  private peerWindows = false;
+  private initialSendWindow = INITIAL_WINDOW;
+  private sessionSendWindow = INITIAL_WINDOW;
+  /** Writers waiting for a window to open. */
+  private windowWaiters: Array<() => void> = [];
+  /** Streams whose reader is full: the socket is paused while there are any. */
+  private readonly blocked = new Set<SpdyStream>();
 
   constructor(private readonly socket: Duplex) {
     super();
@@ -99,7 +123,11 @@ export class SpdyConnection extends EventEmitter {
       const id = f.readUInt32BE(0) & 0x7fffffff;
       const s = this.streams.get(id);
       if (!s) return;
-      if (data.length) s.push(Buffer.from(data));
+      if (data.length) {
+        s.recvUncredited += data.length;
+        if (s.push(Buffer.from(data))) this.credit(s);
+        else this.block(s);
+      }
       if (flags & FLAG_FIN) s.push(null);
       return;
     }
@@ -109,7 +137,9 @@ export class SpdyConnection extends EventEmitter {
         const id = data.readUInt32BE(0) & 0x7fffffff;
         const headers = this.decodeHeaders(data.subarray(10));
         const s = new SpdyStream(id, headers, this);
+        s.sendWindow = this.initialSendWindow;
         this.streams.set(id, s);
+        s.once('close', () => this.readerReady(s)); // a destroyed stream blocks nobody
         if (flags & FLAG_FIN) s.push(null);
         this.emit('stream', s);
         return;
@@ -127,11 +157,36 @@ export class SpdyConnection extends EventEmitter {
       case PING:
         this.writeControl(PING, 0, data);
         return;
+      case WINDOW_UPDATE: {
+        const id = data.readUInt32BE(0) & 0x7fffffff;
+        const delta = data.readUInt32BE(4) & 0x7fffffff;
+        this.peerWindows = true;
+        if (id === 0) this.sessionSendWindow += delta;
+        else {
+          const s = this.streams.get(id);
+          if (s) s.sendWindow += delta;
+        }
+        this.wakeWriters();
+        return;
+      }
+      case SETTINGS: {
+        const n = data.readUInt32BE(0);
+        for (let i = 0; i < n && 4 + i * 8 + 8 <= data.length; i++) {
+          const id = data.readUInt32BE(4 + i * 8) & 0xffffff;
+          const value = data.readUInt32BE(8 + i * 8);
+          if (id !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
+          this.peerWindows = true;
+          for (const s of this.streams.values()) s.sendWindow += value - this.initialSendWindow;
+          this.initialSendWindow = value;
+        }
+        this.wakeWriters();
+        return;
+      }
       case GOAWAY:
         this.close();
         return;
       default:
-        // SETTINGS, WINDOW_UPDATE, HEADERS: nothing to do for the server side here
+        // HEADERS, NOOP, CREDENTIAL: nothing to do for the server side here
         return;
     }
   }
@@ -216,19 +271,92 @@ export class SpdyConnection extends EventEmitter {
     this.streams.delete(s.id);
   }
 
-  sendData(id: number, data: Buffer, fin: boolean): void {
-    if (this.closed) return;
+  /**
+   * DATA frames of `data` on stream `id` (FIN on the last when `fin`); `done` once the socket took
+   * them all (after 'drain' if its buffer was full), within the peer's windows if it keeps them.
+   */
+  sendData(id: number, data: Buffer, fin: boolean, done: () => void = () => undefined): void {
     let off = 0;
-    do {
-      const part = data.subarray(off, off + MAX_DATA);
-      off += part.length;
-      const last = off >= data.length;
-      const h = Buffer.alloc(8);
-      h.writeUInt32BE(id & 0x7fffffff);
-      h[4] = fin && last ? FLAG_FIN : 0;
-      h.writeUIntBE(part.length, 5, 3);
-      this.socket.write(Buffer.concat([h, part]));
-    } while (off < data.length);
+    const step = (): void => {
+      if (this.closed) return done();
+      let full: boolean;
+      do {
+        let n = Math.min(MAX_DATA, data.length - off);
+        const s = this.streams.get(id);
+        if (this.peerWindows && n > 0) {
+          n = Math.min(n, this.sessionSendWindow, s ? s.sendWindow : n);
+          if (n <= 0) {
+            this.windowWaiters.push(step);
+            return;
+          }
+          this.sessionSendWindow -= n;
+          if (s) s.sendWindow -= n;
+        }
+        const part = data.subarray(off, off + n);
+        off += n;
+        const last = off >= data.length;
+        const h = Buffer.alloc(8);
+        h.writeUInt32BE(id & 0x7fffffff);
+        h[4] = fin && last ? FLAG_FIN : 0;
+        h.writeUIntBE(part.length, 5, 3);
+        // two writes, no copy of the payload (one packet still: the socket is corked between them)
+        this.cork();
+        this.socket.write(h);
+        full = !(part.length ? this.socket.write(part) : true);
+      } while (off < data.length);
+      if (!full) return done();
+      const drained = (): void => {
+        this.socket.off('drain', drained);
+        this.socket.off('close', drained);
+        done();
+      };
+      this.socket.on('drain', drained);
+      this.socket.on('close', drained);
+    };
+    step();
+  }
+
+  private corked = false;
+
+  /** Corks the socket until the end of this tick (frames written together go out together). */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
+  }
+
+  private wakeWriters(): void {
+    const waiting = this.windowWaiters;
+    this.windowWaiters = [];
+    for (const w of waiting) w();
+  }
+
+  /** A stream's reader took what it had: credit it, and resume the socket if nobody else is full. */
+  readerReady(s: SpdyStream): void {
+    if (!s.destroyed) this.credit(s);
+    if (this.blocked.delete(s) && this.blocked.size === 0 && !this.closed) this.socket.resume();
+  }
+
+  private block(s: SpdyStream): void {
+    this.blocked.add(s);
+    this.socket.pause();
+  }
+
+  /** WINDOW_UPDATE for what `s`'s reader has taken (stream and session), in steps of a quarter window. */
+  private credit(s: SpdyStream): void {
+    if (s.recvUncredited < INITIAL_WINDOW / 4 || this.closed) return;
+    const delta = s.recvUncredited;
+    s.recvUncredited = 0;
+    for (const id of [s.id, 0]) {
+      const b = Buffer.alloc(8);
+      b.writeUInt32BE(id);
+      b.writeUInt32BE(delta, 4);
+      this.writeControl(WINDOW_UPDATE, 0, b);
+    }
   }
 
   private writeControl(type: number, flags: number, data: Buffer): void {
@@ -260,7 +388,9 @@ export class SpdyConnection extends EventEmitter {
       s.destroy();
     }
     this.streams.clear();
+    this.blocked.clear();
     this.inflateIn = [];
+    this.wakeWriters(); // waiting writers finish (closed: nothing more is sent)
     this.emit('close');
   }
 }

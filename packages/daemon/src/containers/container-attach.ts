@@ -54,7 +54,7 @@ export class ContainerAttach {
     let detach = (): void => undefined;
     if (wantStdin) {
       // docker scans for the detach keys on TTY attaches only (container/stream/attach.go)
-      pumpClientInput(conn, { ...(tty ? { detachKeys: keys } : {}), write: (d) => e.hub.writeStdin(d), end: closeStdin, detach: () => detach() });
+      pumpClientInput(conn, { ...(tty ? { detachKeys: keys } : {}), write: (d) => e.hub.writeStdin(d), whenDrained: (r) => e.hub.whenStdinDrained(r), end: closeStdin, detach: () => detach() });
     } else {
       conn.on('data', () => undefined); // read and drop: the client's FIN must still arrive
     }

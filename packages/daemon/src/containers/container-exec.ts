@@ -135,6 +135,7 @@ export class ContainerExecs {
       pumpClientInput(conn, {
         ...(keys ? { detachKeys: keys } : {}),
         write: (d) => s.hub.writeStdin(d),
+        whenDrained: (r) => s.hub.whenStdinDrained(r),
         end: () => s.hub.closeStdin(),
         detach: () => {
           // the stream ends; the process runs on with its stdin open (docker: exec_detach)

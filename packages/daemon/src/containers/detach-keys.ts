@@ -73,22 +73,30 @@ export class DetachScanner {
 /**
  * Feeds a hijacked connection's input to a process: `write` each chunk, `end` at the client's
  * FIN. With `detachKeys` (a TTY stream with stdin, as docker scans only those), the sequence
- * calls `detach` instead and nothing more is read.
+ * calls `detach` instead and nothing more is read. A `write` answering false (the process is
+ * behind) pauses the connection until `whenDrained` calls back.
  */
 export function pumpClientInput(
   conn: Duplex,
-  o: { detachKeys?: Buffer; write: (b: Buffer) => void; end: () => void; detach: () => void },
+  o: { detachKeys?: Buffer; write: (b: Buffer) => boolean | void; whenDrained?: (resume: () => void) => void; end: () => void; detach: () => void },
 ): void {
   const scanner = o.detachKeys ? new DetachScanner(o.detachKeys) : undefined;
   let detached = false;
+  const write = (b: Buffer): void => {
+    if (o.write(b) !== false || !o.whenDrained) return;
+    conn.pause();
+    o.whenDrained(() => {
+      if (!detached) conn.resume();
+    });
+  };
   conn.on('data', (d: Buffer) => {
     if (detached) return;
     if (!scanner) {
-      o.write(d);
+      write(d);
       return;
     }
     const r = scanner.push(d);
-    if (r.data.length) o.write(r.data);
+    if (r.data.length) write(r.data);
     if (r.detached) {
       detached = true;
       o.detach();

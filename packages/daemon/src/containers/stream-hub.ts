@@ -7,6 +7,9 @@ export interface OutputSink {
   end(): void;
 }
 
+/** How much client stdin may wait for a slow process before the client's connection is paused. */
+const STDIN_BACKLOG_LIMIT = 1024 * 1024;
+
 /**
  * The container's stdio switchboard. Attached clients register sinks at any time, also before
  * the container starts (`docker run` attaches first); the hub forwards every output chunk of the
@@ -21,6 +24,9 @@ export class StreamHub {
   private pendingStdin: Buffer[] = [];
   private pendingClose = false;
   private stdinChain: Promise<void> = Promise.resolve();
+  /** Stdin bytes queued for the task and not yet taken by it; readers waiting for it to shrink. */
+  private stdinBacklog = 0;
+  private stdinWaiters: Array<() => void> = [];
   /** Sinks whose connection is over its buffer limit; the task's output is held while any is. */
   private readonly blocked = new Set<OutputSink>();
   private held = false;
@@ -112,9 +118,25 @@ export class StreamHub {
     }
   }
 
-  writeStdin(data: Buffer): void {
+  /**
+   * Queues stdin for the task. Answers false when more than STDIN_BACKLOG_LIMIT bytes wait for the
+   * task to take them: the caller stops reading its client until `whenStdinDrained` (bounded
+   * memory, the client is pushed back, as with output).
+   */
+  writeStdin(data: Buffer): boolean {
     if (this.task) this.enqueueStdin(this.task, data);
-    else this.pendingStdin.push(data);
+    else {
+      // before the task exists (a process starting): counted too, the client waits for it
+      this.pendingStdin.push(data);
+      this.stdinBacklog += data.length;
+    }
+    return this.stdinBacklog <= STDIN_BACKLOG_LIMIT;
+  }
+
+  /** Calls `resume` once the queued stdin is back under the limit (at once if it is). */
+  whenStdinDrained(resume: () => void): void {
+    if (this.stdinBacklog <= STDIN_BACKLOG_LIMIT) resume();
+    else this.stdinWaiters.push(resume);
   }
 
   closeStdin(): void {
@@ -130,12 +152,28 @@ export class StreamHub {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.task = undefined;
+    for (const b of this.pendingStdin) this.stdinBacklog -= b.length; // bind() enqueues them again
     this.pendingStdin = [];
     this.pendingClose = false;
+    this.wakeStdinWaiters();
   }
 
   private enqueueStdin(task: Task, data: Buffer): void {
-    this.stdinChain = this.stdinChain.then(() => task.writeStdin(data)).catch(() => undefined);
+    this.stdinBacklog += data.length;
+    this.stdinChain = this.stdinChain
+      .then(() => task.writeStdin(data))
+      .catch(() => undefined)
+      .finally(() => {
+        this.stdinBacklog -= data.length;
+        this.wakeStdinWaiters();
+      });
+  }
+
+  private wakeStdinWaiters(): void {
+    if (this.stdinBacklog > STDIN_BACKLOG_LIMIT) return;
+    const waiters = this.stdinWaiters;
+    this.stdinWaiters = [];
+    for (const w of waiters) w();
   }
 
   private enqueueClose(task: Task): void {
