@@ -43,12 +43,26 @@ export interface FsNative {
    */
   createFile(dirFd: number, name: PathLike, data: Buffer, uid: number, gid: number, mode: number, atime: number, mtime: number): boolean;
   /**
+   * createFile for a batch, in order from `from`: per file BATCH_FIELDS numbers in `meta`
+   * (dirFd, name offset and length in `arena`, data offset and length there, uid, gid, mode,
+   * atime, mtime). Returns the index of the first file not created because something exists at
+   * its name (`count`: all created); the caller applies its replace rules to it and goes on
+   * from the next. async: run on a libuv worker thread, a Promise of the same; meta, arena and
+   * the directory fds must stay untouched until it settles. A failure (a Node-style errno error,
+   * `path` the name) removes the failing file; the files after it are not done.
+   */
+  createFiles(meta: Float64Array, arena: Buffer, count: number, from: number, async: false): number;
+  createFiles(meta: Float64Array, arena: Buffer, count: number, from: number, async: true): Promise<number>;
+  /**
    * A regular file of at most `max` bytes with one link and no xattrs, opened O_NOFOLLOW in
    * dirFd and read whole: [mode, uid, gid, size, mtimeSec, data] (metadata from the open fd), or
    * null when it is anything else (or gone).
    */
   readSmallFile(dirFd: number, name: PathLike, max: number): [number, number, number, number, number, Buffer] | null;
 }
+
+/** Numbers per file in createFiles' meta. */
+export const BATCH_FIELDS = 10;
 
 /** resolve() flags. */
 export const FOLLOW_LAST = 1;

@@ -181,4 +181,51 @@ describe('extractIntoContainer', () => {
     expect(await meta('link')).toEqual([true, 0o644, 0, 0, 1_500_000_000]);
     expect(await fs.readFile(path.join(root, 'etc', 'passwd'), 'utf8')).toBe('container passwd\n');
   });
+  it('small files written in batches on a worker thread keep the tar order (duplicates, links, replacements, many directories)', async () => {
+    const pack = tar.pack();
+    const mtime = new Date(1_500_000_000_000);
+    const file = (name: string, body: string, mode = 0o644): void => {
+      pack.entry({ name, mode, uid: 0, gid: 0, mtime }, body);
+    };
+    for (let d = 0; d < 6; d++) {
+      pack.entry({ name: `ord/m${d}/`, type: 'directory', mode: 0o755, mtime });
+      for (let i = 0; i < 50; i++) file(`ord/m${d}/f${i}`, `${d}/${i}\n`);
+    }
+    pack.entry({ name: 'ord/m0/', type: 'directory', mode: 0o750, mtime }); // re-declared after its files
+    file('ord/dup', 'first\n');
+    file('ord/dup', 'second\n');
+    file('ord/x', 'x\n');
+    pack.entry({ name: 'ord/h', type: 'link', linkname: 'ord/x', mode: 0o644, mtime });
+    file('ord/d', 'becomes a dir\n');
+    pack.entry({ name: 'ord/d/', type: 'directory', mode: 0o700, mtime });
+    file('ord/d/in', 'in\n');
+    file('ord/s', 'becomes a link\n');
+    pack.entry({ name: 'ord/s', type: 'symlink', linkname: 'x', mode: 0o777, mtime });
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    const all = Buffer.concat(chunks);
+    // the tar in small pieces, as the docker CLI sends it
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < all.length; i += 4000) pieces.push(all.subarray(i, i + 4000));
+    const view = rootfsView(root);
+    try {
+      await extractIntoContainer({ view, containerPath: '/', containerRef: 'c', input: Readable.from(pieces) });
+    } finally {
+      view.close();
+    }
+    const at = (p: string) => path.join(root, 'ord', p);
+    for (let d = 0; d < 6; d++) {
+      const names = await fs.readdir(at(`m${d}`));
+      expect(names.length).toBe(50);
+      expect(await fs.readFile(at(`m${d}/f${d * 7}`), 'utf8')).toBe(`${d}/${d * 7}\n`);
+    }
+    expect((await fs.stat(at('m0'))).mode & 0o7777).toBe(0o750);
+    expect(Math.floor((await fs.stat(at('m5'))).mtimeMs / 1000)).toBe(1_500_000_000);
+    expect(await fs.readFile(at('dup'), 'utf8')).toBe('second\n');
+    expect((await fs.stat(at('h'))).ino).toBe((await fs.stat(at('x'))).ino);
+    expect((await fs.lstat(at('d'))).isDirectory()).toBe(true);
+    expect(await fs.readFile(at('d/in'), 'utf8')).toBe('in\n');
+    expect(await fs.readlink(at('s'))).toBe('x');
+  });
 });

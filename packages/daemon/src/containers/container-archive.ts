@@ -202,9 +202,9 @@ export async function extractIntoContainer(opts: {
     const sink = new ViewExtractor(view, dest.at, { readonlyRootfs: Boolean(opts.readonlyRootfs), noOverwriteDirNonDir: Boolean(opts.noOverwriteDirNonDir) });
     try {
       await readTar(opts.input, sink, opts.signal ? { signal: opts.signal } : {});
-      sink.finish();
+      await sink.finish();
     } finally {
-      sink.abort();
+      await sink.abort();
     }
   } finally {
     dest.close();

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
+import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
 import { TypeFlag, type TarEntry, type TarSink } from '@berth/image-store';
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -9,8 +9,33 @@ const S_IFDIR = 0o040000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
-/** Files up to this size are collected and created with one native call (createFile). */
+/** Files up to this size are collected in a batch and created by one native call (createFiles) on a worker thread. */
 const SMALL_FILE = 1024 * 1024;
+/** A batch holds up to this many files, or this many bytes of names and data (more for one bigger file). */
+const BATCH_FILES = 1024;
+const BATCH_BYTES = 1024 * 1024;
+
+/** A small file waiting in a batch (its name and data are in the batch's arena). */
+interface Pending {
+  e: TarEntry;
+  parent: number;
+  name: Buffer;
+  comps: string[];
+  target: string;
+  dataOff: number;
+}
+
+/**
+ * Small files written by one createFiles call on a libuv worker thread while the tar parse goes
+ * on: their parent directory fds stay open (closeAfter) and meta/arena untouched until it is done.
+ */
+interface Batch {
+  meta: Float64Array;
+  arena: Buffer;
+  used: number;
+  items: Pending[];
+  closeAfter: number[];
+}
 
 /** Where an entry goes (ViewExtractor.locate). `reused`: the parent is the cached directory fd, held until the next directory. */
 interface Located {
@@ -52,8 +77,16 @@ export class ViewExtractor implements TarSink {
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
   /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
   private cached: { rel: string; fd: number; path: string; mount?: ViewMount } | undefined;
-  /** A small file whose data is collected, to be created whole at entryEnd. */
-  private small: { r: Located; comps: string[]; target: string; parts: Buffer[]; size: number } | undefined;
+  /** The small file whose data is being copied into the batch being filled (next free byte, end). */
+  private small: { arena: Buffer; at: number; end: number } | undefined;
+  /** The batch being filled, and the one being written on the worker thread (at most one). */
+  private fill: Batch | undefined;
+  private flight: { batch: Batch; done: Promise<void> } | undefined;
+  /** Names (relative paths) of the files in those batches, and their parent directories (counts). */
+  private readonly pendingNames = new Map<string, number>();
+  private readonly pendingDirs = new Map<string, number>();
+  /** A batch's failure, thrown at the next entry (or finish). */
+  private failed: unknown;
 
   constructor(
     private readonly view: RootView,
@@ -62,31 +95,140 @@ export class ViewExtractor implements TarSink {
     private readonly opts: { readonlyRootfs: boolean; noOverwriteDirNonDir: boolean },
   ) {}
 
-  entry(e: TarEntry): void {
+  /**
+   * Small files go into a batch (written on a worker thread while the next entries are parsed);
+   * anything that could depend on a file still in a batch (a hardlink, a name at or below one,
+   * a directory holding some) waits until the batches are written, so the result is the order
+   * of the tar. A promise: the entry's data is held until it settles.
+   */
+  entry(e: TarEntry): void | Promise<void> {
+    if (this.failed !== undefined) throw this.failed;
     this.cur = e;
     const comps = clean(e.name);
     if (comps === null) this.refuse(e, 'invalid entry name (it climbs out of the extraction directory)');
     if (comps.length === 0) return; // the extraction directory itself: kept as it is (docker)
-    const rel = Buffer.from(comps.join('/'), 'latin1');
     const target = comps.join('/');
     const kind = kindOf(e);
     if (kind === undefined) this.refuse(e, `unhandled tar header type ${JSON.stringify(e.typeflag)}`);
-    const r = this.locate(comps, rel);
+    if (this.busy()) {
+      const parentRel = comps.slice(0, -1).join('/');
+      const batchable = kind === 'file' && e.size <= SMALL_FILE;
+      if (kind === 'link' || (this.cached?.rel !== parentRel && this.pendingAbove(parentRel)) || (!batchable && this.touchesPending(target))) {
+        return this.drain().then(() => this.enter(e, comps, target, kind));
+      }
+    }
+    return this.enter(e, comps, target, kind);
+  }
+
+  private enter(e: TarEntry, comps: string[], target: string, kind: Kind): void | Promise<void> {
+    const r = this.locate(comps);
     if (kind === 'file' && r.reused && e.size <= SMALL_FILE) {
-      // a small file in a directory already resolved: created whole, in one native call, at entryEnd
       checkWritable(r.mount, this.opts.readonlyRootfs);
-      this.small = { r, comps, target, parts: [], size: 0 };
-      return;
+      return this.queue(e, r, comps, target);
     }
     try {
-      this.place(e, r, comps, target, kind);
+      this.fd = this.place(e, r, comps, target, kind);
     } finally {
       r.close();
     }
   }
 
-  /** Replaces what is at the entry's name as docker's Unpack does, then creates the entry there (a file: opened as this.fd). */
-  private place(e: TarEntry, r: Located, comps: string[], target: string, kind: Kind): void {
+  /** Adds a small file to the batch being filled (its data copied in by data()); a full batch is handed to the worker first. */
+  private queue(e: TarEntry, r: Located, comps: string[], target: string): void | Promise<void> {
+    const need = r.name.length + e.size;
+    const b0 = this.fill;
+    if (b0 !== undefined && (b0.items.length >= BATCH_FILES || b0.used + need > b0.arena.length)) {
+      if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, r, comps, target));
+      this.submit();
+    }
+    const b = (this.fill ??= {
+      meta: new Float64Array(BATCH_FILES * BATCH_FIELDS),
+      arena: Buffer.allocUnsafe(Math.max(BATCH_BYTES, need)),
+      used: 0,
+      items: [],
+      closeAfter: [],
+    });
+    const nameOff = b.used;
+    r.name.copy(b.arena, nameOff);
+    const dataOff = nameOff + r.name.length;
+    b.used = dataOff + e.size;
+    const m = b.items.length * BATCH_FIELDS;
+    b.meta.set([r.parent, nameOff, r.name.length, dataOff, e.size, e.uid, e.gid, e.mode & 0o7777, atimeOf(e), e.mtime], m);
+    b.items.push({ e, parent: r.parent, name: r.name, comps, target, dataOff });
+    bump(this.pendingNames, target, 1);
+    bump(this.pendingDirs, comps.slice(0, -1).join('/'), 1);
+    this.small = { arena: b.arena, at: dataOff, end: dataOff + e.size };
+  }
+
+  /** Hands the batch being filled to the worker thread. */
+  private submit(): void {
+    const b = this.fill;
+    if (b === undefined) return;
+    this.fill = undefined;
+    const done = this.write(b);
+    done.catch(() => undefined); // kept in `failed` and thrown at the next entry or finish
+    this.flight = { batch: b, done };
+  }
+
+  /** Writes a batch on the worker; a name that exists gets docker's replace rules here, then the rest goes on. */
+  private async write(b: Batch): Promise<void> {
+    const native = fsAt();
+    const count = b.items.length;
+    try {
+      let stop = await native.createFiles(b.meta, b.arena, count, 0, true);
+      while (stop < count) {
+        const p = b.items[stop]!;
+        const r: Located = { parent: p.parent, name: p.name, mountPoint: false, close: () => undefined };
+        const fd = this.place(p.e, r, p.comps, p.target, 'file');
+        writeAll(fd, b.arena.subarray(p.dataOff, p.dataOff + p.e.size));
+        setFileMeta(fd, p.e);
+        stop = native.createFiles(b.meta, b.arena, count, stop + 1, false);
+      }
+    } catch (err) {
+      this.failed ??= err;
+      throw err;
+    } finally {
+      for (const fd of b.closeAfter) fs.closeSync(fd);
+      for (const p of b.items) {
+        bump(this.pendingNames, p.target, -1);
+        bump(this.pendingDirs, p.comps.slice(0, -1).join('/'), -1);
+      }
+      if (this.flight?.batch === b) this.flight = undefined;
+    }
+  }
+
+  private busy(): boolean {
+    return this.fill !== undefined || this.flight !== undefined;
+  }
+
+  /** Until every batch is written (the one being filled handed over first). */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (this.flight !== undefined) await this.flight.done;
+      else if (this.fill !== undefined) this.submit();
+      else break;
+    }
+    if (this.failed !== undefined) throw this.failed;
+  }
+
+  /** Whether `p` or a directory above it is a file still in a batch. */
+  private pendingAbove(p: string): boolean {
+    for (let i = p.length; i > 0; i = p.lastIndexOf('/', i - 1)) {
+      if (this.pendingNames.has(p.slice(0, i))) return true;
+    }
+    return false;
+  }
+
+  /** Whether replacing or changing `target` could touch a file still in a batch (at, above or below it). */
+  private touchesPending(target: string): boolean {
+    if (this.pendingAbove(target)) return true;
+    const below = `${target}/`;
+    for (const d of this.pendingDirs.keys()) if (d === target || d.startsWith(below)) return true;
+    return false;
+  }
+
+  /** Replaces what is at the entry's name as docker's Unpack does, then creates the entry there (a file: returns its fd, else -1). */
+  private place(e: TarEntry, r: Located, comps: string[], target: string, kind: Kind): number {
     const native = fsAt();
     const rel = Buffer.from(comps.join('/'), 'latin1');
     const isDir = kind === 'dir';
@@ -110,10 +252,9 @@ export class ViewExtractor implements TarSink {
           if (!existingDir) native.mkdirat(parent, name, 0o700);
           this.meta(parent, name, e, false);
           this.dirs.push({ rel, atime: atimeOf(e), mtime: e.mtime });
-          return;
+          return -1;
         case 'file':
-          this.fd = native.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600);
-          return; // owner, mode and times at entryEnd, on the fd
+          return native.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600); // owner, mode and times at entryEnd, on the fd
         case 'symlink': {
           if (e.linkname === '') this.refuse(e, 'symlink without a target');
           if (!e.linkname.startsWith('/') && clean(`${comps.slice(0, -1).join('/')}/${e.linkname}`, true) === null) {
@@ -122,7 +263,7 @@ export class ViewExtractor implements TarSink {
           native.symlinkat(Buffer.from(e.linkname, 'latin1'), parent, name);
           native.fchownat(parent, name, e.uid, e.gid);
           native.utimensat(parent, name, atimeOf(e), e.mtime);
-          return;
+          return -1;
         }
         case 'link': {
           const to = clean(e.linkname);
@@ -135,12 +276,13 @@ export class ViewExtractor implements TarSink {
             t.close();
           }
           this.meta(parent, name, e, true);
-          return;
+          return -1;
         }
         default: {
           const type = kind === 'char' ? S_IFCHR : kind === 'block' ? S_IFBLK : S_IFIFO;
           native.mknodat(parent, name, type | (e.mode & 0o777), e.devmajor, e.devminor);
           this.meta(parent, name, e, true);
+          return -1;
         }
       }
     }
@@ -149,46 +291,34 @@ export class ViewExtractor implements TarSink {
   data(chunk: Buffer): void {
     const small = this.small;
     if (small !== undefined) {
-      small.parts.push(chunk);
-      small.size += chunk.length;
+      const n = Math.min(chunk.length, small.end - small.at);
+      chunk.copy(small.arena, small.at, 0, n);
+      small.at += n;
       return;
     }
-    if (this.fd < 0) return;
-    let off = 0;
-    while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+    if (this.fd >= 0) writeAll(this.fd, chunk);
   }
 
   entryEnd(): void {
     const e = this.cur;
-    const small = this.small;
-    if (small !== undefined && e !== undefined) {
+    this.cur = undefined;
+    if (this.small !== undefined) {
+      this.small.arena.fill(0, this.small.at, this.small.end); // (tar-stream hands over exactly size bytes)
       this.small = undefined;
-      const data = small.parts.length === 1 ? small.parts[0]! : Buffer.concat(small.parts, small.size);
-      const { parent, name } = small.r;
-      if (fsAt().createFile(parent, name, data, e.uid, e.gid, e.mode & 0o7777, atimeOf(e), e.mtime)) {
-        this.cur = undefined;
-        return;
-      }
-      // something is there already: docker's rules for it, then the file is written as any other
-      this.place(e, small.r, small.comps, small.target, 'file');
-      this.data(data);
+      // the worker is idle: give it what is there
+      if (this.flight === undefined) this.submit();
+      return;
     }
     if (this.fd >= 0 && e !== undefined) {
       const fd = this.fd;
       this.fd = -1;
-      try {
-        fs.fchownSync(fd, e.uid, e.gid);
-        fs.fchmodSync(fd, e.mode & 0o7777); // after chown: chown clears setuid/setgid
-        fs.futimesSync(fd, atimeOf(e), e.mtime);
-      } finally {
-        fs.closeSync(fd);
-      }
+      setFileMeta(fd, e);
     }
-    this.cur = undefined;
   }
 
-  /** After the last entry: the directories of the tar get their times (docker does it last too). */
-  finish(): void {
+  /** After the last entry: the batches written, then the directories of the tar get their times (docker does it last too). */
+  async finish(): Promise<void> {
+    await this.drain();
     this.dropCache();
     const native = fsAt();
     for (const d of this.dirs) {
@@ -212,7 +342,8 @@ export class ViewExtractor implements TarSink {
    * in the same directory (the fd holds the directory itself, wherever the container moves it:
    * still inside the container). A name that is a mount's destination is resolved in full.
    */
-  private locate(comps: string[], rel: Buffer): Located {
+  private locate(comps: string[]): Located {
+    const rel = Buffer.from(comps.join('/'), 'latin1');
     const parentRel = comps.slice(0, -1).join('/');
     const name = Buffer.from(comps[comps.length - 1]!, 'latin1');
     const c = this.cached;
@@ -231,14 +362,23 @@ export class ViewExtractor implements TarSink {
     return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, reused: true, close: () => undefined };
   }
 
+  /** Closes the cached parent's fd (once the batches using it are written). */
   private dropCache(): void {
-    if (this.cached !== undefined) fs.closeSync(this.cached.fd);
+    const c = this.cached;
     this.cached = undefined;
+    if (c === undefined) return;
+    if (this.fill !== undefined) this.fill.closeAfter.push(c.fd);
+    else if (this.flight !== undefined) this.flight.batch.closeAfter.push(c.fd);
+    else fs.closeSync(c.fd);
   }
 
-  /** Releases what an interrupted entry holds. */
-  abort(): void {
+  /** Releases what an interrupted extraction holds (after the batch on the worker is done: it uses the fds). */
+  async abort(): Promise<void> {
     this.small = undefined;
+    const left = this.fill;
+    this.fill = undefined;
+    await this.flight?.done.catch(() => undefined);
+    for (const fd of left?.closeAfter ?? []) fs.closeSync(fd);
     this.dropCache();
     if (this.fd >= 0) {
       try {
@@ -315,4 +455,27 @@ function atimeOf(e: TarEntry): number {
 /** A binary-string name as text for messages. */
 function shown(bin: string): string {
   return Buffer.from(bin, 'latin1').toString('utf8');
+}
+
+/** Writes a whole buffer at a file's current offset. */
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/** A written file's owner, then mode (chown clears setuid/setgid), then times; closes it. */
+function setFileMeta(fd: number, e: TarEntry): void {
+  try {
+    fs.fchownSync(fd, e.uid, e.gid);
+    fs.fchmodSync(fd, e.mode & 0o7777);
+    fs.futimesSync(fd, atimeOf(e), e.mtime);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function bump(m: Map<string, number>, k: string, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
 }

@@ -25,10 +25,13 @@
  *   createFile(dirFd, name, data, uid, gid, mode, atime, mtime) -> false if name exists
  *       a whole small file in one call (create O_EXCL|O_NOFOLLOW, write, owner/mode where they
  *       differ, times, close): docker cp's many small files without a call per syscall
+ *   createFiles(meta, arena, count, from, async) -> index of the first name that exists (count: none)
+ *       createFile for a batch of small files, in order, on a libuv worker thread when async
+ *       (a Promise): docker cp's parse of the next files goes on while these are written
  *   readSmallFile(dirFd, name, max)       -> [mode, uid, gid, size, mtimeSec, data] or null (not a
  *       plain small file: no xattrs, one link); opened O_NOFOLLOW in dirFd, described by fstat
  *
- * Names are strings (UTF-8) or Buffers (raw bytes). Every call is synchronous (each is one or a
+ * Names are strings (UTF-8) or Buffers (raw bytes). Every call but async createFiles is synchronous (each is one or a
  * few cheap syscalls). Errors are Node-style: code, errno, syscall, path.
  */
 #define _GNU_SOURCE
@@ -686,6 +689,66 @@ static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
  * mode bits), chown before chmod (chown clears setuid/setgid), times, close. On an error after
  * the create the file is removed (unlinkat on the same parent fd) and the error thrown.
  */
+/*
+ * One whole small file: openat(dirfd, name, O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), data
+ * written, owner then mode set only where the new file differs (chown clears setuid/setgid),
+ * times set, closed. 0 created; 1 something exists at name (nothing done); -1 failed (errno and
+ * *what set; the file is removed). Runs on the main thread (createFile) or on a worker
+ * (createFiles): it touches no JavaScript value.
+ */
+static int create_one(int dirfd, const char *name, const char *data, size_t len, uint32_t uid, uint32_t gid, uint32_t mode, double at, double mt,
+                      const char **what) {
+  int fd;
+  *what = "openat";
+  do fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(mode & 0777));
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return errno == EEXIST ? 1 : -1;
+  *what = "write";
+  size_t off = 0;
+  while (off < len) {
+    ssize_t n = write(fd, data + off, len - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      goto fail;
+    }
+    off += (size_t)n;
+  }
+  struct stat sb;
+  *what = "fstat";
+  if (fstat(fd, &sb) != 0) goto fail;
+  int chowned = 0;
+  if (sb.st_uid != uid || sb.st_gid != gid) {
+    *what = "fchown";
+    if (fchown(fd, uid, gid) != 0) goto fail;
+    chowned = 1;
+  }
+  if ((sb.st_mode & 07777) != (mode & 07777) || (chowned && (mode & 06000))) {
+    *what = "fchmod";
+    if (fchmod(fd, (mode_t)(mode & 07777)) != 0) goto fail;
+  }
+  struct timespec ts[2];
+  ts[0].tv_sec = (time_t)at;
+  ts[0].tv_nsec = (long)((at - (double)ts[0].tv_sec) * 1e9);
+  ts[1].tv_sec = (time_t)mt;
+  ts[1].tv_nsec = (long)((mt - (double)ts[1].tv_sec) * 1e9);
+  if (ts[0].tv_nsec < 0) ts[0].tv_nsec = 0;
+  if (ts[1].tv_nsec < 0) ts[1].tv_nsec = 0;
+  *what = "futimens";
+  if (futimens(fd, ts) != 0) goto fail;
+  *what = "close";
+  if (close(fd) != 0 && errno != EINTR) {
+    fd = -1;
+    goto fail;
+  }
+  return 0;
+fail:;
+  int e = errno;
+  if (fd >= 0) close(fd);
+  unlinkat(dirfd, name, 0);
+  errno = e;
+  return -1;
+}
+
 static napi_value js_create_file(napi_env env, napi_callback_info info) {
   napi_value argv[8], r;
   char name[NAME_CAP];
@@ -705,60 +768,161 @@ static napi_value js_create_file(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "berth_fs: createFile: times are numbers (seconds)");
     return NULL;
   }
-  int fd;
-  do fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(mode & 0777));
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      napi_get_boolean(env, false, &r);
-      return r;
-    }
-    return throw_errno(env, errno, "openat", name);
-  }
-  const char *what = "write";
-  size_t off = 0;
-  while (off < len) {
-    ssize_t n = write(fd, (const char *)data + off, len - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      goto fail;
-    }
-    off += (size_t)n;
-  }
-  struct stat sb;
-  what = "fstat";
-  if (fstat(fd, &sb) != 0) goto fail;
-  int chowned = 0;
-  if (sb.st_uid != uid || sb.st_gid != gid) {
-    what = "fchown";
-    if (fchown(fd, uid, gid) != 0) goto fail;
-    chowned = 1;
-  }
-  if ((sb.st_mode & 07777) != (mode & 07777) || (chowned && (mode & 06000))) {
-    what = "fchmod";
-    if (fchmod(fd, (mode_t)(mode & 07777)) != 0) goto fail;
-  }
-  struct timespec ts[2];
-  ts[0].tv_sec = (time_t)at;
-  ts[0].tv_nsec = (long)((at - (double)ts[0].tv_sec) * 1e9);
-  ts[1].tv_sec = (time_t)mt;
-  ts[1].tv_nsec = (long)((mt - (double)ts[1].tv_sec) * 1e9);
-  if (ts[0].tv_nsec < 0) ts[0].tv_nsec = 0;
-  if (ts[1].tv_nsec < 0) ts[1].tv_nsec = 0;
-  what = "futimens";
-  if (futimens(fd, ts) != 0) goto fail;
-  what = "close";
-  if (close(fd) != 0 && errno != EINTR) {
-    fd = -1;
-    goto fail;
-  }
-  napi_get_boolean(env, true, &r);
+  const char *what = "openat";
+  int rc = create_one(dirfd, name, (const char *)data, len, uid, gid, mode, at, mt, &what);
+  if (rc < 0) return throw_errno(env, errno, what, name);
+  napi_get_boolean(env, rc == 0, &r);
   return r;
-fail:;
-  int e = errno;
-  if (fd >= 0) close(fd);
-  unlinkat(dirfd, name, 0);
-  return throw_errno(env, e, what, name);
+}
+
+/*
+ * A batch of small files for createFiles: `meta` holds BATCH_FIELDS numbers per file (dirFd,
+ * offset and length of its name in `arena`, offset and length of its data there, uid, gid,
+ * mode, atime, mtime); names are single components (checked here). Done in order from `from`
+ * until the first name that exists (`stop`: the caller applies its replace rules, then goes on
+ * from stop + 1) or the first error (`err`, `what`, `name`; the failing file removed, the ones
+ * after it not done).
+ */
+#define BATCH_FIELDS 10
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref meta_ref, arena_ref;
+  const double *meta;
+  const char *arena;
+  size_t arena_len;
+  uint32_t count, from, stop;
+  int err;
+  const char *what;
+  char name[NAME_CAP];
+} batch_t;
+
+static void run_batch(batch_t *b) {
+  b->err = 0;
+  for (uint32_t i = b->from; i < b->count; i++) {
+    const double *m = b->meta + (size_t)i * BATCH_FIELDS;
+    double noff = m[1], nlen = m[2], doff = m[3], dlen = m[4];
+    b->stop = i;
+    if (!(noff >= 0 && nlen >= 1 && nlen < NAME_CAP && doff >= 0 && dlen >= 0 && noff + nlen <= (double)b->arena_len && doff + dlen <= (double)b->arena_len)) {
+      b->err = EINVAL;
+      b->what = "berth_fs: createFiles: bad batch entry";
+      b->name[0] = 0;
+      return;
+    }
+    memcpy(b->name, b->arena + (size_t)noff, (size_t)nlen);
+    b->name[(size_t)nlen] = 0;
+    if (memchr(b->name, 0, (size_t)nlen) != NULL || strchr(b->name, '/') != NULL || strcmp(b->name, ".") == 0 || strcmp(b->name, "..") == 0) {
+      b->err = EINVAL;
+      b->what = "berth_fs: not a single name";
+      return;
+    }
+    int rc = create_one((int)m[0], b->name, b->arena + (size_t)doff, (size_t)dlen, (uint32_t)m[5], (uint32_t)m[6], (uint32_t)m[7], m[8], m[9], &b->what);
+    if (rc == 1) return;
+    if (rc < 0) {
+      b->err = errno;
+      return;
+    }
+  }
+  b->stop = b->count;
+}
+
+static void batch_execute(napi_env env, void *data) {
+  run_batch((batch_t *)data);
+}
+
+static void batch_complete(napi_env env, napi_status status, void *data) {
+  batch_t *b = (batch_t *)data;
+  napi_value v;
+  if (b->err != 0) {
+    napi_reject_deferred(env, b->deferred, berth_errno_error(env, b->err, b->what, b->name, 1));
+  } else {
+    napi_create_uint32(env, b->stop, &v);
+    napi_resolve_deferred(env, b->deferred, v);
+  }
+  napi_delete_reference(env, b->meta_ref);
+  napi_delete_reference(env, b->arena_ref);
+  napi_delete_async_work(env, b->work);
+  free(b);
+}
+
+/* createFiles(meta, arena, count, from, async): reads the arguments into a batch_t (NULL: thrown). */
+static batch_t *get_batch(napi_env env, napi_callback_info info, bool *async) {
+  napi_value argv[5];
+  napi_typedarray_type type;
+  size_t mlen = 0;
+  void *mdata = NULL, *adata = NULL;
+  size_t alen = 0;
+  bool isbuf = false;
+  uint32_t count, from;
+  if (!get_args(env, info, 5, argv)) return NULL;
+  if (napi_get_typedarray_info(env, argv[0], &type, &mlen, &mdata, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: createFiles: meta is a Float64Array");
+    return NULL;
+  }
+  if (napi_is_buffer(env, argv[1], &isbuf) != napi_ok || !isbuf || napi_get_buffer_info(env, argv[1], &adata, &alen) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: createFiles: arena is a Buffer");
+    return NULL;
+  }
+  if (!get_u32(env, argv[2], &count) || !get_u32(env, argv[3], &from) || napi_get_value_bool(env, argv[4], async) != napi_ok) return NULL;
+  if ((size_t)count * BATCH_FIELDS > mlen || from > count) {
+    napi_throw_range_error(env, "EINVAL", "berth_fs: createFiles: count beyond meta");
+    return NULL;
+  }
+  batch_t *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    throw_errno(env, ENOMEM, "berth_fs", NULL);
+    return NULL;
+  }
+  b->meta = (const double *)mdata;
+  b->arena = (const char *)adata;
+  b->arena_len = alen;
+  b->count = count;
+  b->from = from;
+  b->stop = from;
+  if (*async && (napi_create_reference(env, argv[0], 1, &b->meta_ref) != napi_ok || napi_create_reference(env, argv[1], 1, &b->arena_ref) != napi_ok)) {
+    free(b);
+    napi_throw_error(env, "EINVAL", "berth_fs: createFiles: cannot hold the batch");
+    return NULL;
+  }
+  return b;
+}
+
+/*
+ * createFiles(meta, arena, count, from, async) -> stop (async: a Promise of it): the batch's
+ * files created in order (see batch_t); `stop` is the index of the first one not created
+ * because its name exists (count: all created). async: done on a libuv worker thread while the
+ * caller parses on (the caller keeps meta and arena, and the directory fds, untouched until
+ * it settles). Errors are Node-style errno errors, `path` the failing name.
+ */
+static napi_value js_create_files(napi_env env, napi_callback_info info) {
+  bool async = false;
+  batch_t *b = get_batch(env, info, &async);
+  if (b == NULL) return NULL;
+  napi_value r;
+  if (!async) {
+    run_batch(b);
+    int err = b->err;
+    if (err != 0) {
+      napi_value e = berth_errno_error(env, err, b->what, b->name, 1);
+      free(b);
+      napi_throw(env, e);
+      return NULL;
+    }
+    napi_create_uint32(env, b->stop, &r);
+    free(b);
+    return r;
+  }
+  napi_value res;
+  napi_create_string_utf8(env, "berth_fs.createFiles", NAPI_AUTO_LENGTH, &res);
+  if (napi_create_promise(env, &b->deferred, &r) != napi_ok || napi_create_async_work(env, NULL, res, batch_execute, batch_complete, b, &b->work) != napi_ok ||
+      napi_queue_async_work(env, b->work) != napi_ok) {
+    napi_delete_reference(env, b->meta_ref);
+    napi_delete_reference(env, b->arena_ref);
+    free(b);
+    napi_throw_error(env, "EINVAL", "berth_fs: createFiles: cannot queue the batch");
+    return NULL;
+  }
+  return r;
 }
 
 /*
@@ -836,6 +1000,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"utimensat", NULL, js_utimensat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createFile", NULL, js_create_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"createFiles", NULL, js_create_files, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readSmallFile", NULL, js_read_small_file, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -37,9 +37,13 @@ export interface TarEntry {
   xattrs: Map<string, Buffer> | undefined;
 }
 
-/** Receives entries, synchronously and in order: entry, all its data, entryEnd. */
+/**
+ * Receives entries in order: entry, all its data, entryEnd. entry() may return a promise (a
+ * sink that writes on another thread and must wait for it first): the entry's data is held
+ * until it settles.
+ */
 export interface TarSink {
-  entry(e: TarEntry): void;
+  entry(e: TarEntry): void | Promise<void>;
   data(chunk: Buffer): void;
   entryEnd(): void;
 }

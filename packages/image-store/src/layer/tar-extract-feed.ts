@@ -50,6 +50,8 @@ export class TarExtractFeed {
   /** Offset of a block still to be checked for end of archive, or -1. */
   private checkAt = 0;
   private wake: (() => void) | undefined;
+  /** The sink's entry() still settling (its data held until then). */
+  private pending: Promise<void> | undefined;
   /** Stream offset just past the end-of-archive block, once it has been read; -1 before. */
   endOffset = -1;
 
@@ -92,15 +94,23 @@ export class TarExtractFeed {
   /** The input is over: anything but a header boundary (or the end-of-archive block) means truncation. */
   async end(): Promise<void> {
     this.throwIfFailed();
+    await this.pending;
+    this.throwIfFailed();
     if (!this.ended) {
+      // entries still held by the sink may reach the end-of-archive block only now (checkEnd wakes this)
       await new Promise<void>((resolve) => {
-        this.ex.once('finish', () => resolve());
-        this.ex.once('close', () => resolve());
+        const done = (): void => {
+          this.wake = undefined;
+          resolve();
+        };
+        this.wake = done;
+        this.ex.once('finish', done);
+        this.ex.once('close', done);
         (this.ex as unknown as { end(): void }).end();
       });
       this.throwIfFailed();
       // bytes past the last entry that made no entry: extended headers with nothing after them
-      if (this.received !== this.nextHeaderAt) throw new DataLossError('layer: truncated tar stream');
+      if (!this.ended && this.received !== this.nextHeaderAt) throw new DataLossError('layer: truncated tar stream');
     }
     this.ex.destroy();
   }
@@ -119,20 +129,42 @@ export class TarExtractFeed {
       const rawType = h.type === null || h.type === undefined ? String.fromCharCode(this.slice(headerAt + 156, headerAt + 157)[0] ?? 0) : '';
       const e = toTarEntry(h, rawType, (k) => findRawPax((region ??= this.slice(metaStart, headerAt)), k));
       this.keepFrom = entryEnd;
-      this.call(() => this.sink.entry(e));
-      const forward = e.size > 0;
       stream.on('error', () => {}); // the extractor reports it (and is destroyed with it)
-      stream.on('data', (c: Buffer) => {
-        if (forward && this.failure === undefined) this.call(() => this.sink.data(c));
-      });
-      stream.on('end', () => {
-        if (this.failure !== undefined) return;
-        this.call(() => this.sink.entryEnd());
-        if (this.failure !== undefined) return;
-        this.nextHeaderAt = entryEnd;
-        this.checkAt = entryEnd;
-        if (!this.checkEnd()) next();
-      });
+      const forward = e.size > 0;
+      const consume = (): void => {
+        // the entry stream flows (and tar-stream goes on) only once 'data' is listened to
+        stream.on('data', (c: Buffer) => {
+          if (forward && this.failure === undefined) this.call(() => this.sink.data(c));
+        });
+        stream.on('end', () => {
+          if (this.failure !== undefined) return;
+          this.call(() => this.sink.entryEnd());
+          if (this.failure !== undefined) return;
+          this.nextHeaderAt = entryEnd;
+          this.checkAt = entryEnd;
+          if (!this.checkEnd()) next();
+        });
+      };
+      let started: void | Promise<void> = undefined;
+      try {
+        started = this.sink.entry(e);
+      } catch (err) {
+        this.fail(new SinkError(err));
+      }
+      if (started === undefined) {
+        consume();
+        return;
+      }
+      this.pending = started.then(
+        () => {
+          this.pending = undefined;
+          if (this.failure === undefined) consume();
+        },
+        (err: unknown) => {
+          this.pending = undefined;
+          this.fail(new SinkError(err));
+        },
+      );
     } catch (err) {
       this.fail(err);
     }
