@@ -35,6 +35,8 @@ export interface FsNative {
   fchmodat(dirFd: number, name: PathLike, mode: number): void;
   utimensat(dirFd: number, name: PathLike, atime: number, mtime: number): void;
   readlinkat(dirFd: number, name: PathLike): Buffer;
+  /** An extended attribute on `name` in dirFd ('' dirFd itself), never following a symlink (a symlink: EOPNOTSUPP where the kernel has no setxattrat). */
+  setxattrAt(dirFd: number, name: PathLike, key: string, value: Buffer): void;
   /**
    * A whole small file in one call: created O_CREAT|O_EXCL|O_NOFOLLOW (mode & 0777) in dirFd,
    * `data` written, owner then mode set only where the new file differs, times set, closed.

@@ -51,6 +51,8 @@ export {
   unpackLayer,
   readTar,
   TypeFlag,
+  xattrIgnorable,
+  xattrsToApply,
   type TarEntry,
   type TarSink,
   type PackDirectoryOptions,

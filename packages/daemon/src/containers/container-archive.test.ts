@@ -228,4 +228,32 @@ describe('extractIntoContainer', () => {
     expect(await fs.readFile(at('d/in'), 'utf8')).toBe('in\n');
     expect(await fs.readlink(at('s'))).toBe('x');
   });
+  it('applies the xattrs of a tar (PAX SCHILY.xattr.*) after the owner, never overlayfs ones, as docker', async () => {
+    const cap = Buffer.from('0100000200200000000000000000000000000000', 'hex'); // cap_net_raw=ep (VFS_CAP_REVISION_2)
+    const pack = tar.pack();
+    const mtime = new Date(1_500_000_000_000);
+    const pax = (x: Record<string, Buffer>) => Object.fromEntries(Object.entries(x).map(([k, v]) => [`SCHILY.xattr.${k}`, v.toString('latin1')]));
+    pack.entry({ name: 'xa/', type: 'directory', mode: 0o755, mtime, pax: pax({ 'user.dir': Buffer.from('d') }) });
+    pack.entry({ name: 'xa/small', mode: 0o755, uid: 5, gid: 6, mtime, pax: pax({ 'user.one': Buffer.from('1'), 'security.capability': cap }) }, 'x\n');
+    pack.entry({ name: 'xa/big', mode: 0o644, mtime, pax: pax({ 'user.big': Buffer.from('b'), 'trusted.overlay.opaque': Buffer.from('y') }) }, Buffer.alloc(2 * 1024 * 1024, 1));
+    pack.entry({ name: 'xa/plain', mode: 0o644, mtime }, 'p\n');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    const view = rootfsView(root);
+    try {
+      await extractIntoContainer({ view, containerPath: '/', containerRef: 'c', input: Readable.from([Buffer.concat(chunks)]) });
+    } finally {
+      view.close();
+    }
+    const attrs = (p: string) => execFileSync('getfattr', ['-d', '-m', '-', '-e', 'hex', '--absolute-names', path.join(root, 'xa', p)], { encoding: 'utf8' });
+    expect(attrs('')).toMatch(/user\.dir=0x64/);
+    expect(attrs('small')).toMatch(/user\.one=0x31/);
+    expect(attrs('small')).toMatch(new RegExp(`security\\.capability=0x${cap.toString('hex')}`)); // set after chown to 5:6, which would clear it
+    const st = await fs.stat(path.join(root, 'xa', 'small'));
+    expect([st.mode & 0o7777, st.uid, st.gid]).toEqual([0o755, 5, 6]);
+    expect(attrs('big')).toMatch(/user\.big=0x62/);
+    expect(attrs('big')).not.toMatch(/trusted\.overlay/);
+    expect(attrs('plain')).not.toMatch(/user\./);
+  });
 });

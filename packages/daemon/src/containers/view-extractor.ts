@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
-import { TypeFlag, type TarEntry, type TarSink } from '@berth/image-store';
+import { TypeFlag, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 const S_IFMT = 0o170000;
@@ -112,7 +112,7 @@ export class ViewExtractor implements TarSink {
     if (kind === undefined) this.refuse(e, `unhandled tar header type ${JSON.stringify(e.typeflag)}`);
     if (this.busy()) {
       const parentRel = comps.slice(0, -1).join('/');
-      const batchable = kind === 'file' && e.size <= SMALL_FILE;
+      const batchable = kind === 'file' && e.size <= SMALL_FILE && e.xattrs === undefined;
       if (kind === 'link' || (this.cached?.rel !== parentRel && this.pendingAbove(parentRel)) || (!batchable && this.touchesPending(target))) {
         return this.drain().then(() => this.enter(e, comps, target, kind));
       }
@@ -122,7 +122,7 @@ export class ViewExtractor implements TarSink {
 
   private enter(e: TarEntry, comps: string[], target: string, kind: Kind): void | Promise<void> {
     const r = this.locate(comps);
-    if (kind === 'file' && r.reused && e.size <= SMALL_FILE) {
+    if (kind === 'file' && r.reused && e.size <= SMALL_FILE && e.xattrs === undefined) {
       checkWritable(r.mount, this.opts.readonlyRootfs);
       return this.queue(e, r, comps, target);
     }
@@ -181,7 +181,7 @@ export class ViewExtractor implements TarSink {
         const r: Located = { parent: p.parent, name: p.name, mountPoint: false, close: () => undefined };
         const fd = this.place(p.e, r, p.comps, p.target, 'file');
         writeAll(fd, b.arena.subarray(p.dataOff, p.dataOff + p.e.size));
-        setFileMeta(fd, p.e);
+        this.fileMeta(fd, p.e);
         stop = native.createFiles(b.meta, b.arena, count, stop + 1, false);
       }
     } catch (err) {
@@ -262,6 +262,7 @@ export class ViewExtractor implements TarSink {
           }
           native.symlinkat(Buffer.from(e.linkname, 'latin1'), parent, name);
           native.fchownat(parent, name, e.uid, e.gid);
+          this.xattrs(parent, name, e);
           native.utimensat(parent, name, atimeOf(e), e.mtime);
           return -1;
         }
@@ -312,7 +313,7 @@ export class ViewExtractor implements TarSink {
     if (this.fd >= 0 && e !== undefined) {
       const fd = this.fd;
       this.fd = -1;
-      setFileMeta(fd, e);
+      this.fileMeta(fd, e);
     }
   }
 
@@ -390,12 +391,41 @@ export class ViewExtractor implements TarSink {
     }
   }
 
-  /** Owner, then mode (chown clears setuid/setgid), then times, on `name` in `parent`, never following it. */
+  /** A written file's owner, xattrs, then mode (chown clears setuid/setgid), then times; closes it. */
+  private fileMeta(fd: number, e: TarEntry): void {
+    try {
+      fs.fchownSync(fd, e.uid, e.gid);
+      this.xattrs(fd, '', e);
+      fs.fchmodSync(fd, e.mode & 0o7777);
+      fs.futimesSync(fd, atimeOf(e), e.mtime);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Owner, xattrs, then mode (chown clears setuid/setgid), then times, on `name` in `parent`, never following it. */
   private meta(parent: number, name: Buffer, e: TarEntry, times: boolean): void {
     const native = fsAt();
     native.fchownat(parent, name, e.uid, e.gid);
+    this.xattrs(parent, name, e);
     native.fchmodat(parent, name, e.mode & 0o7777);
     if (times) native.utimensat(parent, name, atimeOf(e), e.mtime);
+  }
+
+  /**
+   * The entry's `SCHILY.xattr.*` records on `name` in `parent` ('' parent itself), never
+   * following it, as docker's Unpack does (after the owner: chown clears security.capability;
+   * what the file system or namespace cannot hold is skipped, as docker).
+   */
+  private xattrs(parent: number, name: Buffer | string, e: TarEntry): void {
+    if (e.xattrs === undefined) return;
+    for (const [key, value] of xattrsToApply(e, (reason) => this.refuse(e, reason))) {
+      try {
+        fsAt().setxattrAt(parent, name, key, value);
+      } catch (err) {
+        if (!xattrIgnorable(err)) throw err;
+      }
+    }
   }
 
   private refuse(e: TarEntry, reason: string): never {
@@ -461,17 +491,6 @@ function shown(bin: string): string {
 function writeAll(fd: number, chunk: Buffer): void {
   let off = 0;
   while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
-}
-
-/** A written file's owner, then mode (chown clears setuid/setgid), then times; closes it. */
-function setFileMeta(fd: number, e: TarEntry): void {
-  try {
-    fs.fchownSync(fd, e.uid, e.gid);
-    fs.fchmodSync(fd, e.mode & 0o7777);
-    fs.futimesSync(fd, atimeOf(e), e.mtime);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function bump(m: Map<string, number>, k: string, by: number): void {

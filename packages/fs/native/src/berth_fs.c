@@ -22,6 +22,7 @@
  *   fchownat(dirFd, name, uid, gid) / fchmodat(dirFd, name, mode) / utimensat(dirFd, name, atime, mtime)
  *       never follow a symlink; name '' acts on dirFd itself (AT_EMPTY_PATH)
  *   readlinkat(dirFd, name)                -> Buffer
+ *   setxattrAt(dirFd, name, key, value)    an xattr on name ('' dirFd itself), never following it
  *   createFile(dirFd, name, data, uid, gid, mode, atime, mtime) -> false if name exists
  *       a whole small file in one call (create O_EXCL|O_NOFOLLOW, write, owner/mode where they
  *       differ, times, close): docker cp's many small files without a call per syscall
@@ -689,6 +690,60 @@ static napi_value js_readlinkat(napi_env env, napi_callback_info info) {
  * mode bits), chown before chmod (chown clears setuid/setgid), times, close. On an error after
  * the create the file is removed (unlinkat on the same parent fd) and the error thrown.
  */
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+struct berth_xattr_args {
+  uint64_t value;
+  uint32_t size;
+  uint32_t flags;
+};
+
+/*
+ * setxattrAt(dirFd, name, key, value): sets an extended attribute on `name` in dirFd (''
+ * dirFd itself), never following a symlink. setxattrat(2) (Linux 6.13) where there is one;
+ * else the object is opened O_PATH|O_NOFOLLOW and set through /proc/self/fd/N (the kernel
+ * resolves it to the object itself), and a symlink is EOPNOTSUPP (as on most file systems).
+ */
+static napi_value js_setxattr_at(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char name[NAME_CAP], key[256];
+  int32_t dirfd;
+  void *data = NULL;
+  size_t len = 0, klen = 0;
+  bool isbuf = false;
+  if (!get_args(env, info, 4, argv) || !get_i32(env, argv[0], &dirfd) || !get_name(env, argv[1], name, 1)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[2], key, sizeof key, &klen) != napi_ok || klen == 0 || klen >= sizeof key - 1) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: setxattrAt: key is a name of 1..255 bytes");
+    return NULL;
+  }
+  if (napi_is_buffer(env, argv[3], &isbuf) != napi_ok || !isbuf || napi_get_buffer_info(env, argv[3], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "berth_fs: setxattrAt: value is a Buffer");
+    return NULL;
+  }
+  struct berth_xattr_args a = {(uint64_t)(uintptr_t)data, (uint32_t)len, 0};
+  long rc = syscall(SYS_setxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0), key, &a, sizeof a);
+  if (rc == 0) return NULL;
+  if (errno != ENOSYS) return throw_errno(env, errno, "setxattrat", name[0] ? name : key);
+  int fd = name[0] == 0 ? dirfd : openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "openat", name);
+  struct stat sb;
+  int err = 0;
+  if (fstat(fd, &sb) != 0) err = errno;
+  else if (S_ISLNK(sb.st_mode)) err = EOPNOTSUPP;
+  else {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (setxattr(proc, key, data, len, 0) != 0) err = errno;
+  }
+  if (fd != dirfd) close(fd);
+  if (err != 0) return throw_errno(env, err, "setxattr", name[0] ? name : key);
+  return NULL;
+}
+
 /*
  * One whole small file: openat(dirfd, name, O_CREAT|O_EXCL|O_NOFOLLOW, mode & 0777), data
  * written, owner then mode set only where the new file differs (chown clears setuid/setgid),
@@ -1001,6 +1056,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"readlinkat", NULL, js_readlinkat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createFile", NULL, js_create_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"createFiles", NULL, js_create_files, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setxattrAt", NULL, js_setxattr_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readSmallFile", NULL, js_read_small_file, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

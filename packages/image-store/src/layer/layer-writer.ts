@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
 import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
-import { TypeFlag, type TarEntry, type TarSink } from './tar-entry';
+import { TypeFlag, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** What the writer created at a path. */
@@ -24,9 +24,6 @@ interface Node {
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 /** Never follows or reuses what is there (libuv adds O_CLOEXEC itself). */
 const CREATE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
-/** Linux limits on an xattr's name and value (limits.h). */
-const XATTR_NAME_MAX = 255;
-const XATTR_SIZE_MAX = 65536;
 
 /**
  * Turns tar entries into files under `root`, synchronously (each step is one cheap syscall, and
@@ -308,16 +305,11 @@ export class LayerWriter implements TarSink {
   }
 
   private setXattrs(abs: Buffer, e: TarEntry): void {
-    for (const [name, value] of e.xattrs!) {
-      // A layer must not forge overlayfs metadata (redirects, opaque dirs other than by .wh..wh..opq, metacopy).
-      if (name.startsWith('trusted.overlay.')) continue;
-      if (name === '' || name.includes('\0') || Buffer.byteLength(name) > XATTR_NAME_MAX) this.refuse(e, `bad xattr name ${JSON.stringify(name)}`);
-      if (value.length > XATTR_SIZE_MAX) this.refuse(e, `xattr "${name}" larger than ${XATTR_SIZE_MAX} bytes`);
+    for (const [name, value] of xattrsToApply(e, (reason) => this.refuse(e, reason))) {
       try {
         this.native.lsetxattr(abs, name, value);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'ENOTSUP' || code === 'EPERM') continue; // as Docker: the file system or namespace cannot hold it
+        if (xattrIgnorable(err)) continue;
         throw err;
       }
     }

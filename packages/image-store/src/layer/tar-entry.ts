@@ -37,6 +37,33 @@ export interface TarEntry {
   xattrs: Map<string, Buffer> | undefined;
 }
 
+/** Linux limits on an xattr's name and value (limits.h). */
+const XATTR_NAME_MAX = 255;
+const XATTR_SIZE_MAX = 65536;
+
+/**
+ * The `SCHILY.xattr.*` records of an entry that a writer applies (after the owner, before the
+ * mode: chown clears security.capability), in order. overlayfs' own (`trusted.overlay.*`:
+ * redirects, opaque dirs, metacopy) are never taken from a tar; a bad name or an oversized
+ * value is refused through `refuse(reason)`. One rule for layer unpacking and `docker cp` in.
+ */
+export function xattrsToApply(e: TarEntry, refuse: (reason: string) => never): [string, Buffer][] {
+  const out: [string, Buffer][] = [];
+  for (const [name, value] of e.xattrs ?? []) {
+    if (name.startsWith('trusted.overlay.')) continue;
+    if (name === '' || name.includes('\0') || Buffer.byteLength(name) > XATTR_NAME_MAX) refuse(`bad xattr name ${JSON.stringify(name)}`);
+    if (value.length > XATTR_SIZE_MAX) refuse(`xattr "${name}" larger than ${XATTR_SIZE_MAX} bytes`);
+    out.push([name, value]);
+  }
+  return out;
+}
+
+/** A failed setxattr that is skipped, as Docker does: the file system (ENOTSUP) or the namespace (EPERM) cannot hold it. */
+export function xattrIgnorable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM';
+}
+
 /**
  * Receives entries in order: entry, all its data, entryEnd. entry() may return a promise (a
  * sink that writes on another thread and must wait for it first): the entry's data is held
