@@ -1,7 +1,7 @@
 /**
  * Issue 10: no host paths in what a remote client sees. Errors that carry a path under the data
  * root reach the client through one function (daemon `publicMessage`), whatever the channel: an
- * HTTP error answer, a JSON stream's `errorDetail` (here a build's), an exec's hijacked stream,
+ * HTTP error answer, a JSON stream's `errorDetail` (here a build's), an exec's hijacked stream (here),
  * inspect's State.Error.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -56,4 +56,21 @@ describe('errors a remote client sees', () => {
     expect(last.error).toBe(last.errorDetail!.message);
     expect(last.error).not.toContain(path.dirname(d.dataRoot));
   }, 120_000);
+
+  it("an exec that cannot start: the error text on its hijacked stream names no path under the data root", async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '100'])).stdout.trim();
+    // a fault berthd reads a file of the container's bundle in: its message names the host path
+    const config = path.join(d.dataRoot, 'containers', id, 'config.json');
+    const saved = fs.readFileSync(config);
+    fs.rmSync(config);
+    try {
+      const r = await docker(['exec', id, 'true']);
+      expect(r.code).toBe(126);
+      expect(r.stdout).toContain("no such file or directory, open 'config.json'");
+      expect(r.stdout + r.stderr).not.toContain(path.dirname(d.dataRoot));
+    } finally {
+      fs.writeFileSync(config, saved);
+    }
+    ok(await docker(['rm', '-f', id]));
+  }, 60_000);
 });
