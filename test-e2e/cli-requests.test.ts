@@ -45,6 +45,10 @@ async function both(args: string[]): Promise<{ d: Seen; b: Seen }> {
 }
 
 const CASES: string[][] = [
+  // stop/restart -s (docker sends signal= from API 1.42 only: this daemon is 1.41), update's CPU/cpuset/blkio flags
+  ['stop', '-s', 'SIGUSR1', '-t', '3', 'c0'],
+  ['restart', '-s', 'KILL', 'c0'],
+  ['update', '--cpu-period', '100000', '--cpu-quota', '50000', '--cpu-rt-period', '1000', '--cpu-rt-runtime', '100', '--cpuset-cpus', '0', '--cpuset-mems', '0', '--blkio-weight', '300', 'c0'],
   ['run', '--rm', 'busybox', 'echo', '-n', 'hi'],
   ['run', '-d', '--name', 'web', '-e', 'X=1', '--env-file', '$DIR/env', '-l', 'a=b', '--label-file', '$DIR/labels', '-w', '/w', '-u', '1:2', '-h', 'hn', '--domainname', 'dn', 'busybox'],
   ['run', '-it', '--detach-keys', 'ctrl-a,x', '--sig-proxy=false', 'busybox', 'sh'],

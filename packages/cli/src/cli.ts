@@ -306,7 +306,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const word = grp ? words[1] : first;
     const spec = word === undefined ? undefined : specs.find((x) => x.command.split(' ')[0] === word || (x.aliases ?? []).includes(word));
     if (spec) {
-      const name = spec.command.split(' ')[0]!;
+      // the image group's rm/ls are rmi/images (their USAGE, their aliases)
+      const name = first === 'image' ? ({ rm: 'rmi', ls: 'images' } as Record<string, string>)[spec.command.split(' ')[0]!] ?? spec.command.split(' ')[0]! : spec.command.split(' ')[0]!;
       const flags = recordFlags(spec);
       const cmdPath = grp ? `${first} ${word}` : first;
       const aliasKey = grp && (first === 'container' || first === 'image') ? undefined : grp ? first : undefined;
@@ -316,10 +317,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
           path: cmdPath,
           usage: spec.usage ?? (!grp || first === 'container' || first === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, flags.length > 0),
           ...(spec.experimental ? { experimental: true } : {}),
+          ...(spec.long ? { long: spec.long } : {}),
           describe: spec.describe,
           aliases: helpAliases(prog, aliasKey, name, aliasKey ? spec.aliases : []),
           // run and create declare --help themselves (their -h is --hostname)
-          flags: [...flags, ...(name === 'run' || name === 'create' ? [{ name: 'help', type: '', describe: 'Print usage' }] : [])],
+          flags: [...flags, ...((name === 'run' || name === 'create') && (!grp || first === 'container') ? [{ name: 'help', type: '', describe: 'Print usage' }] : [])],
           cols: (io.stdout as { isTTY?: boolean; columns?: number }).isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) - 1 : 79,
         }),
       );

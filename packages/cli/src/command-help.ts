@@ -12,7 +12,7 @@ export interface HelpFlag {
   default?: string;
 }
 
-type YargsOpt = { type?: string; alias?: string | string[]; describe?: string; hidden?: boolean; default?: unknown; coerce?: unknown; helpType?: string; helpDefault?: string };
+type YargsOpt = { type?: string; alias?: string | string[]; describe?: string; hidden?: boolean; default?: unknown; coerce?: unknown; helpType?: string; helpDefault?: string; helpShort?: string };
 
 /**
  * The flags a command's yargs builder declares, read by running the builder on a recorder: the
@@ -27,7 +27,7 @@ export function recordFlags(spec: CommandSpec): HelpFlag[] {
         return (name: string, o: YargsOpt = {}) => {
           if (!o.hidden && name !== 'help') {
             const aliases = o.alias === undefined ? [] : ([] as string[]).concat(o.alias);
-            const short = aliases.find((a) => a.length === 1);
+            const short = o.helpShort ?? aliases.find((a) => a.length === 1);
             const type = o.helpType ?? (name === 'filter' ? 'filter' : o.type === 'boolean' ? '' : o.type === 'number' ? 'int' : o.type === 'array' || o.coerce ? 'list' : 'string');
             const def = o.helpDefault !== undefined ? o.helpDefault : o.default === undefined || o.default === false || o.default === '' || (Array.isArray(o.default) && o.default.length === 0) ? undefined : typeof o.default === 'string' ? JSON.stringify(o.default) : String(o.default);
             flags.push({ name, ...(short ? { short } : {}), type, describe: o.describe ?? '', ...(def !== undefined ? { default: def } : {}) });
@@ -91,8 +91,9 @@ export function flagUsages(flags: HelpFlag[], cols: number): string {
 }
 
 /** docker's usage template for a leaf command: Usage, description, Aliases, Options. */
-export function commandHelp(o: { prog: string; path: string; usage?: string; describe: string; aliases?: string[]; flags: HelpFlag[]; cols?: number; experimental?: boolean }): string {
+export function commandHelp(o: { prog: string; path: string; usage?: string; describe: string; long?: string; aliases?: string[]; flags: HelpFlag[]; cols?: number; experimental?: boolean }): string {
   let out = `Usage:  ${o.prog} ${o.path}${o.usage ? ` ${o.usage}` : ''}\n\n${o.describe}\n`;
+  if (o.long) out += `\n${o.long}\n`;
   if (o.experimental) {
     out +=
       `\nEXPERIMENTAL:\n  ${o.prog} ${o.path} is an experimental feature.\n  Experimental features provide early access to product functionality. These\n` +
@@ -115,6 +116,7 @@ export function helpAliases(prog: string, group: string | undefined, name: strin
   const CONTAINER = new Set(['run', 'create', 'exec', 'logs', 'start', 'stop', 'rm', 'restart', 'kill', 'wait', 'attach', 'pause', 'unpause', 'top', 'port', 'diff', 'stats', 'update', 'cp', 'export', 'rename', 'commit']);
   const IMAGE = new Set(['import', 'load', 'save', 'tag', 'history']);
   const GROUP_ALIASES: Record<string, string[]> = { ls: ['list'], rm: ['remove'] };
+  if (group === 'system' && (name === 'events' || name === 'info')) return [`${prog} system ${name}`, `${prog} ${name}`];
   if (group) {
     const alts = specAliases.length ? specAliases : ['network', 'volume'].includes(group) ? (GROUP_ALIASES[name] ?? []) : [];
     if (!alts.length) return [];

@@ -12,6 +12,8 @@ export interface CommandSpec {
   load: () => (ctx: CliContext, argv: never) => Promise<ExitCode>;
   /** docker's synopsis when USAGE (keyed by the leaf name) cannot tell (a group's leaf). */
   usage?: string;
+  /** More text for the help, after the description (docker's Long). */
+  long?: string;
   /** docker marks the command experimental in its help (an EXPERIMENTAL section). */
   experimental?: boolean;
   /** docker's argument bounds when they are a range (`requires at least 1 and at most 2 arguments`). */
@@ -76,8 +78,11 @@ export const USAGE: Record<string, string> = {
 
 /** Flags of `run` and `create`: docker's whole table (run-flag-table.ts). */
 function runFlags(y: Argv, withRun: boolean): Argv {
-  return declareFlags(y.positional('image', { type: 'string', describe: 'image to run' }).positional('args', { type: 'string', array: true }), withRun ? RUN_FLAGS : CONTAINER_FLAGS);
+  return declareFlags(y.positional('image', { type: 'string', describe: 'image to run' }).positional('args', { type: 'string', array: true }), withRun ? RUN_FLAGS : CREATE_FLAGS);
 }
+
+/** create's table: run's shared flags, with create's own `--pull` text (docker's, its `"|missing"` included). */
+const CREATE_FLAGS = CONTAINER_FLAGS.map((f) => (f.name === 'pull' ? { ...f, describe: 'Pull image before creating ("always", "|missing", "never")' } : f));
 
 /** docker's --format help of list commands (flagsHelper.FormatHelp). */
 const TABLE_FORMAT_HELP =
@@ -86,6 +91,8 @@ const TABLE_FORMAT_HELP =
 const INSPECT_FORMAT_HELP =
   "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 const filterOpt = { ...str, describe: 'Filter output based on conditions provided' };
+/** The prune commands' `--filter` (docker's text). */
+const untilFilter = { ...str, describe: 'Provide filter values (e.g. "until=<timestamp>")' };
 
 /** `berth container ...` and `berth image ...` share these leaves with the top level. */
 export const CONTAINER_COMMANDS: CommandSpec[] = [
@@ -106,7 +113,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   {
     command: 'restart <containers..>',
     describe: 'Restart one or more containers',
-    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }),
+    builder: (y) => y.option('timeout', { type: 'number', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
     load: () => require('./commands/restart').run,
   },
   {
@@ -135,7 +142,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
       y
         .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
         .option('quiet', { ...bool, alias: 'q', describe: 'Only display container IDs' })
-        .option('last', { type: 'number', alias: 'n', describe: 'Show n last created containers (includes all states)' })
+        .option('last', { type: 'number', alias: 'n', helpDefault: '-1', describe: 'Show n last created containers (includes all states)' })
         .option('latest', { ...bool, alias: 'l', describe: 'Show the latest created container (includes all states)' })
         .option('filter', { ...filterOpt, alias: 'f' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
@@ -192,15 +199,15 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     describe: "Create a new image from a container's changes",
     builder: (y) =>
       y
-        .option('author', { ...str, alias: 'a', describe: 'Author' })
+        .option('author', { ...str, alias: 'a', describe: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")' })
         .option('message', { ...str, alias: 'm', describe: 'Commit message' })
-        .option('change', { ...str, alias: 'c', describe: 'Apply Dockerfile instruction to the created image' })
+        .option('change', { ...str, alias: 'c', helpType: 'list', describe: 'Apply Dockerfile instruction to the created image' })
         .option('pause', { ...bool, alias: 'p', default: true, describe: 'Pause container during commit' }),
     load: () => require('./commands/commit').run,
   },
   {
     command: 'stats [containers..]',
-    describe: 'Display a sample of container(s) resource usage statistics',
+    describe: 'Display a live stream of container(s) resource usage statistics',
     builder: (y) =>
       y
         .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
@@ -214,16 +221,29 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     describe: 'Update configuration of one or more containers',
     builder: (y) =>
       y
-        .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
-        .option('memory-swap', { ...str, describe: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" })
-        .option('memory-reservation', { ...str, describe: 'Memory soft limit' })
-        .option('cpus', { ...str, describe: 'Number of CPUs' })
+        .option('blkio-weight', { type: 'number', helpType: 'uint16', helpDefault: '0', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' })
+        .option('cpu-period', { type: 'number', describe: 'Limit CPU CFS (Completely Fair Scheduler) period' })
+        .option('cpu-quota', { type: 'number', describe: 'Limit CPU CFS (Completely Fair Scheduler) quota' })
+        .option('cpu-rt-period', { type: 'number', describe: 'Limit the CPU real-time period in microseconds' })
+        .option('cpu-rt-runtime', { type: 'number', describe: 'Limit the CPU real-time runtime in microseconds' })
+        .option('cpuset-cpus', { ...str, describe: 'CPUs in which to allow execution (0-3, 0,1)' })
+        .option('cpuset-mems', { ...str, describe: 'MEMs in which to allow execution (0-3, 0,1)' })
+        .option('memory', { ...str, alias: 'm', helpType: 'bytes', describe: 'Memory limit' })
+        .option('memory-swap', { ...str, helpType: 'bytes', describe: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" })
+        .option('memory-reservation', { ...str, helpType: 'bytes', describe: 'Memory soft limit' })
+        .option('cpus', { ...str, helpType: 'decimal', describe: 'Number of CPUs' })
         .option('cpu-shares', { type: 'number', alias: 'c', describe: 'CPU shares (relative weight)' })
         .option('pids-limit', { type: 'number', describe: 'Tune container pids limit (set -1 for unlimited)' })
         .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' }),
     load: () => require('./commands/update').run,
   },
-  { command: 'cp <source> <destination>', describe: 'Copy files/folders between a container and the local filesystem', load: () => require('./commands/cp').run },
+  {
+    command: 'cp <source> <destination>',
+    usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
+    describe: 'Copy files/folders between a container and the local filesystem',
+    long: "Use '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.",
+    load: () => require('./commands/cp').run,
+  },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
 ];
 
@@ -246,7 +266,7 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Import the contents from a tarball to create a filesystem image',
     builder: (y) =>
       y
-        .option('change', { ...str, alias: 'c', describe: 'Apply Dockerfile instruction to the created image' })
+        .option('change', { ...str, alias: 'c', helpType: 'list', describe: 'Apply Dockerfile instruction to the created image' })
         .option('message', { ...str, alias: 'm', describe: 'Set commit message for imported image' })
         .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' }),
     load: () => require('./commands/import').run,
@@ -268,34 +288,34 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Build an image from a Dockerfile',
     builder: (y) =>
       y
-        .option('tag', { ...str, alias: 't', describe: 'Name and optionally a tag in the "name:tag" format' })
-        .option('file', { ...str, alias: 'f', describe: "Name of the Dockerfile (default: 'PATH/Dockerfile')" })
-        .option('build-arg', { ...str, describe: 'Set build-time variables' })
-        .option('label', { ...str, describe: 'Set metadata for an image' })
+        .option('tag', { ...str, helpType: 'list', alias: 't', describe: 'Name and optionally a tag in the "name:tag" format' })
+        .option('file', { ...str, alias: 'f', describe: 'Name of the Dockerfile (Default is "PATH/Dockerfile")' })
+        .option('build-arg', { ...str, helpType: 'list', describe: 'Set build-time variables' })
+        .option('label', { ...str, helpType: 'list', describe: 'Set metadata for an image' })
         .option('quiet', { ...bool, alias: 'q', describe: 'Suppress the build output and print image ID on success' })
         .option('no-cache', { ...bool, describe: 'Do not use cache when building the image' })
         .option('force-rm', { ...bool, describe: 'Always remove intermediate containers' })
         .option('rm', { ...bool, describe: 'Remove intermediate containers after a successful build (default true)' })
         .option('pull', { ...bool, describe: 'Always attempt to pull a newer version of the image' })
         .option('platform', { ...str, describe: 'Set platform if server is multi-platform capable' })
-        .option('network', { ...str, describe: 'Set the networking mode for the RUN instructions during build' })
-        .option('add-host', { ...str, describe: 'Add a custom host-to-IP mapping ("host:ip")' })
+        .option('network', { ...str, helpDefault: '"default"', describe: 'Set the networking mode for the RUN instructions during build' })
+        .option('add-host', { ...str, helpType: 'list', describe: 'Add a custom host-to-IP mapping ("host:ip")' })
         .option('target', { ...str, describe: 'Set the target build stage to build.' })
-        .option('shm-size', { ...str, describe: 'Size of "/dev/shm"' })
-        .option('memory', { ...str, alias: 'm', describe: 'Memory limit' })
-        .option('memory-swap', { ...str, describe: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap' })
-        .option('cpu-shares', { ...str, alias: 'c', describe: 'CPU shares (relative weight)' })
-        .option('cpu-period', { ...str, describe: 'Limit the CPU CFS (Completely Fair Scheduler) period' })
-        .option('cpu-quota', { ...str, describe: 'Limit the CPU CFS (Completely Fair Scheduler) quota' })
+        .option('shm-size', { ...str, helpType: 'bytes', describe: 'Size of "/dev/shm"' })
+        .option('memory', { ...str, helpType: 'bytes', alias: 'm', describe: 'Memory limit' })
+        .option('memory-swap', { ...str, helpType: 'bytes', describe: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap' })
+        .option('cpu-shares', { ...str, helpType: 'int', alias: 'c', describe: 'CPU shares (relative weight)' })
+        .option('cpu-period', { ...str, helpType: 'int', describe: 'Limit the CPU CFS (Completely Fair Scheduler) period' })
+        .option('cpu-quota', { ...str, helpType: 'int', describe: 'Limit the CPU CFS (Completely Fair Scheduler) quota' })
         .option('cpuset-cpus', { ...str, describe: 'CPUs in which to allow execution (0-3, 0,1)' })
         .option('cpuset-mems', { ...str, describe: 'MEMs in which to allow execution (0-3, 0,1)' })
         .option('cgroup-parent', { ...str, describe: 'Set the parent cgroup for the "RUN" instructions during build' })
-        .option('ulimit', { ...str, describe: 'Ulimit options' })
-        .option('cache-from', { ...str, describe: 'Images to consider as cache sources' })
-        .option('security-opt', { ...str, describe: 'Security options' })
+        .option('ulimit', { ...str, helpType: 'ulimit', helpDefault: '[]', describe: 'Ulimit options' })
+        .option('cache-from', { ...str, helpType: 'strings', describe: 'Images to consider as cache sources' })
+        .option('security-opt', { ...str, helpType: 'strings', describe: 'Security options' })
         .option('iidfile', { ...str, describe: 'Write the image ID to the file' })
         .option('isolation', { ...str, describe: 'Container isolation technology' })
-        .option('squash', { ...bool, describe: 'Squash newly built layers into a single new layer' })
+        .option('squash', { ...bool, hidden: true /* docker shows it only for an experimental daemon; berthd is not */, describe: 'Squash newly built layers into a single new layer' })
         .option('compress', { ...bool, describe: 'Compress the build context using gzip' })
         .option('disable-content-trust', { ...bool, default: true, describe: 'Skip image verification' }),
     load: () => require('./commands/build').run,
@@ -324,7 +344,7 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
     describe: 'Show the history of an image',
     builder: (y) =>
       y
-        .option('human', { ...bool, default: true, describe: 'Print sizes and dates in human readable format' })
+        .option('human', { ...bool, default: true, helpShort: 'H', describe: 'Print sizes and dates in human readable format' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
         .option('quiet', { ...bool, alias: 'q', describe: 'Only show image IDs' })
         .option('format', { ...str, describe: TABLE_FORMAT_HELP }),
@@ -347,15 +367,17 @@ export const INSPECT: CommandSpec = {
 
 export const CONTAINER_INSPECT: CommandSpec = {
   command: 'inspect <names..>',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   describe: 'Display detailed information on one or more containers',
-  builder: inspectBuilder,
+  builder: (y) => y.option('format', { ...str, alias: 'f', describe: INSPECT_FORMAT_HELP }).option('size', { ...bool, alias: 's', describe: 'Display total file sizes' }),
   load: () => (ctx: CliContext, argv: never) => require('./commands/inspect').run(ctx, argv, 'container'),
 };
 
 export const IMAGE_INSPECT: CommandSpec = {
   command: 'inspect <names..>',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
   describe: 'Display detailed information on one or more images',
-  builder: inspectBuilder,
+  builder: (y) => y.option('format', { ...str, alias: 'f', describe: INSPECT_FORMAT_HELP }),
   load: () => (ctx: CliContext, argv: never) => require('./commands/inspect').run(ctx, argv, 'image'),
 };
 
@@ -366,14 +388,14 @@ export const IMAGE_PRUNE: CommandSpec = {
     y
       .option('all', { ...bool, alias: 'a', describe: 'Remove all unused images, not just dangling ones' })
       .option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' })
-      .option('filter', filterOpt),
+      .option('filter', untilFilter),
   load: () => require('./commands/image-prune').run,
 };
 
 export const CONTAINER_PRUNE: CommandSpec = {
   command: 'prune',
   describe: 'Remove all stopped containers',
-  builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+  builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', untilFilter),
   load: () => require('./commands/container-prune').run,
 };
 
@@ -384,31 +406,32 @@ export const VOLUME_COMMANDS: CommandSpec[] = [
     command: 'ls',
     aliases: ['list'],
     describe: 'List volumes',
-    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Only display volume names' }).option('filter', { ...filterOpt, alias: 'f' }).option('format', fmtOpt),
+    builder: (y) => y.option('quiet', { ...bool, alias: 'q', describe: 'Only display volume names' }).option('filter', { ...filterOpt, alias: 'f', describe: 'Provide filter values (e.g. "dangling=true")' }).option('format', fmtOpt),
     load: () => require('./commands/volume').ls,
   },
   {
     command: 'create [name]',
+    usage: '[OPTIONS] [VOLUME]',
     describe: 'Create a volume',
     builder: (y) =>
       y
-        .option('driver', { ...str, alias: 'd', describe: 'Specify volume driver name' })
-        .option('label', { ...str, describe: 'Set metadata for a volume' })
-        .option('opt', { ...str, alias: 'o', describe: 'Set driver specific options' }),
+        .option('driver', { ...str, alias: 'd', helpDefault: '"local"', describe: 'Specify volume driver name' })
+        .option('label', { ...str, helpType: 'list', describe: 'Set metadata for a volume' })
+        .option('opt', { ...str, alias: 'o', helpType: 'map', helpDefault: 'map[]', describe: 'Set driver specific options' }),
     load: () => require('./commands/volume').create,
   },
-  { command: 'inspect <names..>', describe: 'Display detailed information on one or more volumes', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/volume').inspect },
+  { command: 'inspect <names..>', usage: '[OPTIONS] VOLUME [VOLUME...]', describe: 'Display detailed information on one or more volumes', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/volume').inspect },
   {
     command: 'rm <volumes..>',
     aliases: ['remove'],
-    describe: 'Remove one or more volumes',
+    describe: 'Remove one or more volumes. You cannot remove a volume that is in use by a container.',
     builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the removal of one or more volumes' }),
     load: () => require('./commands/volume').rm,
   },
   {
     command: 'prune',
     describe: 'Remove unused local volumes',
-    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+    builder: (y) => y.option('all', { ...bool, alias: 'a', describe: 'Remove all unused volumes, not just anonymous ones' }).option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', { ...filterOpt, describe: 'Provide filter values (e.g. "label=<label>")' }),
     load: () => require('./commands/volume').prune,
   },
 ];
@@ -422,27 +445,28 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
       y
         .option('quiet', { ...bool, alias: 'q', describe: 'Only display network IDs' })
         .option('no-trunc', { ...bool, describe: 'Do not truncate the output' })
-        .option('filter', { ...filterOpt, alias: 'f' })
+        .option('filter', { ...filterOpt, alias: 'f', describe: 'Provide filter values (e.g. "driver=bridge")' })
         .option('format', fmtOpt),
     load: () => require('./commands/network').ls,
   },
   {
     command: 'create <name>',
+    usage: '[OPTIONS] NETWORK',
     describe: 'Create a network',
     builder: (y) =>
       y
-        .option('driver', { ...str, alias: 'd', describe: 'Driver to manage the Network' })
+        .option('driver', { ...str, alias: 'd', helpDefault: '"bridge"', describe: 'Driver to manage the Network' })
         .option('label', { ...strs, describe: 'Set metadata on a network' })
-        .option('opt', { ...strs, alias: 'o', describe: 'Set driver specific options' })
+        .option('opt', { ...strs, alias: 'o', helpType: 'map', helpDefault: 'map[]', describe: 'Set driver specific options' })
         .option('internal', { ...bool, describe: 'Restrict external access to the network' })
         .option('attachable', { ...bool, describe: 'Enable manual container attachment' })
-        .option('ipv6', { ...bool, describe: 'Enable IPv6 networking' })
-        .option('subnet', { ...strs, describe: 'Subnet in CIDR format that represents a network segment' })
-        .option('ip-range', { ...strs, describe: 'Allocate container ip from a sub-range' })
-        .option('gateway', { ...strs, describe: 'IPv4 or IPv6 Gateway for the master subnet' })
-        .option('aux-address', { ...strs, describe: 'Auxiliary IPv4 or IPv6 addresses used by Network driver' })
-        .option('ipam-driver', { ...str, describe: 'IP Address Management Driver' })
-        .option('ipam-opt', { ...strs, describe: 'Set IPAM driver specific options' }),
+        .option('ipv6', { ...bool, describe: 'Enable or disable IPv6 address assignment' })
+        .option('subnet', { ...strs, helpType: 'strings', describe: 'Subnet in CIDR format that represents a network segment' })
+        .option('ip-range', { ...strs, helpType: 'strings', describe: 'Allocate container ip from a sub-range' })
+        .option('gateway', { ...strs, helpType: 'strings', describe: 'IPv4 or IPv6 Gateway for the master subnet' })
+        .option('aux-address', { ...strs, helpType: 'map', helpDefault: 'map[]', describe: 'Auxiliary IPv4 or IPv6 addresses used by Network driver' })
+        .option('ipam-driver', { ...str, helpDefault: '"default"', describe: 'IP Address Management Driver' })
+        .option('ipam-opt', { ...strs, helpType: 'map', helpDefault: 'map[]', describe: 'Set IPAM driver specific options' }),
     load: () => require('./commands/network').create,
   },
   {
@@ -450,12 +474,12 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
     describe: 'Connect a container to a network',
     builder: (y) =>
       y
-        .option('alias', { ...strs, describe: 'Add network-scoped alias for the container' })
-        .option('ip', { ...str, describe: 'IPv4 address (e.g., 172.30.100.104)' })
-        .option('ip6', { ...str, describe: 'IPv6 address (e.g., 2001:db8::33)' })
+        .option('alias', { ...strs, helpType: 'strings', describe: 'Add network-scoped alias for the container' })
+        .option('ip', { ...str, describe: 'IPv4 address (e.g., "172.30.100.104")' })
+        .option('ip6', { ...str, describe: 'IPv6 address (e.g., "2001:db8::33")' })
         .option('link', { ...strs, describe: 'Add link to another container' })
-        .option('link-local-ip', { ...strs, describe: 'Add a link-local address for the container' })
-        .option('driver-opt', { ...strs, describe: 'driver options for the network' }),
+        .option('link-local-ip', { ...strs, helpType: 'strings', describe: 'Add a link-local address for the container' })
+        .option('driver-opt', { ...strs, helpType: 'strings', describe: 'driver options for the network' }),
     load: () => require('./commands/network').connect,
   },
   {
@@ -467,11 +491,18 @@ export const NETWORK_COMMANDS: CommandSpec[] = [
   {
     command: 'prune',
     describe: 'Remove all unused networks',
-    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', filterOpt),
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' }).option('filter', untilFilter),
     load: () => require('./commands/network').prune,
   },
-  { command: 'rm <networks..>', aliases: ['remove'], describe: 'Remove one or more networks', load: () => require('./commands/network').rm },
-  { command: 'inspect <names..>', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/network').inspect },
+  {
+    command: 'rm <networks..>',
+    usage: 'NETWORK [NETWORK...]',
+    aliases: ['remove'],
+    describe: 'Remove one or more networks',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Do not error if the network does not exist' }),
+    load: () => require('./commands/network').rm,
+  },
+  { command: 'inspect <names..>', usage: '[OPTIONS] NETWORK [NETWORK...]', describe: 'Display detailed information on one or more networks', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/network').inspect },
 ];
 
 export const SYSTEM_DF: CommandSpec = {
@@ -495,28 +526,29 @@ export const SYSTEM_PRUNE: CommandSpec = {
 
 export const BUILDER_PRUNE: CommandSpec = {
   command: 'prune',
+  usage: '',
   describe: 'Remove build cache',
   builder: (y) =>
     y
       .option('all', { ...bool, alias: 'a', describe: 'Remove all unused build cache, not just dangling ones' })
       .option('filter', { ...str, describe: 'Provide filter values (e.g. "until=24h")' })
       .option('force', { ...bool, alias: 'f', describe: 'Do not prompt for confirmation' })
-      .option('keep-storage', { ...str, describe: 'Amount of disk space to keep for cache' }),
+      .option('keep-storage', { ...str, helpType: 'bytes', describe: 'Amount of disk space to keep for cache' }),
   load: () => require('./commands/system-prune').builderPrune,
 };
 
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   {
     command: 'login [server]',
-    describe: 'Authenticate to a registry',
+    describe: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
     builder: (y) =>
       y
         .option('username', { ...str, alias: 'u', describe: 'Username' })
-        .option('password', { ...str, alias: 'p', describe: 'Password' })
-        .option('password-stdin', { ...bool, describe: 'Take the password from stdin' }),
+        .option('password', { ...str, alias: 'p', describe: 'Password or Personal Access Token (PAT)' })
+        .option('password-stdin', { ...bool, describe: 'Take the Password or Personal Access Token (PAT) from stdin' }),
     load: () => require('./commands/login').login,
   },
-  { command: 'logout [server]', describe: 'Log out from a registry', load: () => require('./commands/login').logout },
+  { command: 'logout [server]', describe: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.', load: () => require('./commands/login').logout },
   {
     command: 'version',
     describe: 'Show the berth version information',
@@ -557,8 +589,8 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
     load: () => require('./commands/context').ls,
   },
   { command: 'show', describe: 'Print the name of the current context', load: () => require('./commands/context').show },
-  { command: 'use <name>', describe: 'Set the current berth context', load: () => require('./commands/context').use },
-  { command: 'inspect [names..]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
+  { command: 'use <name>', usage: 'CONTEXT', describe: 'Set the current berth context', load: () => require('./commands/context').use },
+  { command: 'inspect [names..]', usage: '[OPTIONS] [CONTEXT] [CONTEXT...]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
 ];
 
 export const MANIFEST_COMMANDS: CommandSpec[] = [

@@ -1,5 +1,5 @@
 import { type Duplex, PassThrough, type Readable } from 'node:stream';
-import { decodePathStat, type ContainerPathStat, type ContainerCreateRequest, type ContainerCreateResponse, type ContainerInspect, type ContainerPruneReport, type ContainerSummary, type ContainerWaitResponse } from '@berth/api';
+import { compareApiVersions, decodePathStat, type ContainerPathStat, type ContainerCreateRequest, type ContainerCreateResponse, type ContainerInspect, type ContainerPruneReport, type ContainerSummary, type ContainerWaitResponse } from '@berth/api';
 import { InternalError } from '@berth/errdefs';
 import type { ApiConnection } from './api-connection';
 import { type DemuxedStreams, demultiplex } from './demux';
@@ -104,12 +104,18 @@ export class ContainersClient {
     return this.api.empty('POST', `/containers/${id}/start`, { query: { detachKeys: o.detachKeys }, signal: o.signal });
   }
 
-  stop(id: string, o: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
-    return this.api.empty('POST', `/containers/${id}/stop`, { query: { t: o.timeout }, signal: o.signal });
+  /** `stopSignal`: the signal to stop with (`signal=`, sent from API 1.42 on, as docker's client); `signal` aborts the call. */
+  async stop(id: string, o: { timeout?: number; stopSignal?: string; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/stop`, { query: { signal: await this.stopSignalQuery(o.stopSignal, o.signal), t: o.timeout }, signal: o.signal });
   }
 
-  restart(id: string, o: { timeout?: number; signal?: AbortSignal } = {}): Promise<void> {
-    return this.api.empty('POST', `/containers/${id}/restart`, { query: { t: o.timeout }, signal: o.signal });
+  async restart(id: string, o: { timeout?: number; stopSignal?: string; signal?: AbortSignal } = {}): Promise<void> {
+    return this.api.empty('POST', `/containers/${id}/restart`, { query: { signal: await this.stopSignalQuery(o.stopSignal, o.signal), t: o.timeout }, signal: o.signal });
+  }
+
+  private async stopSignalQuery(stopSignal: string | undefined, abort?: AbortSignal): Promise<string | undefined> {
+    if (!stopSignal) return undefined;
+    return compareApiVersions(await this.api.version(abort), '1.42') >= 0 ? stopSignal : undefined;
   }
 
   kill(id: string, o: { signal?: string; abortSignal?: AbortSignal } = {}): Promise<void> {

@@ -1,3 +1,4 @@
+import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { confirm } from '../confirm';
@@ -164,8 +165,8 @@ export async function prune(ctx: CliContext, argv: { force?: boolean; filter?: s
   return 0;
 }
 
-/** `berth network rm NETWORK...`: inspect, then delete by ID; echoes each name. */
-export async function rm(ctx: CliContext, argv: { networks: string[] }): Promise<ExitCode> {
+/** `berth network rm [-f] NETWORK...`: inspect, then delete by ID; echoes each name; `-f`: a missing one is no error. */
+export async function rm(ctx: CliContext, argv: { networks: string[]; force?: boolean }): Promise<ExitCode> {
   const client = ctx.client('general');
   let failed = false;
   for (const n of argv.networks) {
@@ -174,6 +175,7 @@ export async function rm(ctx: CliContext, argv: { networks: string[] }): Promise
       await client.networks.remove(net.Id ?? n);
       ctx.io.stdout.write(`${n}\n`);
     } catch (e) {
+      if (argv.force && statusCodeOf(e) === 404) continue;
       failed = true;
       ctx.io.stderr.write(`${describeError(e)}\n`);
     }

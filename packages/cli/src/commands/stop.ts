@@ -3,11 +3,11 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { forEachArg } from './for-each';
 
 /** `berth stop [-t N] CONTAINER...` (no `t` sent without -t: the daemon's default applies). */
-export function run(ctx: CliContext, argv: { containers: string[]; time?: number }): Promise<ExitCode> {
+export function run(ctx: CliContext, argv: { containers: string[]; time?: number; signal?: string }): Promise<ExitCode> {
   const client = ctx.client('fast');
   return forEachArg(ctx, argv.containers, async (c) => {
     // 304: already stopped; docker prints the name and succeeds
-    await client.containers.stop(c, { timeout: argv.time }).catch((e: unknown) => {
+    await client.containers.stop(c, { timeout: argv.time, ...(argv.signal ? { stopSignal: argv.signal } : {}) }).catch((e: unknown) => {
       if (statusCodeOf(e) !== 304) throw e;
     });
     return c;

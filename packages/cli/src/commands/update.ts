@@ -11,6 +11,13 @@ export interface UpdateArgv {
   cpuShares?: number;
   pidsLimit?: number;
   restart?: string;
+  blkioWeight?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
 }
 
 /** `berth update [--memory --memory-swap --memory-reservation --cpus --cpu-shares --pids-limit --restart] CONTAINER...`: the CLI's body. */
@@ -20,18 +27,18 @@ export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> 
     Memory: argv.memory ? parseMemory(argv.memory) : 0,
     NanoCpus: argv.cpus ? parseCpus(argv.cpus) : 0,
     CgroupParent: '',
-    BlkioWeight: 0,
+    BlkioWeight: argv.blkioWeight ?? 0,
     BlkioWeightDevice: null,
     BlkioDeviceReadBps: null,
     BlkioDeviceWriteBps: null,
     BlkioDeviceReadIOps: null,
     BlkioDeviceWriteIOps: null,
-    CpuPeriod: 0,
-    CpuQuota: 0,
-    CpuRealtimePeriod: 0,
-    CpuRealtimeRuntime: 0,
-    CpusetCpus: '',
-    CpusetMems: '',
+    CpuPeriod: argv.cpuPeriod ?? 0,
+    CpuQuota: argv.cpuQuota ?? 0,
+    CpuRealtimePeriod: argv.cpuRtPeriod ?? 0,
+    CpuRealtimeRuntime: argv.cpuRtRuntime ?? 0,
+    CpusetCpus: argv.cpusetCpus ?? '',
+    CpusetMems: argv.cpusetMems ?? '',
     Devices: null,
     DeviceCgroupRules: null,
     DeviceRequests: null,
@@ -46,6 +53,8 @@ export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> 
     IOMaximumIOps: 0,
     IOMaximumBandwidth: 0,
   };
+  // docker always sends a RestartPolicy (an empty Name leaves the container's alone)
+  body.RestartPolicy = { Name: '', MaximumRetryCount: 0 };
   if (argv.restart) {
     const [name, count] = argv.restart.split(':');
     body.RestartPolicy = { Name: name, MaximumRetryCount: count ? Number(count) : 0 };

@@ -53,9 +53,13 @@ export function rm(ctx: CliContext, argv: { volumes: string[]; force?: boolean }
 }
 
 /** `berth volume prune [-f] [--filter]`. */
-export async function prune(ctx: CliContext, argv: { force?: boolean; filter?: string[] }): Promise<ExitCode> {
-  if (!argv.force && !(await confirm(ctx.io, 'WARNING! This will remove anonymous local volumes not used by at least one container.'))) return 0;
-  const r = await ctx.client('general').volumes.prune({ filters: parseFilterFlags(argv.filter) });
+export async function prune(ctx: CliContext, argv: { force?: boolean; filter?: string[]; all?: boolean }): Promise<ExitCode> {
+  // -a: docker's `all=true` filter (named volumes too)
+  const filters = parseFilterFlags(argv.filter);
+  if (argv.all) filters.all = ['true'];
+  const warning = argv.all ? 'WARNING! This will remove all local volumes not used by at least one container.' : 'WARNING! This will remove anonymous local volumes not used by at least one container.';
+  if (!argv.force && !(await confirm(ctx.io, warning))) return 0;
+  const r = await ctx.client('general').volumes.prune({ filters });
   const deleted = r.VolumesDeleted ?? [];
   ctx.io.stdout.write(`${deleted.length ? `Deleted Volumes:\n${deleted.map((d) => `${d}\n`).join('')}\n` : ''}Total reclaimed space: ${humanSize(r.SpaceReclaimed ?? 0, 4)}\n`);
   return 0;
