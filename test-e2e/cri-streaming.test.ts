@@ -282,6 +282,24 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket 
     });
   }
 
+  for (const transport of ['spdy', 'websocket']) {
+    withCrictl(`crictl exec -it (a terminal from script(1)) and attach -i --transport ${transport}`, async () => {
+      const t = await ns.exec('script', ['-qec', `${CRICTL} --runtime-endpoint ${d.criAddress!} exec -it --transport ${transport} ${ctrId} sh -c 'tty; exit 5'`, '/dev/null'], { timeoutMs: 30_000 });
+      expect(t.stdout).toMatch(/\/dev\/pts\/\d+/);
+      expect(t.stdout + t.stderr).toMatch(/exit code 5/);
+      // attach to a container that reads one line, answers and exits: crictl ends with it
+      const { container_id: once } = await cri.runtime('CreateContainer', {
+        pod_sandbox_id: podId,
+        config: { metadata: { name: `once-${transport}` }, image: { image: 'busybox:latest' }, command: ['sh', '-c', 'read l; echo got:$l'], stdin: true, stdin_once: true, log_path: `once-${transport}.log`, linux: {} },
+        sandbox_config: { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, linux: {} },
+      });
+      await cri.runtime('StartContainer', { container_id: once });
+      const a = await crictl(['attach', '-i', '--transport', transport, once], `hello-${transport}\n`);
+      expect(a.stdout).toContain(`got:hello-${transport}`);
+      await cri.runtime('RemoveContainer', { container_id: once });
+    });
+  }
+
   /** berthd's peak resident memory (VmHWM) since `resetPeak`, in bytes: a figure for the log only (allocation churn makes it noisy). */
   const peakRss = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${d.pid}/status`, 'utf8'))![1]) * 1024;
   const resetPeak = (): void => fs.writeFileSync(`/proc/${d.pid}/clear_refs`, '5');
