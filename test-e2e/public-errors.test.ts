@@ -55,6 +55,8 @@ describe('errors a remote client sees', () => {
     expect(last.errorDetail?.message).toBeTruthy();
     expect(last.error).toBe(last.errorDetail!.message);
     expect(last.error).not.toContain(path.dirname(d.dataRoot));
+    // the log keeps the whole text, path included
+    expect(fs.readFileSync(d.logPath, 'utf8').split('\n').some((l) => l.includes('build failed') && l.includes(path.join(d.dataRoot, 'tmp', 'build-copy-')))).toBe(true);
   }, 120_000);
 
   it("an exec that cannot start: the error text on its hijacked stream names no path under the data root", async () => {

@@ -78,7 +78,13 @@ export class BuildService {
         ...(signal ? { signal } : {}),
       };
       const run = (): Promise<BuildResult> => this.builder.build(opts, out);
-      return await (this.deps.buildContainers ? this.deps.buildContainers.track(run) : run());
+      try {
+        return await (this.deps.buildContainers ? this.deps.buildContainers.track(run) : run());
+      } catch (e) {
+        // the client gets the message without host paths (publicMessage); the log keeps it whole
+        this.deps.logger.debug({ err: messageOf(e) }, 'build failed');
+        throw e;
+      }
     } finally {
       await fs.rm(dir, { recursive: true, force: true }).catch((e: unknown) => this.deps.logger.warn({ dir, err: messageOf(e) }, 'build: removing the context'));
     }
