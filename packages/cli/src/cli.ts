@@ -26,7 +26,7 @@ import {
 import { type GlobalFlags, resolveClientOptions } from './config';
 import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, listKeys } from './run-flag-table';
 import { splitRunArgs } from './split-run-args';
-import { commandHelp, helpAliases, recordFlags, usageFromCommand } from './command-help';
+import { commandHelp, helpAliases, recordFlags, topLevelHelp, usageFromCommand } from './command-help';
 
 /** What the CLI needs from its host process; tests replace the client factory and the streams. */
 export interface CliDeps {
@@ -110,7 +110,8 @@ function argRangeError(prog: string, path: string, spec: CommandSpec): string {
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const { io, env } = deps;
   const prog = 'berth';
-  if (args.length === 0) args = ['--help'];
+  const bare = args.length === 0;
+  if (bare) args = ['--help'];
   if (args[0] === '-v' || args[0] === '--version') {
     const { BERTH_VERSION } = require('./commands/version') as typeof import('./commands/version');
     io.stdout.write(`berth version ${BERTH_VERSION}\n`);
@@ -292,6 +293,32 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       io.stderr.write(`${prog}: unknown command: ${prog} ${first} ${sub}\n\nUsage:  ${prog} ${first}${first === 'volume' || first === 'manifest' ? ' COMMAND' : ''}\n\nRun '${prog} ${first} --help' for more information\n`);
       return 1;
     }
+  }
+  // the top-level help: `--help`/`-h` with no command, `help`, or nothing at all (then on stderr, as docker)
+  if ((first === undefined && (args.includes('--help') || args.includes('-h'))) || (first === 'help' && args.filter((a) => !a.startsWith('-')).length === 1)) {
+    const { configDir } = require('./config') as typeof import('./config');
+    const dir = configDir({}, env);
+    const specs = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
+    const commands = specs.map((x) => ({ name: x.command.split(' ')[0]!, describe: x.describe }));
+    const groups = Object.entries(groupTable(byName)).map(([name, g]) => ({ name, describe: g.describe }));
+    const text = topLevelHelp({
+      prog,
+      commands,
+      groups,
+      flags: [
+        { name: 'config', type: 'string', describe: 'Location of client config files', default: JSON.stringify(dir) },
+        { name: 'host', short: 'H', type: 'list', describe: 'Daemon socket to connect to' },
+        { name: 'tls', type: '', describe: 'Use TLS; implied by --tlsverify' },
+        { name: 'tlscacert', type: 'string', describe: 'Trust certs signed only by this CA', default: JSON.stringify(`${dir}/ca.pem`) },
+        { name: 'tlscert', type: 'string', describe: 'Path to TLS certificate file', default: JSON.stringify(`${dir}/cert.pem`) },
+        { name: 'tlskey', type: 'string', describe: 'Path to TLS key file', default: JSON.stringify(`${dir}/key.pem`) },
+        { name: 'tlsverify', type: '', describe: 'Use TLS and verify the remote' },
+        { name: 'version', short: 'v', type: '', describe: 'Print version information and quit' },
+      ],
+      cols: (io.stdout as { isTTY?: boolean; columns?: number }).isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) - 1 : 79,
+    });
+    (bare ? io.stderr : io.stdout).write(text);
+    return 0;
   }
   if (first !== undefined && !TOP_LEVEL.has(first)) {
     io.stderr.write(`${prog}: unknown command: ${prog} ${first}\n\nRun '${prog} --help' for more information\n`);

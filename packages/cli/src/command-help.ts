@@ -92,8 +92,8 @@ export function flagUsages(flags: HelpFlag[], cols: number): string {
 
 /** docker's usage template for a leaf command: Usage, description, Aliases, Options. */
 export function commandHelp(o: { prog: string; path: string; usage?: string; describe: string; long?: string; aliases?: string[]; flags: HelpFlag[]; cols?: number; experimental?: boolean }): string {
-  let out = `Usage:  ${o.prog} ${o.path}${o.usage ? ` ${o.usage}` : ''}\n\n${o.describe}\n`;
-  if (o.long) out += `\n${o.long}\n`;
+  // docker prints the Long text when a command has one, else the Short
+  let out = `Usage:  ${o.prog} ${o.path}${o.usage ? ` ${o.usage}` : ''}\n\n${o.long ?? o.describe}\n`;
   if (o.experimental) {
     out +=
       `\nEXPERIMENTAL:\n  ${o.prog} ${o.path} is an experimental feature.\n  Experimental features provide early access to product functionality. These\n` +
@@ -143,4 +143,26 @@ export function usageFromCommand(command: string, hasFlags: boolean): string {
       return m[3] ? `${n} [${n}...]` : n;
     });
   return [...(hasFlags ? ['[OPTIONS]'] : []), ...words].join(' ');
+}
+
+/** docker's Common Commands, in its order. */
+const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'];
+
+/**
+ * The top-level help (`berth --help`, `-h`, `help`, or `berth` alone) in docker's layout: Usage,
+ * Common Commands, Management Commands, Commands (each a column at 12), Global Options (pflag's
+ * rendering), the footer. `commands` are berth's top-level commands, `groups` its management ones.
+ */
+export function topLevelHelp(o: { prog: string; commands: { name: string; describe: string }[]; groups: { name: string; describe: string }[]; flags: HelpFlag[]; cols?: number }): string {
+  const line = (n: string, d: string) => `  ${n.padEnd(11)} ${d}\n`;
+  const byName = new Map(o.commands.map((c) => [c.name, c.describe]));
+  let out = `Usage:  ${o.prog} [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n\nCommon Commands:\n`;
+  for (const n of COMMON) if (byName.has(n)) out += line(n, byName.get(n)!);
+  out += '\nManagement Commands:\n';
+  for (const g of [...o.groups].sort((a, b) => a.name.localeCompare(b.name))) out += line(g.name, g.describe);
+  out += '\nCommands:\n';
+  for (const c of [...o.commands].filter((c) => !COMMON.includes(c.name)).sort((a, b) => a.name.localeCompare(b.name))) out += line(c.name, c.describe);
+  out += `\nGlobal Options:\n${flagUsages(o.flags, o.cols ?? 79)}`;
+  out += `\nRun '${o.prog} COMMAND --help' for more information on a command.\n\nFor more help on how to use ${o.prog}, see its README.md.\n`;
+  return out;
 }

@@ -12,7 +12,7 @@ export interface CommandSpec {
   load: () => (ctx: CliContext, argv: never) => Promise<ExitCode>;
   /** docker's synopsis when USAGE (keyed by the leaf name) cannot tell (a group's leaf). */
   usage?: string;
-  /** More text for the help, after the description (docker's Long). */
+  /** The help's text when it is more than `describe` (docker's Long, printed instead of the Short). */
   long?: string;
   /** docker marks the command experimental in its help (an EXPERIMENTAL section). */
   experimental?: boolean;
@@ -241,7 +241,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     command: 'cp <source> <destination>',
     usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
     describe: 'Copy files/folders between a container and the local filesystem',
-    long: "Use '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.",
+    long: "Copy files/folders between a container and the local filesystem\n\nUse '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.",
     load: () => require('./commands/cp').run,
   },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },
@@ -540,7 +540,8 @@ export const BUILDER_PRUNE: CommandSpec = {
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   {
     command: 'login [server]',
-    describe: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
+    describe: 'Authenticate to a registry',
+    long: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
     builder: (y) =>
       y
         .option('username', { ...str, alias: 'u', describe: 'Username' })
@@ -548,7 +549,7 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
         .option('password-stdin', { ...bool, describe: 'Take the Password or Personal Access Token (PAT) from stdin' }),
     load: () => require('./commands/login').login,
   },
-  { command: 'logout [server]', describe: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.', load: () => require('./commands/login').logout },
+  { command: 'logout [server]', describe: 'Log out from a registry', long: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.', load: () => require('./commands/login').logout },
   {
     command: 'version',
     describe: 'Show the berth version information',
