@@ -1,11 +1,15 @@
 /**
  * Pulling from a registry on this machine: Debian's docker-registry (distribution 2.8) on a free
  * loopback port, seeded with the docker-save fixture by skopeo; `docker pull` and `berth pull`
- * against berthd. Nothing leaves 127.0.0.1. (The registry issue owns the rest: Docker Hub,
+ * against berthd; kill -9 of berthd in the middle of a pull leaves nothing behind. Nothing
+ * leaves 127.0.0.1. (The registry issue owns the rest: Docker Hub,
  * auth, push.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, ok } from './harness';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, listFiles, makeDockerSaveArchive, makeTar, ok, scratchDir, waitFor } from './harness';
 import { startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -74,4 +78,31 @@ describe('pull from a loopback registry', () => {
     const unreachable = failed(await c.docker(['pull', '127.0.0.1:9/e2e/fixture:1']));
     expect(unreachable.stderr).toMatch(/refused|connect/i);
   });
+
+  it('kill -9 of berthd during a pull, at each layer it commits: after the restart nothing of it is left, and the pull then completes', async () => {
+    const work = scratchDir('pull-cut');
+    const layers = [0, 1, 2, 3].map((i) => makeTar([{ name: `big${i}`, content: randomBytes(24 << 20) }]));
+    const archive = path.join(work, 'big.tar');
+    fs.writeFileSync(archive, makeDockerSaveArchive({ layers, repoTag: 'big:1' }));
+    const ref = `${registryHost}/e2e/big:1`;
+    ok(await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${ref}`], { timeoutMs: 120_000 }));
+    // what the store holds (layer dirs' content aside); tmp/ is emptied at every start
+    const held = (): string[] =>
+      ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).filter((f) => !/^layers\/[0-9a-f]{64}\/diff\//.test(f)).sort();
+    const layerDirs = (): number => fs.readdirSync(path.join(d.dataRoot, 'layers')).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+    const before = held();
+    const base = layerDirs();
+    for (const n of [1, 2, 3]) {
+      const pull = c.docker(['pull', ref], { timeoutMs: 120_000 });
+      await waitFor(`layer ${n} of the pull in place`, () => layerDirs() >= base + n, 60_000, 2);
+      await d.kill9();
+      await pull;
+      await d.restart();
+      expect(ok(await c.docker(['images', '-q', ref])).stdout).toBe('');
+      expect(held()).toEqual(before);
+    }
+    ok(await c.docker(['pull', ref], { timeoutMs: 120_000 }));
+    expect(ok(await c.docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', ref])).stdout.trim()).toBe('4');
+    ok(await c.docker(['rmi', ref]));
+  }, 240_000);
 });
