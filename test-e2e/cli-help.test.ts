@@ -37,7 +37,7 @@ const GROUPS: Record<string, string[]> = {
 const MISSING_FLAGS: Record<string, { flags: string[]; why: string }> = {
   run: { flags: ['use-api-socket'], why: "docker 28.2's experimental bind of its own API socket and auth: not berth's" },
   create: { flags: ['use-api-socket'], why: 'as run' },
-  start: { flags: ['checkpoint', 'checkpoint-dir', 'detach-keys'], why: 'berthd has no checkpoint/restore (CRIU); berth start -a does not take detach keys yet (run/attach/exec do)' },
+  start: { flags: ['checkpoint', 'checkpoint-dir'], why: 'berthd has no checkpoint/restore (CRIU)' },
   pull: { flags: ['disable-content-trust'], why: 'content trust (Notary) is not implemented' },
   push: { flags: ['disable-content-trust', 'all-tags', 'platform'], why: 'content trust; berthd pushes one tag of one image (no all-tags, no per-platform push: API 1.46)' },
   rmi: { flags: ['platform'], why: 'API 1.50 (berthd serves up to 1.45)' },

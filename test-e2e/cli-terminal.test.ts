@@ -126,6 +126,14 @@ describe.each(['docker', 'berth'] as const)('%s on a terminal', (cli) => {
     expect(await running(`dk-${cli}`)).toBe(true);
   }, 60_000);
 
+  it('start -ai --detach-keys: the keys leave it running, exit 0, nothing printed', async () => {
+    ok(await c.docker(['create', '-it', '--name', `sk-${cli}`, 'busybox', 'sh']));
+    const r = await onPty(cli, [30, 100], 'w:# ;;s:echo up-$((40+2))\r;;w:up-42;;s:\\x01x;;p:0.5', ['start', '-ai', '--detach-keys', 'ctrl-a,x', `sk-${cli}`]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('read escape sequence');
+    expect(await running(`sk-${cli}`)).toBe(true);
+  }, 60_000);
+
   it('three ctrl-c force-exit a foreground run without -t (the container runs on)', async () => {
     const r = await onPty(cli, [30, 100], 'p:1.5;;s:\\x03;;p:0.3;;s:\\x03;;p:0.3;;s:\\x03;;p:0.5', ['run', '--name', `fe-${cli}`, 'busybox', 'sleep', '100']);
     expect(r.out).toContain('got 3 SIGTERM/SIGINTs, forcefully exiting');

@@ -101,7 +101,11 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   {
     command: 'start <containers..>',
     describe: 'Start one or more stopped containers',
-    builder: (y) => y.option('attach', { ...bool, alias: 'a', describe: 'Attach STDOUT/STDERR and forward signals' }).option('interactive', { ...bool, alias: 'i', describe: "Attach container's STDIN" }),
+    builder: (y) =>
+      y
+        .option('attach', { ...bool, alias: 'a', describe: 'Attach STDOUT/STDERR and forward signals' })
+        .option('detach-keys', { ...str, describe: 'Override the key sequence for detaching a container' })
+        .option('interactive', { ...bool, alias: 'i', describe: "Attach container's STDIN" }),
     load: () => require('./commands/start').run,
   },
   {

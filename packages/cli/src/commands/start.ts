@@ -2,10 +2,15 @@ import { statusCodeOf } from '@berth/client';
 import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
+import { configuredDetachKeys } from '../config';
 import { forEachArg } from './for-each';
 
-/** `berth start [-a] [-i] CONTAINER...`: prints each name; with -a, attaches and exits with the container's code. */
-export async function run(ctx: CliContext, argv: { containers: string[]; attach?: boolean; interactive?: boolean }): Promise<ExitCode> {
+/**
+ * `berth start [-a] [-i] [--detach-keys] CONTAINER...`: prints each name; with -a, attaches and
+ * exits with the container's code; the detach keys (flag, else the config file's) leave it
+ * running, exit 0 with nothing printed, as docker's start.
+ */
+export async function run(ctx: CliContext, argv: { containers: string[]; attach?: boolean; interactive?: boolean; detachKeys?: string; config?: string }): Promise<ExitCode> {
   const client = ctx.client('fast');
   if (!argv.attach && !argv.interactive) {
     return forEachArg(ctx, argv.containers, async (c) => {
@@ -25,9 +30,10 @@ export async function run(ctx: CliContext, argv: { containers: string[]; attach?
     const info = await client.containers.inspect(name);
     const tty = !!info.Config?.Tty;
     const stdin = !!argv.interactive && !!info.Config?.OpenStdin;
-    const attached = await client.containers.attach(info.Id, { stdin, stdout: true, stderr: true, stream: true, tty });
+    const detachKeys = argv.detachKeys ?? configuredDetachKeys(ctx, argv.config);
+    const attached = await client.containers.attach(info.Id, { stdin, stdout: true, stderr: true, stream: true, tty, ...(detachKeys ? { detachKeys } : {}) });
     const wait = await client.containers.wait(info.Id, { condition: 'next-exit' });
-    const pump = pumpAttached(ctx, client, info.Id, attached, { stdin, tty });
+    const pump = pumpAttached(ctx, client, info.Id, attached, { stdin, tty, ...(detachKeys ? { detachKeys } : {}) });
     try {
       await client.containers.start(info.Id);
     } catch (e) {
@@ -35,7 +41,13 @@ export async function run(ctx: CliContext, argv: { containers: string[]; attach?
       wait.cancel();
       throw e;
     }
-    const [status] = await Promise.all([wait.result, pump.done]);
+    wait.result.catch(() => undefined);
+    if ((await pump.done) === 'detached') {
+      pump.stop();
+      wait.cancel();
+      return 0;
+    }
+    const status = await wait.result;
     pump.stop();
     return status.StatusCode;
   } catch (e) {
