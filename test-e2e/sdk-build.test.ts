@@ -134,7 +134,7 @@ out([s, o1, o2, o3, s2])`,
 first = build(path=${JSON.stringify(ctx)}, tag='cf-loaded')
 data = b''.join(api.get_image('cf-loaded'))
 api.remove_image('cf-loaded')
-api.load_image(data)
+list(api.load_image(data))  # a generator: consumed, the load is done
 plain = build(path=${JSON.stringify(ctx)})
 api.remove_image(plain['image'])
 via = build(path=${JSON.stringify(ctx)}, cache_from=['cf-loaded'])
@@ -146,6 +146,29 @@ out([first, plain, via])`,
     expect(via!.lines).toContain('Using cache');
     expect(via!.lines).not.toContain('Running in');
     expect(via!.image).toBe(first!.image);
+  }, 120_000);
+
+  it('cache_from a loaded image of several steps: each step is restored from its history (docker\'s restoreCachedImage), the last is the image itself', async () => {
+    const ctx = dir('cf-multi', { Dockerfile: 'FROM busybox\nRUN echo multi-one > /one\nENV MULTI=1\nRUN echo multi-two > /two\n' });
+    const r = (await pythonSdk(
+      d,
+      `${BUILD}
+first = build(path=${JSON.stringify(ctx)}, tag='cf-multi')
+data = b''.join(api.get_image('cf-multi'))
+api.remove_image('cf-multi')
+list(api.load_image(data))  # a generator: consumed, the load is done
+via = build(path=${JSON.stringify(ctx)}, cache_from=['cf-multi'])
+again = build(path=${JSON.stringify(ctx)}, cache_from=['cf-multi'])
+out([first, via, again, client.containers.run(via['image'], ['sh', '-c', 'cat /one /two; echo $MULTI'], remove=True).decode()])`,
+      { timeoutMs: 90_000 },
+    )) as [{ lines: string; image: string }, { lines: string; image: string }, { lines: string; image: string }, string];
+    const [first, via, again, ran] = r;
+    expect(via.lines.match(/Using cache/g)).toHaveLength(3);
+    expect(via.lines).not.toContain('Running in');
+    expect(via.image).toBe(first.image);
+    expect(again.lines.match(/Using cache/g)).toHaveLength(3);
+    expect(again.image).toBe(first.image);
+    expect(ran).toBe('multi-one\nmulti-two\n1\n');
   }, 120_000);
 });
 

@@ -70,6 +70,12 @@ export interface BuildBackend {
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */
   extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Makes an image from a config whose layers are all here (a cache hit restored from a
+   * `cachefrom` image's history), `parent` recorded as its parent; the existing one when the
+   * config is already an image.
+   */
+  createImage?(config: ImageConfig, parent?: string): Promise<BuildImage>;
   /** Points a reference at an image. */
   tag(imageId: string, reference: string): Promise<void>;
 }

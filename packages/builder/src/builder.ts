@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { fsAt } from '@berth/fs';
-import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageRunConfig } from '@berth/oci';
+import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
@@ -377,17 +377,50 @@ export class Builder {
       const ok: BuildImage[] = [];
       for (const h of hits) if (await this.isAncestorOfAny(h.id, sources)) ok.push(h);
       hits = ok;
-      if (hits.length === 0) {
-        const createdBy = cmd.join(' ');
-        const parentHistory = st.image?.config.history ?? [];
-        const direct = sources.find(
-          (s) => isHistoryPrefix(s, st.image) && (s.config.history ?? []).length === parentHistory.length + 1 && s.config.history![parentHistory.length]!.created_by === createdBy,
-        );
-        return direct;
-      }
+      if (hits.length === 0) return this.probeSources(ctx, st, cmd, sources);
     }
     hits.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
     return hits[0];
+  }
+
+  /**
+   * moby image/cache's GetCache over the `cachefrom` images: a source whose history starts with
+   * the current image's and whose next entry was created by this Cmd. Its last entry: the source
+   * itself is the hit. An earlier one: the step's image is restored from the source (the current
+   * image's history and layers plus that entry and its layer, the step's config, the current
+   * image as parent; the same ID each time), and the following steps look only at that source.
+   */
+  private async probeSources(ctx: Ctx, st: StageState, cmd: string[], sources: BuildImage[]): Promise<BuildImage | undefined> {
+    const createdBy = cmd.join(' ');
+    const parentHistory = st.image?.config.history ?? [];
+    const n = parentHistory.length;
+    const s = sources.find((x) => isHistoryPrefix(x, st.image) && (x.config.history ?? [])[n]?.created_by === createdBy);
+    if (!s) return undefined;
+    const h = s.config.history!;
+    if (h.length === n + 1) return s;
+    if (!this.backend.createImage) return undefined;
+    // the layer of history entry n: the source's layers are its non-empty entries, in order
+    const layerIndex = h.slice(0, n).filter((e) => !e.empty_layer).length;
+    const diffIds = [...(st.image?.config.rootfs.diff_ids ?? [])];
+    if (!h[n]!.empty_layer) {
+      const layer = s.config.rootfs.diff_ids[layerIndex];
+      if (!layer) return undefined;
+      diffIds.push(layer);
+    }
+    const config: ImageConfig = {
+      architecture: s.config.architecture,
+      os: s.config.os,
+      ...(s.config.variant ? { variant: s.config.variant } : {}),
+      ...(s.config.author ? { author: s.config.author } : {}),
+      ...(h[n]!.created ? { created: h[n]!.created } : {}),
+      config: structuredClone(st.config),
+      container_config: { ...structuredClone(st.config), Cmd: cmd },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: [...parentHistory, h[n]!],
+    };
+    const restored = await this.backend.createImage(config, st.image?.id);
+    ctx.cacheSources = [s];
+    return restored;
   }
 
   /** `id` is one of `sources` or a parent, grandparent... of one (by the images' recorded parents). */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
 import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
-import type { ImageRunConfig } from '@berth/oci';
+import type { ImageConfig, ImageRunConfig } from '@berth/oci';
 import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
@@ -48,6 +48,10 @@ export class DaemonBuildBackend implements BuildBackend {
     if (!this.deps.pull) throw new InternalError(`pull ${ref}: pulls are not available`);
     const id = await this.deps.pull(ref, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     return toBuildImage(await this.deps.imageStore.images.get(id));
+  }
+
+  async createImage(config: ImageConfig, parent?: string): Promise<BuildImage> {
+    return toBuildImage(await this.deps.imageStore.images.create(config, parent ? { parent: parent as ImageRecord['id'] } : {}));
   }
 
   async children(parent: string | undefined): Promise<BuildImage[]> {
