@@ -2,9 +2,11 @@
  * `docker cp` through a container's mounts, with the real docker CLI: out of and into a named
  * volume and a bind mount, a `:ro` bind refused with docker's message, /etc/hostname (a bind of
  * the bundle's file, not the init layer's empty placeholder), a symlink in a volume pointing to
- * `/etc` (the container's, never the host's), `cp c:/ newdir` with the mounts' content in place.
+ * `/etc` (the container's, never the host's), `cp c:/ newdir` with the mounts' content in place,
+ * a file capability (security.capability) kept both ways.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -108,5 +110,19 @@ describe('docker cp through mounts', () => {
     expect(ok(await c.docker(['exec', 'cpm', 'cat', '/priv/keep.txt', '/priv/tree/sub/x', '/priv/tree/.wh.gone', '/tmp/.wh.gone'])).stdout).toBe(
       'keep\nx\nnot a whiteout\nnot a whiteout\n',
     );
+  });
+  it('keeps a file capability (security.capability xattr) through cp in and out, as docker does', async () => {
+    const cap = '0x0100000200200000000000000000000000000000'; // cap_net_raw=ep
+    const capOf = (p: string): string =>
+      execFileSync('getfattr', ['--absolute-names', '-n', 'security.capability', '-e', 'hex', p], { encoding: 'utf8' }).match(/security\.capability=(\S+)/)?.[1] ?? '';
+    const f = path.join(work, 'capped');
+    fs.writeFileSync(f, 'x\n', { mode: 0o755 });
+    execFileSync('setfattr', ['-n', 'security.capability', '-v', cap, f]);
+    ok(await c.docker(['cp', f, 'cpm:/srv/bind/capped'])); // a bind: its host file is the container's
+    expect(capOf(path.join(bind, 'capped'))).toBe(cap);
+    ok(await c.docker(['cp', f, 'cpm:/tmp/capped'])); // the rootfs (overlay), then out again
+    fs.mkdirSync(path.join(work, 'capout'));
+    ok(await c.docker(['cp', 'cpm:/tmp/capped', path.join(work, 'capout')]));
+    expect(capOf(path.join(work, 'capout', 'capped'))).toBe(cap);
   });
 });
