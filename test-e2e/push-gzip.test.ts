@@ -3,6 +3,9 @@
  * docker does, to Debian's docker-registry; `skopeo inspect --raw` shows the media types, `docker
  * pull` of it gives the same image ID back, and a second push reuses the compressed layer.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok } from './harness';
 import { type RunningRegistry, startDockerRegistry } from './registry-helpers';
@@ -58,4 +61,31 @@ describe('push', () => {
       (JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${r}`])).stdout) as { layers: { digest: string }[] }).layers.map((l) => l.digest);
     expect(await layersOf(b)).toEqual(await layersOf(a));
   });
+
+  it('an image with the same layer twice (the same COPY twice) pushes it once and pulls back the same image', async () => {
+    const { docker } = clientsFor(d);
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'push-dup-'));
+    try {
+      ok(await docker(['import', busyboxRootfsTar(), 'dupbase:latest']));
+      fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM dupbase\nCOPY f /f\nCOPY f /f\n');
+      fs.writeFileSync(path.join(ctx, 'f'), 'the same file\n');
+      fs.utimesSync(path.join(ctx, 'f'), new Date(1.5e12), new Date(1.5e12));
+      const ref = `${registry.host}/gz/dup:v1`;
+      ok(await docker(['build', '-q', '-t', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } }));
+      const diffIds = JSON.parse(ok(await docker(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', ref])).stdout) as string[];
+      expect(diffIds).toHaveLength(3);
+      expect(diffIds[2]).toBe(diffIds[1]);
+      const id = ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+      ok(await docker(['push', ref]));
+      const raw = JSON.parse(ok(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`])).stdout) as { layers: { digest: string }[] };
+      expect(raw.layers).toHaveLength(3);
+      expect(raw.layers[2]!.digest).toBe(raw.layers[1]!.digest);
+      ok(await docker(['rmi', ref]));
+      ok(await docker(['pull', ref]));
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim()).toBe(id);
+    } finally {
+      fs.rmSync(ctx, { recursive: true, force: true });
+    }
+  });
 });
+

@@ -138,11 +138,11 @@ export class ImagePusher {
     call: { signal?: AbortSignal },
   ): Promise<{ digest: string; size: number; bytes: Buffer; layers: Descriptor[] }> {
     const layerType = format === 'docker' ? MediaType.DockerLayerGzip : MediaType.OciLayerGzip;
-    const layers: Descriptor[] = new Array<Descriptor>(rec.layers.length);
+    const byDiffId = new Map<string, Descriptor>();
     const source: BlobSource = { open: (desc, signal) => this.store.content.readStream(desc.digest as Digest, signal ? { signal } : {}) };
-    const indexes = rec.layers.map((_d, i) => i);
-    await registryClientModule().runLimited(indexes, PUSH_CONCURRENCY, async (i) => {
-      const diffId = rec.layers[i]! as Digest;
+    // a layer that appears twice in the image (two identical steps) is compressed and sent once
+    await registryClientModule().runLimited([...new Set(rec.layers)], PUSH_CONCURRENCY, async (layer) => {
+      const diffId = layer as Digest;
       const id = shortId(diffId);
       const l = await this.store.layers.get(diffId);
       if (!l) throw new NotFoundError(`layer ${diffId}: not in the layer store`);
@@ -158,7 +158,7 @@ export class ImagePusher {
       const recorded = kept ?? (await compressed.recorded(diffId));
       if (recorded) {
         const desc: Descriptor = { mediaType: layerType, digest: recorded.digest, size: recorded.size };
-        layers[i] = desc;
+        byDiffId.set(diffId, desc);
         const from: BlobSource = kept ? source : { open: (_d, signal) => compressed.gzipStream(diffId, signal ? { signal } : {}) };
         const how = await client.pushBlob(ref, desc, from, { ...call, mountFrom, onProgress: (e) => e.status === 'uploading' && pushing(e.current, e.total) });
         if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
@@ -171,9 +171,10 @@ export class ImagePusher {
         ...call,
         onRead: (n) => pushing((read += n), l.tarSize),
       });
-      layers[i] = { mediaType: layerType, digest: gz.digest, size: gz.size };
+      byDiffId.set(diffId, { mediaType: layerType, digest: gz.digest, size: gz.size });
       p.write({ status: 'Pushed', progressDetail: {}, id });
     });
+    const layers = rec.layers.map((d) => byDiffId.get(d)!);
     // listed before the manifest goes: a push that fails still leaves them to go with the image
     await this.listWithImage(rec.id, layers.map((l) => l.digest as Digest), call);
     const docker = format === 'docker';
