@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ContainerPathStat } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { RootView, fdPath, fsAt, isWithin, type ResolvedPath as FsResolved } from '@berth/fs';
-import { readTar } from '@berth/image-store';
+import { readTar, type TarSink } from '@berth/image-store';
 import type { ContainerFsView } from './container-fs-view';
 import type { PackDirectory } from './deps';
 import { ViewExtractor, checkWritable } from './view-extractor';
@@ -192,6 +192,8 @@ export async function extractIntoContainer(opts: {
   containerRef: string;
   input: Readable;
   noOverwriteDirNonDir?: boolean;
+  /** docker cp -a (copyUIDGID with a container User): every entry owned by this uid/gid instead of the tar's. */
+  chown?: { uid: number; gid: number };
   signal?: AbortSignal;
 }): Promise<void> {
   const view = opts.view;
@@ -201,7 +203,19 @@ export async function extractIntoContainer(opts: {
     checkWritable(dest.at.mount, Boolean(opts.readonlyRootfs));
     const sink = new ViewExtractor(view, dest.at, { readonlyRootfs: Boolean(opts.readonlyRootfs), noOverwriteDirNonDir: Boolean(opts.noOverwriteDirNonDir) });
     try {
-      await readTar(opts.input, sink, opts.signal ? { signal: opts.signal } : {});
+      const chown = opts.chown;
+      const target: TarSink = chown
+        ? {
+            entry: (e) => {
+              e.uid = chown.uid;
+              e.gid = chown.gid;
+              return sink.entry(e);
+            },
+            data: (chunk) => sink.data(chunk),
+            entryEnd: () => sink.entryEnd(),
+          }
+        : sink;
+      await readTar(opts.input, target, opts.signal ? { signal: opts.signal } : {});
       await sink.finish();
     } finally {
       await sink.abort();

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, messageOf } from '@berth/errdefs';
-import { containerFilePaths, orderUserMounts } from '@berth/runtime';
+import { containerFilePaths, orderUserMounts, resolveUser } from '@berth/runtime';
 import { extractIntoContainer, statContainerPath, tarContainerPath, type PathStat } from './container-archive';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
@@ -127,16 +127,21 @@ export class ContainerCopy {
     ref: string,
     containerPath: string,
     input: Readable,
-    opts: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal } = {},
+    opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean; signal?: AbortSignal } = {},
   ): Promise<void> {
     const ctx = this.ctx;
     if (!containerPath) throw new InvalidArgumentError('path: required');
     const e = ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     try {
+      // docker's tarCopyOptions: with copyUIDGID and a container User, every entry belongs to
+      // that user (names resolved through the container's /etc/passwd and /etc/group)
+      const user = e.rec.config.User ?? '';
+      const chown = opts.copyUIDGID && user !== '' ? await resolveUser(m.path, user) : undefined;
       const view = this.viewOf(e, m.path);
       try {
         await extractIntoContainer({
+          chown: chown ? { uid: chown.uid, gid: chown.gid } : undefined,
           view,
           readonlyRootfs: Boolean(e.rec.hostConfig.ReadonlyRootfs),
           containerPath,

@@ -201,7 +201,7 @@ export interface ContainerService {
   /** `GET /containers/{id}/archive`: the stat and a tar of a container path (entries named from its basename). */
   archiveGet(ref: string, containerPath: string): Promise<{ stat: PathStat; tar: Readable }>;
   /** `PUT /containers/{id}/archive?path=DIR`: unpacks a tar into DIR of the container. */
-  archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal }): Promise<void>;
+  archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean; signal?: AbortSignal }): Promise<void>;
   /** `docker commit`: the container's changes become a child image of its image; returns its ID. */
   commit(ref: string, opts: CommitOptions): Promise<{ Id: string }>;
   /** `docker diff`: what the container changed in its image; null when nothing. */

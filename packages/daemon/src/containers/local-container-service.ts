@@ -177,7 +177,7 @@ export class LocalContainerService implements ContainerService {
     return this.copy.archiveGet(ref, containerPath);
   }
 
-  archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal }): Promise<void> {
+  archivePut(ref: string, containerPath: string, input: Readable, opts?: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean; signal?: AbortSignal }): Promise<void> {
     return this.copy.archivePut(ref, containerPath, input, opts);
   }
 

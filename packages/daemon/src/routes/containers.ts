@@ -13,6 +13,7 @@ import {
   MULTIPLEXED_STREAM_CONTENT_TYPE,
   RAW_STREAM_CONTENT_TYPE,
   queryBool,
+  queryBoolValue,
   queryFilters,
   queryHas,
   queryInt,
@@ -327,6 +328,7 @@ export function containersRouter(service: ContainerService): Router {
       // The body is a tar, sent as text/plain by the CLI and application/tar by dockerode.
       await service.archivePut(id(req), queryString(req, 'path') ?? '', req, {
         noOverwriteDirNonDir: queryBool(req, 'noOverwriteDirNonDir'),
+        copyUIDGID: queryBoolValue(req, 'copyUIDGID'),
         signal: clientGone(res),
       });
       sendEmpty(res, 200);

@@ -27,6 +27,15 @@ export function queryBool(req: Request, name: string): boolean {
   return parseBool(raw(req, name));
 }
 
+/**
+ * moby's httputils.BoolValue (the rule of copyUIDGID): false when missing, empty, `0`, `no`,
+ * `false` or `none` (any case, trimmed); anything else is true.
+ */
+export function queryBoolValue(req: Request, name: string): boolean {
+  const s = (queryString(req, name) ?? '').trim().toLowerCase();
+  return !(s === '' || s === '0' || s === 'no' || s === 'false' || s === 'none');
+}
+
 /** Whether the parameter is present at all (to tell "missing" from "false"). */
 export function queryHas(req: Request, name: string): boolean {
   return raw(req, name) !== undefined;
