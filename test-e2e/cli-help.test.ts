@@ -49,7 +49,6 @@ const MISSING_FLAGS: Record<string, { flags: string[]; why: string }> = {
   'volume ls': { flags: ['cluster'], why: 'swarm cluster volumes (berth has no swarm)' },
   'volume create': { flags: ['availability', 'group', 'limit-bytes', 'required-bytes', 'scope', 'secret', 'sharing', 'topology-preferred', 'topology-required', 'type'], why: 'swarm cluster volumes (berth has no swarm)' },
   'network create': { flags: ['config-from', 'config-only', 'ingress', 'ipv4', 'scope'], why: 'config-only networks, swarm ingress and scope are not in berthd; --ipv4 is API 1.47' },
-  cp: { flags: ['archive', 'follow-link', 'quiet'], why: 'not implemented in berth cp: -a (copyUIDGID), -L and the progress line -q hides' },
 };
 
 /** Whole-text differences: docker names its own product or tooling. */

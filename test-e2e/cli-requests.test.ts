@@ -115,6 +115,10 @@ const CASES: string[][] = [
   ['exec', 'c'],
   ['exec', '--nosuch', 'c', 'sh'],
   ['container', 'exec', 'c', 'ls', '-l'],
+  // cp: -a sends copyUIDGID=true; -L and -q change no request here (the stat answers 500)
+  ['cp', '-a', '$DIR/env', 'c:/tmp/x'],
+  ['cp', '-L', '$DIR/env', 'c:/tmp/x'],
+  ['cp', '-aL', 'c:/etc/passwd', '$DIR/out'],
 ];
 
 /** Flags of docker's help that no case above sends, and why. */

@@ -41,7 +41,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('cp -a (copyUIDGID)', () => {
-  for (const cli of ['docker'] as const) {
+  for (const cli of ['docker', 'berth'] as const) {
     it(`${cli} cp -a into a --user 1000:1000 container gives 1000:1000; without -a the tar's owners stay`, async () => {
       ok(await c[cli](['cp', '-a', path.join(work, 'src'), `numeric:/tmp/${cli}-a`]));
       expect(await owners('numeric', `/tmp/${cli}-a`)).toBe('1000:1000\n1000:1000\n');

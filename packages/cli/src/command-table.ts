@@ -246,6 +246,11 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
     describe: 'Copy files/folders between a container and the local filesystem',
     long: "Copy files/folders between a container and the local filesystem\n\nUse '-' as the source to read a tar archive from stdin\nand extract it to a directory destination in a container.\nUse '-' as the destination to stream a tar archive of a\ncontainer source to stdout.",
+    builder: (y) =>
+      y
+        .option('archive', { ...bool, alias: 'a', describe: 'Archive mode (copy all uid/gid information)' })
+        .option('follow-link', { ...bool, alias: 'L', describe: 'Always follow symbol link in SRC_PATH' })
+        .option('quiet', { ...bool, alias: 'q', describe: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached' }),
     load: () => require('./commands/cp').run,
   },
   { command: 'rename <container> <newName>', describe: 'Rename a container', load: () => require('./commands/rename').run },

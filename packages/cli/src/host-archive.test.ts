@@ -68,7 +68,7 @@ describe('host archives (docker cp)', () => {
     expect(fs.readFileSync(path.join(dir, 'root', 'f'), 'utf8')).toBe('new');
   });
 
-  it('packs like the docker CLI: entries under the given name, plain modes, uid/gid 0, symlinks kept', async () => {
+  it("packs like the docker CLI: entries under the given name, plain modes, the files' own uid/gid (0:0 here, as root), symlinks kept", async () => {
     fs.mkdirSync(path.join(dir, 'src/inner'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'src/inner/n.txt'), 'n');
     fs.chmodSync(path.join(dir, 'src/inner/n.txt'), 0o644);

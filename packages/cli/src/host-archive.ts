@@ -101,7 +101,8 @@ export async function extractTar(source: Readable, root: string, rename?: { from
 
 /**
  * Packs `src` (file, directory or symlink, not followed) as a tar whose entries start with `name`,
- * like the docker CLI: permission bits only, uid and gid 0.
+ * like the docker CLI: permission bits only, the files' own uid and gid (the daemon keeps them,
+ * or gives every entry the container's user with `cp -a`).
  */
 export function packPath(src: string, name: string): Readable {
   const pack = tar.pack();
@@ -110,7 +111,7 @@ export function packPath(src: string, name: string): Readable {
   pack.pipe(out);
   const add = async (abs: string, rel: string): Promise<void> => {
     const st = fs.lstatSync(abs);
-    const common = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+    const common = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid };
     if (st.isDirectory()) {
       await entry({ ...common, type: 'directory' });
       for (const child of fs.readdirSync(abs).sort()) await add(path.join(abs, child), `${rel}/${child}`);

@@ -252,9 +252,9 @@ export class ContainersClient {
   }
 
   /** `PUT /containers/{id}/archive?path=DIR`: extracts `tar` into the directory DIR (body sent as text/plain, like the CLI). */
-  putArchive(id: string, path: string, tar: Readable, o: { noOverwriteDirNonDir?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+  putArchive(id: string, path: string, tar: Readable, o: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     return this.api.empty('PUT', `/containers/${id}/archive`, {
-      query: { noOverwriteDirNonDir: o.noOverwriteDirNonDir === false ? undefined : 'true', path },
+      query: { copyUIDGID: o.copyUIDGID ? 'true' : undefined, noOverwriteDirNonDir: o.noOverwriteDirNonDir === false ? undefined : 'true', path },
       body: tar,
       contentType: 'text/plain',
       signal: o.signal,
