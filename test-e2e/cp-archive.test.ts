@@ -1,14 +1,15 @@
 /**
- * `docker cp -a` (copyUIDGID) and the berth CLI's cp flags, with the real docker CLI and berth:
+ * `cp -a` (copyUIDGID), `-L` and `-q`, each through the real docker CLI and berth against berthd:
  * with -a every copied entry belongs to the container's User (numeric or a name from its
  * /etc/passwd and /etc/group); without -a the tar's owners are kept; a container without a User
- * keeps the tar's owners even with -a.
+ * keeps the tar's owners even with -a. -L follows a symlink SRC_PATH both ways (copied under the
+ * link's name). The "Successfully copied" summary only when stdout is a terminal and -q is not given.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, ok } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -59,6 +60,64 @@ describe('cp -a (copyUIDGID)', () => {
     it(`${cli} cp -a into a container without a User keeps the tar's owners`, async () => {
       ok(await c[cli](['cp', '-a', path.join(work, 'src'), `prep:/tmp/${cli}-a`]));
       expect(await owners('prep', `/tmp/${cli}-a`)).toBe('4321:4322\n4321:4322\n');
+    });
+  }
+});
+
+/** Runs `cli cp ARGS` with stdout on a terminal (`script`'s pty) or not; stderr goes to a file (no progress redraws). */
+async function cpTty(cli: 'docker' | 'berth', args: string[], tty: boolean): Promise<string> {
+  const errFile = path.join(work, `stderr-${cli}`);
+  const bin = cli === 'docker' ? 'docker' : `${process.execPath} ${berthBin}`;
+  const line = `${bin} cp ${args.map((a) => `'${a}'`).join(' ')} 2>'${errFile}'${tty ? '' : ' >/dev/null'}`;
+  const env = { ...process.env, DOCKER_HOST: d.host, BERTH_HOST: d.host, DOCKER_CONFIG: path.join(work, 'dcfg') };
+  ok(await exec('script', ['-qec', line, '/dev/null'], { env, replaceEnv: true }));
+  return fs.readFileSync(errFile, 'utf8');
+}
+
+describe('cp -q and the summary line', () => {
+  for (const cli of ['docker', 'berth'] as const) {
+    it(`${cli} cp prints docker's summary on stderr only when stdout is a terminal and -q is not given`, async () => {
+      fs.writeFileSync(path.join(work, 'five'), '12345');
+      const inTty = await cpTty(cli, [path.join(work, 'five'), 'numeric:/tmp/five'], true);
+      const outTty = await cpTty(cli, ['numeric:/tmp/five', path.join(work, `five-${cli}`)], true);
+      const quiet = await cpTty(cli, ['-q', path.join(work, 'five'), 'numeric:/tmp/five'], true);
+      const noTty = await cpTty(cli, [path.join(work, 'five'), 'numeric:/tmp/five'], false);
+      // docker 28 counts the tar's bytes (a 5-byte file is 2.05kB of tar)
+      expect({ inTty, outTty, quiet, noTty }).toEqual({
+        inTty: 'Successfully copied 2.05kB to numeric:/tmp/five\n',
+        outTty: `Successfully copied 2.05kB to ${path.join(work, `five-${cli}`)}\n`,
+        quiet: '',
+        noTty: '',
+      });
+    });
+  }
+});
+
+describe('cp -L (follow-link)', () => {
+  beforeAll(async () => {
+    fs.symlinkSync('src/f', path.join(work, 'hostlink'));
+    ok(await c.docker(['exec', 'prep', 'sh', '-c', 'mkdir -p /opt/d && echo target > /opt/d/t.txt && ln -sf d/t.txt /opt/rel && ln -sf /opt/d/t.txt /opt/abs']));
+  });
+
+  for (const cli of ['docker', 'berth'] as const) {
+    it(`${cli} cp -L copies a host symlink's target; without -L the symlink itself`, async () => {
+      ok(await c[cli](['cp', '-L', path.join(work, 'hostlink'), `prep:/tmp/${cli}-L`]));
+      expect(ok(await c.docker(['exec', 'prep', 'sh', '-c', `test -f /tmp/${cli}-L && ! test -L /tmp/${cli}-L && cat /tmp/${cli}-L`])).stdout).toBe('payload\n');
+      ok(await c[cli](['cp', path.join(work, 'hostlink'), `prep:/tmp/${cli}-noL`]));
+      expect(ok(await c.docker(['exec', 'prep', 'readlink', `/tmp/${cli}-noL`])).stdout).toBe('src/f\n');
+    });
+
+    it(`${cli} cp -L copies a container symlink's target (relative and absolute) under the link's name; without -L the symlink`, async () => {
+      const out = path.join(work, `out-${cli}`);
+      fs.mkdirSync(out);
+      ok(await c[cli](['cp', '-L', 'prep:/opt/rel', out]));
+      ok(await c[cli](['cp', '-L', 'prep:/opt/abs', path.join(out, 'newname')]));
+      ok(await c[cli](['cp', 'prep:/opt/rel', path.join(out, 'plain')]));
+      expect(fs.lstatSync(path.join(out, 'rel')).isFile()).toBe(true);
+      expect(fs.readFileSync(path.join(out, 'rel'), 'utf8')).toBe('target\n');
+      expect(fs.readFileSync(path.join(out, 'newname'), 'utf8')).toBe('target\n');
+      expect(fs.readlinkSync(path.join(out, 'plain'))).toBe('d/t.txt');
+      expect(fs.readdirSync(out).sort()).toEqual(['newname', 'plain', 'rel']);
     });
   }
 });

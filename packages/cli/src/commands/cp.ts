@@ -49,23 +49,9 @@ function progress(err: CliContext['io']['stderr'], header: string, total: { n: n
   };
 }
 
-/** docker's copySummary: both sizes when the content's differs from the bytes transferred. */
-function summary(content: number, transferred: number, dest: string): string {
-  return content !== transferred
-    ? `Successfully copied ${humanSize(content)} (transferred ${humanSize(transferred)}) to ${dest}\n`
-    : `Successfully copied ${humanSize(content)} to ${dest}\n`;
-}
-
-/** docker's localContentSize: the size of a regular file, or the sum of the regular files under a directory. */
-function localContentSize(p: string): number {
-  const st = fs.lstatSync(p);
-  if (!st.isDirectory()) return st.isFile() ? st.size : 0;
-  let total = 0;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) {
-    if (e.isDirectory()) total += localContentSize(path.join(p, e.name));
-    else if (e.isFile()) total += fs.lstatSync(path.join(p, e.name)).size;
-  }
-  return total;
+/** docker 28's summary: the bytes of the tar that went through (not the files' size). */
+function summary(transferred: number, dest: string): string {
+  return `Successfully copied ${humanSize(transferred)} to ${dest}\n`;
 }
 
 /** docker's archive.GetRebaseName: keeps SRC_PATH's trailing `/.` or `/` on the resolved path, and its name when the link's differs. */
@@ -128,7 +114,7 @@ export async function run(
       } finally {
         done?.();
       }
-      if (!quiet) ctx.io.stderr.write(summary((stat.mode & DIR_BIT) !== 0 ? copied.n : stat.size, copied.n, dest));
+      if (!quiet) ctx.io.stderr.write(summary(copied.n, dest));
       return 0;
     }
     return await copyIn();
@@ -204,7 +190,6 @@ export async function run(
       await client.containers.putArchive(container, into, body, { copyUIDGID });
       return 0;
     }
-    const content = localContentSize(srcPath);
     body = body.pipe(counter(copied));
     const done = progress(ctx.io.stderr, 'Copying to container - ', copied);
     try {
@@ -212,7 +197,7 @@ export async function run(
     } finally {
       done();
     }
-    ctx.io.stderr.write(summary(content, copied.n, `${container}:${dst.path}`));
+    ctx.io.stderr.write(summary(copied.n, `${container}:${dst.path}`));
     return 0;
   }
 }
