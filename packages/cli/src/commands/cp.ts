@@ -29,26 +29,6 @@ function counter(total: { n: number }): Transform {
   });
 }
 
-/**
- * docker's copyProgress: on a terminal stderr, "Preparing to copy..." then the header and the
- * bytes copied so far, redrawn every 75 ms on the same line; erased when the copy ends.
- */
-function progress(err: CliContext['io']['stderr'], header: string, total: { n: number }): () => void {
-  if (!err.isTTY) return () => undefined;
-  err.write('\x1b[sPreparing to copy...');
-  err.write(`\x1b[?25l\x1b[u\x1b[2K${header}${humanSize(0)}`);
-  let last = 0;
-  const timer = setInterval(() => {
-    if (total.n === last) return;
-    last = total.n;
-    err.write(`\x1b[${header.length + 1}G\x1b[0K${humanSize(total.n)}`);
-  }, 75);
-  return () => {
-    clearInterval(timer);
-    err.write('\x1b[?25h\x1b[u\x1b[2K');
-  };
-}
-
 /** docker 28's summary: the bytes of the tar that went through (not the files' size). */
 function summary(transferred: number, dest: string): string {
   return `Successfully copied ${humanSize(transferred)} to ${dest}\n`;
@@ -107,13 +87,10 @@ export async function run(
       }
       const copied = { n: 0 };
       if (!quiet) tar = tar.pipe(counter(copied));
-      const done = quiet ? undefined : progress(ctx.io.stderr, 'Copying from container - ', copied);
       const dest = path.resolve(dst.path) + (/\/\.?$/.test(dst.path) && !dst.path.endsWith('/') ? '/.' : dst.path.endsWith('/') ? '/' : '');
-      try {
-        await copyOut(tar, stat, rebase);
-      } finally {
-        done?.();
-      }
+      // docker 28 draws no progress (its copyProgress never sees a terminal: it wraps the
+      // CLI's stderr stream, not the file), only the summary
+      await copyOut(tar, stat, rebase);
       if (!quiet) ctx.io.stderr.write(summary(copied.n, dest));
       return 0;
     }
@@ -191,12 +168,7 @@ export async function run(
       return 0;
     }
     body = body.pipe(counter(copied));
-    const done = progress(ctx.io.stderr, 'Copying to container - ', copied);
-    try {
-      await client.containers.putArchive(container, into, body, { copyUIDGID });
-    } finally {
-      done();
-    }
+    await client.containers.putArchive(container, into, body, { copyUIDGID });
     ctx.io.stderr.write(summary(copied.n, `${container}:${dst.path}`));
     return 0;
   }

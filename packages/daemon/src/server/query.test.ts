@@ -1,0 +1,21 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Request } from 'express';
+import { queryBool, queryBoolValue } from './query';
+
+const req = (query: Record<string, unknown>) => ({ query }) as unknown as Request;
+
+describe('queryBoolValue (moby httputils.BoolValue, copyUIDGID)', () => {
+  it('is false when missing, empty, 0, no, false or none (any case, trimmed)', () => {
+    expect(queryBoolValue(req({}), 'copyUIDGID')).toBe(false);
+    for (const v of ['', '0', 'no', 'false', 'none', ' FALSE ', 'None']) expect(queryBoolValue(req({ copyUIDGID: v }), 'copyUIDGID')).toBe(false);
+  });
+
+  it('is true for anything else, where queryBool (ParseBool-like) is not', () => {
+    for (const v of ['1', 'true', 'True', 'yes', '2', 'on']) expect(queryBoolValue(req({ copyUIDGID: v }), 'copyUIDGID')).toBe(true);
+    expect(queryBool(req({ x: 'on' }), 'x')).toBe(false);
+  });
+
+  it('takes the last of repeated values', () => {
+    expect(queryBoolValue(req({ copyUIDGID: ['1', 'false'] }), 'copyUIDGID')).toBe(false);
+  });
+});
