@@ -68,6 +68,10 @@ describe('berth does what docker does', () => {
     expect((await same(['ps', '-x'])).code).toBe(125);
     expect((await same(['rm'])).code).toBe(1);
     expect((await same(['system', 'prune', 'extra'])).code).toBe(1);
+    // an unknown flag before required arguments: pflag reports the flag, not the count
+    expect((await same(['cp', '--nosuch', 'a', 'b'])).code).toBe(125);
+    expect((await same(['network', 'connect', '--nosuch', 'n', 'c'])).code).toBe(125);
+    expect((await same(['cp', 'a'])).code).toBe(1);
   });
 
   it('rm -f and rmi -f of something missing: the error is printed, exit 0', async () => {

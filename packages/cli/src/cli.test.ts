@@ -276,6 +276,16 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     const m = await cli('rm', t);
     expect(m.code).toBe(1);
     expect(m.err.split('\n')[0]).toBe("berth: 'berth rm' requires at least 1 argument");
+    // an unknown flag wins over the argument count, as pflag checks flags first (yargs takes SRC
+    // as --bogus's value and counts one argument)
+    for (const line of ['cp --bogus a b', 'tag --bogus a b', 'network connect --bogus n c']) {
+      const u = await cli(line, t);
+      expect([u.code, u.err.split('\n')[0]]).toEqual([125, 'unknown flag: --bogus']);
+    }
+    const s = await cli('cp -x a b', t);
+    expect([s.code, s.err.split('\n')[0]]).toEqual([125, "unknown shorthand flag: 'x' in -x"]);
+    const two = await cli('cp a', t);
+    expect([two.code, two.err.split('\n')[0]]).toEqual([1, "berth: 'berth cp' requires 2 arguments"]);
     expect((await cli('frobnicate', t)).err).toBe("berth: unknown command: berth frobnicate\n\nRun 'berth --help' for more information\n");
     expect(t.calls).toEqual([]);
   });

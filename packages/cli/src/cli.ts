@@ -100,6 +100,12 @@ function groupTable(byName: (specs: CommandSpec[], n: string) => CommandSpec): R
 
 const GROUP_NAMES = new Set(['builder', 'container', 'context', 'image', 'manifest', 'network', 'system', 'volume']);
 
+/** A command's usage synopsis, as its --help and its usage errors print it. `name` is the
+ *  command's own name (the image group's rm/ls are rmi/images). */
+function usageOf(spec: CommandSpec, group: string | undefined, name: string, hasFlags: boolean): string {
+  return spec.usage ?? (!group || group === 'container' || group === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, hasFlags);
+}
+
 /** docker's error for a command whose argument count is a range (cobra.RangeArgs). */
 function argRangeError(prog: string, path: string, spec: CommandSpec): string {
   const [lo, hi] = spec.args!;
@@ -204,6 +210,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       return (spec.builder ? spec.builder(y) : y).strictOptions();
     },
     handler: async (argv: Record<string, unknown>) => {
+      if (failure !== undefined) throw new Error(failure);
       handled = true;
       for (const [k, v] of Object.entries(argv)) {
         if (v === DASH) argv[k] = '-';
@@ -272,8 +279,21 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     if (only === undefined || only === name) parser = parser.command(name, g.describe, group(name, g.leaves));
   }
   let failure: string | undefined;
+  let countHeld = false;
   parser = parser.demandCommand(1, '').fail((msg, err) => {
-    failure = err ? describeError(err) : msg || 'invalid arguments';
+    const text = err ? describeError(err) : msg || 'invalid arguments';
+    // pflag rejects an unknown flag before it counts arguments; yargs counts first (and `--x SRC
+    // DST` has eaten SRC as --x's value). Hold the count back: yargs goes on to its unknown-flag
+    // check (which then wins; any other later complaint, e.g. a missing positional, is the same
+    // count), or to the handler, which fails with the held count.
+    const unknownFlag = /^Unknown arguments?:/.test(text);
+    if (failure === undefined && /^Not enough non-option arguments/.test(text)) {
+      failure = text;
+      countHeld = true;
+      return;
+    }
+    if (countHeld && !unknownFlag) return;
+    failure = text;
     throw new Error(failure);
   });
   if (first !== undefined && GROUP_NAMES.has(first)) {
@@ -342,7 +362,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         commandHelp({
           prog,
           path: cmdPath,
-          usage: spec.usage ?? (!grp || first === 'container' || first === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, flags.length > 0),
+          usage: usageOf(spec, grp ? first : undefined, name, flags.length > 0),
           ...(spec.experimental ? { experimental: true } : {}),
           ...(spec.long ? { long: spec.long } : {}),
           describe: spec.describe,
@@ -371,7 +391,12 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const words = cmdPath.split(' ');
     let leaf = words.pop() ?? '';
     if (words[0] === 'image') leaf = ({ rm: 'rmi', remove: 'rmi', ls: 'images', list: 'images' } as Record<string, string>)[leaf] ?? leaf;
-    const usage = `Usage:  ${prog} ${cmdPath}${USAGE[leaf] ? ` ${USAGE[leaf]}` : ''}`;
+    const group = GROUP_NAMES.has(words[0] ?? '') ? words[0] : undefined;
+    const typed = cmdPath.split(' ').pop() ?? '';
+    const specs = group ? groupTable(byName)[group]!.leaves : [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
+    const spec = specs.find((x) => x.command.split(' ')[0] === typed || (x.aliases ?? []).includes(typed));
+    const usageText = spec ? usageOf(spec, group, leaf, recordFlags(spec).length > 0) : USAGE[leaf];
+    const usage = `Usage:  ${prog} ${cmdPath}${usageText ? ` ${usageText}` : ''}`;
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
     if (m) {
       const flag = m[1]!.split(',')[0]!.trim();
