@@ -325,7 +325,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         socket: config.cri.socket,
         version: BERTH_VERSION,
         stateDir: layout.criStateDir,
-        images: { ...criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot), ...criImageVolumes(imageStore.snapshots, path.join(layout.criStateDir, 'image-volumes')) },
+        images: { ...criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot), ...criImageVolumes(imageStore.snapshots, layout.criImageVolumesDir) },
         ...(containers ? { containers } : {}),
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),

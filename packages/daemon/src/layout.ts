@@ -45,6 +45,10 @@ export class DataRoot {
   volumeData(name: string): string {
     return path.join(this.root, 'volumes', name, '_data');
   }
+  /** Beside a volume's `_data` while the image's content is copied up into it (a crash leaves it). */
+  volumeCopyUpMarker(name: string): string {
+    return path.join(this.root, 'volumes', name, 'copy-up.partial');
+  }
   get runtimeStateDir(): string {
     return path.join(this.root, 'runtime');
   }
@@ -59,6 +63,10 @@ export class DataRoot {
   /** @berth/cri's own state dir (its pods' network results, resolv.conf and hostname). */
   get criStateDir(): string {
     return path.join(this.root, 'cri');
+  }
+  /** CRI image volumes: an image's snapshot mounted per container mount (`<key>/rootfs`). */
+  get criImageVolumesDir(): string {
+    return path.join(this.root, 'cri', 'image-volumes');
   }
   get tmpDir(): string {
     return path.join(this.root, 'tmp');

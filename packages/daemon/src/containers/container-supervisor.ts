@@ -85,7 +85,8 @@ export class ContainerSupervisor {
       await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
       mounted = true;
       if (e.rec.mounts?.some((m) => m.Type === 'volume')) {
-        await populateVolumes(e.rec.mounts, rootfs, copyTree);
+        // only berthd's own volumes (Source is the layout's `_data`) carry a copy-up marker
+        await populateVolumes(e.rec.mounts, rootfs, copyTree, (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
       times.mounted = ms();
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());

@@ -135,10 +135,16 @@ export async function resolveMounts(
  * it, and the next start of any container using the volume empties `_data` first, so the copy is
  * made again from the start (or, with nothing to copy, the volume is empty as before the cut one).
  */
-export async function populateVolumes(mounts: ContainerMount[], rootfs: string, copy: (from: string, to: string) => Promise<void>): Promise<void> {
+export async function populateVolumes(
+  mounts: ContainerMount[],
+  rootfs: string,
+  copy: (from: string, to: string) => Promise<void>,
+  /** The copy-up marker of a volume mount (the data root's layout owns it; undefined: none). */
+  copyUpMarker: (m: ContainerMount) => string | undefined,
+): Promise<void> {
   const wanted = mounts.filter((m) => m.Type === 'volume' && !m.NoCopy);
   if (wanted.length === 0) return;
-  for (const m of wanted) await undoCutCopyUp(m.Source);
+  for (const m of wanted) await undoCutCopyUp(m.Source, copyUpMarker(m));
   const view = RootView.open(rootfs);
   try {
     for (const m of wanted) {
@@ -159,7 +165,7 @@ export async function populateVolumes(mounts: ContainerMount[], rootfs: string, 
         if (content.length === 0) continue;
         const existing = await fs.readdir(m.Source).catch(() => ['?']);
         if (existing.length > 0) continue;
-        const marker = copyUpMarker(m.Source);
+        const marker = copyUpMarker(m);
         if (marker) await fs.writeFile(marker, '');
         await copy(inside, m.Source);
         if (marker) await fs.rm(marker, { force: true });
@@ -172,14 +178,8 @@ export async function populateVolumes(mounts: ContainerMount[], rootfs: string, 
   }
 }
 
-/** The marker of a copy-up in progress into the volume data dir `data` (undefined: not one of berthd's `<volume>/_data` dirs). */
-function copyUpMarker(data: string): string | undefined {
-  return path.basename(data) === '_data' ? path.join(path.dirname(data), 'copy-up.partial') : undefined;
-}
-
 /** A copy-up cut by a crash: what it copied is removed (`_data` itself stays: it may be a mount point), then the marker. */
-async function undoCutCopyUp(data: string): Promise<void> {
-  const marker = copyUpMarker(data);
+async function undoCutCopyUp(data: string, marker: string | undefined): Promise<void> {
   if (!marker || !(await fs.stat(marker).catch(() => undefined))) return;
   // by fd (@berth/fs): a container using the volume may have left symlinks anywhere in it
   const at = fsAt();
