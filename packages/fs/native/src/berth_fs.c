@@ -64,6 +64,18 @@
 #define get_args(env, info, want, argv) berth_get_args(env, info, want, argv, "berth_fs")
 
 /* A path or name: a JS string (UTF-8) or a Buffer of raw bytes. */
+
+/* Access and modification times given in seconds (a double, as JavaScript has them) as the two
+   timespecs of utimensat/futimens; a negative fraction (times before 1970) is clamped to 0. */
+static void to_timespecs(double at, double mt, struct timespec ts[2]) {
+  double secs[2] = {at, mt};
+  for (int i = 0; i < 2; i++) {
+    ts[i].tv_sec = (time_t)secs[i];
+    ts[i].tv_nsec = (long)((secs[i] - (double)ts[i].tv_sec) * 1e9);
+    if (ts[i].tv_nsec < 0) ts[i].tv_nsec = 0;
+  }
+}
+
 static int get_path(napi_env env, napi_value v, char *buf, size_t cap) {
   bool is_buffer = false;
   if (napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer) {
@@ -660,12 +672,7 @@ static napi_value js_utimensat(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct timespec ts[2];
-  ts[0].tv_sec = (time_t)at;
-  ts[0].tv_nsec = (long)((at - (double)ts[0].tv_sec) * 1e9);
-  ts[1].tv_sec = (time_t)mt;
-  ts[1].tv_nsec = (long)((mt - (double)ts[1].tv_sec) * 1e9);
-  if (ts[0].tv_nsec < 0) ts[0].tv_nsec = 0;
-  if (ts[1].tv_nsec < 0) ts[1].tv_nsec = 0;
+  to_timespecs(at, mt, ts);
   if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) != 0) return throw_errno(env, errno, "utimensat", name);
   return NULL;
 }
@@ -782,12 +789,7 @@ static int create_one(int dirfd, const char *name, const char *data, size_t len,
     if (fchmod(fd, (mode_t)(mode & 07777)) != 0) goto fail;
   }
   struct timespec ts[2];
-  ts[0].tv_sec = (time_t)at;
-  ts[0].tv_nsec = (long)((at - (double)ts[0].tv_sec) * 1e9);
-  ts[1].tv_sec = (time_t)mt;
-  ts[1].tv_nsec = (long)((mt - (double)ts[1].tv_sec) * 1e9);
-  if (ts[0].tv_nsec < 0) ts[0].tv_nsec = 0;
-  if (ts[1].tv_nsec < 0) ts[1].tv_nsec = 0;
+  to_timespecs(at, mt, ts);
   *what = "futimens";
   if (futimens(fd, ts) != 0) goto fail;
   *what = "close";
