@@ -48,7 +48,7 @@ export const USAGE: Record<string, string> = {
   diff: 'CONTAINER',
   stats: '[OPTIONS] [CONTAINER...]',
   update: '[OPTIONS] CONTAINER [CONTAINER...]',
-  cp: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
+  cp: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-',
   df: '[OPTIONS]',
   exec: '[OPTIONS] CONTAINER COMMAND [ARG...]',
   images: '[OPTIONS] [REPOSITORY[:TAG]]',
