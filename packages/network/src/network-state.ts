@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { Logger } from '@berth/log';
+import { parseGoBool } from '@berth/oci';
 import { DnsServer, type DnsResolver } from './dns-server';
 import { type DnsAnswer, type DnsQuestion, TYPE_A, TYPE_AAAA, TYPE_PTR } from './dns-message';
 import { upstreamServers } from './container-files';
@@ -16,9 +17,9 @@ import type { FirewallState } from './nft-rules';
 export const ICC_OPT = 'com.docker.network.bridge.enable_icc';
 export const MASQUERADE_OPT = 'com.docker.network.bridge.enable_ip_masquerade';
 
-/** A bridge driver's boolean option turned off (Go's ParseBool false forms, as Docker reads it). */
+/** A bridge driver's boolean option turned off (read by Go's ParseBool, as Docker reads it). */
 export function optionOff(v: string | undefined): boolean {
-  return v !== undefined && ['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v);
+  return v !== undefined && parseGoBool(v) === false;
 }
 
 export const DEFAULT_MTU = 1500;

@@ -19,3 +19,4 @@ export {
 export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux, RuntimeSeccomp } from './runtime-spec';
 export { compileGlob, globMatch, hasWildcards, cleanPath } from './glob-match';
 export { PatternMatcher, parseIgnoreFile } from './pattern-matcher';
+export { parseGoBool } from './parse-go-bool';

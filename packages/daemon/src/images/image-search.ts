@@ -2,6 +2,7 @@ import { checkFilterKeys, type Filters } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { RegistryClientOptions } from '@berth/registry-client';
 import { silentLogger, type Logger } from '@berth/log';
+import { parseGoBool } from '@berth/oci';
 import { registryClientFor } from './registry-client-module';
 
 /** One `GET /images/search` result, as the registry's index gives it. */
@@ -15,17 +16,10 @@ export interface ImageSearchResult {
 
 const DEFAULT_LIMIT = 25;
 
-/** Go's strconv.ParseBool. */
-function goBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
-}
-
 function boolFilter(f: Filters, key: string): boolean | undefined {
   const v = f.get(key);
   if (!v?.length) return undefined;
-  const b = v.length === 1 ? goBool(v[0]!) : undefined;
+  const b = v.length === 1 ? parseGoBool(v[0]!) : undefined;
   if (b === undefined) throw new InvalidArgumentError(`invalid filter '${key}=${v.join(',')}'`);
   return b;
 }
