@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
-import { TypeFlag, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
+import { TypeFlag, deviceEntrySkipped, mknodIgnorable, runningInUserNs, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 const S_IFMT = 0o170000;
@@ -281,7 +281,13 @@ export class ViewExtractor implements TarSink {
         }
         default: {
           const type = kind === 'char' ? S_IFCHR : kind === 'block' ? S_IFBLK : S_IFIFO;
-          native.mknodat(parent, name, type | (e.mode & 0o777), e.devmajor, e.devminor);
+          if (deviceEntrySkipped(e, runningInUserNs())) return -1; // what was there is gone, as in Docker's Unpack
+          try {
+            native.mknodat(parent, name, type | (e.mode & 0o777), e.devmajor, e.devminor);
+          } catch (err) {
+            if (mknodIgnorable(err, runningInUserNs())) return -1;
+            throw err;
+          }
           this.meta(parent, name, e, true);
           return -1;
         }

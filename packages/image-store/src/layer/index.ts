@@ -9,4 +9,5 @@ export { type LayerLimits, DEFAULT_LAYER_LIMITS } from './layer-limits';
 export { detectCompression, decompressor, asDataLoss, type LayerCompression } from './decompress';
 export { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 export { readTar } from './read-tar';
-export { TypeFlag, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+export { TypeFlag, deviceEntrySkipped, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+export { runningInUserNs } from './user-namespace';

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
 import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
-import { TypeFlag, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+import { TypeFlag, deviceEntrySkipped, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+import { runningInUserNs } from './user-namespace';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 /** What the writer created at a path. */
@@ -54,6 +55,8 @@ export class LayerWriter implements TarSink {
     root: string,
     private readonly limits: ResolvedLayerLimits,
     private readonly native: LayerNative,
+    /** Docker's user-namespace rule for device and FIFO entries (tar-entry.ts). */
+    private readonly inUserNs: boolean = runningInUserNs(),
   ) {
     this.rootBin = toBinary(root);
   }
@@ -210,8 +213,14 @@ export class LayerWriter implements TarSink {
 
   private special(e: TarEntry, rel: string): void {
     const type = e.typeflag === TypeFlag.Char ? S_IFCHR : e.typeflag === TypeFlag.Block ? S_IFBLK : S_IFIFO;
-    const [parent, name, abs] = this.prepare(e, rel, 'other');
-    this.native.mknod(abs, type | (e.mode & 0o777), e.devmajor, e.devminor);
+    const [parent, name, abs] = this.prepare(e, rel, 'other'); // what was there goes first, as in Docker's Unpack
+    if (deviceEntrySkipped(e, this.inUserNs)) return;
+    try {
+      this.native.mknod(abs, type | (e.mode & 0o777), e.devmajor, e.devminor);
+    } catch (err) {
+      if (mknodIgnorable(err, this.inUserNs)) return;
+      throw err;
+    }
     parent.children!.set(name, { kind: 'other' });
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);

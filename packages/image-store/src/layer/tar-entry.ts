@@ -58,10 +58,31 @@ export function xattrsToApply(e: TarEntry, refuse: (reason: string) => never): [
   return out;
 }
 
-/** A failed setxattr that is skipped, as Docker does: the file system (ENOTSUP) or the namespace (EPERM) cannot hold it. */
+const errnoOf = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
+
+/**
+ * A failed setxattr that is skipped, as Docker 20.10's createTarFile does (20.10.0 through
+ * 20.10.24): the file system cannot hold it (ENOTSUP) or setting it is not allowed (EPERM). Both
+ * are skipped whether or not berthd runs in a user namespace: Docker's EPERM test carries no
+ * namespace condition (its user-namespace rule is the device one, `deviceEntrySkipped`).
+ */
 export function xattrIgnorable(err: unknown): boolean {
-  const code = (err as { code?: string } | null)?.code;
+  const code = errnoOf(err);
   return code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM';
+}
+
+/**
+ * Docker 20.10's createTarFile in a user namespace (rsys.RunningInUserNS): no block or char device
+ * can be made there, so such an entry is skipped (nothing written: no node, no owner, no
+ * xattrs). Outside one, the device is made and a failure fails the copy.
+ */
+export function deviceEntrySkipped(e: TarEntry, inUserNs: boolean): boolean {
+  return inUserNs && (e.typeflag === TypeFlag.Char || e.typeflag === TypeFlag.Block);
+}
+
+/** A FIFO's mknod failing with EPERM is skipped only in a user namespace (Docker 20.10's handleTarTypeBlockCharFifo); anywhere else it fails the copy. */
+export function mknodIgnorable(err: unknown, inUserNs: boolean): boolean {
+  return inUserNs && errnoOf(err) === 'EPERM';
 }
 
 /**
