@@ -355,4 +355,49 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket 
       clearTimeout(t);
     }
   }, 60_000);
+
+  it("issue 10: a gRPC error names no path under the data root (the log has it); a streamed exec that cannot start neither", async () => {
+    // RunPodSandbox keeps the pod's state under <data-root>/cri/sandboxes/: a file in the way of
+    // that directory makes the error name berthd's own path
+    const sandboxes = path.join(d.dataRoot, 'cri', 'sandboxes');
+    expect(fs.statSync(sandboxes).isDirectory()).toBe(true);
+    fs.renameSync(sandboxes, `${sandboxes}.saved`);
+    fs.writeFileSync(sandboxes, 'in the way\n');
+    let err: { code?: number; details?: string; message?: string } | undefined;
+    try {
+      const config = { metadata: { name: 'perr', namespace: 'default', uid: 'uid-perr', attempt: 0 }, hostname: 'perr', log_directory: path.join(work, 'logs'), linux: {} };
+      err = await cri.runtime('RunPodSandbox', { config }).then(
+        () => undefined,
+        (e: { code?: number; details?: string; message?: string }) => e,
+      );
+    } finally {
+      fs.rmSync(sandboxes);
+      fs.renameSync(`${sandboxes}.saved`, sandboxes);
+    }
+    expect(err).toBeDefined();
+    expect(err!.details).toMatch(/^ENOTDIR: not a directory, \w+ '[0-9a-f]{64}\.json'$/); // the pod's network state file, by its last component
+    expect(`${err!.details} ${err!.message}`).not.toContain(path.dirname(d.dataRoot));
+    // the whole text, path included, went to berthd's log (debug), not to the client
+    expect(fs.readFileSync(d.logPath, 'utf8').split('\n').some((l) => l.includes('RunPodSandbox') && l.includes('cri call failed') && l.includes(sandboxes))).toBe(true);
+
+    // an exec whose container's config.json is gone: the streamed exec's output names no host path either
+    const configJson = path.join(d.dataRoot, 'containers', ctrId, 'config.json');
+    const saved = fs.readFileSync(configJson);
+    fs.rmSync(configJson);
+    try {
+      const { url } = await cri.runtime('Exec', { container_id: ctrId, cmd: ['true'], stdout: true, stderr: true });
+      const s = await connect(url);
+      const error = s.open({ streamtype: 'error' });
+      const stdout = s.open({ streamtype: 'stdout' });
+      s.open({ streamtype: 'stderr' });
+      const out = (await stdout.done).toString();
+      const status = (await error.done).toString();
+      expect(out).toContain("open 'config.json'");
+      expect(out + status).not.toContain(path.dirname(d.dataRoot));
+      await s.closed;
+    } finally {
+      fs.writeFileSync(configJson, saved);
+    }
+    expect((await cri.runtime('ExecSync', { container_id: ctrId, cmd: ['true'], timeout: 10 })).exit_code).toBe(0);
+  }, 60_000);
 });

@@ -44,6 +44,8 @@ export interface CriServerOptions {
   dialInNetns?: (netnsPath: string, port: number) => Duplex;
   /** The daemon's container events, for GetContainerEvents (Unimplemented without). */
   containerEvents?: SubscribeContainerEvents;
+  /** Paths no client may see in an error (berthd's data root): cut as the Engine API does (errdefs `publicMessage`). */
+  hostPaths?: readonly string[];
 }
 
 /** The unix socket path of a `unix:///path` address. */
@@ -79,6 +81,7 @@ export class CriServer {
       this.streaming = new StreamingServer({
         ...(opts.streamAddress ? { address: opts.streamAddress } : {}),
         backend: containerStreamingBackend(containers, (id) => this.pods!.sandboxNetns(id), opts.dialInNetns),
+        ...(opts.hostPaths ? { hostPaths: opts.hostPaths } : {}),
         logger: this.logger,
       });
       this.pods = new PodManager({
@@ -92,10 +95,10 @@ export class CriServer {
       });
     }
     const services = loadCriServices();
-    const runtime = unaryHandlers('RuntimeService', this.runtimeHandlers(), this.logger);
+    const runtime = unaryHandlers('RuntimeService', this.runtimeHandlers(), this.logger, opts.hostPaths);
     if (this.pods && opts.containerEvents) runtime['GetContainerEvents'] = containerEventsHandler(opts.containerEvents, this.pods, this.logger);
     this.server.addService(services.RuntimeService.service, runtime);
-    this.server.addService(services.ImageService.service, unaryHandlers('ImageService', imageServiceHandlers(opts.images, [opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE]), this.logger));
+    this.server.addService(services.ImageService.service, unaryHandlers('ImageService', imageServiceHandlers(opts.images, [opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE]), this.logger, opts.hostPaths));
   }
 
   private runtimeHandlers(): Record<string, UnaryHandler> {

@@ -1,5 +1,5 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
-import { codeOf, messageOf, type ErrorCode } from '@berth/errdefs';
+import { codeOf, publicMessage, type ErrorCode } from '@berth/errdefs';
 
 const CODES: Record<ErrorCode, Status> = {
   NOT_FOUND: Status.NOT_FOUND,
@@ -28,9 +28,13 @@ export class GrpcStatusError extends Error {
   }
 }
 
-/** The one place berth's error kinds become gRPC status codes (as the daemon does for HTTP). */
-export function toServiceError(e: unknown): Partial<ServiceError> {
-  if (e instanceof GrpcStatusError) return { code: e.grpcCode, details: e.message, message: e.message };
-  const msg = messageOf(e);
+/**
+ * The one place berth's error kinds become gRPC status codes (as the daemon does for HTTP); the
+ * message is the one every remote client gets (errdefs `publicMessage`: no path under
+ * `hostPaths`, berthd's data root).
+ */
+export function toServiceError(e: unknown, hostPaths: readonly string[] = []): Partial<ServiceError> {
+  const msg = publicMessage(e, hostPaths);
+  if (e instanceof GrpcStatusError) return { code: e.grpcCode, details: msg, message: msg };
   return { code: CODES[codeOf(e)], details: msg, message: msg };
 }

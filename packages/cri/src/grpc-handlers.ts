@@ -7,8 +7,11 @@ import { toServiceError } from './grpc-errors';
 export type Message = any;
 export type UnaryHandler = (req: Message, call: ServerUnaryCall<Message, Message>) => Promise<Message>;
 
-/** Async handlers → grpc-js unary handlers: a thrown error becomes its gRPC status (grpc-errors.ts). */
-export function unaryHandlers(service: string, handlers: Record<string, UnaryHandler>, logger: Logger): Record<string, UntypedHandleCall> {
+/**
+ * Async handlers → grpc-js unary handlers: a thrown error becomes its gRPC status (grpc-errors.ts),
+ * without the paths under `hostPaths` (the whole text is logged).
+ */
+export function unaryHandlers(service: string, handlers: Record<string, UnaryHandler>, logger: Logger, hostPaths: readonly string[] = []): Record<string, UntypedHandleCall> {
   const out: Record<string, UntypedHandleCall> = {};
   for (const [name, fn] of Object.entries(handlers)) {
     out[name] = (call: ServerUnaryCall<Message, Message>, callback: sendUnaryData<Message>): void => {
@@ -20,7 +23,7 @@ export function unaryHandlers(service: string, handlers: Record<string, UnaryHan
         },
         (e: unknown) => {
           logger.debug({ rpc: `${service}/${name}`, err: messageOf(e) }, 'cri call failed');
-          callback(toServiceError(e), null);
+          callback(toServiceError(e, hostPaths), null);
         },
       );
     };

@@ -338,6 +338,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
             if (e.type === 'container') listener({ action: e.action, id: e.actorId, attributes: e.attributes, timeNano: e.timeNano });
           }),
         logger,
+        hostPaths: [layout.root],
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');
       criAddress = await cri.listen();

@@ -1,18 +1,8 @@
-import { messageOf, withoutHostPaths } from '@berth/errdefs';
-
 /**
- * The one way an error's text reaches a remote client: every path under berthd's data root
- * (`hostPaths`) cut to its last component (the full text goes to the log). Used for HTTP error
- * answers, the `errorDetail` of JSON streams (pull, push, load, import, build), the text an exec
- * writes on its hijacked stream when its process cannot start, and the errors a client reads back
- * later (inspect's `State.Error`, a health probe's output).
- *
- * Every status: a 4xx's message may carry a path berthd made (a build context unpacked under
- * tmp/, a file of a container's bundle), not only the client's own input.
+ * The one rule for the text of an error a remote client sees is `publicMessage` in
+ * @berth/errdefs (shared with the CRI server); re-exported here for the daemon's users.
  */
-export function publicMessage(err: unknown, hostPaths: readonly string[]): string {
-  return withoutHostPaths(messageOf(err), hostPaths);
-}
+export { publicMessage } from '@berth/errdefs';
 
 /** What the API app knows of the host that a remote client must not see (set by createApiApp). */
 interface AppLocals {

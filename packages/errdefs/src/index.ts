@@ -138,3 +138,17 @@ export function withoutHostPaths(message: string, roots: readonly string[]): str
   }
   return out;
 }
+
+/**
+ * The one way an error's text reaches a remote client: every path under berthd's data root
+ * (`hostPaths`) cut to its last component (the full text goes to the log). Used by the Engine
+ * API (HTTP error answers, the `errorDetail` of JSON streams, an exec's hijacked stream,
+ * inspect's `State.Error`, a health probe's output) and by the CRI (gRPC status messages, the
+ * status of a streamed exec or attach).
+ *
+ * Every status: a 4xx's message may carry a path berthd made (a build context unpacked under
+ * tmp/, a file of a container's bundle), not only the client's own input.
+ */
+export function publicMessage(err: unknown, hostPaths: readonly string[]): string {
+  return withoutHostPaths(messageOf(err), hostPaths);
+}

@@ -1,4 +1,5 @@
 import { Duplex, type Readable, type Writable } from 'node:stream';
+import { publicMessage } from '@berth/errdefs';
 import type { SpdyConnection, SpdyStream } from './spdy-connection';
 
 /**
@@ -84,14 +85,14 @@ export function collectStreams(conn: SpdyConnection, opts: RemoteCommandOptions)
 }
 
 /** Runs `target` over a SPDY session's streams; the session closes at the end. */
-export async function serveRemoteCommand(conn: SpdyConnection, opts: RemoteCommandOptions, target: RemoteCommandTarget): Promise<void> {
+export async function serveRemoteCommand(conn: SpdyConnection, opts: RemoteCommandOptions, target: RemoteCommandTarget, hostPaths: readonly string[] = []): Promise<void> {
   const streams = await collectStreams(conn, opts);
-  await runRemoteCommand(streams, target);
+  await runRemoteCommand(streams, target, hostPaths);
   conn.close();
 }
 
 /** Runs `target` with the session's channels as its stdio; reports the outcome on the error channel. */
-export async function runRemoteCommand(streams: RemoteCommandStreams, target: RemoteCommandTarget): Promise<void> {
+export async function runRemoteCommand(streams: RemoteCommandStreams, target: RemoteCommandTarget, hostPaths: readonly string[] = []): Promise<void> {
   let status: Record<string, unknown>;
   try {
     const size = streams.resize ? await watchResize(streams.resize, target).first : undefined;
@@ -110,7 +111,7 @@ export async function runRemoteCommand(streams: RemoteCommandStreams, target: Re
             details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
           };
   } catch (e) {
-    status = { metadata: {}, status: 'Failure', message: e instanceof Error ? e.message : String(e), reason: 'InternalError', code: 500 };
+    status = { metadata: {}, status: 'Failure', message: publicMessage(e, hostPaths), reason: 'InternalError', code: 500 };
   }
   await endStream(streams.stdout);
   await endStream(streams.stderr);

@@ -71,6 +71,8 @@ export interface StreamingServerOptions {
   address?: string;
   backend: StreamingBackend;
   logger?: Logger;
+  /** Paths no client may see in a failed exec's or attach's status (berthd's data root). */
+  hostPaths?: readonly string[];
 }
 
 /**
@@ -182,7 +184,7 @@ export class StreamingServer {
       const streams = channels.streams(want);
       channels.announce(want);
       const target = sreq.kind === 'exec' ? this.opts.backend.exec(sreq) : this.opts.backend.attach(sreq);
-      runRemoteCommand(streams, target)
+      runRemoteCommand(streams, target, this.opts.hostPaths)
         .catch((e) => this.logger.warn({ err: messageOf(e), kind: sreq.kind }, 'streaming: request failed'))
         .finally(() => ws.close(1000));
     });
@@ -197,8 +199,8 @@ export class StreamingServer {
     conn.on('stream', (st: { id: number; headers: unknown }) => this.logger.debug({ id: st.id, headers: st.headers }, 'streaming: stream opened'));
     conn.on('error', (e) => this.logger.warn({ err: messageOf(e) }, 'streaming: spdy session error'));
     const run = async (): Promise<void> => {
-      if (sreq.kind === 'exec') await serveRemoteCommand(conn, sreq, this.opts.backend.exec(sreq));
-      else if (sreq.kind === 'attach') await serveRemoteCommand(conn, sreq, this.opts.backend.attach(sreq));
+      if (sreq.kind === 'exec') await serveRemoteCommand(conn, sreq, this.opts.backend.exec(sreq), this.opts.hostPaths);
+      else if (sreq.kind === 'attach') await serveRemoteCommand(conn, sreq, this.opts.backend.attach(sreq), this.opts.hostPaths);
       else {
         // listening for the client's streams at once; the pod's dialer is looked up meanwhile
         const dialer = this.opts.backend.portDialer(sreq.sandboxId);
