@@ -290,6 +290,37 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('usage errors and --help name a group leaf by its own name, whatever alias was typed (cobra CommandPath)', async () => {
+    const t = new FakeTransport({});
+    for (const typed of ['container ls', 'container list', 'container ps']) {
+      expect(await cli(`${typed} --bogus`, t)).toEqual({ code: 125, out: '', err: "unknown flag: --bogus\n\nUsage:  berth container ls [OPTIONS]\n\nRun 'berth container ls --help' for more information\n" });
+      expect(await cli(`${typed} x`, t)).toEqual({ code: 1, out: '', err: "berth: 'berth container ls' accepts no arguments\n\nUsage:  berth container ls [OPTIONS]\n\nRun 'berth container ls --help' for more information\n" });
+      expect((await cli(`${typed} --help`, t)).out.split('\n')[0]).toBe('Usage:  berth container ls [OPTIONS]');
+    }
+    expect((await cli('image list --bogus', t)).err.split('\n').slice(0, 3)).toEqual(['unknown flag: --bogus', '', 'Usage:  berth image ls [OPTIONS] [REPOSITORY[:TAG]]']);
+    expect((await cli('image remove --help', t)).out.split('\n')[0]).toBe('Usage:  berth image rm [OPTIONS] IMAGE [IMAGE...]');
+    // the group's own listing says ls, as docker's
+    const g = await cli('container', t);
+    expect(g.err).toContain('\n  ls          List containers\n');
+    expect(g.err).not.toContain('  ps ');
+    expect(t.calls).toEqual([]);
+  });
+
+  it('completion offers each group\'s leaves as the groups list them (hidden dial-stdio left out)', async () => {
+    const t = new FakeTransport({});
+    const complete = async (...w: string[]) => {
+      const stdout = sink();
+      await runCli(['__complete', ...w], { io: { stdout, stderr: sink(), stdin: Readable.from([]) }, env: {}, makeClient: () => new BerthClient({ transport: t }), onSignal: () => () => undefined });
+      return stdout.text().split('\n').filter(Boolean);
+    };
+    expect(await complete('system', '')).toEqual(['df', 'events', 'info', 'prune']);
+    expect(await complete('volume', '')).toEqual(['create', 'inspect', 'ls', 'prune', 'rm']);
+    expect(await complete('image', '')).toEqual(['build', 'history', 'import', 'inspect', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']);
+    expect(await complete('container', 'p')).toEqual(['pause', 'port', 'prune']);
+    expect(await complete('container', 'l')).toEqual(['logs', 'ls']);
+    expect(await complete('network', 'c')).toEqual(['connect', 'create']);
+  });
+
   it('import sends the tar with repo carrying the tag and prints the id', async () => {
     const t = new FakeTransport({ 'POST /images/create': { raw: '{"status":"sha256:7baf"}\n' } });
     const r = await cli('import -c ENV=1 -m msg - trace-imported:v1', t, Readable.from([Buffer.from('tar')]));

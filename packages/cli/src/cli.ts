@@ -68,11 +68,19 @@ function skipHelpCache(parser: Argv): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
 }
 
+/** The command named `n` (its first word) among `specs`. */
+function byName(specs: CommandSpec[], n: string): CommandSpec {
+  return specs.find((s) => s.command.split(' ')[0] === n)!;
+}
+
 /** The command groups (`berth image ...`) and their leaves. */
-function groupTable(byName: (specs: CommandSpec[], n: string) => CommandSpec): Record<string, { describe: string; leaves: CommandSpec[] }> {
+function groupTable(): Record<string, { describe: string; leaves: CommandSpec[] }> {
   return {
     builder: { describe: 'Manage builds', leaves: [BUILDER_PRUNE] },
-    container: { describe: 'Manage containers', leaves: [...CONTAINER_COMMANDS, CONTAINER_INSPECT, CONTAINER_PRUNE] },
+    container: {
+      describe: 'Manage containers',
+      leaves: [...CONTAINER_COMMANDS.map((s) => (s.command === 'ps' ? { ...s, command: 'ls', aliases: ['list', 'ps'] } : s)), CONTAINER_INSPECT, CONTAINER_PRUNE],
+    },
     context: { describe: 'Manage contexts', leaves: CONTEXT_COMMANDS },
     image: {
       describe: 'Manage images',
@@ -98,7 +106,21 @@ function groupTable(byName: (specs: CommandSpec[], n: string) => CommandSpec): R
   };
 }
 
+/** Group leaves that are a top-level command by another name (`image ls` is `images`): their
+ *  synopsis (USAGE) and aliases are that command's. */
+const LEAF_COMMAND: Record<string, Record<string, string>> = { container: { ls: 'ps' }, image: { ls: 'images', rm: 'rmi' } };
+
+/** The command a group leaf is (`image`, `ls` → `images`); the leaf's own name otherwise. */
+function leafCommand(group: string | undefined, leaf: string): string {
+  return (group && LEAF_COMMAND[group]?.[leaf]) || leaf;
+}
+
 const GROUP_NAMES = new Set(['builder', 'container', 'context', 'image', 'manifest', 'network', 'system', 'volume']);
+
+/** A group's leaves as its usage lists them and completion offers them (docker hides `system dial-stdio`). */
+function listedLeaves(leaves: CommandSpec[]): CommandSpec[] {
+  return leaves.filter((l) => l !== SYSTEM_DIAL_STDIO);
+}
 
 /** A command's usage synopsis, as its --help and its usage errors print it. `name` is the
  *  command's own name (the image group's rm/ls are rmi/images). */
@@ -142,7 +164,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     let c: BerthClient | undefined;
     const client = () => (c ??= deps.makeClient ? deps.makeClient(resolveClientOptions({}, env), 'fast') : new Ctor({ ...resolveClientOptions({}, env), transport: 'node' }));
     const top = [...TOP_LEVEL].filter((w) => w !== 'help').sort();
-    const code = await completeWords(args.slice(1), top, client, io);
+    const groups = Object.fromEntries(Object.entries(groupTable()).map(([name, g]) => [name, listedLeaves(g.leaves).map((l) => l.command.split(' ')[0]!).sort()]));
+    const code = await completeWords(args.slice(1), top, groups, client, io);
     c?.close();
     return code;
   }
@@ -267,14 +290,13 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .version(false)
     .exitProcess(false);
   skipHelpCache(parser);
-  const byName = (specs: CommandSpec[], n: string) => specs.find((s) => s.command.split(' ')[0] === n)!;
   // Register only the command asked for (all of them for help): yargs' set-up cost grows with each one.
   const only = first !== undefined && TOP_LEVEL.has(first) && first !== 'help' && !args.includes('--help') ? first : undefined;
   for (const s of [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH]) {
     const name = s.command.split(' ')[0]!;
     if (only === undefined || only === name) parser = parser.command(wrap({ ...s, aliases: undefined }, name));
   }
-  const groups = groupTable(byName);
+  const groups = groupTable();
   for (const [name, g] of Object.entries(groups)) {
     if (only === undefined || only === name) parser = parser.command(name, g.describe, group(name, g.leaves));
   }
@@ -299,8 +321,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   if (first !== undefined && GROUP_NAMES.has(first)) {
     const at = args.indexOf(first);
     const sub = args.slice(at + 1).find((a, j, rest) => !a.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(rest[j - 1] ?? ''));
-    const g = groupTable((specs, n) => specs.find((x) => x.command.split(' ')[0] === n)!)[first]!;
-    const leaves = g.leaves.filter((l) => l !== SYSTEM_DIAL_STDIO);
+    const g = groupTable()[first]!;
+    const leaves = listedLeaves(g.leaves);
     if (sub === undefined) {
       // docker prints the group's usage and its commands on stderr (exit 0)
       const names = leaves.map((l) => [l.command.split(' ')[0]!, l.describe] as const).sort((a, b) => a[0].localeCompare(b[0]));
@@ -320,7 +342,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const dir = configDir({}, env);
     const specs = [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
     const commands = specs.map((x) => ({ name: x.command.split(' ')[0]!, describe: x.describe }));
-    const groups = Object.entries(groupTable(byName)).map(([name, g]) => ({ name, describe: g.describe }));
+    const groups = Object.entries(groupTable()).map(([name, g]) => ({ name, describe: g.describe }));
     const text = topLevelHelp({
       prog,
       commands,
@@ -348,15 +370,15 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   if (first !== undefined && args.includes('--help') && first !== 'help' && first !== 'completion') {
     const at = args.indexOf(first);
     const words = args.slice(at).filter((a) => !a.startsWith('-'));
-    const grp = GROUP_NAMES.has(first) ? groupTable(byName)[first] : undefined;
+    const grp = GROUP_NAMES.has(first) ? groupTable()[first] : undefined;
     const specs = grp ? grp.leaves : [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
     const word = grp ? words[1] : first;
     const spec = word === undefined ? undefined : specs.find((x) => x.command.split(' ')[0] === word || (x.aliases ?? []).includes(word));
     if (spec) {
-      // the image group's rm/ls are rmi/images (their USAGE, their aliases)
-      const name = first === 'image' ? ({ rm: 'rmi', ls: 'images' } as Record<string, string>)[spec.command.split(' ')[0]!] ?? spec.command.split(' ')[0]! : spec.command.split(' ')[0]!;
+      // a leaf that is a top-level command by another name (image rm is rmi) has that command's USAGE and aliases
+      const name = leafCommand(grp ? first : undefined, spec.command.split(' ')[0]!);
       const flags = recordFlags(spec);
-      const cmdPath = grp ? `${first} ${word}` : first;
+      const cmdPath = grp ? `${first} ${spec.command.split(' ')[0]}` : first;
       const aliasKey = grp && (first === 'container' || first === 'image') ? undefined : grp ? first : undefined;
       io.stdout.write(
         commandHelp({
@@ -387,14 +409,16 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   }
   if (failure !== undefined) {
     const at = args.indexOf(first ?? '');
-    const cmdPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, GROUP_NAMES.has(first ?? '') ? 2 : 1).join(' ');
-    const words = cmdPath.split(' ');
-    let leaf = words.pop() ?? '';
-    if (words[0] === 'image') leaf = ({ rm: 'rmi', remove: 'rmi', ls: 'images', list: 'images' } as Record<string, string>)[leaf] ?? leaf;
+    const typedPath = args.slice(Math.max(at, 0)).filter((a) => !a.startsWith('-')).slice(0, GROUP_NAMES.has(first ?? '') ? 2 : 1).join(' ');
+    const words = typedPath.split(' ');
+    const typed = words.pop() ?? '';
     const group = GROUP_NAMES.has(words[0] ?? '') ? words[0] : undefined;
-    const typed = cmdPath.split(' ').pop() ?? '';
-    const specs = group ? groupTable(byName)[group]!.leaves : [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
+    const specs = group ? groupTable()[group]!.leaves : [...CONTAINER_COMMANDS, ...IMAGE_COMMANDS, INSPECT, ...SYSTEM_COMMANDS, SEARCH];
     const spec = specs.find((x) => x.command.split(' ')[0] === typed || (x.aliases ?? []).includes(typed));
+    // the command by its own name, whatever alias was typed (`container list` is `container ls`), as cobra's CommandPath
+    const own = spec ? spec.command.split(' ')[0]! : typed;
+    const cmdPath = group ? `${group} ${own}` : typedPath;
+    const leaf = leafCommand(group, own);
     const usageText = spec ? usageOf(spec, group, leaf, recordFlags(spec).length > 0) : USAGE[leaf];
     const usage = `Usage:  ${prog} ${cmdPath}${usageText ? ` ${usageText}` : ''}`;
     const m = /^Unknown arguments?: (.*)$/.exec(failure);
@@ -408,9 +432,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       return 125;
     }
     const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
-    const ranged = GROUP_NAMES.has(words[0] ?? '') ? groupTable(byName)[words[0]!]?.leaves.find((l) => l.args && l.command.split(' ')[0] === leaf) : undefined;
-    if (need && ranged) {
-      io.stderr.write(argRangeError(prog, cmdPath, ranged));
+    if (need && group && spec?.args) {
+      io.stderr.write(argRangeError(prog, cmdPath, spec));
       return 1;
     }
     if (need) {

@@ -26,28 +26,17 @@ if (( $+functions[compdef] )); then compdef _berth berth; fi
 const CONTAINER_ARG = new Set(['start', 'stop', 'restart', 'kill', 'wait', 'rm', 'logs', 'export', 'rename', 'attach', 'exec', 'pause', 'unpause', 'top', 'port', 'diff', 'commit', 'stats', 'update', 'inspect', 'cp']);
 const IMAGE_ARG = new Set(['run', 'create', 'rmi', 'history', 'push', 'tag', 'save']);
 
-/** The group leaves, for `berth image <TAB>`. */
-const GROUP_LEAVES: Record<string, string[]> = {
-  builder: ['prune'],
-  container: ['attach', 'commit', 'cp', 'create', 'diff', 'exec', 'export', 'inspect', 'kill', 'logs', 'ls', 'pause', 'port', 'prune', 'rename', 'restart', 'rm', 'run', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait'],
-  context: ['inspect', 'ls', 'show', 'use'],
-  image: ['build', 'history', 'import', 'inspect', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag'],
-  manifest: ['inspect'],
-  network: ['connect', 'create', 'disconnect', 'inspect', 'ls', 'prune', 'rm'],
-  system: ['df', 'events', 'info', 'prune'],
-  volume: ['create', 'inspect', 'ls', 'prune', 'rm'],
-};
-
 function flagWords(table: FlagDef[]): string[] {
   return table.flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]);
 }
 
 /**
  * Candidates for the last of `words` (the command line after `berth`, the word being completed
- * last): commands, group subcommands, run/create/exec flags, and container, image, volume or
- * network names asked of the daemon for the commands that take them.
+ * last): commands (`topLevel`), group subcommands (`groups`: each group's leaf names, from the
+ * CLI's command groups), run/create/exec flags, and container, image, volume or network names
+ * asked of the daemon for the commands that take them.
  */
-export async function completeWords(words: string[], topLevel: string[], client: () => BerthClient, io: CliIo): Promise<number> {
+export async function completeWords(words: string[], topLevel: string[], groups: Record<string, string[]>, client: () => BerthClient, io: CliIo): Promise<number> {
   const cur = words[words.length - 1] ?? '';
   const before = words.slice(0, -1).filter((w) => !w.startsWith('-'));
   const out: string[] = [];
@@ -65,7 +54,7 @@ export async function completeWords(words: string[], topLevel: string[], client:
   else {
     const sub = before[1];
     let cmd = before[0];
-    const group = GROUP_LEAVES[cmd!];
+    const group = groups[cmd!];
     if (group && before.length === 1) out.push(...group);
     else {
       let nameKind: 'container' | 'image' | 'volume' | 'network' | undefined;
