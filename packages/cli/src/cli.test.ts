@@ -306,6 +306,29 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('usage errors print the synopsis --help prints (one rule: usageOf), for no-argument commands and run\'s flag errors too', async () => {
+    const t = new FakeTransport({});
+    const usageLine = (text: string) => text.split('\n').find((l) => l.startsWith('Usage:'));
+    for (const [line, path] of [
+      ['builder prune x', 'builder prune'],
+      ['system df x', 'system df'],
+      ['network ls x', 'network ls'],
+      ['context show x', 'context show'],
+      ['version x', 'version'],
+      ['container prune x', 'container prune'],
+      ['run -Z busybox', 'run'],
+      ['container create --bogus busybox', 'container create'],
+      ['exec --bogus c true', 'exec'],
+      ['network create', 'network create'],
+    ] as const) {
+      const r = await cli(line, t);
+      expect([line, usageLine(r.err)]).toEqual([line, usageLine((await cli(`${path} --help`, t)).out)]);
+    }
+    // network create's synopsis has one argument, not create's (a container's) variadic one
+    expect((await cli('network create', t)).err).toBe("berth: 'berth network create' requires 1 argument\n\nUsage:  berth network create [OPTIONS] NETWORK\n\nRun 'berth network create --help' for more information\n");
+    expect(t.calls).toEqual([]);
+  });
+
   it('completion offers each group\'s leaves as the groups list them (hidden dial-stdio left out)', async () => {
     const t = new FakeTransport({});
     const complete = async (...w: string[]) => {

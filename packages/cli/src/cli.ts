@@ -179,8 +179,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       const table = word === 'run' ? RUN_FLAGS : word === 'create' ? CONTAINER_FLAGS : word === 'exec' ? EXEC_FLAGS : [];
       const { head, rest, problem } = splitRunArgs(args, sub + 1, table);
       if (problem && !args.includes('--help')) {
-        const cmdPath = first === 'container' ? `container ${word}` : word;
-        io.stderr.write(`${problem.message}\n\nUsage:  ${prog} ${cmdPath} ${USAGE[word]}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
+        const group = first === 'container' ? first : undefined;
+        const cmdPath = group ? `${group} ${word}` : word;
+        const usage = usageOf(byName(CONTAINER_COMMANDS, word), group, word, table.length > 0);
+        io.stderr.write(`${problem.message}\n\nUsage:  ${prog} ${cmdPath} ${usage}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
         return 125;
       }
       args = head;
@@ -250,7 +252,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         }
       }
       if (!/[<[]/.test(spec.command) && ((argv._ as unknown[]) ?? []).length > path.split(' ').length) {
-        io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${USAGE[path.split(' ').pop()!] ? ` ${USAGE[path.split(' ').pop()!]}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
+        const words = path.split(' ');
+        const group = words.length > 1 ? words[0] : undefined;
+        const usage = usageOf(spec, group, leafCommand(group, words[words.length - 1]!), recordFlags(spec).length > 0);
+        io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${usage ? ` ${usage}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
         exitCode = 1;
         return;
       }
@@ -437,7 +442,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       return 1;
     }
     if (need) {
-      const variadic = /\.\.\.\]?$/.test(USAGE[leaf] ?? '');
+      const variadic = /\.\.\.\]?$/.test(usageText ?? '');
       const n = leaf === 'exec' ? 2 : Number(need[1]);
       const req = variadic ? `at least ${n} argument${n === 1 ? '' : 's'}` : `${n} argument${n === 1 ? '' : 's'}`;
       io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\n${usage}\n\n${variadic ? 'See' : 'Run'} '${prog} ${cmdPath} --help' for more information\n`);
