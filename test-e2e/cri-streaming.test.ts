@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dialInNetns } from '@berth/network';
-import { BerthDaemon, NetNs, onPath, scratchDir, sleep, spdyConnect, spdySession, startCriDaemon, stopCriDaemon, waitFor, wsConnect, wsTunnelConnect, type CriClient, type SpdyClientSession, type WsConnection } from './harness';
+import { BerthDaemon, NetNs, grpcCode, onPath, scratchDir, sleep, spdyConnect, spdySession, startCriDaemon, stopCriDaemon, waitFor, wsConnect, wsTunnelConnect, type CriClient, type SpdyClientSession, type WsConnection } from './harness';
 
 const V4 = 'v4.channel.k8s.io';
 const V5 = 'v5.channel.k8s.io';
@@ -399,5 +399,27 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket 
       fs.writeFileSync(configJson, saved);
     }
     expect((await cri.runtime('ExecSync', { container_id: ctrId, cmd: ['true'], timeout: 10 })).exit_code).toBe(0);
+  }, 60_000);
+
+  it("issue 10: a container's AppArmor choice on a host without AppArmor (this one): Unconfined is taken (no profile in the spec), anything else refused as containerd does", async () => {
+    const sandboxConfig = { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, hostname: 'sp', log_directory: path.join(work, 'logs'), linux: {} };
+    const create = (name: string, securityContext: Record<string, unknown>) =>
+      cri.runtime('CreateContainer', {
+        pod_sandbox_id: podId,
+        config: { metadata: { name }, image: { image: 'busybox:latest' }, command: ['sleep', '60'], linux: { security_context: securityContext } },
+        sandbox_config: sandboxConfig,
+      });
+    const refused = await create('aa-default', { apparmor: { profile_type: 0 } }).then(
+      () => undefined,
+      (e: { code?: number; details?: string }) => e,
+    );
+    expect(refused).toMatchObject({ code: 9, details: expect.stringMatching(/^apparmor is not supported/) }); // FAILED_PRECONDITION
+    expect(await grpcCode(create('aa-legacy', { apparmor_profile: 'localhost/k8s-nginx' }))).toBe(9);
+    const { container_id: id } = await create('aa-unconfined', { apparmor: { profile_type: 1 } });
+    await cri.runtime('StartContainer', { container_id: id });
+    const spec = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', id, 'config.json'), 'utf8')) as { process: Record<string, unknown> };
+    expect(spec.process['apparmorProfile']).toBeUndefined();
+    await cri.runtime('StopContainer', { container_id: id, timeout: 0 });
+    await cri.runtime('RemoveContainer', { container_id: id });
   }, 60_000);
 });

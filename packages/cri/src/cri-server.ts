@@ -44,6 +44,8 @@ export interface CriServerOptions {
   dialInNetns?: (netnsPath: string, port: number) => Duplex;
   /** The daemon's container events, for GetContainerEvents (Unimplemented without). */
   containerEvents?: SubscribeContainerEvents;
+  /** Containers get AppArmor profiles on this host (berthd's AppArmor is enabled): CRI AppArmor choices are refused without. */
+  apparmorEnabled?: boolean;
   /** Paths no client may see in an error (berthd's data root): cut as the Engine API does (errdefs `publicMessage`). */
   hostPaths?: readonly string[];
 }
@@ -92,6 +94,7 @@ export class CriServer {
         stateDir: opts.stateDir,
         podInfraImage: opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE,
         logger: this.logger,
+        apparmorEnabled: opts.apparmorEnabled ?? false,
       });
     }
     const services = loadCriServices();

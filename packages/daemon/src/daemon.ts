@@ -339,6 +339,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           }),
         logger,
         hostPaths: [layout.root],
+        apparmorEnabled: apparmor.enabled,
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');
       criAddress = await cri.listen();

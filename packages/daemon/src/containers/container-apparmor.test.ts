@@ -1,12 +1,14 @@
 /**
  * AppArmor through the container service, on a faked host (this machine has no AppArmor): the
  * profile each container gets in its spec and in inspect, docker-default loaded before the first
- * start that needs it, and nothing at all where AppArmor is not enabled.
+ * start that needs it, and nothing at all where AppArmor is not enabled; a CRI container's
+ * AppArmor choice through the same rule.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { apparmorSecurityOpt } from '@berth/cri';
 import { AppArmor, type AppArmorHost, type SpecInput } from '@berth/runtime';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
@@ -97,6 +99,33 @@ describe.each([true, false])('AppArmor in the container service (host has it ena
     }
     // docker-default was loaded once, before the first start that used it
     expect(runs).toEqual(enabled ? [['/sbin/apparmor_parser', '--version'], ['/sbin/apparmor_parser', '-Kr', '/tmp/docker-default']] : []);
+  });
+
+  it("a CRI container's AppArmor choice (security_context.apparmor / apparmor_profile) becomes the same spec profile", async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, 'docker-default'],
+      [{ apparmor: { profile_type: 0 } }, 'docker-default'],
+      [{ apparmor: { profile_type: 0 }, privileged: true }, 'unconfined'],
+      [{ apparmor: { profile_type: 1 } }, 'unconfined'],
+      [{ apparmor: { profile_type: 2, localhost_ref: 'k8s-nginx' } }, 'k8s-nginx'],
+      [{ apparmor_profile: 'localhost/k8s-nginx' }, 'k8s-nginx'],
+      [{ apparmor_profile: 'unconfined' }, 'unconfined'],
+      [{ apparmor_profile: 'runtime/default' }, 'docker-default'],
+    ];
+    for (const [sc, profile] of cases) {
+      const explicit = sc['apparmor'] !== undefined || sc['apparmor_profile'] !== undefined;
+      const unconfined = (sc['apparmor'] as { profile_type?: number } | undefined)?.profile_type === 1 || sc['apparmor_profile'] === 'unconfined';
+      if (!enabled && explicit && !unconfined) {
+        expect(() => apparmorSecurityOpt(sc, enabled)).toThrow(/^apparmor is not supported/);
+        continue;
+      }
+      const hostConfig = { Privileged: Boolean(sc['privileged']), SecurityOpt: apparmorSecurityOpt(sc, enabled) };
+      const { Id } = await svc.create({ Image: 'busybox', Cmd: ['true'], HostConfig: hostConfig } as never, {});
+      await svc.start(Id);
+      const want = enabled ? profile : '';
+      expect(inputs.at(-1)!.apparmorProfile ?? '').toBe(want);
+      expect((await svc.inspect(Id)).AppArmorProfile).toBe(want);
+    }
   });
 
   it('apparmor without a value is refused at create, as docker does (no = nor :)', async () => {
