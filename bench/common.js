@@ -1,11 +1,13 @@
 'use strict';
 /**
  * What the benchmark files share: paths of the binaries, the median, process start/stop, a
- * berthd of a section's own (for `node bench/<section>.js` alone) and the table printer.
+ * berthd of a section's own (for `node bench/<section>.js` alone), a server on a free loopback
+ * port (Debian's docker-registry among them) and the table printer.
  */
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -98,6 +100,54 @@ function clients(dockerHost, tmp, timeoutMs = 120_000) {
   return { timed, docker: (args, opts) => timed('docker', args, opts), berth: (args, opts) => timed(berthBin, args, opts) };
 }
 
+/** A free TCP port on 127.0.0.1 (free when asked). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** `cmd args` with its output appended to `logFile`, once it listens on 127.0.0.1:`port` (10 s at most). */
+async function startProcess(cmd, args, port, logFile) {
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
+    if (await listening(port)) return child;
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${cmd} did not listen on ${port}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+}
+
+/** Debian's docker-registry on a free loopback port, storing under `root` (config and log in `dir`). */
+async function startDockerRegistry(dir, root) {
+  const port = await freePort();
+  const config = path.join(dir, 'docker-registry.yml');
+  fs.writeFileSync(
+    config,
+    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${root}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
+  );
+  return { host: `127.0.0.1:${port}`, child: await startProcess('docker-registry', ['serve', config], port, path.join(dir, 'docker-registry.log')) };
+}
+
 /** Rows of [measure, figure, reference] as aligned columns. */
 function printRows(rows) {
   const w0 = Math.max(...rows.map((x) => x[0].length));
@@ -135,4 +185,21 @@ function runAlone(name, { bench, rows, busybox = false }) {
   });
 }
 
-module.exports = { repoRoot, berthdBin, berthBin, registryBin, makeRootfs, median, sleep, stopProcess, startBerthd, unmountBelow, clients, printRows, runAlone };
+module.exports = {
+  repoRoot,
+  berthdBin,
+  berthBin,
+  registryBin,
+  makeRootfs,
+  median,
+  sleep,
+  stopProcess,
+  startBerthd,
+  unmountBelow,
+  clients,
+  freePort,
+  startProcess,
+  startDockerRegistry,
+  printRows,
+  runAlone,
+};

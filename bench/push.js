@@ -16,11 +16,9 @@
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { median, runAlone, stopProcess } = require('./common');
-const { startProcess } = require('./registry');
+const { median, runAlone, startDockerRegistry, stopProcess } = require('./common');
 
 const RUNS = Math.max(1, Number(process.env.BENCH_PUSH_RUNS || 3));
 const CMD_TIMEOUT_MS = 300_000;
@@ -74,31 +72,13 @@ function makeArchive(dir, dirs, tag) {
   return { archive, bytes, layers: dirs.length };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Debian's docker-registry on a loopback port with an empty storage dir. */
 async function freshRegistry(dir) {
   const root = path.join(dir, 'registry-data');
   fs.rmSync(root, { recursive: true, force: true });
-  const port = await freePort();
-  const config = path.join(dir, 'docker-registry.yml');
-  fs.writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${root}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
-  );
-  return { host: `127.0.0.1:${port}`, child: await startProcess('docker-registry', ['serve', config], port, path.join(dir, 'docker-registry.log')) };
+  return startDockerRegistry(dir, root);
 }
 
-/** CPU seconds (user + system) a process has used so far (/proc/PID/stat, 100 ticks a second). */
 function cpuSeconds(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');

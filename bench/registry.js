@@ -12,13 +12,12 @@
  * starts a berthd of its own (root, a build). Bounded: a timeout per command and the deadline.
  */
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { median, registryBin, runAlone, stopProcess } = require('./common');
+const { freePort, median, registryBin, runAlone, startDockerRegistry, startProcess, stopProcess } = require('./common');
 const tarStream = require(require.resolve('tar-stream', { paths: [path.join(__dirname, '..', 'packages', 'image-store')] }));
 
 const IMAGE_MB = Math.max(3, Number(process.env.BENCH_REGISTRY_MB || 150));
@@ -82,41 +81,6 @@ async function makeImageArchive(file, tag) {
 
 /* ---------------------------------------------------------------- processes */
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function listening(port) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
-
-async function startProcess(cmd, args, port, logFile) {
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) break;
-    if (await listening(port)) return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${cmd} did not listen on ${port}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-}
-
 async function startRegistries(dir) {
   const regs = {};
   const p1 = await freePort();
@@ -124,14 +88,8 @@ async function startRegistries(dir) {
     host: `127.0.0.1:${p1}`,
     child: await startProcess(process.execPath, [registryBin, 'serve', '--addr', `127.0.0.1:${p1}`, '--data-root', path.join(dir, 'berth-registry')], p1, path.join(dir, 'berth-registry.log')),
   };
-  const p2 = await freePort();
-  const config = path.join(dir, 'docker-registry.yml');
-  fs.writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'docker-registry')}`, 'http:', `  addr: 127.0.0.1:${p2}`, ''].join('\n'),
-  );
   try {
-    regs.dockerRegistry = { host: `127.0.0.1:${p2}`, child: await startProcess('docker-registry', ['serve', config], p2, path.join(dir, 'docker-registry.log')) };
+    regs.dockerRegistry = await startDockerRegistry(dir, path.join(dir, 'docker-registry'));
   } catch (e) {
     await stopProcess(regs.berthRegistry.child);
     throw e;
@@ -258,6 +216,6 @@ function registryRows(r) {
   return rows;
 }
 
-module.exports = { benchRegistry, registryRows, makeImageArchive, startProcess };
+module.exports = { benchRegistry, registryRows, makeImageArchive };
 
 if (require.main === module) runAlone('registry', { bench: benchRegistry, rows: registryRows });
