@@ -51,8 +51,10 @@ it("info lists the default seccomp profile", async () => {
 describe.each(['runc', 'crun'])("Docker's default seccomp profile (%s)", (runtime) => {
   const rt = ['--runtime', runtime];
 
-  it('is on in every container: Seccomp 2 in /proc/self/status', async () => {
-    expect(ok(await docker(['run', '--rm', ...rt, 'busybox', 'grep', '^Seccomp:', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s+2$/m);
+  it('is on in every container: Seccomp 2 and one filter in /proc/self/status', async () => {
+    const status = ok(await docker(['run', '--rm', ...rt, 'busybox', 'grep', '^Seccomp', '/proc/self/status'])).stdout;
+    expect(status).toMatch(/^Seccomp:\s+2$/m);
+    expect(status).toMatch(/^Seccomp_filters:\s+1$/m);
   }, 60_000);
 
   it('refuses user namespaces, keyctl, add_key, perf_event_open, kcmp and process_vm_readv with EPERM, also with busybox unshare -U', async () => {
@@ -103,14 +105,16 @@ describe.each(['runc', 'crun'])("Docker's default seccomp profile (%s)", (runtim
 });
 
 /**
- * crun's own compile of a container's spec (the annotation removed) in a scratch state root:
+ * crun's own compile of a container's spec (the annotation removed, the `linux.seccomp` berthd
+ * built for the same options put back: berthd hands crun the annotation alone) in a scratch state root:
  * `crun create` writes the filter it compiled to <state>/<id>/seccomp.bpf before the container
  * runs anything. crun refuses hybrid cgroups, so it runs in a private mount namespace without
  * /sys/fs/cgroup/unified (as berth's shim does).
  */
-async function crunsOwnFilter(containerId: string, name: string): Promise<Buffer> {
+async function crunsOwnFilter(containerId: string, name: string, seccomp: unknown): Promise<Buffer> {
   const spec = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', containerId, 'config.json'), 'utf8'));
   delete spec.annotations['run.oci.seccomp_bpf_data'];
+  spec.linux.seccomp = seccomp;
   delete spec.linux.cgroupsPath;
   spec.process.terminal = false;
   // a root of its own (the container's may be unmounted once it exited)
@@ -154,13 +158,25 @@ describe('the filter berthd compiles once for crun', () => {
     }));
     const cases: [string, string[]][] = [['default', []], ['sysadmin', ['--cap-add', 'SYS_ADMIN']], ['custom', ['--security-opt', `seccomp=${custom}`]]];
     for (const [name, opts] of cases) {
+      // the linux.seccomp berthd builds for these options, as runc is handed it
+      const viaRunc = ok(await docker(['create', '--runtime', 'runc', '--network', 'none', ...opts, 'busybox', 'true'])).stdout.trim();
+      let seccomp: unknown;
+      try {
+        ok(await docker(['start', '-a', viaRunc]));
+        seccomp = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', viaRunc, 'config.json'), 'utf8')).linux.seccomp;
+        expect((seccomp as { syscalls: unknown[] }).syscalls.length).toBeGreaterThan(0);
+      } finally {
+        ok(await docker(['rm', '-f', viaRunc]));
+      }
       const id = ok(await docker(['create', '--runtime', 'crun', '--network', 'none', ...opts, 'busybox', 'sleep', '1000'])).stdout.trim();
       try {
         ok(await docker(['start', id])); // the spec (and its annotation) is written at start
         const spec = JSON.parse(fs.readFileSync(path.join(d.dataRoot, 'containers', id, 'config.json'), 'utf8'));
         const given = Buffer.from(spec.annotations?.['run.oci.seccomp_bpf_data'] ?? '', 'base64');
         expect(given.length).toBeGreaterThan(0);
-        expect(given.equals(await crunsOwnFilter(id, name))).toBe(true);
+        // crun is handed the program alone, not the syscall list it was compiled from
+        expect(spec.linux.seccomp).toBeUndefined();
+        expect(given.equals(await crunsOwnFilter(id, name, seccomp))).toBe(true);
         if (name === 'custom') expect((await docker(['exec', id, 'mkdir', '/z'])).stderr).toMatch(/Permission denied/); // errnoRet 13
         expect(fs.readFileSync(path.join(d.runtimeStateDir, 'crun', id, 'seccomp.bpf')).equals(given)).toBe(true);
       } finally {

@@ -119,14 +119,23 @@ export class SeccompBpfCache {
     this.logger = logger ?? silentLogger;
   }
 
-  /** The spec with the compiled filter as crun's annotation, or the spec itself. */
+  /**
+   * The spec with the compiled filter as crun's annotation, or the spec itself. With the
+   * annotation, `linux.seccomp` is left out: crun 1.8 applies the annotation alone (it loads a
+   * filter when either is there, copies the program to `<state>/<id>/seccomp.bpf`, and its execs
+   * load that file) and would otherwise parse ≈ 350 syscall names it no longer needs. Only the
+   * flags are kept (crun reads them from there; without any it uses SECCOMP_FILTER_FLAG_SPEC_ALLOW).
+   */
   async annotate<T extends { linux?: { seccomp?: RuntimeSeccomp }; annotations?: Record<string, string> }>(spec: T): Promise<T> {
     const seccomp = spec.linux?.seccomp;
     if (!seccomp || spec.annotations?.[SECCOMP_BPF_ANNOTATION] !== undefined) return spec;
     const failUnknown = spec.annotations?.[FAIL_UNKNOWN_ANNOTATION];
     if (failUnknown !== undefined && failUnknown !== '0') return spec;
     const b64 = await this.bpfFor(seccomp);
-    return b64 === null ? spec : { ...spec, annotations: { ...spec.annotations, [SECCOMP_BPF_ANNOTATION]: b64 } };
+    if (b64 === null) return spec;
+    const { seccomp: _compiled, ...linux } = spec.linux!;
+    const flags = seccomp.flags?.length ? { seccomp: { defaultAction: seccomp.defaultAction, flags: seccomp.flags } } : {};
+    return { ...spec, linux: { ...linux, ...flags }, annotations: { ...spec.annotations, [SECCOMP_BPF_ANNOTATION]: b64 } };
   }
 
   /** Base64 of the filter's BPF program, or null (the runtime compiles it then). */
