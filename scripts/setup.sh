@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything berth needs on a fresh Debian 12 machine of this kind, safe to run again and again:
-#   1. the Debian packages berth drives (runc, crun, busybox-static, skopeo, docker-registry, tini;
+#   1. the Debian packages berth drives (crun, the default runtime, and runc; busybox-static, skopeo, docker-registry, tini;
 #      docker-compose, nsenter and ip for the networking tests)
 #      and the build tools for sqlite3's native addon — installed only when something is missing;
 #   2. the npm packages (`npm ci`, or `npm install` without a lockfile) — skipped when

@@ -1,7 +1,7 @@
 /**
  * berthd's start: it checks what it needs and fails with one clear line naming the fix; it does
- * not steal the socket of a live daemon but does replace a stale one; `--runtime crun` either
- * runs containers or refuses at start.
+ * not steal the socket of a live daemon but does replace a stale one; crun is the default runtime
+ * where it is installed, `--default-runtime runc` (or `--runtime runc`) makes runc the default.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
@@ -147,41 +147,45 @@ describe('one berthd per data root', () => {
   }, 60_000);
 });
 
-describe('--runtime crun', () => {
-  it('runs containers, or refuses at start with a clear line', async () => {
-    let d: BerthDaemon | undefined;
-    try {
-      d = await BerthDaemon.start({ args: ['--runtime', 'crun'] });
-    } catch (e) {
-      // refused at start: the message must name crun
-      expect(String(e)).toMatch(/crun/);
-      return;
-    }
+describe('--default-runtime runc (dockerd\'s flag; --runtime is its alias)', () => {
+  it('runs containers under runc by default, and says so', async () => {
+    const d = await BerthDaemon.start({ args: ['--default-runtime', 'runc'] });
     try {
       const { docker } = clientsFor(d);
       ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-      const r = ok(await docker(['run', '--rm', 'busybox', 'echo', 'via crun']));
-      expect(r.stdout).toBe('via crun\n');
+      expect(ok(await docker(['info', '--format', '{{.DefaultRuntime}}'])).stdout.trim()).toBe('runc');
+      const r = ok(await docker(['run', '--rm', 'busybox', 'echo', 'via runc']));
+      expect(r.stdout).toBe('via runc\n');
+      const id = ok(await docker(['create', 'busybox', 'true'])).stdout.trim();
+      expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', id])).stdout.trim()).toBe('runc');
+      ok(await docker(['rm', id]));
     } finally {
       await d.dispose();
     }
   }, 60_000);
 });
 
-describe('a container may choose its runtime (docker run --runtime)', () => {
-  it('runs under crun beside runc containers, through exec, pause and a daemon restart; an unknown runtime is 400', async () => {
+describe('the default runtime, and a container may choose the other one (docker run --runtime)', () => {
+  it('crun is the default when installed; runc runs beside it, through exec, pause and a daemon restart; an unknown runtime is 400', async () => {
     const d = await BerthDaemon.start();
     try {
       const { docker } = clientsFor(d);
       ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
       const info = JSON.parse(ok(await docker(['info', '--format', '{{json .Runtimes}}'])).stdout) as Record<string, unknown>;
       expect(Object.keys(info)).toEqual(expect.arrayContaining(['runc', 'crun'])); // scripts/setup.sh installs both
-      expect(ok(await docker(['run', '--rm', '--runtime', 'crun', 'busybox', 'echo', 'via crun'])).stdout).toBe('via crun\n');
-      const id = ok(await docker(['run', '-d', '--runtime', 'crun', 'busybox', 'sleep', '1000'])).stdout.trim();
-      expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', id])).stdout.trim()).toBe('crun');
-      // the runtime's own state says it is crun's container, not runc's
-      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'crun'))).toContain(id);
-      expect(fs.existsSync(path.join(d.dataRoot, 'runtime', 'runc', id))).toBe(false);
+      // crun is the default where it is installed (berthd hands it the seccomp filter compiled once)
+      expect(ok(await docker(['info', '--format', '{{.DefaultRuntime}}'])).stdout.trim()).toBe('crun');
+      expect(ok(await docker(['info'])).stdout).toContain(' Default Runtime: crun\n');
+      const dflt = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+      expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', dflt])).stdout.trim()).toBe('crun');
+      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'crun'))).toContain(dflt);
+      ok(await docker(['rm', '-f', dflt]));
+      expect(ok(await docker(['run', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'via runc'])).stdout).toBe('via runc\n');
+      const id = ok(await docker(['run', '-d', '--runtime', 'runc', 'busybox', 'sleep', '1000'])).stdout.trim();
+      expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', id])).stdout.trim()).toBe('runc');
+      // the runtime's own state says it is runc's container, not crun's
+      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'runc'))).toContain(id);
+      expect(fs.existsSync(path.join(d.dataRoot, 'runtime', 'crun', id))).toBe(false);
       expect(ok(await docker(['exec', id, 'echo', 'in'])).stdout).toBe('in\n');
       ok(await docker(['pause', id]));
       ok(await docker(['unpause', id]));

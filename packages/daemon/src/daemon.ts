@@ -55,7 +55,10 @@ export interface DaemonConfig {
   dataRoot: string;
   /** `-H` values: `unix:///path`, `tcp://host:port` (default unix:///run/berth.sock). */
   hosts?: string[];
-  /** `--runtime` (default runc). */
+  /**
+   * `--default-runtime` / `--runtime` (default: crun when it is installed, runc otherwise; see
+   * `defaultRuntime`).
+   */
   runtime?: RuntimeName;
   /** `--tlsverify --tlscacert --tlscert --tlskey` (file paths). */
   tls?: { verify: boolean; caFile?: string; certFile?: string; keyFile?: string };
@@ -109,6 +112,8 @@ export interface Daemon {
   readonly addresses: string[];
   /** The CRI endpoint (`unix:///path`) when one is served. */
   readonly criAddress?: string;
+  /** The default OCI runtime (configured, or chosen by `defaultRuntime`). */
+  readonly runtime: RuntimeName;
   readonly layout: DataRoot;
   readonly events: EventLog;
   readonly imageStore: ImageStore;
@@ -120,7 +125,7 @@ export interface Daemon {
 /** The composition root: checks the host, opens the stores, builds the services and routers, listens. */
 export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const logger = config.logger ?? silentLogger;
-  const runtime: RuntimeName = config.runtime ?? 'runc';
+  const runtime: RuntimeName = config.runtime ?? (await defaultRuntime());
   const hosts = config.hosts?.length ? config.hosts : [DEFAULT_HOST];
   const useTls = config.tls !== undefined && (config.tls.verify || config.tls.certFile !== undefined);
   const addresses = hosts.map((h) => parseListenAddress(h, useTls));
@@ -350,6 +355,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     return {
       addresses: api.addresses,
       ...(criAddress ? { criAddress } : {}),
+      runtime,
       layout,
       events,
       imageStore,
@@ -377,18 +383,32 @@ async function loadTls(t: NonNullable<DaemonConfig['tls']>): Promise<TlsConfig> 
   return out;
 }
 
-async function installedRuntimes(current: RuntimeName): Promise<string[]> {
-  const out = new Set<string>([current]);
+/** The OCI runtimes berth drives that are on PATH. */
+async function runtimesOnPath(): Promise<RuntimeName[]> {
+  const out: RuntimeName[] = [];
   const dirs = (process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
-  for (const name of ['runc', 'crun']) {
+  for (const name of ['runc', 'crun'] as const) {
     for (const d of dirs) {
       if (await fs.access(path.join(d, name)).then(() => true, () => false)) {
-        out.add(name);
+        out.push(name);
         break;
       }
     }
   }
-  return [...out].sort();
+  return out;
+}
+
+async function installedRuntimes(current: RuntimeName): Promise<string[]> {
+  return [...new Set<string>([current, ...(await runtimesOnPath())])].sort();
+}
+
+/**
+ * The default runtime when none is configured: crun when it is installed, runc otherwise. berthd
+ * hands crun the seccomp filter it compiled once (runc 1.1 compiles it at every start and exec,
+ * +17-23 ms CPU each), and crun starts faster; runc stays available as `--runtime runc`.
+ */
+export async function defaultRuntime(): Promise<RuntimeName> {
+  return (await runtimesOnPath()).includes('crun') ? 'crun' : 'runc';
 }
 
 /**

@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
     .usage('$0 [options]\n\nA Docker-compatible container engine daemon (Engine API 1.41).')
     .option('data-root', { type: 'string', default: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
     .option('host', { alias: 'H', type: 'string', array: true, describe: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` })
-    .option('runtime', { type: 'string', choices: ['runc', 'crun'], default: 'runc', describe: 'OCI runtime' })
+    .option('default-runtime', { alias: 'runtime', type: 'string', choices: ['runc', 'crun'], describe: 'Default OCI runtime for containers (default crun when installed, else runc)' })
     .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], default: 'info' })
     .option('debug', { alias: 'D', type: 'boolean', default: false, describe: 'Enable debug mode (log level debug)' })
     .option('tlsverify', { type: 'boolean', default: false, describe: 'Use TLS and verify the remote (client certificates)' })
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   const config: DaemonConfig = {
     dataRoot: args['data-root'],
     hosts: hosts.length ? hosts : [DEFAULT_HOST],
-    runtime: args.runtime as RuntimeName,
+    ...(args['default-runtime'] ? { runtime: args['default-runtime'] as RuntimeName } : {}),
     logger,
     debug: level === 'debug',
   };
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`berthd: ${messageOf(e)}\n`);
     process.exit(1);
   }
-  logger.info({ addresses: daemon.addresses, cri: daemon.criAddress, dataRoot: config.dataRoot, runtime: config.runtime }, 'berthd started');
+  logger.info({ addresses: daemon.addresses, cri: daemon.criAddress, dataRoot: config.dataRoot, runtime: daemon.runtime }, 'berthd started');
 
   let stopping = false;
   const stop = (signal: string): void => {

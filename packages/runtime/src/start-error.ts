@@ -6,7 +6,7 @@ import { InternalError, InvalidArgumentError, type BerthError } from '@berth/err
  * non-executable command is the caller's mistake (InvalidArgumentError); the rest is internal.
  */
 export function startError(raw: string, verb: 'create' | 'exec' = 'create'): BerthError {
-  const runtimeMessage = runtimeErrorText(raw);
+  const runtimeMessage = goErrnoWords(runtimeErrorText(raw));
   const msg = `OCI runtime ${verb} failed: ${runtimeMessage}`;
   const lower = runtimeMessage.toLowerCase();
   if (
@@ -18,6 +18,33 @@ export function startError(raw: string, verb: 'create' | 'exec' = 'create'): Ber
     return new InvalidArgumentError(msg);
   }
   return new InternalError(msg);
+}
+
+/** strerror texts as C prints them (crun); Go (runc) prints the same words in lower case. */
+const C_ERRNO_TEXTS = [
+  'No such file or directory',
+  'Permission denied',
+  'Is a directory',
+  'Not a directory',
+  'Exec format error',
+  'Operation not permitted',
+  'Too many levels of symbolic links',
+  'Read-only file system',
+  'No space left on device',
+  'File exists',
+  'Invalid argument',
+  'Device or resource busy',
+];
+const C_ERRNO = new RegExp(`: (${C_ERRNO_TEXTS.join('|')})\\b`, 'g');
+
+/**
+ * C's strerror texts (crun: `open executable: Permission denied`) → Go's (runc, and so Docker:
+ * `permission denied`): the same words in lower case. The docker CLI matches them case-sensitively
+ * to exit 127 (`no such file or directory`) or 126 (`permission denied`, `is a directory`) when a
+ * run's start fails, so crun's wording would turn both into 125.
+ */
+export function goErrnoWords(message: string): string {
+  return message.replace(C_ERRNO, (_m, text: string) => `: ${text.toLowerCase()}`);
 }
 
 /**

@@ -98,7 +98,10 @@ export class ContainerExecs {
         task.detach();
       }
       s.status = 'exited';
-      s.exitCode = /executable file not found/i.test(messageOf(err)) ? 127 : 126; // docker's translateContainerdStartErr
+      // docker's translateContainerdStartErr: the command named and not found (runc: `exec: "x":
+      // executable file not found in $PATH`; crun: "executable file `x` not found in $PATH: no such file or directory")
+      const msg = messageOf(err);
+      s.exitCode = msg.includes(s.config.cmd[0] ?? '') && /executable file not found|no such file or directory/i.test(msg) ? 127 : 126;
       s.resolveDone();
       this.forgetExecLater(s);
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
