@@ -1124,9 +1124,12 @@ int main(int argc, char **argv) {
   }
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
   if (opt_cgfix) {
-    /* crun refuses hybrid cgroups: give it a private mount namespace without the v2 mount. */
+    /* crun refuses hybrid cgroups: give it a mount namespace of its own without the v2 mount.
+     * Only the cgroup tmpfs is made private there (so the unmount below cannot reach the host);
+     * every other mount keeps its propagation, so a container's rshared/rslave binds see the
+     * host's mounts (and the host theirs) as under runc. */
     if (unshare(CLONE_NEWNS) < 0) die("unshare(CLONE_NEWNS)");
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private");
+    if (mount(NULL, "/sys/fs/cgroup", NULL, MS_PRIVATE, NULL) < 0) die("make /sys/fs/cgroup private");
     if (umount2("/sys/fs/cgroup/unified", MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) die("umount /sys/fs/cgroup/unified");
   }
   init_escapes();
