@@ -29,3 +29,4 @@ export { RecordingDaemon } from './recording-daemon';
 export type { RecordedRequest } from './recording-daemon';
 export { spdyConnect, spdyDictionary, spdySession, type SpdyClientSession, type SpdyClientStream } from './spdy-client';
 export { wsConnect, wsTunnelConnect, type WsConnection } from './ws-client';
+export { runSeccompBpf, seccompDifferences } from './seccomp-bpf-eval';

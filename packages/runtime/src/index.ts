@@ -33,7 +33,7 @@ export type { Task } from './task';
 export { buildSpec, buildExecProcess, DEFAULT_CAPABILITIES, DEFAULT_PATH_ENV, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, hostCapabilities, capabilityName, isCapability } from './build-spec';
 export { resolveUser, type ResolvedUser } from './user';
 export { AppArmor, defaultAppArmorProfile, parseAppArmorParserVersion, systemAppArmorHost, DEFAULT_APPARMOR_PROFILE, UNCONFINED_APPARMOR_PROFILE, type AppArmorHost, type AppArmorProfileData, type AppArmorState } from './apparmor';
-export { SeccompBpfCache, seccompFilterInput, SECCOMP_BPF_ANNOTATION, type SeccompFilterInput } from './seccomp-bpf';
+export { SeccompBpfCache, seccompFilterInput, crunLayoutBpf, SECCOMP_BPF_ANNOTATION, type SeccompFilterInput } from './seccomp-bpf';
 export { seccompFor, parseSeccompProfile, defaultSeccompProfile, seccompSupported, type SeccompProfile, type SeccompRule } from './seccomp-profile';
 export { writeContainerFiles, containerFilePaths } from './container-files';
 export { orderUserMounts } from './mount-order';

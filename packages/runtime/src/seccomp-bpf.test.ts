@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SECCOMP_BPF_ANNOTATION, SeccompBpfCache, seccompFilterInput } from './seccomp-bpf';
+import { SECCOMP_BPF_ANNOTATION, SeccompBpfCache, crunLayoutBpf, seccompFilterInput } from './seccomp-bpf';
 import { runtimeNative } from './native-addon';
 import { seccompFor, defaultSeccompProfile } from './seccomp-profile';
 
@@ -91,6 +91,15 @@ withLibseccomp('SeccompBpfCache (the host’s libseccomp)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("hands over libseccomp's binary tree of the runtime's calls, not crun's linear layout (test-e2e/security.test.ts checks both decide alike)", async () => {
+    const given = Buffer.from((await new SeccompBpfCache().bpfFor(spec!))!, 'base64');
+    const tree = runtimeNative()!.seccompExportBpf({ ...seccompFilterInput(spec!)!, optimize: 2 }).bpf;
+    expect(given.equals(tree)).toBe(true);
+    const linear = crunLayoutBpf(spec!)!;
+    expect(linear.equals(runtimeNative()!.seccompExportBpf(seccompFilterInput(spec!)!).bpf)).toBe(true);
+    expect(given.equals(linear)).toBe(false);
   });
 
   it('annotates a spec for crun, unless it has the annotation already or asks crun to fail on unknown syscalls', async () => {

@@ -12,6 +12,9 @@
  *       seccomp_syscall_resolve_name (unknown names are skipped and listed in `unknown`) and
  *       seccomp_rule_add_array; seccomp_export_bpf into a memfd. Throws on any libseccomp
  *       error (the caller then lets the runtime compile, and report, as usual).
+ *       `optimize` (optional): seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, n) right after
+ *       seccomp_init; 2 lays the syscalls out as a binary tree (libseccomp >= 2.5), the same
+ *       decisions in fewer instructions per syscall and a cheaper load into the kernel.
  *
  * libseccomp is loaded with dlopen (only its runtime library is on the host, no headers): the
  * prototypes below are libseccomp's stable ABI (seccomp.h, 2.x).
@@ -48,6 +51,7 @@ static struct {
   int (*syscall_resolve_name)(const char *);
   int (*rule_add_array)(void *, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
   int (*export_bpf)(void *, int);
+  int (*attr_set)(void *, int, uint32_t);
   const struct scmp_version *(*version)(void);
 } lib;
 
@@ -64,6 +68,7 @@ static int load_lib(void) {
   lib.rule_add_array = (int (*)(void *, uint32_t, int, unsigned int, const struct scmp_arg_cmp *))dlsym(h, "seccomp_rule_add_array");
   lib.export_bpf = (int (*)(void *, int))dlsym(h, "seccomp_export_bpf");
   lib.version = (const struct scmp_version *(*)(void))dlsym(h, "seccomp_version");
+  lib.attr_set = (int (*)(void *, int, uint32_t))dlsym(h, "seccomp_attr_set");
   if (!lib.init || !lib.release || !lib.arch_resolve_name || !lib.arch_add || !lib.syscall_resolve_name || !lib.rule_add_array ||
       !lib.export_bpf || !lib.version) {
     dlclose(h);
@@ -146,6 +151,11 @@ napi_value js_seccomp_export_bpf(napi_env env, napi_callback_info info) {
   napi_create_array(env, &unknown);
   void *ctx = lib.init(def);
   if (!ctx) return fail(env, NULL, EINVAL, "seccomp_init");
+  uint32_t optimize;
+  if (get_u32_prop(env, f, "optimize", &optimize)) {
+    int r = lib.attr_set ? lib.attr_set(ctx, 8 /* SCMP_FLTATR_CTL_OPTIMIZE */, optimize) : -EOPNOTSUPP;
+    if (r < 0) return fail(env, ctx, -r, "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE)");
+  }
   char name[128];
   size_t len;
   for (uint32_t i = 0; i < n_arches; i++) {
