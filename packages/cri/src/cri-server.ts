@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { silentLogger, type Logger } from '@berth/log';
 import { loadCriServices } from './cri-proto';
-import type { CriContainerBackend, CriImageBackend } from './deps';
+import type { CriContainerBackend, CriImageBackend, PodResolvConf } from './deps';
 import { unaryHandlers, type UnaryHandler } from './grpc-handlers';
 import { imageServiceHandlers } from './image-service';
 import { CniNetwork } from './cni-network';
@@ -27,6 +27,8 @@ export interface CriServerOptions {
   socket: string;
   images: CriImageBackend;
   containers?: CriContainerBackend;
+  /** The content of a pod's resolv.conf (needed with `containers`). */
+  podResolvConf: PodResolvConf;
   /** berth's version (VersionResponse.runtime_version). */
   version: string;
   /** Directory for the CRI's own state (sandbox network results). */
@@ -92,6 +94,7 @@ export class CriServer {
         images: opts.images,
         cni: this.cni,
         stateDir: opts.stateDir,
+        podResolvConf: opts.podResolvConf,
         podInfraImage: opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE,
         logger: this.logger,
         apparmorEnabled: opts.apparmorEnabled ?? false,

@@ -43,6 +43,12 @@ export interface CriImageBackend {
   writableLayerUsage?(id: string): Promise<{ mountpoint: string; usedBytes: number; inodesUsed: number } | undefined>;
 }
 
+/**
+ * A pod's resolv.conf content from its DNSConfig (servers, searches, options as given; the host's
+ * file when empty): the daemon hands in @berth/network's one writer of that content.
+ */
+export type PodResolvConf = (dns: { servers?: string[]; searches?: string[]; options?: string[] } | undefined) => Promise<string>;
+
 /** A started exec, as the container service hands it out. */
 export interface CriExecAttachment {
   readonly tty: boolean;

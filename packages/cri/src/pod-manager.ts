@@ -22,7 +22,7 @@ import {
   type ContainerMeta,
   type SandboxMeta,
 } from './cri-labels';
-import type { CriContainerBackend, CriImageBackend } from './deps';
+import type { CriContainerBackend, CriImageBackend, PodResolvConf } from './deps';
 import { GrpcStatusError } from './grpc-errors';
 import type { Message, UnaryHandler } from './grpc-handlers';
 import type { StreamingServer } from './streaming/streaming-server';
@@ -58,6 +58,8 @@ export interface PodManagerOptions {
   images: CriImageBackend;
   cni: CniNetwork;
   stateDir: string;
+  /** The content of a pod's resolv.conf from its DNSConfig (@berth/network's, through the daemon). */
+  podResolvConf: PodResolvConf;
   podInfraImage: string;
   logger: Logger;
   /** Serves the URLs Exec/Attach/PortForward answer (those RPCs are Unimplemented without it). */
@@ -129,18 +131,7 @@ export class PodManager {
   private async writePodFiles(id: string, cfg: Message, hostNet: boolean): Promise<void> {
     const dir = this.podFilesDir(id);
     await fs.mkdir(dir, { recursive: true });
-    const dns = cfg.dns_config;
-    let resolv: string;
-    if (dns && ((dns.servers ?? []).length || (dns.searches ?? []).length || (dns.options ?? []).length)) {
-      resolv = [
-        ...(dns.searches?.length ? [`search ${dns.searches.join(' ')}`] : []),
-        ...(dns.servers ?? []).map((s: string) => `nameserver ${s}`),
-        ...(dns.options?.length ? [`options ${dns.options.join(' ')}`] : []),
-      ].join('\n') + '\n';
-    } else {
-      resolv = await fs.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-    }
-    await fs.writeFile(path.join(dir, 'resolv.conf'), resolv);
+    await fs.writeFile(path.join(dir, 'resolv.conf'), await this.o.podResolvConf(cfg.dns_config ?? undefined));
     const hostname = hostNet || !cfg.hostname ? (await fs.readFile('/proc/sys/kernel/hostname', 'utf8')).trim() : String(cfg.hostname);
     await fs.writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
   }

@@ -35,7 +35,7 @@ import { volumesRouter } from './routes/volumes';
 import { networksRouter } from './routes/networks';
 import { swarmRouter } from './routes/swarm';
 import { pluginsRouter, sessionRouter } from './routes/plugins';
-import { dialInNetns, openNetworkManager, type AddressPool, type NetworkManager } from '@berth/network';
+import { dialInNetns, openNetworkManager, podResolvConf, type AddressPool, type NetworkManager } from '@berth/network';
 import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
@@ -332,6 +332,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         stateDir: layout.criStateDir,
         images: { ...criImageBackend(imageStore, (reference, o) => puller.pull({ reference, progress: { write: () => undefined }, ...o }), layout.imageStoreRoot), ...criImageVolumes(imageStore.snapshots, layout.criImageVolumesDir) },
         ...(containers ? { containers } : {}),
+        podResolvConf,
         ...(config.cri.cniConfDir ? { cniConfDir: config.cri.cniConfDir } : {}),
         ...(config.cri.cniBinDirs?.length ? { cniBinDirs: config.cri.cniBinDirs } : {}),
         ...(config.cri.podInfraImage ? { podInfraImage: config.cri.podInfraImage } : {}),

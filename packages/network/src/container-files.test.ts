@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hostsFile, localContainerFiles, resolvConf } from './container-files';
+import { hostsFile, localContainerFiles, podResolvConf, resolvConf } from './container-files';
 import { portKeys, wantedPorts } from './port-bindings';
 
 describe('hostsFile', () => {
@@ -77,7 +77,7 @@ describe('wantedPorts', () => {
   });
 });
 
-describe('localContainerFiles (host, none, berthd --bridge none)', () => {
+describe('localContainerFiles (host, none, berthd --bridge none) and podResolvConf (CRI)', () => {
   let dir: string;
   const paths = (resolv: string) => ({ hosts: path.join(dir, 'hosts'), resolvConf: path.join(dir, resolv) });
   beforeAll(async () => {
@@ -108,5 +108,17 @@ describe('localContainerFiles (host, none, berthd --bridge none)', () => {
     const f = await localContainerFiles('host', { hostname: 'h', extraHosts: ['db:10.1.2.3'] }, paths('host-resolv.conf'));
     expect(f.resolvConf).toBe('search example.com\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n');
     expect(f.hosts).toBe('127.0.0.1\tlocalhost\n10.9.9.9\tthe-host\n');
+  });
+  it('a CRI pod: the DNSConfig as given (loopback servers and "." kept, no default added), else the host file as it is', async () => {
+    const p = paths('host-resolv.conf');
+    expect(await podResolvConf({ servers: ['10.96.0.10', '127.0.0.53'], searches: ['default.svc.cluster.local', '.'], options: ['ndots:5'] }, p)).toBe(
+      'search default.svc.cluster.local .\nnameserver 10.96.0.10\nnameserver 127.0.0.53\noptions ndots:5\n',
+    );
+    expect(await podResolvConf({ searches: ['svc.local'] }, p)).toBe('search svc.local\n');
+    expect(await podResolvConf({ options: ['ndots:2'] }, p)).toBe('options ndots:2\n');
+    for (const dns of [undefined, {}, { servers: [], searches: [], options: [] }]) {
+      expect(await podResolvConf(dns, p)).toBe('search example.com\nnameserver 127.0.0.53\nnameserver 10.0.0.2\n');
+    }
+    expect(await podResolvConf(undefined, paths('missing-resolv.conf'))).toBe('');
   });
 });

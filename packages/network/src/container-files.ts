@@ -1,7 +1,9 @@
 /**
  * The contents of a container's /etc/hosts and /etc/resolv.conf, as Docker writes them: for
  * bridge networks (the attacher) and for host, none and berthd `--bridge none`
- * (localContainerFiles, which the daemon uses at create). The runtime only writes what it is given.
+ * (localContainerFiles, which the daemon uses at create); and a CRI pod's resolv.conf from
+ * Kubernetes' DNS config (podResolvConf, which the daemon hands the CRI). The runtime and the CRI
+ * only write what they are given.
  */
 import { promises as fs } from 'node:fs';
 
@@ -96,6 +98,11 @@ export function resolvConf(i: ResolvInput): string {
     servers = nameservers(i.host).filter((s) => !isLoopback(s));
     if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];
   }
+  return resolvText(keep, search, servers, options);
+}
+
+/** The lines kept from the host (comments, other keywords), then search, nameservers, options. */
+function resolvText(keep: string[], search: string[], servers: string[], options: string[]): string {
   const out = [...keep];
   if (search.length) out.push(`search ${search.join(' ')}`);
   for (const s of servers) out.push(`nameserver ${s}`);
@@ -134,6 +141,26 @@ export async function localContainerFiles(
     hosts: hostsFile({ hostname: i.hostname, domainname: i.domainname, address: '127.0.0.1', extraHosts: i.extraHosts ?? [], links: [] }),
     resolvConf: resolvConf({ host: hostResolv, noNameservers: mode === 'none' }),
   };
+}
+
+/** A Kubernetes pod's DNS settings (the CRI's DNSConfig). */
+export interface PodDnsConfig {
+  servers?: string[];
+  searches?: string[];
+  options?: string[];
+}
+
+/**
+ * A CRI pod's resolv.conf, as containerd writes it: the DNSConfig's servers, searches and options
+ * as given (kubelet has made them; none dropped, no default added); the host's file as it is when
+ * the config is absent or empty.
+ */
+export async function podResolvConf(dns: PodDnsConfig | undefined, paths: HostFilePaths = HOST_FILES): Promise<string> {
+  const servers = dns?.servers ?? [];
+  const searches = dns?.searches ?? [];
+  const options = dns?.options ?? [];
+  if (!servers.length && !searches.length && !options.length) return readOr(paths.resolvConf, '');
+  return resolvText([], searches, servers, options);
 }
 
 /** Where the embedded DNS forwards a container's other names: its --dns, else the host's nameservers. */

@@ -12,4 +12,4 @@ export { openNetworkManager, type NetworkManagerInternals } from './open-network
 export { networkSpawnCount } from './run-command';
 export type { HostNet, BridgeSpec, VethSpec } from './host-net';
 export { dialInNetns } from './dial-in-netns';
-export { localContainerFiles, type HostFilePaths } from './container-files';
+export { localContainerFiles, podResolvConf, type HostFilePaths, type PodDnsConfig } from './container-files';
