@@ -122,7 +122,7 @@ describe('unpackLayer and packDirectory round trip', () => {
   it('reads a file at the size it had when listed, even if it shrinks while being read', async () => {
     const d = path.join(work, 'd');
     fs.mkdirSync(d);
-    const size = 3 * 1024 * 1024;
+    const size = 20 * 1024 * 1024; // more than the packer reads ahead (2 chunks of 4 MiB) before its first chunk goes out
     fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(size, 1));
     fs.writeFileSync(path.join(d, 'g'), 'after');
     const iter = packDirectory(d)[Symbol.asyncIterator]();
@@ -138,6 +138,21 @@ describe('unpackLayer and packDirectory round trip', () => {
       ['g', 5, 5],
     ]);
     expect(listed[0]!.body.subarray(size - 10).equals(Buffer.alloc(10))).toBe(true);
+  });
+
+  it('closes a big file only after its reads in flight, when the reader goes away mid-file', async () => {
+    const d = path.join(work, 'd');
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(40 * 1024 * 1024, 2));
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const s = packDirectory(d);
+    const iter = s[Symbol.asyncIterator]();
+    await iter.next();
+    await iter.return!(undefined); // reads of the next chunks are in flight on the worker threads
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.destroyed).toBe(true);
+    expect(fds()).toBe(before);
   });
 
   it('ends the stream with CancelledError when the signal aborts', async () => {

@@ -36,7 +36,9 @@ export interface PackDirectoryOptions {
 }
 
 const BATCH = 256 * 1024;
-const READ_CHUNK = 1024 * 1024;
+/** A big file is read in chunks of this size, this many at a time (off the main thread). */
+const READ_CHUNK = 4 * 1024 * 1024;
+const READ_AHEAD = 2;
 /** tar-stream writes 6 octal digits of uid/gid and cuts what does not fit: above, PAX carries them. */
 const MAX_PLAIN_ID = 0o777777;
 const MAX_PLAIN_SIZE = 0o77777777777;
@@ -257,7 +259,7 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
  * in order and raw PAX records can be put in their place (see header()).
  */
 class PackWriter {
-  private readonly pack = tar.pack({ highWaterMark: 4 * READ_CHUNK } as Parameters<typeof tar.pack>[0]);
+  private readonly pack = tar.pack({ highWaterMark: 2 * READ_CHUNK } as Parameters<typeof tar.pack>[0]);
   readonly out = new Batch();
   private failure: Error | undefined;
   /** Bytes taken from pack so far, and bytes it will have put out for the entries given to it. */
@@ -286,6 +288,7 @@ class PackWriter {
 
   /** A regular file: exactly `h.size` bytes (cut or zero-padded if the file changed: tar-stream fails the whole archive on a wrong size); closes fd. */
   async *file(h: Entry, xattrs: [string, Buffer][], fd: number): AsyncGenerator<Buffer> {
+    const inflight: Promise<Buffer>[] = [];
     try {
       const size = h.size;
       const header = await this.header(h, xattrs);
@@ -307,23 +310,31 @@ class PackWriter {
       let done: Promise<void> | undefined;
       const sink = await new Promise<ReturnType<tar.Pack['entry']>>((resolve) => {
         done = this.run((cb) => resolve(this.pack.entry(header, cb)));
+        done.catch(() => undefined); // awaited below; a pack destroyed mid-file (the reader went away) rejects it unawaited
       });
-      let left = size;
-      while (left > 0) {
-        const want = Math.min(READ_CHUNK, left);
-        const buf = Buffer.allocUnsafe(want);
-        const n = fs.readSync(fd, buf, 0, want, null);
-        const part = n === 0 ? Buffer.alloc(want) : n === want ? buf : buf.subarray(0, n);
-        left -= part.length;
-        const want2 = this.emitted + part.length;
+      // the data is read on libuv's worker threads, READ_AHEAD chunks in flight: the next is read while this one goes out
+      let next = 0;
+      const start = (): void => {
+        const want = Math.min(READ_CHUNK, size - next);
+        const p = readAt(fd, want, next);
+        p.catch(() => undefined); // awaited in order below (or in finally)
+        inflight.push(p);
+        next += want;
+      };
+      while (next < size && inflight.length < READ_AHEAD) start();
+      while (inflight.length > 0) {
+        const part = await inflight.shift()!;
+        if (next < size) start();
+        const total = this.emitted + part.length;
         sink.write(part);
-        await this.until(want2); // streamx moves it into pack on a later tick
+        await this.until(total); // streamx moves it into pack a few microtasks later
         if (this.out.size >= BATCH) yield this.out.take();
       }
       (sink as unknown as { end(): void }).end();
       await done;
       this.drain();
     } finally {
+      await Promise.allSettled(inflight); // no read may still use the fd when it is closed
       fs.closeSync(fd);
     }
   }
@@ -469,6 +480,22 @@ function openForRead(abs: Buffer): number | undefined {
     if (code === 'ENOENT' || code === 'ELOOP') return undefined;
     throw err;
   }
+}
+
+/**
+ * `want` bytes of a file from `pos`, read on a libuv worker thread; what the file no longer has
+ * (it shrank since it was listed) is zeros.
+ */
+async function readAt(fd: number, want: number, pos: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(want);
+  let off = 0;
+  while (off < want) {
+    const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, off, want - off, pos + off, (err, got) => (err ? reject(err) : resolve(got))));
+    if (n === 0) break;
+    off += n;
+  }
+  buf.fill(0, off);
+  return buf;
 }
 
 /** A binary-string name that does not fit ustar: longer than 100 bytes, or not plain ASCII. */
