@@ -28,6 +28,8 @@ declare -A need=(
   [mkfifo]=coreutils
   [setfattr]=attr
   [zstd]=zstd
+  # the sqlite3 shell holds berth.db's write lock in the kill -9 blob tests (crash-leftovers, registry-pull)
+  [sqlite3]=sqlite3
   # apparmor_parser: compiles the generated docker-default without loading it (runtime/src/apparmor.test.ts)
   [/usr/sbin/apparmor_parser]=apparmor
   # Docker's Python SDK, the real client of the issue-12 e2e tests (test-e2e/harness/python-sdk.ts)

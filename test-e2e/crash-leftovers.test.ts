@@ -3,14 +3,15 @@
  * commit leaves no paused container after the restart, during a build no intermediate
  * container (also when killed the moment the step's container exists), during a volume's
  * copy-up no half-filled volume (the next start copies it whole), during a load nothing of
- * the cut image in layers/ or content/; no health-probe shim outlives the removal of its container or a daemon stop
+ * the cut image in layers/ or content/ (nor its config blob, written before its record: swept at start); no health-probe shim outlives the removal of its container or a daemon stop
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sleep, waitFor } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sha256Hex, sleep, waitFor } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -149,4 +150,43 @@ describe('crash leftovers', () => {
     expect(fs.statSync(path.join(work, 'again.tar')).size).toBeGreaterThan(4 * (24 << 20));
     ok(await docker(['rmi', 'big:1']));
   }, 180_000);
+
+  it("kill -9 between a load's config blob and its image record: after the restart the blob is gone (swept at start), and it loads whole after", async () => {
+    const work = scratchDir('crash-config');
+    const layer = makeTar([{ name: 'f', content: 'kept\n' }]);
+    const diffId = `sha256:${sha256Hex(layer)}`;
+    const config = (label: string): string =>
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Labels: { which: label } }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'e2e' }] });
+    const first = path.join(work, 'first.tar');
+    const second = path.join(work, 'second.tar');
+    fs.writeFileSync(first, makeDockerSaveArchive({ layers: [layer], rawConfig: config('first'), repoTag: 'cfg:1' }));
+    fs.writeFileSync(second, makeDockerSaveArchive({ layers: [layer], rawConfig: config('second'), repoTag: 'cfg:2' }));
+    const configBlob = path.join(d.dataRoot, 'content', 'sha256', sha256Hex(config('second')));
+    // the layer is in the store already: the second load writes only its config, then the record
+    ok(await docker(['load', '-i', first]));
+    const held = (): string[] => ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).sort();
+    const before = held();
+    // berth.db's write lock held by another process: the record's insert waits (busy timeout)
+    // with the config blob already in content/, a window wide enough to kill in every time
+    const lock = spawn('sqlite3', [path.join(d.dataRoot, 'berth.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const locked = new Promise<void>((resolve) => lock.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve()));
+      lock.stdin!.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
+      await locked;
+      const load = docker(['load', '-i', second]);
+      await waitFor('the config blob written', () => fs.existsSync(configBlob), 4_000, 2);
+      await d.kill9();
+      await load;
+    } finally {
+      lock.stdin!.end('ROLLBACK;\n');
+      await new Promise((r) => lock.once('exit', r));
+    }
+    await d.restart();
+    expect(fs.existsSync(configBlob)).toBe(false);
+    expect(held()).toEqual(before);
+    expect(ok(await docker(['images', '-q', 'cfg:2'])).stdout).toBe('');
+    ok(await docker(['load', '-i', second]));
+    expect(ok(await docker(['image', 'inspect', '--format', '{{.Config.Labels.which}}', 'cfg:2'])).stdout.trim()).toBe('second');
+    ok(await docker(['rmi', 'cfg:1', 'cfg:2']));
+  }, 60_000);
 });

@@ -1,15 +1,17 @@
 /**
  * Pulling from a registry on this machine: Debian's docker-registry (distribution 2.8) on a free
  * loopback port, seeded with the docker-save fixture by skopeo; `docker pull` and `berth pull`
- * against berthd; kill -9 of berthd in the middle of a pull leaves nothing behind. Nothing
+ * against berthd; kill -9 of berthd in the middle of a pull leaves nothing behind (nor its
+ * manifest and config blobs, written before its record: swept at start). Nothing
  * leaves 127.0.0.1. (The registry issue owns the rest: Docker Hub,
  * auth, push.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, listFiles, makeDockerSaveArchive, makeTar, ok, scratchDir, waitFor } from './harness';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, listFiles, makeDockerSaveArchive, makeTar, ok, scratchDir, sha256Hex, waitFor } from './harness';
 import { startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -105,4 +107,46 @@ describe('pull from a loopback registry', () => {
     expect(ok(await c.docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', ref])).stdout.trim()).toBe('4');
     ok(await c.docker(['rmi', ref]));
   }, 240_000);
+
+  it("kill -9 between a pull's manifest and config blobs and its image record: after the restart both blobs are gone (swept at start), and the pull then completes", async () => {
+    const work = scratchDir('pull-blobs');
+    const layer = makeTar([{ name: 'f', content: 'kept\n' }]);
+    const diffId = `sha256:${sha256Hex(layer)}`;
+    const config = (label: string): string =>
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Labels: { which: label } }, rootfs: { type: 'layers', diff_ids: [diffId] }, history: [{ created_by: 'e2e' }] });
+    for (const which of ['first', 'second']) {
+      const archive = path.join(work, `${which}.tar`);
+      fs.writeFileSync(archive, makeDockerSaveArchive({ layers: [layer], rawConfig: config(which), repoTag: `blobs:${which}` }));
+      ok(await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${registryHost}/e2e/blobs:${which}`], { timeoutMs: 60_000 }));
+    }
+    // the layer is in the store already: the second pull writes its manifest and config blobs, then the record
+    ok(await c.docker(['pull', `${registryHost}/e2e/blobs:first`], { timeoutMs: 60_000 }));
+    const blobsDir = path.join(d.dataRoot, 'content', 'sha256');
+    const held = (): string[] => ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).sort();
+    const before = held();
+    const configBlob = path.join(blobsDir, sha256Hex(config('second')));
+    // berth.db's write lock held by another process: the record's insert waits (busy timeout)
+    // with both blobs already in content/, a window wide enough to kill in every time
+    const lock = spawn('sqlite3', [path.join(d.dataRoot, 'berth.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const locked = new Promise<void>((resolve) => lock.stdout!.on('data', (b: Buffer) => b.toString().includes('locked') && resolve()));
+      lock.stdin!.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
+      await locked;
+      const pull = c.docker(['pull', `${registryHost}/e2e/blobs:second`], { timeoutMs: 60_000 });
+      await waitFor('the config blob written', () => fs.existsSync(configBlob), 4_000, 2);
+      const written = fs.readdirSync(blobsDir).length - before.filter((f) => f.startsWith('content/')).length;
+      expect(written).toBe(2); // the manifest, then the config
+      await d.kill9();
+      await pull;
+    } finally {
+      lock.stdin!.end('ROLLBACK;\n');
+      await new Promise((r) => lock.once('exit', r));
+    }
+    await d.restart();
+    expect(held()).toEqual(before);
+    expect(ok(await c.docker(['images', '-q', `${registryHost}/e2e/blobs:second`])).stdout).toBe('');
+    ok(await c.docker(['pull', `${registryHost}/e2e/blobs:second`], { timeoutMs: 60_000 }));
+    expect(ok(await c.docker(['image', 'inspect', '--format', '{{.Config.Labels.which}}', `${registryHost}/e2e/blobs:second`])).stdout.trim()).toBe('second');
+    ok(await c.docker(['rmi', `${registryHost}/e2e/blobs:first`, `${registryHost}/e2e/blobs:second`]));
+  }, 120_000);
 });

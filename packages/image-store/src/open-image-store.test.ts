@@ -49,4 +49,26 @@ describe('openImageStore', () => {
     expect(await s2.layers.has(orphan.diffId)).toBe(false);
     expect(await s2.content.has(orphan.diffId)).toBe(false);
   });
+
+  it('reopening removes the blobs nothing references (a config or manifest written just before a crash) and keeps every referenced one', async () => {
+    const root = path.join(dir, 'root');
+    const s1 = await openImageStore({ root, db });
+    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'kept' });
+    const rec = await s1.images.get('kept');
+    // a manifest listed with the image (as a pull keeps it), and one written but never listed
+    const listed = await s1.content.write(Buffer.from('{"listed":true}'));
+    const layerDiffIds = rec.config.rootfs.diff_ids as string[];
+    await s1.images.create(await s1.content.readBuffer(img), { blobs: [listed.digest] });
+    const orphanManifest = await s1.content.write(Buffer.from('{"schemaVersion":2,"orphan":true}'));
+    // a config whose image record was never written
+    const orphanConfig = await s1.content.write(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layerDiffIds } })));
+    const s2 = await openImageStore({ root, db });
+    expect(await s2.content.has(orphanManifest.digest)).toBe(false);
+    expect(await s2.content.has(orphanConfig.digest)).toBe(false);
+    expect(await s2.content.has(listed.digest)).toBe(true);
+    expect(await s2.content.has(img)).toBe(true);
+    for (const d of layerDiffIds) expect(await s2.content.has(d)).toBe(true);
+    expect((await s2.images.get('kept')).id).toBe(rec.id);
+    expect((await s2.content.list()).map((b) => b.digest).sort()).toEqual([img, listed.digest, ...layerDiffIds].sort());
+  });
 });

@@ -26,7 +26,8 @@ export interface ImageStoreConfig {
 
 /**
  * Opens (creating directories and tables as needed) the image store under `root`: applies
- * the migrations, empties `<root>/tmp` and removes half-unpacked layers left by a crash.
+ * the migrations, empties `<root>/tmp`, removes half-unpacked layers left by a crash and the
+ * blobs nothing references (written just before a crash).
  */
 export async function openImageStore(config: ImageStoreConfig): Promise<ImageStore> {
   const logger = config.logger ?? silentLogger;
@@ -43,6 +44,9 @@ export async function openImageStore(config: ImageStoreConfig): Promise<ImageSto
   const orphans = await layers.prune();
   if (orphans.length > 0) logger.info({ layers: orphans.length }, 'removed orphan layers');
   const images = new SqliteImageCatalog(config.db, content, layers, logger, config.isImageInUse);
+  // Blobs no image or layer names (a config or manifest written just before a crash) go too.
+  const blobs = await images.sweepUnreferencedBlobs();
+  if (blobs.length > 0) logger.info({ blobs }, 'removed unreferenced blobs');
   const snapshots = new OverlaySnapshotter(paths, config.db, layers, images, logger);
   const archives = new TarImageArchiver(content, layers, images, logger);
   const committer = new LocalImageCommitter(layers, images);

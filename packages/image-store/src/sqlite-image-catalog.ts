@@ -59,6 +59,17 @@ interface Conflict {
   error: ConflictError;
 }
 
+/**
+ * What keeps a content blob: an image's config (its id), a blob listed with an image (manifests,
+ * indexes, pushed layers' gzip forms), a layer's tar (its diffID). The one list for dropping a
+ * blob after a delete and for the sweep at open.
+ */
+const BLOB_REFERENCES: readonly (readonly [table: string, column: string])[] = [
+  ['images', 'id'],
+  ['image_blobs', 'digest'],
+  ['layers', 'diff_id'],
+];
+
 /** Accumulates what one delete or prune did. */
 interface DeleteContext {
   records: DeleteResponseItem[];
@@ -417,10 +428,30 @@ export class SqliteImageCatalog implements ImageCatalog {
   }
 
   private async dropBlobIfUnused(digest: string): Promise<void> {
-    if (await this.db.get('SELECT 1 FROM images WHERE id = ?', [digest])) return;
-    if (await this.db.get('SELECT 1 FROM image_blobs WHERE digest = ?', [digest])) return;
-    if (await this.db.get('SELECT 1 FROM layers WHERE diff_id = ?', [digest])) return;
+    for (const [table, column] of BLOB_REFERENCES) if (await this.db.get(`SELECT 1 FROM ${table} WHERE ${column} = ?`, [digest])) return;
     await this.content.delete(digest as Digest).catch(() => undefined);
+  }
+
+  /**
+   * Removes every blob of the content store that nothing references (BLOB_REFERENCES): what a
+   * crash left between a blob's write and the row naming it (an image's config written before
+   * its record, a pulled or pushed manifest before it is listed, a pushed layer's gzip form).
+   * Only at open, before any operation: berthd is the only user of its data root, and a write in
+   * progress lives in tmp/ until it is complete (emptied at open), so nothing a running operation
+   * writes can be taken. Returns the digests removed.
+   */
+  async sweepUnreferencedBlobs(): Promise<Digest[]> {
+    const referenced = new Set<string>();
+    for (const [table, column] of BLOB_REFERENCES) {
+      for (const r of await this.db.all<{ d: string }>(`SELECT ${column} AS d FROM ${table}`)) referenced.add(r.d);
+    }
+    const removed: Digest[] = [];
+    for (const b of await this.content.list()) {
+      if (referenced.has(b.digest)) continue;
+      await this.content.delete(b.digest as Digest);
+      removed.push(b.digest as Digest);
+    }
+    return removed;
   }
 
   private async user(id: string, ctx: DeleteContext): Promise<ImageUser | undefined> {
