@@ -42,7 +42,11 @@
  *                  only, not execs, not failed creates/starts); 'x' exited (the exit.json document,
  *                  after the delete; the last frame); 'k' kill result (errno as decimal text,
  *                  "0" when sent); 'e' error text for a bad request; 'd' displaced (another
- *                  daemon connection took over; this one is closed next).
+ *                  daemon connection took over; this one is closed next); 'i' stdin taken (the
+ *                  count, decimal text, of 'I' bytes written to the process or dropped since the
+ *                  last 'i': the daemon keeps at most STDIN_WINDOW bytes unacknowledged, so the
+ *                  stdin queue here stays bounded while the process reads slowly; the hello's
+ *                  "stdinAck":true says this shim sends them).
  * One daemon connection at a time; a new connection replaces the old one. Output produced while
  * no daemon is connected is only logged: the container never waits for a daemon. While a
  * connected daemon does not read, the shim stops reading the container's pipes (backpressure).
@@ -285,7 +289,7 @@ static void client_send_str(unsigned char type, const char *s) { client_send(typ
 
 static void send_hello(void) {
   char buf[128];
-  snprintf(buf, sizeof buf, "{\"state\":\"%s\",\"pid\":%d,\"shimPid\":%d}", state_names[st], (int)init_pid, (int)getpid());
+  snprintf(buf, sizeof buf, "{\"state\":\"%s\",\"pid\":%d,\"shimPid\":%d,\"stdinAck\":true}", state_names[st], (int)init_pid, (int)getpid());
   client_send_str('H', buf);
 }
 
@@ -578,11 +582,27 @@ static ssize_t stream_read(struct stream *s) {
 static int stdin_w = -1;
 static struct queue stdin_q;
 static int stdin_close_requested;
+/* 'I' bytes that left the queue (written to the process, or dropped) and are not yet acknowledged. */
+static size_t stdin_taken;
+
+/* Tells the daemon how many stdin bytes left the queue ('i'): its window of unacknowledged
+ * bytes is what bounds the queue (the daemon stops reading its client meanwhile). */
+static void stdin_ack(void) {
+  if (stdin_taken == 0) return;
+  if (client_fd >= 0) {
+    char num[24];
+    snprintf(num, sizeof num, "%zu", stdin_taken);
+    client_send_str('i', num);
+  }
+  stdin_taken = 0; /* no daemon: the next connection starts with a full window */
+}
 
 static void stdin_close(void) {
   if (stdin_w >= 0) close(stdin_w);
   stdin_w = -1;
+  stdin_taken += q_size(&stdin_q);
   q_reset(&stdin_q, 1);
+  stdin_ack();
 }
 
 static void stdin_flush(void) {
@@ -595,11 +615,13 @@ static void stdin_flush(void) {
       return;
     }
     stdin_q.off += (size_t)w;
+    stdin_taken += (size_t)w;
   }
   if (stdin_w >= 0 && q_size(&stdin_q) == 0) {
     stdin_q.off = stdin_q.len = 0;
     if (stdin_close_requested) stdin_close();
   }
+  stdin_ack();
 }
 
 /* ---------- the console (TTY) ---------- */
@@ -917,10 +939,14 @@ static void handle_frame(unsigned char type, const unsigned char *p, size_t n) {
       break;
     case 'I':
       if (stdin_w < 0 || stdin_close_requested) {
+        stdin_taken += n;
+        stdin_ack();
         client_send_str('e', "stdin: not open");
         break;
       }
       if (q_append(&stdin_q, p, n) < 0) {
+        stdin_taken += n;
+        stdin_ack();
         client_send_str('e', "stdin: out of memory");
         break;
       }

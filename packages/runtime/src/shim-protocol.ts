@@ -21,7 +21,15 @@ export const FrameType = {
   KillResult: 0x6b, // 'k'
   Error: 0x65, // 'e'
   Displaced: 0x64, // 'd'
+  StdinTaken: 0x69, // 'i': stdin bytes written to the process (or dropped) since the last one, decimal text
 } as const;
+
+/**
+ * The most stdin bytes the daemon has sent that the shim has not acknowledged ('i'): what bounds
+ * the shim's stdin queue while the process reads slowly (the daemon waits, and stops reading its
+ * client, instead). Shims that do not acknowledge (no `stdinAck` in their hello) get no window.
+ */
+export const STDIN_WINDOW = 1024 * 1024;
 
 /** Largest payload the shim accepts from the daemon in one frame. */
 export const MAX_REQUEST_PAYLOAD = 60 * 1024;

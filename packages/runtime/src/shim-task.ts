@@ -11,7 +11,7 @@ import {
 } from '@berth/errdefs';
 import type { ExitStatus, Logger, OutputChunk } from './types';
 import type { Task } from './task';
-import { encodeFrame, FrameDecoder, FrameType, MAX_REQUEST_PAYLOAD } from './shim-protocol';
+import { encodeFrame, FrameDecoder, FrameType, MAX_REQUEST_PAYLOAD, STDIN_WINDOW } from './shim-protocol';
 import { parseExitDocument, readExitFile, nowRfc3339Nano } from './exit-file';
 import { startError } from './start-error';
 import { parseSignal } from './signals';
@@ -20,6 +20,8 @@ export interface ShimHello {
   state: 'creating' | 'created' | 'running' | 'exited' | 'failed';
   pid: number;
   shimPid: number;
+  /** The shim acknowledges stdin ('i'), so the daemon keeps to STDIN_WINDOW. */
+  stdinAck?: boolean;
 }
 
 /** What a task needs from its runtime when the shim vanished. */
@@ -100,6 +102,10 @@ export class ShimTask implements Task {
   private held?: OutputChunk[];
   private displaced = false;
   private closed = false;
+  /** Stdin window (shims with stdinAck): bytes sent and not yet acknowledged, and who waits for room. */
+  private stdinAck = false;
+  private stdinInFlight = 0;
+  private stdinRoom: (() => void)[] = [];
 
   private constructor(
     readonly id: string,
@@ -178,7 +184,13 @@ export class ShimTask implements Task {
         this.pid = h.pid;
         this.shimPid = h.shimPid;
         if (h.state === 'running') this.status = 'running';
+        this.stdinAck = h.stdinAck === true;
         this.helloWaiter.resolve(h);
+        return;
+      }
+      case FrameType.StdinTaken: {
+        this.stdinInFlight = Math.max(0, this.stdinInFlight - (Number(payload.toString('utf8')) || 0));
+        this.wakeStdinWriters();
         return;
       }
       case FrameType.Created: {
@@ -268,9 +280,16 @@ export class ShimTask implements Task {
     this.exit.resolve(status);
   }
 
+  private wakeStdinWriters(): void {
+    const room = this.stdinRoom;
+    this.stdinRoom = [];
+    for (const r of room) r();
+  }
+
   private async onClose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wakeStdinWriters(); // their send() fails now
     const gone = new UnavailableError(`container ${this.id}: shim connection closed`);
     this.helloWaiter.reject(gone);
     for (const w of this.killWaiters.splice(0)) w.reject(new ConflictError(`container ${this.id}: is not running`));
@@ -388,9 +407,19 @@ export class ShimTask implements Task {
     return d.promise;
   }
 
+  /**
+   * Hands stdin to the shim, a frame at a time; with a shim that acknowledges, no more than
+   * STDIN_WINDOW bytes are ever unacknowledged: this resolves only when the process (or the pipe)
+   * has taken enough of them, so a slow reader pushes back to the caller (and its client).
+   */
   async writeStdin(data: Buffer): Promise<void> {
     for (let off = 0; off < data.length; off += MAX_REQUEST_PAYLOAD) {
-      await this.send(encodeFrame(FrameType.Stdin, data.subarray(off, off + MAX_REQUEST_PAYLOAD)));
+      const chunk = data.subarray(off, off + MAX_REQUEST_PAYLOAD);
+      while (this.stdinAck && !this.closed && this.stdinInFlight > 0 && this.stdinInFlight + chunk.length > STDIN_WINDOW) {
+        await new Promise<void>((resolve) => this.stdinRoom.push(resolve));
+      }
+      if (this.stdinAck) this.stdinInFlight += chunk.length;
+      await this.send(encodeFrame(FrameType.Stdin, chunk));
     }
   }
 
