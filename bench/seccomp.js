@@ -89,9 +89,10 @@ async function benchSeccomp(ctx, results) {
   const cpu = Object.fromEntries(series.map(([rt, p]) => [`${rt}/${p}`, []]));
   const meter = cpuMeter(ctx.daemonPid);
   if (meter) for (const s of series) s[2] = ['--cgroup-parent', meter.cgroupParent, ...s[2]];
-  for (const [, , opts] of series) docker(['run', '--rm', ...opts, 'busybox', 'true']); // warm-up (crun: the filter is compiled here)
-  const load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  let load0;
   try {
+    for (const [, , opts] of series) docker(['run', '--rm', ...opts, 'busybox', 'true']); // warm-up (crun: the filter is compiled here)
+    load0 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     for (let i = 0; i < runs && left() > 30_000; i++) {
       // each series in turn comes first, and after each of the others: a run's background cleanup
       // (the shim's exit, the runtime's delete, the unmount) must not always slow the same next series
