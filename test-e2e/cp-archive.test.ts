@@ -3,13 +3,15 @@
  * with -a every copied entry belongs to the container's User (numeric or a name from its
  * /etc/passwd and /etc/group); without -a the tar's owners are kept; a container without a User
  * keeps the tar's owners even with -a. -L follows a symlink SRC_PATH both ways (copied under the
- * link's name). The "Successfully copied" summary only when stdout is a terminal and -q is not given.
+ * link's name). The "Successfully copied" summary only when stdout is a terminal and -q is not given,
+ * and before the error when the copy fails. A symlink DEST_PATH in the container is followed (the
+ * copy goes to its target).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, ok } from './harness';
+import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, type ExecResult, ok } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -64,12 +66,17 @@ describe('cp -a (copyUIDGID)', () => {
   }
 });
 
-/** What `cli cp ARGS` writes on a terminal (`script`'s pty) holding its stderr, and its stdout unless `tty` is false. */
-async function cpTty(cli: 'docker' | 'berth', args: string[], tty: boolean): Promise<string> {
+/** `cli cp ARGS` on a terminal (`script`'s pty) holding its stderr, and its stdout unless `tty` is false (`script`'s stdout is what it wrote). */
+async function cpTtyRun(cli: 'docker' | 'berth', args: string[], tty: boolean): Promise<ExecResult> {
   const bin = cli === 'docker' ? 'docker' : `${process.execPath} ${berthBin}`;
   const line = `${bin} cp ${args.map((a) => `'${a}'`).join(' ')}${tty ? '' : ' >/dev/null'}`;
   const env = { ...process.env, DOCKER_HOST: d.host, BERTH_HOST: d.host, DOCKER_CONFIG: path.join(work, 'dcfg') };
-  return ok(await exec('script', ['-qec', line, '/dev/null'], { env, replaceEnv: true })).stdout;
+  return exec('script', ['-qec', line, '/dev/null'], { env, replaceEnv: true });
+}
+
+/** What a successful `cli cp ARGS` writes on a terminal (see cpTtyRun). */
+async function cpTty(cli: 'docker' | 'berth', args: string[], tty: boolean): Promise<string> {
+  return ok(await cpTtyRun(cli, args, tty)).stdout;
 }
 
 describe('cp -q and the summary line', () => {
@@ -117,6 +124,34 @@ describe('cp -L (follow-link)', () => {
       expect(fs.readFileSync(path.join(out, 'newname'), 'utf8')).toBe('target\n');
       expect(fs.readlinkSync(path.join(out, 'plain'))).toBe('d/t.txt');
       expect(fs.readdirSync(out).sort()).toEqual(['newname', 'plain', 'rel']);
+    });
+  }
+});
+
+describe('cp into a symlink destination, and the summary of a failed copy', () => {
+  beforeAll(async () => {
+    fs.writeFileSync(path.join(work, 'six'), '123456');
+    ok(await c.docker(['exec', 'prep', 'sh', '-c', 'mkdir -p /opt/ldir && ln -sf /opt/ldir /opt/to-dir && echo old > /opt/lfile && ln -sf lfile /opt/to-file']));
+  });
+
+  for (const cli of ['docker', 'berth'] as const) {
+    it(`${cli} cp follows a symlink destination to its target, which the summary names; the link stays`, async () => {
+      expect(await cpTty(cli, [path.join(work, 'six'), 'prep:/opt/to-dir'], true)).toBe('Successfully copied 2.05kB to prep:/opt/ldir\r\n');
+      expect(await cpTty(cli, [path.join(work, 'six'), 'prep:/opt/to-file'], true)).toBe('Successfully copied 2.05kB to prep:/opt/lfile\r\n');
+      const look = 'readlink /opt/to-dir && readlink /opt/to-file && cat /opt/ldir/six /opt/lfile && ls /opt/ldir';
+      expect(ok(await c.docker(['exec', 'prep', 'sh', '-c', look])).stdout).toBe('/opt/ldir\nlfile\n123456123456six\n');
+      ok(await c.docker(['exec', 'prep', 'sh', '-c', 'rm /opt/ldir/six && echo old > /opt/lfile']));
+    });
+
+    it(`${cli} cp prints the summary before the error of a failed copy, both ways`, async () => {
+      const file = path.join(work, 'six');
+      const out = await cpTtyRun(cli, ['prep:/opt/ldir', file], true);
+      expect([out.code, out.stdout]).toEqual([1, `Successfully copied 0B to ${file}\r\ncannot copy directory\r\n`]);
+      expect(fs.readFileSync(file, 'utf8')).toBe('123456');
+      // (the bytes are what got out before the daemon refused: docker's 2.05kB, berth's often fewer)
+      const up = await cpTtyRun(cli, [file, 'prep:/nowhere/six'], true);
+      expect(up.code).toBe(1);
+      expect(up.stdout).toMatch(/^Successfully copied \d+(\.\d+)?k?B to prep:\/nowhere\/six\r\nError response from daemon: Could not find the file \/nowhere\/ in container prep\r\n$/);
     });
   }
 });

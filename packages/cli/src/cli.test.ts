@@ -579,6 +579,63 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       }
       expect(fs.statSync(fifo).isFIFO()).toBe(true);
       expect(fs.statSync(nul).isCharacterDevice()).toBe(true);
+      // docker's ValidateOutputPath comes before any request, as does a missing parent directory
+      expect(await cli(`cp x:/etc/hostname ${dir}/none/h`, t)).toEqual({ code: 1, out: '', err: `invalid output path: directory "${dir}/none" does not exist\n` });
+      expect(fs.existsSync(path.join(dir, 'none'))).toBe(false);
+      expect(t.calls).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cp to a container follows a symlink destination to its target (the PUT and the summary name it); the summary comes before a failed extraction\'s error, both ways', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cplink-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'file.txt'), 'data');
+      fs.mkdirSync(path.join(dir, 'sub'));
+      const stat = (name: string, mode: number, linkTarget = '') => Buffer.from(JSON.stringify({ name, size: 4, mode, mtime: '', linkTarget })).toString('base64');
+      const stats: Record<string, string> = {
+        '/l': stat('l', 0x8000000 | 0o777, '/srv'),
+        '/rel/l': stat('l', 0x8000000 | 0o777, 'f'),
+        '/srv': stat('srv', 0x80000000 | 0o755),
+        '/rel/f': stat('f', 0o644),
+        '/dev/null': stat('null', 0x4000000 | 0x200000 | 0o666),
+      };
+      const t = new FakeTransport({
+        'HEAD /containers/x/archive': (req) => (stats[new URLSearchParams(req.path.split('?')[1]).get('path')!] ? { status: 200, raw: '' } : { status: 404, json: { message: 'no' } }),
+        'PUT /containers/x/archive': (req) => (req.path.includes('path=%2Fbad') ? { status: 400, json: { message: 'extraction point is not a directory: /bad' } } : { status: 200 }),
+        'GET /containers/x/archive': { status: 200, raw: '' },
+      });
+      const origRequest = t.request.bind(t);
+      t.request = async (req) => {
+        const r = await origRequest(req);
+        const p = new URLSearchParams(req.path.split('?')[1]).get('path')!;
+        if (r.statusCode === 200 && req.method !== 'PUT') r.headers['x-docker-container-path-stat'] = req.method === 'GET' ? stat('srv', 0x80000000 | 0o755) : stats[p]!;
+        const body = req.body;
+        if (body && typeof body !== 'string' && !Buffer.isBuffer(body)) await new Promise<void>((resolve, reject) => body.on('end', resolve).on('error', reject).resume());
+        return r;
+      };
+      const tty = (line: string, stdin?: Readable) => cli(line, t, stdin, true);
+      // a link to a directory: the file goes into the target, named after itself
+      expect(await tty(`cp ${dir}/file.txt x:/l`)).toEqual({ code: 0, out: '', err: 'Successfully copied 2.05kB to x:/srv\n' });
+      // a relative link to a file: the target (beside the link) is replaced under its own name
+      expect(await tty(`cp ${dir}/file.txt x:/rel/l`)).toEqual({ code: 0, out: '', err: 'Successfully copied 2.05kB to x:/rel/f\n' });
+      expect(t.calls.filter((c) => c.startsWith('PUT')).map((c) => new URLSearchParams(c.split('?')[1]).get('path'))).toEqual(['/srv', '/rel']);
+      // docker's destination checks and PrepareArchiveCopy errors, before any upload
+      t.calls.length = 0;
+      expect(await tty(`cp ${dir}/file.txt x:/dev/null`)).toEqual({ code: 1, out: '', err: 'destination "x:/dev/null" must be a directory or a regular file: got a device\n' });
+      expect(await tty(`cp ${dir}/sub x:/rel/f`)).toEqual({ code: 1, out: '', err: 'cannot copy directory\n' });
+      expect(await tty(`cp ${dir}/file.txt x:/new/`)).toEqual({ code: 1, out: '', err: 'no such directory\n' });
+      expect(await tty('cp - x:/rel/f', Readable.from([Buffer.from('tar')]))).toEqual({ code: 1, out: '', err: 'destination "x:/rel/f" must be a directory\n' });
+      expect(t.calls.filter((c) => c.startsWith('PUT'))).toEqual([]);
+      // a tar on stdin into a linked directory: not counted, as docker's
+      expect(await tty('cp - x:/l', Readable.from([Buffer.from('tar')]))).toEqual({ code: 0, out: '', err: 'Successfully copied 0B to x:/srv\n' });
+      // a failed upload: the summary, then the daemon's error
+      expect(await tty(`cp ${dir}/file.txt x:/bad/f`)).toEqual({ code: 1, out: '', err: 'Successfully copied 2.05kB to x:/bad/f\nError response from daemon: extraction point is not a directory: /bad\n' });
+      // copy-out: a failed extraction also has its summary first
+      expect(await tty(`cp x:/srv ${dir}/file.txt`)).toEqual({ code: 1, out: '', err: `Successfully copied 0B to ${dir}/file.txt\ncannot copy directory\n` });
+      expect(await cli(`cp x:/srv ${dir}/file.txt`, t)).toEqual({ code: 1, out: '', err: 'cannot copy directory\n' });
+      expect(fs.readFileSync(path.join(dir, 'file.txt'), 'utf8')).toBe('data');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

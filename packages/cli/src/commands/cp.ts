@@ -42,6 +42,34 @@ function rebaseName(srcPath: string, resolved: string): { resolved: string; reba
   return base(srcPath) !== base(resolved) ? { resolved, rebase: base(srcPath) } : { resolved };
 }
 
+/** Go's os.FileMode bits docker's ValidateOutputPathFileMode refuses: a device, an irregular file. */
+const DEVICE_BIT = 0x4000000;
+const IRREGULAR_BIT = 0x80000;
+
+/** docker's ValidateOutputPathFileMode, on a container path's stat mode: '' when the mode is fine. */
+function badOutputMode(mode: number): string {
+  return (mode & DEVICE_BIT) !== 0 ? 'got a device' : (mode & IRREGULAR_BIT) !== 0 ? 'got an irregular file' : '';
+}
+
+/**
+ * docker's ValidateOutputPath, before anything is asked of the daemon: the destination's parent
+ * directory exists, and an existing destination is a directory or a regular file (`cp c:/f
+ * /dev/null` must not turn /dev/null into a file).
+ */
+function validateOutputPath(p: string): void {
+  const dir = path.dirname(path.normalize(p));
+  if (dir !== '.' && !fs.existsSync(dir)) throw new Error(`invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return;
+  }
+  if (st.isDirectory() || st.isFile()) return;
+  const kind = st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'an irregular file';
+  throw new Error(`invalid output path: "${p}" must be a directory or a regular file: got ${kind}`);
+}
+
 /**
  * `berth cp CONTAINER:SRC DEST|-` and `berth cp SRC|- CONTAINER:DEST`, with docker's rules for
  * existing and new destinations (a new destination takes the source's place under its own name).
@@ -66,6 +94,7 @@ export async function run(
   const client = ctx.client('general');
   try {
     if (src.container) {
+      if (dst.path !== '-') validateOutputPath(path.resolve(dst.path));
       // -L: a symlink SRC_PATH is replaced by its target (relative to the link's directory),
       // copied under the link's name (docker's GetRebaseName)
       let srcPath = src.path;
@@ -89,9 +118,14 @@ export async function run(
       if (!quiet) tar = tar.pipe(counter(copied));
       const dest = path.resolve(dst.path) + (/\/\.?$/.test(dst.path) && !dst.path.endsWith('/') ? '/.' : dst.path.endsWith('/') ? '/' : '');
       // docker 28 draws no progress (its copyProgress never sees a terminal: it wraps the
-      // CLI's stderr stream, not the file), only the summary
-      await copyOut(tar, stat, rebase);
+      // CLI's stderr stream, not the file), only the summary, printed whether the extraction
+      // worked or not (then the error follows it)
+      const failed = await copyOut(tar, stat, rebase).then(
+        () => undefined,
+        (e: unknown) => ({ e }),
+      );
       if (!quiet) ctx.io.stderr.write(summary(copied.n, dest));
+      if (failed) throw failed.e;
       return 0;
     }
     return await copyIn();
@@ -109,29 +143,52 @@ export async function run(
     } catch {
       st = undefined;
     }
-    // docker's rule: an existing destination is a directory or a regular file, never replaced
-    // when it is anything else (`cp c:/f /dev/null` must not turn /dev/null into a file)
-    if (st && !st.isDirectory() && !st.isFile()) {
-      const kind = st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'an irregular file';
-      throw new Error(`invalid output path: "${dst.path}" must be a directory or a regular file: got ${kind}`);
-    }
+    // docker's archive.CopyTo (PrepareArchiveCopy's errors, worded as docker's)
     if (st?.isDirectory()) {
       await extractTar(tar, dst.path, contentsOnly ? { from: stat.name, to: '.' } : rebase ? { from: stat.name, to: rebase } : undefined);
     } else if (st) {
-      if (isDir) throw new Error(`cannot copy a directory to a file: ${dst.path}`);
+      if (isDir) throw new Error('cannot copy directory');
       await extractTar(tar, path.dirname(dst.path), { from: stat.name, to: path.basename(dst.path) });
     } else {
-      if (dst.path.endsWith('/')) throw new Error(`destination directory "${dst.path}" does not exist`);
+      if (!isDir && /\/\.?$/.test(dst.path)) throw new Error('no such directory');
       await extractTar(tar, path.dirname(path.resolve(dst.path)), { from: stat.name, to: path.basename(dst.path) });
     }
   }
 
   async function copyIn(): Promise<ExitCode> {
-    // host → container
+    // host → container, by docker's copyToContainer: the destination is stat'ed, a symlink
+    // followed (its target, resolved in the container, is where the copy goes), its kind checked
     const container = dst.container!;
-    if (src.path === '-') {
-      await client.containers.putArchive(container, dst.path, ctx.io.stdin, { copyUIDGID });
+    let destPath = dst.path;
+    let destStat = await client.containers.archiveStat(container, destPath).catch(() => undefined);
+    if (destStat && (destStat.mode & SYMLINK_BIT) !== 0) {
+      const target = destStat.linkTarget;
+      destPath = target.startsWith('/') ? target : path.posix.join(path.posix.dirname(dst.path.replace(/\/+$/, '') || '/'), target);
+      // docker ignores this stat's error too: the extraction tells what is wrong
+      destStat = await client.containers.archiveStat(container, destPath).catch(() => undefined);
+    }
+    const bad = destStat ? badOutputMode(destStat.mode) : '';
+    if (bad) throw new Error(`destination "${container}:${dst.path}" must be a directory or a regular file: ${bad}`);
+    const destIsDir = destStat !== undefined && (destStat.mode & DIR_BIT) !== 0;
+    const copied = { n: 0 };
+    // the summary (without -q, stdout a terminal) follows the upload whether it worked or not
+    const upload = async (into: string, body: Readable): Promise<ExitCode> => {
+      if (quiet) {
+        await client.containers.putArchive(container, into, body, { copyUIDGID });
+        return 0;
+      }
+      const failed = await client.containers.putArchive(container, into, body, { copyUIDGID }).then(
+        () => undefined,
+        (e: unknown) => ({ e }),
+      );
+      ctx.io.stderr.write(summary(copied.n, `${container}:${destPath}`));
+      if (failed) throw failed.e;
       return 0;
+    };
+    if (src.path === '-') {
+      // a tar on stdin is extracted into a directory, as it is (docker counts none of it)
+      if (!destIsDir) throw new Error(`destination "${container}:${dst.path}" must be a directory`);
+      return upload(destPath, ctx.io.stdin);
     }
     let local: fs.Stats;
     // -L: SRC_PATH resolved through every symlink, copied under its own name (CopyInfoSourcePath)
@@ -142,34 +199,21 @@ export async function run(
     } catch {
       throw new Error(`lstat ${path.resolve(src.path)}: no such file or directory`);
     }
-    let destStat;
-    try {
-      destStat = await client.containers.archiveStat(container, dst.path);
-    } catch {
-      // docker ignores any stat error: the extraction into the parent tells what is wrong
-      destStat = undefined;
-    }
-    const baseName = path.basename(path.resolve(src.path));
+    // docker's PrepareArchiveCopy: where to extract, and the name the source takes there
     let into: string;
     let name: string;
-    if (destStat && (destStat.mode & DIR_BIT) !== 0) {
-      into = dst.path;
-      name = baseName;
+    if (destIsDir) {
+      into = destPath;
+      name = path.basename(path.resolve(src.path));
     } else {
-      if (!destStat && dst.path.endsWith('/')) throw new Error(`destination directory "${dst.path}" does not exist`);
-      if (destStat && local.isDirectory()) throw new Error(`cannot copy a directory to a file: ${dst.path}`);
-      into = path.posix.dirname(dst.path);
-      name = path.posix.basename(dst.path);
+      if (destStat && local.isDirectory()) throw new Error('cannot copy directory');
+      if (!destStat && !local.isDirectory() && /\/\.?$/.test(destPath)) throw new Error('no such directory');
+      const clean = path.posix.normalize(destPath.replace(/\/+$/, '') || '/');
+      into = path.posix.dirname(clean);
+      name = path.posix.basename(clean);
     }
-    const copied = { n: 0 };
     let body: Readable = packPath(srcPath, name);
-    if (quiet) {
-      await client.containers.putArchive(container, into, body, { copyUIDGID });
-      return 0;
-    }
-    body = body.pipe(counter(copied));
-    await client.containers.putArchive(container, into, body, { copyUIDGID });
-    ctx.io.stderr.write(summary(copied.n, `${container}:${dst.path}`));
-    return 0;
+    if (!quiet) body = body.pipe(counter(copied));
+    return upload(into, body);
   }
 }
