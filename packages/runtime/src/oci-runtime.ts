@@ -22,7 +22,7 @@ import { parseSignal } from './signals';
 import { runtimeErrorText, startError } from './start-error';
 import { isMountPoint } from './mount';
 import { runtimeNative } from './native-addon';
-import { SeccompBpfCache } from './seccomp-bpf';
+import { SeccompBpfCache, crunTakesCompiledSeccomp } from './seccomp-bpf';
 
 /** Where `npm run build:native` puts the shim binary. */
 export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 'berth-shim');
@@ -119,6 +119,8 @@ export class OciRuntime {
   private hybrid?: boolean;
   /** crun: the seccomp filter compiled once per profile, not at every start (seccomp-bpf.ts). */
   private readonly seccompBpf?: SeccompBpfCache;
+  /** This crun applies the compiled filter (its --version, asked once). */
+  private takesBpf?: Promise<boolean>;
 
   constructor(readonly config: RuntimeConfig) {
     this.name = config.name ?? 'runc';
@@ -207,7 +209,11 @@ export class OciRuntime {
     const writeSpec = async (): Promise<RuntimeSpec> => {
       if (!opts.spec) return this.readSpec(bundle, opts.id);
       const tmp = path.join(bundle, `config.json.tmp-${process.pid}`);
-      const written = this.seccompBpf ? await this.seccompBpf.annotate(opts.spec) : opts.spec;
+      let written = opts.spec;
+      if (this.seccompBpf) {
+        this.takesBpf ??= run(bin, ['--version']).then((r) => crunTakesCompiledSeccomp(r.stdout), () => false);
+        if (await this.takesBpf) written = await this.seccompBpf.annotate(opts.spec);
+      }
       await fs.writeFile(tmp, JSON.stringify(written));
       await fs.rename(tmp, path.join(bundle, 'config.json'));
       return opts.spec;
