@@ -70,7 +70,10 @@ describe('a full data root', () => {
   }, 120_000);
 
   it('a container that filled the disk and died meanwhile is reported exited and removed; once space is back, runs work', async () => {
-    const id = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/fill bs=1M; sleep 1000'])).stdout.trim();
+    // the fill starts once `run -d` has answered: a fill racing the start's own database write
+    // would fail the run itself (SQLITE_FULL), which is not what this test is about
+    const id = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', 'until [ -e /go ]; do sleep 0.05; done; dd if=/dev/zero of=/fill bs=1M; sleep 1000'])).stdout.trim();
+    ok(await docker(['exec', id, 'touch', '/go']));
     await waitFor('the disk to fill', () => free() < 1 << 20, 30_000);
     // the last free blocks go too (the database's journal then has no room at all)
     const filler = path.join(small, 'filler');
