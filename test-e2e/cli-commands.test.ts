@@ -5,40 +5,21 @@
  * a running container, `version`/`info --format`, `system df -v`, `builder prune`, `context`,
  * `search` offline, usage errors; and `-H ssh://` through `berth system dial-stdio`.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, ok, scratchDir } from './harness';
+import { BerthDaemon, berthBin, bothClis, clientsFor, exec, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 
-beforeAll(async () => {
-  d = await BerthDaemon.start();
+useDaemon((daemon) => {
+  d = daemon;
   c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
+});
 
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
-
-/** Both CLIs with the same arguments; berth's output with its name replaced by docker's. */
-async function both(args: string[], input?: string) {
-  const dr = await c.docker(args, input !== undefined ? { input } : {});
-  const br = await c.berth(args, input !== undefined ? { input } : {});
-  const swap = (s: string) => s.replace(/(^|[\s'"])berth(?=[\s:'"])/gm, '$1docker').replace(/BERTH_HOST/g, 'DOCKER_HOST');
-  return {
-    docker: { code: dr.code, stdout: dr.stdout, stderr: dr.stderr },
-    berth: { code: br.code, stdout: swap(br.stdout), stderr: swap(br.stderr) },
-  };
-}
-
-async function same(args: string[], input?: string) {
-  const r = await both(args, input);
-  expect(r.berth).toEqual(r.docker);
-  return r.docker;
-}
+const both = (args: string[], input?: string) => bothClis(c, args, input);
+const same = (args: string[], input?: string) => sameOnBothClis(c, args, input);
 
 describe('berth does what docker does', () => {
   it('--help in docker\'s layout (Usage, Aliases, Options with pflag\'s types, defaults and wrapping)', async () => {

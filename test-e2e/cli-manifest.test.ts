@@ -6,41 +6,26 @@
  * missing manifest, usage errors and the help. The registry is berth-registry on loopback; the list
  * is made by `docker manifest create/annotate/push`.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, fixtures, ok } from './harness';
-import { type RunningRegistry, startBerthRegistry } from './registry-helpers';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { clientsFor, ok, sameOnBothClis } from './harness';
+import { type RunningRegistry, useDaemonWithRegistry } from './registry-helpers';
 
-let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let reg: RunningRegistry;
 
-beforeAll(async () => {
-  [d, reg] = await Promise.all([BerthDaemon.start(), startBerthRegistry()]);
+useDaemonWithRegistry((d, registry) => {
   c = clientsFor(d);
-  ok(await c.docker(['load', '-i', fixtures.dockerSave]));
-  for (const n of ['img/a', 'img/b']) {
-    ok(await c.docker(['tag', fixtures.dockerSaveTag, `${reg.host}/${n}:1`]));
-    ok(await c.docker(['push', '-q', `${reg.host}/${n}:1`]));
-  }
+  reg = registry;
+}, ['img/a', 'img/b']);
+
+beforeAll(async () => {
   const list = `${reg.host}/img/list:1`;
   ok(await c.docker(['manifest', 'create', '--insecure', list, `${reg.host}/img/a:1`, `${reg.host}/img/b:1`]));
   ok(await c.docker(['manifest', 'annotate', '--arch', 'arm64', '--variant', 'v8', list, `${reg.host}/img/b:1`]));
   ok(await c.docker(['manifest', 'push', '--purge', '--insecure', list]));
-}, 120_000);
-
-afterAll(async () => {
-  await reg?.dispose();
-  await d?.dispose();
 }, 60_000);
 
-async function same(args: string[]) {
-  const dr = await c.docker(args);
-  const br = await c.berth(args);
-  const swap = (s: string) => s.replace(/(^|[\s'"])berth(?=[\s:'"])/gm, '$1docker');
-  const r = { docker: { code: dr.code, stdout: dr.stdout, stderr: dr.stderr }, berth: { code: br.code, stdout: swap(br.stdout), stderr: swap(br.stderr) } };
-  expect(r.berth).toEqual(r.docker);
-  return r.docker;
-}
+const same = (args: string[]) => sameOnBothClis(c, args);
 
 describe('manifest inspect', () => {
   it('an image manifest, plain and -v', async () => {

@@ -7,37 +7,20 @@
  * CLI's own (`--limit x`, a template naming a field docker's search rows lack). All traffic stays
  * on loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, fixtures, ok, rawRequest } from './harness';
-import { type RunningRegistry, startBerthRegistry } from './registry-helpers';
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, rawRequest, sameOnBothClis } from './harness';
+import { type RunningRegistry, useDaemonWithRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let reg: RunningRegistry;
 
-beforeAll(async () => {
-  [d, reg] = await Promise.all([BerthDaemon.start(), startBerthRegistry()]);
+useDaemonWithRegistry((daemon, registry) => {
+  [d, reg] = [daemon, registry];
   c = clientsFor(d);
-  ok(await c.docker(['load', '-i', fixtures.dockerSave]));
-  for (const n of ['fixture/busybox', 'fixture/other', 'tools/busyhelper']) {
-    ok(await c.docker(['tag', fixtures.dockerSaveTag, `${reg.host}/${n}:1`]));
-    ok(await c.docker(['push', '-q', `${reg.host}/${n}:1`]));
-  }
-}, 120_000);
+}, ['fixture/busybox', 'fixture/other', 'tools/busyhelper']);
 
-afterAll(async () => {
-  await reg?.dispose();
-  await d?.dispose();
-}, 60_000);
-
-async function same(args: string[]) {
-  const dr = await c.docker(args);
-  const br = await c.berth(args);
-  const swap = (s: string) => s.replace(/(^|[\s'"])berth(?=[\s:'"])/gm, '$1docker');
-  const r = { docker: { code: dr.code, stdout: dr.stdout, stderr: dr.stderr }, berth: { code: br.code, stdout: swap(br.stdout), stderr: swap(br.stderr) } };
-  expect(r.berth).toEqual(r.docker);
-  return r.docker;
-}
+const same = (args: string[]) => sameOnBothClis(c, args);
 
 describe('search', () => {
   it('berth-registry answers /v1/search over its catalog', async () => {

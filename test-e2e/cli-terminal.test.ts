@@ -4,10 +4,10 @@
  * (run -it, attach, exec -it), ctrl-p ctrl-q and --detach-keys / the config file's detachKeys
  * (the container runs on), three ctrl-c force-exit a foreground run.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, ok, scratchDir } from './harness';
+import { BerthDaemon, berthBin, clientsFor, exec, ok, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -80,17 +80,15 @@ async function running(name: string): Promise<boolean> {
 /** The `stty size` answers in an output, in order. */
 const sizes = (out: string) => [...out.matchAll(/^(\d+ \d+)\r?$/gm)].map((m) => m[1]);
 
-beforeAll(async () => {
+useDaemon((daemon) => {
+  d = daemon;
+  c = clientsFor(d);
+});
+
+beforeAll(() => {
   dir = scratchDir('cli-terminal');
   for (const sub of ['docker', 'berth', 'keys']) fs.mkdirSync(path.join(dir, sub));
-  d = await BerthDaemon.start();
-  c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+});
 
 describe.each(['docker', 'berth'] as const)('%s on a terminal', (cli) => {
   it('run -it: the initial size, a resize, ctrl-p ctrl-q leaves it running (exit 0)', async () => {

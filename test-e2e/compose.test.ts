@@ -5,11 +5,11 @@
  * connects and removes a network. berthd runs inside a network namespace this file creates
  * (network safety); test traffic goes only to loopback and addresses inside it.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, exec, ok, onPath, scratchDir, waitFor } from './harness';
+import { BerthDaemon, NetNs, clientsFor, exec, ok, onPath, scratchDir, useDaemon, waitFor } from './harness';
 
 let ns: NetNs;
 let d: BerthDaemon;
@@ -50,22 +50,18 @@ function hostGet(url: string, seconds = 5) {
   return ns.exec('timeout', [String(seconds), 'busybox', 'wget', '-qO-', url]);
 }
 
-beforeAll(async () => {
-  ns = NetNs.create('compose');
-  d = await BerthDaemon.start({ netns: ns });
-  c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+useDaemon(
+  (daemon, netns) => {
+    [d, ns] = [daemon, netns!];
+    c = clientsFor(d);
+  },
+  { netns: 'compose' },
+);
+
+beforeAll(() => {
   project = scratchDir('compose-project');
   fs.writeFileSync(path.join(project, 'docker-compose.yml'), COMPOSE_FILE);
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    await d?.dispose();
-  } finally {
-    ns?.delete();
-  }
-}, 120_000);
+});
 
 describe('docker-compose 1.29', () => {
   it('up: the client reaches the web service by its name; the port is published; ps, logs, down leave nothing', async () => {

@@ -4,10 +4,10 @@
  * unknown signals (400), json-file rotation (a container printing without end stays within its log
  * limit; on by default), health checks, restart policies with back-off and across a berthd restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, processesUnder, rawRequest, sleep, waitFor } from './harness';
+import { BerthDaemon, clientsFor, exec, ok, processesUnder, rawRequest, sleep, useDaemon, waitFor } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -20,15 +20,10 @@ function cg(controller: string, id: string, file: string): string {
   return fs.readFileSync(`/sys/fs/cgroup/${controller}/berth/${id}/${file}`, 'utf8').trim();
 }
 
-beforeAll(async () => {
-  d = await BerthDaemon.start();
+useDaemon((daemon) => {
+  d = daemon;
   c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 120_000);
+});
 
 describe('limits', () => {
   it('a container allocating past --memory 32m is OOM-killed: exit 137, OOMKilled, an oom event', async () => {

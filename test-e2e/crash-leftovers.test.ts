@@ -6,25 +6,20 @@
  * the cut image in layers/ or content/ (nor its config blob, written before its record: swept at start); no health-probe shim outlives the removal of its container or a daemon stop
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sha256Hex, sleep, waitFor } from './harness';
+import { BerthDaemon, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sha256Hex, sleep, useDaemon, waitFor } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
 
-beforeAll(async () => {
-  d = await BerthDaemon.start();
+useDaemon((daemon) => {
+  d = daemon;
   docker = clientsFor(d).docker;
-  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 90_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 60_000);
+});
 
 const healthShims = (): string[] => processesUnder(d.dataRoot).map((p) => p.cmdline).filter((c) => /berth-shim .*exec\/health-/.test(c));
 

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dialInNetns } from '@berth/network';
-import { BerthDaemon, NetNs, grpcCode, onPath, scratchDir, sleep, spdyConnect, spdySession, startCriDaemon, stopCriDaemon, waitFor, wsConnect, wsTunnelConnect, type CriClient, type SpdyClientSession, type WsConnection } from './harness';
+import { BerthDaemon, NetNs, grpcCode, onPath, scratchDir, sleep, spdyConnect, spdySession, startCriDaemon, stopCriDaemon, waitFor, writeBridgeCniConf, wsConnect, wsTunnelConnect, type CriClient, type SpdyClientSession, type WsConnection } from './harness';
 
 const V4 = 'v4.channel.k8s.io';
 const V5 = 'v5.channel.k8s.io';
@@ -53,16 +53,7 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket 
 
   beforeAll(async () => {
     work = scratchDir('cri-streaming');
-    const confDir = path.join(work, 'net.d');
-    fs.mkdirSync(confDir);
-    fs.writeFileSync(
-      path.join(confDir, '10-pods.conflist'),
-      JSON.stringify({
-        cniVersion: '0.4.0',
-        name: 'be2e-stream',
-        plugins: [{ type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.3.0/24' }]], dataDir: path.join(work, 'ipam') } }],
-      }),
-    );
+    const confDir = writeBridgeCniConf(work, 'be2e-stream', '10.89.3.0/24');
     ns = NetNs.create('cristream');
     ({ d, cri } = await startCriDaemon(ns, confDir, ['--cri-stream-address', `127.0.0.1:${STREAM_PORT}`]));
     const config = { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, hostname: 'sp', log_directory: path.join(work, 'logs'), linux: {} };

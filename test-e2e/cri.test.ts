@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as grpc from '@grpc/grpc-js';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { loadCriServices } from '@berth/cri';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, startCriDaemon, stopCriDaemon, type CriClient } from './harness';
+import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, criClient, grpcCode, ok, scratchDir, sleep, startCriDaemon, stopCriDaemon, writeBridgeCniConf, type CriClient } from './harness';
 import { startBerthRegistry, type RunningRegistry } from './registry-helpers';
 
 const CNI_BIN = '/usr/lib/cni';
@@ -115,19 +115,7 @@ describe('CRI: pods and containers (berthd in a network namespace of the test, C
 
   beforeAll(async () => {
     work = scratchDir('cri-pods');
-    const confDir = path.join(work, 'net.d');
-    fs.mkdirSync(confDir);
-    fs.writeFileSync(
-      path.join(confDir, '10-pods.conflist'),
-      JSON.stringify({
-        cniVersion: '0.4.0',
-        name: 'be2e-pods',
-        plugins: [
-          { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.89.0.0/24' }]], dataDir: path.join(work, 'ipam') } },
-          { type: 'portmap', capabilities: { portMappings: true } },
-        ],
-      }),
-    );
+    const confDir = writeBridgeCniConf(work, 'be2e-pods', '10.89.0.0/24', { portMappings: true });
     logDir = path.join(work, 'logs');
     ns = NetNs.create('cri');
     ({ d, cri } = await startCriDaemon(ns, confDir));

@@ -4,23 +4,18 @@
  * HTTP error answer, a JSON stream's `errorDetail` (here a build's), an exec's hijacked stream (here),
  * inspect's State.Error.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, makeTar, ok, rawRequest, scratchDir } from './harness';
+import { BerthDaemon, clientsFor, makeTar, ok, rawRequest, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
 
-beforeAll(async () => {
-  d = await BerthDaemon.start();
+useDaemon((daemon) => {
+  d = daemon;
   docker = clientsFor(d).docker;
-  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 90_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 60_000);
+});
 
 describe('errors a remote client sees', () => {
   it("a build's errorDetail names no path under the data root", async () => {

@@ -9,7 +9,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
-import { freePort, repoRoot, waitFor } from './harness';
+import { afterAll, beforeAll } from '@jest/globals';
+import { BerthDaemon, clientsFor, fixtures, freePort, ok, repoRoot, waitFor } from './harness';
 
 export const berthRegistryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
 
@@ -103,6 +104,38 @@ export function startBerthRegistry(extra: string[] = []): Promise<RunningRegistr
     }),
     'berth-registry',
   );
+}
+
+/**
+ * A berthd and a berth-registry for the test file, started together in `beforeAll` (handed to
+ * `set`), the Docker-made fixture image loaded and pushed as `REGISTRY/REPO:1` for each of
+ * `repos`; both disposed in `afterAll`. A `beforeAll` the file declares after this call runs
+ * once the pushes are done.
+ */
+export function useDaemonWithRegistry(set: (d: BerthDaemon, reg: RunningRegistry) => void, repos: string[]): void {
+  let d: BerthDaemon | undefined;
+  let reg: RunningRegistry | undefined;
+  beforeAll(async () => {
+    const [started, registry] = await Promise.allSettled([BerthDaemon.start(), startBerthRegistry()]);
+    if (started.status === 'fulfilled') d = started.value;
+    if (registry.status === 'fulfilled') reg = registry.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (registry.status === 'rejected') throw registry.reason;
+    set(started.value, registry.value);
+    const c = clientsFor(started.value);
+    ok(await c.docker(['load', '-i', fixtures.dockerSave]));
+    for (const repo of repos) {
+      ok(await c.docker(['tag', fixtures.dockerSaveTag, `${registry.value.host}/${repo}:1`]));
+      ok(await c.docker(['push', '-q', `${registry.value.host}/${repo}:1`]));
+    }
+  }, 120_000);
+  afterAll(async () => {
+    try {
+      await reg?.dispose();
+    } finally {
+      await d?.dispose();
+    }
+  }, 60_000);
 }
 
 /** Debian's `docker-registry serve config.yml` (distribution 2.8), filesystem storage in DIR/data. */

@@ -8,28 +8,23 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { BerthDaemon, NetNs, busyboxRootfsTar, clientsFor, ok, pythonSdk, scratchDir } from './harness';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, pythonSdk, scratchDir, useDaemon } from './harness';
 
-let ns: NetNs;
 let d: BerthDaemon;
 
+useDaemon(
+  (daemon) => {
+    d = daemon;
+  },
+  { netns: 'sdknet' },
+);
+
 beforeAll(async () => {
-  ns = NetNs.create('sdknet');
-  d = await BerthDaemon.start({ netns: ns });
   const { docker } = clientsFor(d);
-  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
   ok(await docker(['network', 'create', '--subnet', '10.231.1.0/24', 'sdkn1']));
   ok(await docker(['network', 'create', '--subnet', '10.231.2.0/24', 'sdkn2']));
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    await d?.dispose();
-  } finally {
-    ns?.delete();
-  }
-}, 120_000);
+}, 60_000);
 
 const apiCall = (expr: string): string => `
 try:

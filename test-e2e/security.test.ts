@@ -5,11 +5,11 @@
  * off with `--security-opt seccomp=unconfined` and `--privileged`, a profile file honoured, a bad
  * one refused at create; `info`'s SecurityOptions.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crunLayoutBpf } from '@berth/runtime';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, rawRequest, repoRoot, scratchDir, seccompDifferences } from './harness';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok, rawRequest, repoRoot, scratchDir, seccompDifferences, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -18,18 +18,16 @@ let probe: string;
 
 const PROBES = ['unshare-user', 'clone-user', 'keyctl', 'add_key', 'perf_event_open', 'kcmp', 'process_vm_readv'];
 
+useDaemon((daemon) => {
+  d = daemon;
+  docker = clientsFor(d).docker;
+});
+
 beforeAll(async () => {
   work = scratchDir('security');
   probe = path.join(work, 'syscall-probe');
   ok(await exec('gcc', ['-static', '-O1', '-o', probe, path.join(repoRoot, 'test-e2e', 'probes', 'syscall-probe.c')]));
-  d = await BerthDaemon.start();
-  docker = clientsFor(d).docker;
-  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
 }, 90_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 60_000);
 
 /** Runs the probe in a container with these `docker run` options: NAME → "ok" or the error. */
 async function probes(opts: string[], names = PROBES): Promise<Record<string, string>> {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { busyboxRootfsTar } from './busybox';
 import { clientsFor } from './clients';
 import { criClient, type CriClient } from './cri-client';
@@ -7,6 +9,20 @@ import type { NetNs } from './netns';
 
 /** Debian's containernetworking-plugins. */
 const CNI_BIN = '/usr/lib/cni';
+
+/**
+ * A CNI configuration dir `DIR/net.d` holding one conflist `name`: a `bridge` (cni0, gateway, no
+ * masquerade) with host-local addresses from `subnet` (its state in `DIR/ipam`), and `portmap`
+ * when `portMappings` is set. Returns the conf dir, for `startCriDaemon`.
+ */
+export function writeBridgeCniConf(dir: string, name: string, subnet: string, opts: { portMappings?: boolean } = {}): string {
+  const confDir = path.join(dir, 'net.d');
+  fs.mkdirSync(confDir);
+  const bridge = { type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(dir, 'ipam') } };
+  const plugins = opts.portMappings ? [bridge, { type: 'portmap', capabilities: { portMappings: true } }] : [bridge];
+  fs.writeFileSync(path.join(confDir, '10-pods.conflist'), JSON.stringify({ cniVersion: '0.4.0', name, plugins }));
+  return confDir;
+}
 
 /**
  * berthd inside `ns` with its CRI endpoint on and the CNI configuration of `confDir`, with
