@@ -228,6 +228,51 @@ describe('extractIntoContainer', () => {
     expect(await fs.readFile(at('d/in'), 'utf8')).toBe('in\n');
     expect(await fs.readlink(at('s'))).toBe('x');
   });
+  it('big files are written in large writes off the main thread, reading the input only as fast as they are written', async () => {
+    const big = Buffer.alloc(13 * 1024 * 1024 + 123);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, big.length - 4));
+    const mid = Buffer.alloc(300 * 1024 + 17, 7); // one write, then the rest at its end
+    const pack = tar.pack();
+    const mtime = new Date(1_500_000_000_000);
+    pack.entry({ name: 'bigw/a', mode: 0o640, uid: 3, gid: 4, mtime }, big);
+    pack.entry({ name: 'bigw/b', mode: 0o600, mtime }, mid);
+    pack.entry({ name: 'bigw/c', mode: 0o644, mtime }, 'small after\n');
+    pack.entry({ name: 'bigw/a2', mode: 0o644, mtime }, big.subarray(0, 200 * 1024)); // under one write: written chunk by chunk
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+    const all = Buffer.concat(chunks);
+    // 64 KiB pieces; the peak of what was read ahead of what is on disk shows the backpressure
+    let taken = 0;
+    let ahead = 0;
+    const aPath = path.join(root, 'bigw', 'a');
+    const input = Readable.from(
+      (function* () {
+        for (let i = 0; i < all.length; i += 65536) {
+          taken += 65536;
+          const onDisk = nodeFs.existsSync(aPath) ? nodeFs.statSync(aPath).size : 0;
+          if (taken < big.length) ahead = Math.max(ahead, taken - onDisk);
+          yield all.subarray(i, i + 65536);
+        }
+      })(),
+      { highWaterMark: 1 },
+    );
+    const view = rootfsView(root);
+    try {
+      await extractIntoContainer({ view, containerPath: '/', containerRef: 'c', input });
+    } finally {
+      view.close();
+    }
+    const at = (p: string) => path.join(root, 'bigw', p);
+    expect((await fs.readFile(at('a'))).equals(big)).toBe(true);
+    expect((await fs.readFile(at('b'))).equals(mid)).toBe(true);
+    expect((await fs.readFile(at('a2'))).equals(big.subarray(0, 200 * 1024))).toBe(true);
+    expect(await fs.readFile(at('c'), 'utf8')).toBe('small after\n');
+    const st = await fs.stat(at('a'));
+    expect([st.mode & 0o7777, st.uid, st.gid, Math.floor(st.mtimeMs / 1000)]).toEqual([0o640, 3, 4, 1_500_000_000]);
+    expect(ahead).toBeLessThan(4 * 1024 * 1024); // two 256 KiB buffers and the streams in between (the extractor takes 1 MiB), never the whole file
+  });
+
   it('applies the xattrs of a tar (PAX SCHILY.xattr.*) after the owner, never overlayfs ones, as docker', async () => {
     const cap = Buffer.from('0100000200200000000000000000000000000000', 'hex'); // cap_net_raw=ep (VFS_CAP_REVISION_2)
     const pack = tar.pack();

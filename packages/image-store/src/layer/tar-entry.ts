@@ -86,14 +86,15 @@ export function mknodIgnorable(err: unknown, inUserNs: boolean): boolean {
 }
 
 /**
- * Receives entries in order: entry, all its data, entryEnd. entry() may return a promise (a
- * sink that writes on another thread and must wait for it first): the entry's data is held
- * until it settles.
+ * Receives entries in order: entry, all its data, entryEnd. Each may return a promise (a sink
+ * that writes on another thread and must wait for it): entry's holds the entry's data until it
+ * settles, data's holds the next chunk (the input is not read meanwhile: backpressure), and
+ * entryEnd's holds the next entry.
  */
 export interface TarSink {
   entry(e: TarEntry): void | Promise<void>;
-  data(chunk: Buffer): void;
-  entryEnd(): void;
+  data(chunk: Buffer): void | Promise<void>;
+  entryEnd(): void | Promise<void>;
 }
 
 const TYPEFLAGS: Record<string, string> = {

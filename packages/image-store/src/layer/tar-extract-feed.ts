@@ -12,6 +12,8 @@ function padded(size: number): number {
 /** The entry stream tar-stream hands over (a streamx Readable). */
 interface EntryStream {
   on(event: string, fn: (chunk: Buffer) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
 }
 
 /** An error raised by the sink (LayerWriter), passed on as it is; anything else came from tar-stream. */
@@ -133,16 +135,65 @@ export class TarExtractFeed {
       const forward = e.size > 0;
       const consume = (): void => {
         // the entry stream flows (and tar-stream goes on) only once 'data' is listened to
+        // chunks wait in `queue` while the sink's last data() is pending (pausing the entry stream
+        // stops tar-stream taking input, but chunks it already has may still be emitted)
+        const queue: Buffer[] = [];
+        let waiting = false;
+        let ended = false;
+        const pump = (): void => {
+          while (queue.length > 0 && !waiting && this.failure === undefined) {
+            const c = queue.shift()!;
+            const wait = this.call(() => this.sink.data(c));
+            if (wait === undefined) continue;
+            waiting = true;
+            stream.pause();
+            wait.then(
+              () => {
+                waiting = false;
+                if (this.failure !== undefined) return;
+                stream.resume();
+                pump();
+              },
+              (err: unknown) => this.fail(new SinkError(err)),
+            );
+          }
+          if (ended && !waiting && queue.length === 0 && this.failure === undefined) {
+            ended = false;
+            finish();
+          }
+        };
+        const finish = (): void => {
+          const after = (): void => {
+            this.nextHeaderAt = entryEnd;
+            this.checkAt = entryEnd;
+            if (!this.checkEnd()) next();
+          };
+          const done = this.call(() => this.sink.entryEnd());
+          if (this.failure !== undefined) return;
+          if (done === undefined) {
+            after();
+            return;
+          }
+          this.pending = done.then(
+            () => {
+              this.pending = undefined;
+              if (this.failure === undefined) after();
+            },
+            (err: unknown) => {
+              this.pending = undefined;
+              this.fail(new SinkError(err));
+            },
+          );
+        };
         stream.on('data', (c: Buffer) => {
-          if (forward && this.failure === undefined) this.call(() => this.sink.data(c));
+          if (!forward || this.failure !== undefined) return;
+          queue.push(c);
+          pump();
         });
         stream.on('end', () => {
           if (this.failure !== undefined) return;
-          this.call(() => this.sink.entryEnd());
-          if (this.failure !== undefined) return;
-          this.nextHeaderAt = entryEnd;
-          this.checkAt = entryEnd;
-          if (!this.checkEnd()) next();
+          ended = true;
+          pump();
         });
       };
       let started: void | Promise<void> = undefined;
@@ -170,11 +221,13 @@ export class TarExtractFeed {
     }
   }
 
-  private call(fn: () => void): void {
+  /** Calls the sink; a promise it returns is handed back (a throw fails the feed). */
+  private call(fn: () => void | Promise<void>): Promise<void> | undefined {
     try {
-      fn();
+      return fn() ?? undefined;
     } catch (err) {
       this.fail(new SinkError(err));
+      return undefined;
     }
   }
 

@@ -1,0 +1,86 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import * as tar from 'tar-stream';
+import { readTar } from './read-tar';
+import type { TarEntry, TarSink } from './tar-entry';
+
+async function tarOf(files: [string, Buffer][]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, body] of files) pack.entry({ name, mode: 0o644, mtime: new Date(1_600_000_000_000) }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+/** The tar in `size`-byte pieces, counting how many pieces have been taken from it. */
+function piecesOf(all: Buffer, size: number): { input: Readable; taken: () => number } {
+  let n = 0;
+  const input = Readable.from(
+    (function* () {
+      for (let i = 0; i < all.length; i += size) {
+        n++;
+        yield all.subarray(i, i + size);
+      }
+    })(),
+    { highWaterMark: 1 },
+  );
+  return { input, taken: () => n };
+}
+
+const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('readTar with a sink that waits', () => {
+  it('holds the next chunk while data() is pending, and the next entry while entryEnd() is', async () => {
+    const a = Buffer.alloc(6 * 1024 * 1024, 1);
+    const b = Buffer.alloc(5_000, 2);
+    const all = await tarOf([
+      ['a', a],
+      ['b', b],
+    ]);
+    const { input, taken } = piecesOf(all, 65_536);
+    const log: string[] = [];
+    const got = new Map<string, Buffer[]>();
+    let name = '';
+    let waiting = false;
+    let takenWhileWaiting = 0;
+    const sink: TarSink = {
+      entry: (e: TarEntry) => {
+        name = e.name;
+        got.set(name, []);
+        log.push(`entry ${name}`);
+      },
+      data: (c: Buffer) => {
+        if (waiting) throw new Error('data() called while the last one was pending');
+        got.get(name)!.push(c);
+        if (got.get(name)!.length % 16 !== 0) return undefined;
+        waiting = true;
+        const at = taken();
+        return tick(5).then(() => {
+          takenWhileWaiting = Math.max(takenWhileWaiting, taken() - at);
+          waiting = false;
+        });
+      },
+      entryEnd: () => {
+        log.push(`end ${name}`);
+        if (name !== 'a') return undefined;
+        return tick(20).then(() => log.push('a settled'));
+      },
+    };
+    await readTar(input, sink);
+    expect(log).toEqual(['entry a', 'end a', 'a settled', 'entry b', 'end b']);
+    expect(Buffer.concat(got.get('a')!).equals(a)).toBe(true);
+    expect(Buffer.concat(got.get('b')!).equals(b)).toBe(true);
+    // while the sink waits, only what the streams in between buffer is read on (the extractor's 1 MiB), not the rest of the 6 MiB
+    expect(takenWhileWaiting * 65_536).toBeLessThan(1.5 * 1024 * 1024);
+  });
+
+  it("fails with the sink's error (as its cause) when a data() or entryEnd() promise rejects", async () => {
+    const all = await tarOf([['a', Buffer.alloc(100_000, 1)]]);
+    const boom = new Error('disk full');
+    const failData: TarSink = { entry: () => undefined, data: () => Promise.reject(boom), entryEnd: () => undefined };
+    await expect(readTar(piecesOf(all, 8192).input, failData)).rejects.toMatchObject({ cause: boom });
+    const failEnd: TarSink = { entry: () => undefined, data: () => undefined, entryEnd: () => tick(1).then(() => Promise.reject(boom)) };
+    await expect(readTar(piecesOf(all, 8192).input, failEnd)).rejects.toMatchObject({ cause: boom });
+  });
+});
