@@ -187,6 +187,29 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(t.calls.slice(1)).toEqual(['GET /v1.41/containers/json?limit=2', 'GET /v1.41/containers/json?filters=%7B%22label%22%3A%7B%22trace%3D1%22%3Atrue%7D%7D']);
   });
 
+  it('ps --format: the template is checked on an empty row before any request (docker\'s wording and type); .Size, or every field through {{json .}}, asks for sizes', async () => {
+    const t = new FakeTransport({ 'GET /containers/json': { json: [] } });
+    expect(await cli('ps --format {{.Nope}}', t)).toEqual({
+      code: 1,
+      out: '',
+      err: 'failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext\n',
+    });
+    const run = async (...args: string[]) => {
+      const stderr = sink();
+      const code = await runCli(args, { io: { stdout: sink(), stderr, stdin: Readable.from([]) }, env: {}, makeClient: () => new BerthClient({ transport: t }), onSignal: () => () => undefined });
+      return { code, err: stderr.text() };
+    };
+    // the position counts `table ` as docker's does
+    expect((await run('ps', '--format', 'table {{.Nope}}')).err).toMatch(/^failed to execute template: template: :1:8: executing/);
+    expect(await cli('ps --format {{.ID', t)).toEqual({ code: 1, out: '', err: 'failed to parse template: template: :1: unclosed action\n' });
+    expect(t.calls).toEqual([]);
+    await run('ps', '--format', '{{json .}}');
+    await cli('ps --format json', t);
+    await cli('ps --format {{.ID}}:{{.Size}}', t);
+    await cli('ps --format {{.ID}}', t);
+    expect(t.calls).toEqual(['GET /v1.41/containers/json?size=1', 'GET /v1.41/containers/json', 'GET /v1.41/containers/json?size=1', 'GET /v1.41/containers/json']);
+  });
+
   it('lifecycle commands echo their arguments and send docker queries', async () => {
     const t = new FakeTransport({
       'POST /containers/x/stop': { status: 204 },

@@ -1,6 +1,7 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { PS_DEFAULT_FORMAT, PS_HEADERS, containerRow } from '../format/container-rows';
 import { normalizeFormat, renderRows } from '../format/render';
+import { Template } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 
 export interface PsArgv {
@@ -14,13 +15,42 @@ export interface PsArgv {
   size?: boolean;
 }
 
+/**
+ * docker's buildContainerListOptions: a `--format` is parsed and run once on an empty row before
+ * anything is asked of the daemon, its errors prefixed as docker's; gives the fields it read.
+ */
+function checkFormat(format: string): Set<string> {
+  let t: Template;
+  try {
+    t = new Template(format);
+  } catch (e) {
+    throw new Error(`failed to parse template: ${(e as Error).message}`, { cause: e });
+  }
+  const used = new Set<string>();
+  const row = containerRow({}, { trunc: true, now: 0 });
+  const recording = new Proxy(row, {
+    get: (target, k, receiver) => {
+      if (typeof k === 'string') used.add(k);
+      return Reflect.get(target, k, receiver);
+    },
+  });
+  try {
+    t.execute(recording, true);
+  } catch (e) {
+    throw new Error(`failed to execute template: ${(e as Error).message}`, { cause: e });
+  }
+  return used;
+}
+
 /** `berth ps`: `GET /containers/json`, rendered as docker's table, `-q`, or a `--format` template. */
 export async function run(ctx: CliContext, argv: PsArgv): Promise<ExitCode> {
   const limit = argv.latest ? 1 : argv.last !== undefined && argv.last > 0 ? argv.last : undefined;
+  const used = argv.format ? checkFormat(argv.format) : new Set<string>();
   let format = normalizeFormat(argv.format, PS_DEFAULT_FORMAT);
   if (argv.quiet) format = '{{.ID}}';
   else if (argv.size && !argv.format) format += '\t{{.Size}}';
-  const wantsSize = !!argv.size || (!argv.quiet && /\.Size\b/.test(format) && !!argv.format && argv.format !== 'json');
+  // sizes are costly: asked for with --size, or when the template reads .Size (`{{json .}}` reads every field)
+  const wantsSize = !!argv.size || (!argv.quiet && used.has('Size'));
   const list = await ctx.client('fast').containers.list({
     all: argv.all,
     limit,

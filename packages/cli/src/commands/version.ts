@@ -112,7 +112,8 @@ export function printFormatted(ctx: CliContext, format: string, name: string, da
     tpl = new Template(format === 'json' ? '{{json .}}' : unescapeFormat(format));
   } catch (e) {
     // docker: `template parsing error: template: NAME:LINE: reason`, exit 64
-    ctx.io.stderr.write(`template parsing error: template: ${name}:1: ${(e as Error).message.replace(/^template: /, '')}\n`);
+    const m = /^template: (?::(\d+): )?([^]*)$/.exec((e as Error).message);
+    ctx.io.stderr.write(`template parsing error: template: ${name}:${m?.[1] ?? 1}: ${m ? m[2] : (e as Error).message}\n`);
     return 64;
   }
   let out: string;

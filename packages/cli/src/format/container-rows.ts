@@ -50,6 +50,11 @@ function names(c: Partial<ContainerSummary>, trunc: boolean): string {
   return n.join(',');
 }
 
+/** A `docker ps` row: template errors name docker's type. */
+class ContainerContext extends FormatContext {
+  static readonly goType = '*formatter.ContainerContext';
+}
+
 /** One `docker ps` row as the formatter's fields (all strings, like docker's ContainerContext). */
 export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; now: number }): FormatContext {
   const srw = humanSize(c.SizeRw ?? 0);
@@ -58,7 +63,7 @@ export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; 
     const n = m.Name || m.Source || '';
     return o.trunc ? ellipsis(n, 15) : n;
   });
-  return new FormatContext({
+  return new ContainerContext({
     ID: o.trunc ? truncateId(c.Id ?? '') : (c.Id ?? ''),
     Image: displayImage(c, o.trunc),
     Command: goQuote(o.trunc ? ellipsis(c.Command ?? '', 20) : (c.Command ?? '')),

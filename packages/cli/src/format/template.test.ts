@@ -41,6 +41,27 @@ describe('Template (Go text/template subset; expectations from the real docker C
   });
 });
 
+describe('Template parse errors (Go text/template wording, the line of the fault)', () => {
+  it('unclosed actions, stray {{end}}/{{else}} and an unexpected EOF name their line', () => {
+    const err = (src: string) => {
+      try {
+        new Template(src);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TemplateError);
+        return (e as Error).message;
+      }
+      return 'parsed';
+    };
+    expect(err('{{.ID')).toBe('template: :1: unclosed action');
+    expect(err('a\nb {{.ID')).toBe('template: :2: unclosed action');
+    expect(err('a\n\n{{end}}')).toBe('template: :3: unexpected {{end}}');
+    expect(err('{{.ID}}\n{{else}}')).toBe('template: :2: unexpected {{else}}');
+    expect(err('{{if .ID}}')).toBe('template: :1: unexpected EOF');
+    expect(err('a\n{{if .ID}}x\nb')).toBe('template: :3: unexpected EOF');
+    expect(err('{{range .ID}}{{end}}')).toBe('parsed');
+  });
+});
+
 describe('Go structs (version/info --format)', () => {
   const s = goStruct('system.x', ['ID:s', 'HTTPProxy>HttpProxy:s', 'Gone?:s', 'N:n'], { ID: 'a', HttpProxy: 'p', Gone: '' });
 

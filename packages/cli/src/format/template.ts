@@ -101,6 +101,19 @@ interface Token {
   text?: string;
   action?: string;
   pos?: number;
+  /** The line the action starts on (1-based), for parse errors. */
+  line?: number;
+}
+
+/** A parse error as Go's text/template words it: `template: :LINE: what` (the template has no name). */
+function parseError(line: number, what: string): TemplateError {
+  return new TemplateError(`template: :${line}: ${what}`);
+}
+
+function lineAt(src: string, pos: number): number {
+  let n = 1;
+  for (let i = src.indexOf('\n'); i >= 0 && i < pos; i = src.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function tokenize(src: string): Token[] {
@@ -119,7 +132,7 @@ function tokenize(src: string): Token[] {
       start += 1;
     }
     const close = src.indexOf('}}', start);
-    if (close < 0) throw new TemplateError(`template: unclosed action`);
+    if (close < 0) throw parseError(lineAt(src, open), 'unclosed action');
     let end = close;
     let trimAfter = false;
     if (src[close - 1] === '-' && /\s/.test(src[close - 2] ?? '')) {
@@ -128,14 +141,14 @@ function tokenize(src: string): Token[] {
     }
     if (text) out.push({ text });
     const raw = src.slice(start, end);
-    out.push({ action: raw.trim(), pos: start + (raw.length - raw.trimStart().length) });
+    out.push({ action: raw.trim(), pos: start + (raw.length - raw.trimStart().length), line: lineAt(src, open) });
     i = close + 2;
     if (trimAfter) while (i < src.length && /\s/.test(src[i]!)) i++;
   }
   return out;
 }
 
-function parseNodes(tokens: Token[], pos: { i: number }, stopAt: string[]): { nodes: Node[]; stop: string } {
+function parseNodes(tokens: Token[], pos: { i: number; lastLine: number }, stopAt: string[]): { nodes: Node[]; stop: string } {
   const nodes: Node[] = [];
   while (pos.i < tokens.length) {
     const t = tokens[pos.i++]!;
@@ -156,10 +169,10 @@ function parseNodes(tokens: Token[], pos: { i: number }, stopAt: string[]): { no
       nodes.push(word === 'if' ? { kind: 'if', pipe, then: body.nodes, else: elseNodes } : { kind: 'range', pipe, body: body.nodes, else: elseNodes });
       continue;
     }
-    if (word === 'end' || word === 'else') throw new TemplateError(`template: unexpected {{${word}}}`);
+    if (word === 'end' || word === 'else') throw parseError(t.line ?? 1, `unexpected {{${word}}}`);
     nodes.push({ kind: 'action', pipe: parsePipe(a, at) });
   }
-  if (stopAt.length) throw new TemplateError('template: unexpected EOF');
+  if (stopAt.length) throw parseError(pos.lastLine, 'unexpected EOF');
   return { nodes, stop: '' };
 }
 
@@ -226,7 +239,7 @@ export class Template {
   private readonly src: string;
   constructor(readonly source: string) {
     this.src = source;
-    this.nodes = parseNodes(tokenize(source), { i: 0 }, []).nodes;
+    this.nodes = parseNodes(tokenize(source), { i: 0, lastLine: lineAt(source, source.length) }, []).nodes;
   }
 
   /** Renders against `data`. `strict`: a missing field is an error (struct-like contexts). */
