@@ -352,6 +352,25 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('argument counts by docker\'s rule of each command: exact, at least, at most (with docker 28\'s "SRun"), a range', async () => {
+    const t = new FakeTransport({});
+    const first = async (line: string) => {
+      const r = await cli(line, t);
+      return [r.code, r.err];
+    };
+    expect(await first('top')).toEqual([1, "berth: 'berth top' requires at least 1 argument\n\nUsage:  berth top CONTAINER [ps OPTIONS]\n\nSee 'berth top --help' for more information\n"]);
+    expect(await first('import')).toEqual([1, "berth: 'berth import' requires at least 1 argument\n\nUsage:  berth import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]\n\nSee 'berth import --help' for more information\n"]);
+    expect(await first('images a b')).toEqual([1, "berth: 'berth images' requires at most 1 argument\n\nUsage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\nSRun 'berth images --help' for more information\n"]);
+    expect(await first('volume create a b')).toEqual([1, "berth: 'berth volume create' requires at most 1 argument\n\nUsage:  berth volume create [OPTIONS] [VOLUME]\n\nSRun 'berth volume create --help' for more information\n"]);
+    expect(await first('logout a b')).toEqual([1, "berth: 'berth logout' requires at most 1 argument\n\nUsage:  berth logout [SERVER]\n\nSRun 'berth logout --help' for more information\n"]);
+    for (const line of ['commit', 'commit a b c']) {
+      expect(await first(line)).toEqual([1, "berth: 'berth commit' requires at least 1 and at most 2 arguments\n\nUsage:  berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n\nRun 'berth commit --help' for more information\n"]);
+    }
+    expect((await first('port a b c'))[1]).toMatch(/^berth: 'berth port' requires at least 1 and at most 2 arguments\n/);
+    expect((await first('manifest inspect a b c'))[1]).toMatch(/^berth: 'berth manifest inspect' requires at least 1 and at most 2 arguments\n/);
+    expect(t.calls).toEqual([]);
+  });
+
   it('completion offers each group\'s leaves as the groups list them (hidden dial-stdio left out)', async () => {
     const t = new FakeTransport({});
     const complete = async (...w: string[]) => {

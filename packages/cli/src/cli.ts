@@ -128,10 +128,17 @@ function usageOf(spec: CommandSpec, group: string | undefined, name: string, has
   return spec.usage ?? (!group || group === 'container' || group === 'image' ? USAGE[name] : undefined) ?? usageFromCommand(spec.command, hasFlags);
 }
 
-/** docker's error for a command whose argument count is a range (cobra.RangeArgs). */
-function argRangeError(prog: string, path: string, spec: CommandSpec): string {
+/**
+ * docker's error for a command whose argument count is bounded (`spec.args`: [min, max]), by the
+ * rule docker's command declares: ExactArgs, RequiresMinArgs (max Infinity), RequiresMaxArgs
+ * (min 0; docker 28 prints its 'SRun' as it is) or RequiresRangeArgs.
+ */
+function argCountError(prog: string, path: string, spec: CommandSpec, usage: string): string {
   const [lo, hi] = spec.args!;
-  return `${prog}: '${prog} ${path}' requires at least ${lo} and at most ${hi} arguments\n\nUsage:  ${prog} ${path} ${spec.usage ?? ''}\n\nRun '${prog} ${path} --help' for more information\n`;
+  const args = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
+  const [req, run] =
+    lo === hi ? [args(lo), 'Run'] : hi === Infinity ? [`at least ${args(lo)}`, 'See'] : lo === 0 ? [`at most ${args(hi)}`, 'SRun'] : [`at least ${lo} and at most ${args(hi)}`, 'Run'];
+  return `${prog}: '${prog} ${path}' requires ${req}\n\nUsage:  ${prog} ${path}${usage ? ` ${usage}` : ''}\n\n${run} '${prog} ${path} --help' for more information\n`;
 }
 
 /** Runs the berth CLI on `args` and resolves with the exit code. Never calls process.exit. */
@@ -242,20 +249,23 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         else if (Array.isArray(v)) argv[k] = v.map((x) => (x === DASH ? '-' : x));
       }
       if (runRest !== undefined) argv.args = runRest;
+      const words = path.split(' ');
+      const group = words.length > 1 ? words[0] : undefined;
+      const usage = () => usageOf(spec, group, leafCommand(group, words[words.length - 1]!), recordFlags(spec).length > 0);
+      const extra = Math.max(0, ((argv._ as unknown[]) ?? []).length - words.length);
       if (spec.args) {
-        const variadic = /<(\w+)\.\.>/.exec(spec.command)?.[1];
-        const n = variadic ? ([] as unknown[]).concat(argv[variadic] ?? []).length : 0;
+        // the declared positionals given, and any beyond them
+        let n = extra;
+        for (const m of spec.command.matchAll(/[<[]([A-Za-z]+)(\.\.)?[>\]]/g)) n += ([] as unknown[]).concat(argv[m[1]!] ?? []).length;
         if (n < spec.args[0] || n > spec.args[1]) {
-          io.stderr.write(argRangeError(prog, path, spec));
+          io.stderr.write(argCountError(prog, path, spec, usage()));
           exitCode = 1;
           return;
         }
       }
-      if (!/[<[]/.test(spec.command) && ((argv._ as unknown[]) ?? []).length > path.split(' ').length) {
-        const words = path.split(' ');
-        const group = words.length > 1 ? words[0] : undefined;
-        const usage = usageOf(spec, group, leafCommand(group, words[words.length - 1]!), recordFlags(spec).length > 0);
-        io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${usage ? ` ${usage}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
+      if (!/[<[]/.test(spec.command) && extra > 0) {
+        const u = usage();
+        io.stderr.write(`${prog}: '${prog} ${path}' accepts no arguments\n\nUsage:  ${prog} ${path}${u ? ` ${u}` : ''}\n\nRun '${prog} ${path} --help' for more information\n`);
         exitCode = 1;
         return;
       }
@@ -437,8 +447,8 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       return 125;
     }
     const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
-    if (need && group && spec?.args) {
-      io.stderr.write(argRangeError(prog, cmdPath, spec));
+    if (need && spec?.args) {
+      io.stderr.write(argCountError(prog, cmdPath, spec, usageText ?? ''));
       return 1;
     }
     if (need) {

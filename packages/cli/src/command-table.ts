@@ -16,7 +16,7 @@ export interface CommandSpec {
   long?: string;
   /** docker marks the command experimental in its help (an EXPERIMENTAL section). */
   experimental?: boolean;
-  /** docker's argument bounds when they are a range (`requires at least 1 and at most 2 arguments`). */
+  /** docker's argument bounds where the synopsis cannot tell them: [min, max] (Infinity: no max), checked with docker's wording. */
   args?: [number, number];
 }
 
@@ -195,11 +195,12 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     describe: 'Unpause all processes within one or more containers',
     load: () => (ctx: CliContext, argv: never) => require('./commands/pause').run(ctx, argv, true),
   },
-  { command: 'top <container> [args..]', describe: 'Display the running processes of a container', load: () => require('./commands/top').run },
-  { command: 'port <container> [privatePort]', describe: 'List port mappings or a specific mapping for the container', load: () => require('./commands/port').run },
+  { command: 'top <container> [args..]', args: [1, Infinity], describe: 'Display the running processes of a container', load: () => require('./commands/top').run },
+  { command: 'port <container> [privatePort]', args: [1, 2], describe: 'List port mappings or a specific mapping for the container', load: () => require('./commands/port').run },
   { command: 'diff <container>', describe: "Inspect changes to files or directories on a container's filesystem", load: () => require('./commands/diff').run },
   {
     command: 'commit <container> [reference]',
+    args: [1, 2],
     describe: "Create a new image from a container's changes",
     builder: (y) =>
       y
@@ -259,6 +260,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
 export const IMAGE_COMMANDS: CommandSpec[] = [
   {
     command: 'images [repository]',
+    args: [0, 1],
     describe: 'List images',
     builder: (y) =>
       y
@@ -272,6 +274,7 @@ export const IMAGE_COMMANDS: CommandSpec[] = [
   },
   {
     command: 'import <file> [reference]',
+    args: [1, Infinity],
     describe: 'Import the contents from a tarball to create a filesystem image',
     builder: (y) =>
       y
@@ -420,6 +423,7 @@ export const VOLUME_COMMANDS: CommandSpec[] = [
   },
   {
     command: 'create [name]',
+    args: [0, 1],
     usage: '[OPTIONS] [VOLUME]',
     describe: 'Create a volume',
     builder: (y) =>
@@ -549,6 +553,7 @@ export const BUILDER_PRUNE: CommandSpec = {
 export const SYSTEM_COMMANDS: CommandSpec[] = [
   {
     command: 'login [server]',
+    args: [0, 1],
     describe: 'Authenticate to a registry',
     long: 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.',
     builder: (y) =>
@@ -558,7 +563,7 @@ export const SYSTEM_COMMANDS: CommandSpec[] = [
         .option('password-stdin', { ...bool, describe: 'Take the Password or Personal Access Token (PAT) from stdin' }),
     load: () => require('./commands/login').login,
   },
-  { command: 'logout [server]', describe: 'Log out from a registry', long: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.', load: () => require('./commands/login').logout },
+  { command: 'logout [server]', args: [0, 1], describe: 'Log out from a registry', long: 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.', load: () => require('./commands/login').logout },
   {
     command: 'version',
     describe: 'Show the berth version information',
