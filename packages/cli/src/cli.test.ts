@@ -366,6 +366,9 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     for (const line of ['commit', 'commit a b c']) {
       expect(await first(line)).toEqual([1, "berth: 'berth commit' requires at least 1 and at most 2 arguments\n\nUsage:  berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]\n\nRun 'berth commit --help' for more information\n"]);
     }
+    for (const [line, path] of [['exec c', 'exec'], ['container exec c', 'container exec'], ['exec', 'exec']]) {
+      expect(await first(line)).toEqual([1, `berth: 'berth ${path}' requires at least 2 arguments\n\nUsage:  berth ${path} [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee 'berth ${path} --help' for more information\n`]);
+    }
     expect((await first('port a b c'))[1]).toMatch(/^berth: 'berth port' requires at least 1 and at most 2 arguments\n/);
     expect((await first('manifest inspect a b c'))[1]).toMatch(/^berth: 'berth manifest inspect' requires at least 1 and at most 2 arguments\n/);
     expect(t.calls).toEqual([]);

@@ -453,7 +453,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     }
     if (need) {
       const variadic = /\.\.\.\]?$/.test(usageText ?? '');
-      const n = leaf === 'exec' ? 2 : Number(need[1]);
+      const n = Number(need[1]);
       const req = variadic ? `at least ${n} argument${n === 1 ? '' : 's'}` : `${n} argument${n === 1 ? '' : 's'}`;
       io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\n${usage}\n\n${variadic ? 'See' : 'Run'} '${prog} ${cmdPath} --help' for more information\n`);
       return 1;

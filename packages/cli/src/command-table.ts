@@ -175,6 +175,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   },
   {
     command: 'exec <container> [args..]',
+    args: [2, Infinity],
     describe: 'Execute a command in a running container',
     builder: (y) => declareFlags(y, EXEC_FLAGS),
     load: () => require('./commands/exec').run,

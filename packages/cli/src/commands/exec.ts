@@ -27,11 +27,8 @@ export interface ExecArgv {
  * create answers a missing or stopped container with the same errors).
  */
 export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
+  // (CONTAINER and a command: the CLI's argument count, before this runs)
   const cmd = (argv.args ?? []).map(String);
-  if (cmd.length === 0) {
-    ctx.io.stderr.write(`${ctx.prog}: '${ctx.prog} exec' requires at least 2 arguments\n\nUsage:  ${ctx.prog} exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee '${ctx.prog} exec --help' for more information\n`);
-    return 1;
-  }
   if (argv.tty && argv.interactive && !argv.detach && !ctx.io.stdin.isTTY) {
     ctx.io.stderr.write('the input device is not a TTY\n');
     return 1;
