@@ -438,7 +438,8 @@ export const VOLUME_COMMANDS: CommandSpec[] = [
   {
     command: 'rm <volumes..>',
     aliases: ['remove'],
-    describe: 'Remove one or more volumes. You cannot remove a volume that is in use by a container.',
+    describe: 'Remove one or more volumes',
+    long: 'Remove one or more volumes. You cannot remove a volume that is in use by a container.',
     builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the removal of one or more volumes' }),
     load: () => require('./commands/volume').rm,
   },
