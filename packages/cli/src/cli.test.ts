@@ -210,6 +210,20 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     expect(t.calls).toEqual(['GET /v1.41/containers/json?size=1', 'GET /v1.41/containers/json', 'GET /v1.41/containers/json?size=1', 'GET /v1.41/containers/json']);
   });
 
+  it('list commands word any template failure as docker\'s formatter does, naming docker\'s row type', async () => {
+    const t = new FakeTransport({
+      'GET /images/json': { json: [{ Id: 'sha256:7a0f', RepoTags: ['busybox:latest'], Created: 0, Size: 1 }] },
+      'GET /networks': { json: [{ Id: 'abc', Name: 'bridge', Driver: 'bridge', Scope: 'local' }] },
+    });
+    expect(await cli('images --format {{.Nope}}', t)).toEqual({
+      code: 1,
+      out: '',
+      err: 'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.imageContext\n',
+    });
+    expect((await cli('network ls --format {{.Nope}}', t)).err).toMatch(/^template parsing error: template: :1:2: executing "" at <\.Nope>: can't evaluate field Nope in type \*network\.networkContext\n$/);
+    expect(await cli('images --format {{.ID', t)).toEqual({ code: 1, out: '', err: 'template parsing error: template: :1: unclosed action\n' });
+  });
+
   it('lifecycle commands echo their arguments and send docker queries', async () => {
     const t = new FakeTransport({
       'POST /containers/x/stop': { status: 204 },

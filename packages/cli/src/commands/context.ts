@@ -2,8 +2,11 @@ import { DEFAULT_HOST } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { goJsonIndent } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext } from '../format/template';
+import { formatContextOf } from '../format/template';
 import { renderTable } from '../format/table';
+
+/** docker's row type, named in template errors. */
+const ClientContextContext = formatContextOf('*formatter.clientContextContext');
 
 /**
  * `berth context ls|show|use|inspect`: berth has one context, docker's `default` (the endpoint
@@ -14,7 +17,7 @@ function endpoint(ctx: CliContext): string {
 }
 
 export async function ls(ctx: CliContext, argv: { format?: string; quiet?: boolean }): Promise<ExitCode> {
-  const row = new FormatContext({ Name: 'default', Current: true, Description: 'Current BERTH_HOST based configuration', DockerEndpoint: endpoint(ctx), Error: '' });
+  const row = new ClientContextContext({ Name: 'default', Current: true, Description: 'Current BERTH_HOST based configuration', DockerEndpoint: endpoint(ctx), Error: '' });
   if (argv.quiet || argv.format) {
     const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, '');
     ctx.io.stdout.write(renderRows(format, [row], { Name: 'NAME', Description: 'DESCRIPTION', DockerEndpoint: 'DOCKER ENDPOINT', Error: 'ERROR', Current: 'CURRENT' }));

@@ -4,9 +4,12 @@ import { describeError } from '../cli-errors';
 import { confirm } from '../confirm';
 import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext } from '../format/template';
+import { formatContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
+
+/** docker's row type, named in template errors. */
+const NetworkContext = formatContextOf('*network.networkContext');
 
 const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' };
 
@@ -14,7 +17,7 @@ const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver
 export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boolean; filter?: string[]; format?: string }): Promise<ExitCode> {
   const nets = await ctx.client('general').networks.list({ filters: parseFilterFlags(argv.filter) });
   const format = argv.quiet ? '{{.ID}}' : normalizeFormat(argv.format, 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}');
-  const rows = nets.map((n) => new FormatContext({ ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''), Name: n.Name ?? '', Driver: n.Driver ?? '', Scope: n.Scope ?? '' }));
+  const rows = nets.map((n) => new NetworkContext({ ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''), Name: n.Name ?? '', Driver: n.Driver ?? '', Scope: n.Scope ?? '' }));
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));
   return 0;
 }

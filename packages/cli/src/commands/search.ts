@@ -3,15 +3,13 @@ import { StatusError } from '../cli-errors';
 import { USAGE } from '../command-table';
 import { ellipsis } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext, TemplateError } from '../format/template';
+import { formatContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 
 const HEADERS: Record<string, string> = { Name: 'NAME', Description: 'DESCRIPTION', StarCount: 'STARS', IsOfficial: 'OFFICIAL' };
 
 /** docker's search row (a missing field's error names its Go type). */
-class SearchContext extends FormatContext {
-  static readonly goType = '*registry.searchContext';
-}
+const SearchContext = formatContextOf('*registry.searchContext');
 
 /**
  * `berth search [--filter] [--limit] [--no-trunc] [--format] TERM`: `GET /images/search` (the
@@ -40,14 +38,7 @@ export async function run(ctx: CliContext, argv: { term: string; filter?: string
     const b = (v: boolean | undefined) => (v ? (json ? 'true' : '[OK]') : json ? 'false' : '');
     return new SearchContext({ Name: r.name, Description: desc, StarCount: String(r.star_count ?? 0), IsOfficial: b(r.is_official) });
   });
-  let out: string;
-  try {
-    out = renderRows(normalizeFormat(argv.format, 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}'), rows, HEADERS);
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    // docker's formatter words any template failure so
-    throw new StatusError(`template parsing error: ${e.message}`, 1);
-  }
+  const out = renderRows(normalizeFormat(argv.format, 'table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}'), rows, HEADERS);
   ctx.io.stdout.write(out);
   return 0;
 }

@@ -2,10 +2,13 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { confirm } from '../confirm';
 import { humanSize } from '@berth/api';
 import { normalizeFormat, renderRows } from '../format/render';
-import { FormatContext } from '../format/template';
+import { formatContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
 import { forEachArg } from './for-each';
+
+/** docker's row type, named in template errors. */
+const VolumeContext = formatContextOf('*formatter.volumeContext');
 
 const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
@@ -15,7 +18,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: stri
   const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, 'table {{.Driver}}\t{{.Name}}');
   const rows = vols.map(
     (v) =>
-      new FormatContext({
+      new VolumeContext({
         Driver: v.Driver ?? '',
         Name: v.Name ?? '',
         Mountpoint: v.Mountpoint ?? '',

@@ -3,7 +3,7 @@ import { ellipsis, goQuote, truncateId } from './go-text';
 import { humanSize } from '@berth/api';
 import { goTimeString, timeAgo } from './human-duration';
 import { displayablePorts } from './ports';
-import { FormatContext } from './template';
+import { FormatContext, formatContextOf } from './template';
 
 /** `docker ps`'s default table and its headers. */
 export const PS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -50,10 +50,7 @@ function names(c: Partial<ContainerSummary>, trunc: boolean): string {
   return n.join(',');
 }
 
-/** A `docker ps` row: template errors name docker's type. */
-class ContainerContext extends FormatContext {
-  static readonly goType = '*formatter.ContainerContext';
-}
+const ContainerContext = formatContextOf('*formatter.ContainerContext');
 
 /** One `docker ps` row as the formatter's fields (all strings, like docker's ContainerContext). */
 export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; now: number }): FormatContext {

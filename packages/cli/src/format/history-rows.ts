@@ -2,7 +2,10 @@ import type { HistoryResponseItem } from '@berth/api';
 import { ellipsis, truncateId } from './go-text';
 import { humanSize } from '@berth/api';
 import { timeAgo } from './human-duration';
-import { FormatContext } from './template';
+import { FormatContext, formatContextOf } from './template';
+
+/** docker's row type, named in template errors. */
+const HistoryContext = formatContextOf('*image.historyContext');
 
 export const HISTORY_DEFAULT_FORMAT = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 export const HISTORY_RAW_FORMAT = 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
@@ -24,7 +27,7 @@ function rfc3339(unix: number): string {
 export function historyRow(h: Partial<HistoryResponseItem>, o: { trunc: boolean; human: boolean; now: number }): FormatContext {
   const id = h.Id ?? '';
   const createdBy = (h.CreatedBy ?? '').replace(/\t/g, ' ');
-  return new FormatContext({
+  return new HistoryContext({
     ID: id === '<missing>' || !o.trunc ? id : truncateId(id),
     CreatedSince: o.human ? timeAgo(h.Created ?? 0, o.now) : rfc3339(h.Created ?? 0),
     CreatedAt: rfc3339(h.Created ?? 0),

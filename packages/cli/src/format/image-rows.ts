@@ -3,7 +3,10 @@ import { familiarName, parseReference } from '@berth/oci';
 import { truncateId } from './go-text';
 import { humanSize } from '@berth/api';
 import { goTimeString, timeAgo } from './human-duration';
-import { FormatContext } from './template';
+import { FormatContext, formatContextOf } from './template';
+
+/** docker's row type, named in template errors. */
+const ImageContext = formatContextOf('*formatter.imageContext');
 
 export const IMAGES_DEFAULT_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
 export const IMAGES_DIGESTS_FORMAT = 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
@@ -31,7 +34,7 @@ function isDangling(i: Partial<ImageSummary>): boolean {
 function context(i: Partial<ImageSummary>, repo: string, tag: string, digest: string, o: { trunc: boolean; now: number }): FormatContext {
   const size = i.Size ?? 0;
   const shared = i.SharedSize ?? 0;
-  return new FormatContext({
+  return new ImageContext({
     Containers: (i.Containers ?? 0) === -1 ? 'N/A' : String(i.Containers ?? 0),
     CreatedAt: goTimeString(i.Created ?? 0),
     CreatedSince: timeAgo(i.Created ?? 0, o.now),

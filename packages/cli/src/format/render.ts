@@ -1,11 +1,21 @@
 import { renderTabbed } from './table';
-import { Template, isTableFormat, unescapeFormat } from './template';
+import { Template, TemplateError, isTableFormat, unescapeFormat } from './template';
 
 /**
  * Renders rows with a docker `--format` value: `table ...` prints a header line (field names
  * mapped to `headers`) and aligns columns; anything else is a template applied per row.
  */
 export function renderRows(format: string, rows: object[], headers: Record<string, string>): string {
+  try {
+    return renderRowsUnchecked(format, rows, headers);
+  } catch (e) {
+    // docker's formatter.Context words any template failure so (parse or execute)
+    if (e instanceof TemplateError) throw new TemplateError(`template parsing error: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+function renderRowsUnchecked(format: string, rows: object[], headers: Record<string, string>): string {
   const f = unescapeFormat(format);
   if (isTableFormat(f)) {
     const body = f.slice('table'.length).replace(/^\s+/, '');

@@ -1,6 +1,9 @@
 import { truncateId } from './go-text';
 import { bytesSize, humanSize } from '@berth/api';
-import { FormatContext } from './template';
+import { FormatContext, formatContextOf } from './template';
+
+/** docker's row type, named in template errors. */
+const StatsContext = formatContextOf('*container.statsContext');
 
 export const STATS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 export const STATS_HEADERS: Record<string, string> = {
@@ -62,8 +65,8 @@ export function statsRow(s: Obj, o: { trunc: boolean; container: string; invalid
   }
   const id = String(s.id ?? '');
   const ident = { ID: o.trunc ? truncateId(id) : id, Container: o.container, Name: String(s.name ?? '').replace(/^\//, '') };
-  if (o.invalid) return new FormatContext({ ...ident, CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
-  return new FormatContext({
+  if (o.invalid) return new StatsContext({ ...ident, CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
+  return new StatsContext({
     ...ident,
     CPUPerc: `${cpuPercent(s).toFixed(2)}%`,
     MemUsage: `${bytesSize(usage)} / ${bytesSize(limit)}`,

@@ -216,6 +216,13 @@ export class FormatContext {
   }
 }
 
+/** A FormatContext class whose rows' template errors name docker's Go type (`*formatter.imageContext`). */
+export function formatContextOf(goType: string): typeof FormatContext {
+  return class extends FormatContext {
+    static readonly goType = goType;
+  };
+}
+
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
