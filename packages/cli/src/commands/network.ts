@@ -4,6 +4,7 @@ import { describeError } from '../cli-errors';
 import { confirm } from '../confirm';
 import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
+import { naturalCompare } from '../format/natural-order';
 import { formatContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
@@ -17,7 +18,8 @@ const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver
 export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boolean; filter?: string[]; format?: string }): Promise<ExitCode> {
   const nets = await ctx.client('general').networks.list({ filters: parseFilterFlags(argv.filter) });
   const format = argv.quiet ? '{{.ID}}' : normalizeFormat(argv.format, 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}');
-  const rows = nets.map((n) => new NetworkContext({ ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''), Name: n.Name ?? '', Driver: n.Driver ?? '', Scope: n.Scope ?? '' }));
+  // docker's CLI lists them by name, in natural order
+  const rows = [...nets].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map((n) => new NetworkContext({ ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''), Name: n.Name ?? '', Driver: n.Driver ?? '', Scope: n.Scope ?? '' }));
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));
   return 0;
 }

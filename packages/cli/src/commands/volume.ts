@@ -2,6 +2,7 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { confirm } from '../confirm';
 import { humanSize } from '@berth/api';
 import { normalizeFormat, renderRows } from '../format/render';
+import { naturalCompare } from '../format/natural-order';
 import { formatContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
@@ -16,7 +17,8 @@ const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME',
 export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: string[]; format?: string }): Promise<ExitCode> {
   const vols = await ctx.client('general').volumes.list({ filters: parseFilterFlags(argv.filter) });
   const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, 'table {{.Driver}}\t{{.Name}}');
-  const rows = vols.map(
+  // docker's CLI lists them by name, in natural order
+  const rows = [...vols].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map(
     (v) =>
       new VolumeContext({
         Driver: v.Driver ?? '',
