@@ -74,11 +74,12 @@ function sink(): Writable & { text: () => string } {
 
 const NOW = Date.UTC(2026, 10, 28, 8, 15, 0);
 
-async function cli(args: string, t: FakeTransport, stdin: Readable = Readable.from([]), stdoutIsTTY = false) {
+/** Runs the CLI on `args` (a line split at spaces, or the words themselves). */
+async function cli(args: string | string[], t: FakeTransport, stdin: Readable = Readable.from([]), stdoutIsTTY = false) {
   const stdout = sink();
   if (stdoutIsTTY) (stdout as { isTTY?: boolean }).isTTY = true;
   const stderr = sink();
-  const code = await runCli(args.split(' ').filter(Boolean), {
+  const code = await runCli(typeof args === 'string' ? args.split(' ').filter(Boolean) : args, {
     io: { stdout, stderr, stdin },
     env: {},
     now: () => NOW,
@@ -194,11 +195,7 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       out: '',
       err: 'failed to execute template: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *formatter.ContainerContext\n',
     });
-    const run = async (...args: string[]) => {
-      const stderr = sink();
-      const code = await runCli(args, { io: { stdout: sink(), stderr, stdin: Readable.from([]) }, env: {}, makeClient: () => new BerthClient({ transport: t }), onSignal: () => () => undefined });
-      return { code, err: stderr.text() };
-    };
+    const run = (...args: string[]) => cli(args, t);
     // the position counts `table ` as docker's does
     expect((await run('ps', '--format', 'table {{.Nope}}')).err).toMatch(/^failed to execute template: template: :1:8: executing/);
     expect(await cli('ps --format {{.ID', t)).toEqual({ code: 1, out: '', err: 'failed to parse template: template: :1: unclosed action\n' });
@@ -390,11 +387,7 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
 
   it('completion offers each group\'s leaves as the groups list them (hidden dial-stdio left out)', async () => {
     const t = new FakeTransport({});
-    const complete = async (...w: string[]) => {
-      const stdout = sink();
-      await runCli(['__complete', ...w], { io: { stdout, stderr: sink(), stdin: Readable.from([]) }, env: {}, makeClient: () => new BerthClient({ transport: t }), onSignal: () => () => undefined });
-      return stdout.text().split('\n').filter(Boolean);
-    };
+    const complete = async (...w: string[]) => (await cli(['__complete', ...w], t)).out.split('\n').filter(Boolean);
     expect(await complete('system', '')).toEqual(['df', 'events', 'info', 'prune']);
     expect(await complete('volume', '')).toEqual(['create', 'inspect', 'ls', 'prune', 'rm']);
     expect(await complete('image', '')).toEqual(['build', 'history', 'import', 'inspect', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']);
