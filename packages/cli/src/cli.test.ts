@@ -380,6 +380,9 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     for (const [line, path] of [['exec c', 'exec'], ['container exec c', 'container exec'], ['exec', 'exec']]) {
       expect(await first(line)).toEqual([1, `berth: 'berth ${path}' requires at least 2 arguments\n\nUsage:  berth ${path} [OPTIONS] CONTAINER COMMAND [ARG...]\n\nSee 'berth ${path} --help' for more information\n`]);
     }
+    // context use: cobra's own ExactArgs in docker
+    expect(await first('context use')).toEqual([1, 'accepts 1 arg(s), received 0\n']);
+    expect(await first('context use a b')).toEqual([1, 'accepts 1 arg(s), received 2\n']);
     expect((await first('port a b c'))[1]).toMatch(/^berth: 'berth port' requires at least 1 and at most 2 arguments\n/);
     expect((await first('manifest inspect a b c'))[1]).toMatch(/^berth: 'berth manifest inspect' requires at least 1 and at most 2 arguments\n/);
     expect(t.calls).toEqual([]);

@@ -133,8 +133,9 @@ function usageOf(spec: CommandSpec, group: string | undefined, name: string, has
  * rule docker's command declares: ExactArgs, RequiresMinArgs (max Infinity), RequiresMaxArgs
  * (min 0; docker 28 prints its 'SRun' as it is) or RequiresRangeArgs.
  */
-function argCountError(prog: string, path: string, spec: CommandSpec, usage: string): string {
+function argCountError(prog: string, path: string, spec: CommandSpec, usage: string, got: number): string {
   const [lo, hi] = spec.args!;
+  if (spec.cobraArgs) return `accepts ${lo} arg(s), received ${got}\n`;
   const args = (n: number) => `${n} argument${n === 1 ? '' : 's'}`;
   const [req, run] =
     lo === hi ? [args(lo), 'Run'] : hi === Infinity ? [`at least ${args(lo)}`, 'See'] : lo === 0 ? [`at most ${args(hi)}`, 'SRun'] : [`at least ${lo} and at most ${args(hi)}`, 'Run'];
@@ -258,7 +259,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         let n = extra;
         for (const m of spec.command.matchAll(/[<[]([A-Za-z]+)(\.\.)?[>\]]/g)) n += ([] as unknown[]).concat(argv[m[1]!] ?? []).length;
         if (n < spec.args[0] || n > spec.args[1]) {
-          io.stderr.write(argCountError(prog, path, spec, usage()));
+          io.stderr.write(argCountError(prog, path, spec, usage(), n));
           exitCode = 1;
           return;
         }
@@ -446,14 +447,14 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       io.stderr.write(`${what}\n\n${usage}\n\nRun '${prog} ${cmdPath} --help' for more information\n`);
       return 125;
     }
-    const need = /Not enough non-option arguments: got \d+, need at least (\d+)/.exec(failure);
+    const need = /Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(failure);
     if (need && spec?.args) {
-      io.stderr.write(argCountError(prog, cmdPath, spec, usageText ?? ''));
+      io.stderr.write(argCountError(prog, cmdPath, spec, usageText ?? '', Number(need[1])));
       return 1;
     }
     if (need) {
       const variadic = /\.\.\.\]?$/.test(usageText ?? '');
-      const n = Number(need[1]);
+      const n = Number(need[2]);
       const req = variadic ? `at least ${n} argument${n === 1 ? '' : 's'}` : `${n} argument${n === 1 ? '' : 's'}`;
       io.stderr.write(`${prog}: '${prog} ${cmdPath}' requires ${req}\n\n${usage}\n\n${variadic ? 'See' : 'Run'} '${prog} ${cmdPath} --help' for more information\n`);
       return 1;

@@ -18,6 +18,8 @@ export interface CommandSpec {
   experimental?: boolean;
   /** docker's argument bounds where the synopsis cannot tell them: [min, max] (Infinity: no max), checked with docker's wording. */
   args?: [number, number];
+  /** The bounds are cobra's own ExactArgs (its bare 'accepts N arg(s), received M'), not docker's helpers. */
+  cobraArgs?: boolean;
 }
 
 const str = { type: 'string' } as const;
@@ -606,7 +608,7 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
     load: () => require('./commands/context').ls,
   },
   { command: 'show', describe: 'Print the name of the current context', load: () => require('./commands/context').show },
-  { command: 'use <name>', usage: 'CONTEXT', describe: 'Set the current berth context', load: () => require('./commands/context').use },
+  { command: 'use <name>', usage: 'CONTEXT', args: [1, 1], cobraArgs: true, describe: 'Set the current berth context', load: () => require('./commands/context').use },
   { command: 'inspect [names..]', usage: '[OPTIONS] [CONTEXT] [CONTEXT...]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
 ];
 
