@@ -3,7 +3,8 @@
 #   1. the Debian packages berth drives (crun, the default runtime, and runc; busybox-static, skopeo, docker-registry, tini;
 #      docker-compose, nsenter and ip for the networking tests)
 #      and the build tools for sqlite3's native addon — installed only when something is missing;
-#   2. the npm packages (`npm ci`, or `npm install` without a lockfile) — skipped when
+#   2. the npm packages (`npm ci`, or `npm install` without a lockfile; sqlite3's compiled addon is
+#      kept in npm's cache for the next npm ci here: scripts/cache-sqlite3-build.js) — skipped when
 #      node_modules already matches the lockfile;
 #   3. the build (`npm run build`).
 # Run it as root (apt-get needs root; so does berthd). No internet beyond the npm registry and apt.
@@ -98,6 +99,10 @@ else
   say "npm install (no lockfile)"
   npm install --no-fund --no-audit
 fi
+
+# sqlite3 has no binary this machine may download, so npm ci compiles it (about two minutes of CPU):
+# keep that build where its installer looks first, for the next npm ci here (the script says how).
+node scripts/cache-sqlite3-build.js || say "sqlite3: its build could not be kept (the next npm ci compiles it again)"
 
 # --- 3. build -----------------------------------------------------------------------------------
 say "npm run build"
