@@ -131,7 +131,7 @@ describe('cp -L (follow-link)', () => {
 describe('cp into a symlink destination, and the summary of a failed copy', () => {
   beforeAll(async () => {
     fs.writeFileSync(path.join(work, 'six'), '123456');
-    ok(await c.docker(['exec', 'prep', 'sh', '-c', 'mkdir -p /opt/ldir && ln -sf /opt/ldir /opt/to-dir && echo old > /opt/lfile && ln -sf lfile /opt/to-file']));
+    ok(await c.docker(['exec', 'prep', 'sh', '-c', 'mkdir -p /opt/ldir && ln -sf /opt/ldir /opt/to-dir && echo old > /opt/lfile && ln -sf lfile /opt/to-file && ln -sf /nowhere/six /opt/dangling']));
   });
 
   for (const cli of ['docker', 'berth'] as const) {
@@ -152,6 +152,12 @@ describe('cp into a symlink destination, and the summary of a failed copy', () =
       const up = await cpTtyRun(cli, [file, 'prep:/nowhere/six'], true);
       expect(up.code).toBe(1);
       expect(up.stdout).toMatch(/^Successfully copied \d+(\.\d+)?k?B to prep:\/nowhere\/six\r\nError response from daemon: Could not find the file \/nowhere\/ in container prep\r\n$/);
+      // a dangling link: the copy goes where it points (berthd's stat names the target as moby's
+      // does; it said '' and the docker CLI copied into '/')
+      const dangling = await cpTtyRun(cli, [file, 'prep:/opt/dangling'], true);
+      expect(dangling.code).toBe(1);
+      expect(dangling.stdout).toMatch(/^Successfully copied \d+(\.\d+)?k?B to prep:\/nowhere\/six\r\nError response from daemon: Could not find the file \/nowhere\/? in container prep\r\n$/);
+      expect((await c.docker(['exec', 'prep', 'test', '-e', '/six'])).code).toBe(1);
     });
   }
 });

@@ -53,6 +53,8 @@ beforeAll(async () => {
   await fs.symlink('d/f.txt', path.join(root, 'srv', 'rel'));
   await fs.symlink('loop2', path.join(root, 'loop1'));
   await fs.symlink('loop1', path.join(root, 'loop2'));
+  await fs.symlink('/nowhere/x', path.join(root, 'srv', 'dangling-abs'));
+  await fs.symlink('gone/./y', path.join(root, 'srv', 'dangling-rel'));
 });
 
 afterAll(async () => {
@@ -78,6 +80,10 @@ describe('container paths', () => {
     const l = statIn(root, '/srv/rel', 'trace-x');
     expect(l.stat.linkTarget).toBe('/srv/d/f.txt');
     expect(l.stat.mode & 2 ** 27).not.toBe(0);
+    // a dangling link names where it points, lexically, as moby's FollowSymlinkInScope does
+    // (the docker CLI copies into that path; with '' it copied into '/')
+    expect(statIn(root, '/srv/dangling-abs', 'trace-x').stat.linkTarget).toBe('/nowhere/x');
+    expect(statIn(root, '/srv/dangling-rel', 'trace-x').stat.linkTarget).toBe('/srv/gone/y');
     expect(() => statIn(root, '/no/such/path', 'trace-x')).toThrow('Could not find the file /no/such/path in container trace-x');
     expect(goFileMode(await fs.lstat(root)) & 0x80000000).not.toBe(0);
   });

@@ -126,7 +126,14 @@ export function statContainerPath(view: ContainerFsView, p: string, containerRef
         linkTarget = t.path;
         t.close();
       } catch {
-        linkTarget = ''; // a dangling or looping link: docker reports what it can
+        // a dangling or looping link: where it points, lexically (moby's FollowSymlinkInScope
+        // names a missing target too; the docker CLI copies into that path, not into `/`)
+        try {
+          const target = fsAt().readlinkat(r.fd, '').toString();
+          linkTarget = path.posix.normalize(target.startsWith('/') ? target : path.posix.join(path.posix.dirname(absPath.replace(/\/+\.?$/, '') || '/'), target));
+        } catch {
+          linkTarget = '';
+        }
       }
     }
     const mtime = new Date(mtimeSec * 1000 + Math.floor(mtimeNsec / 1e6)).toISOString();
