@@ -59,6 +59,10 @@ describe('Template parse errors (Go text/template wording, the line of the fault
     expect(err('{{if .ID}}')).toBe('template: :1: unexpected EOF');
     expect(err('a\n{{if .ID}}x\nb')).toBe('template: :3: unexpected EOF');
     expect(err('{{range .ID}}{{end}}')).toBe('parsed');
+    // an identifier that is no function fails the parse, on its line
+    expect(err('{{nope .ID}}')).toBe('template: :1: function "nope" not defined');
+    expect(err('x\n{{.ID | nope}}')).toBe('template: :2: function "nope" not defined');
+    expect(err('{{if true}}{{json .}}{{upper .X}}{{end}}')).toBe('parsed');
   });
 });
 

@@ -86,12 +86,17 @@ function parseArg(w: string, pos: number): Arg {
   return { kind: 'ident', name: w };
 }
 
-function parsePipe(src: string, base: number): Cmd[] {
+function parsePipe(src: string, base: number, line: number): Cmd[] {
   const words = splitWords(src, base).filter((x) => x.w !== '(' && x.w !== ')');
   const cmds: Cmd[] = [[]];
   for (const { w, pos } of words) {
     if (w === '|') cmds.push([]);
-    else cmds[cmds.length - 1]!.push(parseArg(w, pos));
+    else {
+      const a = parseArg(w, pos);
+      // Go checks every identifier against the functions when it parses
+      if (a.kind === 'ident' && a.name !== 'true' && a.name !== 'false' && a.name !== 'nil' && !FUNCS[a.name]) throw parseError(line, `function "${a.name}" not defined`);
+      cmds[cmds.length - 1]!.push(a);
+    }
   }
   if (cmds.some((c) => c.length === 0)) throw new TemplateError(`template: missing value in pipeline "${src}"`);
   return cmds;
@@ -162,7 +167,7 @@ function parseNodes(tokens: Token[], pos: { i: number; lastLine: number }, stopA
     if (stopAt.includes(word)) return { nodes, stop: word };
     if (a.startsWith('/*')) continue;
     if (word === 'if' || word === 'range') {
-      const pipe = parsePipe(a.slice(word.length), at + word.length);
+      const pipe = parsePipe(a.slice(word.length), at + word.length, t.line ?? 1);
       const body = parseNodes(tokens, pos, ['else', 'end']);
       let elseNodes: Node[] = [];
       if (body.stop === 'else') elseNodes = parseNodes(tokens, pos, ['end']).nodes;
@@ -170,7 +175,7 @@ function parseNodes(tokens: Token[], pos: { i: number; lastLine: number }, stopA
       continue;
     }
     if (word === 'end' || word === 'else') throw parseError(t.line ?? 1, `unexpected {{${word}}}`);
-    nodes.push({ kind: 'action', pipe: parsePipe(a, at) });
+    nodes.push({ kind: 'action', pipe: parsePipe(a, at, t.line ?? 1) });
   }
   if (stopAt.length) throw parseError(pos.lastLine, 'unexpected EOF');
   return { nodes, stop: '' };
