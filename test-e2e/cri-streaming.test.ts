@@ -55,7 +55,10 @@ describe('CRI streaming: exec, attach, port-forward over SPDY/3.1 and WebSocket 
     work = scratchDir('cri-streaming');
     const confDir = writeBridgeCniConf(work, 'be2e-stream', '10.89.3.0/24');
     ns = NetNs.create('cristream');
-    ({ d, cri } = await startCriDaemon(ns, confDir, ['--cri-stream-address', `127.0.0.1:${STREAM_PORT}`]));
+    // runc: the TTY tests check that the first resize is the terminal's size when the command
+    // starts; crun (the default) sizes an exec's terminal only after letting the process go on to
+    // exec (crun 1.8.1 and upstream through 1.29), so `stty size` can race it and see 0x0.
+    ({ d, cri } = await startCriDaemon(ns, confDir, ['--cri-stream-address', `127.0.0.1:${STREAM_PORT}`, '--default-runtime', 'runc']));
     const config = { metadata: { name: 'sp', namespace: 'default', uid: 'uid-sp', attempt: 0 }, hostname: 'sp', log_directory: path.join(work, 'logs'), linux: {} };
     ({ pod_sandbox_id: podId } = await cri.runtime('RunPodSandbox', { config }));
     ({ container_id: ctrId } = await cri.runtime('CreateContainer', {
