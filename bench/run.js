@@ -279,6 +279,7 @@ function printTable(r) {
   if (r.build) rows.push(...require('./build').buildRows(r.build));
   if (r.network) rows.push(...require('./network').networkRows(r.network));
   if (r.logReader) rows.push(...require('./log-reader').logReaderRows(r.logReader));
+  if (r.unpackReplace) rows.push(...require('./unpack-replace').unpackReplaceRows(r.unpackReplace));
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
   console.log(`\n${'benchmark'.padEnd(w0)}  ${'median'.padEnd(w1)}  target`);
@@ -318,6 +319,7 @@ async function main() {
       ['registry', async () => (results.registry = await require('./registry').benchRegistry({ dockerHost: host, tmp, log, deadline: DEADLINE }))],
       ['network', async () => (results.network = await require('./network').benchNetwork({ runs: RUNS, timeLeft, log }))],
       ['logReader', () => require('./log-reader').benchLogReader({ median, log, runs: RUNS }, results)],
+      ['unpackReplace', () => require('./unpack-replace').benchUnpackReplace({ median, log, runs: RUNS }, results)],
     ]) {
       try {
         await section();

@@ -170,17 +170,18 @@ describe('unpackLayer with hostile input', () => {
     await expectRefused([file('a/b/c/d/e/f/g/h/i/j/k')], InvalidArgumentError, /more than 8 entries \(with the directories/, { limits: { maxEntries: 8 } });
   });
 
-  it('stays fast when a tar keeps replacing big directories', async () => {
+  // How long this takes is measured by bench/unpack-replace.js (it was a < 5 s bound here, which
+  // failed under load beside another jest worker): speed goes in benchmarks, not timed tests.
+  it('keeps only the last directory when a tar keeps replacing big directories', async () => {
     const entries: TestEntry[] = [];
     for (let i = 0; i < 300; i++) entries.push(file(`d${i % 3}/f${i}`, 'x'));
     for (let round = 0; round < 200; round++) {
       entries.push(file('d0', 'now a file'), dir('d0/'), file(`d0/g${round}`, 'y'));
     }
-    const t0 = Date.now();
     const r = await unpackEntries(entries);
     expect(r.entries).toBe(900);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(fs.readdirSync(path.join(dest, 'd0'))).toEqual(['g199']);
+    expect(fs.readdirSync(path.join(dest, 'd1')).length).toBe(100);
   });
 
   it('refuses a path longer than maxPathLength', async () => {
