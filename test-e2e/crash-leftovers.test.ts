@@ -7,11 +7,10 @@
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, listFiles, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sha256Hex, sleep, useDaemon, waitFor } from './harness';
+import { BerthDaemon, clientsFor, layerDirCount, makeDockerSaveArchive, makeTar, ok, processesUnder, rawRequest, scratchDir, sha256Hex, sleep, storeFiles, useDaemon, waitFor, whileDatabaseLocked } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -124,9 +123,8 @@ describe('crash leftovers', () => {
     const archive = path.join(work, 'big.tar');
     fs.writeFileSync(archive, makeDockerSaveArchive({ layers, repoTag: 'big:1' }));
     // what the store holds (layer dirs' content aside), tmp/ aside: emptied at every start
-    const held = (): string[] =>
-      ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).filter((f) => !/^layers\/[0-9a-f]{64}\/diff\//.test(f)).sort();
-    const layerDirs = (): number => fs.readdirSync(path.join(d.dataRoot, 'layers')).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+    const held = (): string[] => storeFiles(d.dataRoot, { layerContent: false });
+    const layerDirs = (): number => layerDirCount(d.dataRoot);
     const before = held();
     const base = layerDirs();
     for (const n of [1, 2, 3]) {
@@ -159,23 +157,16 @@ describe('crash leftovers', () => {
     const configBlob = path.join(d.dataRoot, 'content', 'sha256', sha256Hex(config('second')));
     // the layer is in the store already: the second load writes only its config, then the record
     ok(await docker(['load', '-i', first]));
-    const held = (): string[] => ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).sort();
+    const held = (): string[] => storeFiles(d.dataRoot);
     const before = held();
     // berth.db's write lock held by another process: the record's insert waits (busy timeout)
-    // with the config blob already in content/, a window wide enough to kill in every time
-    const lock = spawn('sqlite3', [path.join(d.dataRoot, 'berth.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    try {
-      const locked = new Promise<void>((resolve) => lock.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve()));
-      lock.stdin!.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
-      await locked;
+    // with the config blob already in content/
+    await whileDatabaseLocked(d.dataRoot, async () => {
       const load = docker(['load', '-i', second]);
       await waitFor('the config blob written', () => fs.existsSync(configBlob), 4_000, 2);
       await d.kill9();
       await load;
-    } finally {
-      lock.stdin!.end('ROLLBACK;\n');
-      await new Promise((r) => lock.once('exit', r));
-    }
+    });
     await d.restart();
     expect(fs.existsSync(configBlob)).toBe(false);
     expect(held()).toEqual(before);

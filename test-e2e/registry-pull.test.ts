@@ -7,11 +7,10 @@
  * auth, push.)
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, listFiles, makeDockerSaveArchive, makeTar, ok, scratchDir, sha256Hex, waitFor } from './harness';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, layerDirCount, makeDockerSaveArchive, makeTar, ok, scratchDir, sha256Hex, storeFiles, waitFor, whileDatabaseLocked } from './harness';
 import { startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -89,9 +88,8 @@ describe('pull from a loopback registry', () => {
     const ref = `${registryHost}/e2e/big:1`;
     ok(await exec('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${ref}`], { timeoutMs: 120_000 }));
     // what the store holds (layer dirs' content aside); tmp/ is emptied at every start
-    const held = (): string[] =>
-      ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).filter((f) => !/^layers\/[0-9a-f]{64}\/diff\//.test(f)).sort();
-    const layerDirs = (): number => fs.readdirSync(path.join(d.dataRoot, 'layers')).filter((n) => /^[0-9a-f]{64}$/.test(n)).length;
+    const held = (): string[] => storeFiles(d.dataRoot, { layerContent: false });
+    const layerDirs = (): number => layerDirCount(d.dataRoot);
     const before = held();
     const base = layerDirs();
     for (const n of [1, 2, 3]) {
@@ -122,26 +120,19 @@ describe('pull from a loopback registry', () => {
     // the layer is in the store already: the second pull writes its manifest and config blobs, then the record
     ok(await c.docker(['pull', `${registryHost}/e2e/blobs:first`], { timeoutMs: 60_000 }));
     const blobsDir = path.join(d.dataRoot, 'content', 'sha256');
-    const held = (): string[] => ['content', 'layers'].flatMap((s) => listFiles(path.join(d.dataRoot, s)).map((f) => `${s}/${f}`)).sort();
+    const held = (): string[] => storeFiles(d.dataRoot);
     const before = held();
     const configBlob = path.join(blobsDir, sha256Hex(config('second')));
     // berth.db's write lock held by another process: the record's insert waits (busy timeout)
-    // with both blobs already in content/, a window wide enough to kill in every time
-    const lock = spawn('sqlite3', [path.join(d.dataRoot, 'berth.db')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    try {
-      const locked = new Promise<void>((resolve) => lock.stdout!.on('data', (b: Buffer) => b.toString().includes('locked') && resolve()));
-      lock.stdin!.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
-      await locked;
+    // with both blobs already in content/
+    await whileDatabaseLocked(d.dataRoot, async () => {
       const pull = c.docker(['pull', `${registryHost}/e2e/blobs:second`], { timeoutMs: 60_000 });
       await waitFor('the config blob written', () => fs.existsSync(configBlob), 4_000, 2);
       const written = fs.readdirSync(blobsDir).length - before.filter((f) => f.startsWith('content/')).length;
       expect(written).toBe(2); // the manifest, then the config
       await d.kill9();
       await pull;
-    } finally {
-      lock.stdin!.end('ROLLBACK;\n');
-      await new Promise((r) => lock.once('exit', r));
-    }
+    });
     await d.restart();
     expect(held()).toEqual(before);
     expect(ok(await c.docker(['images', '-q', `${registryHost}/e2e/blobs:second`])).stdout).toBe('');

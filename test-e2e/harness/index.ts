@@ -10,6 +10,7 @@ export type { ExecOptions, ExecResult } from './exec';
 export { errorMessage, rawRequest } from './http';
 export type { RawRequest, RawResponse } from './http';
 export { cleanUpLeaks, findLeaks, hasLeaks, listFiles, mountsUnder, processesUnder, runtimeContainers } from './leaks';
+export { layerDirCount, storeFiles, whileDatabaseLocked } from './image-store-files';
 export type { Leaks } from './leaks';
 export { berthBin, berthdBin, fixtures, fixturesDir, makeBusyboxRootfsScript, repoRoot } from './paths';
 export { busyboxRootfsTar } from './busybox';
