@@ -65,6 +65,34 @@ describe('readLogs', () => {
     expect((await all(big, { tail: 4, stdout: false })).length).toBe(2);
   });
 
+  it('a read landing mid-rotation (LOG renamed to LOG.1, the new LOG not made yet) waits for the new LOG instead of reading nothing', async () => {
+    const log = path.join(dir, 'mid-rotation.log');
+    await fs.writeFile(`${log}.1`, [0, 1, 2, 3].map((i) => line(i, 'stdout')).join(''));
+    const made = new Promise((r) => setTimeout(r, 20)).then(() => fs.writeFile(log, line(4, 'stdout')));
+    const out = await all(log, { tail: 3 });
+    await made;
+    expect(out.map((e) => e.line.toString())).toEqual(['line 2\n', 'line 3\n', 'line 4\n']);
+    // a log that is really gone still reads as nothing, without waiting for it
+    await fs.rm(log);
+    await fs.rm(`${log}.1`);
+    expect(await all(log, { tail: 3 })).toEqual([]);
+  });
+
+  it('tail counts whole lines only: a line the shim is still writing is not one yet', async () => {
+    const log = path.join(dir, 'partial.log');
+    await fs.writeFile(log, [0, 1, 2, 3].map((i) => line(i, 'stdout')).join('') + line(4, 'stdout').slice(0, 20));
+    expect((await all(log, { tail: 3 })).map((e) => e.line.toString())).toEqual(['line 1\n', 'line 2\n', 'line 3\n']);
+    await fs.writeFile(log, line(0, 'stdout').slice(0, 20));
+    expect(await all(log, { tail: 3 })).toEqual([]);
+  });
+
+  it('mid-rotation, LOG.1 moved to LOG.2 and LOG not yet renamed to LOG.1: the tail goes on into LOG.2', async () => {
+    const log = path.join(dir, 'gap.log');
+    await fs.writeFile(`${log}.2`, [0, 1, 2].map((i) => line(i, 'stdout')).join(''));
+    await fs.writeFile(log, line(3, 'stdout'));
+    expect((await all(log, { tail: 3 })).map((e) => e.line.toString())).toEqual(['line 1\n', 'line 2\n', 'line 3\n']);
+  });
+
   it('filters by since and until', async () => {
     const since = parseRfc3339Nano('2026-11-28T08:00:49.000000000Z')!;
     const sinceSec = Number(since / 1_000_000_000n);

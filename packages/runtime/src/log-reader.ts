@@ -1,4 +1,5 @@
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { LogEntry, OutputStream, ReadLogsOptions } from './types';
 
@@ -53,37 +54,82 @@ async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<{
   let pos = size;
   let newlines = 0;
   const buf = Buffer.allocUnsafe(CHUNK);
-  // A trailing newline ends the last line; it does not start another.
-  let skipLast = true;
+  // Only whole lines count. Bytes after the last newline are a line the shim is still writing
+  // (a reader can see part of an append): they are not a line yet. The last newline ends the
+  // last whole line; it does not start another.
+  let beforeLastNewline = false;
   while (pos > 0) {
     const len = Math.min(CHUNK, pos);
     pos -= len;
     const { bytesRead } = await fh.read(buf, 0, len, pos);
     for (let i = bytesRead - 1; i >= 0; i--) {
-      if (buf[i] !== 0x0a) {
-        skipLast = false;
-        continue;
-      }
-      if (skipLast) {
-        skipLast = false;
+      if (buf[i] !== 0x0a) continue;
+      if (!beforeLastNewline) {
+        beforeLastNewline = true;
         continue;
       }
       newlines++;
       if (newlines === n) return { offset: pos + i + 1, found: n };
     }
   }
-  return { offset: 0, found: size > 0 ? newlines + 1 : 0 };
+  return { offset: 0, found: beforeLastNewline ? newlines + 1 : 0 };
 }
 
-/** Rotated files of a json-file log (`LOG.1` newest ... `LOG.N` oldest), oldest first. */
+/** How often a read without follow opens LOG again when only LOG.1 is there (2 ms apart). */
+const MID_ROTATION_RETRIES = 50;
+
+const exists = (f: string): Promise<boolean> => fs.stat(f).then(() => true, () => false);
+
+/** How often a tail left short by rotations during the listing is taken again. */
+const SNAPSHOT_RETRIES = 5;
+
+/** Whether the path no longer names the file that was opened as the live log (it was rotated). */
+async function rotatedAway(file: string, opened: { ino: number; dev: number }): Promise<boolean> {
+  const now = await fs.stat(file).catch(() => undefined);
+  return !now || now.ino !== opened.ino || now.dev !== opened.dev;
+}
+
+/**
+ * Rotated files of a json-file log (`LOG.1` newest ... `LOG.N` oldest), oldest first. Listed
+ * from the directory, not probed from 1 up: while the shim rotates, `LOG.1` is missing for a
+ * moment (moved to `LOG.2`, LOG not yet renamed to it), and the older files are still there.
+ */
 async function rotatedFiles(file: string): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 1; i < 1000; i++) {
-    const f = `${file}.${i}`;
-    if (!(await fs.stat(f).then(() => true, () => false))) break;
-    out.unshift(f);
+  const base = path.basename(file);
+  const names = await fs.readdir(path.dirname(file)).catch(() => [] as string[]);
+  const numbered: { n: number; f: string }[] = [];
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const suffix = name.slice(base.length + 1);
+    if (/^[1-9][0-9]{0,2}$/.test(suffix)) numbered.push({ n: Number(suffix), f: path.join(path.dirname(file), name) });
+  }
+  return numbered.sort((a, b) => b.n - a.n).map((x) => x.f);
+}
+
+/**
+ * The rotated files as they are now, opened, oldest first: the live file (open already) and a
+ * file seen twice (a rotation while listing moves each name up by one) are left out.
+ */
+async function openRotated(file: string, live: { ino: number; dev: number }): Promise<fs.FileHandle[]> {
+  const seen = new Set<string>([`${live.dev}:${live.ino}`]);
+  const out: fs.FileHandle[] = [];
+  for (const f of (await rotatedFiles(file)).reverse()) {
+    const h = await fs.open(f, 'r').catch(() => undefined);
+    if (!h) continue;
+    const st = await h.stat();
+    const key = `${st.dev}:${st.ino}`;
+    if (seen.has(key)) {
+      await h.close();
+      continue;
+    }
+    seen.add(key);
+    out.unshift(h);
   }
   return out;
+}
+
+async function closeAll(handles: fs.FileHandle[]): Promise<void> {
+  for (const h of handles) await h.close().catch(() => undefined);
 }
 
 interface Filter {
@@ -177,51 +223,69 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
   );
 
   let fh: fs.FileHandle | undefined;
+  let rotatedHandles: fs.FileHandle[] = [];
   let watcher: FSWatcher | undefined;
   try {
-    // Open (with follow: wait for the file to appear).
-    for (;;) {
-      if (signal?.aborted) return;
-      try {
-        fh = await fs.open(file, 'r');
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !opts.follow || stopRequested) return;
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(poke, 200);
-        });
-      }
-    }
-    const liveStat = await fh.stat();
-    // a rotation between the open and the listing would show the open file again as LOG.1
-    const rotated: string[] = [];
-    for (const f of await rotatedFiles(file)) {
-      const st = await fs.stat(f).catch(() => undefined);
-      if (st && !(st.ino === liveStat.ino && st.dev === liveStat.dev)) rotated.push(f);
-    }
-    const size = liveStat.size;
+    // Open (with follow: wait for the file to appear). The shim rotates by renaming LOG to LOG.1
+    // and then creating LOG, so for a moment only LOG.1 is there: a read that lands in that
+    // window opens again shortly instead of reading nothing (`logs --tail 3` of a container
+    // printing without end came back empty once in ten runs).
+    let size = 0;
     let pos = 0;
     // Where reading starts in the rotated files (oldest first); tail counts across them.
-    const older: { file: string; pos: number }[] = [];
-    if (tail >= 0) {
-      const t = await tailOffset(fh, size, tail);
-      pos = t.offset;
-      let need = tail - t.found;
-      for (const f of [...rotated].reverse()) {
-        if (need <= 0) break;
-        const h = await fs.open(f, 'r').catch(() => undefined);
-        if (!h) break;
+    const older: { fh: fs.FileHandle; pos: number }[] = [];
+    for (let snapshot = 0; ; snapshot++) {
+      let midRotation = 0;
+      for (;;) {
+        if (signal?.aborted) return;
         try {
-          const t2 = await tailOffset(h, (await h.stat()).size, need);
-          older.unshift({ file: f, pos: t2.offset });
-          need -= t2.found;
-        } finally {
-          await h.close();
+          fh = await fs.open(file, 'r');
+          break;
+        } catch (e) {
+          const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+          if (missing && !opts.follow && midRotation < MID_ROTATION_RETRIES && (await exists(`${file}.1`))) {
+            midRotation++;
+            await new Promise((r) => setTimeout(r, 2));
+            continue;
+          }
+          if (!missing || !opts.follow || stopRequested) return;
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(poke, 200);
+          });
         }
       }
-    } else {
-      for (const f of rotated) older.push({ file: f, pos: 0 });
+      const liveStat = await fh.stat();
+      // The rotated files are opened now and read through these handles: the shim keeps rotating
+      // while a container prints, and a name opened again later may already be another file (a
+      // tail offset taken in one file was read in the next: `logs --tail 3` came back empty).
+      rotatedHandles = await openRotated(file, liveStat);
+      size = liveStat.size;
+      pos = 0;
+      let need = 0;
+      if (tail >= 0) {
+        const t = await tailOffset(fh, size, tail);
+        pos = t.offset;
+        need = tail - t.found;
+        for (const h of [...rotatedHandles].reverse()) {
+          if (need <= 0) break;
+          const t2 = await tailOffset(h, (await h.stat()).size, need);
+          older.unshift({ fh: h, pos: t2.offset });
+          need -= t2.found;
+        }
+      } else {
+        for (const h of rotatedHandles) older.push({ fh: h, pos: 0 });
+      }
+      // A tail left short because rotations went on while the files were opened (the live file
+      // rotated away, the files before it deleted): take the snapshot again, a few times at most.
+      if (need > 0 && snapshot < SNAPSHOT_RETRIES && (await rotatedAway(file, liveStat))) {
+        older.length = 0;
+        await closeAll(rotatedHandles.splice(0));
+        await fh.close();
+        fh = undefined;
+        continue;
+      }
+      break;
     }
     if (tail === 0 && !opts.follow) return;
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -286,19 +350,14 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
 
     const live = { fh: cur, pos };
     for (const o of older) {
-      const h = await fs.open(o.file, 'r').catch(() => undefined);
-      if (!h) continue;
-      cur = h;
+      cur = o.fh;
       pos = o.pos;
       carry = Buffer.alloc(0);
       rest = '';
-      try {
-        yield* readToEnd();
-      } finally {
-        await h.close();
-      }
+      yield* readToEnd();
       if (pastUntil || stopped) return;
     }
+    await closeAll(rotatedHandles.splice(0));
     cur = live.fh;
     pos = live.pos;
     carry = Buffer.alloc(0);
@@ -351,6 +410,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
   } finally {
     signal?.removeEventListener('abort', onAbort);
     watcher?.close();
+    await closeAll(rotatedHandles);
     await fh?.close();
   }
 }
