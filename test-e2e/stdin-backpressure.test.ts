@@ -4,24 +4,18 @@
  * window (STDIN_WINDOW, acknowledged with 'i' frames) instead of the whole stream, berthd stops
  * reading its client meanwhile, and every byte arrives, in order (md5 of the whole stream).
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok, processesUnder, scratchDir } from './harness';
+import { BerthDaemon, clientsFor, ok, processesUnder, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
-
-beforeAll(async () => {
-  d = await BerthDaemon.start();
+useDaemon((daemon) => {
+  d = daemon;
   c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
-}, 90_000);
-
-afterAll(async () => {
-  await d?.dispose();
-}, 60_000);
+});
 
 /** Peak resident memory (VmHWM) of a process, in bytes; undefined once it is gone. */
 const peakRss = (pid: number): number | undefined => {
