@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { InvalidArgumentError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
 import type { ContainerContext } from './container-context';
@@ -111,11 +110,8 @@ export class ContainerAttach {
     const readBatches = ctx.hooks.readLogBatches;
     const timestamps = Boolean(opts.timestamps);
     async function* chunks(): AsyncGenerator<Buffer> {
-      // No log yet (never started): nothing to read. The shim rotates by renaming LOG to LOG.1
-      // and then creating LOG, so a read in between finds only LOG.1: that is a log too (this
-      // check alone made `logs --tail 3` of a container printing without end come back empty).
-      const present = (f: string): Promise<boolean> => fs.access(f).then(() => true, () => false);
-      if (!(await present(file)) && !(await present(`${file}.1`))) return;
+      // No log yet (never started) reads as nothing: readLogs' own rule, which also knows the
+      // moment of a rotation when only LOG.1 is there.
       const o = {
         stdout: Boolean(opts.stdout),
         stderr: Boolean(opts.stderr),
