@@ -1,5 +1,5 @@
-import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { hostPathsOf, publicMessage } from './public-message';
+import { InternalError, InvalidArgumentError, NotFoundError, publicMessage } from '@berth/errdefs';
+import { hostPathsOf } from './public-message';
 
 const roots = ['/var/lib/berth'];
 

@@ -1,8 +1,5 @@
-/**
- * The one rule for the text of an error a remote client sees is `publicMessage` in
- * @berth/errdefs (shared with the CRI server); re-exported here for the daemon's users.
- */
-export { publicMessage } from '@berth/errdefs';
+// The rule for the text of an error a remote client sees is `publicMessage` in @berth/errdefs
+// (shared with the CRI server); this file knows where the daemon keeps the paths it hides.
 
 /** What the API app knows of the host that a remote client must not see (set by createApiApp). */
 interface AppLocals {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { publicMessage } from '../public-message';
 import type { Duplex } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
+import { ConflictError, InvalidArgumentError, messageOf, NotFoundError, publicMessage } from '@berth/errdefs';
 import { buildExecProcess, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { messageOf } from '@berth/errdefs';
+import { messageOf, publicMessage } from '@berth/errdefs';
 import { buildExecProcess, type Task } from '@berth/runtime';
-import { publicMessage } from '../public-message';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import { HealthMonitor, hasHealthcheck, type ProbeResult } from './health-monitor';

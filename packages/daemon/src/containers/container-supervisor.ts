@@ -9,7 +9,7 @@ import {
   type BerthError,
 } from '@berth/errdefs';
 import { parseSignal, type ExitStatus, type Task } from '@berth/runtime';
-import { publicMessage } from '../public-message';
+import { publicMessage } from '@berth/errdefs';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import type { ContainerHealth } from './container-health';

@@ -1,10 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
-import { NotFoundError, messageOf } from '@berth/errdefs';
+import { messageOf, NotFoundError, publicMessage } from '@berth/errdefs';
 import { httpStatusOf } from './http-status';
 import { isHijacked } from './hijack';
 import { jsonStreamOf } from './json-stream';
 import { sendJson } from './respond';
-import { hostPathsOf, publicMessage } from '../public-message';
+import { hostPathsOf } from '../public-message';
 import type { Logger } from '@berth/log';
 
 /** Unknown routes: docker's `404 {"message":"page not found"}`. */

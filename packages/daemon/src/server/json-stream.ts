@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { encodeJsonMessage, errorMessage, type JsonMessage } from '@berth/api';
-import { hostPathsOf, publicMessage } from '../public-message';
+import { publicMessage } from '@berth/errdefs';
+import { hostPathsOf } from '../public-message';
 
 const kJsonStream = Symbol('berth.jsonStream');
 
