@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +68,11 @@ describe('startDaemon', () => {
       expect(i).toHaveProperty(k);
     }
     expect(i.DockerRootDir).toBe(daemon.layout.root);
+    // the default runtime as Docker 20.10 shows it: its version in /version, its commit in both
+    const out = execFileSync(i.DefaultRuntime, ['--version'], { encoding: 'utf8' });
+    const commit = /^commit: (.*)$/m.exec(out)![1];
+    expect(v.Components[1]).toEqual({ Name: i.DefaultRuntime, Version: /version (\S+)/.exec(out)![1], Details: { GitCommit: commit } });
+    expect(i.RuncCommit).toEqual({ ID: commit, Expected: commit });
   });
 
   test('/events streams live events with headers sent at once; since/until replays and ends', async () => {

@@ -205,10 +205,11 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     cleanups.push(() => network.close());
 
     const routers: RequestHandler[] = [];
+    const ociFor = (name: RuntimeName): OciRuntime => new OciRuntime({ name, stateRoot: path.join(layout.runtimeStateDir, name), seccompCacheDir: layout.seccompCacheDir, logger });
+    // also without containers: /version and /info name the default runtime's version
+    const oci = ociFor(runtime);
     if (!config.withoutContainers) {
       await db.migrate(containerMigrations);
-      const ociFor = (name: RuntimeName): OciRuntime => new OciRuntime({ name, stateRoot: path.join(layout.runtimeStateDir, name), seccompCacheDir: layout.seccompCacheDir, logger });
-      const oci = ociFor(runtime);
       // every installed runtime can be chosen per container (`docker run --runtime crun`)
       const others = (await installedRuntimes(runtime)).filter((n): n is RuntimeName => n !== runtime && (n === 'runc' || n === 'crun'));
       // WIRING POINT (containers helper): ContainerServiceDeps as declared in ./containers/deps.ts.
@@ -244,6 +245,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       engineId,
       runtime,
       runtimes: await installedRuntimes(runtime),
+      runtimeVersion: () => oci.version(),
       debug: config.debug ?? false,
       insecureRegistries: config.insecureRegistries ?? [],
       registryMirrors: config.registryMirrors ?? [],

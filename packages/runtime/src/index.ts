@@ -42,6 +42,7 @@ export { checkBindPropagation, sourceMountOf } from './bind-propagation';
 export { mountRootfs, unmountRootfs, detachRootfs, isMountPoint } from './mount';
 export { removeBundle } from './remove-bundle';
 export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
+export type { RuntimeVersion } from './runtime-version';
 export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';
 export { readLogs, readLogBatches, fixedNanoTime, parseRfc3339Nano } from './log-reader';

@@ -22,7 +22,8 @@ import { parseSignal } from './signals';
 import { runtimeErrorText, startError } from './start-error';
 import { isMountPoint } from './mount';
 import { runtimeNative } from './native-addon';
-import { SeccompBpfCache, crunTakesCompiledSeccomp } from './seccomp-bpf';
+import { SeccompBpfCache } from './seccomp-bpf';
+import { runtimeVersion, takesCompiledSeccomp, type RuntimeVersion } from './runtime-version';
 
 /** Where `npm run build:native` puts the shim binary. */
 export const DEFAULT_SHIM_PATH = path.resolve(__dirname, '..', 'shim', 'build', 'berth-shim');
@@ -119,8 +120,6 @@ export class OciRuntime {
   private hybrid?: boolean;
   /** crun: the seccomp filter compiled once per profile, not at every start (seccomp-bpf.ts). */
   private readonly seccompBpf?: SeccompBpfCache;
-  /** This crun applies the compiled filter (its --version, asked once). */
-  private takesBpf?: Promise<boolean>;
 
   constructor(readonly config: RuntimeConfig) {
     this.name = config.name ?? 'runc';
@@ -143,6 +142,14 @@ export class OciRuntime {
     }
     this.binaryPath = found;
     return found;
+  }
+
+  /**
+   * The binary's `--version` (name, version, commit), asked once per binary path; null when the
+   * runtime is missing or says nothing readable. What `docker version` and `docker info` show.
+   */
+  async version(): Promise<RuntimeVersion | null> {
+    return runtimeVersion(await this.binary()).catch(() => null);
   }
 
   /** Checked once found (a missing shim is a FailedPrecondition naming the fix). */
@@ -211,8 +218,7 @@ export class OciRuntime {
       const tmp = path.join(bundle, `config.json.tmp-${process.pid}`);
       let written = opts.spec;
       if (this.seccompBpf) {
-        this.takesBpf ??= run(bin, ['--version']).then((r) => crunTakesCompiledSeccomp(r.stdout), () => false);
-        if (await this.takesBpf) written = await this.seccompBpf.annotate(opts.spec);
+        if (takesCompiledSeccomp(await this.version())) written = await this.seccompBpf.annotate(opts.spec);
       }
       await fs.writeFile(tmp, JSON.stringify(written));
       await fs.rename(tmp, path.join(bundle, 'config.json'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SECCOMP_BPF_ANNOTATION, SeccompBpfCache, crunLayoutBpf, crunTakesCompiledSeccomp, seccompFilterInput } from './seccomp-bpf';
+import { SECCOMP_BPF_ANNOTATION, SeccompBpfCache, crunLayoutBpf, seccompFilterInput } from './seccomp-bpf';
 import { runtimeNative } from './native-addon';
 import { seccompFor, defaultSeccompProfile } from './seccomp-profile';
 
@@ -61,16 +61,6 @@ describe('seccompFilterInput (the runtime’s libseccomp calls, as crun 1.8 make
     expect(seccompFilterInput({ ...base, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2 ** 60, op: 'SCMP_CMP_EQ' }] }] })).toBeNull();
     expect(seccompFilterInput({ ...base, syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_XX' }] }] })).toBeNull();
     expect(seccompFilterInput({ defaultAction: 'SCMP_ACT_ALLOW', defaultErrnoRet: 1 })).toBeNull();
-  });
-});
-
-describe('crunTakesCompiledSeccomp', () => {
-  it('is true from crun 0.18 (the annotation alone is applied), false before and for anything else', () => {
-    expect(crunTakesCompiledSeccomp('crun version 1.8.1\ncommit: f8a096be\nspec: 1.0.0\n+SECCOMP\n')).toBe(true);
-    expect(crunTakesCompiledSeccomp('crun version 0.18\n')).toBe(true);
-    expect(crunTakesCompiledSeccomp('crun version 0.17\n')).toBe(false);
-    expect(crunTakesCompiledSeccomp('runc version 1.1.5\n')).toBe(false);
-    expect(crunTakesCompiledSeccomp('')).toBe(false);
   });
 });
 

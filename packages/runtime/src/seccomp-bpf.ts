@@ -108,16 +108,6 @@ export function seccompFilterInput(s: RuntimeSeccomp): SeccompFilterInput | null
 }
 
 /**
- * Whether this `crun --version` output names a crun that applies `run.oci.seccomp_bpf_data`, also
- * without `linux.seccomp` (since 0.18): an older one ignores the annotation, and the container
- * would run without a filter once `annotate` has left the section out.
- */
-export function crunTakesCompiledSeccomp(versionOutput: string): boolean {
-  const m = /^crun version (\d+)\.(\d+)/m.exec(versionOutput);
-  return m !== null && (Number(m[1]) > 0 || Number(m[2]) >= 18);
-}
-
-/**
  * The program crun 1.8 itself makes of this spec (libseccomp's default, linear layout), or null
  * where it cannot be made here: what berthd's binary tree is checked against.
  */

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAX_API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
+import type { RuntimeVersion } from '@berth/runtime';
 import { ENGINE_VERSION } from '../server/standard-headers';
 import { securityOptions, type HostSecurity } from './host-security';
 
@@ -13,6 +13,8 @@ export interface SystemInfoSources {
   /** The OCI runtime in use ('runc' | 'crun') and the others installed. */
   runtime: string;
   runtimes: string[];
+  /** The default runtime's `--version` (the runtime package asks it once); null when unreadable. */
+  runtimeVersion: () => Promise<RuntimeVersion | null>;
   debug: boolean;
   insecureRegistries?: string[];
   registryMirrors?: string[];
@@ -29,16 +31,6 @@ export function goArch(arch = os.arch()): string {
 }
 
 const BUILD_TIME = new Date().toISOString();
-
-function runVersion(bin: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(bin, ['--version'], { timeout: 3000 }, (err, stdout) => {
-      if (err) return resolve('');
-      const m = /version\s+(\S+)/.exec(stdout);
-      resolve(m ? m[1]! : '');
-    });
-  });
-}
 
 async function osRelease(): Promise<{ pretty: string; version: string }> {
   const text = await fs.readFile('/etc/os-release', 'utf8').catch(() => '');
@@ -83,17 +75,10 @@ function registryConfig(insecure: string[], mirrors: string[]): Record<string, u
 
 /** `GET /version` and `GET /info`, with the fields the docker CLI prints (SPEC §5). */
 export class SystemInfo {
-  private runtimeVersion?: Promise<string>;
-
   constructor(private readonly src: SystemInfoSources) {}
 
-  private getRuntimeVersion(): Promise<string> {
-    this.runtimeVersion ??= runVersion(this.src.runtime);
-    return this.runtimeVersion;
-  }
-
   async version(): Promise<VersionResponse> {
-    const rv = await this.getRuntimeVersion();
+    const rv = await this.src.runtimeVersion();
     const common = {
       ApiVersion: MAX_API_VERSION,
       MinAPIVersion: MIN_PATH_API_VERSION,
@@ -108,7 +93,8 @@ export class SystemInfo {
       Platform: { Name: 'berth' },
       Components: [
         { Name: 'Engine', Version: ENGINE_VERSION, Details: { ...common, Experimental: 'false' } },
-        { Name: this.src.runtime, Version: rv, Details: { GitCommit: '' } },
+        // Docker 20.10 leaves the runtime out when its --version cannot be read
+        ...(rv ? [{ Name: this.src.runtime, Version: rv.version, Details: { GitCommit: rv.commit } }] : []),
       ],
       Version: ENGINE_VERSION,
       ...common,
@@ -121,7 +107,7 @@ export class SystemInfo {
       this.src.imageCount(),
       osRelease(),
       backingFilesystem(this.src.dataRoot),
-      this.getRuntimeVersion(),
+      this.src.runtimeVersion(),
       fs.readdir('/proc/self/fd').then((x) => x.length).catch(() => 0),
     ]);
     const cgroupV2 = await fs.access('/sys/fs/cgroup/cgroup.controllers').then(() => true, () => false);
@@ -188,7 +174,8 @@ export class SystemInfo {
       Isolation: '',
       InitBinary: '',
       ContainerdCommit: { ID: '', Expected: '' },
-      RuncCommit: { ID: rv, Expected: rv },
+      // the commit, as Docker 20.10 (what `docker info` prints as "runc version"), "N/A" when unread
+      RuncCommit: { ID: rv?.commit ?? 'N/A', Expected: rv?.commit ?? 'N/A' },
       InitCommit: { ID: '', Expected: '' },
       SecurityOptions: this.src.security ? securityOptions(this.src.security) : [],
       Warnings: this.src.security?.apparmorNote ? [`WARNING: ${this.src.security.apparmorNote}`] : null,
