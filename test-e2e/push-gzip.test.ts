@@ -3,12 +3,13 @@
  * docker does, to Debian's docker-registry; `skopeo inspect --raw` shows the media types, `docker
  * pull` of it gives the same image ID back, and a second push reuses the compressed layer.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { BerthDaemon, busyboxRootfsTar, clientsFor, exec, ok } from './harness';
-import { type RunningRegistry, startDockerRegistry } from './registry-helpers';
+import { type RunningRegistry, startDockerRegistry, startFaultyProxy } from './registry-helpers';
 
 let d: BerthDaemon;
 let registry: RunningRegistry;
@@ -89,3 +90,33 @@ describe('push', () => {
   });
 });
 
+
+describe('push retries', () => {
+  it('a layer upload cut on the way is uploaded again from a new session (docker retries an upload), and the push completes', async () => {
+    const { docker } = clientsFor(d);
+    const proxy = await startFaultyProxy(registry.port, 'drop-upload', 256 * 1024);
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'push-retry-'));
+    try {
+      ok(await docker(['import', busyboxRootfsTar(), 'retrybase:latest']));
+      fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM retrybase\nCOPY big /big\n');
+      // never pushed (random): compressed while it is uploaded, the stream the proxy cuts
+      fs.writeFileSync(path.join(ctx, 'big'), crypto.randomBytes(2 << 20));
+      const ref = `${proxy.host}/gz/retry:v1`;
+      ok(await docker(['build', '-q', '-t', ref, ctx], { env: { DOCKER_BUILDKIT: '0' } }));
+      const id = ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
+      const push = ok(await docker(['push', ref]));
+      expect(proxy.cut).toBe(1);
+      expect(push.stdout).toMatch(/v1: digest: sha256:[0-9a-f]{64} size: \d+/);
+      // the registry holds it whole: pulled back from it directly, the same image
+      ok(await docker(['rmi', ref]));
+      const direct = `${registry.host}/gz/retry:v1`;
+      ok(await docker(['pull', direct]));
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Id}}', direct])).stdout.trim()).toBe(id);
+      const sum = crypto.createHash('sha256').update(fs.readFileSync(path.join(ctx, 'big'))).digest('hex');
+      expect(ok(await docker(['run', '--rm', direct, 'sha256sum', '/big'])).stdout).toBe(`${sum}  /big\n`);
+    } finally {
+      await proxy.close();
+      fs.rmSync(ctx, { recursive: true, force: true });
+    }
+  });
+});

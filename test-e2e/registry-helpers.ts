@@ -193,6 +193,8 @@ export interface FaultyProxy {
   connections: number;
   /** mode 'stall': resolves once a blob response is held */
   stalled: Promise<void>;
+  /** mode 'drop-upload': how many uploads were cut (0 or 1) */
+  readonly cut: number;
   close(): Promise<void>;
 }
 
@@ -201,15 +203,17 @@ export interface FaultyProxy {
  * `mode: 'drop'` cuts the first response carrying more than `afterBytes` body bytes of a blob once
  * (connection destroyed mid-layer); `mode: 'corrupt'` flips the byte at offset `afterBytes` of
  * every blob body (blobs shorter than that, like configs, pass); `mode: 'stall'` holds the first
- * blob response after `afterBytes` bytes forever (`stalled` resolves then).
- * Only `/blobs/sha256:` GETs are touched; everything else passes through.
+ * blob response after `afterBytes` bytes forever (`stalled` resolves then); these touch only
+ * `/blobs/sha256:` GETs. `mode: 'drop-upload'` cuts the first upload request (a `PATCH`, or a
+ * `PUT` with a body, to `/blobs/uploads/`) once more than `afterBytes` of it went up (connection
+ * destroyed mid-layer). Everything else passes through.
  */
-export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corrupt' | 'stall', afterBytes = 64 * 1024): Promise<FaultyProxy> {
+export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corrupt' | 'stall' | 'drop-upload', afterBytes = 64 * 1024): Promise<FaultyProxy> {
   let dropped = false;
   let onStall: () => void = () => undefined;
   const stalled = new Promise<void>((r) => (onStall = r));
   const sockets = new Set<net.Socket>();
-  const state = { connections: 0 };
+  const state = { connections: 0, cut: 0 };
   const server = net.createServer((client) => {
     state.connections++;
     sockets.add(client);
@@ -220,15 +224,29 @@ export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corru
     let headerDone = false;
     let body = 0;
     let holding = false;
+    let uploading = false;
+    let sent = 0;
     client.on('data', (b: Buffer) => {
       // keep-alive: each request on this connection resets the response state
       const s = b.toString('latin1');
       if (/^(GET|HEAD|POST|PUT|PATCH|DELETE) /.test(s)) {
         isBlob = /^GET \S*\/blobs\/sha256:/.test(s);
+        uploading = /^(PATCH|PUT) \S*\/blobs\/uploads\//.test(s) && !/\r\ncontent-length: 0\r\n/i.test(s);
+        sent = 0;
         headerDone = false;
         head = Buffer.alloc(0);
         body = 0;
       }
+      if (mode === 'drop-upload' && uploading && !dropped && sent + b.length > afterBytes) {
+        dropped = true;
+        state.cut++;
+        upstream.write(b.subarray(0, Math.max(0, afterBytes - sent)), () => {
+          client.destroy();
+          upstream.destroy();
+        });
+        return;
+      }
+      sent += b.length;
       upstream.write(b);
     });
     upstream.on('data', (b: Buffer) => {
@@ -286,6 +304,9 @@ export async function startFaultyProxy(targetPort: number, mode: 'drop' | 'corru
     port,
     get connections() {
       return state.connections;
+    },
+    get cut() {
+      return state.cut;
     },
     stalled,
     close: () =>

@@ -61,22 +61,34 @@ export async function pushBlob(o: PushBlobOptions): Promise<PushBlobResult> {
     location = res.headers['location'];
     if (location) break;
   }
-  // An upload that fails on the way (connection lost, registry restarted) starts over with a
-  // new session, a bounded number of times.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await upload(o, location);
-      break;
-    } catch (e) {
-      if (o.signal?.aborted) throw new CancelledError(`blob ${desc.digest}: cancelled`, { cause: e });
-      if (codeOf(e) !== 'UNAVAILABLE' || attempt >= o.retry.attempts) throw e;
-      const delay = backoffDelay(o.retry, attempt);
-      location = undefined;
-      await o.retry.sleep(delay, o.signal);
-    }
-  }
+  await uploadRetrying(o, location, 0);
   o.onProgress?.({ digest: desc.digest, current: desc.size, total: desc.size, status: 'done' });
   return 'uploaded';
+}
+
+/** Whether a failed upload is tried again (from a new session): the connection was lost, or the registry answered 5xx (or 429). */
+function retryableUpload(e: unknown): boolean {
+  return codeOf(e) === 'UNAVAILABLE';
+}
+
+/**
+ * Uploads one blob, `failed` tries already behind it: an upload that fails on the way
+ * (connection lost, registry restarted) starts over with a new session after a backoff, until
+ * the policy's attempts are spent.
+ */
+async function uploadRetrying(o: PushBlobOptions, started: string | undefined, failed: number): Promise<void> {
+  let location = started;
+  for (let attempt = failed + 1; ; attempt++) {
+    try {
+      await upload(o, location);
+      return;
+    } catch (e) {
+      if (o.signal?.aborted) throw new CancelledError(`blob ${o.desc.digest}: cancelled`, { cause: e });
+      if (!retryableUpload(e) || attempt >= o.retry.attempts) throw e;
+      location = undefined;
+      await o.retry.sleep(backoffDelay(o.retry, attempt), o.signal);
+    }
+  }
 }
 
 async function upload(o: PushBlobOptions, started: string | undefined): Promise<void> {
@@ -185,8 +197,14 @@ export interface PushStreamedBlobOptions {
   name: string;
   /** The blob's bytes, read once. */
   body: Readable;
-  /** The blob's digest, known once `body` has been read through (resolved by its producer). */
-  digest: Promise<string>;
+  /** The blob's digest and size, known once `body` has been made (resolved by its producer). */
+  made: Promise<{ digest: string; size: number }>;
+  /**
+   * The blob read again once made (its producer keeps a copy, e.g. in a content store): what the
+   * uploads after a failed stream send. Without it a failed stream is final.
+   */
+  again?: BlobSource;
+  retry: RetryPolicy;
   signal?: AbortSignal;
 }
 
@@ -194,10 +212,42 @@ export interface PushStreamedBlobOptions {
  * Pushes a blob whose digest is known only once it has been made (a layer compressed while it
  * is pushed, as docker's pusher does): an upload session (`POST`), the whole body in one
  * streamed `PATCH` (chunked, no Content-Range: the registry API's stream upload), then `PUT
- * ?digest=` once `digest` resolves. No `HEAD` first (nothing to ask by) and never retried (the
- * body is read once); a failure drops the session. Resolves with the digest.
+ * ?digest=` once `made` resolves. No `HEAD` first (nothing to ask by). A failure drops the
+ * session; one that may pass on another try (connection lost, 5xx) is tried again, as docker
+ * retries an upload: the body is read once, so the next tries upload the producer's copy
+ * (`again`, once `made`) from new sessions, with backoff, up to the retry policy's attempts in
+ * all. Resolves with the digest.
  */
 export async function pushStreamedBlob(o: PushStreamedBlobOptions): Promise<string> {
+  try {
+    return await streamOnce(o);
+  } catch (e) {
+    // not read any further: its producer goes on without the wire
+    o.body.destroy();
+    if (o.signal?.aborted) throw new CancelledError(`blob ${o.name}: cancelled`, { cause: e });
+    if (!o.again || !retryableUpload(e) || o.retry.attempts <= 1) throw e;
+    // the producer's failure, if any, says more than the upload's
+    const desc = await o.made;
+    await o.retry.sleep(backoffDelay(o.retry, 1), o.signal);
+    await uploadRetrying(
+      {
+        repository: o.repository,
+        desc: { mediaType: 'application/octet-stream', ...desc },
+        source: o.again,
+        transport: o.transport,
+        chunkSize: 0,
+        mountFrom: [],
+        retry: o.retry,
+        ...(o.signal ? { signal: o.signal } : {}),
+      },
+      undefined,
+      1,
+    );
+    return desc.digest;
+  }
+}
+
+async function streamOnce(o: PushStreamedBlobOptions): Promise<string> {
   const { transport, repository } = o;
   const sig = o.signal ? { signal: o.signal } : {};
   const subject = { kind: 'blob' as const, name: o.name };
@@ -208,11 +258,10 @@ export async function pushStreamedBlob(o: PushStreamedBlobOptions): Promise<stri
   try {
     const res = await transport.request({ method: 'PATCH', path: location, headers: { 'Content-Type': 'application/octet-stream' }, body: o.body, scopes, subject, ...sig });
     location = res.headers['location'] ?? location;
-    const digest = await o.digest;
+    const { digest } = await o.made;
     await transport.request({ method: 'PUT', path: withDigest(location, digest), headers: { 'Content-Length': '0' }, scopes, subject: { kind: 'blob', name: digest }, ...sig });
     return digest;
   } catch (e) {
-    o.body.destroy();
     await transport.request({ method: 'DELETE', path: location, scopes, subject, accept: [404] }).catch(() => undefined);
     throw e;
   }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MediaType, sha256Digest } from '@berth/oci';
 import { staticCredentials } from './credentials';
@@ -200,11 +200,11 @@ describe('RegistryClient wire behaviour', () => {
       res.end();
     });
     const data = Buffer.from('streamed blob bytes');
-    let resolveDigest!: (d: string) => void;
-    const digest = new Promise<string>((r) => (resolveDigest = r));
+    let resolveMade!: (d: { digest: string; size: number }) => void;
+    const made = new Promise<{ digest: string; size: number }>((r) => (resolveMade = r));
     const body = new PassThrough();
-    const pushed = new RegistryClient().pushBlobStream(`${host}/a:1`, 'layer x', body, digest);
-    body.end(data, () => setTimeout(() => resolveDigest(sha256Digest(data)), 20));
+    const pushed = new RegistryClient().pushBlobStream(`${host}/a:1`, 'layer x', body, made);
+    body.end(data, () => setTimeout(() => resolveMade({ digest: sha256Digest(data), size: data.length }), 20));
     expect(await pushed).toBe(sha256Digest(data));
     expect(patched).toEqual(data);
     expect(seen).toEqual([
@@ -225,8 +225,100 @@ describe('RegistryClient wire behaviour', () => {
     });
     const body = new PassThrough();
     body.end(Buffer.from('x'));
-    await expect(new RegistryClient({ retry: fast }).pushBlobStream(`${host}/a:1`, 'layer y', body, Promise.resolve(sha256Digest('x')))).rejects.toThrow(/layer y/);
+    const made = Promise.resolve({ digest: sha256Digest('x'), size: 1 });
+    // a 4xx is not retried, even with a copy to upload again
+    const again = { open: async () => Readable.from([Buffer.from('x')]) };
+    await expect(new RegistryClient({ retry: fast }).pushBlobStream(`${host}/a:1`, 'layer y', body, made, { again })).rejects.toThrow(/layer y/);
     expect(seen).toEqual(['POST', 'PATCH', 'DELETE']);
+  });
+
+  describe('pushBlobStream: a stream that fails on the way is uploaded again from the copy', () => {
+    const data = Buffer.alloc(256 * 1024, 7);
+    const made = (): Promise<{ digest: string; size: number }> => Promise.resolve({ digest: sha256Digest(data), size: data.length });
+    const again = { open: async () => Readable.from([data]) };
+
+    /** A registry whose first `breaks` upload requests (PATCH or monolithic PUT) fail as `how` says; records what it saw. */
+    async function registry(how: 'reset' | 503, breaks: number): Promise<{ host: string; seen: string[]; stored: () => Buffer | undefined }> {
+      const seen: string[] = [];
+      let session = 0;
+      let failed = 0;
+      let stored: Buffer | undefined;
+      const s = http.createServer((req, res) => {
+        const url = new URL(req.url!, 'http://x');
+        const uploading = req.method === 'PATCH' || (req.method === 'PUT' && Number(req.headers['content-length'] ?? 0) > 0);
+        seen.push(`${req.method} ${url.pathname}`);
+        if (uploading && failed < breaks) {
+          failed++;
+          if (how === 'reset') {
+            req.once('data', () => req.socket.destroy());
+            return;
+          }
+          req.resume();
+          req.on('end', () => res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"busy"}]}'));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          if (req.method === 'POST') return void res.writeHead(202, { Location: `/v2/a/blobs/uploads/s${++session}`, 'Content-Length': '0' }).end();
+          if (req.method === 'PATCH') return void res.writeHead(202, { Location: url.pathname, 'Content-Length': '0' }).end();
+          if (req.method === 'PUT') {
+            if (chunks.length) stored = Buffer.concat(chunks);
+            return void res.writeHead(201, { 'Content-Length': '0' }).end();
+          }
+          res.writeHead(204).end();
+        });
+      });
+      servers.push(s);
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      return { host: `127.0.0.1:${(s.address() as AddressInfo).port}`, seen, stored: () => stored };
+    }
+
+    it('a connection dropped mid-PATCH: the session is dropped, the copy goes up in a new one after a backoff', async () => {
+      const r = await registry('reset', 1);
+      const waits: number[] = [];
+      const body = new PassThrough();
+      body.end(data);
+      const c = new RegistryClient({ retry: { sleep: async (ms) => void waits.push(ms), baseDelayMs: 100 } });
+      expect(await c.pushBlobStream(`${r.host}/a:1`, 'layer z', body, made(), { again })).toBe(sha256Digest(data));
+      expect(r.seen).toEqual(['POST /v2/a/blobs/uploads/', 'PATCH /v2/a/blobs/uploads/s1', 'DELETE /v2/a/blobs/uploads/s1', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s2']);
+      expect(r.stored()).toEqual(data);
+      expect(waits).toEqual([100]);
+      expect(body.destroyed).toBe(true);
+    });
+
+    it('5xx answers: tried again with growing backoff, up to the policy’s attempts in all', async () => {
+      const r = await registry(503, 2);
+      const waits: number[] = [];
+      const body = new PassThrough();
+      body.end(data);
+      const c = new RegistryClient({ retry: { sleep: async (ms) => void waits.push(ms), baseDelayMs: 100, attempts: 3 } });
+      expect(await c.pushBlobStream(`${r.host}/a:1`, 'layer z', body, made(), { again })).toBe(sha256Digest(data));
+      expect(r.seen.filter((x) => !x.startsWith('DELETE'))).toEqual(['POST /v2/a/blobs/uploads/', 'PATCH /v2/a/blobs/uploads/s1', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s2', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s3']);
+      expect(waits).toEqual([100, 200]);
+
+      const never = await registry(503, 99);
+      const body2 = new PassThrough();
+      body2.end(data);
+      await expect(c.pushBlobStream(`${never.host}/a:1`, 'layer z', body2, made(), { again })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(never.seen.filter((x) => x.startsWith('POST'))).toHaveLength(3);
+    });
+
+    it('without a copy, or when the copy was never made, the stream’s failure is final', async () => {
+      const r = await registry('reset', 1);
+      const body = new PassThrough();
+      body.end(data);
+      await expect(new RegistryClient({ retry: fast }).pushBlobStream(`${r.host}/a:1`, 'layer z', body, made())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      expect(r.seen.filter((x) => x.startsWith('POST'))).toHaveLength(1);
+
+      const r2 = await registry('reset', 1);
+      const body2 = new PassThrough();
+      body2.end(data);
+      const broken = Promise.reject(new Error('layer z: disk full'));
+      broken.catch(() => undefined); // awaited by the push
+      await expect(new RegistryClient({ retry: fast }).pushBlobStream(`${r2.host}/a:1`, 'layer z', body2, broken, { again })).rejects.toThrow('disk full');
+      expect(r2.seen.filter((x) => x.startsWith('POST'))).toHaveLength(1);
+    });
   });
 });
 

@@ -492,12 +492,29 @@ export class RegistryClient {
   }
 
   /**
-   * Uploads a blob made while it is sent (its digest known only at the end: `digest` resolves
-   * once `body` has been read through); see pushStreamedBlob. Resolves with the digest.
+   * Uploads a blob made while it is sent (its digest known only at the end: `made` resolves with
+   * the digest and size once `body` has been read through); see pushStreamedBlob. With `again`
+   * (the producer's copy) a stream that fails on the way is uploaded again from that copy.
+   * Resolves with the digest.
    */
-  async pushBlobStream(ref: Reference | string, name: string, body: Readable, digest: Promise<string>, options: CallOptions = {}): Promise<string> {
+  async pushBlobStream(
+    ref: Reference | string,
+    name: string,
+    body: Readable,
+    made: Promise<{ digest: string; size: number }>,
+    options: CallOptions & { again?: BlobSource } = {},
+  ): Promise<string> {
     const r = toReference(ref);
-    return pushStreamedBlob({ repository: r.path, transport: this.transport(r.domain), name, body, digest, ...(options.signal ? { signal: options.signal } : {}) });
+    return pushStreamedBlob({
+      repository: r.path,
+      transport: this.transport(r.domain),
+      name,
+      body,
+      made,
+      retry: this.retry,
+      ...(options.again ? { again: options.again } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   /** PUTs a manifest under the reference's tag (or digest); returns the registry's digest. */

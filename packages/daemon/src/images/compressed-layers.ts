@@ -81,12 +81,14 @@ export class CompressedLayers {
   /**
    * Compresses a layer and hands the gzip stream to `send` while it is made (a push uploads it as
    * it comes, as docker's does): the same bytes go to the content store, which gives the digest
-   * (`digest` resolves once the last byte is through) and keeps the blob for the next push.
-   * `onRead` counts the uncompressed bytes read (push progress). Resolves once both are done.
+   * and size (`made` resolves once the last byte is through) and keeps the blob for the next push.
+   * When `send` stops reading its stream (an upload that failed and is tried again from the kept
+   * blob), the content store's copy goes on without it. `onRead` counts the uncompressed bytes
+   * read (push progress). Resolves once both are done.
    */
   async gzipWhile(
     diffId: Digest,
-    send: (body: Readable, digest: Promise<Digest>) => Promise<unknown>,
+    send: (body: Readable, made: Promise<{ digest: Digest; size: number }>) => Promise<unknown>,
     opts: { signal?: AbortSignal; onRead?: (bytes: number) => void } = {},
   ): Promise<{ digest: Digest; size: number }> {
     const call = opts.signal ? { signal: opts.signal } : {};
@@ -105,18 +107,20 @@ export class CompressedLayers {
     tar.pipe(gz);
     gz.pipe(toStore);
     gz.pipe(toWire);
+    // toWire destroyed by `send` (an upload that gave up on it) closes, and pipe() unpipes it:
+    // the store's copy does not wait for it
     const stored = this.store.content.write(toStore, undefined, call);
-    const digest = stored.then((i) => i.digest as Digest);
-    digest.catch(() => undefined); // awaited by `send` (and below)
+    const made = stored.then((i) => ({ digest: i.digest as Digest, size: i.size }));
+    made.catch(() => undefined); // awaited by `send` (and below)
     try {
-      await Promise.all([stored, send(toWire, digest)]);
+      await Promise.all([stored, send(toWire, made)]);
     } catch (e) {
       tar.destroy();
       fail(e instanceof Error ? e : new Error(String(e)));
       throw e;
     }
-    const info = await stored;
+    const info = await made;
     await this.db.run('INSERT OR REPLACE INTO compressed_layers (diff_id, compression, digest, size) VALUES (?, ?, ?, ?)', [diffId, 'gzip', info.digest, info.size]);
-    return { digest: info.digest as Digest, size: info.size };
+    return info;
   }
 }

@@ -167,7 +167,8 @@ export class ImagePusher {
         return;
       }
       let read = 0;
-      const gz = await compressed.gzipWhile(diffId, (body, digest) => client.pushBlobStream(ref, diffId, body, digest, call), {
+      // a failed upload is tried again from the content store's copy (made all the same)
+      const gz = await compressed.gzipWhile(diffId, (body, made) => client.pushBlobStream(ref, diffId, body, made, { ...call, again: source }), {
         ...call,
         onRead: (n) => pushing((read += n), l.tarSize),
       });
