@@ -5,13 +5,13 @@
  * keeps the tar's owners even with -a. -L follows a symlink SRC_PATH both ways (copied under the
  * link's name). The "Successfully copied" summary only when stdout is a terminal and -q is not given,
  * and before the error when the copy fails. A symlink DEST_PATH in the container is followed (the
- * copy goes to its target).
+ * copy goes to its target). A symlink that loops has no stat (500), as docker 20.10's.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, type ExecResult, ok } from './harness';
+import { BerthDaemon, berthBin, busyboxRootfsTar, clientsFor, exec, type ExecResult, ok, rawRequest } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -158,6 +158,41 @@ describe('cp into a symlink destination, and the summary of a failed copy', () =
       expect(dangling.code).toBe(1);
       expect(dangling.stdout).toMatch(/^Successfully copied \d+(\.\d+)?k?B to prep:\/nowhere\/six\r\nError response from daemon: Could not find the file \/nowhere\/? in container prep\r\n$/);
       expect((await c.docker(['exec', 'prep', 'test', '-e', '/six'])).code).toBe(1);
+    });
+  }
+});
+
+describe('a symlink that loops (loop -> loop, la -> lb -> la)', () => {
+  beforeAll(async () => {
+    ok(await c.docker(['exec', 'prep', 'sh', '-c', 'mkdir -p /opt/loops && cd /opt/loops && ln -s loop loop && ln -s lb la && ln -s la lb']));
+  });
+
+  it('HEAD archive: 500, no X-Docker-Container-Path-Stat (docker 20.10’s StatPath fails: it has no target)', async () => {
+    for (const p of ['/opt/loops/loop', '/opt/loops/la', '/opt/loops/lb/x']) {
+      const head = await rawRequest(d.socketPath, { method: 'HEAD', path: `/v1.41/containers/prep/archive?path=${encodeURIComponent(p)}` });
+      expect([p, head.status, head.headers['x-docker-container-path-stat']]).toEqual([p, 500, undefined]);
+    }
+  });
+
+  for (const cli of ['docker', 'berth'] as const) {
+    it(`${cli} cp of a looping link fails with docker's "evalSymlinksInScope: too many links in P" (with -L too); a copy onto it replaces it, as docker's`, async () => {
+      const out = path.join(work, `loops-${cli}`);
+      fs.mkdirSync(out);
+      for (const [src, shown] of [
+        ['/opt/loops/loop', '/opt/loops/loop'],
+        ['/opt/loops/la', '/opt/loops/la'],
+        ['/opt/loops/lb/x', '/opt/loops/lb'],
+      ] as const) {
+        for (const args of [['cp', `prep:${src}`, out], ['cp', '-L', `prep:${src}`, out]]) {
+          const r = await c[cli](args);
+          expect([args.join(' '), r.code, r.stderr]).toEqual([args.join(' '), 1, `Error response from daemon: evalSymlinksInScope: too many links in ${shown}\n`]);
+        }
+      }
+      expect(fs.readdirSync(out)).toEqual([]);
+      // into it: the CLI's stat fails, so it copies into the parent under the link's name
+      ok(await c.docker(['exec', 'prep', 'sh', '-c', `ln -s ${cli}-onto /opt/loops/${cli}-onto`]));
+      ok(await c[cli](['cp', path.join(work, 'src', 'f'), `prep:/opt/loops/${cli}-onto`]));
+      expect(ok(await c.docker(['exec', 'prep', 'sh', '-c', `test -f /opt/loops/${cli}-onto && ! test -L /opt/loops/${cli}-onto && cat /opt/loops/${cli}-onto`])).stdout).toBe('payload\n');
     });
   }
 });

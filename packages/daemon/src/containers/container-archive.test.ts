@@ -53,6 +53,7 @@ beforeAll(async () => {
   await fs.symlink('d/f.txt', path.join(root, 'srv', 'rel'));
   await fs.symlink('loop2', path.join(root, 'loop1'));
   await fs.symlink('loop1', path.join(root, 'loop2'));
+  await fs.symlink('self', path.join(root, 'self'));
   await fs.symlink('/nowhere/x', path.join(root, 'srv', 'dangling-abs'));
   await fs.symlink('gone/./y', path.join(root, 'srv', 'dangling-rel'));
 });
@@ -86,6 +87,33 @@ describe('container paths', () => {
     expect(statIn(root, '/srv/dangling-rel', 'trace-x').stat.linkTarget).toBe('/srv/gone/y');
     expect(() => statIn(root, '/no/such/path', 'trace-x')).toThrow('Could not find the file /no/such/path in container trace-x');
     expect(goFileMode(await fs.lstat(root)) & 0x80000000).not.toBe(0);
+  });
+
+  it('a looping link has no stat: docker 20.10’s 500 "evalSymlinksInScope: too many links in P", P the path it resolved', async () => {
+    const loop = (p: string, shown: string): void => {
+      let err: unknown;
+      try {
+        statIn(root, p, 'trace-x');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'INTERNAL', message: `evalSymlinksInScope: too many links in ${shown}` });
+    };
+    loop('/self', '/self'); // self -> self
+    loop('/loop1', '/loop1'); // loop1 -> loop2 -> loop1
+    loop('/loop2/', '/loop2'); // followed: the whole path
+    loop('/loop1/x', '/loop1'); // in the directory part: that part (docker's ResolvePath)
+    loop('/./loop1/../loop2/.', '/loop2');
+    // extraction into one (PUT) too
+    const view = rootfsView(root);
+    try {
+      await expect(extractIntoContainer({ view, containerPath: '/self', containerRef: 'c', input: Readable.from([Buffer.alloc(1024)]) })).rejects.toMatchObject({
+        code: 'INTERNAL',
+        message: 'evalSymlinksInScope: too many links in /self',
+      });
+    } finally {
+      view.close();
+    }
   });
 });
 

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerPathStat } from '@berth/api';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { RootView, fdPath, fsAt, isWithin, type ResolvedPath as FsResolved } from '@berth/fs';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { RootView, cleanPath, fdPath, fsAt, isWithin, type ResolvedPath as FsResolved } from '@berth/fs';
 import { readTar, type TarSink } from '@berth/image-store';
 import type { ContainerFsView } from './container-fs-view';
 import type { PackDirectory } from './deps';
@@ -86,7 +86,26 @@ export function rootfsView(rootfs: string): ContainerFsView {
   return RootView.open(rootfs);
 }
 
-/** Resolves `p` in `view` with docker's not-found message; the caller closes the result. */
+/** The view's resolution met a symlink loop (ELOOP: more than 255 links on the way). */
+function isSymlinkLoop(err: unknown): boolean {
+  return err instanceof InvalidArgumentError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ELOOP';
+}
+
+/**
+ * Docker 20.10's answer to a symlink loop on a cp path (moby's FollowSymlinkInScope gives up
+ * after 255 steps; the daemon answers 500): `evalSymlinksInScope: too many links in P`, where
+ * docker names the host path of what it resolved (`/var/lib/docker/overlay2/…/merged/loop`)
+ * and berthd the container path `p` (the host's layout stays hidden).
+ */
+function tooManyLinks(p: string, cause: unknown): InternalError {
+  return new InternalError(`evalSymlinksInScope: too many links in ${cleanPath(p)}`, { cause });
+}
+
+/**
+ * Resolves `p` in `view` with docker's not-found message; the caller closes the result. A loop
+ * is docker's too: in the directory part (docker's ResolvePath resolves that alone), or in the
+ * whole path when the last component is followed too (PUT, a path ending in `/` or `/.`).
+ */
 function resolveForCp(view: ContainerFsView, p: string, containerRef: string, followLast: boolean): FsResolved {
   try {
     const r = view.resolve(p, { followLast });
@@ -100,6 +119,7 @@ function resolveForCp(view: ContainerFsView, p: string, containerRef: string, fo
     if (err instanceof InvalidArgumentError && /not a directory/.test(err.message)) {
       throw new NotFoundError(`Could not find the file ${p} in container ${containerRef}`, { cause: err });
     }
+    if (isSymlinkLoop(err)) throw tooManyLinks(followLast ? p : path.posix.dirname(cleanPath(p)), err);
     throw err;
   }
 }
@@ -107,7 +127,9 @@ function resolveForCp(view: ContainerFsView, p: string, containerRef: string, fo
 /**
  * Resolves and stats a container path (docker's ResolvePath + StatPath); NotFoundError with
  * docker's message when it is missing. `name` is the requested path's base (`/` for the root,
- * `.` for `d/.`); a symlink's `linkTarget` is its target fully resolved in the container.
+ * `.` for `d/.`); a symlink's `linkTarget` is its target fully resolved in the container; a
+ * symlink that loops (`loop -> loop`, `a -> b -> a`) has none: docker's StatPath fails then
+ * (500, `evalSymlinksInScope: too many links in /loop`), so HEAD, GET and PUT all do.
  * `containerRef` is the container as the client named it. The caller closes the result.
  */
 export function statContainerPath(view: ContainerFsView, p: string, containerRef: string): ResolvedPath {
@@ -125,9 +147,10 @@ export function statContainerPath(view: ContainerFsView, p: string, containerRef
         const t = view.resolve(p, { followLast: true });
         linkTarget = t.path;
         t.close();
-      } catch {
-        // a dangling or looping link: where it points, lexically (moby's FollowSymlinkInScope
-        // names a missing target too; the docker CLI copies into that path, not into `/`)
+      } catch (err) {
+        if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);
+        // a dangling link: where it points, lexically (moby's FollowSymlinkInScope names a
+        // missing target too; the docker CLI copies into that path, not into `/`)
         try {
           const target = fsAt().readlinkat(r.fd, '').toString();
           linkTarget = path.posix.normalize(target.startsWith('/') ? target : path.posix.join(path.posix.dirname(absPath.replace(/\/+\.?$/, '') || '/'), target));
