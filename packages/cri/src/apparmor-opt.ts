@@ -1,6 +1,17 @@
 import { FailedPreconditionError, InvalidArgumentError } from '@berth/errdefs';
 import type { Message } from './grpc-handlers';
 
+/** The host's AppArmor as the CRI needs it (berthd's @berth/runtime AppArmor). */
+export interface CriAppArmor {
+  /** Containers get AppArmor profiles on this host: CRI AppArmor choices are refused without. */
+  enabled: boolean;
+  /** The kernel has a profile of this name loaded. */
+  isLoaded(name: string): Promise<boolean>;
+}
+
+/** No AppArmor on the host. */
+export const NO_APPARMOR: CriAppArmor = { enabled: false, isLoaded: async () => false };
+
 /** SecurityProfile.ProfileType (api.proto). */
 const RUNTIME_DEFAULT = 0;
 const UNCONFINED = 1;
@@ -19,11 +30,13 @@ const LOCALHOST_PREFIX = 'localhost/';
  * RuntimeDefault. Without AppArmor on the host, a choice other than Unconfined is refused
  * (containerd's "apparmor is not supported"); no choice is fine.
  *
- * Unlike containerd, a privileged container stays unconfined even with a Localhost profile (the
- * Engine API's rule, Docker's), and a Localhost profile that is not loaded is reported by the
- * runtime at start, not at create.
+ * A Localhost profile the kernel has not loaded is refused here, at create, as containerd's CRI
+ * does ("apparmor profile not found NAME"; privileged or not), where the Engine API (Docker
+ * 20.10) checks nothing at create and the runtime fails the start. Unlike containerd, a
+ * privileged container stays unconfined even with a Localhost profile (the Engine API's rule,
+ * Docker's).
  */
-export function apparmorSecurityOpt(sc: Message, apparmorEnabled: boolean): string[] {
+export async function apparmorSecurityOpt(sc: Message, apparmor: CriAppArmor): Promise<string[]> {
   let sp = sc?.apparmor as { profile_type?: number; localhost_ref?: string } | null | undefined;
   if (!sp) {
     const legacy = String(sc?.apparmor_profile ?? '');
@@ -34,7 +47,7 @@ export function apparmorSecurityOpt(sc: Message, apparmorEnabled: boolean): stri
     else throw new InvalidArgumentError(`apparmor_profile ${JSON.stringify(legacy)}: invalid profile (runtime/default, unconfined or localhost/NAME)`);
   }
   const type = sp?.profile_type ?? RUNTIME_DEFAULT;
-  if (!apparmorEnabled) {
+  if (!apparmor.enabled) {
     if (sp && type !== UNCONFINED) throw new FailedPreconditionError('apparmor is not supported: this host has no AppArmor (only an Unconfined profile can be asked for)');
     return [];
   }
@@ -49,6 +62,9 @@ export function apparmorSecurityOpt(sc: Message, apparmorEnabled: boolean): stri
     case LOCALHOST: {
       const name = ref.startsWith(LOCALHOST_PREFIX) ? ref.slice(LOCALHOST_PREFIX.length) : ref;
       if (name === '') throw new InvalidArgumentError('apparmor: a Localhost profile needs localhost_ref (the profile name)');
+      if (!(await apparmor.isLoaded(name))) {
+        throw new FailedPreconditionError(`apparmor profile not found ${name}: the kernel has not loaded it (/sys/kernel/security/apparmor/profiles; load it with apparmor_parser)`);
+      }
       return [`apparmor=${name}`];
     }
     default:

@@ -11,6 +11,7 @@ import { imageServiceHandlers } from './image-service';
 import { CniNetwork } from './cni-network';
 import { containerEventsHandler, type SubscribeContainerEvents } from './container-events';
 import { PodManager } from './pod-manager';
+import type { CriAppArmor } from './apparmor-opt';
 import { StreamingServer } from './streaming/streaming-server';
 import { containerStreamingBackend } from './streaming/container-streaming-backend';
 
@@ -46,8 +47,8 @@ export interface CriServerOptions {
   dialInNetns?: (netnsPath: string, port: number) => Duplex;
   /** The daemon's container events, for GetContainerEvents (Unimplemented without). */
   containerEvents?: SubscribeContainerEvents;
-  /** Containers get AppArmor profiles on this host (berthd's AppArmor is enabled): CRI AppArmor choices are refused without. */
-  apparmorEnabled?: boolean;
+  /** The host's AppArmor (berthd's): CRI AppArmor choices are refused without, a Localhost profile checked at create. */
+  apparmor?: CriAppArmor;
   /** Paths no client may see in an error (berthd's data root): cut as the Engine API does (errdefs `publicMessage`). */
   hostPaths?: readonly string[];
 }
@@ -97,7 +98,7 @@ export class CriServer {
         podResolvConf: opts.podResolvConf,
         podInfraImage: opts.podInfraImage ?? DEFAULT_POD_INFRA_IMAGE,
         logger: this.logger,
-        apparmorEnabled: opts.apparmorEnabled ?? false,
+        ...(opts.apparmor ? { apparmor: opts.apparmor } : {}),
       });
     }
     const services = loadCriServices();

@@ -9,4 +9,4 @@ export { NAMESPACE_LABEL, CRI_NAMESPACE, KIND_LABEL, SANDBOX_LABEL } from './cri
 export { criLogLine } from './cri-log-writer';
 export type { CriContainerEvent, SubscribeContainerEvents } from './container-events';
 export { parseStreamAddress, DEFAULT_STREAM_ADDRESS } from './streaming/streaming-server';
-export { apparmorSecurityOpt } from './apparmor-opt';
+export { apparmorSecurityOpt, type CriAppArmor } from './apparmor-opt';

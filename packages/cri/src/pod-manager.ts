@@ -6,7 +6,7 @@ import { status as Status } from '@grpc/grpc-js';
 import type { ContainerInspect, ContainerSummary } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, codeOf, isNotFound, messageOf } from '@berth/errdefs';
 import type { Logger } from '@berth/log';
-import { apparmorSecurityOpt } from './apparmor-opt';
+import { NO_APPARMOR, apparmorSecurityOpt, type CriAppArmor } from './apparmor-opt';
 import type { CniNetwork, CniPortMapping } from './cni-network';
 import type { CriContainerEvent } from './container-events';
 import { CriLogWriter } from './cri-log-writer';
@@ -64,8 +64,8 @@ export interface PodManagerOptions {
   logger: Logger;
   /** Serves the URLs Exec/Attach/PortForward answer (those RPCs are Unimplemented without it). */
   streaming?: StreamingServer;
-  /** Containers get AppArmor profiles on this host (berthd's AppArmor is enabled). */
-  apparmorEnabled?: boolean;
+  /** The host's AppArmor (berthd's); none: no AppArmor. */
+  apparmor?: CriAppArmor;
 }
 
 const nsOf = (iso: string): number => {
@@ -435,7 +435,7 @@ export class PodManager {
         CapAdd: sc.capabilities?.add_capabilities ?? [],
         CapDrop: sc.capabilities?.drop_capabilities ?? [],
         GroupAdd: (sc.supplemental_groups ?? []).map(String),
-        SecurityOpt: [...(sc.no_new_privs ? ['no-new-privileges'] : []), ...(await seccompOpt(sc)), ...apparmorSecurityOpt(sc, this.o.apparmorEnabled ?? false)],
+        SecurityOpt: [...(sc.no_new_privs ? ['no-new-privileges'] : []), ...(await seccompOpt(sc)), ...(await apparmorSecurityOpt(sc, this.o.apparmor ?? NO_APPARMOR))],
         ...(sc.masked_paths?.length ? { MaskedPaths: sc.masked_paths } : {}),
         ...(sc.readonly_paths?.length ? { ReadonlyPaths: sc.readonly_paths } : {}),
         ...resourcesBody(res),

@@ -347,7 +347,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
           }),
         logger,
         hostPaths: [layout.root],
-        apparmorEnabled: apparmor.enabled,
+        apparmor: { enabled: apparmor.enabled, isLoaded: (name) => apparmor.isLoaded(name) },
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');
       criAddress = await cri.listen();

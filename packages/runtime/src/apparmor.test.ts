@@ -161,6 +161,20 @@ describe('AppArmor on a faked host', () => {
     expect(f.runs).toHaveLength(2);
   });
 
+  it('isLoaded reads the kernel’s list ("NAME (mode)" lines), a whole name only; unreadable: FailedPrecondition', async () => {
+    const profiles = 'docker-default (enforce)\nk8s-nginx (complain)\n/usr/bin/man (enforce)\n';
+    const aa = await AppArmor.detect(fakeHost({ ...ENABLED, '/sys/kernel/security/apparmor/profiles': profiles }).host);
+    expect(await aa.isLoaded('k8s-nginx')).toBe(true);
+    expect(await aa.isLoaded('/usr/bin/man')).toBe(true);
+    expect(await aa.isLoaded('k8s')).toBe(false);
+    expect(await aa.isLoaded('nginx')).toBe(false);
+    const { '/sys/kernel/security/apparmor/profiles': _list, ...unreadable } = ENABLED as Record<string, string>;
+    await expect((await AppArmor.detect(fakeHost(unreadable).host)).isLoaded('k8s-nginx')).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: 'Could not check if k8s-nginx AppArmor profile was loaded: /sys/kernel/security/apparmor/profiles cannot be read',
+    });
+  });
+
   it('the daemon’s own profile (attr/current "NAME (enforce)") becomes the signal peer', async () => {
     const loads: string[] = [];
     const f = fakeHost({ ...ENABLED, '/proc/self/attr/current': 'berthd (enforce)\n' }, { loads });

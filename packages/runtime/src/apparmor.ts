@@ -190,7 +190,12 @@ export class AppArmor {
     await this.loading;
   }
 
-  private async isLoaded(name: string): Promise<boolean> {
+  /**
+   * The kernel lists a profile of this name (`/sys/kernel/security/apparmor/profiles`, one
+   * "NAME (mode)" a line, as moby's IsLoaded and containerd's appArmorProfileExists read it);
+   * FailedPrecondition when that list cannot be read. What the CRI checks a Localhost profile by.
+   */
+  async isLoaded(name: string): Promise<boolean> {
     const profiles = await this.host.readFile('/sys/kernel/security/apparmor/profiles');
     if (profiles === null) throw new FailedPreconditionError(`Could not check if ${name} AppArmor profile was loaded: /sys/kernel/security/apparmor/profiles cannot be read`);
     return profiles.split('\n').some((l) => l.startsWith(`${name} `));
