@@ -10,6 +10,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { dockerRegistryCommand } = require('../scripts/docker-registry');
 
 const repoRoot = path.resolve(__dirname, '..');
 const berthdBin = path.join(repoRoot, 'packages', 'daemon', 'bin', 'berthd.js');
@@ -137,15 +138,11 @@ async function startProcess(cmd, args, port, logFile) {
   throw new Error(`${cmd} did not listen on ${port}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
 }
 
-/** Debian's docker-registry on a free loopback port, storing under `root` (config and log in `dir`). */
+/** Debian's docker-registry (scripts/docker-registry.js) on a free loopback port, storing under `root` (config and log in `dir`). */
 async function startDockerRegistry(dir, root) {
   const port = await freePort();
-  const config = path.join(dir, 'docker-registry.yml');
-  fs.writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', '  accesslog:', '    disabled: true', 'storage:', '  filesystem:', `    rootdirectory: ${root}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
-  );
-  return { host: `127.0.0.1:${port}`, child: await startProcess('docker-registry', ['serve', config], port, path.join(dir, 'docker-registry.log')) };
+  const { cmd, args } = dockerRegistryCommand(dir, { port, root });
+  return { host: `127.0.0.1:${port}`, child: await startProcess(cmd, args, port, path.join(dir, 'docker-registry.log')) };
 }
 
 /** Rows of [measure, figure, reference] as aligned columns. */

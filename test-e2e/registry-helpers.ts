@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll } from '@jest/globals';
 import { BerthDaemon, clientsFor, fixtures, freePort, ok, repoRoot, waitFor } from './harness';
+import { dockerRegistryCommand } from '../scripts/docker-registry';
 
 export const berthRegistryBin = path.join(repoRoot, 'packages', 'registry', 'bin', 'berth-registry.js');
 
@@ -138,29 +139,9 @@ export function useDaemonWithRegistry(set: (d: BerthDaemon, reg: RunningRegistry
   }, 60_000);
 }
 
-/** Debian's `docker-registry serve config.yml` (distribution 2.8), filesystem storage in DIR/data. */
+/** Debian's docker-registry (distribution 2.8; scripts/docker-registry.js, which the benchmarks use too), filesystem storage in DIR/data. */
 export function startDockerRegistry(opts: { htpasswd?: string; proxyRemote?: string } = {}): Promise<RunningRegistry> {
-  return startChild((port, dir) => {
-    const config = path.join(dir, 'config.yml');
-    const lines = [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${path.join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-    ];
-    if (opts.htpasswd) lines.push('auth:', '  htpasswd:', '    realm: berth-e2e', `    path: ${opts.htpasswd}`);
-    if (opts.proxyRemote) lines.push('proxy:', `  remoteurl: ${opts.proxyRemote}`);
-    fs.writeFileSync(config, lines.join('\n') + '\n');
-    return { cmd: 'docker-registry', args: ['serve', config] };
-  }, 'docker-registry');
+  return startChild((port, dir) => dockerRegistryCommand(dir, { port, root: path.join(dir, 'data'), ...opts }), 'docker-registry');
 }
 
 /** An htpasswd file with one bcrypt (`$2y$`, as `htpasswd -B` writes) entry. */
