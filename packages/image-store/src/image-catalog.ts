@@ -143,6 +143,12 @@ export interface ImageWriter {
   create(config: Buffer | ImageConfig, opts?: CreateImageOptions): Promise<ImageRecord>;
   /** Points `reference` (tag or digest form) at the image; moves it from any other image. */
   tag(nameOrId: string, reference: string): Promise<void>;
+  /**
+   * Records `parent` as the image's parent, replacing any (moby's image store SetParent: the
+   * classic builder's `cachefrom` hits). A parent that is the image or one of its descendants
+   * is refused (InvalidArgumentError): the chain stays a chain.
+   */
+  setParent(nameOrId: string, parent: string): Promise<void>;
   /** Docker's `rmi` semantics. */
   delete(nameOrId: string, opts?: DeleteImageOptions): Promise<DeleteResponseItem[]>;
   prune(opts?: PruneImagesOptions): Promise<PruneImagesResult>;

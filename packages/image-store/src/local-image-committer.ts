@@ -22,6 +22,8 @@ export class LocalImageCommitter implements ImageCommitter {
       const layer = await this.layers.ingestDirectory(opts.upperDir, { mode: 'overlay-diff', signal: opts.signal });
       diffId = layer.diffId;
     }
+    // moby's NewChildImage (layer.IsEmpty): a diff that is the empty tar, e.g. from a build's
+    // `RUN true`, adds no layer and its history entry is empty_layer (Docker 20.10 does the same)
     const empty = diffId === undefined || diffId === EMPTY_LAYER_DIFF_ID;
     const now = new Date().toISOString();
     const base: Partial<ImageConfig> = parent ? { ...parent.config } : {};

@@ -65,6 +65,21 @@ describe('SqliteImageCatalog', () => {
     await expect(t.store.images.list({ reference: ['x['] })).rejects.toThrow('syntax error in pattern: x[');
   });
 
+  it('setParent replaces the recorded parent (moby SetParent), never makes a loop', async () => {
+    const a = await t.store.images.create(config({ comment: 'sp-a' }));
+    const b = await t.store.images.create(config({ comment: 'sp-b' }), { parent: a.id });
+    const loaded = await t.store.images.create(config({ comment: 'sp-loaded' }), { references: ['loaded:1'] });
+    await t.store.images.setParent('loaded:1', b.id);
+    expect((await t.store.images.get(loaded.id)).parent).toBe(b.id);
+    expect(await t.store.images.children(b.id)).toEqual([loaded.id]);
+    await t.store.images.setParent(loaded.id, a.id);
+    expect(await t.store.images.children(b.id)).toEqual([]);
+    await expect(t.store.images.setParent(a.id, loaded.id)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(t.store.images.setParent(a.id, a.id)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(t.store.images.setParent(a.id, 'nothere:1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await t.store.images.get(a.id)).parent).toBeUndefined();
+  });
+
   it('label, before and since filters', async () => {
     const a = await t.store.images.create(config({ created: '2026-01-01T00:00:00Z', config: { Labels: { k: 'v' } } }), { references: ['a'] });
     const b = await t.store.images.create(config({ created: '2026-01-02T00:00:00Z', config: { Labels: { k: 'w' } } }), { references: ['b'] });

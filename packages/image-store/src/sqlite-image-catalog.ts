@@ -318,6 +318,16 @@ export class SqliteImageCatalog implements ImageCatalog {
     return this.record(id);
   }
 
+  async setParent(nameOrId: string, parent: string): Promise<void> {
+    const id = await this.resolve(nameOrId);
+    const p = await this.resolve(parent);
+    for (let cur: string | undefined = p, depth = 0; cur !== undefined && depth < 100_000; depth++) {
+      if (cur === id) throw new InvalidArgumentError(`image ${id}: ${p} cannot be its parent: it is the image or one of its children`);
+      cur = (await this.db.get<{ parent: string | null }>('SELECT parent FROM images WHERE id = ?', [cur]))?.parent ?? undefined;
+    }
+    await this.db.run('UPDATE images SET parent = ? WHERE id = ?', [p, id]);
+  }
+
   private async putRef(tx: Queryable, r: StoredReference, id: string, now: string): Promise<void> {
     await tx.run('INSERT OR REPLACE INTO refs (name, repo, kind, image_id, created) VALUES (?, ?, ?, ?, ?)', [r.name, r.repo, r.kind, id, now]);
     if (r.kind === 'tag') await tx.run('UPDATE images SET last_tag_time = ? WHERE id = ?', [now, id]);
