@@ -297,6 +297,75 @@ describe('docker build (legacy builder)', () => {
   });
 });
 
+describe('docker build: details of Docker 20.10\'s classic builder', () => {
+  it('a VOLUME\'s anonymous volumes go with the intermediate containers (moby removes them with RemoveVolume)', async () => {
+    const ctx = ctxDir('volume-steps', { Dockerfile: 'FROM busybox:local\nVOLUME /data\nRUN echo lost > /data/x && ls /data\nRUN ls -A /data\n' });
+    const before = ok(await c.docker(['volume', 'ls', '-q'])).stdout.trim();
+    const r = ok(await c.docker(['build', '--no-cache', '-t', 'volume-steps:v1', ctx]));
+    expect(r.stdout).toMatch(/Step 3\/4 : RUN echo lost > \/data\/x && ls \/data\n ---> Running in [0-9a-f]{12}\nx\n/);
+    // what RUN wrote into the volume is not in the image, nor seen by the next step
+    expect(r.stdout).toMatch(/Step 4\/4 : RUN ls -A \/data\n ---> Running in [0-9a-f]{12}\nRemoving intermediate/);
+    expect(ok(await c.docker(['volume', 'ls', '-q'])).stdout.trim()).toBe(before);
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
+  });
+
+  it('COPY and WORKDIR through a symlinked directory land where it points (docker\'s FollowSymlinkInScope)', async () => {
+    const ctx = ctxDir('symlinked-dest', {
+      Dockerfile: [
+        'FROM busybox:local',
+        // a merged-/usr style link, and a link to a file
+        'RUN mkdir -p /usr/real && chmod 0750 /usr/real && ln -s usr/real /lnk && echo old > /usr/real/target && ln -s /usr/real/target /lnk/filelink',
+        'COPY a.txt /lnk/a.txt',
+        'COPY dir/ /lnk/',
+        'COPY b.txt /lnk/filelink',
+        'COPY dir /fresh',
+        'WORKDIR /lnk/work',
+        'RUN test -d /usr/real/work && echo in-workdir',
+        'WORKDIR /lnk',
+        '',
+      ].join('\n'),
+      'a.txt': 'A\n',
+      'b.txt': 'B\n',
+      'dir/c.txt': 'C\n',
+    });
+    // a directory source's own mode is not the destination's: a new one is 0755 (moby's CopyWithTar)
+    fs.chmodSync(path.join(ctx, 'dir'), 0o700);
+    const r = ok(await c.docker(['build', '-t', 'symlinked-dest:v1', ctx]));
+    expect(r.stdout).toContain('in-workdir\n');
+    const out = ok(
+      await c.docker(['run', '--rm', 'symlinked-dest:v1', 'sh', '-c', 'readlink /lnk; stat -c "%a %F %n" /usr/real /usr/real/work /fresh; readlink /usr/real/filelink; cat /usr/real/a.txt /usr/real/c.txt /usr/real/target; ls /usr/real']),
+    ).stdout;
+    // /lnk stays a link, the files are in /usr/real (whose mode the COPY layers kept), the file link still points at its target
+    expect(out).toBe('usr/real\n750 directory /usr/real\n755 directory /usr/real/work\n755 directory /fresh\n/usr/real/target\nA\nC\nB\na.txt\nc.txt\nfilelink\ntarget\nwork\n');
+    const cfg = (await inspect('symlinked-dest:v1'))['Config'];
+    expect(cfg.WorkingDir).toBe('/lnk');
+  });
+
+  it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {
+    const ctx = ctxDir('reparent', { Dockerfile: 'FROM busybox:local\nRUN echo rp-one > /one\nENV RP=1\nRUN echo rp-two > /two\n' });
+    const first = ok(await c.docker(['build', '-t', 'reparent:v1', ctx]));
+    const id = (await inspect('reparent:v1'))['Id'] as string;
+    const saved = path.join(work, 'reparent.tar');
+    ok(await c.docker(['save', '-o', saved, 'reparent:v1']));
+    ok(await c.docker(['rmi', 'reparent:v1']));
+    ok(await c.docker(['load', '-i', saved]));
+    expect((await inspect('reparent:v1'))['Parent']).toBe('');
+    const via = ok(await c.docker(['build', '--cache-from', 'reparent:v1', '-t', 'reparent:v2', ctx]));
+    expect(via.stdout.match(/Using cache/g)).toHaveLength(3);
+    expect(via.stdout).not.toContain('Running in');
+    expect((await inspect('reparent:v2'))['Id']).toBe(id);
+    // the step before the last, as this build printed it, is now the loaded image's parent
+    const shortIds = [...via.stdout.matchAll(/ ---> ([0-9a-f]{12})\n/g)].map((m) => m[1]!);
+    expect(shortIds).toHaveLength(4);
+    const parent = (await inspect('reparent:v1'))['Parent'] as string;
+    expect(parent.slice(7, 19)).toBe(shortIds[2]);
+    // docker history walks the parent chain: every step has an ID again, down to the base
+    const hist = ok(await c.docker(['history', '-q', 'reparent:v1'])).stdout.trim().split('\n');
+    expect(hist).toEqual([id.slice(7, 19), ...shortIds.slice(0, 3).reverse()]);
+    void first;
+  });
+});
+
 describe('commit: layer fidelity', () => {
   it('deletions, a replaced directory, a hardlink and a setuid file survive commit, export and skopeo', async () => {
     const base = ctxDir('fidelity', {

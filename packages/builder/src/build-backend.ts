@@ -76,6 +76,11 @@ export interface BuildBackend {
    * config is already an image.
    */
   createImage?(config: ImageConfig, parent?: string): Promise<BuildImage>;
+  /**
+   * Records `parent` as the image's parent, replacing any (moby's SetParent: a `cachefrom`
+   * image hit at its last step, or restored, hangs below the build's current image).
+   */
+  setParent?(imageId: string, parent: string): Promise<void>;
   /** Points a reference at an image. */
   tag(imageId: string, reference: string): Promise<void>;
 }

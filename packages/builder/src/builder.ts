@@ -7,7 +7,7 @@ import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
-import { holdChild, holdInRoot, type HeldPath } from './safe-path';
+import { holdChild, holdInRoot, resolvePathInRoot, type HeldPath } from './safe-path';
 import { ShellLex } from './shell-lex';
 import { RunFailedError } from './run-failed-error';
 
@@ -397,7 +397,11 @@ export class Builder {
     const s = sources.find((x) => isHistoryPrefix(x, st.image) && (x.config.history ?? [])[n]?.created_by === createdBy);
     if (!s) return undefined;
     const h = s.config.history!;
-    if (h.length === n + 1) return s;
+    if (h.length === n + 1) {
+      // moby: the source hangs below the current image from now on (its history, `docker history`'s IDs)
+      if (st.image) await this.reparent(s, st.image.id);
+      return s;
+    }
     if (!this.backend.createImage) return undefined;
     // the layer of history entry n: the source's layers are its non-empty entries, in order
     const layerIndex = h.slice(0, n).filter((e) => !e.empty_layer).length;
@@ -419,8 +423,22 @@ export class Builder {
       history: [...parentHistory, h[n]!],
     };
     const restored = await this.backend.createImage(config, st.image?.id);
+    // an image restored before (same ID) may hang below another parent: moby sets it again
+    if (st.image) await this.reparent(restored, st.image.id);
     ctx.cacheSources = [s];
     return restored;
+  }
+
+  /** moby's ic.store.SetParent(image, parent), when the backend can and the parent differs. */
+  private async reparent(img: BuildImage, parent: string): Promise<void> {
+    if (!this.backend.setParent || img.parent === parent) return;
+    try {
+      await this.backend.setParent(img.id, parent);
+      img.parent = parent;
+    } catch (e) {
+      // a parent chain that would loop (only odd committed/imported histories can ask for it): left as it is
+      if (!(e instanceof InvalidArgumentError)) throw e;
+    }
   }
 
   /** `id` is one of `sources` or a parent, grandparent... of one (by the images' recorded parents). */
@@ -484,7 +502,8 @@ export class Builder {
     if (hit) return this.useCache(ctx, st, hit);
     const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
     try {
-      const created = await this.withStageRoot(st, (root) => this.stageParents(root, staging, dir, undefined));
+      // docker creates the directory the path resolves to in the image (symlinks followed in its scope)
+      const created = await this.withStageRoot(st, (root) => this.stageParents(root, staging, root ? resolvePathInRoot(root, dir) : dir, undefined));
       await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, created ? { ...from, layerDir: staging } : { ...from, emptyLayer: true }));
     } finally {
       await fs.rm(staging, { recursive: true, force: true });
@@ -589,22 +608,28 @@ export class Builder {
       if (hit) return this.useCache(ctx, st, hit);
       const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
       try {
-        const { owner, destDir, multi } = await this.withStageRoot(st, async (root) => {
+        const { owner, destDir, multi, destPath } = await this.withStageRoot(st, async (root) => {
           const owner = chown !== undefined ? await this.resolveOwner(root, chown) : undefined;
-          const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(root, dest));
-          const destDir = multi ? dest.replace(/\/+$/, '') || '/' : path.posix.dirname(dest);
+          // docker copies to the destination resolved in the image (/bin/x lands in /usr/bin/x when /bin -> usr/bin)
+          const written = dest.replace(/\/+$/, '') || '/';
+          const destPath = root ? resolvePathInRoot(root, written) : written;
+          const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
+          const destDir = multi ? destPath : path.posix.dirname(destPath);
           await this.stageParents(root, staging, destDir, owner);
-          return { owner, destDir, multi };
+          return { owner, destDir, multi, destPath };
         });
         for (const e of entries) {
           // (a file's rel is never '': only the root itself, a directory, has that)
-          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel)) : path.join(staging, dest);
+          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel)) : path.join(staging, destPath);
           if (name === 'ADD' && !e.isDir && (await isArchive(e.held.path))) {
             await fs.mkdir(path.join(staging, destDir), { recursive: true });
             await this.backend.extractArchive(e.held.path, path.join(staging, destDir), ctx.opts.signal);
             continue;
           }
-          await copyTree(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
+          // a directory source: its contents go into the destination, which keeps what stageParents gave it
+          // (an existing one its own mode and owner, a new one 0755 root or --chown's; moby's CopyWithTar)
+          if (e.isDir) await copyChildren(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
+          else await copyTree(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
         }
         await this.commit(ctx, st, cmd, { layerDir: staging });
       } finally {
@@ -837,18 +862,7 @@ async function copyTree(
 ): Promise<void> {
   const st = src.stat();
   if (st.isDirectory()) {
-    await fs.mkdir(target, { recursive: true });
-    for (const name of await fs.readdir(src.path)) {
-      const r = rel ? `${rel}/${name}` : name;
-      if (await root?.excluded(r)) continue;
-      const child = holdChild(src, name);
-      if (!child) continue;
-      try {
-        await copyTree(child, path.join(target, name), r, root, owner, chmod);
-      } finally {
-        child.close();
-      }
-    }
+    await copyChildren(src, target, rel, root, owner, chmod);
     if (owner) await fs.chown(target, owner.uid, owner.gid);
     else await fs.chown(target, st.uid, st.gid).catch(() => undefined);
     await fs.chmod(target, chmod ?? st.mode & 0o7777);
@@ -866,6 +880,29 @@ async function copyTree(
   await fs.chown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
   await fs.chmod(target, chmod ?? st.mode & 0o7777);
   await fs.utimes(target, st.atime, st.mtime);
+}
+
+/** copyTree for each entry of the held directory `src` (but those ignored), into `target`. */
+async function copyChildren(
+  src: HeldPath,
+  target: string,
+  rel: string,
+  root: SourceRoot | undefined,
+  owner: { uid: number; gid: number } | undefined,
+  chmod: number | undefined,
+): Promise<void> {
+  await fs.mkdir(target, { recursive: true });
+  for (const name of await fs.readdir(src.path)) {
+    const r = rel ? `${rel}/${name}` : name;
+    if (await root?.excluded(r)) continue;
+    const child = holdChild(src, name);
+    if (!child) continue;
+    try {
+      await copyTree(child, path.join(target, name), r, root, owner, chmod);
+    } finally {
+      child.close();
+    }
+  }
 }
 
 /**

@@ -54,6 +54,10 @@ export class DaemonBuildBackend implements BuildBackend {
     return toBuildImage(await this.deps.imageStore.images.create(config, parent ? { parent: parent as ImageRecord['id'] } : {}));
   }
 
+  async setParent(imageId: string, parent: string): Promise<void> {
+    await this.deps.imageStore.images.setParent(imageId, parent);
+  }
+
   async children(parent: string | undefined): Promise<BuildImage[]> {
     const images = this.deps.imageStore.images;
     if (parent === undefined) return (await images.list({ all: true })).filter((r) => r.parent === undefined).map(toBuildImage);
@@ -128,8 +132,9 @@ export class DaemonBuildBackend implements BuildBackend {
     return Id;
   }
 
+  /** moby's builder removes its containers with ForceRemove and RemoveVolume: a VOLUME's anonymous volumes go too. */
   async removeContainer(containerId: string): Promise<void> {
-    await this.deps.containers.remove(containerId, { force: true });
+    await this.deps.containers.remove(containerId, { force: true, volumes: true });
   }
 
   /** The mark of the build in progress, written with the container's row (build-containers.ts). */
