@@ -153,12 +153,13 @@ function printRows(rows) {
 }
 
 /**
- * `node bench/<name>.js` alone: a temp dir, a berthd of its own (with busybox:latest imported
- * when `busybox`), `bench(ctx)`, the result as JSON and as rows; everything removed at the end.
+ * `node bench/<name>.js` alone: a temp dir (below `baseDir`, default the OS's temp dir), a berthd
+ * of its own (with busybox:latest imported when `busybox`), `bench(ctx)`, the result as JSON and
+ * as rows; everything removed at the end, then `after()` is called (on failure too).
  */
-function runAlone(name, { bench, rows, busybox = false }) {
+function runAlone(name, { bench, rows, busybox = false, baseDir = os.tmpdir(), after = () => {} }) {
   (async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `berth-bench-${name}-`));
+    const tmp = fs.mkdtempSync(path.join(baseDir, `berth-bench-${name}-`));
     const dockerHost = `unix://${path.join(tmp, 'berthd.sock')}`;
     let daemon;
     try {
@@ -176,10 +177,20 @@ function runAlone(name, { bench, rows, busybox = false }) {
       unmountBelow(tmp);
       fs.rmSync(tmp, { recursive: true, force: true });
     }
-  })().catch((e) => {
-    console.error(`bench ${name}: ${e.stack || e}`);
-    process.exit(1);
-  });
+  })()
+    .catch((e) => {
+      console.error(`bench ${name}: ${e.stack || e}`);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      try {
+        await after();
+      } catch (e) {
+        console.error(`bench ${name}: clean-up: ${e.stack || e}`);
+        process.exitCode = 1;
+      }
+      if (process.exitCode) process.exit();
+    });
 }
 
 module.exports = {

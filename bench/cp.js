@@ -8,6 +8,14 @@
  * same trees on the same disk, is measured in the same run (a shared machine's disk can be many
  * times slower than Docker's was), and for the small files also into the container's merged
  * overlay rootfs (what a copy-in creates files through: overlayfs costs more per create).
+ *
+ * BENCH_CP_FS=fresh (alone only): everything (berthd's data root, the source and destination
+ * trees, the tar | tar floor) on a fresh ext4 file system made for the run: a sparse image of
+ * BENCH_CP_FS_GB (8) GiB under /var/tmp, `mkfs.ext4` with its default options (a journal, as a
+ * Docker host's disk has), loop-mounted; unmounted, detached and removed at the end, on a failure
+ * and on SIGINT/SIGTERM. A disk aged by days of churn can make even GNU tar several times slower
+ * than a fresh one (ext4's allocator skipping recently freed inodes), so the default run on the
+ * shared disk measures the disk's age as much as the copy.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -20,18 +28,27 @@ async function benchCp(ctx, results) {
   const bigMb = Math.max(1, Number(process.env.BENCH_CP_BIG_MB || 1024));
   const small = Math.max(1, Number(process.env.BENCH_CP_SMALL || 20000));
   const left = () => (ctx.timeLeft ? ctx.timeLeft() : Infinity);
+  // the steps are synchronous: a turn of the event loop between them lets a SIGINT/SIGTERM handler run
+  const turn = () => new Promise((r) => setImmediate(r));
+  if (process.env.BENCH_CP_FS === 'fresh' && !ctx.freshFs) log('BENCH_CP_FS=fresh applies to `node bench/cp.js` alone: this run is on the shared disk');
   const src = path.join(tmp, 'cp-src');
   const out = path.join(tmp, 'cp-out');
   fs.mkdirSync(path.join(src, 'many'), { recursive: true });
   const chunk = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i);
   const fd = fs.openSync(path.join(src, 'big'), 'w');
-  for (let i = 0; i < bigMb; i++) fs.writeSync(fd, chunk);
+  for (let i = 0; i < bigMb; i++) {
+    fs.writeSync(fd, chunk);
+    if (i % 64 === 63) await turn();
+  }
   fs.closeSync(fd);
   const body = Buffer.alloc(1024, 'x');
   for (let i = 0; i < small; i++) {
     const dir = path.join(src, 'many', `d${Math.floor(i / 100)}`);
-    if (i % 100 === 0) fs.mkdirSync(dir);
+    if (i % 100 === 0) {
+      fs.mkdirSync(dir);
+      await turn();
+    }
     fs.writeFileSync(path.join(dir, `f${i}`), body);
   }
   docker(['run', '-d', '--name', 'cpbench', 'busybox', 'sleep', '100000']);
@@ -49,7 +66,9 @@ async function benchCp(ctx, results) {
   try {
     for (let i = 0; i < runs && left() > 60_000; i++) {
       t.floorBig.push(floor('big'));
+      await turn();
       t.floorSmall.push(floor('many'));
+      await turn();
       fs.rmSync(out, { recursive: true, force: true });
       if (merged !== '' && fs.existsSync(path.join(merged, 'tmp'))) {
         const into = path.join(merged, 'tmp', 'floor');
@@ -58,15 +77,22 @@ async function benchCp(ctx, results) {
         execFileSync('sh', ['-c', 'tar -C "$1" -cf - many | tar -C "$2" -xf -', 'sh', src, into]);
         t.floorSmallOverlay.push(Number(process.hrtime.bigint() - t0) / 1e6);
         docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/floor']);
+        await turn();
       }
       t.bigIn.push(docker(['cp', path.join(src, 'big'), 'cpbench:/tmp/big']).ms);
+      await turn();
       fs.rmSync(out, { recursive: true, force: true });
       t.bigOut.push(docker(['cp', 'cpbench:/tmp/big', out]).ms);
+      await turn();
       docker(['exec', 'cpbench', 'rm', '-f', '/tmp/big']);
+      await turn();
       t.smallIn.push(docker(['cp', path.join(src, 'many'), 'cpbench:/tmp/many']).ms);
+      await turn();
       fs.rmSync(out, { recursive: true, force: true });
       t.smallOut.push(docker(['cp', 'cpbench:/tmp/many', out]).ms);
+      await turn();
       docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/many']);
+      await turn();
       fs.rmSync(out, { recursive: true, force: true });
     }
   } finally {
@@ -81,6 +107,7 @@ async function benchCp(ctx, results) {
   const r = {
     bigMb,
     smallFiles: small,
+    fs: ctx.freshFs ? 'fresh ext4 (loop, journal)' : 'the temp dir\'s disk',
     runs: t.bigIn.length,
     bigInMs: median(t.bigIn),
     bigOutMs: median(t.bigOut),
@@ -100,6 +127,7 @@ function cpRows(r) {
   const perGiB = 5.8 / 3; // docker 20.10: 3 GiB in 5.8 s
   const bigRef = `docker ≈ ${((perGiB * r.bigMb) / 1024).toFixed(2)} s (5.8 s / 3 GiB); target 1.5x`;
   return [
+    ['file system (berthd data root, trees, floor)', r.fs || '-', 'BENCH_CP_FS=fresh: a new ext4'],
     [`docker cp ${r.bigMb} MiB file into a container`, fmt(r.bigInMs), bigRef],
     [`docker cp ${r.bigMb} MiB file out of a container`, fmt(r.bigOutMs), bigRef],
     [`docker cp ${r.smallFiles} small files into a container`, fmt(r.smallInMs), 'docker 1.5 s; target 2.25 s'],
@@ -111,16 +139,106 @@ function cpRows(r) {
 
 module.exports = { benchCp, cpRows };
 
+/**
+ * A fresh ext4 file system of `gb` GiB (sparse image under `under`, mkfs.ext4's defaults) mounted
+ * on a new directory; `remove()` kills what still runs from it (a berthd whose data root is on
+ * it, its shims and containers), unmounts everything below it, detaches the loop device and
+ * removes the image. Idempotent; also run on SIGINT/SIGTERM.
+ */
+function freshExt4(gb, under = '/var/tmp') {
+  const base = fs.mkdtempSync(path.join(under, 'berth-bench-cp-fs-'));
+  const image = path.join(base, 'ext4.img');
+  const mnt = path.join(base, 'mnt');
+  let removed = false;
+  let mounted = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    const { spawnSync } = require('node:child_process');
+    const { unmountBelow } = require('./common');
+    // what still runs from the file system: a berthd whose data root is on it and its shims (their
+    // command lines name this run's unique mount point; nothing else is ever signalled), then the
+    // containers, through the runtime's own state dirs in that data root
+    const ours = () => {
+      const found = [];
+      for (const e of fs.readdirSync('/proc')) {
+        const pid = Number(e);
+        if (!Number.isInteger(pid) || pid === process.pid) continue;
+        try {
+          if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`${mnt}/`)) found.push(pid);
+        } catch {
+          /* gone */
+        }
+      }
+      return found;
+    };
+    for (let i = 0; i < 50; i++) {
+      const pids = ours();
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      spawnSync('sleep', ['0.1']);
+    }
+    if (mounted) {
+      for (const run of fs.readdirSync(mnt).filter((n) => n.startsWith('berth-bench-cp-'))) {
+        for (const runtime of ['crun', 'runc']) {
+          const state = path.join(mnt, run, 'root', 'runtime', runtime);
+          if (!fs.existsSync(state)) continue;
+          const ids = (spawnSync(runtime, ['--root', state, 'list', '-q'], { encoding: 'utf8' }).stdout || '').split('\n').filter(Boolean);
+          for (const id of ids) spawnSync(runtime, ['--root', state, 'delete', '--force', id]);
+        }
+      }
+    }
+    unmountBelow(`${mnt}/`);
+    if (mounted && spawnSync('umount', [mnt]).status !== 0) spawnSync('umount', ['-l', mnt]);
+    // `mount -o loop` sets autoclear, so the device goes with the last unmount; detach any left
+    const left = spawnSync('losetup', ['-j', image], { encoding: 'utf8' }).stdout || '';
+    for (const line of left.split('\n')) {
+      const dev = line.split(':')[0];
+      if (dev.startsWith('/dev/loop')) spawnSync('losetup', ['-d', dev]);
+    }
+    fs.rmSync(base, { recursive: true, force: true });
+  };
+  const onSignal = (sig) => {
+    remove();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    fs.mkdirSync(mnt);
+    fs.closeSync(fs.openSync(image, 'w'));
+    fs.truncateSync(image, gb * 1024 ** 3);
+    execFileSync('mkfs.ext4', ['-q', '-F', image], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('mount', ['-o', 'loop', image, mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
+    mounted = true;
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { dir: mnt, remove };
+}
+
 if (require.main === module) {
   const { clients, median, runAlone } = require('./common');
+  const fresh = process.env.BENCH_CP_FS === 'fresh' ? freshExt4(Math.max(4, Number(process.env.BENCH_CP_FS_GB || 8))) : null;
+  if (fresh) process.stderr.write(`bench cp: on a fresh ext4 mounted on ${fresh.dir}\n`);
+  else if (process.env.BENCH_CP_FS && process.env.BENCH_CP_FS !== 'root') throw new Error(`BENCH_CP_FS: 'fresh' or unset, not '${process.env.BENCH_CP_FS}'`);
   runAlone('cp', {
+    baseDir: fresh ? fresh.dir : undefined,
+    after: () => fresh && fresh.remove(),
     busybox: true,
     rows: (r) => cpRows(r.cp),
     bench: async ({ dockerHost, tmp, deadline }) => {
       const { docker } = clients(dockerHost, tmp, 600_000);
       const results = {};
       const log = (...a) => process.stderr.write(`bench cp: ${a.join(' ')}\n`);
-      await benchCp({ docker, median, log, tmp, timeLeft: () => deadline - Date.now() }, results);
+      await benchCp({ docker, median, log, tmp, freshFs: fresh !== null, timeLeft: () => deadline - Date.now() }, results);
       return results;
     },
   });
