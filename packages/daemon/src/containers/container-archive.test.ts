@@ -56,6 +56,10 @@ beforeAll(async () => {
   await fs.symlink('self', path.join(root, 'self'));
   await fs.symlink('/nowhere/x', path.join(root, 'srv', 'dangling-abs'));
   await fs.symlink('gone/./y', path.join(root, 'srv', 'dangling-rel'));
+  await fs.symlink('dangling-abs', path.join(root, 'srv', 'chain'));
+  await fs.symlink('d/../missing', path.join(root, 'srv', 'via-dotdot'));
+  await fs.symlink('abs/none', path.join(root, 'srv', 'via-link'));
+  await fs.symlink('rel/x', path.join(root, 'srv', 'via-file'));
 });
 
 afterAll(async () => {
@@ -85,6 +89,12 @@ describe('container paths', () => {
     // (the docker CLI copies into that path; with '' it copied into '/')
     expect(statIn(root, '/srv/dangling-abs', 'trace-x').stat.linkTarget).toBe('/nowhere/x');
     expect(statIn(root, '/srv/dangling-rel', 'trace-x').stat.linkTarget).toBe('/srv/gone/y');
+    // through other links on the way (FollowSymlinkInScope's steps): not where the first one points
+    expect(statIn(root, '/srv/chain', 'trace-x').stat.linkTarget).toBe('/nowhere/x');
+    expect(statIn(root, '/srv/via-dotdot', 'trace-x').stat.linkTarget).toBe('/srv/missing');
+    expect(statIn(root, '/srv/via-link', 'trace-x').stat.linkTarget).toBe('/etc/none');
+    // a file on the way: docker's lstat fails (500)
+    expect(() => statIn(root, '/srv/via-file', 'trace-x')).toThrow(expect.objectContaining({ code: 'INTERNAL', message: 'lstat /srv/d/f.txt/x: not a directory' }) as never);
     expect(() => statIn(root, '/no/such/path', 'trace-x')).toThrow('Could not find the file /no/such/path in container trace-x');
     expect(goFileMode(await fs.lstat(root)) & 0x80000000).not.toBe(0);
   });

@@ -125,6 +125,51 @@ function resolveForCp(view: ContainerFsView, p: string, containerRef: string, fo
 }
 
 /**
+ * Where `absPath` leads when its links end at something missing, as moby's FollowSymlinkInScope
+ * has it: component by component from `/`, a symlink's target put in front of what is left (an
+ * absolute one starting from `/` again), a missing component taken as it is (and so all after
+ * it), `..` lexical; more than 255 steps is a loop. `a -> b`, `b -> /nowhere/x` leads to
+ * `/nowhere/x`, not `/b`. Each step is looked up in the view (mounts included), never followed.
+ */
+function danglingTarget(view: ContainerFsView, absPath: string): string {
+  let rest = absPath;
+  let done = '/';
+  for (let n = 0; rest !== ''; n++) {
+    if (n > 255) throw tooManyLinks(absPath, undefined);
+    const i = rest.indexOf('/');
+    const p = i < 0 ? rest : rest.slice(0, i);
+    rest = i < 0 ? '' : rest.slice(i + 1);
+    if (p === '') continue;
+    const cur = cleanPath(`${done}/${p}`);
+    if (cur === '/') {
+      done = '/';
+      continue;
+    }
+    let target: string | undefined;
+    try {
+      const r = view.resolve(cur, { followLast: false });
+      try {
+        const st = r.fd >= 0 ? fsAt().lstatat(r.fd, '') : null;
+        if (st && (st[0]! & S_IFMT) === S_IFLNK) target = fsAt().readlinkat(r.fd, '').toString();
+      } finally {
+        r.close();
+      }
+    } catch (err) {
+      // below something missing: missing too; docker's lstat fails on a non-directory on the way
+      if (err instanceof InvalidArgumentError && /not a directory/.test(err.message)) throw new InternalError(`lstat ${cur}: not a directory`, { cause: err });
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+    if (target === undefined) {
+      done = cur;
+      continue;
+    }
+    if (target.startsWith('/')) done = '/';
+    rest = `${target}/${rest}`;
+  }
+  return done;
+}
+
+/**
  * Resolves and stats a container path (docker's ResolvePath + StatPath); NotFoundError with
  * docker's message when it is missing. `name` is the requested path's base (`/` for the root,
  * `.` for `d/.`); a symlink's `linkTarget` is its target fully resolved in the container; a
@@ -149,14 +194,9 @@ export function statContainerPath(view: ContainerFsView, p: string, containerRef
         t.close();
       } catch (err) {
         if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);
-        // a dangling link: where it points, lexically (moby's FollowSymlinkInScope names a
-        // missing target too; the docker CLI copies into that path, not into `/`)
-        try {
-          const target = fsAt().readlinkat(r.fd, '').toString();
-          linkTarget = path.posix.normalize(target.startsWith('/') ? target : path.posix.join(path.posix.dirname(absPath.replace(/\/+\.?$/, '') || '/'), target));
-        } catch {
-          linkTarget = '';
-        }
+        // a dangling link: where it leads (moby's FollowSymlinkInScope names a missing target
+        // too; the docker CLI copies into that path, not into `/`); what else failed fails there again
+        linkTarget = danglingTarget(view, absPath);
       }
     }
     const mtime = new Date(mtimeSec * 1000 + Math.floor(mtimeNsec / 1e6)).toISOString();
