@@ -341,6 +341,30 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(cfg.WorkingDir).toBe('/lnk');
   });
 
+  it('--memory, --cpu-shares, --cpuset-cpus, --shm-size, --ulimit reach the RUN containers; isolation, squash, security options are refused first', async () => {
+    const ctx = ctxDir('resources', {
+      Dockerfile: 'FROM busybox:local\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus; ulimit -n; ulimit -Hn; df -k /dev/shm | awk \'NR==2 {print $2}\'\n',
+    });
+    const r = ok(await c.docker(['build', '--no-cache', '-m', '64m', '--cpu-shares', '512', '--cpuset-cpus', '0', '--shm-size', '32m', '--ulimit', 'nofile=100:200', ctx]));
+    expect(r.stdout).toMatch(/ ---> Running in [0-9a-f]{12}\n67108864\n512\n0\n100\n200\n32768\n/);
+    // create's own checks apply (docker run's message), at the first container of the build
+    const low = failed(await c.docker(['build', '--no-cache', '-m', '1k', ctx]));
+    expect(low.stderr).toContain('Minimum memory limit allowed is 6MB');
+    const iso = failed(await c.docker(['build', '--isolation', 'hyperv', ctx]));
+    expect(iso.stderr).toContain('Unsupported isolation: "hyperv"');
+    expect(iso.stdout).not.toContain('Step 1/');
+    for (const [q, msg] of [
+      ['squash=1', 'squash is only supported with experimental mode'],
+      ['securityopt=seccomp%3Dunconfined', 'The daemon on this platform does not support setting security options on build'],
+      ['ulimits=%5Bx', 'error reading ulimit settings: '],
+    ] as const) {
+      const res = await rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/build?${q}`, headers: { 'Content-Type': 'application/x-tar' }, body: makeTar([{ name: 'Dockerfile', content: 'FROM busybox:local\nRUN true\n' }]) });
+      expect([q, res.status]).toEqual([q, 400]);
+      expect((res.json as { message: string }).message).toContain(msg);
+    }
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean)).toHaveLength(0);
+  });
+
   it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {
     const ctx = ctxDir('reparent', { Dockerfile: 'FROM busybox:local\nRUN echo rp-one > /one\nENV RP=1\nRUN echo rp-two > /two\n' });
     const first = ok(await c.docker(['build', '-t', 'reparent:v1', ctx]));

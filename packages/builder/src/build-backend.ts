@@ -11,6 +11,24 @@ export interface BuildImage {
   parent?: string;
 }
 
+/**
+ * The HostConfig fields `docker build --memory/--memory-swap/--cpu-shares/--cpu-period/
+ * --cpu-quota/--cpuset-cpus/--cpuset-mems/--cgroup-parent/--shm-size/--ulimit` give every
+ * container of the build (moby's hostConfigFromOptions), with Docker's names; unset when not given.
+ */
+export interface BuildResources {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  CgroupParent?: string;
+  ShmSize?: number;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+}
+
 export interface RunStepOptions {
   /** The image the container is created from. */
   imageId: string;
@@ -24,6 +42,8 @@ export interface RunStepOptions {
   extraHosts?: string[];
   /** The container's HostConfig.NetworkMode (`docker build --network`); default when absent. */
   networkMode?: string;
+  /** Resource limits, shm size, ulimits of the build (`docker build --memory ...`). */
+  resources?: BuildResources;
   signal?: AbortSignal;
 }
 
@@ -65,7 +85,7 @@ export interface BuildBackend {
    * Creates (never starts) a container for a metadata step, as docker's legacy builder does:
    * its ID is what `Running in` prints and what the image's `container` field names.
    */
-  createContainer?(imageId: string, config: ImageRunConfig): Promise<string>;
+  createContainer?(imageId: string, config: ImageRunConfig, resources?: BuildResources): Promise<string>;
   /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */

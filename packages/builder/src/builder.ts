@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { fsAt } from '@berth/fs';
 import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
-import type { BuildBackend, BuildImage } from './build-backend';
+import type { BuildBackend, BuildImage, BuildResources } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
@@ -45,6 +45,8 @@ export interface BuildOptions {
   extraHosts?: string[];
   /** `--network`: the RUN containers' HostConfig.NetworkMode (default, none, host, a network). */
   networkMode?: string;
+  /** `--memory`, `--cpu-shares`, `--shm-size`, `--ulimit`...: every build container's limits, as docker's. */
+  resources?: BuildResources;
   /**
    * sha256/size of the context's regular files by relative path, when the caller hashed them
    * while extracting the context tar (saves a second read for COPY's cache key).
@@ -472,7 +474,7 @@ export class Builder {
    */
   private async withStepContainer(ctx: Ctx, st: StageState, cmd: string[], fn: (from: { containerId?: string }) => Promise<void>): Promise<void> {
     if (!st.image || !this.backend.createContainer) return fn({});
-    const id = await this.backend.createContainer(st.image.id, { ...st.config, Cmd: cmd });
+    const id = await this.backend.createContainer(st.image.id, { ...st.config, Cmd: cmd }, ctx.opts.resources);
     ctx.out.stream(` ---> Running in ${short(id)}\n`);
     try {
       await fn({ containerId: id });
@@ -541,6 +543,7 @@ export class Builder {
       onOutput: (chunk) => ctx.out.stream(chunk.toString('utf8')),
       ...(ctx.opts.extraHosts?.length ? { extraHosts: ctx.opts.extraHosts } : {}),
       ...(ctx.opts.networkMode ? { networkMode: ctx.opts.networkMode } : {}),
+      ...(ctx.opts.resources ? { resources: ctx.opts.resources } : {}),
       ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
     }).catch(async (e: unknown) => {
       if (containerId && (ctx.opts.forceRm || ctx.opts.signal?.aborted)) await this.removeIntermediate(ctx, containerId);

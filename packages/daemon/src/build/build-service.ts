@@ -10,7 +10,7 @@ import { ContextHasher } from './context-digests';
 import type { BuildContainers } from './build-containers';
 
 /** The query of `POST /build`, parsed. */
-export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform' | 'cacheFrom' | 'extraHosts' | 'networkMode'> & {
+export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform' | 'cacheFrom' | 'extraHosts' | 'networkMode' | 'resources'> & {
   tags: string[];
 };
 
@@ -75,6 +75,7 @@ export class BuildService {
         ...(req.cacheFrom?.length ? { cacheFrom: req.cacheFrom } : {}),
         ...(req.extraHosts?.length ? { extraHosts: req.extraHosts } : {}),
         ...(req.networkMode ? { networkMode: req.networkMode } : {}),
+        ...(req.resources ? { resources: req.resources } : {}),
         ...(signal ? { signal } : {}),
       };
       const run = (): Promise<BuildResult> => this.builder.build(opts, out);

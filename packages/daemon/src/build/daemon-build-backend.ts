@@ -3,7 +3,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
-import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
+import type { BuildBackend, BuildImage, BuildResources, CommitStepOptions, RunStepOptions } from '@berth/builder';
 import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageConfig, ImageRunConfig } from '@berth/oci';
@@ -82,6 +82,7 @@ export class DaemonBuildBackend implements BuildBackend {
       AttachStdout: true,
       AttachStderr: true,
       HostConfig: {
+        ...(opts.resources ?? {}),
         ...(opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {}),
         ...(opts.networkMode ? { NetworkMode: opts.networkMode } : {}),
       },
@@ -119,7 +120,8 @@ export class DaemonBuildBackend implements BuildBackend {
     return toBuildImage(rec);
   }
 
-  async createContainer(imageId: string, config: ImageRunConfig): Promise<string> {
+  /** (moby's builder gives metadata steps' containers the build's HostConfig too: its limits are checked at create.) */
+  async createContainer(imageId: string, config: ImageRunConfig, resources?: BuildResources): Promise<string> {
     const { Id } = await this.deps.containers.create({
       Image: imageId,
       Cmd: config.Cmd ?? null,
@@ -127,7 +129,7 @@ export class DaemonBuildBackend implements BuildBackend {
       Env: config.Env ?? [],
       WorkingDir: config.WorkingDir ?? '',
       User: config.User ?? '',
-      HostConfig: {},
+      HostConfig: { ...(resources ?? {}) },
     } as Parameters<ContainerService['create']>[0], this.createOptions());
     return Id;
   }

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
-import { RunFailedError } from '@berth/builder';
+import { RunFailedError, type BuildResources } from '@berth/builder';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
-import { asyncHandler, queryBool, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
+import { asyncHandler, queryBool, queryBoolValue, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
 
 /**
@@ -50,6 +50,62 @@ function extraHosts(req: Request): string[] {
   return out;
 }
 
+/** moby's httputils.Int64ValueOrZero: what is not a base-10 int64 is 0 (unset). */
+function int64OrZero(req: Request, name: string): number {
+  const s = formValue(req, name) ?? '';
+  return /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : 0;
+}
+
+/**
+ * The build containers' HostConfig from `memory`, `memswap`, `cpushares`, `cpuperiod`,
+ * `cpuquota`, `cpusetcpus`, `cpusetmems`, `cgroupparent`, `shmsize`, `ulimits` (moby's
+ * newImageBuildOptions and hostConfigFromOptions); container create checks the values as for
+ * `docker run`. Undefined when none is given.
+ */
+function buildResources(req: Request): BuildResources | undefined {
+  const r: BuildResources = {};
+  const ints = { Memory: 'memory', MemorySwap: 'memswap', CpuShares: 'cpushares', CpuPeriod: 'cpuperiod', CpuQuota: 'cpuquota' } as const;
+  for (const [field, name] of Object.entries(ints) as Array<[keyof typeof ints, string]>) {
+    const n = int64OrZero(req, name);
+    if (n !== 0) r[field] = n;
+  }
+  for (const [field, name] of [['CpusetCpus', 'cpusetcpus'], ['CpusetMems', 'cpusetmems'], ['CgroupParent', 'cgroupparent']] as const) {
+    const v = formValue(req, name);
+    if (v) r[field] = v;
+  }
+  const shm = formValue(req, 'shmsize');
+  if (shm) {
+    // docker: strconv.ParseInt's error as it is (a 500 there; a 400 here: it is the client's input)
+    if (!/^[+-]?\d+$/.test(shm) || !Number.isSafeInteger(Number(shm))) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(shm)}: invalid syntax`);
+    if (Number(shm) !== 0) r.ShmSize = Number(shm);
+  }
+  const ulimits = formValue(req, 'ulimits');
+  if (ulimits) {
+    let v: unknown;
+    try {
+      v = JSON.parse(ulimits);
+    } catch (e) {
+      throw new InvalidArgumentError(`error reading ulimit settings: ${(e as Error).message}`);
+    }
+    if (v !== null && (!Array.isArray(v) || !v.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u)))) {
+      throw new InvalidArgumentError('error reading ulimit settings: expected an array of {"Name","Soft","Hard"}');
+    }
+    if (Array.isArray(v) && v.length) r.Ulimits = v as BuildResources['Ulimits'];
+  }
+  return Object.keys(r).length ? r : undefined;
+}
+
+/**
+ * What moby refuses before a Linux build starts: security options, a non-default isolation,
+ * squash without experimental mode (this daemon never is).
+ */
+function refuseUnsupported(req: Request): void {
+  if (queryHas(req, 'securityopt')) throw new InvalidArgumentError('The daemon on this platform does not support setting security options on build');
+  const isolation = formValue(req, 'isolation');
+  if (isolation && isolation.toLowerCase() !== 'default') throw new InvalidArgumentError(`Unsupported isolation: ${JSON.stringify(isolation)}`);
+  if (queryBoolValue(req, 'squash')) throw new InvalidArgumentError('squash is only supported with experimental mode');
+}
+
 /**
  * `POST /build` (the legacy builder, SPEC §"docker build") and `POST /build/prune`. The JSON
  * stream starts with the first line of output, so that a bad Dockerfile or a hostile context
@@ -61,6 +117,7 @@ export function buildRouter(service: BuildService): Router {
     if (formValue(req, 'remote')) throw new NotImplementedError('build: remote contexts (remote=) are not supported; send the context as the request body');
     const version = formValue(req, 'version');
     if (version !== undefined && version !== '' && version !== '1') throw new NotImplementedError(`build: builder version ${version} (BuildKit) is not supported; use the legacy builder (version=1)`);
+    refuseUnsupported(req);
     const labels = jsonMap(req, 'labels');
     const request: BuildRequest = {
       tags: BuildService.normaliseTags(queryList(req, 't').filter((t) => t !== '')),
@@ -78,6 +135,7 @@ export function buildRouter(service: BuildService): Router {
       ...(queryList(req, 'extrahosts').length ? { extraHosts: extraHosts(req) } : {}),
       // docker: r.FormValue("networkmode") becomes the RUN containers' NetworkMode as given
       ...(formValue(req, 'networkmode') ? { networkMode: formValue(req, 'networkmode')! } : {}),
+      ...(buildResources(req) ? { resources: buildResources(req)! } : {}),
     };
     const quiet = queryBool(req, 'q');
     const abort = new AbortController();
