@@ -1,7 +1,7 @@
 import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
-import { Template, TemplateError, unescapeFormat } from '../format/template';
+import { Template, TemplateError } from '../format/template';
 
 export interface InspectArgv {
   names: string[];
@@ -23,7 +23,7 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
     return 1;
   }
   const tmpl = parseFormat(ctx, argv.format);
-  if (tmpl === null) return 1;
+  if (tmpl === null) return 64;
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of argv.names) {
@@ -54,8 +54,10 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
 function parseFormat(ctx: CliContext, format: string | undefined): Template | undefined | null {
   if (!format) return undefined;
   try {
-    return new Template(unescapeFormat(format));
+    // docker's inspect takes the template as typed: a `\t` stays a backslash and a t
+    return new Template(format);
   } catch (e) {
+    // docker: a template that does not parse is a usage error, exit 64
     ctx.io.stderr.write(`template parsing error: ${(e as Error).message}\n`);
     return null;
   }
@@ -69,7 +71,7 @@ function printInspected(ctx: CliContext, found: unknown[], errors: string[], tmp
   if (tmpl) {
     for (const el of found) {
       try {
-        ctx.io.stdout.write(tmpl.execute(el) + '\n');
+        ctx.io.stdout.write(tmpl.executeInspect(el) + '\n');
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
         ctx.io.stdout.write('\n');
@@ -87,7 +89,7 @@ function printInspected(ctx: CliContext, found: unknown[], errors: string[], tmp
 /** `berth volume inspect`, `berth network inspect`: each name through `fetch`, printed as inspect prints. */
 export async function inspectEach(ctx: CliContext, names: string[], fetch: (name: string) => Promise<unknown>, format?: string): Promise<ExitCode> {
   const tmpl = parseFormat(ctx, format);
-  if (tmpl === null) return 1;
+  if (tmpl === null) return 64;
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const n of names) {

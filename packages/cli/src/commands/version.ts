@@ -106,10 +106,11 @@ const COMPONENT_FIELDS = ['Name:s', 'Version:s', 'Details?:z'];
  * (after whatever the template could print).
  */
 export function printFormatted(ctx: CliContext, format: string, name: string, data: unknown, err: unknown): ExitCode {
-  const { Template, TemplateError, unescapeFormat } = require('../format/template') as typeof import('../format/template');
+  const { Template, TemplateError } = require('../format/template') as typeof import('../format/template');
   let tpl: InstanceType<typeof Template>;
   try {
-    tpl = new Template(format === 'json' ? '{{json .}}' : unescapeFormat(format));
+    // as typed: docker's version and info do not turn `\t`/`\n` into a tab and a newline
+    tpl = new Template(format === 'json' ? '{{json .}}' : format);
   } catch (e) {
     // docker: `template parsing error: template: NAME:LINE: reason`, exit 64
     const m = /^template: (?::(\d+): )?([^]*)$/.exec((e as Error).message);
@@ -125,7 +126,9 @@ export function printFormatted(ctx: CliContext, format: string, name: string, da
     ctx.io.stderr.write(`template: ${name}:${(e as Error).message.replace(/^template: :/, '').replace('executing ""', `executing "${name}"`)}\n`);
     return 1;
   }
-  ctx.io.stdout.write(`${out}\n`);
+  // docker's version writes through a tabwriter (20/1/1); info does not
+  const { renderTable } = require('../format/table') as typeof import('../format/table');
+  ctx.io.stdout.write(name === 'version' ? renderTable(`${out}\n`.split('\n').slice(0, -1).map((l) => l.split('\t')), 20, 1) : `${out}\n`);
   if (err) {
     ctx.io.stderr.write(`${describeError(err)}\n`);
     return 1;

@@ -50,7 +50,13 @@ function names(c: Partial<ContainerSummary>, trunc: boolean): string {
   return n.join(',');
 }
 
-const ContainerContext = formatContextOf('*formatter.ContainerContext');
+/** Where a row keeps its labels as a map, for Label (not a template field). */
+const LABELS = Symbol('labels');
+
+/** docker's ContainerContext, with its `Label(name)` method (the label's value, or ""). */
+const ContainerContext = formatContextOf('*formatter.ContainerContext', {
+  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
+});
 
 /** One `docker ps` row as the formatter's fields (all strings, like docker's ContainerContext). */
 export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; now: number }): FormatContext {
@@ -60,7 +66,7 @@ export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; 
     const n = m.Name || m.Source || '';
     return o.trunc ? ellipsis(n, 15) : n;
   });
-  return new ContainerContext({
+  const row = new ContainerContext({
     ID: o.trunc ? truncateId(c.Id ?? '') : (c.Id ?? ''),
     Image: displayImage(c, o.trunc),
     Command: goQuote(o.trunc ? ellipsis(c.Command ?? '', 20) : (c.Command ?? '')),
@@ -80,4 +86,6 @@ export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; 
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
     Platform: null,
   });
+  Object.defineProperty(row, LABELS, { value: labels });
+  return row;
 }

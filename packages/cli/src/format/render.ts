@@ -1,5 +1,20 @@
 import { renderTabbed } from './table';
+import { METHODS } from './go-value';
 import { Template, TemplateError, isTableFormat, unescapeFormat } from './template';
+
+/**
+ * docker's SubHeaderContext.Label: a table's header for `{{.Label "com.example.some-name"}}` is
+ * the name's last dot-separated part with `-` and `_` as spaces (`some name`).
+ */
+const HEADER_METHODS = {
+  Label: {
+    params: ['string' as const],
+    fn: (name: unknown) => {
+      const parts = String(name).split('.');
+      return parts[parts.length - 1]!.replace(/[-_]/g, ' ');
+    },
+  },
+};
 
 /**
  * Renders rows with a docker `--format` value: `table ...` prints a header line (field names
@@ -24,7 +39,7 @@ function renderRowsUnchecked(format: string, rows: object[], headers: Record<str
       new Proxy(
         {},
         {
-          get: (_t, k) => (typeof k === 'string' ? (headers[k] ?? k.toUpperCase()) : undefined),
+          get: (_t, k) => (typeof k === 'string' ? (headers[k] ?? k.toUpperCase()) : k === METHODS ? HEADER_METHODS : undefined),
           has: () => true,
           getOwnPropertyDescriptor: (_t, k) => ({ configurable: true, enumerable: true, value: typeof k === 'string' ? (headers[k] ?? k.toUpperCase()) : undefined }),
         },

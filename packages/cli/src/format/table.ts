@@ -6,25 +6,43 @@ function width(s: string): number {
 }
 
 /**
- * Go's `tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`, which docker's tables use: every cell but the
- * last of a line is padded to its column's width (widest cell + 3, at least 10). `rows` are lines
- * already split at tabs.
+ * Go's `text/tabwriter` (padchar ' ', no flags) over lines of cells: every cell but a line's last
+ * is tab-terminated and padded to its column's width (widest cell + `padding`, at least
+ * `minWidth`), where a column is a block of consecutive lines that have a cell in it (a line with
+ * fewer cells ends the block, as in Go). docker's tables use 10/1/3; `version --format` 20/1/1.
  */
-export function renderTable(rows: string[][], minWidth = 10): string {
+export function renderTable(rows: string[][], minWidth = 10, padding = 3): string {
   const widths: number[] = [];
-  for (const r of rows) {
-    for (let c = 0; c < r.length - 1; c++) widths[c] = Math.max(widths[c] ?? minWidth, width(r[c]!) + 3);
-  }
-  let out = '';
-  for (const r of rows) {
-    let line = '';
-    for (let c = 0; c < r.length; c++) {
-      const cell = r[c]!;
-      line += c < r.length - 1 ? cell + ' '.repeat(widths[c]! - width(cell)) : cell;
+  const out: string[] = [];
+  const writeLines = (from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const r = rows[i]!;
+      let line = '';
+      for (let c = 0; c < r.length; c++) {
+        const cell = r[c]!;
+        line += c < widths.length && c < r.length - 1 ? cell + ' '.repeat(Math.max(0, widths[c]! - width(cell))) : cell;
+      }
+      out.push(line + '\n');
     }
-    out += line + '\n';
-  }
-  return out;
+  };
+  const format = (line0: number, line1: number) => {
+    const column = widths.length;
+    for (let i = line0; i < line1; i++) {
+      if (column >= rows[i]!.length - 1) continue;
+      writeLines(line0, i);
+      line0 = i;
+      let w = minWidth;
+      for (; i < line1 && column < rows[i]!.length - 1; i++) w = Math.max(w, width(rows[i]![column]!) + padding);
+      widths.push(w);
+      format(line0, i);
+      widths.pop();
+      line0 = i;
+      i--;
+    }
+    writeLines(line0, line1);
+  };
+  format(0, rows.length);
+  return out.join('');
 }
 
 /** Splits rendered template lines at tabs, then aligns them as a table. */

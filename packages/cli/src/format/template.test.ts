@@ -18,8 +18,10 @@ describe('Template (Go text/template subset; expectations from the real docker C
       '1e+21 1.5 [A=1 B=<2>] map[a:2 z:1] map[] [] false',
     );
   });
-  it('json sorts map keys and does not escape HTML', () => {
+  it('json sorts map keys, keeps a struct\'s field order in inspect, and does not escape HTML', () => {
     expect(t('{{json .Config}}')).toBe('{"Cmd":null,"EA":[],"Empty":{},"Env":["A=1","B=<2>"],"Labels":{"a":"2","z":"1"},"Tty":false}');
+    // docker inspect's typed run: Config is a struct (its fields in order), Labels a map (sorted)
+    expect(new Template('{{json .Config}}').executeInspect(inspect)).toBe('{"Cmd":null,"Env":["A=1","B=<2>"],"Labels":{"a":"2","z":"1"},"Tty":false,"Empty":{},"EA":[]}');
     expect(t('{{json .Config.Cmd}}')).toBe('null');
   });
   it('json of a formatting context escapes HTML like json.Marshal', () => {

@@ -1,215 +1,235 @@
-import { InvalidArgumentError } from '@berth/errdefs';
 import { goJson } from './go-text';
 import { GoStruct, goField } from './go-struct';
+import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
+import { GO_TYPE, GoFloat, GoMethod, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
+import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString, numberValue, parseTemplate } from './template-parse';
+
+export { TemplateError } from './template-parse';
 
 /**
- * A small subset of Go's text/template, enough for docker's `--format` and `inspect -f`:
- * `{{.A.B}}`, `{{.}}`, `{{json .X}}`, `{{join .X ","}}`, `{{upper}}`/`{{lower}}`/`{{title}}`,
- * `{{index .X "k"}}`, `{{len .X}}`, `{{println}}`, pipelines (`{{.X | json}}`), `{{if}}`,
- * `{{else}}`, `{{range}}`, `{{end}}`, and the `{{-`/`-}}` trim markers. Values print as Go's `%v`.
+ * Go's text/template as docker 28's `--format` and `inspect -f` run it: the parser of
+ * template-parse.ts, Go's builtins (and or not len index slice print printf println html js
+ * urlquery call eq ne lt le gt ge) with Go's argument checks, docker's own (json split join title
+ * lower upper pad truncate), variables, if/with/range (else if, break, continue, range over an
+ * int), define/template/block, and Go's execution errors (`template: :1:2: executing "" at
+ * <printf>: wrong number of args for printf: want at least 1 got 0`). Values are go-value.ts's.
  */
-type Node =
-  | { kind: 'text'; text: string }
-  | { kind: 'action'; pipe: Cmd[] }
-  | { kind: 'if'; pipe: Cmd[]; then: Node[]; else: Node[] }
-  | { kind: 'range'; pipe: Cmd[]; body: Node[]; else: Node[] };
-type Arg = { kind: 'field'; path: string[]; pos: number } | { kind: 'string'; value: string } | { kind: 'number'; value: number } | { kind: 'ident'; name: string };
-type Cmd = Arg[];
 
-/** A missing field of a strict (struct-like) context: docker fails the template. */
-export class TemplateError extends InvalidArgumentError {
-  /** What an execution wrote before it failed (Go's templates write as they go). */
-  partial?: string;
+/** What a failed builtin says after `error calling NAME: `. */
+class CallError extends Error {}
+
+/** Go's missingVal: no value piped in from a previous command. */
+const NOTHING: unique symbol = Symbol('nothing');
+type Final = unknown;
+
+type Param = 'any' | 'string' | 'int' | 'strings';
+
+interface Func {
+  params: Param[];
+  variadic?: Param;
+  fn: (...args: unknown[]) => unknown;
 }
-
-const MISSING = Symbol('missing');
 
 export function formatValue(v: unknown): string {
-  if (v === MISSING || v === undefined || v === null) return '<no value>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (Array.isArray(v)) return `[${v.map(formatInner).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o)
-      .sort()
-      .map((k) => `${k}:${formatInner(o[k])}`)
-      .join(' ')}]`;
+  return goPrintValue(v);
+}
+
+function titleCase(s: string): string {
+  // strings.Title: a letter after a separator (not a letter, digit or underscore) is upper-cased
+  return s.replace(/(^|[^\p{L}\p{N}_])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
+}
+
+/** Go's basic kinds for the comparison functions. */
+function basicKind(v: unknown): 'bool' | 'int' | 'float' | 'string' | 'nil' | 'other' {
+  if (isNil(v)) return 'nil';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'string' || v instanceof JsonNumber) return 'string';
+  if (isGoInt(v)) return 'int';
+  if (typeof v === 'number' || v instanceof GoFloat) return 'float';
+  return 'other';
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof GoFloat) return v.value;
+  if (v instanceof JsonNumber) return v.text;
+  return v;
+}
+
+function eq(a: unknown, ...rest: unknown[]): boolean {
+  if (rest.length === 0) throw new CallError('missing argument for comparison');
+  const k1 = basicKind(a);
+  for (const b of rest) {
+    const k2 = basicKind(b);
+    let truth: boolean;
+    if (k1 !== k2) {
+      if (k1 !== 'nil' && k2 !== 'nil') throw new CallError('incompatible types for comparison');
+      truth = false;
+    } else if (k1 === 'other') {
+      if (Array.isArray(a) || Array.isArray(b) || isMap(a) || isMap(b)) throw new CallError(`non-comparable type ${goSprint([b])}: ${goTypeName(b)}`);
+      truth = a === b;
+    } else truth = k1 === 'nil' || plain(a) === plain(b);
+    if (truth) return true;
   }
-  return String(v);
+  return false;
 }
 
-function formatInner(v: unknown): string {
-  return v === null ? '<nil>' : formatValue(v);
+function lt(a: unknown, b: unknown): boolean {
+  const k1 = basicKind(a);
+  const k2 = basicKind(b);
+  if (k1 === 'bool' || k1 === 'other' || k1 === 'nil' || k2 === 'bool' || k2 === 'other' || k2 === 'nil') throw new CallError('invalid type for comparison');
+  if (k1 !== k2) throw new CallError('incompatible types for comparison');
+  return (plain(a) as number | string) < (plain(b) as number | string);
 }
 
-function splitWords(src: string, base: number): { w: string; pos: number }[] {
-  const words: { w: string; pos: number }[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < src.length && src[j] !== c) j += src[j] === '\\' && c === '"' ? 2 : 1;
-      words.push({ w: src.slice(i, j + 1), pos: base + i });
-      i = j + 1;
-      continue;
-    }
-    if (c === '|' || c === '(' || c === ')') {
-      words.push({ w: c, pos: base + i });
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < src.length && !/[\s|()]/.test(src[j]!)) j++;
-    words.push({ w: src.slice(i, j), pos: base + i });
-    i = j;
-  }
-  return words;
+/** The value of a string-only builtin (html, js, urlquery): one string as it is, else fmt.Sprint. */
+function evalArgs(args: unknown[]): string {
+  return args.length === 1 && typeof args[0] === 'string' ? args[0] : goSprint(args);
 }
 
-function parseArg(w: string, pos: number): Arg {
-  if (w.startsWith('.') && w.length > 1) {
-    const path = w.slice(1).split('.');
-    // Go reports a chain at its second field
-    return { kind: 'field', path, pos: path.length > 1 ? pos + 1 + path[0]!.length : pos };
-  }
-  if (w.startsWith('"')) return { kind: 'string', value: JSON.parse(w) as string };
-  if (w.startsWith('`')) return { kind: 'string', value: w.slice(1, -1) };
-  if (w === '.' || w === '$') return { kind: 'field', path: [], pos };
-  if (w.startsWith('$.')) return { kind: 'field', path: w.slice(2).split('.'), pos };
-  if (/^-?\d+(\.\d+)?$/.test(w)) return { kind: 'number', value: Number(w) };
-  return { kind: 'ident', name: w };
+function htmlEscape(s: string): string {
+  return s.replace(/[<>&'"\0]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;', '\0': '\uFFFD' })[c]!);
 }
 
-function parsePipe(src: string, base: number, line: number): Cmd[] {
-  const words = splitWords(src, base).filter((x) => x.w !== '(' && x.w !== ')');
-  const cmds: Cmd[] = [[]];
-  for (const { w, pos } of words) {
-    if (w === '|') cmds.push([]);
-    else {
-      const a = parseArg(w, pos);
-      // Go checks every identifier against the functions when it parses
-      if (a.kind === 'ident' && a.name !== 'true' && a.name !== 'false' && a.name !== 'nil' && !FUNCS[a.name]) throw parseError(line, `function "${a.name}" not defined`);
-      cmds[cmds.length - 1]!.push(a);
-    }
-  }
-  if (cmds.some((c) => c.length === 0)) throw new TemplateError(`template: missing value in pipeline "${src}"`);
-  return cmds;
-}
-
-interface Token {
-  text?: string;
-  action?: string;
-  pos?: number;
-  /** The line the action starts on (1-based), for parse errors. */
-  line?: number;
-}
-
-/** A parse error as Go's text/template words it: `template: :LINE: what` (the template has no name). */
-function parseError(line: number, what: string): TemplateError {
-  return new TemplateError(`template: :${line}: ${what}`);
-}
-
-function lineAt(src: string, pos: number): number {
-  let n = 1;
-  for (let i = src.indexOf('\n'); i >= 0 && i < pos; i = src.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const open = src.indexOf('{{', i);
-    if (open < 0) {
-      out.push({ text: src.slice(i) });
-      break;
-    }
-    let text = src.slice(i, open);
-    let start = open + 2;
-    if (src[start] === '-' && /\s/.test(src[start + 1] ?? '')) {
-      text = text.replace(/\s+$/, '');
-      start += 1;
-    }
-    const close = src.indexOf('}}', start);
-    if (close < 0) throw parseError(lineAt(src, open), 'unclosed action');
-    let end = close;
-    let trimAfter = false;
-    if (src[close - 1] === '-' && /\s/.test(src[close - 2] ?? '')) {
-      end = close - 1;
-      trimAfter = true;
-    }
-    if (text) out.push({ text });
-    const raw = src.slice(start, end);
-    out.push({ action: raw.trim(), pos: start + (raw.length - raw.trimStart().length), line: lineAt(src, open) });
-    i = close + 2;
-    if (trimAfter) while (i < src.length && /\s/.test(src[i]!)) i++;
+function jsEscape(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const n = c.codePointAt(0)!;
+    if (c === '\\') out += '\\\\';
+    else if (c === "'") out += "\\'";
+    else if (c === '"') out += '\\"';
+    else if (c === '<') out += '\\u003C';
+    else if (c === '>') out += '\\u003E';
+    else if (c === '&') out += '\\u0026';
+    else if (c === '=') out += '\\u003D';
+    else if (n < 0x20 || n === 0x7f) out += `\\u${n.toString(16).toUpperCase().padStart(4, '0')}`;
+    else out += c;
   }
   return out;
 }
 
-function parseNodes(tokens: Token[], pos: { i: number; lastLine: number }, stopAt: string[]): { nodes: Node[]; stop: string } {
-  const nodes: Node[] = [];
-  while (pos.i < tokens.length) {
-    const t = tokens[pos.i++]!;
-    if (t.text !== undefined) {
-      nodes.push({ kind: 'text', text: t.text });
-      continue;
-    }
-    const a = t.action!;
-    const at = t.pos ?? 0;
-    const word = a.split(/\s+/)[0]!;
-    if (stopAt.includes(word)) return { nodes, stop: word };
-    if (a.startsWith('/*')) continue;
-    if (word === 'if' || word === 'range') {
-      const pipe = parsePipe(a.slice(word.length), at + word.length, t.line ?? 1);
-      const body = parseNodes(tokens, pos, ['else', 'end']);
-      let elseNodes: Node[] = [];
-      if (body.stop === 'else') elseNodes = parseNodes(tokens, pos, ['end']).nodes;
-      nodes.push(word === 'if' ? { kind: 'if', pipe, then: body.nodes, else: elseNodes } : { kind: 'range', pipe, body: body.nodes, else: elseNodes });
-      continue;
-    }
-    if (word === 'end' || word === 'else') throw parseError(t.line ?? 1, `unexpected {{${word}}}`);
-    nodes.push({ kind: 'action', pipe: parsePipe(a, at, t.line ?? 1) });
-  }
-  if (stopAt.length) throw parseError(pos.lastLine, 'unexpected EOF');
-  return { nodes, stop: '' };
+function queryEscape(s: string): string {
+  return [...Buffer.from(s, 'utf8')]
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      if (/[A-Za-z0-9\-_.~]/.test(c)) return c;
+      if (c === ' ') return '+';
+      return '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    })
+    .join('');
 }
 
-function truthy(v: unknown): boolean {
-  if (v === MISSING || v === undefined || v === null || v === false || v === 0 || v === '') return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
-  return true;
+/** An index argument of index/slice: an int within [0, cap]. */
+function indexArg(v: unknown, cap: number, what: string): number {
+  if (isNil(v)) throw new CallError(`cannot index ${what} with nil`);
+  if (!isGoInt(v)) throw new CallError(`cannot index ${what} with type ${goTypeName(v)}`);
+  if (v < 0 || v > cap) throw new CallError(`index out of range: ${v}`);
+  return v;
 }
 
-function titleCase(s: string): string {
-  return s.replace(/(^|[^\p{L}\p{N}])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
+/** A map's missing entry: `""` for a map of strings (docker's typed labels/options), else no value. */
+function missingEntry(m: Record<string, unknown>): unknown {
+  return Object.values(m).every((x) => typeof x === 'string') ? '' : NO_VALUE;
 }
 
-const FUNCS: Record<string, (...args: unknown[]) => unknown> = {
-  json: (v) => (v instanceof FormatContext ? goJson(v) : sortedJson(v === MISSING ? null : v)),
-  join: (v, sep) => (Array.isArray(v) ? v.map(formatInner).join(String(sep)) : formatValue(v)),
-  upper: (v) => formatValue(v).toUpperCase(),
-  lower: (v) => formatValue(v).toLowerCase(),
-  title: (v) => titleCase(formatValue(v)),
-  split: (v, sep) => formatValue(v).split(String(sep)),
-  len: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
-  index: (v, ...keys) => {
-    let cur = v;
-    for (const k of keys) cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[String(k)] : undefined;
-    return cur === undefined ? MISSING : cur;
+const FUNCS: Record<string, Func> = {
+  and: { params: ['any'], variadic: 'any', fn: () => undefined }, // evaluated lazily in evalCall
+  or: { params: ['any'], variadic: 'any', fn: () => undefined },
+  not: { params: ['any'], fn: (v) => !goTruth(v) },
+  len: {
+    params: ['any'],
+    fn: (v) => {
+      if (v === null) throw new CallError('reflect: call of reflect.Value.Type on zero Value');
+      if (isNil(v)) throw new CallError('len of nil pointer');
+      if (typeof v === 'string') return Buffer.byteLength(v);
+      if (v instanceof JsonNumber) return v.text.length;
+      if (Array.isArray(v)) return v.length;
+      if (isMap(v)) return Object.keys(v).length;
+      throw new CallError(`len of type ${goTypeName(v)}`);
+    },
   },
-  println: (...args) => args.map(formatValue).join(' ') + '\n',
-  print: (...args) => args.map(formatValue).join(''),
-  truncate: (v, n) => [...formatValue(v)].slice(0, Number(n)).join(''),
-  pad: (v, l, r) => ' '.repeat(Number(l)) + formatValue(v) + ' '.repeat(Number(r)),
+  index: {
+    params: ['any'],
+    variadic: 'any',
+    fn: (item, ...indexes) => {
+      if (isNil(item)) throw new CallError('index of untyped nil');
+      let cur = item;
+      for (const ix of indexes) {
+        if (isNil(cur)) throw new CallError('index of nil pointer');
+        if (typeof cur === 'string' || Array.isArray(cur)) {
+          const len = typeof cur === 'string' ? Buffer.byteLength(cur) : cur.length;
+          const x = indexArg(ix, len, 'slice/array');
+          if (x === len) throw new CallError(`index out of range: ${x}`);
+          cur = typeof cur === 'string' ? Buffer.from(cur, 'utf8')[x]! : cur[x];
+        } else if (isMap(cur)) {
+          if (typeof ix !== 'string') throw new CallError(`value has type ${goTypeName(ix)}; should be string`);
+          const m: Record<string, unknown> = cur;
+          cur = Object.prototype.hasOwnProperty.call(m, ix) ? m[ix] : missingEntry(m);
+        } else throw new CallError(`can't index item of type ${goTypeName(cur)}`);
+      }
+      return cur;
+    },
+  },
+  slice: {
+    params: ['any'],
+    variadic: 'any',
+    fn: (item, ...indexes) => {
+      if (isNil(item)) throw new CallError('slice of untyped nil');
+      if (indexes.length > 3) throw new CallError(`too many slice indexes: ${indexes.length}`);
+      if (typeof item !== 'string' && !Array.isArray(item)) throw new CallError(`can't slice item of type ${goTypeName(item)}`);
+      if (typeof item === 'string' && indexes.length === 3) throw new CallError('cannot 3-index slice a string');
+      const len = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
+      const ix = [0, len];
+      for (let k = 0; k < Math.min(indexes.length, 2); k++) ix[k] = indexArg(indexes[k], len, 'slice/array');
+      if (ix[0]! > ix[1]!) throw new CallError(`invalid slice index: ${ix[0]} > ${ix[1]}`);
+      return typeof item === 'string' ? Buffer.from(item, 'utf8').subarray(ix[0], ix[1]).toString('utf8') : item.slice(ix[0], ix[1]);
+    },
+  },
+  print: { params: [], variadic: 'any', fn: (...a) => goSprint(a) },
+  printf: { params: ['string'], variadic: 'any', fn: (f, ...a) => goSprintf(f as string, a) },
+  println: { params: [], variadic: 'any', fn: (...a) => goSprintln(a) },
+  html: { params: [], variadic: 'any', fn: (...a) => htmlEscape(evalArgs(a)) },
+  js: { params: [], variadic: 'any', fn: (...a) => jsEscape(evalArgs(a)) },
+  urlquery: { params: [], variadic: 'any', fn: (...a) => queryEscape(evalArgs(a)) },
+  call: {
+    params: ['any'],
+    variadic: 'any',
+    fn: (f) => {
+      if (isNil(f)) throw new CallError('call of nil');
+      throw new CallError(`non-function of type ${goTypeName(f)}`);
+    },
+  },
+  eq: { params: ['any'], variadic: 'any', fn: (a, ...b) => eq(a, ...b) },
+  ne: { params: ['any', 'any'], fn: (a, b) => !eq(a, b) },
+  lt: { params: ['any', 'any'], fn: (a, b) => lt(a, b) },
+  le: { params: ['any', 'any'], fn: (a, b) => lt(a, b) || eq(a, b) },
+  gt: { params: ['any', 'any'], fn: (a, b) => !lt(a, b) && !eq(a, b) },
+  ge: { params: ['any', 'any'], fn: (a, b) => !lt(a, b) },
+  // docker's (cli/templates): json, split, join, title, lower, upper, pad, truncate
+  json: { params: ['any'], fn: (v) => jsonOf(v, false) }, // evalCall passes whether structs keep their order
+  split: { params: ['string', 'string'], fn: (s, sep) => (sep === '' ? [...(s as string)] : (s as string).split(sep as string)) },
+  join: { params: ['strings', 'string'], fn: (v, sep) => (v as string[]).join(sep as string) },
+  title: { params: ['string'], fn: (s) => titleCase(s as string) },
+  lower: { params: ['string'], fn: (s) => (s as string).toLowerCase() },
+  upper: { params: ['string'], fn: (s) => (s as string).toUpperCase() },
+  pad: {
+    params: ['string', 'int', 'int'],
+    fn: (s, l, r) => {
+      if ((l as number) < 0 || (r as number) < 0) throw new CallError('strings: negative Repeat count');
+      return ' '.repeat(l as number) + (s as string) + ' '.repeat(r as number);
+    },
+  },
+  truncate: {
+    params: ['string', 'int'],
+    fn: (s, n) => {
+      const b = Buffer.from(s as string, 'utf8');
+      if (b.length < (n as number)) return s;
+      if ((n as number) < 0) throw new CallError(`runtime error: slice bounds out of range [:${n as number}]`);
+      return b.subarray(0, n as number).toString('utf8');
+    },
+  },
 };
+
+const FUNC_NAMES: ReadonlySet<string> = new Set(Object.keys(FUNCS));
 
 /**
  * A struct-like row for ps/images/history formatting: `{{json .}}` of it escapes HTML as Go's
@@ -219,124 +239,447 @@ export class FormatContext {
   constructor(fields: Record<string, unknown>) {
     for (const k of Object.keys(fields).sort()) (this as Record<string, unknown>)[k] = fields[k];
   }
+
+  get [GO_TYPE](): string {
+    return (this.constructor as { goType?: string }).goType ?? 'interface {}';
+  }
 }
 
-/** A FormatContext class whose rows' template errors name docker's Go type (`*formatter.imageContext`). */
-export function formatContextOf(goType: string): typeof FormatContext {
+/**
+ * A FormatContext class whose rows' template errors name docker's Go type (`*formatter.imageContext`);
+ * `methods` are the context's methods that take arguments (`.Label "name"`), given the row.
+ */
+export function formatContextOf(goType: string, methods?: Record<string, { params: ('string' | 'int')[]; fn: (row: Record<string, unknown>, ...args: unknown[]) => unknown }>): typeof FormatContext {
   return class extends FormatContext {
     static readonly goType = goType;
+    get [METHODS](): Record<string, GoMethod> | undefined {
+      if (!methods) return undefined;
+      const out: Record<string, GoMethod> = {};
+      for (const [name, m] of Object.entries(methods)) out[name] = { params: m.params, fn: (...a: unknown[]) => m.fn(this as unknown as Record<string, unknown>, ...a) };
+      return out;
+    }
   };
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
+function looksLikeStruct(o: Record<string, unknown>): boolean {
+  const keys = Object.keys(o);
+  return keys.length > 0 && keys.every((k) => /^[A-Z]/.test(k));
+}
+
+/** docker's `json`: a row as json.Marshal gives it, anything else sorted (see sortKeys). */
+function jsonOf(v: unknown, structOrder: boolean): string {
+  return v instanceof FormatContext ? goJson(v) : JSON.stringify(sortKeys(v === NO_VALUE || v === NIL_POINTER ? null : v, structOrder) ?? null);
+}
+
+function sortKeys(v: unknown, structOrder = false): unknown {
+  if (v instanceof GoFloat) return v.value;
+  if (v instanceof JsonNumber) return Number(v.text);
+  if (Array.isArray(v)) return v.map((x) => sortKeys(x, structOrder));
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    // a Go struct keeps its field order; maps are sorted
-    const keys = v instanceof GoStruct ? Object.keys(o) : Object.keys(o).sort();
-    for (const k of keys) out[k] = sortKeys(o[k]);
+    // a Go struct keeps its field order: a GoStruct, and in docker inspect's typed run an object
+    // whose keys all start upper-case (`{{json .State}}`); maps are sorted (and so is everything
+    // elsewhere: info's registry config is a map to docker too)
+    const keys = v instanceof GoStruct || (structOrder && looksLikeStruct(o)) ? Object.keys(o) : Object.keys(o).sort();
+    for (const k of keys) out[k] = sortKeys(o[k], structOrder);
     return out;
   }
   return v;
 }
 
-/** `{{json}}` of a map: Go sorts map keys and (docker's encoder) does not escape HTML. */
-function sortedJson(v: unknown): string {
-  return JSON.stringify(sortKeys(v) ?? null);
+/** docker inspect's raw fallback: the data as `json.Decoder.UseNumber` gives it (numbers are json.Number). */
+function rawOf(v: unknown): unknown {
+  if (typeof v === 'number') return new JsonNumber(String(v));
+  if (Array.isArray(v)) return v.map(rawOf);
+  if (v && typeof v === 'object' && !(v instanceof GoStruct) && !(v instanceof FormatContext)) {
+    // a map[string]interface {}: its keys in Go's (sorted) order
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = rawOf((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+class Break {}
+class Continue {}
+
+const MAX_DEPTH = 1000;
+
+interface State {
+  vars: { name: string; value: unknown }[];
+  /** The node being evaluated, for errors. */
+  node: Arg | Command | Node | undefined;
+  depth: number;
+  /** Missing map keys are errors (docker's raw inspect fallback and rows). */
+  missingKeyError: boolean;
+  /** A plain object is a struct of this type (rows rendered strictly). */
+  strict: boolean;
+  /** `json` keeps the field order of struct-like objects (docker inspect's typed run). */
+  structOrder: boolean;
+  out: string[];
 }
 
 export class Template {
-  private readonly nodes: Node[];
-  private readonly src: string;
+  private readonly tree: Tree;
   constructor(readonly source: string) {
-    this.src = source;
-    this.nodes = parseNodes(tokenize(source), { i: 0, lastLine: lineAt(source, source.length) }, []).nodes;
+    this.tree = parseTemplate(source, FUNC_NAMES);
   }
 
-  /** Renders against `data`. `strict`: a missing field is an error (struct-like contexts). */
+  /** Renders against `data`. `strict`: a missing field of a plain object is an error (struct-like contexts). */
   execute(data: unknown, strict = false): string {
-    return this.run(this.nodes, data, strict);
+    return this.run(data, { strict, missingKeyError: strict, structOrder: false });
   }
 
-  private run(nodes: Node[], dot: unknown, strict: boolean): string {
-    let out = '';
+  /**
+   * docker inspect's TemplateInspector: the template runs on the typed object first; when that
+   * fails, again on the raw JSON (numbers as json.Number, a missing map key an error), whose
+   * error is the one reported.
+   */
+  executeInspect(data: unknown): string {
     try {
-      out = this.runNodes(nodes, dot, strict, (s) => (out += s));
+      return this.run(data, { strict: false, missingKeyError: false, structOrder: true });
     } catch (e) {
-      if (e instanceof TemplateError) e.partial = out + (e.partial ?? '');
+      if (!(e instanceof TemplateError)) throw e;
+      return this.run(rawOf(data), { strict: false, missingKeyError: true, structOrder: false });
+    }
+  }
+
+  private run(data: unknown, o: { strict: boolean; missingKeyError: boolean; structOrder: boolean }): string {
+    const s: State = { vars: [{ name: '$', value: data }], node: undefined, depth: 0, ...o, out: [] };
+    try {
+      this.walk(s, data, this.tree.root);
+    } catch (e) {
+      if (e instanceof TemplateError) e.partial = s.out.join('') + (e.partial ?? '');
       throw e;
     }
-    return out;
+    return s.out.join('');
   }
 
-  private runNodes(nodes: Node[], dot: unknown, strict: boolean, emit: (s: string) => void): string {
-    let out = '';
-    const add = (s: string) => {
-      out += s;
-      emit(s);
-    };
-    for (const n of nodes) {
-      if (n.kind === 'text') add(n.text);
-      else if (n.kind === 'action') add(formatValue(this.pipe(n.pipe, dot, strict)));
-      else if (n.kind === 'if') add(this.run(truthy(this.pipe(n.pipe, dot, strict)) ? n.then : n.else, dot, strict));
-      else {
-        const v = this.pipe(n.pipe, dot, strict);
-        const items = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.keys(v).sort().map((k) => (v as Record<string, unknown>)[k]) : [];
-        if (items.length === 0) add(this.run(n.else, dot, strict));
-        else for (const it of items) add(this.run(n.body, it, strict));
-      }
-    }
-    return out;
-  }
-
-  private arg(a: Arg, dot: unknown, strict: boolean): unknown {
-    if (a.kind === 'string' || a.kind === 'number') return a.value;
-    if (a.kind === 'ident') {
-      if (a.name === 'true' || a.name === 'false') return a.name === 'true';
-      if (a.name === 'nil') return null;
-      throw new TemplateError(`template: function "${a.name}" not defined`);
-    }
-    let cur: unknown = dot;
-    const before = this.src.slice(0, a.pos);
+  private errorf(s: State, msg: string): never {
+    const n = s.node;
+    if (!n) throw new TemplateError(`template: :${msg}`);
+    const pos = n.pos;
+    const before = this.source.slice(0, pos);
+    const nl = before.lastIndexOf('\n');
+    const col = nl < 0 ? pos : pos - (nl + 1);
     const line = before.split('\n').length;
-    const col = a.pos - (before.lastIndexOf('\n') + 1);
-    const where = `template: :${line}:${col}: executing "" at <.${a.path.join('.')}>`;
-    for (const p of a.path) {
-      if (cur === null || cur === undefined || cur === MISSING) throw new TemplateError(`${where}: nil pointer evaluating interface {}.${p}`);
-      if (typeof cur !== 'object' || Array.isArray(cur)) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${Array.isArray(cur) ? '[]interface {}' : typeof cur}`);
-      const o = cur as Record<string, unknown>;
-      const g = goField(o, p);
-      if (g) {
-        if ('missing' in g) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${g.missing}`);
-        cur = g.value;
-        continue;
-      }
-      if (!Object.prototype.hasOwnProperty.call(o, p)) {
-        if (strict) throw new TemplateError(`${where}: can't evaluate field ${p} in type ${(o.constructor as { goType?: string } | undefined)?.goType ?? o.constructor?.name ?? 'interface {}'}`);
-        throw new TemplateError(`${where}: map has no entry for key "${p}"`);
-      }
-      cur = o[p];
-    }
-    return cur;
+    throw new TemplateError(`template: :${line}:${col}: executing "" at <${nodeString(n)}>: ${msg}`);
   }
 
-  private pipe(cmds: Cmd[], dot: unknown, strict: boolean): unknown {
-    let prev: unknown = undefined;
-    let first = true;
-    for (const cmd of cmds) {
-      const head = cmd[0]!;
-      if (head.kind === 'ident' && FUNCS[head.name]) {
-        const args = cmd.slice(1).map((a) => this.arg(a, dot, strict));
-        if (!first) args.push(prev);
-        prev = FUNCS[head.name]!(...args);
-      } else {
-        if (cmd.length > 1) throw new TemplateError(`template: can't give argument to non-function`);
-        prev = this.arg(head, dot, strict);
+  private walk(s: State, dot: unknown, list: Node[]): void {
+    for (const n of list) this.walkNode(s, dot, n);
+  }
+
+  private walkNode(s: State, dot: unknown, n: Node): void {
+    switch (n.type) {
+      case 'text':
+        s.out.push(n.text);
+        return;
+      case 'action': {
+        const v = this.evalPipeline(s, dot, n.pipe);
+        if (n.pipe.decl.length === 0) {
+          s.node = n.pipe;
+          s.out.push(goPrintValue(v));
+        }
+        return;
       }
-      first = false;
+      case 'if':
+      case 'with': {
+        const mark = s.vars.length;
+        try {
+          const v = this.evalPipeline(s, dot, n.pipe);
+          if (goTruth(v)) this.walk(s, n.type === 'with' ? v : dot, n.list);
+          else if (n.elseList) this.walk(s, dot, n.elseList);
+        } finally {
+          s.vars.length = mark;
+        }
+        return;
+      }
+      case 'range':
+        this.walkRange(s, dot, n);
+        return;
+      case 'template': {
+        s.node = n;
+        const body = this.tree.defs.get(n.name);
+        if (!body) this.errorf(s, `template ${JSON.stringify(n.name)} not defined`);
+        if (s.depth >= MAX_DEPTH) this.errorf(s, 'exceeded maximum template depth (100000)');
+        const newDot = n.pipe ? this.evalPipeline(s, dot, n.pipe) : NO_VALUE;
+        const inner: State = { ...s, vars: [{ name: '$', value: newDot }], depth: s.depth + 1 };
+        try {
+          this.walk(inner, newDot, body!);
+        } finally {
+          s.node = inner.node;
+        }
+        return;
+      }
+      case 'break':
+        throw new Break();
+      case 'continue':
+        throw new Continue();
     }
-    return prev;
+  }
+
+  private walkRange(s: State, dot: unknown, r: Extract<Node, { type: 'range' }>): void {
+    s.node = r;
+    const mark = s.vars.length;
+    const val = this.evalPipelineValue(s, dot, r.pipe);
+    const one = (index: unknown, elem: unknown): boolean => {
+      const m = s.vars.length;
+      if (r.pipe.decl.length === 1) this.setOrPush(s, r.pipe, r.pipe.decl[0]!, elem);
+      if (r.pipe.decl.length === 2) {
+        this.setOrPush(s, r.pipe, r.pipe.decl[0]!, index);
+        this.setOrPush(s, r.pipe, r.pipe.decl[1]!, elem);
+      }
+      try {
+        this.walk(s, elem, r.list);
+      } catch (e) {
+        if (e instanceof Break) return false;
+        if (!(e instanceof Continue)) throw e;
+      } finally {
+        s.vars.length = m;
+      }
+      return true;
+    };
+    try {
+      let ran = false;
+      if (Array.isArray(val)) {
+        for (let i = 0; i < val.length; i++) {
+          ran = true;
+          if (!one(i, val[i])) break;
+        }
+      } else if (isGoInt(val)) {
+        if (r.pipe.decl.length > 1) this.errorf(s, `can't use ${val} to iterate over more than one variable`);
+        for (let i = 0; i < val; i++) {
+          ran = true;
+          if (!one(i, i)) break;
+        }
+      } else if (isMap(val)) {
+        for (const k of Object.keys(val).sort()) {
+          ran = true;
+          if (!one(k, val[k])) break;
+        }
+      } else if (!isNil(val)) {
+        this.errorf(s, `range can't iterate over ${goSprint([val])}`);
+      }
+      if (!ran && r.elseList) this.walk(s, dot, r.elseList);
+    } finally {
+      s.vars.length = mark;
+    }
+  }
+
+  private setOrPush(s: State, pipe: Pipe, v: Arg, value: unknown): void {
+    const name = (v as { ident: string[] }).ident[0]!;
+    if (pipe.isAssign) this.setVar(s, name, value);
+    else s.vars.push({ name, value });
+  }
+
+  private setVar(s: State, name: string, value: unknown): void {
+    for (let i = s.vars.length - 1; i >= 0; i--) {
+      if (s.vars[i]!.name === name) {
+        s.vars[i]!.value = value;
+        return;
+      }
+    }
+    this.errorf(s, `undefined variable: ${name}`);
+  }
+
+  private varValue(s: State, name: string): unknown {
+    for (let i = s.vars.length - 1; i >= 0; i--) if (s.vars[i]!.name === name) return s.vars[i]!.value;
+    return this.errorf(s, `undefined variable: ${name}`);
+  }
+
+  /** A pipeline's value, without its declarations. */
+  private evalPipelineValue(s: State, dot: unknown, pipe: Pipe): unknown {
+    s.node = pipe;
+    let value: unknown = NOTHING;
+    for (const cmd of pipe.cmds) value = this.evalCommand(s, dot, cmd, value);
+    return value;
+  }
+
+  private evalPipeline(s: State, dot: unknown, pipe: Pipe): unknown {
+    const value = this.evalPipelineValue(s, dot, pipe);
+    for (const v of pipe.decl) this.setOrPush(s, pipe, v, value);
+    return value;
+  }
+
+  private notAFunction(s: State, args: Arg[], final: Final): void {
+    if (args.length > 1 || final !== NOTHING) this.errorf(s, `can't give argument to non-function ${nodeString(args[0]!)}`);
+  }
+
+  private evalCommand(s: State, dot: unknown, cmd: Command, final: Final): unknown {
+    const first = cmd.args[0]!;
+    switch (first.type) {
+      case 'field':
+        s.node = first;
+        return this.evalFieldChain(s, dot, dot, first, first.ident, cmd.args, final);
+      case 'chain':
+        return this.evalChain(s, dot, first, cmd.args, final);
+      case 'identifier':
+        s.node = first;
+        return this.evalCall(s, dot, FUNCS[first.ident]!, cmd, first.ident, cmd.args, final);
+      case 'pipe':
+        s.node = first;
+        this.notAFunction(s, cmd.args, final);
+        return this.evalPipeline(s, dot, first);
+      case 'variable':
+        return this.evalVariable(s, dot, first, cmd.args, final);
+    }
+    s.node = first;
+    this.notAFunction(s, cmd.args, final);
+    switch (first.type) {
+      case 'bool':
+        return first.value;
+      case 'dot':
+        return dot;
+      case 'nil':
+        return this.errorf(s, 'nil is not a command');
+      case 'number':
+        return numberValue(first);
+      case 'string':
+        return first.text;
+    }
+    return this.errorf(s, `can't evaluate command ${JSON.stringify(nodeString(first))}`);
+  }
+
+  private evalChain(s: State, dot: unknown, chain: Extract<Arg, { type: 'chain' }>, args: Arg[], final: Final): unknown {
+    if (chain.node.type === 'nil') {
+      s.node = chain;
+      this.errorf(s, `indirection through explicit nil in ${nodeString(chain)}`);
+    }
+    const receiver = this.evalArg(s, dot, 'any', chain.node);
+    s.node = chain;
+    return this.evalFieldChain(s, dot, receiver, chain, chain.field, args, final);
+  }
+
+  private evalVariable(s: State, dot: unknown, v: Extract<Arg, { type: 'variable' }>, args: Arg[], final: Final): unknown {
+    s.node = v;
+    const value = this.varValue(s, v.ident[0]!);
+    if (v.ident.length === 1) {
+      this.notAFunction(s, args, final);
+      return value;
+    }
+    return this.evalFieldChain(s, dot, value, v, v.ident.slice(1), args, final);
+  }
+
+  private evalFieldChain(s: State, dot: unknown, receiver: unknown, node: Arg, ident: string[], args: Arg[], final: Final): unknown {
+    const n = ident.length;
+    let cur = receiver;
+    for (let i = 0; i < n - 1; i++) cur = this.evalField(s, dot, ident[i]!, node, [], NOTHING, cur);
+    return this.evalField(s, dot, ident[n - 1]!, node, args, final, cur);
+  }
+
+  private evalField(s: State, dot: unknown, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown): unknown {
+    if (receiver === NO_VALUE || receiver === undefined) {
+      if (s.missingKeyError) this.errorf(s, `nil data; no entry for key ${JSON.stringify(name)}`);
+      return NO_VALUE;
+    }
+    if (receiver === null) this.errorf(s, `nil pointer evaluating interface {}.${name}`);
+    if (receiver === NIL_POINTER) this.errorf(s, `nil pointer evaluating *struct {}.${name}`);
+    const hasArgs = args.length > 1 || final !== NOTHING;
+    if (typeof receiver === 'object' && !Array.isArray(receiver)) {
+      const o = receiver as Record<string | symbol, unknown>;
+      const method = (o[METHODS] as Record<string, GoMethod> | undefined)?.[name];
+      if (method) {
+        const params = method.params;
+        return this.evalCall(s, dot, { params, fn: method.fn }, node, name, args, final);
+      }
+      const g = goField(o, name);
+      if (g) {
+        if ('missing' in g) this.errorf(s, `can't evaluate field ${name} in type ${g.missing}`);
+        if (hasArgs) this.errorf(s, `${name} has arguments but cannot be invoked as function`);
+        return (g as { value: unknown }).value;
+      }
+      const structType = o[GO_TYPE] as string | undefined;
+      if (structType !== undefined || (s.strict && !(receiver instanceof GoFloat))) {
+        if (!Object.prototype.hasOwnProperty.call(o, name)) this.errorf(s, `can't evaluate field ${name} in type ${structType ?? 'interface {}'}`);
+        if (hasArgs) this.errorf(s, `${name} has arguments but cannot be invoked as function`);
+        const v = o[name];
+        return v === null ? NIL_POINTER : v;
+      }
+      if (isMap(receiver)) {
+        if (hasArgs) this.errorf(s, `${name} is not a method but has arguments`);
+        if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
+        // docker's typed inspect objects: a map of strings (labels, options) gives no value; a
+        // struct without the field fails (and docker retries on the raw JSON, where it is an error)
+        if (!s.missingKeyError && Object.values(o).every((x) => typeof x === 'string')) return NO_VALUE;
+        this.errorf(s, `map has no entry for key ${JSON.stringify(name)}`);
+      }
+    }
+    // a value held in a map or slice is an interface {} to Go
+    return this.errorf(s, `can't evaluate field ${name} in type ${typeof receiver === 'object' && !Array.isArray(receiver) && !(receiver instanceof JsonNumber) ? goTypeName(receiver) : 'interface {}'}`);
+  }
+
+  private evalCall(s: State, dot: unknown, fn: Func, node: Arg | Command, name: string, args: Arg[], final: Final): unknown {
+    const argNodes = args.slice(1);
+    const numIn = argNodes.length + (final !== NOTHING ? 1 : 0);
+    if (fn.variadic) {
+      if (numIn < fn.params.length) this.errorf(s, `wrong number of args for ${name}: want at least ${fn.params.length} got ${argNodes.length}`);
+    } else if (numIn !== fn.params.length) this.errorf(s, `wrong number of args for ${name}: want ${fn.params.length} got ${numIn}`);
+    if (fn === FUNCS.and || fn === FUNCS.or) {
+      let v: unknown;
+      for (const a of argNodes) {
+        v = this.evalArg(s, dot, 'any', a);
+        if (goTruth(v) === (fn === FUNCS.or)) return v;
+      }
+      return final !== NOTHING ? final : v;
+    }
+    const typeAt = (i: number): Param => (i < fn.params.length ? fn.params[i]! : fn.variadic!);
+    const argv = argNodes.map((a, i) => this.evalArg(s, dot, typeAt(i), a));
+    if (final !== NOTHING) argv.push(this.validateType(s, final, typeAt(argNodes.length)));
+    try {
+      if (fn === FUNCS.json) return jsonOf(argv[0], s.structOrder);
+      if (fn === FUNCS.call && !isNil(argv[0])) throw new CallError(`non-function ${nodeString(argNodes[0] ?? args[0]!)} of type ${goTypeName(argv[0])}`);
+      return fn.fn(...argv);
+    } catch (e) {
+      if (!(e instanceof CallError)) throw e;
+      s.node = node;
+      return this.errorf(s, `error calling ${name}: ${e.message}`);
+    }
+  }
+
+  private validateType(s: State, v: unknown, typ: Param): unknown {
+    if (typ === 'any') return v === NO_VALUE ? null : v;
+    if (v === NO_VALUE || v === undefined) this.errorf(s, `invalid value; expected ${typ === 'strings' ? '[]string' : typ}`);
+    if (typ === 'string' && typeof v === 'string') return v;
+    if (typ === 'int' && isGoInt(v)) return v;
+    if (typ === 'strings' && Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+    const got = v === null ? 'interface {}' : goTypeName(v);
+    return this.errorf(s, `wrong type for value; expected ${typ === 'strings' ? '[]string' : typ}; got ${got}`);
+  }
+
+  private evalArg(s: State, dot: unknown, typ: Param, n: Arg): unknown {
+    s.node = n;
+    switch (n.type) {
+      case 'dot':
+        return this.validateType(s, dot, typ);
+      case 'nil':
+        if (typ === 'any') return null;
+        return this.errorf(s, `cannot assign nil to ${typ === 'strings' ? '[]string' : typ}`);
+      case 'field':
+        return this.validateType(s, this.evalFieldChain(s, dot, dot, n, n.ident, [n], NOTHING), typ);
+      case 'variable':
+        return this.validateType(s, this.evalVariable(s, dot, n, [n], NOTHING), typ);
+      case 'pipe':
+        return this.validateType(s, this.evalPipeline(s, dot, n), typ);
+      case 'identifier':
+        return this.validateType(s, this.evalCall(s, dot, FUNCS[n.ident]!, n, n.ident, [n], NOTHING), typ);
+      case 'chain':
+        return this.validateType(s, this.evalChain(s, dot, n, [n], NOTHING), typ);
+    }
+    if (typ === 'string') {
+      if (n.type === 'string') return n.text;
+      return this.errorf(s, `expected string; found ${nodeString(n)}`);
+    }
+    if (typ === 'int') {
+      if (n.type === 'number' && n.int !== undefined) return n.int;
+      return this.errorf(s, `expected integer; found ${nodeString(n)}`);
+    }
+    if (typ === 'strings') return this.errorf(s, `can't handle ${nodeString(n)} for arg of type []string`);
+    if (n.type === 'bool') return n.value;
+    if (n.type === 'number') return numberValue(n);
+    if (n.type === 'string') return n.text;
+    return this.errorf(s, `can't handle ${nodeString(n)} for arg of type interface {}`);
   }
 }
 

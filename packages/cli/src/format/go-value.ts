@@ -1,0 +1,81 @@
+/**
+ * How a JS value stands for a Go value in `--format` templates and their `printf`: a string is
+ * `string`, a boolean `bool`, an integral number `int` (a non-integral or huge one `float64`), a
+ * `GoFloat` a float constant of the template (`1.0`, `1e3`: Go keeps them float64), an array a
+ * slice, a plain object a `map[string]interface {}`, null a nil interface, `NO_VALUE` what a
+ * missing map entry gives (printed `<no value>`), `NIL_POINTER` a nil pointer field of a struct
+ * (printed `<nil>`). A struct-like row (FormatContext, GoStruct) names its own Go type.
+ */
+export class GoFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A number of docker inspect's raw fallback (`json.Decoder.UseNumber`): a string type named json.Number. */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+export const NO_VALUE: unique symbol = Symbol('no value');
+export const NIL_POINTER: unique symbol = Symbol('nil pointer');
+
+/** A method a struct-like row offers its templates (`{{.Label "com.example"}}`): its parameters' Go types. */
+export interface GoMethod {
+  params: ('string' | 'int')[];
+  fn: (...args: unknown[]) => unknown;
+}
+
+/** Where a row keeps its methods (not an own enumerable field, so `{{json .}}` does not show it). */
+export const METHODS: unique symbol = Symbol('methods');
+
+/** A row's Go type name, when it has one (`*formatter.ContainerContext`). */
+export const GO_TYPE: unique symbol = Symbol('go type');
+
+export function isNil(v: unknown): boolean {
+  return v === null || v === undefined || v === NO_VALUE || v === NIL_POINTER;
+}
+
+/** An `int` as Go would hold it: integral and within int64. */
+export function isGoInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63;
+}
+
+export function isGoFloat(v: unknown): boolean {
+  return v instanceof GoFloat || (typeof v === 'number' && !isGoInt(v));
+}
+
+export function floatOf(v: unknown): number {
+  return v instanceof GoFloat ? v.value : (v as number);
+}
+
+export function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && goTypeOf(v) === undefined;
+}
+
+function goTypeOf(v: object): string | undefined {
+  return (v as { [GO_TYPE]?: string })[GO_TYPE];
+}
+
+/** Go's name of the value's dynamic type, as fmt's `%T` and the template's errors print it. */
+export function goTypeName(v: unknown): string {
+  if (v === null || v === undefined || v === NO_VALUE) return '<nil>';
+  if (v === NIL_POINTER) return '*struct {}';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'bool';
+  if (isGoInt(v)) return 'int';
+  if (isGoFloat(v)) return 'float64';
+  if (v instanceof JsonNumber) return 'json.Number';
+  if (Array.isArray(v)) return '[]interface {}';
+  if (typeof v === 'object') return goTypeOf(v) ?? 'map[string]interface {}';
+  return typeof v;
+}
+
+/** Go's truth of a value (`if`, `with`, `and`, `or`, `not`). */
+export function goTruth(v: unknown): boolean {
+  if (isNil(v) || v === false || v === '') return false;
+  if (typeof v === 'number') return v !== 0;
+  if (v instanceof GoFloat) return v.value !== 0;
+  if (v instanceof JsonNumber) return v.text !== '';
+  if (Array.isArray(v)) return v.length > 0;
+  if (isMap(v)) return Object.keys(v).length > 0;
+  return true;
+}

@@ -1,0 +1,69 @@
+/**
+ * Go template edge cases in `--format` / `inspect -f`, run by the docker CLI 28 and by berth
+ * against the same berthd and compared byte for byte (stdout, stderr, exit code): printf's verbs
+ * and error forms, eq/ne/lt/and/or/not, pipes (a trailing `|` too), parse errors, docker's
+ * functions, the `table` directive, ps's `.Label`, and which commands turn `\t` into a tab.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { BerthDaemon, clientsFor, ok, sameOnBothClis, useDaemon } from './harness';
+
+let c: ReturnType<typeof clientsFor>;
+
+useDaemon((d: BerthDaemon) => {
+  c = clientsFor(d);
+});
+
+const same = (args: string[]) => sameOnBothClis(c, args);
+
+describe('templates as docker 28 runs them', () => {
+  it('inspect -f: printf, comparisons, pipes, functions, errors and exit codes', async () => {
+    ok(await c.docker(['create', '--name', 'tpl', '--label', 'a=b', 'busybox', 'sleep', '100']));
+    const cases = [
+      '{{printf "%s|%-10s|%10s|%.5s|%q" .Name .Name .Name .Id .Name}}',
+      '{{printf "%d %x %05d %v %t" .HostConfig.ShmSize .HostConfig.ShmSize 7 .State.Running .State.Running}}',
+      '{{printf "%s %s" .Name}}{{printf "%d" .Name}}{{printf "%s" .Name 1}}{{printf "%v"}}',
+      '{{printf "%v %q %d" .Config.Cmd .Config.Cmd .Config.Cmd}}',
+      '{{.Id | printf "%.5s"}} {{.Name | printf "%s-%s" "x"}} {{.Name | upper | printf "[%s]"}}',
+      '{{.Id | }}',
+      '{{| .Id}}',
+      '{{.Id}',
+      '{{eq .Name "/tpl"}} {{ne .Name "/tpl"}} {{lt .Name "a"}} {{eq .State.Running false}} {{eq .Config.Cmd nil}}',
+      '{{and .Name .State.Running}} {{or .Config.Cmd .Name}} {{not .State.Running}}',
+      '{{if and (eq .Name "/tpl") (not .State.Running)}}created{{else}}other{{end}}',
+      '{{eq 1 1.0}}',
+      '{{printf}}',
+      '{{json .Config.Labels}} {{join .Config.Cmd ","}} {{split "a,b" ","}} {{title "ab cd"}} {{truncate .Name 2}} {{pad .Name 1 1}}|',
+      '{{json .State}}',
+      '{{join .Name ","}}',
+      '{{.Config.Labels.nosuch}} {{index .Config.Labels "nosuch"}}|{{.Config.Labels.a}}',
+      '{{.NoSuch}}',
+      '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}} {{len .Config.Cmd}} {{index .Config.Cmd 0}}',
+      'a\\tb',
+    ];
+    for (const f of cases) await same(['inspect', '-f', f, 'tpl']);
+    ok(await c.docker(['rm', 'tpl']));
+  });
+
+  it('ps --format: .Label, the table directive, pipes, errors', async () => {
+    ok(await c.docker(['create', '--name', 'tpl-ps', '--label', 'com.example.some-name=v', 'busybox', 'true']));
+    const cases = [
+      '{{.Names}} {{.Label "com.example.some-name"}}|{{.Label "nosuch"}}|',
+      'table {{.Names}}\\t{{.Label "com.example.some-name"}}',
+      'table {{.Names | upper}}\\t{{printf "%s!" .State}}',
+      '{{.ID | printf "%.5s"}} {{if eq .State "created"}}C{{else}}X{{end}}',
+      '{{.Label}}',
+      '{{.Names | truncate 2}}',
+      '{{.NoSuch}}',
+      '{{.Names}}{{"\\n"}}',
+    ];
+    for (const f of cases) await same(['ps', '-a', '--filter', 'name=tpl-ps', '--format', f]);
+    ok(await c.docker(['rm', 'tpl-ps']));
+  });
+
+  it('version --format goes through a tabwriter and keeps \\t as typed; info too', async () => {
+    await same(['version', '--format', '{{"a\\tb"}}']);
+    await same(['version', '--format', 'a\\tb']);
+    await same(['info', '--format', 'a\\tb {{printf "%v" .Containers}}']);
+    expect((await same(['version', '--format', '{{printf}}'])).code).toBe(1);
+  });
+});
