@@ -106,6 +106,7 @@ describe('push retries', () => {
       const id = ok(await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim();
       const push = ok(await docker(['push', ref]));
       expect(proxy.cut).toBe(1);
+      expect(push.stdout).toMatch(/^[0-9a-f]{12}: Retrying in 1 second$/m); // docker's words (after a 250 ms backoff)
       expect(push.stdout).toMatch(/v1: digest: sha256:[0-9a-f]{64} size: \d+/);
       // the registry holds it whole: pulled back from it directly, the same image
       ok(await docker(['rmi', ref]));

@@ -71,6 +71,13 @@ function retryableUpload(e: unknown): boolean {
   return codeOf(e) === 'UNAVAILABLE';
 }
 
+/** The backoff before try `attempt + 1`, announced first (docker's "Retrying in N seconds"). */
+async function waitToRetry(retry: RetryPolicy, attempt: number, desc: { digest: string; size: number }, onProgress: ProgressCallback | undefined, signal?: AbortSignal): Promise<void> {
+  const delay = backoffDelay(retry, attempt);
+  onProgress?.({ digest: desc.digest, current: 0, total: desc.size, status: 'retrying', retryInMs: delay });
+  await retry.sleep(delay, signal);
+}
+
 /**
  * Uploads one blob, `failed` tries already behind it: an upload that fails on the way
  * (connection lost, registry restarted) starts over with a new session after a backoff, until
@@ -86,7 +93,7 @@ async function uploadRetrying(o: PushBlobOptions, started: string | undefined, f
       if (o.signal?.aborted) throw new CancelledError(`blob ${o.desc.digest}: cancelled`, { cause: e });
       if (!retryableUpload(e) || attempt >= o.retry.attempts) throw e;
       location = undefined;
-      await o.retry.sleep(backoffDelay(o.retry, attempt), o.signal);
+      await waitToRetry(o.retry, attempt, o.desc, o.onProgress, o.signal);
     }
   }
 }
@@ -205,6 +212,8 @@ export interface PushStreamedBlobOptions {
    */
   again?: BlobSource;
   retry: RetryPolicy;
+  /** Told of each retry (`retrying`) and of the bytes of the uploads after it; the stream's own bytes are the producer's to count. */
+  onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
@@ -228,7 +237,7 @@ export async function pushStreamedBlob(o: PushStreamedBlobOptions): Promise<stri
     if (!o.again || !retryableUpload(e) || o.retry.attempts <= 1) throw e;
     // the producer's failure, if any, says more than the upload's
     const desc = await o.made;
-    await o.retry.sleep(backoffDelay(o.retry, 1), o.signal);
+    await waitToRetry(o.retry, 1, desc, o.onProgress, o.signal);
     await uploadRetrying(
       {
         repository: o.repository,
@@ -238,6 +247,7 @@ export async function pushStreamedBlob(o: PushStreamedBlobOptions): Promise<stri
         chunkSize: 0,
         mountFrom: [],
         retry: o.retry,
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       },
       undefined,

@@ -25,8 +25,13 @@ export interface ProgressEvent {
   /** Bytes done so far (including bytes skipped because a resume started further on). */
   current: number;
   total: number;
-  /** `exists`/`mounted`: nothing was transferred; `done`: the blob is complete. */
-  status: 'downloading' | 'uploading' | 'exists' | 'mounted' | 'done';
+  /**
+   * `exists`/`mounted`: nothing was transferred; `done`: the blob is complete; `retrying`: an
+   * upload failed and is tried again from a new session in `retryInMs`.
+   */
+  status: 'downloading' | 'uploading' | 'exists' | 'mounted' | 'done' | 'retrying';
+  /** With `retrying`: the wait before the next try. */
+  retryInMs?: number;
 }
 
 export type ProgressCallback = (e: ProgressEvent) => void;

@@ -280,7 +280,13 @@ describe('RegistryClient wire behaviour', () => {
       const body = new PassThrough();
       body.end(data);
       const c = new RegistryClient({ retry: { sleep: async (ms) => void waits.push(ms), baseDelayMs: 100 } });
-      expect(await c.pushBlobStream(`${r.host}/a:1`, 'layer z', body, made(), { again })).toBe(sha256Digest(data));
+      const told: unknown[] = [];
+      expect(await c.pushBlobStream(`${r.host}/a:1`, 'layer z', body, made(), { again, onProgress: (e) => told.push(e) })).toBe(sha256Digest(data));
+      // each retry is told first (docker's "Retrying in N seconds")
+      expect(told).toEqual([
+        { digest: sha256Digest(data), current: 0, total: data.length, status: 'retrying', retryInMs: 100 },
+        { digest: sha256Digest(data), current: data.length, total: data.length, status: 'uploading' },
+      ]);
       expect(r.seen).toEqual(['POST /v2/a/blobs/uploads/', 'PATCH /v2/a/blobs/uploads/s1', 'DELETE /v2/a/blobs/uploads/s1', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s2']);
       expect(r.stored()).toEqual(data);
       expect(waits).toEqual([100]);
@@ -296,6 +302,12 @@ describe('RegistryClient wire behaviour', () => {
       expect(await c.pushBlobStream(`${r.host}/a:1`, 'layer z', body, made(), { again })).toBe(sha256Digest(data));
       expect(r.seen.filter((x) => !x.startsWith('DELETE'))).toEqual(['POST /v2/a/blobs/uploads/', 'PATCH /v2/a/blobs/uploads/s1', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s2', 'POST /v2/a/blobs/uploads/', 'PUT /v2/a/blobs/uploads/s3']);
       expect(waits).toEqual([100, 200]);
+      const told: number[] = [];
+      const body1 = new PassThrough();
+      body1.end(data);
+      const r1 = await registry(503, 2);
+      await c.pushBlobStream(`${r1.host}/a:1`, 'layer z', body1, made(), { again, onProgress: (e) => e.status === 'retrying' && told.push(e.retryInMs!) });
+      expect(told).toEqual([100, 200]);
 
       const never = await registry(503, 99);
       const body2 = new PassThrough();

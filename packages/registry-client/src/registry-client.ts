@@ -502,7 +502,7 @@ export class RegistryClient {
     name: string,
     body: Readable,
     made: Promise<{ digest: string; size: number }>,
-    options: CallOptions & { again?: BlobSource } = {},
+    options: CallOptions & { again?: BlobSource; onProgress?: ProgressCallback } = {},
   ): Promise<string> {
     const r = toReference(ref);
     return pushStreamedBlob({
@@ -513,6 +513,7 @@ export class RegistryClient {
       made,
       retry: this.retry,
       ...(options.again ? { again: options.again } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }

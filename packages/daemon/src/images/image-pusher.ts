@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
-import type { BlobSource, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
+import type { BlobSource, ProgressEvent, RegistryClient, RegistryClientOptions } from '@berth/registry-client';
 import { registryClientFor, registryClientModule } from './registry-client-module';
 import { MediaType, familiarName, formatReference, parseReference, repositoryName, type Descriptor, type Digest, type Manifest, type Reference } from '@berth/oci';
 import type { ImageRecord, ImageStore } from '@berth/image-store';
@@ -20,6 +20,12 @@ export interface PushRequest {
 }
 
 const shortId = (d: string): string => d.replace(/^sha256:/, '').slice(0, 12);
+
+/** docker's progress status while an upload waits to be tried again (moby xfer: "Retrying in 5 seconds"). */
+function retryingStatus(retryInMs: number | undefined): string {
+  const secs = Math.max(1, Math.ceil((retryInMs ?? 0) / 1000));
+  return `Retrying in ${secs} second${secs === 1 ? '' : 's'}`;
+}
 
 /** Layers pushed at once: dockerd's default max-concurrent-uploads. */
 const PUSH_CONCURRENCY = 5;
@@ -153,6 +159,9 @@ export class ImagePusher {
         last = now;
         p.write({ status: 'Pushing', progressDetail: { current, total }, progress: progressBar(current, total), id });
       };
+      const retrying = (e: ProgressEvent): void => {
+        if (e.status === 'retrying') p.write({ status: retryingStatus(e.retryInMs), progressDetail: {}, id });
+      };
       // pushed before: HEAD, mount, or upload of the kept blob (made again when it is gone: same bytes)
       const kept = await compressed.kept(diffId);
       const recorded = kept ?? (await compressed.recorded(diffId));
@@ -160,7 +169,11 @@ export class ImagePusher {
         const desc: Descriptor = { mediaType: layerType, digest: recorded.digest, size: recorded.size };
         byDiffId.set(diffId, desc);
         const from: BlobSource = kept ? source : { open: (_d, signal) => compressed.gzipStream(diffId, signal ? { signal } : {}) };
-        const how = await client.pushBlob(ref, desc, from, { ...call, mountFrom, onProgress: (e) => e.status === 'uploading' && pushing(e.current, e.total) });
+        const how = await client.pushBlob(ref, desc, from, {
+          ...call,
+          mountFrom,
+          onProgress: (e) => (e.status === 'uploading' ? pushing(e.current, e.total) : retrying(e)),
+        });
         if (how === 'exists') p.write({ status: 'Layer already exists', progressDetail: {}, id });
         else if (how === 'mounted') p.write({ status: `Mounted from ${mountFrom[0] ?? ref.path}`, progressDetail: {}, id });
         else p.write({ status: 'Pushed', progressDetail: {}, id });
@@ -168,7 +181,7 @@ export class ImagePusher {
       }
       let read = 0;
       // a failed upload is tried again from the content store's copy (made all the same)
-      const gz = await compressed.gzipWhile(diffId, (body, made) => client.pushBlobStream(ref, diffId, body, made, { ...call, again: source }), {
+      const gz = await compressed.gzipWhile(diffId, (body, made) => client.pushBlobStream(ref, diffId, body, made, { ...call, again: source, onProgress: retrying }), {
         ...call,
         onRead: (n) => pushing((read += n), l.tarSize),
       });
@@ -221,6 +234,7 @@ export class ImagePusher {
       mountFrom,
       onProgress: (e) => {
         const id = ids.get(e.digest);
+        if (id && e.status === 'retrying') p.write({ status: retryingStatus(e.retryInMs), progressDetail: {}, id });
         if (!id || e.status !== 'uploading') return;
         const now = Date.now();
         if (now - last < 100 && e.current < e.total) return;
