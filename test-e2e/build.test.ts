@@ -147,7 +147,9 @@ describe('docker build (legacy builder)', () => {
     expect(h[0]).toBe('/bin/sh -e -c #(nop)  CMD ["made.txt"]');
     expect(h).toContain('/bin/sh -c #(nop)  ENV APP=/app');
     expect(h).toContain('/bin/sh -e -c test -f made.txt && chmod 4755 /opt/bb');
-    expect(h.some((l) => /^\/bin\/sh -c #\(nop\) {2}COPY dir:[0-9a-f]{64} in \/app\/ $/.test(l))).toBe(true);
+    // COPY and WORKDIR: one space after #(nop) and the destination as written (trace 120-save)
+    expect(h.some((l) => /^\/bin\/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in \.\/ $/.test(l))).toBe(true);
+    expect(h).toContain('/bin/sh -c #(nop) WORKDIR /app');
     expect(h).toHaveLength(15); // the 15 steps of the final stage (the imported base has no CreatedBy: trimmed)
   });
 
@@ -363,6 +365,21 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
       expect((res.json as { message: string }).message).toContain(msg);
     }
     expect(ok(await c.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean)).toHaveLength(0);
+  });
+
+  it('docker history shows COPY, ADD and WORKDIR as Docker 20.10 records them (moby withCmdCommentString)', async () => {
+    const ctx = ctxDir('created-by', {
+      Dockerfile: 'FROM busybox:local\nENV D=sub\nWORKDIR /w\nCOPY --chown=1:2 a.txt ./${D}/\nADD a.txt /abs/\n',
+      'a.txt': 'a\n',
+    });
+    ok(await c.docker(['build', '-t', 'created-by:v1', ctx]));
+    const h = ok(await c.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'created-by:v1'])).stdout.split('\n');
+    expect(h[0]).toMatch(/^\/bin\/sh -c #\(nop\) ADD file:[0-9a-f]{64} in \/abs\/ $/);
+    // the --chown flag glued to the hash, the destination as written (after substitution)
+    expect(h[1]).toMatch(/^\/bin\/sh -c #\(nop\) COPY --chown=1:2file:[0-9a-f]{64} in \.\/sub\/ $/);
+    expect(h.slice(2, 4)).toEqual(['/bin/sh -c #(nop) WORKDIR /w', '/bin/sh -c #(nop)  ENV D=sub']);
+    // and the rebuild hits on those keys
+    expect(ok(await c.docker(['build', '-t', 'created-by:v1', ctx])).stdout.match(/Using cache/g)).toHaveLength(4);
   });
 
   it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {

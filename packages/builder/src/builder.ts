@@ -358,8 +358,14 @@ export class Builder {
 
   // ------------------------------------------------------------------ steps
 
+  /** moby's withCmdComment (metadata steps): `#(nop) ` and the comment, two words (two spaces when joined). */
   private nopCmd(st: StageState, comment: string): string[] {
     return [...(st.config.Shell ?? DEFAULT_SHELL), '#(nop) ', comment];
+  }
+
+  /** moby's withCmdCommentString (COPY, ADD, WORKDIR): one word, `#(nop) <comment>` (one space). */
+  private nopCmdString(st: StageState, comment: string): string[] {
+    return [...(st.config.Shell ?? DEFAULT_SHELL), `#(nop) ${comment}`];
   }
 
   /**
@@ -499,7 +505,7 @@ export class Builder {
   }
 
   private async workdirStep(ctx: Ctx, st: StageState, dir: string): Promise<void> {
-    const cmd = this.nopCmd(st, `WORKDIR ${dir}`);
+    const cmd = this.nopCmdString(st, `WORKDIR ${dir}`);
     const hit = await this.probeCache(ctx, st, cmd);
     if (hit) return this.useCache(ctx, st, hit);
     const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
@@ -606,7 +612,8 @@ export class Builder {
     };
     const copyEntries = async (src: SourceRoot, fromImage: BuildImage | undefined, entries: SourceEntry[]): Promise<void> => {
       const hash = fromImage ? await hashSources(entries, undefined) : await hashSources(entries, src, ctx.opts.contextDigests);
-      const cmd = this.nopCmd(st, `${name} ${hash} in ${dest} `);
+      // moby's performCopy: `COPY --chown=<spec><hash> in <destination as written> ` (no space after the chown)
+      const cmd = this.nopCmdString(st, `${name} ${chown !== undefined && chown !== '' ? `--chown=${chown}` : ''}${hash} in ${destWord} `);
       const hit = await this.probeCache(ctx, st, cmd);
       if (hit) return this.useCache(ctx, st, hit);
       const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
