@@ -382,6 +382,24 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['build', '-t', 'created-by:v1', ctx])).stdout.match(/Using cache/g)).toHaveLength(4);
   });
 
+  it('a built image\'s Config.Image is the image its step started from, ContainerConfig.Hostname the step\'s container (trace 120-save)', async () => {
+    const ctx = ctxDir('config-image', { Dockerfile: 'FROM busybox:local\nRUN echo x > /x\nLABEL last=1\n' });
+    const r = ok(await c.docker(['build', '--no-cache', '-t', 'config-image:v1', ctx]));
+    const running = [...r.stdout.matchAll(/ ---> Running in ([0-9a-f]{12})\n/g)].map((m) => m[1]);
+    // ContainerConfig is in image inspect up to API 1.44 (moby dropped it in 1.45)
+    const inspect41 = async (ref: string): Promise<Record<string, any>> =>
+      (JSON.parse(ok(await c.docker(['image', 'inspect', ref], { env: { DOCKER_API_VERSION: '1.41' } })).stdout) as Record<string, any>[])[0]!;
+    const img = await inspect41('config-image:v1');
+    expect(img['Parent']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(img['Config'].Image).toBe(img['Parent']);
+    expect(img['ContainerConfig'].Image).toBe(img['Parent']);
+    expect(img['ContainerConfig'].Hostname).toBe(running[1]);
+    expect(img['Config'].Hostname).toBe('');
+    const run = await inspect41(img['Parent'] as string);
+    expect(run['Config'].Image).toBe(run['Parent']);
+    expect(run['ContainerConfig'].Hostname).toBe(running[0]);
+  });
+
   it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {
     const ctx = ctxDir('reparent', { Dockerfile: 'FROM busybox:local\nRUN echo rp-one > /one\nENV RP=1\nRUN echo rp-two > /two\n' });
     const first = ok(await c.docker(['build', '-t', 'reparent:v1', ctx]));

@@ -493,11 +493,15 @@ export class Builder {
   }
 
   private async commit(ctx: Ctx, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string; emptyLayer?: boolean }): Promise<void> {
+    // moby: runConfig.Image is the image the step started from (dispatchState.updateRunConfig), in
+    // both configs; the step's container got its short ID as Hostname at create, which the
+    // container_config shares (trace 120-save)
+    const image = st.image?.id ?? '';
     const img = await this.backend.commit({
       ...(st.image ? { parent: st.image.id } : {}),
       ...from,
-      config: st.config,
-      containerConfig: { ...st.config, Cmd: cmd },
+      config: { ...st.config, Image: image },
+      containerConfig: { ...st.config, Image: image, Cmd: cmd, ...(from.containerId ? { Hostname: from.containerId.slice(0, 12) } : {}) },
       createdBy: cmd.join(' '),
       ...(ctx.opts.signal ? { signal: ctx.opts.signal } : {}),
     });
