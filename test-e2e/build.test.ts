@@ -400,6 +400,27 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(run['ContainerConfig'].Hostname).toBe(running[0]);
   });
 
+  it('what COPY takes from the context belongs to root whatever the context tar says; COPY --from keeps its owners (moby preserveOwnership)', async () => {
+    const tar = makeTar([
+      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY f /f\nCOPY d /d\nRUN chown 7:8 /f\nFROM busybox:local\nCOPY --from=0 /f /from-stage\nRUN stat -c "%u:%g %n" /from-stage\n' },
+      { name: 'f', content: 'f\n', uid: 1000, gid: 1001 },
+      { name: 'd/', type: 'dir', uid: 1000, gid: 1001 },
+      { name: 'd/x', content: 'x\n', uid: 1000, gid: 1001 },
+    ]);
+    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?t=owners:v1', headers: { 'Content-Type': 'application/x-tar' }, body: tar, timeoutMs: 60_000 });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toContain('7:8 /from-stage');
+    const tarOwners = makeTar([
+      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY f /f\nCOPY d /d\nCOPY --chown=5:6 f /chowned\nRUN stat -c "%u:%g %n" /f /d /d/x /chowned\n' },
+      { name: 'f', content: 'f\n', uid: 1000, gid: 1001 },
+      { name: 'd/', type: 'dir', uid: 1000, gid: 1001 },
+      { name: 'd/x', content: 'x\n', uid: 1000, gid: 1001 },
+    ]);
+    const r2 = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build', headers: { 'Content-Type': 'application/x-tar' }, body: tarOwners, timeoutMs: 60_000 });
+    expect(r2.status).toBe(200);
+    expect(r2.body.toString()).toContain('0:0 /f\\n0:0 /d\\n0:0 /d/x\\n5:6 /chowned\\n');
+  });
+
   it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {
     const ctx = ctxDir('reparent', { Dockerfile: 'FROM busybox:local\nRUN echo rp-one > /one\nENV RP=1\nRUN echo rp-two > /two\n' });
     const first = ok(await c.docker(['build', '-t', 'reparent:v1', ctx]));

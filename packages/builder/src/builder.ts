@@ -632,6 +632,9 @@ export class Builder {
           await this.stageParents(root, staging, destDir, owner);
           return { owner, destDir, multi, destPath };
         });
+        // moby's performCopy: what comes from the context belongs to root (or --chown's owner),
+        // whatever the context tar said; COPY --from keeps the owners it finds (preserveOwnership)
+        const copyOwner = owner ?? (fromImage ? undefined : { uid: 0, gid: 0 });
         for (const e of entries) {
           // (a file's rel is never '': only the root itself, a directory, has that)
           const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel)) : path.join(staging, destPath);
@@ -642,8 +645,8 @@ export class Builder {
           }
           // a directory source: its contents go into the destination, which keeps what stageParents gave it
           // (an existing one its own mode and owner, a new one 0755 root or --chown's; moby's CopyWithTar)
-          if (e.isDir) await copyChildren(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
-          else await copyTree(e.held, target, e.rel, fromImage ? undefined : src, owner, chmod);
+          if (e.isDir) await copyChildren(e.held, target, e.rel, fromImage ? undefined : src, copyOwner, chmod);
+          else await copyTree(e.held, target, e.rel, fromImage ? undefined : src, copyOwner, chmod);
         }
         await this.commit(ctx, st, cmd, { layerDir: staging });
       } finally {
