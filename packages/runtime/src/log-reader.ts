@@ -1,4 +1,5 @@
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import * as fs from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { LogEntry, OutputStream, ReadLogsOptions } from './types';
@@ -46,10 +47,44 @@ function toNanos(v: Date | number | string, what: string): bigint {
 }
 
 /**
+ * A log file opened by the walk below (synchronously: see openPrevious) and read asynchronously
+ * through its descriptor, whatever the shim renames after.
+ */
+class LogFile {
+  private closed = false;
+  constructor(private readonly fd: number) {}
+
+  /** Opens `name` for reading; undefined when it cannot (not there: a log not written yet). */
+  static open(name: string): LogFile | undefined {
+    try {
+      return new LogFile(fs.openSync(name, 'r'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  read(buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return new Promise((resolve, reject) => {
+      fs.read(this.fd, buf, offset, length, position, (e, bytesRead) => (e ? reject(e) : resolve({ bytesRead })));
+    });
+  }
+
+  stat(): fs.Stats {
+    return fs.fstatSync(this.fd);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => fs.close(this.fd, () => resolve()));
+  }
+}
+
+/**
  * Byte offset where the last `n` lines of the file start, reading backwards in chunks, and how
  * many lines were found (fewer than `n`: the whole file, offset 0).
  */
-async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<{ offset: number; found: number }> {
+async function tailOffset(fh: LogFile, size: number, n: number): Promise<{ offset: number; found: number }> {
   if (n <= 0) return { offset: size, found: 0 };
   let pos = size;
   let newlines = 0;
@@ -75,60 +110,83 @@ async function tailOffset(fh: fs.FileHandle, size: number, n: number): Promise<{
   return { offset: 0, found: beforeLastNewline ? newlines + 1 : 0 };
 }
 
-/** How often a read without follow opens LOG again when only LOG.1 is there (2 ms apart). */
-const MID_ROTATION_RETRIES = 50;
-
-const exists = (f: string): Promise<boolean> => fs.stat(f).then(() => true, () => false);
-
-/** How often a tail left short by rotations during the listing is taken again. */
-const SNAPSHOT_RETRIES = 5;
-
-/** Whether the path no longer names the file that was opened as the live log (it was rotated). */
-async function rotatedAway(file: string, opened: { ino: number; dev: number }): Promise<boolean> {
-  const now = await fs.stat(file).catch(() => undefined);
-  return !now || now.ino !== opened.ino || now.dev !== opened.dev;
-}
-
 /**
- * Rotated files of a json-file log (`LOG.1` newest ... `LOG.N` oldest), oldest first. Listed
- * from the directory, not probed from 1 up: while the shim rotates, `LOG.1` is missing for a
- * moment (moved to `LOG.2`, LOG not yet renamed to it), and the older files are still there.
+ * The names a json-file log's files can have now, newest first: LOG, LOG.1 ... LOG.N (the
+ * highest in the directory) and LOG.(N+1) (a rotation under way moves each file up one name).
+ * Listed from the directory, not probed from 1 up: while the shim rotates, a name in the middle
+ * is missing for a moment (LOG.1 moved to LOG.2, LOG not yet renamed to LOG.1).
  */
-async function rotatedFiles(file: string): Promise<string[]> {
+function logNames(file: string): string[] {
   const base = path.basename(file);
-  const names = await fs.readdir(path.dirname(file)).catch(() => [] as string[]);
-  const numbered: { n: number; f: string }[] = [];
-  for (const name of names) {
+  let highest = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync(path.dirname(file));
+  } catch {
+    // no directory: no log
+  }
+  for (const name of entries) {
     if (!name.startsWith(`${base}.`)) continue;
     const suffix = name.slice(base.length + 1);
-    if (/^[1-9][0-9]{0,2}$/.test(suffix)) numbered.push({ n: Number(suffix), f: path.join(path.dirname(file), name) });
+    if (/^[1-9][0-9]{0,2}$/.test(suffix)) highest = Math.max(highest, Number(suffix));
   }
-  return numbered.sort((a, b) => b.n - a.n).map((x) => x.f);
-}
-
-/**
- * The rotated files as they are now, opened, oldest first: the live file (open already) and a
- * file seen twice (a rotation while listing moves each name up by one) are left out.
- */
-async function openRotated(file: string, live: { ino: number; dev: number }): Promise<fs.FileHandle[]> {
-  const seen = new Set<string>([`${live.dev}:${live.ino}`]);
-  const out: fs.FileHandle[] = [];
-  for (const f of (await rotatedFiles(file)).reverse()) {
-    const h = await fs.open(f, 'r').catch(() => undefined);
-    if (!h) continue;
-    const st = await h.stat();
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) {
-      await h.close();
-      continue;
-    }
-    seen.add(key);
-    out.unshift(h);
-  }
+  const out = [file];
+  for (let n = 1; n <= highest + 1; n++) out.push(`${file}.${n}`);
   return out;
 }
 
-async function closeAll(handles: fs.FileHandle[]): Promise<void> {
+interface FileId {
+  dev: number;
+  ino: number;
+}
+
+/** Whether `name` names the file `id` now. */
+function names(name: string, id: FileId): boolean {
+  const st = fs.statSync(name, { throwIfNoEntry: false });
+  return st !== undefined && st.ino === id.ino && st.dev === id.dev;
+}
+
+/**
+ * The file written just before `cur` (a file of the log, held open), opened; 'first' when the log
+ * has none (cur is its oldest file); 'moved' when a rotation moved cur while looking (look
+ * again); 'gone' when cur is no longer in the log (deleted as the oldest file).
+ *
+ * The shim rotates by unlink(LOG.(N-1)), rename(LOG.(i-1), LOG.i) for i = N-1 down to 2,
+ * rename(LOG, LOG.1), open of a new LOG. At any moment, two files with only missing names
+ * between them are consecutive (a missing name is the one a rename just emptied, the files
+ * below it not moved yet). So: find cur's name, open the names above it in turn, and check that
+ * cur still has its name once one opens; then no rename touched the names in between.
+ *
+ * Synchronous on purpose: a few metadata calls (microseconds) between two of the shim's renames.
+ * Done through the thread pool, each call waited its turn, and under load a step took longer
+ * than the shim takes to rotate 64 KiB files (a few ms): the walk never settled.
+ */
+function openPrevious(file: string, cur: FileId): LogFile | 'first' | 'moved' | 'gone' {
+  const all = logNames(file);
+  let at = -1;
+  for (let i = 0; i < all.length && at < 0; i++) if (names(all[i], cur)) at = i;
+  if (at < 0) return 'gone';
+  for (let i = at + 1; i < all.length; i++) {
+    const h = LogFile.open(all[i]);
+    if (!h) continue;
+    if (names(all[at], cur)) return h;
+    void h.close();
+    return 'moved';
+  }
+  return names(all[at], cur) ? 'first' : 'moved';
+}
+
+/**
+ * How long a read waits before looking again when the shim's rotation disturbed it (LOG missing
+ * in the moment between rename(LOG, LOG.1) and the new LOG; a file of the walk back moved or
+ * deleted), in ms; after the last, it reads what it has. The pauses let a burst of rotations pass
+ * (one pipe read of 256 KiB can make several 64 KiB files at once).
+ */
+const ROTATION_PAUSES = [0, 0, 0, 1, 1, 2, 4, 8, 16, 32, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50];
+
+const pause = (ms: number): Promise<void> => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+
+async function closeAll(handles: LogFile[]): Promise<void> {
   for (const h of handles) await h.close().catch(() => undefined);
 }
 
@@ -222,70 +280,72 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     },
   );
 
-  let fh: fs.FileHandle | undefined;
-  let rotatedHandles: fs.FileHandle[] = [];
+  let fh: LogFile | undefined;
+  const rotatedHandles: LogFile[] = [];
   let watcher: FSWatcher | undefined;
   try {
-    // Open (with follow: wait for the file to appear). The shim rotates by renaming LOG to LOG.1
-    // and then creating LOG, so for a moment only LOG.1 is there: a read that lands in that
-    // window opens again shortly instead of reading nothing (`logs --tail 3` of a container
-    // printing without end came back empty once in ten runs).
+    // The log from its end back: LOG opened (its size then), then the files before it one by one
+    // (openPrevious), each proven the one before, until the tail is whole or the oldest file still
+    // there is reached. What a rotation disturbs is looked at again after a pause
+    // (ROTATION_PAUSES): LOG missing (the moment between rename(LOG, LOG.1) and the new LOG), a
+    // file moved while the one before it was opened (look again from it), the oldest file
+    // reached after LOG changed (start again: older lines were there when LOG was opened). Once the pauses are spent, the walk goes on without starting again, and
+    // what it has is read: consecutive lines, a tail perhaps short. A log that is not there reads
+    // as nothing (with follow: waits for it).
     let size = 0;
     let pos = 0;
     // Where reading starts in the rotated files (oldest first); tail counts across them.
-    const older: { fh: fs.FileHandle; pos: number }[] = [];
-    for (let snapshot = 0; ; snapshot++) {
-      let midRotation = 0;
-      for (;;) {
-        if (signal?.aborted) return;
-        try {
-          fh = await fs.open(file, 'r');
-          break;
-        } catch (e) {
-          const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-          if (missing && !opts.follow && midRotation < MID_ROTATION_RETRIES && (await exists(`${file}.1`))) {
-            midRotation++;
-            await new Promise((r) => setTimeout(r, 2));
+    const older: { fh: LogFile; pos: number }[] = [];
+    let need = 0;
+    let liveId: FileId = { dev: 0, ino: 0 };
+    let walked: FileId = liveId;
+    for (let disturbed = 0; ; ) {
+      if (signal?.aborted) return;
+      if (!fh) {
+        fh = LogFile.open(file);
+        if (!fh) {
+          if (logNames(file).length > 2 && disturbed < ROTATION_PAUSES.length) {
+            await pause(ROTATION_PAUSES[disturbed++]);
             continue;
           }
-          if (!missing || !opts.follow || stopRequested) return;
+          if (!opts.follow || stopRequested) return;
           await new Promise<void>((r) => {
             wake = r;
             setTimeout(poke, 200);
           });
+          continue;
         }
-      }
-      const liveStat = await fh.stat();
-      // The rotated files are opened now and read through these handles: the shim keeps rotating
-      // while a container prints, and a name opened again later may already be another file (a
-      // tail offset taken in one file was read in the next: `logs --tail 3` came back empty).
-      rotatedHandles = await openRotated(file, liveStat);
-      size = liveStat.size;
-      pos = 0;
-      let need = 0;
-      if (tail >= 0) {
-        const t = await tailOffset(fh, size, tail);
+        const st = fh.stat();
+        liveId = walked = { dev: st.dev, ino: st.ino };
+        size = st.size;
+        const t = tail < 0 ? { offset: 0, found: 0 } : await tailOffset(fh, size, tail);
         pos = t.offset;
-        need = tail - t.found;
-        for (const h of [...rotatedHandles].reverse()) {
-          if (need <= 0) break;
-          const t2 = await tailOffset(h, (await h.stat()).size, need);
-          older.unshift({ fh: h, pos: t2.offset });
-          need -= t2.found;
-        }
-      } else {
-        for (const h of rotatedHandles) older.push({ fh: h, pos: 0 });
+        need = tail < 0 ? Infinity : tail - t.found;
       }
-      // A tail left short because rotations went on while the files were opened (the live file
-      // rotated away, the files before it deleted): take the snapshot again, a few times at most.
-      if (need > 0 && snapshot < SNAPSHOT_RETRIES && (await rotatedAway(file, liveStat))) {
-        older.length = 0;
-        await closeAll(rotatedHandles.splice(0));
-        await fh.close();
-        fh = undefined;
+      if (need <= 0) break;
+      const prev = openPrevious(file, walked);
+      if (typeof prev !== 'string') {
+        rotatedHandles.unshift(prev);
+        const st = prev.stat();
+        walked = { dev: st.dev, ino: st.ino };
+        const t = tail < 0 ? { offset: 0, found: 0 } : await tailOffset(prev, st.size, need);
+        older.unshift({ fh: prev, pos: t.offset });
+        need -= t.found;
         continue;
       }
-      break;
+      const spent = disturbed >= ROTATION_PAUSES.length;
+      if (prev === 'moved') {
+        if (!spent) await pause(ROTATION_PAUSES[disturbed++]);
+        continue;
+      }
+      // The oldest file still there: the whole log of the moment LOG was opened, unless LOG
+      // changed meanwhile (then that log had older lines, deleted since: start again).
+      if (spent || names(file, liveId)) break;
+      older.length = 0;
+      await closeAll(rotatedHandles.splice(0));
+      await fh.close();
+      fh = undefined;
+      await pause(ROTATION_PAUSES[disturbed++]);
     }
     if (tail === 0 && !opts.follow) return;
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -322,7 +382,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // Read to the current end of the file, yielding as we go. Multi-byte UTF-8 is safe to split
     // only at newlines, so undecoded bytes are carried as a Buffer.
     let carry: Buffer = Buffer.alloc(0);
-    let cur: fs.FileHandle = fh;
+    let cur: LogFile = fh;
     // Without follow the live file is read up to its size when opened (as docker: a tail of a
     // container that keeps printing ends where it was asked, not wherever the writer got to).
     let end: number | undefined;
@@ -368,14 +428,14 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
 
     /** After a rotation the path names a new file: finish the old one, then go on with the new. */
     const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
-      const now = await fs.stat(file).catch(() => undefined);
+      const now = fs.statSync(file, { throwIfNoEntry: false });
       if (!now) return;
-      const mine = await cur.stat();
+      const mine = cur.stat();
       if (now.ino === mine.ino && now.dev === mine.dev) {
         if (mine.size < pos) pos = 0; // truncated (max-file 1)
         return;
       }
-      const next = await fs.open(file, 'r').catch(() => undefined);
+      const next = LogFile.open(file);
       if (!next) return;
       await cur.close();
       cur = next;
