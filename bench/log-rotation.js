@@ -14,7 +14,8 @@
  * Through the docker CLI (`node bench/log-rotation.js --cli`, as root, after `npm run build`): a
  * berthd of its own, a busybox container printing without end with `--log-opt max-size=64k
  * --log-opt max-file=3` (the real shim rotating), LOG_ROTATION_READS (default 300) `docker logs
- * --tail 3` reads.
+ * --tail 3` reads. With `--shim` instead of `--cli`: the same container, its log read in-process
+ * with readLogs (LOG_ROTATION_READS, default 6000: a read takes a ms, not a CLI's 100).
  */
 'use strict';
 const fs = require('node:fs');
@@ -22,13 +23,13 @@ const os = require('node:os');
 const path = require('node:path');
 
 const cli = process.argv.includes('--cli');
-const READS = Math.max(1, Number(process.env.LOG_ROTATION_READS || (cli ? 300 : 3000)));
+const READS = Math.max(1, Number(process.env.LOG_ROTATION_READS || (cli ? 300 : process.argv.includes('--shim') ? 6000 : 3000)));
 const SECONDS = Math.max(1, Number(process.env.LOG_ROTATION_SECONDS || 120));
 
 /** What is wrong with a read's lines ("line <n>" each), or undefined when they are whole. */
 function wrong(lines, want) {
   if (want !== undefined && lines.length !== want) return `${lines.length} lines`;
-  const nums = lines.map((l) => Number(/^line (\d+)$/.exec(l)?.[1] ?? NaN));
+  const nums = lines.map((l) => Number(/^(?:line )?(\d+)$/.exec(l)?.[1] ?? NaN));
   for (let i = 1; i < nums.length; i++) {
     if (!(nums[i] === nums[i - 1] + 1)) return `not consecutive at ${i}: ${lines[i - 1]} / ${lines[i]}`;
   }
@@ -68,7 +69,8 @@ async function inProcess() {
   return { mode: 'in-process', reads, whole, wrong: bad.length, examples: bad.slice(0, 10), seconds: secs, rotations: s.rotations, rotationsPerSecond: Math.round(s.rotations / secs) };
 }
 
-async function throughCli() {
+/** With the real shim: reads through the docker CLI, or (`shim`) readLogs of its log in-process. */
+async function withShim(how) {
   const { spawnSync, execFileSync } = require('node:child_process');
   const { startBerthd, stopProcess, unmountBelow, makeRootfs } = require('./common');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-log-rotation-'));
@@ -82,40 +84,73 @@ async function throughCli() {
   let reads = 0;
   const t0 = Date.now();
   let rotations = 0;
+  let linesPerSecond;
+  let rotationsPerSecond;
   try {
     daemon = await startBerthd(dir);
     execFileSync(makeRootfs, ['-o', path.join(dir, 'busybox.tar')], { stdio: 'ignore' });
     execFileSync('docker', ['import', path.join(dir, 'busybox.tar'), 'busybox:latest'], { env, stdio: 'ignore' });
-    const run = docker(['run', '-d', '--name', 'chatty', '--log-opt', 'max-size=64k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', 'i=0; while :; do echo "line $i"; i=$((i+1)); done']);
+    // LOG_ROTATION_FAST=1: `seq` (numbers, several times as many lines a second as the shell loop)
+    const script = process.env.LOG_ROTATION_FAST ? 'seq 0 4000000000' : 'i=0; while :; do echo "line $i"; i=$((i+1)); done';
+    const run = docker(['run', '-d', '--name', 'chatty', '--log-opt', 'max-size=64k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', script]);
     if (run.status !== 0) throw new Error(`run: ${run.stderr}`);
     const logPath = JSON.parse(docker(['inspect', 'chatty']).stdout)[0].LogPath;
     while (!fs.existsSync(`${logPath}.2`)) await new Promise((r) => setTimeout(r, 50));
-    const first = fs.statSync(logPath).ino;
-    let last = first;
+    let last = fs.statSync(logPath).ino;
+    let firstLine;
+    let lastLine;
+    const { readLogs } = require(process.env.LOG_READER_MODULE || '@berth/runtime');
+    const read = async () => {
+      if (how === 'cli') return docker(['logs', '--tail', '3', 'chatty']);
+      let stdout = '';
+      for await (const e of readLogs(logPath, { tail: 3 })) stdout += e.line.toString();
+      return { status: 0, stdout };
+    };
     while (reads < READS && Date.now() - t0 < SECONDS * 1000) {
-      const r = docker(['logs', '--tail', '3', 'chatty']);
+      const r = await read();
       reads++;
       const lines = r.stdout.split('\n').filter(Boolean);
       const why = r.status !== 0 ? `exit ${r.status}: ${r.stderr.trim()}` : wrong(lines, 3);
       if (why) bad.push(`read ${reads}: ${why}`);
+      const n = Number(/^(?:line )?(\d+)$/.exec(lines[lines.length - 1] ?? '')?.[1]);
+      if (Number.isFinite(n)) {
+        firstLine ??= { n, t: Date.now() };
+        lastLine = { n, t: Date.now(), bytes: fs.statSync(logPath, { throwIfNoEntry: false })?.size };
+      }
       const ino = fs.statSync(logPath, { throwIfNoEntry: false })?.ino;
       if (ino !== undefined && ino !== last) {
         rotations++;
         last = ino;
       }
     }
-    docker(['rm', '-f', 'chatty']);
+    if (firstLine && lastLine && lastLine.t > firstLine.t) {
+      linesPerSecond = Math.round(((lastLine.n - firstLine.n) * 1000) / (lastLine.t - firstLine.t));
+      // an entry is `{"log":"line N\n","stream":"stdout","time":"<RFC3339Nano>"}` + newline
+      const entry = `{"log":"${process.env.LOG_ROTATION_FAST ? '' : 'line '}${lastLine.n}\\n","stream":"stdout","time":"2026-01-01T00:00:00.123456789Z"}\n`.length;
+      rotationsPerSecond = Math.round((linesPerSecond * entry) / (64 * 1024));
+    }
   } finally {
+    // the container goes before the daemon (a container outlives its berthd, as with dockerd)
+    if (daemon) {
+      for (let i = 0; i < 3; i++) {
+        const rm = docker(['rm', '-f', 'chatty']);
+        if (rm.status === 0 || /No such container/.test(rm.stderr)) break;
+        console.error(`bench log-rotation: rm -f chatty: ${rm.stderr.trim() || `exit ${rm.status}`}`);
+      }
+    }
     await stopProcess(daemon);
     unmountBelow(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    // a shim's last `crun delete` can recreate its state root a moment later
+    await new Promise((r) => setTimeout(r, 1000));
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
   // rotations: how often LOG was another file between two reads (a lower bound)
-  return { mode: 'docker CLI', reads, wrong: bad.length, examples: bad.slice(0, 10), seconds: (Date.now() - t0) / 1000, rotationsSeenBetweenReads: rotations };
+  return { mode: how === 'cli' ? 'docker CLI' : 'in-process, real shim', reads, wrong: bad.length, examples: bad.slice(0, 10), seconds: (Date.now() - t0) / 1000, rotationsSeenBetweenReads: rotations, linesPerSecond, rotationsPerSecond };
 }
 
 if (require.main === module) {
-  (cli ? throughCli() : inProcess())
+  (cli ? withShim('cli') : process.argv.includes('--shim') ? withShim('shim') : inProcess())
     .then((r) => console.log(JSON.stringify(r, null, 2)))
     .catch((e) => {
       console.error(`bench log-rotation: ${e.stack || e}`);

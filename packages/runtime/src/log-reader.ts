@@ -287,11 +287,12 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // The log from its end back: LOG opened (its size then), then the files before it one by one
     // (openPrevious), each proven the one before, until the tail is whole or the oldest file still
     // there is reached. What a rotation disturbs is looked at again after a pause
-    // (ROTATION_PAUSES): LOG missing (the moment between rename(LOG, LOG.1) and the new LOG), a
-    // file moved while the one before it was opened (look again from it), the oldest file
-    // reached after LOG changed (start again: older lines were there when LOG was opened). Once the pauses are spent, the walk goes on without starting again, and
-    // what it has is read: consecutive lines, a tail perhaps short. A log that is not there reads
-    // as nothing (with follow: waits for it).
+    // (ROTATION_PAUSES): LOG missing (the moment between rename(LOG, LOG.1) and the new LOG); a
+    // file moved while the one before it was opened (look again from it); the oldest file
+    // reached after LOG changed (start again: older lines were there when LOG was opened). Once
+    // the pauses are spent the walk goes on without starting again and what it has is read:
+    // consecutive lines, a tail perhaps short. A log that is not there reads as nothing (with
+    // follow: waits for it).
     let size = 0;
     let pos = 0;
     // Where reading starts in the rotated files (oldest first); tail counts across them.
