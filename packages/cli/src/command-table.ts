@@ -609,6 +609,26 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
   },
   { command: 'show', describe: 'Print the name of the current context', load: () => require('./commands/context').show },
   { command: 'use <name>', usage: 'CONTEXT', args: [1, 1], cobraArgs: true, describe: 'Set the current berth context', load: () => require('./commands/context').use },
+  {
+    command: 'create <name>',
+    usage: '[OPTIONS] CONTEXT',
+    args: [1, 1],
+    describe: 'Create a context',
+    builder: (y) =>
+      y
+        .option('description', { ...str, describe: 'Description of the context' })
+        .option('docker', { ...str, helpType: 'stringToString', helpDefault: '[]', describe: 'set the docker endpoint' })
+        .option('from', { ...str, describe: 'create context from a named context' }),
+    load: () => require('./commands/context').create,
+  },
+  {
+    command: 'rm <names..>',
+    aliases: ['remove'],
+    usage: 'CONTEXT [CONTEXT...]',
+    describe: 'Remove one or more contexts',
+    builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the removal of a context in use' }),
+    load: () => require('./commands/context').rm,
+  },
   { command: 'inspect [names..]', usage: '[OPTIONS] [CONTEXT] [CONTEXT...]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
 ];
 

@@ -21,16 +21,31 @@ export function configDir(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
   return flags.config || env.BERTH_CONFIG || path.join(env.HOME || os.homedir(), '.berth');
 }
 
+/** The endpoint of the current context (BERTH_CONTEXT, else config.json's), undefined for `default`. */
+function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undefined {
+  const dir = configDir(flags, env);
+  if (!env.BERTH_CONTEXT && !fs.existsSync(path.join(dir, 'contexts'))) return undefined;
+  const store = require('./context-store') as typeof import('./context-store');
+  const name = env.BERTH_CONTEXT || store.currentContextName(dir);
+  if (name === store.DEFAULT_CONTEXT) return undefined;
+  try {
+    return store.readContext(dir, name).Endpoints.docker.Host || undefined;
+  } catch {
+    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${path.join(dir, 'config.json')}`);
+  }
+}
+
 /**
  * Resolves connection settings the way docker does, with berth's names: `-H`, else BERTH_HOST,
- * else `unix:///run/berth.sock` (DOCKER_HOST is not read). `--tlsverify` (or BERTH_TLS_VERIFY)
+ * else the current context's endpoint (`berth context use`), else `unix:///run/berth.sock`
+ * (DOCKER_HOST is not read). `--tlsverify` (or BERTH_TLS_VERIFY)
  * turns on mutual TLS; certificates default to ca.pem, cert.pem and key.pem in BERTH_CERT_PATH,
  * else the config dir.
  */
 export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
   const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
   if (hosts.length > 1) throw new InvalidArgumentError('Specify only one -H');
-  const host = hosts[0] || env.BERTH_HOST || undefined;
+  const host = hosts[0] || env.BERTH_HOST || contextHost(flags, env);
   const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
   const useTls = verify || !!flags.tls;
   const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined, maxApiVersion: MAX_API_VERSION };
