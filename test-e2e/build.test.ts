@@ -382,7 +382,7 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['build', '-t', 'created-by:v1', ctx])).stdout.match(/Using cache/g)).toHaveLength(4);
   });
 
-  it('a built image\'s Config.Image is the image its step started from, ContainerConfig.Hostname the step\'s container (trace 120-save)', async () => {
+  it('a built image\'s Config.Image is the image its step started from, ContainerConfig.Hostname the step\'s container, DockerVersion the engine\'s (trace 120-save)', async () => {
     const ctx = ctxDir('config-image', { Dockerfile: 'FROM busybox:local\nRUN echo x > /x\nLABEL last=1\n' });
     const r = ok(await c.docker(['build', '--no-cache', '-t', 'config-image:v1', ctx]));
     const running = [...r.stdout.matchAll(/ ---> Running in ([0-9a-f]{12})\n/g)].map((m) => m[1]);
@@ -395,7 +395,12 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(img['ContainerConfig'].Image).toBe(img['Parent']);
     expect(img['ContainerConfig'].Hostname).toBe(running[1]);
     expect(img['Config'].Hostname).toBe('');
+    // moby NewChildImage writes its own version, never the base image's (the imported base has none)
+    const server = ok(await c.docker(['version', '--format', '{{.Server.Version}}'])).stdout.trim();
+    expect(server).not.toBe('');
+    expect(img['DockerVersion']).toBe(server);
     const run = await inspect41(img['Parent'] as string);
+    expect(run['DockerVersion']).toBe(server);
     expect(run['Config'].Image).toBe(run['Parent']);
     expect(run['ContainerConfig'].Hostname).toBe(running[0]);
   });

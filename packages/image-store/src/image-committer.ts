@@ -21,6 +21,8 @@ export interface CommitOptions {
   comment?: string;
   /** History `created_by`; defaults to `containerConfig.Cmd` joined by spaces, as docker does. */
   createdBy?: string;
+  /** The engine's version, written as `docker_version` (moby NewChildImage: dockerversion.Version); the parent's is never kept. */
+  dockerVersion?: string;
   /** References to tag the new image with. */
   references?: string[];
   /** Record the parent in the catalog (builds do; docker commit does too). Default true. */

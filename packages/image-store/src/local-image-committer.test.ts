@@ -84,4 +84,12 @@ describe('LocalImageCommitter', () => {
     const noDir = await t.store.committer.commit({ parent: img.id, config: { Cmd: ['y'] } });
     expect(noDir.layers).toEqual(img.layers);
   });
+
+  it('docker_version is the committing engine\'s, never the parent\'s (moby NewChildImage)', async () => {
+    const base = await t.store.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'versioned' });
+    const a = await t.store.committer.commit({ parent: base, config: { Cmd: ['a'] }, dockerVersion: '20.10.24+berth.test' });
+    expect(a.config.docker_version).toBe('20.10.24+berth.test');
+    const b = await t.store.committer.commit({ parent: a.id, config: { Cmd: ['b'] } });
+    expect(b.config.docker_version).toBeUndefined();
+  });
 });

@@ -52,6 +52,8 @@ export class LocalImageCommitter implements ImageCommitter {
     delete config.comment;
     delete config.parent;
     delete config.id;
+    delete config.docker_version;
+    if (opts.dockerVersion) config.docker_version = opts.dockerVersion;
     if (opts.containerId) config.container = opts.containerId;
     if (opts.containerConfig) config.container_config = opts.containerConfig;
     if (opts.author) config.author = opts.author;

@@ -10,6 +10,7 @@ import type { ImageConfig, ImageRunConfig } from '@berth/oci';
 import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
+import { ENGINE_VERSION } from '../server/standard-headers';
 
 const run = promisify(execFile);
 
@@ -115,6 +116,7 @@ export class DaemonBuildBackend implements BuildBackend {
       containerConfig: opts.containerConfig,
       ...(opts.containerId ? { containerId: opts.containerId } : {}),
       createdBy: opts.createdBy,
+      dockerVersion: ENGINE_VERSION,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return toBuildImage(rec);

@@ -6,6 +6,7 @@ import { applyImageChanges } from '../images/image-changes';
 import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
 import type { CommitOptions } from './container-service';
+import { ENGINE_VERSION } from '../server/standard-headers';
 
 /**
  * `docker commit`: the container's Config (plus the body's, plus the changes) becomes the new
@@ -62,6 +63,7 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
       containerId: id,
       author: opts.author,
       comment: opts.comment,
+      dockerVersion: ENGINE_VERSION,
       references: reference ? [reference] : undefined,
       signal: opts.signal,
     });
