@@ -426,6 +426,24 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(r2.body.toString()).toContain('0:0 /f\\n0:0 /d\\n0:0 /d/x\\n5:6 /chowned\\n');
   });
 
+  it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
+    const ctx = ctxDir('empty-ish', {
+      'empty.Dockerfile': '',
+      'comments.Dockerfile': '# nothing\n\n# here\n',
+      'early.Dockerfile': 'ENV A=1\nFROM busybox:local\n',
+      'args.Dockerfile': 'ARG X=1\n',
+    });
+    const run = async (name: string) => failed(await c.docker(['build', '-f', path.join(ctx, name), ctx]));
+    expect((await run('empty.Dockerfile')).stderr).toContain('the Dockerfile (empty.Dockerfile) cannot be empty');
+    expect((await run('comments.Dockerfile')).stderr).toContain('failed to parse comments.Dockerfile: file with no instructions');
+    const early = await run('early.Dockerfile');
+    expect(early.stderr).toMatch(/(^|: )no build stage in current context\n/);
+    expect(early.stderr).not.toContain('parse error line');
+    const args = await run('args.Dockerfile');
+    expect(args.stdout).toContain('Step 1/1 : ARG X=1\n');
+    expect(args.stderr).toContain('No image was generated. Is your Dockerfile empty?');
+  });
+
   it('cache-from a loaded image: the hit at its last step re-parents it onto the build\'s image (moby SetParent)', async () => {
     const ctx = ctxDir('reparent', { Dockerfile: 'FROM busybox:local\nRUN echo rp-one > /one\nENV RP=1\nRUN echo rp-two > /two\n' });
     const first = ok(await c.docker(['build', '-t', 'reparent:v1', ctx]));

@@ -105,8 +105,10 @@ export class Builder {
     // read in the context's scope (a Dockerfile that is a symlink resolves inside the context, as docker's)
     const text = await readInRoot(opts.contextDir, path.relative(opts.contextDir, dfPath));
     if (text === undefined) throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfileName}`);
+    // moby readAndParseDockerfile: an empty file, then the parser's "file with no instructions" (comments only)
+    if (text.length === 0) throw new InvalidArgumentError(`the Dockerfile (${dockerfileName}) cannot be empty`);
     const parsed = parseDockerfile(text);
-    if (parsed.instructions.length === 0) throw new InvalidArgumentError('the Dockerfile (Dockerfile) cannot be empty');
+    if (parsed.instructions.length === 0) throw new InvalidArgumentError(`failed to parse ${dockerfileName}: file with no instructions`);
     const lex = new ShellLex(parsed.escape);
     const ignoreText = await readInRoot(opts.contextDir, '.dockerignore');
     // docker (builder/remotecontext/detect.go removeDockerfile): once read, the Dockerfile and
@@ -125,18 +127,18 @@ export class Builder {
         if (name !== undefined && !/^[a-z][a-z0-9._-]*$/.test(name)) throw parseError(inst.line, `invalid name for build stage: "${name}", name can't start with a number or contain symbols`);
         stages.push({ ...(name !== undefined ? { name } : {}), from: inst, commands: [] });
       } else if (stages.length === 0) {
-        if (inst.keyword !== 'ARG') throw parseError(inst.line, 'no build stage in current context');
+        // (moby instructions.Parse: CurrentStage's error, without the parse error's line prefix)
+        if (inst.keyword !== 'ARG') throw new InvalidArgumentError('no build stage in current context');
         metaArgs.push(inst);
       } else stages[stages.length - 1]!.commands.push(inst);
     }
-    if (stages.length === 0) throw new InvalidArgumentError('no build stage in current context');
     let last = stages.length - 1;
     if (opts.target) {
       last = stages.findIndex((s) => s.name === opts.target!.toLowerCase());
       if (last < 0) throw new InvalidArgumentError(`failed to reach build target ${opts.target} in Dockerfile`);
     }
     const used = stages.slice(0, last + 1);
-    if (opts.labels && Object.keys(opts.labels).length > 0) {
+    if (opts.labels && Object.keys(opts.labels).length > 0 && used.length > 0) {
       const kv = Object.keys(opts.labels).sort().map((k) => `${k}=${opts.labels![k]}`);
       const text = `LABEL ${kv.join(' ')}`;
       used[used.length - 1]!.commands.push({ keyword: 'LABEL', rest: kv.join(' '), flags: {}, args: '', line: 0, original: text, labelsParam: opts.labels } as Instruction & { labelsParam: Record<string, string> });
