@@ -426,6 +426,14 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(r2.body.toString()).toContain('0:0 /f\\n0:0 /d\\n0:0 /d/x\\n5:6 /chowned\\n');
   });
 
+  it('ADD of a local tar unpacks into the destination named, slash or not (moby UntarPath(src, destPath))', async () => {
+    const ctx = ctxDir('add-tar', { Dockerfile: 'FROM busybox:local\nADD files.tar /unpacked\nADD files.tar /also/\nRUN ls -R /unpacked /also | grep f.txt | wc -l; test ! -e /inner && echo not-at-root\n' });
+    fs.writeFileSync(path.join(ctx, 'files.tar'), makeTar([{ name: 'inner/', type: 'dir', mode: 0o755 }, { name: 'inner/f.txt', content: 'from tar\n', mode: 0o644 }]));
+    const r = ok(await c.docker(['build', '-t', 'add-tar:v1', ctx]));
+    expect(r.stdout).toContain('2\nnot-at-root\n');
+    expect(ok(await c.docker(['run', '--rm', 'add-tar:v1', 'cat', '/unpacked/inner/f.txt'])).stdout).toBe('from tar\n');
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

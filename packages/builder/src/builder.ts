@@ -622,6 +622,9 @@ export class Builder {
       const cmd = this.nopCmdString(st, `${name} ${chown !== undefined && chown !== '' ? `--chown=${chown}` : ''}${hash} in ${destWord} `);
       const hit = await this.probeCache(ctx, st, cmd);
       if (hit) return this.useCache(ctx, st, hit);
+      // moby performCopyForInfo: a local archive ADDed is unpacked into the destination itself
+      // (UntarPath(src, destPath)), with or without a trailing slash, existing or not
+      const unpacking = name === 'ADD' && entries.length === 1 && !entries[0]!.isDir && (await isArchive(entries[0]!.held.path));
       const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
       try {
         const { owner, destDir, multi, destPath } = await this.withStageRoot(st, async (root) => {
@@ -630,7 +633,7 @@ export class Builder {
           const written = dest.replace(/\/+$/, '') || '/';
           const destPath = root ? resolvePathInRoot(root, written) : written;
           const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
-          const destDir = multi ? destPath : path.posix.dirname(destPath);
+          const destDir = multi || unpacking ? destPath : path.posix.dirname(destPath);
           await this.stageParents(root, staging, destDir, owner);
           return { owner, destDir, multi, destPath };
         });
