@@ -96,7 +96,7 @@ async function withShim(how) {
     if (run.status !== 0) throw new Error(`run: ${run.stderr}`);
     const logPath = JSON.parse(docker(['inspect', 'chatty']).stdout)[0].LogPath;
     while (!fs.existsSync(`${logPath}.2`)) await new Promise((r) => setTimeout(r, 50));
-    let last = fs.statSync(logPath).ino;
+    let last = fs.statSync(logPath, { throwIfNoEntry: false })?.ino; // LOG is missing for a moment in each rotation
     let firstLine;
     let lastLine;
     const { readLogs } = require(process.env.LOG_READER_MODULE || '@berth/runtime');
