@@ -434,6 +434,23 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['run', '--rm', 'add-tar:v1', 'cat', '/unpacked/inner/f.txt'])).stdout).toBe('from tar\n');
   });
 
+  it('several COPY sources need a destination ending in / (wildcard matches count), as moby\'s createCopyInstruction', async () => {
+    const ctx = ctxDir('multi-src', {
+      'two.Dockerfile': 'FROM busybox:local\nCOPY a.txt b.txt /dst\n',
+      'dot.Dockerfile': 'FROM busybox:local\nWORKDIR /w\nCOPY a.txt b.txt .\n',
+      'glob.Dockerfile': 'FROM busybox:local\nCOPY *.txt /dst\n',
+      'one.Dockerfile': 'FROM busybox:local\nCOPY a*.txt /one\nCOPY a.txt b.txt /dir/\nRUN cat /one /dir/b.txt\n',
+      'a.txt': 'A\n',
+      'b.txt': 'B\n',
+    });
+    for (const f of ['two.Dockerfile', 'dot.Dockerfile', 'glob.Dockerfile']) {
+      const r = failed(await c.docker(['build', '-f', path.join(ctx, f), ctx]));
+      expect([f, r.stderr]).toEqual([f, expect.stringContaining('When using COPY with more than one source file, the destination must be a directory and end with a /')]);
+    }
+    expect(ok(await c.docker(['build', '-f', path.join(ctx, 'one.Dockerfile'), ctx])).stdout).toContain('A\nB\n');
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

@@ -617,6 +617,10 @@ export class Builder {
       }
     };
     const copyEntries = async (src: SourceRoot, fromImage: BuildImage | undefined, entries: SourceEntry[]): Promise<void> => {
+      // moby createCopyInstruction: several sources (wildcard matches count) need a destination ending in /
+      if (entries.length > 1 && !destWord.endsWith('/')) {
+        throw new InvalidArgumentError(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+      }
       const hash = fromImage ? await hashSources(entries, undefined) : await hashSources(entries, src, ctx.opts.contextDigests);
       // moby's performCopy: `COPY --chown=<spec><hash> in <destination as written> ` (no space after the chown)
       const cmd = this.nopCmdString(st, `${name} ${chown !== undefined && chown !== '' ? `--chown=${chown}` : ''}${hash} in ${destWord} `);
