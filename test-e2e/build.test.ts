@@ -150,6 +150,8 @@ describe('docker build (legacy builder)', () => {
     // COPY and WORKDIR: one space after #(nop) and the destination as written (trace 120-save)
     expect(h.some((l) => /^\/bin\/sh -c #\(nop\) COPY dir:[0-9a-f]{64} in \.\/ $/.test(l))).toBe(true);
     expect(h).toContain('/bin/sh -c #(nop) WORKDIR /app');
+    // SHELL's comment is Go's %v of the list (unquoted), under the new shell
+    expect(h).toContain('/bin/sh -e -c #(nop)  SHELL [/bin/sh -e -c]');
     expect(h).toHaveLength(15); // the 15 steps of the final stage (the imported base has no CreatedBy: trimmed)
   });
 

@@ -334,7 +334,8 @@ export class Builder {
       case 'SHELL': {
         if (!inst.json || inst.json.length === 0) throw parseError(inst.line, 'SHELL requires the arguments to be in JSON form');
         c.Shell = inst.json;
-        return this.metaStep(ctx, st, `SHELL ${goQuoteList(inst.json)}`);
+        // moby: fmt.Sprintf("SHELL %v", Shell): Go's %v of a []string, unquoted
+        return this.metaStep(ctx, st, `SHELL [${inst.json.join(' ')}]`);
       }
       case 'HEALTHCHECK': {
         c.Healthcheck = healthcheck(inst, c.Shell ?? DEFAULT_SHELL);
