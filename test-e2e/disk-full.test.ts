@@ -93,4 +93,31 @@ describe('a full data root', () => {
     expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
     expect(d!.log()).not.toMatch(/uncaught exception|unhandled rejection/);
   }, 120_000);
+
+  it('a commit on the full disk fails with the real cause and leaves the container running, not frozen; rm -f removes it after a restart', async () => {
+    // the container ticks a counter in its own /dev/shm (a tmpfs, not the full disk) once the fill is done
+    const tickLoop = 'i=0; while :; do i=$((i+1)); echo $i > /dev/shm/tick; sleep 0.05; done';
+    const id = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', `until [ -e /go ]; do sleep 0.05; done; dd if=/dev/zero of=/fill bs=1M; ${tickLoop}`])).stdout.trim();
+    ok(await docker(['exec', id, 'touch', '/go']));
+    await waitFor('the disk to fill', () => free() < 1 << 20, 30_000);
+    const filler = path.join(small, 'filler');
+    await exec('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
+    const pid = Number(ok(await docker(['inspect', '--format', '{{.State.Pid}}', id])).stdout.trim());
+    const tick = (): string => fs.readFileSync(`/proc/${pid}/root/dev/shm/tick`, 'utf8');
+    await waitFor('the container to tick', () => fs.existsSync(`/proc/${pid}/root/dev/shm/tick`), 30_000);
+    const r = await docker(['commit', id, 'full:1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no space left on device');
+    expect(r.stderr).not.toContain(small);
+    // docker pauses a container for a commit and always unpauses it: it must still run
+    expect(ok(await docker(['inspect', '--format', '{{.State.Status}}', id])).stdout.trim()).toBe('running');
+    const t0 = tick();
+    await sleep(500);
+    expect(tick()).not.toBe(t0);
+    await d!.restart();
+    ok(await docker(['rm', '-f', id]));
+    expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
+    fs.rmSync(filler);
+    expect(d!.log()).not.toMatch(/uncaught exception|unhandled rejection/);
+  }, 120_000);
 });

@@ -98,7 +98,9 @@ export class ContainerLifecycle {
     await this.ctx.exclusive(e, async () => {
       checkCanPause(e.rec.id, e.rec.state.status);
       await this.ctx.runtimeFor(e).pause(e.rec.id);
-      await this.ctx.setState(e, { status: 'paused' });
+      // the runtime's pause is the fact: a full disk refusing the row must not hide it (a
+      // commit would then never unpause); docker (daemon/pause.go) only warns when it cannot save
+      await this.ctx.setState(e, { status: 'paused' }, { evenUnsaved: true });
     });
     this.ctx.emit(e, 'pause');
   }
@@ -108,7 +110,7 @@ export class ContainerLifecycle {
     await this.ctx.exclusive(e, async () => {
       checkCanUnpause(e.rec.id, e.rec.state.status);
       await this.ctx.runtimeFor(e).resume(e.rec.id);
-      await this.ctx.setState(e, { status: 'running' });
+      await this.ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
     });
     this.ctx.emit(e, 'unpause');
   }

@@ -93,13 +93,12 @@ export class ContainerRestore {
       e.hub.bind(task);
       ctx.mounts.adopt(id);
       if (task.pid !== e.rec.state.pid) await ctx.setState(e, { pid: task.pid });
-      // a commit in progress when the daemon died paused it: that pause is undone
+      // a commit in progress when the daemon died paused it: that pause is undone (whatever the
+      // row says: a full disk may have refused the row's `paused`, not the runtime's freeze)
       const marker = commitPauseMarker(dir);
       if (await fs.stat(marker).then(() => true, () => false)) {
-        if (e.rec.state.status === 'paused') {
-          await ctx.runtimeFor(e).resume(id).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unpause after a cut commit'));
-          await ctx.setState(e, { status: 'running' });
-        }
+        await ctx.runtimeFor(e).resume(id).catch((err) => ctx.log.debug({ id, err: messageOf(err) }, 'unpause after a cut commit'));
+        if (e.rec.state.status === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
         await fs.rm(marker, { force: true });
       }
       this.supervisor.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
