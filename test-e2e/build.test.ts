@@ -453,6 +453,15 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
   });
 
+  it('the image\'s HEALTHCHECK never probes a RUN container (moby dispatchRun: withoutHealthcheck)', async () => {
+    const ctx = ctxDir('run-no-health', {
+      Dockerfile: 'FROM busybox:local\nHEALTHCHECK --interval=1s --timeout=1s --start-period=0s CMD touch /tmp/probed\nRUN sleep 4; if [ -e /tmp/probed ]; then echo probed; else echo no-probe; fi\n',
+    });
+    const r = ok(await c.docker(['build', '--no-cache', '-t', 'run-no-health:v1', ctx]));
+    expect(r.stdout).toContain('no-probe\n');
+    expect(ok(await c.docker(['run', '--rm', '--no-healthcheck', 'run-no-health:v1', 'ls', '/tmp'])).stdout).toBe('');
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

@@ -82,6 +82,8 @@ export class DaemonBuildBackend implements BuildBackend {
       User: c.User ?? '',
       AttachStdout: true,
       AttachStderr: true,
+      // moby dispatchRun: withoutHealthcheck(): no probe of the image's HEALTHCHECK runs during a RUN
+      Healthcheck: { Test: ['NONE'] },
       HostConfig: {
         ...(opts.resources ?? {}),
         ...(opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {}),
