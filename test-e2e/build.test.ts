@@ -462,6 +462,20 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['run', '--rm', '--no-healthcheck', 'run-no-health:v1', 'ls', '/tmp'])).stdout).toBe('');
   });
 
+  it('-q: a failing build shows the output it held back, then the error (moby errf writes notVerboseBuffer)', async () => {
+    const ctx = ctxDir('quiet-fail', { Dockerfile: 'FROM busybox:local\nRUN echo held-back && exit 4\n' });
+    const r = expectExit(await c.docker(['build', '-q', '--force-rm', ctx]), 4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Step 2/2 : RUN echo held-back && exit 4\n');
+    expect(r.stderr).toContain('held-back\n');
+    expect(r.stderr).toContain("The command '/bin/sh -c echo held-back && exit 4' returned a non-zero code: 4");
+    // a parse error has nothing held back: still a plain 400
+    const bad = ctxDir('quiet-parse', { Dockerfile: 'FROM busybox:local\nNOPE x\n' });
+    const p = failed(await c.docker(['build', '-q', bad]));
+    expect(p.stderr).toContain('dockerfile parse error line 2: unknown instruction: NOPE');
+    expect(p.stderr).not.toContain('Step 1/');
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

@@ -144,12 +144,17 @@ export function buildRouter(service: BuildService): Router {
     });
     let stream: JsonStream | undefined;
     const open = (): JsonStream => (stream ??= startJsonStream(res));
+    // q=1: moby writes the output to a buffer (notVerboseBuffer), dropped on success and sent
+    // before the error on failure (the CLI shows it on stderr)
+    const held: Array<Record<string, unknown>> = [];
     const out = {
       stream: (text: string): void => {
-        if (!quiet) open().write({ stream: text });
+        if (quiet) held.push({ stream: text });
+        else open().write({ stream: text });
       },
       aux: (value: Record<string, unknown>): void => {
-        if (!quiet) open().write({ aux: value } as never);
+        if (quiet) held.push({ aux: value });
+        else open().write({ aux: value } as never);
       },
     };
     try {
@@ -159,12 +164,12 @@ export function buildRouter(service: BuildService): Router {
       s.end();
     } catch (e) {
       if (!stream) {
-        if (quiet && e instanceof RunFailedError) {
-          const s = open();
-          s.fail(e, e.exitCode);
-          return;
-        }
-        throw e;
+        // nothing written yet: a plain HTTP error, unless q=1 held some output back (moby's errf)
+        if (!quiet || held.length === 0) throw e;
+        const s = open();
+        for (const m of held) s.write(m as never);
+        s.fail(e, e instanceof RunFailedError ? e.exitCode : undefined);
+        return;
       }
       stream.fail(e, e instanceof RunFailedError ? e.exitCode : undefined);
     }
