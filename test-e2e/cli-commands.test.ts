@@ -53,6 +53,9 @@ describe('berth does what docker does', () => {
     expect((await same(['cp', '--nosuch', 'a', 'b'])).code).toBe(125);
     expect((await same(['network', 'connect', '--nosuch', 'n', 'c'])).code).toBe(125);
     expect((await same(['cp', 'a'])).code).toBe(1);
+    // an int flag that is no int: pflag's error before anything is asked of the daemon
+    expect((await same(['stop', '-t', 'x', 'nosuch'])).code).toBe(125);
+    expect((await same(['restart', '--timeout', '1.5', 'nosuch'])).code).toBe(125);
   });
 
   it('rm -f and rmi -f of something missing: the error is printed, exit 0', async () => {
@@ -125,6 +128,24 @@ describe('berth does what docker does', () => {
     expect(dr.stdout).toContain('Deleted Containers:');
     expect(dr.stdout).toContain('Deleted Volumes:');
     expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe('');
+  });
+
+  it('inspect: networks and volumes too, --type, output and errors in the names\' order; image reference errors', async () => {
+    ok(await c.docker(['volume', 'create', 'insp-vol']));
+    ok(await c.docker(['create', '--name', 'insp-c', 'busybox', 'true']));
+    await same(['inspect', 'none']);
+    for (const f of ['{{.Name}}', '{{.Nope}}']) expect((await same(['inspect', '-f', f, 'none', 'insp-vol', 'insp-c', 'busybox', 'nosuch'])).code).toBe(1);
+    for (const t of ['bogus', '', 'volume', 'network', 'container']) expect((await same(['inspect', `--type=${t}`, 'insp-vol'])).code).toBe(t === 'volume' ? 0 : 1);
+    expect(await same(['inspect', '-f', '{{.Name}}', 'nosuch'])).toEqual({ code: 1, stdout: '\n', stderr: 'Error: No such object: nosuch\n' });
+    expect((await same(['volume', 'inspect', '-f', '{{.Name}}', 'insp-vol', 'nosuch', 'insp-vol'])).code).toBe(1);
+    for (const ref of ['BAD', 'a//b', 'a@b']) {
+      expect((await same(['run', ref])).code).toBe(125);
+      expect((await same(['create', ref])).code).toBe(1);
+      expect((await same(['pull', ref])).code).toBe(1);
+      expect((await same(['tag', 'busybox', ref])).code).toBe(1);
+    }
+    ok(await c.docker(['rm', 'insp-c']));
+    ok(await c.docker(['volume', 'rm', 'insp-vol']));
   });
 
   it('builder prune, context, search of an unreachable registry', async () => {

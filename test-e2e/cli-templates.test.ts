@@ -60,6 +60,13 @@ describe('templates as docker 28 runs them', () => {
     ok(await c.docker(['rm', 'tpl-ps']));
   });
 
+  it('network ls / volume ls: every field of docker 28\'s rows (json), .Label', async () => {
+    ok(await c.docker(['volume', 'create', '--label', 'com.example.k=v', 'tpl-vol']));
+    for (const f of ['json', '{{.Label "com.example.k"}}|{{.Links}}|{{.Size}}', 'table {{.Name}}\t{{.Label "com.example.k"}}']) await same(['volume', 'ls', '--format', f]);
+    for (const f of ['json', '{{.Name}} {{.CreatedAt}} {{.IPv4}} {{.IPv6}} {{.Internal}} [{{.Label "x"}}]']) await same(['network', 'ls', '--format', f]);
+    ok(await c.docker(['volume', 'rm', 'tpl-vol']));
+  });
+
   it('version --format goes through a tabwriter and keeps \\t as typed; info too', async () => {
     await same(['version', '--format', '{{"a\\tb"}}']);
     await same(['version', '--format', 'a\\tb']);

@@ -17,3 +17,18 @@ export function describeError(e: unknown): string {
   if (isDaemonError(e)) return `Error response from daemon: ${e.message}`;
   return messageOf(e);
 }
+
+/**
+ * An int flag as pflag reads it (strconv.ParseInt): its value, undefined when not given, or
+ * pflag's usage error (exit 125) naming the text as typed: `invalid argument "x" for "-t,
+ * --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax`.
+ */
+export function intFlag(value: unknown, flag: string, usage: { prog: string; command: string; synopsis: string }): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(Array.isArray(value) ? value[value.length - 1] : value);
+  if (/^[+-]?\d+$/.test(text)) return Number(text);
+  throw new StatusError(
+    `invalid argument "${text}" for "${flag}" flag: strconv.ParseInt: parsing "${text}": invalid syntax\n\nUsage:  ${usage.prog} ${usage.command} ${usage.synopsis}\n\nRun '${usage.prog} ${usage.command} --help' for more information`,
+    125,
+  );
+}

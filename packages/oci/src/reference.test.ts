@@ -16,6 +16,11 @@ describe('references', () => {
     expect(familiarString(withDefaultTag(parseReference(input)))).toBe(familiar);
   });
 
+  it("names an upper-case official image as distribution does (docker 28: `docker tag busybox BAD`)", () => {
+    expect(() => parseReference('BAD')).toThrow('invalid reference format: repository name (library/BAD) must be lowercase');
+    expect(() => parseReference('a/BAD')).toThrow('invalid reference format: repository name (a/BAD) must be lowercase');
+  });
+
   it('keeps a digest, and a tag beside it', () => {
     const d = 'sha256:' + 'a'.repeat(64);
     expect(formatReference(parseReference(`busybox@${d}`))).toBe(`docker.io/library/busybox@${d}`);

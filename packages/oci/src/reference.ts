@@ -67,7 +67,11 @@ export function parseReference(input: string): Reference {
   if (rest.length > MAX_NAME) throw new ReferenceError(`invalid reference format: repository name must not be more than ${MAX_NAME} characters`);
   let { domain, path } = splitDomain(rest);
   if (!DOMAIN.test(domain)) throw new ReferenceError(`invalid reference format: "${input}"`);
-  if (path.toLowerCase() !== path) throw new ReferenceError(`invalid reference format: repository name (${path}) must be lowercase`);
+  // named as distribution's splitDockerDomain leaves it: `library/` added to an official image
+  if (path.toLowerCase() !== path) {
+    const shown = (domain === DEFAULT_DOMAIN || domain === LEGACY_DEFAULT_DOMAIN) && !path.includes('/') ? OFFICIAL_REPO_PREFIX + path : path;
+    throw new ReferenceError(`invalid reference format: repository name (${shown}) must be lowercase`);
+  }
   const comps = path.split('/');
   if (comps.some((c) => !COMPONENT.test(c))) throw new ReferenceError(`invalid reference format: "${input}"`);
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;

@@ -23,8 +23,9 @@ export async function run(ctx: CliContext, argv: RunArgv): Promise<ExitCode> {
     ctx.io.stdout.write(`${created.Id}\n`);
     return 0;
   } catch (e) {
-    // docker returns the daemon's error as is from create (exit 1); its own errors are 125
-    if (isDaemonError(e)) {
+    // docker returns the daemon's error as is from create (exit 1), and a bad image
+    // reference too; its own errors are 125
+    if (isDaemonError(e) || e instanceof (require('@berth/oci') as typeof import('@berth/oci')).ReferenceError) {
       ctx.io.stderr.write(`${describeError(e)}\n`);
       return 1;
     }

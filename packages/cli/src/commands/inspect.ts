@@ -15,39 +15,53 @@ export interface InspectArgv {
  * `berth image inspect` (`kind` fixed). Prints the JSON array (4-space indent), or each element
  * through `-f`; unknown names give `Error: No such object: X` after the output, exit 1.
  */
+/** docker 28's `--type` values; berth serves the first four (the rest are swarm's and plugins'). */
+const TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+
+type Kind = 'container' | 'image' | 'network' | 'volume';
+
 export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container' | 'image'): Promise<ExitCode> {
   const client = ctx.client(kind === 'image' ? 'general' : 'fast');
-  const type = kind ?? (argv.type as 'container' | 'image' | undefined);
-  if (type !== undefined && type !== 'container' && type !== 'image') {
-    ctx.io.stderr.write(`"${type}" is not a valid value for --type\n`);
+  const type = kind ?? argv.type;
+  if (type !== undefined && !TYPES.includes(type)) {
+    const one = TYPES.map((t) => JSON.stringify(t)).join(', ');
+    ctx.io.stderr.write(type === '' ? `type is empty: must be one of ${one}\n` : `unknown type: ${JSON.stringify(type)}: must be one of ${one}\n`);
     return 1;
   }
+  const fetchers: Record<Kind, (name: string) => Promise<unknown>> = {
+    container: (name) => client.containers.inspect(name, { size: argv.size }),
+    image: (name) => client.images.inspect(name),
+    network: (name) => client.networks.inspect(name),
+    volume: (name) => client.volumes.inspect(name),
+  };
+  // without --type docker tries each kind in this order (swarm's kinds only on a manager)
+  const order: Kind[] = type === undefined ? ['container', 'image', 'network', 'volume'] : (Object.keys(fetchers) as Kind[]).includes(type as Kind) ? [type as Kind] : [];
   const tmpl = parseFormat(ctx, argv.format);
   if (tmpl === null) return 64;
-  const found: unknown[] = [];
-  const errors: string[] = [];
+  const results: Inspected[] = [];
   for (const name of argv.names) {
     try {
-      if (type === 'image') found.push(await client.images.inspect(name));
-      else if (type === 'container') found.push(await client.containers.inspect(name, { size: argv.size }));
-      else {
+      if (type !== undefined) {
+        if (order.length === 0) throw new Error(`Error: No such ${type}: ${name}`);
+        results.push({ value: await fetchers[order[0]!](name) });
+        continue;
+      }
+      let hit = false;
+      for (const k of order) {
         try {
-          found.push(await client.containers.inspect(name, { size: argv.size }));
+          results.push({ value: await fetchers[k](name) });
+          hit = true;
+          break;
         } catch (e) {
           if (statusCodeOf(e) !== 404) throw e;
-          try {
-            found.push(await client.images.inspect(name));
-          } catch (e2) {
-            if (statusCodeOf(e2) !== 404) throw e2;
-            errors.push(`Error: No such object: ${name}`);
-          }
         }
       }
+      if (!hit) results.push({ error: `Error: No such object: ${name}` });
     } catch (e) {
-      errors.push(describeError(e));
+      results.push({ error: describeError(e) });
     }
   }
-  return printInspected(ctx, found, errors, tmpl);
+  return printInspected(ctx, results, tmpl);
 }
 
 /** `-f`'s template, undefined without one, null (after saying why) when it does not parse. */
@@ -63,23 +77,35 @@ function parseFormat(ctx: CliContext, format: string | undefined): Template | un
   }
 }
 
+/** One name's outcome, in the order the names were given. */
+type Inspected = { value: unknown } | { error: string };
+
 /**
- * What every inspect prints: the objects found as a JSON array (4-space indent) or each through
- * the template, then the errors for the names not found; exit 1 when there were any.
+ * What every inspect prints (docker's inspect.Inspect): the objects found as a JSON array
+ * (4-space indent), or each through the template (a failing one adds its error and the rest go
+ * on; nothing printed at all still prints a newline, as docker's Flush); then the errors in the
+ * names' order, exit 1 when there were any.
  */
-function printInspected(ctx: CliContext, found: unknown[], errors: string[], tmpl: Template | undefined): ExitCode {
+function printInspected(ctx: CliContext, results: Inspected[], tmpl: Template | undefined): ExitCode {
+  const errors: string[] = [];
   if (tmpl) {
-    for (const el of found) {
+    let out = '';
+    for (const r of results) {
+      if ('error' in r) {
+        errors.push(r.error);
+        continue;
+      }
       try {
-        ctx.io.stdout.write(tmpl.executeInspect(el) + '\n');
+        out += tmpl.executeInspect(r.value) + '\n';
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
-        ctx.io.stdout.write('\n');
-        ctx.io.stderr.write(`template parsing error: ${e.message}\n`);
-        return 1;
+        errors.push(`template parsing error: ${e.message}`);
       }
     }
+    ctx.io.stdout.write(out === '' ? '\n' : out);
   } else {
+    const found = results.flatMap((r) => ('value' in r ? [r.value] : []));
+    for (const r of results) if ('error' in r) errors.push(r.error);
     ctx.io.stdout.write(found.length === 0 ? '[]\n' : JSON.stringify(found, null, 4) + '\n');
   }
   for (const e of errors) ctx.io.stderr.write(`${e}\n`);
@@ -90,14 +116,13 @@ function printInspected(ctx: CliContext, found: unknown[], errors: string[], tmp
 export async function inspectEach(ctx: CliContext, names: string[], fetch: (name: string) => Promise<unknown>, format?: string): Promise<ExitCode> {
   const tmpl = parseFormat(ctx, format);
   if (tmpl === null) return 64;
-  const found: unknown[] = [];
-  const errors: string[] = [];
+  const results: Inspected[] = [];
   for (const n of names) {
     try {
-      found.push(await fetch(n));
+      results.push({ value: await fetch(n) });
     } catch (e) {
-      errors.push(describeError(e));
+      results.push({ error: describeError(e) });
     }
   }
-  return printInspected(ctx, found, errors, tmpl);
+  return printInspected(ctx, results, tmpl);
 }

@@ -6,11 +6,17 @@ import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
 import { formatContextOf } from '../format/template';
+import { goTimeStringOfIso } from '../format/human-duration';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
 
 /** docker's row type, named in template errors. */
-const NetworkContext = formatContextOf('*network.networkContext');
+/** docker's networkContext, with its Label(name) method. */
+const NetworkContext = formatContextOf('*network.networkContext', {
+  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
+});
+
+const LABELS = Symbol('labels');
 
 const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' };
 
@@ -19,7 +25,27 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boo
   const nets = await ctx.client('general').networks.list({ filters: parseFilterFlags(argv.filter) });
   const format = argv.quiet ? '{{.ID}}' : normalizeFormat(argv.format, 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}');
   // docker's CLI lists them by name, in natural order
-  const rows = [...nets].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map((n) => new NetworkContext({ ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''), Name: n.Name ?? '', Driver: n.Driver ?? '', Scope: n.Scope ?? '' }));
+  const rows = [...nets]
+    .sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? ''))
+    .map((n) => {
+      const labels = (n.Labels ?? {}) as Record<string, string>;
+      const row = new NetworkContext({
+        ID: argv.noTrunc ? n.Id : truncateId(n.Id ?? ''),
+        Name: n.Name ?? '',
+        Driver: n.Driver ?? '',
+        Scope: n.Scope ?? '',
+        IPv4: String((n as { EnableIPv4?: boolean }).EnableIPv4 ?? false),
+        IPv6: String(n.EnableIPv6 ?? false),
+        Internal: String(n.Internal ?? false),
+        Labels: Object.keys(labels)
+          .sort()
+          .map((k) => `${k}=${labels[k]}`)
+          .join(','),
+        CreatedAt: goTimeStringOfIso(String(n.Created ?? "")),
+      });
+      Object.defineProperty(row, LABELS, { value: labels });
+      return row;
+    });
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));
   return 0;
 }

@@ -4,6 +4,7 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { configDir } from '../config';
 import { credentialsFor } from '../credentials';
+import { asCliReferenceError } from '../image-reference';
 import { printJsonMessages } from '../json-messages-output';
 import { pullImage } from '../pull-image';
 
@@ -17,7 +18,7 @@ export async function run(ctx: CliContext, argv: { image: string; quiet?: boolea
   try {
     ref = parseReference(argv.image);
   } catch (e) {
-    ctx.io.stderr.write(`invalid reference format: ${describeError(e)}\n`);
+    ctx.io.stderr.write(`${describeError(asCliReferenceError(e))}\n`);
     return 1;
   }
   if (argv.allTags && (ref.tag !== undefined || ref.digest !== undefined)) {

@@ -1,5 +1,6 @@
 import { parseReference, repositoryName } from '@berth/oci';
 import type { CliContext, ExitCode } from '../cli-context';
+import { asCliReferenceError } from '../image-reference';
 
 /** `berth tag SOURCE TARGET`: the source as typed, the target normalised (`repo=docker.io/library/x`). */
 export async function run(ctx: CliContext, argv: { source: string; target: string }): Promise<ExitCode> {
@@ -7,7 +8,7 @@ export async function run(ctx: CliContext, argv: { source: string; target: strin
   try {
     ref = parseReference(argv.target);
   } catch (e) {
-    ctx.io.stderr.write(`Error parsing reference: "${argv.target}" is not a valid repository/tag: ${(e as Error).message}\n`);
+    ctx.io.stderr.write(`Error parsing reference: "${argv.target}" is not a valid repository/tag: ${(asCliReferenceError(e) as Error).message}\n`);
     return 1;
   }
   if (ref.digest) {

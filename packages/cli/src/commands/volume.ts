@@ -9,7 +9,12 @@ import { inspectEach } from './inspect';
 import { forEachArg } from './for-each';
 
 /** docker's row type, named in template errors. */
-const VolumeContext = formatContextOf('*formatter.volumeContext');
+const LABELS = Symbol('labels');
+
+/** docker's volumeContext, with its Label(name) method. */
+const VolumeContext = formatContextOf('*formatter.volumeContext', {
+  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
+});
 
 const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
@@ -19,8 +24,8 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: stri
   const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, 'table {{.Driver}}\t{{.Name}}');
   // docker's CLI lists them by name, in natural order
   const rows = [...vols].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map(
-    (v) =>
-      new VolumeContext({
+    (v) => {
+      const row = new VolumeContext({
         Driver: v.Driver ?? '',
         Name: v.Name ?? '',
         Mountpoint: v.Mountpoint ?? '',
@@ -28,7 +33,16 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: stri
         Labels: Object.entries(v.Labels ?? {})
           .map(([k, x]) => `${k}=${x}`)
           .join(','),
-      }),
+        // cluster volumes' fields: N/A for a local volume, as docker 28 prints them
+        Links: 'N/A',
+        Size: 'N/A',
+        Group: 'N/A',
+        Availability: 'N/A',
+        Status: 'N/A',
+      });
+      Object.defineProperty(row, LABELS, { value: v.Labels ?? {} });
+      return row;
+    },
   );
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));
   return 0;
