@@ -476,6 +476,22 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(p.stderr).not.toContain('Step 1/');
   });
 
+  it('--chown=NAME is NAME:NAME (the group of that name, not the user\'s primary group) and misses say why, as moby\'s parseChownFlag', async () => {
+    const ctx = ctxDir('chown-names', {
+      Dockerfile: "FROM busybox:local\nRUN echo 'app:x:1234:4321::/:/bin/sh' >> /etc/passwd && echo 'app:x:999:' >> /etc/group\nCOPY --chown=app f /f\nCOPY --chown=app:0 f /g\nRUN stat -c '%u:%g %n' /f /g\n",
+      'nouser.Dockerfile': 'FROM busybox:local\nCOPY --chown=nosuch f /f\n',
+      'nogroup.Dockerfile': 'FROM busybox:local\nCOPY --chown=0:nosuchgroup f /f\n',
+      'f': 'f\n',
+    });
+    expect(ok(await c.docker(['build', ctx])).stdout).toContain('1234:999 /f\n1234:0 /g\n');
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'nouser.Dockerfile'), ctx])).stderr).toContain(
+      "unable to convert uid/gid chown string to host mapping: can't find uid for user nosuch: no such user: nosuch",
+    );
+    expect(failed(await c.docker(['build', '-f', path.join(ctx, 'nogroup.Dockerfile'), ctx])).stderr).toContain(
+      "unable to convert uid/gid chown string to host mapping: can't find gid for group nosuchgroup: no such group: nosuchgroup",
+    );
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

@@ -738,22 +738,32 @@ export class Builder {
     return missing;
   }
 
+  /**
+   * moby's parseChownFlag: `user[:group]`, numbers or names from the image's /etc/passwd and
+   * /etc/group; a lone user is also the group's name or number (`--chown=app` is app:app, the
+   * group named app, not the user's primary group).
+   */
   private async resolveOwner(root: string | undefined, spec: string): Promise<{ uid: number; gid: number }> {
-    const [u, g] = spec.split(':') as [string, string | undefined];
-    const lookup = async (file: string, name: string): Promise<number> => {
+    const prefix = 'unable to convert uid/gid chown string to host mapping: ';
+    const parts = spec.split(':');
+    if (parts.length > 2) throw new InvalidArgumentError(`${prefix}invalid chown string format: ${spec}`);
+    const [userStr, grpStr] = parts.length === 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!];
+    const lookup = async (file: string, kind: 'user' | 'group', name: string): Promise<number> => {
       if (/^\d+$/.test(name)) return Number(name);
-      if (!root) throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: no such user: ${name}`);
-      const text = (await readInRoot(root, file)) ?? '';
+      const what = `can't find ${kind === 'user' ? 'uid' : 'gid'} for ${kind} ${name}`;
+      const text = root ? await readInRoot(root, file) : undefined;
+      if (text === undefined) throw new InvalidArgumentError(`${prefix}${what}: open ${file}: no such file or directory`);
       for (const line of text.split('\n')) {
         const f = line.split(':');
         if (f[0] === name && f[2] !== undefined) return Number(f[2]);
       }
-      throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: can't find ${file === '/etc/passwd' ? 'uid' : 'gid'} for ${file === '/etc/passwd' ? 'user' : 'group'} ${name}`);
+      throw new InvalidArgumentError(`${prefix}${what}: no such ${kind}: ${name}`);
     };
-    const uid = await lookup('/etc/passwd', u);
-    const gid = g !== undefined && g !== '' ? await lookup('/etc/group', g) : uid;
+    const uid = await lookup('/etc/passwd', 'user', userStr);
+    const gid = await lookup('/etc/group', 'group', grpStr);
     return { uid, gid };
   }
+
 }
 
 /** A stage's or image's rootfs as a COPY --from source: no .dockerignore, symlinks resolved inside it. */
