@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InternalError, messageOf } from '@berth/errdefs';
+import { InternalError, messageOf, storageFailureOf } from '@berth/errdefs';
 import { isMountPoint, removeBundle } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
@@ -67,16 +67,30 @@ export class ContainerRemoval {
           if (e.runtimeDirty) await ctx.runtimeFor(e).delete(id).catch(() => undefined);
           await removeBundle(trash);
         };
+        let finishing: Promise<void> | undefined;
         if (trash === ctx.layout.containerDir(id) || unsaved) await finish();
-        else void finish().catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
+        else {
+          finishing = finish();
+          finishing.catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'removing the bundle'));
+        }
         ctx.forgetMounts(id);
         await ctx.networking.release(id);
-        await ctx.deps.snapshots.remove(id);
-        times.snapshot = ms();
-        await ctx.store.delete(id);
-        times.row = ms();
+        const forget = async (): Promise<void> => {
+          await ctx.deps.snapshots.remove(id);
+          times.snapshot = ms();
+          await ctx.store.delete(id);
+          times.row = ms();
+        };
+        await forget().catch(async (err) => {
+          // a full disk refused the rows while the bundle (often what fills it) was still going:
+          // once it is gone, once more
+          if (!finishing || storageFailureOf(err) === undefined) throw err;
+          await finishing.catch(() => undefined);
+          await forget();
+        });
       } catch (err) {
-        await ctx.setState(e, { status: 'dead', error: messageOf(err) }).catch(() => undefined);
+        // dead in memory even when the database refuses the row: removable again (docker's SetRemovalError)
+        await ctx.setState(e, { status: 'dead', error: messageOf(err) }, { evenUnsaved: true }).catch(() => undefined);
         e.removal = undefined;
         throw new InternalError(`unable to remove filesystem for ${id}: ${messageOf(err)}`, { cause: err });
       }

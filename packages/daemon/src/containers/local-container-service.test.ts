@@ -454,6 +454,29 @@ describe('ContainerService (fake runtime)', () => {
     await svc.remove(Id, { force: true });
   });
 
+  it('a removal the full disk refused leaves the container removable once the space is back (dead, not stuck removing)', async () => {
+    const { Id } = await svc.create({ Image: 'busybox' }, { name: 'full' });
+    const full = (): Error => Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
+    const run = db.run.bind(db);
+    const remove = snapshots.remove.bind(snapshots);
+    db.run = (async (sql: string, params?: unknown[]) => {
+      if (/^\s*UPDATE containers SET status/.test(sql)) throw full();
+      return run(sql, params as never);
+    }) as typeof db.run;
+    snapshots.remove = async () => {
+      throw full();
+    };
+    try {
+      await expect(svc.remove(Id)).rejects.toThrow('database or disk is full');
+      expect((await svc.inspect(Id)).State.Status).toBe('dead');
+    } finally {
+      db.run = run;
+      snapshots.remove = remove;
+    }
+    await svc.remove(Id);
+    await expect(svc.inspect(Id)).rejects.toThrow(NotFoundError);
+  });
+
   it('rename: moves the name, 409 when taken', async () => {
     const a = await svc.create({ Image: 'busybox' }, { name: 'ren-a' });
     await svc.create({ Image: 'busybox' }, { name: 'ren-b' });
