@@ -215,6 +215,13 @@ describe('docker cp into the view', () => {
   it('refuses to replace a bind-mounted file, and a hostile tar leaves nothing', async () => {
     await expect(put('/etc', tarOf({ hostname: 'evil' }))).rejects.toThrow('mount point');
     expect(await fs.readFile(hostnameFile, 'utf8')).toBe('myhost\n');
+    // the mount met after another entry of the same directory (whose fd the extractor reuses)
+    const src = execFileSync('mktemp', ['-d', path.join(work, 'src-XXXX')]).toString().trim();
+    await fs.mkdir(path.join(src, 'etc'));
+    await fs.writeFile(path.join(src, 'etc', 'a.conf'), 'a');
+    await fs.writeFile(path.join(src, 'etc', 'hostname'), 'evil');
+    await expect(put('/', execFileSync('tar', ['--sort=name', '-C', src, '-cf', '-', 'etc']))).rejects.toThrow('mount point');
+    expect(await fs.readFile(hostnameFile, 'utf8')).toBe('myhost\n');
     const climb = execFileSync('tar', ['-P', '-C', outside, '-cf', '-', '../etc-decoy']);
     await expect(put('/data', climb)).rejects.toThrow();
     expect(await fs.readFile(path.join(work, 'etc-decoy'), 'utf8')).toBe('x');

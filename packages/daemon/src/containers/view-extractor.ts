@@ -29,6 +29,8 @@ interface Pending {
   name: Buffer;
   comps: string[];
   target: string;
+  /** The target's parent directory (relative), `''` for the extraction directory. */
+  dir: string;
   dataOff: number;
 }
 
@@ -93,7 +95,7 @@ export class ViewExtractor implements TarSink {
   private cur: TarEntry | undefined;
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
   /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
-  private cached: { rel: string; fd: number; path: string; mount?: ViewMount } | undefined;
+  private cached: { rel: string; fd: number; path: string; mount?: ViewMount; mountNames: Set<string> } | undefined;
   /** The small file whose data is being copied into the batch being filled (next free byte, end). */
   private small: { arena: Buffer; at: number; end: number } | undefined;
   /** The batch being filled, and the one being written on the worker thread (at most one). */
@@ -124,24 +126,24 @@ export class ViewExtractor implements TarSink {
     const comps = clean(e.name);
     if (comps === null) this.refuse(e, 'invalid entry name (it climbs out of the extraction directory)');
     if (comps.length === 0) return; // the extraction directory itself: kept as it is (docker)
-    const target = comps.join('/');
+    const target = comps.length === 1 ? comps[0]! : comps.join('/');
+    const dir = comps.length === 1 ? '' : target.slice(0, target.length - comps[comps.length - 1]!.length - 1);
     const kind = kindOf(e);
     if (kind === undefined) this.refuse(e, `unhandled tar header type ${JSON.stringify(e.typeflag)}`);
     if (this.busy()) {
-      const parentRel = comps.slice(0, -1).join('/');
       const batchable = kind === 'file' && e.size <= SMALL_FILE && e.xattrs === undefined;
-      if (kind === 'link' || (this.cached?.rel !== parentRel && this.pendingAbove(parentRel)) || (!batchable && this.touchesPending(target))) {
-        return this.drain().then(() => this.enter(e, comps, target, kind));
+      if (kind === 'link' || (this.cached?.rel !== dir && this.pendingAbove(dir)) || (!batchable && this.touchesPending(target))) {
+        return this.drain().then(() => this.enter(e, comps, target, dir, kind));
       }
     }
-    return this.enter(e, comps, target, kind);
+    return this.enter(e, comps, target, dir, kind);
   }
 
-  private enter(e: TarEntry, comps: string[], target: string, kind: Kind): void | Promise<void> {
-    const r = this.locate(comps);
+  private enter(e: TarEntry, comps: string[], target: string, dir: string, kind: Kind): void | Promise<void> {
+    const r = this.locate(comps, target, dir);
     if (kind === 'file' && r.reused && e.size <= SMALL_FILE && e.xattrs === undefined) {
       checkWritable(r.mount, this.opts.readonlyRootfs);
-      return this.queue(e, r, comps, target);
+      return this.queue(e, r, comps, target, dir);
     }
     try {
       this.fd = this.place(e, r, comps, target, kind);
@@ -152,11 +154,11 @@ export class ViewExtractor implements TarSink {
   }
 
   /** Adds a small file to the batch being filled (its data copied in by data()); a full batch is handed to the worker first. */
-  private queue(e: TarEntry, r: Located, comps: string[], target: string): void | Promise<void> {
+  private queue(e: TarEntry, r: Located, comps: string[], target: string, dir: string): void | Promise<void> {
     const need = r.name.length + e.size;
     const b0 = this.fill;
     if (b0 !== undefined && (b0.items.length >= BATCH_FILES || b0.used + need > b0.arena.length)) {
-      if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, r, comps, target));
+      if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, r, comps, target, dir));
       this.submit();
     }
     const b = (this.fill ??= {
@@ -171,10 +173,20 @@ export class ViewExtractor implements TarSink {
     const dataOff = nameOff + r.name.length;
     b.used = dataOff + e.size;
     const m = b.items.length * BATCH_FIELDS;
-    b.meta.set([r.parent, nameOff, r.name.length, dataOff, e.size, e.uid, e.gid, e.mode & 0o7777, atimeOf(e), e.mtime], m);
-    b.items.push({ e, parent: r.parent, name: r.name, comps, target, dataOff });
+    const meta = b.meta;
+    meta[m] = r.parent;
+    meta[m + 1] = nameOff;
+    meta[m + 2] = r.name.length;
+    meta[m + 3] = dataOff;
+    meta[m + 4] = e.size;
+    meta[m + 5] = e.uid;
+    meta[m + 6] = e.gid;
+    meta[m + 7] = e.mode & 0o7777;
+    meta[m + 8] = atimeOf(e);
+    meta[m + 9] = e.mtime;
+    b.items.push({ e, parent: r.parent, name: r.name, comps, target, dir, dataOff });
     bump(this.pendingNames, target, 1);
-    bump(this.pendingDirs, comps.slice(0, -1).join('/'), 1);
+    bump(this.pendingDirs, dir, 1);
     this.small = { arena: b.arena, at: dataOff, end: dataOff + e.size };
   }
 
@@ -209,7 +221,7 @@ export class ViewExtractor implements TarSink {
       for (const fd of b.closeAfter) fs.closeSync(fd);
       for (const p of b.items) {
         bump(this.pendingNames, p.target, -1);
-        bump(this.pendingDirs, p.comps.slice(0, -1).join('/'), -1);
+        bump(this.pendingDirs, p.dir, -1);
       }
       if (this.flight?.batch === b) this.flight = undefined;
     }
@@ -429,24 +441,26 @@ export class ViewExtractor implements TarSink {
    * in the same directory (the fd holds the directory itself, wherever the container moves it:
    * still inside the container). A name that is a mount's destination is resolved in full.
    */
-  private locate(comps: string[]): Located {
-    const rel = Buffer.from(comps.join('/'), 'latin1');
-    const parentRel = comps.slice(0, -1).join('/');
-    const name = Buffer.from(comps[comps.length - 1]!, 'latin1');
+  private locate(comps: string[], target: string, dir: string): Located {
+    const last = comps[comps.length - 1]!;
     const c = this.cached;
-    if (c !== undefined && c.rel === parentRel) {
-      const path = `${c.path === '/' ? '' : c.path}/${name.toString('utf8')}`;
-      if (!this.view.mounts.some((m) => m.destination === path)) {
-        return { parent: c.fd, name, ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, reused: true, close: () => undefined };
-      }
+    if (c !== undefined && c.rel === dir && !c.mountNames.has(last)) {
+      return { parent: c.fd, name: Buffer.from(last, 'latin1'), ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, reused: true, close: noClose };
     }
-    const r = this.view.resolveFrom(this.base, rel, { mkdirParents: true });
+    const r = this.view.resolveFrom(this.base, Buffer.from(target, 'latin1'), { mkdirParents: true });
     if (r.mountPoint || r.parent < 0) return r;
     this.dropCache();
     const fd = r.parent;
-    this.cached = { rel: parentRel, fd, path: r.path.slice(0, r.path.lastIndexOf('/')) || '/', ...(r.mount ? { mount: r.mount } : {}) };
+    const path = r.path.slice(0, r.path.lastIndexOf('/')) || '/';
+    // the names in this directory that are mount destinations (binary strings, as tar names are): resolved in full, never reused
+    const mountNames = new Set<string>();
+    for (const m of this.view.mounts) {
+      const cut = m.destination.lastIndexOf('/');
+      if ((m.destination.slice(0, cut) || '/') === path) mountNames.add(Buffer.from(m.destination.slice(cut + 1), 'utf8').toString('latin1'));
+    }
+    this.cached = { rel: dir, fd, path, mountNames, ...(r.mount ? { mount: r.mount } : {}) };
     if (r.fd >= 0) fs.closeSync(r.fd);
-    return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, reused: true, close: () => undefined };
+    return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, reused: true, close: noClose };
   }
 
   /** Closes the cached parent's fd (once the batches using it are written). */
@@ -590,6 +604,8 @@ async function writeAllAsync(fd: number, data: Buffer): Promise<void> {
     off += await new Promise<number>((resolve, reject) => fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
   }
 }
+
+function noClose(): void {}
 
 function bump(m: Map<string, number>, k: string, by: number): void {
   const n = (m.get(k) ?? 0) + by;
