@@ -8,6 +8,9 @@
  * same trees on the same disk, is measured in the same run (a shared machine's disk can be many
  * times slower than Docker's was), and for the small files also into the container's merged
  * overlay rootfs (what a copy-in creates files through: overlayfs costs more per create).
+ * The client's own floor too: the same four `docker cp` against a stub server
+ * (bench/cp-stub-server.js: GET streams a tar made beforehand, PUT drops the body), i.e. what the
+ * docker CLI alone takes to write or read those trees on this machine at this moment.
  *
  * BENCH_CP_FS=fresh (alone only): everything (berthd's data root, the source and destination
  * trees, the tar | tar floor) on a fresh ext4 file system made for the run: a sparse image of
@@ -18,7 +21,7 @@
  * shared disk measures the disk's age as much as the copy.
  */
 'use strict';
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -52,7 +55,22 @@ async function benchCp(ctx, results) {
     fs.writeFileSync(path.join(dir, `f${i}`), body);
   }
   docker(['run', '-d', '--name', 'cpbench', 'busybox', 'sleep', '100000']);
-  const t = { bigIn: [], bigOut: [], smallIn: [], smallOut: [], floorBig: [], floorSmall: [], floorSmallOverlay: [] };
+  const t = { bigIn: [], bigOut: [], smallIn: [], smallOut: [], floorBig: [], floorSmall: [], floorSmallOverlay: [], cliBigIn: [], cliBigOut: [], cliSmallIn: [], cliSmallOut: [] };
+  // the docker CLI alone: a stub server in a process of its own (docker runs synchronously here)
+  const stubDir = path.join(tmp, 'cp-stub');
+  fs.mkdirSync(stubDir);
+  execFileSync('tar', ['-C', src, '-cf', path.join(stubDir, 'big.tar'), 'big']);
+  execFileSync('tar', ['-C', src, '-cf', path.join(stubDir, 'many.tar'), 'many']);
+  const stubSock = path.join(stubDir, 'stub.sock');
+  const stub = spawn(process.execPath, [path.join(__dirname, 'cp-stub-server.js'), stubSock, `big=${path.join(stubDir, 'big.tar')}`, `many=${path.join(stubDir, 'many.tar')}`], {
+    env: { ...process.env, STUB_FILES: `big=${bigMb * 1024 * 1024}` },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    stub.stdout.once('data', resolve);
+    stub.once('exit', (code) => reject(new Error(`cp stub server exited (${code})`)));
+  });
+  const cli = require('./common').clients(`unix://${stubSock}`, tmp, 600_000).docker;
   // the container's merged rootfs on the host: GNU tar into it is the floor of a copy-in (overlayfs creates cost more than a plain dir's)
   const merged = docker(['inspect', '-f', '{{.GraphDriver.Data.MergedDir}}', 'cpbench'], { stdout: 'pipe' }).stdout.trim();
   // the floor on this machine, in the same run: GNU tar piped into GNU tar, same trees, same disk
@@ -94,8 +112,18 @@ async function benchCp(ctx, results) {
       docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/many']);
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
+      t.cliBigIn.push(cli(['cp', path.join(src, 'big'), 'stub:/tmp/']).ms);
+      t.cliBigOut.push(cli(['cp', 'stub:/tmp/big', out]).ms);
+      fs.rmSync(out, { recursive: true, force: true });
+      await turn();
+      t.cliSmallIn.push(cli(['cp', path.join(src, 'many'), 'stub:/tmp/']).ms);
+      t.cliSmallOut.push(cli(['cp', 'stub:/tmp/many', out]).ms);
+      fs.rmSync(out, { recursive: true, force: true });
+      await turn();
     }
   } finally {
+    stub.kill('SIGKILL');
+    fs.rmSync(stubDir, { recursive: true, force: true });
     try {
       docker(['rm', '-f', 'cpbench']);
     } catch {
@@ -116,6 +144,10 @@ async function benchCp(ctx, results) {
     floorBigMs: median(t.floorBig),
     floorSmallMs: median(t.floorSmall),
     floorSmallOverlayMs: t.floorSmallOverlay.length > 0 ? median(t.floorSmallOverlay) : null,
+    cliBigInMs: median(t.cliBigIn),
+    cliBigOutMs: median(t.cliBigOut),
+    cliSmallInMs: median(t.cliSmallIn),
+    cliSmallOutMs: median(t.cliSmallOut),
   };
   results.cp = r;
   log(`cp ${bigMb} MiB file: in ${r.bigInMs.toFixed(0)} ms, out ${r.bigOutMs.toFixed(0)} ms; ${small} small files: in ${r.smallInMs.toFixed(0)} ms, out ${r.smallOutMs.toFixed(0)} ms (${r.runs} runs)`);
@@ -134,6 +166,8 @@ function cpRows(r) {
     [`docker cp ${r.smallFiles} small files out of a container`, fmt(r.smallOutMs), 'docker 1.5 s; target 2.25 s'],
     ['  floor now: tar | tar of the file / of the small files', `${fmt(r.floorBigMs)} / ${fmt(r.floorSmallMs)}`, 'same disk, same run'],
     ['  floor now: tar | tar of the small files into the container (overlay)', fmt(r.floorSmallOverlayMs), 'what a copy-in writes through'],
+    ['  floor now: the docker CLI alone, file in / out', `${fmt(r.cliBigInMs)} / ${fmt(r.cliBigOutMs)}`, 'a stub server: GET streams a tar made before, PUT drops it'],
+    ['  floor now: the docker CLI alone, small files in / out', `${fmt(r.cliSmallInMs)} / ${fmt(r.cliSmallOutMs)}`, 'same'],
   ];
 }
 
