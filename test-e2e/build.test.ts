@@ -492,6 +492,22 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     );
   });
 
+  it('a docker commit of an attached run with the same command is no cache hit (moby\'s cache compares the container config)', async () => {
+    ok(await c.docker(['run', '--name', 'not-a-step', 'busybox:local', 'sh', '-c', 'echo step > /m']));
+    const extra = path.join(work, 'extra.txt');
+    fs.writeFileSync(extra, 'from cp\n');
+    ok(await c.docker(['cp', extra, 'not-a-step:/extra.txt']));
+    ok(await c.docker(['commit', 'not-a-step', 'not-a-step:v1']));
+    ok(await c.docker(['rm', 'not-a-step']));
+    const ctx = ctxDir('commit-not-cache', { Dockerfile: 'FROM busybox:local\nRUN ["sh", "-c", "echo step > /m"]\n' });
+    const r = ok(await c.docker(['build', '-t', 'commit-not-cache:v1', ctx]));
+    expect(r.stdout).not.toContain('Using cache');
+    expect(r.stdout).toContain('Running in');
+    expect(ok(await c.docker(['run', '--rm', 'commit-not-cache:v1', 'sh', '-c', 'cat /m; ls /extra.txt 2>&1 || true'])).stdout).toMatch(/^step\nls: \/extra\.txt: No such file or directory\n$/);
+    // the build's own steps still hit
+    expect(ok(await c.docker(['build', '-t', 'commit-not-cache:v1', ctx])).stdout).toContain('Using cache');
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

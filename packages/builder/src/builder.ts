@@ -380,9 +380,9 @@ export class Builder {
    */
   private async probeCache(ctx: Ctx, st: StageState, cmd: string[]): Promise<BuildImage | undefined> {
     if (ctx.opts.noCache) return undefined;
-    const key = JSON.stringify(cmd);
+    const probe: ImageRunConfig = { ...st.config, Cmd: cmd };
     const kids = await this.backend.children(st.image?.id);
-    let hits = kids.filter((k) => JSON.stringify(k.config.container_config?.Cmd ?? null) === key);
+    let hits = kids.filter((k) => sameCacheConfig(k.config.container_config, probe));
     const sources = ctx.cacheSources;
     if (sources) {
       const ok: BuildImage[] = [];
@@ -940,6 +940,29 @@ async function copyChildren(
       child.close();
     }
   }
+}
+
+/**
+ * moby image/cache compare(): a child's container_config matches the step's when Cmd, Env,
+ * Entrypoint (in order), Labels (values), ExposedPorts and Volumes (keys), User, Tty and the
+ * Attach flags agree, and neither has OpenStdin (Image and Hostname are not compared). A
+ * `docker commit` of an attached `docker run` with the same command is thus no cache hit.
+ */
+function sameCacheConfig(a: ImageRunConfig | undefined | null, b: ImageRunConfig): boolean {
+  if (!a || a.OpenStdin || b.OpenStdin) return false;
+  if (Boolean(a.AttachStdout) !== Boolean(b.AttachStdout) || Boolean(a.AttachStderr) !== Boolean(b.AttachStderr)) return false;
+  if ((a.User ?? '') !== (b.User ?? '') || Boolean(a.Tty) !== Boolean(b.Tty)) return false;
+  const list = (x: string[] | null | undefined): string[] => x ?? [];
+  const keys = (x: Record<string, unknown> | null | undefined): string[] => Object.keys(x ?? {});
+  const sameList = (x: string[], y: string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  if (!sameList(list(a.Cmd), list(b.Cmd)) || !sameList(list(a.Env), list(b.Env)) || !sameList(list(a.Entrypoint), list(b.Entrypoint))) return false;
+  const al = a.Labels ?? {};
+  const bl = b.Labels ?? {};
+  if (keys(al).length !== keys(bl).length || keys(al).some((k) => al[k] !== bl[k])) return false;
+  for (const [x, y] of [[a.ExposedPorts, b.ExposedPorts], [a.Volumes, b.Volumes]] as const) {
+    if (keys(x).length !== keys(y).length || keys(x).some((k) => !Object.prototype.hasOwnProperty.call(y ?? {}, k))) return false;
+  }
+  return true;
 }
 
 /**
