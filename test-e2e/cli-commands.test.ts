@@ -148,6 +148,20 @@ describe('berth does what docker does', () => {
     ok(await c.docker(['volume', 'rm', 'insp-vol']));
   });
 
+  it('system df --format, output paths, rename/port/update/events argument errors', async () => {
+    for (const f of ['json', '{{.Type}} {{.TotalCount}}', 'table {{.Type}}\t{{.Reclaimable}}', '{{.Nope}}']) await same(['system', 'df', '--format', f]);
+    ok(await c.docker(['create', '--name', 'args-c', 'busybox', 'true']));
+    expect((await same(['save', '-o', '/nonexistent-dir/x.tar', 'busybox'])).code).toBe(1);
+    expect((await same(['export', '-o', '/nonexistent-dir/x.tar', 'args-c'])).code).toBe(1);
+    expect((await same(['save', '-o', '/tmp', 'busybox'])).code).toBe(1);
+    expect((await same(['rename', 'args-c', ' '])).code).toBe(1);
+    expect((await same(['port', 'args-c', 'x/udp'])).code).toBe(1);
+    for (const m of ['x', '1x', '1KX', '1.2.3']) expect((await same(['update', '-m', m, 'args-c'])).code).toBe(125);
+    expect((await same(['events', '--until', '1', '--since', 'x'])).code).toBe(1);
+    expect((await same(['logs', '--until', 'x', 'args-c'])).code).toBe(1);
+    ok(await c.docker(['rm', 'args-c']));
+  });
+
   it('builder prune, context, search of an unreachable registry', async () => {
     const b = await both(['builder', 'prune', '-f']);
     expect(b.berth.code).toBe(0);

@@ -66,6 +66,12 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     expect(parseMemory('1g')).toBe(1073741824);
     expect(parseMemory('512')).toBe(512);
     expect(() => parseMemory('lots')).toThrow(InvalidArgumentError);
+    // go-units' errors (docker 28: `docker update -m 1x c1`, `run -m 1kx`)
+    expect(() => parseMemory('x')).toThrow("invalid size: 'x'");
+    expect(() => parseMemory('1x')).toThrow("invalid suffix: 'x'");
+    expect(() => parseMemory('1KX')).toThrow("invalid suffix: 'kx'");
+    expect(parseMemory('1KiB')).toBe(1024);
+    expect(parseMemory('2 m')).toBe(2 * 1024 * 1024);
     expect(parseCpus('1.5')).toBe(1500000000);
     expect(() => parseCpus('x')).toThrow(InvalidArgumentError);
     // an unknown restart policy name goes to the daemon, which refuses it (as with docker 28)

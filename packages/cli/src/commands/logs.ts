@@ -21,8 +21,8 @@ export async function run(ctx: CliContext, argv: LogsArgv): Promise<ExitCode> {
     follow: argv.follow,
     timestamps: argv.timestamps,
     tail: argv.tail ?? 'all',
-    since: argv.since ? parseTimestamp(argv.since, now) : undefined,
-    until: argv.until ? parseTimestamp(argv.until, now) : undefined,
+    since: argv.since ? parseTimestamp(argv.since, now, 'since') : undefined,
+    until: argv.until ? parseTimestamp(argv.until, now, 'until') : undefined,
   });
   const stop = () => {
     streams.stdout.destroy();

@@ -11,6 +11,12 @@ export async function run(ctx: CliContext, argv: { container: string; privatePor
   const info = await ctx.client('fast').containers.inspect(argv.container);
   const ports = ((info.NetworkSettings as { Ports?: Bindings } | undefined)?.Ports ?? {}) as Bindings;
   if (argv.privatePort) {
+    // docker parses the port first (strconv.ParseUint)
+    const num = argv.privatePort.split('/')[0]!;
+    if (!/^\d+$/.test(num)) {
+      ctx.io.stderr.write(`Error: invalid port (${num}): strconv.ParseUint: parsing ${JSON.stringify(num)}: invalid syntax\n`);
+      return 1;
+    }
     const key = argv.privatePort.includes('/') ? argv.privatePort : `${argv.privatePort}/tcp`;
     const b = ports[key];
     if (!b || b.length === 0) {

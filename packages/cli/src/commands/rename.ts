@@ -4,8 +4,8 @@ import { describeError } from '../cli-errors';
 /** `berth rename OLD NEW`. */
 export async function run(ctx: CliContext, argv: { container: string; newName: string }): Promise<ExitCode> {
   const name = argv.newName.trim();
-  if (name === '') {
-    ctx.io.stderr.write('Error: container name cannot be empty\n');
+  if (name === '' || argv.container.trim() === '') {
+    ctx.io.stderr.write('Error: Neither old nor new names may be empty\n');
     return 1;
   }
   try {

@@ -1,6 +1,8 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { humanSize } from '@berth/api';
 import { renderTable } from '../format/table';
+import { normalizeFormat, renderRows } from '../format/render';
+import { formatContextOf } from '../format/template';
 import type { ContainerSummary, ImageSummary } from '@berth/api';
 import { containerRow } from '../format/container-rows';
 import { imageRows } from '../format/image-rows';
@@ -15,7 +17,7 @@ function reclaimable(size: number, total: number): string {
 }
 
 /** `berth system df`: the summary table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE); `-v`: docker's verbose tables. */
-export async function run(ctx: CliContext, argv: { verbose?: boolean } = {}): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: { verbose?: boolean; format?: string } = {}): Promise<ExitCode> {
   const df = await ctx.client('general').system.df();
   if (argv.verbose) return verbose(ctx, df);
   const images = (df.Images as Obj[] | null) ?? [];
@@ -52,17 +54,28 @@ export async function run(ctx: CliContext, argv: { verbose?: boolean } = {}): Pr
     if (!b.Shared) cacheSize += num(b.Size);
     if (!b.InUse && !b.Shared) cacheReclaim += num(b.Size);
   }
-  ctx.io.stdout.write(
-    renderTable([
-      ['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'],
-      ['Images', String(images.length), String(imgActive), humanSize(imgSize, 4), reclaimable(Math.max(0, imgSize - used), imgSize)],
-      ['Containers', String(containers.length), String(ctrActive), humanSize(ctrSize, 4), reclaimable(ctrReclaim, ctrSize)],
-      ['Local Volumes', String(volumes.length), String(volActive), humanSize(volSize, 4), reclaimable(volReclaim, volSize)],
-      ['Build Cache', String(cache.length), String(cacheActive), humanSize(cacheSize, 4), humanSize(cacheReclaim, 4)],
-    ]),
-  );
+  const rows = [
+    ['Images', String(images.length), String(imgActive), humanSize(imgSize, 4), reclaimable(Math.max(0, imgSize - used), imgSize)],
+    ['Containers', String(containers.length), String(ctrActive), humanSize(ctrSize, 4), reclaimable(ctrReclaim, ctrSize)],
+    ['Local Volumes', String(volumes.length), String(volActive), humanSize(volSize, 4), reclaimable(volReclaim, volSize)],
+    ['Build Cache', String(cache.length), String(cacheActive), humanSize(cacheSize, 4), humanSize(cacheReclaim, 4)],
+  ];
+  if (argv.format) {
+    // docker's four row types (a template error names the first: the images row's)
+    const contexts = [IMAGES_CONTEXT, CONTAINERS_CONTEXT, VOLUMES_CONTEXT, BUILDER_CONTEXT];
+    const objs = rows.map(([Type, TotalCount, Active, Size, Reclaimable], i) => new contexts[i]!({ Type, TotalCount, Active, Size, Reclaimable }));
+    ctx.io.stdout.write(renderRows(normalizeFormat(argv.format, DF_FORMAT), objs, { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' }));
+    return 0;
+  }
+  ctx.io.stdout.write(renderTable([['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], ...rows]));
   return 0;
 }
+
+const DF_FORMAT = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+const IMAGES_CONTEXT = formatContextOf('*formatter.diskUsageImagesContext');
+const CONTAINERS_CONTEXT = formatContextOf('*formatter.diskUsageContainersContext');
+const VOLUMES_CONTEXT = formatContextOf('*formatter.diskUsageVolumesContext');
+const BUILDER_CONTEXT = formatContextOf('*formatter.diskUsageBuilderContext');
 
 /** `system df -v`: images, containers, volumes and build cache, each in docker's verbose table. */
 function verbose(ctx: CliContext, df: Obj): ExitCode {

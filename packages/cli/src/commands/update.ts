@@ -1,5 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
-import { parseCpus, parseMemory } from '../run-options';
+import { bytesFlag, parseCpus } from '../run-options';
+import { reportFlagError } from './run';
 import { forEachArg } from './for-each';
 
 export interface UpdateArgv {
@@ -22,9 +23,16 @@ export interface UpdateArgv {
 
 /** `berth update [--memory --memory-swap --memory-reservation --cpus --cpu-shares --pids-limit --restart] CONTAINER...`: the CLI's body. */
 export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> {
+  // the size flags are pflag values: a bad one is a usage error (125) before any request
+  let sizes: { memory: number; reservation: number; swap: number };
+  try {
+    sizes = { memory: bytesFlag(argv.memory, 'memory'), reservation: bytesFlag(argv.memoryReservation, 'memory-reservation'), swap: bytesFlag(argv.memorySwap, 'memory-swap', true) };
+  } catch (e) {
+    return reportFlagError(ctx, 'update', e);
+  }
   const body: Record<string, unknown> = {
     CpuShares: argv.cpuShares ?? 0,
-    Memory: argv.memory ? parseMemory(argv.memory) : 0,
+    Memory: sizes.memory,
     NanoCpus: argv.cpus ? parseCpus(argv.cpus) : 0,
     CgroupParent: '',
     BlkioWeight: argv.blkioWeight ?? 0,
@@ -42,8 +50,8 @@ export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> 
     Devices: null,
     DeviceCgroupRules: null,
     DeviceRequests: null,
-    MemoryReservation: argv.memoryReservation ? parseMemory(argv.memoryReservation) : 0,
-    MemorySwap: argv.memorySwap ? (argv.memorySwap === '-1' ? -1 : parseMemory(argv.memorySwap)) : 0,
+    MemoryReservation: sizes.reservation,
+    MemorySwap: sizes.swap,
     MemorySwappiness: null,
     OomKillDisable: null,
     PidsLimit: argv.pidsLimit ?? null,

@@ -14,8 +14,10 @@ export function parseGoDuration(s: string): number | undefined {
 /**
  * docker's GetTimestamp for `--since`/`--until`: a duration is relative to now (`1s` → now-1s),
  * a unix time passes as is, RFC 3339 dates become unix seconds (with nanoseconds if given).
+ * A bad value is docker's error, named after `field` when given (logs: `invalid value for
+ * "until": ...`; events says it bare).
  */
-export function parseTimestamp(value: string, nowMs: number): string {
+export function parseTimestamp(value: string, nowMs: number, field?: string): string {
   const d = parseGoDuration(value);
   if (d !== undefined) {
     const t = nowMs - d;
@@ -23,7 +25,7 @@ export function parseTimestamp(value: string, nowMs: number): string {
   }
   if (/^\d+(\.\d{1,9})?$/.test(value)) return value;
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`invalid value for "since": failed to parse value as time or duration: "${value}"`);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${field ? `invalid value for "${field}": ` : ''}failed to parse value as time or duration: "${value}"`);
   const frac = /\.(\d{1,9})/.exec(value);
   const secs = Math.floor(ms / 1000);
   return frac ? `${secs}.${frac[1]!.padEnd(9, '0')}` : String(secs);
