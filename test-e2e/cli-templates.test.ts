@@ -67,6 +67,17 @@ describe('templates as docker 28 runs them', () => {
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });
 
+  it('events --format: rows are events.Message (Go names), a bad template is exit 64 before any request', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(await c.docker(['create', '--name', 'tpl-ev', '--label', 'k=v', 'busybox', 'true']));
+    ok(await c.docker(['rm', 'tpl-ev']));
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const window = ['events', '--since', String(since), '--until', String(until), '--filter', 'container=tpl-ev'];
+    const r = await same([...window, '--format', '{{.Scope}}|{{.Status}}|{{.Type}} {{.Action}}|{{.TimeNano}}|{{.Actor.Attributes.name}}|{{index .Actor.Attributes "k"}}|{{.Actor.Attributes.nope}}']);
+    expect(r.stdout).toContain('|create|container create|');
+    for (const f of ['{{.Nope}}', '{{.status}}', '{{.ID']) expect((await same([...window, '--format', f])).code).toBe(64);
+  });
+
   it('version --format goes through a tabwriter and keeps \\t as typed; info too', async () => {
     await same(['version', '--format', '{{"a\\tb"}}']);
     await same(['version', '--format', 'a\\tb']);

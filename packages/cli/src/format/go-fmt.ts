@@ -76,9 +76,10 @@ function fmtFloat(x: number, verb: string, f: Flags): string {
   return pad(s, f, Number.isFinite(x), true);
 }
 
-function fmtInt(n: number, verb: string, f: Flags): string | undefined {
-  const neg = n < 0;
-  const abs = BigInt(Math.abs(n));
+function fmtInt(big: number | bigint, verb: string, f: Flags): string | undefined {
+  const neg = big < 0;
+  const abs = typeof big === 'bigint' ? (neg ? -big : big) : BigInt(Math.abs(big));
+  const n = Number(big);
   let digits: string;
   let prefix = '';
   switch (verb) {
@@ -165,7 +166,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, top: boolean): string | un
   if (typeof v === 'string') return fmtString(v, verb, f);
   if (v instanceof JsonNumber) return fmtString(v.text, verb, f);
   if (typeof v === 'boolean') return verb === 'v' || verb === 't' ? pad(String(v), f) : undefined;
-  if (isGoInt(v)) return fmtInt(v, verb, f);
+  if (isGoInt(v) || typeof v === 'bigint') return fmtInt(v, verb, f);
   if (isGoFloat(v)) return 'eEfFgGvxX'.includes(verb) && verb !== 'x' && verb !== 'X' ? fmtFloat(floatOf(v), verb, f) : undefined;
   if (Array.isArray(v)) return `[${v.map((x) => fmtElem(x, verb, f)).join(' ')}]`;
   if (isMap(v)) {

@@ -62,6 +62,7 @@ export function goTypeName(v: unknown): string {
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
   if (isGoInt(v)) return 'int';
+  if (typeof v === 'bigint') return 'int64';
   if (isGoFloat(v)) return 'float64';
   if (v instanceof JsonNumber) return 'json.Number';
   if (Array.isArray(v)) return '[]interface {}';
