@@ -508,6 +508,17 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(ok(await c.docker(['build', '-t', 'commit-not-cache:v1', ctx])).stdout).toContain('Using cache');
   });
 
+  it('each -t of a build is an image tag event, as docker tag\'s (moby TagImageWithReference)', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const ctx = ctxDir('tag-events', { Dockerfile: 'FROM busybox:local\nLABEL tagged=1\n' });
+    ok(await c.docker(['build', '-t', 'tag-events:v1', '-t', 'tag-events-two', ctx]));
+    const id = (await inspect('tag-events:v1'))['Id'] as string;
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const r = ok(await c.docker(['events', '--since', String(since), '--until', String(until), '--filter', 'type=image', '--filter', 'event=tag', '--format', '{{.Actor.ID}} {{.Actor.Attributes.name}}']));
+    // (the window may hold the tags of the tests just before)
+    expect(r.stdout.trim().split('\n').filter((l) => l.includes(' tag-events'))).toEqual([`${id} tag-events:v1`, `${id} tag-events-two:latest`]);
+  });
+
   it('an empty Dockerfile, one of comments only, an instruction before FROM, only ARGs: Docker 20.10\'s messages', async () => {
     const ctx = ctxDir('empty-ish', {
       'empty.Dockerfile': '',

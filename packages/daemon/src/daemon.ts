@@ -292,6 +292,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         buildContainers,
         containers,
         imageStore,
+        events,
         unpackTar,
         pull: async (reference, o) => (await puller.pull({ reference, progress: { write: () => undefined }, ...o })).imageId,
         tmpDir: layout.tmpDir,

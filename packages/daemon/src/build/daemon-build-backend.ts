@@ -11,6 +11,7 @@ import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
 import { ENGINE_VERSION } from '../server/standard-headers';
+import type { EventLog } from '../events/event-log';
 
 const run = promisify(execFile);
 
@@ -26,6 +27,8 @@ export interface DaemonBuildBackendDeps {
   logger: Logger;
   /** Where the build containers in flight are listed (removed at start after a crash). */
   buildContainers?: BuildContainers;
+  /** The daemon's event log: a tag of the built image is an `image tag` event, as `docker tag`'s. */
+  events?: Pick<EventLog, 'publish'>;
 }
 
 function toBuildImage(r: ImageRecord): BuildImage {
@@ -195,8 +198,10 @@ export class DaemonBuildBackend implements BuildBackend {
     }
   }
 
+  /** moby's TagImageWithReference: the tag, then an `image tag` event named by the familiar reference. */
   async tag(imageId: string, reference: string): Promise<void> {
     await this.deps.imageStore.images.tag(imageId, reference);
+    this.deps.events?.publish('image', 'tag', imageId, { name: reference });
   }
 }
 
