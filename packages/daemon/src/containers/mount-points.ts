@@ -113,7 +113,7 @@ export async function resolveMounts(
       add({ ...m, Anonymous: false, RW: mode === 'ro' ? false : mode === 'rw' ? true : m.RW, Mode: mode ?? m.Mode });
     }
   }
-  const tmpfs = new Set([...Object.keys(h.Tmpfs ?? {}), ...(h.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Target ?? '')].map((p) => path.posix.normalize(p)));
+  const tmpfs = new Set(tmpfsTargetsOf(h).map((p) => path.posix.normalize(p)));
   for (const dst of Object.keys(rec.config.Volumes ?? {})) {
     const d = path.posix.normalize(dst).replace(/(.)\/+$/, '$1');
     if (!path.posix.isAbsolute(d)) continue;
@@ -190,4 +190,74 @@ async function undoCutCopyUp(data: string, marker: string | undefined): Promise<
     fsSync.closeSync(dir);
   }
   await fs.rm(marker, { force: true });
+}
+
+/**
+ * Docker resolves a mount's destination inside the container's root (FollowSymlinkInScope) and
+ * the runtime creates what is missing there: `/data` a symlink to a missing `/missing/target`
+ * gets `/missing/target` made (runc does it; crun's openat2 only fails with ENOENT). So before
+ * the runtime runs, each destination that goes through a symlink to something missing is
+ * resolved in the mounted rootfs (@berth/fs, in the kernel, never leaving the root) with the
+ * mounts before it laid over, and created: a directory, or an empty file for a file bind.
+ * Shortest destinations first (a mount below another lands in it, as the runtime mounts them);
+ * nothing is made inside a read-only mount or a tmpfs (the runtime decides there).
+ */
+export async function createMountTargets(mounts: ContainerMount[], tmpfs: string[], rootfs: string): Promise<void> {
+  type Target = { destination: string; source?: string; rw: boolean; file: boolean };
+  const targets: Target[] = [];
+  for (const m of mounts) {
+    const file = m.Type === 'bind' && (await fs.stat(m.Source).then((s) => !s.isDirectory()).catch(() => false));
+    targets.push({ destination: m.Destination, source: m.Source, rw: m.RW, file });
+  }
+  for (const t of tmpfs) targets.push({ destination: t, rw: true, file: false });
+  const depth = (p: string): number => path.posix.normalize(p).split('/').filter(Boolean).length;
+  targets.sort((a, b) => depth(a.destination) - depth(b.destination));
+  const laid: { destination: string; source: string; rw: boolean }[] = [];
+  const tmpfsAt: string[] = [];
+  const at = fsAt();
+  for (const t of targets) {
+    if (!path.posix.isAbsolute(t.destination)) continue;
+    const lexical = path.posix.normalize(t.destination).replace(/(.)\/+$/, '$1');
+    let resolved = lexical;
+    const view = RootView.open(rootfs, laid);
+    try {
+      let r;
+      try {
+        r = view.resolve(t.destination, { followLast: true });
+      } catch {
+        r = undefined; // a missing parent: created below only if a symlink leads there
+      }
+      // a missing parent with a read-only mount laid: never create through it (the runtime refuses)
+      if (!r && laid.some((l) => !l.rw)) continue;
+      if (r) resolved = r.path;
+      if (r && (r.fd >= 0 || r.path === lexical)) {
+        // present, or missing without a symlink on the way: the runtime creates it as before
+        r.close();
+      } else {
+        r?.close();
+        const made = view.resolve(t.destination, { followLast: true, mkdirParents: true });
+        resolved = made.path;
+        try {
+          const inTmpfs = tmpfsAt.some((d) => made.path === d || made.path.startsWith(`${d}/`));
+          if (made.fd < 0 && made.path !== lexical && !inTmpfs && (!made.mount || made.mount.rw)) {
+            if (t.file) fsSync.closeSync(at.openat(made.parent, made.name, fsSync.constants.O_CREAT | fsSync.constants.O_EXCL | fsSync.constants.O_WRONLY, 0o755));
+            else at.mkdirat(made.parent, made.name, 0o755);
+          }
+        } finally {
+          made.close();
+        }
+      }
+    } catch {
+      // left to the runtime, which reports it
+    } finally {
+      view.close();
+    }
+    if (t.source !== undefined) laid.push({ destination: t.destination, source: t.source, rw: t.rw });
+    else tmpfsAt.push(resolved);
+  }
+}
+
+/** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */
+export function tmpfsTargetsOf(h: ContainerRecord['hostConfig']): string[] {
+  return [...Object.keys(h.Tmpfs ?? {}), ...(h.Mounts ?? []).filter((m) => m.Type === 'tmpfs').map((m) => m.Target ?? '')].filter((p) => p !== '');
 }

@@ -1,0 +1,64 @@
+/**
+ * Mount destinations through symlinks in the image, with the real docker CLI: a volume, a bind
+ * and a tmpfs at `/data` where the image's `/data` is a dangling symlink (absolute and relative).
+ * Docker resolves the destination inside the container's root (FollowSymlinkInScope) and
+ * creates the missing target there (a directory, or a file for a file bind); the mount lands
+ * on the target, `/data` stays the link.
+ * Under crun (the default) and runc.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+
+let d: BerthDaemon;
+let c: ReturnType<typeof clientsFor>;
+let work: string;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-mount-dest-'));
+  d = await BerthDaemon.start();
+  c = clientsFor(d);
+  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+  // /data -> /missing/target (absolute, dangling), /rel -> gone/here (relative, dangling)
+  ok(await c.docker(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'ln -s /missing/target /data && ln -s gone/here /rel && ln -s /etc/app/app.conf /app.conf']));
+  ok(await c.docker(['commit', 'mk', 'dangling:1']));
+}, 120_000);
+
+afterAll(async () => {
+  await d?.dispose();
+  fs.rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%s)', (runtime) => {
+  it('a named volume: the target is created in the root and the volume is mounted there', async () => {
+    const vol = `dv-${runtime}`;
+    const r = ok(
+      await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${vol}:/data`, 'dangling:1', 'sh', '-c', 'echo hi > /data/f && readlink /data && cat /missing/target/f']),
+    );
+    expect(r.stdout).toBe('/missing/target\nhi\n');
+    const seen = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${vol}:/v`, 'busybox', 'cat', '/v/f']));
+    expect(seen.stdout).toBe('hi\n');
+  });
+
+  it('a bind mount through a relative dangling symlink', async () => {
+    const src = path.join(work, `bind-${runtime}`);
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'b.txt'), 'bound\n');
+    const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/rel`, 'dangling:1', 'sh', '-c', 'cat /gone/here/b.txt && readlink /rel']));
+    expect(r.stdout).toBe('bound\ngone/here\n');
+  });
+
+  it('a file bind through a dangling symlink: an empty file is made for it', async () => {
+    const src = path.join(work, `app-${runtime}.conf`);
+    fs.writeFileSync(src, 'setting=1\n');
+    const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/app.conf:ro`, 'dangling:1', 'cat', '/etc/app/app.conf']));
+    expect(r.stdout).toBe('setting=1\n');
+  });
+
+  it('--tmpfs', async () => {
+    const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '--tmpfs', '/data', 'dangling:1', 'sh', '-c', 'grep -c " /missing/target tmpfs " /proc/mounts']));
+    expect(r.stdout).toBe('1\n');
+  });
+});
