@@ -1,9 +1,11 @@
 /**
  * Persistence: images and containers survive a berthd restart and a `kill -9` of berthd; after a
  * crash no container claims to run when it does not; nothing (mounts, processes, temp files) leaks;
- * an ingest interrupted by a crash leaves no partial blob.
+ * an ingest interrupted by a crash leaves no partial blob; a restored container is paused or
+ * running as its runtime says, whatever its row says.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -117,6 +119,32 @@ describe('a clean restart (SIGTERM)', () => {
     expect(ok(await c.docker(['start', '-a', 'kept-created'])).stdout).toBe('kept\n');
     expect(ok(await c.docker(['run', '--rm', fixtures.dockerSaveTag])).stdout).toBe('hello\n');
     ok(await c.docker(['rm', '-f', 'kept-created', 'kept-exited', 'kept-running']));
+  }, 120_000);
+});
+
+describe('a restart asks the runtime whether a container is paused (docker asks containerd)', () => {
+  it('frozen behind its row (a pause whose row a full disk refused) comes back paused; a row paused but thawed comes back running', async () => {
+    const frozen = ok(await c.docker(['run', '-d', '--name', 'frozen-behind', 'busybox', 'sleep', '300'])).stdout.trim();
+    const thawed = ok(await c.docker(['run', '-d', '--name', 'thawed-behind', 'busybox', 'sleep', '300'])).stdout.trim();
+    ok(await c.docker(['pause', 'thawed-behind']));
+    // the runtime freezes or thaws without the daemon's row changing: what a refused row leaves
+    const crun = (...args: string[]): void => {
+      execFileSync('crun', ['--root', path.join(d.runtimeStateDir, 'crun'), ...args], { stdio: 'pipe' });
+    };
+    crun('pause', frozen);
+    crun('resume', thawed);
+    expect((await state('frozen-behind')).Status).toBe('running');
+    expect((await state('thawed-behind')).Status).toBe('paused');
+
+    await d.restart();
+    expect(await state('frozen-behind')).toMatchObject({ Status: 'paused', Running: true });
+    expect(await state('thawed-behind')).toMatchObject({ Status: 'running', Running: true });
+    // and the lifecycle follows: unpause thaws the frozen one, the thawed one pauses again
+    ok(await c.docker(['unpause', 'frozen-behind']));
+    expect(ok(await c.docker(['exec', 'frozen-behind', 'echo', 'thawed'])).stdout).toBe('thawed\n');
+    ok(await c.docker(['pause', 'thawed-behind']));
+    ok(await c.docker(['unpause', 'thawed-behind']));
+    ok(await c.docker(['rm', '-f', 'frozen-behind', 'thawed-behind']));
   }, 120_000);
 });
 

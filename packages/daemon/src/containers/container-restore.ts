@@ -101,6 +101,7 @@ export class ContainerRestore {
         if (e.rec.state.status === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
         await fs.rm(marker, { force: true });
       }
+      await this.pausedAsTheRuntimeSays(e);
       this.supervisor.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
       this.health.start(e, true);
       return;
@@ -127,6 +128,24 @@ export class ContainerRestore {
         ctx.log.warn({ id, err: messageOf(err) }, 'restart policy: start on daemon start failed'),
       );
     }
+  }
+
+  /**
+   * The runtime's state is the fact, not the row (docker asks containerd for a restored
+   * container's status): a pause whose row a full disk refused comes back `paused`, a row's
+   * `paused` the runtime no longer has comes back `running`.
+   */
+  private async pausedAsTheRuntimeSays(e: Entry): Promise<void> {
+    const ctx = this.ctx;
+    const rt = ctx.runtimeFor(e);
+    if (!rt.state) return;
+    const s = await rt.state(e.rec.id).catch((err) => {
+      ctx.log.warn({ id: e.rec.id, err: messageOf(err) }, 'runtime state on restore');
+      return undefined;
+    });
+    const recorded = e.rec.state.status;
+    if (s?.status === 'paused' && recorded === 'running') await ctx.setState(e, { status: 'paused' }, { evenUnsaved: true });
+    else if (s?.status === 'running' && recorded === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
   }
 
   async shutdown(): Promise<void> {

@@ -19,7 +19,7 @@ export type ContainerSnapshots = Pick<Snapshotter, 'prepare' | 'mounts' | 'remov
 
 /** The runtime driver: tasks are created, found again after a restart, frozen and thawed; execs. */
 export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete' | 'pause' | 'resume' | 'exec'> &
-  Partial<Pick<OciRuntime, 'update'>>;
+  Partial<Pick<OciRuntime, 'update' | 'state'>>;
 
 /**
  * Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. For
