@@ -112,14 +112,16 @@ describe.each([true, false])('AppArmor in the container service (host has it ena
       [{ apparmor_profile: 'unconfined' }, 'unconfined'],
       [{ apparmor_profile: 'runtime/default' }, 'docker-default'],
     ];
+    // the CRI's view of this host: the Localhost profile of the cases is loaded
+    const criHost = { enabled, isLoaded: async (name: string) => name === 'k8s-nginx' };
     for (const [sc, profile] of cases) {
       const explicit = sc['apparmor'] !== undefined || sc['apparmor_profile'] !== undefined;
       const unconfined = (sc['apparmor'] as { profile_type?: number } | undefined)?.profile_type === 1 || sc['apparmor_profile'] === 'unconfined';
       if (!enabled && explicit && !unconfined) {
-        expect(() => apparmorSecurityOpt(sc, enabled)).toThrow(/^apparmor is not supported/);
+        await expect(apparmorSecurityOpt(sc, criHost)).rejects.toThrow(/^apparmor is not supported/);
         continue;
       }
-      const hostConfig = { Privileged: Boolean(sc['privileged']), SecurityOpt: apparmorSecurityOpt(sc, enabled) };
+      const hostConfig = { Privileged: Boolean(sc['privileged']), SecurityOpt: await apparmorSecurityOpt(sc, criHost) };
       const { Id } = await svc.create({ Image: 'busybox', Cmd: ['true'], HostConfig: hostConfig } as never, {});
       await svc.start(Id);
       const want = enabled ? profile : '';
