@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { encodeFrame } from '@berth/api';
 import { criLogLine, parseLogChunk, timeNs } from './cri-log-writer';
 

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { InternalError, InvalidArgumentError, NotFoundError, publicMessage } from '@berth/errdefs';
 import { hostPathsOf } from './public-message';
 

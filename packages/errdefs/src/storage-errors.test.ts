@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { InternalError, storageFailureOf, withoutHostPaths } from './index';
 
 describe('storageFailureOf', () => {

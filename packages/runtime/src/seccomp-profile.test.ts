@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { defaultSeccompProfile, parseSeccompProfile, seccompFor } from './seccomp-profile';
 import { DEFAULT_CAPABILITIES } from './build-spec';

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { NAMESPACE_LABEL as CRI_NAMESPACE_LABEL } from '@berth/cri';
 import { NAMESPACE_LABEL, compileListFilters, compilePruneFilters } from './container-filters';
 import type { ContainerRecord } from './container-record';
