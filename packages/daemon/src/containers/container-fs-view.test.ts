@@ -87,9 +87,9 @@ function names(s: Readable): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const x = tar.extract();
   return new Promise((resolve, reject) => {
-    x.on('entry', (h: tar.Headers, body: Readable, next: () => void) => {
+    x.on('entry', (h, body, next) => {
       const chunks: Buffer[] = [];
-      body.on('data', (c: Buffer) => chunks.push(c));
+      body.on('data', (c) => chunks.push(c as Buffer));
       body.on('end', () => {
         out[h.name] = h.type === 'symlink' ? `-> ${h.linkname}` : Buffer.concat(chunks).toString();
         next();

@@ -28,7 +28,8 @@ export function rmrf(p: string): void {
 }
 
 export interface TestEntry {
-  header: tar.Headers;
+  /** What tar-stream's `pack.entry` takes: a name, any other header field optional. */
+  header: Partial<tar.Header> & Pick<tar.Header, 'name'>;
   body?: string | Buffer;
 }
 
@@ -37,7 +38,7 @@ export async function buildTar(entries: TestEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
@@ -81,7 +82,7 @@ export async function listTar(input: Readable): Promise<ListedEntry[]> {
       gid: h.gid ?? 0,
       size: h.size ?? 0,
       linkname: h.linkname ?? null,
-      pax: h.pax ?? undefined,
+      pax: (h.pax as Record<string, string> | null | undefined) ?? undefined,
       body: Buffer.concat(chunks),
     });
   }
