@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import * as tar from 'tar-stream';
+import type { Digest } from '@berth/oci';
 import { Database } from '@berth/sqlite';
 import { imageStoreMigrations } from './migrations';
 import { openImageStore } from './open-image-store';
@@ -57,7 +58,7 @@ describe('openImageStore', () => {
     const rec = await s1.images.get('kept');
     // a manifest listed with the image (as a pull keeps it), and one written but never listed
     const listed = await s1.content.write(Buffer.from('{"listed":true}'));
-    const layerDiffIds = rec.config.rootfs.diff_ids as string[];
+    const layerDiffIds = rec.config.rootfs.diff_ids as Digest[];
     await s1.images.create(await s1.content.readBuffer(img), { blobs: [listed.digest] });
     const orphanManifest = await s1.content.write(Buffer.from('{"schemaVersion":2,"orphan":true}'));
     // a config whose image record was never written

@@ -185,7 +185,7 @@ describe('RegistryClient wire behaviour', () => {
 
   it('pushBlobStream: POST, the body in one streamed PATCH (chunked, no Content-Range), PUT ?digest= once the digest is known', async () => {
     const seen: string[] = [];
-    let patched = Buffer.alloc(0);
+    let patched: Buffer = Buffer.alloc(0);
     const host = await stub((req, res, body) => {
       const url = new URL(req.url!, 'http://x');
       seen.push(`${req.method} ${url.pathname}${url.search} te=${req.headers['transfer-encoding'] ?? ''} range=${req.headers['content-range'] ?? ''}`);

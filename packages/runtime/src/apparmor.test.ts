@@ -108,7 +108,8 @@ describe('parseAppArmorParserVersion', () => {
 
 describe('AppArmor on a faked host', () => {
   it('is disabled without the securityfs dir or with enabled ≠ Y, and says so; no profile for anyone', async () => {
-    for (const files of [{}, { '/sys/kernel/security/apparmor': '', '/sys/module/apparmor/parameters/enabled': 'N\n', '/sbin/apparmor_parser': '' }, { '/sys/module/apparmor/parameters/enabled': 'Y\n' }]) {
+    const hosts: Record<string, string>[] = [{}, { '/sys/kernel/security/apparmor': '', '/sys/module/apparmor/parameters/enabled': 'N\n', '/sbin/apparmor_parser': '' }, { '/sys/module/apparmor/parameters/enabled': 'Y\n' }];
+    for (const files of hosts) {
       const aa = await AppArmor.detect(fakeHost(files).host);
       expect(aa.enabled).toBe(false);
       expect(aa.note).toMatch(/^AppArmor is not enabled on this host/);

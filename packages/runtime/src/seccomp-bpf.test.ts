@@ -104,7 +104,7 @@ withLibseccomp('SeccompBpfCache (the host’s libseccomp)', () => {
 
   it('annotates a spec for crun, unless it has the annotation already or asks crun to fail on unknown syscalls', async () => {
     const cache = new SeccompBpfCache();
-    const given = { linux: { seccomp: spec!, sysctl: { 'net.ipv4.ip_forward': '0' } }, annotations: { a: 'b' } };
+    const given = { linux: { seccomp: spec!, sysctl: { 'net.ipv4.ip_forward': '0' } }, annotations: { a: 'b' } as Record<string, string> };
     const annotated = await cache.annotate(given);
     expect(annotated.annotations?.a).toBe('b');
     expect(annotated.annotations?.[SECCOMP_BPF_ANNOTATION]).toMatch(/^[A-Za-z0-9+/]+=*$/);
@@ -112,7 +112,7 @@ withLibseccomp('SeccompBpfCache (the host’s libseccomp)', () => {
     expect(annotated.linux).toEqual({ sysctl: { 'net.ipv4.ip_forward': '0' } });
     expect(given.linux.seccomp).toBe(spec); // the caller's spec is not changed
     // flags are read from linux.seccomp by crun: only they (and the default action) are kept
-    const flagged = await cache.annotate({ linux: { seccomp: { ...spec!, flags: ['SECCOMP_FILTER_FLAG_LOG'] } } });
+    const flagged = await cache.annotate<{ linux?: { seccomp?: NonNullable<typeof spec> }; annotations?: Record<string, string> }>({ linux: { seccomp: { ...spec!, flags: ['SECCOMP_FILTER_FLAG_LOG'] } } });
     expect(flagged.linux?.seccomp).toEqual({ defaultAction: spec!.defaultAction, flags: ['SECCOMP_FILTER_FLAG_LOG'] });
     expect(flagged.annotations?.[SECCOMP_BPF_ANNOTATION]).toBe(annotated.annotations?.[SECCOMP_BPF_ANNOTATION]);
     const own = { linux: { seccomp: spec! }, annotations: { [SECCOMP_BPF_ANNOTATION]: 'AAAA' } };

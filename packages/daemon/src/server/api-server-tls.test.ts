@@ -87,7 +87,9 @@ function get(client?: string): Promise<number> {
 
 describe('mutual TLS', () => {
   test('a client that half-closes right after the request still gets the output (docker CLI attach over TLS)', async () => {
-    const sock = tls.connect({ host: '127.0.0.1', port, ca: fs.readFileSync(f('ca.pem')), cert: fs.readFileSync(f('client.pem')), key: fs.readFileSync(f('client-key.pem')), allowHalfOpen: true });
+    // tls.connect hands allowHalfOpen to its TLSSocket (node's _tls_wrap), but @types/node leaves it out of ConnectionOptions
+    const opts: tls.ConnectionOptions & { allowHalfOpen: boolean } = { host: '127.0.0.1', port, ca: fs.readFileSync(f('ca.pem')), cert: fs.readFileSync(f('client.pem')), key: fs.readFileSync(f('client-key.pem')), allowHalfOpen: true };
+    const sock = tls.connect(opts);
     let got = '';
     sock.on('data', (d: Buffer) => {
       got += d.toString();

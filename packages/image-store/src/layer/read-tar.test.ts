@@ -64,7 +64,9 @@ describe('readTar with a sink that waits', () => {
       entryEnd: () => {
         log.push(`end ${name}`);
         if (name !== 'a') return undefined;
-        return tick(20).then(() => log.push('a settled'));
+        return tick(20).then(() => {
+          log.push('a settled');
+        });
       },
     };
     await readTar(input, sink);
