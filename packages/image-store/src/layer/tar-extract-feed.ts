@@ -168,22 +168,7 @@ export class TarExtractFeed {
             this.checkAt = entryEnd;
             if (!this.checkEnd()) next();
           };
-          const done = this.call(() => this.sink.entryEnd());
-          if (this.failure !== undefined) return;
-          if (done === undefined) {
-            after();
-            return;
-          }
-          this.pending = done.then(
-            () => {
-              this.pending = undefined;
-              if (this.failure === undefined) after();
-            },
-            (err: unknown) => {
-              this.pending = undefined;
-              this.fail(new SinkError(err));
-            },
-          );
+          this.afterSink(this.call(() => this.sink.entryEnd()), after);
         };
         stream.on('data', (c: Buffer) => {
           if (!forward || this.failure !== undefined) return;
@@ -196,29 +181,33 @@ export class TarExtractFeed {
           pump();
         });
       };
-      let started: void | Promise<void> = undefined;
-      try {
-        started = this.sink.entry(e);
-      } catch (err) {
-        this.fail(new SinkError(err));
-      }
-      if (started === undefined) {
-        consume();
-        return;
-      }
-      this.pending = started.then(
-        () => {
-          this.pending = undefined;
-          if (this.failure === undefined) consume();
-        },
-        (err: unknown) => {
-          this.pending = undefined;
-          this.fail(new SinkError(err));
-        },
-      );
+      this.afterSink(this.call(() => this.sink.entry(e)), consume);
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /**
+   * Goes on with `then` once the sink's call has settled: at once when it returned nothing, else
+   * when its promise resolves (held as `pending` meanwhile; a rejection fails the feed). Nothing
+   * goes on after a failure (the extractor is destroyed with it).
+   */
+  private afterSink(result: Promise<void> | undefined, then: () => void): void {
+    if (this.failure !== undefined) return;
+    if (result === undefined) {
+      then();
+      return;
+    }
+    this.pending = result.then(
+      () => {
+        this.pending = undefined;
+        if (this.failure === undefined) then();
+      },
+      (err: unknown) => {
+        this.pending = undefined;
+        this.fail(new SinkError(err));
+      },
+    );
   }
 
   /** Calls the sink; a promise it returns is handed back (a throw fails the feed). */
