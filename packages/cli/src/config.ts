@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { BerthClientOptions } from '@berth/client';
 import { MAX_API_VERSION } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
+import { configFile, readConfigFile } from './config-file';
 
 /** The global flags, as parsed. */
 export interface GlobalFlags {
@@ -24,14 +25,14 @@ export function configDir(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
 /** The endpoint of the current context (BERTH_CONTEXT, else config.json's), undefined for `default`. */
 function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undefined {
   const dir = configDir(flags, env);
-  if (!env.BERTH_CONTEXT && !fs.existsSync(path.join(dir, 'contexts'))) return undefined;
   const store = require('./context-store') as typeof import('./context-store');
+  if (!env.BERTH_CONTEXT && !store.hasStore(dir)) return undefined;
   const name = env.BERTH_CONTEXT || store.currentContextName(dir);
   if (name === store.DEFAULT_CONTEXT) return undefined;
   try {
     return store.readContext(dir, name).Endpoints.docker.Host || undefined;
   } catch {
-    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${path.join(dir, 'config.json')}`);
+    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`);
   }
 }
 
@@ -72,10 +73,6 @@ export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv)
 
 /** The `detachKeys` of the config file (`config.json` in the config dir), as docker reads it; undefined if unset. */
 export function configuredDetachKeys(ctx: { env: NodeJS.ProcessEnv }, config: string | undefined): string | undefined {
-  try {
-    const c = JSON.parse(fs.readFileSync(path.join(configDir({ config }, ctx.env), 'config.json'), 'utf8')) as { detachKeys?: unknown };
-    return typeof c.detachKeys === 'string' && c.detachKeys !== '' ? c.detachKeys : undefined;
-  } catch {
-    return undefined;
-  }
+  const keys: unknown = readConfigFile(configDir({ config }, ctx.env)).detachKeys;
+  return typeof keys === 'string' && keys !== '' ? keys : undefined;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readConfigFile, writeConfigFile } from './config-file';
 
 /**
  * docker's context store, in berth's config dir: a context's metadata is
@@ -67,6 +68,11 @@ export function removeContext(configDir: string, name: string): void {
 }
 
 /** Every stored context (not `default`). */
+/** Whether any context was ever stored in this config dir (the store's directory exists). */
+export function hasStore(configDir: string): boolean {
+  return fs.existsSync(path.join(configDir, 'contexts'));
+}
+
 export function listContexts(configDir: string): StoredContext[] {
   const root = path.join(configDir, 'contexts', 'meta');
   let ids: string[];
@@ -86,28 +92,17 @@ export function listContexts(configDir: string): StoredContext[] {
   return out;
 }
 
-function readConfig(configDir: string): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
 /** The current context's name: `currentContext` of config.json, else `default`. */
 export function currentContextName(configDir: string): string {
-  const c = readConfig(configDir).currentContext;
+  const c = readConfigFile(configDir).currentContext;
   return typeof c === 'string' && c !== '' ? c : DEFAULT_CONTEXT;
 }
 
 /** Sets `currentContext` in config.json (removed for `default`), keeping the rest of the file. */
 export function setCurrentContext(configDir: string, name: string): void {
-  const c = readConfig(configDir);
+  const c = readConfigFile(configDir);
   if ((c.currentContext ?? '') === (name === DEFAULT_CONTEXT ? '' : name)) return;
   if (name === DEFAULT_CONTEXT) delete c.currentContext;
   else c.currentContext = name;
-  fs.mkdirSync(configDir, { recursive: true });
-  const tmp = path.join(configDir, `.config.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(c, null, '\t'), { mode: 0o600 });
-  fs.renameSync(tmp, path.join(configDir, 'config.json'));
+  writeConfigFile(configDir, c);
 }

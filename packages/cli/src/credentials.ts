@@ -1,35 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { AuthConfig } from '@berth/api';
+import { readConfigFile as read, writeConfigFile as write } from './config-file';
+
+export { configFile } from './config-file';
 
 /** Docker Hub's key in the config file, as docker writes it. */
 export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
-
-interface ConfigFile {
-  auths?: Record<string, { auth?: string; identitytoken?: string }>;
-  [key: string]: unknown;
-}
-
-/** `<config dir>/config.json`, docker's layout: `{"auths":{"host":{"auth":"base64(user:pass)"}}}`. */
-export function configFile(dir: string): string {
-  return path.join(dir, 'config.json');
-}
-
-function read(dir: string): ConfigFile {
-  try {
-    return JSON.parse(fs.readFileSync(configFile(dir), 'utf8')) as ConfigFile;
-  } catch {
-    return {};
-  }
-}
-
-function write(dir: string, c: ConfigFile): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = configFile(dir);
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(c, null, '\t') + '\n', { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
 
 /** The config key for a registry domain (`docker.io` → Docker Hub's key). */
 export function registryKey(domain: string): string {
