@@ -24,6 +24,12 @@ describe('Template (Go text/template subset; expectations from the real docker C
     expect(new Template('{{json .Config}}').executeInspect(inspect)).toBe('{"Cmd":null,"Env":["A=1","B=<2>"],"Labels":{"a":"2","z":"1"},"Tty":false,"Empty":{},"EA":[]}');
     expect(t('{{json .Config.Cmd}}')).toBe('null');
   });
+  it("inspect's typed run: a map field is sorted even when its keys look like a struct's (capitalised labels, log options)", () => {
+    const data = { Config: { Labels: { Zed: '1', Alpha: '2' }, Tty: false }, HostConfig: { LogConfig: { Type: 'json-file', Config: { Max: '1', Keep: '2' } } } };
+    expect(new Template('{{json .Config.Labels}}').executeInspect(data)).toBe('{"Alpha":"2","Zed":"1"}');
+    expect(new Template('{{json .Config}}').executeInspect(data)).toBe('{"Labels":{"Alpha":"2","Zed":"1"},"Tty":false}');
+    expect(new Template('{{json .HostConfig.LogConfig}}').executeInspect(data)).toBe('{"Type":"json-file","Config":{"Keep":"2","Max":"1"}}');
+  });
   it('json of a formatting context escapes HTML like json.Marshal', () => {
     expect(t('{{json .}}', new FormatContext({ b: '<none>', a: 1 }))).toBe('{"a":1,"b":"\\u003cnone\\u003e"}');
   });

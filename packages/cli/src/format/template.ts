@@ -262,8 +262,28 @@ export function formatContextOf(goType: string, methods?: Record<string, { param
 }
 
 function looksLikeStruct(o: Record<string, unknown>): boolean {
+  if (GO_MAPS.has(o)) return false;
   const keys = Object.keys(o);
   return keys.length > 0 && keys.every((k) => /^[A-Z]/.test(k));
+}
+
+/**
+ * The fields of docker's inspect types that are Go maps, not structs, whatever their keys look
+ * like (`{"Zed":"1","Alpha":"2"}` labels are a map: json sorts them). `Config` is a map only
+ * under `LogConfig`.
+ */
+const MAP_FIELDS = new Set(['Labels', 'Options', 'DriverOpts', 'Networks', 'Volumes', 'ExposedPorts', 'Ports', 'PortBindings', 'Sysctls', 'StorageOpt', 'Annotations', 'Containers', 'Data', 'Status', 'Tmpfs']);
+const GO_MAPS = new WeakSet<object>();
+
+/** Marks the objects of inspect data that are Go maps (see MAP_FIELDS), for the typed run's `json`. */
+function markMaps(v: unknown, key = ''): void {
+  if (!v || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    for (const x of v) markMaps(x);
+    return;
+  }
+  if (MAP_FIELDS.has(key) || key === 'LogConfig.Config') GO_MAPS.add(v);
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) markMaps(x, key === 'LogConfig' && k === 'Config' ? 'LogConfig.Config' : k);
 }
 
 /** docker's `json`: a row as json.Marshal gives it, anything else sorted (see sortKeys). */
@@ -338,6 +358,7 @@ export class Template {
    */
   executeInspect(data: unknown): string {
     try {
+      markMaps(data);
       return this.run(data, { strict: false, missingKeyError: false, structOrder: true });
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
