@@ -7,7 +7,7 @@ import type { LogEntry, ReadLogsOptions } from './types';
 // plain JS (a worker thread's file, also started by bench/log-rotation.js)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startRotatingWriter } = require('./__fixtures__/rotating-log-writer.js') as {
-  startRotatingWriter(file: string, opts: { maxSize?: number; maxFile?: number; linesPerRead?: [number, number] }): { ready: Promise<void>; stop(): Promise<{ lines: number; rotations: number }> };
+  startRotatingWriter(file: string, opts: { maxSize?: number; maxFile?: number; linesPerRead?: [number, number]; pauseEvery?: number; pauseMs?: number }): { ready: Promise<void>; stop(): Promise<{ lines: number; rotations: number }> };
 };
 
 let dir: string;
@@ -104,7 +104,7 @@ describe('readLogs', () => {
     // the walk back (openPrevious) about 1 read in 40 came back empty, short or out of order
     // here; bench/log-rotation.js counts the same at 64 KiB (N reads, before and after).
     const log = path.join(dir, 'churn.log');
-    const w = startRotatingWriter(log, { maxSize: 8192, maxFile: 3, linesPerRead: [1, 100] });
+    const w = startRotatingWriter(log, { maxSize: 8192, maxFile: 3, linesPerRead: [1, 100], pauseEvery: 5, pauseMs: 1 });
     const bad: string[] = [];
     let reads = 0;
     try {
