@@ -10,7 +10,7 @@ import type { ImageConfig, ImageRunConfig } from '@berth/oci';
 import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
-import { ENGINE_VERSION } from '../server/standard-headers';
+import { ENGINE_VERSION } from '../engine-version';
 import type { EventLog } from '../events/event-log';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { applyImageChanges } from '../images/image-changes';
 import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
 import type { CommitOptions } from './container-service';
-import { ENGINE_VERSION } from '../server/standard-headers';
+import { ENGINE_VERSION } from '../engine-version';
 
 /**
  * `docker commit`: the container's Config (plus the body's, plus the changes) becomes the new

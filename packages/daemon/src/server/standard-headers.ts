@@ -1,8 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { MAX_API_VERSION } from '@berth/api';
-
-/** The version berthd reports as its engine version (Docker 20.10 semantics, berth build). */
-export const ENGINE_VERSION = '20.10.24+berth.0.1.0';
+import { ENGINE_VERSION } from '../engine-version';
 
 /** The headers dockerd puts on every response (SPEC §1). */
 export const STANDARD_HEADERS: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAX_API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
 import type { RuntimeVersion } from '@berth/runtime';
-import { ENGINE_VERSION } from '../server/standard-headers';
+import { ENGINE_VERSION } from '../engine-version';
 import { securityOptions, type HostSecurity } from './host-security';
 
 /** What /info and /version need to know that only the composition root has. */
