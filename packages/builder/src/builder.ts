@@ -595,7 +595,7 @@ export class Builder {
     const wantsDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.');
     dest = path.posix.normalize(dest.startsWith('/') ? dest : path.posix.join(st.config.WorkingDir || '/', dest)).replace(/\/+$/, '');
     if (wantsDir || dest === '') dest += '/';
-    const destIsDirSyntax = dest.endsWith('/') || words.length > 1;
+    const destIsDirSyntax = dest.endsWith('/');
 
     // where the sources come from
     const fromFlag = inst.flags['from'] !== undefined ? ctx.lex.processWord(inst.flags['from'], vars) : undefined;
@@ -637,7 +637,7 @@ export class Builder {
           // docker copies to the destination resolved in the image (/bin/x lands in /usr/bin/x when /bin -> usr/bin)
           const written = dest.replace(/\/+$/, '') || '/';
           const destPath = root ? resolvePathInRoot(root, written) : written;
-          const multi = destIsDirSyntax || entries.length > 1 || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
+          const multi = destIsDirSyntax || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
           const destDir = multi || unpacking ? destPath : path.posix.dirname(destPath);
           await this.stageParents(root, staging, destDir, owner);
           return { owner, destDir, multi, destPath };
