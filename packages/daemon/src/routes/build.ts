@@ -119,6 +119,8 @@ export function buildRouter(service: BuildService): Router {
     if (version !== undefined && version !== '' && version !== '1') throw new NotImplementedError(`build: builder version ${version} (BuildKit) is not supported; use the legacy builder (version=1)`);
     refuseUnsupported(req);
     const labels = jsonMap(req, 'labels');
+    const from = cacheFrom(req);
+    const resources = buildResources(req);
     const request: BuildRequest = {
       tags: BuildService.normaliseTags(queryList(req, 't').filter((t) => t !== '')),
       ...(formValue(req, 'dockerfile') ? { dockerfile: formValue(req, 'dockerfile')! } : {}),
@@ -130,12 +132,12 @@ export function buildRouter(service: BuildService): Router {
       forceRm: queryBool(req, 'forcerm'),
       pull: queryBool(req, 'pull'),
       ...(formValue(req, 'platform') ? { platform: formValue(req, 'platform')! } : {}),
-      ...(cacheFrom(req) ? { cacheFrom: cacheFrom(req)! } : {}),
+      ...(from ? { cacheFrom: from } : {}),
       // docker: r.Form["extrahosts"], every value (`host:ip`)
       ...(queryList(req, 'extrahosts').length ? { extraHosts: extraHosts(req) } : {}),
       // docker: r.FormValue("networkmode") becomes the RUN containers' NetworkMode as given
       ...(formValue(req, 'networkmode') ? { networkMode: formValue(req, 'networkmode')! } : {}),
-      ...(buildResources(req) ? { resources: buildResources(req)! } : {}),
+      ...(resources ? { resources } : {}),
     };
     const quiet = queryBool(req, 'q');
     const abort = new AbortController();
