@@ -5,18 +5,13 @@ import { confirm } from '../confirm';
 import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
-import { formatContextOf } from '../format/template';
+import { labelledContextOf } from '../format/template';
 import { goTimeStringOfIso } from '../format/human-duration';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
 
-/** docker's row type, named in template errors. */
 /** docker's networkContext, with its Label(name) method. */
-const NetworkContext = formatContextOf('*network.networkContext', {
-  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
-});
-
-const LABELS = Symbol('labels');
+const NetworkContext = labelledContextOf('*network.networkContext');
 
 const HEADERS: Record<string, string> = { ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE' };
 
@@ -42,8 +37,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boo
           .map((k) => `${k}=${labels[k]}`)
           .join(','),
         CreatedAt: goTimeStringOfIso(String(n.Created ?? "")),
-      });
-      Object.defineProperty(row, LABELS, { value: labels });
+      }, labels);
       return row;
     });
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));

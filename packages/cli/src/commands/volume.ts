@@ -3,18 +3,13 @@ import { confirm } from '../confirm';
 import { humanSize } from '@berth/api';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
-import { formatContextOf } from '../format/template';
+import { labelledContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { inspectEach } from './inspect';
 import { forEachArg } from './for-each';
 
-/** docker's row type, named in template errors. */
-const LABELS = Symbol('labels');
-
 /** docker's volumeContext, with its Label(name) method. */
-const VolumeContext = formatContextOf('*formatter.volumeContext', {
-  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
-});
+const VolumeContext = labelledContextOf('*formatter.volumeContext');
 
 const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
@@ -39,8 +34,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: stri
         Group: 'N/A',
         Availability: 'N/A',
         Status: 'N/A',
-      });
-      Object.defineProperty(row, LABELS, { value: v.Labels ?? {} });
+      }, v.Labels ?? {});
       return row;
     },
   );

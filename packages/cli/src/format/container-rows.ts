@@ -3,7 +3,7 @@ import { ellipsis, goQuote, truncateId } from './go-text';
 import { humanSize } from '@berth/api';
 import { goTimeString, timeAgo } from './human-duration';
 import { displayablePorts } from './ports';
-import { FormatContext, formatContextOf } from './template';
+import { FormatContext, labelledContextOf } from './template';
 
 /** `docker ps`'s default table and its headers. */
 export const PS_DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -50,13 +50,8 @@ function names(c: Partial<ContainerSummary>, trunc: boolean): string {
   return n.join(',');
 }
 
-/** Where a row keeps its labels as a map, for Label (not a template field). */
-const LABELS = Symbol('labels');
-
-/** docker's ContainerContext, with its `Label(name)` method (the label's value, or ""). */
-const ContainerContext = formatContextOf('*formatter.ContainerContext', {
-  Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[LABELS]![name as string] ?? '' },
-});
+/** docker's ContainerContext, with its `Label(name)` method. */
+const ContainerContext = labelledContextOf('*formatter.ContainerContext');
 
 /** One `docker ps` row as the formatter's fields (all strings, like docker's ContainerContext). */
 export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; now: number }): FormatContext {
@@ -85,7 +80,6 @@ export function containerRow(c: Partial<ContainerSummary>, o: { trunc: boolean; 
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(','),
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
     Platform: null,
-  });
-  Object.defineProperty(row, LABELS, { value: labels });
+  }, labels);
   return row;
 }

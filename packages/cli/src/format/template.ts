@@ -261,6 +261,24 @@ export function formatContextOf(goType: string, methods?: Record<string, { param
   };
 }
 
+const ROW_LABELS = Symbol('labels');
+
+/**
+ * A row type with docker's `Label(name)` method (the label's value, or ""), over the labels map
+ * the row is made with (kept out of the template's fields): ps, network ls and volume ls rows.
+ */
+export function labelledContextOf(goType: string): new (fields: Record<string, unknown>, labels: Record<string, string>) => FormatContext {
+  const Base = formatContextOf(goType, {
+    Label: { params: ['string'], fn: (row, name) => (row as unknown as Record<symbol, Record<string, string>>)[ROW_LABELS]![name as string] ?? '' },
+  });
+  return class extends Base {
+    constructor(fields: Record<string, unknown>, labels: Record<string, string>) {
+      super(fields);
+      Object.defineProperty(this, ROW_LABELS, { value: labels });
+    }
+  };
+}
+
 function looksLikeStruct(o: Record<string, unknown>): boolean {
   if (GO_MAPS.has(o)) return false;
   const keys = Object.keys(o);
