@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@berth/errdefs';
 import { GoFloat } from './go-value';
+import { goQuote } from './go-text';
 
 /**
  * Go's text/template parser, as docker 28's `--format` sees it: the lexer's items and errors
@@ -317,7 +318,7 @@ export function nodeString(n: Arg | Command | Node): string {
       return decl + n.cmds.map(nodeString).join(' | ');
     }
     case 'template':
-      return `{{template ${JSON.stringify(n.name)}${n.pipe ? ' ' + nodeString(n.pipe) : ''}}}`;
+      return `{{template ${goQuote(n.name)}${n.pipe ? ' ' + nodeString(n.pipe) : ''}}}`;
     case 'break':
     case 'continue':
       return `{{${n.type}}}`;
@@ -333,12 +334,12 @@ function itemString(i: Item): string {
   if (i.typ === 'error') return i.val;
   if (i.typ === 'keyword') return `<${i.val}>`;
   if ([...i.val].length > 10) return `${goQuoteShort(i.val)}...`;
-  return JSON.stringify(i.val);
+  return goQuote(i.val);
 }
 
 /** `%.10q`: the first ten characters, quoted. */
 function goQuoteShort(s: string): string {
-  return JSON.stringify([...s].slice(0, 10).join(''));
+  return goQuote([...s].slice(0, 10).join(''));
 }
 
 /** Go's strconv.Unquote for a template's "..." or `...` literal. */
@@ -376,11 +377,11 @@ function parseNumber(text: string): { int?: number; float?: number } | string {
   else if (/^0[oO]?[0-7]+$/.test(body)) int = sign * parseInt(body.replace(/^0[oO]?/, ''), 8);
   else if (/^\d+$/.test(body)) int = sign * Number(body);
   if (int !== undefined) {
-    if (Math.abs(int) >= 2 ** 64) return `integer overflow: ${JSON.stringify(text)}`;
+    if (Math.abs(int) >= 2 ** 64) return `integer overflow: ${goQuote(text)}`;
     return { int };
   }
   const f = Number(t);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || !Number.isFinite(f)) return `illegal number syntax: ${JSON.stringify(text)}`;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) || !Number.isFinite(f)) return `illegal number syntax: ${goQuote(text)}`;
   return Number.isInteger(f) && Math.abs(f) < 2 ** 63 ? { int: f, float: f } : { float: f };
 }
 
@@ -494,7 +495,7 @@ export function parseTemplate(src: string, funcs: ReadonlySet<string>): Tree {
       if (node.type === 'field') node = { type: 'field', pos: chainPos, ident: [...node.ident, ...fields] };
       else if (node.type === 'variable') node = { type: 'variable', pos: chainPos, ident: [...node.ident, ...fields] };
       else if (node.type === 'bool' || node.type === 'string' || node.type === 'number' || node.type === 'nil' || node.type === 'dot') {
-        errorf(`unexpected . after term ${JSON.stringify(nodeString(node))}`);
+        errorf(`unexpected . after term ${goQuote(nodeString(node))}`);
       } else node = { type: 'chain', pos: chainPos, node, field: fields };
     }
     return node;

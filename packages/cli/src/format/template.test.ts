@@ -24,6 +24,9 @@ describe('Template (Go text/template subset; expectations from the real docker C
     expect(new Template('{{json .Config}}').executeInspect(inspect)).toBe('{"Cmd":null,"Env":["A=1","B=<2>"],"Labels":{"a":"2","z":"1"},"Tty":false,"Empty":{},"EA":[]}');
     expect(t('{{json .Config.Cmd}}')).toBe('null');
   });
+  it("messages quote as Go's %q (strconv.Quote), not as JSON: \\a, DEL", () => {
+    expect(() => new Template('{{template "a\x07b\x7f"}}').execute({})).toThrow('template "a\\ab\\x7f" not defined');
+  });
   it("inspect's typed run: a map field is sorted even when its keys look like a struct's (capitalised labels, log options)", () => {
     const data = { Config: { Labels: { Zed: '1', Alpha: '2' }, Tty: false }, HostConfig: { LogConfig: { Type: 'json-file', Config: { Max: '1', Keep: '2' } } } };
     expect(new Template('{{json .Config.Labels}}').executeInspect(data)).toBe('{"Alpha":"2","Zed":"1"}');

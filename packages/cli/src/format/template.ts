@@ -1,4 +1,4 @@
-import { goJson } from './go-text';
+import { goJson, goQuote } from './go-text';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
 import { GO_TYPE, GoFloat, GoMethod, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
@@ -441,7 +441,7 @@ export class Template {
       case 'template': {
         s.node = n;
         const body = this.tree.defs.get(n.name);
-        if (!body) this.errorf(s, `template ${JSON.stringify(n.name)} not defined`);
+        if (!body) this.errorf(s, `template ${goQuote(n.name)} not defined`);
         if (s.depth >= MAX_DEPTH) this.errorf(s, 'exceeded maximum template depth (100000)');
         const newDot = n.pipe ? this.evalPipeline(s, dot, n.pipe) : NO_VALUE;
         const inner: State = { ...s, vars: [{ name: '$', value: newDot }], depth: s.depth + 1 };
@@ -578,7 +578,7 @@ export class Template {
       case 'string':
         return first.text;
     }
-    return this.errorf(s, `can't evaluate command ${JSON.stringify(nodeString(first))}`);
+    return this.errorf(s, `can't evaluate command ${goQuote(nodeString(first))}`);
   }
 
   private evalChain(s: State, dot: unknown, chain: Extract<Arg, { type: 'chain' }>, args: Arg[], final: Final): unknown {
@@ -610,7 +610,7 @@ export class Template {
 
   private evalField(s: State, dot: unknown, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown): unknown {
     if (receiver === NO_VALUE || receiver === undefined) {
-      if (s.missingKeyError) this.errorf(s, `nil data; no entry for key ${JSON.stringify(name)}`);
+      if (s.missingKeyError) this.errorf(s, `nil data; no entry for key ${goQuote(name)}`);
       return NO_VALUE;
     }
     if (receiver === null) this.errorf(s, `nil pointer evaluating interface {}.${name}`);
@@ -642,7 +642,7 @@ export class Template {
         // docker's typed inspect objects: a map of strings (labels, options) gives no value; a
         // struct without the field fails (and docker retries on the raw JSON, where it is an error)
         if (!s.missingKeyError && Object.values(o).every((x) => typeof x === 'string')) return NO_VALUE;
-        this.errorf(s, `map has no entry for key ${JSON.stringify(name)}`);
+        this.errorf(s, `map has no entry for key ${goQuote(name)}`);
       }
     }
     // a value held in a map or slice is an interface {} to Go
