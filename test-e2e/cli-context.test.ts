@@ -4,7 +4,7 @@
  * is used by the other, `use` is seen by both, and berth reaches the daemon through it).
  */
 import { describe, expect, it } from '@jest/globals';
-import { BerthDaemon, asDockerOutput, clientsFor, ok, scratchDir, useDaemon } from './harness';
+import { BerthDaemon, asDockerOutput, clientsFor, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -17,17 +17,13 @@ useDaemon((daemon) => {
 });
 
 // one config dir for both; no *_HOST, so the current context decides the endpoint
-const docker = (args: string[]) => c.docker(args, { env: { DOCKER_CONFIG: dir, DOCKER_HOST: '' } });
+const envs = () => ({ docker: { DOCKER_CONFIG: dir, DOCKER_HOST: '' }, berth: { BERTH_CONFIG: dir, BERTH_HOST: '' } });
+const docker = (args: string[]) => c.docker(args, { env: envs().docker });
 const berth = async (args: string[]) => {
-  const r = await c.berth(args, { env: { BERTH_CONFIG: dir, BERTH_HOST: '' } });
+  const r = await c.berth(args, { env: envs().berth });
   return { ...r, stdout: asDockerOutput(r.stdout), stderr: asDockerOutput(r.stderr) };
 };
-const same = async (args: string[]) => {
-  const dr = await docker(args);
-  const br = await berth(args);
-  expect({ code: br.code, stdout: br.stdout, stderr: br.stderr }).toEqual({ code: dr.code, stdout: dr.stdout, stderr: dr.stderr });
-  return dr;
-};
+const same = (args: string[]) => sameOnBothClis(c, args, undefined, envs());
 
 describe('contexts as docker 28', () => {
   it("names: docker's rule, the reserved default, missing contexts", async () => {
