@@ -6,29 +6,23 @@
  * on the target, `/data` stays the link.
  * Under crun (the default) and runc.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+import { clientsFor, ok, scratchDir, useDaemon } from './harness';
 
-let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let work: string;
 
-beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-mount-dest-'));
-  d = await BerthDaemon.start();
+useDaemon((d) => {
   c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+  work = scratchDir('mount-dest');
+});
+
+beforeAll(async () => {
   // /data -> /missing/target (absolute, dangling), /rel -> gone/here (relative, dangling)
   ok(await c.docker(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'ln -s /missing/target /data && ln -s gone/here /rel && ln -s /etc/app/app.conf /app.conf']));
   ok(await c.docker(['commit', 'mk', 'dangling:1']));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-  fs.rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
 describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%s)', (runtime) => {
