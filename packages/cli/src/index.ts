@@ -5,7 +5,9 @@ export { resolveClientOptions, configDir, type GlobalFlags } from './config';
 export { buildCreateRequest, parseMemory, parseCpus, readEnvFile, type RunFlags } from './run-options';
 export { humanDuration, timeAgo, goTimeString } from './format/human-duration';
 export { renderTable, renderTabbed } from './format/table';
-export { Template, TemplateError, FormatContext, formatValue } from './format/template';
+export { Template, TemplateError, FormatContext } from './format/template';
+/** A value as Go's fmt prints it with %v (what a template prints for `{{.X}}`). */
+export { goPrintValue as formatValue } from './format/go-fmt';
 export { goQuote, ellipsis, goJson, goJsonIndent, truncateId } from './format/go-text';
 export { displayablePorts } from './format/ports';
 export { containerRow, PS_DEFAULT_FORMAT } from './format/container-rows';

@@ -30,10 +30,6 @@ interface Func {
   fn: (...args: unknown[]) => unknown;
 }
 
-export function formatValue(v: unknown): string {
-  return goPrintValue(v);
-}
-
 function titleCase(s: string): string {
   // strings.Title: a letter after a separator (not a letter, digit or underscore) is upper-cased
   return s.replace(/(^|[^\p{L}\p{N}_])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
