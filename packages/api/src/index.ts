@@ -1,6 +1,6 @@
 export { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
-export { humanSize, bytesSize } from './go-units';
+export { humanSize, bytesSize, parseHumanSize, ramInBytes } from './go-units';
 export { progressString } from './json-progress';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';

@@ -2,7 +2,7 @@ export { runCli, type CliDeps } from './cli';
 export type { CliContext, CliIo, ClientKind, ExitCode } from './cli-context';
 export { StatusError, describeError } from './cli-errors';
 export { resolveClientOptions, configDir, type GlobalFlags } from './config';
-export { buildCreateRequest, parseMemory, parseCpus, readEnvFile, type RunFlags } from './run-options';
+export { buildCreateRequest, parseCpus, readEnvFile, type RunFlags } from './run-options';
 export { humanDuration, timeAgo, goTimeString } from './format/human-duration';
 export { renderTable, renderTabbed } from './format/table';
 export { Template, TemplateError, FormatContext } from './format/template';

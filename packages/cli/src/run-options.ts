@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateRequest, EndpointSettings, HostConfig, Mount, PortBinding } from '@berth/api';
+import { ramInBytes } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
 
@@ -119,46 +120,12 @@ const SHORTS: Record<string, string> = { attach: 'a', 'cpu-shares': 'c', env: 'e
 const flagError = (value: string, flag: string, why: string) =>
   new FlagValueError(`invalid argument "${value}" for "${SHORTS[flag] ? `-${SHORTS[flag]}, ` : ''}--${flag}" flag: ${why}`);
 
-/**
- * `64m` → 67108864: go-units' RAMInBytes (binary multiples; a suffix `b`, or k/m/g/t/p with an
- * optional `b` or `ib`), with its errors: `invalid size: '64x'` without a digit, `invalid
- * suffix: 'x'`, strconv's for a bad number.
- */
-export function parseMemory(s: string): number {
-  let sep = -1;
-  for (let i = s.length - 1; i >= 0; i--) {
-    if ('01234567890. '.includes(s[i]!)) {
-      sep = i;
-      break;
-    }
-  }
-  if (sep === -1) throw new InvalidArgumentError(`invalid size: '${s}'`);
-  const num = s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1);
-  let sfx = s.slice(sep + 1);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw new InvalidArgumentError(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
-  let size = Number(num);
-  if (size < 0) throw new InvalidArgumentError(`invalid size: '${s}'`);
-  if (sfx === '') return Math.trunc(size);
-  const bad = (x: string) => new InvalidArgumentError(`invalid suffix: '${x}'`);
-  if (sfx.length > 3) throw bad(sfx);
-  sfx = sfx.toLowerCase();
-  if (sfx[0] === 'b') {
-    if (sfx.length > 1) throw bad(sfx);
-    return Math.trunc(size);
-  }
-  const mult = ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 } as Record<string, number>)[sfx[0]!];
-  if (mult === undefined) throw bad(sfx);
-  size *= mult;
-  if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) throw bad(sfx);
-  return Math.trunc(size);
-}
-
 /** A size flag (`--memory 64m`); docker's MemBytes (a FlagValueError: pflag's usage error). */
 export function bytesFlag(v: string | undefined, flag: string, swap = false): number {
   if (v === undefined || v === '') return 0;
   if (swap && v === '-1') return -1;
   try {
-    return parseMemory(v);
+    return ramInBytes(v);
   } catch (e) {
     throw flagError(v, flag, (e as Error).message);
   }
@@ -442,7 +409,7 @@ function parseMount(value: string): Mount {
       }
       case 'tmpfs-size':
         try {
-          tmp().SizeBytes = parseMemory(val);
+          tmp().SizeBytes = ramInBytes(val);
         } catch {
           throw bad(`invalid value for ${key}: ${val}`);
         }
@@ -516,7 +483,7 @@ function throttle(list: string[] | undefined, flag: string, key: 'Rate' | 'Weigh
       n = Number(r);
     } else {
       try {
-        n = parseMemory(r);
+        n = ramInBytes(r);
       } catch {
         throw flagError(v, flag, `invalid rate for device: ${v}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`);
       }

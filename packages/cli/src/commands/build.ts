@@ -39,7 +39,7 @@ export interface BuildArgv {
 
 /** The legacy builder's other query parameters, as the docker CLI sends them (left out when not given). */
 function extraQuery(a: BuildArgv): Record<string, string | number | boolean | string[] | undefined> {
-  const { parseMemory } = require('../run-options') as typeof import('../run-options');
+  const { bytesFlag } = require('../run-options') as typeof import('../run-options');
   const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v) || undefined);
   const ulimits = (a.ulimit ?? []).map((u) => {
     const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
@@ -57,11 +57,11 @@ function extraQuery(a: BuildArgv): Record<string, string | number | boolean | st
     cpushares: int(a.cpuShares),
     extrahosts: a.addHost?.length ? a.addHost.join(',') : undefined,
     isolation: a.isolation && a.isolation !== 'default' ? a.isolation : undefined,
-    memory: a.memory ? parseMemory(a.memory) : undefined,
-    memswap: a.memorySwap ? (a.memorySwap === '-1' ? -1 : parseMemory(a.memorySwap)) : undefined,
+    memory: a.memory ? bytesFlag(a.memory, 'memory') : undefined,
+    memswap: a.memorySwap ? bytesFlag(a.memorySwap, 'memory-swap', true) : undefined,
     networkmode: a.network && a.network !== 'default' ? a.network : undefined,
     securityopt: csv(a.securityOpt).length ? csv(a.securityOpt) : undefined,
-    shmsize: a.shmSize ? parseMemory(a.shmSize) : undefined,
+    shmsize: a.shmSize ? bytesFlag(a.shmSize, 'shm-size') : undefined,
     squash: a.squash || undefined,
     target: a.target || undefined,
     ulimits: ulimits.length ? JSON.stringify(ulimits) : undefined,

@@ -57,11 +57,8 @@ export async function run(ctx: CliContext, argv: SystemPruneArgv): Promise<ExitC
 /** `berth builder prune [-a] [-f] [--filter] [--keep-storage]`. */
 export async function builderPrune(ctx: CliContext, argv: { all?: boolean; force?: boolean; filter?: string[]; keepStorage?: string }): Promise<ExitCode> {
   const filters = parseFilterFlags(argv.filter);
-  let keep = 0;
-  if (argv.keepStorage) {
-    const { parseMemory } = require('../run-options') as typeof import('../run-options');
-    keep = parseMemory(argv.keepStorage);
-  }
+  const { bytesFlag } = require('../run-options') as typeof import('../run-options');
+  const keep = bytesFlag(argv.keepStorage, 'keep-storage');
   if (!argv.force) {
     const msg = argv.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';
     if (!(await confirm(ctx.io, msg, ' '))) return 0;

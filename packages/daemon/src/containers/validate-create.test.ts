@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { validateCreate } from './validate-create';
+import { logRotation, validateCreate } from './validate-create';
 
 /** The body `docker run --rm busybox:local echo hi` sends (SPEC §5), trimmed. */
 const cliBody = {
@@ -111,6 +111,24 @@ describe('validateCreate', () => {
   ])('refuses bad host config %#', (h, msg) => {
     expect(() => validateCreate(withHost(h))).toThrow(InvalidArgumentError);
     expect(() => validateCreate(withHost(h))).toThrow(msg);
+  });
+
+  it("json-file's max-size and max-file as Docker 20.10 reads them (go-units v0.4 FromHumanSize: decimal), refused with its texts", () => {
+    expect(logRotation({ 'max-size': '10m', 'max-file': '3' })).toEqual({ maxSize: 10_000_000, maxFiles: 3 });
+    expect(logRotation({ 'max-size': '64k' }).maxSize).toBe(64_000);
+    expect(logRotation({ 'max-size': '1.5MiB' }).maxSize).toBe(1_500_000);
+    expect(logRotation({ 'max-size': '-1' }).maxSize).toBe(0); // berth's "never rotate"
+    for (const [opts, msg] of [
+      [{ 'max-size': 'lots' }, "failed to initialize logging driver: invalid size: 'lots'"],
+      [{ 'max-size': '10x' }, "failed to initialize logging driver: invalid size: '10x'"],
+      [{ 'max-size': '1.2.3' }, 'failed to initialize logging driver: strconv.ParseFloat: parsing "1.2.3": invalid syntax'],
+      [{ 'max-size': '0' }, 'failed to initialize logging driver: max-size must be a positive number'],
+      [{ 'max-file': 'x' }, 'failed to initialize logging driver: strconv.Atoi: parsing "x": invalid syntax'],
+      [{ 'max-file': '0' }, 'failed to initialize logging driver: max-file cannot be less than 1'],
+    ] as const) {
+      expect(() => logRotation(opts)).toThrow(InvalidArgumentError);
+      expect(() => logRotation(opts)).toThrow(msg);
+    }
   });
 
   it('a user network is looked up at start, as Docker 20.10 does (a 404 at create would make the CLI pull the image)', () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
-import type { ContainerConfig, HostConfig } from '@berth/api';
+import { parseHumanSize, type ContainerConfig, type HostConfig } from '@berth/api';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, capabilityName, isCapability, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
@@ -492,14 +492,6 @@ const LOG_OPTS = ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 
 export const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 export const DEFAULT_LOG_MAX_FILES = 5;
 
-/** docker's units.RAMInBytes: 1024-based, optional b/k/m/g/t/p suffix (with an optional trailing b). */
-function ramInBytes(v: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(v.trim());
-  if (!m) return undefined;
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[m[2]!.toLowerCase() as '' | 'k'];
-  return Math.floor(Number(m[1]) * mult);
-}
-
 /**
  * The json-file rotation of a LogConfig.Config: `max-size` (-1: never rotate) and `max-file`,
  * with berth's defaults (20 MiB x 5) for what is not given. 400 for unknown or bad options.
@@ -508,18 +500,29 @@ export function logRotation(opts: Record<string, string>): { maxSize: number; ma
   for (const k of Object.keys(opts)) if (!LOG_OPTS.includes(k)) bad(`unknown log opt '${k}' for json-file log driver`);
   let maxSize = DEFAULT_LOG_MAX_SIZE;
   let maxFiles = DEFAULT_LOG_MAX_FILES;
+  // Docker 20.10's json-file reads these when the logger starts ("failed to initialize logging
+  // driver: ..."); berth refuses them at create, with the same text.
+  const initFailed = (why: string): never => bad(`failed to initialize logging driver: ${why}`);
   if (opts['max-size'] !== undefined) {
     if (opts['max-size'] === '-1') maxSize = 0;
     else {
-      const n = ramInBytes(opts['max-size']);
-      if (n === undefined || n <= 0) bad(`invalid max-size: ${opts['max-size']}`);
-      maxSize = n!;
+      // go-units v0.4's FromHumanSize (decimal: `10m` is 10,000,000 bytes), as Docker 20.10 vendors it
+      let n = 0;
+      try {
+        n = parseHumanSize(opts['max-size'], 1000, 'v0.4');
+      } catch (e) {
+        initFailed((e as Error).message);
+      }
+      if (n <= 0) initFailed('max-size must be a positive number');
+      maxSize = n;
     }
   }
   if (opts['max-file'] !== undefined) {
-    const n = /^\d+$/.test(opts['max-file']) ? Number(opts['max-file']) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1) bad('max-file cannot be less than 1');
-    if (n > 1000) bad(`invalid max-file: ${opts['max-file']} (at most 1000)`);
+    const v = opts['max-file'];
+    if (!/^[+-]?\d+$/.test(v)) initFailed(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    const n = Number(v);
+    if (n < 1) initFailed('max-file cannot be less than 1');
+    if (n > 1000) bad(`invalid max-file: ${v} (at most 1000)`);
     maxFiles = n;
     if (n > 1 && opts['max-size'] === '-1') bad('max-file cannot be set when max-size is not set');
   }
