@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { configDir, resolveClientOptions } from './config';
+import { configDir, defaultContextHost, resolveClientOptions } from './config';
 
 describe('resolveClientOptions', () => {
   it('-H beats BERTH_HOST; DOCKER_HOST is never read', () => {
@@ -11,6 +11,11 @@ describe('resolveClientOptions', () => {
     expect(resolveClientOptions({}, { BERTH_HOST: 'unix:///tmp/b.sock' }).host).toBe('unix:///tmp/b.sock');
     expect(resolveClientOptions({ host: 'tcp://h:1' }, { BERTH_HOST: 'unix:///tmp/b.sock' }).host).toBe('tcp://h:1');
     expect(() => resolveClientOptions({ host: ['a', 'b'] }, {})).toThrow(InvalidArgumentError);
+    // the `default` context's endpoint (context ls/inspect/export) is worked out by the same rule
+    expect(defaultContextHost({}, { DOCKER_HOST: 'tcp://docker:2375' })).toBe('unix:///run/berth.sock');
+    expect(defaultContextHost({}, { BERTH_HOST: 'unix:///tmp/b.sock' })).toBe('unix:///tmp/b.sock');
+    expect(defaultContextHost({ host: 'tcp://h:1' }, { BERTH_HOST: 'unix:///tmp/b.sock' })).toBe('tcp://h:1');
+    expect(() => defaultContextHost({ host: ['a', 'b'] }, {})).toThrow('Specify only one -H');
   });
   it('--tlsverify reads ca/cert/key from BERTH_CERT_PATH, else the config dir', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-certs-'));

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BerthClientOptions } from '@berth/client';
+import { DEFAULT_HOST, type BerthClientOptions } from '@berth/client';
 import { MAX_API_VERSION } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { configFile, readConfigFile } from './config-file';
@@ -20,6 +20,18 @@ export interface GlobalFlags {
 /** `--config` default: `~/.berth` (or BERTH_CONFIG). */
 export function configDir(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
   return flags.config || env.BERTH_CONFIG || path.join(env.HOME || os.homedir(), '.berth');
+}
+
+/** The endpoint given outside the context store: `-H`, else BERTH_HOST (docker's DOCKER_HOST); undefined if neither. */
+export function givenHost(flags: Pick<GlobalFlags, 'host'>, env: NodeJS.ProcessEnv): string | undefined {
+  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
+  if (hosts.length > 1) throw new InvalidArgumentError('Specify only one -H');
+  return hosts[0] || env.BERTH_HOST || undefined;
+}
+
+/** The `default` context's endpoint: the given host, else the default socket. */
+export function defaultContextHost(flags: Pick<GlobalFlags, 'host'>, env: NodeJS.ProcessEnv): string {
+  return givenHost(flags, env) ?? DEFAULT_HOST;
 }
 
 /** The endpoint of the current context (BERTH_CONTEXT, else config.json's), undefined for `default`. */
@@ -44,9 +56,7 @@ function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undef
  * else the config dir.
  */
 export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
-  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
-  if (hosts.length > 1) throw new InvalidArgumentError('Specify only one -H');
-  const host = hosts[0] || env.BERTH_HOST || contextHost(flags, env);
+  const host = givenHost(flags, env) ?? contextHost(flags, env);
   const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
   const useTls = verify || !!flags.tls;
   const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined, maxApiVersion: MAX_API_VERSION };

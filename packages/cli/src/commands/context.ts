@@ -1,7 +1,6 @@
-import { DEFAULT_HOST } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { StatusError } from '../cli-errors';
-import { configDir } from '../config';
+import { configDir, defaultContextHost } from '../config';
 import { DEFAULT_CONTEXT, StoredContext, contextExists, contextNameError, currentContextName, listContexts, metaDir, readContext, removeContext, setCurrentContext, tlsDir, writeContext } from '../context-store';
 import { goJsonIndent } from '../format/go-text';
 import { naturalCompare } from '../format/natural-order';
@@ -19,14 +18,11 @@ interface GlobalArgv {
   host?: string | string[];
 }
 
-/**
+/*
  * `berth context ls|show|use|inspect|create|rm`: docker's context store in berth's config dir
- * (context-store.ts). `default` is the endpoint from -H, else BERTH_HOST, else the default socket.
+ * (context-store.ts). `default` is the endpoint from -H, else BERTH_HOST, else the default socket
+ * (config.ts' defaultContextHost, which the connection itself uses too).
  */
-function defaultEndpoint(ctx: CliContext, argv: GlobalArgv): string {
-  const h = Array.isArray(argv.host) ? argv.host[0] : argv.host;
-  return h || ctx.env.BERTH_HOST || DEFAULT_HOST;
-}
 
 function dirOf(ctx: CliContext, argv: GlobalArgv): string {
   return configDir({ config: argv.config }, ctx.env);
@@ -39,7 +35,7 @@ function current(ctx: CliContext, argv: GlobalArgv): string {
 export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; quiet?: boolean }): Promise<ExitCode> {
   const cur = current(ctx, argv);
   const all = [
-    { Name: DEFAULT_CONTEXT, Description: DEFAULT_DESCRIPTION, DockerEndpoint: defaultEndpoint(ctx, argv) },
+    { Name: DEFAULT_CONTEXT, Description: DEFAULT_DESCRIPTION, DockerEndpoint: defaultContextHost(argv, ctx.env) },
     ...listContexts(dirOf(ctx, argv)).map((c) => ({ Name: c.Name, Description: c.Metadata?.Description ?? '', DockerEndpoint: c.Endpoints?.docker?.Host ?? '' })),
   ].sort((a, b) => naturalCompare(a.Name, b.Name));
   const rows = all.map((c) => new ClientContextContext({ ...c, Current: c.Name === cur, Error: '' }));
@@ -87,7 +83,7 @@ function fail(ctx: CliContext, message: string): ExitCode {
 
 /** `--docker host=URL[,skip-tls-verify=BOOL]`, or `from=NAME`: the endpoint; other keys are not supported. */
 function dockerEndpoint(ctx: CliContext, argv: GlobalArgv, spec: string | undefined, from: string | undefined): StoredContext['Endpoints']['docker'] {
-  const fromContext = (name: string) => (name === DEFAULT_CONTEXT ? { Host: defaultEndpoint(ctx, argv), SkipTLSVerify: false } : readContext(dirOf(ctx, argv), name).Endpoints.docker);
+  const fromContext = (name: string) => (name === DEFAULT_CONTEXT ? { Host: defaultContextHost(argv, ctx.env), SkipTLSVerify: false } : readContext(dirOf(ctx, argv), name).Endpoints.docker);
   if (!spec) return fromContext(from ?? current(ctx, argv));
   const kv = new Map<string, string>();
   for (const part of spec.split(',')) {
@@ -158,7 +154,7 @@ export async function inspect(ctx: CliContext, argv: GlobalArgv & { names?: stri
       found.push({
         Name: DEFAULT_CONTEXT,
         Metadata: {},
-        Endpoints: { docker: { Host: defaultEndpoint(ctx, argv), SkipTLSVerify: false } },
+        Endpoints: { docker: { Host: defaultContextHost(argv, ctx.env), SkipTLSVerify: false } },
         TLSMaterial: {},
         Storage: { MetadataPath: '<IN MEMORY>', TLSPath: '<IN MEMORY>' },
       });
