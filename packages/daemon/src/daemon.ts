@@ -15,6 +15,7 @@ import { createApiApp } from './server/app';
 import { ConnectionTracker } from './server/connection-tracker';
 import { DEFAULT_HOST, parseListenAddress } from './server/listen-address';
 import { EventLog } from './events/event-log';
+import { imageTagger } from './images/image-tagger';
 import { SystemInfo } from './system/system-info';
 import { hostSecurity } from './system/host-security';
 import { checkRegistryLogin } from './system/registry-login';
@@ -182,6 +183,8 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       return users.find((u) => u.running) ?? users[0];
     };
     const imageStore = await openImageStore({ root: layout.imageStoreRoot, db, logger, isImageInUse: imageInUse });
+    // the one tag step (and its `image tag` event) of docker tag, build -t and commit repo:tag
+    const tagImage = imageTagger({ images: imageStore.images, events });
     const engineId = await loadEngineId(layout.engineIdFile);
     await db.migrate(volumeMigrations);
     const volumeUsers = async (name: string): Promise<string[]> => {
@@ -222,6 +225,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         apparmor,
         packDirectory: (dir, opts) => packDirectory(dir, opts ?? {}),
         committer: imageStore.committer,
+        tagImage,
         volumes,
         networks: { catalog: network.catalog, attacher: network.attacher, defaultBridge: bridgeName !== 'none' },
         onEvent: (e: ContainerEvent) => {
@@ -292,7 +296,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         buildContainers,
         containers,
         imageStore,
-        events,
+        tagImage,
         unpackTar,
         pull: async (reference, o) => (await puller.pull({ reference, progress: { write: () => undefined }, ...o })).imageId,
         tmpDir: layout.tmpDir,
@@ -306,6 +310,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         archives: imageStore.archives,
         imageInUse,
         events,
+        tagImage,
         logger,
         pull: (o) => puller.pull(o),
         push: (o) => pusher.push(o),

@@ -33,15 +33,16 @@ export class BuildService {
     this.builder = new Builder(deps.backend);
   }
 
-  /** Checks and normalises `-t` values before anything is read: `foo` -> `foo:latest`. */
+  /** Checks and normalises `-t` values before anything is read: `foo` -> `foo:latest`; each once (moby's sanitizeRepoAndTags). */
   static normaliseTags(tags: string[]): string[] {
-    return tags.map((t) => {
+    const all = tags.map((t) => {
       try {
         return familiarString(withDefaultTag(parseReference(t)));
       } catch (e) {
         throw new InvalidArgumentError(`invalid reference format: ${t}: ${messageOf(e)}`);
       }
     });
+    return [...new Set(all)];
   }
 
   async build(req: BuildRequest, context: Readable, out: BuildOutput, signal?: AbortSignal): Promise<BuildResult> {

@@ -11,7 +11,7 @@ import type { ContainerCreateOptions, ContainerService } from '../containers';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
 import { ENGINE_VERSION } from '../engine-version';
-import type { EventLog } from '../events/event-log';
+import type { TagImage } from '../images/image-tagger';
 
 const run = promisify(execFile);
 
@@ -27,8 +27,8 @@ export interface DaemonBuildBackendDeps {
   logger: Logger;
   /** Where the build containers in flight are listed (removed at start after a crash). */
   buildContainers?: BuildContainers;
-  /** The daemon's event log: a tag of the built image is an `image tag` event, as `docker tag`'s. */
-  events?: Pick<EventLog, 'publish'>;
+  /** The daemon's tag step (`-t`): the tag and its `image tag` event, as `docker tag`'s. */
+  tagImage: TagImage;
 }
 
 function toBuildImage(r: ImageRecord): BuildImage {
@@ -198,10 +198,9 @@ export class DaemonBuildBackend implements BuildBackend {
     }
   }
 
-  /** moby's TagImageWithReference: the tag, then an `image tag` event named by the familiar reference. */
+  /** moby's build Tagger: TagImageWithReference, the daemon's one tag step. */
   async tag(imageId: string, reference: string): Promise<void> {
-    await this.deps.imageStore.images.tag(imageId, reference);
-    this.deps.events?.publish('image', 'tag', imageId, { name: reference });
+    await this.deps.tagImage(imageId, reference);
   }
 }
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
-import { parseReference, type ImageRunConfig } from '@berth/oci';
+import { familiarName, parseReference, type ImageRunConfig } from '@berth/oci';
 import { applyImageChanges } from '../images/image-changes';
 import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
@@ -21,10 +21,16 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
   if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
     throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
   }
+  // moby's TagImage(id, repo, tag): the reference as given (stored as `:latest` without a tag),
+  // checked before anything is committed
   let reference: string | undefined;
   if (opts.repo) {
-    reference = `${opts.repo}:${opts.tag || 'latest'}`;
-    parseReference(reference);
+    const repo = parseReference(opts.repo);
+    // a tag replaces any the repo carries (moby: WithTag(TrimNamed(repo), tag))
+    reference = opts.tag ? `${familiarName(repo)}:${opts.tag}` : opts.repo;
+    const ref = parseReference(reference);
+    if (ref.digest !== undefined) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
+    if (!ctx.deps.tagImage) throw new NotImplementedError('commit: tagging is not available (no tag step configured)');
   } else if (opts.tag) {
     throw new InvalidArgumentError('tag without a repository');
   }
@@ -64,10 +70,11 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
       author: opts.author,
       comment: opts.comment,
       dockerVersion: ENGINE_VERSION,
-      references: reference ? [reference] : undefined,
       signal: opts.signal,
     });
-    ctx.emit(e, 'commit', { comment: opts.comment ?? '' });
+    // as moby: the image, then its tag (an `image tag` event), then the container's `commit` event
+    const imageRef = reference !== undefined ? await ctx.deps.tagImage!(rec.id, reference) : '';
+    ctx.emit(e, 'commit', { comment: opts.comment ?? '', imageID: rec.id, imageRef });
     return { Id: rec.id };
   } finally {
     if (pause) {

@@ -14,6 +14,7 @@ import { openImageStore, packDirectory, type ImageStore } from '@berth/image-sto
 import { DEFAULT_SHIM_PATH, OciRuntime } from '@berth/runtime';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
+import { imageTagger } from '../images/image-tagger';
 import type { ContainerService } from './container-service';
 import { createContainerService } from './create-container-service';
 
@@ -39,6 +40,7 @@ async function openService(): Promise<ContainerService> {
     runtime,
     packDirectory: (dir, opts) => packDirectory(dir, { mode: 'rootfs', ...opts }),
     committer: store.committer,
+    tagImage: imageTagger({ images: store.images }),
   });
   await s.restore();
   return s;

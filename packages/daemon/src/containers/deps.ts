@@ -5,6 +5,7 @@ import type { Logger } from '@berth/log';
 import type { NetworkAttacher, NetworkCatalog } from '@berth/network';
 import type { OciRuntime } from '@berth/runtime';
 import type { DataRoot } from '../layout';
+import type { TagImage } from '../images/image-tagger';
 
 /**
  * What the container service needs from its neighbours, cut by role: the composition root
@@ -78,6 +79,8 @@ export interface ContainerServiceDeps {
   packDirectory: PackDirectory;
   /** For `docker commit`; without it commit is 501. */
   committer?: ContainerCommitter;
+  /** The daemon's tag step (images/image-tagger.ts) for `docker commit c repo:tag`; without it such a commit is 501. */
+  tagImage?: TagImage;
   volumes?: VolumeResolver;
   networks?: ContainerNetworks;
   /** Called for every container event; must not throw. */

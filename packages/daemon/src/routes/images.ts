@@ -12,6 +12,7 @@ import { progressBar } from '../images/progress';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import { parseUntil } from '../server/parse-until';
 import type { EventLog } from '../events/event-log';
+import { imageTagger, type TagImage } from '../images/image-tagger';
 import { silentLogger, type Logger } from '@berth/log';
 
 /**
@@ -29,6 +30,8 @@ export interface ImagesRoutesDeps {
   /** Whether a container uses an image (rmi's 409; prune skips it). */
   imageInUse?: ImageInUseCheck;
   events?: EventLog;
+  /** The daemon's tag step (images/image-tagger.ts); default: one over `images` and `events`. */
+  tagImage?: TagImage;
   pull?: PullImage;
   push?: PushImage;
   /** `GET /distribution/{name}/json`: the registry's descriptor and platforms for a reference. */
@@ -124,6 +127,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
   const emit = (action: string, id: string, name?: string): void => {
     deps.events?.publish('image', action, id, name === undefined ? {} : { name });
   };
+  const tagImage = deps.tagImage ?? imageTagger({ images: deps.images, ...(deps.events ? { events: deps.events } : {}) });
 
   r.get('/images/json', asyncHandler(async (req, res) => {
     const f = queryFilters(req);
@@ -345,9 +349,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     } catch (e) {
       throw new InvalidArgumentError(messageOf(e));
     }
-    const id = await deps.images.resolve(source);
-    await deps.images.tag(id, target);
-    emit('tag', id, familiarRef(target));
+    await tagImage(await deps.images.resolve(source), target);
     sendEmpty(res, 201);
   }));
 
