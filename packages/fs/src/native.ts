@@ -14,6 +14,8 @@ export interface NativeResolved {
   path: Buffer;
   /** Index of the mount the path lies in (-1: the root). */
   mount: number;
+  /** How many trailing components of `path` do not exist (more than 1 only with PAST_MISSING). */
+  missing: number;
 }
 
 /** The calls of the package's N-API addon (native/src/berth_fs.c); `name` is always one component. */
@@ -69,6 +71,7 @@ export const BATCH_FIELDS = 10;
 /** resolve() flags. */
 export const FOLLOW_LAST = 1;
 export const MKDIR_PARENTS = 2;
+export const PAST_MISSING = 4;
 
 // src and dist sit at the same depth below the package root.
 const ADDON_PATH = path.join(__dirname, '..', 'native', 'build', 'Release', 'berth_fs.node');

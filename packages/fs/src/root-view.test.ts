@@ -131,4 +131,97 @@ describe('RootView', () => {
       v.close();
     }
   });
+
+  describe('pastMissing: where a path ends, nothing created', () => {
+    const entries = (): string[] => fs.readdirSync(root).sort();
+
+    it('follows a dangling link past its missing parents', () => {
+      fs.symlinkSync('/missing/x', path.join(root, 'dangle'));
+      fs.symlinkSync('../gone/here', path.join(root, 'srv', 'reldangle'));
+      const before = entries();
+      const v = RootView.open(root);
+      try {
+        const r = v.resolve('/dangle', { followLast: true, pastMissing: true });
+        expect([r.path, r.fd, r.missing]).toEqual(['/missing/x', -1, 2]);
+        // the parent is the deepest directory that exists: the root
+        expect(fs.readlinkSync(fdPath(r.parent))).toBe(root);
+        r.close();
+        const below = v.resolve('/dangle/sub/f', { pastMissing: true });
+        expect([below.path, below.missing]).toEqual(['/missing/x/sub/f', 4]);
+        below.close();
+        const rel = v.resolve('/srv/reldangle/f', { pastMissing: true });
+        expect([rel.path, rel.missing]).toEqual(['/gone/here/f', 3]);
+        rel.close();
+        // without the option a missing parent is refused, as before
+        expect(() => v.resolve('/dangle/f')).toThrow('no such file or directory');
+      } finally {
+        v.close();
+      }
+      expect(entries()).toEqual(before);
+      expect(fs.existsSync(path.join(root, 'missing'))).toBe(false);
+    });
+
+    it('is the plain resolve where the path exists or only its last part is missing', () => {
+      const v = RootView.open(root);
+      try {
+        const r = v.resolve('/srv/abs/passwd', { pastMissing: true });
+        expect([r.path, r.missing]).toEqual(['/etc/passwd', 0]);
+        expect(r.fd).toBeGreaterThanOrEqual(0);
+        r.close();
+        const last = v.resolve('/etc/nothing', { pastMissing: true });
+        expect([last.path, last.fd, last.missing]).toEqual(['/etc/nothing', -1, 1]);
+        expect(fs.readlinkSync(fdPath(last.parent))).toBe(path.join(root, 'etc'));
+        last.close();
+        const plain = v.resolve('/etc/nothing');
+        expect(plain.missing).toBe(1);
+        plain.close();
+      } finally {
+        v.close();
+      }
+    });
+
+    it('`..` steps back out of missing parts into what exists; a link met there is followed', () => {
+      fs.symlinkSync('/nowhere/../srv/abs', path.join(root, 'back'));
+      const v = RootView.open(root);
+      try {
+        const r = v.resolve('/back/passwd', { pastMissing: true });
+        expect([r.path, r.missing]).toEqual(['/etc/passwd', 0]);
+        r.close();
+        const climb = v.resolve('/no/such/../../../../etc/passwd', { pastMissing: true });
+        expect([climb.path, climb.missing]).toEqual(['/etc/passwd', 0]);
+        climb.close();
+      } finally {
+        v.close();
+      }
+    });
+
+    it('continues in a mount whose destination lies below missing parts', () => {
+      const v = RootView.open(root, [{ destination: '/missing/x', source: vol, rw: false }]);
+      try {
+        const r = v.resolve('/dangle/v.txt', { pastMissing: true });
+        expect([r.path, r.missing, r.mount?.destination]).toEqual(['/missing/x/v.txt', 0, '/missing/x']);
+        const fd = fsAt().openat(r.fd, '', fs.constants.O_RDONLY, 0);
+        expect(fs.readFileSync(fd, 'utf8')).toBe('v');
+        fs.closeSync(fd);
+        r.close();
+        const n = v.resolve('/dangle/new/f', { pastMissing: true });
+        expect([n.path, n.missing, n.mount?.rw]).toEqual(['/missing/x/new/f', 2, false]);
+        expect(fs.readlinkSync(fdPath(n.parent))).toBe(vol);
+        n.close();
+      } finally {
+        v.close();
+      }
+    });
+
+    it('still refuses a file in the way, a loop, and mkdirParents with it', () => {
+      const v = RootView.open(root);
+      try {
+        expect(() => v.resolve('/etc/passwd/x/y', { pastMissing: true })).toThrow('not a directory');
+        expect(() => v.resolve('/loop1/x', { pastMissing: true })).toThrow('too many levels of symbolic links');
+        expect(() => v.resolve('/dangle', { pastMissing: true, mkdirParents: true })).toThrow('exclude each other');
+      } finally {
+        v.close();
+      }
+    });
+  });
 });

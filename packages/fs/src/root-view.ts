@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { FOLLOW_LAST, MKDIR_PARENTS, fsNative, type PathLike } from './native';
+import { FOLLOW_LAST, MKDIR_PARENTS, PAST_MISSING, fsNative, type PathLike } from './native';
 
 /** A mount laid over the root, as the container was given it (spec order: later ones cover earlier ones). */
 export interface ViewMountInput {
@@ -23,7 +23,11 @@ export interface ViewMount {
 
 /** A path resolved in a view: O_PATH fds, closed by close(). */
 export interface ResolvedPath {
-  /** The parent directory (-1 for the root itself). */
+  /**
+   * The parent directory (-1 for the root itself). When more than the last component is
+   * missing (`missing` > 1, pastMissing), the deepest directory on the way that exists: the
+   * last `missing` components of `path` are to be made below it.
+   */
   parent: number;
   /** The object (-1 when the last component does not exist). */
   fd: number;
@@ -35,6 +39,8 @@ export interface ResolvedPath {
   mount?: ViewMount;
   /** The path is a mount's destination (its root, not something in the directory below). */
   mountPoint: boolean;
+  /** How many trailing components of `path` do not exist: 0 (it exists), 1 (the last), more only with pastMissing. */
+  missing: number;
   close(): void;
 }
 
@@ -43,6 +49,14 @@ export interface ResolveOptions {
   followLast?: boolean;
   /** Create missing parent directories (0755, the daemon's owner), as an extraction does. */
   mkdirParents?: boolean;
+  /**
+   * Walk on past missing parents without creating anything, and tell where the path ends: a
+   * missing component and everything below it are taken as written (`..` steps back out of
+   * them; a mount destination met there continues in the mount), as docker's
+   * FollowSymlinkInScope does. `/data -> /missing/x` resolves `/data/f` to `/missing/x/f` with
+   * `missing` 3 and `parent` the root's fd. Not with mkdirParents.
+   */
+  pastMissing?: boolean;
 }
 
 /**
@@ -109,7 +123,8 @@ export class RootView {
 
   /**
    * Resolves container path `p` (absolute; cleaned lexically first, as docker does). The
-   * parents must exist (unless mkdirParents); the last component may be missing (`fd` -1).
+   * parents must exist (unless mkdirParents or pastMissing); the last component may be missing
+   * (`fd` -1).
    * Errors: NotFoundError for a missing parent, InvalidArgumentError for a symlink loop or a
    * non-directory in the way.
    */
@@ -131,8 +146,9 @@ export class RootView {
 
   private walk(p: PathLike, opts: ResolveOptions, from: ResolvedPath | undefined): ResolvedPath {
     if (this.closed) throw new InvalidArgumentError(`view of ${this.root}: closed`);
+    if (opts.mkdirParents && opts.pastMissing) throw new InvalidArgumentError('resolve: mkdirParents and pastMissing exclude each other');
     const native = fsNative();
-    const flags = (opts.followLast ? FOLLOW_LAST : 0) | (opts.mkdirParents ? MKDIR_PARENTS : 0);
+    const flags = (opts.followLast ? FOLLOW_LAST : 0) | (opts.mkdirParents ? MKDIR_PARENTS : 0) | (opts.pastMissing ? PAST_MISSING : 0);
     const dests = this.mounts.map((m) => m.destination);
     const fds = this.mounts.map((m) => m.fd);
     let r;
@@ -165,6 +181,7 @@ export class RootView {
       name,
       ...(mount ? { mount } : {}),
       mountPoint: mount !== undefined && mount.destination === path,
+      missing: r.missing,
       close: () => {
         if (!open) return;
         open = false;

@@ -10,9 +10,13 @@
  *       continued in the container's scope (absolute: from the root; `..` never above it); a
  *       component equal to a mount destination (resolved container paths, `dests[i]`) continues
  *       in that mount's fd (`mountFds[i]`). flags: 1 follow the last component, 2 create missing
- *       parent directories (0755). Returns O_PATH fds (close them): `parent` (-1 for the root),
- *       `fd` (-1 when the last component does not exist), the resolved container path (Buffer)
- *       and the index of the mount it lies in (-1: the root).
+ *       parent directories (0755), 4 walk on past missing parts without creating anything (a
+ *       missing component and all below it are taken as written, `..` pops them; a mount
+ *       destination met there continues in the mount). Returns O_PATH fds (close them): `parent`
+ *       (-1 for the root; with missing parts, the deepest directory that exists), `fd` (-1 when
+ *       the last component does not exist), the resolved container path (Buffer), the index of
+ *       the mount it lies in (-1: the root) and `missing`, how many trailing components of the
+ *       path do not exist (0, 1, or more with flag 4).
  *   openRoot(path)                         O_PATH fd of a host path (the daemon's own)
  *   openat(dirFd, name, flags, mode)       name: one component; '' reopens dirFd itself
  *   lstatat(dirFd, name)                   [mode, uid, gid, size, mtimeSec, mtimeNsec, nlink, rdev, ino, dev] or null
@@ -175,12 +179,17 @@ static int push(stack *s, int fd, size_t plen, int mount) {
   return 0;
 }
 
+/* A frame whose fd is -1 is a missing component walked past (flag 4): nothing is open for it. */
 static void pop(stack *s) {
-  if (s->n > 1) close(s->f[--s->n].fd);
+  if (s->n > 1) {
+    int fd = s->f[--s->n].fd;
+    if (fd >= 0) close(fd);
+  }
 }
 
 static void free_stack(stack *s) {
-  for (size_t i = 0; i < s->n; i++) close(s->f[i].fd);
+  for (size_t i = 0; i < s->n; i++)
+    if (s->f[i].fd >= 0) close(s->f[i].fd);
   free(s->f);
 }
 
@@ -351,6 +360,9 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
         err = errno;
         goto out;
       }
+    } else if (top.fd < 0) {
+      /* below a missing component (flag 4): missing too, taken as written */
+      fd = -1;
     } else {
       fd = open_beneath(top.fd, name, O_PATH | O_NOFOLLOW);
       if (fd < 0 && errno == ENOENT && !last && (flags & 2)) {
@@ -360,6 +372,14 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
           goto out;
         }
         fd = open_beneath(top.fd, name, O_PATH | O_NOFOLLOW);
+      }
+      if (fd < 0 && errno == ENOENT && (flags & 4)) {
+        /* walked past, nothing made: a frame without an fd */
+        if (push(&st, -1, plen, top.mount) != 0) {
+          err = ENOMEM;
+          goto out;
+        }
+        continue;
       }
       if (fd < 0) {
         if (errno == ENOENT && last) {
@@ -410,7 +430,7 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
       }
     }
     if (push(&st, fd, plen, m >= 0 ? m : top.mount) != 0) {
-      close(fd);
+      if (fd >= 0) close(fd);
       err = ENOMEM;
       goto out;
     }
@@ -420,7 +440,14 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
     int parent = -1, target = -1;
     size_t plen = top.plen;
     int mount = top.mount;
-    if (missing) {
+    uint32_t nmissing = 0;
+    if (top.fd < 0) {
+      /* missing parts walked past: the parent is the deepest frame that exists */
+      size_t i = st.n - 1;
+      while (st.f[i].fd < 0) i--, nmissing++;
+      parent = fcntl(st.f[i].fd, F_DUPFD_CLOEXEC, 0);
+    } else if (missing) {
+      nmissing = 1;
       /* cur holds the path with the missing name; the top frame is its parent */
       plen = strlen(cur);
       parent = fcntl(top.fd, F_DUPFD_CLOEXEC, 0);
@@ -428,11 +455,16 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
       target = fcntl(top.fd, F_DUPFD_CLOEXEC, 0);
       if (st.n > 1 && !top.start) parent = fcntl(st.f[st.n - 2].fd, F_DUPFD_CLOEXEC, 0);
     }
-    napi_value jparent, jfd, jpath, jmount;
+    if (parent < 0 && target < 0 && (top.fd < 0 || missing)) {
+      err = errno;
+      goto out;
+    }
+    napi_value jparent, jfd, jpath, jmount, jmissing;
     napi_create_object(env, &result);
     napi_create_int32(env, parent, &jparent);
     napi_create_int32(env, target, &jfd);
     napi_create_int32(env, mount, &jmount);
+    napi_create_uint32(env, nmissing, &jmissing);
     void *copy;
     if (plen == 0)
       napi_create_buffer_copy(env, 1, "/", &copy, &jpath);
@@ -442,6 +474,7 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
     napi_set_named_property(env, result, "fd", jfd);
     napi_set_named_property(env, result, "path", jpath);
     napi_set_named_property(env, result, "mount", jmount);
+    napi_set_named_property(env, result, "missing", jmissing);
   }
 out:
   if (err != 0) throw_errno(env, err, failed, input ? input : "");
