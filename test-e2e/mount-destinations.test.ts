@@ -21,7 +21,7 @@ useDaemon((d) => {
 
 beforeAll(async () => {
   // /data -> /missing/target (absolute, dangling), /rel -> gone/here (relative, dangling)
-  ok(await c.docker(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'ln -s /missing/target /data && ln -s gone/here /rel && ln -s /etc/app/app.conf /app.conf']));
+  ok(await c.docker(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'ln -s /missing/target /data && ln -s gone/here /rel && ln -s /etc/app/app.conf /app.conf && mkdir /srv && ln -s /missing/x /srv/data']));
   ok(await c.docker(['commit', 'mk', 'dangling:1']));
 }, 120_000);
 
@@ -49,6 +49,15 @@ describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%
     fs.writeFileSync(src, 'setting=1\n');
     const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/app.conf:ro`, 'dangling:1', 'cat', '/etc/app/app.conf']));
     expect(r.stdout).toBe('setting=1\n');
+  });
+
+  it('a read-only bind laid before it does not stop the target being made (-v /h:/ro:ro -v vol:/srv/data)', async () => {
+    const ro = path.join(work, `ro-${runtime}`);
+    fs.mkdirSync(ro);
+    const r = ok(
+      await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${ro}:/ro:ro`, '-v', `dro-${runtime}:/srv/data`, 'dangling:1', 'sh', '-c', 'echo x > /srv/data/f && cat /missing/x/f']),
+    );
+    expect(r.stdout).toBe('x\n');
   });
 
   it('--tmpfs', async () => {

@@ -54,7 +54,8 @@ export interface ResolveOptions {
    * missing component and everything below it are taken as written (`..` steps back out of
    * them; a mount destination met there continues in the mount), as docker's
    * FollowSymlinkInScope does. `/data -> /missing/x` resolves `/data/f` to `/missing/x/f` with
-   * `missing` 3 and `parent` the root's fd. Not with mkdirParents.
+   * `missing` 3 and `parent` the root's fd. A file in the way is still refused, named where the
+   * walk met it (`/srv/f.txt/x: not a directory`). Not with mkdirParents.
    */
   pastMissing?: boolean;
 }
@@ -83,7 +84,8 @@ export class RootView {
 
   /**
    * The view of `root` with `mounts` applied in order, as runc mounts them: each destination is
-   * resolved (symlinks followed in scope) in the view made by the mounts before it; a mount
+   * resolved (symlinks followed in scope, past missing parts) in the view made by the mounts
+   * before it; a mount
    * covers earlier ones at or below its destination; one whose source is missing is left out
    * (a never-started container has no network files yet).
    */
@@ -103,11 +105,12 @@ export class RootView {
         }
         let dest: string;
         try {
-          const r = view.resolve(m.destination, { followLast: true });
+          // below something missing: where the runtime creates it (through a dangling link too)
+          const r = view.resolve(m.destination, { followLast: true, pastMissing: true });
           dest = r.path;
           r.close();
         } catch {
-          dest = cleanPath(m.destination); // below something missing: where runc will create it
+          dest = cleanPath(m.destination); // a loop or a file in the way
         }
         for (const o of view.mounts.filter((x) => isWithin(dest, x.destination))) fs.closeSync(o.fd);
         const kept = view.mounts.filter((x) => !isWithin(dest, x.destination));
@@ -165,7 +168,10 @@ export class RootView {
       const shown = from === undefined ? rel : `${from.path === '/' ? '' : from.path}/${rel}`;
       if (code === 'ENOENT') throw new NotFoundError(`${shown}: no such file or directory`, { cause: err });
       if (code === 'ELOOP') throw new InvalidArgumentError(`${shown}: too many levels of symbolic links`, { cause: err });
-      if (code === 'ENOTDIR') throw new InvalidArgumentError(`${shown}: not a directory`, { cause: err });
+      // past missing parts, where the walk met the non-directory (`/srv/f.txt/x`, after links)
+      const met = (err as NodeJS.ErrnoException).path; // the addon's paths are bytes as latin1
+      const where = opts.pastMissing && met !== undefined ? Buffer.from(met, 'latin1').toString('utf8') : shown;
+      if (code === 'ENOTDIR') throw new InvalidArgumentError(`${where}: not a directory`, { cause: err });
       throw err;
     }
     const pathBin = r.path;

@@ -125,48 +125,23 @@ function resolveForCp(view: ContainerFsView, p: string, containerRef: string, fo
 }
 
 /**
- * Where `absPath` leads when its links end at something missing, as moby's FollowSymlinkInScope
- * has it: component by component from `/`, a symlink's target put in front of what is left (an
- * absolute one starting from `/` again), a missing component taken as it is (and so all after
- * it), `..` lexical; more than 255 steps is a loop. `a -> b`, `b -> /nowhere/x` leads to
- * `/nowhere/x`, not `/b`. Each step is looked up in the view (mounts included), never followed.
+ * Where the symlink at `absPath` leads, as moby's FollowSymlinkInScope has it: every link on the
+ * way followed in the container's scope, and when they end at something missing, the missing
+ * component taken as it is (and so all after it), `..` stepping back out of it: `a -> b`,
+ * `b -> /nowhere/x` leads to `/nowhere/x`, not `/b`. @berth/fs follows it in the view (mounts
+ * included) past the missing parts, creating nothing. A loop is docker's 500 `evalSymlinksInScope:
+ * too many links`, a file in the way its failed lstat (500).
  */
-function danglingTarget(view: ContainerFsView, absPath: string): string {
-  let rest = absPath;
-  let done = '/';
-  for (let n = 0; rest !== ''; n++) {
-    if (n > 255) throw tooManyLinks(absPath, undefined);
-    const i = rest.indexOf('/');
-    const p = i < 0 ? rest : rest.slice(0, i);
-    rest = i < 0 ? '' : rest.slice(i + 1);
-    if (p === '') continue;
-    const cur = cleanPath(`${done}/${p}`);
-    if (cur === '/') {
-      done = '/';
-      continue;
-    }
-    let target: string | undefined;
-    try {
-      const r = view.resolve(cur, { followLast: false });
-      try {
-        const st = r.fd >= 0 ? fsAt().lstatat(r.fd, '') : null;
-        if (st && (st[0]! & S_IFMT) === S_IFLNK) target = fsAt().readlinkat(r.fd, '').toString();
-      } finally {
-        r.close();
-      }
-    } catch (err) {
-      // below something missing: missing too; docker's lstat fails on a non-directory on the way
-      if (err instanceof InvalidArgumentError && /not a directory/.test(err.message)) throw new InternalError(`lstat ${cur}: not a directory`, { cause: err });
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-    if (target === undefined) {
-      done = cur;
-      continue;
-    }
-    if (target.startsWith('/')) done = '/';
-    rest = `${target}/${rest}`;
+function linkTargetOf(view: ContainerFsView, absPath: string): string {
+  try {
+    const r = view.resolve(absPath, { followLast: true, pastMissing: true });
+    r.close();
+    return r.path;
+  } catch (err) {
+    if (err instanceof InvalidArgumentError && /: not a directory$/.test(err.message)) throw new InternalError(`lstat ${err.message}`, { cause: err });
+    if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);
+    throw err;
   }
-  return done;
 }
 
 /**
@@ -188,16 +163,9 @@ export function statContainerPath(view: ContainerFsView, p: string, containerRef
     const [mode, , , size, mtimeSec, mtimeNsec] = st as [number, number, number, number, number, number];
     let linkTarget = '';
     if ((mode & S_IFMT) === S_IFLNK) {
-      try {
-        const t = view.resolve(p, { followLast: true });
-        linkTarget = t.path;
-        t.close();
-      } catch (err) {
-        if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);
-        // a dangling link: where it leads (moby's FollowSymlinkInScope names a missing target
-        // too; the docker CLI copies into that path, not into `/`); what else failed fails there again
-        linkTarget = danglingTarget(view, absPath);
-      }
+      // a dangling link too: where it leads (moby's FollowSymlinkInScope names a missing target;
+      // the docker CLI copies into that path, not into `/`)
+      linkTarget = linkTargetOf(view, absPath);
     }
     const mtime = new Date(mtimeSec * 1000 + Math.floor(mtimeNsec / 1e6)).toISOString();
     return {

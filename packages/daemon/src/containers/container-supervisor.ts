@@ -21,7 +21,7 @@ import type { StartNetworking } from './container-networking';
 import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
 import { copyTree } from './copy-tree';
-import { createMountTargets, populateVolumes, tmpfsTargetsOf } from './mount-points';
+import { createMountTargets, populateVolumes } from './mount-points';
 import { appArmorProfileOf } from './security-opts';
 import { specInputOf } from './spec-input';
 import { rfc3339Nano } from './timestamps';
@@ -88,9 +88,9 @@ export class ContainerSupervisor {
         // only berthd's own volumes (Source is the layout's `_data`) carry a copy-up marker
         await populateVolumes(e.rec.mounts, rootfs, copyTree, (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
-      await createMountTargets(e.rec.mounts ?? [], tmpfsTargetsOf(e.rec.hostConfig), rootfs);
-      times.mounted = ms();
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
+      await createMountTargets(input.mounts ?? [], rootfs);
+      times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
       if (apparmorProfile) {
         await ctx.deps.apparmor!.ensureLoaded(apparmorProfile);

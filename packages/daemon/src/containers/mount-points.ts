@@ -3,7 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MountPoint } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { RootView, fdPath, fsAt } from '@berth/fs';
+import type { RuntimeMount } from '@berth/oci';
+import { RootView, cleanPath, fdPath, fsAt, isWithin, type ResolvedPath, type ViewMountInput } from '@berth/fs';
+import { orderUserMounts } from '@berth/runtime';
 import type { ContainerRecord } from './container-record';
 
 /**
@@ -196,66 +198,74 @@ async function undoCutCopyUp(data: string, marker: string | undefined): Promise<
  * Docker resolves a mount's destination inside the container's root (FollowSymlinkInScope) and
  * the runtime creates what is missing there: `/data` a symlink to a missing `/missing/target`
  * gets `/missing/target` made (runc does it; crun's openat2 only fails with ENOENT). So before
- * the runtime runs, each destination that goes through a symlink to something missing is
- * resolved in the mounted rootfs (@berth/fs, in the kernel, never leaving the root) with the
- * mounts before it laid over, and created: a directory, or an empty file for a file bind.
- * Shortest destinations first (a mount below another lands in it, as the runtime mounts them);
- * nothing is made inside a read-only mount or a tmpfs (the runtime decides there).
+ * the runtime runs, each of the spec's own mounts (`specInputOf`'s list: binds, volumes, tmpfs,
+ * `--init`'s binary) whose destination goes through a symlink to something missing is followed
+ * in the mounted rootfs (@berth/fs, in the kernel, never leaving the root, past the missing
+ * parts without creating anything) with the mounts before it laid over, in the order the spec
+ * mounts them; what is missing is then made below the deepest directory that exists, by *at
+ * calls on its fd: directories, and an empty file for a file bind. Nothing is made inside a
+ * read-only mount or a tmpfs (the runtime decides there); a destination that does not go
+ * through a symlink is left to the runtime, as before.
  */
-export async function createMountTargets(mounts: ContainerMount[], tmpfs: string[], rootfs: string): Promise<void> {
-  type Target = { destination: string; source?: string; rw: boolean; file: boolean };
-  const targets: Target[] = [];
-  for (const m of mounts) {
-    const file = m.Type === 'bind' && (await fs.stat(m.Source).then((s) => !s.isDirectory()).catch(() => false));
-    targets.push({ destination: m.Destination, source: m.Source, rw: m.RW, file });
-  }
-  for (const t of tmpfs) targets.push({ destination: t, rw: true, file: false });
-  const depth = (p: string): number => path.posix.normalize(p).split('/').filter(Boolean).length;
-  targets.sort((a, b) => depth(a.destination) - depth(b.destination));
-  const laid: { destination: string; source: string; rw: boolean }[] = [];
+export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs: string): Promise<void> {
+  const laid: ViewMountInput[] = [];
   const tmpfsAt: string[] = [];
-  const at = fsAt();
-  for (const t of targets) {
-    if (!path.posix.isAbsolute(t.destination)) continue;
-    const lexical = path.posix.normalize(t.destination).replace(/(.)\/+$/, '$1');
-    let resolved = lexical;
+  for (const m of orderUserMounts(mounts, (x) => x.destination).ordered) {
+    if (!path.posix.isAbsolute(m.destination)) continue;
+    const bind = m.type === 'bind' && m.source !== undefined;
+    const file = bind && (await fs.stat(m.source!).then((s) => !s.isDirectory()).catch(() => false));
+    let resolved = cleanPath(m.destination);
     const view = RootView.open(rootfs, laid);
     try {
-      let r;
+      const r = view.resolve(m.destination, { followLast: true, pastMissing: true });
       try {
-        r = view.resolve(t.destination, { followLast: true });
-      } catch {
-        r = undefined; // a missing parent: created below only if a symlink leads there
-      }
-      // a missing parent with a read-only mount laid: never create through it (the runtime refuses)
-      if (!r && laid.some((l) => !l.rw)) continue;
-      if (r) resolved = r.path;
-      if (r && (r.fd >= 0 || r.path === lexical)) {
-        // present, or missing without a symlink on the way: the runtime creates it as before
+        resolved = r.path;
+        const throughLink = r.path !== cleanPath(m.destination);
+        const inTmpfs = tmpfsAt.some((d) => isWithin(d, r.path));
+        if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file);
+      } finally {
         r.close();
-      } else {
-        r?.close();
-        const made = view.resolve(t.destination, { followLast: true, mkdirParents: true });
-        resolved = made.path;
-        try {
-          const inTmpfs = tmpfsAt.some((d) => made.path === d || made.path.startsWith(`${d}/`));
-          if (made.fd < 0 && made.path !== lexical && !inTmpfs && (!made.mount || made.mount.rw)) {
-            if (t.file) fsSync.closeSync(at.openat(made.parent, made.name, fsSync.constants.O_CREAT | fsSync.constants.O_EXCL | fsSync.constants.O_WRONLY, 0o755));
-            else at.mkdirat(made.parent, made.name, 0o755);
-          }
-        } finally {
-          made.close();
-        }
       }
     } catch {
-      // left to the runtime, which reports it
+      // a loop or a file in the way: left to the runtime, which reports it
     } finally {
       view.close();
     }
-    if (t.source !== undefined) laid.push({ destination: t.destination, source: t.source, rw: t.rw });
-    else tmpfsAt.push(resolved);
+    if (bind) laid.push({ destination: m.destination, source: m.source!, rw: !(m.options ?? []).includes('ro') });
+    else if (m.type === 'tmpfs') tmpfsAt.push(resolved);
   }
 }
+
+/** Makes the missing end of a path resolved with pastMissing, below `r.parent`, never following a link. */
+function makeMissing(r: ResolvedPath, file: boolean): void {
+  const at = fsAt();
+  const names = r.path.split('/').filter(Boolean).slice(-r.missing);
+  const opened: number[] = [];
+  let dir = r.parent;
+  try {
+    for (const [i, name] of names.entries()) {
+      if (i === names.length - 1 && file) {
+        fsSync.closeSync(at.openat(dir, name, fsSync.constants.O_CREAT | fsSync.constants.O_EXCL | fsSync.constants.O_WRONLY, 0o755));
+        return;
+      }
+      try {
+        at.mkdirat(dir, name, 0o755);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (i < names.length - 1) {
+        // O_NOFOLLOW (fsAt): a link put there meanwhile is not a directory
+        dir = at.openat(dir, name, O_PATH | fsSync.constants.O_DIRECTORY, 0);
+        opened.push(dir);
+      }
+    }
+  } finally {
+    for (const fd of opened) fsSync.closeSync(fd);
+  }
+}
+
+/** Linux O_PATH (Node's fs.constants has no name for it). */
+const O_PATH = 0o10000000;
 
 /** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */
 export function tmpfsTargetsOf(h: ContainerRecord['hostConfig']): string[] {

@@ -477,7 +477,8 @@ static napi_value js_resolve(napi_env env, napi_callback_info info) {
     napi_set_named_property(env, result, "missing", jmissing);
   }
 out:
-  if (err != 0) throw_errno(env, err, failed, input ? input : "");
+  /* past missing parts (flag 4), a file in the way is named where the walk met it */
+  if (err != 0) throw_errno(env, err, failed, err == ENOTDIR && (flags & 4) && cur ? cur : input ? input : "");
 out_thrown:
   free_stack(&st);
   if (dests)
