@@ -146,7 +146,8 @@ export interface ImageWriter {
   /**
    * Records `parent` as the image's parent, replacing any (moby's image store SetParent: the
    * classic builder's `cachefrom` hits). A parent that is the image or one of its descendants
-   * is refused (InvalidArgumentError): the chain stays a chain.
+   * is refused (InvalidArgumentError): the chain stays a chain. The check and the update are one
+   * transaction: an image removed meanwhile is NotFoundError, never a dangling parent.
    */
   setParent(nameOrId: string, parent: string): Promise<void>;
   /** Docker's `rmi` semantics. */

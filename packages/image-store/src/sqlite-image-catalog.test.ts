@@ -80,6 +80,37 @@ describe('SqliteImageCatalog', () => {
     expect((await t.store.images.get(a.id)).parent).toBeUndefined();
   });
 
+  it('setParent: an rmi of the new parent between its lookup and the update leaves no dangling parent (one transaction)', async () => {
+    const child = await t.store.images.create(config({ comment: 'sp-child' }), { references: ['child:1'] });
+    const p = await t.store.images.create(config({ comment: 'sp-gone' }), { references: ['gone:1'] });
+    const images = t.store.images as unknown as { resolve(n: string): Promise<string> };
+    const resolve = images.resolve.bind(images);
+    // the concurrent `docker rmi gone:1` lands right after setParent has resolved the name
+    images.resolve = async (n) => {
+      const id = await resolve(n);
+      if (n === 'gone:1') await t.store.images.delete(id);
+      return id;
+    };
+    await expect(t.store.images.setParent('child:1', 'gone:1')).rejects.toMatchObject({ code: 'NOT_FOUND', message: `No such image: ${p.id}` });
+    expect(await t.store.images.find(p.id)).toBeUndefined();
+    expect((await t.store.images.get(child.id)).parent).toBeUndefined();
+    expect((await t.store.images.list({ all: true })).map((i) => i.parent).filter((x) => x !== undefined)).toEqual([]);
+  });
+
+  it('create with a parent removed after the early check: refused, no image with a missing parent', async () => {
+    const p = await t.store.images.create(config({ comment: 'cp-gone' }), { references: ['gone:2'] });
+    const content = (t.store.images as unknown as { content: { write(...a: unknown[]): Promise<unknown> } }).content;
+    const write = content.write.bind(content);
+    // the concurrent rmi lands while create writes the config blob (after its early parent check)
+    content.write = async (...a) => {
+      content.write = write;
+      await t.store.images.delete(p.id);
+      return write(...a);
+    };
+    await expect(t.store.images.create(config({ comment: 'cp-child' }), { parent: p.id })).rejects.toMatchObject({ code: 'NOT_FOUND', message: `No such image: ${p.id}` });
+    expect((await t.store.images.list({ all: true })).map((i) => [i.id, i.parent])).toEqual([]);
+  });
+
   it('label, before and since filters', async () => {
     const a = await t.store.images.create(config({ created: '2026-01-01T00:00:00Z', config: { Labels: { k: 'v' } } }), { references: ['a'] });
     const b = await t.store.images.create(config({ created: '2026-01-02T00:00:00Z', config: { Labels: { k: 'w' } } }), { references: ['b'] });

@@ -297,6 +297,10 @@ export class SqliteImageCatalog implements ImageCatalog {
     await this.db.transaction(async (tx) => {
       const existing = await tx.get('SELECT 1 FROM images WHERE id = ?', [id]);
       if (!existing) {
+        // the parent checked above may have been removed meanwhile: no image gets a missing parent
+        if (opts.parent !== undefined && !(await tx.get('SELECT 1 FROM images WHERE id = ?', [opts.parent]))) {
+          throw new NotFoundError(`No such image: ${opts.parent}`);
+        }
         await tx.run('INSERT INTO images (id, config_size, created, stored, size, parent, last_tag_time) VALUES (?, ?, ?, ?, ?, ?, NULL)', [
           id,
           buf.length,
@@ -321,11 +325,18 @@ export class SqliteImageCatalog implements ImageCatalog {
   async setParent(nameOrId: string, parent: string): Promise<void> {
     const id = await this.resolve(nameOrId);
     const p = await this.resolve(parent);
-    for (let cur: string | undefined = p, depth = 0; cur !== undefined && depth < 100_000; depth++) {
-      if (cur === id) throw new InvalidArgumentError(`image ${id}: ${p} cannot be its parent: it is the image or one of its children`);
-      cur = (await this.db.get<{ parent: string | null }>('SELECT parent FROM images WHERE id = ?', [cur]))?.parent ?? undefined;
-    }
-    await this.db.run('UPDATE images SET parent = ? WHERE id = ?', [p, id]);
+    // One transaction: the check and the update see the same rows, so an rmi of either image
+    // (its own transaction) lands before (NotFound here) or after (it clears the parent).
+    await this.db.transaction(async (tx) => {
+      for (const i of [id, p]) {
+        if (!(await tx.get('SELECT 1 FROM images WHERE id = ?', [i]))) throw new NotFoundError(`No such image: ${i}`);
+      }
+      for (let cur: string | undefined = p, depth = 0; cur !== undefined && depth < 100_000; depth++) {
+        if (cur === id) throw new InvalidArgumentError(`image ${id}: ${p} cannot be its parent: it is the image or one of its children`);
+        cur = (await tx.get<{ parent: string | null }>('SELECT parent FROM images WHERE id = ?', [cur]))?.parent ?? undefined;
+      }
+      await tx.run('UPDATE images SET parent = ? WHERE id = ?', [p, id]);
+    });
   }
 
   private async putRef(tx: Queryable, r: StoredReference, id: string, now: string): Promise<void> {
