@@ -94,11 +94,11 @@ export class ContainerRestore {
       ctx.mounts.adopt(id);
       if (task.pid !== e.rec.state.pid) await ctx.setState(e, { pid: task.pid });
       // a commit in progress when the daemon died paused it: that pause is undone (whatever the
-      // row says: a full disk may have refused the row's `paused`, not the runtime's freeze)
+      // row says: a full disk may have refused the row's `paused`, not the runtime's freeze); the
+      // status is then the runtime's, as for every restored container (next step)
       const marker = commitPauseMarker(dir);
       if (await fs.stat(marker).then(() => true, () => false)) {
         await ctx.runtimeFor(e).resume(id).catch((err) => ctx.log.debug({ id, err: messageOf(err) }, 'unpause after a cut commit'));
-        if (e.rec.state.status === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
         await fs.rm(marker, { force: true });
       }
       await this.pausedAsTheRuntimeSays(e);
