@@ -12,24 +12,11 @@ export interface BuildImage {
 }
 
 /**
- * The HostConfig fields `docker build --memory/--memory-swap/--cpu-shares/--cpu-period/
- * --cpu-quota/--cpuset-cpus/--cpuset-mems/--cgroup-parent/--shm-size/--ulimit` give every
- * container of the build (moby's hostConfigFromOptions), with Docker's names; unset when not given.
+ * `R`: what the caller gives every container of the build besides its config (BuildOptions'
+ * `resources`), made and read by the backend only: the builder carries it untouched and never
+ * knows its shape (the daemon: the HostConfig limits of `docker build --memory ...`).
  */
-export interface BuildResources {
-  Memory?: number;
-  MemorySwap?: number;
-  CpuShares?: number;
-  CpuPeriod?: number;
-  CpuQuota?: number;
-  CpusetCpus?: string;
-  CpusetMems?: string;
-  CgroupParent?: string;
-  ShmSize?: number;
-  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
-}
-
-export interface RunStepOptions {
+export interface RunStepOptions<R = unknown> {
   /** The image the container is created from. */
   imageId: string;
   /** The container's config: Cmd, Env, WorkingDir, User, Shell... (Entrypoint cleared). */
@@ -42,8 +29,8 @@ export interface RunStepOptions {
   extraHosts?: string[];
   /** The container's HostConfig.NetworkMode (`docker build --network`); default when absent. */
   networkMode?: string;
-  /** Resource limits, shm size, ulimits of the build (`docker build --memory ...`). */
-  resources?: BuildResources;
+  /** BuildOptions' `resources`, as given. */
+  resources?: R;
   signal?: AbortSignal;
 }
 
@@ -69,7 +56,8 @@ export interface CommitStepOptions {
  * What the build engine needs from the daemon. @berth/builder imports neither the container
  * service nor the image store: the daemon implements this over both.
  */
-export interface BuildBackend {
+/** `R`: the build containers' settings, opaque to the builder (RunStepOptions). */
+export interface BuildBackend<R = unknown> {
   /** A local image by name or ID; undefined when there is none. */
   findImage(ref: string): Promise<BuildImage | undefined>;
   /** Pulls `ref` (progress lines go to `onStatus`) and returns it. */
@@ -77,7 +65,7 @@ export interface BuildBackend {
   /** Images whose recorded parent is `parent` (undefined: images without a parent): cache candidates. */
   children(parent: string | undefined): Promise<BuildImage[]>;
   /** Runs a RUN step's container to its end. The container is left in place. */
-  runContainer(opts: RunStepOptions): Promise<{ containerId: string; exitCode: number }>;
+  runContainer(opts: RunStepOptions<R>): Promise<{ containerId: string; exitCode: number }>;
   /** Makes a child image from a container, a directory or neither (an empty layer). */
   commit(opts: CommitStepOptions): Promise<BuildImage>;
   removeContainer(containerId: string): Promise<void>;
@@ -85,7 +73,7 @@ export interface BuildBackend {
    * Creates (never starts) a container for a metadata step, as docker's legacy builder does:
    * its ID is what `Running in` prints and what the image's `container` field names.
    */
-  createContainer?(imageId: string, config: ImageRunConfig, resources?: BuildResources): Promise<string>;
+  createContainer?(imageId: string, config: ImageRunConfig, resources?: R): Promise<string>;
   /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */

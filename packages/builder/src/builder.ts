@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { fsAt } from '@berth/fs';
 import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
-import type { BuildBackend, BuildImage, BuildResources } from './build-backend';
+import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
@@ -17,7 +17,8 @@ export const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_pro
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export interface BuildOptions {
+/** `R`: the build containers' settings, opaque here (the backend's; RunStepOptions). */
+export interface BuildOptions<R = unknown> {
   /** The extracted build context. */
   contextDir: string;
   /** Dockerfile path inside the context (default `Dockerfile`). */
@@ -45,8 +46,8 @@ export interface BuildOptions {
   extraHosts?: string[];
   /** `--network`: the RUN containers' HostConfig.NetworkMode (default, none, host, a network). */
   networkMode?: string;
-  /** `--memory`, `--cpu-shares`, `--shm-size`, `--ulimit`...: every build container's limits, as docker's. */
-  resources?: BuildResources;
+  /** Given to every build container as it is (the daemon: `--memory`, `--shm-size`, `--ulimit`... as HostConfig). */
+  resources?: R;
   /**
    * sha256/size of the context's regular files by relative path, when the caller hashed them
    * while extracting the context tar (saves a second read for COPY's cache key).
@@ -87,10 +88,10 @@ interface StageState {
  * step is a cache hit when an image with the same parent and the same container_config.Cmd
  * exists (for COPY/ADD the Cmd carries the content hash of the sources).
  */
-export class Builder {
-  constructor(private readonly backend: BuildBackend) {}
+export class Builder<R = unknown> {
+  constructor(private readonly backend: BuildBackend<R>) {}
 
-  async build(opts: BuildOptions, out: BuildOutput): Promise<BuildResult> {
+  async build(opts: BuildOptions<R>, out: BuildOutput): Promise<BuildResult> {
     let cacheSources: BuildImage[] | undefined;
     if (opts.cacheFrom?.length && !opts.noCache) {
       const found = await Promise.all(opts.cacheFrom.map((r) => this.backend.findImage(r).catch(() => undefined)));
@@ -170,7 +171,7 @@ export class Builder {
     }
 
     const stageResults: Array<BuildImage | undefined> = [];
-    const ctx: Ctx = { opts, out, lex, escape: parsed.escape, context, buildArgs, consumed, stageResults, stages: used, meta, ...(cacheSources?.length ? { cacheSources } : {}) };
+    const ctx: Ctx<R> = { opts, out, lex, escape: parsed.escape, context, buildArgs, consumed, stageResults, stages: used, meta, ...(cacheSources?.length ? { cacheSources } : {}) };
     let final: StageState | undefined;
     for (let si = 0; si < used.length; si++) {
       const stage = used[si]!;
@@ -204,7 +205,7 @@ export class Builder {
 
   // ------------------------------------------------------------------ FROM
 
-  private async from(ctx: Ctx, stage: Stage, index: number): Promise<StageState> {
+  private async from(ctx: Ctx<R>, stage: Stage, index: number): Promise<StageState> {
     const word = stage.from.args.split(/\s+/)[0]!;
     const ref = ctx.lex.processWord(word, (n) => ctx.meta.get(n));
     if (stage.from.flags['platform']) {
@@ -255,7 +256,7 @@ export class Builder {
 
   // ------------------------------------------------------------------ dispatch
 
-  private async dispatch(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+  private async dispatch(ctx: Ctx<R>, st: StageState, inst: Instruction): Promise<void> {
     const vars = (n: string): string | undefined => lookupVar(st, n, ctx);
     const word = (w: string): string => ctx.lex.processWord(w, vars);
     const c = st.config;
@@ -378,7 +379,7 @@ export class Builder {
    * exactly this step (same earlier history and layers, its last entry created by this Cmd) is
    * the hit itself.
    */
-  private async probeCache(ctx: Ctx, st: StageState, cmd: string[]): Promise<BuildImage | undefined> {
+  private async probeCache(ctx: Ctx<R>, st: StageState, cmd: string[]): Promise<BuildImage | undefined> {
     if (ctx.opts.noCache) return undefined;
     const probe: ImageRunConfig = { ...st.config, Cmd: cmd };
     const kids = await this.backend.children(st.image?.id);
@@ -401,7 +402,7 @@ export class Builder {
    * image's history and layers plus that entry and its layer, the step's config, the current
    * image as parent; the same ID each time), and the following steps look only at that source.
    */
-  private async probeSources(ctx: Ctx, st: StageState, cmd: string[], sources: BuildImage[]): Promise<BuildImage | undefined> {
+  private async probeSources(ctx: Ctx<R>, st: StageState, cmd: string[], sources: BuildImage[]): Promise<BuildImage | undefined> {
     const createdBy = cmd.join(' ');
     const parentHistory = st.image?.config.history ?? [];
     const n = parentHistory.length;
@@ -464,13 +465,13 @@ export class Builder {
     return false;
   }
 
-  private useCache(ctx: Ctx, st: StageState, hit: BuildImage): void {
+  private useCache(ctx: Ctx<R>, st: StageState, hit: BuildImage): void {
     ctx.out.stream(' ---> Using cache\n');
     st.image = hit;
     st.config = structuredClone(hit.config.config ?? {});
   }
 
-  private async metaStep(ctx: Ctx, st: StageState, comment: string): Promise<void> {
+  private async metaStep(ctx: Ctx<R>, st: StageState, comment: string): Promise<void> {
     const cmd = this.nopCmd(st, comment);
     const hit = await this.probeCache(ctx, st, cmd);
     if (hit) return this.useCache(ctx, st, hit);
@@ -481,7 +482,7 @@ export class Builder {
    * Docker's legacy builder commits metadata steps (and WORKDIR) from a container it creates and
    * never starts: `Running in <id>`, then `Removing intermediate container <id>` (with rm).
    */
-  private async withStepContainer(ctx: Ctx, st: StageState, cmd: string[], fn: (from: { containerId?: string }) => Promise<void>): Promise<void> {
+  private async withStepContainer(ctx: Ctx<R>, st: StageState, cmd: string[], fn: (from: { containerId?: string }) => Promise<void>): Promise<void> {
     if (!st.image || !this.backend.createContainer) return fn({});
     const id = await this.backend.createContainer(st.image.id, { ...st.config, Cmd: cmd }, ctx.opts.resources);
     ctx.out.stream(` ---> Running in ${short(id)}\n`);
@@ -495,7 +496,7 @@ export class Builder {
     if (ctx.opts.rm !== false || ctx.opts.forceRm) await this.removeIntermediate(ctx, id);
   }
 
-  private async commit(ctx: Ctx, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string; emptyLayer?: boolean }): Promise<void> {
+  private async commit(ctx: Ctx<R>, st: StageState, cmd: string[], from: { containerId?: string; layerDir?: string; emptyLayer?: boolean }): Promise<void> {
     // moby: runConfig.Image is the image the step started from (dispatchState.updateRunConfig), in
     // both configs; the step's container got its short ID as Hostname at create, which the
     // container_config shares (trace 120-save)
@@ -511,7 +512,7 @@ export class Builder {
     st.image = img;
   }
 
-  private async workdirStep(ctx: Ctx, st: StageState, dir: string): Promise<void> {
+  private async workdirStep(ctx: Ctx<R>, st: StageState, dir: string): Promise<void> {
     const cmd = this.nopCmdString(st, `WORKDIR ${dir}`);
     const hit = await this.probeCache(ctx, st, cmd);
     if (hit) return this.useCache(ctx, st, hit);
@@ -525,7 +526,7 @@ export class Builder {
     }
   }
 
-  private async runStep(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+  private async runStep(ctx: Ctx<R>, st: StageState, inst: Instruction): Promise<void> {
     if (!st.image) throw new InvalidArgumentError('RUN: the stage has no files yet (FROM scratch): nothing to run');
     const shell = st.config.Shell ?? DEFAULT_SHELL;
     const cmd = inst.json ?? [...shell, inst.args];
@@ -576,12 +577,12 @@ export class Builder {
     if (ctx.opts.rm !== false || ctx.opts.forceRm) await this.removeIntermediate(ctx, cid);
   }
 
-  private async removeIntermediate(ctx: Ctx, id: string): Promise<void> {
+  private async removeIntermediate(ctx: Ctx<R>, id: string): Promise<void> {
     ctx.out.stream(`Removing intermediate container ${short(id)}\n`);
     await this.backend.removeContainer(id).catch(() => undefined);
   }
 
-  private async copyStep(ctx: Ctx, st: StageState, inst: Instruction): Promise<void> {
+  private async copyStep(ctx: Ctx<R>, st: StageState, inst: Instruction): Promise<void> {
     const name = inst.keyword;
     const vars = (n: string): string | undefined => lookupVar(st, n, ctx);
     for (const f of Object.keys(inst.flags)) {
@@ -776,8 +777,8 @@ class ImageRoot extends SourceRoot {
   }
 }
 
-interface Ctx {
-  opts: BuildOptions;
+interface Ctx<R = unknown> {
+  opts: BuildOptions<R>;
   out: BuildOutput;
   lex: ShellLex;
   escape: string;

@@ -8,14 +8,15 @@ import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
 import type { Logger } from '@berth/log';
 import { ContextHasher } from './context-digests';
 import type { BuildContainers } from './build-containers';
+import type { BuildHostConfig } from './daemon-build-backend';
 
 /** The query of `POST /build`, parsed. */
-export type BuildRequest = Pick<BuildOptions, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform' | 'cacheFrom' | 'extraHosts' | 'networkMode' | 'resources'> & {
+export type BuildRequest = Pick<BuildOptions<BuildHostConfig>, 'dockerfile' | 'buildArgs' | 'labels' | 'target' | 'noCache' | 'rm' | 'forceRm' | 'pull' | 'platform' | 'cacheFrom' | 'extraHosts' | 'networkMode' | 'resources'> & {
   tags: string[];
 };
 
 export interface BuildServiceDeps {
-  backend: BuildBackend;
+  backend: BuildBackend<BuildHostConfig>;
   /** Extracts the context tar (plain or gzip) into an empty dir; hostile entries are refused. */
   unpackContext(input: Readable, dir: string, signal?: AbortSignal): Promise<void>;
   /** The data root's tmp/ (same filesystem as the layer store). */
@@ -27,7 +28,7 @@ export interface BuildServiceDeps {
 
 /** `POST /build`: the context tar into a temp dir, the legacy builder over it, the dir removed. */
 export class BuildService {
-  private readonly builder: Builder;
+  private readonly builder: Builder<BuildHostConfig>;
 
   constructor(private readonly deps: BuildServiceDeps) {
     this.builder = new Builder(deps.backend);
@@ -59,7 +60,7 @@ export class BuildService {
       } catch (e) {
         throw new InvalidArgumentError(`build context: ${messageOf(e)}`, { cause: e });
       }
-      const opts: BuildOptions = {
+      const opts: BuildOptions<BuildHostConfig> = {
         contextDir: dir,
         tmpDir: this.deps.tmpDir,
         ...(hasher.digests() ? { contextDigests: hasher.digests()! } : {}),

@@ -3,7 +3,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
-import type { BuildBackend, BuildImage, BuildResources, CommitStepOptions, RunStepOptions } from '@berth/builder';
+import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
+import type { HostConfig } from '@berth/api';
 import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageConfig, ImageRunConfig } from '@berth/oci';
@@ -31,6 +32,14 @@ export interface DaemonBuildBackendDeps {
   tagImage: TagImage;
 }
 
+/**
+ * What every container of a build gets in its HostConfig: `docker build --memory/--memory-swap/
+ * --cpu-shares/--cpu-period/--cpu-quota/--cpuset-cpus/--cpuset-mems/--cgroup-parent/--shm-size/
+ * --ulimit` (moby's hostConfigFromOptions), made by the build route; the builder carries it to
+ * this backend without knowing its shape (its `resources`).
+ */
+export type BuildHostConfig = Pick<HostConfig, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpuPeriod' | 'CpuQuota' | 'CpusetCpus' | 'CpusetMems' | 'CgroupParent' | 'ShmSize' | 'Ulimits'>;
+
 function toBuildImage(r: ImageRecord): BuildImage {
   return { id: r.id, config: r.config, created: r.created, ...(r.parent ? { parent: r.parent } : {}) };
 }
@@ -40,7 +49,7 @@ function toBuildImage(r: ImageRecord): BuildImage {
  * through image-store's committer, image roots mounted read-only for COPY --from and for the
  * metadata of existing directories.
  */
-export class DaemonBuildBackend implements BuildBackend {
+export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
   constructor(private readonly deps: DaemonBuildBackendDeps) {}
 
   async findImage(ref: string): Promise<BuildImage | undefined> {
@@ -73,7 +82,7 @@ export class DaemonBuildBackend implements BuildBackend {
     return out;
   }
 
-  async runContainer(opts: RunStepOptions): Promise<{ containerId: string; exitCode: number }> {
+  async runContainer(opts: RunStepOptions<BuildHostConfig>): Promise<{ containerId: string; exitCode: number }> {
     const c = opts.config;
     const svc = this.deps.containers;
     const { Id } = await svc.create({
@@ -128,7 +137,7 @@ export class DaemonBuildBackend implements BuildBackend {
   }
 
   /** (moby's builder gives metadata steps' containers the build's HostConfig too: its limits are checked at create.) */
-  async createContainer(imageId: string, config: ImageRunConfig, resources?: BuildResources): Promise<string> {
+  async createContainer(imageId: string, config: ImageRunConfig, resources?: BuildHostConfig): Promise<string> {
     const { Id } = await this.deps.containers.create({
       Image: imageId,
       Cmd: config.Cmd ?? null,

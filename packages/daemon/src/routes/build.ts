@@ -1,8 +1,9 @@
 import { Router, type Request } from 'express';
-import { RunFailedError, type BuildResources } from '@berth/builder';
+import { RunFailedError } from '@berth/builder';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
 import { asyncHandler, queryBool, queryBoolValue, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
+import type { BuildHostConfig } from '../build/daemon-build-backend';
 
 /**
  * A parameter as docker reads it, Go's r.FormValue: the *first* value when given twice (SDKs send
@@ -62,8 +63,8 @@ function int64OrZero(req: Request, name: string): number {
  * newImageBuildOptions and hostConfigFromOptions); container create checks the values as for
  * `docker run`. Undefined when none is given.
  */
-function buildResources(req: Request): BuildResources | undefined {
-  const r: BuildResources = {};
+function buildResources(req: Request): BuildHostConfig | undefined {
+  const r: BuildHostConfig = {};
   const ints = { Memory: 'memory', MemorySwap: 'memswap', CpuShares: 'cpushares', CpuPeriod: 'cpuperiod', CpuQuota: 'cpuquota' } as const;
   for (const [field, name] of Object.entries(ints) as Array<[keyof typeof ints, string]>) {
     const n = int64OrZero(req, name);
@@ -90,7 +91,7 @@ function buildResources(req: Request): BuildResources | undefined {
     if (v !== null && (!Array.isArray(v) || !v.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u)))) {
       throw new InvalidArgumentError('error reading ulimit settings: expected an array of {"Name","Soft","Hard"}');
     }
-    if (Array.isArray(v) && v.length) r.Ulimits = v as BuildResources['Ulimits'];
+    if (Array.isArray(v) && v.length) r.Ulimits = v as BuildHostConfig['Ulimits'];
   }
   return Object.keys(r).length ? r : undefined;
 }
