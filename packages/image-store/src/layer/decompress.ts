@@ -50,6 +50,125 @@ function isZlibError(err: unknown): boolean {
 }
 
 /**
+ * Hands each chunk of the uncompressed bytes of a layer stream (compression autodetected) to
+ * `fn`, as 'data' events bring them: no async iterator and no promise per chunk, which is most
+ * of what a chunk costs on its way from the socket to the tar parser. A promise `fn` returns
+ * pauses the stream until it settles (backpressure). Resolves after the end of the input and the
+ * last `fn`; rejects with the first error: the input's, `fn`'s (a throw or a rejection), a
+ * corrupt or truncated compressed stream's as DataLossError. The input is destroyed once done,
+ * as leaving an iteration of it does (on an error before its end that aborts a request).
+ */
+export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let head: Buffer | undefined = Buffer.alloc(0);
+    /** What the chunks come from: the input, or the decompressor reading it. */
+    let src: Readable = input;
+    let z: (NodeJS.ReadWriteStream & Readable) | undefined;
+    let kind: 'gzip' | 'zstd' | undefined;
+    let busy = false;
+    let ended = false;
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      input.off('data', onHead);
+      input.off('data', deliver);
+      input.off('end', onInputEnd);
+      src.off('end', onEnd);
+      z?.off('data', deliver);
+      z?.destroy();
+      input.destroy();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const onError = (err: unknown): void => finish(kind !== undefined && src === z ? asDataLoss(kind, err) : err);
+    const onSettled = (): void => {
+      busy = false;
+      if (done) return;
+      if (ended) finish();
+      else src.resume();
+    };
+    function deliver(c: unknown): void {
+      if (done) return;
+      let r: void | Promise<void>;
+      try {
+        r = fn(toBuffer(c));
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      if (r === undefined) return;
+      busy = true;
+      src.pause();
+      r.then(onSettled, finish);
+    }
+    function onEnd(): void {
+      ended = true;
+      if (!busy) finish();
+    }
+    /** The first bytes, until the compression is known (6 bytes, or the whole input if shorter). */
+    const start = (): void => {
+      const first = head!;
+      head = undefined;
+      input.off('data', onHead);
+      input.off('end', onInputEnd);
+      try {
+        const k = detectCompression(first);
+        if (k === 'none') {
+          input.on('data', deliver);
+          input.on('end', onEnd);
+          if (first.length > 0) deliver(first);
+          if (input.readableEnded) onEnd();
+          return;
+        }
+        kind = k;
+        z = decompressor(k);
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      src = z;
+      z.on('error', onError);
+      z.on('data', deliver);
+      z.on('end', onEnd);
+      if (input.readableEnded) z.end(first);
+      else {
+        z.write(first);
+        input.pipe(z);
+      }
+    };
+    function onHead(c: unknown): void {
+      try {
+        head = head!.length === 0 ? toBuffer(c) : Buffer.concat([head!, toBuffer(c)]);
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      if (head.length >= 6) start();
+    }
+    function onInputEnd(): void {
+      if (head !== undefined) start();
+    }
+    // gone without its end: as an iteration of it would fail
+    const premature = (): unknown => input.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    input.on('error', (err: unknown) => finish(err));
+    input.on('close', () => {
+      if (!input.readableEnded) finish(premature());
+    });
+    if (input.readableEnded) {
+      start(); // nothing more will come
+      return;
+    }
+    if (input.destroyed) {
+      finish(premature());
+      return;
+    }
+    input.on('data', onHead);
+    input.on('end', onInputEnd);
+  });
+}
+
+/**
  * The uncompressed bytes of a layer stream, compression autodetected. Corrupt or truncated
  * compressed data ends the iteration with DataLossError; leaving the iteration early destroys
  * the input.

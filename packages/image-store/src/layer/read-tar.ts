@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BerthError, CancelledError, InternalError } from '@berth/errdefs';
-import { uncompressedChunks } from './decompress';
+import { eachUncompressedChunk } from './decompress';
 import { TarExtractFeed } from './tar-extract-feed';
 import type { TarSink } from './tar-entry';
 
@@ -22,10 +22,10 @@ export async function readTar(input: Readable, sink: TarSink, opts: { signal?: A
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of uncompressedChunks(input)) {
+    await eachUncompressedChunk(input, (chunk) => {
       if (signal?.aborted) throw new CancelledError('tar: cancelled');
-      if (!reader.ended) await reader.push(chunk);
-    }
+      if (!reader.ended) return reader.push(chunk);
+    });
     if (signal?.aborted) throw new CancelledError('tar: cancelled');
     await reader.end();
   } catch (err) {

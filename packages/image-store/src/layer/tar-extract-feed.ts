@@ -70,27 +70,32 @@ export class TarExtractFeed {
     return this.endOffset >= 0;
   }
 
-  async push(chunk: Buffer): Promise<void> {
+  /**
+   * Feeds a chunk; a promise when the extractor is full (take the next chunk once it settles),
+   * nothing when it can take more at once. Throws (or rejects) with the feed's failure.
+   */
+  push(chunk: Buffer): void | Promise<void> {
     this.throwIfFailed();
     if (this.ended) return;
     this.kept.push(chunk);
     this.received += chunk.length;
     this.trim();
     if (this.checkEnd()) return;
-    if (!this.ex.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.ex.off('drain', done);
-          this.ex.off('close', done);
-          this.wake = undefined;
-          resolve();
-        };
-        this.wake = done;
-        this.ex.on('drain', done);
-        this.ex.on('close', done);
-      });
+    if (this.ex.write(chunk)) {
+      this.throwIfFailed();
+      return;
     }
-    this.throwIfFailed();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.ex.off('drain', done);
+        this.ex.off('close', done);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      this.ex.on('drain', done);
+      this.ex.on('close', done);
+    }).then(() => this.throwIfFailed());
   }
 
   /** The input is over: anything but a header boundary (or the end-of-archive block) means truncation. */
