@@ -477,6 +477,34 @@ describe('ContainerService (fake runtime)', () => {
     await expect(svc.inspect(Id)).rejects.toThrow(NotFoundError);
   });
 
+  it('rows the full disk refused while the bundle was being deleted in the background are tried once more after it (the removal succeeds)', async () => {
+    const { Id } = await svc.create({ Image: 'busybox' }, { name: 'full-then-freed' });
+    const tmp = path.join(root, 'tmp');
+    // enough in the bundle that its deletion takes a while: the retry must wait for it
+    const fill = path.join(new DataRoot(root).containerDir(Id), 'fill');
+    await fs.mkdir(fill);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => fs.writeFile(path.join(fill, String(i)), '')));
+    const bundleLeft = async () => (await fs.readdir(tmp).catch(() => [] as string[])).some((f) => f.startsWith(`removed-${Id}-`));
+    const remove = snapshots.remove.bind(snapshots);
+    const calls: { bundleLeft: boolean }[] = [];
+    snapshots.remove = async (key: string) => {
+      calls.push({ bundleLeft: await bundleLeft() });
+      // the first try meets the full disk; the second (after the bundle is gone) finds room
+      if (calls.length === 1) throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), { code: 'SQLITE_FULL' });
+      return remove(key);
+    };
+    try {
+      await svc.remove(Id);
+    } finally {
+      snapshots.remove = remove;
+    }
+    await expect(svc.inspect(Id)).rejects.toThrow(NotFoundError);
+    expect(calls).toHaveLength(2);
+    // the retry waited for the background deletion
+    expect(calls[1]).toEqual({ bundleLeft: false });
+    expect(await db.get('SELECT id FROM containers WHERE id = ?', [Id])).toBeUndefined();
+  });
+
   it('rename: moves the name, 409 when taken', async () => {
     const a = await svc.create({ Image: 'busybox' }, { name: 'ren-a' });
     await svc.create({ Image: 'busybox' }, { name: 'ren-b' });
