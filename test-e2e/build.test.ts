@@ -345,6 +345,28 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(cfg.WorkingDir).toBe('/lnk');
   });
 
+  it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
+    const ctx = ctxDir('dangling-dest', {
+      Dockerfile: [
+        'FROM busybox:local',
+        'RUN ln -s /missing/x /data && ln -s /gone/file.txt /flink && ln -s nowhere/w /wlnk',
+        'COPY a.txt /data/',
+        'COPY --chown=12:34 b.txt /flink',
+        'WORKDIR /wlnk',
+        '',
+      ].join('\n'),
+      'a.txt': 'A\n',
+      'b.txt': 'B\n',
+    });
+    ok(await c.docker(['build', '-t', 'dangling-dest:v1', ctx]));
+    const out = ok(
+      await c.docker(['run', '--rm', 'dangling-dest:v1', 'sh', '-c', 'readlink /data; readlink /flink; cat /missing/x/a.txt /gone/file.txt; stat -c "%a %u:%g %F %n" /missing /missing/x /gone /gone/file.txt /nowhere/w; pwd']),
+    ).stdout;
+    // the links stay, the files land where they point; the directories made are 0755, --chown's owner
+    expect(out).toBe('/missing/x\n/gone/file.txt\nA\nB\n755 0:0 directory /missing\n755 0:0 directory /missing/x\n755 12:34 directory /gone\n644 12:34 regular file /gone/file.txt\n755 0:0 directory /nowhere/w\n/nowhere/w\n');
+    expect((await inspect('dangling-dest:v1'))['Config'].WorkingDir).toBe('/wlnk');
+  });
+
   it('--memory, --cpu-shares, --cpuset-cpus, --shm-size, --ulimit reach the RUN containers; isolation, squash, security options are refused first', async () => {
     const ctx = ctxDir('resources', {
       Dockerfile: 'FROM busybox:local\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus; ulimit -n; ulimit -Hn; df -k /dev/shm | awk \'NR==2 {print $2}\'\n',

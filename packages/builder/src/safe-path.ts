@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import * as path from 'node:path';
 import { RootView, cleanPath, fdPath, fsAt } from '@berth/fs';
 
 /**
@@ -47,31 +46,22 @@ export function holdInRoot(root: string, p: string, followLast = false): HeldPat
 /**
  * Where `p` really is in `root`, as docker's FollowSymlinkInScope finds a COPY destination or a
  * WORKDIR: every symlink on the way followed in the root's scope (the last component's too), in
- * the kernel; what lies below the first missing component is kept as written. A path that cannot
- * be followed (a loop, a file in the way, a link into a missing directory) comes back cleaned
- * lexically, for the caller's own checks to refuse.
+ * the kernel; what lies below the first missing component is kept as written, a dangling link
+ * included (`/data -> /missing/x` gives `/missing/x`, which the step then makes, as moby's
+ * copyFile and SetupWorkingDirectory MkdirAll it). Nothing is created here. A path that cannot
+ * be followed (a loop, a file in the way) comes back cleaned lexically, for the caller's own
+ * checks to refuse.
  */
 export function resolvePathInRoot(root: string, p: string): string {
   const lexical = cleanPath(p);
   const view = RootView.open(root);
   try {
-    const walk = (q: string): string => {
-      try {
-        const r = view.resolve(q, { followLast: true });
-        r.close();
-        return r.path;
-      } catch (err) {
-        if (!(err instanceof NotFoundError) || q === '/') throw err;
-        // a missing parent: resolve what exists, keep the rest
-        return path.posix.join(walk(path.posix.dirname(q)), path.posix.basename(q));
-      }
-    };
-    try {
-      return walk(lexical);
-    } catch (err) {
-      if (err instanceof NotFoundError || err instanceof InvalidArgumentError) return lexical;
-      throw err;
-    }
+    const r = view.resolve(lexical, { followLast: true, pastMissing: true });
+    r.close();
+    return r.path;
+  } catch (err) {
+    if (err instanceof NotFoundError || err instanceof InvalidArgumentError) return lexical;
+    throw err;
   } finally {
     view.close();
   }
