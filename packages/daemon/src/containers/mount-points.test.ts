@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RuntimeMount } from '@berth/oci';
+import type { ContainerRecord } from './container-record';
+import { createMountTargets } from './mount-points';
+import { userMounts } from './spec-input';
+
+let tmp: string;
+let n = 0;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-mount-targets-'));
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A fresh rootfs with the image's links, and a host directory and file to mount. */
+function setUp(): { root: string; dir: string; file: string } {
+  const base = path.join(tmp, String(n++));
+  const root = path.join(base, 'root');
+  fs.mkdirSync(path.join(root, 'srv'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'ro'));
+  fs.mkdirSync(path.join(root, 'tmpd'));
+  fs.symlinkSync('/missing/x', path.join(root, 'data'));
+  fs.symlinkSync('/missing/x', path.join(root, 'srv', 'data'));
+  fs.symlinkSync('/etc/app/app.conf', path.join(root, 'app.conf'));
+  fs.symlinkSync('/ro/sub/x', path.join(root, 'srv', 'inro'));
+  fs.symlinkSync('/tmpd/sub/x', path.join(root, 'srv', 'intmp'));
+  const dir = path.join(base, 'dir');
+  fs.mkdirSync(dir);
+  const file = path.join(base, 'app.conf');
+  fs.writeFileSync(file, 'setting=1\n');
+  return { root, dir, file };
+}
+
+const bind = (source: string, destination: string, ro = false): RuntimeMount => ({ destination, type: 'bind', source, options: ['rbind', ro ? 'ro' : 'rw', 'rprivate'] });
+
+describe('createMountTargets', () => {
+  it('makes a dangling destination\'s target, directories below the deepest that exists', async () => {
+    const { root, dir } = setUp();
+    await createMountTargets([bind(dir, '/data')], root);
+    expect(fs.statSync(path.join(root, 'missing', 'x')).isDirectory()).toBe(true);
+    expect(fs.readlinkSync(path.join(root, 'data'))).toBe('/missing/x');
+  });
+
+  it('a read-only mount laid before it does not stop it (-v /h:/ro:ro -v vol:/srv/data)', async () => {
+    const { root, dir } = setUp();
+    const h = path.join(tmp, `h${n}`);
+    fs.mkdirSync(h);
+    await createMountTargets([bind(h, '/ro', true), bind(dir, '/srv/data')], root);
+    expect(fs.statSync(path.join(root, 'missing', 'x')).isDirectory()).toBe(true);
+  });
+
+  it('an empty file for a file bind', async () => {
+    const { root, file } = setUp();
+    await createMountTargets([bind(file, '/app.conf', true)], root);
+    const st = fs.statSync(path.join(root, 'etc', 'app', 'app.conf'));
+    expect([st.isFile(), st.size]).toEqual([true, 0]);
+  });
+
+  it('nothing inside a read-only mount or a tmpfs, nothing for a path without a link (the runtime decides)', async () => {
+    const { root, dir } = setUp();
+    const h = path.join(tmp, `h${n}`);
+    fs.mkdirSync(h);
+    const tmpfs: RuntimeMount = { destination: '/tmpd', type: 'tmpfs', source: 'tmpfs', options: [] };
+    await createMountTargets([bind(h, '/ro', true), tmpfs, bind(dir, '/srv/inro'), bind(dir, '/srv/intmp'), bind(dir, '/plain/missing')], root);
+    expect(fs.readdirSync(h)).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'ro'))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, 'tmpd'))).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'plain'))).toBe(false);
+  });
+
+  it('a target below a read-write mount laid before it is made in the mount\'s source', async () => {
+    const { root, dir } = setUp();
+    const vol = path.join(tmp, `vol${n}`);
+    fs.mkdirSync(vol);
+    // (the runtime mounts shallow destinations first: /srv/d2 is as deep as /mnt/v, and after it)
+    fs.symlinkSync('/mnt/v/sub/x', path.join(root, 'srv', 'd2'));
+    await createMountTargets([bind(vol, '/mnt/v'), bind(dir, '/srv/d2')], root);
+    expect(fs.statSync(path.join(vol, 'sub', 'x')).isDirectory()).toBe(true);
+    expect(fs.existsSync(path.join(root, 'mnt', 'v', 'sub'))).toBe(false);
+  });
+
+  it('a row older than the mounts column: its Binds, as the spec gets them (userMounts)', async () => {
+    const { root, dir } = setUp();
+    const rec = { id: 'a'.repeat(64), hostConfig: { Binds: [`${dir}:/data`] }, config: {} } as unknown as ContainerRecord;
+    await createMountTargets(await userMounts(rec, async (name) => path.join(tmp, name)), root);
+    expect(fs.statSync(path.join(root, 'missing', 'x')).isDirectory()).toBe(true);
+  });
+
+  it('never leaves the root: a link climbing out makes its target inside', async () => {
+    const { root, dir } = setUp();
+    fs.symlinkSync('../../../../outside-of-root/x', path.join(root, 'climb'));
+    await createMountTargets([bind(dir, '/climb')], root);
+    expect(fs.statSync(path.join(root, 'outside-of-root', 'x')).isDirectory()).toBe(true);
+    expect(fs.existsSync(path.join(root, '..', 'outside-of-root'))).toBe(false);
+  });
+});
