@@ -73,7 +73,11 @@ describe('readLogs', () => {
   it('a read landing mid-rotation (LOG renamed to LOG.1, the new LOG not made yet) waits for the new LOG instead of reading nothing', async () => {
     const log = path.join(dir, 'mid-rotation.log');
     await fs.writeFile(`${log}.1`, [0, 1, 2, 3].map((i) => line(i, 'stdout')).join(''));
-    const made = new Promise((r) => setTimeout(r, 20)).then(() => fs.writeFile(log, line(4, 'stdout')));
+    // the new LOG appears with its line at once (renamed into place): an empty new LOG is another
+    // moment, whose right tail is LOG.1's last three lines
+    const made = new Promise((r) => setTimeout(r, 20))
+      .then(() => fs.writeFile(`${log}.new`, line(4, 'stdout')))
+      .then(() => fs.rename(`${log}.new`, log));
     const out = await all(log, { tail: 3 });
     await made;
     expect(out.map((e) => e.line.toString())).toEqual(['line 2\n', 'line 3\n', 'line 4\n']);
@@ -201,6 +205,132 @@ describe('readLogs', () => {
     await reading;
     expect(got).toEqual(['line 5\n', 'line 6\n']);
   });
+});
+
+/**
+ * The shim as an adversary: its rotation, one system call at a time, run between the reader's own
+ * metadata calls (open/stat/fstat/readdir, all synchronous in the reader), every `period`-th call,
+ * starting at `phase`. A real writer's timing (rotating-log-writer.js) only sometimes lands between
+ * two of the reader's calls; here every interleaving of a given pace is tried, the same on every
+ * run. Steps, as berth-shim.c: append entries (one write), unlink(LOG.2), rename(LOG.1, LOG.2),
+ * rename(LOG, LOG.1), open(LOG, O_CREAT) (empty until the next write).
+ */
+describe('readLogs against the shim rotating between its calls', () => {
+  const TAIL = 8; // more than LOG holds: the tail reaches into the rotated files
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const realFs = require('node:fs') as typeof import('node:fs');
+  const HOOKED = ['openSync', 'statSync', 'fstatSync', 'readdirSync'] as const;
+  const orig = Object.fromEntries(HOOKED.map((k) => [k, realFs[k]])) as Record<(typeof HOOKED)[number], (...a: unknown[]) => unknown>;
+
+  /** The writer; `states`: the log's lines after each step, [oldest, newest] (every state it went through). */
+  function writer(log: string): { step(): void; states: [number, number][] } {
+    let n = 0;
+    // what each name holds: [first, last] line (last < first: empty)
+    const held = new Map<string, [number, number]>();
+    const lines = (name: string, k: number): string => {
+      let out = '';
+      const first = held.get(name)?.[0] ?? n;
+      for (let i = 0; i < k; i++) out += line(n++, 'stdout');
+      held.set(name, [first, n - 1]);
+      return out;
+    };
+    const states: [number, number][] = [];
+    const record = (): void => {
+      const firsts = [...held.values()].filter(([f, l]) => l >= f).map(([f]) => f);
+      states.push([Math.min(...firsts), n - 1]);
+    };
+    const move = (from: string, to: string): void => {
+      const h = held.get(from);
+      held.delete(from);
+      if (h) held.set(to, h);
+    };
+    // a log that has rotated: LOG.2, LOG.1, LOG with lines
+    realFs.writeFileSync(`${log}.2`, lines(`${log}.2`, 4));
+    realFs.writeFileSync(`${log}.1`, lines(`${log}.1`, 4));
+    realFs.writeFileSync(log, lines(log, 2));
+    record();
+    let at = 0;
+    const steps = [
+      () => realFs.appendFileSync(log, lines(log, 3)),
+      () => (realFs.rmSync(`${log}.2`, { force: true }), held.delete(`${log}.2`)),
+      () => (realFs.renameSync(`${log}.1`, `${log}.2`), move(`${log}.1`, `${log}.2`)),
+      () => (realFs.renameSync(log, `${log}.1`), move(log, `${log}.1`)),
+      () => (realFs.closeSync(orig.openSync(log, 'a') as number), held.set(log, [n, n - 1])),
+    ];
+    return {
+      step: () => {
+        steps[at++ % steps.length]();
+        record();
+      },
+      states,
+    };
+  }
+
+  /** Reads with the writer stepping every `period`-th call; what was read and how it went. */
+  async function readWhileRotating(log: string, opts: ReadLogsOptions, period: number, phase: number) {
+    const w = writer(log);
+    let calls = 0;
+    let inTurn = 0;
+    let mostInTurn = 0;
+    let stepping = true;
+    let turns = true;
+    const tick = (): void => {
+      inTurn = 0;
+      if (turns) setImmediate(tick);
+    };
+    setImmediate(tick);
+    for (const k of HOOKED) {
+      (realFs as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+        calls++;
+        mostInTurn = Math.max(mostInTurn, ++inTurn);
+        // a reader that never settles: stop rotating (else it would spin for good) and say so
+        if (calls > 5000) stepping = false;
+        if (stepping && calls % period === phase) w.step();
+        return orig[k](...a);
+      };
+    }
+    let got: number[];
+    try {
+      got = (await all(log, opts)).map((e) => Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+    } finally {
+      Object.assign(realFs, orig);
+      turns = false;
+    }
+    return { got, calls, mostInTurn, settled: stepping, states: w.states };
+  }
+
+  // A read must be the log (whole read) or its last TAIL lines (tail read) as they were at one
+  // moment during the read: in order, none missing, none twice, never empty. Not a timing: the
+  // same interleavings on every run. Before the snapshot (takeSnapshot), the walk back returned
+  // empty whole reads, short tails and logs missing their oldest file here (30 of the 270 reads).
+  // At a rotation step every 2nd call (a whole rotation every ~10 of the reader's calls, ~100
+  // times the real shim's fastest) no snapshot holds still: then only in order and not empty.
+  it('every read is the log of one moment, in order, and the event loop is never held, at every interleaving of a rotation step every 2 to 16 calls', async () => {
+    const bad: string[] = [];
+    let n = 0;
+    for (let period = 2; period <= 16; period++) {
+      for (let phase = 0; phase < period; phase++) {
+        for (const whole of [false, true]) {
+          const log = path.join(dir, `adversary-${n++}.log`);
+          const r = await readWhileRotating(log, whole ? {} : { tail: TAIL }, period, phase);
+          const consecutive = r.got.every((x, i) => i === 0 || x === r.got[i - 1] + 1);
+          // the log of one moment (the tail of it): its lines from the oldest still there, or the last TAIL
+          const ofAMoment = r.states.some(([lo, hi]) => r.got.length > 0 && r.got[r.got.length - 1] === hi && r.got[0] === (whole ? lo : Math.max(lo, hi - TAIL + 1)));
+          const why = [
+            !r.settled && 'never settled (spun)',
+            r.mostInTurn > 64 && `${r.mostInTurn} calls in one turn of the event loop`,
+            !consecutive
+              ? `not in order: ${r.got.join(',')}`
+              : period === 2
+                ? r.got.length === 0 && 'nothing'
+                : !ofAMoment && `${r.got.length} lines, ${r.got[0]}-${r.got[r.got.length - 1]}: not the log of any moment (${r.states.map(([lo, hi]) => `${lo}-${hi}`).join(' ')})`,
+          ].filter(Boolean);
+          if (why.length) bad.push(`period ${period} phase ${phase}${whole ? ' (whole)' : ''}: ${why.join('; ')}`);
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+  }, 60_000);
 });
 
 describe('time helpers', () => {

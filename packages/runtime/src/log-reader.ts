@@ -135,52 +135,72 @@ function logNames(file: string): string[] {
   return out;
 }
 
-interface FileId {
-  dev: number;
-  ino: number;
+interface Held {
+  fh: LogFile;
+  /** Its size when opened (the live file's end for a read without follow; the others are final). */
+  size: number;
 }
 
-/** Whether `name` names the file `id` now. */
-function names(name: string, id: FileId): boolean {
-  const st = fs.statSync(name, { throwIfNoEntry: false });
-  return st !== undefined && st.ino === id.ino && st.dev === id.dev;
+/** A set of the log's files that were all under their names at one moment, newest first. */
+interface LogSnapshot {
+  files: Held[];
+  /** files[0] is LOG (false: LOG was missing, the moment between rename(LOG, LOG.1) and the new LOG). */
+  live: boolean;
+  /** Every name of the log held still: the files are the whole log of that moment. */
+  whole: boolean;
 }
 
 /**
- * The file written just before `cur` (a file of the log, held open), opened; 'first' when the log
- * has none (cur is its oldest file); 'moved' when a rotation moved cur while looking (look
- * again); 'gone' when cur is no longer in the log (deleted as the oldest file).
+ * Opens the log's files as they were at one moment, without a lock shared with the shim (Docker's
+ * json-file reader takes the writer's mutex, which rotation also takes, and opens the rotated
+ * files oldest first; the shim is another process). The shim only ever moves a file up one name
+ * (LOG -> LOG.1 -> LOG.2 ...) or deletes the highest; a file never comes back to a name it left,
+ * and a held descriptor keeps its inode number from being reused. So:
  *
- * The shim rotates by unlink(LOG.(N-1)), rename(LOG.(i-1), LOG.i) for i = N-1 down to 2,
- * rename(LOG, LOG.1), open of a new LOG. At any moment, two files with only missing names
- * between them are consecutive (a missing name is the one a rename just emptied, the files
- * below it not moved yet). So: find cur's name, open the names above it in turn, and check that
- * cur still has its name once one opens; then no rename touched the names in between.
+ * 1. open the names from the oldest (highest) down to LOG, noting each one's inode (or absence);
+ * 2. then stat them from LOG up: a name that still names what it named when opened (or is still
+ *    missing) named it all the time between. LOG is opened last and checked first, so every
+ *    name checked good held its file at the moment LOG was opened: at that moment the files were
+ *    exactly these, under these names, and files under names in order are consecutive (a
+ *    missing name in between is one a rename just emptied).
  *
- * Synchronous on purpose: a few metadata calls (microseconds) between two of the shim's renames.
- * Done through the thread pool, each call waited its turn, and under load a step took longer
- * than the shim takes to rotate 64 KiB files (a few ms): the walk never settled.
+ * The names from LOG up to the first that changed are kept (the newest part of the log, whole
+ * and in order); the others are closed. `all` false: LOG alone (no readdir; a tail it holds).
+ * Synchronous on purpose: a few microseconds of metadata calls between two of the shim's renames
+ * (through the thread pool each call waited its turn and a snapshot outlasted the rotations);
+ * the caller pauses between two snapshots, so the event loop is never held for longer than one.
  */
-function openPrevious(file: string, cur: FileId): LogFile | 'first' | 'moved' | 'gone' {
-  const all = logNames(file);
-  let at = -1;
-  for (let i = 0; i < all.length && at < 0; i++) if (names(all[i], cur)) at = i;
-  if (at < 0) return 'gone';
-  for (let i = at + 1; i < all.length; i++) {
-    const h = LogFile.open(all[i]);
-    if (!h) continue;
-    if (names(all[at], cur)) return h;
-    void h.close();
-    return 'moved';
+function takeSnapshot(file: string, all: boolean): LogSnapshot {
+  const list = all ? logNames(file) : [file];
+  const opened: (Held & { dev: number; ino: number })[] = [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const fh = LogFile.open(list[i]);
+    if (!fh) continue;
+    const st = fh.stat();
+    opened[i] = { fh, size: st.size, dev: st.dev, ino: st.ino };
   }
-  return names(all[at], cur) ? 'first' : 'moved';
+  let held = 0;
+  for (; held < list.length; held++) {
+    const st = fs.statSync(list[held], { throwIfNoEntry: false });
+    const o = opened[held];
+    if (st ? !o || o.ino !== st.ino || o.dev !== st.dev : o) break;
+  }
+  const files: Held[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const o = opened[i];
+    if (!o) continue;
+    if (i < held) files.push({ fh: o.fh, size: o.size });
+    else void o.fh.close();
+  }
+  return { files, live: held > 0 && opened[0] !== undefined, whole: held === list.length };
 }
 
 /**
- * How long a read waits before looking again when the shim's rotation disturbed it (LOG missing
- * in the moment between rename(LOG, LOG.1) and the new LOG; a file of the walk back moved or
- * deleted), in ms; after the last, it reads what it has. The pauses let a burst of rotations pass
- * (one pipe read of 256 KiB can make several 64 KiB files at once).
+ * How long a read waits before taking another snapshot when the one it has is not enough because
+ * of a rotation (LOG missing; a name changed while opening, so that only the newest part of the
+ * log held still and the tail is not in it), in ms. After the last it reads the best snapshot it
+ * had. The pauses let a burst of rotations pass (one pipe read of 256 KiB can make several
+ * 64 KiB files at once).
  */
 const ROTATION_PAUSES = [0, 0, 0, 1, 1, 2, 4, 8, 16, 32, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50];
 
@@ -282,73 +302,85 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
 
   let fh: LogFile | undefined;
   const rotatedHandles: LogFile[] = [];
+  /** The best snapshot so far while looking again (closed unless read). */
+  let best: { files: Held[]; starts: number[]; live: boolean; score: number } | undefined;
+  let pending: Held[] = []; // a snapshot being looked at
   let watcher: FSWatcher | undefined;
   try {
-    // The log from its end back: LOG opened (its size then), then the files before it one by one
-    // (openPrevious), each proven the one before, until the tail is whole or the oldest file still
-    // there is reached. What a rotation disturbs is looked at again after a pause
-    // (ROTATION_PAUSES): LOG missing (the moment between rename(LOG, LOG.1) and the new LOG); a
-    // file moved while the one before it was opened (look again from it); the oldest file
-    // reached after LOG changed (start again: older lines were there when LOG was opened). Once
-    // the pauses are spent the walk goes on without starting again and what it has is read:
-    // consecutive lines, a tail perhaps short. A log that is not there reads as nothing (with
-    // follow: waits for it).
+    if (tail === 0 && !opts.follow) return;
+    // The log as it was at one moment (takeSnapshot), read from where the tail starts (counted
+    // back from LOG across the files). A tail LOG holds is read from LOG alone. A snapshot that is
+    // not enough because of a rotation (LOG missing; only the newest files held still and the
+    // tail, or for a read without tail the whole log, is not in them) is taken again after a
+    // pause (ROTATION_PAUSES); once the pauses are spent the best one taken is read: consecutive
+    // lines, perhaps fewer than asked, never a file out of order. A log that is not there reads
+    // as nothing (with follow: waits for it).
     let size = 0;
     let pos = 0;
     // Where reading starts in the rotated files (oldest first); tail counts across them.
     const older: { fh: LogFile; pos: number }[] = [];
-    let need = 0;
-    let liveId: FileId = { dev: 0, ino: 0 };
-    let walked: FileId = liveId;
-    for (let disturbed = 0; ; ) {
+    for (let disturbed = 0, all = tail < 0; ; ) {
       if (signal?.aborted) return;
-      if (!fh) {
-        fh = LogFile.open(file);
-        if (!fh) {
-          if (logNames(file).length > 2 && disturbed < ROTATION_PAUSES.length) {
-            await pause(ROTATION_PAUSES[disturbed++]);
-            continue;
-          }
-          if (!opts.follow || stopRequested) return;
-          await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(poke, 200);
-          });
+      const snap = takeSnapshot(file, all);
+      pending = snap.files;
+      const starts: number[] = [];
+      let need = tail < 0 ? Infinity : tail;
+      let score = 0;
+      for (const f of snap.files) {
+        if (need <= 0 && starts.length) break; // LOG stays (a follower's file)
+        const t = tail < 0 ? { offset: 0, found: 0 } : await tailOffset(f.fh, f.size, need);
+        starts.push(t.offset);
+        need -= t.found;
+        // a tail: how many of its lines; a whole read: how many bytes
+        score += tail < 0 ? f.size : t.found;
+      }
+      await closeAll(snap.files.splice(starts.length).map((f) => f.fh));
+      const plan = { files: snap.files, starts, live: snap.live, score };
+      pending = [];
+      const wholeLog = all && snap.whole;
+      if ((snap.live && (need <= 0 || wholeLog)) || (wholeLog && !snap.files.length && !best?.files.length)) {
+        // what was asked, or no log at all
+        await closeAll((best?.files ?? []).map((f) => f.fh));
+        best = plan;
+      } else if (!all) {
+        // LOG alone does not hold the tail: all the files, at once
+        best = plan;
+        all = true;
+        continue;
+      } else {
+        let drop = plan.files;
+        if (!best || plan.score >= best.score) [drop, best] = [best?.files ?? [], plan];
+        await closeAll(drop.map((f) => f.fh));
+        if (disturbed < ROTATION_PAUSES.length) {
+          await pause(ROTATION_PAUSES[disturbed++]);
           continue;
         }
-        const st = fh.stat();
-        liveId = walked = { dev: st.dev, ino: st.ino };
-        size = st.size;
-        const t = tail < 0 ? { offset: 0, found: 0 } : await tailOffset(fh, size, tail);
-        pos = t.offset;
-        need = tail < 0 ? Infinity : tail - t.found;
       }
-      if (need <= 0) break;
-      const prev = openPrevious(file, walked);
-      if (typeof prev !== 'string') {
-        rotatedHandles.unshift(prev);
-        const st = prev.stat();
-        walked = { dev: st.dev, ino: st.ino };
-        const t = tail < 0 ? { offset: 0, found: 0 } : await tailOffset(prev, st.size, need);
-        older.unshift({ fh: prev, pos: t.offset });
-        need -= t.found;
+      const chosen = best;
+      best = undefined;
+      if (!chosen.files.length) {
+        if (!opts.follow || stopRequested) return;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(poke, 200);
+        });
+        disturbed = 0;
+        all = tail < 0;
         continue;
       }
-      const spent = disturbed >= ROTATION_PAUSES.length;
-      if (prev === 'moved') {
-        if (!spent) await pause(ROTATION_PAUSES[disturbed++]);
-        continue;
+      for (let i = 0; i < chosen.files.length; i++) {
+        const f = chosen.files[i];
+        if (i === 0 && chosen.live) {
+          fh = f.fh;
+          size = f.size;
+          pos = chosen.starts[0];
+        } else {
+          rotatedHandles.unshift(f.fh);
+          older.unshift({ fh: f.fh, pos: chosen.starts[i] });
+        }
       }
-      // The oldest file still there: the whole log of the moment LOG was opened, unless LOG
-      // changed meanwhile (then that log had older lines, deleted since: start again).
-      if (spent || names(file, liveId)) break;
-      older.length = 0;
-      await closeAll(rotatedHandles.splice(0));
-      await fh.close();
-      fh = undefined;
-      await pause(ROTATION_PAUSES[disturbed++]);
+      break;
     }
-    if (tail === 0 && !opts.follow) return;
     const buf = Buffer.allocUnsafe(CHUNK);
     let rest = '';
     let pastUntil = false;
@@ -383,7 +415,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // Read to the current end of the file, yielding as we go. Multi-byte UTF-8 is safe to split
     // only at newlines, so undecoded bytes are carried as a Buffer.
     let carry: Buffer = Buffer.alloc(0);
-    let cur: LogFile = fh;
+    let cur: LogFile = fh ?? older[0].fh; // the snapshot read has one file at least
     // Without follow the live file is read up to its size when opened (as docker: a tail of a
     // container that keeps printing ends where it was asked, not wherever the writer got to).
     let end: number | undefined;
@@ -409,7 +441,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       }
     };
 
-    const live = { fh: cur, pos };
+    const livePos = pos;
     for (const o of older) {
       cur = o.fh;
       pos = o.pos;
@@ -419,8 +451,21 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       if (pastUntil || stopped) return;
     }
     await closeAll(rotatedHandles.splice(0));
-    cur = live.fh;
-    pos = live.pos;
+    pos = livePos;
+    if (!fh) {
+      // LOG was missing all the while (a rotation the pauses did not see end): a follower waits
+      // for the new LOG and reads it from its start.
+      if (!opts.follow || pastUntil || stopped) return;
+      while (!(fh = LogFile.open(file))) {
+        if (stopped || stopRequested) return;
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(poke, 200);
+        });
+      }
+      pos = 0;
+    }
+    cur = fh;
     carry = Buffer.alloc(0);
     rest = '';
     if (!opts.follow) end = size;
@@ -472,6 +517,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     signal?.removeEventListener('abort', onAbort);
     watcher?.close();
     await closeAll(rotatedHandles);
+    await closeAll([...(best?.files ?? []), ...pending].map((f) => f.fh));
     await fh?.close();
   }
 }
