@@ -8,19 +8,24 @@
  * @berth/runtime's readLogs (the built dist) while the shim's rotation runs on a thread of its
  * own (packages/runtime/src/__fixtures__/rotating-log-writer.js: the shim's system calls in the
  * shim's order). LOG_ROTATION_READS (default 3000) reads of `--tail 3`, at most
- * LOG_ROTATION_SECONDS (default 120) seconds; every 50th read is a whole read (all files), which
- * must be consecutive from its first line to its last.
+ * LOG_ROTATION_SECONDS (default 120) seconds; every 50th read (LOG_ROTATION_WHOLE_EVERY) is a
+ * whole read (all files), which must be consecutive from its first line to its last and not
+ * empty. LOG_ROTATION_MAX_SIZE (bytes, default 64 KiB) and LOG_ROTATION_LINES (lines per pipe
+ * read, default 1,4000) set the writer's pace (8192 and 1,100: ~4,000 rotations/s unpaced). It
+ * also reports how long the reader held the event loop (p99 and max, ms).
  *
  * Through the docker CLI (`node bench/log-rotation.js --cli`, as root, after `npm run build`): a
  * berthd of its own, a busybox container printing without end with `--log-opt max-size=64k
  * --log-opt max-file=3` (the real shim rotating), LOG_ROTATION_READS (default 300) `docker logs
  * --tail 3` reads. With `--shim` instead of `--cli`: the same container, its log read in-process
- * with readLogs (LOG_ROTATION_READS, default 6000: a read takes a ms, not a CLI's 100).
+ * with readLogs (LOG_ROTATION_READS, default 6000: a read takes a ms, not a CLI's 100), every
+ * LOG_ROTATION_WHOLE_EVERY-th (50) a whole read.
  */
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 
 const cli = process.argv.includes('--cli');
 const READS = Math.max(1, Number(process.env.LOG_ROTATION_READS || (cli ? 300 : process.argv.includes('--shim') ? 6000 : 3000)));
@@ -44,29 +49,35 @@ async function inProcess() {
   const file = path.join(dir, 'c-json.log');
   const [lo, hi] = (process.env.LOG_ROTATION_LINES || '1,4000').split(',').map(Number);
   const maxSize = Number(process.env.LOG_ROTATION_MAX_SIZE || 64 * 1024);
+  const wholeEvery = Math.max(1, Number(process.env.LOG_ROTATION_WHOLE_EVERY || 50));
   const w = startRotatingWriter(file, { linesPerRead: [lo, hi], maxSize });
   const bad = [];
   let reads = 0;
   let whole = 0;
   const t0 = Date.now();
   let s;
+  // how long the reader held the event loop at most (the writer runs on a thread of its own)
+  const delay = monitorEventLoopDelay({ resolution: 1 });
   try {
     await w.ready;
+    delay.enable();
     while (reads < READS && Date.now() - t0 < SECONDS * 1000) {
-      const all = reads % 50 === 49;
+      const all = reads % wholeEvery === wholeEvery - 1;
       const lines = [];
       for await (const e of readLogs(file, all ? {} : { tail: 3 })) lines.push(e.line.toString().replace(/\n$/, ''));
       reads++;
       if (all) whole++;
-      const why = wrong(lines, all ? undefined : 3);
+      const why = all && lines.length < 3 ? `${lines.length} lines` : wrong(lines, all ? undefined : 3);
       if (why) bad.push(`read ${reads}${all ? ' (whole)' : ''}: ${why}`);
     }
   } finally {
+    delay.disable();
     s = await w.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const secs = (Date.now() - t0) / 1000;
-  return { mode: 'in-process', reads, whole, wrong: bad.length, examples: bad.slice(0, 10), seconds: secs, rotations: s.rotations, rotationsPerSecond: Math.round(s.rotations / secs) };
+  const eventLoopDelayMs = { p99: Math.round(delay.percentile(99) / 1e4) / 100, max: Math.round(delay.max / 1e4) / 100 };
+  return { mode: 'in-process', reads, whole, wrong: bad.length, examples: bad.slice(0, 10), seconds: secs, rotations: s.rotations, rotationsPerSecond: Math.round(s.rotations / secs), eventLoopDelayMs };
 }
 
 /** With the real shim: reads through the docker CLI, or (`shim`) readLogs of its log in-process. */
@@ -82,6 +93,7 @@ async function withShim(how) {
   let daemon;
   const bad = [];
   let reads = 0;
+  let whole = 0;
   const t0 = Date.now();
   let rotations = 0;
   let linesPerSecond;
@@ -100,18 +112,22 @@ async function withShim(how) {
     let firstLine;
     let lastLine;
     const { readLogs } = require(process.env.LOG_READER_MODULE || '@berth/runtime');
-    const read = async () => {
+    // with --shim, every LOG_ROTATION_WHOLE_EVERY-th read (default 50) is a whole read
+    const wholeEvery = how === 'cli' ? Infinity : Math.max(1, Number(process.env.LOG_ROTATION_WHOLE_EVERY || 50));
+    const read = async (all) => {
       if (how === 'cli') return docker(['logs', '--tail', '3', 'chatty']);
       let stdout = '';
-      for await (const e of readLogs(logPath, { tail: 3 })) stdout += e.line.toString();
+      for await (const e of readLogs(logPath, all ? {} : { tail: 3 })) stdout += e.line.toString();
       return { status: 0, stdout };
     };
     while (reads < READS && Date.now() - t0 < SECONDS * 1000) {
-      const r = await read();
+      const all = reads % wholeEvery === wholeEvery - 1;
+      const r = await read(all);
       reads++;
+      if (all) whole++;
       const lines = r.stdout.split('\n').filter(Boolean);
-      const why = r.status !== 0 ? `exit ${r.status}: ${r.stderr.trim()}` : wrong(lines, 3);
-      if (why) bad.push(`read ${reads}: ${why}`);
+      const why = r.status !== 0 ? `exit ${r.status}: ${r.stderr.trim()}` : all && lines.length < 3 ? `${lines.length} lines` : wrong(lines, all ? undefined : 3);
+      if (why) bad.push(`read ${reads}${all ? ' (whole)' : ''}: ${why}`);
       const n = Number(/^(?:line )?(\d+)$/.exec(lines[lines.length - 1] ?? '')?.[1]);
       if (Number.isFinite(n)) {
         firstLine ??= { n, t: Date.now() };
@@ -146,7 +162,7 @@ async function withShim(how) {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
   // rotations: how often LOG was another file between two reads (a lower bound)
-  return { mode: how === 'cli' ? 'docker CLI' : 'in-process, real shim', reads, wrong: bad.length, examples: bad.slice(0, 10), seconds: (Date.now() - t0) / 1000, rotationsSeenBetweenReads: rotations, linesPerSecond, rotationsPerSecond };
+  return { mode: how === 'cli' ? 'docker CLI' : 'in-process, real shim', reads, whole, wrong: bad.length, examples: bad.slice(0, 10), seconds: (Date.now() - t0) / 1000, rotationsSeenBetweenReads: rotations, linesPerSecond, rotationsPerSecond };
 }
 
 if (require.main === module) {
