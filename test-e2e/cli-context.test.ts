@@ -1,10 +1,12 @@
 /**
- * `context use/create/rm/inspect` as docker 28: docker's name rule and errors, the reserved
+ * `context use/create/rm/inspect/update/export/import` as docker 28: docker's name rule and errors, the reserved
  * `default`, and one store both CLIs read and write (the same config dir: a context made by one
  * is used by the other, `use` is seen by both, and berth reaches the daemon through it).
  */
 import { describe, expect, it } from '@jest/globals';
-import { BerthDaemon, asDockerOutput, clientsFor, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, asDockerOutput, clientsFor, makeTar, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -52,5 +54,129 @@ describe('contexts as docker 28', () => {
     expect(ok(await docker(['context', 'show'])).stdout).toBe('default\n');
     expect(ok(await berth(['context', 'rm', 'by-docker'])).stdout).toBe('by-docker\n');
     expect((await same(['context', 'ls', '-q'])).stdout).toBe('default\n');
+  });
+});
+
+describe('context update, export and import as docker 28', () => {
+  // a store for each CLI: the same commands on both, then the stores compared file by file
+  const twoStores = () => {
+    const root = scratchDir('context-two');
+    const envs = { docker: { DOCKER_CONFIG: path.join(root, 'd'), DOCKER_HOST: '' }, berth: { BERTH_CONFIG: path.join(root, 'b'), BERTH_HOST: '' } };
+    const stores = () => [envs.docker.DOCKER_CONFIG, envs.berth.BERTH_CONFIG].map((d) => listing(path.join(d, 'contexts')));
+    return { root, envs, stores, same: (args: string[], input?: string) => sameOnBothClis(c, args, input, envs) };
+  };
+  /** Every file and directory under `dir`: mode, and a file's contents. */
+  const listing = (dir: string): string[] =>
+    fs.existsSync(dir)
+      ? (fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((p) => {
+          const st = fs.statSync(path.join(dir, p));
+          return `${(st.mode & 0o7777).toString(8)} ${p}${st.isFile() ? ` ${fs.readFileSync(path.join(dir, p), 'utf8')}` : ''}`;
+        })
+      : [];
+
+  it("update: docker's errors, and the same meta.json and TLS files on disk", async () => {
+    const t = twoStores();
+    const ca = path.join(t.root, 'ca.pem');
+    fs.writeFileSync(ca, 'not checked on a unix socket');
+    await t.same(['context', 'create', 'upd', '--docker', `host=unix:///x.sock,ca=${ca}`, '--description', 'first']);
+    for (const args of [
+      ['upd', '--description', 'second'],
+      ['upd', '--docker', 'host=unix:///y.sock', '--docker', 'skip-tls-verify=true'],
+      ['upd'],
+      ['upd', '--description', '', '--docker', 'host=tcp://h:2376'],
+    ]) {
+      expect((await t.same(['context', 'update', ...args])).code).toBe(0);
+    }
+    for (const [args, code] of [
+      [['default'], 1],
+      [['x'], 1],
+      [['upd', '--docker', 'nokv'], 125],
+      [['upd', '--docker', 'host=foo'], 1],
+      [['upd', '--docker', 'host=tcp://h:1,skip-tls-verify=maybe'], 1],
+      [['upd', '--docker', 'host=tcp://h:1,zz=1'], 1],
+      [['upd', '--docker', `ca=${path.join(t.root, 'missing.pem')}`], 1],
+      [['a', 'b'], 1],
+    ] as const) {
+      expect((await t.same(['context', 'update', ...args])).code).toBe(code);
+    }
+    const [d, b] = t.stores();
+    expect(b).toEqual(d);
+    expect(d.join('\n')).toContain('{"Name":"upd","Metadata":{"Description":"second"},"Endpoints":{"docker":{"Host":"tcp://h:2376","SkipTLSVerify":false}}}');
+  });
+
+  it("export writes docker's tar byte for byte; either CLI imports the other's", async () => {
+    const t = twoStores();
+    const out = path.join(t.root, 'out');
+    fs.mkdirSync(out);
+    const ca = path.join(t.root, 'ca.pem');
+    fs.writeFileSync(ca, 'CA');
+    await t.same(['context', 'create', 'exp', '--docker', `host=${d.host},ca=${ca}`, '--description', 'to export']);
+    const dockerTar = path.join(out, 'd.tar');
+    const berthTar = path.join(out, 'b.tar');
+    ok(await c.docker(['context', 'export', 'exp', dockerTar], { env: t.envs.docker }));
+    const r = await c.berth(['context', 'export', 'exp', berthTar], { env: t.envs.berth });
+    expect(asDockerOutput(r.stderr)).toBe(`Written file "${berthTar}"\n`);
+    expect(fs.readFileSync(berthTar)).toEqual(fs.readFileSync(dockerTar));
+    expect((fs.statSync(berthTar).mode & 0o777).toString(8)).toBe('600');
+    // to stdout, the same bytes
+    expect(Buffer.from(ok(await c.berth(['context', 'export', 'exp', '-'], { env: t.envs.berth })).stdout, 'latin1').length).toBe(fs.statSync(dockerTar).size);
+    // errors: an existing file (never overwritten), a bad name, a missing context (its file is left empty, as docker's)
+    await t.same(['context', 'export', 'exp', dockerTar]);
+    await t.same(['context', 'export', 'x']);
+    await t.same(['context', 'export']);
+    const missing = path.join(out, 'missing.tar');
+    expect((await c.docker(['context', 'export', 'nosuch', missing], { env: t.envs.docker })).code).toBe(1);
+    fs.rmSync(missing);
+    expect((await c.berth(['context', 'export', 'nosuch', missing], { env: t.envs.berth })).code).toBe(1);
+    expect(fs.statSync(missing).size).toBe(0);
+
+    // each CLI imports the other's archive (docker's from a file, berth's from stdin), and uses it
+    ok(await c.docker(['context', 'import', 'moved', '-'], { env: t.envs.docker, input: fs.readFileSync(berthTar, 'latin1') }));
+    const imp = await c.berth(['context', 'import', 'moved', dockerTar], { env: t.envs.berth });
+    expect([imp.code, imp.stdout, asDockerOutput(imp.stderr)]).toEqual([0, 'moved\n', 'Successfully imported context "moved"\n']);
+    ok(await c.berth(['context', 'use', 'moved'], { env: t.envs.berth }));
+    ok(await c.berth(['version', '--format', '{{.Server.Version}}'], { env: t.envs.berth }));
+    const [ds, bs] = t.stores();
+    expect(bs).toEqual(ds);
+    expect(bs.join('\n')).toContain('600 ');
+    await sameOnBothClis(c, ['context', 'inspect', '-f', '{{json .TLSMaterial}} {{.Storage.MetadataPath}}', 'exp'], undefined, {
+      docker: { DOCKER_CONFIG: t.envs.docker.DOCKER_CONFIG },
+      berth: { BERTH_CONFIG: t.envs.docker.DOCKER_CONFIG },
+    });
+  });
+
+  it("import: docker's checks and errors, and what it stores", async () => {
+    const t = twoStores();
+    const file = (name: string, data: Buffer) => {
+      fs.writeFileSync(path.join(t.root, name), data);
+      return path.join(t.root, name);
+    };
+    const meta = (json: string) => makeTar([{ name: 'meta.json', content: json }]);
+    const cases: [string, Buffer][] = [
+      ['good', makeTar([{ name: 'meta.json', content: '{"Name":"zz","Metadata":{"Description":"d","Z":1,"A":"x"},"Endpoints":{"docker":{"SkipTLSVerify":true,"Host":"tcp://h:2376"},"kube":{"b":1,"a":2}}}' }, { name: 'tls', type: 'dir' }, { name: 'tls/docker/ca.pem', content: 'CA' }])],
+      ['folded', meta('{"endpoints":{"docker":{"host":"unix:///q"}},"metadata":{"description":"lc"}}')],
+      ['nulls', meta('{"Metadata":null,"Endpoints":null}')],
+      ['garbage', Buffer.from('garbage')],
+      ['empty', Buffer.alloc(0)],
+      ['badjson', meta('{bad')],
+      ['trailing', meta('{"a":1}x')],
+      ['notobject', meta('[1,2]')],
+      ['badname', meta('{"Name":1}')],
+      ['badendpoints', meta('{"Endpoints":"x"}')],
+      ['other', makeTar([{ name: 'other', content: 'x' }])],
+      ['unclean', makeTar([{ name: 'tls/../meta.json', content: '{}' }])],
+      ['flat-tls', makeTar([{ name: 'tls/ca.pem', content: 'x' }])],
+      ['meta-then-bad', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/ca.pem', content: 'x' }])],
+    ];
+    for (const [name, data] of cases) await t.same(['context', 'import', `imp-${name}`, file(name, data)]);
+    await t.same(['context', 'import', 'imp-good', file('again', cases[0]![1])]);
+    await t.same(['context', 'import', 'default', file('again', cases[0]![1])]);
+    await t.same(['context', 'import', 'imp-none', path.join(t.root, 'nofile')]);
+    await t.same(['context', 'import', 'imp-dir', t.root]);
+    await t.same(['context', 'import', 'imp-stdin', '-'], cases[0]![1].toString('latin1'));
+    await t.same(['context', 'import', 'x']);
+    const [d, b] = t.stores();
+    expect(b).toEqual(d);
+    expect(d.join('\n')).toContain('{"Name":"imp-good","Metadata":{"A":"x","Description":"d","Z":1},"Endpoints":{"docker":{"Host":"tcp://h:2376","SkipTLSVerify":true},"kube":{"a":2,"b":1}}}');
   });
 });

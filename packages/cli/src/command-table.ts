@@ -599,6 +599,21 @@ export const SYSTEM_DIAL_STDIO: CommandSpec = {
   load: () => require('./commands/dial-stdio').run,
 };
 
+/** docker's Long of `context create`/`update`: the `--docker` keys in a 20/1/3 tabwriter, and an example. */
+function contextEndpointLong(verb: 'create' | 'update'): string {
+  const keys = [
+    ['NAME', 'DESCRIPTION'],
+    ['from', "Copy named context's Docker endpoint configuration"],
+    ['host', 'Docker endpoint on which to connect'],
+    ['ca', 'Trust certs signed only by this CA'],
+    ['cert', 'Path to TLS certificate file'],
+    ['key', 'Path to TLS key file'],
+    ['skip-tls-verify', 'Skip TLS certificate validation'],
+  ];
+  const table = keys.map(([k, d]) => `${k!.padEnd(20)}${d}`).join('\n');
+  return `${verb === 'create' ? 'Create' : 'Update'} a context\n\nDocker endpoint config:\n\n${table}\n\nExample:\n\n$ berth context ${verb} my-context --description "some description" --docker "host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"`;
+}
+
 export const CONTEXT_COMMANDS: CommandSpec[] = [
   {
     command: 'ls',
@@ -614,6 +629,7 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
     usage: '[OPTIONS] CONTEXT',
     args: [1, 1],
     describe: 'Create a context',
+    long: contextEndpointLong('create'),
     builder: (y) =>
       y
         .option('description', { ...str, describe: 'Description of the context' })
@@ -629,6 +645,26 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
     builder: (y) => y.option('force', { ...bool, alias: 'f', describe: 'Force the removal of a context in use' }),
     load: () => require('./commands/context').rm,
   },
+  {
+    command: 'update <name>',
+    usage: '[OPTIONS] CONTEXT',
+    args: [1, 1],
+    describe: 'Update a context',
+    long: contextEndpointLong('update'),
+    builder: (y) =>
+      y
+        .option('description', { ...str, describe: 'Description of the context' })
+        .option('docker', { ...str, helpType: 'stringToString', helpDefault: '[]', describe: 'set the docker endpoint' }),
+    load: () => require('./commands/context').update,
+  },
+  {
+    command: 'export <name> [dest]',
+    usage: '[OPTIONS] CONTEXT [FILE|-]',
+    args: [1, 2],
+    describe: 'Export a context to a tar archive FILE or a tar stream on STDOUT.',
+    load: () => require('./commands/context').exportContext,
+  },
+  { command: 'import <name> <source>', usage: 'CONTEXT FILE|-', args: [2, 2], describe: 'Import a context from a tar or zip file', load: () => require('./commands/context').importContext },
   { command: 'inspect [names..]', usage: '[OPTIONS] [CONTEXT] [CONTEXT...]', describe: 'Display detailed information on one or more contexts', builder: (y) => y.option('format', { ...fmtOpt, alias: 'f', describe: INSPECT_FORMAT_HELP }), load: () => require('./commands/context').inspect },
 ];
 

@@ -42,7 +42,7 @@ function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undef
   const name = env.BERTH_CONTEXT || store.currentContextName(dir);
   if (name === store.DEFAULT_CONTEXT) return undefined;
   try {
-    return store.readContext(dir, name).Endpoints.docker.Host || undefined;
+    return store.readContext(dir, name).Endpoints.docker?.Host || undefined;
   } catch {
     throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`);
   }

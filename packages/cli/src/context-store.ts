@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfigFile, writeConfigFile } from './config-file';
+import { goJson } from './format/go-text';
 
 /**
  * docker's context store, in berth's config dir: a context's metadata is
@@ -11,8 +12,10 @@ import { readConfigFile, writeConfigFile } from './config-file';
  */
 export interface StoredContext {
   Name: string;
-  Metadata: { Description?: string };
-  Endpoints: { docker: { Host: string; SkipTLSVerify: boolean } };
+  /** docker's DockerContext: the description and any other fields, kept as they are. */
+  Metadata: { Description?: string; [field: string]: unknown } | null;
+  /** `docker` is docker's EndpointMeta; other endpoints (e.g. an imported `kubernetes`) are kept as they are. */
+  Endpoints: { docker: { Host: string; SkipTLSVerify: boolean }; [endpoint: string]: unknown };
 }
 
 export const DEFAULT_CONTEXT = 'default';
@@ -43,23 +46,114 @@ export function tlsDir(configDir: string, name: string): string {
 export function readContext(configDir: string, name: string): StoredContext {
   const file = path.join(metaDir(configDir, name), 'meta.json');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredContext;
+    return typedContext(JSON.parse(fs.readFileSync(file, 'utf8')));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`context ${JSON.stringify(name)}: context not found: open ${file}: no such file or directory`, { cause: e });
     throw e;
   }
 }
 
+/** As docker reads a stored context: the `docker` endpoint as its EndpointMeta (other keys dropped), the rest as stored. */
+function typedContext(raw: Record<string, unknown>): StoredContext {
+  const c = { ...raw, Endpoints: { ...((raw.Endpoints as object | null) ?? {}) } } as StoredContext;
+  const d = c.Endpoints.docker as Record<string, unknown> | null | undefined;
+  if (d) c.Endpoints.docker = { Host: typeof d.Host === 'string' ? d.Host : '', SkipTLSVerify: d.SkipTLSVerify === true };
+  return c;
+}
+
 export function contextExists(configDir: string, name: string): boolean {
   return fs.existsSync(path.join(metaDir(configDir, name), 'meta.json'));
 }
 
+/** Go's json.Marshal of untyped JSON (maps as map[string]any: keys sorted). */
+export function goSortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goSortedJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${goJson(k)}:${goSortedJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return goJson(v);
+}
+
+/**
+ * meta.json as docker's store writes a typed context: Name (left out when empty), Metadata (the
+ * DockerContext: a map, keys sorted, `Description` left out when empty; no Metadata at all when
+ * null), Endpoints sorted, `docker` as EndpointMeta (`Host` left out when empty).
+ */
+export function contextJson(c: StoredContext): string {
+  const parts: string[] = [];
+  if (c.Name) parts.push(`"Name":${goJson(c.Name)}`);
+  if (c.Metadata) {
+    const m: Record<string, unknown> = { ...c.Metadata };
+    if (!m.Description) delete m.Description;
+    parts.push(`"Metadata":${goSortedJson(m)}`);
+  }
+  const eps = Object.keys(c.Endpoints ?? {}).sort();
+  if (eps.length) {
+    const ep = (k: string) => {
+      const v = c.Endpoints[k];
+      if (k !== 'docker' || !v) return goSortedJson(v);
+      const d = v as StoredContext['Endpoints']['docker'];
+      return `{${d.Host ? `"Host":${goJson(d.Host)},` : ''}"SkipTLSVerify":${d.SkipTLSVerify === true}}`;
+    };
+    parts.push(`"Endpoints":{${eps.map((k) => `${goJson(k)}:${ep(k)}`).join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
 export function writeContext(configDir: string, c: StoredContext): void {
-  const dir = metaDir(configDir, c.Name);
+  writeContextJson(configDir, c.Name, contextJson(c));
+}
+
+/** Stores meta.json's text for `name` (written to a temp file, then renamed). */
+export function writeContextJson(configDir: string, name: string, json: string): void {
+  const dir = metaDir(configDir, name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   const tmp = path.join(dir, `.meta.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(c), { mode: 0o644 });
+  fs.writeFileSync(tmp, json, { mode: 0o644 });
   fs.renameSync(tmp, path.join(dir, 'meta.json'));
+}
+
+/** A context's TLS files as docker lists them: endpoint directory → file name → contents, in name order. */
+export function readTlsFiles(configDir: string, name: string): Map<string, Map<string, Buffer>> {
+  const out = new Map<string, Map<string, Buffer>>();
+  const root = tlsDir(configDir, name);
+  let eps: fs.Dirent[];
+  try {
+    eps = fs.readdirSync(root, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const ep of eps.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const files = new Map<string, Buffer>();
+    const dir = path.join(root, ep.name);
+    for (const f of fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      files.set(f.name, fs.readFileSync(path.join(dir, f.name)));
+    }
+    out.set(ep.name, files);
+  }
+  return out;
+}
+
+/**
+ * docker's ResetTLSMaterial (all endpoints) or, with `endpoint`, ResetEndpointTLSMaterial: the
+ * old files removed, the new ones written (directories 0700, files 0600).
+ */
+export function resetTlsFiles(configDir: string, name: string, files: Map<string, Map<string, Buffer>>, endpoint?: string): void {
+  const root = tlsDir(configDir, name);
+  fs.rmSync(endpoint === undefined ? root : path.join(root, endpoint), { recursive: true, force: true });
+  for (const [ep, eFiles] of files) {
+    const dir = path.join(root, ep);
+    for (const [f, data] of eFiles) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const tmp = path.join(dir, `.${f}.${process.pid}`);
+      fs.writeFileSync(tmp, data, { mode: 0o600 });
+      fs.renameSync(tmp, path.join(dir, f));
+    }
+  }
 }
 
 export function removeContext(configDir: string, name: string): void {
