@@ -165,7 +165,7 @@ interface LogSnapshot {
  *    missing name in between is one a rename just emptied).
  *
  * The names from LOG up to the first that changed are kept (the newest part of the log, whole
- * and in order); the others are closed. `all` false: LOG alone (no readdir; a tail it holds).
+ * and in order), LOG at least; the others are closed. `all` false: LOG alone (no readdir; a tail it holds).
  * Synchronous on purpose: a few microseconds of metadata calls between two of the shim's renames
  * (through the thread pool each call waited its turn and a snapshot outlasted the rotations);
  * the caller pauses between two snapshots, so the event loop is never held for longer than one.
@@ -185,14 +185,17 @@ function takeSnapshot(file: string, all: boolean): LogSnapshot {
     const o = opened[held];
     if (st ? !o || o.ino !== st.ino || o.dev !== st.dev : o) break;
   }
+  // The file opened as LOG stands alone in any case: up to its size then, it was the newest part
+  // of the log at that moment, whether or not it moved since (checking LOG is for the files before).
+  const keep = Math.max(held, 1);
   const files: Held[] = [];
   for (let i = 0; i < list.length; i++) {
     const o = opened[i];
     if (!o) continue;
-    if (i < held) files.push({ fh: o.fh, size: o.size });
+    if (i < keep) files.push({ fh: o.fh, size: o.size });
     else void o.fh.close();
   }
-  return { files, live: held > 0 && opened[0] !== undefined, whole: held === list.length };
+  return { files, live: opened[0] !== undefined, whole: held === list.length };
 }
 
 /**
