@@ -84,8 +84,7 @@ export class RootView {
 
   /**
    * The view of `root` with `mounts` applied in order, as runc mounts them: each destination is
-   * resolved (symlinks followed in scope, past missing parts) in the view made by the mounts
-   * before it; a mount
+   * resolved (symlinks followed in scope) in the view made by the mounts before it; a mount
    * covers earlier ones at or below its destination; one whose source is missing is left out
    * (a never-started container has no network files yet).
    */
@@ -105,12 +104,13 @@ export class RootView {
         }
         let dest: string;
         try {
-          // below something missing: where the runtime creates it (through a dangling link too)
-          const r = view.resolve(m.destination, { followLast: true, pastMissing: true });
+          const r = view.resolve(m.destination, { followLast: true });
           dest = r.path;
           r.close();
         } catch {
-          dest = cleanPath(m.destination); // a loop or a file in the way
+          // below something missing (a never-started container's, whose targets are not made
+          // yet): the path as written, so that a cp into it still reaches the mount
+          dest = cleanPath(m.destination);
         }
         for (const o of view.mounts.filter((x) => isWithin(dest, x.destination))) fs.closeSync(o.fd);
         const kept = view.mounts.filter((x) => !isWithin(dest, x.destination));
