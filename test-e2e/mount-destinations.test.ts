@@ -60,6 +60,15 @@ describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%
     expect(r.stdout).toBe('x\n');
   });
 
+  it('docker cp into a created, never-started container reaches the volume; the start then shows it at the target', async () => {
+    const src = path.join(work, `cp-${runtime}.txt`);
+    fs.writeFileSync(src, 'copied\n');
+    const id = ok(await c.docker(['create', '--runtime', runtime, '-v', `dcp-${runtime}:/data`, 'dangling:1', 'cat', '/missing/target/f.txt'])).stdout.trim();
+    ok(await c.docker(['cp', src, `${id}:/data/f.txt`]));
+    expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('copied\n');
+    ok(await c.docker(['rm', id]));
+  });
+
   it('--tmpfs', async () => {
     const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '--tmpfs', '/data', 'dangling:1', 'sh', '-c', 'grep -c " /missing/target tmpfs " /proc/mounts']));
     expect(r.stdout).toBe('1\n');
