@@ -15,10 +15,10 @@ const SMALL_FILE = 1024 * 1024;
 const BATCH_FILES = 1024;
 const BATCH_BYTES = 1024 * 1024;
 /**
- * A file at least this big is written in writes of this size on a worker thread, one at a time,
- * from two reused buffers. Small enough to stay in the CPU's cache between the copy in and the
- * kernel's copy out: 4 MiB writes cost more CPU here (the kernel's copy into the page cache
- * then reads cold memory) than one writeSync per chunk did.
+ * A file at least this big is written in writes of about this size on a worker thread, one at a
+ * time: the tar's chunks as they came (writev), held until this much is there. Small enough for
+ * the chunks to still be in the CPU's cache when the kernel copies them: 4 MiB writes cost more
+ * CPU here (the kernel's copy into the page cache then reads cold memory).
  */
 const WRITE_BYTES = 256 * 1024;
 
@@ -83,14 +83,13 @@ export function checkWritable(mount: { rw: boolean } | undefined, readonlyRootfs
 export class ViewExtractor implements TarSink {
   private fd = -1;
   /**
-   * A big file's data (WRITE_BYTES or more): copied into one of two buffers, each written whole
-   * on a worker thread while the other fills (`wfill` bytes of `wbuf` so far; at most one write in
-   * flight). Reused buffers: the tar's chunks die young (holding them made V8 promote and mark them).
+   * A big file's data (WRITE_BYTES or more): its chunks are held (`held`, `heldBytes` bytes) until
+   * there are WRITE_BYTES, then written by one writev on a worker thread while the next ones
+   * gather (at most one write in flight: no copy, and at most about 2 x WRITE_BYTES held).
    */
   private big = false;
-  private wbuf: Buffer | undefined;
-  private wfill = 0;
-  private readonly spare: Buffer[] = [];
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   private writing: Promise<void> | undefined;
   private cur: TarEntry | undefined;
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
@@ -326,9 +325,9 @@ export class ViewExtractor implements TarSink {
   }
 
   /**
-   * A file's data: a small file's is copied into its batch; a big file's into the write buffer
-   * (see `big`), which returns a promise when both buffers are taken: the tar is read on once
-   * the write in flight is done (the request's backpressure). Others are written as they come.
+   * A file's data: a small file's is copied into its batch; a big file's chunks are held (see
+   * `big`), a promise returned when WRITE_BYTES more are there while a write is in flight: the
+   * tar is read on once it is done (the request's backpressure). Others are written as they come.
    */
   data(chunk: Buffer): void | Promise<void> {
     const small = this.small;
@@ -343,37 +342,21 @@ export class ViewExtractor implements TarSink {
       writeAll(this.fd, chunk);
       return;
     }
-    return this.put(chunk, 0);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes < WRITE_BYTES) return;
+    // the tar is read on once the write in flight is done (the request's backpressure)
+    if (this.writing !== undefined) return this.writing.then(() => this.flush());
+    this.flush();
   }
 
-  /** Copies `chunk` from `off` into the write buffer, starting a write whenever one is full. */
-  private put(chunk: Buffer, off: number): void | Promise<void> {
-    while (off < chunk.length) {
-      const buf = (this.wbuf ??= this.spare.pop() ?? Buffer.allocUnsafe(WRITE_BYTES));
-      const n = chunk.copy(buf, this.wfill, off);
-      this.wfill += n;
-      off += n;
-      if (this.wfill < buf.length) continue;
-      if (this.writing !== undefined) {
-        const from = off;
-        return this.writing.then(() => {
-          this.flush();
-          return this.put(chunk, from);
-        });
-      }
-      this.flush();
-    }
-  }
-
-  /** Writes what the write buffer holds on a worker thread (none may be in flight); the buffer is reused once it is written. */
+  /** Writes the held chunks on a worker thread (none may be in flight). */
   private flush(): void {
-    const buf = this.wbuf;
-    if (buf === undefined || this.wfill === 0) return;
-    const data = buf.subarray(0, this.wfill);
-    this.wbuf = undefined;
-    this.wfill = 0;
-    const w: Promise<void> = writeAllAsync(this.fd, data).finally(() => {
-      this.spare.push(buf);
+    if (this.heldBytes === 0) return;
+    const data = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    const w: Promise<void> = writevAllAsync(this.fd, data).finally(() => {
       if (this.writing === w) this.writing = undefined;
     });
     w.catch(() => undefined); // thrown where it is awaited: the next data() or entryEnd()
@@ -477,9 +460,8 @@ export class ViewExtractor implements TarSink {
   async abort(): Promise<void> {
     this.small = undefined;
     while (this.writing !== undefined) await this.writing.catch(() => undefined); // it uses this.fd (and may chain one more)
-    this.wbuf = undefined;
-    this.wfill = 0;
-    this.spare.length = 0;
+    this.held = [];
+    this.heldBytes = 0;
     const left = this.fill;
     this.fill = undefined;
     await this.flight?.done.catch(() => undefined);
@@ -597,11 +579,14 @@ function writeAll(fd: number, chunk: Buffer): void {
   while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
 }
 
-/** Writes a whole buffer at a file's current offset, on a libuv worker thread. */
-async function writeAllAsync(fd: number, data: Buffer): Promise<void> {
-  let off = 0;
-  while (off < data.length) {
-    off += await new Promise<number>((resolve, reject) => fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
+/** Writes buffers whole, in order, at a file's current offset, on a libuv worker thread (writev; a short write goes on from where it stopped). */
+async function writevAllAsync(fd: number, data: Buffer[]): Promise<void> {
+  let bufs = data;
+  while (bufs.length > 0) {
+    let n = await new Promise<number>((resolve, reject) => fs.writev(fd, bufs, null, (err, written) => (err ? reject(err) : resolve(written))));
+    let i = 0;
+    while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length;
+    bufs = i < bufs.length && n > 0 ? [bufs[i]!.subarray(n), ...bufs.slice(i + 1)] : bufs.slice(i);
   }
 }
 
