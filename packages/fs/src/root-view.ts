@@ -31,9 +31,9 @@ export interface ResolvedPath {
   parent: number;
   /** The object (-1 when the last component does not exist). */
   fd: number;
-  /** The resolved container path (`/`, `/srv/d`; the missing last component included). */
+  /** The resolved container path (`/`, `/srv/d`; the missing components included). */
   path: string;
-  /** The last component as bytes ('' for the root): the name of `fd` in `parent`. */
+  /** The last component as bytes ('' for the root): the name of `fd` in `parent` (with `missing` > 1, the last of the names to make below it). */
   name: Buffer;
   /** The mount the path lies in (undefined: the root). */
   mount?: ViewMount;
