@@ -291,7 +291,8 @@ export interface ImageInspect {
   Size: number;
   VirtualSize: number;
   GraphDriver: { Data: Record<string, string> | null; Name: string };
-  RootFS: { Type: string; Layers: string[] };
+  /** Layers absent for an image without any (moby: omitempty). */
+  RootFS: { Type: string; Layers?: string[] };
   Metadata: { LastTagTime: string };
 }
 

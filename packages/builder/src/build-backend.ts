@@ -71,9 +71,10 @@ export interface BuildBackend<R = unknown> {
   removeContainer(containerId: string): Promise<void>;
   /**
    * Creates (never starts) a container for a metadata step, as docker's legacy builder does:
-   * its ID is what `Running in` prints and what the image's `container` field names.
+   * its ID is what `Running in` prints and what the image's `container` field names. `imageId`
+   * undefined: the first step after `FROM scratch`, a container with no image (an empty root).
    */
-  createContainer?(imageId: string, config: ImageRunConfig, resources?: R): Promise<string>;
+  createContainer?(imageId: string | undefined, config: ImageRunConfig, resources?: R): Promise<string>;
   /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
   /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */

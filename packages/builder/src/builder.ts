@@ -215,6 +215,8 @@ export class Builder<R = unknown> {
     const st: StageState = { config: {}, args: new Map(), cmdSet: false };
     if (ref.toLowerCase() === 'scratch') {
       st.config = { Env: [`PATH=${DEFAULT_PATH}`] };
+      // moby prints the stage's image ID after FROM: none for scratch
+      ctx.out.stream(' ---> \n');
       return st;
     }
     const prev = ctx.stages.findIndex((s, i) => i < index && s.name === ref.toLowerCase());
@@ -483,8 +485,9 @@ export class Builder<R = unknown> {
    * never starts: `Running in <id>`, then `Removing intermediate container <id>` (with rm).
    */
   private async withStepContainer(ctx: Ctx<R>, st: StageState, cmd: string[], fn: (from: { containerId?: string }) => Promise<void>): Promise<void> {
-    if (!st.image || !this.backend.createContainer) return fn({});
-    const id = await this.backend.createContainer(st.image.id, { ...st.config, Cmd: cmd }, ctx.opts.resources);
+    if (!this.backend.createContainer) return fn({});
+    // after FROM scratch too: moby creates the container with no image (Config.Image '')
+    const id = await this.backend.createContainer(st.image?.id, { ...st.config, Cmd: cmd }, ctx.opts.resources);
     ctx.out.stream(` ---> Running in ${short(id)}\n`);
     try {
       await fn({ containerId: id });

@@ -34,7 +34,7 @@ export class LocalImageCommitter implements ImageCommitter {
       os: base.os ?? platform.os,
       config: opts.config,
       created: now,
-      rootfs: { type: 'layers', diff_ids: [...(parent?.layers ?? []), ...(empty ? [] : [diffId!])] },
+      rootfs: rootfsOf([...(parent?.layers ?? []), ...(empty ? [] : [diffId!])]),
       history: [
         ...(base.history ?? []),
         {
@@ -84,4 +84,9 @@ function createdBy(opts: CommitOptions): string | undefined {
   if (opts.createdBy !== undefined) return opts.createdBy;
   const cmd = opts.containerConfig?.Cmd;
   return cmd && cmd.length > 0 ? cmd.join(' ') : undefined;
+}
+
+/** moby's RootFS: `diff_ids` is omitempty, so an image without layers has none in its config. */
+function rootfsOf(diffIds: string[]): ImageConfig['rootfs'] {
+  return (diffIds.length ? { type: 'layers', diff_ids: diffIds } : { type: 'layers' }) as ImageConfig['rootfs'];
 }

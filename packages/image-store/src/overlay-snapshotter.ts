@@ -36,9 +36,9 @@ export class OverlaySnapshotter implements Snapshotter {
     private readonly logger: Logger,
   ) {}
 
-  async prepare(key: string, imageId: string, dir: string): Promise<Mount[]> {
-    // independent reads at once (a container start waits for this)
-    const [existing, img] = await Promise.all([this.get(key), this.images.get(imageId)]);
+  async prepare(key: string, imageId: string | undefined, dir: string): Promise<Mount[]> {
+    // independent reads at once (a container start waits for this); no image: no layers
+    const [existing, img] = await Promise.all([this.get(key), imageId === undefined ? { id: '', layers: [] } : this.images.get(imageId)]);
     if (existing) throw new AlreadyExistsError(`snapshot "${key}": already exists`);
     const upper = path.join(dir, 'upper');
     const work = path.join(dir, 'work');
@@ -59,7 +59,7 @@ export class OverlaySnapshotter implements Snapshotter {
       await fs.rm(work, { recursive: true, force: true });
       throw e;
     }
-    this.logger.debug({ key, imageId: img.id }, 'snapshot prepared');
+    this.logger.debug({ key, imageId: img.id || undefined }, 'snapshot prepared');
     return this.mounts(key);
   }
 

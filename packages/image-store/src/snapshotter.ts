@@ -39,8 +39,11 @@ export interface SnapshotUsage {
 }
 
 export interface Snapshotter {
-  /** Creates `<dir>/upper` and `<dir>/work` and records the snapshot; AlreadyExistsError if `key` exists. */
-  prepare(key: string, imageId: string, dir: string): Promise<Mount[]>;
+  /**
+   * Creates `<dir>/upper` and `<dir>/work` and records the snapshot; AlreadyExistsError if `key`
+   * exists. No image: no layers (the empty lower dir), for a container made without one.
+   */
+  prepare(key: string, imageId: string | undefined, dir: string): Promise<Mount[]>;
   /** The mounts of an existing snapshot (e.g. after a daemon restart); NotFoundError if none. */
   mounts(key: string): Promise<Mount[]>;
   get(key: string): Promise<SnapshotInfo | undefined>;

@@ -90,9 +90,11 @@ export function parseImageConfig(buf: Buffer, what = 'image config'): ImageConfi
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidArgumentError(`${what}: not a JSON object`);
   const c = v as ImageConfig;
   const rootfs = c.rootfs as unknown as { diff_ids?: unknown } | undefined;
-  if (typeof rootfs !== 'object' || rootfs === null || !Array.isArray(rootfs.diff_ids)) {
-    throw new InvalidArgumentError(`${what}: rootfs.diff_ids missing`);
-  }
+  if (typeof rootfs !== 'object' || rootfs === null) throw new InvalidArgumentError(`${what}: rootfs missing`);
+  // moby writes no diff_ids for an image without layers (omitempty: FROM scratch then metadata
+  // steps); in memory it is [] (the bytes, hence the ID, stay as they are)
+  if (rootfs.diff_ids === undefined) rootfs.diff_ids = [];
+  if (!Array.isArray(rootfs.diff_ids)) throw new InvalidArgumentError(`${what}: rootfs.diff_ids is not an array`);
   for (const d of rootfs.diff_ids) {
     if (typeof d !== 'string' || !isDigest(d) || !d.startsWith('sha256:')) throw new InvalidArgumentError(`${what}: invalid diff_id ${JSON.stringify(d)}`);
   }

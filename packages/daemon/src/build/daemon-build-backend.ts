@@ -137,16 +137,16 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
   }
 
   /** (moby's builder gives metadata steps' containers the build's HostConfig too: its limits are checked at create.) */
-  async createContainer(imageId: string, config: ImageRunConfig, resources?: BuildHostConfig): Promise<string> {
+  async createContainer(imageId: string | undefined, config: ImageRunConfig, resources?: BuildHostConfig): Promise<string> {
     const { Id } = await this.deps.containers.create({
-      Image: imageId,
+      Image: imageId ?? '',
       Cmd: config.Cmd ?? null,
       Entrypoint: [''],
       Env: config.Env ?? [],
       WorkingDir: config.WorkingDir ?? '',
       User: config.User ?? '',
       HostConfig: { ...(resources ?? {}) },
-    } as Parameters<ContainerService['create']>[0], this.createOptions());
+    } as Parameters<ContainerService['create']>[0], { ...this.createOptions(), ...(imageId === undefined ? { noImage: true } : {}) });
     return Id;
   }
 

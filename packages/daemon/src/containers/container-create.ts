@@ -47,7 +47,7 @@ export class ContainerCreator {
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
     const times: Record<string, number> = {};
-    const v = validateCreate(body, ctx.runtimeNames(), { multipleNetworks: opts.multipleNetworks === true });
+    const v = validateCreate(body, ctx.runtimeNames(), { multipleNetworks: opts.multipleNetworks === true, noImage: opts.noImage === true });
     if (opts.platform && !hostPlatformOk(opts.platform)) {
       throw new InvalidArgumentError(`platform "${opts.platform}": not supported by this daemon (linux only)`);
     }
@@ -72,16 +72,18 @@ export class ContainerCreator {
       });
     }
     const imageRef = v.config.Image!;
-    if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
-    let image;
-    try {
-      image = await ctx.deps.images.get(imageRef);
-    } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
-      throw err;
+    let image: Awaited<ReturnType<typeof ctx.deps.images.get>> | undefined;
+    if (!opts.noImage) {
+      if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
+      try {
+        image = await ctx.deps.images.get(imageRef);
+      } catch (err) {
+        if (isNotFound(err)) throw new NotFoundError(`No such image: ${v.config.Image}`, { cause: err });
+        throw err;
+      }
     }
     times.image = ms();
-    const config = mergeImageConfig(v.config, image.config.config);
+    const config = mergeImageConfig(v.config, image?.config.config);
     const proc = processOf(config);
     const id = newContainerId();
     if (!config.Hostname) config.Hostname = id.slice(0, 12);
@@ -96,7 +98,7 @@ export class ContainerCreator {
       const stamp = <T>(k: string, p: Promise<T>): Promise<T> => p.finally(() => (times[k] = ms()));
       const steps = await Promise.allSettled([
         fs.mkdir(ctx.rootfsOf(id), { recursive: true }),
-        stamp('snapshot', ctx.deps.snapshots.prepare(id, image.id, dir)),
+        stamp('snapshot', ctx.deps.snapshots.prepare(id, image?.id, dir)),
         stamp('initLayer', createInitLayer(dir)),
         stamp('hostFiles', this.writeLocalFiles(dir, config.Hostname, config.Domainname || undefined, v.hostConfig.NetworkMode, v.hostConfig.ExtraHosts ?? undefined)),
       ]);
@@ -108,7 +110,7 @@ export class ContainerCreator {
         id,
         name,
         image: v.config.Image!,
-        imageId: image.id,
+        imageId: image?.id ?? '',
         config,
         hostConfig: v.hostConfig,
         networkingConfig: v.networkingConfig,

@@ -30,6 +30,12 @@ export interface CreateOptions {
   build?: string;
   /** API 1.44: NetworkingConfig.EndpointsConfig may name several networks, all joined (refused below). */
   multipleNetworks?: boolean;
+  /**
+   * berthd's builder only (no API parameter): a container with no image (Config.Image '', an
+   * empty root), for the first metadata step after `FROM scratch`, as moby's builder makes one;
+   * created and committed, never started.
+   */
+  noImage?: boolean;
 }
 
 export interface StopOptions {

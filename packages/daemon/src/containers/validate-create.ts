@@ -160,9 +160,9 @@ export function checkBind(b: string): void {
   if (mode !== undefined) for (const m of mode.split(',')) if (!BIND_MODES.has(m)) bad(`invalid mode: ${m}`);
 }
 
-function validateConfig(body: Record<string, unknown>): ContainerConfig {
+function validateConfig(body: Record<string, unknown>, noImage: boolean): ContainerConfig {
   const image = str(body.Image, 'Image');
-  if (image.trim() === '') bad('Config.Image: no image specified');
+  if (noImage ? image !== '' : image.trim() === '') bad(noImage ? 'Config.Image: a container without an image names none' : 'Config.Image: no image specified');
   const env = strArray(body.Env, 'Env');
   validateEnv(env);
   const workingDir = str(body.WorkingDir, 'WorkingDir');
@@ -566,11 +566,11 @@ export function goJsonFields(obj: Record<string, unknown>, fields: readonly stri
   return out;
 }
 
-export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc'], opts: { multipleNetworks?: boolean } = {}): ValidatedCreate {
+export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc'], opts: { multipleNetworks?: boolean; noImage?: boolean } = {}): ValidatedCreate {
   if (!isObject(rawBody) || Object.keys(rawBody).length === 0) bad('config cannot be empty in order to create a container');
   const body = goJsonFields(rawBody, CONFIG_FIELDS);
   const warnings: string[] = [];
-  const config = validateConfig(body);
+  const config = validateConfig(body, opts.noImage === true);
   const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings, body);
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null && !isObject(nc)) bad('NetworkingConfig: expected an object');

@@ -66,7 +66,8 @@ export function imageInspect(r: ImageRecord, graphDriverData: Record<string, str
     Size: r.size,
     VirtualSize: r.size,
     GraphDriver: { Data: graphDriverData, Name: 'overlay2' },
-    RootFS: { Type: 'layers', Layers: [...c.rootfs.diff_ids] },
+    // moby's types.RootFS: Layers is omitempty
+    RootFS: { Type: 'layers', ...(c.rootfs.diff_ids.length ? { Layers: [...c.rootfs.diff_ids] } : {}) },
     Metadata: { LastTagTime: r.lastTagTime ? r.lastTagTime.toISOString() : '0001-01-01T00:00:00Z' },
   };
   if (c.variant) out.Variant = c.variant;
