@@ -4,7 +4,8 @@
  * Docker resolves the destination inside the container's root (FollowSymlinkInScope) and
  * creates the missing target there (a directory, or a file for a file bind); the mount lands
  * on the target, `/data` stays the link.
- * Under crun (the default) and runc.
+ * The working directory (`-w`) through such a link is made the same way. Under crun (the
+ * default) and runc.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
@@ -67,6 +68,13 @@ describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%
     ok(await c.docker(['cp', src, `${id}:/data/f.txt`]));
     expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('copied\n');
     ok(await c.docker(['rm', id]));
+  });
+
+  it('-w through a dangling symlink: the working directory is made where it leads (docker\'s SetupWorkingDirectory)', async () => {
+    const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-w', '/data', 'dangling:1', 'sh', '-c', 'pwd; stat -c "%a %U %F" /missing/target; readlink /data']));
+    expect(r.stdout).toBe('/missing/target\n755 root directory\n/missing/target\n');
+    const rel = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-w', '/rel/sub', 'dangling:1', 'pwd']));
+    expect(rel.stdout).toBe('/gone/here/sub\n');
   });
 
   it('--tmpfs', async () => {

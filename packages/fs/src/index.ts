@@ -4,5 +4,5 @@
  * The one resolver of the codebase: the daemon (docker cp, archive, the fs view, volume
  * copy-up), the builder (COPY/ADD) and image-store use it.
  */
-export { RootView, isWithin, cleanPath, fdPath, type ViewMount, type ViewMountInput, type ResolvedPath, type ResolveOptions } from './root-view';
+export { RootView, isWithin, cleanPath, fdPath, makeMissing, type ViewMount, type ViewMountInput, type ResolvedPath, type ResolveOptions } from './root-view';
 export { fsNative as fsAt, BATCH_FIELDS, type FsNative, type PathLike } from './native';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RootView, fdPath, fsAt } from './index';
+import { RootView, fdPath, fsAt, makeMissing } from './index';
 
 let tmp: string;
 let root: string;
@@ -208,6 +208,32 @@ describe('RootView', () => {
         expect([n.path, n.missing, n.mount?.rw]).toEqual(['/missing/x/new/f', 2, false]);
         expect(fs.readlinkSync(fdPath(n.parent))).toBe(vol);
         n.close();
+      } finally {
+        v.close();
+      }
+    });
+
+    it('makeMissing makes what is missing below the deepest directory that exists, never through a link', () => {
+      const out = path.join(tmp, 'outside');
+      fs.mkdirSync(out);
+      fs.symlinkSync('/made/a/b', path.join(root, 'tomake'));
+      fs.symlinkSync('/madefile/f.conf', path.join(root, 'tofile'));
+      const v = RootView.open(root);
+      try {
+        const r = v.resolve('/tomake', { followLast: true, pastMissing: true });
+        makeMissing(r, 'dir');
+        r.close();
+        expect(fs.statSync(path.join(root, 'made', 'a', 'b')).isDirectory()).toBe(true);
+        const f = v.resolve('/tofile', { followLast: true, pastMissing: true });
+        makeMissing(f, 'file');
+        f.close();
+        expect(fs.statSync(path.join(root, 'madefile', 'f.conf')).size).toBe(0);
+        // a link put in the way after the resolve (a container's swap): refused, nothing made outside
+        const raced = v.resolve('/raced/sub/x', { pastMissing: true });
+        fs.symlinkSync(out, path.join(root, 'raced'));
+        expect(() => makeMissing(raced, 'dir')).toThrow();
+        raced.close();
+        expect(fs.readdirSync(out)).toEqual([]);
       } finally {
         v.close();
       }

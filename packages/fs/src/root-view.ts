@@ -223,6 +223,45 @@ export function cleanPath(p: string): string {
 }
 
 /**
+ * Makes the missing end of a path resolved with `pastMissing` (`r.missing` components) below
+ * `r.parent`, the deepest directory that exists, by *at calls on fds, never following a link:
+ * directories (0755), the last one an empty file (0755, as runc makes a file bind's target)
+ * when `kind` is 'file'. What a container puts there meanwhile (a symlink, a file) makes it fail
+ * (EEXIST, ENOTDIR), never leave the root. Nothing to make (`missing` 0): nothing done.
+ */
+export function makeMissing(r: ResolvedPath, kind: 'dir' | 'file'): void {
+  if (r.missing === 0) return;
+  const native = fsNative();
+  const names = r.path.split('/').filter(Boolean).slice(-r.missing);
+  const opened: number[] = [];
+  let dir = r.parent;
+  try {
+    for (const [i, name] of names.entries()) {
+      const last = i === names.length - 1;
+      if (last && kind === 'file') {
+        fs.closeSync(native.openat(dir, name, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o755));
+        return;
+      }
+      try {
+        native.mkdirat(dir, name, 0o755);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      if (!last) {
+        // O_NOFOLLOW (the addon's openat): a link put there meanwhile is not a directory
+        dir = native.openat(dir, name, O_PATH | fs.constants.O_DIRECTORY, 0);
+        opened.push(dir);
+      }
+    }
+  } finally {
+    for (const fd of opened) fs.closeSync(fd);
+  }
+}
+
+/** Linux O_PATH (Node's fs.constants has no name for it). */
+const O_PATH = 0o10000000;
+
+/**
  * A path naming what an fd holds, for code that takes paths (Node's readdir, a packer): the
  * kernel resolves `/proc/self/fd/N` to the object itself, never by a name a container controls.
  * Valid while the fd is open.

@@ -22,6 +22,7 @@ import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
 import { copyTree } from './copy-tree';
 import { createMountTargets, populateVolumes } from './mount-points';
+import { createWorkingDir } from './working-dir';
 import { appArmorProfileOf } from './security-opts';
 import { specInputOf } from './spec-input';
 import { rfc3339Nano } from './timestamps';
@@ -90,6 +91,7 @@ export class ContainerSupervisor {
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
       await createMountTargets(input.mounts ?? [], rootfs);
+      createWorkingDir(rootfs, e.rec.config.WorkingDir);
       times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
       if (apparmorProfile) {

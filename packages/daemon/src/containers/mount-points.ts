@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { MountPoint } from '@berth/api';
 import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { RuntimeMount } from '@berth/oci';
-import { RootView, cleanPath, fdPath, fsAt, isWithin, type ResolvedPath, type ViewMountInput } from '@berth/fs';
+import { RootView, cleanPath, fdPath, fsAt, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
 import { orderUserMounts } from '@berth/runtime';
 import type { ContainerRecord } from './container-record';
 
@@ -222,7 +222,7 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
         resolved = r.path;
         const throughLink = r.path !== cleanPath(m.destination);
         const inTmpfs = tmpfsAt.some((d) => isWithin(d, r.path));
-        if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file);
+        if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
       } finally {
         r.close();
       }
@@ -235,37 +235,6 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
     else if (m.type === 'tmpfs') tmpfsAt.push(resolved);
   }
 }
-
-/** Makes the missing end of a path resolved with pastMissing, below `r.parent`, never following a link. */
-function makeMissing(r: ResolvedPath, file: boolean): void {
-  const at = fsAt();
-  const names = r.path.split('/').filter(Boolean).slice(-r.missing);
-  const opened: number[] = [];
-  let dir = r.parent;
-  try {
-    for (const [i, name] of names.entries()) {
-      if (i === names.length - 1 && file) {
-        fsSync.closeSync(at.openat(dir, name, fsSync.constants.O_CREAT | fsSync.constants.O_EXCL | fsSync.constants.O_WRONLY, 0o755));
-        return;
-      }
-      try {
-        at.mkdirat(dir, name, 0o755);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      if (i < names.length - 1) {
-        // O_NOFOLLOW (fsAt): a link put there meanwhile is not a directory
-        dir = at.openat(dir, name, O_PATH | fsSync.constants.O_DIRECTORY, 0);
-        opened.push(dir);
-      }
-    }
-  } finally {
-    for (const fd of opened) fsSync.closeSync(fd);
-  }
-}
-
-/** Linux O_PATH (Node's fs.constants has no name for it). */
-const O_PATH = 0o10000000;
 
 /** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */
 export function tmpfsTargetsOf(h: ContainerRecord['hostConfig']): string[] {
