@@ -228,6 +228,12 @@ describe('RootView', () => {
         makeMissing(f, 'file');
         f.close();
         expect(fs.statSync(path.join(root, 'madefile', 'f.conf')).size).toBe(0);
+        // names that are not UTF-8 are made as the link has them
+        fs.symlinkSync(Buffer.from('/m\xff/x', 'latin1'), path.join(root, 'tobytes'));
+        const b = v.resolve('/tobytes', { followLast: true, pastMissing: true });
+        makeMissing(b, 'dir');
+        b.close();
+        expect(fs.statSync(Buffer.from(`${root}/m\xff/x`, 'latin1')).isDirectory()).toBe(true);
         // a link put in the way after the resolve (a container's swap): refused, nothing made outside
         const raced = v.resolve('/raced/sub/x', { pastMissing: true });
         fs.symlinkSync(out, path.join(root, 'raced'));

@@ -33,6 +33,8 @@ export interface ResolvedPath {
   fd: number;
   /** The resolved container path (`/`, `/srv/d`; the missing components included). */
   path: string;
+  /** `path` as the bytes the kernel gave (names that are not UTF-8 kept as they are). */
+  pathBytes: Buffer;
   /** The last component as bytes ('' for the root): the name of `fd` in `parent` (with `missing` > 1, the last of the names to make below it). */
   name: Buffer;
   /** The mount the path lies in (undefined: the root). */
@@ -184,6 +186,7 @@ export class RootView {
       parent: r.parent,
       fd: r.fd,
       path,
+      pathBytes: pathBin,
       name,
       ...(mount ? { mount } : {}),
       mountPoint: mount !== undefined && mount.destination === path,
@@ -232,7 +235,12 @@ export function cleanPath(p: string): string {
 export function makeMissing(r: ResolvedPath, kind: 'dir' | 'file'): void {
   if (r.missing === 0) return;
   const native = fsNative();
-  const names = r.path.split('/').filter(Boolean).slice(-r.missing);
+  const names: Buffer[] = [];
+  for (let end = r.pathBytes.length; names.length < r.missing && end > 0; ) {
+    const cut = r.pathBytes.lastIndexOf(0x2f, end - 1);
+    if (cut < end - 1) names.unshift(r.pathBytes.subarray(cut + 1, end));
+    end = cut;
+  }
   const opened: number[] = [];
   let dir = r.parent;
   try {
