@@ -2,7 +2,8 @@
  * Go template edge cases in `--format` / `inspect -f`, run by the docker CLI 28 and by berth
  * against the same berthd and compared byte for byte (stdout, stderr, exit code): printf's verbs
  * and error forms, eq/ne/lt/and/or/not, pipes (a trailing `|` too), parse errors, docker's
- * functions, the `table` directive, ps's `.Label`, and which commands turn `\t` into a tab.
+ * functions, the `table` directive, ps's `.Label`, which commands turn `\t` into a tab, and whole
+ * structs of inspect results printed as Go's fmt prints docker's types.
  */
 import { describe, expect, it } from '@jest/globals';
 import { BerthDaemon, clientsFor, ok, sameOnBothClis, useDaemon } from './harness';
@@ -42,6 +43,25 @@ describe('templates as docker 28 runs them', () => {
     ];
     for (const f of cases) await same(['inspect', '-f', f, 'tpl']);
     ok(await c.docker(['rm', 'tpl']));
+  });
+
+  it("whole structs print as Go's fmt prints docker's types (no nested pointer: fmt prints those as addresses)", async () => {
+    ok(await c.docker(['volume', 'create', '--label', 'k=v', 'tpl-vol']));
+    ok(await c.docker(['create', '--name', 'tpl-st', '-v', 'tpl-vol:/data', '--ulimit', 'nofile=100:200', '--restart', 'on-failure:3', '--health-cmd', 'true', '--health-interval', '90s', 'busybox', 'sleep', '100']));
+    const cases = [
+      '{{.State}}|{{.State.Health}}|{{.ID}}',
+      '{{printf "%v" .State}}',
+      '{{printf "%+v" .State}}',
+      '{{println .HostConfig.RestartPolicy}}{{.HostConfig.LogConfig}}|{{.HostConfig.Ulimits}}|{{.HostConfig.PidsLimit}}',
+      '{{.Mounts}}|{{printf "%+v" .Mounts}}|{{range .Mounts}}{{.}}{{end}}',
+      '{{.Config.Healthcheck}}|{{.Config.Env}}|{{json .Config.Env}}|{{.Config.Volumes}}|{{.GraphDriver.Name}}',
+    ];
+    for (const f of cases) await same(['inspect', '-f', f, 'tpl-st']);
+    for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
+    await same(['volume', 'inspect', '-f', '{{.}}|{{printf "%+v" .}}', 'tpl-vol']);
+    await same(['network', 'inspect', '-f', '{{.Created}}|{{.IPAM}}|{{.ConfigFrom}}', 'none']);
+    ok(await c.docker(['rm', 'tpl-st']));
+    ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });
 
   it('ps --format: .Label, the table directive, pipes, errors', async () => {

@@ -1,6 +1,7 @@
 import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
+import { INSPECT_TYPES } from '../format/docker-types';
 import { Template, TemplateError } from '../format/template';
 
 export interface InspectArgv {
@@ -43,13 +44,13 @@ export async function run(ctx: CliContext, argv: InspectArgv, kind?: 'container'
     try {
       if (type !== undefined) {
         if (order.length === 0) throw new Error(`Error: No such ${type}: ${name}`);
-        results.push({ value: await fetchers[order[0]!](name) });
+        results.push({ value: await fetchers[order[0]!](name), goType: INSPECT_TYPES[order[0]!] });
         continue;
       }
       let hit = false;
       for (const k of order) {
         try {
-          results.push({ value: await fetchers[k](name) });
+          results.push({ value: await fetchers[k](name), goType: INSPECT_TYPES[k] });
           hit = true;
           break;
         } catch (e) {
@@ -78,7 +79,7 @@ function parseFormat(ctx: CliContext, format: string | undefined): Template | un
 }
 
 /** One name's outcome, in the order the names were given. */
-type Inspected = { value: unknown } | { error: string };
+type Inspected = { value: unknown; goType?: string } | { error: string };
 
 /**
  * What every inspect prints (docker's inspect.Inspect): the objects found as a JSON array
@@ -96,7 +97,7 @@ function printInspected(ctx: CliContext, results: Inspected[], tmpl: Template | 
         continue;
       }
       try {
-        out += tmpl.executeInspect(r.value) + '\n';
+        out += tmpl.executeInspect(r.value, r.goType) + '\n';
       } catch (e) {
         if (!(e instanceof TemplateError)) throw e;
         errors.push(`template parsing error: ${e.message}`);
@@ -113,13 +114,13 @@ function printInspected(ctx: CliContext, results: Inspected[], tmpl: Template | 
 }
 
 /** `berth volume inspect`, `berth network inspect`: each name through `fetch`, printed as inspect prints. */
-export async function inspectEach(ctx: CliContext, names: string[], fetch: (name: string) => Promise<unknown>, format?: string): Promise<ExitCode> {
+export async function inspectEach(ctx: CliContext, names: string[], fetch: (name: string) => Promise<unknown>, format?: string, goType?: string): Promise<ExitCode> {
   const tmpl = parseFormat(ctx, format);
   if (tmpl === null) return 64;
   const results: Inspected[] = [];
   for (const n of names) {
     try {
-      results.push({ value: await fetch(n) });
+      results.push({ value: await fetch(n), goType });
     } catch (e) {
       results.push({ error: describeError(e) });
     }

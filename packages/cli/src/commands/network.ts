@@ -8,6 +8,7 @@ import { naturalCompare } from '../format/natural-order';
 import { labelledContextOf } from '../format/template';
 import { goTimeStringOfIso } from '../format/human-duration';
 import { parseFilterFlags } from './filter-flags';
+import { INSPECT_TYPES } from '../format/docker-types';
 import { inspectEach } from './inspect';
 
 /** docker's networkContext, with its Label(name) method. */
@@ -47,7 +48,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boo
 /** `berth network inspect [-f] NETWORK...`. */
 export async function inspect(ctx: CliContext, argv: { names: string[]; format?: string }): Promise<ExitCode> {
   const client = ctx.client('general');
-  return inspectEach(ctx, argv.names, (n) => client.networks.inspect(n), argv.format);
+  return inspectEach(ctx, argv.names, (n) => client.networks.inspect(n), argv.format, INSPECT_TYPES.network);
 }
 
 function keyValues(list: string[] | undefined): Record<string, string> {

@@ -5,6 +5,7 @@ import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
 import { labelledContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
+import { INSPECT_TYPES } from '../format/docker-types';
 import { inspectEach } from './inspect';
 import { forEachArg } from './for-each';
 
@@ -53,7 +54,7 @@ export async function create(ctx: CliContext, argv: { name?: string; driver?: st
 /** `berth volume inspect [-f] VOLUME...`. */
 export async function inspect(ctx: CliContext, argv: { names: string[]; format?: string }): Promise<ExitCode> {
   const client = ctx.client('general');
-  return inspectEach(ctx, argv.names, (n) => client.volumes.inspect(n), argv.format);
+  return inspectEach(ctx, argv.names, (n) => client.volumes.inspect(n), argv.format, INSPECT_TYPES.volume);
 }
 
 /** `berth volume rm [-f] VOLUME...`: echoes each name. */

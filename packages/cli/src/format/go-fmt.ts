@@ -1,5 +1,6 @@
+import { goTypeOfValue, mapTypes, structFields } from './docker-types';
 import { goQuote } from './go-text';
-import { GoFloat, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
+import { GoFloat, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
 
 /**
  * Go's fmt for the values of `--format` templates (go-value.ts): `Sprintf` (`printf`), `Sprint`
@@ -161,6 +162,12 @@ function unicodeEscape(c: string): string {
 /** One operand under one verb; undefined when the verb does not apply to it (a bad verb). */
 function fmtValue(v: unknown, verb: string, f: Flags, top: boolean): string | undefined {
   if (verb === 'T') return pad(goTypeName(v), f);
+  // docker's inspect data, decoded into its Go types: printed as fmt prints those (%v and %+v)
+  if (v instanceof GoTime) return verb === 'v' || verb === 's' ? pad(goTimeText(v.iso), f, true) : verb === 'q' ? pad(goQuote(goTimeText(v.iso)), f) : undefined;
+  if (verb === 'v' && !f.sharp && v !== null && typeof v === 'object') {
+    const t = goTypeOfValue(v);
+    if (t !== undefined) return pad(fmtTyped(v, t, 0, f.plus), f);
+  }
   if (v === NIL_POINTER) return verb === 'v' || verb === 'p' ? pad('<nil>', f) : undefined;
   if (isNil(v)) return verb === 'v' ? pad(top ? '<nil>' : '<nil>', f) : undefined;
   if (typeof v === 'string') return fmtString(v, verb, f);
@@ -322,6 +329,91 @@ export function goSprintf(format: string, args: unknown[]): string {
 /** How an action prints its value (`{{.X}}`): Go's `%v`, except a missing value is `<no value>`. */
 export function goPrintValue(v: unknown): string {
   if (v === NO_VALUE || v === undefined || v === null) return '<no value>';
+  // text/template prints what a pointer points to (printableValue's indirect)
+  const t = typeof v === 'object' ? goTypeOfValue(v) : undefined;
+  if (t !== undefined) return fmtTyped(v, t.replace(/^\*/, ''), 0, false);
   if (v instanceof GoFloat) return shortestFloat(v.value);
   return fmtElem(v, 'v', PLAIN);
+}
+
+/** Go's `%v` (`%+v` with `plus`) of a value of Go type `type` (docker-types.ts' notation), decoded from JSON `v` (missing: the zero value). */
+function fmtTyped(v: unknown, type: string, depth: number, plus: boolean): string {
+  if (type.startsWith('*')) {
+    if (v === null || v === undefined) return '<nil>';
+    const inner = type.slice(1);
+    const str = POINTER_STRINGERS[inner];
+    if (depth > 0) return str ? str(v as Record<string, unknown>) : '0xc000000000'; // fmt prints a nested pointer's address
+    return `&${fmtTyped(v, inner, depth, plus)}`;
+  }
+  const slice = /^\[(\d*)\](.*)$/.exec(type);
+  if (slice) {
+    const items = Array.isArray(v) ? [...v] : [];
+    if (slice[1]) while (items.length < Number(slice[1])) items.push(undefined);
+    return `[${items.map((x) => fmtTyped(x, slice[2]!, depth + 1, plus)).join(' ')}]`;
+  }
+  if (type.startsWith('map[')) {
+    const [, val] = mapTypes(type);
+    const o = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${fmtTyped(o[k], val, depth + 1, plus)}`)
+      .join(' ')}]`;
+  }
+  switch (type) {
+    case 'string':
+      return typeof v === 'string' ? v : '';
+    case 'bool':
+      return String(v === true);
+    case 'float32':
+    case 'float64':
+      return fmtFloat(typeof v === 'number' ? v : 0, 'v', PLAIN);
+    case 'struct{}':
+      return '{}';
+    case 'time.Time':
+      return goTimeText(typeof v === 'string' ? v : '');
+    case 'time.Duration':
+      return goDurationText(typeof v === 'number' ? v : 0);
+    case 'any':
+      return v === null || v === undefined ? '<nil>' : fmtElem(v, 'v', plus ? { ...PLAIN, plus } : PLAIN);
+  }
+  if (/^u?int(8|16|32|64)?$/.test(type)) return typeof v === 'number' ? String(v) : '0';
+  const fields = structFields(type);
+  if (!fields) return fmtElem(v, 'v', PLAIN);
+  const o = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  return `{${fields.map((fd) => (plus ? `${fd.name}:` : '') + fmtTyped(fd.embedded ? o : o[fd.json], fd.type, depth + 1, plus)).join(' ')}}`;
+}
+
+/** String methods on pointer receivers, which fmt calls for a nested pointer (`Ulimits`, blkio devices). */
+const POINTER_STRINGERS: Record<string, (o: Record<string, unknown>) => string> = {
+  'units.Ulimit': (u) => `${u.Name ?? ''}=${u.Soft ?? 0}:${u.Hard ?? 0}`,
+  'blkiodev.WeightDevice': (w) => `${w.Path ?? ''}:${w.Weight ?? 0}`,
+  'blkiodev.ThrottleDevice': (t) => `${t.Path ?? ''}:${t.Rate ?? 0}`,
+};
+
+/** time.Time's String of an RFC 3339 text (`2006-01-02 15:04:05.999999999 -0700 MST`); the zero time when it does not parse. */
+export function goTimeText(iso: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
+  if (!m) return '0001-01-01 00:00:00 +0000 UTC';
+  const frac = (m[3] ?? '').slice(0, 9).replace(/0+$/, '');
+  const zone = m[4] === 'Z' ? '+0000 UTC' : `${m[4]!.replace(':', '')} ${m[4]!.replace(':', '')}`;
+  return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} ${zone}`;
+}
+
+/** time.Duration's String (`1m30s`, `1.5ms`, `0s`). */
+export function goDurationText(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let u = BigInt(Math.abs(Math.trunc(ns)));
+  const withFrac = (whole: bigint, frac: bigint, digits: number) => {
+    const f = frac === 0n ? '' : `.${frac.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+    return `${whole}${f}`;
+  };
+  if (u < 1000n) return `${sign}${u}ns`;
+  if (u < 1000000n) return `${sign}${withFrac(u / 1000n, u % 1000n, 3)}µs`;
+  if (u < 1000000000n) return `${sign}${withFrac(u / 1000000n, u % 1000000n, 6)}ms`;
+  const h = u / 3600000000000n;
+  u -= h * 3600000000000n;
+  const m = u / 60000000000n;
+  u -= m * 60000000000n;
+  return `${sign}${h ? `${h}h` : ''}${h || m ? `${m}m` : ''}${withFrac(u / 1000000000n, u % 1000000000n, 9)}s`;
 }

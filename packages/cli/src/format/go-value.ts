@@ -15,6 +15,11 @@ export class JsonNumber {
   constructor(readonly text: string) {}
 }
 
+/** A time.Time field of docker's typed inspect data (JSON's RFC 3339 text): printed by its String method, marshalled back to the text. */
+export class GoTime {
+  constructor(readonly iso: string) {}
+}
+
 export const NO_VALUE: unique symbol = Symbol('no value');
 export const NIL_POINTER: unique symbol = Symbol('nil pointer');
 
@@ -48,7 +53,7 @@ export function floatOf(v: unknown): number {
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && goTypeOf(v) === undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && !(v instanceof GoTime) && goTypeOf(v) === undefined;
 }
 
 function goTypeOf(v: object): string | undefined {
@@ -65,6 +70,7 @@ export function goTypeName(v: unknown): string {
   if (typeof v === 'bigint') return 'int64';
   if (isGoFloat(v)) return 'float64';
   if (v instanceof JsonNumber) return 'json.Number';
+  if (v instanceof GoTime) return 'time.Time';
   if (Array.isArray(v)) return '[]interface {}';
   if (typeof v === 'object') return goTypeOf(v) ?? 'map[string]interface {}';
   return typeof v;

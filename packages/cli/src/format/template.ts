@@ -1,7 +1,8 @@
 import { goJson, goQuote } from './go-text';
+import { goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
-import { GO_TYPE, GoFloat, GoMethod, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
+import { GO_TYPE, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString, numberValue, parseTemplate } from './template-parse';
 
 export { TemplateError } from './template-parse';
@@ -302,12 +303,13 @@ function markMaps(v: unknown, key = ''): void {
 
 /** docker's `json`: a row as json.Marshal gives it, anything else sorted (see sortKeys). */
 function jsonOf(v: unknown, structOrder: boolean): string {
-  return v instanceof FormatContext ? goJson(v) : JSON.stringify(sortKeys(v === NO_VALUE || v === NIL_POINTER ? null : v, structOrder) ?? null);
+  return v instanceof FormatContext ? goJson(v) : JSON.stringify(sortKeys(v === NO_VALUE || v === NIL_POINTER || isGoNil(v) ? null : v, structOrder) ?? null);
 }
 
 function sortKeys(v: unknown, structOrder = false): unknown {
   if (v instanceof GoFloat) return v.value;
   if (v instanceof JsonNumber) return Number(v.text);
+  if (v instanceof GoTime) return v.iso;
   if (Array.isArray(v)) return v.map((x) => sortKeys(x, structOrder));
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
@@ -370,9 +372,10 @@ export class Template {
    * fails, again on the raw JSON (numbers as json.Number, a missing map key an error), whose
    * error is the one reported.
    */
-  executeInspect(data: unknown): string {
+  executeInspect(data: unknown, goType?: string): string {
     try {
       markMaps(data);
+      if (goType) markGoTypes(data, goType);
       return this.run(data, { strict: false, missingKeyError: false, structOrder: true });
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
@@ -632,6 +635,16 @@ export class Template {
         const v = o[name];
         return v === null ? NIL_POINTER : v;
       }
+      // docker's inspect data in its Go type: a field the JSON names otherwise (ID is "Id"), or leaves out (a nil pointer, a zero value)
+      const typed = goTypeOfValue(o);
+      const field = typed !== undefined ? goFieldOf(typed, name) : undefined;
+      if (field && !field.embedded && !hasArgs) {
+        const v = o[field.json];
+        if (field.type === 'time.Time') return new GoTime(typeof v === 'string' ? v : '0001-01-01T00:00:00Z');
+        if (v !== undefined && v !== null) return v;
+        const zero = v === null ? (goNilOf(field.type) ?? (field.type.startsWith('*') ? NIL_POINTER : undefined)) : (goNilOf(field.type) ?? typedZero(field.type));
+        if (zero !== undefined) return zero;
+      }
       if (isMap(receiver)) {
         if (hasArgs) this.errorf(s, `${name} is not a method but has arguments`);
         if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
@@ -726,4 +739,13 @@ export function isTableFormat(f: string): boolean {
 /** Docker turns the literal `\t` and `\n` typed on a command line into a tab and a newline. */
 export function unescapeFormat(f: string): string {
   return f.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+}
+
+/** A Go type's zero value as the templates hold it; undefined for slices, maps and interfaces (left as they were). */
+function typedZero(type: string): unknown {
+  if (type.startsWith('*')) return NIL_POINTER;
+  if (type === 'string') return '';
+  if (type === 'bool') return false;
+  if (/^u?int(8|16|32|64)?$/.test(type)) return 0;
+  return undefined;
 }

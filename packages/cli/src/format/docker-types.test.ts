@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { goDurationText, goTimeText } from './go-fmt';
+import { INSPECT_TYPES } from './docker-types';
+import { Template } from './template';
+
+// Every expectation is docker CLI 28.2.2's output for the same object (served by berthd): docker
+// decodes inspect results into its Go types and fmt prints a struct as `{a b}`, a pointer operand
+// of printf/println as `&{...}`, a nested pointer as its address, nil slices as `[]`.
+const container = () => ({
+  Id: 'e94f3cf0c4e5',
+  Args: ['1000'],
+  State: { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 30249, ExitCode: 0, Error: '', StartedAt: '2026-12-07T06:13:59.40366098Z', FinishedAt: '0001-01-01T00:00:00Z' },
+  HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 }, LogConfig: { Type: 'json-file', Config: {} }, Ulimits: [{ Name: 'nofile', Soft: 100, Hard: 200 }], PidsLimit: null },
+  Mounts: [
+    { Type: 'bind', Source: '/tmp', Destination: '/h', Mode: 'ro', RW: false, Propagation: 'rprivate' },
+    { Type: 'volume', Name: 'vol1', Source: '/v/_data', Destination: '/data', Driver: 'local', Mode: '', RW: true, Propagation: '' },
+  ],
+  Config: { Env: null, Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 90000000000 }, Labels: { a: 'b' } },
+});
+const run = (format: string, data: unknown, type: string = INSPECT_TYPES.container) => new Template(format).executeInspect(data, type);
+
+describe("inspect templates print docker's Go types as fmt does", () => {
+  it('a struct, a pointer operand, %+v, nested pointers and nil', () => {
+    const c = container();
+    expect(run('{{.State}}', c)).toBe('{running true false false false false 30249 0  2026-12-07T06:13:59.40366098Z 0001-01-01T00:00:00Z <nil>}');
+    expect(run('{{printf "%v" .State}}', c)).toBe('&{running true false false false false 30249 0  2026-12-07T06:13:59.40366098Z 0001-01-01T00:00:00Z <nil>}');
+    expect(run('{{printf "%+v" .State}}', c)).toBe(
+      '&{Status:running Running:true Paused:false Restarting:false OOMKilled:false Dead:false Pid:30249 ExitCode:0 Error: StartedAt:2026-12-07T06:13:59.40366098Z FinishedAt:0001-01-01T00:00:00Z Health:<nil>}',
+    );
+    expect(run('{{.HostConfig.RestartPolicy}}|{{.HostConfig.LogConfig}}|{{.HostConfig.Ulimits}}', c)).toBe('{on-failure 3}|{json-file map[]}|[nofile=100:200]');
+    expect(run('{{printf "%+v" .Mounts}}', c)).toBe(
+      '[{Type:bind Name: Source:/tmp Destination:/h Driver: Mode:ro RW:false Propagation:rprivate} {Type:volume Name:vol1 Source:/v/_data Destination:/data Driver:local Mode: RW:true Propagation:}]',
+    );
+    // time.Duration prints by its String method
+    expect(run('{{.Config.Healthcheck}}', c)).toBe('{[CMD-SHELL true] 1m30s 0s 0s 0s 0}');
+  });
+
+  it("fields the JSON leaves out or sends null are the Go type's zero; Go names reach JSON's", () => {
+    const c = container();
+    expect(run('{{.State.Health}}|{{.HostConfig.PidsLimit}}|{{.ID}}', c)).toBe('<nil>|<nil>|e94f3cf0c4e5');
+    expect(run('{{.Config.Env}}|{{json .Config.Env}}|{{len .Config.Env}}|{{if .Config.Env}}y{{else}}n{{end}}', c)).toBe('[]|null|0|n');
+  });
+
+  it('image, volume and network types; time.Time by its String method', () => {
+    const image = { Id: 'sha256:7f', RootFS: { Type: 'layers', Layers: ['sha256:54'] }, Metadata: { LastTagTime: '2026-12-07T06:21:20.727Z' } };
+    expect(run('{{.Metadata}}|{{.RootFS}}|{{.ContainerConfig}}', image, INSPECT_TYPES.image)).toBe('{2026-12-07 06:21:20.727 +0000 UTC}|{layers [sha256:54]}|<nil>');
+    const network = { Name: 'net1', Created: '2026-12-07T06:21:20.057Z', IPAM: { Driver: 'default', Options: {}, Config: [] } };
+    expect(run('{{.Created}}|{{json .Created}}|{{.IPAM}}', network, INSPECT_TYPES.network)).toBe('2026-12-07 06:21:20.057 +0000 UTC|"2026-12-07T06:21:20.057Z"|{default map[] []}');
+  });
+
+  it("Go's time.Time and time.Duration texts", () => {
+    expect(goTimeText('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00 +0000 UTC');
+    expect(goTimeText('2026-12-07T06:13:59.403660980+01:00')).toBe('2026-12-07 06:13:59.40366098 +0100 +0100');
+    expect([0, 999, 1500, 1500000, 1500000000, 90e9, 3600e9, 3723.5e9].map(goDurationText)).toEqual(['0s', '999ns', '1.5µs', '1.5ms', '1.5s', '1m30s', '1h0m0s', '1h2m3.5s']);
+  });
+});

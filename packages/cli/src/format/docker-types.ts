@@ -1,0 +1,197 @@
+/**
+ * The Go types docker CLI 28 decodes inspect results into (moby's API 1.50 types as vendored by
+ * docker/cli v28.2.2): each struct's fields in declaration order, as `GoName:jsonKey:type:flags`
+ * (jsonKey when it differs from GoName; flags `e` embedded, `o` omitempty). Types are written
+ * resolved: named types as their underlying type (`strslice.StrSlice` is `[]string`), structs by
+ * `package.Name`, `any` for an interface. Used to print a whole struct as Go's fmt does
+ * (`{{.State}}` is `&{running true ...}`), see go-fmt.ts' typed printing.
+ */
+const STRUCTS: Record<string, string[]> = {
+  'container.InspectResponse': ['ContainerJSONBase::*container.ContainerJSONBase:e', 'Mounts::[]container.MountPoint:', 'Config::*container.Config:', 'NetworkSettings::*container.NetworkSettings:', 'ImageManifestDescriptor::*ocispec.Descriptor:o'],
+  'container.ContainerJSONBase': ['ID:Id:string:', 'Created::string:', 'Path::string:', 'Args::[]string:', 'State::*container.State:', 'Image::string:', 'ResolvConfPath::string:', 'HostnamePath::string:', 'HostsPath::string:', 'LogPath::string:', 'Name::string:', 'RestartCount::int:', 'Driver::string:', 'Platform::string:', 'MountLabel::string:', 'ProcessLabel::string:', 'AppArmorProfile::string:', 'ExecIDs::[]string:', 'HostConfig::*container.HostConfig:', 'GraphDriver::storage.DriverData:', 'SizeRw::*int64:o', 'SizeRootFs::*int64:o'],
+  'container.State': ['Status::string:', 'Running::bool:', 'Paused::bool:', 'Restarting::bool:', 'OOMKilled::bool:', 'Dead::bool:', 'Pid::int:', 'ExitCode::int:', 'Error::string:', 'StartedAt::string:', 'FinishedAt::string:', 'Health::*container.Health:o'],
+  'container.Health': ['Status::string:', 'FailingStreak::int:', 'Log::[]*container.HealthcheckResult:'],
+  'container.HealthcheckResult': ['Start::time.Time:', 'End::time.Time:', 'ExitCode::int:', 'Output::string:'],
+  'container.HostConfig': ['Binds::[]string:', 'ContainerIDFile::string:', 'LogConfig::container.LogConfig:', 'NetworkMode::string:', 'PortBindings::map[string][]nat.PortBinding:', 'RestartPolicy::container.RestartPolicy:', 'AutoRemove::bool:', 'VolumeDriver::string:', 'VolumesFrom::[]string:', 'ConsoleSize::[2]uint:', 'Annotations::map[string]string:o', 'CapAdd::[]string:', 'CapDrop::[]string:', 'CgroupnsMode::string:', 'DNS:Dns:[]string:', 'DNSOptions:DnsOptions:[]string:', 'DNSSearch:DnsSearch:[]string:', 'ExtraHosts::[]string:', 'GroupAdd::[]string:', 'IpcMode::string:', 'Cgroup::string:', 'Links::[]string:', 'OomScoreAdj::int:', 'PidMode::string:', 'Privileged::bool:', 'PublishAllPorts::bool:', 'ReadonlyRootfs::bool:', 'SecurityOpt::[]string:', 'StorageOpt::map[string]string:o', 'Tmpfs::map[string]string:o', 'UTSMode::string:', 'UsernsMode::string:', 'ShmSize::int64:', 'Sysctls::map[string]string:o', 'Runtime::string:o', 'Isolation::string:', 'Resources::container.Resources:e', 'Mounts::[]mount.Mount:o', 'MaskedPaths::[]string:', 'ReadonlyPaths::[]string:', 'Init::*bool:o'],
+  'container.LogConfig': ['Type::string:', 'Config::map[string]string:'],
+  'nat.PortBinding': ['HostIP:HostIp:string:', 'HostPort::string:'],
+  'container.RestartPolicy': ['Name::string:', 'MaximumRetryCount::int:'],
+  'container.Resources': ['CPUShares:CpuShares:int64:', 'Memory::int64:', 'NanoCPUs:NanoCpus:int64:', 'CgroupParent::string:', 'BlkioWeight::uint16:', 'BlkioWeightDevice::[]*blkiodev.WeightDevice:', 'BlkioDeviceReadBps::[]*blkiodev.ThrottleDevice:', 'BlkioDeviceWriteBps::[]*blkiodev.ThrottleDevice:', 'BlkioDeviceReadIOps::[]*blkiodev.ThrottleDevice:', 'BlkioDeviceWriteIOps::[]*blkiodev.ThrottleDevice:', 'CPUPeriod:CpuPeriod:int64:', 'CPUQuota:CpuQuota:int64:', 'CPURealtimePeriod:CpuRealtimePeriod:int64:', 'CPURealtimeRuntime:CpuRealtimeRuntime:int64:', 'CpusetCpus::string:', 'CpusetMems::string:', 'Devices::[]container.DeviceMapping:', 'DeviceCgroupRules::[]string:', 'DeviceRequests::[]container.DeviceRequest:', 'KernelMemory::int64:o', 'KernelMemoryTCP::int64:o', 'MemoryReservation::int64:', 'MemorySwap::int64:', 'MemorySwappiness::*int64:', 'OomKillDisable::*bool:', 'PidsLimit::*int64:', 'Ulimits::[]*units.Ulimit:', 'CPUCount:CpuCount:int64:', 'CPUPercent:CpuPercent:int64:', 'IOMaximumIOps::uint64:', 'IOMaximumBandwidth::uint64:'],
+  'blkiodev.WeightDevice': ['Path::string:', 'Weight::uint16:'],
+  'blkiodev.ThrottleDevice': ['Path::string:', 'Rate::uint64:'],
+  'container.DeviceMapping': ['PathOnHost::string:', 'PathInContainer::string:', 'CgroupPermissions::string:'],
+  'container.DeviceRequest': ['Driver::string:', 'Count::int:', 'DeviceIDs::[]string:', 'Capabilities::[][]string:', 'Options::map[string]string:'],
+  'units.Ulimit': ['Name::string:', 'Hard::int64:', 'Soft::int64:'],
+  'mount.Mount': ['Type::string:o', 'Source::string:o', 'Target::string:o', 'ReadOnly::bool:o', 'Consistency::string:o', 'BindOptions::*mount.BindOptions:o', 'VolumeOptions::*mount.VolumeOptions:o', 'ImageOptions::*mount.ImageOptions:o', 'TmpfsOptions::*mount.TmpfsOptions:o', 'ClusterOptions::*mount.ClusterOptions:o'],
+  'mount.BindOptions': ['Propagation::string:o', 'NonRecursive::bool:o', 'CreateMountpoint::bool:o', 'ReadOnlyNonRecursive::bool:o', 'ReadOnlyForceRecursive::bool:o'],
+  'mount.VolumeOptions': ['NoCopy::bool:o', 'Labels::map[string]string:o', 'Subpath::string:o', 'DriverConfig::*mount.Driver:o'],
+  'mount.Driver': ['Name::string:o', 'Options::map[string]string:o'],
+  'mount.ImageOptions': ['Subpath::string:o'],
+  'mount.TmpfsOptions': ['SizeBytes::int64:o', 'Mode::uint32:o', 'Options::[][]string:o'],
+  'mount.ClusterOptions': [],
+  'storage.DriverData': ['Data::map[string]string:', 'Name::string:'],
+  'container.MountPoint': ['Type::string:o', 'Name::string:o', 'Source::string:', 'Destination::string:', 'Driver::string:o', 'Mode::string:', 'RW::bool:', 'Propagation::string:'],
+  'container.Config': ['Hostname::string:', 'Domainname::string:', 'User::string:', 'AttachStdin::bool:', 'AttachStdout::bool:', 'AttachStderr::bool:', 'ExposedPorts::map[string]struct{}:o', 'Tty::bool:', 'OpenStdin::bool:', 'StdinOnce::bool:', 'Env::[]string:', 'Cmd::[]string:', 'Healthcheck::*dockerspec.HealthcheckConfig:o', 'ArgsEscaped::bool:o', 'Image::string:', 'Volumes::map[string]struct{}:', 'WorkingDir::string:', 'Entrypoint::[]string:', 'NetworkDisabled::bool:o', 'MacAddress::string:o', 'OnBuild::[]string:', 'Labels::map[string]string:', 'StopSignal::string:o', 'StopTimeout::*int:o', 'Shell::[]string:o'],
+  'dockerspec.HealthcheckConfig': ['Test::[]string:o', 'Interval::time.Duration:o', 'Timeout::time.Duration:o', 'StartPeriod::time.Duration:o', 'StartInterval::time.Duration:o', 'Retries::int:o'],
+  'container.NetworkSettings': ['NetworkSettingsBase::container.NetworkSettingsBase:e', 'DefaultNetworkSettings::container.DefaultNetworkSettings:e', 'Networks::map[string]*network.EndpointSettings:'],
+  'container.NetworkSettingsBase': ['Bridge::string:', 'SandboxID::string:', 'SandboxKey::string:', 'Ports::map[string][]nat.PortBinding:', 'HairpinMode::bool:', 'LinkLocalIPv6Address::string:', 'LinkLocalIPv6PrefixLen::int:', 'SecondaryIPAddresses::[]network.Address:', 'SecondaryIPv6Addresses::[]network.Address:'],
+  'network.Address': ['Addr::string:', 'PrefixLen::int:'],
+  'container.DefaultNetworkSettings': ['EndpointID::string:', 'Gateway::string:', 'GlobalIPv6Address::string:', 'GlobalIPv6PrefixLen::int:', 'IPAddress::string:', 'IPPrefixLen::int:', 'IPv6Gateway::string:', 'MacAddress::string:'],
+  'network.EndpointSettings': ['IPAMConfig::*network.EndpointIPAMConfig:', 'Links::[]string:', 'Aliases::[]string:', 'MacAddress::string:', 'DriverOpts::map[string]string:', 'GwPriority::int:', 'NetworkID::string:', 'EndpointID::string:', 'Gateway::string:', 'IPAddress::string:', 'IPPrefixLen::int:', 'IPv6Gateway::string:', 'GlobalIPv6Address::string:', 'GlobalIPv6PrefixLen::int:', 'DNSNames::[]string:'],
+  'network.EndpointIPAMConfig': ['IPv4Address::string:o', 'IPv6Address::string:o', 'LinkLocalIPs::[]string:o'],
+  'ocispec.Descriptor': ['MediaType:mediaType:string:', 'Digest:digest:string:', 'Size:size:int64:', 'URLs:urls:[]string:o', 'Annotations:annotations:map[string]string:o', 'Data:data:[]uint8:o', 'Platform:platform:*ocispec.Platform:o', 'ArtifactType:artifactType:string:o'],
+  'ocispec.Platform': ['Architecture:architecture:string:', 'OS:os:string:', 'OSVersion:os.version:string:o', 'OSFeatures:os.features:[]string:o', 'Variant:variant:string:o'],
+  'image.InspectResponse': ['ID:Id:string:', 'RepoTags::[]string:', 'RepoDigests::[]string:', 'Parent::string:', 'Comment::string:', 'Created::string:o', 'Container::string:o', 'ContainerConfig::*container.Config:o', 'DockerVersion::string:', 'Author::string:', 'Config::*dockerspec.DockerOCIImageConfig:', 'Architecture::string:', 'Variant::string:o', 'Os::string:', 'OsVersion::string:o', 'Size::int64:', 'VirtualSize::int64:o', 'GraphDriver::storage.DriverData:', 'RootFS::image.RootFS:', 'Metadata::image.Metadata:', 'Descriptor::*ocispec.Descriptor:o', 'Manifests::[]image.ManifestSummary:o'],
+  'dockerspec.DockerOCIImageConfig': ['ImageConfig::ocispec.ImageConfig:e', 'DockerOCIImageConfigExt::dockerspec.DockerOCIImageConfigExt:e'],
+  'ocispec.ImageConfig': ['User::string:o', 'ExposedPorts::map[string]struct{}:o', 'Env::[]string:o', 'Entrypoint::[]string:o', 'Cmd::[]string:o', 'Volumes::map[string]struct{}:o', 'WorkingDir::string:o', 'Labels::map[string]string:o', 'StopSignal::string:o', 'ArgsEscaped::bool:o'],
+  'dockerspec.DockerOCIImageConfigExt': ['Healthcheck::*dockerspec.HealthcheckConfig:o', 'OnBuild::[]string:o', 'Shell::[]string:o'],
+  'image.RootFS': ['Type::string:o', 'Layers::[]string:o'],
+  'image.Metadata': ['LastTagTime::time.Time:o'],
+  'image.ManifestSummary': ['ID::string:', 'Descriptor::ocispec.Descriptor:', 'Available::bool:', 'Size::image.ManifestSummary_Size:', 'Kind::string:', 'ImageData::*image.ImageProperties:o', 'AttestationData::*image.AttestationProperties:o'],
+  'image.ManifestSummary_Size': ['Content::int64:', 'Total::int64:'],
+  'image.ImageProperties': ['Platform::ocispec.Platform:', 'Size::image.ImageProperties_Size:', 'Containers::[]string:'],
+  'image.ImageProperties_Size': ['Unpacked::int64:'],
+  'image.AttestationProperties': ['For::string:'],
+  'network.Inspect': ['Name::string:', 'ID:Id:string:', 'Created::time.Time:', 'Scope::string:', 'Driver::string:', 'EnableIPv4::bool:', 'EnableIPv6::bool:', 'IPAM::network.IPAM:', 'Internal::bool:', 'Attachable::bool:', 'Ingress::bool:', 'ConfigFrom::network.ConfigReference:', 'ConfigOnly::bool:', 'Containers::map[string]network.EndpointResource:', 'Options::map[string]string:', 'Labels::map[string]string:', 'Peers::[]network.PeerInfo:o', 'Services::map[string]network.ServiceInfo:o'],
+  'network.IPAM': ['Driver::string:', 'Options::map[string]string:', 'Config::[]network.IPAMConfig:'],
+  'network.IPAMConfig': ['Subnet::string:o', 'IPRange::string:o', 'Gateway::string:o', 'AuxAddress:AuxiliaryAddresses:map[string]string:o'],
+  'network.ConfigReference': ['Network::string:'],
+  'network.EndpointResource': ['Name::string:', 'EndpointID::string:', 'MacAddress::string:', 'IPv4Address::string:', 'IPv6Address::string:'],
+  'network.PeerInfo': ['Name::string:', 'IP::string:'],
+  'network.ServiceInfo': ['VIP::string:', 'Ports::[]string:', 'LocalLBIndex::int:', 'Tasks::[]network.Task:'],
+  'network.Task': ['Name::string:', 'EndpointID::string:', 'EndpointIP::string:', 'Info::map[string]string:'],
+  'volume.Volume': ['ClusterVolume::*volume.ClusterVolume:o', 'CreatedAt::string:o', 'Driver::string:', 'Labels::map[string]string:', 'Mountpoint::string:', 'Name::string:', 'Options::map[string]string:', 'Scope::string:', 'Status::map[string]any:o', 'UsageData::*volume.UsageData:o'],
+  'volume.ClusterVolume': ['ID::string:', 'Meta::swarm.Meta:e', 'Spec::volume.ClusterVolumeSpec:', 'PublishStatus::[]*volume.PublishStatus:o', 'Info::*volume.Info:o'],
+  'swarm.Meta': ['Version::swarm.Version:o', 'CreatedAt::time.Time:o', 'UpdatedAt::time.Time:o'],
+  'swarm.Version': ['Index::uint64:o'],
+  'volume.ClusterVolumeSpec': ['Group::string:o', 'AccessMode::*volume.AccessMode:o', 'AccessibilityRequirements::*volume.TopologyRequirement:o', 'CapacityRange::*volume.CapacityRange:o', 'Secrets::[]volume.Secret:o', 'Availability::string:o'],
+  'volume.AccessMode': ['Scope::string:o', 'Sharing::string:o', 'MountVolume::*volume.TypeMount:o', 'BlockVolume::*volume.TypeBlock:o'],
+  'volume.TypeMount': ['FsType::string:o', 'MountFlags::[]string:o'],
+  'volume.TypeBlock': [],
+  'volume.TopologyRequirement': ['Requisite::[]volume.Topology:o', 'Preferred::[]volume.Topology:o'],
+  'volume.Topology': ['Segments::map[string]string:o'],
+  'volume.CapacityRange': ['RequiredBytes::int64:', 'LimitBytes::int64:'],
+  'volume.Secret': ['Key::string:', 'Secret::string:'],
+  'volume.PublishStatus': ['NodeID::string:o', 'State::string:o', 'PublishContext::map[string]string:o'],
+  'volume.Info': ['CapacityBytes::int64:o', 'VolumeContext::map[string]string:o', 'VolumeID::string:o', 'AccessibleTopology::[]volume.Topology:o'],
+  'volume.UsageData': ['RefCount::int64:', 'Size::int64:'],
+};
+
+/** The type docker's inspect decodes each kind of object into. */
+export const INSPECT_TYPES = {
+  container: 'container.InspectResponse',
+  image: 'image.InspectResponse',
+  network: 'network.Inspect',
+  volume: 'volume.Volume',
+} as const;
+
+export interface GoStructField {
+  name: string;
+  json: string;
+  type: string;
+  embedded: boolean;
+  omitempty: boolean;
+}
+
+const PARSED = new Map<string, GoStructField[]>();
+
+/** A struct's fields, or undefined when `type` names no struct known here. */
+export function structFields(type: string): GoStructField[] | undefined {
+  const cached = PARSED.get(type);
+  if (cached) return cached;
+  const raw = STRUCTS[type];
+  if (!raw) return undefined;
+  const fields = raw.map((f) => {
+    const [name, json, ...rest] = f.split(':');
+    const flags = rest.pop()!;
+    // the type itself may hold ':' (never here, but keep the split honest)
+    return { name: name!, json: json || name!, type: rest.join(':'), embedded: flags.includes('e'), omitempty: flags.includes('o') };
+  });
+  PARSED.set(type, fields);
+  return fields;
+}
+
+/** `map[K]V` → [K, V]. */
+export function mapTypes(type: string): [string, string] {
+  let depth = 0;
+  for (let i = 4; i < type.length; i++) {
+    if (type[i] === '[') depth++;
+    else if (type[i] === ']') {
+      if (depth === 0) return [type.slice(4, i), type.slice(i + 1)];
+      depth--;
+    }
+  }
+  return ['any', 'any'];
+}
+
+const TYPED = new WeakMap<object, string>();
+
+/** The Go type (at its place: `*container.State`) of an object of marked inspect data. */
+export function goTypeOfValue(v: object): string | undefined {
+  return TYPED.get(v);
+}
+
+/** Marks the objects (and slices and maps) of inspect JSON `v` with the Go types docker decodes them into. */
+export function markGoTypes(v: unknown, type: string): void {
+  if (v === null || typeof v !== 'object') return;
+  const t = type.startsWith('*') ? type.slice(1) : type;
+  const slice = /^\[\d*\](.*)$/.exec(t);
+  if (slice) {
+    if (!Array.isArray(v)) return;
+    TYPED.set(v, type);
+    for (const x of v) markGoTypes(x, slice[1]!);
+    return;
+  }
+  if (Array.isArray(v)) return;
+  if (t.startsWith('map[')) {
+    TYPED.set(v, type);
+    const [, val] = mapTypes(t);
+    for (const x of Object.values(v)) markGoTypes(x, val);
+    return;
+  }
+  if (!structFields(t)) return;
+  TYPED.set(v, type);
+  markFields(v as Record<string, unknown>, t);
+}
+
+function markFields(o: Record<string, unknown>, struct: string): void {
+  for (const f of structFields(struct)!) {
+    // an embedded struct's fields are the same JSON object's
+    if (f.embedded) {
+      if (structFields(f.type.replace(/^\*/, ''))) markFields(o, f.type.replace(/^\*/, ''));
+    }
+    else markGoTypes(o[f.json], f.type);
+  }
+}
+
+/** The field `name` of struct `type` (promoted ones of embedded structs too: the shallowest), as Go's template finds it. */
+export function goFieldOf(type: string, name: string): GoStructField | undefined {
+  let level = [type.replace(/^\*/, '')];
+  while (level.length) {
+    const next: string[] = [];
+    for (const t of level) {
+      for (const f of structFields(t) ?? []) {
+        if (f.name === name) return f;
+        if (f.embedded) next.push(f.type.replace(/^\*/, ''));
+      }
+    }
+    level = next;
+  }
+  return undefined;
+}
+
+const NIL = new WeakSet<object>();
+
+/** A nil slice or map of Go type `type` (JSON null where docker's type has a slice or map): empty, printed `[]`/`map[]`, marshalled `null`. */
+export function goNilOf(type: string): object | undefined {
+  const t = type.replace(/^\*/, '');
+  if (!/^\[\]/.test(t) && !t.startsWith('map[')) return undefined;
+  const v = Object.freeze(t.startsWith('map[') ? {} : []);
+  TYPED.set(v, type);
+  NIL.add(v);
+  return v;
+}
+
+export function isGoNil(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && NIL.has(v);
+}
