@@ -241,7 +241,8 @@ describe('create-time validation (400 with docker\'s words, not a failure at sta
   };
 
   it('absurd memory, CPUs the host lacks, unknown capabilities', async () => {
-    await refused({ HostConfig: { Memory: 1e30 } }, /^json: cannot unmarshal number 1e\+30 into Go struct field Memory of type int64$/);
+    // JSON.stringify writes the literal `1e+30`, which Go quotes as sent (api-json-numbers: `1e30`)
+    await refused({ HostConfig: { Memory: 1e30 } }, /^json: cannot unmarshal number 1e\+30 into Go struct field HostConfig.HostConfig.Memory of type int64$/);
     await refused({ HostConfig: { CpusetCpus: '999' } }, /^Requested CPUs are not available - requested 999, available: [0-9,-]+$/);
     await refused({ HostConfig: { CpusetCpus: 'x' } }, 'Invalid value x for cpuset cpus');
     await refused({ HostConfig: { CapAdd: ['FOO'] } }, 'invalid CapAdd: unknown capability: "CAP_FOO"');

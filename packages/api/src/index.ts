@@ -1,6 +1,7 @@
 export { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { humanSize, bytesSize, parseHumanSize, ramInBytes } from './go-units';
+export { JsonNumber, parseJsonExact, stringifyJson } from './json-exact';
 export { progressString } from './json-progress';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
 export { parseBool, type Filters, parseFilters, encodeFilters, checkFilterKeys } from './query';
@@ -8,6 +9,7 @@ export { type ContainerPathStat, PATH_STAT_HEADER, encodePathStat, decodePathSta
 export { type AuthConfig, encodeRegistryAuth, decodeRegistryAuth } from './registry-auth';
 export type { IPAM, IPAMConfig, NetworkCreateRequest, EndpointResource, NetworkResource, PortMap, NetworkSettings } from './network-types';
 export type {
+  Int64,
   ErrorResponse,
   PortBinding,
   RestartPolicy,

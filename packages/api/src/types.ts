@@ -34,10 +34,16 @@ export interface Mount {
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
+/**
+ * A Go int64 field: a number, or a bigint beyond 2^53 (as @berth/api's parseJsonExact reads
+ * it and stringifyJson writes it).
+ */
+export type Int64 = number | bigint;
+
 export interface Ulimit {
   Name: string;
-  Soft: number;
-  Hard: number;
+  Soft: Int64;
+  Hard: Int64;
 }
 
 export interface HostConfig {
@@ -72,32 +78,32 @@ export interface HostConfig {
   Tmpfs?: Record<string, string> | null;
   UTSMode?: string;
   UsernsMode?: string;
-  ShmSize?: number;
+  ShmSize?: Int64;
   Sysctls?: Record<string, string> | null;
   Runtime?: string;
   Isolation?: string;
-  CpuShares?: number;
-  Memory?: number;
+  CpuShares?: Int64;
+  Memory?: Int64;
   NanoCpus?: number;
   CgroupParent?: string;
   BlkioWeight?: number;
   CpuPeriod?: number;
-  CpuQuota?: number;
-  CpuRealtimePeriod?: number;
-  CpuRealtimeRuntime?: number;
+  CpuQuota?: Int64;
+  CpuRealtimePeriod?: Int64;
+  CpuRealtimeRuntime?: Int64;
   CpusetCpus?: string;
   CpusetMems?: string;
   Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[] | null;
   DeviceCgroupRules?: string[] | null;
   /** API 1.43: OCI annotations for the runtime. */
   Annotations?: Record<string, string> | null;
-  KernelMemory?: number;
+  KernelMemory?: Int64;
   KernelMemoryTCP?: number;
-  MemoryReservation?: number;
-  MemorySwap?: number;
+  MemoryReservation?: Int64;
+  MemorySwap?: Int64;
   MemorySwappiness?: number | null;
   OomKillDisable?: boolean | null;
-  PidsLimit?: number | null;
+  PidsLimit?: Int64 | null;
   Ulimits?: Ulimit[] | null;
   Mounts?: Mount[] | null;
   MaskedPaths?: string[] | null;

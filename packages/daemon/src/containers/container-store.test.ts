@@ -47,6 +47,19 @@ describe('SqliteContainerStore', () => {
     expect(await db.all('SELECT key, value FROM container_labels')).toEqual([{ key: 'k', value: 'v' }]);
   });
 
+  it('int64s beyond 2^53 (bigints) are stored and loaded exactly; fractions still read as numbers', async () => {
+    const s = await SqliteContainerStore.open(db);
+    const r = record('f'.repeat(64), '/big');
+    r.hostConfig = { NetworkMode: 'none', Memory: 9223372036854775807n, MemorySwap: -2, Ulimits: [{ Name: 'nofile', Soft: 1, Hard: 9007199254740993n }] };
+    await s.insert(r);
+    await s.updateHostConfig(r.id, { ...r.hostConfig, PidsLimit: -9223372036854775808n });
+    expect(await db.get('SELECT host_config FROM containers WHERE id = ?', [r.id])).toEqual({
+      host_config: '{"NetworkMode":"none","Memory":9223372036854775807,"MemorySwap":-2,"Ulimits":[{"Name":"nofile","Soft":1,"Hard":9007199254740993}],"PidsLimit":-9223372036854775808}',
+    });
+    const [back] = await s.loadAll();
+    expect(back!.hostConfig).toEqual({ ...r.hostConfig, PidsLimit: -9223372036854775808n });
+  });
+
   it('names are unique with docker message; delete removes row and labels in one go', async () => {
     const s = await SqliteContainerStore.open(db);
     const a = await s.insert(record('a'.repeat(64), '/one', { k: 'v' }));

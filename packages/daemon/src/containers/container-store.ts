@@ -1,3 +1,4 @@
+import { parseJsonExact, stringifyJson } from '@berth/api';
 import { ConflictError, NotFoundError } from '@berth/errdefs';
 import type { Database } from '@berth/sqlite';
 import type { ContainerRecord, ContainerStateRecord } from './container-record';
@@ -67,9 +68,9 @@ function decode(r: Row): StoredContainer {
     name: r.name,
     image: r.image,
     imageId: r.image_id,
-    config: JSON.parse(r.config),
-    hostConfig: JSON.parse(r.host_config),
-    networkingConfig: r.networking === null ? null : JSON.parse(r.networking),
+    config: parseJsonExact(r.config, { bigintsOnly: true }) as StoredContainer['config'],
+    hostConfig: parseJsonExact(r.host_config, { bigintsOnly: true }) as StoredContainer['hostConfig'], // int64s beyond 2^53 as bigints
+    networkingConfig: r.networking === null ? null : (parseJsonExact(r.networking, { bigintsOnly: true }) as StoredContainer['networkingConfig']),
     path: r.path,
     args: JSON.parse(r.args),
     created: r.created_at,
@@ -84,7 +85,7 @@ function decode(r: Row): StoredContainer {
       restartCount: r.restart_count,
       manuallyStopped: r.manually_stopped !== 0,
     },
-    ...(r.mounts ? { mounts: JSON.parse(r.mounts) } : {}),
+    ...(r.mounts ? { mounts: parseJsonExact(r.mounts, { bigintsOnly: true }) as StoredContainer['mounts'] } : {}),
     ...(r.build ? { build: r.build } : {}),
   };
 }
@@ -122,11 +123,11 @@ export class SqliteContainerStore implements ContainerStore {
           rec.name,
           rec.image,
           rec.imageId,
-          JSON.stringify(rec.config),
-          JSON.stringify(rec.hostConfig),
-          rec.networkingConfig === undefined || rec.networkingConfig === null ? null : JSON.stringify(rec.networkingConfig),
+          stringifyJson(rec.config),
+          stringifyJson(rec.hostConfig),
+          rec.networkingConfig === undefined || rec.networkingConfig === null ? null : stringifyJson(rec.networkingConfig),
           rec.path,
-          JSON.stringify(rec.args),
+          stringifyJson(rec.args),
           rec.created,
           s.status,
           s.pid,
@@ -137,7 +138,7 @@ export class SqliteContainerStore implements ContainerStore {
           s.finishedAt,
           s.restartCount,
           s.manuallyStopped ? 1 : 0,
-          rec.mounts ? JSON.stringify(rec.mounts) : null,
+          rec.mounts ? stringifyJson(rec.mounts) : null,
           rec.build ?? null,
         ],
       );
@@ -158,17 +159,17 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   async updateHostConfig(id: string, hostConfig: ContainerRecord['hostConfig']): Promise<void> {
-    const r = await this.db.run('UPDATE containers SET host_config = ? WHERE id = ?', [JSON.stringify(hostConfig), id]);
+    const r = await this.db.run('UPDATE containers SET host_config = ? WHERE id = ?', [stringifyJson(hostConfig), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 
   async updateConfig(id: string, config: ContainerRecord['config']): Promise<void> {
-    const r = await this.db.run('UPDATE containers SET config = ? WHERE id = ?', [JSON.stringify(config), id]);
+    const r = await this.db.run('UPDATE containers SET config = ? WHERE id = ?', [stringifyJson(config), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 
   async updateNetworking(id: string, networking: ContainerRecord['networkingConfig']): Promise<void> {
-    const r = await this.db.run('UPDATE containers SET networking = ? WHERE id = ?', [networking === null || networking === undefined ? null : JSON.stringify(networking), id]);
+    const r = await this.db.run('UPDATE containers SET networking = ? WHERE id = ?', [networking === null || networking === undefined ? null : stringifyJson(networking), id]);
     if (r.changes === 0) throw new NotFoundError(`No such container: ${id}`);
   }
 

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { Int64 } from '@berth/api';
 import type { RuntimeMount } from '@berth/oci';
 import type { ResourceLimits, SpecInput } from '@berth/runtime';
 import type { ContainerRecord } from './container-record';
@@ -58,22 +59,35 @@ export async function userMounts(rec: ContainerRecord, volumePath: VolumePath): 
   return out;
 }
 
+/**
+ * An int64 of the HostConfig in the runtime's terms: one beyond 2^53 (a bigint: `Memory:
+ * 9223372036854775807`, "no limit" in practice) is held at 2^53-1, more than any kernel limit
+ * of these reaches; the record and inspect keep the exact value.
+ */
+function runtimeInt(v: Int64): number;
+function runtimeInt(v: Int64 | undefined): number | undefined;
+function runtimeInt(v: Int64 | undefined): number | undefined {
+  if (typeof v !== 'bigint') return v;
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(v > max ? max : v < -max ? -max : v);
+}
+
 /** The record's HostConfig resources in the runtime's terms (create and live `docker update`). */
 export function resourceLimitsOf(rec: Pick<ContainerRecord, 'hostConfig'>): ResourceLimits {
   const h = rec.hostConfig;
   const r: ResourceLimits = {};
-  if (h.Memory) r.memory = h.Memory;
-  if (h.MemorySwap) r.memorySwap = h.MemorySwap;
-  if (h.MemoryReservation) r.memoryReservation = h.MemoryReservation;
-  if (h.CpuShares) r.cpuShares = h.CpuShares;
+  if (h.Memory) r.memory = runtimeInt(h.Memory);
+  if (h.MemorySwap) r.memorySwap = runtimeInt(h.MemorySwap);
+  if (h.MemoryReservation) r.memoryReservation = runtimeInt(h.MemoryReservation);
+  if (h.CpuShares) r.cpuShares = runtimeInt(h.CpuShares);
   if (h.NanoCpus) r.nanoCpus = h.NanoCpus;
-  if (h.CpuQuota) r.cpuQuota = h.CpuQuota;
+  if (h.CpuQuota) r.cpuQuota = runtimeInt(h.CpuQuota);
   if (h.CpuPeriod) r.cpuPeriod = h.CpuPeriod;
   if (h.CpusetCpus) r.cpusetCpus = h.CpusetCpus;
   if (h.CpusetMems) r.cpusetMems = h.CpusetMems;
-  if (h.PidsLimit) r.pidsLimit = h.PidsLimit;
-  if (h.CpuRealtimePeriod) r.cpuRealtimePeriod = h.CpuRealtimePeriod;
-  if (h.CpuRealtimeRuntime) r.cpuRealtimeRuntime = h.CpuRealtimeRuntime;
+  if (h.PidsLimit) r.pidsLimit = runtimeInt(h.PidsLimit);
+  if (h.CpuRealtimePeriod) r.cpuRealtimePeriod = runtimeInt(h.CpuRealtimePeriod);
+  if (h.CpuRealtimeRuntime) r.cpuRealtimeRuntime = runtimeInt(h.CpuRealtimeRuntime);
   return r;
 }
 
@@ -122,13 +136,13 @@ export async function specInputOf(
     capDrop: h.CapDrop ?? undefined,
     cgroupParent: h.CgroupParent || undefined,
     oomScoreAdj: h.OomScoreAdj || undefined,
-    shmSize: h.ShmSize || undefined,
+    shmSize: runtimeInt(h.ShmSize) || undefined,
     noNewPrivileges: noNewPrivilegesOpt(h.SecurityOpt),
     ...(seccompOpt(h.SecurityOpt) !== undefined ? { seccomp: seccompOpt(h.SecurityOpt) } : {}),
     ...(h.Sysctls && Object.keys(h.Sysctls).length ? { sysctls: { ...h.Sysctls } } : {}),
     devices: (h.Devices ?? []).map((d) => ({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer, cgroupPermissions: d.CgroupPermissions })),
     ...(h.DeviceCgroupRules?.length ? { deviceCgroupRules: h.DeviceCgroupRules } : {}),
-    ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard })),
+    ulimits: (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: runtimeInt(u.Soft), hard: runtimeInt(u.Hard) })),
     annotations: { ...(h.Annotations ?? {}), 'org.berth.container.name': rec.name },
   };
 }

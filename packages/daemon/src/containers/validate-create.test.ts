@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@berth/errdefs';
+import { JsonNumber } from '@berth/api';
 import { logRotation, validateCreate } from './validate-create';
 
 /** The body `docker run --rm busybox:local echo hi` sends (SPEC §5), trimmed. */
@@ -94,7 +95,17 @@ describe('validateCreate', () => {
     [{ RestartPolicy: { Name: 'always' }, AutoRemove: true }, "can't create 'AutoRemove' container with restart policy"],
     [{ Memory: -1 }, 'Minimum memory limit allowed is 6MB'],
     [{ Memory: 1024 }, 'Minimum memory limit allowed is 6MB'],
-    [{ Memory: 1.5 }, 'Memory: expected an integer'],
+    // Go's encoding/json texts (checked with Go 1.19, Docker 20.10's, on the wrapper's types)
+    [{ Memory: 1.5 }, 'json: cannot unmarshal number 1.5 into Go struct field HostConfig.HostConfig.Memory of type int64'],
+    [{ Memory: 'x' }, 'json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Memory of type int64'],
+    [{ Memory: new JsonNumber('1e30') }, 'json: cannot unmarshal number 1e30 into Go struct field HostConfig.HostConfig.Memory of type int64'],
+    [{ Memory: new JsonNumber('1.0') }, 'json: cannot unmarshal number 1.0 into Go struct field HostConfig.HostConfig.Memory of type int64'],
+    [{ Memory: 9223372036854775808n }, 'json: cannot unmarshal number 9223372036854775808 into Go struct field HostConfig.HostConfig.Memory of type int64'],
+    [{ PidsLimit: new JsonNumber('1e30') }, 'json: cannot unmarshal number 1e30 into Go struct field HostConfig.HostConfig.PidsLimit of type int64'],
+    [{ OomScoreAdj: new JsonNumber('1e30') }, 'json: cannot unmarshal number 1e30 into Go struct field HostConfig.HostConfig.OomScoreAdj of type int'],
+    [{ BlkioWeight: 70000 }, 'json: cannot unmarshal number 70000 into Go struct field HostConfig.HostConfig.BlkioWeight of type uint16'],
+    [{ Ulimits: [{ Name: 'nofile', Soft: 1, Hard: new JsonNumber('1e30') }] }, 'json: cannot unmarshal number 1e30 into Go struct field Ulimit.HostConfig.Ulimits.Hard of type int64'],
+    [{ Memory: -9223372036854775808n }, 'Minimum memory limit allowed is 6MB'],
     [{ NanoCpus: -5 }, 'Range of CPUs'],
     [{ CpuShares: -2 }, 'invalid CPU shares'],
     [{ ShmSize: -1 }, 'SHM size can not be less than 0'],
@@ -111,6 +122,19 @@ describe('validateCreate', () => {
   ])('refuses bad host config %#', (h, msg) => {
     expect(() => validateCreate(withHost(h))).toThrow(InvalidArgumentError);
     expect(() => validateCreate(withHost(h))).toThrow(msg);
+  });
+
+  it("int64 fields take Go's whole range: beyond 2^53 as a bigint, MemorySwap doubled in Go's int64 as docker does", () => {
+    const v = validateCreate(withHost({ Memory: 9223372036854775807n, MemorySwap: -1, PidsLimit: 9007199254740993n, Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 9223372036854775807n }] }));
+    expect(v.hostConfig.Memory).toBe(9223372036854775807n);
+    expect(v.hostConfig.MemorySwap).toBe(-1);
+    expect(v.hostConfig.PidsLimit).toBe(9007199254740993n);
+    expect(v.hostConfig.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 9223372036854775807n }]);
+    expect(validateCreate(withHost({ Memory: 9223372036854775807n })).hostConfig.MemorySwap).toBe(-2);
+    expect(validateCreate(withHost({ Memory: 2n ** 53n })).hostConfig.MemorySwap).toBe(2n ** 54n);
+    // fields berth keeps as numbers refuse what it cannot hold, naming it
+    expect(() => validateCreate({ ...withHost({}), StopTimeout: 9223372036854775807n })).toThrow('StopTimeout: 9223372036854775807 is beyond what berth supports (2^53-1)');
+    expect(() => validateCreate({ ...withHost({}), StopTimeout: new JsonNumber('1e30') })).toThrow('json: cannot unmarshal number 1e30 into Go struct field ContainerConfigWrapper.StopTimeout of type int');
   });
 
   it("json-file's max-size and max-file as Docker 20.10 reads them (go-units v0.4 FromHumanSize: decimal), refused with its texts", () => {

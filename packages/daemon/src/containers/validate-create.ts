@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { parseHumanSize, type ContainerConfig, type HostConfig } from '@berth/api';
+import { JsonNumber, parseHumanSize, type ContainerConfig, type HostConfig, type Int64 } from '@berth/api';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, capabilityName, isCapability, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
@@ -62,12 +62,48 @@ function bool(v: unknown, field: string): boolean {
   return bad(`${field}: expected a boolean`);
 }
 
+/** Go's name (struct and field path) and type of a number field of the create body, as its decoder's errors print them. */
+function goField(field: string): [string, string] {
+  if (field.startsWith('Ulimits.')) return [`Ulimit.HostConfig.${field}`, 'int64'];
+  if (field.startsWith('Healthcheck.')) return [`HealthConfig.${field}`, field === 'Healthcheck.Retries' ? 'int' : 'time.Duration'];
+  if (field.startsWith('RestartPolicy.')) return [`RestartPolicy.HostConfig.${field}`, 'int'];
+  if (field === 'StopTimeout') return ['ContainerConfigWrapper.StopTimeout', 'int'];
+  return [`HostConfig.HostConfig.${field}`, field === 'OomScoreAdj' ? 'int' : field === 'BlkioWeight' ? 'uint16' : 'int64'];
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** JSON's name of a value's kind, as Go's UnmarshalTypeError gives it. */
+const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : 'string');
+
+/**
+ * An integer field as Go's encoding/json decodes it (the body read by parseJsonExact): a literal
+ * with a fraction or an exponent (`1e30`, `1.0`) or out of the Go type's range is refused with
+ * Go's text, quoting the literal; an int64 beyond 2^53 comes back as a bigint.
+ */
+function int64(v: unknown, field: string): Int64 {
+  if (v === undefined || v === null) return 0;
+  const [where, type] = goField(field);
+  const refuse = (what: string): never => bad(`json: cannot unmarshal ${what} into Go struct field ${where} of type ${type}`);
+  if (v instanceof JsonNumber) return refuse(`number ${v.text}`);
+  if (typeof v === 'number' && !Number.isInteger(v)) return refuse(`number ${v}`);
+  if (typeof v !== 'number' && typeof v !== 'bigint') return refuse(jsonKind(v));
+  const b = BigInt(v);
+  if (type === 'uint16' ? b < 0n || b > 65535n : b < INT64_MIN || b > INT64_MAX) refuse(`number ${v}`);
+  return asInt64(b);
+}
+
+/** A bigint as an Int64: a number when it is a safe one. */
+function asInt64(b: bigint): Int64 {
+  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
+}
+
+/** An integer field berth keeps as a number: int64's checks, and a value beyond 2^53 refused (Docker takes it). */
 function int(v: unknown, field: string, dflt = 0): number {
   if (v === undefined || v === null) return dflt;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  // docker's JSON decoder refuses what does not fit its int64 fields (e.g. Memory: 1e30)
-  if (typeof v === 'number' && Number.isInteger(v)) bad(`json: cannot unmarshal number ${v} into Go struct field ${field} of type int64`);
-  return bad(`${field}: expected an integer`);
+  const n = int64(v, field);
+  if (typeof n === 'bigint') bad(`${field}: ${n} is beyond what berth supports (2^53-1)`);
+  return n as number;
 }
 
 /** A cpuset list (`0-3,5`): its numbers, or undefined when it is not one. */
@@ -238,32 +274,32 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   h.AutoRemove = autoRemove;
 
   // Resources.
-  const memory = int(h.Memory, 'Memory');
+  const memory = int64(h.Memory, 'Memory');
   if (memory !== 0 && memory < MIN_MEMORY) bad('Minimum memory limit allowed is 6MB');
-  const memorySwap = int(h.MemorySwap, 'MemorySwap');
+  const memorySwap = int64(h.MemorySwap, 'MemorySwap');
   if (memorySwap < -1) bad('invalid memory swap limit: must be -1 or positive');
   if (memorySwap > 0 && memory > 0 && memorySwap < memory) bad('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (memorySwap > 0 && memory === 0) bad('You should always set the Memory limit when using Memoryswap limit, see usage');
-  const reservation = int(h.MemoryReservation, 'MemoryReservation');
+  const reservation = int64(h.MemoryReservation, 'MemoryReservation');
   if (reservation < 0) bad('MemoryReservation: must not be negative');
   const swappiness = h.MemorySwappiness === undefined || h.MemorySwappiness === null ? -1 : int(h.MemorySwappiness, 'MemorySwappiness');
   if (swappiness < -1 || swappiness > 100) bad(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
-  const nanoCpus = int(h.NanoCpus, 'NanoCpus');
+  const nanoCpus = int64(h.NanoCpus, 'NanoCpus');
   const ncpu = os.cpus().length || 1;
   if (nanoCpus < 0 || nanoCpus > ncpu * 1e9) bad(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
-  const cpuShares = int(h.CpuShares, 'CpuShares');
+  const cpuShares = int64(h.CpuShares, 'CpuShares');
   if (cpuShares < 0) bad('invalid CPU shares: must not be negative');
-  const cpuPeriod = int(h.CpuPeriod, 'CpuPeriod');
-  const cpuQuota = int(h.CpuQuota, 'CpuQuota');
+  const cpuPeriod = int64(h.CpuPeriod, 'CpuPeriod');
+  const cpuQuota = int64(h.CpuQuota, 'CpuQuota');
   if (cpuPeriod < 0) bad('CpuPeriod: must not be negative');
   if (cpuQuota < -1) bad('CpuQuota: must be -1 or positive');
   if (nanoCpus > 0 && cpuPeriod > 0) bad('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   if (nanoCpus > 0 && cpuQuota > 0) bad('Conflicting options: Nano CPUs and CPU Quota cannot both be set');
   if (cpuPeriod !== 0 && (cpuPeriod < 1000 || cpuPeriod > 1000000)) bad('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   if (cpuQuota > 0 && cpuQuota < 1000) bad('CPU cfs quota can not be less than 1ms (i.e. 1000)');
-  const shmSize = int(h.ShmSize, 'ShmSize');
+  const shmSize = int64(h.ShmSize, 'ShmSize');
   if (shmSize < 0) bad('SHM size can not be less than 0');
-  const pids = h.PidsLimit === undefined || h.PidsLimit === null ? 0 : int(h.PidsLimit, 'PidsLimit');
+  const pids = h.PidsLimit === undefined || h.PidsLimit === null ? 0 : int64(h.PidsLimit, 'PidsLimit');
   const oom = int(h.OomScoreAdj, 'OomScoreAdj');
   if (oom < -1000 || oom > 1000) bad(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
   const blkio = int(h.BlkioWeight, 'BlkioWeight');
@@ -276,8 +312,8 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     h[f] = f === 'CapAdd' || f === 'CapDrop' ? strSlice(h[f], f) : strArray(h[f], f);
   }
   for (const r of (h.DeviceCgroupRules as string[] | null) ?? []) parseDeviceCgroupRule(r);
-  const rtPeriod = int(h.CpuRealtimePeriod, 'CpuRealtimePeriod');
-  const rtRuntime = int(h.CpuRealtimeRuntime, 'CpuRealtimeRuntime');
+  const rtPeriod = int64(h.CpuRealtimePeriod, 'CpuRealtimePeriod');
+  const rtRuntime = int64(h.CpuRealtimeRuntime, 'CpuRealtimeRuntime');
   if (rtPeriod < 0 || rtRuntime < 0) bad('CpuRealtimePeriod/CpuRealtimeRuntime: must not be negative');
   if (rtRuntime !== 0 && rtPeriod !== 0 && rtRuntime > rtPeriod) bad('cpu-rt-runtime cannot be higher than cpu-rt-period');
   for (const e of (h.ExtraHosts as string[] | null) ?? []) {
@@ -351,8 +387,8 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   const ulimits = ((h.Ulimits as unknown[] | null) ?? []).map((u) => {
     if (!isObject(u)) bad('HostConfig.Ulimits: expected objects');
     const name = str(u.Name, 'Ulimits.Name');
-    const soft = int(u.Soft, 'Ulimits.Soft');
-    const hard = int(u.Hard, 'Ulimits.Hard');
+    const soft = int64(u.Soft, 'Ulimits.Soft');
+    const hard = int64(u.Hard, 'Ulimits.Hard');
     if (!ULIMIT_NAMES.includes(name)) bad(`invalid ulimit type: ${name}`);
     if (soft < -1 || hard < -1) bad(`invalid ulimit argument: ${name}=${soft}:${hard}`);
     if (hard !== -1 && (soft === -1 || soft > hard)) bad(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
@@ -443,7 +479,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     Isolation: h.Isolation as string,
     CpuShares: cpuShares,
     Memory: memory,
-    NanoCpus: nanoCpus,
+    NanoCpus: Number(nanoCpus), // at most the host's CPUs x 1e9 (checked above)
     CgroupParent: h.CgroupParent as string,
     BlkioWeight: blkio,
     BlkioWeightDevice: [],
@@ -451,7 +487,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     BlkioDeviceWriteBps: [],
     BlkioDeviceReadIOps: [],
     BlkioDeviceWriteIOps: [],
-    CpuPeriod: cpuPeriod,
+    CpuPeriod: Number(cpuPeriod), // at most 1000000 (checked above)
     CpuQuota: cpuQuota,
     CpuRealtimePeriod: rtPeriod,
     CpuRealtimeRuntime: rtRuntime,
@@ -463,7 +499,8 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     KernelMemory: 0,
     KernelMemoryTCP: 0,
     MemoryReservation: reservation,
-    MemorySwap: memory > 0 && memorySwap === 0 ? memory * 2 : memorySwap,
+    // docker's adaptContainerSettings: twice the memory, in Go's int64 (2^63-1 doubles to -2)
+    MemorySwap: memory > 0 && memorySwap === 0 ? asInt64(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
     MemorySwappiness: swappiness === -1 ? null : swappiness,
     OomKillDisable: h.OomKillDisable as boolean,
     PidsLimit: pids > 0 ? pids : null,

@@ -122,7 +122,7 @@ export function containersRouter(service: ContainerService): Router {
     '/containers/create',
     asyncHandler(async (req: Request, res: Response) => {
       // dockerode repeats every option in the query string: only `name` and `platform` count.
-      const body = withoutNewerFields(req, await readJsonBody<ContainerCreateRequest>(req));
+      const body = withoutNewerFields(req, await readJsonBody<ContainerCreateRequest>(req, { exact: true }));
       const out = await service.create(body as ContainerCreateRequest, {
         name: queryString(req, 'name') || undefined,
         platform: queryString(req, 'platform') || undefined,
@@ -242,7 +242,7 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/containers/:id/update',
     asyncHandler(async (req: Request, res: Response) => {
-      const body = await readJsonBody(req);
+      const body = await readJsonBody(req, { exact: true });
       sendJson(res, 200, await service.update(id(req), body ?? {}));
     }),
   );

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { parseJsonExact } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { upgradeRequestBody } from './hijack';
 
@@ -26,14 +27,16 @@ export async function readBody(req: IncomingMessage, limit = MAX_JSON_BODY): Pro
 
 /**
  * Parses a JSON request body. Any Content-Type is accepted (the CLI sends `text/plain` on some
- * endpoints); an empty body gives `undefined`; malformed JSON is a 400, never a 500.
+ * endpoints); an empty body gives `undefined`; malformed JSON is a 400, never a 500. `exact`:
+ * numbers as Go's decoder sees them (@berth/api's parseJsonExact: an int64 beyond 2^53 as a
+ * bigint, `1e30` as its text), for bodies whose int64 fields are checked as Docker does.
  */
-export async function readJsonBody<T = unknown>(req: IncomingMessage): Promise<T | undefined> {
+export async function readJsonBody<T = unknown>(req: IncomingMessage, opts: { exact?: boolean } = {}): Promise<T | undefined> {
   const buf = await readBody(req);
   const text = buf.toString('utf8').trim();
   if (text === '') return undefined;
   try {
-    return JSON.parse(text) as T;
+    return (opts.exact ? parseJsonExact(text) : JSON.parse(text)) as T;
   } catch (e) {
     throw new InvalidArgumentError(`invalid JSON body: ${(e as Error).message}`);
   }

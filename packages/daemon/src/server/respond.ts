@@ -1,8 +1,12 @@
 import type { ServerResponse } from 'node:http';
+import { stringifyJson } from '@berth/api';
 
-/** A JSON response the way dockerd sends it: compact JSON plus `\n`, `Content-Type: application/json`. */
+/**
+ * A JSON response the way dockerd sends it: compact JSON plus `\n`, `Content-Type: application/json`
+ * (an int64 held as a bigint written as its digits).
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const data = JSON.stringify(body === undefined ? null : body) + '\n';
+  const data = stringifyJson(body === undefined ? null : body) + '\n';
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(data));
