@@ -56,6 +56,14 @@ describe('JSON numbers as Go decodes them', () => {
       expect(dbl.status).toBe(201);
       const g = ok(await docker(['inspect', '-f', '{{.HostConfig.MemorySwap}} {{json .HostConfig.Ulimits}}', 'big-doubled'])).stdout.trim();
       expect(g).toBe('-2 [{"Name":"nofile","Hard":9223372036854775807,"Soft":1024}]');
+      // update: Go decodes its body into UpdateConfig, whose name its refusals carry
+      const update = (body: string) => rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/big-doubled/update', headers: { 'Content-Type': 'application/json' }, body });
+      const u1 = await update('{"Memory":1e30}');
+      expect([u1.status, (u1.json as { message: string }).message]).toEqual([400, 'json: cannot unmarshal number 1e30 into Go struct field UpdateConfig.Memory of type int64']);
+      const u2 = await update('{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":2.0}}');
+      expect([u2.status, (u2.json as { message: string }).message]).toEqual([400, 'json: cannot unmarshal number 2.0 into Go struct field RestartPolicy.RestartPolicy.MaximumRetryCount of type int']);
+      expect((await update('{"Memory":9223372036854775806,"MemorySwap":-1}')).status).toBe(200);
+      expect(ok(await docker(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}', 'big-doubled'])).stdout.trim()).toBe('9223372036854775806 -1');
     } finally {
       await docker(['rm', '-f', 'big-ints', 'big-doubled']);
     }

@@ -1,7 +1,7 @@
 import { ConflictError, FailedPreconditionError, InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerContext } from './container-context';
 import { resourceLimitsOf } from './spec-input';
-import { validateCreate } from './validate-create';
+import { checkUpdateNumbers, validateCreate } from './validate-create';
 
 /** HostConfig fields `docker update` changes (non-zero values only). */
 const RESOURCES = [
@@ -16,6 +16,7 @@ const RESOURCES = [
 export async function updateContainer(ctx: ContainerContext, ref: string, body: unknown): Promise<{ Warnings: string[] | null }> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('update: the request body must be a JSON object');
   const b = body as Record<string, unknown>;
+  checkUpdateNumbers(b); // Go's decoder's refusals come first, naming UpdateConfig's fields
   const e = ctx.mustGet(ref);
   if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
     throw new ConflictError(`Container ${e.rec.id} is marked for removal and cannot be "update"`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { JsonNumber } from '@berth/api';
-import { logRotation, validateCreate } from './validate-create';
+import { checkUpdateNumbers, logRotation, validateCreate } from './validate-create';
 
 /** The body `docker run --rm busybox:local echo hi` sends (SPEC §5), trimmed. */
 const cliBody = {
@@ -135,6 +135,12 @@ describe('validateCreate', () => {
     // fields berth keeps as numbers refuse what it cannot hold, naming it
     expect(() => validateCreate({ ...withHost({}), StopTimeout: 9223372036854775807n })).toThrow('StopTimeout: 9223372036854775807 is beyond what berth supports (2^53-1)');
     expect(() => validateCreate({ ...withHost({}), StopTimeout: new JsonNumber('1e30') })).toThrow('json: cannot unmarshal number 1e30 into Go struct field ContainerConfigWrapper.StopTimeout of type int');
+    // an update body is Go's UpdateConfig (texts checked with Go 1.19)
+    expect(() => checkUpdateNumbers({ Memory: new JsonNumber('1e30') })).toThrow('json: cannot unmarshal number 1e30 into Go struct field UpdateConfig.Memory of type int64');
+    expect(() => checkUpdateNumbers({ BlkioWeight: -1 })).toThrow('json: cannot unmarshal number -1 into Go struct field UpdateConfig.BlkioWeight of type uint16');
+    expect(() => checkUpdateNumbers({ Memory: 'x' })).toThrow('json: cannot unmarshal string into Go struct field UpdateConfig.Memory of type int64');
+    expect(() => checkUpdateNumbers({ RestartPolicy: { MaximumRetryCount: new JsonNumber('1e30') } })).toThrow('json: cannot unmarshal number 1e30 into Go struct field RestartPolicy.RestartPolicy.MaximumRetryCount of type int');
+    expect(() => checkUpdateNumbers({ Memory: 9223372036854775807n, CpusetCpus: '0' })).not.toThrow();
   });
 
   it("json-file's max-size and max-file as Docker 20.10 reads them (go-units v0.4 FromHumanSize: decimal), refused with its texts", () => {

@@ -82,8 +82,13 @@ const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v 
  * Go's text, quoting the literal; an int64 beyond 2^53 comes back as a bigint.
  */
 function int64(v: unknown, field: string): Int64 {
-  if (v === undefined || v === null) return 0;
   const [where, type] = goField(field);
+  return goInt(v, where, type);
+}
+
+/** int64's rule for a field Go names `where` with type `type` (int64, int, time.Duration, uint16). */
+function goInt(v: unknown, where: string, type: string): Int64 {
+  if (v === undefined || v === null) return 0;
   const refuse = (what: string): never => bad(`json: cannot unmarshal ${what} into Go struct field ${where} of type ${type}`);
   if (v instanceof JsonNumber) return refuse(`number ${v.text}`);
   if (typeof v === 'number' && !Number.isInteger(v)) return refuse(`number ${v}`);
@@ -92,6 +97,15 @@ function int64(v: unknown, field: string): Int64 {
   if (type === 'uint16' ? b < 0n || b > 65535n : b < INT64_MIN || b > INT64_MAX) refuse(`number ${v}`);
   return asInt64(b);
 }
+
+/** UpdateConfig's number fields (Resources' and the restart policy's), as Go decodes an update body. */
+export function checkUpdateNumbers(body: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(body)) {
+    if (k === 'RestartPolicy' && isObject(v)) goInt(v.MaximumRetryCount, 'RestartPolicy.RestartPolicy.MaximumRetryCount', 'int');
+    else if (UPDATE_NUMBERS.includes(k)) goInt(v, `UpdateConfig.${k}`, k === 'BlkioWeight' ? 'uint16' : 'int64');
+  }
+}
+const UPDATE_NUMBERS = ['Memory', 'MemorySwap', 'MemoryReservation', 'KernelMemory', 'KernelMemoryTCP', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'MemorySwappiness', 'CpuCount', 'CpuPercent'];
 
 /** A bigint as an Int64: a number when it is a safe one. */
 function asInt64(b: bigint): Int64 {
