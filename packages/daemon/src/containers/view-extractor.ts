@@ -26,8 +26,8 @@ const WRITE_BYTES = 256 * 1024;
 interface Pending {
   e: TarEntry;
   parent: number;
-  name: Buffer;
-  comps: string[];
+  nameOff: number;
+  nameLen: number;
   target: string;
   /** The target's parent directory (relative), `''` for the extraction directory. */
   dir: string;
@@ -95,8 +95,10 @@ export class ViewExtractor implements TarSink {
   private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
   /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
   private cached: { rel: string; fd: number; path: string; mount?: ViewMount; mountNames: Set<string> } | undefined;
-  /** The small file whose data is being copied into the batch being filled (next free byte, end). */
-  private small: { arena: Buffer; at: number; end: number } | undefined;
+  /** The small file whose data is being copied into the batch being filled: its arena, next free byte there, end. */
+  private smallArena: Buffer | undefined;
+  private smallAt = 0;
+  private smallEnd = 0;
   /** The batch being filled, and the one being written on the worker thread (at most one). */
   private fill: Batch | undefined;
   private flight: { batch: Batch; done: Promise<void> } | undefined;
@@ -139,10 +141,20 @@ export class ViewExtractor implements TarSink {
   }
 
   private enter(e: TarEntry, comps: string[], target: string, dir: string, kind: Kind): void | Promise<void> {
+    const batchable = kind === 'file' && e.size <= SMALL_FILE && e.xattrs === undefined;
+    const c = this.cached;
+    if (batchable && c !== undefined && c.rel === dir) {
+      // the most common case (the next small file of the same directory): what locate() would say, without its objects
+      const last = comps[comps.length - 1]!;
+      if (!c.mountNames.has(last)) {
+        checkWritable(c.mount, this.opts.readonlyRootfs);
+        return this.queue(e, c.fd, last, target, dir);
+      }
+    }
     const r = this.locate(comps, target, dir);
-    if (kind === 'file' && r.reused && e.size <= SMALL_FILE && e.xattrs === undefined) {
+    if (batchable && r.reused) {
       checkWritable(r.mount, this.opts.readonlyRootfs);
-      return this.queue(e, r, comps, target, dir);
+      return this.queue(e, r.parent, r.name, target, dir);
     }
     try {
       this.fd = this.place(e, r, comps, target, kind);
@@ -152,12 +164,16 @@ export class ViewExtractor implements TarSink {
     }
   }
 
-  /** Adds a small file to the batch being filled (its data copied in by data()); a full batch is handed to the worker first. */
-  private queue(e: TarEntry, r: Located, comps: string[], target: string, dir: string): void | Promise<void> {
-    const need = r.name.length + e.size;
+  /**
+   * Adds a small file to the batch being filled (its data copied in by data()); a full batch is
+   * handed to the worker first. `name`: in `parent`, a Buffer or a binary string (one byte a char).
+   */
+  private queue(e: TarEntry, parent: number, name: Buffer | string, target: string, dir: string): void | Promise<void> {
+    const nameLen = name.length;
+    const need = nameLen + e.size;
     const b0 = this.fill;
     if (b0 !== undefined && (b0.items.length >= BATCH_FILES || b0.used + need > b0.arena.length)) {
-      if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, r, comps, target, dir));
+      if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, parent, name, target, dir));
       this.submit();
     }
     const b = (this.fill ??= {
@@ -168,14 +184,15 @@ export class ViewExtractor implements TarSink {
       closeAfter: [],
     });
     const nameOff = b.used;
-    r.name.copy(b.arena, nameOff);
-    const dataOff = nameOff + r.name.length;
+    if (typeof name === 'string') b.arena.write(name, nameOff, nameLen, 'latin1');
+    else name.copy(b.arena, nameOff);
+    const dataOff = nameOff + nameLen;
     b.used = dataOff + e.size;
     const m = b.items.length * BATCH_FIELDS;
     const meta = b.meta;
-    meta[m] = r.parent;
+    meta[m] = parent;
     meta[m + 1] = nameOff;
-    meta[m + 2] = r.name.length;
+    meta[m + 2] = nameLen;
     meta[m + 3] = dataOff;
     meta[m + 4] = e.size;
     meta[m + 5] = e.uid;
@@ -183,10 +200,12 @@ export class ViewExtractor implements TarSink {
     meta[m + 7] = e.mode & 0o7777;
     meta[m + 8] = atimeOf(e);
     meta[m + 9] = e.mtime;
-    b.items.push({ e, parent: r.parent, name: r.name, comps, target, dir, dataOff });
+    b.items.push({ e, parent, nameOff, nameLen, target, dir, dataOff });
     bump(this.pendingNames, target, 1);
     bump(this.pendingDirs, dir, 1);
-    this.small = { arena: b.arena, at: dataOff, end: dataOff + e.size };
+    this.smallArena = b.arena;
+    this.smallAt = dataOff;
+    this.smallEnd = dataOff + e.size;
   }
 
   /** Hands the batch being filled to the worker thread. */
@@ -207,8 +226,8 @@ export class ViewExtractor implements TarSink {
       let stop = await native.createFiles(b.meta, b.arena, count, 0, true);
       while (stop < count) {
         const p = b.items[stop]!;
-        const r: Located = { parent: p.parent, name: p.name, mountPoint: false, close: () => undefined };
-        const fd = this.place(p.e, r, p.comps, p.target, 'file');
+        const r: Located = { parent: p.parent, name: b.arena.subarray(p.nameOff, p.nameOff + p.nameLen), mountPoint: false, close: noClose };
+        const fd = this.place(p.e, r, p.target.split('/'), p.target, 'file');
         writeAll(fd, b.arena.subarray(p.dataOff, p.dataOff + p.e.size));
         this.fileMeta(fd, p.e);
         stop = native.createFiles(b.meta, b.arena, count, stop + 1, false);
@@ -259,7 +278,6 @@ export class ViewExtractor implements TarSink {
   /** Replaces what is at the entry's name as docker's Unpack does, then creates the entry there (a file: returns its fd, else -1). */
   private place(e: TarEntry, r: Located, comps: string[], target: string, kind: Kind): number {
     const native = fsAt();
-    const rel = Buffer.from(comps.join('/'), 'latin1');
     const isDir = kind === 'dir';
     {
       checkWritable(r.mount, this.opts.readonlyRootfs);
@@ -280,7 +298,7 @@ export class ViewExtractor implements TarSink {
         case 'dir':
           if (!existingDir) native.mkdirat(parent, name, 0o700);
           this.meta(parent, name, e, false);
-          this.dirs.push({ rel, atime: atimeOf(e), mtime: e.mtime });
+          this.dirs.push({ rel: Buffer.from(target, 'latin1'), atime: atimeOf(e), mtime: e.mtime });
           return -1;
         case 'file':
           return native.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600); // owner, mode and times at entryEnd, on the fd
@@ -330,11 +348,11 @@ export class ViewExtractor implements TarSink {
    * tar is read on once it is done (the request's backpressure). Others are written as they come.
    */
   data(chunk: Buffer): void | Promise<void> {
-    const small = this.small;
-    if (small !== undefined) {
-      const n = Math.min(chunk.length, small.end - small.at);
-      chunk.copy(small.arena, small.at, 0, n);
-      small.at += n;
+    const arena = this.smallArena;
+    if (arena !== undefined) {
+      const n = Math.min(chunk.length, this.smallEnd - this.smallAt);
+      chunk.copy(arena, this.smallAt, 0, n);
+      this.smallAt += n;
       return;
     }
     if (this.fd < 0) return;
@@ -366,9 +384,9 @@ export class ViewExtractor implements TarSink {
   entryEnd(): void | Promise<void> {
     const e = this.cur;
     this.cur = undefined;
-    if (this.small !== undefined) {
-      this.small.arena.fill(0, this.small.at, this.small.end); // (tar-stream hands over exactly size bytes)
-      this.small = undefined;
+    if (this.smallArena !== undefined) {
+      this.smallArena.fill(0, this.smallAt, this.smallEnd); // (tar-stream hands over exactly size bytes)
+      this.smallArena = undefined;
       // the worker is idle: give it what is there
       if (this.flight === undefined) this.submit();
       return;
@@ -458,7 +476,7 @@ export class ViewExtractor implements TarSink {
 
   /** Releases what an interrupted extraction holds (after the batch on the worker is done: it uses the fds). */
   async abort(): Promise<void> {
-    this.small = undefined;
+    this.smallArena = undefined;
     while (this.writing !== undefined) await this.writing.catch(() => undefined); // it uses this.fd (and may chain one more)
     this.held = [];
     this.heldBytes = 0;

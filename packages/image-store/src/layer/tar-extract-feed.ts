@@ -21,6 +21,8 @@ class SinkError {
   constructor(readonly err: unknown) {}
 }
 
+function ignore(): void {}
+
 /**
  * Feeds a tar stream, chunk by chunk, through tar-stream's `extract()` into a TarSink, in one
  * pass (the caller hashes each chunk before it pushes it). Each entry is read to its end before
@@ -56,6 +58,19 @@ export class TarExtractFeed {
   private pending: Promise<void> | undefined;
   /** Stream offset just past the end-of-archive block, once it has been read; -1 before. */
   endOffset = -1;
+  // The entry being handed over (tar-stream emits the next one only after `next` is called):
+  // where its extended headers and header start, where it ends (padding included), its stream
+  // and data chunks waiting for the sink, and whether they go to the sink at all (size > 0).
+  private metaStart = 0;
+  private headerAt = 0;
+  private region: Buffer | undefined;
+  private entryEnd = 0;
+  private stream: EntryStream | undefined;
+  private next: ((err?: Error | null) => void) | undefined;
+  private forward = false;
+  private readonly queue: Buffer[] = [];
+  private waiting = false;
+  private streamEnded = false;
 
   constructor(private readonly sink: TarSink) {
     // tar-stream's typings omit these extract options: latin1 keeps names byte for byte
@@ -128,69 +143,109 @@ export class TarExtractFeed {
 
   private onEntry(h: ExtractedHeader, stream: EntryStream, next: (err?: Error | null) => void): void {
     try {
-      const metaStart = this.nextHeaderAt;
-      const headerAt = h.byteOffset - BLOCK;
+      this.metaStart = this.nextHeaderAt;
+      this.headerAt = h.byteOffset - BLOCK;
+      this.region = undefined;
       const dataLen = h.type === 'directory' ? 0 : h.size; // tar-stream skips no data for directories
-      const entryEnd = h.byteOffset + padded(dataLen);
-      let region: Buffer | undefined;
-      const rawType = h.type === null || h.type === undefined ? String.fromCharCode(this.slice(headerAt + 156, headerAt + 157)[0] ?? 0) : '';
-      const e = toTarEntry(h, rawType, (k) => findRawPax((region ??= this.slice(metaStart, headerAt)), k));
-      this.keepFrom = entryEnd;
-      stream.on('error', () => {}); // the extractor reports it (and is destroyed with it)
-      const forward = e.size > 0;
-      const consume = (): void => {
-        // the entry stream flows (and tar-stream goes on) only once 'data' is listened to
-        // chunks wait in `queue` while the sink's last data() is pending (pausing the entry stream
-        // stops tar-stream taking input, but chunks it already has may still be emitted)
-        const queue: Buffer[] = [];
-        let waiting = false;
-        let ended = false;
-        const pump = (): void => {
-          while (queue.length > 0 && !waiting && this.failure === undefined) {
-            const c = queue.shift()!;
-            const wait = this.call(() => this.sink.data(c));
-            if (wait === undefined) continue;
-            waiting = true;
-            stream.pause();
-            wait.then(
-              () => {
-                waiting = false;
-                if (this.failure !== undefined) return;
-                stream.resume();
-                pump();
-              },
-              (err: unknown) => this.fail(new SinkError(err)),
-            );
-          }
-          if (ended && !waiting && queue.length === 0 && this.failure === undefined) {
-            ended = false;
-            finish();
-          }
-        };
-        const finish = (): void => {
-          const after = (): void => {
-            this.nextHeaderAt = entryEnd;
-            this.checkAt = entryEnd;
-            if (!this.checkEnd()) next();
-          };
-          this.afterSink(this.call(() => this.sink.entryEnd()), after);
-        };
-        stream.on('data', (c: Buffer) => {
-          if (!forward || this.failure !== undefined) return;
-          queue.push(c);
-          pump();
-        });
-        stream.on('end', () => {
-          if (this.failure !== undefined) return;
-          ended = true;
-          pump();
-        });
-      };
-      this.afterSink(this.call(() => this.sink.entry(e)), consume);
+      this.entryEnd = h.byteOffset + padded(dataLen);
+      const rawType = h.type === null || h.type === undefined ? String.fromCharCode(this.slice(this.headerAt + 156, this.headerAt + 157)[0] ?? 0) : '';
+      const e = toTarEntry(h, rawType, this.rawPax);
+      this.keepFrom = this.entryEnd;
+      this.stream = stream;
+      this.next = next;
+      this.forward = e.size > 0;
+      this.waiting = false;
+      this.streamEnded = false;
+      stream.on('error', ignore); // the extractor reports it (and is destroyed with it)
+      let r: void | Promise<void>;
+      try {
+        r = this.sink.entry(e);
+      } catch (err) {
+        this.fail(new SinkError(err));
+        return;
+      }
+      this.afterSink(r ?? undefined, this.consume);
     } catch (err) {
       this.fail(err);
     }
   }
+
+  /** The raw bytes of a PAX record of the entry being handed over (see findRawPax), from the extended headers kept in front of it. */
+  private readonly rawPax = (k: string): Buffer | undefined => findRawPax((this.region ??= this.slice(this.metaStart, this.headerAt)), k);
+
+  /**
+   * The entry stream flows (and tar-stream goes on) only once 'data' is listened to. Chunks wait
+   * in `queue` while the sink's last data() is pending (pausing the entry stream stops tar-stream
+   * taking input, but chunks it already has may still be emitted).
+   */
+  private readonly consume = (): void => {
+    const stream = this.stream!;
+    stream.on('data', this.onData);
+    stream.on('end', this.onStreamEnd);
+  };
+
+  private readonly onData = (c: Buffer): void => {
+    if (!this.forward || this.failure !== undefined) return;
+    if (this.waiting || this.queue.length > 0) this.queue.push(c);
+    else this.give(c);
+  };
+
+  /** Hands a chunk to the sink; false when the sink makes the next one wait (or failed). */
+  private give(c: Buffer): boolean {
+    let wait: void | Promise<void>;
+    try {
+      wait = this.sink.data(c);
+    } catch (err) {
+      this.fail(new SinkError(err));
+      return false;
+    }
+    if (wait === undefined || wait === null) return true;
+    this.waiting = true;
+    this.stream!.pause();
+    wait.then(this.onDataWritten, this.onSinkRejected);
+    return false;
+  }
+
+  private readonly onStreamEnd = (): void => {
+    if (this.failure !== undefined) return;
+    this.streamEnded = true;
+    this.pump();
+  };
+
+  private pump(): void {
+    const queue = this.queue;
+    while (queue.length > 0 && !this.waiting && this.failure === undefined) {
+      if (!this.give(queue.shift()!)) break;
+    }
+    if (this.streamEnded && !this.waiting && queue.length === 0 && this.failure === undefined) {
+      this.streamEnded = false;
+      let r: void | Promise<void>;
+      try {
+        r = this.sink.entryEnd();
+      } catch (err) {
+        this.fail(new SinkError(err));
+        return;
+      }
+      this.afterSink(r ?? undefined, this.afterEntry);
+    }
+  }
+
+  private readonly onDataWritten = (): void => {
+    this.waiting = false;
+    if (this.failure !== undefined) return;
+    this.stream!.resume();
+    this.pump();
+  };
+
+  private readonly onSinkRejected = (err: unknown): void => this.fail(new SinkError(err));
+
+  /** The entry is handed over: on to the next header, unless this is the end-of-archive block. */
+  private readonly afterEntry = (): void => {
+    this.nextHeaderAt = this.entryEnd;
+    this.checkAt = this.entryEnd;
+    this.stream = undefined;
+    if (!this.checkEnd()) this.next!();
+  };
 
   /**
    * Goes on with `then` once the sink's call has settled: at once when it returned nothing, else
@@ -215,23 +270,20 @@ export class TarExtractFeed {
     );
   }
 
-  /** Calls the sink; a promise it returns is handed back (a throw fails the feed). */
-  private call(fn: () => void | Promise<void>): Promise<void> | undefined {
-    try {
-      return fn() ?? undefined;
-    } catch (err) {
-      this.fail(new SinkError(err));
-      return undefined;
-    }
-  }
-
   /** If the block where a header is due has arrived: is it the end-of-archive block? */
   private checkEnd(): boolean {
     if (this.checkAt < 0 || this.received < this.checkAt + BLOCK) return false;
     const at = this.checkAt;
     this.checkAt = -1;
-    const b = this.slice(at, at + BLOCK);
-    for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false;
+    // all zero? (looked at where it is kept: this runs once per entry)
+    const kept = this.kept;
+    let off = this.keptStart;
+    for (let j = 0; j < kept.length && off < at + BLOCK; j++) {
+      const c = kept[j]!;
+      const end = Math.min(at + BLOCK, off + c.length);
+      for (let i = Math.max(at, off); i < end; i++) if (c[i - off] !== 0) return false;
+      off += c.length;
+    }
     this.endOffset = at + BLOCK;
     this.kept = [];
     this.wake?.();
