@@ -25,7 +25,7 @@ interface EventJson {
 }
 
 /** The events of `filters` from `since` (unix seconds) until now, through `docker events`. */
-async function eventsSince(since: number, filters: string[]): Promise<EventJson[]> {
+async function eventsSince(since: number | string, filters: string[]): Promise<EventJson[]> {
   const until = Math.floor(Date.now() / 1000) + 1;
   const r = ok(await c.docker(['events', '--since', String(since), '--until', String(until), ...filters.flatMap((f) => ['--filter', f]), '--format', '{{json .}}']));
   return r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EventJson);
@@ -41,6 +41,8 @@ async function imageId(ref: string): Promise<string> {
 }
 
 const now = (): number => Math.floor(Date.now() / 1000) - 1;
+/** This moment in unix seconds with milliseconds (`--since` takes fractions): a window of one command's events. */
+const mark = (): string => (Date.now() / 1000).toFixed(3);
 
 describe('image tag events (moby TagImageWithReference)', () => {
   let labelled: string;
@@ -92,5 +94,53 @@ describe('image tag events (moby TagImageWithReference)', () => {
     const second = (await eventsSince(since2, ['type=container', 'event=commit', 'container=tagev-c'])).map((e) => e.Actor.Attributes);
     expect(second.at(-1)).toMatchObject({ imageID: bare, imageRef: '' });
     ok(await c.docker(['rm', 'tagev-c']));
+  });
+});
+
+describe('the other image events as moby\'s LogImageEvent: Actor and name the image ID, the image\'s labels', () => {
+  it('docker import repo:tag: the tag event, then import named by the ID', async () => {
+    const since = now();
+    const tar = path.join(work, 'import.tar');
+    fs.writeFileSync(tar, Buffer.alloc(1024)); // an empty tar
+    const id = ok(await c.docker(['import', '-c', 'LABEL imported=yes', tar, 'tagev-import:v1'])).stdout.trim();
+    const evs = (await eventsSince(since, ['type=image'])).filter((e) => e.Actor.ID === id);
+    expect(evs.map((e) => [e.Action, e.Actor.Attributes])).toEqual([
+      ['tag', { imported: 'yes', name: 'tagev-import:v1' }],
+      ['import', { imported: 'yes', name: id }],
+    ]);
+  });
+
+  it('save, rmi, load: named by the image ID with its labels; delete only for images (not their layers), without labels', async () => {
+    const ctx = path.join(work, 'rm');
+    fs.mkdirSync(ctx);
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox:latest\nLABEL team=red\nRUN echo x > /f\n');
+    ok(await c.docker(['build', '-t', 'tagev-rm:a', '-t', 'tagev-rm:b', ctx]));
+    const [id, labelStep] = ok(await c.docker(['history', '-q', '--no-trunc', 'tagev-rm:a'])).stdout.trim().split('\n') as [string, string];
+    const red = { team: 'red' };
+    const mine = async (s: string): Promise<Array<[string, string, Record<string, string>]>> =>
+      (await eventsSince(s, ['type=image'])).filter((e) => e.Actor.ID === id || e.Actor.ID === labelStep).map((e) => [e.Action, e.Actor.ID, e.Actor.Attributes]);
+
+    let since = mark();
+    const tar = path.join(work, 'saved.tar');
+    ok(await c.docker(['save', '-o', tar, 'tagev-rm:a']));
+    expect(await mine(since)).toEqual([['save', id, { ...red, name: id }]]);
+
+    since = mark();
+    ok(await c.docker(['rmi', 'tagev-rm:a']));
+    expect(await mine(since)).toEqual([['untag', id, { ...red, name: id }]]);
+
+    since = mark();
+    const out = ok(await c.docker(['rmi', 'tagev-rm:b'])).stdout;
+    expect(out.split('\n').filter((l) => l.startsWith('Deleted: '))).toHaveLength(3); // the image, its untagged parent, the RUN's layer
+    expect(await mine(since)).toEqual([
+      ['untag', id, { ...red, name: id }],
+      ['delete', id, { name: id }],
+      ['delete', labelStep, { name: labelStep }],
+    ]);
+    expect((await eventsSince(since, ['type=image', 'event=delete'])).map((e) => e.Actor.ID)).toEqual([id, labelStep]);
+
+    since = mark();
+    ok(await c.docker(['load', '-i', tar]));
+    expect(await mine(since)).toEqual([['load', id, { ...red, name: id }]]);
   });
 });

@@ -1,6 +1,7 @@
 import { familiarString, parseReference } from '@berth/oci';
 import type { ImageCatalog } from '@berth/image-store';
 import type { EventLog } from '../events/event-log';
+import { imageEventLogger } from './image-events';
 
 /**
  * The one tag step of the daemon (moby's TagImageWithReference): `reference` now points at the
@@ -20,13 +21,11 @@ export interface ImageTaggerDeps {
  * reference without a tag is stored as `:latest` but named without it, as moby does).
  */
 export function imageTagger(deps: ImageTaggerDeps): TagImage {
+  const log = imageEventLogger(deps);
   return async (imageId, reference) => {
     const name = familiarString(parseReference(reference));
     await deps.images.tag(imageId, reference);
-    if (deps.events) {
-      const labels = (await deps.images.find(imageId))?.labels ?? {};
-      deps.events.publish('image', 'tag', imageId, { ...labels, name });
-    }
+    await log('tag', imageId, name);
     return name;
   };
 }

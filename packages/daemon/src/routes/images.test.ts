@@ -199,3 +199,36 @@ describe('images routes', () => {
     expect(actions).toEqual(expect.arrayContaining(['load', 'tag', 'untag', 'import']));
   });
 });
+
+describe('pull and push events (moby: Actor.ID the reference, name its repository, the image labels)', () => {
+  test('one event each, in familiar form', async () => {
+    const pushEvents = new EventLog();
+    const imported = await store.images.create(
+      Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { team: 'green' } }, rootfs: { type: 'layers', diff_ids: [] } })),
+    );
+    const router = imagesRouter({
+      images: store.images,
+      archives: store.archives,
+      events: pushEvents,
+      pull: async (o) => {
+        await store.images.tag(imported.id, o.reference);
+        return { imageId: imported.id, name: o.reference };
+      },
+      push: async () => undefined,
+    });
+    const tracker = new ConnectionTracker();
+    const second = new ApiServer(createApiApp({ routers: [router], tracker }), { tracker });
+    const sock2 = path.join(dir, 'api2.sock');
+    await second.listen(parseListenAddress(`unix://${sock2}`));
+    try {
+      expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=docker.io%2Fteam%2Fapp&tag=v1')).status).toBe(200);
+      expect((await request(sock2, 'POST', '/v1.41/images/team/app/push?tag=v1')).status).toBe(200);
+      expect(pushEvents.replay().map((e) => [e.action, e.actorId, e.attributes])).toEqual([
+        ['pull', 'team/app:v1', { team: 'green', name: 'team/app' }],
+        ['push', 'team/app:v1', { team: 'green', name: 'team/app' }],
+      ]);
+    } finally {
+      await second.close(100);
+    }
+  });
+});

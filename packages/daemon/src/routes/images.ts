@@ -3,8 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem, type ImageInspect } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
-import { parseReference, familiarString, shortId, withDefaultTag } from '@berth/oci';
-import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, PruneImagesOptions } from '@berth/image-store';
+import { parseReference, familiarName, familiarString, shortId, withDefaultTag } from '@berth/oci';
+import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, ImageRecord, PruneImagesOptions } from '@berth/image-store';
 import { apiAtLeast, asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
 import { LazyProgress, type ProgressWriter } from '../images/progress-writer';
@@ -13,6 +13,7 @@ import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import { parseUntil } from '../server/parse-until';
 import type { EventLog } from '../events/event-log';
 import { imageTagger, type TagImage } from '../images/image-tagger';
+import { imageEventLogger } from '../images/image-events';
 import { silentLogger, type Logger } from '@berth/log';
 
 /**
@@ -104,6 +105,13 @@ function familiarRef(s: string): string {
   }
 }
 
+/** Which image each familiar reference named (before a prune): its ID; unknown ones as given. */
+function refOwners(images: readonly ImageRecord[]): (ref: string) => string {
+  const owners = new Map<string, string>();
+  for (const i of images) for (const r of [...i.repoTags, ...i.repoDigests]) owners.set(r, i.id);
+  return (ref) => owners.get(ref) ?? ref;
+}
+
 /** Reads and discards what is left of a request body (after a failure), so the reply reaches the client. */
 function drain(req: Request, limitMs = 30_000): Promise<void> {
   if (req.readableEnded) return Promise.resolve();
@@ -124,8 +132,17 @@ function drain(req: Request, limitMs = 30_000): Promise<void> {
 export function imagesRouter(deps: ImagesRoutesDeps): Router {
   const r = Router();
   const log = deps.logger ?? silentLogger;
-  const emit = (action: string, id: string, name?: string): void => {
-    deps.events?.publish('image', action, id, name === undefined ? {} : { name });
+  // moby's LogImageEvent: the image's labels plus `name`, Actor and name as moby passes them
+  const logImage = imageEventLogger({ images: deps.images, ...(deps.events ? { events: deps.events } : {}) });
+  /** moby's imageDelete events: `untag` and `delete`, Actor and name the image ID. */
+  // `images`: the images the removal could delete, by ID, with their labels read before it
+  const logRemoval = async (items: DeleteResponseItem[], ownerOf: (ref: string) => string, images: ReadonlyMap<string, Record<string, string>>): Promise<void> => {
+    for (const d of items) {
+      if (d.kind === 'untagged') {
+        const id = ownerOf(d.reference);
+        await logImage('untag', id, id, images.get(id) ?? {});
+      } else if (images.has(d.id)) await logImage('delete', d.id, d.id, {});
+    }
   };
   const tagImage = deps.tagImage ?? imageTagger({ images: deps.images, ...(deps.events ? { events: deps.events } : {}) });
 
@@ -163,7 +180,6 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       let id: string;
       try {
         id = await deps.archives.import(req, {
-          ...(reference !== undefined ? { reference } : {}),
           changes,
           ...(message ? { message } : {}),
           source: '-',
@@ -173,7 +189,9 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
         await drain(req);
         throw e;
       }
-      emit('import', id, reference !== undefined ? familiarRef(reference) : undefined);
+      // moby's ImportImage: TagImageWithReference (an `image tag` event), then `import` named by the ID
+      if (reference !== undefined) await tagImage(id, reference);
+      await logImage('import', id, id);
       const s = startJsonStream(res);
       s.write({ status: id });
       s.end();
@@ -202,7 +220,7 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       const authHeader = req.headers['x-registry-auth'];
       const platform = queryString(req, 'platform');
       try {
-        const out = await deps.pull({
+        await deps.pull({
           reference,
           ...(typeof authHeader === 'string' ? { authHeader } : {}),
           ...(platform ? { platform } : {}),
@@ -210,7 +228,9 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
           progress,
           signal: ac.signal,
         });
-        emit('pull', out.imageId, out.name);
+        // moby's pull: Actor.ID the reference as asked, name its repository (familiar forms)
+        const asked = parseReference(reference);
+        await logImage('pull', familiarString(asked), familiarName(asked));
         (stream ?? startJsonStream(res)).end();
       } catch (e) {
         if (!stream) throw e;
@@ -242,11 +262,10 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       for (const img of loaded) {
         if (img.reference) {
           lines.push(`Loaded image: ${img.reference}\n`);
-          emit('load', img.imageId, img.reference);
         } else {
           lines.push(`Loaded image ID: ${img.imageId}\n`);
-          emit('load', img.imageId);
         }
+        await logImage('load', img.imageId, img.imageId);
       }
     } catch (e) {
       failure = e;
@@ -264,10 +283,13 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const ac = new AbortController();
     res.on('close', () => ac.abort());
     const tar: Readable = await deps.archives.save(names, { signal: ac.signal });
+    const ids = [...new Set(await Promise.all(names.map((n) => deps.images.resolve(n))))];
     res.status(200);
     res.setHeader('Content-Type', 'application/x-tar');
     try {
       await pipeline(tar, res);
+      // moby's save: one `save` event per image written, named by its ID
+      for (const id of ids) await logImage('save', id, id);
     } catch (e) {
       log.warn({ err: messageOf(e), names }, 'save failed mid-stream');
       res.destroy();
@@ -285,11 +307,11 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const until = single(f, 'until');
     if (until !== undefined) opts.until = parseUntil(until);
     if (deps.imageInUse) opts.isImageInUse = deps.imageInUse;
+    // moby's prune deletes image by image: `untag` and `delete` events named by the image ID
+    // (layers removed on the way are in the answer, not in events)
+    const before = await deps.images.list({ all: true });
     const result = await deps.images.prune(opts);
-    for (const d of result.deleted) {
-      if (d.kind === 'deleted') emit('delete', d.id);
-      else emit('untag', d.reference, d.reference);
-    }
+    await logRemoval(result.deleted, refOwners(before), new Map(before.map((i) => [i.id as string, i.labels])));
     sendJson(res, 200, { ImagesDeleted: result.deleted.length ? result.deleted.map(deleteItem) : null, SpaceReclaimed: result.spaceReclaimed });
   }));
 
@@ -366,7 +388,9 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const tag = queryString(req, 'tag');
     try {
       await deps.push({ name, ...(tag ? { tag } : {}), ...(typeof authHeader === 'string' ? { authHeader } : {}), progress, signal: ac.signal });
-      emit('push', name, tag ? `${name}:${tag}` : name);
+      // moby's push: Actor.ID the reference pushed, name its repository (familiar forms)
+      const pushed = parseReference(tag ? `${name}:${tag}` : name);
+      await logImage('push', familiarString(pushed), familiarName(pushed));
       (stream ?? startJsonStream(res)).end();
     } catch (e) {
       if (!stream) throw e;
@@ -388,15 +412,15 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
   r.delete(/^\/images\/(?<name>.+)$/, asyncHandler(async (req, res) => {
     const name = nameParam(req);
     const imageId = await deps.images.resolve(name).catch(() => undefined);
+    // the images an rmi can remove: this one and its parent chain
+    const chain = new Map<string, Record<string, string>>();
+    for (let cur = imageId ? await deps.images.find(imageId) : undefined; cur && !chain.has(cur.id); cur = cur.parent ? await deps.images.find(cur.parent) : undefined) chain.set(cur.id, cur.labels);
     const items = await deps.images.delete(name, {
       force: queryBool(req, 'force'),
       noPrune: parseBool(queryString(req, 'noprune')),
       ...(deps.imageInUse ? { isImageInUse: deps.imageInUse } : {}),
     });
-    for (const d of items) {
-      if (d.kind === 'untagged') emit('untag', imageId ?? d.reference, d.reference);
-      else emit('delete', d.id);
-    }
+    await logRemoval(items, (ref) => imageId ?? ref, chain);
     sendJson(res, 200, items.map(deleteItem));
   }));
 
