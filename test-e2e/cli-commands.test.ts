@@ -157,6 +157,17 @@ describe('berth does what docker does', () => {
     expect((await same(['rename', 'args-c', ' '])).code).toBe(1);
     expect((await same(['port', 'args-c', 'x/udp'])).code).toBe(1);
     for (const m of ['x', '1x', '1KX', '1.2.3']) expect((await same(['update', '-m', m, 'args-c'])).code).toBe(125);
+    // --cpus is docker's NanoCPUs value: a usage error too (berth said it with exit 1, and after -m's)
+    for (const cpus of ['x', '0.0000000001']) expect((await same(['update', '--cpus', cpus, 'args-c'])).code).toBe(125);
+    expect((await same(['run', '--cpus', 'x', 'busybox', 'true'])).code).toBe(125);
+    // system df -v: one row per image with its first tag; --format runs once on docker's diskUsageContext, no newline after
+    ok(await c.docker(['tag', 'busybox', 'zz-df-second:tag']));
+    ok(await c.docker(['volume', 'create', 'df-vol']));
+    for (const f of ['{{range .Images}}{{.Repository}}:{{.Tag}} {{.Digest}} {{.Containers}} {{.UniqueSize}}|{{end}}', '{{range .Containers}}{{.Names}} {{.Size}} {{.LocalVolumes}}|{{end}}', '{{json .Volumes}}', '{{.Nope}}']) {
+      await same(['system', 'df', '-v', '--format', f]);
+    }
+    ok(await c.docker(['volume', 'rm', 'df-vol']));
+    ok(await c.docker(['rmi', 'zz-df-second:tag']));
     expect((await same(['events', '--until', '1', '--since', 'x'])).code).toBe(1);
     expect((await same(['logs', '--until', 'x', 'args-c'])).code).toBe(1);
     ok(await c.docker(['rm', 'args-c']));

@@ -69,6 +69,10 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     expect(() => bytesFlag('lots', 'keep-storage')).toThrow(`invalid argument "lots" for "--keep-storage" flag: invalid size: 'lots'`);
     expect(parseCpus('1.5')).toBe(1500000000);
     expect(() => parseCpus('x')).toThrow(InvalidArgumentError);
+    // docker 28 (pflag's usage error, exit 125): `--cpus x`, `--cpus 0.0000000001`; a big.Rat takes `3/2`
+    expect(() => parseCpus('x')).toThrow('invalid argument "x" for "--cpus" flag: failed to parse x as a rational number');
+    expect(() => parseCpus('0.0000000001')).toThrow('invalid argument "0.0000000001" for "--cpus" flag: value is too precise');
+    expect(parseCpus('3/2')).toBe(1500000000);
     // an unknown restart policy name goes to the daemon, which refuses it (as with docker 28)
     expect(buildCreateRequest('i', [], { restart: 'sometimes' }).HostConfig!.RestartPolicy).toEqual({ Name: 'sometimes', MaximumRetryCount: 0 });
     expect(() => buildCreateRequest('i', [], { restart: 'always:x' })).toThrow(InvalidArgumentError);

@@ -149,9 +149,13 @@ function durationFlag(v: string | undefined, flag: string): number {
 
 /** `0.5` → 500000000 NanoCpus. */
 export function parseCpus(s: string): number {
-  const n = Number(s);
-  if (s.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`invalid argument "${s}" for "--cpus" flag: failed to parse ${s} as a rational number`);
-  return Math.round(n * 1e9);
+  // docker's NanoCPUs: a big.Rat (`1.5`, `3/2`, `1e-3`), a usage error (pflag's) when it is none or finer than 1e-9
+  const frac = /^([+-]?\d+)\/(\d+)$/.exec(s);
+  const n = frac ? Number(frac[1]) / Number(frac[2]) : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(n)) throw flagError(s, 'cpus', `failed to parse ${s} as a rational number`);
+  const nano = n * 1e9;
+  if (Math.abs(nano - Math.round(nano)) > 1e-6) throw flagError(s, 'cpus', 'value is too precise');
+  return Math.round(nano);
 }
 
 /** `-e` values: `K=V` as is, `K` alone takes the value from the environment (or is dropped). */

@@ -2,7 +2,10 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { humanSize } from '@berth/api';
 import { renderTable } from '../format/table';
 import { normalizeFormat, renderRows } from '../format/render';
-import { formatContextOf } from '../format/template';
+import { InvalidArgumentError } from '@berth/errdefs';
+import { type FormatContext, Template, formatContextOf } from '../format/template';
+import { goStruct } from '../format/go-struct';
+import { volumeRow } from './volume';
 import type { ContainerSummary, ImageSummary } from '@berth/api';
 import { containerRow } from '../format/container-rows';
 import { imageRows } from '../format/image-rows';
@@ -19,7 +22,7 @@ function reclaimable(size: number, total: number): string {
 /** `berth system df`: the summary table (TYPE TOTAL ACTIVE SIZE RECLAIMABLE); `-v`: docker's verbose tables. */
 export async function run(ctx: CliContext, argv: { verbose?: boolean; format?: string } = {}): Promise<ExitCode> {
   const df = await ctx.client('general').system.df();
-  if (argv.verbose) return verbose(ctx, df);
+  if (argv.verbose) return verbose(ctx, df, argv.format);
   const images = (df.Images as Obj[] | null) ?? [];
   const containers = (df.Containers as Obj[] | null) ?? [];
   const volumes = (df.Volumes as Obj[] | null) ?? [];
@@ -77,9 +80,42 @@ const CONTAINERS_CONTEXT = formatContextOf('*formatter.diskUsageContainersContex
 const VOLUMES_CONTEXT = formatContextOf('*formatter.diskUsageVolumesContext');
 const BUILDER_CONTEXT = formatContextOf('*formatter.diskUsageBuilderContext');
 
-/** `system df -v`: images, containers, volumes and build cache, each in docker's verbose table. */
-function verbose(ctx: CliContext, df: Obj): ExitCode {
+/** docker's verbose image rows: one per image, its first tag only (`<none>` for a dangling one). */
+function verboseImageRow(i: Partial<ImageSummary>, o: { trunc: boolean; now: number }): FormatContext {
+  const row = imageRows({ ...i, RepoTags: i.RepoTags?.slice(0, 1) ?? [] }, { ...o, digests: false })[0]!;
+  // docker's df makes its imageContext without a digest
+  (row as unknown as Obj).Digest = '';
+  return row;
+}
+
+const DISK_USAGE_FIELDS = ['Images:z', 'Containers:z', 'Volumes:z', 'BuildCache:z'];
+
+/**
+ * `system df -v`: images, containers, volumes and build cache, each in docker's verbose table;
+ * with a `--format` other than `table`, the template runs once on docker's diskUsageContext (its
+ * four row lists, full IDs) and nothing is added after it (no newline).
+ */
+function verbose(ctx: CliContext, df: Obj, format?: string): ExitCode {
   const now = ctx.now();
+  if (format && format !== 'table') {
+    const trunc = format.startsWith('table');
+    const duc = goStruct('*formatter.diskUsageContext', DISK_USAGE_FIELDS, {
+      Images: ((df.Images as Partial<ImageSummary>[] | null) ?? []).map((i) => verboseImageRow(i, { trunc, now })),
+      // docker does not show the virtual size here
+      Containers: ((df.Containers as Partial<ContainerSummary>[] | null) ?? []).map((c) => containerRow({ ...c, SizeRootFs: 0 }, { trunc, now })),
+      Volumes: ((df.Volumes as Obj[] | null) ?? []).map((v) => volumeRow(v)),
+      BuildCache: [],
+    });
+    const text = normalizeFormat(format, '').replace(/^table\s*/, '');
+    let tmpl: Template;
+    try {
+      tmpl = new Template(text);
+    } catch (e) {
+      throw new InvalidArgumentError(`template parsing error: ${(e as Error).message}`, { cause: e });
+    }
+    ctx.io.stdout.write(tmpl.execute(duc));
+    return 0;
+  }
   const images = (df.Images as Partial<ImageSummary>[] | null) ?? [];
   const containers = (df.Containers as Partial<ContainerSummary>[] | null) ?? [];
   const volumes = (df.Volumes as Obj[] | null) ?? [];
@@ -87,7 +123,7 @@ function verbose(ctx: CliContext, df: Obj): ExitCode {
   const f = (c: object, k: string) => String((c as Record<string, unknown>)[k] ?? '');
   let out = 'Images space usage:\n\n';
   const irows = [['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS']];
-  for (const i of images) for (const r of imageRows(i, { trunc: true, now, digests: false })) irows.push(['Repository', 'Tag', 'ID', 'CreatedSince', 'Size', 'SharedSize', 'UniqueSize', 'Containers'].map((k) => f(r, k)));
+  for (const i of images) for (const r of [verboseImageRow(i, { trunc: true, now })]) irows.push(['Repository', 'Tag', 'ID', 'CreatedSince', 'Size', 'SharedSize', 'UniqueSize', 'Containers'].map((k) => f(r, k)));
   out += renderTable(irows);
   out += '\nContainers space usage:\n\n';
   const crows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES']];

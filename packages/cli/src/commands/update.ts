@@ -24,16 +24,21 @@ export interface UpdateArgv {
 /** `berth update [--memory --memory-swap --memory-reservation --cpus --cpu-shares --pids-limit --restart] CONTAINER...`: the CLI's body. */
 export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> {
   // the size flags are pflag values: a bad one is a usage error (125) before any request
-  let sizes: { memory: number; reservation: number; swap: number };
+  let sizes: { memory: number; reservation: number; swap: number; nanoCpus: number };
   try {
-    sizes = { memory: bytesFlag(argv.memory, 'memory'), reservation: bytesFlag(argv.memoryReservation, 'memory-reservation'), swap: bytesFlag(argv.memorySwap, 'memory-swap', true) };
+    sizes = {
+      memory: bytesFlag(argv.memory, 'memory'),
+      reservation: bytesFlag(argv.memoryReservation, 'memory-reservation'),
+      swap: bytesFlag(argv.memorySwap, 'memory-swap', true),
+      nanoCpus: argv.cpus ? parseCpus(argv.cpus) : 0,
+    };
   } catch (e) {
     return reportFlagError(ctx, 'update', e);
   }
   const body: Record<string, unknown> = {
     CpuShares: argv.cpuShares ?? 0,
     Memory: sizes.memory,
-    NanoCpus: argv.cpus ? parseCpus(argv.cpus) : 0,
+    NanoCpus: sizes.nanoCpus,
     CgroupParent: '',
     BlkioWeight: argv.blkioWeight ?? 0,
     BlkioWeightDevice: null,

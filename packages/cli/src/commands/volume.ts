@@ -3,7 +3,8 @@ import { confirm } from '../confirm';
 import { humanSize } from '@berth/api';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
-import { labelledContextOf } from '../format/template';
+import type { Volume } from '@berth/client';
+import { type FormatContext, labelledContextOf } from '../format/template';
 import { parseFilterFlags } from './filter-flags';
 import { INSPECT_TYPES } from '../format/docker-types';
 import { inspectEach } from './inspect';
@@ -14,31 +15,34 @@ const VolumeContext = labelledContextOf('*formatter.volumeContext');
 
 const HEADERS: Record<string, string> = { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Scope: 'SCOPE', Labels: 'LABELS' };
 
+/** docker's volumeContext row of a volume: Links and Size from its UsageData (`system df -v`), else N/A as the cluster fields are for a local volume. */
+export function volumeRow(v: Partial<Volume>): FormatContext {
+  const usage = v.UsageData as { RefCount?: number; Size?: number } | null | undefined;
+  return new VolumeContext(
+    {
+      Driver: v.Driver ?? '',
+      Name: v.Name ?? '',
+      Mountpoint: v.Mountpoint ?? '',
+      Scope: v.Scope ?? '',
+      Labels: Object.entries(v.Labels ?? {})
+        .map(([k, x]) => `${k}=${x}`)
+        .join(','),
+      Links: usage ? String(usage.RefCount ?? 0) : 'N/A',
+      Size: usage ? humanSize(usage.Size ?? 0, 4) : 'N/A',
+      Group: 'N/A',
+      Availability: 'N/A',
+      Status: 'N/A',
+    },
+    v.Labels ?? {},
+  );
+}
+
 /** `berth volume ls [-q] [--filter] [--format]`. */
 export async function ls(ctx: CliContext, argv: { quiet?: boolean; filter?: string[]; format?: string }): Promise<ExitCode> {
   const vols = await ctx.client('general').volumes.list({ filters: parseFilterFlags(argv.filter) });
   const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, 'table {{.Driver}}\t{{.Name}}');
   // docker's CLI lists them by name, in natural order
-  const rows = [...vols].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map(
-    (v) => {
-      const row = new VolumeContext({
-        Driver: v.Driver ?? '',
-        Name: v.Name ?? '',
-        Mountpoint: v.Mountpoint ?? '',
-        Scope: v.Scope ?? '',
-        Labels: Object.entries(v.Labels ?? {})
-          .map(([k, x]) => `${k}=${x}`)
-          .join(','),
-        // cluster volumes' fields: N/A for a local volume, as docker 28 prints them
-        Links: 'N/A',
-        Size: 'N/A',
-        Group: 'N/A',
-        Availability: 'N/A',
-        Status: 'N/A',
-      }, v.Labels ?? {});
-      return row;
-    },
-  );
+  const rows = [...vols].sort((a, b) => naturalCompare(a.Name ?? '', b.Name ?? '')).map(volumeRow);
   ctx.io.stdout.write(renderRows(format, rows, HEADERS));
   return 0;
 }
