@@ -4,7 +4,8 @@
  * `FROM scratch` prints ` ---> ` with no ID, every metadata step (the first one too) runs in a
  * container that is created, committed and removed, the image names it (`container`,
  * `container_config.Hostname`), and an image without layers has no `diff_ids` in its config
- * (omitempty) and no `RootFS.Layers` in inspect; such an image saves and loads back.
+ * (omitempty) and no `RootFS.Layers` in inspect; such an image saves and loads back. A RUN there
+ * runs in an image-less container whose start fails (no `/bin/sh`).
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -104,5 +105,19 @@ describe('FROM scratch then metadata steps (classic builder)', () => {
     ok(await c.docker(['rmi', 'scratch-nolayers:v1']));
     expect(ok(await c.docker(['load', '-i', tar])).stdout).toContain('Loaded image: scratch-nolayers:v1');
     expect(ok(await c.docker(['image', 'inspect', '-f', '{{.Id}} {{json .RootFS}}', 'scratch-nolayers:v1'])).stdout.trim()).toBe(`${id} {"Type":"layers"}`);
+  });
+
+  it('RUN after FROM scratch: the step\'s container is made without an image and its start fails (no /bin/sh), as Docker\'s', async () => {
+    const ctx = ctxDir('run', 'FROM scratch\nRUN echo hi\n');
+    const r = await c.docker(['build', ctx]);
+    expect(r.code).toBe(1);
+    const ran = /Step 2\/2 : RUN echo hi\n ---> Running in ([0-9a-f]{12})\n/.exec(r.stdout);
+    expect(ran).not.toBeNull();
+    expect(r.stderr).toMatch(/\/bin\/sh/);
+    // left as Docker leaves it without --force-rm: created, with no image
+    expect(ok(await c.docker(['inspect', '-f', '{{json .Image}} {{json .Config.Image}} {{.State.Status}}', ran![1]!])).stdout.trim()).toBe('"" "" created');
+    ok(await c.docker(['rm', ran![1]!]));
+    expect((await c.docker(['build', '--force-rm', ctx])).code).toBe(1);
+    expect(ok(await c.docker(['ps', '-aq'])).stdout.trim()).toBe('');
   });
 });

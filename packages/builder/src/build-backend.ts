@@ -17,8 +17,8 @@ export interface BuildImage {
  * knows its shape (the daemon: the HostConfig limits of `docker build --memory ...`).
  */
 export interface RunStepOptions<R = unknown> {
-  /** The image the container is created from. */
-  imageId: string;
+  /** The image the container is created from; undefined after `FROM scratch` (no image). */
+  imageId: string | undefined;
   /** The container's config: Cmd, Env, WorkingDir, User, Shell... (Entrypoint cleared). */
   config: ImageRunConfig;
   /** Called once the container exists, before it starts (`Running in <12hex>`). */

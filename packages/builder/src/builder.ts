@@ -530,7 +530,6 @@ export class Builder<R = unknown> {
   }
 
   private async runStep(ctx: Ctx<R>, st: StageState, inst: Instruction): Promise<void> {
-    if (!st.image) throw new InvalidArgumentError('RUN: the stage has no files yet (FROM scratch): nothing to run');
     const shell = st.config.Shell ?? DEFAULT_SHELL;
     const cmd = inst.json ?? [...shell, inst.args];
     // build args in scope, not shadowed by ENV: in the container's env and (but for proxies) in the key
@@ -551,7 +550,8 @@ export class Builder<R = unknown> {
     if (hit) return this.useCache(ctx, st, hit);
     let containerId: string | undefined;
     const { exitCode } = await this.backend.runContainer({
-      imageId: st.image.id,
+      // after FROM scratch: a container with no image, whose start fails as Docker's (no /bin/sh)
+      imageId: st.image?.id,
       config: { ...st.config, Cmd: cmd, Entrypoint: null, Env: [...(st.config.Env ?? []), ...argEnv] },
       onCreated: (id) => {
         containerId = id;

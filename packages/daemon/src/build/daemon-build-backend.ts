@@ -86,7 +86,7 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
     const c = opts.config;
     const svc = this.deps.containers;
     const { Id } = await svc.create({
-      Image: opts.imageId,
+      Image: opts.imageId ?? '',
       Cmd: c.Cmd ?? null,
       Entrypoint: [''],
       Env: c.Env ?? [],
@@ -101,7 +101,7 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
         ...(opts.extraHosts?.length ? { ExtraHosts: opts.extraHosts } : {}),
         ...(opts.networkMode ? { NetworkMode: opts.networkMode } : {}),
       },
-    } as Parameters<ContainerService['create']>[0], this.createOptions());
+    } as Parameters<ContainerService['create']>[0], { ...this.createOptions(), ...(opts.imageId === undefined ? { noImage: true } : {}) });
     opts.onCreated(Id);
     const attachment = await svc.attach(Id, { stdout: true, stderr: true, stream: true });
     const sink = new FrameSink(opts.onOutput);

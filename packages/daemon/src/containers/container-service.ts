@@ -32,8 +32,8 @@ export interface CreateOptions {
   multipleNetworks?: boolean;
   /**
    * berthd's builder only (no API parameter): a container with no image (Config.Image '', an
-   * empty root), for the first metadata step after `FROM scratch`, as moby's builder makes one;
-   * created and committed, never started.
+   * empty root), for a step after `FROM scratch`, as moby's builder makes one: a metadata step's
+   * is committed, never started; a RUN's start fails (nothing to run in an empty root).
    */
   noImage?: boolean;
 }
