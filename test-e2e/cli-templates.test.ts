@@ -55,11 +55,15 @@ describe('templates as docker 28 runs them', () => {
       '{{println .HostConfig.RestartPolicy}}{{.HostConfig.LogConfig}}|{{.HostConfig.Ulimits}}|{{.HostConfig.PidsLimit}}',
       '{{.Mounts}}|{{printf "%+v" .Mounts}}|{{range .Mounts}}{{.}}{{end}}',
       '{{.Config.Healthcheck}}|{{.Config.Env}}|{{json .Config.Env}}|{{.Config.Volumes}}|{{.GraphDriver.Name}}',
+      // json re-marshals through docker's types: its field order, omitempty, no KernelMemory
+      '{{json .HostConfig}}',
+      '{{json .Config}}|{{json .NetworkSettings}}',
+      '{{json .}}',
     ];
     for (const f of cases) await same(['inspect', '-f', f, 'tpl-st']);
-    for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
+    for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}', '{{json .}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
     await same(['volume', 'inspect', '-f', '{{.}}|{{printf "%+v" .}}', 'tpl-vol']);
-    await same(['network', 'inspect', '-f', '{{.Created}}|{{.IPAM}}|{{.ConfigFrom}}', 'none']);
+    await same(['network', 'inspect', '-f', '{{.Created}}|{{.IPAM}}|{{.ConfigFrom}}|{{json .}}', 'none']);
     ok(await c.docker(['rm', 'tpl-st']));
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });

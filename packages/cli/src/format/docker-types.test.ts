@@ -41,6 +41,17 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{.Config.Env}}|{{json .Config.Env}}|{{len .Config.Env}}|{{if .Config.Env}}y{{else}}n{{end}}', c)).toBe('[]|null|0|n');
   });
 
+  it("json marshals as Go marshals docker's type: its field order, omitempty, fields it lacks dropped", () => {
+    const c = { ...container(), HostConfig: { KernelMemory: 0, KernelMemoryTCP: 0, RestartPolicy: { MaximumRetryCount: 3, Name: 'on-failure' }, Binds: null } };
+    // docker 28 has no KernelMemory fields any more (berthd still sends API 1.41's)
+    const hc = run('{{json .HostConfig}}', c);
+    expect(hc).not.toContain('KernelMemory');
+    expect(hc.startsWith('{"Binds":null,"ContainerIDFile":"","LogConfig":{"Type":"","Config":null},"NetworkMode":"","PortBindings":null,"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3},')).toBe(true);
+    expect(run('{{json .HostConfig.RestartPolicy}}|{{json .State.Health}}|{{json .Mounts}}', c)).toBe(
+      '{"Name":"on-failure","MaximumRetryCount":3}|null|[{"Type":"bind","Source":"/tmp","Destination":"/h","Mode":"ro","RW":false,"Propagation":"rprivate"},{"Type":"volume","Name":"vol1","Source":"/v/_data","Destination":"/data","Driver":"local","Mode":"","RW":true,"Propagation":""}]',
+    );
+  });
+
   it('image, volume and network types; time.Time by its String method', () => {
     const image = { Id: 'sha256:7f', RootFS: { Type: 'layers', Layers: ['sha256:54'] }, Metadata: { LastTagTime: '2026-12-07T06:21:20.727Z' } };
     expect(run('{{.Metadata}}|{{.RootFS}}|{{.ContainerConfig}}', image, INSPECT_TYPES.image)).toBe('{2026-12-07 06:21:20.727 +0000 UTC}|{layers [sha256:54]}|<nil>');

@@ -195,3 +195,72 @@ export function goNilOf(type: string): object | undefined {
 export function isGoNil(v: unknown): boolean {
   return typeof v === 'object' && v !== null && NIL.has(v);
 }
+
+/**
+ * `json.Marshal` of JSON value `v` decoded into Go type `type` (docker's `{{json .HostConfig}}`):
+ * struct fields in declaration order under their JSON names, embedded structs inlined, `omitempty`
+ * fields left out when empty, fields the type lacks dropped, a missing field its zero value.
+ * `quote` is Go's string encoding; `other` marshals an untyped value (an interface's).
+ */
+export function marshalTyped(v: unknown, type: string, quote: (s: string) => string, other: (v: unknown) => string): string {
+  const rec = (x: unknown, t: string): string => {
+    if (t.startsWith('*')) return x === null || x === undefined ? 'null' : rec(x, t.slice(1));
+    const slice = /^\[(\d*)\](.*)$/.exec(t);
+    if (slice) {
+      if (!Array.isArray(x) && !slice[1]) return 'null';
+      const items = Array.isArray(x) ? [...x] : [];
+      if (slice[1]) while (items.length < Number(slice[1])) items.push(undefined);
+      return `[${items.map((e) => rec(e, slice[2]!)).join(',')}]`;
+    }
+    if (t.startsWith('map[')) {
+      if (x === null || typeof x !== 'object') return 'null';
+      const [, val] = mapTypes(t);
+      const o = x as Record<string, unknown>;
+      return `{${Object.keys(o)
+        .sort()
+        .map((k) => `${quote(k)}:${rec(o[k], val)}`)
+        .join(',')}}`;
+    }
+    switch (t) {
+      case 'string':
+      case 'time.Time':
+        return quote(typeof x === 'string' ? x : t === 'time.Time' ? '0001-01-01T00:00:00Z' : '');
+      case 'bool':
+        return String(x === true);
+      case 'struct{}':
+        return '{}';
+      case 'any':
+        return x === undefined ? 'null' : other(x);
+    }
+    if (/^(u?int(8|16|32|64)?|float(32|64)|time\.Duration)$/.test(t)) return typeof x === 'number' ? other(x) : '0';
+    if (!structFields(t)) return x === undefined ? 'null' : other(x);
+    const o = x !== null && typeof x === 'object' ? (x as Record<string, unknown>) : {};
+    return `{${structParts(o, t).join(',')}}`;
+  };
+  const structParts = (o: Record<string, unknown>, t: string): string[] => {
+    const parts: string[] = [];
+    for (const f of structFields(t)!) {
+      if (f.embedded) {
+        const inner = f.type.replace(/^\*/, '');
+        if (structFields(inner)) parts.push(...structParts(o, inner));
+        continue;
+      }
+      if (f.json === '-') continue;
+      const x = o[f.json];
+      if (f.omitempty && isEmptyAs(x, f.type)) continue;
+      parts.push(`${quote(f.json)}:${rec(x, f.type)}`);
+    }
+    return parts;
+  };
+  return rec(v, type);
+}
+
+/** Go's omitempty test for JSON value `x` of Go type `type` (a struct is never empty). */
+function isEmptyAs(x: unknown, type: string): boolean {
+  if (x === undefined || x === null) return !structFields(type.replace(/^\*/, '')) || type.startsWith('*');
+  if (type.startsWith('*')) return false;
+  if (x === '' || x === 0 || x === false) return true;
+  if (Array.isArray(x)) return x.length === 0 && !/^\[\d+\]/.test(type);
+  if (typeof x === 'object' && type.startsWith('map[')) return Object.keys(x).length === 0;
+  return false;
+}

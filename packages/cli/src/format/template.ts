@@ -1,5 +1,5 @@
 import { goJson, goQuote } from './go-text';
-import { goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes } from './docker-types';
+import { goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
 import { GO_TYPE, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
@@ -303,6 +303,9 @@ function markMaps(v: unknown, key = ''): void {
 
 /** docker's `json`: a row as json.Marshal gives it, anything else sorted (see sortKeys). */
 function jsonOf(v: unknown, structOrder: boolean): string {
+  // docker's inspect data in its Go type: marshalled as Go marshals that type
+  const typed = v !== null && typeof v === 'object' ? goTypeOfValue(v) : undefined;
+  if (typed !== undefined && !isGoNil(v)) return marshalTyped(v, typed, goJson, (x) => goJson(sortKeys(x, false)));
   return v instanceof FormatContext ? goJson(v) : JSON.stringify(sortKeys(v === NO_VALUE || v === NIL_POINTER || isGoNil(v) ? null : v, structOrder) ?? null);
 }
 
