@@ -57,6 +57,26 @@ describe('contexts as docker 28', () => {
   });
 });
 
+describe('the global -c/--context flag as docker 28', () => {
+  it('picks the context over the host variable and the current one; -H with it conflicts; context ls warns of the host variable', async () => {
+    ok(await docker(['context', 'create', 'ctx-flag', '--docker', `host=${d.host}`]));
+    for (const args of [
+      ['--context', 'ctx-flag', 'context', 'show'],
+      ['-c', 'ctx-flag', 'ps', '-a', '--format', '{{.Names}}'],
+      ['-c=ctx-flag', 'context', 'ls', '-q'],
+      ['-c', 'nosuch', 'ps'],
+      ['-c', 'ctx-flag', '-H', d.host, 'ps'],
+      ['-c', 'default', 'context', 'show'],
+      ['ps', '-c'],
+    ]) {
+      await same(args);
+    }
+    const hostSet = { docker: { ...envs().docker, DOCKER_HOST: d.host }, berth: { ...envs().berth, BERTH_HOST: d.host } };
+    for (const args of [['context', 'show'], ['context', 'ls', '-q'], ['-c', 'ctx-flag', 'context', 'show']]) await sameOnBothClis(c, args, undefined, hostSet);
+    ok(await docker(['context', 'rm', 'ctx-flag']));
+  });
+});
+
 describe('context update, export and import as docker 28', () => {
   // a store for each CLI: the same commands on both, then the stores compared file by file
   const twoStores = () => {

@@ -25,6 +25,8 @@ export interface CliContext {
   client(kind?: ClientKind): BerthClient;
   /** Connection settings resolved from flags, environment and the cert dir. */
   clientOptions: BerthClientOptions;
+  /** The global `-c, --context` flag's value, if given. */
+  contextFlag?: string;
   /** Registers a process signal handler for the command's lifetime (tests pass a no-op). */
   onSignal(sig: 'SIGINT' | 'SIGTERM', fn: () => void): () => void;
 }

@@ -42,6 +42,27 @@ const DASH = '\u0000-';
 
 const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
 
+/**
+ * docker's global `-c, --context` is a root flag, read only before the command word (`run -c` is
+ * --cpu-shares, and `build`'s positional is named context): taken out of the arguments here.
+ */
+function takeContextFlag(args: string[]): { args: string[]; context?: string } {
+  const out: string[] = [];
+  let context: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if ((a === '-c' || a === '--context') && i + 1 < args.length) context = args[++i];
+    else if (a.startsWith('-c=') || a.startsWith('--context=')) context = a.slice(a.indexOf('=') + 1);
+    else {
+      out.push(a);
+      if (GLOBAL_VALUE_FLAGS.has(a) && i + 1 < args.length) out.push(args[++i]!);
+      else if (!a.startsWith('-')) break;
+    }
+  }
+  return { args: [...out, ...args.slice(i + 1)], context };
+}
+
 /** The command word: the first argument that is neither a global flag nor a global flag's value. */
 function firstWord(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
@@ -177,6 +198,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     c?.close();
     return code;
   }
+  const taken = takeContextFlag(args);
+  args = taken.args;
+  const contextFlag = taken.context;
   const first = firstWord(args);
   let runRest: string[] | undefined;
   {
@@ -210,11 +234,12 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return new Ctor({ ...o, transport: kind === 'fast' ? 'node' : 'axios' });
   };
   const ctxFor = (g: GlobalFlags): CliContext => {
-    const clientOptions = resolveClientOptions(g, env);
+    const clientOptions = resolveClientOptions({ ...g, contextFlag }, env);
     return {
       io,
       env,
       prog,
+      contextFlag,
       now: deps.now ?? Date.now,
       clientOptions,
       client: (kind: ClientKind = 'general') => {
@@ -365,6 +390,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       groups,
       flags: [
         { name: 'config', type: 'string', describe: 'Location of client config files', default: JSON.stringify(dir) },
+        { name: 'context', short: 'c', type: 'string', describe: `Name of the context to use to connect to the daemon (overrides BERTH_HOST env var and default context set with "${prog} context use")` },
         { name: 'host', short: 'H', type: 'list', describe: 'Daemon socket to connect to' },
         { name: 'tls', type: '', describe: 'Use TLS; implied by --tlsverify' },
         { name: 'tlscacert', type: 'string', describe: 'Trust certs signed only by this CA', default: JSON.stringify(`${dir}/ca.pem`) },

@@ -15,6 +15,8 @@ export interface GlobalFlags {
   tlscert?: string;
   tlskey?: string;
   config?: string;
+  /** `-c, --context`: the context to use, over BERTH_HOST and the current one. */
+  contextFlag?: string;
 }
 
 /** `--config` default: `~/.berth` (or BERTH_CONFIG). */
@@ -34,17 +36,30 @@ export function defaultContextHost(flags: Pick<GlobalFlags, 'host'>, env: NodeJS
   return givenHost(flags, env) ?? DEFAULT_HOST;
 }
 
-/** The endpoint of the current context (BERTH_CONTEXT, else config.json's), undefined for `default`. */
+/**
+ * docker's resolveContextName: `--context`, else `default` when a host is given (-H,
+ * BERTH_HOST), else BERTH_CONTEXT, else config.json's current context, else `default`.
+ */
+export function currentContextOf(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
+  if (flags.contextFlag) return flags.contextFlag;
+  const store = require('./context-store') as typeof import('./context-store');
+  if (givenHost(flags, env) !== undefined) return store.DEFAULT_CONTEXT;
+  return env.BERTH_CONTEXT || store.currentContextName(configDir(flags, env));
+}
+
+/** The endpoint of the context in use (currentContextOf), undefined for `default`. */
 function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undefined {
   const dir = configDir(flags, env);
   const store = require('./context-store') as typeof import('./context-store');
-  if (!env.BERTH_CONTEXT && !store.hasStore(dir)) return undefined;
-  const name = env.BERTH_CONTEXT || store.currentContextName(dir);
+  if (!flags.contextFlag && !env.BERTH_CONTEXT && !store.hasStore(dir)) return undefined;
+  const name = currentContextOf(flags, env);
   if (name === store.DEFAULT_CONTEXT) return undefined;
   try {
     return store.readContext(dir, name).Endpoints.docker?.Host || undefined;
-  } catch {
-    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`);
+  } catch (e) {
+    // docker: a --context that is not there fails the CLI's start-up; config.json's names the file to check
+    if (flags.contextFlag) throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${(e as Error).message}`, { cause: e });
+    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`, { cause: e });
   }
 }
 
@@ -56,7 +71,9 @@ function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undef
  * else the config dir.
  */
 export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
-  const host = givenHost(flags, env) ?? contextHost(flags, env);
+  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
+  if (flags.contextFlag && hosts.length > 0) throw new InvalidArgumentError('conflicting options: cannot specify both --host and --context');
+  const host = flags.contextFlag ? (contextHost(flags, env) ?? defaultContextHost(flags, env)) : (givenHost(flags, env) ?? contextHost(flags, env));
   const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
   const useTls = verify || !!flags.tls;
   const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined, maxApiVersion: MAX_API_VERSION };

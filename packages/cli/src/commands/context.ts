@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { CliContext, ExitCode } from '../cli-context';
 import { StatusError } from '../cli-errors';
-import { configDir, defaultContextHost } from '../config';
+import { configDir, currentContextOf, defaultContextHost } from '../config';
 import { packContextArchive, readContextArchive } from '../context-archive';
 import {
   DEFAULT_CONTEXT,
@@ -9,7 +9,6 @@ import {
   contextExists,
   contextJson,
   contextNameError,
-  currentContextName,
   goSortedJson,
   listContexts,
   metaDir,
@@ -52,7 +51,7 @@ function dirOf(ctx: CliContext, argv: GlobalArgv): string {
 }
 
 function current(ctx: CliContext, argv: GlobalArgv): string {
-  return ctx.env.BERTH_CONTEXT || currentContextName(dirOf(ctx, argv));
+  return currentContextOf({ ...argv, contextFlag: ctx.contextFlag }, ctx.env);
 }
 
 export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; quiet?: boolean }): Promise<ExitCode> {
@@ -65,10 +64,19 @@ export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; 
   if (argv.quiet || argv.format) {
     const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, '');
     ctx.io.stdout.write(renderRows(format, rows, { Name: 'NAME', Description: 'DESCRIPTION', DockerEndpoint: 'DOCKER ENDPOINT', Error: 'ERROR', Current: 'CURRENT' }));
+    hostOverrideWarning(ctx);
     return 0;
   }
   ctx.io.stdout.write(renderTable([['NAME', 'DESCRIPTION', 'DOCKER ENDPOINT', 'ERROR'], ...all.map((c) => [c.Name === cur ? `${c.Name} *` : c.Name, c.Description, c.DockerEndpoint, ''])]));
+  hostOverrideWarning(ctx);
   return 0;
+}
+
+/** docker's `context ls` warning (after its output, with or without --format) when the host variable is set. */
+function hostOverrideWarning(ctx: CliContext): void {
+  if (ctx.env.BERTH_HOST) {
+    ctx.io.stderr.write('Warning: BERTH_HOST environment variable overrides the active context. To use a context, either set the global --context flag, or unset BERTH_HOST environment variable.\n');
+  }
 }
 
 export async function show(ctx: CliContext, argv: GlobalArgv): Promise<ExitCode> {
