@@ -11,6 +11,8 @@
  * The client's own floor too: the same four `docker cp` against a stub server
  * (bench/cp-stub-server.js: GET streams a tar made beforehand, PUT drops the body), i.e. what the
  * docker CLI alone takes to write or read those trees on this machine at this moment.
+ * Every timed step starts after a `sync`: the data the steps before it wrote is on disk, so a
+ * step is not charged for their writeback (nor throttled by the kernel for their dirty pages).
  *
  * BENCH_CP_FS=fresh (alone only): everything (berthd's data root, the source and destination
  * trees, the tar | tar floor) on a fresh ext4 file system made for the run: a sparse image of
@@ -33,6 +35,10 @@ async function benchCp(ctx, results) {
   const left = () => (ctx.timeLeft ? ctx.timeLeft() : Infinity);
   // the steps are synchronous: a turn of the event loop between them lets a SIGINT/SIGTERM handler run
   const turn = () => new Promise((r) => setImmediate(r));
+  // every timed step starts with the data of the steps before it written out: otherwise it pays for
+  // their writeback (with ~1.7 GB dirty from the floor's tar just before, a 1 GiB copy-in took
+  // 5.9 s where it took 2.6 s after a sync, and the kernel throttles the copy's own writes)
+  const settle = () => execFileSync('sync');
   if (process.env.BENCH_CP_FS === 'fresh' && !ctx.freshFs) log('BENCH_CP_FS=fresh applies to `node bench/cp.js` alone: this run is on the shared disk');
   const src = path.join(tmp, 'cp-src');
   const out = path.join(tmp, 'cp-out');
@@ -77,6 +83,7 @@ async function benchCp(ctx, results) {
   const floor = (name) => {
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out);
+    settle();
     const t0 = process.hrtime.bigint();
     execFileSync('sh', ['-c', 'tar -C "$1" -cf - "$2" | tar -C "$3" -xf -', 'sh', src, name, out]);
     return Number(process.hrtime.bigint() - t0) / 1e6;
@@ -91,32 +98,41 @@ async function benchCp(ctx, results) {
       if (merged !== '' && fs.existsSync(path.join(merged, 'tmp'))) {
         const into = path.join(merged, 'tmp', 'floor');
         fs.mkdirSync(into);
+        settle();
         const t0 = process.hrtime.bigint();
         execFileSync('sh', ['-c', 'tar -C "$1" -cf - many | tar -C "$2" -xf -', 'sh', src, into]);
         t.floorSmallOverlay.push(Number(process.hrtime.bigint() - t0) / 1e6);
         docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/floor']);
         await turn();
       }
+      settle();
       t.bigIn.push(docker(['cp', path.join(src, 'big'), 'cpbench:/tmp/big']).ms);
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
+      settle();
       t.bigOut.push(docker(['cp', 'cpbench:/tmp/big', out]).ms);
       await turn();
       docker(['exec', 'cpbench', 'rm', '-f', '/tmp/big']);
       await turn();
+      settle();
       t.smallIn.push(docker(['cp', path.join(src, 'many'), 'cpbench:/tmp/many']).ms);
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
+      settle();
       t.smallOut.push(docker(['cp', 'cpbench:/tmp/many', out]).ms);
       await turn();
       docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/many']);
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
+      settle();
       t.cliBigIn.push(cli(['cp', path.join(src, 'big'), 'stub:/tmp/']).ms);
+      settle();
       t.cliBigOut.push(cli(['cp', 'stub:/tmp/big', out]).ms);
       fs.rmSync(out, { recursive: true, force: true });
       await turn();
+      settle();
       t.cliSmallIn.push(cli(['cp', path.join(src, 'many'), 'stub:/tmp/']).ms);
+      settle();
       t.cliSmallOut.push(cli(['cp', 'stub:/tmp/many', out]).ms);
       fs.rmSync(out, { recursive: true, force: true });
       await turn();
