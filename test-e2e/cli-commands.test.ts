@@ -160,6 +160,14 @@ describe('berth does what docker does', () => {
     // --cpus is docker's NanoCPUs value: a usage error too (berth said it with exit 1, and after -m's)
     for (const cpus of ['x', '0.0000000001']) expect((await same(['update', '--cpus', cpus, 'args-c'])).code).toBe(125);
     expect((await same(['run', '--cpus', 'x', 'busybox', 'true'])).code).toBe(125);
+    // -e without a name is a usage error (exec sent it to the daemon); env/label files as docker 28 words them
+    for (const args of [['exec', '-e', '=x', 'args-c', 'true'], ['create', '-e', '', 'busybox'], ['run', '--env-file', '/nonexistent-env', 'busybox'], ['exec', '--env-file', '/nonexistent-env', 'args-c', 'true'], ['create', '--label-file', '/nonexistent-labels', 'busybox']]) {
+      await same(args);
+    }
+    // node reads --env-file anywhere on its command line: the CLI's own must reach berth, not node
+    const envFile = path.join(scratchDir('env-file'), 'env');
+    fs.writeFileSync(envFile, 'FROM_FILE=yes\n');
+    expect((await same(['run', '--rm', '--env-file', envFile, 'busybox', 'sh', '-c', 'echo $FROM_FILE'])).stdout).toBe('yes\n');
     // system df -v: one row per image with its first tag; --format runs once on docker's diskUsageContext, no newline after
     ok(await c.docker(['tag', 'busybox', 'zz-df-second:tag']));
     ok(await c.docker(['volume', 'create', 'df-vol']));

@@ -50,7 +50,7 @@ const berthLauncher = path.join(path.dirname(berthBin), 'berth');
 export function berthCli(host: string | undefined, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   berthConfig ??= scratchDir('berth-config');
   const env = cleanEnv({ BERTH_CONFIG: berthConfig, ...(host ? { BERTH_HOST: host } : {}), ...opts.env });
-  if (process.env.BERTH_E2E_CLI === 'plain') return exec(process.execPath, [berthBin, ...args], { ...opts, env, replaceEnv: true });
+  if (process.env.BERTH_E2E_CLI === 'plain') return exec(process.execPath, ['--', berthBin, ...args], { ...opts, env, replaceEnv: true });
   return exec(berthLauncher, args, { ...opts, env, replaceEnv: true });
 }
 

@@ -158,12 +158,12 @@ export function parseCpus(s: string): number {
   return Math.round(nano);
 }
 
-/** `-e` values: `K=V` as is, `K` alone takes the value from the environment (or is dropped). */
-function envValues(list: string[], env: NodeJS.ProcessEnv, keepUnset = false): string[] {
+/** `-e` values (docker's ValidateEnv): `K=V` as is, `K` alone takes the value from the environment (or is dropped); no name is pflag's usage error. */
+export function envValues(list: string[], env: NodeJS.ProcessEnv, keepUnset = false): string[] {
   const out: string[] = [];
   for (const e of list) {
+    if (e === '' || e.startsWith('=')) throw flagError(e, 'env', `invalid environment variable: ${e}`);
     if (e.includes('=')) {
-      if (e.startsWith('=')) throw new InvalidArgumentError(`invalid environment variable: ${e}`);
       out.push(e);
     } else if (env[e] !== undefined) out.push(`${e}=${env[e]}`);
     else if (keepUnset) out.push(e);
@@ -652,9 +652,10 @@ export function buildCreateRequest(
   try {
     envList = [...(f.envFile ?? []).flatMap((file) => readEnvFile(file, env)), ...envValues(f.env ?? [], env, true)];
   } catch (e) {
-    throw new InvalidArgumentError(/^open /.test((e as Error).message) ? `--env-file: ${(e as Error).message}` : (e as Error).message);
+    if (e instanceof FlagValueError) throw e;
+    throw new InvalidArgumentError((e as Error).message);
   }
-  const labels = kvMap([...(f.labelFile ?? []).flatMap((file) => readLines(file, '--label-file: ').filter((x) => x.includes('='))), ...(f.label ?? [])]);
+  const labels = kvMap([...(f.labelFile ?? []).flatMap((file) => readLines(file, '').filter((x) => x.includes('='))), ...(f.label ?? [])]);
   const nsCheck = (v: string | undefined, flag: string, what: string, ok: (v: string) => boolean) => {
     if (v && !ok(v)) throw new InvalidArgumentError(`--${flag}: invalid ${what} mode`);
   };

@@ -3,7 +3,8 @@ import { pumpAttached } from '../attach-session';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { configuredDetachKeys } from '../config';
-import { readEnvFile } from '../run-options';
+import { FlagValueError, envValues, readEnvFile } from '../run-options';
+import { reportFlagError } from './run';
 
 export interface ExecArgv {
   container: string;
@@ -33,9 +34,16 @@ export async function run(ctx: CliContext, argv: ExecArgv): Promise<ExitCode> {
     ctx.io.stderr.write('the input device is not a TTY\n');
     return 1;
   }
+  let env: string[];
+  try {
+    env = [...(argv.envFile ?? []).flatMap((f) => readEnvFile(f, ctx.env)), ...envValues(argv.env ?? [], ctx.env, true)];
+  } catch (e) {
+    if (e instanceof FlagValueError) return reportFlagError(ctx, 'exec', e);
+    ctx.io.stderr.write(`${(e as Error).message}\n`);
+    return 1;
+  }
   const client = ctx.client('fast');
   try {
-    const env = [...(argv.envFile ?? []).flatMap((f) => readEnvFile(f, ctx.env)), ...(argv.env ?? [])];
     const body: ExecCreateRequest = {
       User: argv.user ?? '',
       Privileged: !!argv.privileged,
