@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 DOCKER_HOST=unix://$SOCK timeout -k 1 30 docker "$@" >"$tmp/d.out" 2>"$tmp/d.err" </dev/null; drc=$?
-BERTH_HOST=unix://$SOCK timeout -k 1 30 node "$here/bin/berth.js" "$@" >"$tmp/b.out" 2>"$tmp/b.err" </dev/null; brc=$?
+BERTH_HOST=unix://$SOCK timeout -k 1 30 node -- "$here/bin/berth.js" "$@" >"$tmp/b.out" 2>"$tmp/b.err" </dev/null; brc=$?
 sed -i 's/docker/berth/g; s/Docker/berth/g' "$tmp/d.err"
 if cmp -s "$tmp/d.out" "$tmp/b.out" && cmp -s "$tmp/d.err" "$tmp/b.err" && [ "$drc" = "$brc" ]; then
   echo "SAME: $*"
