@@ -164,6 +164,8 @@ async function benchCp(ctx, results) {
     cliBigOutMs: median(t.cliBigOut),
     cliSmallInMs: median(t.cliSmallIn),
     cliSmallOutMs: median(t.cliSmallOut),
+    // every run's figure (ms), not only the medians: on a shared machine one slow run can hide in a median
+    perRunMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.map((x) => Math.round(x))])),
   };
   results.cp = r;
   log(`cp ${bigMb} MiB file: in ${r.bigInMs.toFixed(0)} ms, out ${r.bigOutMs.toFixed(0)} ms; ${small} small files: in ${r.smallInMs.toFixed(0)} ms, out ${r.smallOutMs.toFixed(0)} ms (${r.runs} runs)`);
