@@ -160,6 +160,8 @@ describe('berth does what docker does', () => {
     // --cpus is docker's NanoCPUs value: a usage error too (berth said it with exit 1, and after -m's)
     for (const cpus of ['x', '0.0000000001']) expect((await same(['update', '--cpus', cpus, 'args-c'])).code).toBe(125);
     expect((await same(['run', '--cpus', 'x', 'busybox', 'true'])).code).toBe(125);
+    // the deprecated --time is its own (hidden) flag: pflag names it as typed
+    for (const args of [['restart', '--time=y', 'args-c'], ['stop', '--time', 'y', 'args-c']]) expect((await same(args)).code).toBe(125);
     // -e without a name is a usage error (exec sent it to the daemon); env/label files as docker 28 words them
     for (const args of [['exec', '-e', '=x', 'args-c', 'true'], ['create', '-e', '', 'busybox'], ['run', '--env-file', '/nonexistent-env', 'busybox'], ['exec', '--env-file', '/nonexistent-env', 'args-c', 'true'], ['create', '--label-file', '/nonexistent-labels', 'busybox']]) {
       await same(args);

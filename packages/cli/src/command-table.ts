@@ -113,13 +113,13 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
   {
     command: 'stop <containers..>',
     describe: 'Stop one or more running containers',
-    builder: (y) => y.option('timeout', { ...str, helpType: 'int', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
+    builder: (y) => y.option('timeout', { ...str, helpType: 'int', alias: ['t'], describe: 'Seconds to wait before killing the container' }).option('time', { ...str, hidden: true, describe: 'Deprecated: --timeout' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
     load: () => require('./commands/stop').run,
   },
   {
     command: 'restart <containers..>',
     describe: 'Restart one or more containers',
-    builder: (y) => y.option('timeout', { ...str, helpType: 'int', alias: ['t', 'time'], describe: 'Seconds to wait before killing the container' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
+    builder: (y) => y.option('timeout', { ...str, helpType: 'int', alias: ['t'], describe: 'Seconds to wait before killing the container' }).option('time', { ...str, hidden: true, describe: 'Deprecated: --timeout' }).option('signal', { ...str, alias: 's', describe: 'Signal to send to the container' }),
     load: () => require('./commands/restart').run,
   },
   {
