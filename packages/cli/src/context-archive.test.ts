@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { deflateRawSync } from 'node:zlib';
 import { packContextArchive, readContextArchive } from './context-archive';
 
 // `docker context export ab` (docker 28.2.2) of a context made with
@@ -53,5 +54,58 @@ describe('context archive', () => {
     expect(() => readContextArchive(tarOf('other'), noMeta)).toThrow(/^other: unexpected context file$/);
     expect(() => readContextArchive(tarOf('tls/../meta.json'), noMeta)).toThrow(/^tls\/\.\.\/meta\.json: unexpected path format$/);
     expect(() => readContextArchive(tarOf('tls/ca.pem'), noMeta)).toThrow(/^archive format is invalid$/);
+  });
+});
+
+/** A zip of `files` (deflated), as `zip -r` writes one (made on unix: mode bits in the external attributes). */
+function zipOf(files: [string, Buffer, number][]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let off = 0;
+  for (const [name, data, mode] of files) {
+    const body = deflateRawSync(data);
+    const n = Buffer.from(name);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(8, 8);
+    lh.writeUInt32LE(body.length, 18);
+    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt16LE(n.length, 26);
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0);
+    ch.writeUInt16LE((3 << 8) | 20, 4);
+    ch.writeUInt16LE(8, 10);
+    ch.writeUInt32LE(body.length, 20);
+    ch.writeUInt32LE(data.length, 24);
+    ch.writeUInt16LE(n.length, 28);
+    ch.writeUInt32LE((mode << 16) >>> 0, 38);
+    ch.writeUInt32LE(off, 42);
+    locals.push(lh, n, body);
+    central.push(ch, n);
+    off += 30 + n.length + body.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(off, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+describe('context archive: zip (docker imports one when its first bytes say so)', () => {
+  it('reads regular files, skips directories, checks paths', () => {
+    const zip = zipOf([
+      ['meta.json', Buffer.from(META), 0o100644],
+      ['tls/', Buffer.alloc(0), 0o040755],
+      ['tls/docker/', Buffer.alloc(0), 0o040755],
+      ['tls/docker/ca.pem', Buffer.from('CA'), 0o100644],
+    ]);
+    let meta = '';
+    expect(readContextArchive(zip, (m) => (meta = m.toString()))).toEqual(new Map([['docker', new Map([['ca.pem', Buffer.from('CA')]])]]));
+    expect(meta).toBe(META);
+    expect(() => readContextArchive(zipOf([['other', Buffer.from('x'), 0o100644]]), () => undefined)).toThrow(/^other: unexpected context file$/);
+    expect(() => readContextArchive(Buffer.from('PK\x03\x04garbage', 'latin1'), () => undefined)).toThrow(/^zip: not a valid zip file$/);
   });
 });
