@@ -46,6 +46,11 @@ export interface LoadedLayer {
 
 export interface SaveOptions {
   signal?: AbortSignal;
+  /**
+   * Called once per image the archive will hold, by ID, before save() returns (a bare repository
+   * name stands for every tag of it, so one name can be many images): moby's one `save` event per image.
+   */
+  onImage?: (imageId: Digest) => void;
 }
 
 /**

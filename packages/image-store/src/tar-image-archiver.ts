@@ -289,6 +289,7 @@ export class TarImageArchiver implements ImageArchiver {
       }
       images.push({ id: rec.id, config, tags, diffIds: rec.layers, tarSizes, created: rec.created });
     }
+    for (const img of images) opts.onImage?.(img.id);
     const pack = tar.pack();
     // Stops the writer when the reader goes away (a client hung up) or the caller aborts.
     const stop = new AbortController();

@@ -232,3 +232,34 @@ describe('pull and push events (moby: Actor.ID the reference, name its repositor
     }
   });
 });
+
+describe('save of a bare repository (every tag of it, as Docker)', () => {
+  test('a repository without :latest saves; one save event per image saved', async () => {
+    const mk = async (label: string): Promise<string> =>
+      (await store.images.create(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { which: label } }, rootfs: { type: 'layers', diff_ids: [] } })))).id;
+    const a = await mk('a');
+    const b = await mk('b');
+    await store.images.tag(a, 'onlyv1:v1');
+    await store.images.tag(b, 'onlyv1:v2');
+    const since = events.replay().length;
+    const r = await request(sock, 'GET', '/v1.41/images/get?names=onlyv1');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/x-tar');
+    // the events follow the stream's end (the client may read it first)
+    const saved = async (from: number, n: number): Promise<string[]> => {
+      for (let i = 0; i < 50; i++) {
+        const s = events.replay().slice(from).filter((e) => e.action === 'save').map((e) => e.actorId);
+        if (s.length >= n) return s.sort();
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      return events.replay().slice(from).filter((e) => e.action === 'save').map((e) => e.actorId).sort();
+    };
+    expect(await saved(since, 2)).toEqual([a, b].sort());
+    // with a :latest present too, the bare name is still every tag: three images, three events
+    const c = await mk('c');
+    await store.images.tag(c, 'onlyv1:latest');
+    const since2 = events.replay().length;
+    expect((await request(sock, 'GET', '/v1.41/images/get?names=onlyv1')).status).toBe(200);
+    expect(await saved(since2, 3)).toEqual([a, b, c].sort());
+  });
+});

@@ -282,18 +282,21 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     if (names.length === 0) throw new InvalidArgumentError('names: at least one image is required');
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    const tar: Readable = await deps.archives.save(names, { signal: ac.signal });
-    const ids = [...new Set(await Promise.all(names.map((n) => deps.images.resolve(n))))];
-    res.status(200);
-    res.setHeader('Content-Type', 'application/x-tar');
+    // the archiver names the images it saves (a bare repository is every tag of it, as Docker)
+    const ids: string[] = [];
+    const tar: Readable = await deps.archives.save(names, { signal: ac.signal, onImage: (id) => ids.push(id) });
     try {
+      res.status(200);
+      res.setHeader('Content-Type', 'application/x-tar');
       await pipeline(tar, res);
-      // moby's save: one `save` event per image written, named by its ID
-      for (const id of ids) await logImage('save', id, id);
     } catch (e) {
       log.warn({ err: messageOf(e), names }, 'save failed mid-stream');
+      tar.destroy();
       res.destroy();
+      return;
     }
+    // moby's save: one `save` event per image written, named by its ID
+    for (const id of ids) await logImage('save', id, id);
   };
   r.get('/images/get', asyncHandler(async (req, res) => save(queryList(req, 'names'), res)));
 
