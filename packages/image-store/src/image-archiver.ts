@@ -2,8 +2,6 @@ import type { Readable } from 'node:stream';
 import type { Digest, ImageRunConfig } from '@berth/oci';
 
 export interface ImportOptions {
-  /** Reference to tag the new image with (`repo[:tag]`, default tag `latest`). */
-  reference?: string;
   /** Config changes (already parsed from `-c` Dockerfile instructions). */
   changes?: Partial<ImageRunConfig>;
   /** Commit message; history comment becomes this, else `Imported from -`. */

@@ -75,7 +75,8 @@ describe('LocalImageCommitter', () => {
   });
 
   it('no changes: an empty layer, not appended, history says empty_layer', async () => {
-    const base = await t.store.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'scratchish' });
+    const base = await t.store.archives.import(Readable.from([Buffer.alloc(1024)]));
+    await t.store.images.tag(base, 'scratchish');
     const upper = path.join(t.dir, 'empty-upper');
     await fs.mkdir(upper);
     const img = await t.store.committer.commit({ parent: base, upperDir: upper, config: { Cmd: ['x'] }, createdBy: '/bin/sh -c #(nop)  CMD ["x"]' });
@@ -86,7 +87,8 @@ describe('LocalImageCommitter', () => {
   });
 
   it('docker_version is the committing engine\'s, never the parent\'s (moby NewChildImage)', async () => {
-    const base = await t.store.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'versioned' });
+    const base = await t.store.archives.import(Readable.from([Buffer.alloc(1024)]));
+    await t.store.images.tag(base, 'versioned');
     const a = await t.store.committer.commit({ parent: base, config: { Cmd: ['a'] }, dockerVersion: '20.10.24+berth.test' });
     expect(a.config.docker_version).toBe('20.10.24+berth.test');
     const b = await t.store.committer.commit({ parent: a.id, config: { Cmd: ['b'] } });

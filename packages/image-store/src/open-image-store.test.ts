@@ -33,7 +33,8 @@ describe('openImageStore', () => {
   it('reopening cleans tmp/, staging dirs and orphan layers, and keeps images', async () => {
     const root = path.join(dir, 'root');
     const s1 = await openImageStore({ root, db });
-    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'kept' });
+    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]));
+    await s1.images.tag(img, 'kept');
     // an orphan: committed, never claimed by an image (a crash mid-pull)
     const p = tar.pack();
     p.entry({ name: 'orphan' }, Buffer.from('o'));
@@ -54,7 +55,8 @@ describe('openImageStore', () => {
   it('reopening removes the blobs nothing references (a config or manifest written just before a crash) and keeps every referenced one', async () => {
     const root = path.join(dir, 'root');
     const s1 = await openImageStore({ root, db });
-    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]), { reference: 'kept' });
+    const img = await s1.archives.import(Readable.from([Buffer.alloc(1024)]));
+    await s1.images.tag(img, 'kept');
     const rec = await s1.images.get('kept');
     // a manifest listed with the image (as a pull keeps it), and one written but never listed
     const listed = await s1.content.write(Buffer.from('{"listed":true}'));

@@ -166,7 +166,8 @@ describe('TarImageArchiver', () => {
       ['etc/os-release', 'berth\n'],
     ]);
     const gz = await toBuffer(Readable.from([rootfs]).pipe(createGzip()));
-    const id = await t.store.archives.import(Readable.from([gz]), { reference: 'imported:v1', changes: { Cmd: ['sh'], Env: ['IMPORTED=1'] } });
+    const id = await t.store.archives.import(Readable.from([gz]), { changes: { Cmd: ['sh'], Env: ['IMPORTED=1'] } });
+    await t.store.images.tag(id, 'imported:v1');
     const img = await t.store.images.get('imported:v1');
     expect(img.id).toBe(id);
     expect(img.layers).toEqual([sha256Digest(rootfs)]);
@@ -184,7 +185,7 @@ describe('TarImageArchiver', () => {
     const input = new Readable({ read() { this.push(chunks.shift() ?? null); }, autoDestroy: false });
     let ended = false;
     input.on('end', () => (ended = true));
-    const err = await t.store.archives.import(input, { reference: 'bad:1' }).then(() => undefined, (e: unknown) => e);
+    const err = await t.store.archives.import(input, {}).then(() => undefined, (e: unknown) => e);
     expect(err).toMatchObject({ code: expect.stringMatching(/INVALID_ARGUMENT|DATA_LOSS/) });
     await new Promise((r) => setTimeout(r, 50));
     expect(ended).toBe(true);

@@ -57,8 +57,6 @@ export class TarImageArchiver implements ImageArchiver {
   // ---- import ----
 
   async import(input: Readable, opts: ImportOptions = {}): Promise<Digest> {
-    const ref = opts.reference !== undefined ? storedReference(opts.reference) : undefined;
-    if (ref?.kind === 'digest') throw new InvalidArgumentError(`import: reference "${opts.reference}": cannot import to a digest reference`);
     const layer = await this.layers.ingest(input, { signal: opts.signal });
     const now = new Date().toISOString();
     const comment = opts.message !== undefined && opts.message !== '' ? opts.message : `Imported from ${opts.source ?? '-'}`;
@@ -74,7 +72,7 @@ export class TarImageArchiver implements ImageArchiver {
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     };
     try {
-      const img = await this.images.create(configBytes(config), { references: ref ? [ref.name] : [], signal: opts.signal });
+      const img = await this.images.create(configBytes(config), { signal: opts.signal });
       return img.id;
     } catch (e) {
       this.layers.release([layer.diffId]);

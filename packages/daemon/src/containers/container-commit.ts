@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
-import { familiarName, parseReference, type ImageRunConfig } from '@berth/oci';
+import type { ImageRunConfig } from '@berth/oci';
+import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
 import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
@@ -21,15 +22,10 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
   if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
     throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
   }
-  // moby's TagImage(id, repo, tag): the reference as given (stored as `:latest` without a tag),
-  // checked before anything is committed
+  // moby's TagImage(id, repo, tag) (images/image-tagger.ts's join), checked before anything is committed
   let reference: string | undefined;
   if (opts.repo) {
-    const repo = parseReference(opts.repo);
-    // a tag replaces any the repo carries (moby: WithTag(TrimNamed(repo), tag))
-    reference = opts.tag ? `${familiarName(repo)}:${opts.tag}` : opts.repo;
-    const ref = parseReference(reference);
-    if (ref.digest !== undefined) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
+    reference = tagReference(opts.repo, opts.tag);
     if (!ctx.deps.tagImage) throw new NotImplementedError('commit: tagging is not available (no tag step configured)');
   } else if (opts.tag) {
     throw new InvalidArgumentError('tag without a repository');

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { NotFoundError } from '@berth/errdefs';
 import type { ImageRecord } from '@berth/image-store';
 import { EventLog } from '../events/event-log';
-import { imageTagger } from './image-tagger';
+import { imageTagger, tagReference } from './image-tagger';
 
 const ID = `sha256:${'a'.repeat(64)}`;
 
@@ -43,6 +43,29 @@ describe('imageTagger (moby TagImageWithReference)', () => {
     const tag = imageTagger({ images: f.images, events });
     await expect(tag(`sha256:${'b'.repeat(64)}`, 'app:v1')).rejects.toThrow('No such image');
     await expect(tag(ID, 'UPPER:v1')).rejects.toThrow();
+    expect(f.tags).toEqual([]);
+    expect(events.replay()).toEqual([]);
+  });
+});
+
+describe('tagReference and the digest refusal (moby TagImage, AddTag)', () => {
+  const DIGEST = `sha256:${'c'.repeat(64)}`;
+  it('joins as WithTag(TrimNamed(repo), tag): the tag replaces a tag or digest the repo carries', () => {
+    expect(tagReference('app')).toBe('app');
+    expect(tagReference('app', 'v1')).toBe('app:v1');
+    expect(tagReference('app:old', 'v2')).toBe('app:v2');
+    expect(tagReference(`app@${DIGEST}`, 'v3')).toBe('app:v3');
+    expect(tagReference('docker.io/library/app:x', 'v4')).toBe('app:v4');
+    expect(tagReference('localhost:5000/x/app', 'v5')).toBe('localhost:5000/x/app:v5');
+  });
+
+  it('a digest reference is refused (by the join and by the tag step itself), a bad one is an invalid argument', async () => {
+    expect(() => tagReference(`app@${DIGEST}`)).toThrow('refusing to create a tag with a digest reference');
+    expect(() => tagReference('UPPER', 'v1')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const f = fakeImages({});
+    const events = new EventLog();
+    const tag = imageTagger({ images: f.images, events });
+    await expect(tag(ID, `app@${DIGEST}`)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'refusing to create a tag with a digest reference' });
     expect(f.tags).toEqual([]);
     expect(events.replay()).toEqual([]);
   });

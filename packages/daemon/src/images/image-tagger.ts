@@ -1,4 +1,5 @@
-import { familiarString, parseReference } from '@berth/oci';
+import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { familiarName, familiarString, parseReference, type Reference } from '@berth/oci';
 import type { ImageCatalog } from '@berth/image-store';
 import type { EventLog } from '../events/event-log';
 import { imageEventLogger } from './image-events';
@@ -15,6 +16,39 @@ export interface ImageTaggerDeps {
   events?: Pick<EventLog, 'publish'>;
 }
 
+/** A reference the tag step accepts: parsed (InvalidArgumentError otherwise), no digest (moby's AddTag refusal). */
+function tagTarget(reference: string): Reference {
+  let ref: Reference;
+  try {
+    ref = parseReference(reference);
+  } catch (e) {
+    throw new InvalidArgumentError(messageOf(e), { cause: e });
+  }
+  if (ref.digest !== undefined) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
+  return ref;
+}
+
+/**
+ * The reference `repo` plus `tag` name (moby's TagImage, for the tag route, import and commit):
+ * with a tag, WithTag(TrimNamed(repo), tag), so the tag replaces any tag or digest the repo
+ * carries; without one, the repo as given (stored as `:latest`). Checked as the tag step checks
+ * it (InvalidArgumentError), so a caller can refuse before doing any work.
+ */
+export function tagReference(repo: string, tag?: string): string {
+  let joined = repo;
+  if (tag) {
+    let name: string;
+    try {
+      name = familiarName(parseReference(repo));
+    } catch (e) {
+      throw new InvalidArgumentError(messageOf(e), { cause: e });
+    }
+    joined = `${name}:${tag}`;
+  }
+  tagTarget(joined);
+  return joined;
+}
+
 /**
  * The event is moby's LogImageEvent(id, FamiliarString(ref), "tag"): Actor.ID is the image ID,
  * Actor.Attributes the image's labels plus `name`, the reference in familiar form as given (a
@@ -23,7 +57,7 @@ export interface ImageTaggerDeps {
 export function imageTagger(deps: ImageTaggerDeps): TagImage {
   const log = imageEventLogger(deps);
   return async (imageId, reference) => {
-    const name = familiarString(parseReference(reference));
+    const name = familiarString(tagTarget(reference));
     await deps.images.tag(imageId, reference);
     await log('tag', imageId, name);
     return name;

@@ -114,6 +114,14 @@ describe('images routes', () => {
     expect(t.json()).toEqual({ message: 'No such image: trace-nonexistent:v1' });
     const bad = await request(sock, 'POST', `/v1.41/images/${id}/tag?repo=UPPER&tag=v1`);
     expect(bad.status).toBe(400);
+    // moby's AddTag refuses a digest reference; with a tag the digest is trimmed (WithTag(TrimNamed(repo), tag))
+    const dg = `sha256:${'d'.repeat(64)}`;
+    const dr = await request(sock, 'POST', `/v1.41/images/${id}/tag?repo=${encodeURIComponent(`digested@${dg}`)}`);
+    expect([dr.status, dr.json()]).toEqual([400, { message: 'refusing to create a tag with a digest reference' }]);
+    const dt = await request(sock, 'POST', `/v1.41/images/${id}/tag?repo=${encodeURIComponent(`digested@${dg}`)}&tag=v1`);
+    expect(dt.status).toBe(201);
+    expect((await request(sock, 'GET', '/v1.41/images/digested:v1/json')).json().Id).toBe(id);
+    expect((await request(sock, 'DELETE', '/v1.41/images/digested:v1')).status).toBe(200);
   });
 
   test('history, newest first', async () => {
@@ -187,6 +195,16 @@ describe('images routes', () => {
     expect(i.Comment).toBe('trace import');
     const bad = await request(sock, 'POST', `/v1.41/images/create?fromSrc=-&changes=${encodeURIComponent('RUN x')}`, { body: 'x' });
     expect(bad.status).toBe(400);
+    // moby's ImportImage refuses a digest reference before reading the body; nothing is stored
+    const before = (await request(sock, 'GET', '/v1.41/images/json?all=1')).json().length;
+    const dg = await request(sock, 'POST', `/v1.41/images/create?fromSrc=-&repo=${encodeURIComponent(`imp@sha256:${'e'.repeat(64)}`)}`, { headers: { 'Content-Type': 'text/plain' }, body: saved.body });
+    expect([dg.status, dg.json()]).toEqual([400, { message: 'cannot import digest reference' }]);
+    expect((await request(sock, 'GET', '/v1.41/images/json?all=1')).json().length).toBe(before);
+    // a tag replaces the one the repo carries (moby: WithTag)
+    const re = await request(sock, 'POST', `/v1.41/images/create?fromSrc=-&repo=${encodeURIComponent('trace-imported:old')}&tag=v2`, { headers: { 'Content-Type': 'text/plain' }, body: saved.body });
+    expect(re.status).toBe(200);
+    expect((await request(sock, 'GET', '/v1.41/images/trace-imported:v2/json')).status).toBe(200);
+    expect((await request(sock, 'GET', '/v1.41/images/trace-imported:old/json')).status).toBe(404);
     const pull = await request(sock, 'POST', '/v1.41/images/create?fromImage=docker.io%2Flibrary%2Ffakeimg&tag=latest');
     expect(pull.status).toBe(501);
   });

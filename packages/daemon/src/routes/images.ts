@@ -12,7 +12,7 @@ import { progressBar } from '../images/progress';
 import { historyView, imageInspect, imageSummary } from '../images/image-views';
 import { parseUntil } from '../server/parse-until';
 import type { EventLog } from '../events/event-log';
-import { imageTagger, type TagImage } from '../images/image-tagger';
+import { imageTagger, tagReference, type TagImage } from '../images/image-tagger';
 import { imageEventLogger } from '../images/image-events';
 import { silentLogger, type Logger } from '@berth/log';
 
@@ -84,16 +84,6 @@ function imageInspectFor(req: Request, v: ImageInspect): ImageInspect {
     delete (v as Partial<ImageInspect>).ContainerConfig;
   }
   return v;
-}
-
-/** `repo` (which may carry the tag, as `docker import` sends it) plus `tag`, as one reference string. */
-function joinRepoTag(repo: string, tag: string | undefined): string {
-  const ref = parseReference(repo);
-  if (tag) {
-    if (ref.tag !== undefined || ref.digest !== undefined) throw new InvalidArgumentError(`invalid reference: ${repo} already has a tag or digest`);
-    return `${repo}:${tag}`;
-  }
-  return repo;
 }
 
 /** The reference an image event names: familiar form with its tag. */
@@ -169,8 +159,18 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       if (fromSrc !== '-') throw new NotImplementedError(`import from ${fromSrc}: only "-" (the request body) is supported`);
       const repo = queryString(req, 'repo');
       const tag = queryString(req, 'tag');
-      const reference = repo ? joinRepoTag(repo, tag) : undefined;
-      if (reference !== undefined) parseReference(reference);
+      // moby's ImportImage: a digest reference is refused before the body is read, then the tag step's join
+      let reference: string | undefined;
+      if (repo) {
+        let asked;
+        try {
+          asked = parseReference(repo);
+        } catch (e) {
+          throw new InvalidArgumentError(messageOf(e), { cause: e });
+        }
+        if (asked.digest !== undefined) throw new InvalidArgumentError('cannot import digest reference');
+        reference = tagReference(repo, tag);
+      }
       const changes = applyImageChanges({}, queryList(req, 'changes'));
       const message = queryString(req, 'message');
       const ac = new AbortController();
@@ -365,16 +365,9 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
     const source = nameParam(req);
     const repo = queryString(req, 'repo');
     if (!repo) throw new InvalidArgumentError('repository name must have at least one component');
-    const tag = queryString(req, 'tag');
-    let target: string;
-    try {
-      target = joinRepoTag(repo, tag);
-      const ref = parseReference(target);
-      if (ref.digest !== undefined) throw new InvalidArgumentError(`refusing to create a tag with a digest reference`);
-    } catch (e) {
-      throw new InvalidArgumentError(messageOf(e));
-    }
-    await tagImage(await deps.images.resolve(source), target);
+    // moby's TagImage: the source image first (404), then the reference (the tag step refuses a digest)
+    const id = await deps.images.resolve(source);
+    await tagImage(id, tagReference(repo, queryString(req, 'tag')));
     sendEmpty(res, 201);
   }));
 
