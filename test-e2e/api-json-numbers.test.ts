@@ -31,6 +31,9 @@ describe('JSON numbers as Go decodes them', () => {
       ['"Memory":9223372036854775808', '9223372036854775808', 'HostConfig.HostConfig.Memory', 'int64'],
       ['"PidsLimit":1e30', '1e30', 'HostConfig.HostConfig.PidsLimit', 'int64'],
       ['"Ulimits":[{"Name":"nofile","Soft":1,"Hard":1e30}]', '1e30', 'Ulimit.HostConfig.Ulimits.Hard', 'int64'],
+      // a tmpfs mount's options (stored as read before, failing at start with size=[object Object])
+      ['"Mounts":[{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"SizeBytes":1e6}}]', '1e6', 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.SizeBytes', 'int64'],
+      ['"Mounts":[{"Type":"tmpfs","Target":"/t","TmpfsOptions":{"Mode":1.5}}]', '1.5', 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.Mode', 'fs.FileMode'],
     ]) {
       const res = await create(body!);
       expect(res.status).toBe(400);

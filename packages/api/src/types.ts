@@ -31,7 +31,7 @@ export interface Mount {
   Consistency?: string;
   BindOptions?: Record<string, unknown>;
   VolumeOptions?: Record<string, unknown>;
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  TmpfsOptions?: { SizeBytes?: Int64; Mode?: number };
 }
 
 /**

@@ -119,9 +119,22 @@ describe('validateCreate', () => {
     [{ Runtime: 'kata' }, 'Unknown runtime specified kata'],
     [{ PortBindings: { '80/tcp': [{ HostPort: 'x' }] } }, 'invalid port specification'],
     [{ ConsoleSize: [1] }, 'ConsoleSize'],
+    // mount.TmpfsOptions as Go decodes it (it was stored as read and failed at start: size=[object Object])
+    [{ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: new JsonNumber('1e6') } }] }, 'json: cannot unmarshal number 1e6 into Go struct field TmpfsOptions.HostConfig.Mounts.TmpfsOptions.SizeBytes of type int64'],
+    [{ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 'big' } }] }, 'json: cannot unmarshal string into Go struct field TmpfsOptions.HostConfig.Mounts.TmpfsOptions.SizeBytes of type int64'],
+    [{ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { Mode: new JsonNumber('1.5') } }] }, 'json: cannot unmarshal number 1.5 into Go struct field TmpfsOptions.HostConfig.Mounts.TmpfsOptions.Mode of type fs.FileMode'],
+    [{ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { Mode: 4294967296 } }] }, 'json: cannot unmarshal number 4294967296 into Go struct field TmpfsOptions.HostConfig.Mounts.TmpfsOptions.Mode of type fs.FileMode'],
+    [{ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { Mode: -1 } }] }, 'of type fs.FileMode'],
+    // a fraction or exponent anywhere else validation does not read: refused, never stored
+    [{ Mounts: [{ Type: 'bind', Source: '/a', Target: '/b', BindOptions: { Extra: new JsonNumber('2.5') } }] }, 'HostConfig.Mounts[0].BindOptions.Extra: json: cannot unmarshal number 2.5'],
   ])('refuses bad host config %#', (h, msg) => {
     expect(() => validateCreate(withHost(h))).toThrow(InvalidArgumentError);
     expect(() => validateCreate(withHost(h))).toThrow(msg);
+  });
+
+  it('tmpfs mount options: SizeBytes an int64 (beyond 2^53 a bigint), Mode a uint32, kept', () => {
+    const v = validateCreate(withHost({ Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 9007199254740993n, Mode: 0o1777 } }, { Type: 'tmpfs', Target: '/u', TmpfsOptions: { SizeBytes: 1000000 } }] }));
+    expect(v.hostConfig.Mounts!.map((m) => m.TmpfsOptions)).toEqual([{ SizeBytes: 9007199254740993n, Mode: 0o1777 }, { SizeBytes: 1000000 }]);
   });
 
   it("int64 fields take Go's whole range: beyond 2^53 as a bigint, MemorySwap doubled in Go's int64 as docker does", () => {

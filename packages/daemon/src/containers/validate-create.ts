@@ -86,7 +86,7 @@ function int64(v: unknown, field: string): Int64 {
   return goInt(v, where, type);
 }
 
-/** int64's rule for a field Go names `where` with type `type` (int64, int, time.Duration, uint16). */
+/** int64's rule for a field Go names `where` with type `type` (int64, int, time.Duration, uint16, fs.FileMode: a uint32). */
 function goInt(v: unknown, where: string, type: string): Int64 {
   if (v === undefined || v === null) return 0;
   const refuse = (what: string): never => bad(`json: cannot unmarshal ${what} into Go struct field ${where} of type ${type}`);
@@ -94,7 +94,8 @@ function goInt(v: unknown, where: string, type: string): Int64 {
   if (typeof v === 'number' && !Number.isInteger(v)) return refuse(`number ${v}`);
   if (typeof v !== 'number' && typeof v !== 'bigint') return refuse(jsonKind(v));
   const b = BigInt(v);
-  if (type === 'uint16' ? b < 0n || b > 65535n : b < INT64_MIN || b > INT64_MAX) refuse(`number ${v}`);
+  const max = type === 'uint16' ? 65535n : type === 'fs.FileMode' ? 2n ** 32n - 1n : INT64_MAX;
+  if (b < (type === 'uint16' || type === 'fs.FileMode' ? 0n : INT64_MIN) || b > max) refuse(`number ${v}`);
   return asInt64(b);
 }
 
@@ -381,6 +382,13 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
       if (type === 'bind' && !path.posix.isAbsolute(str(m.Source, 'Mount.Source'))) {
         bad(`invalid mount config for type "bind": invalid mount path: '${str(m.Source, 'Mount.Source')}' mount path must be absolute`);
       }
+      // mount.TmpfsOptions: SizeBytes int64, Mode os.FileMode (a uint32), as Go decodes them; kept as read (an Int64)
+      const t = m.TmpfsOptions;
+      if (t !== undefined && t !== null) {
+        if (!isObject(t)) bad(`json: cannot unmarshal ${jsonKind(t)} into Go struct field Mount.HostConfig.Mounts.TmpfsOptions of type mount.TmpfsOptions`);
+        if (t.SizeBytes !== undefined && t.SizeBytes !== null) t.SizeBytes = goInt(t.SizeBytes, 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.SizeBytes', 'int64');
+        if (t.Mode !== undefined && t.Mode !== null) t.Mode = goInt(t.Mode, 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.Mode', 'fs.FileMode');
+      }
     }
   }
   if (h.Tmpfs !== undefined && h.Tmpfs !== null) {
@@ -639,5 +647,19 @@ export function validateCreate(rawBody: unknown, runtimeNames: readonly string[]
   else if (config.MacAddress && modeEp && modeEp.MacAddress!.toLowerCase() !== config.MacAddress.toLowerCase()) {
     bad('the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty');
   }
+  refuseJsonNumbers(config, '');
+  refuseJsonNumbers(hostConfig, 'HostConfig');
+  refuseJsonNumbers(networkingConfig, 'NetworkingConfig');
   return { config, hostConfig, networkingConfig, warnings };
+}
+
+/**
+ * A number literal with a fraction or an exponent (parseJsonExact's JsonNumber) left anywhere in
+ * what validation returns: no field of the create body is a float in Go, so Go would have refused
+ * it; refused here rather than stored (it would reach the runtime as `[object Object]`).
+ */
+function refuseJsonNumbers(v: unknown, where: string): void {
+  if (v instanceof JsonNumber) bad(`${where}: json: cannot unmarshal number ${v.text} into an integer or string field`);
+  if (Array.isArray(v)) v.forEach((x, i) => refuseJsonNumbers(x, `${where}[${i}]`));
+  else if (isObject(v)) for (const [k, x] of Object.entries(v)) refuseJsonNumbers(x, where === '' ? k : `${where}.${k}`);
 }
