@@ -59,6 +59,11 @@ describe('JSON numbers as Go decodes them', () => {
       expect(dbl.status).toBe(201);
       const g = ok(await docker(['inspect', '-f', '{{.HostConfig.MemorySwap}} {{json .HostConfig.Ulimits}}', 'big-doubled'])).stdout.trim();
       expect(g).toBe('-2 [{"Name":"nofile","Hard":9223372036854775807,"Soft":1024}]');
+      // a stored MemorySwap of -2 is not checked again by an update that leaves it alone (Docker checks what the update carries)
+      const rp = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/big-doubled/update', headers: { 'Content-Type': 'application/json' }, body: '{"RestartPolicy":{"Name":"always"}}' });
+      expect([rp.status, rp.body.toString()]).toEqual([200, expect.any(String)]);
+      ok(await docker(['update', '--restart', 'no', '--cpu-shares', '512', 'big-doubled']));
+      expect(ok(await docker(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.CpuShares}}', 'big-doubled'])).stdout.trim()).toBe('9223372036854775807 -2 no 512');
       // update: Go decodes its body into UpdateConfig, whose name its refusals carry
       const update = (body: string) => rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/big-doubled/update', headers: { 'Content-Type': 'application/json' }, body });
       const u1 = await update('{"Memory":1e30}');

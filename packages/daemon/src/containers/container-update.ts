@@ -22,24 +22,35 @@ export async function updateContainer(ctx: ContainerContext, ref: string, body: 
     throw new ConflictError(`Container ${e.rec.id} is marked for removal and cannot be "update"`);
   }
   const merged: Record<string, unknown> = { ...e.rec.hostConfig };
-  let resourcesChanged = false;
+  // the fields the update carries (Docker's UpdateContainer: a zero value changes nothing)
+  const carried = new Set<string>();
   for (const k of RESOURCES) {
     const v = b[k];
     if (v === undefined || v === null || v === 0 || v === '') continue;
     merged[k] = v;
-    resourcesChanged = true;
+    carried.add(k);
   }
+  const resourcesChanged = carried.size > 0;
   const rp = b.RestartPolicy as { Name?: unknown } | undefined | null;
   if (rp && typeof rp === 'object' && rp.Name) {
     if (e.rec.hostConfig.AutoRemove && rp.Name !== 'no') {
       throw new InvalidArgumentError('Restart policy cannot be updated because AutoRemove is enabled for the container');
     }
     merged.RestartPolicy = rp;
+    carried.add('RestartPolicy');
   }
-  const { hostConfig } = validateCreate({ Image: 'update', HostConfig: merged }, ctx.runtimeNames());
+  // Docker checks only what the update carries: a stored value it leaves alone is not checked
+  // again. The one stored value create's rules can refuse is a MemorySwap create derived (twice
+  // a Memory beyond 2^62 wraps negative in Go's int64, as Docker stores it): without Memory or
+  // MemorySwap in the update it is left out of the check (and kept as stored below).
+  const memoryTouched = carried.has('Memory') || carried.has('MemorySwap');
+  const checked = memoryTouched ? merged : { ...merged, MemorySwap: 0 };
+  const { hostConfig } = validateCreate({ Image: 'update', HostConfig: checked }, ctx.runtimeNames());
   const next = { ...e.rec.hostConfig };
   for (const k of [...RESOURCES, 'MemorySwap', 'MemorySwappiness', 'RestartPolicy'] as const) {
-    (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
+    // what the update carries, as checked (with what create derives from it: MemorySwap from Memory)
+    const fromUpdate = k === 'MemorySwap' ? memoryTouched : carried.has(k);
+    if (fromUpdate) (next as Record<string, unknown>)[k] = (hostConfig as Record<string, unknown>)[k];
   }
   if (resourcesChanged && (e.rec.state.status === 'running' || e.rec.state.status === 'paused')) {
     // Applied live first (as docker: a limit the kernel refuses is an error and nothing is stored).
