@@ -51,6 +51,9 @@ describe('parseHumanSize (go-units RAMInBytes / FromHumanSize)', () => {
     expect(() => ramInBytes('1kbb')).toThrow("invalid suffix: 'kbb'");
     expect(() => ramInBytes('1bb')).toThrow("invalid suffix: 'bb'");
     expect(() => ramInBytes('1kibs')).toThrow("invalid suffix: 'kibs'");
+    // go-units v0.5 refuses a suffix longer than 3 before lower-casing it: quoted as given
+    expect(() => ramInBytes('1XXXX')).toThrow("invalid suffix: 'XXXX'");
+    expect(() => ramInBytes('1KiBs')).toThrow("invalid suffix: 'KiBs'");
     expect(() => ramInBytes('1.2.3')).toThrow('strconv.ParseFloat: parsing "1.2.3": invalid syntax');
     expect(() => ramInBytes('1e400')).toThrow('strconv.ParseFloat: parsing "1e400": value out of range');
     expect(() => ramInBytes('1  k')).toThrow('strconv.ParseFloat: parsing "1 ": invalid syntax');

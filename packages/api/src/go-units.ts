@@ -56,7 +56,8 @@ function parseGoFloat(s: string): number {
  * `FromHumanSize`. Two grammars, as two dockers run it:
  * - `v0.5` (docker CLI 28): the number is everything up to the last digit, dot or space; a
  *   suffix `b`, or k/m/g/t/p with an optional `b` or `ib`, any case. Errors: `invalid size: 'S'`
- *   (no digit, negative), `invalid suffix: 'x'`, strconv's for a bad number.
+ *   (no digit, negative), `invalid suffix: 'x'` (lower-cased, but as given when longer than 3),
+ *   strconv's for a bad number.
  * - `v0.4` (vendored by Docker 20.10's daemon): one pattern, `^(\d+(\.\d+)*) ?([kmgtp])?i?b?$`
  *   (any case); anything else is `invalid size: 'S'`, strconv's for `1.2.3`.
  * The result is truncated toward zero, as Go's `int64(size)`.
@@ -79,9 +80,12 @@ export function parseHumanSize(s: string, base: 1000 | 1024, grammar: 'v0.4' | '
   if (sep === -1) throw new InvalidArgumentError(`invalid size: '${s}'`);
   const size = parseGoFloat(s[sep] === ' ' ? s.slice(0, sep) : s.slice(0, sep + 1));
   if (size < 0) throw new InvalidArgumentError(`invalid size: '${s}'`);
-  const sfx = s.slice(sep + 1).toLowerCase();
+  const raw = s.slice(sep + 1);
+  // a suffix longer than 3 is refused before it is lower-cased (its error quotes it as given)
+  if (raw.length > 3) throw new InvalidArgumentError(`invalid suffix: '${raw}'`);
+  const sfx = raw.toLowerCase();
   if (sfx === '' || sfx === 'b') return Math.trunc(size);
-  const power = sfx.length <= 3 ? unit(sfx[0]!) : undefined;
+  const power = unit(sfx[0]!);
   if (power === undefined || (sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) {
     throw new InvalidArgumentError(`invalid suffix: '${sfx}'`);
   }
