@@ -154,3 +154,20 @@ describe('Builder', () => {
     await expect(build('FROM base\nCOPY ../x /x\n')).rejects.toThrow('COPY failed: forbidden path outside the build context: ../x ()');
   });
 });
+
+describe('--cache-from restores', () => {
+  it('a restored step without layers has no rootfs.diff_ids (moby RootFS omitempty), as a committed one', async () => {
+    const created: ImageConfig[] = [];
+    const b = backend as FakeBackend & { createImage?: (c: ImageConfig, parent?: string) => Promise<BuildImage> };
+    b.createImage = async (c, parent) => {
+      created.push(c);
+      return backend.add(c, parent);
+    };
+    const nop = (i: string) => ({ created: '2020-01-01T00:00:00Z', created_by: `/bin/sh -c #(nop)  ${i}`, empty_layer: true });
+    backend.add({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Env: ['PATH=/bin', 'A=1', 'B=2'] }, history: [nop('ENV A=1'), nop('ENV B=2')] }, undefined, 'loaded');
+    await build('FROM base\nENV A=1\nENV B=2\n', { cacheFrom: ['loaded'] });
+    expect(lines.join('')).toContain('Using cache');
+    expect(created.length).toBeGreaterThan(0);
+    for (const c of created) expect(c.rootfs).toEqual({ type: 'layers' });
+  });
+});

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { fsAt } from '@berth/fs';
-import { hasWildcards, hostPlatform, parsePlatform, platformMatches, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
+import { hasWildcards, hostPlatform, parsePlatform, platformMatches, rootfsOf, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
 import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './dockerfile-parser';
@@ -433,7 +433,7 @@ export class Builder<R = unknown> {
       ...(h[n]!.created ? { created: h[n]!.created } : {}),
       config: structuredClone(st.config),
       container_config: { ...structuredClone(st.config), Cmd: cmd },
-      rootfs: { type: 'layers', diff_ids: diffIds },
+      rootfs: rootfsOf(diffIds),
       history: [...parentHistory, h[n]!],
     };
     const restored = await this.backend.createImage(config, st.image?.id);

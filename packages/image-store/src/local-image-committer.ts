@@ -1,4 +1,4 @@
-import { hostPlatform, type Digest, type ImageConfig } from '@berth/oci';
+import { hostPlatform, rootfsOf, type Digest, type ImageConfig } from '@berth/oci';
 import type { CommitOptions, ImageCommitter } from './image-committer';
 import type { ImageRecord } from './image-catalog';
 import type { LocalLayerStore } from './local-layer-store';
@@ -86,7 +86,3 @@ function createdBy(opts: CommitOptions): string | undefined {
   return cmd && cmd.length > 0 ? cmd.join(' ') : undefined;
 }
 
-/** moby's RootFS: `diff_ids` is omitempty, so an image without layers has none in its config. */
-function rootfsOf(diffIds: string[]): ImageConfig['rootfs'] {
-  return (diffIds.length ? { type: 'layers', diff_ids: diffIds } : { type: 'layers' }) as ImageConfig['rootfs'];
-}

@@ -20,3 +20,4 @@ export type { RuntimeSpec, RuntimeProcess, RuntimeMount, RuntimeLinux, RuntimeSe
 export { compileGlob, globMatch, hasWildcards, cleanPath } from './glob-match';
 export { PatternMatcher, parseIgnoreFile } from './pattern-matcher';
 export { parseGoBool } from './parse-go-bool';
+export { rootfsOf } from './rootfs-of';
