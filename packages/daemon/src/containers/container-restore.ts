@@ -95,13 +95,22 @@ export class ContainerRestore {
       if (task.pid !== e.rec.state.pid) await ctx.setState(e, { pid: task.pid });
       // a commit in progress when the daemon died paused it: that pause is undone (whatever the
       // row says: a full disk may have refused the row's `paused`, not the runtime's freeze); the
-      // status is then the runtime's, as for every restored container (next step)
+      // status is then the runtime's, as for every restored container (next step), or `running`
+      // after a resume that worked when the runtime cannot tell its state
       const marker = commitPauseMarker(dir);
+      let resumed = false;
       if (await fs.stat(marker).then(() => true, () => false)) {
-        await ctx.runtimeFor(e).resume(id).catch((err) => ctx.log.debug({ id, err: messageOf(err) }, 'unpause after a cut commit'));
+        resumed = await ctx.runtimeFor(e).resume(id).then(
+          () => true,
+          (err) => {
+            ctx.log.debug({ id, err: messageOf(err) }, 'unpause after a cut commit');
+            return false;
+          },
+        );
         await fs.rm(marker, { force: true });
       }
-      await this.pausedAsTheRuntimeSays(e);
+      const known = await this.pausedAsTheRuntimeSays(e);
+      if (!known && resumed && e.rec.state.status === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
       this.supervisor.supervise(e, task, Date.parse(e.rec.state.startedAt) || Date.now());
       this.health.start(e, true);
       return;
@@ -133,12 +142,12 @@ export class ContainerRestore {
   /**
    * The runtime's state is the fact, not the row (docker asks containerd for a restored
    * container's status): a pause whose row a full disk refused comes back `paused`, a row's
-   * `paused` the runtime no longer has comes back `running`.
+   * `paused` the runtime no longer has comes back `running`. False when the runtime could not say.
    */
-  private async pausedAsTheRuntimeSays(e: Entry): Promise<void> {
+  private async pausedAsTheRuntimeSays(e: Entry): Promise<boolean> {
     const ctx = this.ctx;
     const rt = ctx.runtimeFor(e);
-    if (!rt.state) return;
+    if (!rt.state) return false;
     const s = await rt.state(e.rec.id).catch((err) => {
       ctx.log.warn({ id: e.rec.id, err: messageOf(err) }, 'runtime state on restore');
       return undefined;
@@ -146,6 +155,7 @@ export class ContainerRestore {
     const recorded = e.rec.state.status;
     if (s?.status === 'paused' && recorded === 'running') await ctx.setState(e, { status: 'paused' }, { evenUnsaved: true });
     else if (s?.status === 'running' && recorded === 'paused') await ctx.setState(e, { status: 'running' }, { evenUnsaved: true });
+    return s !== undefined;
   }
 
   async shutdown(): Promise<void> {

@@ -6,6 +6,7 @@ import { Duplex } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '@berth/errdefs';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
+import { commitPauseMarker } from './container-commit';
 import type { ContainerService } from './container-service';
 import { createContainerService } from './create-container-service';
 import type { ContainerEvent } from './deps';
@@ -500,7 +501,8 @@ describe('ContainerService (fake runtime)', () => {
     }
     await expect(svc.inspect(Id)).rejects.toThrow(NotFoundError);
     expect(calls).toHaveLength(2);
-    // the retry waited for the background deletion
+    // the first try ran while the bundle was still being deleted; the retry waited for that deletion
+    expect(calls[0]).toEqual({ bundleLeft: true });
     expect(calls[1]).toEqual({ bundleLeft: false });
     expect(await db.get('SELECT id FROM containers WHERE id = ?', [Id])).toBeUndefined();
   });
@@ -557,5 +559,26 @@ describe('ContainerService (fake runtime)', () => {
     expect(await w.result).toEqual({ StatusCode: 5, Error: null });
     expect((await svc.inspect('live')).State.Status).toBe('exited');
     await svc.remove('always', { force: true });
+  });
+
+  it('restore: a commit\'s pause cut by the daemon\'s death is undone; the row says running even when the runtime cannot tell its state', async () => {
+    const c = await svc.create({ Image: 'busybox', Cmd: ['sleep'] }, { name: 'cut-commit' });
+    await svc.start(c.Id);
+    await svc.pause(c.Id);
+    await fs.writeFile(commitPauseMarker(new DataRoot(root).containerDir(c.Id)), '');
+    await svc.shutdown();
+    runtime.survivors.set(c.Id, runtime.tasks.get(c.Id)!);
+    const rt = runtime as unknown as { state?: (id: string) => Promise<unknown> };
+    rt.state = async () => {
+      throw new Error('state: shim not answering');
+    };
+    try {
+      svc = await open();
+    } finally {
+      delete rt.state;
+    }
+    expect(runtime.paused.has(c.Id)).toBe(false);
+    expect((await svc.inspect(c.Id)).State).toMatchObject({ Status: 'running', Paused: false });
+    await svc.remove(c.Id, { force: true });
   });
 });
