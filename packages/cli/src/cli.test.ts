@@ -92,6 +92,19 @@ async function cli(args: string | string[], t: FakeTransport, stdin: Readable = 
 const ID = 'd60a65032f8e6925bfa04f3546299bb772307b28c11b6389441aefeaa02b41a9';
 
 describe('berth CLI: flags → requests, answers → docker output', () => {
+  it('stats draws its first frame once the first sample came (docker waits up to 2 s), not an empty row at the first tick', async () => {
+    const sample = { id: ID, name: '/web', pids_stats: { current: 3 }, memory_stats: { usage: 1024, limit: 4096 }, cpu_stats: {}, precpu_stats: {} };
+    const t = new FakeTransport({
+      'GET /containers/web/json': { json: { Id: ID, Name: '/web', State: { Running: true } } },
+      // the daemon's first sample takes longer than the CLI's 500 ms tick
+      'GET /containers/web/stats': () => ({ later: new Promise((r) => setTimeout(() => r(sample), 900)) }),
+    });
+    const r = await cli('stats web', t, Readable.from([]), true);
+    const first = r.out.split('\u001b[J')[0]!;
+    const row = first.split('\n').find((l) => l.startsWith('d60a65032f8e'));
+    expect(row).toMatch(/^d60a65032f8e +web +0\.00% +1KiB \/ 4KiB +25\.00% .* 3\b/);
+    expect(r.code).toBe(0);
+  }, 10_000);
   it('run --rm: create, attach, wait(removed), start; output demultiplexed; exit code from wait', async () => {
     let release!: (v: unknown) => void;
     const later = new Promise((r) => (release = r));

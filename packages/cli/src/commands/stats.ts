@@ -55,9 +55,16 @@ interface Watched {
   last?: Record<string, unknown>;
   abort: AbortController;
   gone: boolean;
+  /** When the last sample came (or the watch began): a row 2 s without one shows `--`, as docker's collector resets it. */
+  at: number;
+  /** Settles at the first sample, or when the stream ends. */
+  first: Promise<void>;
   /** The stream ended in an error (not because the container stopped). */
   failed?: boolean;
 }
+
+/** docker's collector resets a row that got no sample for this long ("timeout waiting for stats"). */
+const STALE_MS = 2000;
 
 async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
   const client = ctx.client('general');
@@ -66,16 +73,22 @@ async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
   const format = normalizeFormat(argv.format, STATS_DEFAULT_FORMAT);
   let stopped = false;
   const watch = (key: string, name: string) => {
-    const w: Watched = { name, abort: new AbortController(), gone: false };
+    let firstCame: () => void = () => undefined;
+    const w: Watched = { name, abort: new AbortController(), gone: false, at: Date.now(), first: new Promise<void>((r) => (firstCame = r)) };
     watched.set(key, w);
     (async () => {
       try {
-        for await (const s of await client.containers.statsStream(key, w.abort.signal)) w.last = s;
+        for await (const s of await client.containers.statsStream(key, w.abort.signal)) {
+          w.last = s;
+          w.at = Date.now();
+          firstCame();
+        }
       } catch (e) {
         w.failed = true;
         if (!w.abort.signal.aborted && named.length) ctx.io.stderr.write(`${describeError(e)}\n`);
       }
       w.gone = true;
+      firstCame();
     })().catch(() => undefined);
   };
   if (named.length) {
@@ -119,11 +132,18 @@ async function live(ctx: CliContext, argv: StatsArgv): Promise<ExitCode> {
   const unhookTerm = ctx.onSignal('SIGTERM', onSignal);
   try {
     await refresh();
+    // docker draws the first frame once every container has sent a sample, or after 2 s (then its row is `--`)
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    const firsts = Promise.all([...watched.values()].map((w) => w.first));
+    const twoSeconds = new Promise<void>((r) => (waited = setTimeout(r, STALE_MS)));
+    const started = await Promise.race([firsts.then(() => 'ok' as const), twoSeconds.then(() => 'ok' as const), forcedExit.then(() => 'forced' as const)]);
+    clearTimeout(waited);
+    if (started === 'forced') return 1;
     for (;;) {
       const tick = await Promise.race([new Promise<'tick'>((r) => setTimeout(() => r('tick'), 500)), forcedExit.then(() => 'forced' as const)]);
       if (tick === 'forced') return 1;
       const rows: FormatContext[] = [];
-      for (const w of watched.values()) rows.push(statsRow(w.last ?? {}, { trunc: !argv.noTrunc, container: w.name, invalid: stopped || (w.gone && w.failed) }));
+      for (const w of watched.values()) rows.push(statsRow(w.last ?? {}, { trunc: !argv.noTrunc, container: w.name, invalid: stopped || (w.gone && w.failed) || (!w.gone && Date.now() - w.at > STALE_MS) }));
       ctx.io.stdout.write(liveFrame(renderRows(format, rows, STATS_HEADERS)));
       if (stopped) continue;
       if (named.length && [...watched.values()].every((w) => w.gone) && !argv.all) break;

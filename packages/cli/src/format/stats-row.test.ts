@@ -31,4 +31,8 @@ describe('statsRow invalid', () => {
     const r = statsRow({ id: 'a'.repeat(64), name: '/web', memory_stats: { usage: 10, limit: 100 } }, { trunc: true, container: 'web', invalid: true }) as unknown as Record<string, string>;
     expect(r).toMatchObject({ ID: 'aaaaaaaaaaaa', Name: 'web', CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
   });
+  it('before a sample has a name: docker\'s Name() is --, the ID empty', () => {
+    const r = statsRow({}, { trunc: true, container: 'web', invalid: true }) as unknown as Record<string, string>;
+    expect(r).toMatchObject({ ID: '', Container: 'web', Name: '--', PIDs: '--' });
+  });
 });

@@ -46,6 +46,12 @@ export function memUsage(s: Obj): number {
  * One `docker stats --no-stream` row. `invalid`: the container's stream has ended in error (or
  * was cancelled by ctrl-c): docker keeps its ID and name and shows `--` for the figures.
  */
+/** docker's Name(): the name without its first character (the `/`), `--` before a sample has one. */
+function nameOf(s: Obj): string {
+  const n = String(s.name ?? '');
+  return n.length > 1 ? n.slice(1) : '--';
+}
+
 export function statsRow(s: Obj, o: { trunc: boolean; container: string; invalid?: boolean }): FormatContext {
   const m = obj(s.memory_stats);
   const usage = memUsage(s);
@@ -64,7 +70,7 @@ export function statsRow(s: Obj, o: { trunc: boolean; container: string; invalid
     else if (op === 'write') write += num(e.value);
   }
   const id = String(s.id ?? '');
-  const ident = { ID: o.trunc ? truncateId(id) : id, Container: o.container, Name: String(s.name ?? '').replace(/^\//, '') };
+  const ident = { ID: o.trunc ? truncateId(id) : id, Container: o.container, Name: nameOf(s) };
   if (o.invalid) return new StatsContext({ ...ident, CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--' });
   return new StatsContext({
     ...ident,
