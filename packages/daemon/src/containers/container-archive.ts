@@ -251,6 +251,7 @@ export async function extractIntoContainer(opts: {
             },
             data: (chunk) => sink.data(chunk),
             entryEnd: () => sink.entryEnd(),
+            cancel: () => sink.cancel(),
           }
         : sink;
       await readTar(opts.input, target, opts.signal ? { signal: opts.signal } : {});

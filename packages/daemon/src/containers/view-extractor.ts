@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { InvalidArgumentError } from '@berth/errdefs';
+import { CancelledError, InvalidArgumentError } from '@berth/errdefs';
 import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
 import { TypeFlag, deviceEntrySkipped, mknodIgnorable, runningInUserNs, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
 
@@ -107,6 +107,11 @@ export class ViewExtractor implements TarSink {
   private readonly pendingDirs = new Map<string, number>();
   /** A batch's failure, thrown at the next entry (or finish). */
   private failed: unknown;
+  /**
+   * Set by cancel() or abort(): the continuation of a call still in flight (waiting for a batch)
+   * throws instead of going on, so nothing is created and no batch made after the failure.
+   */
+  private aborted = false;
 
   constructor(
     private readonly view: RootView,
@@ -122,6 +127,7 @@ export class ViewExtractor implements TarSink {
    * of the tar. A promise: the entry's data is held until it settles.
    */
   entry(e: TarEntry): void | Promise<void> {
+    this.throwIfAborted();
     if (this.failed !== undefined) throw this.failed;
     this.cur = e;
     const comps = clean(e.name);
@@ -134,7 +140,10 @@ export class ViewExtractor implements TarSink {
     if (this.busy()) {
       const batchable = kind === 'file' && e.size <= SMALL_FILE && e.xattrs === undefined;
       if (kind === 'link' || (this.cached?.rel !== dir && this.pendingAbove(dir)) || (!batchable && this.touchesPending(target))) {
-        return this.drain().then(() => this.enter(e, comps, target, dir, kind));
+        return this.drain().then(() => {
+          this.throwIfAborted();
+          return this.enter(e, comps, target, dir, kind);
+        });
       }
     }
     return this.enter(e, comps, target, dir, kind);
@@ -169,6 +178,7 @@ export class ViewExtractor implements TarSink {
    * handed to the worker first. `name`: in `parent`, a Buffer or a binary string (one byte a char).
    */
   private queue(e: TarEntry, parent: number, name: Buffer | string, target: string, dir: string): void | Promise<void> {
+    this.throwIfAborted(); // (a continuation after a full batch)
     const nameLen = name.length;
     const need = nameLen + e.size;
     const b0 = this.fill;
@@ -370,6 +380,7 @@ export class ViewExtractor implements TarSink {
 
   /** Writes the held chunks on a worker thread (none may be in flight). */
   private flush(): void {
+    this.throwIfAborted(); // (a continuation after the write in flight)
     if (this.heldBytes === 0) return;
     const data = this.held;
     this.held = [];
@@ -403,7 +414,9 @@ export class ViewExtractor implements TarSink {
         await this.writing;
         this.flush();
         await this.writing;
+        this.throwIfAborted(); // this.fd is abort()'s to close
       } catch (err) {
+        if (this.aborted) throw err;
         this.fd = -1;
         this.big = false;
         fs.closeSync(fd);
@@ -474,16 +487,39 @@ export class ViewExtractor implements TarSink {
     else fs.closeSync(c.fd);
   }
 
-  /** Releases what an interrupted extraction holds (after the batch on the worker is done: it uses the fds). */
+  /**
+   * The extraction has failed (the tar feed's failure, or the input's): a call still in flight
+   * stops where it waits (its promise rejects) instead of going on. abort() releases the rest.
+   */
+  cancel(): void {
+    this.aborted = true;
+  }
+
+  private throwIfAborted(): void {
+    if (this.aborted) throw new CancelledError('archive: extraction aborted');
+  }
+
+  /**
+   * Releases what an interrupted extraction holds (after the batch on the worker is done: it uses
+   * the fds). Calls still in flight stop where they wait (cancel()); no batch is made after this.
+   */
   async abort(): Promise<void> {
+    this.aborted = true;
     this.smallArena = undefined;
-    while (this.writing !== undefined) await this.writing.catch(() => undefined); // it uses this.fd (and may chain one more)
+    while (this.writing !== undefined) await this.writing.catch(() => undefined); // it uses this.fd
     this.held = [];
     this.heldBytes = 0;
-    const left = this.fill;
-    this.fill = undefined;
-    await this.flight?.done.catch(() => undefined);
-    for (const fd of left?.closeAfter ?? []) fs.closeSync(fd);
+    // the batch on the worker first (the batch being filled may close an fd it still uses)
+    for (;;) {
+      if (this.flight !== undefined) {
+        await this.flight.done.catch(() => undefined);
+        continue;
+      }
+      const left = this.fill;
+      if (left === undefined) break;
+      this.fill = undefined;
+      for (const fd of left.closeAfter) fs.closeSync(fd);
+    }
     this.dropCache();
     if (this.fd >= 0) {
       try {

@@ -85,4 +85,49 @@ describe('readTar with a sink that waits', () => {
     const failEnd: TarSink = { entry: () => undefined, data: () => undefined, entryEnd: () => tick(1).then(() => Promise.reject(boom)) };
     await expect(readTar(piecesOf(all, 8192).input, failEnd)).rejects.toMatchObject({ cause: boom });
   });
+
+  it('an input that closes early: rejects only after the sink\'s call in flight has settled, and tells the sink to stop (cancel)', async () => {
+    const all = await tarOf([
+      ['a', Buffer.alloc(100, 1)],
+      ['b', Buffer.alloc(100, 2)],
+    ]);
+    for (const where of ['entry', 'data'] as const) {
+      const input = new Readable({ read() {} });
+      let release!: () => void;
+      let cancelled = false;
+      let settled = false;
+      const sink: TarSink = {
+        entry: () => {
+          if (where !== 'entry') return undefined;
+          input.destroy(); // gone while the sink waits
+          return new Promise<void>((r) => (release = r)).then(() => {
+            settled = true;
+          });
+        },
+        data: () => {
+          if (where !== 'data') return undefined;
+          input.destroy();
+          return new Promise<void>((r) => (release = r)).then(() => {
+            settled = true;
+          });
+        },
+        entryEnd: () => undefined,
+        cancel: () => {
+          cancelled = true;
+        },
+      };
+      input.push(all.subarray(0, 1024));
+      let done = false;
+      const p = readTar(input, sink).finally(() => {
+        done = true;
+      });
+      p.catch(() => undefined);
+      await tick(20);
+      expect(done).toBe(false); // still waiting for the sink
+      expect(cancelled).toBe(true);
+      release();
+      await expect(p).rejects.toThrow('Premature close');
+      expect(settled).toBe(true);
+    }
+  });
 });

@@ -30,6 +30,7 @@ export async function readTar(input: Readable, sink: TarSink, opts: { signal?: A
     await reader.end();
   } catch (err) {
     reader.destroy();
+    await reader.settled(); // the sink's call in flight, before the caller cleans it up
     if (signal?.aborted && !(err instanceof BerthError)) throw new CancelledError('tar: cancelled', { cause: err });
     if (err instanceof BerthError) throw err;
     throw new InternalError(`tar: ${(err as Error).message}`, { cause: err });

@@ -95,6 +95,11 @@ export interface TarSink {
   entry(e: TarEntry): void | Promise<void>;
   data(chunk: Buffer): void | Promise<void>;
   entryEnd(): void | Promise<void>;
+  /**
+   * The read has failed (or was given up): a call of the sink still in flight must not go on
+   * (create or write anything) once it resumes. Optional.
+   */
+  cancel?(): void;
 }
 
 const TYPEFLAGS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { BerthError, DataLossError } from '@berth/errdefs';
+import { BerthError, CancelledError, DataLossError } from '@berth/errdefs';
 import * as tar from 'tar-stream';
 import { findRawPax, toTarEntry, type ExtractedHeader, type TarSink } from './tar-entry';
 
@@ -54,8 +54,10 @@ export class TarExtractFeed {
   /** Offset of a block still to be checked for end of archive, or -1. */
   private checkAt = 0;
   private wake: (() => void) | undefined;
-  /** The sink's entry() still settling (its data held until then). */
+  /** The sink's entry() or entryEnd() still settling (its data held until then). */
   private pending: Promise<void> | undefined;
+  /** The sink's data() still settling. */
+  private dataWait: Promise<void> | undefined;
   /** Stream offset just past the end-of-archive block, once it has been read; -1 before. */
   endOffset = -1;
   // The entry being handed over (tar-stream emits the next one only after `next` is called):
@@ -137,8 +139,21 @@ export class TarExtractFeed {
     this.ex.destroy();
   }
 
+  /** Gives up: the extractor destroyed, the sink told to stop (cancel) where a call of it still waits. */
   destroy(): void {
+    this.failure ??= new CancelledError('tar: read given up'); // nothing goes on from a call that settles later
     this.ex.destroy();
+    this.sink.cancel?.();
+  }
+
+  /**
+   * Once the sink's calls in flight have settled (however): wait for it before leaving a failed
+   * read, so the caller's clean-up of the sink never runs beside a call of it.
+   */
+  async settled(): Promise<void> {
+    while (this.pending !== undefined || this.dataWait !== undefined) {
+      await Promise.allSettled([this.pending, this.dataWait]);
+    }
   }
 
   private onEntry(h: ExtractedHeader, stream: EntryStream, next: (err?: Error | null) => void): void {
@@ -202,7 +217,10 @@ export class TarExtractFeed {
     if (wait === undefined || wait === null) return true;
     this.waiting = true;
     this.stream!.pause();
-    wait.then(this.onDataWritten, this.onSinkRejected);
+    const w: Promise<void> = wait.then(this.onDataWritten, this.onSinkRejected).finally(() => {
+      if (this.dataWait === w) this.dataWait = undefined;
+    });
+    this.dataWait = w;
     return false;
   }
 

@@ -72,6 +72,7 @@ export async function unpackLayer(input: Readable, destDir: string, opts: Unpack
     writer.finish();
   } catch (err) {
     reader.destroy();
+    await reader.settled(); // the writer's call in flight, before it is cleaned up
     writer.abort();
     if (signal?.aborted && !(err instanceof BerthError)) throw new CancelledError('layer: unpack cancelled', { cause: err });
     if (err instanceof BerthError) throw err;

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TypeFlag, type TarEntry } from '@berth/image-store';
+import { rootfsView, statContainerPath } from './container-archive';
+import { ViewExtractor } from './view-extractor';
+
+function file(name: string, size: number): TarEntry {
+  return { name, linkname: '', typeflag: TypeFlag.File, mode: 0o644, uid: 0, gid: 0, size, mtime: 1_600_000_000, atime: undefined, devmajor: 0, devminor: 0, xattrs: undefined };
+}
+
+/** The fds of this process open on `p`. */
+function fdsOn(p: string): number {
+  let n = 0;
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === p) n++;
+    } catch {
+      // closed meanwhile (the readdir's own fd)
+    }
+  }
+  return n;
+}
+
+let root: string;
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-view-extractor-'));
+  fs.mkdirSync(path.join(root, 'd'));
+});
+
+afterEach(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** An extractor into the root of a view on `root`, and what to close after. */
+function extractor(): { x: ViewExtractor; close(): void } {
+  const view = rootfsView(root);
+  const dest = statContainerPath(view, '/', 'c');
+  const x = new ViewExtractor(view, dest.at, { readonlyRootfs: false, noOverwriteDirNonDir: false });
+  return {
+    x,
+    close: () => {
+      dest.close();
+      view.close();
+    },
+  };
+}
+
+/** Small files d/f0, d/f1, ... until entry() makes one wait (the batch full while one is on the worker). */
+function fillUntilWait(x: ViewExtractor): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    const r = x.entry(file(`d/f${i}`, 3));
+    if (r !== undefined) return r;
+    expect(x.data(Buffer.from('abc'))).toBeUndefined();
+    expect(x.entryEnd()).toBeUndefined();
+  }
+  throw new Error('entry() never waited');
+}
+
+describe('ViewExtractor.abort while a call is in flight', () => {
+  it('leaves no directory fd open when entry() waits for a full batch (queue)', async () => {
+    const { x, close } = extractor();
+    try {
+      const dir = path.join(root, 'd');
+      const waiting = fillUntilWait(x);
+      waiting.catch(() => undefined);
+      expect(fdsOn(dir)).toBeGreaterThan(0); // the cached parent
+      await x.abort();
+      await expect(waiting).rejects.toThrow();
+      await new Promise((r) => setImmediate(r));
+      expect(fdsOn(dir)).toBe(0);
+    } finally {
+      close();
+    }
+  });
+
+  it('creates nothing after abort when entry() waits for the batches to be written (drain)', async () => {
+    const { x, close } = extractor();
+    try {
+      const dir = path.join(root, 'd');
+      expect(x.entry(file('d/a', 3))).toBeUndefined();
+      x.data(Buffer.from('abc'));
+      x.entryEnd(); // on the worker now
+      const link: TarEntry = { ...file('d/b', 0), typeflag: TypeFlag.Link, linkname: 'd/a' };
+      const waiting = x.entry(link);
+      expect(waiting).toBeInstanceOf(Promise);
+      (waiting as Promise<void>).catch(() => undefined);
+      await x.abort();
+      await expect(waiting).rejects.toThrow();
+      await new Promise((r) => setImmediate(r));
+      expect(fs.existsSync(path.join(dir, 'b'))).toBe(false);
+      expect(fdsOn(dir)).toBe(0);
+      // later calls are refused too
+      expect(() => x.entry(file('d/c', 1))).toThrow();
+    } finally {
+      close();
+    }
+  });
+});
