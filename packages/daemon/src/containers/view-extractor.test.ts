@@ -98,4 +98,26 @@ describe('ViewExtractor.abort while a call is in flight', () => {
       close();
     }
   });
+
+  it('holds at most WRITE_CHUNKS pieces of a big file sent in 1-byte pieces (and writes it whole)', async () => {
+    const { x, close } = extractor();
+    try {
+      const size = 1_100_000; // above SMALL_FILE (a batched file is copied, not held)
+      expect(x.entry(file('d/big', size))).toBeUndefined();
+      let most = 0;
+      const one = Buffer.from('z');
+      for (let i = 0; i < size; i++) {
+        const r = x.data(one);
+        most = Math.max(most, (x as unknown as { held: Buffer[] }).held.length);
+        if (r !== undefined) await r;
+      }
+      await x.entryEnd();
+      await x.finish();
+      await x.abort();
+      expect(most).toBeLessThanOrEqual(1024);
+      expect(fs.readFileSync(path.join(root, 'd', 'big'))).toEqual(Buffer.alloc(size, 'z'));
+    } finally {
+      close();
+    }
+  });
 });

@@ -21,6 +21,8 @@ const BATCH_BYTES = 1024 * 1024;
  * CPU here (the kernel's copy into the page cache then reads cold memory).
  */
 const WRITE_BYTES = 256 * 1024;
+/** ...or this many chunks (a client sending tiny pieces would make the held list long: writev takes up to IOV_MAX, 1024). */
+const WRITE_CHUNKS = 1024;
 
 /** A small file waiting in a batch (its name and data are in the batch's arena). */
 interface Pending {
@@ -372,7 +374,7 @@ export class ViewExtractor implements TarSink {
     }
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes < WRITE_BYTES) return;
+    if (this.heldBytes < WRITE_BYTES && this.held.length < WRITE_CHUNKS) return;
     // the tar is read on once the write in flight is done (the request's backpressure)
     if (this.writing !== undefined) return this.writing.then(() => this.flush());
     this.flush();
@@ -638,6 +640,7 @@ async function writevAllAsync(fd: number, data: Buffer[]): Promise<void> {
   let bufs = data;
   while (bufs.length > 0) {
     let n = await new Promise<number>((resolve, reject) => fs.writev(fd, bufs, null, (err, written) => (err ? reject(err) : resolve(written))));
+    if (n === 0) throw Object.assign(new Error('write: no progress (0 bytes written)'), { code: 'EIO' }); // would loop forever
     let i = 0;
     while (i < bufs.length && n >= bufs[i]!.length) n -= bufs[i++]!.length;
     bufs = i < bufs.length && n > 0 ? [bufs[i]!.subarray(n), ...bufs.slice(i + 1)] : bufs.slice(i);
