@@ -334,6 +334,24 @@ describe('readLogs against the shim rotating between its calls', () => {
   }, 60_000);
 });
 
+describe('readLogs when a name cannot be looked at', () => {
+  it('fails with the cause and keeps no file open (a rotated name that is a symlink loop: ELOOP)', async () => {
+    const log = path.join(dir, 'loop.log');
+    await fs.writeFile(log, line(0) + line(1));
+    await fs.symlink(path.basename(`${log}.1`), `${log}.1`); // LOG.1 -> itself
+    const openOn = async (): Promise<number> => {
+      let n = 0;
+      for (const fd of await fs.readdir('/proc/self/fd')) {
+        if ((await fs.readlink(`/proc/self/fd/${fd}`).catch(() => '')) === log) n++;
+      }
+      return n;
+    };
+    await expect(all(log)).rejects.toMatchObject({ code: 'ELOOP' });
+    await new Promise((r) => setTimeout(r, 20)); // (closes go through the thread pool)
+    expect(await openOn()).toBe(0);
+  });
+});
+
 describe('time helpers', () => {
   it('pads stored times to Docker\'s fixed nanosecond form', () => {
     expect(fixedNanoTime('2026-11-28T08:05:21.8242969Z')).toBe('2026-11-28T08:05:21.824296900Z');

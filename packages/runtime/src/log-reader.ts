@@ -153,9 +153,11 @@ interface LogSnapshot {
 /**
  * Opens the log's files as they were at one moment, without a lock shared with the shim (Docker's
  * json-file reader takes the writer's mutex, which rotation also takes, and opens the rotated
- * files oldest first; the shim is another process). The shim only ever moves a file up one name
- * (LOG -> LOG.1 -> LOG.2 ...) or deletes the highest; a file never comes back to a name it left,
- * and a held descriptor keeps its inode number from being reused. So:
+ * files oldest first; the shim is another process). With max-file >= 2 the shim only ever moves a
+ * file up one name (LOG -> LOG.1 -> LOG.2 ...) or deletes the highest; a file never comes back to
+ * a name it left, and a held descriptor keeps its inode number from being reused. (With max-file
+ * 1 it truncates LOG in place instead: there is LOG alone, and a follower starts it over when it
+ * shrinks.) So:
  *
  * 1. open the names from the oldest (highest) down to LOG, noting each one's inode (or absence);
  * 2. then stat them from LOG up: a name that still names what it named when opened (or is still
@@ -173,17 +175,29 @@ interface LogSnapshot {
 function takeSnapshot(file: string, all: boolean): LogSnapshot {
   const list = all ? logNames(file) : [file];
   const opened: (Held & { dev: number; ino: number })[] = [];
-  for (let i = list.length - 1; i >= 0; i--) {
-    const fh = LogFile.open(list[i]);
-    if (!fh) continue;
-    const st = fh.stat();
-    opened[i] = { fh, size: st.size, dev: st.dev, ino: st.ino };
-  }
   let held = 0;
-  for (; held < list.length; held++) {
-    const st = fs.statSync(list[held], { throwIfNoEntry: false });
-    const o = opened[held];
-    if (st ? !o || o.ino !== st.ino || o.dev !== st.dev : o) break;
+  try {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const fh = LogFile.open(list[i]);
+      if (!fh) continue;
+      let st: fs.Stats;
+      try {
+        st = fh.stat();
+      } catch (err) {
+        void fh.close();
+        throw err;
+      }
+      opened[i] = { fh, size: st.size, dev: st.dev, ino: st.ino };
+    }
+    for (; held < list.length; held++) {
+      // throws past ENOENT too (EACCES, ELOOP, ENOTDIR): nothing opened is kept then
+      const st = fs.statSync(list[held], { throwIfNoEntry: false });
+      const o = opened[held];
+      if (st ? !o || o.ino !== st.ino || o.dev !== st.dev : o) break;
+    }
+  } catch (err) {
+    for (const o of opened) if (o) void o.fh.close();
+    throw err;
   }
   // The file opened as LOG stands alone in any case: up to its size then, it was the newest part
   // of the log at that moment, whether or not it moved since (checking LOG is for the files before).
