@@ -254,7 +254,8 @@ export async function extractIntoContainer(opts: {
             cancel: () => sink.cancel(),
           }
         : sink;
-      await readTar(opts.input, target, opts.signal ? { signal: opts.signal } : {});
+      // a refusal mid-body leaves the request to the route: it answers, then closes the connection
+      await readTar(opts.input, target, { keepInput: true, ...(opts.signal ? { signal: opts.signal } : {}) });
       await sink.finish();
     } finally {
       await sink.abort();

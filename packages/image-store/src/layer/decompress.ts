@@ -56,9 +56,12 @@ function isZlibError(err: unknown): boolean {
  * pauses the stream until it settles (backpressure). Resolves after the end of the input and the
  * last `fn`; rejects with the first error: the input's, `fn`'s (a throw or a rejection), a
  * corrupt or truncated compressed stream's as DataLossError. The input is destroyed once done,
- * as leaving an iteration of it does (on an error before its end that aborts a request).
+ * as leaving an iteration of it does (on an error before its end that aborts a request), unless
+ * `keepInput`: then an input failed before its end is only paused and left to the caller (a
+ * request whose error response must still be written before its connection is closed: node
+ * destroys the socket with an incomplete request).
  */
-export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => void | Promise<void>, opts: { keepInput?: boolean } = {}): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let head: Buffer | undefined = Buffer.alloc(0);
     /** What the chunks come from: the input, or the decompressor reading it. */
@@ -76,8 +79,10 @@ export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => vo
       input.off('end', onInputEnd);
       src.off('end', onEnd);
       z?.off('data', deliver);
+      if (z !== undefined) input.unpipe(z);
       z?.destroy();
-      input.destroy();
+      if (opts.keepInput === true && !input.readableEnded && !input.destroyed) input.pause();
+      else input.destroy();
       if (err === undefined) resolve();
       else reject(err);
     };

@@ -11,9 +11,10 @@ import type { TarSink } from './tar-entry';
  * byte); PAX records and GNU long names are merged in; the sink sees entries in order, each
  * with all its data. A truncated or corrupt stream -> DataLossError; an aborted `signal` ->
  * CancelledError; an error the sink throws is passed on as it is (BerthErrors) or as an
- * InternalError.
+ * InternalError. `keepInput`: an input failed before its end is paused, not destroyed (see
+ * eachUncompressedChunk; the caller ends it).
  */
-export async function readTar(input: Readable, sink: TarSink, opts: { signal?: AbortSignal } = {}): Promise<void> {
+export async function readTar(input: Readable, sink: TarSink, opts: { signal?: AbortSignal; keepInput?: boolean } = {}): Promise<void> {
   const { signal } = opts;
   if (signal?.aborted) throw new CancelledError('tar: cancelled');
   const reader = new TarExtractFeed(sink);
@@ -25,7 +26,7 @@ export async function readTar(input: Readable, sink: TarSink, opts: { signal?: A
     await eachUncompressedChunk(input, (chunk) => {
       if (signal?.aborted) throw new CancelledError('tar: cancelled');
       if (!reader.ended) return reader.push(chunk);
-    });
+    }, { keepInput: opts.keepInput === true });
     if (signal?.aborted) throw new CancelledError('tar: cancelled');
     await reader.end();
   } catch (err) {
