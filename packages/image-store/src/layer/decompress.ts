@@ -1,4 +1,4 @@
-import { Readable, pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DataLossError, InvalidArgumentError } from '@berth/errdefs';
 import { createZstdDecompress } from './zstd-decompress';
@@ -171,51 +171,4 @@ export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => vo
     input.on('data', onHead);
     input.on('end', onInputEnd);
   });
-}
-
-/**
- * The uncompressed bytes of a layer stream, compression autodetected. Corrupt or truncated
- * compressed data ends the iteration with DataLossError; leaving the iteration early destroys
- * the input.
- */
-export async function* uncompressedChunks(input: Readable): AsyncGenerator<Buffer, void, undefined> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<unknown>;
-  let head: Buffer = Buffer.alloc(0);
-  try {
-    while (head.length < 6) {
-      const r = await it.next();
-      if (r.done === true) break;
-      head = head.length === 0 ? toBuffer(r.value) : Buffer.concat([head, toBuffer(r.value)]);
-    }
-    const kind = detectCompression(head);
-    if (kind === 'none') {
-      if (head.length > 0) yield head;
-      for (;;) {
-        const r = await it.next();
-        if (r.done === true) return;
-        yield toBuffer(r.value);
-      }
-    }
-    const z = decompressor(kind);
-    const first = head;
-    async function* compressed(): AsyncGenerator<Buffer> {
-      yield first;
-      for (;;) {
-        const r = await it.next();
-        if (r.done === true) return;
-        yield toBuffer(r.value);
-      }
-    }
-    // Errors of either side end up destroying z, whose iteration then throws them.
-    pipeline(Readable.from(compressed(), { objectMode: false }), z, () => undefined);
-    try {
-      for await (const c of z) yield c as Buffer;
-    } catch (err) {
-      throw asDataLoss(kind, err);
-    } finally {
-      z.destroy();
-    }
-  } finally {
-    await it.return?.();
-  }
 }

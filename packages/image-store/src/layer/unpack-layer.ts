@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { BerthError, CancelledError, FailedPreconditionError, InternalError, InvalidArgumentError } from '@berth/errdefs';
 import { Digester, type Digest } from '@berth/oci';
-import { uncompressedChunks } from './decompress';
+import { eachUncompressedChunk } from './decompress';
 import { resolveLayerLimits, type LayerLimits } from './layer-limits';
 import { LayerWriter } from './layer-writer';
 import { layerNative } from './native';
@@ -59,14 +59,18 @@ export async function unpackLayer(input: Readable, destDir: string, opts: Unpack
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const chunk of uncompressedChunks(input)) {
-      if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
-      digester.update(chunk);
-      if (!reader.ended) await reader.push(chunk);
+    const checkTrailing = (): void => {
       if (reader.ended && digester.size - reader.endOffset > MAX_TRAILING_BYTES) {
         throw new InvalidArgumentError(`layer: more than ${MAX_TRAILING_BYTES} bytes after the end of the tar archive`);
       }
-    }
+    };
+    await eachUncompressedChunk(input, (chunk) => {
+      if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
+      digester.update(chunk);
+      const wait = reader.ended ? undefined : reader.push(chunk);
+      if (wait === undefined) checkTrailing();
+      else return wait.then(checkTrailing);
+    });
     if (signal?.aborted) throw new CancelledError('layer: unpack cancelled');
     await reader.end();
     writer.finish();
