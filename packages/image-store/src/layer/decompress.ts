@@ -59,9 +59,14 @@ function isZlibError(err: unknown): boolean {
  * as leaving an iteration of it does (on an error before its end that aborts a request), unless
  * `keepInput`: then an input failed before its end is only paused and left to the caller (a
  * request whose error response must still be written before its connection is closed: node
- * destroys the socket with an incomplete request).
+ * destroys the socket with an incomplete request). `stopOn` is handed the way to end it early with
+ * an error (what `fn` feeds failed between chunks, after `fn` returned).
  */
-export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => void | Promise<void>, opts: { keepInput?: boolean } = {}): Promise<void> {
+export function eachUncompressedChunk(
+  input: Readable,
+  fn: (chunk: Buffer) => void | Promise<void>,
+  opts: { keepInput?: boolean; stopOn?: (stop: (err: unknown) => void) => void } = {},
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let head: Buffer | undefined = Buffer.alloc(0);
     /** What the chunks come from: the input, or the decompressor reading it. */
@@ -87,6 +92,8 @@ export function eachUncompressedChunk(input: Readable, fn: (chunk: Buffer) => vo
       else reject(err);
     };
     const onError = (err: unknown): void => finish(kind !== undefined && src === z ? asDataLoss(kind, err) : err);
+    // what fn feeds can fail between chunks (stopOn hands over the way to say so): no more input is awaited
+    opts.stopOn?.((err) => finish(err));
     const onSettled = (): void => {
       busy = false;
       if (done) return;

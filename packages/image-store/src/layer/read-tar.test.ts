@@ -130,4 +130,25 @@ describe('readTar with a sink that waits', () => {
       expect(settled).toBe(true);
     }
   });
+
+  it('a sink that refuses an entry after push() returned fails the read at once, though the input sends nothing more (keepInput: it is paused, not destroyed)', async () => {
+    const all = await tarOf([
+      ['a', Buffer.alloc(100, 1)],
+      ['b', Buffer.alloc(100, 2)],
+    ]);
+    const input = new Readable({ read() {} });
+    const sink: TarSink = {
+      entry: () => {
+        throw new Error('refused');
+      },
+      data: () => undefined,
+      entryEnd: () => undefined,
+    };
+    input.push(all.subarray(0, 1024)); // the first entry whole; the input neither ends nor sends more
+    const p = readTar(input, sink, { keepInput: true });
+    const outcome = await Promise.race([p.then(() => 'resolved', (e: Error) => e.message), tick(2000).then(() => 'still waiting')]);
+    expect(outcome).toMatch(/refused/);
+    expect(input.destroyed).toBe(false);
+    input.destroy();
+  });
 });

@@ -26,7 +26,7 @@ export async function readTar(input: Readable, sink: TarSink, opts: { signal?: A
     await eachUncompressedChunk(input, (chunk) => {
       if (signal?.aborted) throw new CancelledError('tar: cancelled');
       if (!reader.ended) return reader.push(chunk);
-    }, { keepInput: opts.keepInput === true });
+    }, { keepInput: opts.keepInput === true, stopOn: (stop) => reader.whenFailed(stop) });
     if (signal?.aborted) throw new CancelledError('tar: cancelled');
     await reader.end();
   } catch (err) {

@@ -54,6 +54,7 @@ export class TarExtractFeed {
   /** Offset of a block still to be checked for end of archive, or -1. */
   private checkAt = 0;
   private wake: (() => void) | undefined;
+  private onFail: ((err: unknown) => void) | undefined;
   /** The sink's entry() or entryEnd() still settling (its data held until then). */
   private pending: Promise<void> | undefined;
   /** The sink's data() still settling. */
@@ -329,10 +330,32 @@ export class TarExtractFeed {
     }
   }
 
+  /**
+   * `fn` is told (once) when the feed fails, with the error push() or end() would throw: a sink's
+   * refusal made while tar-stream works through input it already took comes after push() has
+   * returned, and a client that sends nothing more would otherwise never hear of it.
+   */
+  whenFailed(fn: (err: unknown) => void): void {
+    this.onFail = fn;
+    if (this.failure !== undefined) this.tellFailure();
+  }
+
   private fail(err: unknown): void {
     if (this.failure === undefined) this.failure = err;
     this.wake?.();
     this.ex.destroy();
+    this.tellFailure();
+  }
+
+  private tellFailure(): void {
+    const fn = this.onFail;
+    if (fn === undefined) return;
+    this.onFail = undefined;
+    try {
+      this.throwIfFailed();
+    } catch (err) {
+      fn(err);
+    }
   }
 
   private throwIfFailed(): void {
