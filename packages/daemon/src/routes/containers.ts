@@ -326,28 +326,11 @@ export function containersRouter(service: ContainerService): Router {
     '/containers/:id/archive',
     asyncHandler(async (req: Request, res: Response) => {
       // The body is a tar, sent as text/plain by the CLI and application/tar by dockerode.
-      try {
-        await service.archivePut(id(req), queryString(req, 'path') ?? '', req, {
-          noOverwriteDirNonDir: queryBool(req, 'noOverwriteDirNonDir'),
-          copyUIDGID: queryBoolValue(req, 'copyUIDGID'),
-          signal: clientGone(res),
-        });
-      } catch (err) {
-        // refused part-way through the body (its reading begun, left paused: readTar's keepInput): Docker's
-        // error is written, then the connection closed (as Docker 20.10), not cut before the
-        // answer. Refused before the body was read at all: node reads past it as ever.
-        if (!req.readableEnded && req.readableFlowing !== null && !res.headersSent) {
-          res.setHeader('Connection', 'close');
-          // as Go's server (closeWriteAndWait): the response and a FIN, the close 500 ms later. A
-          // close at once raced the client, whose body write then failed (EPIPE) before it read the answer
-          const sock = req.socket as typeof req.socket & { destroySoon?: () => void };
-          sock.destroySoon = () => {
-            sock.end();
-            setTimeout(() => sock.destroy(), 500).unref();
-          };
-        }
-        throw err;
-      }
+      await service.archivePut(id(req), queryString(req, 'path') ?? '', req, {
+        noOverwriteDirNonDir: queryBool(req, 'noOverwriteDirNonDir'),
+        copyUIDGID: queryBoolValue(req, 'copyUIDGID'),
+        signal: clientGone(res),
+      });
       sendEmpty(res, 200);
     }),
   );

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { messageOf, NotFoundError, publicMessage } from '@berth/errdefs';
 import { httpStatusOf } from './http-status';
+import { closeAfterAnswer } from './close-after-answer';
 import { isHijacked } from './hijack';
 import { jsonStreamOf } from './json-stream';
 import { sendJson } from './respond';
@@ -14,7 +15,8 @@ export function notFoundHandler(_req: Request, _res: Response, next: NextFunctio
 
 /**
  * The one place errors become HTTP: `{"message"}` with the errdefs kind's status; 304 with an
- * empty body; an errorDetail line when a JSON stream has begun; a hijacked socket is ended.
+ * empty body; an errorDetail line when a JSON stream has begun; a hijacked socket is ended; a
+ * body read only in part: the answer, then the connection closed (closeAfterAnswer).
  */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
@@ -37,6 +39,7 @@ export function errorHandler(logger: Logger) {
       res.status(304).end();
       return;
     }
+    closeAfterAnswer(req, res); // refused part-way through a body it reads
     sendJson(res, status, { message: publicMessage(err, hostPathsOf(res)) });
   };
 }
