@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfigFile, writeConfigFile } from './config-file';
-import { goJson } from './format/go-text';
+import { goJson, goSortedJson } from './format/go-text';
 
 /**
  * docker's context store, in berth's config dir: a context's metadata is
@@ -65,18 +65,6 @@ export function contextExists(configDir: string, name: string): boolean {
   return fs.existsSync(path.join(metaDir(configDir, name), 'meta.json'));
 }
 
-/** Go's json.Marshal of untyped JSON (maps as map[string]any: keys sorted). */
-export function goSortedJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(goSortedJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${goJson(k)}:${goSortedJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return goJson(v);
-}
 
 /**
  * meta.json as docker's store writes a typed context: Name (left out when empty), Metadata (the
@@ -161,12 +149,12 @@ export function removeContext(configDir: string, name: string): void {
   fs.rmSync(tlsDir(configDir, name), { recursive: true, force: true });
 }
 
-/** Every stored context (not `default`). */
 /** Whether any context was ever stored in this config dir (the store's directory exists). */
 export function hasStore(configDir: string): boolean {
   return fs.existsSync(path.join(configDir, 'contexts'));
 }
 
+/** Every stored context (not `default`). */
 export function listContexts(configDir: string): StoredContext[] {
   const root = path.join(configDir, 'contexts', 'meta');
   let ids: string[];

@@ -9,7 +9,6 @@ import {
   contextExists,
   contextJson,
   contextNameError,
-  goSortedJson,
   listContexts,
   metaDir,
   readContext,
@@ -22,7 +21,7 @@ import {
 } from '../context-store';
 import { goJsonSyntaxError } from '../format/go-json-syntax';
 import { goStruct } from '../format/go-struct';
-import { goJsonIndent, goQuote } from '../format/go-text';
+import { goJsonIndent, goQuote, goSortedJson } from '../format/go-text';
 import { goPathError } from '../go-path-error';
 import { naturalCompare } from '../format/natural-order';
 import { normalizeFormat, renderRows } from '../format/render';

@@ -42,16 +42,16 @@ export function memUsage(s: Obj): number {
   return inactive < usage ? usage - inactive : usage;
 }
 
-/**
- * One `docker stats --no-stream` row. `invalid`: the container's stream has ended in error (or
- * was cancelled by ctrl-c): docker keeps its ID and name and shows `--` for the figures.
- */
 /** docker's Name(): the name without its first character (the `/`), `--` before a sample has one. */
 function nameOf(s: Obj): string {
   const n = String(s.name ?? '');
   return n.length > 1 ? n.slice(1) : '--';
 }
 
+/**
+ * One `docker stats --no-stream` row. `invalid`: the container's stream has ended in error (or
+ * was cancelled by ctrl-c): docker keeps its ID and name and shows `--` for the figures.
+ */
 export function statsRow(s: Obj, o: { trunc: boolean; container: string; invalid?: boolean }): FormatContext {
   const m = obj(s.memory_stats);
   const usage = memUsage(s);

@@ -94,4 +94,7 @@ describe('Go structs (version/info --format)', () => {
       expect((e as TemplateError).partial).toBe('aab');
     }
   });
+  it('json orders a map\'s keys as Go does, by their bytes: "10" before "2" (a JS object puts integer-like keys first, in numeric order)', () => {
+    expect(new Template('{{json .}}').execute({ Labels: { '2': 'b', '10': 'a', x: 'c' } })).toBe('{"Labels":{"10":"a","2":"b","x":"c"}}');
+  });
 });

@@ -1,4 +1,4 @@
-import { goJson, goQuote } from './go-text';
+import { goJson, goQuote, goSortedJson } from './go-text';
 import { goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
@@ -301,29 +301,23 @@ function markMaps(v: unknown, key = ''): void {
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) markMaps(x, key === 'LogConfig' && k === 'Config' ? 'LogConfig.Config' : k);
 }
 
-/** docker's `json`: a row as json.Marshal gives it, anything else sorted (see sortKeys). */
+/** docker's `json`: a row as json.Marshal gives it, anything else with its maps' keys sorted (goSortedJson). */
 function jsonOf(v: unknown, structOrder: boolean): string {
   // docker's inspect data in its Go type: marshalled as Go marshals that type
   const typed = v !== null && typeof v === 'object' ? goTypeOfValue(v) : undefined;
-  if (typed !== undefined && !isGoNil(v)) return marshalTyped(v, typed, goJson, (x) => goJson(sortKeys(x, false)));
-  return v instanceof FormatContext ? goJson(v) : JSON.stringify(sortKeys(v === NO_VALUE || v === NIL_POINTER || isGoNil(v) ? null : v, structOrder) ?? null);
+  if (typed !== undefined && !isGoNil(v)) return marshalTyped(v, typed, goJson, (x) => goSortedJson(x, { leaf: goLeaf }));
+  if (v instanceof FormatContext) return goJson(v);
+  // a Go struct keeps its field order: a GoStruct, and in docker inspect's typed run an object whose
+  // keys all start upper-case (`{{json .State}}`); maps are sorted (info's registry config is a map to docker too)
+  const inOrder = (o: object): boolean => o instanceof GoStruct || (structOrder && looksLikeStruct(o as Record<string, unknown>));
+  return goSortedJson(v === NO_VALUE || v === NIL_POINTER || isGoNil(v) ? null : v, { leaf: goLeaf, inOrder, escapeHtml: false });
 }
 
-function sortKeys(v: unknown, structOrder = false): unknown {
+/** The template engine's Go values as JSON.stringify should write them (for goSortedJson). */
+function goLeaf(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
   if (v instanceof JsonNumber) return Number(v.text);
   if (v instanceof GoTime) return v.iso;
-  if (Array.isArray(v)) return v.map((x) => sortKeys(x, structOrder));
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    // a Go struct keeps its field order: a GoStruct, and in docker inspect's typed run an object
-    // whose keys all start upper-case (`{{json .State}}`); maps are sorted (and so is everything
-    // elsewhere: info's registry config is a map to docker too)
-    const keys = v instanceof GoStruct || (structOrder && looksLikeStruct(o)) ? Object.keys(o) : Object.keys(o).sort();
-    for (const k of keys) out[k] = sortKeys(o[k], structOrder);
-    return out;
-  }
   return v;
 }
 
