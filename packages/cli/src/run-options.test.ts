@@ -57,6 +57,9 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
       // a bare -e name that is unset goes as is (docker 28 sends it; the daemon drops it)
       expect(b.Env).toEqual(['A=1', 'HOMEISH=/root', 'B=two words', 'C=3', 'UNSET_ONE']);
       expect(() => buildCreateRequest('i', [], { envFile: [path.join(dir, 'nope')] })).toThrow(InvalidArgumentError);
+      // Go's *os.PathError texts, not node's: a directory opens and fails at the read
+      expect(() => buildCreateRequest('i', [], { envFile: [path.join(dir, 'nope')] })).toThrow(`open ${path.join(dir, 'nope')}: no such file or directory`);
+      expect(() => buildCreateRequest('i', [], { envFile: [dir] })).toThrow(`read ${dir}: is a directory`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,7 @@ import type { ContainerCreateRequest, EndpointSettings, HostConfig, Mount, PortB
 import { ramInBytes } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
+import { goPathError } from './go-path-error';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses
@@ -176,7 +177,8 @@ function readLines(file: string, what: string): string[] {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InvalidArgumentError(`${what}open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    // Go opens, then reads: a directory opens and fails at the read
+    throw new InvalidArgumentError(`${what}${goPathError((e as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open', file, e)}`);
   }
   return text
     .split(/\r?\n/)
