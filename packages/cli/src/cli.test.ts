@@ -92,6 +92,17 @@ async function cli(args: string | string[], t: FakeTransport, stdin: Readable = 
 const ID = 'd60a65032f8e6925bfa04f3546299bb772307b28c11b6389441aefeaa02b41a9';
 
 describe('berth CLI: flags → requests, answers → docker output', () => {
+  it('a global value flag given last is pflag\'s usage error (125); -cNAME is the context NAME, as docker reads it', async () => {
+    const t = new FakeTransport({});
+    for (const [arg, msg] of [['-c', "flag needs an argument: 'c' in -c"], ['--context', 'flag needs an argument: --context'], ['-H', "flag needs an argument: 'H' in -H"]] as const) {
+      const r = await cli([arg], t);
+      expect(r.code).toBe(125);
+      expect(r.err).toBe(`${msg}\n\nUsage:  berth [OPTIONS] COMMAND [ARG...]\n\nRun 'berth --help' for more information\n`);
+    }
+    const attached = await cli(['-cnosuch-ctx', 'ps'], t);
+    expect(attached.err).toContain('context "nosuch-ctx": context not found');
+    expect(t.calls).toEqual([]);
+  });
   it('stats draws its first frame once the first sample came (docker waits up to 2 s), not an empty row at the first tick', async () => {
     const sample = { id: ID, name: '/web', pids_stats: { current: 3 }, memory_stats: { usage: 1024, limit: 4096 }, cpu_stats: {}, precpu_stats: {} };
     const t = new FakeTransport({

@@ -54,6 +54,7 @@ function takeContextFlag(args: string[]): { args: string[]; context?: string } {
     const a = args[i]!;
     if ((a === '-c' || a === '--context') && i + 1 < args.length) context = args[++i];
     else if (a.startsWith('-c=') || a.startsWith('--context=')) context = a.slice(a.indexOf('=') + 1);
+    else if (a.startsWith('-c') && !a.startsWith('--')) context = a.slice(2); // pflag's shorthand with its value attached
     else {
       out.push(a);
       if (GLOBAL_VALUE_FLAGS.has(a) && i + 1 < args.length) out.push(args[++i]!);
@@ -61,6 +62,23 @@ function takeContextFlag(args: string[]): { args: string[]; context?: string } {
     }
   }
   return { args: [...out, ...args.slice(i + 1)], context };
+}
+
+/** pflag's error for a global value flag given last, with nothing after it (`-c`, `--context`, `-H` ...), or undefined. */
+function missingGlobalValue(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!GLOBAL_VALUE_FLAGS.has(a) && a !== '-c' && a !== '--context') {
+      if (!a.startsWith('-')) return undefined;
+      continue;
+    }
+    if (i + 1 < args.length) {
+      i++;
+      continue;
+    }
+    return a.startsWith('--') ? `flag needs an argument: ${a}` : `flag needs an argument: '${a.slice(1)}' in ${a}`;
+  }
+  return undefined;
 }
 
 /** The command word: the first argument that is neither a global flag nor a global flag's value. */
@@ -197,6 +215,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     const code = await completeWords(args.slice(1), top, groups, client, io);
     c?.close();
     return code;
+  }
+  const missing = missingGlobalValue(args);
+  if (missing !== undefined) {
+    io.stderr.write(`${missing}\n\nUsage:  ${prog} [OPTIONS] COMMAND [ARG...]\n\nRun '${prog} --help' for more information\n`);
+    return 125;
   }
   const taken = takeContextFlag(args);
   args = taken.args;
