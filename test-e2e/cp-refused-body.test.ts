@@ -5,32 +5,28 @@
  * Docker 20.10 (which writes the response, then closes the connection). The body is big (64 MiB)
  * so that most of it is still unsent when the refusal is made.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BerthDaemon, busyboxRootfsTar, clientsFor, ok } from './harness';
+import { type BerthDaemon, clientsFor, ok, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
 let work: string;
 
+useDaemon((daemon) => {
+  d = daemon;
+  c = clientsFor(d);
+});
+
 beforeAll(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-cp-refused-'));
+  work = scratchDir('cp-refused');
   fs.mkdirSync(path.join(work, 'x'));
   fs.writeFileSync(path.join(work, 'x', 'big'), Buffer.alloc(64 * 1024 * 1024, 7));
-  d = await BerthDaemon.start();
-  c = clientsFor(d);
-  ok(await c.docker(['import', busyboxRootfsTar(), 'busybox:latest']));
   ok(await c.docker(['run', '-d', '--name', 'rf', 'busybox', 'sh', '-c', 'echo file > /x && touch /ready && exec sleep 1000']));
   for (let i = 0; i < 100 && (await c.docker(['exec', 'rf', 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
-}, 120_000);
-
-afterAll(async () => {
-  await d?.dispose();
-  fs.rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
 describe('cp into a container refused mid-body', () => {
