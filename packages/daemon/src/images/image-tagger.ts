@@ -1,4 +1,4 @@
-import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { InvalidArgumentError } from '@berth/errdefs';
 import { familiarName, familiarString, parseReference, type Reference } from '@berth/oci';
 import type { ImageCatalog } from '@berth/image-store';
 import type { EventLog } from '../events/event-log';
@@ -16,14 +16,12 @@ export interface ImageTaggerDeps {
   events?: Pick<EventLog, 'publish'>;
 }
 
-/** A reference the tag step accepts: parsed (InvalidArgumentError otherwise), no digest (moby's AddTag refusal). */
+/**
+ * A reference the tag step accepts: parsed (parseReference refuses with a ReferenceError, an
+ * InvalidArgumentError), no digest (moby's AddTag refusal).
+ */
 function tagTarget(reference: string): Reference {
-  let ref: Reference;
-  try {
-    ref = parseReference(reference);
-  } catch (e) {
-    throw new InvalidArgumentError(messageOf(e), { cause: e });
-  }
+  const ref = parseReference(reference);
   if (ref.digest !== undefined) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
   return ref;
 }
@@ -36,15 +34,7 @@ function tagTarget(reference: string): Reference {
  */
 export function tagReference(repo: string, tag?: string): string {
   let joined = repo;
-  if (tag) {
-    let name: string;
-    try {
-      name = familiarName(parseReference(repo));
-    } catch (e) {
-      throw new InvalidArgumentError(messageOf(e), { cause: e });
-    }
-    joined = `${name}:${tag}`;
-  }
+  if (tag) joined = `${familiarName(parseReference(repo))}:${tag}`;
   tagTarget(joined);
   return joined;
 }
