@@ -114,6 +114,16 @@ describe('images routes', () => {
     expect(t.json()).toEqual({ message: 'No such image: trace-nonexistent:v1' });
     const bad = await request(sock, 'POST', `/v1.41/images/${id}/tag?repo=UPPER&tag=v1`);
     expect(bad.status).toBe(400);
+    // Docker 20.10's order (TagImage): the image first, so a missing image without a repo is a 404;
+    // then the repo, where an empty or missing one is ParseNormalizedNamed("")'s text (Docker: 500)
+    const gone = await request(sock, 'POST', '/v1.41/images/trace-nonexistent:v1/tag?tag=v1');
+    expect([gone.status, gone.json()]).toEqual([404, { message: 'No such image: trace-nonexistent:v1' }]);
+    const gone2 = await request(sock, 'POST', '/v1.41/images/trace-nonexistent:v1/tag?repo=');
+    expect(gone2.status).toBe(404);
+    for (const q of ['', '?repo=', '?repo=&tag=v1']) {
+      const norepo = await request(sock, 'POST', `/v1.41/images/${id}/tag${q}`);
+      expect([norepo.status, norepo.json()]).toEqual([400, { message: 'invalid reference format' }]);
+    }
     // moby's AddTag refuses a digest reference; with a tag the digest is trimmed (WithTag(TrimNamed(repo), tag))
     const dg = `sha256:${'d'.repeat(64)}`;
     const dr = await request(sock, 'POST', `/v1.41/images/${id}/tag?repo=${encodeURIComponent(`digested@${dg}`)}`);

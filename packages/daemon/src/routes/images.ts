@@ -364,9 +364,10 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
   r.post(/^\/images\/(?<name>.+)\/tag$/, asyncHandler(async (req, res) => {
     const source = nameParam(req);
     const repo = queryString(req, 'repo');
-    if (!repo) throw new InvalidArgumentError('repository name must have at least one component');
-    // moby's TagImage: the source image first (404), then the reference (the tag step refuses a digest)
+    // moby's TagImage: the source image first (404), then the reference (the tag step refuses a
+    // digest); an empty or missing repo is ParseNormalizedNamed("")'s "invalid reference format"
     const id = await deps.images.resolve(source);
+    if (!repo) throw new InvalidArgumentError('invalid reference format');
     await tagImage(id, tagReference(repo, queryString(req, 'tag')));
     sendEmpty(res, 201);
   }));
