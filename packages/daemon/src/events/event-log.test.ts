@@ -42,6 +42,34 @@ describe('EventLog', () => {
     expect(eventMatches(e, filters({ label: ['tier'] }))).toBe(true);
   });
 
+  test('image filter as moby matchImage: exact on Actor.ID and the image name, each also without its tag', () => {
+    const log = new EventLog();
+    const id = `sha256:${'ab'.repeat(32)}`;
+    const tag = log.publish('image', 'tag', id, { name: '127.0.0.1:5000/ev/app:1' });
+    const pull = log.publish('image', 'pull', '127.0.0.1:5000/ev/app:1', { name: '127.0.0.1:5000/ev/app' });
+    const byDigest = log.publish('image', 'pull', `127.0.0.1:5000/ev/app@sha256:${'cd'.repeat(32)}`, { name: '127.0.0.1:5000/ev/app' });
+    const run = log.publish('container', 'start', 'c0ffee', { image: '127.0.0.1:5000/ev/app:1', name: 'web' }, '127.0.0.1:5000/ev/app:1');
+    const official = log.publish('container', 'start', 'c0ffee', { image: 'docker.io/library/busybox:latest', name: 'web' });
+    const m = (e: typeof tag, v: string): boolean => eventMatches(e, filters({ image: [v] }));
+    // the repository matches every one of them (tag stripped from the name, the ID, the image attribute)
+    for (const e of [tag, pull, byDigest, run]) expect(m(e, '127.0.0.1:5000/ev/app')).toBe(true);
+    // the reference with its tag: as given
+    for (const e of [tag, pull, run]) expect(m(e, '127.0.0.1:5000/ev/app:1')).toBe(true);
+    expect(m(byDigest, '127.0.0.1:5000/ev/app:1')).toBe(false);
+    // berth split at the first ':' (the port) before
+    expect(m(run, '127.0.0.1')).toBe(false);
+    // exact: no prefix of the ID or of the repository
+    expect(m(tag, id)).toBe(true);
+    expect(m(tag, id.slice(0, 19))).toBe(false);
+    expect(m(tag, '127.0.0.1:5000/ev/ap')).toBe(false);
+    expect(m(tag, '127.0.0.1:5000/ev/app:2')).toBe(false);
+    // familiar form of the repository
+    expect(m(official, 'busybox')).toBe(true);
+    expect(m(official, 'busybox:latest')).toBe(false);
+    // a container event is matched by its Actor.ID too (moby compares the ID for every type)
+    expect(m(run, 'c0ffee')).toBe(true);
+  });
+
   test('close ends subscribers', () => {
     const log = new EventLog();
     let closed = 0;

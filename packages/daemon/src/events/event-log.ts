@@ -1,5 +1,6 @@
 import type { EventMessage } from '@berth/api';
 import type { Filters } from '@berth/api';
+import { familiarName, parseReference } from '@berth/oci';
 
 /** Event types berthd emits (docker's `Type`). */
 export type EventType = 'container' | 'image' | 'volume' | 'network' | 'daemon';
@@ -104,6 +105,7 @@ export function encodeEvent(e: DaemonEvent): string {
 /**
  * docker's event filters: type, event (action), container, image, volume, network, daemon
  * (actor ID or its name attribute), label (`key` or `key=value` over attributes), scope.
+ * `image` is moby's matchImage (below).
  */
 export function eventMatches(e: DaemonEvent, f: Filters): boolean {
   const any = (key: string, pred: (v: string) => boolean): boolean => {
@@ -118,19 +120,33 @@ export function eventMatches(e: DaemonEvent, f: Filters): boolean {
   if (f.has('volume') && (e.type !== 'volume' || !any('volume', actor))) return false;
   if (f.has('network') && (e.type !== 'network' || !any('network', actor))) return false;
   if (f.has('daemon') && (e.type !== 'daemon' || !any('daemon', actor))) return false;
-  if (
-    f.has('image') &&
-    !any('image', (v) => {
-      if (e.type === 'image') return actor(v);
-      const img = e.attributes['image'] ?? e.from ?? '';
-      return img === v || img.split(':')[0] === v;
-    })
-  )
-    return false;
+  if (f.has('image') && !any('image', imageMatcher(e))) return false;
   const labels = f.get('label') ?? [];
   for (const l of labels) {
     const i = l.indexOf('=');
     if (i < 0 ? !(l in e.attributes) : e.attributes[l.slice(0, i)] !== l.slice(i + 1)) return false;
   }
   return true;
+}
+
+/**
+ * moby's matchImage (daemon/events/filter.go): a value of the `image` filter matches an event of
+ * any type whose Actor.ID, or whose image name (attribute `name` of an image event, `image` of
+ * the others), equals it exactly, each also with its tag or digest stripped (the familiar
+ * repository: `127.0.0.1:5000/app:1` -> `127.0.0.1:5000/app`, `docker.io/library/busybox` ->
+ * `busybox`). Exact: an ID prefix or a repository prefix matches nothing.
+ */
+function imageMatcher(e: DaemonEvent): (v: string) => boolean {
+  const name = e.attributes[e.type === 'image' ? 'name' : 'image'] ?? '';
+  const candidates = new Set([e.actorId, name, withoutTag(e.actorId), withoutTag(name)]);
+  return (v) => candidates.has(v);
+}
+
+/** moby's stripTag: the familiar repository of a reference, or the string itself when it is none. */
+function withoutTag(image: string): string {
+  try {
+    return familiarName(parseReference(image));
+  } catch {
+    return image;
+  }
 }
