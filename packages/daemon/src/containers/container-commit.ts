@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { ConflictError, InvalidArgumentError, NotImplementedError, messageOf } from '@berth/errdefs';
+import { ConflictError, NotImplementedError, messageOf } from '@berth/errdefs';
 import type { ImageRunConfig } from '@berth/oci';
 import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
@@ -22,13 +22,13 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
   if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
     throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
   }
-  // moby's TagImage(id, repo, tag) (images/image-tagger.ts's join), checked before anything is committed
+  // moby's TagImage(id, repo, tag) (images/image-tagger.ts's join), checked before anything is
+  // committed (as moby's RepoTagReference since 23.0; 20.10 tagged after, leaving an untagged
+  // image); a tag without a repo is ignored, as both do
   let reference: string | undefined;
   if (opts.repo) {
     reference = tagReference(opts.repo, opts.tag);
     if (!ctx.deps.tagImage) throw new NotImplementedError('commit: tagging is not available (no tag step configured)');
-  } else if (opts.tag) {
-    throw new InvalidArgumentError('tag without a repository');
   }
   const { Hostname, Domainname, User, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels, StopSignal, AttachStdin, AttachStdout, AttachStderr, Healthcheck } =
     e.rec.config;

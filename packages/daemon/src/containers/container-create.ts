@@ -73,7 +73,7 @@ export class ContainerCreator {
     }
     const imageRef = v.config.Image!;
     let image: Awaited<ReturnType<typeof ctx.deps.images.get>> | undefined;
-    if (!opts.noImage) {
+    if (imageRef !== '') {
       if (!isDigest(imageRef)) parseReference(imageRef); // a malformed name is docker's 400 "invalid reference format"
       try {
         image = await ctx.deps.images.get(imageRef);

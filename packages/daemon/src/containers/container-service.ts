@@ -31,9 +31,10 @@ export interface CreateOptions {
   /** API 1.44: NetworkingConfig.EndpointsConfig may name several networks, all joined (refused below). */
   multipleNetworks?: boolean;
   /**
-   * berthd's builder only (no API parameter): a container with no image (Config.Image '', an
+   * berthd's builder (no API parameter): the container must have no image (Config.Image '', an
    * empty root), for a step after `FROM scratch`, as moby's builder makes one: a metadata step's
-   * is committed, never started; a RUN's start fails (nothing to run in an empty root).
+   * is committed, never started; a RUN's start fails (nothing to run in an empty root). The API
+   * makes the same image-less container for an empty or missing Config.Image (Docker 20.10).
    */
   noImage?: boolean;
 }

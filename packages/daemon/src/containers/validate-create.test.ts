@@ -65,6 +65,13 @@ describe('validateCreate', () => {
     expect(v.hostConfig.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
   });
 
+  it("an empty or missing Image is an image-less container (Docker 20.10's create); the builder's noImage names none", () => {
+    expect(validateCreate({ Image: '', Cmd: ['/x'] }).config.Image).toBe('');
+    expect(validateCreate({ Cmd: ['/x'] }).config.Image).toBe('');
+    expect(validateCreate({ Image: '' }, ['runc'], { noImage: true }).config.Image).toBe('');
+    expect(() => validateCreate({ Image: 'busybox' }, ['runc'], { noImage: true })).toThrow('Config.Image: a container without an image names none');
+  });
+
   it('doubles MemorySwap as docker does', () => {
     expect(validateCreate(withHost({ Memory: 67108864 })).hostConfig.MemorySwap).toBe(134217728);
   });
@@ -72,7 +79,6 @@ describe('validateCreate', () => {
   it.each([
     [undefined, 'config cannot be empty'],
     [[], 'config cannot be empty'],
-    [{ Image: '' }, 'no image specified'],
     [{ Image: 5 }, 'Image: expected a string'],
     [{ Image: 'x', Env: ['=x'] }, 'invalid environment variable: =x'],
     [{ Image: 'x', Env: 'A=1' }, 'Env: expected an array of strings'],

@@ -213,7 +213,8 @@ export function checkBind(b: string): void {
 
 function validateConfig(body: Record<string, unknown>, noImage: boolean): ContainerConfig {
   const image = str(body.Image, 'Image');
-  if (noImage ? image !== '' : image.trim() === '') bad(noImage ? 'Config.Image: a container without an image names none' : 'Config.Image: no image specified');
+  // an empty (or missing) Image is an image-less container, as Docker 20.10 creates it (daemon/create.go)
+  if (noImage && image !== '') bad('Config.Image: a container without an image names none');
   const env = strArray(body.Env, 'Env');
   validateEnv(env);
   const workingDir = str(body.WorkingDir, 'WorkingDir');

@@ -62,10 +62,17 @@ describe('tagReference and the digest refusal (moby TagImage, AddTag)', () => {
   it('a digest reference is refused (by the join and by the tag step itself), a bad one is an invalid argument', async () => {
     expect(() => tagReference(`app@${DIGEST}`)).toThrow('refusing to create a tag with a digest reference');
     expect(() => tagReference('UPPER', 'v1')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // ParseNormalizedNamed refuses a name that is an image ID, with a tag or without (it parses the repo alone)
+    const hex = 'e'.repeat(64);
+    for (const t of [undefined, 'v1']) {
+      expect(() => tagReference(hex, t)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: `invalid repository name (${hex}), cannot specify 64-byte hexadecimal strings` }));
+    }
+    expect(tagReference(`${hex}x`, 'v1')).toBe(`${hex}x:v1`);
     const f = fakeImages({});
     const events = new EventLog();
     const tag = imageTagger({ images: f.images, events });
     await expect(tag(ID, `app@${DIGEST}`)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'refusing to create a tag with a digest reference' });
+    await expect(tag(ID, hex)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(f.tags).toEqual([]);
     expect(events.replay()).toEqual([]);
   });

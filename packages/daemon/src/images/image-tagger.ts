@@ -17,11 +17,17 @@ export interface ImageTaggerDeps {
 }
 
 /**
- * A reference the tag step accepts: parsed (parseReference refuses with a ReferenceError, an
- * InvalidArgumentError), no digest (moby's AddTag refusal).
+ * A name as distribution's ParseNormalizedNamed reads it: parseReference (which refuses with a
+ * ReferenceError, an InvalidArgumentError), and 64 hex digits refused (that is an image ID).
  */
+function parseNamed(s: string): Reference {
+  if (/^[a-f0-9]{64}$/.test(s)) throw new InvalidArgumentError(`invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
+  return parseReference(s);
+}
+
+/** A reference the tag step accepts: parsed (parseNamed), no digest (moby's AddTag refusal). */
 function tagTarget(reference: string): Reference {
-  const ref = parseReference(reference);
+  const ref = parseNamed(reference);
   if (ref.digest !== undefined) throw new InvalidArgumentError('refusing to create a tag with a digest reference');
   return ref;
 }
@@ -34,7 +40,7 @@ function tagTarget(reference: string): Reference {
  */
 export function tagReference(repo: string, tag?: string): string {
   let joined = repo;
-  if (tag) joined = `${familiarName(parseReference(repo))}:${tag}`;
+  if (tag) joined = `${familiarName(parseNamed(repo))}:${tag}`;
   tagTarget(joined);
   return joined;
 }
