@@ -20,7 +20,7 @@ import { checkCanStart, checkCanStop } from './container-state';
 import type { StartNetworking } from './container-networking';
 import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
-import { copyTree } from './copy-tree';
+import { copyUp } from './copy-up';
 import { createMountTargets, populateVolumes } from './mount-points';
 import { createWorkingDir } from './working-dir';
 import { appArmorProfileOf } from './security-opts';
@@ -87,7 +87,7 @@ export class ContainerSupervisor {
       mounted = true;
       if (e.rec.mounts?.some((m) => m.Type === 'volume')) {
         // only berthd's own volumes (Source is the layout's `_data`) carry a copy-up marker
-        await populateVolumes(e.rec.mounts, rootfs, copyTree, (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
+        await populateVolumes(e.rec.mounts, rootfs, (from, to) => copyUp(ctx.deps.packDirectory, from, to), (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
       await createMountTargets(input.mounts ?? [], rootfs);

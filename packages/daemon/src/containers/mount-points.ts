@@ -129,8 +129,8 @@ export async function resolveMounts(
 
 /**
  * Docker's copy-up: a volume that is empty when its container starts gets the image's content at
- * the mount path (the mounted rootfs, resolved without leaving it). GNU cp -a keeps owners,
- * modes, links and times.
+ * the mount path (the mounted rootfs, resolved without leaving it), copied by `copy` (copy-up.ts:
+ * owners, modes, links, times; written through a RootView of the volume).
  *
  * Never half-done: a marker beside the volume's `_data` (`volumes/<name>/copy-up.partial`) is
  * written before the copy and removed after it; a copy cut by a crash (kill -9 of berthd) leaves
