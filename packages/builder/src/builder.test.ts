@@ -149,6 +149,31 @@ describe('Builder', () => {
     expect(cfg.Cmd).toBeNull();
   });
 
+  it("COPY of two sources where the first put a symlink at a name the second has as a directory: replaced by the directory, never followed (moby's untar)", async () => {
+    // a hostile context: a/x points at a host directory (absolute: the staging dir is a host path)
+    const host = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-test-host-'));
+    try {
+      await fs.mkdir(path.join(ctx, 'a'));
+      await fs.symlink(host, path.join(ctx, 'a', 'x'));
+      await fs.mkdir(path.join(ctx, 'b', 'x'), { recursive: true });
+      await fs.writeFile(path.join(ctx, 'b', 'x', 'f'), 'from b\n');
+      let staged: { xIsDir: boolean; f: string } | undefined;
+      const commit = backend.commit.bind(backend);
+      backend.commit = async (o) => {
+        if (o.layerDir) {
+          const x = path.join(o.layerDir, 'dest', 'x');
+          staged = { xIsDir: (await fs.lstat(x)).isDirectory(), f: await fs.readFile(path.join(x, 'f'), 'utf8') };
+        }
+        return commit(o);
+      };
+      await build('FROM base\nCOPY a b /dest/\n');
+      expect(await fs.readdir(host)).toEqual([]);
+      expect(staged).toEqual({ xIsDir: true, f: 'from b\n' });
+    } finally {
+      await fs.rm(host, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an unknown target and a COPY outside the context', async () => {
     await expect(build('FROM base\n', { target: 'nope' })).rejects.toThrow('failed to reach build target nope in Dockerfile');
     await expect(build('FROM base\nCOPY ../x /x\n')).rejects.toThrow('COPY failed: forbidden path outside the build context: ../x ()');

@@ -923,6 +923,19 @@ async function copyTree(
   await fs.utimes(target, st.atime, st.mtime);
 }
 
+/**
+ * Makes `target` (in the staging dir) a directory of its own: what an earlier source of the same
+ * COPY put at that name (a symlink, a file) is replaced, as moby's untar does (RemoveAll unless
+ * both are directories). Never followed: `COPY a b /d/` with `a/x -> /host/dir` and a directory
+ * `b/x/` wrote b's files into the host's /host/dir, the staging dir being a host path.
+ */
+async function realDirectory(target: string): Promise<void> {
+  const st = await fs.lstat(target).catch(() => undefined);
+  if (st?.isDirectory()) return;
+  if (st) await fs.rm(target, { recursive: true, force: true });
+  await fs.mkdir(target, { recursive: true });
+}
+
 /** copyTree for each entry of the held directory `src` (but those ignored), into `target`. */
 async function copyChildren(
   src: HeldPath,
@@ -932,7 +945,7 @@ async function copyChildren(
   owner: { uid: number; gid: number } | undefined,
   chmod: number | undefined,
 ): Promise<void> {
-  await fs.mkdir(target, { recursive: true });
+  await realDirectory(target);
   for (const name of await fs.readdir(src.path)) {
     const r = rel ? `${rel}/${name}` : name;
     if (await root?.excluded(r)) continue;
