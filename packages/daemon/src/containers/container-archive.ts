@@ -133,10 +133,21 @@ function resolveForCp(view: ContainerFsView, p: string, containerRef: string, fo
  * too many links`, a file in the way its failed lstat (500).
  */
 function linkTargetOf(view: ContainerFsView, absPath: string): string {
+  const r = followSymlinkInScope(view, absPath);
+  r.close();
+  return r.path;
+}
+
+/**
+ * moby's FollowSymlinkInScope of `absPath` in `view` (archive paths, the working directory):
+ * resolved past missing parts, creating nothing, with docker's errors: a file in the way its
+ * failed lstat (500, `lstat /etc/passwd/x: not a directory`, the container path where docker
+ * names the host's), a loop `evalSymlinksInScope: too many links in P` (500). The caller closes
+ * the result.
+ */
+export function followSymlinkInScope(view: ContainerFsView, absPath: string): FsResolved {
   try {
-    const r = view.resolve(absPath, { followLast: true, pastMissing: true });
-    r.close();
-    return r.path;
+    return view.resolve(absPath, { followLast: true, pastMissing: true });
   } catch (err) {
     if (err instanceof InvalidArgumentError && /: not a directory$/.test(err.message)) throw new InternalError(`lstat ${err.message}`, { cause: err });
     if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);

@@ -17,6 +17,7 @@ import { mergeImageConfig, processOf } from './merge-image-config';
 import { resolveMounts } from './mount-points';
 import { rfc3339Nano } from './timestamps';
 import { validateCreate } from './validate-create';
+import { cleanWorkingDir, createWorkingDir } from './working-dir';
 
 /** A new container ID: 64 hex whose 12-char short form is not all digits (docker's rule). */
 function newContainerId(): string {
@@ -84,6 +85,7 @@ export class ContainerCreator {
     }
     times.image = ms();
     const config = mergeImageConfig(v.config, image?.config.config);
+    config.WorkingDir = cleanWorkingDir(config.WorkingDir);
     const proc = processOf(config);
     const id = newContainerId();
     if (!config.Hostname) config.Hostname = id.slice(0, 12);
@@ -104,6 +106,8 @@ export class ContainerCreator {
       ]);
       for (const r of steps) if (r.status === 'rejected') throw r.reason;
       times.files = ms();
+      await this.makeWorkingDir(id, config.WorkingDir);
+      times.workingDir = ms();
       const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.volumes.mountVolumes(), (ref) => ctx.mustGet(ref).rec.mounts ?? [], anonymous);
       const rec: ContainerRecord = {
         mounts,
@@ -122,6 +126,7 @@ export class ContainerCreator {
       };
       stored = await ctx.store.insert(rec);
     } catch (err) {
+      await ctx.mounts.settled(id); // the kernel is done with the snapshot's upper dir
       await ctx.deps.snapshots.remove(id).catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       for (const n of anonymous) await this.volumes.removeVolume(n);
@@ -135,6 +140,23 @@ export class ContainerCreator {
     ctx.emit(e, 'create');
     ctx.log.debug({ id, ...times, created: ms() }, 'container created');
     return { Id: id, Warnings: v.warnings };
+  }
+
+  /**
+   * Docker makes the working directory at create (createContainerOSSpecificSettings ->
+   * SetupWorkingDirectory), in the rootfs mounted for it alone: `docker diff` of a created
+   * container shows it, and `-w /etc/passwd` is refused here. Nothing to do for `/` or none.
+   */
+  private async makeWorkingDir(id: string, workingDir: string): Promise<void> {
+    if (!workingDir || workingDir === '/') return;
+    const ctx = this.ctx;
+    const rootfs = ctx.rootfsOf(id);
+    await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
+    try {
+      createWorkingDir(rootfs, workingDir);
+    } finally {
+      await ctx.mounts.release(id, rootfs);
+    }
   }
 
   /**

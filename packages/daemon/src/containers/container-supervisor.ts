@@ -22,7 +22,7 @@ import type { ContainerVolumes } from './container-volumes';
 import { notifyExit } from './container-waiters';
 import { copyUp } from './copy-up';
 import { createMountTargets, populateVolumes } from './mount-points';
-import { createWorkingDir } from './working-dir';
+import { createWorkingDir, refuseWorkingDirInReadOnlyMount } from './working-dir';
 import { appArmorProfileOf } from './security-opts';
 import { specInputOf } from './spec-input';
 import { rfc3339Nano } from './timestamps';
@@ -90,8 +90,9 @@ export class ContainerSupervisor {
         await populateVolumes(e.rec.mounts, rootfs, (from, to) => copyUp(ctx.deps.packDirectory, from, to), (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
-      await createMountTargets(input.mounts ?? [], rootfs);
+      const laid = await createMountTargets(input.mounts ?? [], rootfs);
       createWorkingDir(rootfs, e.rec.config.WorkingDir);
+      refuseWorkingDirInReadOnlyMount(rootfs, laid.laid, laid.tmpfsAt, e.rec.config.WorkingDir);
       times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
       if (apparmorProfile) {

@@ -205,9 +205,9 @@ async function undoCutCopyUp(data: string, marker: string | undefined): Promise<
  * mounts them; what is missing is then made below the deepest directory that exists, by *at
  * calls on its fd: directories, and an empty file for a file bind. Nothing is made inside a
  * read-only mount or a tmpfs (the runtime decides there); a destination that does not go
- * through a symlink is left to the runtime, as before.
+ * through a symlink is left to the runtime, as before. Returns the mounts as it laid them.
  */
-export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs: string): Promise<void> {
+export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs: string): Promise<LaidMounts> {
   const laid: ViewMountInput[] = [];
   const tmpfsAt: string[] = [];
   for (const m of orderUserMounts(mounts, (x) => x.destination).ordered) {
@@ -234,6 +234,13 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
     if (bind) laid.push({ destination: m.destination, source: m.source!, rw: !(m.options ?? []).includes('ro') });
     else if (m.type === 'tmpfs') tmpfsAt.push(resolved);
   }
+  return { laid, tmpfsAt };
+}
+
+/** The spec's mounts as createMountTargets laid them: binds and volumes in spec order, and where the tmpfs mounts land. */
+export interface LaidMounts {
+  laid: ViewMountInput[];
+  tmpfsAt: string[];
 }
 
 /** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */

@@ -1,0 +1,76 @@
+/**
+ * The working directory (`-w`) with the real docker CLI, as Docker 20.10 makes it: at create
+ * (createContainerOSSpecificSettings -> SetupWorkingDirectory, in the rootfs alone, 0755 root),
+ * so `docker diff` of a created container shows it and a file in the way is refused then; and at
+ * start, inside a volume or a tmpfs, by the runtime (runc's MkdirAll after the mounts). A
+ * working directory missing in a read-only mount fails as runc fails it, under crun too (crun
+ * would make it in the bind's host directory before remounting it read-only).
+ */
+import { describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { clientsFor, failed, ok, scratchDir, useDaemon } from './harness';
+
+let c: ReturnType<typeof clientsFor>;
+let work: string;
+
+useDaemon((d) => {
+  c = clientsFor(d);
+  work = scratchDir('working-dir');
+});
+
+describe('the working directory is made at create', () => {
+  it('docker diff of a created container shows it; its path is stored cleaned; the start runs there', async () => {
+    const id = ok(await c.docker(['create', '-w', '/new/dir/../made/', 'busybox', 'sh', '-c', 'pwd; stat -c "%a %u:%g" /new/made'])).stdout.trim();
+    expect(ok(await c.docker(['diff', id])).stdout).toBe('A /new\nA /new/made\n');
+    expect(ok(await c.docker(['inspect', '-f', '{{.Config.WorkingDir}}', id])).stdout).toBe('/new/made\n');
+    expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('/new/made\n755 0:0\n');
+    ok(await c.docker(['rm', id]));
+  });
+
+  it('a file in the way is refused at create with docker\'s message, and no container is left', async () => {
+    const before = ok(await c.docker(['ps', '-aq'])).stdout;
+    const r = failed(await c.docker(['create', '-w', '/etc/passwd', 'busybox', 'true']));
+    expect(r.stderr).toContain('Error response from daemon: Cannot mkdir: /etc/passwd is not a directory');
+    const below = failed(await c.docker(['create', '-w', '/etc/passwd/x', 'busybox', 'true']));
+    expect(below.stderr).toContain('Error response from daemon: lstat /etc/passwd/x: not a directory');
+    expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe(before);
+  });
+});
+
+describe.each(['crun', 'runc'])('a working directory inside a mount (%s)', (runtime) => {
+  it('-v vol:/w -w /w/sub: the subdirectory is made in the volume', async () => {
+    const vol = `wd-${runtime}`;
+    const r = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-u', '1000', '-v', `${vol}:/w`, '-w', '/w/sub', 'busybox', 'sh', '-c', 'pwd; stat -c "%a %u" .']));
+    expect(r.stdout).toBe('/w/sub\n755 0\n');
+    expect(ok(await c.docker(['run', '--rm', '-v', `${vol}:/v`, 'busybox', 'ls', '/v'])).stdout).toBe('sub\n');
+    ok(await c.docker(['volume', 'rm', vol]));
+  });
+
+  it('a bind mount without the subdirectory: made in the host directory', async () => {
+    const src = path.join(work, `bind-${runtime}`);
+    fs.mkdirSync(src);
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/b`, '-w', '/b/sub/deeper', 'busybox', 'pwd'])).stdout).toBe('/b/sub/deeper\n');
+    expect(fs.statSync(path.join(src, 'sub', 'deeper')).isDirectory()).toBe(true);
+  });
+
+  it('--tmpfs /t -w /t/sub: made in the tmpfs', async () => {
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '--tmpfs', '/t', '-w', '/t/sub', 'busybox', 'sh', '-c', 'pwd; grep -c " /t tmpfs " /proc/mounts'])).stdout).toBe('/t/sub\n1\n');
+  });
+
+  it('missing in a read-only bind: the start fails as runc fails it, and nothing is written to the host directory', async () => {
+    const src = path.join(work, `ro-${runtime}`);
+    fs.mkdirSync(src);
+    const r = failed(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/r:ro`, '-w', '/r/sub/x', 'busybox', 'pwd']));
+    expect(r.stderr).toContain('mkdir /r/sub: read-only file system');
+    expect(fs.readdirSync(src)).toEqual([]);
+    // one that exists is fine, and so is a tmpfs laid inside the read-only bind
+    fs.mkdirSync(path.join(src, 'there'));
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/r:ro`, '-w', '/r/there', 'busybox', 'pwd'])).stdout).toBe('/r/there\n');
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${src}:/r:ro`, '--tmpfs', '/r/there', '-w', '/r/there/sub', 'busybox', 'pwd'])).stdout).toBe('/r/there/sub\n');
+  });
+
+  it('--read-only: the working directory made at create is there', async () => {
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '--read-only', '-w', '/made/at/create', 'busybox', 'pwd'])).stdout).toBe('/made/at/create\n');
+  });
+});
