@@ -59,6 +59,16 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{.Created}}|{{json .Created}}|{{.IPAM}}', network, INSPECT_TYPES.network)).toBe('2026-12-07 06:21:20.057 +0000 UTC|"2026-12-07T06:21:20.057Z"|{default map[] []}');
   });
 
+  it('json of a []byte is base64 and a zero time.Time is kept under omitempty, as encoding/json does', () => {
+    // checked with Go's encoding/json and text/template: `{{json .Descriptor}}`, `{{.Descriptor.Data}}`, `{{json .Metadata}}`
+    const image = { Id: 'sha256:7f', Descriptor: { mediaType: 'application/x', digest: 'sha256:ab', size: 2, data: 'aGk=' }, Metadata: {} };
+    expect(run('{{json .Descriptor}}', image, INSPECT_TYPES.image)).toBe('{"mediaType":"application/x","digest":"sha256:ab","size":2,"data":"aGk="}');
+    expect(run('{{.Descriptor.Data}}|{{json .Descriptor.Data}}|{{len .Descriptor.Data}}', image, INSPECT_TYPES.image)).toBe('[104 105]|"aGk="|2');
+    expect(run('{{json .Metadata}}|{{.Metadata.LastTagTime}}', image, INSPECT_TYPES.image)).toBe('{"LastTagTime":"0001-01-01T00:00:00Z"}|0001-01-01 00:00:00 +0000 UTC');
+    // an empty []byte is left out under omitempty
+    expect(run('{{json .Descriptor}}', { ...image, Descriptor: { ...image.Descriptor, data: '' } }, INSPECT_TYPES.image)).toBe('{"mediaType":"application/x","digest":"sha256:ab","size":2}');
+  });
+
   it("Go's time.Time and time.Duration texts", () => {
     expect(goTimeText('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00 +0000 UTC');
     expect(goTimeText('2026-12-07T06:13:59.403660980+01:00')).toBe('2026-12-07 06:13:59.40366098 +0100 +0100');

@@ -205,6 +205,8 @@ export function isGoNil(v: unknown): boolean {
 export function marshalTyped(v: unknown, type: string, quote: (s: string) => string, other: (v: unknown) => string): string {
   const rec = (x: unknown, t: string): string => {
     if (t.startsWith('*')) return x === null || x === undefined ? 'null' : rec(x, t.slice(1));
+    // a []byte is base64 in JSON both ways (encoding/json's rule for a byte slice)
+    if (t === '[]uint8') return typeof x === 'string' || Array.isArray(x) ? quote(goBase64(x)) : 'null';
     const slice = /^\[(\d*)\](.*)$/.exec(t);
     if (slice) {
       if (!Array.isArray(x) && !slice[1]) return 'null';
@@ -255,8 +257,21 @@ export function marshalTyped(v: unknown, type: string, quote: (s: string) => str
   return rec(v, type);
 }
 
-/** Go's omitempty test for JSON value `x` of Go type `type` (a struct is never empty). */
+/** A []byte's JSON text (base64 with padding, as Go writes it) from the JSON's text or the bytes. */
+function goBase64(x: string | unknown[]): string {
+  return (typeof x === 'string' ? Buffer.from(x, 'base64') : Buffer.from(x.map(Number))).toString('base64');
+}
+
+/** A []byte field's value as a template sees it (fmt prints `[104 105]`, `json` gives the base64 back). */
+export function goBytesOf(base64: string): number[] {
+  const v = [...Buffer.from(base64, 'base64')];
+  TYPED.set(v, '[]uint8');
+  return v;
+}
+
+/** Go's omitempty test for JSON value `x` of Go type `type` (a struct, time.Time too, is never empty). */
 function isEmptyAs(x: unknown, type: string): boolean {
+  if (type === 'time.Time' || type === 'struct{}') return false;
   if (x === undefined || x === null) return !structFields(type.replace(/^\*/, '')) || type.startsWith('*');
   if (type.startsWith('*')) return false;
   if (x === '' || x === 0 || x === false) return true;

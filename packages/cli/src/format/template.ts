@@ -1,5 +1,5 @@
 import { goJson, goQuote, goSortedJson } from './go-text';
-import { goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
+import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
 import { GO_TYPE, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
@@ -638,6 +638,7 @@ export class Template {
       if (field && !field.embedded && !hasArgs) {
         const v = o[field.json];
         if (field.type === 'time.Time') return new GoTime(typeof v === 'string' ? v : '0001-01-01T00:00:00Z');
+        if (field.type === '[]uint8' && typeof v === 'string') return goBytesOf(v);
         if (v !== undefined && v !== null) return v;
         const zero = v === null ? (goNilOf(field.type) ?? (field.type.startsWith('*') ? NIL_POINTER : undefined)) : (goNilOf(field.type) ?? typedZero(field.type));
         if (zero !== undefined) return zero;
