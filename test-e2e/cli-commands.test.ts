@@ -160,6 +160,9 @@ describe('berth does what docker does', () => {
     // --cpus is docker's NanoCPUs value: a usage error too (berth said it with exit 1, and after -m's)
     for (const cpus of ['x', '0.0000000001']) expect((await same(['update', '--cpus', cpus, 'args-c'])).code).toBe(125);
     expect((await same(['run', '--cpus', 'x', 'busybox', 'true'])).code).toBe(125);
+    // a big.Rat, not a double: 4096.000000001 is exact (the daemon refuses the count), 1_.5 is no Go literal, int64 sent exactly
+    for (const cpus of ['4096.000000001', '9223372036854775807e-9', '0x1p-2']) await same(['update', '--cpus', cpus, 'args-c']);
+    expect((await same(['update', '--cpus', '1_.5', 'args-c'])).code).toBe(125);
     // the deprecated --time is its own (hidden) flag: pflag names it as typed
     for (const args of [['restart', '--time=y', 'args-c'], ['stop', '--time', 'y', 'args-c']]) expect((await same(args)).code).toBe(125);
     // -e without a name is a usage error (exec sent it to the daemon); env/label files as docker 28 words them

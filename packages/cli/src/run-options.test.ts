@@ -76,6 +76,14 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     expect(() => parseCpus('x')).toThrow('invalid argument "x" for "--cpus" flag: failed to parse x as a rational number');
     expect(() => parseCpus('0.0000000001')).toThrow('invalid argument "0.0000000001" for "--cpus" flag: value is too precise');
     expect(parseCpus('3/2')).toBe(1500000000);
+    // docker's big.Rat, not a double: exact to the nanosecond at any size, Go's literal grammar, int64 wrap
+    expect(parseCpus('4096.000000001')).toBe(4096000000001);
+    expect(() => parseCpus('4096.0000000001')).toThrow('invalid argument "4096.0000000001" for "--cpus" flag: value is too precise');
+    expect(parseCpus('0x1p-2')).toBe(250000000);
+    expect(parseCpus('9223372036854775807e-9')).toBe(9223372036854775807n);
+    expect(parseCpus('9999999999999999999999')).toBe(-4570789519076018688n);
+    expect(() => parseCpus('1_.5')).toThrow('invalid argument "1_.5" for "--cpus" flag: failed to parse 1_.5 as a rational number');
+    expect(() => parseCpus('1e1000001')).toThrow('failed to parse 1e1000001 as a rational number');
     // an unknown restart policy name goes to the daemon, which refuses it (as with docker 28)
     expect(buildCreateRequest('i', [], { restart: 'sometimes' }).HostConfig!.RestartPolicy).toEqual({ Name: 'sometimes', MaximumRetryCount: 0 });
     expect(() => buildCreateRequest('i', [], { restart: 'always:x' })).toThrow(InvalidArgumentError);

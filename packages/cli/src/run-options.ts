@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ContainerCreateRequest, EndpointSettings, HostConfig, Mount, PortBinding } from '@berth/api';
+import type { ContainerCreateRequest, EndpointSettings, HostConfig, Int64, Mount, PortBinding } from '@berth/api';
 import { ramInBytes } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
 import { goPathError } from './go-path-error';
+import { goInt64Of, parseGoRat } from './go-big-rat';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses
@@ -148,15 +149,18 @@ function durationFlag(v: string | undefined, flag: string): number {
   return Math.round(ms * 1e6) * (neg ? -1 : 1);
 }
 
-/** `0.5` → 500000000 NanoCpus. */
-export function parseCpus(s: string): number {
-  // docker's NanoCPUs: a big.Rat (`1.5`, `3/2`, `1e-3`), a usage error (pflag's) when it is none or finer than 1e-9
-  const frac = /^([+-]?\d+)\/(\d+)$/.exec(s);
-  const n = frac ? Number(frac[1]) / Number(frac[2]) : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
-  if (!Number.isFinite(n)) throw flagError(s, 'cpus', `failed to parse ${s} as a rational number`);
-  const nano = n * 1e9;
-  if (Math.abs(nano - Math.round(nano)) > 1e-6) throw flagError(s, 'cpus', 'value is too precise');
-  return Math.round(nano);
+/**
+ * `0.5` → 500000000 NanoCpus, as docker's opts.NanoCPUs: a big.Rat (`1.5`, `3/2`, `1e-3`, `0x1p-2`)
+ * times 1e9 must be an integer, taken as big.Int's Int64 (wrapping, as docker's); a usage error
+ * (pflag's) when it is no rational number or finer than 1e-9. A bigint beyond 2^53.
+ */
+export function parseCpus(s: string): Int64 {
+  const r = parseGoRat(s);
+  if (!r) throw flagError(s, 'cpus', `failed to parse ${s} as a rational number`);
+  const nano = r.num * 1_000_000_000n;
+  if (nano % r.den !== 0n) throw flagError(s, 'cpus', 'value is too precise');
+  const v = goInt64Of(nano / r.den);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
 /** `-e` values (docker's ValidateEnv): `K=V` as is, `K` alone takes the value from the environment (or is dropped); no name is pflag's usage error. */
@@ -764,7 +768,8 @@ export function buildCreateRequest(
     Isolation: f.isolation ?? '',
     CpuShares: cpuShares,
     Memory: memory,
-    NanoCpus: nanoCpus,
+    // a bigint past 2^53 (docker sends any int64; the daemon refuses it): the client writes it exactly
+    NanoCpus: nanoCpus as number,
     CgroupParent: f.cgroupParent ?? '',
     BlkioWeight: blkioWeight,
     BlkioWeightDevice: throttle(f.blkioWeightDevice, 'blkio-weight-device', 'Weight', false),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions } from '@berth/api';
+import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions, stringifyJson } from '@berth/api';
 import { InternalError } from '@berth/errdefs';
 import { errorFromResponse } from './errors';
 import { readAll } from './node-http-transport';
@@ -117,7 +117,7 @@ export class ApiConnection {
     const headers: Record<string, string> = { ...o.headers };
     let body: string | Buffer | Readable | undefined = o.body;
     if (o.json !== undefined) {
-      body = JSON.stringify(o.json);
+      body = stringifyJson(o.json);
       headers['Content-Type'] = 'application/json';
     } else if (o.contentType) headers['Content-Type'] = o.contentType;
     return { method, path: `/v${v}${path}${encodeQuery(o.query)}`, headers, body, signal: o.signal };

@@ -1,4 +1,5 @@
 import type { CliContext, ExitCode } from '../cli-context';
+import type { Int64 } from '@berth/api';
 import { bytesFlag, parseCpus } from '../run-options';
 import { reportFlagError } from './run';
 import { forEachArg } from './for-each';
@@ -24,7 +25,7 @@ export interface UpdateArgv {
 /** `berth update [--memory --memory-swap --memory-reservation --cpus --cpu-shares --pids-limit --restart] CONTAINER...`: the CLI's body. */
 export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> {
   // the size flags are pflag values: a bad one is a usage error (125) before any request
-  let sizes: { memory: number; reservation: number; swap: number; nanoCpus: number };
+  let sizes: { memory: number; reservation: number; swap: number; nanoCpus: Int64 };
   try {
     sizes = {
       memory: bytesFlag(argv.memory, 'memory'),
