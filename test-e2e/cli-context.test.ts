@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, asDockerOutput, clientsFor, makeTar, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
+import { BerthDaemon, asDockerOutput, bothClis, clientsFor, makeTar, ok, sameOnBothClis, scratchDir, useDaemon } from './harness';
 
 let d: BerthDaemon;
 let c: ReturnType<typeof clientsFor>;
@@ -187,14 +187,31 @@ describe('context update, export and import as docker 28', () => {
       ['unclean', makeTar([{ name: 'tls/../meta.json', content: '{}' }])],
       ['flat-tls', makeTar([{ name: 'tls/ca.pem', content: 'x' }])],
       ['meta-then-bad', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/ca.pem', content: 'x' }])],
+      // a TLS file in a directory the store does not make, or under a file: docker's atomic writer refuses it (berth named its temp file)
+      ['nested-tls', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/docker/sub/ca.pem', content: 'x' }])],
+      ['under-file', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/docker/ca.pem', content: 'x' }, { name: 'tls/docker/ca.pem/x', content: 'x' }])],
     ];
-    for (const [name, data] of cases) await t.same(['context', 'import', `imp-${name}`, file(name, data)]);
+    for (const [name, data] of cases) {
+      const r = await bothClis(c, ['context', 'import', `imp-${name}`, file(name, data)], undefined, t.envs);
+      // an error naming a store path names each CLI's own config dir
+      const own = (s: string) => s.split(t.envs.berth.BERTH_CONFIG).join(t.envs.docker.DOCKER_CONFIG);
+      expect({ ...r.berth, stderr: own(r.berth.stderr) }).toEqual(r.docker);
+    }
     await t.same(['context', 'import', 'imp-good', file('again', cases[0]![1])]);
     await t.same(['context', 'import', 'default', file('again', cases[0]![1])]);
     await t.same(['context', 'import', 'imp-none', path.join(t.root, 'nofile')]);
     await t.same(['context', 'import', 'imp-dir', t.root]);
     await t.same(['context', 'import', 'imp-stdin', '-'], cases[0]![1].toString('latin1'));
     await t.same(['context', 'import', 'x']);
+    // from=X of a context without a docker endpoint is refused (berth stored none); ls names the missing endpoint
+    for (const args of [['create', 'from-none', '--docker', 'from=imp-nulls'], ['create', 'from-none', '--docker', 'from=imp-meta-then-bad'], ['update', 'imp-good', '--docker', 'from=imp-nulls']]) {
+      expect((await t.same(['context', ...args])).code).toBe(1);
+    }
+    // the endpoint's fields are matched as encoding/json matches them: `host` is Host
+    expect((await t.same(['context', 'create', 'from-folded', '--docker', 'from=imp-folded'])).code).toBe(0);
+    expect((await t.same(['context', 'inspect', '-f', '{{.Endpoints.docker.Host}}', 'from-folded'])).stdout).toBe('unix:///q\n');
+    expect((await t.same(['context', 'ls', '--format', '{{.Name}}|{{if ne .Name "default"}}{{.DockerEndpoint}}{{end}}|{{.Error}}'])).stdout).toContain('imp-nulls||cannot find docker endpoint in context\n');
+    expect((await t.same(['--context', 'imp-nulls', 'ps'])).code).toBe(1);
     const [d, b] = t.stores();
     expect(b).toEqual(d);
     expect(d.join('\n')).toContain('{"Name":"imp-good","Metadata":{"A":"x","Description":"d","Z":1},"Endpoints":{"docker":{"Host":"tcp://h:2376","SkipTLSVerify":true},"kube":{"a":2,"b":1}}}');

@@ -133,6 +133,27 @@ describe('mutual TLS on tcp://127.0.0.1', () => {
     expect(await httpsPing({ cert: tls.clientCert, key: tls.clientKey })).toBe(200);
   });
 
+  it("a context's TLS files (ca, cert, key) are what --context and context use connect with, in docker and berth", async () => {
+    // each CLI with a config dir of its own: the context store is the only place the TLS material is
+    const configs = { docker: path.join(work, 'ctx-docker'), berth: path.join(work, 'ctx-berth') };
+    const cli = (which: 'docker' | 'berth', args: string[]) =>
+      which === 'docker' ? dockerCli(undefined, args, { env: { DOCKER_CONFIG: configs.docker }, timeoutMs: 30_000 }) : berthCli(undefined, args, { env: { BERTH_CONFIG: configs.berth }, timeoutMs: 30_000 });
+    for (const which of ['docker', 'berth'] as const) {
+      ok(await cli(which, ['context', 'create', 'mtls', '--docker', `host=${tcpHost},ca=${tls.caCert},cert=${tls.clientCert},key=${tls.clientKey}`]));
+      ok(await cli(which, ['context', 'create', 'ca-only', '--docker', `host=${tcpHost},ca=${tls.caCert}`]));
+      ok(await cli(which, ['context', 'create', 'rogue', '--docker', `host=${tcpHost},ca=${tls.caCert},cert=${tls.rogueCert},key=${tls.rogueKey}`]));
+      ok(await cli(which, ['context', 'create', 'plain', '--docker', `host=${tcpHost}`]));
+      const images = ok(await cli(which, ['--context', 'mtls', 'images', '--format', '{{.Repository}}:{{.Tag}}']));
+      expect(images.stdout).toBe('busybox:latest\n');
+      // the current context, with no flag
+      ok(await cli(which, ['context', 'use', 'mtls']));
+      expect(ok(await cli(which, ['version', '--format', '{{.Server.APIVersion}}'])).stdout).toBe('1.45\n');
+      ok(await cli(which, ['context', 'use', 'default']));
+      // no client certificate, one from another CA, or no TLS at all: the daemon refuses
+      for (const name of ['ca-only', 'rogue', 'plain']) refused(await cli(which, ['--context', name, 'ps']));
+    }
+  });
+
   it('plain HTTP on the TLS port gets no API answer', async () => {
     const r = await dockerCli(undefined, ['-H', tcpHost, 'version'], { timeoutMs: 30_000 });
     expect(r.stdout).not.toMatch(/API version:\s+1\.45/);

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_HOST, type BerthClientOptions } from '@berth/client';
+import { DEFAULT_HOST, type BerthClientOptions, type TlsOptions } from '@berth/client';
 import { MAX_API_VERSION } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { configFile, readConfigFile } from './config-file';
+import type { StoredContext } from './context-store';
 
 /** The global flags, as parsed. */
 export interface GlobalFlags {
@@ -47,19 +48,30 @@ export function currentContextOf(flags: GlobalFlags, env: NodeJS.ProcessEnv): st
   return env.BERTH_CONTEXT || store.currentContextName(configDir(flags, env));
 }
 
-/** The endpoint of the context in use (currentContextOf), undefined for `default`. */
-function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The docker endpoint of the context in use (currentContextOf) with its TLS settings from the
+ * context's TLS files (context-tls.ts); undefined for `default`.
+ */
+function contextEndpoint(flags: GlobalFlags, env: NodeJS.ProcessEnv): { host: string | undefined; tls?: TlsOptions } | undefined {
   const dir = configDir(flags, env);
   const store = require('./context-store') as typeof import('./context-store');
   if (!flags.contextFlag && !env.BERTH_CONTEXT && !store.hasStore(dir)) return undefined;
   const name = currentContextOf(flags, env);
   if (name === store.DEFAULT_CONTEXT) return undefined;
+  let ep: StoredContext['Endpoints']['docker'] | undefined;
   try {
-    return store.readContext(dir, name).Endpoints.docker?.Host || undefined;
+    ep = store.readContext(dir, name).Endpoints.docker;
   } catch (e) {
     // docker: a --context that is not there fails the CLI's start-up; config.json's names the file to check
     if (flags.contextFlag) throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${(e as Error).message}`, { cause: e });
     throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`, { cause: e });
+  }
+  if (!ep) throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${store.NO_DOCKER_ENDPOINT}`);
+  const { endpointTlsOptions } = require('./context-tls') as typeof import('./context-tls');
+  try {
+    return { host: ep.Host || undefined, tls: endpointTlsOptions(ep.Host, ep.SkipTLSVerify, store.readTlsFiles(dir, name).get('docker')) };
+  } catch (e) {
+    throw new InvalidArgumentError(`Failed to initialize: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -73,11 +85,17 @@ function contextHost(flags: GlobalFlags, env: NodeJS.ProcessEnv): string | undef
 export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
   const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
   if (flags.contextFlag && hosts.length > 0) throw new InvalidArgumentError('conflicting options: cannot specify both --host and --context');
-  const host = flags.contextFlag ? (contextHost(flags, env) ?? defaultContextHost(flags, env)) : (givenHost(flags, env) ?? contextHost(flags, env));
-  const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
-  const useTls = verify || !!flags.tls;
+  const given = flags.contextFlag ? undefined : givenHost(flags, env);
+  const fromContext = given === undefined ? contextEndpoint(flags, env) : undefined;
+  const host = given ?? fromContext?.host ?? (flags.contextFlag ? defaultContextHost(flags, env) : undefined);
   const o: BerthClientOptions = { host, userAgent: 'berth-cli', apiVersion: env.BERTH_API_VERSION || undefined, maxApiVersion: MAX_API_VERSION };
-  if (useTls) {
+  if (fromContext) {
+    // a stored context connects as its endpoint says; the TLS flags belong to `default`
+    if (fromContext.tls) o.tls = fromContext.tls;
+    return o;
+  }
+  const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
+  if (verify || !!flags.tls) {
     const dir = env.BERTH_CERT_PATH || configDir(flags, env);
     const read = (p: string | undefined, def: string, required: boolean) => {
       const file = p || path.join(dir, def);

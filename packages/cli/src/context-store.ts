@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readConfigFile, writeConfigFile } from './config-file';
 import { goJson, goSortedJson } from './format/go-text';
+import { goPathError } from './go-path-error';
 
 /**
  * docker's context store, in berth's config dir: a context's metadata is
@@ -19,6 +20,9 @@ export interface StoredContext {
 }
 
 export const DEFAULT_CONTEXT = 'default';
+
+/** docker's error for a stored context without a `docker` endpoint (in `context ls`, and when it is used). */
+export const NO_DOCKER_ENDPOINT = 'cannot find docker endpoint in context';
 
 const NAME_PATTERN = '^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$';
 
@@ -57,7 +61,12 @@ export function readContext(configDir: string, name: string): StoredContext {
 function typedContext(raw: Record<string, unknown>): StoredContext {
   const c = { ...raw, Endpoints: { ...((raw.Endpoints as object | null) ?? {}) } } as StoredContext;
   const d = c.Endpoints.docker as Record<string, unknown> | null | undefined;
-  if (d) c.Endpoints.docker = { Host: typeof d.Host === 'string' ? d.Host : '', SkipTLSVerify: d.SkipTLSVerify === true };
+  if (d) {
+    // encoding/json: the exact key, else the first one equal but for case
+    const field = (name: string) => d[name] ?? d[Object.keys(d).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name];
+    const host = field('Host');
+    c.Endpoints.docker = { Host: typeof host === 'string' ? host : '', SkipTLSVerify: field('SkipTLSVerify') === true };
+  }
   return c;
 }
 
@@ -128,7 +137,9 @@ export function readTlsFiles(configDir: string, name: string): Map<string, Map<s
 
 /**
  * docker's ResetTLSMaterial (all endpoints) or, with `endpoint`, ResetEndpointTLSMaterial: the
- * old files removed, the new ones written (directories 0700, files 0600).
+ * old files removed, the new ones written (directories 0700, files 0600). A file name with a
+ * directory part (an imported `tls/docker/sub/ca.pem`) needs that directory to exist, as docker's
+ * atomic writer does: `invalid output path: stat …/docker/sub: no such file or directory`.
  */
 export function resetTlsFiles(configDir: string, name: string, files: Map<string, Map<string, Buffer>>, endpoint?: string): void {
   const root = tlsDir(configDir, name);
@@ -137,10 +148,27 @@ export function resetTlsFiles(configDir: string, name: string, files: Map<string
     const dir = path.join(root, ep);
     for (const [f, data] of eFiles) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = path.join(dir, `.${f}.${process.pid}`);
-      fs.writeFileSync(tmp, data, { mode: 0o600 });
-      fs.renameSync(tmp, path.join(dir, f));
+      writeFileAtomic(path.join(dir, f), data);
     }
+  }
+}
+
+/** Writes `file` (0600) through a temp file beside it, renamed over it; the temp file never stays behind. */
+function writeFileAtomic(file: string, data: Buffer): void {
+  const parent = path.dirname(file);
+  try {
+    // a file on the way is ENOTDIR, as Go's stat of the parent says
+    if (!fs.statSync(parent).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    throw new Error(`invalid output path: ${goPathError('stat', parent, e)}`, { cause: e });
+  }
+  const tmp = path.join(parent, `.${path.basename(file)}.${process.pid}`);
+  try {
+    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
 }
 
@@ -166,7 +194,7 @@ export function listContexts(configDir: string): StoredContext[] {
   const out: StoredContext[] = [];
   for (const id of ids) {
     try {
-      out.push(JSON.parse(fs.readFileSync(path.join(root, id, 'meta.json'), 'utf8')) as StoredContext);
+      out.push(typedContext(JSON.parse(fs.readFileSync(path.join(root, id, 'meta.json'), 'utf8'))));
     } catch {
       // not a context directory
     }

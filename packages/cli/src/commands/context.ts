@@ -3,8 +3,10 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { StatusError } from '../cli-errors';
 import { configDir, currentContextOf, defaultContextHost } from '../config';
 import { packContextArchive, readContextArchive } from '../context-archive';
+import { endpointTlsOptions } from '../context-tls';
 import {
   DEFAULT_CONTEXT,
+  NO_DOCKER_ENDPOINT,
   StoredContext,
   contextExists,
   contextJson,
@@ -57,16 +59,21 @@ export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; 
   const cur = current(ctx, argv);
   const all = [
     { Name: DEFAULT_CONTEXT, Description: DEFAULT_DESCRIPTION, DockerEndpoint: defaultContextHost(argv, ctx.env) },
-    ...listContexts(dirOf(ctx, argv)).map((c) => ({ Name: c.Name, Description: c.Metadata?.Description ?? '', DockerEndpoint: c.Endpoints?.docker?.Host ?? '' })),
+    ...listContexts(dirOf(ctx, argv)).map((c) => ({
+      Name: c.Name,
+      Description: c.Metadata?.Description ?? '',
+      DockerEndpoint: c.Endpoints?.docker?.Host ?? '',
+      Error: c.Endpoints?.docker ? '' : NO_DOCKER_ENDPOINT,
+    })),
   ].sort((a, b) => naturalCompare(a.Name, b.Name));
-  const rows = all.map((c) => new ClientContextContext({ ...c, Current: c.Name === cur, Error: '' }));
+  const rows = all.map((c) => new ClientContextContext({ Error: '', ...c, Current: c.Name === cur }));
   if (argv.quiet || argv.format) {
     const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, '');
     ctx.io.stdout.write(renderRows(format, rows, { Name: 'NAME', Description: 'DESCRIPTION', DockerEndpoint: 'DOCKER ENDPOINT', Error: 'ERROR', Current: 'CURRENT' }));
     hostOverrideWarning(ctx);
     return 0;
   }
-  ctx.io.stdout.write(renderTable([['NAME', 'DESCRIPTION', 'DOCKER ENDPOINT', 'ERROR'], ...all.map((c) => [c.Name === cur ? `${c.Name} *` : c.Name, c.Description, c.DockerEndpoint, ''])]));
+  ctx.io.stdout.write(renderTable([['NAME', 'DESCRIPTION', 'DOCKER ENDPOINT', 'ERROR'], ...all.map((c) => [c.Name === cur ? `${c.Name} *` : c.Name, c.Description, c.DockerEndpoint, 'Error' in c ? c.Error : ''])]));
   hostOverrideWarning(ctx);
   return 0;
 }
@@ -138,14 +145,19 @@ const TLS_FILE: Record<string, string> = { ca: 'ca.pem', cert: 'cert.pem', key: 
 /**
  * docker's getDockerEndpointMetadataAndTLS: `from=NAME` copies that context's endpoint; else
  * `host`, `skip-tls-verify` (Go's ParseBool) and the `ca`/`cert`/`key` files (stored as the
- * endpoint's TLS material; not checked as PEM). Errors are docker's, without the
+ * endpoint's TLS material, checked as docker checks them for a host that uses TLS). Errors are docker's, without the
  * `unable to create docker endpoint config: ` its callers put in front.
  */
 function dockerEndpoint(ctx: CliContext, argv: GlobalArgv, kv: Map<string, string>): { ep: StoredContext['Endpoints']['docker']; tls?: Map<string, Buffer> } {
   const unknown = [...kv.keys()].filter((k) => !DOCKER_KEYS.includes(k));
   if (unknown.length) throw new Error(unknown.map((k) => `unrecognized config key: ${k}`).join('\n'));
   const from = kv.get('from');
-  if (from !== undefined) return { ep: typedRead(ctx, argv, from).Endpoints.docker };
+  if (from !== undefined) {
+    // the endpoint's metadata only (docker copies no TLS material); a context without one is refused
+    const ep = typedRead(ctx, argv, from).Endpoints.docker;
+    if (!ep) throw new Error(`unable to get endpoint from context ${goQuote(from)}`);
+    return { ep };
+  }
   let tls: Map<string, Buffer> | undefined;
   for (const k of ['ca', 'cert', 'key']) {
     const file = kv.get(k);
@@ -163,6 +175,14 @@ function dockerEndpoint(ctx: CliContext, argv: GlobalArgv, kv: Map<string, strin
     else if (!['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(skip)) throw new Error(`skip-tls-verify: parsing ${goQuote(skip)}: invalid syntax`);
   }
   const Host = kv.get('host') ?? '';
+  // docker's ep.ClientOpts(): the TLS material checked for a host that would use it
+  if (Host !== '') {
+    try {
+      endpointTlsOptions(Host, SkipTLSVerify, tls);
+    } catch (e) {
+      throw new Error(`invalid docker endpoint options: ${(e as Error).message}`, { cause: e });
+    }
+  }
   // the docker client's ParseHostURL
   if (Host !== '' && !/^.*?:\/\/./s.test(Host)) throw new Error(`unable to apply docker endpoint options: unable to parse docker host \`${Host}\``);
   return { ep: { Host, SkipTLSVerify }, tls };
