@@ -5,7 +5,7 @@
  * Bodies are written by hand: JSON.stringify could write neither.
  */
 import { describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, ok, rawRequest, useDaemon } from './harness';
+import { BerthDaemon, clientsFor, ok, rawRequest, useDaemon, waitFor } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -74,6 +74,48 @@ describe('JSON numbers as Go decodes them', () => {
       expect(ok(await docker(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}', 'big-doubled'])).stdout.trim()).toBe('9223372036854775806 -1');
     } finally {
       await docker(['rm', '-f', 'big-ints', 'big-doubled']);
+    }
+  });
+
+  it('Go ints and durations (StopTimeout, Healthcheck, MaximumRetryCount) up to 2^63-1: exact, and used as such (a stop waits, a probe is not timed out at once)', async () => {
+    const body = (cfg: string, host = '') =>
+      `{"Image":"busybox","Cmd":["sh","-c","trap 'exit 0' TERM; sleep 1000 & wait"],${cfg}"HostConfig":{"NetworkMode":"none"${host}}}`;
+    const res = await rawRequest(d.socketPath, {
+      method: 'POST',
+      path: '/v1.41/containers/create?name=big-durations',
+      headers: { 'Content-Type': 'application/json' },
+      body: body(
+        '"StopTimeout":9223372036854775807,"Healthcheck":{"Test":["CMD","true"],"Interval":100000000,"Timeout":9223372036854775807,"Retries":9223372036854775807},',
+        ',"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":9223372036854775807}',
+      ),
+    });
+    expect([res.status, res.body.toString()]).toEqual([201, expect.stringContaining('"Id"')]);
+    try {
+      const raw = (await rawRequest(d.socketPath, { path: '/v1.41/containers/big-durations/json' })).body.toString();
+      for (const f of ['"StopTimeout":9223372036854775807', '"Timeout":9223372036854775807', '"Retries":9223372036854775807', '"MaximumRetryCount":9223372036854775807']) expect(raw).toContain(f);
+      expect(ok(await docker(['inspect', '-f', '{{.Config.StopTimeout}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.Healthcheck.Timeout}}', 'big-durations'])).stdout.trim()).toBe(
+        '9223372036854775807 9223372036854775807 2562047h47m16.854775807s',
+      );
+      // committed: an image config holds doubles, the value rounded but still a Go int64 (docker image inspect decodes it)
+      ok(await docker(['commit', 'big-durations', 'big-durations-img']));
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.Healthcheck.Timeout}}', 'big-durations-img'])).stdout.trim()).toBe('2562047h47m16.854775s');
+      ok(await docker(['rmi', 'big-durations-img']));
+      ok(await docker(['start', 'big-durations']));
+      // a probe with a timeout of 2^63-1 ns runs to its end (a node timer that long fires after 1 ms)
+      await waitFor('healthy', async () => ok(await docker(['inspect', '-f', '{{.State.Health.Status}}', 'big-durations'])).stdout.trim() === 'healthy', 20_000);
+      // docker stop without -t: SIGTERM, then the StopTimeout's wait; the trap exits 0 (a SIGKILL at once would be 137)
+      ok(await docker(['stop', 'big-durations']));
+      expect(ok(await docker(['inspect', '-f', '{{.State.ExitCode}}', 'big-durations'])).stdout.trim()).toBe('0');
+      // beyond Go's int64: Go's refusal, naming the Go field
+      for (const [cfg, field, type] of [
+        ['"StopTimeout":9223372036854775808,', 'ContainerConfigWrapper.StopTimeout', 'int'],
+        ['"Healthcheck":{"Interval":9223372036854775808},', 'HealthConfig.Healthcheck.Interval', 'time.Duration'],
+      ]) {
+        const r = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/containers/create', headers: { 'Content-Type': 'application/json' }, body: body(cfg!) });
+        expect([r.status, (r.json as { message: string }).message]).toEqual([400, `json: cannot unmarshal number 9223372036854775808 into Go struct field ${field} of type ${type}`]);
+      }
+    } finally {
+      await docker(['rm', '-f', 'big-durations']);
     }
   });
 });

@@ -15,7 +15,7 @@ export interface PortBinding {
 
 export interface RestartPolicy {
   Name?: '' | 'no' | 'always' | 'on-failure' | 'unless-stopped';
-  MaximumRetryCount?: number;
+  MaximumRetryCount?: Int64;
 }
 
 export interface LogConfig {
@@ -112,14 +112,15 @@ export interface HostConfig {
   [key: string]: unknown;
 }
 
+/** Durations in ns (Go's time.Duration, an int64) and Retries (a Go int), exact as read (Int64). */
 export interface HealthConfig {
   Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
+  Interval?: Int64;
+  Timeout?: Int64;
+  StartPeriod?: Int64;
   /** API 1.44: the probe interval during StartPeriod while the container is still starting (ns; default 5 s). */
-  StartInterval?: number;
-  Retries?: number;
+  StartInterval?: Int64;
+  Retries?: Int64;
 }
 
 /** `Config` of a container (also the body of create, with HostConfig and NetworkingConfig). */
@@ -147,7 +148,8 @@ export interface ContainerConfig {
   OnBuild?: string[] | null;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
-  StopTimeout?: number | null;
+  /** A Go *int (64 bits): seconds, exact as read (Int64); negative waits for ever. */
+  StopTimeout?: Int64 | null;
   Shell?: string[] | null;
 }
 

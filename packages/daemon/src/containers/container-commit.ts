@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConflictError, NotImplementedError, messageOf } from '@berth/errdefs';
+import type { HealthConfig } from '@berth/api';
 import type { ImageRunConfig } from '@berth/oci';
+
+type ImageHealthConfig = NonNullable<ImageRunConfig['Healthcheck']>;
 import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
 import type { ContainerContext } from './container-context';
@@ -36,7 +39,7 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
     Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
     ...(StopSignal ? { StopSignal } : {}),
-    ...(Healthcheck ? { Healthcheck } : {}),
+    ...(Healthcheck ? { Healthcheck: imageHealthcheck(Healthcheck) } : {}),
   };
   const fromBody: ImageRunConfig = {};
   for (const [k, v] of Object.entries(opts.config ?? {})) {
@@ -78,6 +81,20 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
       await fs.rm(marker, { force: true });
     }
   }
+}
+
+/** The largest double below 2^63 (2^63-1 itself rounds up to 2^63, beyond Go's int64). */
+const MAX_INT64_DOUBLE = 2 ** 63 - 1024;
+
+/**
+ * A container's Healthcheck as an image config holds it: image configs are written and read as
+ * doubles, so a duration beyond 2^53 ns (~104 days; the container keeps it exact) is rounded,
+ * and never up past int64 (Go's decoder would refuse the image's config).
+ */
+function imageHealthcheck(h: HealthConfig): ImageHealthConfig {
+  const out: Record<string, unknown> = { ...h };
+  for (const [k, v] of Object.entries(h)) if (typeof v === 'bigint') out[k] = Math.min(Number(v), MAX_INT64_DOUBLE);
+  return out as ImageHealthConfig;
 }
 
 /** The file saying that a container is paused by a commit in progress (not by the user). */

@@ -6,6 +6,7 @@ import { buildExecProcess, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import { HealthMonitor, hasHealthcheck, type ProbeResult } from './health-monitor';
+import { setLongTimeout } from './long-timeout';
 
 /** Runs a container's health check (health-monitor.ts) with probes executed in the container. */
 export class ContainerHealth {
@@ -48,12 +49,12 @@ export class ContainerHealth {
         size += c.data.length;
       });
       await task.start();
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+        cancel = setLongTimeout(() => resolve('timeout'), timeoutMs);
       });
       const r = await Promise.race([task.wait(), timedOut]);
-      clearTimeout(timer);
+      cancel?.();
       if (r === 'timeout') {
         await task.kill('KILL').catch(() => undefined);
         await task.wait().catch(() => undefined);

@@ -311,7 +311,8 @@ export class ContainerSupervisor {
     } catch {
       throw new InvalidArgumentError(`Invalid signal: ${sig}`);
     }
-    const timeout = opts.timeout ?? (typeof e.rec.config.StopTimeout === 'number' ? e.rec.config.StopTimeout : 10);
+    const st = e.rec.config.StopTimeout; // a Go int, exact (a bigint beyond 2^53): within() waits any length
+    const timeout = opts.timeout ?? (typeof st === 'number' || typeof st === 'bigint' ? Number(st) : 10);
     e.hub.release();
     await task.kill(signo).catch((err) => ctx.log.debug({ id: e.rec.id, err: messageOf(err) }, 'stop signal'));
     ctx.emit(e, 'kill', { signal: String(signo) });

@@ -54,4 +54,24 @@ describe('health checks', () => {
     expect(m2.state.Status).toBe('unhealthy');
     expect(m2.state.Log[0]).toMatchObject({ ExitCode: -1, Output: 'cannot exec' });
   });
+
+  it('durations and Retries as Go reads them (int64 ns, beyond 2^53 a bigint): delays in ms, a probe timeout that long, retries counted', async () => {
+    const timeouts: number[] = [];
+    const m = new HealthMonitor(
+      { Test: ['CMD', 'x'], Interval: 2n ** 62n, Timeout: 9223372036854775807n, StartPeriod: 2n ** 60n, StartInterval: 2n ** 55n, Retries: 2n ** 62n },
+      HealthMonitor.initialState(),
+      async (_cmd, timeoutMs) => {
+        timeouts.push(timeoutMs);
+        return { exitCode: 1, output: '' };
+      },
+      () => undefined,
+      () => true,
+      () => new Date(0),
+    );
+    expect(m.intervalMs).toBe(Number(2n ** 62n) / 1e6);
+    expect(m.nextDelayMs).toBe(Number(2n ** 55n) / 1e6); // starting, within the start period
+    await m.runOnce();
+    expect(timeouts).toEqual([9223372036854.775]);
+    expect(m.state).toMatchObject({ Status: 'starting', FailingStreak: 0 });
+  });
 });

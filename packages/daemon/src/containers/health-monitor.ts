@@ -1,4 +1,5 @@
-import type { HealthConfig } from '@berth/api';
+import type { HealthConfig, Int64 } from '@berth/api';
+import { setLongTimeout } from './long-timeout';
 
 /** One probe as docker's `State.Health.Log` shows it. */
 export interface HealthLogEntry {
@@ -24,6 +25,8 @@ export interface ProbeResult {
 export type Probe = (cmd: string[], timeoutMs: number) => Promise<ProbeResult>;
 
 const NS = 1_000_000;
+/** A duration of the config (ns, a Go time.Duration: up to 2^63-1, a bigint beyond 2^53) in ms; 0 when unset or not positive. */
+const msOf = (ns: Int64 | undefined): number => (ns !== undefined && ns > 0 ? Number(ns) / NS : 0);
 /** docker's defaults (api/types/container: DefaultHealthInterval etc.). */
 export const DEFAULT_INTERVAL_MS = 30_000;
 export const DEFAULT_START_INTERVAL_MS = 5_000;
@@ -55,7 +58,7 @@ export function hasHealthcheck(cfg: HealthConfig | undefined | null): boolean {
  * `onStatus` is called when the status changes (the `health_status: …` event).
  */
 export class HealthMonitor {
-  private timer?: NodeJS.Timeout;
+  private cancelTimer?: () => void;
   private stopped = false;
   private readonly startedMs: number;
 
@@ -76,7 +79,7 @@ export class HealthMonitor {
   }
 
   get intervalMs(): number {
-    return this.cfg.Interval && this.cfg.Interval > 0 ? this.cfg.Interval / NS : DEFAULT_INTERVAL_MS;
+    return msOf(this.cfg.Interval) || DEFAULT_INTERVAL_MS;
   }
 
   start(): void {
@@ -85,8 +88,8 @@ export class HealthMonitor {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 
   /**
@@ -94,22 +97,20 @@ export class HealthMonitor {
    * StartPeriod and still starting, Interval otherwise.
    */
   get nextDelayMs(): number {
-    const startPeriodMs = this.cfg.StartPeriod && this.cfg.StartPeriod > 0 ? this.cfg.StartPeriod / NS : 0;
-    if (this.now().getTime() - this.startedMs >= startPeriodMs || this.state.Status !== 'starting') return this.intervalMs;
-    return this.cfg.StartInterval && this.cfg.StartInterval > 0 ? this.cfg.StartInterval / NS : DEFAULT_START_INTERVAL_MS;
+    if (this.now().getTime() - this.startedMs >= msOf(this.cfg.StartPeriod) || this.state.Status !== 'starting') return this.intervalMs;
+    return msOf(this.cfg.StartInterval) || DEFAULT_START_INTERVAL_MS;
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.runOnce().finally(() => this.schedule()), this.nextDelayMs);
-    this.timer.unref?.();
+    this.cancelTimer = setLongTimeout(() => void this.runOnce().finally(() => this.schedule()), this.nextDelayMs, { unref: true });
   }
 
   /** One probe and its effect on the state (exported for tests through the class). */
   async runOnce(): Promise<void> {
     const cmd = probeCommand(this.cfg.Test);
     if (!cmd || this.stopped || !this.isRunning()) return;
-    const timeoutMs = this.cfg.Timeout && this.cfg.Timeout > 0 ? this.cfg.Timeout / NS : DEFAULT_TIMEOUT_MS;
+    const timeoutMs = msOf(this.cfg.Timeout) || DEFAULT_TIMEOUT_MS;
     const start = this.now();
     let r: ProbeResult;
     try {
@@ -127,11 +128,10 @@ export class HealthMonitor {
       s.FailingStreak = 0;
       s.Status = 'healthy';
     } else {
-      const startPeriodMs = this.cfg.StartPeriod && this.cfg.StartPeriod > 0 ? this.cfg.StartPeriod / NS : 0;
-      const inStartPeriod = start.getTime() - this.startedMs < startPeriodMs;
+      const inStartPeriod = start.getTime() - this.startedMs < msOf(this.cfg.StartPeriod);
       if (!inStartPeriod || s.Status !== 'starting') {
         s.FailingStreak++;
-        const retries = this.cfg.Retries && this.cfg.Retries > 0 ? this.cfg.Retries : DEFAULT_RETRIES;
+        const retries = this.cfg.Retries !== undefined && this.cfg.Retries > 0 ? Number(this.cfg.Retries) : DEFAULT_RETRIES;
         if (s.FailingStreak >= retries) s.Status = 'unhealthy';
       }
     }

@@ -89,6 +89,11 @@ describe('validateCreate', () => {
     [{ Image: 'x', ExposedPorts: { abc: {} } }, 'invalid port specification'],
     [{ Image: 'x', Labels: { a: 1 } }, 'Labels: expected an object of strings'],
     [{ Image: 'x', Cmd: { a: 1 } }, 'Cmd: expected an array of strings'],
+    // Docker 20.10's validateHealthCheck: a duration is 0 or at least 1ms
+    [{ Image: 'x', Healthcheck: { Interval: 999999 } }, 'Interval in Healthcheck cannot be less than 1ms'],
+    [{ Image: 'x', Healthcheck: { Timeout: -1 } }, 'Timeout in Healthcheck cannot be less than 1ms'],
+    [{ Image: 'x', Healthcheck: { StartPeriod: -(2n ** 60n) } }, 'StartPeriod in Healthcheck cannot be less than 1ms'],
+    [{ Image: 'x', Healthcheck: { Retries: -1 } }, 'Retries in Healthcheck cannot be negative'],
   ])('refuses bad config %#', (body, msg) => {
     expect(() => validateCreate(body)).toThrow(InvalidArgumentError);
     expect(() => validateCreate(body)).toThrow(msg);
@@ -151,8 +156,20 @@ describe('validateCreate', () => {
     expect(v.hostConfig.Ulimits).toEqual([{ Name: 'nofile', Soft: 1024, Hard: 9223372036854775807n }]);
     expect(validateCreate(withHost({ Memory: 9223372036854775807n })).hostConfig.MemorySwap).toBe(-2);
     expect(validateCreate(withHost({ Memory: 2n ** 53n })).hostConfig.MemorySwap).toBe(2n ** 54n);
-    // fields berth keeps as numbers refuse what it cannot hold, naming it
-    expect(() => validateCreate({ ...withHost({}), StopTimeout: 9223372036854775807n })).toThrow('StopTimeout: 9223372036854775807 is beyond what berth supports (2^53-1)');
+    // Go ints and durations (64 bits) are kept exact too; beyond int64, Go's refusal
+    expect(validateCreate({ ...withHost({}), StopTimeout: 9223372036854775807n }).config.StopTimeout).toBe(9223372036854775807n);
+    expect(validateCreate({ ...withHost({}), StopTimeout: -9223372036854775808n }).config.StopTimeout).toBe(-9223372036854775808n);
+    expect(() => validateCreate({ ...withHost({}), StopTimeout: 9223372036854775808n })).toThrow('json: cannot unmarshal number 9223372036854775808 into Go struct field ContainerConfigWrapper.StopTimeout of type int');
+    const hc = validateCreate({ ...withHost({}), Healthcheck: { Test: ['CMD', 'x'], Interval: 9223372036854775807n, Timeout: 2n ** 60n, StartPeriod: 1e6, Retries: 2n ** 62n } }).config.Healthcheck;
+    expect(hc).toEqual({ Test: ['CMD', 'x'], Interval: 9223372036854775807n, Timeout: 2n ** 60n, StartPeriod: 1e6, Retries: 2n ** 62n });
+    expect(() => validateCreate({ ...withHost({}), Healthcheck: { Interval: 9223372036854775808n } })).toThrow('json: cannot unmarshal number 9223372036854775808 into Go struct field HealthConfig.Healthcheck.Interval of type time.Duration');
+    expect(() => validateCreate({ ...withHost({}), Healthcheck: { Retries: 9223372036854775808n } })).toThrow('json: cannot unmarshal number 9223372036854775808 into Go struct field HealthConfig.Healthcheck.Retries of type int');
+    expect(validateCreate(withHost({ AutoRemove: false, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 9223372036854775807n } })).hostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 9223372036854775807n });
+    expect(() => validateCreate(withHost({ AutoRemove: false, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: -9223372036854775809n } }))).toThrow('json: cannot unmarshal number -9223372036854775809 into Go struct field RestartPolicy.HostConfig.RestartPolicy.MaximumRetryCount of type int');
+    // in Go's range, then Docker's own range checks, with the exact value
+    expect(() => validateCreate(withHost({ OomScoreAdj: 2n ** 60n }))).toThrow('Invalid value 1152921504606846976, range for oom score adj is [-1000, 1000]');
+    expect(() => validateCreate(withHost({ OomScoreAdj: 9223372036854775808n }))).toThrow('json: cannot unmarshal number 9223372036854775808 into Go struct field HostConfig.HostConfig.OomScoreAdj of type int');
+    expect(() => validateCreate(withHost({ MemorySwappiness: 2n ** 60n }))).toThrow('Invalid value: 1152921504606846976, valid memory swappiness range is 0-100');
     expect(() => validateCreate({ ...withHost({}), StopTimeout: new JsonNumber('1e30') })).toThrow('json: cannot unmarshal number 1e30 into Go struct field ContainerConfigWrapper.StopTimeout of type int');
     // an update body is Go's UpdateConfig (texts checked with Go 1.19)
     expect(() => checkUpdateNumbers({ Memory: new JsonNumber('1e30') })).toThrow('json: cannot unmarshal number 1e30 into Go struct field UpdateConfig.Memory of type int64');

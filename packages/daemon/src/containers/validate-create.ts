@@ -27,6 +27,8 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,253})?$/;
 const VOLUME_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const BIND_MODES = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate', 'consistent', 'cached', 'delegated']);
 const MIN_MEMORY = 6 * 1024 * 1024;
+/** moby's container.MinimumDuration (1ms), in ns. */
+const MIN_HEALTH_DURATION_NS = 1_000_000;
 
 function bad(msg: string): never {
   throw new InvalidArgumentError(msg);
@@ -113,13 +115,6 @@ function asInt64(b: bigint): Int64 {
   return Number.isSafeInteger(Number(b)) ? Number(b) : b;
 }
 
-/** An integer field berth keeps as a number: int64's checks, and a value beyond 2^53 refused (Docker takes it). */
-function int(v: unknown, field: string, dflt = 0): number {
-  if (v === undefined || v === null) return dflt;
-  const n = int64(v, field);
-  if (typeof n === 'bigint') bad(`${field}: ${n} is beyond what berth supports (2^53-1)`);
-  return n as number;
-}
 
 /** A cpuset list (`0-3,5`): its numbers, or undefined when it is not one. */
 function parseCpuset(list: string): number[] | undefined {
@@ -233,8 +228,9 @@ function validateConfig(body: Record<string, unknown>, noImage: boolean): Contai
       bad(`Invalid signal: ${stopSignal}`);
     }
   }
-  let stopTimeout: number | null = null;
-  if (body.StopTimeout !== undefined && body.StopTimeout !== null) stopTimeout = int(body.StopTimeout, 'StopTimeout');
+  // a Go int (64 bits): kept exact (a bigint beyond 2^53); any negative waits for ever, as Docker's stop
+  let stopTimeout: Int64 | null = null;
+  if (body.StopTimeout !== undefined && body.StopTimeout !== null) stopTimeout = int64(body.StopTimeout, 'StopTimeout');
   const labels = strMap(body.Labels, 'Labels');
   const cfg: ContainerConfig = {
     Hostname: hostname,
@@ -262,11 +258,16 @@ function validateConfig(body: Record<string, unknown>, noImage: boolean): Contai
   if (stopTimeout !== null) cfg.StopTimeout = stopTimeout;
   if (body.Healthcheck !== undefined && body.Healthcheck !== null) {
     if (!isObject(body.Healthcheck)) bad('Healthcheck: expected an object');
+    // time.Duration (int64 ns) and int, kept exact; Docker 20.10's validateHealthCheck (and
+    // moby 25's for StartInterval): a duration is 0 (the default) or at least 1ms
+    const hc: Record<string, unknown> = { ...body.Healthcheck };
     for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
-      const v = int(body.Healthcheck[k], `Healthcheck.${k}`);
-      if (v < 0) bad(`Healthcheck.${k}: must not be negative`);
+      if (hc[k] === undefined || hc[k] === null) continue;
+      const v = int64(hc[k], `Healthcheck.${k}`);
+      if (k === 'Retries' ? v < 0 : v !== 0 && v < MIN_HEALTH_DURATION_NS) bad(k === 'Retries' ? 'Retries in Healthcheck cannot be negative' : `${k} in Healthcheck cannot be less than 1ms`);
+      hc[k] = v;
     }
-    cfg.Healthcheck = body.Healthcheck as ContainerConfig['Healthcheck'];
+    cfg.Healthcheck = hc as ContainerConfig['Healthcheck'];
   }
   if (body.ArgsEscaped !== undefined) cfg.ArgsEscaped = bool(body.ArgsEscaped, 'ArgsEscaped');
   return cfg;
@@ -280,7 +281,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   const rp = h.RestartPolicy;
   if (rp !== undefined && rp !== null && !isObject(rp)) bad('HostConfig.RestartPolicy: expected an object');
   const rpName = str((rp as Record<string, unknown> | undefined)?.Name, 'RestartPolicy.Name');
-  const rpMax = int((rp as Record<string, unknown> | undefined)?.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
+  const rpMax = int64((rp as Record<string, unknown> | undefined)?.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
   if (!RESTART_POLICIES.includes(rpName)) bad(`invalid restart policy '${rpName}'`);
   if (rpMax < 0) bad('invalid restart policy: maximum retry count cannot be negative');
   if (rpMax > 0 && rpName !== 'on-failure') bad(`invalid restart policy: maximum retry count cannot be used with restart policy '${rpName}'`);
@@ -298,7 +299,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   if (memorySwap > 0 && memory === 0) bad('You should always set the Memory limit when using Memoryswap limit, see usage');
   const reservation = int64(h.MemoryReservation, 'MemoryReservation');
   if (reservation < 0) bad('MemoryReservation: must not be negative');
-  const swappiness = h.MemorySwappiness === undefined || h.MemorySwappiness === null ? -1 : int(h.MemorySwappiness, 'MemorySwappiness');
+  const swappiness = h.MemorySwappiness === undefined || h.MemorySwappiness === null ? -1 : int64(h.MemorySwappiness, 'MemorySwappiness');
   if (swappiness < -1 || swappiness > 100) bad(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
   const nanoCpus = int64(h.NanoCpus, 'NanoCpus');
   const ncpu = os.cpus().length || 1;
@@ -316,9 +317,9 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   const shmSize = int64(h.ShmSize, 'ShmSize');
   if (shmSize < 0) bad('SHM size can not be less than 0');
   const pids = h.PidsLimit === undefined || h.PidsLimit === null ? 0 : int64(h.PidsLimit, 'PidsLimit');
-  const oom = int(h.OomScoreAdj, 'OomScoreAdj');
+  const oom = int64(h.OomScoreAdj, 'OomScoreAdj');
   if (oom < -1000 || oom > 1000) bad(`Invalid value ${oom}, range for oom score adj is [-1000, 1000]`);
-  const blkio = int(h.BlkioWeight, 'BlkioWeight');
+  const blkio = int64(h.BlkioWeight, 'BlkioWeight');
   if (blkio !== 0 && (blkio < 10 || blkio > 1000)) bad('Range of blkio weight is from 10 to 1000');
 
   // Lists and maps.
@@ -488,7 +489,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     IpcMode: h.IpcMode === '' ? 'private' : (h.IpcMode as string),
     Cgroup: h.Cgroup as string,
     Links: (h.Links as string[] | null)?.length ? (h.Links as string[]) : null,
-    OomScoreAdj: oom,
+    OomScoreAdj: Number(oom), // within [-1000, 1000]
     PidMode: h.PidMode as string,
     Privileged: h.Privileged as boolean,
     PublishAllPorts: h.PublishAllPorts as boolean,
@@ -504,7 +505,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     Memory: memory,
     NanoCpus: Number(nanoCpus), // at most the host's CPUs x 1e9 (checked above)
     CgroupParent: h.CgroupParent as string,
-    BlkioWeight: blkio,
+    BlkioWeight: Number(blkio),
     BlkioWeightDevice: [],
     BlkioDeviceReadBps: [],
     BlkioDeviceWriteBps: [],
@@ -524,7 +525,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     MemoryReservation: reservation,
     // docker's adaptContainerSettings: twice the memory, in Go's int64 (2^63-1 doubles to -2)
     MemorySwap: memory > 0 && memorySwap === 0 ? asInt64(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
-    MemorySwappiness: swappiness === -1 ? null : swappiness,
+    MemorySwappiness: swappiness === -1 ? null : Number(swappiness),
     OomKillDisable: h.OomKillDisable as boolean,
     PidsLimit: pids > 0 ? pids : null,
     Ulimits: ulimits as HostConfig['Ulimits'],

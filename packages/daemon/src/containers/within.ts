@@ -1,16 +1,18 @@
-/** Resolves after `ms` with `false`, or with `true` as soon as `p` settles (at once without `p`). */
+import { setLongTimeout } from './long-timeout';
+
+/** Resolves after `ms` (any length: setLongTimeout) with `false`, or with `true` as soon as `p` settles (at once without `p`). */
 export async function within(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
   if (!p) return true;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   const done = await Promise.race([
     p.then(
       () => true,
       () => true,
     ),
     new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
+      cancel = setLongTimeout(() => resolve(false), ms);
     }),
   ]);
-  if (timer) clearTimeout(timer);
+  cancel?.();
   return done;
 }
