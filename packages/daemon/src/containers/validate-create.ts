@@ -101,6 +101,12 @@ function goInt(v: unknown, where: string, type: string): Int64 {
   return asInt64(b);
 }
 
+/** verifyPlatformContainerResources' words for a KernelMemory > 0 where the kernel has no kmem limit (the limit is then discarded). */
+const KERNEL_MEMORY_WARNINGS = [
+  'Specifying a kernel memory limit is deprecated and will be removed in a future release.',
+  'Your kernel does not support kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
+];
+
 /** UpdateConfig's number fields (Resources' and the restart policy's), as Go decodes an update body. */
 export function checkUpdateNumbers(body: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(body)) {
@@ -273,7 +279,7 @@ function validateConfig(body: Record<string, unknown>, noImage: boolean): Contai
   return cfg;
 }
 
-function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[], body: Record<string, unknown>): HostConfig {
+function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warnings: string[], body: Record<string, unknown>, update: boolean): HostConfig {
   if (raw !== undefined && raw !== null && !isObject(raw)) bad('HostConfig: expected an object');
   const h: Record<string, unknown> = goJsonFields((raw as Record<string, unknown> | undefined) ?? {}, HOST_CONFIG_FIELDS);
 
@@ -296,7 +302,9 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
   const memorySwap = int64(h.MemorySwap, 'MemorySwap');
   if (memorySwap < -1) bad('invalid memory swap limit: must be -1 or positive');
   if (memorySwap > 0 && memory > 0 && memorySwap < memory) bad('Minimum memoryswap limit should be larger than memory limit, see usage');
-  if (memorySwap > 0 && memory === 0) bad('You should always set the Memory limit when using Memoryswap limit, see usage');
+  if (memorySwap > 0 && memory === 0 && !update) bad('You should always set the Memory limit when using Memoryswap limit, see usage');
+  // Docker 20.10 on a host without kernel memory accounting (berth has none): warned about, discarded
+  if (int64(h.KernelMemory, 'KernelMemory') > 0) warnings.push(...KERNEL_MEMORY_WARNINGS);
   const reservation = int64(h.MemoryReservation, 'MemoryReservation');
   if (reservation < 0) bad('MemoryReservation: must not be negative');
   const swappiness = h.MemorySwappiness === undefined || h.MemorySwappiness === null ? -1 : int64(h.MemorySwappiness, 'MemorySwappiness');
@@ -524,7 +532,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     KernelMemoryTCP: 0,
     MemoryReservation: reservation,
     // docker's adaptContainerSettings: twice the memory, in Go's int64 (2^63-1 doubles to -2)
-    MemorySwap: memory > 0 && memorySwap === 0 ? asInt64(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
+    MemorySwap: memory > 0 && memorySwap === 0 && !update ? asInt64(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
     MemorySwappiness: swappiness === -1 ? null : Number(swappiness),
     OomKillDisable: h.OomKillDisable as boolean,
     PidsLimit: pids > 0 ? pids : null,
@@ -627,12 +635,18 @@ export function goJsonFields(obj: Record<string, unknown>, fields: readonly stri
   return out;
 }
 
-export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc'], opts: { multipleNetworks?: boolean; noImage?: boolean } = {}): ValidatedCreate {
+/**
+ * The create body checked and normalised as Docker 20.10's verifyContainerSettings and
+ * adaptContainerSettings do (400s with Docker's words). `update`: the body of an update instead
+ * (verifyContainerSettings' `update`): a MemorySwap without Memory is allowed and no MemorySwap is
+ * derived from Memory.
+ */
+export function validateCreate(rawBody: unknown, runtimeNames: readonly string[] = ['runc'], opts: { multipleNetworks?: boolean; noImage?: boolean; update?: boolean } = {}): ValidatedCreate {
   if (!isObject(rawBody) || Object.keys(rawBody).length === 0) bad('config cannot be empty in order to create a container');
   const body = goJsonFields(rawBody, CONFIG_FIELDS);
   const warnings: string[] = [];
   const config = validateConfig(body, opts.noImage === true);
-  const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings, body);
+  const hostConfig = validateHostConfig(body.HostConfig, runtimeNames, warnings, body, opts.update === true);
   const nc = body.NetworkingConfig;
   if (nc !== undefined && nc !== null && !isObject(nc)) bad('NetworkingConfig: expected an object');
   if (body.MacAddress !== undefined && body.MacAddress !== null && body.MacAddress !== '') {
