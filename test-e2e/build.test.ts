@@ -345,6 +345,21 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(cfg.WorkingDir).toBe('/lnk');
   });
 
+  it("ADD of a local tar untars it as moby's chrootarchive: devices made, never opened on the host; a fifo", async () => {
+    const ctx = ctxDir('add-special', { Dockerfile: 'FROM busybox:local\nADD special.tar /dest/\n' });
+    fs.writeFileSync(
+      path.join(ctx, 'special.tar'),
+      makeTar([
+        // /dev/null's numbers: copied as a file it would be an empty regular file
+        { name: 'null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
+        { name: 'fifo', type: 'fifo', mode: 0o644 },
+      ]),
+    );
+    ok(await c.docker(['build', '-t', 'add-special:v1', ctx]));
+    const out = ok(await c.docker(['run', '--rm', 'add-special:v1', 'sh', '-c', 'stat -c "%F %t,%T %n" /dest/null /dest/fifo'])).stdout;
+    expect(out).toBe('character special file 1,3 /dest/null\nfifo 0,0 /dest/fifo\n');
+  });
+
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
     const ctx = ctxDir('dangling-dest', {
       Dockerfile: [

@@ -297,7 +297,6 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
         containers,
         imageStore,
         tagImage,
-        unpackTar,
         pull: async (reference, o) => (await puller.pull({ reference, progress: { write: () => undefined }, ...o })).imageId,
         tmpDir: layout.tmpDir,
         logger,

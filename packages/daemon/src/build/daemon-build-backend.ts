@@ -9,6 +9,7 @@ import { InternalError, messageOf } from '@berth/errdefs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageConfig, ImageRunConfig } from '@berth/oci';
 import type { ContainerCreateOptions, ContainerService } from '../containers';
+import { extractIntoDirectory } from '../containers/extract-into-directory';
 import type { Logger } from '@berth/log';
 import type { BuildContainers } from './build-containers';
 import { ENGINE_VERSION } from '../engine-version';
@@ -19,8 +20,6 @@ const run = promisify(execFile);
 export interface DaemonBuildBackendDeps {
   containers: ContainerService;
   imageStore: ImageStore;
-  /** Tar extraction (image-store's unpackLayer): hostile entries refused. */
-  unpackTar(input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void>;
   /** A pull for FROM of an image that is not here; progress lines are ignored. */
   pull?(ref: string, opts: { platform?: string; signal?: AbortSignal }): Promise<string>;
   /** Where read-only image mounts and scratch dirs go (the data root's tmp/). */
@@ -197,14 +196,14 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
     }
   }
 
+  /**
+   * ADD of a local archive: untarred straight into `dir` (in the step's staging dir) as a root of
+   * its own, as moby's chrootarchive does. Before, it was unpacked as an image layer and merged
+   * with fs.cp, which opened a device node the archive held (a host device: /dev/watchdog,
+   * /dev/mem...) to copy it as a file, and refused a fifo.
+   */
   async extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void> {
-    const tmp = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-add-'));
-    try {
-      await this.deps.unpackTar(createReadStream(file), tmp, signal);
-      await fs.cp(tmp, dir, { recursive: true, force: true, verbatimSymlinks: true, preserveTimestamps: true });
-    } finally {
-      await fs.rm(tmp, { recursive: true, force: true });
-    }
+    await extractIntoDirectory(createReadStream(file), dir, signal ? { signal } : {});
   }
 
   /** moby's build Tagger: TagImageWithReference, the daemon's one tag step. */

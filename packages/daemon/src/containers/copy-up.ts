@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import { RootView, fdPath } from '@berth/fs';
-import { readTar } from '@berth/image-store';
+import { fdPath } from '@berth/fs';
 import type { PackDirectory } from './deps';
-import { ViewExtractor } from './view-extractor';
+import { extractIntoDirectory } from './extract-into-directory';
 
 const { O_RDONLY, O_DIRECTORY } = fs.constants;
 
@@ -15,25 +14,16 @@ const { O_RDONLY, O_DIRECTORY } = fs.constants;
  * The volume may be in use by another, running container while this copies. Docker untars into
  * it chrooted (chrootarchive), so a symlink such a container puts in the volume is followed
  * inside the volume. berth reads the source by fd (packDirectory) and writes through a RootView
- * of the volume (ViewExtractor: every target resolved in the kernel, created by an *at call that
- * never follows its last component), so a symlink swapped in meanwhile can only redirect a write
- * to somewhere else inside the volume, never onto a host file (GNU `cp -a`, used before, wrote
- * through a symlink `passwd -> /etc/shadow` made between the volume's emptiness check and the copy).
+ * of the volume (extractIntoDirectory), so a symlink swapped in meanwhile can only redirect a
+ * write to somewhere else inside the volume, never onto a host file (GNU `cp -a`, used before,
+ * wrote through a symlink `passwd -> /etc/shadow` made between the volume's emptiness check and
+ * the copy).
  */
 export async function copyUp(pack: PackDirectory, from: string, to: string): Promise<void> {
   const src = fs.statSync(from);
-  const view = RootView.open(to);
-  try {
-    const base = view.resolve('/', { followLast: true });
-    try {
-      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false });
-      try {
-        await readTar(await pack(from), sink);
-        await sink.finish();
-      } finally {
-        await sink.abort();
-      }
-      // the volume's root itself, by the fd the view holds (never by its path again)
+  await extractIntoDirectory(await pack(from), to, {
+    // the volume's root itself, by the fd the view holds (never by its path again)
+    atRoot: (base) => {
       const root = fs.openSync(fdPath(base.fd), O_RDONLY | O_DIRECTORY);
       try {
         fs.fchownSync(root, src.uid, src.gid);
@@ -42,10 +32,6 @@ export async function copyUp(pack: PackDirectory, from: string, to: string): Pro
       } finally {
         fs.closeSync(root);
       }
-    } finally {
-      base.close();
-    }
-  } finally {
-    view.close();
-  }
+    },
+  });
 }

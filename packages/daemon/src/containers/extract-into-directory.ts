@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+import { RootView, type ResolvedPath } from '@berth/fs';
+import { readTar } from '@berth/image-store';
+import { ViewExtractor } from './view-extractor';
+
+/**
+ * Extracts a tar stream (plain, gzip or zstd) into `dir` taken as a root of its own, as moby's
+ * chrootarchive untars chrooted into its destination: docker's Unpack rules (ViewExtractor:
+ * every target resolved in the kernel, a symlink met followed inside `dir` only, created by an
+ * *at call that never follows its last component; devices made with mknod, never opened).
+ * `atRoot` runs with the root's resolved path before it is
+ * closed (the caller's last word on the directory itself, by fd).
+ */
+export async function extractIntoDirectory(input: Readable, dir: string, opts: { signal?: AbortSignal; atRoot?: (root: ResolvedPath) => void } = {}): Promise<void> {
+  const view = RootView.open(dir);
+  try {
+    const base = view.resolve('/', { followLast: true });
+    try {
+      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false });
+      try {
+        await readTar(input, sink, opts.signal ? { signal: opts.signal } : {});
+        await sink.finish();
+      } finally {
+        await sink.abort();
+      }
+      opts.atRoot?.(base);
+    } finally {
+      base.close();
+    }
+  } finally {
+    view.close();
+  }
+}
