@@ -6,7 +6,7 @@ import { InternalError, InvalidArgumentError, type BerthError } from '@berth/err
  * non-executable command is the caller's mistake (InvalidArgumentError); the rest is internal.
  */
 export function startError(raw: string, verb: 'create' | 'exec' = 'create'): BerthError {
-  const runtimeMessage = goErrnoWords(runtimeErrorText(raw));
+  const runtimeMessage = crunNotFoundInRuncWords(goErrnoWords(runtimeErrorText(raw)));
   const msg = `OCI runtime ${verb} failed: ${runtimeMessage}`;
   const lower = runtimeMessage.toLowerCase();
   if (
@@ -18,6 +18,18 @@ export function startError(raw: string, verb: 'create' | 'exec' = 'create'): Ber
     return new InvalidArgumentError(msg);
   }
   return new InternalError(msg);
+}
+
+/**
+ * crun's "command not found" (`executable file \`/bin/sh\` not found in $PATH: no such file or
+ * directory`) in runc's words, which Docker 20.10 shows (and its classic builder, for a RUN after
+ * `FROM scratch`): a path is stat'ed (`exec: "/bin/sh": stat /bin/sh: no such file or
+ * directory`), a name looked up in $PATH (`exec: "nope": executable file not found in $PATH`).
+ */
+export function crunNotFoundInRuncWords(message: string): string {
+  return message.replace(/(?:crun: )?executable file `([^`]*)` not found in \$PATH: no such file or directory/, (_m, cmd: string) =>
+    cmd.includes('/') ? `exec: ${JSON.stringify(cmd)}: stat ${cmd}: no such file or directory` : `exec: ${JSON.stringify(cmd)}: executable file not found in $PATH`,
+  );
 }
 
 /** strerror texts as C prints them (crun); Go (runc) prints the same words in lower case. */
