@@ -342,6 +342,114 @@ describe('readLogs against the shim rotating between its calls', () => {
   }, 60_000);
 });
 
+/**
+ * `logs --follow` through rotations it sleeps through: the shim's rotation (berth-shim.c's order,
+ * max-file 3: unlink LOG.2, rename LOG.1 -> LOG.2, rename LOG -> LOG.1, a new LOG) done
+ * synchronously while the follower waits, so it wakes to find several rotations done at once.
+ * Every line must come, once and in order.
+ */
+describe('readLogs --follow through rotations it slept through', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const realFs = require('node:fs') as typeof import('node:fs');
+  let n = 0;
+  const lines = (k: number): string => {
+    let out = '';
+    for (let i = 0; i < k; i++) out += line(n++, 'stdout');
+    return out;
+  };
+  const rotate = (log: string): void => {
+    realFs.rmSync(`${log}.2`, { force: true });
+    if (realFs.existsSync(`${log}.1`)) realFs.renameSync(`${log}.1`, `${log}.2`);
+    realFs.renameSync(log, `${log}.1`);
+    realFs.writeFileSync(log, '');
+  };
+  const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  function follow(log: string): { got: number[]; stop(): void; done: Promise<void> } {
+    let stop!: () => void;
+    const stopWhen = new Promise<void>((r) => (stop = r));
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const e of readLogs(log, { follow: true, stopWhen })) got.push(Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+    })();
+    return { got, stop, done };
+  }
+  async function until(what: () => boolean): Promise<void> {
+    for (let i = 0; i < 250 && !what(); i++) await settle(20);
+  }
+  const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+  for (const rotations of [2, 3, 4]) {
+    const what = ['', '', 'the file between them kept: every line', 'the file it was reading deleted too: every line (its fd is held)', 'the file after its own deleted before anyone opened it: every other line'][rotations];
+    it(`${rotations} rotations while it waits (${what}), once and in order`, async () => {
+      const log = path.join(dir, `follow-${rotations}-rotations.log`);
+      n = 0;
+      realFs.writeFileSync(log, lines(3));
+      const f = follow(log);
+      await until(() => f.got.length === 3);
+      await settle(60); // the follower waits for the next change
+      // one synchronous burst: appends to the file it reads, then the rotations, each new LOG written
+      realFs.appendFileSync(log, lines(2));
+      for (let r = 0; r < rotations; r++) {
+        rotate(log);
+        realFs.appendFileSync(log, lines(4));
+      }
+      await until(() => f.got[f.got.length - 1] === n - 1);
+      f.stop();
+      await f.done;
+      // (with 4 rotations the file after the one it read was deleted before anyone could open it)
+      expect(f.got).toEqual(rotations === 4 ? [...range(0, 5), ...range(9, n)] : range(0, n));
+    });
+  }
+
+  it('lines appended just before a rotation that the follower sees at once are read (it reads its file to the end once LOG names another)', async () => {
+    const log = path.join(dir, 'follow-race.log');
+    n = 0;
+    realFs.writeFileSync(log, lines(3));
+    const f = follow(log);
+    await until(() => f.got.length === 3);
+    await settle(60);
+    // the shim appends and rotates exactly between the follower's read to the end and its look at LOG
+    const statSync = realFs.statSync;
+    let armed = true;
+    (realFs as { statSync: unknown }).statSync = (...a: Parameters<typeof statSync>) => {
+      if (armed && a[0] === log) {
+        armed = false;
+        realFs.appendFileSync(log, lines(2));
+        rotate(log);
+        realFs.appendFileSync(log, lines(2));
+      }
+      return statSync(...a);
+    };
+    try {
+      realFs.appendFileSync(log, lines(1)); // wakes it
+      await until(() => f.got.length >= 8);
+    } finally {
+      (realFs as { statSync: unknown }).statSync = statSync;
+    }
+    expect(armed).toBe(false);
+    f.stop();
+    await f.done;
+    expect(f.got).toEqual(range(0, 8));
+  });
+
+  it('a follower that starts while LOG is missing (mid-rotation) goes on from LOG.1 into the files after it', async () => {
+    const log = path.join(dir, 'follow-missing.log');
+    n = 0;
+    realFs.writeFileSync(`${log}.1`, lines(3));
+    const f = follow(log);
+    await until(() => f.got.length === 3);
+    await settle(60);
+    realFs.writeFileSync(log, lines(2));
+    rotate(log);
+    realFs.appendFileSync(log, lines(2));
+    await until(() => f.got[f.got.length - 1] === n - 1);
+    f.stop();
+    await f.done;
+    expect(f.got).toEqual(range(0, n));
+  });
+});
+
 describe('readLogs when a name cannot be looked at', () => {
   it('fails with the cause and keeps no file open (a rotated name that is a symlink loop: ELOOP)', async () => {
     const log = path.join(dir, 'loop.log');

@@ -139,6 +139,9 @@ interface Held {
   fh: LogFile;
   /** Its size when opened (the live file's end for a read without follow; the others are final). */
   size: number;
+  /** Its inode: a follower finds the file it was reading among the names by it. */
+  dev: number;
+  ino: number;
 }
 
 /** A set of the log's files that were all under their names at one moment, newest first. */
@@ -174,7 +177,7 @@ interface LogSnapshot {
  */
 function takeSnapshot(file: string, all: boolean): LogSnapshot {
   const list = all ? logNames(file) : [file];
-  const opened: (Held & { dev: number; ino: number })[] = [];
+  const opened: Held[] = [];
   let held = 0;
   try {
     for (let i = list.length - 1; i >= 0; i--) {
@@ -206,7 +209,7 @@ function takeSnapshot(file: string, all: boolean): LogSnapshot {
   for (let i = 0; i < list.length; i++) {
     const o = opened[i];
     if (!o) continue;
-    if (i < keep) files.push({ fh: o.fh, size: o.size });
+    if (i < keep) files.push(o);
     else void o.fh.close();
   }
   return { files, live: opened[0] !== undefined, whole: held === list.length };
@@ -467,54 +470,86 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       yield* readToEnd();
       if (pastUntil || stopped) return;
     }
-    await closeAll(rotatedHandles.splice(0));
-    pos = livePos;
     if (!fh) {
-      // LOG was missing all the while (a rotation the pauses did not see end): a follower waits
-      // for the new LOG and reads it from its start.
+      // LOG was missing all the while (a rotation the pauses did not see end): a follower goes on
+      // from the newest file it read (kept open, read to its end), as after any rotation below.
       if (!opts.follow || pastUntil || stopped) return;
-      while (!(fh = LogFile.open(file))) {
-        if (stopped || stopRequested) return;
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(poke, 200);
-        });
-      }
-      pos = 0;
+      fh = cur;
+      rotatedHandles.splice(rotatedHandles.indexOf(cur), 1);
+    } else {
+      pos = livePos;
+      cur = fh;
+      carry = Buffer.alloc(0);
+      rest = '';
     }
-    cur = fh;
-    carry = Buffer.alloc(0);
-    rest = '';
+    await closeAll(rotatedHandles.splice(0));
     if (!opts.follow) end = size;
     yield* readToEnd();
     if (!opts.follow || pastUntil || stopped) return;
 
-    /** After a rotation the path names a new file: finish the old one, then go on with the new. */
-    const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
-      const now = fs.statSync(file, { throwIfNoEntry: false });
-      if (!now) return;
-      const mine = cur.stat();
-      if (now.ino === mine.ino && now.dev === mine.dev) {
-        if (mine.size < pos) pos = 0; // truncated (max-file 1)
-        return;
+    const rewatch = (): void => {
+      watcher?.close();
+      try {
+        watcher = watch(file, { persistent: false }, poke);
+        watcher.on('error', () => undefined);
+      } catch {
+        watcher = undefined;
       }
-      const next = LogFile.open(file);
-      if (!next) return;
-      await cur.close();
-      cur = next;
-      fh = next;
-      pos = 0;
-      carry = Buffer.alloc(0);
-      rest = '';
-      yield* readToEnd();
+    };
+    /**
+     * After a rotation the follower loses nothing: the file it reads (`cur`, held open: a rename
+     * or unlink does not take its lines away) is read to its end once LOG names another file (it
+     * is final then: the shim writes it before it renames it), then the files that came after
+     * it, oldest first, found by cur's inode in a snapshot of the log (the names newer than its
+     * own; all of them when cur was deleted, rotated out past max-file: every file left is newer),
+     * each to its end; the newest becomes `cur`. However many rotations the follower slept
+     * through, only a file the shim deleted before it was opened is lost (Docker's follower, which
+     * reopens LOG, loses every file but the newest). A snapshot that did not hold still (not
+     * `whole`) and lacks cur is taken again after a pause, as a read does.
+     */
+    const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
+      let after: Held[] = [];
+      try {
+        for (let disturbed = 0; ; ) {
+          const now = fs.statSync(file, { throwIfNoEntry: false });
+          const mine = cur.stat();
+          if (now && now.ino === mine.ino && now.dev === mine.dev) {
+            if (mine.size < pos) pos = 0; // truncated (max-file 1)
+            return;
+          }
+          yield* readToEnd();
+          if (pastUntil || stopped) return;
+          const snap = takeSnapshot(file, true);
+          const at = snap.files.findIndex((f) => f.ino === mine.ino && f.dev === mine.dev);
+          if (at < 0 && !snap.whole && disturbed < ROTATION_PAUSES.length) {
+            await closeAll(snap.files.map((f) => f.fh));
+            await pause(ROTATION_PAUSES[disturbed++]);
+            continue;
+          }
+          after = snap.files.slice(0, at < 0 ? snap.files.length : at).reverse();
+          await closeAll(snap.files.slice(after.length).map((f) => f.fh));
+          if (!after.length) return; // LOG missing, nothing after cur yet: wait for it
+          rewatch();
+          while (after.length) {
+            const next = after.shift()!;
+            await cur.close();
+            cur = fh = next.fh;
+            pos = 0;
+            carry = Buffer.alloc(0);
+            rest = '';
+            yield* readToEnd();
+            if (pastUntil || stopped) return;
+          }
+          disturbed = 0; // cur is the newest now: LOG, unless it rotated again meanwhile
+        }
+      } finally {
+        await closeAll(after.map((f) => f.fh));
+      }
     };
 
-    try {
-      watcher = watch(file, { persistent: false }, poke);
-      watcher.on('error', () => undefined);
-    } catch {
-      watcher = undefined;
-    }
+    rewatch();
+    // a rotation since the snapshot (or a follower that started on a rotated file, LOG missing): at once
+    yield* followRotation();
     while (!stopped && !pastUntil) {
       if (stopRequested) {
         yield* readToEnd();
