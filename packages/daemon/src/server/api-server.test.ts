@@ -4,8 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Router } from 'express';
-import { ConflictError, FailedPreconditionError, NotFoundError, NotModifiedError, NotImplementedError } from '@berth/errdefs';
+import { ConflictError, FailedPreconditionError, InvalidArgumentError, NotFoundError, NotModifiedError, NotImplementedError } from '@berth/errdefs';
 import { ApiServer } from './api-server';
+import { LINGER_MS } from './close-after-answer';
 import { createApiApp } from './app';
 import { ConnectionTracker } from './connection-tracker';
 import { parseListenAddress } from './listen-address';
@@ -36,6 +37,14 @@ function testRouter(): Router {
     s.write({ status: 'one' });
     s.write({ status: 'two' });
     throw new Error('it broke');
+  }));
+  r.put('/partial', asyncHandler(async (req) => {
+    // a body read in part, then left paused (as readTar's keepInput leaves it), then refused
+    await new Promise<void>((resolve) => req.once('data', () => {
+      req.pause();
+      resolve();
+    }));
+    throw new InvalidArgumentError('refused part-way');
   }));
   r.post('/hijack', asyncHandler(async (req, res) => {
     const body = await readJsonBody<Record<string, unknown>>(req);
@@ -313,3 +322,34 @@ describe('parseListenAddress', () => {
     expect(() => parseListenAddress('unix://rel')).toThrow();
   });
 });
+
+describe('a body refused part-way (closeAfterAnswer)', () => {
+  test('the answer with Connection: close, a FIN, and the close only LINGER_MS later while the client still sends (Go\'s closeWriteAndWait)', async () => {
+    for (let run = 0; run < 3; run++) {
+      const c = net.createConnection({ path: sock, allowHalfOpen: true });
+      let got = '';
+      let finAt = 0;
+      c.on('data', (b: Buffer) => (got += b.toString()));
+      c.on('end', () => (finAt = Date.now()));
+      c.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => c.on('close', () => resolve(Date.now())));
+      c.write(`PUT /partial HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`);
+      c.write(Buffer.alloc(64 * 1024, 1));
+      // the client goes on sending its body, as the docker CLI does, until the connection is gone
+      const more = setInterval(() => {
+        if (!c.destroyed && c.writable) c.write(Buffer.alloc(16 * 1024, 2));
+      }, 10);
+      const closedAt = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(0), 10_000))]);
+      clearInterval(more);
+      c.destroy();
+      expect(got).toMatch(/^HTTP\/1\.1 400 /);
+      expect(got.toLowerCase()).toContain('connection: close');
+      expect(got).toContain('{"message":"refused part-way"}');
+      expect(finAt).toBeGreaterThan(0);
+      expect(closedAt).toBeGreaterThan(0);
+      // node's own handling destroys the socket as soon as its FIN is written
+      expect(closedAt - finAt).toBeGreaterThanOrEqual(LINGER_MS - 100);
+    }
+  });
+});
+
