@@ -4,13 +4,14 @@
  * Docker resolves the destination inside the container's root (FollowSymlinkInScope) and
  * creates the missing target there (a directory, or a file for a file bind); the mount lands
  * on the target, `/data` stays the link.
- * The working directory (`-w`) through such a link is made the same way. Under crun (the
- * default) and runc.
+ * The working directory (`-w`) through such a link is made the same way. A target missing inside
+ * a read-only bind is refused as runc refuses it (crun would make it in the bind's host
+ * directory). Under crun (the default) and runc.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clientsFor, ok, scratchDir, useDaemon } from './harness';
+import { clientsFor, failed, ok, scratchDir, useDaemon } from './harness';
 
 let c: ReturnType<typeof clientsFor>;
 let work: string;
@@ -75,6 +76,19 @@ describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%
     expect(r.stdout).toBe('/missing/target\n755 root directory\n/missing/target\n');
     const rel = ok(await c.docker(['run', '--rm', '--runtime', runtime, '-w', '/rel/sub', 'dangling:1', 'pwd']));
     expect(rel.stdout).toBe('/gone/here/sub\n');
+  });
+
+  it('a target missing inside a read-only bind is refused as runc refuses it, and nothing is written to the bind\'s host directory', async () => {
+    const ro = path.join(work, `rot-${runtime}`);
+    fs.mkdirSync(ro);
+    const vol = failed(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${ro}:/r:ro`, '-v', `rov-${runtime}:/r/sub/deep`, 'busybox', 'true']));
+    expect(vol.stderr).toContain('error mounting "_data" to rootfs at "/r/sub/deep": mkdir sub: read-only file system');
+    const tmp = failed(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${ro}:/r:ro`, '--tmpfs', '/r/t', 'busybox', 'true']));
+    expect(tmp.stderr).toContain('error mounting "tmpfs" to rootfs at "/r/t": mkdir t: read-only file system');
+    expect(fs.readdirSync(ro)).toEqual([]);
+    // a target that exists there is fine, and so is one inside a tmpfs laid in the read-only bind
+    fs.mkdirSync(path.join(ro, 't'));
+    expect(ok(await c.docker(['run', '--rm', '--runtime', runtime, '-v', `${ro}:/r:ro`, '--tmpfs', '/r/t', '-v', `rov-${runtime}:/r/t/v`, 'busybox', 'sh', '-c', 'grep -c " /r/t " /proc/mounts'])).stdout).toBe('1\n');
   });
 
   it('--tmpfs', async () => {

@@ -60,16 +60,29 @@ describe('createMountTargets', () => {
     expect([st.isFile(), st.size]).toEqual([true, 0]);
   });
 
-  it('nothing inside a read-only mount or a tmpfs, nothing for a path without a link (the runtime decides)', async () => {
+  it('nothing inside a tmpfs, nothing for a path without a link (the runtime decides)', async () => {
+    const { root, dir } = setUp();
+    const tmpfs: RuntimeMount = { destination: '/tmpd', type: 'tmpfs', source: 'tmpfs', options: [] };
+    await createMountTargets([tmpfs, bind(dir, '/srv/intmp'), bind(dir, '/plain/missing')], root);
+    expect(fs.readdirSync(path.join(root, 'tmpd'))).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'plain'))).toBe(false);
+  });
+
+  it('a target missing inside a read-only mount is refused with runc\'s words, through a link or not; nothing is made', async () => {
     const { root, dir } = setUp();
     const h = path.join(tmp, `h${n}`);
     fs.mkdirSync(h);
-    const tmpfs: RuntimeMount = { destination: '/tmpd', type: 'tmpfs', source: 'tmpfs', options: [] };
-    await createMountTargets([bind(h, '/ro', true), tmpfs, bind(dir, '/srv/inro'), bind(dir, '/srv/intmp'), bind(dir, '/plain/missing')], root);
+    await expect(createMountTargets([bind(h, '/ro', true), bind(dir, '/srv/inro')], root)).rejects.toThrow(
+      `OCI runtime create failed: error during container init: error mounting "${dir}" to rootfs at "/srv/inro": mkdir sub: read-only file system`,
+    );
+    await expect(createMountTargets([bind(h, '/ro', true), { destination: '/ro/t', type: 'tmpfs', source: 'tmpfs', options: [] }], root)).rejects.toThrow(
+      'error mounting "tmpfs" to rootfs at "/ro/t": mkdir t: read-only file system',
+    );
     expect(fs.readdirSync(h)).toEqual([]);
     expect(fs.readdirSync(path.join(root, 'ro'))).toEqual([]);
-    expect(fs.readdirSync(path.join(root, 'tmpd'))).toEqual([]);
-    expect(fs.existsSync(path.join(root, 'plain'))).toBe(false);
+    // one that exists there is fine
+    fs.mkdirSync(path.join(h, 'there'));
+    await createMountTargets([bind(h, '/ro', true), bind(dir, '/ro/there')], root);
   });
 
   it('a target below a read-write mount laid before it is made in the mount\'s source', async () => {

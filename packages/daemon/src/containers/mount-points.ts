@@ -2,7 +2,7 @@ import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MountPoint } from '@berth/api';
-import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import type { RuntimeMount } from '@berth/oci';
 import { RootView, cleanPath, fdPath, fsAt, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
 import { orderUserMounts } from '@berth/runtime';
@@ -204,7 +204,8 @@ async function undoCutCopyUp(data: string, marker: string | undefined): Promise<
  * parts without creating anything) with the mounts before it laid over, in the order the spec
  * mounts them; what is missing is then made below the deepest directory that exists, by *at
  * calls on its fd: directories, and an empty file for a file bind. Nothing is made inside a
- * read-only mount or a tmpfs (the runtime decides there); a destination that does not go
+ * tmpfs (the runtime makes it there); a target missing inside a read-only mount is refused as
+ * runc refuses it (crun would make it in the host directory of a `:ro` bind); a destination that does not go
  * through a symlink is left to the runtime, as before. Returns the mounts as it laid them.
  */
 export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs: string): Promise<LaidMounts> {
@@ -215,6 +216,7 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
     const bind = m.type === 'bind' && m.source !== undefined;
     const file = bind && (await fs.stat(m.source!).then((s) => !s.isDirectory()).catch(() => false));
     let resolved = cleanPath(m.destination);
+    let refusal: Error | undefined;
     const view = RootView.open(rootfs, laid);
     try {
       const r = view.resolve(m.destination, { followLast: true, pastMissing: true });
@@ -222,7 +224,10 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
         resolved = r.path;
         const throughLink = r.path !== cleanPath(m.destination);
         const inTmpfs = tmpfsAt.some((d) => isWithin(d, r.path));
-        if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
+        const ro = r.mount && !r.mount.rw ? r.mount : undefined;
+        if (r.missing > 0 && ro && !tmpfsAt.some((d) => isWithin(d, r.path) && isWithin(ro.destination, d))) {
+          refusal = readOnlyTarget(m, r.path, r.missing);
+        } else if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
       } finally {
         r.close();
       }
@@ -231,6 +236,7 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
     } finally {
       view.close();
     }
+    if (refusal) throw refusal;
     if (bind) laid.push({ destination: m.destination, source: m.source!, rw: !(m.options ?? []).includes('ro') });
     else if (m.type === 'tmpfs') tmpfsAt.push(resolved);
   }
@@ -241,6 +247,22 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
 export interface LaidMounts {
   laid: ViewMountInput[];
   tmpfsAt: string[];
+}
+
+/**
+ * A mount whose target is missing inside a read-only mount laid before it (`-v /h:/r:ro -v
+ * vol:/r/sub`, `--tmpfs /r/t`): runc cannot make the target there and fails the start (`mkdir
+ * sub: read-only file system`); crun makes it before it remounts the bind read-only, in the
+ * bind's host directory. Refused for both runtimes with runc's words; `resolved` is where the
+ * target resolves, its last `missing` components absent.
+ */
+function readOnlyTarget(m: RuntimeMount, resolved: string, missing: number): InternalError {
+  let first = resolved;
+  for (let i = 1; i < missing; i++) first = path.posix.dirname(first);
+  const source = m.type === 'tmpfs' ? 'tmpfs' : (m.source ?? m.type);
+  return new InternalError(
+    `OCI runtime create failed: error during container init: error mounting "${source}" to rootfs at "${cleanPath(m.destination)}": mkdir ${path.posix.basename(first)}: read-only file system`,
+  );
 }
 
 /** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */
