@@ -20,8 +20,8 @@ useDaemon((d) => {
 });
 
 describe('the working directory is made at create', () => {
-  it('docker diff of a created container shows it; its path is stored cleaned; the start runs there', async () => {
-    const id = ok(await c.docker(['create', '-w', '/new/dir/../made/', 'busybox', 'sh', '-c', 'pwd; stat -c "%a %u:%g" /new/made'])).stdout.trim();
+  it('docker diff of a created container shows it; its path is stored cleaned; owned by root whatever the user (the daemon\'s root pair); the start runs there', async () => {
+    const id = ok(await c.docker(['create', '-u', '1000', '-w', '/new/dir/../made/', 'busybox', 'sh', '-c', 'pwd; stat -c "%a %u:%g" /new/made'])).stdout.trim();
     expect(ok(await c.docker(['diff', id])).stdout).toBe('A /new\nA /new/made\n');
     expect(ok(await c.docker(['inspect', '-f', '{{.Config.WorkingDir}}', id])).stdout).toBe('/new/made\n');
     expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('/new/made\n755 0:0\n');
