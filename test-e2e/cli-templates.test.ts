@@ -68,6 +68,19 @@ describe('templates as docker 28 runs them', () => {
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });
 
+  it('int64 values past 2^53 print exactly (inspect, -f, json); -m past 2^53 is sent as docker sends it', async () => {
+    // 2^60: a double holds it, JSON.stringify of that double writes 1152921504606847000
+    ok(await c.docker(['create', '--name', 'tpl-big', '-m', '1152921504606846976', '--memory-swap', '-1', 'busybox', 'true']));
+    ok(await c.berth(['create', '--name', 'tpl-big-b', '-m', '1152921504606846976', '--memory-swap', '-1', 'busybox', 'true']));
+    for (const f of ['{{.HostConfig.Memory}}|{{json .HostConfig.Memory}}|{{printf "%d %x" .HostConfig.Memory .HostConfig.Memory}}', '{{json .HostConfig}}', '{{.HostConfig.Resources.Memory}}']) {
+      expect((await same(['inspect', '-f', f, 'tpl-big', 'tpl-big-b'])).stdout).toContain('1152921504606846976');
+    }
+    expect((await same(['inspect', 'tpl-big', 'tpl-big-b'])).stdout).toContain('"Memory": 1152921504606846976,');
+    // past 2^63 docker's int64() of the float gives -2^63, which the daemon refuses
+    expect((await same(['create', '-m', '9223372036854775807', 'busybox', 'true'])).code).toBe(1);
+    ok(await c.docker(['rm', 'tpl-big', 'tpl-big-b']));
+  });
+
   it('ps --format: .Label, the table directive, pipes, errors', async () => {
     ok(await c.docker(['create', '--name', 'tpl-ps', '--label', 'com.example.some-name=v', 'busybox', 'true']));
     const cases = [

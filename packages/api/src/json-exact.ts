@@ -54,14 +54,14 @@ export function parseJsonExact(text: string, opts: { bigintsOnly?: boolean } = {
   return restore(JSON.parse(marked));
 }
 
-/** JSON.stringify, with a `bigint` written as its digits (an int64 beyond 2^53 as Go writes it). */
-export function stringifyJson(value: unknown): string {
+/** JSON.stringify (with `space` as its indent), with a `bigint` written as its digits (an int64 beyond 2^53 as Go writes it). */
+export function stringifyJson(value: unknown, space?: number): string {
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, null, space);
   } catch (e) {
     if (!(e instanceof TypeError) || !/BigInt/i.test(e.message)) throw e;
   }
   const tag = `\u0000${Math.random().toString(36).slice(2, 10)}:`;
-  const s = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${tag}${v}` : v));
+  const s = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${tag}${v}` : v), space);
   return s.replace(new RegExp(`"${JSON.stringify(tag).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g'), '$1');
 }

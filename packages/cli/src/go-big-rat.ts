@@ -187,10 +187,3 @@ export function parseGoRat(s: string): GoRat | undefined {
   else if (exp2 < 0n) den <<= -exp2;
   return { num: neg ? -num : num, den };
 }
-
-/** big.Int's Int64 of an integer: its low 64 bits as an int64, the sign applied after (Go's wrap). */
-export function goInt64Of(x: bigint): bigint {
-  const neg = x < 0n;
-  const low = BigInt.asIntN(64, neg ? -x : x);
-  return BigInt.asIntN(64, neg ? -low : low);
-}

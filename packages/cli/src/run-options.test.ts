@@ -68,6 +68,9 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     // the parser is @berth/api's ramInBytes (tested there); the flag wraps its error as pflag does
     expect(bytesFlag('64m', 'memory')).toBe(67108864);
     expect(bytesFlag('-1', 'memory-swap', true)).toBe(-1);
+    // go-units works in float64 and docker converts with int64(): the double's exact value, -2^63 past the range
+    expect(bytesFlag('1152921504606846976', 'memory')).toBe(1152921504606846976n);
+    expect(bytesFlag('9223372036854775807', 'memory')).toBe(-9223372036854775808n);
     expect(() => bytesFlag('1x', 'memory')).toThrow(`invalid argument "1x" for "-m, --memory" flag: invalid suffix: 'x'`);
     expect(() => bytesFlag('lots', 'keep-storage')).toThrow(`invalid argument "lots" for "--keep-storage" flag: invalid size: 'lots'`);
     expect(parseCpus('1.5')).toBe(1500000000);

@@ -5,7 +5,8 @@ import { ramInBytes } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
 import { goPathError } from './go-path-error';
-import { goInt64Of, parseGoRat } from './go-big-rat';
+import { parseGoRat } from './go-big-rat';
+import { goInt64Of, goInt64OfFloat, int64Value } from './go-int64';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses
@@ -123,11 +124,12 @@ const flagError = (value: string, flag: string, why: string) =>
   new FlagValueError(`invalid argument "${value}" for "${SHORTS[flag] ? `-${SHORTS[flag]}, ` : ''}--${flag}" flag: ${why}`);
 
 /** A size flag (`--memory 64m`); docker's MemBytes (a FlagValueError: pflag's usage error). */
-export function bytesFlag(v: string | undefined, flag: string, swap = false): number {
+export function bytesFlag(v: string | undefined, flag: string, swap = false): Int64 {
   if (v === undefined || v === '') return 0;
   if (swap && v === '-1') return -1;
   try {
-    return ramInBytes(v);
+    // go-units computes in float64 and converts with int64(): past 2^53 the double's exact value, past 2^63 -2^63
+    return goInt64OfFloat(ramInBytes(v));
   } catch (e) {
     throw flagError(v, flag, (e as Error).message);
   }
@@ -159,8 +161,7 @@ export function parseCpus(s: string): Int64 {
   if (!r) throw flagError(s, 'cpus', `failed to parse ${s} as a rational number`);
   const nano = r.num * 1_000_000_000n;
   if (nano % r.den !== 0n) throw flagError(s, 'cpus', 'value is too precise');
-  const v = goInt64Of(nano / r.den);
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  return int64Value(goInt64Of(nano / r.den));
 }
 
 /** `-e` values (docker's ValidateEnv): `K=V` as is, `K` alone takes the value from the environment (or is dropped); no name is pflag's usage error. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions, stringifyJson } from '@berth/api';
+import { API_VERSION, type JsonMessage, JsonMessageDecoder, compareApiVersions, parseJsonExact, stringifyJson } from '@berth/api';
 import { InternalError } from '@berth/errdefs';
 import { errorFromResponse } from './errors';
 import { readAll } from './node-http-transport';
@@ -141,7 +141,8 @@ export class ApiConnection {
     const buf = await readAll(res.body);
     if (buf.length === 0) return undefined as T;
     try {
-      return JSON.parse(buf.toString('utf8')) as T;
+      // an int64 beyond 2^53 (a Memory of 2^63-1) comes back as a bigint, not a rounded double
+      return parseJsonExact(buf.toString('utf8'), { bigintsOnly: true }) as T;
     } catch (e) {
       throw new InternalError(`${method} ${path}: bad JSON in response`, { cause: e });
     }

@@ -188,6 +188,19 @@ describe('BerthClient against a fake daemon on a unix socket', () => {
     c.close();
   });
 
+  it('int64 values past 2^53 come and go exactly (bigint), in answers and in request bodies', async () => {
+    d.routes['GET /containers/big/json'] = json(200, '{"Id":"big","HostConfig":{"Memory":9223372036854775807,"ShmSize":67108864,"CpuPercent":0.5}}\n');
+    d.routes['POST /containers/big/update'] = json(200, { Warnings: [] });
+    const c = d.client();
+    const r = await c.containers.inspect('big');
+    expect(r.HostConfig.Memory).toBe(9223372036854775807n);
+    expect(r.HostConfig.ShmSize).toBe(67108864);
+    expect((r.HostConfig as unknown as Record<string, unknown>).CpuPercent).toBe(0.5);
+    await c.containers.update('big', { Memory: 1152921504606846976n });
+    expect(d.seen[d.seen.length - 1]!.body).toBe('{"Memory":1152921504606846976}');
+    c.close();
+  });
+
   it('wait resolves at header time; the result comes later', async () => {
     let finish: (() => void) | undefined;
     d.routes['POST /containers/w/wait'] = (_q, res) => {

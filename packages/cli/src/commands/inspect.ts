@@ -1,3 +1,4 @@
+import { stringifyJson } from '@berth/api';
 import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
@@ -107,7 +108,7 @@ function printInspected(ctx: CliContext, results: Inspected[], tmpl: Template | 
   } else {
     const found = results.flatMap((r) => ('value' in r ? [r.value] : []));
     for (const r of results) if ('error' in r) errors.push(r.error);
-    ctx.io.stdout.write(found.length === 0 ? '[]\n' : JSON.stringify(found, null, 4) + '\n');
+    ctx.io.stdout.write(found.length === 0 ? '[]\n' : stringifyJson(found, 4) + '\n');
   }
   for (const e of errors) ctx.io.stderr.write(`${e}\n`);
   return errors.length ? 1 : 0;

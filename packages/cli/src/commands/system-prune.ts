@@ -63,7 +63,7 @@ export async function builderPrune(ctx: CliContext, argv: { all?: boolean; force
     const msg = argv.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.';
     if (!(await confirm(ctx.io, msg, ' '))) return 0;
   }
-  const b = await ctx.client('general').system.buildPrune({ all: argv.all, filters, keepStorage: keep });
+  const b = await ctx.client('general').system.buildPrune({ all: argv.all, filters, keepStorage: Number(keep) });
   const ids = b.CachesDeleted ?? [];
   ctx.io.stdout.write(`${ids.length ? `Deleted build cache objects:\n${ids.map((i) => `${i}\n`).join('')}\n` : ''}Total reclaimed space: ${humanSize(b.SpaceReclaimed ?? 0, 4)}\n`);
   return 0;

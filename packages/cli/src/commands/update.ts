@@ -25,7 +25,7 @@ export interface UpdateArgv {
 /** `berth update [--memory --memory-swap --memory-reservation --cpus --cpu-shares --pids-limit --restart] CONTAINER...`: the CLI's body. */
 export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> {
   // the size flags are pflag values: a bad one is a usage error (125) before any request
-  let sizes: { memory: number; reservation: number; swap: number; nanoCpus: Int64 };
+  let sizes: { memory: Int64; reservation: Int64; swap: Int64; nanoCpus: Int64 };
   try {
     sizes = {
       memory: bytesFlag(argv.memory, 'memory'),

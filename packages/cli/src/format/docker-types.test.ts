@@ -69,6 +69,18 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{json .Descriptor}}', { ...image, Descriptor: { ...image.Descriptor, data: '' } }, INSPECT_TYPES.image)).toBe('{"mediaType":"application/x","digest":"sha256:ab","size":2}');
   });
 
+  it('int64 values past 2^53 (bigints from the client) print, marshal and compare exactly; an embedded struct is a field', () => {
+    // docker CLI 28 on a container created with Memory 2^63-1
+    const c = { ...container(), HostConfig: { ...container().HostConfig, Memory: 9223372036854775807n, ShmSize: 67108864 } };
+    expect(run('{{.HostConfig.Memory}}|{{json .HostConfig.Memory}}|{{printf "%d %v %T" .HostConfig.Memory .HostConfig.Memory .HostConfig.Memory}}', c)).toBe(
+      '9223372036854775807|9223372036854775807|9223372036854775807 9223372036854775807 int64',
+    );
+    expect(run('{{json .HostConfig}}', c)).toContain('"Memory":9223372036854775807,');
+    expect(run('{{json .}}', c)).toContain('"Memory":9223372036854775807,');
+    expect(run('{{if gt .HostConfig.Memory 5}}big{{end}}|{{eq .HostConfig.ShmSize 67108864}}|{{.HostConfig.Resources.Memory}}', c)).toBe('big|true|9223372036854775807');
+    expect(run('{{.HostConfig.Resources}}', c)).toMatch(/^\{0 9223372036854775807 0 {2}0 /);
+  });
+
   it("Go's time.Time and time.Duration texts", () => {
     expect(goTimeText('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00 +0000 UTC');
     expect(goTimeText('2026-12-07T06:13:59.403660980+01:00')).toBe('2026-12-07 06:13:59.40366098 +0100 +0100');

@@ -234,7 +234,7 @@ export function marshalTyped(v: unknown, type: string, quote: (s: string) => str
       case 'any':
         return x === undefined ? 'null' : other(x);
     }
-    if (/^(u?int(8|16|32|64)?|float(32|64)|time\.Duration)$/.test(t)) return typeof x === 'number' ? other(x) : '0';
+    if (/^(u?int(8|16|32|64)?|float(32|64)|time\.Duration)$/.test(t)) return typeof x === 'number' || typeof x === 'bigint' ? other(x) : '0';
     if (!structFields(t)) return x === undefined ? 'null' : other(x);
     const o = x !== null && typeof x === 'object' ? (x as Record<string, unknown>) : {};
     return `{${structParts(o, t).join(',')}}`;

@@ -372,11 +372,11 @@ function fmtTyped(v: unknown, type: string, depth: number, plus: boolean): strin
     case 'time.Time':
       return goTimeText(typeof v === 'string' ? v : '');
     case 'time.Duration':
-      return goDurationText(typeof v === 'number' ? v : 0);
+      return goDurationText(typeof v === 'number' || typeof v === 'bigint' ? Number(v) : 0);
     case 'any':
       return v === null || v === undefined ? '<nil>' : fmtElem(v, 'v', plus ? { ...PLAIN, plus } : PLAIN);
   }
-  if (/^u?int(8|16|32|64)?$/.test(type)) return typeof v === 'number' ? String(v) : '0';
+  if (/^u?int(8|16|32|64)?$/.test(type)) return typeof v === 'number' || typeof v === 'bigint' ? String(v) : '0';
   const fields = structFields(type);
   if (!fields) return fmtElem(v, 'v', PLAIN);
   const o = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};

@@ -1,3 +1,4 @@
+import { stringifyJson } from '@berth/api';
 /** Go's strconv.Quote: double quotes, `\"`, `\\`, control characters escaped. */
 export function goQuote(s: string): string {
   let out = '"';
@@ -34,7 +35,7 @@ export function goJsonEscape(json: string): string {
 
 /** `json.Marshal`-like: compact, Go's HTML escaping. */
 export function goJson(v: unknown): string {
-  return goJsonEscape(JSON.stringify(v === undefined ? null : v));
+  return goJsonEscape(stringifyJson(v === undefined ? null : v));
 }
 
 /**
@@ -57,7 +58,7 @@ function sortedJson(v0: unknown, leaf: (v: unknown) => unknown, inOrder: (o: obj
     const keys = (inOrder(o) ? Object.keys(o) : Object.keys(o).sort(byBytes)).filter((k) => o[k] !== undefined && typeof o[k] !== 'function');
     return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(o[k], leaf, inOrder)}`).join(',')}}`;
   }
-  return JSON.stringify(v) ?? 'null';
+  return stringifyJson(v) ?? 'null';
 }
 
 /** Go's string order: by UTF-8 bytes (JS's sort compares UTF-16 units, different above U+FFFF). */
@@ -67,7 +68,7 @@ function byBytes(a: string, b: string): number {
 
 /** docker inspect's output: a JSON array indented by four spaces, as json.Indent renders it. */
 export function goJsonIndent(v: unknown): string {
-  return goJsonEscape(JSON.stringify(v, null, 4));
+  return goJsonEscape(stringifyJson(v, 4));
 }
 
 /** stringid.TruncateID: drop `sha256:`, keep 12 characters. */

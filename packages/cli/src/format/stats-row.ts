@@ -19,7 +19,7 @@ export const STATS_HEADERS: Record<string, string> = {
 };
 
 type Obj = Record<string, unknown>;
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0);
 const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
 
 /** CPU %: the docker CLI's calculateCPUPercentUnix over cpu_stats and precpu_stats. */

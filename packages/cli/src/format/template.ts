@@ -41,7 +41,7 @@ function basicKind(v: unknown): 'bool' | 'int' | 'float' | 'string' | 'nil' | 'o
   if (isNil(v)) return 'nil';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string' || v instanceof JsonNumber) return 'string';
-  if (isGoInt(v)) return 'int';
+  if (isGoInt(v) || typeof v === 'bigint') return 'int';
   if (typeof v === 'number' || v instanceof GoFloat) return 'float';
   return 'other';
 }
@@ -64,7 +64,7 @@ function eq(a: unknown, ...rest: unknown[]): boolean {
     } else if (k1 === 'other') {
       if (Array.isArray(a) || Array.isArray(b) || isMap(a) || isMap(b)) throw new CallError(`non-comparable type ${goSprint([b])}: ${goTypeName(b)}`);
       truth = a === b;
-    } else truth = k1 === 'nil' || plain(a) === plain(b);
+    } else truth = k1 === 'nil' || (k1 === 'int' ? BigInt(a as number) === BigInt(b as number) : plain(a) === plain(b));
     if (truth) return true;
   }
   return false;
@@ -316,14 +316,14 @@ function jsonOf(v: unknown, structOrder: boolean): string {
 /** The template engine's Go values as JSON.stringify should write them (for goSortedJson). */
 function goLeaf(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
-  if (v instanceof JsonNumber) return Number(v.text);
+  if (v instanceof JsonNumber) return /^-?\d+$/.test(v.text) && !Number.isSafeInteger(Number(v.text)) ? BigInt(v.text) : Number(v.text);
   if (v instanceof GoTime) return v.iso;
   return v;
 }
 
 /** docker inspect's raw fallback: the data as `json.Decoder.UseNumber` gives it (numbers are json.Number). */
 function rawOf(v: unknown): unknown {
-  if (typeof v === 'number') return new JsonNumber(String(v));
+  if (typeof v === 'number' || typeof v === 'bigint') return new JsonNumber(String(v));
   if (Array.isArray(v)) return v.map(rawOf);
   if (v && typeof v === 'object' && !(v instanceof GoStruct) && !(v instanceof FormatContext)) {
     // a map[string]interface {}: its keys in Go's (sorted) order
@@ -635,6 +635,12 @@ export class Template {
       // docker's inspect data in its Go type: a field the JSON names otherwise (ID is "Id"), or leaves out (a nil pointer, a zero value)
       const typed = goTypeOfValue(o);
       const field = typed !== undefined ? goFieldOf(typed, name) : undefined;
+      if (field?.embedded && !hasArgs) {
+        // an embedded struct (`{{.HostConfig.Resources}}`): its fields are the same JSON object's
+        const inner = { ...o };
+        markGoTypes(inner, field.type);
+        return inner;
+      }
       if (field && !field.embedded && !hasArgs) {
         const v = o[field.json];
         if (field.type === 'time.Time') return new GoTime(typeof v === 'string' ? v : '0001-01-01T00:00:00Z');
