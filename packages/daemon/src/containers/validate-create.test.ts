@@ -65,6 +65,14 @@ describe('validateCreate', () => {
     expect(v.hostConfig.RestartPolicy).toEqual({ Name: 'no', MaximumRetryCount: 0 });
   });
 
+
+  it('a "__proto__" key is an unknown field (Go ignores it), never a prototype whose fields are read', () => {
+    const v = validateCreate(JSON.parse('{"Image":"busybox","__proto__":{"Cmd":["x"],"HostConfig":{"Privileged":true}},"HostConfig":{"__proto__":{"Memory":1}},"Labels":{"__proto__":"kept"}}'));
+    expect(v.config.Cmd ?? null).toBeNull();
+    expect(v.hostConfig.Privileged ?? false).toBe(false);
+    expect(v.hostConfig.Memory ?? 0).toBe(0);
+    expect(Object.entries(v.config.Labels ?? {})).toEqual([['__proto__', 'kept']]);
+  });
   it("an empty or missing Image is an image-less container (Docker 20.10's create); the builder's noImage names none", () => {
     expect(validateCreate({ Image: '', Cmd: ['/x'] }).config.Image).toBe('');
     expect(validateCreate({ Cmd: ['/x'] }).config.Image).toBe('');

@@ -629,8 +629,11 @@ export function goJsonFields(obj: Record<string, unknown>, fields: readonly stri
   const folded = new Map(fields.map((f) => [f.toLowerCase(), f]));
   for (const [k, v] of Object.entries(obj)) {
     const name = exact.has(k) ? k : folded.get(k.toLowerCase());
-    if (name === undefined) out[k] = v;
-    else if (name === k || !(name in obj)) out[name] = v;
+    // an own property, as JSON.parse made it: `out[k] = v` with k `__proto__` would set out's
+    // prototype, and every field read would then find that object's Cmd, HostConfig... (Go
+    // ignores the unknown key)
+    if (name === undefined) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else if (name === k || !Object.prototype.hasOwnProperty.call(obj, name)) out[name] = v;
   }
   return out;
 }
