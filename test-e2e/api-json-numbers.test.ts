@@ -5,7 +5,7 @@
  * Bodies are written by hand: JSON.stringify could write neither.
  */
 import { describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, ok, rawRequest, useDaemon, waitFor } from './harness';
+import { BerthDaemon, clientsFor, makeTar, ok, rawRequest, useDaemon, waitFor } from './harness';
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -116,6 +116,30 @@ describe('JSON numbers as Go decodes them', () => {
       }
     } finally {
       await docker(['rm', '-f', 'big-durations']);
+    }
+  });
+
+  it("build's number parameters as Go reads them: memory etc. exact int64s (beyond 2^53 they were dropped), shmsize's strconv texts, ulimits' json texts", async () => {
+    const build = (q: string) =>
+      rawRequest(d.socketPath, {
+        method: 'POST',
+        path: `/v1.41/build?rm=1&forcerm=1&${q}`,
+        headers: { 'Content-Type': 'application/x-tar' },
+        body: makeTar([{ name: 'Dockerfile', content: 'FROM busybox\nRUN cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max\n' }]),
+      });
+    // 2^53+1 bytes reaches the runtime as berth's cap, 2^53-1, which the kernel rounds down to pages (unlimited was 9223372036854771712 or max)
+    const big = await build('memory=9007199254740993&memswap=-1');
+    expect(big.status).toBe(200);
+    expect(big.body.toString()).toContain('9007199254736896\\n');
+    for (const [q, msg] of [
+      ['shmsize=9223372036854775808', 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
+      ['shmsize=1e3', 'strconv.ParseInt: parsing "1e3": invalid syntax'],
+      [`ulimits=${encodeURIComponent('[{"Name":"nofile","Soft":1,"Hard":1e30}]')}`, 'error reading ulimit settings: json: cannot unmarshal number 1e30 into Go struct field Ulimit.Hard of type int64'],
+      [`ulimits=${encodeURIComponent('[{"Name":"nofile","Soft":9223372036854775808,"Hard":1}]')}`, 'error reading ulimit settings: json: cannot unmarshal number 9223372036854775808 into Go struct field Ulimit.Soft of type int64'],
+      [`ulimits=${encodeURIComponent('[{"Name":7,"Soft":1,"Hard":1}]')}`, 'error reading ulimit settings: json: cannot unmarshal number into Go struct field Ulimit.Name of type string'],
+    ] as const) {
+      const res = await build(q);
+      expect([q, res.status, (res.json as { message: string }).message]).toEqual([q, 400, msg]);
     }
   });
 });

@@ -76,7 +76,8 @@ function goField(field: string): [string, string] {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** JSON's name of a value's kind, as Go's UnmarshalTypeError gives it. */
-const jsonKind = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : 'string');
+export const goJsonKind = (v: unknown): string =>
+  typeof v === 'number' || typeof v === 'bigint' || v instanceof JsonNumber ? 'number' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : 'string';
 
 /**
  * An integer field as Go's encoding/json decodes it (the body read by parseJsonExact): a literal
@@ -89,12 +90,12 @@ function int64(v: unknown, field: string): Int64 {
 }
 
 /** int64's rule for a field Go names `where` with type `type` (int64, int, time.Duration, uint16, fs.FileMode: a uint32). */
-function goInt(v: unknown, where: string, type: string): Int64 {
+export function goInt(v: unknown, where: string, type: string): Int64 {
   if (v === undefined || v === null) return 0;
   const refuse = (what: string): never => bad(`json: cannot unmarshal ${what} into Go struct field ${where} of type ${type}`);
   if (v instanceof JsonNumber) return refuse(`number ${v.text}`);
   if (typeof v === 'number' && !Number.isInteger(v)) return refuse(`number ${v}`);
-  if (typeof v !== 'number' && typeof v !== 'bigint') return refuse(jsonKind(v));
+  if (typeof v !== 'number' && typeof v !== 'bigint') return refuse(goJsonKind(v));
   const b = BigInt(v);
   const max = type === 'uint16' ? 65535n : type === 'fs.FileMode' ? 2n ** 32n - 1n : INT64_MAX;
   if (b < (type === 'uint16' || type === 'fs.FileMode' ? 0n : INT64_MIN) || b > max) refuse(`number ${v}`);
@@ -395,7 +396,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
       // mount.TmpfsOptions: SizeBytes int64, Mode os.FileMode (a uint32), as Go decodes them; kept as read (an Int64)
       const t = m.TmpfsOptions;
       if (t !== undefined && t !== null) {
-        if (!isObject(t)) bad(`json: cannot unmarshal ${jsonKind(t)} into Go struct field Mount.HostConfig.Mounts.TmpfsOptions of type mount.TmpfsOptions`);
+        if (!isObject(t)) bad(`json: cannot unmarshal ${goJsonKind(t)} into Go struct field Mount.HostConfig.Mounts.TmpfsOptions of type mount.TmpfsOptions`);
         if (t.SizeBytes !== undefined && t.SizeBytes !== null) t.SizeBytes = goInt(t.SizeBytes, 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.SizeBytes', 'int64');
         if (t.Mode !== undefined && t.Mode !== null) t.Mode = goInt(t.Mode, 'TmpfsOptions.HostConfig.Mounts.TmpfsOptions.Mode', 'fs.FileMode');
       }

@@ -1,6 +1,8 @@
 import { Router, type Request } from 'express';
 import { RunFailedError } from '@berth/builder';
+import { parseJsonExact, type Int64 } from '@berth/api';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
+import { goInt, goJsonKind } from '../containers/validate-create';
 import { asyncHandler, queryBool, queryBoolValue, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
 import type { BuildHostConfig } from '../build/daemon-build-backend';
@@ -51,10 +53,24 @@ function extraHosts(req: Request): string[] {
   return out;
 }
 
+/**
+ * Go's strconv.ParseInt(s, 10, 64), exact (a bigint beyond 2^53), refusing with its texts: the
+ * build's number parameters are Go int64s (memory 9223372036854775807 is taken as it is).
+ */
+function parseInt64(s: string): Int64 {
+  if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const b = BigInt(s);
+  if (b < -(2n ** 63n) || b > 2n ** 63n - 1n) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
+}
+
 /** moby's httputils.Int64ValueOrZero: what is not a base-10 int64 is 0 (unset). */
-function int64OrZero(req: Request, name: string): number {
-  const s = formValue(req, name) ?? '';
-  return /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : 0;
+function int64OrZero(req: Request, name: string): Int64 {
+  try {
+    return parseInt64(formValue(req, name) ?? '');
+  } catch {
+    return 0;
+  }
 }
 
 /**
@@ -68,7 +84,7 @@ function buildResources(req: Request): BuildHostConfig | undefined {
   const ints = { Memory: 'memory', MemorySwap: 'memswap', CpuShares: 'cpushares', CpuPeriod: 'cpuperiod', CpuQuota: 'cpuquota' } as const;
   for (const [field, name] of Object.entries(ints) as Array<[keyof typeof ints, string]>) {
     const n = int64OrZero(req, name);
-    if (n !== 0) r[field] = n;
+    if (n !== 0) (r as Record<string, Int64>)[field] = n; // CpuPeriod beyond 2^53: refused by create's range check
   }
   for (const [field, name] of [['CpusetCpus', 'cpusetcpus'], ['CpusetMems', 'cpusetmems'], ['CgroupParent', 'cgroupparent']] as const) {
     const v = formValue(req, name);
@@ -77,21 +93,36 @@ function buildResources(req: Request): BuildHostConfig | undefined {
   const shm = formValue(req, 'shmsize');
   if (shm) {
     // docker: strconv.ParseInt's error as it is (a 500 there; a 400 here: it is the client's input)
-    if (!/^[+-]?\d+$/.test(shm) || !Number.isSafeInteger(Number(shm))) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(shm)}: invalid syntax`);
-    if (Number(shm) !== 0) r.ShmSize = Number(shm);
+    const n = parseInt64(shm);
+    if (n !== 0) r.ShmSize = n;
   }
   const ulimits = formValue(req, 'ulimits');
   if (ulimits) {
+    // json.Unmarshal into []*units.Ulimit (InvalidParameter, wrapped): Soft and Hard Go int64s, exact
+    const refuse = (why: string): never => {
+      throw new InvalidArgumentError(`error reading ulimit settings: ${why}`);
+    };
     let v: unknown;
     try {
-      v = JSON.parse(ulimits);
+      v = parseJsonExact(ulimits);
     } catch (e) {
-      throw new InvalidArgumentError(`error reading ulimit settings: ${(e as Error).message}`);
+      refuse((e as Error).message);
     }
-    if (v !== null && (!Array.isArray(v) || !v.every((u) => u !== null && typeof u === 'object' && !Array.isArray(u)))) {
-      throw new InvalidArgumentError('error reading ulimit settings: expected an array of {"Name","Soft","Hard"}');
+    if (v !== null && (!Array.isArray(v) || !v.every((u) => u === null || (typeof u === 'object' && !Array.isArray(u))))) {
+      refuse('expected an array of {"Name","Soft","Hard"}');
     }
-    if (Array.isArray(v) && v.length) r.Ulimits = v as BuildHostConfig['Ulimits'];
+    const list = ((v as Record<string, unknown>[] | null) ?? []).filter((u) => u !== null);
+    for (const u of list) {
+      if (u.Name !== undefined && u.Name !== null && typeof u.Name !== 'string') refuse(`json: cannot unmarshal ${goJsonKind(u.Name)} into Go struct field Ulimit.Name of type string`);
+      for (const k of ['Soft', 'Hard'] as const) {
+        try {
+          u[k] = goInt(u[k], `Ulimit.${k}`, 'int64');
+        } catch (e) {
+          refuse((e as Error).message);
+        }
+      }
+    }
+    if (list.length) r.Ulimits = list as unknown as BuildHostConfig['Ulimits'];
   }
   return Object.keys(r).length ? r : undefined;
 }
