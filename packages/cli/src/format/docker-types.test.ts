@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { goDurationText, goTimeText } from './go-fmt';
-import { INSPECT_TYPES } from './docker-types';
+import { INSPECT_TYPES, goTypeDrift } from './docker-types';
 import { Template } from './template';
 
 // Every expectation is docker CLI 28.2.2's output for the same object (served by berthd): docker
@@ -79,6 +79,18 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{json .}}', c)).toContain('"Memory":9223372036854775807,');
     expect(run('{{if gt .HostConfig.Memory 5}}big{{end}}|{{eq .HostConfig.ShmSize 67108864}}|{{.HostConfig.Resources.Memory}}', c)).toBe('big|true|9223372036854775807');
     expect(run('{{.HostConfig.Resources}}', c)).toMatch(/^\{0 9223372036854775807 0 {2}0 /);
+  });
+
+  it('goTypeDrift names keys the table lacks and values of the wrong kind (the e2e drift check)', () => {
+    const c = { ...container(), Extra: 1, State: { ...container().State, Pid: '1', Nope: true }, HostConfig: { ...container().HostConfig, CpuShares: 2, Memory: 9223372036854775807n } };
+    expect(goTypeDrift(c, INSPECT_TYPES.container)).toEqual(['State.Pid: string for int', 'State.Nope: no field in container.State', 'Extra: no field in container.InspectResponse']);
+    // embedded fields (HostConfig's Resources, ContainerJSONBase), maps, slices, nulls and names matched as encoding/json matches them
+    expect(goTypeDrift({ id: 'x', Mounts: [{ Type: 'bind', RW: 'yes' }], Config: { Labels: { a: 1 } }, HostConfig: { cpushares: 1, Ulimits: null } }, INSPECT_TYPES.container)).toEqual([
+      'Mounts[0].RW: string for bool',
+      'Config.Labels.a: number for string',
+    ]);
+    expect(goTypeDrift({ Config: { Hostname: 'h' } }, INSPECT_TYPES.image, new Set(['Config.Hostname']))).toEqual([]);
+    expect(goTypeDrift({ Config: { Labels: { x: 1 } } }, INSPECT_TYPES.image, new Set(['Config.Labels.*']))).toEqual([]);
   });
 
   it("Go's time.Time and time.Duration texts", () => {

@@ -279,3 +279,73 @@ function isEmptyAs(x: unknown, type: string): boolean {
   if (typeof x === 'object' && type.startsWith('map[')) return Object.keys(x).length === 0;
   return false;
 }
+
+/**
+ * Where JSON value `v` (a daemon's answer) does not fit Go type `type` as this table has it: a key
+ * the struct has no field for (`Config.Foo: no field in container.Config`; encoding/json would
+ * drop it, so `{{json .}}` would too) or a value of the wrong JSON kind (`State.Pid: string for
+ * int`). `ignore` lists paths (`HostConfig.KernelMemory`, `*` for any map key or slice index) whose
+ * keys are known and left out on purpose. The check that keeps this hand-written table in step
+ * with what berthd sends.
+ */
+export function goTypeDrift(v: unknown, type: string, ignore: ReadonlySet<string> = new Set()): string[] {
+  const out: string[] = [];
+  const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x === 'bigint' ? 'number' : typeof x);
+  const walk = (x: unknown, t: string, at: string, pattern: string): void => {
+    if (ignore.has(pattern)) return;
+    if (x === null || x === undefined) return; // null decodes into anything as its zero (or nil)
+    const bare = t.replace(/^\*/, '');
+    const want = (k: string) => {
+      if (kind(x) !== k) out.push(`${at || '.'}: ${kind(x)} for ${t}`);
+      return kind(x) === k;
+    };
+    const slice = /^\[(\d*)\](.*)$/.exec(bare);
+    if (bare === '[]uint8') return void want('string');
+    if (slice) {
+      if (want('array')) (x as unknown[]).forEach((e, i) => walk(e, slice[2]!, `${at}[${i}]`, `${pattern}.*`));
+      return;
+    }
+    if (bare.startsWith('map[')) {
+      const [, val] = mapTypes(bare);
+      if (want('object')) for (const [k, e] of Object.entries(x as object)) walk(e, val, `${at}.${k}`, `${pattern}.*`);
+      return;
+    }
+    switch (bare) {
+      case 'string':
+      case 'time.Time':
+        return void want('string');
+      case 'bool':
+        return void want('boolean');
+      case 'any':
+        return;
+      case 'struct{}':
+        return void want('object');
+    }
+    if (/^(u?int(8|16|32|64)?|float(32|64)|time\.Duration)$/.test(bare)) return void want('number');
+    const fields = allFields(bare);
+    if (!fields) return void out.push(`${at || '.'}: no Go type ${bare} in docker-types.ts`);
+    if (!want('object')) return;
+    for (const [k, e] of Object.entries(x as object)) {
+      const f = fields.get(k) ?? [...fields.entries()].find(([j]) => j.toLowerCase() === k.toLowerCase())?.[1];
+      const path = pattern ? `${pattern}.${k}` : k;
+      if (ignore.has(path)) continue;
+      if (!f) out.push(`${at ? `${at}.` : ''}${k}: no field in ${bare}`);
+      else walk(e, f.type, at ? `${at}.${k}` : k, path);
+    }
+  };
+  walk(v, type, '', '');
+  return out;
+}
+
+/** A struct's fields by JSON name, embedded structs' fields inlined (as encoding/json sees them). */
+function allFields(type: string): Map<string, GoStructField> | undefined {
+  const own = structFields(type);
+  if (!own) return undefined;
+  const out = new Map<string, GoStructField>();
+  for (const f of own) {
+    const inner = f.embedded ? allFields(f.type.replace(/^\*/, '')) : undefined;
+    if (inner) for (const [k, g] of inner) if (!out.has(k)) out.set(k, g);
+    if (!f.embedded) out.set(f.json, f);
+  }
+  return out;
+}
