@@ -71,6 +71,14 @@ describe('buildSpec', () => {
     expect(t.process.terminal).toBe(true);
   });
 
+  it("cleans the cgroup parent as runc's CleanPath: '..' never leaves the cgroup root (crun takes the path as written)", async () => {
+    const cg = async (cgroupParent: string) => (await buildSpec(input({ cgroupParent }))).linux?.cgroupsPath;
+    expect(await cg('../../../../tmp/x')).toBe(`/tmp/x/${ID}`);
+    expect(await cg('/../../etc/')).toBe(`/etc/${ID}`);
+    expect(await cg('a/../../b//c/')).toBe(`/b/c/${ID}`);
+    expect(await cg('/docker')).toBe(`/docker/${ID}`);
+  });
+
   it('sets cwd, user, hostname and Docker defaults', async () => {
     const s = await buildSpec(input({ workingDir: '/work/', user: 'alice' }));
     expect(s.process.cwd).toBe('/work');

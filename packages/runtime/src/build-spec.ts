@@ -294,7 +294,10 @@ export async function buildSpec(input: SpecInput): Promise<RuntimeSpec> {
     annotations: { ...(input.annotations ?? {}) },
     linux: {
       namespaces,
-      cgroupsPath: `/${(input.cgroupParent ?? 'berth').replace(/^\/+|\/+$/g, '')}/${input.id}`,
+      // cleaned as runc's CleanPath does (Docker's cgroupfs driver): `..` never climbs above the
+      // cgroup root; crun takes the path as written, so `--cgroup-parent ../../../../etc` had it
+      // make a directory and write cgroup files (cgroup.procs, memory.limit_in_bytes) in the host's /etc
+      cgroupsPath: path.posix.join(path.posix.normalize(`/${input.cgroupParent ?? 'berth'}`), input.id),
       resources: { ...res, devices: [...(res.devices ?? []), ...devices.allow, ...(input.deviceCgroupRules ?? []).map(parseDeviceCgroupRule)] },
       ...(wantsSharedRoot(own.ordered) ? { rootfsPropagation: 'shared' } : {}),
       ...(devices.nodes.length ? { devices: devices.nodes } : {}),
