@@ -4,7 +4,8 @@
  * so `docker diff` of a created container shows it and a file in the way is refused then; and at
  * start, inside a volume or a tmpfs, by the runtime (runc's MkdirAll after the mounts). A
  * working directory missing in a read-only mount fails as runc fails it, under crun too (crun
- * would make it in the bind's host directory before remounting it read-only).
+ * would make it in the bind's host directory before remounting it read-only). At create too: no
+ * anonymous volume over a file.
  */
 import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
@@ -19,7 +20,7 @@ useDaemon((d) => {
   work = scratchDir('working-dir');
 });
 
-describe('the working directory is made at create', () => {
+describe('at create, in the mounted rootfs (Docker\'s createContainerOSSpecificSettings)', () => {
   it('docker diff of a created container shows it; its path is stored cleaned; owned by root whatever the user (the daemon\'s root pair); the start runs there', async () => {
     const id = ok(await c.docker(['create', '-u', '1000', '-w', '/new/dir/../made/', 'busybox', 'sh', '-c', 'pwd; stat -c "%a %u:%g" /new/made'])).stdout.trim();
     expect(ok(await c.docker(['diff', id])).stdout).toBe('A /new\nA /new/made\n');
@@ -35,6 +36,23 @@ describe('the working directory is made at create', () => {
     const below = failed(await c.docker(['create', '-w', '/etc/passwd/x', 'busybox', 'true']));
     expect(below.stderr).toContain('Error response from daemon: lstat /etc/passwd/x: not a directory');
     expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe(before);
+  });
+
+  it('an anonymous volume (an image\'s VOLUME, -v /path) over a file is refused at create, as docker does then; nothing left', async () => {
+    ok(await c.docker(['create', '--name', 'volfile-src', 'busybox', 'true']));
+    ok(await c.docker(['commit', '--change', 'VOLUME /etc/passwd', 'volfile-src', 'volfile:1']));
+    ok(await c.docker(['rm', 'volfile-src']));
+    const containers = ok(await c.docker(['ps', '-aq'])).stdout;
+    const volumes = ok(await c.docker(['volume', 'ls', '-q'])).stdout;
+    const img = failed(await c.docker(['create', 'volfile:1', 'true']));
+    expect(img.stderr).toContain('Error response from daemon: cannot mount volume over existing file, file exists /etc/passwd');
+    const flag = failed(await c.docker(['create', '-v', '/bin/sh', 'busybox', 'true']));
+    expect(flag.stderr).toContain('cannot mount volume over existing file, file exists /bin/busybox'); // /bin/sh -> busybox, followed
+    expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe(containers);
+    expect(ok(await c.docker(['volume', 'ls', '-q'])).stdout).toBe(volumes);
+    // a bind over the file is fine, and so is a directory
+    const id = ok(await c.docker(['create', '-v', '/etc/hostname:/etc/passwd:ro', '-v', '/etc', 'busybox', 'true'])).stdout.trim();
+    ok(await c.docker(['rm', '-v', id]));
   });
 });
 

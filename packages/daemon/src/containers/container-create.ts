@@ -14,7 +14,7 @@ import { nameConflict, type StoredContainer } from './container-store';
 import type { ContainerVolumes } from './container-volumes';
 import { createInitLayer } from './init-layer';
 import { mergeImageConfig, processOf } from './merge-image-config';
-import { resolveMounts } from './mount-points';
+import { configVolumeTargets, refuseVolumeOverFile, resolveMounts } from './mount-points';
 import { rfc3339Nano } from './timestamps';
 import { validateCreate } from './validate-create';
 import { cleanWorkingDir, createWorkingDir } from './working-dir';
@@ -106,9 +106,9 @@ export class ContainerCreator {
       ]);
       for (const r of steps) if (r.status === 'rejected') throw r.reason;
       times.files = ms();
-      await this.makeWorkingDir(id, config.WorkingDir);
-      times.workingDir = ms();
       const mounts = await resolveMounts({ config, hostConfig: v.hostConfig }, this.volumes.mountVolumes(), (ref) => ctx.mustGet(ref).rec.mounts ?? [], anonymous);
+      await this.prepareRootfs(id, config.WorkingDir, configVolumeTargets(config, mounts));
+      times.rootfs = ms();
       const rec: ContainerRecord = {
         mounts,
         id,
@@ -143,17 +143,19 @@ export class ContainerCreator {
   }
 
   /**
-   * Docker makes the working directory at create (createContainerOSSpecificSettings ->
-   * SetupWorkingDirectory), in the rootfs mounted for it alone: `docker diff` of a created
-   * container shows it, and `-w /etc/passwd` is refused here. Nothing to do for `/` or none.
+   * What Docker does at create in the container's mounted rootfs (createContainerOSSpecificSettings):
+   * the working directory made (SetupWorkingDirectory: `docker diff` of a created container shows
+   * it, `-w /etc/passwd` refused here), then no anonymous volume of `Config.Volumes` over a file.
+   * Not mounted when there is nothing to do (no working directory but `/`, no such volume).
    */
-  private async makeWorkingDir(id: string, workingDir: string): Promise<void> {
-    if (!workingDir || workingDir === '/') return;
+  private async prepareRootfs(id: string, workingDir: string, volumeTargets: readonly string[]): Promise<void> {
+    if ((!workingDir || workingDir === '/') && volumeTargets.length === 0) return;
     const ctx = this.ctx;
     const rootfs = ctx.rootfsOf(id);
     await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
     try {
       createWorkingDir(rootfs, workingDir);
+      refuseVolumeOverFile(rootfs, volumeTargets);
     } finally {
       await ctx.mounts.release(id, rootfs);
     }

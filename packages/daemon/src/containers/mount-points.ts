@@ -6,6 +6,7 @@ import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errde
 import type { RuntimeMount } from '@berth/oci';
 import { RootView, cleanPath, fdPath, fsAt, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
 import { orderUserMounts } from '@berth/runtime';
+import { followSymlinkInScope } from './container-archive';
 import type { ContainerRecord } from './container-record';
 
 /**
@@ -263,6 +264,36 @@ function readOnlyTarget(m: RuntimeMount, resolved: string, missing: number): Int
   return new InternalError(
     `OCI runtime create failed: error during container init: error mounting "${source}" to rootfs at "${cleanPath(m.destination)}": mkdir ${path.posix.basename(first)}: read-only file system`,
   );
+}
+
+/**
+ * Docker's create-time check of the anonymous volumes of `Config.Volumes` (an image's VOLUME, `-v
+ * /path`): a destination that is a file in the rootfs (followed in scope) cannot take a volume,
+ * `cannot mount volume over existing file, file exists /etc/passwd` (a 500; docker names the
+ * host path, berthd the container path). `rootfs` is mounted; a loop or a file on the way is the
+ * resolution's own error, as docker's.
+ */
+export function refuseVolumeOverFile(rootfs: string, destinations: readonly string[]): void {
+  if (destinations.length === 0) return;
+  const view = RootView.open(rootfs);
+  try {
+    for (const d of destinations) {
+      const r = followSymlinkInScope(view, d);
+      try {
+        if (r.missing === 0 && !fsSync.fstatSync(r.fd).isDirectory()) throw new InternalError(`cannot mount volume over existing file, file exists ${r.path}`);
+      } finally {
+        r.close();
+      }
+    }
+  } finally {
+    view.close();
+  }
+}
+
+/** The destinations of `mounts` that are anonymous volumes made for `Config.Volumes` (not for `--mount type=volume`). */
+export function configVolumeTargets(config: ContainerRecord['config'], mounts: readonly ContainerMount[]): string[] {
+  const wanted = new Set(Object.keys(config.Volumes ?? {}).map((d) => path.posix.normalize(d).replace(/(.)\/+$/, '$1')));
+  return mounts.filter((m) => m.Type === 'volume' && m.Anonymous && wanted.has(m.Destination)).map((m) => m.Destination);
 }
 
 /** The tmpfs destinations of a HostConfig (`--tmpfs` and `--mount type=tmpfs`). */
