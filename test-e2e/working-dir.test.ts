@@ -29,6 +29,21 @@ describe('at create, in the mounted rootfs (Docker\'s createContainerOSSpecificS
     ok(await c.docker(['rm', id]));
   });
 
+  it('a link to a host path (climbing above /) leads inside the root: made there, nothing on the host', async () => {
+    const host = path.join(work, 'escape');
+    fs.mkdirSync(host);
+    // (absolute: berth's commit still refuses a relative link climbing above the layer's root)
+    ok(await c.docker(['run', '--name', 'climb-src', 'busybox', 'ln', '-s', `/../../..${host}`, '/esc']));
+    ok(await c.docker(['commit', 'climb-src', 'climb:1']));
+    ok(await c.docker(['rm', 'climb-src']));
+    const id = ok(await c.docker(['create', '-w', '/esc/sub', 'climb:1', 'pwd'])).stdout.trim();
+    expect(fs.readdirSync(host)).toEqual([]);
+    expect(ok(await c.docker(['diff', id])).stdout).toContain(`A ${host}/sub\n`);
+    expect(ok(await c.docker(['start', '-a', id])).stdout).toBe(`${host}/sub\n`);
+    expect(fs.readdirSync(host)).toEqual([]);
+    ok(await c.docker(['rm', id]));
+  });
+
   it('a file in the way is refused at create with docker\'s message, and no container is left', async () => {
     const before = ok(await c.docker(['ps', '-aq'])).stdout;
     const r = failed(await c.docker(['create', '-w', '/etc/passwd', 'busybox', 'true']));
