@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-// V8's young generation stays at its first size (1 MiB a semi-space) unless the user set its size:
-// a streamed copy allocates its body chunks outside the JS heap, and only a scavenge frees them;
-// with a grown young generation, scavenges come too rarely and V8 runs a full mark-compact per
-// 64 MiB of chunks instead (see README.md, "V8's young generation"). The growth factor is read
-// at each growth, so setting it here (before anything runs) takes effect; the semi-space size
-// itself is fixed once the heap exists.
+// V8 frees dead ArrayBuffers (every Buffer) as part of each GC, not on a background thread that
+// may get no CPU for a while on a busy machine: until that thread has run, the freed memory
+// still counts as "external memory", and a streamed copy's chunks then push V8 into a full
+// mark-compact per 64 MiB (see README.md, "V8 and streamed copies"). Set before anything runs
+// (V8 reads the flag at each GC); not when the node options name it.
 const nodeFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS || ''}`;
-if (!/semi[-_]space/.test(nodeFlags)) require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
+if (!/array[-_]buffer[-_]sweeping/.test(nodeFlags)) require('node:v8').setFlagsFromString('--no-concurrent-array-buffer-sweeping');
 require('../dist/main.js');
