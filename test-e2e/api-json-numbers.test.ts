@@ -100,6 +100,23 @@ describe('JSON numbers as Go decodes them', () => {
       ok(await docker(['commit', 'big-durations', 'big-durations-img']));
       expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.Healthcheck.Timeout}}', 'big-durations-img'])).stdout.trim()).toBe('2562047h47m16.854775s');
       ok(await docker(['rmi', 'big-durations-img']));
+      // a commit body is a Config, decoded as Go's ContainerConfigWrapper: the same refusals, before anything is committed
+      const commit = (q: string, b: string) => rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/commit?container=big-durations&${q}`, headers: { 'Content-Type': 'application/json' }, body: b });
+      const images = async () => ((await rawRequest(d.socketPath, { path: '/v1.41/images/json?all=1' })).json as unknown[]).length;
+      const before = await images();
+      for (const [b, field, lit, type] of [
+        ['{"StopTimeout":1e30}', 'ContainerConfigWrapper.StopTimeout', '1e30', 'int'],
+        ['{"Healthcheck":{"Test":["CMD","true"],"Interval":9223372036854775808}}', 'HealthConfig.Healthcheck.Interval', '9223372036854775808', 'time.Duration'],
+      ]) {
+        const r = await commit('repo=never', b!);
+        expect([r.status, (r.json as { message: string }).message]).toEqual([400, `json: cannot unmarshal number ${lit} into Go struct field ${field} of type ${type}`]);
+      }
+      expect(await images()).toBe(before);
+      const c2 = await commit('repo=big-commit', '{"StopTimeout":9223372036854775807,"Healthcheck":{"Test":["CMD","true"],"Interval":9007199254740993}}');
+      expect(c2.status).toBe(201);
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.StopTimeout}}', 'big-commit'])).stdout.trim()).toBe('9223372036854775000');
+      expect((await rawRequest(d.socketPath, { path: '/v1.41/images/big-commit/json' })).body.toString()).toContain('"Interval":9007199254740992');
+      ok(await docker(['rmi', 'big-commit']));
       ok(await docker(['start', 'big-durations']));
       // a probe with a timeout of 2^63-1 ns runs to its end (a node timer that long fires after 1 ms)
       await waitFor('healthy', async () => ok(await docker(['inspect', '-f', '{{.State.Health.Status}}', 'big-durations'])).stdout.trim() === 'healthy', 20_000);

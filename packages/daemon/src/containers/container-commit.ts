@@ -1,12 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConflictError, NotImplementedError, messageOf } from '@berth/errdefs';
-import type { HealthConfig } from '@berth/api';
+import { JsonNumber } from '@berth/api';
 import type { ImageRunConfig } from '@berth/oci';
 
 type ImageHealthConfig = NonNullable<ImageRunConfig['Healthcheck']>;
 import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
+import { checkConfigNumbers } from './validate-create';
 import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
 import type { CommitOptions } from './container-service';
@@ -22,6 +23,7 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
   if (!committer) throw new NotImplementedError('commit: not available (no image committer configured)');
   const e = ctx.mustGet(ref);
   const id = e.rec.id;
+  if (opts.config) checkConfigNumbers(opts.config); // Go's decoder's refusals, before anything is done
   if (e.doomed || e.rec.state.status === 'removing' || e.rec.state.status === 'dead') {
     throw new ConflictError(`You cannot commit container ${id} which is dead or marked for removal`);
   }
@@ -39,13 +41,13 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
     Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
     ...(StopSignal ? { StopSignal } : {}),
-    ...(Healthcheck ? { Healthcheck: imageHealthcheck(Healthcheck) } : {}),
+    ...(Healthcheck ? { Healthcheck: asDoubles(Healthcheck) as ImageHealthConfig } : {}),
   };
   const fromBody: ImageRunConfig = {};
   for (const [k, v] of Object.entries(opts.config ?? {})) {
     if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) (fromBody as Record<string, unknown>)[k] = v;
   }
-  const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
+  const config = applyImageChanges(asDoubles({ ...containerConfig, ...fromBody }) as ImageRunConfig, opts.changes ?? []);
   // docker (daemon/commit.go) ignores a failed pause: a container that is just exiting is committed as it is
   let pause = opts.pause !== false && e.rec.state.status === 'running';
   // The pause is the commit's, not the user's: a marker in the bundle says so, so that a daemon
@@ -87,14 +89,16 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
 const MAX_INT64_DOUBLE = 2 ** 63 - 1024;
 
 /**
- * A container's Healthcheck as an image config holds it: image configs are written and read as
- * doubles, so a duration beyond 2^53 ns (~104 days; the container keeps it exact) is rounded,
- * and never up past int64 (Go's decoder would refuse the image's config).
+ * Config values as an image config holds them: image configs are written and read as doubles, so
+ * an int64 beyond 2^53 (a StopTimeout, a Healthcheck duration; the container keeps it exact) is
+ * rounded, and never up past int64 (Go's decoder would refuse the image's config).
  */
-function imageHealthcheck(h: HealthConfig): ImageHealthConfig {
-  const out: Record<string, unknown> = { ...h };
-  for (const [k, v] of Object.entries(h)) if (typeof v === 'bigint') out[k] = Math.min(Number(v), MAX_INT64_DOUBLE);
-  return out as ImageHealthConfig;
+function asDoubles(v: unknown): unknown {
+  if (v instanceof JsonNumber) return Number(v.text); // a fraction or exponent where Go reads no int (JSON.parse's value)
+  if (typeof v === 'bigint') return Math.max(Math.min(Number(v), MAX_INT64_DOUBLE), -(2 ** 63));
+  if (Array.isArray(v)) return v.map(asDoubles);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asDoubles(x)]));
+  return v;
 }
 
 /** The file saying that a container is paused by a commit in progress (not by the user). */

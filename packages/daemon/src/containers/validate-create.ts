@@ -108,6 +108,20 @@ const KERNEL_MEMORY_WARNINGS = [
   'Your kernel does not support kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
 ];
 
+/**
+ * The Go ints and durations of a container Config given on its own (a commit body, decoded by
+ * Docker as its ContainerConfigWrapper): StopTimeout and the Healthcheck's, read exactly (a
+ * bigint beyond 2^53) in place, Go's refusal for a fraction, an exponent or a value past int64.
+ */
+export function checkConfigNumbers(body: Record<string, unknown>): void {
+  if (body.StopTimeout !== undefined && body.StopTimeout !== null) body.StopTimeout = int64(body.StopTimeout, 'StopTimeout');
+  const hc = body.Healthcheck;
+  if (!isObject(hc)) return;
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries']) {
+    if (hc[k] !== undefined && hc[k] !== null) hc[k] = int64(hc[k], `Healthcheck.${k}`);
+  }
+}
+
 /** UpdateConfig's number fields (Resources' and the restart policy's), as Go decodes an update body. */
 export function checkUpdateNumbers(body: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(body)) {

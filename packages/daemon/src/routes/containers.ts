@@ -338,7 +338,7 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/commit',
     asyncHandler(async (req: Request, res: Response) => {
-      const body = await readJsonBody(req);
+      const body = await readJsonBody(req, { exact: true }); // a Config: Go ints and durations, checked by the commit
       if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
         throw new InvalidArgumentError('commit: the body must be a container Config object');
       }
