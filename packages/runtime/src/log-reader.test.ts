@@ -450,6 +450,99 @@ describe('readLogs --follow through rotations it slept through', () => {
   });
 });
 
+/**
+ * Two rotations inside one snapshot, placed exactly (max-file 3, then 4): the log is LOG.1 = A
+ * (lines 0-3) and LOG = B (4-5); a whole read lists LOG, LOG.1, LOG.2. Between its opens of
+ * LOG.2 (missing) and LOG.1 a whole rotation runs (A -> LOG.2, B -> LOG.1, C = LOG with 6-7);
+ * before its check of LOG.2 the next one begins (C gets 8-9, then A is deleted, or with max-file
+ * 4 moved on to LOG.3). Every name then looks as it was opened (LOG.2 missing both times), yet A
+ * was in the log all the while LOG was opened: a whole read of B and C lost A (and, with max-file
+ * 4, A is still on disk). The read must be the log of one moment: 4-9 (A deleted) or 0-9.
+ */
+describe('readLogs when two rotations fall inside one snapshot', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const realFs = require('node:fs') as typeof import('node:fs');
+  const text = (a: number, b: number): string => Array.from({ length: b - a + 1 }, (_, i) => line(a + i, 'stdout')).join('');
+
+  for (const maxFile of [3, 4]) {
+    it(`max-file ${maxFile}: the oldest file is not lost (${maxFile === 3 ? 'deleted meanwhile: the log after that' : 'moved to LOG.3: the whole log'})`, async () => {
+      const log = path.join(dir, `two-in-one-${maxFile}.log`);
+      realFs.writeFileSync(`${log}.1`, text(0, 3));
+      realFs.writeFileSync(log, text(4, 5));
+      const { openSync, statSync } = realFs;
+      let fired = 0;
+      const hooks = realFs as unknown as Record<string, unknown>;
+      hooks.openSync = (...a: Parameters<typeof openSync>) => {
+        if (fired === 0 && a[0] === `${log}.1`) {
+          fired++;
+          // rotation 1, whole: nothing at LOG.2 to delete, A -> LOG.2, B -> LOG.1, C = LOG
+          realFs.renameSync(`${log}.1`, `${log}.2`);
+          realFs.renameSync(log, `${log}.1`);
+          realFs.writeFileSync(log, text(6, 7));
+        }
+        return openSync(...a);
+      };
+      hooks.statSync = (...a: Parameters<typeof statSync>) => {
+        if (fired === 1 && a[0] === `${log}.2`) {
+          fired++;
+          // rotation 2 begins: the entries that end C, then the oldest goes
+          realFs.appendFileSync(log, text(8, 9));
+          if (maxFile === 3) realFs.rmSync(`${log}.2`);
+          else realFs.renameSync(`${log}.2`, `${log}.3`);
+        }
+        return statSync(...a);
+      };
+      let got: number[];
+      try {
+        got = (await all(log)).map((e) => Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+      } finally {
+        Object.assign(realFs, { openSync, statSync });
+      }
+      expect(fired).toBe(2);
+      expect(got).toEqual(Array.from({ length: maxFile === 3 ? 6 : 10 }, (_, i) => i + (maxFile === 3 ? 4 : 0)));
+    });
+  }
+
+  it('a rotation that ends between two checks and a next one that moves the oldest file past the names listed: not lost (max-file 5)', async () => {
+    // LOG.2 = A (0-1), LOG.1 = B (2-3), LOG = C (4-5); listed: LOG .. LOG.3. Before the open of
+    // LOG.2 a rotation begins (A -> LOG.3; LOG.2 missing when opened); before the check of LOG.3
+    // it ends (B -> LOG.2, C -> LOG.1, D = LOG with 6-7) and the next one moves A to LOG.4. LOG.2
+    // and LOG.3 were missing when opened and are missing when checked.
+    const log = path.join(dir, 'two-in-one-5.log');
+    realFs.writeFileSync(`${log}.2`, text(0, 1));
+    realFs.writeFileSync(`${log}.1`, text(2, 3));
+    realFs.writeFileSync(log, text(4, 5));
+    const { openSync, statSync } = realFs;
+    let fired = 0;
+    const hooks = realFs as unknown as Record<string, unknown>;
+    hooks.openSync = (...a: Parameters<typeof openSync>) => {
+      if (fired === 0 && a[0] === `${log}.2`) {
+        fired++;
+        realFs.renameSync(`${log}.2`, `${log}.3`);
+      }
+      return openSync(...a);
+    };
+    hooks.statSync = (...a: Parameters<typeof statSync>) => {
+      if (fired === 1 && a[0] === `${log}.3`) {
+        fired++;
+        realFs.renameSync(`${log}.1`, `${log}.2`);
+        realFs.renameSync(log, `${log}.1`);
+        realFs.writeFileSync(log, text(6, 7));
+        realFs.renameSync(`${log}.3`, `${log}.4`);
+      }
+      return statSync(...a);
+    };
+    let got: number[];
+    try {
+      got = (await all(log)).map((e) => Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+    } finally {
+      Object.assign(realFs, { openSync, statSync });
+    }
+    expect(fired).toBe(2);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
 describe('readLogs when a name cannot be looked at', () => {
   it('fails with the cause and keeps no file open (a rotated name that is a symlink loop: ELOOP)', async () => {
     const log = path.join(dir, 'loop.log');

@@ -163,45 +163,72 @@ interface LogSnapshot {
  * shrinks.) So:
  *
  * 1. open the names from the oldest (highest) down to LOG, noting each one's inode (or absence);
- * 2. then stat them from LOG up: a name that still names what it named when opened (or is still
- *    missing) named it all the time between. LOG is opened last and checked first, so every
- *    name checked good held its file at the moment LOG was opened: at that moment the files were
- *    exactly these, under these names, and files under names in order are consecutive (a
- *    missing name in between is one a rename just emptied).
+ * 2. then stat them from LOG up: a name that still names what it named when opened named it all
+ *    the time between. LOG is opened last and checked first, so every name checked good held its
+ *    file at the moment LOG was opened: at that moment the files were exactly these, under these
+ *    names, and files under names in order are consecutive (a missing name in between is one a
+ *    rename just emptied).
  *
- * The names from LOG up to the first that changed are kept (the newest part of the log, whole
- * and in order), LOG at least; the others are closed. `all` false: LOG alone (no readdir; a tail it holds).
+ * The names from LOG up to the first that changed are kept (the newest part of the log, in
+ * order), LOG at least; the others are closed. `all` false: LOG alone (no readdir; a tail it holds).
+ *
+ * A missing name has no inode to compare: missing at both looks, it may have held a file in
+ * between, the oldest one passing through (two rotations inside the snapshot: one moves the
+ * oldest file up into the highest name listed after it was found missing, the next moves it on
+ * past the names listed, or deletes it, before its check). So `whole` (every name of the log, no
+ * file beyond them) also asks that no rotation ended during the snapshot: LOG is opened before
+ * the readdir too and must name that same file when LOG is opened last (then that first
+ * descriptor is used) and after the last check. Within such a window at most one rotation is
+ * under way, and its moves go from the highest name down, so a name it fills is not emptied
+ * again and nothing reaches a name above the ones the readdir saw.
+ * The snapshot with `whole` false still holds the newest part of the log, as above.
  * Synchronous on purpose: a few microseconds of metadata calls between two of the shim's renames
  * (through the thread pool each call waited its turn and a snapshot outlasted the rotations);
  * the caller pauses between two snapshots, so the event loop is never held for longer than one.
  */
 function takeSnapshot(file: string, all: boolean): LogSnapshot {
-  const list = all ? logNames(file) : [file];
   const opened: Held[] = [];
+  // all: LOG opened before anything else, the witness that no rotation ended during the snapshot
+  let first: Held | undefined;
+  let list = [file];
   let held = 0;
+  let steady = !all;
   try {
-    for (let i = list.length - 1; i >= 0; i--) {
-      const fh = LogFile.open(list[i]);
-      if (!fh) continue;
-      let st: fs.Stats;
-      try {
-        st = fh.stat();
-      } catch (err) {
-        void fh.close();
-        throw err;
-      }
-      opened[i] = { fh, size: st.size, dev: st.dev, ino: st.ino };
+    if (all) {
+      first = openHeld(file);
+      steady = first !== undefined;
+      list = logNames(file);
+    }
+    for (let i = list.length - 1; i >= 1; i--) {
+      const h = openHeld(list[i]);
+      if (h) opened[i] = h;
+    }
+    if (first) {
+      // LOG last: the file opened first when LOG still names it (this stat is LOG's check)
+      if (sameFile(first, fs.statSync(file, { throwIfNoEntry: false }))) {
+        opened[0] = first;
+        first = undefined;
+        held = 1;
+      } else steady = false;
+    }
+    if (held === 0) {
+      const h = openHeld(file);
+      if (h) opened[0] = h;
     }
     for (; held < list.length; held++) {
       // throws past ENOENT too (EACCES, ELOOP, ENOTDIR): nothing opened is kept then
-      const st = fs.statSync(list[held], { throwIfNoEntry: false });
-      const o = opened[held];
-      if (st ? !o || o.ino !== st.ino || o.dev !== st.dev : o) break;
+      if (!sameFile(opened[held], fs.statSync(list[held], { throwIfNoEntry: false }))) break;
+    }
+    if (all && held === list.length) {
+      // LOG still names the file it named before the readdir: no rotation ended in between
+      if (steady) steady = sameFile(opened[0], fs.statSync(file, { throwIfNoEntry: false }));
+      else if (!opened.some(Boolean)) steady = true; // no log at all: nothing under any name, at both looks
     }
   } catch (err) {
-    for (const o of opened) if (o) void o.fh.close();
+    for (const o of [first, ...opened]) if (o) void o.fh.close();
     throw err;
   }
+  if (first) void first.fh.close();
   // The file opened as LOG stands alone in any case: up to its size then, it was the newest part
   // of the log at that moment, whether or not it moved since (checking LOG is for the files before).
   const keep = Math.max(held, 1);
@@ -212,7 +239,25 @@ function takeSnapshot(file: string, all: boolean): LogSnapshot {
     if (i < keep) files.push(o);
     else void o.fh.close();
   }
-  return { files, live: opened[0] !== undefined, whole: held === list.length };
+  return { files, live: opened[0] !== undefined, whole: held === list.length && steady };
+}
+
+/** Opens a log file by name and notes its size and inode; undefined when it is not there. */
+function openHeld(name: string): Held | undefined {
+  const fh = LogFile.open(name);
+  if (!fh) return undefined;
+  try {
+    const st = fh.stat();
+    return { fh, size: st.size, dev: st.dev, ino: st.ino };
+  } catch (err) {
+    void fh.close();
+    throw err;
+  }
+}
+
+/** Whether a name (its stat, undefined: missing) names the file held (undefined: none). */
+function sameFile(h: Held | undefined, st: fs.Stats | undefined): boolean {
+  return st ? h !== undefined && h.ino === st.ino && h.dev === st.dev : h === undefined;
 }
 
 /**
