@@ -64,6 +64,9 @@ describe('templates as docker 28 runs them', () => {
     for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}', '{{json .}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
     await same(['volume', 'inspect', '-f', '{{.}}|{{printf "%+v" .}}', 'tpl-vol']);
     await same(['network', 'inspect', '-f', '{{.Created}}|{{.IPAM}}|{{.ConfigFrom}}|{{json .}}', 'none']);
+    // time.Time's methods, and %T of docker's types
+    await same(['network', 'inspect', '-f', '{{.Created.Year}} {{.Created.Month}} {{.Created.Weekday}} {{.Created.YearDay}} {{.Created.Unix}} {{.Created.UnixNano}} {{.Created.IsZero}} {{.Created.UTC}}|{{printf "%T|%T" .IPAM .Containers}}', 'none']);
+    await same(['inspect', '-f', '{{printf "%T|%T|%T|%T" . .State .Mounts .NetworkSettings.Networks}}', 'tpl-st']);
     ok(await c.docker(['rm', 'tpl-st']));
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });

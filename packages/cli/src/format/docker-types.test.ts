@@ -93,6 +93,21 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(goTypeDrift({ Config: { Labels: { x: 1 } } }, INSPECT_TYPES.image, new Set(['Config.Labels.*']))).toEqual([]);
   });
 
+  it("time.Time's methods on typed fields, and %T names docker's types", () => {
+    // checked with docker CLI 28 (network inspect's Created, image inspect's Metadata.LastTagTime) and Go's time package
+    const network = { Name: 'none', Created: '2026-12-07T09:03:46.186+01:00', IPAM: { Driver: 'default', Options: {}, Config: [] }, Options: {}, Containers: {} };
+    expect(run('{{.Created.Year}} {{.Created.Month}} {{.Created.Day}} {{.Created.Weekday}} {{.Created.YearDay}} {{.Created.Hour}}:{{.Created.Minute}}:{{.Created.Second}} {{.Created.Nanosecond}}', network, INSPECT_TYPES.network)).toBe(
+      '2026 December 7 Monday 341 9:3:46 186000000',
+    );
+    expect(run('{{.Created.Unix}} {{.Created.UnixMilli}} {{.Created.UnixNano}} {{.Created.IsZero}} {{.Created.UTC}}', network, INSPECT_TYPES.network)).toBe(
+      '1796630626 1796630626186 1796630626186000000 false 2026-12-07 08:03:46.186 +0000 UTC',
+    );
+    const zero = { Metadata: {} };
+    expect(run('{{.Metadata.LastTagTime.IsZero}} {{.Metadata.LastTagTime.Unix}} {{.Metadata.LastTagTime.Weekday}} {{.Metadata.LastTagTime.YearDay}}', zero, INSPECT_TYPES.image)).toBe('true -62135596800 Monday 1');
+    expect(run('{{printf "%T|%T|%T" .IPAM .Options .Containers}}', network, INSPECT_TYPES.network)).toBe('network.IPAM|map[string]string|map[string]network.EndpointResource');
+    expect(run('{{printf "%T|%T|%T|%T" . .State .Mounts .Config.Env}}', container())).toBe('container.InspectResponse|*container.State|[]container.MountPoint|[]string');
+  });
+
   it("Go's time.Time and time.Duration texts", () => {
     expect(goTimeText('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00 +0000 UTC');
     expect(goTimeText('2026-12-07T06:13:59.403660980+01:00')).toBe('2026-12-07 06:13:59.40366098 +0100 +0100');

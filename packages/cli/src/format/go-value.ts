@@ -1,3 +1,4 @@
+import { goTypeOfValue } from './docker-types';
 /**
  * How a JS value stands for a Go value in `--format` templates and their `printf`: a string is
  * `string`, a boolean `bool`, an integral number `int` (a non-integral or huge one `float64`), a
@@ -71,6 +72,9 @@ export function goTypeName(v: unknown): string {
   if (isGoFloat(v)) return 'float64';
   if (v instanceof JsonNumber) return 'json.Number';
   if (v instanceof GoTime) return 'time.Time';
+  // docker's typed inspect data: the Go type at its place (`*container.State`, `[]container.MountPoint`)
+  const typed = typeof v === 'object' ? goTypeOfValue(v) : undefined;
+  if (typed !== undefined) return typed.replace(/\bany\b/g, 'interface {}');
   if (Array.isArray(v)) return '[]interface {}';
   if (typeof v === 'object') return goTypeOf(v) ?? 'map[string]interface {}';
   return typeof v;

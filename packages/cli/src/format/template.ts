@@ -1,4 +1,5 @@
 import { goJson, goQuote, goSortedJson } from './go-text';
+import { goTimeMethods } from './go-time-methods';
 import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
@@ -614,7 +615,7 @@ export class Template {
     const hasArgs = args.length > 1 || final !== NOTHING;
     if (typeof receiver === 'object' && !Array.isArray(receiver)) {
       const o = receiver as Record<string | symbol, unknown>;
-      const method = (o[METHODS] as Record<string, GoMethod> | undefined)?.[name];
+      const method = (receiver instanceof GoTime ? goTimeMethods(receiver) : (o[METHODS] as Record<string, GoMethod> | undefined))?.[name];
       if (method) {
         const params = method.params;
         return this.evalCall(s, dot, { params, fn: method.fn }, node, name, args, final);
