@@ -53,6 +53,14 @@ describe('at create, in the mounted rootfs (Docker\'s createContainerOSSpecificS
     expect(ok(await c.docker(['ps', '-aq'])).stdout).toBe(before);
   });
 
+  it('a file put at the working directory after create: the next start fails as docker\'s (500, exit code 128)', async () => {
+    ok(await c.docker(['run', '--name', 'wd-file', '-w', '/w', 'busybox', 'sh', '-c', 'cd / && rmdir /w && touch /w']));
+    const r = failed(await c.docker(['start', 'wd-file']));
+    expect(r.stderr).toContain('Error response from daemon: Cannot mkdir: /w is not a directory');
+    expect(ok(await c.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', 'wd-file'])).stdout).toBe('exited 128 Cannot mkdir: /w is not a directory\n');
+    ok(await c.docker(['rm', 'wd-file']));
+  });
+
   it('an anonymous volume (an image\'s VOLUME, -v /path) over a file is refused at create, as docker does then; nothing left', async () => {
     ok(await c.docker(['create', '--name', 'volfile-src', 'busybox', 'true']));
     ok(await c.docker(['commit', '--change', 'VOLUME /etc/passwd', 'volfile-src', 'volfile:1']));

@@ -35,9 +35,17 @@ function rotationOf(opts: Record<string, string>): { logMaxSize: number; logMaxF
   return { logMaxSize: r.maxSize, logMaxFiles: r.maxFiles };
 }
 
+/**
+ * Errors of the steps Docker takes while it makes the spec (createSpec: the working directory),
+ * not the runtime's: Docker records exit code 128 for them whatever their text (its
+ * translateContainerdStartErr reads only the runtime's).
+ */
+const specErrors = new WeakSet<object>();
+
 /** The exit code docker records for a failed start, and the error kind it answers with. */
 function startFailure(err: unknown): { exitCode: number; error: BerthError } {
   const msg = messageOf(err);
+  if (typeof err === 'object' && err !== null && specErrors.has(err)) return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
   const lower = msg.toLowerCase();
   if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
     return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
@@ -91,7 +99,12 @@ export class ContainerSupervisor {
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
       const laid = await createMountTargets(input.mounts ?? [], rootfs);
-      createWorkingDir(rootfs, e.rec.config.WorkingDir);
+      try {
+        createWorkingDir(rootfs, e.rec.config.WorkingDir);
+      } catch (err) {
+        if (typeof err === 'object' && err !== null) specErrors.add(err);
+        throw err;
+      }
       refuseWorkingDirInReadOnlyMount(rootfs, laid.laid, laid.tmpfsAt, e.rec.config.WorkingDir);
       times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
