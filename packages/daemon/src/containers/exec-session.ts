@@ -91,7 +91,7 @@ export function validateExecConfig(body: unknown): ExecConfig {
   detachKeysOf(cfg.detachKeys, 'escape');
   if (body.ConsoleSize !== undefined && body.ConsoleSize !== null) {
     const cs = body.ConsoleSize;
-    if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isInteger(n) && n >= 0)) {
+    if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isSafeInteger(n) && n >= 0)) {
       throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
     }
     if (cs[0] > 0 && cs[1] > 0) cfg.consoleSize = { height: cs[0], width: cs[1] };

@@ -87,7 +87,7 @@ function withoutEndpointMacs(eps: unknown): void {
 /** exec start's ConsoleSize ([height, width]), API 1.42; zeros or an older version: none. */
 function execConsoleSize(req: Request, v: unknown): { height: number; width: number } | undefined {
   if (v === undefined || v === null || !apiAtLeast(req, '1.42')) return undefined;
-  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
   return v[0] > 0 && v[1] > 0 ? { height: v[0] as number, width: v[1] as number } : undefined;
 }
 

@@ -45,8 +45,9 @@ export function queryHas(req: Request, name: string): boolean {
 export function queryInt(req: Request, name: string, def?: number): number | undefined {
   const s = queryString(req, name);
   if (s === undefined || s.trim() === '') return def;
+  // decimal digits, as Go's strconv.Atoi takes them (Number() also read "1e30", "0x10", " 5")
   const n = Number(s);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
+  if (!/^[+-]?\d+$/.test(s) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
   return n;
 }
 
