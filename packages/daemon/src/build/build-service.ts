@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Builder, type BuildBackend, type BuildOptions, type BuildOutput, type BuildResult } from '@berth/builder';
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
-import { familiarString, parseReference, withDefaultTag } from '@berth/oci';
+import { familiarString, withDefaultTag, type Reference } from '@berth/oci';
+import { parseNamed } from '../images/image-tagger';
 import type { Logger } from '@berth/log';
 import { ContextHasher } from './context-digests';
 import type { BuildContainers } from './build-containers';
@@ -34,14 +35,21 @@ export class BuildService {
     this.builder = new Builder(deps.backend);
   }
 
-  /** Checks and normalises `-t` values before anything is read: `foo` -> `foo:latest`; each once (moby's sanitizeRepoAndTags). */
+  /**
+   * Checks and normalises `-t` values before anything is read: `foo` -> `foo:latest`; each once
+   * (moby's sanitizeRepoAndTags: ParseNormalizedNamed, so 64 hex digits are refused, and no
+   * digest), so that no tag the tag step would refuse leaves an untagged image after the build.
+   */
   static normaliseTags(tags: string[]): string[] {
     const all = tags.map((t) => {
+      let ref: Reference;
       try {
-        return familiarString(withDefaultTag(parseReference(t)));
+        ref = parseNamed(t);
       } catch (e) {
         throw new InvalidArgumentError(`invalid reference format: ${t}: ${messageOf(e)}`);
       }
+      if (ref.digest !== undefined) throw new InvalidArgumentError('build tag cannot contain a digest');
+      return familiarString(withDefaultTag(ref));
     });
     return [...new Set(all)];
   }

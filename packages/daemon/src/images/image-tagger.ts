@@ -20,7 +20,7 @@ export interface ImageTaggerDeps {
  * A name as distribution's ParseNormalizedNamed reads it: parseReference (which refuses with a
  * ReferenceError, an InvalidArgumentError), and 64 hex digits refused (that is an image ID).
  */
-function parseNamed(s: string): Reference {
+export function parseNamed(s: string): Reference {
   if (/^[a-f0-9]{64}$/.test(s)) throw new InvalidArgumentError(`invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
   return parseReference(s);
 }
