@@ -187,9 +187,9 @@ describe('context update, export and import as docker 28', () => {
       ['unclean', makeTar([{ name: 'tls/../meta.json', content: '{}' }])],
       ['flat-tls', makeTar([{ name: 'tls/ca.pem', content: 'x' }])],
       ['meta-then-bad', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/ca.pem', content: 'x' }])],
-      // a TLS file in a directory the store does not make, or under a file: docker's atomic writer refuses it (berth named its temp file)
+      // a TLS file in a directory the store does not make: docker's atomic writer refuses it (berth named its temp file).
+      // (A file under another file is not compared: docker writes the files in Go's random map order, so its error varies.)
       ['nested-tls', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/docker/sub/ca.pem', content: 'x' }])],
-      ['under-file', makeTar([{ name: 'meta.json', content: '{}' }, { name: 'tls/docker/ca.pem', content: 'x' }, { name: 'tls/docker/ca.pem/x', content: 'x' }])],
     ];
     for (const [name, data] of cases) {
       const r = await bothClis(c, ['context', 'import', `imp-${name}`, file(name, data)], undefined, t.envs);
