@@ -65,9 +65,13 @@ describe.each(['crun', 'runc'])('mount destination through a dangling symlink (%
   it('docker cp into a created, never-started container reaches the volume; the start then shows it at the target', async () => {
     const src = path.join(work, `cp-${runtime}.txt`);
     fs.writeFileSync(src, 'copied\n');
-    const id = ok(await c.docker(['create', '--runtime', runtime, '-v', `dcp-${runtime}:/data`, 'dangling:1', 'cat', '/missing/target/f.txt'])).stdout.trim();
+    const beyond = path.join(work, `cp2-${runtime}.txt`);
+    fs.writeFileSync(beyond, 'beyond\n');
+    const id = ok(await c.docker(['create', '--runtime', runtime, '-v', `dcp-${runtime}:/data`, 'dangling:1', 'cat', '/missing/target/f.txt', '/missing/target/g.txt'])).stdout.trim();
     ok(await c.docker(['cp', src, `${id}:/data/f.txt`]));
-    expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('copied\n');
+    // the link's target itself, before any start: docker's cp mounts the volume there (mountVolumes)
+    ok(await c.docker(['cp', beyond, `${id}:/missing/target/g.txt`]));
+    expect(ok(await c.docker(['start', '-a', id])).stdout).toBe('copied\nbeyond\n');
     ok(await c.docker(['rm', id]));
   });
 

@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
+import type { RuntimeMount } from '@berth/oci';
 import { ConflictError, InvalidArgumentError, messageOf } from '@berth/errdefs';
 import { containerFilePaths, orderUserMounts, resolveUser } from '@berth/runtime';
 import { extractIntoContainer, statContainerPath, tarContainerPath, type PathStat } from './container-archive';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import { buildFsView, type ContainerFsView, type MountInput } from './container-fs-view';
+import { createMountTargets } from './mount-points';
 
 /**
  * The container's filesystem from outside: a refcounted mount of its rootfs, `docker export`
@@ -62,6 +64,25 @@ export class ContainerCopy {
    * destinations first). tmpfs mounts are left out, as docker's cp does (it sees the rootfs
    * under them).
    */
+  private async cpView(e: Entry, rootfs: string): Promise<ContainerFsView> {
+    await this.makeMountTargets(e, rootfs);
+    return this.viewOf(e, rootfs);
+  }
+
+  /**
+   * Docker's cp mounts the container's volumes and binds first (mountVolumes: each target made
+   * where FollowSymlinkInScope leads, CreateIfNotExists). A container that is not running may
+   * never have had its targets made: the ones behind a symlink in the image are made now, as its
+   * start would (createMountTargets), so the view lays each mount where the start will and a cp
+   * to `/missing/x/f` behind `/data -> /missing/x` reaches the volume too. A target it cannot
+   * make (in a read-only mount) is left: the cp sees the rootfs there, as before.
+   */
+  private async makeMountTargets(e: Entry, rootfs: string): Promise<void> {
+    if (e.rec.state.status === 'running' || e.rec.state.status === 'paused' || !e.rec.mounts?.length) return;
+    const mounts: RuntimeMount[] = e.rec.mounts.map((m) => ({ destination: m.Destination, type: 'bind', source: m.Source, options: ['rbind', m.RW ? 'rw' : 'ro', 'rprivate'] }));
+    await createMountTargets(mounts, rootfs).catch((err) => this.ctx.log.debug({ id: e.rec.id, err: messageOf(err) }, 'cp: a mount target left unmade'));
+  }
+
   private viewOf(e: Entry, rootfs: string): ContainerFsView {
     const dir = this.ctx.layout.containerDir(e.rec.id);
     const user = orderUserMounts(e.rec.mounts ?? [], (m) => m.Destination);
@@ -77,7 +98,7 @@ export class ContainerCopy {
     const e = this.ctx.mustGet(ref);
     const m = await this.mountRootfs(ref);
     try {
-      const view = this.viewOf(e, m.path);
+      const view = await this.cpView(e, m.path);
       try {
         const r = statContainerPath(view, containerPath, ref);
         r.close();
@@ -99,7 +120,7 @@ export class ContainerCopy {
     let view: ContainerFsView | undefined;
     let r: ReturnType<typeof statContainerPath> | undefined;
     try {
-      view = this.viewOf(e, m.path);
+      view = await this.cpView(e, m.path);
       r = statContainerPath(view, containerPath, ref);
       stat = r.stat;
       tar = await tarContainerPath(view, r, this.ctx.deps.packDirectory);
@@ -138,7 +159,7 @@ export class ContainerCopy {
       // that user (names resolved through the container's /etc/passwd and /etc/group)
       const user = e.rec.config.User ?? '';
       const chown = opts.copyUIDGID && user !== '' ? await resolveUser(m.path, user) : undefined;
-      const view = this.viewOf(e, m.path);
+      const view = await this.cpView(e, m.path);
       try {
         await extractIntoContainer({
           chown: chown ? { uid: chown.uid, gid: chown.gid } : undefined,
