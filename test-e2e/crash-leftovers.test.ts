@@ -3,7 +3,8 @@
  * commit leaves no paused container after the restart, during a build no intermediate
  * container (also when killed the moment the step's container exists), during a volume's
  * copy-up no half-filled volume (the next start copies it whole), during a load nothing of
- * the cut image in layers/ or content/ (nor its config blob, written before its record: swept at start); no health-probe shim outlives the removal of its container or a daemon stop
+ * the cut image in layers/ or content/ (nor its config blob, written before its record: swept at start),
+ * during a create no container directory without a record; no health-probe shim outlives the removal of its container or a daemon stop
  * (the removal is raced against probes every 20 ms, a bounded number of times).
  */
 import { describe, expect, it } from '@jest/globals';
@@ -174,5 +175,22 @@ describe('crash leftovers', () => {
     ok(await docker(['load', '-i', second]));
     expect(ok(await docker(['image', 'inspect', '--format', '{{.Config.Labels.which}}', 'cfg:2'])).stdout.trim()).toBe('second');
     ok(await docker(['rmi', 'cfg:1', 'cfg:2']));
+  }, 60_000);
+  it("kill -9 between a create's directory and its record: after the restart the directory is gone, the other containers' stay", async () => {
+    const kept = ok(await docker(['create', 'busybox', 'true'])).stdout.trim();
+    const dirs = (): string[] => fs.readdirSync(path.join(d.dataRoot, 'containers')).sort();
+    const before = dirs();
+    // berth.db's write lock held by another process: the record's insert waits with the directory made
+    await whileDatabaseLocked(d.dataRoot, async () => {
+      const create = docker(['create', 'busybox', 'true']);
+      await waitFor('the container directory made', () => dirs().length > before.length, 4_000, 2);
+      await d.kill9();
+      await create;
+    });
+    expect(dirs().length).toBe(before.length + 1);
+    await d.restart();
+    expect(dirs()).toEqual(before);
+    expect(ok(await docker(['ps', '-aq', '--no-trunc'])).stdout.trim().split('\n')).toContain(kept);
+    ok(await docker(['rm', kept]));
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '@berth/errdefs';
-import type { ExitStatus, Task } from '@berth/runtime';
+import { isMountPoint, removeBundle, type ExitStatus, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import { newEntry, type Entry } from './container-entry';
 import type { ContainerExecs } from './container-exec';
@@ -34,6 +34,7 @@ export class ContainerRestore {
       ctx.entries.set(rec.id, e);
       ctx.byName.set(rec.name, e);
     }
+    await this.removeUnrecorded();
     // the network component keeps the wiring of containers recorded as running and reclaims
     // the rest (a crash leaves veths, netns files and port rules); one found dead below is
     // detached there
@@ -45,6 +46,28 @@ export class ContainerRestore {
         this.restoreOne(e).catch((err) => ctx.log.error({ id: e.rec.id, err: messageOf(err) }, 'restoring container failed')),
       ),
     );
+  }
+
+  /**
+   * A create cut by a crash (kill -9 between the container's directory and its record) leaves a
+   * `containers/<id>/` nothing refers to (no `ps -a` row, nothing to `rm`): removed here, with its
+   * snapshot. One whose rootfs is still mounted is left, with a warning (removeBundle never
+   * empties a mount).
+   */
+  private async removeUnrecorded(): Promise<void> {
+    const ctx = this.ctx;
+    const names = await fs.readdir(ctx.layout.containersDir).catch(() => [] as string[]);
+    for (const id of names) {
+      if (!/^[0-9a-f]{64}$/.test(id) || ctx.entries.has(id)) continue;
+      try {
+        if (await isMountPoint(ctx.rootfsOf(id)).catch(() => false)) throw new Error('its rootfs is still mounted');
+        await ctx.deps.snapshots.remove(id).catch(() => undefined);
+        await removeBundle(ctx.layout.containerDir(id));
+        ctx.log.info({ id }, 'removed the directory of a container without a record (a create cut by a crash)');
+      } catch (err) {
+        ctx.log.warn({ id, err: messageOf(err) }, 'a container directory without a record is left');
+      }
+    }
   }
 
   private async restoreOne(e: Entry): Promise<void> {
