@@ -433,6 +433,22 @@ describe('readLogs --follow through rotations it slept through', () => {
     expect(f.got).toEqual(range(0, 8));
   });
 
+  it('max-file 1: LOG truncated in place and written past where the follower was: every new line from the start', async () => {
+    const log = path.join(dir, 'follow-truncate.log');
+    n = 0;
+    realFs.writeFileSync(log, lines(3));
+    const f = follow(log);
+    await until(() => f.got.length === 3);
+    await settle(60);
+    // the shim's rotation with max-file 1 (ftruncate, same inode), then more than there was
+    realFs.truncateSync(log, 0);
+    realFs.appendFileSync(log, lines(6));
+    await until(() => f.got[f.got.length - 1] === n - 1);
+    f.stop();
+    await f.done;
+    expect(f.got).toEqual(range(0, n));
+  });
+
   it('a follower that starts while LOG is missing (mid-rotation) goes on from LOG.1 into the files after it', async () => {
     const log = path.join(dir, 'follow-missing.log');
     n = 0;

@@ -5,6 +5,8 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { LogEntry, OutputStream, ReadLogsOptions } from './types';
 
 const CHUNK = 256 * 1024;
+/** How much of a followed file's start is kept to know it again after a truncation in place. */
+const HEAD = 64;
 
 /** RFC3339(Nano) -> nanoseconds since the epoch. */
 export function parseRfc3339Nano(s: string): bigint | undefined {
@@ -552,6 +554,21 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
      * reopens LOG, loses every file but the newest). A snapshot that did not hold still (not
      * `whole`) and lacks cur is taken again after a pause, as a read does.
      */
+    /**
+     * Whether cur (still LOG) was truncated in place since it was read to `pos`: shorter than
+     * that, or its first bytes are not the ones seen before (a file written again past `pos`
+     * since the truncation is not shorter; its first entry has another time).
+     */
+    let head = Buffer.alloc(0);
+    const truncatedInPlace = async (size: number): Promise<boolean> => {
+      if (size < pos) return true;
+      if (pos === 0) return false;
+      const b = Buffer.allocUnsafe(HEAD);
+      const { bytesRead } = await cur.read(b, 0, HEAD, 0);
+      if (!b.subarray(0, Math.min(bytesRead, head.length)).equals(head)) return true;
+      if (bytesRead > head.length) head = Buffer.from(b.subarray(0, bytesRead));
+      return false;
+    };
     const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
       let after: Held[] = [];
       try {
@@ -559,7 +576,14 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
           const now = fs.statSync(file, { throwIfNoEntry: false });
           const mine = cur.stat();
           if (now && now.ino === mine.ino && now.dev === mine.dev) {
-            if (mine.size < pos) pos = 0; // truncated (max-file 1)
+            if (await truncatedInPlace(mine.size)) {
+              // max-file 1: the shim truncates LOG and writes on from 0; read that from its start
+              pos = 0;
+              carry = Buffer.alloc(0);
+              rest = '';
+              head = Buffer.alloc(0);
+              yield* readToEnd();
+            }
             return;
           }
           yield* readToEnd();
@@ -579,6 +603,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
             const next = after.shift()!;
             await cur.close();
             cur = fh = next.fh;
+            head = Buffer.alloc(0);
             pos = 0;
             carry = Buffer.alloc(0);
             rest = '';
@@ -595,8 +620,11 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     rewatch();
     // a rotation since the snapshot (or a follower that started on a rotated file, LOG missing): at once
     yield* followRotation();
+    // Each wake looks at LOG before reading on (a truncation in place is seen before reading past
+    // the old end), and again after (a rotation since: cur read to its end, then what came after).
     while (!stopped && !pastUntil) {
       if (stopRequested) {
+        yield* followRotation();
         yield* readToEnd();
         yield* followRotation();
         return;
@@ -607,6 +635,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
         t.unref?.();
       });
       if (stopped) return;
+      yield* followRotation();
       yield* readToEnd();
       yield* followRotation();
     }
