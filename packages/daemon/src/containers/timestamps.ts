@@ -22,9 +22,12 @@ export function unixSeconds(t: string): number {
  */
 export function parseTimeArg(v: string | number | undefined, now: Date): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (typeof v === 'number') return v * 1000;
+  // beyond what a Date holds (Go's ParseInt of the seconds fails first): NaN, a 400 for the caller,
+  // not an invalid Date thrown later (`logs?since=99999999999999999999` answered 200 and an error in the stream)
+  const inRange = (ms: number): number => (Math.abs(ms) <= 8.64e15 ? ms : NaN);
+  if (typeof v === 'number') return inRange(v * 1000);
   const s = v.trim();
-  if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  if (/^-?\d+(\.\d+)?$/.test(s)) return inRange(Number(s) * 1000);
   const dur = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(s);
   if (dur) {
     const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
