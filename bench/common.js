@@ -169,7 +169,7 @@ function runAlone(name, { bench, rows, busybox = false, baseDir = os.tmpdir(), a
         execFileSync(makeRootfs, ['-o', rootfs], { stdio: 'ignore' });
         execFileSync('docker', ['import', rootfs, 'busybox:latest'], { env: { ...process.env, DOCKER_HOST: dockerHost }, stdio: 'ignore' });
       }
-      const r = await bench({ dockerHost, tmp, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
+      const r = await bench({ dockerHost, tmp, daemonPid: daemon.pid, deadline: Date.now() + 1000 * Number(process.env.BENCH_MAX_SECONDS || 600) });
       console.log(JSON.stringify(r, null, 2));
       printRows(rows(r));
     } finally {

@@ -29,6 +29,23 @@ const path = require('node:path');
 
 async function benchCp(ctx, results) {
   const { docker, median, log, tmp } = ctx;
+  // berthd's own CPU (user + sys, all its threads, from /proc/PID/stat) and the load average for
+  // each berth copy, when the caller knows berthd's pid: on a shared machine the wall time
+  // mostly measures the load, the CPU-seconds what berthd spent
+  const ticks = 100; // USER_HZ: /proc's clock ticks are 1/100 s on Linux
+  const cpuOf = (pid) => {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / ticks;
+  };
+  const cpu = { bigIn: [], bigOut: [], smallIn: [], smallOut: [] };
+  const load = { bigIn: [], bigOut: [], smallIn: [], smallOut: [] };
+  const berthCp = (key, args) => {
+    const c0 = ctx.daemonPid ? cpuOf(ctx.daemonPid) : 0;
+    load[key].push(Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
+    const ms = docker(['cp', ...args]).ms;
+    if (ctx.daemonPid) cpu[key].push(Math.round((cpuOf(ctx.daemonPid) - c0) * 100) / 100);
+    return ms;
+  };
   const runs = Math.max(1, Number(process.env.BENCH_CP_RUNS || 3));
   const bigMb = Math.max(1, Number(process.env.BENCH_CP_BIG_MB || 1024));
   const small = Math.max(1, Number(process.env.BENCH_CP_SMALL || 20000));
@@ -106,20 +123,20 @@ async function benchCp(ctx, results) {
         await turn();
       }
       settle();
-      t.bigIn.push(docker(['cp', path.join(src, 'big'), 'cpbench:/tmp/big']).ms);
+      t.bigIn.push(berthCp('bigIn', [path.join(src, 'big'), 'cpbench:/tmp/big']));
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
       settle();
-      t.bigOut.push(docker(['cp', 'cpbench:/tmp/big', out]).ms);
+      t.bigOut.push(berthCp('bigOut', ['cpbench:/tmp/big', out]));
       await turn();
       docker(['exec', 'cpbench', 'rm', '-f', '/tmp/big']);
       await turn();
       settle();
-      t.smallIn.push(docker(['cp', path.join(src, 'many'), 'cpbench:/tmp/many']).ms);
+      t.smallIn.push(berthCp('smallIn', [path.join(src, 'many'), 'cpbench:/tmp/many']));
       await turn();
       fs.rmSync(out, { recursive: true, force: true });
       settle();
-      t.smallOut.push(docker(['cp', 'cpbench:/tmp/many', out]).ms);
+      t.smallOut.push(berthCp('smallOut', ['cpbench:/tmp/many', out]));
       await turn();
       docker(['exec', 'cpbench', 'rm', '-rf', '/tmp/many']);
       await turn();
@@ -166,6 +183,9 @@ async function benchCp(ctx, results) {
     cliSmallOutMs: median(t.cliSmallOut),
     // every run's figure (ms), not only the medians: on a shared machine one slow run can hide in a median
     perRunMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.map((x) => Math.round(x))])),
+    // berthd's CPU-seconds (user + sys) per berth copy, every run (empty without berthd's pid), and the 1-minute load average at its start
+    berthdCpuS: cpu,
+    loadAvg: load,
   };
   results.cp = r;
   log(`cp ${bigMb} MiB file: in ${r.bigInMs.toFixed(0)} ms, out ${r.bigOutMs.toFixed(0)} ms; ${small} small files: in ${r.smallInMs.toFixed(0)} ms, out ${r.smallOutMs.toFixed(0)} ms (${r.runs} runs)`);
@@ -186,6 +206,9 @@ function cpRows(r) {
     ['  floor now: tar | tar of the small files into the container (overlay)', fmt(r.floorSmallOverlayMs), 'what a copy-in writes through'],
     ['  floor now: the docker CLI alone, file in / out', `${fmt(r.cliBigInMs)} / ${fmt(r.cliBigOutMs)}`, 'a stub server: GET streams a tar made before, PUT drops it'],
     ['  floor now: the docker CLI alone, small files in / out', `${fmt(r.cliSmallInMs)} / ${fmt(r.cliSmallOutMs)}`, 'same'],
+    ...(r.berthdCpuS && r.berthdCpuS.bigIn.length > 0
+      ? [['  berthd CPU-s (user+sys) per copy: file in / out; small in / out', ['bigIn', 'bigOut', 'smallIn', 'smallOut'].map((k) => r.berthdCpuS[k].join(' ')).join(' / '), `every run; load ${Object.values(r.loadAvg).flat().join(' ')}`]]
+      : []),
   ];
 }
 
@@ -286,11 +309,11 @@ if (require.main === module) {
     after: () => fresh && fresh.remove(),
     busybox: true,
     rows: (r) => cpRows(r.cp),
-    bench: async ({ dockerHost, tmp, deadline }) => {
+    bench: async ({ dockerHost, tmp, deadline, daemonPid }) => {
       const { docker } = clients(dockerHost, tmp, 600_000);
       const results = {};
       const log = (...a) => process.stderr.write(`bench cp: ${a.join(' ')}\n`);
-      await benchCp({ docker, median, log, tmp, freshFs: fresh !== null, timeLeft: () => deadline - Date.now() }, results);
+      await benchCp({ docker, median, log, tmp, daemonPid, freshFs: fresh !== null, timeLeft: () => deadline - Date.now() }, results);
       return results;
     },
   });
