@@ -231,6 +231,7 @@ describe('images routes', () => {
 describe('pull and push events (moby: Actor.ID the reference, name its repository, the image labels)', () => {
   test('one event each, in familiar form', async () => {
     const pushEvents = new EventLog();
+    const asked: string[] = [];
     const imported = await store.images.create(
       Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { team: 'green' } }, rootfs: { type: 'layers', diff_ids: [] } })),
     );
@@ -239,7 +240,8 @@ describe('pull and push events (moby: Actor.ID the reference, name its repositor
       archives: store.archives,
       events: pushEvents,
       pull: async (o) => {
-        await store.images.tag(imported.id, o.reference);
+        asked.push(o.allTags ? `${o.reference} (all tags)` : o.reference);
+        if (!o.allTags) await store.images.tag(imported.id, o.reference);
         return { imageId: imported.id, name: o.reference };
       },
       push: async () => undefined,
@@ -251,10 +253,20 @@ describe('pull and push events (moby: Actor.ID the reference, name its repositor
     try {
       expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=docker.io%2Fteam%2Fapp&tag=v1')).status).toBe(200);
       expect((await request(sock2, 'POST', '/v1.41/images/team/app/push?tag=v1')).status).toBe(200);
+      // moby's PullImage: the tag given replaces fromImage's (WithTag), a digest replaces the tag
+      // (WithDigest(TrimNamed)); `pull -a` of an old client sends `name:` (trailing ':' trimmed)
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp%3Av0&tag=v2')).status).toBe(200);
+      expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%3Av0&tag=${digest}`)).status).toBe(200);
+      expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp%3A')).status).toBe(200);
       expect(pushEvents.replay().map((e) => [e.action, e.actorId, e.attributes])).toEqual([
         ['pull', 'team/app:v1', { team: 'green', name: 'team/app' }],
         ['push', 'team/app:v1', { team: 'green', name: 'team/app' }],
+        ['pull', 'team/app:v2', { team: 'green', name: 'team/app' }],
+        ['pull', `team/app@${digest}`, { team: 'green', name: 'team/app' }],
+        ['pull', 'team/app', { name: 'team/app' }],
       ]);
+      expect(asked).toEqual(['docker.io/team/app:v1', 'team/app:v2', `team/app@${digest}`, 'team/app (all tags)']);
     } finally {
       await second.close(100);
     }

@@ -203,8 +203,12 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       // no tag anywhere: every tag of the repository (`docker pull -a`), as the API documents
       let allTags: boolean;
       try {
-        const ref = parseReference(fromImage);
-        reference = tag && ref.tag === undefined && ref.digest === undefined ? `${fromImage}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : fromImage;
+        // moby's PullImage: `pull -a` may send the name with a trailing ':'; a `tag` replaces the
+        // tag fromImage has (WithTag), a digest `tag` replaces both (WithDigest(TrimNamed))
+        const image = fromImage.endsWith(':') ? fromImage.slice(0, -1) : fromImage;
+        const ref = parseReference(image);
+        const name = ref.tag !== undefined && ref.digest === undefined ? image.slice(0, image.length - ref.tag.length - 1) : image;
+        reference = tag && ref.digest === undefined ? `${name}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : image;
         allTags = !tag && ref.tag === undefined && ref.digest === undefined;
         parseReference(reference);
       } catch (e) {
