@@ -3,7 +3,8 @@
  * image larger than the free space fails with the real cause and leaves nothing behind, with
  * no uncaught exception; the daemon answers on and loads and runs a small image; a container
  * that filled the disk, whose process then dies while nothing can be written, is reported
- * exited and can be removed; once the space is back everything works.
+ * exited and can be removed; stop and kill work on the full disk; once the space is back
+ * everything works.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
@@ -93,6 +94,22 @@ describe('a full data root', () => {
     expect(ok(await docker(['ps', '-aq'])).stdout).toBe('');
     expect(d!.log()).not.toMatch(/uncaught exception|unhandled rejection/);
   }, 120_000);
+
+  it('stop and kill on the full disk stop the container (the manual stop kept in memory), reported exited; rm after', async () => {
+    const a = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    const b = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    const filler = path.join(small, 'filler');
+    await exec('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
+    try {
+      expect(free()).toBeLessThan(1 << 16);
+      ok(await docker(['stop', '-t', '1', a]));
+      ok(await docker(['kill', b]));
+      for (const id of [a, b]) expect(ok(await docker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\)/);
+    } finally {
+      fs.rmSync(filler);
+    }
+    ok(await docker(['rm', a, b]));
+  }, 60_000);
 
   it('a commit on the full disk fails with the real cause and leaves the container running, not frozen; rm -f removes it after a restart', async () => {
     // the container ticks a counter in its own /dev/shm (a tmpfs, not the full disk) once the fill is done

@@ -50,7 +50,7 @@ export class ContainerLifecycle {
     } catch {
       // validated at create
     }
-    if (signo === 9 || signo === stopSig) await this.ctx.setState(e, { manuallyStopped: true });
+    if (signo === 9 || signo === stopSig) await this.ctx.setState(e, { manuallyStopped: true }, { evenUnsaved: true });
     e.hub.release();
     await task.kill(signo);
     this.ctx.emit(e, 'kill', { signal: String(signo) });

@@ -309,11 +309,13 @@ export class ContainerSupervisor {
     if (e.rec.state.status === 'restarting') {
       if (e.restartTimer) clearTimeout(e.restartTimer);
       e.restartTimer = undefined;
-      await ctx.setState(e, { status: 'exited', manuallyStopped: true });
+      await ctx.setState(e, { status: 'exited', manuallyStopped: true }, { evenUnsaved: true });
       return;
     }
     checkCanStop(e.rec.state.status, e.rec.id);
-    await ctx.setState(e, { manuallyStopped: true });
+    // in memory even when a full disk refuses the row (moby's killWithSignal ignores its
+    // CheckpointTo error): a stop must not fail, leaving the container running, for lack of space
+    await ctx.setState(e, { manuallyStopped: true }, { evenUnsaved: true });
     const task = e.task;
     const handled = e.exitHandled;
     if (!task) return;
