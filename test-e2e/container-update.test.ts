@@ -98,10 +98,30 @@ describe('docker update as Docker 20.10 checks it', () => {
       expect(await hostConfig('pids', '{{.HostConfig.PidsLimit}}')).toBe('50');
       expect((await update('pids', { PidsLimit: 0 })).status).toBe(200);
       expect(await hostConfig('pids', '{{.HostConfig.PidsLimit}}')).toBe('0');
+      // below API 1.40 the route drops PidsLimit (decoded first: a bad one is still a 400)
+      const v139 = (body: unknown) =>
+        rawRequest(d.socketPath, { method: 'POST', path: '/v1.39/containers/pids/update', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await v139({ PidsLimit: 30 })).status).toBe(200);
+      expect((await v139({ PidsLimit: 'x' })).status).toBe(400);
+      expect(await hostConfig('pids', '{{.HostConfig.PidsLimit}}')).toBe('0');
       ok(await docker(['start', 'pids']));
       expect(fs.readFileSync(`/sys/fs/cgroup/pids/berth/${await idOf('pids')}/pids.max`, 'utf8').trim()).toBe('max');
     } finally {
       await docker(['rm', '-f', 'pids']);
+    }
+  });
+
+  it('a limit the kernel refuses on a running container: 500 (moby errdefs.System), nothing stored', async () => {
+    // 24 MiB held in the container's /dev/shm (tmpfs, charged to its memory cgroup, no swap to go to)
+    ok(await docker(['run', '-d', '--name', 'held', '-m', '64m', '--memory-swap', '64m', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/x bs=1M count=24 && touch /tmp/ready && sleep 1000']));
+    try {
+      for (let i = 0; i < 100 && (await docker(['exec', 'held', 'test', '-e', '/tmp/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+      const r = await update('held', { Memory: 8388608, MemorySwap: 16777216 });
+      expect(r.status).toBe(500);
+      expect((r.json as { message: string }).message).toMatch(new RegExp(`^Cannot update container ${await idOf('held')}: `));
+      expect(await hostConfig('held', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}')).toBe('67108864 67108864');
+    } finally {
+      await docker(['rm', '-f', 'held']);
     }
   });
 });

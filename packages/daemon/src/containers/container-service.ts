@@ -46,6 +46,11 @@ export interface StopOptions {
   signal?: string;
 }
 
+export interface UpdateOptions {
+  /** False below API 1.40: the body's PidsLimit is decoded, then dropped (moby's postContainerUpdate). */
+  pidsLimit?: boolean;
+}
+
 export interface RemoveOptions {
   /** Kill a running container first. */
   force?: boolean;
@@ -166,10 +171,11 @@ export interface ContainerService {
   attach(ref: string, opts: AttachOptions): Promise<Attachment>;
   logs(ref: string, opts: LogsOptions): Promise<LogsStream>;
   /**
-   * `docker update`: resources (non-zero fields) and the restart policy. The new limits are
-   * stored and apply from the next start; for a running container a Warning says so.
+   * `docker update`: resources (non-zero fields) and the restart policy. A running (or paused)
+   * container gets the limits live first (a refusal is a 500 and nothing is stored); a stopped one
+   * has them from its next start.
    */
-  update(ref: string, body: unknown): Promise<{ Warnings: string[] | null }>;
+  update(ref: string, body: unknown, opts?: UpdateOptions): Promise<{ Warnings: string[] | null }>;
   /** Freezes every process of a running container (409 otherwise). */
   pause(ref: string): Promise<void>;
   /** Thaws a paused container (500 `Container <id> is not paused` otherwise, as docker). */

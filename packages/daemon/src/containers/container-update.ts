@@ -1,6 +1,7 @@
 import { ConflictError, FailedPreconditionError, InternalError, InvalidArgumentError } from '@berth/errdefs';
 import type { HostConfig } from '@berth/api';
 import type { ContainerContext } from './container-context';
+import type { UpdateOptions } from './container-service';
 import { resourceLimitsOf } from './spec-input';
 import { checkUpdateNumbers, validateCreate } from './validate-create';
 
@@ -46,11 +47,14 @@ function updateConflict(stored: HostConfig, u: Record<string, unknown>): string 
  * is stored when the kernel refuses. One refusal of berth's own (Docker stores it, and the
  * container then fails to start or the live update fails): a MemorySwap the update leaves
  * below the Memory, `Minimum memoryswap limit should be larger than memory limit, see usage`.
+ * A limit the runtime refuses live is Docker's `errdefs.System` (a 500), `Cannot update container
+ * ID: …`. `opts.pidsLimit` false (a request below API 1.40): the body's PidsLimit is decoded, then
+ * dropped, as postContainerUpdate drops it.
  */
-export async function updateContainer(ctx: ContainerContext, ref: string, body: unknown): Promise<{ Warnings: string[] | null }> {
+export async function updateContainer(ctx: ContainerContext, ref: string, body: unknown, opts: UpdateOptions = {}): Promise<{ Warnings: string[] | null }> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('update: the request body must be a JSON object');
-  const b = body as Record<string, unknown>;
-  checkUpdateNumbers(b); // Go's decoder's refusals come first, naming UpdateConfig's fields
+  checkUpdateNumbers(body as Record<string, unknown>); // Go's decoder's refusals come first, naming UpdateConfig's fields
+  const b: Record<string, unknown> = opts.pidsLimit === false ? { ...body, PidsLimit: undefined } : (body as Record<string, unknown>);
   const e = ctx.mustGet(ref);
   const id = e.rec.id;
   // the fields the update carries (Docker's UpdateContainer: a zero value changes nothing)
@@ -100,7 +104,8 @@ export async function updateContainer(ctx: ContainerContext, ref: string, body: 
       // whose runtime update skips a pids limit of 0; crun cannot write `max` on cgroup v1)
       await rt.update(id, resourceLimitsOf({ hostConfig: next }));
     } catch (err) {
-      throw new InvalidArgumentError(`Cannot update container ${id}: ${(err as Error).message}`);
+      // moby: errCannotUpdate(ctr.ID, errdefs.System(err))
+      throw new InternalError(`Cannot update container ${id}: ${(err as Error).message}`, { cause: err });
     }
   }
   await ctx.store.updateHostConfig(id, next);

@@ -8,6 +8,7 @@ export type {
   CreateOptions as ContainerCreateOptions,
   StopOptions,
   RemoveOptions,
+  UpdateOptions as ContainerUpdateOptions,
   AttachOptions,
   Attachment,
   LogsOptions,

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duplex } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotFoundError, NotModifiedError } from '@berth/errdefs';
+import { ConflictError, InternalError, InvalidArgumentError, NotFoundError, NotModifiedError } from '@berth/errdefs';
 import { Database } from '@berth/sqlite';
 import { DataRoot } from '../layout';
 import { commitPauseMarker } from './container-commit';
@@ -453,6 +453,33 @@ describe('ContainerService (fake runtime)', () => {
     const auto = await svc.create({ Image: 'busybox', HostConfig: { AutoRemove: true } });
     await expect(svc.update(auto.Id, { RestartPolicy: { Name: 'always' } })).rejects.toThrow('AutoRemove');
     await svc.remove(Id, { force: true });
+  });
+
+  it('update: a limit the runtime refuses live is a 500 (moby errdefs.System) and nothing is stored', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', Cmd: ['sleep'], HostConfig: { Memory: 64 * 1024 * 1024, MemorySwap: 128 * 1024 * 1024 } });
+    await svc.start(Id);
+    const update = runtime.update.bind(runtime);
+    runtime.update = async () => {
+      throw new Error('crun: write memory.limit_in_bytes: Device or resource busy');
+    };
+    try {
+      const err = await svc.update(Id, { Memory: 8 * 1024 * 1024 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InternalError);
+      expect((err as Error).message).toBe(`Cannot update container ${Id}: crun: write memory.limit_in_bytes: Device or resource busy`);
+    } finally {
+      runtime.update = update;
+    }
+    expect((await svc.inspect(Id)).HostConfig.Memory).toBe(64 * 1024 * 1024);
+    await svc.remove(Id, { force: true });
+  });
+
+  it('update below API 1.40: PidsLimit is decoded, then dropped (moby postContainerUpdate)', async () => {
+    const { Id } = await svc.create({ Image: 'busybox', HostConfig: { PidsLimit: 40 } });
+    await svc.update(Id, { PidsLimit: 0, CpuShares: 512 }, { pidsLimit: false });
+    expect((await svc.inspect(Id)).HostConfig).toMatchObject({ PidsLimit: 40, CpuShares: 512 });
+    await expect(svc.update(Id, { PidsLimit: 'x' }, { pidsLimit: false })).rejects.toThrow(InvalidArgumentError);
+    await svc.update(Id, { PidsLimit: 0 });
+    expect((await svc.inspect(Id)).HostConfig.PidsLimit).toBe(0);
   });
 
   it('a removal the full disk refused leaves the container removable once the space is back (dead, not stuck removing)', async () => {

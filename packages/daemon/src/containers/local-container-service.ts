@@ -35,6 +35,7 @@ import type {
   LogsStream,
   RemoveOptions,
   StopOptions,
+  UpdateOptions,
   WaitCondition,
   WaitHandle,
 } from './container-service';
@@ -127,8 +128,8 @@ export class LocalContainerService implements ContainerService {
     return this.lifecycle.rename(ref, newName);
   }
 
-  update(ref: string, body: unknown): Promise<{ Warnings: string[] | null }> {
-    return updateContainer(this.ctx, ref, body);
+  update(ref: string, body: unknown, opts?: UpdateOptions): Promise<{ Warnings: string[] | null }> {
+    return updateContainer(this.ctx, ref, body, opts);
   }
 
   // streams (container-attach.ts)

@@ -243,7 +243,7 @@ export function containersRouter(service: ContainerService): Router {
     '/containers/:id/update',
     asyncHandler(async (req: Request, res: Response) => {
       const body = await readJsonBody(req, { exact: true });
-      sendJson(res, 200, await service.update(id(req), body ?? {}));
+      sendJson(res, 200, await service.update(id(req), body ?? {}, { pidsLimit: apiAtLeast(req, '1.40') }));
     }),
   );
 
