@@ -7,6 +7,7 @@ import type { RuntimeMount } from '@berth/oci';
 import { RootView, cleanPath, fdPath, fsAt, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
 import { orderUserMounts } from '@berth/runtime';
 import { followSymlinkInScope } from './container-archive';
+import { firstMissingInReadOnlyMount } from './first-missing-in-read-only-mount';
 import type { ContainerRecord } from './container-record';
 
 /**
@@ -225,10 +226,9 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
         resolved = r.path;
         const throughLink = r.path !== cleanPath(m.destination);
         const inTmpfs = tmpfsAt.some((d) => isWithin(d, r.path));
-        const ro = r.mount && !r.mount.rw ? r.mount : undefined;
-        if (r.missing > 0 && ro && !tmpfsAt.some((d) => isWithin(d, r.path) && isWithin(ro.destination, d))) {
-          refusal = readOnlyTarget(m, r.path, r.missing);
-        } else if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
+        const first = firstMissingInReadOnlyMount(r, tmpfsAt);
+        if (first !== undefined) refusal = readOnlyTarget(m, first);
+        else if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
       } finally {
         r.close();
       }
@@ -254,12 +254,10 @@ export interface LaidMounts {
  * A mount whose target is missing inside a read-only mount laid before it (`-v /h:/r:ro -v
  * vol:/r/sub`, `--tmpfs /r/t`): runc cannot make the target there and fails the start (`mkdir
  * sub: read-only file system`); crun makes it before it remounts the bind read-only, in the
- * bind's host directory. Refused for both runtimes with runc's words; `resolved` is where the
- * target resolves, its last `missing` components absent.
+ * bind's host directory. Refused for both runtimes with runc's words; `first` is the first
+ * missing directory (firstMissingInReadOnlyMount).
  */
-function readOnlyTarget(m: RuntimeMount, resolved: string, missing: number): InternalError {
-  let first = resolved;
-  for (let i = 1; i < missing; i++) first = path.posix.dirname(first);
+function readOnlyTarget(m: RuntimeMount, first: string): InternalError {
   const source = m.type === 'tmpfs' ? 'tmpfs' : (m.source ?? m.type);
   return new InternalError(
     `OCI runtime create failed: error during container init: error mounting "${source}" to rootfs at "${cleanPath(m.destination)}": mkdir ${path.posix.basename(first)}: read-only file system`,

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InternalError } from '@berth/errdefs';
-import { RootView, cleanPath, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
+import { RootView, cleanPath, makeMissing, type ViewMountInput } from '@berth/fs';
 import { followSymlinkInScope } from './container-archive';
+import { firstMissingInReadOnlyMount } from './first-missing-in-read-only-mount';
 
 /** Docker's error when the working directory is not a directory (SetupWorkingDirectory; a 500). */
 function notADirectory(workingDir: string, cause?: unknown): InternalError {
@@ -77,13 +77,8 @@ export function refuseWorkingDirInReadOnlyMount(rootfs: string, laid: readonly V
       return; // a file or a loop in the way: the runtime reports it
     }
     try {
-      const mount = r.mount;
-      if (r.missing === 0 || !mount || mount.rw) return;
-      if (tmpfsAt.some((t) => isWithin(t, r.path) && isWithin(mount.destination, t))) return;
-      // runc's MkdirAll names the first directory it cannot make
-      let first = r.path;
-      for (let i = 1; i < r.missing; i++) first = path.posix.dirname(first);
-      throw new InternalError(`OCI runtime create failed: error during container init: mkdir ${first}: read-only file system`);
+      const first = firstMissingInReadOnlyMount(r, tmpfsAt);
+      if (first !== undefined) throw new InternalError(`OCI runtime create failed: error during container init: mkdir ${first}: read-only file system`);
     } finally {
       r.close();
     }
