@@ -6,7 +6,7 @@ import { buildExecProcess, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import type { Entry } from './container-entry';
 import { HealthMonitor, hasHealthcheck, type ProbeResult } from './health-monitor';
-import { setLongTimeout } from './long-timeout';
+import { setLongTimeout } from '../long-timeout';
 
 /** Runs a container's health check (health-monitor.ts) with probes executed in the container. */
 export class ContainerHealth {

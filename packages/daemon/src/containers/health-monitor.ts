@@ -1,5 +1,5 @@
 import type { HealthConfig, Int64 } from '@berth/api';
-import { setLongTimeout } from './long-timeout';
+import { setLongTimeout } from '../long-timeout';
 
 /** One probe as docker's `State.Health.Log` shows it. */
 export interface HealthLogEntry {

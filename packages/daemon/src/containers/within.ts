@@ -1,4 +1,4 @@
-import { setLongTimeout } from './long-timeout';
+import { setLongTimeout } from '../long-timeout';
 
 /** Resolves after `ms` (any length: setLongTimeout) with `false`, or with `true` as soon as `p` settles (at once without `p`). */
 export async function within(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {

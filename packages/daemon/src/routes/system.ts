@@ -5,6 +5,7 @@ import { asyncHandler, queryFilters, queryString, readJsonObject, sendJson } fro
 import { encodeEvent, eventMatches, type EventLog } from '../events/event-log';
 import type { SystemInfo } from '../system/system-info';
 import { imageSummaryFor } from './images';
+import { setLongTimeout } from '../long-timeout';
 import type { LoginRequest } from '../system/registry-login';
 
 export interface SystemRoutesDeps {
@@ -39,17 +40,6 @@ export function parseEventTime(s: string | undefined, name: string): bigint | un
   // the seconds as Go's strconv.ParseInt(…, 10, 64) takes them: past 2^63-1 a 400
   if (!m || BigInt(m[1]!) > 9_223_372_036_854_775_807n) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
   return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
-}
-
-/**
- * Calls `fn` at `atMs` (epoch ms), however far off: a single setTimeout past 2^31-1 ms (24.8
- * days) fires at once (node's TimeoutOverflowWarning), which ended `events --until 720h` at once.
- */
-export function callAt(atMs: number, fn: () => void): void {
-  const MAX = 2_147_483_647;
-  const left = atMs - Date.now();
-  if (left > MAX) setTimeout(() => callAt(atMs, fn), MAX).unref();
-  else setTimeout(fn, Math.max(0, left) + 1).unref();
 }
 
 /** `/_ping`, `/version`, `/info`, `/events`, `/system/df`. */
@@ -94,14 +84,17 @@ export function systemRouter(deps: SystemRoutesDeps): Router {
       if (!res.writableEnded) res.end();
     };
     unregister = deps.events.onClose(finish);
+    let cancelUntil = (): void => undefined;
     res.on('close', () => {
       unsubscribe();
       unregister();
+      cancelUntil();
     });
     if (until !== undefined) {
       const nowNano = BigInt(Date.now()) * 1_000_000n;
       if (until <= nowNano) finish();
-      else callAt(Number(until / 1_000_000n), finish);
+      // however far off (a single setTimeout past 2^31-1 ms fires at once), just after `until`
+      else cancelUntil = setLongTimeout(finish, Number((until - nowNano) / 1_000_000n) + 1, { unref: true });
     }
   }));
 
