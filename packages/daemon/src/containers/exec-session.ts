@@ -89,14 +89,19 @@ export function validateExecConfig(body: unknown): ExecConfig {
     detachKeys: str(body.DetachKeys, 'DetachKeys'),
   };
   detachKeysOf(cfg.detachKeys, 'escape');
-  if (body.ConsoleSize !== undefined && body.ConsoleSize !== null) {
-    const cs = body.ConsoleSize;
-    if (!Array.isArray(cs) || cs.length !== 2 || !cs.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-      throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
-    }
-    if (cs[0] > 0 && cs[1] > 0) cfg.consoleSize = { height: cs[0], width: cs[1] };
-  }
+  const consoleSize = execConsoleSize(body.ConsoleSize);
+  if (consoleSize) cfg.consoleSize = consoleSize;
   return cfg;
+}
+
+/**
+ * An exec's ConsoleSize ([height, width], API 1.42: in the create body and in the start
+ * request): unset or a zero in it, none; anything but two non-negative integers a 400.
+ */
+export function execConsoleSize(v: unknown): { height: number; width: number } | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
+  return v[0] > 0 && v[1] > 0 ? { height: v[0] as number, width: v[1] as number } : undefined;
 }
 
 export function newExecSession(id: string, containerId: string, config: ExecConfig): ExecSession {

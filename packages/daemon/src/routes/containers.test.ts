@@ -281,6 +281,9 @@ describe('container routes on the wire', () => {
     expect(ds.body.length).toBe(0);
     expect((await req('POST', `/v1.41/exec/${dId}/resize?h=10&w=20`)).status).toBe(200);
     expect((await req('POST', `/v1.41/exec/${dId}/start`, { Detach: true })).status).toBe(409);
+    // the start request's ConsoleSize: API 1.42, checked by the create body's rule (ignored below)
+    expect((await req('POST', `/v1.42/exec/${dId}/start`, { Detach: true, ConsoleSize: [1e30, 2] })).status).toBe(400);
+    expect((await req('POST', `/v1.41/exec/${dId}/start`, { Detach: true, ConsoleSize: [1e30, 2] })).status).toBe(409);
     expect((await req('GET', '/v1.41/exec/nope/json')).status).toBe(404);
     expect((await req('DELETE', `/containers/${Id}?force=1`)).status).toBe(204);
   });

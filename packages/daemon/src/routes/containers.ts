@@ -6,6 +6,7 @@ import { encodePathStat, PATH_STAT_HEADER, type ContainerCreateRequest } from '@
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ContainerService } from '../containers/container-service';
 import { endpointFieldsForApi, summaryEndpointsForApi } from '../containers/endpoint-api-fields';
+import { execConsoleSize } from '../containers/exec-session';
 import {
   apiAtLeast,
   asyncHandler,
@@ -82,13 +83,6 @@ function withoutEndpointMacs(eps: unknown): void {
   for (const ep of Object.values(eps as Record<string, unknown>)) {
     if (ep && typeof ep === 'object') delete (ep as { MacAddress?: unknown }).MacAddress;
   }
-}
-
-/** exec start's ConsoleSize ([height, width]), API 1.42; zeros or an older version: none. */
-function execConsoleSize(req: Request, v: unknown): { height: number; width: number } | undefined {
-  if (v === undefined || v === null || !apiAtLeast(req, '1.42')) return undefined;
-  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new InvalidArgumentError('ConsoleSize: expected [height, width]');
-  return v[0] > 0 && v[1] > 0 ? { height: v[0] as number, width: v[1] as number } : undefined;
 }
 
 /** `signal` of stop and restart: API 1.42 (docker ignores it below). */
@@ -411,7 +405,8 @@ export function containersRouter(service: ContainerService): Router {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('exec start: the body must be a JSON object');
       if (body.Detach !== undefined && typeof body.Detach !== 'boolean') throw new InvalidArgumentError('Detach: expected a boolean');
       if (body.Tty !== undefined && body.Tty !== null && typeof body.Tty !== 'boolean') throw new InvalidArgumentError('Tty: expected a boolean');
-      const consoleSize = execConsoleSize(req, body.ConsoleSize);
+      // exec start's ConsoleSize: API 1.42 (ignored below)
+      const consoleSize = apiAtLeast(req, '1.42') ? execConsoleSize(body.ConsoleSize) : undefined;
       if (body.Detach === true) {
         await service.execStart(id(req), { detach: true, ...(consoleSize ? { consoleSize } : {}) });
         sendEmpty(res, 200);
