@@ -57,6 +57,26 @@ describe('contexts as docker 28', () => {
   });
 });
 
+describe('a current context whose TLS files are bad, as docker 28', () => {
+  it('the context commands still work; a command that needs the daemon fails with the reason', async () => {
+    ok(await docker(['context', 'create', 'bad-tls', '--docker', 'host=tcp://127.0.0.1:1']));
+    const tlsPath = JSON.parse(ok(await docker(['context', 'inspect', 'bad-tls'])).stdout)[0].Storage.TLSPath as string;
+    fs.mkdirSync(path.join(tlsPath, 'docker'), { recursive: true });
+    fs.writeFileSync(path.join(tlsPath, 'docker', 'ca.pem'), 'garbage\n');
+    expect((await same(['context', 'use', 'bad-tls'])).code).toBe(0);
+    for (const args of [['context', 'show'], ['context', 'ls', '-q'], ['context', 'inspect', '--format', '{{.Name}} {{.TLSMaterial}}']]) {
+      expect((await same(args)).code).toBe(0);
+    }
+    for (const args of [['ps'], ['version'], ['info'], ['pull', 'busybox'], ['-c', 'bad-tls', 'images']]) {
+      const r = await same(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('Failed to initialize: failed to retrieve context tls info: ca.pem seems invalid\n');
+    }
+    expect((await same(['context', 'use', 'default'])).code).toBe(0);
+    ok(await berth(['context', 'rm', 'bad-tls']));
+  });
+});
+
 describe('the global -c/--context flag as docker 28', () => {
   it('picks the context over the host variable and the current one; -H with it conflicts; context ls warns of the host variable', async () => {
     ok(await docker(['context', 'create', 'ctx-flag', '--docker', `host=${d.host}`]));

@@ -23,7 +23,10 @@ export interface CliContext {
   prog: string;
   now(): number;
   client(kind?: ClientKind): BerthClient;
-  /** Connection settings resolved from flags, environment and the cert dir. */
+  /**
+   * Connection settings resolved from flags, environment, the context in use and the cert dir, on
+   * first read (or first client()); a context that cannot be resolved throws ClientInitError then.
+   */
   clientOptions: BerthClientOptions;
   /** The global `-c, --context` flag's value, if given. */
   contextFlag?: string;

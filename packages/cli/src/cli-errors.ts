@@ -12,6 +12,17 @@ export class StatusError extends Error {
   }
 }
 
+/**
+ * The endpoint of the context in use could not be resolved when a command first needed the daemon
+ * (docker 28's Client(), which prints the reason and exits 1 whatever the command).
+ */
+export class ClientInitError extends Error {
+  constructor(readonly reason: unknown) {
+    super((reason as Error)?.message ?? String(reason));
+    this.name = 'ClientInitError';
+  }
+}
+
 /** How docker words an error for the user: daemon errors get `Error response from daemon: `. */
 export function describeError(e: unknown): string {
   if (isDaemonError(e)) return `Error response from daemon: ${e.message}`;

@@ -743,3 +743,76 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     }
   });
 });
+
+describe('a current context whose TLS files are bad, as docker 28 (the endpoint is resolved at the first client use)', () => {
+  it('context ls/use/inspect/rm still work; every command that needs the daemon fails with the reason and exit 1, before any request', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-badtls-'));
+    try {
+      const t = new FakeTransport({});
+      const run = async (args: string[]) => {
+        const stdout = sink();
+        const stderr = sink();
+        const code = await runCli(args, {
+          io: { stdout, stderr, stdin: Readable.from([]) },
+          env: { BERTH_CONFIG: dir, HOME: dir },
+          now: () => NOW,
+          makeClient: () => new BerthClient({ transport: t }),
+          onSignal: () => () => undefined,
+        });
+        return { code, out: stdout.text(), err: stderr.text() };
+      };
+      expect((await run(['context', 'create', 'bad', '--docker', 'host=tcp://127.0.0.1:1'])).code).toBe(0);
+      const { resetTlsFiles } = require('./context-store') as typeof import('./context-store');
+      resetTlsFiles(dir, 'bad', new Map([['docker', new Map([['ca.pem', Buffer.from('garbage\n')]])]]));
+      expect(await run(['context', 'use', 'bad'])).toEqual({ code: 0, out: 'bad\n', err: 'Current context is now "bad"\n' });
+      const ls = await run(['context', 'ls']);
+      expect(ls.code).toBe(0);
+      expect(ls.out).toMatch(/^bad \* +tcp:\/\/127\.0\.0\.1:1 *$/m);
+      const inspect = await run(['context', 'inspect']);
+      expect(inspect.code).toBe(0);
+      expect(JSON.parse(inspect.out)[0].TLSMaterial).toEqual({ docker: ['ca.pem'] });
+      expect((await run(['context', 'show'])).out).toBe('bad\n');
+      const failed = { code: 1, out: '', err: 'Failed to initialize: failed to retrieve context tls info: ca.pem seems invalid\n' };
+      const build = fs.mkdtempSync(path.join(dir, 'build-'));
+      fs.writeFileSync(path.join(build, 'Dockerfile'), 'FROM scratch\n');
+      for (const args of [
+        'ps',
+        'version',
+        'info',
+        'info --format {{.ID}}',
+        'events',
+        'pull busybox',
+        'push busybox',
+        'rename a b',
+        'rm x',
+        'stop x',
+        'run busybox',
+        'create busybox',
+        'images',
+        'network ls',
+        'volume ls',
+        'logs x',
+        'inspect x',
+        'system df',
+        'system dial-stdio',
+        'login -u u -p p',
+        `build -q ${build}`,
+        `--context bad ps`,
+        ...['kill x', 'start x', 'restart x', 'pause x', 'wait x', 'exec x ls', 'top x', 'port x', 'diff x', 'history x', 'commit x', 'tag a b', 'rmi a'],
+        ...['search x', 'stats --no-stream', 'update --cpus 1 x', 'attach x', 'container prune -f', 'image prune -f', 'system prune -f', 'network create n', 'volume create v'],
+      ]) {
+        // as docker: what a command does before it first needs the daemon is done (pull's default tag)
+        const before = args.startsWith('pull') || args.startsWith('push') ? { out: 'Using default tag: latest\n' } : args.startsWith('login') ? { err: `WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n${failed.err}` } : {};
+        expect([args, await run(args.split(' '))]).toEqual([args, { ...failed, ...before }]);
+      }
+      expect(t.calls).toEqual([]);
+      // conflicting host flags still fail every command at start-up, as docker's Initialize
+      const conflict = await run(['-c', 'bad', '-H', 'tcp://h:1', 'context', 'ls']);
+      expect(conflict).toEqual({ code: 1, out: '', err: 'conflicting options: cannot specify both --host and --context\n' });
+      expect(await run(['context', 'use', 'default'])).toEqual({ code: 0, out: 'default\n', err: 'Current context is now "default"\n' });
+      expect(await run(['context', 'rm', 'bad'])).toEqual({ code: 0, out: 'bad\n', err: '' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

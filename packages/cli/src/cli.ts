@@ -1,7 +1,7 @@
 import type { BerthClient, BerthClientOptions } from '@berth/client';
 import type { Argv } from 'yargs';
 import type { CliContext, CliIo, ClientKind } from './cli-context';
-import { StatusError, describeError } from './cli-errors';
+import { ClientInitError, StatusError, describeError } from './cli-errors';
 import {
   CONTAINER_COMMANDS,
   CONTAINER_INSPECT,
@@ -23,7 +23,7 @@ import {
   MANIFEST_COMMANDS,
   SEARCH,
 } from './command-table';
-import { type GlobalFlags, resolveClientOptions } from './config';
+import { type GlobalFlags, checkHostFlags, resolveClientOptions } from './config';
 import { CONTAINER_FLAGS, EXEC_FLAGS, RUN_FLAGS, listKeys } from './run-flag-table';
 import { splitRunArgs } from './split-run-args';
 import { commandHelp, helpAliases, recordFlags, topLevelHelp, usageFromCommand } from './command-help';
@@ -257,18 +257,34 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     return new Ctor({ ...o, transport: kind === 'fast' ? 'node' : 'axios' });
   };
   const ctxFor = (g: GlobalFlags): CliContext => {
-    const clientOptions = resolveClientOptions({ ...g, contextFlag }, env);
+    const flags = { ...g, contextFlag };
+    checkHostFlags(flags, env);
+    // as docker 28's DockerCli.initialize: the endpoint and its TLS files are read when a command
+    // first needs the daemon, so `context ls/use/rm/inspect` work whatever the current context holds
+    let resolved: BerthClientOptions | undefined;
+    const clientOptions = (): BerthClientOptions => {
+      if (!resolved) {
+        try {
+          resolved = resolveClientOptions(flags, env);
+        } catch (e) {
+          throw new ClientInitError(e);
+        }
+      }
+      return resolved;
+    };
     return {
       io,
       env,
       prog,
       contextFlag,
       now: deps.now ?? Date.now,
-      clientOptions,
+      get clientOptions() {
+        return clientOptions();
+      },
       client: (kind: ClientKind = 'general') => {
         let c = clients.get(kind);
         if (!c) {
-          c = newClient(clientOptions, kind);
+          c = newClient(clientOptions(), kind);
           clients.set(kind, c);
         }
         return c;
@@ -327,6 +343,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         const fn = spec.load();
         exitCode = await fn(ctx, argv as never);
       } catch (e) {
+        if (e instanceof ClientInitError) {
+          io.stderr.write(`${e.message}\n`);
+          exitCode = 1;
+          return;
+        }
         exitCode = e instanceof StatusError ? e.exitCode : path === 'run' || path === 'create' ? 125 : 1;
         const msg = e instanceof StatusError ? e.message : describeError(e);
         io.stderr.write(path === 'run' || path === 'create' ? `${prog}: ${msg}\n\nRun '${prog} ${path} --help' for more information\n` : `${msg}\n`);

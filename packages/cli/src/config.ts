@@ -76,6 +76,17 @@ function contextEndpoint(flags: GlobalFlags, env: NodeJS.ProcessEnv): { host: st
 }
 
 /**
+ * The host flags' checks that fail every command at start-up, as docker 28's (DockerCli.Initialize's
+ * `--host` with `--context`; more than one `-H`). The endpoint itself, with a stored context's TLS
+ * files, is resolved only when a command first needs the daemon (resolveClientOptions).
+ */
+export function checkHostFlags(flags: GlobalFlags, env: NodeJS.ProcessEnv): void {
+  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
+  if (flags.contextFlag && hosts.length > 0) throw new InvalidArgumentError('conflicting options: cannot specify both --host and --context');
+  givenHost(flags, env);
+}
+
+/**
  * Resolves connection settings the way docker does, with berth's names: `-H`, else BERTH_HOST,
  * else the current context's endpoint (`berth context use`), else `unix:///run/berth.sock`
  * (DOCKER_HOST is not read). `--tlsverify` (or BERTH_TLS_VERIFY)
@@ -83,8 +94,7 @@ function contextEndpoint(flags: GlobalFlags, env: NodeJS.ProcessEnv): { host: st
  * else the config dir.
  */
 export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): BerthClientOptions {
-  const hosts = Array.isArray(flags.host) ? flags.host : flags.host ? [flags.host] : [];
-  if (flags.contextFlag && hosts.length > 0) throw new InvalidArgumentError('conflicting options: cannot specify both --host and --context');
+  checkHostFlags(flags, env);
   const given = flags.contextFlag ? undefined : givenHost(flags, env);
   const fromContext = given === undefined ? contextEndpoint(flags, env) : undefined;
   const host = given ?? fromContext?.host ?? (flags.contextFlag ? defaultContextHost(flags, env) : undefined);

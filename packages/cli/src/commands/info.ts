@@ -23,13 +23,15 @@ const CLIENT_INFO_FIELDS = ['Debug:b', 'Platform?:z', 'Version:s', 'APIVersion>A
 
 /** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
 export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
+  // taken first: an endpoint that cannot be resolved fails the command before any output, as docker's Client()
+  const client = ctx.client('fast');
   const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ' Context:    default', ' Debug Mode: false', ''];
   let info: Obj;
   if (argv.format) {
     let err: unknown;
     let data: Obj = {};
     try {
-      data = (await ctx.client('fast').system.info()) as unknown as Obj;
+      data = (await client.system.info()) as unknown as Obj;
     } catch (e) {
       err = e;
     }
@@ -37,7 +39,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
     const clientInfo = goStruct('*system.clientInfo', CLIENT_INFO_FIELDS, {
       Debug: false,
       Version: BERTH_VERSION,
-      DefaultAPIVersion: ctx.client('fast').maxApiVersion,
+      DefaultAPIVersion: client.maxApiVersion,
       GoVersion: process.version,
       Os: process.platform,
       Arch: process.arch === 'x64' ? 'amd64' : process.arch,
@@ -63,7 +65,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
     return printFormatted(ctx, argv.format, '', shaped, err);
   }
   try {
-    info = (await ctx.client('fast').system.info()) as unknown as Obj;
+    info = (await client.system.info()) as unknown as Obj;
   } catch (e) {
     ctx.io.stdout.write(out.join('\n') + '\n');
     ctx.io.stderr.write(`Server:\n${describeError(e)}\n`);

@@ -8,8 +8,9 @@ export async function run(ctx: CliContext, argv: { container: string; newName: s
     ctx.io.stderr.write('Error: Neither old nor new names may be empty\n');
     return 1;
   }
+  const client = ctx.client('fast');
   try {
-    await ctx.client('fast').containers.rename(argv.container, name);
+    await client.containers.rename(argv.container, name);
     return 0;
   } catch (e) {
     ctx.io.stderr.write(`${describeError(e)}\nError: failed to rename container named ${argv.container}\n`);
