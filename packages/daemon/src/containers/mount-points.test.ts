@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RuntimeMount } from '@berth/oci';
 import type { ContainerRecord } from './container-record';
-import { createMountTargets } from './mount-points';
+import { createMountTargets, populateVolumes, type ContainerMount } from './mount-points';
 import { userMounts } from './spec-input';
 
 let tmp: string;
@@ -109,5 +109,47 @@ describe('createMountTargets', () => {
     await createMountTargets([bind(dir, '/climb')], root);
     expect(fs.statSync(path.join(root, 'outside-of-root', 'x')).isDirectory()).toBe(true);
     expect(fs.existsSync(path.join(root, '..', 'outside-of-root'))).toBe(false);
+  });
+});
+
+describe('populateVolumes', () => {
+  /** A rootfs with content at /etc, and an empty volume (`_data`) with its marker's path beside it. */
+  function volumeSetUp(): { root: string; data: string; marker: string; mount: ContainerMount[] } {
+    const base = path.join(tmp, String(n++));
+    const root = path.join(base, 'root');
+    fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc', 'hostname'), 'image\n');
+    const data = path.join(base, 'vol', '_data');
+    fs.mkdirSync(data, { recursive: true });
+    const marker = path.join(base, 'vol', 'copy-up.partial');
+    return { root, data, marker, mount: [{ Type: 'volume', Name: 'v', Source: data, Destination: '/etc', Mode: '', RW: true, Propagation: '' }] };
+  }
+
+  it('a copy that fails leaves no marker: the next start keeps what the volume holds (only a crash leaves it)', async () => {
+    const { root, data, marker, mount } = volumeSetUp();
+    const failing = async (_from: string, to: string): Promise<void> => {
+      fs.writeFileSync(path.join(to, 'half'), 'copied before the failure\n');
+      expect(fs.existsSync(marker)).toBe(true); // written before the copy
+      throw new Error('archive entry "./os-release": refused');
+    };
+    await expect(populateVolumes(mount, root, failing, () => marker)).rejects.toThrow('refused');
+    expect(fs.existsSync(marker)).toBe(false);
+    // a container then writes into the volume; the next start (a copy-up is not due: not empty) keeps it
+    fs.writeFileSync(path.join(data, 'db'), 'data\n');
+    await populateVolumes(mount, root, async () => { throw new Error('not called'); }, () => marker);
+    expect(fs.readdirSync(data).sort()).toEqual(['db', 'half']);
+  });
+
+  it('a copy cut by a crash (its marker left) is undone at the next start and made again', async () => {
+    const { root, data, marker, mount } = volumeSetUp();
+    fs.writeFileSync(path.join(data, 'half'), 'cut\n');
+    fs.writeFileSync(marker, '');
+    const copied: string[] = [];
+    await populateVolumes(mount, root, async (from, to) => {
+      copied.push(...fs.readdirSync(to));
+      fs.copyFileSync(path.join(from, 'hostname'), path.join(to, 'hostname'));
+    }, () => marker);
+    expect(copied).toEqual([]); // emptied first
+    expect([fs.readdirSync(data), fs.existsSync(marker)]).toEqual([['hostname'], false]);
   });
 });

@@ -135,9 +135,11 @@ export async function resolveMounts(
  * owners, modes, links, times; written through a RootView of the volume).
  *
  * Never half-done: a marker beside the volume's `_data` (`volumes/<name>/copy-up.partial`) is
- * written before the copy and removed after it; a copy cut by a crash (kill -9 of berthd) leaves
- * it, and the next start of any container using the volume empties `_data` first, so the copy is
- * made again from the start (or, with nothing to copy, the volume is empty as before the cut one).
+ * written before the copy and removed after it, whether the copy succeeded or failed (a failed
+ * one fails the start and leaves what it copied, as Docker's); only a copy cut by a crash (kill -9
+ * of berthd) leaves it, and the next start of any container using the volume empties `_data`
+ * first, so the copy is made again from the start (or, with nothing to copy, the volume is empty
+ * as before the cut one).
  */
 export async function populateVolumes(
   mounts: ContainerMount[],
@@ -171,8 +173,13 @@ export async function populateVolumes(
         if (existing.length > 0) continue;
         const marker = copyUpMarker(m);
         if (marker) await fs.writeFile(marker, '');
-        await copy(inside, m.Source);
-        if (marker) await fs.rm(marker, { force: true });
+        try {
+          await copy(inside, m.Source);
+        } finally {
+          // a copy that failed (rather than crashed) leaves what it made, as Docker's does: the
+          // marker would have the next start empty the volume, whatever was written there since
+          if (marker) await fs.rm(marker, { force: true });
+        }
       } finally {
         r.close();
       }
