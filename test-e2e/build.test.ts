@@ -345,7 +345,7 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(cfg.WorkingDir).toBe('/lnk');
   });
 
-  it("ADD of a local tar untars it as moby's chrootarchive: devices made, never opened on the host; a fifo", async () => {
+  it("ADD of a local tar untars it as moby's chrootarchive: devices made, never opened on the host; a fifo; links and names climbing above the destination", async () => {
     const ctx = ctxDir('add-special', { Dockerfile: 'FROM busybox:local\nADD special.tar /dest/\n' });
     fs.writeFileSync(
       path.join(ctx, 'special.tar'),
@@ -353,11 +353,18 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
         // /dev/null's numbers: copied as a file it would be an empty regular file
         { name: 'null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
         { name: 'fifo', type: 'fifo', mode: 0o644 },
+        // chrooted into /dest (Unpack's extractDir is /): kept as it is (Debian's /etc/os-release), where docker cp refuses it
+        { name: 'os-release', type: 'symlink', linkname: '../etc/passwd' },
+        // `..` stops at the chroot's root: /dest/above, and a hardlink to it
+        { name: '../above', content: 'above\n' },
+        { name: 'hard', type: 'hardlink', linkname: '../above' },
       ]),
     );
     ok(await c.docker(['build', '-t', 'add-special:v1', ctx]));
-    const out = ok(await c.docker(['run', '--rm', 'add-special:v1', 'sh', '-c', 'stat -c "%F %t,%T %n" /dest/null /dest/fifo'])).stdout;
-    expect(out).toBe('character special file 1,3 /dest/null\nfifo 0,0 /dest/fifo\n');
+    const out = ok(
+      await c.docker(['run', '--rm', 'add-special:v1', 'sh', '-c', 'stat -c "%F %t,%T %n" /dest/null /dest/fifo; readlink /dest/os-release; head -1 /dest/os-release; stat -c "%h %n" /dest/above /dest/hard; cat /dest/hard; test ! -e /above && echo not-above']),
+    ).stdout;
+    expect(out).toBe('character special file 1,3 /dest/null\nfifo 0,0 /dest/fifo\n../etc/passwd\nroot:x:0:0:root:/root:/bin/sh\n2 /dest/above\n2 /dest/hard\nabove\nnot-above\n');
   });
 
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {

@@ -29,14 +29,15 @@ describe('volume copy-up', () => {
     ok(
       await docker([
         'run', '--name', 'cu-src', 'busybox', 'sh', '-c',
-        'mkdir -p /srv/d/sub && echo one > /srv/d/f && ln /srv/d/f /srv/d/hard && ln -s f /srv/d/link && echo two > /srv/d/sub/g && chown -R 1000:1001 /srv/d && chmod 0710 /srv/d && chmod 0640 /srv/d/sub/g',
+        // up: a relative link climbing above the mount path, as Debian's /etc/os-release -> ../usr/lib/os-release (Docker's fs.CopyDir copies it as it is)
+        'mkdir -p /srv/d/sub && echo one > /srv/d/f && ln /srv/d/f /srv/d/hard && ln -s f /srv/d/link && ln -s ../../../etc/passwd /srv/d/sub/up && echo two > /srv/d/sub/g && chown -R 1000:1001 /srv/d && chmod 0710 /srv/d && chmod 0640 /srv/d/sub/g',
       ]),
     );
     ok(await docker(['commit', 'cu-src', 'cu-img']));
     const out = ok(
-      await docker(['run', '--rm', '-v', 'cu-vol:/srv/d', 'cu-img', 'sh', '-c', 'cd /srv/d && stat -c "%n %a %u:%g %h" . f hard sub sub/g && readlink link && cat f sub/g']),
+      await docker(['run', '--rm', '-v', 'cu-vol:/srv/d', 'cu-img', 'sh', '-c', 'cd /srv/d && stat -c "%n %a %u:%g %h" . f hard sub sub/g && readlink link && readlink sub/up && cat f sub/g && head -1 sub/up']),
     ).stdout;
-    expect(out.trim().split('\n')).toEqual(['. 710 1000:1001 3', 'f 644 1000:1001 2', 'hard 644 1000:1001 2', 'sub 755 1000:1001 2', 'sub/g 640 1000:1001 1', 'f', 'one', 'two']);
+    expect(out.trim().split('\n')).toEqual(['. 710 1000:1001 3', 'f 644 1000:1001 2', 'hard 644 1000:1001 2', 'sub 755 1000:1001 2', 'sub/g 640 1000:1001 1', 'f', '../../../etc/passwd', 'one', 'two', 'root:x:0:0:root:/root:/bin/sh']);
   }, 60_000);
 
   it(`a container sharing the volume and swapping in symlinks to a host file never gets a write onto it (${ATTEMPTS} starts)`, async () => {

@@ -5,9 +5,13 @@ import { ViewExtractor } from './view-extractor';
 
 /**
  * Extracts a tar stream (plain, gzip or zstd) into `dir` taken as a root of its own, as moby's
- * chrootarchive untars chrooted into its destination: docker's Unpack rules (ViewExtractor:
- * every target resolved in the kernel, a symlink met followed inside `dir` only, created by an
- * *at call that never follows its last component; devices made with mknod, never opened).
+ * chrootarchive.Untar untars chrooted into its destination: docker's Unpack rules with the
+ * extraction directory at `/` (ViewExtractor's extractDirIsRoot: a relative symlink climbing
+ * above `dir` is kept as it is, `..` in a name or a hardlink target stops at `dir`; every target
+ * resolved in the kernel, a symlink met followed inside `dir` only, created by an *at call that
+ * never follows its last component; devices made with mknod, never opened). Build's ADD of a
+ * local archive (Docker: chrootarchive.Untar) and the volume copy-up (Docker: fs.CopyDir, which
+ * copies links as they are) both accept what `docker cp` refuses.
  * `atRoot` runs with the root's resolved path before it is
  * closed (the caller's last word on the directory itself, by fd).
  */
@@ -16,7 +20,7 @@ export async function extractIntoDirectory(input: Readable, dir: string, opts: {
   try {
     const base = view.resolve('/', { followLast: true });
     try {
-      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false });
+      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false, extractDirIsRoot: true });
       try {
         await readTar(input, sink, opts.signal ? { signal: opts.signal } : {});
         await sink.finish();

@@ -77,6 +77,12 @@ export function checkWritable(mount: { rw: boolean } | undefined, readonlyRootfs
  * - a relative symlink target that climbs out of the extraction directory is refused; a
  *   hardlink links to an earlier path in it;
  * - directory times are set at the end (writing into them changes them).
+ * With `extractDirIsRoot` the extraction directory is the root of everything the tar can reach
+ * (moby's chrootarchive.Untar chrooted into its destination, where Unpack's extractDir is `/`:
+ * Docker's build ADD, and what a volume copy-up must accept): nothing climbs out of `/`, so a
+ * `..` in a name or a hardlink target stops at the root, and a relative symlink target is not
+ * checked (RootView keeps any later resolution of it inside the root). `docker cp` keeps the
+ * refusals (moby's UntarWithRoot into a directory of the container).
  * Every target is resolved in the kernel (RootView, parents created as it goes), and created or
  * replaced by one *at call on its parent's fd that never follows the last component: a process
  * in the container swapping a directory for a symlink meanwhile can only redirect a write to
@@ -119,7 +125,7 @@ export class ViewExtractor implements TarSink {
     private readonly view: RootView,
     /** The extraction directory, resolved and held open by the caller until finish(). */
     private readonly base: ResolvedPath,
-    private readonly opts: { readonlyRootfs: boolean; noOverwriteDirNonDir: boolean },
+    private readonly opts: { readonlyRootfs: boolean; noOverwriteDirNonDir: boolean; extractDirIsRoot?: boolean },
   ) {}
 
   /**
@@ -132,7 +138,7 @@ export class ViewExtractor implements TarSink {
     this.throwIfAborted();
     if (this.failed !== undefined) throw this.failed;
     this.cur = e;
-    const comps = clean(e.name);
+    const comps = clean(e.name, false, this.opts.extractDirIsRoot);
     if (comps === null) this.refuse(e, 'invalid entry name (it climbs out of the extraction directory)');
     if (comps.length === 0) return; // the extraction directory itself: kept as it is (docker)
     const target = comps.length === 1 ? comps[0]! : comps.join('/');
@@ -316,7 +322,7 @@ export class ViewExtractor implements TarSink {
           return native.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600); // owner, mode and times at entryEnd, on the fd
         case 'symlink': {
           if (e.linkname === '') this.refuse(e, 'symlink without a target');
-          if (!e.linkname.startsWith('/') && clean(`${comps.slice(0, -1).join('/')}/${e.linkname}`, true) === null) {
+          if (!this.opts.extractDirIsRoot && !e.linkname.startsWith('/') && clean(`${comps.slice(0, -1).join('/')}/${e.linkname}`, true) === null) {
             this.refuse(e, `invalid symlink "${shown(e.name)}" -> "${shown(e.linkname)}"`);
           }
           native.symlinkat(Buffer.from(e.linkname, 'latin1'), parent, name);
@@ -326,7 +332,7 @@ export class ViewExtractor implements TarSink {
           return -1;
         }
         case 'link': {
-          const to = clean(e.linkname);
+          const to = clean(e.linkname, false, this.opts.extractDirIsRoot);
           if (to === null || to.length === 0) this.refuse(e, `invalid hardlink "${shown(e.name)}" -> "${shown(e.linkname)}"`);
           const t = this.view.resolveFrom(this.base, Buffer.from(to.join('/'), 'latin1'));
           try {
@@ -602,16 +608,20 @@ function kindOf(e: TarEntry): Kind | undefined {
 
 /**
  * A tar name cleaned to its components (docker: path.Clean of the name without leading `/`);
- * null when it climbs above its start. `relative`: a link target resolved from the entry's
- * directory (already relative to the extraction directory).
+ * null when it climbs above its start (`atRoot`: it stays there instead, as `..` at `/`).
+ * `relative`: a link target resolved from the entry's directory (already relative to the
+ * extraction directory).
  */
-function clean(name: string, relative = false): string[] | null {
+function clean(name: string, relative = false, atRoot = false): string[] | null {
   const out: string[] = [];
   const p = relative ? name : name.replace(/^\/+/, '');
   for (const c of p.split('/')) {
     if (c === '' || c === '.') continue;
     if (c === '..') {
-      if (out.length === 0) return null;
+      if (out.length === 0) {
+        if (atRoot) continue;
+        return null;
+      }
       out.pop();
       continue;
     }
