@@ -11,13 +11,17 @@ const { O_RDONLY, O_DIRECTORY } = fs.constants;
  * `to` (its `_data`), then the volume's root given the source directory's owner, mode and times
  * (moby's copyOwnership).
  *
- * The volume may be in use by another, running container while this copies. Docker untars into
- * it chrooted (chrootarchive), so a symlink such a container puts in the volume is followed
- * inside the volume. berth reads the source by fd (packDirectory) and writes through a RootView
- * of the volume (extractIntoDirectory), so a symlink swapped in meanwhile can only redirect a
- * write to somewhere else inside the volume, never onto a host file (GNU `cp -a`, used before,
- * wrote through a symlink `passwd -> /etc/shadow` made between the volume's emptiness check and
- * the copy).
+ * Docker 20.10 copies with continuity's fs.CopyDir (copyExistingContents): every link copied
+ * as it is, a relative one climbing above the directory (Debian's `/etc/os-release ->
+ * ../usr/lib/os-release`) included. berth accepts the same (extractIntoDirectory takes the
+ * volume as the root, where nothing climbs out).
+ *
+ * The volume may be in use by another, running container while this copies. berth reads the
+ * source by fd (packDirectory) and writes through a RootView of the volume
+ * (extractIntoDirectory), so a symlink swapped in meanwhile can only redirect a write to
+ * somewhere else inside the volume, never onto a host file (GNU `cp -a`, used before, wrote
+ * through a symlink `passwd -> /etc/shadow` made between the volume's emptiness check and the
+ * copy).
  */
 export async function copyUp(pack: PackDirectory, from: string, to: string): Promise<void> {
   const src = fs.statSync(from);
