@@ -55,6 +55,8 @@ describe('query parameters', () => {
     expect(() => parseFilters('{bad')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => parseFilters('[1]')).toThrow(/invalid filter/);
     expect(encodeFilters({ label: ['a=1'] })).toBe('{"label":{"a=1":true}}');
+    // a value "__proto__" is a value (assigned, it was dropped: the filter then matched everything)
+    expect(encodeFilters({ name: ['__proto__', 'x'], label: [] })).toBe('{"name":{"__proto__":true,"x":true}}');
   });
 });
 

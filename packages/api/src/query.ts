@@ -36,12 +36,9 @@ export function parseFilters(raw: unknown): Filters {
 
 /** Encodes filters in the CLI's map form. */
 export function encodeFilters(f: Record<string, string[]>): string {
-  const o: Record<string, Record<string, boolean>> = {};
-  for (const [k, vs] of Object.entries(f)) {
-    if (vs.length === 0) continue;
-    o[k] = {};
-    for (const v of vs) o[k]![v] = true;
-  }
+  // own properties (fromEntries): a value `__proto__` (`--filter name=__proto__`) assigned would
+  // be dropped, and the filter with it
+  const o = Object.fromEntries(Object.entries(f).filter(([, vs]) => vs.length > 0).map(([k, vs]) => [k, Object.fromEntries(vs.map((v) => [v, true]))]));
   return JSON.stringify(o);
 }
 

@@ -108,6 +108,13 @@ describe('Builder', () => {
     expect(backend.removed).toHaveLength(1);
   });
 
+  it('a LABEL or VOLUME named "__proto__" is kept as one (an own key), as Go keeps it', async () => {
+    const r = await build('FROM base\nLABEL a=1 __proto__=x\nVOLUME __proto__ /v\n', { tags: [] });
+    const cfg = backend.images.get(r.imageId)!.config.config!;
+    expect(Object.entries(cfg.Labels ?? {})).toEqual([['a', '1'], ['__proto__', 'x']]);
+    expect(Object.keys(cfg.Volumes ?? {})).toEqual(['__proto__', '/v']);
+  });
+
   it('reuses every step on a rebuild, and a changed build arg invalidates from the RUN that uses it', async () => {
     const df = 'FROM base\nARG V=1\nENV A=1\nRUN echo hi\nLABEL done=1\n';
     const first = await build(df);

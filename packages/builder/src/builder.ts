@@ -273,8 +273,8 @@ export class Builder<R = unknown> {
         const pairs = lp
           ? Object.keys(lp).sort().map((k) => ({ key: k, value: lp[k]! }))
           : keyValueWords(inst, ctx.escape).map(({ key, value }) => ({ key: word(key), value: word(value ?? '') }));
-        c.Labels = { ...(c.Labels ?? {}) };
-        for (const { key, value } of pairs) c.Labels[key] = value;
+        // own properties (fromEntries): a label named `__proto__` is a label, as in Go
+        c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(pairs.map((p) => [p.key, p.value])) };
         return this.metaStep(ctx, st, `LABEL ${pairs.map((p) => `${p.key}=${p.value}`).join(' ')}`);
       }
       case 'MAINTAINER':
@@ -311,11 +311,8 @@ export class Builder<R = unknown> {
       }
       case 'VOLUME': {
         const vols = inst.json ? inst.json.map(word) : ctx.lex.processWords(inst.args, vars);
-        c.Volumes = { ...(c.Volumes ?? {}) };
-        for (const v of vols) {
-          if (v.trim() === '') throw new InvalidArgumentError('VOLUME specified can not be an empty string');
-          c.Volumes[v] = {};
-        }
+        for (const v of vols) if (v.trim() === '') throw new InvalidArgumentError('VOLUME specified can not be an empty string');
+        c.Volumes = { ...(c.Volumes ?? {}), ...Object.fromEntries(vols.map((v) => [v, {}])) };
         return this.metaStep(ctx, st, `VOLUME [${vols.join(' ')}]`);
       }
       case 'STOPSIGNAL': {

@@ -90,7 +90,7 @@ export function networkSettingsOf(a: Attachment): NetworkSettings {
       MacAddress: e.mac,
       DriverOpts: null,
     };
-    networks[e.network] = es;
+    Object.defineProperty(networks, e.network, { value: es, enumerable: true, writable: true, configurable: true }); // (a network may be named `__proto__`)
     if (e.defaultBridge) top = es;
   }
   const ports: PortMap = {};
@@ -311,7 +311,7 @@ export class ContainerNetworking {
           throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
         }
       }
-      stored.EndpointsConfig[net.name] = ep;
+      stored.EndpointsConfig = { ...stored.EndpointsConfig, [net.name]: ep }; // an own property even for a network named `__proto__`
       await this.save(e, stored);
     });
   }

@@ -34,6 +34,14 @@ describe('endpointsOf', () => {
     expect(normalizeNetworking('container:x', { EndpointsConfig: {} }).EndpointsConfig).toEqual({});
   });
 
+  it('normalizeNetworking: a network named "__proto__" is a network (an own key), not the prototype of the result', () => {
+    const all = normalizeNetworking('a', JSON.parse('{"EndpointsConfig":{"a":{},"__proto__":{"Aliases":["p"]}}}'), { multipleNetworks: true }).EndpointsConfig;
+    expect(Object.entries(all)).toEqual([['a', {}], ['__proto__', { Aliases: ['p'] }]]);
+    expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
+    const one = normalizeNetworking('__proto__', JSON.parse('{"EndpointsConfig":{"__proto__":{"Aliases":["q"]}}}')).EndpointsConfig;
+    expect(Object.entries(one)).toEqual([['__proto__', { Aliases: ['q'] }]]);
+  });
+
   it('normalizeNetworking: several networks are refused before API 1.44 and all kept from 1.44, the mode\'s first', () => {
     const eps = { EndpointsConfig: { b: { Aliases: ['bb'] }, a: {}, c: { IPAMConfig: { IPv4Address: '10.9.0.5' } } } };
     expect(() => normalizeNetworking('a', eps)).toThrow('Container cannot be connected to network endpoints: b, a, c');

@@ -69,8 +69,12 @@ export function normalizeNetworking(networkMode: string, raw: unknown, opts: { m
   // the CLI and compose name the mode's network in EndpointsConfig when they configure it
   const isMode = (n: string): boolean => n === mode.network || (isDefault(n) && isDefault(mode.network));
   const modeName = names.find(isMode);
-  const out: Record<string, EndpointSettings> = { [mode.network]: modeName === undefined ? {} : endpointConfig(eps[modeName] as EndpointSettings) };
-  for (const n of names) if (n !== modeName) out[n] = endpointConfig(eps[n] as EndpointSettings);
+  // own properties (fromEntries): `out[n] = ...` with n `__proto__` would set the object's
+  // prototype and drop the network the client named (Docker: not found)
+  const out: Record<string, EndpointSettings> = Object.fromEntries([
+    [mode.network, modeName === undefined ? {} : endpointConfig(eps[modeName] as EndpointSettings)],
+    ...names.filter((n) => n !== modeName).map((n) => [n, endpointConfig(eps[n] as EndpointSettings)] as const),
+  ]);
   return { EndpointsConfig: out, Normalized: true };
 }
 

@@ -21,6 +21,11 @@ describe('applyImageChanges', () => {
     expect(c.StopSignal).toBe('SIGINT');
     expect(c.OnBuild).toEqual(['RUN x']);
   });
+  test('a LABEL or VOLUME named "__proto__" is kept as one (an own key), as Go keeps it', () => {
+    const c = applyImageChanges({ Labels: { a: '1' } }, ['LABEL __proto__=x', 'VOLUME __proto__']);
+    expect(Object.entries(c.Labels ?? {})).toEqual([['a', '1'], ['__proto__', 'x']]);
+    expect(Object.keys(c.Volumes ?? {})).toEqual(['__proto__']);
+  });
   test('bad changes are invalid arguments', () => {
     expect(() => applyImageChanges({}, ['RUN echo'])).toThrow(/not a valid change command/);
     expect(() => applyImageChanges({}, ['LABEL nokey'])).toThrow();

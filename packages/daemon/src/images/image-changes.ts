@@ -32,9 +32,8 @@ export function applyImageChanges(base: ImageRunConfig, changes: readonly string
         break;
       }
       case 'LABEL': {
-        const labels = { ...(cfg.Labels ?? {}) };
-        for (const [k, v] of keyValues(instr, rest, false)) labels[k] = v;
-        cfg.Labels = labels;
+        // own properties (fromEntries): a label named `__proto__` is a label, as in Go
+        cfg.Labels = { ...(cfg.Labels ?? {}), ...Object.fromEntries(keyValues(instr, rest, false)) };
         break;
       }
       case 'EXPOSE': {
@@ -47,10 +46,8 @@ export function applyImageChanges(base: ImageRunConfig, changes: readonly string
         break;
       }
       case 'VOLUME': {
-        const vols = { ...(cfg.Volumes ?? {}) };
         const list = rest.startsWith('[') ? jsonArray(instr, rest) : words(instr, rest);
-        for (const v of list) vols[v] = {};
-        cfg.Volumes = vols;
+        cfg.Volumes = { ...(cfg.Volumes ?? {}), ...Object.fromEntries(list.map((v) => [v, {}])) };
         break;
       }
       case 'ONBUILD':
