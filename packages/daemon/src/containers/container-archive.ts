@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ContainerPathStat } from '@berth/api';
-import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { RootView, cleanPath, fdPath, fsAt, isWithin, type ResolvedPath as FsResolved } from '@berth/fs';
 import { readTar, type TarSink } from '@berth/image-store';
 import type { ContainerFsView } from './container-fs-view';
 import type { PackDirectory } from './deps';
+import { followSymlinkInScope, isSymlinkLoop, tooManyLinks } from './follow-symlink-in-scope';
 import { ViewExtractor, checkWritable } from './view-extractor';
 
 /**
@@ -86,21 +87,6 @@ export function rootfsView(rootfs: string): ContainerFsView {
   return RootView.open(rootfs);
 }
 
-/** The view's resolution met a symlink loop (ELOOP: more than 255 links on the way). */
-function isSymlinkLoop(err: unknown): boolean {
-  return err instanceof InvalidArgumentError && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ELOOP';
-}
-
-/**
- * Docker 20.10's answer to a symlink loop on a cp path (moby's FollowSymlinkInScope gives up
- * after 255 steps; the daemon answers 500): `evalSymlinksInScope: too many links in P`, where
- * docker names the host path of what it resolved (`/var/lib/docker/overlay2/…/merged/loop`)
- * and berthd the container path `p` (the host's layout stays hidden).
- */
-function tooManyLinks(p: string, cause: unknown): InternalError {
-  return new InternalError(`evalSymlinksInScope: too many links in ${cleanPath(p)}`, { cause });
-}
-
 /**
  * Resolves `p` in `view` with docker's not-found message; the caller closes the result. A loop
  * is docker's too: in the directory part (docker's ResolvePath resolves that alone), or in the
@@ -136,23 +122,6 @@ function linkTargetOf(view: ContainerFsView, absPath: string): string {
   const r = followSymlinkInScope(view, absPath);
   r.close();
   return r.path;
-}
-
-/**
- * moby's FollowSymlinkInScope of `absPath` in `view` (archive paths, the working directory):
- * resolved past missing parts, creating nothing, with docker's errors: a file in the way its
- * failed lstat (500, `lstat /etc/passwd/x: not a directory`, the container path where docker
- * names the host's), a loop `evalSymlinksInScope: too many links in P` (500). The caller closes
- * the result.
- */
-export function followSymlinkInScope(view: ContainerFsView, absPath: string): FsResolved {
-  try {
-    return view.resolve(absPath, { followLast: true, pastMissing: true });
-  } catch (err) {
-    if (err instanceof InvalidArgumentError && /: not a directory$/.test(err.message)) throw new InternalError(`lstat ${err.message}`, { cause: err });
-    if (isSymlinkLoop(err)) throw tooManyLinks(absPath, err);
-    throw err;
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { InternalError, InvalidArgumentError, NotFoundError } from '@berth/errde
 import type { RuntimeMount } from '@berth/oci';
 import { RootView, cleanPath, fdPath, fsAt, isWithin, makeMissing, type ViewMountInput } from '@berth/fs';
 import { orderUserMounts } from '@berth/runtime';
-import { followSymlinkInScope } from './container-archive';
+import { followSymlinkInScope } from './follow-symlink-in-scope';
 import { firstMissingInReadOnlyMount } from './first-missing-in-read-only-mount';
 import type { ContainerRecord } from './container-record';
 

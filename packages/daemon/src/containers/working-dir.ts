@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { InternalError } from '@berth/errdefs';
 import { RootView, cleanPath, makeMissing, type ViewMountInput } from '@berth/fs';
-import { followSymlinkInScope } from './container-archive';
+import { followSymlinkInScope } from './follow-symlink-in-scope';
 import { firstMissingInReadOnlyMount } from './first-missing-in-read-only-mount';
 
 /** Docker's error when the working directory is not a directory (SetupWorkingDirectory; a 500). */
