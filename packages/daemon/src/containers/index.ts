@@ -36,5 +36,6 @@ export type {
   ContainerEvent,
 } from './deps';
 export { createContainerService } from './create-container-service';
+export { extractIntoDirectory } from './extract-into-directory';
 export { containerMigrations } from './migrations';
 export { containersRouter } from '../routes/containers';
