@@ -365,12 +365,16 @@ describe('readLogs --follow through rotations it slept through', () => {
   };
   const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-  function follow(log: string): { got: number[]; stop(): void; done: Promise<void> } {
+  /** Follows `log`, keeping each line's number; `onFirst` runs when the first line comes. */
+  function follow(log: string, onFirst?: () => void): { got: number[]; stop(): void; done: Promise<void> } {
     let stop!: () => void;
     const stopWhen = new Promise<void>((r) => (stop = r));
     const got: number[] = [];
     const done = (async () => {
-      for await (const e of readLogs(log, { follow: true, stopWhen })) got.push(Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+      for await (const e of readLogs(log, { follow: true, stopWhen })) {
+        if (got.length === 0) onFirst?.();
+        got.push(Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+      }
     })();
     return { got, stop, done };
   }
@@ -444,6 +448,68 @@ describe('readLogs --follow through rotations it slept through', () => {
     realFs.truncateSync(log, 0);
     realFs.appendFileSync(log, lines(6));
     await until(() => f.got[f.got.length - 1] === n - 1);
+    f.stop();
+    await f.done;
+    expect(f.got).toEqual(range(0, n));
+  });
+
+  // A container that prints the same long line (a health check): every line starts with the same
+  // 64 bytes and ends with its own time. The first lines after a truncation are the ones lost if
+  // the follower reads on from where it was.
+  const same = (k: number): string => {
+    let out = '';
+    for (let i = 0; i < k; i++) out += JSON.stringify({ log: `${'health check: all services answered within their deadlines '.repeat(2)}\n`, stream: 'stdout', time: `2026-11-28T09:00:00.${String(n++).padStart(9, '0')}Z` }) + '\n';
+    return out;
+  };
+  const nthOf = (e: LogEntry): number => Number(e.time.slice(-10, -1));
+  function followTimes(log: string): { got: number[]; stop(): void; done: Promise<void> } {
+    let stop!: () => void;
+    const stopWhen = new Promise<void>((r) => (stop = r));
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const e of readLogs(log, { follow: true, stopWhen })) got.push(nthOf(e));
+    })();
+    return { got, stop, done };
+  }
+
+  it('max-file 1: a truncation in place is seen when every line starts the same (long repeated lines), by the end of the last line read', async () => {
+    const log = path.join(dir, 'follow-truncate-same.log');
+    n = 0;
+    realFs.writeFileSync(log, same(3));
+    const f = followTimes(log);
+    await until(() => f.got.length === 3);
+    await settle(60);
+    realFs.truncateSync(log, 0);
+    realFs.appendFileSync(log, same(6));
+    await until(() => f.got[f.got.length - 1] === n - 1);
+    f.stop();
+    await f.done;
+    expect(f.got).toEqual(range(0, n));
+  });
+
+  it('max-file 1: a truncation in place before the follower first looks at LOG again is seen (the mark is taken from the bytes read)', async () => {
+    const log = path.join(dir, 'follow-truncate-early.log');
+    n = 0;
+    realFs.writeFileSync(log, lines(3));
+    // when the first lines reach the reader, the shim truncates LOG and writes more than there was,
+    // before the follower's first look at LOG
+    const statSync = realFs.statSync;
+    let armed = false;
+    (realFs as { statSync: unknown }).statSync = (...a: Parameters<typeof statSync>) => {
+      if (armed && a[0] === log) {
+        armed = false;
+        realFs.truncateSync(log, 0);
+        realFs.appendFileSync(log, lines(6));
+      }
+      return statSync(...a);
+    };
+    const f = follow(log, () => (armed = true));
+    try {
+      await until(() => f.got[f.got.length - 1] === n - 1);
+    } finally {
+      (realFs as { statSync: unknown }).statSync = statSync;
+    }
+    expect(n).toBe(9); // the truncation was made
     f.stop();
     await f.done;
     expect(f.got).toEqual(range(0, n));

@@ -5,8 +5,12 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { LogEntry, OutputStream, ReadLogsOptions } from './types';
 
 const CHUNK = 256 * 1024;
-/** How much of a followed file's start is kept to know it again after a truncation in place. */
-const HEAD = 64;
+/**
+ * How many bytes before the end of the last line read are kept to know a followed file again after
+ * a truncation in place: more than a json-file line's `","stream":"stdout","time":"…"}` end, so
+ * they hold that line's time to the nanosecond.
+ */
+const MARK = 128;
 
 /** RFC3339(Nano) -> nanoseconds since the epoch. */
 export function parseRfc3339Nano(s: string): bigint | undefined {
@@ -482,11 +486,20 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
     // Read to the current end of the file, yielding as we go. Multi-byte UTF-8 is safe to split
     // only at newlines, so undecoded bytes are carried as a Buffer.
     let carry: Buffer = Buffer.alloc(0);
+    // The last MARK bytes read from `cur` that end its last whole line read (at pos - carry.length):
+    // a truncation in place is known by them (truncatedInPlace). Empty when nothing of cur is read.
+    let seen: Buffer = Buffer.alloc(0);
     let cur: LogFile = fh ?? older[0].fh; // the snapshot read has one file at least
     // Without follow the live file is read up to its size when opened (as docker: a tail of a
     // container that keeps printing ends where it was asked, not wherever the writer got to).
     let end: number | undefined;
     const readToEnd = async function* (): AsyncGenerator<LogEntry[]> {
+      if (pos > 0 && seen.length === 0 && carry.length === 0) {
+        // a start inside the file (a tail, or the end of LOG): the line before it is the mark
+        const b = Buffer.allocUnsafe(Math.min(MARK, pos));
+        const { bytesRead } = await cur.read(b, 0, b.length, pos - b.length);
+        seen = b.subarray(0, bytesRead);
+      }
       for (;;) {
         const want = end === undefined ? CHUNK : Math.min(CHUNK, end - pos);
         if (want <= 0) return;
@@ -501,6 +514,8 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
           continue;
         }
         carry = Buffer.from(chunk.subarray(lastNl + 1));
+        const whole = chunk.subarray(0, lastNl + 1);
+        seen = Buffer.from(whole.length >= MARK ? whole.subarray(whole.length - MARK) : Buffer.concat([seen, whole]).subarray(-MARK));
         consume(rest + chunk.toString('utf8', 0, lastNl + 1));
         rest = '';
         if (entries.length) yield entries.splice(0);
@@ -513,6 +528,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       cur = o.fh;
       pos = o.pos;
       carry = Buffer.alloc(0);
+      seen = Buffer.alloc(0);
       rest = '';
       yield* readToEnd();
       if (pastUntil || stopped) return;
@@ -527,6 +543,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       pos = livePos;
       cur = fh;
       carry = Buffer.alloc(0);
+      seen = Buffer.alloc(0);
       rest = '';
     }
     await closeAll(rotatedHandles.splice(0));
@@ -556,18 +573,17 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
      */
     /**
      * Whether cur (still LOG) was truncated in place since it was read to `pos`: shorter than
-     * that, or its first bytes are not the ones seen before (a file written again past `pos`
-     * since the truncation is not shorter; its first entry has another time).
+     * that, or the bytes read last are not there any more. A file written again past `pos` since
+     * the truncation is not shorter, but the end of the last line read (`seen`, with its time to
+     * the nanosecond) and any part of a line after it (`carry`) are not where they were.
      */
-    let head = Buffer.alloc(0);
     const truncatedInPlace = async (size: number): Promise<boolean> => {
       if (size < pos) return true;
-      if (pos === 0) return false;
-      const b = Buffer.allocUnsafe(HEAD);
-      const { bytesRead } = await cur.read(b, 0, HEAD, 0);
-      if (!b.subarray(0, Math.min(bytesRead, head.length)).equals(head)) return true;
-      if (bytesRead > head.length) head = Buffer.from(b.subarray(0, bytesRead));
-      return false;
+      const was = carry.length ? Buffer.concat([seen, carry.subarray(0, MARK)]) : seen;
+      if (was.length === 0) return false;
+      const b = Buffer.allocUnsafe(was.length);
+      const { bytesRead } = await cur.read(b, 0, b.length, pos - carry.length - seen.length);
+      return bytesRead < b.length || !b.equals(was);
     };
     const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
       let after: Held[] = [];
@@ -581,7 +597,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
               pos = 0;
               carry = Buffer.alloc(0);
               rest = '';
-              head = Buffer.alloc(0);
+              seen = Buffer.alloc(0);
               yield* readToEnd();
             }
             return;
@@ -603,7 +619,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
             const next = after.shift()!;
             await cur.close();
             cur = fh = next.fh;
-            head = Buffer.alloc(0);
+            seen = Buffer.alloc(0);
             pos = 0;
             carry = Buffer.alloc(0);
             rest = '';
