@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { EventMessage } from '@berth/api';
 import { clientsFor, failed, ok, rawRequest, scratchDir, useDaemon, waitFor, type BerthDaemon } from './harness';
 import { startBerthRegistry, startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
@@ -42,16 +43,6 @@ afterAll(async () => {
   }
 }, 60_000);
 
-interface EventJson {
-  status?: string;
-  id?: string;
-  from?: string;
-  Type: string;
-  Action: string;
-  Actor: { ID: string; Attributes: Record<string, string> };
-  scope: string;
-}
-
 /**
  * `docker events --format '{{json .}}'` running beside the test, its lines parsed. `mark()` makes
  * an event of our own (a `docker tag` to a marker name) and waits for it on the stream: every
@@ -60,7 +51,7 @@ interface EventJson {
 class EventStream {
   private readonly child: ChildProcess;
   private buf = '';
-  readonly events: EventJson[] = [];
+  readonly events: EventMessage[] = [];
   private marks = 0;
 
   constructor(private readonly daemon: BerthDaemon) {
@@ -77,7 +68,7 @@ class EventStream {
       while ((nl = this.buf.indexOf('\n')) >= 0) {
         const line = this.buf.slice(0, nl);
         this.buf = this.buf.slice(nl + 1);
-        if (line.trim() !== '') this.events.push(JSON.parse(line) as EventJson);
+        if (line.trim() !== '') this.events.push(JSON.parse(line) as EventMessage);
       }
     });
   }
@@ -95,7 +86,7 @@ class EventStream {
   }
 
   /** The events strictly between two markers, without the markers' own. */
-  between(from: number, to: number): EventJson[] {
+  between(from: number, to: number): EventMessage[] {
     return this.events.slice(from + 1, to).filter((e) => !(e.Action === 'tag' && (e.Actor.Attributes['name'] ?? '').startsWith('evlog-mark:')));
   }
 
@@ -105,7 +96,7 @@ class EventStream {
 }
 
 /** Runs `what` between two markers and returns the image events it caused. */
-async function imageEventsOf(s: EventStream, what: () => Promise<unknown>): Promise<EventJson[]> {
+async function imageEventsOf(s: EventStream, what: () => Promise<unknown>): Promise<EventMessage[]> {
   const a = await s.mark();
   await what();
   const b = await s.mark();
@@ -113,10 +104,10 @@ async function imageEventsOf(s: EventStream, what: () => Promise<unknown>): Prom
 }
 
 /** The wire form moby's events.Log gives an image event (legacy status and id, no from). */
-function imageEvent(action: string, id: string, attributes: Record<string, string>): Partial<EventJson> {
+function imageEvent(action: string, id: string, attributes: Record<string, string>): Partial<EventMessage> {
   return { status: action, id, Type: 'image', Action: action, Actor: { ID: id, Attributes: attributes }, scope: 'local' };
 }
-const strip = (es: EventJson[]): Array<Partial<EventJson>> =>
+const strip = (es: EventMessage[]): Array<Partial<EventMessage>> =>
   es.map((e) => ({ status: e.status, id: e.id, ...(e.from !== undefined ? { from: e.from } : {}), Type: e.Type, Action: e.Action, Actor: e.Actor, scope: e.scope }));
 
 describe('pull and push events against a real registry (moby v20.10 distribution ImageEventLogger)', () => {
@@ -208,7 +199,7 @@ describe('pull and push events against a real registry (moby v20.10 distribution
         .toString()
         .split('\n')
         .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as EventJson)
+        .map((l) => JSON.parse(l) as EventMessage)
         .map((e) => [e.Type, e.Action, e.Actor.ID]);
     };
     const containerActions = ['create', 'attach', 'start', 'die', 'destroy'];
