@@ -39,7 +39,7 @@ export function errorHandler(logger: Logger) {
       res.status(304).end();
       return;
     }
-    closeAfterAnswer(req, res); // refused part-way through a body it reads
+    closeAfterAnswer(req, res, logger); // refused part-way through a body it reads
     sendJson(res, status, { message: publicMessage(err, hostPathsOf(res)) });
   };
 }
