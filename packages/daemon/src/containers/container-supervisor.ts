@@ -36,16 +36,17 @@ function rotationOf(opts: Record<string, string>): { logMaxSize: number; logMaxF
 }
 
 /**
- * Errors of the steps Docker takes while it makes the spec (createSpec: the working directory),
- * not the runtime's: Docker records exit code 128 for them whatever their text (its
- * translateContainerdStartErr reads only the runtime's).
+ * The exit code docker records for a failed start, and the error kind it answers with.
+ * `beforeRuntime`: the error is one of the steps Docker's daemon takes itself before it calls the
+ * runtime (containerStart: conditionalMountOnStart, initializeNetworking, createSpec with its
+ * mounts, working directory, devices...; berth's copy-up too): Docker records exit code 128 for
+ * them whatever their text, its translateContainerdStartErr reads only the runtime's. The steps
+ * berth takes in the runtime's place (the mount targets, runc's read-only refusal) are the
+ * runtime's.
  */
-const specErrors = new WeakSet<object>();
-
-/** The exit code docker records for a failed start, and the error kind it answers with. */
-function startFailure(err: unknown): { exitCode: number; error: BerthError } {
+function startFailure(err: unknown, beforeRuntime: boolean): { exitCode: number; error: BerthError } {
   const msg = messageOf(err);
-  if (typeof err === 'object' && err !== null && specErrors.has(err)) return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
+  if (beforeRuntime) return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
   const lower = msg.toLowerCase();
   if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
     return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
@@ -88,6 +89,8 @@ export class ContainerSupervisor {
     const times: Record<string, number> = {};
     let mounted = false;
     let net: StartNetworking | undefined;
+    /** Whether a failure now is the daemon's own (before the runtime) or the runtime's (see startFailure). */
+    let beforeRuntime = true;
     // the previous run's shim may still be deleting the runtime's container of this id
     if (e.taskDone) await e.taskDone;
     try {
@@ -98,14 +101,14 @@ export class ContainerSupervisor {
         await populateVolumes(e.rec.mounts, rootfs, (from, to) => copyUp(ctx.deps.packDirectory, from, to), (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
+      // what runc does at create (the targets of the mounts, its read-only refusal): the runtime's errors
+      beforeRuntime = false;
       const laid = await createMountTargets(input.mounts ?? [], rootfs);
-      try {
-        createWorkingDir(rootfs, e.rec.config.WorkingDir);
-      } catch (err) {
-        if (typeof err === 'object' && err !== null) specErrors.add(err);
-        throw err;
-      }
+      beforeRuntime = true;
+      createWorkingDir(rootfs, e.rec.config.WorkingDir);
+      beforeRuntime = false;
       refuseWorkingDirInReadOnlyMount(rootfs, laid.laid, laid.tmpfsAt, e.rec.config.WorkingDir);
+      beforeRuntime = true;
       times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
       if (apparmorProfile) {
@@ -126,6 +129,7 @@ export class ContainerSupervisor {
       if (net.hostNamespaces.length) input.hostNamespaces = net.hostNamespaces;
       const spec = await ctx.hooks.buildSpec(input);
       times.spec = ms();
+      beforeRuntime = false;
       task = await ctx.runtimeFor(e).create({
         id,
         bundle: dir,
@@ -143,8 +147,9 @@ export class ContainerSupervisor {
       await task.start(signal);
       times.started = ms();
     } catch (err) {
-      await this.failStart(e, task, err, mounted, net?.attached ?? false);
-      throw startFailure(err).error;
+      const failure = startFailure(err, beforeRuntime);
+      await this.failStart(e, task, err, failure.exitCode, mounted, net?.attached ?? false);
+      throw failure.error;
     }
     e.task = task;
     const started = ctx.now();
@@ -202,7 +207,7 @@ export class ContainerSupervisor {
   }
 
   /** A start that failed part-way: undo what was done, record docker's exit code and error. */
-  private async failStart(e: Entry, task: Task | undefined, err: unknown, mounted: boolean, attached: boolean): Promise<void> {
+  private async failStart(e: Entry, task: Task | undefined, err: unknown, exitCode: number, mounted: boolean, attached: boolean): Promise<void> {
     const ctx = this.ctx;
     const id = e.rec.id;
     if (task) {
@@ -215,7 +220,6 @@ export class ContainerSupervisor {
     if (mounted) {
       await ctx.mounts.release(id, ctx.rootfsOf(id)).catch((e2) => ctx.log.warn({ id, err: messageOf(e2) }, 'unmount after failed start'));
     }
-    const { exitCode } = startFailure(err);
     const wasRestarting = e.rec.state.status === 'restarting';
     await ctx.setState(e, {
       ...(wasRestarting ? { status: 'exited' as const, finishedAt: rfc3339Nano(ctx.now()) } : {}),
