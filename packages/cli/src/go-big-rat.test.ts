@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseGoRat } from './go-big-rat';
-import { goInt64Of } from './go-int64';
+import { goInt64Of } from '@berth/api';
 
 // Each row: a literal and Go 1.19's answer for `new(big.Rat).SetString(s)` times 1e9: FAIL (not
 // parsed), PRECISE (not an integer), else `Num().Int64()` (docker's --cpus rule).

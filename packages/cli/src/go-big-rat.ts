@@ -1,3 +1,5 @@
+import { isInt64 } from '@berth/api';
+
 /**
  * Go's `new(big.Rat).SetString(s)`: a fraction `a/b` (each an integer literal with Go's base
  * prefixes; `0` alone is octal there) or a floating-point literal (`1.5`, `.5`, `1e-3`, `0x1p-2`,
@@ -125,7 +127,7 @@ function scanExponent(r: Scanner): { exp: bigint; base: number } | undefined {
   if (!has) return undefined;
   const exp = BigInt(digits);
   // strconv.ParseInt's range
-  if (exp > 2n ** 63n - 1n || exp < -(2n ** 63n)) return undefined;
+  if (!isInt64(exp)) return undefined;
   if (invalSep || prev === '_') return undefined;
   return { exp, base };
 }

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateRequest, EndpointSettings, HostConfig, Int64, Mount, PortBinding } from '@berth/api';
-import { ramInBytes } from '@berth/api';
+import { goInt64Of, goInt64OfFloat, int64Value, ramInBytes } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
 import { goPathError } from './go-path-error';
 import { parseGoRat } from './go-big-rat';
-import { goInt64Of, goInt64OfFloat, int64Value } from './go-int64';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses

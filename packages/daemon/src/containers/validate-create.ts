@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { JsonNumber, parseHumanSize, type ContainerConfig, type HostConfig, type Int64 } from '@berth/api';
+import { JsonNumber, goInt, goJsonKind, int64Value, parseHumanSize, type ContainerConfig, type HostConfig, type Int64 } from '@berth/api';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, capabilityName, isCapability, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
@@ -73,12 +73,6 @@ function goField(field: string): [string, string] {
   return [`HostConfig.HostConfig.${field}`, field === 'OomScoreAdj' ? 'int' : field === 'BlkioWeight' ? 'uint16' : 'int64'];
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-/** JSON's name of a value's kind, as Go's UnmarshalTypeError gives it. */
-export const goJsonKind = (v: unknown): string =>
-  typeof v === 'number' || typeof v === 'bigint' || v instanceof JsonNumber ? 'number' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : 'string';
-
 /**
  * An integer field as Go's encoding/json decodes it (the body read by parseJsonExact): a literal
  * with a fraction or an exponent (`1e30`, `1.0`) or out of the Go type's range is refused with
@@ -89,18 +83,6 @@ function int64(v: unknown, field: string): Int64 {
   return goInt(v, where, type);
 }
 
-/** int64's rule for a field Go names `where` with type `type` (int64, int, time.Duration, uint16, fs.FileMode: a uint32). */
-export function goInt(v: unknown, where: string, type: string): Int64 {
-  if (v === undefined || v === null) return 0;
-  const refuse = (what: string): never => bad(`json: cannot unmarshal ${what} into Go struct field ${where} of type ${type}`);
-  if (v instanceof JsonNumber) return refuse(`number ${v.text}`);
-  if (typeof v === 'number' && !Number.isInteger(v)) return refuse(`number ${v}`);
-  if (typeof v !== 'number' && typeof v !== 'bigint') return refuse(goJsonKind(v));
-  const b = BigInt(v);
-  const max = type === 'uint16' ? 65535n : type === 'fs.FileMode' ? 2n ** 32n - 1n : INT64_MAX;
-  if (b < (type === 'uint16' || type === 'fs.FileMode' ? 0n : INT64_MIN) || b > max) refuse(`number ${v}`);
-  return asInt64(b);
-}
 
 /** verifyPlatformContainerResources' words for a KernelMemory > 0 where the kernel has no kmem limit (the limit is then discarded). */
 const KERNEL_MEMORY_WARNINGS = [
@@ -131,10 +113,6 @@ export function checkUpdateNumbers(body: Record<string, unknown>): void {
 }
 const UPDATE_NUMBERS = ['Memory', 'MemorySwap', 'MemoryReservation', 'KernelMemory', 'KernelMemoryTCP', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'MemorySwappiness', 'CpuCount', 'CpuPercent'];
 
-/** A bigint as an Int64: a number when it is a safe one. */
-function asInt64(b: bigint): Int64 {
-  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
-}
 
 
 /** A cpuset list (`0-3,5`): its numbers, or undefined when it is not one. */
@@ -547,7 +525,7 @@ function validateHostConfig(raw: unknown, runtimeNames: readonly string[], warni
     KernelMemoryTCP: 0,
     MemoryReservation: reservation,
     // docker's adaptContainerSettings: twice the memory, in Go's int64 (2^63-1 doubles to -2)
-    MemorySwap: memory > 0 && memorySwap === 0 && !update ? asInt64(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
+    MemorySwap: memory > 0 && memorySwap === 0 && !update ? int64Value(BigInt.asIntN(64, BigInt(memory) * 2n)) : memorySwap,
     MemorySwappiness: swappiness === -1 ? null : Number(swappiness),
     OomKillDisable: h.OomKillDisable as boolean,
     PidsLimit: pids > 0 ? pids : null,

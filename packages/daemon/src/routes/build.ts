@@ -1,8 +1,7 @@
 import { Router, type Request } from 'express';
 import { RunFailedError } from '@berth/builder';
-import { parseJsonExact, type Int64 } from '@berth/api';
+import { goInt, goJsonKind, int64Value, isInt64, parseJsonExact, type Int64 } from '@berth/api';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
-import { goInt, goJsonKind } from '../containers/validate-create';
 import { asyncHandler, queryBool, queryBoolValue, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
 import type { BuildHostConfig } from '../build/daemon-build-backend';
@@ -60,8 +59,8 @@ function extraHosts(req: Request): string[] {
 function parseInt64(s: string): Int64 {
   if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
   const b = BigInt(s);
-  if (b < -(2n ** 63n) || b > 2n ** 63n - 1n) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
-  return Number.isSafeInteger(Number(b)) ? Number(b) : b;
+  if (!isInt64(b)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return int64Value(b);
 }
 
 /** moby's httputils.Int64ValueOrZero: what is not a base-10 int64 is 0 (unset). */

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { MAX_API_VERSION, checkFilterKeys } from '@berth/api';
+import { MAX_API_VERSION, checkFilterKeys, isInt64 } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { asyncHandler, queryFilters, queryString, readJsonObject, sendJson } from '../server/route-helpers';
 import { encodeEvent, eventMatches, type EventLog } from '../events/event-log';
@@ -38,7 +38,7 @@ export function parseEventTime(s: string | undefined, name: string): bigint | un
   if (s === undefined || s === '') return undefined;
   const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(s.trim());
   // the seconds as Go's strconv.ParseInt(…, 10, 64) takes them: past 2^63-1 a 400
-  if (!m || BigInt(m[1]!) > 9_223_372_036_854_775_807n) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
+  if (!m || !isInt64(BigInt(m[1]!))) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
   return BigInt(m[1]!) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
 }
 

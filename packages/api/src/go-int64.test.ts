@@ -1,0 +1,33 @@
+import { describe, expect, it } from '@jest/globals';
+import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goJsonKind, int64Value, isInt64, parseJsonExact } from './index';
+
+describe("Go's int64: one range rule for the daemon and the CLI", () => {
+  it('isInt64: -2^63 .. 2^63-1', () => {
+    expect([isInt64(INT64_MAX), isInt64(INT64_MAX + 1n), isInt64(INT64_MIN), isInt64(INT64_MIN - 1n)]).toEqual([true, false, true, false]);
+    expect(INT64_MAX).toBe(9223372036854775807n);
+  });
+
+  it('int64Value: a number while it is a safe integer, else the bigint', () => {
+    expect(int64Value(2n ** 53n - 1n)).toBe(2 ** 53 - 1);
+    expect(int64Value(2n ** 53n)).toBe(2n ** 53n);
+    expect(int64Value(-(2n ** 53n))).toBe(-(2n ** 53n));
+  });
+
+  it("the CLI's conversions: big.Int's Int64 wraps, int64(float) out of range is -2^63", () => {
+    expect(goInt64Of(2n ** 64n + 5n)).toBe(5n);
+    expect(goInt64OfFloat(1e30)).toBe(INT64_MIN);
+    expect(goInt64OfFloat(2 ** 62)).toBe(2n ** 62n);
+  });
+
+  it("goInt: Go's decoder's refusals for an integer field, the range by its type", () => {
+    const body = parseJsonExact('{"a":9223372036854775807,"b":9223372036854775808,"c":1e3,"d":"1","e":65536}') as Record<string, unknown>;
+    expect(goInt(body.a, 'X.a', 'int64')).toBe(INT64_MAX);
+    expect(() => goInt(body.b, 'X.b', 'int64')).toThrow('json: cannot unmarshal number 9223372036854775808 into Go struct field X.b of type int64');
+    expect(() => goInt(body.c, 'X.c', 'int64')).toThrow('json: cannot unmarshal number 1e3 into Go struct field X.c of type int64');
+    expect(() => goInt(body.d, 'X.d', 'int64')).toThrow('json: cannot unmarshal string into Go struct field X.d of type int64');
+    expect(() => goInt(body.e, 'X.e', 'uint16')).toThrow('of type uint16');
+    expect(() => goInt(-1, 'X.f', 'fs.FileMode')).toThrow('of type fs.FileMode');
+    expect(goInt(undefined, 'X.g', 'int64')).toBe(0);
+    expect([goJsonKind([]), goJsonKind({}), goJsonKind(true), goJsonKind(1n)]).toEqual(['array', 'object', 'bool', 'number']);
+  });
+});
