@@ -6,7 +6,6 @@ export { buildCreateRequest, parseCpus, readEnvFile, type RunFlags } from './run
 export { humanDuration, timeAgo, goTimeString } from './format/human-duration';
 export { renderTable, renderTabbed } from './format/table';
 export { Template, TemplateError, FormatContext } from './format/template';
-export { INSPECT_TYPES, goTypeDrift } from './format/docker-types';
 /** A value as Go's fmt prints it with %v (what a template prints for `{{.X}}`). */
 export { goPrintValue as formatValue } from './format/go-fmt';
 export { goQuote, ellipsis, goJson, goJsonIndent, truncateId } from './format/go-text';
