@@ -815,4 +815,32 @@ describe('a current context whose TLS files are bad, as docker 28 (the endpoint 
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a TLS flag's file that cannot be read fails what resolves `default` (context ls, context inspect default), as docker's ResolveDefaultContext, not context use or show", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cli-badflag-'));
+    try {
+      const run = async (args: string[]) => {
+        const stdout = sink();
+        const stderr = sink();
+        const code = await runCli(['--tlsverify', '--tlscacert', path.join(dir, 'missing.pem'), ...args], {
+          io: { stdout, stderr, stdin: Readable.from([]) },
+          env: { BERTH_CONFIG: dir, HOME: dir },
+          now: () => NOW,
+          makeClient: () => new BerthClient({ transport: new FakeTransport({}) }),
+          onSignal: () => () => undefined,
+        });
+        return { code, out: stdout.text(), err: stderr.text() };
+      };
+      const unreadable = new RegExp(`^could not read ${dir}/missing\\.pem: ENOENT`);
+      for (const args of [['context', 'ls'], ['context', 'inspect', 'default'], ['ps']]) {
+        const r = await run(args);
+        expect([args, r.code, r.out]).toEqual([args, 1, args[1] === 'inspect' ? '[]\n' : '']); // (inspect's empty list, as docker's)
+        expect(r.err).toMatch(unreadable);
+      }
+      expect(await run(['context', 'show'])).toEqual({ code: 0, out: 'default\n', err: '' });
+      expect(await run(['context', 'use', 'default'])).toEqual({ code: 0, out: 'default\n', err: 'Current context is now "default"\n' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -104,26 +104,36 @@ export function resolveClientOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv)
     if (fromContext.tls) o.tls = fromContext.tls;
     return o;
   }
-  const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
-  if (verify || !!flags.tls) {
-    const dir = env.BERTH_CERT_PATH || configDir(flags, env);
-    const read = (p: string | undefined, def: string, required: boolean) => {
-      const file = p || path.join(dir, def);
-      try {
-        return fs.readFileSync(file);
-      } catch (e) {
-        if (!required && !p) return undefined;
-        throw new InvalidArgumentError(`could not read ${file}: ${(e as Error).message}`);
-      }
-    };
-    o.tls = {
-      ca: read(flags.tlscacert, 'ca.pem', verify),
-      cert: read(flags.tlscert, 'cert.pem', false),
-      key: read(flags.tlskey, 'key.pem', false),
-      verify,
-    };
-  }
+  const tls = flagTlsOptions(flags, env);
+  if (tls) o.tls = tls;
   return o;
+}
+
+/**
+ * The `default` context's TLS, from the TLS flags (`--tls`, `--tlsverify` or BERTH_TLS_VERIFY,
+ * the files in BERTH_CERT_PATH, else the config dir); undefined without TLS. Docker reads them
+ * whenever it resolves `default` (ResolveDefaultContext: `context ls`, `context inspect
+ * default`), so a file that cannot be read fails those too.
+ */
+export function flagTlsOptions(flags: GlobalFlags, env: NodeJS.ProcessEnv): TlsOptions | undefined {
+  const verify = !!flags.tlsverify || (env.BERTH_TLS_VERIFY !== undefined && env.BERTH_TLS_VERIFY !== '');
+  if (!verify && !flags.tls) return undefined;
+  const dir = env.BERTH_CERT_PATH || configDir(flags, env);
+  const read = (p: string | undefined, def: string, required: boolean) => {
+    const file = p || path.join(dir, def);
+    try {
+      return fs.readFileSync(file);
+    } catch (e) {
+      if (!required && !p) return undefined;
+      throw new InvalidArgumentError(`could not read ${file}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    ca: read(flags.tlscacert, 'ca.pem', verify),
+    cert: read(flags.tlscert, 'cert.pem', false),
+    key: read(flags.tlskey, 'key.pem', false),
+    verify,
+  };
 }
 
 /** The `detachKeys` of the config file (`config.json` in the config dir), as docker reads it; undefined if unset. */

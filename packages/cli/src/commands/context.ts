@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { CliContext, ExitCode } from '../cli-context';
 import { StatusError } from '../cli-errors';
-import { configDir, currentContextOf, defaultContextHost } from '../config';
+import { type GlobalFlags, configDir, currentContextOf, defaultContextHost, flagTlsOptions } from '../config';
 import { packContextArchive, readContextArchive } from '../context-archive';
 import { endpointTlsOptions } from '../context-tls';
 import {
@@ -36,9 +36,12 @@ const ClientContextContext = formatContextOf('*formatter.clientContextContext');
 
 const DEFAULT_DESCRIPTION = 'Current BERTH_HOST based configuration';
 
-interface GlobalArgv {
-  config?: string;
-  host?: string | string[];
+type GlobalArgv = Pick<GlobalFlags, 'config' | 'host' | 'tls' | 'tlsverify' | 'tlscacert' | 'tlscert' | 'tlskey'>;
+
+/** `default`'s docker endpoint as docker's ResolveDefaultContext makes it: the TLS flags' files are read (a bad one fails). */
+function defaultHost(ctx: CliContext, argv: GlobalArgv): string {
+  flagTlsOptions(argv, ctx.env);
+  return defaultContextHost(argv, ctx.env);
 }
 
 /*
@@ -58,7 +61,7 @@ function current(ctx: CliContext, argv: GlobalArgv): string {
 export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; quiet?: boolean }): Promise<ExitCode> {
   const cur = current(ctx, argv);
   const all = [
-    { Name: DEFAULT_CONTEXT, Description: DEFAULT_DESCRIPTION, DockerEndpoint: defaultContextHost(argv, ctx.env) },
+    { Name: DEFAULT_CONTEXT, Description: DEFAULT_DESCRIPTION, DockerEndpoint: defaultHost(ctx, argv) },
     ...listContexts(dirOf(ctx, argv)).map((c) => ({
       Name: c.Name,
       Description: c.Metadata?.Description ?? '',
@@ -190,7 +193,7 @@ function dockerEndpoint(ctx: CliContext, argv: GlobalArgv, kv: Map<string, strin
 
 /** A context as docker's store (with `default`) reads it; throws docker's not-found error. */
 function typedRead(ctx: CliContext, argv: GlobalArgv, name: string): StoredContext {
-  if (name === DEFAULT_CONTEXT) return { Name: DEFAULT_CONTEXT, Metadata: {}, Endpoints: { docker: { Host: defaultContextHost(argv, ctx.env), SkipTLSVerify: false } } };
+  if (name === DEFAULT_CONTEXT) return { Name: DEFAULT_CONTEXT, Metadata: {}, Endpoints: { docker: { Host: defaultHost(ctx, argv), SkipTLSVerify: false } } };
   return readContext(dirOf(ctx, argv), name);
 }
 
