@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { endpointFieldsForApi, summaryEndpointsForApi, type EndpointFieldsSource } from './endpoint-api-fields';
+import type { EndpointSettings } from '@berth/api';
 
 const ID = 'abcdef0123456789'.repeat(4);
 const inspect = (): EndpointFieldsSource => ({
@@ -65,5 +66,12 @@ describe('summaryEndpointsForApi', () => {
     expect(shared.Aliases).toEqual(['www', 'web', ID.slice(0, 12)]);
     const [r41] = summaryEndpointsForApi(rows(), atLeast('1.41'));
     expect(r41!.NetworkSettings.Networks!.bridge).toEqual({ Aliases: null, Links: null, DriverOpts: null, IPAddress: '172.17.0.2' });
+  });
+
+  it('a network named "__proto__" is listed (an own key of the copy, not its prototype)', () => {
+    const nets = JSON.parse('{"__proto__":{"IPAddress":"10.1.0.2"}}') as Record<string, EndpointSettings>;
+    const [r] = summaryEndpointsForApi([{ NetworkSettings: { Networks: nets } }], atLeast('1.41'));
+    expect(JSON.parse(JSON.stringify(r!.NetworkSettings.Networks))).toEqual(JSON.parse('{"__proto__":{"IPAddress":"10.1.0.2","Aliases":null,"Links":null,"DriverOpts":null}}'));
+    expect(Object.keys(r!.NetworkSettings.Networks!)).toEqual(['__proto__']);
   });
 });

@@ -64,7 +64,7 @@ export function summaryEndpointsForApi<T extends { NetworkSettings?: { Networks?
       if (ipam) c.IPAMConfig = { ...(ipam.IPv4Address ? { IPv4Address: ipam.IPv4Address } : {}), ...(ipam.IPv6Address ? { IPv6Address: ipam.IPv6Address } : {}) };
       if (atLeast('1.44')) c['DNSNames'] = null;
       else delete c['DNSNames'];
-      copies[name] = c;
+      Object.defineProperty(copies, name, { value: c, enumerable: true, writable: true, configurable: true }); // (a network may be named `__proto__`)
     }
     row.NetworkSettings = { ...row.NetworkSettings, Networks: copies };
   }
