@@ -811,6 +811,12 @@ describe('a current context whose TLS files are bad, as docker 28 (the endpoint 
       expect(conflict).toEqual({ code: 1, out: '', err: 'conflicting options: cannot specify both --host and --context\n' });
       expect(await run(['context', 'use', 'default'])).toEqual({ code: 0, out: 'default\n', err: 'Current context is now "default"\n' });
       expect(await run(['context', 'rm', 'bad'])).toEqual({ code: 0, out: 'bad\n', err: '' });
+      // a current context that is not there: docker 28's text, as for --context
+      fs.writeFileSync(path.join(dir, 'config.json'), '{"currentContext":"gone"}');
+      const gone = await run(['ps']);
+      expect([gone.code, gone.out]).toEqual([1, '']);
+      expect(gone.err).toMatch(/^Failed to initialize: unable to resolve docker endpoint: context "gone": context not found: open .*\/meta\.json: no such file or directory\n$/);
+      expect((await run(['context', 'use', 'default'])).code).toBe(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

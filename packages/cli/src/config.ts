@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEFAULT_HOST, type BerthClientOptions, type TlsOptions } from '@berth/client';
 import { MAX_API_VERSION } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { configFile, readConfigFile } from './config-file';
+import { readConfigFile } from './config-file';
 import type { StoredContext } from './context-store';
 
 /** The global flags, as parsed. */
@@ -62,9 +62,9 @@ function contextEndpoint(flags: GlobalFlags, env: NodeJS.ProcessEnv): { host: st
   try {
     ep = store.readContext(dir, name).Endpoints.docker;
   } catch (e) {
-    // docker: a --context that is not there fails the CLI's start-up; config.json's names the file to check
-    if (flags.contextFlag) throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${(e as Error).message}`, { cause: e });
-    throw new InvalidArgumentError(`Current context ${JSON.stringify(name)} is not found on the file system, please check your config file at ${configFile(dir)}`, { cause: e });
+    // docker 28: a context that is not there, from --context or config.json alike (20.10's own text
+    // for config.json's, naming the file to check, is gone)
+    throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${(e as Error).message}`, { cause: e });
   }
   if (!ep) throw new InvalidArgumentError(`Failed to initialize: unable to resolve docker endpoint: ${store.NO_DOCKER_ENDPOINT}`);
   const { endpointTlsOptions } = require('./context-tls') as typeof import('./context-tls');
