@@ -36,6 +36,10 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
       HostConfig: { Binds: ['/host:/data:ro'], Memory: 67108864, NanoCpus: 500000000, AutoRemove: true },
     });
   });
+  it('a label or log option named "__proto__" is one (an own key of the map, not its prototype)', () => {
+    const b = buildCreateRequest('i', [], { label: ['a=1', '__proto__=x'], logOpt: ['__proto__=1'] });
+    expect(JSON.stringify([b.Labels, b.HostConfig?.LogConfig?.Config])).toBe('[{"a":"1","__proto__":"x"},{"__proto__":"1"}]');
+  });
   it('-d, -i, -t, ports, restart, network, stop signal', () => {
     const d = buildCreateRequest('i', [], { detach: true, interactive: true, tty: true, publish: ['38080:80', '127.0.0.1:38081:81/tcp'], restart: 'unless-stopped', network: 'trace-net', stopSignal: 'USR1', stopTimeout: 5 });
     expect(d).toMatchObject({ AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: true, OpenStdin: true, StdinOnce: false, Cmd: null, StopSignal: 'USR1', StopTimeout: 5 });

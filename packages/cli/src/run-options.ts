@@ -195,14 +195,12 @@ export function readEnvFile(file: string, env: NodeJS.ProcessEnv): string[] {
   return envValues(readLines(file, ''), env);
 }
 
+/** `k=v` items as a map (the last one of a key wins); own keys (fromEntries): `--label __proto__=x` is a label, not the map's prototype. */
 function kvMap(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of list) {
+  return Object.fromEntries(list.map((l) => {
     const i = l.indexOf('=');
-    if (i < 0) out[l] = '';
-    else out[l.slice(0, i)] = l.slice(i + 1);
-  }
-  return out;
+    return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)];
+  }));
 }
 
 /** A map that Go's `omitempty` leaves out when empty. */
@@ -471,7 +469,7 @@ function parseGpus(value: string): Record<string, unknown> {
     else if (k === 'count') req.Count = v === 'all' ? -1 : Number(v);
     else if (k === 'device') req.DeviceIDs = v.split(',');
     else if (k === 'capabilities') caps.push(...v.split(','));
-    else if (k === 'options') Object.assign(req.Options, kvMap(v.split(',')));
+    else if (k === 'options') req.Options = { ...req.Options, ...kvMap(v.split(',')) };
     else throw flagError(value, 'gpus', `unexpected key '${k}' in '${f}'`);
   }
   req.Capabilities = [caps.includes('gpu') ? caps : [...caps, 'gpu']];
