@@ -75,6 +75,22 @@ describe('a current context whose TLS files are bad, as docker 28', () => {
     expect((await same(['context', 'use', 'default'])).code).toBe(0);
     ok(await berth(['context', 'rm', 'bad-tls']));
   });
+
+  it('a current context that is not in the store: context ls lists it with why; a command that needs the daemon fails', async () => {
+    const cfg = path.join(dir, 'config.json');
+    const before = fs.readFileSync(cfg, 'utf8');
+    fs.writeFileSync(cfg, JSON.stringify({ ...JSON.parse(before), currentContext: 'gone' }));
+    try {
+      for (const args of [['context', 'ls', '-q'], ['context', 'ls', '--format', '{{.Name}}|{{.Current}}|{{.Error}}'], ['context', 'show']]) {
+        expect((await same(args)).code).toBe(0);
+      }
+      const r = await same(['ps']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^Failed to initialize: unable to resolve docker endpoint: context "gone": context not found: /);
+    } finally {
+      fs.writeFileSync(cfg, before);
+    }
+  });
 });
 
 describe('the global -c/--context flag as docker 28', () => {

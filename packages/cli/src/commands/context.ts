@@ -23,7 +23,7 @@ import {
 } from '../context-store';
 import { goJsonSyntaxError } from '../format/go-json-syntax';
 import { goStruct } from '../format/go-struct';
-import { goJsonIndent, goQuote, goSortedJson } from '../format/go-text';
+import { ellipsis, goJsonIndent, goQuote, goSortedJson } from '../format/go-text';
 import { goPathError } from '../go-path-error';
 import { naturalCompare } from '../format/natural-order';
 import { normalizeFormat, renderRows } from '../format/render';
@@ -68,15 +68,27 @@ export async function ls(ctx: CliContext, argv: GlobalArgv & { format?: string; 
       DockerEndpoint: c.Endpoints?.docker?.Host ?? '',
       Error: c.Endpoints?.docker ? '' : NO_DOCKER_ENDPOINT,
     })),
-  ].sort((a, b) => naturalCompare(a.Name, b.Name));
-  const rows = all.map((c) => new ClientContextContext({ Error: '', ...c, Current: c.Name === cur }));
+  ];
+  if (!all.some((c) => c.Name === cur)) {
+    // docker 28: a current context that is not in the store is listed, with why
+    let Error = '';
+    try {
+      readContext(dirOf(ctx, argv), cur);
+    } catch (e) {
+      Error = (e as Error).message;
+    }
+    all.push({ Name: cur, Description: '', DockerEndpoint: '', Error });
+  }
+  all.sort((a, b) => naturalCompare(a.Name, b.Name));
+  // docker's clientContextContext.Error: at most 45 characters, in the table and a --format alike
+  const rows = all.map((c) => new ClientContextContext({ ...c, Error: ellipsis(('Error' in c ? c.Error : '') ?? '', 45), Current: c.Name === cur }));
   if (argv.quiet || argv.format) {
     const format = argv.quiet ? '{{.Name}}' : normalizeFormat(argv.format, '');
     ctx.io.stdout.write(renderRows(format, rows, { Name: 'NAME', Description: 'DESCRIPTION', DockerEndpoint: 'DOCKER ENDPOINT', Error: 'ERROR', Current: 'CURRENT' }));
     hostOverrideWarning(ctx);
     return 0;
   }
-  ctx.io.stdout.write(renderTable([['NAME', 'DESCRIPTION', 'DOCKER ENDPOINT', 'ERROR'], ...all.map((c) => [c.Name === cur ? `${c.Name} *` : c.Name, c.Description, c.DockerEndpoint, 'Error' in c ? c.Error : ''])]));
+  ctx.io.stdout.write(renderTable([['NAME', 'DESCRIPTION', 'DOCKER ENDPOINT', 'ERROR'], ...all.map((c) => [c.Name === cur ? `${c.Name} *` : c.Name, c.Description, c.DockerEndpoint, 'Error' in c ? ellipsis(c.Error ?? '', 45) : ''])]));
   hostOverrideWarning(ctx);
   return 0;
 }
