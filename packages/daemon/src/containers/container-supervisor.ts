@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import {
+  CancelledError,
   ConflictError,
   FailedPreconditionError,
   InternalError,
@@ -36,17 +37,21 @@ function rotationOf(opts: Record<string, string>): { logMaxSize: number; logMaxF
 }
 
 /**
- * The exit code docker records for a failed start, and the error kind it answers with.
- * `beforeRuntime`: the error is one of the steps Docker's daemon takes itself before it calls the
- * runtime (containerStart: conditionalMountOnStart, initializeNetworking, createSpec with its
- * mounts, working directory, devices...; berth's copy-up too): Docker records exit code 128 for
- * them whatever their text, its translateContainerdStartErr reads only the runtime's. The steps
- * berth takes in the runtime's place (the mount targets, runc's read-only refusal) are the
- * runtime's.
+ * Where a start failed. `daemon` and `spec`: the steps Docker's daemon takes itself before it
+ * calls the runtime (containerStart): Docker records exit code 128 for them whatever their text,
+ * its translateContainerdStartErr reads only the runtime's. `daemon` (conditionalMountOnStart,
+ * initializeNetworking) answers with the error's own kind; `spec` (createSpec: the mounts, the
+ * working directory, devices, apparmor...; berth's copy-up, which Docker makes at create) is
+ * wrapped by Docker as errdefs.System, a 500 whatever the kind. `runtime`: the runtime's, and
+ * the steps berth takes in runc's place (the mount targets, runc's read-only refusal).
  */
-function startFailure(err: unknown, beforeRuntime: boolean): { exitCode: number; error: BerthError } {
+type StartPhase = 'daemon' | 'spec' | 'runtime';
+
+/** The exit code docker records for a failed start, and the error kind it answers with. */
+function startFailure(err: unknown, phase: StartPhase): { exitCode: number; error: BerthError } {
   const msg = messageOf(err);
-  if (beforeRuntime) return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
+  if (phase === 'spec') return { exitCode: 128, error: err instanceof InternalError || err instanceof CancelledError ? err : new InternalError(msg, { cause: err }) };
+  if (phase === 'daemon') return { exitCode: 128, error: isBerthError(err) ? err : new InternalError(msg, { cause: err }) };
   const lower = msg.toLowerCase();
   if (lower.includes('executable file not found') || lower.includes('no such file or directory')) {
     return { exitCode: 127, error: isBerthError(err) ? err : new InvalidArgumentError(msg, { cause: err }) };
@@ -89,32 +94,34 @@ export class ContainerSupervisor {
     const times: Record<string, number> = {};
     let mounted = false;
     let net: StartNetworking | undefined;
-    /** Whether a failure now is the daemon's own (before the runtime) or the runtime's (see startFailure). */
-    let beforeRuntime = true;
+    /** Whose a failure now would be (see startFailure). */
+    let phase: StartPhase = 'daemon';
     // the previous run's shim may still be deleting the runtime's container of this id
     if (e.taskDone) await e.taskDone;
     try {
       await ctx.mounts.acquire(id, rootfs, () => ctx.describeMounts(id));
       mounted = true;
+      phase = 'spec';
       if (e.rec.mounts?.some((m) => m.Type === 'volume')) {
         // only berthd's own volumes (Source is the layout's `_data`) carry a copy-up marker
         await populateVolumes(e.rec.mounts, rootfs, (from, to) => copyUp(ctx.deps.packDirectory, from, to), (m) => (m.Name && m.Source === ctx.layout.volumeData(m.Name) ? ctx.layout.volumeCopyUpMarker(m.Name) : undefined));
       }
       const input = await specInputOf(e.rec, { rootfs, containerDir: dir }, (n) => this.volumes.volumePath(n), () => this.initBinary());
       // what runc does at create (the targets of the mounts, its read-only refusal): the runtime's errors
-      beforeRuntime = false;
+      phase = 'runtime';
       const laid = await createMountTargets(input.mounts ?? [], rootfs);
-      beforeRuntime = true;
+      phase = 'spec';
       createWorkingDir(rootfs, e.rec.config.WorkingDir);
-      beforeRuntime = false;
+      phase = 'runtime';
       refuseWorkingDirInReadOnlyMount(rootfs, laid.laid, laid.tmpfsAt, e.rec.config.WorkingDir);
-      beforeRuntime = true;
+      phase = 'spec';
       times.mounted = ms();
       const apparmorProfile = appArmorProfileOf(ctx.deps.apparmor, e.rec.hostConfig);
       if (apparmorProfile) {
         await ctx.deps.apparmor!.ensureLoaded(apparmorProfile);
         input.apparmorProfile = apparmorProfile;
       }
+      phase = 'daemon';
       net = await ctx.networking.prepare(e);
       times.network = ms();
       if (net.files) {
@@ -127,9 +134,10 @@ export class ContainerSupervisor {
       if (net.hostname) input.hostname = net.hostname;
       if (Object.keys(net.namespacePaths).length) input.namespacePaths = net.namespacePaths;
       if (net.hostNamespaces.length) input.hostNamespaces = net.hostNamespaces;
+      phase = 'spec';
       const spec = await ctx.hooks.buildSpec(input);
       times.spec = ms();
-      beforeRuntime = false;
+      phase = 'runtime';
       task = await ctx.runtimeFor(e).create({
         id,
         bundle: dir,
@@ -147,7 +155,7 @@ export class ContainerSupervisor {
       await task.start(signal);
       times.started = ms();
     } catch (err) {
-      const failure = startFailure(err, beforeRuntime);
+      const failure = startFailure(err, phase);
       await this.failStart(e, task, err, failure.exitCode, mounted, net?.attached ?? false);
       throw failure.error;
     }
