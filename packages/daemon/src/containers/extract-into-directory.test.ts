@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { rootfsView, statContainerPath } from './container-archive';
 import { extractIntoDirectory } from './extract-into-directory';
@@ -32,7 +33,7 @@ describe('extractIntoDirectory (the directory is the root: moby chrootarchive.Un
   it('keeps relative links climbing above it, and `..` names and hardlink targets at its root, as Unpack at / does', async () => {
     const dir = path.join(tmp, 'vol');
     fs.mkdirSync(dir);
-    await extractIntoDirectory(climbingTar(), dir);
+    await extractIntoDirectory(Readable.from(climbingTar()), dir);
     expect(fs.readdirSync(dir).sort()).toEqual(['above', 'deep', 'hard', 'os-release', 'twice']);
     expect(fs.readlinkSync(path.join(dir, 'os-release'))).toBe('../usr/lib/os-release');
     expect(fs.readlinkSync(path.join(dir, 'deep', 'up'))).toBe('../../../../host');
@@ -57,7 +58,7 @@ describe('ViewExtractor without extractDirIsRoot (docker cp: moby UntarWithRoot)
       add(pack);
       pack.finalize();
       try {
-        await expect(readTar(pack, sink).then(() => sink.finish())).rejects.toThrow(refusal);
+        await expect(readTar(Readable.from(pack), sink).then(() => sink.finish())).rejects.toThrow(refusal);
       } finally {
         await sink.abort();
       }

@@ -31,8 +31,12 @@ function setup(nodeListener: (s: FakeSocket) => () => void) {
 }
 
 describe('closeAfterAnswer', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+  beforeEach(() => {
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it("takes node's once('finish', socket.destroy) off and destroys the socket LINGER_MS later", () => {
     const { sock, res, warnings } = setup((s) => s.destroy);
