@@ -62,6 +62,26 @@ export class ContainerCreator {
       do name = `/${randomContainerName(i++ > 10 ? 1 : 0)}`;
       while (ctx.byName.has(name) || ctx.reserved.has(name));
     }
+    // the name is held from here, before the first await: two creates at once (a random name
+    // picked twice, or the same --name) never both get past the check above
+    const id = newContainerId();
+    ctx.reserved.set(name, id);
+    try {
+      return await this.createNamed(v, opts, name, id, ms, times);
+    } finally {
+      ctx.reserved.delete(name);
+    }
+  }
+
+  private async createNamed(
+    v: ReturnType<typeof validateCreate>,
+    opts: CreateOptions,
+    name: string,
+    id: string,
+    ms: () => number,
+    times: Record<string, number>,
+  ): Promise<ContainerCreateResponse> {
+    const ctx = this.ctx;
     // docker stores links as /child:/parent/alias; the child must exist (400, not 404: a 404
     // would send the CLI pulling the image, moby#39823)
     if (v.hostConfig.Links) {
@@ -87,9 +107,7 @@ export class ContainerCreator {
     const config = mergeImageConfig(v.config, image?.config.config);
     config.WorkingDir = cleanWorkingDir(config.WorkingDir);
     const proc = processOf(config);
-    const id = newContainerId();
     if (!config.Hostname) config.Hostname = id.slice(0, 12);
-    ctx.reserved.set(name, id);
     const dir = ctx.layout.containerDir(id);
     let stored: StoredContainer;
     const anonymous: string[] = [];
@@ -131,8 +149,6 @@ export class ContainerCreator {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
       for (const n of anonymous) await this.volumes.removeVolume(n);
       throw err;
-    } finally {
-      ctx.reserved.delete(name);
     }
     const e = newEntry(stored);
     ctx.entries.set(id, e);

@@ -17,6 +17,7 @@ import { DataRoot } from '../layout';
 import { imageTagger } from '../images/image-tagger';
 import type { ContainerService } from './container-service';
 import { createContainerService } from './create-container-service';
+import * as containerNames from './container-names';
 
 jest.setTimeout(120_000);
 
@@ -192,6 +193,20 @@ describe('ContainerService with image-store and runc', () => {
     const logs = await collect((await svc.logs(Id, { stdout: true, stderr: true })).chunks);
     expect(logs.toString()).toContain('tty-ok\r\n');
     await svc.remove(Id);
+  });
+
+  it('two creates at once never take the same random name (held before the first await)', async () => {
+    // both picks give the same name; the second create must see it held and pick again
+    const picks = ['same_name', 'same_name', 'other_name'];
+    const spy = jest.spyOn(containerNames, 'randomContainerName').mockImplementation(() => picks.shift() ?? 'spare_name');
+    try {
+      const made = await Promise.all([svc.create({ Image: imageRef }), svc.create({ Image: imageRef })]);
+      const names = await Promise.all(made.map(async ({ Id }) => (await svc.inspect(Id)).Name));
+      expect(names.sort()).toEqual(['/other_name', '/same_name']);
+      for (const { Id } of made) await svc.remove(Id, { force: true });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('pause freezes the container, unpause thaws it', async () => {
