@@ -14,6 +14,7 @@ import { detectCompression, packDirectory, unpackLayer } from './layer';
 import type { Logger } from '@berth/log';
 import type { StorePaths } from './paths';
 import { newShortLink } from './short-link';
+import { removeTree } from '@berth/fs';
 
 interface LayerRow {
   diff_id: string;
@@ -58,9 +59,9 @@ export class LocalLayerStore implements LayerStore {
     await fs.mkdir(this.paths.emptyLayerDir, { recursive: true });
     const known = new Set((await this.db.all<{ diff_id: string }>('SELECT diff_id FROM layers')).map((r) => r.diff_id));
     for (const name of await fs.readdir(this.paths.layersDir)) {
-      if (name.startsWith('.staging-')) await fs.rm(path.join(this.paths.layersDir, name), { recursive: true, force: true });
+      if (name.startsWith('.staging-')) await removeTree(path.join(this.paths.layersDir, name));
       else if (/^[0-9a-f]{64}$/.test(name) && !known.has(`sha256:${name}`)) {
-        await fs.rm(path.join(this.paths.layersDir, name), { recursive: true, force: true });
+        await removeTree(path.join(this.paths.layersDir, name));
         await fs.rm(this.content.blobPath(`sha256:${name}` as Digest), { force: true });
         this.logger.info({ diffId: `sha256:${name}` }, 'removed a layer whose commit a crash cut');
       }
@@ -166,7 +167,7 @@ export class LocalLayerStore implements LayerStore {
       if (!input.destroyed) input.resume();
       await fh.close().catch(() => undefined);
       await fs.rm(tmp, { force: true });
-      await fs.rm(stagingDir, { recursive: true, force: true });
+      await removeTree(stagingDir);
       throw e;
     } finally {
       input.off('error', onInputError);
@@ -179,7 +180,7 @@ export class LocalLayerStore implements LayerStore {
       if (state !== 'staged') return;
       state = 'discarded';
       await blob.discard();
-      await fs.rm(stagingDir, { recursive: true, force: true });
+      await removeTree(stagingDir);
     };
     const commit = (): Promise<LayerRecord> =>
       this.exclusive(async () => {
@@ -189,7 +190,7 @@ export class LocalLayerStore implements LayerStore {
           if (!(await this.content.has(diffId))) await blob.commit();
           else await blob.discard();
           state = 'committed';
-          await fs.rm(stagingDir, { recursive: true, force: true });
+          await removeTree(stagingDir);
           this.unclaimed.add(diffId);
           return existing;
         }
@@ -200,7 +201,7 @@ export class LocalLayerStore implements LayerStore {
           const link = existing?.link ?? newShortLink();
           await fs.writeFile(path.join(stagingDir, 'link'), link);
           const finalDir = this.paths.layerDir(diffId);
-          await fs.rm(finalDir, { recursive: true, force: true });
+          await removeTree(finalDir);
           await fs.rename(stagingDir, finalDir);
           await fs.rm(this.paths.linkPath(link), { force: true });
           await fs.symlink(this.paths.linkTarget(diffId), this.paths.linkPath(link));
@@ -215,7 +216,7 @@ export class LocalLayerStore implements LayerStore {
           this.logger.debug({ diffId, size: unpacked.size }, 'layer committed');
           return { diffId, link, size: unpacked.size, entries: unpacked.entries, tarSize, created: new Date(created) };
         } catch (e) {
-          await fs.rm(stagingDir, { recursive: true, force: true });
+          await removeTree(stagingDir);
           await blob.discard();
           throw e;
         }
@@ -256,7 +257,7 @@ export class LocalLayerStore implements LayerStore {
         if (this.unclaimed.has(r.diff_id)) continue;
         await this.db.run('DELETE FROM layers WHERE diff_id = ?', [r.diff_id]);
         await fs.rm(this.paths.linkPath(r.link), { force: true });
-        await fs.rm(this.paths.layerDir(r.diff_id), { recursive: true, force: true });
+        await removeTree(this.paths.layerDir(r.diff_id));
         await fs.rm(this.content.blobPath(r.diff_id as Digest), { force: true });
         removed.push(toRecord(r));
         this.logger.debug({ diffId: r.diff_id }, 'layer removed');

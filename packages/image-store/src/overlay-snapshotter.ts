@@ -7,6 +7,7 @@ import type { Logger } from '@berth/log';
 import type { StorePaths } from './paths';
 import type { SqliteImageCatalog } from './sqlite-image-catalog';
 import type { Mount, SnapshotInfo, SnapshotUsage, Snapshotter } from './snapshotter';
+import { removeTree } from '@berth/fs';
 
 interface SnapshotRow {
   key: string;
@@ -55,8 +56,8 @@ export class OverlaySnapshotter implements Snapshotter {
         }
       });
     } catch (e) {
-      await fs.rm(upper, { recursive: true, force: true });
-      await fs.rm(work, { recursive: true, force: true });
+      await removeTree(upper);
+      await removeTree(work);
       throw e;
     }
     this.logger.debug({ key, imageId: img.id || undefined }, 'snapshot prepared');
@@ -110,8 +111,8 @@ export class OverlaySnapshotter implements Snapshotter {
   async remove(key: string): Promise<void> {
     const snap = await this.get(key);
     if (!snap) return;
-    await fs.rm(path.join(snap.dir, 'upper'), { recursive: true, force: true });
-    await fs.rm(path.join(snap.dir, 'work'), { recursive: true, force: true });
+    await removeTree(path.join(snap.dir, 'upper'));
+    await removeTree(path.join(snap.dir, 'work'));
     await this.db.run('DELETE FROM snapshots WHERE key = ?', [key]);
     // Layers that only this snapshot kept (its image was force-deleted) can go now.
     await this.layers.prune();
