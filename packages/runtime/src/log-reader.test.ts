@@ -365,15 +365,17 @@ describe('readLogs --follow through rotations it slept through', () => {
   };
   const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-  /** Follows `log`, keeping each line's number; `onFirst` runs when the first line comes. */
-  function follow(log: string, onFirst?: () => void): { got: number[]; stop(): void; done: Promise<void> } {
+  /** A line's number as `lines` writes it (`line 7`). */
+  const lineNumber = (e: LogEntry): number => Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]);
+  /** Follows `log`, keeping each entry's number (`numberOf`); `onFirst` runs when the first line comes. */
+  function follow(log: string, onFirst?: () => void, numberOf: (e: LogEntry) => number = lineNumber): { got: number[]; stop(): void; done: Promise<void> } {
     let stop!: () => void;
     const stopWhen = new Promise<void>((r) => (stop = r));
     const got: number[] = [];
     const done = (async () => {
       for await (const e of readLogs(log, { follow: true, stopWhen })) {
         if (got.length === 0) onFirst?.();
-        got.push(Number(/^line (\d+)\n$/.exec(e.line.toString())?.[1]));
+        got.push(numberOf(e));
       }
     })();
     return { got, stop, done };
@@ -437,50 +439,29 @@ describe('readLogs --follow through rotations it slept through', () => {
     expect(f.got).toEqual(range(0, 8));
   });
 
-  it('max-file 1: LOG truncated in place and written past where the follower was: every new line from the start', async () => {
-    const log = path.join(dir, 'follow-truncate.log');
-    n = 0;
-    realFs.writeFileSync(log, lines(3));
-    const f = follow(log);
-    await until(() => f.got.length === 3);
-    await settle(60);
-    // the shim's rotation with max-file 1 (ftruncate, same inode), then more than there was
-    realFs.truncateSync(log, 0);
-    realFs.appendFileSync(log, lines(6));
-    await until(() => f.got[f.got.length - 1] === n - 1);
-    f.stop();
-    await f.done;
-    expect(f.got).toEqual(range(0, n));
-  });
-
   // A container that prints the same long line (a health check): every line starts with the same
-  // 64 bytes and ends with its own time. The first lines after a truncation are the ones lost if
-  // the follower reads on from where it was.
+  // 64 bytes and ends with its own time (its number). The first lines after a truncation are the
+  // ones lost if the follower reads on from where it was.
   const same = (k: number): string => {
     let out = '';
     for (let i = 0; i < k; i++) out += JSON.stringify({ log: `${'health check: all services answered within their deadlines '.repeat(2)}\n`, stream: 'stdout', time: `2026-11-28T09:00:00.${String(n++).padStart(9, '0')}Z` }) + '\n';
     return out;
   };
-  const nthOf = (e: LogEntry): number => Number(e.time.slice(-10, -1));
-  function followTimes(log: string): { got: number[]; stop(): void; done: Promise<void> } {
-    let stop!: () => void;
-    const stopWhen = new Promise<void>((r) => (stop = r));
-    const got: number[] = [];
-    const done = (async () => {
-      for await (const e of readLogs(log, { follow: true, stopWhen })) got.push(nthOf(e));
-    })();
-    return { got, stop, done };
-  }
+  const timeNumber = (e: LogEntry): number => Number(e.time.slice(-10, -1));
 
-  it('max-file 1: a truncation in place is seen when every line starts the same (long repeated lines), by the end of the last line read', async () => {
-    const log = path.join(dir, 'follow-truncate-same.log');
+  it.each([
+    ['every new line from the start', 'follow-truncate.log', lines, lineNumber],
+    ['seen when every line starts the same (long repeated lines), by the end of the last line read', 'follow-truncate-same.log', same, timeNumber],
+  ] as const)('max-file 1: LOG truncated in place and written past where the follower was: %s', async (_what, name, write, numberOf) => {
+    const log = path.join(dir, name);
     n = 0;
-    realFs.writeFileSync(log, same(3));
-    const f = followTimes(log);
+    realFs.writeFileSync(log, write(3));
+    const f = follow(log, undefined, numberOf);
     await until(() => f.got.length === 3);
     await settle(60);
+    // the shim's rotation with max-file 1 (ftruncate, same inode), then more than there was
     realFs.truncateSync(log, 0);
-    realFs.appendFileSync(log, same(6));
+    realFs.appendFileSync(log, write(6));
     await until(() => f.got[f.got.length - 1] === n - 1);
     f.stop();
     await f.done;
