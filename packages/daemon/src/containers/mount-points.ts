@@ -119,7 +119,7 @@ export async function resolveMounts(
   }
   const tmpfs = new Set(tmpfsTargetsOf(h).map((p) => path.posix.normalize(p)));
   for (const dst of Object.keys(rec.config.Volumes ?? {})) {
-    const d = path.posix.normalize(dst).replace(/(.)\/+$/, '$1');
+    const d = configVolumeDestination(dst);
     if (!path.posix.isAbsolute(d)) continue;
     if (byDest.has(d) || tmpfs.has(d)) continue;
     const v = await volumes.anonymous();
@@ -235,7 +235,8 @@ export async function createMountTargets(mounts: readonly RuntimeMount[], rootfs
         const inTmpfs = tmpfsAt.some((d) => isWithin(d, r.path));
         const first = firstMissingInReadOnlyMount(r, tmpfsAt);
         if (first !== undefined) refusal = readOnlyTarget(m, first);
-        else if (r.missing > 0 && throughLink && !inTmpfs && (!r.mount || r.mount.rw)) makeMissing(r, file ? 'file' : 'dir');
+        // (missing inside a read-only mount was refused just above)
+        else if (r.missing > 0 && throughLink && !inTmpfs) makeMissing(r, file ? 'file' : 'dir');
       } finally {
         r.close();
       }
@@ -295,9 +296,14 @@ export function refuseVolumeOverFile(rootfs: string, destinations: readonly stri
   }
 }
 
+/** A `Config.Volumes` key as the destination of the anonymous volume made for it (normalised, no trailing `/`). */
+function configVolumeDestination(key: string): string {
+  return path.posix.normalize(key).replace(/(.)\/+$/, '$1');
+}
+
 /** The destinations of `mounts` that are anonymous volumes made for `Config.Volumes` (not for `--mount type=volume`). */
 export function configVolumeTargets(config: ContainerRecord['config'], mounts: readonly ContainerMount[]): string[] {
-  const wanted = new Set(Object.keys(config.Volumes ?? {}).map((d) => path.posix.normalize(d).replace(/(.)\/+$/, '$1')));
+  const wanted = new Set(Object.keys(config.Volumes ?? {}).map(configVolumeDestination));
   return mounts.filter((m) => m.Type === 'volume' && m.Anonymous && wanted.has(m.Destination)).map((m) => m.Destination);
 }
 
