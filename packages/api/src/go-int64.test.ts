@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goJsonKind, int64Value, isInt64, parseJsonExact } from './index';
+import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goJsonKind, goParseInt64, int64Value, isInt64, parseJsonExact } from './index';
 
 describe("Go's int64: one range rule for the daemon and the CLI", () => {
   it('isInt64: -2^63 .. 2^63-1', () => {
@@ -11,6 +11,14 @@ describe("Go's int64: one range rule for the daemon and the CLI", () => {
     expect(int64Value(2n ** 53n - 1n)).toBe(2 ** 53 - 1);
     expect(int64Value(2n ** 53n)).toBe(2n ** 53n);
     expect(int64Value(-(2n ** 53n))).toBe(-(2n ** 53n));
+  });
+
+  it("goParseInt64: strconv.ParseInt(s, 10, 64), exact, with Go's texts", () => {
+    expect(goParseInt64('9223372036854775807')).toBe(INT64_MAX);
+    expect(goParseInt64('-12')).toBe(-12);
+    expect(goParseInt64('+7')).toBe(7);
+    expect(() => goParseInt64('9223372036854775808')).toThrow('strconv.ParseInt: parsing "9223372036854775808": value out of range');
+    for (const bad of ['', '1e3', '0x10', ' 5', '1.0']) expect(() => goParseInt64(bad)).toThrow(`strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax`);
   });
 
   it("the CLI's conversions: big.Int's Int64 wraps, int64(float) out of range is -2^63", () => {

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@berth/errdefs';
 import type { Int64 } from './types';
 
 /**
@@ -32,4 +33,16 @@ export function goInt64OfFloat(f: number): Int64 {
   if (Number.isSafeInteger(f)) return f;
   if (!(f >= Number(INT64_MIN) && f < -Number(INT64_MIN))) return INT64_MIN;
   return BigInt(Math.trunc(f));
+}
+
+/**
+ * Go's strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, exactly (an Int64);
+ * refused (InvalidArgumentError) with Go's texts, `strconv.ParseInt: parsing "x": invalid syntax`
+ * or `... value out of range`. The daemon's int64 query parameters and the CLI's int flags.
+ */
+export function goParseInt64(s: string): Int64 {
+  if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const b = BigInt(s);
+  if (!isInt64(b)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return int64Value(b);
 }

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { RunFailedError } from '@berth/builder';
-import { goInt, goJsonKind, int64Value, isInt64, parseJsonExact, type Int64 } from '@berth/api';
+import { goInt, goJsonKind, goParseInt64, parseJsonExact, type Int64 } from '@berth/api';
 import { InvalidArgumentError, NotImplementedError } from '@berth/errdefs';
 import { asyncHandler, queryBool, queryBoolValue, queryHas, queryList, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { BuildService, type BuildRequest } from '../build/build-service';
@@ -52,21 +52,10 @@ function extraHosts(req: Request): string[] {
   return out;
 }
 
-/**
- * Go's strconv.ParseInt(s, 10, 64), exact (a bigint beyond 2^53), refusing with its texts: the
- * build's number parameters are Go int64s (memory 9223372036854775807 is taken as it is).
- */
-function parseInt64(s: string): Int64 {
-  if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
-  const b = BigInt(s);
-  if (!isInt64(b)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
-  return int64Value(b);
-}
-
 /** moby's httputils.Int64ValueOrZero: what is not a base-10 int64 is 0 (unset). */
 function int64OrZero(req: Request, name: string): Int64 {
   try {
-    return parseInt64(formValue(req, name) ?? '');
+    return goParseInt64(formValue(req, name) ?? '');
   } catch {
     return 0;
   }
@@ -92,7 +81,7 @@ function buildResources(req: Request): BuildHostConfig | undefined {
   const shm = formValue(req, 'shmsize');
   if (shm) {
     // docker: strconv.ParseInt's error as it is (a 500 there; a 400 here: it is the client's input)
-    const n = parseInt64(shm);
+    const n = goParseInt64(shm);
     if (n !== 0) r.ShmSize = n;
   }
   const ulimits = formValue(req, 'ulimits');
