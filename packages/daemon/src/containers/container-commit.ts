@@ -3,8 +3,6 @@ import * as path from 'node:path';
 import { ConflictError, NotImplementedError, messageOf } from '@berth/errdefs';
 import { JsonNumber } from '@berth/api';
 import type { ImageRunConfig } from '@berth/oci';
-
-type ImageHealthConfig = NonNullable<ImageRunConfig['Healthcheck']>;
 import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
 import { checkConfigNumbers } from './validate-create';
@@ -12,6 +10,9 @@ import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
 import type { CommitOptions } from './container-service';
 import { ENGINE_VERSION } from '../engine-version';
+
+/** An image config's healthcheck (written as doubles, see asDoubles). */
+type ImageHealthConfig = NonNullable<ImageRunConfig['Healthcheck']>;
 
 /**
  * `docker commit`: the container's Config (plus the body's, plus the changes) becomes the new

@@ -83,7 +83,6 @@ function int64(v: unknown, field: string): Int64 {
   return goInt(v, where, type);
 }
 
-
 /** verifyPlatformContainerResources' words for a KernelMemory > 0 where the kernel has no kmem limit (the limit is then discarded). */
 const KERNEL_MEMORY_WARNINGS = [
   'Specifying a kernel memory limit is deprecated and will be removed in a future release.',
@@ -112,8 +111,6 @@ export function checkUpdateNumbers(body: Record<string, unknown>): void {
   }
 }
 const UPDATE_NUMBERS = ['Memory', 'MemorySwap', 'MemoryReservation', 'KernelMemory', 'KernelMemoryTCP', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'PidsLimit', 'BlkioWeight', 'MemorySwappiness', 'CpuCount', 'CpuPercent'];
-
-
 
 /** A cpuset list (`0-3,5`): its numbers, or undefined when it is not one. */
 function parseCpuset(list: string): number[] | undefined {
@@ -592,7 +589,6 @@ export function logRotation(opts: Record<string, string>): { maxSize: number; ma
 }
 
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
-
 
 /** Validates a create body; HostConfig.Runtime may name one of `runtimeNames`, the first is the default. */
 /** HostConfig's fields (API 1.41), for Go's case-insensitive matching of JSON keys. */
