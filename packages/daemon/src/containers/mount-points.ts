@@ -164,7 +164,7 @@ export async function populateVolumes(
       try {
         if (r.fd < 0) continue;
         // the directory the fd holds, by its /proc link (what copy-up opens and packs: never the path again)
-        const inside = `/proc/${process.pid}/fd/${r.fd}`;
+        const inside = fdPath(r.fd);
         const st = await fs.stat(inside).catch(() => undefined);
         if (!st?.isDirectory()) continue;
         const content = await fs.readdir(inside).catch(() => []);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { BerthError, CancelledError, InternalError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { fsAt } from '@berth/fs';
+import { fdPath, fsAt } from '@berth/fs';
 import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
@@ -96,10 +96,6 @@ function openDir(abs: string, follow: boolean): number | undefined {
   }
 }
 
-function fdDir(fd: number): string {
-  return `/proc/self/fd/${fd}`;
-}
-
 /**
  * Tars a directory tree as a stream: a sorted depth-first walk (Docker's order), names relative
  * to `dir` without a leading `./` (directories end in `/`), the root itself left out. A file with
@@ -143,7 +139,7 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
     };
     const rootFd = openDir(root, true);
     if (rootFd === undefined) throw new NotFoundError(`pack "${dir}": no such directory`);
-    stack = [{ abs: fdDir(rootFd), rel: '', names: [], i: 0, top: true, fd: rootFd }];
+    stack = [{ abs: fdPath(rootFd), rel: '', names: [], i: 0, top: true, fd: rootFd }];
     const top = stack[0]!;
     if (opts.member === undefined) {
       top.names = list(top.abs, '');
@@ -239,8 +235,8 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       if (h.type === 'directory') {
         const dfd = openDir(abs, subst.has(rel));
         if (dfd === undefined) continue; // replaced since it was listed: its header stands for an empty directory
-        stack.push({ abs: fdDir(dfd), rel, names: [], i: 0, fd: dfd });
-        stack[stack.length - 1]!.names = list(fdDir(dfd), rel);
+        stack.push({ abs: fdPath(dfd), rel, names: [], i: 0, fd: dfd });
+        stack[stack.length - 1]!.names = list(fdPath(dfd), rel);
       }
     }
     yield await w.finalize();
