@@ -523,13 +523,18 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       }
     };
 
-    const livePos = pos;
-    for (const o of older) {
-      cur = o.fh;
-      pos = o.pos;
+    /** Reading goes on in `h` from `at`, nothing of it read yet (no carry, no mark, no partial line). */
+    const readFrom = (h: LogFile, at: number): void => {
+      cur = h;
+      pos = at;
       carry = Buffer.alloc(0);
       seen = Buffer.alloc(0);
       rest = '';
+    };
+
+    const livePos = pos;
+    for (const o of older) {
+      readFrom(o.fh, o.pos);
       yield* readToEnd();
       if (pastUntil || stopped) return;
     }
@@ -540,11 +545,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       fh = cur;
       rotatedHandles.splice(rotatedHandles.indexOf(cur), 1);
     } else {
-      pos = livePos;
-      cur = fh;
-      carry = Buffer.alloc(0);
-      seen = Buffer.alloc(0);
-      rest = '';
+      readFrom(fh, livePos);
     }
     await closeAll(rotatedHandles.splice(0));
     if (!opts.follow) end = size;
@@ -561,17 +562,6 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       }
     };
     /**
-     * After a rotation the follower loses nothing: the file it reads (`cur`, held open: a rename
-     * or unlink does not take its lines away) is read to its end once LOG names another file (it
-     * is final then: the shim writes it before it renames it), then the files that came after
-     * it, oldest first, found by cur's inode in a snapshot of the log (the names newer than its
-     * own; all of them when cur was deleted, rotated out past max-file: every file left is newer),
-     * each to its end; the newest becomes `cur`. However many rotations the follower slept
-     * through, only a file the shim deleted before it was opened is lost (Docker's follower, which
-     * reopens LOG, loses every file but the newest). A snapshot that did not hold still (not
-     * `whole`) and lacks cur is taken again after a pause, as a read does.
-     */
-    /**
      * Whether cur (still LOG) was truncated in place since it was read to `pos`: shorter than
      * that, or the bytes read last are not there any more. A file written again past `pos` since
      * the truncation is not shorter, but the end of the last line read (`seen`, with its time to
@@ -585,6 +575,17 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
       const { bytesRead } = await cur.read(b, 0, b.length, pos - carry.length - seen.length);
       return bytesRead < b.length || !b.equals(was);
     };
+    /**
+     * After a rotation the follower loses nothing: the file it reads (`cur`, held open: a rename
+     * or unlink does not take its lines away) is read to its end once LOG names another file (it
+     * is final then: the shim writes it before it renames it), then the files that came after
+     * it, oldest first, found by cur's inode in a snapshot of the log (the names newer than its
+     * own; all of them when cur was deleted, rotated out past max-file: every file left is newer),
+     * each to its end; the newest becomes `cur`. However many rotations the follower slept
+     * through, only a file the shim deleted before it was opened is lost (Docker's follower, which
+     * reopens LOG, loses every file but the newest). A snapshot that did not hold still (not
+     * `whole`) and lacks cur is taken again after a pause, as a read does.
+     */
     const followRotation = async function* (): AsyncGenerator<LogEntry[]> {
       let after: Held[] = [];
       try {
@@ -594,10 +595,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
           if (now && now.ino === mine.ino && now.dev === mine.dev) {
             if (await truncatedInPlace(mine.size)) {
               // max-file 1: the shim truncates LOG and writes on from 0; read that from its start
-              pos = 0;
-              carry = Buffer.alloc(0);
-              rest = '';
-              seen = Buffer.alloc(0);
+              readFrom(cur, 0);
               yield* readToEnd();
             }
             return;
@@ -618,11 +616,7 @@ export async function* readLogBatches(file: string, opts: ReadLogsOptions = {}):
           while (after.length) {
             const next = after.shift()!;
             await cur.close();
-            cur = fh = next.fh;
-            seen = Buffer.alloc(0);
-            pos = 0;
-            carry = Buffer.alloc(0);
-            rest = '';
+            readFrom((fh = next.fh), 0);
             yield* readToEnd();
             if (pastUntil || stopped) return;
           }
