@@ -6,7 +6,7 @@ import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
 import { labelledContextOf } from '../format/template';
-import { goTimeStringOfIso } from '../format/human-duration';
+import { goTimeText } from '../format/go-fmt';
 import { parseFilterFlags } from './filter-flags';
 import { INSPECT_TYPES } from '../format/docker-types';
 import { inspectEach } from './inspect';
@@ -37,7 +37,7 @@ export async function ls(ctx: CliContext, argv: { quiet?: boolean; noTrunc?: boo
           .sort()
           .map((k) => `${k}=${labels[k]}`)
           .join(','),
-        CreatedAt: goTimeStringOfIso(String(n.Created ?? "")),
+        CreatedAt: goTimeText(String(n.Created ?? "")),
       }, labels);
       return row;
     });

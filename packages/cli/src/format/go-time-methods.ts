@@ -1,3 +1,4 @@
+import { int64Value } from '@berth/api';
 import { GoTime, type GoMethod } from './go-value';
 
 /**
@@ -11,7 +12,6 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> | undefined {
   const p = partsOf(t.iso);
   const m = (fn: () => unknown): GoMethod => ({ params: [], fn });
   const secs = unixSeconds(p);
-  const int64 = (v: bigint): number | bigint => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
   return {
     Year: m(() => p.year),
     Month: m(() => MONTHS[p.month - 1]),
@@ -22,10 +22,10 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> | undefined {
     Nanosecond: m(() => p.nanos),
     YearDay: m(() => daysFromCivil(p.year, p.month, p.day) - daysFromCivil(p.year, 1, 1) + 1),
     Weekday: m(() => WEEKDAYS[Number((((daysFromCivil(p.year, p.month, p.day) + 4) % 7) + 7) % 7)]),
-    Unix: m(() => int64(secs)),
-    UnixMilli: m(() => int64(secs * 1000n + BigInt(Math.floor(p.nanos / 1e6)))),
-    UnixMicro: m(() => int64(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),
-    UnixNano: m(() => int64(secs * 1000000000n + BigInt(p.nanos))),
+    Unix: m(() => int64Value(secs)),
+    UnixMilli: m(() => int64Value(secs * 1000n + BigInt(Math.floor(p.nanos / 1e6)))),
+    UnixMicro: m(() => int64Value(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),
+    UnixNano: m(() => int64Value(secs * 1000000000n + BigInt(p.nanos))),
     IsZero: m(() => secs === ZERO_UNIX && p.nanos === 0),
     UTC: m(() => new GoTime(utcText(secs, p.nanos))),
   };

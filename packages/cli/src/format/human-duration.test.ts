@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { goTimeString, humanDuration, timeAgo, goTimeStringOfIso } from './human-duration';
+import { goTimeString, humanDuration, timeAgo } from './human-duration';
+import { goTimeText } from './go-fmt';
 
 describe('humanDuration (go-units)', () => {
   const s = 1000;
@@ -24,7 +25,7 @@ describe('humanDuration (go-units)', () => {
     expect(goTimeString(1795853000)).toBe('2026-11-28 08:03:20 +0000 UTC');
   });
   it("Go's time String of an RFC 3339 time (docker 28's network ls CreatedAt)", () => {
-    expect(goTimeStringOfIso('2026-12-07T02:59:49.591000000Z')).toBe('2026-12-07 02:59:49.591 +0000 UTC');
-    expect(goTimeStringOfIso('2026-12-07T02:59:49Z')).toBe('2026-12-07 02:59:49 +0000 UTC');
+    expect(goTimeText('2026-12-07T02:59:49.591000000Z')).toBe('2026-12-07 02:59:49.591 +0000 UTC');
+    expect(goTimeText('2026-12-07T02:59:49Z')).toBe('2026-12-07 02:59:49 +0000 UTC');
   });
 });

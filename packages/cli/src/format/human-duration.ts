@@ -27,11 +27,3 @@ export function goTimeString(unixSeconds: number): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
 }
-
-/** Go's time.Time String() of an RFC 3339 UTC time (`2026-12-07 02:59:49.591 +0000 UTC`: the fraction without trailing zeros). */
-export function goTimeStringOfIso(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(iso);
-  if (!m) return iso;
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} +0000 UTC`;
-}
