@@ -74,7 +74,6 @@ export function contextExists(configDir: string, name: string): boolean {
   return fs.existsSync(path.join(metaDir(configDir, name), 'meta.json'));
 }
 
-
 /**
  * meta.json as docker's store writes a typed context: Name (left out when empty), Metadata (the
  * DockerContext: a map, keys sorted, `Description` left out when empty; no Metadata at all when
