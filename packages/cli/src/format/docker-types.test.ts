@@ -59,6 +59,12 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{.Created}}|{{json .Created}}|{{.IPAM}}', network, INSPECT_TYPES.network)).toBe('2026-12-07 06:21:20.057 +0000 UTC|"2026-12-07T06:21:20.057Z"|{default map[] []}');
   });
 
+  it('json of a time.Time is Go\'s RFC3339Nano, as docker writes back what it decoded (the fraction without trailing zeros)', () => {
+    // berthd sends JavaScript's millisecond text (`.990Z`); docker 28 decodes a time.Time and marshals `.99Z`
+    const network = { Name: 'none', Created: '2026-12-07T11:48:37.990Z', IPAM: { Driver: 'default', Options: {}, Config: [] } };
+    expect(run('{{.Created}}|{{json .Created}}|{{json .}}', network, INSPECT_TYPES.network)).toMatch(/^2026-12-07 11:48:37\.99 \+0000 UTC\|"2026-12-07T11:48:37\.99Z"\|\{"Name":"none","Id":"","Created":"2026-12-07T11:48:37\.99Z",/);
+  });
+
   it('json of a []byte is base64 and a zero time.Time is kept under omitempty, as encoding/json does', () => {
     // checked with Go's encoding/json and text/template: `{{json .Descriptor}}`, `{{.Descriptor.Data}}`, `{{json .Metadata}}`
     const image = { Id: 'sha256:7f', Descriptor: { mediaType: 'application/x', digest: 'sha256:ab', size: 2, data: 'aGk=' }, Metadata: {} };

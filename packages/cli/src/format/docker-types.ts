@@ -1,3 +1,5 @@
+import { goTimeJson } from './go-time-json';
+
 /**
  * The Go types docker CLI 28 decodes inspect results into (moby's API 1.50 types as vendored by
  * docker/cli v28.2.2): each struct's fields in declaration order, as `GoName:jsonKey:type:flags`
@@ -225,8 +227,10 @@ export function marshalTyped(v: unknown, type: string, quote: (s: string) => str
     }
     switch (t) {
       case 'string':
+        return quote(typeof x === 'string' ? x : '');
       case 'time.Time':
-        return quote(typeof x === 'string' ? x : t === 'time.Time' ? '0001-01-01T00:00:00Z' : '');
+        // decoded into a time.Time and marshalled again by docker: RFC3339Nano
+        return quote(typeof x === 'string' ? goTimeJson(x) : '0001-01-01T00:00:00Z');
       case 'bool':
         return String(x === true);
       case 'struct{}':

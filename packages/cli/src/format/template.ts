@@ -5,6 +5,7 @@ import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
 import { GO_TYPE, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString, numberValue, parseTemplate } from './template-parse';
+import { goTimeJson } from './go-time-json';
 
 export { TemplateError } from './template-parse';
 
@@ -318,7 +319,7 @@ function jsonOf(v: unknown, structOrder: boolean): string {
 function goLeaf(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
   if (v instanceof JsonNumber) return /^-?\d+$/.test(v.text) && !Number.isSafeInteger(Number(v.text)) ? BigInt(v.text) : Number(v.text);
-  if (v instanceof GoTime) return v.iso;
+  if (v instanceof GoTime) return goTimeJson(v.iso); // time.Time's MarshalJSON
   return v;
 }
 
