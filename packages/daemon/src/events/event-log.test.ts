@@ -1,5 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
-import { EventLog, encodeEvent, eventMatches } from './event-log';
+import { describe, expect, jest, test } from '@jest/globals';
+import { EventLog, encodeEvent, eventMatches, nanoClock } from './event-log';
 
 const filters = (o: Record<string, string[]>) => new Map(Object.entries(o));
 
@@ -78,5 +78,19 @@ describe('EventLog', () => {
     log.close();
     expect(closed).toBe(1);
     expect(log.listenerCount).toBe(0);
+  });
+
+  test('the clock follows the wall clock when it is set (a VM resumed, NTP): events stay inside the windows clients compute from their now', () => {
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(1_800_000_000_000);
+      const clock = nanoClock();
+      const before = clock();
+      expect(before / 1_000_000n).toBe(1_800_000_000_000n);
+      now.mockReturnValue(1_800_000_060_000); // the wall clock set a minute on
+      expect(clock() / 1_000_000n).toBe(1_800_000_060_000n);
+    } finally {
+      now.mockRestore();
+    }
   });
 });

@@ -18,11 +18,16 @@ export interface DaemonEvent {
 
 export type EventListener = (e: DaemonEvent) => void;
 
-/** Wall-clock nanoseconds: Date.now() at start plus the monotonic clock's progress since. */
+/**
+ * Wall-clock nanoseconds, as Docker's time.Now(): the wall clock read at each call (its
+ * milliseconds, the monotonic clock's sub-millisecond digits below them; the log keeps its
+ * times strictly increasing). Not the wall clock at start plus the monotonic clock's progress:
+ * when the wall clock is set (a VM resumed, NTP stepping it) that drifts from what clients call
+ * now, and `--since`/`--until` windows they compute miss the events (the fresh-clone CI saw three
+ * such windows come back empty in one run).
+ */
 export function nanoClock(): () => bigint {
-  const wall = BigInt(Date.now()) * 1_000_000n;
-  const mono = process.hrtime.bigint();
-  return () => wall + (process.hrtime.bigint() - mono);
+  return () => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 }
 
 /**
