@@ -113,6 +113,41 @@ describe('the global -c/--context flag as docker 28', () => {
   });
 });
 
+describe('the current context in version and info, as docker 28', () => {
+  it('--context, the host variable, the context variable and config.json name it', async () => {
+    ok(await docker(['context', 'create', 'shown', '--docker', `host=${d.host}`]));
+    ok(await docker(['context', 'create', 'shown-env', '--docker', `host=${d.host}`]));
+    const fmt = (args: string[]) => [
+      [...args, 'version', '--format', '{{.Client.Context}}'],
+      [...args, 'info', '--format', '{{.ClientInfo.Context}}'],
+    ];
+    const expectShown = async (args: string[], want: string, env = envs()) => {
+      for (const a of fmt(args)) expect((await sameOnBothClis(c, a, undefined, env)).stdout).toBe(`${want}\n`);
+      // the human layouts name it too
+      for (const cmd of ['version', 'info']) {
+        const r = await bothClis(c, [...args, cmd], undefined, env);
+        const line = (out: string) => out.split('\n').find((l) => /^ Context: /.test(l))?.replace(/ +/g, ' ');
+        expect(line(r.berth.stdout)).toBe(` Context: ${want}`);
+        expect(line(r.docker.stdout)).toBe(` Context: ${want}`);
+      }
+    };
+    await expectShown(['-H', d.host], 'default');
+    await expectShown(['-c', 'shown'], 'shown');
+    ok(await docker(['context', 'use', 'shown']));
+    try {
+      await expectShown([], 'shown');
+      const contextVar = { docker: { ...envs().docker, DOCKER_CONTEXT: 'shown-env' }, berth: { ...envs().berth, BERTH_CONTEXT: 'shown-env' } };
+      await expectShown([], 'shown-env', contextVar);
+      // a host given (-H or the variable) is the default context's, over the variable and config.json
+      await expectShown(['-H', d.host], 'default', contextVar);
+      await expectShown([], 'default', { docker: { ...contextVar.docker, DOCKER_HOST: d.host }, berth: { ...contextVar.berth, BERTH_HOST: d.host } });
+    } finally {
+      ok(await docker(['context', 'use', 'default']));
+    }
+    ok(await docker(['context', 'rm', 'shown', 'shown-env']));
+  });
+});
+
 describe('context update, export and import as docker 28', () => {
   // a store for each CLI: the same commands on both, then the stores compared file by file
   const twoStores = () => {

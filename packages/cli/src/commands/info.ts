@@ -1,6 +1,7 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { bytesSize } from '@berth/api';
+import { type GlobalFlags, currentContextOf } from '../config';
 import { BERTH_VERSION, printFormatted } from './version';
 
 type Obj = Record<string, unknown>;
@@ -22,10 +23,11 @@ const COMMIT_FIELDS = ['ID:s', 'Expected?:s'];
 const CLIENT_INFO_FIELDS = ['Debug:b', 'Platform?:z', 'Version:s', 'APIVersion>ApiVersion?:s', 'DefaultAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'BuildTime?:s', 'Context:s', 'Plugins:z', 'Warnings:z'];
 
 /** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
-export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: { format?: string } & GlobalFlags = {}): Promise<ExitCode> {
   // taken first: an endpoint that cannot be resolved fails the command before any output, as docker's Client()
   const client = ctx.client('fast');
-  const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ' Context:    default', ' Debug Mode: false', ''];
+  const context = currentContextOf({ ...argv, contextFlag: ctx.contextFlag }, ctx.env);
+  const out: string[] = ['Client:', ` Version:    ${BERTH_VERSION}`, ` Context:    ${context}`, ' Debug Mode: false', ''];
   let info: Obj;
   if (argv.format) {
     let err: unknown;
@@ -43,7 +45,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
       GoVersion: process.version,
       Os: process.platform,
       Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-      Context: 'default',
+      Context: context,
       Plugins: [],
       Warnings: null,
     });

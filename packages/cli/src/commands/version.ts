@@ -1,5 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
+import { type GlobalFlags, currentContextOf } from '../config';
 
 /** berth's own version (the package version). */
 export const BERTH_VERSION = '0.1.0';
@@ -21,8 +22,10 @@ function pad(label: string, width: number): string {
 }
 
 /** `berth version`: the client block, then the server's (`GET /version`), laid out like docker's. */
-export async function run(ctx: CliContext, argv: { format?: string } = {}): Promise<ExitCode> {
+export async function run(ctx: CliContext, argv: { format?: string } & GlobalFlags = {}): Promise<ExitCode> {
   const client = ctx.client('fast');
+  // docker's CurrentContext(): --context, `default` when a host is given, BERTH_CONTEXT, config.json's
+  const context = currentContextOf({ ...argv, contextFlag: ctx.contextFlag }, ctx.env);
   let negotiated = client.maxApiVersion;
   const lines: string[] = [];
   let server: Awaited<ReturnType<typeof client.system.version>> | undefined;
@@ -43,7 +46,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
       GoVersion: process.version,
       Os: process.platform,
       Arch: process.arch === 'x64' ? 'amd64' : process.arch,
-      Context: 'default',
+      Context: context,
     });
     let serverBlock: unknown = null;
     if (server) {
@@ -66,7 +69,7 @@ export async function run(ctx: CliContext, argv: { format?: string } = {}): Prom
   lines.push(` ${pad('API version', 18)} ${apiNote}`);
   lines.push(` ${pad('Node.js version', 18)} ${process.version}`);
   lines.push(` ${pad('OS/Arch', 18)} ${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`);
-  lines.push(` ${pad('Context', 18)} default`);
+  lines.push(` ${pad('Context', 18)} ${context}`);
   if (server) {
     const s = server as unknown as Record<string, unknown>;
     const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
