@@ -102,6 +102,11 @@ describe('a full data root', () => {
     await exec('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
     try {
       expect(free()).toBeLessThan(1 << 16);
+      // a refused database write: the real cause, not berthd's SQL (the log keeps that)
+      const r = await docker(['rename', a, 'renamed-on-full-disk']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe('Error response from daemon: sqlite: SQLITE_FULL: database or disk is full');
+      expect(d!.log()).toMatch(/rename[^"]*","status":500,"err":"sqlite: SQLITE_FULL: database or disk is full","detail":"in: [A-Z]/);
       ok(await docker(['stop', '-t', '1', a]));
       ok(await docker(['kill', b]));
       for (const id of [a, b]) expect(ok(await docker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\)/);

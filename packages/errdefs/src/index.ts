@@ -22,9 +22,12 @@ export type ErrorCode =
 
 export abstract class BerthError extends Error {
   abstract readonly code: ErrorCode;
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** What only berthd's log shows, never a client (e.g. the SQL statement a database error came from). */
+  readonly detail?: string;
+  constructor(message: string, options?: { cause?: unknown; detail?: string }) {
     super(message, options);
     this.name = new.target.name;
+    if (options?.detail !== undefined) this.detail = options.detail;
   }
 }
 
@@ -93,6 +96,18 @@ export function codeOf(e: unknown): ErrorCode {
 
 export function isNotFound(e: unknown): boolean {
   return codeOf(e) === 'NOT_FOUND';
+}
+
+/**
+ * The log-only details of an error and of the errors that caused it (BerthError's `detail`),
+ * joined with "; "; undefined when there are none. A client sees the message alone.
+ */
+export function detailOf(e: unknown): string | undefined {
+  const out: string[] = [];
+  for (let cur = e, depth = 0; cur && depth < 8; cur = (cur as { cause?: unknown }).cause, depth++) {
+    if (cur instanceof BerthError && cur.detail !== undefined) out.push(cur.detail);
+  }
+  return out.length ? out.join('; ') : undefined;
 }
 
 /** The message of any thrown value. */

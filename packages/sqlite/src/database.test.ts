@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { detailOf, messageOf } from '@berth/errdefs';
 import { Database } from './database';
 
 describe('Database', () => {
@@ -25,6 +26,18 @@ describe('Database', () => {
       }),
     ).rejects.toThrow(/UNIQUE/);
     expect(await db.all('SELECT * FROM t')).toEqual([]);
+  });
+
+  it("a full database's error keeps sqlite's cause and leaves the statement to the log (detail), out of the message", async () => {
+    const { page_count: n } = (await db.get<{ page_count: number }>('PRAGMA page_count')) ?? { page_count: 0 };
+    await db.exec(`PRAGMA max_page_count = ${n}`);
+    const err = await db.run('INSERT INTO t VALUES (?, ?)', ['x'.repeat(100_000), 1]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(messageOf(err)).toBe('sqlite: SQLITE_FULL: database or disk is full');
+    expect(detailOf(err)).toBe('in: INSERT INTO t VALUES (?, ?)');
+    expect((err as { cause?: { code?: string } }).cause?.code).toBe('SQLITE_FULL');
   });
 
   it('serialises concurrent transactions and keeps outside statements out of them', async () => {

@@ -130,6 +130,10 @@ export class Database implements Queryable {
   }
 }
 
+/**
+ * sqlite3's error as berth's: its text (`SQLITE_FULL: database or disk is full`) is the message;
+ * the statement it came from is internal, for the log only (errdefs' `detail`).
+ */
 function wrap(err: Error, sql: string): Error {
-  return new InternalError(`sqlite: ${err.message} (in: ${sql.slice(0, 120)})`, { cause: err });
+  return new InternalError(`sqlite: ${err.message}`, { cause: err, detail: `in: ${sql.slice(0, 120)}` });
 }

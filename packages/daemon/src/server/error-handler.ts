@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { messageOf, NotFoundError, publicMessage } from '@berth/errdefs';
+import { detailOf, messageOf, NotFoundError, publicMessage } from '@berth/errdefs';
 import { httpStatusOf } from './http-status';
 import { closeAfterAnswer } from './close-after-answer';
 import { isHijacked } from './hijack';
@@ -22,7 +22,8 @@ export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const status = httpStatusOf(err, req.path);
     const message = messageOf(err);
-    const fields = { method: req.method, url: req.originalUrl, status, err: message };
+    const detail = detailOf(err);
+    const fields = { method: req.method, url: req.originalUrl, status, err: message, ...(detail !== undefined ? { detail } : {}) };
     if (status >= 500) logger.error(fields, 'request failed');
     else logger.debug(fields, 'request refused');
     if (isHijacked(req)) {
