@@ -70,6 +70,81 @@ describe('EventLog', () => {
     expect(m(run, 'c0ffee')).toBe(true);
   });
 
+  test('name filters as moby fuzzyMatchName: a prefix of the Actor.ID or the name, for events of any type', () => {
+    const log = new EventLog();
+    const start = log.publish('container', 'start', 'abcdef123', { image: 'busybox', name: 'web2' }, 'busybox');
+    const connect = log.publish('network', 'connect', 'beef0001', { container: 'abcdef123', name: 'bridge', type: 'bridge' });
+    const vol = log.publish('volume', 'create', 'data', { driver: 'local' });
+    const reload = log.publish('daemon', 'reload', 'DAEMONID', { name: 'host1' });
+    const m = (e: typeof start, key: string, ...v: string[]): boolean => eventMatches(e, filters({ [key]: v }));
+    // a prefix of the name, not only the whole name
+    expect(m(start, 'container', 'web')).toBe(true);
+    expect(m(start, 'container', 'abc')).toBe(true);
+    expect(m(start, 'container', 'eb2')).toBe(false);
+    // a network event is matched by the network's ID or name, not by its container attribute
+    expect(m(connect, 'container', 'abcdef123')).toBe(false);
+    expect(m(connect, 'container', 'br')).toBe(true);
+    expect(m(connect, 'network', 'bridge')).toBe(true);
+    expect(m(connect, 'network', 'beef')).toBe(true);
+    // events of other types pass a name filter their own ID or name starts with
+    expect(m(vol, 'container', 'da')).toBe(true);
+    expect(m(start, 'volume', 'w')).toBe(true);
+    expect(m(start, 'volume', 'data')).toBe(false);
+    // a volume event has no name attribute: the Actor.ID only
+    expect(m(vol, 'volume', 'dat')).toBe(true);
+    expect(m(vol, 'volume', 'x', 'd')).toBe(true);
+    // daemon, and the swarm/plugin keys berth never emits events for: same rule
+    expect(m(reload, 'daemon', 'host')).toBe(true);
+    expect(m(reload, 'daemon', 'DAEMON')).toBe(true);
+    expect(m(reload, 'daemon', 'other')).toBe(false);
+    expect(m(start, 'plugin', 'sshfs')).toBe(false);
+    expect(m(start, 'service', 'web')).toBe(true);
+    // a key without values filters nothing (Go's ExactMatch)
+    expect(m(start, 'container')).toBe(true);
+    // every key must match (AND), any value of a key (OR)
+    expect(eventMatches(start, filters({ container: ['web'], type: ['container', 'network'] }))).toBe(true);
+    expect(eventMatches(connect, filters({ container: ['web'], type: ['network'] }))).toBe(false);
+    expect(eventMatches(start, filters({ container: ['web'], type: ['image'] }))).toBe(false);
+  });
+
+  test('event filter as moby matchEvent: exact, or prefixes for all values once exec_create/exec_start/health_status is one', () => {
+    const log = new EventLog();
+    const exec = log.publish('container', 'exec_start: sh -c true', 'c1', { name: 'web' });
+    const created = log.publish('container', 'exec_create: sh -c true', 'c1', { name: 'web' });
+    const health = log.publish('container', 'health_status: healthy', 'c1', { name: 'web' });
+    const die = log.publish('container', 'exec_die', 'c1', { name: 'web' });
+    const m = (e: typeof exec, ...v: string[]): boolean => eventMatches(e, filters({ event: v }));
+    expect(m(exec, 'exec_start')).toBe(true);
+    expect(m(exec, 'exec_start: sh -c true')).toBe(true);
+    expect(m(created, 'exec_create')).toBe(true);
+    expect(m(health, 'health_status')).toBe(true);
+    expect(m(health, 'health_status: healthy')).toBe(true);
+    expect(m(health, 'health_status: unhealthy')).toBe(false);
+    // without one of the three, exact: a value with a suffix left off matches nothing
+    expect(m(exec, 'exec')).toBe(false);
+    expect(m(die, 'exec_d')).toBe(false);
+    // with one of them, every value is a prefix
+    expect(m(die, 'exec_start', 'exec_d')).toBe(true);
+    expect(m(health, 'exec_start', 'h')).toBe(true);
+    expect(m(exec, 'health_status', 'exec_st')).toBe(true);
+  });
+
+  test('label filter as moby MatchKVList: own attributes only; none at all matches no label filter', () => {
+    const log = new EventLog();
+    const e = log.publish('container', 'start', 'c1', { name: 'web', tier: 'front', empty: '' });
+    const bare = log.publish('volume', 'create', 'v1', {});
+    const m = (ev: typeof e, ...v: string[]): boolean => eventMatches(ev, filters({ label: v }));
+    expect(m(e, 'tier', 'name=web')).toBe(true);
+    expect(m(e, 'tier', 'db')).toBe(false);
+    expect(m(e, 'empty=')).toBe(true);
+    expect(m(e, 'empty')).toBe(true);
+    expect(m(e, 'tier=front=x')).toBe(false);
+    // an inherited property is no attribute
+    expect(m(e, 'constructor')).toBe(false);
+    expect(m(e, 'toString')).toBe(false);
+    expect(m(bare, 'constructor')).toBe(false);
+  });
+
   test('close ends subscribers', () => {
     const log = new EventLog();
     let closed = 0;

@@ -108,30 +108,51 @@ export function encodeEvent(e: DaemonEvent): string {
 }
 
 /**
- * docker's event filters: type, event (action), container, image, volume, network, daemon
- * (actor ID or its name attribute), label (`key` or `key=value` over attributes), scope.
- * `image` is moby's matchImage (below).
+ * Actions whose presence among the `event` values makes every value a prefix (moby #25798: these
+ * actions carry a suffix, `exec_start: sh -c …`, `health_status: healthy`).
+ */
+const PREFIX_ACTIONS = new Set(['health_status', 'exec_create', 'exec_start']);
+
+/**
+ * Filters matched as moby's fuzzyMatchName: a prefix of the Actor.ID or of the `name` attribute,
+ * for events of any type (a `container=` filter drops a network's connect event unless the
+ * network's own ID or name starts with the value).
+ */
+const NAME_FILTERS = ['daemon', 'container', 'plugin', 'volume', 'network', 'service', 'node', 'secret', 'config'];
+
+/**
+ * docker's event filters, as moby's daemon/events/filter.go Include (Docker 20.10):
+ * - `type`, `scope`: exact;
+ * - `event`: exact, or a prefix of the action for all values once one of them is
+ *   `health_status`, `exec_create` or `exec_start` (matchEvent);
+ * - NAME_FILTERS: a prefix of the Actor.ID or of the `name` attribute, whatever the event's type;
+ * - `image`: moby's matchImage (below);
+ * - `label`: each value `key` or `key=value` over the attributes (MatchKVList: an event without
+ *   attributes matches no label filter).
+ * A key given without values filters nothing (Go's ExactMatch).
  */
 export function eventMatches(e: DaemonEvent, f: Filters): boolean {
-  const any = (key: string, pred: (v: string) => boolean): boolean => {
-    const vs = f.get(key);
-    return vs === undefined || vs.length === 0 || vs.some(pred);
-  };
-  const actor = (v: string): boolean => e.actorId === v || e.actorId.startsWith(v) || e.attributes['name'] === v;
-  if (!any('type', (v) => v === e.type)) return false;
-  if (!any('event', (v) => v === e.action || e.action.startsWith(`${v}:`))) return false;
-  if (!any('scope', (v) => v === 'local')) return false;
-  if (f.has('container') && (e.type !== 'container' || !any('container', actor))) return false;
-  if (f.has('volume') && (e.type !== 'volume' || !any('volume', actor))) return false;
-  if (f.has('network') && (e.type !== 'network' || !any('network', actor))) return false;
-  if (f.has('daemon') && (e.type !== 'daemon' || !any('daemon', actor))) return false;
-  if (f.has('image') && !any('image', imageMatcher(e))) return false;
-  const labels = f.get('label') ?? [];
+  const values = (key: string): string[] => f.get(key) ?? [];
+  const exact = (key: string, source: string): boolean => values(key).length === 0 || values(key).includes(source);
+  const fuzzy = (key: string, source: string): boolean => exact(key, source) || values(key).some((v) => source.startsWith(v));
+  const name = attribute(e.attributes, 'name') ?? '';
+  const eventOk = values('event').some((v) => PREFIX_ACTIONS.has(v)) ? fuzzy('event', e.action) : exact('event', e.action);
+  if (!eventOk || !exact('type', e.type) || !exact('scope', 'local')) return false;
+  if (!NAME_FILTERS.every((key) => fuzzy(key, e.actorId) || fuzzy(key, name))) return false;
+  if (values('image').length > 0 && !values('image').some(imageMatcher(e))) return false;
+  const labels = values('label');
+  if (labels.length > 0 && Object.keys(e.attributes).length === 0) return false;
   for (const l of labels) {
     const i = l.indexOf('=');
-    if (i < 0 ? !(l in e.attributes) : e.attributes[l.slice(0, i)] !== l.slice(i + 1)) return false;
+    const v = attribute(e.attributes, i < 0 ? l : l.slice(0, i));
+    if (v === undefined || (i >= 0 && v !== l.slice(i + 1))) return false;
   }
   return true;
+}
+
+/** An attribute the event has (its own key: `constructor` or `__proto__` is no attribute of every event). */
+function attribute(attrs: Record<string, string>, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(attrs, key) ? attrs[key] : undefined;
 }
 
 /**
@@ -142,7 +163,7 @@ export function eventMatches(e: DaemonEvent, f: Filters): boolean {
  * `busybox`). Exact: an ID prefix or a repository prefix matches nothing.
  */
 function imageMatcher(e: DaemonEvent): (v: string) => boolean {
-  const name = e.attributes[e.type === 'image' ? 'name' : 'image'] ?? '';
+  const name = attribute(e.attributes, e.type === 'image' ? 'name' : 'image') ?? '';
   const candidates = new Set([e.actorId, name, withoutTag(e.actorId), withoutTag(name)]);
   return (v) => candidates.has(v);
 }
