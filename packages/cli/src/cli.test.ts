@@ -738,6 +738,10 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
       expect(bad.code).toBe(3);
       expect(bad.err).toBe("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n");
       expect(t.calls[1]).toBe('POST /v1.41/build?dockerfile=Dockerfile&forcerm=1&t=fail&version=1');
+      // a build arg or label named `__proto__` is one (docker's map[string]*string keeps it), not the map's prototype
+      const proto = await cli(`build -t p --build-arg __proto__=x --build-arg constructor --label __proto__=1 ${dir}`, t);
+      expect(proto.code).toBe(0);
+      expect(decodeURIComponent(t.calls[2]!)).toBe('POST /v1.41/build?buildargs={"__proto__":"x"}&dockerfile=Dockerfile&labels={"__proto__":"1"}&t=p&version=1');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

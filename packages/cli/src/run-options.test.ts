@@ -40,6 +40,19 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
     const b = buildCreateRequest('i', [], { label: ['a=1', '__proto__=x'], logOpt: ['__proto__=1'] });
     expect(JSON.stringify([b.Labels, b.HostConfig?.LogConfig?.Config])).toBe('[{"a":"1","__proto__":"x"},{"__proto__":"1"}]');
   });
+  it('an anonymous volume, tmpfs, storage option or --mount volume label/option named "__proto__" is one; -p long syntax reads only its own keys', () => {
+    const b = buildCreateRequest('i', [], {
+      volume: ['__proto__', '/v'],
+      tmpfs: ['__proto__:size=1m'],
+      storageOpt: ['__proto__=1'],
+      mount: ['type=volume,target=/m,volume-label=__proto__=l,volume-opt=__proto__=o'],
+      publish: ['__proto__=1,target=80,published=8080', 'constructor=x,toString=y,target=81'],
+    });
+    expect(JSON.stringify([b.Volumes, b.HostConfig?.Tmpfs, b.HostConfig?.StorageOpt, b.HostConfig?.Mounts?.[0]?.VolumeOptions])).toBe(
+      '[{"__proto__":{},"/v":{}},{"__proto__":"size=1m"},{"__proto__":"1"},{"Labels":{"__proto__":"l"},"DriverConfig":{"Options":{"__proto__":"o"}}}]',
+    );
+    expect(b.HostConfig!.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '8080' }], '81/tcp': [{ HostIp: '', HostPort: '' }] });
+  });
   it('-d, -i, -t, ports, restart, network, stop signal', () => {
     const d = buildCreateRequest('i', [], { detach: true, interactive: true, tty: true, publish: ['38080:80', '127.0.0.1:38081:81/tcp'], restart: 'unless-stopped', network: 'trace-net', stopSignal: 'USR1', stopTimeout: 5 });
     expect(d).toMatchObject({ AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: true, OpenStdin: true, StdinOnce: false, Cmd: null, StopSignal: 'USR1', StopTimeout: 5 });

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import { parseGoDuration } from './format/timestamp';
 import { goPathError } from './go-path-error';
 import { parseGoRat } from './go-big-rat';
+import { ownSet } from './own-set';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses
@@ -223,13 +224,14 @@ function parsePublish(list: string[], exposed: Record<string, object>): Record<s
   for (const raw of list) {
     let p = raw;
     if (p.includes('=')) {
-      const params: Record<string, string> = { protocol: 'tcp' };
+      // a Map: a key such as `__proto__` or `constructor` is a key, never the prototype's
+      const params = new Map<string, string>([['protocol', 'tcp']]);
       for (const param of p.split(',')) {
         const i = param.indexOf('=');
         if (i <= 0) throw new InvalidArgumentError(`invalid publish opts format (should be name=value but got '${param}')`);
-        params[param.slice(0, i)] = param.slice(i + 1);
+        params.set(param.slice(0, i), param.slice(i + 1));
       }
-      p = `${params.published ?? ''}:${params.target ?? ''}/${params.protocol}`;
+      p = `${params.get('published') ?? ''}:${params.get('target') ?? ''}/${params.get('protocol')}`;
     }
     let proto = 'tcp';
     const slash = p.lastIndexOf('/');
@@ -402,7 +404,7 @@ function parseMount(value: string): Mount {
         break;
       case 'volume-label': {
         const [k, ...v] = val.split('=');
-        if (k) vol().Labels![k] = v.join('=');
+        if (k) ownSet(vol().Labels!, k, v.join('='));
         break;
       }
       case 'volume-driver':
@@ -412,7 +414,7 @@ function parseMount(value: string): Mount {
         const d = vol().DriverConfig!;
         d.Options ??= {};
         const [k, ...v] = val.split('=');
-        if (k) d.Options[k] = v.join('=');
+        if (k) ownSet(d.Options, k, v.join('='));
         break;
       }
       case 'tmpfs-size':
@@ -620,7 +622,7 @@ export function buildCreateRequest(
     const parts = v.split(':');
     const hasSource = parts.length >= 2;
     if (!hasSource) {
-      volumes[v] = {};
+      ownSet(volumes, v, {});
       continue;
     }
     let host = parts[0]!;
@@ -630,7 +632,7 @@ export function buildCreateRequest(
   const tmpfs: Record<string, string> = {};
   for (const t of f.tmpfs ?? []) {
     const i = t.indexOf(':');
-    tmpfs[i < 0 ? t : t.slice(0, i)] = i < 0 ? '' : t.slice(i + 1);
+    ownSet(tmpfs, i < 0 ? t : t.slice(0, i), i < 0 ? '' : t.slice(i + 1));
   }
   const entrypoint = f.entrypoint !== undefined ? [f.entrypoint] : null;
   const exposed: Record<string, object> = {};
@@ -700,7 +702,7 @@ export function buildCreateRequest(
   for (const so of f.storageOpt ?? []) {
     const i = so.indexOf('=');
     if (i < 0) throw new InvalidArgumentError('invalid storage option');
-    storageOpt[so.slice(0, i)] = so.slice(i + 1);
+    ownSet(storageOpt, so.slice(0, i), so.slice(i + 1));
   }
   let healthcheck: Record<string, unknown> | undefined;
   const haveHealth = !!f.healthCmd || health.interval !== 0 || health.timeout !== 0 || health.startPeriod !== 0 || health.retries !== 0 || health.startInterval !== 0;

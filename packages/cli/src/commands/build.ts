@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { bufferStream, packContext, stdinContext } from '../build-context';
+import { ownSet } from '../own-set';
 import { humanSize } from '@berth/api';
 
 export interface BuildArgv {
@@ -72,9 +73,9 @@ function kv(list: string[] | undefined, env: NodeJS.ProcessEnv, fromEnv: boolean
   const out: Record<string, string> = {};
   for (const x of list ?? []) {
     const i = x.indexOf('=');
-    if (i >= 0) out[x.slice(0, i)] = x.slice(i + 1);
-    else if (!fromEnv) out[x] = '';
-    else if (env[x] !== undefined) out[x] = env[x]!;
+    if (i >= 0) ownSet(out, x.slice(0, i), x.slice(i + 1));
+    else if (!fromEnv) ownSet(out, x, '');
+    else if (Object.prototype.hasOwnProperty.call(env, x) && env[x] !== undefined) ownSet(out, x, env[x]!);
   }
   return out;
 }

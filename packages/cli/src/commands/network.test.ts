@@ -10,6 +10,10 @@ describe('ipamConfig (docker\'s consolidateIpam)', () => {
       { Subnet: '10.2.0.0/24', Gateway: '10.2.0.1', AuxiliaryAddresses: { r: '10.2.0.9' } },
     ]);
     expect(ipamConfig({})).toEqual([]);
+    // an aux address named `__proto__` is one (an own key), not the map's prototype
+    expect(JSON.stringify(ipamConfig({ subnet: ['10.2.0.0/24'], auxAddress: ['__proto__=10.2.0.9', 'a=10.2.0.8'] }))).toBe(
+      '[{"Subnet":"10.2.0.0/24","AuxiliaryAddresses":{"__proto__":"10.2.0.9","a":"10.2.0.8"}}]',
+    );
   });
   it('refuses what docker refuses', () => {
     expect(() => ipamConfig({ gateway: ['10.0.0.1'] })).toThrow('every ip-range or gateway must have a corresponding subnet');

@@ -2,6 +2,7 @@ import { statusCodeOf } from '@berth/client';
 import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { confirm } from '../confirm';
+import { ownSet } from '../own-set';
 import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
@@ -100,7 +101,7 @@ export function ipamConfig(o: { subnet?: string[]; ipRange?: string[]; gateway?:
   for (const [k, v] of Object.entries(aux)) {
     const c = out.find((x) => inSubnet(x.Subnet, v));
     if (!c) throw new Error(`no matching subnet for aux-address ${v}`);
-    c.AuxiliaryAddresses[k] = v;
+    ownSet(c.AuxiliaryAddresses, k, v);
   }
   return out.map((c) => ({
     Subnet: c.Subnet,
