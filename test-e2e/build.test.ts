@@ -367,6 +367,19 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(out).toBe('character special file 1,3 /dest/null\nfifo 0,0 /dest/fifo\n../etc/passwd\nroot:x:0:0:root:/root:/bin/sh\n2 /dest/above\n2 /dest/hard\nabove\nnot-above\n');
   });
 
+  it("a COPY destination as deep as Docker allows lands (berthd writes its staging tree by fd); one past Docker's PATH_MAX fails with Docker's lstat text, naming the path in the image", async () => {
+    const dest = `/${Array.from({ length: 19 }, (_, i) => String(i).padStart(200, 'p')).join('/')}/`; // 3819 bytes
+    const ctx = ctxDir('deep-dest', { Dockerfile: `FROM busybox:local\nCOPY f ${dest}\n`, f: 'deep\n' });
+    ok(await c.docker(['build', '-t', 'deep-dest:v1', ctx]));
+    expect(ok(await c.docker(['run', '--rm', 'deep-dest:v1', 'cat', `${dest}f`])).stdout).toBe('deep\n');
+    // Docker: /var/lib/docker/overlay2/<id>/merged (96 bytes) and a prefix of the destination past 4095 bytes
+    const long = `${dest}${'r'.repeat(181)}/s/`;
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM busybox:local\nCOPY f ${long}\n`);
+    const r = await c.docker(['build', ctx]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`failed to copy files: lstat ${dest}${'r'.repeat(181)}: file name too long`);
+  });
+
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
     const ctx = ctxDir('dangling-dest', {
       Dockerfile: [

@@ -19,41 +19,45 @@ useDaemon((daemon) => {
 
 describe('errors a remote client sees', () => {
   it("a build's errorDetail names no path under the data root", async () => {
-    // a COPY destination that fits in the image's root (resolved by fd) but not under berthd's
-    // staging dir: the mkdir there fails with ENAMETOOLONG naming the staging path under the data
-    // root (Docker fails too, naming its overlay2 path). (Two sources merged over each other's
-    // file/directory no longer fail: berth replaces either way, as Docker's untar does.)
-    const staging = path.join(d.dataRoot, 'tmp', 'build-copy-XXXXXX');
-    // '/' + 200 characters per part, the last part shorter: the whole just past PATH_MAX (4096)
-    // once under staging, and well under it alone
-    const want = 4100 - staging.length;
-    const parts = Array.from({ length: Math.floor(want / 201) }, (_, i) => String(i).padStart(200, 'p'));
-    if (want % 201 > 1) parts.push('q'.repeat((want % 201) - 1));
-    const dest = `/${parts.join('/')}/`;
+    // a fault berthd meets under its data root during a build: the layer directory of the image a
+    // COPY --from reads is gone (a damaged store), and opening it fails naming its host path.
+    // (Before, a COPY destination past PATH_MAX once under berthd's staging dir was the fault; the
+    // staging tree is written by fd now, and a destination too long for Docker fails with Docker's
+    // text naming the path in the image, no host path.)
     const ctx = scratchDir('public-errors');
     fs.writeFileSync(path.join(ctx, 'f'), 'file\n');
-    fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM busybox\nCOPY f ${dest}\n`);
-    const r = await docker(['build', ctx]);
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toContain(`Step 2/2 : COPY f ${dest}`); // the JSON stream had begun
-    const err = r.stderr.trim().split('\n').pop()!;
-    expect(err).not.toBe('');
-    expect(r.stdout + r.stderr).not.toContain(d.dataRoot);
-    expect(r.stdout + r.stderr).not.toContain(path.dirname(d.dataRoot));
-    // the same failure over the raw API: the errorDetail line itself
-    const tar = makeTar([
-      { name: 'Dockerfile', content: `FROM busybox\nCOPY f ${dest}\n` },
-      { name: 'f', content: 'file\n' },
-    ]);
-    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?rm=1', headers: { 'Content-Type': 'application/x-tar' }, body: tar });
-    expect(res.status).toBe(200);
-    const lines = res.body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { errorDetail?: { message: string }; error?: string });
-    const last = lines[lines.length - 1]!;
-    expect(last.errorDetail?.message).toBeTruthy();
-    expect(last.error).toBe(last.errorDetail!.message);
-    expect(last.error).not.toContain(path.dirname(d.dataRoot));
-    // the log keeps the whole text, path included
-    expect(fs.readFileSync(d.logPath, 'utf8').split('\n').some((l) => l.includes('build failed') && l.includes(path.join(d.dataRoot, 'tmp', 'build-copy-')))).toBe(true);
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY f /f\n');
+    ok(await docker(['build', '-t', 'public-errors-src', ctx]));
+    const layerDir = ok(await docker(['image', 'inspect', '--format', '{{.GraphDriver.Data.UpperDir}}', 'public-errors-src'])).stdout.trim();
+    expect(layerDir.startsWith(d.dataRoot)).toBe(true);
+    const dockerfile = 'FROM busybox\nCOPY --from=public-errors-src /f /f\n';
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), dockerfile);
+    fs.renameSync(layerDir, `${layerDir}.moved`);
+    try {
+      const r = await docker(['build', ctx]);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toContain('Step 2/2 : COPY --from=public-errors-src /f /f'); // the JSON stream had begun
+      const err = r.stderr.trim().split('\n').pop()!;
+      expect(err).not.toBe('');
+      expect(r.stdout + r.stderr).not.toContain(d.dataRoot);
+      expect(r.stdout + r.stderr).not.toContain(path.dirname(d.dataRoot));
+      // the same failure over the raw API: the errorDetail line itself
+      const tar = makeTar([
+        { name: 'Dockerfile', content: dockerfile },
+        { name: 'f', content: 'file\n' },
+      ]);
+      const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?rm=1', headers: { 'Content-Type': 'application/x-tar' }, body: tar });
+      expect(res.status).toBe(200);
+      const lines = res.body.toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { errorDetail?: { message: string }; error?: string });
+      const last = lines[lines.length - 1]!;
+      expect(last.errorDetail?.message).toBeTruthy();
+      expect(last.error).toBe(last.errorDetail!.message);
+      expect(last.error).not.toContain(path.dirname(d.dataRoot));
+      // the log keeps the whole text, path included
+      expect(fs.readFileSync(d.logPath, 'utf8').split('\n').some((l) => l.includes('build failed') && l.includes(layerDir))).toBe(true);
+    } finally {
+      fs.renameSync(`${layerDir}.moved`, layerDir);
+    }
   }, 120_000);
 
   it("an exec that cannot start: the error text on its hijacked stream names no path under the data root", async () => {

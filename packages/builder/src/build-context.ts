@@ -58,26 +58,50 @@ export class SourceRoot {
   async excluded(rel: string): Promise<boolean> {
     if (!this.ignored(rel)) return false;
     if (!this.ig?.hasExclusions) return true;
-    const st = await fs.lstat(path.join(this.root, rel)).catch(() => undefined);
-    if (!st?.isDirectory()) return true;
+    // in the root's scope (a context symlink on the way is followed inside the context, never on the host)
+    const held = holdInRoot(this.root, `/${rel}`, false);
+    let isDir = false;
+    try {
+      isDir = held?.stat().isDirectory() ?? false;
+    } finally {
+      held?.close();
+    }
+    if (!isDir) return true;
     return (await this.walk(rel)).length === 0;
   }
 
-  /** Every path (files and directories) not ignored under `from` (default: all), relative, `/`-separated. */
+  /**
+   * Every path (files and directories) not ignored under `from` (default: all), relative,
+   * `/`-separated. Read by fd: `from` resolved in the root's scope, each directory below held by
+   * an fd opened beneath its parent's (never following a symlink).
+   */
   async walk(from = ''): Promise<string[]> {
     const out: string[] = [];
-    const visit = async (rel: string): Promise<void> => {
-      const entries = await fs.readdir(path.join(this.root, rel), { withFileTypes: true });
+    const visit = async (dir: HeldPath, rel: string): Promise<void> => {
+      const entries = await fs.readdir(dir.path, { withFileTypes: true });
       for (const e of entries) {
         const r = rel ? `${rel}/${e.name}` : e.name;
         if (this.ignored(r)) {
           // an exception further down (`!dir/keep`) may still match
           if (!e.isDirectory() || !this.ig?.hasExclusions) continue;
         } else out.push(r);
-        if (e.isDirectory()) await visit(r);
+        if (!e.isDirectory()) continue;
+        const child = holdChild(dir, e.name);
+        if (!child) continue;
+        try {
+          await visit(child, r);
+        } finally {
+          child.close();
+        }
       }
     };
-    await visit(from);
+    const start = holdInRoot(this.root, `/${from}`, false);
+    if (!start) return out;
+    try {
+      if (start.stat().isDirectory()) await visit(start, from);
+    } finally {
+      start.close();
+    }
     return out;
   }
 

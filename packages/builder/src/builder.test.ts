@@ -181,6 +181,57 @@ describe('Builder', () => {
     }
   });
 
+  it('COPY to a destination that fits in the image but is past PATH_MAX under the staging dir: written by fd, as Docker measures from its own root', async () => {
+    // the staging dir deep below the temp dir: its host path plus the destination passes 4096 bytes
+    const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-test-tmp-'));
+    try {
+      const deep = path.join(tmp, ...Array.from({ length: 3 }, (_, i) => String(i).padStart(200, 'd')));
+      await fs.mkdir(deep, { recursive: true });
+      const parts = Array.from({ length: 19 }, (_, i) => String(i).padStart(200, 'p')); // 3819 bytes
+      const dest = `/${parts.join('/')}/`;
+      expect(dest.length + deep.length).toBeGreaterThan(4096);
+      await fs.writeFile(path.join(ctx, 'f'), 'file\n');
+      let layers = 0;
+      const commit = backend.commit.bind(backend);
+      backend.commit = async (o) => {
+        if (o.layerDir) layers++;
+        return commit(o);
+      };
+      await build(`FROM base\nCOPY f ${dest}\n`, { tmpDir: deep });
+      expect(layers).toBe(1);
+      expect(await fs.readdir(deep)).toEqual([]); // the staging dir removed (by fd past PATH_MAX)
+      // past PATH_MAX under Docker's rootfs path (96 bytes): Docker's lstat error, the first prefix that does not fit
+      const long = `/${Array.from({ length: 19 }, (_, i) => String(i).padStart(200, 'q')).join('/')}/${'r'.repeat(180)}/${'s'.repeat(10)}/`;
+      await expect(build(`FROM base\nCOPY f ${long}\n`, { tmpDir: deep })).rejects.toThrow(`failed to copy files: lstat ${long.slice(0, 201 * 19 + 181)}: file name too long`);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('.dockerignore exceptions under a context symlink are looked up in the context, never through the link on the host', async () => {
+    // l -> <host dir> (absolute): in the context's scope it is the context's own <host dir>, whose
+    // sub/ is empty; on the host it holds sub/keep, which an exception would keep
+    const host = await fs.mkdtemp(path.join(os.tmpdir(), 'builder-test-host-'));
+    try {
+      await fs.mkdir(path.join(host, 'sub'));
+      await fs.writeFile(path.join(host, 'sub', 'keep'), 'host\n');
+      await fs.mkdir(path.join(ctx, host, 'sub'), { recursive: true });
+      await fs.writeFile(path.join(ctx, host, 'f'), 'ctx\n');
+      await fs.symlink(host, path.join(ctx, 'l'));
+      await fs.writeFile(path.join(ctx, '.dockerignore'), 'l/sub\n!l/sub/keep\n');
+      let staged: string[] | undefined;
+      const commit = backend.commit.bind(backend);
+      backend.commit = async (o) => {
+        if (o.layerDir) staged = (await fs.readdir(path.join(o.layerDir, 'x'))).sort();
+        return commit(o);
+      };
+      await build('FROM base\nCOPY l /x/\n');
+      expect(staged).toEqual(['f']);
+    } finally {
+      await fs.rm(host, { recursive: true, force: true });
+    }
+  });
+
   it('rejects an unknown target and a COPY outside the context', async () => {
     await expect(build('FROM base\n', { target: 'nope' })).rejects.toThrow('failed to reach build target nope in Dockerfile');
     await expect(build('FROM base\nCOPY ../x /x\n')).rejects.toThrow('COPY failed: forbidden path outside the build context: ../x ()');

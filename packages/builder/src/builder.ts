@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { fsAt } from '@berth/fs';
+import { fdPath, fsAt } from '@berth/fs';
 import { hasWildcards, hostPlatform, parsePlatform, platformMatches, rootfsOf, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
@@ -9,6 +9,7 @@ import { parseDockerfile, parseError, parseJsonForm, type Instruction } from './
 import { goQuoteList, keyValueWords, parseDuration, splitKeepingQuotes } from './instruction-args';
 import { holdChild, holdInRoot, resolvePathInRoot, type HeldPath } from './safe-path';
 import { ShellLex } from './shell-lex';
+import { StagingTree, copyFileAt, realDirectory, reopenDir, removeAt, setMeta, writeSymlink, type StagedDir } from './staging-tree';
 import { RunFailedError } from './run-failed-error';
 
 /** Build args usable without an ARG line, and left out of the RUN cache key (docker's list). */
@@ -516,13 +517,17 @@ export class Builder<R = unknown> {
     const cmd = this.nopCmdString(st, `WORKDIR ${dir}`);
     const hit = await this.probeCache(ctx, st, cmd);
     if (hit) return this.useCache(ctx, st, hit);
-    const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-workdir-'));
+    const staging = await StagingTree.create(ctx.opts.tmpDir, 'build-workdir-');
     try {
       // docker creates the directory the path resolves to in the image (symlinks followed in its scope)
-      const created = await this.withStageRoot(st, (root) => this.stageParents(root, staging, root ? resolvePathInRoot(root, dir) : dir, undefined));
-      await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, created ? { ...from, layerDir: staging } : { ...from, emptyLayer: true }));
+      const created = await this.withStageRoot(st, async (root) => {
+        const made = await this.stageParents(root, staging, root ? resolvePathInRoot(root, dir) : dir, undefined);
+        made.dir.close();
+        return made.missing;
+      });
+      await this.withStepContainer(ctx, st, cmd, (from) => this.commit(ctx, st, cmd, created ? { ...from, layerDir: staging.path } : { ...from, emptyLayer: true }));
     } finally {
-      await fs.rm(staging, { recursive: true, force: true });
+      await staging.remove();
     }
   }
 
@@ -631,37 +636,44 @@ export class Builder<R = unknown> {
       // moby performCopyForInfo: a local archive ADDed is unpacked into the destination itself
       // (UntarPath(src, destPath)), with or without a trailing slash, existing or not
       const unpacking = name === 'ADD' && entries.length === 1 && !entries[0]!.isDir && (await isArchive(entries[0]!.held.path));
-      const staging = await fs.mkdtemp(path.join(ctx.opts.tmpDir, 'build-copy-'));
+      const staging = await StagingTree.create(ctx.opts.tmpDir, 'build-copy-');
+      let destDirHeld: StagedDir | undefined;
       try {
-        const { owner, destDir, multi, destPath } = await this.withStageRoot(st, async (root) => {
+        const { owner, multi, destPath } = await this.withStageRoot(st, async (root) => {
           const owner = chown !== undefined ? await this.resolveOwner(root, chown) : undefined;
           // docker copies to the destination resolved in the image (/bin/x lands in /usr/bin/x when /bin -> usr/bin)
           const written = dest.replace(/\/+$/, '') || '/';
+          checkPathMax(written);
           const destPath = root ? resolvePathInRoot(root, written) : written;
+          checkPathMax(destPath);
           const multi = destIsDirSyntax || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
           const destDir = multi || unpacking ? destPath : path.posix.dirname(destPath);
-          await this.stageParents(root, staging, destDir, owner);
-          return { owner, destDir, multi, destPath };
+          destDirHeld = (await this.stageParents(root, staging, destDir, owner)).dir;
+          return { owner, multi, destPath };
         });
+        const dirFd = destDirHeld!.fd;
         // moby's performCopy: what comes from the context belongs to root (or --chown's owner),
         // whatever the context tar said; COPY --from keeps the owners it finds (preserveOwnership)
         const copyOwner = owner ?? (fromImage ? undefined : { uid: 0, gid: 0 });
         for (const e of entries) {
-          // (a file's rel is never '': only the root itself, a directory, has that)
-          const target = e.isDir ? path.join(staging, destDir) : multi ? path.join(staging, destDir, path.posix.basename(e.rel)) : path.join(staging, destPath);
           if (name === 'ADD' && !e.isDir && (await isArchive(e.held.path))) {
-            await fs.mkdir(path.join(staging, destDir), { recursive: true });
-            await this.backend.extractArchive(e.held.path, path.join(staging, destDir), ctx.opts.signal);
+            // into the destination directory held by fd (its /proc/self/fd path: never a path under the data root)
+            await this.backend.extractArchive(e.held.path, fdPath(dirFd), ctx.opts.signal);
             continue;
           }
           // a directory source: its contents go into the destination, which keeps what stageParents gave it
           // (an existing one its own mode and owner, a new one 0755 root or --chown's; moby's CopyWithTar)
-          if (e.isDir) await copyChildren(e.held, target, e.rel, fromImage ? undefined : src, copyOwner, chmod);
-          else await copyTree(e.held, target, e.rel, fromImage ? undefined : src, copyOwner, chmod);
+          if (e.isDir) await copyChildren(e.held, dirFd, e.rel, fromImage ? undefined : src, copyOwner, chmod);
+          else {
+            // (a file's rel is never '': only the root itself, a directory, has that)
+            const target = multi ? path.posix.basename(e.rel) : path.posix.basename(destPath);
+            await copyTree(e.held, dirFd, target, e.rel, fromImage ? undefined : src, copyOwner, chmod);
+          }
         }
-        await this.commit(ctx, st, cmd, { layerDir: staging });
+        await this.commit(ctx, st, cmd, { layerDir: staging.path });
       } finally {
-        await fs.rm(staging, { recursive: true, force: true });
+        destDirHeld?.close();
+        await staging.remove();
       }
     };
     if (fromFlag === undefined) return run(ctx.context, undefined);
@@ -698,12 +710,14 @@ export class Builder<R = unknown> {
 
   /**
    * Creates `dir` and its ancestors in `staging`, with the metadata they have in the image when
-   * they exist there (so a COPY does not change /tmp's mode), else 0755 owned by `owner`.
-   * Returns whether any component was missing from the image.
+   * they exist there (so a COPY does not change /tmp's mode), else 0755 owned by `owner`: each
+   * made and opened by one name in its parent's fd (@berth/fs), never by a path. Returns the
+   * directory `dir`, held (the caller closes it), and whether any component was missing from the
+   * image.
    */
-  private async stageParents(root: string | undefined, staging: string, dir: string, owner: { uid: number; gid: number } | undefined): Promise<boolean> {
+  private async stageParents(root: string | undefined, staging: StagingTree, dir: string, owner: { uid: number; gid: number } | undefined): Promise<{ dir: StagedDir; missing: boolean }> {
     const parts = dir.split('/').filter(Boolean);
-    const stats: Array<{ mode: number; uid: number; gid: number; mtime: Date } | undefined> = [];
+    const stats: Array<{ mode: number; uid: number; gid: number; mtime: number } | undefined> = [];
     for (let i = 1; i <= parts.length; i++) {
       const p = `/${parts.slice(0, i).join('/')}`;
       const held = root ? holdInRoot(root, p, false) : undefined;
@@ -715,28 +729,35 @@ export class Builder<R = unknown> {
       }
       if (s?.isSymbolicLink()) throw new InvalidArgumentError(`${p}: is a symbolic link in the image; copying through it is not supported`);
       if (s && !s.isDirectory()) throw new InvalidArgumentError(`${p}: not a directory`);
-      stats.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtime } : undefined);
+      stats.push(s ? { mode: s.mode & 0o7777, uid: s.uid, gid: s.gid, mtime: s.mtimeMs / 1000 } : undefined);
     }
     let missing = false;
-    for (let i = 0; i < parts.length; i++) {
-      const p = path.join(staging, ...parts.slice(0, i + 1));
-      await fs.mkdir(p);
-      const s = stats[i];
-      if (s) {
-        await fs.chown(p, s.uid, s.gid);
-        await fs.chmod(p, s.mode);
-      } else {
-        missing = true;
-        await fs.chmod(p, 0o755);
-        if (owner) await fs.chown(p, owner.uid, owner.gid);
+    // the chain of held directories, root first: each component's parent fd is the one before it
+    const chain: StagedDir[] = [];
+    try {
+      let parent = staging.fd;
+      for (let i = 0; i < parts.length; i++) {
+        const name = parts[i]!;
+        const d = realDirectory(parent, name);
+        chain.push(d);
+        const s = stats[i];
+        if (s) setMeta(parent, name, { uid: s.uid, gid: s.gid, mode: s.mode });
+        else {
+          missing = true;
+          setMeta(parent, name, { uid: owner?.uid ?? 0, gid: owner?.gid ?? 0, mode: 0o755 });
+        }
+        parent = d.fd;
       }
+      // mtimes last: creating children changes them
+      for (let i = parts.length - 1; i >= 0; i--) {
+        const s = stats[i];
+        if (s) fsAt().utimensat(i === 0 ? staging.fd : chain[i - 1]!.fd, parts[i]!, s.mtime, s.mtime);
+      }
+      const last = chain.pop() ?? reopenDir(staging.fd);
+      return { dir: last, missing };
+    } finally {
+      for (const d of chain) d.close();
     }
-    // mtimes last: creating children changes them
-    for (let i = parts.length - 1; i >= 0; i--) {
-      const s = stats[i];
-      if (s) await fs.utimes(path.join(staging, ...parts.slice(0, i + 1)), s.mtime, s.mtime);
-    }
-    return missing;
   }
 
   /**
@@ -885,14 +906,16 @@ async function isArchive(file: string): Promise<boolean> {
 }
 
 /**
- * Copies a held file or directory's contents to `target` (in the build's private staging dir),
- * skipping ignored paths, then applies chown/chmod. The source side is read by fd only: each
- * entry below is held by an O_PATH fd opened beneath its parent's (never following it), read
- * through `/proc/self/fd/N`; a symlink is copied as itself.
+ * Copies a held file or directory to `name` in the staging directory held by `parent`, skipping
+ * ignored paths, then applies chown/chmod. The source side is read by fd only: each entry below
+ * is held by an O_PATH fd opened beneath its parent's (never following it), read through
+ * `/proc/self/fd/N`; a symlink is copied as itself. The target side is written by *at calls on
+ * the staging tree's fds (staging-tree.ts): what is at the name is replaced, never followed.
  */
 async function copyTree(
   src: HeldPath,
-  target: string,
+  parent: number,
+  name: string,
   rel: string,
   root: SourceRoot | undefined,
   owner: { uid: number; gid: number } | undefined,
@@ -900,59 +923,64 @@ async function copyTree(
 ): Promise<void> {
   const st = src.stat();
   if (st.isDirectory()) {
-    await copyChildren(src, target, rel, root, owner, chmod);
-    if (owner) await fs.chown(target, owner.uid, owner.gid);
-    else await fs.chown(target, st.uid, st.gid).catch(() => undefined);
-    await fs.chmod(target, chmod ?? st.mode & 0o7777);
-    await fs.utimes(target, st.atime, st.mtime);
+    const dir = realDirectory(parent, name);
+    try {
+      await copyChildren(src, dir.fd, rel, root, owner, chmod);
+    } finally {
+      dir.close();
+    }
+    setMeta(parent, name, { uid: owner?.uid ?? st.uid, gid: owner?.gid ?? st.gid, mode: chmod ?? st.mode & 0o7777, atime: st.atimeMs / 1000, mtime: st.mtimeMs / 1000 });
     return;
   }
-  await fs.rm(target, { recursive: true, force: true });
+  removeAt(parent, name);
   if (st.isSymbolicLink()) {
-    await fs.symlink(fsAt().readlinkat(src.fd, ''), target);
-    await fs.lchown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
+    writeSymlink(parent, name, fsAt().readlinkat(src.fd, ''), owner?.uid ?? st.uid, owner?.gid ?? st.gid);
     return;
   }
   if (!st.isFile()) return; // devices, fifos, sockets: not copied
-  await fs.copyFile(src.path, target);
-  await fs.chown(target, owner?.uid ?? st.uid, owner?.gid ?? st.gid);
-  await fs.chmod(target, chmod ?? st.mode & 0o7777);
-  await fs.utimes(target, st.atime, st.mtime);
+  await copyFileAt(src.path, parent, name, { uid: owner?.uid ?? st.uid, gid: owner?.gid ?? st.gid, mode: chmod ?? st.mode & 0o7777, atime: st.atimeMs / 1000, mtime: st.mtimeMs / 1000 });
 }
 
-/**
- * Makes `target` (in the staging dir) a directory of its own: what an earlier source of the same
- * COPY put at that name (a symlink, a file) is replaced, as moby's untar does (RemoveAll unless
- * both are directories). Never followed: `COPY a b /d/` with `a/x -> /host/dir` and a directory
- * `b/x/` wrote b's files into the host's /host/dir, the staging dir being a host path.
- */
-async function realDirectory(target: string): Promise<void> {
-  const st = await fs.lstat(target).catch(() => undefined);
-  if (st?.isDirectory()) return;
-  if (st) await fs.rm(target, { recursive: true, force: true });
-  await fs.mkdir(target, { recursive: true });
-}
-
-/** copyTree for each entry of the held directory `src` (but those ignored), into `target`. */
+/** copyTree for each entry of the held directory `src` (but those ignored), into the staging directory held by `dir`. */
 async function copyChildren(
   src: HeldPath,
-  target: string,
+  dir: number,
   rel: string,
   root: SourceRoot | undefined,
   owner: { uid: number; gid: number } | undefined,
   chmod: number | undefined,
 ): Promise<void> {
-  await realDirectory(target);
   for (const name of await fs.readdir(src.path)) {
     const r = rel ? `${rel}/${name}` : name;
     if (await root?.excluded(r)) continue;
     const child = holdChild(src, name);
     if (!child) continue;
     try {
-      await copyTree(child, path.join(target, name), r, root, owner, chmod);
+      await copyTree(child, dir, name, r, root, owner, chmod);
     } finally {
       child.close();
     }
+  }
+}
+
+/**
+ * Docker resolves a COPY destination under its rootfs mount, `/var/lib/docker/overlay2/<64 hex>/merged`
+ * (96 bytes with the default data root): once that path and a prefix of the destination pass
+ * PATH_MAX, FollowSymlinkInScope's lstat fails with ENAMETOOLONG and so does the COPY. berth
+ * writes the staging tree by fd, so its own data root's length does not count there; the
+ * destination is measured as Docker measures it with its default root (a layer that deep would
+ * not fit below the layer store's directories either), and fails with Docker's text, the
+ * prefix named as a path in the image (never a host path).
+ */
+const DOCKER_ROOTFS_PREFIX = '/var/lib/docker/overlay2/'.length + 64 + '/merged'.length;
+
+function checkPathMax(dest: string): void {
+  const PATH_MAX = 4096;
+  const fits = (p: string): boolean => DOCKER_ROOTFS_PREFIX + Buffer.byteLength(p) < PATH_MAX;
+  if (fits(dest)) return;
+  for (let end = dest.indexOf('/', 1); ; end = dest.indexOf('/', end + 1)) {
+    const prefix = end < 0 ? dest : dest.slice(0, end);
+    if (!fits(prefix) || end < 0) throw new InvalidArgumentError(`failed to copy files: lstat ${prefix}: file name too long`);
   }
 }
 
