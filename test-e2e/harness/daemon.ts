@@ -25,6 +25,8 @@ export interface DaemonOptions {
   netns?: NetNs;
   /** Serve the CRI at `cri.sock` in the daemon's temp dir (default: no CRI endpoint, never berthd's /run/berth/cri.sock). */
   cri?: boolean;
+  /** Environment added to berthd's (e.g. `TZ`, the zone of the times it writes in local time). */
+  env?: NodeJS.ProcessEnv;
 }
 
 let counter = 0;
@@ -129,7 +131,7 @@ export class BerthDaemon {
     const [cmd, ...argv] = [...(this.opts.netns?.prefix ?? []), process.execPath, berthdBin, ...this.args()] as [string, ...string[]];
     const child = spawn(cmd, argv, {
       stdio: ['ignore', log, log],
-      env: { ...process.env },
+      env: { ...process.env, ...this.opts.env },
     });
     fs.closeSync(log);
     this.child = child;

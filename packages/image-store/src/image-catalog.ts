@@ -28,8 +28,8 @@ export interface ImageRecord {
   repoDigests: string[];
   /** diffIDs, bottom first (= config.rootfs.diff_ids). */
   layers: Digest[];
-  /** Last time a tag was added to this image. */
-  lastTagTime?: Date;
+  /** Last time a tag was added to this image: RFC3339Nano in the daemon's zone (moby's SetLastUpdated). */
+  lastTagTime?: string;
   /** Config labels (`config.Labels`), `{}` when none. */
   labels: Record<string, string>;
 }

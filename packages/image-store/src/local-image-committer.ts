@@ -1,4 +1,4 @@
-import { hostPlatform, rootfsOf, type Digest, type ImageConfig } from '@berth/oci';
+import { hostPlatform, rfc3339Nano, rootfsOf, type Digest, type ImageConfig } from '@berth/oci';
 import type { CommitOptions, ImageCommitter } from './image-committer';
 import type { ImageRecord } from './image-catalog';
 import type { LocalLayerStore } from './local-layer-store';
@@ -25,7 +25,8 @@ export class LocalImageCommitter implements ImageCommitter {
     // moby's NewChildImage (layer.IsEmpty): a diff that is the empty tar, e.g. from a build's
     // `RUN true`, adds no layer and its history entry is empty_layer (Docker 20.10 does the same)
     const empty = diffId === undefined || diffId === EMPTY_LAYER_DIFF_ID;
-    const now = new Date().toISOString();
+    // moby's NewChildImage: time.Now().UTC(), RFC3339Nano
+    const now = rfc3339Nano(new Date());
     const base: Partial<ImageConfig> = parent ? { ...parent.config } : {};
     const platform = hostPlatform();
     const config: ImageConfig = {

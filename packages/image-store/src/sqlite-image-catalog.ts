@@ -10,6 +10,7 @@ import {
   globMatch,
   isDigest,
   parseReference,
+  rfc3339Nano,
   sha256Digest,
   shortId,
   withDefaultTag,
@@ -191,7 +192,7 @@ export class SqliteImageCatalog implements ImageCatalog {
       labels: { ...(config.config?.Labels ?? {}) },
     };
     if (row.parent) rec.parent = row.parent as Digest;
-    if (row.last_tag_time) rec.lastTagTime = new Date(row.last_tag_time);
+    if (row.last_tag_time) rec.lastTagTime = row.last_tag_time;
     return rec;
   }
 
@@ -343,7 +344,8 @@ export class SqliteImageCatalog implements ImageCatalog {
 
   private async putRef(tx: Queryable, r: StoredReference, id: string, now: string): Promise<void> {
     await tx.run('INSERT OR REPLACE INTO refs (name, repo, kind, image_id, created) VALUES (?, ?, ?, ?, ?)', [r.name, r.repo, r.kind, id, now]);
-    if (r.kind === 'tag') await tx.run('UPDATE images SET last_tag_time = ? WHERE id = ?', [now, id]);
+    // moby's SetLastUpdated: time.Now().Format(time.RFC3339Nano), the daemon's zone
+    if (r.kind === 'tag') await tx.run('UPDATE images SET last_tag_time = ? WHERE id = ?', [rfc3339Nano(new Date(), { local: true }), id]);
   }
 
   async tag(nameOrId: string, reference: string): Promise<void> {

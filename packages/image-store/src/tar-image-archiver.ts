@@ -13,6 +13,7 @@ import {
   isManifestMediaType,
   parseReference,
   platformMatches,
+  rfc3339Nano,
   sha256Digest,
   withDefaultTag,
   type Descriptor,
@@ -58,7 +59,8 @@ export class TarImageArchiver implements ImageArchiver {
 
   async import(input: Readable, opts: ImportOptions = {}): Promise<Digest> {
     const layer = await this.layers.ingest(input, { signal: opts.signal });
-    const now = new Date().toISOString();
+    // moby's ImportImage: time.Now().UTC(), RFC3339Nano
+    const now = rfc3339Nano(new Date());
     const comment = opts.message !== undefined && opts.message !== '' ? opts.message : `Imported from ${opts.source ?? '-'}`;
     const platform = opts.platform ?? hostPlatform();
     const config: ImageConfig = {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, ForbiddenError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@berth/errdefs';
+import { rfc3339Nano } from '@berth/oci';
 import { pickSubnet } from './address-pools';
 import { hostRoutes4 } from './host-routes';
 import { type Cidr4, contains4, formatCidr4, formatIPv4, isIPv4, overlaps4, parseCidr4, parseIPv4 } from './ipv4';
@@ -97,7 +98,8 @@ export class BridgeCatalog implements NetworkCatalog {
         id,
         name,
         driver: 'bridge',
-        created: new Date().toISOString(),
+        // libnetwork's time.Now(): RFC3339Nano in the daemon's zone
+        created: rfc3339Nano(new Date(), { local: true }),
         predefined: false,
         internal: !!req.internal,
         attachable: !!req.attachable,
@@ -142,7 +144,7 @@ export class BridgeCatalog implements NetworkCatalog {
 
   async list(): Promise<NetworkInfo[]> {
     const order = (n: NetworkRecord) => (n.predefined ? ['null', 'host', 'bridge'].indexOf(n.driver) : 3);
-    const nets = [...this.s.networks.values()].sort((a, b) => order(a) - order(b) || a.created.localeCompare(b.created));
+    const nets = [...this.s.networks.values()].sort((a, b) => order(a) - order(b) || Date.parse(a.created) - Date.parse(b.created) || a.created.localeCompare(b.created));
     return nets.map((n) => this.info(n));
   }
 

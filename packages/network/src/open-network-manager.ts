@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { silentLogger } from '@berth/log';
+import { rfc3339Nano } from '@berth/oci';
 import { DOCKER_DEFAULT_POOLS, pickSubnet } from './address-pools';
 import { BridgeAttacher } from './bridge-attacher';
 import { BridgeCatalog } from './bridge-catalog';
@@ -87,7 +88,7 @@ async function ensurePredefined(state: NetworkState, cfg: NetworkManagerConfig):
     id: randomBytes(32).toString('hex'),
     name,
     driver,
-    created: new Date().toISOString(),
+    created: rfc3339Nano(new Date(), { local: true }),
     predefined: true,
     internal: false,
     attachable: false,

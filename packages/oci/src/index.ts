@@ -21,3 +21,4 @@ export { compileGlob, globMatch, hasWildcards, cleanPath } from './glob-match';
 export { PatternMatcher, parseIgnoreFile } from './pattern-matcher';
 export { parseGoBool } from './parse-go-bool';
 export { rootfsOf } from './rootfs-of';
+export { type GoTimeOptions, rfc3339Nano, rfc3339 } from './go-time';

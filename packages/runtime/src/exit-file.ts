@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { rfc3339Nano } from '@berth/oci';
 import type { ExitStatus } from './types';
 
 /** What the shim writes to <bundle>/exit.json. */
@@ -38,13 +39,7 @@ export async function readExitFile(bundle: string): Promise<ExitFile | undefined
   return parseExitDocument(text);
 }
 
-/** RFC3339Nano "now", like Go's time.Format (trailing zeros trimmed). */
+/** RFC3339Nano "now" in UTC, as Go's `time.Now().UTC().Format(time.RFC3339Nano)`. */
 export function nowRfc3339Nano(): string {
-  const ns = process.hrtime.bigint();
-  const ms = Date.now();
-  const sub = Number(ns % 1_000_000n);
-  const d = new Date(ms);
-  const base = d.toISOString().slice(0, 19);
-  const frac = (String(d.getUTCMilliseconds()).padStart(3, '0') + String(sub).padStart(6, '0')).replace(/0+$/, '');
-  return `${base}${frac ? `.${frac}` : ''}Z`;
+  return rfc3339Nano(new Date());
 }

@@ -1,4 +1,5 @@
 import type { HealthConfig, Int64 } from '@berth/api';
+import { rfc3339Nano } from '@berth/oci';
 import { setLongTimeout } from '../long-timeout';
 
 /** One probe as docker's `State.Health.Log` shows it. */
@@ -121,7 +122,8 @@ export class HealthMonitor {
     if (this.stopped) return;
     const end = this.now();
     const s = this.state;
-    s.Log.push({ Start: start.toISOString(), End: end.toISOString(), ExitCode: r.exitCode, Output: r.output.slice(0, MAX_OUTPUT) });
+    // Docker's probe times are time.Now(): RFC3339Nano in the daemon's zone
+    s.Log.push({ Start: rfc3339Nano(start, { local: true }), End: rfc3339Nano(end, { local: true }), ExitCode: r.exitCode, Output: r.output.slice(0, MAX_OUTPUT) });
     while (s.Log.length > MAX_LOG) s.Log.shift();
     const before = s.Status;
     if (r.exitCode === 0) {

@@ -1,14 +1,5 @@
-/**
- * RFC3339Nano timestamps as Go prints them (`2026-11-28T08:14:45.605178447Z`, trailing zeros of
- * the fraction trimmed). JavaScript dates stop at milliseconds; the sub-millisecond digits come
- * from the monotonic clock so that two stamps taken in a row still order.
- */
-export function rfc3339Nano(d: Date, subMsNanos = Number(process.hrtime.bigint() % 1000000n)): string {
-  const iso = d.toISOString(); // 2026-11-28T08:14:45.605Z
-  const ms = iso.slice(20, 23);
-  const frac = `${ms}${String(subMsNanos).padStart(6, '0')}`.replace(/0+$/, '');
-  return `${iso.slice(0, 19)}${frac ? `.${frac}` : ''}Z`;
-}
+/** Go's RFC3339Nano (the one rule, in @berth/oci: UTC unless `{ local: true }`). */
+export { rfc3339Nano } from '@berth/oci';
 
 /** Unix seconds of an RFC3339(Nano) time (docker's `Created` in lists). */
 export function unixSeconds(t: string): number {

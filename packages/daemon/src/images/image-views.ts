@@ -68,7 +68,7 @@ export function imageInspect(r: ImageRecord, graphDriverData: Record<string, str
     GraphDriver: { Data: graphDriverData, Name: 'overlay2' },
     // moby's types.RootFS: Layers is omitempty
     RootFS: { Type: 'layers', ...(c.rootfs.diff_ids.length ? { Layers: [...c.rootfs.diff_ids] } : {}) },
-    Metadata: { LastTagTime: r.lastTagTime ? r.lastTagTime.toISOString() : '0001-01-01T00:00:00Z' },
+    Metadata: { LastTagTime: r.lastTagTime ?? '0001-01-01T00:00:00Z' },
   };
   if (c.variant) out.Variant = c.variant;
   return out;

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MAX_API_VERSION, MIN_PATH_API_VERSION, type InfoResponse, type VersionResponse } from '@berth/api';
+import { rfc3339Nano } from '@berth/oci';
 import type { RuntimeVersion } from '@berth/runtime';
 import { ENGINE_VERSION } from '../engine-version';
 import { securityOptions, type HostSecurity } from './host-security';
@@ -144,7 +145,8 @@ export class SystemInfo {
       NFd: nfd,
       OomKillDisable: true,
       NGoroutines: 0,
-      SystemTime: new Date().toISOString(),
+      // moby: time.Now().Format(time.RFC3339Nano), the daemon's zone
+      SystemTime: rfc3339Nano(new Date(), { local: true }),
       LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
       CgroupVersion: cgroupV2 ? '2' : '1',

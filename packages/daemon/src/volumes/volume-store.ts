@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Filters } from '@berth/api';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@berth/errdefs';
+import { rfc3339 } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
 import type { DataRoot } from '../layout';
 
@@ -92,7 +93,8 @@ export class VolumeStore {
     const existing = await this.db.get<Row>('SELECT * FROM volumes WHERE name = ?', [name]);
     if (existing) return this.view(existing);
     await fs.mkdir(this.layout.volumeData(name), { recursive: true, mode: 0o755 });
-    const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    // moby's CreatedAt.Format(time.RFC3339): whole seconds, the daemon's zone
+    const created = rfc3339(new Date(), { local: true });
     await this.db.run('INSERT OR IGNORE INTO volumes (name, driver, labels, options, created_at, anonymous) VALUES (?, ?, ?, ?, ?, ?)', [
       name,
       driver,
