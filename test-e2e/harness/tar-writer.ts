@@ -17,6 +17,8 @@ export interface TarEntry {
   /** Device numbers (type char, block). */
   devmajor?: number;
   devminor?: number;
+  /** More PAX records (mtime/atime with nanoseconds, `SCHILY.xattr.*` with binary values). */
+  pax?: Record<string, string | Buffer>;
 }
 
 const TYPEFLAG = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6', pax: 'x' } as const;
@@ -34,11 +36,11 @@ function ustarName(full: string): { name: string; prefix: string } | undefined {
 }
 
 /** A PAX extended header record: "<len> key=value\n", where len counts the whole record. */
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-  return `${len}${body}`;
+function paxRecord(key: string, value: string | Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.from(value), Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
 }
 
 function header(e: Omit<TarEntry, 'type'> & { type?: TarEntry['type'] | 'pax' }, size: number): Buffer {
@@ -77,12 +79,13 @@ export function makeTar(entries: TarEntry[]): Buffer {
   };
   for (const e of entries) {
     // names and link targets ustar cannot hold go in a PAX header before the entry
-    const pax = [
+    const pax = Buffer.concat([
       ...(ustarName(e.name) ? [] : [paxRecord('path', e.name)]),
       ...(e.linkname && Buffer.byteLength(e.linkname) > 100 ? [paxRecord('linkpath', e.linkname)] : []),
-    ].join('');
-    if (pax) {
-      const body = Buffer.from(pax);
+      ...Object.entries(e.pax ?? {}).map(([k, v]) => paxRecord(k, v)),
+    ]);
+    if (pax.length > 0) {
+      const body = pax;
       parts.push(header({ name: 'PaxHeader', type: 'pax' }, body.length));
       block(body);
     }

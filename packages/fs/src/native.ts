@@ -35,7 +35,11 @@ export interface FsNative {
   removeAllAt(dirFd: number, name: PathLike): void;
   fchownat(dirFd: number, name: PathLike, uid: number, gid: number): void;
   fchmodat(dirFd: number, name: PathLike, mode: number): void;
-  utimensat(dirFd: number, name: PathLike, atime: number, mtime: number): void;
+  /**
+   * Times in seconds (fractional); or exact: whole seconds and, as two more arguments, their
+   * nanoseconds (a double of seconds since 1970 holds about a quarter of a microsecond).
+   */
+  utimensat(dirFd: number, name: PathLike, atime: number, mtime: number, atimeNsec?: number, mtimeNsec?: number): void;
   readlinkat(dirFd: number, name: PathLike): Buffer;
   /** An extended attribute on `name` in dirFd ('' dirFd itself), never following a symlink (a symlink: EOPNOTSUPP where the kernel has no setxattrat). */
   setxattrAt(dirFd: number, name: PathLike, key: string, value: Buffer): void;

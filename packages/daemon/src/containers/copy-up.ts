@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { fdPath } from '@berth/fs';
+import { fdPath, fsAt } from '@berth/fs';
+import { copiedXattrs, xattrIgnorable } from '@berth/image-store';
 import type { PackDirectory } from './deps';
 import { extractIntoDirectory } from './extract-into-directory';
 
@@ -8,13 +9,18 @@ const { O_RDONLY, O_DIRECTORY } = fs.constants;
 /**
  * Docker's volume copy-up of one directory: the content of `from` (the image's directory at the
  * mount path, e.g. `/proc/self/fd/N` of the mounted rootfs) copied into the volume directory
- * `to` (its `_data`), then the volume's root given the source directory's owner, mode and times
- * (moby's copyOwnership).
+ * `to` (its `_data`), then the volume's root given the source directory's owner, xattrs, mode and
+ * times (fs.CopyDir does the same to its destination directory).
  *
  * Docker 20.10 copies with continuity's fs.CopyDir (copyExistingContents): every link copied
  * as it is, a relative one climbing above the directory (Debian's `/etc/os-release ->
  * ../usr/lib/os-release`) included. berth accepts the same (extractIntoDirectory takes the
- * volume as the root, where nothing climbs out).
+ * volume as the root, where nothing climbs out). fs.CopyDir keeps owners, modes, atimes and
+ * mtimes with their nanoseconds, every xattr (trusted.*, security.*, user.*), devices, fifos and
+ * hardlinks: berth's copy tar carries the same (packDirectory's `copy`). Not kept: sockets
+ * (fs.CopyDir mknods them; a tar has no socket type), and a directory's mtime is its source's
+ * where fs.CopyDir sets it before copying the directory's content (so Docker's is the copy's
+ * time).
  *
  * The volume may be in use by another, running container while this copies. berth reads the
  * source by fd (packDirectory) and writes through a RootView of the volume
@@ -24,18 +30,36 @@ const { O_RDONLY, O_DIRECTORY } = fs.constants;
  * copy).
  */
 export async function copyUp(pack: PackDirectory, from: string, to: string): Promise<void> {
-  const src = fs.statSync(from);
-  await extractIntoDirectory(await pack(from), to, {
+  const src = fs.statSync(from, { bigint: true });
+  const xattrs = copiedXattrs(`${from}/.`); // the directory itself (`from` may be a /proc/self/fd link, which lgetxattr would not follow)
+  await extractIntoDirectory(await pack(from, { copy: true }), to, {
+    copy: true,
     // the volume's root itself, by the fd the view holds (never by its path again)
     atRoot: (base) => {
       const root = fs.openSync(fdPath(base.fd), O_RDONLY | O_DIRECTORY);
       try {
-        fs.fchownSync(root, src.uid, src.gid);
-        fs.fchmodSync(root, src.mode & 0o7777);
-        fs.futimesSync(root, src.atime, src.mtime);
+        fs.fchownSync(root, Number(src.uid), Number(src.gid));
+        for (const [name, value] of xattrs) {
+          try {
+            fsAt().setxattrAt(root, '', name, value);
+          } catch (err) {
+            if (!xattrIgnorable(err)) throw err;
+          }
+        }
+        fs.fchmodSync(root, Number(src.mode & 0o7777n));
+        const [as, an] = exact(src.atimeNs);
+        const [ms, mn] = exact(src.mtimeNs);
+        fsAt().utimensat(root, '', as, ms, an, mn);
       } finally {
         fs.closeSync(root);
       }
     },
   });
+}
+
+/** Nanoseconds since 1970 as [seconds, nanoseconds]. */
+function exact(ns: bigint): [number, number] {
+  const NS = 1_000_000_000n;
+  const sec = ns / NS - (ns < 0n && ns % NS !== 0n ? 1n : 0n);
+  return [Number(sec), Number(ns - sec * NS)];
 }

@@ -25,11 +25,12 @@ export type ContainerRuntime = Pick<OciRuntime, 'create' | 'reconnect' | 'delete
 /**
  * Packs a directory (a mounted rootfs) into a tar stream: image-store's packDirectory. For
  * `docker cp`: `member` packs one name in `dir` ('.' for dir itself) with entries named from
- * `as`, and `substitutes` (entry name → host path) packs a container's mounts in place.
+ * `as`, and `substitutes` (entry name → host path) packs a container's mounts in place. `copy`:
+ * every xattr and nanosecond times (the volume copy-up).
  */
 export type PackDirectory = (
   dir: string,
-  opts?: { signal?: AbortSignal; member?: string; as?: string; substitutes?: ReadonlyMap<string, string> },
+  opts?: { signal?: AbortSignal; member?: string; as?: string; substitutes?: ReadonlyMap<string, string>; copy?: boolean },
 ) => Readable | Promise<Readable>;
 
 

@@ -13,14 +13,16 @@ import { ViewExtractor } from './view-extractor';
  * local archive (Docker: chrootarchive.Untar) and the volume copy-up (Docker: fs.CopyDir, which
  * copies links as they are) both accept what `docker cp` refuses.
  * `atRoot` runs with the root's resolved path before it is
- * closed (the caller's last word on the directory itself, by fd).
+ * closed (the caller's last word on the directory itself, by fd). `copy`: the tar is a copy
+ * (packDirectory's `copy`), its atimes kept as they are (Docker's Unpack raises an older one
+ * to the mtime).
  */
-export async function extractIntoDirectory(input: Readable, dir: string, opts: { signal?: AbortSignal; atRoot?: (root: ResolvedPath) => void } = {}): Promise<void> {
+export async function extractIntoDirectory(input: Readable, dir: string, opts: { signal?: AbortSignal; atRoot?: (root: ResolvedPath) => void; copy?: boolean } = {}): Promise<void> {
   const view = RootView.open(dir);
   try {
     const base = view.resolve('/', { followLast: true });
     try {
-      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false, extractDirIsRoot: true });
+      const sink = new ViewExtractor(view, base, { readonlyRootfs: false, noOverwriteDirNonDir: false, extractDirIsRoot: true, atimeAsIs: opts.copy === true });
       try {
         await readTar(input, sink, opts.signal ? { signal: opts.signal } : {});
         await sink.finish();

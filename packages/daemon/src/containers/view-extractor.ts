@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { CancelledError, InvalidArgumentError } from '@berth/errdefs';
 import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
-import { TypeFlag, deviceEntrySkipped, mknodIgnorable, runningInUserNs, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
+import { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, runningInUserNs, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 const S_IFMT = 0o170000;
@@ -100,7 +100,7 @@ export class ViewExtractor implements TarSink {
   private heldBytes = 0;
   private writing: Promise<void> | undefined;
   private cur: TarEntry | undefined;
-  private readonly dirs: { rel: Buffer; atime: number; mtime: number }[] = [];
+  private readonly dirs: { rel: Buffer; e: TarEntry }[] = [];
   /** The parent directory of the last entry (entries come grouped by directory): its fd is reused. */
   private cached: { rel: string; fd: number; path: string; mount?: ViewMount; mountNames: Set<string> } | undefined;
   /** The small file whose data is being copied into the batch being filled: its arena, next free byte there, end. */
@@ -125,7 +125,8 @@ export class ViewExtractor implements TarSink {
     private readonly view: RootView,
     /** The extraction directory, resolved and held open by the caller until finish(). */
     private readonly base: ResolvedPath,
-    private readonly opts: { readonlyRootfs: boolean; noOverwriteDirNonDir: boolean; extractDirIsRoot?: boolean },
+    /** atimeAsIs: the tar's atime kept as it is (a copy), not raised to the mtime as Docker's Unpack does. */
+    private readonly opts: { readonlyRootfs: boolean; noOverwriteDirNonDir: boolean; extractDirIsRoot?: boolean; atimeAsIs?: boolean },
   ) {}
 
   /**
@@ -250,6 +251,8 @@ export class ViewExtractor implements TarSink {
         this.fileMeta(fd, p.e);
         stop = native.createFiles(b.meta, b.arena, count, stop + 1, false);
       }
+      // the batch's times are numbers of seconds: nanoseconds the tar gave are set again, exactly
+      for (const p of b.items) if (this.inexact(p.e)) this.times(p.parent, b.arena.subarray(p.nameOff, p.nameOff + p.nameLen), p.e);
     } catch (err) {
       this.failed ??= err;
       throw err;
@@ -316,7 +319,7 @@ export class ViewExtractor implements TarSink {
         case 'dir':
           if (!existingDir) native.mkdirat(parent, name, 0o700);
           this.meta(parent, name, e, false);
-          this.dirs.push({ rel: Buffer.from(target, 'latin1'), atime: atimeOf(e), mtime: e.mtime });
+          this.dirs.push({ rel: Buffer.from(target, 'latin1'), e });
           return -1;
         case 'file':
           return native.openat(parent, name, O_WRONLY | O_CREAT | O_EXCL, 0o600); // owner, mode and times at entryEnd, on the fd
@@ -328,7 +331,7 @@ export class ViewExtractor implements TarSink {
           native.symlinkat(Buffer.from(e.linkname, 'latin1'), parent, name);
           native.fchownat(parent, name, e.uid, e.gid);
           this.xattrs(parent, name, e);
-          native.utimensat(parent, name, atimeOf(e), e.mtime);
+          this.times(parent, name, e);
           return -1;
         }
         case 'link': {
@@ -441,7 +444,6 @@ export class ViewExtractor implements TarSink {
   async finish(): Promise<void> {
     await this.drain();
     this.dropCache();
-    const native = fsAt();
     for (const d of this.dirs) {
       let r;
       try {
@@ -450,7 +452,7 @@ export class ViewExtractor implements TarSink {
         continue; // gone or moved by the container meanwhile
       }
       try {
-        if (r.fd >= 0 && r.parent >= 0) native.utimensat(r.parent, r.name, d.atime, d.mtime);
+        if (r.fd >= 0 && r.parent >= 0) this.times(r.parent, r.name, d.e);
       } finally {
         r.close();
       }
@@ -545,7 +547,7 @@ export class ViewExtractor implements TarSink {
       fs.fchownSync(fd, e.uid, e.gid);
       this.xattrs(fd, '', e);
       fs.fchmodSync(fd, e.mode & 0o7777);
-      fs.futimesSync(fd, atimeOf(e), e.mtime);
+      this.times(fd, '', e);
     } finally {
       fs.closeSync(fd);
     }
@@ -557,7 +559,18 @@ export class ViewExtractor implements TarSink {
     native.fchownat(parent, name, e.uid, e.gid);
     this.xattrs(parent, name, e);
     native.fchmodat(parent, name, e.mode & 0o7777);
-    if (times) native.utimensat(parent, name, atimeOf(e), e.mtime);
+    if (times) this.times(parent, name, e);
+  }
+
+  /** The entry's atime and mtime on `name` in `parent` ('' parent itself), exactly (nanoseconds), never following it. */
+  private times(parent: number, name: Buffer | string, e: TarEntry): void {
+    const [as, an, ms, mn] = entryTimes(e, this.opts.atimeAsIs);
+    fsAt().utimensat(parent, name, as, ms, an, mn);
+  }
+
+  /** Whether a batch's times (numbers of seconds, atime raised to the mtime) are not the entry's. */
+  private inexact(e: TarEntry): boolean {
+    return e.mtimeExact !== undefined || e.atimeExact !== undefined || (this.opts.atimeAsIs === true && e.atime !== undefined && e.atime < e.mtime);
   }
 
   /**

@@ -23,7 +23,7 @@
  *   mkdirat(dirFd, name, mode) / symlinkat(target, dirFd, name) / mknodat(dirFd, name, mode, major, minor)
  *   linkat(oldDirFd, oldName, newDirFd, newName) / renameat(...) / unlinkat(dirFd, name, isDir)
  *   removeAllAt(dirFd, name)              rm -rf of one entry, never following a symlink
- *   fchownat(dirFd, name, uid, gid) / fchmodat(dirFd, name, mode) / utimensat(dirFd, name, atime, mtime)
+ *   fchownat(dirFd, name, uid, gid) / fchmodat(dirFd, name, mode) / utimensat(dirFd, name, atime, mtime[, atimeNsec, mtimeNsec])
  *       never follow a symlink; name '' acts on dirFd itself (AT_EMPTY_PATH)
  *   readlinkat(dirFd, name)                -> Buffer
  *   setxattrAt(dirFd, name, key, value)    an xattr on name ('' dirFd itself), never following it
@@ -696,7 +696,8 @@ static napi_value js_fchmodat(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_utimensat(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
+  napi_value argv[6];
+  size_t argc = 6;
   char name[NAME_CAP];
   int32_t dirfd;
   double at, mt;
@@ -707,6 +708,21 @@ static napi_value js_utimensat(napi_env env, napi_callback_info info) {
   }
   struct timespec ts[2];
   to_timespecs(at, mt, ts);
+  /* Exact times: whole seconds in atime/mtime, and their nanoseconds as two more arguments (a
+     double of seconds since 1970 holds only about a quarter of a microsecond). */
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc >= 6) {
+    int64_t ans, mns;
+    if (napi_get_value_int64(env, argv[4], &ans) != napi_ok || napi_get_value_int64(env, argv[5], &mns) != napi_ok || ans < 0 || ans > 999999999 || mns < 0 ||
+        mns > 999999999 || at != (double)(time_t)at || mt != (double)(time_t)mt) {
+      napi_throw_type_error(env, "EINVAL", "berth_fs: utimensat: exact times are whole seconds and nanoseconds (0-999999999)");
+      return NULL;
+    }
+    ts[0].tv_sec = (time_t)at;
+    ts[0].tv_nsec = (long)ans;
+    ts[1].tv_sec = (time_t)mt;
+    ts[1].tv_nsec = (long)mns;
+  }
   if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW | (name[0] == 0 ? AT_EMPTY_PATH : 0)) != 0) return throw_errno(env, errno, "utimensat", name);
   return NULL;
 }

@@ -4,10 +4,10 @@
  * it chooses.
  */
 export { unpackLayer, type UnpackResult, type UnpackLayerOptions } from './unpack-layer';
-export { packDirectory, type PackDirectoryOptions, type PackMode } from './pack-directory';
+export { copiedXattrs, packDirectory, type PackDirectoryOptions, type PackMode } from './pack-directory';
 export { type LayerLimits, DEFAULT_LAYER_LIMITS } from './layer-limits';
 export { detectCompression, decompressor, asDataLoss, type LayerCompression } from './decompress';
 export { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 export { readTar } from './read-tar';
-export { TypeFlag, deviceEntrySkipped, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+export { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, xattrIgnorable, xattrsToApply, type ExactTime, type TarEntry, type TarSink } from './tar-entry';
 export { runningInUserNs } from './user-namespace';

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
 import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
-import { TypeFlag, deviceEntrySkipped, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
+import { fsAt } from '@berth/fs';
+import { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
 import { runningInUserNs } from './user-namespace';
 import { OPAQUE_XATTR, WHITEOUT_META_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
@@ -18,8 +19,8 @@ type Kind = 'dir' | 'file' | 'symlink' | 'other';
 interface Node {
   kind: Kind;
   children?: Map<string, Node>;
-  atime?: number;
-  mtime?: number;
+  /** The directory's entry, for its times at the end. */
+  entry?: TarEntry;
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -116,7 +117,7 @@ export class LayerWriter implements TarSink {
       fs.fchownSync(fd, e.uid, e.gid);
       if (e.xattrs !== undefined) this.setXattrs(this.curAbs, e);
       fs.fchmodSync(fd, e.mode);
-      fs.futimesSync(fd, atimeOf(e), e.mtime);
+      setTimes(fd, '', e);
       this.fd = -1;
       fs.closeSync(fd);
     }
@@ -128,7 +129,7 @@ export class LayerWriter implements TarSink {
     const stack: [string, Node][] = [[this.rootBin, this.tree]];
     while (stack.length > 0) {
       const [abs, node] = stack.pop()!;
-      if (node.mtime !== undefined) fs.lutimesSync(fsPath(abs), node.atime ?? node.mtime, node.mtime);
+      if (node.entry !== undefined) lutimes(fsPath(abs), node.entry);
       for (const [name, child] of node.children ?? []) if (child.kind === 'dir') stack.push([`${abs}/${name}`, child]);
     }
   }
@@ -178,8 +179,7 @@ export class LayerWriter implements TarSink {
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.chmodSync(abs, e.mode);
-    node.atime = atimeOf(e);
-    node.mtime = e.mtime;
+    node.entry = e;
   }
 
   private symlink(e: TarEntry, rel: string): void {
@@ -190,7 +190,7 @@ export class LayerWriter implements TarSink {
     parent.children!.set(name, { kind: 'symlink' });
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
-    fs.lutimesSync(abs, atimeOf(e), e.mtime);
+    lutimes(abs, e);
   }
 
   private hardlink(e: TarEntry, rel: string): void {
@@ -208,7 +208,7 @@ export class LayerWriter implements TarSink {
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     if (kind !== 'symlink') fs.chmodSync(abs, e.mode);
-    fs.lutimesSync(abs, atimeOf(e), e.mtime);
+    lutimes(abs, e);
   }
 
   private special(e: TarEntry, rel: string): void {
@@ -225,7 +225,7 @@ export class LayerWriter implements TarSink {
     fs.lchownSync(abs, e.uid, e.gid);
     if (e.xattrs !== undefined) this.setXattrs(abs, e);
     fs.chmodSync(abs, e.mode);
-    fs.lutimesSync(abs, atimeOf(e), e.mtime);
+    lutimes(abs, e);
   }
 
   /** `.wh..wh..opq` marks its directory opaque; `.wh.NAME` becomes a 0/0 character device NAME. */
@@ -244,7 +244,7 @@ export class LayerWriter implements TarSink {
     parent.children!.set(name, { kind: 'other' });
     fs.lchownSync(abs, e.uid, e.gid);
     // Docker leaves the time of creation; the header's time makes a re-packed diff reproducible.
-    fs.lutimesSync(abs, atimeOf(e), e.mtime);
+    lutimes(abs, e);
   }
 
   // ---- the tree ----
@@ -329,8 +329,27 @@ export class LayerWriter implements TarSink {
   }
 }
 
-function atimeOf(e: TarEntry): number {
-  return e.atime !== undefined && e.atime > e.mtime ? e.atime : e.mtime;
+/** O_PATH (Linux's value; Node has no constant for it): a handle on a path, nothing opened for I/O. */
+const O_PATH = 0o10000000;
+
+/** An entry's times (Docker's rule: atime at least the mtime) on the fd, exactly (PAX's nanoseconds). */
+function setTimes(fd: number, name: '', e: TarEntry): void {
+  const [as, an, ms, mn] = entryTimes(e);
+  fsAt().utimensat(fd, name, as, ms, an, mn);
+}
+
+/** An entry's times on a path of the layer, never following it. */
+function lutimes(abs: Buffer, e: TarEntry): void {
+  if (e.mtimeExact === undefined && e.atimeExact === undefined) {
+    fs.lutimesSync(abs, e.atime !== undefined && e.atime > e.mtime ? e.atime : e.mtime, e.mtime);
+    return;
+  }
+  const fd = fs.openSync(abs, O_PATH | O_NOFOLLOW);
+  try {
+    setTimes(fd, '', e);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Whether any component of `rel` is aufs metadata (`.wh..wh.*`, other than an opaque marker). */

@@ -6,6 +6,7 @@ import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
 import { encodePax } from './pax-records';
+import type { ExactTime } from './tar-entry';
 import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 export type PackMode = 'rootfs' | 'overlay-diff';
@@ -33,6 +34,12 @@ export interface PackDirectoryOptions {
    * place (a directory tree or a file). A name missing from its parent's listing is added.
    */
   substitutes?: ReadonlyMap<string, string>;
+  /**
+   * Packs for a copy (the volume copy-up, which Docker does with continuity's fs.CopyDir): every
+   * xattr (trusted.*, security.*, user.*; symlinks' too) instead of only `security.capability`
+   * and `user.*`, and each entry's mtime and atime with their nanoseconds in PAX records.
+   */
+  copy?: boolean;
 }
 
 const BATCH = 256 * 1024;
@@ -59,6 +66,8 @@ interface Entry {
   gid: number;
   size: number;
   mtime: number;
+  /** Exact mtime and atime (copy mode): written as PAX records. */
+  times?: { atime: ExactTime; mtime: ExactTime };
   linkname?: string;
   devmajor?: number;
   devminor?: number;
@@ -101,7 +110,8 @@ function openDir(abs: string, follow: boolean): number | undefined {
  * to `dir` without a leading `./` (directories end in `/`), the root itself left out. A file with
  * several names becomes a file under the first name met and hardlinks under the others.
  * Ownership, permissions with setuid/setgid/sticky, mtimes (whole seconds), devices, fifos,
- * `security.capability` and `user.*` xattrs (PAX `SCHILY.xattr.*`) are kept; long names, long
+ * `security.capability` and `user.*` xattrs (PAX `SCHILY.xattr.*`) are kept (with `copy`: every
+ * xattr, and mtimes and atimes with nanoseconds); long names, long
  * link targets, big ids and sizes go into PAX records. Sockets are skipped. A file that changes
  * size while it is read is cut or zero-padded to the size it had when listed.
  * Errors (including an aborted `signal`, as CancelledError) destroy the stream.
@@ -117,6 +127,8 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
   const native = layerNative();
   const w = new PackWriter();
   const firstName = new Map<string, string>();
+  /** copy: a file's xattrs and times as read for its first name (reading it since changed its atime), for its hardlinks. */
+  const firstMeta = new Map<string, { xattrs: [string, Buffer][]; times: Entry['times'] }>();
   const root = toBinary(dir);
   let current = '';
   let fd: number | undefined; // a file opened for the entry being written
@@ -167,7 +179,7 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       const abs = subst.get(rel) ?? `${f.abs}/${name}`;
       const p = fsPath(abs);
       current = rel;
-      if (f.fd !== undefined && f.as === undefined && !subst.has(rel)) {
+      if (f.fd !== undefined && f.as === undefined && !subst.has(rel) && !opts.copy) {
         // the common case, a plain small file (one link, no xattrs): stat, open, read and close in one native call on the directory's fd
         const small = fsAt().readSmallFile(f.fd, Buffer.from(name, 'latin1'), BATCH);
         if (small !== null) {
@@ -181,12 +193,17 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       if (st === undefined) continue; // gone since the directory was listed
       if (st.isSocket()) continue; // sockets cannot be archived
       const h: Entry = { name: rel, type: 'file', mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000) };
+      if (opts.copy) {
+        const big = fs.lstatSync(p, { bigint: true, throwIfNoEntry: false });
+        if (big !== undefined) h.times = { atime: exactOfNs(big.atimeNs), mtime: exactOfNs(big.mtimeNs) };
+      }
+      const xmode: XattrMode = opts.copy ? 'all' : mode;
       let xattrs: [string, Buffer][] = [];
       let opaque = false;
       if (st.isDirectory()) {
         h.type = 'directory';
         h.name = `${rel}/`; // the tree's root named '' (as '') is '/'
-        xattrs = readXattrs(native, p, mode);
+        xattrs = readXattrs(native, p, xmode);
         if (mode === 'overlay-diff') opaque = native.lgetxattr(p, OPAQUE_XATTR)?.toString() === 'y';
       } else if (mode === 'overlay-diff' && st.isCharacterDevice() && st.rdev === 0) {
         // an overlayfs whiteout (possibly sharing its inode with other whiteouts: never a hardlink)
@@ -198,27 +215,37 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
         if (first !== undefined) {
           h.type = 'link';
           h.linkname = first;
+          // a copy: the inode's xattrs again (the link entry's owner is set again, which clears security.capability)
+          const meta = opts.copy ? firstMeta.get(key!) : undefined;
+          if (meta !== undefined) {
+            xattrs = meta.xattrs;
+            if (meta.times !== undefined) h.times = meta.times;
+          }
         } else {
           if (st.isFile()) {
             fd = openForRead(p);
             if (fd === undefined) continue; // gone (or replaced by a symlink) since it was listed
             h.size = st.size;
-            xattrs = readXattrs(native, p, mode);
+            xattrs = readXattrs(native, p, xmode);
           } else if (st.isSymbolicLink()) {
             h.type = 'symlink';
             h.linkname = fs.readlinkSync(p, { encoding: 'buffer' }).toString('latin1');
+            if (opts.copy) xattrs = readXattrs(native, p, xmode);
           } else if (st.isCharacterDevice() || st.isBlockDevice()) {
             h.type = st.isCharacterDevice() ? 'character-device' : 'block-device';
             h.devmajor = devMajor(st.rdev);
             h.devminor = devMinor(st.rdev);
-            xattrs = readXattrs(native, p, mode);
+            xattrs = readXattrs(native, p, xmode);
           } else if (st.isFIFO()) {
             h.type = 'fifo';
-            xattrs = readXattrs(native, p, mode);
+            xattrs = readXattrs(native, p, xmode);
           } else {
             continue; // nothing else can be archived
           }
-          if (key !== undefined) firstName.set(key, rel);
+          if (key !== undefined) {
+            firstName.set(key, rel);
+            if (opts.copy) firstMeta.set(key, { xattrs, times: h.times });
+          }
         }
       }
       if (fd !== undefined) {
@@ -394,8 +421,12 @@ class PackWriter {
   if (h.gid > MAX_PLAIN_ID) pax.push(['gid', String(h.gid)]);
   if (h.size > MAX_PLAIN_SIZE) pax.push(['size', String(h.size)]);
   let mtime = h.mtime;
+  if (h.times !== undefined) {
+    pax.push(['mtime', paxTimeText(h.times.mtime)], ['atime', paxTimeText(h.times.atime)]);
+    mtime = h.times.mtime[0];
+  }
   if (mtime < 0 || mtime > MAX_PLAIN_SIZE) {
-    pax.push(['mtime', String(mtime)]);
+    if (h.times === undefined) pax.push(['mtime', String(mtime)]);
     mtime = mtime < 0 ? 0 : MAX_PLAIN_SIZE;
   }
   for (const [k, v] of xattrs) pax.push([`SCHILY.xattr.${k}`, v]);
@@ -500,18 +531,45 @@ function needsPax(s: string): boolean {
   return s.length > 100 || !/^[\x01-\x7f]*$/.test(s);
 }
 
-/** `security.capability` and `user.*` (Docker keeps the first; user xattrs are cheap to keep). */
-function readXattrs(native: LayerNative, abs: Buffer, mode: PackMode): [string, Buffer][] {
+/** 'all' for a copy; else which tar it is. */
+type XattrMode = PackMode | 'all';
+
+/**
+ * `security.capability` and `user.*` (Docker keeps the first; user xattrs are cheap to keep);
+ * 'all': every one (a copy).
+ */
+function readXattrs(native: LayerNative, abs: Buffer, mode: XattrMode): [string, Buffer][] {
   const names = native.llistxattr(abs);
   if (names.length === 0) return [];
   const out: [string, Buffer][] = [];
   for (const name of names.sort()) {
-    if (name !== 'security.capability' && !name.startsWith('user.')) continue;
+    if (mode !== 'all' && name !== 'security.capability' && !name.startsWith('user.')) continue;
     if (mode === 'overlay-diff' && name.startsWith('user.overlay.')) continue; // userxattr overlay metadata
     const v = native.lgetxattr(abs, name);
     if (v !== null) out.push([name, v]);
   }
   return out;
+}
+
+/**
+ * Every xattr of `path` (never following a symlink), by name: what a copy keeps (the volume
+ * copy-up's root, as continuity's fs.CopyDir copies the directory's own).
+ */
+export function copiedXattrs(path: string | Buffer): [string, Buffer][] {
+  return readXattrs(layerNative(), typeof path === 'string' ? fsPath(toBinary(path)) : path, 'all');
+}
+
+/** Nanoseconds since 1970 as [seconds, nanoseconds]. */
+function exactOfNs(ns: bigint): ExactTime {
+  const sec = ns / 1_000_000_000n - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1n : 0n);
+  return [Number(sec), Number(ns - sec * 1_000_000_000n)];
+}
+
+/** A PAX time with its nanoseconds, as Go's archive/tar writes it (`-1.5` is 1.5 s before 1970). */
+function paxTimeText([sec, nsec]: ExactTime): string {
+  if (nsec === 0) return String(sec);
+  const text = sec < 0 ? `-${-(sec + 1)}.${String(1_000_000_000 - nsec).padStart(9, '0')}` : `${sec}.${String(nsec).padStart(9, '0')}`;
+  return text.replace(/0+$/, '');
 }
 
 /** dev+inode; inode numbers past 2^53 (overlayfs xino puts bits up there) are read exactly. */

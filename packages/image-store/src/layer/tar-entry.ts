@@ -31,10 +31,39 @@ export interface TarEntry {
   /** Seconds since the epoch, fractional when PAX gave one. */
   mtime: number;
   atime: number | undefined;
+  /**
+   * The PAX mtime and atime exactly, when they have a fraction: a number of seconds since 1970
+   * holds only about a quarter of a microsecond, PAX carries nanoseconds (what Docker's tar
+   * reader keeps, and what a copy-up keeps).
+   */
+  mtimeExact?: ExactTime;
+  atimeExact?: ExactTime;
   devmajor: number;
   devminor: number;
   /** From `SCHILY.xattr.*` PAX records. */
   xattrs: Map<string, Buffer> | undefined;
+}
+
+/** A time exactly: whole seconds since the epoch (negative before 1970) and nanoseconds, 0-999999999. */
+export type ExactTime = readonly [sec: number, nsec: number];
+
+/**
+ * The access and modification times to set for an entry, exactly (seconds, nanoseconds each):
+ * Docker's Unpack raises an atime older than the mtime (or missing) to the mtime; `atimeAsIs`
+ * keeps the tar's atime when it has one (a copy, as continuity's fs.CopyDir copies both).
+ */
+export function entryTimes(e: TarEntry, atimeAsIs = false): [atSec: number, atNsec: number, mtSec: number, mtNsec: number] {
+  const m = e.mtimeExact ?? exactOf(e.mtime);
+  const a = e.atime === undefined ? m : (e.atimeExact ?? exactOf(e.atime));
+  const useA = atimeAsIs ? e.atime !== undefined : a[0] > m[0] || (a[0] === m[0] && a[1] > m[1]);
+  return useA ? [a[0], a[1], m[0], m[1]] : [m[0], m[1], m[0], m[1]];
+}
+
+/** A number of seconds as [sec, nsec] (what a double holds of it). */
+function exactOf(t: number): ExactTime {
+  const sec = Math.floor(t);
+  const nsec = Math.min(999_999_999, Math.max(0, Math.round((t - sec) * 1e9)));
+  return [sec, nsec];
 }
 
 /** Linux limits on an xattr's name and value (limits.h). */
@@ -155,6 +184,8 @@ export function toTarEntry(h: ExtractedHeader, rawTypeflag: string, raw: RawPaxL
   let size = h.size ?? 0;
   let mtime = h.mtime === undefined ? 0 : h.mtime.getTime() / 1000;
   let atime: number | undefined;
+  let mtimeExact: ExactTime | undefined;
+  let atimeExact: ExactTime | undefined;
   let xattrs: Map<string, Buffer> | undefined;
   const typeflag = (h.type === null || h.type === undefined ? undefined : TYPEFLAGS[h.type]) ?? rawTypeflag;
   if (pax !== undefined) {
@@ -181,9 +212,11 @@ export function toTarEntry(h: ExtractedHeader, rawTypeflag: string, raw: RawPaxL
           break;
         case 'mtime':
           mtime = paxTime(pax[k]!, k, name);
+          mtimeExact = paxExactTime(pax[k]!);
           break;
         case 'atime':
           atime = paxTime(pax[k]!, k, name);
+          atimeExact = paxExactTime(pax[k]!);
           break;
         default:
           if (k.startsWith('SCHILY.xattr.')) {
@@ -212,6 +245,8 @@ export function toTarEntry(h: ExtractedHeader, rawTypeflag: string, raw: RawPaxL
     devmajor: h.devmajor ?? 0,
     devminor: h.devminor ?? 0,
     xattrs,
+    ...(mtimeExact !== undefined ? { mtimeExact } : {}),
+    ...(atimeExact !== undefined ? { atimeExact } : {}),
   };
 }
 
@@ -225,6 +260,21 @@ function paxInt(s: string, key: string, entry: string): number {
 function paxTime(s: string, key: string, entry: string): number {
   if (!/^-?[0-9]{1,19}(\.[0-9]*)?$/.test(s)) throw new DataLossError(`layer entry "${displayName(entry)}": bad PAX ${key} "${s}"`);
   return Number(s);
+}
+
+/**
+ * A PAX time checked by paxTime, exactly, when it has a fraction (Go's parsePAXTime: the
+ * fraction cut or padded to 9 digits; `-1.5` is 1.5 s before 1970).
+ */
+function paxExactTime(s: string): ExactTime | undefined {
+  const dot = s.indexOf('.');
+  if (dot < 0) return undefined;
+  const neg = s.startsWith('-');
+  const whole = Number(s.slice(neg ? 1 : 0, dot));
+  const nsec = Number(s.slice(dot + 1, dot + 10).padEnd(9, '0'));
+  if (!Number.isSafeInteger(whole)) return undefined;
+  if (!neg) return [whole, nsec];
+  return nsec === 0 ? [-whole, 0] : [-whole - 1, 1_000_000_000 - nsec];
 }
 
 /**

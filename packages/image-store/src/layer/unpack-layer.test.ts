@@ -145,6 +145,19 @@ describe('unpackLayer', () => {
     expect(fs.lstatSync(path.join(dest, 'f')).mtimeMs).toBe(1600000000500);
   });
 
+  it('applies PAX mtime and atime to the nanosecond (Docker\'s Unpack: Chtimes of the header\'s times), files, directories and symlinks', async () => {
+    const pax = { mtime: '1600000000.123456789', atime: '1700000000.987654321' };
+    await unpack([
+      { header: { name: 'd', type: 'directory', pax } },
+      { header: { name: 'd/f', type: 'file', pax }, body: 'x' },
+      { header: { name: 'd/l', type: 'symlink', linkname: 'f', pax } },
+    ]);
+    for (const n of ['d', 'd/f', 'd/l']) {
+      const st = fs.lstatSync(path.join(dest, n), { bigint: true });
+      expect([n, st.atimeNs, st.mtimeNs]).toEqual([n, 1_700_000_000_987_654_321n, 1_600_000_000_123_456_789n]);
+    }
+  });
+
   it('unpacks zstd layers (zlib zstd or fzstd), and refuses truncated or corrupt zstd', async () => {
     const t = await buildTar([{ header: { name: 'z', type: 'file' }, body: 'zstd'.repeat(5000) }]);
     // the zstd command (Debian's zstd package, installed by scripts/setup.sh) makes the input
