@@ -89,6 +89,11 @@ describe('plugins (none installed)', () => {
     expect([rm.status, rm.json]).toEqual([404, { message: 'plugin "vieux/sshfs" not found' }]);
     const en = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/plugins/sshfs/enable?timeout=30' });
     expect([en.status, en.json]).toEqual([404, { message: 'plugin "sshfs" not found' }]);
+    // moby: strconv.Atoi(timeout) before the lookup, its error raw (500); out of int64's range too
+    for (const [t, why] of [['x', 'invalid syntax'], ['99999999999999999999', 'value out of range']]) {
+      const bad = await rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/plugins/sshfs/enable?timeout=${t}` });
+      expect([bad.status, bad.json]).toEqual([500, { message: `strconv.Atoi: parsing "${t}": ${why}` }]);
+    }
   });
 
   it('an unknown list filter is 400 as docker', async () => {

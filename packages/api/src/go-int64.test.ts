@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goJsonKind, goParseInt64, int64Value, isInt64, parseJsonExact } from './index';
+import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goAtoi, goJsonKind, goParseInt64, int64Value, isInt64, parseJsonExact } from './index';
 
 describe("Go's int64: one range rule for the daemon and the CLI", () => {
   it('isInt64: -2^63 .. 2^63-1', () => {
@@ -19,6 +19,13 @@ describe("Go's int64: one range rule for the daemon and the CLI", () => {
     expect(goParseInt64('+7')).toBe(7);
     expect(() => goParseInt64('9223372036854775808')).toThrow('strconv.ParseInt: parsing "9223372036854775808": value out of range');
     for (const bad of ['', '1e3', '0x10', ' 5', '1.0']) expect(() => goParseInt64(bad)).toThrow(`strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax`);
+  });
+
+  it("goAtoi: strconv.Atoi on amd64 (int64's range) with Atoi in Go's texts", () => {
+    expect(goAtoi('-9223372036854775808')).toBe(INT64_MIN);
+    expect(goAtoi('007')).toBe(7);
+    expect(() => goAtoi('9223372036854775808')).toThrow('strconv.Atoi: parsing "9223372036854775808": value out of range');
+    for (const bad of ['', '1e3', '0x10', ' 5', '1.0', '1_000', '+']) expect(() => goAtoi(bad)).toThrow(`strconv.Atoi: parsing ${JSON.stringify(bad)}: invalid syntax`);
   });
 
   it("the CLI's conversions: big.Int's Int64 wraps, int64(float) out of range is -2^63", () => {

@@ -41,8 +41,21 @@ export function goInt64OfFloat(f: number): Int64 {
  * or `... value out of range`. The daemon's int64 query parameters and the CLI's int flags.
  */
 export function goParseInt64(s: string): Int64 {
-  if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  return parseDecimal(s, 'ParseInt');
+}
+
+/**
+ * Go's strconv.Atoi on amd64 (an int is 64 bits): ParseInt(s, 10, 0) with `Atoi` in its texts,
+ * `strconv.Atoi: parsing "x": invalid syntax` / `... value out of range`. Callers that wrap it
+ * (`invalid limit specified: …`) catch and prefix the message.
+ */
+export function goAtoi(s: string): Int64 {
+  return parseDecimal(s, 'Atoi');
+}
+
+function parseDecimal(s: string, fn: 'ParseInt' | 'Atoi'): Int64 {
+  if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`strconv.${fn}: parsing ${JSON.stringify(s)}: invalid syntax`);
   const b = BigInt(s);
-  if (!isInt64(b)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  if (!isInt64(b)) throw new InvalidArgumentError(`strconv.${fn}: parsing ${JSON.stringify(s)}: value out of range`);
   return int64Value(b);
 }

@@ -2,7 +2,7 @@ export { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, co
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { humanSize, bytesSize, parseHumanSize, ramInBytes } from './go-units';
 export { JsonNumber, parseJsonExact, stringifyJson } from './json-exact';
-export { INT64_MIN, INT64_MAX, isInt64, int64Value, goInt64Of, goInt64OfFloat, goParseInt64 } from './go-int64';
+export { INT64_MIN, INT64_MAX, isInt64, int64Value, goInt64Of, goInt64OfFloat, goParseInt64, goAtoi } from './go-int64';
 export { goInt, goJsonKind } from './go-json-int';
 export { progressString } from './json-progress';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';

@@ -198,6 +198,8 @@ describe('validateCreate', () => {
       [{ 'max-size': '1.2.3' }, 'failed to initialize logging driver: strconv.ParseFloat: parsing "1.2.3": invalid syntax'],
       [{ 'max-size': '0' }, 'failed to initialize logging driver: max-size must be a positive number'],
       [{ 'max-file': 'x' }, 'failed to initialize logging driver: strconv.Atoi: parsing "x": invalid syntax'],
+      // Go's Atoi range first (berth said "invalid max-file ... (at most 1000)")
+      [{ 'max-file': '99999999999999999999' }, 'failed to initialize logging driver: strconv.Atoi: parsing "99999999999999999999": value out of range'],
       [{ 'max-file': '0' }, 'failed to initialize logging driver: max-file cannot be less than 1'],
     ] as const) {
       expect(() => logRotation(opts)).toThrow(InvalidArgumentError);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
-import { JsonNumber, goInt, goJsonKind, int64Value, parseHumanSize, type ContainerConfig, type HostConfig, type Int64 } from '@berth/api';
+import { JsonNumber, goAtoi, goInt, goJsonKind, int64Value, parseHumanSize, type ContainerConfig, type HostConfig, type Int64 } from '@berth/api';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, capabilityName, isCapability, parseDeviceCgroupRule, parseSeccompProfile, parseSignal } from '@berth/runtime';
 import { checkNetworkModeConflicts, normalizeNetworking, type StoredNetworking } from './network-mode';
 import { splitSecurityOpt } from './security-opts';
@@ -578,8 +578,12 @@ export function logRotation(opts: Record<string, string>): { maxSize: number; ma
   }
   if (opts['max-file'] !== undefined) {
     const v = opts['max-file'];
-    if (!/^[+-]?\d+$/.test(v)) initFailed(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
-    const n = Number(v);
+    let n = 0;
+    try {
+      n = Number(goAtoi(v));
+    } catch (e) {
+      initFailed((e as Error).message);
+    }
     if (n < 1) initFailed('max-file cannot be less than 1');
     if (n > 1000) bad(`invalid max-file: ${v} (at most 1000)`);
     maxFiles = n;

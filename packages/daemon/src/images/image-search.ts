@@ -1,4 +1,4 @@
-import { checkFilterKeys, type Filters } from '@berth/api';
+import { checkFilterKeys, goAtoi, type Filters, type Int64 } from '@berth/api';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { RegistryClientOptions } from '@berth/registry-client';
 import { silentLogger, type Logger } from '@berth/log';
@@ -51,8 +51,7 @@ export async function searchImages(
 ): Promise<ImageSearchResult[]> {
   let limit = 0;
   if (req.limit !== undefined && req.limit !== '') {
-    limit = /^[+-]?\d+$/.test(req.limit) ? Number(req.limit) : NaN;
-    if (Number.isNaN(limit)) throw new InvalidArgumentError(`invalid limit specified: strconv.Atoi: parsing "${req.limit}": invalid syntax`);
+    limit = Number(atoi(req.limit, 'invalid limit specified: '));
     if (limit < 0) throw new InvalidArgumentError('invalid limit specified');
   }
   if (limit === 0) limit = DEFAULT_LIMIT;
@@ -61,8 +60,7 @@ export async function searchImages(
   const official = boolFilter(req.filters, 'is-official');
   let minStars = 0;
   for (const s of req.filters.get('stars') ?? []) {
-    if (!/^[+-]?\d+$/.test(s)) throw new InvalidArgumentError(`invalid filter 'stars=${s}': strconv.Atoi: parsing "${s}": invalid syntax`);
-    minStars = Math.max(minStars, Number(s));
+    minStars = Math.max(minStars, Number(atoi(s, `invalid filter 'stars=${s}': `)));
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(req.term)) throw new InvalidArgumentError(`invalid repository name: repository name (${req.term}) should not have a scheme`);
   if (limit < 1 || limit > 100) throw new InvalidArgumentError(`limit ${limit} is outside the range of [1, 100]`);
@@ -77,4 +75,13 @@ export async function searchImages(
     out.push(item);
   }
   return out;
+}
+
+/** Go's strconv.Atoi with moby's wording before its text (`invalid limit specified: strconv.Atoi: …`). */
+function atoi(s: string, prefix: string): Int64 {
+  try {
+    return goAtoi(s);
+  } catch (e) {
+    throw new InvalidArgumentError(`${prefix}${(e as Error).message}`);
+  }
 }

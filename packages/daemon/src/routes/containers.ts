@@ -17,6 +17,7 @@ import {
   queryBoolValue,
   queryFilters,
   queryHas,
+  queryAtoi,
   queryInt,
   queryList,
   queryString,
@@ -260,8 +261,8 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/containers/:id/resize',
     asyncHandler(async (req: Request, res: Response) => {
-      const h = queryInt(req, 'h', 0)!;
-      const w = queryInt(req, 'w', 0)!;
+      const h = queryAtoi(req, 'h');
+      const w = queryAtoi(req, 'w');
       await service.resize(id(req), h, w);
       sendEmpty(res, 200);
     }),
@@ -429,7 +430,7 @@ export function containersRouter(service: ContainerService): Router {
   r.post(
     '/exec/:id/resize',
     asyncHandler(async (req: Request, res: Response) => {
-      await service.execResize(id(req), queryInt(req, 'h', 0)!, queryInt(req, 'w', 0)!);
+      await service.execResize(id(req), queryAtoi(req, 'h'), queryAtoi(req, 'w'));
       sendEmpty(res, 200);
     }),
   );

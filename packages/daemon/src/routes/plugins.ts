@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { checkFilterKeys } from '@berth/api';
+import { checkFilterKeys, goAtoi } from '@berth/api';
 import { InternalError, NotFoundError, NotImplementedError } from '@berth/errdefs';
 import { asyncHandler, queryFilters, queryString, readJsonBody, sendJson } from '../server/route-helpers';
 
@@ -37,7 +37,11 @@ export function pluginsRouter(): Router {
   r.post(/^\/plugins\/(?<name>.+)\/enable$/, (req) => {
     // docker: strconv.Atoi(r.Form.Get("timeout")) before the lookup, its error unwrapped (500)
     const t = queryString(req, 'timeout') ?? '';
-    if (!/^[+-]?\d+$/.test(t)) throw new InternalError(`strconv.Atoi: parsing ${JSON.stringify(t)}: invalid syntax`);
+    try {
+      goAtoi(t);
+    } catch (e) {
+      throw new InternalError((e as Error).message);
+    }
     notFound(nameOf(req));
   });
   r.post(/^\/plugins\/(?<name>.+)\/(?<op>disable|push)$/, (req) => notFound(nameOf(req)));

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
-import { InvalidArgumentError } from '@berth/errdefs';
-import { parseBool, parseFilters, type Filters } from '@berth/api';
+import { goAtoi, parseBool, parseFilters, type Filters } from '@berth/api';
 
 /**
  * Query-string accessors. Repeated keys (`changes=..&changes=..`, dockerode's `Cmd=sh&Cmd=-c`)
@@ -41,14 +40,21 @@ export function queryHas(req: Request, name: string): boolean {
   return raw(req, name) !== undefined;
 }
 
-/** An integer parameter; missing or empty gives `def`; anything else non-integer is a 400. */
+/**
+ * An integer parameter moby reads only when it is given (`if v != "" { strconv.Atoi(v) }`: stop
+ * and restart `t`, list `limit`): missing or empty gives `def`; anything else is Go's Atoi, a 400
+ * with Go's text (`strconv.Atoi: parsing "1e3": invalid syntax`; Docker 20.10 answers it 500).
+ * Int64's range, as a number (beyond 2^53 rounded: a timeout or a limit that size is no different).
+ */
 export function queryInt(req: Request, name: string, def?: number): number | undefined {
   const s = queryString(req, name);
-  if (s === undefined || s.trim() === '') return def;
-  // decimal digits, as Go's strconv.Atoi takes them (Number() also read "1e30", "0x10", " 5")
-  const n = Number(s);
-  if (!/^[+-]?\d+$/.test(s) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(s)}`);
-  return n;
+  if (s === undefined || s === '') return def;
+  return Number(goAtoi(s));
+}
+
+/** An integer parameter moby always reads with Atoi (resize `h`, `w`): missing is `parsing "": invalid syntax` (400). */
+export function queryAtoi(req: Request, name: string): number {
+  return Number(goAtoi(queryString(req, name) ?? ''));
 }
 
 /** `filters` in the CLI's map form or dockerode's array form. */
