@@ -58,6 +58,43 @@ describe('berth does what docker does', () => {
     expect((await same(['restart', '--timeout', '1.5', 'nosuch'])).code).toBe(125);
   });
 
+  it("int flags as pflag's (strconv base 0: 0x, 0o, 0, 0b, _), its range and syntax errors", async () => {
+    // each command's int flags, values docker takes and values it refuses (125, pflag's text)
+    for (const v of ['', '08', '9223372036854775808']) {
+      expect((await same(['create', '--cpu-shares', v, 'busybox'])).code).toBe(125);
+      expect((await same(['update', '--pids-limit', v, 'nosuch'])).code).toBe(125);
+      expect((await same(['stop', '-t', v, 'nosuch'])).code).toBe(125);
+    }
+    for (const args of [
+      ['create', '--blkio-weight', '70000', 'busybox'],
+      ['create', '--blkio-weight', '-1', 'busybox'],
+      ['create', '--health-retries', '0x8000000000000000', 'busybox'],
+      ['update', '--blkio-weight', '0x10000', 'nosuch'],
+      ['ps', '-n', 'x'],
+      ['search', '--limit', '0b2', 'x'],
+      ['create', '--cpu-shares', 'é"\\x', 'busybox'],
+    ]) {
+      expect((await same(args)).code).toBe(125);
+    }
+    // build: docker prints its legacy-builder banner first (cli-help strips it too, for the same reason)
+    const built = await both(['build', '--cpu-quota', '1__0', '/nonexistent']);
+    expect({ ...built.docker, stderr: built.docker.stderr.replace(/^DEPRECATED: The legacy builder is deprecated.*\n(?: {12}.*\n)*\n/m, '') }).toEqual(built.berth);
+    expect(built.berth.code).toBe(125);
+    // taken in every base: the daemon's answer about the container, not a usage error
+    for (const t of ['0x10', '1_000', '-1']) expect((await same(['stop', '-t', t, 'nosuch'])).code).toBe(1);
+    expect((await same(['update', '--cpu-shares', '0x400', '--pids-limit', '1_0', '--blkio-weight', '0b1010', 'nosuch'])).code).toBe(1);
+    // what create stores from them, for both CLIs
+    const flags = ['--cpu-shares', '0x400', '--pids-limit', '1_000', '--oom-score-adj', '-0o10', '--stop-timeout', '017', '--blkio-weight', '0b1010', '--health-retries', '0x3', '--health-cmd', 'true', '--cpu-period', '0X186a0', '--memory-swappiness', '0b0'];
+    ok(await c.docker(['create', '--name', 'ints-d', ...flags, 'busybox', 'true']));
+    ok(await c.berth(['create', '--name', 'ints-b', ...flags, 'busybox', 'true']));
+    const f = '{{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.OomScoreAdj}} {{.Config.StopTimeout}} {{.HostConfig.BlkioWeight}} {{.Config.Healthcheck.Retries}} {{.HostConfig.CpuPeriod}} {{.HostConfig.MemorySwappiness}}';
+    const shown = ok(await c.docker(['inspect', '-f', f, 'ints-d', 'ints-b'])).stdout;
+    expect(shown).toBe('1024 1000 -8 15 10 3 100000 0\n'.repeat(2));
+    ok(await c.docker(['rm', 'ints-d', 'ints-b']));
+    // ps -n and -l as docker's: -l only while -n is -1
+    await same(['ps', '-a', '-n', '0x1', '-l', '--format', '{{.Names}}']);
+  });
+
   it('rm -f and rmi -f of something missing: the error is printed, exit 0', async () => {
     expect((await same(['rm', '-f', 'nosuch'])).code).toBe(0);
     expect((await same(['rmi', '-f', 'nosuch'])).code).toBe(0);

@@ -1,5 +1,8 @@
 import { isDaemonError } from '@berth/client';
+import type { Int64 } from '@berth/api';
 import { messageOf } from '@berth/errdefs';
+import { goQuote } from './format/go-text';
+import { type GoIntType, parseGoInt } from './go-parse-int';
 
 /** An error that ends the command with a given exit code and message (docker's StatusError). */
 export class StatusError extends Error {
@@ -30,16 +33,19 @@ export function describeError(e: unknown): string {
 }
 
 /**
- * An int flag as pflag reads it (strconv.ParseInt): its value, undefined when not given, or
+ * An int flag as pflag reads it (strconv.ParseInt, base 0; go-parse-int.ts): its value, undefined when not given, or
  * pflag's usage error (exit 125) naming the text as typed: `invalid argument "x" for "-t,
  * --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax`.
  */
-export function intFlag(value: unknown, flag: string, usage: { prog: string; command: string; synopsis: string }): number | undefined {
+export function intFlag(value: unknown, flag: string, usage: { prog: string; command: string; synopsis: string }, type: GoIntType = 'int'): Int64 | undefined {
   if (value === undefined) return undefined;
   const text = String(Array.isArray(value) ? value[value.length - 1] : value);
-  if (/^[+-]?\d+$/.test(text)) return Number(text);
-  throw new StatusError(
-    `invalid argument "${text}" for "${flag}" flag: strconv.ParseInt: parsing "${text}": invalid syntax\n\nUsage:  ${usage.prog} ${usage.command} ${usage.synopsis}\n\nRun '${usage.prog} ${usage.command} --help' for more information`,
-    125,
-  );
+  try {
+    return parseGoInt(text, type);
+  } catch (e) {
+    throw new StatusError(
+      `invalid argument ${goQuote(text)} for "${flag}" flag: ${(e as Error).message}\n\nUsage:  ${usage.prog} ${usage.command} ${usage.synopsis}\n\nRun '${usage.prog} ${usage.command} --help' for more information`,
+      125,
+    );
+  }
 }

@@ -148,7 +148,7 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
       y
         .option('all', { ...bool, alias: 'a', describe: 'Show all containers (default shows just running)' })
         .option('quiet', { ...bool, alias: 'q', describe: 'Only display container IDs' })
-        .option('last', { type: 'number', alias: 'n', helpDefault: '-1', describe: 'Show n last created containers (includes all states)' })
+        .option('last', { ...str, helpType: 'int', alias: 'n', helpDefault: '-1', describe: 'Show n last created containers (includes all states)' })
         .option('latest', { ...bool, alias: 'l', describe: 'Show the latest created container (includes all states)' })
         .option('filter', { ...filterOpt, alias: 'f' })
         .option('no-trunc', { ...bool, describe: "Don't truncate output" })
@@ -229,19 +229,19 @@ export const CONTAINER_COMMANDS: CommandSpec[] = [
     describe: 'Update configuration of one or more containers',
     builder: (y) =>
       y
-        .option('blkio-weight', { type: 'number', helpType: 'uint16', helpDefault: '0', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' })
-        .option('cpu-period', { type: 'number', describe: 'Limit CPU CFS (Completely Fair Scheduler) period' })
-        .option('cpu-quota', { type: 'number', describe: 'Limit CPU CFS (Completely Fair Scheduler) quota' })
-        .option('cpu-rt-period', { type: 'number', describe: 'Limit the CPU real-time period in microseconds' })
-        .option('cpu-rt-runtime', { type: 'number', describe: 'Limit the CPU real-time runtime in microseconds' })
+        .option('blkio-weight', { ...str, helpType: 'uint16', helpDefault: '0', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' })
+        .option('cpu-period', { ...str, helpType: 'int', describe: 'Limit CPU CFS (Completely Fair Scheduler) period' })
+        .option('cpu-quota', { ...str, helpType: 'int', describe: 'Limit CPU CFS (Completely Fair Scheduler) quota' })
+        .option('cpu-rt-period', { ...str, helpType: 'int', describe: 'Limit the CPU real-time period in microseconds' })
+        .option('cpu-rt-runtime', { ...str, helpType: 'int', describe: 'Limit the CPU real-time runtime in microseconds' })
         .option('cpuset-cpus', { ...str, describe: 'CPUs in which to allow execution (0-3, 0,1)' })
         .option('cpuset-mems', { ...str, describe: 'MEMs in which to allow execution (0-3, 0,1)' })
         .option('memory', { ...str, alias: 'm', helpType: 'bytes', describe: 'Memory limit' })
         .option('memory-swap', { ...str, helpType: 'bytes', describe: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" })
         .option('memory-reservation', { ...str, helpType: 'bytes', describe: 'Memory soft limit' })
         .option('cpus', { ...str, helpType: 'decimal', describe: 'Number of CPUs' })
-        .option('cpu-shares', { type: 'number', alias: 'c', describe: 'CPU shares (relative weight)' })
-        .option('pids-limit', { type: 'number', describe: 'Tune container pids limit (set -1 for unlimited)' })
+        .option('cpu-shares', { ...str, helpType: 'int', alias: 'c', describe: 'CPU shares (relative weight)' })
+        .option('pids-limit', { ...str, helpType: 'int', describe: 'Tune container pids limit (set -1 for unlimited)' })
         .option('restart', { ...str, describe: 'Restart policy to apply when a container exits' }),
     load: () => require('./commands/update').run,
   },

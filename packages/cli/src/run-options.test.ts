@@ -81,6 +81,15 @@ describe('buildCreateRequest (run flags → create body, as the docker CLI build
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("int flags as pflag's (strconv.ParseInt/ParseUint, base 0): 0x, 0o, 0, 0b, _ taken; its errors, the value %q-quoted", () => {
+    const b = buildCreateRequest('i', [], { cpuShares: '0x400', pidsLimit: '1_000', oomScoreAdj: '-0o10', stopTimeout: '017', blkioWeight: '0b1010', healthRetries: '0x3', cpuQuota: '9223372036854775807' });
+    expect([b.HostConfig!.CpuShares, b.HostConfig!.PidsLimit, b.HostConfig!.OomScoreAdj, b.StopTimeout, b.HostConfig!.BlkioWeight, b.Healthcheck?.Retries, b.HostConfig!.CpuQuota]).toEqual([1024, 1000, -8, 15, 10, 3, 9223372036854775807n]);
+    expect(() => buildCreateRequest('i', [], { cpuShares: 'x' })).toThrow('invalid argument "x" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "x": invalid syntax');
+    expect(() => buildCreateRequest('i', [], { cpuShares: '' })).toThrow('invalid argument "" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "": invalid syntax');
+    expect(() => buildCreateRequest('i', [], { blkioWeight: '70000' })).toThrow('invalid argument "70000" for "--blkio-weight" flag: strconv.ParseUint: parsing "70000": value out of range');
+    expect(() => buildCreateRequest('i', [], { pidsLimit: '9223372036854775808' })).toThrow('strconv.ParseInt: parsing "9223372036854775808": value out of range');
+    expect(() => buildCreateRequest('i', [], { pidsLimit: 'a"b' })).toThrow('invalid argument "a\\"b" for "--pids-limit" flag: strconv.ParseInt: parsing "a\\"b": invalid syntax');
+  });
   it('parses sizes and cpus, refuses garbage', () => {
     // the parser is @berth/api's ramInBytes (tested there); the flag wraps its error as pflag does
     expect(bytesFlag('64m', 'memory')).toBe(67108864);

@@ -7,6 +7,8 @@ import { parseGoDuration } from './format/timestamp';
 import { goPathError } from './go-path-error';
 import { parseGoRat } from './go-big-rat';
 import { ownSet } from './own-set';
+import { type GoIntType, parseGoInt } from './go-parse-int';
+import { goQuote } from './format/go-text';
 
 /**
  * A flag's value that the docker CLI's flag parser itself refuses
@@ -121,7 +123,7 @@ export interface RunFlags {
 
 const SHORTS: Record<string, string> = { attach: 'a', 'cpu-shares': 'c', env: 'e', hostname: 'h', label: 'l', memory: 'm', publish: 'p', user: 'u', volume: 'v', workdir: 'w' };
 const flagError = (value: string, flag: string, why: string) =>
-  new FlagValueError(`invalid argument "${value}" for "${SHORTS[flag] ? `-${SHORTS[flag]}, ` : ''}--${flag}" flag: ${why}`);
+  new FlagValueError(`invalid argument ${goQuote(value)} for "${SHORTS[flag] ? `-${SHORTS[flag]}, ` : ''}--${flag}" flag: ${why}`);
 
 /** A size flag (`--memory 64m`); docker's MemBytes (a FlagValueError: pflag's usage error). */
 export function bytesFlag(v: string | undefined, flag: string, swap = false): Int64 {
@@ -135,12 +137,25 @@ export function bytesFlag(v: string | undefined, flag: string, swap = false): In
   }
 }
 
-/** An integer flag, refused with strconv's wording as pflag does. */
-function intFlag(v: string | number | undefined, flag: string, def = 0): number {
-  if (v === undefined || v === '') return def;
-  const t = String(v);
-  if (!/^[+-]?\d+$/.test(t)) throw flagError(t, flag, `strconv.ParseInt: parsing "${t}": invalid syntax`);
-  return Number(t);
+/** The Go types of docker's int flags of run/create (container/opts.go) where not int64. */
+const INT_FLAG_TYPES: Record<string, GoIntType> = { 'health-retries': 'int', 'oom-score-adj': 'int', 'stop-timeout': 'int', 'blkio-weight': 'uint16', 'io-maxiops': 'uint64' };
+
+/**
+ * An integer flag as pflag parses it (strconv, base 0: `0x10`, `0o17`, `1_000`): undefined when not
+ * given, else its value, or a FlagValueError with pflag's wording (a list's last value wins).
+ */
+export function pflagInt(v: string | number | (string | number)[] | undefined, flag: string, type: GoIntType = INT_FLAG_TYPES[flag] ?? 'int64'): Int64 | undefined {
+  if (v === undefined) return undefined;
+  const t = String(Array.isArray(v) ? v[v.length - 1] : v);
+  try {
+    return parseGoInt(t, type);
+  } catch (e) {
+    throw flagError(t, flag, (e as Error).message);
+  }
+}
+
+function intFlag(v: string | number | undefined, flag: string, def = 0): Int64 {
+  return pflagInt(v, flag) ?? def;
 }
 
 function durationFlag(v: string | undefined, flag: string): number {
@@ -752,7 +767,8 @@ export function buildCreateRequest(
     IpcMode: f.ipc ?? '',
     Cgroup: '',
     Links: orNull(f.link),
-    OomScoreAdj: oomScoreAdj,
+    // int64 fields the api types declare as number: a bigint past 2^53 is written exactly (stringifyJson)
+    OomScoreAdj: oomScoreAdj as number,
     PidMode: f.pid ?? '',
     Privileged: !!f.privileged,
     PublishAllPorts: !!f.publishAll,
@@ -771,13 +787,13 @@ export function buildCreateRequest(
     // a bigint past 2^53 (docker sends any int64; the daemon refuses it): the client writes it exactly
     NanoCpus: nanoCpus as number,
     CgroupParent: f.cgroupParent ?? '',
-    BlkioWeight: blkioWeight,
+    BlkioWeight: blkioWeight as number,
     BlkioWeightDevice: throttle(f.blkioWeightDevice, 'blkio-weight-device', 'Weight', false),
     BlkioDeviceReadBps: throttle(f.deviceReadBps, 'device-read-bps', 'Rate', false),
     BlkioDeviceWriteBps: throttle(f.deviceWriteBps, 'device-write-bps', 'Rate', false),
     BlkioDeviceReadIOps: throttle(f.deviceReadIops, 'device-read-iops', 'Rate', true),
     BlkioDeviceWriteIOps: throttle(f.deviceWriteIops, 'device-write-iops', 'Rate', true),
-    CpuPeriod: intFlag(f.cpuPeriod, 'cpu-period'),
+    CpuPeriod: intFlag(f.cpuPeriod, 'cpu-period') as number,
     CpuQuota: intFlag(f.cpuQuota, 'cpu-quota'),
     CpuRealtimePeriod: intFlag(f.cpuRtPeriod, 'cpu-rt-period'),
     CpuRealtimeRuntime: intFlag(f.cpuRtRuntime, 'cpu-rt-runtime'),
@@ -789,7 +805,7 @@ export function buildCreateRequest(
     KernelMemory: bytesFlag(f.kernelMemory, 'kernel-memory') || undefined,
     MemoryReservation: memoryReservation,
     MemorySwap: memorySwap,
-    MemorySwappiness: swappiness,
+    MemorySwappiness: swappiness as number,
     OomKillDisable: !!f.oomKillDisable,
     PidsLimit: pidsLimit,
     Ulimits: ulimits,

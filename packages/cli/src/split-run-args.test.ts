@@ -15,6 +15,8 @@ describe('splitRunArgs', () => {
     expect(split('run --x img').problem).toEqual({ message: 'unknown flag: --x' });
     expect(split('run -dx img').problem).toEqual({ message: "unknown shorthand flag: 'x' in -x" });
     expect(split('run --name').problem).toEqual({ message: 'flag needs an argument: --name' });
-    expect(split('run -it --net=host --memory-swap -1 img sh')).toEqual({ head: ['run', '-it', '--net=host', '--memory-swap', '-1', 'img'], rest: ['sh'] });
+    // a value that looks like a flag is the value (pflag's), glued with `=` for the command-line parser
+    expect(split('run -it --net=host --memory-swap -1 img sh')).toEqual({ head: ['run', '-it', '--net=host', '--memory-swap=-1', 'img'], rest: ['sh'] });
+    expect(split('run --oom-score-adj -0o10 -ie -x -w - img')).toEqual({ head: ['run', '--oom-score-adj=-0o10', '-ie=-x', '-w', '-', 'img'], rest: [] });
   });
 });

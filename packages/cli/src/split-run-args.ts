@@ -15,6 +15,7 @@ const GLOBALS: FlagDef[] = GLOBAL_VALUE_FLAGS.map((n) => ({ name: n.length > 1 ?
  */
 export function splitRunArgs(args: string[], start: number, table: FlagDef[], positionals = 1): { head: string[]; rest: string[]; problem?: FlagProblem } {
   const known = [...table, ...GLOBALS.filter((g) => !table.some((f) => f.name === g.name || (g.short && f.short === g.short)))];
+  args = [...args];
   let i = start;
   let seen = 0;
   while (i < args.length) {
@@ -40,6 +41,13 @@ export function splitRunArgs(args: string[], start: number, table: FlagDef[], po
       if (i + 1 >= args.length) {
         const flag = a.startsWith('--') ? a : `'${last.short}' in ${a}`;
         return { head: args, rest: [], problem: { message: `flag needs an argument: ${flag}` } };
+      }
+      // pflag takes the next token as the value whatever it looks like (`--oom-score-adj -0o10`,
+      // `-e -x`): glued with `=`, the command-line parser cannot take it for a flag
+      if (args[i + 1]!.startsWith('-') && args[i + 1] !== '-') {
+        args.splice(i, 2, `${a}=${args[i + 1]}`);
+        i += 1;
+        continue;
       }
       i += 2;
     } else i += 1;

@@ -4,7 +4,7 @@ import type { CliContext, ExitCode } from '../cli-context';
 import { describeError } from '../cli-errors';
 import { bufferStream, packContext, stdinContext } from '../build-context';
 import { ownSet } from '../own-set';
-import { humanSize } from '@berth/api';
+import { type Int64, humanSize } from '@berth/api';
 
 export interface BuildArgv {
   context: string;
@@ -39,9 +39,12 @@ export interface BuildArgv {
 }
 
 /** The legacy builder's other query parameters, as the docker CLI sends them (left out when not given). */
-function extraQuery(a: BuildArgv): Record<string, string | number | boolean | string[] | undefined> {
+type BuildInts = Record<'cpuShares' | 'cpuPeriod' | 'cpuQuota', Int64 | undefined>;
+
+function extraQuery(a: BuildArgv, ints: BuildInts): Record<string, string | number | boolean | string[] | undefined> {
   const { bytesFlag } = require('../run-options') as typeof import('../run-options');
-  const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v) || undefined);
+  // docker's client sends them when not 0
+  const int = (v: Int64 | undefined) => (v === undefined || v == 0 ? undefined : String(v));
   const ulimits = (a.ulimit ?? []).map((u) => {
     const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(u);
     if (!m) throw new Error(`invalid argument "${u}" for "--ulimit" flag: invalid ulimit argument: ${u}`);
@@ -51,11 +54,11 @@ function extraQuery(a: BuildArgv): Record<string, string | number | boolean | st
   return {
     cachefrom: csv(a.cacheFrom).length ? JSON.stringify(csv(a.cacheFrom)) : undefined,
     cgroupparent: a.cgroupParent || undefined,
-    cpuperiod: int(a.cpuPeriod),
-    cpuquota: int(a.cpuQuota),
+    cpuperiod: int(ints.cpuPeriod),
+    cpuquota: int(ints.cpuQuota),
     cpusetcpus: a.cpusetCpus || undefined,
     cpusetmems: a.cpusetMems || undefined,
-    cpushares: int(a.cpuShares),
+    cpushares: int(ints.cpuShares),
     extrahosts: a.addHost?.length ? a.addHost.join(',') : undefined,
     isolation: a.isolation && a.isolation !== 'default' ? a.isolation : undefined,
     memory: a.memory ? String(bytesFlag(a.memory, 'memory')) : undefined,
@@ -86,6 +89,15 @@ function kv(list: string[] | undefined, env: NodeJS.ProcessEnv, fromEnv: boolean
  * a failing step exits with the stream's error code (docker's `returned a non-zero code: N`).
  */
 export async function run(ctx: CliContext, argv: BuildArgv): Promise<ExitCode> {
+  let ints: BuildInts;
+  try {
+    // pflag's int64 flags (base 0), refused before anything runs
+    const { pflagInt } = require('../run-options') as typeof import('../run-options');
+    ints = { cpuShares: pflagInt(argv.cpuShares, 'cpu-shares'), cpuPeriod: pflagInt(argv.cpuPeriod, 'cpu-period'), cpuQuota: pflagInt(argv.cpuQuota, 'cpu-quota') };
+  } catch (e) {
+    const { reportFlagError } = require('./run') as typeof import('./run');
+    return reportFlagError(ctx, 'build', e);
+  }
   let ctxTar: { tar: Buffer; size: number };
   let dockerfile = 'Dockerfile';
   try {
@@ -119,7 +131,7 @@ export async function run(ctx: CliContext, argv: BuildArgv): Promise<ExitCode> {
       rm: argv.rm,
       pull: argv.pull,
       platform: argv.platform,
-      extra: extraQuery(argv),
+      extra: extraQuery(argv, ints),
     });
     for await (const m of msgs) {
       const aux = (m as { aux?: { ID?: string } }).aux;

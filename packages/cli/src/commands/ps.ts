@@ -1,4 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
+import { intFlag } from '../cli-errors';
+import { USAGE } from '../command-table';
 import { PS_DEFAULT_FORMAT, PS_HEADERS, containerRow } from '../format/container-rows';
 import { normalizeFormat, renderRows } from '../format/render';
 import { Template } from '../format/template';
@@ -7,7 +9,7 @@ import { parseFilterFlags } from './filter-flags';
 export interface PsArgv {
   all?: boolean;
   quiet?: boolean;
-  last?: number;
+  last?: string;
   latest?: boolean;
   filter?: string[];
   noTrunc?: boolean;
@@ -44,7 +46,9 @@ function checkFormat(format: string): Set<string> {
 
 /** `berth ps`: `GET /containers/json`, rendered as docker's table, `-q`, or a `--format` template. */
 export async function run(ctx: CliContext, argv: PsArgv): Promise<ExitCode> {
-  const limit = argv.latest ? 1 : argv.last !== undefined && argv.last > 0 ? argv.last : undefined;
+  // pflag's int (base 0); docker's -l only when -n is left at -1, and a limit sent only when above 0
+  const last = intFlag(argv.last, '-n, --last', { prog: ctx.prog, command: 'ps', synopsis: USAGE.ps! }) ?? -1;
+  const limit = argv.latest && last === -1 ? 1 : last > 0 ? (last as number) : undefined;
   const used = argv.format ? checkFormat(argv.format) : new Set<string>();
   let format = normalizeFormat(argv.format, PS_DEFAULT_FORMAT);
   if (argv.quiet) format = '{{.ID}}';

@@ -9,7 +9,7 @@ export async function run(ctx: CliContext, argv: { containers: string[]; timeout
   const timeout = intFlag(argv.timeout ?? argv.time, argv.timeout === undefined && argv.time !== undefined ? '--time' : '-t, --timeout', { prog: ctx.prog, command: 'restart', synopsis: '[OPTIONS] CONTAINER [CONTAINER...]' });
   const client = ctx.client('fast');
   return forEachArg(ctx, argv.containers, async (c) => {
-    await client.containers.restart(c, { timeout, ...(argv.signal ? { stopSignal: argv.signal } : {}) });
+    await client.containers.restart(c, { timeout: timeout as number | undefined, ...(argv.signal ? { stopSignal: argv.signal } : {}) });
     return c;
   });
 }

@@ -1,5 +1,5 @@
 import type { CliContext, ExitCode } from '../cli-context';
-import { StatusError } from '../cli-errors';
+import { intFlag } from '../cli-errors';
 import { USAGE } from '../command-table';
 import { ellipsis } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
@@ -19,13 +19,9 @@ const SearchContext = formatContextOf('*registry.searchContext');
  * them (`Error response from daemon: ...`, exit 1).
  */
 export async function run(ctx: CliContext, argv: { term: string; filter?: string[]; limit?: string; noTrunc?: boolean; format?: string }): Promise<ExitCode> {
-  if (argv.limit !== undefined && !/^[+-]?\d+$/.test(argv.limit)) {
-    throw new StatusError(
-      `invalid argument "${argv.limit}" for "--limit" flag: strconv.ParseInt: parsing "${argv.limit}": invalid syntax\n\nUsage:  ${ctx.prog} search ${USAGE.search}\n\nRun '${ctx.prog} search --help' for more information`,
-      125,
-    );
-  }
-  const limit = argv.limit ? Number(argv.limit) : undefined;
+  const n = intFlag(argv.limit, '--limit', { prog: ctx.prog, command: 'search', synopsis: USAGE.search! });
+  // docker's client sends a limit above 0 only
+  const limit = n !== undefined && n > 0 ? (n as number) : undefined;
   const filters = parseFilterFlags(argv.filter);
   if (filters && Object.prototype.hasOwnProperty.call(filters, 'is-automated')) {
     ctx.io.stderr.write('WARNING: the "is-automated" filter is deprecated, and searching for "is-automated=true" will not yield any results in future.\n');

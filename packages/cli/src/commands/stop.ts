@@ -11,7 +11,7 @@ export async function run(ctx: CliContext, argv: { containers: string[]; timeout
   const client = ctx.client('fast');
   return forEachArg(ctx, argv.containers, async (c) => {
     // 304: already stopped; docker prints the name and succeeds
-    await client.containers.stop(c, { timeout, ...(argv.signal ? { stopSignal: argv.signal } : {}) }).catch((e: unknown) => {
+    await client.containers.stop(c, { timeout: timeout as number | undefined, ...(argv.signal ? { stopSignal: argv.signal } : {}) }).catch((e: unknown) => {
       if (statusCodeOf(e) !== 304) throw e;
     });
     return c;

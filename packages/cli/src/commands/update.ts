@@ -1,6 +1,6 @@
 import type { CliContext, ExitCode } from '../cli-context';
 import type { Int64 } from '@berth/api';
-import { bytesFlag, parseCpus } from '../run-options';
+import { bytesFlag, parseCpus, pflagInt } from '../run-options';
 import { reportFlagError } from './run';
 import { forEachArg } from './for-each';
 
@@ -10,14 +10,14 @@ export interface UpdateArgv {
   memorySwap?: string;
   memoryReservation?: string;
   cpus?: string;
-  cpuShares?: number;
-  pidsLimit?: number;
+  cpuShares?: string;
+  pidsLimit?: string;
   restart?: string;
-  blkioWeight?: number;
-  cpuPeriod?: number;
-  cpuQuota?: number;
-  cpuRtPeriod?: number;
-  cpuRtRuntime?: number;
+  blkioWeight?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
+  cpuRtPeriod?: string;
+  cpuRtRuntime?: string;
   cpusetCpus?: string;
   cpusetMems?: string;
 }
@@ -26,7 +26,18 @@ export interface UpdateArgv {
 export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> {
   // the size flags are pflag values: a bad one is a usage error (125) before any request
   let sizes: { memory: Int64; reservation: Int64; swap: Int64; nanoCpus: Int64 };
+  let ints: Record<'cpuShares' | 'pidsLimit' | 'blkioWeight' | 'cpuPeriod' | 'cpuQuota' | 'cpuRtPeriod' | 'cpuRtRuntime', Int64 | undefined>;
   try {
+    // pflag's int64 and uint16 flags (docker's update.go), base 0
+    ints = {
+      cpuShares: pflagInt(argv.cpuShares, 'cpu-shares'),
+      pidsLimit: pflagInt(argv.pidsLimit, 'pids-limit'),
+      blkioWeight: pflagInt(argv.blkioWeight, 'blkio-weight', 'uint16'),
+      cpuPeriod: pflagInt(argv.cpuPeriod, 'cpu-period'),
+      cpuQuota: pflagInt(argv.cpuQuota, 'cpu-quota'),
+      cpuRtPeriod: pflagInt(argv.cpuRtPeriod, 'cpu-rt-period'),
+      cpuRtRuntime: pflagInt(argv.cpuRtRuntime, 'cpu-rt-runtime'),
+    };
     sizes = {
       memory: bytesFlag(argv.memory, 'memory'),
       reservation: bytesFlag(argv.memoryReservation, 'memory-reservation'),
@@ -37,20 +48,20 @@ export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> 
     return reportFlagError(ctx, 'update', e);
   }
   const body: Record<string, unknown> = {
-    CpuShares: argv.cpuShares ?? 0,
+    CpuShares: ints.cpuShares ?? 0,
     Memory: sizes.memory,
     NanoCpus: sizes.nanoCpus,
     CgroupParent: '',
-    BlkioWeight: argv.blkioWeight ?? 0,
+    BlkioWeight: ints.blkioWeight ?? 0,
     BlkioWeightDevice: null,
     BlkioDeviceReadBps: null,
     BlkioDeviceWriteBps: null,
     BlkioDeviceReadIOps: null,
     BlkioDeviceWriteIOps: null,
-    CpuPeriod: argv.cpuPeriod ?? 0,
-    CpuQuota: argv.cpuQuota ?? 0,
-    CpuRealtimePeriod: argv.cpuRtPeriod ?? 0,
-    CpuRealtimeRuntime: argv.cpuRtRuntime ?? 0,
+    CpuPeriod: ints.cpuPeriod ?? 0,
+    CpuQuota: ints.cpuQuota ?? 0,
+    CpuRealtimePeriod: ints.cpuRtPeriod ?? 0,
+    CpuRealtimeRuntime: ints.cpuRtRuntime ?? 0,
     CpusetCpus: argv.cpusetCpus ?? '',
     CpusetMems: argv.cpusetMems ?? '',
     Devices: null,
@@ -60,7 +71,7 @@ export async function run(ctx: CliContext, argv: UpdateArgv): Promise<ExitCode> 
     MemorySwap: sizes.swap,
     MemorySwappiness: null,
     OomKillDisable: null,
-    PidsLimit: argv.pidsLimit ?? null,
+    PidsLimit: ints.pidsLimit ?? null,
     Ulimits: null,
     CpuCount: 0,
     CpuPercent: 0,
