@@ -71,6 +71,25 @@ describe('templates as docker 28 runs them', () => {
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });
 
+  it("time.Time's methods with arguments (Format with Go's layouts, Add, Sub, Round...) as docker 28's", async () => {
+    const cases = [
+      '{{.Created.Format "2006-01-02T15:04:05.999999999Z07:00"}}|{{.Created.Format "Mon Jan _2 15:04:05 MST 2006"}}|{{.Created.Format "Monday, 02-Jan-06 3:04:05.000 PM -0700"}}',
+      '{{.Created.Format "January 2 __2 002 06 .9 ,000 .000000000000 pm Z07 -07:00:00 Z070000 _2006 Janx Mond 1504 05.99x 3:4:5 .0 .09"}}',
+      '{{.Created.String}}|{{.Created.Add 3600000000000}}|{{.Created.Add -1}}|{{.Created.AddDate 1 13 -40}}|{{.Created.AddDate 0 0 0}}',
+      '{{.Created.Sub .Created}}|{{(.Created.Add 5400000000000).Sub .Created}}|{{.Created.Sub (.Created.Add 1500)}}|{{printf "%d %T %v %s" (.Created.Sub (.Created.Add -7)) (.Created.Sub .Created) (.Created.Add 1) (.Created.Sub (.Created.AddDate 0 0 -1))}}',
+      '{{.Created.Before .Created}} {{.Created.After .Created}} {{.Created.Equal .Created}} {{.Created.Compare (.Created.Add 1)}} {{(.Created.Add 1).After .Created}}',
+      '{{.Created.Round 3600000000000}}|{{.Created.Truncate 86400000000000}}|{{.Created.Round 0}}|{{.Created.Truncate 7}}|{{.Created.Local}}|{{.Created.IsDST}}',
+      '{{json (.Created.Add 1)}}|{{json (.Created.Sub (.Created.Add 60000000000))}}|{{printf "%T" .Created.Local}}|{{with .Created.Sub .Created}}x{{else}}zero{{end}}',
+      // refused as text/template refuses them
+      '{{.Created.Format}}',
+      '{{.Created.Add "x"}}',
+      '{{.Created.Sub 1}}',
+      '{{.Created.Before .Name}}',
+      '{{.Created.Add .Created}}',
+    ];
+    for (const f of cases) await same(['network', 'inspect', '-f', f, 'none']);
+  });
+
   it('int64 values past 2^53 print exactly (inspect, -f, json); -m past 2^53 is sent as docker sends it', async () => {
     // 2^60: a double holds it, JSON.stringify of that double writes 1152921504606847000
     ok(await c.docker(['create', '--name', 'tpl-big', '-m', '1152921504606846976', '--memory-swap', '-1', 'busybox', 'true']));

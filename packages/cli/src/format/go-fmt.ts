@@ -1,6 +1,7 @@
+import { int64Value } from '@berth/api';
 import { goTypeOfValue, mapTypes, structFields } from './docker-types';
 import { goQuote } from './go-text';
-import { GoFloat, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
+import { GoDuration, GoFloat, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
 
 /**
  * Go's fmt for the values of `--format` templates (go-value.ts): `Sprintf` (`printf`), `Sprint`
@@ -164,6 +165,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, top: boolean): string | un
   if (verb === 'T') return pad(goTypeName(v), f);
   // docker's inspect data, decoded into its Go types: printed as fmt prints those (%v and %+v)
   if (v instanceof GoTime) return verb === 'v' || verb === 's' ? pad(goTimeText(v.iso), f, true) : verb === 'q' ? pad(goQuote(goTimeText(v.iso)), f) : undefined;
+  if (v instanceof GoDuration) return verb === 'v' || verb === 's' ? pad(goDurationText(v.ns), f, true) : verb === 'q' ? pad(goQuote(goDurationText(v.ns)), f) : fmtInt(int64Value(v.ns), verb, f);
   if (verb === 'v' && !f.sharp && v !== null && typeof v === 'object') {
     const t = goTypeOfValue(v);
     if (t !== undefined) return pad(fmtTyped(v, t, 0, f.plus), f);
@@ -400,10 +402,10 @@ export function goTimeText(iso: string): string {
 }
 
 /** time.Duration's String (`1m30s`, `1.5ms`, `0s`). */
-export function goDurationText(ns: number): string {
-  if (ns === 0) return '0s';
+export function goDurationText(ns: number | bigint): string {
+  if (ns === 0 || ns === 0n) return '0s';
   const sign = ns < 0 ? '-' : '';
-  let u = BigInt(Math.abs(Math.trunc(ns)));
+  let u = typeof ns === 'bigint' ? (ns < 0n ? -ns : ns) : BigInt(Math.abs(Math.trunc(ns)));
   const withFrac = (whole: bigint, frac: bigint, digits: number) => {
     const f = frac === 0n ? '' : `.${frac.toString().padStart(digits, '0').replace(/0+$/, '')}`;
     return `${whole}${f}`;

@@ -1,17 +1,30 @@
 import { int64Value } from '@berth/api';
-import { GoTime, type GoMethod } from './go-value';
+import { GoDuration, GoTime, type GoMethod } from './go-value';
+import { type GoClock, goTimeFormat } from './go-time-format';
 
 /**
  * time.Time's methods a template can call on a typed inspect field (`{{.Created.Year}}` of a
- * network, `{{.Metadata.LastTagTime.Unix}}` of an image), computed from the RFC 3339 text in the
- * time's own offset, as Go keeps the location it parsed. Month and Weekday give their String
- * (`December`, `Monday`); Unix* are int64s. Not here: Format and the other methods with arguments
- * or a time.Time result other than UTC.
+ * network, `{{.Metadata.LastTagTime.Unix}}` of an image, `{{.Created.Format "2006-01-02"}}`),
+ * computed from the RFC 3339 text in the time's own offset, as Go keeps the location it parsed.
+ * Month and Weekday give their String (`December`, `Monday`); Unix* are int64s; Sub gives a
+ * GoDuration; Add, AddDate, Round, Truncate, UTC and Local a time. A time.Duration argument is an
+ * integer constant or a GoDuration, a time.Time argument a GoTime (template.ts checks them).
  */
-export function goTimeMethods(t: GoTime): Record<string, GoMethod> | undefined {
+export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
   const p = partsOf(t.iso);
   const m = (fn: () => unknown): GoMethod => ({ params: [], fn });
   const secs = unixSeconds(p);
+  const at = (s: bigint, nanos: number) => new GoTime(isoText(s, nanos, p.offset));
+  const nsOf = (d: unknown): bigint => (d instanceof GoDuration ? d.ns : BigInt(d as number));
+  const cmp = (u: unknown): number => {
+    const q = partsOf((u as GoTime).iso);
+    const a = secs * 1_000_000_000n + BigInt(p.nanos);
+    const b = unixSeconds(q) * 1_000_000_000n + BigInt(q.nanos);
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  // nanoseconds since Go's zero time (January 1, year 1), which Round and Truncate count from
+  const sinceZero = (secs - ZERO_UNIX) * 1_000_000_000n + BigInt(p.nanos);
+  const fromSinceZero = (ns: bigint) => at(ZERO_UNIX + floorDiv(ns, 1_000_000_000n), Number(ns - floorDiv(ns, 1_000_000_000n) * 1_000_000_000n));
   return {
     Year: m(() => p.year),
     Month: m(() => MONTHS[p.month - 1]),
@@ -20,15 +33,87 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> | undefined {
     Minute: m(() => p.minute),
     Second: m(() => p.second),
     Nanosecond: m(() => p.nanos),
-    YearDay: m(() => daysFromCivil(p.year, p.month, p.day) - daysFromCivil(p.year, 1, 1) + 1),
-    Weekday: m(() => WEEKDAYS[Number((((daysFromCivil(p.year, p.month, p.day) + 4) % 7) + 7) % 7)]),
+    YearDay: m(() => yearDayOf(p)),
+    Weekday: m(() => WEEKDAYS[weekdayOf(p)]),
     Unix: m(() => int64Value(secs)),
     UnixMilli: m(() => int64Value(secs * 1000n + BigInt(Math.floor(p.nanos / 1e6)))),
     UnixMicro: m(() => int64Value(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),
-    UnixNano: m(() => int64Value(secs * 1000000000n + BigInt(p.nanos))),
+    UnixNano: m(() => int64Value(BigInt.asIntN(64, secs * 1000000000n + BigInt(p.nanos)))),
     IsZero: m(() => secs === ZERO_UNIX && p.nanos === 0),
-    UTC: m(() => new GoTime(utcText(secs, p.nanos))),
+    IsDST: m(() => false),
+    UTC: m(() => new GoTime(isoText(secs, p.nanos, 0))),
+    Local: m(() => new GoTime(isoText(secs, p.nanos, -new Date(Number(secs) * 1000).getTimezoneOffset() * 60))),
+    String: m(() => goTimeFormat(clockOf(p), '2006-01-02 15:04:05.999999999 -0700 MST')),
+    Format: { params: ['string'], fn: (layout) => goTimeFormat(clockOf(p), layout as string) },
+    Add: {
+      params: ['time.Duration'],
+      fn: (d) => {
+        const total = BigInt(p.nanos) + nsOf(d);
+        const q = floorDiv(total, 1_000_000_000n);
+        return at(secs + q, Number(total - q * 1_000_000_000n));
+      },
+    },
+    AddDate: {
+      params: ['int', 'int', 'int'],
+      fn: (y, mo, d) => {
+        // time.Date's normalisation: months beyond 12 carry into years, days into months
+        const m0 = p.month - 1 + (mo as number);
+        const year = p.year + (y as number) + Math.floor(m0 / 12);
+        const month = (((m0 % 12) + 12) % 12) + 1;
+        const days = daysFromCivil(year, month, 1) + p.day - 1 + (d as number);
+        return at(BigInt(days) * 86400n + BigInt(p.hour * 3600 + p.minute * 60 + p.second - p.offset), p.nanos);
+      },
+    },
+    // Sub saturates at the int64 bounds, as Go's
+    Sub: { params: ['time.Time'], fn: (u) => new GoDuration(clampInt64(sinceZero - sinceZeroOf(partsOf((u as GoTime).iso)))) },
+    Before: { params: ['time.Time'], fn: (u) => cmp(u) < 0 },
+    After: { params: ['time.Time'], fn: (u) => cmp(u) > 0 },
+    Equal: { params: ['time.Time'], fn: (u) => cmp(u) === 0 },
+    Compare: { params: ['time.Time'], fn: (u) => cmp(u) },
+    Truncate: {
+      params: ['time.Duration'],
+      fn: (d) => {
+        const n = nsOf(d);
+        return n <= 0n ? t : fromSinceZero(sinceZero - (sinceZero % n));
+      },
+    },
+    Round: {
+      params: ['time.Duration'],
+      fn: (d) => {
+        const n = nsOf(d);
+        if (n <= 0n) return t;
+        const r = sinceZero % n;
+        return fromSinceZero(r + r < n ? sinceZero - r : sinceZero + (n - r));
+      },
+    },
   };
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+function clampInt64(x: bigint): bigint {
+  const max = (1n << 63n) - 1n;
+  return x > max ? max : x < -max - 1n ? -max - 1n : x;
+}
+
+function sinceZeroOf(p: TimeParts): bigint {
+  return (unixSeconds(p) - ZERO_UNIX) * 1_000_000_000n + BigInt(p.nanos);
+}
+
+function yearDayOf(p: TimeParts): number {
+  return daysFromCivil(p.year, p.month, p.day) - daysFromCivil(p.year, 1, 1) + 1;
+}
+
+function weekdayOf(p: TimeParts): number {
+  return (((daysFromCivil(p.year, p.month, p.day) + 4) % 7) + 7) % 7;
+}
+
+/** The fields Format needs; a zero offset is UTC (what a `Z` time parses to), another a zone without a name. */
+function clockOf(p: TimeParts): GoClock {
+  return { ...p, yearDay: yearDayOf(p), weekday: weekdayOf(p), zone: p.offset === 0 ? 'UTC' : '' };
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -70,9 +155,10 @@ function unixSeconds(p: TimeParts): bigint {
 
 const ZERO_UNIX = -62135596800n;
 
-/** The RFC 3339 text in UTC of a unix time (nanoseconds kept, trailing zeros dropped as Go's RFC3339Nano). */
-function utcText(secs: bigint, nanos: number): string {
-  const days = Number(secs >= 0n ? secs / 86400n : (secs - 86399n) / 86400n);
+/** The RFC 3339 text of a unix time at `offset` seconds east of UTC (nanoseconds kept, trailing zeros dropped, as Go's RFC3339Nano; `Z` for UTC). */
+function isoText(unix: bigint, nanos: number, offset: number): string {
+  const secs = unix + BigInt(offset);
+  const days = Number(floorDiv(secs, 86400n));
   const rest = Number(secs - BigInt(days) * 86400n);
   // civil_from_days
   const z = days + 719468;
@@ -86,5 +172,7 @@ function utcText(secs: bigint, nanos: number): string {
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
   const p2 = (n: number) => String(n).padStart(2, '0');
   const frac = nanos ? `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}` : '';
-  return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)}T${p2(Math.floor(rest / 3600))}:${p2(Math.floor((rest % 3600) / 60))}:${p2(rest % 60)}${frac}Z`;
+  const abs = Math.abs(offset);
+  const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${p2(Math.floor(abs / 3600))}:${p2(Math.floor((abs % 3600) / 60))}`;
+  return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)}T${p2(Math.floor(rest / 3600))}:${p2(Math.floor((rest % 3600) / 60))}:${p2(rest % 60)}${frac}${zone}`;
 }

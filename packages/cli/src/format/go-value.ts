@@ -21,12 +21,17 @@ export class GoTime {
   constructor(readonly iso: string) {}
 }
 
+/** A time.Duration a time.Time method gave (`{{.Created.Sub .Created}}`): printed by its String (`1h0m0s`), an int64 to `%d` and json. */
+export class GoDuration {
+  constructor(readonly ns: bigint) {}
+}
+
 export const NO_VALUE: unique symbol = Symbol('no value');
 export const NIL_POINTER: unique symbol = Symbol('nil pointer');
 
 /** A method a struct-like row offers its templates (`{{.Label "com.example"}}`): its parameters' Go types. */
 export interface GoMethod {
-  params: ('string' | 'int')[];
+  params: ('string' | 'int' | 'time.Time' | 'time.Duration')[];
   fn: (...args: unknown[]) => unknown;
 }
 
@@ -54,7 +59,7 @@ export function floatOf(v: unknown): number {
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && !(v instanceof GoTime) && goTypeOf(v) === undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && !(v instanceof GoTime) && !(v instanceof GoDuration) && goTypeOf(v) === undefined;
 }
 
 function goTypeOf(v: object): string | undefined {
@@ -72,6 +77,7 @@ export function goTypeName(v: unknown): string {
   if (isGoFloat(v)) return 'float64';
   if (v instanceof JsonNumber) return 'json.Number';
   if (v instanceof GoTime) return 'time.Time';
+  if (v instanceof GoDuration) return 'time.Duration';
   // docker's typed inspect data: the Go type at its place (`*container.State`, `[]container.MountPoint`)
   const typed = typeof v === 'object' ? goTypeOfValue(v) : undefined;
   if (typed !== undefined) return typed.replace(/\bany\b/g, 'interface {}');
@@ -85,6 +91,7 @@ export function goTruth(v: unknown): boolean {
   if (isNil(v) || v === false || v === '') return false;
   if (typeof v === 'number') return v !== 0;
   if (v instanceof GoFloat) return v.value !== 0;
+  if (v instanceof GoDuration) return v.ns !== 0n;
   if (v instanceof JsonNumber) return v.text !== '';
   if (Array.isArray(v)) return v.length > 0;
   if (isMap(v)) return Object.keys(v).length > 0;

@@ -1,9 +1,10 @@
+import { int64Value } from '@berth/api';
 import { goJson, goQuote, goSortedJson } from './go-text';
 import { goTimeMethods } from './go-time-methods';
 import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
-import { GO_TYPE, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
+import { GO_TYPE, GoDuration, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString, numberValue, parseTemplate } from './template-parse';
 import { goTimeJson } from './go-time-json';
 
@@ -25,7 +26,7 @@ class CallError extends Error {}
 const NOTHING: unique symbol = Symbol('nothing');
 type Final = unknown;
 
-type Param = 'any' | 'string' | 'int' | 'strings';
+type Param = 'any' | 'string' | 'int' | 'strings' | 'time.Time' | 'time.Duration';
 
 interface Func {
   params: Param[];
@@ -320,6 +321,7 @@ function goLeaf(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
   if (v instanceof JsonNumber) return /^-?\d+$/.test(v.text) && !Number.isSafeInteger(Number(v.text)) ? BigInt(v.text) : Number(v.text);
   if (v instanceof GoTime) return goTimeJson(v.iso); // time.Time's MarshalJSON
+  if (v instanceof GoDuration) return int64Value(v.ns);
   return v;
 }
 
@@ -698,6 +700,8 @@ export class Template {
     if (typ === 'string' && typeof v === 'string') return v;
     if (typ === 'int' && isGoInt(v)) return v;
     if (typ === 'strings' && Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+    if (typ === 'time.Time' && v instanceof GoTime) return v;
+    if (typ === 'time.Duration' && v instanceof GoDuration) return v;
     const got = v === null ? 'interface {}' : goTypeName(v);
     return this.errorf(s, `wrong type for value; expected ${typ === 'strings' ? '[]string' : typ}; got ${got}`);
   }
@@ -725,10 +729,12 @@ export class Template {
       if (n.type === 'string') return n.text;
       return this.errorf(s, `expected string; found ${nodeString(n)}`);
     }
-    if (typ === 'int') {
+    if (typ === 'int' || typ === 'time.Duration') {
+      // an integer constant converts to any integer type (time.Duration is an int64)
       if (n.type === 'number' && n.int !== undefined) return n.int;
       return this.errorf(s, `expected integer; found ${nodeString(n)}`);
     }
+    if (typ === 'time.Time') return this.errorf(s, `can't handle ${nodeString(n)} for arg of type time.Time`);
     if (typ === 'strings') return this.errorf(s, `can't handle ${nodeString(n)} for arg of type []string`);
     if (n.type === 'bool') return n.value;
     if (n.type === 'number') return numberValue(n);
