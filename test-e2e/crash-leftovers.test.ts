@@ -21,7 +21,7 @@ useDaemon((daemon) => {
   docker = clientsFor(d).docker;
 });
 
-const healthShims = (): string[] => processesUnder(d.dataRoot).map((p) => p.cmdline).filter((c) => /berth-shim .*exec\/health-/.test(c));
+const healthShims = (): string[] => d.roots.flatMap((r) => processesUnder(r)).map((p) => p.cmdline).filter((c) => /berth-shim .*exec\/health-/.test(c));
 
 describe('crash leftovers', () => {
   it('no health-probe shim outlives the removal of its container or a daemon stop', async () => {

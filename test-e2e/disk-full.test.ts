@@ -116,6 +116,34 @@ describe('a full data root', () => {
     ok(await docker(['rm', a, b]));
   }, 60_000);
 
+  it('docker exec works on the full disk (exec state lives on the exec root, off the data root): it deletes the file that filled it; a health probe runs too', async () => {
+    expect(d!.execRoot).toBeDefined();
+    expect(fs.existsSync(d!.execRoot!)).toBe(true);
+    expect(d!.execRoot!.startsWith(small)).toBe(false);
+    const id = ok(
+      await docker(['run', '-d', '--health-cmd', 'true', '--health-interval', '200ms', 'busybox', 'sh', '-c', 'until [ -e /go ]; do sleep 0.05; done; dd if=/dev/zero of=/fill bs=1M; sleep 1000']),
+    ).stdout.trim();
+    ok(await docker(['exec', id, 'touch', '/go']));
+    await waitFor('the disk to fill', () => free() < 1 << 20, 30_000);
+    const filler = path.join(small, 'filler');
+    await exec('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k']);
+    try {
+      expect(free()).toBeLessThan(1 << 16);
+      // the daemon's own writes are refused meanwhile (what the old layout did to exec too)
+      expect(() => fs.writeFileSync(path.join(small, 'probe'), Buffer.alloc(1 << 20))).toThrow(/ENOSPC/);
+      const r = ok(await docker(['exec', id, 'sh', '-c', 'ls /fill && rm /fill && echo removed']));
+      expect(r.stdout).toBe('/fill\nremoved\n');
+      // an interactive exec too (stdin attached)
+      expect(ok(await docker(['exec', '-i', id, 'cat'], { input: 'through stdin' })).stdout).toBe('through stdin');
+    } finally {
+      fs.rmSync(filler);
+      fs.rmSync(path.join(small, 'probe'), { force: true });
+    }
+    expect(free()).toBeGreaterThan(20 << 20);
+    await waitFor('a health probe to pass', async () => ok(await docker(['inspect', '--format', '{{.State.Health.Status}}', id])).stdout.trim() === 'healthy', 10_000);
+    ok(await docker(['rm', '-f', id]));
+  }, 120_000);
+
   it('a commit on the full disk fails with the real cause and leaves the container running, not frozen; rm -f removes it after a restart', async () => {
     // the container ticks a counter in its own /dev/shm (a tmpfs, not the full disk) once the fill is done
     const tickLoop = 'i=0; while :; do i=$((i+1)); echo $i > /dev/shm/tick; sleep 0.05; done';

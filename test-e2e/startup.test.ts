@@ -178,14 +178,14 @@ describe('the default runtime, and a container may choose the other one (docker 
       expect(ok(await docker(['info'])).stdout).toContain(' Default Runtime: crun\n');
       const dflt = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
       expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', dflt])).stdout.trim()).toBe('crun');
-      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'crun'))).toContain(dflt);
+      expect(fs.readdirSync(path.join(d.runtimeStateDir, 'crun'))).toContain(dflt);
       ok(await docker(['rm', '-f', dflt]));
       expect(ok(await docker(['run', '--rm', '--runtime', 'runc', 'busybox', 'echo', 'via runc'])).stdout).toBe('via runc\n');
       const id = ok(await docker(['run', '-d', '--runtime', 'runc', 'busybox', 'sleep', '1000'])).stdout.trim();
       expect(ok(await docker(['inspect', '--format', '{{.HostConfig.Runtime}}', id])).stdout.trim()).toBe('runc');
       // the runtime's own state says it is runc's container, not crun's
-      expect(fs.readdirSync(path.join(d.dataRoot, 'runtime', 'runc'))).toContain(id);
-      expect(fs.existsSync(path.join(d.dataRoot, 'runtime', 'crun', id))).toBe(false);
+      expect(fs.readdirSync(path.join(d.runtimeStateDir, 'runc'))).toContain(id);
+      expect(fs.existsSync(path.join(d.runtimeStateDir, 'crun', id))).toBe(false);
       expect(ok(await docker(['exec', id, 'echo', 'in'])).stdout).toBe('in\n');
       ok(await docker(['pause', id]));
       ok(await docker(['unpause', id]));

@@ -64,7 +64,8 @@ export class BerthDaemon {
       await d.startProcess();
     } catch (e) {
       await d.kill9().catch(() => undefined);
-      cleanUpLeaks(d.dataRoot, d.runtimeStateDir);
+      cleanUpLeaks(d.roots, d.runtimeStateDir);
+      d.removeExecRoot();
       fs.rmSync(d.dir, { recursive: true, force: true });
       throw e;
     }
@@ -81,9 +82,33 @@ export class BerthDaemon {
     return `unix://${path.join(this.dir, 'cri.sock')}`;
   }
 
-  /** The OCI runtimes' state dir: `runtime/<runc|crun>` are their `--root`s (see leaks.ts). */
+  private execRootSeen?: string;
+  /**
+   * berthd's exec root (runtime state off the data root: the runtimes' --root, shims' files, exec
+   * dirs), as its `berthd started` line says (a default derived from the data root, or
+   * `--exec-root` in args); undefined before a start logged it.
+   */
+  get execRoot(): string | undefined {
+    if (this.execRootSeen === undefined) {
+      const m = /"execRoot":("(?:[^"\\]|\\.)*")/.exec(this.log());
+      if (m) this.execRootSeen = JSON.parse(m[1]!) as string;
+    }
+    return this.execRootSeen;
+  }
+
+  /** The data root and the exec root: where a leak check looks for processes and mounts. */
+  get roots(): string[] {
+    return this.execRoot ? [this.dataRoot, this.execRoot] : [this.dataRoot];
+  }
+
+  /** The OCI runtimes' state dir, on the exec root: `runtime/<runc|crun>` are their `--root`s (see leaks.ts). */
   get runtimeStateDir(): string {
-    return path.join(this.dataRoot, 'runtime');
+    return path.join(this.execRoot ?? path.join(this.dataRoot, 'no-exec-root-yet'), 'runtime');
+  }
+
+  /** The exec root goes with the temp dir (a daemon stopped with running containers keeps it). */
+  private removeExecRoot(): void {
+    if (this.execRoot) fs.rmSync(this.execRoot, { recursive: true, force: true });
   }
 
   get pid(): number | undefined {
@@ -189,7 +214,7 @@ export class BerthDaemon {
 
   /** What is left behind under the data root right now. */
   leaks(): Leaks {
-    return findLeaks(this.dataRoot, this.runtimeStateDir);
+    return findLeaks(this.roots, this.runtimeStateDir);
   }
 
   /** Removes every container (force) through the API, while the daemon runs: berth's own and the CRI's (namespaced) ones. */
@@ -234,7 +259,8 @@ export class BerthDaemon {
     } finally {
       await this.kill9().catch(() => undefined);
       if (problems.length) logTail = this.logTail(); // before the dir (and the log in it) goes
-      cleanUpLeaks(this.dataRoot, this.runtimeStateDir);
+      cleanUpLeaks(this.roots, this.runtimeStateDir);
+      this.removeExecRoot();
       fs.rmSync(this.dir, { recursive: true, force: true });
     }
     if (problems.length) throw new Error(`${problems.join('\n')}\n--- berthd log tail\n${logTail}`);

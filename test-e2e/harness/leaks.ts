@@ -84,11 +84,13 @@ export function processesUnder(root: string): { pid: number; cmdline: string }[]
   return found;
 }
 
-export function findLeaks(root: string, runtimeStateDir: string): Leaks {
+/** `roots`: the data root, and the exec root (shims of execs and health probes run there). */
+export function findLeaks(roots: string | string[], runtimeStateDir: string): Leaks {
+  const all = typeof roots === 'string' ? [roots] : roots;
   return {
-    mounts: mountsUnder(root),
+    mounts: all.flatMap((r) => mountsUnder(r)),
     runtimeContainers: runtimeContainers(runtimeStateDir),
-    processes: processesUnder(root),
+    processes: [...new Map(all.flatMap((r) => processesUnder(r)).map((p) => [p.pid, p])).values()],
   };
 }
 
@@ -97,8 +99,9 @@ export function hasLeaks(l: Leaks): boolean {
 }
 
 /** Best effort: kill, delete and unmount whatever leaked so the next test and CI start clean. */
-export function cleanUpLeaks(root: string, runtimeStateDir: string): void {
-  for (const p of processesUnder(root)) {
+export function cleanUpLeaks(roots: string | string[], runtimeStateDir: string): void {
+  const all = typeof roots === 'string' ? [roots] : roots;
+  for (const p of all.flatMap((r) => processesUnder(r))) {
     try {
       process.kill(p.pid, 'SIGKILL');
     } catch {
@@ -121,7 +124,7 @@ export function cleanUpLeaks(root: string, runtimeStateDir: string): void {
     }
   }
   // deepest first
-  for (const mp of mountsUnder(root).sort((a, b) => b.length - a.length)) {
+  for (const mp of all.flatMap((r) => mountsUnder(r)).sort((a, b) => b.length - a.length)) {
     try {
       execFileSync('umount', ['-l', mp], { timeout: 10_000, stdio: 'ignore' });
     } catch {

@@ -7,7 +7,8 @@ import { openImageStore, packDirectory, unpackLayer, type ImageStore, type Image
 import { AppArmor, OciRuntime, checkHost, systemAppArmorHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import type { Digest } from '@berth/oci';
-import { DataRoot } from './layout';
+import { DataRoot, DEFAULT_DATA_ROOT, defaultExecRoot } from './layout';
+import { pruneExecRoot } from './exec-root-prune';
 import { silentLogger, type Logger } from '@berth/log';
 import { ApiServer, checkListenAllowed, checkUnixSocketFree, prepareUnixSocket, type TlsConfig } from './server/api-server';
 import { lockDataRoot } from './data-root-lock';
@@ -54,6 +55,11 @@ export type RuntimeName = 'runc' | 'crun';
 export interface DaemonConfig {
   /** `--data-root` (default /var/lib/berth). */
   dataRoot: string;
+  /**
+   * `--exec-root`: runtime state off the data root (the runtimes' --root, shims' sockets, exec
+   * dirs); default defaultExecRoot(dataRoot): /run/berth, or /run/berth-roots/<hash of the data root>.
+   */
+  execRoot?: string;
   /** `-H` values: `unix:///path`, `tcp://host:port` (default unix:///run/berth.sock). */
   hosts?: string[];
   /**
@@ -100,7 +106,7 @@ export interface CriConfig {
   streamAddress?: string;
 }
 
-export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+export { DEFAULT_DATA_ROOT };
 /**
  * berthd's pid file with the default data root (dockerd's is /var/run/docker.pid). A daemon on
  * another data root writes none unless `-p` names one, so that several can run side by side;
@@ -143,7 +149,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const apparmor = await AppArmor.detect(systemAppArmorHost, logger);
   const security = await hostSecurity(apparmor);
 
-  const layout = new DataRoot(path.resolve(config.dataRoot));
+  const dataRoot = path.resolve(config.dataRoot);
+  await fs.mkdir(dataRoot, { recursive: true, mode: 0o711 }); // its real path names its default exec root
+  const layout = new DataRoot(dataRoot, config.execRoot ? path.resolve(config.execRoot) : defaultExecRoot(dataRoot));
   // Nothing of a live daemon's may change: its sockets and its data root are checked and
   // locked before anything here is touched (its containers would be "restored" otherwise).
   for (const a of addresses) if (a.kind === 'unix') await checkUnixSocketFree(a.path);
@@ -155,6 +163,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   }
   const lock = await lockDataRoot(layout.root, layout.lockFile);
   const cleanups: (() => Promise<void>)[] = [() => lock.release()];
+  // a second data root with the same (explicit) --exec-root would reconnect to this one's shims
+  const execLock = await lockDataRoot(layout.execRoot, layout.execRootLockFile, 'exec root').catch(async (e: unknown) => {
+    await lock.release();
+    throw e;
+  });
+  cleanups.push(() => execLock.release());
+  // last before the locks go (also when the start fails early): an exec root with nothing a restart uses goes
+  cleanups.push(() => pruneExecRoot(layout, async () => true, { removeRoot: true }));
   const cleanup = async (): Promise<void> => {
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: messageOf(e) }, 'cleanup failed'));
     cleanups.length = 0;
@@ -168,12 +184,19 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     await unmountLeftovers(layout.tmpDir);
     await fs.rm(layout.tmpDir, { recursive: true, force: true });
     await fs.mkdir(layout.tmpDir, { recursive: true });
-    for (const d of [layout.containersDir, layout.volumesDir, layout.runtimeStateDir]) await fs.mkdir(d, { recursive: true });
+    for (const d of [layout.containersDir, layout.volumesDir]) await fs.mkdir(d, { recursive: true });
+    for (const d of [layout.runtimeStateDir, layout.containerStatesDir]) await fs.mkdir(d, { recursive: true, mode: 0o700 });
 
     if (!config.skipHostChecks) await checkLayerTools(layout.tmpDir);
 
     const db = await Database.open(layout.database);
     cleanups.push(() => db.close());
+    // what a restart uses stays on the exec root: the state of containers whose row says they run
+    const rowRuns = async (id: string): Promise<boolean> => {
+      const row = await db.get<{ status: string }>('SELECT status FROM containers WHERE id = ?', [id]).catch(() => ({ status: 'running' }));
+      return row !== undefined && ['running', 'paused', 'restarting'].includes(row.status);
+    };
+    cleanups.push(() => pruneExecRoot(layout, rowRuns, { removeRoot: true }));
 
     const events = new EventLog();
     let containers: ContainerService | undefined;
@@ -213,6 +236,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     const oci = ociFor(runtime);
     if (!config.withoutContainers) {
       await db.migrate(containerMigrations);
+      await pruneExecRoot(layout, rowRuns, { removeRoot: false }); // what a crash left of execs and stopped containers
       // every installed runtime can be chosen per container (`docker run --runtime crun`)
       const others = (await installedRuntimes(runtime)).filter((n): n is RuntimeName => n !== runtime && (n === 'runc' || n === 'crun'));
       // WIRING POINT (containers helper): ContainerServiceDeps as declared in ./containers/deps.ts.
@@ -322,7 +346,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     if (containers) routers.push(containersRouter(containers) as RequestHandler);
 
     const tracker = new ConnectionTracker();
-    const app = createApiApp({ routers, tracker, logger, hostPaths: [layout.root] });
+    const app = createApiApp({ routers, tracker, logger, hostPaths: layout.hostPaths });
     const api = new ApiServer(app, { tracker, logger, socketGroup: config.socketGroup ?? 'docker' });
     cleanups.push(() => api.close());
     cleanups.push(async () => events.close()); // runs first: event streams end before the servers close
@@ -351,7 +375,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
             if (e.type === 'container') listener({ action: e.action, id: e.actorId, attributes: e.attributes, timeNano: e.timeNano });
           }),
         logger,
-        hostPaths: [layout.root],
+        hostPaths: layout.hostPaths,
         apparmor: { enabled: apparmor.enabled, isLoaded: (name) => apparmor.isLoaded(name) },
       });
       await prepareUnixSocket(criSocketPath(config.cri.socket), '--cri-socket');

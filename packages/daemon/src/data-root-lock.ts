@@ -20,8 +20,8 @@ export interface DataRootLock {
  * however it dies, and no stale lock is ever left to judge; the descriptor is close-on-exec, so no
  * shim or runtime inherits it. Holds our pid once taken (what the second daemon reports).
  */
-export async function lockDataRoot(root: string, lockFile: string): Promise<DataRootLock> {
-  await fs.mkdir(root, { recursive: true, mode: 0o711 });
+export async function lockDataRoot(root: string, lockFile: string, what: 'data root' | 'exec root' = 'data root'): Promise<DataRootLock> {
+  await fs.mkdir(root, { recursive: true, mode: what === 'data root' ? 0o711 : 0o700 });
   const fh = await fs.open(lockFile, constants.O_RDWR | constants.O_CREAT, 0o600);
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
@@ -35,14 +35,14 @@ export async function lockDataRoot(root: string, lockFile: string): Promise<Data
     });
     if (code === HELD) {
       const pid = (await fs.readFile(lockFile, 'utf8').catch(() => '')).trim();
-      throw new StartupError(`data root ${root} is in use by another berthd${/^\d+$/.test(pid) ? ` (pid ${pid})` : ''}: stop it first, or give this one another --data-root`);
+      throw new StartupError(`${what} ${root} is in use by another berthd${/^\d+$/.test(pid) ? ` (pid ${pid})` : ''}: stop it first, or give this one another --${what.replace(' ', '-')}`);
     }
     await fh.truncate(0);
     await fh.write(`${process.pid}\n`, 0);
   } catch (e) {
     await fh.close().catch(() => undefined);
     if (e instanceof StartupError) throw e;
-    throw new StartupError(`cannot lock the data root (${path.join(root, path.basename(lockFile))}): ${messageOf(e)}; is flock (util-linux) installed?`);
+    throw new StartupError(`cannot lock the ${what} (${path.join(root, path.basename(lockFile))}): ${messageOf(e)}; is flock (util-linux) installed?`);
   }
   return { release: () => fh.close() };
 }

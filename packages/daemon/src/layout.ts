@@ -1,4 +1,33 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+/** berthd's data root when none is given. */
+export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+/** The exec root of the default data root (dockerd's --exec-root is /var/run/docker). */
+export const DEFAULT_EXEC_ROOT = '/run/berth';
+/** Where the exec roots of other data roots go, one per data root (see defaultExecRoot). */
+export const EXEC_ROOTS_DIR = '/run/berth-roots';
+
+/**
+ * The exec root a data root gets when `--exec-root` is not given: /run/berth for the default
+ * data root; for any other, `/run/berth-roots/<16 hex>`, the start of the sha256 of the data
+ * root's real path. So daemons on different data roots (the test suite starts dozens at once)
+ * never share one, and a daemon restarted on the same data root finds its shims again. A data
+ * root moved or renamed while its containers run gets another exec root: they are then reported
+ * exited, as after a reboot.
+ */
+export function defaultExecRoot(dataRoot: string): string {
+  const abs = path.resolve(dataRoot);
+  let real = abs;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    /* not made yet: its path as given */
+  }
+  if (real === DEFAULT_DATA_ROOT || abs === DEFAULT_DATA_ROOT) return DEFAULT_EXEC_ROOT;
+  return path.join(EXEC_ROOTS_DIR, createHash('sha256').update(real).digest('hex').slice(0, 16));
+}
 
 /**
  * The data root, drawn in one place (see docs/LAYOUT.md). Every path berthd uses under
@@ -10,15 +39,33 @@ import * as path from 'node:path';
  *   containers/<id>/           bundle: config.json, rootfs/, upper/, work/, hostname,
  *                              hosts, resolv.conf, <id>-json.log, shim.sock, exit.json
  *   volumes/<name>/_data       named volumes
- *   runtime/                   the OCI runtime's state dir (`runc --root`)
  *   network/                   @berth/network's state dir (containers' netns files, ...)
  *   cri/                       @berth/cri's state dir (sandboxes/<id>.json, sandboxes/<id>/)
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
  *   berthd.lock                held (flock) by the one berthd serving this root; holds its pid
+ *
+ * The exec root (`--exec-root`, defaultExecRoot; a tmpfs: emptied by a reboot) holds what only
+ * matters while the machine runs, so that a full data root cannot stop `docker exec`:
+ *
+ *   runtime/<runc|crun>/       the OCI runtimes' state dirs (`--root`)
+ *   containers/<id>/           the container's shim: shim.sock, shim.log, init.pid, exit.json
+ *   containers/<id>/exec/<e>/  an exec's (or a health probe's, `health-<hex>`) process.json and shim files
+ *   berthd.lock                held (flock) by the one berthd using this exec root
  */
 export class DataRoot {
-  constructor(readonly root: string) {}
+  readonly execRoot: string;
+  constructor(
+    readonly root: string,
+    execRoot?: string,
+  ) {
+    this.execRoot = execRoot ?? defaultExecRoot(root);
+  }
+
+  /** Both roots: what an error a client sees must not name (publicMessage). */
+  get hostPaths(): string[] {
+    return [this.root, this.execRoot];
+  }
 
   get database(): string {
     return path.join(this.root, 'berth.db');
@@ -49,8 +96,24 @@ export class DataRoot {
   volumeCopyUpMarker(name: string): string {
     return path.join(this.root, 'volumes', name, 'copy-up.partial');
   }
+  /** The OCI runtimes' state dirs' parent (`runtime/<name>` is one's `--root`), on the exec root. */
   get runtimeStateDir(): string {
-    return path.join(this.root, 'runtime');
+    return path.join(this.execRoot, 'runtime');
+  }
+  /** Each container's runtime state on the exec root (its shim's files, its execs). */
+  get containerStatesDir(): string {
+    return path.join(this.execRoot, 'containers');
+  }
+  /** The container's shim's files: shim.sock, shim.log, init.pid, exit.json. */
+  containerStateDir(id: string): string {
+    return path.join(this.execRoot, 'containers', id);
+  }
+  /** An exec's own dir (process.json and its shim's files); health probes' are `health-<hex>`. */
+  execDir(id: string, execId: string): string {
+    return path.join(this.execRoot, 'containers', id, 'exec', execId);
+  }
+  get execRootLockFile(): string {
+    return path.join(this.execRoot, 'berthd.lock');
   }
   /** Seccomp filters compiled once (BPF, by a hash of the filter), handed to crun at each start. */
   get seccompCacheDir(): string {

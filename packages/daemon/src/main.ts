@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
     .scriptName('berthd')
     .usage('$0 [options]\n\nA Docker-compatible container engine daemon (Engine API 1.41).')
     .option('data-root', { type: 'string', default: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
+    .option('exec-root', { type: 'string', describe: 'Root directory for execution state files (default /run/berth with the default --data-root, else /run/berth-roots/<hash of the data root>)' })
     .option('host', { alias: 'H', type: 'string', array: true, describe: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` })
     .option('default-runtime', { alias: 'runtime', type: 'string', choices: ['runc', 'crun'], describe: 'Default OCI runtime for containers (default crun when installed, else runc)' })
     .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], default: 'info' })
@@ -65,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   const hosts = (args.host ?? []).flatMap((h) => String(h).split(',')).filter((h) => h !== '');
   const config: DaemonConfig = {
     dataRoot: args['data-root'],
+    ...(args['exec-root'] ? { execRoot: args['exec-root'] } : {}),
     hosts: hosts.length ? hosts : [DEFAULT_HOST],
     ...(args['default-runtime'] ? { runtime: args['default-runtime'] as RuntimeName } : {}),
     logger,
@@ -103,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`berthd: ${messageOf(e)}\n`);
     process.exit(1);
   }
-  logger.info({ addresses: daemon.addresses, cri: daemon.criAddress, dataRoot: config.dataRoot, runtime: daemon.runtime }, 'berthd started');
+  logger.info({ addresses: daemon.addresses, cri: daemon.criAddress, dataRoot: config.dataRoot, execRoot: daemon.layout.execRoot, runtime: daemon.runtime }, 'berthd started');
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,7 +1,7 @@
 /*
  * berth-shim: one small supervisor per container (the role containerd-shim plays for Docker).
  *
- *   berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR
+ *   berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--state SDIR]
  *              [--log FILE] [--stdin] [--tty] [--private-cgroupns-fix] [--oom-file FILE]
  *              [--exec-process PROCESS.json]
  *
@@ -9,6 +9,10 @@
  * instead of two): the process runs at once; the shim reads its pipes only once the daemon has
  * attached (bounded wait, then the run fails); 'c' and 's' follow each other, a later 'S' is
  * answered with 's'.
+ *
+ * --state SDIR: where the shim's own files go (shim.sock, shim.log, init.pid, console.sock,
+ * exit.json; "DIR/" below), when not in the bundle: berthd keeps them under its exec root, off
+ * the data root (a full disk must not stop a shim from starting or recording an exit).
  *
  * With --exec-process the shim supervises an extra process in a running container (docker exec)
  * instead: DIR is then the exec's own directory; nothing is created; "start" runs
@@ -86,7 +90,7 @@
 enum state { ST_CREATING, ST_CREATED, ST_RUNNING, ST_EXITED, ST_FAILED };
 static const char *state_names[] = {"creating", "created", "running", "exited", "failed"};
 
-static const char *opt_id, *opt_bundle, *opt_runtime, *opt_root, *opt_log, *opt_oom, *opt_exec;
+static const char *opt_id, *opt_bundle, *opt_state, *opt_runtime, *opt_root, *opt_log, *opt_oom, *opt_exec;
 /* json-file rotation (docker's max-size / max-file): 0 = unbounded */
 static long long opt_log_max_size;
 static int opt_log_max_file = 1;
@@ -790,7 +794,7 @@ static void write_exit_json(int oom) {
   } else {
     n = (size_t)snprintf(doc, sizeof doc, "{\"exitCode\":%d,\"finishedAt\":\"%s\",\"oomKilled\":%s}", exit_code, t, oom ? "true" : "false");
   }
-  /* relative to the bundle (our cwd): the daemon may move the bundle away meanwhile (removal) */
+  /* relative to our cwd (the state dir, or the bundle): the daemon may move the bundle away meanwhile (removal) */
   const char *tmp = "exit.json.tmp", *path = "exit.json";
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   /* an exec's exit.json only matters while this daemon runs (no exec reconnect): no fsync */
@@ -840,7 +844,7 @@ static int wait_for_attach(void);
 /* Exec mode: `runtime exec --detach` runs the process at once, with our pipes as its stdio. */
 static void do_exec(void) {
   char pidfile[4096];
-  snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
+  snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_state);
   unlink(pidfile);
   char *argv[16] = {(char *)opt_runtime, "--root", (char *)opt_root, "exec", "--detach", "--pid-file", pidfile,
                     "--process", (char *)opt_exec};
@@ -1102,7 +1106,7 @@ static int wait_for_attach(void) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--log FILE] [--stdin]\n"
+          "usage: berth-shim --id ID --bundle DIR --runtime PATH --root STATEDIR [--state SDIR] [--log FILE] [--stdin]\n"
           "                  [--log-max-size BYTES] [--log-max-file N] [--tty] [--run] [--oom-file FILE] [--private-cgroupns-fix] [--exec-process FILE]\n");
   exit(2);
 }
@@ -1118,6 +1122,7 @@ static void parse_args(int argc, char **argv) {
     else if (!v) usage();
     else if (!strcmp(a, "--id")) opt_id = v, i++;
     else if (!strcmp(a, "--bundle")) opt_bundle = v, i++;
+    else if (!strcmp(a, "--state")) opt_state = v, i++;
     else if (!strcmp(a, "--runtime")) opt_runtime = v, i++;
     else if (!strcmp(a, "--root")) opt_root = v, i++;
     else if (!strcmp(a, "--log")) opt_log = v, i++;
@@ -1128,6 +1133,8 @@ static void parse_args(int argc, char **argv) {
     else usage();
   }
   if (!opt_id || !opt_bundle || !opt_runtime || !opt_root || opt_bundle[0] != '/') usage();
+  if (!opt_state) opt_state = opt_bundle;
+  if (opt_state[0] != '/') usage();
 }
 
 int main(int argc, char **argv) {
@@ -1135,11 +1142,11 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
-  if (chdir(opt_bundle) < 0) die("chdir bundle");
+  if (chdir(opt_state) < 0) die("chdir state dir");
   starter_pid = getppid();
   {
     struct stat sb;
-    if (stat(".", &sb) == 0) bundle_dev = sb.st_dev, bundle_ino = sb.st_ino;
+    if (stat(opt_bundle, &sb) == 0) bundle_dev = sb.st_dev, bundle_ino = sb.st_ino;
   }
   {
     int fd = open("shim.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -1175,7 +1182,7 @@ int main(int argc, char **argv) {
   if (listen_fd < 0) die("socket");
   struct sockaddr_un sa = {0};
   sa.sun_family = AF_UNIX;
-  strcpy(sa.sun_path, "shim.sock"); /* relative to the bundle: no 108-byte path limit */
+  strcpy(sa.sun_path, "shim.sock"); /* relative to our cwd: no 108-byte path limit */
   if (bind(listen_fd, (struct sockaddr *)&sa, sizeof sa) < 0) die("bind shim.sock");
   chmod("shim.sock", 0600);
   if (listen(listen_fd, 8) < 0) die("listen");
@@ -1237,7 +1244,7 @@ int main(int argc, char **argv) {
   /* runtime create: the container inherits the pipes as its stdio. */
   if (!opt_exec) {
     char pidfile[4096];
-    snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_bundle);
+    snprintf(pidfile, sizeof pidfile, "%s/init.pid", opt_state);
     unlink(pidfile);
     char *cargv[14] = {(char *)opt_runtime, "--root", (char *)opt_root, "create"};
     int ci = 4;
@@ -1250,10 +1257,14 @@ int main(int argc, char **argv) {
     cargv[ci++] = "--pid-file";
     cargv[ci++] = pidfile;
     int console_listen = -1;
+    /* `runtime create` resolves a relative path from the bundle (it chdirs there): with a state
+       dir of our own, the socket is named through our cwd's magic link (short: no 108-byte limit) */
+    char console_arg[64] = "console.sock";
+    if (strcmp(opt_state, opt_bundle) != 0) snprintf(console_arg, sizeof console_arg, "/proc/%d/cwd/console.sock", (int)getpid());
     if (opt_tty) {
       console_listen = console_listener();
       cargv[ci++] = "--console-socket";
-      cargv[ci++] = "console.sock";
+      cargv[ci++] = console_arg;
     }
     cargv[ci++] = (char *)opt_id;
     cargv[ci] = NULL;

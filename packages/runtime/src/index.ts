@@ -41,7 +41,7 @@ export { parseDeviceCgroupRule, type DeviceCgroupRule } from './device-cgroup-ru
 export { checkBindPropagation, sourceMountOf } from './bind-propagation';
 export { mountRootfs, unmountRootfs, detachRootfs, isMountPoint } from './mount';
 export { removeBundle } from './remove-bundle';
-export { OciRuntime, DEFAULT_SHIM_PATH } from './oci-runtime';
+export { OciRuntime, DEFAULT_SHIM_PATH, shimAnswers } from './oci-runtime';
 export type { RuntimeVersion } from './runtime-version';
 export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';

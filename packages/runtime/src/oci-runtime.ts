@@ -57,8 +57,8 @@ async function oomFileFor(spec: RuntimeSpec, memoryV1: () => Promise<boolean>): 
   return path.join('/sys/fs/cgroup', rel, 'memory.events');
 }
 
-/** True when a live shim listens on <bundle>/shim.sock. */
-async function shimAnswers(bundle: string): Promise<boolean> {
+/** True when a live shim listens on <dir>/shim.sock (its state dir: the bundle, an exec's dir). */
+export async function shimAnswers(bundle: string): Promise<boolean> {
   const sock = path.join(bundle, 'shim.sock');
   try {
     await fs.lstat(sock);
@@ -106,7 +106,7 @@ async function tail(file: string, max = 2048): Promise<string> {
  *
  * Life of a container: `create()` spawns the shim, which runs `runtime create`; subscribe to the
  * returned Task's output, then `task.start()`. The shim logs output, reaps the process, deletes the
- * runtime's container and writes `<bundle>/exit.json`. After a daemon restart, `reconnect()` gives
+ * runtime's container and writes `exit.json` (in the bundle, or CreateOptions.stateDir). After a daemon restart, `reconnect()` gives
  * the live Task back, or the recorded exit status.
  *
  * crun on hybrid cgroups: the shim is started with --private-cgroupns-fix, so crun runs in a private
@@ -210,6 +210,8 @@ export class OciRuntime {
     if (this.tasks.has(opts.id)) throw new FailedPreconditionError(`container ${opts.id}: already has a task`);
     if (opts.signal?.aborted) throw new CancelledError(`container ${opts.id}: create aborted`);
     const bundle = path.resolve(opts.bundle);
+    // the shim's own files (shim.sock, init.pid, exit.json, shim.log): the bundle, or a state dir of their own
+    const state = path.resolve(opts.stateDir ?? opts.bundle);
     const bin = await this.binary();
     await this.checkShim();
     // independent preparations, all at once (none is left running when one fails)
@@ -226,7 +228,7 @@ export class OciRuntime {
     };
     const [specR, answersR, ...rest] = await Promise.allSettled([
       writeSpec(),
-      shimAnswers(bundle),
+      state === bundle ? shimAnswers(state) : fs.mkdir(state, { recursive: true, mode: 0o700 }).then(() => shimAnswers(state)),
       this.stateRootReady ? Promise.resolve() : fs.mkdir(this.config.stateRoot, { recursive: true, mode: 0o700 }).then(() => {
         this.stateRootReady = true;
       }),
@@ -234,11 +236,12 @@ export class OciRuntime {
     ]);
     for (const r of [specR, answersR, ...rest]) if (r.status === 'rejected') throw r.reason;
     const spec = (specR as PromiseFulfilledResult<RuntimeSpec>).value;
-    if ((answersR as PromiseFulfilledResult<boolean>).value && !(await shimGone(bundle))) {
+    if ((answersR as PromiseFulfilledResult<boolean>).value && !(await shimGone(state))) {
       throw new ConflictError(`container ${opts.id}: a shim is already running for it`);
     }
-    await fs.rm(path.join(bundle, 'exit.json'), { force: true });
+    await fs.rm(path.join(state, 'exit.json'), { force: true });
     const args = ['--id', opts.id, '--bundle', bundle, '--runtime', bin, '--root', this.config.stateRoot];
+    if (state !== bundle) args.push('--state', state);
     if (opts.logPath) args.push('--log', path.resolve(opts.logPath));
     if (opts.logPath && opts.logMaxSize && opts.logMaxSize > 0) {
       args.push('--log-max-size', String(Math.floor(opts.logMaxSize)), '--log-max-file', String(Math.max(1, Math.floor(opts.logMaxFiles ?? 1))));
@@ -250,15 +253,15 @@ export class OciRuntime {
     if (oom) args.push('--oom-file', oom);
     if (this.name === 'crun' && (await this.isHybridCgroups())) args.push('--private-cgroupns-fix');
     times.prepared = ms();
-    await this.spawnShim(opts.id, bundle, args);
+    await this.spawnShim(opts.id, state, args);
     times.shimReady = ms();
     let task: ShimTask;
     try {
-      task = await ShimTask.connect(opts.id, bundle, this.cleanup, this.logger, opts.signal, Boolean(opts.runAtOnce));
+      task = await ShimTask.connect(opts.id, state, this.cleanup, this.logger, opts.signal, Boolean(opts.runAtOnce));
       times.hello = ms();
     } catch (e) {
       // The shim may already have finished (a create failure): exit.json says why.
-      const file = await readExitFile(bundle);
+      const file = await readExitFile(state);
       if (file?.error !== undefined) throw startError(file.error);
       // Otherwise do not leave a created container (and its waiting shim) behind.
       await this.delete(opts.id).catch(() => undefined);
@@ -299,9 +302,10 @@ export class OciRuntime {
       });
   }
 
-  private spawnShim(id: string, bundle: string, args: string[]): Promise<void> {
+  /** Starts the shim in `dir` (its files' dir, its cwd) and waits for its "ready". */
+  private spawnShim(id: string, dir: string, args: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.shimPath, args, { cwd: bundle, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(this.shimPath, args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       let settled = false;
       const done = (err?: Error): void => {
@@ -320,7 +324,7 @@ export class OciRuntime {
       });
       child.once('exit', (code) => {
         if (settled) return;
-        void tail(path.join(bundle, 'shim.log')).then((log) =>
+        void tail(path.join(dir, 'shim.log')).then((log) =>
           done(new InternalError(`container ${id}: berth-shim exited with code ${code}${log ? `: ${log}` : ''}`)),
         );
       });
@@ -500,12 +504,14 @@ export class OciRuntime {
 
   /**
    * After a daemon restart: connects to the container's live shim and returns its Task; when the
-   * shim is gone, returns the exit status from exit.json; when there is neither, makes sure the
-   * runtime holds no container any more (`delete --force`) and reports exit code 255.
+   * shim is gone, returns the exit status from exit.json; when there is neither (a reboot emptied
+   * the state dir), makes sure the runtime holds no container any more (`delete --force`) and
+   * reports exit code 255. `stateDir`: where create() had the shim's files (CreateOptions.stateDir,
+   * else the bundle).
    */
-  async reconnect(id: string, bundle: string, signal?: AbortSignal): Promise<Task | ExitStatus> {
+  async reconnect(id: string, stateDir: string, signal?: AbortSignal): Promise<Task | ExitStatus> {
     checkId(id);
-    const dir = path.resolve(bundle);
+    const dir = path.resolve(stateDir);
     const existing = this.tasks.get(id);
     if (existing && !existing.done) return existing;
     let task: ShimTask | undefined;

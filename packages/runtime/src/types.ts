@@ -6,8 +6,8 @@
  * - runtime: the OCI runtime binary (runc or crun) that creates the container's namespaces.
  * - shim: `berth-shim`, one small supervisor process per running container. It owns the
  *   container's stdio, writes the json-file log, reaps the init process and records its exit in
- *   `<bundle>/exit.json`. It outlives a daemon crash; the daemon reconnects over
- *   `<bundle>/shim.sock`.
+ *   `exit.json`. It outlives a daemon crash; the daemon reconnects over `shim.sock`. Both are in
+ *   its state dir: the bundle, or CreateOptions.stateDir.
  * - task: a running (or created, not yet started) container process as seen through its shim.
  */
 import type { Logger } from '@berth/log';
@@ -186,6 +186,12 @@ export interface CreateOptions {
   id: string;
   /** Bundle directory; config.json must exist there (or pass spec). */
   bundle: string;
+  /**
+   * Where the shim keeps its own files (shim.sock, shim.log, init.pid, console.sock, exit.json);
+   * default the bundle. berthd gives a dir under its exec root (a tmpfs, off the data root);
+   * reconnect() is then given the same dir.
+   */
+  stateDir?: string;
   /** If given, written to <bundle>/config.json first. */
   spec?: import('@berth/oci').RuntimeSpec;
   /** json-file log path; omit to disable logging (output still reaches subscribers). */
@@ -258,7 +264,7 @@ export interface ExecProcessInput {
 export interface ExecOptions {
   /** The container's ID (as the runtime knows it). */
   id: string;
-  /** A directory of the exec's own (e.g. <containerDir>/exec/<execId>): process.json, shim.sock, exit.json. */
+  /** A directory of the exec's own (berthd's: <exec root>/containers/<id>/exec/<execId>): process.json, shim.sock, exit.json. */
   dir: string;
   /** The process to run (buildExecProcess). */
   process: import('@berth/oci').RuntimeProcess;

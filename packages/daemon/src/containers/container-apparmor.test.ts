@@ -61,7 +61,7 @@ describe.each([true, false])('AppArmor in the container service (host has it ena
     svc = await createContainerService(
       {
         db,
-        layout: new DataRoot(root),
+        layout: new DataRoot(root, path.join(root, 'exec-root')),
         images: fakeImages(),
         snapshots: new FakeSnapshots(),
         runtime,

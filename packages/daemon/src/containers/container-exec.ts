@@ -68,7 +68,7 @@ export class ContainerExecs {
   /** Runs the exec's process; on failure records exit 126 and rethrows (the hub is left to the caller). */
   private async runExec(e: Entry, s: ExecSession): Promise<void> {
     const id = e.rec.id;
-    const dir = path.join(this.ctx.layout.containerDir(id), 'exec', s.id);
+    const dir = this.ctx.layout.execDir(id, s.id); // on the exec root: an exec works on a full data root
     let task: Task | undefined;
     const t0 = process.hrtime.bigint();
     const ms = (): number => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -173,7 +173,7 @@ export class ContainerExecs {
     } catch (err) {
       // docker: the runtime's message as output, then the stream closes; inspect says 126.
       this.ctx.log.debug({ id: e.rec.id, execID: s.id, err: messageOf(err) }, 'exec: the process did not start');
-      const text = Buffer.from(`${publicMessage(err, [this.ctx.layout.root])}\r\n`);
+      const text = Buffer.from(`${publicMessage(err, this.ctx.layout.hostPaths)}\r\n`);
       writePieces(conn, outputPieces({ stream: 'stdout', data: text }, tty));
       s.hub.finish();
       return;

@@ -34,7 +34,7 @@ export class ContainerHealth {
   /** One health probe: the command as an exec (docker's), 4 KiB of output kept, killed at the timeout. */
   private async probe(e: Entry, cmd: string[], timeoutMs: number): Promise<ProbeResult> {
     const id = e.rec.id;
-    const dir = path.join(this.ctx.layout.containerDir(id), 'exec', `health-${randomBytes(8).toString('hex')}`);
+    const dir = this.ctx.layout.execDir(id, `health-${randomBytes(8).toString('hex')}`);
     let task: Task | undefined;
     try {
       const spec = JSON.parse(await fs.readFile(path.join(this.ctx.layout.containerDir(id), 'config.json'), 'utf8'));
@@ -67,7 +67,7 @@ export class ContainerHealth {
         task.detach();
       }
       const code = /executable file not found/i.test(messageOf(err)) ? 127 : 126;
-      return { exitCode: code, output: publicMessage(err, [this.ctx.layout.root]) };
+      return { exitCode: code, output: publicMessage(err, this.ctx.layout.hostPaths) };
     } finally {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }

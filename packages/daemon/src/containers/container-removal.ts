@@ -66,6 +66,8 @@ export class ContainerRemoval {
           await ctx.mounts.settled(id); // the kernel is done with upper/ and work/
           if (e.runtimeDirty) await ctx.runtimeFor(e).delete(id).catch(() => undefined);
           await removeBundle(trash);
+          // its runtime state on the exec root: the shim's files, the execs' dirs
+          await fs.rm(ctx.layout.containerStateDir(id), { recursive: true, force: true });
         };
         let finishing: Promise<void> | undefined;
         if (trash === ctx.layout.containerDir(id) || unsaved) await finish();

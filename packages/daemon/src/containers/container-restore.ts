@@ -83,7 +83,7 @@ export class ContainerRestore {
     if (status === 'running' || status === 'paused' || status === 'restarting') {
       let r: Task | ExitStatus;
       try {
-        r = await ctx.runtimeFor(e).reconnect(id, dir);
+        r = await ctx.runtimeFor(e).reconnect(id, ctx.layout.containerStateDir(id));
       } catch (err) {
         ctx.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
         r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
@@ -139,8 +139,8 @@ export class ContainerRestore {
       return;
     }
     // created, exited, dead: no process may remain, no mount either.
-    if (await fs.stat(path.join(dir, 'shim.sock')).then(() => true, () => false)) {
-      const r = await ctx.runtimeFor(e).reconnect(id, dir).catch(() => undefined);
+    if (await fs.stat(path.join(ctx.layout.containerStateDir(id), 'shim.sock')).then(() => true, () => false)) {
+      const r = await ctx.runtimeFor(e).reconnect(id, ctx.layout.containerStateDir(id)).catch(() => undefined);
       if (r && !('exitCode' in r)) {
         await r.kill('KILL').catch(() => undefined);
         await within(r.wait(), 5000);

@@ -114,7 +114,7 @@ beforeAll(async () => {
     execFileSync('npm', ['run', 'build:native'], { cwd: RUNTIME_DIR, stdio: 'ignore' });
   }
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-ctr-it-'));
-  layout = new DataRoot(root);
+  layout = new DataRoot(root, path.join(root, 'exec-root'));
   for (const d of [layout.containersDir, layout.runtimeStateDir, layout.tmpDir]) await fs.mkdir(d, { recursive: true });
   db = await Database.open(layout.database);
   store = await openImageStore({ root: layout.imageStoreRoot, db });

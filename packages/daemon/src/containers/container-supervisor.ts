@@ -141,6 +141,7 @@ export class ContainerSupervisor {
       task = await ctx.runtimeFor(e).create({
         id,
         bundle: dir,
+        stateDir: ctx.layout.containerStateDir(id), // off the data root: the exec root
         spec,
         logPath: e.rec.hostConfig.LogConfig?.Type === 'none' ? undefined : ctx.layout.containerLog(id),
         ...(e.rec.hostConfig.LogConfig?.Type === 'none' ? {} : rotationOf(e.rec.hostConfig.LogConfig?.Config ?? {})),
@@ -231,7 +232,7 @@ export class ContainerSupervisor {
     const wasRestarting = e.rec.state.status === 'restarting';
     await ctx.setState(e, {
       ...(wasRestarting ? { status: 'exited' as const, finishedAt: rfc3339Nano(ctx.now()) } : {}),
-      error: publicMessage(err, [ctx.layout.root]),
+      error: publicMessage(err, ctx.layout.hostPaths),
       exitCode,
       pid: 0,
     }, { evenUnsaved: true }).catch((e2) => ctx.log.error({ id, err: messageOf(e2) }, 'recording a failed start'));

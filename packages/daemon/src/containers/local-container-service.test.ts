@@ -69,7 +69,7 @@ describe('ContainerService (fake runtime)', () => {
     const s = await createContainerService(
       {
         db,
-        layout: new DataRoot(root),
+        layout: new DataRoot(root, path.join(root, 'exec-root')),
         images: fakeImages(),
         snapshots,
         runtime,

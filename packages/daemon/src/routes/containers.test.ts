@@ -117,7 +117,7 @@ beforeAll(async () => {
   svc = await createContainerService(
     {
       db,
-      layout: new DataRoot(root),
+      layout: new DataRoot(root, path.join(root, 'exec-root')),
       images: fakeImages(),
       snapshots: new FakeSnapshots(),
       runtime,

@@ -1,0 +1,41 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { shimAnswers } from '@berth/runtime';
+import type { DataRoot } from './layout';
+
+const ID_RE = /^[0-9a-f]{64}$/;
+
+async function entries(dir: string): Promise<string[]> {
+  return fs.readdir(dir).catch(() => [] as string[]);
+}
+
+/**
+ * A daemon stop (and a start, for what a crash left: `removeRoot` false) keeps on the exec root only what a restart
+ * uses. Removed: an exec's or health probe's dir whose shim is gone (execs are not reconnected);
+ * a container's state dir whose shim is gone unless `wanted(id)` (the row says it runs: a
+ * restart reads its exit.json); then the exec root itself once no container state and no
+ * runtime state is left in it (with its lock file: the caller still holds the descriptor).
+ */
+export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Promise<boolean>, opts: { removeRoot: boolean }): Promise<void> {
+  for (const id of await entries(layout.containerStatesDir)) {
+    const dir = layout.containerStateDir(id);
+    const execs = path.join(dir, 'exec');
+    let liveExecs = 0;
+    for (const e of await entries(execs)) {
+      if (await shimAnswers(path.join(execs, e))) liveExecs++;
+      else await fs.rm(path.join(execs, e), { recursive: true, force: true });
+    }
+    if (liveExecs > 0 || !ID_RE.test(id) || (await shimAnswers(dir)) || (await wanted(id))) continue;
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  const runtimes = await entries(layout.runtimeStateDir);
+  let runtimeState = 0;
+  for (const r of runtimes) runtimeState += (await entries(path.join(layout.runtimeStateDir, r))).length;
+  if (!opts.removeRoot || (await entries(layout.containerStatesDir)).length > 0 || runtimeState > 0) return;
+  for (const name of await entries(layout.execRoot)) {
+    if (name === 'containers' || name === 'runtime' || name === path.basename(layout.execRootLockFile)) {
+      await fs.rm(path.join(layout.execRoot, name), { recursive: true, force: true });
+    }
+  }
+  await fs.rmdir(layout.execRoot).catch(() => undefined); // not when it holds something else (the default's cri.sock)
+}

@@ -1,0 +1,93 @@
+/**
+ * The exec root (dockerd's --exec-root): what only matters while the machine runs (the OCI
+ * runtimes' --root, each container's shim files, the execs' and health probes' dirs) lives off
+ * the data root, in /run/berth-roots/<hash of the data root> by default for a data root other
+ * than /var/lib/berth. One berthd per exec root; a restart (live restore) finds its shims there;
+ * a reboot (the exec root emptied) leaves running containers exited (255), as Docker 20.10's
+ * restore does when containerd has no task; removal and a stop leave nothing there.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BerthDaemon, busyboxRootfsTar, cleanUpLeaks, clientsFor, listFiles, ok, processesUnder, scratchDir, waitFor } from './harness';
+
+let d: BerthDaemon;
+let docker: ReturnType<typeof clientsFor>['docker'];
+
+beforeAll(async () => {
+  d = await BerthDaemon.start();
+  docker = clientsFor(d).docker;
+  ok(await docker(['import', busyboxRootfsTar(), 'busybox:latest']));
+}, 90_000);
+
+afterAll(async () => {
+  await d?.dispose();
+}, 60_000);
+
+const status = async (id: string): Promise<string> => ok(await docker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout.trim();
+
+describe('the exec root', () => {
+  it("is /run/berth-roots/<16 hex> for a data root of the test's own, holds the runtime state, the shims' and the execs' files; the data root none", async () => {
+    const execRoot = d.execRoot!;
+    expect(execRoot).toMatch(/^\/run\/berth-roots\/[0-9a-f]{16}$/);
+    const id = ok(await docker(['run', '-d', '--health-cmd', 'sleep 0.3', '--health-interval', '100ms', 'busybox', 'sleep', '1000'])).stdout.trim();
+    const state = path.join(execRoot, 'containers', id);
+    expect(fs.readdirSync(state)).toEqual(expect.arrayContaining(['shim.sock', 'init.pid']));
+    const runtimes = fs.readdirSync(path.join(execRoot, 'runtime'));
+    expect(runtimes.some((r) => fs.existsSync(path.join(execRoot, 'runtime', r, id)))).toBe(true);
+    // an exec's dir while it runs, and a health probe's
+    ok(await docker(['exec', '-d', id, 'sleep', '3']));
+    await waitFor('an exec dir and a health probe dir', () => {
+      const execs = fs.existsSync(path.join(state, 'exec')) ? fs.readdirSync(path.join(state, 'exec')) : [];
+      return execs.some((n) => /^[0-9a-f]{64}$/.test(n)) && execs.some((n) => n.startsWith('health-'));
+    }, 5_000);
+    // and the exec's shim is found by the leak checks (its command line names the exec root)
+    expect(processesUnder(execRoot).some((p) => /berth-shim .*\/exec\/[0-9a-f]{64}/.test(p.cmdline))).toBe(true);
+    // nothing of it on the data root
+    expect(fs.existsSync(path.join(d.dataRoot, 'runtime'))).toBe(false);
+    expect(listFiles(path.join(d.dataRoot, 'containers', id)).filter((f) => /(^|\/)(shim\.sock|shim\.log|init\.pid|exit\.json|process\.json)$|^exec\//.test(f))).toEqual([]);
+    ok(await docker(['rm', '-f', id]));
+    // removal takes its runtime state with it
+    await waitFor('the state dir to go', () => !fs.existsSync(state), 5_000);
+  }, 60_000);
+
+  it('a second berthd on another data root with the same --exec-root refuses and changes nothing of the first', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    const other = scratchDir('exec-root-second');
+    const second = BerthDaemon.start({ dataRoot: path.join(other, 'root'), args: ['--exec-root', d.execRoot!], startTimeoutMs: 15_000 });
+    await expect(second).rejects.toThrow(new RegExp(`exec root ${d.execRoot!} is in use by another berthd \\(pid ${d.pid}\\)`));
+    expect(await status(id)).toMatch(/^Up /);
+    expect(ok(await docker(['exec', id, 'echo', 'still here'])).stdout).toBe('still here\n');
+    ok(await docker(['rm', '-f', id]));
+  }, 60_000);
+
+  it('a restart reconnects to the shims there (live restore); a reboot (the exec root emptied) leaves the container exited (255), startable again', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    await d.restart();
+    expect(await status(id)).toMatch(/^Up /);
+    expect(ok(await docker(['exec', id, 'echo', 'after restart'])).stdout).toBe('after restart\n');
+    // a reboot: the daemon, the shims and the container's processes die, mounts and the tmpfs go
+    await d.kill9();
+    cleanUpLeaks(d.roots, d.runtimeStateDir);
+    fs.rmSync(d.execRoot!, { recursive: true, force: true });
+    await d.restart();
+    expect(await status(id)).toMatch(/^Exited \(255\) /);
+    ok(await docker(['start', id]));
+    expect(ok(await docker(['exec', id, 'echo', 'started again'])).stdout).toBe('started again\n');
+    ok(await docker(['rm', '-f', id]));
+  }, 90_000);
+
+  it('a stop with no container running leaves no exec root behind; one with a running container keeps what the restart uses', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    const stopped = ok(await docker(['run', '-d', 'busybox', 'true'])).stdout.trim();
+    ok(await docker(['wait', stopped]));
+    await d.stop();
+    expect(fs.readdirSync(path.join(d.execRoot!, 'containers'))).toEqual([id]);
+    await d.restart();
+    expect(await status(id)).toMatch(/^Up /);
+    ok(await docker(['rm', '-f', id, stopped]));
+    await d.stop();
+    expect(fs.existsSync(d.execRoot!)).toBe(false);
+    await d.restart();
+  }, 90_000);
+});
