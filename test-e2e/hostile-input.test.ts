@@ -1,6 +1,7 @@
 /**
  * Hostile input gets a clear error and leaves nothing behind:
- * - layer tars with `../` paths, absolute paths, writes through a symlink that points outside,
+ * - layer tars with `../` paths and absolute paths (confined to the layer root, as Docker's untar
+ *   chrooted into the layer does), writes through a symlink that points outside,
  *   hardlinks to outside paths, truncated or corrupt gzip, a diffID or blob digest that does not
  *   match, a config or manifest that is not JSON, an archive that is not a tar — through
  *   `docker load`, `berth load`, `docker import` and `berth import`;
@@ -114,8 +115,6 @@ const fine: TarEntry[] = [
 
 /** Hostile layer contents aimed at `target`, an absolute host path. */
 const hostileLayers = (target: string): Record<string, TarEntry[]> => ({
-  'dotdot path': [...fine, { name: `${up}${target.slice(1)}/dotdot.txt`, content: 'escaped\n' }],
-  'dotdot inside a path': [...fine, { name: `ok/../../${up}${target.slice(1)}/inner.txt`, content: 'escaped\n' }],
   'write through an absolute symlink': [
     ...fine,
     { name: 'link', type: 'symlink', linkname: target },
@@ -136,8 +135,6 @@ const hostileLayers = (target: string): Record<string, TarEntry[]> => ({
 
 /** What the error for each hostile layer must talk about. */
 const problemNamed: Record<string, RegExp> = {
-  'dotdot path': /escape|outside|\.\./i,
-  'dotdot inside a path': /escape|outside|\.\./i,
   'write through an absolute symlink': /symlink|escape|outside/i,
   'write through a relative symlink': /symlink|escape|outside/i,
   'hardlink to an outside path': /link|escape|outside/i,
@@ -169,25 +166,25 @@ describe('hostile layer tars in docker load / berth load', () => {
     await expectRejectedLoad(makeDockerSaveArchive({ layers: [layer], repoTag: 'hostile:v1' }), name.replace(/ /g, '-'), problemNamed[name]);
   });
 
-  it('absolute paths never land on the host (refused, or confined to the layer as Docker does)', async () => {
-    const layer = makeTar([...fine, { name: `${target}/absolute.txt`, content: 'escaped\n' }]);
+  // Docker applies a layer with pkg/archive's Unpack chrooted into it (extractDir `/`): `..` stops at the layer's root
+  it.each([
+    ['absolute path', (t: string) => `${t}/absolute.txt`],
+    ['dotdot path', (t: string) => `${up}${t.slice(1)}/absolute.txt`],
+    ['dotdot inside a path', (t: string) => `ok/../../${up}${t.slice(1)}/absolute.txt`],
+  ])('%s: never lands on the host, confined to the layer\'s root as Docker does', async (_, name) => {
+    const layer = makeTar([...fine, { name: name(target), content: 'escaped\n' }]);
     const file = path.join(work, 'absolute.tar');
     fs.writeFileSync(file, makeDockerSaveArchive({ layers: [layer], repoTag: 'hostile-absolute:v1' }));
     const before = snapshot();
-    const r = await c.docker(['load', '-i', file]);
+    ok(await c.docker(['load', '-i', file]));
     expect(fs.readdirSync(target)).toEqual([]);
-    if (r.code === 0) {
-      // confined: the file is inside the image, under its own path
-      const cid = ok(await c.docker(['create', 'hostile-absolute:v1', 'true'])).stdout.trim();
-      const exported = ok(await c.docker(['export', cid])).stdoutBuffer;
-      ok(await c.docker(['rm', cid]));
-      expect(exported.includes(Buffer.from(`${target.slice(1)}/absolute.txt`))).toBe(true);
-      ok(await c.docker(['rmi', 'hostile-absolute:v1']));
-      expect(snapshot()).toEqual(before);
-    } else {
-      clearError(r);
-      expect(snapshot()).toEqual(before);
-    }
+    // confined: the file is inside the image, under the host path's name taken from the layer's root
+    const cid = ok(await c.docker(['create', 'hostile-absolute:v1', 'true'])).stdout.trim();
+    const exported = ok(await c.docker(['export', cid])).stdoutBuffer;
+    ok(await c.docker(['rm', cid]));
+    expect(exported.includes(Buffer.from(`${target.slice(1)}/absolute.txt`))).toBe(true);
+    ok(await c.docker(['rmi', 'hostile-absolute:v1']));
+    expect(snapshot()).toEqual(before);
   });
 
   it('truncated gzip layer', async () => {
@@ -294,12 +291,24 @@ describe('hostile layer tars in docker load / berth load', () => {
 });
 
 describe('hostile rootfs tars in docker import / berth import', () => {
-  it.each(['dotdot path', 'write through an absolute symlink', 'write through a relative symlink', 'hardlink to an outside path', 'hardlink through a symlink'])(
+  it.each(['write through an absolute symlink', 'write through a relative symlink', 'hardlink to an outside path', 'hardlink through a symlink'])(
     '%s: refused, nothing left behind',
     async (name) => {
       await expectRejectedImport(makeTar(hostileLayers(target)[name]), `import-${name.replace(/ /g, '-')}`, problemNamed[name]);
     },
   );
+
+  it('dotdot path: never lands on the host, confined to the layer\'s root as Docker does', async () => {
+    const file = path.join(work, 'import-dotdot.rootfs.tar');
+    fs.writeFileSync(file, makeTar([...fine, { name: `${up}${target.slice(1)}/dotdot.txt`, content: 'escaped\n' }]));
+    ok(await c.docker(['import', file, 'hostile-dotdot:v1']));
+    expect(fs.readdirSync(target)).toEqual([]);
+    const cid = ok(await c.docker(['create', 'hostile-dotdot:v1', 'true'])).stdout.trim();
+    const exported = ok(await c.docker(['export', cid])).stdoutBuffer;
+    ok(await c.docker(['rm', cid]));
+    ok(await c.docker(['rmi', 'hostile-dotdot:v1']));
+    expect(exported.includes(Buffer.from(`${target.slice(1)}/dotdot.txt`))).toBe(true);
+  });
 
   it('truncated and corrupt gzip', async () => {
     const gz = zlib.gzipSync(makeTar([...fine, { name: 'big.bin', content: Buffer.alloc(200_000, 3) }]));

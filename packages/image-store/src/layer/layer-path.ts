@@ -3,32 +3,23 @@
  * UTF-8 survive from tar to disk and back. `fsPath` turns one into the Buffer fs calls take,
  * `displayName` into readable text for messages.
  *
- * Lexical path rules for layer entries, as Docker applies them (pkg/archive): an entry name is
- * cleaned; an absolute name is taken relative to the layer root (`/etc/x` -> `etc/x`, and `..`
- * cannot climb above `/`); a relative name that climbs above the root (`../x`, `a/../../x`) is a
- * breakout and refused.
+ * Lexical path rules for layer entries, as Docker applies them: Docker 20.10 applies a layer
+ * (overlay2 ApplyDiff: chrootarchive.UntarUncompressed) with pkg/archive's Unpack in a process
+ * chrooted into the layer directory, extractDir `/`. So a name is cleaned from the layer root,
+ * where `..` stops: `/etc/x`, `../x` and `a/../../x` are `etc/x`, `x` and `x` of the layer (the
+ * same for a hardlink's target); a symlink's target is stored as written, whatever it climbs
+ * (resolved later inside the container's root).
  */
 
-/** Cleans a path to its components; null when a relative path climbs above its start. */
-export function cleanComponents(p: string): string[] | null {
-  const absolute = p.startsWith('/');
+/** The cleaned path of an entry (or a hardlink target) relative to the layer root ('' for the root): a `..` above the root stays there. */
+export function cleanEntryPath(name: string): string {
   const out: string[] = [];
-  for (const c of p.split('/')) {
+  for (const c of name.split('/')) {
     if (c === '' || c === '.') continue;
-    if (c === '..') {
-      if (out.length > 0) out.pop();
-      else if (!absolute) return null;
-      continue;
-    }
-    out.push(c);
+    if (c === '..') out.pop();
+    else out.push(c);
   }
-  return out;
-}
-
-/** The cleaned path of an entry relative to the layer root ('' for the root), or null for a breakout. */
-export function cleanEntryPath(name: string): string | null {
-  const c = cleanComponents(name);
-  return c === null ? null : c.join('/');
+  return out.join('/');
 }
 
 /** The parent of a cleaned relative path ('' for top-level entries and for the root). */
@@ -40,17 +31,6 @@ export function parentOf(rel: string): string {
 /** The last component of a cleaned relative path. */
 export function baseOf(rel: string): string {
   return rel.slice(rel.lastIndexOf('/') + 1);
-}
-
-/**
- * Whether a symlink at `rel` pointing at `target` stays inside the layer when resolved lexically
- * from the link's directory (Docker refuses relative targets that climb out; absolute targets are
- * resolved against the container's root, so they stay in).
- */
-export function symlinkStaysInside(rel: string, target: string): boolean {
-  if (target.startsWith('/')) return true;
-  const dir = parentOf(rel);
-  return cleanComponents(dir === '' ? target : `${dir}/${target}`) !== null;
 }
 
 /** The bytes of a binary-string path, for fs calls. */

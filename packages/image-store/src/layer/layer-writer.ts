@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '@berth/errdefs';
 import type { ResolvedLayerLimits } from './layer-limits';
-import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, symlinkStaysInside, toBinary } from './layer-path';
+import { baseOf, cleanEntryPath, displayName, fsPath, parentOf, toBinary } from './layer-path';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type LayerNative } from './native';
 import { fsAt } from '@berth/fs';
 import { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from './tar-entry';
@@ -72,7 +72,6 @@ export class LayerWriter implements TarSink {
     if (++this.entries > this.limits.maxEntries) this.refuse(e, `more than ${this.limits.maxEntries} entries`);
     if (e.name.includes('\0') || e.linkname.includes('\0')) this.refuse(e, 'NUL byte in a name');
     const rel = cleanEntryPath(e.name);
-    if (rel === null) this.refuse(e, 'path escapes the layer directory');
     if (rel.length > this.limits.maxPathLength) this.refuse(e, `path longer than ${this.limits.maxPathLength} bytes`);
     if (e.linkname.length > this.limits.maxPathLength) this.refuse(e, `link target longer than ${this.limits.maxPathLength} bytes`);
 
@@ -184,7 +183,7 @@ export class LayerWriter implements TarSink {
 
   private symlink(e: TarEntry, rel: string): void {
     if (e.linkname === '') this.refuse(e, 'symlink without a target');
-    if (!symlinkStaysInside(rel, e.linkname)) this.refuse(e, `symlink target "${displayName(e.linkname)}" escapes the layer directory`);
+    // stored as written, as Docker's Unpack at `/` does: a relative target climbing above the layer root (`a -> ../../x`) resolves inside the container's root
     const [parent, name, abs] = this.prepare(e, rel, 'symlink');
     fs.symlinkSync(fsPath(e.linkname), abs);
     parent.children!.set(name, { kind: 'symlink' });
@@ -194,8 +193,7 @@ export class LayerWriter implements TarSink {
   }
 
   private hardlink(e: TarEntry, rel: string): void {
-    const target = cleanEntryPath(e.linkname);
-    if (target === null) this.refuse(e, `hardlink target "${displayName(e.linkname)}" escapes the layer directory`);
+    const target = cleanEntryPath(e.linkname); // from the layer root, `..` stopping there (Docker: os.Link of Join("/", linkname) chrooted)
     const node = this.lookup(target);
     if (node === undefined) this.refuse(e, `hardlink target "${displayName(e.linkname)}" is not an earlier entry of the layer`);
     if (node.kind === 'dir') this.refuse(e, `hardlink target "${displayName(e.linkname)}" is a directory`);

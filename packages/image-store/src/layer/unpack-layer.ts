@@ -36,11 +36,13 @@ export interface UnpackLayerOptions {
  * OCI whiteouts become overlayfs whiteouts: `.wh.NAME` -> a 0/0 character device NAME;
  * `.wh..wh..opq` -> xattr `trusted.overlay.opaque="y"` on its directory.
  *
- * The tar is hostile input. Nothing is ever written, linked or followed outside `destDir`:
- * absolute entry names are confined to it, names that climb out with `..`, relative symlink
- * targets that climb out, hardlinks to anything but an earlier non-directory entry of the same
- * layer and paths through a symlink are refused with InvalidArgumentError naming the entry, as
- * are entries past `limits`. A corrupt gzip/zstd stream or a truncated tar -> DataLossError;
+ * The tar is hostile input. Nothing is ever written, linked or followed outside `destDir`: as
+ * Docker's untar chrooted into the layer, names and hardlink targets are cleaned from the layer
+ * root (absolute ones and ones climbing with `..` stop there), symlinks are stored as written
+ * (a relative target climbing above the root included: it resolves inside the container's
+ * root); hardlinks to anything but an earlier non-directory entry of the same layer and paths
+ * through a symlink are refused with InvalidArgumentError naming the entry, as are entries past
+ * `limits`. A corrupt gzip/zstd stream or a truncated tar -> DataLossError;
  * an aborted `signal` -> CancelledError.
  *
  * On any error `destDir` is left half-written: the caller must delete it.
