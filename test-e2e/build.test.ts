@@ -380,6 +380,32 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(r.stderr).toContain(`failed to copy files: lstat ${dest}${'r'.repeat(181)}: file name too long`);
   });
 
+  it("ADD of a local tar sees the image at its destination, chrooted there as moby's Untar: entries go through the image's links and through links the tar makes; a link to nowhere fails with Docker's text", async () => {
+    const ctx = ctxDir('add-through-links', {
+      Dockerfile: ['FROM busybox:local', 'RUN mkdir /usr/realbin && ln -s usr/realbin /lnkbin', 'ADD through.tar /', ''].join('\n'),
+    });
+    fs.writeFileSync(
+      path.join(ctx, 'through.tar'),
+      makeTar([
+        // no directory entry for lnkbin (tar c lnkbin/x): Unpack finds the image's link there and goes through it
+        { name: 'lnkbin/x', content: 'in realbin\n' },
+        // a link the tar makes to the image's /etc (the chroot is the rootfs: the destination is /)
+        { name: 'l', type: 'symlink', linkname: '/etc' },
+        { name: 'l/added', content: 'in etc\n' },
+      ]),
+    );
+    ok(await c.docker(['build', '-t', 'add-through:v1', ctx]));
+    const out = ok(await c.docker(['run', '--rm', 'add-through:v1', 'sh', '-c', 'readlink /lnkbin; cat /usr/realbin/x /etc/added; head -1 /etc/passwd; readlink /l'])).stdout;
+    // the image's /lnkbin is still its link (before: a directory holding only x hid it), /etc keeps its files
+    expect(out).toBe('usr/realbin\nin realbin\nin etc\nroot:x:0:0:root:/root:/bin/sh\n/etc\n');
+    // chrooted at /dest, /etc is /dest/etc, which does not exist: Docker's untar fails to create l/x there
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM busybox:local\nADD nowhere.tar /dest/\n');
+    fs.writeFileSync(path.join(ctx, 'nowhere.tar'), makeTar([{ name: 'l', type: 'symlink', linkname: '/etc' }, { name: 'l/x', content: 'x\n' }]));
+    const r = await c.docker(['build', ctx]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('failed to copy files: Error processing tar file(exit status 1): open /l/x: no such file or directory');
+  });
+
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
     const ctx = ctxDir('dangling-dest', {
       Dockerfile: [

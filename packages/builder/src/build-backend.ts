@@ -77,8 +77,13 @@ export interface BuildBackend<R = unknown> {
   createContainer?(imageId: string | undefined, config: ImageRunConfig, resources?: R): Promise<string>;
   /** Runs `fn` with the image's root filesystem mounted read-only-ish at `root` (never write to it). */
   withRootfs<T>(imageId: string, fn: (root: string) => Promise<T>): Promise<T>;
-  /** Extracts a local tar archive (plain or gzip) into `dir` (ADD's auto-extraction); rejects hostile entries. */
-  extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * ADD's auto-extraction of a local tar archive (plain or gzip): untarred as moby's
+   * chrootarchive.Untar into the step's rootfs at `dest` (a directory already made in `upper`),
+   * the image `imageId` (none after FROM scratch) under what the step staged, chrooted at `dest`;
+   * what it writes lands in `upper`, the step's staging tree (removals as overlay whiteouts).
+   */
+  extractArchive(file: string, into: { upper: string; dest: string; imageId?: string }, signal?: AbortSignal): Promise<void>;
   /**
    * Makes an image from a config whose layers are all here (a cache hit restored from a
    * `cachefrom` image's history), `parent` recorded as its parent; the existing one when the

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
-import { fdPath, fsAt } from '@berth/fs';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, messageOf } from '@berth/errdefs';
+import { fsAt } from '@berth/fs';
 import { hasWildcards, hostPlatform, parsePlatform, platformMatches, rootfsOf, type HealthConfig, type ImageConfig, type ImageRunConfig } from '@berth/oci';
 import type { BuildBackend, BuildImage } from './build-backend';
 import { SourceRoot, closeEntries, hashSources, type FileDigests, type SourceEntry } from './build-context';
@@ -639,7 +639,7 @@ export class Builder<R = unknown> {
       const staging = await StagingTree.create(ctx.opts.tmpDir, 'build-copy-');
       let destDirHeld: StagedDir | undefined;
       try {
-        const { owner, multi, destPath } = await this.withStageRoot(st, async (root) => {
+        const { owner, multi, destPath, destDir } = await this.withStageRoot(st, async (root) => {
           const owner = chown !== undefined ? await this.resolveOwner(root, chown) : undefined;
           // docker copies to the destination resolved in the image (/bin/x lands in /usr/bin/x when /bin -> usr/bin)
           const written = dest.replace(/\/+$/, '') || '/';
@@ -649,7 +649,7 @@ export class Builder<R = unknown> {
           const multi = destIsDirSyntax || entries[0]!.isDir || (await this.isDirInImage(root, destPath));
           const destDir = multi || unpacking ? destPath : path.posix.dirname(destPath);
           destDirHeld = (await this.stageParents(root, staging, destDir, owner)).dir;
-          return { owner, multi, destPath };
+          return { owner, multi, destPath, destDir };
         });
         const dirFd = destDirHeld!.fd;
         // moby's performCopy: what comes from the context belongs to root (or --chown's owner),
@@ -657,8 +657,14 @@ export class Builder<R = unknown> {
         const copyOwner = owner ?? (fromImage ? undefined : { uid: 0, gid: 0 });
         for (const e of entries) {
           if (name === 'ADD' && !e.isDir && (await isArchive(e.held.path))) {
-            // into the destination directory held by fd (its /proc/self/fd path: never a path under the data root)
-            await this.backend.extractArchive(e.held.path, fdPath(dirFd), ctx.opts.signal);
+            // moby performCopyForInfo: archiver.UntarPath(src, destPath), chrooted untar into the rootfs
+            await this.backend
+              .extractArchive(e.held.path, { upper: staging.path, dest: destDir, ...(st.image ? { imageId: st.image.id } : {}) }, ctx.opts.signal)
+              .catch((err: unknown) => {
+                if (err instanceof CancelledError) throw err;
+                // chrootarchive's invokeUnpack: the re-exec'd docker-untar's exit and output; performCopy's wrap
+                throw new InvalidArgumentError(`failed to copy files: Error processing tar file(exit status 1): ${messageOf(err)}`, { cause: err });
+              });
             continue;
           }
           // a directory source: its contents go into the destination, which keeps what stageParents gave it

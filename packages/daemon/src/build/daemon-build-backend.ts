@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { BuildBackend, BuildImage, CommitStepOptions, RunStepOptions } from '@berth/builder';
 import type { HostConfig } from '@berth/api';
 import { InternalError, messageOf } from '@berth/errdefs';
+import { RootView, fdPath } from '@berth/fs';
 import type { ImageStore, ImageRecord } from '@berth/image-store';
 import type { ImageConfig, ImageRunConfig } from '@berth/oci';
 import { extractIntoDirectory, type ContainerCreateOptions, type ContainerService } from '../containers';
@@ -175,34 +176,76 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
       }
     }
     if (img.layers.length === 1) return fn(layers.diffDir(img.layers[0]!));
+    return this.withOverlay(imageId, undefined, fn);
+  }
+
+  /**
+   * The image's layers under an overlay mount at a fresh directory: read-only, or with `upper`
+   * (and a work dir made next to it) as its upper dir, where what is written through the mount
+   * lands (whiteouts for what is removed), as a container's rootfs. A layer given twice is kept
+   * once, at its topmost place (overlayfs refuses a lower dir twice; the snapshotter does the same).
+   */
+  private async withOverlay<T>(imageId: string | undefined, upper: string | undefined, fn: (root: string) => Promise<T>): Promise<T> {
+    const layers = this.deps.imageStore.layers;
+    const diffIds = imageId === undefined ? [] : (await this.deps.imageStore.images.get(imageId)).layers;
+    const seen = new Set<string>();
     const links: string[] = [];
-    for (const d of [...img.layers].reverse()) {
+    for (const d of [...diffIds].reverse()) {
+      if (seen.has(d)) continue;
+      seen.add(d);
       const rec = await layers.get(d);
       if (!rec) throw new InternalError(`image ${imageId}: layer ${d} is missing`);
-      links.push(rec.link);
+      links.push(`l/${rec.link}`);
     }
-    const linkDir = path.join(path.dirname(path.dirname(layers.diffDir(img.layers[0]!))), 'l');
-    const target = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-root-'));
+    const made: string[] = [];
+    const scratch = async (prefix: string): Promise<string> => {
+      const dir = await fs.mkdtemp(path.join(this.deps.tmpDir, prefix));
+      made.push(dir);
+      return dir;
+    };
     try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${links.join(':')}`, target], { cwd: linkDir });
+      // no layers (FROM scratch): an empty lower dir, as the snapshotter's
+      if (links.length === 0) links.push(await scratch('build-empty-'));
+      const linkDir = diffIds.length > 0 ? path.join(path.dirname(path.dirname(layers.diffDir(diffIds[0]!))), 'l') : this.deps.tmpDir;
+      const options = [`lowerdir=${links.join(':')}`];
+      if (upper !== undefined) options.push(`upperdir=${upper}`, `workdir=${await scratch('build-work-')}`);
+      else options.unshift('ro');
+      const target = await scratch('build-root-');
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', options.join(','), target], { cwd: path.dirname(linkDir) });
       try {
         return await fn(target);
       } finally {
         await run('umount', [target]).catch((e: unknown) => this.deps.logger.warn({ target, err: messageOf(e) }, 'build: unmount image root'));
       }
     } finally {
-      await fs.rmdir(target).catch(() => undefined);
+      for (const dir of made.reverse()) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
   /**
-   * ADD of a local archive: untarred straight into `dir` (in the step's staging dir) as a root of
-   * its own, as moby's chrootarchive does. Before, it was unpacked as an image layer and merged
-   * with fs.cp, which opened a device node the archive held (a host device: /dev/watchdog,
-   * /dev/mem...) to copy it as a file, and refused a fifo.
+   * ADD of a local archive: untarred into the step's rootfs at `dest` as a root of its own, as
+   * moby's chrootarchive.Untar does into the build container's rootfs: the image's files are
+   * seen (a tar's `bin/x` goes through the image's `/bin -> usr/bin`; a link the tar makes to
+   * `/etc` reaches the image's /etc when the destination is `/`), and what is written lands in
+   * `upper` (the step's staging tree) through an overlay of the image, as a container's changes
+   * do. Before, it was untarred into the staging tree alone: `bin/x` made a `/bin` directory
+   * that hid the image's link.
    */
-  async extractArchive(file: string, dir: string, signal?: AbortSignal): Promise<void> {
-    await extractIntoDirectory(createReadStream(file), dir, signal ? { signal } : {});
+  async extractArchive(file: string, into: { upper: string; dest: string; imageId?: string }, signal?: AbortSignal): Promise<void> {
+    await this.withOverlay(into.imageId, into.upper, async (root) => {
+      const view = RootView.open(root);
+      try {
+        const at = view.resolve(into.dest, { followLast: true });
+        try {
+          if (at.fd < 0) throw new InternalError(`build: ADD destination ${into.dest}: not staged`);
+          await extractIntoDirectory(createReadStream(file), fdPath(at.fd), signal ? { signal } : {});
+        } finally {
+          at.close();
+        }
+      } finally {
+        view.close();
+      }
+    });
   }
 
   /** moby's build Tagger: TagImageWithReference, the daemon's one tag step. */

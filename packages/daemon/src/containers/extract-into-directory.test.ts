@@ -43,6 +43,48 @@ describe('extractIntoDirectory (the directory is the root: moby chrootarchive.Un
   });
 });
 
+describe('extractIntoDirectory: parents as moby Unpack finds them (chrooted at the directory)', () => {
+  const untar = async (dir: string, add: (p: tar.Pack) => void): Promise<void> => {
+    const pack = tar.pack();
+    add(pack);
+    pack.finalize();
+    await extractIntoDirectory(Readable.from(pack), dir);
+  };
+
+  it.each([
+    ['a file through an absolute link the tar made to nowhere', (p: tar.Pack) => p.entry({ name: 'l/x', mode: 0o644 }, 'x'), 'open /l/x: no such file or directory'],
+    ['a directory through it', (p: tar.Pack) => p.entry({ name: 'l/d', type: 'directory', mode: 0o755 }), 'mkdir /l/d: no such file or directory'],
+    ['a symlink through it', (p: tar.Pack) => p.entry({ name: 'l/s', type: 'symlink', linkname: '/t' }), 'symlink /t /l/s: no such file or directory'],
+    ['a file deeper below it (MkdirAll of the parent meets the link)', (p: tar.Pack) => p.entry({ name: 'l/sub/x', mode: 0o644 }, 'x'), 'mkdir /l: file exists'],
+  ])('fails %s, as Docker (where berth made the missing target)', async (_what, add, message) => {
+    const dir = path.join(tmp, 'dest');
+    fs.mkdirSync(dir);
+    await expect(
+      untar(dir, (p) => {
+        p.entry({ name: 'l', type: 'symlink', linkname: '/etc' });
+        add(p);
+      }),
+    ).rejects.toThrow(message);
+    expect(fs.existsSync(path.join(dir, 'etc'))).toBe(false);
+    expect(fs.readdirSync(tmp)).toEqual(['dest']);
+  });
+
+  it('goes through a link the tar made to a directory that exists (inside the directory), and makes missing parents', async () => {
+    const dir = path.join(tmp, 'dest');
+    fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    await untar(dir, (p) => {
+      p.entry({ name: 'l', type: 'symlink', linkname: '/etc' });
+      p.entry({ name: 'l/x', mode: 0o644 }, 'through\n');
+      p.entry({ name: 'l/a/b/y', mode: 0o644 }, 'deep\n');
+      p.entry({ name: 'new/dir/z', mode: 0o644 }, 'made\n');
+    });
+    expect(fs.readFileSync(path.join(dir, 'etc', 'x'), 'utf8')).toBe('through\n');
+    expect(fs.readFileSync(path.join(dir, 'etc', 'a', 'b', 'y'), 'utf8')).toBe('deep\n');
+    expect(fs.readFileSync(path.join(dir, 'new', 'dir', 'z'), 'utf8')).toBe('made\n');
+    expect((fs.statSync(path.join(dir, 'new')).mode & 0o7777).toString(8)).toBe('755');
+  });
+});
+
 describe('ViewExtractor without extractDirIsRoot (docker cp: moby UntarWithRoot)', () => {
   it.each([
     ['a relative symlink climbing out', (p: tar.Pack) => p.entry({ name: 'os-release', type: 'symlink', linkname: '../usr/lib/os-release' }), 'invalid symlink'],

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { CancelledError, InvalidArgumentError } from '@berth/errdefs';
+import { CancelledError, InvalidArgumentError, NotFoundError } from '@berth/errdefs';
 import { BATCH_FIELDS, fsAt, type ResolvedPath, type RootView, type ViewMount } from '@berth/fs';
 import { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, runningInUserNs, xattrIgnorable, xattrsToApply, type TarEntry, type TarSink } from '@berth/image-store';
 
@@ -169,7 +169,7 @@ export class ViewExtractor implements TarSink {
         return this.queue(e, c.fd, last, target, dir);
       }
     }
-    const r = this.locate(comps, target, dir);
+    const r = this.locate(comps, target, dir, e, kind);
     if (batchable && r.reused) {
       checkWritable(r.mount, this.opts.readonlyRootfs);
       return this.queue(e, r.parent, r.name, target, dir);
@@ -465,13 +465,13 @@ export class ViewExtractor implements TarSink {
    * in the same directory (the fd holds the directory itself, wherever the container moves it:
    * still inside the container). A name that is a mount's destination is resolved in full.
    */
-  private locate(comps: string[], target: string, dir: string): Located {
+  private locate(comps: string[], target: string, dir: string, e: TarEntry, kind: Kind): Located {
     const last = comps[comps.length - 1]!;
     const c = this.cached;
     if (c !== undefined && c.rel === dir && !c.mountNames.has(last)) {
       return { parent: c.fd, name: Buffer.from(last, 'latin1'), ...(c.mount ? { mount: c.mount } : {}), mountPoint: false, reused: true, close: noClose };
     }
-    const r = this.view.resolveFrom(this.base, Buffer.from(target, 'latin1'), { mkdirParents: true });
+    const r = this.opts.extractDirIsRoot ? this.resolveAsUnpack(target, dir, e, kind) : this.view.resolveFrom(this.base, Buffer.from(target, 'latin1'), { mkdirParents: true });
     if (r.mountPoint || r.parent < 0) return r;
     this.dropCache();
     const fd = r.parent;
@@ -485,6 +485,79 @@ export class ViewExtractor implements TarSink {
     this.cached = { rel: dir, fd, path, mountNames, ...(r.mount ? { mount: r.mount } : {}) };
     if (r.fd >= 0) fs.closeSync(r.fd);
     return { parent: fd, name: r.name, ...(r.mount ? { mount: r.mount } : {}), mountPoint: false, reused: true, close: noClose };
+  }
+
+  /**
+   * Where an entry goes in a chrooted untar (extractDirIsRoot), as moby's Unpack finds it with
+   * its extraction directory at `/`: the parent is made (os.MkdirAll: links on the way followed,
+   * a dangling one fails `mkdir /l: file exists`) only when nothing is at its path (Lstat);
+   * otherwise the entry is created through whatever is there, and a symlink the tar made to a
+   * place that does not exist (`l -> /etc`, then `l/x`) fails as the kernel fails the create
+   * (`open /l/x: no such file or directory`), where mkdirParents would have made `/etc`. Every
+   * step resolved in the view (RootView), never above its root.
+   */
+  private resolveAsUnpack(target: string, dir: string, e: TarEntry, kind: Kind): ResolvedPath {
+    const bin = (p: string): Buffer => Buffer.from(p, 'latin1');
+    if (dir !== '' && !this.exists(bin(dir), false)) this.mkdirAll(dir);
+    try {
+      return this.view.resolveFrom(this.base, bin(target));
+    } catch (err) {
+      const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      const reason = code === 'ENOENT' ? 'no such file or directory' : 'not a directory';
+      const at = `/${shown(target)}`;
+      // Go's error for the call createTarFile makes (os.PathError / os.LinkError; Mknod's bare errno)
+      const op =
+        kind === 'file' ? `open ${at}` :
+        kind === 'dir' ? `mkdir ${at}` :
+        kind === 'symlink' ? `symlink ${shown(e.linkname)} ${at}` :
+        kind === 'link' ? `link /${(clean(e.linkname, false, true) ?? []).map(shown).join('/')} ${at}` : '';
+      throw new InvalidArgumentError(op ? `${op}: ${reason}` : reason, { cause: err });
+    }
+  }
+
+  /** Whether something is at `rel` (below the extraction directory; the last component followed when `follow`). */
+  private exists(rel: Buffer, follow: boolean): boolean {
+    let r: ResolvedPath;
+    try {
+      r = this.view.resolveFrom(this.base, rel, { followLast: follow });
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof InvalidArgumentError) return false;
+      throw err;
+    }
+    const found = r.fd >= 0;
+    r.close();
+    return found;
+  }
+
+  /** Go's os.MkdirAll of `dir` in the view (0755; links on the way followed; one that leads nowhere fails as Mkdir does). */
+  private mkdirAll(dir: string): void {
+    const comps = dir.split('/');
+    for (let i = 1; i <= comps.length; i++) {
+      const rel = comps.slice(0, i).join('/');
+      const bin = Buffer.from(rel, 'latin1');
+      let r: ResolvedPath | undefined;
+      try {
+        r = this.view.resolveFrom(this.base, bin, { followLast: true });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) {
+          const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code;
+          if (code === 'ENOTDIR') throw new InvalidArgumentError(`mkdir /${shown(rel)}: not a directory`, { cause: err });
+          throw err;
+        }
+      }
+      try {
+        if (r !== undefined && r.fd >= 0) {
+          if (!fs.fstatSync(r.fd).isDirectory()) throw new InvalidArgumentError(`mkdir /${shown(rel)}: not a directory`);
+          continue;
+        }
+        // nothing found through it: a name there (a link to nowhere) makes Mkdir fail with EEXIST
+        if (r === undefined || this.exists(bin, false)) throw new InvalidArgumentError(`mkdir /${shown(rel)}: file exists`);
+        fsAt().mkdirat(r.parent, r.name, 0o755);
+      } finally {
+        r?.close();
+      }
+    }
   }
 
   /** Closes the cached parent's fd (once the batches using it are written). */
