@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BerthDaemon, clientsFor, exec, failed, fixtures, layerDirCount, makeDockerSaveArchive, makeTar, ok, scratchDir, sha256Hex, storeFiles, waitFor, whileDatabaseLocked } from './harness';
+import { BerthDaemon, clientsFor, exec, failed, fixtures, layerDirCount, makeDockerSaveArchive, makeTar, ok, rawRequest, scratchDir, sha256Hex, storeFiles, waitFor, whileDatabaseLocked } from './harness';
 import { startDockerRegistry, type RunningRegistry } from './registry-helpers';
 
 let d: BerthDaemon;
@@ -71,6 +71,42 @@ describe('pull from a loopback registry', () => {
     const r = ok(await c.berth(['pull', ref], { timeoutMs: 60_000 }));
     expect(r.stdout.match(/: Already exists$/gm)?.length).toBe(5);
     expect(r.stdout).toContain(`Status: Downloaded newer image for ${ref}`);
+  });
+
+  it("pull by digest, and by digest with a tag (moby's PullImage: repo:T@D, pulled by D, only repo@D stored): progress, status, event", async () => {
+    ok(await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${registryHost}/e2e/fixture:1`, `docker://${registryHost}/e2e/dig:1`], { timeoutMs: 60_000 }));
+    ok(await c.docker(['pull', `${registryHost}/e2e/fixture:1`], { timeoutMs: 60_000 })); // (up to date after the first test)
+    const digest = ok(await c.docker(['image', 'inspect', '-f', '{{index .RepoDigests 0}}', `${registryHost}/e2e/fixture:1`])).stdout.trim().split('@')[1]!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const since = Math.floor(Date.now() / 1000) - 1;
+    // the docker CLI sends fromImage=repo&tag=D: the Pulling line's id is the whole reference (pullV2Tag's digested.String())
+    const byDigest = ok(await c.docker(['pull', `${registryHost}/e2e/dig@${digest}`], { timeoutMs: 60_000 }));
+    expect(byDigest.stdout).toMatch(new RegExp(`^${registryHost}/e2e/dig@${digest}: Pulling from e2e/dig$`, 'm'));
+    expect(byDigest.stdout).toContain(`Status: Downloaded newer image for ${registryHost}/e2e/dig@${digest}`);
+    ok(await c.docker(['rmi', `${registryHost}/e2e/dig@${digest}`]));
+
+    const r = await rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/images/create?fromImage=${encodeURIComponent(`${registryHost}/e2e/dig@${digest}`)}&tag=t9`, timeoutMs: 60_000 });
+    expect(r.status).toBe(200);
+    const lines = r.body.toString().trim().split('\n').map((l) => JSON.parse(l) as { status: string; id?: string });
+    const asked = `${registryHost}/e2e/dig:t9@${digest}`;
+    expect(lines[0]).toEqual({ status: 'Pulling from e2e/dig', id: asked });
+    expect(lines.map((l) => l.status)).toEqual(expect.arrayContaining([`Digest: ${digest}`]));
+    expect(lines[lines.length - 1]).toEqual({ status: `Status: Downloaded newer image for ${asked}` });
+    // the reference store favours the digest: repo@D, no tag t9
+    const img = (await rawRequest(d.socketPath, { path: `/v1.41/images/${encodeURIComponent(`${registryHost}/e2e/dig@${digest}`)}/json` })).json as { Id: string; RepoTags: string[]; RepoDigests: string[] };
+    expect(img.Id).toBe(fixtures.dockerSaveId);
+    expect(img.RepoDigests).toContain(`${registryHost}/e2e/dig@${digest}`);
+    expect(img.RepoTags.filter((t) => t.includes('/e2e/dig'))).toEqual([]);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const filters = encodeURIComponent(JSON.stringify({ type: { image: true }, event: { pull: true } }));
+    const ev = await rawRequest(d.socketPath, { path: `/v1.41/events?since=${since}&until=${until}&filters=${filters}` });
+    const pulls = ev.body.toString().trim().split('\n').map((l) => JSON.parse(l) as { Actor: { ID: string; Attributes: Record<string, string> } });
+    // (the window is whole seconds: the CLI's pull by digest just before is in it too)
+    expect(pulls.map((e) => [e.Actor.ID, e.Actor.Attributes.name]).filter(([id]) => id!.includes('/e2e/dig'))).toEqual([
+      [`${registryHost}/e2e/dig@${digest}`, `${registryHost}/e2e/dig`],
+      [asked, `${registryHost}/e2e/dig`],
+    ]);
+    ok(await c.docker(['rmi', `${registryHost}/e2e/dig@${digest}`]));
   });
 
   it('a missing tag and an unreachable registry fail with a clear message', async () => {

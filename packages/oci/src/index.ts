@@ -9,6 +9,7 @@ export {
   DEFAULT_TAG,
   parseReference,
   withDefaultTag,
+  isTag,
   repositoryName,
   formatReference,
   familiarName,

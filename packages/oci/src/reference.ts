@@ -84,6 +84,11 @@ export function parseReference(input: string): Reference {
 
 
 /** `latest` when the reference names neither a tag nor a digest. */
+/** Whether `tag` is a tag of the reference grammar (`[\w][\w.-]{0,127}`). */
+export function isTag(tag: string): boolean {
+  return TAG.test(tag);
+}
+
 export function withDefaultTag(ref: Reference): Reference {
   return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: DEFAULT_TAG } : ref;
 }

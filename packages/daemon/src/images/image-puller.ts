@@ -173,7 +173,7 @@ export class ImagePuller {
     if (current) {
       // Up to date: nothing to check layer by layer, nothing to write; dockerd then names no
       // layer either (trace 15-pull-again).
-      p.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
+      p.write({ status: `Pulling from ${ref.path}`, id: pullingId(ref) });
       p.write({ status: `Digest: ${(resolved.index ?? resolved.manifest).digest}` });
       const name = familiarString(ref);
       if (final) p.write({ status: `Status: Image is up to date for ${name}` });
@@ -192,7 +192,7 @@ export class ImagePuller {
       throw new InvalidArgumentError(`image ${formatReference(ref)}: manifest has ${m.layers.length} layers, config ${diffIds.length} diff_ids`);
     }
 
-    p.write({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
+    p.write({ status: `Pulling from ${ref.path}`, id: pullingId(ref) });
     const todo: number[] = [];
     for (let i = 0; i < m.layers.length; i++) {
       const id = shortId(m.layers[i]!.digest);
@@ -288,4 +288,13 @@ export class ImagePuller {
     if (failure) throw failure.e;
     if (outer?.aborted) throw new CancelledError(`pull: cancelled`);
   }
+}
+
+/**
+ * The id of the `Pulling from` line (moby's pullV2Tag tagOrDigest): the tag of a tag reference;
+ * the whole reference, fully qualified, of one with a digest (`docker.io/library/busybox@sha256:…`,
+ * `127.0.0.1:5000/x:t@sha256:…`), as `docker pull busybox@sha256:…` prints it.
+ */
+function pullingId(ref: Reference): string {
+  return ref.digest !== undefined ? formatReference(ref) : ref.tag!;
 }

@@ -259,14 +259,26 @@ describe('pull and push events (moby: Actor.ID the reference, name its repositor
       expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp%3Av0&tag=v2')).status).toBe(200);
       expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%3Av0&tag=${digest}`)).status).toBe(200);
       expect((await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp%3A')).status).toBe(200);
+      // a digest in fromImage: a `tag` is added to it (WithTag keeps the digest: repo:T@D), a
+      // digest `tag` replaces it; berth dropped the tag and kept fromImage's digest in both
+      const other = `sha256:${'cd'.repeat(32)}`;
+      expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%40${digest}&tag=v3`)).status).toBe(200);
+      expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%3Av0%40${digest}&tag=v4`)).status).toBe(200);
+      expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%3Av0%40${digest}&tag=${other}`)).status).toBe(200);
+      // WithTag's refusal of a tag outside the grammar (berth made it part of the reference)
+      const bad = await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp&tag=-x');
+      expect([bad.status, JSON.parse(bad.body).message]).toEqual([400, 'invalid tag format']);
       expect(pushEvents.replay().map((e) => [e.action, e.actorId, e.attributes])).toEqual([
         ['pull', 'team/app:v1', { team: 'green', name: 'team/app' }],
         ['push', 'team/app:v1', { team: 'green', name: 'team/app' }],
         ['pull', 'team/app:v2', { team: 'green', name: 'team/app' }],
         ['pull', `team/app@${digest}`, { team: 'green', name: 'team/app' }],
         ['pull', 'team/app', { name: 'team/app' }],
+        ['pull', `team/app:v3@${digest}`, { team: 'green', name: 'team/app' }],
+        ['pull', `team/app:v4@${digest}`, { team: 'green', name: 'team/app' }],
+        ['pull', `team/app@${other}`, { team: 'green', name: 'team/app' }],
       ]);
-      expect(asked).toEqual(['docker.io/team/app:v1', 'team/app:v2', `team/app@${digest}`, 'team/app (all tags)']);
+      expect(asked).toEqual(['team/app:v1', 'team/app:v2', `team/app@${digest}`, 'team/app (all tags)', `team/app:v3@${digest}`, `team/app:v4@${digest}`, `team/app@${other}`]);
     } finally {
       await second.close(100);
     }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { checkFilterKeys, parseBool, type Filters, type ImageDeleteResponseItem, type ImageInspect } from '@berth/api';
 import { InvalidArgumentError, NotFoundError, NotImplementedError, isNotFound, messageOf } from '@berth/errdefs';
-import { parseReference, familiarName, familiarString, shortId, withDefaultTag } from '@berth/oci';
+import { isDigest, isTag, parseReference, familiarName, familiarString, shortId, withDefaultTag } from '@berth/oci';
 import type { DeleteResponseItem, ImageArchiver, ImageCatalog, ImageInUseCheck, ImageListFilters, ImageRecord, PruneImagesOptions } from '@berth/image-store';
 import { apiAtLeast, asyncHandler, queryBool, queryFilters, queryList, queryString, sendEmpty, sendJson, startJsonStream, type JsonStream } from '../server/route-helpers';
 import { applyImageChanges } from '../images/image-changes';
@@ -203,14 +203,20 @@ export function imagesRouter(deps: ImagesRoutesDeps): Router {
       // no tag anywhere: every tag of the repository (`docker pull -a`), as the API documents
       let allTags: boolean;
       try {
-        // moby's PullImage: `pull -a` may send the name with a trailing ':'; a `tag` replaces the
-        // tag fromImage has (WithTag), a digest `tag` replaces both (WithDigest(TrimNamed))
+        // moby's PullImage: `pull -a` may send the name with a trailing ':'; a digest `tag`
+        // replaces fromImage's tag and digest (WithDigest(TrimNamed)); any other `tag` replaces its
+        // tag and keeps its digest (WithTag: `repo@D` + `T` is `repo:T@D`, pulled by D, only
+        // `repo@D` stored as the reference store favours the digest; the progress, the status
+        // and the event name `repo:T@D`)
         const image = fromImage.endsWith(':') ? fromImage.slice(0, -1) : fromImage;
-        const ref = parseReference(image);
-        const name = ref.tag !== undefined && ref.digest === undefined ? image.slice(0, image.length - ref.tag.length - 1) : image;
-        reference = tag && ref.digest === undefined ? `${name}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : image;
+        let ref = parseReference(image);
+        if (tag) {
+          if (isDigest(tag)) ref = { domain: ref.domain, path: ref.path, digest: tag };
+          else if (!isTag(tag)) throw new InvalidArgumentError('invalid tag format'); // WithTag's ErrTagInvalidFormat
+          else ref = { ...ref, tag };
+        }
+        reference = familiarString(ref);
         allTags = !tag && ref.tag === undefined && ref.digest === undefined;
-        parseReference(reference);
       } catch (e) {
         throw new InvalidArgumentError(messageOf(e));
       }
