@@ -67,6 +67,10 @@ describe('templates as docker 28 runs them', () => {
     // time.Time's methods, and %T of docker's types
     await same(['network', 'inspect', '-f', '{{.Created.Year}} {{.Created.Month}} {{.Created.Weekday}} {{.Created.YearDay}} {{.Created.Unix}} {{.Created.UnixNano}} {{.Created.IsZero}} {{.Created.UTC}}|{{printf "%T|%T" .IPAM .Containers}}', 'none']);
     await same(['inspect', '-f', '{{printf "%T|%T|%T|%T" . .State .Mounts .NetworkSettings.Networks}}', 'tpl-st']);
+    // a number field's Go type (int64, uint16, int...), piped or parenthesized too; a time.Duration prints by its String
+    await same(['inspect', '-f', '{{printf "%T %T %T %T %T %T %T" .HostConfig.Memory .State.Pid .HostConfig.BlkioWeight .Config.Healthcheck.Interval .HostConfig.CPUShares .Config.Hostname .State.Running}}|{{.HostConfig.Memory | printf "%T"}}|{{printf "%T" (.HostConfig.NanoCPUs)}}|{{printf "%s|%x" .HostConfig.Memory .HostConfig.BlkioWeight}}|{{printf "%d" 1 .HostConfig.PidsLimit}}|{{"x" | printf "%T"}}|{{printf "%T" (printf "%d" .HostConfig.Memory)}}|{{printf "%T" .State.Health}}', 'tpl-st']);
+    await same(['inspect', '-f', '{{.Config.Healthcheck.Interval}}|{{.Config.Healthcheck.Timeout}}|{{json .Config.Healthcheck.Interval}}|{{if eq .Config.Healthcheck.Interval 90000000000}}eq{{end}}|{{if lt .Config.Healthcheck.Timeout .Config.Healthcheck.Interval}}lt{{end}}|{{printf "%d %v %T" .Config.Healthcheck.Interval .Config.Healthcheck.Interval .Config.Healthcheck.Interval}}', 'tpl-st']);
+    await same(['image', 'inspect', '-f', '{{printf "%T %T %T" .Size .Metadata.LastTagTime .Architecture}}', 'busybox']);
     ok(await c.docker(['rm', 'tpl-st']));
     ok(await c.docker(['volume', 'rm', 'tpl-vol']));
   });

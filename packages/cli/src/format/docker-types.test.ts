@@ -114,6 +114,20 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{printf "%T|%T|%T|%T" . .State .Mounts .Config.Env}}', container())).toBe('container.InspectResponse|*container.State|[]container.MountPoint|[]string');
   });
 
+  it("%T of a number field is its Go type (int64, uint16, int), piped too; a nil pointer's its pointer type; a time.Duration field prints by its String", () => {
+    // docker CLI 28 on a created container with --health-interval 90s
+    const c = { ...container(), HostConfig: { ...container().HostConfig, Memory: 0, BlkioWeight: 0, PidsLimit: null }, Config: { ...container().Config, Healthcheck: { Test: ['CMD', 'true'], Interval: 90000000000 } } };
+    expect(run('{{printf "%T %T %T %T %T" .HostConfig.Memory .State.Pid .HostConfig.BlkioWeight .Config.Healthcheck.Interval .HostConfig.PidsLimit}}|{{.HostConfig.Memory | printf "%T"}}|{{printf "%T" (.HostConfig.NanoCPUs)}}', c)).toBe(
+      'int64 int uint16 time.Duration *int64|int64|int64',
+    );
+    expect(run('{{printf "%s" .HostConfig.Memory}}|{{printf "%d" 1 .HostConfig.PidsLimit}}|{{"x" | printf "%T"}}|{{printf "%T" (printf "%d" .HostConfig.Memory)}}|{{$m := .HostConfig.Memory}}{{printf "%T" 5}}', c)).toBe(
+      '%!s(int64=0)|1%!(EXTRA *int64=<nil>)|string|string|int',
+    );
+    expect(run('{{.Config.Healthcheck.Interval}}|{{json .Config.Healthcheck.Interval}}|{{eq .Config.Healthcheck.Interval 90000000000}}|{{lt .Config.Healthcheck.Timeout .Config.Healthcheck.Interval}}|{{printf "%d %v" .Config.Healthcheck.Interval .Config.Healthcheck.Interval}}', c)).toBe(
+      '1m30s|90000000000|true|true|90000000000 1m30s',
+    );
+  });
+
   it("Go's time.Time and time.Duration texts", () => {
     expect(goTimeText('0001-01-01T00:00:00Z')).toBe('0001-01-01 00:00:00 +0000 UTC');
     expect(goTimeText('2026-12-07T06:13:59.403660980+01:00')).toBe('2026-12-07 06:13:59.40366098 +0100 +0100');

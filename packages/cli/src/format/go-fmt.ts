@@ -200,9 +200,9 @@ function fmtElem(v: unknown, verb: string, f: Flags): string {
   return fmtValue(v, verb, f, false) ?? badVerb(v, verb, f);
 }
 
-function badVerb(v: unknown, verb: string, f: Flags): string {
+function badVerb(v: unknown, verb: string, f: Flags, type?: string): string {
   if (isNil(v)) return `%!${verb}(<nil>)`;
-  return `%!${verb}(${goTypeName(v)}=${fmtValue(v, 'v', { ...f, plus: false, sharp: false }, false) ?? ''})`;
+  return `%!${verb}(${type ?? goTypeName(v)}=${fmtValue(v, 'v', { ...f, plus: false, sharp: false }, false) ?? ''})`;
 }
 
 /** `fmt.Sprint`: operands side by side, a space between two when neither is a string. */
@@ -220,8 +220,11 @@ export function goSprintln(args: unknown[]): string {
   return args.map((a) => fmtElem(a, 'v', PLAIN)).join(' ') + '\n';
 }
 
-/** `fmt.Sprintf` with Go's verbs, flags and error forms. */
-export function goSprintf(format: string, args: unknown[]): string {
+/**
+ * `fmt.Sprintf` with Go's verbs, flags and error forms. `types`: an operand's Go type where the
+ * JS value cannot tell it (an `int64` field), for `%T` and the error forms.
+ */
+export function goSprintf(format: string, args: unknown[], types: (string | undefined)[] = []): string {
   let out = '';
   let argNum = 0;
   let reordered = false;
@@ -312,17 +315,22 @@ export function goSprintf(format: string, args: unknown[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
+    const type = types[argNum];
     const v = args[argNum++];
-    if (verb === 'w') {
-      out += badVerb(v, verb, f);
+    if (verb === 'T' && type !== undefined) {
+      out += pad(type, f);
       continue;
     }
-    out += fmtValue(v, verb, f, true) ?? badVerb(v, verb, f);
+    if (verb === 'w') {
+      out += badVerb(v, verb, f, type);
+      continue;
+    }
+    out += fmtValue(v, verb, f, true) ?? badVerb(v, verb, f, type);
   }
   if (!reordered && argNum < args.length) {
     out += `%!(EXTRA ${args
       .slice(argNum)
-      .map((a) => (isNil(a) ? '<nil>' : `${goTypeName(a)}=${fmtElem(a, 'v', PLAIN)}`))
+      .map((a, j) => (isNil(a) && !(a === NIL_POINTER && types[argNum + j]) ? '<nil>' : `${types[argNum + j] ?? goTypeName(a)}=${fmtElem(a, 'v', PLAIN)}`))
       .join(', ')})`;
   }
   return out;

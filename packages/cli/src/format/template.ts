@@ -44,13 +44,14 @@ function basicKind(v: unknown): 'bool' | 'int' | 'float' | 'string' | 'nil' | 'o
   if (isNil(v)) return 'nil';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string' || v instanceof JsonNumber) return 'string';
-  if (isGoInt(v) || typeof v === 'bigint') return 'int';
+  if (isGoInt(v) || typeof v === 'bigint' || v instanceof GoDuration) return 'int';
   if (typeof v === 'number' || v instanceof GoFloat) return 'float';
   return 'other';
 }
 
 function plain(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
+  if (v instanceof GoDuration) return v.ns;
   if (v instanceof JsonNumber) return v.text;
   return v;
 }
@@ -67,7 +68,7 @@ function eq(a: unknown, ...rest: unknown[]): boolean {
     } else if (k1 === 'other') {
       if (Array.isArray(a) || Array.isArray(b) || isMap(a) || isMap(b)) throw new CallError(`non-comparable type ${goSprint([b])}: ${goTypeName(b)}`);
       truth = a === b;
-    } else truth = k1 === 'nil' || (k1 === 'int' ? BigInt(a as number) === BigInt(b as number) : plain(a) === plain(b));
+    } else truth = k1 === 'nil' || (k1 === 'int' ? BigInt(plain(a) as number) === BigInt(plain(b) as number) : plain(a) === plain(b));
     if (truth) return true;
   }
   return false;
@@ -185,6 +186,7 @@ const FUNCS: Record<string, Func> = {
     },
   },
   print: { params: [], variadic: 'any', fn: (...a) => goSprint(a) },
+  // the operands' Go types (%T) come from evalCall, which knows the typed fields they were read from
   printf: { params: ['string'], variadic: 'any', fn: (f, ...a) => goSprintf(f as string, a) },
   println: { params: [], variadic: 'any', fn: (...a) => goSprintln(a) },
   html: { params: [], variadic: 'any', fn: (...a) => htmlEscape(evalArgs(a)) },
@@ -355,6 +357,13 @@ interface State {
   /** `json` keeps the field order of struct-like objects (docker inspect's typed run). */
   structOrder: boolean;
   out: string[];
+  /**
+   * The Go type docker's types give the value the last field gave, where the JS value cannot tell
+   * it (`int64`, `uint16` of a number): set by evalField, cleared by every call and command.
+   */
+  scalarType?: string;
+  /** scalarType of the value piped into the command being evaluated. */
+  finalType?: string;
 }
 
 export class Template {
@@ -532,7 +541,14 @@ export class Template {
   private evalPipelineValue(s: State, dot: unknown, pipe: Pipe): unknown {
     s.node = pipe;
     let value: unknown = NOTHING;
-    for (const cmd of pipe.cmds) value = this.evalCommand(s, dot, cmd, value);
+    let type: string | undefined;
+    for (const cmd of pipe.cmds) {
+      s.finalType = type;
+      s.scalarType = undefined;
+      value = this.evalCommand(s, dot, cmd, value);
+      type = s.scalarType;
+    }
+    s.scalarType = type;
     return value;
   }
 
@@ -609,6 +625,7 @@ export class Template {
   }
 
   private evalField(s: State, dot: unknown, name: string, node: Arg, args: Arg[], final: Final, receiver: unknown): unknown {
+    s.scalarType = undefined;
     if (receiver === NO_VALUE || receiver === undefined) {
       if (s.missingKeyError) this.errorf(s, `nil data; no entry for key ${goQuote(name)}`);
       return NO_VALUE;
@@ -648,10 +665,20 @@ export class Template {
       if (field && !field.embedded && !hasArgs) {
         const v = o[field.json];
         if (field.type === 'time.Time') return new GoTime(typeof v === 'string' ? v : '0001-01-01T00:00:00Z');
+        // a time.Duration prints by its String (`1m30s`)
+        if (field.type === 'time.Duration') return new GoDuration(typeof v === 'number' || typeof v === 'bigint' ? BigInt(v) : 0n);
         if (field.type === '[]uint8' && typeof v === 'string') return goBytesOf(v);
-        if (v !== undefined && v !== null) return v;
+        if (v !== undefined && v !== null) {
+          // an interface {} field's %T is its dynamic type, which the JS value tells
+          if (typeof v !== 'object' && field.type !== 'any') s.scalarType = field.type;
+          return v;
+        }
         const zero = v === null ? (goNilOf(field.type) ?? (field.type.startsWith('*') ? NIL_POINTER : undefined)) : (goNilOf(field.type) ?? typedZero(field.type));
-        if (zero !== undefined) return zero;
+        if (zero !== undefined) {
+          // a nil pointer's %T is the field's pointer type (`*int64`, `*container.Health`), a zero number's its type
+          if (zero === NIL_POINTER || typeof zero !== 'object') s.scalarType = field.type;
+          return zero;
+        }
       }
       if (isMap(receiver)) {
         if (hasArgs) this.errorf(s, `${name} is not a method but has arguments`);
@@ -681,10 +708,22 @@ export class Template {
       return final !== NOTHING ? final : v;
     }
     const typeAt = (i: number): Param => (i < fn.params.length ? fn.params[i]! : fn.variadic!);
-    const argv = argNodes.map((a, i) => this.evalArg(s, dot, typeAt(i), a));
-    if (final !== NOTHING) argv.push(this.validateType(s, final, typeAt(argNodes.length)));
+    const finalType = s.finalType;
+    const types: (string | undefined)[] = [];
+    const argv = argNodes.map((a, i) => {
+      s.scalarType = undefined;
+      const v = this.evalArg(s, dot, typeAt(i), a);
+      types.push(s.scalarType);
+      return v;
+    });
+    if (final !== NOTHING) {
+      argv.push(this.validateType(s, final, typeAt(argNodes.length)));
+      types.push(finalType);
+    }
+    s.scalarType = undefined;
     try {
       if (fn === FUNCS.json) return jsonOf(argv[0], s.structOrder);
+      if (fn === FUNCS.printf) return goSprintf(argv[0] as string, argv.slice(1), types.slice(1));
       if (fn === FUNCS.call && !isNil(argv[0])) throw new CallError(`non-function ${nodeString(argNodes[0] ?? args[0]!)} of type ${goTypeName(argv[0])}`);
       return fn.fn(...argv);
     } catch (e) {
