@@ -77,6 +77,35 @@ describe('the exec root', () => {
     ok(await docker(['rm', '-f', id]));
   }, 90_000);
 
+  it('--exec-root = the data root is the layout before exec roots; a container it ran is stopped (137) by the first start without it, and starts anew', async () => {
+    const work = scratchDir('exec-root-old');
+    const dataRoot = path.join(work, 'root');
+    const old = await BerthDaemon.start({ dataRoot, args: ['--exec-root', dataRoot] });
+    let now: BerthDaemon | undefined;
+    try {
+      const oldDocker = clientsFor(old).docker;
+      ok(await oldDocker(['import', busyboxRootfsTar(), 'busybox:latest']));
+      const id = ok(await oldDocker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+      // the old layout: the shim's files in the bundle, the runtime's state under the data root
+      expect(fs.existsSync(path.join(dataRoot, 'containers', id, 'shim.sock'))).toBe(true);
+      expect(fs.readdirSync(path.join(dataRoot, 'runtime')).some((r) => fs.existsSync(path.join(dataRoot, 'runtime', r, id)))).toBe(true);
+      const shimPid = processesUnder(path.join(dataRoot, 'containers', id)).find((p) => /berth-shim/.test(p.cmdline))!.pid;
+      await old.stop();
+      now = await BerthDaemon.start({ dataRoot });
+      const nowDocker = clientsFor(now).docker;
+      expect(now.execRoot).not.toBe(dataRoot);
+      expect(ok(await nowDocker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\) /);
+      await waitFor('the old shim to exit', () => !fs.existsSync(`/proc/${shimPid}`), 5_000);
+      expect(fs.readdirSync(path.join(dataRoot, 'runtime')).flatMap((r) => fs.readdirSync(path.join(dataRoot, 'runtime', r)))).toEqual([]);
+      ok(await nowDocker(['start', id]));
+      expect(ok(await nowDocker(['exec', id, 'echo', 'new layout'])).stdout).toBe('new layout\n');
+      ok(await nowDocker(['rm', '-f', id]));
+    } finally {
+      await now?.dispose();
+      await old.dispose();
+    }
+  }, 90_000);
+
   it('a stop with no container running leaves no exec root behind; one with a running container keeps what the restart uses', async () => {
     const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
     const stopped = ok(await docker(['run', '-d', 'busybox', 'true'])).stdout.trim();

@@ -164,11 +164,14 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
   const lock = await lockDataRoot(layout.root, layout.lockFile);
   const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   // a second data root with the same (explicit) --exec-root would reconnect to this one's shims
-  const execLock = await lockDataRoot(layout.execRoot, layout.execRootLockFile, 'exec root').catch(async (e: unknown) => {
-    await lock.release();
-    throw e;
-  });
-  cleanups.push(() => execLock.release());
+  // (`--exec-root` = the data root, the layout before exec roots: the data root's lock is the one)
+  if (layout.execRoot !== layout.root) {
+    const execLock = await lockDataRoot(layout.execRoot, layout.execRootLockFile, 'exec root').catch(async (e: unknown) => {
+      await lock.release();
+      throw e;
+    });
+    cleanups.push(() => execLock.release());
+  }
   // last before the locks go (also when the start fails early): an exec root with nothing a restart uses goes
   cleanups.push(() => pruneExecRoot(layout, async () => true, { removeRoot: true }));
   const cleanup = async (): Promise<void> => {

@@ -17,6 +17,8 @@ async function entries(dir: string): Promise<string[]> {
  * runtime state is left in it (with its lock file: the caller still holds the descriptor).
  */
 export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Promise<boolean>, opts: { removeRoot: boolean }): Promise<void> {
+  // `--exec-root` = the data root (the layout before exec roots): containers/<id> are the bundles
+  if (path.resolve(layout.execRoot) === path.resolve(layout.root)) return;
   for (const id of await entries(layout.containerStatesDir)) {
     const dir = layout.containerStateDir(id);
     const execs = path.join(dir, 'exec');

@@ -13,6 +13,8 @@ import type { ContainerSupervisor } from './container-supervisor';
 import { rfc3339Nano } from './timestamps';
 import { within } from './within';
 
+const exists = (p: string): Promise<boolean> => fs.stat(p).then(() => true, () => false);
+
 /**
  * Daemon start and stop: every row is loaded and settled truthfully (live tasks supervised
  * again, dead ones recorded, restart policies applied); at stop, live tasks are detached.
@@ -83,7 +85,9 @@ export class ContainerRestore {
     if (status === 'running' || status === 'paused' || status === 'restarting') {
       let r: Task | ExitStatus;
       try {
-        r = await ctx.runtimeFor(e).reconnect(id, ctx.layout.containerStateDir(id));
+        const shimDir = await this.shimDirOf(id);
+        r = await ctx.runtimeFor(e).reconnect(id, shimDir);
+        if (shimDir !== ctx.layout.containerStateDir(id) && !('exitCode' in r)) r = await this.stopOldLayout(e, r);
       } catch (err) {
         ctx.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
         r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
@@ -139,8 +143,9 @@ export class ContainerRestore {
       return;
     }
     // created, exited, dead: no process may remain, no mount either.
-    if (await fs.stat(path.join(ctx.layout.containerStateDir(id), 'shim.sock')).then(() => true, () => false)) {
-      const r = await ctx.runtimeFor(e).reconnect(id, ctx.layout.containerStateDir(id)).catch(() => undefined);
+    const shimDir = await this.shimDirOf(id);
+    if (await exists(path.join(shimDir, 'shim.sock'))) {
+      const r = await ctx.runtimeFor(e).reconnect(id, shimDir).catch(() => undefined);
       if (r && !('exitCode' in r)) {
         await r.kill('KILL').catch(() => undefined);
         await within(r.wait(), 5000);
@@ -160,6 +165,33 @@ export class ContainerRestore {
         ctx.log.warn({ id, err: messageOf(err) }, 'restart policy: start on daemon start failed'),
       );
     }
+  }
+
+  /**
+   * Where the container's shim keeps its files: its state dir on the exec root; the bundle when
+   * that has them and the state dir not (a berthd from before the exec root started it).
+   */
+  private async shimDirOf(id: string): Promise<string> {
+    const state = this.ctx.layout.containerStateDir(id);
+    const bundle = this.ctx.layout.containerDir(id);
+    if (state === bundle) return state;
+    const has = async (dir: string): Promise<boolean> => (await exists(path.join(dir, 'shim.sock'))) || exists(path.join(dir, 'exit.json'));
+    return !(await has(state)) && (await has(bundle)) ? bundle : state;
+  }
+
+  /**
+   * A container a berthd from before the exec root started (its shim's files in the bundle, its
+   * runtime state under `<data root>/runtime`): this daemon's runtime commands (exec, pause, top,
+   * update) cannot reach it there, so it is stopped now, through its shim (which deletes its
+   * runtime state and exits), and recorded exited, as after a reboot; a start runs it anew.
+   */
+  private async stopOldLayout(e: Entry, task: Task): Promise<ExitStatus> {
+    this.ctx.log.warn({ id: e.rec.id }, 'a container started with the runtime state on the data root (berthd before --exec-root): stopping it');
+    await task.kill('KILL').catch(() => undefined);
+    let exit: ExitStatus | undefined;
+    await within(task.wait().then((s) => (exit = s)), 10_000);
+    task.detach();
+    return exit ?? { exitCode: 137, finishedAt: rfc3339Nano(this.ctx.now()), oomKilled: false };
   }
 
   /**
