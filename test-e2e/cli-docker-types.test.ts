@@ -1,7 +1,7 @@
 /**
  * The drift check of the CLI's `format/docker-types.ts` (the Go types docker CLI 28 decodes
- * inspect answers into, written by hand): every key berthd sends in container, image, volume and
- * network inspect must be a field of the type there, with a value of the field's JSON kind. A key
+ * answers into, written by hand): every key berthd sends in container, image, volume and
+ * network inspect, `GET /info`, `/version` and `/system/df` must be a field of the type there, with a value of the field's JSON kind. A key
  * the table lacks is one `{{json .}}` would silently drop (docker 28 keeps it); a wrong kind would
  * print as the type's zero. The objects are made to carry as many fields as berthd fills:
  * mounts of every kind, limits, devices, ulimits, a health log, a committed image's
@@ -41,7 +41,13 @@ async function answer(path: string): Promise<unknown> {
  * Config's fields (checked: `docker image inspect -f '{{json .Config}}'` prints `{}` for berthd's
  * busybox).
  */
-const DROPPED_BY_DOCKER_28 = new Set(['Hostname', 'Domainname', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Image'].map((k) => `Config.${k}`));
+const DROPPED_BY_DOCKER_28 = new Set([
+  ...['Hostname', 'Domainname', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Image'].map((k) => `Config.${k}`),
+  // API 1.41's Info has them; docker 28's system.Info does not (v28.2.2 api/types/system/info.go),
+  // so `docker info --format '{{json .}}'` leaves them out, as berth's info.ts does
+  'BridgeNfIptables',
+  'BridgeNfIp6tables',
+]);
 
 describe("format/docker-types.ts knows every field berthd's inspect answers carry", () => {
   it('containers (created, running with a health log), images (imported, committed), volumes, networks', async () => {
@@ -63,7 +69,7 @@ describe("format/docker-types.ts knows every field berthd's inspect answers carr
     await waitFor('a health log', async () => ((await answer('/containers/types-run/json')) as { State: { Health?: { Log?: unknown[] } } }).State.Health?.Log?.length, 20_000);
     ok(await c.docker(['exec', 'types-run', 'true']));
     ok(await c.docker(['commit', '-c', 'EXPOSE 80', '-c', 'VOLUME /vv', 'types-run', 'types-committed:1']));
-    const checks: [string, 'container' | 'image' | 'volume' | 'network'][] = [
+    const checks: [string, 'container' | 'image' | 'volume' | 'network' | 'info' | 'version' | 'df'][] = [
       ['/containers/types-full/json?size=1', 'container'],
       ['/containers/types-run/json', 'container'],
       ['/images/busybox/json', 'image'],
@@ -72,6 +78,10 @@ describe("format/docker-types.ts knows every field berthd's inspect answers carr
       ['/volumes/types-vol2', 'volume'],
       ['/networks/none', 'network'],
       ['/networks/host', 'network'],
+      // info, version and system df, as docker 28 decodes them (system.Info, types.Version, types.DiskUsage)
+      ['/info', 'info'],
+      ['/version', 'version'],
+      ['/system/df', 'df'],
     ];
     const answers = [];
     for (const [label, kind] of checks) answers.push({ label, kind, body: await answerText(label) });

@@ -720,6 +720,18 @@ describe('berth CLI: flags → requests, answers → docker output', () => {
     }
   });
 
+  it("version/info --format: the client's struct leaves out empty fields but Context (docker 28's clientVersion omitempty)", async () => {
+    const t = new FakeTransport({
+      'GET /_ping': { raw: 'OK' },
+      'GET /version': { json: { Version: '1', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', GitCommit: 'x', GoVersion: 'go' } },
+      'GET /info': { json: { ID: 'i' } },
+    });
+    const v = await cli(['version', '--format', '{{json .Client}}'], t);
+    expect(Object.keys(JSON.parse(v.out))).toEqual(['Version', 'ApiVersion', 'DefaultAPIVersion', 'GoVersion', 'Os', 'Arch', 'Context']);
+    const i = await cli(['info', '--format', '{{json .ClientInfo}}'], t);
+    expect(Object.keys(JSON.parse(i.out))).toEqual(['Debug', 'Version', 'DefaultAPIVersion', 'GoVersion', 'Os', 'Arch', 'Context', 'Plugins', 'Warnings']);
+  });
+
   it('build: the context tar, docker query, streamed output, exit code from errorDetail.code', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-build-'));
     try {

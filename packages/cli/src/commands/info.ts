@@ -20,7 +20,7 @@ const INFO_FIELDS = [
 const SWARM_FIELDS = ['NodeID:s', 'NodeAddr:s', 'LocalNodeState:s', 'ControlAvailable:b', 'Error:s', 'RemoteManagers:z', 'Nodes?:n', 'Managers?:n', 'Cluster?:z', 'Warnings?:z'];
 const COMMIT_FIELDS = ['ID:s', 'Expected?:s'];
 /** docker's clientInfo: Debug, the embedded clientVersion (its ApiVersion empty here), Plugins, Warnings. */
-const CLIENT_INFO_FIELDS = ['Debug:b', 'Platform?:z', 'Version:s', 'APIVersion>ApiVersion?:s', 'DefaultAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'BuildTime?:s', 'Context:s', 'Plugins:z', 'Warnings:z'];
+const CLIENT_INFO_FIELDS = ['Debug:b', 'Platform?:z', 'Version?:s', 'APIVersion>ApiVersion?:s', 'DefaultAPIVersion?:s', 'GitCommit?:s', 'GoVersion?:s', 'Os?:s', 'Arch?:s', 'BuildTime?:s', 'Context:s', 'Plugins:z', 'Warnings:z'];
 
 /** `berth info`: the client block and the server's `GET /info`, laid out like docker's. */
 export async function run(ctx: CliContext, argv: { format?: string } & GlobalFlags = {}): Promise<ExitCode> {

@@ -99,7 +99,8 @@ export async function run(ctx: CliContext, argv: { format?: string } & GlobalFla
 }
 
 /** The docker CLI's structs behind `version --format` (field order, Go names, omitempty). */
-const CLIENT_VERSION_FIELDS = ['Platform?:z', 'Version:s', 'APIVersion>ApiVersion:s', 'DefaultAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'BuildTime?:s', 'Context:s'];
+// docker 28's clientVersion: every field but Context omitempty (berth has no GitCommit: left out, as docker leaves out an empty one)
+const CLIENT_VERSION_FIELDS = ['Platform?:z', 'Version?:s', 'APIVersion>ApiVersion?:s', 'DefaultAPIVersion?:s', 'GitCommit?:s', 'GoVersion?:s', 'Os?:s', 'Arch?:s', 'BuildTime?:s', 'Context:s'];
 const SERVER_VERSION_FIELDS = ['Platform:z', 'Components:z', 'Version:s', 'APIVersion>ApiVersion:s', 'MinAPIVersion?:s', 'GitCommit:s', 'GoVersion:s', 'Os:s', 'Arch:s', 'KernelVersion?:s', 'Experimental?:b', 'BuildTime?:s'];
 const COMPONENT_FIELDS = ['Name:s', 'Version:s', 'Details?:z'];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { goDurationText, goTimeText } from './go-fmt';
-import { INSPECT_TYPES, goTypeDrift } from './docker-types';
+import { ANSWER_TYPES, INSPECT_TYPES, goTypeDrift } from './docker-types';
 import { Template } from './template';
 
 // Every expectation is docker CLI 28.2.2's output for the same object (served by berthd): docker
@@ -97,6 +97,14 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     ]);
     expect(goTypeDrift({ Config: { Hostname: 'h' } }, INSPECT_TYPES.image, new Set(['Config.Hostname']))).toEqual([]);
     expect(goTypeDrift({ Config: { Labels: { x: 1 } } }, INSPECT_TYPES.image, new Set(['Config.Labels.*']))).toEqual([]);
+  });
+
+  it('goTypeDrift over info, version and system df answers (docker 28 system.Info, types.Version, types.DiskUsage)', () => {
+    const info = { ID: 'x', NCPU: '2', Swarm: { LocalNodeState: 'inactive', Nope: 1 }, Runtimes: { runc: { path: 'runc', status: { a: 'b' } } }, RegistryConfig: { InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: { 'docker.io': { Name: 'docker.io', Secure: true } } }, DriverStatus: [['a', 'b']] };
+    expect(goTypeDrift(info, ANSWER_TYPES.info)).toEqual(['NCPU: string for int', 'Swarm.Nope: no field in swarm.Info']);
+    expect(goTypeDrift({ Version: '1', ApiVersion: '1.41', Components: [{ Name: 'Engine', Version: '1', Details: { x: 1 } }], Platform: { Name: '' } }, ANSWER_TYPES.version)).toEqual(['Components[0].Details.x: number for string']);
+    const df = { LayersSize: 1, Images: [{ Id: 'i', Containers: 1, VirtualSize: 2 }], Containers: [{ Id: 'c', Ports: [{ PrivatePort: 80, Type: 'tcp' }], HostConfig: { NetworkMode: 'none' }, SizeRw: 'big' }], Volumes: [{ Name: 'v', UsageData: { Size: 1, RefCount: 0 } }], BuildCache: [{ ID: 'b', LastUsedAt: null, ' Parents': ['p'] }] };
+    expect(goTypeDrift(df, ANSWER_TYPES.df)).toEqual(['Containers[0].SizeRw: string for int64']);
   });
 
   it("time.Time's methods on typed fields, and %T names docker's types", () => {

@@ -77,7 +77,46 @@ const STRUCTS: Record<string, string[]> = {
   'volume.PublishStatus': ['NodeID::string:o', 'State::string:o', 'PublishContext::map[string]string:o'],
   'volume.Info': ['CapacityBytes::int64:o', 'VolumeContext::map[string]string:o', 'VolumeID::string:o', 'AccessibleTopology::[]volume.Topology:o'],
   'volume.UsageData': ['RefCount::int64:', 'Size::int64:'],
+  // GET /info, /version and /system/df as docker CLI 28 decodes them (system.Info, types.Version,
+  // types.DiskUsage); registry.NetIPNet marshals as a string, container.Isolation and
+  // ContainerState are strings
+  'system.Info': ['ID::string:', 'Containers::int:', 'ContainersRunning::int:', 'ContainersPaused::int:', 'ContainersStopped::int:', 'Images::int:', 'Driver::string:', 'DriverStatus::[][2]string:', 'SystemStatus::[][2]string:o', 'Plugins::system.PluginsInfo:', 'MemoryLimit::bool:', 'SwapLimit::bool:', 'KernelMemory::bool:o', 'KernelMemoryTCP::bool:o', 'CPUCfsPeriod:CpuCfsPeriod:bool:', 'CPUCfsQuota:CpuCfsQuota:bool:', 'CPUShares::bool:', 'CPUSet::bool:', 'PidsLimit::bool:', 'IPv4Forwarding::bool:', 'Debug::bool:', 'NFd::int:', 'OomKillDisable::bool:', 'NGoroutines::int:', 'SystemTime::string:', 'LoggingDriver::string:', 'CgroupDriver::string:', 'CgroupVersion::string:o', 'NEventsListener::int:', 'KernelVersion::string:', 'OperatingSystem::string:', 'OSVersion::string:', 'OSType::string:', 'Architecture::string:', 'IndexServerAddress::string:', 'RegistryConfig::*registry.ServiceConfig:', 'NCPU::int:', 'MemTotal::int64:', 'GenericResources::[]swarm.GenericResource:', 'DockerRootDir::string:', 'HTTPProxy:HttpProxy:string:', 'HTTPSProxy:HttpsProxy:string:', 'NoProxy::string:', 'Name::string:', 'Labels::[]string:', 'ExperimentalBuild::bool:', 'ServerVersion::string:', 'Runtimes::map[string]system.RuntimeWithStatus:', 'DefaultRuntime::string:', 'Swarm::swarm.Info:', 'LiveRestoreEnabled::bool:', 'Isolation::string:', 'InitBinary::string:', 'ContainerdCommit::system.Commit:', 'RuncCommit::system.Commit:', 'InitCommit::system.Commit:', 'SecurityOptions::[]string:', 'ProductLicense::string:o', 'DefaultAddressPools::[]system.NetworkAddressPool:o', 'FirewallBackend::*system.FirewallInfo:o', 'CDISpecDirs::[]string:', 'DiscoveredDevices::[]system.DeviceInfo:o', 'Containerd::*system.ContainerdInfo:o', 'Warnings::[]string:'],
+  'system.PluginsInfo': ['Volume::[]string:', 'Network::[]string:', 'Authorization::[]string:', 'Log::[]string:'],
+  'system.RuntimeWithStatus': ['Runtime::system.Runtime:e', 'Status:status:map[string]string:o'],
+  'system.Runtime': ['Path:path:string:o', 'Args:runtimeArgs:[]string:o', 'Type:runtimeType:string:o', 'Options:options:map[string]any:o'],
+  'system.Commit': ['ID::string:', 'Expected::string:o'],
+  'system.NetworkAddressPool': ['Base::string:', 'Size::int:'],
+  'system.FirewallInfo': ['Driver::string:', 'Info::[][2]string:o'],
+  'system.DeviceInfo': ['Source::string:', 'ID::string:'],
+  'system.ContainerdInfo': ['Address::string:o', 'Namespaces::system.ContainerdNamespaces:'],
+  'system.ContainerdNamespaces': ['Containers::string:', 'Plugins::string:'],
+  'registry.ServiceConfig': ['AllowNondistributableArtifactsCIDRs::[]*string:o', 'AllowNondistributableArtifactsHostnames::[]string:o', 'InsecureRegistryCIDRs::[]*string:', 'IndexConfigs::map[string]*registry.IndexInfo:', 'Mirrors::[]string:'],
+  'registry.IndexInfo': ['Name::string:', 'Mirrors::[]string:', 'Secure::bool:', 'Official::bool:'],
+  'swarm.GenericResource': ['NamedResourceSpec::*swarm.NamedGenericResource:o', 'DiscreteResourceSpec::*swarm.DiscreteGenericResource:o'],
+  'swarm.NamedGenericResource': ['Kind::string:o', 'Value::string:o'],
+  'swarm.DiscreteGenericResource': ['Kind::string:o', 'Value::int64:o'],
+  'swarm.Info': ['NodeID::string:', 'NodeAddr::string:', 'LocalNodeState::string:', 'ControlAvailable::bool:', 'Error::string:', 'RemoteManagers::[]swarm.Peer:', 'Nodes::int:o', 'Managers::int:o', 'Cluster::*swarm.ClusterInfo:o', 'Warnings::[]string:o'],
+  'swarm.Peer': ['NodeID::string:', 'Addr::string:'],
+  // berthd has no swarm: the cluster's spec and TLS info are left untyped
+  'swarm.ClusterInfo': ['ID::string:', 'Meta::swarm.Meta:e', 'Spec::any:', 'TLSInfo::any:', 'RootRotationInProgress::bool:', 'DefaultAddrPool::[]string:', 'SubnetSize::uint32:', 'DataPathPort::uint32:'],
+  'types.Version': ['Platform::types.Version_Platform:o', 'Components::[]types.ComponentVersion:o', 'Version::string:', 'APIVersion:ApiVersion:string:', 'MinAPIVersion::string:o', 'GitCommit::string:', 'GoVersion::string:', 'Os::string:', 'Arch::string:', 'KernelVersion::string:o', 'Experimental::bool:o', 'BuildTime::string:o'],
+  'types.Version_Platform': ['Name::string:'],
+  'types.ComponentVersion': ['Name::string:', 'Version::string:', 'Details::map[string]string:o'],
+  'types.DiskUsage': ['LayersSize::int64:', 'Images::[]*image.Summary:', 'Containers::[]*container.Summary:', 'Volumes::[]*volume.Volume:', 'BuildCache::[]*build.CacheRecord:', 'BuilderSize::int64:o'],
+  'image.Summary': ['Containers::int64:', 'Created::int64:', 'ID:Id:string:', 'Labels::map[string]string:', 'ParentID:ParentId:string:', 'Descriptor::*ocispec.Descriptor:o', 'Manifests::[]image.ManifestSummary:o', 'RepoDigests::[]string:', 'RepoTags::[]string:', 'SharedSize::int64:', 'Size::int64:', 'VirtualSize::int64:o'],
+  'container.Summary': ['ID:Id:string:', 'Names::[]string:', 'Image::string:', 'ImageID::string:', 'ImageManifestDescriptor::*ocispec.Descriptor:o', 'Command::string:', 'Created::int64:', 'Ports::[]container.Port:', 'SizeRw::int64:o', 'SizeRootFs::int64:o', 'Labels::map[string]string:', 'State::string:', 'Status::string:', 'HostConfig::container.Summary_HostConfig:', 'NetworkSettings::*container.NetworkSettingsSummary:', 'Mounts::[]container.MountPoint:'],
+  'container.Summary_HostConfig': ['NetworkMode::string:o', 'Annotations::map[string]string:o'],
+  'container.Port': ['IP::string:o', 'PrivatePort::uint16:', 'PublicPort::uint16:o', 'Type::string:'],
+  'container.NetworkSettingsSummary': ['Networks::map[string]*network.EndpointSettings:'],
+  'build.CacheRecord': ['ID::string:', 'Parent::string:o', 'Parents: Parents:[]string:o', 'Type::string:', 'Description::string:', 'InUse::bool:', 'Shared::bool:', 'Size::int64:', 'CreatedAt::time.Time:', 'LastUsedAt::*time.Time:', 'UsageCount::int:'],
 };
+
+/** The types docker CLI 28 decodes berthd's other answers into (`info`, `version`, `system df`), for the drift check. */
+export const ANSWER_TYPES = {
+  info: 'system.Info',
+  version: 'types.Version',
+  df: 'types.DiskUsage',
+} as const;
 
 /** The type docker's inspect decodes each kind of object into. */
 export const INSPECT_TYPES = {
