@@ -83,6 +83,8 @@ describe('templates as docker 28 runs them', () => {
       '{{.Created.Sub .Created}}|{{(.Created.Add 5400000000000).Sub .Created}}|{{.Created.Sub (.Created.Add 1500)}}|{{printf "%d %T %v %s" (.Created.Sub (.Created.Add -7)) (.Created.Sub .Created) (.Created.Add 1) (.Created.Sub (.Created.AddDate 0 0 -1))}}',
       '{{.Created.Before .Created}} {{.Created.After .Created}} {{.Created.Equal .Created}} {{.Created.Compare (.Created.Add 1)}} {{(.Created.Add 1).After .Created}}',
       '{{.Created.Round 3600000000000}}|{{.Created.Truncate 86400000000000}}|{{.Created.Round 0}}|{{.Created.Truncate 7}}|{{.Created.Local}}|{{.Created.IsDST}}',
+      // Month and Weekday are named ints: their String prints, %d and json the number, eq compares ints
+      '{{.Created.Month}} {{printf "%d %T %v %s %q %T" .Created.Month .Created.Month .Created.Weekday .Created.Weekday .Created.Month .Created.Weekday}} {{eq .Created.Month 12}} {{lt .Created.Weekday 3}} {{json .Created.Month}} {{if .Created.Month}}m{{end}}',
       '{{json (.Created.Add 1)}}|{{json (.Created.Sub (.Created.Add 60000000000))}}|{{printf "%T" .Created.Local}}|{{with .Created.Sub .Created}}x{{else}}zero{{end}}',
       // refused as text/template refuses them
       '{{.Created.Format}}',

@@ -116,6 +116,7 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{.Created.Unix}} {{.Created.UnixMilli}} {{.Created.UnixNano}} {{.Created.IsZero}} {{.Created.UTC}}', network, INSPECT_TYPES.network)).toBe(
       '1796630626 1796630626186 1796630626186000000 false 2026-12-07 08:03:46.186 +0000 UTC',
     );
+    expect(run('{{printf "%d %T %v %d %T" .Created.Month .Created.Month .Created.Weekday .Created.Weekday .Created.Weekday}} {{eq .Created.Month 12}} {{json .Created.Month}}', network, INSPECT_TYPES.network)).toBe('12 time.Month Monday 1 time.Weekday true 12');
     const zero = { Metadata: {} };
     expect(run('{{.Metadata.LastTagTime.IsZero}} {{.Metadata.LastTagTime.Unix}} {{.Metadata.LastTagTime.Weekday}} {{.Metadata.LastTagTime.YearDay}}', zero, INSPECT_TYPES.image)).toBe('true -62135596800 Monday 1');
     expect(run('{{printf "%T|%T|%T" .IPAM .Options .Containers}}', network, INSPECT_TYPES.network)).toBe('network.IPAM|map[string]string|map[string]network.EndpointResource');

@@ -1,7 +1,7 @@
 import { int64Value } from '@berth/api';
 import { goTypeOfValue, mapTypes, structFields } from './docker-types';
 import { goQuote } from './go-text';
-import { GoDuration, GoFloat, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
+import { GoDuration, GoFloat, GoNamedInt, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
 
 /**
  * Go's fmt for the values of `--format` templates (go-value.ts): `Sprintf` (`printf`), `Sprint`
@@ -165,6 +165,7 @@ function fmtValue(v: unknown, verb: string, f: Flags, top: boolean): string | un
   if (verb === 'T') return pad(goTypeName(v), f);
   // docker's inspect data, decoded into its Go types: printed as fmt prints those (%v and %+v)
   if (v instanceof GoTime) return verb === 'v' || verb === 's' ? pad(goTimeText(v.iso), f, true) : verb === 'q' ? pad(goQuote(goTimeText(v.iso)), f) : undefined;
+  if (v instanceof GoNamedInt) return verb === 'v' || verb === 's' ? pad(v.name, f, true) : verb === 'q' ? pad(goQuote(v.name), f) : fmtInt(v.value, verb, f);
   if (v instanceof GoDuration) return verb === 'v' || verb === 's' ? pad(goDurationText(v.ns), f, true) : verb === 'q' ? pad(goQuote(goDurationText(v.ns)), f) : fmtInt(int64Value(v.ns), verb, f);
   if (verb === 'v' && !f.sharp && v !== null && typeof v === 'object') {
     const t = goTypeOfValue(v);

@@ -1,12 +1,12 @@
 import { int64Value } from '@berth/api';
-import { GoDuration, GoTime, type GoMethod } from './go-value';
+import { GoDuration, GoNamedInt, GoTime, type GoMethod } from './go-value';
 import { type GoClock, goTimeFormat } from './go-time-format';
 
 /**
  * time.Time's methods a template can call on a typed inspect field (`{{.Created.Year}}` of a
  * network, `{{.Metadata.LastTagTime.Unix}}` of an image, `{{.Created.Format "2006-01-02"}}`),
  * computed from the RFC 3339 text in the time's own offset, as Go keeps the location it parsed.
- * Month and Weekday give their String (`December`, `Monday`); Unix* are int64s; Sub gives a
+ * Month and Weekday are named ints (print `December`, `Monday`; `%d` 12); Unix* are int64s; Sub gives a
  * GoDuration; Add, AddDate, Round, Truncate, UTC and Local a time. A time.Duration argument is an
  * integer constant or a GoDuration, a time.Time argument a GoTime (template.ts checks them).
  */
@@ -27,14 +27,14 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
   const fromSinceZero = (ns: bigint) => at(ZERO_UNIX + floorDiv(ns, 1_000_000_000n), Number(ns - floorDiv(ns, 1_000_000_000n) * 1_000_000_000n));
   return {
     Year: m(() => p.year),
-    Month: m(() => MONTHS[p.month - 1]),
+    Month: m(() => new GoNamedInt(p.month, MONTHS[p.month - 1]!, 'time.Month')),
     Day: m(() => p.day),
     Hour: m(() => p.hour),
     Minute: m(() => p.minute),
     Second: m(() => p.second),
     Nanosecond: m(() => p.nanos),
     YearDay: m(() => yearDayOf(p)),
-    Weekday: m(() => WEEKDAYS[weekdayOf(p)]),
+    Weekday: m(() => new GoNamedInt(weekdayOf(p), WEEKDAYS[weekdayOf(p)]!, 'time.Weekday')),
     Unix: m(() => int64Value(secs)),
     UnixMilli: m(() => int64Value(secs * 1000n + BigInt(Math.floor(p.nanos / 1e6)))),
     UnixMicro: m(() => int64Value(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),

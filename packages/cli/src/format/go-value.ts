@@ -26,6 +26,15 @@ export class GoDuration {
   constructor(readonly ns: bigint) {}
 }
 
+/** An integer of a named Go type with a String method (time.Month, time.Weekday): `%v` prints the name, `%d`, json and comparisons see the number. */
+export class GoNamedInt {
+  constructor(
+    readonly value: number,
+    readonly name: string,
+    readonly type: string,
+  ) {}
+}
+
 export const NO_VALUE: unique symbol = Symbol('no value');
 export const NIL_POINTER: unique symbol = Symbol('nil pointer');
 
@@ -59,7 +68,7 @@ export function floatOf(v: unknown): number {
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && !(v instanceof GoTime) && !(v instanceof GoDuration) && goTypeOf(v) === undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoFloat) && !(v instanceof JsonNumber) && !(v instanceof GoTime) && !(v instanceof GoDuration) && !(v instanceof GoNamedInt) && goTypeOf(v) === undefined;
 }
 
 function goTypeOf(v: object): string | undefined {
@@ -78,6 +87,7 @@ export function goTypeName(v: unknown): string {
   if (v instanceof JsonNumber) return 'json.Number';
   if (v instanceof GoTime) return 'time.Time';
   if (v instanceof GoDuration) return 'time.Duration';
+  if (v instanceof GoNamedInt) return v.type;
   // docker's typed inspect data: the Go type at its place (`*container.State`, `[]container.MountPoint`)
   const typed = typeof v === 'object' ? goTypeOfValue(v) : undefined;
   if (typed !== undefined) return typed.replace(/\bany\b/g, 'interface {}');
@@ -92,6 +102,7 @@ export function goTruth(v: unknown): boolean {
   if (typeof v === 'number') return v !== 0;
   if (v instanceof GoFloat) return v.value !== 0;
   if (v instanceof GoDuration) return v.ns !== 0n;
+  if (v instanceof GoNamedInt) return v.value !== 0;
   if (v instanceof JsonNumber) return v.text !== '';
   if (Array.isArray(v)) return v.length > 0;
   if (isMap(v)) return Object.keys(v).length > 0;

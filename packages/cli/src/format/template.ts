@@ -4,7 +4,7 @@ import { goTimeMethods } from './go-time-methods';
 import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
-import { GO_TYPE, GoDuration, GoFloat, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
+import { GO_TYPE, GoDuration, GoFloat, GoNamedInt, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
 import { Arg, Command, Node, Pipe, TemplateError, Tree, nodeString, numberValue, parseTemplate } from './template-parse';
 import { goTimeJson } from './go-time-json';
 
@@ -44,7 +44,7 @@ function basicKind(v: unknown): 'bool' | 'int' | 'float' | 'string' | 'nil' | 'o
   if (isNil(v)) return 'nil';
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'string' || v instanceof JsonNumber) return 'string';
-  if (isGoInt(v) || typeof v === 'bigint' || v instanceof GoDuration) return 'int';
+  if (isGoInt(v) || typeof v === 'bigint' || v instanceof GoDuration || v instanceof GoNamedInt) return 'int';
   if (typeof v === 'number' || v instanceof GoFloat) return 'float';
   return 'other';
 }
@@ -52,6 +52,7 @@ function basicKind(v: unknown): 'bool' | 'int' | 'float' | 'string' | 'nil' | 'o
 function plain(v: unknown): unknown {
   if (v instanceof GoFloat) return v.value;
   if (v instanceof GoDuration) return v.ns;
+  if (v instanceof GoNamedInt) return v.value;
   if (v instanceof JsonNumber) return v.text;
   return v;
 }
@@ -324,6 +325,7 @@ function goLeaf(v: unknown): unknown {
   if (v instanceof JsonNumber) return /^-?\d+$/.test(v.text) && !Number.isSafeInteger(Number(v.text)) ? BigInt(v.text) : Number(v.text);
   if (v instanceof GoTime) return goTimeJson(v.iso); // time.Time's MarshalJSON
   if (v instanceof GoDuration) return int64Value(v.ns);
+  if (v instanceof GoNamedInt) return v.value;
   return v;
 }
 
