@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { removeTreeSync } from '@berth/fs';
 import { rawRequest } from './http';
 import { cleanUpLeaks, findLeaks, hasLeaks, Leaks } from './leaks';
 import type { NetNs } from './netns';
@@ -66,7 +67,7 @@ export class BerthDaemon {
       await d.kill9().catch(() => undefined);
       cleanUpLeaks(d.roots, d.runtimeStateDir);
       d.removeExecRoot();
-      fs.rmSync(d.dir, { recursive: true, force: true });
+      removeTreeSync(d.dir);
       throw e;
     }
     return d;
@@ -108,7 +109,7 @@ export class BerthDaemon {
 
   /** The exec root goes with the temp dir (a daemon stopped with running containers keeps it). */
   private removeExecRoot(): void {
-    if (this.execRoot) fs.rmSync(this.execRoot, { recursive: true, force: true });
+    if (this.execRoot) removeTreeSync(this.execRoot);
   }
 
   get pid(): number | undefined {
@@ -261,7 +262,7 @@ export class BerthDaemon {
       if (problems.length) logTail = this.logTail(); // before the dir (and the log in it) goes
       cleanUpLeaks(this.roots, this.runtimeStateDir);
       this.removeExecRoot();
-      fs.rmSync(this.dir, { recursive: true, force: true });
+      removeTreeSync(this.dir); // a container's tree can go past PATH_MAX (node's rmSync: ENAMETOOLONG)
     }
     if (problems.length) throw new Error(`${problems.join('\n')}\n--- berthd log tail\n${logTail}`);
   }

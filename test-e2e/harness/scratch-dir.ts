@@ -2,6 +2,7 @@ import { afterAll } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { removeTreeSync } from '@berth/fs';
 
 const made: string[] = [];
 
@@ -12,7 +13,7 @@ const made: string[] = [];
 // suits inputs (tarballs, client config), not the state of a process the file stops in its
 // afterAll (keep that in a dir the file removes itself, after stopping the process).
 afterAll(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0)) removeTreeSync(dir);
 });
 
 /** A temp dir that lives until the current test file's afterAll hooks (see above). */

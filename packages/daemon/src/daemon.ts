@@ -6,6 +6,7 @@ import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
 import { AppArmor, OciRuntime, checkHost, systemAppArmorHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
+import { removeTree } from '@berth/fs';
 import type { Digest } from '@berth/oci';
 import { DataRoot, DEFAULT_DATA_ROOT, defaultExecRoot } from './layout';
 import { pruneExecRoot } from './exec-root-prune';
@@ -185,7 +186,7 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     }
     await fs.mkdir(layout.root, { recursive: true, mode: 0o711 });
     await unmountLeftovers(layout.tmpDir);
-    await fs.rm(layout.tmpDir, { recursive: true, force: true });
+    await removeTree(layout.tmpDir); // bundles a crash left there: a container's tree can go past PATH_MAX
     await fs.mkdir(layout.tmpDir, { recursive: true });
     for (const d of [layout.containersDir, layout.volumesDir]) await fs.mkdir(d, { recursive: true });
     for (const d of [layout.runtimeStateDir, layout.containerStatesDir]) await fs.mkdir(d, { recursive: true, mode: 0o700 });

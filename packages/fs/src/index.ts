@@ -5,5 +5,5 @@
  * copy-up), the builder (COPY/ADD) and image-store use it.
  */
 export { RootView, isWithin, cleanPath, fdPath, makeMissing, type ViewMount, type ViewMountInput, type ResolvedPath, type ResolveOptions } from './root-view';
-export { removeTree } from './remove-tree';
+export { removeTree, removeTreeSync } from './remove-tree';
 export { fsNative as fsAt, BATCH_FIELDS, type FsNative, type PathLike } from './native';

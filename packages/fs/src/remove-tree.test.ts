@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fsNative } from './native';
-import { removeTree } from './remove-tree';
+import { removeTree, removeTreeSync } from './remove-tree';
 
 let tmp: string;
 beforeEach(() => {
@@ -35,6 +35,11 @@ describe('removeTree', () => {
     await expect(fs.promises.rm(top, { recursive: true, force: true })).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
     await removeTree(top);
     expect(fs.existsSync(top)).toBe(false);
+    deepTree(top, 25);
+    expect(() => fs.rmSync(top, { recursive: true, force: true })).toThrow(expect.objectContaining({ code: 'ENAMETOOLONG' }));
+    removeTreeSync(top);
+    expect(fs.existsSync(top)).toBe(false);
+    removeTreeSync(top); // missing: no error
   });
 
   it('removes an ordinary tree, and a missing path is no error', async () => {

@@ -1,3 +1,4 @@
+import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fsNative } from './native';
@@ -20,6 +21,21 @@ export async function removeTree(p: string): Promise<void> {
       fsNative().removeAllAt(parent.fd, path.basename(p));
     } finally {
       await parent.close();
+    }
+  }
+}
+
+/** removeTree, synchronously (for a process's exit path, e.g. a test harness's clean-up). */
+export function removeTreeSync(p: string): void {
+  try {
+    fsSync.rmSync(p, { recursive: true, force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') throw err;
+    const parent = fsSync.openSync(path.dirname(p), fsSync.constants.O_RDONLY | fsSync.constants.O_DIRECTORY);
+    try {
+      fsNative().removeAllAt(parent, path.basename(p));
+    } finally {
+      fsSync.closeSync(parent);
     }
   }
 }

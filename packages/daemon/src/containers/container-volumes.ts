@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '@berth/errdefs';
+import { removeTree } from '@berth/fs';
 import type { ContainerContext } from './container-context';
 import type { MountVolumes } from './mount-points';
 
@@ -46,7 +47,7 @@ export class ContainerVolumes {
   async removeVolume(name: string): Promise<void> {
     try {
       if (this.ctx.deps.volumes?.remove) await this.ctx.deps.volumes.remove(name, { force: true });
-      else await fs.rm(path.dirname(this.ctx.layout.volumeData(name)), { recursive: true, force: true });
+      else await removeTree(path.dirname(this.ctx.layout.volumeData(name))); // by fd past PATH_MAX
     } catch (err) {
       this.ctx.log.warn({ volume: name, err: messageOf(err) }, 'could not remove an anonymous volume');
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Filters } from '@berth/api';
+import { removeTree } from '@berth/fs';
 import { ConflictError, InvalidArgumentError, NotFoundError, NotImplementedError } from '@berth/errdefs';
 import { rfc3339 } from '@berth/oci';
 import type { Database } from '@berth/sqlite';
@@ -149,7 +150,8 @@ export class VolumeStore {
     const users = await this.users(name);
     if (users.length > 0) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     await this.db.run('DELETE FROM volumes WHERE name = ?', [name]);
-    await fs.rm(path.dirname(this.layout.volumeData(name)), { recursive: true, force: true });
+    // by fd past PATH_MAX: a container's paths are measured from the volume, so it can make deeper ones (Docker: os.RemoveAll)
+    await removeTree(path.dirname(this.layout.volumeData(name)));
   }
 
   /** Removes every volume no container uses (API 1.41 semantics; `all` of 1.42 is accepted and changes nothing). */
