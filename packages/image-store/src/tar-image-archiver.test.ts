@@ -22,7 +22,7 @@ const DIFF_IDS = [
 ];
 
 /** Builds a tar in memory from [name, content] pairs (strings or buffers). */
-async function makeTar(entries: ([string, string | Buffer] | tar.Headers)[]): Promise<Buffer> {
+async function makeTar(entries: ([string, string | Buffer] | (Partial<tar.Header> & { name: string }))[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
     if (!Array.isArray(e)) pack.entry(e);

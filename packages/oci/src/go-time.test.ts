@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { rfc3339, rfc3339Nano } from './go-time';
 
 describe('Go time formats', () => {
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
   /** The process zone's offset (jest's sandbox keeps process.env.TZ from the real process). */
   const zoneWest = (f: (d: Date) => number): void => {
     jest.spyOn(Date.prototype, 'getTimezoneOffset').mockImplementation(function (this: Date) {

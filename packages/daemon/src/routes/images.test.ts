@@ -267,7 +267,7 @@ describe('pull and push events (moby: Actor.ID the reference, name its repositor
       expect((await request(sock2, 'POST', `/v1.41/images/create?fromImage=team%2Fapp%3Av0%40${digest}&tag=${other}`)).status).toBe(200);
       // WithTag's refusal of a tag outside the grammar (berth made it part of the reference)
       const bad = await request(sock2, 'POST', '/v1.41/images/create?fromImage=team%2Fapp&tag=-x');
-      expect([bad.status, JSON.parse(bad.body).message]).toEqual([400, 'invalid tag format']);
+      expect([bad.status, JSON.parse(bad.body.toString()).message]).toEqual([400, 'invalid tag format']);
       expect(pushEvents.replay().map((e) => [e.action, e.actorId, e.attributes])).toEqual([
         ['pull', 'team/app:v1', { team: 'green', name: 'team/app' }],
         ['push', 'team/app:v1', { team: 'green', name: 'team/app' }],
