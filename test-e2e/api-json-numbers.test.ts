@@ -96,9 +96,9 @@ describe('JSON numbers as Go decodes them', () => {
       expect(ok(await docker(['inspect', '-f', '{{.Config.StopTimeout}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.Config.Healthcheck.Timeout}}', 'big-durations'])).stdout.trim()).toBe(
         '9223372036854775807 9223372036854775807 2562047h47m16.854775807s',
       );
-      // committed: an image config holds doubles, the value rounded but still a Go int64 (docker image inspect decodes it)
+      // committed exactly: the image config is written and read as Go does (berth wrote doubles: 2562047h47m16.854775s)
       ok(await docker(['commit', 'big-durations', 'big-durations-img']));
-      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.Healthcheck.Timeout}}', 'big-durations-img'])).stdout.trim()).toBe('2562047h47m16.854775s');
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.Healthcheck.Timeout}} {{.Config.Healthcheck.Retries}}', 'big-durations-img'])).stdout.trim()).toBe('2562047h47m16.854775807s 9223372036854775807');
       ok(await docker(['rmi', 'big-durations-img']));
       // a commit body is a Config, decoded as Go's ContainerConfigWrapper: the same refusals, before anything is committed
       const commit = (q: string, b: string) => rawRequest(d.socketPath, { method: 'POST', path: `/v1.41/commit?container=big-durations&${q}`, headers: { 'Content-Type': 'application/json' }, body: b });
@@ -114,8 +114,13 @@ describe('JSON numbers as Go decodes them', () => {
       expect(await images()).toBe(before);
       const c2 = await commit('repo=big-commit', '{"StopTimeout":9223372036854775807,"Healthcheck":{"Test":["CMD","true"],"Interval":9007199254740993}}');
       expect(c2.status).toBe(201);
-      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.StopTimeout}}', 'big-commit'])).stdout.trim()).toBe('9223372036854775000');
-      expect((await rawRequest(d.socketPath, { path: '/v1.41/images/big-commit/json' })).body.toString()).toContain('"Interval":9007199254740992');
+      expect(ok(await docker(['image', 'inspect', '-f', '{{.Config.StopTimeout}}', 'big-commit'])).stdout.trim()).toBe('9223372036854775807');
+      expect((await rawRequest(d.socketPath, { path: '/v1.41/images/big-commit/json' })).body.toString()).toContain('"Interval":9007199254740993');
+      // a container of that image inherits its Healthcheck exactly (moby's merge takes no StopTimeout)
+      ok(await docker(['create', '--name', 'big-from-img', 'big-commit']));
+      const inherited = (await rawRequest(d.socketPath, { path: '/v1.41/containers/big-from-img/json' })).body.toString();
+      expect(inherited).toContain('"Healthcheck":{"Test":["CMD","true"],"Interval":9007199254740993}');
+      ok(await docker(['rm', 'big-from-img']));
       ok(await docker(['rmi', 'big-commit']));
       ok(await docker(['start', 'big-durations']));
       // a probe with a timeout of 2^63-1 ns runs to its end (a node timer that long fires after 1 ms)

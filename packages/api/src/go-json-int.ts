@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@berth/errdefs';
 import { INT64_MAX, INT64_MIN, int64Value } from './go-int64';
-import { JsonNumber } from './json-exact';
+import { JsonNumber } from '@berth/oci';
 import type { Int64 } from './types';
 
 /** JSON's name of a value's kind, as Go's UnmarshalTypeError gives it. */

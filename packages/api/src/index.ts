@@ -1,7 +1,8 @@
 export { API_VERSION, MAX_API_VERSION, MIN_API_VERSION, MIN_PATH_API_VERSION, compareApiVersions } from './version';
 export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFrameHeader, type Frame, FrameDecoder } from './stdcopy';
 export { humanSize, bytesSize, parseHumanSize, ramInBytes } from './go-units';
-export { JsonNumber, parseJsonExact, stringifyJson } from './json-exact';
+// written once in @berth/oci (the image store reads and writes image configs with it too)
+export { JsonNumber, parseJsonExact, stringifyJson } from '@berth/oci';
 export { INT64_MIN, INT64_MAX, isInt64, int64Value, goInt64Of, goInt64OfFloat, goParseInt64, goAtoi } from './go-int64';
 export { goInt, goJsonKind } from './go-json-int';
 export { progressString } from './json-progress';

@@ -339,8 +339,8 @@ export class Builder<R = unknown> {
         return this.metaStep(ctx, st, `SHELL [${inst.json.join(' ')}]`);
       }
       case 'HEALTHCHECK': {
-        c.Healthcheck = healthcheck(inst, c.Shell ?? DEFAULT_SHELL);
-        const h = c.Healthcheck;
+        const h = healthcheck(inst, c.Shell ?? DEFAULT_SHELL);
+        c.Healthcheck = h;
         return this.metaStep(ctx, st, `HEALTHCHECK &{${goQuoteList(h.Test ?? [])} "${fmtDur(h.Interval)}" "${fmtDur(h.Timeout)}" "${fmtDur(h.StartPeriod)}" '\\x${(h.Retries ?? 0).toString(16).padStart(2, '0')}'}`);
       }
       case 'ONBUILD': {
@@ -852,7 +852,10 @@ function expandPort(p: string, inst: Instruction): string[] {
   return out;
 }
 
-function healthcheck(inst: Instruction, shell: string[]): HealthConfig {
+/** A HEALTHCHECK's config: its durations are numbers (an image config's may be bigints: HealthConfig). */
+type DockerfileHealthConfig = HealthConfig & { Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+
+function healthcheck(inst: Instruction, shell: string[]): DockerfileHealthConfig {
   const args = inst.args.trim();
   const kw = /^(\S+)\s*([\s\S]*)$/.exec(args);
   const type = kw?.[1]?.toUpperCase();
@@ -864,7 +867,7 @@ function healthcheck(inst: Instruction, shell: string[]): HealthConfig {
   const rest = kw![2]!;
   if (rest === '') throw parseError(inst.line, 'Missing command after HEALTHCHECK CMD');
   const json = parseJsonForm(rest);
-  const h: HealthConfig = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', rest] };
+  const h: DockerfileHealthConfig = { Test: json ? ['CMD', ...json] : ['CMD-SHELL', rest] };
   void shell;
   for (const [k, v] of Object.entries(inst.flags)) {
     if (k === 'interval') h.Interval = parseDuration(v, k);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { sha256Digest, type Digest, type ImageConfig } from '@berth/oci';
+import { configBytes } from './config-bytes';
 import { tempStore, type TempStore } from './test-support/temp-store';
 
 function config(extra: Partial<ImageConfig> = {}): Buffer {
@@ -17,6 +18,20 @@ describe('SqliteImageCatalog', () => {
   });
   afterEach(async () => {
     await t.close();
+  });
+
+  it("keeps Go's int64s exact: a config's Healthcheck durations and StopTimeout beyond 2^53 read back as written (configBytes writes them as digits)", async () => {
+    const max = 2n ** 63n - 1n;
+    const bytes = configBytes({ ...(JSON.parse(config().toString()) as ImageConfig), config: { StopTimeout: max, Healthcheck: { Test: ['CMD', 'true'], Interval: 2n ** 53n + 1n, Timeout: max, Retries: 3 } } });
+    expect(bytes.toString()).toContain('"config":{"StopTimeout":9223372036854775807,"Healthcheck":{"Test":["CMD","true"],"Interval":9007199254740993,"Timeout":9223372036854775807,"Retries":3}}');
+    const img = await t.store.images.create(bytes);
+    expect(img.id).toBe(sha256Digest(bytes));
+    const { config: c } = await t.store.images.loadConfig(img.id);
+    expect(c.config?.StopTimeout).toBe(max);
+    expect(c.config?.Healthcheck).toEqual({ Test: ['CMD', 'true'], Interval: 2n ** 53n + 1n, Timeout: max, Retries: 3 });
+    // a fraction or an exponent is read as JSON.parse reads it (no JsonNumber in an image config)
+    const f = await t.store.images.create(config({ config: { Labels: {}, StopTimeout: 1.5 } } as Partial<ImageConfig>));
+    expect((await t.store.images.loadConfig(f.id)).config.config?.StopTimeout).toBe(1.5);
   });
 
   it('normalises references and finds images by name, full id, and unique prefix', async () => {

@@ -9,6 +9,7 @@ import {
   familiarString,
   globMatch,
   isDigest,
+  parseJsonExact,
   parseReference,
   rfc3339Nano,
   sha256Digest,
@@ -84,7 +85,8 @@ const MAX_CONFIG = 8 * 1024 * 1024;
 export function parseImageConfig(buf: Buffer, what = 'image config'): ImageConfig {
   let v: unknown;
   try {
-    v = JSON.parse(buf.toString('utf8'));
+    // Go's int64s exact (a Healthcheck duration or StopTimeout beyond 2^53 as a bigint)
+    v = parseJsonExact(buf.toString('utf8'), { bigintsOnly: true });
   } catch (e) {
     throw new InvalidArgumentError(`${what}: invalid JSON: ${(e as Error).message}`, { cause: e });
   }

@@ -32,12 +32,16 @@ export interface Index {
   annotations?: Record<string, string>;
 }
 
+/** Go's int and time.Duration fields: a number, or a bigint beyond 2^53 (read and written exactly: json-exact.ts). */
+type GoInt = number | bigint;
+
 export interface HealthConfig {
   Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  Retries?: number;
+  Interval?: GoInt;
+  Timeout?: GoInt;
+  StartPeriod?: GoInt;
+  StartInterval?: GoInt;
+  Retries?: GoInt;
 }
 
 /** The runtime part of an image config (`config` in OCI, `Config` in Docker). */
@@ -63,7 +67,7 @@ export interface ImageRunConfig {
   OnBuild?: string[] | null;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
-  StopTimeout?: number;
+  StopTimeout?: GoInt;
   Shell?: string[];
 }
 

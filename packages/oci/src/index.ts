@@ -23,3 +23,4 @@ export { PatternMatcher, parseIgnoreFile } from './pattern-matcher';
 export { parseGoBool } from './parse-go-bool';
 export { rootfsOf } from './rootfs-of';
 export { type GoTimeOptions, rfc3339Nano, rfc3339 } from './go-time';
+export { JsonNumber, parseJsonExact, stringifyJson } from './json-exact';

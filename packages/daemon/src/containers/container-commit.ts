@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ConflictError, NotImplementedError, messageOf } from '@berth/errdefs';
-import { JsonNumber } from '@berth/api';
 import type { ImageRunConfig } from '@berth/oci';
 import { tagReference } from '../images/image-tagger';
 import { applyImageChanges } from '../images/image-changes';
@@ -10,9 +9,6 @@ import type { ContainerContext } from './container-context';
 import type { ContainerLifecycle } from './container-lifecycle';
 import type { CommitOptions } from './container-service';
 import { ENGINE_VERSION } from '../engine-version';
-
-/** An image config's healthcheck (written as doubles, see asDoubles). */
-type ImageHealthConfig = NonNullable<ImageRunConfig['Healthcheck']>;
 
 /**
  * `docker commit`: the container's Config (plus the body's, plus the changes) becomes the new
@@ -42,13 +38,14 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
     Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
     ...(StopSignal ? { StopSignal } : {}),
-    ...(Healthcheck ? { Healthcheck: asDoubles(Healthcheck) as ImageHealthConfig } : {}),
+    // int64s kept exact: the image store writes and reads image configs as Go does (@berth/oci json-exact)
+    ...(Healthcheck ? { Healthcheck } : {}),
   };
   const fromBody: ImageRunConfig = {};
   for (const [k, v] of Object.entries(opts.config ?? {})) {
     if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) (fromBody as Record<string, unknown>)[k] = v;
   }
-  const config = applyImageChanges(asDoubles({ ...containerConfig, ...fromBody }) as ImageRunConfig, opts.changes ?? []);
+  const config = applyImageChanges({ ...containerConfig, ...fromBody }, opts.changes ?? []);
   // docker (daemon/commit.go) ignores a failed pause: a container that is just exiting is committed as it is
   let pause = opts.pause !== false && e.rec.state.status === 'running';
   // The pause is the commit's, not the user's: a marker in the bundle says so, so that a daemon
@@ -84,22 +81,6 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
       await fs.rm(marker, { force: true });
     }
   }
-}
-
-/** The largest double below 2^63 (2^63-1 itself rounds up to 2^63, beyond Go's int64). */
-const MAX_INT64_DOUBLE = 2 ** 63 - 1024;
-
-/**
- * Config values as an image config holds them: image configs are written and read as doubles, so
- * an int64 beyond 2^53 (a StopTimeout, a Healthcheck duration; the container keeps it exact) is
- * rounded, and never up past int64 (Go's decoder would refuse the image's config).
- */
-function asDoubles(v: unknown): unknown {
-  if (v instanceof JsonNumber) return Number(v.text); // a fraction or exponent where Go reads no int (JSON.parse's value)
-  if (typeof v === 'bigint') return Math.max(Math.min(Number(v), MAX_INT64_DOUBLE), -(2 ** 63));
-  if (Array.isArray(v)) return v.map(asDoubles);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, asDoubles(x)]));
-  return v;
 }
 
 /** The file saying that a container is paused by a commit in progress (not by the user). */
