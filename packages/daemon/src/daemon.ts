@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
-import { openImageStore, packDirectory, unpackLayer, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
+import { openImageStore, packDirectory, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
 import { AppArmor, OciRuntime, checkHost, systemAppArmorHost, unmountRootfs } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import { removeTree } from '@berth/fs';
@@ -39,7 +39,7 @@ import { networksRouter } from './routes/networks';
 import { swarmRouter } from './routes/swarm';
 import { pluginsRouter, sessionRouter } from './routes/plugins';
 import { dialInNetns, openNetworkManager, podResolvConf, type AddressPool, type NetworkManager } from '@berth/network';
-import { containerMigrations, containersRouter, createContainerService, type ContainerEvent, type ContainerService } from './containers';
+import { containerMigrations, containersRouter, createContainerService, extractIntoDirectory, type ContainerEvent, type ContainerService } from './containers';
 import { buildRouter } from './routes/build';
 import { BuildService } from './build/build-service';
 import { DaemonBuildBackend } from './build/daemon-build-backend';
@@ -315,8 +315,9 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
     });
     if (containers) {
       // WIRING POINT (build helper): POST /build over the container service and the image store.
+      // the context untarred as moby's remotecontext (chrootarchive.Untar): plain files, `.wh.*` included (a layer's whiteouts mean nothing here)
       const unpackTar = async (input: NodeJS.ReadableStream, dir: string, signal?: AbortSignal): Promise<void> => {
-        await unpackLayer(input as Readable, dir, signal ? { signal } : {});
+        await extractIntoDirectory(input as Readable, dir, signal ? { signal } : {});
       };
       const buildContainers = new BuildContainers(containers);
       await buildContainers.sweep(logger);
