@@ -26,12 +26,12 @@ describe('SqliteImageCatalog', () => {
     expect(bytes.toString()).toContain('"config":{"StopTimeout":9223372036854775807,"Healthcheck":{"Test":["CMD","true"],"Interval":9007199254740993,"Timeout":9223372036854775807,"Retries":3}}');
     const img = await t.store.images.create(bytes);
     expect(img.id).toBe(sha256Digest(bytes));
-    const { config: c } = await t.store.images.loadConfig(img.id);
+    const c = (await t.store.images.get(img.id)).config;
     expect(c.config?.StopTimeout).toBe(max);
     expect(c.config?.Healthcheck).toEqual({ Test: ['CMD', 'true'], Interval: 2n ** 53n + 1n, Timeout: max, Retries: 3 });
     // a fraction or an exponent is read as JSON.parse reads it (no JsonNumber in an image config)
     const f = await t.store.images.create(config({ config: { Labels: {}, StopTimeout: 1.5 } } as Partial<ImageConfig>));
-    expect((await t.store.images.loadConfig(f.id)).config.config?.StopTimeout).toBe(1.5);
+    expect((await t.store.images.get(f.id)).config.config?.StopTimeout).toBe(1.5);
   });
 
   it('normalises references and finds images by name, full id, and unique prefix', async () => {
