@@ -113,3 +113,54 @@ describe('eachUncompressedChunk', () => {
     await expect(q).rejects.toThrow('Premature close');
   });
 });
+
+/** A stream that pushes `pieces` in turns of `perTurn`, each turn's pieces at once (as node's HTTP parser pushes the pieces of one socket read). */
+function turnsOf(pieces: Buffer[], perTurn: number): Readable {
+  let i = 0;
+  const r = new Readable({ read() {} });
+  const turn = (): void => {
+    for (let n = 0; n < perTurn && i < pieces.length; n++) r.push(pieces[i++]);
+    if (i < pieces.length) setImmediate(turn);
+    else r.push(null);
+  };
+  setImmediate(turn);
+  return r;
+}
+
+describe('eachUncompressedChunk with small pieces', () => {
+  it('gathers the small pieces of one turn into one chunk, in order, a big piece handed on between them as it is', async () => {
+    // the docker CLI's body: a 512-byte header, then the data, each its own HTTP chunk
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < 400; i++) pieces.push(data.subarray(i * 1536, i * 1536 + 512), data.subarray(i * 1536 + 512, i * 1536 + 1536));
+    const big = Buffer.alloc(40_000, 7);
+    pieces.splice(300, 0, big);
+    const got: Buffer[] = [];
+    await eachUncompressedChunk(turnsOf(pieces, 100), (c) => {
+      got.push(c);
+    });
+    expect(Buffer.concat(got).equals(Buffer.concat(pieces))).toBe(true);
+    // 801 pieces in 9 turns: one chunk a turn, and the big piece (the one before it and after it gathered apart)
+    expect(got.length).toBeLessThanOrEqual(11);
+    expect(got.some((c) => c === big)).toBe(true);
+  });
+
+  it('a chunk pending holds the gathered pieces: none is lost, reordered or handed on while it is', async () => {
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < 600; i++) pieces.push(data.subarray(i * 500, i * 500 + 500));
+    let pending = false;
+    const got: Buffer[] = [];
+    await eachUncompressedChunk(turnsOf(pieces, 37), (c) => {
+      expect(pending).toBe(false);
+      got.push(c);
+      pending = true;
+      return new Promise<void>((r) =>
+        setTimeout(() => {
+          pending = false;
+          r();
+        }, 1),
+      );
+    });
+    expect(Buffer.concat(got).equals(data.subarray(0, 300_000))).toBe(true);
+    expect(got.length).toBeLessThan(pieces.length / 10);
+  });
+});
