@@ -152,3 +152,52 @@ describe('readTar with a sink that waits', () => {
     input.destroy();
   });
 });
+
+describe('readTar with many small entries', () => {
+  /** A tar of `n` files `d<i/100>/f<i>` of `size(i)` bytes each (byte i % 251), in one buffer. */
+  async function many(n: number, size: (i: number) => number): Promise<{ all: Buffer; files: [string, Buffer][] }> {
+    const files: [string, Buffer][] = [];
+    for (let i = 0; i < n; i++) files.push([`d${Math.floor(i / 100)}/f${i}`, Buffer.alloc(size(i), i % 251)]);
+    return { all: await tarOf(files), files };
+  }
+
+  function recorder(wait?: (call: string, i: number) => Promise<void> | undefined): { sink: TarSink; got: Map<string, Buffer[]>; order: string[] } {
+    const got = new Map<string, Buffer[]>();
+    const order: string[] = [];
+    let name = '';
+    let calls = 0;
+    const sink: TarSink = {
+      entry: (e) => {
+        name = e.name;
+        order.push(name);
+        got.set(name, []);
+        return wait?.('entry', calls++);
+      },
+      data: (c) => {
+        got.get(name)!.push(Buffer.from(c)); // (a copy: the sink may not keep the feed's bytes)
+        return wait?.('data', calls++);
+      },
+      entryEnd: () => wait?.('end', calls++),
+    };
+    return { sink, got, order };
+  }
+
+  it('3,000 entries in one chunk, a sink that never waits: every entry whole and in order (no stack growth per entry)', async () => {
+    const { all, files } = await many(3_000, (i) => (i % 7) * 100);
+    const { sink, got, order } = recorder();
+    await readTar(Readable.from([all]), sink);
+    expect(order).toEqual(files.map(([n]) => n));
+    for (const [n, body] of files) expect(Buffer.concat(got.get(n)!).equals(body)).toBe(true);
+  });
+
+  it('entries up to and past 8 KiB (the size handed over from the kept bytes), in pieces that split them, a sink that waits now and then', async () => {
+    const sizes = [0, 1, 511, 512, 513, 4096, 8191, 8192, 8193, 16_383, 16_384, 16_385, 40_000];
+    const { all, files } = await many(sizes.length * 5, (i) => sizes[i % sizes.length]!);
+    for (const piece of [100, 1000, 8192, 65_536, all.length]) {
+      const { sink, got, order } = recorder((call, i) => (i % 5 === 0 ? tick(0) : i % 5 === 1 ? Promise.resolve() : undefined));
+      await readTar(piecesOf(all, piece).input, sink);
+      expect(order).toEqual(files.map(([n]) => n));
+      for (const [n, body] of files) expect(Buffer.concat(got.get(n)!).equals(body)).toBe(true);
+    }
+  });
+});

@@ -24,6 +24,16 @@ class SinkError {
 function ignore(): void {}
 
 /**
+ * An entry with at most this many data bytes, all of them pushed already when its header is
+ * parsed, is handed to the sink from the bytes the feed keeps, and its entry stream is not read:
+ * tar-stream pushes the data into that stream without waiting for a reader while it holds less
+ * than the stream's high-water mark (streamx's default, 16 KiB; well under it here), then goes on
+ * to the next header once told to (`next`). Reading each small entry through its stream's events
+ * cost more than parsing it (20,000 small files: several microtasks and events each).
+ */
+const DIRECT_MAX = 8 * 1024;
+
+/**
  * Feeds a tar stream, chunk by chunk, through tar-stream's `extract()` into a TarSink, in one
  * pass (the caller hashes each chunk before it pushes it). Each entry is read to its end before
  * the extractor is told to go on.
@@ -74,6 +84,9 @@ export class TarExtractFeed {
   private readonly queue: Buffer[] = [];
   private waiting = false;
   private streamEnded = false;
+  /** The data of an entry handed over directly (DIRECT_MAX), while entry() settles; true while onEntry runs (tar-stream's emit). */
+  private directData: Buffer | undefined;
+  private inEmit = false;
 
   constructor(private readonly sink: TarSink) {
     // tar-stream's typings omit these extract options: latin1 keeps names byte for byte
@@ -158,6 +171,7 @@ export class TarExtractFeed {
   }
 
   private onEntry(h: ExtractedHeader, stream: EntryStream, next: (err?: Error | null) => void): void {
+    this.inEmit = true;
     try {
       this.metaStart = this.nextHeaderAt;
       this.headerAt = h.byteOffset - BLOCK;
@@ -173,6 +187,8 @@ export class TarExtractFeed {
       this.waiting = false;
       this.streamEnded = false;
       stream.on('error', ignore); // the extractor reports it (and is destroyed with it)
+      const direct = dataLen <= DIRECT_MAX && this.received >= h.byteOffset + dataLen;
+      if (direct && this.forward) this.directData = this.slice(h.byteOffset, h.byteOffset + e.size);
       let r: void | Promise<void>;
       try {
         r = this.sink.entry(e);
@@ -180,11 +196,22 @@ export class TarExtractFeed {
         this.fail(new SinkError(err));
         return;
       }
-      this.afterSink(r ?? undefined, this.consume);
+      this.afterSink(r ?? undefined, direct ? this.giveDirect : this.consume);
     } catch (err) {
       this.fail(err);
+    } finally {
+      this.inEmit = false;
     }
   }
+
+  /** An entry handed over directly (DIRECT_MAX): its data from the kept bytes, then its end. */
+  private readonly giveDirect = (): void => {
+    const d = this.directData;
+    this.directData = undefined;
+    this.streamEnded = true; // (nothing comes from its stream)
+    if (d !== undefined && !this.give(d)) return; // its end once the sink's data() settles (onDataWritten)
+    this.pump();
+  };
 
   /** The raw bytes of a PAX record of the entry being handed over (see findRawPax), from the extended headers kept in front of it. */
   private readonly rawPax = (k: string): Buffer | undefined => findRawPax((this.region ??= this.slice(this.metaStart, this.headerAt)), k);
@@ -217,7 +244,7 @@ export class TarExtractFeed {
     }
     if (wait === undefined || wait === null) return true;
     this.waiting = true;
-    this.stream!.pause();
+    if (!this.streamEnded) this.stream!.pause();
     const w: Promise<void> = wait.then(this.onDataWritten, this.onSinkRejected).finally(() => {
       if (this.dataWait === w) this.dataWait = undefined;
     });
@@ -252,14 +279,23 @@ export class TarExtractFeed {
   private readonly onDataWritten = (): void => {
     this.waiting = false;
     if (this.failure !== undefined) return;
-    this.stream!.resume();
+    if (!this.streamEnded) this.stream!.resume(); // (an entry handed over directly: its stream is never read)
     this.pump();
   };
 
   private readonly onSinkRejected = (err: unknown): void => this.fail(new SinkError(err));
 
-  /** The entry is handed over: on to the next header, unless this is the end-of-archive block. */
+  /**
+   * The entry is handed over: on to the next header, unless this is the end-of-archive block. Not
+   * from inside tar-stream's emit of the entry (an entry handed over directly): `next` would parse
+   * the next header there, and so on, one stack frame deeper per entry; a microtask instead.
+   */
   private readonly afterEntry = (): void => {
+    if (this.inEmit) {
+      queueMicrotask(this.afterEntry);
+      return;
+    }
+    if (this.failure !== undefined) return;
     this.nextHeaderAt = this.entryEnd;
     this.checkAt = this.entryEnd;
     this.stream = undefined;
