@@ -121,3 +121,51 @@ describe('ViewExtractor.abort while a call is in flight', () => {
     }
   });
 });
+
+describe('ViewExtractor batches of small files', () => {
+  /** Feeds one entry (its data in one piece), waiting where the extractor makes it wait. */
+  async function put(x: ViewExtractor, e: TarEntry, body?: Buffer): Promise<void> {
+    await x.entry(e);
+    if (body !== undefined && body.length > 0) await x.data(body);
+    await x.entryEnd();
+  }
+  const dir = (name: string): TarEntry => ({ ...file(name, 0), typeflag: TypeFlag.Dir, mode: 0o755 });
+  const bodyOf = (i: number): Buffer => Buffer.alloc(1 + ((i * 37) % 3000), `${i},`);
+
+  it('1,200 files over several batches (arenas reused): each file has its own bytes', async () => {
+    const { x, close } = extractor();
+    try {
+      for (let i = 0; i < 1200; i++) {
+        if (i % 100 === 0) await put(x, dir(`m/d${i / 100}/`));
+        await put(x, file(`m/d${Math.floor(i / 100)}/f${i}`, bodyOf(i).length), bodyOf(i));
+      }
+      await x.finish();
+    } finally {
+      await x.abort();
+      close();
+    }
+    for (let i = 0; i < 1200; i++) expect(fs.readFileSync(path.join(root, 'm', `d${Math.floor(i / 100)}`, `f${i}`)).equals(bodyOf(i))).toBe(true);
+  });
+
+  it('an entry at, above or below a file still in a batch waits for it: the tar order is kept', async () => {
+    const { x, close } = extractor();
+    try {
+      await put(x, file('d/a', 3), Buffer.from('one'));
+      await put(x, dir('d/a/')); // replaces the file a batch still holds
+      await put(x, file('d/a/b', 3), Buffer.from('two'));
+      await put(x, file('e', 5), Buffer.from('three'));
+      await put(x, file('e', 4), Buffer.from('four')); // the same name again, in the same batch
+      await put(x, file('d/c', 1), Buffer.from('c'));
+      await put(x, { ...dir('d/'), mode: 0o700 }); // a directory holding pending files: its mode after them
+      await x.finish();
+    } finally {
+      await x.abort();
+      close();
+    }
+    expect(fs.statSync(path.join(root, 'd', 'a')).isDirectory()).toBe(true);
+    expect(fs.readFileSync(path.join(root, 'd', 'a', 'b'), 'utf8')).toBe('two');
+    expect(fs.readFileSync(path.join(root, 'e'), 'utf8')).toBe('four');
+    expect(fs.readFileSync(path.join(root, 'd', 'c'), 'utf8')).toBe('c');
+    expect(fs.statSync(path.join(root, 'd')).mode & 0o777).toBe(0o700);
+  });
+});

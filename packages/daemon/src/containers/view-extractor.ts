@@ -46,6 +46,11 @@ interface Batch {
   used: number;
   items: Pending[];
   closeAfter: number[];
+  /** The relative paths of its files, and their parent directories (`''` the extraction directory). */
+  names: Set<string>;
+  dirs: Set<string>;
+  /** The last directory added to `dirs` (files come grouped by directory). */
+  lastDir: string | undefined;
 }
 
 /** Where an entry goes (ViewExtractor.locate). `reused`: the parent is the cached directory fd, held until the next directory. */
@@ -110,9 +115,12 @@ export class ViewExtractor implements TarSink {
   /** The batch being filled, and the one being written on the worker thread (at most one). */
   private fill: Batch | undefined;
   private flight: { batch: Batch; done: Promise<void> } | undefined;
-  /** Names (relative paths) of the files in those batches, and their parent directories (counts). */
-  private readonly pendingNames = new Map<string, number>();
-  private readonly pendingDirs = new Map<string, number>();
+  /**
+   * A written batch kept for the next one (its arena and meta reused): a new 1 MiB arena per
+   * batch was ~100 MiB of short-lived external memory per 20,000 small files, which V8 answers
+   * with full mark-compacts.
+   */
+  private spare: Batch | undefined;
   /** A batch's failure, thrown at the next entry (or finish). */
   private failed: unknown;
   /**
@@ -164,7 +172,7 @@ export class ViewExtractor implements TarSink {
     if (batchable && c !== undefined && c.rel === dir) {
       // the most common case (the next small file of the same directory): what locate() would say, without its objects
       const last = comps[comps.length - 1]!;
-      if (!c.mountNames.has(last)) {
+      if (c.mountNames.size === 0 || !c.mountNames.has(last)) {
         checkWritable(c.mount, this.opts.readonlyRootfs);
         return this.queue(e, c.fd, last, target, dir);
       }
@@ -195,13 +203,7 @@ export class ViewExtractor implements TarSink {
       if (this.flight !== undefined) return this.flight.done.then(() => this.queue(e, parent, name, target, dir));
       this.submit();
     }
-    const b = (this.fill ??= {
-      meta: new Float64Array(BATCH_FILES * BATCH_FIELDS),
-      arena: Buffer.allocUnsafe(Math.max(BATCH_BYTES, need)),
-      used: 0,
-      items: [],
-      closeAfter: [],
-    });
+    const b = (this.fill ??= this.newBatch(need));
     const nameOff = b.used;
     if (typeof name === 'string') b.arena.write(name, nameOff, nameLen, 'latin1');
     else name.copy(b.arena, nameOff);
@@ -220,11 +222,31 @@ export class ViewExtractor implements TarSink {
     meta[m + 8] = atimeOf(e);
     meta[m + 9] = e.mtime;
     b.items.push({ e, parent, nameOff, nameLen, target, dir, dataOff });
-    bump(this.pendingNames, target, 1);
-    bump(this.pendingDirs, dir, 1);
+    b.names.add(target);
+    if (b.lastDir !== dir) {
+      b.dirs.add(dir);
+      b.lastDir = dir;
+    }
     this.smallArena = b.arena;
     this.smallAt = dataOff;
     this.smallEnd = dataOff + e.size;
+  }
+
+  /** An empty batch whose arena holds at least `need` bytes (the spare one when it does). */
+  private newBatch(need: number): Batch {
+    const b = this.spare;
+    this.spare = undefined;
+    if (b !== undefined && b.arena.length >= need) return b;
+    return {
+      meta: new Float64Array(BATCH_FILES * BATCH_FIELDS),
+      arena: Buffer.allocUnsafe(Math.max(BATCH_BYTES, need)),
+      used: 0,
+      items: [],
+      closeAfter: [],
+      names: new Set(),
+      dirs: new Set(),
+      lastDir: undefined,
+    };
   }
 
   /** Hands the batch being filled to the worker thread. */
@@ -258,11 +280,15 @@ export class ViewExtractor implements TarSink {
       throw err;
     } finally {
       for (const fd of b.closeAfter) fs.closeSync(fd);
-      for (const p of b.items) {
-        bump(this.pendingNames, p.target, -1);
-        bump(this.pendingDirs, p.dir, -1);
-      }
       if (this.flight?.batch === b) this.flight = undefined;
+      // kept for the next batch once nothing refers to it (a failed one is dropped)
+      b.used = 0;
+      b.items = [];
+      b.closeAfter = [];
+      b.names.clear();
+      b.dirs.clear();
+      b.lastDir = undefined;
+      if (this.failed === undefined && !this.aborted) this.spare = b;
     }
   }
 
@@ -280,10 +306,20 @@ export class ViewExtractor implements TarSink {
     if (this.failed !== undefined) throw this.failed;
   }
 
+  /** The batches not yet written: the one being filled and the one on the worker. */
+  private pendingBatches(): Batch[] {
+    const out: Batch[] = [];
+    if (this.fill !== undefined) out.push(this.fill);
+    if (this.flight !== undefined) out.push(this.flight.batch);
+    return out;
+  }
+
   /** Whether `p` or a directory above it is a file still in a batch. */
   private pendingAbove(p: string): boolean {
+    const batches = this.pendingBatches();
     for (let i = p.length; i > 0; i = p.lastIndexOf('/', i - 1)) {
-      if (this.pendingNames.has(p.slice(0, i))) return true;
+      const q = p.slice(0, i);
+      for (const b of batches) if (b.names.has(q)) return true;
     }
     return false;
   }
@@ -292,7 +328,9 @@ export class ViewExtractor implements TarSink {
   private touchesPending(target: string): boolean {
     if (this.pendingAbove(target)) return true;
     const below = `${target}/`;
-    for (const d of this.pendingDirs.keys()) if (d === target || d.startsWith(below)) return true;
+    for (const b of this.pendingBatches()) {
+      for (const d of b.dirs) if (d === target || d.startsWith(below)) return true;
+    }
     return false;
   }
 
@@ -699,6 +737,12 @@ function kindOf(e: TarEntry): Kind | undefined {
  * extraction directory).
  */
 function clean(name: string, relative = false, atRoot = false): string[] | null {
+  if (plain(name)) {
+    // (most names: nothing to drop or resolve, only a directory's trailing `/`)
+    const comps = name.split('/');
+    if (comps[comps.length - 1] === '') comps.pop();
+    return comps;
+  }
   const out: string[] = [];
   const p = relative ? name : name.replace(/^\/+/, '');
   for (const c of p.split('/')) {
@@ -714,6 +758,12 @@ function clean(name: string, relative = false, atRoot = false): string[] | null 
     out.push(c);
   }
   return out;
+}
+
+/** A name whose components are all ordinary (none empty, `.` or `..`; a trailing `/` allowed): clean() only splits it. */
+function plain(name: string): boolean {
+  const c0 = name.charCodeAt(0);
+  return c0 !== 0x2f && c0 !== 0x2e && name.length > 0 && !name.includes('//') && !name.includes('/.');
 }
 
 function atimeOf(e: TarEntry): number {
@@ -745,8 +795,3 @@ async function writevAllAsync(fd: number, data: Buffer[]): Promise<void> {
 
 function noClose(): void {}
 
-function bump(m: Map<string, number>, k: string, by: number): void {
-  const n = (m.get(k) ?? 0) + by;
-  if (n > 0) m.set(k, n);
-  else m.delete(k);
-}
