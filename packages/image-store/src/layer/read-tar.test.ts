@@ -201,3 +201,43 @@ describe('readTar with many small entries', () => {
     }
   });
 });
+
+describe('readTar with small entries whose data comes after their header', () => {
+  it('an entry handed over from the kept bytes waits for its data from the next pushes (and the read fails if it never comes)', async () => {
+    const body = Buffer.alloc(3000, 9);
+    const all = await tarOf([
+      ['a', body],
+      ['b', Buffer.from('bee')],
+    ]);
+    // the header alone, then the data in 3 pieces a turn apart (as a socket brings them)
+    const input = new Readable({ read() {} });
+    const got: Buffer[] = [];
+    const log: string[] = [];
+    const sink: TarSink = {
+      entry: (e) => {
+        log.push(`entry ${e.name}`);
+      },
+      data: (c) => {
+        got.push(Buffer.from(c));
+      },
+      entryEnd: () => {
+        log.push('end');
+      },
+    };
+    const p = readTar(input, sink);
+    const cuts = [0, 512, 1000, 2000, all.length];
+    for (let i = 1; i < cuts.length; i++) {
+      input.push(all.subarray(cuts[i - 1]!, cuts[i]!));
+      await tick(2);
+      if (i === 2) expect(log).toEqual(['entry a']); // its data not all there yet
+    }
+    input.push(null);
+    await p;
+    expect(log).toEqual(['entry a', 'end', 'entry b', 'end']);
+    expect(Buffer.concat(got).equals(Buffer.concat([body, Buffer.from('bee')]))).toBe(true);
+    const cut = new Readable({ read() {} });
+    cut.push(all.subarray(0, 2000));
+    cut.push(null);
+    await expect(readTar(cut, { entry: () => undefined, data: () => undefined, entryEnd: () => undefined })).rejects.toThrow('truncated tar stream');
+  });
+});

@@ -24,12 +24,12 @@ class SinkError {
 function ignore(): void {}
 
 /**
- * An entry with at most this many data bytes, all of them pushed already when its header is
- * parsed, is handed to the sink from the bytes the feed keeps, and its entry stream is not read:
- * tar-stream pushes the data into that stream without waiting for a reader while it holds less
- * than the stream's high-water mark (streamx's default, 16 KiB; well under it here), then goes on
- * to the next header once told to (`next`). Reading each small entry through its stream's events
- * cost more than parsing it (20,000 small files: several microtasks and events each).
+ * An entry with at most this many data bytes is handed to the sink from the bytes the feed keeps
+ * (at once, or from push() once they are there), and its entry stream is not read: tar-stream
+ * pushes the data into that stream without waiting for a reader while it holds less than the
+ * stream's high-water mark (streamx's default, 16 KiB; well under it here), then goes on to the
+ * next header once told to (`next`). Reading each small entry through its stream's events cost
+ * more than parsing it (20,000 small files: several microtasks and events each).
  */
 const DIRECT_MAX = 8 * 1024;
 
@@ -84,8 +84,14 @@ export class TarExtractFeed {
   private readonly queue: Buffer[] = [];
   private waiting = false;
   private streamEnded = false;
-  /** The data of an entry handed over directly (DIRECT_MAX), while entry() settles; true while onEntry runs (tar-stream's emit). */
-  private directData: Buffer | undefined;
+  /**
+   * An entry handed over directly (DIRECT_MAX) whose data is still to go to the sink: where it
+   * starts and ends in the stream (directEnd -1: none), and whether it waits for push() to bring
+   * the rest of it. `inEmit`: onEntry runs (inside tar-stream's emit).
+   */
+  private directFrom = 0;
+  private directEnd = -1;
+  private directWait = false;
   private inEmit = false;
 
   constructor(private readonly sink: TarSink) {
@@ -110,6 +116,11 @@ export class TarExtractFeed {
     if (this.ended) return;
     this.kept.push(chunk);
     this.received += chunk.length;
+    if (this.directWait && this.received >= this.directEnd) {
+      this.directWait = false;
+      this.giveDirect();
+      this.throwIfFailed();
+    }
     this.trim();
     if (this.checkEnd()) return;
     if (this.ex.write(chunk)) {
@@ -187,8 +198,12 @@ export class TarExtractFeed {
       this.waiting = false;
       this.streamEnded = false;
       stream.on('error', ignore); // the extractor reports it (and is destroyed with it)
-      const direct = dataLen <= DIRECT_MAX && this.received >= h.byteOffset + dataLen;
-      if (direct && this.forward) this.directData = this.slice(h.byteOffset, h.byteOffset + e.size);
+      const direct = dataLen <= DIRECT_MAX;
+      if (direct && this.forward) {
+        this.directFrom = h.byteOffset;
+        this.directEnd = h.byteOffset + e.size;
+        this.keepFrom = h.byteOffset; // (its data is read from what is kept)
+      }
       let r: void | Promise<void>;
       try {
         r = this.sink.entry(e);
@@ -204,12 +219,19 @@ export class TarExtractFeed {
     }
   }
 
-  /** An entry handed over directly (DIRECT_MAX): its data from the kept bytes, then its end. */
+  /** An entry handed over directly (DIRECT_MAX): its data from the kept bytes (once they are all there: push() calls this again), then its end. */
   private readonly giveDirect = (): void => {
-    const d = this.directData;
-    this.directData = undefined;
     this.streamEnded = true; // (nothing comes from its stream)
-    if (d !== undefined && !this.give(d)) return; // its end once the sink's data() settles (onDataWritten)
+    if (this.directEnd >= 0) {
+      if (this.received < this.directEnd) {
+        this.directWait = true;
+        return;
+      }
+      const d = this.slice(this.directFrom, this.directEnd);
+      this.directEnd = -1;
+      this.keepFrom = this.entryEnd;
+      if (!this.give(d)) return; // its end once the sink's data() settles (onDataWritten)
+    }
     this.pump();
   };
 
