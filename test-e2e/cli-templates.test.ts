@@ -6,7 +6,7 @@
  * structs of inspect results printed as Go's fmt prints docker's types.
  */
 import { describe, expect, it } from '@jest/globals';
-import { BerthDaemon, clientsFor, ok, sameOnBothClis, useDaemon } from './harness';
+import { BerthDaemon, clientsFor, makeTar, ok, sameOnBothClis, useDaemon } from './harness';
 
 let c: ReturnType<typeof clientsFor>;
 
@@ -61,7 +61,14 @@ describe('templates as docker 28 runs them', () => {
       '{{json .}}',
     ];
     for (const f of cases) await same(['inspect', '-f', f, 'tpl-st']);
-    for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}', '{{json .}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
+    for (const f of ['{{.RootFS}}|{{.Metadata}}|{{.ContainerConfig}}', '{{printf "%+v" .RootFS}}', '{{json .}}', '{{.Id}}|{{.Config.Cmd}}|{{printf "%T" .Size}}']) await same(['image', 'inspect', '-f', f, 'busybox']);
+    // an imported image's Config.Cmd is null: `.Id` (Go's name is ID) sends docker to its raw run, where that is <no value>
+    ok(await c.docker(['import', '-', 'tpl-imported'], { input: makeTar([{ name: 'f', content: 'x' }]) }));
+    expect((await same(['image', 'inspect', '-f', '{{.Id}}|{{.Config.Cmd}}', 'tpl-imported'])).stdout).toMatch(/^sha256:[0-9a-f]{64}\|<no value>\n$/);
+    await same(['image', 'inspect', '-f', '{{.ID}}|{{.Config.Cmd}}', 'tpl-imported']);
+    ok(await c.docker(['rmi', 'tpl-imported']));
+    // a JSON name that is no Go field name fails docker's typed run: its raw run answers (json.Number)
+    await same(['inspect', '-f', '{{printf "%T" .HostConfig.NanoCpus}}|{{.HostConfig.NanoCpus}}|{{printf "%T" .HostConfig.NanoCPUs}}', 'tpl-st']);
     await same(['volume', 'inspect', '-f', '{{.}}|{{printf "%+v" .}}', 'tpl-vol']);
     await same(['network', 'inspect', '-f', '{{.Created}}|{{.IPAM}}|{{.ConfigFrom}}|{{json .}}', 'none']);
     // time.Time's methods, and %T of docker's types

@@ -1,7 +1,7 @@
 import { int64Value } from '@berth/api';
 import { goJson, goQuote, goSortedJson } from './go-text';
 import { goTimeMethods } from './go-time-methods';
-import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped } from './docker-types';
+import { goBytesOf, goFieldOf, goNilOf, goTypeOfValue, isGoNil, markGoTypes, marshalTyped, structFields } from './docker-types';
 import { GoStruct, goField } from './go-struct';
 import { goPrintValue, goSprint, goSprintf, goSprintln } from './go-fmt';
 import { GO_TYPE, GoDuration, GoFloat, GoNamedInt, GoMethod, GoTime, JsonNumber, METHODS, NIL_POINTER, NO_VALUE, goTruth, goTypeName, isGoInt, isMap, isNil } from './go-value';
@@ -682,6 +682,9 @@ export class Template {
           return zero;
         }
       }
+      // a struct of docker's types has its Go fields only: a JSON name (`.HostConfig.NanoCpus`, Go's
+      // NanoCPUs) fails the typed run, and docker's raw run answers it (a json.Number)
+      if (typed !== undefined && !field && structFields(typed.replace(/^\*/, ''))) this.errorf(s, `can't evaluate field ${name} in type ${typed}`);
       if (isMap(receiver)) {
         if (hasArgs) this.errorf(s, `${name} is not a method but has arguments`);
         if (Object.prototype.hasOwnProperty.call(o, name)) return o[name];
