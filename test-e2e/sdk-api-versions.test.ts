@@ -125,4 +125,17 @@ describe('changes by version', () => {
     expect((await inspect(c43.Id)).State.Health?.Status).toBe('starting'); // its first probe is an Interval (60 s) away
     ok(await clientsFor(d).docker(['rm', '-f', 'hc44', 'hc43']));
   });
+
+  it("the start period's pace by the create's API version: 1.44+ probes at StartInterval's 5 s default (Docker 26.1+), below at Interval as Docker 20.10", async () => {
+    const body = { Image: 'busybox', Cmd: ['sleep', '60'], Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 60e9, StartPeriod: 60e9 } };
+    const c45 = (await post('/v1.45/containers/create?name=pace45', body)).json as { Id: string };
+    const c41 = (await post('/v1.41/containers/create?name=pace41', body)).json as { Id: string };
+    const status = async (id: string) => ((await get(`/v1.41/containers/${id}/json`)).json as { State: { Health?: { Status: string; Log: unknown[] } } }).State.Health;
+    for (const id of [c45.Id, c41.Id]) expect((await post(`/v1.41/containers/${id}/start`)).status).toBe(204);
+    await waitFor('pace45 probed at the 5 s default', async () => (await status(c45.Id))?.Status === 'healthy', 15_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    // berth probed the 1.41 container at 5 s too (it was healthy by now); Docker 20.10 waits an Interval (60 s)
+    expect(await status(c41.Id)).toEqual({ Status: 'starting', FailingStreak: 0, Log: [] });
+    ok(await clientsFor(d).docker(['rm', '-f', 'pace45', 'pace41']));
+  }, 30_000);
 });

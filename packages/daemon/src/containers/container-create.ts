@@ -141,6 +141,7 @@ export class ContainerCreator {
         created: rfc3339Nano(ctx.now()),
         state: createdState(),
         ...(opts.build ? { build: opts.build } : {}),
+        ...(opts.apiVersion ? { apiVersion: opts.apiVersion } : {}),
       };
       stored = await ctx.store.insert(rec);
     } catch (err) {

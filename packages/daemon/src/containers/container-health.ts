@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { compareApiVersions } from '@berth/api';
 import { messageOf, publicMessage } from '@berth/errdefs';
 import { buildExecProcess, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
@@ -26,6 +27,7 @@ export class ContainerHealth {
       (status) => this.ctx.emit(e, `health_status: ${status}`),
       (): boolean => e.rec.state.status === 'running' && e.health === m,
       this.ctx.now,
+      startPeriodPace(e.rec.apiVersion),
     );
     e.health = m;
     m.start();
@@ -72,4 +74,15 @@ export class ContainerHealth {
       await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Whether a container's health check probes at StartInterval during its start period: moby takes
+ * StartInterval from API 1.44 (the create route drops it below) and probes at its 5 s default
+ * since 26.1; Docker 20.10 (API 1.41) probes at Interval throughout. So by the API version the
+ * container was created with: 1.44 or later as newer Docker, below (and unknown: the builder's,
+ * rows older than the column) as Docker 20.10.
+ */
+export function startPeriodPace(apiVersion: string | undefined): boolean {
+  return apiVersion !== undefined && compareApiVersions(apiVersion, '1.44') >= 0;
 }

@@ -54,4 +54,6 @@ export interface ContainerRecord {
   mounts?: ContainerMount[];
   /** The build in progress that made this intermediate container (CreateOptions.build); unset otherwise. */
   build?: string;
+  /** The Engine API version of the create request (CreateOptions.apiVersion); unset for the builder's, the CRI's and older rows. */
+  apiVersion?: string;
 }

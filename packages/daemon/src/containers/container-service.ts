@@ -30,6 +30,8 @@ export interface CreateOptions {
   build?: string;
   /** API 1.44: NetworkingConfig.EndpointsConfig may name several networks, all joined (refused below). */
   multipleNetworks?: boolean;
+  /** The create request's API version, kept with the container (its health check's start-period pace: health-monitor.ts). */
+  apiVersion?: string;
   /**
    * berthd's builder (no API parameter): the container must have no image (Config.Image '', an
    * empty root), for a step after `FROM scratch`, as moby's builder makes one: a metadata step's

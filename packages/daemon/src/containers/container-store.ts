@@ -51,6 +51,7 @@ interface Row {
   manually_stopped: number;
   mounts: string | null;
   build: string | null;
+  api_version: string | null;
 }
 
 /** Docker's message for a taken name. */
@@ -87,6 +88,7 @@ function decode(r: Row): StoredContainer {
     },
     ...(r.mounts ? { mounts: parseJsonExact(r.mounts, { bigintsOnly: true }) as StoredContainer['mounts'] } : {}),
     ...(r.build ? { build: r.build } : {}),
+    ...(r.api_version ? { apiVersion: r.api_version } : {}),
   };
 }
 
@@ -115,8 +117,8 @@ export class SqliteContainerStore implements ContainerStore {
       const s = rec.state;
       await tx.run(
         `INSERT INTO containers (id, seq, name, image, image_id, config, host_config, networking, path, args, created_at,
-           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped, mounts, build)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           status, pid, exit_code, error, oom_killed, started_at, finished_at, restart_count, manually_stopped, mounts, build, api_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rec.id,
           seq,
@@ -140,6 +142,7 @@ export class SqliteContainerStore implements ContainerStore {
           s.manuallyStopped ? 1 : 0,
           rec.mounts ? stringifyJson(rec.mounts) : null,
           rec.build ?? null,
+          rec.apiVersion ?? null,
         ],
       );
       for (const [k, v] of Object.entries(rec.config.Labels ?? {})) {

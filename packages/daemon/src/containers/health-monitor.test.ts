@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { startPeriodPace } from './container-health';
 import { HealthMonitor, probeCommand, type ProbeResult } from './health-monitor';
 
 const S = 1e9;
@@ -73,5 +74,19 @@ describe('health checks', () => {
     await m.runOnce();
     expect(timeouts).toEqual([9223372036854.775]);
     expect(m.state).toMatchObject({ Status: 'starting', FailingStreak: 0 });
+  });
+
+  it('the start period paced by the API version the container was created with: StartInterval (default 5 s) from 1.44, Interval throughout below (Docker 20.10)', () => {
+    const at = (cfg: Record<string, number>, pace: boolean, t = 0): number =>
+      new HealthMonitor({ Test: ['CMD', 'x'], Interval: 60 * S, StartPeriod: 30 * S, ...cfg }, HealthMonitor.initialState(), async () => ({ exitCode: 0, output: '' }), () => undefined, () => true, () => new Date(t), pace).nextDelayMs;
+    expect(at({}, true)).toBe(5_000);
+    expect(at({ StartInterval: 0.3 * S }, true)).toBe(300);
+    expect(at({}, false)).toBe(60_000);
+    expect(at({ StartInterval: 0.3 * S }, false)).toBe(60_000);
+    expect(startPeriodPace('1.44')).toBe(true);
+    expect(startPeriodPace('1.45')).toBe(true);
+    expect(startPeriodPace('1.43')).toBe(false);
+    expect(startPeriodPace('1.41')).toBe(false);
+    expect(startPeriodPace(undefined)).toBe(false);
   });
 });

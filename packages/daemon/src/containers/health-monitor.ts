@@ -70,6 +70,12 @@ export class HealthMonitor {
     private readonly onStatus: (status: HealthState['Status']) => void,
     private readonly isRunning: () => boolean,
     private readonly now: () => Date = () => new Date(),
+    /**
+     * Whether the start period has its own pace (StartInterval, default 5 s): a container created
+     * with API 1.44 or later, as Docker 26.1+; below, Docker 20.10's monitor, which probes at
+     * Interval throughout (startPeriodPace below).
+     */
+    private readonly startPeriodPace = true,
   ) {
     this.startedMs = this.now().getTime();
   }
@@ -94,10 +100,12 @@ export class HealthMonitor {
   }
 
   /**
-   * The delay before the next probe (moby 25 monitor's getInterval): StartInterval while within
-   * StartPeriod and still starting, Interval otherwise.
+   * The delay before the next probe (moby 26.1+ monitor's getInterval): StartInterval (default
+   * 5 s) while within StartPeriod and still starting, Interval otherwise. Without a start-period
+   * pace (a container created below API 1.44), Interval always, as Docker 20.10's monitor.
    */
   get nextDelayMs(): number {
+    if (!this.startPeriodPace) return this.intervalMs;
     if (this.now().getTime() - this.startedMs >= msOf(this.cfg.StartPeriod) || this.state.Status !== 'starting') return this.intervalMs;
     return msOf(this.cfg.StartInterval) || DEFAULT_START_INTERVAL_MS;
   }

@@ -29,6 +29,9 @@ export const CONTAINERS_COMPONENT = 'daemon-containers';
  *     build           TEXT          the build in progress this intermediate container belongs to
  *                                   (written with the row, so no crash can separate them; NULL
  *                                   for other containers and once the build ended)
+ *     api_version     TEXT          the Engine API version of the create request (NULL: the
+ *                                   builder's, the CRI's, rows older than the column): the health
+ *                                   check's start-period pace depends on it (health-monitor.ts)
  *
  *   container_labels  (container_id → containers.id ON DELETE CASCADE, key, value); PK (container_id, key)
  *     the Config.Labels, for `label=` filters.
@@ -84,5 +87,11 @@ export const containerMigrations: readonly Migration[] = [
     version: 3,
     description: 'the build an intermediate container belongs to while the build runs',
     up: `ALTER TABLE containers ADD COLUMN build TEXT; CREATE INDEX containers_build ON containers (build) WHERE build IS NOT NULL;`,
+  },
+  {
+    component: CONTAINERS_COMPONENT,
+    version: 4,
+    description: 'the API version a container was created with',
+    up: `ALTER TABLE containers ADD COLUMN api_version TEXT;`,
   },
 ];

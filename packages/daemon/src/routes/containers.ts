@@ -9,6 +9,7 @@ import { endpointFieldsForApi, summaryEndpointsForApi } from '../containers/endp
 import { execConsoleSize } from '../containers/exec-session';
 import {
   apiAtLeast,
+  apiVersionOf,
   asyncHandler,
   hijack,
   MULTIPLEXED_STREAM_CONTENT_TYPE,
@@ -122,6 +123,7 @@ export function containersRouter(service: ContainerService): Router {
         name: queryString(req, 'name') || undefined,
         platform: queryString(req, 'platform') || undefined,
         multipleNetworks: apiAtLeast(req, '1.44'),
+        apiVersion: apiVersionOf(req),
       });
       sendJson(res, 201, out);
     }),
