@@ -132,6 +132,8 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     expect(run('{{printf "%s" .HostConfig.Memory}}|{{printf "%d" 1 .HostConfig.PidsLimit}}|{{"x" | printf "%T"}}|{{printf "%T" (printf "%d" .HostConfig.Memory)}}|{{$m := .HostConfig.Memory}}{{printf "%T" 5}}', c)).toBe(
       '%!s(int64=0)|1%!(EXTRA *int64=<nil>)|string|string|int',
     );
+    // a variable keeps the type of the field it was set from (Go's reflect.Value), an assignment takes the new one's
+    expect(run('{{$m := .HostConfig.Memory}}{{printf "%T" $m}}|{{$m = .State.Pid}}{{printf "%T" $m}}|{{$b := .HostConfig.BlkioWeight}}{{$b | printf "%T"}}|{{$s := 5}}{{printf "%T" $s}}', c)).toBe('int64|int|uint16|int');
     expect(run('{{.Config.Healthcheck.Interval}}|{{json .Config.Healthcheck.Interval}}|{{eq .Config.Healthcheck.Interval 90000000000}}|{{lt .Config.Healthcheck.Timeout .Config.Healthcheck.Interval}}|{{printf "%d %v" .Config.Healthcheck.Interval .Config.Healthcheck.Interval}}', c)).toBe(
       '1m30s|90000000000|true|true|90000000000 1m30s',
     );

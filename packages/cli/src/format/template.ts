@@ -348,7 +348,7 @@ class Continue {}
 const MAX_DEPTH = 1000;
 
 interface State {
-  vars: { name: string; value: unknown }[];
+  vars: { name: string; value: unknown; type?: string }[];
   /** The node being evaluated, for errors. */
   node: Arg | Command | Node | undefined;
   depth: number;
@@ -518,16 +518,18 @@ export class Template {
     }
   }
 
-  private setOrPush(s: State, pipe: Pipe, v: Arg, value: unknown): void {
+  /** `type`: the value's Go type when only docker's types tell it (State.scalarType), kept with the variable. */
+  private setOrPush(s: State, pipe: Pipe, v: Arg, value: unknown, type?: string): void {
     const name = (v as { ident: string[] }).ident[0]!;
-    if (pipe.isAssign) this.setVar(s, name, value);
-    else s.vars.push({ name, value });
+    if (pipe.isAssign) this.setVar(s, name, value, type);
+    else s.vars.push({ name, value, type });
   }
 
-  private setVar(s: State, name: string, value: unknown): void {
+  private setVar(s: State, name: string, value: unknown, type?: string): void {
     for (let i = s.vars.length - 1; i >= 0; i--) {
       if (s.vars[i]!.name === name) {
         s.vars[i]!.value = value;
+        s.vars[i]!.type = type;
         return;
       }
     }
@@ -556,7 +558,9 @@ export class Template {
 
   private evalPipeline(s: State, dot: unknown, pipe: Pipe): unknown {
     const value = this.evalPipelineValue(s, dot, pipe);
-    for (const v of pipe.decl) this.setOrPush(s, pipe, v, value);
+    const type = s.scalarType;
+    for (const v of pipe.decl) this.setOrPush(s, pipe, v, value, type);
+    s.scalarType = type;
     return value;
   }
 
@@ -614,6 +618,12 @@ export class Template {
     const value = this.varValue(s, v.ident[0]!);
     if (v.ident.length === 1) {
       this.notAFunction(s, args, final);
+      for (let i = s.vars.length - 1; i >= 0; i--) {
+        if (s.vars[i]!.name === v.ident[0]) {
+          s.scalarType = s.vars[i]!.type;
+          break;
+        }
+      }
       return value;
     }
     return this.evalFieldChain(s, dot, value, v, v.ident.slice(1), args, final);
