@@ -4,7 +4,8 @@
  * `time.Now().UTC()` (a container's Created/StartedAt, a commit's and an import's `Created`) and
  * in the daemon's own zone where it takes `time.Now()` (a network's Created: libnetwork; a health
  * probe's Start/End: daemon/health.go; an image's LastTagTime: image/store.go SetLastUpdated;
- * info's SystemTime: daemon/info.go; a volume's CreatedAt, RFC3339: volume/service/convert.go).
+ * info's SystemTime: daemon/info.go; a volume's CreatedAt, RFC3339: volume/service/convert.go;
+ * an archive stat's mtime: lstat's ModTime()); a stats sample's `read` is containerd's UTC.
  * berthd runs here with TZ=Asia/Kolkata (+05:30), so that a local time cannot pass for UTC.
  * Networks: in a namespace of the test's own (BRIEF: network safety).
  */
@@ -74,7 +75,21 @@ describe('times as Go writes them', () => {
       recent(p.Start);
       expect(Date.parse(p.End)).toBeGreaterThanOrEqual(Date.parse(p.Start));
     }
+
+    // the archive stat header's mtime: lstat's ModTime(), the daemon's zone, nanoseconds
+    ok(await docker(['exec', 'times-hc', 'touch', '/tmp/f']));
+    const head = await rawRequest(d.socketPath, { method: 'HEAD', path: '/v1.41/containers/times-hc/archive?path=/tmp/f' });
+    const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString()) as { mtime: string };
+    expect(stat.mtime).toMatch(LOCAL);
+    recent(stat.mtime);
   }, 90_000);
+
+  it("in UTC with nanoseconds: a stats sample's read (containerd's metrics Timestamp)", async () => {
+    const s = await get<{ read: string }>('/v1.41/containers/times-hc/stats?stream=false');
+    expect(s.read).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,8}[1-9]Z$/);
+    expect(s.read).not.toMatch(/\.\d{1,3}Z$/); // more than milliseconds (JavaScript's toISOString)
+    recent(s.read);
+  });
 
   it('in UTC: a container Created/StartedAt, a commit and an import', async () => {
     const c = await get<{ Created: string; State: { StartedAt: string } }>('/v1.41/containers/times-hc/json');

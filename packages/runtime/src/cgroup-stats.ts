@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NotFoundError } from '@berth/errdefs';
+import { rfc3339Nano } from '@berth/oci';
 
 /** One block I/O counter of a device (`major:minor op value`). */
 export interface BlkioEntry {
@@ -99,7 +100,8 @@ async function isV2Only(root: string): Promise<boolean> {
 export async function readCgroupStats(cgroupsPath: string, root = '/sys/fs/cgroup'): Promise<CgroupStats> {
   const rel = cgroupsPath.replace(/^\/+/, '');
   if (rel.includes('..')) throw new NotFoundError(`cgroup ${cgroupsPath}: not found`);
-  const read = new Date().toISOString();
+  // containerd's metrics Timestamp (UTC), RFC3339Nano as the stats' `read`
+  const read = rfc3339Nano(new Date());
   const hostMem = os.totalmem();
   const onlineCpus = os.cpus().length;
   if (await isV2Only(root)) {

@@ -8,6 +8,7 @@ import type { ContainerFsView } from './container-fs-view';
 import type { PackDirectory } from './deps';
 import { followSymlinkInScope, isSymlinkLoop, tooManyLinks } from './follow-symlink-in-scope';
 import { ViewExtractor, checkWritable } from './view-extractor';
+import { rfc3339Nano } from './timestamps';
 
 /**
  * `docker cp` (GET/HEAD/PUT /containers/{id}/archive) on the container's filesystem view
@@ -147,7 +148,8 @@ export function statContainerPath(view: ContainerFsView, p: string, containerRef
       // the docker CLI copies into that path, not into `/`)
       linkTarget = linkTargetOf(view, absPath);
     }
-    const mtime = new Date(mtimeSec * 1000 + Math.floor(mtimeNsec / 1e6)).toISOString();
+    // moby: lstat's ModTime() (the daemon's zone, nanoseconds) marshalled as RFC3339Nano
+    const mtime = rfc3339Nano(new Date(mtimeSec * 1000 + Math.floor(mtimeNsec / 1e6)), { local: true, subMsNanos: mtimeNsec % 1e6 });
     return {
       absPath,
       isDir: (mode & S_IFMT) === S_IFDIR,
