@@ -63,10 +63,11 @@ export interface FsNative {
   createFiles(meta: Float64Array, arena: Buffer, count: number, from: number, async: true): Promise<number>;
   /**
    * A regular file of at most `max` bytes with one link and no xattrs, opened O_NOFOLLOW in
-   * dirFd and read whole: [mode, uid, gid, size, mtimeSec, data] (metadata from the open fd), or
-   * null when it is anything else (or gone).
+   * dirFd and read whole: [mode, uid, gid, size, mtimeSec, data, mtimeNsec, atimeSec, atimeNsec]
+   * (metadata from the open fd, times from before the read), or null when it is anything else
+   * (or gone).
    */
-  readSmallFile(dirFd: number, name: PathLike, max: number): [number, number, number, number, number, Buffer] | null;
+  readSmallFile(dirFd: number, name: PathLike, max: number): [number, number, number, number, number, Buffer, number, number, number] | null;
 }
 
 /** Numbers per file in createFiles' meta. */

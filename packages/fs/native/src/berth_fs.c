@@ -33,7 +33,7 @@
  *   createFiles(meta, arena, count, from, async) -> index of the first name that exists (count: none)
  *       createFile for a batch of small files, in order, on a libuv worker thread when async
  *       (a Promise): docker cp's parse of the next files goes on while these are written
- *   readSmallFile(dirFd, name, max)       -> [mode, uid, gid, size, mtimeSec, data] or null (not a
+ *   readSmallFile(dirFd, name, max)       -> [mode, uid, gid, size, mtimeSec, data, mtimeNsec, atimeSec, atimeNsec] or null (not a
  *       plain small file: no xattrs, one link); opened O_NOFOLLOW in dirFd, described by fstat
  *
  * Names are strings (UTF-8) or Buffers (raw bytes). Every call but async createFiles is synchronous (each is one or a
@@ -1033,7 +1033,8 @@ static napi_value js_create_files(napi_env env, napi_callback_info info) {
 }
 
 /*
- * readSmallFile(dirFd, name, max) -> [mode, uid, gid, size, mtimeSec, data], or null when name
+ * readSmallFile(dirFd, name, max) -> [mode, uid, gid, size, mtimeSec, data, mtimeNsec, atimeSec,
+ * atimeNsec] (the times from before the read), or null when name
  * is not a regular file of at most `max` bytes with one link and no xattrs (the caller then
  * takes its general path). The file is opened O_RDONLY|O_NOFOLLOW in dirFd and its metadata
  * taken from that fd (fstat), so what is read is what is described; data is exactly `size`
@@ -1082,10 +1083,13 @@ static napi_value js_read_small_file(napi_env env, napi_callback_info info) {
   }
   if (off < size) memset((char *)data + off, 0, size - off);
   close(fd);
-  napi_create_array_with_length(env, 6, &r);
+  napi_create_array_with_length(env, 9, &r);
   double vals[5] = {sb.st_mode, sb.st_uid, sb.st_gid, (double)size, (double)sb.st_mtim.tv_sec};
   for (uint32_t i = 0; i < 5; i++) napi_set_element(env, r, i, num(env, vals[i]));
   napi_set_element(env, r, 5, buf);
+  /* the exact times, as fstat gave them before the read */
+  double times[3] = {(double)sb.st_mtim.tv_nsec, (double)sb.st_atim.tv_sec, (double)sb.st_atim.tv_nsec};
+  for (uint32_t i = 0; i < 3; i++) napi_set_element(env, r, 6 + i, num(env, times[i]));
   return r;
 }
 

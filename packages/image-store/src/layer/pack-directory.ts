@@ -179,12 +179,13 @@ async function* generateTar(dir: string, opts: PackDirectoryOptions): AsyncGener
       const abs = subst.get(rel) ?? `${f.abs}/${name}`;
       const p = fsPath(abs);
       current = rel;
-      if (f.fd !== undefined && f.as === undefined && !subst.has(rel) && !opts.copy) {
+      if (f.fd !== undefined && f.as === undefined && !subst.has(rel)) {
         // the common case, a plain small file (one link, no xattrs): stat, open, read and close in one native call on the directory's fd
         const small = fsAt().readSmallFile(f.fd, Buffer.from(name, 'latin1'), BATCH);
         if (small !== null) {
-          const [m, uid, gid, size, mtime, data] = small;
-          await w.buffer({ name: rel, type: 'file', mode: m & 0o7777, uid, gid, size, mtime }, data);
+          const [m, uid, gid, size, mtime, data, mtimeNsec, atime, atimeNsec] = small;
+          const times = opts.copy ? { times: { atime: [atime, atimeNsec] as const, mtime: [mtime, mtimeNsec] as const } } : {};
+          await w.buffer({ name: rel, type: 'file', mode: m & 0o7777, uid, gid, size, mtime, ...times }, data);
           if (w.out.size >= BATCH) yield w.out.take();
           continue;
         }
