@@ -134,6 +134,10 @@ describe("inspect templates print docker's Go types as fmt does", () => {
     );
     // a variable keeps the type of the field it was set from (Go's reflect.Value), an assignment takes the new one's
     expect(run('{{$m := .HostConfig.Memory}}{{printf "%T" $m}}|{{$m = .State.Pid}}{{printf "%T" $m}}|{{$b := .HostConfig.BlkioWeight}}{{$b | printf "%T"}}|{{$s := 5}}{{printf "%T" $s}}', c)).toBe('int64|int|uint16|int');
+    // `with` and `template` give dot the field's type; `range` and the top level do not carry one
+    expect(run('{{with .HostConfig.BlkioWeight}}x{{else}}{{printf "%T" .}}{{end}}|{{with .State.Pid}}{{printf "%T" .}}{{end}}|{{with .HostConfig.Memory}}{{else}}{{printf "%T" .HostConfig.Memory}}{{end}}|{{define "t"}}{{printf "%T" .}}{{end}}{{template "t" .HostConfig.ShmSize}}|{{range .Config.Env}}{{printf "%T" .}}{{end}}', { ...c, State: { ...c.State, Pid: 7 }, HostConfig: { ...c.HostConfig, ShmSize: 5 }, Config: { ...c.Config, Env: ['A=1'] } })).toBe(
+      'container.InspectResponse|int|int64|int64|string',
+    );
     expect(run('{{.Config.Healthcheck.Interval}}|{{json .Config.Healthcheck.Interval}}|{{eq .Config.Healthcheck.Interval 90000000000}}|{{lt .Config.Healthcheck.Timeout .Config.Healthcheck.Interval}}|{{printf "%d %v" .Config.Healthcheck.Interval .Config.Healthcheck.Interval}}', c)).toBe(
       '1m30s|90000000000|true|true|90000000000 1m30s',
     );

@@ -366,6 +366,8 @@ interface State {
   scalarType?: string;
   /** scalarType of the value piped into the command being evaluated. */
   finalType?: string;
+  /** scalarType of dot, set by `with` and `template` (undefined at the top and in `range`). */
+  dotType?: string;
 }
 
 export class Template {
@@ -437,12 +439,16 @@ export class Template {
       case 'if':
       case 'with': {
         const mark = s.vars.length;
+        const outerDotType = s.dotType;
         try {
           const v = this.evalPipeline(s, dot, n.pipe);
-          if (goTruth(v)) this.walk(s, n.type === 'with' ? v : dot, n.list);
-          else if (n.elseList) this.walk(s, dot, n.elseList);
+          if (goTruth(v)) {
+            if (n.type === 'with') s.dotType = s.scalarType;
+            this.walk(s, n.type === 'with' ? v : dot, n.list);
+          } else if (n.elseList) this.walk(s, dot, n.elseList);
         } finally {
           s.vars.length = mark;
+          s.dotType = outerDotType;
         }
         return;
       }
@@ -455,7 +461,7 @@ export class Template {
         if (!body) this.errorf(s, `template ${goQuote(n.name)} not defined`);
         if (s.depth >= MAX_DEPTH) this.errorf(s, 'exceeded maximum template depth (100000)');
         const newDot = n.pipe ? this.evalPipeline(s, dot, n.pipe) : NO_VALUE;
-        const inner: State = { ...s, vars: [{ name: '$', value: newDot }], depth: s.depth + 1 };
+        const inner: State = { ...s, vars: [{ name: '$', value: newDot, type: s.scalarType }], depth: s.depth + 1, dotType: n.pipe ? s.scalarType : undefined };
         try {
           this.walk(inner, newDot, body!);
         } finally {
@@ -481,13 +487,17 @@ export class Template {
         this.setOrPush(s, r.pipe, r.pipe.decl[0]!, index);
         this.setOrPush(s, r.pipe, r.pipe.decl[1]!, elem);
       }
+      const outerDotType = s.dotType;
       try {
+        // an element's Go type is not tracked (its JS value tells it, or %T says interface's)
+        s.dotType = undefined;
         this.walk(s, elem, r.list);
       } catch (e) {
         if (e instanceof Break) return false;
         if (!(e instanceof Continue)) throw e;
       } finally {
         s.vars.length = m;
+        s.dotType = outerDotType;
       }
       return true;
     };
@@ -592,6 +602,7 @@ export class Template {
       case 'bool':
         return first.value;
       case 'dot':
+        s.scalarType = s.dotType;
         return dot;
       case 'nil':
         return this.errorf(s, 'nil is not a command');
@@ -764,6 +775,7 @@ export class Template {
     s.node = n;
     switch (n.type) {
       case 'dot':
+        s.scalarType = s.dotType;
         return this.validateType(s, dot, typ);
       case 'nil':
         if (typ === 'any') return null;
