@@ -416,6 +416,23 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(r.stderr).toContain('failed to copy files: Error processing tar file(exit status 1): open /l/x: no such file or directory');
   });
 
+  it("a context deeper than PATH_MAX once under berthd's data root is unpacked, read and removed by fd", async () => {
+    // names of 200 bytes, 4,081 in all: under PATH_MAX from the context's own root, past it under tmp/build-ctx-*
+    const deep = `${Array.from({ length: 20 }, (_, i) => String(i).padStart(200, 'c')).join('/')}/${'e'.repeat(58)}/f`;
+    expect(deep.length + path.join(d.dataRoot, 'tmp', 'build-ctx-123456789abc/').length).toBeGreaterThan(4096);
+    const tar = makeTar([
+      { name: 'Dockerfile', content: 'FROM busybox:local\nCOPY top /top\n' },
+      { name: 'top', content: 'top\n' },
+      { name: deep, content: 'deep\n' },
+    ]);
+    const res = await rawRequest(d.socketPath, { method: 'POST', path: '/v1.41/build?q=1&t=deep-context:v1', headers: { 'Content-Type': 'application/x-tar' }, body: tar, timeoutMs: 60_000 });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toMatch(/"stream":"sha256:[0-9a-f]{64}\\n"/);
+    expect(ok(await c.docker(['run', '--rm', 'deep-context:v1', 'cat', '/top'])).stdout).toBe('top\n');
+    // the context's directory went with the build (node's fs.rm fails past PATH_MAX: it was left behind)
+    expect(fs.readdirSync(path.join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('build-'))).toEqual([]);
+  });
+
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
     const ctx = ctxDir('dangling-dest', {
       Dockerfile: [

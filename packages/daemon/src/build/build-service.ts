@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Builder, type BuildBackend, type BuildOptions, type BuildOutput, type BuildResult } from '@berth/builder';
 import { InvalidArgumentError, messageOf } from '@berth/errdefs';
+import { removeTree } from '@berth/fs';
 import { familiarString, withDefaultTag, type Reference } from '@berth/oci';
 import { parseNamed } from '../images/image-tagger';
 import type { Logger } from '@berth/log';
@@ -97,7 +98,8 @@ export class BuildService {
         throw e;
       }
     } finally {
-      await fs.rm(dir, { recursive: true, force: true }).catch((e: unknown) => this.deps.logger.warn({ dir, err: messageOf(e) }, 'build: removing the context'));
+      // by fd past PATH_MAX: a context's own paths are measured from its root, not from the data root
+      await removeTree(dir).catch((e: unknown) => this.deps.logger.warn({ dir, err: messageOf(e) }, 'build: removing the context'));
     }
   }
 }
