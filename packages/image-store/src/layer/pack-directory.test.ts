@@ -122,7 +122,7 @@ describe('unpackLayer and packDirectory round trip', () => {
   it('reads a file at the size it had when listed, even if it shrinks while being read', async () => {
     const d = path.join(work, 'd');
     fs.mkdirSync(d);
-    const size = 20 * 1024 * 1024; // more than the packer reads ahead (2 chunks of 4 MiB) before its first chunk goes out
+    const size = 20 * 1024 * 1024; // more than the packer reads ahead (2 chunks of 1 MiB) before its first chunk goes out
     fs.writeFileSync(path.join(d, 'f'), Buffer.alloc(size, 1));
     fs.writeFileSync(path.join(d, 'g'), 'after');
     const iter = packDirectory(d)[Symbol.asyncIterator]();

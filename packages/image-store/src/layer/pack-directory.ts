@@ -43,8 +43,12 @@ export interface PackDirectoryOptions {
 }
 
 const BATCH = 256 * 1024;
-/** A big file is read in chunks of this size, this many at a time (off the main thread). */
-const READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * A big file is read in chunks of this size, this many at a time (off the main thread). 1 MiB, not
+ * 4: after small-file copies a 512 MiB copy-out with 4 MiB reads had 10-19 full mark-compacts (V8's
+ * external-memory pressure) in 6 of 7 copies, with 1 MiB 6-9 in 3 of 7 and 0 in the rest.
+ */
+const READ_CHUNK = 1024 * 1024;
 const READ_AHEAD = 2;
 /** tar-stream writes 6 octal digits of uid/gid and cuts what does not fit: above, PAX carries them. */
 const MAX_PLAIN_ID = 0o777777;
