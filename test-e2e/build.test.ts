@@ -433,6 +433,13 @@ describe('docker build: details of Docker 20.10\'s classic builder', () => {
     expect(fs.readdirSync(path.join(d.dataRoot, 'tmp')).filter((n) => n.startsWith('build-'))).toEqual([]);
   });
 
+  it('ADD of a local tar after FROM scratch (no image under the staging tree: an empty lower dir)', async () => {
+    const ctx = ctxDir('add-scratch', { Dockerfile: 'FROM scratch\nADD t.tar /\nFROM busybox:local\nCOPY --from=0 /a/b /b\n' });
+    fs.writeFileSync(path.join(ctx, 't.tar'), makeTar([{ name: 'a/b', content: 'from scratch\n' }]));
+    ok(await c.docker(['build', '-t', 'add-scratch:v1', ctx]));
+    expect(ok(await c.docker(['run', '--rm', 'add-scratch:v1', 'cat', '/b'])).stdout).toBe('from scratch\n');
+  });
+
   it('COPY and WORKDIR through a dangling symlink whose target\'s parent is missing make it (moby copyFile\'s MkdirAll of the FollowSymlinkInScope path)', async () => {
     const ctx = ctxDir('dangling-dest', {
       Dockerfile: [
