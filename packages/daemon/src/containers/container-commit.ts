@@ -32,12 +32,16 @@ export async function commitContainer(ctx: ContainerContext, lifecycle: Containe
     reference = tagReference(opts.repo, opts.tag);
     if (!ctx.deps.tagImage) throw new NotImplementedError('commit: tagging is not available (no tag step configured)');
   }
-  const { Hostname, Domainname, User, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels, StopSignal, AttachStdin, AttachStdout, AttachStderr, Healthcheck } =
+  const { Hostname, Domainname, User, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels, StopSignal, StopTimeout, Shell, AttachStdin, AttachStdout, AttachStderr, Healthcheck } =
     e.rec.config;
   const containerConfig: ImageRunConfig = {
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce,
     Env, Cmd, Image, Volumes, WorkingDir, Entrypoint, OnBuild, Labels,
     ...(StopSignal ? { StopSignal } : {}),
+    // moby commits the container's whole Config when the body has none (the docker CLI sends none):
+    // StopTimeout and Shell too (omitempty)
+    ...(StopTimeout !== undefined && StopTimeout !== null ? { StopTimeout } : {}),
+    ...(Shell && Shell.length > 0 ? { Shell } : {}),
     // int64s kept exact: the image store writes and reads image configs as Go does (@berth/oci json-exact)
     ...(Healthcheck ? { Healthcheck } : {}),
   };
