@@ -396,8 +396,9 @@ describe('faults', () => {
     failed(await hostGet('http://127.0.0.1:8080/', 2));
     const left = ns.links().filter((l) => l.startsWith('veth') || l.startsWith('br-'));
     expect(left).toEqual([]);
-    const netnsDir = path.join(d.dataRoot, 'network');
+    const netnsDir = path.join(d.execRoot!, 'network');
     const files = fs.existsSync(netnsDir) ? fs.readdirSync(netnsDir, { recursive: true }).map(String).filter((f) => /[0-9a-f]{12}/.test(f)) : [];
+    expect(fs.existsSync(path.join(d.dataRoot, 'network'))).toBe(false);
     expect(files).toEqual([]);
     const rules = ns.nftRuleset();
     expect(rules).not.toMatch(/8181|8080/);

@@ -14,7 +14,8 @@ async function entries(dir: string): Promise<string[]> {
  * uses. Removed: an exec's or health probe's dir whose shim is gone (execs are not reconnected);
  * a container's state dir whose shim is gone unless `wanted(id)` (the row says it runs: a
  * restart reads its exit.json); then the exec root itself once no container state and no
- * runtime state is left in it (with its lock file: the caller still holds the descriptor).
+ * runtime state is left in it (with its lock file: the caller still holds the descriptor; and the
+ * network state dir when no netns file is left in it).
  */
 export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Promise<boolean>, opts: { removeRoot: boolean }): Promise<void> {
   // `--exec-root` = the data root (the layout before exec roots): containers/<id> are the bundles
@@ -38,6 +39,12 @@ export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Pr
     if (name === 'containers' || name === 'runtime' || name === path.basename(layout.execRootLockFile)) {
       await fs.rm(path.join(layout.execRoot, name), { recursive: true, force: true });
     }
+  }
+  // the network state dir when no netns file is left in it (rmdir only: never into a mount)
+  const network = layout.networkStateDir;
+  if ((await entries(path.join(network, 'netns'))).length === 0) {
+    await fs.rmdir(path.join(network, 'netns')).catch(() => undefined);
+    await fs.rmdir(network).catch(() => undefined);
   }
   await fs.rmdir(layout.execRoot).catch(() => undefined); // not when it holds something else (the default's cri.sock)
 }

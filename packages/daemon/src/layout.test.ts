@@ -22,12 +22,13 @@ describe('defaultExecRoot', () => {
     }
   });
 
-  it("puts the runtimes' state, the shims' files and the exec dirs on the exec root, the bundle on the data root", () => {
+  it("puts the runtimes' state, the shims' files, the exec dirs and the netns files on the exec root, the bundle on the data root", () => {
     const l = new DataRoot('/d', '/x');
     expect(l.runtimeStateDir).toBe('/x/runtime');
     expect(l.containerStateDir('c')).toBe('/x/containers/c');
     expect(l.execDir('c', 'e')).toBe('/x/containers/c/exec/e');
     expect(l.containerDir('c')).toBe('/d/containers/c');
+    expect(l.networkStateDir).toBe('/x/network');
     expect(l.hostPaths).toEqual(['/d', '/x']);
   });
 });

@@ -39,7 +39,6 @@ export function defaultExecRoot(dataRoot: string): string {
  *   containers/<id>/           bundle: config.json, rootfs/, upper/, work/, hostname,
  *                              hosts, resolv.conf, <id>-json.log, shim.sock, exit.json
  *   volumes/<name>/_data       named volumes
- *   network/                   @berth/network's state dir (containers' netns files, ...)
  *   cri/                       @berth/cri's state dir (sandboxes/<id>.json, sandboxes/<id>/)
  *   tmp/                       ingest in progress; emptied at start
  *   engine-id                  the daemon's ID (`docker info`'s ID), made once
@@ -51,6 +50,7 @@ export function defaultExecRoot(dataRoot: string): string {
  *   runtime/<runc|crun>/       the OCI runtimes' state dirs (`--root`)
  *   containers/<id>/           the container's shim: shim.sock, shim.log, init.pid, exit.json
  *   containers/<id>/exec/<e>/  an exec's (or a health probe's, `health-<hex>`) process.json and shim files
+ *   network/netns/<id>         a container's network namespace (@berth/network's state dir)
  *   berthd.lock                held (flock) by the one berthd using this exec root
  */
 export class DataRoot {
@@ -119,9 +119,13 @@ export class DataRoot {
   get seccompCacheDir(): string {
     return path.join(this.root, 'seccomp');
   }
-  /** @berth/network's own state dir (netns files bind-mounted there and the like). */
+  /**
+   * @berth/network's own state dir, on the exec root: the containers' network namespaces
+   * (`netns/<id>`, nsfs bind mounts) only matter while the machine runs (dockerd's are in
+   * `/var/run/docker/netns`), and a full data root must not stop a container's start.
+   */
   get networkStateDir(): string {
-    return path.join(this.root, 'network');
+    return path.join(this.execRoot, 'network');
   }
   /** @berth/cri's own state dir (its pods' network results, resolv.conf and hostname). */
   get criStateDir(): string {

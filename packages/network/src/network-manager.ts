@@ -20,7 +20,7 @@ export interface AddressPool {
 export interface NetworkManagerConfig {
   /** The daemon's berth.db; the manager applies its own migrations (component `network`). */
   db: Database;
-  /** <data-root>/network: netns files and the like. */
+  /** berthd: <exec-root>/network: the netns files (runtime state: a tmpfs is right). */
   stateDir: string;
   logger?: Logger;
   defaultBridge?: {
