@@ -61,7 +61,7 @@ async function startBerthd(dir, extraArgs = []) {
   const out = fs.openSync(logFile, 'a');
   // network safety: in the host's namespace, no default bridge (bench/network.js uses a netns of its own)
   const bridge = extraArgs.includes('--bridge') ? [] : ['--bridge', 'none'];
-  const child = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', '', ...bridge, ...extraArgs], {
+  const child = spawn(process.execPath, [berthdBin, '--config-file', '', '--data-root', path.join(dir, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'warn', '--cri-socket', '', ...bridge, ...extraArgs], {
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

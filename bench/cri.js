@@ -142,7 +142,7 @@ async function benchBerthd(tmp) {
     const out = fs.openSync(log, 'a');
     daemon = spawn(
       'nsenter',
-      [`--net=/var/run/netns/${ns}`, process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${sock}`, '--log-level', 'warn', '--cri-socket', `unix://${criSock}`, '--cni-conf-dir', confDir, '--cni-bin-dir', '/usr/lib/cni'],
+      [`--net=/var/run/netns/${ns}`, process.execPath, common.berthdBin, '--config-file', '', '--data-root', path.join(tmp, 'root'), '-H', `unix://${sock}`, '--log-level', 'warn', '--cri-socket', `unix://${criSock}`, '--cni-conf-dir', confDir, '--cni-bin-dir', '/usr/lib/cni'],
       { stdio: ['ignore', out, out] },
     );
     fs.closeSync(out);

@@ -66,7 +66,7 @@ async function benchNetwork(ctx) {
     const socketPath = path.join(tmp, 'berthd.sock');
     const logFile = path.join(tmp, 'berthd.log');
     const fd = fs.openSync(logFile, 'a');
-    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'debug', '--cri-socket', ''], {
+    daemon = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, common.berthdBin, '--config-file', '', '--data-root', path.join(tmp, 'root'), '-H', `unix://${socketPath}`, '--log-level', 'debug', '--cri-socket', ''], {
       stdio: ['ignore', fd, fd],
     });
     fs.closeSync(fd);

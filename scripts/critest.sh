@@ -84,7 +84,7 @@ JSON
 "${NS[@]}" node "$repo/packages/registry/bin/berth-registry.js" serve --addr 127.0.0.1:5000 --data-root "$work/reg" > "$work/registry.log" 2>&1 &
 reg_pid=$!
 mirror=http://127.0.0.1:5000
-"${NS[@]}" node "$repo/packages/daemon/bin/berthd.js" --data-root "$work/root" -H "unix://$work/berthd.sock" \
+"${NS[@]}" node "$repo/packages/daemon/bin/berthd.js" --config-file "" --data-root "$work/root" -H "unix://$work/berthd.sock" \
   --cri-socket "unix://$work/cri.sock" --cni-conf-dir "$work/net.d" --cni-bin-dir /usr/lib/cni \
   --registry-mirror "registry.k8s.io=$mirror" --registry-mirror "gcr.io=$mirror" --registry-mirror "k8s.gcr.io=$mirror" \
   --log-level info > "$work/berthd.log" 2>&1 &

@@ -165,7 +165,7 @@ describe('plain TCP', () => {
   it('is refused at start on a non-loopback address, with one clear line', async () => {
     const p = await freePort();
     const root = path.join(work, 'refused-root');
-    const r = await exec(process.execPath, [berthdBin, '--data-root', root, '-H', `tcp://0.0.0.0:${p}`], { timeoutMs: 30_000 });
+    const r = await exec(process.execPath, [berthdBin, '--config-file', '', '--data-root', root, '-H', `tcp://0.0.0.0:${p}`], { timeoutMs: 30_000 });
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull(); // it exited by itself
     expect(`${r.stdout}${r.stderr}`).toMatch(/tls/i);

@@ -18,7 +18,8 @@ beforeAll(() => {
 /** Runs berthd expecting it to give up by itself: its exit code and output. */
 async function berthdFails(args: string[], env: NodeJS.ProcessEnv = {}) {
   // no CRI endpoint: the default one (/run/berth/cri.sock) is the host's, not this test's
-  const r = await exec(process.execPath, [berthdBin, ...(args.includes('--cri-socket') ? [] : ['--cri-socket', '']), ...args], { env, timeoutMs: 30_000 });
+  // and no daemon.json: never the machine's /etc/berth/daemon.json
+  const r = await exec(process.execPath, [berthdBin, ...(args.includes('--cri-socket') ? [] : ['--cri-socket', '']), ...(args.includes('--config-file') ? [] : ['--config-file', '']), ...args], { env, timeoutMs: 30_000 });
   expect(r.signal).toBeNull(); // it exited by itself, it was not killed at the timeout
   expect(r.code).not.toBe(0);
   return `${r.stdout}${r.stderr}`;

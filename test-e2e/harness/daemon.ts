@@ -26,6 +26,11 @@ export interface DaemonOptions {
   netns?: NetNs;
   /** Serve the CRI at `cri.sock` in the daemon's temp dir (default: no CRI endpoint, never berthd's /run/berth/cri.sock). */
   cri?: boolean;
+  /**
+   * berthd's `--config-file` (a daemon.json); default '' (none): a test daemon never reads the
+   * machine's /etc/berth/daemon.json.
+   */
+  configFile?: string;
   /** Environment added to berthd's (e.g. `TZ`, the zone of the times it writes in local time). */
   env?: NodeJS.ProcessEnv;
 }
@@ -140,6 +145,8 @@ export class BerthDaemon {
       '--data-root',
       this.dataRoot,
       ...hosts.flatMap((h) => ['-H', h]),
+      '--config-file',
+      this.opts.configFile ?? '',
       '--log-level',
       'debug',
       '--cri-socket',

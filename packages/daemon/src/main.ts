@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { AddressPool } from '@berth/network';
 import { DEFAULT_DATA_ROOT, DEFAULT_PID_FILE, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
 import { DEFAULT_HOST } from './server/listen-address';
+import { DAEMON_CONFIG_KEYS, DEFAULT_CONFIG_FILE, loadDaemonConfig } from './daemon-config-file';
 
 // the CRI's defaults, written out here so berthd's --help costs no gRPC load (they match @berth/cri's)
 const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
@@ -25,29 +26,30 @@ function parseAddressPool(v: string): AddressPool {
 
 /** berthd: flags -> DaemonConfig -> startDaemon; SIGTERM/SIGINT stop it gracefully. */
 async function main(argv: string[]): Promise<void> {
-  const args = await yargs(argv)
+  const parsed = await yargs(argv)
     .scriptName('berthd')
     .usage('$0 [options]\n\nA Docker-compatible container engine daemon (Engine API 1.41).')
-    .option('data-root', { type: 'string', default: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
+    .option('config-file', { type: 'string', describe: `Daemon configuration file (default ${DEFAULT_CONFIG_FILE}; '' reads none)` })
+    .option('data-root', { type: 'string', defaultDescription: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
     .option('exec-root', { type: 'string', describe: 'Root directory for execution state files (default /run/berth with the default --data-root, else /run/berth-roots/<hash of the data root>)' })
     .option('host', { alias: 'H', type: 'string', array: true, describe: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` })
     .option('default-runtime', { alias: 'runtime', type: 'string', choices: ['runc', 'crun'], describe: 'Default OCI runtime for containers (default crun when installed, else runc)' })
-    .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], default: 'info' })
-    .option('debug', { alias: 'D', type: 'boolean', default: false, describe: 'Enable debug mode (log level debug)' })
-    .option('tlsverify', { type: 'boolean', default: false, describe: 'Use TLS and verify the remote (client certificates)' })
-    .option('tls', { type: 'boolean', default: false, describe: 'Use TLS (implied by --tlsverify)' })
+    .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], defaultDescription: 'info' })
+    .option('debug', { alias: 'D', type: 'boolean', describe: 'Enable debug mode (log level debug)' })
+    .option('tlsverify', { type: 'boolean', describe: 'Use TLS and verify the remote (client certificates)' })
+    .option('tls', { type: 'boolean', describe: 'Use TLS (implied by --tlsverify)' })
     .option('tlscacert', { type: 'string', describe: 'Trust certs signed only by this CA' })
     .option('tlscert', { type: 'string', describe: 'Path to TLS certificate file' })
     .option('tlskey', { type: 'string', describe: 'Path to TLS key file' })
     .option('insecure-registry', { type: 'string', array: true, describe: 'Enable insecure registry communication' })
     .option('registry-mirror', { type: 'string', array: true, describe: 'Pull mirror: URL (of Docker Hub) or REGISTRY=URL (of any registry), e.g. 127.0.0.1:5000=http://127.0.0.1:5001' })
-    .option('group', { alias: 'G', type: 'string', default: 'docker', describe: 'Group for the unix socket' })
+    .option('group', { alias: 'G', type: 'string', defaultDescription: 'docker', describe: 'Group for the unix socket' })
     .option('pidfile', { alias: 'p', type: 'string', describe: `Path to use for daemon PID file (default ${DEFAULT_PID_FILE} with the default --data-root, none with another)` })
-    .option('cri-socket', { type: 'string', default: DEFAULT_CRI_SOCKET, describe: "Kubernetes CRI v1 endpoint (unix:///PATH); '' turns it off" })
-    .option('cni-conf-dir', { alias: 'cri-conf-dir', type: 'string', default: DEFAULT_CNI_CONF_DIR, describe: 'CNI network configurations for pods' })
+    .option('cri-socket', { type: 'string', defaultDescription: DEFAULT_CRI_SOCKET, describe: "Kubernetes CRI v1 endpoint (unix:///PATH); '' turns it off" })
+    .option('cni-conf-dir', { alias: 'cri-conf-dir', type: 'string', defaultDescription: DEFAULT_CNI_CONF_DIR, describe: 'CNI network configurations for pods' })
     .option('cni-bin-dir', { type: 'string', array: true, describe: `CNI plugin directories (default ${DEFAULT_CNI_BIN_DIRS.join(', ')})` })
     .option('cri-stream-address', { type: 'string', describe: 'CRI streaming server (exec/attach/port-forward URLs) listen address HOST:PORT (default 127.0.0.1:0: loopback, a free port)' })
-    .option('pod-infra-image', { type: 'string', default: DEFAULT_POD_INFRA_IMAGE, describe: 'Image of the pod sandbox (pause) containers' })
+    .option('pod-infra-image', { type: 'string', defaultDescription: DEFAULT_POD_INFRA_IMAGE, describe: 'Image of the pod sandbox (pause) containers' })
 
     .option('bridge', { alias: 'b', type: 'string', describe: 'Attach containers to a network bridge (default berth0; "none" disables the default bridge)' })
     .option('bip', { type: 'string', describe: "Specify network bridge IP (gateway/prefix, default 172.17.0.1/16)" })
@@ -60,6 +62,30 @@ async function main(argv: string[]): Promise<void> {
     .help()
     .version('0.1.0')
     .parseAsync();
+
+  // the flags given on the command line (by long name), then the configuration file under them
+  const given: Record<string, unknown> = {};
+  for (const { flag } of Object.values(DAEMON_CONFIG_KEYS)) if ((parsed as Record<string, unknown>)[flag] !== undefined) given[flag] = (parsed as Record<string, unknown>)[flag];
+  const configFile = parsed['config-file'] ?? DEFAULT_CONFIG_FILE;
+  let merged: Record<string, unknown>;
+  try {
+    merged = configFile === '' ? given : await loadDaemonConfig(configFile, parsed['config-file'] !== undefined, given);
+  } catch (e) {
+    process.stderr.write(`berthd: ${messageOf(e)}\n`);
+    process.exit(1);
+  }
+  const args = {
+    'data-root': DEFAULT_DATA_ROOT,
+    'log-level': 'info',
+    debug: false,
+    tlsverify: false,
+    tls: false,
+    group: 'docker',
+    'cri-socket': DEFAULT_CRI_SOCKET,
+    'cni-conf-dir': DEFAULT_CNI_CONF_DIR,
+    'pod-infra-image': DEFAULT_POD_INFRA_IMAGE,
+    ...merged,
+  } as typeof parsed & { 'data-root': string; 'log-level': string; debug: boolean; tlsverify: boolean; tls: boolean; group: string; 'cri-socket': string; 'cni-conf-dir': string; 'pod-infra-image': string };
 
   const level = args.debug ? 'debug' : args['log-level'];
   const logger = pino({ level, base: { pid: process.pid } }, pino.destination(2));
