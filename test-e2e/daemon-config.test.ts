@@ -24,7 +24,7 @@ function configFile(name: string, content: unknown): string {
 
 /** berthd run directly (not through the harness: no flags of its own), expected to refuse. */
 async function refused(args: string[]): Promise<string> {
-  const r = await exec(process.execPath, [berthdBin, '--cri-socket', '', '--bridge', 'none', ...args], { timeoutMs: 30_000 });
+  const r = await exec(process.execPath, [berthdBin, '--cri-socket', '', '--bridge', 'none', ...args], { timeoutMs: 60_000 });
   expect(r.signal).toBeNull();
   expect(r.code).toBe(1);
   return r.stderr;
@@ -48,7 +48,7 @@ describe('daemon.json', () => {
     expect(reg.IndexConfigs['127.0.0.1:5998']?.Secure).toBe(false);
     await d.dispose();
     d = undefined;
-  }, 60_000);
+  }, 150_000);
 
   it('refuses a key also given as a flag, and one that matches no option, before touching the data root', async () => {
     const root = path.join(work, 'never');
@@ -63,7 +63,7 @@ describe('daemon.json', () => {
     const broken = configFile('broken.json', '{"debug": true,');
     expect(await refused(['--config-file', broken, '--data-root', root])).toMatch(new RegExp(`^berthd: unable to configure the Docker daemon with file ${broken}: .*JSON`));
     expect(fs.existsSync(root)).toBe(false);
-  }, 60_000);
+  }, 150_000);
 
   it('a missing --config-file is an error; --config-file "" reads none', async () => {
     const root = path.join(work, 'never2');
@@ -74,5 +74,5 @@ describe('daemon.json', () => {
     expect(fs.existsSync(root)).toBe(false);
     // '' reads no file: a bad option is then berthd's own flag check that speaks, not the file's
     expect(await refused(['--config-file', '', '--data-root', root, '--log-level', 'loud'])).toMatch(/^berthd: Invalid values:/);
-  }, 60_000);
+  }, 150_000);
 });
