@@ -7,7 +7,7 @@ import { truncateId } from '../format/go-text';
 import { normalizeFormat, renderRows } from '../format/render';
 import { naturalCompare } from '../format/natural-order';
 import { labelledContextOf } from '../format/template';
-import { goTimeText } from '../format/go-fmt';
+import { goTimeText } from '../format/go-time-methods';
 import { parseFilterFlags } from './filter-flags';
 import { INSPECT_TYPES } from '../format/docker-types';
 import { inspectEach } from './inspect';

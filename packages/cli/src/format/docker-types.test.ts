@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { goDurationText, goTimeText } from './go-fmt';
+import { goDurationText } from './go-fmt';
+import { goTimeText } from './go-time-methods';
 import { ANSWER_TYPES, INSPECT_TYPES, goTypeDrift } from './docker-types';
 import { Template } from './template';
 

@@ -1,6 +1,7 @@
 import { int64Value } from '@berth/api';
 import { goTypeOfValue, mapTypes, structFields } from './docker-types';
 import { goQuote } from './go-text';
+import { goTimeText } from './go-time-methods';
 import { GoDuration, GoFloat, GoNamedInt, GoTime, JsonNumber, NIL_POINTER, NO_VALUE, floatOf, goTypeName, isGoFloat, isGoInt, isMap, isNil } from './go-value';
 
 /**
@@ -400,15 +401,6 @@ const POINTER_STRINGERS: Record<string, (o: Record<string, unknown>) => string> 
   'blkiodev.WeightDevice': (w) => `${w.Path ?? ''}:${w.Weight ?? 0}`,
   'blkiodev.ThrottleDevice': (t) => `${t.Path ?? ''}:${t.Rate ?? 0}`,
 };
-
-/** time.Time's String of an RFC 3339 text (`2006-01-02 15:04:05.999999999 -0700 MST`); the zero time when it does not parse. */
-export function goTimeText(iso: string): string {
-  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(iso);
-  if (!m) return '0001-01-01 00:00:00 +0000 UTC';
-  const frac = (m[3] ?? '').slice(0, 9).replace(/0+$/, '');
-  const zone = m[4] === 'Z' ? '+0000 UTC' : `${m[4]!.replace(':', '')} ${m[4]!.replace(':', '')}`;
-  return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} ${zone}`;
-}
 
 /** time.Duration's String (`1m30s`, `1.5ms`, `0s`). */
 export function goDurationText(ns: number | bigint): string {

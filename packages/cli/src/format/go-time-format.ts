@@ -24,8 +24,8 @@ export interface GoClock {
   zone: string;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 type Chunk =
   | { kind: 'year' | 'longYear' | 'month' | 'longMonth' | 'numMonth' | 'zeroMonth' | 'weekDay' | 'longWeekDay' | 'day' | 'underDay' | 'zeroDay' | 'underYearDay' | 'zeroYearDay' }

@@ -1,6 +1,6 @@
 import { int64Value } from '@berth/api';
 import { GoDuration, GoNamedInt, GoTime, type GoMethod } from './go-value';
-import { type GoClock, goTimeFormat } from './go-time-format';
+import { type GoClock, MONTHS, WEEKDAYS, goTimeFormat } from './go-time-format';
 
 /**
  * time.Time's methods a template can call on a typed inspect field (`{{.Created.Year}}` of a
@@ -11,13 +11,13 @@ import { type GoClock, goTimeFormat } from './go-time-format';
  * integer constant or a GoDuration, a time.Time argument a GoTime (template.ts checks them).
  */
 export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
-  const p = partsOf(t.iso);
+  const p = clockOf(t.iso);
   const m = (fn: () => unknown): GoMethod => ({ params: [], fn });
   const secs = unixSeconds(p);
   const at = (s: bigint, nanos: number) => new GoTime(isoText(s, nanos, p.offset));
   const nsOf = (d: unknown): bigint => (d instanceof GoDuration ? d.ns : BigInt(d as number));
   const cmp = (u: unknown): number => {
-    const q = partsOf((u as GoTime).iso);
+    const q = clockOf((u as GoTime).iso);
     const a = secs * 1_000_000_000n + BigInt(p.nanos);
     const b = unixSeconds(q) * 1_000_000_000n + BigInt(q.nanos);
     return a < b ? -1 : a > b ? 1 : 0;
@@ -33,8 +33,8 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
     Minute: m(() => p.minute),
     Second: m(() => p.second),
     Nanosecond: m(() => p.nanos),
-    YearDay: m(() => yearDayOf(p)),
-    Weekday: m(() => new GoNamedInt(weekdayOf(p), WEEKDAYS[weekdayOf(p)]!, 'time.Weekday')),
+    YearDay: m(() => p.yearDay),
+    Weekday: m(() => new GoNamedInt(p.weekday, WEEKDAYS[p.weekday]!, 'time.Weekday')),
     Unix: m(() => int64Value(secs)),
     UnixMilli: m(() => int64Value(secs * 1000n + BigInt(Math.floor(p.nanos / 1e6)))),
     UnixMicro: m(() => int64Value(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),
@@ -43,8 +43,8 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
     IsDST: m(() => false),
     UTC: m(() => new GoTime(isoText(secs, p.nanos, 0))),
     Local: m(() => new GoTime(isoText(secs, p.nanos, -new Date(Number(secs) * 1000).getTimezoneOffset() * 60))),
-    String: m(() => goTimeFormat(clockOf(p), '2006-01-02 15:04:05.999999999 -0700 MST')),
-    Format: { params: ['string'], fn: (layout) => goTimeFormat(clockOf(p), layout as string) },
+    String: m(() => goTimeText(t.iso)),
+    Format: { params: ['string'], fn: (layout) => goTimeFormat(p, layout as string) },
     Add: {
       params: ['time.Duration'],
       fn: (d) => {
@@ -65,7 +65,7 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
       },
     },
     // Sub saturates at the int64 bounds, as Go's
-    Sub: { params: ['time.Time'], fn: (u) => new GoDuration(clampInt64(sinceZero - sinceZeroOf(partsOf((u as GoTime).iso)))) },
+    Sub: { params: ['time.Time'], fn: (u) => new GoDuration(clampInt64(sinceZero - sinceZeroOf(clockOf((u as GoTime).iso)))) },
     Before: { params: ['time.Time'], fn: (u) => cmp(u) < 0 },
     After: { params: ['time.Time'], fn: (u) => cmp(u) > 0 },
     Equal: { params: ['time.Time'], fn: (u) => cmp(u) === 0 },
@@ -99,44 +99,28 @@ function clampInt64(x: bigint): bigint {
   return x > max ? max : x < -max - 1n ? -max - 1n : x;
 }
 
-function sinceZeroOf(p: TimeParts): bigint {
+function sinceZeroOf(p: GoClock): bigint {
   return (unixSeconds(p) - ZERO_UNIX) * 1_000_000_000n + BigInt(p.nanos);
 }
 
-function yearDayOf(p: TimeParts): number {
-  return daysFromCivil(p.year, p.month, p.day) - daysFromCivil(p.year, 1, 1) + 1;
+/** time.Time's String of an RFC 3339 text (`2006-01-02 15:04:05.999999999 -0700 MST`); the zero time when it does not parse. */
+export function goTimeText(iso: string): string {
+  return goTimeFormat(clockOf(iso), '2006-01-02 15:04:05.999999999 -0700 MST');
 }
 
-function weekdayOf(p: TimeParts): number {
-  return (((daysFromCivil(p.year, p.month, p.day) + 4) % 7) + 7) % 7;
-}
-
-/** The fields Format needs; a zero offset is UTC (what a `Z` time parses to), another a zone without a name. */
-function clockOf(p: TimeParts): GoClock {
-  return { ...p, yearDay: yearDayOf(p), weekday: weekdayOf(p), zone: p.offset === 0 ? 'UTC' : '' };
-}
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-interface TimeParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  nanos: number;
-  /** East of UTC, in seconds. */
-  offset: number;
-}
-
-/** The fields of an RFC 3339 text; the zero time (0001-01-01 UTC) when it does not parse, as time.Time's zero. */
-function partsOf(iso: string): TimeParts {
+/**
+ * The fields of an RFC 3339 text in its own offset; the zero time (0001-01-01 UTC) when it does not
+ * parse, as time.Time's zero. A zero offset is UTC (what a `Z` time parses to), another a zone without a name.
+ */
+function clockOf(iso: string): GoClock {
   const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):(\d\d))$/.exec(iso);
-  if (!m) return { year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0, nanos: 0, offset: 0 };
-  const offset = m[8] === 'Z' ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60);
-  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), nanos: Number((m[7] ?? '').slice(0, 9).padEnd(9, '0')), offset };
+  const [year, month, day, hour, minute, second] = m ? m.slice(1, 7).map(Number) as [number, number, number, number, number, number] : [1, 1, 1, 0, 0, 0];
+  const nanos = m ? Number((m[7] ?? '').slice(0, 9).padEnd(9, '0')) : 0;
+  const offset = !m || m[8] === 'Z' ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60);
+  const days = daysFromCivil(year, month, day);
+  const yearDay = days - daysFromCivil(year, 1, 1) + 1;
+  const weekday = (((days + 4) % 7) + 7) % 7;
+  return { year, month, day, hour, minute, second, nanos, offset, yearDay, weekday, zone: offset === 0 ? 'UTC' : '' };
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -149,7 +133,7 @@ function daysFromCivil(y0: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
-function unixSeconds(p: TimeParts): bigint {
+function unixSeconds(p: GoClock): bigint {
   return BigInt(daysFromCivil(p.year, p.month, p.day)) * 86400n + BigInt(p.hour * 3600 + p.minute * 60 + p.second - p.offset);
 }
 

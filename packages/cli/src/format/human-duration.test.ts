@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { goTimeString, humanDuration, timeAgo } from './human-duration';
-import { goTimeText } from './go-fmt';
+import { goTimeText } from './go-time-methods';
 
 describe('humanDuration (go-units)', () => {
   const s = 1000;
