@@ -203,6 +203,8 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
       made.push(dir);
       return dir;
     };
+    let target: string | undefined;
+    let mounted = false;
     try {
       // no layers (FROM scratch): an empty lower dir, as the snapshotter's
       if (links.length === 0) links.push(await scratch('build-empty-'));
@@ -210,15 +212,29 @@ export class DaemonBuildBackend implements BuildBackend<BuildHostConfig> {
       const options = [`lowerdir=${links.join(':')}`];
       if (upper !== undefined) options.push(`upperdir=${upper}`, `workdir=${await scratch('build-work-')}`);
       else options.unshift('ro');
-      const target = await scratch('build-root-');
+      target = await fs.mkdtemp(path.join(this.deps.tmpDir, 'build-root-'));
       await run('mount', ['-t', 'overlay', 'overlay', '-o', options.join(','), target], { cwd: path.dirname(linkDir) });
+      mounted = true;
       try {
         return await fn(target);
       } finally {
-        await run('umount', [target]).catch((e: unknown) => this.deps.logger.warn({ target, err: messageOf(e) }, 'build: unmount image root'));
+        try {
+          await run('umount', [target]);
+          mounted = false;
+        } catch (e) {
+          // still mounted: left in tmp/ (unmountLeftovers clears it at the next start); a
+          // writable one fails the step: what its upper dir holds is not known to be whole
+          if (upper !== undefined) throw new InternalError("build: unmount of the step's root failed", { cause: e, detail: `${target}: ${messageOf(e)}` });
+          this.deps.logger.warn({ target, err: messageOf(e) }, 'build: unmount image root');
+        }
       }
     } finally {
-      for (const dir of made.reverse()) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      // never a recursive removal through a mount: the mount point goes by rmdir only, and
+      // nothing goes while the overlay is still mounted (its work and lower dirs are in use)
+      if (!mounted) {
+        if (target !== undefined) await fs.rmdir(target).catch(() => undefined);
+        for (const dir of made.reverse()) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   }
 
