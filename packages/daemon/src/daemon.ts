@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { Database } from '@berth/sqlite';
 import { openImageStore, packDirectory, type ImageStore, type ImageInUseCheck } from '@berth/image-store';
-import { AppArmor, OciRuntime, checkHost, systemAppArmorHost, unmountRootfs } from '@berth/runtime';
+import { AppArmor, OciRuntime, checkHost, systemAppArmorHost } from '@berth/runtime';
 import { messageOf } from '@berth/errdefs';
 import { removeTree } from '@berth/fs';
 import type { Digest } from '@berth/oci';
@@ -31,6 +31,7 @@ import { searchImages } from './images/image-search';
 import { ImagePusher } from './images/image-pusher';
 import { CompressedLayers, compressedLayerMigrations } from './images/compressed-layers';
 import { StartupError, loadEngineId, writePidFile } from './startup-checks';
+import { unmountLeftovers } from './unmount-leftovers';
 import { VolumeStore } from './volumes/volume-store';
 import { diskUsage } from './system/disk-usage';
 import { volumeMigrations } from './volumes/migrations';
@@ -446,22 +447,6 @@ async function installedRuntimes(current: RuntimeName): Promise<string[]> {
  */
 export async function defaultRuntime(): Promise<RuntimeName> {
   return (await runtimesOnPath()).includes('crun') ? 'crun' : 'runc';
-}
-
-/**
- * A crash can leave mounts under tmp/ (e.g. a build's read-only view of an image); unmount them,
- * deepest first, before tmp/ is emptied, or the removal fails on a read-only mount.
- */
-async function unmountLeftovers(dir: string): Promise<void> {
-  const mounts = await fs.readFile('/proc/self/mounts', 'utf8').catch(() => '');
-  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-  const targets = mounts
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((t): t is string => t !== undefined && t.replace(/\\040/g, ' ').startsWith(prefix))
-    .map((t) => t.replace(/\\040/g, ' '))
-    .sort((a, b) => b.length - a.length);
-  for (const t of targets) await unmountRootfs(t);
 }
 
 /**
