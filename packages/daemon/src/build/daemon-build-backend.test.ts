@@ -48,7 +48,7 @@ afterAll(async () => {
 
 describe('DaemonBuildBackend overlay of an image', () => {
   it('a failed unmount of the writable overlay fails the step; nothing is removed through the mount', async () => {
-    const backend = new DaemonBuildBackend({ containers: {} as ContainerService, imageStore: store, tmpDir: layout.tmpDir, logger: silentLogger, tagImage: async () => undefined });
+    const backend = new DaemonBuildBackend({ containers: {} as ContainerService, imageStore: store, tmpDir: layout.tmpDir, logger: silentLogger, tagImage: async (_id, ref) => ref });
     const upper = await fs.mkdtemp(path.join(layout.tmpDir, 'upper-'));
     let held = -1;
     let mountedAt = '';
@@ -74,7 +74,7 @@ describe('DaemonBuildBackend overlay of an image', () => {
   });
 
   it('a writable overlay unmounted: its mount point and work dir go, the upper dir keeps what was written', async () => {
-    const backend = new DaemonBuildBackend({ containers: {} as ContainerService, imageStore: store, tmpDir: layout.tmpDir, logger: silentLogger, tagImage: async () => undefined });
+    const backend = new DaemonBuildBackend({ containers: {} as ContainerService, imageStore: store, tmpDir: layout.tmpDir, logger: silentLogger, tagImage: async (_id, ref) => ref });
     const upper = await fs.mkdtemp(path.join(layout.tmpDir, 'upper-'));
     const before = new Set(readdirSync(layout.tmpDir));
     await backend['withOverlay'](imageId, upper, async (target: string) => fs.writeFile(path.join(target, 'added'), 'x'));
