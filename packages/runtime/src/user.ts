@@ -1,6 +1,6 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { InvalidArgumentError } from '@berth/errdefs';
+import { fstatSync, promises as fs } from 'node:fs';
+import { InvalidArgumentError, NotFoundError } from '@berth/errdefs';
+import { RootView, fdPath, type ResolvedPath } from '@berth/fs';
 
 export interface ResolvedUser {
   uid: number;
@@ -14,29 +14,50 @@ interface PasswdEntry { name: string; uid: number; gid: number; home: string }
 interface GroupEntry { name: string; gid: number; members: string[] }
 
 const MAX_ID = 2 ** 31 - 1;
+const MAX_ETC_SIZE = 16 * 1024 * 1024;
 
+/**
+ * The container's /etc/<file> as it sees it: resolved in the rootfs's scope (RootView: links,
+ * absolute or climbing, stay inside the root, the last one followed too), checked and read by its
+ * fd, never by a host path (a rootfs's `/etc -> ../../../../etc` or `/etc -> /host/x`, or a
+ * running container swapping its /etc, would make the host kernel read the host's file). A file
+ * that is missing, not a regular file or over 16 MiB reads as empty, as before.
+ */
 async function readEtc(rootfs: string, file: string): Promise<string> {
-  // /etc/passwd inside an image may be a symlink; resolve it within the rootfs only.
-  let rel = path.posix.join('etc', file);
-  for (let i = 0; i < 16; i++) {
-    const full = path.join(rootfs, rel);
-    let st;
-    try {
-      st = await fs.lstat(full);
-    } catch {
-      return '';
-    }
-    if (!st.isSymbolicLink()) {
-      if (!st.isFile() || st.size > 16 * 1024 * 1024) return '';
-      return fs.readFile(full, 'utf8');
-    }
-    const target = await fs.readlink(full);
-    rel = path.posix.isAbsolute(target)
-      ? path.posix.normalize(target).slice(1)
-      : path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
-    if (rel.startsWith('..')) rel = rel.replace(/^(\.\.\/?)+/, '');
+  let view: RootView;
+  try {
+    view = RootView.open(rootfs);
+  } catch {
+    return '';
   }
-  return '';
+  try {
+    let at: ResolvedPath;
+    try {
+      at = view.resolve(`/etc/${file}`, { followLast: true });
+    } catch (e) {
+      // no /etc, a file in the way, a symlink loop: no entries, as a missing file
+      if (e instanceof NotFoundError || e instanceof InvalidArgumentError) return '';
+      throw e;
+    }
+    try {
+      if (at.fd < 0) return '';
+      // the type on the O_PATH fd first: opening a FIFO or a device is never done
+      const held = fstatSync(at.fd);
+      if (!held.isFile() || held.size > MAX_ETC_SIZE) return '';
+      const fh = await fs.open(fdPath(at.fd), 'r');
+      try {
+        const st = await fh.stat();
+        if (st.ino !== held.ino || st.dev !== held.dev || !st.isFile() || st.size > MAX_ETC_SIZE) return '';
+        return await fh.readFile('utf8');
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      at.close();
+    }
+  } finally {
+    view.close();
+  }
 }
 
 function parsePasswd(text: string): PasswdEntry[] {
