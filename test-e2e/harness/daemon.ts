@@ -176,7 +176,11 @@ export class BerthDaemon {
         const { code, signal } = await this.exited;
         throw new Error(`berthd exited at start (${code ?? signal}):\n${this.logTail()}`);
       }
-      if (await this.ping()) return;
+      // the socket answers before berthd logs its `berthd started` line (execRoot reads it)
+      if (await this.ping()) {
+        while (!this.log().includes('"msg":"berthd started"') && this.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        return;
+      }
       if (Date.now() > deadline) throw new Error(`berthd did not answer /_ping in time:\n${this.logTail()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
