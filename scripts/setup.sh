@@ -44,6 +44,8 @@ declare -A need=(
   [/usr/lib/cni/bridge]=containernetworking-plugins
   # docker-compose 1.29: the real compose client of test-e2e/compose.test.ts
   [docker-compose]=docker-compose
+  # the TZ database: the CLI's Go time.Local (packages/cli/src/format/go-local-zone.test.ts runs under other zones)
+  [/usr/share/zoneinfo]=tzdata
 )
 missing=()
 for what in "${!need[@]}"; do

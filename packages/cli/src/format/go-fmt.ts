@@ -165,7 +165,7 @@ function unicodeEscape(c: string): string {
 function fmtValue(v: unknown, verb: string, f: Flags, top: boolean): string | undefined {
   if (verb === 'T') return pad(goTypeName(v), f);
   // docker's inspect data, decoded into its Go types: printed as fmt prints those (%v and %+v)
-  if (v instanceof GoTime) return verb === 'v' || verb === 's' ? pad(goTimeText(v.iso), f, true) : verb === 'q' ? pad(goQuote(goTimeText(v.iso)), f) : undefined;
+  if (v instanceof GoTime) return verb === 'v' || verb === 's' ? pad(goTimeText(v.iso, v.loc), f, true) : verb === 'q' ? pad(goQuote(goTimeText(v.iso, v.loc)), f) : undefined;
   if (v instanceof GoNamedInt) return verb === 'v' || verb === 's' ? pad(v.name, f, true) : verb === 'q' ? pad(goQuote(v.name), f) : fmtInt(v.value, verb, f);
   if (v instanceof GoDuration) return verb === 'v' || verb === 's' ? pad(goDurationText(v.ns), f, true) : verb === 'q' ? pad(goQuote(goDurationText(v.ns)), f) : fmtInt(int64Value(v.ns), verb, f);
   if (verb === 'v' && !f.sharp && v !== null && typeof v === 'object') {

@@ -22,6 +22,8 @@ export interface GoClock {
   offset: number;
   /** The zone's abbreviation (`UTC`), '' for a fixed zone without a name. */
   zone: string;
+  /** Whether the zone is daylight saving time (time.Time.IsDST). */
+  isDST: boolean;
 }
 
 export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

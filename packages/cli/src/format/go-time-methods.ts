@@ -1,5 +1,6 @@
 import { int64Value } from '@berth/api';
-import { GoDuration, GoNamedInt, GoTime, type GoMethod } from './go-value';
+import { GoDuration, GoNamedInt, GoTime, type GoLocation, type GoMethod } from './go-value';
+import { goLocalZone } from './go-local-zone';
 import { type GoClock, MONTHS, WEEKDAYS, goTimeFormat } from './go-time-format';
 
 /**
@@ -11,13 +12,14 @@ import { type GoClock, MONTHS, WEEKDAYS, goTimeFormat } from './go-time-format';
  * integer constant or a GoDuration, a time.Time argument a GoTime (template.ts checks them).
  */
 export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
-  const p = clockOf(t.iso);
+  const p = clockOf(t.iso, t.loc);
   const m = (fn: () => unknown): GoMethod => ({ params: [], fn });
   const secs = unixSeconds(p);
-  const at = (s: bigint, nanos: number) => new GoTime(isoText(s, nanos, p.offset));
+  // a result keeps the location: Local's offset is the one at the new instant (DST), a fixed zone's stays
+  const at = (s: bigint, nanos: number) => (p.loc === 'Local' ? localTime(s, nanos) : new GoTime(isoText(s, nanos, p.offset, p.loc === 'UTC'), p.loc));
   const nsOf = (d: unknown): bigint => (d instanceof GoDuration ? d.ns : BigInt(d as number));
   const cmp = (u: unknown): number => {
-    const q = clockOf((u as GoTime).iso);
+    const q = clockOf((u as GoTime).iso, (u as GoTime).loc);
     const a = secs * 1_000_000_000n + BigInt(p.nanos);
     const b = unixSeconds(q) * 1_000_000_000n + BigInt(q.nanos);
     return a < b ? -1 : a > b ? 1 : 0;
@@ -40,10 +42,10 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
     UnixMicro: m(() => int64Value(secs * 1000000n + BigInt(Math.floor(p.nanos / 1e3)))),
     UnixNano: m(() => int64Value(BigInt.asIntN(64, secs * 1000000000n + BigInt(p.nanos)))),
     IsZero: m(() => secs === ZERO_UNIX && p.nanos === 0),
-    IsDST: m(() => false),
-    UTC: m(() => new GoTime(isoText(secs, p.nanos, 0))),
-    Local: m(() => new GoTime(isoText(secs, p.nanos, -new Date(Number(secs) * 1000).getTimezoneOffset() * 60))),
-    String: m(() => goTimeText(t.iso)),
+    IsDST: m(() => p.isDST),
+    UTC: m(() => new GoTime(isoText(secs, p.nanos, 0, true), 'UTC')),
+    Local: m(() => localTime(secs, p.nanos)),
+    String: m(() => goTimeText(t.iso, t.loc)),
     Format: { params: ['string'], fn: (layout) => goTimeFormat(p, layout as string) },
     Add: {
       params: ['time.Duration'],
@@ -65,7 +67,7 @@ export function goTimeMethods(t: GoTime): Record<string, GoMethod> {
       },
     },
     // Sub saturates at the int64 bounds, as Go's
-    Sub: { params: ['time.Time'], fn: (u) => new GoDuration(clampInt64(sinceZero - sinceZeroOf(clockOf((u as GoTime).iso)))) },
+    Sub: { params: ['time.Time'], fn: (u) => new GoDuration(clampInt64(sinceZero - sinceZeroOf(clockOf((u as GoTime).iso, (u as GoTime).loc)))) },
     Before: { params: ['time.Time'], fn: (u) => cmp(u) < 0 },
     After: { params: ['time.Time'], fn: (u) => cmp(u) > 0 },
     Equal: { params: ['time.Time'], fn: (u) => cmp(u) === 0 },
@@ -104,23 +106,37 @@ function sinceZeroOf(p: GoClock): bigint {
 }
 
 /** time.Time's String of an RFC 3339 text (`2006-01-02 15:04:05.999999999 -0700 MST`); the zero time when it does not parse. */
-export function goTimeText(iso: string): string {
-  return goTimeFormat(clockOf(iso), '2006-01-02 15:04:05.999999999 -0700 MST');
+export function goTimeText(iso: string, loc?: GoLocation): string {
+  return goTimeFormat(clockOf(iso, loc), '2006-01-02 15:04:05.999999999 -0700 MST');
 }
 
 /**
- * The fields of an RFC 3339 text in its own offset; the zero time (0001-01-01 UTC) when it does not
- * parse, as time.Time's zero. A zero offset is UTC (what a `Z` time parses to), another a zone without a name.
+ * Go's parse of an RFC 3339 text (time.parseRFC3339, what json.Unmarshal does to docker's
+ * time.Time fields): `Z` is UTC; an offset that is time.Local's at that instant puts the time in
+ * Local (the zone's abbreviation, `IST`, `CEST`, and its isDST); another offset is a zone without
+ * a name (`+0530`). `loc`, a method's result's location, overrides the rule. The zero time
+ * (0001-01-01 UTC) when the text does not parse.
  */
-function clockOf(iso: string): GoClock {
+function clockOf(iso: string, loc?: GoLocation): GoClock & { loc: GoLocation } {
   const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):(\d\d))$/.exec(iso);
-  const [year, month, day, hour, minute, second] = m ? m.slice(1, 7).map(Number) as [number, number, number, number, number, number] : [1, 1, 1, 0, 0, 0];
+  const [year, month, day, hour, minute, second] = m ? (m.slice(1, 7).map(Number) as [number, number, number, number, number, number]) : [1, 1, 1, 0, 0, 0];
   const nanos = m ? Number((m[7] ?? '').slice(0, 9).padEnd(9, '0')) : 0;
   const offset = !m || m[8] === 'Z' ? 0 : (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 3600 + Number(m[11]) * 60);
   const days = daysFromCivil(year, month, day);
   const yearDay = days - daysFromCivil(year, 1, 1) + 1;
   const weekday = (((days + 4) % 7) + 7) % 7;
-  return { year, month, day, hour, minute, second, nanos, offset, yearDay, weekday, zone: offset === 0 ? 'UTC' : '' };
+  const clock = { year, month, day, hour, minute, second, nanos, offset, yearDay, weekday };
+  if (!m || loc === 'UTC' || (!loc && m[8] === 'Z')) return { ...clock, zone: 'UTC', isDST: false, loc: 'UTC' };
+  if (loc !== 'Fixed') {
+    const local = goLocalZone(days * 86400 + hour * 3600 + minute * 60 + second - offset);
+    if (local.offset === offset) return { ...clock, zone: local.name, isDST: local.isDST, loc: 'Local' };
+  }
+  return { ...clock, zone: '', isDST: false, loc: 'Fixed' };
+}
+
+/** A time at unix second `unix` in time.Local (its offset at that instant). */
+function localTime(unix: bigint, nanos: number): GoTime {
+  return new GoTime(isoText(unix, nanos, goLocalZone(Number(unix)).offset, false), 'Local');
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
@@ -139,8 +155,8 @@ function unixSeconds(p: GoClock): bigint {
 
 const ZERO_UNIX = -62135596800n;
 
-/** The RFC 3339 text of a unix time at `offset` seconds east of UTC (nanoseconds kept, trailing zeros dropped, as Go's RFC3339Nano; `Z` for UTC). */
-function isoText(unix: bigint, nanos: number, offset: number): string {
+/** The RFC 3339 text of a unix time at `offset` seconds east of UTC (nanoseconds kept, trailing zeros dropped, as Go's RFC3339Nano; `Z` when `utc`). */
+function isoText(unix: bigint, nanos: number, offset: number, utc: boolean): string {
   const secs = unix + BigInt(offset);
   const days = Number(floorDiv(secs, 86400n));
   const rest = Number(secs - BigInt(days) * 86400n);
@@ -157,6 +173,6 @@ function isoText(unix: bigint, nanos: number, offset: number): string {
   const p2 = (n: number) => String(n).padStart(2, '0');
   const frac = nanos ? `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}` : '';
   const abs = Math.abs(offset);
-  const zone = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${p2(Math.floor(abs / 3600))}:${p2(Math.floor((abs % 3600) / 60))}`;
+  const zone = utc ? 'Z' : `${offset < 0 ? '-' : '+'}${p2(Math.floor(abs / 3600))}:${p2(Math.floor((abs % 3600) / 60))}`;
   return `${String(y).padStart(4, '0')}-${p2(m)}-${p2(d)}T${p2(Math.floor(rest / 3600))}:${p2(Math.floor((rest % 3600) / 60))}:${p2(rest % 60)}${frac}${zone}`;
 }

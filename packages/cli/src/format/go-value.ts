@@ -18,8 +18,15 @@ export class JsonNumber {
 
 /** A time.Time field of docker's typed inspect data (JSON's RFC 3339 text): printed by its String method, marshalled back to the text. */
 export class GoTime {
-  constructor(readonly iso: string) {}
+  constructor(
+    readonly iso: string,
+    /** The location a time.Time method's result keeps; none for a decoded text, which Go's parse rule places (go-time-methods' clockOf). */
+    readonly loc?: GoLocation,
+  ) {}
 }
+
+/** Where a time.Time is: UTC, time.Local, or a zone fixed at the text's offset. */
+export type GoLocation = 'UTC' | 'Local' | 'Fixed';
 
 /** A time.Duration a time.Time method gave (`{{.Created.Sub .Created}}`): printed by its String (`1h0m0s`), an int64 to `%d` and json. */
 export class GoDuration {
