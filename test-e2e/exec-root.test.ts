@@ -61,6 +61,38 @@ describe('the exec root', () => {
     ok(await docker(['rm', '-f', id]));
   }, 60_000);
 
+  it('after its berthd stopped with containers running, another data root is refused the exec root (nothing of it changed) until no state is left there', async () => {
+    const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+    // one that exits while no daemon runs: only its state dir's exit.json tells its exit
+    const quick = ok(await docker(['run', '-d', 'busybox', 'sh', '-c', 'sleep 2; exit 3'])).stdout.trim();
+    await d.stop();
+    const state = path.join(d.execRoot!, 'containers');
+    expect(fs.readdirSync(state).sort()).toEqual([id, quick].sort());
+    await waitFor('the quick container to exit', () => fs.existsSync(path.join(state, quick, 'exit.json')), 10_000);
+    const before = listFiles(d.execRoot!).filter((f) => f !== 'berthd.lock');
+    const other = scratchDir('exec-root-after');
+    const second = BerthDaemon.start({ dataRoot: path.join(other, 'root'), args: ['--exec-root', d.execRoot!], startTimeoutMs: 15_000 });
+    await expect(second).rejects.toThrow(
+      new RegExp(`exec root ${d.execRoot!} holds the state of containers of the data root ${fs.realpathSync(d.dataRoot)} \\(its berthd stopped while they ran\\): start berthd on that data root first, or give this one another --exec-root`),
+    );
+    expect(listFiles(d.execRoot!).filter((f) => f !== 'berthd.lock')).toEqual(before);
+    await d.restart();
+    expect(await status(id)).toMatch(/^Up /);
+    expect(await status(quick)).toMatch(/^Exited \(3\) /);
+    ok(await docker(['rm', '-f', id, quick]));
+    // no state left: the other data root may have it now
+    await d.stop();
+    const third = await BerthDaemon.start({ dataRoot: path.join(other, 'root2'), args: ['--exec-root', d.execRoot!] });
+    try {
+      await waitFor('its started line', () => third.execRoot !== undefined, 5_000);
+      expect(third.execRoot).toBe(d.execRoot);
+    } finally {
+      await third.dispose();
+    }
+    await d.restart();
+    expect(ok(await docker(['run', '--rm', 'busybox', 'echo', 'back'])).stdout).toBe('back\n');
+  }, 90_000);
+
   it('a restart reconnects to the shims there (live restore); a reboot (the exec root emptied) leaves the container exited (255), startable again', async () => {
     const id = ok(await docker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
     await d.restart();

@@ -9,6 +9,7 @@ import { messageOf } from '@berth/errdefs';
 import { removeTree } from '@berth/fs';
 import type { Digest } from '@berth/oci';
 import { DataRoot, DEFAULT_DATA_ROOT, defaultExecRoot } from './layout';
+import { claimExecRoot } from './exec-root-owner';
 import { pruneExecRoot } from './exec-root-prune';
 import { silentLogger, type Logger } from '@berth/log';
 import { ApiServer, checkListenAllowed, checkUnixSocketFree, prepareUnixSocket, type TlsConfig } from './server/api-server';
@@ -173,6 +174,12 @@ export async function startDaemon(config: DaemonConfig): Promise<Daemon> {
       throw e;
     });
     cleanups.push(() => execLock.release());
+    // nor, after another data root's daemon stopped with containers running, prune their state
+    await claimExecRoot(layout).catch(async (e: unknown) => {
+      await execLock.release();
+      await lock.release();
+      throw e;
+    });
   }
   // last before the locks go (also when the start fails early): an exec root with nothing a restart uses goes
   cleanups.push(() => pruneExecRoot(layout, async () => true, { removeRoot: true }));

@@ -9,6 +9,13 @@ async function entries(dir: string): Promise<string[]> {
   return fs.readdir(dir).catch(() => [] as string[]);
 }
 
+/** Whether the exec root holds a container's state dir or an OCI runtime's container state (what a restart uses). */
+export async function execRootHoldsState(layout: DataRoot): Promise<boolean> {
+  if ((await entries(layout.containerStatesDir)).length > 0) return true;
+  for (const r of await entries(layout.runtimeStateDir)) if ((await entries(path.join(layout.runtimeStateDir, r))).length > 0) return true;
+  return false;
+}
+
 /**
  * A daemon stop (and a start, for what a crash left: `removeRoot` false) keeps on the exec root only what a restart
  * uses. Removed: an exec's or health probe's dir whose shim is gone (execs are not reconnected);
@@ -31,12 +38,10 @@ export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Pr
     if (liveExecs > 0 || !ID_RE.test(id) || (await shimAnswers(dir)) || (await wanted(id))) continue;
     await fs.rm(dir, { recursive: true, force: true });
   }
-  const runtimes = await entries(layout.runtimeStateDir);
-  let runtimeState = 0;
-  for (const r of runtimes) runtimeState += (await entries(path.join(layout.runtimeStateDir, r))).length;
-  if (!opts.removeRoot || (await entries(layout.containerStatesDir)).length > 0 || runtimeState > 0) return;
+  if (!opts.removeRoot || (await execRootHoldsState(layout))) return;
+  const ours = ['containers', 'runtime', path.basename(layout.execRootLockFile), path.basename(layout.execRootOwnerFile)];
   for (const name of await entries(layout.execRoot)) {
-    if (name === 'containers' || name === 'runtime' || name === path.basename(layout.execRootLockFile)) {
+    if (ours.includes(name)) {
       await fs.rm(path.join(layout.execRoot, name), { recursive: true, force: true });
     }
   }

@@ -52,6 +52,8 @@ export function defaultExecRoot(dataRoot: string): string {
  *   containers/<id>/exec/<e>/  an exec's (or a health probe's, `health-<hex>`) process.json and shim files
  *   network/netns/<id>         a container's network namespace (@berth/network's state dir)
  *   berthd.lock                held (flock) by the one berthd using this exec root
+ *   data-root                  the real path of the data root whose state this is: another
+ *                              data root is refused while that state is left (claimExecRoot)
  */
 export class DataRoot {
   readonly execRoot: string;
@@ -114,6 +116,10 @@ export class DataRoot {
   }
   get execRootLockFile(): string {
     return path.join(this.execRoot, 'berthd.lock');
+  }
+  /** The real path of the data root whose state the exec root holds (claimExecRoot). */
+  get execRootOwnerFile(): string {
+    return path.join(this.execRoot, 'data-root');
   }
   /** Seccomp filters compiled once (BPF, by a hash of the filter), handed to crun at each start. */
   get seccompCacheDir(): string {
