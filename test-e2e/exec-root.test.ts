@@ -80,6 +80,8 @@ describe('the exec root', () => {
     expect(await status(id)).toMatch(/^Up /);
     expect(await status(quick)).toMatch(/^Exited \(3\) /);
     ok(await docker(['rm', '-f', id, quick]));
+    // rm answers before its shim is done (the bundle and the state dir go after): a stop meanwhile keeps that state
+    await waitFor('their state dirs to go', () => !fs.existsSync(path.join(state, id)) && !fs.existsSync(path.join(state, quick)), 10_000);
     // no state left: the other data root may have it now
     await d.stop();
     const third = await BerthDaemon.start({ dataRoot: path.join(other, 'root2'), args: ['--exec-root', d.execRoot!] });
@@ -147,6 +149,7 @@ describe('the exec root', () => {
     await d.restart();
     expect(await status(id)).toMatch(/^Up /);
     ok(await docker(['rm', '-f', id, stopped]));
+    await waitFor('its state dir to go', () => !fs.existsSync(path.join(d.execRoot!, 'containers', id)), 10_000);
     await d.stop();
     expect(fs.existsSync(d.execRoot!)).toBe(false);
     await d.restart();
