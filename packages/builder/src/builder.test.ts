@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, openSync, promises as fs } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -230,6 +231,31 @@ describe('Builder', () => {
     } finally {
       await fs.rm(host, { recursive: true, force: true });
     }
+  });
+
+  it('ADD of a FIFO or a device node of the context: never opened (only a regular file can be an archive), not copied', async () => {
+    execFileSync('mkfifo', [path.join(ctx, 'p')]);
+    execFileSync('mknod', [path.join(ctx, 'dev'), 'c', '1', '3']);
+    await fs.writeFile(path.join(ctx, 'f'), 'plain\n');
+    const staged: string[][] = [];
+    const commit = backend.commit.bind(backend);
+    backend.commit = async (o) => {
+      if (o.layerDir) staged.push((await fs.readdir(path.join(o.layerDir, 'dest'))).sort());
+      return commit(o);
+    };
+    // the old code's open of the FIFO never returned: a writer opened after 5 s lets it go (and the test fail)
+    let hung = false;
+    const timer = setTimeout(() => {
+      hung = true;
+      closeSync(openSync(path.join(ctx, 'p'), constants.O_WRONLY | constants.O_NONBLOCK));
+    }, 5000);
+    try {
+      await build('FROM base\nADD p /dest/\nADD dev /dest/\nADD p dev f /dest/\n');
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(hung).toBe(false);
+    expect(staged).toEqual([[], [], ['f']]);
   });
 
   it('rejects an unknown target and a COPY outside the context', async () => {

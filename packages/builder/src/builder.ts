@@ -635,7 +635,7 @@ export class Builder<R = unknown> {
       if (hit) return this.useCache(ctx, st, hit);
       // moby performCopyForInfo: a local archive ADDed is unpacked into the destination itself
       // (UntarPath(src, destPath)), with or without a trailing slash, existing or not
-      const unpacking = name === 'ADD' && entries.length === 1 && !entries[0]!.isDir && (await isArchive(entries[0]!.held.path));
+      const unpacking = name === 'ADD' && entries.length === 1 && !entries[0]!.isDir && (await isArchive(entries[0]!.held));
       const staging = await StagingTree.create(ctx.opts.tmpDir, 'build-copy-');
       let destDirHeld: StagedDir | undefined;
       try {
@@ -656,7 +656,7 @@ export class Builder<R = unknown> {
         // whatever the context tar said; COPY --from keeps the owners it finds (preserveOwnership)
         const copyOwner = owner ?? (fromImage ? undefined : { uid: 0, gid: 0 });
         for (const e of entries) {
-          if (name === 'ADD' && !e.isDir && (await isArchive(e.held.path))) {
+          if (name === 'ADD' && !e.isDir && (await isArchive(e.held))) {
             // moby performCopyForInfo: archiver.UntarPath(src, destPath), chrooted untar into the rootfs
             await this.backend
               .extractArchive(e.held.path, { upper: staging.path, dest: destDir, ...(st.image ? { imageId: st.image.id } : {}) }, ctx.opts.signal)
@@ -902,8 +902,11 @@ function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
-async function isArchive(file: string): Promise<boolean> {
-  const fh = await fs.open(file, 'r');
+async function isArchive(held: HeldPath): Promise<boolean> {
+  // only a regular file: a FIFO's open would never return (a libuv thread held for good), a
+  // device's would open the host's device (moby's isArchivePath opens both; a FIFO hangs its build)
+  if (!held.stat().isFile()) return false;
+  const fh = await fs.open(held.path, 'r');
   try {
     const buf = Buffer.alloc(512);
     const { bytesRead } = await fh.read(buf, 0, 512, 0);
