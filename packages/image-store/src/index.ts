@@ -57,6 +57,7 @@ export {
   xattrIgnorable,
   xattrsToApply,
   entryTimes,
+  exactOfNs,
   copiedXattrs,
   type ExactTime,
   type TarEntry,

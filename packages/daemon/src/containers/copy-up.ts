@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { fdPath, fsAt } from '@berth/fs';
-import { copiedXattrs, xattrIgnorable } from '@berth/image-store';
+import { copiedXattrs, exactOfNs, xattrIgnorable } from '@berth/image-store';
 import type { PackDirectory } from './deps';
 import { extractIntoDirectory } from './extract-into-directory';
 
@@ -47,19 +47,12 @@ export async function copyUp(pack: PackDirectory, from: string, to: string): Pro
           }
         }
         fs.fchmodSync(root, Number(src.mode & 0o7777n));
-        const [as, an] = exact(src.atimeNs);
-        const [ms, mn] = exact(src.mtimeNs);
+        const [as, an] = exactOfNs(src.atimeNs);
+        const [ms, mn] = exactOfNs(src.mtimeNs);
         fsAt().utimensat(root, '', as, ms, an, mn);
       } finally {
         fs.closeSync(root);
       }
     },
   });
-}
-
-/** Nanoseconds since 1970 as [seconds, nanoseconds]. */
-function exact(ns: bigint): [number, number] {
-  const NS = 1_000_000_000n;
-  const sec = ns / NS - (ns < 0n && ns % NS !== 0n ? 1n : 0n);
-  return [Number(sec), Number(ns - sec * NS)];
 }

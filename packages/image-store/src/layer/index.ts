@@ -9,5 +9,5 @@ export { type LayerLimits, DEFAULT_LAYER_LIMITS } from './layer-limits';
 export { detectCompression, decompressor, asDataLoss, type LayerCompression } from './decompress';
 export { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 export { readTar } from './read-tar';
-export { TypeFlag, deviceEntrySkipped, entryTimes, mknodIgnorable, xattrIgnorable, xattrsToApply, type ExactTime, type TarEntry, type TarSink } from './tar-entry';
+export { TypeFlag, deviceEntrySkipped, entryTimes, exactOfNs, mknodIgnorable, xattrIgnorable, xattrsToApply, type ExactTime, type TarEntry, type TarSink } from './tar-entry';
 export { runningInUserNs } from './user-namespace';

@@ -6,7 +6,7 @@ import * as tar from 'tar-stream';
 import { displayName, fsPath, toBinary } from './layer-path';
 import { layerNative, type LayerNative } from './native';
 import { encodePax } from './pax-records';
-import type { ExactTime } from './tar-entry';
+import { exactOfNs, type ExactTime } from './tar-entry';
 import { OPAQUE_XATTR, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './whiteout';
 
 export type PackMode = 'rootfs' | 'overlay-diff';
@@ -562,12 +562,6 @@ function readXattrs(native: LayerNative, abs: Buffer, mode: XattrMode): [string,
  */
 export function copiedXattrs(path: string | Buffer): [string, Buffer][] {
   return readXattrs(layerNative(), typeof path === 'string' ? fsPath(toBinary(path)) : path, 'all');
-}
-
-/** Nanoseconds since 1970 as [seconds, nanoseconds]. */
-function exactOfNs(ns: bigint): ExactTime {
-  const sec = ns / 1_000_000_000n - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1n : 0n);
-  return [Number(sec), Number(ns - sec * 1_000_000_000n)];
 }
 
 /** A PAX time with its nanoseconds, as Go's archive/tar writes it (`-1.5` is 1.5 s before 1970). */

@@ -66,6 +66,13 @@ function exactOf(t: number): ExactTime {
   return [sec, nsec];
 }
 
+/** Nanoseconds since 1970 (a bigint stat's) as [sec, nsec], exactly; before 1970 nsec stays in 0..999,999,999. */
+export function exactOfNs(ns: bigint): ExactTime {
+  const NS = 1_000_000_000n;
+  const sec = ns / NS - (ns < 0n && ns % NS !== 0n ? 1n : 0n);
+  return [Number(sec), Number(ns - sec * NS)];
+}
+
 /** Linux limits on an xattr's name and value (limits.h). */
 const XATTR_NAME_MAX = 255;
 const XATTR_SIZE_MAX = 65536;
