@@ -15,13 +15,7 @@ export async function removeTree(p: string): Promise<void> {
   try {
     await fs.rm(p, { recursive: true, force: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') throw err;
-    const parent = await fs.open(path.dirname(p), 'r');
-    try {
-      fsNative().removeAllAt(parent.fd, path.basename(p));
-    } finally {
-      await parent.close();
-    }
+    removeDeep(p, err);
   }
 }
 
@@ -30,12 +24,17 @@ export function removeTreeSync(p: string): void {
   try {
     fsSync.rmSync(p, { recursive: true, force: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') throw err;
-    const parent = fsSync.openSync(path.dirname(p), fsSync.constants.O_RDONLY | fsSync.constants.O_DIRECTORY);
-    try {
-      fsNative().removeAllAt(parent, path.basename(p));
-    } finally {
-      fsSync.closeSync(parent);
-    }
+    removeDeep(p, err);
+  }
+}
+
+/** The fallback of both: after node's ENAMETOOLONG, the addon's removal by fd and name (any other error rethrown). */
+function removeDeep(p: string, err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENAMETOOLONG') throw err;
+  const parent = fsSync.openSync(path.dirname(p), fsSync.constants.O_RDONLY | fsSync.constants.O_DIRECTORY);
+  try {
+    fsNative().removeAllAt(parent, path.basename(p));
+  } finally {
+    fsSync.closeSync(parent);
   }
 }
