@@ -46,6 +46,8 @@ declare -A need=(
   [docker-compose]=docker-compose
   # the TZ database: the CLI's Go time.Local (packages/cli/src/format/go-local-zone.test.ts runs under other zones)
   [/usr/share/zoneinfo]=tzdata
+  # setcap: a security.capability xattr kept by the volume copy-up (packages/daemon/src/containers/copy-up.test.ts)
+  [setcap]=libcap2-bin
 )
 missing=()
 for what in "${!need[@]}"; do
