@@ -111,7 +111,7 @@ describe('the exec root', () => {
     ok(await docker(['rm', '-f', id]));
   }, 90_000);
 
-  it('--exec-root = the data root is the layout before exec roots; a container it ran is stopped (137) by the first start without it, and starts anew', async () => {
+  it('--exec-root = the data root is the layout before exec roots; a container it ran (paused too) is stopped (137) by the first start without it, its old shim files go, and it starts anew (a reboot then: 255)', async () => {
     const work = scratchDir('exec-root-old');
     const dataRoot = path.join(work, 'root');
     const old = await BerthDaemon.start({ dataRoot, args: ['--exec-root', dataRoot] });
@@ -124,16 +124,30 @@ describe('the exec root', () => {
       expect(fs.existsSync(path.join(dataRoot, 'containers', id, 'shim.sock'))).toBe(true);
       expect(fs.readdirSync(path.join(dataRoot, 'runtime')).some((r) => fs.existsSync(path.join(dataRoot, 'runtime', r, id)))).toBe(true);
       const shimPid = processesUnder(path.join(dataRoot, 'containers', id)).find((p) => /berth-shim/.test(p.cmdline))!.pid;
+      // a paused one: a frozen cgroup (v1 freezer) ignores SIGKILL until thawed
+      const paused = ok(await oldDocker(['run', '-d', 'busybox', 'sleep', '1000'])).stdout.trim();
+      ok(await oldDocker(['pause', paused]));
+      const pausedShimPid = processesUnder(path.join(dataRoot, 'containers', paused)).find((p) => /berth-shim/.test(p.cmdline))!.pid;
       await old.stop();
       now = await BerthDaemon.start({ dataRoot });
       const nowDocker = clientsFor(now).docker;
       expect(now.execRoot).not.toBe(dataRoot);
       expect(ok(await nowDocker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\) /);
-      await waitFor('the old shim to exit', () => !fs.existsSync(`/proc/${shimPid}`), 5_000);
+      expect(ok(await nowDocker(['ps', '-a', '--filter', `id=${paused}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\) /);
+      await waitFor('the old shims to exit', () => !fs.existsSync(`/proc/${shimPid}`) && !fs.existsSync(`/proc/${pausedShimPid}`), 5_000);
       expect(fs.readdirSync(path.join(dataRoot, 'runtime')).flatMap((r) => fs.readdirSync(path.join(dataRoot, 'runtime', r)))).toEqual([]);
+      // nothing of the old shims is left in the bundles (their exit.json would pass for a later exit)
+      const shimFiles = (c: string): string[] => fs.readdirSync(path.join(dataRoot, 'containers', c)).filter((f) => /^(shim\.sock|shim\.log|init\.pid|exit\.json|console\.sock)/.test(f));
+      expect([...shimFiles(id), ...shimFiles(paused)]).toEqual([]);
       ok(await nowDocker(['start', id]));
       expect(ok(await nowDocker(['exec', id, 'echo', 'new layout'])).stdout).toBe('new layout\n');
-      ok(await nowDocker(['rm', '-f', id]));
+      // a reboot now: the container that runs under the new layout comes back Exited (255), not the old shim's 137
+      await now.kill9();
+      cleanUpLeaks(now.roots, now.runtimeStateDir);
+      fs.rmSync(now.execRoot!, { recursive: true, force: true });
+      await now.restart();
+      expect(ok(await nowDocker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(255\) /);
+      ok(await nowDocker(['rm', '-f', id, paused]));
     } finally {
       await now?.dispose();
       await old.dispose();

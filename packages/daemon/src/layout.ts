@@ -37,7 +37,8 @@ export function defaultExecRoot(dataRoot: string): string {
  *   content/sha256/<hex>       blobs (image-store)
  *   layers/<diffIdHex>/diff    unpacked layers (image-store); layers/l/<short> links
  *   containers/<id>/           bundle: config.json, rootfs/, upper/, work/, hostname,
- *                              hosts, resolv.conf, <id>-json.log, shim.sock, exit.json
+ *                              hosts, resolv.conf, <id>-json.log (the shim's files are on
+ *                              the exec root, with `--exec-root` = the data root here)
  *   volumes/<name>/_data       named volumes
  *   cri/                       @berth/cri's state dir (sandboxes/<id>.json, sandboxes/<id>/)
  *   tmp/                       ingest in progress; emptied at start

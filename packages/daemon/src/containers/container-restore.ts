@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '@berth/errdefs';
-import { isMountPoint, removeBundle, type ExitStatus, type Task } from '@berth/runtime';
+import { isMountPoint, OciRuntime, removeBundle, type ExitStatus, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import { newEntry, type Entry } from './container-entry';
 import type { ContainerExecs } from './container-exec';
@@ -14,6 +14,9 @@ import { rfc3339Nano } from './timestamps';
 import { within } from './within';
 
 const exists = (p: string): Promise<boolean> => fs.stat(p).then(() => true, () => false);
+
+/** What berth-shim writes in its cwd (the bundle, for a berthd from before the exec root). */
+const SHIM_FILES = ['shim.sock', 'shim.log', 'init.pid', 'console.sock', 'exit.json', 'exit.json.tmp'];
 
 /**
  * Daemon start and stop: every row is loaded and settled truthfully (live tasks supervised
@@ -85,9 +88,11 @@ export class ContainerRestore {
     if (status === 'running' || status === 'paused' || status === 'restarting') {
       let r: Task | ExitStatus;
       try {
-        const shimDir = await this.shimDirOf(id);
+        const shimDir = await this.shimDirOf(e);
         r = await ctx.runtimeFor(e).reconnect(id, shimDir);
         if (shimDir !== ctx.layout.containerStateDir(id) && !('exitCode' in r)) r = await this.stopOldLayout(e, r);
+        // settled: the old shim's files in the bundle would be taken for a later exit (after a reboot)
+        await this.dropLegacyShimFiles(id);
       } catch (err) {
         ctx.log.warn({ id, err: messageOf(err) }, 'reconnect failed; recording the container as exited');
         r = { exitCode: 255, finishedAt: rfc3339Nano(ctx.now()), oomKilled: false };
@@ -143,15 +148,17 @@ export class ContainerRestore {
       return;
     }
     // created, exited, dead: no process may remain, no mount either.
-    const shimDir = await this.shimDirOf(id);
+    const shimDir = await this.shimDirOf(e);
     if (await exists(path.join(shimDir, 'shim.sock'))) {
       const r = await ctx.runtimeFor(e).reconnect(id, shimDir).catch(() => undefined);
       if (r && !('exitCode' in r)) {
+        if (shimDir !== ctx.layout.containerStateDir(id)) await this.resumeOldLayout(e);
         await r.kill('KILL').catch(() => undefined);
         await within(r.wait(), 5000);
       }
       await ctx.runtimeFor(e).delete(id).catch(() => undefined);
     }
+    await this.dropLegacyShimFiles(id);
     await ctx.mounts.forceUnmount(id, rootfs).catch((err) => ctx.log.warn({ id, err: messageOf(err) }, 'unmount on restore'));
     // docker: on daemon start `always` comes back even after a manual stop, `unless-stopped` only if not stopped by hand.
     const policy = e.rec.hostConfig.RestartPolicy?.Name;
@@ -169,14 +176,44 @@ export class ContainerRestore {
 
   /**
    * Where the container's shim keeps its files: its state dir on the exec root; the bundle when
-   * that has them and the state dir not (a berthd from before the exec root started it).
+   * that has them and the state dir not (a berthd from before the exec root started it). An
+   * exit.json in the bundle older than the container's last start is an old shim's, left by a
+   * berthd that did not drop it (the container ran again since): not this start's exit.
    */
-  private async shimDirOf(id: string): Promise<string> {
-    const state = this.ctx.layout.containerStateDir(id);
-    const bundle = this.ctx.layout.containerDir(id);
+  private async shimDirOf(e: Entry): Promise<string> {
+    const state = this.ctx.layout.containerStateDir(e.rec.id);
+    const bundle = this.ctx.layout.containerDir(e.rec.id);
     if (state === bundle) return state;
-    const has = async (dir: string): Promise<boolean> => (await exists(path.join(dir, 'shim.sock'))) || exists(path.join(dir, 'exit.json'));
-    return !(await has(state)) && (await has(bundle)) ? bundle : state;
+    const started = Date.parse(e.rec.state.startedAt) || 0;
+    const has = async (dir: string, since: number): Promise<boolean> =>
+      (await exists(path.join(dir, 'shim.sock'))) || (await fs.stat(path.join(dir, 'exit.json')).then((st) => st.mtimeMs >= since, () => false));
+    return !(await has(state, 0)) && (await has(bundle, started)) ? bundle : state;
+  }
+
+  /**
+   * The files an old shim left in the bundle (--exec-root elsewhere now), once its task is
+   * settled: its exit.json would otherwise be read as the container's exit whenever the state
+   * dir is empty (after a reboot), though the container ran again since.
+   */
+  private async dropLegacyShimFiles(id: string): Promise<void> {
+    const bundle = this.ctx.layout.containerDir(id);
+    if (bundle === this.ctx.layout.containerStateDir(id)) return;
+    for (const f of SHIM_FILES) await fs.rm(path.join(bundle, f), { force: true });
+  }
+
+  /**
+   * A paused container of the old layout is thawed through its runtime's old state dir
+   * (`<data root>/runtime/<name>`, where this daemon's runtime does not look): a container in a
+   * frozen cgroup v1 freezer ignores SIGKILL until thawed. Errors (not paused, gone) are no matter.
+   */
+  private async resumeOldLayout(e: Entry): Promise<void> {
+    const ctx = this.ctx;
+    for (const name of ['runc', 'crun'] as const) {
+      const stateRoot = path.join(ctx.layout.root, 'runtime', name);
+      if (!(await exists(path.join(stateRoot, e.rec.id)))) continue;
+      const old = new OciRuntime({ name, stateRoot, seccompCacheDir: ctx.layout.seccompCacheDir, logger: ctx.log });
+      await old.resume(e.rec.id).catch((err) => ctx.log.debug({ id: e.rec.id, err: messageOf(err) }, 'resume through the old runtime state'));
+    }
   }
 
   /**
@@ -187,6 +224,7 @@ export class ContainerRestore {
    */
   private async stopOldLayout(e: Entry, task: Task): Promise<ExitStatus> {
     this.ctx.log.warn({ id: e.rec.id }, 'a container started with the runtime state on the data root (berthd before --exec-root): stopping it');
+    await this.resumeOldLayout(e);
     await task.kill('KILL').catch(() => undefined);
     let exit: ExitStatus | undefined;
     await within(task.wait().then((s) => (exit = s)), 10_000);
