@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goAtoi, goJsonKind, goParseInt64, int64Value, isInt64, parseJsonExact } from './index';
+import { GoNumError, INT64_MAX, INT64_MIN, goInt, goInt64Of, goInt64OfFloat, goAtoi, goJsonKind, goParseInt, goParseInt64, goParseUint, int64Value, isInt64, parseJsonExact } from './index';
 
 describe("Go's int64: one range rule for the daemon and the CLI", () => {
   it('isInt64: -2^63 .. 2^63-1', () => {
@@ -19,6 +19,18 @@ describe("Go's int64: one range rule for the daemon and the CLI", () => {
     expect(goParseInt64('+7')).toBe(7);
     expect(() => goParseInt64('9223372036854775808')).toThrow('strconv.ParseInt: parsing "9223372036854775808": value out of range');
     for (const bad of ['', '1e3', '0x10', ' 5', '1.0']) expect(() => goParseInt64(bad)).toThrow(`strconv.ParseInt: parsing ${JSON.stringify(bad)}: invalid syntax`);
+  });
+
+  it('goParseInt/goParseUint: one strconv for every base (the CLI\'s pflag flags use base 0); the number strconv.Quote\'d', () => {
+    // Go 1.19: ParseInt("0x_1F", 0, 64) = 31; ParseInt("0x1F", 10, 64) invalid syntax; ParseUint("65536", 0, 16) out of range;
+    // ParseInt("-0b101", 0, 8) = -5; ParseInt("128", 0, 8) out of range; ParseInt("\x01", 10, 64)'s text quotes "\x01"
+    expect(goParseInt('0x_1F', 0, 64)).toBe(31);
+    expect(() => goParseInt('0x1F', 10, 64)).toThrow('strconv.ParseInt: parsing "0x1F": invalid syntax');
+    expect(() => goParseUint('65536', 0, 16)).toThrow('strconv.ParseUint: parsing "65536": value out of range');
+    expect(goParseInt('-0b101', 0, 8)).toBe(-5);
+    expect(() => goParseInt('128', 0, 8)).toThrow('strconv.ParseInt: parsing "128": value out of range');
+    expect(() => goParseInt64('\x01')).toThrow('strconv.ParseInt: parsing "\\x01": invalid syntax');
+    expect(() => goParseInt64('x')).toThrow(GoNumError);
   });
 
   it("goAtoi: strconv.Atoi on amd64 (int64's range) with Atoi in Go's texts", () => {

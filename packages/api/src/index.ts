@@ -3,7 +3,8 @@ export { StreamType, type StreamName, FRAME_HEADER_SIZE, encodeFrame, encodeFram
 export { humanSize, bytesSize, parseHumanSize, ramInBytes } from './go-units';
 // written once in @berth/oci (the image store reads and writes image configs with it too)
 export { JsonNumber, parseJsonExact, stringifyJson } from '@berth/oci';
-export { INT64_MIN, INT64_MAX, isInt64, int64Value, goInt64Of, goInt64OfFloat, goParseInt64, goAtoi } from './go-int64';
+export { INT64_MIN, INT64_MAX, isInt64, int64Value, goInt64Of, goInt64OfFloat, goParseInt64, goAtoi, goParseInt, goParseUint, GoNumError } from './go-int64';
+export { goQuote } from './go-quote';
 export { goInt, goJsonKind } from './go-json-int';
 export { progressString } from './json-progress';
 export { type JsonMessage, encodeJsonMessage, errorMessage, JsonMessageDecoder } from './json-message';
