@@ -60,7 +60,7 @@ export class SourceRoot {
     if (!this.ig?.hasExclusions) return true;
     // in the root's scope (a context symlink on the way is followed inside the context, never on the host)
     const held = holdInRoot(this.root, `/${rel}`, false);
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = held?.stat().isDirectory() ?? false;
     } finally {
