@@ -103,6 +103,10 @@ export class DataRoot {
   get runtimeStateDir(): string {
     return path.join(this.execRoot, 'runtime');
   }
+  /** Where a berthd from before the exec root kept the OCI runtimes' state (`runtime/<name>` on the data root). */
+  get legacyRuntimeStateDir(): string {
+    return path.join(this.root, 'runtime');
+  }
   /** Each container's runtime state on the exec root (its shim's files, its execs). */
   get containerStatesDir(): string {
     return path.join(this.execRoot, 'containers');

@@ -42,6 +42,8 @@ export { checkBindPropagation, sourceMountOf } from './bind-propagation';
 export { mountRootfs, unmountRootfs, detachRootfs, isMountPoint } from './mount';
 export { removeBundle } from './remove-bundle';
 export { OciRuntime, DEFAULT_SHIM_PATH, shimAnswers } from './oci-runtime';
+export { shimSocketPath, removeShimFiles } from './shim-files';
+export { exitFilePath } from './exit-file';
 export type { RuntimeVersion } from './runtime-version';
 export { parseSignal } from './signals';
 export { startErrorExitCode, runtimeErrorText } from './start-error';

@@ -17,6 +17,7 @@ import { resources as ociResources } from './build-spec';
 import type { Task } from './task';
 import { ShimTask, connectUnix } from './shim-task';
 import { readExitFile, nowRfc3339Nano } from './exit-file';
+import { shimSocketPath } from './shim-files';
 import { run } from './exec-file';
 import { parseSignal } from './signals';
 import { runtimeErrorText, startError } from './start-error';
@@ -59,7 +60,7 @@ async function oomFileFor(spec: RuntimeSpec, memoryV1: () => Promise<boolean>): 
 
 /** True when a live shim listens on <dir>/shim.sock (its state dir: the bundle, an exec's dir). */
 export async function shimAnswers(bundle: string): Promise<boolean> {
-  const sock = path.join(bundle, 'shim.sock');
+  const sock = shimSocketPath(bundle);
   try {
     await fs.lstat(sock);
   } catch {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { messageOf } from '@berth/errdefs';
-import { isMountPoint, OciRuntime, removeBundle, type ExitStatus, type Task } from '@berth/runtime';
+import { exitFilePath, isMountPoint, OciRuntime, removeBundle, removeShimFiles, shimSocketPath, type ExitStatus, type Task } from '@berth/runtime';
 import type { ContainerContext } from './container-context';
 import { newEntry, type Entry } from './container-entry';
 import type { ContainerExecs } from './container-exec';
@@ -16,7 +16,6 @@ import { within } from './within';
 const exists = (p: string): Promise<boolean> => fs.stat(p).then(() => true, () => false);
 
 /** What berth-shim writes in its cwd (the bundle, for a berthd from before the exec root). */
-const SHIM_FILES = ['shim.sock', 'shim.log', 'init.pid', 'console.sock', 'exit.json', 'exit.json.tmp'];
 
 /**
  * Daemon start and stop: every row is loaded and settled truthfully (live tasks supervised
@@ -149,7 +148,7 @@ export class ContainerRestore {
     }
     // created, exited, dead: no process may remain, no mount either.
     const shimDir = await this.shimDirOf(e);
-    if (await exists(path.join(shimDir, 'shim.sock'))) {
+    if (await exists(shimSocketPath(shimDir))) {
       const r = await ctx.runtimeFor(e).reconnect(id, shimDir).catch(() => undefined);
       if (r && !('exitCode' in r)) {
         if (shimDir !== ctx.layout.containerStateDir(id)) await this.resumeOldLayout(e);
@@ -186,7 +185,7 @@ export class ContainerRestore {
     if (state === bundle) return state;
     const started = Date.parse(e.rec.state.startedAt) || 0;
     const has = async (dir: string, since: number): Promise<boolean> =>
-      (await exists(path.join(dir, 'shim.sock'))) || (await fs.stat(path.join(dir, 'exit.json')).then((st) => st.mtimeMs >= since, () => false));
+      (await exists(shimSocketPath(dir))) || (await fs.stat(exitFilePath(dir)).then((st) => st.mtimeMs >= since, () => false));
     return !(await has(state, 0)) && (await has(bundle, started)) ? bundle : state;
   }
 
@@ -198,7 +197,7 @@ export class ContainerRestore {
   private async dropLegacyShimFiles(id: string): Promise<void> {
     const bundle = this.ctx.layout.containerDir(id);
     if (bundle === this.ctx.layout.containerStateDir(id)) return;
-    for (const f of SHIM_FILES) await fs.rm(path.join(bundle, f), { force: true });
+    await removeShimFiles(bundle);
   }
 
   /**
@@ -209,7 +208,7 @@ export class ContainerRestore {
   private async resumeOldLayout(e: Entry): Promise<void> {
     const ctx = this.ctx;
     for (const name of ['runc', 'crun'] as const) {
-      const stateRoot = path.join(ctx.layout.root, 'runtime', name);
+      const stateRoot = path.join(ctx.layout.legacyRuntimeStateDir, name);
       if (!(await exists(path.join(stateRoot, e.rec.id)))) continue;
       const old = new OciRuntime({ name, stateRoot, seccompCacheDir: ctx.layout.seccompCacheDir, logger: ctx.log });
       await old.resume(e.rec.id).catch((err) => ctx.log.debug({ id: e.rec.id, err: messageOf(err) }, 'resume through the old runtime state'));
