@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { netnsDir } from '@berth/network';
 import { shimAnswers } from '@berth/runtime';
 import type { DataRoot } from './layout';
 
@@ -47,8 +48,8 @@ export async function pruneExecRoot(layout: DataRoot, wanted: (id: string) => Pr
   }
   // the network state dir when no netns file is left in it (rmdir only: never into a mount)
   const network = layout.networkStateDir;
-  if ((await entries(path.join(network, 'netns'))).length === 0) {
-    await fs.rmdir(path.join(network, 'netns')).catch(() => undefined);
+  if ((await entries(netnsDir(network))).length === 0) {
+    await fs.rmdir(netnsDir(network)).catch(() => undefined);
     await fs.rmdir(network).catch(() => undefined);
   }
   await fs.rmdir(layout.execRoot).catch(() => undefined); // not when it holds something else (the default's cri.sock)

@@ -12,6 +12,7 @@ import type { EndpointRecord, NetworkRecord, PortRecord, SandboxRecord } from '.
 import { DEFAULT_MTU, type NetworkState } from './network-state';
 import type { AttachedEndpoint, Attachment } from './network-types';
 import { portKeys, wantedPorts, type WantedPort } from './port-bindings';
+import { netnsDir } from './netns-dir';
 
 type Undo = () => Promise<unknown> | void;
 
@@ -25,7 +26,7 @@ export class BridgeAttacher implements NetworkAttacher {
   constructor(private readonly s: NetworkState) {}
 
   netnsPathOf(containerId: string): string {
-    return path.join(this.s.stateDir, 'netns', containerId);
+    return path.join(netnsDir(this.s.stateDir), containerId);
   }
 
   attach(req: ContainerNetworkRequest): Promise<ContainerNetworkSetup> {
@@ -235,7 +236,7 @@ export class BridgeAttacher implements NetworkAttacher {
           await this.teardown(sb.containerId, false).catch((err) => this.s.logger.warn({ err, container: sb.containerId }, 'network: reclaiming a sandbox failed'));
         }
       }
-      const dir = path.join(this.s.stateDir, 'netns');
+      const dir = netnsDir(this.s.stateDir);
       for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
         if (this.s.sandboxes.has(f)) continue;
         reclaimed++;

@@ -13,3 +13,4 @@ export { networkSpawnCount } from './run-command';
 export type { HostNet, BridgeSpec, VethSpec } from './host-net';
 export { dialInNetns } from './dial-in-netns';
 export { localContainerFiles, podResolvConf, type HostFilePaths, type PodDnsConfig } from './container-files';
+export { netnsDir } from './netns-dir';

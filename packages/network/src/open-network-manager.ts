@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { InvalidArgumentError } from '@berth/errdefs';
 import { silentLogger } from '@berth/log';
 import { rfc3339Nano } from '@berth/oci';
@@ -19,6 +18,7 @@ import type { NetworkRecord } from './network-records';
 import { DEFAULT_MTU, ICC_OPT, NetworkState, optionOff } from './network-state';
 import { NetworkStore } from './network-store';
 import { PortHolder } from './port-holder';
+import { netnsDir } from './netns-dir';
 
 /** Test seams: the host objects and the firewall applier. */
 export interface NetworkManagerInternals {
@@ -34,7 +34,7 @@ export interface NetworkManagerInternals {
 export async function openNetworkManager(cfg: NetworkManagerConfig, internals: NetworkManagerInternals = {}): Promise<NetworkManager> {
   const logger = cfg.logger ?? silentLogger;
   await cfg.db.migrate(networkMigrations);
-  await fs.mkdir(path.join(cfg.stateDir, 'netns'), { recursive: true });
+  await fs.mkdir(netnsDir(cfg.stateDir), { recursive: true });
   const store = new NetworkStore(cfg.db);
   const native = internals.host ? undefined : loadNetNative();
   if (!internals.host && !native) logger.warn({ addon: NET_NATIVE_PATH }, 'network: native addon not built; using ip commands (slower starts)');
