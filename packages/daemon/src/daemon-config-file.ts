@@ -12,12 +12,16 @@ type Kind = 'string' | 'bool' | 'strings' | 'pools';
  * `insecure-registries` for `--insecure-registry`, `registry-mirrors`, `default-address-pools`
  * as objects {base, size}); berthd's own (the CRI's) are named as their flags.
  */
+/** The values berthd's --default-runtime and --log-level take (the flags and daemon.json's keys alike). */
+export const RUNTIME_CHOICES = ['runc', 'crun'] as const;
+export const LOG_LEVEL_CHOICES = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 export const DAEMON_CONFIG_KEYS: Readonly<Record<string, { flag: string; kind: Kind; choices?: readonly string[] }>> = {
   'data-root': { flag: 'data-root', kind: 'string' },
   'exec-root': { flag: 'exec-root', kind: 'string' },
   hosts: { flag: 'host', kind: 'strings' },
-  'default-runtime': { flag: 'default-runtime', kind: 'string', choices: ['runc', 'crun'] },
-  'log-level': { flag: 'log-level', kind: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'] },
+  'default-runtime': { flag: 'default-runtime', kind: 'string', choices: RUNTIME_CHOICES },
+  'log-level': { flag: 'log-level', kind: 'string', choices: LOG_LEVEL_CHOICES },
   debug: { flag: 'debug', kind: 'bool' },
   tls: { flag: 'tls', kind: 'bool' },
   tlsverify: { flag: 'tlsverify', kind: 'bool' },

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { AddressPool } from '@berth/network';
 import { DEFAULT_DATA_ROOT, DEFAULT_PID_FILE, startDaemon, type Daemon, type DaemonConfig, type RuntimeName } from './daemon';
 import { DEFAULT_HOST } from './server/listen-address';
-import { DAEMON_CONFIG_KEYS, DEFAULT_CONFIG_FILE, loadDaemonConfig } from './daemon-config-file';
+import { DAEMON_CONFIG_KEYS, DEFAULT_CONFIG_FILE, LOG_LEVEL_CHOICES, RUNTIME_CHOICES, loadDaemonConfig } from './daemon-config-file';
 
 // the CRI's defaults, written out here so berthd's --help costs no gRPC load (they match @berth/cri's)
 const DEFAULT_CRI_SOCKET = 'unix:///run/berth/cri.sock';
@@ -33,8 +33,8 @@ async function main(argv: string[]): Promise<void> {
     .option('data-root', { type: 'string', defaultDescription: DEFAULT_DATA_ROOT, describe: 'Root directory of persistent berth state' })
     .option('exec-root', { type: 'string', describe: 'Root directory for execution state files (default /run/berth with the default --data-root, else /run/berth-roots/<hash of the data root>)' })
     .option('host', { alias: 'H', type: 'string', array: true, describe: `Daemon socket(s) to listen on (default ${DEFAULT_HOST})` })
-    .option('default-runtime', { alias: 'runtime', type: 'string', choices: ['runc', 'crun'], describe: 'Default OCI runtime for containers (default crun when installed, else runc)' })
-    .option('log-level', { alias: 'l', type: 'string', choices: ['debug', 'info', 'warn', 'error', 'fatal'], defaultDescription: 'info' })
+    .option('default-runtime', { alias: 'runtime', type: 'string', choices: RUNTIME_CHOICES, describe: 'Default OCI runtime for containers (default crun when installed, else runc)' })
+    .option('log-level', { alias: 'l', type: 'string', choices: LOG_LEVEL_CHOICES, defaultDescription: 'info' })
     .option('debug', { alias: 'D', type: 'boolean', describe: 'Enable debug mode (log level debug)' })
     .option('tlsverify', { type: 'boolean', describe: 'Use TLS and verify the remote (client certificates)' })
     .option('tls', { type: 'boolean', describe: 'Use TLS (implied by --tlsverify)' })
